@@ -1,0 +1,176 @@
+import type { DType, HostArray } from './dtype.js';
+
+/**
+ * Version of the backend contract below. A backend states the version it implements;
+ * the registry refuses a backend whose major version differs.
+ */
+export const specVersion = '1.0.0';
+
+/** An opaque buffer owned by a backend. Only the backend that made it looks inside. */
+export type BackendBuffer = unknown;
+
+/**
+ * A strided view handed to a kernel: element `i0, i1, …` lives at
+ * `offset + Σ ik * strides[k]` (in elements of `dtype`) of `buffer`.
+ * Strides may be 0 (broadcast) but never negative.
+ */
+export interface TensorView {
+  readonly buffer: BackendBuffer;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** Elementwise unary kernels. `out` has `x`'s shape; dtype as the op layer decides. */
+export type UnaryOp =
+  | 'neg' | 'abs' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt' | 'reciprocal'
+  | 'sin' | 'cos' | 'tan' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sign'
+  | 'floor' | 'ceil' | 'round' | 'trunc' | 'logicalNot' | 'isnan' | 'isinf';
+
+/** Arithmetic binary kernels: `a`, `b`, `out` share one shape (broadcast by 0 strides) and one dtype. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder' | 'atan2';
+
+/** Comparison / logical kernels: `a` and `b` share a dtype, `out` is `bool`. */
+export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
+
+/**
+ * Reductions. `out` has `x`'s rank with every axis in `axes` of size 1 (keepdim form).
+ * `argmax`/`argmin` take exactly one axis and write int32 (first index of the extreme;
+ * NaN counts as the extreme, as PyTorch). `sum`/`prod` write `x`'s dtype; `all`/`any` write bool.
+ * `max`/`min` propagate NaN.
+ */
+export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'all' | 'any';
+
+/** Distributions the random kernel draws from. */
+export type RandomDist = 'uniform' | 'normal';
+
+/** Options of the 2-D convolution kernels (all pairs are [height, width]). */
+export interface Conv2dParams {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** Options of the 2-D pooling kernels. */
+export interface Pool2dParams {
+  kernelSize: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  ceilMode: boolean;
+  /** avg pooling only */
+  countIncludePad?: boolean;
+}
+
+/**
+ * Optional fused kernels. The op layer uses them when present and falls back to
+ * compositions of primitives otherwise; both must give the same numbers.
+ * Tensor layouts are PyTorch's (NCHW, weights [Cout, Cin/groups, KH, KW]).
+ */
+export interface FusedKernels {
+  /** out[N,Cout,OH,OW] = conv(x[N,Cin,H,W], w) + bias[Cout]? */
+  conv2d(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): void;
+  /** gradIn[N,Cin,H,W] from gradOut and w. */
+  conv2dBackwardInput(gradOut: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams): void;
+  /** gradW[Cout,Cin/g,KH,KW] from gradOut and x. */
+  conv2dBackwardWeight(gradOut: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams): void;
+  /** values and flat (h*W+w) int32 indices into each input plane, as PyTorch's max_pool2d_with_indices. */
+  maxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void;
+  avgPool2d(x: TensorView, out: TensorView, p: Pool2dParams): void;
+}
+
+/**
+ * What a device backend implements. Every kernel writes into the views it is given;
+ * it never allocates tensors itself. Kernels may queue work and return at once
+ * (asynchronous backends): only `read` waits. All views passed to a kernel belong
+ * to this backend. Output views are contiguous unless `capabilities.stridedOutput`.
+ *
+ * @example
+ * import { registerBackend } from '@dl/tensor';
+ * registerBackend(myBackend); // myBackend.name === 'mydevice'
+ */
+export interface Backend extends Partial<FusedKernels> {
+  /** The device name users pass: `'cpu'`, `'webgpu'`. */
+  readonly name: string;
+  /** The contract version implemented (compare with {@link specVersion}). */
+  readonly specVersion: string;
+  /** dtypes this backend stores; others raise a typed error naming the device. */
+  readonly dtypes: readonly DType[];
+  readonly capabilities: {
+    /** Kernels may write to non-contiguous output views (copy/fill always may). */
+    stridedOutput: boolean;
+    /** `readSync` works. */
+    syncRead: boolean;
+  };
+
+  /** Optional async set-up (adapter/device acquisition). `initBackend(name)` awaits it. */
+  init?(): Promise<void>;
+  /** Is the backend ready for kernels (after `init`)? */
+  ready?(): boolean;
+
+  allocate(dtype: DType, numel: number): BackendBuffer;
+  free(buffer: BackendBuffer): void;
+  /** Copy host values into `buffer` starting at element `offset`. */
+  write(buffer: BackendBuffer, dtype: DType, data: HostArray, offset: number): void;
+  /** Copy `numel` elements starting at element `offset` out to the host. */
+  read(buffer: BackendBuffer, dtype: DType, offset: number, numel: number): Promise<HostArray>;
+  readSync?(buffer: BackendBuffer, dtype: DType, offset: number, numel: number): HostArray;
+  /**
+   * Zero-copy host access (cpu only): the typed array that *is* the buffer,
+   * so `fromArray` can share memory like `torch.from_numpy`.
+   */
+  hostView?(buffer: BackendBuffer, dtype: DType): HostArray;
+  /** Wrap an existing host array without copying (cpu only). */
+  wrapHost?(data: HostArray, dtype: DType): BackendBuffer;
+  /** Bytes held by this backend (allocated, including pooled free buffers). */
+  memoryInfo?(): { bytesInUse: number; bytesPooled: number; buffers: number };
+  /** Wait for queued work (no-op on synchronous backends). */
+  sync?(): Promise<void>;
+
+  /** out = op(x). */
+  unary(op: UnaryOp, x: TensorView, out: TensorView): void;
+  /** out = op(a, b), same shapes (broadcast already folded into strides). */
+  binary(op: BinaryOp, a: TensorView, b: TensorView, out: TensorView): void;
+  /** out(bool) = op(a, b). */
+  compare(op: CompareOp, a: TensorView, b: TensorView, out: TensorView): void;
+  /** out = cond ? a : b (cond bool; a, b, out one dtype; same shapes). */
+  where(cond: TensorView, a: TensorView, b: TensorView, out: TensorView): void;
+  /**
+   * Strided copy with dtype conversion: `dst[i] = cast(src[i])`. `dst` may be any
+   * strided view (this is how writes into views happen). float→int truncates toward
+   * zero; anything→bool is `!= 0`.
+   */
+  copy(src: TensorView, dst: TensorView): void;
+  /** Set every element of a (possibly strided) view to `value`. */
+  fill(dst: TensorView, value: number): void;
+  /** Clamp with optional bounds (NaN propagates). */
+  clamp(x: TensorView, min: number | null, max: number | null, out: TensorView): void;
+  /** Reduce `axes` of `x` into `out` (keepdim shape). */
+  reduce(op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView): void;
+  /** Batched matmul: a [B,M,K] @ b [B,K,N] → out [B,M,N]; any strides (0 for broadcast batches). */
+  matmul(a: TensorView, b: TensorView, out: TensorView): void;
+  /** out[..i..] = x[..index[..i..]..] along `dim`; `out.shape == index.shape`. */
+  gather(x: TensorView, dim: number, index: TensorView, out: TensorView): void;
+  /**
+   * In place on `dst`: `dst[..index[i]..] (+)= src[i]` along `dim` for every position of
+   * `index` (`src` has at least index's extent). `mode` 'add' accumulates, 'assign' overwrites.
+   */
+  scatter(dst: TensorView, dim: number, index: TensorView, src: TensorView, mode: 'add' | 'assign'): void;
+  /** out = x.index_select(dim, index) with index 1-D int32. */
+  indexSelect(x: TensorView, dim: number, index: TensorView, out: TensorView): void;
+  /**
+   * Stable sort along the last axis of contiguous `x` [rows, n] into `values` and int32
+   * `indices`. NaN sorts as larger than every number, as PyTorch.
+   */
+  sort(x: TensorView, descending: boolean, values: TensorView, indices: TensorView): void;
+  /** Cumulative sum along `dim` (out same shape and dtype). */
+  cumsum(x: TensorView, dim: number, out: TensorView): void;
+  /**
+   * Fill contiguous float `out` from the counter-based Philox4x32-10 stream of `key`,
+   * element `i` taking counter `offset + i` (see `philox.ts`, the reference every
+   * backend must match bit-for-bit in float32).
+   */
+  random(out: TensorView, dist: RandomDist, key: readonly [number, number], offset: number): void;
+}

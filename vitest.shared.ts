@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+/** Shared vitest settings: every package tests its TypeScript sources directly (no build). */
+export const sharedConfig = defineConfig({
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
