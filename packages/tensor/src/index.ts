@@ -1,1 +1,67 @@
-export {};
+/**
+ * @dl/tensor — tensors with storage and strides, dtypes, the Backend spec every device
+ * implements, the seeded generator and the op layer.
+ *
+ * @example
+ * import * as dl from '@dl/tensor';
+ * import '@dl/backend-cpu';
+ * const x = dl.tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+ * console.log(x.matmul(x).toString());
+ *
+ * @packageDocumentation
+ */
+export { Tensor } from './tensor.js';
+export type { NestedArray, AutogradMeta } from './tensor-base.js';
+export * from './dtype.js';
+export * from './errors.js';
+export * from './backend.js';
+export { Storage } from './storage.js';
+export { registerBackend, getBackend, initBackend, listDevices, getDefaultDevice, setDefaultDevice, type Device } from './registry.js';
+export { Generator, manualSeed, defaultGenerator } from './generator.js';
+export { philoxFill, philox4x32 } from './philox.js';
+export { tidy, keep, memory, type MemoryInfo } from './memory.js';
+export {
+  setAutogradHook,
+  getAutogradHook,
+  maybeRecord,
+  needsGrad,
+  type AutogradHook,
+  type GradFnLike,
+  type BackwardOptions,
+} from './autograd-hook.js';
+export type { DiffOp, DiffOpParams } from './ops/diff-ops.js';
+export type { CreateOptions, TensorOrScalar } from './ops/core.js';
+export { broadcastView, castRaw, contiguousRaw, emptyTensor, scalarTensor } from './ops/core.js';
+export {
+  tensor,
+  fromArray,
+  fromHost,
+  empty,
+  zeros,
+  ones,
+  full,
+  emptyLike,
+  zerosLike,
+  onesLike,
+  fullLike,
+  arange,
+  linspace,
+  eye,
+  rand,
+  randn,
+  randint,
+  randperm,
+  randLike,
+  randnLike,
+  type NestedData,
+  type RandomOptions,
+} from './ops/creation.js';
+export { where, maskedFill, type OutOptions } from './ops/elementwise.js';
+export { reduceRaw, valuesIndices, type ReduceOptions, type ValuesIndices, type VarOptions } from './ops/reduce.js';
+export { at, view, expand, sliceDims, reshapeTo, type Index } from './ops/views.js';
+export { gather, scatter, scatterAdd, indexSelect, cat, stack, split, chunk, tril, triu, oneHot, sliceBackward, flip, repeat } from './ops/indexing.js';
+export { matmul, mm, bmm, dot, outer } from './ops/linalg.js';
+export { sort, argsort, topk, unique, uniqueAsync, type UniqueResult } from './ops/sort.js';
+export { applyInPlace } from './ops/inplace.js';
+export * from './functions.js';
+export { broadcastShapes, contiguousStrides, numelOf, normDim, normDims, shapesEqual } from './shape.js';

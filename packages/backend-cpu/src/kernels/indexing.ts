@@ -1,0 +1,107 @@
+import { IndexError, type TensorView } from '@dl/tensor';
+import { offsetsOf } from '../strided.js';
+import type { CpuBuffer } from '../buffer.js';
+
+function bad(op: string, idx: number, size: number, dim: number): never {
+  throw new IndexError(`${op}: index ${idx} is out of bounds for dimension ${dim} with size ${size}`, {
+    op,
+    hint: `indices along dim ${dim} must be in [${-size}, ${size - 1}]`,
+  });
+}
+
+function wrap(op: string, i: number, size: number, dim: number): number {
+  const k = i < 0 ? i + size : i;
+  if (k < 0 || k >= size) bad(op, i, size, dim);
+  return k;
+}
+
+/** out[p] = x[p with coordinate `dim` replaced by index[p]]. */
+export function gather(x: TensorView, dim: number, index: TensorView, out: TensorView): void {
+  const shape = index.shape;
+  // x offsets for each index position, with the gathered dim zeroed
+  const xs = x.strides.map((s, i) => (i === dim ? 0 : s));
+  const xOff = offsetsOf(shape, xs, x.offset);
+  const iOff = offsetsOf(shape, index.strides, index.offset);
+  const oOff = offsetsOf(shape, out.strides, out.offset);
+  const X = x.buffer as CpuBuffer;
+  const I = index.buffer as CpuBuffer;
+  const O = out.buffer as CpuBuffer;
+  const size = x.shape[dim]!;
+  const sd = x.strides[dim]!;
+  for (let p = 0; p < xOff.length; p++) O[oOff[p]!] = X[xOff[p]! + wrap('gather', I[iOff[p]!]!, size, dim) * sd]!;
+}
+
+/** dst[index along dim] (+)= src, in place on dst. */
+export function scatter(dst: TensorView, dim: number, index: TensorView, src: TensorView, mode: 'add' | 'assign'): void {
+  const shape = index.shape;
+  const ds = dst.strides.map((s, i) => (i === dim ? 0 : s));
+  const dOff = offsetsOf(shape, ds, dst.offset);
+  const iOff = offsetsOf(shape, index.strides, index.offset);
+  const sOff = offsetsOf(shape, src.strides, src.offset);
+  const D = dst.buffer as CpuBuffer;
+  const I = index.buffer as CpuBuffer;
+  const S = src.buffer as CpuBuffer;
+  const size = dst.shape[dim]!;
+  const sd = dst.strides[dim]!;
+  const op = mode === 'add' ? 'scatterAdd' : 'scatter';
+  if (mode === 'add') {
+    for (let p = 0; p < dOff.length; p++) {
+      const q = dOff[p]! + wrap(op, I[iOff[p]!]!, size, dim) * sd;
+      D[q] = D[q]! + S[sOff[p]!]!;
+    }
+  }
+  else for (let p = 0; p < dOff.length; p++) D[dOff[p]! + wrap(op, I[iOff[p]!]!, size, dim) * sd] = S[sOff[p]!]!;
+}
+
+/** out = x.index_select(dim, index). */
+export function indexSelect(x: TensorView, dim: number, index: TensorView, out: TensorView): void {
+  const I = index.buffer as CpuBuffer;
+  const X = x.buffer as CpuBuffer;
+  const O = out.buffer as CpuBuffer;
+  const n = index.shape[0]!;
+  const size = x.shape[dim]!;
+  const sliceShape = x.shape.map((s, i) => (i === dim ? 1 : s));
+  const xOff = offsetsOf(sliceShape, x.strides, 0);
+  const oOff = offsetsOf(sliceShape, out.strides, 0);
+  const contiguousRows = dim === 0 && x.strides.slice(1).every((s, i) => s === x.shape.slice(i + 2).reduce((a, b) => a * b, 1)) && out.offset === 0;
+  const rowLen = xOff.length;
+  for (let k = 0; k < n; k++) {
+    const src = wrap('indexSelect', I[index.offset + k * index.strides[0]!]!, size, dim);
+    const xb = x.offset + src * x.strides[dim]!;
+    const ob = out.offset + k * out.strides[dim]!;
+    if (contiguousRows) O.set(X.subarray(xb, xb + rowLen), ob);
+    else for (let p = 0; p < rowLen; p++) O[ob + oOff[p]!] = X[xb + xOff[p]!]!;
+  }
+}
+
+/** Stable sort of each row of contiguous x [rows, n]; NaN sorts above every number. */
+export function sort(x: TensorView, descending: boolean, values: TensorView, indices: TensorView): void {
+  const [rows, n] = x.shape as [number, number];
+  const X = x.buffer as CpuBuffer;
+  const V = values.buffer as CpuBuffer;
+  const I = indices.buffer as CpuBuffer;
+  const order = new Array<number>(n);
+  const key = new Float64Array(n);
+  for (let r = 0; r < rows; r++) {
+    const base = x.offset + r * x.strides[0]!;
+    for (let j = 0; j < n; j++) {
+      order[j] = j;
+      key[j] = X[base + j * x.strides[1]!]!;
+    }
+    const cmp = (i: number, j: number): number => {
+      const a = key[i]!;
+      const b = key[j]!;
+      const an = a !== a;
+      const bn = b !== b;
+      if (an || bn) return an === bn ? 0 : an ? (descending ? -1 : 1) : descending ? 1 : -1;
+      return descending ? b - a : a - b;
+    };
+    order.sort((i, j) => cmp(i, j) || i - j);
+    const vb = values.offset + r * values.strides[0]!;
+    const ib = indices.offset + r * indices.strides[0]!;
+    for (let j = 0; j < n; j++) {
+      V[vb + j * values.strides[1]!] = key[order[j]!]!;
+      I[ib + j * indices.strides[1]!] = order[j]!;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import type { TensorView } from '@dl/tensor';
+
+/**
+ * Note [Collapsing dims]
+ * Elementwise kernels iterate rows of the innermost dimension. Adjacent dims that are
+ * contiguous with each other in every operand are merged first, so a contiguous tensor of
+ * any rank becomes a single row and a transposed one stays 2-D.
+ */
+export function collapse(shape: readonly number[], stridesList: ReadonlyArray<readonly number[]>): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const last = outShape.length - 1;
+    if (last >= 0 && stridesList.every((st, k) => outStrides[k]![last] === st[d]! * size)) {
+      outShape[last]! *= size;
+      stridesList.forEach((st, k) => (outStrides[k]![last] = st[d]!));
+    } else {
+      outShape.push(size);
+      stridesList.forEach((st, k) => outStrides[k]!.push(st[d]!));
+    }
+  }
+  if (outShape.length === 0) {
+    outShape.push(1);
+    outStrides.forEach((s) => s.push(1));
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/**
+ * Call `row(offsets, n)` for every innermost row of `shape`; `offsets[k]` is operand k's
+ * element offset of the row start. Inner strides are `strides[k][rank-1]`.
+ */
+export function forEachRow(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  baseOffsets: readonly number[],
+  row: (offsets: number[], n: number) => void,
+): void {
+  const rank = shape.length;
+  const n = shape[rank - 1]!;
+  const k = strides.length;
+  const offs = [...baseOffsets];
+  if (rank === 1) {
+    row(offs, n);
+    return;
+  }
+  const idx = new Array<number>(rank - 1).fill(0);
+  const total = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  for (let r = 0; r < total; r++) {
+    row(offs, n);
+    for (let d = rank - 2; d >= 0; d--) {
+      idx[d]!++;
+      for (let j = 0; j < k; j++) offs[j]! += strides[j]![d]!;
+      if (idx[d]! < shape[d]!) break;
+      for (let j = 0; j < k; j++) offs[j]! -= strides[j]![d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Element offsets of every position of a strided view, in row-major order. */
+export function offsetsOf(shape: readonly number[], strides: readonly number[], base = 0): Int32Array | Float64Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = n < 2 ** 31 ? new Int32Array(n) : new Float64Array(n);
+  if (n === 0) return out;
+  const c = collapse(shape, [strides]);
+  let p = 0;
+  const s = c.strides[0]!;
+  const inner = s[s.length - 1]!;
+  forEachRow(c.shape, c.strides, [base], (o, m) => {
+    let off = o[0]!;
+    for (let i = 0; i < m; i++, off += inner) out[p++] = off;
+  });
+  return out;
+}
+
+/** Numel of a view. */
+export function numel(v: TensorView): number {
+  return v.shape.reduce((a, b) => a * b, 1);
+}

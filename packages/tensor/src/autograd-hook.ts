@@ -1,0 +1,59 @@
+import type { DiffOp, DiffOpParams } from './ops/diff-ops.js';
+import type { Tensor } from './tensor.js';
+
+/** What a tensor's `gradFn` exposes (PyTorch's Node): `name()` and `nextFunctions`. */
+export interface GradFnLike {
+  name(): string;
+  readonly nextFunctions: ReadonlyArray<readonly [GradFnLike | null, number]>;
+}
+
+/** Options of `Tensor.backward`. */
+export interface BackwardOptions {
+  retainGraph?: boolean;
+  createGraph?: boolean;
+  inputs?: Tensor[];
+}
+
+/**
+ * The one narrow hook through which `@dl/autograd` sees the op layer. `@dl/tensor`
+ * never imports autograd; importing `@dl/autograd` installs this hook.
+ */
+export interface AutogradHook {
+  /** Is grad mode on and does any input require grad? */
+  shouldRecord(inputs: ReadonlyArray<Tensor | null | undefined>): boolean;
+  /** Attach a graph node for `op` to `outputs` (called only when `shouldRecord` said yes). */
+  record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | null>, outputs: readonly Tensor[], params: DiffOpParams[K]): void;
+  /** Called before `target` is written in place by `op` (refuses leaves that require grad). */
+  checkInPlace(target: Tensor, op: string): void;
+  /** Run the backward pass from `t`. */
+  backward(t: Tensor, gradient: Tensor | undefined, opts: BackwardOptions): void;
+  isGradEnabled(): boolean;
+}
+
+let hook: AutogradHook | null = null;
+
+/** Install the autograd hook (done by `@dl/autograd`'s index). */
+export function setAutogradHook(h: AutogradHook | null): void {
+  hook = h;
+}
+
+export function getAutogradHook(): AutogradHook | null {
+  return hook;
+}
+
+/** Record `op` if autograd is installed, grad mode is on and an input requires grad. */
+export function maybeRecord<K extends DiffOp>(
+  op: K,
+  inputs: ReadonlyArray<Tensor | null>,
+  outputs: Tensor | readonly Tensor[],
+  params: DiffOpParams[K],
+): void {
+  if (hook === null) return;
+  if (!hook.shouldRecord(inputs)) return;
+  hook.record(op, inputs, Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor], params);
+}
+
+/** Does autograd want to record an op with these inputs? */
+export function needsGrad(inputs: ReadonlyArray<Tensor | null | undefined>): boolean {
+  return hook !== null && hook.shouldRecord(inputs);
+}

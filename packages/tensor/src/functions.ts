@@ -1,0 +1,121 @@
+/**
+ * Free-function forms of the tensor ops (`dl.add(x, y, { out })`, `dl.exp(x)`, …), as
+ * `torch.add`, `torch.exp`. Each takes the same arguments as the method of the same name.
+ */
+import type { UnaryOp } from './backend.js';
+import type { TensorOrScalar } from './ops/core.js';
+import { binary, compare, unary, type OutOptions } from './ops/elementwise.js';
+import { Tensor } from './tensor.js';
+
+function scaled(other: TensorOrScalar, alpha?: number): TensorOrScalar {
+  if (alpha === undefined || alpha === 1) return other;
+  return other instanceof Tensor ? binary('mul', other, alpha) : Number(other) * alpha;
+}
+
+/**
+ * `input + alpha * other`, broadcasting; `out` receives the result.
+ *
+ * @example
+ * dl.add(x, y, { out: result });
+ */
+export function add(input: TensorOrScalar, other: TensorOrScalar, opts: OutOptions & { alpha?: number } = {}): Tensor {
+  return binary('add', input, scaled(other, opts.alpha), opts);
+}
+/** `input - alpha * other`. */
+export function sub(input: TensorOrScalar, other: TensorOrScalar, opts: OutOptions & { alpha?: number } = {}): Tensor {
+  return binary('sub', input, scaled(other, opts.alpha), opts);
+}
+/** Elementwise product. `dl.mul(x, 2)` */
+export const mul = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('mul', a, b, opts);
+/** True division. */
+export const div = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('div', a, b, opts);
+/** Power. `dl.pow(x, 2)` */
+export const pow = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('pow', a, b, opts);
+/** Elementwise maximum (NaN propagates). */
+export const maximum = (a: Tensor, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('maximum', a, b, opts);
+/** Elementwise minimum (NaN propagates). */
+export const minimum = (a: Tensor, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('minimum', a, b, opts);
+/** Python-style remainder. */
+export const remainder = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('remainder', a, b, opts);
+/** Quadrant-aware arctangent of a / b. */
+export const atan2 = (a: Tensor, b: Tensor, opts?: OutOptions): Tensor => binary('atan2', a, b, opts);
+
+const u = (op: UnaryOp) => (x: Tensor, opts?: OutOptions): Tensor => unary(op, x, opts);
+/** Elementwise unary ops: `dl.exp(x)`, `dl.relu(x)`, … */
+export const neg = u('neg');
+export const abs = u('abs');
+export const exp = u('exp');
+export const log = u('log');
+export const log1p = u('log1p');
+export const expm1 = u('expm1');
+export const sqrt = u('sqrt');
+export const rsqrt = u('rsqrt');
+export const reciprocal = u('reciprocal');
+export const sin = u('sin');
+export const cos = u('cos');
+export const tan = u('tan');
+export const tanh = u('tanh');
+export const sigmoid = u('sigmoid');
+export const relu = u('relu');
+export const erf = u('erf');
+export const sign = u('sign');
+export const floor = u('floor');
+export const ceil = u('ceil');
+export const round = u('round');
+export const trunc = u('trunc');
+export const logicalNot = u('logicalNot');
+export const isnan = u('isnan');
+export const isinf = u('isinf');
+
+/** Comparisons giving bool tensors: `dl.eq(a, b)`, `dl.lt(x, 0)`, … */
+export const eq = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('eq', a, b, opts);
+export const ne = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('ne', a, b, opts);
+export const lt = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('lt', a, b, opts);
+export const le = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('le', a, b, opts);
+export const gt = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('gt', a, b, opts);
+export const ge = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('ge', a, b, opts);
+export const logicalAnd = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('logicalAnd', a, b, opts);
+export const logicalOr = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('logicalOr', a, b, opts);
+export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('logicalXor', a, b, opts);
+
+/** Method forms as functions: `dl.sum(x, 1)`, `dl.reshape(x, [2, 8])`, … */
+type Rest<F> = F extends (...args: infer A) => unknown ? A : never;
+export const sum = (x: Tensor, ...a: Rest<Tensor['sum']>) => x.sum(...a);
+export const mean = (x: Tensor, ...a: Rest<Tensor['mean']>) => x.mean(...a);
+export const prod = (x: Tensor, ...a: Rest<Tensor['prod']>) => x.prod(...a);
+export const std = (x: Tensor, ...a: Rest<Tensor['std']>) => x.std(...a);
+export const variance = (x: Tensor, ...a: Rest<Tensor['var']>) => x.var(...a);
+export const logsumexp = (x: Tensor, ...a: Rest<Tensor['logsumexp']>) => x.logsumexp(...a);
+export const amax = (x: Tensor, ...a: Rest<Tensor['amax']>) => x.amax(...a);
+export const amin = (x: Tensor, ...a: Rest<Tensor['amin']>) => x.amin(...a);
+export const argmax = (x: Tensor, ...a: Rest<Tensor['argmax']>) => x.argmax(...a);
+export const argmin = (x: Tensor, ...a: Rest<Tensor['argmin']>) => x.argmin(...a);
+export const all = (x: Tensor, ...a: Rest<Tensor['all']>) => x.all(...a);
+export const any = (x: Tensor, ...a: Rest<Tensor['any']>) => x.any(...a);
+export const cumsum = (x: Tensor, ...a: Rest<Tensor['cumsum']>) => x.cumsum(...a);
+export const norm = (x: Tensor, ...a: Rest<Tensor['norm']>) => x.norm(...a);
+export const clamp = (x: Tensor, ...a: Rest<Tensor['clamp']>) => x.clamp(...a);
+export const reshape = (x: Tensor, ...a: Rest<Tensor['reshape']>) => x.reshape(...a);
+export const permute = (x: Tensor, ...a: Rest<Tensor['permute']>) => x.permute(...a);
+export const transpose = (x: Tensor, ...a: Rest<Tensor['transpose']>) => x.transpose(...a);
+export const squeeze = (x: Tensor, ...a: Rest<Tensor['squeeze']>) => x.squeeze(...a);
+export const unsqueeze = (x: Tensor, ...a: Rest<Tensor['unsqueeze']>) => x.unsqueeze(...a);
+export const flatten = (x: Tensor, ...a: Rest<Tensor['flatten']>) => x.flatten(...a);
+export const narrow = (x: Tensor, ...a: Rest<Tensor['narrow']>) => x.narrow(...a);
+export const clone = (x: Tensor) => x.clone();
+export const detach = (x: Tensor) => x.detach();
+export const softmax = (x: Tensor, dim: number) => x.softmax(dim);
+export const logSoftmax = (x: Tensor, dim: number) => x.logSoftmax(dim);
+
+/** Max of all elements, or `[values, indices]` along `dim` (`torch.max`). */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ReturnType<Tensor['sort']>;
+export function max(x: Tensor, dim?: number, opts?: { keepdim?: boolean }) {
+  return dim === undefined ? x.max() : x.max(dim, opts);
+}
+/** Min of all elements, or `[values, indices]` along `dim`. */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ReturnType<Tensor['sort']>;
+export function min(x: Tensor, dim?: number, opts?: { keepdim?: boolean }) {
+  return dim === undefined ? x.min() : x.min(dim, opts);
+}

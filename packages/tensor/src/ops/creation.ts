@@ -1,0 +1,298 @@
+import { assertDType, hostArray, isFloating, type DType, type HostArray } from '../dtype.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { defaultGenerator, type Generator } from '../generator.js';
+import { getBackend, getDefaultDevice } from '../registry.js';
+import { numelOf, parseShape } from '../shape.js';
+import { Storage } from '../storage.js';
+import { Tensor } from '../tensor.js';
+import { emptyTensor, type CreateOptions } from './core.js';
+import { binary, unary } from './elementwise.js';
+
+/** Nested JS arrays of numbers or booleans, as `torch.tensor` accepts. */
+export type NestedData = number | boolean | HostArray | readonly NestedData[];
+
+type ShapeArgs = (number | readonly number[])[];
+
+/** Creation options that also take a generator (random ops). */
+export interface RandomOptions extends CreateOptions {
+  generator?: Generator;
+}
+
+function finish(t: Tensor, opts: CreateOptions, op: string): Tensor {
+  if (opts.requiresGrad) {
+    if (!isFloating(t.dtype)) {
+      throw new DTypeError(`${op}: only Tensors of floating point dtype can require gradients (got ${t.dtype})`, {
+        op,
+        hint: "create it with { dtype: 'float32' }",
+      });
+    }
+    t.requiresGrad = true;
+  }
+  return t;
+}
+
+function splitOpts<O extends object>(args: readonly unknown[]): { shapeArgs: ShapeArgs; opts: O } {
+  const last = args[args.length - 1];
+  if (last !== undefined && typeof last === 'object' && !Array.isArray(last)) {
+    return { shapeArgs: args.slice(0, -1) as ShapeArgs, opts: last as O };
+  }
+  return { shapeArgs: args as ShapeArgs, opts: {} as O };
+}
+
+function inferDType(data: NestedData): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint8Array) return 'uint8';
+  let sawFloat = false;
+  let sawNum = false;
+  let sawBool = false;
+  const walk = (d: NestedData): void => {
+    if (typeof d === 'number') {
+      sawNum = true;
+      if (!Number.isInteger(d)) sawFloat = true;
+    } else if (typeof d === 'boolean') sawBool = true;
+    else if (ArrayBuffer.isView(d)) {
+      sawNum = true;
+      if (d instanceof Float32Array || d instanceof Float64Array) sawFloat = true;
+    } else for (const x of d as readonly NestedData[]) walk(x);
+  };
+  walk(data);
+  if (sawFloat) return 'float32';
+  if (sawNum) return 'int32';
+  if (sawBool) return 'bool';
+  return 'float32';
+}
+
+function flattenData(data: NestedData, op: string): { shape: number[]; values: number[] | HostArray } {
+  if (typeof data === 'number' || typeof data === 'boolean') return { shape: [], values: [Number(data)] };
+  if (ArrayBuffer.isView(data)) return { shape: [data.length], values: data };
+  const shape: number[] = [];
+  let probe: NestedData = data;
+  while (Array.isArray(probe) || ArrayBuffer.isView(probe)) {
+    const arr = probe as ArrayLike<NestedData>;
+    shape.push(arr.length);
+    if (arr.length === 0) break;
+    probe = arr[0]!;
+  }
+  const values: number[] = [];
+  const walk = (d: NestedData, depth: number, path: number[]): void => {
+    if (depth === shape.length) {
+      if (typeof d !== 'number' && typeof d !== 'boolean') {
+        throw new ShapeError(`${op}: expected a number at index [${path.join(', ')}] but found a sequence`, { op, hint: 'nested lists must be rectangular' });
+      }
+      values.push(Number(d));
+      return;
+    }
+    if (!(Array.isArray(d) || ArrayBuffer.isView(d)) || (d as ArrayLike<NestedData>).length !== shape[depth]) {
+      throw new ShapeError(
+        `${op}: expected sequence of length ${shape[depth]} at dim ${depth} (index [${path.join(', ')}]) but got ${
+          Array.isArray(d) || ArrayBuffer.isView(d) ? (d as ArrayLike<unknown>).length : typeof d
+        }`,
+        { op, hint: 'nested lists must be rectangular (all rows the same length)' },
+      );
+    }
+    const arr = d as ArrayLike<NestedData>;
+    for (let i = 0; i < arr.length; i++) walk(arr[i]!, depth + 1, [...path, i]);
+  };
+  walk(data, 0, []);
+  return { shape, values };
+}
+
+/** @internal Upload host values to a new tensor. */
+export function fromHost(values: ArrayLike<number>, shape: readonly number[], dtype: DType, device: string, op: string): Tensor {
+  const t = emptyTensor(shape, dtype, device, op);
+  const host = hostArray(dtype, values.length);
+  if (dtype === 'bool') for (let i = 0; i < values.length; i++) host[i] = values[i] ? 1 : 0;
+  else host.set(values as ArrayLike<number>);
+  t._backend.write(t._storage.buffer, dtype, host, 0);
+  return t;
+}
+
+/**
+ * Make a tensor from (nested) arrays, typed arrays or a number. Floats give float32,
+ * integers int32, booleans bool, unless `dtype` says otherwise.
+ *
+ * @example
+ * dl.tensor([[-1.2, 3.1], [-0.9, 2.9]]);
+ * dl.tensor([0, 0, 1], { dtype: 'int32' });
+ */
+export function tensor(data: NestedData, opts: CreateOptions = {}): Tensor {
+  if (data instanceof Tensor) {
+    throw new ArgumentError('tensor: got a Tensor; use x.clone() or x.detach() to copy a tensor', { op: 'tensor' });
+  }
+  const dtype = opts.dtype ?? inferDType(data);
+  assertDType(dtype, 'tensor');
+  const { shape, values } = flattenData(data, 'tensor');
+  return finish(fromHost(values, shape, dtype, opts.device ?? getDefaultDevice(), 'tensor'), opts, 'tensor');
+}
+
+/**
+ * Wrap a typed array as a tensor. On cpu the memory is shared both ways, like
+ * `torch.from_numpy`; on other devices the values are copied.
+ *
+ * @example
+ * const buf = new Float32Array(6); const t = dl.fromArray(buf, [2, 3]); buf[0] = 5; // t[0,0] is 5
+ */
+export function fromArray(data: HostArray, shape?: readonly number[], opts: { device?: string; dtype?: DType } = {}): Tensor {
+  const dtype = opts.dtype ?? inferDType(data);
+  const sh = shape ? [...shape] : [data.length];
+  if (numelOf(sh) !== data.length) {
+    throw new ShapeError(`fromArray: shape ${fmtShape(sh)} has ${numelOf(sh)} elements but the array has ${data.length}`, { op: 'fromArray' });
+  }
+  const device = opts.device ?? getDefaultDevice();
+  const backend = getBackend(device, 'fromArray');
+  if (backend.wrapHost && inferDType(data) === dtype) {
+    const storage = new Storage(backend, backend.wrapHost(data, dtype), dtype, data.length, true);
+    return new Tensor(storage, sh);
+  }
+  return fromHost(data, sh, dtype, device, 'fromArray');
+}
+
+function filled(op: string, args: readonly unknown[], value: number, dflt: DType = 'float32'): Tensor {
+  const { shapeArgs, opts } = splitOpts<CreateOptions>(args);
+  const shape = parseShape(shapeArgs, op);
+  const dtype = opts.dtype ?? dflt;
+  assertDType(dtype, op);
+  const t = emptyTensor(shape, dtype, opts.device ?? getDefaultDevice(), op);
+  if (!Number.isNaN(value) || op !== 'empty') t._backend.fill(t._view(), value);
+  return finish(t, opts, op);
+}
+
+/** Uninitialised tensor (values undefined until written). `dl.empty(5, 3)` or `dl.empty([5, 3], opts)`. */
+export function empty(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
+  const { shapeArgs, opts } = splitOpts<CreateOptions>(args);
+  const shape = parseShape(shapeArgs, 'empty');
+  return finish(emptyTensor(shape, opts.dtype ?? 'float32', opts.device ?? getDefaultDevice(), 'empty'), opts, 'empty');
+}
+/** Tensor of zeros. `dl.zeros(2, 2)`, `dl.zeros([2, 2], { dtype: 'int32' })`. */
+export function zeros(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
+  return filled('zeros', args, 0);
+}
+/** Tensor of ones. `dl.ones([5])`. */
+export function ones(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
+  return filled('ones', args, 1);
+}
+/**
+ * Tensor filled with `value` (dtype inferred from the value, as PyTorch).
+ *
+ * @example
+ * dl.full([2, 2], 7);
+ */
+export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
+  const dflt: DType = typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int32' : 'float32';
+  return filled('full', [shape, opts], Number(value), dflt);
+}
+
+function likeOpts(x: Tensor, opts: CreateOptions): CreateOptions {
+  return { dtype: opts.dtype ?? x.dtype, device: opts.device ?? x.device, requiresGrad: opts.requiresGrad ?? false };
+}
+/** Uninitialised tensor with `x`'s shape, dtype and device. */
+export function emptyLike(x: Tensor, opts: CreateOptions = {}): Tensor {
+  return empty([...x.shape], likeOpts(x, opts));
+}
+/** Zeros with `x`'s shape, dtype and device. */
+export function zerosLike(x: Tensor, opts: CreateOptions = {}): Tensor {
+  return zeros([...x.shape], likeOpts(x, opts));
+}
+/** Ones with `x`'s shape, dtype and device. */
+export function onesLike(x: Tensor, opts: CreateOptions = {}): Tensor {
+  return ones([...x.shape], likeOpts(x, opts));
+}
+/** `value` everywhere, with `x`'s shape, dtype and device. */
+export function fullLike(x: Tensor, value: number, opts: CreateOptions = {}): Tensor {
+  return full([...x.shape], value, likeOpts(x, opts));
+}
+
+/**
+ * Values from `start` to `end` (exclusive) by `step`: `arange(5)`, `arange(1, 11)`, `arange(0, 1, 0.1)`.
+ * int32 when all arguments are integers, else float32.
+ */
+export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+  if (end === undefined) {
+    end = start;
+    start = 0;
+  }
+  if (step === 0 || !Number.isFinite(step) || !Number.isFinite(start) || !Number.isFinite(end)) {
+    throw new ArgumentError(`arange: invalid range start=${start}, end=${end}, step=${step}`, { op: 'arange', hint: 'step must be non-zero and bounds finite' });
+  }
+  if ((end - start) * step < 0) {
+    throw new ArgumentError(`arange: upper bound and larger bound inconsistent with step sign (start=${start}, end=${end}, step=${step})`, { op: 'arange' });
+  }
+  const n = Math.ceil((end - start) / step);
+  const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const vals = new Float64Array(n);
+  for (let i = 0; i < n; i++) vals[i] = start + i * step;
+  return finish(fromHost(vals, [n], dtype, opts.device ?? getDefaultDevice(), 'arange'), opts, 'arange');
+}
+
+/** `steps` evenly spaced values from `start` to `end` inclusive (float32). */
+export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: number of steps must be non-negative, got ${steps}`, { op: 'linspace' });
+  const vals = new Float64Array(steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) vals[i] = i < half ? start + step * i : end - step * (steps - i - 1);
+  return finish(fromHost(vals, [steps], opts.dtype ?? 'float32', opts.device ?? getDefaultDevice(), 'linspace'), opts, 'linspace');
+}
+
+/** Identity matrix n×m (m defaults to n). */
+export function eye(n: number, m: number = n, opts: CreateOptions = {}): Tensor {
+  const vals = new Float64Array(n * m);
+  for (let i = 0; i < Math.min(n, m); i++) vals[i * m + i] = 1;
+  return finish(fromHost(vals, [n, m], opts.dtype ?? 'float32', opts.device ?? getDefaultDevice(), 'eye'), opts, 'eye');
+}
+
+function randomTensor(op: string, dist: 'uniform' | 'normal', args: readonly unknown[]): Tensor {
+  const { shapeArgs, opts } = splitOpts<RandomOptions>(args);
+  const shape = parseShape(shapeArgs, op);
+  const dtype = opts.dtype ?? 'float32';
+  if (!isFloating(dtype)) throw new DTypeError(`${op}: expected a floating dtype, got ${dtype}`, { op, hint: 'use randint for integers' });
+  const t = emptyTensor(shape, dtype, opts.device ?? getDefaultDevice(), op);
+  const { key, offset } = (opts.generator ?? defaultGenerator).reserve(t.numel());
+  t._backend.random(t._view(), dist, key, offset);
+  return finish(t, opts, op);
+}
+
+/**
+ * Uniform [0, 1) samples from the seeded generator (same numbers on every device).
+ *
+ * @example
+ * dl.manualSeed(103); dl.rand([500, 20]);
+ */
+export function rand(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
+  return randomTensor('rand', 'uniform', args);
+}
+/** Standard normal samples. `dl.randn(4, 4)`. */
+export function randn(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
+  return randomTensor('randn', 'normal', args);
+}
+/**
+ * Integers uniform in [low, high) (int32 unless `dtype` says otherwise).
+ *
+ * @example
+ * dl.randint(0, 3, [500, 1], { dtype: 'float32' });
+ */
+export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  if (!(high > low)) throw new ArgumentError(`randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`, { op: 'randint' });
+  const u = rand([...shape], { ...(opts.generator ? { generator: opts.generator } : {}), device: opts.device ?? getDefaultDevice(), dtype: 'float32' });
+  const v = binary('add', unary('floor', binary('mul', u, high - low)), low);
+  const r = v.to(opts.dtype ?? 'int32');
+  return finish(r, opts, 'randint');
+}
+
+/** A random permutation of 0..n-1 (int32), from the seeded generator. */
+export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+  const keys = (opts.generator ?? defaultGenerator).uniforms(n);
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
+  return fromHost(idx, [n], opts.dtype ?? 'int32', opts.device ?? getDefaultDevice(), 'randperm');
+}
+
+/** Random tensor like `x` (uniform). */
+export function randLike(x: Tensor, opts: RandomOptions = {}): Tensor {
+  return rand([...x.shape], { dtype: x.dtype, device: x.device, ...opts });
+}
+/** Random normal tensor like `x`. */
+export function randnLike(x: Tensor, opts: RandomOptions = {}): Tensor {
+  return randn([...x.shape], { dtype: x.dtype, device: x.device, ...opts });
+}

@@ -1,0 +1,279 @@
+import { maybeRecord } from '../autograd-hook.js';
+import { promoteTypes, type DType } from '../dtype.js';
+import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
+import { normDim } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { broadcastView, castRaw, commonDevice, emptyTensor } from './core.js';
+import { fromHost } from './creation.js';
+import { compare, where } from './elementwise.js';
+import { narrow, unsqueeze } from './views.js';
+
+function checkIndex(op: string, index: Tensor): void {
+  if (index.dtype !== 'int32' && index.dtype !== 'uint8') {
+    throw new DTypeError(`${op}: expected index to be an integer tensor (int32), got ${index.dtype} with shape ${fmtShape(index.shape)}`, {
+      op,
+      hint: 'cast with .long() (int32 in dl)',
+    });
+  }
+}
+
+/**
+ * Pick values along `dim` at `index` (`torch.gather`): `out[i][j] = x[i][index[i][j]]` for dim 1.
+ *
+ * @example
+ * logp.gather(1, target.unsqueeze(1));
+ */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  const op = 'gather';
+  checkIndex(op, index);
+  commonDevice(op, x, index);
+  const d = normDim(dim, x.dim(), op);
+  if (index.dim() !== x.dim()) {
+    throw new ShapeError(`gather: index ${fmtShape(index.shape)} must have the same number of dimensions as input ${fmtShape(x.shape)}`, { op });
+  }
+  for (let i = 0; i < x.dim(); i++) {
+    if (i !== d && index.shape[i]! > x.shape[i]!) {
+      throw new ShapeError(`gather: size of index ${fmtShape(index.shape)} exceeds input ${fmtShape(x.shape)} at dimension ${i}`, {
+        op,
+        hint: `index.size(d) <= input.size(d) is required for every d != dim (${d})`,
+      });
+    }
+  }
+  const out = emptyTensor(index.shape, x.dtype, x.device, op);
+  x._backend.gather(x._view(op), d, index._view(op), out._view());
+  maybeRecord('gather', [x, index], out, { dim: d });
+  return out;
+}
+
+function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, mode: 'add' | 'assign'): Tensor {
+  checkIndex(op, index);
+  const d = normDim(dim, x.dim(), op);
+  const s = typeof src === 'number' ? broadcastView(fromHost([src], [], x.dtype, x.device, op), index.shape) : src;
+  commonDevice(op, x, index, s);
+  if (index.dim() !== x.dim() || s.dim() !== x.dim()) {
+    throw new ShapeError(`${op}: index ${fmtShape(index.shape)}, src ${fmtShape(s.shape)} and self ${fmtShape(x.shape)} must have the same number of dimensions`, { op });
+  }
+  for (let i = 0; i < x.dim(); i++) {
+    if (index.shape[i]! > s.shape[i]! || (i !== d && index.shape[i]! > x.shape[i]!)) {
+      throw new ShapeError(`${op}: expected index ${fmtShape(index.shape)} to be smaller than self ${fmtShape(x.shape)} apart from dimension ${d} and to be smaller than src ${fmtShape(s.shape)}`, { op });
+    }
+  }
+  const out = emptyTensor(x.shape, x.dtype, x.device, op);
+  x._backend.copy(x._view(op), out._view());
+  const sc = castRaw(s, x.dtype);
+  x._backend.scatter(out._view(), d, index._view(op), sc._view(op), mode);
+  maybeRecord('scatter', [x, index, typeof src === 'number' ? null : s], out, { dim: d, mode });
+  return out;
+}
+
+/** Out-of-place `scatter`: a copy of `x` with `src` (or a value) written at `index` along `dim`. */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  return scatterImpl('scatter', x, dim, index, src, 'assign');
+}
+/**
+ * Out-of-place `scatter_add`: a copy of `x` with `src` added at `index` along `dim`.
+ *
+ * @example
+ * dl.zeros(3).scatterAdd(0, dl.tensor([0, 0, 2]), dl.tensor([1, 2, 3.]));  // [3, 0, 3]
+ */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  return scatterImpl('scatterAdd', x, dim, index, src, 'add');
+}
+
+/**
+ * Select entries along `dim` by a 1-D int index (`torch.index_select`).
+ *
+ * @example
+ * x.indexSelect(0, dl.tensor([2, 0]));
+ */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  const op = 'indexSelect';
+  checkIndex(op, index);
+  commonDevice(op, x, index);
+  if (index.dim() > 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`, { op });
+  const d = normDim(dim, x.dim(), op);
+  const idx = index.dim() === 0 ? index.reshape(1) : index;
+  const shape = x.dim() === 0 ? [] : [...x.shape];
+  if (x.dim() > 0) shape[d] = idx.shape[0]!;
+  const out = emptyTensor(shape, x.dtype, x.device, op);
+  x._backend.indexSelect(x.dim() === 0 ? x.reshape(1)._view(op) : x._view(op), d, idx._view(op), out.dim() === 0 ? out.reshape(1)._view() : out._view());
+  maybeRecord('indexSelect', [x, idx], out, { dim: d });
+  return out;
+}
+
+/**
+ * Concatenate along an existing dim (dtypes promoted, as PyTorch).
+ *
+ * @example
+ * dl.cat([a, b], 0);
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  const op = 'cat';
+  if (!Array.isArray(tensors) || tensors.length === 0) {
+    throw new ArgumentError('cat: expected a non-empty list of Tensors', { op });
+  }
+  // PyTorch skips legacy empty 1-D tensors.
+  const ts = tensors.filter((t) => !(t.dim() === 1 && t.shape[0] === 0));
+  if (ts.length === 0) return tensors[0]!.clone();
+  const ref = ts[0]!;
+  if (ref.dim() === 0) throw new ShapeError('cat: zero-dimensional tensor (at position 0) cannot be concatenated', { op, hint: 'use stack, or unsqueeze first' });
+  const d = normDim(dim, ref.dim(), op);
+  const device = commonDevice(op, ...ts);
+  let dtype: DType = ref.dtype;
+  ts.forEach((t, k) => {
+    dtype = promoteTypes(dtype, t.dtype);
+    if (t.dim() !== ref.dim() || t.shape.some((s: number, i: number) => i !== d && s !== ref.shape[i])) {
+      throw new ShapeError(
+        `cat: sizes of tensors must match except in dimension ${d}; tensor 0 has shape ${fmtShape(ref.shape)} and tensor ${k} has shape ${fmtShape(t.shape)}`,
+        { op },
+      );
+    }
+  });
+  const sizes = ts.map((t) => t.shape[d]!);
+  const shape = [...ref.shape];
+  shape[d] = sizes.reduce((a, b) => a + b, 0);
+  const out = emptyTensor(shape, dtype, device, op);
+  let off = 0;
+  for (const t of ts) {
+    const dst = out._view();
+    const starts = shape.map(() => 0);
+    starts[d] = off;
+    const offset = starts.reduce((a, s, i) => a + s * dst.strides[i]!, 0);
+    ref._backend.copy(t._view(op), { ...dst, shape: t.shape, offset });
+    off += t.shape[d]!;
+  }
+  maybeRecord('cat', ts, out, { dim: d, sizes });
+  return out;
+}
+
+/** Stack tensors of one shape along a new dim. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of Tensors', { op: 'stack' });
+  const ref = tensors[0]!;
+  tensors.forEach((t, k) => {
+    if (t.shape.length !== ref.shape.length || t.shape.some((s: number, i: number) => s !== ref.shape[i])) {
+      throw new ShapeError(`stack: expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${k}`, { op: 'stack' });
+    }
+  });
+  const d = normDim(dim, ref.dim() + 1, 'stack');
+  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+}
+
+/**
+ * Split into views of `splitSize` along `dim` (the last may be smaller), or of the given sizes.
+ *
+ * @example
+ * dl.arange(10).split(3); // sizes 3, 3, 3, 1
+ */
+export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
+  const d = normDim(dim, x.dim(), 'split');
+  const n = x.shape[d]!;
+  let sizes: number[];
+  if (typeof splitSize === 'number') {
+    if (!(splitSize > 0)) throw new ArgumentError(`split: split_size must be positive, got ${splitSize}`, { op: 'split' });
+    sizes = [];
+    for (let i = 0; i < n; i += splitSize) sizes.push(Math.min(splitSize, n - i));
+    if (n === 0) sizes = [0];
+  } else {
+    sizes = [...splitSize];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total !== n) {
+      throw new ShapeError(`split: split_with_sizes expects split_sizes to sum exactly to ${n} (input tensor's size at dimension ${d}), but got split_sizes=${fmtShape(sizes)}`, {
+        op: 'split',
+      });
+    }
+  }
+  let off = 0;
+  return sizes.map((s) => {
+    const v = narrow(x, d, off, s);
+    off += s;
+    return v;
+  });
+}
+
+/** Split into `chunks` nearly equal views along `dim`. */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`, { op: 'chunk' });
+  const d = normDim(dim, x.dim(), 'chunk');
+  return split(x, Math.max(1, Math.ceil(x.shape[d]! / chunks)), d);
+}
+
+function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
+  if (x.dim() < 2) throw new ShapeError(`${op}: input tensor must have at least 2 dimensions, got shape ${fmtShape(x.shape)}`, { op });
+  const r = x.shape[x.dim() - 2]!;
+  const c = x.shape[x.dim() - 1]!;
+  const mask = new Uint8Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) mask[i * c + j] = (op === 'tril' ? j - i <= diagonal : j - i >= diagonal) ? 1 : 0;
+  const m = fromHost(mask, [r, c], 'bool', x.device, op);
+  return where(m, x, 0).to(x.dtype);
+}
+/** Lower triangle (other entries zero). */
+export function tril(x: Tensor, diagonal = 0): Tensor {
+  return triangle('tril', x, diagonal);
+}
+/** Upper triangle (other entries zero). */
+export function triu(x: Tensor, diagonal = 0): Tensor {
+  return triangle('triu', x, diagonal);
+}
+
+/**
+ * One-hot encoding of int class indices (int32 result with a trailing class dim).
+ *
+ * @example
+ * dl.oneHot(dl.tensor([0, 2]), 3); // [[1,0,0],[0,0,1]]
+ */
+export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+  const op = 'oneHot';
+  checkIndex(op, indices);
+  let n = numClasses;
+  if (n < 0) {
+    if (!indices._backend.readSync) {
+      throw new ArgumentError('oneHot: numClasses must be given on devices without synchronous reads', { op, hint: 'pass numClasses explicitly' });
+    }
+    n = indices.numel() === 0 ? 0 : indices.max().itemSync() + 1;
+  }
+  const classes = fromHost(Array.from({ length: n }, (_, i) => i), [n], 'int32', indices.device, op);
+  const ix = castRaw(indices, 'int32');
+  return compare('eq', unsqueeze(ix, -1), classes).to('int32');
+}
+
+/** @internal Gradient of a strided slice: zeros of `inShape` with `g` written at the slice. */
+export function sliceBackward(g: Tensor, inShape: readonly number[], starts: readonly number[], steps: readonly number[]): Tensor {
+  const out = emptyTensor(inShape, g.dtype, g.device, 'sliceBackward');
+  const v = out._view();
+  g._backend.fill(v, 0);
+  let offset = 0;
+  for (let i = 0; i < starts.length; i++) offset += starts[i]! * v.strides[i]!;
+  g._backend.copy(g._view('sliceBackward'), { ...v, shape: g.shape, strides: v.strides.map((s, i) => s * steps[i]!), offset });
+  maybeRecord('sliceBackward', [g], out, { inShape: [...inShape], starts: [...starts], steps: [...steps] });
+  return out;
+}
+
+/** Reverse the order of entries along `dims`. */
+export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+  let r = x;
+  for (const dim of typeof dims === 'number' ? [dims] : dims) {
+    const d = normDim(dim, x.dim(), 'flip');
+    const n = x.shape[d]!;
+    r = indexSelect(r, d, fromHost(Array.from({ length: n }, (_, i) => n - 1 - i), [n], 'int32', x.device, 'flip'));
+  }
+  return r === x ? x.clone() : r;
+}
+
+/** Repeat the tensor along each dim (`x.repeat(2, 1)`), as PyTorch. */
+export function repeat(x: Tensor, ...sizes: number[]): Tensor {
+  if (sizes.length < x.dim()) {
+    throw new ShapeError(`repeat: number of repeat dims (${sizes.length}) can not be smaller than number of tensor dims (${x.dim()})`, { op: 'repeat' });
+  }
+  const lead = sizes.length - x.dim();
+  const xs = x.reshape([...Array(lead).fill(1), ...x.shape]);
+  const inter: number[] = [];
+  const expanded: number[] = [];
+  xs.shape.forEach((s, i) => {
+    inter.push(1, s);
+    expanded.push(sizes[i]!, s);
+  });
+  return xs.reshape(inter).expand(expanded).reshape(xs.shape.map((s, i) => s * sizes[i]!));
+}
+
+export { IndexError };

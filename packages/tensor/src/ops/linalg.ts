@@ -1,0 +1,132 @@
+import type { TensorView } from '../backend.js';
+import { maybeRecord } from '../autograd-hook.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { broadcastShapes } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { commonDevice, emptyTensor } from './core.js';
+import { binary } from './elementwise.js';
+import { sum } from './reduce.js';
+
+function as3d(t: Tensor): TensorView {
+  const v = t._view('matmul');
+  if (t.dim() === 3) return v;
+  return { ...v, shape: [1, ...t.shape], strides: [0, ...t._strides] };
+}
+
+function checkDtypes(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`${op}: expected both operands to have the same dtype, but got ${a.dtype} ${fmtShape(a.shape)} and ${b.dtype} ${fmtShape(b.shape)}`, {
+      op,
+      hint: 'cast one of them, e.g. b.to(a.dtype)',
+    });
+  }
+  if (a.dtype === 'bool') throw new DTypeError(`${op}: not implemented for bool tensors`, { op, hint: 'cast with .float()' });
+}
+
+/**
+ * Matrix product of two 2-D tensors.
+ *
+ * @example
+ * dl.mm(dl.rand(2, 3), dl.rand(3, 4)).shape; // [2, 4]
+ */
+export function mm(a: Tensor, b: Tensor): Tensor {
+  const op = 'mm';
+  if (a.dim() !== 2 || b.dim() !== 2) {
+    throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'use matmul for other ranks' });
+  }
+  if (a.shape[1] !== b.shape[0]) {
+    throw new ShapeError(`mm: mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]})`, {
+      op,
+      hint: 'the inner sizes must agree: (n×k) @ (k×m)',
+    });
+  }
+  checkDtypes(op, a, b);
+  const device = commonDevice(op, a, b);
+  const out = emptyTensor([a.shape[0]!, b.shape[1]!], a.dtype, device, op);
+  a._backend.matmul(as3d(a), as3d(b), as3d(out));
+  maybeRecord('mm', [a, b], out, {});
+  return out;
+}
+
+/** Batched matrix product of [B, n, k] and [B, k, m]. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  const op = 'bmm';
+  if (a.dim() !== 3 || b.dim() !== 3) throw new ShapeError(`bmm: expected 3-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op });
+  if (a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1]) {
+    throw new ShapeError(`bmm: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied`, {
+      op,
+      hint: 'expected [B, n, k] @ [B, k, m] with the same B',
+    });
+  }
+  checkDtypes(op, a, b);
+  const device = commonDevice(op, a, b);
+  const out = emptyTensor([a.shape[0]!, a.shape[1]!, b.shape[2]!], a.dtype, device, op);
+  a._backend.matmul(a._view(op), b._view(op), out._view());
+  maybeRecord('bmm', [a, b], out, {});
+  return out;
+}
+
+/**
+ * Matrix product with PyTorch's rules: dot for 1-D·1-D, matrix-vector, and batched
+ * products broadcasting the batch dims.
+ *
+ * @example
+ * dl.matmul(dl.rand(10, 3, 4), dl.rand(4, 5)).shape; // [10, 3, 5]
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const op = 'matmul';
+  if (a.dim() === 0 || b.dim() === 0) {
+    throw new ShapeError(`matmul: both arguments need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'use mul for scalars' });
+  }
+  if (a.dim() === 1 && b.dim() === 1) {
+    if (a.shape[0] !== b.shape[0]) {
+      throw new ShapeError(`matmul: 1D tensors expected to have the same size, but got ${a.shape[0]} and ${b.shape[0]}`, { op });
+    }
+    checkDtypes(op, a, b);
+    return sum(binary('mul', a, b));
+  }
+  if (a.dim() <= 2 && b.dim() <= 2) {
+    const A = a.dim() === 1 ? a.unsqueeze(0) : a;
+    const B = b.dim() === 1 ? b.unsqueeze(1) : b;
+    const r = mm(A, B);
+    if (a.dim() === 1) return r.squeeze(0);
+    if (b.dim() === 1) return r.squeeze(1);
+    return r;
+  }
+  const k = a.shape[a.dim() - 1]!;
+  const kb = b.dim() === 1 ? b.shape[0]! : b.shape[b.dim() - 2]!;
+  if (k !== kb) {
+    throw new ShapeError(`matmul: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${kb})`, {
+      op,
+      hint: 'the last dim of the first must equal the second-to-last of the second',
+    });
+  }
+  if (b.dim() <= 2) {
+    // Fold the batch into rows: one big mm (the Linear case).
+    const B = b.dim() === 1 ? b.unsqueeze(1) : b;
+    const r = mm(a.reshape(-1, k), B);
+    const shape = [...a.shape.slice(0, -1), ...(b.dim() === 1 ? [] : [B.shape[1]!])];
+    return r.reshape(shape);
+  }
+  const A = a.dim() === 1 ? a.unsqueeze(0) : a;
+  const n = A.shape[A.dim() - 2]!;
+  const m = b.shape[b.dim() - 1]!;
+  const batch = broadcastShapes(op, A.shape.slice(0, -2), b.shape.slice(0, -2));
+  const bs = batch.reduce((x, y) => x * y, 1);
+  const A3 = A.expand([...batch, n, k]).reshape(bs, n, k);
+  const B3 = b.expand([...batch, k, m]).reshape(bs, k, m);
+  let r = bmm(A3, B3).reshape([...batch, n, m]);
+  if (a.dim() === 1) r = r.squeeze(-2);
+  return r;
+}
+
+/** Dot product of two 1-D tensors. */
+export function dot(a: Tensor, b: Tensor): Tensor {
+  if (a.dim() !== 1 || b.dim() !== 1) throw new ShapeError(`dot: 1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`, { op: 'dot' });
+  return matmul(a, b);
+}
+
+/** Outer product of two 1-D tensors. */
+export function outer(a: Tensor, b: Tensor): Tensor {
+  return binary('mul', a.unsqueeze(1), b.unsqueeze(0));
+}

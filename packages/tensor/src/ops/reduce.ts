@@ -1,0 +1,271 @@
+import type { ReduceOp } from '../backend.js';
+import { maybeRecord } from '../autograd-hook.js';
+import { isFloating, type DType } from '../dtype.js';
+import { ArgumentError, DTypeError, IndexError, fmtShape } from '../errors.js';
+import { normDim, normDims, numelOf } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { castRaw, emptyTensor } from './core.js';
+import { binary, unary, where } from './elementwise.js';
+
+/** Options of reductions. */
+export interface ReduceOptions {
+  /** Keep reduced dims with size 1. */
+  keepdim?: boolean;
+  /** Accumulate and return in this dtype (sum, prod, mean). */
+  dtype?: DType;
+}
+
+/** `max(x, dim)` / `min(x, dim)` / `sort` results: a `[values, indices]` pair with names. */
+export type ValuesIndices = [Tensor, Tensor] & { values: Tensor; indices: Tensor };
+
+export function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  return Object.assign([values, indices] as [Tensor, Tensor], { values, indices });
+}
+
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((s, i) => (axes.includes(i) ? 1 : s));
+}
+function droppedShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.filter((_, i) => !axes.includes(i));
+}
+
+/** @internal Run a reduce kernel: output in keepdim or dropped form, no autograd. */
+export function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], keepdim: boolean, outDtype: DType): Tensor {
+  const full = keptShape(x.shape, axes);
+  const out = emptyTensor(full, outDtype, x.device, op);
+  if (numelOf(x.shape) === 0 && (op === 'max' || op === 'min' || op === 'argmax' || op === 'argmin')) {
+    throw new IndexError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)} (the operation has no identity)`, {
+      op,
+      hint: 'check the input is not empty before reducing',
+    });
+  }
+  x._backend.reduce(op, x._view(op), axes, out._view());
+  if (keepdim) return out;
+  const dropped = droppedShape(x.shape, axes);
+  const v = new Tensor(out._storage, dropped);
+  out.dispose();
+  return v;
+}
+
+function dimsOf(x: Tensor, dim: number | readonly number[] | undefined | null, op: string): number[] {
+  if (Array.isArray(dim) && dim.length === 0) return normDims(undefined, x.dim(), op);
+  return normDims(dim as number | number[] | undefined, x.dim(), op);
+}
+
+function accDtype(x: Tensor, dtype?: DType): DType {
+  if (dtype) return dtype;
+  return x.dtype === 'bool' || x.dtype === 'uint8' ? 'int32' : x.dtype;
+}
+
+/**
+ * Sum over all elements or along `dim` (a number or list).
+ *
+ * @example
+ * x.sum(); x.sum(1); x.sum([0, 1], { keepdim: true });
+ */
+export function sum(x: Tensor, dim?: number | readonly number[] | null, opts: ReduceOptions = {}): Tensor {
+  const axes = dimsOf(x, dim, 'sum');
+  const keepdim = opts.keepdim ?? false;
+  const dt = accDtype(x, opts.dtype);
+  const src = castRaw(x, dt);
+  const out = reduceRaw('sum', src, axes, keepdim, dt);
+  if (src !== x) src.dispose();
+  maybeRecord('sum', [x], out, { axes, keepdim });
+  return out;
+}
+
+/** Mean over all elements or along `dim` (floating dtypes only, as PyTorch). */
+export function mean(x: Tensor, dim?: number | readonly number[] | null, opts: ReduceOptions = {}): Tensor {
+  const dt = opts.dtype ?? x.dtype;
+  if (!isFloating(dt)) {
+    throw new DTypeError(`mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`, {
+      op: 'mean',
+      hint: 'cast first with .float() or pass { dtype: "float32" }',
+    });
+  }
+  const axes = dimsOf(x, dim, 'mean');
+  const keepdim = opts.keepdim ?? false;
+  const src = castRaw(x, dt);
+  const s = reduceRaw('sum', src, axes, keepdim, dt);
+  if (src !== x) src.dispose();
+  const n = axes.reduce((a, d) => a * x.shape[d]!, 1);
+  x._backend.binary('div', s._view(), scalarView(s, n), s._view());
+  maybeRecord('mean', [x], s, { axes, keepdim });
+  return s;
+}
+
+/** @internal A 0-stride view of a one-element tensor holding `v`, broadcast like `like`. */
+function scalarView(like: Tensor, v: number) {
+  const t = emptyTensor([], like.dtype, like.device, 'scalar');
+  t._backend.fill(t._view(), v);
+  return { ...t._view(), shape: like.shape, strides: like.shape.map(() => 0) };
+}
+
+/** Product over all elements or along `dim`. */
+export function prod(x: Tensor, dim?: number | null, opts: ReduceOptions = {}): Tensor {
+  const axes = dimsOf(x, dim, 'prod');
+  const keepdim = opts.keepdim ?? false;
+  const dt = accDtype(x, opts.dtype);
+  const src = castRaw(x, dt);
+  const out = reduceRaw('prod', src, axes, keepdim, dt);
+  if (src !== x) src.dispose();
+  maybeRecord('prod', [x], out, { axes, keepdim });
+  return out;
+}
+
+function extremeAll(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] | undefined | null, keepdim: boolean): Tensor {
+  const name = op === 'max' ? 'amax' : 'amin';
+  const axes = dimsOf(x, dim, name);
+  const out = reduceRaw(op, x, axes, keepdim, x.dtype);
+  maybeRecord(name, [x], out, { axes, keepdim });
+  return out;
+}
+
+function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
+  const d = normDim(dim, x.dim(), op);
+  const values = reduceRaw(op, x, [d], keepdim, x.dtype);
+  const indices = reduceRaw(op === 'max' ? 'argmax' : 'argmin', x, [d], keepdim, 'int32');
+  maybeRecord(op === 'max' ? 'maxDim' : 'minDim', [x], values, { dim: d, keepdim, indices });
+  return valuesIndices(values, indices);
+}
+
+/**
+ * Maximum of all elements (a 0-d tensor), or along `dim` giving `[values, indices]`.
+ *
+ * @example
+ * x.max(); const [v, i] = x.max(1);
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
+export function max(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
+  return dim === undefined ? extremeAll('max', x, undefined, false) : extremeDim('max', x, dim, opts.keepdim ?? false);
+}
+
+/** Minimum of all elements, or along `dim` giving `[values, indices]`. */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
+export function min(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
+  return dim === undefined ? extremeAll('min', x, undefined, false) : extremeDim('min', x, dim, opts.keepdim ?? false);
+}
+
+/** Max over one or more dims, values only (`torch.amax`). */
+export function amax(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
+  return extremeAll('max', x, dim, opts.keepdim ?? false);
+}
+/** Min over one or more dims, values only (`torch.amin`). */
+export function amin(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
+  return extremeAll('min', x, dim, opts.keepdim ?? false);
+}
+
+function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (dim === undefined) {
+    const flat = x.isContiguous() ? new Tensor(x._storage, [x.numel()], [1], x._offset) : x.contiguous().reshape(-1);
+    const r = reduceRaw(op, flat, [0], false, 'int32');
+    return keepdim ? r.reshape(x.shape.map(() => 1)) : r;
+  }
+  return reduceRaw(op, x, [normDim(dim, x.dim(), op)], keepdim, 'int32');
+}
+
+/** Index of the maximum (of the flattened tensor, or along `dim`), int32. */
+export function argmax(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor {
+  return argExtreme('argmax', x, dim, opts.keepdim ?? false);
+}
+/** Index of the minimum (of the flattened tensor, or along `dim`), int32. */
+export function argmin(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor {
+  return argExtreme('argmin', x, dim, opts.keepdim ?? false);
+}
+
+/** Options of `std`/`var`: `correction` 1 (Bessel, default) or 0, or `unbiased`. */
+export interface VarOptions {
+  keepdim?: boolean;
+  correction?: number;
+  unbiased?: boolean;
+}
+
+/**
+ * Variance (Bessel-corrected by default, as PyTorch).
+ *
+ * @example
+ * x.var(); x.var(1, { correction: 0, keepdim: true });
+ */
+export function variance(x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor {
+  const axes = dimsOf(x, dim, 'var');
+  const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
+  const n = axes.reduce((a, d) => a * x.shape[d]!, 1);
+  const mu = mean(x, axes, { keepdim: true });
+  const dev = binary('sub', x, mu);
+  const sq = binary('mul', dev, dev);
+  const s = sum(sq, axes, { keepdim: opts.keepdim ?? false });
+  return binary('div', s, Math.max(n - correction, 0));
+}
+
+/** Standard deviation (Bessel-corrected by default). */
+export function std(x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor {
+  return unary('sqrt', variance(x, dim, opts));
+}
+
+/**
+ * `log(sum(exp(x), dim))`, computed stably.
+ *
+ * @example
+ * logits.logsumexp(1);
+ */
+export function logsumexp(x: Tensor, dim: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
+  const axes = dimsOf(x, dim, 'logsumexp');
+  const src = isFloating(x.dtype) ? x : castRaw(x, 'float32');
+  const m = reduceRaw('max', src, axes, true, src.dtype); // constant: no gradient needed through the shift
+  const mSafe = where(unary('isinf', m), 0, m);
+  const s = sum(unary('exp', binary('sub', src, mSafe)), axes, { keepdim: true });
+  const r = binary('add', unary('log', s), mSafe);
+  if (opts.keepdim) return r;
+  return r.squeeze(axes);
+}
+
+function boolReduce(op: 'all' | 'any', x: Tensor, dim?: number | null, keepdim = false): Tensor {
+  const src = castRaw(x, 'bool');
+  const r = reduceRaw(op, src, dimsOf(x, dim, op), keepdim, 'bool');
+  if (src !== x) src.dispose();
+  return r;
+}
+
+/** True where all elements (along `dim`) are non-zero. */
+export function all(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+  return boolReduce('all', x, dim, opts.keepdim);
+}
+/** True where any element (along `dim`) is non-zero. */
+export function any(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+  return boolReduce('any', x, dim, opts.keepdim);
+}
+
+/**
+ * Cumulative sum along `dim`.
+ *
+ * @example
+ * dl.tensor([1, 2, 3]).cumsum(0); // [1, 3, 6]
+ */
+export function cumsum(x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor {
+  const d = normDim(dim, x.dim(), 'cumsum');
+  const dt = accDtype(x, opts.dtype);
+  const src = castRaw(x, dt);
+  const out = emptyTensor(x.shape, dt, x.device, 'cumsum');
+  if (x.dim() === 0) x._backend.copy(src._view('cumsum'), out._view());
+  else x._backend.cumsum(src._view('cumsum'), d, out._view());
+  if (src !== x) src.dispose();
+  maybeRecord('cumsum', [x], out, { dim: d });
+  return out;
+}
+
+/**
+ * p-norm over all elements or `dim` (p = 2 by default; `Infinity` for the max-norm).
+ *
+ * @example
+ * x.norm(); x.norm(1, 0);
+ */
+export function norm(x: Tensor, p = 2, dim?: number | readonly number[] | null, opts: { keepdim?: boolean } = {}): Tensor {
+  const a = unary('abs', x);
+  if (p === Infinity) return amax(a, dim ?? undefined, opts);
+  if (p === 1) return sum(a, dim, opts);
+  if (p === 2) return unary('sqrt', sum(binary('mul', x, x), dim, opts));
+  if (!(p > 0)) throw new ArgumentError(`norm: p must be positive, got ${p}`, { op: 'norm' });
+  return binary('pow', sum(binary('pow', a, p), dim, opts), 1 / p);
+}

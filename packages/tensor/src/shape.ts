@@ -1,0 +1,158 @@
+import { ArgumentError, IndexError, ShapeError, fmtShape } from './errors.js';
+
+export type Shape = readonly number[];
+
+/** Number of elements of a shape (1 for a scalar). */
+export function numelOf(shape: Shape): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+/** Row-major (C-contiguous) strides of a shape. */
+export function contiguousStrides(shape: Shape): number[] {
+  const st = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= Math.max(shape[i]!, 1);
+  }
+  return st;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Wrap a possibly negative dim into [0, rank). `rank` 0 accepts -1 and 0 (as PyTorch). */
+export function normDim(dim: number, rank: number, op: string): number {
+  const r = Math.max(rank, 1);
+  if (!Number.isInteger(dim) || dim < -r || dim >= r) {
+    throw new IndexError(`${op}: dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`, {
+      op,
+      hint: `the tensor has ${rank} dimension${rank === 1 ? '' : 's'}`,
+    });
+  }
+  return dim < 0 ? dim + r : dim;
+}
+
+/** Normalise a dim argument (number, list, or undefined for all) into sorted unique dims. */
+export function normDims(dim: number | readonly number[] | undefined | null, rank: number, op: string): number[] {
+  if (dim === undefined || dim === null) return Array.from({ length: rank }, (_, i) => i);
+  const list = typeof dim === 'number' ? [dim] : dim;
+  const out = list.map((d) => normDim(d, rank, op));
+  if (new Set(out).size !== out.length) {
+    throw new ArgumentError(`${op}: dim ${JSON.stringify(list)} appears multiple times in the list of dims`, { op });
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Broadcast shapes as NumPy/PyTorch; throws a ShapeError naming the op and shapes. */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const o = rank - s.length + i;
+      const d = s[i]!;
+      if (d === out[o] || d === 1) continue;
+      if (out[o] === 1) out[o] = d;
+      else {
+        throw new ShapeError(
+          `${op}: shapes ${shapes.map(fmtShape).join(' and ')} cannot be broadcast together ` +
+            `(size ${out[o]} vs ${d} at dimension ${o})`,
+          { op, hint: 'sizes must be equal or 1 in each trailing dimension; use unsqueeze or view to align them' },
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** Parse a shape given either as an array or as varargs; checks non-negative integers. */
+export function parseShape(args: readonly (number | readonly number[])[], op: string): number[] {
+  const shape = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
+  for (const s of shape) {
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
+      throw new ArgumentError(`${op}: invalid shape ${JSON.stringify(shape)}`, {
+        op,
+        hint: 'sizes must be non-negative integers',
+      });
+    }
+  }
+  return [...shape];
+}
+
+/** Resolve a single -1 in a requested view/reshape shape. */
+export function inferShape(shape: readonly number[], numel: number, op: string, inShape: Shape): number[] {
+  const out = [...shape];
+  let neg = -1;
+  let known = 1;
+  for (let i = 0; i < out.length; i++) {
+    const s = out[i]!;
+    if (s === -1) {
+      if (neg >= 0) throw new ShapeError(`${op}: only one dimension can be inferred`, { op, hint: `got shape ${fmtShape(shape)}` });
+      neg = i;
+    } else if (!Number.isInteger(s) || s < 0) {
+      throw new ShapeError(`${op}: invalid shape dimension ${s} in ${fmtShape(shape)}`, { op });
+    } else known *= s;
+  }
+  if (neg >= 0) {
+    if (known === 0 || numel % known !== 0) {
+      throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${numel}`, {
+        op,
+        hint: `the input has shape ${fmtShape(inShape)}`,
+      });
+    }
+    out[neg] = numel / known;
+  } else if (known !== numel) {
+    throw new ShapeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${numel}`, {
+      op,
+      hint: `the input has shape ${fmtShape(inShape)}; the product of the new sizes must be ${numel}`,
+    });
+  }
+  return out;
+}
+
+/**
+ * Strides for viewing a tensor with (shape, strides) as `newShape` without copying, or
+ * null when impossible (PyTorch's `computeStride`).
+ */
+export function viewStrides(shape: Shape, strides: Shape, newShape: Shape): number[] | null {
+  const numel = numelOf(shape);
+  const out = new Array<number>(newShape.length);
+  if (numel === 0) return contiguousStrides(newShape);
+  let viewD = newShape.length - 1;
+  let chunkBase = strides[strides.length - 1] ?? 1;
+  let tensorNumel = 1;
+  let viewNumel = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    tensorNumel *= shape[d]!;
+    if (d === 0 || (shape[d - 1] !== 1 && strides[d - 1] !== tensorNumel * chunkBase)) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || newShape[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= newShape[viewD]!;
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return null;
+      if (d > 0) {
+        chunkBase = strides[d - 1]!;
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  if (viewD !== -1) return null;
+  return out;
+}
+
+/** Is (shape, strides) row-major contiguous (size-1 dims ignored)? */
+export function isContiguousLayout(shape: Shape, strides: Shape): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] === 1) continue;
+    if (strides[i] !== expected) return false;
+    expected *= shape[i]!;
+  }
+  return true;
+}

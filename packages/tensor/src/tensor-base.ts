@@ -1,0 +1,289 @@
+import type { Backend, TensorView } from './backend.js';
+import { getAutogradHook, type BackwardOptions, type GradFnLike } from './autograd-hook.js';
+import type { DType, HostArray } from './dtype.js';
+import { IndexError, StateError } from './errors.js';
+import { contiguousStrides, isContiguousLayout, normDim, numelOf } from './shape.js';
+import { Storage } from './storage.js';
+import { getBackend } from './registry.js';
+import { trackTensor } from './memory.js';
+
+/**
+ * Note [Tensor layout]
+ * A tensor is a view (shape, strides, storage offset) onto a refcounted Storage. View ops make
+ * new Tensor objects over the same Storage; each Tensor object holds one reference, released by
+ * `dispose()` or, as a safety net, by a FinalizationRegistry when the object is collected.
+ */
+const finalizer = new FinalizationRegistry<Storage>((s) => s.release());
+
+/** Autograd bookkeeping that lives on each tensor (filled by `@dl/autograd`). */
+export interface AutogradMeta {
+  retainsGrad: boolean;
+  hooks: Array<(grad: TensorBase) => TensorBase | void>;
+  /** Which output of its gradFn this tensor is. */
+  outputNr: number;
+}
+
+export class TensorBase {
+  /** Sizes of each dimension. */
+  readonly shape: readonly number[];
+  /** @internal */ readonly _strides: readonly number[];
+  /** @internal */ readonly _offset: number;
+  /** @internal */ _storage: Storage;
+  /** @internal */ _disposed = false;
+  /** Does autograd track operations on this tensor? */
+  requiresGrad = false;
+  /** Accumulated gradient (set by `backward`). */
+  grad: TensorBase | null = null;
+  /** The graph node that produced this tensor (null for leaves). */
+  gradFn: GradFnLike | null = null;
+  /** @internal autograd state */ _autograd: AutogradMeta | null = null;
+  /** @internal the tensor this one is a view of (for autograd's view tracking). */ _base: TensorBase | null = null;
+
+  /** @internal Use the creation functions (`dl.tensor`, `dl.zeros`, …), not this constructor. */
+  constructor(storage: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
+    this._storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this._strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
+    this._offset = offset;
+    storage.retain();
+    finalizer.register(this, storage, this);
+    trackTensor(this);
+  }
+
+  get dtype(): DType {
+    return this._storage.dtype;
+  }
+  /** The device name (`'cpu'`, `'webgpu'`). */
+  get device(): string {
+    return this._storage.backend.name;
+  }
+  /** @internal */
+  get _backend(): Backend {
+    return this._storage.backend;
+  }
+  /** True for tensors not produced by a recorded op (user-created or detached). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+  /** The in-place version counter of the storage (shared by views). */
+  get _version(): number {
+    return this._storage.version;
+  }
+
+  /** Size of each dimension, or of one (`t.size(0)`). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[normDim(dim, this.shape.length, 'size')] ?? 1;
+  }
+  /** Strides in elements, or of one dim. */
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return [...this._strides];
+    return this._strides[normDim(dim, this.shape.length, 'stride')] ?? 1;
+  }
+  storageOffset(): number {
+    return this._offset;
+  }
+  dim(): number {
+    return this.shape.length;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  numel(): number {
+    return numelOf(this.shape);
+  }
+  isContiguous(): boolean {
+    return isContiguousLayout(this.shape, this._strides);
+  }
+  elementSize(): number {
+    return this._storage.nbytes / Math.max(this._storage.numel, 1);
+  }
+
+  /** @internal The kernel-facing view of this tensor. Throws if disposed. */
+  _view(op = 'op'): TensorView {
+    if (this._disposed || this._storage.freed) {
+      throw new StateError(`${op}: tensor of shape [${this.shape.join(', ')}] was disposed`, {
+        op,
+        hint: 'do not use a tensor after dispose() or outside the tidy() that created it; keep it by returning it from tidy',
+      });
+    }
+    return { buffer: this._storage.buffer, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
+  }
+
+  /** Free this tensor's reference to its storage now (views keep the storage alive). */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    finalizer.unregister(this);
+    this._storage.release();
+    if (this.grad) this.grad.dispose();
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  // ---- reading ----------------------------------------------------------------------------
+
+  /** @internal Contiguous host copy via the backend (async). */
+  protected async _readHost(): Promise<HostArray> {
+    const v = this._view('data');
+    if (this.isContiguous()) return this._backend.read(v.buffer, v.dtype, v.offset, this.numel());
+    const tmp = contiguousCopy(this);
+    try {
+      return await tmp._backend.read(tmp._storage.buffer, tmp.dtype, 0, tmp.numel());
+    } finally {
+      tmp.dispose();
+    }
+  }
+
+  /** @internal Contiguous host copy, synchronously (cpu). */
+  protected _readHostSync(op: string): HostArray {
+    const v = this._view(op);
+    const b = this._backend;
+    if (!b.readSync) {
+      const asyncName = op.replace('Sync', '');
+      throw new StateError(`${op}: device '${b.name}' cannot read synchronously`, {
+        op,
+        hint: `use \`await t.${asyncName}()\` instead (works on every device)`,
+      });
+    }
+    if (this.isContiguous()) return b.readSync(v.buffer, v.dtype, v.offset, this.numel());
+    const tmp = contiguousCopy(this);
+    try {
+      return b.readSync(tmp._storage.buffer, tmp.dtype, 0, tmp.numel());
+    } finally {
+      tmp.dispose();
+    }
+  }
+
+  /** A typed-array copy of the values, on any device. */
+  async data(): Promise<HostArray> {
+    return this._readHost();
+  }
+  /** A typed-array copy of the values (devices that can read synchronously, like cpu). */
+  dataSync(): HostArray {
+    return this._readHostSync('dataSync');
+  }
+  /** The value of a one-element tensor. */
+  async item(): Promise<number> {
+    checkItem(this, 'item');
+    return toNumber(this.dtype, (await this._readHost())[0]!);
+  }
+  itemSync(): number {
+    checkItem(this, 'itemSync');
+    return toNumber(this.dtype, this._readHostSync('itemSync')[0]!);
+  }
+  /** The values as nested JS arrays (booleans for bool tensors). */
+  async toArray(): Promise<NestedArray> {
+    return nest(await this._readHost(), this.shape, this.dtype);
+  }
+  toArraySync(): NestedArray {
+    return nest(this._readHostSync('toArraySync'), this.shape, this.dtype);
+  }
+  /** Alias of `toArray` (torch's `tolist`). */
+  async tolist(): Promise<NestedArray> {
+    return this.toArray();
+  }
+
+  // ---- autograd entry points (implemented by @dl/autograd through the hook) ---------------
+
+  /**
+   * Compute gradients of this tensor with respect to graph leaves (needs `@dl/autograd`).
+   *
+   * @example
+   * const x = dl.ones([2, 2], { requiresGrad: true });
+   * x.mul(x).sum().backward(); // x.grad = 2x
+   */
+  backward(gradient?: TensorBase, opts: BackwardOptions = {}): void {
+    const hook = getAutogradHook();
+    if (!hook) {
+      throw new StateError('backward: autograd is not enabled', { op: 'backward', hint: "add `import '@dl/autograd'` to your program" });
+    }
+    hook.backward(this as never, gradient as never, opts);
+  }
+
+  /** Keep `.grad` for this non-leaf tensor after backward. */
+  retainGrad(): this {
+    if (!this.requiresGrad) {
+      throw new StateError("retainGrad: can't retain_grad on a tensor that has requires_grad=False", { op: 'retainGrad' });
+    }
+    if (!this.isLeaf) this._autogradMeta().retainsGrad = true;
+    return this;
+  }
+  /** Is `.grad` kept for this tensor? */
+  get retainsGrad(): boolean {
+    return this._autograd?.retainsGrad ?? false;
+  }
+  /**
+   * Register a hook called with this tensor's gradient during backward; it may return a
+   * replacement gradient. Returns a handle with `remove()`.
+   */
+  registerHook(fn: (grad: TensorBase) => TensorBase | void): { remove(): void } {
+    if (!this.requiresGrad) {
+      throw new StateError("registerHook: cannot register a hook on a tensor that doesn't require gradient", { op: 'registerHook' });
+    }
+    const hooks = this._autogradMeta().hooks;
+    hooks.push(fn);
+    return { remove: () => void hooks.splice(hooks.indexOf(fn) >>> 0, 1) };
+  }
+  /** @internal */
+  _autogradMeta(): AutogradMeta {
+    return (this._autograd ??= { retainsGrad: false, hooks: [], outputNr: 0 });
+  }
+}
+
+export type NestedArray = number | boolean | NestedArray[];
+
+function checkItem(t: TensorBase, op: string): void {
+  if (t.numel() !== 1) {
+    throw new IndexError(`${op}: a Tensor with ${t.numel()} elements cannot be converted to Scalar`, {
+      op,
+      hint: `the tensor has shape [${t.shape.join(', ')}]; index it or reduce it first`,
+    });
+  }
+}
+
+function toNumber(dtype: DType, v: number): number {
+  return dtype === 'bool' ? (v ? 1 : 0) : v;
+}
+
+function nest(flat: HostArray, shape: readonly number[], dtype: DType): NestedArray {
+  const conv = (v: number): number | boolean => (dtype === 'bool' ? v !== 0 : v);
+  if (shape.length === 0) return conv(flat[0]!);
+  let i = 0;
+  const rec = (d: number): NestedArray[] => {
+    const n = shape[d]!;
+    const out: NestedArray[] = new Array(n);
+    for (let k = 0; k < n; k++) out[k] = d === shape.length - 1 ? conv(flat[i++]!) : rec(d + 1);
+    return out;
+  };
+  return rec(0);
+}
+
+/** @internal A fresh contiguous tensor of `shape` on `device` (values undefined). */
+export function allocTensor<T extends TensorBase>(ctor: new (s: Storage, shape: readonly number[]) => T, shape: readonly number[], dtype: DType, device: string, op: string): T {
+  const backend = getBackend(device, op);
+  if (!backend.dtypes.includes(dtype)) {
+    throw new StateError(`${op}: device '${device}' does not support dtype ${dtype}`, {
+      op,
+      hint: `supported on ${device}: ${backend.dtypes.join(', ')}; cast with .to('float32') or use the cpu device`,
+    });
+  }
+  const n = numelOf(shape);
+  const storage = new Storage(backend, backend.allocate(dtype, n), dtype, n);
+  return new ctor(storage, shape);
+}
+
+/** @internal A contiguous copy of `t` (no autograd). */
+export function contiguousCopy<T extends TensorBase>(t: T): T {
+  const out = allocTensor(t.constructor as new (s: Storage, shape: readonly number[]) => T, t.shape, t.dtype, t.device, 'contiguous');
+  t._backend.copy(t._view('contiguous'), out._view());
+  return out;
+}

@@ -1,0 +1,325 @@
+import { maybeRecord } from './autograd-hook.js';
+import { assertDType, DTYPES, type DType } from './dtype.js';
+import { StateError } from './errors.js';
+import { formatTensor } from './format.js';
+import type { Generator } from './generator.js';
+import { TensorBase, allocTensor } from './tensor-base.js';
+import type { TensorOrScalar } from './ops/core.js';
+import * as ew from './ops/elementwise.js';
+import * as red from './ops/reduce.js';
+import * as vw from './ops/views.js';
+import * as ix from './ops/indexing.js';
+import * as la from './ops/linalg.js';
+import * as so from './ops/sort.js';
+import * as sm from './ops/softmax.js';
+import * as ip from './ops/inplace.js';
+import { fromHost } from './ops/creation.js';
+
+type ShapeArgs = (number | readonly number[])[];
+type Dims = number | readonly number[];
+
+/**
+ * An n-dimensional array on a device: a strided view onto refcounted storage, with PyTorch's
+ * methods in camelCase. Create tensors with `dl.tensor`, `dl.zeros`, `dl.rand`, …
+ *
+ * @example
+ * const x = dl.arange(16).view(4, 4);
+ * x.at(':', 1).fill_(0);    // writes through the view into x
+ * x.sum(1).toString();      // 'tensor([ 6, 22, 38, 54])' (int32)
+ */
+export class Tensor extends TensorBase {
+  declare grad: Tensor | null;
+
+  // ---- elementwise arithmetic ------------------------------------------------------------
+  /** `self + alpha * other` (broadcasting). */
+  add(other: TensorOrScalar, opts: { alpha?: number } = {}): Tensor {
+    return ew.binary('add', this, opts.alpha === undefined || opts.alpha === 1 ? other : scaled(other, opts.alpha));
+  }
+  /** `self - alpha * other`. */
+  sub(other: TensorOrScalar, opts: { alpha?: number } = {}): Tensor {
+    return ew.binary('sub', this, opts.alpha === undefined || opts.alpha === 1 ? other : scaled(other, opts.alpha));
+  }
+  mul(other: TensorOrScalar): Tensor { return ew.binary('mul', this, other); }
+  /** True division (integers give float32). */
+  div(other: TensorOrScalar): Tensor { return ew.binary('div', this, other); }
+  pow(exponent: TensorOrScalar): Tensor { return ew.binary('pow', this, exponent); }
+  maximum(other: Tensor): Tensor { return ew.binary('maximum', this, other); }
+  minimum(other: Tensor): Tensor { return ew.binary('minimum', this, other); }
+  /** Python-style modulus (sign of the divisor). */
+  remainder(other: TensorOrScalar): Tensor { return ew.binary('remainder', this, other); }
+  atan2(other: Tensor): Tensor { return ew.binary('atan2', this, other); }
+  neg(): Tensor { return ew.unary('neg', this); }
+  abs(): Tensor { return ew.unary('abs', this); }
+  exp(): Tensor { return ew.unary('exp', this); }
+  log(): Tensor { return ew.unary('log', this); }
+  log1p(): Tensor { return ew.unary('log1p', this); }
+  expm1(): Tensor { return ew.unary('expm1', this); }
+  sqrt(): Tensor { return ew.unary('sqrt', this); }
+  rsqrt(): Tensor { return ew.unary('rsqrt', this); }
+  reciprocal(): Tensor { return ew.unary('reciprocal', this); }
+  square(): Tensor { return ew.binary('mul', this, this); }
+  sin(): Tensor { return ew.unary('sin', this); }
+  cos(): Tensor { return ew.unary('cos', this); }
+  tan(): Tensor { return ew.unary('tan', this); }
+  tanh(): Tensor { return ew.unary('tanh', this); }
+  sigmoid(): Tensor { return ew.unary('sigmoid', this); }
+  relu(): Tensor { return ew.unary('relu', this); }
+  erf(): Tensor { return ew.unary('erf', this); }
+  sign(): Tensor { return ew.unary('sign', this); }
+  floor(): Tensor { return ew.unary('floor', this); }
+  ceil(): Tensor { return ew.unary('ceil', this); }
+  /** Round half to even, as PyTorch. */
+  round(): Tensor { return ew.unary('round', this); }
+  trunc(): Tensor { return ew.unary('trunc', this); }
+  clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
+  clip(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
+  /** `self + value * t1 * t2`. */
+  addcmul(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor { return this.add(t1.mul(t2).mul(opts.value ?? 1)); }
+  /** `self + value * t1 / t2`. */
+  addcdiv(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor { return this.add(t1.div(t2).mul(opts.value ?? 1)); }
+  /** `self + weight * (end - self)`. */
+  lerp(end: Tensor, weight: TensorOrScalar): Tensor { return this.add(end.sub(this).mul(weight)); }
+
+  // ---- comparison and logic --------------------------------------------------------------
+  eq(other: TensorOrScalar): Tensor { return ew.compare('eq', this, other); }
+  ne(other: TensorOrScalar): Tensor { return ew.compare('ne', this, other); }
+  lt(other: TensorOrScalar): Tensor { return ew.compare('lt', this, other); }
+  le(other: TensorOrScalar): Tensor { return ew.compare('le', this, other); }
+  gt(other: TensorOrScalar): Tensor { return ew.compare('gt', this, other); }
+  ge(other: TensorOrScalar): Tensor { return ew.compare('ge', this, other); }
+  logicalAnd(other: TensorOrScalar): Tensor { return ew.compare('logicalAnd', this, other); }
+  logicalOr(other: TensorOrScalar): Tensor { return ew.compare('logicalOr', this, other); }
+  logicalXor(other: TensorOrScalar): Tensor { return ew.compare('logicalXor', this, other); }
+  logicalNot(): Tensor { return ew.unary('logicalNot', this); }
+  isnan(): Tensor { return ew.unary('isnan', this); }
+  isinf(): Tensor { return ew.unary('isinf', this); }
+  isfinite(): Tensor { return this.isnan().logicalOr(this.isinf()).logicalNot(); }
+  /** `condition ? self : other` (torch's `x.where(cond, y)`). */
+  where(condition: Tensor, other: TensorOrScalar): Tensor { return ew.where(condition, this, other); }
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return ew.maskedFill(this, mask, value); }
+  /** Do all elements match within tolerances? (sync read: cpu) */
+  allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+    const diff = this.sub(other).abs();
+    const tol = other.abs().mul(opts.rtol ?? 1e-5).add(opts.atol ?? 1e-8);
+    const ok = diff.le(tol).logicalOr(opts.equalNan ? this.isnan().logicalAnd(other.isnan()) : this.ne(this).logicalAnd(this.eq(this)));
+    return ok.all().itemSync() === 1;
+  }
+  /** Same shape and values? (sync read: cpu) */
+  equal(other: Tensor): boolean {
+    return this.shape.length === other.shape.length && this.shape.every((s, i) => s === other.shape[i]) && this.eq(other).all().itemSync() === 1;
+  }
+
+  // ---- reductions ------------------------------------------------------------------------
+  sum(dim?: Dims | null, opts?: red.ReduceOptions): Tensor { return red.sum(this, dim, opts); }
+  mean(dim?: Dims | null, opts?: red.ReduceOptions): Tensor { return red.mean(this, dim, opts); }
+  prod(dim?: number | null, opts?: red.ReduceOptions): Tensor { return red.prod(this, dim, opts); }
+  max(): Tensor;
+  max(dim: number, opts?: { keepdim?: boolean }): red.ValuesIndices;
+  max(dim?: number, opts?: { keepdim?: boolean }): Tensor | red.ValuesIndices {
+    return dim === undefined ? red.max(this) : red.max(this, dim, opts);
+  }
+  min(): Tensor;
+  min(dim: number, opts?: { keepdim?: boolean }): red.ValuesIndices;
+  min(dim?: number, opts?: { keepdim?: boolean }): Tensor | red.ValuesIndices {
+    return dim === undefined ? red.min(this) : red.min(this, dim, opts);
+  }
+  amax(dim?: Dims, opts?: { keepdim?: boolean }): Tensor { return red.amax(this, dim, opts); }
+  amin(dim?: Dims, opts?: { keepdim?: boolean }): Tensor { return red.amin(this, dim, opts); }
+  argmax(dim?: number, opts?: { keepdim?: boolean }): Tensor { return red.argmax(this, dim, opts); }
+  argmin(dim?: number, opts?: { keepdim?: boolean }): Tensor { return red.argmin(this, dim, opts); }
+  std(dim?: Dims | null, opts?: red.VarOptions): Tensor { return red.std(this, dim, opts); }
+  var(dim?: Dims | null, opts?: red.VarOptions): Tensor { return red.variance(this, dim, opts); }
+  logsumexp(dim: Dims, opts?: { keepdim?: boolean }): Tensor { return red.logsumexp(this, dim, opts); }
+  all(dim?: number | null, opts?: { keepdim?: boolean }): Tensor { return red.all(this, dim, opts); }
+  any(dim?: number | null, opts?: { keepdim?: boolean }): Tensor { return red.any(this, dim, opts); }
+  cumsum(dim: number, opts?: { dtype?: DType }): Tensor { return red.cumsum(this, dim, opts); }
+  norm(p?: number, dim?: Dims | null, opts?: { keepdim?: boolean }): Tensor { return red.norm(this, p, dim, opts); }
+
+  // ---- views and shape -------------------------------------------------------------------
+  view(...shape: ShapeArgs): Tensor { return vw.view(this, ...shape); }
+  viewAs(other: Tensor): Tensor { return vw.view(this, [...other.shape]); }
+  reshape(...shape: ShapeArgs): Tensor { return vw.reshape(this, ...shape); }
+  reshapeAs(other: Tensor): Tensor { return vw.reshape(this, [...other.shape]); }
+  permute(...dims: ShapeArgs): Tensor { return vw.permute(this, ...dims); }
+  transpose(dim0: number, dim1: number): Tensor { return vw.transpose(this, dim0, dim1); }
+  swapaxes(dim0: number, dim1: number): Tensor { return vw.transpose(this, dim0, dim1); }
+  t(): Tensor { return vw.t(this); }
+  /** Matrix transpose, as `x.T` (reverses all dims). */
+  get T(): Tensor { return vw.permute(this, this.shape.map((_, i) => this.dim() - 1 - i)); }
+  /** Matrix transpose of the last two dims, as `x.mT`. */
+  get mT(): Tensor { return vw.transpose(this, -2, -1); }
+  unsqueeze(dim: number): Tensor { return vw.unsqueeze(this, dim); }
+  squeeze(dim?: Dims): Tensor { return vw.squeeze(this, dim); }
+  flatten(startDim?: number, endDim?: number): Tensor { return vw.flatten(this, startDim, endDim); }
+  unflatten(dim: number, sizes: readonly number[]): Tensor { return vw.unflatten(this, dim, sizes); }
+  expand(...sizes: ShapeArgs): Tensor { return vw.expand(this, ...sizes); }
+  expandAs(other: Tensor): Tensor { return vw.expand(this, [...other.shape]); }
+  narrow(dim: number, start: number, length: number): Tensor { return vw.narrow(this, dim, start, length); }
+  select(dim: number, index: number): Tensor { return vw.select(this, dim, index); }
+  /** NumPy-style indexing (`x.at(':', 1)` is `x[:, 1]`); see {@link vw.at}. */
+  at(...index: vw.Index[]): Tensor { return vw.at(this, ...index); }
+  contiguous(): Tensor { return vw.contiguous(this); }
+  clone(): Tensor { return vw.clone(this); }
+  detach(): Tensor { return vw.detach(this); }
+  split(splitSize: number | readonly number[], dim?: number): Tensor[] { return ix.split(this, splitSize, dim); }
+  chunk(chunks: number, dim?: number): Tensor[] { return ix.chunk(this, chunks, dim); }
+  repeat(...sizes: number[]): Tensor { return ix.repeat(this, ...sizes); }
+  flip(dims: Dims): Tensor { return ix.flip(this, dims); }
+
+  // ---- indexing, sorting, linear algebra ------------------------------------------------
+  gather(dim: number, index: Tensor): Tensor { return ix.gather(this, dim, index); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return ix.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return ix.scatterAdd(this, dim, index, src); }
+  indexSelect(dim: number, index: Tensor): Tensor { return ix.indexSelect(this, dim, index); }
+  tril(diagonal?: number): Tensor { return ix.tril(this, diagonal); }
+  triu(diagonal?: number): Tensor { return ix.triu(this, diagonal); }
+  sort(dim?: number, opts?: { descending?: boolean }): red.ValuesIndices { return so.sort(this, dim, opts); }
+  argsort(dim?: number, opts?: { descending?: boolean }): Tensor { return so.argsort(this, dim, opts); }
+  topk(k: number, dim?: number, opts?: { largest?: boolean; sorted?: boolean }): red.ValuesIndices { return so.topk(this, k, dim, opts); }
+  unique(opts?: { returnInverse?: boolean; returnCounts?: boolean }): so.UniqueResult { return so.unique(this, opts); }
+  matmul(other: Tensor): Tensor { return la.matmul(this, other); }
+  mm(other: Tensor): Tensor { return la.mm(this, other); }
+  bmm(other: Tensor): Tensor { return la.bmm(this, other); }
+  dot(other: Tensor): Tensor { return la.dot(this, other); }
+  softmax(dim: number): Tensor { return sm.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return sm.logSoftmax(this, dim); }
+
+  // ---- in place (trailing underscore) ----------------------------------------------------
+  add_(other: TensorOrScalar, opts: { alpha?: number } = {}): this {
+    ip.binaryInPlace('add', this, opts.alpha === undefined || opts.alpha === 1 ? other : scaled(other, opts.alpha), 'add_');
+    return this;
+  }
+  sub_(other: TensorOrScalar, opts: { alpha?: number } = {}): this {
+    ip.binaryInPlace('sub', this, opts.alpha === undefined || opts.alpha === 1 ? other : scaled(other, opts.alpha), 'sub_');
+    return this;
+  }
+  mul_(other: TensorOrScalar): this { ip.binaryInPlace('mul', this, other, 'mul_'); return this; }
+  div_(other: TensorOrScalar): this { ip.binaryInPlace('div', this, other, 'div_'); return this; }
+  pow_(other: TensorOrScalar): this { ip.binaryInPlace('pow', this, other, 'pow_'); return this; }
+  maximum_(other: Tensor): this { ip.binaryInPlace('maximum', this, other, 'maximum_'); return this; }
+  neg_(): this { ip.unaryInPlace('neg', this, 'neg_'); return this; }
+  abs_(): this { ip.unaryInPlace('abs', this, 'abs_'); return this; }
+  exp_(): this { ip.unaryInPlace('exp', this, 'exp_'); return this; }
+  log_(): this { ip.unaryInPlace('log', this, 'log_'); return this; }
+  sqrt_(): this { ip.unaryInPlace('sqrt', this, 'sqrt_'); return this; }
+  relu_(): this { ip.unaryInPlace('relu', this, 'relu_'); return this; }
+  sigmoid_(): this { ip.unaryInPlace('sigmoid', this, 'sigmoid_'); return this; }
+  tanh_(): this { ip.unaryInPlace('tanh', this, 'tanh_'); return this; }
+  clamp_(min?: number | null, max?: number | null): this { ip.applyInPlace(this, 'clamp_', () => ew.clamp(this, min, max)); return this; }
+  addcmul_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.mul(t2), { alpha: opts.value ?? 1 }); }
+  addcdiv_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.div(t2), { alpha: opts.value ?? 1 }); }
+  lerp_(end: Tensor, weight: number): this { return this.add_(end.sub(this), { alpha: weight }); }
+  maskedFill_(mask: Tensor, value: number): this { ip.applyInPlace(this, 'maskedFill_', () => ew.maskedFill(this, mask, value)); return this; }
+  scatter_(dim: number, index: Tensor, src: Tensor | number): this { ip.applyInPlace(this, 'scatter_', () => ix.scatter(this, dim, index, src)); return this; }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { ip.applyInPlace(this, 'scatterAdd_', () => ix.scatterAdd(this, dim, index, src)); return this; }
+  zero_(): this { ip.fill_(this, 0); return this; }
+  fill_(value: number | boolean): this { ip.fill_(this, value); return this; }
+  copy_(src: Tensor): this { ip.copy_(this, src); return this; }
+  /** Fill with uniform samples in [from, to). */
+  uniform_(from = 0, to = 1, opts: { generator?: Generator } = {}): this { ip.randomInPlace(this, 'uniform', from, to, opts.generator); return this; }
+  /** Fill with normal samples. */
+  normal_(mean = 0, std = 1, opts: { generator?: Generator } = {}): this { ip.randomInPlace(this, 'normal', mean, std, opts.generator); return this; }
+  /** Set `requiresGrad` in place (floating dtypes only). */
+  requiresGrad_(requiresGrad = true): this {
+    if (requiresGrad && !(this.dtype === 'float32' || this.dtype === 'float64')) {
+      throw new StateError(`requiresGrad_: only Tensors of floating point dtype can require gradients (got ${this.dtype})`, { op: 'requiresGrad_' });
+    }
+    if (!requiresGrad && !this.isLeaf) {
+      throw new StateError('requiresGrad_: you can only change requires_grad flags of leaf variables', { op: 'requiresGrad_', hint: 'use detach() to get a leaf' });
+    }
+    this.requiresGrad = requiresGrad;
+    return this;
+  }
+  /** Detach in place: this tensor becomes a leaf. */
+  detach_(): this {
+    this.gradFn = null;
+    this.requiresGrad = false;
+    return this;
+  }
+
+  // ---- conversion ------------------------------------------------------------------------
+  /**
+   * Move and/or cast: `x.to('webgpu')`, `x.to('float64')`, `x.to({ device, dtype })`.
+   * Moving off a device needs a synchronous read there (from cpu always works); use
+   * `await x.toAsync('cpu')` to bring webgpu tensors back.
+   */
+  to(target: string | { device?: string; dtype?: DType }): Tensor {
+    const { device, dtype } = parseTo(target);
+    let r: Tensor = this;
+    if (dtype && dtype !== r.dtype) {
+      r = castTracked(r, dtype);
+    }
+    if (device && device !== r.device) r = moveTo(r, device);
+    return r;
+  }
+  /** `to` for any pair of devices (awaits the read). */
+  async toAsync(target: string | { device?: string; dtype?: DType }): Promise<Tensor> {
+    const { device, dtype } = parseTo(target);
+    let r: Tensor = this;
+    if (device && device !== r.device) {
+      const host = await r.contiguous().data();
+      const moved = fromHost(host, r.shape, r.dtype, device, 'to');
+      maybeRecord('cast', [r], moved, { from: r.dtype, fromDevice: r.device });
+      r = moved;
+    }
+    return dtype ? r.to(dtype) : r;
+  }
+  float(): Tensor { return this.to('float32'); }
+  double(): Tensor { return this.to('float64'); }
+  /** int32 (dl has no int64). */
+  int(): Tensor { return this.to('int32'); }
+  /** int32: dl has no int64 because WebGPU has none. */
+  long(): Tensor { return this.to('int32'); }
+  bool(): Tensor { return this.to('bool'); }
+  byte(): Tensor { return this.to('uint8'); }
+  cpu(): Tensor { return this.to('cpu'); }
+  type(dtype: DType): Tensor { return this.to(dtype); }
+
+  /** Prints like PyTorch: `tensor([[0.2455, 0.1516], …])` (devices with sync reads; else a summary line). */
+  override toString(): string {
+    if (this._disposed) return `tensor(<disposed, shape [${this.shape.join(', ')}]>)`;
+    if (!this._backend.readSync) return `tensor(<${this.device}: shape [${this.shape.join(', ')}], ${this.dtype}; use await t.format()>)`;
+    return formatTensor(this, this.dataSync());
+  }
+  /** `toString` for any device (awaits the values). */
+  async format(): Promise<string> {
+    return formatTensor(this, await this.data());
+  }
+}
+
+function scaled(other: TensorOrScalar, alpha: number): TensorOrScalar {
+  return other instanceof Tensor ? ew.binary('mul', other, alpha) : Number(other) * alpha;
+}
+
+function parseTo(target: string | { device?: string; dtype?: DType }): { device?: string; dtype?: DType } {
+  if (typeof target === 'string') return (DTYPES as readonly string[]).includes(target) ? { dtype: target as DType } : { device: target };
+  if (target.dtype) assertDType(target.dtype, 'to');
+  return target;
+}
+
+function castTracked(x: Tensor, dtype: DType): Tensor {
+  const out = fromHostLike(x, dtype);
+  maybeRecord('cast', [x], out, { from: x.dtype, fromDevice: x.device });
+  return out;
+}
+
+function fromHostLike(x: Tensor, dtype: DType): Tensor {
+  const out = allocTensor(Tensor, x.shape, dtype, x.device, 'to');
+  x._backend.copy(x._view('to'), out._view());
+  return out;
+}
+
+function moveTo(x: Tensor, device: string): Tensor {
+  const src = x._backend;
+  if (!src.readSync) {
+    throw new StateError(`to: cannot move a tensor from '${x.device}' to '${device}' synchronously`, {
+      op: 'to',
+      hint: `use \`await x.toAsync('${device}')\``,
+    });
+  }
+  const c = x.contiguous();
+  const host = src.readSync(c._storage.buffer, c.dtype, c._offset, c.numel());
+  const moved = fromHost(host, x.shape, x.dtype, device, 'to');
+  maybeRecord('cast', [x], moved, { from: x.dtype, fromDevice: x.device });
+  return moved;
+}
