@@ -1,1 +1,20 @@
-export {};
+/**
+ * @dl/backend-webgpu: the `webgpu` device for @dl/tensor. Importing this module
+ * registers the backend; `await dl.initBackend('webgpu')` acquires the GPU.
+ *
+ * @example
+ * import * as dl from '@dl/tensor';
+ * import { webgpu } from '@dl/backend-webgpu';
+ * await dl.initBackend('webgpu');            // or: await webgpu.init({ device: myDevice })
+ * const x = dl.randn([2, 3], { device: 'webgpu' });
+ * console.log(await x.relu().data());
+ */
+import { registerBackend } from '@dl/tensor';
+import { WebGPUBackend } from './backend.js';
+
+export { WebGPUBackend } from './backend.js';
+export type { AcquireOptions } from './gpu.js';
+
+/** The registered `webgpu` backend instance. */
+export const webgpu = new WebGPUBackend();
+registerBackend(webgpu);

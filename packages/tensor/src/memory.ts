@@ -22,7 +22,6 @@ export function keep<T extends TensorBase>(t: T): T {
   return t;
 }
 
-type Tidyable = TensorBase | null | undefined | void | number | string | boolean | Tidyable[] | { [k: string]: Tidyable };
 
 function collect(v: unknown, out: Set<TensorBase>, seen = new Set<unknown>()): void {
   if (v === null || typeof v !== 'object' || seen.has(v)) return;
@@ -43,7 +42,7 @@ function collect(v: unknown, out: Set<TensorBase>, seen = new Set<unknown>()): v
  * @example
  * const loss = dl.tidy(() => model.forward(x).sub(y).pow(2).mean());
  */
-export function tidy<T extends Tidyable>(fn: () => T): T {
+export function tidy<T>(fn: () => T): T {
   const scope = new Set<TensorBase>();
   scopes.push(scope);
   let result: T;

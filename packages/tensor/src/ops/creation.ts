@@ -58,8 +58,10 @@ function inferDType(data: NestedData): DType {
     } else for (const x of d as readonly NestedData[]) walk(x);
   };
   walk(data);
-  if (sawFloat) return 'float32';
-  if (sawNum) return 'int32';
+  // Note [JS numbers are floats]: JS has no int literal (2 === 2.0), so unlike torch.tensor([1, 2])
+  // (int64) dl.tensor([1, 2]) is float32. This is deliberate and documented in the PyTorch → dl
+  // table; pass { dtype: 'int32' } for integer tensors. Typed arrays keep their own type.
+  if (sawFloat || sawNum) return 'float32';
   if (sawBool) return 'bool';
   return 'float32';
 }
@@ -110,8 +112,9 @@ export function fromHost(values: ArrayLike<number>, shape: readonly number[], dt
 }
 
 /**
- * Make a tensor from (nested) arrays, typed arrays or a number. Floats give float32,
- * integers int32, booleans bool, unless `dtype` says otherwise.
+ * Make a tensor from (nested) arrays, typed arrays or a number. JS numbers give float32 (JS
+ * has no integer literals: see Note [JS numbers are floats]), booleans bool, typed arrays their
+ * own dtype, unless `dtype` says otherwise.
  *
  * @example
  * dl.tensor([[-1.2, 3.1], [-0.9, 2.9]]);
@@ -174,13 +177,13 @@ export function ones(...args: (number | readonly number[] | CreateOptions)[]): T
   return filled('ones', args, 1);
 }
 /**
- * Tensor filled with `value` (dtype inferred from the value, as PyTorch).
+ * Tensor filled with `value` (float32, or bool for a boolean value, unless `dtype` is given).
  *
  * @example
  * dl.full([2, 2], 7);
  */
 export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
-  const dflt: DType = typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int32' : 'float32';
+  const dflt: DType = typeof value === 'boolean' ? 'bool' : 'float32'; // Note [JS numbers are floats]
   return filled('full', [shape, opts], Number(value), dflt);
 }
 

@@ -1,0 +1,343 @@
+import * as dl from '@dl/tensor';
+import type { Conv2dParams, DiffOp, DiffOpParams, Pool2dParams, Tensor } from '@dl/tensor';
+import type { TensorMeta } from './node.js';
+
+/** What a derivative rule sees: saved inputs/outputs (null when not saved), metadata and params. */
+export interface RuleContext<K extends DiffOp> {
+  readonly params: DiffOpParams[K];
+  /** Saved inputs (only those the rule declares in `saves`). */
+  input(i: number): Tensor;
+  /** Saved output (when the rule declares it). */
+  output(): Tensor;
+  readonly inputMeta: ReadonlyArray<TensorMeta | null>;
+  /** Which inputs need a gradient (skip work for the others). */
+  readonly needs: readonly boolean[];
+}
+
+/**
+ * One derivative rule: given the gradient of the output, the gradient of each input (null
+ * where none flows). Written with tensor ops, so with `createGraph` they are differentiated
+ * again. Results may have the broadcast shape or the wrong dtype: the engine sums them back
+ * to each input's shape and casts (Note [Broadcast gradients]).
+ */
+export interface Rule<K extends DiffOp> {
+  /** Which saved tensors the rule reads: indices of inputs, and/or the output. */
+  saves?: { inputs?: readonly number[]; output?: boolean };
+  /** PyTorch's node name (`AddBackward0`); defaults from the op key. */
+  name?: string | ((p: DiffOpParams[K], inputRank: number) => string);
+  backward(g: Tensor, ctx: RuleContext<K>): ReadonlyArray<Tensor | null>;
+}
+
+type Conv = Conv2dParams;
+type Pool = Pool2dParams;
+// The conv/pool functions live in @dl/tensor's conv/pool ops (optional fused kernels below them).
+interface ConvOps {
+  conv2d(x: Tensor, w: Tensor, b: Tensor | null, p: Conv): Tensor;
+  conv2dBackwardInput(g: Tensor, w: Tensor, inShape: number[], p: Conv): Tensor;
+  conv2dBackwardWeight(g: Tensor, x: Tensor, wShape: number[], p: Conv): Tensor;
+  maxPool2dBackward(g: Tensor, indices: Tensor, inShape: number[], p: Pool): Tensor;
+  avgPool2d(x: Tensor, p: Pool): Tensor;
+  avgPool2dBackward(g: Tensor, inShape: number[], p: Pool): Tensor;
+}
+const cv = dl as unknown as ConvOps;
+
+const unary = <K extends DiffOp>(saves: Rule<K>['saves'], f: (g: Tensor, ctx: RuleContext<K>) => Tensor, name?: string): Rule<K> => ({
+  saves,
+  ...(name ? { name } : {}),
+  backward: (g, ctx) => [f(g, ctx)],
+});
+const IN0 = { inputs: [0] } as const;
+const OUT = { output: true } as const;
+const zero = <K extends DiffOp>(): Rule<K> => ({ backward: (g) => [dl.zerosLike(g)] });
+
+function conv(p: DiffOpParams['conv2d'] | DiffOpParams['conv2dBackwardInput'] | DiffOpParams['conv2dBackwardWeight']): Conv {
+  return { stride: p.stride, padding: p.padding, dilation: p.dilation, groups: p.groups };
+}
+function pool(p: Pool): Pool {
+  const { kernelSize, stride, padding, dilation, ceilMode } = p;
+  return { kernelSize, stride, padding, dilation, ceilMode, ...(p.countIncludePad === undefined ? {} : { countIncludePad: p.countIncludePad }) };
+}
+
+/** Expand a reduced gradient back over the reduced axes. */
+function unreduce(g: Tensor, inShape: readonly number[], axes: readonly number[], keepdim: boolean): Tensor {
+  let r = g;
+  if (!keepdim) for (const a of [...axes].sort((x, y) => x - y)) r = r.unsqueeze(a);
+  return r.expand([...inShape]);
+}
+
+function invPerm(dims: readonly number[]): number[] {
+  const inv = new Array<number>(dims.length);
+  dims.forEach((d, i) => (inv[d] = i));
+  return inv;
+}
+
+/**
+ * Note [Derivative table]
+ * One rule per recorded op, exhaustive at compile time: an op added to `DiffOpParams` without a
+ * rule here fails to type-check. Formulas follow PyTorch's derivatives.yaml.
+ */
+export const rules = {
+  neg: unary(undefined, (g) => g.neg()),
+  abs: unary(IN0, (g, c) => g.mul(c.input(0).sign())),
+  exp: unary(OUT, (g, c) => g.mul(c.output())),
+  log: unary(IN0, (g, c) => g.div(c.input(0))),
+  log1p: unary(IN0, (g, c) => g.div(c.input(0).add(1))),
+  expm1: unary(OUT, (g, c) => g.mul(c.output().add(1))),
+  sqrt: unary(OUT, (g, c) => g.div(c.output().mul(2))),
+  rsqrt: unary(OUT, (g, c) => g.mul(c.output().pow(3)).mul(-0.5)),
+  reciprocal: unary(OUT, (g, c) => g.mul(c.output().square()).neg()),
+  sin: unary(IN0, (g, c) => g.mul(c.input(0).cos())),
+  cos: unary(IN0, (g, c) => g.mul(c.input(0).sin()).neg()),
+  tan: unary(OUT, (g, c) => g.mul(c.output().square().add(1))),
+  tanh: unary(OUT, (g, c) => g.mul(c.output().square().neg().add(1))),
+  sigmoid: unary(OUT, (g, c) => {
+    const y = c.output();
+    return g.mul(y.mul(y.neg().add(1)));
+  }),
+  relu: unary(OUT, (g, c) => g.mul(c.output().gt(0)), 'ReluBackward0'),
+  erf: unary(IN0, (g, c) => g.mul(c.input(0).square().neg().exp().mul(2 / Math.sqrt(Math.PI)))),
+  sign: zero(),
+  floor: zero(),
+  ceil: zero(),
+  round: zero(),
+  trunc: zero(),
+
+  add: { backward: (g) => [g, g] },
+  sub: { backward: (g) => [g, g.neg()] },
+  mul: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => [c.needs[0] ? g.mul(c.input(1)) : null, c.needs[1] ? g.mul(c.input(0)) : null],
+  },
+  div: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => {
+      const b = c.input(1);
+      return [c.needs[0] ? g.div(b) : null, c.needs[1] ? g.mul(c.input(0)).div(b.square()).neg() : null];
+    },
+  },
+  pow: {
+    saves: { inputs: [0, 1], output: true },
+    backward: (g, c) => {
+      const a = c.input(0);
+      const b = c.input(1);
+      const ga = c.needs[0] ? dl.where(b.eq(0), 0, g.mul(b).mul(a.pow(b.sub(1)))) : null;
+      const gb = c.needs[1] ? dl.where(a.eq(0).logicalAnd(b.ge(0)), 0, g.mul(c.output()).mul(a.log())) : null;
+      return [ga, gb];
+    },
+  },
+  maximum: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => {
+      const a = c.input(0);
+      const b = c.input(1);
+      const half = dl.where(a.eq(b), g.div(2), g);
+      return [half.maskedFill(a.lt(b), 0), half.maskedFill(b.lt(a), 0)];
+    },
+  },
+  minimum: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => {
+      const a = c.input(0);
+      const b = c.input(1);
+      const half = dl.where(a.eq(b), g.div(2), g);
+      return [half.maskedFill(a.gt(b), 0), half.maskedFill(b.gt(a), 0)];
+    },
+  },
+  remainder: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => [g, c.needs[1] ? g.mul(c.input(0).div(c.input(1)).floor()).neg() : null],
+  },
+  atan2: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => {
+      const a = c.input(0);
+      const b = c.input(1);
+      const d = a.square().add(b.square());
+      return [g.mul(b).div(d), g.mul(a).div(d).neg()];
+    },
+  },
+  where: {
+    saves: { inputs: [0] },
+    name: 'WhereBackward0',
+    backward: (g, c) => {
+      const cond = c.input(0);
+      return [null, c.needs[1] ? dl.where(cond, g, 0) : null, c.needs[2] ? dl.where(cond, 0, g) : null];
+    },
+  },
+  clamp: {
+    saves: { inputs: [0] },
+    name: 'ClampBackward1',
+    backward: (g, c) => {
+      const x = c.input(0);
+      let mask = dl.onesLike(x, { dtype: 'bool' });
+      if (c.params.min !== null) mask = mask.logicalAnd(x.ge(c.params.min));
+      if (c.params.max !== null) mask = mask.logicalAnd(x.le(c.params.max));
+      return [g.mul(mask)];
+    },
+  },
+  cast: {
+    name: 'ToCopyBackward0',
+    backward: (g, c) => [g.to({ device: c.params.fromDevice, dtype: c.params.from })],
+  },
+  clone: { backward: (g) => [g] },
+  sum: {
+    name: (p, rank) => (p.axes.length === rank && !p.keepdim ? 'SumBackward0' : 'SumBackward1'),
+    backward: (g, c) => [unreduce(g, c.inputMeta[0]!.shape, c.params.axes, c.params.keepdim)],
+  },
+  mean: {
+    name: (p, rank) => (p.axes.length === rank && !p.keepdim ? 'MeanBackward0' : 'MeanBackward1'),
+    backward: (g, c) => {
+      const shape = c.inputMeta[0]!.shape;
+      const n = c.params.axes.reduce((a, d) => a * shape[d]!, 1);
+      return [unreduce(g, shape, c.params.axes, c.params.keepdim).div(n)];
+    },
+  },
+  prod: {
+    saves: { inputs: [0], output: true },
+    backward: (g, c) => {
+      const x = c.input(0);
+      const { axes, keepdim } = c.params;
+      return [unreduce(g.mul(c.output()), x.shape, axes, keepdim).div(x)];
+    },
+  },
+  amax: {
+    saves: { inputs: [0], output: true },
+    backward: (g, c) => {
+      const x = c.input(0);
+      const { axes, keepdim } = c.params;
+      const mask = x.eq(unreduce(c.output(), x.shape, axes, keepdim)).to(g.dtype);
+      return [unreduce(g, x.shape, axes, keepdim).mul(mask).div(mask.sum(axes, { keepdim: true }))];
+    },
+  },
+  amin: {
+    saves: { inputs: [0], output: true },
+    backward: (g, c) => {
+      const x = c.input(0);
+      const { axes, keepdim } = c.params;
+      const mask = x.eq(unreduce(c.output(), x.shape, axes, keepdim)).to(g.dtype);
+      return [unreduce(g, x.shape, axes, keepdim).mul(mask).div(mask.sum(axes, { keepdim: true }))];
+    },
+  },
+  maxDim: {
+    name: 'MaxBackward0',
+    backward: (g, c) => {
+      const { dim, keepdim, indices } = c.params;
+      const gi = keepdim ? g : g.unsqueeze(dim);
+      const ii = keepdim ? indices : indices.unsqueeze(dim);
+      return [dl.zeros([...c.inputMeta[0]!.shape], { dtype: g.dtype, device: g.device }).scatter(dim, ii, gi)];
+    },
+  },
+  minDim: {
+    name: 'MinBackward0',
+    backward: (g, c) => {
+      const { dim, keepdim, indices } = c.params;
+      const gi = keepdim ? g : g.unsqueeze(dim);
+      const ii = keepdim ? indices : indices.unsqueeze(dim);
+      return [dl.zeros([...c.inputMeta[0]!.shape], { dtype: g.dtype, device: g.device }).scatter(dim, ii, gi)];
+    },
+  },
+  cumsum: { backward: (g, c) => [g.flip(c.params.dim).cumsum(c.params.dim).flip(c.params.dim)] },
+  mm: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => [c.needs[0] ? g.mm(c.input(1).t()) : null, c.needs[1] ? c.input(0).t().mm(g) : null],
+  },
+  bmm: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => [c.needs[0] ? g.bmm(c.input(1).transpose(1, 2)) : null, c.needs[1] ? c.input(0).transpose(1, 2).bmm(g) : null],
+  },
+  reshape: { name: (p) => p.name, backward: (g, c) => [g.reshape([...c.params.inShape])] },
+  permute: { name: (p) => p.name, backward: (g, c) => [g.permute(invPerm(c.params.dims))] },
+  expand: { backward: (g) => [g] },
+  slice: {
+    name: 'SliceBackward0',
+    backward: (g, c) => [dl.sliceBackward(g, c.params.inShape, c.params.starts, c.params.steps)],
+  },
+  sliceBackward: {
+    backward: (g, c) => [dl.sliceDims(g, [...c.params.starts], [...c.inputMeta[0]!.shape], [...c.params.steps])],
+  },
+  gather: {
+    saves: { inputs: [1] },
+    backward: (g, c) => {
+      const idx = c.input(1);
+      return [dl.zeros([...c.inputMeta[0]!.shape], { dtype: g.dtype, device: g.device }).scatterAdd(c.params.dim, idx, g), null];
+    },
+  },
+  scatter: {
+    saves: { inputs: [1] },
+    name: (p) => (p.mode === 'add' ? 'ScatterAddBackward0' : 'ScatterBackward0'),
+    backward: (g, c) => {
+      const idx = c.input(1);
+      const d = c.params.dim;
+      const gSelf = c.params.mode === 'add' ? g : g.scatter(d, idx, 0);
+      return [gSelf, null, c.needs[2] ? g.gather(d, idx) : null];
+    },
+  },
+  indexSelect: {
+    saves: { inputs: [1] },
+    backward: (g, c) => {
+      const idx = c.input(1);
+      const d = c.params.dim;
+      const shape = g.shape.map((_, i) => (i === d ? -1 : 1));
+      const full = idx.view(shape).expand([...g.shape]);
+      return [dl.zeros([...c.inputMeta[0]!.shape], { dtype: g.dtype, device: g.device }).scatterAdd(d, full, g), null];
+    },
+  },
+  cat: { backward: (g, c) => g.split(c.params.sizes, c.params.dim) },
+  conv2d: {
+    saves: { inputs: [0, 1] },
+    name: 'ConvolutionBackward0',
+    backward: (g, c) => {
+      const x = c.input(0);
+      const w = c.input(1);
+      const p = conv(c.params);
+      return [
+        c.needs[0] ? cv.conv2dBackwardInput(g, w, [...x.shape], p) : null,
+        c.needs[1] ? cv.conv2dBackwardWeight(g, x, [...w.shape], p) : null,
+        c.params.hasBias && c.needs[2] ? g.sum([0, 2, 3]) : null,
+      ];
+    },
+  },
+  conv2dBackwardInput: {
+    saves: { inputs: [0, 1] },
+    backward: (u, c) => {
+      const g = c.input(0);
+      const w = c.input(1);
+      const p = conv(c.params);
+      return [c.needs[0] ? cv.conv2d(u, w, null, p) : null, c.needs[1] ? cv.conv2dBackwardWeight(g, u, [...w.shape], p) : null];
+    },
+  },
+  conv2dBackwardWeight: {
+    saves: { inputs: [0, 1] },
+    backward: (u, c) => {
+      const g = c.input(0);
+      const x = c.input(1);
+      const p = conv(c.params);
+      return [c.needs[0] ? cv.conv2d(x, u, null, p) : null, c.needs[1] ? cv.conv2dBackwardInput(g, u, [...x.shape], p) : null];
+    },
+  },
+  maxPool2d: {
+    name: 'MaxPool2DWithIndicesBackward0',
+    backward: (g, c) => [cv.maxPool2dBackward(g, c.params.indices, [...c.inputMeta[0]!.shape], pool(c.params))],
+  },
+  maxPool2dBackward: {
+    backward: (u, c) => {
+      const idx = c.params.indices;
+      const [n, ch] = idx.shape as [number, number];
+      const flat = u.reshape(n, ch, -1).gather(2, idx.reshape(n, ch, -1));
+      return [flat.reshape([...idx.shape])];
+    },
+  },
+  avgPool2d: {
+    name: 'AvgPool2DBackward0',
+    backward: (g, c) => [cv.avgPool2dBackward(g, [...c.inputMeta[0]!.shape], pool(c.params))],
+  },
+  avgPool2dBackward: { backward: (u, c) => [cv.avgPool2d(u, pool(c.params))] },
+} satisfies { [K in DiffOp]: Rule<K> };
+
+/** PyTorch's name for a node of `op`. */
+export function nodeName<K extends DiffOp>(op: K, params: DiffOpParams[K], inputRank: number): string {
+  const r = rules[op] as Rule<K>;
+  if (typeof r.name === 'function') return r.name(params, inputRank);
+  if (typeof r.name === 'string') return r.name;
+  return `${op[0]!.toUpperCase()}${op.slice(1)}Backward0`;
+}

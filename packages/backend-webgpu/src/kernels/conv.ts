@@ -1,0 +1,138 @@
+import type { Conv2dParams, TensorView } from '@dl/tensor';
+import { bind, type GpuBuf, type Runtime } from '../runtime.js';
+import { entry1d, load, PRELUDE, toWord, WG } from '../wgsl.js';
+
+/**
+ * Note [Direct convolution]
+ * One thread per output element of each of the three conv kernels, summing its window
+ * in float32 through the operands' strides (NCHW, weights [Cout, Cin/g, KH, KW]).
+ * Simple and exact in its summation order; an implicit-GEMM tiling would be the next
+ * step for large layers.
+ */
+const buf = (v: TensorView) => v.buffer as GpuBuf;
+const view4 = (v: TensorView) => [v.offset, ...v.strides];
+
+/** Common parameter words: geometry then the four views' offsets+strides. */
+function geom(x: readonly number[], w: readonly number[], o: readonly number[], p: Conv2dParams): number[] {
+  // x: [N, Cin, H, W]; w: [Cout, Cin/g, KH, KW]; o: [N, Cout, OH, OW]
+  return [x[0]!, x[1]!, x[2]!, x[3]!, w[0]!, o[2]!, o[3]!, w[2]!, w[3]!, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.groups];
+}
+const GEOM_WGSL = `
+  let N = P[0]; let Cin = P[1]; let H = i32(P[2]); let W = i32(P[3]); let Cout = P[4];
+  let OH = i32(P[5]); let OW = i32(P[6]); let KH = P[7]; let KW = P[8];
+  let sh = i32(P[9]); let sw = i32(P[10]); let ph = i32(P[11]); let pw = i32(P[12]);
+  let dh = i32(P[13]); let dw = i32(P[14]); let G = P[15];
+  let cinG = Cin / G; let coutG = Cout / G;`;
+// view params start at 17: x (5 words), w (5), third view (5)
+const X = (n: string, c: string, h: string, w: string) => `P[17] + ${n} * P[18] + ${c} * P[19] + u32(${h}) * P[20] + u32(${w}) * P[21]`;
+const Wt = (o: string, i: string, h: string, w: string) => `P[22] + ${o} * P[23] + ${i} * P[24] + ${h} * P[25] + ${w} * P[26]`;
+const O = (n: string, c: string, h: string, w: string) => `P[27] + ${n} * P[28] + ${c} * P[29] + u32(${h}) * P[30] + u32(${w}) * P[31]`;
+
+export function conv2d(rt: Runtime, x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): void {
+  const total = out.shape.reduce((a, b) => a * b, 1);
+  const reqs = [{ buf: buf(x) }, { buf: buf(w) }, { buf: buf(out), write: true }];
+  if (bias) reqs.push({ buf: buf(bias) });
+  const b = bind(reqs);
+  const [XB, WB, OB, BB] = b.names as [string, string, string, string | undefined];
+  const params = [...geom(x.shape, w.shape, out.shape, p), total, ...view4(x), ...view4(w), ...view4(out)];
+  if (bias) params.push(bias.offset, bias.strides[0] ?? 0);
+  rt.run(
+    `conv2d:${bias ? 'b' : ''}:${b.key}`,
+    () => `${PRELUDE}${b.decl}${entry1d()}
+${GEOM_WGSL}
+  if (gid >= P[16]) { return; }
+  let ow = i32(gid % u32(OW)); let oh = i32((gid / u32(OW)) % u32(OH));
+  let co = (gid / u32(OW * OH)) % Cout; let n = gid / (u32(OW * OH) * Cout);
+  let g = co / coutG;
+  var acc = ${bias ? load(BB!, 'P[32] + co * P[33]', 'float32') : '0.0'};
+  for (var ci = 0u; ci < cinG; ci++) {
+    let c = g * cinG + ci;
+    for (var kh = 0u; kh < KH; kh++) {
+      let h = oh * sh - ph + i32(kh) * dh;
+      if (h < 0 || h >= H) { continue; }
+      for (var kw = 0u; kw < KW; kw++) {
+        let ww = ow * sw - pw + i32(kw) * dw;
+        if (ww < 0 || ww >= W) { continue; }
+        acc = acc + ${load(XB, X('n', 'c', 'h', 'ww'), 'float32')} * ${load(WB, Wt('co', 'ci', 'kh', 'kw'), 'float32')};
+      }
+    }
+  }
+  ${OB}[${O('n', 'co', 'oh', 'ow')}] = ${toWord('acc', 'float32')};
+}`,
+    b,
+    params,
+    { threads: total, wg: WG },
+  );
+}
+
+export function conv2dBackwardInput(rt: Runtime, gradOut: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams): void {
+  const total = gradIn.shape.reduce((a, b) => a * b, 1);
+  const b = bind([{ buf: buf(gradIn), write: true }, { buf: buf(w) }, { buf: buf(gradOut) }]);
+  const [GI, WB, GO] = b.names as [string, string, string];
+  // view slots: x-slot = gradIn, w-slot = w, o-slot = gradOut
+  const params = [...geom(gradIn.shape, w.shape, gradOut.shape, p), total, ...view4(gradIn), ...view4(w), ...view4(gradOut)];
+  rt.run(
+    `conv2dBwdIn:${b.key}`,
+    () => `${PRELUDE}${b.decl}${entry1d()}
+${GEOM_WGSL}
+  if (gid >= P[16]) { return; }
+  let x = i32(gid % u32(W)); let y = i32((gid / u32(W)) % u32(H));
+  let c = (gid / u32(W * H)) % Cin; let n = gid / (u32(W * H) * Cin);
+  let g = c / cinG; let ci = c % cinG;
+  var acc = 0.0;
+  for (var k = 0u; k < coutG; k++) {
+    let co = g * coutG + k;
+    for (var kh = 0u; kh < KH; kh++) {
+      let th = y + ph - i32(kh) * dh;
+      if (th < 0 || th % sh != 0) { continue; }
+      let oh = th / sh;
+      if (oh >= OH) { continue; }
+      for (var kw = 0u; kw < KW; kw++) {
+        let tw = x + pw - i32(kw) * dw;
+        if (tw < 0 || tw % sw != 0) { continue; }
+        let ow = tw / sw;
+        if (ow >= OW) { continue; }
+        acc = acc + ${load(GO, O('n', 'co', 'oh', 'ow'), 'float32')} * ${load(WB, Wt('co', 'ci', 'kh', 'kw'), 'float32')};
+      }
+    }
+  }
+  ${GI}[${X('n', 'c', 'y', 'x')}] = ${toWord('acc', 'float32')};
+}`,
+    b,
+    params,
+    { threads: total, wg: WG },
+  );
+}
+
+export function conv2dBackwardWeight(rt: Runtime, gradOut: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams): void {
+  const total = gradW.shape.reduce((a, b) => a * b, 1);
+  const b = bind([{ buf: buf(x) }, { buf: buf(gradW), write: true }, { buf: buf(gradOut) }]);
+  const [XB, GW, GO] = b.names as [string, string, string];
+  const params = [...geom(x.shape, gradW.shape, gradOut.shape, p), total, ...view4(x), ...view4(gradW), ...view4(gradOut)];
+  rt.run(
+    `conv2dBwdW:${b.key}`,
+    () => `${PRELUDE}${b.decl}${entry1d()}
+${GEOM_WGSL}
+  if (gid >= P[16]) { return; }
+  let kw = gid % KW; let kh = (gid / KW) % KH;
+  let ci = (gid / (KW * KH)) % cinG; let co = gid / (KW * KH * cinG);
+  let c = (co / coutG) * cinG + ci;
+  var acc = 0.0;
+  for (var n = 0u; n < N; n++) {
+    for (var oh = 0; oh < OH; oh++) {
+      let h = oh * sh - ph + i32(kh) * dh;
+      if (h < 0 || h >= H) { continue; }
+      for (var ow = 0; ow < OW; ow++) {
+        let ww = ow * sw - pw + i32(kw) * dw;
+        if (ww < 0 || ww >= W) { continue; }
+        acc = acc + ${load(GO, O('n', 'co', 'oh', 'ow'), 'float32')} * ${load(XB, X('n', 'c', 'h', 'ww'), 'float32')};
+      }
+    }
+  }
+  ${GW}[${Wt('co', 'ci', 'kh', 'kw')}] = ${toWord('acc', 'float32')};
+}`,
+    b,
+    params,
+    { threads: total, wg: WG },
+  );
+}

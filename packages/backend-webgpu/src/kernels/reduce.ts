@@ -1,0 +1,150 @@
+import type { DType, ReduceOp, TensorView } from '@dl/tensor';
+import { bind, type GpuBuf, type Runtime } from '../runtime.js';
+import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
+
+const RWG = 256;
+
+/**
+ * Note [Reductions]
+ * Output elements walk `x`'s kept axes; each reduces the product of the reduced axes,
+ * `R` elements. Small `R` (or many outputs): one thread per output, a sequential loop.
+ * Large `R`: one workgroup per output, a strided loop per thread then a shared-memory
+ * tree. The accumulator is a (value, index) pair so argmax/argmin combine in any order
+ * and still pick the first index; max/min/argmax/argmin let NaN win.
+ */
+export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView): void {
+  const rank = x.shape.length;
+  const red = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+  const outShape = x.shape.map((s, d) => (red.includes(d) ? 1 : s));
+  const nOut = outShape.reduce((a, b) => a * b, 1);
+  const R = red.reduce((a, d) => a * x.shape[d]!, 1);
+  const nr = red.length;
+  const params = [nOut, R, x.offset, out.offset, ...outShape, ...x.strides, ...outShape.map((_, d) => out.strides[d] ?? 0)];
+  for (const d of red) params.push(x.shape[d]!);
+  for (const d of red) params.push(x.strides[d]!);
+  const b = bind([{ buf: x.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }]);
+  const xs = b.names[0]!;
+  const os = b.names[1]!;
+
+  const isArg = op === 'argmax' || op === 'argmin';
+  const isMinMax = op === 'max' || op === 'min' || isArg;
+  const xFloat = isFloatD(x.dtype);
+  // value type of the accumulator
+  const accD: DType =
+    op === 'all' || op === 'any' ? 'bool' : isMinMax ? (xFloat ? 'float32' : 'int32') : isFloatD(out.dtype) || xFloat ? 'float32' : 'int32';
+  const T = accD === 'float32' ? 'f32' : accD === 'int32' ? 'i32' : 'u32';
+  const fl = accD === 'float32';
+  const INF = fl ? 'f_inf()' : '2147483647i';
+  const NINF = fl ? '-f_inf()' : 'bitcast<i32>(0x80000000u)';
+  const nan = (v: string) => (fl ? `isnan_f(${v})` : 'false');
+  let init: string;
+  let comb: string;
+  switch (op) {
+    case 'sum':
+      init = fl ? '0.0' : '0i';
+      comb = 'return Acc(a.v + b.v, 0u);';
+      break;
+    case 'prod':
+      init = fl ? '1.0' : '1i';
+      comb = 'return Acc(a.v * b.v, 0u);';
+      break;
+    case 'max':
+      init = NINF;
+      comb = fl ? 'return Acc(fmax_nan(a.v, b.v), 0u);' : 'return Acc(max(a.v, b.v), 0u);';
+      break;
+    case 'min':
+      init = INF;
+      comb = fl ? 'return Acc(fmin_nan(a.v, b.v), 0u);' : 'return Acc(min(a.v, b.v), 0u);';
+      break;
+    case 'argmax':
+    case 'argmin': {
+      init = op === 'argmax' ? NINF : INF;
+      const better = op === 'argmax' ? 'b.v > a.v' : 'b.v < a.v';
+      comb = `let an = ${nan('a.v')}; let bn = ${nan('b.v')};
+  if (an && bn) { if (b.i < a.i) { return b; } return a; }
+  if (an) { return a; }
+  if (bn) { return b; }
+  if (${better}) { return b; }
+  if (b.v == a.v && b.i < a.i) { return b; }
+  return a;`;
+      break;
+    }
+    case 'all':
+      init = '1u';
+      comb = 'return Acc(a.v & b.v, 0u);';
+      break;
+    case 'any':
+      init = '0u';
+      comb = 'return Acc(a.v | b.v, 0u);';
+      break;
+  }
+  const iInit = isArg ? '0xffffffffu' : '0u';
+  const elem = `Acc(${cast(load(xs, 'xi', x.dtype), x.dtype, accD)}, j)`;
+  const result = isArg ? toWord('bitcast<i32>(acc.i)', 'int32') : toWord(cast('acc.v', accD, out.dtype), out.dtype);
+
+  let walk = '  var rem = o; var xb = P[2]; var ob = P[3];\n';
+  for (let d = rank - 1; d >= 0; d--) {
+    walk += `  { let c = rem % P[${4 + d}]; rem = rem / P[${4 + d}]; xb += c * P[${4 + rank + d}]; ob += c * P[${4 + 2 * rank + d}]; }\n`;
+  }
+  const rs = 4 + 3 * rank;
+  let rwalk = '    var rr = j; var xi = xb;\n';
+  for (let k = nr - 1; k >= 0; k--) {
+    rwalk += `    { let c = rr % P[${rs + k}]; rr = rr / P[${rs + k}]; xi += c * P[${rs + nr + k}]; }\n`;
+  }
+  const header = `${PRELUDE}${b.decl}
+struct Acc { v: ${T}, i: u32 }
+fn comb(a: Acc, b: Acc) -> Acc {
+  ${comb}
+}`;
+  const big = R >= 128 && nOut <= 16384;
+  const key = `reduce:${op}:${x.dtype}:${out.dtype}:${rank}:${nr}:${big ? 'wg' : 't'}:${b.key}`;
+  if (!big) {
+    rt.run(
+      key,
+      () => `${header}
+${entry1d()}
+  let o = gid;
+  if (o >= P[0]) { return; }
+${walk}  var acc = Acc(${init}, ${iInit});
+  for (var j = 0u; j < P[1]; j++) {
+${rwalk}    acc = comb(acc, ${elem});
+  }
+  ${os}[ob] = ${result};
+}`,
+      b,
+      params,
+      { threads: nOut, wg: WG },
+    );
+    return;
+  }
+  const gx = Math.min(nOut, rt.limits.maxComputeWorkgroupsPerDimension);
+  rt.run(
+    key,
+    () => `${header}
+var<workgroup> sh: array<Acc, ${RWG}>;
+@compute @workgroup_size(${RWG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = wid.y * nwg.x + wid.x;
+  let valid = o < P[0];
+${walk}  var acc = Acc(${init}, ${iInit});
+  if (valid) {
+    for (var j = lid; j < P[1]; j += ${RWG}u) {
+${rwalk}      acc = comb(acc, ${elem});
+    }
+  }
+  sh[lid] = acc;
+  workgroupBarrier();
+  for (var s = ${RWG / 2}u; s > 0u; s = s >> 1u) {
+    if (lid < s) { sh[lid] = comb(sh[lid], sh[lid + s]); }
+    workgroupBarrier();
+  }
+  if (lid == 0u && valid) {
+    let acc = sh[0];
+    ${os}[ob] = ${result};
+  }
+}`,
+    b,
+    params,
+    { groups: [gx, Math.ceil(nOut / gx), 1] },
+  );
+}

@@ -1,0 +1,342 @@
+/// <reference types="@webgpu/types" />
+import { BackendError, hostArray } from '@dl/tensor';
+import type { DType, HostArray } from '@dl/tensor';
+import { BufferPool } from './pool.js';
+import { declBindings } from './wgsl.js';
+
+// GPUBufferUsage / GPUMapMode values (not every host defines the globals).
+const MAP_READ = 0x1;
+const COPY_SRC = 0x4;
+const COPY_DST = 0x8;
+const STORAGE = 0x80;
+
+/** The buffer object webgpu kernels receive as `TensorView.buffer`. */
+export interface GpuBuf {
+  readonly gpu: GPUBuffer;
+  /** bytes of the GPU buffer (its pool bucket) */
+  readonly size: number;
+  readonly numel: number;
+  freed: boolean;
+}
+
+/** A buffer a kernel binds, and how. */
+export interface BindReq {
+  buf: GpuBuf;
+  write?: boolean;
+  atomic?: boolean;
+}
+
+/** Bindings after merging views of one buffer (WebGPU forbids binding one buffer twice writable). */
+export interface Bound {
+  /** binding name for each request, in order (`B0`…) */
+  names: string[];
+  unique: GpuBuf[];
+  /** WGSL declarations of P and the buffers */
+  decl: string;
+  /** part of the pipeline key (the aliasing pattern) */
+  key: string;
+}
+
+export function bind(reqs: readonly BindReq[]): Bound {
+  const unique: GpuBuf[] = [];
+  const writable: boolean[] = [];
+  const atomic: boolean[] = [];
+  const names: string[] = [];
+  const slots: number[] = [];
+  for (const r of reqs) {
+    let s = unique.indexOf(r.buf);
+    if (s < 0) {
+      s = unique.length;
+      unique.push(r.buf);
+      writable.push(false);
+      atomic.push(false);
+    }
+    if (r.write) writable[s] = true;
+    if (r.atomic) atomic[s] = true;
+    slots.push(s);
+    names.push(`B${s}`);
+  }
+  const key = slots.join('') + atomic.map((a, i) => (a ? 'a' : writable[i] ? 'w' : 'r')).join('');
+  return { names, unique, decl: declBindings(unique.length, writable, atomic), key };
+}
+
+/** Threads (1-D, split into a 2-D grid of groups) or explicit workgroup counts. */
+export type Grid = { threads: number; wg: number } | { groups: [number, number, number] };
+
+const ARENA_BYTES = 1 << 18;
+/** Dispatches per submitted command buffer. */
+const BATCH = 64;
+
+/**
+ * Note [Batching]
+ * Kernels encode into one open compute pass of one command encoder; the batch is
+ * submitted every {@link BATCH} dispatches, before a write or read, and at the end of
+ * the current synchronous task (microtask). Kernel parameters (shapes, strides,
+ * offsets) go to a CPU arena uploaded with `writeBuffer` right before the submit, so
+ * one GPU buffer carries them all; queue order makes reusing it safe for the next batch.
+ * Errors (validation, OOM) are caught by an error scope around each batch and thrown,
+ * as `BackendError`, by the next kernel, `read` or `sync`.
+ */
+export class Runtime {
+  readonly pool: BufferPool;
+  readonly limits: GPUSupportedLimits;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dispatches = 0;
+  private readonly arena: GPUBuffer;
+  private readonly arenaCpu = new Uint32Array(ARENA_BYTES / 4);
+  private arenaUsed = 0;
+  private readonly align: number;
+  private scopeOpen = false;
+  private checks: Promise<void>[] = [];
+  private error: BackendError | null = null;
+  private lostInfo: string | null = null;
+  private destroyed = false;
+  submissions = 0;
+
+  constructor(readonly device: GPUDevice) {
+    this.limits = device.limits;
+    this.align = Math.max(16, device.limits.minStorageBufferOffsetAlignment);
+    this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST);
+    this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_DST });
+    void device.lost.then((info) => {
+      this.lostInfo = this.destroyed ? 'the device was destroyed' : `${info.reason}: ${info.message}`;
+    });
+    device.addEventListener?.('uncapturederror', (ev) => {
+      this.record((ev as GPUUncapturedErrorEvent).error);
+    });
+  }
+
+  private record(e: GPUError): void {
+    const kind = e.constructor?.name ?? 'GPUError';
+    const err = new BackendError(`webgpu: ${kind}: ${e.message}`, {
+      hint:
+        kind === 'GPUOutOfMemoryError'
+          ? 'the GPU is out of memory: dispose tensors (dl.tidy), or call emptyCache()'
+          : 'this is a bug in @dl/backend-webgpu or an unsupported input; please report it',
+    });
+    if (!this.error) this.error = err;
+  }
+
+  /** Throw a pending error (device lost, validation, OOM) as BackendError. */
+  check(): void {
+    if (this.lostInfo !== null || this.destroyed) {
+      throw new BackendError(`webgpu: device lost (${this.lostInfo ?? 'the device was destroyed'})`, {
+        hint: 'call initBackend("webgpu") again to get a new device; tensors on the lost device are gone',
+      });
+    }
+    const e = this.error;
+    if (e) {
+      this.error = null;
+      throw e;
+    }
+  }
+
+  private ensureScope(): void {
+    if (this.scopeOpen) return;
+    this.device.pushErrorScope('out-of-memory');
+    this.device.pushErrorScope('validation');
+    this.scopeOpen = true;
+  }
+
+  private closeScope(): void {
+    if (!this.scopeOpen) return;
+    this.scopeOpen = false;
+    const v = this.device.popErrorScope();
+    const o = this.device.popErrorScope();
+    this.checks.push(
+      Promise.all([v, o]).then(
+        ([ve, oe]) => {
+          if (ve) this.record(ve);
+          if (oe) this.record(oe);
+        },
+        () => undefined,
+      ),
+    );
+  }
+
+  allocate(numel: number): GpuBuf {
+    this.check();
+    const bytes = Math.max(4, numel * 4);
+    const max = Math.min(this.limits.maxBufferSize, this.limits.maxStorageBufferBindingSize);
+    if (BufferPool.bucket(bytes) > max) {
+      throw new BackendError(`webgpu: cannot allocate ${numel} elements (${bytes} bytes): the device's limit is ${max} bytes per buffer`, {
+        hint: 'use smaller tensors on webgpu, or the cpu device',
+      });
+    }
+    this.ensureScope();
+    const { buf, size } = this.pool.acquire(bytes);
+    return { gpu: buf, size, numel, freed: false };
+  }
+
+  free(b: GpuBuf): void {
+    if (b.freed) return;
+    b.freed = true;
+    if (this.destroyed) return;
+    this.pool.giveBack(b.gpu, b.size, this.encoder !== null);
+  }
+
+  write(b: GpuBuf, dtype: DType, data: HostArray, offset: number): void {
+    this.check();
+    if (data.length === 0) return;
+    this.flush(); // keep queue order: earlier kernels must not see this write
+    this.ensureScope();
+    const words =
+      dtype === 'bool' || dtype === 'uint8'
+        ? Uint32Array.from(data as Uint8Array)
+        : new Uint32Array(data.buffer, data.byteOffset, data.length);
+    this.device.queue.writeBuffer(b.gpu, offset * 4, words.buffer, words.byteOffset, words.byteLength);
+  }
+
+  async read(b: GpuBuf, dtype: DType, offset: number, numel: number): Promise<HostArray> {
+    this.check();
+    const out = hostArray(dtype, numel);
+    if (numel === 0) return out;
+    const bytes = numel * 4;
+    this.ensureScope();
+    const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+    this.endPass();
+    this.openEncoder().copyBufferToBuffer(b.gpu, offset * 4, staging, 0, bytes);
+    this.flush();
+    try {
+      await staging.mapAsync(MAP_READ);
+    } catch (e) {
+      await this.settle();
+      this.check();
+      throw new BackendError(`webgpu: reading a buffer failed: ${(e as Error).message}`, {});
+    }
+    const words = new Uint32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    await this.settle();
+    this.check();
+    if (dtype === 'bool' || dtype === 'uint8') (out as Uint8Array).set(words);
+    else new Uint32Array(out.buffer, out.byteOffset, numel).set(words);
+    return out;
+  }
+
+  /** Submit queued work and wait for it (and for its error checks). */
+  async sync(): Promise<void> {
+    this.check();
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.settle();
+    this.check();
+  }
+
+  private async settle(): Promise<void> {
+    const c = this.checks;
+    this.checks = [];
+    await Promise.all(c);
+  }
+
+  private openEncoder(): GPUCommandEncoder {
+    if (!this.encoder) {
+      this.ensureScope();
+      this.encoder = this.device.createCommandEncoder();
+      queueMicrotask(() => {
+        if (!this.destroyed && this.lostInfo === null) this.flush();
+      });
+    }
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+
+  /** Submit the open batch (if any); pooled buffers freed meanwhile become reusable. */
+  flush(): void {
+    if (this.destroyed) return;
+    this.endPass();
+    if (this.encoder) {
+      if (this.arenaUsed > 0) {
+        this.device.queue.writeBuffer(this.arena, 0, this.arenaCpu.buffer, 0, this.arenaUsed);
+      }
+      this.device.queue.submit([this.encoder.finish()]);
+      this.encoder = null;
+      this.dispatches = 0;
+      this.arenaUsed = 0;
+      this.submissions++;
+    }
+    this.pool.release();
+    this.closeScope();
+  }
+
+  pipeline(key: string, code: () => string): GPUComputePipeline {
+    let p = this.pipelines.get(key);
+    if (!p) {
+      this.ensureScope();
+      const src = code();
+      if (typeof process !== 'undefined' && process.env?.DL_WEBGPU_DUMP) console.log(`// ${key}\n${src}`);
+      const module = this.device.createShaderModule({ code: src, label: key });
+      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+      this.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  /**
+   * Encode one dispatch of the pipeline `key` (its WGSL made by `code` on first use),
+   * with `params` (u32 words) bound as `P` and the buffers of `b`.
+   */
+  run(key: string, code: () => string, b: Bound, params: readonly number[], grid: Grid): void {
+    this.check();
+    let gx: number;
+    let gy: number;
+    let gz: number;
+    if ('threads' in grid) {
+      const groups = Math.ceil(grid.threads / grid.wg);
+      if (groups === 0) return;
+      gx = Math.min(groups, this.limits.maxComputeWorkgroupsPerDimension);
+      gy = Math.ceil(groups / gx);
+      gz = 1;
+    } else {
+      [gx, gy, gz] = grid.groups;
+      if (gx === 0 || gy === 0 || gz === 0) return;
+    }
+    const pbytes = Math.max(4, params.length * 4);
+    if (this.arenaUsed + pbytes > ARENA_BYTES || this.dispatches >= BATCH) this.flush();
+    const pipe = this.pipeline(key, code);
+    const off = this.arenaUsed;
+    for (let i = 0; i < params.length; i++) this.arenaCpu[off / 4 + i] = params[i]! >>> 0;
+    this.arenaUsed = Math.ceil((off + pbytes) / this.align) * this.align;
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, offset: off, size: pbytes } }];
+    b.unique.forEach((u, i) => entries.push({ binding: i + 1, resource: { buffer: u.gpu } }));
+    const enc = this.openEncoder();
+    const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+    if (!this.pass) this.pass = enc.beginComputePass();
+    this.pass.setPipeline(pipe);
+    this.pass.setBindGroup(0, group);
+    this.pass.dispatchWorkgroups(gx, gy, gz);
+    this.dispatches++;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    try {
+      this.flush();
+    } catch {
+      /* device may be gone */
+    }
+    this.destroyed = true;
+    this.pool.empty();
+    this.device.destroy();
+  }
+}
+
+/** Bits of a float32 as a u32 (to pass float parameters in `P`). */
+export function f32bits(v: number): number {
+  F32[0] = v;
+  return U32[0]!;
+}
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
