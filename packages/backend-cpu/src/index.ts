@@ -11,9 +11,14 @@
  */
 import { registerBackend } from '@dl/tensor';
 import { CpuBackend } from './backend.js';
+import { installWasmKernels } from './wasm/index.js';
 
 /** The registered cpu backend instance. */
 export const cpuBackend = new CpuBackend();
+// float32 GEMM on WebAssembly SIMD (+ worker threads) under the reference kernels.
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+if (typeof WebAssembly === 'object' && env?.DL_CPU_WASM !== '0') installWasmKernels(cpuBackend);
 registerBackend(cpuBackend);
 
 export { CpuBackend, type MatmulImpl } from './backend.js';
+export { setNumThreads, getNumThreads, gemmInfo, relaxedSimdSupported } from './wasm/index.js';

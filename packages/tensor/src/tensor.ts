@@ -205,13 +205,13 @@ export class Tensor extends TensorBase {
   relu_(): this { ip.unaryInPlace('relu', this, 'relu_'); return this; }
   sigmoid_(): this { ip.unaryInPlace('sigmoid', this, 'sigmoid_'); return this; }
   tanh_(): this { ip.unaryInPlace('tanh', this, 'tanh_'); return this; }
-  clamp_(min?: number | null, max?: number | null): this { ip.applyInPlace(this, 'clamp_', () => ew.clamp(this, min, max)); return this; }
+  clamp_(min?: number | null, max?: number | null): this { ip.applyInPlace(this, 'clamp_', (s) => ew.clamp(s, min, max)); return this; }
   addcmul_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.mul(t2), { alpha: opts.value ?? 1 }); }
   addcdiv_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.div(t2), { alpha: opts.value ?? 1 }); }
   lerp_(end: Tensor, weight: number): this { return this.add_(end.sub(this), { alpha: weight }); }
-  maskedFill_(mask: Tensor, value: number): this { ip.applyInPlace(this, 'maskedFill_', () => ew.maskedFill(this, mask, value)); return this; }
-  scatter_(dim: number, index: Tensor, src: Tensor | number): this { ip.applyInPlace(this, 'scatter_', () => ix.scatter(this, dim, index, src)); return this; }
-  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { ip.applyInPlace(this, 'scatterAdd_', () => ix.scatterAdd(this, dim, index, src)); return this; }
+  maskedFill_(mask: Tensor, value: number): this { ip.applyInPlace(this, 'maskedFill_', (s) => ew.maskedFill(s, mask, value)); return this; }
+  scatter_(dim: number, index: Tensor, src: Tensor | number): this { ip.applyInPlace(this, 'scatter_', (s) => ix.scatter(s, dim, index, src)); return this; }
+  scatterAdd_(dim: number, index: Tensor, src: Tensor): this { ip.applyInPlace(this, 'scatterAdd_', (s) => ix.scatterAdd(s, dim, index, src)); return this; }
   zero_(): this { ip.fill_(this, 0); return this; }
   fill_(value: number | boolean): this { ip.fill_(this, value); return this; }
   copy_(src: Tensor): this { ip.copy_(this, src); return this; }

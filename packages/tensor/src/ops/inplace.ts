@@ -6,6 +6,7 @@ import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastView, castRaw, emptyTensor, type TensorOrScalar } from './core.js';
 import { binary, unary } from './elementwise.js';
+import { clone } from './views.js';
 
 /**
  * Note [In-place ops]
@@ -14,9 +15,13 @@ import { binary, unary } from './elementwise.js';
  * autograd is not recording, the kernel writes straight into `x` (no temporary). When it is,
  * `x` takes over the result's graph node, so gradients flow through the in-place op.
  */
-export function applyInPlace(target: Tensor, op: string, compute: () => Tensor): Tensor {
+export function applyInPlace(target: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor {
   getAutogradHook()?.checkInPlace(target, op);
-  const r = compute();
+  // When recording, the op reads a (recorded) copy of self: its rule may save self, and self's
+  // storage is about to be overwritten (PyTorch saves the original self the same way).
+  const self = needsGrad([target]) ? clone(target) : target;
+  const r = compute(self);
+  if (self !== target) self.dispose();
   if (r === target) return target;
   if (!shapesEqual(r.shape, target.shape)) {
     throw new ShapeError(`${op}: output with shape ${fmtShape(target.shape)} doesn't match the broadcast shape ${fmtShape(r.shape)}`, {
@@ -44,7 +49,7 @@ export function binaryInPlace(op: BinaryOp, target: Tensor, other: TensorOrScala
     binary(op, target, other, { out: target });
     return target;
   }
-  return applyInPlace(target, opName, () => binary(op, target, other));
+  return applyInPlace(target, opName, (self) => binary(op, self, other));
 }
 
 /** In-place unary op. */
@@ -54,7 +59,7 @@ export function unaryInPlace(op: UnaryOp, target: Tensor, opName: string): Tenso
     unary(op, target, { out: target });
     return target;
   }
-  return applyInPlace(target, opName, () => unary(op, target));
+  return applyInPlace(target, opName, (self) => unary(op, self));
 }
 
 /** `x.fill_(v)`: set every element (through views too). */
@@ -70,6 +75,7 @@ export function fill_(target: Tensor, value: number | boolean): Tensor {
 export function copy_(target: Tensor, src: Tensor): Tensor {
   if (src.device !== target.device) src = src.to(target.device);
   if (needsGrad([target, src])) return applyInPlace(target, 'copy_', () => broadcastView(src, target.shape).to(target.dtype).clone());
+  // (copy_ does not read self, so the recorded copy of self is unused.)
   getAutogradHook()?.checkInPlace(target, 'copy_');
   target._backend.copy(broadcastViewChecked(src, target)._view('copy_'), target._view('copy_'));
   target._storage.version++;

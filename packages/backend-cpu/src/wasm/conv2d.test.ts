@@ -1,0 +1,118 @@
+import type { Conv2dParams, TensorView } from '@dl/tensor';
+import { describe, expect, it } from 'vitest';
+import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm } from './conv2d.js';
+
+function rand(n: number, seed: number): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5);
+}
+function contiguous(shape: number[]): number[] {
+  const st = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) st[i] = st[i + 1]! * shape[i + 1]!;
+  return st;
+}
+function view(buffer: Float32Array, shape: number[], strides = contiguous(shape), offset = 0): TensorView {
+  return { buffer, dtype: 'float32', shape, strides, offset } as TensorView;
+}
+
+interface Case { N: number; C: number; H: number; W: number; CO: number; KH: number; KW: number; p: Conv2dParams }
+
+function outSize(c: Case): [number, number] {
+  const { p } = c;
+  const oh = Math.floor((c.H + 2 * p.padding[0] - p.dilation[0] * (c.KH - 1) - 1) / p.stride[0]) + 1;
+  const ow = Math.floor((c.W + 2 * p.padding[1] - p.dilation[1] * (c.KW - 1) - 1) / p.stride[1]) + 1;
+  return [oh, ow];
+}
+
+/** Visit every (n, co, oh, ow, ci, kh, kw) term with its x index, w index and out index (contiguous layouts). */
+function forEachTerm(c: Case, f: (xi: number, wi: number, oi: number) => void): void {
+  const [OH, OW] = outSize(c);
+  const G = c.p.groups, Cg = c.C / G, COg = c.CO / G;
+  for (let n = 0; n < c.N; n++)
+    for (let co = 0; co < c.CO; co++) {
+      const gr = Math.floor(co / COg);
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++)
+          for (let ci = 0; ci < Cg; ci++)
+            for (let kh = 0; kh < c.KH; kh++)
+              for (let kw = 0; kw < c.KW; kw++) {
+                const ih = oh * c.p.stride[0] - c.p.padding[0] + kh * c.p.dilation[0];
+                const iw = ow * c.p.stride[1] - c.p.padding[1] + kw * c.p.dilation[1];
+                if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) continue;
+                f(((n * c.C + gr * Cg + ci) * c.H + ih) * c.W + iw, ((co * Cg + ci) * c.KH + kh) * c.KW + kw,
+                  ((n * c.CO + co) * OH + oh) * OW + ow);
+              }
+    }
+}
+
+const cases: Case[] = [
+  { N: 2, C: 3, H: 9, W: 8, CO: 5, KH: 3, KW: 3, p: { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 } },
+  { N: 1, C: 4, H: 11, W: 10, CO: 6, KH: 3, KW: 2, p: { stride: [2, 1], padding: [1, 0], dilation: [2, 1], groups: 2 } },
+  { N: 3, C: 2, H: 5, W: 5, CO: 4, KH: 1, KW: 1, p: { stride: [1, 2], padding: [0, 0], dilation: [1, 1], groups: 1 } },
+  { N: 2, C: 16, H: 12, W: 12, CO: 32, KH: 5, KW: 5, p: { stride: [1, 1], padding: [2, 2], dilation: [1, 1], groups: 1 } },
+];
+
+describe('conv2d on wasm SGEMM', () => {
+  it.each(cases.map((c, i) => [i, c] as const))('case %i: forward, backward input and weight match naive loops', (_, c) => {
+    const [OH, OW] = outSize(c);
+    const Cg = c.C / c.p.groups;
+    const x = rand(c.N * c.C * c.H * c.W, 1);
+    const w = rand(c.CO * Cg * c.KH * c.KW, 2);
+    const bias = rand(c.CO, 3);
+    const go = rand(c.N * c.CO * OH * OW, 4);
+    const tol = 1e-4;
+
+    // forward
+    const want = new Float64Array(c.N * c.CO * OH * OW);
+    forEachTerm(c, (xi, wi, oi) => (want[oi]! += x[xi]! * w[wi]!));
+    for (let i = 0; i < want.length; i++) want[i]! += bias[Math.floor(i / (OH * OW)) % c.CO]!;
+    const out = new Float32Array(want.length);
+    expect(conv2dWasm(view(x, [c.N, c.C, c.H, c.W]), view(w, [c.CO, Cg, c.KH, c.KW]), view(bias, [c.CO]),
+      view(out, [c.N, c.CO, OH, OW]), c.p)).toBe(true);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!)).toBeLessThan(tol);
+
+    // the same weight given through a non-flat (permuted, KW<->KH swapped storage) view
+    const wT = new Float32Array(w.length);
+    for (let o = 0; o < c.CO; o++)
+      for (let ci = 0; ci < Cg; ci++)
+        for (let kh = 0; kh < c.KH; kh++)
+          for (let kw = 0; kw < c.KW; kw++)
+            wT[((o * Cg + ci) * c.KW + kw) * c.KH + kh] = w[((o * Cg + ci) * c.KH + kh) * c.KW + kw]!;
+    const wView = view(wT, [c.CO, Cg, c.KH, c.KW], [Cg * c.KH * c.KW, c.KH * c.KW, 1, c.KH]);
+    const out2 = new Float32Array(want.length);
+    conv2dWasm(view(x, [c.N, c.C, c.H, c.W]), wView, view(bias, [c.CO]), view(out2, [c.N, c.CO, OH, OW]), c.p);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(out2[i]! - want[i]!)).toBeLessThan(tol);
+
+    // backward input
+    const gi = new Float64Array(x.length);
+    forEachTerm(c, (xi, wi, oi) => (gi[xi]! += go[oi]! * w[wi]!));
+    const gotGi = rand(x.length, 9); // garbage: the kernel overwrites
+    expect(conv2dBackwardInputWasm(view(go, [c.N, c.CO, OH, OW]), wView, view(gotGi, [c.N, c.C, c.H, c.W]), c.p)).toBe(true);
+    for (let i = 0; i < gi.length; i++) expect(Math.abs(gotGi[i]! - gi[i]!)).toBeLessThan(tol);
+
+    // backward weight (contiguous, then into the permuted layout)
+    const gw = new Float64Array(w.length);
+    forEachTerm(c, (xi, wi, oi) => (gw[wi]! += go[oi]! * x[xi]!));
+    const gotGw = rand(w.length, 10);
+    expect(conv2dBackwardWeightWasm(view(go, [c.N, c.CO, OH, OW]), view(x, [c.N, c.C, c.H, c.W]),
+      view(gotGw, [c.CO, Cg, c.KH, c.KW]), c.p)).toBe(true);
+    for (let i = 0; i < gw.length; i++) expect(Math.abs(gotGw[i]! - gw[i]!)).toBeLessThan(tol * 10);
+    const gotGwT = new Float32Array(w.length);
+    conv2dBackwardWeightWasm(view(go, [c.N, c.CO, OH, OW]), view(x, [c.N, c.C, c.H, c.W]),
+      view(gotGwT, [c.CO, Cg, c.KH, c.KW], [Cg * c.KH * c.KW, c.KH * c.KW, 1, c.KH]), c.p);
+    for (let o = 0; o < c.CO; o++)
+      for (let ci = 0; ci < Cg; ci++)
+        for (let kh = 0; kh < c.KH; kh++)
+          for (let kw = 0; kw < c.KW; kw++) {
+            const want1 = gw[((o * Cg + ci) * c.KH + kh) * c.KW + kw]!;
+            expect(Math.abs(gotGwT[((o * Cg + ci) * c.KW + kw) * c.KH + kh]! - want1)).toBeLessThan(tol * 10);
+          }
+  });
+
+  it('declines float64', () => {
+    const d = new Float64Array(16);
+    const v = { buffer: d, dtype: 'float64', shape: [1, 1, 4, 4], strides: [16, 16, 4, 1], offset: 0 } as TensorView;
+    const p: Conv2dParams = { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 };
+    expect(conv2dWasm(v, v, null, v, p)).toBe(false);
+  });
+});

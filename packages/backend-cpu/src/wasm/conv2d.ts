@@ -1,0 +1,208 @@
+/**
+ * conv2d forward and backward (input, weight) for float32 NCHW views, via im2col and
+ * the wasm SGEMM. Signatures match `FusedKernels` of @dl/tensor; each returns false
+ * (declines) for anything but float32 typed-array buffers, so a caller can fall back.
+ *
+ * For batch n and group g, with L = OH*OW and CKK = Cin/g * KH * KW:
+ *   cols[CKK, L]  = im2col(x[n, g])
+ *   out[n, g]     = W_g [Cout/g, CKK] @ cols              (+ bias)
+ *   gradIn[n, g]  = col2im(W_g^T @ gradOut[n, g])
+ *   gradW_g      += gradOut[n, g] [Cout/g, L] @ cols^T
+ *
+ * @example
+ * conv2dWasm(x, w, null, out, { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 });
+ */
+import type { Conv2dParams, TensorView } from '@dl/tensor';
+import { sgemm } from './gemm.js';
+
+function f32(v: TensorView): Float32Array | undefined {
+  if (v.dtype !== 'float32') return undefined;
+  const d = (v.buffer as { data?: unknown }).data ?? v.buffer;
+  return d instanceof Float32Array ? d : undefined;
+}
+
+let scratch = new Float32Array(0);
+function cols(n: number): Float32Array {
+  if (scratch.length < n) scratch = new Float32Array(Math.max(n, Math.ceil(scratch.length * 1.5)));
+  return scratch;
+}
+
+interface Geo {
+  N: number; C: number; H: number; W: number; CO: number; KH: number; KW: number; OH: number; OW: number;
+  G: number; Cg: number; COg: number; CKK: number; L: number;
+  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+}
+
+function geometry(xShape: readonly number[], wShape: readonly number[], oShape: readonly number[], p: Conv2dParams): Geo {
+  const [N, C, H, W] = xShape as [number, number, number, number];
+  const [CO, , KH, KW] = wShape as [number, number, number, number];
+  const OH = oShape[2]!;
+  const OW = oShape[3]!;
+  const G = p.groups;
+  const Cg = C / G;
+  return {
+    N, C, H, W, CO, KH, KW, OH, OW, G, Cg, COg: CO / G, CKK: Cg * KH * KW, L: OH * OW,
+    sh: p.stride[0], sw: p.stride[1], ph: p.padding[0], pw: p.padding[1], dh: p.dilation[0], dw: p.dilation[1],
+  };
+}
+
+/** cols[(c*KH+kh)*KW+kw, oh*OW+ow] = x[n, c0+c, oh*sh-ph+kh*dh, ow*sw-pw+kw*dw] (0 outside). */
+function im2col(g: Geo, x: Float32Array, xv: TensorView, n: number, c0: number, dst: Float32Array): void {
+  const [s0, s1, s2, s3] = xv.strides as [number, number, number, number];
+  let d = 0;
+  for (let c = 0; c < g.Cg; c++) {
+    const base = xv.offset + n * s0 + (c0 + c) * s1;
+    for (let kh = 0; kh < g.KH; kh++) {
+      for (let kw = 0; kw < g.KW; kw++) {
+        for (let oh = 0; oh < g.OH; oh++) {
+          const ih = oh * g.sh - g.ph + kh * g.dh;
+          if (ih < 0 || ih >= g.H) {
+            dst.fill(0, d, d + g.OW);
+            d += g.OW;
+            continue;
+          }
+          const row = base + ih * s2;
+          let iw = -g.pw + kw * g.dw;
+          for (let ow = 0; ow < g.OW; ow++, iw += g.sw) dst[d++] = iw >= 0 && iw < g.W ? x[row + iw * s3]! : 0;
+        }
+      }
+    }
+  }
+}
+
+/** gradIn[n, c0+c, ih, iw] += cols[...] (the adjoint of im2col). */
+function col2im(g: Geo, src: Float32Array, gi: Float32Array, gv: TensorView, n: number, c0: number): void {
+  const [s0, s1, s2, s3] = gv.strides as [number, number, number, number];
+  let d = 0;
+  for (let c = 0; c < g.Cg; c++) {
+    const base = gv.offset + n * s0 + (c0 + c) * s1;
+    for (let kh = 0; kh < g.KH; kh++) {
+      for (let kw = 0; kw < g.KW; kw++) {
+        for (let oh = 0; oh < g.OH; oh++) {
+          const ih = oh * g.sh - g.ph + kh * g.dh;
+          if (ih < 0 || ih >= g.H) {
+            d += g.OW;
+            continue;
+          }
+          const row = base + ih * s2;
+          let iw = -g.pw + kw * g.dw;
+          for (let ow = 0; ow < g.OW; ow++, iw += g.sw, d++) if (iw >= 0 && iw < g.W) gi[row + iw * s3]! += src[d]!;
+        }
+      }
+    }
+  }
+}
+
+/** Weight [CO, Cg, KH, KW] as a [CO, CKK] matrix: (array, offset, rowStride, colStride), copying if not flat. */
+function weightMatrix(g: Geo, w: Float32Array, wv: TensorView): [Float32Array, number, number, number] {
+  const [s0, s1, s2, s3] = wv.strides as [number, number, number, number];
+  const u = g.KW > 1 ? s3 : g.KH > 1 ? s2 : g.Cg > 1 ? s1 : 1;
+  if ((g.KW <= 1 || s3 === u) && (g.KH <= 1 || s2 === g.KW * u) && (g.Cg <= 1 || s1 === g.KH * g.KW * u)) {
+    return [w, wv.offset, s0, u];
+  }
+  const flat = new Float32Array(g.CO * g.CKK);
+  let d = 0;
+  for (let o = 0; o < g.CO; o++)
+    for (let c = 0; c < g.Cg; c++)
+      for (let kh = 0; kh < g.KH; kh++)
+        for (let kw = 0; kw < g.KW; kw++) flat[d++] = w[wv.offset + o * s0 + c * s1 + kh * s2 + kw * s3]!;
+  return [flat, 0, g.CKK, 1];
+}
+
+/**
+ * The stride of l = h*W + w over the [H, W] plane of a 4-D view, when one exists
+ * (undefined when the plane is not a flat row).
+ */
+function planeStride(v: TensorView): number | undefined {
+  const H = v.shape[2]!;
+  const W = v.shape[3]!;
+  const s2 = v.strides[2]!;
+  const s3 = v.strides[3]!;
+  if (W === 1) return s2;
+  if (H === 1 || s2 === W * s3) return s3;
+  return undefined;
+}
+
+/** `FusedKernels.conv2d` on wasm SGEMM; false when not float32. */
+export function conv2dWasm(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): boolean {
+  const X = f32(x), Wt = f32(w), O = f32(out), Bs = bias ? f32(bias) : undefined;
+  const lcs = planeStride(out);
+  if (!X || !Wt || !O || (bias && !Bs) || lcs === undefined) return false;
+  const g = geometry(x.shape, w.shape, out.shape, p);
+  const [wa, wo, wrs, wcs] = weightMatrix(g, Wt, w);
+  const [o0, o1] = out.strides as [number, number, number, number];
+  const buf = cols(g.CKK * g.L);
+  for (let n = 0; n < g.N; n++) {
+    for (let gr = 0; gr < g.G; gr++) {
+      im2col(g, X, x, n, gr * g.Cg, buf);
+      const oOff = out.offset + n * o0 + gr * g.COg * o1;
+      sgemm(g.COg, g.L, g.CKK, wa, wo + gr * g.COg * wrs, wrs, wcs, buf, 0, g.L, 1, O, oOff, o1, false, lcs);
+      if (bias && Bs) {
+        for (let co = 0; co < g.COg; co++) {
+          const bv = Bs[bias.offset + (gr * g.COg + co) * bias.strides[0]!]!;
+          const r = oOff + co * o1;
+          for (let l = 0; l < g.L; l++) O[r + l * lcs]! += bv;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/** `FusedKernels.conv2dBackwardInput` on wasm SGEMM; false when not float32. */
+export function conv2dBackwardInputWasm(gradOut: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams): boolean {
+  const GO = f32(gradOut), Wt = f32(w), GI = f32(gradIn);
+  const q3 = planeStride(gradOut);
+  if (!GO || !Wt || !GI || q3 === undefined) return false;
+  const g = geometry(gradIn.shape, w.shape, gradOut.shape, p);
+  const [wa, wo, wrs, wcs] = weightMatrix(g, Wt, w);
+  const [q0, q1] = gradOut.strides as [number, number, number, number];
+  // zero gradIn
+  const [s0, s1, s2, s3] = gradIn.strides as [number, number, number, number];
+  for (let n = 0; n < g.N; n++)
+    for (let c = 0; c < g.C; c++)
+      for (let h = 0; h < g.H; h++) {
+        const r = gradIn.offset + n * s0 + c * s1 + h * s2;
+        for (let x = 0; x < g.W; x++) GI[r + x * s3] = 0;
+      }
+  const buf = cols(g.CKK * g.L);
+  for (let n = 0; n < g.N; n++) {
+    for (let gr = 0; gr < g.G; gr++) {
+      // cols[CKK, L] = W_g^T [CKK, COg] @ gradOut[n, g] [COg, L]
+      sgemm(g.CKK, g.L, g.COg, wa, wo + gr * g.COg * wrs, wcs, wrs,
+        GO, gradOut.offset + n * q0 + gr * g.COg * q1, q1, q3, buf, 0, g.L, false);
+      col2im(g, buf, GI, gradIn, n, gr * g.Cg);
+    }
+  }
+  return true;
+}
+
+/** `FusedKernels.conv2dBackwardWeight` on wasm SGEMM; false when not float32. */
+export function conv2dBackwardWeightWasm(gradOut: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams): boolean {
+  const GO = f32(gradOut), X = f32(x), GW = f32(gradW);
+  const q3 = planeStride(gradOut);
+  if (!GO || !X || !GW || q3 === undefined) return false;
+  const g = geometry(x.shape, gradW.shape, gradOut.shape, p);
+  const [q0, q1] = gradOut.strides as [number, number, number, number];
+  const [wa, wo, wrs, wcs] = weightMatrix(g, GW, gradW);
+  const direct = wa === GW;
+  const acc = direct ? GW : wa; // a flat copy when gradW is not a flat [CO, CKK] matrix
+  const buf = cols(g.CKK * g.L);
+  for (let n = 0; n < g.N; n++) {
+    for (let gr = 0; gr < g.G; gr++) {
+      im2col(g, X, x, n, gr * g.Cg, buf);
+      // gradW_g [COg, CKK] (+)= gradOut[n, g] [COg, L] @ cols^T [L, CKK]
+      sgemm(g.COg, g.CKK, g.L, GO, gradOut.offset + n * q0 + gr * g.COg * q1, q1, q3,
+        buf, 0, 1, g.L, acc, wo + gr * g.COg * wrs, wrs, n > 0, wcs);
+    }
+  }
+  if (!direct) {
+    const [s0, s1, s2, s3] = gradW.strides as [number, number, number, number];
+    let d = 0;
+    for (let o = 0; o < g.CO; o++)
+      for (let c = 0; c < g.Cg; c++)
+        for (let kh = 0; kh < g.KH; kh++)
+          for (let kw = 0; kw < g.KW; kw++) GW[gradW.offset + o * s0 + c * s1 + kh * s2 + kw * s3] = acc[d++]!;
+  }
+  return true;
+}

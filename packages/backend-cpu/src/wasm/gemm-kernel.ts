@@ -1,0 +1,127 @@
+/**
+ * Generates the WebAssembly SGEMM macro-kernel with the assembler of this folder.
+ *
+ * Note [Packed layout]
+ * A is packed per K block into row panels of MR rows: panel `p` of the block that
+ * starts at `k0` (length `kc`) lives at `k0*Mp + p*MR*kc` floats, element (r, k) at
+ * `+ k*MR + r`. B is packed the same way into column panels of NR = 4*NV columns
+ * (`k0*Np + q*NR*kc`, element (k, c) at `+ k*NR + c`). Mp, Np are M, N rounded up to
+ * MR, NR with zero padding, so the micro-kernel never sees an edge. C is a dense
+ * Mp x Np row-major block in linear memory.
+ *
+ * `kernel(aPtr, bPtr, cPtr, ldcBytes, mPanels, nPanels, kc, first)` computes, for
+ * every B panel (outer) and A panel (inner), the MR x NR tile
+ * `C (first ? = : +=) Apanel @ Bpanel` with the tile in v128 locals (MR*NV of them),
+ * one `load32_splat` of A per row and NV loads of B per k step, and
+ * `f32x4.relaxed_madd` (an FMA on x86 with FMA3) or mul+add.
+ */
+import { ModuleBuilder, ValType, type CodeBuilder } from './assembler.js';
+
+export interface KernelShape {
+  /** rows of the register tile */
+  mr: number;
+  /** v128 columns of the register tile (NR = 4 * nv) */
+  nv: number;
+  /** k steps per loop iteration; `kc` must be a multiple of it */
+  unroll: number;
+}
+
+export interface KernelOptions extends KernelShape {
+  relaxed: boolean;
+  shared: boolean;
+  /** memory limits in 64 KiB pages */
+  minPages: number;
+  maxPages: number;
+}
+
+/** Build the module binary; it imports memory `env.memory` and exports `kernel`. */
+export function buildGemmModule(o: KernelOptions): Uint8Array<ArrayBuffer> {
+  const { mr: MR, nv: NV, relaxed, unroll: U } = o;
+  const NR = 4 * NV;
+  const m = new ModuleBuilder();
+  m.importMemory('env', 'memory', o.minPages, o.maxPages, o.shared);
+  const i32 = ValType.i32;
+  const v128 = ValType.v128;
+  // params
+  const A = 0, B = 1, C = 2, LDC = 3, MP = 4, NP = 5, KC = 6, FIRST = 7;
+  // scalar locals
+  const BP = 8, CCOL = 9, NLEFT = 10, PA = 11, CROW = 12, MLEFT = 13, PB = 14, KLEFT = 15, T = 16;
+  const nScalar = 9;
+  const ACC0 = 8 + nScalar;
+  const acc = (r: number, v: number): number => ACC0 + r * NV + v;
+  const BV0 = ACC0 + MR * NV;
+  const AV = BV0 + NV;
+  const locals: ValType[] = [
+    ...new Array<ValType>(nScalar).fill(i32),
+    ...new Array<ValType>(MR * NV + NV + 1).fill(v128),
+  ];
+
+  const fmaInto = (b: CodeBuilder, r: number, v: number): void => {
+    if (relaxed) {
+      b.localGet(AV).localGet(BV0 + v).localGet(acc(r, v)).f32x4RelaxedMadd().localSet(acc(r, v));
+    } else {
+      b.localGet(acc(r, v)).localGet(AV).localGet(BV0 + v).f32x4Mul().f32x4Add().localSet(acc(r, v));
+    }
+  };
+
+  const kernel = m.addFunction([i32, i32, i32, i32, i32, i32, i32, i32], [], locals, (b) => {
+    b.localGet(B).localSet(BP);
+    b.localGet(C).localSet(CCOL);
+    b.localGet(NP).localSet(NLEFT);
+    b.block().loop(); // Lj
+    {
+      b.localGet(NLEFT).op(0x45).brIf(1); // i32.eqz -> exit
+      b.localGet(A).localSet(PA);
+      b.localGet(CCOL).localSet(CROW);
+      b.localGet(MP).localSet(MLEFT);
+      b.block().loop(); // Li
+      {
+        b.localGet(MLEFT).op(0x45).brIf(1);
+        // init accumulators
+        b.localGet(FIRST).if();
+        for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) b.v128Const().localSet(acc(r, v));
+        b.else();
+        b.localGet(CROW).localSet(T);
+        for (let r = 0; r < MR; r++) {
+          for (let v = 0; v < NV; v++) b.localGet(T).v128Load(v * 16).localSet(acc(r, v));
+          if (r + 1 < MR) b.localGet(T).localGet(LDC).op(0x6a).localSet(T);
+        }
+        b.end();
+        // k loop (kc >= 1)
+        b.localGet(BP).localSet(PB);
+        b.localGet(KC).localSet(KLEFT);
+        b.loop();
+        {
+          for (let u = 0; u < U; u++) {
+            for (let v = 0; v < NV; v++) b.localGet(PB).v128Load(u * NR * 4 + v * 16).localSet(BV0 + v);
+            for (let r = 0; r < MR; r++) {
+              b.localGet(PA).v128Load32Splat(u * MR * 4 + r * 4).localSet(AV);
+              for (let v = 0; v < NV; v++) fmaInto(b, r, v);
+            }
+          }
+          b.localGet(PA).i32Const(U * MR * 4).op(0x6a).localSet(PA);
+          b.localGet(PB).i32Const(U * NR * 4).op(0x6a).localSet(PB);
+          b.localGet(KLEFT).i32Const(U).op(0x6b).localTee(KLEFT).brIf(0);
+        }
+        b.end();
+        // store the tile
+        b.localGet(CROW).localSet(T);
+        for (let r = 0; r < MR; r++) {
+          for (let v = 0; v < NV; v++) b.localGet(T).localGet(acc(r, v)).v128Store(v * 16);
+          if (r + 1 < MR) b.localGet(T).localGet(LDC).op(0x6a).localSet(T);
+        }
+        b.localGet(CROW).localGet(LDC).i32Const(MR).op(0x6c).op(0x6a).localSet(CROW);
+        b.localGet(MLEFT).i32Const(1).op(0x6b).localSet(MLEFT);
+        b.br(0);
+      }
+      b.end().end();
+      b.localGet(BP).localGet(KC).i32Const(NR * 4).op(0x6c).op(0x6a).localSet(BP);
+      b.localGet(CCOL).i32Const(NR * 4).op(0x6a).localSet(CCOL);
+      b.localGet(NLEFT).i32Const(1).op(0x6b).localSet(NLEFT);
+      b.br(0);
+    }
+    b.end().end();
+  });
+  m.exportFunction('kernel', kernel);
+  return m.toBytes();
+}

@@ -1,0 +1,409 @@
+/**
+ * Single-precision GEMM on WebAssembly SIMD, generated at run time (gemm-kernel.ts),
+ * optionally split across worker threads (pool.ts).
+ *
+ * `C[M,N] (+)= A[M,K] @ B[K,N]` for strided operands given as Float32Array views
+ * (offset and strides in elements), so transposed operands need no copy: the packing
+ * routines read strided input into the panel layout of Note [Packed layout]. C is
+ * computed into linear memory and written back at the caller's offset/strides.
+ *
+ * @example
+ * import { sgemm } from './gemm.js';
+ * // c (2x2) = a (2x3) @ b (3x2), all row-major
+ * sgemm(2, 2, 3, a, 0, 3, 1, b, 0, 2, 1, c, 0, 2, false);
+ */
+import { relaxedSimdSupported } from './assembler.js';
+import { buildGemmModule } from './gemm-kernel.js';
+import { defaultThreadCount, WorkerPool } from './pool.js';
+import { drainTasks, Hdr, type KernelFn, runTask } from './tasks.js';
+
+/** Block sizes and thresholds (exported for benchmarks; change before first use). */
+export const gemmTuning = {
+  /** register tile rows */
+  mr: 4,
+  /** register tile v128 columns (NR = 4 * nv) */
+  nv: 2,
+  /** K block */
+  kc: 256,
+  /** rows of an M block (rounded to MR) */
+  mc: 128,
+  /** work (M*N*K) from which the pool is used */
+  minParallelWork: 96 * 96 * 96,
+  /** target tasks per thread when splitting */
+  tasksPerThread: 4,
+};
+
+const PAGE = 65536;
+const MAX_PAGES = 32768; // 2 GiB
+
+class Engine {
+  readonly relaxed: boolean;
+  readonly shared: boolean;
+  readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+  readonly kernel: KernelFn;
+  readonly MR: number;
+  readonly NR: number;
+  readonly pool: WorkerPool | undefined;
+  private gen = 0;
+  threads: number;
+
+  constructor() {
+    this.relaxed = relaxedSimdSupported();
+    const minPages = 64;
+    let memory: WebAssembly.Memory | undefined;
+    if (typeof SharedArrayBuffer !== 'undefined') {
+      try {
+        memory = new WebAssembly.Memory({ initial: minPages, maximum: MAX_PAGES, shared: true });
+      } catch {
+        memory = undefined;
+      }
+    }
+    this.shared = memory !== undefined;
+    this.memory = memory ?? new WebAssembly.Memory({ initial: minPages, maximum: MAX_PAGES });
+    const { mr, nv } = gemmTuning;
+    this.MR = mr;
+    this.NR = 4 * nv;
+    const bytes = buildGemmModule({
+      mr, nv, unroll: 1, relaxed: this.relaxed, shared: this.shared, minPages, maxPages: MAX_PAGES,
+    });
+    this.module = new WebAssembly.Module(bytes);
+    const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
+    this.kernel = inst.exports.kernel as KernelFn;
+    this.pool = this.shared ? new WorkerPool(this.module, this.memory) : undefined;
+    if (this.pool && !this.pool.available) this.pool = undefined;
+    this.threads = this.pool ? defaultThreadCount() : 1;
+  }
+
+  /** Make linear memory at least `bytes` long. */
+  ensure(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil((bytes - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) {
+      throw new RangeError(`sgemm: needs ${bytes} bytes of wasm memory, more than the ${MAX_PAGES * PAGE} allowed`);
+    }
+    this.memory.grow(pages);
+  }
+
+  header(): Int32Array {
+    return new Int32Array(this.memory.buffer, 0, Hdr.BYTES / 4);
+  }
+
+  /** Run the job described in the header with up to `threads` threads. */
+  run(H: Int32Array, ntasks: number, threads: number): void {
+    if (threads <= 1 || !this.pool) {
+      for (let i = 0; i < ntasks; i++) runTask(H, this.kernel, i);
+      return;
+    }
+    this.pool.resize(threads - 1);
+    this.gen = (this.gen + 1) & 0x7fff;
+    Atomics.store(H, Hdr.DONE, 0);
+    Atomics.store(H, Hdr.CTR, this.gen << 16);
+    Atomics.notify(H, Hdr.CTR);
+    drainTasks(H, this.kernel, runTask);
+    for (;;) {
+      const d = Atomics.load(H, Hdr.DONE);
+      if (d >= ntasks) break;
+      Atomics.wait(H, Hdr.DONE, d, 100);
+    }
+    Atomics.store(H, Hdr.CTR, (this.gen << 16) | 0xffff);
+  }
+}
+
+let engine: Engine | undefined;
+let requestedThreads: number | undefined;
+
+function getEngine(): Engine {
+  if (!engine) {
+    engine = new Engine();
+    // close job 0 so a fresh worker never sees an open job
+    Atomics.store(engine.header(), Hdr.CTR, 0xffff);
+    if (requestedThreads !== undefined) engine.threads = engine.pool ? requestedThreads : 1;
+  }
+  return engine;
+}
+
+/**
+ * Threads used by large GEMMs (the calling thread plus `n - 1` workers). Defaults to
+ * `os.availableParallelism()`; 1 where shared wasm memory or workers are unavailable.
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected an integer >= 1, got ${n}`);
+  requestedThreads = n;
+  if (engine) {
+    engine.threads = engine.pool ? n : 1;
+    if (engine.pool && engine.pool.size > n - 1) engine.pool.resize(n - 1);
+  }
+}
+
+/** Threads the next large GEMM may use. */
+export function getNumThreads(): number {
+  return getEngine().threads;
+}
+
+/** What the engine found: relaxed SIMD, shared memory, thread count, tile. */
+export function gemmInfo(): {
+  relaxedSimd: boolean; sharedMemory: boolean; threads: number; workers: number; workersReady: number;
+  tile: [number, number]; memoryBytes: number;
+} {
+  const e = getEngine();
+  return {
+    relaxedSimd: e.relaxed,
+    sharedMemory: e.shared,
+    threads: e.threads,
+    workers: e.pool?.size ?? 0,
+    workersReady: e.pool?.ready ?? 0,
+    tile: [e.MR, e.NR],
+    memoryBytes: e.memory.buffer.byteLength,
+  };
+}
+
+/**
+ * Start the workers now and resolve when they are ready, so the first large GEMM is
+ * already parallel (otherwise the calling thread does the work of workers that are
+ * still starting).
+ */
+export async function warmupThreads(timeoutMs = 10_000): Promise<boolean> {
+  const e = getEngine();
+  if (!e.pool || e.threads <= 1) return true;
+  e.pool.resize(e.threads - 1);
+  return e.pool.whenReady(timeoutMs);
+}
+
+function checkBounds(
+  name: string, arr: Float32Array, off: number, rows: number, cols: number, rs: number, cs: number,
+): void {
+  if (!Number.isInteger(off) || off < 0 || !Number.isInteger(rs) || rs < 0 || !Number.isInteger(cs) || cs < 0) {
+    throw new RangeError(`sgemm: ${name} offset/strides must be non-negative integers (got ${off}, ${rs}, ${cs})`);
+  }
+  if (rows === 0 || cols === 0) return;
+  const last = off + (rows - 1) * rs + (cols - 1) * cs;
+  if (last >= arr.length) {
+    throw new RangeError(
+      `sgemm: ${name} [${rows}x${cols}] at offset ${off} strides [${rs},${cs}] reaches element ${last} of an array of ${arr.length}`,
+    );
+  }
+}
+
+/** Pack A[M,K] into MR-row panels per K block (Note [Packed layout]). */
+function packA(
+  dst: Float32Array, base: number, a: Float32Array, off: number, rs: number, cs: number,
+  M: number, K: number, Mp: number, MR: number, KC: number,
+): void {
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    const blk = base + k0 * Mp;
+    for (let i0 = 0; i0 < Mp; i0 += MR) {
+      let d = blk + i0 * kc;
+      if (MR === 4 && i0 + 4 <= M) {
+        // four row cursors advancing along k
+        let s0 = off + i0 * rs + k0 * cs;
+        let s1 = s0 + rs;
+        let s2 = s1 + rs;
+        let s3 = s2 + rs;
+        for (let k = 0; k < kc; k++, d += 4, s0 += cs, s1 += cs, s2 += cs, s3 += cs) {
+          dst[d] = a[s0]!;
+          dst[d + 1] = a[s1]!;
+          dst[d + 2] = a[s2]!;
+          dst[d + 3] = a[s3]!;
+        }
+        continue;
+      }
+      for (let r = 0; r < MR; r++) {
+        const i = i0 + r;
+        let dr = d + r;
+        if (i >= M) {
+          for (let k = 0; k < kc; k++, dr += MR) dst[dr] = 0;
+          continue;
+        }
+        let sr = off + i * rs + k0 * cs;
+        for (let k = 0; k < kc; k++, dr += MR, sr += cs) dst[dr] = a[sr]!;
+      }
+    }
+  }
+}
+
+/** Pack B[K,N] into NR-column panels per K block (Note [Packed layout]). */
+function packB(
+  dst: Float32Array, base: number, b: Float32Array, off: number, rs: number, cs: number,
+  K: number, N: number, Np: number, NR: number, KC: number,
+): void {
+  const full = NR === 8 ? N - (N % 8) : 0; // columns covered by the unrolled paths
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    const blk = base + k0 * Np;
+    const pstride = NR * kc;
+    if (full > 0 && cs <= rs) {
+      // row-major-ish B: walk each k row across the panels
+      for (let k = 0; k < kc; k++) {
+        let s = off + (k0 + k) * rs;
+        let d = blk + k * 8;
+        for (let j = 0; j < full; j += 8, s += 8 * cs, d += pstride) {
+          dst[d] = b[s]!;
+          dst[d + 1] = b[s + cs]!;
+          dst[d + 2] = b[s + 2 * cs]!;
+          dst[d + 3] = b[s + 3 * cs]!;
+          dst[d + 4] = b[s + 4 * cs]!;
+          dst[d + 5] = b[s + 5 * cs]!;
+          dst[d + 6] = b[s + 6 * cs]!;
+          dst[d + 7] = b[s + 7 * cs]!;
+        }
+      }
+    } else if (full > 0) {
+      // column-major-ish B: eight column cursors advancing along k
+      for (let j0 = 0; j0 < full; j0 += 8) {
+        let d = blk + j0 * kc;
+        let s = off + k0 * rs + j0 * cs;
+        for (let k = 0; k < kc; k++, d += 8, s += rs) {
+          dst[d] = b[s]!;
+          dst[d + 1] = b[s + cs]!;
+          dst[d + 2] = b[s + 2 * cs]!;
+          dst[d + 3] = b[s + 3 * cs]!;
+          dst[d + 4] = b[s + 4 * cs]!;
+          dst[d + 5] = b[s + 5 * cs]!;
+          dst[d + 6] = b[s + 6 * cs]!;
+          dst[d + 7] = b[s + 7 * cs]!;
+        }
+      }
+    }
+    // remaining (or all, for NR != 8) panels, zero-padded past N
+    for (let j0 = full; j0 < Np; j0 += NR) {
+      const w = Math.min(NR, N - j0);
+      for (let c = 0; c < NR; c++) {
+        let d = blk + j0 * kc + c;
+        if (c >= w) {
+          for (let k = 0; k < kc; k++, d += NR) dst[d] = 0;
+          continue;
+        }
+        let sc = off + k0 * rs + (j0 + c) * cs;
+        for (let k = 0; k < kc; k++, d += NR, sc += rs) dst[d] = b[sc]!;
+      }
+    }
+  }
+}
+
+/**
+ * `C[M,N] = A[M,K] @ B[K,N]` (or `+=` with `accumulate`) in float32 on wasm SIMD.
+ * Element (i, k) of A is `a[aOff + i*aRowStride + k*aColStride]`, and so on; strides
+ * may be any non-negative integers, so a transposed operand is just swapped strides.
+ * Large problems are split across the worker pool (see {@link setNumThreads}).
+ *
+ * @example
+ * // c = a @ b.T with a [2,3] and b [2,3] row-major
+ * sgemm(2, 2, 3, a, 0, 3, 1, b, 0, 1, 3, c, 0, 2, false);
+ */
+export function sgemm(
+  M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
+  b: Float32Array, bOff: number, bRowStride: number, bColStride: number,
+  c: Float32Array, cOff: number, cRowStride: number,
+  accumulate: boolean,
+  cColStride = 1,
+): void {
+  if (![M, N, K].every((x) => Number.isInteger(x) && x >= 0)) {
+    throw new RangeError(`sgemm: sizes must be non-negative integers (got M=${M}, N=${N}, K=${K})`);
+  }
+  checkBounds('a', a, aOff, M, K, aRowStride, aColStride);
+  checkBounds('b', b, bOff, K, N, bRowStride, bColStride);
+  checkBounds('c', c, cOff, M, N, cRowStride, cColStride);
+  if (M === 0 || N === 0) return;
+  if (K === 0) {
+    if (!accumulate) {
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) c[cOff + i * cRowStride + j * cColStride] = 0;
+    }
+    return;
+  }
+  const e = getEngine();
+  const { MR, NR } = e;
+  const KC = gemmTuning.kc;
+  const Mp = Math.ceil(M / MR) * MR;
+  const Np = Math.ceil(N / NR) * NR;
+  const aBase = Hdr.BYTES;
+  const bBase = aBase + Mp * K * 4;
+  const cBase = bBase + Np * K * 4;
+  e.ensure(cBase + Mp * Np * 4);
+  const f32 = new Float32Array(e.memory.buffer);
+  packA(f32, aBase / 4, a, aOff, aRowStride, aColStride, M, K, Mp, MR, KC);
+  packB(f32, bBase / 4, b, bOff, bRowStride, bColStride, K, N, Np, NR, KC);
+
+  const mPanels = Mp / MR;
+  const nPanels = Np / NR;
+  const threads = M * N * K >= gemmTuning.minParallelWork ? e.threads : 1;
+  let MB = Math.max(1, Math.round(gemmTuning.mc / MR));
+  MB = Math.max(MB, Math.ceil(mPanels / 2048));
+  const nMB = Math.ceil(mPanels / MB);
+  let nNC = 1;
+  if (threads > 1) {
+    const want = threads * gemmTuning.tasksPerThread;
+    if (nMB < want) nNC = Math.min(nPanels, Math.ceil(want / nMB), 16);
+  }
+  const NB = Math.ceil(nPanels / nNC);
+  nNC = Math.ceil(nPanels / NB);
+  const ntasks = nMB * nNC;
+
+  const H = e.header();
+  H[Hdr.NTASKS] = ntasks;
+  H[Hdr.K] = K;
+  H[Hdr.KC] = KC;
+  H[Hdr.MP] = Mp;
+  H[Hdr.NP] = Np;
+  H[Hdr.MB] = MB;
+  H[Hdr.NB] = NB;
+  H[Hdr.NMBLOCKS] = nMB;
+  H[Hdr.MPANELS] = mPanels;
+  H[Hdr.NPANELS] = nPanels;
+  H[Hdr.ABASE] = aBase;
+  H[Hdr.BBASE] = bBase;
+  H[Hdr.CBASE] = cBase;
+  H[Hdr.MR] = MR;
+  H[Hdr.NR] = NR;
+  e.run(H, ntasks, threads);
+
+  // write C back
+  let s = cBase / 4;
+  for (let i = 0; i < M; i++, s += Np) {
+    const d = cOff + i * cRowStride;
+    if (cColStride === 1) {
+      if (accumulate) {
+        for (let j = 0; j < N; j++) c[d + j]! += f32[s + j]!;
+      } else {
+        c.set(f32.subarray(s, s + N), d);
+      }
+    } else if (accumulate) {
+      for (let j = 0; j < N; j++) c[d + j * cColStride]! += f32[s + j]!;
+    } else {
+      for (let j = 0; j < N; j++) c[d + j * cColStride] = f32[s + j]!;
+    }
+  }
+}
+
+/**
+ * Batched {@link sgemm}: for `p < batch`, matrix p of each operand starts at
+ * `off + p * batchStride` (a batch stride of 0 broadcasts that operand).
+ *
+ * @example
+ * // c[p] = a[p] @ b for 8 row-major [4,5] @ [5,6] products sharing b
+ * sgemmBatched(8, 4, 6, 5, a, 0, 20, 5, 1, b, 0, 0, 6, 1, c, 0, 24, 6, false);
+ */
+export function sgemmBatched(
+  batch: number, M: number, N: number, K: number,
+  a: Float32Array, aOff: number, aBatchStride: number, aRowStride: number, aColStride: number,
+  b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
+  c: Float32Array, cOff: number, cBatchStride: number, cRowStride: number,
+  accumulate: boolean,
+  cColStride = 1,
+): void {
+  if (!Number.isInteger(batch) || batch < 0) throw new RangeError(`sgemmBatched: bad batch ${batch}`);
+  if (batch === 0) return;
+  // A shared B with stacked A and C rows is one tall GEMM (e.g. a linear layer on [B,T,F]).
+  if (batch > 1 && bBatchStride === 0 && aBatchStride === M * aRowStride && cBatchStride === M * cRowStride) {
+    sgemm(batch * M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride,
+      c, cOff, cRowStride, accumulate, cColStride);
+    return;
+  }
+  for (let p = 0; p < batch; p++) {
+    sgemm(M, N, K, a, aOff + p * aBatchStride, aRowStride, aColStride, b, bOff + p * bBatchStride,
+      bRowStride, bColStride, c, cOff + p * cBatchStride, cRowStride, accumulate, cColStride);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The wasm SGEMM as a `MatmulImpl` of the cpu backend (see `CpuBackend.matmulImpls`):
+ * batched `a [B,M,K] @ b [B,K,N] -> out [B,M,N]` on strided float32 views; declines
+ * (returns false) for other dtypes and for products too small to pay for packing,
+ * so the reference kernel handles those.
+ *
+ * @example
+ * import { cpuBackend } from '@dl/backend-cpu';
+ * cpuBackend.matmulImpls.push(wasmMatmul);
+ */
+import type { TensorView } from '@dl/tensor';
+import { sgemmBatched } from './gemm.js';
+
+/** Work (M*N*K) below which `wasmMatmul` declines. */
+export const wasmMatmulMinWork = { value: 4096 };
+
+export function wasmMatmul(a: TensorView, b: TensorView, out: TensorView): boolean {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32') return false;
+  const A = (a.buffer as { data?: unknown }).data ?? a.buffer;
+  const B = (b.buffer as { data?: unknown }).data ?? b.buffer;
+  const C = (out.buffer as { data?: unknown }).data ?? out.buffer;
+  if (!(A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array)) return false;
+  if (a.shape.length !== 3 || b.shape.length !== 3 || out.shape.length !== 3) return false;
+  const [batch, M, K] = a.shape as [number, number, number];
+  const N = b.shape[2]!;
+  if (M * N * K < wasmMatmulMinWork.value) return false;
+  const [as0, as1, as2] = a.strides as [number, number, number];
+  const [bs0, bs1, bs2] = b.strides as [number, number, number];
+  const [os0, os1, os2] = out.strides as [number, number, number];
+  // a batch of 1 may carry any batch stride
+  sgemmBatched(
+    batch, M, N, K,
+    A, a.offset, batch > 1 ? as0 : 0, as1, as2,
+    B, b.offset, batch > 1 ? bs0 : 0, bs1, bs2,
+    C, out.offset, batch > 1 ? os0 : 0, os1, false, os2,
+  );
+  return true;
+}
+
+/** Register the wasm kernels with a cpu backend instance (its `matmulImpls` seam). */
+export function installWasmKernels(backend: {
+  matmulImpls: ((a: TensorView, b: TensorView, out: TensorView) => boolean)[];
+}): void {
+  if (!backend.matmulImpls.includes(wasmMatmul)) backend.matmulImpls.unshift(wasmMatmul);
+}
