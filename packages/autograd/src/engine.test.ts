@@ -4,7 +4,7 @@ import { AutogradError } from '@dl/tensor';
 import '@dl/backend-cpu';
 import { enableGrad, grad, isGradEnabled, noGrad, setGradEnabled } from './index.js';
 
-const arr = (t: dl.Tensor | null) => t!.toArraySync();
+const arr = (t: dl.Tensor | null | undefined) => t!.toArraySync() as any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('graph structure', () => {
   it('walks loss → … → input through gradFn.nextFunctions with PyTorch names', () => {
@@ -47,7 +47,7 @@ describe('backward', () => {
     out.backward();
     // d/dx [sin(x²) + 3x²] = 2x cos(x²) + 6x
     const xs = [1, 2, 3];
-    arr(x.grad).forEach((g, i) => expect(g).toBeCloseTo(2 * xs[i]! * Math.cos(xs[i]! ** 2) + 6 * xs[i]!, 4));
+    arr(x.grad).forEach((g: number, i: number) => expect(g).toBeCloseTo(2 * xs[i]! * Math.cos(xs[i]! ** 2) + 6 * xs[i]!, 4));
   });
 
   it('gradients accumulate across backward calls and zero_ resets them', () => {

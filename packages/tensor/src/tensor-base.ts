@@ -6,6 +6,7 @@ import { contiguousStrides, isContiguousLayout, normDim, numelOf } from './shape
 import { Storage } from './storage.js';
 import { getBackend } from './registry.js';
 import { trackTensor } from './memory.js';
+import type { Tensor } from './tensor.js';
 
 /**
  * Note [Tensor layout]
@@ -18,7 +19,7 @@ const finalizer = new FinalizationRegistry<Storage>((s) => s.release());
 /** Autograd bookkeeping that lives on each tensor (filled by `@dl/autograd`). */
 export interface AutogradMeta {
   retainsGrad: boolean;
-  hooks: Array<(grad: TensorBase) => TensorBase | void>;
+  hooks: Array<(grad: Tensor) => Tensor | void>;
   /** Which output of its gradFn this tensor is. */
   outputNr: number;
 }
@@ -33,7 +34,7 @@ export class TensorBase {
   /** Does autograd track operations on this tensor? */
   requiresGrad = false;
   /** Accumulated gradient (set by `backward`). */
-  grad: TensorBase | null = null;
+  grad: Tensor | null = null;
   /** The graph node that produced this tensor (null for leaves). */
   gradFn: GradFnLike | null = null;
   /** @internal autograd state */ _autograd: AutogradMeta | null = null;
@@ -201,7 +202,7 @@ export class TensorBase {
    * const x = dl.ones([2, 2], { requiresGrad: true });
    * x.mul(x).sum().backward(); // x.grad = 2x
    */
-  backward(gradient?: TensorBase, opts: BackwardOptions = {}): void {
+  backward(gradient?: Tensor, opts: BackwardOptions = {}): void {
     const hook = getAutogradHook();
     if (!hook) {
       throw new StateError('backward: autograd is not enabled', { op: 'backward', hint: "add `import '@dl/autograd'` to your program" });
@@ -225,7 +226,7 @@ export class TensorBase {
    * Register a hook called with this tensor's gradient during backward; it may return a
    * replacement gradient. Returns a handle with `remove()`.
    */
-  registerHook(fn: (grad: TensorBase) => TensorBase | void): { remove(): void } {
+  registerHook(fn: (grad: Tensor) => Tensor | void): { remove(): void } {
     if (!this.requiresGrad) {
       throw new StateError("registerHook: cannot register a hook on a tensor that doesn't require gradient", { op: 'registerHook' });
     }

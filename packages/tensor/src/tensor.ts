@@ -28,8 +28,6 @@ type Dims = number | readonly number[];
  * x.sum(1).toString();      // 'tensor([ 6, 22, 38, 54])' (int32)
  */
 export class Tensor extends TensorBase {
-  declare grad: Tensor | null;
-
   // ---- elementwise arithmetic ------------------------------------------------------------
   /** `self + alpha * other` (broadcasting). */
   add(other: TensorOrScalar, opts: { alpha?: number } = {}): Tensor {
