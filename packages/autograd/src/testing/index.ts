@@ -1,0 +1,69 @@
+/**
+ * `@dl/autograd/testing` — gradient conformance: every differentiable fixture case of
+ * `@dl/tensor/testing` has its gradients checked against PyTorch's, on any device.
+ *
+ * @example
+ * import { runGradientSuite } from '@dl/autograd/testing';
+ * import '@dl/backend-cpu';
+ * runGradientSuite({ device: 'cpu' });
+ *
+ * @packageDocumentation
+ */
+import { describe, expect, it } from 'vitest';
+import * as dl from '@dl/tensor';
+import { compareWithFixture, loadFixtures, makeInput, opCases, type FixtureCase } from '@dl/tensor/testing';
+import '../index.js';
+
+/** Options of {@link runGradientSuite}. */
+export interface GradientSuiteOptions {
+  device: string;
+  /** case name → reason it is skipped on this device (printed). */
+  skip?: Record<string, string>;
+  /** Relative/absolute tolerance for float32 gradients (default 1e-4 / 1e-5). */
+  tol?: { rtol?: number; atol?: number };
+}
+
+async function gradsOf(c: FixtureCase, device: string): Promise<(dl.Tensor | null)[]> {
+  const inputs = c.inputs.map((s) => makeInput(s, device, { requiresGrad: s.dtype === 'float32' || s.dtype === 'float64' }));
+  const raw = await opCases[c.op]!(dl, inputs, c.kwargs);
+  const outs = Array.isArray(raw) ? raw : [raw];
+  let loss: dl.Tensor | null = null;
+  outs.forEach((o, k) => {
+    const w = c.weights?.[k];
+    if (!w || !o.requiresGrad) return;
+    const term = o.mul(makeInput({ ...w, layout: undefined }, device)).sum();
+    loss = loss ? loss.add(term) : term;
+  });
+  if (!loss) throw new Error(`${c.name}: no differentiable output`);
+  (loss as dl.Tensor).backward();
+  return inputs.map((t) => t.grad);
+}
+
+/** Register vitest tests: gradients of every fixture case with `grads` on `options.device`. */
+export function runGradientSuite(options: GradientSuiteOptions): void {
+  const { cases } = loadFixtures();
+  const withGrads = cases.filter((c) => c.grads && c.grads.some((g) => g));
+  describe(`autograd gradients vs PyTorch on ${options.device}`, () => {
+    for (const c of withGrads) {
+      const reason = options.skip?.[c.name];
+      if (reason) {
+        it.skip(`${c.name} — skipped: ${reason}`, () => {});
+        continue;
+      }
+      it(c.name, async () => {
+        const grads = await gradsOf(c, options.device);
+        for (let i = 0; i < c.inputs.length; i++) {
+          const expected = c.grads![i];
+          if (!expected) continue;
+          const g = grads[i];
+          expect(g, `${c.name}: input ${i} got no gradient`).toBeTruthy();
+          const err = await compareWithFixture(g!, expected, { rtol: 1e-4, atol: 1e-5, ...options.tol, ...c.tol });
+          expect(err, `${c.name} (${c.op} ${JSON.stringify(c.kwargs)}) grad of input ${i}`).toBeNull();
+        }
+      });
+    }
+    it('covers the differentiable fixture cases', () => {
+      expect(withGrads.length).toBeGreaterThan(50);
+    });
+  });
+}
