@@ -71,6 +71,40 @@ function invPerm(dims: readonly number[]): number[] {
   return inv;
 }
 
+/** maximum/minimum: the gradient goes to the winner, split evenly on ties (as PyTorch). */
+function binaryExtreme<K extends 'maximum' | 'minimum'>(loses: 'lt' | 'gt'): Rule<K> {
+  return {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => {
+      const a = c.input(0);
+      const b = c.input(1);
+      const half = dl.where(a.eq(b), g.div(2), g);
+      return [half.maskedFill(a[loses](b), 0), half.maskedFill(b[loses](a), 0)];
+    },
+  };
+}
+
+/** amax/amin: the gradient is shared evenly among the elements equal to the result. */
+function reduceExtreme<K extends 'amax' | 'amin'>(): Rule<K> {
+  return {
+    saves: { inputs: [0], output: true },
+    backward: (g, c) => {
+      const x = c.input(0);
+      const { axes, keepdim } = c.params;
+      const mask = x.eq(unreduce(c.output(), x.shape, axes, keepdim)).to(g.dtype);
+      return [unreduce(g, x.shape, axes, keepdim).mul(mask).div(mask.sum(axes, { keepdim: true }))];
+    },
+  };
+}
+
+/** max/min along a dim: the gradient goes to the index that was taken. */
+function scatterToIndex(g: Tensor, c: RuleContext<'maxDim' | 'minDim'>): Tensor {
+  const { dim, keepdim, indices } = c.params;
+  const gi = keepdim ? g : g.unsqueeze(dim);
+  const ii = keepdim ? indices : indices.unsqueeze(dim);
+  return dl.zeros([...c.inputMeta[0]!.shape], { dtype: g.dtype, device: g.device }).scatter(dim, ii, gi);
+}
+
 /**
  * Note [Derivative table]
  * One rule per recorded op, exhaustive at compile time: an op added to `DiffOpParams` without a
@@ -125,24 +159,8 @@ export const rules = {
       return [ga, gb];
     },
   },
-  maximum: {
-    saves: { inputs: [0, 1] },
-    backward: (g, c) => {
-      const a = c.input(0);
-      const b = c.input(1);
-      const half = dl.where(a.eq(b), g.div(2), g);
-      return [half.maskedFill(a.lt(b), 0), half.maskedFill(b.lt(a), 0)];
-    },
-  },
-  minimum: {
-    saves: { inputs: [0, 1] },
-    backward: (g, c) => {
-      const a = c.input(0);
-      const b = c.input(1);
-      const half = dl.where(a.eq(b), g.div(2), g);
-      return [half.maskedFill(a.gt(b), 0), half.maskedFill(b.gt(a), 0)];
-    },
-  },
+  maximum: binaryExtreme('lt'),
+  minimum: binaryExtreme('gt'),
   remainder: {
     saves: { inputs: [0, 1] },
     backward: (g, c) => [g, c.needs[1] ? g.mul(c.input(0).div(c.input(1)).floor()).neg() : null],
@@ -200,42 +218,10 @@ export const rules = {
       return [unreduce(g.mul(c.output()), x.shape, axes, keepdim).div(x)];
     },
   },
-  amax: {
-    saves: { inputs: [0], output: true },
-    backward: (g, c) => {
-      const x = c.input(0);
-      const { axes, keepdim } = c.params;
-      const mask = x.eq(unreduce(c.output(), x.shape, axes, keepdim)).to(g.dtype);
-      return [unreduce(g, x.shape, axes, keepdim).mul(mask).div(mask.sum(axes, { keepdim: true }))];
-    },
-  },
-  amin: {
-    saves: { inputs: [0], output: true },
-    backward: (g, c) => {
-      const x = c.input(0);
-      const { axes, keepdim } = c.params;
-      const mask = x.eq(unreduce(c.output(), x.shape, axes, keepdim)).to(g.dtype);
-      return [unreduce(g, x.shape, axes, keepdim).mul(mask).div(mask.sum(axes, { keepdim: true }))];
-    },
-  },
-  maxDim: {
-    name: 'MaxBackward0',
-    backward: (g, c) => {
-      const { dim, keepdim, indices } = c.params;
-      const gi = keepdim ? g : g.unsqueeze(dim);
-      const ii = keepdim ? indices : indices.unsqueeze(dim);
-      return [dl.zeros([...c.inputMeta[0]!.shape], { dtype: g.dtype, device: g.device }).scatter(dim, ii, gi)];
-    },
-  },
-  minDim: {
-    name: 'MinBackward0',
-    backward: (g, c) => {
-      const { dim, keepdim, indices } = c.params;
-      const gi = keepdim ? g : g.unsqueeze(dim);
-      const ii = keepdim ? indices : indices.unsqueeze(dim);
-      return [dl.zeros([...c.inputMeta[0]!.shape], { dtype: g.dtype, device: g.device }).scatter(dim, ii, gi)];
-    },
-  },
+  amax: reduceExtreme(),
+  amin: reduceExtreme(),
+  maxDim: { name: 'MaxBackward0', backward: (g, c) => [scatterToIndex(g, c)] },
+  minDim: { name: 'MinBackward0', backward: (g, c) => [scatterToIndex(g, c)] },
   cumsum: { backward: (g, c) => [g.flip(c.params.dim).cumsum(c.params.dim).flip(c.params.dim)] },
   mm: {
     saves: { inputs: [0, 1] },
