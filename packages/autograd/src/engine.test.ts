@@ -185,9 +185,11 @@ describe('memory', () => {
       });
     for (let i = 0; i < 20; i++) step();
     const before = dl.memory().devices.cpu!;
+    const tensorsBefore = dl.memory().tensors;
     for (let i = 0; i < 200; i++) step();
     const after = dl.memory().devices.cpu!;
     expect(after.storages).toBe(before.storages);
     expect(after.bytes).toBe(before.bytes);
+    expect(dl.memory().tensors).toBeLessThanOrEqual(tensorsBefore);
   });
 });

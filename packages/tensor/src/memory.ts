@@ -3,9 +3,12 @@ import { liveStats } from './storage.js';
 import { listDevices, getBackend } from './registry.js';
 
 const scopes: Set<TensorBase>[] = [];
+/** Live (not disposed, not collected) tensor objects. */
+export const tensorCount = { live: 0 };
 
-/** @internal Called for every new tensor: the innermost `tidy` scope adopts it. */
+/** @internal Called for every new tensor: counts it, and the innermost `tidy` scope adopts it. */
 export function trackTensor(t: TensorBase): void {
+  tensorCount.live++;
   const scope = scopes[scopes.length - 1];
   if (scope) scope.add(t);
 }
@@ -64,6 +67,8 @@ export function tidy<T>(fn: () => T): T {
 
 /** Per-device memory: live storages and their bytes, and the backend's own view (pool). */
 export interface MemoryInfo {
+  /** Tensor objects alive (views count: each holds a reference to its storage). */
+  tensors: number;
   devices: Record<string, { storages: number; bytes: number; backend?: { bytesInUse: number; bytesPooled: number; buffers: number } }>;
 }
 
@@ -85,5 +90,5 @@ export function memory(): MemoryInfo {
     }
     devices[name] = { storages: s.storages, bytes: s.bytes, ...(backend ? { backend } : {}) };
   }
-  return { devices };
+  return { tensors: tensorCount.live, devices };
 }

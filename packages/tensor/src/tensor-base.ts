@@ -5,7 +5,7 @@ import { IndexError, StateError } from './errors.js';
 import { contiguousStrides, isContiguousLayout, normDim, numelOf } from './shape.js';
 import { Storage } from './storage.js';
 import { getBackend } from './registry.js';
-import { trackTensor } from './memory.js';
+import { tensorCount, trackTensor } from './memory.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -14,7 +14,10 @@ import type { Tensor } from './tensor.js';
  * new Tensor objects over the same Storage; each Tensor object holds one reference, released by
  * `dispose()` or, as a safety net, by a FinalizationRegistry when the object is collected.
  */
-const finalizer = new FinalizationRegistry<Storage>((s) => s.release());
+const finalizer = new FinalizationRegistry<Storage>((s) => {
+  tensorCount.live--;
+  s.release();
+});
 
 /** Autograd bookkeeping that lives on each tensor (filled by `@dl/autograd`). */
 export interface AutogradMeta {
@@ -119,6 +122,7 @@ export class TensorBase {
   dispose(): void {
     if (this._disposed) return;
     this._disposed = true;
+    tensorCount.live--;
     finalizer.unregister(this);
     this._storage.release();
     if (this.grad) this.grad.dispose();
