@@ -3,10 +3,14 @@ import {
   philoxFill,
   specVersion,
   type Backend,
+  type BinaryOp,
+  type Conv2dParams,
   type DType,
   type HostArray,
   type RandomDist,
+  type ReduceOp,
   type TensorView,
+  type UnaryOp,
 } from '@dl/tensor';
 import { BufferPool, type CpuBuffer } from './buffer.js';
 import * as ew from './kernels/elementwise.js';
@@ -14,12 +18,27 @@ import { reduce, cumsum } from './kernels/reduce.js';
 import { matmulRef } from './kernels/matmul.js';
 import { gather, indexSelect, scatter, sort } from './kernels/indexing.js';
 import { numel } from './strided.js';
+import * as convK from './kernels/conv.js';
 
 /**
  * A matmul implementation the backend can route to (the WASM SIMD kernels plug in here).
  * Returns false to decline (dtype, size), and the reference kernel runs.
  */
 export type MatmulImpl = (a: TensorView, b: TensorView, out: TensorView) => boolean;
+
+/**
+ * Optional fast paths (WASM SIMD, `kernels/fast-*.ts`) the backend tries before its
+ * reference kernels; each returns false to decline and the reference kernel runs.
+ */
+export interface FastPaths {
+  unary?: (op: UnaryOp, x: TensorView, out: TensorView) => boolean;
+  binary?: (op: BinaryOp, a: TensorView, b: TensorView, out: TensorView) => boolean;
+  copy?: (src: TensorView, dst: TensorView) => boolean;
+  reduce?: (op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView) => boolean;
+  conv2d?: (x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams) => boolean;
+  conv2dBackwardInput?: (g: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams) => boolean;
+  conv2dBackwardWeight?: (g: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams) => boolean;
+}
 
 /**
  * The cpu backend: every kernel over strided typed arrays, synchronously.
@@ -35,6 +54,8 @@ export class CpuBackend implements Backend {
   readonly pool = new BufferPool();
   /** Fast matmul paths tried in order before the reference kernel. */
   readonly matmulImpls: MatmulImpl[] = [];
+  /** Fast paths tried before the reference kernels (see {@link FastPaths}). */
+  readonly fast: FastPaths = {};
 
   allocate(dtype: DType, n: number): CpuBuffer {
     return this.pool.allocate(dtype, n);
@@ -65,14 +86,22 @@ export class CpuBackend implements Backend {
   }
   async sync(): Promise<void> {}
 
-  unary = ew.unary;
-  binary = ew.binary;
+  unary(op: UnaryOp, x: TensorView, out: TensorView): void {
+    if (!this.fast.unary?.(op, x, out)) ew.unary(op, x, out);
+  }
+  binary(op: BinaryOp, a: TensorView, b: TensorView, out: TensorView): void {
+    if (!this.fast.binary?.(op, a, b, out)) ew.binary(op, a, b, out);
+  }
   compare = ew.compare;
   where = ew.where;
-  copy = ew.copy;
+  copy(src: TensorView, dst: TensorView): void {
+    if (!this.fast.copy?.(src, dst)) ew.copy(src, dst);
+  }
   fill = ew.fill;
   clamp = ew.clamp;
-  reduce = reduce;
+  reduce(op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView): void {
+    if (!this.fast.reduce?.(op, x, axes, out)) reduce(op, x, axes, out);
+  }
   cumsum = cumsum;
   gather = gather;
   scatter = scatter;
@@ -83,6 +112,24 @@ export class CpuBackend implements Backend {
     for (const impl of this.matmulImpls) if (impl(a, b, out)) return;
     matmulRef(a, b, out);
   }
+
+  // Fused conv/pool kernels (im2col + this.matmul, so the fast GEMM runs underneath).
+  private readonly convEnv: convK.ConvEnv = {
+    matmul: (a, b, out) => this.matmul(a, b, out),
+    allocate: (dtype, n) => this.pool.allocate(dtype, n),
+    free: (buf, dtype) => this.pool.release(buf, dtype),
+  };
+  conv2d(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): void {
+    if (!this.fast.conv2d?.(x, w, bias, out, p)) convK.conv2d(this.convEnv, x, w, bias, out, p);
+  }
+  conv2dBackwardInput(g: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams): void {
+    if (!this.fast.conv2dBackwardInput?.(g, w, gradIn, p)) convK.conv2dBackwardInput(this.convEnv, g, w, gradIn, p);
+  }
+  conv2dBackwardWeight(g: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams): void {
+    if (!this.fast.conv2dBackwardWeight?.(g, x, gradW, p)) convK.conv2dBackwardWeight(this.convEnv, g, x, gradW, p);
+  }
+  maxPool2d = convK.maxPool2d;
+  avgPool2d = convK.avgPool2d;
 
   random(out: TensorView, dist: RandomDist, key: readonly [number, number], offset: number): void {
     const o = out.buffer as CpuBuffer;

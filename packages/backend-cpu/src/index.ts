@@ -20,5 +20,5 @@ const env = (globalThis as { process?: { env?: Record<string, string | undefined
 if (typeof WebAssembly === 'object' && env?.DL_CPU_WASM !== '0') installWasmKernels(cpuBackend);
 registerBackend(cpuBackend);
 
-export { CpuBackend, type MatmulImpl } from './backend.js';
-export { setNumThreads, getNumThreads, gemmInfo, relaxedSimdSupported } from './wasm/index.js';
+export { CpuBackend, type MatmulImpl, type FastPaths } from './backend.js';
+export { setNumThreads, getNumThreads, gemmInfo, relaxedSimdSupported, warmupThreads } from './wasm/index.js';

@@ -65,3 +65,5 @@ export { sort, argsort, topk, unique, uniqueAsync, type UniqueResult } from './o
 export { applyInPlace } from './ops/inplace.js';
 export * from './functions.js';
 export { broadcastShapes, contiguousStrides, numelOf, normDim, normDims, shapesEqual } from './shape.js';
+export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, convOutSize } from './ops/conv.js';
+export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, poolOutSize } from './ops/pool.js';

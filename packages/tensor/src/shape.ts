@@ -121,7 +121,8 @@ export function inferShape(shape: readonly number[], numel: number, op: string, 
 export function viewStrides(shape: Shape, strides: Shape, newShape: Shape): number[] | null {
   const numel = numelOf(shape);
   const out = new Array<number>(newShape.length);
-  if (numel === 0) return contiguousStrides(newShape);
+  // 0-d and empty inputs: any shape with the same numel is a view (as PyTorch's computeStride).
+  if (numel === 0 || shape.length === 0) return contiguousStrides(newShape);
   let viewD = newShape.length - 1;
   let chunkBase = strides[strides.length - 1] ?? 1;
   let tensorNumel = 1;

@@ -28,7 +28,7 @@ const UNARY: { [K in UnaryOp]: string } = {
   sigmoid: '(x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)))',
   relu: '(x > 0 ? x : x !== x ? x : 0)',
   erf: 'erf(x)',
-  sign: '(x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : x)',
+  sign: '(x > 0 ? 1 : x < 0 ? -1 : 0)', // sign(NaN) is 0, as PyTorch
   floor: 'Math.floor(x)',
   ceil: 'Math.ceil(x)',
   round: 'roundHalfEven(x)',

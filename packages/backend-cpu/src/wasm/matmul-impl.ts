@@ -9,6 +9,10 @@
  * cpuBackend.matmulImpls.push(wasmMatmul);
  */
 import type { TensorView } from '@dl/tensor';
+import type { FastPaths, MatmulImpl } from '../backend.js';
+import { copyFast, sumLeadingFast } from '../kernels/fast-elementwise.js';
+import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm } from './conv2d.js';
+import { binaryWasm, sumWasm, unaryWasm } from './elementwise.js';
 import { sgemmBatched } from './gemm.js';
 
 /** Work (M*N*K) below which `wasmMatmul` declines. */
@@ -37,9 +41,20 @@ export function wasmMatmul(a: TensorView, b: TensorView, out: TensorView): boole
   return true;
 }
 
-/** Register the wasm kernels with a cpu backend instance (its `matmulImpls` seam). */
-export function installWasmKernels(backend: {
-  matmulImpls: ((a: TensorView, b: TensorView, out: TensorView) => boolean)[];
-}): void {
+/**
+ * Register the fast kernels with a cpu backend instance: the wasm GEMM on its `matmulImpls`
+ * seam, and on its `fast` seam the wasm SIMD elementwise/sum loops, the wasm conv2d
+ * (forward and both backward passes) and the plain-JS fast paths of `kernels/fast-*.ts`.
+ */
+export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: FastPaths }): void {
   if (!backend.matmulImpls.includes(wasmMatmul)) backend.matmulImpls.unshift(wasmMatmul);
+  const fast = backend.fast;
+  if (!fast) return;
+  fast.unary = unaryWasm;
+  fast.binary = binaryWasm;
+  fast.copy = copyFast;
+  fast.reduce = (op, x, axes, out) => sumWasm(op, x, axes, out) || sumLeadingFast(op, x, axes, out);
+  fast.conv2d = conv2dWasm;
+  fast.conv2dBackwardInput = conv2dBackwardInputWasm;
+  fast.conv2dBackwardWeight = conv2dBackwardWeightWasm;
 }

@@ -44,12 +44,23 @@ export function applyInPlace(target: Tensor, op: string, compute: (self: Tensor)
 /** In-place binary op: direct kernel write when autograd is idle. */
 export function binaryInPlace(op: BinaryOp, target: Tensor, other: TensorOrScalar, opName: string): Tensor {
   const o = other instanceof Tensor ? other : null;
-  if (!needsGrad([target, o]) && (!o || shapesEqual(broadcastShapes(opName, target.shape, o.shape), target.shape))) {
+  // Note [In-place aliasing]: `x.add_(x.t())` reads elements the kernel has already written, so an
+  // operand that shares x's storage through a different view is computed out of place first.
+  const aliased = o !== null && partiallyAliases(o, target);
+  if (!aliased && !needsGrad([target, o]) && (!o || shapesEqual(broadcastShapes(opName, target.shape, o.shape), target.shape))) {
     getAutogradHook()?.checkInPlace(target, opName);
     binary(op, target, other, { out: target });
     return target;
   }
   return applyInPlace(target, opName, (self) => binary(op, self, other));
+}
+
+/** Does `a` share `b`'s storage through a view other than `b`'s own layout? */
+function partiallyAliases(a: Tensor, b: Tensor): boolean {
+  return (
+    a._storage === b._storage &&
+    !(a._offset === b._offset && shapesEqual(a.shape, b.shape) && shapesEqual(a._strides, b._strides))
+  );
 }
 
 /** In-place unary op. */
@@ -74,6 +85,7 @@ export function fill_(target: Tensor, value: number | boolean): Tensor {
 /** `x.copy_(src)`: copy values from `src` (broadcast, cast, any device with sync reads). */
 export function copy_(target: Tensor, src: Tensor): Tensor {
   if (src.device !== target.device) src = src.to(target.device);
+  if (partiallyAliases(src, target)) src = src.clone(); // Note [In-place aliasing]
   if (needsGrad([target, src])) return applyInPlace(target, 'copy_', () => broadcastView(src, target.shape).to(target.dtype).clone());
   // (copy_ does not read self, so the recorded copy of self is unused.)
   getAutogradHook()?.checkInPlace(target, 'copy_');

@@ -35,7 +35,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
     throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'use matmul for other ranks' });
   }
   if (a.shape[1] !== b.shape[0]) {
-    throw new ShapeError(`mm: mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]})`, {
+    throw new ShapeError(`mm: mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]}): ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`, {
       op,
       hint: 'the inner sizes must agree: (n×k) @ (k×m)',
     });
@@ -85,14 +85,6 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     checkDtypes(op, a, b);
     return sum(binary('mul', a, b));
   }
-  if (a.dim() <= 2 && b.dim() <= 2) {
-    const A = a.dim() === 1 ? a.unsqueeze(0) : a;
-    const B = b.dim() === 1 ? b.unsqueeze(1) : b;
-    const r = mm(A, B);
-    if (a.dim() === 1) return r.squeeze(0);
-    if (b.dim() === 1) return r.squeeze(1);
-    return r;
-  }
   const k = a.shape[a.dim() - 1]!;
   const kb = b.dim() === 1 ? b.shape[0]! : b.shape[b.dim() - 2]!;
   if (k !== kb) {
@@ -100,6 +92,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       op,
       hint: 'the last dim of the first must equal the second-to-last of the second',
     });
+  }
+  if (a.dim() <= 2 && b.dim() <= 2) {
+    const A = a.dim() === 1 ? a.unsqueeze(0) : a;
+    const B = b.dim() === 1 ? b.unsqueeze(1) : b;
+    const r = mm(A, B);
+    if (a.dim() === 1) return r.squeeze(0);
+    if (b.dim() === 1) return r.squeeze(1);
+    return r;
   }
   if (b.dim() <= 2) {
     // Fold the batch into rows: one big mm (the Linear case).

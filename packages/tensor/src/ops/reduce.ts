@@ -31,6 +31,7 @@ function droppedShape(shape: readonly number[], axes: readonly number[]): number
 
 /** @internal Run a reduce kernel: output in keepdim or dropped form, no autograd. */
 export function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], keepdim: boolean, outDtype: DType): Tensor {
+  axes = axes.filter((a) => a < x.dim()); // a 0-d tensor reduced over dim 0 / -1 is itself
   const full = keptShape(x.shape, axes);
   const out = emptyTensor(full, outDtype, x.device, op);
   if (numelOf(x.shape) === 0 && (op === 'max' || op === 'min' || op === 'argmax' || op === 'argmin')) {
@@ -48,6 +49,10 @@ export function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], keepdim: bool
 }
 
 function dimsOf(x: Tensor, dim: number | readonly number[] | undefined | null, op: string): number[] {
+  if (x.dim() === 0) {
+    normDims(Array.isArray(dim) && dim.length === 0 ? undefined : (dim as number | number[] | undefined), 0, op); // range check
+    return [];
+  }
   if (Array.isArray(dim) && dim.length === 0) return normDims(undefined, x.dim(), op);
   return normDims(dim as number | number[] | undefined, x.dim(), op);
 }
@@ -123,6 +128,12 @@ function extremeAll(op: 'max' | 'min', x: Tensor, dim: number | readonly number[
 
 function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
   const d = normDim(dim, x.dim(), op);
+  if (x.dim() === 0) {
+    // torch.max(0-d, 0): the value and index 0; the gradient is the identity (recorded as amax over no axes).
+    const v = reduceRaw(op, x, [], keepdim, x.dtype);
+    maybeRecord(op === 'max' ? 'amax' : 'amin', [x], v, { axes: [], keepdim });
+    return valuesIndices(v, reduceRaw(op === 'max' ? 'argmax' : 'argmin', x, [], keepdim, 'int32'));
+  }
   const values = reduceRaw(op, x, [d], keepdim, x.dtype);
   const indices = reduceRaw(op === 'max' ? 'argmax' : 'argmin', x, [d], keepdim, 'int32');
   maybeRecord(op === 'max' ? 'maxDim' : 'minDim', [x], values, { dim: d, keepdim, indices });
@@ -251,7 +262,8 @@ export function cumsum(x: Tensor, dim: number, opts: { dtype?: DType } = {}): Te
   if (x.dim() === 0) x._backend.copy(src._view('cumsum'), out._view());
   else x._backend.cumsum(src._view('cumsum'), d, out._view());
   if (src !== x) src.dispose();
-  maybeRecord('cumsum', [x], out, { dim: d });
+  if (x.dim() === 0) maybeRecord('clone', [x], out, {}); // cumsum of a 0-d tensor is a copy
+  else maybeRecord('cumsum', [x], out, { dim: d });
   return out;
 }
 

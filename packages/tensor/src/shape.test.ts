@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ArgumentError, IndexError, ShapeError } from './errors.js';
+import { broadcastShapes, contiguousStrides, inferShape, isContiguousLayout, normDim, normDims, numelOf, parseShape, viewStrides } from './shape.js';
+
+describe('shape helpers', () => {
+  it('numel and contiguous strides', () => {
+    expect(numelOf([])).toBe(1);
+    expect(numelOf([2, 0, 3])).toBe(0);
+    expect(contiguousStrides([2, 3, 4])).toEqual([12, 4, 1]);
+    expect(contiguousStrides([])).toEqual([]);
+    expect(contiguousStrides([2, 0, 3])).toEqual([3, 3, 1]);
+  });
+
+  it('broadcastShapes follows NumPy rules and names the op and shapes on failure', () => {
+    expect(broadcastShapes('add', [2, 1, 4], [3, 1])).toEqual([2, 3, 4]);
+    expect(broadcastShapes('add', [], [3])).toEqual([3]);
+    expect(broadcastShapes('add', [0, 1], [1, 5])).toEqual([0, 5]);
+    expect(() => broadcastShapes('mul', [2, 3], [4])).toThrow(ShapeError);
+    expect(() => broadcastShapes('mul', [2, 3], [4])).toThrow(/^mul: shapes \[2, 3\] and \[4\] cannot be broadcast/);
+  });
+
+  it('normDim / normDims wrap negatives and check range (0-d accepts 0 and -1)', () => {
+    expect(normDim(-1, 3, 'sum')).toBe(2);
+    expect(normDim(0, 0, 'sum')).toBe(0);
+    expect(normDim(-1, 0, 'sum')).toBe(0);
+    expect(() => normDim(3, 3, 'sum')).toThrow(IndexError);
+    expect(() => normDim(-4, 3, 'sum')).toThrow(/sum: dimension out of range \(expected to be in range of \[-3, 2\], but got -4\)/);
+    expect(() => normDim(1.5, 3, 'sum')).toThrow(IndexError);
+    expect(normDims([-1, 0], 3, 'sum')).toEqual([0, 2]);
+    expect(normDims(undefined, 2, 'sum')).toEqual([0, 1]);
+    expect(() => normDims([1, -1], 2, 'sum')).toThrow(ArgumentError);
+  });
+
+  it('parseShape and inferShape', () => {
+    expect(parseShape([2, 3], 'zeros')).toEqual([2, 3]);
+    expect(parseShape([[2, 3]], 'zeros')).toEqual([2, 3]);
+    expect(() => parseShape([2, -1], 'zeros')).toThrow(ArgumentError);
+    expect(inferShape([-1, 8], 16, 'view', [16])).toEqual([2, 8]);
+    expect(inferShape([], 1, 'view', [1])).toEqual([]);
+    expect(() => inferShape([-1, -1], 16, 'view', [16])).toThrow(ShapeError);
+    expect(() => inferShape([5, -1], 16, 'view', [16])).toThrow(/view: shape \[5, -1\] is invalid for input of size 16/);
+    expect(() => inferShape([4, 5], 16, 'view', [16])).toThrow(ShapeError);
+    expect(() => inferShape([0, -1], 0, 'view', [0])).toThrow(ShapeError); // as torch: -1 is ambiguous
+  });
+
+  it('viewStrides: contiguous, transposed, sliced, 0-d and empty inputs', () => {
+    expect(viewStrides([4, 4], [4, 1], [16])).toEqual([1]);
+    expect(viewStrides([4, 4], [1, 4], [16])).toBeNull();
+    expect(viewStrides([4, 4], [1, 4], [4, 2, 2])).toEqual([1, 8, 4]);
+    expect(viewStrides([2, 3], [6, 2], [6])).toEqual([2]); // every other column: still one stride
+    expect(viewStrides([2, 3], [7, 2], [6])).toBeNull();
+    expect(viewStrides([2, 3], [7, 2], [2, 3, 1])).toEqual([7, 2, 2]);
+    expect(viewStrides([], [], [1, 1])).toEqual([1, 1]);
+    expect(viewStrides([], [], [])).toEqual([]);
+    expect(viewStrides([0, 3], [3, 1], [3, 0])).toEqual([1, 1]); // torch's contiguous strides of [3, 0]
+  });
+
+  it('viewStrides of a contiguous layout is the contiguous strides (property)', () => {
+    const arb = fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 }).chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length })));
+    fc.assert(
+      fc.property(arb, ([shape, other]) => {
+        const st = viewStrides(shape, contiguousStrides(shape), other);
+        expect(st).not.toBeNull();
+        expect(isContiguousLayout(other, st!)).toBe(true);
+      }),
+      { numRuns: 50, seed: 7 },
+    );
+  });
+
+  it('isContiguousLayout ignores size-1 dims', () => {
+    expect(isContiguousLayout([2, 1, 3], [3, 99, 1])).toBe(true);
+    expect(isContiguousLayout([2, 3], [1, 2])).toBe(false);
+    expect(isContiguousLayout([], [])).toBe(true);
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * `@dl/tensor/testing` — the conformance suite every backend runs, the PyTorch fixtures it
+ * checks against, and the op table `@dl/autograd` reuses for gradient checks.
+ *
+ * @example
+ * import { runConformanceSuite } from '@dl/tensor/testing';
+ * import '@dl/backend-cpu';
+ * runConformanceSuite({ device: 'cpu' });
+ *
+ * @packageDocumentation
+ */
+export { runConformanceSuite, type ConformanceOptions } from './suite.js';
+export { opCases, type OpCase, type DL, type Kwargs } from './op-cases.js';
+export {
+  loadFixtures,
+  makeInput,
+  compareWithFixture,
+  fixtureData,
+  fixtureNumber,
+  fixtureValue,
+  caseDTypes,
+  unsupportedDTypes,
+  FLOAT32_TOLERANCE,
+  type Fixtures,
+  type FixtureCase,
+  type FixtureTensor,
+  type FixtureNumber,
+  type StringCase,
+  type PromotionCase,
+  type PromotionOperand,
+  type Tolerance,
+} from './fixtures.js';
+export { runFixtureCase } from './suite-ops.js';
+export { expectError } from './suite-errors.js';
