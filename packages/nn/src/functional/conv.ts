@@ -1,0 +1,247 @@
+import * as dl from '@dl/tensor';
+import { ArgumentError, ShapeError, fmtShape, type Conv2dParams, type Pool2dParams, type Tensor } from '@dl/tensor';
+
+/** A size given as one number or a pair. */
+export type Size2 = number | readonly [number, number] | readonly number[];
+
+/** @internal A pair from a number or a pair. */
+export function pair(v: Size2, name: string, op: string): [number, number] {
+  if (typeof v === 'number') return [v, v];
+  if (v.length === 1) return [v[0]!, v[0]!];
+  if (v.length !== 2) throw new ArgumentError(`${op}: ${name} must be a number or a pair, got ${JSON.stringify(v)}`, { op });
+  return [v[0]!, v[1]!];
+}
+
+/**
+ * `x @ weight.T + bias` (PyTorch's `F.linear`).
+ *
+ * @example
+ * F.linear(x, w, b);
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (x.shape[x.dim() - 1] !== weight.shape[weight.dim() - 1]) {
+    throw new ShapeError(`linear: mat1 and mat2 shapes cannot be multiplied (input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)})`, {
+      op: 'linear',
+      hint: `the last dim of the input must equal in_features (${weight.shape[weight.dim() - 1]})`,
+    });
+  }
+  const y = x.matmul(weight.t());
+  return bias ? y.add(bias) : y;
+}
+
+/** Options of `F.conv2d`. */
+export interface Conv2dOptions {
+  stride?: Size2;
+  /** A number, a pair, `'same'` (stride 1 only) or `'valid'` (= 0). */
+  padding?: Size2 | 'same' | 'valid';
+  dilation?: Size2;
+  groups?: number;
+}
+
+/**
+ * Constant padding, as `F.pad(x, [left, right, top, bottom, …], value)`: pairs start at the
+ * last dim; negative amounts crop.
+ *
+ * @example
+ * F.pad(x, [1, 1, 2, 0]);
+ */
+export function pad(x: Tensor, amounts: readonly number[], opts: { mode?: 'constant'; value?: number } = {}): Tensor {
+  if (amounts.length % 2 !== 0 || amounts.length / 2 > x.dim()) {
+    throw new ArgumentError(`pad: padding length must be even and at most 2 * ${x.dim()}, got ${amounts.length}`, { op: 'pad' });
+  }
+  if (opts.mode && opts.mode !== 'constant') throw new ArgumentError(`pad: only mode 'constant' is supported, got '${opts.mode}'`, { op: 'pad' });
+  const value = opts.value ?? 0;
+  let r = x;
+  for (let i = 0; i < amounts.length / 2; i++) {
+    const d = x.dim() - 1 - i;
+    const lo = amounts[2 * i]!;
+    const hi = amounts[2 * i + 1]!;
+    if (lo < 0) r = r.narrow(d, -lo, r.shape[d]! + lo);
+    if (hi < 0) r = r.narrow(d, 0, r.shape[d]! + hi);
+    const parts: Tensor[] = [];
+    const side = (n: number) => {
+      const shape = [...r.shape];
+      shape[d] = n;
+      return dl.full(shape, value, { dtype: r.dtype, device: r.device });
+    };
+    if (lo > 0) parts.push(side(lo));
+    parts.push(r);
+    if (hi > 0) parts.push(side(hi));
+    if (parts.length > 1) r = dl.cat(parts, d);
+  }
+  return r;
+}
+
+/** Resolve conv options to kernel params plus any asymmetric 'same' padding [l, r, t, b]. */
+function convParams(op: string, o: Conv2dOptions, k: [number, number]): { p: Conv2dParams; extra: [number, number, number, number] | null } {
+  const stride = pair(o.stride ?? 1, 'stride', op);
+  const dilation = pair(o.dilation ?? 1, 'dilation', op);
+  const groups = o.groups ?? 1;
+  let padding: [number, number];
+  let extra: [number, number, number, number] | null = null;
+  if (o.padding === 'same') {
+    if (stride[0] !== 1 || stride[1] !== 1) throw new ArgumentError(`${op}: padding='same' is not supported for strided convolutions`, { op });
+    const total = [dilation[0] * (k[0] - 1), dilation[1] * (k[1] - 1)] as const;
+    padding = [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
+    const rh = total[0] - 2 * padding[0];
+    const rw = total[1] - 2 * padding[1];
+    if (rh || rw) extra = [0, rw, 0, rh];
+  } else if (o.padding === 'valid') padding = [0, 0];
+  else padding = pair(o.padding ?? 0, 'padding', op);
+  return { p: { stride, padding, dilation, groups }, extra };
+}
+
+/**
+ * 2-D convolution over [N, C, H, W] (a 3-D input is treated as one unbatched image).
+ *
+ * @example
+ * F.conv2d(x, w, b, { stride: 2, padding: 1 });
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  if (x.dim() === 3) return conv2d(x.unsqueeze(0), weight, bias, opts).squeeze(0);
+  const { p, extra } = convParams('conv2d', opts, [weight.shape[2] ?? 1, weight.shape[3] ?? 1]);
+  const xin = extra ? pad(x, extra) : x;
+  return dl.conv2d(xin, weight, bias, p);
+}
+
+/** Options of `F.conv1d`. */
+export interface Conv1dOptions {
+  stride?: number;
+  padding?: number | 'same' | 'valid';
+  dilation?: number;
+  groups?: number;
+}
+
+/** 1-D convolution over [N, C, L] (as conv2d on a unit height). */
+export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
+  if (x.dim() === 2) return conv1d(x.unsqueeze(0), weight, bias, opts).squeeze(0);
+  if (x.dim() !== 3 || weight.dim() !== 3) {
+    throw new ShapeError(`conv1d: expected a 3-D input [N, C, L] and a 3-D weight, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op: 'conv1d' });
+  }
+  const pd = opts.padding ?? 0;
+  const y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, {
+    stride: [1, opts.stride ?? 1],
+    padding: typeof pd === 'number' ? [0, pd] : pd,
+    dilation: [1, opts.dilation ?? 1],
+    groups: opts.groups ?? 1,
+  });
+  return y.squeeze(2);
+}
+
+/** Options of `F.convTranspose2d`. */
+export interface ConvTranspose2dOptions {
+  stride?: Size2;
+  padding?: Size2;
+  outputPadding?: Size2;
+  groups?: number;
+  dilation?: Size2;
+}
+
+/**
+ * Transposed 2-D convolution (the gradient of conv2d w.r.t. its input): weight
+ * [Cin, Cout/groups, KH, KW].
+ *
+ * @example
+ * F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 });
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
+  const op = 'convTranspose2d';
+  if (x.dim() === 3) return convTranspose2d(x.unsqueeze(0), weight, bias, opts).squeeze(0);
+  if (x.dim() !== 4 || weight.dim() !== 4 || weight.shape[0] !== x.shape[1]) {
+    throw new ShapeError(`${op}: expected input [N, Cin, H, W] and weight [Cin, Cout/groups, KH, KW] with matching Cin, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op });
+  }
+  const stride = pair(opts.stride ?? 1, 'stride', op);
+  const padding = pair(opts.padding ?? 0, 'padding', op);
+  const dilation = pair(opts.dilation ?? 1, 'dilation', op);
+  const outPad = pair(opts.outputPadding ?? 0, 'outputPadding', op);
+  const groups = opts.groups ?? 1;
+  for (let i = 0; i < 2; i++) {
+    if (outPad[i]! >= stride[i]! && outPad[i]! >= dilation[i]!) {
+      throw new ArgumentError(`${op}: output padding must be smaller than either stride or dilation, got outputPadding=${fmtShape(outPad)}, stride=${fmtShape(stride)}`, { op });
+    }
+  }
+  const [N, , H, W] = x.shape as [number, number, number, number];
+  const [, Cog, KH, KW] = weight.shape as [number, number, number, number];
+  const OH = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + outPad[0] + 1;
+  const OW = (W - 1) * stride[1] - 2 * padding[1] + dilation[1] * (KW - 1) + outPad[1] + 1;
+  const y = dl.conv2dBackwardInput(x, weight, [N, Cog * groups, OH, OW], { stride, padding, dilation, groups });
+  return bias ? y.add(bias.reshape(1, -1, 1, 1)) : y;
+}
+
+/** Options of `F.maxPool2d` / `F.avgPool2d`. */
+export interface Pool2dOptions {
+  /** Defaults to kernelSize. */
+  stride?: Size2 | null;
+  padding?: Size2;
+  dilation?: Size2;
+  ceilMode?: boolean;
+  /** avg pooling: count padding zeros in the divisor (default true). */
+  countIncludePad?: boolean;
+}
+
+function poolParams(op: string, kernelSize: Size2, o: Pool2dOptions): Pool2dParams {
+  const k = pair(kernelSize, 'kernelSize', op);
+  const s = o.stride === undefined || o.stride === null || (Array.isArray(o.stride) && o.stride.length === 0) ? k : pair(o.stride, 'stride', op);
+  return {
+    kernelSize: k,
+    stride: s,
+    padding: pair(o.padding ?? 0, 'padding', op),
+    dilation: pair(o.dilation ?? 1, 'dilation', op),
+    ceilMode: o.ceilMode ?? false,
+    countIncludePad: o.countIncludePad ?? true,
+  };
+}
+
+function batched(x: Tensor, fn: (x4: Tensor) => Tensor): Tensor {
+  return x.dim() === 3 ? fn(x.unsqueeze(0)).squeeze(0) : fn(x);
+}
+
+/**
+ * 2-D max pooling.
+ *
+ * @example
+ * F.maxPool2d(x, 2); F.maxPool2d(x, [3, 3], { stride: 2, padding: 1 });
+ */
+export function maxPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
+  const p = poolParams('maxPool2d', kernelSize, opts);
+  return batched(x, (x4) => dl.maxPool2d(x4, p).values);
+}
+/** Max pooling that also returns PyTorch's flat indices (int32). */
+export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
+  return dl.maxPool2d(x, poolParams('maxPool2d', kernelSize, opts));
+}
+/** 2-D average pooling. @example F.avgPool2d(x, 2) */
+export function avgPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
+  const p = poolParams('avgPool2d', kernelSize, opts);
+  return batched(x, (x4) => dl.avgPool2d(x4, p));
+}
+
+/** Averaging matrix [out, in] of PyTorch's adaptive pooling bins. */
+function adaptiveMatrix(inSize: number, outSize: number, x: Tensor): Tensor {
+  const m = new Float64Array(outSize * inSize);
+  for (let i = 0; i < outSize; i++) {
+    const s = Math.floor((i * inSize) / outSize);
+    const e = Math.ceil(((i + 1) * inSize) / outSize);
+    for (let j = s; j < e; j++) m[i * inSize + j] = 1 / (e - s);
+  }
+  return dl.tensor(Array.from(m), { dtype: x.dtype, device: x.device }).reshape(outSize, inSize);
+}
+
+/**
+ * Adaptive average pooling to `outputSize` (null keeps a size), with PyTorch's bins.
+ *
+ * @example
+ * F.adaptiveAvgPool2d(x, 1); F.adaptiveAvgPool2d(x, [7, 7]);
+ */
+export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
+  if (x.dim() !== 3 && x.dim() !== 4) throw new ShapeError(`adaptiveAvgPool2d: expected a 3-D or 4-D input, got ${fmtShape(x.shape)}`, { op: 'adaptiveAvgPool2d' });
+  const H = x.shape[x.dim() - 2]!;
+  const W = x.shape[x.dim() - 1]!;
+  const os = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
+  const OH = os[0] ?? H;
+  const OW = (os.length > 1 ? os[1] : os[0]) ?? W;
+  let y = x;
+  if (OH !== H) y = adaptiveMatrix(H, OH, x).matmul(y);
+  if (OW !== W) y = y.matmul(adaptiveMatrix(W, OW, x).t());
+  return y === x ? x.clone() : y;
+}

@@ -1,0 +1,12 @@
+/**
+ * `torch.nn.functional` in camelCase: activations, linear/conv/pooling, normalisation,
+ * dropout, embedding, padding and every loss.
+ *
+ * @example
+ * import { F } from '@dl/nn';
+ * F.softmax(F.linear(x, w, b), 1);
+ */
+export * from './activation.js';
+export * from './conv.js';
+export * from './norm.js';
+export * from './loss.js';

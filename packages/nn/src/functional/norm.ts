@@ -1,0 +1,154 @@
+import * as dl from '@dl/tensor';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, type Generator, type Tensor } from '@dl/tensor';
+import { noGrad } from '@dl/autograd';
+
+/** Options of `F.batchNorm`. */
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Use batch statistics (and update the running ones) — true in training mode. */
+  training?: boolean;
+  /** Running-average factor; null = cumulative average (uses `numBatchesTracked`). */
+  momentum?: number | null;
+  eps?: number;
+}
+
+/** Shape [1, C, 1, …] to broadcast a per-channel vector over x. */
+function channelShape(x: Tensor): number[] {
+  return x.shape.map((s, i) => (i === 1 ? s : 1));
+}
+
+/**
+ * Batch normalisation over dim 1 of [N, C, *]. In training it normalises with the batch
+ * statistics and updates `runningMean`/`runningVar` in place (unbiased variance), as PyTorch.
+ *
+ * @example
+ * F.batchNorm(x, rm, rv, { weight, bias, training: true, momentum: 0.1 });
+ */
+export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, opts: BatchNormOptions = {}): Tensor {
+  const op = 'batchNorm';
+  if (x.dim() < 2) throw new ShapeError(`${op}: expected at least a 2-D input [N, C, …], got ${fmtShape(x.shape)}`, { op });
+  const C = x.shape[1]!;
+  const eps = opts.eps ?? 1e-5;
+  const training = opts.training ?? false;
+  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+  const cs = channelShape(x);
+  let mean: Tensor;
+  let varB: Tensor;
+  if (training) {
+    const n = x.numel() / C;
+    if (n <= 1) throw new ArgumentError(`${op}: expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`, { op });
+    mean = x.mean(axes, { keepdim: true });
+    varB = x.sub(mean).square().mean(axes, { keepdim: true });
+    if (runningMean && runningVar) {
+      const m = opts.momentum ?? 0.1;
+      noGrad(() => {
+        const bm = mean.detach().reshape(C);
+        const bv = varB.detach().reshape(C).mul(n / (n - 1));
+        runningMean.mul_(1 - m).add_(bm, { alpha: m });
+        runningVar.mul_(1 - m).add_(bv, { alpha: m });
+      });
+    }
+  } else {
+    if (!runningMean || !runningVar) throw new ArgumentError(`${op}: running_mean and running_var must be defined in evaluation mode`, { op });
+    mean = runningMean.reshape(cs);
+    varB = runningVar.reshape(cs);
+  }
+  let y = x.sub(mean).mul(varB.add(eps).rsqrt());
+  if (opts.weight) y = y.mul(opts.weight.reshape(cs));
+  if (opts.bias) y = y.add(opts.bias.reshape(cs));
+  return y;
+}
+
+/**
+ * Layer normalisation over the trailing `normalizedShape` dims.
+ *
+ * @example
+ * F.layerNorm(x, [64], { weight, bias });
+ */
+export function layerNorm(x: Tensor, normalizedShape: readonly number[], opts: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {}): Tensor {
+  const op = 'layerNorm';
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.dim() - k);
+  if (k > x.dim() || tail.some((s, i) => s !== normalizedShape[i])) {
+    throw new ShapeError(`${op}: given normalized_shape=${fmtShape(normalizedShape)}, expected input with shape [*, ${normalizedShape.join(', ')}], but got input of size ${fmtShape(x.shape)}`, { op });
+  }
+  const axes = normalizedShape.map((_, i) => x.dim() - k + i);
+  const mean = x.mean(axes, { keepdim: true });
+  const v = x.sub(mean).square().mean(axes, { keepdim: true });
+  let y = x.sub(mean).mul(v.add(opts.eps ?? 1e-5).rsqrt());
+  if (opts.weight) y = y.mul(opts.weight);
+  if (opts.bias) y = y.add(opts.bias);
+  return y;
+}
+
+/**
+ * Group normalisation: channels of [N, C, *] split into `numGroups` groups.
+ *
+ * @example
+ * F.groupNorm(x, 4, { weight, bias });
+ */
+export function groupNorm(x: Tensor, numGroups: number, opts: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {}): Tensor {
+  const op = 'groupNorm';
+  const C = x.shape[1] ?? 0;
+  if (x.dim() < 2 || C % numGroups !== 0) {
+    throw new ShapeError(`${op}: expected input [N, C, *] with C divisible by num_groups=${numGroups}, got ${fmtShape(x.shape)}`, { op });
+  }
+  const N = x.shape[0]!;
+  const g = x.reshape(N, numGroups, -1);
+  const mean = g.mean(2, { keepdim: true });
+  const v = g.sub(mean).square().mean(2, { keepdim: true });
+  let y = g.sub(mean).mul(v.add(opts.eps ?? 1e-5).rsqrt()).reshape(x.shape as number[]);
+  const cs = channelShape(x);
+  if (opts.weight) y = y.mul(opts.weight.reshape(cs));
+  if (opts.bias) y = y.add(opts.bias.reshape(cs));
+  return y;
+}
+
+/**
+ * Zero each element with probability `p` and scale the rest by 1/(1-p) (training only),
+ * drawing from the seeded generator.
+ *
+ * @example
+ * F.dropout(x, 0.5, { training: this.training });
+ */
+export function dropout(x: Tensor, p = 0.5, opts: { training?: boolean; generator?: Generator } = {}): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new ArgumentError(`dropout: probability has to be between 0 and 1, but got ${p}`, { op: 'dropout' });
+  if (!(opts.training ?? true) || p === 0) return x;
+  if (p === 1) return x.mul(0);
+  const u = dl.rand([...x.shape], { device: x.device, ...(opts.generator ? { generator: opts.generator } : {}) });
+  const keep = u.ge(p);
+  return x.mul(keep).div(1 - p);
+}
+
+/**
+ * Look up rows of `weight` [numEmbeddings, dim] at int32 `indices`; rows at `paddingIdx`
+ * get no gradient.
+ *
+ * @example
+ * F.embedding(tokens, table);
+ */
+export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null } = {}): Tensor {
+  const op = 'embedding';
+  if (indices.dtype !== 'int32' && indices.dtype !== 'uint8') {
+    throw new DTypeError(`${op}: expected indices of an integer dtype (int32), got ${indices.dtype}`, { op, hint: 'cast with .long()' });
+  }
+  const n = weight.shape[0]!;
+  if (indices._backend.readSync && indices.numel() > 0) {
+    const lo = indices.min().itemSync();
+    const hi = indices.max().itemSync();
+    if (lo < 0 || hi >= n) throw new dl.IndexError(`${op}: index ${lo < 0 ? lo : hi} is out of range for an embedding table of ${n} rows`, { op });
+  }
+  const flat = weight.indexSelect(0, indices.reshape(-1));
+  let out = flat.reshape([...indices.shape, weight.shape[1]!]);
+  if (opts.paddingIdx !== undefined && opts.paddingIdx !== null) {
+    const pi = opts.paddingIdx < 0 ? opts.paddingIdx + n : opts.paddingIdx;
+    out = dl.where(indices.ne(pi).unsqueeze(-1), out, out.detach());
+  }
+  return out;
+}
+
+/** One-hot int32 encoding with a trailing class dim. @example F.oneHot(labels, 10) */
+export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+  return dl.oneHot(indices, numClasses);
+}

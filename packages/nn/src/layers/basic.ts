@@ -1,0 +1,131 @@
+import * as dl from '@dl/tensor';
+import type { Generator, Tensor } from '@dl/tensor';
+import { Module, Parameter, pyFloat, pyTuple } from '../module.js';
+import * as init from '../init.js';
+import * as Fc from '../functional/conv.js';
+import * as Fn from '../functional/norm.js';
+
+/** Options for creating a layer's parameters. */
+export interface FactoryOptions {
+  dtype?: dl.DType;
+  device?: string;
+}
+
+/** @internal An uninitialised parameter of `shape`. */
+export function param(shape: number[], f: FactoryOptions): Tensor {
+  return Parameter(dl.empty(shape, { dtype: f.dtype ?? 'float32', ...(f.device ? { device: f.device } : {}) }));
+}
+
+/** @internal PyTorch's default init of a weight + bias pair (kaiming_uniform a=√5, bias U(±1/√fanIn)). */
+export function resetLinearLike(weight: Tensor, bias: Tensor | null, fanIn?: number): void {
+  init.kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias) {
+    const fi = fanIn ?? init.calculateFanInAndFanOut(weight).fanIn;
+    const b = fi > 0 ? 1 / Math.sqrt(fi) : 0;
+    init.uniform_(bias, -b, b);
+  }
+}
+
+/**
+ * `y = x Wᵀ + b` (PyTorch's nn.Linear, same default init).
+ *
+ * @example
+ * const fc = new nn.Linear(20, 13); fc.forward(x); fc.weight.shape; // [13, 20]
+ */
+export class Linear extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } & FactoryOptions = {}) {
+    super();
+    this.weight = param([outFeatures, inFeatures], opts);
+    this.bias = opts.bias === false ? null : param([outFeatures], opts);
+    this.resetParameters();
+  }
+  resetParameters(): void {
+    resetLinearLike(this.weight, this.bias);
+  }
+  forward(x: Tensor): Tensor {
+    return Fc.linear(x, this.weight, this.bias);
+  }
+  override extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? 'True' : 'False'}`;
+  }
+}
+
+/** Returns its input. */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}
+
+/** Flatten dims `startDim..endDim` (default 1..-1). */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.flatten(this.startDim, this.endDim);
+  }
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}
+
+/** Split dim `dim` into `sizes`. */
+export class Unflatten extends Module {
+  constructor(readonly dim: number, readonly unflattenedSize: readonly number[]) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.unflatten(this.dim, this.unflattenedSize);
+  }
+  override extraRepr(): string {
+    return `dim=${this.dim}, unflattened_size=${pyTuple(this.unflattenedSize)}`;
+  }
+}
+
+/**
+ * Zero elements with probability `p` while training (seeded by the tensor generator, or
+ * the `generator` given).
+ */
+export class Dropout extends Module {
+  constructor(readonly p = 0.5, readonly opts: { inplace?: boolean; generator?: Generator } = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return Fn.dropout(x, this.p, { training: this.training, ...(this.opts.generator ? { generator: this.opts.generator } : {}) });
+  }
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=${this.opts.inplace ? 'True' : 'False'}`;
+  }
+}
+
+/**
+ * A lookup table of `numEmbeddings` vectors of size `embeddingDim` (init N(0, 1); the
+ * `paddingIdx` row is zero and gets no gradient).
+ *
+ * @example
+ * const emb = new nn.Embedding(10, 3); emb.forward(dl.tensor([[1, 2], [4, 9]]));
+ */
+export class Embedding extends Module {
+  weight: Tensor;
+  readonly paddingIdx: number | null;
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: { paddingIdx?: number | null } & FactoryOptions = {}) {
+    super();
+    const pi = opts.paddingIdx ?? null;
+    this.paddingIdx = pi === null ? null : pi < 0 ? pi + numEmbeddings : pi;
+    this.weight = param([numEmbeddings, embeddingDim], opts);
+    this.resetParameters();
+  }
+  resetParameters(): void {
+    init.normal_(this.weight);
+    if (this.paddingIdx !== null) init.zeros_(this.weight.at(this.paddingIdx));
+  }
+  forward(indices: Tensor): Tensor {
+    return Fn.embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
+  }
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ''}`;
+  }
+}

@@ -1,0 +1,126 @@
+import type { Tensor } from '@dl/tensor';
+import { ArgumentError } from '@dl/tensor';
+import { Module, pyTuple } from '../module.js';
+import * as Fc from '../functional/conv.js';
+import { param, resetLinearLike, type FactoryOptions } from './basic.js';
+
+/** Options of Conv1d/Conv2d. */
+export interface ConvOptions extends FactoryOptions {
+  stride?: Fc.Size2;
+  padding?: Fc.Size2 | 'same' | 'valid';
+  dilation?: Fc.Size2;
+  groups?: number;
+  bias?: boolean;
+}
+
+abstract class ConvNd extends Module {
+  weight: Tensor;
+  bias: Tensor | null;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[] | 'same' | 'valid';
+  readonly dilation: number[];
+  readonly outputPadding: number[];
+  readonly groups: number;
+  protected abstract readonly transposed: boolean;
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Fc.Size2,
+    nd: number,
+    opts: ConvOptions & { outputPadding?: Fc.Size2 },
+    transposed: boolean,
+  ) {
+    super();
+    const op = this.constructor.name;
+    const tuple = (v: Fc.Size2, name: string): number[] => (typeof v === 'number' ? Array(nd).fill(v) : v.length === nd ? [...v] : (() => { throw new ArgumentError(`${op}: ${name} must have ${nd} entries, got ${JSON.stringify(v)}`, { op }); })());
+    this.groups = opts.groups ?? 1;
+    if (inChannels % this.groups !== 0) throw new ArgumentError(`${op}: in_channels must be divisible by groups`, { op });
+    if (outChannels % this.groups !== 0) throw new ArgumentError(`${op}: out_channels must be divisible by groups`, { op });
+    this.kernelSize = tuple(kernelSize, 'kernelSize');
+    this.stride = tuple(opts.stride ?? 1, 'stride');
+    this.dilation = tuple(opts.dilation ?? 1, 'dilation');
+    this.outputPadding = tuple(opts.outputPadding ?? 0, 'outputPadding');
+    const pd = opts.padding ?? 0;
+    if (pd === 'same' && this.stride.some((s) => s !== 1)) throw new ArgumentError(`${op}: padding='same' is not supported for strided convolutions`, { op });
+    this.padding = pd === 'same' || pd === 'valid' ? pd : tuple(pd, 'padding');
+    const wShape = transposed
+      ? [inChannels, outChannels / this.groups, ...this.kernelSize]
+      : [outChannels, inChannels / this.groups, ...this.kernelSize];
+    this.weight = param(wShape, opts);
+    this.bias = opts.bias === false ? null : param([outChannels], opts);
+    this.resetParameters();
+  }
+  resetParameters(): void {
+    resetLinearLike(this.weight, this.bias);
+  }
+  override extraRepr(): string {
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
+    if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
+    else if (this.padding.some((p) => p !== 0)) s += `, padding=${pyTuple(this.padding)}`;
+    if (this.dilation.some((d) => d !== 1)) s += `, dilation=${pyTuple(this.dilation)}`;
+    if (this.outputPadding.some((d) => d !== 0)) s += `, output_padding=${pyTuple(this.outputPadding)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ', bias=False';
+    return s;
+  }
+}
+
+/**
+ * 2-D convolution layer (stride, padding incl. 'same', dilation, groups, bias), PyTorch's init.
+ *
+ * @example
+ * const conv = new nn.Conv2d(1, 6, 5); conv.forward(dl.rand(1, 1, 32, 32)).shape; // [1, 6, 28, 28]
+ */
+export class Conv2d extends ConvNd {
+  protected readonly transposed = false;
+  constructor(inChannels: number, outChannels: number, kernelSize: Fc.Size2, opts: ConvOptions = {}) {
+    super(inChannels, outChannels, kernelSize, 2, opts, false);
+  }
+  forward(x: Tensor): Tensor {
+    return Fc.conv2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: typeof this.padding === 'string' ? this.padding : this.padding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+}
+
+/** 1-D convolution layer over [N, C, L] (runs as a 2-D convolution of unit height). */
+export class Conv1d extends ConvNd {
+  protected readonly transposed = false;
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], opts: Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number } = {}) {
+    super(inChannels, outChannels, kernelSize as Fc.Size2, 1, opts, false);
+  }
+  forward(x: Tensor): Tensor {
+    return Fc.conv1d(x, this.weight, this.bias, {
+      stride: this.stride[0]!,
+      padding: typeof this.padding === 'string' ? this.padding : this.padding[0]!,
+      dilation: this.dilation[0]!,
+      groups: this.groups,
+    });
+  }
+}
+
+/**
+ * Transposed 2-D convolution (weight [Cin, Cout/groups, KH, KW]).
+ *
+ * @example
+ * new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 });
+ */
+export class ConvTranspose2d extends ConvNd {
+  protected readonly transposed = true;
+  constructor(inChannels: number, outChannels: number, kernelSize: Fc.Size2, opts: Omit<ConvOptions, 'padding'> & { padding?: Fc.Size2; outputPadding?: Fc.Size2 } = {}) {
+    super(inChannels, outChannels, kernelSize, 2, opts, true);
+  }
+  forward(x: Tensor): Tensor {
+    return Fc.convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding as number[],
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
+  }
+}

@@ -1,0 +1,141 @@
+import * as dl from '@dl/tensor';
+import { ShapeError, fmtShape, type Tensor } from '@dl/tensor';
+import { noGrad } from '@dl/autograd';
+import { Module, pyFloat } from '../module.js';
+import * as init from '../init.js';
+import * as Fn from '../functional/norm.js';
+import { param, type FactoryOptions } from './basic.js';
+
+/** Options of BatchNorm1d/2d. */
+export interface BatchNormOptions extends FactoryOptions {
+  eps?: number;
+  /** null: cumulative moving average. */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+abstract class BatchNormBase extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  declare runningMean: Tensor | null;
+  declare runningVar: Tensor | null;
+  declare numBatchesTracked: Tensor | null;
+  protected abstract checkInput(x: Tensor): void;
+  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+    super();
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
+    this.affine = opts.affine ?? true;
+    this.trackRunningStats = opts.trackRunningStats ?? true;
+    this.weight = this.affine ? param([numFeatures], opts) : null;
+    this.bias = this.affine ? param([numFeatures], opts) : null;
+    const f = { dtype: opts.dtype ?? 'float32', ...(opts.device ? { device: opts.device } : {}) } as const;
+    if (this.trackRunningStats) {
+      this.registerBuffer('runningMean', dl.zeros([numFeatures], f));
+      this.registerBuffer('runningVar', dl.ones([numFeatures], f));
+      this.registerBuffer('numBatchesTracked', dl.zeros([], { dtype: 'int32', ...(opts.device ? { device: opts.device } : {}) }));
+    } else {
+      this.registerBuffer('runningMean', null);
+      this.registerBuffer('runningVar', null);
+      this.registerBuffer('numBatchesTracked', null);
+    }
+    this.resetParameters();
+  }
+  resetRunningStats(): void {
+    if (!this.trackRunningStats) return;
+    init.zeros_(this.runningMean!);
+    init.ones_(this.runningVar!);
+    init.zeros_(this.numBatchesTracked!);
+  }
+  resetParameters(): void {
+    this.resetRunningStats();
+    if (this.affine) {
+      init.ones_(this.weight!);
+      init.zeros_(this.bias!);
+    }
+  }
+  forward(x: Tensor): Tensor {
+    this.checkInput(x);
+    let factor = this.momentum ?? 0;
+    if (this.training && this.trackRunningStats && this.numBatchesTracked) {
+      const nbt = this.numBatchesTracked;
+      noGrad(() => nbt.add_(1));
+      factor = this.momentum ?? 1 / nbt.itemSync();
+    }
+    const useBatch = this.training || !this.trackRunningStats;
+    const update = this.training && this.trackRunningStats;
+    return Fn.batchNorm(x, update || !useBatch ? this.runningMean : null, update || !useBatch ? this.runningVar : null, {
+      weight: this.weight,
+      bias: this.bias,
+      training: useBatch,
+      momentum: factor,
+      eps: this.eps,
+    });
+  }
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : pyFloat(this.momentum)}, affine=${this.affine ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
+  }
+}
+
+/** Batch normalisation over [N, C] or [N, C, L] (running stats, momentum, eval mode). */
+export class BatchNorm1d extends BatchNormBase {
+  protected checkInput(x: Tensor): void {
+    if (x.dim() !== 2 && x.dim() !== 3) throw new ShapeError(`BatchNorm1d: expected 2D or 3D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op: 'BatchNorm1d' });
+  }
+}
+/**
+ * Batch normalisation over [N, C, H, W].
+ *
+ * @example
+ * const bn = new nn.BatchNorm2d(16); bn.forward(x); bn.eval();
+ */
+export class BatchNorm2d extends BatchNormBase {
+  protected checkInput(x: Tensor): void {
+    if (x.dim() !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op: 'BatchNorm2d' });
+  }
+}
+
+/** Layer normalisation over the trailing `normalizedShape` dims. @example new nn.LayerNorm(64) */
+export class LayerNorm extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  readonly normalizedShape: number[];
+  constructor(normalizedShape: number | readonly number[], readonly opts: { eps?: number; elementwiseAffine?: boolean } & FactoryOptions = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    const affine = opts.elementwiseAffine ?? true;
+    this.weight = affine ? init.ones_(param(this.normalizedShape, opts)) : null;
+    this.bias = affine ? init.zeros_(param(this.normalizedShape, opts)) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return Fn.layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.opts.eps ?? 1e-5 });
+  }
+  override extraRepr(): string {
+    const s = this.normalizedShape;
+    return `(${s.join(', ')}${s.length === 1 ? ',' : ''}), eps=${pyFloat(this.opts.eps ?? 1e-5)}, elementwise_affine=${(this.opts.elementwiseAffine ?? true) ? 'True' : 'False'}`;
+  }
+}
+
+/** Group normalisation. @example new nn.GroupNorm(4, 32) */
+export class GroupNorm extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  constructor(readonly numGroups: number, readonly numChannels: number, readonly opts: { eps?: number; affine?: boolean } & FactoryOptions = {}) {
+    super();
+    if (numChannels % numGroups !== 0) throw new ShapeError(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`, { op: 'GroupNorm' });
+    const affine = opts.affine ?? true;
+    this.weight = affine ? init.ones_(param([numChannels], opts)) : null;
+    this.bias = affine ? init.zeros_(param([numChannels], opts)) : null;
+  }
+  forward(x: Tensor): Tensor {
+    return Fn.groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.opts.eps ?? 1e-5 });
+  }
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.opts.eps ?? 1e-5)}, affine=${(this.opts.affine ?? true) ? 'True' : 'False'}`;
+  }
+}

@@ -1,0 +1,391 @@
+import * as dl from '@dl/tensor';
+import { ArgumentError, ShapeError, StateError, type DType, type Tensor } from '@dl/tensor';
+
+const PARAMS = new WeakSet<object>();
+
+/** A tensor registered as a module parameter (requiresGrad true by default). */
+export type Parameter = Tensor;
+
+/**
+ * Make a parameter from `data`, sharing its storage (as `torch.nn.Parameter`): a leaf with
+ * `requiresGrad`, which a `Module` registers when it is assigned to one of its properties.
+ *
+ * @example
+ * this.scale = nn.Parameter(dl.ones(4));
+ */
+export function Parameter(data: Tensor, requiresGrad = true): Parameter {
+  const p = data.detach();
+  if (requiresGrad) p.requiresGrad_(true);
+  PARAMS.add(p);
+  return p;
+}
+
+/** Is `t` a parameter made by {@link Parameter}? */
+export function isParameter(t: unknown): t is Parameter {
+  return typeof t === 'object' && t !== null && PARAMS.has(t);
+}
+
+/** Remove the handle returned by `register…Hook`. */
+export interface RemovableHandle {
+  remove(): void;
+}
+
+export type ForwardHook = (module: Module, input: unknown[], output: unknown) => unknown;
+export type ForwardPreHook = (module: Module, input: unknown[]) => unknown[] | void;
+
+/** Options of `loadStateDict`. */
+export interface LoadStateDictOptions {
+  /** Require exactly the module's keys (default true). */
+  strict?: boolean;
+}
+
+/** Result of a non-strict `loadStateDict`. */
+export interface IncompatibleKeys {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** Own fields of Module that discovery skips. */
+const INTERNAL = new Set(['training', '_bufferNames', '_nonPersistent', '_forwardHooks', '_forwardPreHooks', '_modules', '_hooksInstalled']);
+
+/**
+ * Note [Module registration]
+ * TypeScript class fields are assigned after `super()` returns, so a base-class constructor
+ * cannot intercept them. Instead a Module *discovers* its parts at call time: its own
+ * enumerable properties, in insertion order (definition order, as PyTorch's registration
+ * order), holding a `Module` (child), a `Parameter` (parameter) or a tensor named by
+ * `registerBuffer` (buffer). Containers keep their children in the `_modules` map, which
+ * takes the place of the property holding it. Reassigning a property replaces the part.
+ */
+export abstract class Module {
+  /** Training mode (`train()` / `eval()`). */
+  training = true;
+  /** @internal */ _bufferNames = new Set<string>();
+  /** @internal */ _nonPersistent = new Set<string>();
+  /** @internal */ _forwardHooks: ForwardHook[] = [];
+  /** @internal */ _forwardPreHooks: ForwardPreHook[] = [];
+  /** @internal children of containers, by name (Sequential "0", "1", …). */
+  _modules: Map<string, Module> | null = null;
+  /** @internal */ _hooksInstalled = false;
+
+  /** The computation. Call `module.forward(x)` (or `module.call(x)`, the same). */
+  abstract forward(...args: never[]): unknown;
+
+  /** Run `forward` (with hooks). */
+  call(...args: unknown[]): unknown {
+    return (this.forward as (...a: unknown[]) => unknown)(...args);
+  }
+
+  // ---- discovery ---------------------------------------------------------------------------
+  /** @internal name → value of own parts, in order. */
+  private *_entries(): Generator<[string, unknown]> {
+    for (const key of Object.keys(this)) {
+      if (key === '_modules') {
+        if (this._modules) for (const e of this._modules) yield e;
+        continue;
+      }
+      if (INTERNAL.has(key)) continue;
+      yield [key, (this as Record<string, unknown>)[key]];
+    }
+  }
+
+  /** Direct children with their names. */
+  *namedChildren(): Generator<[string, Module]> {
+    for (const [k, v] of this._entries()) if (v instanceof Module) yield [k, v];
+  }
+  /** Direct children. */
+  *children(): Generator<Module> {
+    for (const [, m] of this.namedChildren()) yield m;
+  }
+  /** This module and every descendant, with dotted names ('' for this one). */
+  *namedModules(prefix = '', memo = new Set<Module>()): Generator<[string, Module]> {
+    if (memo.has(this)) return;
+    memo.add(this);
+    yield [prefix, this];
+    for (const [name, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${name}` : name, memo);
+  }
+  /** This module and every descendant. */
+  *modules(): Generator<Module> {
+    for (const [, m] of this.namedModules()) yield m;
+  }
+  /** Own parameters (not recursing). */
+  *_ownParameters(): Generator<[string, Parameter]> {
+    for (const [k, v] of this._entries()) if (isParameter(v)) yield [k, v];
+  }
+  /** Own buffers (not recursing). */
+  *_ownBuffers(): Generator<[string, Tensor]> {
+    for (const [k, v] of this._entries()) if (this._bufferNames.has(k) && v instanceof dl.Tensor) yield [k, v];
+  }
+  /** Every parameter with its dotted name (`layers.0.weight`), each once. */
+  *namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): Generator<[string, Parameter]> {
+    const seen = new Set<Tensor>();
+    const mods: Iterable<[string, Module]> = opts.recurse === false ? [[opts.prefix ?? '', this]] : this.namedModules(opts.prefix ?? '');
+    for (const [mp, m] of mods) {
+      for (const [k, p] of m._ownParameters()) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        yield [mp ? `${mp}.${k}` : k, p];
+      }
+    }
+  }
+  /**
+   * Every parameter (for an optimizer).
+   *
+   * @example
+   * const opt = new SGD(net.parameters(), { lr: 0.1 });
+   */
+  parameters(opts: { recurse?: boolean } = {}): Parameter[] {
+    return [...this.namedParameters(opts)].map(([, p]) => p);
+  }
+  /** Every buffer with its dotted name. */
+  *namedBuffers(): Generator<[string, Tensor]> {
+    for (const [mp, m] of this.namedModules()) for (const [k, b] of m._ownBuffers()) yield [mp ? `${mp}.${k}` : k, b];
+  }
+  buffers(): Tensor[] {
+    return [...this.namedBuffers()].map(([, b]) => b);
+  }
+
+  // ---- registration ------------------------------------------------------------------------
+  /**
+   * Add a buffer: state that is not a parameter (BatchNorm's running stats). It is saved in
+   * `stateDict` unless `persistent` is false, and moved by `to()`.
+   *
+   * @example
+   * this.registerBuffer('runningMean', dl.zeros(n));
+   */
+  registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
+    if (name.includes('.') || name === '') throw new ArgumentError(`registerBuffer: buffer name can't contain "." or be empty, got '${name}'`, { op: 'registerBuffer' });
+    (this as Record<string, unknown>)[name] = tensor;
+    this._bufferNames.add(name);
+    if (opts.persistent === false) this._nonPersistent.add(name);
+    else this._nonPersistent.delete(name);
+  }
+  /** Add a parameter under `name` (same as assigning `nn.Parameter(t)` to the property). */
+  registerParameter(name: string, param: Tensor | null): void {
+    (this as Record<string, unknown>)[name] = param === null || isParameter(param) ? param : Parameter(param);
+  }
+  /** Add a child module under `name` (same as assigning it to the property). */
+  registerModule(name: string, module: Module | null): void {
+    if (this._modules) this._modules.set(name, module as Module);
+    else (this as Record<string, unknown>)[name] = module;
+  }
+  addModule(name: string, module: Module | null): void {
+    this.registerModule(name, module);
+  }
+
+  // ---- modes -------------------------------------------------------------------------------
+  /** Set training mode on this module and all descendants. */
+  train(mode = true): this {
+    for (const m of this.modules()) m.training = mode;
+    return this;
+  }
+  /** Evaluation mode (`train(false)`): BatchNorm uses running stats, Dropout is off. */
+  eval(): this {
+    return this.train(false);
+  }
+  /** Set `requiresGrad` on every parameter. */
+  requiresGrad_(requiresGrad = true): this {
+    for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
+    return this;
+  }
+  /**
+   * Clear parameter gradients. `setToNone` defaults to false, as torch 1.13 (whose
+   * numbers our fixtures come from): gradients are zeroed in place.
+   */
+  zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    for (const p of this.parameters()) {
+      if (!p.grad) continue;
+      if (opts.setToNone) {
+        p.grad.dispose();
+        p.grad = null;
+      } else p.grad.zero_();
+    }
+  }
+  /** Call `fn` on every descendant then this module (as PyTorch's `apply`). */
+  apply(fn: (m: Module) => void): this {
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /**
+   * Move and/or cast parameters and buffers in place (floating dtypes only are cast).
+   *
+   * @example
+   * net.to('webgpu'); net.to('float64');
+   */
+  to(target: string | { device?: string; dtype?: DType }): this {
+    const t = typeof target === 'string' ? (dl.DTYPES as readonly string[]).includes(target) ? { dtype: target as DType } : { device: target } : target;
+    const conv = (x: Tensor): Tensor => {
+      const dtype = t.dtype && dl.isFloating(x.dtype) ? t.dtype : undefined;
+      return x.detach().to({ ...(t.device ? { device: t.device } : {}), ...(dtype ? { dtype } : {}) });
+    };
+    for (const m of this.modules()) {
+      const rec = m as unknown as Record<string, unknown>;
+      for (const [k, p] of [...m._ownParameters()]) {
+        const moved = conv(p);
+        if (moved === p || (moved.device === p.device && moved.dtype === p.dtype)) continue;
+        const np = Parameter(moved, p.requiresGrad);
+        if (p.grad) np.grad = conv(p.grad);
+        if (m._modules?.has(k)) continue;
+        rec[k] = np;
+      }
+      for (const [k, b] of [...m._ownBuffers()]) {
+        const moved = conv(b);
+        if (moved.device !== b.device || moved.dtype !== b.dtype) rec[k] = moved;
+      }
+    }
+    return this;
+  }
+  double(): this {
+    return this.to('float64');
+  }
+  float(): this {
+    return this.to('float32');
+  }
+
+  // ---- state dict --------------------------------------------------------------------------
+  /**
+   * Parameters and persistent buffers by dotted name (detached, sharing storage).
+   *
+   * @example
+   * const sd = net.stateDict(); other.loadStateDict(sd);
+   */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [mp, m] of this.namedModules()) {
+      const pre = mp ? `${mp}.` : '';
+      for (const [k, p] of m._ownParameters()) out[pre + k] = p.detach();
+      for (const [k, b] of m._ownBuffers()) if (!m._nonPersistent.has(k)) out[pre + k] = b.detach();
+    }
+    return out;
+  }
+  /**
+   * Copy values from `sd` into this module's parameters and buffers (in place, without
+   * autograd). Strict (default): missing or unexpected keys throw; mis-shaped entries always throw.
+   */
+  loadStateDict(sd: Record<string, Tensor>, opts: LoadStateDictOptions = {}): IncompatibleKeys {
+    const strict = opts.strict ?? true;
+    const own = this.stateDict();
+    const missingKeys = Object.keys(own).filter((k) => !(k in sd));
+    const unexpectedKeys = Object.keys(sd).filter((k) => !(k in own));
+    const errors: string[] = [];
+    if (strict) {
+      if (unexpectedKeys.length) errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}.`);
+      if (missingKeys.length) errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}.`);
+    }
+    for (const [k, dst] of Object.entries(own)) {
+      const src = sd[k];
+      if (!src) continue;
+      if (!(src instanceof dl.Tensor)) {
+        errors.push(`While copying the parameter named "${k}", expected a Tensor, got ${typeof src}.`);
+        continue;
+      }
+      if (src.dim() !== dst.dim() || src.shape.some((s, i) => s !== dst.shape[i])) {
+        errors.push(`size mismatch for ${k}: copying a param with shape [${src.shape.join(', ')}] from checkpoint, the shape in current model is [${dst.shape.join(', ')}].`);
+      }
+    }
+    if (errors.length) {
+      throw new (errors.some((e) => e.startsWith('size mismatch')) ? ShapeError : StateError)(
+        `Error(s) in loading state_dict for ${this._getName()}:\n\t${errors.join('\n\t')}`,
+        { op: 'loadStateDict', hint: strict ? 'pass { strict: false } to ignore missing/unexpected keys' : undefined },
+      );
+    }
+    for (const [k, dst] of Object.entries(own)) {
+      const src = sd[k];
+      if (src) dst.copy_(src);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- hooks -------------------------------------------------------------------------------
+  private _installHooks(): void {
+    if (this._hooksInstalled) return;
+    this._hooksInstalled = true;
+    const orig = this.forward as (...a: unknown[]) => unknown;
+    Object.defineProperty(this, 'forward', {
+      enumerable: false,
+      configurable: true,
+      writable: true,
+      value: (...args: unknown[]) => {
+        let input = args;
+        for (const h of this._forwardPreHooks) {
+          const r = h(this, input);
+          if (r !== undefined) input = Array.isArray(r) ? r : [r];
+        }
+        let out = orig.apply(this, input);
+        for (const h of this._forwardHooks) {
+          const r = h(this, input, out);
+          if (r !== undefined) out = r;
+        }
+        return out;
+      },
+    });
+  }
+  /**
+   * Call `hook(module, input, output)` after every forward; a returned value replaces the output.
+   *
+   * @example
+   * const h = layer.registerForwardHook((m, inp, out) => { seen.push(out); }); h.remove();
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    this._installHooks();
+    this._forwardHooks.push(hook);
+    return { remove: () => void this._forwardHooks.splice(this._forwardHooks.indexOf(hook) >>> 0, 1) };
+  }
+  /** Call `hook(module, input)` before every forward; a returned array replaces the arguments. */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    this._installHooks();
+    this._forwardPreHooks.push(hook);
+    return { remove: () => void this._forwardPreHooks.splice(this._forwardPreHooks.indexOf(hook) >>> 0, 1) };
+  }
+
+  // ---- printing ----------------------------------------------------------------------------
+  /** The class name shown by `toString` (override for renamed classes). */
+  _getName(): string {
+    return this.constructor.name;
+  }
+  /** Extra text inside the parentheses (as PyTorch's `extra_repr`). */
+  extraRepr(): string {
+    return '';
+  }
+  /** PyTorch's module repr, e.g. `Linear(in_features=20, out_features=13, bias=True)`. */
+  toString(): string {
+    const extra = this.extraRepr();
+    const extraLines = extra ? extra.split('\n') : [];
+    const childLines = [...this.namedChildren()].map(([k, m]) => `(${k}): ${addIndent(m.toString(), 2)}`);
+    const lines = [...extraLines, ...childLines];
+    let s = `${this._getName()}(`;
+    if (lines.length) {
+      if (extraLines.length === 1 && childLines.length === 0) s += extraLines[0];
+      else s += `\n  ${lines.join('\n  ')}\n`;
+    }
+    return `${s})`;
+  }
+}
+
+function addIndent(s: string, n: number): string {
+  const lines = s.split('\n');
+  if (lines.length === 1) return s;
+  const pad = ' '.repeat(n);
+  return [lines[0], ...lines.slice(1).map((l) => pad + l)].join('\n');
+}
+
+/** Python's repr of a number as PyTorch prints module options (`1.0`, `0.1`, `1e-05`). */
+export function pyFloat(v: number): string {
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
+  const s = String(v);
+  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(s);
+  if (m) return `${m[1]}e${m[2]}${m[3]!.padStart(2, '0')}`;
+  if (Math.abs(v) < 1e-4 && v !== 0) {
+    const e = v.toExponential();
+    const mm = /^(-?[\d.]+)e([+-])(\d+)$/.exec(e)!;
+    return `${mm[1]}e${mm[2]}${mm[3]!.padStart(2, '0')}`;
+  }
+  return s;
+}
+
+/** Python tuple repr of numbers: `(3, 3)`, `(5,)`. */
+export function pyTuple(v: readonly number[]): string {
+  return v.length === 1 ? `(${v[0]},)` : `(${v.join(', ')})`;
+}

@@ -1,0 +1,12 @@
+/** The `nn` namespace: `nn.Module`, `nn.Linear`, `nn.Parameter`, `nn.init`, `nn.utils`, … */
+export { Module, Parameter, isParameter, type RemovableHandle, type ForwardHook, type ForwardPreHook, type LoadStateDictOptions, type IncompatibleKeys } from './module.js';
+export { Linear, Identity, Flatten, Unflatten, Dropout, Embedding, type FactoryOptions } from './layers/basic.js';
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvOptions } from './layers/conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pool.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormOptions } from './layers/norm.js';
+export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Hardtanh, Softplus, Softmax, LogSoftmax } from './layers/activation.js';
+export { Sequential, ModuleList, ModuleDict } from './layers/container.js';
+export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss } from './layers/loss.js';
+export * as init from './init.js';
+export * as utils from './utils.js';
+export * as functional from './functional/index.js';

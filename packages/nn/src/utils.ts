@@ -1,0 +1,40 @@
+import * as dl from '@dl/tensor';
+import { ArgumentError, type Tensor } from '@dl/tensor';
+import { noGrad } from '@dl/autograd';
+
+/**
+ * Scale gradients in place so their total `normType`-norm is at most `maxNorm`; returns the
+ * total norm (before clipping) as a 0-d tensor, as `torch.nn.utils.clip_grad_norm_`.
+ *
+ * @example
+ * nn.utils.clipGradNorm_(net.parameters(), 1.0);
+ */
+export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, opts: { errorIfNonfinite?: boolean } = {}): Tensor {
+  const params = parameters instanceof dl.Tensor ? [parameters] : [...parameters];
+  const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
+  return noGrad(() => {
+    if (grads.length === 0) return dl.tensor(0);
+    let total: Tensor;
+    if (normType === Infinity) total = dl.stack(grads.map((g) => g.abs().max())).max();
+    else total = dl.stack(grads.map((g) => g.norm(normType))).norm(normType);
+    if (opts.errorIfNonfinite && total._backend.readSync && !Number.isFinite(total.itemSync())) {
+      throw new ArgumentError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite`, { op: 'clipGradNorm_' });
+    }
+    const coef = total.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
+    for (const g of grads) g.mul_(coef);
+    return total;
+  });
+}
+
+/** Clamp every gradient into [-clipValue, clipValue] in place. */
+export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
+  const params = parameters instanceof dl.Tensor ? [parameters] : [...parameters];
+  noGrad(() => {
+    for (const p of params) p.grad?.clamp_(-clipValue, clipValue);
+  });
+}
+
+/** Concatenate parameters into one flat vector. */
+export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
+  return dl.cat([...parameters].map((p) => p.reshape(-1)));
+}

@@ -1,0 +1,348 @@
+/**
+ * Learning-rate schedulers, as `torch.optim.lr_scheduler` (1.13): construct after the
+ * optimizer (this sets each group's `initialLr` and applies epoch 0), call `step()` once per
+ * epoch (or per batch for OneCycleLR) after `optimizer.step()`.
+ */
+import { ArgumentError } from '@dl/tensor';
+import type { Optimizer, ParamGroup } from './optimizer.js';
+
+type AnyOptimizer = Optimizer<{ lr: number }>;
+type Group = ParamGroup<{ lr: number }>;
+
+/**
+ * Base of the epoch-indexed schedulers: `lastEpoch`, `baseLrs`, `getLastLr()`, `step()`,
+ * `stateDict()` / `loadStateDict()`.
+ */
+export abstract class LRScheduler {
+  lastEpoch: number;
+  baseLrs: number[];
+  protected lastLr: number[] = [];
+  constructor(readonly optimizer: AnyOptimizer, lastEpoch = -1) {
+    for (const g of optimizer.paramGroups) {
+      if (lastEpoch === -1) g.initialLr = g.lr;
+      else if (g.initialLr === undefined) throw new ArgumentError(`${this.constructor.name}: param 'initialLr' is not specified in paramGroups when resuming an optimizer`, { op: 'LRScheduler' });
+    }
+    this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);
+    this.lastEpoch = lastEpoch;
+  }
+  /** Apply the initial step (call at the end of subclass constructors). */
+  protected init(): void {
+    this.step();
+  }
+  /** The lr of each group at `lastEpoch` (may read the current lr: chainable form). */
+  protected abstract getLr(): number[];
+  /** Advance one epoch and set each group's lr. */
+  step(): void {
+    this.lastEpoch++;
+    const lrs = this.getLr();
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+  /** The lrs last set. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+  protected get groups(): Group[] {
+    return this.optimizer.paramGroups;
+  }
+  /** Everything but the optimizer. */
+  stateDict(): Record<string, unknown> {
+    const { optimizer: _o, ...rest } = this as unknown as Record<string, unknown>;
+    return JSON.parse(JSON.stringify(rest, (_k, v) => (typeof v === 'function' ? undefined : v)));
+  }
+  loadStateDict(sd: Record<string, unknown>): void {
+    Object.assign(this, sd);
+  }
+}
+
+/** lr × gamma every `stepSize` epochs. @example new lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.1 }) */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+  constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch);
+    this.stepSize = opts.stepSize;
+    this.gamma = opts.gamma ?? 0.1;
+    this.init();
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * this.gamma);
+  }
+}
+
+/** lr × gamma at each milestone epoch. */
+export class MultiStepLR extends LRScheduler {
+  readonly milestones: number[];
+  readonly gamma: number;
+  constructor(optimizer: AnyOptimizer, opts: { milestones: number[]; gamma?: number; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch);
+    this.milestones = [...opts.milestones].sort((a, b) => a - b);
+    this.gamma = opts.gamma ?? 0.1;
+    this.init();
+  }
+  protected getLr(): number[] {
+    const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
+    return this.groups.map((g) => g.lr * this.gamma ** hits);
+  }
+}
+
+/** lr × gamma every epoch. */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+  constructor(optimizer: AnyOptimizer, opts: { gamma: number; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch);
+    this.gamma = opts.gamma;
+    this.init();
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groups.map((g) => g.lr);
+    return this.groups.map((g) => g.lr * this.gamma);
+  }
+}
+
+/** Cosine annealing from the base lr to `etaMin` over `TMax` epochs (torch's recursive form). */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly TMax: number;
+  readonly etaMin: number;
+  constructor(optimizer: AnyOptimizer, opts: { TMax: number; etaMin?: number; lastEpoch?: number }) {
+    super(optimizer, opts.lastEpoch);
+    this.TMax = opts.TMax;
+    this.etaMin = opts.etaMin ?? 0;
+    this.init();
+  }
+  protected getLr(): number[] {
+    const e = this.lastEpoch;
+    const T = this.TMax;
+    const m = this.etaMin;
+    if (e === 0) return this.groups.map((g) => g.lr);
+    if ((((e - 1 - T) % (2 * T)) + 2 * T) % (2 * T) === 0) {
+      return this.groups.map((g, i) => g.lr + ((this.baseLrs[i]! - m) * (1 - Math.cos(Math.PI / T))) / 2);
+    }
+    return this.groups.map((g) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (g.lr - m) + m);
+  }
+}
+
+/** base lr × `lrLambda(epoch)` (one function, or one per group). */
+export class LambdaLR extends LRScheduler {
+  readonly lrLambdas: Array<(epoch: number) => number>;
+  constructor(optimizer: AnyOptimizer, lrLambda: ((epoch: number) => number) | Array<(epoch: number) => number>, opts: { lastEpoch?: number } = {}) {
+    super(optimizer, opts.lastEpoch);
+    this.lrLambdas = Array.isArray(lrLambda) ? lrLambda : optimizer.paramGroups.map(() => lrLambda);
+    if (this.lrLambdas.length !== optimizer.paramGroups.length) {
+      throw new ArgumentError(`LambdaLR: expected ${optimizer.paramGroups.length} lr_lambdas, but got ${this.lrLambdas.length}`, { op: 'LambdaLR' });
+    }
+    this.init();
+  }
+  protected getLr(): number[] {
+    return this.baseLrs.map((b, i) => b * this.lrLambdas[i]!(this.lastEpoch));
+  }
+}
+
+/** Linear ramp of the lr factor from `startFactor` to `endFactor` over `totalIters` epochs. */
+export class LinearLR extends LRScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+  constructor(optimizer: AnyOptimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
+    super(optimizer, opts.lastEpoch);
+    this.startFactor = opts.startFactor ?? 1 / 3;
+    this.endFactor = opts.endFactor ?? 1;
+    this.totalIters = opts.totalIters ?? 5;
+    if (this.startFactor > 1 || this.startFactor <= 0) throw new ArgumentError('LinearLR: starting multiplicative factor expected to be greater than 0 and less or equal to 1', { op: 'LinearLR' });
+    this.init();
+  }
+  protected getLr(): number[] {
+    const e = this.lastEpoch;
+    if (e === 0) return this.groups.map((g) => g.lr * this.startFactor);
+    if (e > this.totalIters) return this.groups.map((g) => g.lr);
+    const d = this.endFactor - this.startFactor;
+    return this.groups.map((g) => g.lr * (1 + d / (this.totalIters * this.startFactor + (e - 1) * d)));
+  }
+}
+
+/** Options of {@link OneCycleLR}. */
+export interface OneCycleOptions {
+  maxLr: number | number[];
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  pctStart?: number;
+  annealStrategy?: 'cos' | 'linear';
+  cycleMomentum?: boolean;
+  baseMomentum?: number;
+  maxMomentum?: number;
+  divFactor?: number;
+  finalDivFactor?: number;
+  threePhase?: boolean;
+  lastEpoch?: number;
+}
+
+/**
+ * The 1cycle policy (lr up then down, momentum inversely), stepped once per batch.
+ *
+ * @example
+ * const sched = new lrScheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 1000 });
+ */
+export class OneCycleLR extends LRScheduler {
+  readonly totalSteps: number;
+  private readonly phases: Array<{ endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string }>;
+  private readonly anneal: (start: number, end: number, pct: number) => number;
+  private readonly cycleMomentum: boolean;
+  private readonly useBeta1: boolean;
+  constructor(optimizer: AnyOptimizer, opts: OneCycleOptions) {
+    const op = 'OneCycleLR';
+    const total = opts.totalSteps ?? (opts.epochs !== undefined && opts.stepsPerEpoch !== undefined ? opts.epochs * opts.stepsPerEpoch : NaN);
+    if (!(total > 0)) throw new ArgumentError(`${op}: you must define either totalSteps or (epochs and stepsPerEpoch), all positive`, { op });
+    const pct = opts.pctStart ?? 0.3;
+    const maxLrs = Array.isArray(opts.maxLr) ? opts.maxLr : optimizer.paramGroups.map(() => opts.maxLr as number);
+    const div = opts.divFactor ?? 25;
+    const finalDiv = opts.finalDivFactor ?? 1e4;
+    const cycle = opts.cycleMomentum ?? true;
+    const useBeta1 = optimizer.defaults !== undefined && 'betas' in (optimizer.defaults as object);
+    if ((opts.lastEpoch ?? -1) === -1) {
+      optimizer.paramGroups.forEach((g, i) => {
+        g.initialLr = maxLrs[i]! / div;
+        g.lr = g.initialLr as number;
+        g.maxLr = maxLrs[i]!;
+        g.minLr = (g.initialLr as number) / finalDiv;
+      });
+    }
+    if (cycle) {
+      if (!useBeta1 && !('momentum' in (optimizer.defaults as object))) {
+        throw new ArgumentError(`${op}: optimizer must support momentum with cycleMomentum enabled`, { op });
+      }
+      for (const g of optimizer.paramGroups) {
+        if ((opts.lastEpoch ?? -1) === -1) {
+          if (useBeta1) g.betas = [opts.maxMomentum ?? 0.95, (g.betas as [number, number])[1]];
+          else g.momentum = opts.maxMomentum ?? 0.95;
+        }
+        g.maxMomentum = opts.maxMomentum ?? 0.95;
+        g.baseMomentum = opts.baseMomentum ?? 0.85;
+      }
+    }
+    super(optimizer, opts.lastEpoch);
+    this.totalSteps = total;
+    this.cycleMomentum = cycle;
+    this.useBeta1 = useBeta1;
+    this.phases = opts.threePhase
+      ? [
+          { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+          { endStep: 2 * pct * total - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+          { endStep: total - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
+        ]
+      : [
+          { endStep: pct * total - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+          { endStep: total - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+        ];
+    this.anneal =
+      (opts.annealStrategy ?? 'cos') === 'cos'
+        ? (s, e, p) => e + ((s - e) / 2) * (Math.cos(Math.PI * p) + 1)
+        : (s, e, p) => (e - s) * p + s;
+    this.init();
+  }
+  protected getLr(): number[] {
+    const stepNum = this.lastEpoch;
+    if (stepNum > this.totalSteps) {
+      throw new ArgumentError(`OneCycleLR: tried to step ${stepNum} times. The specified number of total steps is ${this.totalSteps}`, { op: 'OneCycleLR' });
+    }
+    return this.groups.map((g) => {
+      let start = 0;
+      let lr = g.lr;
+      for (let i = 0; i < this.phases.length; i++) {
+        const ph = this.phases[i]!;
+        if (stepNum <= ph.endStep || i === this.phases.length - 1) {
+          const pct = (stepNum - start) / (ph.endStep - start);
+          lr = this.anneal(g[ph.startLr] as number, g[ph.endLr] as number, pct);
+          if (this.cycleMomentum) {
+            const mom = this.anneal(g[ph.startMomentum] as number, g[ph.endMomentum] as number, pct);
+            if (this.useBeta1) g.betas = [mom, (g.betas as [number, number])[1]];
+            else g.momentum = mom;
+          }
+          break;
+        }
+        start = ph.endStep;
+      }
+      return lr;
+    });
+  }
+}
+
+/** Options of {@link ReduceLROnPlateau}. */
+export interface ReduceLROnPlateauOptions {
+  mode?: 'min' | 'max';
+  factor?: number;
+  patience?: number;
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  cooldown?: number;
+  minLr?: number | number[];
+  eps?: number;
+}
+
+/**
+ * Reduce the lr by `factor` when a metric stops improving for `patience` epochs.
+ *
+ * @example
+ * const s = new lrScheduler.ReduceLROnPlateau(opt, { patience: 5 }); s.step(valLoss);
+ */
+export class ReduceLROnPlateau {
+  readonly mode: 'min' | 'max';
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: 'rel' | 'abs';
+  readonly cooldown: number;
+  readonly minLrs: number[];
+  readonly eps: number;
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  lastEpoch = 0;
+  private lastLr: number[];
+  constructor(readonly optimizer: AnyOptimizer, opts: ReduceLROnPlateauOptions = {}) {
+    this.factor = opts.factor ?? 0.1;
+    if (this.factor >= 1) throw new ArgumentError('ReduceLROnPlateau: factor should be < 1.0', { op: 'ReduceLROnPlateau' });
+    this.mode = opts.mode ?? 'min';
+    this.patience = opts.patience ?? 10;
+    this.threshold = opts.threshold ?? 1e-4;
+    this.thresholdMode = opts.thresholdMode ?? 'rel';
+    this.cooldown = opts.cooldown ?? 0;
+    const n = optimizer.paramGroups.length;
+    this.minLrs = Array.isArray(opts.minLr) ? [...opts.minLr] : Array(n).fill(opts.minLr ?? 0);
+    this.eps = opts.eps ?? 1e-8;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+  }
+  private isBetter(a: number): boolean {
+    const t = this.threshold;
+    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < this.best * (1 - t) : a < this.best - t;
+    return this.thresholdMode === 'rel' ? a > this.best * (t + 1) : a > this.best + t;
+  }
+  /** Record this epoch's metric (a number) and reduce the lr if it plateaued. */
+  step(metric: number): void {
+    const current = Number(metric);
+    this.lastEpoch++;
+    if (this.isBetter(current)) {
+      this.best = current;
+      this.numBadEpochs = 0;
+    } else this.numBadEpochs++;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const old = g.lr;
+        const next = Math.max(old * this.factor, this.minLrs[i]!);
+        if (old - next > this.eps) g.lr = next;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import * as dl from '@dl/tensor';
+import type { Tensor } from '@dl/tensor';
+import '@dl/backend-cpu';
+import { nn, F } from '@dl/nn';
+import { Adagrad, Adam, AdamW, RMSprop, SGD, lrScheduler, type Optimizer } from './index.js';
+import fixtures from './fixtures/optim.json' with { type: 'json' };
+
+interface FT { shape: number[]; data: number[] }
+const fx = fixtures as unknown as {
+  problem: { W0: FT; B0: FT; X: FT; Y: FT; steps: number };
+  optimizers: Array<{ name: string; kind: string; opts: Record<string, unknown>; groups?: boolean; w: FT; b: FT }>;
+  schedulers: Array<{ name: string; kind: string; opts: Record<string, unknown>; lr: number; optimizer: 'SGD' | 'Adam'; lrs: number[]; momentums: number[]; metrics: number[] | null }>;
+};
+const T = (t: FT) => dl.tensor(t.data).reshape(t.shape);
+const ctors: Record<string, new (p: never, o: never) => Optimizer<{ lr: number }>> = { SGD, Adam, AdamW, RMSprop, Adagrad } as never;
+
+function setup() {
+  const w = T(fx.problem.W0).requiresGrad_();
+  const b = T(fx.problem.B0).requiresGrad_();
+  const X = T(fx.problem.X);
+  const Y = T(fx.problem.Y);
+  const loss = () => X.matmul(w.t()).add(b).sub(Y).square().mean();
+  return { w, b, loss };
+}
+function train(opt: Optimizer<{ lr: number }>, loss: () => Tensor, steps: number): void {
+  for (let i = 0; i < steps; i++) {
+    opt.zeroGrad();
+    loss().backward();
+    opt.step();
+  }
+}
+function close(a: Tensor, e: FT, tol = 1e-5): void {
+  const d = a.dataSync();
+  e.data.forEach((v, i) => expect(Math.abs(d[i]! - v), `entry ${i}: ${d[i]} vs ${v}`).toBeLessThanOrEqual(tol * (1 + Math.abs(v))));
+}
+
+describe('optimizers end at PyTorch 1.13 weights after N steps', () => {
+  it.each(fx.optimizers.map((c) => [c.name, c] as const))('%s', (_n, c) => {
+    const { w, b, loss } = setup();
+    const params = c.groups ? [{ params: [w] }, { params: [b], lr: 0.05 }] : [w, b];
+    const opt = new ctors[c.kind]!(params as never, c.opts as never);
+    train(opt, loss, fx.problem.steps);
+    close(w, c.w);
+    close(b, c.b);
+  });
+});
+
+describe('optimizer state', () => {
+  it.each(['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad'])('%s stateDict round trip resumes identically', (kind) => {
+    const opts = { lr: 0.05, momentum: 0.9, amsgrad: true, centered: true };
+    const clean = (o: Record<string, unknown>) => {
+      const allowed: Record<string, string[]> = { SGD: ['lr', 'momentum'], Adam: ['lr', 'amsgrad'], AdamW: ['lr', 'amsgrad'], RMSprop: ['lr', 'momentum', 'centered'], Adagrad: ['lr'] };
+      return Object.fromEntries(Object.entries(o).filter(([k]) => allowed[kind]!.includes(k)));
+    };
+    const a = setup();
+    const optA = new ctors[kind]!([a.w, a.b] as never, clean(opts) as never);
+    train(optA, a.loss, 6);
+    const bb = setup();
+    const optB = new ctors[kind]!([bb.w, bb.b] as never, clean(opts) as never);
+    train(optB, bb.loss, 3);
+    const sd = optB.stateDict();
+    expect(sd.paramGroups[0]!.params).toEqual([0, 1]);
+    const cc = setup();
+    cc.w.detach().copy_(bb.w);
+    cc.b.detach().copy_(bb.b);
+    const optC = new ctors[kind]!([cc.w, cc.b] as never, { lr: 1 } as never);
+    optC.loadStateDict(sd);
+    expect(optC.paramGroups[0]!.lr).toBe(0.05);
+    train(optC, cc.loss, 3);
+    expect(cc.w.allclose(a.w, { atol: 1e-6 })).toBe(true);
+    expect(cc.b.allclose(a.b, { atol: 1e-6 })).toBe(true);
+  });
+
+  it('zeroGrad keeps zeroed grads by default (torch 1.13), setToNone drops them', () => {
+    const { w, b, loss } = setup();
+    const opt = new SGD([w, b], { lr: 0.1 });
+    loss().backward();
+    opt.zeroGrad();
+    expect(w.grad!.abs().sum().itemSync()).toBe(0);
+    opt.zeroGrad({ setToNone: true });
+    expect(w.grad).toBeNull();
+    opt.step(); // no grads: nothing happens
+    close(w, fx.problem.W0, 1e-7);
+  });
+
+  it('addParamGroup and argument errors', () => {
+    const { w, b } = setup();
+    const opt = new Adam([w], { lr: 0.01 });
+    opt.addParamGroup({ params: [b], lr: 0.1 });
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.01, 0.1]);
+    expect(opt.paramGroups[1]!.betas).toEqual([0.9, 0.999]);
+    expect(() => opt.addParamGroup({ params: [b] })).toThrow(/more than one parameter group/);
+    expect(() => new SGD([], { lr: 0.1 })).toThrow(dl.ArgumentError);
+    expect(() => new SGD([w], { lr: -1 })).toThrow(/invalid learning rate/);
+    expect(() => new SGD([w], { lr: 0.1, nesterov: true })).toThrow(/Nesterov/);
+    expect(() => new Adam([w], { betas: [1, 0.9] })).toThrow(/beta parameter at index 0/);
+    expect(() => new SGD([w.mul(2)], { lr: 0.1 })).toThrow(/non-leaf/);
+  });
+});
+
+describe('LR schedulers match PyTorch 1.13 sequences', () => {
+  it.each(fx.schedulers.map((c) => [c.name, c] as const))('%s', (_n, c) => {
+    const w = dl.zeros(2).requiresGrad_();
+    const opt = c.optimizer === 'SGD' ? new SGD([w], { lr: c.lr, momentum: 0.9 }) : new Adam([w], { lr: c.lr });
+    const o = c.opts as never;
+    const S = lrScheduler;
+    const sched =
+      c.kind === 'StepLR' ? new S.StepLR(opt, o)
+      : c.kind === 'MultiStepLR' ? new S.MultiStepLR(opt, o)
+      : c.kind === 'ExponentialLR' ? new S.ExponentialLR(opt, o)
+      : c.kind === 'CosineAnnealingLR' ? new S.CosineAnnealingLR(opt, o)
+      : c.kind === 'LambdaLR' ? new S.LambdaLR(opt, (e) => 0.95 ** e)
+      : c.kind === 'LinearLR' ? new S.LinearLR(opt, o)
+      : c.kind === 'OneCycleLR' ? new S.OneCycleLR(opt, o)
+      : new S.ReduceLROnPlateau(opt, o);
+    const lrs: number[] = [];
+    const moms: number[] = [];
+    c.lrs.forEach((_, e) => {
+      const g = opt.paramGroups[0]!;
+      lrs.push(g.lr);
+      moms.push(c.optimizer === 'SGD' ? (g.momentum as number) : (g.betas as number[])[0]!);
+      opt.step();
+      if (sched instanceof S.ReduceLROnPlateau) sched.step(c.metrics![e]!);
+      else sched.step();
+    });
+    lrs.forEach((v, i) => expect(v, `lr at epoch ${i}`).toBeCloseTo(c.lrs[i]!, 10));
+    moms.forEach((v, i) => expect(v, `momentum at epoch ${i}`).toBeCloseTo(c.momentums[i]!, 10));
+  });
+
+  it('getLastLr and stateDict', () => {
+    const opt = new SGD([dl.zeros(1).requiresGrad_()], { lr: 1 });
+    const s = new lrScheduler.StepLR(opt, { stepSize: 2, gamma: 0.5 });
+    s.step();
+    s.step();
+    expect(s.getLastLr()).toEqual([0.5]);
+    expect(s.stateDict()).toMatchObject({ lastEpoch: 2, baseLrs: [1], stepSize: 2, gamma: 0.5 });
+  });
+});
+
+describe('training memory', () => {
+  it('200 steps of a small MLP inside dl.tidy hold memory flat', () => {
+    dl.manualSeed(0);
+    const net = new nn.Sequential(new nn.Linear(20, 32), new nn.ReLU(), new nn.Linear(32, 3));
+    const opt = new Adam(net.parameters(), { lr: 1e-2 });
+    const X = dl.rand([64, 20]);
+    const y = dl.randint(0, 3, [64]);
+    const stepOnce = () =>
+      dl.tidy(() => {
+        opt.zeroGrad();
+        const loss = F.crossEntropy(net.forward(X), y);
+        loss.backward();
+        opt.step();
+        return loss.itemSync();
+      });
+    const first = stepOnce();
+    for (let i = 0; i < 5; i++) stepOnce();
+    const before = dl.memory().devices.cpu!;
+    let last = first;
+    for (let i = 0; i < 200; i++) last = stepOnce();
+    const after = dl.memory().devices.cpu!;
+    expect(after.storages).toBe(before.storages);
+    expect(after.bytes).toBe(before.bytes);
+    expect(last).toBeLessThan(first);
+  });
+});

@@ -1,0 +1,240 @@
+import type { Tensor } from '@dl/tensor';
+import { ArgumentError } from '@dl/tensor';
+import { Optimizer, type ParamGroup, type Params } from './optimizer.js';
+
+function check(op: string, cond: boolean, msg: string): void {
+  if (!cond) throw new ArgumentError(`${op}: ${msg}`, { op });
+}
+
+/** Gradient with `maximize` and L2 `weightDecay` applied (a new tensor or the grad itself). */
+function effectiveGrad(p: Tensor, grad: Tensor, maximize: boolean, weightDecay: number): Tensor {
+  let g = maximize ? grad.neg() : grad;
+  if (weightDecay !== 0) g = g.add(p.detach(), { alpha: weightDecay });
+  return g;
+}
+
+/** Options of {@link SGD}. */
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+/**
+ * Stochastic gradient descent with momentum, dampening, weight decay, Nesterov and maximize
+ * (PyTorch's update rule).
+ *
+ * @example
+ * const opt = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Params<SGDOptions>, opts: Partial<SGDOptions> & { lr?: number } = {}) {
+    const d: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts };
+    check('SGD', d.momentum >= 0, `invalid momentum value: ${d.momentum}`);
+    check('SGD', d.weightDecay >= 0, `invalid weight_decay value: ${d.weightDecay}`);
+    check('SGD', !d.nesterov || (d.momentum > 0 && d.dampening === 0), 'Nesterov momentum requires a momentum and zero dampening');
+    super(params, d);
+  }
+  protected updateGroup(g: ParamGroup<SGDOptions>): void {
+    for (const p of g.params) {
+      if (!p.grad) continue;
+      let dp = effectiveGrad(p, p.grad, g.maximize, g.weightDecay);
+      if (g.momentum !== 0) {
+        const s = this.stateOf(p);
+        let buf = s.momentumBuffer as Tensor | undefined;
+        if (!buf) {
+          buf = this.keptLike(p);
+          buf.copy_(dp);
+          s.momentumBuffer = buf;
+        } else buf.mul_(g.momentum).add_(dp, { alpha: 1 - g.dampening });
+        dp = g.nesterov ? dp.add(buf, { alpha: g.momentum }) : buf;
+      }
+      this.data(p).add_(dp, { alpha: -g.lr });
+    }
+  }
+}
+
+/** Options of {@link Adam} / {@link AdamW}. */
+export interface AdamOptions {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+}
+
+function adamCheck(op: string, d: AdamOptions): void {
+  check(op, d.eps >= 0, `invalid epsilon value: ${d.eps}`);
+  check(op, d.betas[0] >= 0 && d.betas[0] < 1, `invalid beta parameter at index 0: ${d.betas[0]}`);
+  check(op, d.betas[1] >= 0 && d.betas[1] < 1, `invalid beta parameter at index 1: ${d.betas[1]}`);
+  check(op, d.weightDecay >= 0, `invalid weight_decay value: ${d.weightDecay}`);
+}
+
+function adamUpdate(opt: Adam | AdamW, g: ParamGroup<AdamOptions>, decoupled: boolean): void {
+  const [b1, b2] = g.betas;
+  for (const p of g.params) {
+    if (!p.grad) continue;
+    const s = (opt as unknown as { stateOf(p: Tensor): Record<string, Tensor | number> }).stateOf(p);
+    const keptLike = (v = 0) => (opt as unknown as { keptLike(p: Tensor, v?: number): Tensor }).keptLike(p, v);
+    const data = (opt as unknown as { data(p: Tensor): Tensor }).data(p);
+    if (s.step === undefined) {
+      s.step = 0;
+      s.expAvg = keptLike();
+      s.expAvgSq = keptLike();
+      if (g.amsgrad) s.maxExpAvgSq = keptLike();
+    }
+    let grad = g.maximize ? p.grad.neg() : p.grad;
+    s.step = (s.step as number) + 1;
+    if (decoupled) data.mul_(1 - g.lr * g.weightDecay);
+    else if (g.weightDecay !== 0) grad = grad.add(data, { alpha: g.weightDecay });
+    const m = s.expAvg as Tensor;
+    const v = s.expAvgSq as Tensor;
+    m.mul_(b1).add_(grad, { alpha: 1 - b1 });
+    v.mul_(b2).addcmul_(grad, grad, { value: 1 - b2 });
+    const step = s.step;
+    const bc1 = 1 - b1 ** step;
+    const bc2Sqrt = Math.sqrt(1 - b2 ** step);
+    let denom: Tensor;
+    if (g.amsgrad) {
+      const mx = s.maxExpAvgSq as Tensor;
+      mx.maximum_(v);
+      denom = mx.sqrt().div(bc2Sqrt).add(g.eps);
+    } else denom = v.sqrt().div(bc2Sqrt).add(g.eps);
+    data.addcdiv_(m, denom, { value: -g.lr / bc1 });
+  }
+}
+
+/**
+ * Adam (L2 weight decay added to the gradient; `amsgrad`, `maximize`), PyTorch's update rule.
+ *
+ * @example
+ * const opt = new Adam(net.parameters(), { lr: 1e-3 });
+ */
+export class Adam extends Optimizer<AdamOptions> {
+  constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    const d: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts };
+    adamCheck('Adam', d);
+    super(params, d);
+  }
+  protected updateGroup(g: ParamGroup<AdamOptions>): void {
+    adamUpdate(this, g, false);
+  }
+}
+
+/**
+ * AdamW: Adam with decoupled weight decay (default 1e-2), PyTorch's update rule.
+ *
+ * @example
+ * const opt = new AdamW(net.parameters(), { lr: 1e-3, weightDecay: 0.01 });
+ */
+export class AdamW extends Optimizer<AdamOptions> {
+  constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    const d: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...opts };
+    adamCheck('AdamW', d);
+    super(params, d);
+  }
+  protected updateGroup(g: ParamGroup<AdamOptions>): void {
+    adamUpdate(this, g, true);
+  }
+}
+
+/** Options of {@link RMSprop}. */
+export interface RMSpropOptions {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
+/**
+ * RMSprop (`alpha`, `momentum`, `centered`), PyTorch's update rule.
+ *
+ * @example
+ * new RMSprop(net.parameters(), { lr: 0.01, momentum: 0.9 });
+ */
+export class RMSprop extends Optimizer<RMSpropOptions> {
+  constructor(params: Params<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
+    const d: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...opts };
+    check('RMSprop', d.alpha >= 0, `invalid alpha value: ${d.alpha}`);
+    check('RMSprop', d.momentum >= 0, `invalid momentum value: ${d.momentum}`);
+    super(params, d);
+  }
+  protected updateGroup(g: ParamGroup<RMSpropOptions>): void {
+    for (const p of g.params) {
+      if (!p.grad) continue;
+      const s = this.stateOf(p);
+      if (s.step === undefined) {
+        s.step = 0;
+        s.squareAvg = this.keptLike(p);
+        if (g.momentum > 0) s.momentumBuffer = this.keptLike(p);
+        if (g.centered) s.gradAvg = this.keptLike(p);
+      }
+      s.step = (s.step as number) + 1;
+      const grad = effectiveGrad(p, p.grad, g.maximize, g.weightDecay);
+      const sq = s.squareAvg as Tensor;
+      sq.mul_(g.alpha).addcmul_(grad, grad, { value: 1 - g.alpha });
+      let avg: Tensor;
+      if (g.centered) {
+        const ga = s.gradAvg as Tensor;
+        ga.mul_(g.alpha).add_(grad, { alpha: 1 - g.alpha });
+        avg = sq.addcmul(ga, ga, { value: -1 }).sqrt();
+      } else avg = sq.sqrt();
+      avg = avg.add(g.eps);
+      if (g.momentum > 0) {
+        const buf = s.momentumBuffer as Tensor;
+        buf.mul_(g.momentum).addcdiv_(grad, avg);
+        this.data(p).add_(buf, { alpha: -g.lr });
+      } else this.data(p).addcdiv_(grad, avg, { value: -g.lr });
+    }
+  }
+}
+
+/** Options of {@link Adagrad}. */
+export interface AdagradOptions {
+  lr: number;
+  lrDecay: number;
+  weightDecay: number;
+  initialAccumulatorValue: number;
+  eps: number;
+  maximize: boolean;
+}
+
+/**
+ * Adagrad (`lrDecay`, `initialAccumulatorValue`), PyTorch's update rule.
+ *
+ * @example
+ * new Adagrad(net.parameters(), { lr: 0.1 });
+ */
+export class Adagrad extends Optimizer<AdagradOptions> {
+  constructor(params: Params<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
+    const d: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts };
+    check('Adagrad', d.lrDecay >= 0, `invalid lr_decay value: ${d.lrDecay}`);
+    check('Adagrad', d.initialAccumulatorValue >= 0, `invalid initial_accumulator_value value: ${d.initialAccumulatorValue}`);
+    super(params, d);
+    // torch creates Adagrad state eagerly
+    for (const g of this.paramGroups) for (const p of g.params) this.stateOf(p);
+  }
+  protected updateGroup(g: ParamGroup<AdagradOptions>): void {
+    for (const p of g.params) {
+      if (!p.grad) continue;
+      const s = this.stateOf(p);
+      if (s.step === undefined) {
+        s.step = 0;
+        s.sum = this.keptLike(p, g.initialAccumulatorValue);
+      }
+      s.step = (s.step as number) + 1;
+      const grad = effectiveGrad(p, p.grad, g.maximize, g.weightDecay);
+      const clr = g.lr / (1 + (s.step - 1) * g.lrDecay);
+      const sum = s.sum as Tensor;
+      sum.addcmul_(grad, grad, { value: 1 });
+      this.data(p).addcdiv_(grad, sum.sqrt().add(g.eps), { value: -clr });
+    }
+  }
+}
