@@ -213,8 +213,12 @@ describe.runIf(be)('training on webgpu', () => {
     for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5);
     out.pow(2).mean().backward();
     for (const p of net.parameters()) expect(p.grad?.device).toBe('webgpu');
-    // Back to cpu is a read: Module.to('cpu') refuses synchronously (tensors have toAsync).
+    // Back to cpu is a read: Module.to('cpu') refuses synchronously; Module.toAsync awaits it.
     expect(() => net.to('cpu')).toThrow(/toAsync/);
+    await net.toAsync('cpu');
+    for (const p of net.parameters()) expect([p.device, p.requiresGrad, p.grad?.device]).toEqual(['cpu', true, 'cpu']);
+    const back = (net.forward(x) as dl.Tensor).dataSync();
+    for (let i = 0; i < want.length; i++) expect(back[i]).toBeCloseTo(want[i]!, 5);
   });
 });
 

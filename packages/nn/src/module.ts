@@ -215,11 +215,30 @@ export abstract class Module {
    * net.to('webgpu'); net.to('float64');
    */
   to(target: string | { device?: string; dtype?: DType }): this {
-    const t = typeof target === 'string' ? (dl.DTYPES as readonly string[]).includes(target) ? { dtype: target as DType } : { device: target } : target;
-    const conv = (x: Tensor): Tensor => {
-      const dtype = t.dtype && dl.isFloating(x.dtype) ? t.dtype : undefined;
-      return x.detach().to({ ...(t.device ? { device: t.device } : {}), ...(dtype ? { dtype } : {}) });
-    };
+    const t = parseTarget(target);
+    return this._remap((x) => x.detach().to(castTarget(t, x)));
+  }
+
+  /**
+   * `to()` for any pair of devices, awaiting the reads (a model on webgpu comes back to cpu
+   * only this way: GPU reads are asynchronous).
+   *
+   * @example
+   * await net.toAsync('cpu');
+   */
+  async toAsync(target: string | { device?: string; dtype?: DType }): Promise<this> {
+    const t = parseTarget(target);
+    const moved = new Map<Tensor, Tensor>();
+    for (const m of this.modules()) {
+      for (const [, x] of [...m._ownParameters(), ...m._ownBuffers()]) {
+        for (const y of x.grad ? [x, x.grad] : [x]) moved.set(y, await y.detach().toAsync(castTarget(t, y)));
+      }
+    }
+    return this._remap((x) => moved.get(x) ?? x);
+  }
+
+  /** Replace every parameter (and its grad) and buffer by `conv` of it, in place. */
+  private _remap(conv: (x: Tensor) => Tensor): this {
     for (const m of this.modules()) {
       const rec = m as unknown as Record<string, unknown>;
       for (const [k, p] of [...m._ownParameters()]) {
@@ -388,4 +407,15 @@ export function pyFloat(v: number): string {
 /** Python tuple repr of numbers: `(3, 3)`, `(5,)`. */
 export function pyTuple(v: readonly number[]): string {
   return v.length === 1 ? `(${v[0]},)` : `(${v.join(', ')})`;
+}
+
+function parseTarget(target: string | { device?: string; dtype?: DType }): { device?: string; dtype?: DType } {
+  if (typeof target !== 'string') return target;
+  return (dl.DTYPES as readonly string[]).includes(target) ? { dtype: target as DType } : { device: target };
+}
+
+/** Where one tensor goes: the device, and the dtype only for floating tensors. */
+function castTarget(t: { device?: string; dtype?: DType }, x: Tensor): { device?: string; dtype?: DType } {
+  const dtype = t.dtype && dl.isFloating(x.dtype) ? t.dtype : undefined;
+  return { ...(t.device ? { device: t.device } : {}), ...(dtype ? { dtype } : {}) };
 }
