@@ -49,9 +49,12 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<{ device
   }
   const adapter = await gpu.requestAdapter(opts.powerPreference ? { powerPreference: opts.powerPreference } : {});
   if (!adapter) {
+    const inNode = typeof process !== 'undefined' && !!process.versions?.node;
     throw new DeviceError('webgpu: no GPU adapter found', {
       op: 'initBackend',
-      hint: 'on a machine without a GPU, install a software Vulkan driver (scripts/setup-webgpu.sh) and set VK_ICD_FILENAMES',
+      hint: inNode
+        ? 'on a machine without a GPU, install a software Vulkan driver (scripts/setup-webgpu.sh) and set VK_ICD_FILENAMES'
+        : 'the browser has WebGPU but no adapter (GPU blocklisted or absent); headless Chromium can use SwiftShader with --enable-unsafe-webgpu --enable-unsafe-swiftshader (see apps/browser/README.md)',
     });
   }
   const features = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));

@@ -14,7 +14,7 @@
  */
 import { relaxedSimdSupported } from './assembler.js';
 import { buildGemmModule } from './gemm-kernel.js';
-import { defaultThreadCount, WorkerPool } from './pool.js';
+import { defaultThreadCount, waitOnCaller, WorkerPool } from './pool.js';
 import { drainTasks, Hdr, type KernelFn, runTask } from './tasks.js';
 
 /** Block sizes and thresholds (exported for benchmarks; change before first use). */
@@ -42,6 +42,7 @@ class Engine {
   readonly memory: WebAssembly.Memory;
   readonly module: WebAssembly.Module;
   readonly kernel: KernelFn;
+  readonly pack: PackFns;
   readonly MR: number;
   readonly NR: number;
   readonly pool: WorkerPool | undefined;
@@ -70,6 +71,7 @@ class Engine {
     this.module = new WebAssembly.Module(bytes);
     const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.kernel = inst.exports.kernel as KernelFn;
+    this.pack = inst.exports as unknown as PackFns;
     this.pool = this.shared ? new WorkerPool(this.module, this.memory) : undefined;
     if (this.pool && !this.pool.available) this.pool = undefined;
     this.threads = this.pool ? defaultThreadCount() : 1;
@@ -105,11 +107,87 @@ class Engine {
     for (;;) {
       const d = Atomics.load(H, Hdr.DONE);
       if (d >= ntasks) break;
-      Atomics.wait(H, Hdr.DONE, d, 100);
+      waitOnCaller(H, Hdr.DONE, d, 100); // spins on a browser main thread
     }
     Atomics.store(H, Hdr.CTR, (this.gen << 16) | 0xffff);
   }
 }
+
+/** The panel packers of Note [Packing in wasm] (pointers and strides in bytes). */
+interface PackFns {
+  pack4(src: number, rs: number, cs: number, dst: number, n: number): void;
+  pack4c(src: number, cs: number, dst: number, n: number): void;
+  pack8(src: number, rs: number, cs: number, dst: number, n: number): void;
+  pack8r(src: number, rs: number, dst: number, n: number): void;
+}
+
+/** Elements of the smallest contiguous span holding a strided [rows, cols] operand. */
+function spanOf(rows: number, cols: number, rs: number, cs: number): number {
+  return (rows - 1) * rs + (cols - 1) * cs + 1;
+}
+
+/** Is staging the operand's span (a memcpy) worth it, i.e. is the view dense enough? */
+function stageable(rows: number, cols: number, rs: number, cs: number): boolean {
+  return spanOf(rows, cols, rs, cs) <= 2 * rows * cols + 4096;
+}
+
+/**
+ * packA on the wasm packers: stage A's span at `stage` (bytes), pack full MR = 4 panels in
+ * wasm and the zero-padded edge panel here.
+ */
+function packAWasm(
+  e: Engine, f32: Float32Array, base: number, a: Float32Array, off: number, rs: number, cs: number,
+  M: number, K: number, Mp: number, KC: number, stage: number,
+): void {
+  f32.set(a.subarray(off, off + spanOf(M, K, rs, cs)), stage / 4);
+  const s0 = stage / 4;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    const blk = base + k0 * Mp;
+    for (let i0 = 0; i0 < Mp; i0 += 4) {
+      const d = blk + i0 * kc;
+      const src = s0 + i0 * rs + k0 * cs;
+      if (i0 + 4 <= M) {
+        if (rs === 1) e.pack.pack4c(src * 4, cs * 4, d * 4, kc);
+        else e.pack.pack4(src * 4, rs * 4, cs * 4, d * 4, kc);
+        continue;
+      }
+      for (let r = 0; r < 4; r++) {
+        const live = i0 + r < M;
+        for (let k = 0, p = src + r * rs; k < kc; k++, p += cs) f32[d + 4 * k + r] = live ? f32[p]! : 0;
+      }
+    }
+  }
+}
+
+/** packB on the wasm packers (NR = 8), like {@link packAWasm}. */
+function packBWasm(
+  e: Engine, f32: Float32Array, base: number, b: Float32Array, off: number, rs: number, cs: number,
+  K: number, N: number, Np: number, KC: number, stage: number,
+): void {
+  f32.set(b.subarray(off, off + spanOf(K, N, rs, cs)), stage / 4);
+  const s0 = stage / 4;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    const blk = base + k0 * Np;
+    for (let j0 = 0; j0 < Np; j0 += 8) {
+      const d = blk + j0 * kc;
+      const src = s0 + k0 * rs + j0 * cs;
+      if (j0 + 8 <= N) {
+        if (cs === 1) e.pack.pack8r(src * 4, rs * 4, d * 4, kc);
+        else e.pack.pack8(src * 4, rs * 4, cs * 4, d * 4, kc);
+        continue;
+      }
+      for (let c = 0; c < 8; c++) {
+        const live = j0 + c < N;
+        for (let k = 0, p = src + c * cs; k < kc; k++, p += rs) f32[d + 8 * k + c] = live ? f32[p]! : 0;
+      }
+    }
+  }
+}
+
+/** Use the wasm packers (tests turn this off to compare with the JS packers). */
+export const gemmPacking = { wasm: true };
 
 let engine: Engine | undefined;
 let requestedThreads: number | undefined;
@@ -322,10 +400,16 @@ export function sgemm(
   const aBase = Hdr.BYTES;
   const bBase = aBase + Mp * K * 4;
   const cBase = bBase + Np * K * 4;
-  e.ensure(cBase + Mp * Np * 4);
+  const stage = cBase + Mp * Np * 4;
+  const wasmA = gemmPacking.wasm && MR === 4 && stageable(M, K, aRowStride, aColStride);
+  const wasmB = gemmPacking.wasm && NR === 8 && stageable(K, N, bRowStride, bColStride);
+  const stageBytes = 4 * Math.max(wasmA ? spanOf(M, K, aRowStride, aColStride) : 0, wasmB ? spanOf(K, N, bRowStride, bColStride) : 0);
+  e.ensure(stage + stageBytes);
   const f32 = new Float32Array(e.memory.buffer);
-  packA(f32, aBase / 4, a, aOff, aRowStride, aColStride, M, K, Mp, MR, KC);
-  packB(f32, bBase / 4, b, bOff, bRowStride, bColStride, K, N, Np, NR, KC);
+  if (wasmA) packAWasm(e, f32, aBase / 4, a, aOff, aRowStride, aColStride, M, K, Mp, KC, stage);
+  else packA(f32, aBase / 4, a, aOff, aRowStride, aColStride, M, K, Mp, MR, KC);
+  if (wasmB) packBWasm(e, f32, bBase / 4, b, bOff, bRowStride, bColStride, K, N, Np, KC, stage);
+  else packB(f32, bBase / 4, b, bOff, bRowStride, bColStride, K, N, Np, NR, KC);
 
   const mPanels = Mp / MR;
   const nPanels = Np / NR;

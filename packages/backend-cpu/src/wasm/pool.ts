@@ -1,5 +1,7 @@
 /**
- * Worker-thread pool for the wasm GEMM (Node only).
+ * Worker-thread pool for the wasm GEMM: Node's `worker_threads`, or in a browser page that
+ * is `crossOriginIsolated` (so wasm memory can be shared), Web Workers started from a Blob
+ * URL (Note [Web Workers]). Elsewhere there is no pool and the GEMM runs single-threaded.
  *
  * The workers share the engine's `WebAssembly.Memory({ shared: true })` and the
  * compiled module; they sleep in `Atomics.wait` on the job counter and take tasks as
@@ -8,6 +10,14 @@
  * a process alive. The worker's source is built as a string from the same task
  * functions the caller runs (Note [Self-contained task functions]) and started with
  * `eval: true`, so it works from TypeScript sources and from dist alike.
+ *
+ * Note [Web Workers]
+ * A browser main thread may not `Atomics.wait` (it throws), so {@link waitOnCaller} spins
+ * there instead; the workers themselves do block. A Web Worker gets the module and the
+ * shared memory by `postMessage`, which only works when the page is cross-origin
+ * isolated (COOP `same-origin` + COEP `require-corp`), hence the `crossOriginIsolated`
+ * check. Worker errors are ignored as in Node: the caller does the work of a worker that
+ * never becomes ready.
  */
 import { drainTasks, Hdr, runTask } from './tasks.js';
 
@@ -39,10 +49,16 @@ export function defaultThreadCount(): number {
   return Math.max(1, nav?.hardwareConcurrency ?? 1);
 }
 
-function workerSource(): string {
+function workerSource(web = false): string {
+  const head = web
+    ? `self.onmessage = (ev) => { self.onmessage = null; run(ev.data); };
+function run(workerData) {`
+    : `const { workerData } = process.getBuiltinModule('node:worker_threads');
+run(workerData);
+function run(workerData) {`;
   return `'use strict';
 var __name = (f) => f;
-const { workerData } = process.getBuiltinModule('node:worker_threads');
+${head}
 const { module, memory, index } = workerData;
 const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports.kernel;
 const H = new Int32Array(memory.buffer, 0, ${Hdr.BYTES / 4});
@@ -54,7 +70,59 @@ for (;;) {
   if (Atomics.load(H, ${Hdr.STOP}) !== 0) break;
   Atomics.wait(H, 0, v, 1000);
 }
+}
 `;
+}
+
+/** A browser Web Worker behind the `NodeWorker` interface (Note [Web Workers]). */
+function webWorkerCtor(): WorkerCtor | undefined {
+  const g = globalThis as {
+    crossOriginIsolated?: boolean;
+    Worker?: new (url: string, opts?: { name?: string }) => {
+      postMessage(m: unknown): void;
+      terminate(): void;
+      addEventListener(t: string, cb: (e: unknown) => void): void;
+    };
+    Blob?: typeof Blob;
+    URL?: typeof URL;
+  };
+  if (g.crossOriginIsolated !== true || typeof g.Worker !== 'function' || !g.Blob || !g.URL?.createObjectURL) return undefined;
+  const W = g.Worker;
+  let url: string | undefined;
+  return class implements NodeWorker {
+    private readonly w: InstanceType<typeof W>;
+    constructor(_code: string, opts: { workerData: unknown; name?: string }) {
+      url ??= URL.createObjectURL(new Blob([workerSource(true)], { type: 'text/javascript' }));
+      this.w = new W(url, opts.name ? { name: opts.name } : {});
+      this.w.postMessage(opts.workerData);
+    }
+    unref(): void {}
+    terminate(): Promise<number> {
+      this.w.terminate();
+      return Promise.resolve(0);
+    }
+    on(event: string, cb: (arg: unknown) => void): void {
+      this.w.addEventListener(event, cb);
+    }
+  };
+}
+
+let callerCanBlock: boolean | undefined;
+
+/**
+ * `Atomics.wait` for the calling thread; where it may not block (a browser main thread)
+ * it returns at once, and the caller's loop spins.
+ */
+export function waitOnCaller(H: Int32Array, index: number, value: number, timeoutMs: number): void {
+  if (callerCanBlock === undefined) {
+    try {
+      Atomics.wait(H, index, ~value, 0); // never equal: returns 'not-equal' where waiting is allowed
+      callerCanBlock = true;
+    } catch {
+      callerCanBlock = false;
+    }
+  }
+  if (callerCanBlock) Atomics.wait(H, index, value, timeoutMs);
 }
 
 /** Header words READY..READY+MAX_WORKERS-1 hold one ready flag per worker. */
@@ -69,7 +137,7 @@ export class WorkerPool {
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
   ) {
-    this.Worker = builtin<{ Worker: WorkerCtor }>('node:worker_threads')?.Worker;
+    this.Worker = builtin<{ Worker: WorkerCtor }>('node:worker_threads')?.Worker ?? webWorkerCtor();
   }
 
   /** Can this environment run workers on the shared memory? */
