@@ -10,7 +10,8 @@ export interface AcquireOptions {
   powerPreference?: GPUPowerPreference;
 }
 
-const OPTIONAL_FEATURES: GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
+// Typed as strings: older @webgpu/types (pulled in by some consumers' dependencies) lack 'subgroups'.
+const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as unknown as GPUFeatureName[];
 
 let nodeGpu: GPU | null = null;
 

@@ -1,1 +1,16 @@
-export {};
+/**
+ * @dl/data — datasets, samplers and the DataLoader, as `torch.utils.data`. No backend
+ * knowledge: batches are made with @dl/tensor ops on whatever device the samples live.
+ *
+ * @example
+ * import { TensorDataset, DataLoader } from '@dl/data';
+ * const loader = new DataLoader(new TensorDataset(X, y), { batchSize: 64, shuffle: true });
+ * for (const [xb, yb] of loader) { … }
+ *
+ * @packageDocumentation
+ */
+export { Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, randomSplit, type WorkerSpec } from './dataset.js';
+export { Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler } from './sampler.js';
+export { defaultCollate } from './collate.js';
+export { DataLoader, type DataLoaderOptions } from './dataloader.js';
+export { WorkerError, liveWorkers, workersUnavailable } from './worker-pool.js';

@@ -1,0 +1,224 @@
+/**
+ * `pnpm bench`: every workload of workloads.ts on dl (cpu backend), tfjs-cpu, tfjs-wasm
+ * and, when Debian's python3-torch is installed, PyTorch (2 threads), in one run on one
+ * machine. Prints times (median ms) and ratios, checks the targets of the "fast cpu
+ * backend" issue, and writes `bench-results/bench-<date>.json` and `bench-latest.json`.
+ *
+ *   pnpm bench                                   # everything (~5 min)
+ *   pnpm --filter @dl/bench bench -- --only=matmul,mlp-train --skip=tfjs-cpu
+ *   pnpm --filter @dl/bench bench -- --readme    # also rewrite the table in packages/backend-cpu/README.md
+ *
+ * Flags: --only=ID|PREFIX,… --skip=dl,tfjs-cpu,tfjs-wasm,torch --budget=MS (per workload and
+ * framework, default 1000) --torch-threads=N (default 2) --readme.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as TFCore from '@tensorflow/tfjs-core';
+import { timeMs } from './timing.js';
+import { workloads, type Step, type Workload } from './workloads.js';
+
+const args = new Map(
+  process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
+    const [k, v] = a.slice(2).split('=');
+    return [k!, v ?? 'true'] as const;
+  }),
+);
+const only = args.get('only')?.split(',');
+const skip = new Set(args.get('skip')?.split(',') ?? []);
+const budgetMs = Number(args.get('budget') ?? 1000);
+const torchThreads = Number(args.get('torch-threads') ?? 2);
+const here = dirname(fileURLToPath(import.meta.url));
+const selected = workloads.filter((w) => !only || only.some((o) => w.id === o || w.id.startsWith(o)));
+
+const FRAMEWORKS = ['dl', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'torch-1t'] as const;
+type Framework = (typeof FRAMEWORKS)[number];
+const ms: Record<string, Partial<Record<Framework, number>>> = {};
+const notes: string[] = [];
+const t0 = performance.now();
+
+function record(w: Workload, fw: Framework, t: number | undefined, extra = ''): void {
+  if (t !== undefined) (ms[w.id] ??= {})[fw] = t;
+  const gf = t !== undefined && w.flops ? `  ${(w.flops / (t * 1e6)).toFixed(1)} GFLOP/s` : '';
+  console.error(`  ${fw.padEnd(10)} ${w.id.padEnd(22)} ${t === undefined ? '         -' : t.toFixed(2).padStart(10)} ms${gf}${extra}`);
+}
+
+async function timeStep(w: Workload, fw: Framework, make: () => Promise<Step | undefined> | Step | undefined, once = false): Promise<void> {
+  let step: Step | undefined;
+  try {
+    step = await make();
+    if (!step) return record(w, fw, undefined, '  (not implemented)');
+    const s = step;
+    if (once) {
+      const a = performance.now();
+      s.run();
+      record(w, fw, performance.now() - a, '  (1 run, no warm-up)');
+    } else {
+      const slow = (w.flops ?? 0) > 5e9;
+      record(w, fw, await timeMs(() => s.run(), { budgetMs, minRuns: slow ? 2 : 3 }));
+    }
+  } catch (e) {
+    record(w, fw, undefined, `  FAILED: ${(e as Error).message.split('\n')[0]}`);
+    notes.push(`${fw} ${w.id} failed: ${(e as Error).message.split('\n')[0]}`);
+  } finally {
+    step?.dispose?.();
+  }
+}
+
+// --- dl --------------------------------------------------------------------------------
+let dlInfo: Record<string, unknown> = {};
+if (!skip.has('dl')) {
+  const { dlWorkload } = await import('./dl-workloads.js');
+  const cpu = (await import('@dl/backend-cpu')) as unknown as {
+    gemmInfo: () => Record<string, unknown>; warmupThreads?: () => Promise<boolean>;
+  };
+  await cpu.warmupThreads?.();
+  for (const w of selected) await timeStep(w, 'dl', () => dlWorkload(w.id));
+  dlInfo = cpu.gemmInfo();
+}
+
+// --- tfjs ------------------------------------------------------------------------------
+let tfjsWasmThreads: number | undefined;
+let tfjsVersion: string | undefined;
+if (!skip.has('tfjs-wasm') || !skip.has('tfjs-cpu')) {
+  // the union package registers every gradient (tfjs-core's node bundle alone has none)
+  const tf = (await import('@tensorflow/tfjs')) as unknown as typeof TFCore;
+  await import('@tensorflow/tfjs-backend-cpu');
+  const tfWasm = await import('@tensorflow/tfjs-backend-wasm');
+  const { tfjsWorkload } = await import('./tfjs-workloads.js');
+  tfjsVersion = tf.version_core;
+  for (const backend of ['wasm', 'cpu'] as const) {
+    const fw: Framework = `tfjs-${backend}`;
+    if (skip.has(fw)) continue;
+    const ok = await tf.setBackend(backend).catch(() => false);
+    if (!ok) {
+      notes.push(`${fw} unavailable`);
+      continue;
+    }
+    await tf.ready();
+    if (backend === 'wasm') tfjsWasmThreads = (tfWasm as { getThreadsCount?: () => number }).getThreadsCount?.();
+    for (const w of selected) {
+      if (backend === 'cpu' && w.tfjsCpu === 'skip') {
+        record(w, fw, undefined, '  (skipped: minutes per run)');
+        continue;
+      }
+      await timeStep(w, fw, () => tfjsWorkload(tf, w.id), backend === 'cpu' && w.tfjsCpu === 'once');
+    }
+  }
+}
+
+// --- PyTorch ---------------------------------------------------------------------------
+let torchInfo: { version: string; threads: number; blas: string } | undefined;
+if (!skip.has('torch')) {
+  const py = '/usr/bin/python3';
+  const probe = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status === 0) {
+    // Note [torch threads]: OpenMP's 2-thread runs collapse (x10-x50, in multiples of the 4 ms
+    // scheduler tick) whenever another process holds one of the 2 cores, so torch also runs with
+    // 1 thread, and ratios and targets use the faster of the two: the conservative choice for dl.
+    for (const [threads, fw] of [[torchThreads, 'torch'], [1, 'torch-1t']] as const) {
+      if (fw === 'torch-1t' && torchThreads === 1) continue;
+      const r = spawnSync(py, [join(here, '../python/torch_bench.py'), String(threads), String(budgetMs), ...selected.map((w) => w.id)], {
+        encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      if (r.status === 0) {
+        const out = JSON.parse(r.stdout) as { version: string; threads: number; blas: string; ms: Record<string, number> };
+        if (fw === 'torch') torchInfo = { version: out.version, threads: out.threads, blas: out.blas };
+        for (const [id, t] of Object.entries(out.ms)) (ms[id] ??= {})[fw] = t;
+      } else notes.push(`torch (${threads} threads) run failed (status ${r.status})`);
+    }
+  } else notes.push('PyTorch not available (/usr/bin/python3 -c "import torch" failed): skipped');
+}
+
+// --- report ----------------------------------------------------------------------------
+/** The faster torch time (Note [torch threads]). */
+const torchBest = (id: string): number | undefined => {
+  const r = ms[id] ?? {};
+  const ts = [r.torch, r['torch-1t']].filter((t): t is number => t !== undefined);
+  return ts.length ? Math.min(...ts) : undefined;
+};
+/** peer time / dl time: > 1 means dl is faster. */
+const speedup = (id: string, peer: Framework): number | undefined => {
+  const r = ms[id];
+  const p = peer === 'torch' ? torchBest(id) : r?.[peer];
+  return r?.dl !== undefined && p !== undefined ? p / r.dl : undefined;
+};
+const f2 = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x >= 1000 ? x.toFixed(0) : x.toFixed(d));
+const fx = (x: number | undefined): string => (x === undefined ? '-' : `${x >= 100 ? x.toFixed(0) : x.toFixed(2)}x`);
+
+const header = ['workload', 'dl ms', 'tfjs-cpu ms', 'tfjs-wasm ms', `torch ${torchThreads}t ms`, 'torch 1t ms', 'dl GFLOP/s', 'vs tfjs-cpu', 'vs tfjs-wasm', 'vs torch'];
+const rows = selected.map((w) => {
+  const r = ms[w.id] ?? {};
+  return [
+    w.id, f2(r.dl), f2(r['tfjs-cpu']), f2(r['tfjs-wasm']), f2(r.torch), f2(r['torch-1t']),
+    w.flops && r.dl ? (w.flops / (r.dl * 1e6)).toFixed(1) : '-',
+    fx(speedup(w.id, 'tfjs-cpu')), fx(speedup(w.id, 'tfjs-wasm')), fx(speedup(w.id, 'torch')),
+  ];
+});
+
+interface Target { what: string; value: number | undefined; min: number }
+const targets: Target[] = [
+  { what: 'matmul-1024: >= 2x tfjs-wasm', value: speedup('matmul-1024', 'tfjs-wasm'), min: 2 },
+  { what: 'matmul-1024: >= 0.25x PyTorch', value: speedup('matmul-1024', 'torch'), min: 0.25 },
+  { what: 'mlp-train: within 4x of PyTorch', value: speedup('mlp-train', 'torch'), min: 0.25 },
+  { what: 'lenet-train: within 4x of PyTorch', value: speedup('lenet-train', 'torch'), min: 0.25 },
+  ...['addrelu-1M', 'addrelu-16M', 'sum-1M', 'sum-16M'].map((id) => ({ what: `${id}: within 2x of PyTorch`, value: speedup(id, 'torch'), min: 0.5 })),
+  ...selected.map((w) => ({ what: `${w.id}: >= 20x tfjs-cpu`, value: speedup(w.id, 'tfjs-cpu'), min: 20 })),
+].filter((t) => selected.some((w) => t.what.startsWith(`${w.id}:`)));
+
+const machine = `${cpus()[0]?.model ?? '?'}, ${availableParallelism()} threads, Node ${process.version}`;
+const date = new Date().toISOString();
+const versions = `tfjs ${tfjsVersion ?? '-'} (wasm threads: ${tfjsWasmThreads ?? '?'}); ` +
+  `torch ${torchInfo ? `${torchInfo.version}, ${torchInfo.threads} threads, ${torchInfo.blas}` : 'n/a'}; ` +
+  `dl: relaxed-simd=${String(dlInfo.relaxedSimd)}, threads=${String(dlInfo.threads)}`;
+
+function markdown(): string {
+  const md = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
+  for (const r of rows) md.push(`| ${r.join(' | ')} |`);
+  const lines = [
+    `Run of ${date.slice(0, 10)} on ${machine}, load average at start ${loadavg()[0]!.toFixed(2)}. ${versions}.`,
+    'Times are medians in ms; "vs X" is X\'s time / dl\'s time (above 1: dl is faster); "vs torch" uses the',
+    'faster of torch\'s 2-thread and 1-thread times (2-thread OpenMP runs collapse when another process holds a core).',
+    'tfjs-cpu: `once` workloads (matmul-1024, conv-64x64k3-fwd) are one run without warm-up; matmul-2048,',
+    'conv-64x64k3-fwdbwd and resnet18-fwd are skipped on tfjs-cpu (minutes per run). tfjs convs run NHWC.',
+    '',
+    ...md,
+    '',
+    '| target | value | met |',
+    '| --- | ---: | :---: |',
+    ...targets.map((t) => `| ${t.what} | ${fx(t.value)} | ${t.value === undefined ? '-' : t.value >= t.min ? 'yes' : 'no'} |`),
+  ];
+  return lines.join('\n');
+}
+
+const widths = header.map((_, i) => Math.max(...[header, ...rows].map((l) => l[i]!.length)));
+console.log(`\ndl vs peers, median ms  [${machine}]\n${versions}`);
+for (const l of [header, ...rows]) console.log(l.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  '));
+console.log('\n"vs X" = X time / dl time (> 1: dl faster); vs torch: the faster of torch 2t/1t. tfjs-cpu: matmul-1024 and conv-64x64k3-fwd one run; matmul-2048, conv-64x64k3-fwdbwd, resnet18-fwd skipped.');
+console.log('\ntargets:');
+for (const t of targets) console.log(`  ${t.value === undefined ? '  -  ' : t.value >= t.min ? ' met ' : 'MISSED'}  ${t.what.padEnd(40)} ${fx(t.value)}`);
+for (const n of notes) console.log(`note: ${n}`);
+
+const outDir = join(here, '../bench-results');
+mkdirSync(outDir, { recursive: true });
+const payload = {
+  benchmark: 'all', date, machine, cpu: cpus()[0]?.model, threads: availableParallelism(), node: process.version,
+  loadavgAtEnd: loadavg(), dl: dlInfo, tfjsVersion, tfjsWasmThreads, torch: torchInfo, unit: 'ms (median)',
+  workloads: selected, ms, targets, notes, seconds: (performance.now() - t0) / 1000,
+};
+const file = join(outDir, `bench-${date.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(payload, null, 2));
+writeFileSync(join(outDir, 'bench-latest.json'), JSON.stringify(payload, null, 2));
+console.log(`wrote ${file} (${payload.seconds.toFixed(0)} s)`);
+
+if (args.has('readme')) {
+  const readme = join(here, '../../../packages/backend-cpu/README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- bench:start -->', end = '<!-- bench:end -->';
+  const block = `${start}\n${markdown()}\n${end}`;
+  const i = text.indexOf(start), j = text.indexOf(end);
+  writeFileSync(readme, i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n## Benchmarks\n\n${block}\n`);
+  console.log(`updated ${readme}`);
+}

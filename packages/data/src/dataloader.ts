@@ -1,0 +1,286 @@
+import { ArgumentError, StateError, type Generator as DLGenerator } from '@dl/tensor';
+import { Dataset, IterableDataset, batchReader, type WorkerSpec } from './dataset.js';
+import { defaultCollate, fromWire } from './collate.js';
+import { BatchSampler, RandomSampler, SequentialSampler } from './sampler.js';
+import { WorkerPool, workersUnavailable } from './worker-pool.js';
+
+type Sized<I> = Iterable<I> & { length: number };
+
+/** Options of {@link DataLoader}, as `torch.utils.data.DataLoader`'s keyword arguments. */
+export interface DataLoaderOptions<T, B> {
+  /** Samples per batch (default 1); `null` yields samples one by one, uncollated. */
+  batchSize?: number | null;
+  /** Reshuffle the indices every epoch (seeded by `generator`). */
+  shuffle?: boolean;
+  /** Where indices come from (excludes `shuffle`). */
+  sampler?: Sized<number>;
+  /** Where whole batches of indices come from (excludes batchSize, shuffle, sampler, dropLast). */
+  batchSampler?: Sized<number[]>;
+  /** Drop the last incomplete batch. */
+  dropLast?: boolean;
+  /** Merge a list of samples into a batch (default {@link defaultCollate}). */
+  collateFn?: (samples: T[]) => B;
+  /** Generator for shuffling (default: dl's default generator, so `dl.manualSeed` works). */
+  generator?: DLGenerator;
+  /**
+   * Worker threads that load and collate batches (Node only). The dataset must say how a
+   * worker rebuilds it ({@link Dataset.workerSpec}, or the `workerDataset` option);
+   * TensorDataset and its Subsets share their memory. Otherwise, or where workers do not
+   * exist, loading falls back to the main thread with a warning.
+   */
+  numWorkers?: number;
+  /** Batches loaded ahead per worker (default 2). */
+  prefetchFactor?: number;
+  /** How a worker rebuilds the dataset, overriding `dataset.workerSpec()`. */
+  workerDataset?: WorkerSpec;
+  /** Modules each worker imports first (e.g. `'@dl/backend-cpu'` for module datasets that do not import a backend). */
+  workerImports?: string[];
+  /** Milliseconds to wait for a batch from a worker before failing (0: forever, but a dead worker always fails). */
+  timeout?: number;
+}
+
+type Item<D> = D extends Dataset<infer T> ? T : D extends IterableDataset<infer T> ? T : unknown;
+
+const warned = new Set<string>();
+function warnOnce(msg: string): void {
+  if (warned.has(msg)) return;
+  warned.add(msg);
+  console.warn(msg);
+}
+
+/**
+ * Batches of a dataset (`torch.utils.data.DataLoader`). Iterate with `for…of` for in-memory
+ * datasets and `for await…of` for datasets whose `getItem` returns Promises (or always).
+ * `length` is the number of batches.
+ *
+ * @example
+ * const loader = new DataLoader(new TensorDataset(X, y), { batchSize: 64, shuffle: true, generator: new dl.Generator(0) });
+ * for (const [xb, yb] of loader) { … }
+ */
+export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncIterable<B> {
+  readonly dataset: Dataset<T> | IterableDataset<T>;
+  readonly batchSize: number | null;
+  readonly dropLast: boolean;
+  readonly numWorkers: number;
+  readonly prefetchFactor: number;
+  readonly sampler: Sized<number> | undefined;
+  readonly batchSampler: Sized<number[]> | undefined;
+  readonly generator: DLGenerator | undefined;
+  private readonly opts: DataLoaderOptions<T, B>;
+
+  constructor(dataset: Dataset<T> | IterableDataset<T>, opts: DataLoaderOptions<T, B> = {}) {
+    this.dataset = dataset;
+    this.opts = opts;
+    this.numWorkers = opts.numWorkers ?? 0;
+    this.prefetchFactor = opts.prefetchFactor ?? 2;
+    this.generator = opts.generator;
+    const op = 'DataLoader';
+    if (!Number.isInteger(this.numWorkers) || this.numWorkers < 0) {
+      throw new ArgumentError(`DataLoader: numWorkers option should be non-negative; use numWorkers=0 to disable multiprocessing (got ${this.numWorkers})`, { op });
+    }
+    if (!Number.isInteger(this.prefetchFactor) || this.prefetchFactor < 1) {
+      throw new ArgumentError(`DataLoader: prefetchFactor must be a positive integer, got ${this.prefetchFactor}`, { op });
+    }
+    const iterable = dataset instanceof IterableDataset;
+    if (iterable && (opts.shuffle || opts.sampler || opts.batchSampler)) {
+      throw new ArgumentError('DataLoader with IterableDataset: expected unspecified shuffle, sampler and batchSampler options', { op });
+    }
+    if (opts.sampler && opts.shuffle) throw new ArgumentError('DataLoader: sampler option is mutually exclusive with shuffle', { op });
+    if (opts.batchSampler) {
+      if ((opts.batchSize !== undefined && opts.batchSize !== 1) || opts.shuffle || opts.sampler || opts.dropLast) {
+        throw new ArgumentError('DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast', { op });
+      }
+      this.batchSize = null;
+      this.dropLast = false;
+      this.batchSampler = opts.batchSampler;
+      return;
+    }
+    this.batchSize = opts.batchSize === undefined ? 1 : opts.batchSize;
+    if (this.batchSize !== null && (!Number.isInteger(this.batchSize) || this.batchSize <= 0)) {
+      throw new ArgumentError(`DataLoader: batchSize should be a positive integer value, but got batchSize=${this.batchSize}`, { op });
+    }
+    if (this.batchSize === null && opts.dropLast) {
+      throw new ArgumentError('DataLoader: batchSize=null option disables auto-batching and is mutually exclusive with dropLast', { op });
+    }
+    this.dropLast = opts.dropLast ?? false;
+    if (!iterable) {
+      const ds = dataset as Dataset<T>;
+      this.sampler = opts.sampler ?? (opts.shuffle ? new RandomSampler(ds, opts.generator ? { generator: opts.generator } : {}) : new SequentialSampler(ds));
+      if (this.batchSize !== null) this.batchSampler = new BatchSampler(this.sampler, this.batchSize, this.dropLast);
+    }
+  }
+
+  /** Number of batches per epoch (samples when `batchSize` is null). */
+  get length(): number {
+    if (this.dataset instanceof IterableDataset) {
+      const n = (this.dataset as unknown as { length?: number }).length;
+      if (typeof n !== 'number') throw new StateError('DataLoader: length is unknown for an IterableDataset without a length', { op: 'DataLoader' });
+      if (this.batchSize === null) return n;
+      return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    }
+    return this.batchSampler ? this.batchSampler.length : this.sampler!.length;
+  }
+
+  private collate(samples: T[]): B {
+    return (this.opts.collateFn ? this.opts.collateFn(samples) : defaultCollate(samples)) as B;
+  }
+
+  /** The index lists of one epoch (or single indices when not batching). */
+  private *indexBatches(): Generator<number[] | number> {
+    if (this.batchSampler) yield* this.batchSampler;
+    else yield* this.sampler!;
+  }
+
+  private workerPool(): WorkerPool | undefined {
+    if (this.numWorkers === 0 || this.dataset instanceof IterableDataset || this.batchSize === null && !this.batchSampler) {
+      if (this.numWorkers > 0) warnOnce('DataLoader: numWorkers > 0 is not supported for IterableDataset or batchSize=null; loading in the main thread.');
+      return undefined;
+    }
+    const why = workersUnavailable();
+    if (why) {
+      warnOnce(`DataLoader: numWorkers=${this.numWorkers} but ${why}; loading in the main thread instead.`);
+      return undefined;
+    }
+    const spec = this.opts.workerDataset ?? (this.dataset as Dataset<T>).workerSpec?.();
+    if (!spec) {
+      warnOnce(
+        `DataLoader: numWorkers=${this.numWorkers} but ${this.dataset.constructor.name} cannot be rebuilt in a worker thread; loading in the main thread instead. ` +
+          'Give the dataset a workerSpec() (module path + export name + args), pass the workerDataset option, or use a TensorDataset.',
+      );
+      return undefined;
+    }
+    return new WorkerPool(this.numWorkers, spec, this.opts.collateFn ? 'none' : 'default', this.opts.workerImports ?? [], this.opts.timeout ?? 0);
+  }
+
+  private fetch(indices: number[]): B | Promise<B> {
+    const ds = this.dataset as Dataset<T>;
+    if (!this.opts.collateFn) {
+      const reader = batchReader(ds);
+      if (reader) return reader(indices) as B;
+    }
+    const items = indices.map((i) => ds.getItem(i));
+    if (items.some((x) => x instanceof Promise)) return Promise.all(items).then((xs) => this.collate(xs));
+    return this.collate(items as T[]);
+  }
+
+  private fromWorker(value: unknown): B {
+    const v = fromWire(value);
+    return this.opts.collateFn ? this.opts.collateFn(v as T[]) : (v as B);
+  }
+
+  /** Batches of one epoch, synchronously. Throws if the dataset is async (use `for await`). */
+  *[Symbol.iterator](): Generator<B, void, undefined> {
+    if (this.dataset instanceof IterableDataset) {
+      const src = this.dataset[Symbol.iterator]?.();
+      if (!src) throw new StateError('DataLoader: this IterableDataset is async only; iterate with `for await`', { op: 'DataLoader' });
+      yield* this.iterBatches({ [Symbol.iterator]: () => src });
+      return;
+    }
+    const pool = this.workerPool();
+    if (pool) {
+      try {
+        yield* this.runPool(pool, (w, seq) => pool.receiveSync(w, seq)) as Iterable<B>;
+      } finally {
+        void pool.close();
+      }
+      return;
+    }
+    for (const ix of this.indexBatches()) {
+      const b = typeof ix === 'number' ? (this.dataset as Dataset<T>).getItem(ix) : this.fetch(ix);
+      if (b instanceof Promise) {
+        throw new StateError('DataLoader: the dataset returned a Promise from getItem; iterate with `for await (const batch of loader)`', { op: 'DataLoader' });
+      }
+      yield b as B;
+    }
+  }
+
+  /** Batches of one epoch; works for sync and async datasets alike. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<B, void, undefined> {
+    if (this.dataset instanceof IterableDataset) {
+      const ds = this.dataset;
+      if (ds[Symbol.asyncIterator]) {
+        let batch: T[] = [];
+        for await (const x of { [Symbol.asyncIterator]: () => ds[Symbol.asyncIterator]!() }) {
+          if (this.batchSize === null) {
+            yield x as unknown as B;
+            continue;
+          }
+          batch.push(x);
+          if (batch.length === this.batchSize) {
+            yield this.collate(batch);
+            batch = [];
+          }
+        }
+        if (batch.length > 0 && !this.dropLast && this.batchSize !== null) yield this.collate(batch);
+      } else yield* this[Symbol.iterator]();
+      return;
+    }
+    const pool = this.workerPool();
+    if (pool) {
+      try {
+        for (const p of this.runPool(pool, (w, seq) => pool.receive(w, seq))) yield await (p as Promise<B>);
+      } finally {
+        await pool.close();
+      }
+      return;
+    }
+    for (const ix of this.indexBatches()) {
+      yield (await (typeof ix === 'number' ? (this.dataset as Dataset<T>).getItem(ix) : this.fetch(ix))) as B;
+    }
+  }
+
+  private *iterBatches(src: Iterable<T>): Generator<B> {
+    let batch: T[] = [];
+    for (const x of src) {
+      if (this.batchSize === null) {
+        yield x as unknown as B;
+        continue;
+      }
+      batch.push(x);
+      if (batch.length === this.batchSize) {
+        yield this.collate(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0 && !this.dropLast && this.batchSize !== null) yield this.collate(batch);
+  }
+
+  /**
+   * Feed the pool round-robin, keeping `numWorkers * prefetchFactor` batches in flight, and
+   * yield replies in order (each a value, or a Promise of one for async receive).
+   */
+  private *runPool(pool: WorkerPool, receive: (w: number, seq: number) => unknown): Generator<B | Promise<B>> {
+    const it = this.indexBatches();
+    const n = pool.size;
+    const maxInFlight = n * this.prefetchFactor;
+    let sent = 0;
+    let recv = 0;
+    let done = false;
+    const fill = () => {
+      while (!done && sent - recv < maxInFlight) {
+        const r = it.next();
+        if (r.done) {
+          done = true;
+          break;
+        }
+        pool.send(sent % n, sent, r.value as number[]);
+        sent++;
+      }
+    };
+    fill();
+    while (recv < sent) {
+      const w = recv % n;
+      const got = receive(w, recv);
+      recv++;
+      if (got instanceof Promise) {
+        yield got.then((v) => {
+          fill();
+          return this.fromWorker(v);
+        });
+      } else {
+        fill();
+        yield this.fromWorker(got);
+      }
+    }
+  }
+}

@@ -1,0 +1,226 @@
+import { ArgumentError, Generator, IndexError, ShapeError, Tensor, defaultGenerator, fmtShape, indexSelect, tensor } from '@dl/tensor';
+
+/**
+ * A map-style dataset: `length` samples, read by index (`torch.utils.data.Dataset`).
+ * `getItem` may return a Promise; iterate such datasets with `for await`.
+ *
+ * @example
+ * class Squares extends Dataset<[number, number]> {
+ *   get length() { return 10; }
+ *   getItem(i: number): [number, number] { return [i, i * i]; }
+ * }
+ */
+export abstract class Dataset<T = unknown> {
+  /** Number of samples. */
+  abstract get length(): number;
+  /** The sample at `i` (0 ≤ i < length); may be a Promise for async datasets. */
+  abstract getItem(i: number): T | Promise<T>;
+  /**
+   * How a worker thread can rebuild this dataset (see {@link WorkerSpec}); `undefined`
+   * means it cannot, and `numWorkers > 0` loads in the main thread with a warning.
+   */
+  workerSpec?(): WorkerSpec | undefined;
+}
+
+/**
+ * An iterable-style dataset (`torch.utils.data.IterableDataset`): a stream of samples,
+ * sync or async. The DataLoader batches consecutive samples; samplers and shuffle do not apply.
+ *
+ * @example
+ * class Count extends IterableDataset<number> { *[Symbol.iterator]() { for (let i = 0; i < 5; i++) yield i; } }
+ */
+export abstract class IterableDataset<T = unknown> {
+  readonly iterable = true as const;
+  [Symbol.iterator]?(): Iterator<T>;
+  [Symbol.asyncIterator]?(): AsyncIterator<T>;
+}
+
+/**
+ * How a worker rebuilds a dataset. Either a module to import in the worker
+ * (`module` is an absolute path, a `file:` URL or a package name; `exportName` (default
+ * `'default'`) names a class constructed with `args`, a (possibly async) factory called
+ * with `args`, or a ready dataset object), or tensors shared through SharedArrayBuffer
+ * (what {@link TensorDataset} uses: the worker gathers rows itself, no copy of the data).
+ */
+export type WorkerSpec =
+  | { kind: 'module'; module: string; exportName?: string; args?: unknown[] }
+  | { kind: 'shared-tensors'; tensors: { buffer: SharedArrayBuffer; dtype: Tensor['dtype']; shape: number[] }[] }
+  | { kind: 'subset'; base: WorkerSpec; indices: number[] };
+
+/**
+ * Samples are the rows of the given tensors (`torch.utils.data.TensorDataset`): item `i`
+ * is `[t0[i], t1[i], …]`. Batches are gathered with one `indexSelect` per tensor, and
+ * worker threads read the rows from shared memory.
+ *
+ * @example
+ * const ds = new TensorDataset(dl.randn(100, 3), dl.arange(100));
+ * ds.getItem(0); // [x0, y0]
+ */
+export class TensorDataset extends Dataset<Tensor[]> {
+  readonly tensors: Tensor[];
+  private shared: WorkerSpec | undefined;
+  constructor(...tensors: Tensor[]) {
+    super();
+    if (tensors.length === 0) throw new ArgumentError('TensorDataset: needs at least one tensor', { op: 'TensorDataset' });
+    const n = tensors[0]!.shape[0];
+    for (const [k, t] of tensors.entries()) {
+      if (t.dim() === 0 || t.shape[0] !== n) {
+        throw new ShapeError(`TensorDataset: size mismatch between tensors: tensor 0 has shape ${fmtShape(tensors[0]!.shape)}, tensor ${k} has shape ${fmtShape(t.shape)}`, {
+          op: 'TensorDataset',
+          hint: 'every tensor needs the same size in dim 0 (one row per sample)',
+        });
+      }
+    }
+    this.tensors = tensors;
+  }
+  get length(): number {
+    return this.tensors[0]!.shape[0]!;
+  }
+  getItem(i: number): Tensor[] {
+    checkIndex(i, this.length, 'TensorDataset');
+    return this.tensors.map((t) => t.select(0, i));
+  }
+  /** The collated batch for `indices` (what default collate of the items gives), in one gather per tensor. */
+  getBatch(indices: readonly number[]): Tensor[] {
+    for (const i of indices) checkIndex(i, this.length, 'TensorDataset');
+    const idx = tensor(indices as number[], { dtype: 'int32', device: this.tensors[0]!.device });
+    try {
+      return this.tensors.map((t) => indexSelect(t, 0, idx));
+    } finally {
+      idx.dispose();
+    }
+  }
+  /** Copies the tensors once into SharedArrayBuffers that worker threads read (cpu-readable tensors only). */
+  override workerSpec(): WorkerSpec | undefined {
+    if (this.shared) return this.shared;
+    if (typeof SharedArrayBuffer === 'undefined') return undefined;
+    const tensors = [];
+    for (const t of this.tensors) {
+      if (!t._backend.readSync) return undefined;
+      const host = t.contiguous().dataSync();
+      const buffer = new SharedArrayBuffer(host.byteLength);
+      new Uint8Array(buffer).set(new Uint8Array(host.buffer, host.byteOffset, host.byteLength));
+      tensors.push({ buffer, dtype: t.dtype, shape: [...t.shape] });
+    }
+    this.shared = { kind: 'shared-tensors', tensors };
+    return this.shared;
+  }
+}
+
+/**
+ * The samples of `dataset` at `indices` (`torch.utils.data.Subset`).
+ *
+ * @example
+ * const firstTen = new Subset(ds, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+ */
+export class Subset<T> extends Dataset<T> {
+  constructor(
+    readonly dataset: Dataset<T>,
+    readonly indices: readonly number[],
+  ) {
+    super();
+  }
+  get length(): number {
+    return this.indices.length;
+  }
+  getItem(i: number): T | Promise<T> {
+    checkIndex(i, this.length, 'Subset');
+    return this.dataset.getItem(this.indices[i]!);
+  }
+  /** Workers rebuild the parent dataset and index it. */
+  override workerSpec(): WorkerSpec | undefined {
+    const base = this.dataset.workerSpec?.();
+    return base ? { kind: 'subset', base, indices: [...this.indices] } : undefined;
+  }
+}
+
+/**
+ * Several datasets one after another (`torch.utils.data.ConcatDataset`).
+ *
+ * @example
+ * const both = new ConcatDataset([trainA, trainB]);
+ */
+export class ConcatDataset<T> extends Dataset<T> {
+  readonly cumulativeSizes: number[];
+  constructor(readonly datasets: readonly Dataset<T>[]) {
+    super();
+    if (datasets.length === 0) throw new ArgumentError('ConcatDataset: datasets should not be an empty iterable', { op: 'ConcatDataset' });
+    let s = 0;
+    this.cumulativeSizes = datasets.map((d) => (s += d.length));
+  }
+  get length(): number {
+    return this.cumulativeSizes[this.cumulativeSizes.length - 1]!;
+  }
+  getItem(i: number): T | Promise<T> {
+    checkIndex(i, this.length, 'ConcatDataset');
+    let k = 0;
+    while (i >= this.cumulativeSizes[k]!) k++;
+    const start = k === 0 ? 0 : this.cumulativeSizes[k - 1]!;
+    return this.datasets[k]!.getItem(i - start);
+  }
+}
+
+/**
+ * Split a dataset into non-overlapping random subsets (`torch.utils.data.random_split`).
+ * `lengths` are counts summing to the dataset's length, or fractions summing to 1 (the
+ * remainder after flooring goes round-robin to the first subsets, as PyTorch).
+ *
+ * @example
+ * const [train, test] = randomSplit(ds, [0.8, 0.2], { generator: new dl.Generator(42) });
+ */
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], opts: { generator?: Generator } = {}): Subset<T>[] {
+  const n = dataset.length;
+  let counts = [...lengths];
+  const sum = lengths.reduce((a, b) => a + b, 0);
+  if (Math.abs(sum - 1) <= 1e-9 && sum <= 1) {
+    counts = lengths.map((f) => {
+      if (f < 0 || f > 1) throw new ArgumentError(`randomSplit: fraction ${f} is not between 0 and 1`, { op: 'randomSplit' });
+      return Math.floor(n * f);
+    });
+    let rem = n - counts.reduce((a, b) => a + b, 0);
+    for (let i = 0; rem > 0; i = (i + 1) % counts.length, rem--) counts[i]! += 1;
+  }
+  if (counts.some((c) => !Number.isInteger(c) || c < 0) || counts.reduce((a, b) => a + b, 0) !== n) {
+    throw new ArgumentError(`randomSplit: sum of input lengths (${lengths.join(', ')}) does not equal the length of the input dataset (${n})`, {
+      op: 'randomSplit',
+      hint: 'pass counts that sum to the dataset length, or fractions that sum to 1',
+    });
+  }
+  const perm = permutation(n, opts.generator ?? defaultGenerator);
+  const out: Subset<T>[] = [];
+  let off = 0;
+  for (const c of counts) {
+    out.push(new Subset(dataset, perm.slice(off, off + c)));
+    off += c;
+  }
+  return out;
+}
+
+/** @internal A seeded permutation of 0..n-1 (the same algorithm as `dl.randperm`). */
+export function permutation(n: number, generator: Generator): number[] {
+  const keys = generator.uniforms(n);
+  return Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
+}
+
+function checkIndex(i: number, n: number, op: string): void {
+  if (!Number.isInteger(i) || i < 0 || i >= n) {
+    throw new IndexError(`${op}: index ${i} is out of range for a dataset of length ${n}`, { op });
+  }
+}
+
+/**
+ * @internal A batched reader for `ds` when it (or, through Subsets, its parent) has a
+ * `getBatch(indices)` that returns what default collate would give; else undefined.
+ */
+export function batchReader(ds: unknown): ((indices: readonly number[]) => unknown) | undefined {
+  if (ds instanceof Subset) {
+    const inner = batchReader(ds.dataset);
+    if (!inner) return undefined;
+    return (ix) => {
+      for (const i of ix) checkIndex(i, ds.length, 'Subset');
+      return inner(ix.map((i) => ds.indices[i]!));
+    };
+  }
+  const g = (ds as { getBatch?: unknown }).getBatch;
+  return typeof g === 'function' ? (ix) => (g as (ix: readonly number[]) => unknown).call(ds, ix) : undefined;
+}

@@ -1,0 +1,192 @@
+import type { WorkerSpec } from './dataset.js';
+
+type WT = typeof import('node:worker_threads');
+type NodeModule = typeof import('node:module');
+
+interface Reply {
+  seq: number;
+  ok: boolean;
+  value?: unknown;
+  error?: { name: string; message: string; stack?: string };
+}
+
+/** Error raised in a DataLoader worker, re-thrown in the main thread with the worker's stack. */
+export class WorkerError extends Error {
+  constructor(
+    message: string,
+    readonly workerId: number,
+    readonly workerStack?: string,
+  ) {
+    super(message);
+    this.name = 'WorkerError';
+  }
+}
+
+type AtomicsWaitAsync = { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown } };
+
+let live = 0;
+/** @internal Number of DataLoader worker threads alive now (tests check shutdown). */
+export function liveWorkers(): number {
+  return live;
+}
+
+function builtin<T>(name: string): T | undefined {
+  const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
+  try {
+    return p?.getBuiltinModule?.(name) as T | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why workers cannot run here, or undefined when they can. */
+export function workersUnavailable(): string | undefined {
+  if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is not available (cross-origin isolation off?)';
+  if (!builtin<WT>('node:worker_threads')) return "Node's worker_threads module is not available (not Node, or Node < 20.16)";
+  return undefined;
+}
+
+/**
+ * @internal A fixed set of worker threads fed round-robin. Each worker answers its tasks in
+ * order, so batch k comes from worker k % n: batch order is kept whatever each one's speed.
+ */
+export class WorkerPool {
+  private readonly workers: import('node:worker_threads').Worker[] = [];
+  private readonly ports: import('node:worker_threads').MessagePort[] = [];
+  private readonly signal: Int32Array;
+  private readonly wt: WT;
+  private closed = false;
+
+  constructor(n: number, spec: WorkerSpec, collate: 'default' | 'none', imports: string[], private readonly timeoutMs: number) {
+    this.wt = builtin<WT>('node:worker_threads')!;
+    this.signal = new Int32Array(new SharedArrayBuffer(8 * n));
+    const { file, execArgv, tsx } = entry();
+    try {
+      for (let id = 0; id < n; id++) {
+        const { port1, port2 } = new this.wt.MessageChannel();
+        const w = new this.wt.Worker(BOOTSTRAP, {
+          eval: true,
+          workerData: { id, spec, collate, signal: this.signal.buffer, port: port2, imports, entry: file.href, tsx },
+          transferList: [port2],
+          ...(execArgv ? { execArgv } : {}),
+        });
+        live++;
+        w.once('exit', () => live--);
+        w.on('error', () => {}); // reported through the reply or the dead flag (see BOOTSTRAP)
+        this.workers.push(w);
+        this.ports.push(port1);
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  send(worker: number, seq: number, indices: number[]): void {
+    this.ports[worker]!.postMessage({ seq, indices });
+  }
+
+  private poll(worker: number): Reply | undefined {
+    const m = this.wt.receiveMessageOnPort(this.ports[worker]!);
+    return m ? (m.message as Reply) : undefined;
+  }
+
+  private dead(worker: number): boolean {
+    return Atomics.load(this.signal, this.workers.length + worker) === 1;
+  }
+
+  private fail(worker: number, waited: number): never {
+    if (this.dead(worker)) throw new WorkerError(`DataLoader worker ${worker} exited unexpectedly`, worker);
+    throw new WorkerError(`DataLoader timed out after ${waited} ms waiting for worker ${worker}`, worker);
+  }
+
+  /** Block until worker `w`'s next reply (main thread may block in Node: Atomics.wait). */
+  receiveSync(worker: number, seq: number): unknown {
+    const start = Date.now();
+    for (;;) {
+      const cur = Atomics.load(this.signal, worker);
+      const r = this.poll(worker);
+      if (r) return unwrap(r, worker, seq);
+      if (this.dead(worker)) this.fail(worker, Date.now() - start);
+      if (this.timeoutMs > 0 && Date.now() - start > this.timeoutMs) this.fail(worker, Date.now() - start);
+      Atomics.wait(this.signal, worker, cur, 200);
+    }
+  }
+
+  /** Await worker `w`'s next reply without blocking the event loop. */
+  async receive(worker: number, seq: number): Promise<unknown> {
+    const start = Date.now();
+    for (;;) {
+      const cur = Atomics.load(this.signal, worker);
+      const r = this.poll(worker);
+      if (r) return unwrap(r, worker, seq);
+      if (this.dead(worker)) this.fail(worker, Date.now() - start);
+      if (this.timeoutMs > 0 && Date.now() - start > this.timeoutMs) this.fail(worker, Date.now() - start);
+      const res = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.signal, worker, cur, 200);
+      if (res.async) await res.value;
+    }
+  }
+
+  /** Stop and terminate every worker (idempotent). */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    for (const p of this.ports) {
+      try {
+        p.close();
+      } catch {
+        /* already closed */
+      }
+    }
+    return Promise.all(this.workers.map((w) => w.terminate())).then(() => undefined);
+  }
+}
+
+function unwrap(r: Reply, worker: number, seq: number): unknown {
+  if (!r.ok) {
+    const e = r.error!;
+    throw new WorkerError(`Caught ${e.name} in DataLoader worker ${worker}: ${e.message}`, worker, e.stack);
+  }
+  if (r.seq !== seq) throw new WorkerError(`DataLoader worker ${worker} answered batch ${r.seq}, expected ${seq}`, worker);
+  return r.value;
+}
+
+/**
+ * The worker script: `worker-main.js` next to this file when built; in source mode
+ * (`.ts`, under vitest or tsx) the `.ts` file, loaded through tsx with the `source` condition.
+ */
+function entry(): { file: URL; execArgv?: string[]; tsx?: string } {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return { file: new URL('./worker-main.js', here) };
+  const mod = builtin<NodeModule>('node:module')!;
+  const req = mod.createRequire(here);
+  // tsx's --import entry registers only on the main thread; its ESM api registers anywhere.
+  const tsx = new URL('dist/esm/api/index.mjs', builtin<typeof import('node:url')>('node:url')!.pathToFileURL(req.resolve('tsx/package.json'))).href;
+  return { file: new URL('./worker-main.ts', here), execArgv: ['--conditions=source'], tsx };
+}
+
+/**
+ * Note [Worker bootstrap]
+ * Every worker starts from this small CommonJS script. It marks the worker dead in the shared
+ * signal on exit, so a main thread blocked in `Atomics.wait` (which runs no events) notices a
+ * crash; it registers tsx in source mode (Node 20 does not apply `--import`ed hooks to a
+ * worker's entry); and it reports a failure to load the entry as an error reply.
+ */
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+const sig = new Int32Array(workerData.signal);
+const id = workerData.id;
+const die = () => { Atomics.store(sig, sig.length / 2 + id, 1); Atomics.add(sig, id, 1); Atomics.notify(sig, id); };
+process.on('exit', die);
+(async () => {
+  if (workerData.tsx) (await import(workerData.tsx)).register();
+  await import(workerData.entry);
+})().catch((e) => {
+  workerData.port.postMessage({ seq: -1, ok: false, error: { name: e && e.name || 'Error', message: 'failed to start: ' + (e && e.message || e), stack: e && e.stack } });
+  Atomics.add(sig, id, 1); Atomics.notify(sig, id);
+});
+`;

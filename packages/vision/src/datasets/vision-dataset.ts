@@ -1,0 +1,42 @@
+import { Dataset } from '@dl/data';
+import type { RawImage } from '../image.js';
+
+/** Options every vision dataset takes (as torchvision's keyword arguments). */
+export interface VisionDatasetOptions<X = unknown, Y = unknown> {
+  /** Folder holding the files (see each dataset for the layouts it finds). */
+  root: string;
+  /** Training split (default) or test split. */
+  train?: boolean;
+  /** Applied to each image (a {@link RawImage}) in `getItem`. */
+  transform?: ((img: RawImage) => X) | undefined;
+  /** Applied to each target (a class index) in `getItem`. */
+  targetTransform?: ((target: number) => Y) | undefined;
+  /**
+   * Download missing files. Downloads are asynchronous, so use `await Dataset.create(opts)`;
+   * the constructor only reads files already on disk.
+   */
+  download?: boolean;
+  /** Download timeout per file in milliseconds (default 60 000). */
+  timeoutMs?: number;
+}
+
+/** Images with class targets, transformed on read. */
+export abstract class VisionDataset<X = RawImage, Y = number> extends Dataset<[X, Y]> {
+  readonly root: string;
+  readonly train: boolean;
+  readonly transform: ((img: RawImage) => X) | undefined;
+  readonly targetTransform: ((target: number) => Y) | undefined;
+  constructor(opts: VisionDatasetOptions<X, Y>) {
+    super();
+    this.root = opts.root;
+    this.train = opts.train ?? true;
+    this.transform = opts.transform;
+    this.targetTransform = opts.targetTransform;
+  }
+  /** The untransformed image and target at `i`. */
+  abstract getRaw(i: number): [RawImage, number];
+  getItem(i: number): [X, Y] {
+    const [img, target] = this.getRaw(i);
+    return [this.transform ? this.transform(img) : (img as X), this.targetTransform ? this.targetTransform(target) : (target as Y)];
+  }
+}
