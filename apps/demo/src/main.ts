@@ -28,13 +28,15 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '0' },
     out: { type: 'string', default: 'out' },
     target: { type: 'string' },
+    'no-normalize': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (args.help) {
   console.log(`usage: pnpm demo [--data mnist|fashion-mnist] [--root DIR] [--epochs N] [--batch-size 64] [--lr 0.001]
-                 [--optimizer adam|adamw|sgd|rmsprop] [--device cpu|webgpu] [--seed 0] [--out out] [--target 0.97]`);
+                 [--optimizer adam|adamw|sgd|rmsprop] [--device cpu|webgpu] [--seed 0] [--out out] [--target 0.97] [--no-normalize]
+  --no-normalize  keep pixels/255 (PyTorch's reference Fashion-MNIST recipe) instead of mean/std normalisation`);
   process.exit(0);
 }
 
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
 
   dl.manualSeed(seed);
   const t0 = performance.now();
-  const data = fashion ? fashionMnist(resolve(args.root ?? '/usr/share/datasets/fashion-mnist')) : embeddedMnist(seed);
+  const data = fashion ? fashionMnist(resolve(args.root ?? '/usr/share/datasets/fashion-mnist'), !args['no-normalize']) : embeddedMnist(seed);
   console.log(`data: ${data.name}: ${data.train.length} train / ${data.test.length} test (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
 
   const net = models.lenet5();

@@ -4,6 +4,7 @@ import {
   specVersion,
   type Backend,
   type BinaryOp,
+  type CompareOp,
   type Conv2dParams,
   type DType,
   type HostArray,
@@ -34,6 +35,7 @@ export interface FastPaths {
   unary?: (op: UnaryOp, x: TensorView, out: TensorView) => boolean;
   binary?: (op: BinaryOp, a: TensorView, b: TensorView, out: TensorView) => boolean;
   copy?: (src: TensorView, dst: TensorView) => boolean;
+  compare?: (op: CompareOp, a: TensorView, b: TensorView, out: TensorView) => boolean;
   reduce?: (op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView) => boolean;
   conv2d?: (x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams) => boolean;
   conv2dBackwardInput?: (g: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams) => boolean;
@@ -92,7 +94,9 @@ export class CpuBackend implements Backend {
   binary(op: BinaryOp, a: TensorView, b: TensorView, out: TensorView): void {
     if (!this.fast.binary?.(op, a, b, out)) ew.binary(op, a, b, out);
   }
-  compare = ew.compare;
+  compare(op: CompareOp, a: TensorView, b: TensorView, out: TensorView): void {
+    if (!this.fast.compare?.(op, a, b, out)) ew.compare(op, a, b, out);
+  }
   where = ew.where;
   copy(src: TensorView, dst: TensorView): void {
     if (!this.fast.copy?.(src, dst)) ew.copy(src, dst);

@@ -14,16 +14,46 @@ import type { CpuBuffer } from '../buffer.js';
  */
 export function copyFast(src: TensorView, dst: TensorView): boolean {
   if (src.dtype !== dst.dtype || dst.dtype === 'bool') return false;
-  const c = collapse(dst.shape, [dst.strides, src.strides]);
-  const r = c.shape.length;
-  if (c.strides[0]![r - 1] !== 1 || c.strides[1]![r - 1] !== 1 || c.shape[r - 1]! < 16) return false;
   const d = dst.buffer as CpuBuffer;
   const s = src.buffer as CpuBuffer;
-  if (d.buffer === s.buffer) return false; // overlapping views: keep the reference's order
-  forEachRow(c.shape, c.strides, [dst.offset, src.offset], (o, n) => {
-    d.set(s.subarray(o[1]!, o[1]! + n), o[0]!);
-  });
-  return true;
+  if (d.buffer === s.buffer) return false; // possibly overlapping views: keep the reference's order
+  const c = collapse(dst.shape, [dst.strides, src.strides]);
+  const r = c.shape.length;
+  const dIn = c.strides[0]![r - 1]!, sIn = c.strides[1]![r - 1]!;
+  if (dIn === 1 && sIn === 1 && c.shape[r - 1]! >= 16) {
+    forEachRow(c.shape, c.strides, [dst.offset, src.offset], (o, n) => {
+      d.set(s.subarray(o[1]!, o[1]! + n), o[0]!);
+    });
+    return true;
+  }
+  if (r === 2 && dIn === 1 && c.shape[0]! * c.shape[1]! >= 4096) {
+    transposeBlocked(s, src.offset, c.strides[1]![0]!, sIn, d, dst.offset, c.strides[0]![0]!, c.shape[0]!, c.shape[1]!);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * `d[dOff + i*dRow + j] = s[sOff + i*sRow + j*sCol]` over [R, C] in 32x32 tiles, so the
+ * strided reads of a transposed source reuse each cache line 32 times (a row-by-row walk
+ * touches a new line per element: the autograd engine's clone of a transposed weight
+ * gradient spent 11% of an MLP step there).
+ */
+function transposeBlocked(
+  s: CpuBuffer, sOff: number, sRow: number, sCol: number, d: CpuBuffer, dOff: number, dRow: number, R: number, C: number,
+): void {
+  const T = 32;
+  for (let i0 = 0; i0 < R; i0 += T) {
+    const i1 = Math.min(i0 + T, R);
+    for (let j0 = 0; j0 < C; j0 += T) {
+      const j1 = Math.min(j0 + T, C);
+      for (let i = i0; i < i1; i++) {
+        let q = sOff + i * sRow + j0 * sCol;
+        const p0 = dOff + i * dRow;
+        for (let j = j0; j < j1; j++, q += sCol) d[p0 + j] = s[q]!;
+      }
+    }
+  }
 }
 
 let acc = new Float64Array(0);
@@ -52,5 +82,52 @@ export function sumLeadingFast(op: ReduceOp, x: TensorView, axes: readonly numbe
   }
   const o = out.buffer as CpuBuffer;
   for (let j = 0; j < inner; j++) o[out.offset + j] = acc[j]!;
+  return true;
+}
+
+type Loop = (o: CpuBuffer, oo: number, a: CpuBuffer, ao: number, b: CpuBuffer | null, bo: number, n: number) => void;
+const loops = new Map<string, Loop>();
+/**
+ * A loop compiled once per (kind, dtypes, operand modes), so V8 sees one element kind per
+ * array: the reference kernels share one generated row function across dtypes ('copy' for
+ * every cast pair), which makes their typed-array accesses megamorphic.
+ */
+function loop(key: string, body: string): Loop {
+  let f = loops.get(key);
+  if (!f) {
+    f = new Function('o', 'oo', 'a', 'ao', 'b', 'bo', 'n', `for (let i = 0; i < n; i++) { ${body} }`) as Loop;
+    loops.set(key, f);
+  }
+  return f;
+}
+
+const CMP: Record<string, string> = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };
+
+/** Contiguous dtype casts (bool targets become 0/1) on monomorphic loops. */
+export function castFast(src: TensorView, dst: TensorView): boolean {
+  if (src.dtype === dst.dtype) return copyFast(src, dst);
+  const c = collapse(dst.shape, [dst.strides, src.strides]);
+  const r = c.shape.length;
+  if (c.strides[0]![r - 1] !== 1 || c.strides[1]![r - 1] !== 1 || c.shape[r - 1]! < 16) return false;
+  const d = dst.buffer as CpuBuffer;
+  const s = src.buffer as CpuBuffer;
+  if (d.buffer === s.buffer) return false;
+  const f = loop(`cast:${src.dtype}>${dst.dtype}`, dst.dtype === 'bool' ? 'o[oo + i] = a[ao + i] !== 0 ? 1 : 0;' : 'o[oo + i] = a[ao + i];');
+  forEachRow(c.shape, c.strides, [dst.offset, src.offset], (o, n) => f(d, o[0]!, s, o[1]!, null, 0, n));
+  return true;
+}
+
+/** Comparisons of contiguous operands (or a broadcast scalar `b`) into bool, monomorphic loops. */
+export function compareFast(op: string, a: TensorView, b: TensorView, out: TensorView): boolean {
+  const sym = CMP[op];
+  if (!sym || out.dtype !== 'bool') return false;
+  const c = collapse(out.shape, [out.strides, a.strides, b.strides]);
+  const r = c.shape.length;
+  const bIn = c.strides[2]![r - 1]!;
+  if (c.strides[0]![r - 1] !== 1 || c.strides[1]![r - 1] !== 1 || (bIn !== 0 && bIn !== 1) || c.shape[r - 1]! < 16) return false;
+  const y = bIn === 1 ? 'b[bo + i]' : 'b[bo]';
+  const f = loop(`cmp:${op}:${a.dtype}:${bIn}`, `o[oo + i] = a[ao + i] ${sym} ${y} ? 1 : 0;`);
+  const O = out.buffer as CpuBuffer, A = a.buffer as CpuBuffer, B = b.buffer as CpuBuffer;
+  forEachRow(c.shape, c.strides, [out.offset, a.offset, b.offset], (o, n) => f(O, o[0]!, A, o[1]!, B, o[2]!, n));
   return true;
 }

@@ -1,6 +1,6 @@
 import type { Conv2dParams, TensorView } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
-import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm } from './conv2d.js';
+import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm, convTuning } from './conv2d.js';
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed;
@@ -50,10 +50,28 @@ const cases: Case[] = [
   { N: 1, C: 4, H: 11, W: 10, CO: 6, KH: 3, KW: 2, p: { stride: [2, 1], padding: [1, 0], dilation: [2, 1], groups: 2 } },
   { N: 3, C: 2, H: 5, W: 5, CO: 4, KH: 1, KW: 1, p: { stride: [1, 2], padding: [0, 0], dilation: [1, 1], groups: 1 } },
   { N: 2, C: 16, H: 12, W: 12, CO: 32, KH: 5, KW: 5, p: { stride: [1, 1], padding: [2, 2], dilation: [1, 1], groups: 1 } },
+  // im2col's interior column ranges: wide padding, stride and dilation along W
+  { N: 1, C: 3, H: 13, W: 14, CO: 4, KH: 7, KW: 7, p: { stride: [2, 2], padding: [3, 3], dilation: [1, 1], groups: 1 } },
+  { N: 2, C: 2, H: 9, W: 11, CO: 3, KH: 2, KW: 3, p: { stride: [1, 3], padding: [1, 4], dilation: [1, 2], groups: 1 } },
+  // im2colSame: stride 1, OW = W (asymmetric padding, 1x1, padding wider than the kernel reach)
+  { N: 2, C: 3, H: 6, W: 7, CO: 2, KH: 3, KW: 5, p: { stride: [1, 1], padding: [0, 2], dilation: [1, 1], groups: 1 } },
+  { N: 2, C: 4, H: 5, W: 5, CO: 4, KH: 1, KW: 1, p: { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 2 } },
+  { N: 1, C: 1, H: 3, W: 2, CO: 2, KH: 7, KW: 3, p: { stride: [1, 1], padding: [3, 1], dilation: [1, 1], groups: 1 } },
 ];
 
 describe('conv2d on wasm SGEMM', () => {
-  it.each(cases.map((c, i) => [i, c] as const))('case %i: forward, backward input and weight match naive loops', (_, c) => {
+  // every case on both paths: one GEMM per sample, and the whole batch in one GEMM (Note [Batched conv GEMM])
+  const modes = [['per-sample', 0], ['batched', 1 << 20]] as const;
+  it.each(modes.flatMap(([m, maxL]) => cases.map((c, i) => [i, m, maxL, c] as const)))('case %i (%s): forward, backward input and weight match naive loops', (_, _m, maxL, c) => {
+    const saved = convTuning.maxBatchedL;
+    convTuning.maxBatchedL = maxL;
+    try {
+      checkCase(c);
+    } finally {
+      convTuning.maxBatchedL = saved;
+    }
+  });
+  function checkCase(c: (typeof cases)[number]): void {
     const [OH, OW] = outSize(c);
     const Cg = c.C / c.p.groups;
     const x = rand(c.N * c.C * c.H * c.W, 1);
@@ -107,7 +125,7 @@ describe('conv2d on wasm SGEMM', () => {
             const want1 = gw[((o * Cg + ci) * c.KH + kh) * c.KW + kw]!;
             expect(Math.abs(gotGwT[((o * Cg + ci) * c.KW + kw) * c.KH + kh]! - want1)).toBeLessThan(tol * 10);
           }
-  });
+  }
 
   it('declines float64', () => {
     const d = new Float64Array(16);

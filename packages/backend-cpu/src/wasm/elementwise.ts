@@ -22,7 +22,7 @@ export const ewTuning = {
   /** total elements of an elementwise op */
   minElements: 16384,
   /** contiguous row length (broadcast ops run row by row) */
-  minRow: 2048,
+  minRow: 512,
   /** elements summed per output */
   minSum: 4096,
 };

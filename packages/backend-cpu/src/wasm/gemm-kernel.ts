@@ -123,5 +123,81 @@ export function buildGemmModule(o: KernelOptions): Uint8Array<ArrayBuffer> {
     b.end().end();
   });
   m.exportFunction('kernel', kernel);
+  addPackFunctions(m);
   return m.toBytes();
+}
+
+/**
+ * Note [Packing in wasm]
+ * Packing A and B into panels (Note [Packed layout]) in JS cost about as much as the
+ * multiply for skinny products (an MLP's M = 64) and for im2col'd convolutions. Instead the
+ * operand's span is copied into linear memory with `TypedArray.set` (a memcpy) and packed
+ * by these loops, one full panel per call (`n` = k steps; pointers and strides in bytes):
+ *   `pack4(src, rs, cs, dst, n)`  dst[4k + r] = src[r*rs + k*cs], r < 4   (A panels, MR = 4)
+ *   `pack4c(src, cs, dst, n)`     the same when rs = 4 bytes: one v128 per k
+ *   `pack8(src, rs, cs, dst, n)`  dst[8k + c] = src[k*rs + c*cs], c < 8   (B panels, NR = 8)
+ *   `pack8r(src, rs, dst, n)`     the same when cs = 4 bytes: two v128 per k
+ * Edge panels (zero padding) stay in JS.
+ */
+function addPackFunctions(m: ModuleBuilder): void {
+  const i32 = ValType.i32;
+  const add = (b: CodeBuilder, local: number, by: number): void => {
+    b.localGet(local).localGet(by).op(0x6a).localSet(local);
+  };
+  const addConst = (b: CodeBuilder, local: number, n: number): void => {
+    b.localGet(local).i32Const(n).op(0x6a).localSet(local);
+  };
+  const loop = (b: CodeBuilder, n: number, body: () => void): void => {
+    b.block().loop();
+    b.localGet(n).op(0x45).brIf(1);
+    body();
+    b.localGet(n).i32Const(1).op(0x6b).localSet(n);
+    b.br(0);
+    b.end().end();
+  };
+  // pack4(src 0, rs 1, cs 2, dst 3, n 4); locals s1 5, s2 6, s3 7
+  const pack4 = m.addFunction([i32, i32, i32, i32, i32], [], [i32, i32, i32], (b) => {
+    b.localGet(0).localGet(1).op(0x6a).localSet(5);
+    b.localGet(5).localGet(1).op(0x6a).localSet(6);
+    b.localGet(6).localGet(1).op(0x6a).localSet(7);
+    loop(b, 4, () => {
+      const src = [0, 5, 6, 7];
+      for (let r = 0; r < 4; r++) b.localGet(3).localGet(src[r]!).f32Load().f32Store(4 * r);
+      for (const l of src) add(b, l, 2);
+      addConst(b, 3, 16);
+    });
+  });
+  m.exportFunction('pack4', pack4);
+  // pack4c(src 0, cs 1, dst 2, n 3)
+  const pack4c = m.addFunction([i32, i32, i32, i32], [], [], (b) => {
+    loop(b, 3, () => {
+      b.localGet(2).localGet(0).v128Load().v128Store();
+      add(b, 0, 1);
+      addConst(b, 2, 16);
+    });
+  });
+  m.exportFunction('pack4c', pack4c);
+  // pack8(src 0, rs 1, cs 2, dst 3, n 4); local p 5
+  const pack8 = m.addFunction([i32, i32, i32, i32, i32], [], [i32], (b) => {
+    loop(b, 4, () => {
+      b.localGet(0).localSet(5);
+      for (let c = 0; c < 8; c++) {
+        b.localGet(3).localGet(5).f32Load().f32Store(4 * c);
+        if (c < 7) add(b, 5, 2);
+      }
+      add(b, 0, 1);
+      addConst(b, 3, 32);
+    });
+  });
+  m.exportFunction('pack8', pack8);
+  // pack8r(src 0, rs 1, dst 2, n 3)
+  const pack8r = m.addFunction([i32, i32, i32, i32], [], [], (b) => {
+    loop(b, 3, () => {
+      b.localGet(2).localGet(0).v128Load().v128Store();
+      b.localGet(2).localGet(0).v128Load(16).v128Store(16);
+      add(b, 0, 1);
+      addConst(b, 2, 32);
+    });
+  });
+  m.exportFunction('pack8r', pack8r);
 }

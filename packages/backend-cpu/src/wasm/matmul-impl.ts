@@ -10,7 +10,7 @@
  */
 import type { TensorView } from '@dl/tensor';
 import type { FastPaths, MatmulImpl } from '../backend.js';
-import { copyFast, sumLeadingFast } from '../kernels/fast-elementwise.js';
+import { castFast, compareFast, sumLeadingFast } from '../kernels/fast-elementwise.js';
 import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm } from './conv2d.js';
 import { binaryWasm, sumWasm, unaryWasm } from './elementwise.js';
 import { sgemmBatched } from './gemm.js';
@@ -52,7 +52,8 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   if (!fast) return;
   fast.unary = unaryWasm;
   fast.binary = binaryWasm;
-  fast.copy = copyFast;
+  fast.copy = castFast;
+  fast.compare = compareFast;
   fast.reduce = (op, x, axes, out) => sumWasm(op, x, axes, out) || sumLeadingFast(op, x, axes, out);
   fast.conv2d = conv2dWasm;
   fast.conv2dBackwardInput = conv2dBackwardInputWasm;
