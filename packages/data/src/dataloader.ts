@@ -199,19 +199,13 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     if (this.dataset instanceof IterableDataset) {
       const ds = this.dataset;
       if (ds[Symbol.asyncIterator]) {
-        let batch: T[] = [];
+        const batcher = this.batcher();
         for await (const x of { [Symbol.asyncIterator]: () => ds[Symbol.asyncIterator]!() }) {
-          if (this.batchSize === null) {
-            yield x as unknown as B;
-            continue;
-          }
-          batch.push(x);
-          if (batch.length === this.batchSize) {
-            yield this.collate(batch);
-            batch = [];
-          }
+          const b = batcher.push(x);
+          if (b !== undefined) yield b;
         }
-        if (batch.length > 0 && !this.dropLast && this.batchSize !== null) yield this.collate(batch);
+        const last = batcher.flush();
+        if (last !== undefined) yield last;
       } else yield* this[Symbol.iterator]();
       return;
     }
@@ -230,19 +224,33 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
   }
 
   private *iterBatches(src: Iterable<T>): Generator<B> {
-    let batch: T[] = [];
+    const batcher = this.batcher();
     for (const x of src) {
-      if (this.batchSize === null) {
-        yield x as unknown as B;
-        continue;
-      }
-      batch.push(x);
-      if (batch.length === this.batchSize) {
-        yield this.collate(batch);
-        batch = [];
-      }
+      const b = batcher.push(x);
+      if (b !== undefined) yield b;
     }
-    if (batch.length > 0 && !this.dropLast && this.batchSize !== null) yield this.collate(batch);
+    const last = batcher.flush();
+    if (last !== undefined) yield last;
+  }
+
+  /**
+   * Groups the samples of an iterable dataset into batches (shared by sync and async iteration):
+   * `push` returns a batch when one is full (or the sample itself when batching is off),
+   * `flush` the partial last batch unless `dropLast`.
+   */
+  private batcher(): { push(x: T): B | undefined; flush(): B | undefined } {
+    let batch: T[] = [];
+    return {
+      push: (x) => {
+        if (this.batchSize === null) return x as unknown as B;
+        batch.push(x);
+        if (batch.length < this.batchSize) return undefined;
+        const full = batch;
+        batch = [];
+        return this.collate(full);
+      },
+      flush: () => (batch.length > 0 && !this.dropLast && this.batchSize !== null ? this.collate(batch) : undefined),
+    };
   }
 
   /**

@@ -22,7 +22,7 @@ import { isFloating } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import { Tensor } from '../tensor.js';
-import { commonDevice, contiguousRaw, emptyTensor } from './core.js';
+import { checkIntPairs, commonDevice, contiguousRaw, emptyTensor } from './core.js';
 import { fromHost } from './creation.js';
 import { binary } from './elementwise.js';
 import { scatterAdd } from './indexing.js';
@@ -42,11 +42,7 @@ function checkParams(op: string, p: Conv2dParams): void {
     ['padding', p.padding, 0],
     ['dilation', p.dilation, 1],
   ];
-  for (const [name, v, min] of pairs) {
-    if (!Array.isArray(v) || v.length !== 2 || v.some((e) => !Number.isInteger(e) || e < min)) {
-      throw new ArgumentError(`${op}: ${name} must be a pair of integers >= ${min}, got ${JSON.stringify(v)}`, { op });
-    }
-  }
+  checkIntPairs(op, pairs);
   if (!Number.isInteger(p.groups) || p.groups < 1) throw new ArgumentError(`${op}: groups must be a positive integer, got ${p.groups}`, { op });
 }
 

@@ -1,7 +1,7 @@
 import { allocTensor } from '../tensor-base.js';
 import { Tensor } from '../tensor.js';
 import type { DType } from '../dtype.js';
-import { DeviceError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { ArgumentError, DeviceError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
 import { contiguousStrides, isContiguousLayout, numelOf, shapesEqual } from '../shape.js';
 
@@ -104,6 +104,15 @@ export function finishOut(op: string, result: Tensor, out?: Tensor): Tensor {
   out._storage.version++;
   result.dispose();
   return out;
+}
+
+/** @internal Check `[name, [h, w], min]` pairs (conv/pool geometry) are integer pairs >= min. */
+export function checkIntPairs(op: string, pairs: ReadonlyArray<readonly [string, readonly number[], number]>): void {
+  for (const [name, v, min] of pairs) {
+    if (!Array.isArray(v) || v.length !== 2 || v.some((e) => !Number.isInteger(e) || e < min)) {
+      throw new ArgumentError(`${op}: ${name} must be a pair of integers >= ${min}, got ${JSON.stringify(v)}`, { op });
+    }
+  }
 }
 
 export { contiguousStrides, numelOf };

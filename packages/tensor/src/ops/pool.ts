@@ -20,7 +20,7 @@ import { isFloating } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import { Tensor } from '../tensor.js';
-import { contiguousRaw, emptyTensor } from './core.js';
+import { checkIntPairs, contiguousRaw, emptyTensor } from './core.js';
 import { padRaw } from './conv.js';
 import { fromHost } from './creation.js';
 import { binary } from './elementwise.js';
@@ -46,11 +46,7 @@ function poolGeometry(op: string, shape: readonly number[], p: Pool2dParams): Po
     ['padding', p.padding, 0],
     ['dilation', p.dilation, 1],
   ];
-  for (const [name, v, min] of pairs) {
-    if (!Array.isArray(v) || v.length !== 2 || v.some((e) => !Number.isInteger(e) || e < min)) {
-      throw new ArgumentError(`${op}: ${name} must be a pair of integers >= ${min}, got ${JSON.stringify(v)}`, { op });
-    }
-  }
+  checkIntPairs(op, pairs);
   if (shape.length !== 4) {
     throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W], got ${fmtShape(shape)}`, { op, hint: 'add a batch dim with unsqueeze(0)' });
   }
