@@ -111,7 +111,13 @@ async function lenetRow(): Promise<Row> {
 }
 
 async function main(): Promise<void> {
-  const adapter = await init();
+  let adapter: string;
+  try {
+    adapter = await init();
+  } catch (e) {
+    console.log(`webgpu: skipped — no WebGPU adapter (${(e as Error).message.split('\n')[0]}); run scripts/setup-webgpu.sh for lavapipe`);
+    return;
+  }
   const lavapipe = /llvmpipe|lavapipe|swiftshader|software/i.test(adapter);
   console.log(`webgpu adapter: ${adapter}${lavapipe ? '  ← software Vulkan: a CPU emulation, not a GPU' : ''}`);
   console.log(`features: ${webgpu.features.join(', ') || 'none'}; median ms, budget ${budgetMs} ms per cell\n`);
