@@ -31,7 +31,7 @@ async function sgd(params: T[], lr: number): Promise<SgdLike> {
     // no optim yet
   }
   return {
-    zeroGrad: () => { for (const p of params) p.grad = null; },
+    zeroGrad: () => { for (const p of params) p.grad?.zero_(); },
     step: () => noGrad(() => { for (const p of params) if (p.grad) p.sub_(p.grad.mul(lr)); }),
   };
 }
@@ -44,9 +44,9 @@ function trainStep(model: nn.Module, opt: SgdLike, params: T[], x: T, y: T): num
     const loss = nn.functional.crossEntropy(logits, y);
     loss.backward();
     opt.step();
-    const v = loss.itemSync();
-    for (const p of params) p.grad = null; // grads were made in this tidy scope and go with it
-    return v;
+    // Gradients stay allocated and are zeroed in place next step (as torch 1.13's zero_grad):
+    // autograd keeps leaf .grad out of tidy, so dropping them here would leak to the GC.
+    return loss.itemSync();
   });
 }
 
@@ -118,7 +118,7 @@ export async function dlWorkload(id: string): Promise<Step | undefined> {
     return {
       run: () => dl.tidy(() => {
         dl.conv2d(x, w, b, p).backward(g);
-        x.grad = null; w.grad = null; b.grad = null;
+        for (const t of [x, w, b]) { t.grad?.dispose(); t.grad = null; } // kept by autograd: free them
       }),
     };
   }

@@ -70,7 +70,7 @@ async function convRow(backward: boolean): Promise<Row> {
         const y = dl.conv2d(x, w, b, p);
         if (backward) {
           y.backward(g);
-          x.grad = null; w.grad = null; b.grad = null; // made in this scope: disposed with it
+          for (const t of [x, w, b]) { t.grad?.dispose(); t.grad = null; } // kept by autograd: free them
         }
       });
       await settle(device);
@@ -98,7 +98,7 @@ async function lenetRow(): Promise<Row> {
         const l = nn.functional.crossEntropy(model.call(x) as T, y);
         l.backward();
         noGrad(() => { for (const q of params) q.sub_(q.grad!.mul(0.01)); });
-        for (const q of params) q.grad = null; // made in this scope: disposed with it
+        for (const q of params) { q.grad?.dispose(); q.grad = null; } // kept by autograd: free them
         return l.detach();
       });
       const v = await loss.item(); // the read waits for the whole step on webgpu

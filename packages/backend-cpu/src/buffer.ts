@@ -1,5 +1,6 @@
 import type { DType, HostArray } from '@dl/tensor';
 import { hostArray } from '@dl/tensor';
+import { heapAlloc, heapEnabled, heapF32, heapFree, heapPtr } from './wasm/heap.js';
 
 /** A cpu buffer is the typed array of its dtype (bool and uint8: Uint8Array). */
 export type CpuBuffer = HostArray;
@@ -10,12 +11,18 @@ export type CpuBuffer = HostArray;
  * array costs ~40 ms before any arithmetic. Freed buffers go to a pool keyed by dtype and
  * length, and training loops, which allocate the same sizes every step, reuse them. The pool
  * holds at most `maxPooledBytes`; beyond that freed arrays are left to the GC.
+ *
+ * With the wasm heap on (Note [Wasm heap] in wasm/heap.ts), float32 buffers of at least
+ * `heapMinElements` elements are views of the wasm heap instead; those pool the same way,
+ * and beyond the pool's limit (or on `clear`) their blocks go back to the heap's free lists.
  */
 export class BufferPool {
   private readonly free = new Map<string, HostArray[]>();
   pooledBytes = 0;
   inUseBytes = 0;
   buffers = 0;
+  /** float32 buffers this long or longer live in the wasm heap when it is enabled */
+  heapMinElements = 256;
   constructor(public maxPooledBytes = 256 * 1024 * 1024) {}
 
   allocate(dtype: DType, n: number): HostArray {
@@ -29,6 +36,10 @@ export class BufferPool {
       this.pooledBytes -= bytes;
       return hit;
     }
+    if (dtype === 'float32' && n >= this.heapMinElements && heapEnabled()) {
+      const p = heapAlloc(bytes);
+      if (p >= 0) return heapF32(p, n);
+    }
     return hostArray(dtype, n);
   }
 
@@ -36,7 +47,11 @@ export class BufferPool {
     const bytes = buf.byteLength;
     this.inUseBytes -= bytes;
     this.buffers--;
-    if (bytes < 64 || this.pooledBytes + bytes > this.maxPooledBytes) return;
+    if (bytes < 64 || this.pooledBytes + bytes > this.maxPooledBytes) {
+      const p = heapPtr(buf);
+      if (p >= 0) heapFree(p, bytes);
+      return;
+    }
     const key = `${dtype}:${buf.length}`;
     let list = this.free.get(key);
     if (!list) this.free.set(key, (list = []));
@@ -45,6 +60,12 @@ export class BufferPool {
   }
 
   clear(): void {
+    for (const list of this.free.values()) {
+      for (const buf of list) {
+        const p = heapPtr(buf);
+        if (p >= 0) heapFree(p, buf.byteLength);
+      }
+    }
     this.free.clear();
     this.pooledBytes = 0;
   }

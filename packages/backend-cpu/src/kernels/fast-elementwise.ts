@@ -16,7 +16,7 @@ export function copyFast(src: TensorView, dst: TensorView): boolean {
   if (src.dtype !== dst.dtype || dst.dtype === 'bool') return false;
   const d = dst.buffer as CpuBuffer;
   const s = src.buffer as CpuBuffer;
-  if (d.buffer === s.buffer) return false; // possibly overlapping views: keep the reference's order
+  if (overlap(d, s)) return false; // possibly overlapping views: keep the reference's order
   const c = collapse(dst.shape, [dst.strides, src.strides]);
   const r = c.shape.length;
   const dIn = c.strides[0]![r - 1]!, sIn = c.strides[1]![r - 1]!;
@@ -31,6 +31,12 @@ export function copyFast(src: TensorView, dst: TensorView): boolean {
     return true;
   }
   return false;
+}
+
+/** Do two arrays share bytes? (Heap buffers all share one SharedArrayBuffer: compare ranges.) */
+function overlap(d: CpuBuffer, s: CpuBuffer): boolean {
+  if (d.buffer !== s.buffer) return false;
+  return d.byteOffset < s.byteOffset + s.byteLength && s.byteOffset < d.byteOffset + d.byteLength;
 }
 
 /**
@@ -111,7 +117,7 @@ export function castFast(src: TensorView, dst: TensorView): boolean {
   if (c.strides[0]![r - 1] !== 1 || c.strides[1]![r - 1] !== 1 || c.shape[r - 1]! < 16) return false;
   const d = dst.buffer as CpuBuffer;
   const s = src.buffer as CpuBuffer;
-  if (d.buffer === s.buffer) return false;
+  if (overlap(d, s)) return false;
   const f = loop(`cast:${src.dtype}>${dst.dtype}`, dst.dtype === 'bool' ? 'o[oo + i] = a[ao + i] !== 0 ? 1 : 0;' : 'o[oo + i] = a[ao + i];');
   forEachRow(c.shape, c.strides, [dst.offset, src.offset], (o, n) => f(d, o[0]!, s, o[1]!, null, 0, n));
   return true;

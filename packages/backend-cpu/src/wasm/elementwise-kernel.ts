@@ -2,8 +2,10 @@
  * Generates the WebAssembly SIMD elementwise and sum loops with the assembler of this folder.
  *
  * Note [Elementwise chunks]
- * The cpu backend's buffers are ordinary typed arrays, outside wasm memory, so a wasm loop
- * needs its operands copied in and its result copied out. `TypedArray.set` is a memcpy
+ * Buffers outside the wasm heap (Note [Wasm heap] in heap.ts: arrays wrapped by `fromArray`,
+ * buffers allocated with the heap off) are ordinary typed arrays, outside wasm memory, so a
+ * wasm loop needs such operands copied in and its result copied out; heap buffers are passed
+ * by pointer instead. `TypedArray.set` is a memcpy
  * (~25x faster per element than a JS arithmetic loop here), so copy-in + f32x4 loop +
  * copy-out beats the JS loop by several times on large arrays (see the bench). Work goes
  * in chunks of `CHUNK` floats so that the three staging areas (A, B, O: 64 KiB each) stay
@@ -59,9 +61,9 @@ function bump(b: CodeBuilder, local: number, bytes: number): void {
  * `shared` (copies out of a non-shared wasm memory run ~10x slower than out of a shared one
  * in Node 20 / V8 11: measured 1.46 ms vs 0.22 ms per 4 MB).
  */
-export function buildElementwiseModule(shared: boolean): Uint8Array<ArrayBuffer> {
+export function buildElementwiseModule(shared: boolean, maxPages = EW_PAGES): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder();
-  m.importMemory('env', 'memory', EW_PAGES, EW_PAGES, shared);
+  m.importMemory('env', 'memory', EW_PAGES, maxPages, shared);
 
   for (const [name, code] of Object.entries(EW_BINARY)) {
     for (const mode of ['vv', 'vs', 'sv'] as const) {

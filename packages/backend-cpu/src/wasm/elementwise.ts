@@ -13,6 +13,7 @@ import {
   A_PTR, B_PTR, buildElementwiseModule, CHUNK, EW_BINARY, EW_PAGES, EW_UNARY, O_PTR, S_PTR,
   type EwBinaryOp, type EwMode, type EwUnaryOp,
 } from './elementwise-kernel.js';
+import { getHeap, heapPtr } from './heap.js';
 
 type BinFn = (a: number, b: number, o: number, n16: number) => void;
 type UnFn = (a: number, o: number, n16: number) => void;
@@ -38,21 +39,28 @@ let ew: Ew | null | undefined;
 function engine(): Ew | null {
   if (ew !== undefined) return ew;
   try {
-    let memory: WebAssembly.Memory | undefined;
-    try {
-      if (typeof SharedArrayBuffer !== 'undefined') memory = new WebAssembly.Memory({ initial: EW_PAGES, maximum: EW_PAGES, shared: true });
-    } catch {
-      memory = undefined;
+    // The heap's shared memory (Note [Wasm heap]) when there is one: its first EW_PAGES
+    // pages are the staging chunks, and heap buffers are read in place.
+    const h = getHeap(EW_PAGES);
+    let memory: WebAssembly.Memory | undefined = h?.memory;
+    let maxPages = h?.maxPages ?? EW_PAGES;
+    if (!memory) {
+      try {
+        if (typeof SharedArrayBuffer !== 'undefined') memory = new WebAssembly.Memory({ initial: EW_PAGES, maximum: EW_PAGES, shared: true });
+      } catch {
+        memory = undefined;
+      }
     }
     const shared = memory !== undefined;
     memory ??= new WebAssembly.Memory({ initial: EW_PAGES, maximum: EW_PAGES });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(buildElementwiseModule(shared)), { env: { memory } });
+    if (!shared) maxPages = EW_PAGES;
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(buildElementwiseModule(shared, maxPages)), { env: { memory } });
     const x = inst.exports as Record<string, unknown>;
     const bin: Record<string, BinFn> = {};
     const un: Record<string, UnFn> = {};
     for (const op of Object.keys(EW_BINARY)) for (const m of ['vv', 'vs', 'sv']) bin[`${op}_${m}`] = x[`b_${op}_${m}`] as BinFn;
     for (const op of Object.keys(EW_UNARY)) un[op] = x[`u_${op}`] as UnFn;
-    ew = { f32: new Float32Array(memory.buffer), bin, un, sum: x.sum as Ew['sum'] };
+    ew = { f32: new Float32Array(memory.buffer, 0, (EW_PAGES * 65536) / 4), bin, un, sum: x.sum as Ew['sum'] };
   } catch {
     ew = null; // no SIMD: stay on the JS kernels
   }
@@ -81,15 +89,60 @@ export function binaryRow(
   const e = engine()!;
   const mode: EwMode = as === 0 ? 'sv' : bs === 0 ? 'vs' : 'vv';
   const fn = e.bin[`${op}_${mode}`]!;
+  const pa = heapPtr(a), pb = heapPtr(b), po = heapPtr(o);
+  if (pa >= 0 && pb >= 0 && po >= 0) {
+    // in place (Note [Wasm heap]): whole 16-float groups in wasm, the tail in JS
+    const main = n & ~15;
+    if (main > 0) fn(pa + ao * 4, pb + bo * 4, po + oo * 4, main >> 4);
+    if (main < n) binaryTail(op, a, ao, as, b, bo, bs, o, oo, main, n);
+    return;
+  }
+  // partly in place: heap operands by pointer, the others staged chunk by chunk
   const f = e.f32;
-  if (as === 0) f[S_PTR / 4] = a[ao]!;
-  if (bs === 0) f[S_PTR / 4] = b[bo]!;
+  if (as === 0 && pa < 0) f[S_PTR / 4] = a[ao]!;
+  if (bs === 0 && pb < 0) f[S_PTR / 4] = b[bo]!;
   for (let i = 0; i < n; i += CHUNK) {
     const len = Math.min(CHUNK, n - i);
-    if (as) f.set(a.subarray(ao + i, ao + i + len), A_PTR / 4);
-    if (bs) f.set(b.subarray(bo + i, bo + i + len), B_PTR / 4);
-    fn(as ? A_PTR : S_PTR, bs ? B_PTR : S_PTR, O_PTR, (len + 15) >> 4);
-    o.set(f.subarray(O_PTR / 4, O_PTR / 4 + len), oo + i);
+    let ap: number, bp: number;
+    if (pa >= 0) ap = pa + (ao + i * as) * 4;
+    else if (as) {
+      f.set(a.subarray(ao + i, ao + i + len), A_PTR / 4);
+      ap = A_PTR;
+    } else ap = S_PTR;
+    if (pb >= 0) bp = pb + (bo + i * bs) * 4;
+    else if (bs) {
+      f.set(b.subarray(bo + i, bo + i + len), B_PTR / 4);
+      bp = B_PTR;
+    } else bp = S_PTR;
+    // whole 16-float groups in wasm (never reading past a heap operand), the tail in JS
+    const main = pa >= 0 || pb >= 0 || po >= 0 ? len & ~15 : (len + 15) & ~15;
+    if (main > 0) {
+      if (po >= 0) fn(ap, bp, po + (oo + i) * 4, main >> 4);
+      else {
+        fn(ap, bp, O_PTR, main >> 4);
+        o.set(f.subarray(O_PTR / 4, O_PTR / 4 + Math.min(main, len)), oo + i);
+      }
+    }
+    if (main < len) binaryTail(op, a, ao, as, b, bo, bs, o, oo, i + main, i + len);
+  }
+}
+
+function binaryTail(
+  op: EwBinaryOp, a: Float32Array, ao: number, as: 0 | 1, b: Float32Array, bo: number, bs: 0 | 1,
+  o: Float32Array, oo: number, from: number, n: number,
+): void {
+  for (let i = from; i < n; i++) {
+    const x = a[ao + i * as]!, y = b[bo + i * bs]!;
+    let r: number;
+    switch (op) {
+      case 'add': r = x + y; break;
+      case 'sub': r = x - y; break;
+      case 'mul': r = x * y; break;
+      case 'div': r = x / y; break;
+      case 'minimum': r = x !== x || y !== y ? NaN : Math.min(x, y); break;
+      default: r = x !== x || y !== y ? NaN : Math.max(x, y);
+    }
+    o[oo + i] = r;
   }
 }
 
@@ -97,12 +150,30 @@ export function binaryRow(
 export function unaryRow(op: EwUnaryOp, a: Float32Array, ao: number, o: Float32Array, oo: number, n: number): void {
   const e = engine()!;
   const fn = e.un[op]!;
+  const pa = heapPtr(a), po = heapPtr(o);
   const f = e.f32;
+  const inHeap = pa >= 0 || po >= 0;
   for (let i = 0; i < n; i += CHUNK) {
-    const len = Math.min(CHUNK, n - i);
-    f.set(a.subarray(ao + i, ao + i + len), A_PTR / 4);
-    fn(A_PTR, O_PTR, (len + 15) >> 4);
-    o.set(f.subarray(O_PTR / 4, O_PTR / 4 + len), oo + i);
+    const len = pa >= 0 && po >= 0 ? n : Math.min(CHUNK, n - i); // fully in place: one call
+    let ap: number;
+    if (pa >= 0) ap = pa + (ao + i) * 4;
+    else {
+      f.set(a.subarray(ao + i, ao + i + len), A_PTR / 4);
+      ap = A_PTR;
+    }
+    const main = inHeap ? len & ~15 : (len + 15) & ~15;
+    if (main > 0) {
+      if (po >= 0) fn(ap, po + (oo + i) * 4, main >> 4);
+      else {
+        fn(ap, O_PTR, main >> 4);
+        o.set(f.subarray(O_PTR / 4, O_PTR / 4 + Math.min(main, len)), oo + i);
+      }
+    }
+    for (let j = i + main; j < i + len; j++) {
+      const x = a[ao + j]!;
+      o[oo + j] = op === 'abs' ? Math.abs(x) : op === 'neg' ? -x : op === 'sqrt' ? Math.sqrt(x) : x !== x ? x : Math.max(x, 0);
+    }
+    if (len === n) break;
   }
 }
 
@@ -111,6 +182,13 @@ export function sumRow(a: Float32Array, ao: number, n: number): number {
   const e = engine()!;
   const f = e.f32;
   let total = 0;
+  const pa = heapPtr(a);
+  if (pa >= 0) {
+    const main = n & ~63;
+    if (main > 0) total = e.sum(pa + ao * 4, main >> 6);
+    for (let i = main; i < n; i++) total += a[ao + i]!;
+    return total;
+  }
   for (let i = 0; i < n; i += CHUNK) {
     const len = Math.min(CHUNK, n - i);
     f.set(a.subarray(ao + i, ao + i + len), A_PTR / 4);

@@ -11,4 +11,5 @@ export { sgemm, sgemmBatched, setNumThreads, getNumThreads, gemmInfo, warmupThre
 export { wasmMatmul, wasmMatmulMinWork, installWasmKernels } from './matmul-impl.js';
 export { conv2dWasm, conv2dBackwardInputWasm, conv2dBackwardWeightWasm } from './conv2d.js';
 export { relaxedSimdSupported } from './assembler.js';
+export { heapEnabled, setHeapEnabled, heapStats, heapPtr, heapLimit } from './heap.js';
 export { binaryWasm, unaryWasm, sumWasm, binaryRow, unaryRow, sumRow, ewTuning, elementwiseWasmAvailable } from './elementwise.js';
