@@ -4,7 +4,7 @@
  *
  * @example
  * import { runLeNetSteps } from '@dl/demo';
- * console.log(runLeNetSteps(50).stepsPerSecond);
+ * console.log((await runLeNetSteps(50)).stepsPerSecond);
  */
 export { runLeNetSteps, trainStep, evaluate, makeOptimizer, type OptimizerName } from './train.js';
 export { embeddedMnist, fashionMnist, MNIST_NORM, FASHION_NORM, type Splits } from './data.js';

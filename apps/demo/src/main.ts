@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     for (const [xb0, yb0] of loader) {
       const xb = device === 'cpu' ? xb0! : xb0!.to(device);
       const yb = device === 'cpu' ? yb0! : yb0!.to(device);
-      const loss = trainStep(net, opt, xb, yb);
+      const loss = await trainStep(net, opt, xb, yb);
       for (const t of new Set([xb0!, yb0!, xb, yb])) t.dispose();
       history.stepLoss.push(loss);
       lossSum += loss * yb.shape[0]!;
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     }
     const secs = (performance.now() - e0) / 1000;
     const line = progressLine(epoch, epochs, step, loader.length, lossSum / seen, seen / secs);
-    const ev = evaluate(net, data.test);
+    const ev = await evaluate(net, data.test);
     const msg = `${tty ? '\r' : ''}${line} | test loss ${ev.loss.toFixed(4)} acc ${(ev.accuracy * 100).toFixed(2)}% | ${secs.toFixed(1)} s`;
     console.log(msg);
     history.epochs.push({ epoch, trainLoss: lossSum / seen, testLoss: ev.loss, testAccuracy: ev.accuracy, seconds: secs });
@@ -117,6 +117,7 @@ async function main(): Promise<void> {
   const final = history.epochs[history.epochs.length - 1]!;
   console.log(`test accuracy ${(final.testAccuracy * 100).toFixed(2)}% after ${history.epochs.length} epochs, training time ${total.toFixed(1)} s`);
 
+  if (device !== 'cpu') await net.toAsync('cpu'); // weights are written from host memory
   const out = resolve(args.out ?? 'out');
   const tag = fashion ? 'lenet5-fashion-mnist' : 'lenet5-mnist';
   writeAtomic(join(out, `${tag}.safetensors`), encodeSafetensors(net.stateDict()));

@@ -8,7 +8,7 @@ import { encodeSafetensors } from './report.js';
 import { evaluate, makeOptimizer, runLeNetSteps, trainStep } from './train.js';
 
 describe('LeNet-5 on real MNIST digits', () => {
-  it('training loss goes down on a small real subset', () => {
+  it('training loss goes down on a small real subset', async () => {
     dl.manualSeed(0);
     const { train, test } = embeddedMnist(0);
     const small = new Subset(train, Array.from({ length: 640 }, (_, i) => i));
@@ -16,12 +16,12 @@ describe('LeNet-5 on real MNIST digits', () => {
     const opt = makeOptimizer('adam', net.parameters(), 2e-3);
     const losses: number[] = [];
     for (let epoch = 0; epoch < 3; epoch++) {
-      for (const [xb, yb] of new DataLoader(small, { batchSize: 64, shuffle: true, generator: new dl.Generator(epoch) })) losses.push(trainStep(net, opt, xb!, yb!));
+      for (const [xb, yb] of new DataLoader(small, { batchSize: 64, shuffle: true, generator: new dl.Generator(epoch) })) losses.push(await trainStep(net, opt, xb!, yb!));
     }
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     expect(losses[0]).toBeGreaterThan(2);
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) * 0.6);
-    const acc = evaluate(net, new Subset(test, Array.from({ length: 500 }, (_, i) => i))).accuracy;
+    const acc = (await evaluate(net, new Subset(test, Array.from({ length: 500 }, (_, i) => i)))).accuracy;
     expect(acc).toBeGreaterThan(0.6);
     // weights serialise as safetensors: 8-byte header length, then JSON
     const st = encodeSafetensors(net.stateDict());
@@ -30,8 +30,8 @@ describe('LeNet-5 on real MNIST digits', () => {
     expect(header['conv1.weight']).toEqual({ dtype: 'F32', shape: [6, 1, 5, 5], data_offsets: [0, 600] });
   });
 
-  it('the benchmark entry point runs N steps', () => {
-    const r = runLeNetSteps(2, { warmup: 1, batchSize: 16 });
+  it('the benchmark entry point runs N steps', async () => {
+    const r = await runLeNetSteps(2, { warmup: 1, batchSize: 16 });
     expect(r.stepsPerSecond).toBeGreaterThan(0);
     expect(Number.isFinite(r.lastLoss)).toBe(true);
   });

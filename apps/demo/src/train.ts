@@ -24,35 +24,56 @@ export function makeOptimizer(name: OptimizerName, params: dl.Tensor[], lr: numb
   }
 }
 
-/** One optimisation step on a batch, inside `dl.tidy` so memory stays flat. Returns the loss. */
-export function trainStep(net: Module, opt: Optimizer<any>, xb: dl.Tensor, yb: dl.Tensor): number {
-  return dl.tidy(() => {
+/**
+ * One optimisation step on a batch, inside `dl.tidy` so memory stays flat. Resolves to the loss
+ * (read with `await`, so it works on devices with asynchronous reads such as webgpu).
+ */
+export async function trainStep(net: Module, opt: Optimizer<any>, xb: dl.Tensor, yb: dl.Tensor): Promise<number> {
+  const loss = dl.tidy(() => {
     opt.zeroGrad();
-    const loss = F.crossEntropy(net.call(xb) as dl.Tensor, yb);
-    loss.backward();
+    const l = F.crossEntropy(net.call(xb) as dl.Tensor, yb);
+    l.backward();
     opt.step();
-    return loss.itemSync();
+    return l.detach();
   });
+  const v = await loss.item();
+  loss.dispose();
+  return v;
 }
 
-/** Accuracy (0..1) and mean loss of `net` on `ds`, in eval mode without gradients. */
-export function evaluate(net: Module, ds: Dataset<dl.Tensor[]>, batchSize = 500): { accuracy: number; loss: number } {
+/** The device of a module's parameters. */
+function deviceOf(net: Module): string {
+  return net.parameters()[0]?.device ?? 'cpu';
+}
+
+/**
+ * Accuracy (0..1) and mean loss of `net` on `ds`, in eval mode without gradients, on the
+ * module's device (batches are moved there).
+ */
+export async function evaluate(net: Module, ds: Dataset<dl.Tensor[]>, batchSize = 500): Promise<{ accuracy: number; loss: number }> {
   net.eval();
+  const device = deviceOf(net);
   let correct = 0;
   let lossSum = 0;
   let n = 0;
-  noGrad(() => {
-    for (const [xb, yb] of new DataLoader(ds, { batchSize })) {
+  for (const [xb0, yb0] of new DataLoader(ds, { batchSize })) {
+    const stats = noGrad(() =>
       dl.tidy(() => {
-        const out = net.call(xb!) as dl.Tensor;
-        lossSum += F.crossEntropy(out, yb!, { reduction: 'sum' }).itemSync();
-        correct += out.argmax(1).eq(yb!).sum().itemSync();
-        n += yb!.shape[0]!;
-      });
-      xb!.dispose();
-      yb!.dispose();
-    }
-  });
+        const xb = xb0!.to(device);
+        const yb = yb0!.to(device);
+        const out = net.call(xb) as dl.Tensor;
+        const lossSum = F.crossEntropy(out, yb, { reduction: 'sum' });
+        return dl.stack([lossSum, out.argmax(1).eq(yb).sum().float()]);
+      }),
+    );
+    const [l, c] = await stats.data();
+    stats.dispose();
+    lossSum += l!;
+    correct += c!;
+    n += yb0!.shape[0]!;
+    xb0!.dispose();
+    yb0!.dispose();
+  }
   net.train();
   return { accuracy: correct / n, loss: lossSum / n };
 }
@@ -63,9 +84,9 @@ export function evaluate(net: Module, ds: Dataset<dl.Tensor[]>, batchSize = 500)
  * not timed.
  *
  * @example
- * const { stepsPerSecond } = runLeNetSteps(50);
+ * const { stepsPerSecond } = await runLeNetSteps(50);
  */
-export function runLeNetSteps(steps: number, opts: { batchSize?: number; warmup?: number; seed?: number; device?: string } = {}): { seconds: number; stepsPerSecond: number; lastLoss: number } {
+export async function runLeNetSteps(steps: number, opts: { batchSize?: number; warmup?: number; seed?: number; device?: string } = {}): Promise<{ seconds: number; stepsPerSecond: number; lastLoss: number }> {
   const g = new dl.Generator(opts.seed ?? 0);
   dl.manualSeed(opts.seed ?? 0);
   const device = opts.device ?? dl.getDefaultDevice();
@@ -76,9 +97,9 @@ export function runLeNetSteps(steps: number, opts: { batchSize?: number; warmup?
   const x = dl.randn([bs, 1, 28, 28], { generator: g, device });
   const y = dl.randint(0, 10, [bs], { generator: g, device });
   let lastLoss = NaN;
-  for (let i = 0; i < (opts.warmup ?? 3); i++) lastLoss = trainStep(net, opt, x, y);
+  for (let i = 0; i < (opts.warmup ?? 3); i++) lastLoss = await trainStep(net, opt, x, y);
   const t0 = performance.now();
-  for (let i = 0; i < steps; i++) lastLoss = trainStep(net, opt, x, y);
+  for (let i = 0; i < steps; i++) lastLoss = await trainStep(net, opt, x, y);
   const seconds = (performance.now() - t0) / 1000;
   return { seconds, stepsPerSecond: steps / seconds, lastLoss };
 }
