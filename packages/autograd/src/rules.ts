@@ -65,6 +65,11 @@ function unreduce(g: Tensor, inShape: readonly number[], axes: readonly number[]
   return r.expand([...inShape]);
 }
 
+/** A 2-D column-major view (the transpose of a contiguous matrix). */
+function isTransposed(t: Tensor): boolean {
+  return t.dim() === 2 && t.shape[0]! > 1 && t.shape[1]! > 1 && t.stride(0) === 1 && t.stride(1) === t.shape[0];
+}
+
 function invPerm(dims: readonly number[]): number[] {
   const inv = new Array<number>(dims.length);
   dims.forEach((d, i) => (inv[d] = i));
@@ -225,7 +230,16 @@ export const rules = {
   cumsum: { backward: (g, c) => [g.flip(c.params.dim).cumsum(c.params.dim).flip(c.params.dim)] },
   mm: {
     saves: { inputs: [0, 1] },
-    backward: (g, c) => [c.needs[0] ? g.mm(c.input(1).t()) : null, c.needs[1] ? c.input(0).t().mm(g) : null],
+    // Note [Gradient layout]: an operand that is a transposed view (Linear's `x.mm(W.t())`) gets
+    // its gradient as the transpose of a contiguous product, so after the view's own backward it
+    // lands contiguous in the leaf's layout (no strided accumulation into .grad).
+    backward: (g, c) => {
+      const a = c.input(0);
+      const b = c.input(1);
+      const ga = c.needs[0] ? (isTransposed(a) ? b.mm(g.t()).t() : g.mm(b.t())) : null;
+      const gb = c.needs[1] ? (isTransposed(b) ? g.t().mm(a).t() : a.t().mm(g)) : null;
+      return [ga, gb];
+    },
   },
   bmm: {
     saves: { inputs: [0, 1] },
