@@ -8,7 +8,7 @@
  *   pnpm --filter @dl/bench bench -- --only=matmul,mlp-train --skip=tfjs-cpu
  *   pnpm --filter @dl/bench bench -- --readme    # also rewrite the table in packages/backend-cpu/README.md
  *
- * Flags: --only=ID|PREFIX,… --skip=dl,tfjs-cpu,tfjs-wasm,torch --budget=MS (per workload and
+ * Flags: --only=ID|PREFIX,… --skip=dl,tfjs-cpu,tfjs-wasm,torch,webgpu --budget=MS (per workload and
  * framework, default 1000) --torch-threads=N (default 2) --readme.
  */
 import { spawnSync } from 'node:child_process';
@@ -221,4 +221,10 @@ if (args.has('readme')) {
   const i = text.indexOf(start), j = text.indexOf(end);
   writeFileSync(readme, i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n## Benchmarks\n\n${block}\n`);
   console.log(`updated ${readme}`);
+}
+
+// webgpu next to cpu (matmul, conv, a LeNet step); skipped with a reason when no adapter exists.
+if (!skip.has('webgpu') && !only) {
+  console.log('');
+  await import('./webgpu.js');
 }

@@ -14,7 +14,10 @@ const rnd = (shape: number[], seed: number, scale = 1): T => {
   const n = shape.reduce((a, b) => a * b, 1);
   const v = randomValues(n, seed);
   if (scale !== 1) for (let i = 0; i < n; i++) v[i]! *= scale;
-  return dl.fromArray(v, shape);
+  // dl.tensor copies into memory the backend owns (the wasm heap on cpu), as any tensor a dl
+  // program computes; fromArray would wrap this JS array (zero-copy, like torch.from_numpy),
+  // which every wasm kernel must then copy in.
+  return dl.tensor(v).reshape(shape);
 };
 const labels = (n: number): T => dl.fromArray(randomLabels(n), [n]);
 const P = (s: number, p: number): dl.Conv2dParams => ({ stride: [s, s], padding: [p, p], dilation: [1, 1], groups: 1 });
