@@ -104,15 +104,25 @@ export class WorkerPool {
     throw new WorkerError(`DataLoader timed out after ${waited} ms waiting for worker ${worker}`, worker);
   }
 
+  /**
+   * One round of waiting for worker `w` (shared by the sync and async receivers): its reply if
+   * there is one, else throws if the worker died or timed out, else undefined (wait again).
+   */
+  private check(worker: number, seq: number, start: number): { value: unknown } | undefined {
+    const r = this.poll(worker);
+    if (r) return { value: unwrap(r, worker, seq) };
+    if (this.dead(worker)) this.fail(worker, Date.now() - start);
+    if (this.timeoutMs > 0 && Date.now() - start > this.timeoutMs) this.fail(worker, Date.now() - start);
+    return undefined;
+  }
+
   /** Block until worker `w`'s next reply (main thread may block in Node: Atomics.wait). */
   receiveSync(worker: number, seq: number): unknown {
     const start = Date.now();
     for (;;) {
       const cur = Atomics.load(this.signal, worker);
-      const r = this.poll(worker);
-      if (r) return unwrap(r, worker, seq);
-      if (this.dead(worker)) this.fail(worker, Date.now() - start);
-      if (this.timeoutMs > 0 && Date.now() - start > this.timeoutMs) this.fail(worker, Date.now() - start);
+      const r = this.check(worker, seq, start);
+      if (r) return r.value;
       Atomics.wait(this.signal, worker, cur, 200);
     }
   }
@@ -122,10 +132,8 @@ export class WorkerPool {
     const start = Date.now();
     for (;;) {
       const cur = Atomics.load(this.signal, worker);
-      const r = this.poll(worker);
-      if (r) return unwrap(r, worker, seq);
-      if (this.dead(worker)) this.fail(worker, Date.now() - start);
-      if (this.timeoutMs > 0 && Date.now() - start > this.timeoutMs) this.fail(worker, Date.now() - start);
+      const r = this.check(worker, seq, start);
+      if (r) return r.value;
       const res = (Atomics as unknown as AtomicsWaitAsync).waitAsync(this.signal, worker, cur, 200);
       if (res.async) await res.value;
     }

@@ -1,6 +1,6 @@
 import { allocTensor } from '../tensor-base.js';
 import { Tensor } from '../tensor.js';
-import type { DType } from '../dtype.js';
+import { isFloating, type DType } from '../dtype.js';
 import { ArgumentError, DeviceError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
 import { contiguousStrides, isContiguousLayout, numelOf, shapesEqual } from '../shape.js';
@@ -97,7 +97,7 @@ export function finishOut(op: string, result: Tensor, out?: Tensor): Tensor {
     if (out) out._storage.version++;
     return result;
   }
-  if (out.dtype !== result.dtype && out.dtype !== 'float32' && out.dtype !== 'float64' && result.dtype.startsWith('float')) {
+  if (isFloating(result.dtype) && !isFloating(out.dtype)) {
     throw new DTypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${out.dtype}`, { op });
   }
   result._backend.copy(result._view(), out._view(op));

@@ -44,26 +44,19 @@ function inferDType(data: NestedData): DType {
   if (data instanceof Float64Array) return 'float64';
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Uint8Array) return 'uint8';
-  let sawFloat = false;
-  let sawNum = false;
-  let sawBool = false;
-  const walk = (d: NestedData): void => {
-    if (typeof d === 'number') {
-      sawNum = true;
-      if (!Number.isInteger(d)) sawFloat = true;
-    } else if (typeof d === 'boolean') sawBool = true;
-    else if (ArrayBuffer.isView(d)) {
-      sawNum = true;
-      if (d instanceof Float32Array || d instanceof Float64Array) sawFloat = true;
-    } else for (const x of d as readonly NestedData[]) walk(x);
-  };
-  walk(data);
   // Note [JS numbers are floats]: JS has no int literal (2 === 2.0), so unlike torch.tensor([1, 2])
   // (int64) dl.tensor([1, 2]) is float32. This is deliberate and documented in the PyTorch → dl
   // table; pass { dtype: 'int32' } for integer tensors. Typed arrays keep their own type.
-  if (sawFloat || sawNum) return 'float32';
-  if (sawBool) return 'bool';
-  return 'float32';
+  // Only all-boolean data gives bool.
+  let sawNum = false;
+  let sawBool = false;
+  const walk = (d: NestedData): void => {
+    if (typeof d === 'number' || ArrayBuffer.isView(d)) sawNum = true;
+    else if (typeof d === 'boolean') sawBool = true;
+    else for (const x of d as readonly NestedData[]) walk(x);
+  };
+  walk(data);
+  return !sawNum && sawBool ? 'bool' : 'float32';
 }
 
 function flattenData(data: NestedData, op: string): { shape: number[]; values: number[] | HostArray } {

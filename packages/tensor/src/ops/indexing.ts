@@ -1,6 +1,6 @@
 import { maybeRecord } from '../autograd-hook.js';
 import { promoteTypes, type DType } from '../dtype.js';
-import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastView, castRaw, commonDevice, emptyTensor } from './core.js';
@@ -276,4 +276,3 @@ export function repeat(x: Tensor, ...sizes: number[]): Tensor {
   return xs.reshape(inter).expand(expanded).reshape(xs.shape.map((s, i) => s * sizes[i]!));
 }
 
-export { IndexError };

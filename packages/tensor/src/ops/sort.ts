@@ -1,4 +1,4 @@
-import { ArgumentError, ShapeError, StateError, fmtShape } from '../errors.js';
+import { ArgumentError, StateError, fmtShape } from '../errors.js';
 import { normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { castRaw, emptyTensor } from './core.js';
@@ -98,4 +98,3 @@ export async function uniqueAsync(x: Tensor, opts: { returnInverse?: boolean; re
   return uniqueFromHost(x, await x.data(), opts.returnInverse ?? false, opts.returnCounts ?? false);
 }
 
-export { ShapeError };

@@ -1,6 +1,6 @@
 import { maybeRecord } from '../autograd-hook.js';
 import { ArgumentError, IndexError, ShapeError, fmtShape } from '../errors.js';
-import { inferShape, normDim, numelOf, parseShape, shapesEqual, viewStrides } from '../shape.js';
+import { inferShape, normDim, numelOf, shapesEqual, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { emptyTensor } from './core.js';
 
@@ -349,4 +349,3 @@ export function detach(x: Tensor): Tensor {
   return new Tensor(x._storage, x.shape, x._strides, x._offset);
 }
 
-export { parseShape };
