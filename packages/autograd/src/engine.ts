@@ -1,5 +1,5 @@
 import * as dl from '@dl/tensor';
-import { AutogradError, type BackwardOptions, type DiffOp, type DiffOpParams, Tensor, keep } from '@dl/tensor';
+import { AutogradError, type BackwardOptions, type DiffOp, type DiffOpParams, Tensor, endStep, escape, inScope, keep, own, runScope } from '@dl/tensor';
 import { isGradEnabled, setGradEnabled } from './grad-mode.js';
 import {
   AccumulateGrad,
@@ -19,25 +19,62 @@ export function record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | n
   const rule = rules[op] as Rule<K>;
   const saveIn = new Set(rule.saves?.inputs ?? []);
   const saved = inputs.map((t, i) => (t && saveIn.has(i) ? new SavedTensor(t, op) : null));
-  const savedOut = rule.saves?.output ? outputs.map((t) => new SavedTensor(t, op)) : [];
   const name = nodeName(op, params, inputs[0]?.dim() ?? 0);
-  const node = new OpNode<K>(
-    op,
-    name,
-    params,
-    inputs.map((t) => (t ? metaOf(t) : null)),
-    saved,
-    savedOut,
-    outputs.map(metaOf),
-    outputs.map((t) => new WeakRef(t)),
-    inputs.map(edgeOf),
-  );
+  const [ownParams, paramTensors] = ownTensorParams(params);
+  const node = new OpNode<K>(op, name, ownParams, inputs.map((t) => (t ? metaOf(t) : null)), saved, outputs.map(metaOf), inputs.map(edgeOf));
   outputs.forEach((t, i) => {
     t.requiresGrad = true;
     t.gradFn = node;
     const meta = t._autogradMeta();
     meta.outputNr = i;
   });
+  // Saved after gradFn is set, so a saved output differentiates through this node (createGraph).
+  if (rule.saves?.output) node.savedOutputs = outputs.map((t) => new SavedTensor(t, op));
+  if (paramTensors.length) node.paramTensors = paramTensors;
+}
+
+/**
+ * Tensors among an op's params (max's and max-pool's indices) are read by its rule during
+ * backward, after the scope that made them has ended: the node takes its own tensor object over
+ * the same storage, and disposes it when it is released.
+ */
+function ownTensorParams<P>(params: P): [P, Tensor[]] {
+  let copy: Record<string, unknown> | null = null;
+  const owned: Tensor[] = [];
+  for (const [k, v] of Object.entries(params as object)) {
+    if (!(v instanceof Tensor)) continue;
+    const t = own(new Tensor(v._storage, v.shape, v._strides, v._offset));
+    owned.push(t);
+    (copy ??= { ...(params as object) })[k] = t;
+  }
+  return [(copy ?? params) as P, owned];
+}
+
+/** A non-leaf got a hook or retainGrad: its node keeps it, to reach it during backward. */
+export function watch(t: Tensor): void {
+  const node = t.gradFn;
+  if (!(node instanceof OpNode)) return;
+  (node.watched ??= [])[t._autograd?.outputNr ?? 0] = t;
+}
+
+/**
+ * A step boundary found `t` loose (Note [Memory without ceremony] in @dl/tensor): hand the
+ * storages its not-yet-backpropagated graph saved to the garbage collector. Values are kept (a
+ * later backward reads them where they are); pinned storages (parameters) stay on the device.
+ */
+export function spillGraph(t: Tensor): void {
+  const root = t.gradFn;
+  if (!(root instanceof OpNode)) return;
+  const work: OpNode[] = [root];
+  while (work.length) {
+    const n = work.pop()!;
+    if (n.released || n.spilled) continue;
+    n.spilled = true;
+    for (const sv of n.saved) sv?.spill();
+    for (const sv of n.savedOutputs) sv?.spill();
+    for (const t of n.paramTensors) t._storage.spill();
+    for (const [m] of n.nextFunctions) if (m instanceof OpNode) work.push(m);
+  }
 }
 
 /**
@@ -78,7 +115,8 @@ function runHooks(t: Tensor | undefined, g: Tensor): Tensor {
   if (!t?._autograd) return g;
   let r = g;
   for (const h of t._autograd.hooks) {
-    const out = h(r) as Tensor | void;
+    // The hook may keep the gradient it is shown: it reaches user code, so backward's scope must not free it.
+    const out = h(escape(r)) as Tensor | void;
     if (out) r = out;
   }
   return r;
@@ -147,10 +185,10 @@ export function runBackward(roots: readonly Edge[], seeds: readonly Tensor[], op
       // Hooks and retained grads of the node's outputs.
       const outs = op.outputMeta.map((m, i) => {
         let g = grads[i] ?? null;
-        const t = op.outputRefs[i]?.deref();
+        const t = op.watched?.[i];
         if (g) {
           g = runHooks(t, g);
-          if (t?._autograd?.retainsGrad) t.grad = keep(opts.createGraph ? g : g.detach());
+          if (t?._autograd?.retainsGrad) t.grad = escape(opts.createGraph ? g : g.detach());
           if (cap?.has(i)) captured[cap.get(i)!] = addGrad(captured[cap.get(i)!] ?? null, g);
         }
         return g ?? dl.zeros([...m.shape], { dtype: m.dtype, device: m.device });
@@ -214,6 +252,13 @@ export function backward(t: Tensor, gradient: Tensor | undefined, opts: Backward
 
 /** `autograd.backward(tensors, gradTensors)`. */
 export function backwardMany(tensors: readonly Tensor[], gradients: ReadonlyArray<Tensor | undefined>, opts: BackwardOptions = {}): void {
+  const top = !inScope();
+  // Every gradient made on the way is freed at the end, except what lands in `.grad`.
+  runScope('backward', () => backwardScoped(tensors, gradients, opts));
+  if (top) endStep();
+}
+
+function backwardScoped(tensors: readonly Tensor[], gradients: ReadonlyArray<Tensor | undefined>, opts: BackwardOptions): void {
   const seeds = tensors.map((t, i) => seedFor(t, gradients[i], i));
   const createGraph = opts.createGraph ?? false;
   const retainGraph = opts.retainGraph ?? createGraph;
@@ -292,6 +337,13 @@ export interface GradOptions {
  * const [d2y] = grad([dy!], [x]);                            // 6x = 12
  */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions = {}): (Tensor | null)[] {
+  const top = !inScope();
+  const result = runScope('autograd.grad', () => gradScoped(outputs, inputs, opts));
+  if (top) endStep(result);
+  return result;
+}
+
+function gradScoped(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], opts: GradOptions): (Tensor | null)[] {
   const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
   const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
   const seeds = outs.map((t, i) => seedFor(t, opts.gradOutputs?.[i], i));

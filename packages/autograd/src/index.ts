@@ -13,7 +13,7 @@
  * @packageDocumentation
  */
 import { setAutogradHook, AutogradError, type Tensor } from '@dl/tensor';
-import { backward, record } from './engine.js';
+import { backward, record, spillGraph, watch } from './engine.js';
 import { isGradEnabled } from './grad-mode.js';
 
 setAutogradHook({
@@ -24,6 +24,8 @@ setAutogradHook({
   },
   record,
   backward,
+  spillGraph,
+  watch,
   isGradEnabled,
   checkInPlace(target: Tensor, op: string) {
     if (!isGradEnabled()) return;

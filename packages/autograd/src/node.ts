@@ -11,18 +11,25 @@ export function metaOf(t: Tensor): TensorMeta {
   return { shape: t.shape, dtype: t.dtype, device: t.device };
 }
 
+/** Saved storages of graphs the garbage collector dropped without backward (the safety net). */
+const savedFinalizer = new FinalizationRegistry<Storage>((s) => s.release());
+
 /**
  * A tensor saved for backward: the tensor, its storage (held, so disposing the tensor object
- * does not free the values) and the storage version at save time.
+ * does not free the values), its graph node and the storage version at save time.
  */
 export class SavedTensor {
   readonly version: number;
-  private readonly storage: Storage;
+  readonly storage: Storage;
+  /** The tensor's node when saved (disposing the tensor object lets go of its gradFn). */
+  private readonly gradFn: GraphNode | null;
   private released = false;
   constructor(private readonly tensor: Tensor, private readonly owner: string) {
     this.version = tensor._version;
     this.storage = tensor._storage;
+    this.gradFn = tensor.gradFn as GraphNode | null;
     this.storage.retain();
+    savedFinalizer.register(this, this.storage, this);
   }
   unpack(): Tensor {
     if (this.released) throw freedError();
@@ -41,13 +48,22 @@ export class SavedTensor {
     // The user disposed the tensor object: rebuild one over the storage we still hold.
     const alias = new Tensor(this.storage, t.shape, t._strides, t._offset);
     alias.requiresGrad = t.requiresGrad;
-    alias.gradFn = t.gradFn;
+    alias.gradFn = this.gradFn;
     alias._autograd = t._autograd;
     return alias;
+  }
+  /**
+   * Hand the saved storage to the garbage collector (a step boundary found the graph unused):
+   * once spilled nothing is left to free, so the finalizer lets go of it too (a registry holds
+   * its values until its callbacks run, which never happens inside a synchronous loop).
+   */
+  spill(): void {
+    if (!this.released && this.storage.spill()) savedFinalizer.unregister(this);
   }
   release(): void {
     if (this.released) return;
     this.released = true;
+    savedFinalizer.unregister(this);
     this.storage.release();
   }
 }
@@ -67,6 +83,10 @@ export type Edge = readonly [GraphNode | null, number];
 export abstract class GraphNode implements GradFnLike {
   abstract name(): string;
   abstract readonly nextFunctions: ReadonlyArray<Edge>;
+  /** @internal Graph refcounting (only recorded ops hold anything worth freeing). */
+  _ref(): void {}
+  /** @internal */
+  _unref(): void {}
   toString(): string {
     return `<${this.name()}>`;
   }
@@ -99,9 +119,28 @@ export function edgeOf(t: Tensor | null): Edge {
   return [accumulatorOf(t), 0];
 }
 
-/** A recorded op: its rule's inputs, saved tensors and where its gradients flow. */
+/**
+ * A recorded op: its rule's inputs, saved tensors and where its gradients flow.
+ *
+ * Note [Graph refcounting]
+ * A node is referenced by the tensors whose `gradFn` it is and by the nodes that have it among
+ * their `nextFunctions`. When the count drops to zero (every such tensor disposed, every such
+ * node dropped) nobody can backpropagate through it any more: it frees what it saved and lets
+ * go of its own next nodes, as PyTorch's refcounted graph does. So a graph that is never
+ * backpropagated (an evaluation pass without noGrad) is freed as soon as its tensors are.
+ */
 export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
   released = false;
+  private refs = 0;
+  private dropped = false;
+  /** Its saved storages were handed to the garbage collector (see `spillGraph`). */
+  spilled = false;
+  /** Saved outputs (set by `record` once the outputs point at this node). */
+  savedOutputs: ReadonlyArray<SavedTensor | null> = [];
+  /** Tensors among the params (indices), owned by the node (see `ownTensorParams`). */
+  paramTensors: readonly Tensor[] = [];
+  /** Output tensors with hooks or retained grads, by output number (`watch`). */
+  watched: Array<Tensor | undefined> | null = null;
   readonly nextFunctions: ReadonlyArray<Edge>;
   constructor(
     readonly op: K,
@@ -109,13 +148,32 @@ export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
     readonly params: DiffOpParams[K],
     readonly inputMeta: ReadonlyArray<TensorMeta | null>,
     readonly saved: ReadonlyArray<SavedTensor | null>,
-    readonly savedOutputs: ReadonlyArray<SavedTensor | null>,
     readonly outputMeta: readonly TensorMeta[],
-    readonly outputRefs: ReadonlyArray<WeakRef<Tensor>>,
     edges: readonly Edge[],
   ) {
     super();
     this.nextFunctions = edges;
+    for (const [n] of edges) n?._ref();
+  }
+  override _ref(): void {
+    this.refs++;
+  }
+  override _unref(): void {
+    if (--this.refs > 0 || this.dropped) return;
+    // Iterative, so dropping a long chain (an unrolled RNN) cannot overflow the stack.
+    const work: OpNode[] = [this];
+    while (work.length) {
+      const n = work.pop()!;
+      if (n.dropped) continue;
+      n.dropped = true;
+      n.release();
+      n.watched = null;
+      for (const [m] of n.nextFunctions) {
+        if (m instanceof OpNode) {
+          if (--m.refs <= 0 && !m.dropped) work.push(m);
+        } else m?._unref();
+      }
+    }
   }
   name(): string {
     return this.displayName;
@@ -124,5 +182,6 @@ export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
     this.released = true;
     for (const s of this.saved) s?.release();
     for (const s of this.savedOutputs) s?.release();
+    for (const t of this.paramTensors) t.dispose();
   }
 }

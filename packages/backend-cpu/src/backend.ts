@@ -77,6 +77,10 @@ export class CpuBackend implements Backend {
     out.set((buffer as CpuBuffer).subarray(offset, offset + n));
     return out;
   }
+  /** Hand a buffer to the garbage collector (Note [Storage ownership] in @dl/tensor). */
+  spill(buffer: unknown): CpuBuffer {
+    return this.pool.spill(buffer as CpuBuffer);
+  }
   hostView(buffer: unknown): HostArray {
     return buffer as CpuBuffer;
   }

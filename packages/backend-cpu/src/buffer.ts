@@ -26,7 +26,7 @@ export class BufferPool {
   constructor(public maxPooledBytes = 256 * 1024 * 1024) {}
 
   allocate(dtype: DType, n: number): HostArray {
-    const key = `${dtype}:${n}`;
+    const key = `${poolKind(dtype)}:${n}`;
     const list = this.free.get(key);
     const hit = list?.pop();
     const bytes = n * hostArray(dtype, 0).BYTES_PER_ELEMENT;
@@ -52,11 +52,27 @@ export class BufferPool {
       if (p >= 0) heapFree(p, bytes);
       return;
     }
-    const key = `${dtype}:${buf.length}`;
+    const key = `${poolKind(dtype)}:${buf.length}`;
     let list = this.free.get(key);
     if (!list) this.free.set(key, (list = []));
     list.push(buf);
     this.pooledBytes += bytes;
+  }
+
+  /**
+   * Hand `buf` (allocated here, in use) to the garbage collector: the returned typed array holds
+   * its values and is owned by the GC — `buf` itself when it is an ordinary typed array, a copy
+   * when it is a wasm-heap view (whose block goes back to the heap).
+   */
+  spill(buf: HostArray): HostArray {
+    this.inUseBytes -= buf.byteLength;
+    this.buffers--;
+    const p = heapPtr(buf);
+    if (p < 0) return buf;
+    const copy = new Float32Array(buf.length);
+    copy.set(buf);
+    heapFree(p, buf.byteLength);
+    return copy;
   }
 
   clear(): void {
@@ -69,4 +85,9 @@ export class BufferPool {
     this.free.clear();
     this.pooledBytes = 0;
   }
+}
+
+/** bool and uint8 share Uint8Array buffers: one pool bucket for both (a bool buffer freed as uint8 is reused). */
+function poolKind(dtype: DType): DType {
+  return dtype === 'bool' ? 'uint8' : dtype;
 }

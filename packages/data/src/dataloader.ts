@@ -1,3 +1,4 @@
+import * as dl from '@dl/tensor';
 import { ArgumentError, StateError, type Generator as DLGenerator } from '@dl/tensor';
 import { Dataset, IterableDataset, batchReader, type WorkerSpec } from './dataset.js';
 import { defaultCollate, fromWire } from './collate.js';
@@ -168,8 +169,27 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     return this.opts.collateFn ? this.opts.collateFn(v as T[]) : (v as B);
   }
 
-  /** Batches of one epoch, synchronously. Throws if the dataset is async (use `for await`). */
+  /**
+   * Batches of one epoch, synchronously. Throws if the dataset is async (use `for await`).
+   * Each batch is made in a library scope (its temporaries are freed), and asking for the next
+   * one is a step boundary (Note [Memory without ceremony] in @dl/tensor): the previous batch
+   * and what the loop made with it go to the garbage collector unless still held.
+   */
   *[Symbol.iterator](): Generator<B, void, undefined> {
+    const inner = this.batchesSync();
+    try {
+      for (;;) {
+        if (!dl.inScope()) dl.endStep();
+        const r = dl.runScope('DataLoader', () => inner.next());
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      inner.return(undefined);
+    }
+  }
+
+  private *batchesSync(): Generator<B, void, undefined> {
     if (this.dataset instanceof IterableDataset) {
       const src = this.dataset[Symbol.iterator]?.();
       if (!src) throw new StateError('DataLoader: this IterableDataset is async only; iterate with `for await`', { op: 'DataLoader' });
@@ -194,8 +214,22 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     }
   }
 
-  /** Batches of one epoch; works for sync and async datasets alike. */
+  /** Batches of one epoch; works for sync and async datasets alike (each next batch is a step boundary). */
   async *[Symbol.asyncIterator](): AsyncGenerator<B, void, undefined> {
+    const inner = this.batchesAsync();
+    try {
+      for (;;) {
+        if (!dl.inScope()) dl.endStep();
+        const r = await inner.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      await inner.return(undefined);
+    }
+  }
+
+  private async *batchesAsync(): AsyncGenerator<B, void, undefined> {
     if (this.dataset instanceof IterableDataset) {
       const ds = this.dataset;
       if (ds[Symbol.asyncIterator]) {
@@ -206,7 +240,7 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
         }
         const last = batcher.flush();
         if (last !== undefined) yield last;
-      } else yield* this[Symbol.iterator]();
+      } else yield* this.batchesSync();
       return;
     }
     const pool = this.workerPool();

@@ -17,6 +17,7 @@ export function Parameter(data: Tensor, requiresGrad = true): Parameter {
   const p = data.detach();
   if (requiresGrad) p.requiresGrad_(true);
   PARAMS.add(p);
+  dl.keep(p); // module state: never handed to the garbage collector at a step boundary
   return p;
 }
 
@@ -67,6 +68,14 @@ export abstract class Module {
   /** @internal children of containers, by name (Sequential "0", "1", …). */
   _modules: Map<string, Module> | null = null;
   /** @internal */ _hooksInstalled = false;
+
+  constructor() {
+    // Note [Scoped forward]: `forward` here is the subclass's prototype method; an own property
+    // wrapping it makes every call a library scope, however it is called (`net.forward(x)`,
+    // `net.call(x)`, from a parent's forward). `super.forward()` reaches the unwrapped method.
+    const orig = this.forward as unknown as (...a: unknown[]) => unknown;
+    Object.defineProperty(this, 'forward', { enumerable: false, configurable: true, writable: true, value: scopedForward(this, orig) });
+  }
 
   /** The computation. Call `module.forward(x)` (or `module.call(x)`, the same). */
   abstract forward(...args: never[]): unknown;
@@ -155,7 +164,7 @@ export abstract class Module {
    */
   registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
     if (name.includes('.') || name === '') throw new ArgumentError(`registerBuffer: buffer name can't contain "." or be empty, got '${name}'`, { op: 'registerBuffer' });
-    (this as Record<string, unknown>)[name] = tensor;
+    (this as Record<string, unknown>)[name] = tensor === null ? null : dl.keep(tensor);
     this._bufferNames.add(name);
     if (opts.persistent === false) this._nonPersistent.add(name);
     else this._nonPersistent.delete(name);
@@ -251,7 +260,7 @@ export abstract class Module {
       }
       for (const [k, b] of [...m._ownBuffers()]) {
         const moved = conv(b);
-        if (moved.device !== b.device || moved.dtype !== b.dtype) rec[k] = moved;
+        if (moved.device !== b.device || moved.dtype !== b.dtype) rec[k] = dl.keep(moved);
       }
     }
     return this;
@@ -318,28 +327,15 @@ export abstract class Module {
   }
 
   // ---- hooks -------------------------------------------------------------------------------
-  private _installHooks(): void {
-    if (this._hooksInstalled) return;
-    this._hooksInstalled = true;
-    const orig = this.forward as (...a: unknown[]) => unknown;
-    Object.defineProperty(this, 'forward', {
-      enumerable: false,
-      configurable: true,
-      writable: true,
-      value: (...args: unknown[]) => {
-        let input = args;
-        for (const h of this._forwardPreHooks) {
-          const r = h(this, input);
-          if (r !== undefined) input = Array.isArray(r) ? r : [r];
-        }
-        let out = orig.apply(this, input);
-        for (const h of this._forwardHooks) {
-          const r = h(this, input, out);
-          if (r !== undefined) out = r;
-        }
-        return out;
-      },
-    });
+  /** @internal Own tensors (attributes, arrays and records of them) a forward may have stored. */
+  _storedTensors(): Set<Tensor> {
+    const found = new Set<Tensor>();
+    for (const key of Object.keys(this)) {
+      if (INTERNAL.has(key)) continue;
+      const v = (this as Record<string, unknown>)[key];
+      if (v !== null && typeof v === 'object' && !(v instanceof Module)) dl.collectTensors(v, found as Set<never>);
+    }
+    return found;
   }
   /**
    * Call `hook(module, input, output)` after every forward; a returned value replaces the output.
@@ -348,14 +344,14 @@ export abstract class Module {
    * const h = layer.registerForwardHook((m, inp, out) => { seen.push(out); }); h.remove();
    */
   registerForwardHook(hook: ForwardHook): RemovableHandle {
-    this._installHooks();
     this._forwardHooks.push(hook);
+    this._hooksInstalled = true;
     return { remove: () => void this._forwardHooks.splice(this._forwardHooks.indexOf(hook) >>> 0, 1) };
   }
   /** Call `hook(module, input)` before every forward; a returned array replaces the arguments. */
   registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
-    this._installHooks();
     this._forwardPreHooks.push(hook);
+    this._hooksInstalled = true;
     return { remove: () => void this._forwardPreHooks.splice(this._forwardPreHooks.indexOf(hook) >>> 0, 1) };
   }
 
@@ -418,4 +414,36 @@ function parseTarget(target: string | { device?: string; dtype?: DType }): { dev
 function castTarget(t: { device?: string; dtype?: DType }, x: Tensor): { device?: string; dtype?: DType } {
   const dtype = t.dtype && dl.isFloating(x.dtype) ? t.dtype : undefined;
   return { ...(t.device ? { device: t.device } : {}), ...(dtype ? { dtype } : {}) };
+}
+
+/**
+ * The own `forward` of every module (Note [Scoped forward]): a step boundary when called from
+ * user code, then the computation in a library scope (Note [Memory without ceremony] in
+ * @dl/tensor) — its temporaries are freed at the end, what it returns or stores on the module
+ * is kept. Hooks are user code: what they make is never freed under them.
+ */
+function scopedForward(m: Module, orig: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
+  let name: string | null = null;
+  const escapeStored = () => {
+    for (const t of m._storedTensors()) dl.escape(t);
+  };
+  const run = (args: unknown[]) => () => {
+    if (!m._hooksInstalled) return orig.apply(m, args);
+    let input = args;
+    for (const h of m._forwardPreHooks) {
+      const r = dl.runEscaping(() => h(m, input));
+      if (r !== undefined) input = Array.isArray(r) ? r : [r];
+    }
+    let out = orig.apply(m, input);
+    for (const h of m._forwardHooks) {
+      const r = dl.runEscaping(() => h(m, input, out));
+      if (r !== undefined) out = r;
+    }
+    return out;
+  };
+  return (...args: unknown[]) => {
+    if (!dl.inScope()) dl.endStep(args);
+    name ??= `${m._getName()}.forward`;
+    return dl.runScope(name, run(args), escapeStored);
+  };
 }

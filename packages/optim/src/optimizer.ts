@@ -61,6 +61,7 @@ export abstract class Optimizer<D extends { lr: number }> {
    * gradients are zeroed in place and keep their memory.
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
+    if (!dl.inScope()) dl.endStep();
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (!p.grad) continue;
@@ -78,11 +79,14 @@ export abstract class Optimizer<D extends { lr: number }> {
    */
   step(closure?: () => Tensor): Tensor | undefined {
     const loss = closure ? closure() : undefined;
+    const top = !dl.inScope();
     noGrad(() =>
-      dl.tidy(() => {
+      dl.runScope(`${this.constructor.name}.step`, () => {
         for (const g of this.paramGroups) this.updateGroup(g);
       }),
     );
+    // A step boundary: what the loop made this step (batch, output, loss) goes to the GC.
+    if (top) dl.endStep(loss);
     return loss;
   }
 

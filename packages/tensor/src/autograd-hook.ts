@@ -5,6 +5,10 @@ import type { Tensor } from './tensor.js';
 export interface GradFnLike {
   name(): string;
   readonly nextFunctions: ReadonlyArray<readonly [GradFnLike | null, number]>;
+  /** @internal A tensor or node points at this node now (graph refcounting). */
+  _ref?(): void;
+  /** @internal A tensor or node whose gradFn this was let go of it. */
+  _unref?(): void;
 }
 
 /** Options of `Tensor.backward`. */
@@ -28,6 +32,13 @@ export interface AutogradHook {
   /** Run the backward pass from `t`. */
   backward(t: Tensor, gradient: Tensor | undefined, opts: BackwardOptions): void;
   isGradEnabled(): boolean;
+  /**
+   * A step boundary found `t` loose (Note [Memory without ceremony]): spill the storages its
+   * graph saved, unless the graph was released already.
+   */
+  spillGraph?(t: Tensor): void;
+  /** `t` (not a leaf) got a hook or `retainGrad()`: its node must reach it during backward. */
+  watch?(t: Tensor): void;
 }
 
 let hook: AutogradHook | null = null;

@@ -126,6 +126,14 @@ export interface Backend extends Partial<FusedKernels> {
   wrapHost?(data: HostArray, dtype: DType): BackendBuffer;
   /** Bytes held by this backend (allocated, including pooled free buffers). */
   memoryInfo?(): { bytesInUse: number; bytesPooled: number; buffers: number };
+  /**
+   * Hand `buffer` to the JS garbage collector (optional; see Note [Storage ownership]): return a
+   * buffer the GC owns that holds the same values and that every kernel of this backend
+   * accepts, and forget `buffer` (return it to the pool). Called at step boundaries for
+   * tensors that reached user code; a backend without it (webgpu) keeps such tensors until
+   * they are disposed or collected.
+   */
+  spill?(buffer: BackendBuffer, dtype: DType): BackendBuffer;
   /** Wait for queued work (no-op on synchronous backends). */
   sync?(): Promise<void>;
 

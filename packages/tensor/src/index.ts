@@ -19,7 +19,7 @@ export { Storage } from './storage.js';
 export { registerBackend, getBackend, initBackend, listDevices, getDefaultDevice, setDefaultDevice, type Device } from './registry.js';
 export { Generator, manualSeed, defaultGenerator } from './generator.js';
 export { philoxFill, philox4x32 } from './philox.js';
-export { tidy, keep, memory, type MemoryInfo } from './memory.js';
+export { tidy, keep, memory, endStep, runScope, runEscaping, escape, own, inScope, collectTensors, type MemoryInfo } from './memory.js';
 export {
   setAutogradHook,
   getAutogradHook,

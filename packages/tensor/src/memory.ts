@@ -1,73 +1,253 @@
 import type { TensorBase } from './tensor-base.js';
 import { liveStats } from './storage.js';
 import { listDevices, getBackend } from './registry.js';
+import { getAutogradHook } from './autograd-hook.js';
 
-const scopes: Set<TensorBase>[] = [];
-/** Live (not disposed, not collected) tensor objects. */
+/**
+ * Note [Memory without ceremony]
+ * JS has no destructors, and a FinalizationRegistry only runs between tasks, never inside a
+ * synchronous training loop. So dl decides lifetimes itself (docs/guides/memory.md):
+ *
+ * 1. Scopes. Every library routine (a module's forward, a loss, an optimizer step, backward,
+ *    collate) and every `tidy` runs in a scope. A tensor made in a scope belongs to it; when
+ *    the scope ends, what it returns goes to the enclosing scope, what was stored on the
+ *    module escapes, and everything else is disposed. Values the autograd graph saved survive
+ *    (the graph holds its own reference to their storage).
+ * 2. Loose tensors. A tensor made outside every scope, or returned out of the outermost one,
+ *    has reached user code: it is "loose". dl cannot see whether the user still holds it, so
+ *    it never frees it; at the next step boundary (an optimizer step, the end of backward, the
+ *    next DataLoader batch, the next top-level module call, or `endStep()`) it hands the
+ *    tensor's storage, and the storages its unused autograd graph saved, to the JS garbage
+ *    collector (`Storage.spill`): on cpu the values move into a plain typed array. A tensor the
+ *    user still holds keeps its values; one the user dropped is reclaimed by the collector,
+ *    which does run inside synchronous loops. Pinned storages (parameters, buffers, gradients,
+ *    optimizer state, `keep`) stay on the device.
+ * 3. A backend that cannot spill (webgpu: reading a GPU buffer is asynchronous) keeps loose
+ *    tensors until they are disposed or collected; the FinalizationRegistry is then the net.
+ */
+interface Scope {
+  name: string;
+  tensors: TensorBase[];
+}
+
+const scopes: Scope[] = [];
+/** Tensors that reached user code since the last step boundary. */
+let loose: TensorBase[] = [];
+let looseBytes = 0;
+/**
+ * Past this many bytes of loose tensors a boundary runs on its own, so that loops calling no
+ * library routine (only tensor ops) stay bounded too.
+ */
+const LOOSE_LIMIT_BYTES = 64 * 2 ** 20;
+
+/** Live (counted: not disposed, not collected, not handed to the GC) tensor objects. */
 export const tensorCount = { live: 0 };
 
-/** @internal Called for every new tensor: counts it, and the innermost `tidy` scope adopts it. */
+function addLoose(t: TensorBase): void {
+  loose.push(t);
+  looseBytes += t._storage.nbytes;
+  if (looseBytes > LOOSE_LIMIT_BYTES && scopes.length === 0) endStep();
+}
+
+/** @internal Called for every new tensor: counts it, and the innermost scope adopts it. */
 export function trackTensor(t: TensorBase): void {
   tensorCount.live++;
   const scope = scopes[scopes.length - 1];
-  if (scope) scope.add(t);
+  if (scope) {
+    t._inScope = true;
+    scope.tensors.push(t);
+  } else addLoose(t);
 }
 
 /**
- * Keep a tensor created inside `tidy` alive after the scope ends (like tfjs's `keep`).
- * Autograd keeps the `.grad` it writes to leaves; optimizers keep their state.
+ * Keep a tensor made inside `tidy` (or a library scope) alive after the scope ends, and pin its
+ * storage on the device: it is never handed to the garbage collector at a step boundary.
+ * Optimizers keep their state and autograd the `.grad` it writes to leaves this way.
  *
  * @example
  * dl.tidy(() => { state.momentum = dl.keep(dl.zerosLike(p)); });
  */
 export function keep<T extends TensorBase>(t: T): T {
-  for (const s of scopes) s.delete(t);
+  t._escaped = true;
+  t._inScope = false;
+  t._storage.pinned = true;
   return t;
 }
 
+/**
+ * @internal A library object (a graph node) owns `t` from now on and disposes it itself: no
+ * scope frees it and no step boundary hands it to the garbage collector.
+ */
+export function own<T extends TensorBase>(t: T): T {
+  t._escaped = true;
+  t._inScope = false;
+  return t;
+}
 
-function collect(v: unknown, out: Set<TensorBase>, seen = new Set<unknown>()): void {
-  if (v === null || typeof v !== 'object' || seen.has(v)) return;
-  seen.add(v);
-  if (typeof (v as TensorBase)._view === 'function' && 'shape' in (v as object)) {
-    out.add(v as TensorBase);
+/**
+ * @internal A tensor made inside a scope reached user code by another way than the scope's
+ * result (stored on a module, handed to a hook, a retained grad): the scope must not dispose
+ * it; it becomes loose.
+ */
+export function escape<T extends TensorBase>(t: T): T {
+  if (!t._inScope || t._escaped || t._disposed) return t;
+  t._escaped = true;
+  t._inScope = false;
+  addLoose(t);
+  return t;
+}
+
+/**
+ * @internal Run user code called from inside a library routine (a forward hook, a gradient
+ * hook): every tensor it makes may be kept by the user, so none is freed — they become loose.
+ */
+export function runEscaping<T>(fn: () => T): T {
+  const scope: Scope = { name: 'hook', tensors: [] };
+  scopes.push(scope);
+  try {
+    return fn();
+  } finally {
+    scopes.pop();
+    for (const t of scope.tensors) escape(t);
+  }
+}
+
+/** Is a scope open (inside `tidy` or a library routine)? */
+export function inScope(): boolean {
+  return scopes.length > 0;
+}
+
+function isTensor(v: object): v is TensorBase {
+  return typeof (v as TensorBase)._view === 'function' && 'shape' in v;
+}
+
+/** @internal Every tensor in `v` (nested arrays, plain objects, Maps), into `out`. */
+export function collectTensors(v: unknown, out: Set<TensorBase>, depth = 0): void {
+  if (v === null || typeof v !== 'object' || depth > 8) return;
+  if (isTensor(v)) {
+    out.add(v);
     return;
   }
-  if (Array.isArray(v)) for (const x of v) collect(x, out, seen);
-  else if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collect(x, out, seen);
+  if (Array.isArray(v)) for (const x of v) collectTensors(x, out, depth + 1);
+  else if (v instanceof Map) for (const x of v.values()) collectTensors(x, out, depth + 1);
+  else if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectTensors(x, out, depth + 1);
+}
+
+/**
+ * @internal Run `fn` in a scope named `name` (Note [Memory without ceremony]): tensors it makes
+ * and does not return are disposed when it ends. `after` runs before that and may `escape`
+ * tensors the routine stored elsewhere (a module's attributes). A Promise result cannot be
+ * scoped: the scope's tensors then pass to the enclosing scope (or become loose).
+ */
+export function runScope<T>(name: string, fn: () => T, after?: () => void): T {
+  const scope: Scope = { name, tensors: [] };
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    closeScope(scope, undefined, after, false);
+    throw e;
+  }
+  closeScope(scope, result, after, result instanceof Promise);
+  return result;
+}
+
+function closeScope(scope: Scope, result: unknown, after: (() => void) | undefined, passAll: boolean): void {
+  scopes.pop();
+  const parent = scopes[scopes.length - 1];
+  if (scope.tensors.length === 0) return;
+  after?.();
+  let kept: Set<TensorBase> | null = null;
+  if (!passAll && result !== null && typeof result === 'object') {
+    kept = new Set();
+    collectTensors(result, kept);
+  }
+  const who = scope.name;
+  for (const t of scope.tensors) {
+    if (t._disposed || t._escaped) continue;
+    if (passAll || kept?.has(t)) {
+      if (parent) parent.tensors.push(t);
+      else {
+        t._inScope = false;
+        addLoose(t);
+      }
+    } else t._disposeBy(who);
+  }
 }
 
 /**
  * Run `fn`, then dispose every tensor it created except those it returns (in any nested
  * arrays/objects) and those passed to {@link keep}. Storages still used by views, the
- * autograd graph or returned tensors stay alive (they are refcounted).
+ * autograd graph or returned tensors stay alive (they are refcounted). Not needed for memory
+ * (library routines free their own temporaries, Note [Memory without ceremony]); useful to
+ * free a block of your own tensor code at once.
  *
  * @example
- * const loss = dl.tidy(() => model.forward(x).sub(y).pow(2).mean());
+ * const loss = dl.tidy(() => x.matmul(w).sub(y).pow(2).mean());
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<TensorBase>();
+  const scope: Scope = { name: 'tidy()', tensors: [] };
   scopes.push(scope);
   let result: T;
   try {
     result = fn();
-  } finally {
-    scopes.pop();
+  } catch (e) {
+    closeScope(scope, undefined, undefined, false);
+    throw e;
   }
-  if (result instanceof Promise) throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');
-  const kept = new Set<TensorBase>();
-  collect(result, kept);
-  const parent = scopes[scopes.length - 1];
-  for (const t of scope) {
-    if (kept.has(t)) parent?.add(t);
-    else t.dispose();
+  if (result instanceof Promise) {
+    closeScope(scope, undefined, undefined, true);
+    throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');
   }
+  closeScope(scope, result, undefined, false);
   return result;
+}
+
+/**
+ * A step boundary (Note [Memory without ceremony]): hand the storages of tensors that reached
+ * your code since the last boundary — and what their unused autograd graphs saved — to the
+ * garbage collector where the device allows (cpu), so a loop that drops them stays flat. Values
+ * are kept: a tensor you still hold stays valid. Optimizer steps, backward, DataLoader batches
+ * and top-level module calls do this already; call it yourself only in a long loop that uses
+ * none of them. Tensors in `except` (and what they contain) stay as they are until the next one.
+ *
+ * @example
+ * for (let i = 0; i < 1e4; i++) { stats.push(x.mul(i).sum().itemSync()); dl.endStep(); }
+ */
+export function endStep(except?: unknown): void {
+  if (loose.length === 0) return;
+  let spare: Set<TensorBase> | null = null;
+  if (except !== undefined) {
+    spare = new Set();
+    collectTensors(except, spare);
+  }
+  const list = loose;
+  loose = [];
+  looseBytes = 0;
+  const hook = getAutogradHook();
+  for (const t of list) {
+    if (t._disposed) continue;
+    if (spare?.has(t)) {
+      loose.push(t);
+      looseBytes += t._storage.nbytes;
+      continue;
+    }
+    const s = t._storage;
+    // A leaf that requires grad is a parameter in all but name: keep it on the device.
+    if (t.requiresGrad && t.gradFn === null) s.pinned = true;
+    if (s.spill()) t._handToGC();
+    if (t.gradFn !== null && hook?.spillGraph) hook.spillGraph(t as never);
+  }
 }
 
 /** Per-device memory: live storages and their bytes, and the backend's own view (pool). */
 export interface MemoryInfo {
-  /** Tensor objects alive (views count: each holds a reference to its storage). */
+  /**
+   * Tensor objects dl accounts for: made in a scope and not yet freed, pinned state, and those
+   * that reached your code since the last step boundary (a tensor whose storage was handed to
+   * the garbage collector is no longer counted; views count: each holds a reference).
+   */
   tensors: number;
   devices: Record<string, { storages: number; bytes: number; backend?: { bytesInUse: number; bytesPooled: number; buffers: number } }>;
 }

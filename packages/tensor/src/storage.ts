@@ -1,32 +1,53 @@
 import type { Backend, BackendBuffer } from './backend.js';
 import { ITEMSIZE, type DType } from './dtype.js';
 
-/** Live storages per device, for {@link memory}. */
+/** Live device-owned storages per device, for {@link memory}. */
 export const liveStats = new Map<string, { storages: number; bytes: number }>();
 
+function statsOf(device: string): { storages: number; bytes: number } {
+  let s = liveStats.get(device);
+  if (!s) liveStats.set(device, (s = { storages: 0, bytes: 0 }));
+  return s;
+}
+
 /**
- * A refcounted handle to one backend buffer. Tensors (and views of them) hold references;
- * the buffer is freed when the last one is released. `version` counts in-place writes
- * (autograd uses it to detect modification of saved tensors).
+ * A refcounted handle to one backend buffer. Tensors (and views of them) and tensors saved
+ * by the autograd graph hold references; the buffer is freed when the last one is released.
+ * `version` counts in-place writes (autograd uses it to detect modification of saved tensors).
+ *
+ * Note [Storage ownership]
+ * A storage is in one of three states (see docs/guides/memory.md):
+ * - device-owned: the backend's buffer, counted by `memory()`, freed on the last release;
+ * - pinned: device-owned and never handed to the garbage collector — parameters, buffers,
+ *   gradients, optimizer state (anything made with `keep` or `requiresGrad`);
+ * - spilled: handed to the JS garbage collector at a step boundary (`Storage.spill`): the
+ *   backend moved the values into memory the GC owns (on cpu a plain typed array), so a
+ *   tensor the user still holds keeps its values, and one the user dropped is reclaimed by
+ *   the GC even inside a synchronous loop, where finalizers never run. Spilled storages are
+ *   not counted by `memory()`; kernels read and write them as any external buffer.
  */
 export class Storage {
   refs = 0;
   version = 0;
   freed = false;
+  /** Never handed to the garbage collector (parameters, gradients, optimizer state, buffers). */
+  pinned = false;
+  /** Handed to the garbage collector (see Note [Storage ownership]). */
+  spilled = false;
   readonly nbytes: number;
   constructor(
     readonly backend: Backend,
-    readonly buffer: BackendBuffer,
+    /** The backend buffer (replaced by a GC-owned one when the storage is spilled). */
+    public buffer: BackendBuffer,
     readonly dtype: DType,
     readonly numel: number,
     /** External memory (fromArray): the backend does not own it, so it is never freed. */
     readonly external = false,
   ) {
     this.nbytes = numel * ITEMSIZE[dtype];
-    const s = liveStats.get(backend.name) ?? { storages: 0, bytes: 0 };
+    const s = statsOf(backend.name);
     s.storages++;
     s.bytes += this.nbytes;
-    liveStats.set(backend.name, s);
   }
   retain(): void {
     this.refs++;
@@ -35,12 +56,30 @@ export class Storage {
     if (this.freed) return;
     if (--this.refs <= 0) {
       this.freed = true;
+      if (this.spilled) return;
       if (!this.external) this.backend.free(this.buffer);
-      const s = liveStats.get(this.backend.name);
-      if (s) {
-        s.storages--;
-        s.bytes -= this.nbytes;
-      }
+      const s = statsOf(this.backend.name);
+      s.storages--;
+      s.bytes -= this.nbytes;
     }
+  }
+  /**
+   * Hand this storage to the garbage collector if it may be (not pinned, not freed, and the
+   * backend can move its values into GC-owned memory, or the memory is external already).
+   * Returns whether it is spilled now.
+   */
+  spill(): boolean {
+    if (this.spilled) return true;
+    if (this.pinned || this.freed) return false;
+    if (!this.external) {
+      const moved = this.backend.spill?.(this.buffer, this.dtype);
+      if (moved === undefined) return false;
+      this.buffer = moved;
+    }
+    this.spilled = true;
+    const s = statsOf(this.backend.name);
+    s.storages--;
+    s.bytes -= this.nbytes;
+    return true;
   }
 }

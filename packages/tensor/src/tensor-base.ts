@@ -18,6 +18,7 @@ const finalizer = new FinalizationRegistry<Storage>((s) => {
   tensorCount.live--;
   s.release();
 });
+const DISPOSED_BY_USER = 'dispose()';
 
 /** Autograd bookkeeping that lives on each tensor (filled by `@dl/autograd`). */
 export interface AutogradMeta {
@@ -34,12 +35,15 @@ export class TensorBase {
   /** @internal */ readonly _offset: number;
   /** @internal */ _storage: Storage;
   /** @internal */ _disposed = false;
+  /** @internal who disposed it (`dispose()`, `tidy()`, a library scope such as `Linear.forward`) */ _disposedBy: string | null = null;
+  /** @internal counted by `memory()` and registered with the finalizer (false once handed to the GC) */ _counted = true;
+  /** @internal left its scope other than by being returned (kept, stored, handed to a hook) */ _escaped = false;
+  /** @internal owned by an open scope (tidy or a library routine) */ _inScope = false;
   /** Does autograd track operations on this tensor? */
   requiresGrad = false;
   /** Accumulated gradient (set by `backward`). */
   grad: Tensor | null = null;
-  /** The graph node that produced this tensor (null for leaves). */
-  gradFn: GradFnLike | null = null;
+  /** @internal */ _gradFn: GradFnLike | null = null;
   /** @internal autograd state */ _autograd: AutogradMeta | null = null;
   /** @internal the tensor this one is a view of (for autograd's view tracking). */ _base: TensorBase | null = null;
 
@@ -52,6 +56,21 @@ export class TensorBase {
     storage.retain();
     finalizer.register(this, storage, this);
     trackTensor(this);
+  }
+
+  /**
+   * The graph node that produced this tensor (null for leaves). Nodes are refcounted by the
+   * tensors and nodes that point at them: when the last lets go, the node frees what it saved.
+   */
+  get gradFn(): GradFnLike | null {
+    return this._gradFn;
+  }
+  set gradFn(g: GradFnLike | null) {
+    const old = this._gradFn;
+    if (g === old) return;
+    g?._ref?.();
+    this._gradFn = g;
+    old?._unref?.();
   }
 
   get dtype(): DType {
@@ -109,23 +128,45 @@ export class TensorBase {
 
   /** @internal The kernel-facing view of this tensor. Throws if disposed. */
   _view(op = 'op'): TensorView {
-    if (this._disposed || this._storage.freed) {
-      throw new StateError(`${op}: tensor of shape [${this.shape.join(', ')}] was disposed`, {
-        op,
-        hint: 'do not use a tensor after dispose() or outside the tidy() that created it; keep it by returning it from tidy',
-      });
-    }
+    if (this._disposed || this._storage.freed) throw disposedError(this, op);
     return { buffer: this._storage.buffer, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
   }
 
-  /** Free this tensor's reference to its storage now (views keep the storage alive). */
+  /**
+   * Free this tensor's reference to its storage now (views keep the storage alive). Never
+   * needed for memory (Note [Memory without ceremony]); a tensor used after it gives a typed
+   * error.
+   *
+   * @example
+   * const big = dl.zeros([4096, 4096]); use(big); big.dispose();
+   */
   dispose(): void {
+    this._disposeBy(DISPOSED_BY_USER);
+  }
+  /** @internal Dispose, remembering who did (for the error a later use gives). */
+  _disposeBy(who: string): void {
     if (this._disposed) return;
     this._disposed = true;
+    this._disposedBy = who;
+    if (this._counted) {
+      this._counted = false;
+      tensorCount.live--;
+      finalizer.unregister(this);
+    }
+    this._storage.release();
+    const g = this._gradFn;
+    if (g !== null) {
+      this._gradFn = null;
+      g._unref?.();
+    }
+    if (this.grad) this.grad._disposeBy(who);
+  }
+  /** @internal Its storage was handed to the garbage collector: stop counting this object. */
+  _handToGC(): void {
+    if (!this._counted) return;
+    this._counted = false;
     tensorCount.live--;
     finalizer.unregister(this);
-    this._storage.release();
-    if (this.grad) this.grad.dispose();
   }
   [Symbol.dispose](): void {
     this.dispose();
@@ -219,7 +260,10 @@ export class TensorBase {
     if (!this.requiresGrad) {
       throw new StateError("retainGrad: can't retain_grad on a tensor that has requires_grad=False", { op: 'retainGrad' });
     }
-    if (!this.isLeaf) this._autogradMeta().retainsGrad = true;
+    if (!this.isLeaf) {
+      this._autogradMeta().retainsGrad = true;
+      getAutogradHook()?.watch?.(this as never);
+    }
     return this;
   }
   /** Is `.grad` kept for this tensor? */
@@ -236,6 +280,7 @@ export class TensorBase {
     }
     const hooks = this._autogradMeta().hooks;
     hooks.push(fn);
+    if (!this.isLeaf) getAutogradHook()?.watch?.(this as never);
     return { remove: () => void hooks.splice(hooks.indexOf(fn) >>> 0, 1) };
   }
   /** @internal */
@@ -245,6 +290,27 @@ export class TensorBase {
 }
 
 export type NestedArray = number | boolean | NestedArray[];
+
+function disposedError(t: TensorBase, op: string): StateError {
+  const who = t._disposedBy;
+  const shape = `[${t.shape.join(', ')}]`;
+  if (who === null || who === DISPOSED_BY_USER) {
+    return new StateError(`${op}: tensor of shape ${shape} was disposed${who ? ' by dispose()' : ''}`, {
+      op,
+      hint: 'do not use a tensor after calling dispose() on it (or on the tensor whose .grad it was)',
+    });
+  }
+  if (who === 'tidy()') {
+    return new StateError(`${op}: tensor of shape ${shape} was disposed when the tidy() that made it ended`, {
+      op,
+      hint: 'return it from the tidy callback (or pass it to dl.keep) to use it afterwards',
+    });
+  }
+  return new StateError(`${op}: tensor of shape ${shape} was disposed when ${who} ended: it was made there and neither returned nor stored`, {
+    op,
+    hint: `return it from ${who}, or store it on the module (this.x = t), to use it afterwards`,
+  });
+}
 
 function checkItem(t: TensorBase, op: string): void {
   if (t.numel() !== 1) {

@@ -37,30 +37,38 @@ export interface LossOptions {
 
 /** Mean squared error. @example F.mseLoss(pred, y) */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  sameShape('mseLoss', input, target);
-  return reduce('mseLoss', input.sub(target).square(), opts.reduction);
+  return dl.runScope('F.mseLoss', () => {
+    sameShape('mseLoss', input, target);
+    return reduce('mseLoss', input.sub(target).square(), opts.reduction);
+  });
 }
 /** Mean absolute error. */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  sameShape('l1Loss', input, target);
-  return reduce('l1Loss', input.sub(target).abs(), opts.reduction);
+  return dl.runScope('F.l1Loss', () => {
+    sameShape('l1Loss', input, target);
+    return reduce('l1Loss', input.sub(target).abs(), opts.reduction);
+  });
 }
 /** Smooth L1: quadratic below `beta`, linear above (as PyTorch). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
-  sameShape('smoothL1Loss', input, target);
-  const beta = opts.beta ?? 1;
-  const d = input.sub(target).abs();
-  if (beta === 0) return reduce('smoothL1Loss', d, opts.reduction);
-  const l = dl.where(d.lt(beta), d.square().mul(0.5 / beta), d.sub(0.5 * beta));
-  return reduce('smoothL1Loss', l, opts.reduction);
+  return dl.runScope('F.smoothL1Loss', () => {
+    sameShape('smoothL1Loss', input, target);
+    const beta = opts.beta ?? 1;
+    const d = input.sub(target).abs();
+    if (beta === 0) return reduce('smoothL1Loss', d, opts.reduction);
+    const l = dl.where(d.lt(beta), d.square().mul(0.5 / beta), d.sub(0.5 * beta));
+    return reduce('smoothL1Loss', l, opts.reduction);
+  });
 }
 /** Huber loss: quadratic below `delta`, `delta`-scaled linear above. */
 export function huberLoss(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
-  sameShape('huberLoss', input, target);
-  const delta = opts.delta ?? 1;
-  const d = input.sub(target).abs();
-  const l = dl.where(d.lt(delta), d.square().mul(0.5), d.sub(0.5 * delta).mul(delta));
-  return reduce('huberLoss', l, opts.reduction);
+  return dl.runScope('F.huberLoss', () => {
+    sameShape('huberLoss', input, target);
+    const delta = opts.delta ?? 1;
+    const d = input.sub(target).abs();
+    const l = dl.where(d.lt(delta), d.square().mul(0.5), d.sub(0.5 * delta).mul(delta));
+    return reduce('huberLoss', l, opts.reduction);
+  });
 }
 
 /**
@@ -70,13 +78,15 @@ export function huberLoss(input: Tensor, target: Tensor, opts: LossOptions & { d
  * F.binaryCrossEntropy(p, y, { weight });
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: LossOptions & { weight?: Tensor | null } = {}): Tensor {
-  const op = 'binaryCrossEntropy';
-  sameShape(op, input, target);
-  const logp = input.log().clamp(-100, null);
-  const log1mp = dl.neg(input).add(1).log().clamp(-100, null);
-  let l = target.mul(logp).add(dl.neg(target).add(1).mul(log1mp)).neg();
-  if (opts.weight) l = l.mul(opts.weight);
-  return reduce(op, l, opts.reduction);
+  return dl.runScope('F.binaryCrossEntropy', () => {
+    const op = 'binaryCrossEntropy';
+    sameShape(op, input, target);
+    const logp = input.log().clamp(-100, null);
+    const log1mp = dl.neg(input).add(1).log().clamp(-100, null);
+    let l = target.mul(logp).add(dl.neg(target).add(1).mul(log1mp)).neg();
+    if (opts.weight) l = l.mul(opts.weight);
+    return reduce(op, l, opts.reduction);
+  });
 }
 
 /**
@@ -90,18 +100,20 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   opts: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {},
 ): Tensor {
-  const op = 'binaryCrossEntropyWithLogits';
-  sameShape(op, input, target);
-  // softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
-  const spNeg = dl.neg(input).relu().add(input.abs().neg().exp().log1p());
-  const oneMinusT = dl.neg(target).add(1);
-  let l: Tensor;
-  if (opts.posWeight) {
-    const lw = opts.posWeight.sub(1).mul(target).add(1);
-    l = oneMinusT.mul(input).add(lw.mul(spNeg));
-  } else l = oneMinusT.mul(input).add(spNeg);
-  if (opts.weight) l = l.mul(opts.weight);
-  return reduce(op, l, opts.reduction);
+  return dl.runScope('F.binaryCrossEntropyWithLogits', () => {
+    const op = 'binaryCrossEntropyWithLogits';
+    sameShape(op, input, target);
+    // softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
+    const spNeg = dl.neg(input).relu().add(input.abs().neg().exp().log1p());
+    const oneMinusT = dl.neg(target).add(1);
+    let l: Tensor;
+    if (opts.posWeight) {
+      const lw = opts.posWeight.sub(1).mul(target).add(1);
+      l = oneMinusT.mul(input).add(lw.mul(spNeg));
+    } else l = oneMinusT.mul(input).add(spNeg);
+    if (opts.weight) l = l.mul(opts.weight);
+    return reduce(op, l, opts.reduction);
+  });
 }
 
 /** Options of `F.nllLoss` / `F.crossEntropy`. */
@@ -166,13 +178,15 @@ function as2d(input: Tensor, target: Tensor): { x: Tensor; t: Tensor; squeeze: b
  * F.nllLoss(logp, y, { ignoreIndex: -100 });
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLOptions = {}): Tensor {
-  const op = 'nllLoss';
-  const ignoreIndex = opts.ignoreIndex ?? -100;
-  checkClassTargets(op, input, target, ignoreIndex);
-  const { x, t, squeeze } = as2d(input, target);
-  const { loss, w } = nllParts(x, t, opts.weight, ignoreIndex);
-  const r = reduceNll(op, loss, w, opts.reduction);
-  return squeeze && opts.reduction === 'none' ? r.squeeze(0) : r;
+  return dl.runScope('F.nllLoss', () => {
+    const op = 'nllLoss';
+    const ignoreIndex = opts.ignoreIndex ?? -100;
+    checkClassTargets(op, input, target, ignoreIndex);
+    const { x, t, squeeze } = as2d(input, target);
+    const { loss, w } = nllParts(x, t, opts.weight, ignoreIndex);
+    const r = reduceNll(op, loss, w, opts.reduction);
+    return squeeze && opts.reduction === 'none' ? r.squeeze(0) : r;
+  });
 }
 
 /**
@@ -184,46 +198,48 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLOptions = {}): T
  * F.crossEntropy(logits, labels); F.crossEntropy(logits, probs, { labelSmoothing: 0.1 });
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: NLLOptions & { labelSmoothing?: number } = {}): Tensor {
-  const op = 'crossEntropy';
-  if (!(target instanceof dl.Tensor)) throw new ArgumentError(`${op}: target must be a Tensor`, { op });
-  const eps = opts.labelSmoothing ?? 0;
-  if (!(eps >= 0 && eps <= 1)) throw new ArgumentError(`${op}: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`, { op });
-  const classDim = input.dim() === 1 ? 0 : 1;
-  const C = input.shape[classDim]!;
-  const logp = input.logSoftmax(classDim);
-  const reduction = opts.reduction ?? 'mean';
-  const wShape = input.shape.map((s, i) => (i === classDim ? s : 1));
-  if (dl.isFloating(target.dtype)) {
-    if (target.dim() !== input.dim() || target.shape.some((s, i) => s !== input.shape[i])) {
-      throw new ShapeError(`${op}: float (probability) targets must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`, {
-        op,
-        hint: 'for class indices pass an int32 tensor of shape [N] (cast with .long())',
-      });
+  return dl.runScope('F.crossEntropy', () => {
+    const op = 'crossEntropy';
+    if (!(target instanceof dl.Tensor)) throw new ArgumentError(`${op}: target must be a Tensor`, { op });
+    const eps = opts.labelSmoothing ?? 0;
+    if (!(eps >= 0 && eps <= 1)) throw new ArgumentError(`${op}: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`, { op });
+    const classDim = input.dim() === 1 ? 0 : 1;
+    const C = input.shape[classDim]!;
+    const logp = input.logSoftmax(classDim);
+    const reduction = opts.reduction ?? 'mean';
+    const wShape = input.shape.map((s, i) => (i === classDim ? s : 1));
+    if (dl.isFloating(target.dtype)) {
+      if (target.dim() !== input.dim() || target.shape.some((s, i) => s !== input.shape[i])) {
+        throw new ShapeError(`${op}: float (probability) targets must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`, {
+          op,
+          hint: 'for class indices pass an int32 tensor of shape [N] (cast with .long())',
+        });
+      }
+      let tp = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
+      if (opts.weight) tp = tp.mul(opts.weight.reshape(wShape));
+      const l = logp.mul(tp).sum(classDim).neg();
+      if (reduction === 'mean') return input.dim() === 1 ? l : l.sum().div(input.numel() / C);
+      return reduce(op, l, reduction);
     }
-    let tp = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
-    if (opts.weight) tp = tp.mul(opts.weight.reshape(wShape));
-    const l = logp.mul(tp).sum(classDim).neg();
-    if (reduction === 'mean') return input.dim() === 1 ? l : l.sum().div(input.numel() / C);
-    return reduce(op, l, reduction);
-  }
-  const ignoreIndex = opts.ignoreIndex ?? -100;
-  checkClassTargets(op, input, target, ignoreIndex);
-  const { x, t, squeeze } = as2d(logp, target);
-  const { loss, w, valid, safe } = nllParts(x, t, opts.weight, ignoreIndex);
-  let nll = reduceNll(op, loss, w, reduction);
-  if (eps > 0) {
-    const lw = opts.weight ? x.mul(opts.weight.reshape(x.shape.map((s, i) => (i === 1 ? s : 1)))) : x;
-    const smooth = dl.where(valid, lw.sum(1).neg(), 0);
-    let ret: Tensor;
-    if (reduction === 'mean') {
-      const denom = opts.weight
-        ? opts.weight.indexSelect(0, safe.reshape(-1)).mul(valid.reshape(-1)).sum()
-        : valid.to(x.dtype).sum();
-      ret = smooth.sum().div(denom);
-    } else ret = reduce(op, smooth, reduction);
-    nll = nll.mul(1 - eps).add(ret.mul(eps / C));
-  }
-  return squeeze && reduction === 'none' ? nll.squeeze(0) : nll;
+    const ignoreIndex = opts.ignoreIndex ?? -100;
+    checkClassTargets(op, input, target, ignoreIndex);
+    const { x, t, squeeze } = as2d(logp, target);
+    const { loss, w, valid, safe } = nllParts(x, t, opts.weight, ignoreIndex);
+    let nll = reduceNll(op, loss, w, reduction);
+    if (eps > 0) {
+      const lw = opts.weight ? x.mul(opts.weight.reshape(x.shape.map((s, i) => (i === 1 ? s : 1)))) : x;
+      const smooth = dl.where(valid, lw.sum(1).neg(), 0);
+      let ret: Tensor;
+      if (reduction === 'mean') {
+        const denom = opts.weight
+          ? opts.weight.indexSelect(0, safe.reshape(-1)).mul(valid.reshape(-1)).sum()
+          : valid.to(x.dtype).sum();
+        ret = smooth.sum().div(denom);
+      } else ret = reduce(op, smooth, reduction);
+      nll = nll.mul(1 - eps).add(ret.mul(eps / C));
+    }
+    return squeeze && reduction === 'none' ? nll.squeeze(0) : nll;
+  });
 }
 
 /**
@@ -234,11 +250,13 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: NLLOptions & {
  * F.klDiv(logq, p, { reduction: 'batchmean' });
  */
 export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
-  const op = 'klDiv';
-  sameShape(op, input, target);
-  const l = opts.logTarget
-    ? target.exp().mul(target.sub(input))
-    : dl.where(target.gt(0), target.mul(target.log()), 0).sub(target.mul(input));
-  if (opts.reduction === 'batchmean') return l.sum().div(input.dim() > 0 ? input.shape[0]! : 1);
-  return reduce(op, l, opts.reduction);
+  return dl.runScope('F.klDiv', () => {
+    const op = 'klDiv';
+    sameShape(op, input, target);
+    const l = opts.logTarget
+      ? target.exp().mul(target.sub(input))
+      : dl.where(target.gt(0), target.mul(target.log()), 0).sub(target.mul(input));
+    if (opts.reduction === 'batchmean') return l.sum().div(input.dim() > 0 ? input.shape[0]! : 1);
+    return reduce(op, l, opts.reduction);
+  });
 }
