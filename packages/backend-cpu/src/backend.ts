@@ -64,6 +64,7 @@ export class CpuBackend implements Backend {
   }
   free(buffer: unknown): void {
     const b = buffer as CpuBuffer;
+    if (this.spilled.delete(b)) return; // the GC owns it
     this.pool.release(b, dtypeOf(b));
   }
   write(buffer: unknown, _dtype: DType, data: HostArray, offset: number): void {
@@ -79,8 +80,12 @@ export class CpuBackend implements Backend {
   }
   /** Hand a buffer to the garbage collector (Note [Storage ownership] in @dl/tensor). */
   spill(buffer: unknown): CpuBuffer {
-    return this.pool.spill(buffer as CpuBuffer);
+    const b = this.pool.spill(buffer as CpuBuffer);
+    this.spilled.add(b);
+    return b;
   }
+  /** Buffers handed to the garbage collector: `free` leaves them alone. */
+  private readonly spilled = new WeakSet<CpuBuffer>();
   hostView(buffer: unknown): HostArray {
     return buffer as CpuBuffer;
   }

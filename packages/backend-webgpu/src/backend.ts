@@ -112,6 +112,14 @@ export class WebGPUBackend implements Backend {
   free(buffer: unknown): void {
     this.rt?.free(buffer as GpuBuf);
   }
+  /**
+   * Hand a buffer to the garbage collector (Note [Async spill]): the same buffer object, whose
+   * values move to host memory once the event loop turns, freeing the GPU buffer.
+   */
+  spill(buffer: unknown): unknown {
+    this.rt?.spill(buffer as GpuBuf);
+    return buffer;
+  }
   write(buffer: unknown, dtype: DType, data: HostArray, offset: number): void {
     this.runtime.write(buffer as GpuBuf, dtype, data, offset);
   }

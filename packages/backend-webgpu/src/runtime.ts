@@ -10,14 +10,36 @@ const COPY_SRC = 0x4;
 const COPY_DST = 0x8;
 const STORAGE = 0x80;
 
-/** The buffer object webgpu kernels receive as `TensorView.buffer`. */
+/**
+ * The buffer object webgpu kernels receive as `TensorView.buffer`.
+ *
+ * Note [Async spill]
+ * A step boundary hands tensors that reached user code to the garbage collector (Note [Storage
+ * ownership] in @dl/tensor). A GPU buffer cannot be read synchronously, so `spill` queues a copy
+ * into a mappable buffer and returns at once; when the copy has landed (the next time the event
+ * loop turns, e.g. at `await loss.item()`), the values move into `host` (a typed array the GC
+ * owns) and the GPU buffer goes back to the pool — unless the buffer was written meanwhile
+ * (`writes` changed) or freed. A kernel that later binds a spilled buffer uploads `host` again
+ * (`resident`); such a buffer is freed by `free` or, once its tensors are collected, by a
+ * finalizer.
+ */
 export interface GpuBuf {
-  readonly gpu: GPUBuffer;
+  /** the GPU buffer; null while the values live in `host` only */
+  gpu: GPUBuffer | null;
   /** bytes of the GPU buffer (its pool bucket) */
   readonly size: number;
   readonly numel: number;
   freed: boolean;
+  /** the values, once spilled (32-bit words) */
+  host: Uint32Array | null;
+  /** 'pending' while the copy for a spill is in flight */
+  spill: 'none' | 'pending' | 'done';
+  /** kernels and writes that wrote into it (a spill in flight is dropped if this changes) */
+  writes: number;
 }
+
+/** Buffers made resident again after a spill: their GPU memory returns when they are collected. */
+const residentNet = new FinalizationRegistry<{ rt: Runtime; gpu: GPUBuffer; size: number }>(({ rt, gpu, size }) => rt.giveBackCollected(gpu, size));
 
 /** A buffer a kernel binds, and how. */
 export interface BindReq {
@@ -44,6 +66,7 @@ export function bind(reqs: readonly BindReq[]): Bound {
   const names: string[] = [];
   const slots: number[] = [];
   for (const r of reqs) {
+    if (r.write) r.buf.writes++;
     let s = unique.indexOf(r.buf);
     if (s < 0) {
       s = unique.length;
@@ -93,6 +116,7 @@ export class Runtime {
   private error: BackendError | null = null;
   private lostInfo: string | null = null;
   private destroyed = false;
+  private spills: Array<{ b: GpuBuf; staging: GPUBuffer; writes: number }> = [];
   submissions = 0;
 
   constructor(readonly device: GPUDevice) {
@@ -167,14 +191,69 @@ export class Runtime {
     }
     this.ensureScope();
     const { buf, size } = this.pool.acquire(bytes);
-    return { gpu: buf, size, numel, freed: false };
+    return { gpu: buf, size, numel, freed: false, host: null, spill: 'none', writes: 0 };
   }
 
   free(b: GpuBuf): void {
     if (b.freed) return;
     b.freed = true;
-    if (this.destroyed) return;
+    b.host = null;
+    residentNet.unregister(b);
+    if (this.destroyed || b.gpu === null) return;
     this.pool.giveBack(b.gpu, b.size, this.encoder !== null);
+    b.gpu = null;
+  }
+
+  /** @internal A re-resident spilled buffer was collected without being freed. */
+  giveBackCollected(gpu: GPUBuffer, size: number): void {
+    if (!this.destroyed) this.pool.giveBack(gpu, size, this.encoder !== null);
+  }
+
+  /** Start moving `b`'s values to host memory (Note [Async spill]). */
+  spill(b: GpuBuf): void {
+    if (b.freed || b.spill !== 'none' || b.gpu === null || this.destroyed || this.lostInfo !== null) return;
+    const bytes = Math.max(4, b.numel * 4);
+    this.ensureScope();
+    const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+    this.endPass();
+    this.openEncoder().copyBufferToBuffer(b.gpu, 0, staging, 0, bytes);
+    b.spill = 'pending';
+    // Mapped once the copy is submitted (by `flush`): one submit for all spills of a boundary.
+    this.spills.push({ b, staging, writes: b.writes });
+  }
+
+  private mapSpill({ b, staging, writes }: { b: GpuBuf; staging: GPUBuffer; writes: number }): void {
+    staging.mapAsync(MAP_READ).then(
+      () => {
+        const words = new Uint32Array(staging.getMappedRange().slice(0));
+        staging.unmap();
+        staging.destroy();
+        b.spill = 'done';
+        if (b.freed || this.destroyed || b.writes !== writes || b.gpu === null) return;
+        b.host = words;
+        this.pool.giveBack(b.gpu, b.size, this.encoder !== null);
+        b.gpu = null;
+      },
+      () => {
+        staging.destroy();
+        b.spill = 'done';
+      },
+    );
+  }
+
+  /** Upload a spilled buffer's values again before a kernel or a write uses it. */
+  resident(b: GpuBuf): GPUBuffer {
+    if (b.gpu !== null) return b.gpu;
+    if (b.freed || b.host === null) {
+      throw new BackendError('webgpu: a kernel was given a freed buffer', { hint: 'this is a bug in @dl/backend-webgpu; please report it' });
+    }
+    this.ensureScope();
+    const { buf } = this.pool.acquire(b.size);
+    this.device.queue.writeBuffer(buf, 0, b.host.buffer, b.host.byteOffset, b.host.byteLength);
+    b.gpu = buf;
+    b.host = null;
+    residentNet.register(b, { rt: this, gpu: buf, size: b.size }, b);
+    return buf;
   }
 
   write(b: GpuBuf, dtype: DType, data: HostArray, offset: number): void {
@@ -182,22 +261,30 @@ export class Runtime {
     if (data.length === 0) return;
     this.flush(); // keep queue order: earlier kernels must not see this write
     this.ensureScope();
+    this.resident(b);
+    b.writes++;
     const words =
       dtype === 'bool' || dtype === 'uint8'
         ? Uint32Array.from(data as Uint8Array)
         : new Uint32Array(data.buffer, data.byteOffset, data.length);
-    this.device.queue.writeBuffer(b.gpu, offset * 4, words.buffer, words.byteOffset, words.byteLength);
+    this.device.queue.writeBuffer(b.gpu!, offset * 4, words.buffer, words.byteOffset, words.byteLength);
   }
 
   async read(b: GpuBuf, dtype: DType, offset: number, numel: number): Promise<HostArray> {
     this.check();
     const out = hostArray(dtype, numel);
     if (numel === 0) return out;
+    if (b.gpu === null && b.host !== null) {
+      const words = b.host.subarray(offset, offset + numel);
+      if (dtype === 'bool' || dtype === 'uint8') (out as Uint8Array).set(words);
+      else new Uint32Array(out.buffer, out.byteOffset, numel).set(words);
+      return out;
+    }
     const bytes = numel * 4;
     this.ensureScope();
     const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
     this.endPass();
-    this.openEncoder().copyBufferToBuffer(b.gpu, offset * 4, staging, 0, bytes);
+    this.openEncoder().copyBufferToBuffer(this.resident(b), offset * 4, staging, 0, bytes);
     this.flush();
     try {
       await staging.mapAsync(MAP_READ);
@@ -263,6 +350,11 @@ export class Runtime {
       this.arenaUsed = 0;
       this.submissions++;
     }
+    if (this.spills.length) {
+      const spills = this.spills;
+      this.spills = [];
+      for (const sp of spills) this.mapSpill(sp);
+    }
     this.pool.release();
     this.closeScope();
   }
@@ -310,7 +402,7 @@ export class Runtime {
     for (let i = 0; i < params.length; i++) this.arenaCpu[off / 4 + i] = params[i]! >>> 0;
     this.arenaUsed = Math.ceil((off + pbytes) / this.align) * this.align;
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, offset: off, size: pbytes } }];
-    b.unique.forEach((u, i) => entries.push({ binding: i + 1, resource: { buffer: u.gpu } }));
+    b.unique.forEach((u, i) => entries.push({ binding: i + 1, resource: { buffer: this.resident(u) } }));
     const enc = this.openEncoder();
     const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
     if (!this.pass) this.pass = enc.beginComputePass();

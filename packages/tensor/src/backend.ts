@@ -1,4 +1,5 @@
 import type { DType, HostArray } from './dtype.js';
+import type { BinaryOp, CompareOp, ReduceOp, UnaryOp } from './primitives.js';
 
 /**
  * Version of the backend contract below. A backend states the version it implements;
@@ -22,25 +23,8 @@ export interface TensorView {
   readonly offset: number;
 }
 
-/** Elementwise unary kernels. `out` has `x`'s shape; dtype as the op layer decides. */
-export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'rsqrt' | 'reciprocal'
-  | 'sin' | 'cos' | 'tan' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'sign'
-  | 'floor' | 'ceil' | 'round' | 'trunc' | 'logicalNot' | 'isnan' | 'isinf';
-
-/** Arithmetic binary kernels: `a`, `b`, `out` share one shape (broadcast by 0 strides) and one dtype. */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder' | 'atan2';
-
-/** Comparison / logical kernels: `a` and `b` share a dtype, `out` is `bool`. */
-export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor';
-
-/**
- * Reductions. `out` has `x`'s rank with every axis in `axes` of size 1 (keepdim form).
- * `argmax`/`argmin` take exactly one axis and write int32 (first index of the extreme;
- * NaN counts as the extreme, as PyTorch). `sum`/`prod` write `x`'s dtype; `all`/`any` write bool.
- * `max`/`min` propagate NaN.
- */
-export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin' | 'all' | 'any';
+// The kernel names: one row per primitive in primitives.ts (Note [One table per primitive]).
+export type { UnaryOp, BinaryOp, CompareOp, ReduceOp } from './primitives.js';
 
 /** Distributions the random kernel draws from. */
 export type RandomDist = 'uniform' | 'normal';
@@ -79,6 +63,20 @@ export interface FusedKernels {
   /** values and flat (h*W+w) int32 indices into each input plane, as PyTorch's max_pool2d_with_indices. */
   maxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void;
   avgPool2d(x: TensorView, out: TensorView, p: Pool2dParams): void;
+}
+
+/**
+ * Optional device-side timing of kernels, for the profiler's device-time column (webgpu: timestamp
+ * queries). The dispatcher tags each kernel call; the backend attributes the device time of the
+ * work that call enqueued to its tag.
+ */
+export interface KernelTimer {
+  /** Start timing the kernels enqueued from now on; false when the device cannot (no timestamp queries). */
+  start(): boolean;
+  /** Attribute the work enqueued from now on, until the next call, to `tag`. */
+  tag(tag: number): void;
+  /** Stop timing; resolves with the device nanoseconds per tag once the queued work has run. */
+  stop(): Promise<Map<number, number>>;
 }
 
 /**
@@ -129,13 +127,16 @@ export interface Backend extends Partial<FusedKernels> {
   /**
    * Hand `buffer` to the JS garbage collector (optional; see Note [Storage ownership]): return a
    * buffer the GC owns that holds the same values and that every kernel of this backend
-   * accepts, and forget `buffer` (return it to the pool). Called at step boundaries for
-   * tensors that reached user code; a backend without it (webgpu) keeps such tensors until
-   * they are disposed or collected.
+   * accepts, and forget `buffer` (return it to the pool), or start doing so (an asynchronous
+   * device returns `buffer` itself and moves its values once it can). Called at step boundaries
+   * for tensors that reached user code; the result is still passed to `free` when its storage
+   * is released. A backend without it keeps such tensors until they are disposed or collected.
    */
   spill?(buffer: BackendBuffer, dtype: DType): BackendBuffer;
   /** Wait for queued work (no-op on synchronous backends). */
   sync?(): Promise<void>;
+  /** Device-side kernel timing for the profiler (absent: the profiler reports host time). */
+  readonly timer?: KernelTimer;
 
   /** out = op(x). */
   unary(op: UnaryOp, x: TensorView, out: TensorView): void;
