@@ -2,6 +2,10 @@
 
 usage: torch_bench.py THREADS BUDGET_MS ID [ID ...]
 Prints one JSON object on stdout: {"version", "threads", "blas", "ms": {id: median ms}}.
+
+dl's `mlp-train-plain` / `mlp-train-tidy` (and lenet's) are two spellings of one PyTorch
+program, `mlp-train` here (bench.ts asks for that id once). `op-overhead[-autograd]` is a chain
+of OP_CHAIN adds on 4-element tensors: its ms per run is µs per op.
 """
 import json
 import re
@@ -13,7 +17,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def timed(fn, budget, min_runs=3, max_runs=50):
+# ids timed by their mean, not their median (Note [mean rows] in src/workloads.ts)
+MEAN_IDS = {"mlp-train", "lenet-train", "op-overhead", "op-overhead-autograd"}
+
+
+def timed(fn, budget, min_runs=3, max_runs=50, mean=False):
     fn()  # warm-up
     times = []
     t_end = time.perf_counter() + budget
@@ -21,6 +29,8 @@ def timed(fn, budget, min_runs=3, max_runs=50):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
+    if mean:
+        return sum(times) / len(times) * 1000
     times.sort()
     return times[len(times) // 2] * 1000
 
@@ -69,7 +79,21 @@ def train_step_fn(model, x, y):
     return step
 
 
+OP_CHAIN = 1000  # as OP_CHAIN in src/workloads.ts
+
+
 def workload(wid):
+    wid = re.sub(r"-(plain|tidy)$", "", wid)
+    if wid in ("op-overhead", "op-overhead-autograd"):
+        x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=wid == "op-overhead-autograd")
+        b = torch.tensor([0.5, 0.25, 0.125, 0.0625])
+
+        def chain():
+            y = x
+            for _ in range(OP_CHAIN):
+                y = y.add(b)
+            return y.tolist()
+        return chain
     m = re.fullmatch(r"matmul-(\d+)", wid)
     if m:
         n = int(m.group(1))
@@ -137,7 +161,8 @@ def main():
     for wid in sys.argv[3:]:
         fn = workload(wid)
         if fn is not None:
-            out["ms"][wid] = timed(fn, budget)
+            mean = re.sub(r"-(plain|tidy)$", "", wid) in MEAN_IDS
+            out["ms"][wid] = timed(fn, budget, max_runs=1000 if mean else 50, mean=mean)
         print(f"  torch      {wid:22s} {out['ms'].get(wid, float('nan')):10.2f} ms", file=sys.stderr, flush=True)
     print(json.dumps(out))
 

@@ -1,24 +1,33 @@
 /**
  * `pnpm bench`: every workload of workloads.ts on dl (cpu backend), tfjs-cpu, tfjs-wasm
  * and, when Debian's python3-torch is installed, PyTorch (2 threads), in one run on one
- * machine. Prints times (median ms) and ratios, checks the targets of the "fast cpu
- * backend" issue, and writes `bench-results/bench-<date>.json` and `bench-latest.json`.
+ * machine. Prints times (median ms; the mean for the training and op-overhead rows, Note [mean
+ * rows] in workloads.ts) and ratios, checks the targets of the "fast cpu backend" issue and of
+ * issue 10, and writes `bench-results/bench-<date>.json` and `bench-latest.json`.
  *
  *   pnpm bench                                   # everything (~5 min)
  *   pnpm --filter @dl/bench bench -- --only=matmul,mlp-train --skip=tfjs-cpu
  *   pnpm --filter @dl/bench bench -- --readme    # also rewrite the table in packages/backend-cpu/README.md
+ *   pnpm --filter @dl/bench bench -- --profile=mlp-train-plain   # dl.profile's per-op table, nothing else
+ *   pnpm bench -- --profile=mlp-train-plain      # at the root: mind the `--` (Note [--profile at the root])
  *
  * Flags: --only=ID|PREFIX,… --skip=dl,tfjs-cpu,tfjs-wasm,torch,webgpu --budget=MS (per workload and
- * framework, default 1000) --torch-threads=N (default 2) --readme.
+ * framework, default 1000) --torch-threads=N (default 2) --readme --profile=ID [--profile-steps=N].
+ *
+ * The model rows are the plain PyTorch loop (`-plain`), with the same step in `dl.tidy` beside
+ * it (`-tidy`); the peers run that program once (`Workload.peer`) and both rows compare to it.
+ * `op-overhead[-autograd]` time a chain of 1000 adds: their ms per run is µs per op.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type * as TFCore from '@tensorflow/tfjs-core';
 import { timeMs } from './timing.js';
-import { workloads, type Step, type Workload } from './workloads.js';
+import { MEAN_MIN_RUNS, peerId, workloads, type Step, type Workload } from './workloads.js';
 
 const args = new Map(
   process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
@@ -33,6 +42,23 @@ const torchThreads = Number(args.get('torch-threads') ?? 2);
 const here = dirname(fileURLToPath(import.meta.url));
 const selected = workloads.filter((w) => !only || only.some((o) => w.id === o || w.id.startsWith(o)));
 
+// Note [--profile at the root]: at the repository root `pnpm bench --profile=ID` is taken by
+// turbo, whose own --profile writes a trace file named ID and runs the whole bench; write
+// `pnpm bench -- --profile=ID` there (or `pnpm --filter @dl/bench bench -- --profile=ID`).
+if (args.has('profile')) {
+  // `--profile ID` as well as `--profile=ID`
+  const argv = process.argv.slice(2);
+  const next = argv[argv.indexOf('--profile') + 1];
+  const id = args.get('profile') === 'true' && argv.includes('--profile') && next && !next.startsWith('--') ? next : args.get('profile')!;
+  const { printProfile } = await import('./op-profile.js');
+  const status = id === 'true' ? (console.error('--profile=ID: name a workload, e.g. --profile=mlp-train-plain'), 2) : await printProfile(id, Number(args.get('profile-steps') ?? 20));
+  process.exit(status);
+}
+
+/** One row per program the peers run: dl's -plain and -tidy rows share one (Workload.peer). */
+const peerRows: Workload[] = [];
+for (const w of selected) if (!peerRows.some((p) => p.id === peerId(w))) peerRows.push({ ...w, id: peerId(w) });
+
 const FRAMEWORKS = ['dl', 'tfjs-cpu', 'tfjs-wasm', 'torch', 'torch-1t'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
 const ms: Record<string, Partial<Record<Framework, number>>> = {};
@@ -45,7 +71,9 @@ function record(w: Workload, fw: Framework, t: number | undefined, extra = ''): 
   console.error(`  ${fw.padEnd(10)} ${w.id.padEnd(22)} ${t === undefined ? '         -' : t.toFixed(2).padStart(10)} ms${gf}${extra}`);
 }
 
-async function timeStep(w: Workload, fw: Framework, make: () => Promise<Step | undefined> | Step | undefined, once = false): Promise<void> {
+async function timeStep(
+  w: Workload, fw: Framework, make: () => Promise<Step | undefined> | Step | undefined, once = false, after?: () => string,
+): Promise<void> {
   let step: Step | undefined;
   try {
     step = await make();
@@ -57,7 +85,10 @@ async function timeStep(w: Workload, fw: Framework, make: () => Promise<Step | u
       record(w, fw, performance.now() - a, '  (1 run, no warm-up)');
     } else {
       const slow = (w.flops ?? 0) > 5e9;
-      record(w, fw, await timeMs(() => s.run(), { budgetMs, minRuns: slow ? 2 : 3 }));
+      // dl's mean rows get enough runs to include the GC pauses they cause (Note [mean rows])
+      const minRuns = w.stat === 'mean' && fw === 'dl' ? MEAN_MIN_RUNS : slow ? 2 : 3;
+      const t = await timeMs(() => s.run(), { budgetMs, minRuns, maxRuns: w.stat === 'mean' ? 1000 : 50, stat: w.stat ?? 'median' });
+      record(w, fw, t, after?.() ?? '');
     }
   } catch (e) {
     record(w, fw, undefined, `  FAILED: ${(e as Error).message.split('\n')[0]}`);
@@ -69,13 +100,34 @@ async function timeStep(w: Workload, fw: Framework, make: () => Promise<Step | u
 
 // --- dl --------------------------------------------------------------------------------
 let dlInfo: Record<string, unknown> = {};
+/** dl's live tensors and cpu bytes before building each row and after timing it. */
+const dlMemory: Record<string, { before: { tensors: number; bytes: number }; after: { tensors: number; bytes: number } }> = {};
 if (!skip.has('dl')) {
+  const dl = await import('@dl/tensor');
   const { dlWorkload } = await import('./dl-workloads.js');
   const cpu = (await import('@dl/backend-cpu')) as unknown as {
     gemmInfo: () => Record<string, unknown>; warmupThreads?: () => Promise<boolean>;
   };
   await cpu.warmupThreads?.();
-  for (const w of selected) await timeStep(w, 'dl', () => dlWorkload(w.id));
+  const mem = () => { const m = dl.memory(); return { tensors: m.tensors, bytes: m.devices.cpu?.bytes ?? 0 }; };
+  // Collect what the previous row left to the GC (and let finalizers run) before the next row,
+  // so one row's garbage is not timed in the next.
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 2; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
+  };
+  for (const w of selected) {
+    await settle();
+    const before = mem();
+    // the plain rows leave memory to the library: say what is still alive after the timed runs
+    const after = (): string => {
+      const a = mem();
+      dlMemory[w.id] = { before, after: a };
+      return `  live tensors ${before.tensors} -> ${a.tensors}, cpu ${(before.bytes / 2 ** 20).toFixed(1)} -> ${(a.bytes / 2 ** 20).toFixed(1)} MB`;
+    };
+    await timeStep(w, 'dl', () => dlWorkload(w.id), false, w.group === 'model' || w.group === 'overhead' ? after : undefined);
+  }
   dlInfo = cpu.gemmInfo();
 }
 
@@ -99,7 +151,7 @@ if (!skip.has('tfjs-wasm') || !skip.has('tfjs-cpu')) {
     }
     await tf.ready();
     if (backend === 'wasm') tfjsWasmThreads = (tfWasm as { getThreadsCount?: () => number }).getThreadsCount?.();
-    for (const w of selected) {
+    for (const w of peerRows) {
       if (backend === 'cpu' && w.tfjsCpu === 'skip') {
         record(w, fw, undefined, '  (skipped: minutes per run)');
         continue;
@@ -118,14 +170,17 @@ if (!skip.has('torch')) {
     // Note [torch threads]: OpenMP's 2-thread runs collapse (x10-x50, in multiples of the 4 ms
     // scheduler tick) whenever another process holds one of the 2 cores, so torch also runs with
     // 1 thread, and ratios and targets use the faster of the two: the conservative choice for dl.
+    // op-overhead is compared against torch on 1 thread only (4-element adds do not use threads)
     for (const [threads, fw] of [[torchThreads, 'torch'], [1, 'torch-1t']] as const) {
       if (fw === 'torch-1t' && torchThreads === 1) continue;
-      const r = spawnSync(py, [join(here, '../python/torch_bench.py'), String(threads), String(budgetMs), ...selected.map((w) => w.id)], {
+      const ids = peerRows.filter((w) => threads === 1 || w.group !== 'overhead').map((w) => w.id);
+      if (!ids.length) continue;
+      const r = spawnSync(py, [join(here, '../python/torch_bench.py'), String(threads), String(budgetMs), ...ids], {
         encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'],
       });
       if (r.status === 0) {
         const out = JSON.parse(r.stdout) as { version: string; threads: number; blas: string; ms: Record<string, number> };
-        if (fw === 'torch') torchInfo = { version: out.version, threads: out.threads, blas: out.blas };
+        if (fw === 'torch' || !torchInfo) torchInfo = { version: out.version, threads: out.threads, blas: out.blas };
         for (const [id, t] of Object.entries(out.ms)) (ms[id] ??= {})[fw] = t;
       } else notes.push(`torch (${threads} threads) run failed (status ${r.status})`);
     }
@@ -133,24 +188,37 @@ if (!skip.has('torch')) {
 }
 
 // --- report ----------------------------------------------------------------------------
-/** The faster torch time (Note [torch threads]). */
+/** The faster torch time (Note [torch threads]) of the program row `id` is compared with. */
 const torchBest = (id: string): number | undefined => {
-  const r = ms[id] ?? {};
+  const w = workloads.find((x) => x.id === id);
+  const r = ms[w ? peerId(w) : id] ?? {};
   const ts = [r.torch, r['torch-1t']].filter((t): t is number => t !== undefined);
   return ts.length ? Math.min(...ts) : undefined;
 };
+/** Time of framework `fw` on row `id`: dl's own row, the peers' shared program (Workload.peer). */
+const timeOf = (id: string, fw: Framework): number | undefined => {
+  if (fw === 'dl') return ms[id]?.dl;
+  if (fw === 'torch') return torchBest(id);
+  const w = workloads.find((x) => x.id === id);
+  return ms[w ? peerId(w) : id]?.[fw];
+};
 /** peer time / dl time: > 1 means dl is faster. */
 const speedup = (id: string, peer: Framework): number | undefined => {
-  const r = ms[id];
-  const p = peer === 'torch' ? torchBest(id) : r?.[peer];
-  return r?.dl !== undefined && p !== undefined ? p / r.dl : undefined;
+  const d = timeOf(id, 'dl'), p = timeOf(id, peer);
+  return d !== undefined && p !== undefined ? p / d : undefined;
 };
+/** plain-loop time / tidy time of a `-plain` row (issue 10: at most 1.15). */
+const plainOverTidy = (plainId: string): number | undefined => {
+  const p = ms[plainId]?.dl, t = ms[plainId.replace(/-plain$/, '-tidy')]?.dl;
+  return p !== undefined && t !== undefined ? p / t : undefined;
+};
+const inv = (x: number | undefined): number | undefined => (x === undefined ? undefined : 1 / x);
 const f2 = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x >= 1000 ? x.toFixed(0) : x.toFixed(d));
 const fx = (x: number | undefined): string => (x === undefined ? '-' : `${x >= 100 ? x.toFixed(0) : x.toFixed(2)}x`);
 
 const header = ['workload', 'dl ms', 'tfjs-cpu ms', 'tfjs-wasm ms', `torch ${torchThreads}t ms`, 'torch 1t ms', 'dl GFLOP/s', 'vs tfjs-cpu', 'vs tfjs-wasm', 'vs torch'];
 const rows = selected.map((w) => {
-  const r = ms[w.id] ?? {};
+  const r = { ...ms[peerId(w)], dl: ms[w.id]?.dl };
   return [
     w.id, f2(r.dl), f2(r['tfjs-cpu']), f2(r['tfjs-wasm']), f2(r.torch), f2(r['torch-1t']),
     w.flops && r.dl ? (w.flops / (r.dl * 1e6)).toFixed(1) : '-',
@@ -159,14 +227,42 @@ const rows = selected.map((w) => {
 });
 
 interface Target { what: string; value: number | undefined; min: number }
+const tidyRow = (id: string) => id.replace(/-plain$/, '-tidy');
 const targets: Target[] = [
   { what: 'matmul-1024: >= 2x tfjs-wasm', value: speedup('matmul-1024', 'tfjs-wasm'), min: 2 },
   { what: 'matmul-1024: >= 0.25x PyTorch', value: speedup('matmul-1024', 'torch'), min: 0.25 },
-  { what: 'mlp-train: within 4x of PyTorch', value: speedup('mlp-train', 'torch'), min: 0.25 },
-  { what: 'lenet-train: within 4x of PyTorch', value: speedup('lenet-train', 'torch'), min: 0.25 },
+  { what: 'mlp-train-plain: within 4x of PyTorch', value: speedup('mlp-train-plain', 'torch'), min: 0.25 },
+  { what: 'lenet-train-plain: within 4x of PyTorch', value: speedup('lenet-train-plain', 'torch'), min: 0.25 },
+  // value = tidy / plain, so "met" reads as for the others (plain at most 1.15x the tidy time)
+  ...['mlp-train-plain', 'lenet-train-plain'].filter((id) => selected.some((w) => w.id === tidyRow(id)))
+    .map((id) => { const r = plainOverTidy(id); return { what: `${id}: within 1.15x of ${tidyRow(id)}`, value: r && 1 / r, min: 1 / 1.15 }; }),
+  { what: 'op-overhead: within 2x of PyTorch', value: speedup('op-overhead', 'torch'), min: 0.5 },
+  { what: 'op-overhead-autograd: within 2x of PyTorch', value: speedup('op-overhead-autograd', 'torch'), min: 0.5 },
   ...['addrelu-1M', 'addrelu-16M', 'sum-1M', 'sum-16M'].map((id) => ({ what: `${id}: within 2x of PyTorch`, value: speedup(id, 'torch'), min: 0.5 })),
-  ...selected.map((w) => ({ what: `${w.id}: >= 20x tfjs-cpu`, value: speedup(w.id, 'tfjs-cpu'), min: 20 })),
+  ...selected.filter((w) => w.group !== 'overhead').map((w) => ({ what: `${w.id}: >= 20x tfjs-cpu`, value: speedup(w.id, 'tfjs-cpu'), min: 20 })),
 ].filter((t) => selected.some((w) => t.what.startsWith(`${w.id}:`)));
+
+/** The plain-vs-tidy and per-op sections, as lines (console and README). */
+function extraLines(): string[] {
+  const out: string[] = [];
+  const plain = selected.filter((w) => w.id.endsWith('-plain') && selected.some((x) => x.id === tidyRow(w.id)));
+  if (plain.length) {
+    out.push('plain loop vs the same step in dl.tidy (plain ms / tidy ms; issue 10 target: <= 1.15):');
+    for (const w of plain) {
+      out.push(`  ${w.id.replace(/-plain$/, '').padEnd(12)} plain ${f2(ms[w.id]?.dl).padStart(7)} ms   tidy ${f2(ms[tidyRow(w.id)]?.dl).padStart(7)} ms   plain/tidy ${fx(plainOverTidy(w.id))}` +
+        `   dl/torch: plain ${fx(inv(speedup(w.id, 'torch')))}, tidy ${fx(inv(speedup(tidyRow(w.id), 'torch')))}`);
+    }
+  }
+  const over = selected.filter((w) => w.group === 'overhead');
+  if (over.length) {
+    out.push(`per-op overhead, µs per op (a chain of ${over[0]!.ops} adds on 4-element float32; torch on 1 thread):`);
+    for (const w of over) {
+      out.push(`  ${w.id.padEnd(22)} dl ${f2(timeOf(w.id, 'dl')).padStart(6)}   torch ${f2(timeOf(w.id, 'torch')).padStart(6)}` +
+        `   tfjs-wasm ${f2(timeOf(w.id, 'tfjs-wasm')).padStart(6)}   tfjs-cpu ${f2(timeOf(w.id, 'tfjs-cpu')).padStart(6)}   dl/torch ${fx(inv(speedup(w.id, 'torch')))}`);
+    }
+  }
+  return out;
+}
 
 const machine = `${cpus()[0]?.model ?? '?'}, ${availableParallelism()} threads, Node ${process.version}`;
 const date = new Date().toISOString();
@@ -179,13 +275,17 @@ function markdown(): string {
   for (const r of rows) md.push(`| ${r.join(' | ')} |`);
   const lines = [
     `Run of ${date.slice(0, 10)} on ${machine}, load average at start ${loadavg()[0]!.toFixed(2)}. ${versions}.`,
-    'Times are medians in ms; "vs X" is X\'s time / dl\'s time (above 1: dl is faster); "vs torch" uses the',
+    'Times are medians in ms (means for the training and op-overhead rows, which count GC pauses); "vs X" is',
+    'X\'s time / dl\'s time (above 1: dl is faster); "vs torch" uses the',
     'faster of torch\'s 2-thread and 1-thread times (2-thread OpenMP runs collapse when another process holds a core).',
     'tfjs-cpu: `once` workloads (matmul-1024, conv-64x64k3-fwd) are one run without warm-up; matmul-2048,',
     'conv-64x64k3-fwdbwd and resnet18-fwd are skipped on tfjs-cpu (minutes per run). tfjs convs run NHWC.',
+    '`-plain` rows are the plain PyTorch loop (no tidy/dispose), `-tidy` the same step in `dl.tidy`; the peers run one',
+    'program for both (their columns repeat). op-overhead rows: ms per chain of 1000 adds, i.e. µs per op.',
     '',
     ...md,
     '',
+    ...(extraLines().length ? ['```', ...extraLines(), '```', ''] : []),
     '| target | value | met |',
     '| --- | ---: | :---: |',
     ...targets.map((t) => `| ${t.what} | ${fx(t.value)} | ${t.value === undefined ? '-' : t.value >= t.min ? 'yes' : 'no'} |`),
@@ -194,9 +294,12 @@ function markdown(): string {
 }
 
 const widths = header.map((_, i) => Math.max(...[header, ...rows].map((l) => l[i]!.length)));
-console.log(`\ndl vs peers, median ms  [${machine}]\n${versions}`);
+console.log(`\ndl vs peers, ms (median; mean for training and op-overhead rows)  [${machine}]\n${versions}`);
 for (const l of [header, ...rows]) console.log(l.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  '));
 console.log('\n"vs X" = X time / dl time (> 1: dl faster); vs torch: the faster of torch 2t/1t. tfjs-cpu: matmul-1024 and conv-64x64k3-fwd one run; matmul-2048, conv-64x64k3-fwdbwd, resnet18-fwd skipped.');
+console.log('-plain/-tidy rows: one program on the peers (their columns repeat); op-overhead rows: ms per 1000-add chain = µs per op.');
+const extra = extraLines();
+if (extra.length) console.log(`\n${extra.join('\n')}`);
 console.log('\ntargets:');
 for (const t of targets) console.log(`  ${t.value === undefined ? '  -  ' : t.value >= t.min ? ' met ' : 'MISSED'}  ${t.what.padEnd(40)} ${fx(t.value)}`);
 for (const n of notes) console.log(`note: ${n}`);
@@ -206,7 +309,7 @@ mkdirSync(outDir, { recursive: true });
 const payload = {
   benchmark: 'all', date, machine, cpu: cpus()[0]?.model, threads: availableParallelism(), node: process.version,
   loadavgAtEnd: loadavg(), dl: dlInfo, tfjsVersion, tfjsWasmThreads, torch: torchInfo, unit: 'ms (median)',
-  workloads: selected, ms, targets, notes, seconds: (performance.now() - t0) / 1000,
+  workloads: selected, ms, dlMemory, targets, notes, seconds: (performance.now() - t0) / 1000,
 };
 const file = join(outDir, `bench-${date.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(payload, null, 2));

@@ -1,13 +1,19 @@
 /**
  * The bench workloads on dl's cpu backend, through the public API only
- * (`@dl/tensor` + `@dl/backend-cpu` + `@dl/autograd`, and `@dl/nn` for the models).
- * Every step runs inside `dl.tidy` so memory stays flat, and reads a value back.
+ * (`@dl/tensor` + `@dl/backend-cpu` + `@dl/autograd`, `@dl/nn` for the models, `@dl/optim`).
+ *
+ * The model rows come in two spellings (Note [plain and tidy rows] in workloads.ts):
+ * `-plain` is the loop a PyTorch user writes, with no `dl.tidy`, `dispose` or `await`, and
+ * leaves memory to the library; `-tidy` is the same step inside `dl.tidy`. The kernel rows
+ * (matmul, elementwise, conv) time one op and free its result in `dl.tidy`, so they measure
+ * the kernel and not the garbage collector.
  */
 import * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
 import { noGrad } from '@dl/autograd';
-import { nn } from '@dl/nn';
-import { randomLabels, randomValues, type Step } from './workloads.js';
+import { F, nn } from '@dl/nn';
+import { SGD } from '@dl/optim';
+import { OP_CHAIN, randomLabels, randomValues, type Step } from './workloads.js';
 
 type T = dl.Tensor;
 const rnd = (shape: number[], seed: number, scale = 1): T => {
@@ -22,36 +28,40 @@ const rnd = (shape: number[], seed: number, scale = 1): T => {
 const labels = (n: number): T => dl.fromArray(randomLabels(n), [n]);
 const P = (s: number, p: number): dl.Conv2dParams => ({ stride: [s, s], padding: [p, p], dilation: [1, 1], groups: 1 });
 
-interface SgdLike { zeroGrad(): void; step(): void }
-
-/** `@dl/optim`'s SGD when the package has one; otherwise the same update by hand under noGrad. */
-async function sgd(params: T[], lr: number): Promise<SgdLike> {
-  try {
-    const optim = (await import('@dl/optim')) as Record<string, unknown>;
-    const SGD = optim.SGD as (new (p: T[], o: { lr: number }) => SgdLike) | undefined;
-    if (SGD) return new SGD(params, { lr });
-  } catch {
-    // no optim yet
-  }
-  return {
-    zeroGrad: () => { for (const p of params) p.grad?.zero_(); },
-    step: () => noGrad(() => { for (const p of params) if (p.grad) p.sub_(p.grad.mul(lr)); }),
-  };
+/**
+ * One training step as a PyTorch user writes it: no tidy, no dispose, no await. Reads the
+ * loss back, as `loss.item()` in the PyTorch row.
+ */
+function plainStep(model: nn.Module & { forward(x: T): T }, opt: SGD, x: T, y: T): number {
+  opt.zeroGrad();
+  const loss = F.crossEntropy(model.forward(x), y);
+  loss.backward();
+  opt.step();
+  return loss.itemSync();
 }
 
-/** One training step: forward, cross-entropy, backward, SGD update; returns the loss. */
-function trainStep(model: nn.Module, opt: SgdLike, params: T[], x: T, y: T): number {
+/** The same step inside `dl.tidy`, which frees every temporary at its end. */
+function tidyStep(model: nn.Module & { forward(x: T): T }, opt: SGD, x: T, y: T): number {
   return dl.tidy(() => {
     opt.zeroGrad();
-    const logits = model.call(x) as T;
-    const loss = nn.functional.crossEntropy(logits, y);
+    const loss = F.crossEntropy(model.forward(x), y);
     loss.backward();
     opt.step();
     // Gradients stay allocated and are zeroed in place next step (as torch 1.13's zero_grad):
-    // autograd keeps leaf .grad out of tidy, so dropping them here would leak to the GC.
+    // autograd keeps leaf .grad out of tidy.
     return loss.itemSync();
   });
 }
+
+const mlp = (): nn.Sequential =>
+  new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
+
+const lenet = (): nn.Sequential =>
+  new nn.Sequential(
+    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+  );
 
 class BasicBlock extends nn.Module {
   conv1: nn.Conv2d; bn1: nn.BatchNorm2d; conv2: nn.Conv2d; bn2: nn.BatchNorm2d;
@@ -67,14 +77,14 @@ class BasicBlock extends nn.Module {
       : null;
   }
   forward(x: T): T {
-    const h = (this.bn1.call(this.conv1.call(x)) as T).relu();
-    const o = this.bn2.call(this.conv2.call(h)) as T;
-    const s = this.down ? (this.down.call(x) as T) : x;
+    const h = this.bn1.forward(this.conv1.forward(x)).relu();
+    const o = this.bn2.forward(this.conv2.forward(h));
+    const s = this.down ? this.down.forward(x) : x;
     return o.add(s).relu();
   }
 }
 
-function resnet18(): nn.Module {
+function resnet18(): nn.Sequential {
   const layers: nn.Module[] = [
     new nn.Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false }), new nn.BatchNorm2d(64), new nn.ReLU(),
     new nn.MaxPool2d(3, { stride: 2, padding: 1 }),
@@ -125,28 +135,32 @@ export async function dlWorkload(id: string): Promise<Step | undefined> {
       }),
     };
   }
-  if (id === 'mlp-train') {
-    const model = new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
-    const params = model.parameters();
-    const opt = await sgd(params, 0.01);
-    const x = rnd([64, 784], 1), y = labels(64);
-    return { run: () => trainStep(model, opt, params, x, y) };
+  const train = /^(mlp|lenet)-train-(plain|tidy)$/.exec(id);
+  if (train) {
+    const model = train[1] === 'mlp' ? mlp() : lenet();
+    const opt = new SGD(model.parameters(), { lr: 0.01 });
+    const x = train[1] === 'mlp' ? rnd([64, 784], 1) : rnd([64, 1, 28, 28], 1);
+    const y = labels(64);
+    const step = train[2] === 'plain' ? plainStep : tidyStep;
+    return { run: () => step(model, opt, x, y) };
   }
-  if (id === 'lenet-train') {
-    const model = new nn.Sequential(
-      new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
-    );
-    const params = model.parameters();
-    const opt = await sgd(params, 0.01);
-    const x = rnd([64, 1, 28, 28], 1), y = labels(64);
-    return { run: () => trainStep(model, opt, params, x, y) };
+  if (id === 'op-overhead' || id === 'op-overhead-autograd') {
+    // Written plainly, as the PyTorch row: a chain of adds, then one read of the result.
+    const x = dl.tensor([1, 2, 3, 4], { requiresGrad: id === 'op-overhead-autograd' });
+    const b = dl.tensor([0.5, 0.25, 0.125, 0.0625]);
+    return {
+      run: () => {
+        let y = x;
+        for (let i = 0; i < OP_CHAIN; i++) y = y.add(b);
+        return y.dataSync();
+      },
+    };
   }
   if (id === 'resnet18-fwd') {
     const model = resnet18();
     const x = rnd([8, 3, 224, 224], 1);
-    return { run: () => noGrad(() => dl.tidy(() => { (model.call(x) as T).sum().itemSync(); })) };
+    // plain evaluation, as PyTorch's `with torch.no_grad(): model(x).sum().item()`
+    return { run: () => noGrad(() => model.forward(x).sum().itemSync()) };
   }
   return undefined;
 }

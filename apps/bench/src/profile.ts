@@ -1,6 +1,6 @@
 /** Profile one dl workload: `tsx --conditions=source src/profile.ts ID [iterations]` (use with node --cpu-prof). */
 import { dlWorkload } from './dl-workloads.js';
-const id = process.argv[2] ?? 'mlp-train';
+const id = process.argv[2] ?? 'mlp-train-plain';
 const iters = Number(process.argv[3] ?? 50);
 const step = await dlWorkload(id);
 if (!step) throw new Error(`no workload ${id}`);

@@ -4,9 +4,13 @@
  * arithmetic as NCHW). Each step computes in `tf.tidy` and reads its result with `dataSync`
  * *after* the tidy: a `dataSync` inside `tf.tidy` makes tfjs-wasm's matmul ~15x slower
  * (1.2 s instead of 85 ms at 1024 here), which would flatter dl.
+ *
+ * Ids are the peers' ids (`Workload.peer`): `mlp-train` and `lenet-train` serve dl's `-plain`
+ * and `-tidy` rows (tfjs's own idiom, `optimizer.minimize` in `tf.tidy`, is one spelling).
+ * `op-overhead` has no autograd variant here: tfjs records gradients only inside `tf.grads`.
  */
 import type * as TF from '@tensorflow/tfjs-core';
-import { randomLabels, randomValues, type Step } from './workloads.js';
+import { OP_CHAIN, randomLabels, randomValues, type Step } from './workloads.js';
 
 export function tfjsWorkload(tf: typeof TF, id: string): Step | undefined {
   /** Run `make` in a tidy, then read and dispose what it returned. */
@@ -95,6 +99,17 @@ export function tfjsWorkload(tf: typeof TF, id: string): Step | undefined {
       return tf.losses.softmaxCrossEntropy(y, z) as TF.Scalar;
     };
     return { run: () => read(() => opt.minimize(forward, true)!) };
+  }
+  if (id === 'op-overhead') {
+    const x = tf.tensor1d([1, 2, 3, 4]), b = tf.tensor1d([0.5, 0.25, 0.125, 0.0625]);
+    return {
+      run: () => read(() => {
+        let y = x;
+        for (let i = 0; i < OP_CHAIN; i++) y = tf.add(y, b);
+        return y;
+      }),
+      dispose: () => tf.dispose([x, b]),
+    };
   }
   if (id === 'resnet18-fwd') {
     let seed = 100;

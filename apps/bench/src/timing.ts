@@ -1,7 +1,12 @@
-/** Median wall time (ms) of `fn` after one warm-up, within a time budget. */
+/**
+ * Wall time (ms) of `fn` after one warm-up, within a time budget: the median of the runs, or
+ * their mean with `stat: 'mean'`. The median shrugs off other processes on a shared machine;
+ * the mean counts the garbage collector's pauses, which the median of a loop that leaves its
+ * memory to the GC would hide (Note [mean rows] in workloads.ts).
+ */
 export async function timeMs(
   fn: () => unknown | Promise<unknown>,
-  { budgetMs = 1000, minRuns = 3, maxRuns = 50 } = {},
+  { budgetMs = 1000, minRuns = 3, maxRuns = 50, stat = 'median' }: { budgetMs?: number; minRuns?: number; maxRuns?: number; stat?: 'median' | 'mean' } = {},
 ): Promise<number> {
   await fn();
   const times: number[] = [];
@@ -11,6 +16,7 @@ export async function timeMs(
     await fn();
     times.push(performance.now() - t0);
   }
+  if (stat === 'mean') return times.reduce((a, b) => a + b, 0) / times.length;
   times.sort((x, y) => x - y);
   return times[Math.floor(times.length / 2)]!;
 }

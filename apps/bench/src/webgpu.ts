@@ -1,6 +1,7 @@
 /**
  * dl's `webgpu` device against its `cpu` device: matmul 256/512/1024, conv2d forward
- * (+backward) and one LeNet-style training step (forward, cross-entropy, backward, SGD).
+ * (+backward) and one LeNet-style training step (forward, cross-entropy, backward, SGD), written
+ * as the plain PyTorch loop and, beside it, inside `dl.tidy`.
  *
  *   pnpm --filter @dl/bench bench:webgpu            # needs a WebGPU adapter (Dawn via npm `webgpu`)
  *
@@ -15,8 +16,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
-import { noGrad } from '@dl/autograd';
-import { nn } from '@dl/nn';
+import '@dl/autograd';
+import { F, nn } from '@dl/nn';
+import { SGD } from '@dl/optim';
 import { webgpu } from '@dl/backend-webgpu';
 import { randomArray, timeMs } from './timing.js';
 
@@ -80,7 +82,11 @@ async function convRow(backward: boolean): Promise<Row> {
   return { name: `conv2d [${N},${Ci},${H},${H}]→${Co} k${K} ${backward ? 'fwd+bwd' : 'fwd'}`, cpu: ms.cpu!, webgpu: ms.webgpu! };
 }
 
-async function lenetRow(): Promise<Row> {
+/**
+ * One LeNet-5 training step on each device. `plain`: the PyTorch loop (zeroGrad, forward, loss,
+ * backward, step, `await loss.item()`), nothing freed by hand; otherwise the same step in `dl.tidy`.
+ */
+async function lenetRow(plain: boolean): Promise<Row> {
   const ms: Record<string, number> = {};
   const losses: Record<string, number> = {};
   for (const device of ['cpu', 'webgpu']) {
@@ -90,24 +96,35 @@ async function lenetRow(): Promise<Row> {
       new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
       new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
     ).to(device);
-    const params = model.parameters();
+    const opt = new SGD(model.parameters(), { lr: 0.01 });
     const x = rnd([64, 1, 28, 28], 1, device);
     const y = dl.fromArray(Int32Array.from(randomArray(64, 5), (v) => Math.floor(v * 10)), [64]).to(device);
-    const step = async () => {
-      const loss = dl.tidy(() => {
-        const l = nn.functional.crossEntropy(model.call(x) as T, y);
-        l.backward();
-        noGrad(() => { for (const q of params) q.sub_(q.grad!.mul(0.01)); });
-        for (const q of params) { q.grad?.dispose(); q.grad = null; } // kept by autograd: free them
-        return l.detach();
-      });
-      const v = await loss.item(); // the read waits for the whole step on webgpu
-      losses[device] ??= v; // first step: same weights and data on both devices
-      loss.dispose();
-    };
+    const step = plain
+      ? async () => {
+        opt.zeroGrad();
+        const loss = F.crossEntropy(model.forward(x), y);
+        loss.backward();
+        opt.step();
+        losses[device] ??= await loss.item(); // the read waits for the whole step on webgpu
+      }
+      : async () => {
+        const loss = dl.tidy(() => {
+          opt.zeroGrad();
+          const l = F.crossEntropy(model.forward(x), y);
+          l.backward();
+          opt.step();
+          return l.detach();
+        });
+        const v = await loss.item();
+        losses[device] ??= v; // first step: same weights and data on both devices
+        loss.dispose();
+      };
     ms[device] = await timeMs(step, { budgetMs });
   }
-  return { name: 'LeNet-5 train step, batch 64', cpu: ms.cpu!, webgpu: ms.webgpu!, note: `first-step loss ${losses.cpu!.toFixed(5)} / ${losses.webgpu!.toFixed(5)}` };
+  return {
+    name: `LeNet-5 train step, batch 64, ${plain ? 'plain loop' : 'in dl.tidy'}`, cpu: ms.cpu!, webgpu: ms.webgpu!,
+    note: `first-step loss ${losses.cpu!.toFixed(5)} / ${losses.webgpu!.toFixed(5)}`,
+  };
 }
 
 async function main(): Promise<void> {
@@ -123,7 +140,7 @@ async function main(): Promise<void> {
   console.log(`features: ${webgpu.features.join(', ') || 'none'}; median ms, budget ${budgetMs} ms per cell\n`);
   const rows: Row[] = [];
   for (const n of [256, 512, 1024]) rows.push(await matmulRow(n));
-  rows.push(await convRow(false), await convRow(true), await lenetRow());
+  rows.push(await convRow(false), await convRow(true), await lenetRow(true), await lenetRow(false));
   const w = Math.max(...rows.map((r) => r.name.length));
   console.log(`${'workload'.padEnd(w)}  ${'cpu ms'.padStart(9)}  ${'webgpu ms'.padStart(9)}  ${'cpu/webgpu'.padStart(10)}  note`);
   for (const r of rows) {
