@@ -6,6 +6,6 @@
  * import { runLeNetSteps } from '@dl/demo';
  * console.log((await runLeNetSteps(50)).stepsPerSecond);
  */
-export { runLeNetSteps, trainStep, evaluate, makeOptimizer, type OptimizerName } from './train.js';
+export { runLeNetSteps, trainStep, evaluate, makeOptimizer, type Classifier, type OptimizerName } from './train.js';
 export { embeddedMnist, fashionMnist, MNIST_NORM, FASHION_NORM, type Splits } from './data.js';
 export { encodeSafetensors, plotHtml, progressLine, type History } from './report.js';

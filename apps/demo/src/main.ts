@@ -87,11 +87,11 @@ async function main(): Promise<void> {
     let lossSum = 0;
     let step = 0;
     let lastDraw = 0;
+    // the plain PyTorch loop: no tidy, no dispose (`.to` returns the tensor itself on its own device)
     for (const [xb0, yb0] of loader) {
-      const xb = device === 'cpu' ? xb0! : xb0!.to(device);
-      const yb = device === 'cpu' ? yb0! : yb0!.to(device);
+      const xb = xb0!.to(device);
+      const yb = yb0!.to(device);
       const loss = await trainStep(net, opt, xb, yb);
-      for (const t of new Set([xb0!, yb0!, xb, yb])) t.dispose();
       history.stepLoss.push(loss);
       lossSum += loss * yb.shape[0]!;
       seen += yb.shape[0]!;

@@ -9,6 +9,9 @@ import { models } from '@dl/vision';
 
 export type OptimizerName = 'adam' | 'sgd' | 'adamw' | 'rmsprop';
 
+/** A module that maps a batch of inputs to logits (LeNet-5 here). */
+export type Classifier = Module & { forward(x: dl.Tensor): dl.Tensor };
+
 export function makeOptimizer(name: OptimizerName, params: dl.Tensor[], lr: number): Optimizer<any> {
   switch (name) {
     case 'adam':
@@ -25,20 +28,19 @@ export function makeOptimizer(name: OptimizerName, params: dl.Tensor[], lr: numb
 }
 
 /**
- * One optimisation step on a batch, inside `dl.tidy` so memory stays flat. Resolves to the loss
- * (read with `await`, so it works on devices with asynchronous reads such as webgpu).
+ * One optimisation step on a batch, written as the PyTorch loop: no `tidy`, no `dispose`; the
+ * library frees what the step made. Resolves to the loss (`await loss.item()`, PyTorch's
+ * `loss.item()`, so it works on devices with asynchronous reads such as webgpu).
+ *
+ * @example
+ * for (const [x, y] of loader) await trainStep(net, opt, x!, y!);
  */
-export async function trainStep(net: Module, opt: Optimizer<any>, xb: dl.Tensor, yb: dl.Tensor): Promise<number> {
-  const loss = dl.tidy(() => {
-    opt.zeroGrad();
-    const l = F.crossEntropy(net.call(xb) as dl.Tensor, yb);
-    l.backward();
-    opt.step();
-    return l.detach();
-  });
-  const v = await loss.item();
-  loss.dispose();
-  return v;
+export async function trainStep(net: Classifier, opt: Optimizer<any>, xb: dl.Tensor, yb: dl.Tensor): Promise<number> {
+  opt.zeroGrad();
+  const loss = F.crossEntropy(net.forward(xb), yb);
+  loss.backward();
+  opt.step();
+  return await loss.item();
 }
 
 /** The device of a module's parameters. */
@@ -47,32 +49,28 @@ function deviceOf(net: Module): string {
 }
 
 /**
- * Accuracy (0..1) and mean loss of `net` on `ds`, in eval mode without gradients, on the
- * module's device (batches are moved there).
+ * Accuracy (0..1) and mean loss of `net` on `ds`, in eval mode without gradients (PyTorch's
+ * `with torch.no_grad():`), on the module's device (batches are moved there). Plain code: no
+ * `tidy`, no `dispose`.
  */
-export async function evaluate(net: Module, ds: Dataset<dl.Tensor[]>, batchSize = 500): Promise<{ accuracy: number; loss: number }> {
+export async function evaluate(net: Classifier, ds: Dataset<dl.Tensor[]>, batchSize = 500): Promise<{ accuracy: number; loss: number }> {
   net.eval();
   const device = deviceOf(net);
   let correct = 0;
   let lossSum = 0;
   let n = 0;
   for (const [xb0, yb0] of new DataLoader(ds, { batchSize })) {
-    const stats = noGrad(() =>
-      dl.tidy(() => {
-        const xb = xb0!.to(device);
-        const yb = yb0!.to(device);
-        const out = net.call(xb) as dl.Tensor;
-        const lossSum = F.crossEntropy(out, yb, { reduction: 'sum' });
-        return dl.stack([lossSum, out.argmax(1).eq(yb).sum().float()]);
-      }),
-    );
-    const [l, c] = await stats.data();
-    stats.dispose();
+    const xb = xb0!.to(device);
+    const yb = yb0!.to(device);
+    const stats = noGrad(() => {
+      const out = net.forward(xb);
+      const batchLoss = F.crossEntropy(out, yb, { reduction: 'sum' });
+      return dl.stack([batchLoss, out.argmax(1).eq(yb).sum().float()]);
+    });
+    const [l, c] = await stats.data(); // one read for both numbers (one round trip on webgpu)
     lossSum += l!;
     correct += c!;
-    n += yb0!.shape[0]!;
-    xb0!.dispose();
-    yb0!.dispose();
+    n += yb.shape[0]!;
   }
   net.train();
   return { accuracy: correct / n, loss: lossSum / n };
