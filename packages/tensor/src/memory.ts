@@ -35,10 +35,13 @@ const scopes: Scope[] = [];
 let loose: TensorBase[] = [];
 let looseBytes = 0;
 /**
- * Past this many bytes of loose tensors a boundary runs on its own, so that loops calling no
- * library routine (only tensor ops) stay bounded too.
+ * Past this many bytes, or this many loose tensors, a boundary runs on its own, so that loops
+ * calling no library routine (only tensor ops) stay bounded too.
  */
 const LOOSE_LIMIT_BYTES = 64 * 2 ** 20;
+const LOOSE_LIMIT_COUNT = 10_000;
+/** Over a limit: the next op entering the dispatcher runs a boundary first (see `opBoundary`). */
+let boundaryDue = false;
 
 /** Live (counted: not disposed, not collected, not handed to the GC) tensor objects. */
 export const tensorCount = { live: 0 };
@@ -46,7 +49,7 @@ export const tensorCount = { live: 0 };
 function addLoose(t: TensorBase): void {
   loose.push(t);
   looseBytes += t._storage.nbytes;
-  if (looseBytes > LOOSE_LIMIT_BYTES && scopes.length === 0) endStep();
+  if (looseBytes > LOOSE_LIMIT_BYTES || loose.length > LOOSE_LIMIT_COUNT) boundaryDue = true;
 }
 
 /** @internal Called for every new tensor: counts it, and the innermost scope adopts it. */
@@ -110,6 +113,15 @@ export function runEscaping<T>(fn: () => T): T {
     scopes.pop();
     for (const t of scope.tensors) escape(t);
   }
+}
+
+/**
+ * @internal Called by the dispatcher as an op enters, before it takes any view: runs the step
+ * boundary that piling-up loose tensors made due. Never in the middle of an op, whose input views
+ * must keep pointing at live buffers.
+ */
+export function opBoundary(): void {
+  if (boundaryDue && scopes.length === 0) endStep();
 }
 
 /** Is a scope open (inside `tidy` or a library routine)? */
@@ -222,6 +234,7 @@ export function endStep(except?: unknown): void {
     spare = new Set();
     collectTensors(except, spare);
   }
+  boundaryDue = false;
   const list = loose;
   loose = [];
   looseBytes = 0;
