@@ -89,6 +89,8 @@ export type Grid = { threads: number; wg: number } | { groups: [number, number, 
 const ARENA_BYTES = 1 << 18;
 /** Dispatches per submitted command buffer. */
 const BATCH = 64;
+/** Submits in one task past which the runtime warns that the loop never yields. */
+const NO_TURN_WARN_SUBMITS = 256;
 
 /**
  * Note [Batching]
@@ -118,6 +120,10 @@ export class Runtime {
   private destroyed = false;
   private spills: Array<{ b: GpuBuf; staging: GPUBuffer; writes: number }> = [];
   submissions = 0;
+  /** Submits since the event loop last turned (see `noteSubmit`). */
+  private submitsThisTask = 0;
+  private turnArmed = false;
+  private warnedNoTurn = false;
 
   constructor(readonly device: GPUDevice) {
     this.limits = device.limits;
@@ -349,6 +355,7 @@ export class Runtime {
       this.dispatches = 0;
       this.arenaUsed = 0;
       this.submissions++;
+      this.noteSubmit();
     }
     if (this.spills.length) {
       const spills = this.spills;
@@ -357,6 +364,29 @@ export class Runtime {
     }
     this.pool.release();
     this.closeScope();
+  }
+
+  /**
+   * Dawn under Node completes GPU work (and frees what it holds for it) only when the event loop
+   * turns; a loop that never awaits grows and eventually crashes (docs/guides/memory.md). Say so
+   * once, before that happens.
+   */
+  private noteSubmit(): void {
+    if (!this.turnArmed) {
+      this.turnArmed = true;
+      setTimeout(() => {
+        this.submitsThisTask = 0;
+        this.turnArmed = false;
+      }, 0);
+    }
+    if (++this.submitsThisTask === NO_TURN_WARN_SUBMITS && !this.warnedNoTurn) {
+      this.warnedNoTurn = true;
+      console.warn(
+        `@dl/backend-webgpu: ${NO_TURN_WARN_SUBMITS} command batches were submitted without the event loop turning. ` +
+          'GPU work completes, and GPU memory of dropped tensors comes back, only when it turns: await something in your loop ' +
+          '(e.g. `await loss.item()` every few steps). See docs/guides/memory.md.',
+      );
+    }
   }
 
   pipeline(key: string, code: () => string): GPUComputePipeline {
