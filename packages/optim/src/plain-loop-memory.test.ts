@@ -223,6 +223,29 @@ describe('nothing a user holds is freed under them', () => {
     expect(() => stray!.dataSync()).toThrow(/disposed when Probe\.forward ended.*neither returned nor stored/);
   });
 
+  it('a forward may return its tensors inside a class instance, a Map or nested records', () => {
+    class Output {
+      constructor(
+        readonly logits: dl.Tensor,
+        readonly extra: { hidden: Map<string, dl.Tensor[]> },
+      ) {}
+    }
+    class Wrapped extends nn.Module {
+      fc = new nn.Linear(4, 3);
+      forward(x: dl.Tensor): Output {
+        const h = this.fc.forward(x);
+        return new Output(h.softmax(1), { hidden: new Map([['h', [h, h.relu()]]]) });
+      }
+    }
+    const m = new Wrapped();
+    const x = dl.randn([2, 4]);
+    const o = m.forward(x);
+    m.forward(x); // a step boundary in between
+    const h = m.fc.forward(x);
+    expect(o.logits.dataSync()).toEqual(h.softmax(1).dataSync());
+    expect(o.extra.hidden.get('h')![1]!.dataSync()).toEqual(h.relu().dataSync());
+  });
+
   it('retained gradients and tensors handed to gradient hooks outlive backward', () => {
     const w = dl.randn([4, 4], { requiresGrad: true });
     const hooked: dl.Tensor[] = [];

@@ -133,16 +133,23 @@ function isTensor(v: object): v is TensorBase {
   return typeof (v as TensorBase)._view === 'function' && 'shape' in v;
 }
 
-/** @internal Every tensor in `v` (nested arrays, plain objects, Maps), into `out`. */
-export function collectTensors(v: unknown, out: Set<TensorBase>, depth = 0): void {
+/**
+ * @internal Every tensor in `v` into `out`: through arrays, Maps, Sets and the own enumerable
+ * properties of objects (plain records and class instances such as a model's output record),
+ * at most 8 levels deep; typed arrays, buffers and promises are not entered.
+ */
+export function collectTensors(v: unknown, out: Set<TensorBase>, depth = 0, seen: Set<object> = new Set()): void {
   if (v === null || typeof v !== 'object' || depth > 8) return;
   if (isTensor(v)) {
     out.add(v);
     return;
   }
-  if (Array.isArray(v)) for (const x of v) collectTensors(x, out, depth + 1);
-  else if (v instanceof Map) for (const x of v.values()) collectTensors(x, out, depth + 1);
-  else if (Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectTensors(x, out, depth + 1);
+  if (seen.has(v) || ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Promise) return;
+  seen.add(v);
+  const next = depth + 1;
+  if (Array.isArray(v)) for (const x of v) collectTensors(x, out, next, seen);
+  else if (v instanceof Map || v instanceof Set) for (const x of v.values()) collectTensors(x, out, next, seen);
+  else for (const x of Object.values(v)) collectTensors(x, out, next, seen);
 }
 
 /**
