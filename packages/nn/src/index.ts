@@ -14,4 +14,4 @@
 export * as nn from './nn.js';
 export * as F from './functional/index.js';
 export * as init from './init.js';
-export { Module, Parameter, isParameter } from './module.js';
+export { Module, Parameter, isParameter, pyName } from './module.js';

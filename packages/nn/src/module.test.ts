@@ -3,7 +3,8 @@ import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
 import '@dl/backend-cpu';
 import { nn, F, init } from './index.js';
-import { camel, fromFixture, mismatch, type FT } from './testing/fixture.js';
+import { pyName } from './module.js';
+import { fromFixture, mismatch, type FT } from './testing/fixture.js';
 import fixtures from './fixtures/nn.json' with { type: 'json' };
 
 interface NetFixture { repr: string; numParams: number; names: string[]; shapes: number[][]; state?: Record<string, FT>; x?: FT; y?: FT }
@@ -68,7 +69,7 @@ describe('seed networks print and count like PyTorch', () => {
   it('mlp forward with torch weights gives torch outputs', () => {
     const m = new Model(20, 3);
     const f = nets.mlp!;
-    m.loadStateDict(Object.fromEntries(Object.entries(f.state!).map(([k, v]) => [camel(k), fromFixture(v)])));
+    m.loadStateDict(Object.fromEntries(Object.entries(f.state!).map(([k, v]) => [k, fromFixture(v)])));
     expect(mismatch(m.forward(fromFixture(f.x!)), f.y!)).toBeNull();
   });
 
@@ -111,9 +112,9 @@ describe('Module', () => {
     }
     const m = new M();
     expect([...m.namedParameters()].map(([n]) => n)).toEqual(['scale', 'body.0.weight', 'body.0.bias', 'body.1.weight', 'body.1.bias']);
-    expect([...m.namedBuffers()].map(([n]) => n)).toEqual(['steps', 'scratch', 'body.1.runningMean', 'body.1.runningVar', 'body.1.numBatchesTracked']);
+    expect([...m.namedBuffers()].map(([n]) => n)).toEqual(['steps', 'scratch', 'body.1.running_mean', 'body.1.running_var', 'body.1.num_batches_tracked']);
     expect(Object.keys(m.stateDict())).toEqual([
-      'scale', 'steps', 'body.0.weight', 'body.0.bias', 'body.1.weight', 'body.1.bias', 'body.1.runningMean', 'body.1.runningVar', 'body.1.numBatchesTracked',
+      'scale', 'steps', 'body.0.weight', 'body.0.bias', 'body.1.weight', 'body.1.bias', 'body.1.running_mean', 'body.1.running_var', 'body.1.num_batches_tracked',
     ]);
     expect([...m.namedChildren()].map(([n]) => n)).toEqual(['body']);
     expect([...m.modules()].length).toBe(4);
@@ -289,5 +290,38 @@ describe('functional extras', () => {
     p.grad = dl.tensor([3, -4, 0.5, 0]);
     nn.utils.clipGradValue_([p], 1);
     expect(p.grad.toArraySync()).toEqual([1, -1, 0.5, 0]);
+  });
+});
+
+describe('PyTorch names (Note [PyTorch names])', () => {
+  it('camelCase properties are reported in snake_case everywhere; lower-case and container keys unchanged', () => {
+    expect(['runningMean', 'numBatchesTracked', 'weightIhL0', 'weightHhL0Reverse', 'inProjWeight', 'fcOut', 'conv1', 'layer4', 'HTTPServer'].map(pyName)).toEqual([
+      'running_mean', 'num_batches_tracked', 'weight_ih_l0', 'weight_hh_l0_reverse', 'in_proj_weight', 'fc_out', 'conv1', 'layer4', 'http_server',
+    ]);
+    class Head extends nn.Module {
+      fcOut = new nn.Linear(2, 2);
+      tokenEmbedding = nn.Parameter(dl.zeros(3));
+      constructor() {
+        super();
+        this.registerBuffer('posTable', dl.zeros(2));
+      }
+      forward(x: Tensor): Tensor {
+        return this.fcOut.forward(x);
+      }
+    }
+    const h = new Head();
+    expect(Object.keys(h.stateDict())).toEqual(['token_embedding', 'pos_table', 'fc_out.weight', 'fc_out.bias']);
+    expect(String(h)).toContain('(fc_out): Linear(in_features=2, out_features=2, bias=True)');
+    h.loadStateDict({ token_embedding: dl.ones(3), pos_table: dl.ones(2), 'fc_out.weight': dl.ones(2, 2), 'fc_out.bias': dl.ones(2) });
+    expect(h.tokenEmbedding.sum().itemSync()).toBe(3);
+  });
+
+  it('module.to() moves parameters in place: an optimizer made before still holds them', () => {
+    const m = new nn.Linear(3, 2);
+    const w = m.weight;
+    m.to('float64');
+    expect(m.weight).toBe(w);
+    expect(w.dtype).toBe('float64');
+    expect(m.bias!.dtype).toBe('float64');
   });
 });

@@ -46,6 +46,25 @@ export interface IncompatibleKeys {
   unexpectedKeys: string[];
 }
 
+/**
+ * Note [PyTorch names]
+ * Parts are named as PyTorch names the same attribute, so that state dicts interchange with
+ * PyTorch with no renaming: a JS property in camelCase is reported in snake_case (`runningMean` →
+ * `running_mean`, `weightIhL0` → `weight_ih_l0`, `fcOut` → `fc_out`) by `namedParameters`,
+ * `namedBuffers`, `namedChildren`, `stateDict`, `loadStateDict` and the printed repr. Names that are
+ * already snake_case or lower case (`conv1`, `layer4`) are unchanged; container keys are kept as given.
+ *
+ * @example
+ * pyName('numBatchesTracked'); // 'num_batches_tracked'
+ */
+export function pyName(key: string): string {
+  if (!/[A-Z]/.test(key)) return key;
+  return key
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+}
+
 /** Own fields of Module that discovery skips. */
 const INTERNAL = new Set(['training', '_bufferNames', '_nonPersistent', '_forwardHooks', '_forwardPreHooks', '_modules', '_hooksInstalled']);
 
@@ -86,19 +105,22 @@ export abstract class Module {
   }
 
   // ---- discovery ---------------------------------------------------------------------------
-  /** @internal name → value of own parts, in order. */
-  private *_entries(): Generator<[string, unknown]> {
+  /**
+   * @internal [PyTorch name, value, JS property] of own parts, in order. Properties are named as
+   * PyTorch names the same attribute (Note [PyTorch names]); container children by their key.
+   */
+  private *_entries(): Generator<[string, unknown, string]> {
     for (const key of Object.keys(this)) {
       if (key === '_modules') {
-        if (this._modules) for (const e of this._modules) yield e;
+        if (this._modules) for (const [k, v] of this._modules) yield [k, v, k];
         continue;
       }
       if (INTERNAL.has(key)) continue;
-      yield [key, (this as Record<string, unknown>)[key]];
+      yield [pyName(key), (this as Record<string, unknown>)[key], key];
     }
   }
 
-  /** Direct children with their names. */
+  /** Direct children with their (PyTorch) names. */
   *namedChildren(): Generator<[string, Module]> {
     for (const [k, v] of this._entries()) if (v instanceof Module) yield [k, v];
   }
@@ -117,13 +139,13 @@ export abstract class Module {
   *modules(): Generator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
-  /** Own parameters (not recursing). */
-  *_ownParameters(): Generator<[string, Parameter]> {
-    for (const [k, v] of this._entries()) if (isParameter(v)) yield [k, v];
+  /** Own parameters (not recursing), with the JS property holding each. */
+  *_ownParameters(): Generator<[string, Parameter, string]> {
+    for (const [k, v, js] of this._entries()) if (isParameter(v)) yield [k, v, js];
   }
-  /** Own buffers (not recursing). */
-  *_ownBuffers(): Generator<[string, Tensor]> {
-    for (const [k, v] of this._entries()) if (this._bufferNames.has(k) && v instanceof dl.Tensor) yield [k, v];
+  /** Own buffers (not recursing), with the JS property holding each and whether it is persistent (saved in `stateDict`). */
+  *_ownBuffers(): Generator<[string, Tensor, string, boolean]> {
+    for (const [k, v, js] of this._entries()) if (this._bufferNames.has(js) && v instanceof dl.Tensor) yield [k, v, js, !this._nonPersistent.has(js)];
   }
   /** Every parameter with its dotted name (`layers.0.weight`), each once. */
   *namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): Generator<[string, Parameter]> {
@@ -246,21 +268,30 @@ export abstract class Module {
     return this._remap((x) => moved.get(x) ?? x);
   }
 
-  /** Replace every parameter (and its grad) and buffer by `conv` of it, in place. */
+  /**
+   * Move every parameter (and its grad) and buffer to `conv` of it, in place: as PyTorch sets
+   * `param.data`, the Parameter objects stay the same, so an optimizer made before `to()` still
+   * holds this module's parameters.
+   */
   private _remap(conv: (x: Tensor) => Tensor): this {
     for (const m of this.modules()) {
       const rec = m as unknown as Record<string, unknown>;
-      for (const [k, p] of [...m._ownParameters()]) {
+      for (const [, p, js] of [...m._ownParameters()]) {
         const moved = conv(p);
         if (moved === p || (moved.device === p.device && moved.dtype === p.dtype)) continue;
+        const movedGrad = p.grad ? conv(p.grad) : null;
+        if (adoptStorage(p, moved)) {
+          if (p.grad && movedGrad && !adoptStorage(p.grad, movedGrad)) p.grad = dl.keep(movedGrad);
+          continue;
+        }
         const np = Parameter(moved, p.requiresGrad);
-        if (p.grad) np.grad = conv(p.grad);
-        if (m._modules?.has(k)) continue;
-        rec[k] = np;
+        if (movedGrad) np.grad = dl.keep(movedGrad);
+        rec[js] = np;
       }
-      for (const [k, b] of [...m._ownBuffers()]) {
+      for (const [, b, js] of [...m._ownBuffers()]) {
         const moved = conv(b);
-        if (moved.device !== b.device || moved.dtype !== b.dtype) rec[k] = dl.keep(moved);
+        if (moved.device === b.device && moved.dtype === b.dtype) continue;
+        if (!adoptStorage(b, moved)) rec[js] = dl.keep(moved);
       }
     }
     return this;
@@ -284,7 +315,7 @@ export abstract class Module {
     for (const [mp, m] of this.namedModules()) {
       const pre = mp ? `${mp}.` : '';
       for (const [k, p] of m._ownParameters()) out[pre + k] = p.detach();
-      for (const [k, b] of m._ownBuffers()) if (!m._nonPersistent.has(k)) out[pre + k] = b.detach();
+      for (const [k, b, , persistent] of m._ownBuffers()) if (persistent) out[pre + k] = b.detach();
     }
     return out;
   }
@@ -446,4 +477,20 @@ function scopedForward(m: Module, orig: (...a: unknown[]) => unknown): (...a: un
     name ??= `${m._getName()}.forward`;
     return dl.runScope(name, run(args), escapeStored);
   };
+}
+
+/**
+ * Make `t` (contiguous, offset 0) take over the storage of `moved` (same shape, contiguous): `t`
+ * keeps its identity and now lives where `moved` does. Returns false where it cannot.
+ */
+function adoptStorage(t: Tensor, moved: Tensor): boolean {
+  if (t === moved) return true;
+  if (!t.isContiguous() || t.storageOffset() !== 0 || !moved.isContiguous() || moved.storageOffset() !== 0) return false;
+  const s = moved._storage;
+  s.retain();
+  s.pinned = true;
+  t._storage.release();
+  t._storage = s;
+  moved.dispose();
+  return true;
 }

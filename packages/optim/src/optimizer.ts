@@ -106,7 +106,8 @@ export abstract class Optimizer<D extends { lr: number }> {
   /** @internal A detached view of `p` to write updates through. */
   protected data(p: Tensor): Tensor {
     let d = this.dataViews.get(p);
-    if (!d || d.isDisposed) {
+    if (!d || d.isDisposed || d._storage !== p._storage) {
+      d?.dispose(); // a view of the storage p had before `module.to()` moved it
       d = dl.keep(p.detach());
       this.dataViews.set(p, d);
     }

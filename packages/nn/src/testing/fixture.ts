@@ -32,7 +32,3 @@ export function mismatch(actual: Tensor | null | undefined, expected: FT, atol =
   return null;
 }
 
-/** snake_case torch name → camelCase dl name (`running_mean` → `runningMean`). */
-export function camel(key: string): string {
-  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-}

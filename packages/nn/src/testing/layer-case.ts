@@ -4,7 +4,7 @@ import * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
 import { nn } from '../index.js';
 import type { Module } from '../module.js';
-import { camel, fromFixture, mismatch, type FT } from './fixture.js';
+import { fromFixture, mismatch, type FT } from './fixture.js';
 import fixtures from '../fixtures/nn.json' with { type: 'json' };
 
 export interface LayerCase {
@@ -58,7 +58,7 @@ export const layerCases = (fixtures as unknown as { layers: LayerCase[] }).layer
 export function checkLayerCase(c: LayerCase): void {
   const m = makers[c.kind]!(c.opts);
   const sd: Record<string, dl.Tensor> = {};
-  for (const [k, v] of Object.entries(c.state)) sd[camel(k)] = fromFixture(v);
+  for (const [k, v] of Object.entries(c.state)) sd[k] = fromFixture(v);
   m.loadStateDict(sd, { strict: false });
   m.train(c.train);
   const x = fromFixture(c.x);
@@ -68,10 +68,10 @@ export function checkLayerCase(c: LayerCase): void {
   y.mul(fromFixture(c.r)).sum().backward();
   if (c.gx) expect(mismatch(x.grad, c.gx), `${c.name} grad x`).toBeNull();
   const named = Object.fromEntries(m.namedParameters());
-  for (const [k, g] of Object.entries(c.gparams)) expect(mismatch(named[camel(k)]?.grad, g), `${c.name} grad ${k}`).toBeNull();
+  for (const [k, g] of Object.entries(c.gparams)) expect(mismatch(named[k]?.grad, g), `${c.name} grad ${k}`).toBeNull();
   if (c.stateAfter) {
     const after = m.stateDict();
-    for (const [k, v] of Object.entries(c.stateAfter)) expect(mismatch(after[camel(k)], v), `${c.name} state ${k}`).toBeNull();
+    for (const [k, v] of Object.entries(c.stateAfter)) expect(mismatch(after[k], v), `${c.name} state ${k}`).toBeNull();
   }
   expect(String(m)).toBe(c.repr);
 }
