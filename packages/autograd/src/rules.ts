@@ -112,8 +112,10 @@ function scatterToIndex(g: Tensor, c: RuleContext<'maxDim' | 'minDim'>): Tensor 
 
 /**
  * Note [Derivative table]
- * One rule per recorded op, exhaustive at compile time: an op added to `DiffOpParams` without a
- * rule here fails to type-check. Formulas follow PyTorch's derivatives.yaml.
+ * One rule per recorded op, exhaustive at compile time: `DiffOp` is every row of @dl/tensor's
+ * primitive table with `grad: true` (and `DiffOpParams` the `params` of those rows), so a
+ * primitive added there without a rule here fails to type-check. Formulas follow PyTorch's
+ * derivatives.yaml.
  */
 export const rules = {
   neg: unary(undefined, (g) => g.neg()),

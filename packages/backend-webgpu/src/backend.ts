@@ -2,6 +2,7 @@
 import { StateError } from '@dl/tensor';
 import type {
   Backend,
+  KernelTimer,
   BinaryOp,
   CompareOp,
   Conv2dParams,
@@ -133,6 +134,12 @@ export class WebGPUBackend implements Backend {
   sync(): Promise<void> {
     return this.rt ? this.rt.sync() : Promise.resolve();
   }
+  /** Kernel timing for the profiler: timestamp queries where the adapter has `timestamp-query`. */
+  readonly timer: KernelTimer = {
+    start: () => this.rt?.startTiming() ?? false,
+    tag: (tag) => this.rt?.tagKernels(tag),
+    stop: () => this.rt?.stopTiming() ?? Promise.resolve(new Map()),
+  };
 
   unary(op: UnaryOp, x: TensorView, out: TensorView): void {
     ew.unary(this.runtime, op, x, out);

@@ -3,6 +3,7 @@ import { BackendError, hostArray } from '@dl/tensor';
 import type { DType, HostArray } from '@dl/tensor';
 import { BufferPool } from './pool.js';
 import { declBindings } from './wgsl.js';
+import { KernelTiming } from './kernel-timing.js';
 
 // GPUBufferUsage / GPUMapMode values (not every host defines the globals).
 const MAP_READ = 0x1;
@@ -118,6 +119,7 @@ export class Runtime {
   private error: BackendError | null = null;
   private lostInfo: string | null = null;
   private destroyed = false;
+  private timing: KernelTiming | null = null;
   private spills: Array<{ b: GpuBuf; staging: GPUBuffer; writes: number }> = [];
   submissions = 0;
   /** Submits since the event loop last turned (see `noteSubmit`). */
@@ -350,7 +352,9 @@ export class Runtime {
       if (this.arenaUsed > 0) {
         this.device.queue.writeBuffer(this.arena, 0, this.arenaCpu.buffer, 0, this.arenaUsed);
       }
+      const readTimestamps = this.timing?.resolve(this.encoder);
       this.device.queue.submit([this.encoder.finish()]);
+      readTimestamps?.();
       this.encoder = null;
       this.dispatches = 0;
       this.arenaUsed = 0;
@@ -435,11 +439,42 @@ export class Runtime {
     b.unique.forEach((u, i) => entries.push({ binding: i + 1, resource: { buffer: this.resident(u) } }));
     const enc = this.openEncoder();
     const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
-    if (!this.pass) this.pass = enc.beginComputePass();
+    const timing = this.timing;
+    if (timing) {
+      this.endPass();
+      this.pass = timing.beginPass(enc); // Note [Kernel timing]: one timed pass per dispatch
+    } else if (!this.pass) this.pass = enc.beginComputePass();
     this.pass.setPipeline(pipe);
     this.pass.setBindGroup(0, group);
     this.pass.dispatchWorkgroups(gx, gy, gz);
+    if (timing) this.endPass();
     this.dispatches++;
+  }
+
+  /**
+   * Time kernels with timestamp queries from now on (false when the device lacks
+   * `timestamp-query`); work is attributed to the tag set by {@link tagKernels}.
+   */
+  startTiming(): boolean {
+    if (this.timing) return true;
+    if (!this.device.features.has('timestamp-query')) return false;
+    this.flush();
+    this.timing = new KernelTiming(this.device, BATCH);
+    return true;
+  }
+
+  /** Attribute the kernels enqueued from now on to `tag`. */
+  tagKernels(tag: number): void {
+    if (this.timing) this.timing.tag = tag;
+  }
+
+  /** Stop timing; resolves with device nanoseconds per tag once the timed work has run. */
+  async stopTiming(): Promise<Map<number, number>> {
+    const t = this.timing;
+    if (!t) return new Map();
+    this.flush();
+    this.timing = null;
+    return t.finish();
   }
 
   destroy(): void {

@@ -1,4 +1,4 @@
-import type { DiffOp, DiffOpParams } from './ops/diff-ops.js';
+import type { DiffOp, DiffOpParams } from './primitives.js';
 import type { Tensor } from './tensor.js';
 
 /** What a tensor's `gradFn` exposes (PyTorch's Node): `name()` and `nextFunctions`. */

@@ -2,7 +2,7 @@
  * Free-function forms of the tensor ops (`dl.add(x, y, { out })`, `dl.exp(x)`, …), as
  * `torch.add`, `torch.exp`. Each takes the same arguments as the method of the same name.
  */
-import type { UnaryOp } from './backend.js';
+import type { BinaryOp, CompareOp, UnaryOp } from './backend.js';
 import type { TensorOrScalar } from './ops/core.js';
 import { binary, compare, unary, type OutOptions } from './ops/elementwise.js';
 import { Tensor } from './tensor.js';
@@ -119,3 +119,10 @@ export function min(x: Tensor, dim: number, opts?: { keepdim?: boolean }): Retur
 export function min(x: Tensor, dim?: number, opts?: { keepdim?: boolean }) {
   return dim === undefined ? x.min() : x.min(dim, opts);
 }
+
+// Every elementwise primitive of the table (primitives.ts) has its `dl.*` function: a row added
+// without one fails to type-check here, naming it.
+type ElementwisePrimitive = UnaryOp | BinaryOp | CompareOp;
+type WithoutFunction = Exclude<ElementwisePrimitive, keyof typeof import('./functions.js')>;
+const everyElementwisePrimitiveHasAFunction: [WithoutFunction] extends [never] ? true : { missingFunctionFor: WithoutFunction } = true;
+void everyElementwisePrimitiveHasAFunction;

@@ -29,7 +29,24 @@ export {
   type GradFnLike,
   type BackwardOptions,
 } from './autograd-hook.js';
-export type { DiffOp, DiffOpParams } from './ops/diff-ops.js';
+export {
+  PRIMITIVES,
+  primitivesOf,
+  primitiveSpec,
+  type Primitive,
+  type PrimitiveKind,
+  type PrimitiveSpec,
+  type PrimitivesOf,
+  type DTypeRule,
+  type Domain,
+  type FixtureRefs,
+  type KernelTable,
+  type UnaryWithDType,
+  type DiffOp,
+  type DiffOpParams,
+} from './primitives.js';
+export { profile, profileAsync, recordFunction, isProfiling, Profile, type ProfileRow, type DeviceTiming } from './profiler.js';
+export { formatProfileTable, type TableOptions } from './profile-table.js';
 export type { CreateOptions, TensorOrScalar } from './ops/core.js';
 export { broadcastView, castRaw, contiguousRaw, emptyTensor, scalarTensor } from './ops/core.js';
 export {

@@ -1,10 +1,11 @@
-import { maybeRecord } from './autograd-hook.js';
+import type { BinaryOp, CompareOp, UnaryOp } from './backend.js';
+import { defineOp, deviceCan, readHostSync, recordOp, runKernel } from './dispatch.js';
 import { assertDType, DTYPES, type DType } from './dtype.js';
 import { StateError } from './errors.js';
 import { formatTensor } from './format.js';
 import type { Generator } from './generator.js';
-import { TensorBase, allocTensor } from './tensor-base.js';
-import type { TensorOrScalar } from './ops/core.js';
+import { TensorBase } from './tensor-base.js';
+import { emptyTensor, type TensorOrScalar } from './ops/core.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as vw from './ops/views.js';
@@ -14,6 +15,7 @@ import * as so from './ops/sort.js';
 import * as sm from './ops/softmax.js';
 import * as ip from './ops/inplace.js';
 import { fromHost } from './ops/creation.js';
+import { primitivesOf } from './primitives.js';
 
 type ShapeArgs = (number | readonly number[])[];
 type Dims = number | readonly number[];
@@ -28,7 +30,7 @@ type Dims = number | readonly number[];
  * x.sum(1).toString();      // 'tensor([ 6, 22, 38, 54])' (int32)
  */
 export class Tensor extends TensorBase {
-  // ---- elementwise arithmetic ------------------------------------------------------------
+  // ---- elementwise arithmetic (one method per unary/binary/compare primitive is installed below) ----
   /** `self + alpha * other` (broadcasting). */
   add(other: TensorOrScalar, opts: { alpha?: number } = {}): Tensor {
     return ew.binary('add', this, opts.alpha === undefined || opts.alpha === 1 ? other : scaled(other, opts.alpha));
@@ -37,38 +39,7 @@ export class Tensor extends TensorBase {
   sub(other: TensorOrScalar, opts: { alpha?: number } = {}): Tensor {
     return ew.binary('sub', this, opts.alpha === undefined || opts.alpha === 1 ? other : scaled(other, opts.alpha));
   }
-  mul(other: TensorOrScalar): Tensor { return ew.binary('mul', this, other); }
-  /** True division (integers give float32). */
-  div(other: TensorOrScalar): Tensor { return ew.binary('div', this, other); }
-  pow(exponent: TensorOrScalar): Tensor { return ew.binary('pow', this, exponent); }
-  maximum(other: Tensor): Tensor { return ew.binary('maximum', this, other); }
-  minimum(other: Tensor): Tensor { return ew.binary('minimum', this, other); }
-  /** Python-style modulus (sign of the divisor). */
-  remainder(other: TensorOrScalar): Tensor { return ew.binary('remainder', this, other); }
-  atan2(other: Tensor): Tensor { return ew.binary('atan2', this, other); }
-  neg(): Tensor { return ew.unary('neg', this); }
-  abs(): Tensor { return ew.unary('abs', this); }
-  exp(): Tensor { return ew.unary('exp', this); }
-  log(): Tensor { return ew.unary('log', this); }
-  log1p(): Tensor { return ew.unary('log1p', this); }
-  expm1(): Tensor { return ew.unary('expm1', this); }
-  sqrt(): Tensor { return ew.unary('sqrt', this); }
-  rsqrt(): Tensor { return ew.unary('rsqrt', this); }
-  reciprocal(): Tensor { return ew.unary('reciprocal', this); }
   square(): Tensor { return ew.binary('mul', this, this); }
-  sin(): Tensor { return ew.unary('sin', this); }
-  cos(): Tensor { return ew.unary('cos', this); }
-  tan(): Tensor { return ew.unary('tan', this); }
-  tanh(): Tensor { return ew.unary('tanh', this); }
-  sigmoid(): Tensor { return ew.unary('sigmoid', this); }
-  relu(): Tensor { return ew.unary('relu', this); }
-  erf(): Tensor { return ew.unary('erf', this); }
-  sign(): Tensor { return ew.unary('sign', this); }
-  floor(): Tensor { return ew.unary('floor', this); }
-  ceil(): Tensor { return ew.unary('ceil', this); }
-  /** Round half to even, as PyTorch. */
-  round(): Tensor { return ew.unary('round', this); }
-  trunc(): Tensor { return ew.unary('trunc', this); }
   clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
   clip(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
   /** `self + value * t1 * t2`. */
@@ -79,18 +50,6 @@ export class Tensor extends TensorBase {
   lerp(end: Tensor, weight: TensorOrScalar): Tensor { return this.add(end.sub(this).mul(weight)); }
 
   // ---- comparison and logic --------------------------------------------------------------
-  eq(other: TensorOrScalar): Tensor { return ew.compare('eq', this, other); }
-  ne(other: TensorOrScalar): Tensor { return ew.compare('ne', this, other); }
-  lt(other: TensorOrScalar): Tensor { return ew.compare('lt', this, other); }
-  le(other: TensorOrScalar): Tensor { return ew.compare('le', this, other); }
-  gt(other: TensorOrScalar): Tensor { return ew.compare('gt', this, other); }
-  ge(other: TensorOrScalar): Tensor { return ew.compare('ge', this, other); }
-  logicalAnd(other: TensorOrScalar): Tensor { return ew.compare('logicalAnd', this, other); }
-  logicalOr(other: TensorOrScalar): Tensor { return ew.compare('logicalOr', this, other); }
-  logicalXor(other: TensorOrScalar): Tensor { return ew.compare('logicalXor', this, other); }
-  logicalNot(): Tensor { return ew.unary('logicalNot', this); }
-  isnan(): Tensor { return ew.unary('isnan', this); }
-  isinf(): Tensor { return ew.unary('isinf', this); }
   isfinite(): Tensor { return this.isnan().logicalOr(this.isinf()).logicalNot(); }
   /** `condition ? self : other` (torch's `x.where(cond, y)`). */
   where(condition: Tensor, other: TensorOrScalar): Tensor { return ew.where(condition, this, other); }
@@ -257,7 +216,7 @@ export class Tensor extends TensorBase {
     if (device && device !== r.device) {
       const host = await r.contiguous().data();
       const moved = fromHost(host, r.shape, r.dtype, device, 'to');
-      maybeRecord('cast', [r], moved, { from: r.dtype, fromDevice: r.device });
+      recordOp('cast', [r], moved, { from: r.dtype, fromDevice: r.device });
       r = moved;
     }
     return dtype ? r.to(dtype) : r;
@@ -276,7 +235,7 @@ export class Tensor extends TensorBase {
   /** Prints like PyTorch: `tensor([[0.2455, 0.1516], …])` (devices with sync reads; else a summary line). */
   override toString(): string {
     if (this._disposed) return `tensor(<disposed, shape [${this.shape.join(', ')}]>)`;
-    if (!this._backend.readSync) return `tensor(<${this.device}: shape [${this.shape.join(', ')}], ${this.dtype}; use await t.format()>)`;
+    if (!deviceCan(this, 'readSync')) return `tensor(<${this.device}: shape [${this.shape.join(', ')}], ${this.dtype}; use await t.format()>)`;
     return formatTensor(this, this.dataSync());
   }
   /** `toString` for any device (awaits the values). */
@@ -295,29 +254,44 @@ function parseTo(target: string | { device?: string; dtype?: DType }): { device?
   return target;
 }
 
-function castTracked(x: Tensor, dtype: DType): Tensor {
-  const out = fromHostLike(x, dtype);
-  maybeRecord('cast', [x], out, { from: x.dtype, fromDevice: x.device });
+/** A copy of `x` in `dtype`, recorded for autograd (ToCopyBackward0). */
+const castTracked = defineOp('to', (x: Tensor, dtype: DType): Tensor => {
+  const out = emptyTensor(x.shape, dtype, x.device, 'to');
+  runKernel('to', 'copy', x, out);
+  recordOp('cast', [x], out, { from: x.dtype, fromDevice: x.device });
   return out;
-}
+});
 
-function fromHostLike(x: Tensor, dtype: DType): Tensor {
-  const out = allocTensor(Tensor, x.shape, dtype, x.device, 'to');
-  x._backend.copy(x._view('to'), out._view());
-  return out;
-}
-
-function moveTo(x: Tensor, device: string): Tensor {
-  const src = x._backend;
-  if (!src.readSync) {
+/** `x` on another device (through the host: needs a synchronous read where `x` is). */
+const moveTo = defineOp('to', (x: Tensor, device: string): Tensor => {
+  if (!deviceCan(x, 'readSync')) {
     throw new StateError(`to: cannot move a tensor from '${x.device}' to '${device}' synchronously`, {
       op: 'to',
       hint: `use \`await x.toAsync('${device}')\``,
     });
   }
   const c = x.contiguous();
-  const host = src.readSync(c._storage.buffer, c.dtype, c._offset, c.numel());
-  const moved = fromHost(host, x.shape, x.dtype, device, 'to');
-  maybeRecord('cast', [x], moved, { from: x.dtype, fromDevice: x.device });
+  const moved = fromHost(readHostSync(c, 'to'), x.shape, x.dtype, device, 'to');
+  recordOp('cast', [x], moved, { from: x.dtype, fromDevice: x.device });
   return moved;
+});
+
+/**
+ * Note [Derived elementwise methods]
+ * `Tensor` gets one method per unary, binary and compare primitive of the table (primitives.ts),
+ * so adding an elementwise primitive adds its method: `x.exp()`, `x.mul(y)`, `x.lt(0)`. Methods
+ * with extra options (`add`/`sub` with `alpha`) are written in the class and kept.
+ */
+type UnaryMethods = { [K in UnaryOp]: () => Tensor };
+type BinaryMethods = { [K in Exclude<BinaryOp, 'add' | 'sub'>]: (other: TensorOrScalar) => Tensor };
+type CompareMethods = { [K in CompareOp]: (other: TensorOrScalar) => Tensor };
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface Tensor extends UnaryMethods, BinaryMethods, CompareMethods {}
+
+function install(name: string, fn: (this: Tensor, other?: TensorOrScalar) => Tensor): void {
+  if (Object.prototype.hasOwnProperty.call(Tensor.prototype, name)) return;
+  Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }
+for (const op of primitivesOf('unary')) install(op, function (this: Tensor) { return ew.unary(op, this); });
+for (const op of primitivesOf('binary')) install(op, function (this: Tensor, other?: TensorOrScalar) { return ew.binary(op, this, other!); });
+for (const op of primitivesOf('compare')) install(op, function (this: Tensor, other?: TensorOrScalar) { return ew.compare(op, this, other!); });

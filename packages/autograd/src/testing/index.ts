@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
-import { caseDTypes, compareWithFixture, loadFixtures, makeInput, opCases, unsupportedDTypes, type FixtureCase } from '@dl/tensor/testing';
+import { caseDTypes, checkCoverage, compareWithFixture, loadFixtures, makeInput, opCases, runFixtureCase, unsupportedDTypes, type FixtureCase } from '@dl/tensor/testing';
 import '../index.js';
 
 /** Options of {@link runGradientSuite}. */
@@ -75,5 +75,17 @@ export function runGradientSuite(options: GradientSuiteOptions): void {
     it('covers the differentiable fixture cases', () => {
       expect(withGrads.length).toBeGreaterThan(50);
     });
+  });
+  describe(`primitives run by their fixtures' gradients on ${options.device}`, () => {
+    // Backward-only primitives (conv2dBackwardInput, sliceBackward…) are reached through the
+    // gradients of the cases their row names (the conformance suite checks the forward ones).
+    const run = async (c: FixtureCase) => (c.grads?.some((g) => g) ? gradsOf(c, options.device) : runFixtureCase(c, options.device));
+    for (const name of Object.keys(dl.PRIMITIVES) as dl.Primitive[]) {
+      it(name, async () => {
+        const c = await checkCoverage(name, options.device, run, true);
+        expect(c.missing, `cases named by '${name}' missing from ops.json`).toEqual([]);
+        expect(c.status, `primitive '${name}' is not run by its fixture cases ${c.notRunning.join(', ')} (nor their gradients)`).not.toBe('uncovered');
+      });
+    }
   });
 }

@@ -1,4 +1,4 @@
-import type { BinaryOp, CompareOp, DType, TensorView, UnaryOp } from '@dl/tensor';
+import type { BinaryOp, CompareOp, DType, KernelTable, TensorView, UnaryOp } from '@dl/tensor';
 import { erf, roundHalfEven } from './math.js';
 import { collapse, forEachRow } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
@@ -11,7 +11,9 @@ import type { CpuBuffer } from '../buffer.js';
  */
 type RowFn = (o: CpuBuffer, oo: number, os: number, a: CpuBuffer, ao: number, as: number, b: CpuBuffer | null, bo: number, bs: number, n: number, c: CpuBuffer | null, co: number, cs: number) => void;
 
-const UNARY: { [K in UnaryOp]: string } = {
+// One JS expression per primitive of each kind; `KernelTable` is derived from @dl/tensor's
+// primitive table, so a primitive added there without an entry here fails to type-check.
+const UNARY: KernelTable<'unary', string> = {
   neg: '-x',
   abs: 'Math.abs(x)',
   exp: 'Math.exp(x)',
@@ -38,7 +40,7 @@ const UNARY: { [K in UnaryOp]: string } = {
   isinf: '(x === Infinity || x === -Infinity ? 1 : 0)',
 };
 
-const BINARY: { [K in BinaryOp]: string } = {
+const BINARY: KernelTable<'binary', string> = {
   add: 'x + y',
   sub: 'x - y',
   mul: 'x * y',
@@ -50,7 +52,7 @@ const BINARY: { [K in BinaryOp]: string } = {
   atan2: 'Math.atan2(x, y)',
 };
 
-const COMPARE: { [K in CompareOp]: string } = {
+const COMPARE: KernelTable<'compare', string> = {
   eq: '(x === y ? 1 : 0)',
   ne: '(x !== y ? 1 : 0)',
   lt: '(x < y ? 1 : 0)',

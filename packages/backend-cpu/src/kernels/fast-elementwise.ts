@@ -1,4 +1,4 @@
-import type { ReduceOp, TensorView } from '@dl/tensor';
+import type { KernelTable, ReduceOp, TensorView } from '@dl/tensor';
 import { collapse, forEachRow } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 
@@ -107,7 +107,8 @@ function loop(key: string, body: string): Loop {
   return f;
 }
 
-const CMP: Record<string, string> = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };
+/** JS operators of the comparisons this fast path handles (the logical ones use the reference kernel). */
+const CMP: Partial<KernelTable<'compare', string>> = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };
 
 /** Contiguous dtype casts (bool targets become 0/1) on monomorphic loops. */
 export function castFast(src: TensorView, dst: TensorView): boolean {
@@ -125,7 +126,7 @@ export function castFast(src: TensorView, dst: TensorView): boolean {
 
 /** Comparisons of contiguous operands (or a broadcast scalar `b`) into bool, monomorphic loops. */
 export function compareFast(op: string, a: TensorView, b: TensorView, out: TensorView): boolean {
-  const sym = CMP[op];
+  const sym = CMP[op as keyof typeof CMP];
   if (!sym || out.dtype !== 'bool') return false;
   const c = collapse(out.shape, [out.strides, a.strides, b.strides]);
   const r = c.shape.length;

@@ -94,7 +94,14 @@ export function reduce(op: ReduceOp, x: TensorView, axes: readonly number[], out
       }
       return;
     }
+    default:
+      // Every reduce primitive of @dl/tensor's table has a case: a new one fails to type-check here.
+      return unhandled(op);
   }
+}
+
+function unhandled(op: never): never {
+  throw new Error(`cpu: no reduce kernel for ${String(op)}`);
 }
 
 /** Cumulative sum along `dim` (out contiguous, same shape). */

@@ -19,12 +19,13 @@
  *   `sum(a, n64) -> f64`           sum of 64-float blocks: f32x4 partials of 16 values per
  *                                  lane, added into f64x2 accumulators (NaN propagates)
  */
+import type { KernelTable } from '@dl/tensor';
 import { ModuleBuilder, ValType, type CodeBuilder } from './assembler.js';
 
 /** f32x4 SIMD sub-opcodes of the binary ops the module exports. */
-export const EW_BINARY = { add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, minimum: 0xe8, maximum: 0xe9 } as const;
+export const EW_BINARY = { add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, minimum: 0xe8, maximum: 0xe9 } as const satisfies Partial<KernelTable<'binary', number>>;
 /** f32x4 SIMD sub-opcodes of the unary ops (relu is max(x, 0)). */
-export const EW_UNARY = { abs: 0xe0, neg: 0xe1, sqrt: 0xe3, relu: 0xe9 } as const;
+export const EW_UNARY = { abs: 0xe0, neg: 0xe1, sqrt: 0xe3, relu: 0xe9 } as const satisfies Partial<KernelTable<'unary', number>>;
 export type EwBinaryOp = keyof typeof EW_BINARY;
 export type EwUnaryOp = keyof typeof EW_UNARY;
 export type EwMode = 'vv' | 'vs' | 'sv';

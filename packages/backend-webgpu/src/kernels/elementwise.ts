@@ -1,4 +1,4 @@
-import type { BinaryOp, CompareOp, DType, TensorView, UnaryOp } from '@dl/tensor';
+import type { BinaryOp, CompareOp, DType, KernelTable, TensorView, UnaryOp, UnaryWithDType } from '@dl/tensor';
 import { bind, f32bits, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
 import { stridedCode, stridedParams } from './strided.js';
@@ -152,7 +152,15 @@ fn i_pow(a: i32, b: i32) -> i32 {
 }
 `;
 
-const FLOAT_UNARY: Record<string, string> = {
+/** Unary primitives with a bool result (logicalNot, isnan, isinf): their own expressions below. */
+type BoolUnary = UnaryWithDType<'bool'>;
+
+/**
+ * One WGSL expression per unary primitive (of `x`, in f32). `KernelTable` is derived from
+ * @dl/tensor's primitive table: a unary primitive added there without an entry here (or in
+ * BOOL_UNARY) fails to type-check.
+ */
+const FLOAT_UNARY: KernelTable<'unary', string, BoolUnary> = {
   neg: '-x',
   abs: 'abs(x)',
   exp: 'f_exp(x)',
@@ -176,7 +184,8 @@ const FLOAT_UNARY: Record<string, string> = {
   trunc: 'trunc(x)',
 };
 
-const INT_UNARY: Record<string, string> = {
+/** Integer forms (of `x`, in i32) where they differ from the float ones; others compute in f32. */
+const INT_UNARY: Partial<KernelTable<'unary', string, BoolUnary>> = {
   neg: '-x',
   abs: 'abs(x)',
   sign: 'sign(x)',
@@ -187,20 +196,25 @@ const INT_UNARY: Record<string, string> = {
   trunc: 'x',
 };
 
+/** The bool-result unary primitives: a u32 0/1 expression of `x` (in `xd`'s compute type). */
+const BOOL_UNARY: { readonly [K in BoolUnary]: (xd: DType) => string } = {
+  logicalNot: (xd) => `select(1u, 0u, ${cast('x', xd, 'bool')} != 0u)`,
+  isnan: (xd) => (isFloatD(xd) ? 'select(0u, 1u, isnan_f(x))' : '0u'),
+  isinf: (xd) => (isFloatD(xd) ? 'select(0u, 1u, isinf_f(x))' : '0u'),
+};
+
+function isBoolUnary(op: UnaryOp): op is BoolUnary {
+  return op in BOOL_UNARY;
+}
+
 /** WGSL expression of a unary op; returns [expr, dtype of expr]. Input `x` is in `xd`'s compute type. */
 function unaryExpr(op: UnaryOp, xd: DType, od: DType): [string, DType] {
-  if (op === 'logicalNot') return [`select(1u, 0u, ${cast('x', xd, 'bool')} != 0u)`, 'bool'];
-  if (op === 'isnan' || op === 'isinf') {
-    if (!isFloatD(xd)) return ['0u', 'bool'];
-    return [`select(0u, 1u, ${op === 'isnan' ? 'isnan_f' : 'isinf_f'}(x))`, 'bool'];
-  }
+  if (isBoolUnary(op)) return [BOOL_UNARY[op](xd), 'bool'];
   const intOp = INT_UNARY[op];
   if (!isFloatD(xd) && !isFloatD(od) && intOp !== undefined) {
     return [intOp.replace(/\bx\b/g, 'xi'), 'int32'];
   }
-  const f = FLOAT_UNARY[op];
-  if (f === undefined) throw new Error(`webgpu: unknown unary op ${op}`);
-  const e = f.replace(/\bx\b/g, 'xf');
+  const e = FLOAT_UNARY[op].replace(/\bx\b/g, 'xf');
   // NaN in, NaN out (sign(NaN) is 0, as PyTorch's `(0 < x) - (x < 0)`)
   return [op === 'sign' ? e : `select(${e}, xf, isnan_f(xf))`, 'float32'];
 }
@@ -230,7 +244,7 @@ ${stridedCode(rank, 2)}
   );
 }
 
-const FLOAT_BINARY: Record<BinaryOp, string> = {
+const FLOAT_BINARY: KernelTable<'binary', string> = {
   add: 'a + b',
   sub: 'a - b',
   mul: 'a * b',
@@ -241,7 +255,7 @@ const FLOAT_BINARY: Record<BinaryOp, string> = {
   remainder: 'f_remainder(a, b)',
   atan2: 'f_atan2(a, b)',
 };
-const INT_BINARY: Record<BinaryOp, string> = {
+const INT_BINARY: KernelTable<'binary', string> = {
   add: 'a + b',
   sub: 'a - b',
   mul: 'a * b',
@@ -284,7 +298,7 @@ export function compare(rt: Runtime, op: CompareOp, a: TensorView, bv: TensorVie
   const cd: DType = fl ? 'float32' : 'int32';
   const nan = fl ? '(isnan_f(a) || isnan_f(b))' : 'false';
   const truthy = (v: string) => (fl ? `(${v} != 0.0 || isnan_f(${v}))` : `(${v} != 0i)`);
-  const exprs: Record<CompareOp, string> = {
+  const exprs: KernelTable<'compare', string> = {
     eq: `!${nan} && a == b`,
     ne: `${nan} || a != b`,
     lt: `!${nan} && a < b`,

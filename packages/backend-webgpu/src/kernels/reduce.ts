@@ -77,6 +77,11 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
       init = '0u';
       comb = 'return Acc(a.v | b.v, 0u);';
       break;
+    default: {
+      // Every reduce primitive of @dl/tensor's table has a case: a new one fails to type-check here.
+      const missing: never = op;
+      throw new Error(`webgpu: no reduce kernel for ${String(missing)}`);
+    }
   }
   const iInit = isArg ? '0xffffffffu' : '0u';
   const elem = `Acc(${cast(load(xs, 'xi', x.dtype), x.dtype, accD)}, j)`;

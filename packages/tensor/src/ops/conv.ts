@@ -17,7 +17,7 @@
  * multiple of the stride) get zero gradient, as in PyTorch.
  */
 import type { Conv2dParams } from '../backend.js';
-import { maybeRecord } from '../autograd-hook.js';
+import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
 import { isFloating } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
@@ -101,9 +101,8 @@ export function padRaw(x: Tensor, top: number, bottom: number, left: number, rig
   const Hp = H + top + bottom;
   const Wp = W + left + right;
   const out = emptyTensor([N, C, Hp, Wp], x.dtype, x.device, 'pad');
-  const v = out._view();
-  x._backend.fill(v, value);
-  x._backend.copy(x._view('pad'), { ...v, shape: x.shape, offset: top * Wp + left });
+  runKernel('pad', 'fill', out, value);
+  runKernel('pad', 'copy', x, { of: out, shape: x.shape, strides: out._strides, offset: top * Wp + left });
   return out;
 }
 
@@ -163,7 +162,7 @@ function releaseInputs(orig: Array<Tensor | null>, made: Tensor[]): void {
  * @example
  * const y = dl.conv2d(x, w, b, { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 });
  */
-export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2dParams): Tensor {
+export const conv2d = defineOp('conv2d', (x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2dParams): Tensor => {
   const op = 'conv2d';
   const g = geometry(op, x.shape, w.shape, p);
   checkFloat(op, ...(bias ? [x, w, bias] : [x, w]));
@@ -172,12 +171,11 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2dParam
     throw new ShapeError(`${op}: expected bias of shape [${g.Co}] for weight ${fmtShape(w.shape)}, got ${fmtShape(bias.shape)}`, { op });
   }
   const outShape = [g.N, g.Co, g.OH, g.OW];
-  const be = x._backend;
   let out: Tensor;
-  if (be.conv2d) {
+  if (deviceCan(x, 'conv2d')) {
     out = emptyTensor(outShape, x.dtype, device, op);
     const made = fusedInputs(x, w, bias);
-    be.conv2d(made[0]!._view(op), made[1]!._view(op), bias ? made[2]!._view(op) : null, out._view(), p);
+    runKernel(op, 'conv2d', made[0]!, made[1]!, bias ? made[2]! : null, out, p);
     releaseInputs([x, w, bias], made);
   } else {
     out = tidy(() => {
@@ -190,9 +188,9 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2dParam
       return contiguousRaw(y);
     });
   }
-  maybeRecord('conv2d', [x, w, bias], out, { ...p, hasBias: bias !== null });
+  recordOp('conv2d', [x, w, bias], out, { ...p, hasBias: bias !== null });
   return out;
-}
+});
 
 /**
  * Gradient of conv2d with respect to its input (the adjoint of `x ↦ conv2d(x, w)`; also the
@@ -201,7 +199,7 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2dParam
  * @example
  * const gx = dl.conv2dBackwardInput(g, w, x.shape, p);
  */
-export function conv2dBackwardInput(g: Tensor, w: Tensor, inShape: readonly number[], p: Conv2dParams): Tensor {
+export const conv2dBackwardInput = defineOp('conv2dBackwardInput', (g: Tensor, w: Tensor, inShape: readonly number[], p: Conv2dParams): Tensor => {
   const op = 'conv2dBackwardInput';
   const geo = geometry(op, inShape, w.shape, p);
   checkFloat(op, g, w);
@@ -210,12 +208,11 @@ export function conv2dBackwardInput(g: Tensor, w: Tensor, inShape: readonly numb
   if (g.dim() !== 4 || g.shape.some((s, i) => s !== want[i])) {
     throw new ShapeError(`${op}: expected grad_output of shape ${fmtShape(want)} for input ${fmtShape(inShape)} and weight ${fmtShape(w.shape)} (${fmtP(p)}), got ${fmtShape(g.shape)}`, { op });
   }
-  const be = g._backend;
   let out: Tensor;
-  if (be.conv2dBackwardInput) {
+  if (deviceCan(g, 'conv2dBackwardInput')) {
     out = emptyTensor(inShape, g.dtype, device, op);
     const made = fusedInputs(g, w);
-    be.conv2dBackwardInput(made[0]!._view(op), made[1]!._view(op), out._view(), p);
+    runKernel(op, 'conv2dBackwardInput', made[0]!, made[1]!, out, p);
     releaseInputs([g, w], made);
   } else {
     out = tidy(() => {
@@ -228,14 +225,14 @@ export function conv2dBackwardInput(g: Tensor, w: Tensor, inShape: readonly numb
       const cols = matmul(wT, gm).reshape(N, G, K * L);
       const index = col2imIndex(geo, p, device).expand(N, G, K * L);
       const acc = emptyTensor([N, G, Cg * H * W + 1], g.dtype, device, op);
-      be.fill(acc._view(), 0);
+      runKernel(op, 'fill', acc, 0);
       const r = scatterAdd(acc, 2, index, cols);
       return contiguousRaw(r.narrow(2, 0, Cg * H * W)).reshape([...inShape]);
     });
   }
-  maybeRecord('conv2dBackwardInput', [g, w], out, { ...p, inShape: [...inShape] });
+  recordOp('conv2dBackwardInput', [g, w], out, { ...p, inShape: [...inShape] });
   return out;
-}
+});
 
 /**
  * Gradient of conv2d with respect to its weight (the adjoint of `w ↦ conv2d(x, w)`):
@@ -244,7 +241,7 @@ export function conv2dBackwardInput(g: Tensor, w: Tensor, inShape: readonly numb
  * @example
  * const gw = dl.conv2dBackwardWeight(g, x, w.shape, p);
  */
-export function conv2dBackwardWeight(g: Tensor, x: Tensor, wShape: readonly number[], p: Conv2dParams): Tensor {
+export const conv2dBackwardWeight = defineOp('conv2dBackwardWeight', (g: Tensor, x: Tensor, wShape: readonly number[], p: Conv2dParams): Tensor => {
   const op = 'conv2dBackwardWeight';
   const geo = geometry(op, x.shape, wShape, p);
   checkFloat(op, g, x);
@@ -253,12 +250,11 @@ export function conv2dBackwardWeight(g: Tensor, x: Tensor, wShape: readonly numb
   if (g.dim() !== 4 || g.shape.some((s, i) => s !== want[i])) {
     throw new ShapeError(`${op}: expected grad_output of shape ${fmtShape(want)} for input ${fmtShape(x.shape)} and weight ${fmtShape(wShape)} (${fmtP(p)}), got ${fmtShape(g.shape)}`, { op });
   }
-  const be = g._backend;
   let out: Tensor;
-  if (be.conv2dBackwardWeight) {
+  if (deviceCan(g, 'conv2dBackwardWeight')) {
     out = emptyTensor(wShape, g.dtype, device, op);
     const made = fusedInputs(g, x);
-    be.conv2dBackwardWeight(made[0]!._view(op), made[1]!._view(op), out._view(), p);
+    runKernel(op, 'conv2dBackwardWeight', made[0]!, made[1]!, out, p);
     releaseInputs([g, x], made);
   } else {
     out = tidy(() => {
@@ -272,6 +268,6 @@ export function conv2dBackwardWeight(g: Tensor, x: Tensor, wShape: readonly numb
       return contiguousRaw(bmm(gm, colsT)).reshape([...wShape]);
     });
   }
-  maybeRecord('conv2dBackwardWeight', [g, x], out, { ...p, wShape: [...wShape] });
+  recordOp('conv2dBackwardWeight', [g, x], out, { ...p, wShape: [...wShape] });
   return out;
-}
+});

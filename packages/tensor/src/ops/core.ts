@@ -4,6 +4,7 @@ import { isFloating, type DType } from '../dtype.js';
 import { ArgumentError, DeviceError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
 import { contiguousStrides, isContiguousLayout, numelOf, shapesEqual } from '../shape.js';
+import { deviceCan, inPlace, noteAlloc, runKernel, type Operand } from '../dispatch.js';
 
 /** Options shared by creation functions. */
 export interface CreateOptions {
@@ -17,7 +18,9 @@ export type TensorOrScalar = Tensor | number | boolean;
 
 /** @internal Fresh contiguous tensor with undefined values. */
 export function emptyTensor(shape: readonly number[], dtype: DType, device: string = getDefaultDevice(), op = 'empty'): Tensor {
-  return allocTensor(Tensor, shape, dtype, device, op);
+  const t = allocTensor(Tensor, shape, dtype, device, op);
+  noteAlloc(t);
+  return t;
 }
 
 /** @internal All tensors must be on one device; returns it. */
@@ -49,11 +52,23 @@ export function broadcastView(t: Tensor, shape: readonly number[]): Tensor {
   return new Tensor(t._storage, shape, strides, t._offset);
 }
 
+/** @internal `t` seen broadcast to `shape` (0 strides) as a kernel operand: no Tensor object is made. */
+export function broadcastOperand(t: Tensor, shape: readonly number[]): Operand {
+  if (t.shape === shape || shapesEqual(t.shape, shape)) return t;
+  const lead = shape.length - t.shape.length;
+  const strides = new Array<number>(shape.length);
+  for (let i = 0; i < shape.length; i++) {
+    const j = i - lead;
+    strides[i] = j < 0 || (t.shape[j] === 1 && shape[i] !== 1) ? 0 : t._strides[j]!;
+  }
+  return { of: t, shape, strides, offset: t._offset };
+}
+
 /** @internal Kernel-level cast (no autograd): returns `t` itself when the dtype already matches. */
 export function castRaw(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
   const out = emptyTensor(t.shape, dtype, t.device, 'cast');
-  t._backend.copy(t._view('cast'), out._view());
+  runKernel('cast', 'copy', t, out);
   return out;
 }
 
@@ -61,14 +76,14 @@ export function castRaw(t: Tensor, dtype: DType): Tensor {
 export function contiguousRaw(t: Tensor): Tensor {
   if (t.isContiguous()) return t;
   const out = emptyTensor(t.shape, t.dtype, t.device, 'contiguous');
-  t._backend.copy(t._view('contiguous'), out._view());
+  runKernel('contiguous', 'copy', t, out);
   return out;
 }
 
 /** @internal Scalar as a 0-d tensor of `dtype` on `device`. */
 export function scalarTensor(v: number | boolean, dtype: DType, device: string): Tensor {
   const t = emptyTensor([], dtype, device, 'scalar');
-  t._backend.fill(t._view(), typeof v === 'boolean' ? Number(v) : v);
+  runKernel('scalar', 'fill', t, typeof v === 'boolean' ? Number(v) : v);
   return t;
 }
 
@@ -87,21 +102,25 @@ export function outTarget(op: string, shape: readonly number[], dtype: DType, de
   if (out.device !== device) {
     throw new DeviceError(`${op}: out is on ${out.device} but the inputs are on ${device}`, { op });
   }
-  if (out.dtype === dtype && (isContiguousLayout(out.shape, out._strides) || out._backend.capabilities.stridedOutput)) return out;
+  if (out.dtype === dtype && (isContiguousLayout(out.shape, out._strides) || deviceCan(out, 'stridedOutput'))) return out;
   return emptyTensor(shape, dtype, device, op);
 }
 
-/** @internal Finish an op that may have an `out`: copy into it if the kernel wrote elsewhere. */
+/** @internal The destination to hand a kernel: `res`, marked as written in place when it is the user's `out`. */
+export function dest(res: Tensor, out: Tensor | undefined): Operand {
+  return res === out ? inPlace(res) : res;
+}
+
+/**
+ * @internal Finish an op that may have an `out`: copy into it if the kernel wrote elsewhere (the
+ * dispatcher bumps `out`'s version counter for whichever kernel wrote it).
+ */
 export function finishOut(op: string, result: Tensor, out?: Tensor): Tensor {
-  if (!out || out === result) {
-    if (out) out._storage.version++;
-    return result;
-  }
+  if (!out || out === result) return result;
   if (isFloating(result.dtype) && !isFloating(out.dtype)) {
     throw new DTypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${out.dtype}`, { op });
   }
-  result._backend.copy(result._view(), out._view(op));
-  out._storage.version++;
+  runKernel(op, 'copy', result, inPlace(out));
   result.dispose();
   return out;
 }

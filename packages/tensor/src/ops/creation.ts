@@ -1,9 +1,9 @@
+import { defineOp, hostStorage, runKernel } from '../dispatch.js';
 import { assertDType, hostArray, isFloating, type DType, type HostArray } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from '../generator.js';
-import { getBackend, getDefaultDevice } from '../registry.js';
+import { getDefaultDevice } from '../registry.js';
 import { numelOf, parseShape } from '../shape.js';
-import { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { emptyTensor, type CreateOptions } from './core.js';
 import { binary, unary } from './elementwise.js';
@@ -100,7 +100,7 @@ export function fromHost(values: ArrayLike<number>, shape: readonly number[], dt
   const host = hostArray(dtype, values.length);
   if (dtype === 'bool') for (let i = 0; i < values.length; i++) host[i] = values[i] ? 1 : 0;
   else host.set(values as ArrayLike<number>);
-  t._backend.write(t._storage.buffer, dtype, host, 0);
+  runKernel(op, 'write', t, host);
   return t;
 }
 
@@ -113,7 +113,7 @@ export function fromHost(values: ArrayLike<number>, shape: readonly number[], dt
  * dl.tensor([[-1.2, 3.1], [-0.9, 2.9]]);
  * dl.tensor([0, 0, 1], { dtype: 'int32' });
  */
-export function tensor(data: NestedData, opts: CreateOptions = {}): Tensor {
+export const tensor = defineOp('tensor', (data: NestedData, opts: CreateOptions = {}): Tensor => {
   if (data instanceof Tensor) {
     throw new ArgumentError('tensor: got a Tensor; use x.clone() or x.detach() to copy a tensor', { op: 'tensor' });
   }
@@ -121,7 +121,7 @@ export function tensor(data: NestedData, opts: CreateOptions = {}): Tensor {
   assertDType(dtype, 'tensor');
   const { shape, values } = flattenData(data, 'tensor');
   return finish(fromHost(values, shape, dtype, opts.device ?? getDefaultDevice(), 'tensor'), opts, 'tensor');
-}
+});
 
 /**
  * Wrap a typed array as a tensor. On cpu the memory is shared both ways, like
@@ -130,20 +130,17 @@ export function tensor(data: NestedData, opts: CreateOptions = {}): Tensor {
  * @example
  * const buf = new Float32Array(6); const t = dl.fromArray(buf, [2, 3]); buf[0] = 5; // t[0,0] is 5
  */
-export function fromArray(data: HostArray, shape?: readonly number[], opts: { device?: string; dtype?: DType } = {}): Tensor {
+export const fromArray = defineOp('fromArray', (data: HostArray, shape?: readonly number[], opts: { device?: string; dtype?: DType } = {}): Tensor => {
   const dtype = opts.dtype ?? inferDType(data);
   const sh = shape ? [...shape] : [data.length];
   if (numelOf(sh) !== data.length) {
     throw new ShapeError(`fromArray: shape ${fmtShape(sh)} has ${numelOf(sh)} elements but the array has ${data.length}`, { op: 'fromArray' });
   }
   const device = opts.device ?? getDefaultDevice();
-  const backend = getBackend(device, 'fromArray');
-  if (backend.wrapHost && inferDType(data) === dtype) {
-    const storage = new Storage(backend, backend.wrapHost(data, dtype), dtype, data.length, true);
-    return new Tensor(storage, sh);
-  }
+  const shared = inferDType(data) === dtype ? hostStorage(data, dtype, device, 'fromArray') : null;
+  if (shared) return new Tensor(shared, sh);
   return fromHost(data, sh, dtype, device, 'fromArray');
-}
+});
 
 function filled(op: string, args: readonly unknown[], value: number, dflt: DType = 'float32'): Tensor {
   const { shapeArgs, opts } = splitOpts<CreateOptions>(args);
@@ -151,34 +148,34 @@ function filled(op: string, args: readonly unknown[], value: number, dflt: DType
   const dtype = opts.dtype ?? dflt;
   assertDType(dtype, op);
   const t = emptyTensor(shape, dtype, opts.device ?? getDefaultDevice(), op);
-  if (!Number.isNaN(value) || op !== 'empty') t._backend.fill(t._view(), value);
+  if (!Number.isNaN(value) || op !== 'empty') runKernel(op, 'fill', t, value);
   return finish(t, opts, op);
 }
 
 /** Uninitialised tensor (values undefined until written). `dl.empty(5, 3)` or `dl.empty([5, 3], opts)`. */
-export function empty(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
+export const empty = defineOp('empty', (...args: (number | readonly number[] | CreateOptions)[]): Tensor => {
   const { shapeArgs, opts } = splitOpts<CreateOptions>(args);
   const shape = parseShape(shapeArgs, 'empty');
   return finish(emptyTensor(shape, opts.dtype ?? 'float32', opts.device ?? getDefaultDevice(), 'empty'), opts, 'empty');
-}
+});
 /** Tensor of zeros. `dl.zeros(2, 2)`, `dl.zeros([2, 2], { dtype: 'int32' })`. */
-export function zeros(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
+export const zeros = defineOp('zeros', (...args: (number | readonly number[] | CreateOptions)[]): Tensor => {
   return filled('zeros', args, 0);
-}
+});
 /** Tensor of ones. `dl.ones([5])`. */
-export function ones(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
+export const ones = defineOp('ones', (...args: (number | readonly number[] | CreateOptions)[]): Tensor => {
   return filled('ones', args, 1);
-}
+});
 /**
  * Tensor filled with `value` (float32, or bool for a boolean value, unless `dtype` is given).
  *
  * @example
  * dl.full([2, 2], 7);
  */
-export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
+export const full = defineOp('full', (shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor => {
   const dflt: DType = typeof value === 'boolean' ? 'bool' : 'float32'; // Note [JS numbers are floats]
   return filled('full', [shape, opts], Number(value), dflt);
-}
+});
 
 function likeOpts(x: Tensor, opts: CreateOptions): CreateOptions {
   return { dtype: opts.dtype ?? x.dtype, device: opts.device ?? x.device, requiresGrad: opts.requiresGrad ?? false };
@@ -204,7 +201,7 @@ export function fullLike(x: Tensor, value: number, opts: CreateOptions = {}): Te
  * Values from `start` to `end` (exclusive) by `step`: `arange(5)`, `arange(1, 11)`, `arange(0, 1, 0.1)`.
  * int32 when all arguments are integers, else float32.
  */
-export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
+export const arange = defineOp('arange', (start: number, end?: number, step: number = 1, opts: CreateOptions = {}): Tensor => {
   if (end === undefined) {
     end = start;
     start = 0;
@@ -220,24 +217,24 @@ export function arange(start: number, end?: number, step = 1, opts: CreateOption
   const vals = new Float64Array(n);
   for (let i = 0; i < n; i++) vals[i] = start + i * step;
   return finish(fromHost(vals, [n], dtype, opts.device ?? getDefaultDevice(), 'arange'), opts, 'arange');
-}
+});
 
 /** `steps` evenly spaced values from `start` to `end` inclusive (float32). */
-export function linspace(start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor {
+export const linspace = defineOp('linspace', (start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor => {
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: number of steps must be non-negative, got ${steps}`, { op: 'linspace' });
   const vals = new Float64Array(steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) vals[i] = i < half ? start + step * i : end - step * (steps - i - 1);
   return finish(fromHost(vals, [steps], opts.dtype ?? 'float32', opts.device ?? getDefaultDevice(), 'linspace'), opts, 'linspace');
-}
+});
 
 /** Identity matrix n×m (m defaults to n). */
-export function eye(n: number, m: number = n, opts: CreateOptions = {}): Tensor {
+export const eye = defineOp('eye', (n: number, m: number = n, opts: CreateOptions = {}): Tensor => {
   const vals = new Float64Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) vals[i * m + i] = 1;
   return finish(fromHost(vals, [n, m], opts.dtype ?? 'float32', opts.device ?? getDefaultDevice(), 'eye'), opts, 'eye');
-}
+});
 
 function randomTensor(op: string, dist: 'uniform' | 'normal', args: readonly unknown[]): Tensor {
   const { shapeArgs, opts } = splitOpts<RandomOptions>(args);
@@ -246,7 +243,7 @@ function randomTensor(op: string, dist: 'uniform' | 'normal', args: readonly unk
   if (!isFloating(dtype)) throw new DTypeError(`${op}: expected a floating dtype, got ${dtype}`, { op, hint: 'use randint for integers' });
   const t = emptyTensor(shape, dtype, opts.device ?? getDefaultDevice(), op);
   const { key, offset } = (opts.generator ?? defaultGenerator).reserve(t.numel());
-  t._backend.random(t._view(), dist, key, offset);
+  runKernel(op, 'random', t, dist, key, offset);
   return finish(t, opts, op);
 }
 
@@ -256,33 +253,33 @@ function randomTensor(op: string, dist: 'uniform' | 'normal', args: readonly unk
  * @example
  * dl.manualSeed(103); dl.rand([500, 20]);
  */
-export function rand(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
+export const rand = defineOp('rand', (...args: (number | readonly number[] | RandomOptions)[]): Tensor => {
   return randomTensor('rand', 'uniform', args);
-}
+});
 /** Standard normal samples. `dl.randn(4, 4)`. */
-export function randn(...args: (number | readonly number[] | RandomOptions)[]): Tensor {
+export const randn = defineOp('randn', (...args: (number | readonly number[] | RandomOptions)[]): Tensor => {
   return randomTensor('randn', 'normal', args);
-}
+});
 /**
  * Integers uniform in [low, high) (int32 unless `dtype` says otherwise).
  *
  * @example
  * dl.randint(0, 3, [500, 1], { dtype: 'float32' });
  */
-export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
+export const randint = defineOp('randint', (low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor => {
   if (!(high > low)) throw new ArgumentError(`randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`, { op: 'randint' });
   const u = rand([...shape], { ...(opts.generator ? { generator: opts.generator } : {}), device: opts.device ?? getDefaultDevice(), dtype: 'float32' });
   const v = binary('add', unary('floor', binary('mul', u, high - low)), low);
   const r = v.to(opts.dtype ?? 'int32');
   return finish(r, opts, 'randint');
-}
+});
 
 /** A random permutation of 0..n-1 (int32), from the seeded generator. */
-export function randperm(n: number, opts: RandomOptions = {}): Tensor {
+export const randperm = defineOp('randperm', (n: number, opts: RandomOptions = {}): Tensor => {
   const keys = (opts.generator ?? defaultGenerator).uniforms(n);
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
   return fromHost(idx, [n], opts.dtype ?? 'int32', opts.device ?? getDefaultDevice(), 'randperm');
-}
+});
 
 /** Random tensor like `x` (uniform). */
 export function randLike(x: Tensor, opts: RandomOptions = {}): Tensor {

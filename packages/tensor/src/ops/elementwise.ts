@@ -1,10 +1,11 @@
 import type { BinaryOp, CompareOp, UnaryOp } from '../backend.js';
-import { maybeRecord, needsGrad } from '../autograd-hook.js';
+import { defineOp, recordOp, runKernel, willRecord } from '../dispatch.js';
 import { isFloating, resultType, type DType } from '../dtype.js';
 import { ArgumentError, AutogradError, DTypeError, fmtShape } from '../errors.js';
-import { broadcastShapes } from '../shape.js';
+import { PRIMITIVES, type DiffOp } from '../primitives.js';
+import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { broadcastView, castRaw, commonDevice, finishOut, outTarget, scalarTensor, type TensorOrScalar } from './core.js';
+import { broadcastOperand, castRaw, commonDevice, dest, finishOut, outTarget, scalarTensor, type TensorOrScalar } from './core.js';
 
 /** Options accepted by elementwise ops. */
 export interface OutOptions {
@@ -12,15 +13,14 @@ export interface OutOptions {
   out?: Tensor;
 }
 
-const FLOAT_RESULT: ReadonlySet<UnaryOp> = new Set<UnaryOp>([
-  'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'erf',
-]);
-const BOOL_RESULT: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['logicalNot', 'isnan', 'isinf']);
-/** Unary ops whose derivative is zero almost everywhere: recorded so gradients flow as zeros. */
-const NOT_DIFFERENTIABLE: ReadonlySet<UnaryOp> = new Set<UnaryOp>(['logicalNot', 'isnan', 'isinf']);
+// The result-dtype rules and differentiability come from the primitive table (primitives.ts).
+const FLOAT_RESULT = (op: UnaryOp): boolean => PRIMITIVES[op].dtype === 'float';
+const BOOL_RESULT = (op: UnaryOp): boolean => PRIMITIVES[op].dtype === 'bool';
+/** Binary ops whose integer results become float32 (true division). */
+const TRUE_DIV = (op: BinaryOp): boolean => PRIMITIVES[op].dtype === 'promoteFloat';
 
 function checkOutGrad(op: string, out: Tensor | undefined, inputs: ReadonlyArray<Tensor | null>): void {
-  if (out && needsGrad(inputs)) {
+  if (out && willRecord(inputs)) {
     throw new AutogradError(`${op}: functions with out=... arguments don't support automatic differentiation`, {
       op,
       hint: 'drop the out option, or run under dl.noGrad(() => …)',
@@ -29,11 +29,11 @@ function checkOutGrad(op: string, out: Tensor | undefined, inputs: ReadonlyArray
 }
 
 /** @internal Apply a unary kernel with PyTorch's dtype rules and record it for autograd. */
-export function unary(op: UnaryOp, x: Tensor, opts: OutOptions = {}): Tensor {
+export const unary = defineOp((op) => op, (op: UnaryOp, x: Tensor, opts: OutOptions = {}): Tensor => {
   const out = opts.out;
   let dtype: DType = x.dtype;
-  if (BOOL_RESULT.has(op)) dtype = 'bool';
-  else if (FLOAT_RESULT.has(op) && !isFloating(x.dtype)) dtype = 'float32';
+  if (BOOL_RESULT(op)) dtype = 'bool';
+  else if (FLOAT_RESULT(op) && !isFloating(x.dtype)) dtype = 'float32';
   if (x.dtype === 'bool' && (op === 'neg' || op === 'sign')) {
     throw new DTypeError(`${op}: not supported on bool tensors (shape ${fmtShape(x.shape)})`, {
       op,
@@ -43,11 +43,11 @@ export function unary(op: UnaryOp, x: Tensor, opts: OutOptions = {}): Tensor {
   checkOutGrad(op, out, [x]);
   const src = dtype !== x.dtype && dtype !== 'bool' ? castRaw(x, dtype) : x;
   const res = outTarget(op, x.shape, dtype, x.device, out);
-  x._backend.unary(op, src._view(op), res._view());
+  runKernel(op, 'unary', op, src, dest(res, out));
   if (src !== x) src.dispose();
-  if (!NOT_DIFFERENTIABLE.has(op)) maybeRecord(op as Exclude<UnaryOp, 'logicalNot' | 'isnan' | 'isinf'>, [x], res, {});
+  if (PRIMITIVES[op].grad) recordOp(op as UnaryOp & DiffOp, [x], res, {});
   return finishOut(op, res, out);
-}
+});
 
 function asOperand(v: TensorOrScalar): { dtype: DType; dim: number } | number | boolean {
   return v instanceof Tensor ? { dtype: v.dtype, dim: v.dim() } : v;
@@ -69,18 +69,39 @@ export function prepareBinary(op: string, a: TensorOrScalar, b: TensorOrScalar, 
   const device = commonDevice(op, ta, tb);
   const A = ta ?? scalarTensor(a as number, dtype, device);
   const B = tb ?? scalarTensor(b as number, dtype, device);
-  const shape = broadcastShapes(op, A.shape, B.shape);
+  const shape = shapesEqual(A.shape, B.shape) ? A.shape : broadcastShapes(op, A.shape, B.shape);
   const Ac = castRaw(A, dtype);
   const Bc = castRaw(B, dtype);
-  return { A, B, Ac, Bc, shape, device, release: () => void [Ac !== A && Ac.dispose(), Bc !== B && Bc.dispose()] };
+  return new Prepared(A, B, Ac, Bc, shape, device);
 }
 
-const TRUE_DIV: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['div', 'atan2']);
+/** Two operands broadcast to `shape` and cast to one dtype (`Ac`, `Bc`; `A`, `B` as given). */
+class Prepared {
+  constructor(
+    readonly A: Tensor,
+    readonly B: Tensor,
+    readonly Ac: Tensor,
+    readonly Bc: Tensor,
+    readonly shape: readonly number[],
+    readonly device: string,
+  ) {}
+  /** Dispose the casts made for the kernel. */
+  release(): void {
+    if (this.Ac !== this.A) this.Ac.dispose();
+    if (this.Bc !== this.B) this.Bc.dispose();
+  }
+}
+
+/** The promoted dtype of two operands (PyTorch's rules; the common same-dtype tensor case first). */
+function promoted(a: TensorOrScalar, b: TensorOrScalar): DType {
+  if (a instanceof Tensor && b instanceof Tensor && a.dtype === b.dtype) return a.dtype;
+  return resultType([asOperand(a), asOperand(b)]);
+}
 
 /** @internal Apply an arithmetic binary kernel with type promotion and broadcasting. */
-export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = {}): Tensor {
-  let dtype = resultType([asOperand(a), asOperand(b)]);
-  if (TRUE_DIV.has(op) && !isFloating(dtype)) dtype = 'float32';
+export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = {}): Tensor => {
+  let dtype = promoted(a, b);
+  if (TRUE_DIV(op) && !isFloating(dtype)) dtype = 'float32';
   if (dtype === 'bool') {
     if (op === 'sub') {
       throw new DTypeError('sub: subtraction with two bool tensors is not supported', {
@@ -94,27 +115,27 @@ export function binary(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, opts:
   const p = prepareBinary(op, a, b, compute);
   checkOutGrad(op, opts.out, [p.A, p.B]);
   let res = outTarget(op, p.shape, compute, p.device, opts.out);
-  p.A._backend.binary(op, broadcastView(p.Ac, p.shape)._view(op), broadcastView(p.Bc, p.shape)._view(op), res._view());
+  runKernel(op, 'binary', op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
   p.release();
   if (dtype === 'bool') {
     const r2 = castRaw(res, 'bool');
     res.dispose();
     res = r2;
   }
-  maybeRecord(op, [p.A, p.B], res, {});
+  recordOp(op, [p.A, p.B], res, {});
   return finishOut(op, res, opts.out);
-}
+});
 
 /** @internal Comparison / logical kernels: bool result, never recorded. */
-export function compare(op: CompareOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = {}): Tensor {
+export const compare = defineOp((op) => op, (op: CompareOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = {}): Tensor => {
   const logical = op === 'logicalAnd' || op === 'logicalOr' || op === 'logicalXor';
-  const dtype = logical ? 'bool' : resultType([asOperand(a), asOperand(b)]);
+  const dtype = logical ? 'bool' : promoted(a, b);
   const p = prepareBinary(op, a, b, dtype);
   const res = outTarget(op, p.shape, 'bool', p.device, opts.out);
-  p.A._backend.compare(op, broadcastView(p.Ac, p.shape)._view(op), broadcastView(p.Bc, p.shape)._view(op), res._view());
+  runKernel(op, 'compare', op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
   p.release();
   return finishOut(op, res, opts.out);
-}
+});
 
 /**
  * Elementwise `condition ? input : other` with broadcasting (`torch.where`).
@@ -122,7 +143,7 @@ export function compare(op: CompareOp, a: TensorOrScalar, b: TensorOrScalar, opt
  * @example
  * dl.where(x.gt(0), x, 0); // relu
  */
-export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrScalar): Tensor {
+export const where = defineOp('where', (condition: Tensor, input: TensorOrScalar, other: TensorOrScalar): Tensor => {
   const op = 'where';
   if (!(condition instanceof Tensor)) throw new ArgumentError('where: condition must be a bool Tensor', { op });
   if (condition.dtype !== 'bool') {
@@ -136,16 +157,11 @@ export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrS
   commonDevice(op, condition, p.A);
   const shape = broadcastShapes(op, condition.shape, p.shape);
   const res = outTarget(op, shape, dtype, p.device);
-  p.A._backend.where(
-    broadcastView(condition, shape)._view(op),
-    broadcastView(p.Ac, shape)._view(op),
-    broadcastView(p.Bc, shape)._view(op),
-    res._view(),
-  );
+  runKernel(op, 'where', broadcastOperand(condition, shape), broadcastOperand(p.Ac, shape), broadcastOperand(p.Bc, shape), res);
   p.release();
-  maybeRecord('where', [condition, p.A, p.B], res, {});
+  recordOp('where', [condition, p.A, p.B], res, {});
   return res;
-}
+});
 
 /**
  * Clamp values into [min, max] (either bound may be omitted; NaN stays NaN).
@@ -153,7 +169,7 @@ export function where(condition: Tensor, input: TensorOrScalar, other: TensorOrS
  * @example
  * x.clamp(0, 1); dl.clamp(x, { min: 0 });
  */
-export function clamp(x: Tensor, min?: number | null, max?: number | null, opts: OutOptions = {}): Tensor {
+export const clamp = defineOp('clamp', (x: Tensor, min?: number | null, max?: number | null, opts: OutOptions = {}): Tensor => {
   const op = 'clamp';
   const lo = min ?? null;
   const hi = max ?? null;
@@ -165,11 +181,11 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null, opts:
   if (!isFloating(dtype) && ((lo !== null && !Number.isInteger(lo)) || (hi !== null && !Number.isInteger(hi)))) dtype = 'float32';
   const src = castRaw(x, dtype);
   const res = outTarget(op, x.shape, dtype, x.device, opts.out);
-  x._backend.clamp(src._view(op), lo, hi, res._view());
+  runKernel(op, 'clamp', src, lo, hi, dest(res, opts.out));
   if (src !== x) src.dispose();
-  maybeRecord('clamp', [x], res, { min: lo, max: hi });
+  recordOp('clamp', [x], res, { min: lo, max: hi });
   return finishOut(op, res, opts.out);
-}
+});
 
 /**
  * Fill positions where `mask` is true with `value` (broadcasting the mask), keeping `x`'s dtype.
@@ -177,7 +193,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null, opts:
  * @example
  * scores.maskedFill(mask, -Infinity);
  */
-export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor): Tensor {
+export const maskedFill = defineOp('maskedFill', (x: Tensor, mask: Tensor, value: number | Tensor): Tensor => {
   const v = value instanceof Tensor ? castRaw(value, x.dtype) : scalarTensor(value, x.dtype, x.device);
   return where(mask, v, x);
-}
+});

@@ -1,4 +1,4 @@
-import { maybeRecord } from '../autograd-hook.js';
+import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
 import { promoteTypes, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { normDim } from '../shape.js';
@@ -23,7 +23,7 @@ function checkIndex(op: string, index: Tensor): void {
  * @example
  * logp.gather(1, target.unsqueeze(1));
  */
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+export const gather = defineOp('gather', (x: Tensor, dim: number, index: Tensor): Tensor => {
   const op = 'gather';
   checkIndex(op, index);
   commonDevice(op, x, index);
@@ -40,10 +40,10 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     }
   }
   const out = emptyTensor(index.shape, x.dtype, x.device, op);
-  x._backend.gather(x._view(op), d, index._view(op), out._view());
-  maybeRecord('gather', [x, index], out, { dim: d });
+  runKernel(op, 'gather', x, d, index, out);
+  recordOp('gather', [x, index], out, { dim: d });
   return out;
-}
+});
 
 function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, mode: 'add' | 'assign'): Tensor {
   checkIndex(op, index);
@@ -59,26 +59,26 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
     }
   }
   const out = emptyTensor(x.shape, x.dtype, x.device, op);
-  x._backend.copy(x._view(op), out._view());
+  runKernel(op, 'copy', x, out);
   const sc = castRaw(s, x.dtype);
-  x._backend.scatter(out._view(), d, index._view(op), sc._view(op), mode);
-  maybeRecord('scatter', [x, index, typeof src === 'number' ? null : s], out, { dim: d, mode });
+  runKernel(op, 'scatter', out, d, index, sc, mode);
+  recordOp('scatter', [x, index, typeof src === 'number' ? null : s], out, { dim: d, mode });
   return out;
 }
 
 /** Out-of-place `scatter`: a copy of `x` with `src` (or a value) written at `index` along `dim`. */
-export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+export const scatter = defineOp('scatter', (x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor => {
   return scatterImpl('scatter', x, dim, index, src, 'assign');
-}
+});
 /**
  * Out-of-place `scatter_add`: a copy of `x` with `src` added at `index` along `dim`.
  *
  * @example
  * dl.zeros(3).scatterAdd(0, dl.tensor([0, 0, 2]), dl.tensor([1, 2, 3.]));  // [3, 0, 3]
  */
-export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+export const scatterAdd = defineOp('scatterAdd', (x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor => {
   return scatterImpl('scatterAdd', x, dim, index, src, 'add');
-}
+});
 
 /**
  * Select entries along `dim` by a 1-D int index (`torch.index_select`).
@@ -86,7 +86,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
  * @example
  * x.indexSelect(0, dl.tensor([2, 0]));
  */
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+export const indexSelect = defineOp('indexSelect', (x: Tensor, dim: number, index: Tensor): Tensor => {
   const op = 'indexSelect';
   checkIndex(op, index);
   commonDevice(op, x, index);
@@ -96,10 +96,11 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const shape = x.dim() === 0 ? [] : [...x.shape];
   if (x.dim() > 0) shape[d] = idx.shape[0]!;
   const out = emptyTensor(shape, x.dtype, x.device, op);
-  x._backend.indexSelect(x.dim() === 0 ? x.reshape(1)._view(op) : x._view(op), d, idx._view(op), out.dim() === 0 ? out.reshape(1)._view() : out._view());
-  maybeRecord('indexSelect', [x, idx], out, { dim: d });
+  const as1d = (t: Tensor) => (t.dim() === 0 ? { of: t, shape: [1], strides: [1], offset: t._offset } : t);
+  runKernel(op, 'indexSelect', as1d(x), d, idx, as1d(out));
+  recordOp('indexSelect', [x, idx], out, { dim: d });
   return out;
-}
+});
 
 /**
  * Concatenate along an existing dim (dtypes promoted, as PyTorch).
@@ -107,7 +108,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
  * @example
  * dl.cat([a, b], 0);
  */
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+export const cat = defineOp('cat', (tensors: readonly Tensor[], dim: number = 0): Tensor => {
   const op = 'cat';
   if (!Array.isArray(tensors) || tensors.length === 0) {
     throw new ArgumentError('cat: expected a non-empty list of Tensors', { op });
@@ -135,19 +136,15 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const out = emptyTensor(shape, dtype, device, op);
   let off = 0;
   for (const t of ts) {
-    const dst = out._view();
-    const starts = shape.map(() => 0);
-    starts[d] = off;
-    const offset = starts.reduce((a, s, i) => a + s * dst.strides[i]!, 0);
-    ref._backend.copy(t._view(op), { ...dst, shape: t.shape, offset });
+    runKernel(op, 'copy', t, { of: out, shape: t.shape, strides: out._strides, offset: off * out._strides[d]! });
     off += t.shape[d]!;
   }
-  maybeRecord('cat', ts, out, { dim: d, sizes });
+  recordOp('cat', ts, out, { dim: d, sizes });
   return out;
-}
+});
 
 /** Stack tensors of one shape along a new dim. */
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+export const stack = defineOp('stack', (tensors: readonly Tensor[], dim: number = 0): Tensor => {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of Tensors', { op: 'stack' });
   const ref = tensors[0]!;
   tensors.forEach((t, k) => {
@@ -157,7 +154,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   });
   const d = normDim(dim, ref.dim() + 1, 'stack');
   return cat(tensors.map((t) => unsqueeze(t, d)), d);
-}
+});
 
 /**
  * Split into views of `splitSize` along `dim` (the last may be smaller), or of the given sizes.
@@ -165,7 +162,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  * @example
  * dl.arange(10).split(3); // sizes 3, 3, 3, 1
  */
-export function split(x: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
+export const split = defineOp('split', (x: Tensor, splitSize: number | readonly number[], dim: number = 0): Tensor[] => {
   const d = normDim(dim, x.dim(), 'split');
   const n = x.shape[d]!;
   let sizes: number[];
@@ -189,14 +186,14 @@ export function split(x: Tensor, splitSize: number | readonly number[], dim = 0)
     off += s;
     return v;
   });
-}
+});
 
 /** Split into `chunks` nearly equal views along `dim`. */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+export const chunk = defineOp('chunk', (x: Tensor, chunks: number, dim: number = 0): Tensor[] => {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`, { op: 'chunk' });
   const d = normDim(dim, x.dim(), 'chunk');
   return split(x, Math.max(1, Math.ceil(x.shape[d]! / chunks)), d);
-}
+});
 
 function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
   if (x.dim() < 2) throw new ShapeError(`${op}: input tensor must have at least 2 dimensions, got shape ${fmtShape(x.shape)}`, { op });
@@ -208,13 +205,13 @@ function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
   return where(m, x, 0).to(x.dtype);
 }
 /** Lower triangle (other entries zero). */
-export function tril(x: Tensor, diagonal = 0): Tensor {
+export const tril = defineOp('tril', (x: Tensor, diagonal: number = 0): Tensor => {
   return triangle('tril', x, diagonal);
-}
+});
 /** Upper triangle (other entries zero). */
-export function triu(x: Tensor, diagonal = 0): Tensor {
+export const triu = defineOp('triu', (x: Tensor, diagonal: number = 0): Tensor => {
   return triangle('triu', x, diagonal);
-}
+});
 
 /**
  * One-hot encoding of int class indices (int32 result with a trailing class dim).
@@ -222,12 +219,12 @@ export function triu(x: Tensor, diagonal = 0): Tensor {
  * @example
  * dl.oneHot(dl.tensor([0, 2]), 3); // [[1,0,0],[0,0,1]]
  */
-export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+export const oneHot = defineOp('oneHot', (indices: Tensor, numClasses: number = -1): Tensor => {
   const op = 'oneHot';
   checkIndex(op, indices);
   let n = numClasses;
   if (n < 0) {
-    if (!indices._backend.readSync) {
+    if (!deviceCan(indices, 'readSync')) {
       throw new ArgumentError('oneHot: numClasses must be given on devices without synchronous reads', { op, hint: 'pass numClasses explicitly' });
     }
     n = indices.numel() === 0 ? 0 : indices.max().itemSync() + 1;
@@ -235,22 +232,21 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   const classes = fromHost(Array.from({ length: n }, (_, i) => i), [n], 'int32', indices.device, op);
   const ix = castRaw(indices, 'int32');
   return compare('eq', unsqueeze(ix, -1), classes).to('int32');
-}
+});
 
 /** @internal Gradient of a strided slice: zeros of `inShape` with `g` written at the slice. */
-export function sliceBackward(g: Tensor, inShape: readonly number[], starts: readonly number[], steps: readonly number[]): Tensor {
+export const sliceBackward = defineOp('sliceBackward', (g: Tensor, inShape: readonly number[], starts: readonly number[], steps: readonly number[]): Tensor => {
   const out = emptyTensor(inShape, g.dtype, g.device, 'sliceBackward');
-  const v = out._view();
-  g._backend.fill(v, 0);
+  runKernel('sliceBackward', 'fill', out, 0);
   let offset = 0;
-  for (let i = 0; i < starts.length; i++) offset += starts[i]! * v.strides[i]!;
-  g._backend.copy(g._view('sliceBackward'), { ...v, shape: g.shape, strides: v.strides.map((s, i) => s * steps[i]!), offset });
-  maybeRecord('sliceBackward', [g], out, { inShape: [...inShape], starts: [...starts], steps: [...steps] });
+  for (let i = 0; i < starts.length; i++) offset += starts[i]! * out._strides[i]!;
+  runKernel('sliceBackward', 'copy', g, { of: out, shape: g.shape, strides: out._strides.map((s, i) => s * steps[i]!), offset });
+  recordOp('sliceBackward', [g], out, { inShape: [...inShape], starts: [...starts], steps: [...steps] });
   return out;
-}
+});
 
 /** Reverse the order of entries along `dims`. */
-export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
+export const flip = defineOp('flip', (x: Tensor, dims: number | readonly number[]): Tensor => {
   let r = x;
   for (const dim of typeof dims === 'number' ? [dims] : dims) {
     const d = normDim(dim, x.dim(), 'flip');
@@ -258,10 +254,10 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
     r = indexSelect(r, d, fromHost(Array.from({ length: n }, (_, i) => n - 1 - i), [n], 'int32', x.device, 'flip'));
   }
   return r === x ? x.clone() : r;
-}
+});
 
 /** Repeat the tensor along each dim (`x.repeat(2, 1)`), as PyTorch. */
-export function repeat(x: Tensor, ...sizes: number[]): Tensor {
+export const repeat = defineOp('repeat', (x: Tensor, ...sizes: number[]): Tensor => {
   if (sizes.length < x.dim()) {
     throw new ShapeError(`repeat: number of repeat dims (${sizes.length}) can not be smaller than number of tensor dims (${x.dim()})`, { op: 'repeat' });
   }
@@ -274,5 +270,5 @@ export function repeat(x: Tensor, ...sizes: number[]): Tensor {
     expanded.push(sizes[i]!, s);
   });
   return xs.reshape(inter).expand(expanded).reshape(xs.shape.map((s, i) => s * sizes[i]!));
-}
+});
 

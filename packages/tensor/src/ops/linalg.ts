@@ -1,5 +1,4 @@
-import type { TensorView } from '../backend.js';
-import { maybeRecord } from '../autograd-hook.js';
+import { defineOp, recordOp, runKernel, type Operand } from '../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -7,10 +6,10 @@ import { commonDevice, emptyTensor } from './core.js';
 import { binary } from './elementwise.js';
 import { sum } from './reduce.js';
 
-function as3d(t: Tensor): TensorView {
-  const v = t._view('matmul');
-  if (t.dim() === 3) return v;
-  return { ...v, shape: [1, ...t.shape], strides: [0, ...t._strides] };
+/** A 2-D tensor as a batch of one [1, n, m] for the batched matmul kernel. */
+function as3d(t: Tensor): Operand {
+  if (t.dim() === 3) return t;
+  return { of: t, shape: [1, ...t.shape], strides: [0, ...t._strides], offset: t._offset };
 }
 
 function checkDtypes(op: string, a: Tensor, b: Tensor): void {
@@ -29,7 +28,7 @@ function checkDtypes(op: string, a: Tensor, b: Tensor): void {
  * @example
  * dl.mm(dl.rand(2, 3), dl.rand(3, 4)).shape; // [2, 4]
  */
-export function mm(a: Tensor, b: Tensor): Tensor {
+export const mm = defineOp('mm', (a: Tensor, b: Tensor): Tensor => {
   const op = 'mm';
   if (a.dim() !== 2 || b.dim() !== 2) {
     throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'use matmul for other ranks' });
@@ -43,13 +42,13 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   checkDtypes(op, a, b);
   const device = commonDevice(op, a, b);
   const out = emptyTensor([a.shape[0]!, b.shape[1]!], a.dtype, device, op);
-  a._backend.matmul(as3d(a), as3d(b), as3d(out));
-  maybeRecord('mm', [a, b], out, {});
+  runKernel(op, 'matmul', as3d(a), as3d(b), as3d(out));
+  recordOp('mm', [a, b], out, {});
   return out;
-}
+});
 
 /** Batched matrix product of [B, n, k] and [B, k, m]. */
-export function bmm(a: Tensor, b: Tensor): Tensor {
+export const bmm = defineOp('bmm', (a: Tensor, b: Tensor): Tensor => {
   const op = 'bmm';
   if (a.dim() !== 3 || b.dim() !== 3) throw new ShapeError(`bmm: expected 3-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op });
   if (a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1]) {
@@ -61,10 +60,10 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   checkDtypes(op, a, b);
   const device = commonDevice(op, a, b);
   const out = emptyTensor([a.shape[0]!, a.shape[1]!, b.shape[2]!], a.dtype, device, op);
-  a._backend.matmul(a._view(op), b._view(op), out._view());
-  maybeRecord('bmm', [a, b], out, {});
+  runKernel(op, 'matmul', a, b, out);
+  recordOp('bmm', [a, b], out, {});
   return out;
-}
+});
 
 /**
  * Matrix product with PyTorch's rules: dot for 1-D·1-D, matrix-vector, and batched
@@ -73,7 +72,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
  * @example
  * dl.matmul(dl.rand(10, 3, 4), dl.rand(4, 5)).shape; // [10, 3, 5]
  */
-export function matmul(a: Tensor, b: Tensor): Tensor {
+export const matmul = defineOp('matmul', (a: Tensor, b: Tensor): Tensor => {
   const op = 'matmul';
   if (a.dim() === 0 || b.dim() === 0) {
     throw new ShapeError(`matmul: both arguments need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'use mul for scalars' });
@@ -118,15 +117,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   let r = bmm(A3, B3).reshape([...batch, n, m]);
   if (a.dim() === 1) r = r.squeeze(-2);
   return r;
-}
+});
 
 /** Dot product of two 1-D tensors. */
-export function dot(a: Tensor, b: Tensor): Tensor {
+export const dot = defineOp('dot', (a: Tensor, b: Tensor): Tensor => {
   if (a.dim() !== 1 || b.dim() !== 1) throw new ShapeError(`dot: 1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`, { op: 'dot' });
   return matmul(a, b);
-}
+});
 
 /** Outer product of two 1-D tensors. */
-export function outer(a: Tensor, b: Tensor): Tensor {
-  return binary('mul', a.unsqueeze(1), b.unsqueeze(0));
-}
+export const outer = defineOp('outer', (a: Tensor, b: Tensor): Tensor => binary('mul', a.unsqueeze(1), b.unsqueeze(0)));

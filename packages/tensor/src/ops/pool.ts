@@ -15,7 +15,7 @@
  * `countIncludePad` (default true), else the number of real input elements.
  */
 import type { Pool2dParams } from '../backend.js';
-import { maybeRecord } from '../autograd-hook.js';
+import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
 import { isFloating } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
@@ -147,19 +147,18 @@ function avgDivisors(g: PoolGeo, countIncludePad: boolean): Float64Array {
  * @example
  * const { values, indices } = dl.maxPool2d(x, { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false });
  */
-export function maxPool2d(x: Tensor, p: Pool2dParams): { values: Tensor; indices: Tensor } {
+export const maxPool2d = defineOp('maxPool2d', (x: Tensor, p: Pool2dParams): { values: Tensor; indices: Tensor } => {
   const op = 'maxPool2d';
   const g = poolGeometry(op, x.shape, p);
   checkInput(op, x);
-  const be = x._backend;
   const outShape = [g.N, g.C, g.OH, g.OW];
   let values: Tensor;
   let indices: Tensor;
-  if (be.maxPool2d) {
+  if (deviceCan(x, 'maxPool2d')) {
     values = emptyTensor(outShape, x.dtype, x.device, op);
     indices = emptyTensor(outShape, 'int32', x.device, op);
     const xc = contiguousRaw(x);
-    be.maxPool2d(xc._view(op), values._view(), indices._view(), p);
+    runKernel(op, 'maxPool2d', xc, values, indices, p);
     if (xc !== x) xc.dispose();
   } else {
     [values, indices] = tidy(() => {
@@ -171,9 +170,9 @@ export function maxPool2d(x: Tensor, p: Pool2dParams): { values: Tensor; indices
       return [contiguousRaw(v.reshape(outShape)), contiguousRaw(idx.reshape(outShape))] as [Tensor, Tensor];
     });
   }
-  maybeRecord('maxPool2d', [x], values, { ...p, indices });
+  recordOp('maxPool2d', [x], values, { ...p, indices });
   return { values, indices };
-}
+});
 
 /**
  * Gradient of max pooling: `g` scattered (added) to the positions `indices` point at.
@@ -181,7 +180,7 @@ export function maxPool2d(x: Tensor, p: Pool2dParams): { values: Tensor; indices
  * @example
  * const gx = dl.maxPool2dBackward(g, indices, x.shape, p);
  */
-export function maxPool2dBackward(g: Tensor, indices: Tensor, inShape: readonly number[], p: Pool2dParams): Tensor {
+export const maxPool2dBackward = defineOp('maxPool2dBackward', (g: Tensor, indices: Tensor, inShape: readonly number[], p: Pool2dParams): Tensor => {
   const op = 'maxPool2dBackward';
   const geo = poolGeometry(op, inShape, p);
   checkInput(op, g);
@@ -194,13 +193,13 @@ export function maxPool2dBackward(g: Tensor, indices: Tensor, inShape: readonly 
     const { N, C, H, W } = geo;
     const L = geo.OH * geo.OW;
     const acc = emptyTensor([N, C, H * W], g.dtype, g.device, op);
-    g._backend.fill(acc._view(), 0);
+    runKernel(op, 'fill', acc, 0);
     const r = scatterAdd(acc, 2, indices.reshape(N, C, L), g.detach().reshape(N, C, L));
     return r.reshape([...inShape]);
   });
-  maybeRecord('maxPool2dBackward', [g], out, { ...p, indices, inShape: [...inShape] });
+  recordOp('maxPool2dBackward', [g], out, { ...p, indices, inShape: [...inShape] });
   return out;
-}
+});
 
 function checkAvg(op: string, p: Pool2dParams): void {
   if (p.dilation[0] !== 1 || p.dilation[1] !== 1) {
@@ -214,18 +213,17 @@ function checkAvg(op: string, p: Pool2dParams): void {
  * @example
  * dl.avgPool2d(x, { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false });
  */
-export function avgPool2d(x: Tensor, p: Pool2dParams): Tensor {
+export const avgPool2d = defineOp('avgPool2d', (x: Tensor, p: Pool2dParams): Tensor => {
   const op = 'avgPool2d';
   checkAvg(op, p);
   const g = poolGeometry(op, x.shape, p);
   checkInput(op, x);
-  const be = x._backend;
   const outShape = [g.N, g.C, g.OH, g.OW];
   let out: Tensor;
-  if (be.avgPool2d) {
+  if (deviceCan(x, 'avgPool2d')) {
     out = emptyTensor(outShape, x.dtype, x.device, op);
     const xc = contiguousRaw(x);
-    be.avgPool2d(xc._view(op), out._view(), p);
+    runKernel(op, 'avgPool2d', xc, out, p);
     if (xc !== x) xc.dispose();
   } else {
     out = tidy(() => {
@@ -234,9 +232,9 @@ export function avgPool2d(x: Tensor, p: Pool2dParams): Tensor {
       return contiguousRaw(binary('div', s, div));
     });
   }
-  maybeRecord('avgPool2d', [x], out, { ...p });
+  recordOp('avgPool2d', [x], out, { ...p });
   return out;
-}
+});
 
 /**
  * Gradient of average pooling (its exact transpose): each `g` entry, divided by its window's
@@ -245,7 +243,7 @@ export function avgPool2d(x: Tensor, p: Pool2dParams): Tensor {
  * @example
  * const gx = dl.avgPool2dBackward(g, x.shape, p);
  */
-export function avgPool2dBackward(g: Tensor, inShape: readonly number[], p: Pool2dParams): Tensor {
+export const avgPool2dBackward = defineOp('avgPool2dBackward', (g: Tensor, inShape: readonly number[], p: Pool2dParams): Tensor => {
   const op = 'avgPool2dBackward';
   checkAvg(op, p);
   const geo = poolGeometry(op, inShape, p);
@@ -262,10 +260,10 @@ export function avgPool2dBackward(g: Tensor, inShape: readonly number[], p: Pool
     const src = binary('div', g.detach(), div).reshape(N, C, L, 1).expand(N, C, L, KK).reshape(N, C, L * KK);
     const index = fromHost(windowIndex(geo, H * W), [1, 1, L * KK], 'int32', g.device, op).expand(N, C, L * KK);
     const acc = emptyTensor([N, C, H * W + 1], g.dtype, g.device, op);
-    g._backend.fill(acc._view(), 0);
+    runKernel(op, 'fill', acc, 0);
     const r = scatterAdd(acc, 2, index, src);
     return contiguousRaw(r.narrow(2, 0, H * W)).reshape([...inShape]);
   });
-  maybeRecord('avgPool2dBackward', [g], out, { ...p, inShape: [...inShape] });
+  recordOp('avgPool2dBackward', [g], out, { ...p, inShape: [...inShape] });
   return out;
-}
+});

@@ -1,10 +1,10 @@
 import type { ReduceOp } from '../backend.js';
-import { maybeRecord } from '../autograd-hook.js';
+import { defineOp, recordOp, runKernel } from '../dispatch.js';
 import { isFloating, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, fmtShape } from '../errors.js';
 import { normDim, normDims, numelOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { castRaw, emptyTensor } from './core.js';
+import { broadcastOperand, castRaw, emptyTensor, scalarTensor } from './core.js';
 import { binary, unary, where } from './elementwise.js';
 
 /** Options of reductions. */
@@ -40,7 +40,7 @@ export function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], keepdim: bool
       hint: 'check the input is not empty before reducing',
     });
   }
-  x._backend.reduce(op, x._view(op), axes, out._view());
+  runKernel(op, 'reduce', op, x, axes, out);
   if (keepdim) return out;
   const dropped = droppedShape(x.shape, axes);
   const v = new Tensor(out._storage, dropped);
@@ -68,19 +68,19 @@ function accDtype(x: Tensor, dtype?: DType): DType {
  * @example
  * x.sum(); x.sum(1); x.sum([0, 1], { keepdim: true });
  */
-export function sum(x: Tensor, dim?: number | readonly number[] | null, opts: ReduceOptions = {}): Tensor {
+export const sum = defineOp('sum', (x: Tensor, dim?: number | readonly number[] | null, opts: ReduceOptions = {}): Tensor => {
   const axes = dimsOf(x, dim, 'sum');
   const keepdim = opts.keepdim ?? false;
   const dt = accDtype(x, opts.dtype);
   const src = castRaw(x, dt);
   const out = reduceRaw('sum', src, axes, keepdim, dt);
   if (src !== x) src.dispose();
-  maybeRecord('sum', [x], out, { axes, keepdim });
+  recordOp('sum', [x], out, { axes, keepdim });
   return out;
-}
+});
 
 /** Mean over all elements or along `dim` (floating dtypes only, as PyTorch). */
-export function mean(x: Tensor, dim?: number | readonly number[] | null, opts: ReduceOptions = {}): Tensor {
+export const mean = defineOp('mean', (x: Tensor, dim?: number | readonly number[] | null, opts: ReduceOptions = {}): Tensor => {
   const dt = opts.dtype ?? x.dtype;
   if (!isFloating(dt)) {
     throw new DTypeError(`mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`, {
@@ -94,35 +94,30 @@ export function mean(x: Tensor, dim?: number | readonly number[] | null, opts: R
   const s = reduceRaw('sum', src, axes, keepdim, dt);
   if (src !== x) src.dispose();
   const n = axes.reduce((a, d) => a * x.shape[d]!, 1);
-  x._backend.binary('div', s._view(), scalarView(s, n), s._view());
-  maybeRecord('mean', [x], s, { axes, keepdim });
+  const divisor = scalarTensor(n, s.dtype, s.device);
+  runKernel('mean', 'binary', 'div', s, broadcastOperand(divisor, s.shape), s);
+  divisor.dispose();
+  recordOp('mean', [x], s, { axes, keepdim });
   return s;
-}
-
-/** @internal A 0-stride view of a one-element tensor holding `v`, broadcast like `like`. */
-function scalarView(like: Tensor, v: number) {
-  const t = emptyTensor([], like.dtype, like.device, 'scalar');
-  t._backend.fill(t._view(), v);
-  return { ...t._view(), shape: like.shape, strides: like.shape.map(() => 0) };
-}
+});
 
 /** Product over all elements or along `dim`. */
-export function prod(x: Tensor, dim?: number | null, opts: ReduceOptions = {}): Tensor {
+export const prod = defineOp('prod', (x: Tensor, dim?: number | null, opts: ReduceOptions = {}): Tensor => {
   const axes = dimsOf(x, dim, 'prod');
   const keepdim = opts.keepdim ?? false;
   const dt = accDtype(x, opts.dtype);
   const src = castRaw(x, dt);
   const out = reduceRaw('prod', src, axes, keepdim, dt);
   if (src !== x) src.dispose();
-  maybeRecord('prod', [x], out, { axes, keepdim });
+  recordOp('prod', [x], out, { axes, keepdim });
   return out;
-}
+});
 
 function extremeAll(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] | undefined | null, keepdim: boolean): Tensor {
   const name = op === 'max' ? 'amax' : 'amin';
   const axes = dimsOf(x, dim, name);
   const out = reduceRaw(op, x, axes, keepdim, x.dtype);
-  maybeRecord(name, [x], out, { axes, keepdim });
+  recordOp(name, [x], out, { axes, keepdim });
   return out;
 }
 
@@ -131,14 +126,20 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
   if (x.dim() === 0) {
     // torch.max(0-d, 0): the value and index 0; the gradient is the identity (recorded as amax over no axes).
     const v = reduceRaw(op, x, [], keepdim, x.dtype);
-    maybeRecord(op === 'max' ? 'amax' : 'amin', [x], v, { axes: [], keepdim });
+    recordOp(op === 'max' ? 'amax' : 'amin', [x], v, { axes: [], keepdim });
     return valuesIndices(v, reduceRaw(op === 'max' ? 'argmax' : 'argmin', x, [], keepdim, 'int32'));
   }
   const values = reduceRaw(op, x, [d], keepdim, x.dtype);
   const indices = reduceRaw(op === 'max' ? 'argmax' : 'argmin', x, [d], keepdim, 'int32');
-  maybeRecord(op === 'max' ? 'maxDim' : 'minDim', [x], values, { dim: d, keepdim, indices });
+  recordOp(op === 'max' ? 'maxDim' : 'minDim', [x], values, { dim: d, keepdim, indices });
   return valuesIndices(values, indices);
 }
+
+const extreme = defineOp(
+  (op) => op,
+  (op: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices =>
+    dim === undefined ? extremeAll(op, x, undefined, false) : extremeDim(op, x, dim, keepdim),
+);
 
 /**
  * Maximum of all elements (a 0-d tensor), or along `dim` giving `[values, indices]`.
@@ -149,24 +150,24 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
 export function max(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
-  return dim === undefined ? extremeAll('max', x, undefined, false) : extremeDim('max', x, dim, opts.keepdim ?? false);
+  return extreme('max', x, dim, opts.keepdim ?? false);
 }
 
 /** Minimum of all elements, or along `dim` giving `[values, indices]`. */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
 export function min(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
-  return dim === undefined ? extremeAll('min', x, undefined, false) : extremeDim('min', x, dim, opts.keepdim ?? false);
+  return extreme('min', x, dim, opts.keepdim ?? false);
 }
 
 /** Max over one or more dims, values only (`torch.amax`). */
-export function amax(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
+export const amax = defineOp('amax', (x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor => {
   return extremeAll('max', x, dim, opts.keepdim ?? false);
-}
+});
 /** Min over one or more dims, values only (`torch.amin`). */
-export function amin(x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
+export const amin = defineOp('amin', (x: Tensor, dim?: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor => {
   return extremeAll('min', x, dim, opts.keepdim ?? false);
-}
+});
 
 function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   if (dim === undefined) {
@@ -178,13 +179,13 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
 }
 
 /** Index of the maximum (of the flattened tensor, or along `dim`), int32. */
-export function argmax(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor {
+export const argmax = defineOp('argmax', (x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor => {
   return argExtreme('argmax', x, dim, opts.keepdim ?? false);
-}
+});
 /** Index of the minimum (of the flattened tensor, or along `dim`), int32. */
-export function argmin(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor {
+export const argmin = defineOp('argmin', (x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor => {
   return argExtreme('argmin', x, dim, opts.keepdim ?? false);
-}
+});
 
 /** Options of `std`/`var`: `correction` 1 (Bessel, default) or 0, or `unbiased`. */
 export interface VarOptions {
@@ -199,7 +200,7 @@ export interface VarOptions {
  * @example
  * x.var(); x.var(1, { correction: 0, keepdim: true });
  */
-export function variance(x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor {
+export const variance = defineOp('var', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
   const axes = dimsOf(x, dim, 'var');
   const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
   const n = axes.reduce((a, d) => a * x.shape[d]!, 1);
@@ -208,12 +209,12 @@ export function variance(x: Tensor, dim?: number | readonly number[] | null, opt
   const sq = binary('mul', dev, dev);
   const s = sum(sq, axes, { keepdim: opts.keepdim ?? false });
   return binary('div', s, Math.max(n - correction, 0));
-}
+});
 
 /** Standard deviation (Bessel-corrected by default). */
-export function std(x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor {
+export const std = defineOp('std', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
   return unary('sqrt', variance(x, dim, opts));
-}
+});
 
 /**
  * `log(sum(exp(x), dim))`, computed stably.
@@ -221,7 +222,7 @@ export function std(x: Tensor, dim?: number | readonly number[] | null, opts: Va
  * @example
  * logits.logsumexp(1);
  */
-export function logsumexp(x: Tensor, dim: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor {
+export const logsumexp = defineOp('logsumexp', (x: Tensor, dim: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor => {
   const axes = dimsOf(x, dim, 'logsumexp');
   const src = isFloating(x.dtype) ? x : castRaw(x, 'float32');
   const m = reduceRaw('max', src, axes, true, src.dtype); // constant: no gradient needed through the shift
@@ -230,7 +231,7 @@ export function logsumexp(x: Tensor, dim: number | readonly number[], opts: { ke
   const r = binary('add', unary('log', s), mSafe);
   if (opts.keepdim) return r;
   return r.squeeze(axes);
-}
+});
 
 function boolReduce(op: 'all' | 'any', x: Tensor, dim?: number | null, keepdim = false): Tensor {
   const src = castRaw(x, 'bool');
@@ -240,13 +241,13 @@ function boolReduce(op: 'all' | 'any', x: Tensor, dim?: number | null, keepdim =
 }
 
 /** True where all elements (along `dim`) are non-zero. */
-export function all(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+export const all = defineOp('all', (x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor => {
   return boolReduce('all', x, dim, opts.keepdim);
-}
+});
 /** True where any element (along `dim`) is non-zero. */
-export function any(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor {
+export const any = defineOp('any', (x: Tensor, dim?: number | null, opts: { keepdim?: boolean } = {}): Tensor => {
   return boolReduce('any', x, dim, opts.keepdim);
-}
+});
 
 /**
  * Cumulative sum along `dim`.
@@ -254,18 +255,18 @@ export function any(x: Tensor, dim?: number | null, opts: { keepdim?: boolean } 
  * @example
  * dl.tensor([1, 2, 3]).cumsum(0); // [1, 3, 6]
  */
-export function cumsum(x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor {
+export const cumsum = defineOp('cumsum', (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => {
   const d = normDim(dim, x.dim(), 'cumsum');
   const dt = accDtype(x, opts.dtype);
   const src = castRaw(x, dt);
   const out = emptyTensor(x.shape, dt, x.device, 'cumsum');
-  if (x.dim() === 0) x._backend.copy(src._view('cumsum'), out._view());
-  else x._backend.cumsum(src._view('cumsum'), d, out._view());
+  if (x.dim() === 0) runKernel('cumsum', 'copy', src, out);
+  else runKernel('cumsum', 'cumsum', src, d, out);
   if (src !== x) src.dispose();
-  if (x.dim() === 0) maybeRecord('clone', [x], out, {}); // cumsum of a 0-d tensor is a copy
-  else maybeRecord('cumsum', [x], out, { dim: d });
+  if (x.dim() === 0) recordOp('clone', [x], out, {}); // cumsum of a 0-d tensor is a copy
+  else recordOp('cumsum', [x], out, { dim: d });
   return out;
-}
+});
 
 /**
  * p-norm over all elements or `dim` (p = 2 by default; `Infinity` for the max-norm).
@@ -273,11 +274,11 @@ export function cumsum(x: Tensor, dim: number, opts: { dtype?: DType } = {}): Te
  * @example
  * x.norm(); x.norm(1, 0);
  */
-export function norm(x: Tensor, p = 2, dim?: number | readonly number[] | null, opts: { keepdim?: boolean } = {}): Tensor {
+export const norm = defineOp('norm', (x: Tensor, p: number = 2, dim?: number | readonly number[] | null, opts: { keepdim?: boolean } = {}): Tensor => {
   const a = unary('abs', x);
   if (p === Infinity) return amax(a, dim ?? undefined, opts);
   if (p === 1) return sum(a, dim, opts);
   if (p === 2) return unary('sqrt', sum(binary('mul', x, x), dim, opts));
   if (!(p > 0)) throw new ArgumentError(`norm: p must be positive, got ${p}`, { op: 'norm' });
   return binary('pow', sum(binary('pow', a, p), dim, opts), 1 / p);
-}
+});

@@ -1,3 +1,4 @@
+import { defineOp } from '../dispatch.js';
 import { isFloating } from '../dtype.js';
 import { normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -19,15 +20,15 @@ function shifted(x: Tensor, d: number): Tensor {
  * @example
  * dl.softmax(logits, 1);
  */
-export function softmax(x: Tensor, dim: number): Tensor {
+export const softmax = defineOp('softmax', (x: Tensor, dim: number): Tensor => {
   const d = normDim(dim, x.dim(), 'softmax');
   const e = unary('exp', shifted(x, d));
   return binary('div', e, sum(e, d, { keepdim: true }));
-}
+});
 
 /** Log of softmax along `dim`, computed stably. */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
+export const logSoftmax = defineOp('logSoftmax', (x: Tensor, dim: number): Tensor => {
   const d = normDim(dim, x.dim(), 'logSoftmax');
   const z = shifted(x, d);
   return binary('sub', z, unary('log', sum(unary('exp', z), d, { keepdim: true })));
-}
+});

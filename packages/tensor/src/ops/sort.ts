@@ -1,3 +1,4 @@
+import { defineOp, deviceCan, runKernel } from '../dispatch.js';
 import { ArgumentError, StateError, fmtShape } from '../errors.js';
 import { normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -17,8 +18,8 @@ function sortIndices(x: Tensor, dim: number, descending: boolean): Tensor {
   const rows = n === 0 ? 0 : src.numel() / n;
   const vals = emptyTensor(src.shape, src.dtype, x.device, 'sort');
   const idx = emptyTensor(src.shape, 'int32', x.device, 'sort');
-  const v2 = (t: Tensor) => ({ ...t._view('sort'), shape: [rows, n], strides: [n, 1] });
-  if (rows > 0) x._backend.sort(v2(src), descending, v2(vals), v2(idx));
+  const v2 = (t: Tensor) => ({ of: t, shape: [rows, n], strides: [n, 1], offset: t._offset });
+  if (rows > 0) runKernel('sort', 'sort', v2(src), descending, v2(vals), v2(idx));
   vals.dispose();
   return d === last ? idx : idx.transpose(d, last).contiguous();
 }
@@ -29,16 +30,16 @@ function sortIndices(x: Tensor, dim: number, descending: boolean): Tensor {
  * @example
  * const [v, i] = x.sort(); x.sort(0, { descending: true });
  */
-export function sort(x: Tensor, dim = -1, opts: { descending?: boolean } = {}): ValuesIndices {
+export const sort = defineOp('sort', (x: Tensor, dim: number = -1, opts: { descending?: boolean } = {}): ValuesIndices => {
   const idx = sortIndices(x, dim, opts.descending ?? false);
   const values = x.dim() === 0 ? x.clone() : gather(x, normDim(dim, x.dim(), 'sort'), idx);
   return valuesIndices(values, idx);
-}
+});
 
 /** Indices that sort `x` along `dim`. */
-export function argsort(x: Tensor, dim = -1, opts: { descending?: boolean } = {}): Tensor {
+export const argsort = defineOp('argsort', (x: Tensor, dim: number = -1, opts: { descending?: boolean } = {}): Tensor => {
   return sortIndices(x, dim, opts.descending ?? false);
-}
+});
 
 /**
  * The `k` largest (or smallest) entries along `dim`: `[values, indices]`.
@@ -46,7 +47,7 @@ export function argsort(x: Tensor, dim = -1, opts: { descending?: boolean } = {}
  * @example
  * const [v, i] = logits.topk(5);
  */
-export function topk(x: Tensor, k: number, dim = -1, opts: { largest?: boolean; sorted?: boolean } = {}): ValuesIndices {
+export const topk = defineOp('topk', (x: Tensor, k: number, dim: number = -1, opts: { largest?: boolean; sorted?: boolean } = {}): ValuesIndices => {
   const d = normDim(dim, x.dim(), 'topk');
   const n = x.dim() === 0 ? 1 : x.shape[d]!;
   if (!Number.isInteger(k) || k < 0 || k > n) {
@@ -54,7 +55,7 @@ export function topk(x: Tensor, k: number, dim = -1, opts: { largest?: boolean; 
   }
   const idx = sortIndices(x, d, opts.largest ?? true).narrow(d, 0, k).contiguous();
   return valuesIndices(gather(x, d, idx), idx);
-}
+});
 
 /** Result of `unique` with the optional outputs. */
 export interface UniqueResult {
@@ -83,15 +84,15 @@ function uniqueFromHost(x: Tensor, data: ArrayLike<number>, returnInverse: boole
  * @example
  * dl.unique(dl.tensor([3, 1, 3])).values; // [1, 3]
  */
-export function unique(x: Tensor, opts: { returnInverse?: boolean; returnCounts?: boolean } = {}): UniqueResult {
-  if (!x._backend.readSync) {
+export const unique = defineOp('unique', (x: Tensor, opts: { returnInverse?: boolean; returnCounts?: boolean } = {}): UniqueResult => {
+  if (!deviceCan(x, 'readSync')) {
     throw new StateError(`unique: the output size depends on the data, which device '${x.device}' cannot read synchronously`, {
       op: 'unique',
       hint: 'use `await dl.uniqueAsync(x)`',
     });
   }
   return uniqueFromHost(x, x.dataSync(), opts.returnInverse ?? false, opts.returnCounts ?? false);
-}
+});
 
 /** `unique` for any device. */
 export async function uniqueAsync(x: Tensor, opts: { returnInverse?: boolean; returnCounts?: boolean } = {}): Promise<UniqueResult> {

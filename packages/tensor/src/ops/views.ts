@@ -1,4 +1,4 @@
-import { maybeRecord } from '../autograd-hook.js';
+import { defineOp, recordOp, runKernel } from '../dispatch.js';
 import { ArgumentError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { inferShape, normDim, numelOf, shapesEqual, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -26,7 +26,7 @@ function tryView(x: Tensor, shape: readonly number[]): Tensor | null {
  * @example
  * dl.arange(16).view(-1, 8).shape; // [2, 8]
  */
-export function view(x: Tensor, ...args: ShapeArgs): Tensor {
+export const view = defineOp('view', (x: Tensor, ...args: ShapeArgs): Tensor => {
   const shape = inferShape(flatArgs(args), x.numel(), 'view', x.shape);
   const v = tryView(x, shape);
   if (!v) {
@@ -36,9 +36,9 @@ export function view(x: Tensor, ...args: ShapeArgs): Tensor {
       { op: 'view', hint: 'use .reshape(...) instead, or call .contiguous() first' },
     );
   }
-  maybeRecord('reshape', [x], v, { inShape: [...x.shape], name: 'ViewBackward0' });
+  recordOp('reshape', [x], v, { inShape: [...x.shape], name: 'ViewBackward0' });
   return v;
-}
+});
 
 function flatArgs(args: ShapeArgs): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
@@ -50,22 +50,22 @@ function flatArgs(args: ShapeArgs): number[] {
  * @example
  * x.reshape(2, 8); x.reshape([-1]);
  */
-export function reshape(x: Tensor, ...args: ShapeArgs): Tensor {
+export const reshape = defineOp('reshape', (x: Tensor, ...args: ShapeArgs): Tensor => {
   const shape = inferShape(flatArgs(args), x.numel(), 'reshape', x.shape);
   return reshapeTo(x, shape, 'ViewBackward0');
-}
+});
 
 /** @internal reshape to an already-resolved shape, recording `name`. */
 export function reshapeTo(x: Tensor, shape: readonly number[], name: string): Tensor {
   if (shapesEqual(shape, x.shape) && name === 'ViewBackward0') return x;
   const v = tryView(x, shape);
   if (v) {
-    maybeRecord('reshape', [x], v, { inShape: [...x.shape], name });
+    recordOp('reshape', [x], v, { inShape: [...x.shape], name });
     return v;
   }
   const c = clone(x);
   const v2 = tryView(c, shape)!;
-  maybeRecord('reshape', [c], v2, { inShape: [...c.shape], name: 'UnsafeViewBackward0' });
+  recordOp('reshape', [c], v2, { inShape: [...c.shape], name: 'UnsafeViewBackward0' });
   return v2;
 }
 
@@ -75,7 +75,7 @@ export function reshapeTo(x: Tensor, shape: readonly number[], name: string): Te
  * @example
  * dl.rand(2, 3, 4).permute(2, 0, 1).shape; // [4, 2, 3]
  */
-export function permute(x: Tensor, ...args: ShapeArgs): Tensor {
+export const permute = defineOp('permute', (x: Tensor, ...args: ShapeArgs): Tensor => {
   const dims = flatArgs(args).map((d) => normDim(d, x.dim(), 'permute'));
   if (dims.length !== x.dim() || new Set(dims).size !== dims.length) {
     throw new ShapeError(`permute: dims ${fmtShape(flatArgs(args))} do not form a permutation of the ${x.dim()} dims of ${fmtShape(x.shape)}`, {
@@ -84,16 +84,16 @@ export function permute(x: Tensor, ...args: ShapeArgs): Tensor {
     });
   }
   return permuteNamed(x, dims, 'PermuteBackward0');
-}
+});
 
 function permuteNamed(x: Tensor, dims: number[], name: string): Tensor {
   const v = makeView(x, dims.map((d) => x.shape[d]!), dims.map((d) => x._strides[d]!), x._offset);
-  maybeRecord('permute', [x], v, { dims, name });
+  recordOp('permute', [x], v, { dims, name });
   return v;
 }
 
 /** Swap two dimensions (a view). */
-export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+export const transpose = defineOp('transpose', (x: Tensor, dim0: number, dim1: number): Tensor => {
   const r = x.dim();
   const a = normDim(dim0, r, 'transpose');
   const b = normDim(dim1, r, 'transpose');
@@ -101,10 +101,10 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   dims[a] = b;
   dims[b] = a;
   return permuteNamed(x, r === 0 ? [] : dims, 'TransposeBackward0');
-}
+});
 
 /** Transpose a ≤2-D tensor (`x.t()`). */
-export function t(x: Tensor): Tensor {
+export const t = defineOp('t', (x: Tensor): Tensor => {
   if (x.dim() > 2) {
     throw new ShapeError(`t: expects a tensor with <= 2 dimensions, but self is ${x.dim()}D (shape ${fmtShape(x.shape)})`, {
       op: 't',
@@ -112,10 +112,10 @@ export function t(x: Tensor): Tensor {
     });
   }
   return x.dim() < 2 ? x : permuteNamed(x, [1, 0], 'TBackward0');
-}
+});
 
 /** Insert a size-1 dimension at `dim` (a view). */
-export function unsqueeze(x: Tensor, dim: number): Tensor {
+export const unsqueeze = defineOp('unsqueeze', (x: Tensor, dim: number): Tensor => {
   const d = normDim(dim, x.dim() + 1, 'unsqueeze');
   const shape = [...x.shape];
   const strides = [...x._strides];
@@ -123,12 +123,12 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   shape.splice(d, 0, 1);
   strides.splice(d, 0, st);
   const v = makeView(x, shape, strides, x._offset);
-  maybeRecord('reshape', [x], v, { inShape: [...x.shape], name: 'UnsqueezeBackward0' });
+  recordOp('reshape', [x], v, { inShape: [...x.shape], name: 'UnsqueezeBackward0' });
   return v;
-}
+});
 
 /** Remove size-1 dimensions (all, or the given ones). */
-export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
+export const squeeze = defineOp('squeeze', (x: Tensor, dim?: number | readonly number[]): Tensor => {
   const dims =
     dim === undefined
       ? x.shape.map((_, i) => i)
@@ -140,26 +140,26 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
     x._strides.filter((_, i) => keep[i]),
     x._offset,
   );
-  maybeRecord('reshape', [x], v, { inShape: [...x.shape], name: dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1' });
+  recordOp('reshape', [x], v, { inShape: [...x.shape], name: dim === undefined ? 'SqueezeBackward0' : 'SqueezeBackward1' });
   return v;
-}
+});
 
 /** Flatten dims `startDim..endDim` into one. */
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+export const flatten = defineOp('flatten', (x: Tensor, startDim: number = 0, endDim: number = -1): Tensor => {
   if (x.dim() === 0) return reshapeTo(x, [1], 'ViewBackward0');
   const s = normDim(startDim, x.dim(), 'flatten');
   const e = normDim(endDim, x.dim(), 'flatten');
   if (s > e) throw new ArgumentError(`flatten: start_dim (${startDim}) cannot come after end_dim (${endDim})`, { op: 'flatten' });
   const shape = [...x.shape.slice(0, s), numelOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshapeTo(x, shape, 'ViewBackward0');
-}
+});
 
 /** Split dimension `dim` into `sizes` (one may be -1). */
-export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Tensor {
+export const unflatten = defineOp('unflatten', (x: Tensor, dim: number, sizes: readonly number[]): Tensor => {
   const d = normDim(dim, x.dim(), 'unflatten');
   const inner = inferShape(sizes, x.shape[d]!, 'unflatten', x.shape);
   return reshapeTo(x, [...x.shape.slice(0, d), ...inner, ...x.shape.slice(d + 1)], 'ViewBackward0');
-}
+});
 
 /**
  * Broadcast to a larger shape without copying (-1 keeps a size).
@@ -167,7 +167,7 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
  * @example
  * dl.tensor([1, 2, 3]).expand(2, 3);
  */
-export function expand(x: Tensor, ...args: ShapeArgs): Tensor {
+export const expand = defineOp('expand', (x: Tensor, ...args: ShapeArgs): Tensor => {
   const sizes = flatArgs(args);
   const lead = sizes.length - x.dim();
   const bad = () =>
@@ -198,21 +198,21 @@ export function expand(x: Tensor, ...args: ShapeArgs): Tensor {
   }
   if (shapesEqual(shape, x.shape)) return x;
   const v = makeView(x, shape, strides, x._offset);
-  maybeRecord('expand', [x], v, { inShape: [...x.shape] });
+  recordOp('expand', [x], v, { inShape: [...x.shape] });
   return v;
-}
+});
 
 /** @internal Strided slice of every dim (no bounds checks), recorded as one op. */
 export function sliceDims(x: Tensor, starts: number[], lens: number[], steps: number[]): Tensor {
   let offset = x._offset;
   for (let i = 0; i < starts.length; i++) offset += starts[i]! * x._strides[i]!;
   const v = makeView(x, lens, x._strides.map((s, i) => s * steps[i]!), lens.some((l) => l === 0) ? x._offset : offset);
-  maybeRecord('slice', [x], v, { inShape: [...x.shape], starts, steps });
+  recordOp('slice', [x], v, { inShape: [...x.shape], starts, steps });
   return v;
 }
 
 /** `x.narrow(dim, start, length)`: a view of `length` entries along `dim`. */
-export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+export const narrow = defineOp('narrow', (x: Tensor, dim: number, start: number, length: number): Tensor => {
   const d = normDim(dim, x.dim(), 'narrow');
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
@@ -224,10 +224,10 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   starts[d] = s;
   lens[d] = length;
   return sliceDims(x, starts, lens, x.shape.map(() => 1));
-}
+});
 
 /** `x.select(dim, index)` (`x[..., index, ...]`): removes `dim`. */
-export function select(x: Tensor, dim: number, index: number): Tensor {
+export const select = defineOp('select', (x: Tensor, dim: number, index: number): Tensor => {
   const d = normDim(dim, x.dim(), 'select');
   const size = x.shape[d]!;
   const i = index < 0 ? index + size : index;
@@ -241,7 +241,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const shape = [...x.shape];
   shape.splice(d, 1);
   return reshapeTo(n, shape, 'SelectBackward0');
-}
+});
 
 /** One index of `at(...)`: an integer, a slice string (`':'`, `'1:3'`, `'::2'`, `'-1:'`), `'...'` or `null` (new axis). */
 export type Index = number | string | null;
@@ -276,7 +276,7 @@ function parseSlice(s: string, size: number, dim: number): [number, number, numb
  * x.at(0, '...');       // x[0, ...]
  * x.at(null, ':');      // x[None, :]
  */
-export function at(x: Tensor, ...idx: Index[]): Tensor {
+export const at = defineOp('at', (x: Tensor, ...idx: Index[]): Tensor => {
   const consumed = idx.filter((i) => i !== null && i !== '...').length;
   const ell = idx.filter((i) => i === '...').length;
   if (ell > 1) throw new IndexError('at: an index can only have a single ellipsis', { op: 'at' });
@@ -328,24 +328,24 @@ export function at(x: Tensor, ...idx: Index[]): Tensor {
   const sliced = trivial ? x : sliceDims(x, starts, lens, steps);
   if (shapesEqual(outShape, sliced.shape)) return sliced;
   return reshapeTo(sliced, outShape, typeof idx[0] === 'number' && idx.length === 1 ? 'SelectBackward0' : 'ViewBackward0');
-}
+});
 
 /** A contiguous copy recorded for autograd (CloneBackward0). */
-export function clone(x: Tensor): Tensor {
+export const clone = defineOp('clone', (x: Tensor): Tensor => {
   const out = emptyTensor(x.shape, x.dtype, x.device, 'clone');
-  x._backend.copy(x._view('clone'), out._view());
-  maybeRecord('clone', [x], out, {});
+  runKernel('clone', 'copy', x, out);
+  recordOp('clone', [x], out, {});
   return out;
-}
+});
 
 /** `x` itself when contiguous, else a contiguous copy. */
-export function contiguous(x: Tensor): Tensor {
+export const contiguous = defineOp('contiguous', (x: Tensor): Tensor => {
   return x.isContiguous() ? x : clone(x);
-}
+});
 
 /** A new tensor sharing storage, cut from the graph (requiresGrad false). */
-export function detach(x: Tensor): Tensor {
+export const detach = defineOp('detach', (x: Tensor): Tensor => {
   x._view('detach');
   return new Tensor(x._storage, x.shape, x._strides, x._offset);
-}
+});
 

@@ -32,3 +32,4 @@ export {
 } from './fixtures.js';
 export { runFixtureCase } from './suite-ops.js';
 export { expectError } from './suite-errors.js';
+export { checkCoverage, type Coverage } from './coverage.js';

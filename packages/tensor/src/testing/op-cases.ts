@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor.js';
 import type { DType } from '../dtype.js';
 import * as dlModule from '../index.js';
+import { primitivesOf } from '../primitives.js';
 import { fixtureValue } from './fixtures.js';
 
 /** The `@dl/tensor` namespace as the op cases see it. */
@@ -28,24 +29,19 @@ function other(inputs: Tensor[], k: Kwargs): Tensor | number {
   return inputs[1] ?? n(k.other);
 }
 
-const unary = (name: string): OpCase => (_dl, x) => (in0(x) as unknown as Record<string, () => Tensor>)[name]!.call(in0(x));
+type Method = (this: Tensor, ...args: unknown[]) => Tensor;
+const method = (t: Tensor, name: string): Method => (t as unknown as Record<string, Method>)[name]!;
 
-const UNARY_OPS = [
-  'neg', 'abs', 'exp', 'log', 'log1p', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'sign', 'floor', 'ceil',
-  'round', 'erf', 'expm1', 'reciprocal', 'logicalNot', 'isnan', 'isinf', 't', 'contiguous', 'clone',
-] as const;
+/** `x.<name>()`. */
+const unary = (name: string): OpCase => (_dl, x) => method(in0(x), name).call(in0(x));
 
+/** `dl.<name>(x, other, { alpha })` for add/sub with alpha, else `x.<name>(other)` (every binary and compare primitive has the method). */
 const binary =
-  (name: 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'remainder'): OpCase =>
+  (name: string): OpCase =>
   (dl, x, k) => {
     if (k.alpha !== undefined) return dl[name as 'add'](in0(x), other(x, k), { alpha: n(k.alpha) });
-    return dl[name](in0(x) as Tensor, other(x, k));
+    return method(in0(x), name).call(in0(x), other(x, k));
   };
-
-const compare =
-  (name: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'logicalAnd' | 'logicalOr' | 'logicalXor'): OpCase =>
-  (dl, x, k) =>
-    dl[name](in0(x), other(x, k));
 
 const pair = (r: [Tensor, Tensor]): Tensor[] => [r[0], r[1]];
 
@@ -58,25 +54,13 @@ const pair = (r: [Tensor, Tensor]): Tensor[] => [r[0], r[1]];
  * const out = await opCases[c.op]!(dl, c.inputs.map((s) => makeInput(s, 'cpu')), c.kwargs);
  */
 export const opCases: Record<string, OpCase> = {
-  ...Object.fromEntries(UNARY_OPS.map((name) => [name, unary(name)])),
+  // Every elementwise primitive of the table, under its own name (Note [One table per primitive]).
+  ...Object.fromEntries(primitivesOf('unary').map((name) => [name, unary(name)])),
+  ...Object.fromEntries([...primitivesOf('binary'), ...primitivesOf('compare')].map((name) => [name, binary(name)])),
+  t: unary('t'),
+  contiguous: unary('contiguous'),
+  clone: unary('clone'),
   clamp: (_dl, x, k) => in0(x).clamp(opt<number>(k.min), opt<number>(k.max)),
-  add: binary('add'),
-  sub: binary('sub'),
-  mul: binary('mul'),
-  div: binary('div'),
-  pow: binary('pow'),
-  maximum: binary('maximum'),
-  minimum: binary('minimum'),
-  remainder: binary('remainder'),
-  eq: compare('eq'),
-  ne: compare('ne'),
-  lt: compare('lt'),
-  le: compare('le'),
-  gt: compare('gt'),
-  ge: compare('ge'),
-  logicalAnd: compare('logicalAnd'),
-  logicalOr: compare('logicalOr'),
-  logicalXor: compare('logicalXor'),
   where: (dl, x, k) => dl.where(x[0]!, x[1]!, x[2] ?? n(k.other)),
   to: (_dl, x, k) => in0(x).to(k.dtype as DType),
 

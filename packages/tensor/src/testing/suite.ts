@@ -7,6 +7,8 @@ import { registerExamples } from './suite-examples.js';
 import { registerProperties } from './suite-props.js';
 import { registerErrors } from './suite-errors.js';
 import { registerSyncOnly } from './suite-sync.js';
+import { registerCoverage } from './suite-coverage.js';
+import { registerProfiler } from './suite-profiler.js';
 
 /** Options of {@link runConformanceSuite}. */
 export interface ConformanceOptions {
@@ -115,6 +117,8 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     section('examples', () => registerExamples(ctx));
     section('properties', () => registerProperties(ctx));
     section('errors', () => registerErrors(ctx));
+    section('primitives', () => registerCoverage(ctx));
+    section('profiler', () => registerProfiler(ctx));
     section('sync', () => {
       registerStringCases(ctx);
       registerSyncOnly(ctx);
