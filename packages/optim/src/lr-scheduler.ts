@@ -5,6 +5,7 @@
  */
 import { ArgumentError } from '@dl/tensor';
 import type { Optimizer, ParamGroup } from './optimizer.js';
+import { loadSchedulerStateDict, schedulerStateDict } from './scheduler-state.js';
 
 type AnyOptimizer = Optimizer<{ lr: number }>;
 type Group = ParamGroup<{ lr: number }>;
@@ -17,6 +18,8 @@ export abstract class LRScheduler {
   lastEpoch: number;
   baseLrs: number[];
   protected lastLr: number[] = [];
+  /** Calls of `step()` (the constructor's included), PyTorch's `_step_count`. */
+  protected stepCount = 0;
   constructor(readonly optimizer: AnyOptimizer, lastEpoch = -1) {
     for (const g of optimizer.paramGroups) {
       if (lastEpoch === -1) g.initialLr = g.lr;
@@ -33,6 +36,7 @@ export abstract class LRScheduler {
   protected abstract getLr(): number[];
   /** Advance one epoch and set each group's lr. */
   step(): void {
+    this.stepCount++;
     this.lastEpoch++;
     const lrs = this.getLr();
     this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
@@ -45,15 +49,24 @@ export abstract class LRScheduler {
   protected get groups(): Group[] {
     return this.optimizer.paramGroups;
   }
-  /** Everything but the optimizer. */
+  /**
+   * Everything but the optimizer, in PyTorch's layout (`base_lrs`, `last_epoch`, `_step_count`,
+   * `_last_lr`, and the scheduler's own options in snake_case), so checkpoints interchange.
+   *
+   * @example
+   * const ckpt = { model: net.stateDict(), optimizer: opt.stateDict(), scheduler: sched.stateDict(), epoch };
+   */
   stateDict(): Record<string, unknown> {
-    const { optimizer: _o, ...rest } = this as unknown as Record<string, unknown>;
-    return JSON.parse(JSON.stringify(rest, (_k, v) => (typeof v === 'function' ? undefined : v)));
+    return schedulerStateDict(this, SCHEDULER_DERIVED);
   }
+  /** Restore from {@link stateDict} or a PyTorch scheduler's `state_dict()`. */
   loadStateDict(sd: Record<string, unknown>): void {
-    Object.assign(this, sd);
+    loadSchedulerStateDict(this, sd, SCHEDULER_DERIVED);
   }
 }
+
+/** Fields rebuilt by the constructors from their options (OneCycleLR's phases and annealing function). */
+const SCHEDULER_DERIVED = ['phases', 'anneal'];
 
 /** lr × gamma every `stepSize` epochs. @example new lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.1 }) */
 export class StepLR extends LRScheduler {
@@ -344,5 +357,13 @@ export class ReduceLROnPlateau {
   }
   getLastLr(): number[] {
     return [...this.lastLr];
+  }
+  /** Everything but the optimizer, in PyTorch's layout (`best`, `num_bad_epochs`, `_last_lr`…). */
+  stateDict(): Record<string, unknown> {
+    return schedulerStateDict(this, []);
+  }
+  /** Restore from {@link stateDict} or a PyTorch `ReduceLROnPlateau.state_dict()`. */
+  loadStateDict(sd: Record<string, unknown>): void {
+    loadSchedulerStateDict(this, sd, []);
   }
 }

@@ -60,7 +60,7 @@ describe('optimizer state', () => {
     const optB = new ctors[kind]!([bb.w, bb.b] as never, clean(opts) as never);
     train(optB, bb.loss, 3);
     const sd = optB.stateDict();
-    expect(sd.paramGroups[0]!.params).toEqual([0, 1]);
+    expect(sd.param_groups[0]!.params).toEqual([0, 1]);
     const cc = setup();
     cc.w.detach().copy_(bb.w);
     cc.b.detach().copy_(bb.b);
@@ -134,7 +134,13 @@ describe('LR schedulers match PyTorch 1.13 sequences', () => {
     s.step();
     s.step();
     expect(s.getLastLr()).toEqual([0.5]);
-    expect(s.stateDict()).toMatchObject({ lastEpoch: 2, baseLrs: [1], stepSize: 2, gamma: 0.5 });
+    // torch 1.13: StepLR(opt, step_size=2, gamma=0.5) after two steps
+    expect(s.stateDict()).toEqual({ step_size: 2, gamma: 0.5, base_lrs: [1], last_epoch: 2, verbose: false, _step_count: 3, _get_lr_called_within_step: false, _last_lr: [0.5] });
+    const again = new lrScheduler.StepLR(new SGD([dl.zeros(1).requiresGrad_()], { lr: 1 }), { stepSize: 7 });
+    again.loadStateDict(s.stateDict());
+    expect(again.stepSize).toBe(2);
+    expect(again.lastEpoch).toBe(2);
+    expect(again.getLastLr()).toEqual([0.5]);
   });
 });
 
@@ -162,5 +168,61 @@ describe('training memory', () => {
     expect(after.storages).toBe(before.storages);
     expect(after.bytes).toBe(before.bytes);
     expect(last).toBeLessThan(first);
+  });
+});
+
+describe('optimizer state dicts in PyTorch 1.13 layout', () => {
+  // Keys of `opt.state_dict()` after one step on a 2-element parameter, printed by torch 1.13.
+  const torch: Record<string, { groups: string[]; state: Record<string, 'tensor' | 'scalar' | 'int'> }> = {
+    SGD: { groups: ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize', 'foreach', 'differentiable', 'params'], state: { momentum_buffer: 'tensor' } },
+    Adam: { groups: ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize', 'foreach', 'capturable', 'differentiable', 'fused', 'params'], state: { step: 'scalar', exp_avg: 'tensor', exp_avg_sq: 'tensor' } },
+    AdamW: { groups: ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'foreach', 'maximize', 'capturable', 'params'], state: { step: 'scalar', exp_avg: 'tensor', exp_avg_sq: 'tensor' } },
+    RMSprop: { groups: ['lr', 'momentum', 'alpha', 'eps', 'centered', 'weight_decay', 'foreach', 'maximize', 'differentiable', 'params'], state: { step: 'int', square_avg: 'tensor' } },
+    Adagrad: { groups: ['lr', 'lr_decay', 'eps', 'weight_decay', 'initial_accumulator_value', 'foreach', 'maximize', 'params'], state: { step: 'scalar', sum: 'tensor' } },
+  };
+  it.each(Object.keys(torch))('%s: same keys, same kinds of values', (kind) => {
+    const w = dl.ones([2], { requiresGrad: true });
+    const opt = new ctors[kind]!([w] as never, (kind === 'SGD' ? { lr: 0.1, momentum: 0.9 } : { lr: 0.1 }) as never);
+    w.mul(w).sum().backward();
+    opt.step();
+    const sd = opt.stateDict();
+    expect(Object.keys(sd.param_groups[0]!)).toEqual(torch[kind]!.groups);
+    const st = sd.state[0]!;
+    expect(Object.keys(st).sort()).toEqual(Object.keys(torch[kind]!.state).sort());
+    for (const [k, want] of Object.entries(torch[kind]!.state)) {
+      const v = st[k];
+      if (want === 'int') expect(v).toBe(1);
+      else {
+        expect(v).toBeInstanceOf(dl.Tensor);
+        expect((v as dl.Tensor).shape).toEqual(want === 'scalar' ? [] : [2]);
+      }
+    }
+  });
+
+  it('loads a state dict as PyTorch writes it (snake_case, step tensors, momentum_buffer None, torch-only options)', () => {
+    const w = dl.ones([2], { requiresGrad: true });
+    const opt = new Adam([w], { lr: 0.5 });
+    opt.loadStateDict({
+      state: { 0: { step: dl.tensor(3), exp_avg: dl.tensor([0.1, 0.2]), exp_avg_sq: dl.tensor([0.01, 0.04]) } },
+      param_groups: [{ lr: 0.01, betas: [0.8, 0.9], eps: 1e-8, weight_decay: 0.1, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: false, params: [0] }],
+    });
+    const g = opt.paramGroups[0]!;
+    expect([g.lr, g.betas, g.weightDecay]).toEqual([0.01, [0.8, 0.9], 0.1]);
+    expect('foreach' in g).toBe(false);
+    const s = opt.state.get(w)!;
+    expect(s.step).toBe(3);
+    expect(Array.from((s.expAvg as dl.Tensor).dataSync())).toEqual([Math.fround(0.1), Math.fround(0.2)]);
+    const sgd = new SGD([w], { lr: 0.1 });
+    sgd.loadStateDict({ state: { 0: { momentum_buffer: null } }, param_groups: [{ lr: 0.2, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false, foreach: null, differentiable: false, params: [0] }] });
+    expect(sgd.paramGroups[0]!.lr).toBe(0.2);
+  });
+
+  it('bad arguments get typed errors that say how to call it', () => {
+    const w = dl.ones([2], { requiresGrad: true });
+    expect(() => new SGD(5 as never)).toThrow(/should be an iterable of Tensors or dicts, but got number/);
+    expect(() => new SGD(w as never)).toThrow(/should be an iterable of Tensors or dicts, but got a Tensor of shape \[2\]/);
+    expect(() => new SGD([1, 2] as never)).toThrow(dl.ArgumentError);
+    expect(() => new SGD([w], 0.01 as never)).toThrow(/options must be an object, got number \(0.01\)/);
+    expect(() => new Adam([w]).loadStateDict(null as never)).toThrow(/expected an optimizer state dict/);
   });
 });

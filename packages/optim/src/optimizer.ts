@@ -1,6 +1,7 @@
 import * as dl from '@dl/tensor';
 import { ArgumentError, StateError, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
+import { pyName } from '@dl/nn';
 
 /** Per-parameter optimizer state: tensors (kept across `dl.tidy`) and numbers. */
 export type ParamState = Record<string, Tensor | number>;
@@ -11,10 +12,24 @@ export type ParamGroup<D> = D & { params: Tensor[]; [extra: string]: unknown };
 /** What optimizers accept: parameters, or groups with per-group options. */
 export type Params<D> = Iterable<Tensor> | Iterable<Partial<D> & { params: Iterable<Tensor> }>;
 
-/** Serialisable optimizer state: per-parameter state keyed by index, and the groups. */
-export interface OptimizerStateDict<D> {
-  state: Record<number, ParamState>;
-  paramGroups: Array<D & { params: number[] }>;
+/**
+ * Serialisable optimizer state in PyTorch's layout (`torch.optim.Optimizer.state_dict()`):
+ * per-parameter state keyed by parameter index (`momentum_buffer`, `exp_avg`, `step`…) and the
+ * groups with their options in snake_case (`weight_decay`) and `params` as index lists. A file
+ * saved from it loads in PyTorch, and PyTorch's loads here.
+ */
+export interface OptimizerStateDict {
+  state: Record<number, Record<string, Tensor | number | null>>;
+  param_groups: Array<Record<string, unknown> & { params: number[] }>;
+}
+
+/** Option keys PyTorch 1.13 has and dl does not (its implementation choices), with torch's defaults. */
+const TORCH_ONLY: Record<string, unknown> = { foreach: null, capturable: false, differentiable: false, fused: false };
+const clone = (v: unknown): unknown => (Array.isArray(v) ? [...v] : v);
+
+/** snake_case → camelCase (`exp_avg_sq` → `expAvgSq`). */
+function camel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
 /**
@@ -35,9 +50,25 @@ export abstract class Optimizer<D extends { lr: number }> {
   private readonly dataViews = new WeakMap<Tensor, Tensor>();
 
   constructor(params: Params<D>, readonly defaults: D) {
+    const name = this.constructor.name;
+    if (params instanceof dl.Tensor || params === null || typeof (params as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
+      const got = params instanceof dl.Tensor ? `a Tensor of shape [${params.shape.join(', ')}]` : params === null ? 'null' : typeof params;
+      throw new ArgumentError(`${name}: params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${got}`, {
+        op: name,
+        hint: `pass model.parameters() (or [tensor] for a single tensor): new ${name}(model.parameters(), { lr: 0.01 })`,
+      });
+    }
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw new ArgumentError(`${this.constructor.name}: optimizer got an empty parameter list`, { op: 'Optimizer' });
     const groups = (list[0] instanceof dl.Tensor ? [{ params: list as Tensor[] }] : list) as Array<Partial<D> & { params: Iterable<Tensor> }>;
+    for (const g of groups) {
+      if (g === null || typeof g !== 'object' || !('params' in g)) {
+        throw new ArgumentError(`${name}: params should be Tensors or parameter groups ({ params, ...options }), but got ${g === null ? 'null' : typeof g}`, {
+          op: name,
+          hint: `pass model.parameters(): new ${name}(model.parameters(), { lr: 0.01 })`,
+        });
+      }
+    }
     for (const g of groups) this.addParamGroup(g);
   }
 
@@ -45,7 +76,12 @@ export abstract class Optimizer<D extends { lr: number }> {
   addParamGroup(group: Partial<D> & { params: Iterable<Tensor> | Tensor }): void {
     const params = group.params instanceof dl.Tensor ? [group.params] : [...group.params];
     for (const p of params) {
-      if (!(p instanceof dl.Tensor)) throw new ArgumentError(`${this.constructor.name}: optimizer can only optimize Tensors, got ${typeof p}`, { op: 'addParamGroup' });
+      if (!(p instanceof dl.Tensor)) {
+        throw new ArgumentError(`${this.constructor.name}: optimizer can only optimize Tensors, but one of the params is ${p === null ? 'null' : typeof p}`, {
+          op: 'addParamGroup',
+          hint: 'pass model.parameters(), or tensors made with { requiresGrad: true }',
+        });
+      }
       if (!p.isLeaf) throw new ArgumentError(`${this.constructor.name}: can't optimize a non-leaf Tensor (shape [${p.shape.join(', ')}])`, { op: 'addParamGroup', hint: 'pass module.parameters() or detached leaves' });
       if (this.paramGroups.some((g) => g.params.includes(p))) {
         throw new ArgumentError(`${this.constructor.name}: some parameters appear in more than one parameter group`, { op: 'addParamGroup' });
@@ -114,45 +150,94 @@ export abstract class Optimizer<D extends { lr: number }> {
     return d;
   }
 
-  /** Per-parameter state (by index over all groups) and the groups with param indices. */
-  stateDict(): OptimizerStateDict<D> {
+  /**
+   * PyTorch 1.13 keeps `step` as a 0-d float tensor for these optimizers (Adam, AdamW, Adagrad)
+   * and as a number for the others; state dicts follow it so files interchange.
+   */
+  protected readonly stepIsTensor: boolean = false;
+  /** The keys of a PyTorch 1.13 param group of this optimizer, in torch's order (before `params`). */
+  protected readonly torchGroupKeys: readonly string[] = [];
+
+  /**
+   * Per-parameter state (by index over all groups) and the groups with param indices, in
+   * PyTorch's layout ({@link OptimizerStateDict}). Tensors are the optimizer's own (as torch).
+   *
+   * @example
+   * await dl.save({ model: net.stateDict(), optimizer: opt.stateDict() }, 'ckpt.pt');
+   */
+  stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
     let next = 0;
-    const paramGroups = this.paramGroups.map((g) => {
-      const { params, ...rest } = g;
-      return { ...(rest as unknown as D), params: params.map((p) => (index.has(p) ? index.get(p)! : (index.set(p, next), next++))) };
+    const param_groups = this.paramGroups.map((g) => {
+      const out: Record<string, unknown> = {};
+      const rec = g as Record<string, unknown>;
+      for (const k of this.torchGroupKeys) out[k] = camel(k) in rec ? clone(rec[camel(k)]) : TORCH_ONLY[k];
+      for (const [k, v] of Object.entries(g)) if (k !== 'params' && !(pyName(k) in out)) out[pyName(k)] = clone(v);
+      return { ...out, params: g.params.map((p) => (index.has(p) ? index.get(p)! : (index.set(p, next), next++))) };
     });
-    const state: Record<number, ParamState> = {};
+    const state: OptimizerStateDict['state'] = {};
     for (const [p, s] of this.state) {
       const i = index.get(p);
-      if (i !== undefined) state[i] = { ...s };
+      if (i === undefined) continue;
+      const out: Record<string, Tensor | number | null> = {};
+      for (const [k, v] of Object.entries(s)) out[pyName(k)] = k === 'step' && this.stepIsTensor && typeof v === 'number' ? dl.tensor(v) : v;
+      state[i] = out;
     }
-    return { state, paramGroups };
+    return { state, param_groups };
   }
 
-  /** Restore from {@link stateDict} (tensors are copied into kept tensors). */
-  loadStateDict(sd: OptimizerStateDict<D>): void {
-    if (sd.paramGroups.length !== this.paramGroups.length) {
-      throw new StateError(`loadStateDict: loaded state dict has ${sd.paramGroups.length} parameter groups, the optimizer has ${this.paramGroups.length}`, { op: 'loadStateDict' });
+  /**
+   * Restore from a state dict in PyTorch's layout — one from {@link stateDict}, or one PyTorch
+   * saved (`torch.save(opt.state_dict(), f)`, read with `dl.load`). State tensors are copied onto
+   * each parameter's device; PyTorch-only options (`foreach`, `capturable`…) are dropped.
+   *
+   * @example
+   * opt.loadStateDict((await dl.load('ckpt.pt')).optimizer);
+   */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const op = 'loadStateDict';
+    const groups = (sd as unknown as { param_groups?: unknown; paramGroups?: unknown })?.param_groups ?? (sd as unknown as { paramGroups?: unknown })?.paramGroups;
+    if (!Array.isArray(groups) || typeof sd.state !== 'object' || sd.state === null) {
+      throw new ArgumentError(`${op}: expected an optimizer state dict { state, param_groups }, got ${sd === null ? 'null' : typeof sd}`, {
+        op,
+        hint: 'pass what optimizer.stateDict() returned (or torch.optim state_dict() loaded with dl.load)',
+      });
     }
-    sd.paramGroups.forEach((g, k) => {
-      if (g.params.length !== this.paramGroups[k]!.params.length) {
-        throw new StateError(`loadStateDict: loaded state dict contains a parameter group that doesn't match the size of optimizer's group ${k}`, { op: 'loadStateDict' });
+    const loaded = groups as Array<Record<string, unknown> & { params: number[] }>;
+    if (loaded.length !== this.paramGroups.length) {
+      throw new StateError(`${op}: loaded state dict has ${loaded.length} parameter groups, the optimizer has ${this.paramGroups.length}`, { op });
+    }
+    loaded.forEach((g, k) => {
+      if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[k]!.params.length) {
+        throw new StateError(`${op}: loaded state dict contains a parameter group that doesn't match the size of optimizer's group ${k}`, { op });
       }
     });
     const byIndex = new Map<number, Tensor>();
-    sd.paramGroups.forEach((g, k) => g.params.forEach((idx, j) => byIndex.set(idx, this.paramGroups[k]!.params[j]!)));
-    this.state.clear();
+    loaded.forEach((g, k) => g.params.forEach((idx, j) => byIndex.set(Number(idx), this.paramGroups[k]!.params[j]!)));
+    const state = new Map<Tensor, ParamState>();
     for (const [idx, s] of Object.entries(sd.state)) {
       const p = byIndex.get(Number(idx));
-      if (!p) continue;
+      if (!p || s === null || typeof s !== 'object') continue;
       const copy: ParamState = {};
-      for (const [k, v] of Object.entries(s)) copy[k] = typeof v === 'number' ? v : dl.keep(v.detach().to({ device: p.device }).clone());
-      this.state.set(p, copy);
+      for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
+        const key = camel(k);
+        if (v === null || v === undefined) continue; // torch's SGD keeps momentum_buffer: None
+        if (typeof v === 'number') copy[key] = v;
+        else if (v instanceof dl.Tensor) copy[key] = key === 'step' ? v.itemSync() : dl.keep(v.detach().to({ device: p.device, dtype: p.dtype }).clone());
+        else throw new ArgumentError(`${op}: state entry '${k}' of parameter ${idx} is ${typeof v}, expected a Tensor or a number`, { op });
+      }
+      state.set(p, copy);
     }
-    sd.paramGroups.forEach((g, k) => {
-      const { params: _ignored, ...rest } = g;
-      Object.assign(this.paramGroups[k]!, rest);
+    this.state.clear();
+    for (const [p, s] of state) this.state.set(p, s);
+    loaded.forEach((g, k) => {
+      const own = this.paramGroups[k]!;
+      const known = new Map(Object.keys(own).map((key) => [pyName(key), key]));
+      for (const [key, v] of Object.entries(g)) {
+        if (key === 'params') continue;
+        const dlKey = known.get(key) ?? (key in TORCH_ONLY ? null : camel(key));
+        if (dlKey !== null) (own as Record<string, unknown>)[dlKey] = clone(v);
+      }
     });
   }
 }

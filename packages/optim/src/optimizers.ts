@@ -6,6 +6,16 @@ function check(op: string, cond: boolean, msg: string): void {
   if (!cond) throw new ArgumentError(`${op}: ${msg}`, { op });
 }
 
+/** Options come as one object (PyTorch's keyword arguments); a positional lr would be ignored silently. */
+function checkOptions(op: string, opts: unknown): void {
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new ArgumentError(`${op}: options must be an object, got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts} (${String(opts)})`, {
+      op,
+      hint: `pass keyword arguments as an object: new ${op}(model.parameters(), { lr: 0.01 })`,
+    });
+  }
+}
+
 /** Gradient with `maximize` and L2 `weightDecay` applied (a new tensor or the grad itself). */
 function effectiveGrad(p: Tensor, grad: Tensor, maximize: boolean, weightDecay: number): Tensor {
   let g = maximize ? grad.neg() : grad;
@@ -31,7 +41,9 @@ export interface SGDOptions {
  * const opt = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
  */
 export class SGD extends Optimizer<SGDOptions> {
+  protected override readonly torchGroupKeys = ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize', 'foreach', 'differentiable'];
   constructor(params: Params<SGDOptions>, opts: Partial<SGDOptions> & { lr?: number } = {}) {
+    checkOptions('SGD', opts);
     const d: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts };
     check('SGD', d.momentum >= 0, `invalid momentum value: ${d.momentum}`);
     check('SGD', d.weightDecay >= 0, `invalid weight_decay value: ${d.weightDecay}`);
@@ -115,7 +127,10 @@ function adamUpdate(opt: Adam | AdamW, g: ParamGroup<AdamOptions>, decoupled: bo
  * const opt = new Adam(net.parameters(), { lr: 1e-3 });
  */
 export class Adam extends Optimizer<AdamOptions> {
+  protected override readonly torchGroupKeys = ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize', 'foreach', 'capturable', 'differentiable', 'fused'];
+  protected override readonly stepIsTensor = true;
   constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    checkOptions('Adam', opts);
     const d: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts };
     adamCheck('Adam', d);
     super(params, d);
@@ -132,7 +147,10 @@ export class Adam extends Optimizer<AdamOptions> {
  * const opt = new AdamW(net.parameters(), { lr: 1e-3, weightDecay: 0.01 });
  */
 export class AdamW extends Optimizer<AdamOptions> {
+  protected override readonly torchGroupKeys = ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'foreach', 'maximize', 'capturable'];
+  protected override readonly stepIsTensor = true;
   constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
+    checkOptions('AdamW', opts);
     const d: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...opts };
     adamCheck('AdamW', d);
     super(params, d);
@@ -160,7 +178,9 @@ export interface RMSpropOptions {
  * new RMSprop(net.parameters(), { lr: 0.01, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
+  protected override readonly torchGroupKeys = ['lr', 'momentum', 'alpha', 'eps', 'centered', 'weight_decay', 'foreach', 'maximize', 'differentiable'];
   constructor(params: Params<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
+    checkOptions('RMSprop', opts);
     const d: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...opts };
     check('RMSprop', d.alpha >= 0, `invalid alpha value: ${d.alpha}`);
     check('RMSprop', d.momentum >= 0, `invalid momentum value: ${d.momentum}`);
@@ -213,7 +233,10 @@ export interface AdagradOptions {
  * new Adagrad(net.parameters(), { lr: 0.1 });
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
+  protected override readonly torchGroupKeys = ['lr', 'lr_decay', 'eps', 'weight_decay', 'initial_accumulator_value', 'foreach', 'maximize'];
+  protected override readonly stepIsTensor = true;
   constructor(params: Params<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
+    checkOptions('Adagrad', opts);
     const d: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts };
     check('Adagrad', d.lrDecay >= 0, `invalid lr_decay value: ${d.lrDecay}`);
     check('Adagrad', d.initialAccumulatorValue >= 0, `invalid initial_accumulator_value value: ${d.initialAccumulatorValue}`);
