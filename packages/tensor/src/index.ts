@@ -36,6 +36,7 @@ export {
   type Primitive,
   type PrimitiveKind,
   type PrimitiveSpec,
+  type PrimitiveTable,
   type PrimitivesOf,
   type DTypeRule,
   type Domain,

@@ -107,6 +107,7 @@ export const PRIMITIVES = {
   sign: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['sign_f32', 'sign_special'] },
   floor: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['floor_f32'] },
   ceil: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['ceil_f32'] },
+  /** Round half to even, as PyTorch. */
   round: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['round_f32', 'round_half_even'] },
   trunc: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['trunc_f32'] },
   logicalNot: { kind: 'unary', arity: 1, dtype: 'bool', grad: false, fixtures: ['logical_not'] },
@@ -117,11 +118,14 @@ export const PRIMITIVES = {
   add: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['add_same', 'add_broadcast', 'promote_bool_plus_bool'] },
   sub: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['sub_same', 'sub_broadcast'] },
   mul: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['mul_same', 'promote_int_mul_int'] },
+  /** True division (integers give float32). */
   div: { kind: 'binary', arity: 2, dtype: 'promoteFloat', grad: true, fixtures: ['div_same', 'promote_int_div_int'] },
   pow: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['pow_tensor', 'pow_int'] },
   maximum: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['maximum_same', 'maximum_nan'] },
   minimum: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['minimum_same', 'minimum_nan'] },
+  /** Python-style modulus (the sign of the divisor). */
   remainder: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['remainder_tensor', 'remainder_int'] },
+  /** Quadrant-aware arctangent of self / other. */
   atan2: { kind: 'binary', arity: 2, dtype: 'promoteFloat', grad: true, fixtures: ['atan2_f32'] },
 
   // comparison and logic: backend.compare(name, a, b, out), bool result
@@ -191,6 +195,8 @@ export const PRIMITIVES = {
 } as const satisfies Record<string, PrimitiveSpec>;
 
 type Table = typeof PRIMITIVES;
+/** The type of {@link PRIMITIVES} (its rows' doc comments carry over to types mapped from it). */
+export type PrimitiveTable = Table;
 
 /** Every primitive's name. */
 export type Primitive = keyof Table;
@@ -241,12 +247,22 @@ type ParamsOf = { [P in DiffOp]: Table[P] extends { readonly params: infer T } ?
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface DiffOpParams extends ParamsOf {}
 
-/** Names of the primitives of one kind, in table order (run-time list). */
+/**
+ * Names of the primitives of one kind, in table order (run-time list).
+ *
+ * @example
+ * primitivesOf('compare'); // ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']
+ */
 export function primitivesOf<K extends PrimitiveKind>(kind: K): PrimitivesOf<K>[] {
   return (Object.keys(PRIMITIVES) as Primitive[]).filter((p) => PRIMITIVES[p].kind === kind) as PrimitivesOf<K>[];
 }
 
-/** The row of a primitive (typed loosely, for code that walks the table). */
+/**
+ * The row of a primitive (typed loosely, for code that walks the table).
+ *
+ * @example
+ * primitiveSpec('div').dtype; // 'promoteFloat'
+ */
 export function primitiveSpec(name: Primitive): PrimitiveSpec {
   return PRIMITIVES[name];
 }

@@ -343,7 +343,12 @@ export function recordFunction<T>(name: string, fn: () => T): T {
   }
 }
 
-/** Is a profile running? */
+/**
+ * Is a profile running?
+ *
+ * @example
+ * if (!dl.isProfiling()) console.log(dl.profile(step).table());
+ */
 export function isProfiling(): boolean {
   return active !== null;
 }

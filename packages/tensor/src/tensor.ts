@@ -15,7 +15,7 @@ import * as so from './ops/sort.js';
 import * as sm from './ops/softmax.js';
 import * as ip from './ops/inplace.js';
 import { fromHost } from './ops/creation.js';
-import { primitivesOf } from './primitives.js';
+import { primitivesOf, type PrimitiveTable } from './primitives.js';
 
 type ShapeArgs = (number | readonly number[])[];
 type Dims = number | readonly number[];
@@ -282,9 +282,10 @@ const moveTo = defineOp('to', (x: Tensor, device: string): Tensor => {
  * so adding an elementwise primitive adds its method: `x.exp()`, `x.mul(y)`, `x.lt(0)`. Methods
  * with extra options (`add`/`sub` with `alpha`) are written in the class and kept.
  */
-type UnaryMethods = { [K in UnaryOp]: () => Tensor };
-type BinaryMethods = { [K in Exclude<BinaryOp, 'add' | 'sub'>]: (other: TensorOrScalar) => Tensor };
-type CompareMethods = { [K in CompareOp]: (other: TensorOrScalar) => Tensor };
+// Mapped over the table itself, so each method shows its row's doc comment.
+type UnaryMethods = { [K in keyof PrimitiveTable as K extends UnaryOp ? K : never]: () => Tensor };
+type BinaryMethods = { [K in keyof PrimitiveTable as K extends Exclude<BinaryOp, 'add' | 'sub'> ? K : never]: (other: TensorOrScalar) => Tensor };
+type CompareMethods = { [K in keyof PrimitiveTable as K extends CompareOp ? K : never]: (other: TensorOrScalar) => Tensor };
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Tensor extends UnaryMethods, BinaryMethods, CompareMethods {}
 
