@@ -85,3 +85,8 @@ export * from './functions.js';
 export { broadcastShapes, contiguousStrides, numelOf, normDim, normDims, shapesEqual } from './shape.js';
 export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, convOutSize } from './ops/conv.js';
 export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, poolOutSize } from './ops/pool.js';
+export { save, load, type SaveOptions, type LoadOptions, type SaveFormat } from './serialization/save-load.js';
+export { pyFloat, PyFloat } from './serialization/py-values.js';
+export type { Savable, Loaded } from './serialization/tree.js';
+export type { ReadLimits } from './serialization/limits.js';
+export { SerializationError, UnpicklingError, LimitError } from './serialization/errors.js';
