@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Storage } from '../storage.js';
 import { Tensor } from '../tensor.js';
+import { PyFloat as PyFloatLike } from './py-values.js';
 
 /** @internal How tools/fixtures/serialization_fixtures.py describes a Python value. */
 export type Desc =
@@ -88,5 +89,65 @@ export async function expectLoadedMatches(v: unknown, d: Desc, path = '', groups
       groups.set(td.storage, t._storage);
     }
     expect([...(await t.data())].map(Number), `${at} values`).toEqual(td.values.map(num));
+  }
+}
+
+/**
+ * @internal Check that what PyTorch read from a dl-written file is what dl saved: tensors with
+ * their dtype (int32 as int64 when `int64`), layout, sharing, values and requires_grad; numbers
+ * as Python ints or floats by Note [Python ints and floats]; records as dicts (canonical integer
+ * keys as int keys), arrays as lists.
+ */
+export async function expectSavedMatches(v: unknown, d: Desc, opts: { int64?: boolean } = {}, path = '', groups = new Map<number, Storage>()): Promise<void> {
+  const at = path || '(root)';
+  if (v === null || typeof v === 'boolean' || typeof v === 'string') {
+    expect(d, at).toBe(v);
+    return;
+  }
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    if (typeof v === 'bigint' || (Number.isSafeInteger(v) && !Object.is(v, -0))) expect(d, `${at} is a Python int`).toEqual({ $int: String(v) });
+    else {
+      expect(d !== null && typeof d === 'object' && '$float' in d, `${at} is a Python float`).toBe(true);
+      expect(pyFloat((d as { $float: string }).$float), at).toBe(v);
+    }
+    return;
+  }
+  if (v instanceof PyFloatLike) {
+    expect(pyFloat((d as { $float: string }).$float), `${at} is a Python float`).toBe(v.value);
+    return;
+  }
+  if (v instanceof Tensor) {
+    const td = (d as { $tensor: TensorDesc }).$tensor;
+    expect(td, `${at} is a tensor`).toBeDefined();
+    expect(td.dtype, `${at} dtype`).toBe(v.dtype === 'int32' && opts.int64 ? 'int64' : v.dtype);
+    expect(td.shape, `${at} shape`).toEqual([...v.shape]);
+    expect(td.stride, `${at} stride`).toEqual(v.stride());
+    expect(td.offset, `${at} offset`).toBe(v.storageOffset());
+    expect(td.storageNumel, `${at} storage size`).toBe(v._storage.numel);
+    expect(td.requiresGrad, `${at} requiresGrad`).toBe(v.requiresGrad);
+    const seen = groups.get(td.storage);
+    if (seen) expect(seen === v._storage, `${at} shares storage ${td.storage}`).toBe(true);
+    else {
+      for (const [g, s] of groups) expect(s === v._storage, `${at} must not share torch storage ${g}`).toBe(false);
+      groups.set(td.storage, v._storage);
+    }
+    expect(td.values.map(num), `${at} values`).toEqual([...(await v.data())].map(Number));
+    return;
+  }
+  if (Array.isArray(v)) {
+    const items = (d as { $list: Desc[] }).$list;
+    expect(items, `${at} is a list`).toBeDefined();
+    expect(items.length, at).toBe(v.length);
+    for (let i = 0; i < v.length; i++) await expectSavedMatches(v[i], items[i]!, opts, `${path}.${i}`, groups);
+    return;
+  }
+  const entries = (d as { $dict: [Desc, Desc][] }).$dict;
+  expect(entries, `${at} is a dict`).toBeDefined();
+  const obj = Object.entries(v as object);
+  expect(entries.length, `${at} keys`).toBe(obj.length);
+  for (let i = 0; i < obj.length; i++) {
+    const [k, x] = obj[i]!;
+    expect(entries[i]![0], `${at} key ${k}`).toEqual(/^(0|-?[1-9][0-9]*)$/.test(k) ? { $int: k } : k);
+    await expectSavedMatches(x, entries[i]![1], opts, `${path}.${k}`, groups);
   }
 }
