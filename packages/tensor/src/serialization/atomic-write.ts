@@ -18,7 +18,12 @@
 type Fs = typeof import('node:fs');
 type PathMod = typeof import('node:path');
 
-/** Node's `fs` and `path`, or null outside Node. */
+/**
+ * Node's `fs` and `path`, or null outside Node.
+ *
+ * @example
+ * nodeModules()?.fs.existsSync('m.pt');
+ */
 export function nodeModules(): { fs: Fs; path: PathMod } | null {
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   if (!p || typeof p.getBuiltinModule !== 'function') return null;

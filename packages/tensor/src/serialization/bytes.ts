@@ -3,6 +3,9 @@ import { SerializationError } from './errors.js';
 /**
  * @internal A bounds-checked little-endian cursor over bytes. Every read past the end throws a
  * {@link SerializationError} naming `what` was being read, never a RangeError.
+ *
+ * @example
+ * const r = new ByteReader(bytes, 'load', 'zip archive'); r.u32('a signature');
  */
 export class ByteReader {
   pos: number;
@@ -90,7 +93,12 @@ export class ByteReader {
   }
 }
 
-/** @internal A growable byte buffer with little-endian writers. */
+/**
+ * @internal A growable byte buffer with little-endian writers.
+ *
+ * @example
+ * new ByteWriter().u8(0x80).u8(2).view(); // pickle protocol 2 header
+ */
 export class ByteWriter {
   private buf: Uint8Array;
   private dv: DataView;
@@ -159,12 +167,22 @@ export class ByteWriter {
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
-/** UTF-8 bytes of a string. */
+/**
+ * UTF-8 bytes of a string.
+ *
+ * @example
+ * encodeUtf8('archive/data.pkl');
+ */
 export function encodeUtf8(s: string): Uint8Array {
   return utf8.encode(s);
 }
 
-/** Decode UTF-8, throwing a {@link SerializationError} on invalid bytes. */
+/**
+ * Decode UTF-8, throwing a {@link SerializationError} on invalid bytes.
+ *
+ * @example
+ * decodeUtf8(headerBytes, 'load', 'the safetensors header');
+ */
 export function decodeUtf8(b: Uint8Array, op: string, what: string): string {
   try {
     return utf8Strict.decode(b);

@@ -133,7 +133,12 @@ export function encodeElements(host: HostArray, asInt64 = false): Uint8Array {
   return new Uint8Array(host.buffer, host.byteOffset, host.byteLength);
 }
 
-/** @internal The storage dtype a dl dtype is written as. */
+/**
+ * @internal The storage dtype a dl dtype is written as.
+ *
+ * @example
+ * saveDType('int32', true); // 'int64'
+ */
 export function saveDType(d: DType, int64: boolean): StorageDType {
   return d === 'int32' && int64 ? 'int64' : d;
 }

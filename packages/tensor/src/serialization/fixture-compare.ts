@@ -31,7 +31,12 @@ export interface TensorDesc {
 
 const LOADS_AS: Record<string, string> = { float16: 'float32', bfloat16: 'float32', int64: 'int32', int16: 'int32', int8: 'int32' };
 
-/** @internal A Python float as the script writes it (`repr`). */
+/**
+ * @internal A Python float as the script writes it (`repr`).
+ *
+ * @example
+ * pyFloat('inf'); // Infinity
+ */
 export function pyFloat(s: string): number {
   return s === 'inf' ? Infinity : s === '-inf' ? -Infinity : s === 'nan' ? NaN : Number(s);
 }
@@ -44,6 +49,9 @@ function num(v: number | string): number {
  * @internal Check that what dl loaded matches what PyTorch described: values, dtypes (as dl loads
  * them), shapes, strides, offsets, and storage sharing (two tensors share a dl Storage exactly
  * when they shared one in PyTorch).
+ *
+ * @example
+ * await expectLoadedMatches(await dl.load(bytes), json('torch-state.json'));
  */
 export async function expectLoadedMatches(v: unknown, d: Desc, path = '', groups = new Map<number, Storage>()): Promise<void> {
   const at = path || '(root)';
@@ -97,6 +105,9 @@ export async function expectLoadedMatches(v: unknown, d: Desc, path = '', groups
  * their dtype (int32 as int64 when `int64`), layout, sharing, values and requires_grad; numbers
  * as Python ints or floats by Note [Python ints and floats]; records as dicts (canonical integer
  * keys as int keys), arrays as lists.
+ *
+ * @example
+ * await expectSavedMatches(obj, report['dl-tensors.pt'].value);
  */
 export async function expectSavedMatches(v: unknown, d: Desc, opts: { int64?: boolean } = {}, path = '', groups = new Map<number, Storage>()): Promise<void> {
   const at = path || '(root)';

@@ -25,7 +25,12 @@ export const DEFAULT_LIMITS: Readonly<Required<ReadLimits>> = Object.freeze({
   maxDepth: 1_000,
 });
 
-/** @internal The limits with defaults filled in. */
+/**
+ * @internal The limits with defaults filled in.
+ *
+ * @example
+ * resolveLimits({ maxBytes: 2 ** 20 }).maxHeaderBytes; // 100_000_000
+ */
 export function resolveLimits(opts: ReadLimits = {}): Required<ReadLimits> {
   const out = { ...DEFAULT_LIMITS };
   for (const k of Object.keys(DEFAULT_LIMITS) as (keyof ReadLimits)[]) {
@@ -35,7 +40,12 @@ export function resolveLimits(opts: ReadLimits = {}): Required<ReadLimits> {
   return out;
 }
 
-/** Format a byte count for messages (`1.5 GiB`, `300 B`). */
+/**
+ * Format a byte count for messages (`1.5 GiB`, `300 B`).
+ *
+ * @example
+ * fmtBytes(3 * 2 ** 30); // '3 GiB'
+ */
 export function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
@@ -51,6 +61,9 @@ export function fmtBytes(n: number): string {
 /**
  * @internal A running total of the bytes one load allocates, checked against `maxBytes` before
  * each allocation.
+ *
+ * @example
+ * const budget = new ByteBudget(2 ** 20, 'load'); budget.take(4096, 'tensor w');
  */
 export class ByteBudget {
   used = 0;
@@ -70,7 +83,12 @@ export class ByteBudget {
   }
 }
 
-/** @internal Throw a {@link LimitError} when `n` exceeds the cap `limit` of `limits`. */
+/**
+ * @internal Throw a {@link LimitError} when `n` exceeds the cap `limit` of `limits`.
+ *
+ * @example
+ * checkCap('load', entries, limits, 'maxEntries', 'the number of zip entries');
+ */
 export function checkCap(op: string, n: number, limits: Required<ReadLimits>, limit: Exclude<keyof ReadLimits, 'maxBytes'>, what: string, key?: string): void {
   const max = limits[limit];
   if (n > max) {

@@ -3,7 +3,12 @@
  * data model reduced to what state dicts hold. Nothing here is ever executed.
  */
 
-/** A Python tuple (lists are JS arrays, dicts are Maps, sets are Sets). */
+/**
+ * A Python tuple (lists are JS arrays, dicts are Maps, sets are Sets).
+ *
+ * @example
+ * new PyTuple([2, 3]); // (2, 3)
+ */
 export class PyTuple {
   constructor(readonly items: PyValue[]) {}
 }
@@ -23,7 +28,12 @@ export type GlobalKind =
   | { kind: 'codecs-encode' }
   | { kind: 'unsupported'; what: string };
 
-/** An allowlisted Python global (`collections.OrderedDict`, `torch.FloatStorage`…). */
+/**
+ * An allowlisted Python global (`collections.OrderedDict`, `torch.FloatStorage`…).
+ *
+ * @example
+ * lookupGlobal('torch', 'FloatStorage')!.path; // 'torch.FloatStorage'
+ */
 export class PyGlobal {
   constructor(
     readonly module: string,
@@ -38,7 +48,12 @@ export class PyGlobal {
 /** The element types of PyTorch storages dl can read (converted on load, see `dtypes.ts`). */
 export type StorageDType = 'float32' | 'float64' | 'float16' | 'bfloat16' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
-/** A storage named by a persistent id: `('storage', torch.FloatStorage, '0', 'cpu', numel)`. */
+/**
+ * A storage named by a persistent id: `('storage', torch.FloatStorage, '0', 'cpu', numel)`.
+ *
+ * @example
+ * new StorageRef('float32', '0', 'cpu', 6);
+ */
 export class StorageRef {
   constructor(
     readonly dtype: StorageDType,
@@ -49,7 +64,12 @@ export class StorageRef {
   ) {}
 }
 
-/** A tensor the pickle rebuilt: a strided view of a storage. */
+/**
+ * A tensor the pickle rebuilt: a strided view of a storage.
+ *
+ * @example
+ * new TensorSpec(storage, 0, [3, 2], [1, 3], false); // a transposed view
+ */
 export class TensorSpec {
   constructor(
     readonly storage: StorageRef,

@@ -51,7 +51,12 @@ export interface SafetensorsReadOptions {
   op: string;
 }
 
-/** Does `bytes` look like a safetensors file (a sane header length, then `{`)? */
+/**
+ * Does `bytes` look like a safetensors file (a sane header length, then `{`)?
+ *
+ * @example
+ * isSafetensors(await dl.save(sd, { format: 'safetensors' })); // true
+ */
 export function isSafetensors(bytes: Uint8Array): boolean {
   if (bytes.length < 10) return false;
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(0, true) + new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true) * 2 ** 32;

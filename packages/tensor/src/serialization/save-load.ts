@@ -90,11 +90,11 @@ export async function save(obj: Savable | object, fileOrOpts?: string | SaveOpti
  * {@link UnpicklingError}, {@link LimitError}), never a crash or a giant allocation.
  *
  * @example
- * const sd = await dl.load('model.pt');
+ * const sd = await dl.load<Record<string, dl.Tensor>>('model.pt');
  * const ckpt = await dl.load(bytes, { device: 'webgpu' });
  * await dl.load('big.safetensors', { maxBytes: 16 * 2 ** 30 });
  */
-export async function load(src: string | Uint8Array | ArrayBuffer, opts: LoadOptions = {}): Promise<Loaded> {
+export async function load<T = Loaded>(src: string | Uint8Array | ArrayBuffer, opts: LoadOptions = {}): Promise<T> {
   const op = 'load';
   const limits = resolveLimits(opts);
   const device = opts.device ?? 'cpu';
@@ -104,8 +104,9 @@ export async function load(src: string | Uint8Array | ArrayBuffer, opts: LoadOpt
     throw new ArgumentError(`load: expected a path, Uint8Array or ArrayBuffer, got ${Object.prototype.toString.call(src)}`, { op });
   }
   const format = opts.format ?? sniff(bytes);
-  if (format === 'safetensors') return readSafetensors(bytes, { device, limits, op });
-  return readTorch(bytes, { device, limits, op });
+  // the caller names what it expects (torch.load gives Any); the value is one of `Loaded`
+  if (format === 'safetensors') return readSafetensors(bytes, { device, limits, op }) as T;
+  return (await readTorch(bytes, { device, limits, op })) as T;
 }
 
 function sniff(bytes: Uint8Array): SaveFormat {

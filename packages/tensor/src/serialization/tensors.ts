@@ -20,6 +20,9 @@ export interface RawStorage {
  * view of it, so tensors that shared a storage in the file share one after loading. Views are
  * checked to lie inside their storage. `finish()` drops the builder's own references (the views
  * keep what they use); `abort()` disposes everything made so far.
+ *
+ * @example
+ * const b = new TensorBuilder((k) => raw[k], 'cpu', budget, 'load'); b.view('0', [3, 2], [1, 3], 0, 'w_t');
  */
 export class TensorBuilder {
   private readonly bases = new Map<string, Tensor>();

@@ -26,7 +26,12 @@ import { writeZip, type ZipInput } from './zip-writer.js';
 
 const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
 
-/** Is this the pre-1.6 PyTorch format (a pickle starting with torch's magic number, or a tar)? */
+/**
+ * Is this the pre-1.6 PyTorch format (a pickle starting with torch's magic number, or a tar)?
+ *
+ * @example
+ * isLegacyTorch(bytes); // true for torch.save(..., _use_new_zipfile_serialization=False)
+ */
 export function isLegacyTorch(bytes: Uint8Array): boolean {
   if (LEGACY_MAGIC.every((b, i) => bytes[i] === b)) return true;
   return bytes.length > 262 && decodeAscii(bytes.subarray(257, 262)) === 'ustar';

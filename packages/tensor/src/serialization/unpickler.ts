@@ -362,7 +362,12 @@ function isHashable(v: PyValue): boolean {
   return !Array.isArray(v) && !(v instanceof Map);
 }
 
-/** Python's name for the type of a value, for messages. */
+/**
+ * Python's name for the type of a value, for messages.
+ *
+ * @example
+ * typeName(new PyTuple([])); // 'tuple'
+ */
 export function typeName(v: PyValue): string {
   if (v === null) return 'None';
   if (typeof v === 'boolean') return 'bool';

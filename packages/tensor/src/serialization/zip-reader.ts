@@ -32,7 +32,12 @@ const SIG_LOCATOR64 = 0x07064b50;
 const U16_MAX = 0xffff;
 const U32_MAX = 0xffffffff;
 
-/** Does `bytes` start like a zip archive (a local file header, or an empty archive's EOCD)? */
+/**
+ * Does `bytes` start like a zip archive (a local file header, or an empty archive's EOCD)?
+ *
+ * @example
+ * isZip(await dl.save(x)); // true
+ */
 export function isZip(bytes: Uint8Array): boolean {
   if (bytes.length < 4) return false;
   const sig = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
