@@ -64,7 +64,6 @@ export class CpuBackend implements Backend {
   }
   free(buffer: unknown): void {
     const b = buffer as CpuBuffer;
-    if (this.spilled.delete(b)) return; // the GC owns it
     this.pool.release(b, dtypeOf(b));
   }
   write(buffer: unknown, _dtype: DType, data: HostArray, offset: number): void {
@@ -80,12 +79,8 @@ export class CpuBackend implements Backend {
   }
   /** Hand a buffer to the garbage collector (Note [Storage ownership] in @dl/tensor). */
   spill(buffer: unknown): CpuBuffer {
-    const b = this.pool.spill(buffer as CpuBuffer);
-    this.spilled.add(b);
-    return b;
+    return this.pool.spill(buffer as CpuBuffer);
   }
-  /** Buffers handed to the garbage collector: `free` leaves them alone. */
-  private readonly spilled = new WeakSet<CpuBuffer>();
   hostView(buffer: unknown): HostArray {
     return buffer as CpuBuffer;
   }

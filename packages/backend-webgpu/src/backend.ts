@@ -121,6 +121,10 @@ export class WebGPUBackend implements Backend {
     this.rt?.spill(buffer as GpuBuf);
     return buffer;
   }
+  /** A spilled buffer's storage was released: give back its GPU buffer if it still has one. */
+  releaseSpilled(buffer: unknown): void {
+    this.free(buffer);
+  }
   write(buffer: unknown, dtype: DType, data: HostArray, offset: number): void {
     this.runtime.write(buffer as GpuBuf, dtype, data, offset);
   }

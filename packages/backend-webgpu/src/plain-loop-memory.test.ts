@@ -90,6 +90,9 @@ describe.runIf(be)('the plain loop on webgpu (no tidy, no dispose)', () => {
       }
     }
     expectFlat(before!, await mark());
+    // The model and the optimizer (its momentum buffers) must stay alive through the mark: once
+    // unreachable, the collector rightly returns their GPU memory.
+    expect([model.parameters().length, opt.state.size]).toEqual([4, 4]);
     const avg = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
     expect(avg(losses.slice(-50))).toBeLessThan(avg(losses.slice(0, 5)) / 2);
   }, 300_000);
@@ -109,6 +112,7 @@ describe.runIf(be)('the plain loop on webgpu (no tidy, no dispose)', () => {
     }
     expectFlat(before!, await mark());
     expect(correct).toBeGreaterThan(0);
+    expect([model.parameters().length, x.shape, y.shape]).toEqual([4, [16, 8], [16]]); // alive through the mark
   }, 300_000);
 
   it('tensors kept across steps keep their values after their GPU buffers were spilled', async () => {

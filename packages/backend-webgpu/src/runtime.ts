@@ -237,7 +237,12 @@ export class Runtime {
         staging.unmap();
         staging.destroy();
         b.spill = 'done';
-        if (b.freed || this.destroyed || b.writes !== writes || b.gpu === null) return;
+        if (b.freed || this.destroyed || b.gpu === null) return;
+        if (b.writes !== writes) {
+          // Written since the boundary: it stays on the GPU, which the collector returns with it.
+          residentNet.register(b, { rt: this, gpu: b.gpu, size: b.size }, b);
+          return;
+        }
         b.host = words;
         this.pool.giveBack(b.gpu, b.size, this.encoder !== null);
         b.gpu = null;

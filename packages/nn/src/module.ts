@@ -486,11 +486,8 @@ function scopedForward(m: Module, orig: (...a: unknown[]) => unknown): (...a: un
 function adoptStorage(t: Tensor, moved: Tensor): boolean {
   if (t === moved) return true;
   if (!t.isContiguous() || t.storageOffset() !== 0 || !moved.isContiguous() || moved.storageOffset() !== 0) return false;
-  const s = moved._storage;
-  s.retain();
-  s.pinned = true;
-  t._storage.release();
-  t._storage = s;
+  moved._storage.pinned = true;
+  t._setStorage(moved._storage);
   moved.dispose();
   return true;
 }

@@ -74,6 +74,7 @@ describe('the plain loop on cpu (no tidy, no dispose, no await)', () => {
     }
     expectFlat(before!, mark());
     expect(last).toBeLessThan(first / 4);
+    expect([model.parameters().length, opt.state.size]).toEqual([4, 4]); // alive through the mark
   });
 
   it('evaluation without noGrad: 10,000 forward passes whose graphs are never backpropagated hold a flat line', () => {
@@ -90,6 +91,7 @@ describe('the plain loop on cpu (no tidy, no dispose, no await)', () => {
     }
     expectFlat(before!, mark());
     expect(correct).toBeGreaterThan(0);
+    expect([model.parameters().length, x.shape, y.shape]).toEqual([4, [16, 20], [16]]); // alive through the mark
   });
 
   it('a synchronous for…of DataLoader loop (100 epochs of 100 batches, Adam) holds a flat line', () => {
@@ -119,6 +121,7 @@ describe('the plain loop on cpu (no tidy, no dispose, no await)', () => {
     expect(steps).toBe(STEPS);
     expectFlat(before!, mark());
     expect(epochLoss).toBeLessThan(firstEpoch / 2);
+    expect([model.parameters().length, opt.state.size]).toEqual([4, 4]); // alive through the mark
   });
 
   it('the plain step gives the same numbers as the step in tidy', () => {

@@ -129,10 +129,12 @@ export interface Backend extends Partial<FusedKernels> {
    * buffer the GC owns that holds the same values and that every kernel of this backend
    * accepts, and forget `buffer` (return it to the pool), or start doing so (an asynchronous
    * device returns `buffer` itself and moves its values once it can). Called at step boundaries
-   * for tensors that reached user code; the result is still passed to `free` when its storage
-   * is released. A backend without it keeps such tensors until they are disposed or collected.
+   * for tensors that reached user code. A backend without it keeps such tensors until they are
+   * disposed or collected.
    */
   spill?(buffer: BackendBuffer, dtype: DType): BackendBuffer;
+  /** A spilled buffer's storage was released (optional: a GC-owned buffer needs nothing). */
+  releaseSpilled?(buffer: BackendBuffer): void;
   /** Wait for queued work (no-op on synchronous backends). */
   sync?(): Promise<void>;
   /** Device-side kernel timing for the profiler (absent: the profiler reports host time). */

@@ -74,6 +74,7 @@ export function keep<T extends TensorBase>(t: T): T {
   t._escaped = true;
   t._inScope = false;
   t._storage.pinned = true;
+  t._register();
   return t;
 }
 
@@ -84,6 +85,7 @@ export function keep<T extends TensorBase>(t: T): T {
 export function own<T extends TensorBase>(t: T): T {
   t._escaped = true;
   t._inScope = false;
+  t._register();
   return t;
 }
 
@@ -257,6 +259,7 @@ export function endStep(except?: unknown): void {
     // A leaf that requires grad is a parameter in all but name: keep it on the device.
     if (t.requiresGrad && t.gradFn === null) s.pinned = true;
     if (s.spill()) t._handToGC();
+    else t._register(); // still on the device (pinned, or a backend that cannot spill): the net's
     if (t.gradFn !== null && hook?.spillGraph) hook.spillGraph(t as never);
   }
 }

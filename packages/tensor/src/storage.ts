@@ -56,8 +56,11 @@ export class Storage {
     if (this.freed) return;
     if (--this.refs <= 0) {
       this.freed = true;
+      if (this.spilled) {
+        if (!this.external) this.backend.releaseSpilled?.(this.buffer);
+        return;
+      }
       if (!this.external) this.backend.free(this.buffer);
-      if (this.spilled) return;
       const s = statsOf(this.backend.name);
       s.storages--;
       s.bytes -= this.nbytes;

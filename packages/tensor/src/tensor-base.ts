@@ -36,7 +36,8 @@ export class TensorBase {
   /** @internal */ _storage: Storage;
   /** @internal */ _disposed = false;
   /** @internal who disposed it (`dispose()`, `tidy()`, a library scope such as `Linear.forward`) */ _disposedBy: string | null = null;
-  /** @internal counted by `memory()` and registered with the finalizer (false once handed to the GC) */ _counted = true;
+  /** @internal counted by `memory()` (false once disposed or handed to the GC) */ _counted = true;
+  /** @internal registered with the finalizer (the safety net; see `_register`) */ _registered = false;
   /** @internal left its scope other than by being returned (kept, stored, handed to a hook) */ _escaped = false;
   /** @internal owned by an open scope (tidy or a library routine) */ _inScope = false;
   /** Does autograd track operations on this tensor? */
@@ -54,7 +55,6 @@ export class TensorBase {
     this._strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
     this._offset = offset;
     storage.retain();
-    finalizer.register(this, storage, this);
     trackTensor(this);
   }
 
@@ -151,7 +151,7 @@ export class TensorBase {
     if (this._counted) {
       this._counted = false;
       tensorCount.live--;
-      finalizer.unregister(this);
+      if (this._registered) finalizer.unregister(this);
     }
     this._storage.release();
     const g = this._gradFn;
@@ -166,7 +166,29 @@ export class TensorBase {
     if (!this._counted) return;
     this._counted = false;
     tensorCount.live--;
-    finalizer.unregister(this);
+    if (this._registered) finalizer.unregister(this);
+  }
+  /**
+   * @internal Put this tensor under the finalizer's safety net. Only tensors that leave dl's
+   * tracking still holding device memory need it (kept state, loose tensors a backend could not
+   * spill, tensors a graph node owns): a tensor in a scope or in the loose list is held there and
+   * freed or spilled deterministically, so the common path pays nothing for the net.
+   */
+  _register(): void {
+    if (this._registered || !this._counted) return;
+    this._registered = true;
+    finalizer.register(this, this._storage, this);
+  }
+  /** @internal Point this tensor (contiguous, offset 0) at another storage of its size (`module.to()` in place). */
+  _setStorage(s: Storage): void {
+    s.retain();
+    const old = this._storage;
+    this._storage = s;
+    if (this._registered) {
+      finalizer.unregister(this);
+      finalizer.register(this, s, this);
+    }
+    old.release();
   }
   [Symbol.dispose](): void {
     this.dispose();
