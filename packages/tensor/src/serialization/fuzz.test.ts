@@ -178,10 +178,11 @@ describe('fuzz: crafted bombs are refused early', () => {
   };
   const storagePid = (numel: number[]) => [0x28, 0x58, 7, 0, 0, 0, ...new TextEncoder().encode('storage'), 0x63, ...new TextEncoder().encode('torch\nFloatStorage\n'), 0x58, 1, 0, 0, 0, 0x30, 0x58, 3, 0, 0, 0, ...new TextEncoder().encode('cpu'), ...numel, 0x74, 0x51];
 
-  it('a deflate bomb (1 KiB inflating to 64 MiB) stops at maxBytes', async () => {
+  it('a deflate bomb (64 KiB inflating to 64 MiB) stops at maxInflateRatio by default, at maxBytes if allowed', async () => {
     const bomb = deflatedZip('a/data.pkl', new Uint8Array(64 * 2 ** 20));
     expect(bomb.length).toBeLessThan(100_000);
-    await expectError(dl.load(bomb, OPTS), dl.LimitError, /maxBytes/);
+    await expectError(dl.load(bomb), dl.LimitError, /maxInflateRatio/);
+    await expectError(dl.load(bomb, { ...OPTS, maxInflateRatio: 2000 }), dl.LimitError, /maxBytes/);
   });
 
   it('a safetensors header declaring 2^60 bytes, and a tensor of 10^12 elements', async () => {

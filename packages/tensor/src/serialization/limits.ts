@@ -16,6 +16,12 @@ export interface ReadLimits {
   maxEntries?: number;
   /** Deepest nesting of lists, dicts and tuples (pickle or JSON metadata). Default 1,000. */
   maxDepth?: number;
+  /**
+   * Most a deflated zip entry may inflate, as a multiple of its compressed size (at least 1 MiB
+   * is always allowed). Default 100: `torch.save` never compresses, and a deflate bomb reaches
+   * ×1000. See Note [Deflate bombs].
+   */
+  maxInflateRatio?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Required<ReadLimits>> = Object.freeze({
@@ -23,6 +29,7 @@ export const DEFAULT_LIMITS: Readonly<Required<ReadLimits>> = Object.freeze({
   maxHeaderBytes: 100_000_000,
   maxEntries: 1_000_000,
   maxDepth: 1_000,
+  maxInflateRatio: 100,
 });
 
 /**
@@ -89,7 +96,7 @@ export class ByteBudget {
  * @example
  * checkCap('load', entries, limits, 'maxEntries', 'the number of zip entries');
  */
-export function checkCap(op: string, n: number, limits: Required<ReadLimits>, limit: Exclude<keyof ReadLimits, 'maxBytes'>, what: string, key?: string): void {
+export function checkCap(op: string, n: number, limits: Required<ReadLimits>, limit: Exclude<keyof ReadLimits, 'maxBytes' | 'maxInflateRatio'>, what: string, key?: string): void {
   const max = limits[limit];
   if (n > max) {
     throw new LimitError(`${op}: ${what} is ${n}${limit === 'maxHeaderBytes' ? ' bytes' : ''}, past ${limit} (${max})`, {

@@ -1,6 +1,6 @@
 import { ByteReader } from './bytes.js';
 import { crc32 } from './crc32.js';
-import { SerializationError } from './errors.js';
+import { LimitError, SerializationError } from './errors.js';
 import { inflateRaw } from './inflate.js';
 import { checkCap, type ByteBudget, type ReadLimits } from './limits.js';
 
@@ -20,6 +20,8 @@ export interface ZipEntry {
 /** @internal A parsed archive: its entries in central-directory order, by name. */
 export interface ZipArchive {
   bytes: Uint8Array;
+  /** `maxInflateRatio` of the limits it was read with. */
+  maxInflateRatio: number;
   entries: ZipEntry[];
   byName: Map<string, ZipEntry>;
 }
@@ -114,7 +116,7 @@ export function readZip(bytes: Uint8Array, limits: Required<ReadLimits>, op: str
       throw corrupt(op, `entries ${JSON.stringify(prev.name)} and ${JSON.stringify(sorted[i]!.name)} overlap`, sorted[i]!.name);
     }
   }
-  return { bytes, entries, byName };
+  return { bytes, entries, byName, maxInflateRatio: limits.maxInflateRatio };
 }
 
 /** The offset of the end-of-central-directory record (the last one whose comment reaches the end). */
@@ -223,6 +225,21 @@ export async function readEntry(zip: ZipArchive, e: ZipEntry, budget: ByteBudget
   const raw = zip.bytes.subarray(e.dataOffset, e.dataOffset + e.compressedSize);
   let out = raw;
   if (e.method === 8) {
+    // Note [Deflate bombs]
+    // Deflate reaches a ratio of ~1000:1, so a 4 MB file can declare and really hold 4 GB of
+    // zeros, all within the default maxBytes. torch.save never compresses and real tensors
+    // deflate by ~1.1:1, so an entry may inflate to at most maxInflateRatio × its compressed size
+    // (1 MiB always), checked against the declared size before inflating; the inflater stops at
+    // the declared size.
+    const allowed = Math.max(2 ** 20, zip.maxInflateRatio * e.compressedSize);
+    if (e.size > allowed) {
+      throw new LimitError(`${op}: zip entry ${e.name} declares ${e.size} bytes from ${e.compressedSize} compressed, past maxInflateRatio (${zip.maxInflateRatio})`, {
+        op,
+        key: e.name,
+        limit: 'maxInflateRatio',
+        hint: `if the file is trusted, raise the cap: dl.load(f, { maxInflateRatio: ${Math.ceil(e.size / Math.max(1, e.compressedSize))} })`,
+      });
+    }
     budget.take(e.size, `inflating zip entry ${e.name}`, e.name);
     out = await inflateRaw(raw, e.size, op, e.name);
   }
