@@ -41,13 +41,13 @@ export class UnpicklingError extends SerializationError {
 
 /**
  * A declared size or a count went past a cap of {@link LoadOptions} (`maxBytes`,
- * `maxHeaderBytes`, `maxEntries`, `maxDepth`, `maxInflateRatio`). `limit` names the option to raise.
+ * `maxHeaderBytes`, `maxEntries`, `maxDepth`, `maxInflateRatio`, `maxObjects`). `limit` names the option to raise.
  *
  * @example
  * await dl.load(bytes, { maxBytes: 8 * 2 ** 30 }); // raise the cap for a big checkpoint
  */
 export class LimitError extends SerializationError {
-  /** The option that caps it (`maxBytes`, `maxHeaderBytes`, `maxEntries`, `maxDepth`, `maxInflateRatio`). */
+  /** The option that caps it (`maxBytes`, `maxHeaderBytes`, `maxEntries`, `maxDepth`, `maxInflateRatio`, `maxObjects`). */
   readonly limit: string;
   constructor(message: string, info: SerializationErrorInfo & { limit: string }) {
     super(message, info);

@@ -223,6 +223,15 @@ describe('fuzz: crafted bombs are refused early', () => {
     await expectError(dl.load(pkl(ops, 0x2e)), dl.LimitError, /maxDepth/);
   });
 
+  it('a pickle or JSON header of millions of tiny objects stops at maxObjects', async () => {
+    await expectError(dl.load(pkl(new Array(2_000_000).fill(0x5d), 0x2e), { maxObjects: 1_000_000 }), dl.LimitError, /maxObjects/);
+    const h = new TextEncoder().encode(`{"__metadata__":{},"x":${'['.repeat(1000)}${']'.repeat(1000)}}`);
+    const f = new Uint8Array(8 + h.length);
+    new DataView(f.buffer).setUint32(0, h.length, true);
+    f.set(h, 8);
+    await expectError(dl.load(f, { maxObjects: 500 }), dl.LimitError, /maxObjects/);
+  });
+
   it('a billion-laughs pickle (lists of 100 references, 8 levels) loads in linear time, sharing', async () => {
     const ops: number[] = [0x5d, 0x71, 0, 0x30];
     for (let level = 1; level <= 8; level++) {

@@ -22,6 +22,12 @@ export interface ReadLimits {
    * ×1000. See Note [Deflate bombs].
    */
   maxInflateRatio?: number;
+  /**
+   * Most values a pickle may push (each opcode pushes at most one) or arrays and objects a JSON
+   * header may hold. Default 10,000,000: a real checkpoint needs ~20 per tensor, and each costs
+   * JS heap that no byte cap sees.
+   */
+  maxObjects?: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Required<ReadLimits>> = Object.freeze({
@@ -30,6 +36,7 @@ export const DEFAULT_LIMITS: Readonly<Required<ReadLimits>> = Object.freeze({
   maxEntries: 1_000_000,
   maxDepth: 1_000,
   maxInflateRatio: 100,
+  maxObjects: 10_000_000,
 });
 
 /**

@@ -119,6 +119,12 @@ function parseHeader(bytes: Uint8Array, limits: Required<ReadLimits>, op: string
   checkCap(op, n, limits, 'maxHeaderBytes', 'the safetensors header');
   const text = decodeUtf8(r.take(n, 'the header'), op, 'the safetensors header');
   if (!text.startsWith('{')) bad('header is not a JSON object');
+  let containers = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) containers++; // [ {  (inside strings too: an over-count is safe)
+  }
+  checkCap(op, containers, limits, 'maxObjects', 'the number of arrays and objects in the safetensors header');
   let header: unknown;
   try {
     header = JSON.parse(text);

@@ -93,6 +93,7 @@ export async function readTorch(bytes: Uint8Array, opts: TorchReadOptions): Prom
   const value = unpickle(pkl, {
     op,
     source: pklEntry.name,
+    maxObjects: limits.maxObjects,
     onStorage: (s) => {
       const e = entry(`data/${s.key}`);
       if (!e) throw new SerializationError(`${op}: storage ${s.key} has no record ${prefix}data/${s.key}`, { op, key: s.key, hint: 'the file is corrupt or incomplete' });

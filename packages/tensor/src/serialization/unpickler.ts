@@ -1,5 +1,5 @@
 import { ByteReader } from './bytes.js';
-import { SerializationError, UnpicklingError } from './errors.js';
+import { LimitError, SerializationError, UnpicklingError } from './errors.js';
 import { PyGlobal, PyTuple, StorageRef, TensorSpec, type PyValue, type StorageDType } from './py-values.js';
 import { lookupGlobal } from './torch-globals.js';
 
@@ -10,6 +10,8 @@ export interface UnpickleOptions {
   source?: string;
   /** Storage element counts by record key may be checked here (called once per new key). */
   onStorage?: (s: StorageRef) => void;
+  /** Most values the pickle may push (default 10,000,000; `LoadOptions.maxObjects`). */
+  maxObjects?: number;
 }
 
 const MARK = Symbol('mark');
@@ -39,12 +41,15 @@ class Unpickler {
   private stack: Slot[] = [];
   private readonly memo = new Map<number, PyValue>();
   private readonly storages = new Map<string, StorageRef>();
+  private pushes = 0;
+  private readonly maxObjects: number;
   constructor(
     bytes: Uint8Array,
     private readonly opts: UnpickleOptions,
   ) {
     this.op = opts.op ?? 'load';
     this.r = new ByteReader(bytes, this.op, opts.source ?? 'data.pkl');
+    this.maxObjects = opts.maxObjects ?? 10_000_000;
   }
 
   private fail(msg: string, hint = 'the file is corrupt, or not written by torch.save'): never {
@@ -70,7 +75,14 @@ class Unpickler {
     items.shift();
     return items;
   }
-  private push(v: PyValue): void {
+  private push(v: PyValue | typeof MARK): void {
+    if (++this.pushes > this.maxObjects) {
+      throw new LimitError(`${this.op}: ${this.r.source} builds more than ${this.maxObjects} values`, {
+        op: this.op,
+        limit: 'maxObjects',
+        hint: `if the file is trusted, raise the cap: dl.load(f, { maxObjects: ${this.maxObjects * 10} })`,
+      });
+    }
     this.stack.push(v);
   }
 
@@ -90,7 +102,7 @@ class Unpickler {
           if (this.stack.length !== 0) this.fail('values left on the stack at STOP');
           return v;
         }
-        case 0x28: this.stack.push(MARK); break;
+        case 0x28: this.push(MARK); break;
         case 0x30: this.pop(); break; // POP
         case 0x31: this.popMark(); break; // POP_MARK
         case 0x32: this.push(this.top()); break; // DUP
