@@ -89,4 +89,4 @@ export { save, load, type SaveOptions, type LoadOptions, type SaveFormat } from 
 export { pyFloat, PyFloat } from './serialization/py-values.js';
 export type { Savable, Loaded } from './serialization/tree.js';
 export type { ReadLimits } from './serialization/limits.js';
-export { SerializationError, UnpicklingError, LimitError } from './serialization/errors.js';
+export { SerializationError, UnpicklingError, LimitError, type SerializationErrorInfo } from './serialization/errors.js';
