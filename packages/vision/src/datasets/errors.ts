@@ -9,3 +9,14 @@ export class DatasetNotFoundError extends DLError {}
 export class CorruptDatasetError extends DLError {}
 /** A download failed (offline, HTTP error, timeout or checksum mismatch). No partial file is left. */
 export class DownloadError extends DLError {}
+/**
+ * A file declares, or decompresses to, more than a reader's cap allows (a huge image, a
+ * decompression bomb, an oversized archive). The message names the file, the sizes and the
+ * cap; the hint says how to raise it (`datasets.setReaderLimits` or a dataset's `limits`).
+ */
+export class LimitExceededError extends DLError {}
+/**
+ * An archive entry is unsafe to extract: an absolute path, a `..` component, a path that
+ * resolves outside the destination folder, a symlink, hard link or device. Nothing was written.
+ */
+export class UnsafeArchiveError extends CorruptDatasetError {}

@@ -1,7 +1,13 @@
 export { MNIST, FashionMNIST } from './mnist.js';
-export { CIFAR10, untar } from './cifar.js';
-export { ImageFolder, decodeImage, IMG_EXTENSIONS } from './folder.js';
+export { CIFAR10 } from './cifar.js';
+export { ImageFolder, IMG_EXTENSIONS, type ImageFolderOptions } from './folder.js';
+export { decodeImage } from './decode-image.js';
+export { decodePng, pngRawSize, type PngHeader } from './png.js';
+export { decodeJpeg, jpegSize } from './jpeg.js';
+export { untar, listTar, type TarEntry, type TarOptions } from './tar.js';
+export { gunzipBounded, gunzipPrefix } from './gzip.js';
 export { VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
-export { DatasetNotFoundError, CorruptDatasetError, DownloadError } from './errors.js';
-export { parseIdx, encodeIdx, type Idx } from './idx.js';
-export { downloadFile } from './io.js';
+export { DatasetNotFoundError, CorruptDatasetError, DownloadError, LimitExceededError, UnsafeArchiveError } from './errors.js';
+export { parseIdx, readIdx, readIdxFile, idxHeader, encodeIdx, type Idx } from './idx.js';
+export { setReaderLimits, getReaderLimits, DEFAULT_READER_LIMITS, type ReaderLimits } from './limits.js';
+export { downloadFile, readFileBounded, writeFileAtomic } from './io.js';

@@ -1,8 +1,8 @@
 import { IndexError, Tensor, fromArray } from '@dl/tensor';
 import type { RawImage } from '../image.js';
 import { CorruptDatasetError, DatasetNotFoundError } from './errors.js';
-import { parseIdx } from './idx.js';
-import { downloadFile, firstExisting, node, readMaybeGzip } from './io.js';
+import { readIdxFile } from './idx.js';
+import { downloadFile, firstExisting, node } from './io.js';
 import { VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
 
 interface Resource {
@@ -49,9 +49,8 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     const imgPath = ctor.locate(opts.root, `${split}-images-idx3-ubyte`);
     const lblPath = ctor.locate(opts.root, `${split}-labels-idx1-ubyte`);
     if (!imgPath || !lblPath) throw ctor.notFound(opts.root, split, opts.download === true);
-    const corrupt = (f: string) => (why: string) => new CorruptDatasetError(`${ctor.name}: ${f}: ${why}`, { hint: 'delete the file and download it again' });
-    const img = parseIdx(readMaybeGzip(imgPath, corrupt(imgPath)), imgPath, 3);
-    const lbl = parseIdx(readMaybeGzip(lblPath, corrupt(lblPath)), lblPath, 1);
+    const img = readIdxFile(imgPath, 3, opts.limits, ctor.name);
+    const lbl = readIdxFile(lblPath, 1, opts.limits, ctor.name);
     if (img.dims[0] !== lbl.dims[0]) {
       throw new CorruptDatasetError(`${ctor.name}: ${imgPath} has ${img.dims[0]} images but ${lblPath} has ${lbl.dims[0]} labels`, { hint: 'the two files belong to different splits or one is damaged' });
     }

@@ -1,5 +1,6 @@
 import { Dataset } from '@dl/data';
 import type { RawImage } from '../image.js';
+import type { ReaderLimits } from './limits.js';
 
 /** Options every vision dataset takes (as torchvision's keyword arguments). */
 export interface VisionDatasetOptions<X = unknown, Y = unknown> {
@@ -18,6 +19,8 @@ export interface VisionDatasetOptions<X = unknown, Y = unknown> {
   download?: boolean;
   /** Download timeout per file in milliseconds (default 60 000). */
   timeoutMs?: number;
+  /** Caps on what reading this dataset's files may allocate (default: `datasets.getReaderLimits()`). */
+  limits?: Partial<ReaderLimits> | undefined;
 }
 
 /** Images with class targets, transformed on read. */
@@ -26,12 +29,15 @@ export abstract class VisionDataset<X = RawImage, Y = number> extends Dataset<[X
   readonly train: boolean;
   readonly transform: ((img: RawImage) => X) | undefined;
   readonly targetTransform: ((target: number) => Y) | undefined;
+  /** This dataset's reader caps (overrides of the process-wide `datasets.getReaderLimits()`). */
+  readonly limits: Partial<ReaderLimits> | undefined;
   constructor(opts: VisionDatasetOptions<X, Y>) {
     super();
     this.root = opts.root;
     this.train = opts.train ?? true;
     this.transform = opts.transform;
     this.targetTransform = opts.targetTransform;
+    this.limits = opts.limits;
   }
   /** The untransformed image and target at `i`. */
   abstract getRaw(i: number): [RawImage, number];

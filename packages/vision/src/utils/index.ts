@@ -1,6 +1,6 @@
 import { ArgumentError, Tensor, fromArray } from '@dl/tensor';
 import { PNG } from 'pngjs';
-import { node } from '../datasets/io.js';
+import { writeFileAtomic } from '../datasets/io.js';
 
 /** Options of {@link makeGrid} (torchvision's `make_grid` keywords). */
 export interface MakeGridOptions {
@@ -95,15 +95,12 @@ export function encodePng(img: Tensor, opts: MakeGridOptions = {}): Uint8Array {
 }
 
 /**
- * Save a tensor image or batch as a PNG file (written to a temp file, then renamed).
+ * Save a tensor image or batch as a PNG file, written atomically (temp file in the same folder,
+ * fsync, rename: a kill leaves the old file or the new one, never half of it).
  *
  * @example
  * utils.saveImage(xb, 'grid.png', { nrow: 8, normalize: true });
  */
 export function saveImage(img: Tensor, file: string, opts: MakeGridOptions = {}): void {
-  const { fs } = node();
-  const bytes = encodePng(img, opts);
-  const tmp = `${file}.${process.pid}.part`;
-  fs.writeFileSync(tmp, bytes);
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, encodePng(img, opts));
 }
