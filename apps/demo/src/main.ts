@@ -120,9 +120,9 @@ async function main(): Promise<void> {
   if (device !== 'cpu') await net.toAsync('cpu'); // weights are written from host memory
   const out = resolve(args.out ?? 'out');
   const tag = fashion ? 'lenet5-fashion-mnist' : 'lenet5-mnist';
-  writeAtomic(join(out, `${tag}.safetensors`), encodeSafetensors(net.stateDict()));
-  writeAtomic(join(out, `${tag}-training.html`), plotHtml(history, `LeNet-5 on ${data.name}: ${(final.testAccuracy * 100).toFixed(2)}% test accuracy`));
-  writeAtomic(join(out, `${tag}-history.json`), JSON.stringify({ ...history, totalSeconds: total }, null, 1));
+  await writeAtomic(join(out, `${tag}.safetensors`), encodeSafetensors(net.stateDict()));
+  await writeAtomic(join(out, `${tag}-training.html`), plotHtml(history, `LeNet-5 on ${data.name}: ${(final.testAccuracy * 100).toFixed(2)}% test accuracy`));
+  await writeAtomic(join(out, `${tag}-history.json`), JSON.stringify({ ...history, totalSeconds: total }, null, 1));
   console.log(`wrote ${join(out, `${tag}.safetensors`)} (weights), ${join(out, `${tag}-training.html`)} (plot)`);
 }
 

@@ -1,14 +1,6 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Tensor } from '@dl/tensor';
 
-/** Write a file atomically (temp file + rename). */
-export function writeAtomic(file: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.part`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
+export { writeAtomic, removeStaleParts, type WriteAtomicOptions } from './atomic-write.js';
 
 const ST_DTYPE: Record<string, string> = { float32: 'F32', float64: 'F64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
 
