@@ -1,5 +1,5 @@
 import type { DType, HostArray } from '../dtype.js';
-import { fromArray } from '../ops/creation.js';
+import { fromHost } from '../ops/creation.js';
 import { Tensor } from '../tensor.js';
 import type { Storage } from '../storage.js';
 import { LimitError, SerializationError } from './errors.js';
@@ -43,7 +43,8 @@ export class TensorBuilder {
     const itemsize = dtype === 'float64' ? 8 : dtype === 'uint8' || dtype === 'bool' ? 1 : 4;
     this.budget.take(r.numel * itemsize, `tensor ${path} (${r.numel} ${r.dtype} elements)`, path);
     const host: HostArray = decodeElements(r.bytes, r.dtype, r.numel, this.op, path);
-    b = fromArray(host, [r.numel], { device: this.device, dtype });
+    // device-owned memory (pooled, on cpu the wasm heap the fast kernels use), not a wrapped array
+    b = fromHost(host, [r.numel], dtype, this.device, 'load');
     this.bases.set(key, b);
     return b;
   }

@@ -21,7 +21,10 @@ import { writeZip, type ZipInput } from './zip-writer.js';
  * bytes in `data/<key>` (little-endian, aligned to 64 bytes); `version` (`3`); and from
  * PyTorch 2.1 `byteorder` (`little`). Storages are shared by key, which is how views and tensors
  * sharing memory survive a save. dl writes the same layout (with `byteorder`), one key per dl
- * Storage, and reads it back into one dl Storage per key.
+ * Storage, and reads it back into one dl Storage per key. `torch.load(f, weights_only=True)`
+ * reads dl's files; PyTorch 1.13's weights_only unpickler has no float opcode (BINFLOAT), so there
+ * a file holding Python floats (an optimizer's `lr`) needs `weights_only=False`, exactly as
+ * torch's own save of the same object does (tools/fixtures/serialization_fixtures.py checks both).
  */
 
 const LEGACY_MAGIC = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
