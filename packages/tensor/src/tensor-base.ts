@@ -6,6 +6,7 @@ import { contiguousStrides, isContiguousLayout, normDim, numelOf } from './shape
 import { Storage } from './storage.js';
 import { getBackend } from './registry.js';
 import { tensorCount, trackTensor } from './memory.js';
+import { runKernel } from './dispatch.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -377,6 +378,6 @@ export function allocTensor<T extends TensorBase>(ctor: new (s: Storage, shape: 
 /** @internal A contiguous copy of `t` (no autograd). */
 export function contiguousCopy<T extends TensorBase>(t: T): T {
   const out = allocTensor(t.constructor as new (s: Storage, shape: readonly number[]) => T, t.shape, t.dtype, t.device, 'contiguous');
-  t._backend.copy(t._view('contiguous'), out._view());
+  runKernel('contiguous', 'copy', t as unknown as Tensor, out as unknown as Tensor);
   return out;
 }
