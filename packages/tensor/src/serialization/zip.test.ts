@@ -13,6 +13,12 @@ describe('zip writer and reader', () => {
   it('crc32 is zip\'s', () => {
     expect(crc32(enc.encode('123456789'))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
+    // slicing-by-8 agrees with zlib's crc32 on every length and alignment
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 2654435761) >>> 24);
+    for (const [from, to, want] of [[0, 1000, 0x77b6fa33], [3, 1000, 0x48a2e593], [1, 8, 0x4e541504], [5, 21, 0x8cdbc625]] as const) {
+      expect(crc32(data.subarray(from, to)), `${from}..${to}`).toBe(want >>> 0);
+    }
+    expect(crc32(data.subarray(500), crc32(data.subarray(0, 500)))).toBe(0x77b6fa33);
   });
 
   it('round-trips entries, data aligned to 64 bytes as torch writes it', async () => {
