@@ -9,6 +9,7 @@ let dir = '';
 beforeAll(() => {
   dl.registerBackend(hostBackend('cpu'));
   dl.registerBackend(hostBackend('gpu', { asyncOnly: true }));
+  dl.registerBackend({ ...hostBackend('f32only'), dtypes: ['float32', 'int32', 'uint8', 'bool'] });
   dir = mkdtempSync(join(tmpdir(), 'dl-save-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,6 +64,9 @@ describe('dl.save / dl.load', () => {
     expect(back.w!.device).toBe('cpu');
     expect([...back.w!.dataSync()]).toEqual([1, 2]);
     expect(await errorOf(dl.load(await dl.save(sd), { device: 'tpu' }))).toBeInstanceOf(dl.DeviceError);
+    const e = await errorOf(dl.load(await dl.save({ d: dl.fromArray(new Float64Array([1])) }), { device: 'f32only' }));
+    expect(e).toBeInstanceOf(dl.SerializationError);
+    expect(String(e)).toMatch(/tensor d is float64, which device 'f32only' does not have[\s\S]*hint: .*float\(\)/);
   });
 
   it('numbers: integral → Python int, others → float, pyFloat forces a float; int keys; Maps keep string keys', async () => {

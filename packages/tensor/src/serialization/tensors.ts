@@ -1,6 +1,7 @@
 import type { DType, HostArray } from '../dtype.js';
 import { fromHost } from '../ops/creation.js';
 import { Tensor } from '../tensor.js';
+import { getBackend } from '../registry.js';
 import type { Storage } from '../storage.js';
 import { LimitError, SerializationError } from './errors.js';
 import { decodeElements, FILE_ITEMSIZE, LOAD_DTYPE } from './dtypes.js';
@@ -40,6 +41,14 @@ export class TensorBuilder {
     if (b) return b;
     const r = this.raw(key);
     const dtype: DType = LOAD_DTYPE[r.dtype];
+    const be = getBackend(this.device, this.op);
+    if (!be.dtypes.includes(dtype)) {
+      throw new SerializationError(`${this.op}: tensor ${path} is ${dtype}, which device '${this.device}' does not have`, {
+        op: this.op,
+        key: path,
+        hint: `load onto cpu and cast what you move: (await dl.load(f)).${path}.float().to('${this.device}')`,
+      });
+    }
     const itemsize = dtype === 'float64' ? 8 : dtype === 'uint8' || dtype === 'bool' ? 1 : 4;
     this.budget.take(r.numel * itemsize, `tensor ${path} (${r.numel} ${r.dtype} elements)`, path);
     const host: HostArray = decodeElements(r.bytes, r.dtype, r.numel, this.op, path);
