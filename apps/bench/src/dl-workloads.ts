@@ -9,6 +9,7 @@
  * the kernel and not the garbage collector.
  */
 import * as dl from '@dl/tensor';
+import type { Conv2dParams } from '@dl/tensor/backend';
 import '@dl/backend-cpu';
 import { noGrad } from '@dl/autograd';
 import { F, nn } from '@dl/nn';
@@ -26,7 +27,7 @@ const rnd = (shape: number[], seed: number, scale = 1): T => {
   return dl.tensor(v).reshape(shape);
 };
 const labels = (n: number): T => dl.fromArray(randomLabels(n), [n]);
-const P = (s: number, p: number): dl.Conv2dParams => ({ stride: [s, s], padding: [p, p], dilation: [1, 1], groups: 1 });
+const P = (s: number, p: number): Conv2dParams => ({ stride: [s, s], padding: [p, p], dilation: [1, 1], groups: 1 });
 
 /**
  * One training step as a PyTorch user writes it: no tidy, no dispose, no await. Reads the

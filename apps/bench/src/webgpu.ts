@@ -15,6 +15,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as dl from '@dl/tensor';
+import type { Conv2dParams } from '@dl/tensor/backend';
 import '@dl/backend-cpu';
 import '@dl/autograd';
 import { F, nn } from '@dl/nn';
@@ -61,7 +62,7 @@ async function matmulRow(n: number): Promise<Row> {
 
 async function convRow(backward: boolean): Promise<Row> {
   const [N, Ci, Co, H, K] = [32, 16, 32, 28, 3];
-  const p: dl.Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
+  const p: Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
   const ms: Record<string, number> = {};
   for (const device of ['cpu', 'webgpu']) {
     const x = rnd([N, Ci, H, H], 1, device), w = rnd([Co, Ci, K, K], 2, device, 0.1), b = rnd([Co], 3, device, 0.1);

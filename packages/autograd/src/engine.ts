@@ -1,5 +1,6 @@
 import * as dl from '@dl/tensor';
-import { AutogradError, type BackwardOptions, type DiffOp, type DiffOpParams, Tensor, endStep, escape, inScope, keep, own, runScope } from '@dl/tensor';
+import { AutogradError, type BackwardOptions, Tensor, endStep, keep } from '@dl/tensor';
+import { type DiffOp, type DiffOpParams, escape, inScope, own, runScope } from '@dl/tensor/internal';
 import { isGradEnabled, setGradEnabled } from './grad-mode.js';
 import {
   AccumulateGrad,

@@ -12,7 +12,8 @@
  *
  * @packageDocumentation
  */
-import { setAutogradHook, AutogradError, type Tensor } from '@dl/tensor';
+import { AutogradError, type Tensor } from '@dl/tensor';
+import { setAutogradHook } from '@dl/tensor/internal';
 import { backward, record, spillGraph, watch } from './engine.js';
 import { isGradEnabled } from './grad-mode.js';
 

@@ -1,4 +1,6 @@
-import { AutogradError, type DiffOp, type DiffOpParams, type DType, type GradFnLike, type Storage, Tensor } from '@dl/tensor';
+import { AutogradError, type DType, type GradFnLike, Tensor } from '@dl/tensor';
+import { type Storage } from '@dl/tensor/backend';
+import { type DiffOp, type DiffOpParams } from '@dl/tensor/internal';
 
 /** Facts about a tensor kept even when its values are not saved. */
 export interface TensorMeta {

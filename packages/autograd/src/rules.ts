@@ -1,5 +1,8 @@
 import * as dl from '@dl/tensor';
-import type { Conv2dParams, DiffOp, DiffOpParams, Pool2dParams, Tensor } from '@dl/tensor';
+import { avgPool2dBackward, conv2dBackwardInput, conv2dBackwardWeight, maxPool2dBackward, sliceBackward, sliceDims } from '@dl/tensor/internal';
+import type { Tensor } from '@dl/tensor';
+import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
+import type { DiffOp, DiffOpParams } from '@dl/tensor/internal';
 import type { TensorMeta } from './node.js';
 
 /** What a derivative rule sees: saved inputs/outputs (null when not saved), metadata and params. */
@@ -39,7 +42,7 @@ interface ConvOps {
   avgPool2d(x: Tensor, p: Pool): Tensor;
   avgPool2dBackward(g: Tensor, inShape: number[], p: Pool): Tensor;
 }
-const cv = dl as unknown as ConvOps;
+const cv = { conv2d: dl.conv2d, avgPool2d: dl.avgPool2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2dBackward, avgPool2dBackward } as unknown as ConvOps;
 
 const unary = <K extends DiffOp>(saves: Rule<K>['saves'], f: (g: Tensor, ctx: RuleContext<K>) => Tensor, name?: string): Rule<K> => ({
   saves,
@@ -252,10 +255,10 @@ export const rules = {
   expand: { backward: (g) => [g] },
   slice: {
     name: 'SliceBackward0',
-    backward: (g, c) => [dl.sliceBackward(g, c.params.inShape, c.params.starts, c.params.steps)],
+    backward: (g, c) => [sliceBackward(g, c.params.inShape, c.params.starts, c.params.steps)],
   },
   sliceBackward: {
-    backward: (g, c) => [dl.sliceDims(g, [...c.params.starts], [...c.inputMeta[0]!.shape], [...c.params.steps])],
+    backward: (g, c) => [sliceDims(g, [...c.params.starts], [...c.inputMeta[0]!.shape], [...c.params.steps])],
   },
   gather: {
     saves: { inputs: [1] },

@@ -1,18 +1,5 @@
-import {
-  hostArray,
-  philoxFill,
-  specVersion,
-  type Backend,
-  type BinaryOp,
-  type CompareOp,
-  type Conv2dParams,
-  type DType,
-  type HostArray,
-  type RandomDist,
-  type ReduceOp,
-  type TensorView,
-  type UnaryOp,
-} from '@dl/tensor';
+import { hostArray, type DType, type HostArray } from '@dl/tensor';
+import { philoxFill, type Backend, type BinaryOp, type CompareOp, type Conv2dParams, type RandomDist, type ReduceOp, type TensorView, type UnaryOp } from '@dl/tensor/backend';
 import { BufferPool, type CpuBuffer } from './buffer.js';
 import * as ew from './kernels/elementwise.js';
 import { reduce, cumsum } from './kernels/reduce.js';
@@ -50,7 +37,8 @@ export interface FastPaths {
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
-  readonly specVersion = specVersion;
+  /** The contract version this backend was written against (its own literal, so the registry's check can fail). */
+  readonly specVersion = '1.0.0';
   readonly dtypes: readonly DType[] = ['float32', 'float64', 'int32', 'uint8', 'bool'];
   readonly capabilities = { stridedOutput: true, syncRead: true };
   readonly pool = new BufferPool();

@@ -1,4 +1,4 @@
-import { registerBackend } from '@dl/tensor';
+import { registerBackend } from '@dl/tensor/backend';
 import { runConformanceSuite } from '@dl/tensor/testing';
 import { cpuBackend } from './index.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
+import { registerBackend, specVersion } from '@dl/tensor/backend';
 import { cpuBackend } from './index.js';
 import { BufferPool } from './buffer.js';
 import { collapse, forEachRow, offsetsOf } from './strided.js';
@@ -184,5 +185,13 @@ describe('cpu: in-place and out dtype rules', () => {
     v.mul_(2);
     expect(x._version).toBeGreaterThan(v0);
     expect(x.toArraySync()).toEqual([2, 2, 2]);
+  });
+});
+
+describe('cpu: the backend contract version', () => {
+  it('states its own spec version (a literal), which the registry checks against @dl/tensor', () => {
+    expect(cpuBackend.specVersion.split('.')[0]).toBe(specVersion.split('.')[0]);
+    const future = Object.create(cpuBackend, { name: { value: 'cpu-v2' }, specVersion: { value: '2.0.0' } });
+    expect(() => registerBackend(future)).toThrow(/backend 'cpu-v2' implements spec 2\.0\.0, but @dl\/tensor is spec 1\./);
   });
 });

@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { registerBackend } from '@dl/tensor';
+import { registerBackend } from '@dl/tensor/backend';
 import { CpuBackend } from './backend.js';
 import { installWasmKernels } from './wasm/index.js';
 

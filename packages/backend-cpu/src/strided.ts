@@ -1,4 +1,4 @@
-import type { TensorView } from '@dl/tensor';
+import type { TensorView } from '@dl/tensor/backend';
 
 /**
  * Note [Collapsing dims]

@@ -1,19 +1,8 @@
 /// <reference types="@webgpu/types" />
 import { StateError } from '@dl/tensor';
-import type {
-  Backend,
-  KernelTimer,
-  BinaryOp,
-  CompareOp,
-  Conv2dParams,
-  DType,
-  HostArray,
-  Pool2dParams,
-  RandomDist,
-  ReduceOp,
-  TensorView,
-  UnaryOp,
-} from '@dl/tensor';
+import type { DType, HostArray } from '@dl/tensor';
+import type { KernelTimer } from '@dl/tensor/backend';
+import type { Backend, BinaryOp, CompareOp, Conv2dParams, Pool2dParams, RandomDist, ReduceOp, TensorView, UnaryOp } from '@dl/tensor/backend';
 import { acquireDevice, type AcquireOptions } from './gpu.js';
 import { Runtime, type GpuBuf } from './runtime.js';
 import * as ew from './kernels/elementwise.js';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BinaryOp, CompareOp, TensorView, UnaryOp } from '@dl/tensor';
+import type { BinaryOp, CompareOp, TensorView, UnaryOp } from '@dl/tensor/backend';
 import { close, download, empty, f32, hostStrided, setupGpu, upload } from './test-gpu.js';
 
 const be = await setupGpu();

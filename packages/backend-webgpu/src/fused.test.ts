@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Conv2dParams, Pool2dParams } from '@dl/tensor';
+import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import { close, download, empty, setupGpu, upload } from './test-gpu.js';
 
 const be = await setupGpu();

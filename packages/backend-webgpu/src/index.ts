@@ -9,7 +9,7 @@
  * const x = dl.randn([2, 3], { device: 'webgpu' });
  * console.log(await x.relu().data());
  */
-import { registerBackend } from '@dl/tensor';
+import { registerBackend } from '@dl/tensor/backend';
 import { WebGPUBackend } from './backend.js';
 
 export { WebGPUBackend } from './backend.js';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { philoxFill } from '@dl/tensor';
-import type { ReduceOp, TensorView } from '@dl/tensor';
+import { philoxFill } from '@dl/tensor/backend';
+import type { ReduceOp, TensorView } from '@dl/tensor/backend';
 import { close, download, empty, f32, hostStrided, setupGpu, upload } from './test-gpu.js';
 
 const be = await setupGpu();

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DType, HostArray, TensorView } from '@dl/tensor';
+import type { DType, HostArray } from '@dl/tensor';
+import type { TensorView } from '@dl/tensor/backend';
 import { WebGPUBackend } from './backend.js';
 
 function findIcd(): string | null {

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
+import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import { noGrad } from '@dl/autograd';
 import '@dl/backend-cpu';
 import { nn } from '@dl/nn';
@@ -136,12 +137,12 @@ describe.runIf(be)('training on webgpu', () => {
   });
 
   it('conv2d / maxPool2d / avgPool2d through the op layer and autograd: webgpu = cpu', async () => {
-    const convs: [number[], number[], dl.Conv2dParams][] = [
+    const convs: [number[], number[], Conv2dParams][] = [
       [[2, 3, 9, 8], [4, 3, 3, 3], { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 }],
       [[2, 4, 9, 9], [6, 2, 3, 2], { stride: [2, 1], padding: [0, 2], dilation: [1, 2], groups: 2 }],
       [[1, 2, 7, 7], [2, 2, 1, 1], { stride: [2, 2], padding: [0, 0], dilation: [1, 1], groups: 1 }],
     ];
-    const pools: dl.Pool2dParams[] = [
+    const pools: Pool2dParams[] = [
       { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false },
       { kernelSize: [3, 2], stride: [2, 1], padding: [1, 1], dilation: [1, 1], ceilMode: true, countIncludePad: false },
     ];

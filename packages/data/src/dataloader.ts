@@ -1,4 +1,5 @@
 import * as dl from '@dl/tensor';
+import { inScope, runScope } from '@dl/tensor/internal';
 import { ArgumentError, StateError, type Generator as DLGenerator } from '@dl/tensor';
 import { Dataset, IterableDataset, batchReader, type WorkerSpec } from './dataset.js';
 import { defaultCollate, fromWire } from './collate.js';
@@ -179,8 +180,8 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     const inner = this.batchesSync();
     try {
       for (;;) {
-        if (!dl.inScope()) dl.endStep();
-        const r = dl.runScope('DataLoader', () => inner.next());
+        if (!inScope()) dl.endStep();
+        const r = runScope('DataLoader', () => inner.next());
         if (r.done) return;
         yield r.value;
       }
@@ -219,7 +220,7 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     const inner = this.batchesAsync();
     try {
       for (;;) {
-        if (!dl.inScope()) dl.endStep();
+        if (!inScope()) dl.endStep();
         const r = await inner.next();
         if (r.done) return;
         yield r.value;

@@ -6,12 +6,15 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
-import type { Conv2dParams, Pool2dParams, Tensor } from '@dl/tensor';
+import { getBackend } from '@dl/tensor/backend';
+import { avgPool2dBackward, conv2dBackwardInput, conv2dBackwardWeight, maxPool2dBackward } from '@dl/tensor/internal';
+import type { Tensor } from '@dl/tensor';
+import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import '@dl/backend-cpu';
 import { gradcheck, gradgradcheck } from '@dl/autograd';
 import { checkLayerCase, layerCases } from './testing/layer-case.js';
 
-const be = dl.getBackend('cpu') as unknown as Record<string, unknown>;
+const be = getBackend('cpu') as unknown as Record<string, unknown>;
 const FUSED = ['conv2d', 'conv2dBackwardInput', 'conv2dBackwardWeight', 'maxPool2d', 'avgPool2d'] as const;
 const saved = Object.fromEntries(FUSED.map((k) => [k, be[k]]));
 function hideFused(): void {
@@ -55,7 +58,7 @@ describe('conv ops: fused cpu kernels = composite fallback', () => {
     const [f, c] = bothPaths(() => {
       const y = dl.conv2d(x, w, b, p);
       const g = dl.randn([...y.shape], { generator: new dl.Generator(3) });
-      return [y, dl.conv2dBackwardInput(g, w, xs, p), dl.conv2dBackwardWeight(g, x, ws, p)];
+      return [y, conv2dBackwardInput(g, w, xs, p), conv2dBackwardWeight(g, x, ws, p)];
     });
     for (let i = 0; i < 3; i++) close(f[i]!, c[i]!, 1e-4);
   });
@@ -83,8 +86,8 @@ describe('backward ops are the adjoints autograd relies on', () => {
       const y = dl.conv2d(x, w, null, p);
       const g = dl.randnLike(y);
       const a = inner(y, g);
-      expect(inner(x, dl.conv2dBackwardInput(g, w, xs, p))).toBeCloseTo(a, 8);
-      expect(inner(w, dl.conv2dBackwardWeight(g, x, ws, p))).toBeCloseTo(a, 8);
+      expect(inner(x, conv2dBackwardInput(g, w, xs, p))).toBeCloseTo(a, 8);
+      expect(inner(w, conv2dBackwardWeight(g, x, ws, p))).toBeCloseTo(a, 8);
     });
     it.each(poolCases)(`pool %s (${path})`, (_n, xs, p) => {
       if (path === 'composite') hideFused();
@@ -92,10 +95,10 @@ describe('backward ops are the adjoints autograd relies on', () => {
       const x = dl.randn(xs, { dtype: 'float64' });
       const y = dl.avgPool2d(x, p);
       const g = dl.randnLike(y);
-      expect(inner(x, dl.avgPool2dBackward(g, xs, p))).toBeCloseTo(inner(y, g), 8);
+      expect(inner(x, avgPool2dBackward(g, xs, p))).toBeCloseTo(inner(y, g), 8);
       const { values, indices } = dl.maxPool2d(x, p);
       const gm = dl.randnLike(values);
-      const back = dl.maxPool2dBackward(gm, indices, xs, p);
+      const back = maxPool2dBackward(gm, indices, xs, p);
       const u = dl.randnLike(x);
       const gathered = u.reshape(xs[0]!, xs[1]!, -1).gather(2, indices.reshape(xs[0]!, xs[1]!, -1));
       expect(inner(back, u)).toBeCloseTo(inner(gm.reshape(gathered.shape as number[]), gathered), 8);
@@ -147,7 +150,7 @@ describe('conv/pool argument errors', () => {
     expect(() => dl.conv2d(dl.zeros(1, 3, 5, 5, { dtype: 'int32' }), dl.zeros(2, 3, 3, 3), null, p)).toThrow(dl.DTypeError);
     expect(() => dl.conv2d(dl.zeros(1, 4, 5, 5), dl.zeros(3, 2, 3, 3), null, { ...p, groups: 2 })).toThrow(/divisible by groups/);
     expect(() => dl.conv2d(dl.zeros(1, 3, 5, 5), dl.zeros(2, 3, 3, 3), null, { ...p, stride: [0, 1] })).toThrow(dl.ArgumentError);
-    expect(() => dl.conv2dBackwardInput(dl.zeros(1, 2, 4, 4), dl.zeros(2, 3, 3, 3), [1, 3, 5, 5], p)).toThrow(/grad_output of shape \[1, 2, 3, 3\]/);
+    expect(() => conv2dBackwardInput(dl.zeros(1, 2, 4, 4), dl.zeros(2, 3, 3, 3), [1, 3, 5, 5], p)).toThrow(/grad_output of shape \[1, 2, 3, 3\]/);
     const pp: Pool2dParams = { kernelSize: [2, 2], stride: [2, 2], padding: [2, 2], dilation: [1, 1], ceilMode: false };
     expect(() => dl.maxPool2d(dl.zeros(1, 1, 4, 4), pp)).toThrow(/pad should be at most half/);
     expect(() => dl.avgPool2d(dl.zeros(1, 1, 4, 4), { ...pp, padding: [0, 0], dilation: [2, 2] })).toThrow(/no dilation/);

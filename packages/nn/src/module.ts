@@ -1,4 +1,5 @@
 import * as dl from '@dl/tensor';
+import { collectTensors, escape, inScope, runEscaping, runScope } from '@dl/tensor/internal';
 import { ArgumentError, ShapeError, StateError, type DType, type Tensor } from '@dl/tensor';
 
 const PARAMS = new WeakSet<object>();
@@ -364,7 +365,7 @@ export abstract class Module {
     for (const key of Object.keys(this)) {
       if (INTERNAL.has(key)) continue;
       const v = (this as Record<string, unknown>)[key];
-      if (v !== null && typeof v === 'object' && !(v instanceof Module)) dl.collectTensors(v, found as Set<never>);
+      if (v !== null && typeof v === 'object' && !(v instanceof Module)) collectTensors(v, found as Set<never>);
     }
     return found;
   }
@@ -456,26 +457,26 @@ function castTarget(t: { device?: string; dtype?: DType }, x: Tensor): { device?
 function scopedForward(m: Module, orig: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
   let name: string | null = null;
   const escapeStored = () => {
-    for (const t of m._storedTensors()) dl.escape(t);
+    for (const t of m._storedTensors()) escape(t);
   };
   const run = (args: unknown[]) => () => {
     if (!m._hooksInstalled) return orig.apply(m, args);
     let input = args;
     for (const h of m._forwardPreHooks) {
-      const r = dl.runEscaping(() => h(m, input));
+      const r = runEscaping(() => h(m, input));
       if (r !== undefined) input = Array.isArray(r) ? r : [r];
     }
     let out = orig.apply(m, input);
     for (const h of m._forwardHooks) {
-      const r = dl.runEscaping(() => h(m, input, out));
+      const r = runEscaping(() => h(m, input, out));
       if (r !== undefined) out = r;
     }
     return out;
   };
   return (...args: unknown[]) => {
-    if (!dl.inScope()) dl.endStep(args);
+    if (!inScope()) dl.endStep(args);
     name ??= `${m._getName()}.forward`;
-    return dl.runScope(name, run(args), escapeStored);
+    return runScope(name, run(args), escapeStored);
   };
 }
 

@@ -1,4 +1,5 @@
 import * as dl from '@dl/tensor';
+import { inScope, runScope } from '@dl/tensor/internal';
 import { ArgumentError, StateError, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
 import { pyName } from '@dl/nn';
@@ -97,7 +98,7 @@ export abstract class Optimizer<D extends { lr: number }> {
    * gradients are zeroed in place and keep their memory.
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    if (!dl.inScope()) dl.endStep();
+    if (!inScope()) dl.endStep();
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (!p.grad) continue;
@@ -115,9 +116,9 @@ export abstract class Optimizer<D extends { lr: number }> {
    */
   step(closure?: () => Tensor): Tensor | undefined {
     const loss = closure ? closure() : undefined;
-    const top = !dl.inScope();
+    const top = !inScope();
     noGrad(() =>
-      dl.runScope(`${this.constructor.name}.step`, () => {
+      runScope(`${this.constructor.name}.step`, () => {
         for (const g of this.paramGroups) this.updateGroup(g);
       }),
     );

@@ -52,19 +52,3 @@ export function getAutogradHook(): AutogradHook | null {
   return hook;
 }
 
-/** Record `op` if autograd is installed, grad mode is on and an input requires grad. */
-export function maybeRecord<K extends DiffOp>(
-  op: K,
-  inputs: ReadonlyArray<Tensor | null>,
-  outputs: Tensor | readonly Tensor[],
-  params: DiffOpParams[K],
-): void {
-  if (hook === null) return;
-  if (!hook.shouldRecord(inputs)) return;
-  hook.record(op, inputs, Array.isArray(outputs) ? (outputs as readonly Tensor[]) : [outputs as Tensor], params);
-}
-
-/** Does autograd want to record an op with these inputs? */
-export function needsGrad(inputs: ReadonlyArray<Tensor | null | undefined>): boolean {
-  return hook !== null && hook.shouldRecord(inputs);
-}

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inPlace, recordOp, runKernel, setDispatchObserver, type DispatchObserver } from './dispatch.js';
-import * as dl from './index.js';
+import * as dl from './everything.js';
 import { toyBackend } from './testing/toy-backend.js';
 
 describe('the dispatcher (toy backends)', () => {

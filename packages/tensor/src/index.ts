@@ -11,45 +11,16 @@
  * @packageDocumentation
  */
 export { Tensor } from './tensor.js';
-export type { NestedArray, AutogradMeta } from './tensor-base.js';
+export type { NestedArray } from './tensor-base.js';
 export * from './dtype.js';
 export * from './errors.js';
-export * from './backend.js';
-export { Storage } from './storage.js';
-export { registerBackend, getBackend, initBackend, listDevices, getDefaultDevice, setDefaultDevice, type Device } from './registry.js';
+export { initBackend, listDevices, getDefaultDevice, setDefaultDevice, type Device } from './registry.js';
 export { Generator, manualSeed, defaultGenerator } from './generator.js';
-export { philoxFill, philox4x32 } from './philox.js';
-export { tidy, keep, memory, endStep, runScope, runEscaping, escape, own, inScope, collectTensors, type MemoryInfo } from './memory.js';
-export {
-  setAutogradHook,
-  getAutogradHook,
-  maybeRecord,
-  needsGrad,
-  type AutogradHook,
-  type GradFnLike,
-  type BackwardOptions,
-} from './autograd-hook.js';
-export {
-  PRIMITIVES,
-  primitivesOf,
-  primitiveSpec,
-  type Primitive,
-  type PrimitiveKind,
-  type PrimitiveSpec,
-  type PrimitiveTable,
-  type PrimitivesOf,
-  type DTypeRule,
-  type Domain,
-  type FixtureRefs,
-  type KernelTable,
-  type UnaryWithDType,
-  type DiffOp,
-  type DiffOpParams,
-} from './primitives.js';
+export { tidy, keep, memory, endStep, type MemoryInfo } from './memory.js';
+export type { GradFnLike, BackwardOptions } from './autograd-hook.js';
 export { profile, profileAsync, recordFunction, isProfiling, Profile, type ProfileRow, type DeviceTiming } from './profiler.js';
-export { formatProfileTable, type TableOptions } from './profile-table.js';
+export type { TableOptions } from './profile-table.js';
 export type { CreateOptions, TensorOrScalar } from './ops/core.js';
-export { broadcastView, castRaw, contiguousRaw, emptyTensor, scalarTensor } from './ops/core.js';
 export {
   tensor,
   fromArray,
@@ -75,16 +46,15 @@ export {
   type RandomOptions,
 } from './ops/creation.js';
 export { where, maskedFill, type OutOptions } from './ops/elementwise.js';
-export { reduceRaw, valuesIndices, type ReduceOptions, type ValuesIndices, type VarOptions } from './ops/reduce.js';
-export { at, view, expand, sliceDims, reshapeTo, type Index } from './ops/views.js';
-export { gather, scatter, scatterAdd, indexSelect, cat, stack, split, chunk, tril, triu, oneHot, sliceBackward, flip, repeat } from './ops/indexing.js';
+export type { ReduceOptions, ValuesIndices, VarOptions } from './ops/reduce.js';
+export { at, view, expand, type Index } from './ops/views.js';
+export { gather, scatter, scatterAdd, indexSelect, cat, stack, split, chunk, tril, triu, oneHot, flip, repeat } from './ops/indexing.js';
 export { matmul, mm, bmm, dot, outer } from './ops/linalg.js';
 export { sort, argsort, topk, unique, uniqueAsync, type UniqueResult } from './ops/sort.js';
-export { applyInPlace } from './ops/inplace.js';
 export * from './functions.js';
-export { broadcastShapes, contiguousStrides, numelOf, normDim, normDims, shapesEqual } from './shape.js';
-export { conv2d, conv2dBackwardInput, conv2dBackwardWeight, convOutSize } from './ops/conv.js';
-export { maxPool2d, maxPool2dBackward, avgPool2d, avgPool2dBackward, poolOutSize } from './ops/pool.js';
+export { broadcastShapes } from './shape.js';
+export { conv2d } from './ops/conv.js';
+export { maxPool2d, avgPool2d } from './ops/pool.js';
 export { save, load, type SaveOptions, type LoadOptions, type SaveFormat } from './serialization/save-load.js';
 export { pyFloat, PyFloat } from './serialization/py-values.js';
 export type { Savable, Loaded } from './serialization/tree.js';

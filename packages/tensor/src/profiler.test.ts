@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as dl from './index.js';
+import * as dl from './everything.js';
 import { toyBackend } from './testing/toy-backend.js';
 
 describe('profile (toy backend)', () => {

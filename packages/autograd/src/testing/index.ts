@@ -11,7 +11,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
-import { caseDTypes, checkCoverage, compareWithFixture, loadFixtures, makeInput, opCases, runFixtureCase, unsupportedDTypes, type FixtureCase } from '@dl/tensor/testing';
+import { PRIMITIVES, type Primitive } from '@dl/tensor/backend';
+import { caseDTypes, checkCoverage, compareWithFixture, dlAll, loadFixtures, makeInput, opCases, runFixtureCase, unsupportedDTypes, type FixtureCase } from '@dl/tensor/testing';
 import '../index.js';
 
 /** Options of {@link runGradientSuite}. */
@@ -25,7 +26,7 @@ export interface GradientSuiteOptions {
 
 async function gradsOf(c: FixtureCase, device: string): Promise<(dl.Tensor | null)[]> {
   const inputs = c.inputs.map((s) => makeInput(s, device, { requiresGrad: s.dtype === 'float32' || s.dtype === 'float64' }));
-  const raw = await opCases[c.op]!(dl, inputs, c.kwargs);
+  const raw = await opCases[c.op]!(dlAll, inputs, c.kwargs);
   const outs = Array.isArray(raw) ? raw : [raw];
   let loss: dl.Tensor | null = null;
   outs.forEach((o, k) => {
@@ -80,7 +81,7 @@ export function runGradientSuite(options: GradientSuiteOptions): void {
     // Backward-only primitives (conv2dBackwardInput, sliceBackward…) are reached through the
     // gradients of the cases their row names (the conformance suite checks the forward ones).
     const run = async (c: FixtureCase) => (c.grads?.some((g) => g) ? gradsOf(c, options.device) : runFixtureCase(c, options.device));
-    for (const name of Object.keys(dl.PRIMITIVES) as dl.Primitive[]) {
+    for (const name of Object.keys(PRIMITIVES) as Primitive[]) {
       it(name, async () => {
         const c = await checkCoverage(name, options.device, run, true);
         expect(c.missing, `cases named by '${name}' missing from ops.json`).toEqual([]);

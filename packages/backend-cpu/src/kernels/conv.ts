@@ -1,4 +1,5 @@
-import type { Conv2dParams, DType, Pool2dParams, TensorView } from '@dl/tensor';
+import type { DType } from '@dl/tensor';
+import type { Conv2dParams, Pool2dParams, TensorView } from '@dl/tensor/backend';
 import { hostArray } from '@dl/tensor';
 import type { CpuBuffer } from '../buffer.js';
 

@@ -1,4 +1,5 @@
-import type { BinaryOp, CompareOp, DType, KernelTable, TensorView, UnaryOp } from '@dl/tensor';
+import type { DType } from '@dl/tensor';
+import type { BinaryOp, CompareOp, KernelTable, TensorView, UnaryOp } from '@dl/tensor/backend';
 import { erf, roundHalfEven } from './math.js';
 import { collapse, forEachRow } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';

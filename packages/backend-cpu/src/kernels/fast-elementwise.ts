@@ -1,4 +1,4 @@
-import type { KernelTable, ReduceOp, TensorView } from '@dl/tensor';
+import type { KernelTable, ReduceOp, TensorView } from '@dl/tensor/backend';
 import { collapse, forEachRow } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 

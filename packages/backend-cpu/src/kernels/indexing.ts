@@ -1,4 +1,5 @@
-import { IndexError, type TensorView } from '@dl/tensor';
+import { IndexError } from '@dl/tensor';
+import { type TensorView } from '@dl/tensor/backend';
 import { offsetsOf } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 

@@ -1,4 +1,4 @@
-import type { TensorView } from '@dl/tensor';
+import type { TensorView } from '@dl/tensor/backend';
 import type { CpuBuffer } from '../buffer.js';
 
 const KC = 256;

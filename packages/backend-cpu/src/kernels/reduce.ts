@@ -1,4 +1,4 @@
-import type { ReduceOp, TensorView } from '@dl/tensor';
+import type { ReduceOp, TensorView } from '@dl/tensor/backend';
 import { offsetsOf } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 

@@ -1,4 +1,4 @@
-import type { Conv2dParams, TensorView } from '@dl/tensor';
+import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm, convTuning } from './conv2d.js';
 

@@ -12,7 +12,7 @@
  * @example
  * conv2dWasm(x, w, null, out, { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 });
  */
-import type { Conv2dParams, TensorView } from '@dl/tensor';
+import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
 import { sgemm } from './gemm.js';
 
 function f32(v: TensorView): Float32Array | undefined {

@@ -19,7 +19,7 @@
  *   `sum(a, n64) -> f64`           sum of 64-float blocks: f32x4 partials of 16 values per
  *                                  lane, added into f64x2 accumulators (NaN propagates)
  */
-import type { KernelTable } from '@dl/tensor';
+import type { KernelTable } from '@dl/tensor/backend';
 import { ModuleBuilder, ValType, type CodeBuilder } from './assembler.js';
 
 /** f32x4 SIMD sub-opcodes of the binary ops the module exports. */

@@ -7,7 +7,7 @@
  * @example
  * if (!binaryWasm('add', a, b, out)) ew.binary('add', a, b, out);
  */
-import type { BinaryOp, ReduceOp, TensorView, UnaryOp } from '@dl/tensor';
+import type { BinaryOp, ReduceOp, TensorView, UnaryOp } from '@dl/tensor/backend';
 import { collapse } from '../strided.js';
 import {
   A_PTR, B_PTR, buildElementwiseModule, CHUNK, EW_BINARY, EW_PAGES, EW_UNARY, O_PTR, S_PTR,

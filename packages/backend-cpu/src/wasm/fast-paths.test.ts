@@ -1,4 +1,5 @@
-import { hostArray, type BinaryOp, type CompareOp, type DType, type TensorView, type UnaryOp } from '@dl/tensor';
+import { hostArray, type DType } from '@dl/tensor';
+import { type BinaryOp, type CompareOp, type TensorView, type UnaryOp } from '@dl/tensor/backend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as ew from '../kernels/elementwise.js';
 import { castFast, compareFast, copyFast, sumLeadingFast } from '../kernels/fast-elementwise.js';

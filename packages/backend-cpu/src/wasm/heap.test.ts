@@ -1,4 +1,4 @@
-import type { BinaryOp, TensorView, UnaryOp } from '@dl/tensor';
+import type { BinaryOp, TensorView, UnaryOp } from '@dl/tensor/backend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as ew from '../kernels/elementwise.js';
 import { reduce } from '../kernels/reduce.js';

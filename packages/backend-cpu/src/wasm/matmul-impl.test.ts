@@ -1,4 +1,4 @@
-import type { TensorView } from '@dl/tensor';
+import type { TensorView } from '@dl/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { matmulRef } from '../kernels/matmul.js';
 import { wasmMatmul } from './matmul-impl.js';

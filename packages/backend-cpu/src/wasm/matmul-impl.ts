@@ -8,7 +8,7 @@
  * import { cpuBackend } from '@dl/backend-cpu';
  * cpuBackend.matmulImpls.push(wasmMatmul);
  */
-import type { TensorView } from '@dl/tensor';
+import type { TensorView } from '@dl/tensor/backend';
 import type { FastPaths, MatmulImpl } from '../backend.js';
 import { castFast, compareFast, sumLeadingFast } from '../kernels/fast-elementwise.js';
 import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm } from './conv2d.js';

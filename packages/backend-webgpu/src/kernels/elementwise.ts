@@ -1,4 +1,5 @@
-import type { BinaryOp, CompareOp, DType, KernelTable, TensorView, UnaryOp, UnaryWithDType } from '@dl/tensor';
+import type { DType } from '@dl/tensor';
+import type { BinaryOp, CompareOp, KernelTable, TensorView, UnaryOp, UnaryWithDType } from '@dl/tensor/backend';
 import { bind, f32bits, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
 import { stridedCode, stridedParams } from './strided.js';

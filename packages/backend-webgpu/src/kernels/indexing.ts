@@ -1,4 +1,4 @@
-import type { TensorView } from '@dl/tensor';
+import type { TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, load, PRELUDE, toWord, WG } from '../wgsl.js';
 import { copy } from './elementwise.js';

@@ -1,4 +1,5 @@
-import type { DType, TensorView } from '@dl/tensor';
+import type { DType } from '@dl/tensor';
+import type { TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, isFloatD, load, PRELUDE, toWord } from '../wgsl.js';
 

@@ -1,4 +1,4 @@
-import type { Pool2dParams, TensorView } from '@dl/tensor';
+import type { Pool2dParams, TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { entry1d, load, PRELUDE, toWord, WG } from '../wgsl.js';
 

@@ -1,4 +1,4 @@
-import type { RandomDist, TensorView } from '@dl/tensor';
+import type { RandomDist, TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { entry1d, PRELUDE, toWord, WG } from '../wgsl.js';
 

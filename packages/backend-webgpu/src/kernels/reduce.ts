@@ -1,4 +1,5 @@
-import type { DType, ReduceOp, TensorView } from '@dl/tensor';
+import type { DType } from '@dl/tensor';
+import type { ReduceOp, TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
 

@@ -1,4 +1,4 @@
-import type { TensorView } from '@dl/tensor';
+import type { TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, isFloatD, load, PRELUDE, WG } from '../wgsl.js';
 

@@ -1,4 +1,4 @@
-import type { TensorView } from '@dl/tensor';
+import type { TensorView } from '@dl/tensor/backend';
 
 /**
  * Parameters and WGSL of the strided element walk shared by elementwise kernels:

@@ -1,5 +1,7 @@
 import * as dl from '@dl/tensor';
-import { ArgumentError, ShapeError, fmtShape, type Conv2dParams, type Pool2dParams, type Tensor } from '@dl/tensor';
+import { conv2dBackwardInput } from '@dl/tensor/internal';
+import { ArgumentError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
+import { type Conv2dParams, type Pool2dParams } from '@dl/tensor/backend';
 
 /** A size given as one number or a pair. */
 export type Size2 = number | readonly [number, number] | readonly number[];
@@ -164,7 +166,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   const [, Cog, KH, KW] = weight.shape as [number, number, number, number];
   const OH = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + outPad[0] + 1;
   const OW = (W - 1) * stride[1] - 2 * padding[1] + dilation[1] * (KW - 1) + outPad[1] + 1;
-  const y = dl.conv2dBackwardInput(x, weight, [N, Cog * groups, OH, OW], { stride, padding, dilation, groups });
+  const y = conv2dBackwardInput(x, weight, [N, Cog * groups, OH, OW], { stride, padding, dilation, groups });
   return bias ? y.add(bias.reshape(1, -1, 1, 1)) : y;
 }
 

@@ -1,4 +1,5 @@
 import * as dl from '@dl/tensor';
+import { runScope } from '@dl/tensor/internal';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 
 /** How a loss reduces its per-element values. */
@@ -37,21 +38,21 @@ export interface LossOptions {
 
 /** Mean squared error. @example F.mseLoss(pred, y) */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  return dl.runScope('F.mseLoss', () => {
+  return runScope('F.mseLoss', () => {
     sameShape('mseLoss', input, target);
     return reduce('mseLoss', input.sub(target).square(), opts.reduction);
   });
 }
 /** Mean absolute error. */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  return dl.runScope('F.l1Loss', () => {
+  return runScope('F.l1Loss', () => {
     sameShape('l1Loss', input, target);
     return reduce('l1Loss', input.sub(target).abs(), opts.reduction);
   });
 }
 /** Smooth L1: quadratic below `beta`, linear above (as PyTorch). */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
-  return dl.runScope('F.smoothL1Loss', () => {
+  return runScope('F.smoothL1Loss', () => {
     sameShape('smoothL1Loss', input, target);
     const beta = opts.beta ?? 1;
     const d = input.sub(target).abs();
@@ -62,7 +63,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts: LossOptions & 
 }
 /** Huber loss: quadratic below `delta`, `delta`-scaled linear above. */
 export function huberLoss(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
-  return dl.runScope('F.huberLoss', () => {
+  return runScope('F.huberLoss', () => {
     sameShape('huberLoss', input, target);
     const delta = opts.delta ?? 1;
     const d = input.sub(target).abs();
@@ -78,7 +79,7 @@ export function huberLoss(input: Tensor, target: Tensor, opts: LossOptions & { d
  * F.binaryCrossEntropy(p, y, { weight });
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: LossOptions & { weight?: Tensor | null } = {}): Tensor {
-  return dl.runScope('F.binaryCrossEntropy', () => {
+  return runScope('F.binaryCrossEntropy', () => {
     const op = 'binaryCrossEntropy';
     sameShape(op, input, target);
     const logp = input.log().clamp(-100, null);
@@ -100,7 +101,7 @@ export function binaryCrossEntropyWithLogits(
   target: Tensor,
   opts: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {},
 ): Tensor {
-  return dl.runScope('F.binaryCrossEntropyWithLogits', () => {
+  return runScope('F.binaryCrossEntropyWithLogits', () => {
     const op = 'binaryCrossEntropyWithLogits';
     sameShape(op, input, target);
     // softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
@@ -178,7 +179,7 @@ function as2d(input: Tensor, target: Tensor): { x: Tensor; t: Tensor; squeeze: b
  * F.nllLoss(logp, y, { ignoreIndex: -100 });
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLOptions = {}): Tensor {
-  return dl.runScope('F.nllLoss', () => {
+  return runScope('F.nllLoss', () => {
     const op = 'nllLoss';
     const ignoreIndex = opts.ignoreIndex ?? -100;
     checkClassTargets(op, input, target, ignoreIndex);
@@ -198,7 +199,7 @@ export function nllLoss(input: Tensor, target: Tensor, opts: NLLOptions = {}): T
  * F.crossEntropy(logits, labels); F.crossEntropy(logits, probs, { labelSmoothing: 0.1 });
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: NLLOptions & { labelSmoothing?: number } = {}): Tensor {
-  return dl.runScope('F.crossEntropy', () => {
+  return runScope('F.crossEntropy', () => {
     const op = 'crossEntropy';
     if (!(target instanceof dl.Tensor)) throw new ArgumentError(`${op}: target must be a Tensor`, { op });
     const eps = opts.labelSmoothing ?? 0;
@@ -250,7 +251,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: NLLOptions & {
  * F.klDiv(logq, p, { reduction: 'batchmean' });
  */
 export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
-  return dl.runScope('F.klDiv', () => {
+  return runScope('F.klDiv', () => {
     const op = 'klDiv';
     sameShape(op, input, target);
     const l = opts.logTarget

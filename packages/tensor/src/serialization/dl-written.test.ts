@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 import { expectLoadedMatches, expectSavedMatches, type Desc } from './fixture-compare.js';
 import { hostBackend } from './test-backend.js';
 

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 import { ByteWriter } from './bytes.js';
 import { resolveLimits } from './limits.js';
 import { hostBackend } from './test-backend.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 import { hostBackend } from './test-backend.js';
 
 let dir = '';

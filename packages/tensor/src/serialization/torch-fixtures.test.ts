@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 import { expectLoadedMatches, type Desc } from './fixture-compare.js';
 import { hostBackend } from './test-backend.js';
 import { unpickle } from './unpickler.js';

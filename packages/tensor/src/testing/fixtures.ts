@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 
 /** A fixture value: NaN and ±Infinity are written as strings (JSON has no such numbers). */
 export type FixtureNumber = number | 'NaN' | 'Infinity' | '-Infinity';

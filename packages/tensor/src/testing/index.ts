@@ -33,3 +33,4 @@ export {
 export { runFixtureCase } from './suite-ops.js';
 export { expectError } from './suite-errors.js';
 export { checkCoverage, type Coverage } from './coverage.js';
+export * as dlAll from '../everything.js';

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import type { DType } from '../dtype.js';
-import * as dlModule from '../index.js';
+import * as dlModule from '../everything.js';
 import { primitivesOf } from '../primitives.js';
 import { fixtureValue } from './fixtures.js';
 

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 import type { Tensor } from '../tensor.js';
 import { caseDTypes, compareWithFixture, fixtureData, loadFixtures, makeInput, type FixtureCase } from './fixtures.js';
 import { opCases } from './op-cases.js';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 import type { SuiteContext } from './suite.js';
 
 /** The profiler on this device: rows per op, nesting (self vs total), bytes, device timing. */

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import fc from 'fast-check';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 import type { SuiteContext } from './suite.js';
 
 /** Property tests stay small: a few dozen runs of tiny shapes. */

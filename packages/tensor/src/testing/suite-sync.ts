@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 import type { SuiteContext } from './suite.js';
 import { expectError } from './suite-errors.js';
 

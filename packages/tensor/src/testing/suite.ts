@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as dl from '../index.js';
+import * as dl from '../everything.js';
 import { unsupportedDTypes, type Tolerance } from './fixtures.js';
 import type { DType } from '../dtype.js';
 import { registerOpCases, registerStringCases } from './suite-ops.js';

@@ -1,0 +1,16 @@
+/**
+ * `@dl/tensor/internal` — plumbing between dl's own packages (autograd's hook and derivative
+ * building blocks, the library scopes of the memory model). Not part of the public API and not
+ * covered by semver: it changes with the packages that use it.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+export { setAutogradHook, getAutogradHook, type AutogradHook } from './autograd-hook.js';
+export type { AutogradMeta } from './tensor-base.js';
+export type { DiffOp, DiffOpParams } from './primitives.js';
+export { runScope, runEscaping, escape, own, inScope, collectTensors, opBoundary } from './memory.js';
+export { sliceDims } from './ops/views.js';
+export { sliceBackward } from './ops/indexing.js';
+export { conv2dBackwardInput, conv2dBackwardWeight } from './ops/conv.js';
+export { maxPool2dBackward, avgPool2dBackward } from './ops/pool.js';
