@@ -45,7 +45,7 @@ describe('a PyTorch state dict (Conv2d, BatchNorm2d, Linear, Embedding) loads in
       const model = new SmallNet();
       expect(Object.keys(model.stateDict())).toEqual(small.keys);
       expect(model.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
-      expect(model.bn.numBatchesTracked.itemSync()).toBe(3);
+      expect(model.bn.numBatchesTracked!.itemSync()).toBe(3);
       expect(mismatch(evalOutput(model), small.y, 1e-5, 0)).toBeNull();
     });
   }
