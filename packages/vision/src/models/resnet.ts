@@ -1,4 +1,4 @@
-import type { Tensor } from '@dl/tensor';
+import { ArgumentError, type Tensor } from '@dl/tensor';
 import { nn, init } from '@dl/nn';
 
 const conv3x3 = (i: number, o: number, stride = 1) => new nn.Conv2d(i, o, 3, { stride, padding: 1, bias: false });
@@ -131,13 +131,58 @@ export class ResNet extends nn.Module {
   }
 }
 
-/** ResNet-18 (11,689,512 parameters for 1000 classes). `models.resnet18({ numClasses: 10 })` */
-export const resnet18 = (opts: ResNetOptions = {}) => new ResNet(BasicBlock, [2, 2, 2, 2], opts);
-/** ResNet-34. */
-export const resnet34 = (opts: ResNetOptions = {}) => new ResNet(BasicBlock, [3, 4, 6, 3], opts);
-/** ResNet-50 (Bottleneck blocks). */
-export const resnet50 = (opts: ResNetOptions = {}) => new ResNet(Bottleneck, [3, 4, 6, 3], opts);
-/** ResNet-101. */
-export const resnet101 = (opts: ResNetOptions = {}) => new ResNet(Bottleneck, [3, 4, 23, 3], opts);
-/** ResNet-152. */
-export const resnet152 = (opts: ResNetOptions = {}) => new ResNet(Bottleneck, [3, 8, 36, 3], opts);
+/** Options of the `resnet18` … `resnet152` factories: the architecture's, plus weights to load. */
+export interface ResNetFactoryOptions extends ResNetOptions {
+  /**
+   * A state dict to load (strictly), such as a torchvision model's `state_dict()` saved by
+   * `torch.save` and read with `dl.load`. Keys are torchvision's (`layer1.0.bn1.running_mean`…).
+   */
+  weights?: Record<string, Tensor>;
+  /**
+   * dl downloads nothing: `pretrained: true` without `weights` throws a
+   * {@link PretrainedWeightsError} saying how to convert torchvision's weights.
+   */
+  pretrained?: boolean;
+}
+
+/**
+ * `pretrained: true` was asked of a model factory without `weights`: dl bundles and downloads
+ * no weights. The message says how to convert torchvision's.
+ *
+ * @example
+ * try { models.resnet18({ pretrained: true }); } catch (e) { if (e instanceof models.PretrainedWeightsError) console.log(e.hint); }
+ */
+export class PretrainedWeightsError extends ArgumentError {}
+
+function build(name: string, block: BlockCtor, layers: readonly [number, number, number, number], opts: ResNetFactoryOptions): ResNet {
+  const { weights, pretrained, ...arch } = opts;
+  if (pretrained && !weights) {
+    throw new PretrainedWeightsError(`${name}: pretrained: true needs weights; dl downloads none`, {
+      op: name,
+      hint:
+        `convert torchvision's in Python: torch.save(torchvision.models.${name}(weights='DEFAULT').state_dict(), '${name}.pth'), ` +
+        `then models.${name}({ weights: await dl.load('${name}.pth') })`,
+    });
+  }
+  const net = new ResNet(block, layers, arch);
+  if (weights) net.loadStateDict(weights);
+  return net;
+}
+
+/**
+ * ResNet-18 (11,689,512 parameters for 1000 classes). `weights` loads a state dict, such as
+ * torchvision's converted with `torch.save(model.state_dict(), 'resnet18.pth')`.
+ *
+ * @example
+ * const net = models.resnet18({ numClasses: 10 });
+ * const pretrained = models.resnet18({ weights: await dl.load('resnet18.pth') });
+ */
+export const resnet18 = (opts: ResNetFactoryOptions = {}) => build('resnet18', BasicBlock, [2, 2, 2, 2], opts);
+/** ResNet-34 (`weights`: a state dict to load, as {@link resnet18}). */
+export const resnet34 = (opts: ResNetFactoryOptions = {}) => build('resnet34', BasicBlock, [3, 4, 6, 3], opts);
+/** ResNet-50, Bottleneck blocks (`weights`: a state dict to load, as {@link resnet18}). */
+export const resnet50 = (opts: ResNetFactoryOptions = {}) => build('resnet50', Bottleneck, [3, 4, 6, 3], opts);
+/** ResNet-101 (`weights`: a state dict to load, as {@link resnet18}). */
+export const resnet101 = (opts: ResNetFactoryOptions = {}) => build('resnet101', Bottleneck, [3, 4, 23, 3], opts);
+/** ResNet-152 (`weights`: a state dict to load, as {@link resnet18}). */
+export const resnet152 = (opts: ResNetFactoryOptions = {}) => build('resnet152', Bottleneck, [3, 8, 36, 3], opts);
