@@ -15,12 +15,15 @@ import {
 } from './node.js';
 import { nodeName, rules, type Rule, type RuleContext } from './rules.js';
 
+/** Node names of ops whose name depends on nothing but the op (`AddBackward0`), made once. */
+const plainNames: Partial<Record<DiffOp, string>> = {};
+
 /** Record `op` (called through the @dl/tensor hook when an input requires grad). */
 export function record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | null>, outputs: readonly Tensor[], params: DiffOpParams[K]): void {
   const rule = rules[op] as Rule<K>;
-  const saveIn = new Set(rule.saves?.inputs ?? []);
-  const saved = inputs.map((t, i) => (t && saveIn.has(i) ? new SavedTensor(t, op) : null));
-  const name = nodeName(op, params, inputs[0]?.dim() ?? 0);
+  const saveIn = rule.saves?.inputs;
+  const saved = inputs.map((t, i) => (t && saveIn?.includes(i) ? new SavedTensor(t, op) : null));
+  const name = typeof rule.name === 'function' ? nodeName(op, params, inputs[0]?.dim() ?? 0) : (plainNames[op] ??= nodeName(op, params, 0));
   const [ownParams, paramTensors] = ownTensorParams(params);
   const node = new OpNode<K>(op, name, ownParams, inputs.map((t) => (t ? metaOf(t) : null)), saved, outputs.map(metaOf), inputs.map(edgeOf));
   outputs.forEach((t, i) => {

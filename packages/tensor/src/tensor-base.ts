@@ -52,8 +52,10 @@ export class TensorBase {
   /** @internal Use the creation functions (`dl.tensor`, `dl.zeros`, …), not this constructor. */
   constructor(storage: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
     this._storage = storage;
-    this.shape = Object.freeze([...shape]);
-    this._strides = Object.freeze(strides ? [...strides] : contiguousStrides(shape));
+    // Frozen arrays are immutable, so an op's output shares its input's shape (and the
+    // contiguous strides of a shape are computed once): two fewer arrays per op to collect.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    this._strides = strides ? (Object.isFrozen(strides) ? strides : Object.freeze([...strides])) : stridesOf(this.shape);
     this._offset = offset;
     storage.retain();
     trackTensor(this);
@@ -313,6 +315,14 @@ export class TensorBase {
 }
 
 export type NestedArray = number | boolean | NestedArray[];
+
+/** The contiguous strides of a frozen shape array, computed once per array. */
+const contiguousOf = new WeakMap<readonly number[], readonly number[]>();
+function stridesOf(shape: readonly number[]): readonly number[] {
+  let st = contiguousOf.get(shape);
+  if (!st) contiguousOf.set(shape, (st = Object.freeze(contiguousStrides(shape))));
+  return st;
+}
 
 function disposedError(t: TensorBase, op: string): StateError {
   const who = t._disposedBy;
