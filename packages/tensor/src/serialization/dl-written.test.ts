@@ -8,12 +8,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as dl from '../everything.js';
 import { expectLoadedMatches, expectSavedMatches, type Desc } from './fixture-compare.js';
-import { hostBackend } from './test-backend.js';
+import { toyBackend } from '../testing/toy-backend.js';
+import { DTYPES } from '../dtype.js';
+
 
 const fx = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const UPDATE = process.env.DL_UPDATE_FIXTURES === '1';
 
-beforeAll(() => dl.registerBackend(hostBackend('cpu')));
+beforeAll(() => dl.registerBackend(toyBackend('cpu', DTYPES)));
 
 /** The state dict: every dl dtype, a 0-d and an empty tensor, a transposed view, two views of one storage. */
 function stateDict(): Record<string, dl.Tensor> {

@@ -10,7 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as dl from '../everything.js';
 import { ByteWriter } from './bytes.js';
 import { resolveLimits } from './limits.js';
-import { hostBackend } from './test-backend.js';
+import { toyBackend } from '../testing/toy-backend.js';
+import { DTYPES } from '../dtype.js';
+
 import { deflatedZip } from './test-files.js';
 import { readZip } from './zip-reader.js';
 import { writeZip } from './zip-writer.js';
@@ -21,7 +23,7 @@ const OPTS = { maxBytes: 4 * 2 ** 20 };
 const N = Number(process.env.DL_FUZZ_N ?? 300);
 const SEED = Number(process.env.DL_FUZZ_SEED ?? 0);
 
-beforeAll(() => dl.registerBackend(hostBackend('cpu')));
+beforeAll(() => dl.registerBackend(toyBackend('cpu', DTYPES)));
 
 /** mulberry32: a small seeded generator. */
 function rng(seed: number): () => number {

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as dl from '../everything.js';
-import { hostBackend } from './test-backend.js';
+import { toyBackend } from '../testing/toy-backend.js';
+import { DTYPES } from '../dtype.js';
+
 
 let dir = '';
 beforeAll(() => {
-  dl.registerBackend(hostBackend('cpu'));
-  dl.registerBackend(hostBackend('gpu', { asyncOnly: true }));
-  dl.registerBackend({ ...hostBackend('f32only'), dtypes: ['float32', 'int32', 'uint8', 'bool'] });
+  dl.registerBackend(toyBackend('cpu', DTYPES));
+  dl.registerBackend(toyBackend('gpu', DTYPES, { asyncOnly: true }));
+  dl.registerBackend(toyBackend('f32only', ['float32', 'int32', 'uint8', 'bool']));
   dir = mkdtempSync(join(tmpdir(), 'dl-save-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

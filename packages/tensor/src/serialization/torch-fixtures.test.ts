@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as dl from '../everything.js';
 import { expectLoadedMatches, type Desc } from './fixture-compare.js';
-import { hostBackend } from './test-backend.js';
+import { toyBackend } from '../testing/toy-backend.js';
+import { DTYPES } from '../dtype.js';
+
 import { unpickle } from './unpickler.js';
 import { fromPy } from './tree.js';
 
@@ -15,8 +17,8 @@ const bytes = (name: string) => new Uint8Array(readFileSync(fx(name)));
 const json = (name: string) => JSON.parse(readFileSync(fx(name), 'utf8')) as Desc;
 
 beforeAll(() => {
-  dl.registerBackend(hostBackend('cpu'));
-  dl.registerBackend(hostBackend('gpu', { asyncOnly: true }));
+  dl.registerBackend(toyBackend('cpu', DTYPES));
+  dl.registerBackend(toyBackend('gpu', DTYPES, { asyncOnly: true }));
 });
 
 describe('dl.load reads what torch.save wrote', () => {
