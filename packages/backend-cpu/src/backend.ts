@@ -65,6 +65,13 @@ export class CpuBackend implements Backend {
     out.set((buffer as CpuBuffer).subarray(offset, offset + n));
     return out;
   }
+  /** Bring a spilled buffer back into the pool (the wasm heap for float32): a kernel needs it again. */
+  adopt(buffer: unknown, dtype: DType): CpuBuffer {
+    const src = buffer as CpuBuffer;
+    const b = this.pool.allocate(dtype, src.length);
+    b.set(src as never);
+    return b;
+  }
   /** Hand a buffer to the garbage collector (Note [Storage ownership] in @dl/tensor). */
   spill(buffer: unknown): CpuBuffer {
     return this.pool.spill(buffer as CpuBuffer);

@@ -273,6 +273,22 @@ describe('nothing a user holds is freed under them', () => {
   });
 });
 
+describe('inputs reused every step', () => {
+  it('go back onto the device the first time a kernel uses them after a boundary, and stay there', () => {
+    const x = dl.randn([64, 300]);
+    const net = new nn.Linear(300, 4);
+    const before = net.forward(x).sum().itemSync();
+    dl.endStep(); // x reached user code: its storage is handed to the GC ...
+    expect(x._storage.spilled).toBe(true);
+    const storages = dl.memory().devices.cpu!.storages;
+    expect(net.forward(x).sum().itemSync()).toBe(before); // ... and comes back when used again,
+    expect([x._storage.spilled, x._storage.pinned]).toEqual([false, true]);
+    expect(dl.memory().devices.cpu!.storages).toBeGreaterThan(storages);
+    dl.endStep(); // pinned from now on: no copy out and back every step
+    expect(x._storage.spilled).toBe(false);
+  });
+});
+
 describe('graphs are freed with their tensors', () => {
   it('1,000 forward passes in tidy, never backpropagated, leave the storage count where it was', () => {
     const net = new Net();

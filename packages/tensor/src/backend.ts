@@ -135,6 +135,8 @@ export interface Backend extends Partial<FusedKernels> {
   spill?(buffer: BackendBuffer, dtype: DType): BackendBuffer;
   /** A spilled buffer's storage was released (optional: a GC-owned buffer needs nothing). */
   releaseSpilled?(buffer: BackendBuffer): void;
+  /** Copy a spilled buffer back into device memory (a kernel needs it again); optional. */
+  adopt?(buffer: BackendBuffer, dtype: DType): BackendBuffer;
   /** Wait for queued work (no-op on synchronous backends). */
   sync?(): Promise<void>;
   /** Device-side kernel timing for the profiler (absent: the profiler reports host time). */

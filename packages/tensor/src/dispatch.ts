@@ -112,8 +112,10 @@ function tensorOf(x: Operand): Tensor {
 }
 
 function viewOf(op: string, x: Operand): TensorView {
+  const t = isTensorOperand(x) ? x : x.of;
+  if (t._storage.spilled) t._storage.adopt(); // used again after a boundary: back on the device (Note [Storage ownership])
   if (isTensorOperand(x)) return x._view(op);
-  const v = x.of._view(op);
+  const v = t._view(op);
   return { buffer: v.buffer, dtype: v.dtype, shape: x.shape, strides: x.strides, offset: x.offset };
 }
 

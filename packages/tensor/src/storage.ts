@@ -1,6 +1,14 @@
 import type { Backend, BackendBuffer } from './backend.js';
 import { ITEMSIZE, type DType } from './dtype.js';
 
+/** Storages brought back onto the device after a spill: their buffers return when they are collected. */
+const adoptedNet = new FinalizationRegistry<{ backend: Backend; buffer: BackendBuffer; nbytes: number }>(({ backend, buffer, nbytes }) => {
+  backend.free(buffer);
+  const s = statsOf(backend.name);
+  s.storages--;
+  s.bytes -= nbytes;
+});
+
 /** Live device-owned storages per device, for {@link memory}. */
 export const liveStats = new Map<string, { storages: number; bytes: number }>();
 
@@ -24,7 +32,9 @@ function statsOf(device: string): { storages: number; bytes: number } {
  *   backend moved the values into memory the GC owns (on cpu a plain typed array), so a
  *   tensor the user still holds keeps its values, and one the user dropped is reclaimed by
  *   the GC even inside a synchronous loop, where finalizers never run. Spilled storages are
- *   not counted by `memory()`; kernels read and write them as any external buffer.
+ *   not counted by `memory()`. A kernel that uses a spilled storage again (a tensor the user
+ *   kept and computes with, such as an input reused every step) brings it back onto the device
+ *   (`adopt`) and pins it there: it was evidently still held.
  */
 export class Storage {
   refs = 0;
@@ -34,6 +44,8 @@ export class Storage {
   pinned = false;
   /** Handed to the garbage collector (see Note [Storage ownership]). */
   spilled = false;
+  /** Brought back by `adopt`: its buffer is under a finalizer, as no counted tensor holds it. */
+  private adopted = false;
   readonly nbytes: number;
   constructor(
     readonly backend: Backend,
@@ -60,6 +72,7 @@ export class Storage {
         if (!this.external) this.backend.releaseSpilled?.(this.buffer);
         return;
       }
+      if (this.adopted) adoptedNet.unregister(this);
       if (!this.external) this.backend.free(this.buffer);
       const s = statsOf(this.backend.name);
       s.storages--;
@@ -71,6 +84,24 @@ export class Storage {
    * backend can move its values into GC-owned memory, or the memory is external already).
    * Returns whether it is spilled now.
    */
+  /**
+   * A kernel needs this spilled storage again: move its values back into device memory where the
+   * backend can (`Backend.adopt`), pinned from now on. A no-op elsewhere (webgpu re-uploads on use
+   * itself).
+   */
+  adopt(): void {
+    if (!this.spilled || this.freed || this.external) return;
+    const b = this.backend.adopt?.(this.buffer, this.dtype);
+    if (b === undefined) return;
+    this.buffer = b;
+    this.spilled = false;
+    this.pinned = true;
+    this.adopted = true;
+    const s = statsOf(this.backend.name);
+    s.storages++;
+    s.bytes += this.nbytes;
+    adoptedNet.register(this, { backend: this.backend, buffer: b, nbytes: this.nbytes }, this);
+  }
   spill(): boolean {
     if (this.spilled) return true;
     if (this.pinned || this.freed) return false;
