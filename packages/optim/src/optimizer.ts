@@ -98,7 +98,6 @@ export abstract class Optimizer<D extends { lr: number }> {
    * gradients are zeroed in place and keep their memory.
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    if (!inScope()) dl.endStep();
     for (const g of this.paramGroups) {
       for (const p of g.params) {
         if (!p.grad) continue;

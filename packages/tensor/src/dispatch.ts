@@ -2,7 +2,7 @@ import type { Backend, BinaryOp, CompareOp, Conv2dParams, FusedKernels, Pool2dPa
 import { getAutogradHook } from './autograd-hook.js';
 import type { DType, HostArray } from './dtype.js';
 import { DeviceError, DTypeError, StateError, fmtShape } from './errors.js';
-import { opBoundary } from './memory.js';
+import { noteAdopted, opBoundary } from './memory.js';
 import type { DiffOp, DiffOpParams } from './primitives.js';
 import { getBackend } from './registry.js';
 import { Storage } from './storage.js';
@@ -113,7 +113,7 @@ function tensorOf(x: Operand): Tensor {
 
 function viewOf(op: string, x: Operand): TensorView {
   const t = isTensorOperand(x) ? x : x.of;
-  if (t._storage.spilled) t._storage.adopt(); // used again after a boundary: back on the device (Note [Storage ownership])
+  if (t._storage.spilled && t._storage.adopt()) noteAdopted(t._storage); // used again after a boundary (Note [Storage ownership])
   if (isTensorOperand(x)) return x._view(op);
   const v = t._view(op);
   return { buffer: v.buffer, dtype: v.dtype, shape: x.shape, strides: x.strides, offset: x.offset };

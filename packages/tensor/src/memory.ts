@@ -1,5 +1,5 @@
 import type { TensorBase } from './tensor-base.js';
-import { liveStats } from './storage.js';
+import { liveStats, type Storage } from './storage.js';
 import { listDevices, getBackend } from './registry.js';
 import { getAutogradHook } from './autograd-hook.js';
 
@@ -42,6 +42,14 @@ const LOOSE_LIMIT_BYTES = 64 * 2 ** 20;
 const LOOSE_LIMIT_COUNT = 10_000;
 /** Over a limit: the next op entering the dispatcher runs a boundary first (see `opBoundary`). */
 let boundaryDue = false;
+
+/** Storages a kernel brought back after a spill, for this step only (`Storage.adopt`). */
+let adoptedForStep: Storage[] = [];
+
+/** @internal A spilled storage came back onto the device for this step: the next boundary spills it again. */
+export function noteAdopted(s: Storage): void {
+  adoptedForStep.push(s);
+}
 
 /** Live (counted: not disposed, not collected, not handed to the GC) tensor objects. */
 export const tensorCount = { live: 0 };
@@ -237,6 +245,11 @@ export function tidy<T>(fn: () => T): T {
  * for (let i = 0; i < 1e4; i++) { stats.push(x.mul(i).sum().itemSync()); dl.endStep(); }
  */
 export function endStep(except?: unknown): void {
+  if (adoptedForStep.length) {
+    const back = adoptedForStep;
+    adoptedForStep = [];
+    for (const s of back) s.spill();
+  }
   if (loose.length === 0) return;
   let spare: Set<TensorBase> | null = null;
   if (except !== undefined) {

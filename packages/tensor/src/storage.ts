@@ -44,8 +44,10 @@ export class Storage {
   pinned = false;
   /** Handed to the garbage collector (see Note [Storage ownership]). */
   spilled = false;
-  /** Brought back by `adopt`: its buffer is under a finalizer, as no counted tensor holds it. */
+  /** Brought back by `adopt` for good: its buffer is under a finalizer, as no counted tensor holds it. */
   private adopted = false;
+  /** How many times `adopt` brought it back. */
+  private adoptions = 0;
   readonly nbytes: number;
   constructor(
     readonly backend: Backend,
@@ -86,21 +88,25 @@ export class Storage {
    */
   /**
    * A kernel needs this spilled storage again: move its values back into device memory where the
-   * backend can (`Backend.adopt`), pinned from now on. A no-op elsewhere (webgpu re-uploads on use
-   * itself).
+   * backend can (`Backend.adopt`; a no-op elsewhere — webgpu re-uploads on use itself). Returns
+   * whether it is back for this step only: the first time (a batch its graph reads during
+   * backward) the next boundary spills it again; the second time (an input reused every step) it
+   * stays, pinned.
    */
-  adopt(): void {
-    if (!this.spilled || this.freed || this.external) return;
+  adopt(): boolean {
+    if (!this.spilled || this.freed || this.external) return false;
     const b = this.backend.adopt?.(this.buffer, this.dtype);
-    if (b === undefined) return;
+    if (b === undefined) return false;
     this.buffer = b;
     this.spilled = false;
-    this.pinned = true;
-    this.adopted = true;
     const s = statsOf(this.backend.name);
     s.storages++;
     s.bytes += this.nbytes;
+    if (++this.adoptions < 2) return true;
+    this.pinned = true;
+    this.adopted = true;
     adoptedNet.register(this, { backend: this.backend, buffer: b, nbytes: this.nbytes }, this);
+    return false;
   }
   spill(): boolean {
     if (this.spilled) return true;
