@@ -21,9 +21,12 @@ import { getAutogradHook } from './autograd-hook.js';
  *    collector (`Storage.spill`): on cpu the values move into a plain typed array. A tensor the
  *    user still holds keeps its values; one the user dropped is reclaimed by the collector,
  *    which does run inside synchronous loops. Pinned storages (parameters, buffers, gradients,
- *    optimizer state, `keep`) stay on the device.
- * 3. A backend that cannot spill (webgpu: reading a GPU buffer is asynchronous) keeps loose
- *    tensors until they are disposed or collected; the FinalizationRegistry is then the net.
+ *    optimizer state, `keep`) stay on the device. A spilled storage a kernel uses again comes
+ *    back for that step (`Storage.adopt`), and stays, pinned, once used after two boundaries
+ *    (an input reused every step).
+ * 3. webgpu spills asynchronously (Note [Async spill] in @dl/backend-webgpu): the values reach
+ *    host memory when the event loop turns. A backend without `spill` keeps loose tensors until
+ *    they are disposed or collected; the FinalizationRegistry is then the net.
  */
 interface Scope {
   name: string;
@@ -216,20 +219,8 @@ function closeScope(scope: Scope, result: unknown, after: (() => void) | undefin
  * const loss = dl.tidy(() => x.matmul(w).sub(y).pow(2).mean());
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: Scope = { name: 'tidy()', tensors: [] };
-  scopes.push(scope);
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    closeScope(scope, undefined, undefined, false);
-    throw e;
-  }
-  if (result instanceof Promise) {
-    closeScope(scope, undefined, undefined, true);
-    throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');
-  }
-  closeScope(scope, result, undefined, false);
+  const result = runScope('tidy()', fn);
+  if (result instanceof Promise) throw new TypeError('tidy: fn must be synchronous (it returned a Promise)');
   return result;
 }
 
