@@ -440,10 +440,13 @@ export function checkInPlace(target: Tensor, op: string): void {
 export function defineOp<A extends unknown[], R>(name: string | ((...args: A) => string), impl: (...args: A) => R): (...args: A) => R {
   const fixed = typeof name === 'string' ? name : null;
   const nameOf = typeof name === 'string' ? null : name;
-  return (...args: A): R => {
+  return function op(this: unknown): R {
     opBoundary(); // a step boundary made due by piling-up loose tensors runs here, before any view is taken
     const o = observer;
-    if (o === null) return impl(...args);
+    // `apply(…, arguments)` passes the arguments on without making an array (this runs on every op)
+    // eslint-disable-next-line prefer-rest-params
+    if (o === null) return impl.apply(this, arguments as unknown as A);
+    const args = Array.from(arguments) as A;
     o.enter(fixed ?? nameOf!(...args), args);
     try {
       return impl(...args);

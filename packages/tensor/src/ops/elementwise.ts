@@ -19,6 +19,9 @@ const BOOL_RESULT = (op: UnaryOp): boolean => PRIMITIVES[op].dtype === 'bool';
 /** Binary ops whose integer results become float32 (true division). */
 const TRUE_DIV = (op: BinaryOp): boolean => PRIMITIVES[op].dtype === 'promoteFloat';
 
+/** The options of a call that passed none (shared: no object made per op). */
+const NO_OPTIONS: OutOptions = Object.freeze({});
+
 function checkOutGrad(op: string, out: Tensor | undefined, inputs: ReadonlyArray<Tensor | null>): void {
   if (out && willRecord(inputs)) {
     throw new AutogradError(`${op}: functions with out=... arguments don't support automatic differentiation`, {
@@ -29,7 +32,7 @@ function checkOutGrad(op: string, out: Tensor | undefined, inputs: ReadonlyArray
 }
 
 /** @internal Apply a unary kernel with PyTorch's dtype rules and record it for autograd. */
-export const unary = defineOp((op) => op, (op: UnaryOp, x: Tensor, opts: OutOptions = {}): Tensor => {
+export const unary = defineOp((op) => op, (op: UnaryOp, x: Tensor, opts: OutOptions = NO_OPTIONS): Tensor => {
   const out = opts.out;
   let dtype: DType = x.dtype;
   if (BOOL_RESULT(op)) dtype = 'bool';
@@ -40,7 +43,7 @@ export const unary = defineOp((op) => op, (op: UnaryOp, x: Tensor, opts: OutOpti
       hint: 'use logicalNot() to invert a bool tensor, or cast it first with .int()',
     });
   }
-  checkOutGrad(op, out, [x]);
+  if (out) checkOutGrad(op, out, [x]);
   const src = dtype !== x.dtype && dtype !== 'bool' ? castRaw(x, dtype) : x;
   const res = outTarget(op, x.shape, dtype, x.device, out);
   runKernel(op, 'unary', op, src, dest(res, out));
@@ -99,7 +102,7 @@ function promoted(a: TensorOrScalar, b: TensorOrScalar): DType {
 }
 
 /** @internal Apply an arithmetic binary kernel with type promotion and broadcasting. */
-export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = {}): Tensor => {
+export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = NO_OPTIONS): Tensor => {
   let dtype = promoted(a, b);
   if (TRUE_DIV(op) && !isFloating(dtype)) dtype = 'float32';
   if (dtype === 'bool') {
@@ -113,7 +116,7 @@ export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: 
   }
   const compute: DType = dtype === 'bool' ? 'uint8' : dtype;
   const p = prepareBinary(op, a, b, compute);
-  checkOutGrad(op, opts.out, [p.A, p.B]);
+  if (opts.out) checkOutGrad(op, opts.out, [p.A, p.B]);
   let res = outTarget(op, p.shape, compute, p.device, opts.out);
   runKernel(op, 'binary', op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
   p.release();
@@ -127,7 +130,7 @@ export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: 
 });
 
 /** @internal Comparison / logical kernels: bool result, never recorded. */
-export const compare = defineOp((op) => op, (op: CompareOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = {}): Tensor => {
+export const compare = defineOp((op) => op, (op: CompareOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = NO_OPTIONS): Tensor => {
   const logical = op === 'logicalAnd' || op === 'logicalOr' || op === 'logicalXor';
   const dtype = logical ? 'bool' : promoted(a, b);
   const p = prepareBinary(op, a, b, dtype);
@@ -169,14 +172,14 @@ export const where = defineOp('where', (condition: Tensor, input: TensorOrScalar
  * @example
  * x.clamp(0, 1); dl.clamp(x, { min: 0 });
  */
-export const clamp = defineOp('clamp', (x: Tensor, min?: number | null, max?: number | null, opts: OutOptions = {}): Tensor => {
+export const clamp = defineOp('clamp', (x: Tensor, min?: number | null, max?: number | null, opts: OutOptions = NO_OPTIONS): Tensor => {
   const op = 'clamp';
   const lo = min ?? null;
   const hi = max ?? null;
   if (lo === null && hi === null) {
     throw new ArgumentError('clamp: at least one of min or max must not be None', { op, hint: 'pass min, max or both' });
   }
-  checkOutGrad(op, opts.out, [x]);
+  if (opts.out) checkOutGrad(op, opts.out, [x]);
   let dtype = x.dtype;
   if (!isFloating(dtype) && ((lo !== null && !Number.isInteger(lo)) || (hi !== null && !Number.isInteger(hi)))) dtype = 'float32';
   const src = castRaw(x, dtype);
