@@ -66,7 +66,7 @@ export async function removeStaleParts(dir: string, name?: string): Promise<stri
  * happens (see the module comment). Creates the folder if needed.
  *
  * @example
- * await writeAtomic('out/lenet5.safetensors', encodeSafetensors(net.stateDict()));
+ * await writeAtomic('out/history.json', JSON.stringify(history));
  */
 export async function writeAtomic(file: string, data: string | Uint8Array, opts: WriteAtomicOptions = {}): Promise<void> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;

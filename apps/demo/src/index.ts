@@ -8,4 +8,4 @@
  */
 export { runLeNetSteps, trainStep, evaluate, makeOptimizer, type Classifier, type OptimizerName } from './train.js';
 export { embeddedMnist, fashionMnist, MNIST_NORM, FASHION_NORM, type Splits } from './data.js';
-export { encodeSafetensors, plotHtml, progressLine, type History } from './report.js';
+export { plotHtml, progressLine, type History } from './report.js';

@@ -12,7 +12,7 @@ import '@dl/backend-cpu';
 import { DataLoader } from '@dl/data';
 import { models } from '@dl/vision';
 import { embeddedMnist, fashionMnist } from './data.js';
-import { encodeSafetensors, plotHtml, progressLine, writeAtomic, type History } from './report.js';
+import { plotHtml, progressLine, writeAtomic, type History } from './report.js';
 import { evaluate, makeOptimizer, trainStep, type OptimizerName } from './train.js';
 
 const { values: args } = parseArgs({
@@ -120,8 +120,8 @@ async function main(): Promise<void> {
   if (device !== 'cpu') await net.toAsync('cpu'); // weights are written from host memory
   const out = resolve(args.out ?? 'out');
   const tag = fashion ? 'lenet5-fashion-mnist' : 'lenet5-mnist';
-  await writeAtomic(join(out, `${tag}.safetensors`), encodeSafetensors(net.stateDict()));
-  await writeAtomic(join(out, `${tag}-training.html`), plotHtml(history, `LeNet-5 on ${data.name}: ${(final.testAccuracy * 100).toFixed(2)}% test accuracy`));
+  await writeAtomic(join(out, `${tag}-training.html`), plotHtml(history, `LeNet-5 on ${data.name}: ${(final.testAccuracy * 100).toFixed(2)}% test accuracy`)); // makes `out`
+  await dl.save(net.stateDict(), join(out, `${tag}.safetensors`)); // atomic too
   await writeAtomic(join(out, `${tag}-history.json`), JSON.stringify({ ...history, totalSeconds: total }, null, 1));
   console.log(`wrote ${join(out, `${tag}.safetensors`)} (weights), ${join(out, `${tag}-training.html`)} (plot)`);
 }

@@ -1,38 +1,4 @@
-import type { Tensor } from '@dl/tensor';
-
 export { writeAtomic, removeStaleParts, type WriteAtomicOptions } from './atomic-write.js';
-
-const ST_DTYPE: Record<string, string> = { float32: 'F32', float64: 'F64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
-
-/**
- * Serialise a state dict in the safetensors format (8-byte little-endian header length, JSON
- * header with dtype/shape/offsets, then the raw little-endian data), readable by
- * `safetensors.torch.load_file` in Python.
- */
-export function encodeSafetensors(sd: Record<string, Tensor>): Uint8Array {
-  const header: Record<string, unknown> = {};
-  const chunks: Uint8Array[] = [];
-  let off = 0;
-  for (const [k, t] of Object.entries(sd)) {
-    const host = t.contiguous().dataSync();
-    const bytes = new Uint8Array(host.buffer, host.byteOffset, host.byteLength);
-    header[k] = { dtype: ST_DTYPE[t.dtype], shape: [...t.shape], data_offsets: [off, off + bytes.length] };
-    chunks.push(bytes);
-    off += bytes.length;
-  }
-  let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
-  const h = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + h.length + off);
-  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
-  out.set(h, 8);
-  let p = 8 + h.length;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
-  return out;
-}
 
 export interface History {
   stepLoss: number[];

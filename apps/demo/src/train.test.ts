@@ -4,7 +4,6 @@ import '@dl/backend-cpu';
 import { DataLoader, Subset } from '@dl/data';
 import { models } from '@dl/vision';
 import { embeddedMnist } from './data.js';
-import { encodeSafetensors } from './report.js';
 import { evaluate, makeOptimizer, runLeNetSteps, trainStep } from './train.js';
 
 describe('LeNet-5 on real MNIST digits', () => {
@@ -23,11 +22,13 @@ describe('LeNet-5 on real MNIST digits', () => {
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) * 0.6);
     const acc = (await evaluate(net, new Subset(test, Array.from({ length: 500 }, (_, i) => i)))).accuracy;
     expect(acc).toBeGreaterThan(0.6);
-    // weights serialise as safetensors: 8-byte header length, then JSON
-    const st = encodeSafetensors(net.stateDict());
+    // weights serialise as safetensors (dl.save): 8-byte header length, then JSON
+    const st = await dl.save(net.stateDict(), { format: 'safetensors' });
     const hlen = Number(new DataView(st.buffer).getBigUint64(0, true));
     const header = JSON.parse(new TextDecoder().decode(st.subarray(8, 8 + hlen)));
     expect(header['conv1.weight']).toEqual({ dtype: 'F32', shape: [6, 1, 5, 5], data_offsets: [0, 600] });
+    const back = (await dl.load(st)) as Record<string, dl.Tensor>;
+    expect(Array.from(back['conv1.weight']!.dataSync())).toEqual(Array.from(net.stateDict()['conv1.weight']!.dataSync()));
   });
 
   it('the benchmark entry point runs N steps', async () => {
