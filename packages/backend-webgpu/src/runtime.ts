@@ -4,6 +4,7 @@ import type { DType, HostArray } from '@dl/tensor';
 import { BufferPool } from './pool.js';
 import { declBindings } from './wgsl.js';
 import { KernelTiming } from './kernel-timing.js';
+import { DeviceErrors, ERROR_BYTES } from './device-errors.js';
 
 // GPUBufferUsage / GPUMapMode values (not every host defines the globals).
 const MAP_READ = 0x1;
@@ -106,6 +107,8 @@ const NO_TURN_WARN_SUBMITS = 256;
 export class Runtime {
   readonly pool: BufferPool;
   readonly limits: GPUSupportedLimits;
+  /** Index errors found by kernels (Note [Deferred GPU errors]). */
+  readonly errors: DeviceErrors;
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -132,6 +135,7 @@ export class Runtime {
     this.align = Math.max(16, device.limits.minStorageBufferOffsetAlignment);
     this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST);
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_DST });
+    this.errors = new DeviceErrors(device);
     void device.lost.then((info) => {
       this.lostInfo = this.destroyed ? 'the device was destroyed' : `${info.reason}: ${info.message}`;
     });
@@ -286,18 +290,23 @@ export class Runtime {
   async read(b: GpuBuf, dtype: DType, offset: number, numel: number): Promise<HostArray> {
     this.check();
     const out = hostArray(dtype, numel);
-    if (numel === 0) return out;
-    if (b.gpu === null && b.host !== null) {
-      const words = b.host.subarray(offset, offset + numel);
+    if (numel === 0 || (b.gpu === null && b.host !== null)) {
+      if (this.errors.pending) await this.checkErrors();
+      if (numel === 0) return out;
+      const words = b.host!.subarray(offset, offset + numel);
       if (dtype === 'bool' || dtype === 'uint8') (out as Uint8Array).set(words);
       else new Uint32Array(out.buffer, out.byteOffset, numel).set(words);
       return out;
     }
     const bytes = numel * 4;
+    // Note [Deferred GPU errors]: the error words ride along in the staging buffer's tail.
+    const withErrors = this.errors.pending;
     this.ensureScope();
-    const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+    const staging = this.device.createBuffer({ size: bytes + (withErrors ? ERROR_BYTES : 0), usage: MAP_READ | COPY_DST });
     this.endPass();
-    this.openEncoder().copyBufferToBuffer(this.resident(b), offset * 4, staging, 0, bytes);
+    const enc = this.openEncoder();
+    enc.copyBufferToBuffer(this.resident(b), offset * 4, staging, 0, bytes);
+    if (withErrors) this.errors.capture(enc, staging, bytes);
     this.flush();
     try {
       await staging.mapAsync(MAP_READ);
@@ -311,18 +320,44 @@ export class Runtime {
     staging.destroy();
     await this.settle();
     this.check();
-    if (dtype === 'bool' || dtype === 'uint8') (out as Uint8Array).set(words);
-    else new Uint32Array(out.buffer, out.byteOffset, numel).set(words);
+    if (withErrors) {
+      const err = this.errors.decode(words.subarray(numel));
+      if (err) throw err;
+    }
+    if (dtype === 'bool' || dtype === 'uint8') (out as Uint8Array).set(words.subarray(0, numel));
+    else new Uint32Array(out.buffer, out.byteOffset, numel).set(words.subarray(0, numel));
     return out;
   }
 
-  /** Submit queued work and wait for it (and for its error checks). */
+  /** Look at the error words now (one 16-byte read) and throw what they report. */
+  private async checkErrors(): Promise<void> {
+    this.ensureScope();
+    const staging = this.device.createBuffer({ size: ERROR_BYTES, usage: MAP_READ | COPY_DST });
+    this.endPass();
+    this.errors.capture(this.openEncoder(), staging, 0);
+    this.flush();
+    try {
+      await staging.mapAsync(MAP_READ);
+    } catch (e) {
+      await this.settle();
+      this.check();
+      throw new BackendError(`webgpu: reading the error words failed: ${(e as Error).message}`, {});
+    }
+    const words = new Uint32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    const err = this.errors.decode(words);
+    if (err) throw err;
+  }
+
+  /** Submit queued work and wait for it (and for its error checks, index errors included). */
   async sync(): Promise<void> {
     this.check();
     this.flush();
     await this.device.queue.onSubmittedWorkDone();
     await this.settle();
     this.check();
+    if (this.errors.pending) await this.checkErrors();
   }
 
   private async settle(): Promise<void> {

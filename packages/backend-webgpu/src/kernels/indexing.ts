@@ -1,4 +1,5 @@
 import type { TensorView } from '@dl/tensor/backend';
+import { reportCode } from '../device-errors.js';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, load, PRELUDE, toWord, WG } from '../wgsl.js';
 import { copy } from './elementwise.js';
@@ -11,29 +12,34 @@ function dropDim(v: TensorView, dim: number): TensorView {
   return { ...v, strides: v.strides.map((s, d) => (d === dim ? 0 : s)) };
 }
 
-/** WGSL: `idx` (i32 at word `w` of `name`) wrapped for negatives; `ok` says it is in [0, size). */
-function indexCode(name: string, w: string, sizeP: string): string {
-  return `  var ii = bitcast<i32>(${name}[${w}]);
-  let sz = i32(${sizeP});
-  if (ii < 0i) { ii = ii + sz; }
-  let ok = ii >= 0i && ii < sz;
-  let idx = u32(max(ii, 0i));
+/**
+ * WGSL: `idx`, the index (i32 at word `w` of `name`), and `ok`: it is in [0, size). A bad index
+ * (negative ones included, as PyTorch) is reported to the error words `E` for site `siteP`
+ * (Note [Deferred GPU errors]); the caller skips the lookup.
+ */
+function indexCode(name: string, w: string, sizeP: string, E: string, siteP: string): string {
+  return `  let ii = bitcast<i32>(${name}[${w}]);
+  let ok = ii >= 0i && u32(ii) < ${sizeP};
+  let idx = select(0u, u32(ii), ok);
+  if (!ok) {
+    ${reportCode(E, siteP, 'ii', sizeP)}
+  }
 `;
 }
 
 export function gather(rt: Runtime, x: TensorView, dim: number, index: TensorView, out: TensorView): void {
   const rank = out.shape.length;
-  const b = bind([{ buf: buf(index) }, { buf: buf(out), write: true }, { buf: buf(x) }]);
+  const b = bind([{ buf: buf(index) }, { buf: buf(out), write: true }, { buf: buf(x) }, rt.errors.binding()]);
   const params = stridedParams(out.shape, [index, out, dropDim(x, dim)]);
   const pi = params.length;
-  params.push(x.shape[dim]!, x.strides[dim]!);
-  const [I, O, X] = b.names as [string, string, string];
+  params.push(x.shape[dim]!, x.strides[dim]!, rt.errors.site('gather', dim));
+  const [I, O, X, E] = b.names as [string, string, string, string];
   const val = x.dtype === out.dtype ? `${X}[o2 + idx * P[${pi + 1}]]` : toWord(cast(load(X, `o2 + idx * P[${pi + 1}]`, x.dtype), x.dtype, out.dtype), out.dtype);
   rt.run(
     `gather:${x.dtype}:${out.dtype}:${rank}:${b.key}`,
     () => `${PRELUDE}${b.decl}${entry1d()}
 ${stridedCode(rank, 3)}
-${indexCode(I, 'o0', `P[${pi}]`)}
+${indexCode(I, 'o0', `P[${pi}]`, E, `P[${pi + 2}]`)}
   var r = 0u;
   if (ok) { r = ${val}; }
   ${O}[o1] = r;
@@ -46,7 +52,7 @@ ${indexCode(I, 'o0', `P[${pi}]`)}
 
 export function indexSelect(rt: Runtime, x: TensorView, dim: number, index: TensorView, out: TensorView): void {
   const rank = out.shape.length;
-  const b = bind([{ buf: buf(index) }, { buf: buf(out), write: true }, { buf: buf(x) }]);
+  const b = bind([{ buf: buf(index) }, { buf: buf(out), write: true }, { buf: buf(x) }, rt.errors.binding()]);
   const iv: TensorView = {
     ...index,
     shape: out.shape,
@@ -54,14 +60,14 @@ export function indexSelect(rt: Runtime, x: TensorView, dim: number, index: Tens
   };
   const params = stridedParams(out.shape, [iv, out, dropDim(x, dim)]);
   const pi = params.length;
-  params.push(x.shape[dim]!, x.strides[dim]!);
-  const [I, O, X] = b.names as [string, string, string];
+  params.push(x.shape[dim]!, x.strides[dim]!, rt.errors.site('indexSelect', dim));
+  const [I, O, X, E] = b.names as [string, string, string, string];
   const val = x.dtype === out.dtype ? `${X}[o2 + idx * P[${pi + 1}]]` : toWord(cast(load(X, `o2 + idx * P[${pi + 1}]`, x.dtype), x.dtype, out.dtype), out.dtype);
   rt.run(
     `indexSelect:${x.dtype}:${out.dtype}:${rank}:${b.key}`,
     () => `${PRELUDE}${b.decl}${entry1d()}
 ${stridedCode(rank, 3)}
-${indexCode(I, 'o0', `P[${pi}]`)}
+${indexCode(I, 'o0', `P[${pi}]`, E, `P[${pi + 2}]`)}
   var r = 0u;
   if (ok) { r = ${val}; }
   ${O}[o1] = r;
@@ -108,11 +114,11 @@ export function scatter(rt: Runtime, dst: TensorView, dim: number, index: Tensor
     temps.push(t.buf);
   }
   const rank = index.shape.length;
-  const b = bind([{ buf: buf(index) }, { buf: buf(src) }, { buf: buf(dst), write: true, atomic: true }]);
+  const b = bind([{ buf: buf(index) }, { buf: buf(src) }, { buf: buf(dst), write: true, atomic: true }, rt.errors.binding()]);
   const params = stridedParams(index.shape, [index, src, dropDim(dst, dim)]);
   const pi = params.length;
-  params.push(dst.shape[dim]!, dst.strides[dim]!);
-  const [I, S, D] = b.names as [string, string, string];
+  params.push(dst.shape[dim]!, dst.strides[dim]!, rt.errors.site(mode === 'add' ? 'scatterAdd' : 'scatter', dim));
+  const [I, S, D, E] = b.names as [string, string, string, string];
   const v = cast(load(S, 'o1', src.dtype), src.dtype, dst.dtype);
   let body: string;
   if (mode === 'assign') body = `atomicStore(&${D}[w], ${toWord('v', dst.dtype)});`;
@@ -130,7 +136,7 @@ export function scatter(rt: Runtime, dst: TensorView, dim: number, index: Tensor
     `scatter:${mode}:${src.dtype}:${dst.dtype}:${rank}:${b.key}`,
     () => `${PRELUDE}${b.decl}${entry1d()}
 ${stridedCode(rank, 3)}
-${indexCode(I, 'o0', `P[${pi}]`)}
+${indexCode(I, 'o0', `P[${pi}]`, E, `P[${pi + 2}]`)}
   if (!ok) { return; }
   let w = o2 + idx * P[${pi + 1}];
   let v = ${v};

@@ -1,0 +1,112 @@
+/// <reference types="@webgpu/types" />
+import { IndexError } from '@dl/tensor';
+import type { BindReq, GpuBuf } from './runtime.js';
+
+// GPUBufferUsage values (not every host defines the globals).
+const COPY_SRC = 0x4;
+const COPY_DST = 0x8;
+const STORAGE = 0x80;
+
+/** Bytes of the error word buffer: [site, value, size, unused]. */
+export const ERROR_BYTES = 16;
+
+/** What a kernel checks: an index along `dim` of a tensor, for the op `op`. */
+interface Site {
+  op: string;
+  dim: number;
+}
+
+/**
+ * Note [Deferred GPU errors]
+ * A kernel cannot throw, and reading its inputs back to the host to check them would make every
+ * gather/indexSelect/scatter a sync point (and cost a copy of the index tensor). So kernels that
+ * take indices check them on the GPU and report the first bad one into one small device buffer,
+ * the *error words* (`[site, value, size, 0]`, bound as `array<atomic<u32>>`): the thread that
+ * finds a bad index compare-exchanges `site` from 0 to its site id (the op and dim, interned on
+ * the host and passed as a kernel parameter, so pipelines do not multiply), and the winner
+ * stores the offending value and the dim size. The bad lookup itself reads 0 / writes nothing,
+ * as before; the values are wrong, but nobody sees them without a read, and the read raises.
+ *
+ * The host remembers whether a checking kernel was encoded since the last look (`pending`). The
+ * next host read (`data()`, `item()`, `toAsync`, serialization — every `Backend.read`) then
+ * copies the error words into the tail of the staging buffer it maps anyway, and clears them in
+ * the same command buffer (copy + clear are ordered with the kernels, so an error is seen by
+ * exactly one read and none is lost to a concurrent one). No extra submit, no extra map, no
+ * extra sync point; a read with no checking kernel since the last look pays nothing.
+ * `sync()` and reads served from a spilled host copy look with a 16-byte read of their own.
+ * A non-zero site becomes an `IndexError` naming the op, the index, the dim and its size, like
+ * the cpu backend's, thrown by that read — which may be several ops after the one that failed,
+ * as with CUDA's device-side asserts; the hint says so. The error is reported once; the device
+ * stays usable.
+ */
+export class DeviceErrors {
+  /** The error words, as a buffer kernels bind (never freed or spilled). */
+  readonly buf: GpuBuf;
+  /** A checking kernel was encoded since the error words were last captured. */
+  pending = false;
+  private readonly sites: Site[] = [{ op: '', dim: 0 }];
+  private readonly ids = new Map<string, number>();
+
+  constructor(device: GPUDevice) {
+    const gpu = device.createBuffer({ size: ERROR_BYTES, usage: STORAGE | COPY_SRC | COPY_DST, label: 'dl error words' });
+    this.buf = { gpu, size: ERROR_BYTES, numel: ERROR_BYTES / 4, freed: false, host: null, spill: 'none', writes: 0 };
+  }
+
+  /** The site id of (op, dim): a kernel parameter. */
+  site(op: string, dim: number): number {
+    const key = `${op}:${dim}`;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.sites.length;
+      this.sites.push({ op, dim });
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  /** The binding a checking kernel adds (and marks the error words as worth a look). */
+  binding(): BindReq {
+    this.pending = true;
+    return { buf: this.buf, write: true, atomic: true };
+  }
+
+  /** Encode: copy the error words to `staging` at `offset`, then clear them. */
+  capture(enc: GPUCommandEncoder, staging: GPUBuffer, offset: number): void {
+    enc.copyBufferToBuffer(this.buf.gpu!, 0, staging, offset, ERROR_BYTES);
+    enc.clearBuffer(this.buf.gpu!, 0, ERROR_BYTES);
+    this.pending = false;
+  }
+
+  /** The error the captured words describe, or null. */
+  decode(words: Uint32Array): IndexError | null {
+    const id = words[0]!;
+    if (id === 0) return null;
+    const site = this.sites[id] ?? { op: 'index kernel', dim: -1 };
+    const value = words[1]! | 0;
+    const size = words[2]!;
+    const { op, dim } = site;
+    return new IndexError(`${op}: index ${value} is out of bounds for dimension ${dim} with size ${size}`, {
+      op,
+      hint:
+        `indices along dim ${dim} must be in [0, ${size - 1}] (class targets of crossEntropy/nllLoss and embedding ids included). ` +
+        'webgpu checks indices on the device and raises at the next read (data(), item(), toAsync), so the failing op may be ' +
+        'earlier than the line that read, and its result is not valid',
+    });
+  }
+}
+
+/**
+ * WGSL: report index `value` (i32) outside [0, `size`) (u32) for site `site` (u32) into the
+ * error words `E` unless an error is already recorded (Note [Deferred GPU errors]).
+ */
+export function reportCode(E: string, site: string, value: string, size: string): string {
+  return `loop {
+      let r = atomicCompareExchangeWeak(&${E}[0], 0u, ${site});
+      if (r.exchanged) {
+        atomicStore(&${E}[1], bitcast<u32>(${value}));
+        atomicStore(&${E}[2], ${size});
+        break;
+      }
+      if (r.old_value != 0u) { break; }
+    }`;
+}
