@@ -3,6 +3,7 @@ import type { BinaryOp, CompareOp, KernelTable, TensorView, UnaryOp, UnaryWithDT
 import { bind, f32bits, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
 import { stridedCode, stridedParams } from './strided.js';
+import { TRIG_FNS } from './trig.js';
 
 const FLOAT_FNS = /* wgsl */ `
 fn f_log(x: f32) -> f32 {
@@ -171,9 +172,10 @@ const FLOAT_UNARY: KernelTable<'unary', string, BoolUnary> = {
   sqrt: 'f_sqrt(x)',
   rsqrt: 'f_rsqrt(x)',
   reciprocal: 'fdiv(1.0, x)',
-  sin: 'select(f_nan(), sin(x), f_trig_ok(x))',
-  cos: 'select(f_nan(), cos(x), f_trig_ok(x))',
-  tan: 'select(f_nan(), tan(x), f_trig_ok(x))',
+  // Note [Trig range reduction] (trig.ts): WGSL's own sin/cos/tan are inexact for large |x|
+  sin: 'select(f_nan(), f_sin(x), f_trig_ok(x))',
+  cos: 'select(f_nan(), f_cos(x), f_trig_ok(x))',
+  tan: 'select(f_nan(), f_tan(x), f_trig_ok(x))',
   tanh: 'f_tanh(x)',
   sigmoid: 'f_sigmoid(x)',
   relu: 'select(0.0, x, x > 0.0)',
@@ -231,7 +233,7 @@ export function unary(rt: Runtime, op: UnaryOp, x: TensorView, out: TensorView):
   const key = `unary:${op}:${x.dtype}:${out.dtype}:${rank}:${b.key}`;
   rt.run(
     key,
-    () => `${PRELUDE}${FLOAT_FNS}${b.decl}${entry1d()}
+    () => `${PRELUDE}${FLOAT_FNS}${op === 'sin' || op === 'cos' || op === 'tan' ? TRIG_FNS : ''}${b.decl}${entry1d()}
 ${stridedCode(rank, 2)}
   let x = ${load(b.names[0]!, 'o0', x.dtype)};
   let xf = ${cast('x', x.dtype, 'float32')};
