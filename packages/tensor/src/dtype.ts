@@ -1,12 +1,102 @@
 import { DTypeError } from './errors.js';
 
 /**
- * Element types. dl has no int64: WebGPU has none, so `long()` gives `int32`.
- * `bool` and `uint8` are stored one byte per element on the host.
+ * Element types as they are stored. See Note [int64 is int32]: the PyTorch names `'int64'`,
+ * `'long'`, `'int'`, `'float'`, `'double'` and `'byte'` are accepted wherever a dtype is taken
+ * ({@link DTypeName}) and resolve to these. `bool` and `uint8` are stored one byte per element.
  */
 export type DType = 'float32' | 'float64' | 'int32' | 'uint8' | 'bool';
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8', 'bool'];
+
+/**
+ * Note [int64 is int32]
+ * PyTorch's integer default is int64; WebGPU has no 64-bit integers, and one storage layout on
+ * every device is worth more than the range. So `'int64'` / `'long'` are names for int32: a
+ * tensor created with `{ dtype: 'int64' }` or by `x.long()` has `dtype === 'int32'`, and int32 tensors print
+ * without a dtype suffix, as torch prints its default integer type (`tensor([0, 1, 1])`). What keeps this honest is that values never wrap silently on the way
+ * in: creating an integer tensor from a value outside its range (or NaN/±inf) raises a
+ * DTypeError that says so, as `torch.tensor([2**31], dtype=torch.int32)` raises, and so does a
+ * float → integer cast of NaN, ±inf or an out-of-range value on cpu (torch's answer there is
+ * undefined behaviour: INT_MIN on x86). Integer → narrower integer casts wrap as in torch
+ * (`int32` 300 → `uint8` 44). `sum` of int32 on cpu accumulates exactly and raises when the
+ * result leaves int32 (torch returns int64 there). An index tensor is int32 everywhere, so
+ * `idx.long()` is free. Half precision (`'float16'`, `'half'`, `'bfloat16'`) and the other
+ * integer widths are not supported: naming them is a DTypeError with a hint.
+ */
+
+/**
+ * A dtype as a PyTorch user may spell it: a stored {@link DType} or one of its aliases
+ * (`'int64'`, `'long'`, `'int'` → int32; `'float'` → float32; `'double'` → float64; `'byte'` → uint8).
+ *
+ * @example
+ * dl.tensor([0, 1, 1], { dtype: 'int64' }).dtype; // 'int32' (Note [int64 is int32])
+ */
+export type DTypeName = DType | 'int64' | 'long' | 'int' | 'float' | 'double' | 'byte';
+
+const ALIASES: { readonly [K in DTypeName]: DType } = {
+  float32: 'float32',
+  float64: 'float64',
+  int32: 'int32',
+  uint8: 'uint8',
+  bool: 'bool',
+  int64: 'int32',
+  long: 'int32',
+  int: 'int32',
+  float: 'float32',
+  double: 'float64',
+  byte: 'uint8',
+};
+
+const UNSUPPORTED: Readonly<Record<string, string>> = {
+  float16: "dl has no half precision: use 'float32'",
+  half: "dl has no half precision: use 'float32'",
+  bfloat16: "dl has no bfloat16: use 'float32'",
+  int16: "dl has no int16: use 'int32'",
+  short: "dl has no int16: use 'int32'",
+  int8: "dl has no int8: use 'int32' (or 'uint8' for 0..255)",
+  char: "dl has no int8: use 'int32' (or 'uint8' for 0..255)",
+  complex64: 'dl has no complex dtypes',
+  complex128: 'dl has no complex dtypes',
+  cfloat: 'dl has no complex dtypes',
+  cdouble: 'dl has no complex dtypes',
+};
+
+/** Names of PyTorch dtypes dl does not have (naming one is a DTypeError with a hint). */
+export function isUnsupportedDTypeName(s: unknown): boolean {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(UNSUPPORTED, s.replace(/^torch\./, ''));
+}
+
+/** Every accepted dtype name, stored dtypes first. */
+export const DTYPE_NAMES: readonly DTypeName[] = Object.keys(ALIASES) as DTypeName[];
+
+/** Is `s` a dtype name (a stored dtype or an alias such as `'int64'`)? */
+export function isDTypeName(s: unknown): s is DTypeName {
+  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, s);
+}
+
+/**
+ * The stored dtype for a dtype name, or a DTypeError naming `op` (unknown names, half, int64…).
+ *
+ * @example
+ * dl.toDType('long', 'zeros'); // 'int32'
+ */
+export function toDType(name: unknown, op: string): DType {
+  if (isDTypeName(name)) return ALIASES[name];
+  const bare = typeof name === 'string' ? name.replace(/^torch\./, '') : '';
+  if (bare !== name && isDTypeName(bare)) {
+    throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(name)}`, { op, hint: `write '${bare}' without the 'torch.' prefix` });
+  }
+  throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(name)}`, {
+    op,
+    hint: UNSUPPORTED[bare] ?? `use one of ${DTYPE_NAMES.join(', ')} ('int64'/'long' are stored as int32)`,
+  });
+}
+
+/** `toDType` that lets `undefined` through (an option left out). */
+export function toDTypeOpt(name: DTypeName | undefined, op: string): DType | undefined {
+  return name === undefined ? undefined : toDType(name, op);
+}
 
 /** The host typed array that holds each dtype's values. */
 export interface HostArrayMap {
@@ -55,11 +145,38 @@ export function isIntegral(d: DType, includeBool = false): boolean {
   return d === 'int32' || d === 'uint8' || (includeBool && d === 'bool');
 }
 
+/** Throws a DTypeError unless `d` is a stored dtype (aliases such as 'int64' go through {@link toDType}). */
 export function assertDType(d: unknown, op: string): asserts d is DType {
   if (typeof d !== 'string' || !(DTYPES as readonly string[]).includes(d)) {
     throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(d)}`, {
       op,
-      hint: `use one of ${DTYPES.join(', ')} (dl has no int64: use int32)`,
+      hint: isDTypeName(d) ? `'${d}' is stored as ${ALIASES[d]}: pass it through toDType first` : (UNSUPPORTED[String(d)] ?? `use one of ${DTYPE_NAMES.join(', ')}`),
+    });
+  }
+}
+
+const INT_RANGE: Readonly<Partial<Record<DType, readonly [number, number]>>> = { int32: [-2147483648, 2147483647], uint8: [0, 255] };
+
+/**
+ * Throws a DTypeError when a value cannot be stored in an integer dtype without wrapping:
+ * NaN, ±inf, or outside the range (checked before truncation toward zero, as
+ * `torch.tensor([255.9], dtype=torch.uint8)` raises "value cannot be converted to type uint8
+ * without overflow"). Casts pass `truncateFirst`: C++ defines a float → integer conversion whose
+ * truncated value fits (255.9 → 255), and only the rest is undefined behaviour. `requested` is the name
+ * the user wrote (`'int64'` says it is stored as int32). Floating and bool dtypes pass.
+ */
+export function checkIntRange(values: ArrayLike<number>, dtype: DType, op: string, requested: string = dtype, opts: { truncateFirst?: boolean } = {}): void {
+  const range = INT_RANGE[dtype];
+  if (!range) return;
+  const [lo, hi] = range;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    const w = opts.truncateFirst ? Math.trunc(v) : v;
+    if (w >= lo && w <= hi) continue; // false for NaN; 255.9 is not uint8 (torch checks before truncating)
+    const alias = requested !== dtype ? ` (dl stores ${requested} as ${dtype}: see Note [int64 is int32])` : '';
+    throw new DTypeError(`${op}: value ${v} at flat index ${i} cannot be converted to type ${requested} without overflow${alias}`, {
+      op,
+      hint: Number.isNaN(v) || !Number.isFinite(v) ? 'integer tensors cannot hold NaN or inf: use a floating dtype' : `${dtype} holds ${lo}..${hi}: use 'float64' for larger values`,
     });
   }
 }

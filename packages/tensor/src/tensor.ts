@@ -1,7 +1,7 @@
 import type { BinaryOp, CompareOp, UnaryOp } from './backend.js';
 import { defineOp, deviceCan, readHostSync, recordOp, runKernel } from './dispatch.js';
-import { assertDType, DTYPES, type DType } from './dtype.js';
-import { StateError } from './errors.js';
+import { checkIntRange, isDTypeName, isFloating, isUnsupportedDTypeName, toDType, type DType, type DTypeName } from './dtype.js';
+import { ArgumentError, StateError } from './errors.js';
 import { formatTensor } from './format.js';
 import type { Generator } from './generator.js';
 import { TensorBase } from './tensor-base.js';
@@ -12,6 +12,8 @@ import * as vw from './ops/views.js';
 import * as ix from './ops/indexing.js';
 import * as la from './ops/linalg.js';
 import * as so from './ops/sort.js';
+import * as nz from './ops/nonzero.js';
+import * as ai from './ops/advanced-index.js';
 import * as sm from './ops/softmax.js';
 import * as ip from './ops/inplace.js';
 import { fromHost } from './ops/creation.js';
@@ -89,7 +91,7 @@ export class Tensor extends TensorBase {
   logsumexp(dim: Dims, opts?: { keepdim?: boolean }): Tensor { return red.logsumexp(this, dim, opts); }
   all(dim?: number | null, opts?: { keepdim?: boolean }): Tensor { return red.all(this, dim, opts); }
   any(dim?: number | null, opts?: { keepdim?: boolean }): Tensor { return red.any(this, dim, opts); }
-  cumsum(dim: number, opts?: { dtype?: DType }): Tensor { return red.cumsum(this, dim, opts); }
+  cumsum(dim: number, opts?: { dtype?: DTypeName }): Tensor { return red.cumsum(this, dim, opts); }
   norm(p?: number, dim?: Dims | null, opts?: { keepdim?: boolean }): Tensor { return red.norm(this, p, dim, opts); }
 
   // ---- views and shape -------------------------------------------------------------------
@@ -133,7 +135,18 @@ export class Tensor extends TensorBase {
   sort(dim?: number, opts?: { descending?: boolean }): red.ValuesIndices { return so.sort(this, dim, opts); }
   argsort(dim?: number, opts?: { descending?: boolean }): Tensor { return so.argsort(this, dim, opts); }
   topk(k: number, dim?: number, opts?: { largest?: boolean; sorted?: boolean }): red.ValuesIndices { return so.topk(this, k, dim, opts); }
-  unique(opts?: { returnInverse?: boolean; returnCounts?: boolean }): so.UniqueResult { return so.unique(this, opts); }
+  /** `torch.unique`: a Tensor, or `[output, inverse?, counts?]` when asked for more (see {@link so.unique}). */
+  unique(opts: so.UniqueOptions & { returnInverse: true; returnCounts: true }): so.UniqueResult & [Tensor, Tensor, Tensor];
+  unique(opts: so.UniqueOptions & ({ returnInverse: true } | { returnCounts: true })): so.UniqueResult & [Tensor, Tensor];
+  unique(opts?: so.UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+  unique(opts?: so.UniqueOptions): Tensor | so.UniqueResult;
+  unique(opts?: so.UniqueOptions): Tensor | so.UniqueResult { return so.unique(this, opts); }
+  /** Indices of nonzero elements: `[n, dim]`, or one tensor per dim with `{ asTuple: true }` (see {@link nz.nonzero}). */
+  nonzero(opts: nz.NonzeroOptions & { asTuple: true }): Tensor[];
+  nonzero(opts?: nz.NonzeroOptions & { asTuple?: false }): Tensor;
+  nonzero(opts?: nz.NonzeroOptions): Tensor | Tensor[] { return nz.nonzero(this, opts); }
+  /** The elements where `mask` is true, 1-D (`torch.masked_select`). */
+  maskedSelect(mask: Tensor): Tensor { return nz.maskedSelect(this, mask); }
   matmul(other: Tensor): Tensor { return la.matmul(this, other); }
   mm(other: Tensor): Tensor { return la.mm(this, other); }
   bmm(other: Tensor): Tensor { return la.bmm(this, other); }
@@ -169,6 +182,16 @@ export class Tensor extends TensorBase {
   maskedFill_(mask: Tensor, value: number): this { ip.applyInPlace(this, 'maskedFill_', (s) => ew.maskedFill(s, mask, value)); return this; }
   scatter_(dim: number, index: Tensor, src: Tensor | number): this { ip.applyInPlace(this, 'scatter_', (s) => ix.scatter(s, dim, index, src)); return this; }
   scatterAdd_(dim: number, index: Tensor, src: Tensor): this { ip.applyInPlace(this, 'scatterAdd_', (s) => ix.scatterAdd(s, dim, index, src)); return this; }
+  /**
+   * `x[indices] = values` (`x.index_put_(indices, values, accumulate)`): indices as `at` takes
+   * them. See {@link ai.indexPut_}.
+   *
+   * @example
+   * x.indexPut_([x.lt(0)], 0); // x[x < 0] = 0
+   */
+  indexPut_(indices: readonly vw.Index[] | Tensor, values: Tensor | number, opts?: ai.IndexPutOptions): this { ai.indexPut_(this, indices, values, opts); return this; }
+  /** Out-of-place `indexPut_` (`x.index_put(...)`). */
+  indexPut(indices: readonly vw.Index[] | Tensor, values: Tensor | number, opts?: ai.IndexPutOptions): Tensor { return ai.indexPut(this, indices, values, opts); }
   zero_(): this { ip.fill_(this, 0); return this; }
   fill_(value: number | boolean): this { ip.fill_(this, value); return this; }
   copy_(src: Tensor): this { ip.copy_(this, src); return this; }
@@ -200,18 +223,18 @@ export class Tensor extends TensorBase {
    * Moving off a device needs a synchronous read there (from cpu always works); use
    * `await x.toAsync('cpu')` to bring webgpu tensors back.
    */
-  to(target: string | { device?: string; dtype?: DType }): Tensor {
-    const { device, dtype } = parseTo(target);
+  to(target: string | { device?: string; dtype?: DTypeName }): Tensor {
+    const { device, dtype, requested } = parseTo(target);
     let r: Tensor = this;
     if (dtype && dtype !== r.dtype) {
-      r = castTracked(r, dtype);
+      r = castTracked(r, dtype, requested ?? dtype);
     }
     if (device && device !== r.device) r = moveTo(r, device);
     return r;
   }
   /** `to` for any pair of devices (awaits the read). */
-  async toAsync(target: string | { device?: string; dtype?: DType }): Promise<Tensor> {
-    const { device, dtype } = parseTo(target);
+  async toAsync(target: string | { device?: string; dtype?: DTypeName }): Promise<Tensor> {
+    const { device, dtype, requested } = parseTo(target);
     let r: Tensor = this;
     if (device && device !== r.device) {
       const host = await r.contiguous().data();
@@ -219,18 +242,25 @@ export class Tensor extends TensorBase {
       recordOp('cast', [r], moved, { from: r.dtype, fromDevice: r.device });
       r = moved;
     }
-    return dtype ? r.to(dtype) : r;
+    return dtype ? r.to(requested ?? dtype) : r;
   }
   float(): Tensor { return this.to('float32'); }
   double(): Tensor { return this.to('float64'); }
-  /** int32 (dl has no int64). */
+  /** int32. */
   int(): Tensor { return this.to('int32'); }
-  /** int32: dl has no int64 because WebGPU has none. */
-  long(): Tensor { return this.to('int32'); }
+  /**
+   * int64 as dl stores it: int32 (Note [int64 is int32] in dtype.ts). A float tensor with NaN, ±inf
+   * or values outside int32 raises on cpu instead of wrapping.
+   *
+   * @example
+   * F.crossEntropy(logits, dl.tensor([0, 1, 1]).long());
+   */
+  long(): Tensor { return this.to('int64'); }
   bool(): Tensor { return this.to('bool'); }
   byte(): Tensor { return this.to('uint8'); }
   cpu(): Tensor { return this.to('cpu'); }
-  type(dtype: DType): Tensor { return this.to(dtype); }
+  /** Cast, as `x.type(torch.int64)`: `x.type('int64')`. */
+  type(dtype: DTypeName): Tensor { return this.to({ dtype }); }
 
   /** Prints like PyTorch: `tensor([[0.2455, 0.1516], …])` (devices with sync reads; else a summary line). */
   override toString(): string {
@@ -248,14 +278,35 @@ function scaled(other: TensorOrScalar, alpha: number): TensorOrScalar {
   return other instanceof Tensor ? ew.binary('mul', other, alpha) : Number(other) * alpha;
 }
 
-function parseTo(target: string | { device?: string; dtype?: DType }): { device?: string; dtype?: DType } {
-  if (typeof target === 'string') return (DTYPES as readonly string[]).includes(target) ? { dtype: target as DType } : { device: target };
-  if (target.dtype) assertDType(target.dtype, 'to');
-  return target;
+function parseTo(target: string | { device?: string; dtype?: DTypeName }): { device?: string; dtype?: DType; requested?: string } {
+  if (typeof target === 'string') {
+    if (isDTypeName(target)) return { dtype: toDType(target, 'to'), requested: target };
+    if (isUnsupportedDTypeName(target)) toDType(target, 'to'); // throws a DTypeError with a hint
+    return { device: target };
+  }
+  if (target === null || typeof target !== 'object') {
+    throw new ArgumentError(`to: expected a dtype name, a device name or { device, dtype }, got ${target === null ? 'null' : typeof target}`, {
+      op: 'to',
+      hint: "x.to('int64'), x.to('webgpu'), x.to({ device: 'cpu', dtype: 'float32' })",
+    });
+  }
+  const r: { device?: string; dtype?: DType; requested?: string } = {};
+  if (target.device !== undefined) r.device = target.device;
+  if (target.dtype !== undefined) {
+    r.dtype = toDType(target.dtype, 'to');
+    r.requested = target.dtype;
+  }
+  return r;
 }
 
-/** A copy of `x` in `dtype`, recorded for autograd (ToCopyBackward0). */
-const castTracked = defineOp('to', (x: Tensor, dtype: DType): Tensor => {
+/**
+ * A copy of `x` in `dtype`, recorded for autograd (ToCopyBackward0). Float → integer casts of
+ * NaN, ±inf or out-of-range values raise on devices with sync reads (Note [int64 is int32]).
+ */
+const castTracked = defineOp('to', (x: Tensor, dtype: DType, requested: string = dtype): Tensor => {
+  if (isFloating(x.dtype) && (dtype === 'int32' || dtype === 'uint8') && deviceCan(x, 'readSync') && x.numel() > 0) {
+    checkIntRange(readHostSync(vw.contiguous(x.detach()), 'to'), dtype, 'to', requested, { truncateFirst: true });
+  }
   const out = emptyTensor(x.shape, dtype, x.device, 'to');
   runKernel('to', 'copy', x, out);
   recordOp('cast', [x], out, { from: x.dtype, fromDevice: x.device });

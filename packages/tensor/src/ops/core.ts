@@ -1,6 +1,6 @@
 import { allocTensor } from '../tensor-base.js';
 import { Tensor } from '../tensor.js';
-import { isFloating, type DType } from '../dtype.js';
+import { isFloating, type DType, type DTypeName } from '../dtype.js';
 import { ArgumentError, DeviceError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
 import { contiguousStrides, isContiguousLayout, numelOf, shapesEqual } from '../shape.js';
@@ -8,7 +8,7 @@ import { deviceCan, inPlace, noteAlloc, runKernel, type Operand } from '../dispa
 
 /** Options shared by creation functions. */
 export interface CreateOptions {
-  dtype?: DType;
+  dtype?: DTypeName;
   device?: string;
   requiresGrad?: boolean;
 }

@@ -1,5 +1,5 @@
 import { defineOp, hostStorage, runKernel } from '../dispatch.js';
-import { assertDType, hostArray, isFloating, type DType, type HostArray } from '../dtype.js';
+import { checkIntRange, hostArray, isFloating, toDType, type DType, type DTypeName, type HostArray } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from '../generator.js';
 import { getDefaultDevice } from '../registry.js';
@@ -98,7 +98,7 @@ function flattenData(data: NestedData, op: string): { shape: number[]; values: n
 export function fromHost(values: ArrayLike<number>, shape: readonly number[], dtype: DType, device: string, op: string): Tensor {
   const t = emptyTensor(shape, dtype, device, op);
   const host = hostArray(dtype, values.length);
-  if (dtype === 'bool') for (let i = 0; i < values.length; i++) host[i] = values[i] ? 1 : 0;
+  if (dtype === 'bool') for (let i = 0; i < values.length; i++) host[i] = values[i] || Number.isNaN(values[i]) ? 1 : 0; // NaN is true, as torch
   else host.set(values as ArrayLike<number>);
   runKernel(op, 'write', t, host);
   return t;
@@ -117,9 +117,9 @@ export const tensor = defineOp('tensor', (data: NestedData, opts: CreateOptions 
   if (data instanceof Tensor) {
     throw new ArgumentError('tensor: got a Tensor; use x.clone() or x.detach() to copy a tensor', { op: 'tensor' });
   }
-  const dtype = opts.dtype ?? inferDType(data);
-  assertDType(dtype, 'tensor');
+  const dtype = toDType(opts.dtype ?? inferDType(data), 'tensor');
   const { shape, values } = flattenData(data, 'tensor');
+  checkIntRange(values, dtype, 'tensor', opts.dtype); // Note [int64 is int32]: never wrap silently
   return finish(fromHost(values, shape, dtype, opts.device ?? getDefaultDevice(), 'tensor'), opts, 'tensor');
 });
 
@@ -130,8 +130,8 @@ export const tensor = defineOp('tensor', (data: NestedData, opts: CreateOptions 
  * @example
  * const buf = new Float32Array(6); const t = dl.fromArray(buf, [2, 3]); buf[0] = 5; // t[0,0] is 5
  */
-export const fromArray = defineOp('fromArray', (data: HostArray, shape?: readonly number[], opts: { device?: string; dtype?: DType } = {}): Tensor => {
-  const dtype = opts.dtype ?? inferDType(data);
+export const fromArray = defineOp('fromArray', (data: HostArray, shape?: readonly number[], opts: { device?: string; dtype?: DTypeName } = {}): Tensor => {
+  const dtype = toDType(opts.dtype ?? inferDType(data), 'fromArray');
   const sh = shape ? [...shape] : [data.length];
   if (numelOf(sh) !== data.length) {
     throw new ShapeError(`fromArray: shape ${fmtShape(sh)} has ${numelOf(sh)} elements but the array has ${data.length}`, { op: 'fromArray' });
@@ -139,14 +139,15 @@ export const fromArray = defineOp('fromArray', (data: HostArray, shape?: readonl
   const device = opts.device ?? getDefaultDevice();
   const shared = inferDType(data) === dtype ? hostStorage(data, dtype, device, 'fromArray') : null;
   if (shared) return new Tensor(shared, sh);
+  if (isFloating(inferDType(data))) checkIntRange(data, dtype, 'fromArray', opts.dtype); // int → uint8 wraps, as torch's casts
   return fromHost(data, sh, dtype, device, 'fromArray');
 });
 
 function filled(op: string, args: readonly unknown[], value: number, dflt: DType = 'float32'): Tensor {
   const { shapeArgs, opts } = splitOpts<CreateOptions>(args);
   const shape = parseShape(shapeArgs, op);
-  const dtype = opts.dtype ?? dflt;
-  assertDType(dtype, op);
+  const dtype = toDType(opts.dtype ?? dflt, op);
+  checkIntRange([value], dtype, op, opts.dtype);
   const t = emptyTensor(shape, dtype, opts.device ?? getDefaultDevice(), op);
   if (!Number.isNaN(value) || op !== 'empty') runKernel(op, 'fill', t, value);
   return finish(t, opts, op);
@@ -156,7 +157,7 @@ function filled(op: string, args: readonly unknown[], value: number, dflt: DType
 export const empty = defineOp('empty', (...args: (number | readonly number[] | CreateOptions)[]): Tensor => {
   const { shapeArgs, opts } = splitOpts<CreateOptions>(args);
   const shape = parseShape(shapeArgs, 'empty');
-  return finish(emptyTensor(shape, opts.dtype ?? 'float32', opts.device ?? getDefaultDevice(), 'empty'), opts, 'empty');
+  return finish(emptyTensor(shape, toDType(opts.dtype ?? 'float32', 'empty'), opts.device ?? getDefaultDevice(), 'empty'), opts, 'empty');
 });
 /** Tensor of zeros. `dl.zeros(2, 2)`, `dl.zeros([2, 2], { dtype: 'int32' })`. */
 export const zeros = defineOp('zeros', (...args: (number | readonly number[] | CreateOptions)[]): Tensor => {
@@ -213,9 +214,10 @@ export const arange = defineOp('arange', (start: number, end?: number, step: num
     throw new ArgumentError(`arange: upper bound and larger bound inconsistent with step sign (start=${start}, end=${end}, step=${step})`, { op: 'arange' });
   }
   const n = Math.ceil((end - start) / step);
-  const dtype = opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const dtype = toDType(opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32'), 'arange');
   const vals = new Float64Array(n);
   for (let i = 0; i < n; i++) vals[i] = start + i * step;
+  checkIntRange(vals, dtype, 'arange', opts.dtype);
   return finish(fromHost(vals, [n], dtype, opts.device ?? getDefaultDevice(), 'arange'), opts, 'arange');
 });
 
@@ -226,20 +228,20 @@ export const linspace = defineOp('linspace', (start: number, end: number, steps:
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) vals[i] = i < half ? start + step * i : end - step * (steps - i - 1);
-  return finish(fromHost(vals, [steps], opts.dtype ?? 'float32', opts.device ?? getDefaultDevice(), 'linspace'), opts, 'linspace');
+  return finish(fromHost(vals, [steps], toDType(opts.dtype ?? 'float32', 'linspace'), opts.device ?? getDefaultDevice(), 'linspace'), opts, 'linspace');
 });
 
 /** Identity matrix n×m (m defaults to n). */
 export const eye = defineOp('eye', (n: number, m: number = n, opts: CreateOptions = {}): Tensor => {
   const vals = new Float64Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) vals[i * m + i] = 1;
-  return finish(fromHost(vals, [n, m], opts.dtype ?? 'float32', opts.device ?? getDefaultDevice(), 'eye'), opts, 'eye');
+  return finish(fromHost(vals, [n, m], toDType(opts.dtype ?? 'float32', 'eye'), opts.device ?? getDefaultDevice(), 'eye'), opts, 'eye');
 });
 
 function randomTensor(op: string, dist: 'uniform' | 'normal', args: readonly unknown[]): Tensor {
   const { shapeArgs, opts } = splitOpts<RandomOptions>(args);
   const shape = parseShape(shapeArgs, op);
-  const dtype = opts.dtype ?? 'float32';
+  const dtype = toDType(opts.dtype ?? 'float32', op);
   if (!isFloating(dtype)) throw new DTypeError(`${op}: expected a floating dtype, got ${dtype}`, { op, hint: 'use randint for integers' });
   const t = emptyTensor(shape, dtype, opts.device ?? getDefaultDevice(), op);
   const { key, offset } = (opts.generator ?? defaultGenerator).reserve(t.numel());
@@ -270,7 +272,9 @@ export const randint = defineOp('randint', (low: number, high: number, shape: re
   if (!(high > low)) throw new ArgumentError(`randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`, { op: 'randint' });
   const u = rand([...shape], { ...(opts.generator ? { generator: opts.generator } : {}), device: opts.device ?? getDefaultDevice(), dtype: 'float32' });
   const v = binary('add', unary('floor', binary('mul', u, high - low)), low);
-  const r = v.to(opts.dtype ?? 'int32');
+  const dtype = toDType(opts.dtype ?? 'int32', 'randint');
+  checkIntRange([low, high - 1], dtype, 'randint', opts.dtype);
+  const r = v.to(dtype);
   return finish(r, opts, 'randint');
 });
 
@@ -278,7 +282,7 @@ export const randint = defineOp('randint', (low: number, high: number, shape: re
 export const randperm = defineOp('randperm', (n: number, opts: RandomOptions = {}): Tensor => {
   const keys = (opts.generator ?? defaultGenerator).uniforms(n);
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
-  return fromHost(idx, [n], opts.dtype ?? 'int32', opts.device ?? getDefaultDevice(), 'randperm');
+  return fromHost(idx, [n], toDType(opts.dtype ?? 'int32', 'randperm'), opts.device ?? getDefaultDevice(), 'randperm');
 });
 
 /** Random tensor like `x` (uniform). */

@@ -1,10 +1,11 @@
 import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
 import { promoteTypes, type DType } from '../dtype.js';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastView, castRaw, commonDevice, emptyTensor } from './core.js';
 import { fromHost } from './creation.js';
+import { checkIndexBounds, hostIndexValues } from './index-bounds.js';
 import { compare, where } from './elementwise.js';
 import { narrow, unsqueeze } from './views.js';
 
@@ -39,6 +40,7 @@ export const gather = defineOp('gather', (x: Tensor, dim: number, index: Tensor)
       });
     }
   }
+  if (x.dim() > 0) checkIndexBounds(op, index, d, x.shape[d]!, { negativeWraps: false, selfShape: x.shape }); // Note [Index bounds on the host]
   const out = emptyTensor(index.shape, x.dtype, x.device, op);
   runKernel(op, 'gather', x, d, index, out);
   recordOp('gather', [x, index], out, { dim: d });
@@ -58,6 +60,7 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
       throw new ShapeError(`${op}: expected index ${fmtShape(index.shape)} to be smaller than self ${fmtShape(x.shape)} apart from dimension ${d} and to be smaller than src ${fmtShape(s.shape)}`, { op });
     }
   }
+  if (x.dim() > 0) checkIndexBounds(op, index, d, x.shape[d]!, { negativeWraps: false, selfShape: x.shape }); // Note [Index bounds on the host]
   const out = emptyTensor(x.shape, x.dtype, x.device, op);
   runKernel(op, 'copy', x, out);
   const sc = castRaw(s, x.dtype);
@@ -93,6 +96,7 @@ export const indexSelect = defineOp('indexSelect', (x: Tensor, dim: number, inde
   if (index.dim() > 1) throw new ShapeError(`indexSelect: index must be 1-D, got shape ${fmtShape(index.shape)}`, { op });
   const d = normDim(dim, x.dim(), op);
   const idx = index.dim() === 0 ? index.reshape(1) : index;
+  checkIndexBounds(op, idx, d, x.dim() === 0 ? 1 : x.shape[d]!, { negativeWraps: false, selfShape: x.shape }); // Note [Index bounds on the host]
   const shape = x.dim() === 0 ? [] : [...x.shape];
   if (x.dim() > 0) shape[d] = idx.shape[0]!;
   const out = emptyTensor(shape, x.dtype, x.device, op);
@@ -113,19 +117,21 @@ export const cat = defineOp('cat', (tensors: readonly Tensor[], dim: number = 0)
   if (!Array.isArray(tensors) || tensors.length === 0) {
     throw new ArgumentError('cat: expected a non-empty list of Tensors', { op });
   }
-  // PyTorch skips legacy empty 1-D tensors.
+  checkTensorList(op, tensors);
+  // PyTorch skips legacy empty 1-D tensors for shapes, but their dtype still takes part in the
+  // promotion (torch 1.13: cat([tensor([]), tensor([1, 2], dtype=int32)]) is float32).
   const ts = tensors.filter((t) => !(t.dim() === 1 && t.shape[0] === 0));
-  if (ts.length === 0) return tensors[0]!.clone();
+  const promoted = tensors.reduce<DType>((a, t) => promoteTypes(a, t.dtype), tensors[0]!.dtype);
+  if (ts.length === 0) return tensors[0]!.to(promoted).clone();
   const ref = ts[0]!;
   if (ref.dim() === 0) throw new ShapeError('cat: zero-dimensional tensor (at position 0) cannot be concatenated', { op, hint: 'use stack, or unsqueeze first' });
   const d = normDim(dim, ref.dim(), op);
   const device = commonDevice(op, ...ts);
-  let dtype: DType = ref.dtype;
+  const dtype: DType = promoted;
   ts.forEach((t, k) => {
-    dtype = promoteTypes(dtype, t.dtype);
     if (t.dim() !== ref.dim() || t.shape.some((s: number, i: number) => i !== d && s !== ref.shape[i])) {
       throw new ShapeError(
-        `cat: sizes of tensors must match except in dimension ${d}; tensor 0 has shape ${fmtShape(ref.shape)} and tensor ${k} has shape ${fmtShape(t.shape)}`,
+        `cat: sizes of tensors must match except in dimension ${d}; tensor ${tensors.indexOf(ref)} has shape ${fmtShape(ref.shape)} and tensor ${tensors.indexOf(t)} has shape ${fmtShape(t.shape)}`,
         { op },
       );
     }
@@ -143,9 +149,22 @@ export const cat = defineOp('cat', (tensors: readonly Tensor[], dim: number = 0)
   return out;
 });
 
+/** A TypeError-like ArgumentError for a list element that is not a Tensor (`cat([t, [1, 2]])`). */
+function checkTensorList(op: string, tensors: readonly unknown[]): void {
+  tensors.forEach((t, k) => {
+    if (t instanceof Tensor) return;
+    const got = t === null ? 'null' : Array.isArray(t) ? 'an array' : typeof t;
+    throw new ArgumentError(`${op}: expected Tensor as element ${k} in the tensor list, but got ${got}`, {
+      op,
+      hint: 'make every element a tensor first, e.g. dl.tensor([1, 2])',
+    });
+  });
+}
+
 /** Stack tensors of one shape along a new dim. */
 export const stack = defineOp('stack', (tensors: readonly Tensor[], dim: number = 0): Tensor => {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of Tensors', { op: 'stack' });
+  checkTensorList('stack', tensors);
   const ref = tensors[0]!;
   tensors.forEach((t, k) => {
     if (t.shape.length !== ref.shape.length || t.shape.some((s: number, i: number) => s !== ref.shape[i])) {
@@ -228,6 +247,17 @@ export const oneHot = defineOp('oneHot', (indices: Tensor, numClasses: number = 
       throw new ArgumentError('oneHot: numClasses must be given on devices without synchronous reads', { op, hint: 'pass numClasses explicitly' });
     }
     n = indices.numel() === 0 ? 0 : indices.max().itemSync() + 1;
+  }
+  const vals = hostIndexValues(indices, op); // Note [Index bounds on the host]
+  if (vals) {
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i]!;
+      if (v >= 0 && v < n) continue;
+      throw new IndexError(`oneHot: class values must be ${v < 0 ? 'non-negative' : 'smaller than num_classes'}; got ${v} with numClasses ${n}`, {
+        op,
+        hint: v < 0 ? 'labels are class indices 0..numClasses-1' : `pass a larger numClasses, or check the labels (they go up to ${v})`,
+      });
+    }
   }
   const classes = fromHost(Array.from({ length: n }, (_, i) => i), [n], 'int32', indices.device, op);
   const ix = castRaw(indices, 'int32');

@@ -1,6 +1,6 @@
 import type { ReduceOp } from '../backend.js';
-import { defineOp, recordOp, runKernel } from '../dispatch.js';
-import { isFloating, type DType } from '../dtype.js';
+import { defineOp, deviceCan, readHostSync, recordOp, runKernel } from '../dispatch.js';
+import { isFloating, toDTypeOpt, type DType, type DTypeName } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, fmtShape } from '../errors.js';
 import { normDim, normDims, numelOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -12,7 +12,7 @@ export interface ReduceOptions {
   /** Keep reduced dims with size 1. */
   keepdim?: boolean;
   /** Accumulate and return in this dtype (sum, prod, mean). */
-  dtype?: DType;
+  dtype?: DTypeName;
 }
 
 /** `max(x, dim)` / `min(x, dim)` / `sort` results: a `[values, indices]` pair with names. */
@@ -57,9 +57,34 @@ function dimsOf(x: Tensor, dim: number | readonly number[] | undefined | null, o
   return normDims(dim as number | number[] | undefined, x.dim(), op);
 }
 
-function accDtype(x: Tensor, dtype?: DType): DType {
-  if (dtype) return dtype;
+function accDtype(x: Tensor, dtype: DTypeName | undefined, op: string): DType {
+  if (dtype) return toDTypeOpt(dtype, op)!;
   return x.dtype === 'bool' || x.dtype === 'uint8' ? 'int32' : x.dtype;
+}
+
+/**
+ * @internal `sum` of an integer tensor on a device with sync reads: torch sums int32 into int64;
+ * dl has no int64 (Note [int64 is int32]), so it sums exactly in float64 and raises when a result
+ * leaves int32 instead of wrapping.
+ */
+function sumInt32Checked(x: Tensor, axes: number[], keepdim: boolean): Tensor {
+  const src = castRaw(x, 'float64');
+  const wide = reduceRaw('sum', src, axes, keepdim, 'float64');
+  if (src !== x) src.dispose();
+  const vals = readHostSync(wide, 'sum');
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i]!;
+    if (v > 2147483647 || v < -2147483648) {
+      throw new DTypeError(`sum: the sum of the ${x.dtype} tensor of shape ${fmtShape(x.shape)} is ${v}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`, {
+        op: 'sum',
+        hint: "sum in floating point: x.sum(dim, { dtype: 'float64' }) (or 'float32')",
+      });
+    }
+  }
+  const out = castRaw(wide, 'int32');
+  wide.dispose();
+  recordOp('sum', [x], out, { axes, keepdim });
+  return out;
 }
 
 /**
@@ -71,7 +96,8 @@ function accDtype(x: Tensor, dtype?: DType): DType {
 export const sum = defineOp('sum', (x: Tensor, dim?: number | readonly number[] | null, opts: ReduceOptions = {}): Tensor => {
   const axes = dimsOf(x, dim, 'sum');
   const keepdim = opts.keepdim ?? false;
-  const dt = accDtype(x, opts.dtype);
+  const dt = accDtype(x, opts.dtype, 'sum');
+  if (opts.dtype === undefined && dt === 'int32' && deviceCan(x, 'readSync')) return sumInt32Checked(x, axes, keepdim);
   const src = castRaw(x, dt);
   const out = reduceRaw('sum', src, axes, keepdim, dt);
   if (src !== x) src.dispose();
@@ -81,7 +107,7 @@ export const sum = defineOp('sum', (x: Tensor, dim?: number | readonly number[] 
 
 /** Mean over all elements or along `dim` (floating dtypes only, as PyTorch). */
 export const mean = defineOp('mean', (x: Tensor, dim?: number | readonly number[] | null, opts: ReduceOptions = {}): Tensor => {
-  const dt = opts.dtype ?? x.dtype;
+  const dt = toDTypeOpt(opts.dtype, 'mean') ?? x.dtype;
   if (!isFloating(dt)) {
     throw new DTypeError(`mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`, {
       op: 'mean',
@@ -105,7 +131,7 @@ export const mean = defineOp('mean', (x: Tensor, dim?: number | readonly number[
 export const prod = defineOp('prod', (x: Tensor, dim?: number | null, opts: ReduceOptions = {}): Tensor => {
   const axes = dimsOf(x, dim, 'prod');
   const keepdim = opts.keepdim ?? false;
-  const dt = accDtype(x, opts.dtype);
+  const dt = accDtype(x, opts.dtype, 'prod');
   const src = castRaw(x, dt);
   const out = reduceRaw('prod', src, axes, keepdim, dt);
   if (src !== x) src.dispose();
@@ -255,9 +281,9 @@ export const any = defineOp('any', (x: Tensor, dim?: number | null, opts: { keep
  * @example
  * dl.tensor([1, 2, 3]).cumsum(0); // [1, 3, 6]
  */
-export const cumsum = defineOp('cumsum', (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => {
+export const cumsum = defineOp('cumsum', (x: Tensor, dim: number, opts: { dtype?: DTypeName } = {}): Tensor => {
   const d = normDim(dim, x.dim(), 'cumsum');
-  const dt = accDtype(x, opts.dtype);
+  const dt = accDtype(x, opts.dtype, 'cumsum');
   const src = castRaw(x, dt);
   const out = emptyTensor(x.shape, dt, x.device, 'cumsum');
   if (x.dim() === 0) runKernel('cumsum', 'copy', src, out);

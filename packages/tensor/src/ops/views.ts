@@ -3,6 +3,7 @@ import { ArgumentError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { inferShape, normDim, numelOf, shapesEqual, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { emptyTensor } from './core.js';
+import { advancedAt, isAdvancedIndex, type AdvancedIndex } from './advanced-index.js';
 
 type ShapeArgs = (number | readonly number[])[];
 
@@ -243,8 +244,12 @@ export const select = defineOp('select', (x: Tensor, dim: number, index: number)
   return reshapeTo(n, shape, 'SelectBackward0');
 });
 
-/** One index of `at(...)`: an integer, a slice string (`':'`, `'1:3'`, `'::2'`, `'-1:'`), `'...'` or `null` (new axis). */
-export type Index = number | string | null;
+/**
+ * One index of `at(...)`: an integer, a slice string (`':'`, `'1:3'`, `'::2'`, `'-1:'`), `'...'`,
+ * `null` (new axis), or an advanced index: an integer index tensor, a bool mask, or a JS array of
+ * integers or booleans (Note [Advanced indexing] in advanced-index.ts).
+ */
+export type Index = number | string | null | AdvancedIndex;
 
 function parseSlice(s: string, size: number, dim: number): [number, number, number] {
   const parts = s.split(':');
@@ -267,16 +272,21 @@ function parseSlice(s: string, size: number, dim: number): [number, number, numb
 
 /**
  * NumPy-style indexing, as `x[...]` in PyTorch: integers select, slice strings narrow
- * (with steps), `'...'` fills the remaining dims, `null` inserts a new axis. Returns a view:
- * writes through it show in `x`.
+ * (with steps), `'...'` fills the remaining dims, `null` inserts a new axis: a view, writes
+ * through it show in `x`. Index tensors, bool masks and JS arrays index as PyTorch's advanced
+ * indexing and return a copy (Note [Advanced indexing]); assign with `x.indexPut_([...], v)`.
  *
  * @example
  * x.at(':', 1);         // x[:, 1]
  * x.at('1:3', '::2');   // x[1:3, ::2]
  * x.at(0, '...');       // x[0, ...]
  * x.at(null, ':');      // x[None, :]
+ * x.at(idx);            // x[idx]       (idx an integer tensor)
+ * x.at(x.gt(0));        // x[x > 0]
+ * x.at(':', [0, 2]);    // x[:, [0, 2]]
  */
 export const at = defineOp('at', (x: Tensor, ...idx: Index[]): Tensor => {
+  if (idx.some(isAdvancedIndex)) return advancedAt(x, idx);
   const consumed = idx.filter((i) => i !== null && i !== '...').length;
   const ell = idx.filter((i) => i === '...').length;
   if (ell > 1) throw new IndexError('at: an index can only have a single ellipsis', { op: 'at' });
@@ -320,7 +330,10 @@ export const at = defineOp('at', (x: Tensor, ...idx: Index[]): Tensor => {
       steps.push(st);
       outShape.push(l);
     } else {
-      throw new IndexError(`at: unsupported index ${JSON.stringify(i)}`, { op: 'at', hint: "use numbers, slice strings like '1:3', '...' or null" });
+      throw new IndexError(`at: unsupported index ${i === undefined ? 'undefined' : typeof i} at position ${d} (tensor shape ${fmtShape(x.shape)})`, {
+        op: 'at',
+        hint: "use numbers, slice strings like '1:3', '...', null, index tensors or bool masks",
+      });
     }
     d++;
   }

@@ -98,7 +98,7 @@ export const opCases: Record<string, OpCase> = {
   maskedFill: (_dl, x, k) => in0(x).maskedFill(x[1]!, n(k.value)),
   unique: async (dl, x, k) => {
     const r = await dl.uniqueAsync(in0(x), { returnInverse: !!k.returnInverse, returnCounts: !!k.returnCounts });
-    return [r.values, ...(r.inverse ? [r.inverse] : []), ...(r.counts ? [r.counts] : [])];
+    return r instanceof dl.Tensor ? [r] : [...r]; // torch's (output, inverse?, counts?)
   },
   sort: (_dl, x, k) => pair(in0(x).sort(k.dim as number | undefined, { descending: !!k.descending })),
   argsort: (_dl, x, k) => in0(x).argsort(k.dim as number | undefined, { descending: !!k.descending }),

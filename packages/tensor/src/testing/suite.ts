@@ -9,6 +9,7 @@ import { registerErrors } from './suite-errors.js';
 import { registerSyncOnly } from './suite-sync.js';
 import { registerCoverage } from './suite-coverage.js';
 import { registerProfiler } from './suite-profiler.js';
+import { registerIndexing } from './suite-indexing.js';
 
 /** Options of {@link runConformanceSuite}. */
 export interface ConformanceOptions {
@@ -119,6 +120,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     section('errors', () => registerErrors(ctx));
     section('primitives', () => registerCoverage(ctx));
     section('profiler', () => registerProfiler(ctx));
+    section('indexing', () => registerIndexing(ctx));
     section('sync', () => {
       registerStringCases(ctx);
       registerSyncOnly(ctx);
