@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { IndexError } from '@dl/tensor';
+import { ArgumentError, IndexError, type DLError } from '@dl/tensor';
 import type { BindReq, GpuBuf } from './runtime.js';
 
 // GPUBufferUsage values (not every host defines the globals).
@@ -10,10 +10,15 @@ const STORAGE = 0x80;
 /** Bytes of the error word buffer: [site, value, size, unused]. */
 export const ERROR_BYTES = 16;
 
-/** What a kernel checks: an index along `dim` of a tensor, for the op `op`. */
+/**
+ * What a kernel checks: an index along `dim` of a tensor, for the op `op` ('index'), or a zero
+ * integer divisor ('zeroDiv').
+ */
+type SiteKind = 'index' | 'zeroDiv';
 interface Site {
   op: string;
   dim: number;
+  kind: SiteKind;
 }
 
 /**
@@ -35,7 +40,7 @@ interface Site {
  * extra sync point; a read with no checking kernel since the last look pays nothing.
  * `sync()` and reads served from a spilled host copy look with a 16-byte read of their own.
  * A non-zero site becomes an `IndexError` naming the op, the index, the dim and its size, like
- * the cpu backend's, thrown by that read — which may be several ops after the one that failed,
+ * the cpu backend's (or, for integer `remainder` by zero, cpu's `ArgumentError`), thrown by that read — which may be several ops after the one that failed,
  * as with CUDA's device-side asserts; the hint says so. The error is reported once; the device
  * stays usable.
  */
@@ -44,7 +49,7 @@ export class DeviceErrors {
   readonly buf: GpuBuf;
   /** A checking kernel was encoded since the error words were last captured. */
   pending = false;
-  private readonly sites: Site[] = [{ op: '', dim: 0 }];
+  private readonly sites: Site[] = [{ op: '', dim: 0, kind: 'index' }];
   private readonly ids = new Map<string, number>();
 
   constructor(device: GPUDevice) {
@@ -52,13 +57,13 @@ export class DeviceErrors {
     this.buf = { gpu, size: ERROR_BYTES, numel: ERROR_BYTES / 4, freed: false, host: null, spill: 'none', writes: 0 };
   }
 
-  /** The site id of (op, dim): a kernel parameter. */
-  site(op: string, dim: number): number {
-    const key = `${op}:${dim}`;
+  /** The site id of (op, dim, kind): a kernel parameter. */
+  site(op: string, dim: number, kind: SiteKind = 'index'): number {
+    const key = `${op}:${dim}:${kind}`;
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.sites.length;
-      this.sites.push({ op, dim });
+      this.sites.push({ op, dim, kind });
       this.ids.set(key, id);
     }
     return id;
@@ -78,13 +83,22 @@ export class DeviceErrors {
   }
 
   /** The error the captured words describe, or null. */
-  decode(words: Uint32Array): IndexError | null {
+  decode(words: Uint32Array): DLError | null {
     const id = words[0]!;
     if (id === 0) return null;
-    const site = this.sites[id] ?? { op: 'index kernel', dim: -1 };
+    const site = this.sites[id] ?? { op: 'index kernel', dim: -1, kind: 'index' };
     const value = words[1]! | 0;
     const size = words[2]!;
     const { op, dim } = site;
+    if (site.kind === 'zeroDiv') {
+      return new ArgumentError(`${op}: integer division by zero (ZeroDivisionError)`, {
+        op,
+        hint:
+          'the divisor has a zero element; for floating tensors the result would be NaN — cast with .float() if that is what you want. ' +
+          'webgpu finds this on the device and raises at the next read (data(), item(), toAsync), so the failing op may be earlier ' +
+          'than the line that read',
+      });
+    }
     return new IndexError(`${op}: index ${value} is out of bounds for dimension ${dim} with size ${size}`, {
       op,
       hint:

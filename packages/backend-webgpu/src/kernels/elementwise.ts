@@ -4,6 +4,7 @@ import { bind, f32bits, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
 import { stridedCode, stridedParams } from './strided.js';
 import { TRIG_FNS } from './trig.js';
+import { reportCode } from '../device-errors.js';
 
 const FLOAT_FNS = /* wgsl */ `
 fn f_log(x: f32) -> f32 {
@@ -108,10 +109,28 @@ fn f_pow(a: f32, b: f32) -> f32 {
   }
   return exp2(b * log2(a));
 }
+// fmod, exact as C's (a - trunc(a/b)*b loses every digit for |a/b| >~ 2^24, e.g. 1e20 % 3):
+// |a| = ma*2^(ea-23), |b| = mb*2^(eb-23) with 24-bit integer significands, so
+// |a| mod |b| = 2^(eb-23) * ((ma * 2^(ea-eb)) mod mb), shifting at most 8 bits per step in u32.
 fn f_fmod(a: f32, b: f32) -> f32 {
   if (isnan_f(a) || isnan_f(b) || isinf_f(a) || b == 0.0) { return f_nan(); }
   if (isinf_f(b)) { return a; }
-  return a - trunc(a / b) * b;
+  let ua = bitcast<u32>(a) & 0x7fffffffu;
+  let ub = bitcast<u32>(b) & 0x7fffffffu;
+  if (ua < ub) { return a; }
+  let fa = ua >> 23u; let fb = ub >> 23u;
+  let ma = select((ua & 0x7fffffu) | 0x800000u, ua, fa == 0u);
+  let mb = select((ub & 0x7fffffu) | 0x800000u, ub, fb == 0u);
+  var d = i32(max(fa, 1u)) - i32(max(fb, 1u));
+  var r = ma % mb;
+  loop {
+    if (d <= 0i || r == 0u) { break; }
+    let sft = u32(min(d, 8i));
+    r = (r << sft) % mb;
+    d = d - i32(sft);
+  }
+  let m = ldexp(f32(r), i32(max(fb, 1u)) - 150i);
+  return select(m, -m, a < 0.0);
 }
 fn f_remainder(a: f32, b: f32) -> f32 {
   if (isinf_f(b) && !isnan_f(a) && !isinf_f(a)) {
@@ -275,13 +294,21 @@ const INT_BINARY: KernelTable<'binary', string> = {
 
 export function binary(rt: Runtime, op: BinaryOp, a: TensorView, bv: TensorView, out: TensorView): void {
   const rank = out.shape.length;
-  const b = bind([{ buf: buf(a) }, { buf: buf(bv) }, { buf: buf(out), write: true }]);
   const fl = isFloatD(out.dtype) || isFloatD(a.dtype) || isFloatD(bv.dtype);
+  // integer remainder by 0 raises, as on cpu and in PyTorch (Note [Deferred GPU errors])
+  const zeroCheck = !fl && op === 'remainder';
+  const b = bind([{ buf: buf(a) }, { buf: buf(bv) }, { buf: buf(out), write: true }, ...(zeroCheck ? [rt.errors.binding()] : [])]);
   const cd: DType = fl ? 'float32' : 'int32';
   let expr = fl ? FLOAT_BINARY[op] : INT_BINARY[op];
   if (fl && op !== 'maximum' && op !== 'minimum' && op !== 'pow') {
     expr = `select(${expr}, f_nan(), isnan_f(a) || isnan_f(b))`;
   }
+  const params = stridedParams(out.shape, [a, bv, out]);
+  const check = zeroCheck ? `  if (b == 0i) {
+    ${reportCode(b.names[3]!, `P[${params.length}]`, 'a', '0u')}
+  }
+` : '';
+  if (zeroCheck) params.push(rt.errors.site('remainder', 0, 'zeroDiv'));
   rt.run(
     `binary:${op}:${a.dtype}:${bv.dtype}:${out.dtype}:${rank}:${b.key}`,
     () => `${PRELUDE}${FLOAT_FNS}${b.decl}${entry1d()}
@@ -289,10 +316,10 @@ ${stridedCode(rank, 3)}
   let a = ${cast(load(b.names[0]!, 'o0', a.dtype), a.dtype, cd)};
   let b = ${cast(load(b.names[1]!, 'o1', bv.dtype), bv.dtype, cd)};
   let r = ${expr};
-  ${b.names[2]}[o2] = ${toWord(cast('r', cd, out.dtype), out.dtype)};
+${check}  ${b.names[2]}[o2] = ${toWord(cast('r', cd, out.dtype), out.dtype)};
 }`,
     b,
-    stridedParams(out.shape, [a, bv, out]),
+    params,
     { threads: numelOfView(out), wg: WG },
   );
 }

@@ -1,0 +1,58 @@
+/**
+ * Edge classes of issue 11 in webgpu's elementwise kernels, against torch 1.13: float remainder
+ * of huge / tiny operands (exact fmod, fixtures/edge.json), integer remainder by zero (raises at
+ * the next read, Note [Deferred GPU errors]), clamp with min > max.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as dl from '@dl/tensor';
+import { webgpu } from './index.js';
+import { download, empty, setupGpu, upload } from './test-gpu.js';
+
+const be = await setupGpu(webgpu);
+afterAll(() => be?.destroy());
+
+type Num = number | 'NaN' | 'Infinity' | '-Infinity';
+const num = (v: Num): number => (typeof v === 'number' ? v : Number(v));
+const rem = (JSON.parse(readFileSync(new URL('./fixtures/edge.json', import.meta.url), 'utf8')) as { remainder: Record<'a' | 'b' | 'out', Num[]> }).remainder;
+const device = 'webgpu';
+
+describe.runIf(be)('webgpu edge ops vs torch', () => {
+  const gpu = be!;
+
+  it(`float remainder of ${rem.a.length} pairs from 1e-42 to 3e38 is bit-exact (1e20 % 3 = 2)`, async () => {
+    const a = rem.a.map(num);
+    const b = rem.b.map(num);
+    const out = empty(gpu, 'float32', [a.length]);
+    gpu.binary('remainder', upload(gpu, 'float32', a), upload(gpu, 'float32', b), out);
+    const got = await download(gpu, out);
+    const want = rem.out.map(num);
+    const bad = got.flatMap((g, i) => (Object.is(g, want[i]) ? [] : [`remainder(${a[i]}, ${b[i]}) = ${g}, torch ${want[i]}`]));
+    expect(bad).toEqual([]);
+  });
+
+  it('integer remainder by zero raises ArgumentError at the next read, once', async () => {
+    const a = dl.tensor([5, -5, 7], { device, dtype: 'int32' });
+    const r = a.remainder(dl.tensor([2, 0, 3], { device, dtype: 'int32' }));
+    let err: unknown;
+    try {
+      await r.data();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(dl.ArgumentError);
+    expect((err as Error).message).toContain('remainder: integer division by zero (ZeroDivisionError)');
+    expect(Array.from(await r.data())).toEqual([1, 0, 1]); // reported once (the zero-divisor slot is not valid)
+    expect(await a.remainder(dl.tensor([3, -3, 4], { device, dtype: 'int32' })).toArray()).toEqual([2, -2, 3]);
+    // float remainder by zero is NaN, no error
+    expect(Number.isNaN((await dl.tensor([1], { device }).remainder(0).data())[0]!)).toBe(true);
+  });
+
+  it('clamp with min > max gives max everywhere (NaN stays), floats and ints', async () => {
+    const x = dl.tensor([-1, 0.5, 3, NaN], { device });
+    const c = Array.from(await x.clamp(2, 1).data());
+    expect(c.slice(0, 3)).toEqual([1, 1, 1]);
+    expect(Number.isNaN(c[3]!)).toBe(true);
+    expect(await dl.tensor([1, 5], { device, dtype: 'int32' }).clamp(3, 2).toArray()).toEqual([2, 2]);
+  });
+});
