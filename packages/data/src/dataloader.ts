@@ -5,6 +5,8 @@ import { Dataset, IterableDataset, batchReader, type WorkerSpec } from './datase
 import { defaultCollate, fromWire } from './collate.js';
 import { BatchSampler, RandomSampler, SequentialSampler } from './sampler.js';
 import { WorkerPool, workersUnavailable } from './worker-pool.js';
+import { encodeState, entryUrl } from './worker-state.js';
+import { checkNotBootstrapping } from './worker-info.js';
 
 type Sized<I> = Iterable<I> & { length: number };
 
@@ -25,10 +27,12 @@ export interface DataLoaderOptions<T, B> {
   /** Generator for shuffling (default: dl's default generator, so `dl.manualSeed` works). */
   generator?: DLGenerator;
   /**
-   * Worker threads that load and collate batches (Node only). The dataset must say how a
-   * worker rebuilds it ({@link Dataset.workerSpec}, or the `workerDataset` option);
-   * TensorDataset and its Subsets share their memory. Otherwise, or where workers do not
-   * exist, loading falls back to the main thread with a warning.
+   * Worker threads that load and collate batches (Node only). Each worker gets a copy of the
+   * dataset's fields and imports its class (Note [Datasets cross to workers by state]);
+   * TensorDataset and its Subsets share their memory; a dataset's `workerSpec()` or the
+   * `workerDataset` option override this. A dataset that cannot be sent raises a StateError
+   * saying why; where workers do not exist (browsers) loading stays in the main thread with a
+   * warning.
    */
   numWorkers?: number;
   /** Batches loaded ahead per worker (default 2). */
@@ -134,8 +138,12 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
   }
 
   private workerPool(): WorkerPool | undefined {
-    if (this.numWorkers === 0 || this.dataset instanceof IterableDataset || this.batchSize === null && !this.batchSampler) {
-      if (this.numWorkers > 0) warnOnce('DataLoader: numWorkers > 0 is not supported for IterableDataset or batchSize=null; loading in the main thread.');
+    checkNotBootstrapping(this.numWorkers);
+    if (this.numWorkers === 0) return undefined;
+    if (this.dataset instanceof IterableDataset || (this.batchSize === null && !this.batchSampler)) {
+      warnOnce(
+        `DataLoader: numWorkers=${this.numWorkers} is not supported for ${this.dataset instanceof IterableDataset ? 'an IterableDataset' : 'batchSize=null'} yet; loading in the main thread.`,
+      );
       return undefined;
     }
     const why = workersUnavailable();
@@ -143,15 +151,24 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
       warnOnce(`DataLoader: numWorkers=${this.numWorkers} but ${why}; loading in the main thread instead.`);
       return undefined;
     }
-    const spec = this.opts.workerDataset ?? (this.dataset as Dataset<T>).workerSpec?.();
-    if (!spec) {
-      warnOnce(
-        `DataLoader: numWorkers=${this.numWorkers} but ${this.dataset.constructor.name} cannot be rebuilt in a worker thread; loading in the main thread instead. ` +
-          'Give the dataset a workerSpec() (module path + export name + args), pass the workerDataset option, or use a TensorDataset.',
-      );
-      return undefined;
+    const ds = this.dataset as Dataset<T>;
+    const spec = this.opts.workerDataset ?? ds.workerSpec?.() ?? { kind: 'state' as const, state: encodeState(ds, `the dataset (${ds.constructor.name})`) };
+    return new WorkerPool(this.numWorkers, spec, this.opts.collateFn ? 'none' : 'default', this.opts.workerImports ?? [], this.opts.timeout ?? 0, this.baseSeed(), entryUrl());
+  }
+
+  /**
+   * The seed of dl's default generator in worker 0 of this epoch (worker k gets base + k, as
+   * PyTorch seeds its workers): derived from the state of the loader's generator (or the
+   * default one) without drawing from it, so shuffling is the same with and without workers.
+   */
+  private baseSeed(): number {
+    const st = (this.generator ?? dl.defaultGenerator).getState();
+    let h = 0x811c9dc5;
+    for (const w of [st.key[0], st.key[1], st.offset % 4294967296, Math.floor(st.offset / 4294967296)]) {
+      h = Math.imul(h ^ w, 0x01000193) >>> 0;
+      h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> 0;
     }
-    return new WorkerPool(this.numWorkers, spec, this.opts.collateFn ? 'none' : 'default', this.opts.workerImports ?? [], this.opts.timeout ?? 0);
+    return h * 2048 + (st.offset % 2048);
   }
 
   private fetch(indices: number[]): B | Promise<B> {

@@ -1,4 +1,5 @@
-import { ArgumentError, Generator, IndexError, ShapeError, Tensor, defaultGenerator, fmtShape, indexSelect, tensor } from '@dl/tensor';
+import { ArgumentError, Generator, IndexError, ShapeError, StateError, Tensor, defaultGenerator, fmtShape, indexSelect, tensor } from '@dl/tensor';
+import { recordClassLocation, type Encoded } from './worker-state.js';
 
 /**
  * A map-style dataset: `length` samples, read by index (`torch.utils.data.Dataset`).
@@ -10,16 +11,51 @@ import { ArgumentError, Generator, IndexError, ShapeError, Tensor, defaultGenera
  *   getItem(i: number): [number, number] { return [i, i * i]; }
  * }
  */
-export abstract class Dataset<T = unknown> {
+export abstract class Dataset<T = unknown> implements Iterable<T>, AsyncIterable<Awaited<T>> {
+  constructor() {
+    // where the subclass is defined, so DataLoader workers can import it (Note [Datasets cross to workers by state])
+    recordClassLocation(new.target);
+  }
   /** Number of samples. */
   abstract get length(): number;
   /** The sample at `i` (0 ≤ i < length); may be a Promise for async datasets. */
   abstract getItem(i: number): T | Promise<T>;
   /**
-   * How a worker thread can rebuild this dataset (see {@link WorkerSpec}); `undefined`
-   * means it cannot, and `numWorkers > 0` loads in the main thread with a warning.
+   * How a worker thread can rebuild this dataset (see {@link WorkerSpec}). Optional: without
+   * it, workers get a copy of the dataset's fields and import its class (Note [Datasets cross
+   * to workers by state]).
    */
   workerSpec?(): WorkerSpec | undefined;
+
+  /**
+   * The samples `getItem(0)`, …, `getItem(length - 1)` in order, as Python iterates a
+   * map-style dataset. Throws a StateError if `getItem` returns a Promise: use `for await`.
+   *
+   * @example
+   * for (const [x, y] of ds) console.log(x.shape, y);
+   */
+  *[Symbol.iterator](): Iterator<T> {
+    const n = this.length;
+    for (let i = 0; i < n; i++) {
+      const item = this.getItem(i);
+      if (item instanceof Promise) {
+        item.catch(() => {});
+        throw new StateError(`${this.constructor.name}: getItem(${i}) returned a Promise; iterate this dataset with \`for await (const item of ds)\``, { op: 'Dataset' });
+      }
+      yield item;
+    }
+  }
+
+  /**
+   * The samples in order, awaiting each (for datasets whose `getItem` returns Promises).
+   *
+   * @example
+   * for await (const item of ds) console.log(item);
+   */
+  async *[Symbol.asyncIterator](): AsyncIterator<Awaited<T>> {
+    const n = this.length;
+    for (let i = 0; i < n; i++) yield await this.getItem(i);
+  }
 }
 
 /**
@@ -40,12 +76,15 @@ export abstract class IterableDataset<T = unknown> {
  * (`module` is an absolute path, a `file:` URL or a package name; `exportName` (default
  * `'default'`) names a class constructed with `args`, a (possibly async) factory called
  * with `args`, or a ready dataset object), or tensors shared through SharedArrayBuffer
- * (what {@link TensorDataset} uses: the worker gathers rows itself, no copy of the data).
+ * (what {@link TensorDataset} uses: the worker gathers rows itself, no copy of the data), or
+ * (`'state'`, what the DataLoader makes for any other dataset) the dataset's fields and class
+ * (Note [Datasets cross to workers by state]).
  */
 export type WorkerSpec =
   | { kind: 'module'; module: string; exportName?: string; args?: unknown[] }
   | { kind: 'shared-tensors'; tensors: { buffer: SharedArrayBuffer; dtype: Tensor['dtype']; shape: number[] }[] }
-  | { kind: 'subset'; base: WorkerSpec; indices: number[] };
+  | { kind: 'subset'; base: WorkerSpec; indices: number[] }
+  | { kind: 'state'; state: Encoded };
 
 /**
  * Samples are the rows of the given tensors (`torch.utils.data.TensorDataset`): item `i`

@@ -14,3 +14,5 @@ export { Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, Weighte
 export { defaultCollate } from './collate.js';
 export { DataLoader, type DataLoaderOptions } from './dataloader.js';
 export { WorkerError, liveWorkers, workersUnavailable } from './worker-pool.js';
+export { sendable, registerSendableClass } from './worker-state.js';
+export { getWorkerInfo, type WorkerInfo } from './worker-info.js';

@@ -7,16 +7,24 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import type { DType, HostArray } from '@dl/tensor';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { IndexError, listDevices, manualSeed, type DType, type HostArray } from '@dl/tensor';
 import type { WorkerSpec } from './dataset.js';
+import { decodeState } from './worker-state.js';
+import { setWorkerInfo } from './worker-info.js';
 
 interface Init {
   id: number;
+  numWorkers: number;
+  seed: number;
   spec: WorkerSpec;
   collate: 'default' | 'none';
   signal: SharedArrayBuffer;
   port: MessagePort;
   imports: string[];
+  /** URL of the script the main thread runs (to resolve packages from), never imported. */
+  main?: string;
 }
 interface Task {
   seq: number;
@@ -49,17 +57,32 @@ function sharedDataset(spec: Extract<WorkerSpec, { kind: 'shared-tensors' }>): L
       ix.forEach((i, k) => out.set(v.arr.subarray(i * v.row, (i + 1) * v.row), k * v.row));
       return { __dlTensor: 1, dtype: v.dtype, shape: keepDim ? [ix.length, ...v.shape.slice(1)] : v.shape.slice(1), data: out };
     });
-  return { length: spec.tensors[0]?.shape[0] ?? 0, getItem: (i) => gather([i], false), getBatch: (ix) => gather(ix, true) };
+  const length = spec.tensors[0]?.shape[0] ?? 0;
+  const check = (ix: readonly number[]) => {
+    for (const i of ix) {
+      if (!Number.isInteger(i) || i < 0 || i >= length) throw new IndexError(`TensorDataset: index ${i} is out of range for a dataset of length ${length}`, { op: 'TensorDataset' });
+    }
+  };
+  return {
+    length,
+    getItem: (i) => (check([i]), gather([i], false)),
+    getBatch: (ix) => (check(ix), gather(ix, true)),
+  };
 }
 
 async function build(spec: WorkerSpec): Promise<Loaded> {
   if (spec.kind === 'shared-tensors') return sharedDataset(spec);
+  if (spec.kind === 'state') return (await decodeState(spec.state)) as Loaded;
   if (spec.kind === 'subset') {
     const base = await build(spec.base);
-    const map = (ix: readonly number[]) => ix.map((i) => spec.indices[i]!);
+    const check = (i: number) => {
+      if (!Number.isInteger(i) || i < 0 || i >= spec.indices.length) throw new IndexError(`Subset: index ${i} is out of range for a dataset of length ${spec.indices.length}`, { op: 'Subset' });
+      return spec.indices[i]!;
+    };
+    const map = (ix: readonly number[]) => ix.map(check);
     return {
       length: spec.indices.length,
-      getItem: (i) => base.getItem(spec.indices[i]!),
+      getItem: (i) => base.getItem(check(i)),
       ...(base.getBatch ? { getBatch: (ix: readonly number[]) => base.getBatch!(map(ix)) } : {}),
     };
   }
@@ -76,12 +99,42 @@ async function build(spec: WorkerSpec): Promise<Loaded> {
 }
 
 const ready = (async () => {
+  const what = init.spec.kind === 'module' ? init.spec.module : init.spec.kind === 'state' ? 'the modules of the dataset' : 'the dataset';
+  const info = { id: init.id, numWorkers: init.numWorkers, seed: init.seed, dataset: undefined as unknown };
+  setWorkerInfo(info, what);
   for (const m of init.imports) await import(m);
+  await importBackends();
+  manualSeed(init.seed);
   const ds = await build(init.spec);
+  info.dataset = ds;
+  setWorkerInfo(info);
   const collate = await import('./collate.js');
   const { batchReader } = await import('./dataset.js');
   return { ds, collate, batchReader };
 })();
+
+/**
+ * The backends the main thread uses for cpu tensors: a worker's dataset makes tensors
+ * (transforms, collate) without importing a backend itself, as in the main thread where
+ * the script imported it once.
+ */
+async function importBackends(): Promise<void> {
+  if (listDevices().includes('cpu')) return;
+  for (const from of [import.meta.url, ...(init.main ? [init.main] : [])]) {
+    try {
+      const req = createRequire(from);
+      await import(pathToFileURL(req.resolve('@dl/backend-cpu')).href);
+      return;
+    } catch {
+      /* try the next place */
+    }
+  }
+  try {
+    await import('@dl/backend-cpu' as string);
+  } catch {
+    /* a dataset without tensors needs no backend; one with tensors fails with getBackend's hint */
+  }
+}
 
 let chain: Promise<void> = Promise.resolve();
 port.on('message', (task: Task | { stop: true }) => {
@@ -108,8 +161,7 @@ async function handle(task: Task): Promise<void> {
     reply = { seq: task.seq, ok: true, value: collate.toWire(value, transfer) };
     collectTransfers(reply, transfer);
   } catch (e) {
-    const err = e as Error;
-    reply = { seq: task.seq, ok: false, error: { name: err?.name ?? 'Error', message: String(err?.message ?? e), stack: err?.stack } };
+    reply = { seq: task.seq, ok: false, error: describeError(e) };
   }
   port.postMessage(reply, transfer);
   Atomics.add(signal, init.id, 1);
@@ -123,4 +175,22 @@ function collectTransfers(v: unknown, out: ArrayBuffer[]): void {
     return;
   }
   if (v !== null && typeof v === 'object') for (const x of Object.values(v)) collectTransfers(x, out);
+}
+
+/** An error as the main thread re-raises it: its class chain (to pick the same class there), message, stack, op and hint. */
+function describeError(e: unknown): { name: string; message: string; stack?: string; classes: string[]; op?: string; hint?: string } {
+  const err = e as Error & { op?: string; hint?: string };
+  const classes: string[] = [];
+  for (let p = e !== null && typeof e === 'object' ? Object.getPrototypeOf(e) : null; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const n = (p as { constructor?: { name?: string } }).constructor?.name;
+    if (n) classes.push(n);
+  }
+  return {
+    name: err?.name ?? 'Error',
+    message: String(err?.message ?? e),
+    ...(err?.stack ? { stack: err.stack } : {}),
+    classes,
+    ...(typeof err?.op === 'string' ? { op: err.op } : {}),
+    ...(typeof err?.hint === 'string' ? { hint: err.hint } : {}),
+  };
 }

@@ -1,3 +1,4 @@
+import { ArgumentError, AutogradError, BackendError, DLError, DTypeError, DeviceError, IndexError, ShapeError, StateError } from '@dl/tensor';
 import type { WorkerSpec } from './dataset.js';
 
 type WT = typeof import('node:worker_threads');
@@ -7,7 +8,7 @@ interface Reply {
   seq: number;
   ok: boolean;
   value?: unknown;
-  error?: { name: string; message: string; stack?: string };
+  error?: { name: string; message: string; stack?: string; classes?: string[]; op?: string; hint?: string };
 }
 
 /** Error raised in a DataLoader worker, re-thrown in the main thread with the worker's stack. */
@@ -57,7 +58,15 @@ export class WorkerPool {
   private readonly wt: WT;
   private closed = false;
 
-  constructor(n: number, spec: WorkerSpec, collate: 'default' | 'none', imports: string[], private readonly timeoutMs: number) {
+  constructor(
+    n: number,
+    spec: WorkerSpec,
+    collate: 'default' | 'none',
+    imports: string[],
+    private readonly timeoutMs: number,
+    seed: number,
+    mainScript: string | undefined,
+  ) {
     this.wt = builtin<WT>('node:worker_threads')!;
     this.signal = new Int32Array(new SharedArrayBuffer(8 * n));
     const { file, execArgv, tsx } = entry();
@@ -66,7 +75,7 @@ export class WorkerPool {
         const { port1, port2 } = new this.wt.MessageChannel();
         const w = new this.wt.Worker(BOOTSTRAP, {
           eval: true,
-          workerData: { id, spec, collate, signal: this.signal.buffer, port: port2, imports, entry: file.href, tsx },
+          workerData: { id, numWorkers: n, seed: seed + id, spec, collate, signal: this.signal.buffer, port: port2, imports, main: mainScript, entry: file.href, tsx },
           transferList: [port2],
           ...(execArgv ? { execArgv } : {}),
         });
@@ -154,11 +163,46 @@ export class WorkerPool {
   }
 }
 
+const KNOWN: Record<string, new (m: string) => Error> = {
+  ShapeError,
+  DTypeError,
+  DeviceError,
+  IndexError,
+  ArgumentError,
+  StateError,
+  AutogradError,
+  BackendError,
+  DLError,
+  TypeError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  EvalError,
+  URIError,
+  Error,
+};
+
+/**
+ * An error thrown in worker `worker`, re-created in the main thread as PyTorch re-raises
+ * ("Caught IndexError in DataLoader worker process 0"): of the same class when the main thread
+ * knows it (dl's error classes, JS's built-ins), else of its nearest known base class with the
+ * original `name`, keeping `op` and `hint`; the worker's stack is appended to the error's.
+ */
+export function rethrown(e: NonNullable<Reply['error']>, worker: number): Error {
+  const Cls = (e.classes ?? [e.name]).map((n) => (Object.prototype.hasOwnProperty.call(KNOWN, n) ? KNOWN[n] : undefined)).find((c) => c) ?? Error;
+  const message = `Caught ${e.name} in DataLoader worker ${worker}: ${e.message}`;
+  const err = new Cls(message);
+  err.message = message; // DLError would append a hint; the worker's message has it already
+  if (err.name !== e.name) Object.defineProperty(err, 'name', { value: e.name, writable: true, configurable: true });
+  if (err instanceof DLError) Object.assign(err, { op: e.op, hint: e.hint });
+  Object.assign(err, { workerId: worker, workerStack: e.stack });
+  const here = (err.stack ?? '').split('\n').slice(message.split('\n').length).join('\n');
+  err.stack = `${e.name}: ${message}\n${here}\nOriginal stack in DataLoader worker ${worker}:\n${e.stack ?? '(none)'}`;
+  return err;
+}
+
 function unwrap(r: Reply, worker: number, seq: number): unknown {
-  if (!r.ok) {
-    const e = r.error!;
-    throw new WorkerError(`Caught ${e.name} in DataLoader worker ${worker}: ${e.message}`, worker, e.stack);
-  }
+  if (!r.ok) throw rethrown(r.error!, worker);
   if (r.seq !== seq) throw new WorkerError(`DataLoader worker ${worker} answered batch ${r.seq}, expected ${seq}`, worker);
   return r.value;
 }

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
-import { DataLoader, Dataset, TensorDataset, liveWorkers, randomSplit } from './index.js';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConcatDataset, DataLoader, Dataset, Subset, TensorDataset, getWorkerInfo, liveWorkers, randomSplit, sendable } from './index.js';
+import { encodeState } from './worker-state.js';
 import { SquaresDataset } from './__fixtures__/squares-dataset.js';
+import { PlainDataset, WhoDataset } from './__fixtures__/plain-dataset.js';
+
+const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 
 const arr = (t: unknown) => (t as dl.Tensor).toArraySync();
 const waitFor = async (pred: () => boolean, ms = 5000) => {
@@ -56,11 +66,78 @@ describe('DataLoader workers', () => {
 
   it('re-throw worker errors with the worker stack and stop the workers', async () => {
     const loader = new DataLoader(new SquaresDataset(14), { batchSize: 4, numWorkers: 2 });
-    expect(() => [...loader]).toThrow(/worker 1: bad sample 13/);
+    expect(() => [...loader]).toThrow(/^Caught Error in DataLoader worker 1: bad sample 13$/);
     await waitFor(() => liveWorkers() === 0);
   });
 
-  it('fall back to the main thread with a message when the dataset cannot be rebuilt in a worker', () => {
+  it('load a user dataset with no workerSpec (fields copied, big arrays shared, class imported from its module): same batches as numWorkers 0', async () => {
+    const ds = new PlainDataset(30);
+    const opts = (w: number) => ({ batchSize: 4, shuffle: true, generator: new dl.Generator(11), numWorkers: w });
+    const ref = [...new DataLoader(ds, opts(0))].map((b) => b.map(arr));
+    let alive = 0;
+    const got = [];
+    for (const b of new DataLoader(ds, opts(2))) {
+      alive = Math.max(alive, liveWorkers());
+      got.push(b.map(arr));
+    }
+    expect(alive).toBe(2); // really in workers: no fallback
+    expect(got).toEqual(ref);
+    // nested datasets: Subset and ConcatDataset of it, async iteration too
+    const both = new ConcatDataset([new Subset(ds, [3, 1, 4]), new PlainDataset(5, 10)]);
+    const asyncB = [];
+    for await (const b of new DataLoader(both, { batchSize: 3, numWorkers: 2 })) asyncB.push(b.map(arr));
+    expect(asyncB).toEqual([...new DataLoader(both, { batchSize: 3 })].map((b) => b.map(arr)));
+    await waitFor(() => liveWorkers() === 0);
+  });
+
+  it('raise the same typed errors as the main thread: out-of-range indices and errors in getItem (with the worker stack)', async () => {
+    const errorOf = (f: () => unknown): Error & { workerId?: number; workerStack?: string } => {
+      try {
+        f();
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('did not throw');
+    };
+    const badSampler = Object.assign([0, 1, 25, 3], { length: 4 });
+    const td = new TensorDataset(dl.zeros(20, 2), dl.arange(20));
+    for (const ds of [td, new Subset(td, [0, 1, 2, 3, 4]), new PlainDataset(20)]) {
+      const main = errorOf(() => [...new DataLoader(ds as Dataset<unknown>, { batchSize: 2, sampler: badSampler })]);
+      const worker = errorOf(() => [...new DataLoader(ds as Dataset<unknown>, { batchSize: 2, sampler: badSampler, numWorkers: 2 })]);
+      expect(main).toBeInstanceOf(dl.IndexError);
+      expect(worker).toBeInstanceOf(dl.IndexError);
+      expect(worker.message).toBe(`Caught IndexError in DataLoader worker 1: ${main.message}`);
+    }
+    const bad = new PlainDataset(20, 2, 13);
+    const main = errorOf(() => [...new DataLoader(bad, { batchSize: 4 })]);
+    const worker = errorOf(() => [...new DataLoader(bad, { batchSize: 4, numWorkers: 2 })]);
+    expect(main).toBeInstanceOf(dl.ShapeError);
+    expect(worker).toBeInstanceOf(dl.ShapeError);
+    expect(worker.message).toBe('Caught ShapeError in DataLoader worker 1: PlainDataset: sample 13 has a bad shape');
+    expect((worker as dl.ShapeError).op).toBe('PlainDataset');
+    expect(worker.workerId).toBe(1);
+    expect(worker.workerStack).toMatch(/PlainDataset\.getItem \(.*plain-dataset\.ts/);
+    expect(worker.stack).toMatch(/Original stack in DataLoader worker 1:\nShapeError: PlainDataset: sample 13/);
+    await expect(async () => {
+      for await (const _ of new DataLoader(bad, { batchSize: 4, numWorkers: 3 }));
+    }).rejects.toThrow(dl.ShapeError);
+    await waitFor(() => liveWorkers() === 0);
+  });
+
+  it('seed dl\'s default generator per worker (base seed + id, reproducible) and tell the dataset getWorkerInfo()', async () => {
+    const run = () => {
+      dl.manualSeed(5);
+      return [...new DataLoader(new WhoDataset(), { batchSize: 2, numWorkers: 2 })].map((b) => arr(b) as number[][]);
+    };
+    const a = run();
+    expect(a.map((b) => b.map((r) => r.slice(0, 3)))).toEqual([[[0, 0, 2], [1, 0, 2]], [[2, 1, 2], [3, 1, 2]], [[4, 0, 2], [5, 0, 2]], [[6, 1, 2], [7, 1, 2]]]);
+    expect(run()).toEqual(a);
+    expect(a[0]![0]![3]).not.toBe(a[1]![0]![3]); // workers draw different streams
+    expect(getWorkerInfo()).toBeNull();
+    await waitFor(() => liveWorkers() === 0);
+  });
+
+  it('refuse, with a StateError naming the field and the fix, what cannot cross to a worker instead of falling back silently', () => {
     class Local extends Dataset<number> {
       get length() {
         return 5;
@@ -69,14 +146,49 @@ describe('DataLoader workers', () => {
         return i;
       }
     }
-    const warn = console.warn;
-    const msgs: string[] = [];
-    console.warn = (m: string) => msgs.push(m);
-    try {
-      expect([...new DataLoader(new Local(), { batchSize: 2, numWorkers: 2 })].map(arr)).toEqual([[0, 1], [2, 3], [4]]);
-    } finally {
-      console.warn = warn;
+    expect(() => [...new DataLoader(new Local(), { batchSize: 2, numWorkers: 2 })]).toThrow(/Local, which .*workers\.test\.ts does not export/);
+    class WithFn extends PlainDataset {
+      readonly fn = (x: number) => x + 1;
     }
-    expect(msgs.join('\n')).toMatch(/cannot be rebuilt in a worker thread; loading in the main thread/);
+    expect(() => [...new DataLoader(new WithFn(4), { batchSize: 2, numWorkers: 2 })]).toThrow(dl.StateError);
+    const ds = Object.assign(new PlainDataset(4), { extra: { cb: () => 1 } });
+    expect(() => [...new DataLoader(ds, { batchSize: 2, numWorkers: 2 })]).toThrow(/the dataset \(PlainDataset\)\.extra\.cb is a function \(cb\)/);
+    // sendable functions cross
+    const scaled = Object.assign(new PlainDataset(4), { extra: { cb: sendable(() => 1, 'node:path', 'basename', ['x']) } });
+    expect(() => encodeState(scaled, 'it')).not.toThrow();
+  });
+
+  it('never re-run the script: an unguarded script with a top-level loop runs once, in bounded memory', () => {
+    const run = (script: string) => {
+      const count = join(mkdtempSync(join(tmpdir(), 'dl-data-count-')), 'count');
+      writeFileSync(count, '');
+      const r = spawnSync(process.execPath, [tsxCli, '--conditions=source', fileURLToPath(new URL(`./__fixtures__/${script}`, import.meta.url))], {
+        env: { ...process.env, DL_COUNT_FILE: count },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      return { ...r, runs: readFileSync(count, 'utf8').split('\n').filter(Boolean).length };
+    };
+    // the class in its own module: trains with 2 workers, the script's top level runs once
+    const ok = run('train-script.ts');
+    expect(ok.stderr).toBe('');
+    expect(ok.status).toBe(0);
+    expect(ok.runs).toBe(1);
+    const out = JSON.parse(ok.stdout.trim().split('\n').pop()!) as { total: number; maxRssMB: number };
+    const ds = new PlainDataset(40);
+    let want = 0;
+    for (const [x, y] of ds) want += x.sum().itemSync() + y;
+    expect(out.total).toBeCloseTo(3 * want, 3);
+    expect(out.maxRssMB).toBeLessThan(600);
+    // the class in the script itself: refused before any worker starts, runs once
+    const inline = run('script-with-class.ts');
+    expect(inline.status).not.toBe(0);
+    expect(inline.runs).toBe(1);
+    expect(inline.stderr).toMatch(/StateError: DataLoader: numWorkers > 0 needs to send the dataset \(InlineDataset\).*defined in the script you ran/);
+    // issue 11: a workerSpec naming the script, no guard: the workers' imports stop at the loop
+    const self = run('script-self-spec.ts');
+    expect(self.status).not.toBe(0);
+    expect(self.runs).toBeLessThanOrEqual(3); // the main run, and at most one import per worker
+    expect(self.stderr).toMatch(/StateError: Caught StateError in DataLoader worker \d: DataLoader: a DataLoader loop ran while DataLoader worker \d was importing/);
   });
 });

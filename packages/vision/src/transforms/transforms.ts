@@ -1,9 +1,14 @@
 import { ArgumentError, Generator, Tensor, defaultGenerator } from '@dl/tensor';
+import { sendable } from '@dl/data';
 import type { RawImage } from '../image.js';
 import * as F from './functional.js';
 import { toPlanar, type Image } from './planar.js';
 
-/** A transform: a function from one value to another (classes below are callable factories). */
+/**
+ * A transform: a function from one value to another (classes below are callable factories).
+ * The factories' transforms can be sent to DataLoader worker threads (`sendable`), so a
+ * dataset holding them loads with `numWorkers > 0`.
+ */
 export type Transform<A = any, B = any> = (x: A) => B;
 
 interface RandomOpts {
@@ -11,6 +16,8 @@ interface RandomOpts {
   generator?: Generator;
 }
 const u = (g: Generator | undefined) => (g ?? defaultGenerator).uniforms(1)[0]!;
+/** The transform `fn` made by factory `name` from `args`, marked so a DataLoader worker can make it again. */
+const made = <F extends (x: never) => unknown>(fn: F, name: string, args: IArguments): F => sendable(fn, import.meta.url, name, Array.from(args));
 
 /**
  * Chain transforms (`transforms.Compose`).
@@ -19,26 +26,26 @@ const u = (g: Generator | undefined) => (g ?? defaultGenerator).uniforms(1)[0]!;
  * const tf = Compose([ToTensor(), Normalize([0.1307], [0.3081])]);
  */
 export function Compose(ts: readonly Transform[]): Transform {
-  return (x) => ts.reduce((v, t) => t(v), x);
+  return made((x) => ts.reduce((v, t) => t(v), x), 'Compose', arguments);
 }
 /** HWC uint8 image (the datasets' RawImage, or a uint8 tensor) → CHW float32 in [0, 1]. */
 export function ToTensor(): Transform<RawImage | Tensor, Tensor> {
-  return (x) => F.toTensor(x);
+  return made((x) => F.toTensor(x), 'ToTensor', arguments);
 }
 /** Per-channel `(x - mean) / std` of a float tensor image. */
 export function Normalize(mean: readonly number[], std: readonly number[]): Transform<Tensor, Tensor> {
-  return (x) => F.normalize(x, mean, std);
+  return made((x) => F.normalize(x, mean, std), 'Normalize', arguments);
 }
 /**
  * Bilinear resize, as torchvision's tensor path with `antialias=False` (see `F.resize`);
  * an int resizes the smaller edge, keeping the aspect ratio.
  */
 export function Resize(size: number | readonly [number, number], opts: { maxSize?: number } = {}): Transform<Image, Image> {
-  return (x) => F.resize(x, size, opts);
+  return made((x) => F.resize(x, size, opts), 'Resize', arguments);
 }
 /** Crop the center to `size` (int or [h, w]). */
 export function CenterCrop(size: number | readonly [number, number]): Transform<Image, Image> {
-  return (x) => F.centerCrop(x, size);
+  return made((x) => F.centerCrop(x, size), 'CenterCrop', arguments);
 }
 /**
  * Crop a random `size` box, after padding each border by `padding` (int, [lr, tb] or
@@ -54,35 +61,39 @@ export function RandomCrop(
   const [th, tw] = typeof size === 'number' ? [size, size] : size;
   const pad = opts.padding === undefined ? [0, 0, 0, 0] : typeof opts.padding === 'number' ? [opts.padding, opts.padding, opts.padding, opts.padding] : opts.padding.length === 2 ? [opts.padding[0]!, opts.padding[1]!, opts.padding[0]!, opts.padding[1]!] : [...opts.padding];
   if (pad.length !== 4) throw new ArgumentError('RandomCrop: padding must be an int or a sequence of 2 or 4 ints', { op: 'RandomCrop' });
-  return (x) => {
-    const p = toPlanar(x, 'RandomCrop');
-    let [l, t, r, b] = pad as [number, number, number, number];
-    let h = p.h + t + b;
-    let w = p.w + l + r;
-    if (opts.padIfNeeded && h < th) {
-      t += th - h;
-      b += th - h;
-      h += 2 * (th - h);
-    }
-    if (opts.padIfNeeded && w < tw) {
-      l += tw - w;
-      r += tw - w;
-      w += 2 * (tw - w);
-    }
-    if (h < th || w < tw) throw new ArgumentError(`RandomCrop: required crop size [${th}, ${tw}] is larger than the (padded) input image size [${h}, ${w}]`, { op: 'RandomCrop' });
-    const i = Math.floor(u(opts.generator) * (h - th + 1));
-    const j = Math.floor(u(opts.generator) * (w - tw + 1));
-    return F.crop(x, i - t, j - l, th, tw, opts.fill ?? 0);
-  };
+  return made(
+    (x) => {
+      const p = toPlanar(x, 'RandomCrop');
+      let [l, t, r, b] = pad as [number, number, number, number];
+      let h = p.h + t + b;
+      let w = p.w + l + r;
+      if (opts.padIfNeeded && h < th) {
+        t += th - h;
+        b += th - h;
+        h += 2 * (th - h);
+      }
+      if (opts.padIfNeeded && w < tw) {
+        l += tw - w;
+        r += tw - w;
+        w += 2 * (tw - w);
+      }
+      if (h < th || w < tw) throw new ArgumentError(`RandomCrop: required crop size [${th}, ${tw}] is larger than the (padded) input image size [${h}, ${w}]`, { op: 'RandomCrop' });
+      const i = Math.floor(u(opts.generator) * (h - th + 1));
+      const j = Math.floor(u(opts.generator) * (w - tw + 1));
+      return F.crop(x, i - t, j - l, th, tw, opts.fill ?? 0);
+    },
+    'RandomCrop',
+    arguments,
+  );
 }
 /** Flip left-right with probability `p` (default 0.5). */
 export function RandomHorizontalFlip(p = 0.5, opts: RandomOpts = {}): Transform<Image, Image> {
-  return (x) => (u(opts.generator) < p ? F.hflip(x) : x);
+  return made((x) => (u(opts.generator) < p ? F.hflip(x) : x), 'RandomHorizontalFlip', arguments);
 }
 /** Rotate by an angle uniform in [-degrees, degrees] (or [min, max]); nearest, fill outside. */
 export function RandomRotation(degrees: number | readonly [number, number], opts: RandomOpts & { fill?: number } = {}): Transform<Image, Image> {
   const [lo, hi] = typeof degrees === 'number' ? [-Math.abs(degrees), Math.abs(degrees)] : degrees;
-  return (x) => F.rotate(x, lo + u(opts.generator) * (hi - lo), opts.fill === undefined ? {} : { fill: opts.fill });
+  return made((x) => F.rotate(x, lo + u(opts.generator) * (hi - lo), opts.fill === undefined ? {} : { fill: opts.fill }), 'RandomRotation', arguments);
 }
 /**
  * Random brightness, contrast and saturation changes, in a random order (as torchvision; hue
@@ -98,17 +109,21 @@ export function ColorJitter(
     [range(opts.contrast), F.adjustContrast],
     [range(opts.saturation), F.adjustSaturation],
   ];
-  return (x) => {
-    const g = opts.generator ?? defaultGenerator;
-    const keys = g.uniforms(fns.length);
-    const order = fns.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]!);
-    let v = x;
-    for (const k of order) {
-      const [r, fn] = fns[k]!;
-      if (r) v = fn(v, r[0] + u(g) * (r[1] - r[0]));
-    }
-    return v;
-  };
+  return made(
+    (x) => {
+      const g = opts.generator ?? defaultGenerator;
+      const keys = g.uniforms(fns.length);
+      const order = fns.map((_, i) => i).sort((a, b) => keys[a]! - keys[b]!);
+      let v = x;
+      for (const k of order) {
+        const [r, fn] = fns[k]!;
+        if (r) v = fn(v, r[0] + u(g) * (r[1] - r[0]));
+      }
+      return v;
+    },
+    'ColorJitter',
+    arguments,
+  );
 }
 /** Wrap any function as a transform. */
 export function Lambda<A, B>(fn: (x: A) => B): Transform<A, B> {
