@@ -1,6 +1,10 @@
 import * as dl from '@dl/tensor';
-import { collectTensors, escape, inScope, runEscaping, runScope } from '@dl/tensor/internal';
+import { collectTensors, markParameter } from '@dl/tensor/internal';
 import { ArgumentError, ShapeError, StateError, type DType, type Tensor } from '@dl/tensor';
+import { makeCallable, scopedForward } from './module-call.js';
+import { addIndent } from './module-repr.js';
+
+export { pyFloat, pyTuple } from './module-repr.js';
 
 const PARAMS = new WeakSet<object>();
 
@@ -18,6 +22,7 @@ export function Parameter(data: Tensor, requiresGrad = true): Parameter {
   const p = data.detach();
   if (requiresGrad) p.requiresGrad_(true);
   PARAMS.add(p);
+  markParameter(p); // prints 'Parameter containing:' first, as PyTorch
   dl.keep(p); // module state: never handed to the garbage collector at a step boundary
   return p;
 }
@@ -69,6 +74,19 @@ export function pyName(key: string): string {
 /** Own fields of Module that discovery skips. */
 const INTERNAL = new Set(['training', '_bufferNames', '_nonPersistent', '_forwardHooks', '_forwardPreHooks', '_modules', '_hooksInstalled']);
 
+/** An own, non-enumerable, writable field (Module's bookkeeping: not a part, not in `Object.keys`). */
+function hidden(o: object, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, writable: true, configurable: true, enumerable: false });
+}
+
+/**
+ * A module is callable (Note [Callable modules] in module-call.ts): `net(x)` runs `forward`
+ * with `forward`'s parameter and return types.
+ */
+export interface Module {
+  (...args: Parameters<this['forward']>): ReturnType<this['forward']>;
+}
+
 /**
  * Note [Module registration]
  * TypeScript class fields are assigned after `super()` returns, so a base-class constructor
@@ -76,33 +94,57 @@ const INTERNAL = new Set(['training', '_bufferNames', '_nonPersistent', '_forwar
  * enumerable properties, in insertion order (definition order, as PyTorch's registration
  * order), holding a `Module` (child), a `Parameter` (parameter) or a tensor named by
  * `registerBuffer` (buffer). Containers keep their children in the `_modules` map, which
- * takes the place of the property holding it. Reassigning a property replaces the part.
+ * comes before the properties. Reassigning a property replaces the part.
+ *
+ * @example
+ * class Net extends nn.Module {
+ *   fc = new nn.Linear(4, 2);
+ *   forward(x: Tensor): Tensor { return this.fc(x); }
+ * }
+ * new Net()(dl.rand(3, 4)); // typed Tensor
  */
 export abstract class Module {
   /** Training mode (`train()` / `eval()`). */
-  training = true;
-  /** @internal */ _bufferNames = new Set<string>();
-  /** @internal */ _nonPersistent = new Set<string>();
-  /** @internal */ _forwardHooks: ForwardHook[] = [];
-  /** @internal */ _forwardPreHooks: ForwardPreHook[] = [];
+  declare training: boolean;
+  /** @internal */ declare _bufferNames: Set<string>;
+  /** @internal */ declare _nonPersistent: Set<string>;
+  /** @internal */ declare _forwardHooks: ForwardHook[];
+  /** @internal */ declare _forwardPreHooks: ForwardPreHook[];
   /** @internal children of containers, by name (Sequential "0", "1", …). */
-  _modules: Map<string, Module> | null = null;
-  /** @internal */ _hooksInstalled = false;
+  declare _modules: Map<string, Module> | null;
+  /** @internal */ declare _hooksInstalled: boolean;
 
   constructor() {
+    // Note [Callable modules]: the object this constructor returns is a function standing in for
+    // `this`; subclass constructors and field initializers run on it.
+    const self = makeCallable<Module>(new.target.prototype);
+    self.training = true;
+    hidden(self, '_bufferNames', new Set<string>());
+    hidden(self, '_nonPersistent', new Set<string>());
+    hidden(self, '_forwardHooks', []);
+    hidden(self, '_forwardPreHooks', []);
+    hidden(self, '_modules', null);
+    hidden(self, '_hooksInstalled', false);
     // Note [Scoped forward]: `forward` here is the subclass's prototype method; an own property
-    // wrapping it makes every call a library scope, however it is called (`net.forward(x)`,
-    // `net.call(x)`, from a parent's forward). `super.forward()` reaches the unwrapped method.
-    const orig = this.forward as unknown as (...a: unknown[]) => unknown;
-    Object.defineProperty(this, 'forward', { enumerable: false, configurable: true, writable: true, value: scopedForward(this, orig) });
+    // wrapping it makes every call a library scope, however it is called (`net(x)`,
+    // `net.forward(x)`, `net.call(x)`, from a parent's forward). `super.forward()` reaches the
+    // unwrapped method.
+    const orig = self.forward as unknown as (...a: unknown[]) => unknown;
+    hidden(self, 'forward', scopedForward(self, orig));
+    return self;
   }
 
   /** The computation. Call `module.forward(x)` (or `module.call(x)`, the same). */
   abstract forward(...args: never[]): unknown;
 
-  /** Run `forward` (with hooks). */
-  call(...args: unknown[]): unknown {
-    return (this.forward as (...a: unknown[]) => unknown)(...args);
+  /**
+   * Run `forward` (with hooks): the same as calling the module, `net(x)`.
+   *
+   * @example
+   * net.call(x); // net(x)
+   */
+  call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
+    return (this.forward as (...a: unknown[]) => ReturnType<this['forward']>)(...args);
   }
 
   // ---- discovery ---------------------------------------------------------------------------
@@ -111,11 +153,8 @@ export abstract class Module {
    * PyTorch names the same attribute (Note [PyTorch names]); container children by their key.
    */
   private *_entries(): Generator<[string, unknown, string]> {
+    if (this._modules) for (const [k, v] of this._modules) yield [k, v, k];
     for (const key of Object.keys(this)) {
-      if (key === '_modules') {
-        if (this._modules) for (const [k, v] of this._modules) yield [k, v, k];
-        continue;
-      }
       if (INTERNAL.has(key)) continue;
       yield [pyName(key), (this as Record<string, unknown>)[key], key];
     }
@@ -323,8 +362,13 @@ export abstract class Module {
   /**
    * Copy values from `sd` into this module's parameters and buffers (in place, without
    * autograd). Strict (default): missing or unexpected keys throw; mis-shaped entries always throw.
+   * `sd` is a record (or Map) of tensors by dotted name, as `stateDict()` or `dl.load` returns.
+   *
+   * @example
+   * net.loadStateDict(await dl.load('model.pt'));
    */
-  loadStateDict(sd: Record<string, Tensor>, opts: LoadStateDictOptions = {}): IncompatibleKeys {
+  loadStateDict(stateDict: Record<string, Tensor> | Map<string, Tensor>, opts: LoadStateDictOptions = {}): IncompatibleKeys {
+    const sd = checkStateDict(this._getName(), stateDict);
     const strict = opts.strict ?? true;
     const own = this.stateDict();
     const missingKeys = Object.keys(own).filter((k) => !(k in sd));
@@ -409,32 +453,46 @@ export abstract class Module {
     }
     return `${s})`;
   }
-}
-
-function addIndent(s: string, n: number): string {
-  const lines = s.split('\n');
-  if (lines.length === 1) return s;
-  const pad = ' '.repeat(n);
-  return [lines[0], ...lines.slice(1).map((l) => pad + l)].join('\n');
-}
-
-/** Python's repr of a number as PyTorch prints module options (`1.0`, `0.1`, `1e-05`). */
-export function pyFloat(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
-  const s = String(v);
-  const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(s);
-  if (m) return `${m[1]}e${m[2]}${m[3]!.padStart(2, '0')}`;
-  if (Math.abs(v) < 1e-4 && v !== 0) {
-    const e = v.toExponential();
-    const mm = /^(-?[\d.]+)e([+-])(\d+)$/.exec(e)!;
-    return `${mm[1]}e${mm[2]}${mm[3]!.padStart(2, '0')}`;
+  /**
+   * `console.log(net)` and `util.inspect(net)` print PyTorch's repr (`toString`), not fields.
+   *
+   * @example
+   * console.log(new nn.Linear(2, 3)); // Linear(in_features=2, out_features=3, bias=True)
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
-  return s;
+  /**
+   * `JSON.stringify(net)`: the own fields (options, children, parameters) as a record; container
+   * children by name. A module is a function object (Note [Callable modules]), which JSON would
+   * otherwise drop. Use `stateDict()` with `dl.save` to save weights.
+   */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(this)) out[key] = (this as Record<string, unknown>)[key];
+    if (this._modules) for (const [k, m] of this._modules) out[k] = m;
+    return out;
+  }
 }
 
-/** Python tuple repr of numbers: `(3, 3)`, `(5,)`. */
-export function pyTuple(v: readonly number[]): string {
-  return v.length === 1 ? `(${v[0]},)` : `(${v.join(', ')})`;
+/** `loadStateDict`'s argument as a record, or a typed error saying what was passed instead. */
+function checkStateDict(owner: string, sd: unknown): Record<string, Tensor> {
+  const op = 'loadStateDict';
+  if (sd instanceof Map) return Object.fromEntries(sd) as Record<string, Tensor>;
+  if (sd instanceof Module) {
+    throw new ArgumentError(`${op}: expected a state dict (a record of tensors by name) for ${owner}, got a module (${sd._getName()})`, {
+      op,
+      hint: 'pass other.stateDict(): net.loadStateDict(other.stateDict())',
+    });
+  }
+  if (sd === null || typeof sd !== 'object' || Array.isArray(sd) || sd instanceof dl.Tensor) {
+    const got = sd === null ? 'null' : sd === undefined ? 'undefined' : Array.isArray(sd) ? 'an array' : sd instanceof dl.Tensor ? `a Tensor of shape [${sd.shape.join(', ')}]` : `a ${typeof sd} (${String(sd)})`;
+    throw new ArgumentError(`${op}: expected a state dict (a record of tensors by name) for ${owner}, got ${got}`, {
+      op,
+      hint: "pass what net.stateDict() returned, or a file's contents: net.loadStateDict(await dl.load('model.pt'))",
+    });
+  }
+  return sd as Record<string, Tensor>;
 }
 
 function parseTarget(target: string | { device?: string; dtype?: DType }): { device?: string; dtype?: DType } {
@@ -446,38 +504,6 @@ function parseTarget(target: string | { device?: string; dtype?: DType }): { dev
 function castTarget(t: { device?: string; dtype?: DType }, x: Tensor): { device?: string; dtype?: DType } {
   const dtype = t.dtype && dl.isFloating(x.dtype) ? t.dtype : undefined;
   return { ...(t.device ? { device: t.device } : {}), ...(dtype ? { dtype } : {}) };
-}
-
-/**
- * The own `forward` of every module (Note [Scoped forward]): a step boundary when called from
- * user code, then the computation in a library scope (Note [Memory without ceremony] in
- * @dl/tensor) — its temporaries are freed at the end, what it returns or stores on the module
- * is kept. Hooks are user code: what they make is never freed under them.
- */
-function scopedForward(m: Module, orig: (...a: unknown[]) => unknown): (...a: unknown[]) => unknown {
-  let name: string | null = null;
-  const escapeStored = () => {
-    for (const t of m._storedTensors()) escape(t);
-  };
-  const run = (args: unknown[]) => () => {
-    if (!m._hooksInstalled) return orig.apply(m, args);
-    let input = args;
-    for (const h of m._forwardPreHooks) {
-      const r = runEscaping(() => h(m, input));
-      if (r !== undefined) input = Array.isArray(r) ? r : [r];
-    }
-    let out = orig.apply(m, input);
-    for (const h of m._forwardHooks) {
-      const r = runEscaping(() => h(m, input, out));
-      if (r !== undefined) out = r;
-    }
-    return out;
-  };
-  return (...args: unknown[]) => {
-    if (!inScope()) dl.endStep(args);
-    name ??= `${m._getName()}.forward`;
-    return runScope(name, run(args), escapeStored);
-  };
 }
 
 /**
