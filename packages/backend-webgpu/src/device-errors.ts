@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" />
-import { ArgumentError, IndexError, type DLError } from '@dl/tensor';
+import { ArgumentError, DTypeError, IndexError, type DLError } from '@dl/tensor';
 import type { BindReq, GpuBuf } from './runtime.js';
 
 // GPUBufferUsage values (not every host defines the globals).
@@ -11,14 +11,16 @@ const STORAGE = 0x80;
 export const ERROR_BYTES = 16;
 
 /**
- * What a kernel checks: an index along `dim` of a tensor, for the op `op` ('index'), or a zero
- * integer divisor ('zeroDiv').
+ * What a kernel checks: an index along `dim` of a tensor, for the op `op` ('index'), a zero
+ * integer divisor ('zeroDiv'), or an int32 sum leaving int32 ('overflow'; `detail` names the
+ * tensor; the words hold the exact sum's low and high 32 bits).
  */
-type SiteKind = 'index' | 'zeroDiv';
+type SiteKind = 'index' | 'zeroDiv' | 'overflow';
 interface Site {
   op: string;
   dim: number;
   kind: SiteKind;
+  detail: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export class DeviceErrors {
   readonly buf: GpuBuf;
   /** A checking kernel was encoded since the error words were last captured. */
   pending = false;
-  private readonly sites: Site[] = [{ op: '', dim: 0, kind: 'index' }];
+  private readonly sites: Site[] = [{ op: '', dim: 0, kind: 'index', detail: '' }];
   private readonly ids = new Map<string, number>();
 
   constructor(device: GPUDevice) {
@@ -57,13 +59,13 @@ export class DeviceErrors {
     this.buf = { gpu, size: ERROR_BYTES, numel: ERROR_BYTES / 4, freed: false, host: null, spill: 'none', writes: 0 };
   }
 
-  /** The site id of (op, dim, kind): a kernel parameter. */
-  site(op: string, dim: number, kind: SiteKind = 'index'): number {
-    const key = `${op}:${dim}:${kind}`;
+  /** The site id of (op, dim, kind, detail): a kernel parameter. */
+  site(op: string, dim: number, kind: SiteKind = 'index', detail = ''): number {
+    const key = `${op}:${dim}:${kind}:${detail}`;
     let id = this.ids.get(key);
     if (id === undefined) {
       id = this.sites.length;
-      this.sites.push({ op, dim, kind });
+      this.sites.push({ op, dim, kind, detail });
       this.ids.set(key, id);
     }
     return id;
@@ -86,10 +88,19 @@ export class DeviceErrors {
   decode(words: Uint32Array): DLError | null {
     const id = words[0]!;
     if (id === 0) return null;
-    const site = this.sites[id] ?? { op: 'index kernel', dim: -1, kind: 'index' };
+    const site = this.sites[id] ?? { op: 'index kernel', dim: -1, kind: 'index', detail: '' };
     const value = words[1]! | 0;
     const size = words[2]!;
     const { op, dim } = site;
+    if (site.kind === 'overflow') {
+      const total = (words[2]! | 0) * 2 ** 32 + words[1]!;
+      return new DTypeError(`${op}: the sum of the ${site.detail} is ${total}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`, {
+        op,
+        hint:
+          "sum in floating point: x.sum(dim, { dtype: 'float32' }) (exact up to 2^24 on webgpu, which has no float64). " +
+          'webgpu finds this on the device and raises at the next read (data(), item(), toAsync)',
+      });
+    }
     if (site.kind === 'zeroDiv') {
       return new ArgumentError(`${op}: integer division by zero (ZeroDivisionError)`, {
         op,

@@ -1,7 +1,8 @@
 /**
  * Edge classes of issue 11 in webgpu's elementwise kernels, against torch 1.13: float remainder
  * of huge / tiny operands (exact fmod, fixtures/edge.json), integer remainder by zero (raises at
- * the next read, Note [Deferred GPU errors]), clamp with min > max.
+ * the next read, Note [Deferred GPU errors]), int32 sums that leave int32 (raise at the next
+ * read, as cpu; torch sums into int64), clamp with min > max.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -54,5 +55,30 @@ describe.runIf(be)('webgpu edge ops vs torch', () => {
     expect(c.slice(0, 3)).toEqual([1, 1, 1]);
     expect(Number.isNaN(c[3]!)).toBe(true);
     expect(await dl.tensor([1, 5], { device, dtype: 'int32' }).clamp(3, 2).toArray()).toEqual([2, 2]);
+  });
+
+  it('int32 sum: exact through intermediate overflow; a result outside int32 raises DTypeError at the next read', async () => {
+    const i32 = (v: number[]) => dl.tensor(v, { device, dtype: 'int32' });
+    expect(await i32([2147483647, 1, -1]).sum().item()).toBe(2147483647);
+    expect(await i32([-2147483648, -5, 5]).sum().item()).toBe(-2147483648);
+    const overflow = async (p: Promise<unknown>, total: string) => {
+      let err: unknown;
+      try {
+        await p;
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(dl.DTypeError);
+      expect((err as Error).message).toContain(`is ${total}, which overflows int32`);
+    };
+    await overflow(i32([2147483647, 1]).sum().item(), '2147483648');
+    await overflow(i32([-2147483648, -1]).sum().item(), '-2147483649');
+    // long rows take the workgroup-tree kernel: 1000 x 5e6 = 5e9; 1000 x 2e6 = 2e9 fits
+    await overflow(dl.full([1000], 5e6, { device, dtype: 'int32' }).sum().item(), '5000000000');
+    expect(await dl.full([1000], 2e6, { device, dtype: 'int32' }).sum().item()).toBe(2e9);
+    // per row, along a dim; and bool / uint8 sums count
+    await overflow(i32([1, 2, 2147483647, 2147483647]).reshape(2, 2).sum(1).data(), '4294967294');
+    expect(await i32([1, 2, 2147483647, -7]).reshape(2, 2).sum(1).toArray()).toEqual([3, 2147483640]);
+    expect(await dl.tensor([true, false, true], { device }).sum().item()).toBe(2);
   });
 });

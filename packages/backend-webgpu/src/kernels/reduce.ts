@@ -1,5 +1,6 @@
 import type { DType } from '@dl/tensor';
 import type { ReduceOp, TensorView } from '@dl/tensor/backend';
+import { reportCode } from '../device-errors.js';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
 
@@ -23,16 +24,28 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
   const params = [nOut, R, x.offset, out.offset, ...outShape, ...x.strides, ...outShape.map((_, d) => out.strides[d] ?? 0)];
   for (const d of red) params.push(x.shape[d]!);
   for (const d of red) params.push(x.strides[d]!);
-  const b = bind([{ buf: x.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }]);
-  const xs = b.names[0]!;
-  const os = b.names[1]!;
-
   const isArg = op === 'argmax' || op === 'argmin';
   const isMinMax = op === 'max' || op === 'min' || isArg;
   const xFloat = isFloatD(x.dtype);
   // value type of the accumulator
   const accD: DType =
     op === 'all' || op === 'any' ? 'bool' : isMinMax ? (xFloat ? 'float32' : 'int32') : isFloatD(out.dtype) || xFloat ? 'float32' : 'int32';
+  // Note [Exact int32 sums]: an int32 sum into int32 carries the high word of the exact 64-bit sum
+  // in the accumulator's (otherwise unused) index, and reports a result outside int32 to the error
+  // words (Note [Deferred GPU errors]) instead of wrapping: torch sums into int64; dl cpu raises too.
+  const checked = op === 'sum' && accD === 'int32' && out.dtype === 'int32';
+  const b = bind([{ buf: x.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }, ...(checked ? [rt.errors.binding()] : [])]);
+  const xs = b.names[0]!;
+  const os = b.names[1]!;
+  let guard = '';
+  if (checked) {
+    const sp = params.length;
+    params.push(rt.errors.site('sum', 0, 'overflow', `${x.dtype} tensor of shape [${x.shape.join(', ')}]`));
+    guard = `if (acc.i != select(0u, 0xffffffffu, acc.v < 0i)) {
+      ${reportCode(b.names[2]!, `P[${sp}]`, 'acc.v', 'acc.i')}
+    }
+    `;
+  }
   const T = accD === 'float32' ? 'f32' : accD === 'int32' ? 'i32' : 'u32';
   const fl = accD === 'float32';
   const INF = fl ? 'f_inf()' : '2147483647i';
@@ -43,7 +56,10 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
   switch (op) {
     case 'sum':
       init = fl ? '0.0' : '0i';
-      comb = 'return Acc(a.v + b.v, 0u);';
+      comb = checked
+        ? `let lo = bitcast<u32>(a.v) + bitcast<u32>(b.v);
+  return Acc(bitcast<i32>(lo), a.i + b.i + select(0u, 1u, lo < bitcast<u32>(a.v)));`
+        : 'return Acc(a.v + b.v, 0u);';
       break;
     case 'prod':
       init = fl ? '1.0' : '1i';
@@ -85,7 +101,9 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
     }
   }
   const iInit = isArg ? '0xffffffffu' : '0u';
-  const elem = `Acc(${cast(load(xs, 'xi', x.dtype), x.dtype, accD)}, j)`;
+  const xv = cast(load(xs, 'xi', x.dtype), x.dtype, accD);
+  // checked sums: each element's high word is its sign extension
+  const elem = checked ? `acc_elem(${xv})` : `Acc(${xv}, j)`;
   const result = isArg ? toWord('bitcast<i32>(acc.i)', 'int32') : toWord(cast('acc.v', accD, out.dtype), out.dtype);
 
   let walk = '  var rem = o; var xb = P[2]; var ob = P[3];\n';
@@ -101,7 +119,7 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
 struct Acc { v: ${T}, i: u32 }
 fn comb(a: Acc, b: Acc) -> Acc {
   ${comb}
-}`;
+}${checked ? '\nfn acc_elem(v: i32) -> Acc { return Acc(v, select(0u, 0xffffffffu, v < 0i)); }' : ''}`;
   const big = R >= 128 && nOut <= 16384;
   const key = `reduce:${op}:${x.dtype}:${out.dtype}:${rank}:${nr}:${big ? 'wg' : 't'}:${b.key}`;
   if (!big) {
@@ -115,7 +133,7 @@ ${walk}  var acc = Acc(${init}, ${iInit});
   for (var j = 0u; j < P[1]; j++) {
 ${rwalk}    acc = comb(acc, ${elem});
   }
-  ${os}[ob] = ${result};
+  ${guard}${os}[ob] = ${result};
 }`,
       b,
       params,
@@ -146,7 +164,7 @@ ${rwalk}      acc = comb(acc, ${elem});
   }
   if (lid == 0u && valid) {
     let acc = sh[0];
-    ${os}[ob] = ${result};
+    ${guard}${os}[ob] = ${result};
   }
 }`,
     b,
