@@ -59,17 +59,22 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {})
       const n = x.numel();
       // numerical Jacobian column by column: perturb x[j] in place (in its storage)
       const numeric = new Float64Array(n * outN);
-      const host = x._backend.hostView?.(x._storage.buffer, x.dtype);
-      if (!host) throw new AutogradError('gradcheck: needs a backend with host views (cpu)', { op: 'gradcheck' });
+      // The view is taken anew for every write: a step boundary inside fn (a top-level grad()) may
+      // move x's values into another buffer (Note [Memory without ceremony] in @dl/tensor).
+      const hostOf = () => {
+        const h = x._backend.hostView?.(x._storage.buffer, x.dtype);
+        if (!h) throw new AutogradError('gradcheck: needs a backend with host views (cpu)', { op: 'gradcheck' });
+        return h;
+      };
       const offsets = elementOffsets(x);
       for (let j = 0; j < n; j++) {
         const p = offsets[j]!;
-        const orig = host[p]!;
-        host[p] = orig + eps;
+        const orig = hostOf()[p]!;
+        hostOf()[p] = orig + eps;
         const plus = dl.tidy(() => evalOut(fn, inputs, oi));
-        host[p] = orig - eps;
+        hostOf()[p] = orig - eps;
         const minus = dl.tidy(() => evalOut(fn, inputs, oi));
-        host[p] = orig;
+        hostOf()[p] = orig;
         for (let k = 0; k < outN; k++) numeric[k * n + j] = (plus[k]! - minus[k]!) / (2 * eps);
       }
       // analytical Jacobian row by row: backward of each output element

@@ -4,6 +4,7 @@ import type { Tensor } from '@dl/tensor';
 import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import type { DiffOp, DiffOpParams } from '@dl/tensor/internal';
 import type { TensorMeta } from './node.js';
+import { compositeRules } from './composite-rules.js';
 
 /** What a derivative rule sees: saved inputs/outputs (null when not saved), metadata and params. */
 export interface RuleContext<K extends DiffOp> {
@@ -337,6 +338,7 @@ export const rules = {
     backward: (g, c) => [cv.avgPool2dBackward(g, [...c.inputMeta[0]!.shape], pool(c.params))],
   },
   avgPool2dBackward: { backward: (u, c) => [cv.avgPool2d(u, pool(c.params))] },
+  ...compositeRules,
 } satisfies { [K in DiffOp]: Rule<K> };
 
 /** PyTorch's name for a node of `op`. */

@@ -10,7 +10,13 @@ export { setAutogradHook, getAutogradHook, type AutogradHook } from './autograd-
 export type { AutogradMeta } from './tensor-base.js';
 export type { DiffOp, DiffOpParams } from './primitives.js';
 export { runScope, runEscaping, escape, own, inScope, collectTensors, opBoundary } from './memory.js';
-export { sliceDims } from './ops/views.js';
+export { sliceDims, reshapeTo } from './ops/views.js';
 export { sliceBackward } from './ops/indexing.js';
 export { conv2dBackwardInput, conv2dBackwardWeight } from './ops/conv.js';
 export { maxPool2dBackward, avgPool2dBackward } from './ops/pool.js';
+export { runDetached } from './ops/composite.js';
+export { addmm } from './ops/addmm.js';
+export { hardtanh } from './ops/hardtanh.js';
+export { mseLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';
+export { batchNorm, layerNorm, type BatchNormOpOptions } from './ops/normalization.js';
+export type { LossReduction } from './primitives.js';

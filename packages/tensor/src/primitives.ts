@@ -79,6 +79,14 @@ const params = <T>(): T => undefined as T;
 
 type Axes = { axes: number[]; keepdim: boolean };
 type SliceParams = { inShape: number[]; starts: number[]; steps: number[] };
+/** How a loss reduces its per-element values. */
+export type LossReduction = 'mean' | 'sum' | 'none';
+/**
+ * nllLoss's params: class-index `target` (int32, no class dim), per-class `weight`, and the
+ * sum of the weights of the counted targets (`totalWeight`, 0-d: the mean's divisor). `twoD`
+ * names the node NllLoss2DBackward0 (a 4-D input, as PyTorch's nll_loss2d).
+ */
+type NllParams = { reduction: LossReduction; ignoreIndex: number; target: Tensor; weight: Tensor | null; totalWeight: Tensor; twoD: boolean };
 
 /**
  * The primitives: one row each (Note [One table per primitive]).
@@ -192,6 +200,23 @@ export const PRIMITIVES = {
   cat: { kind: 'graph', arity: 'n', dtype: 'promote', grad: true, params: params<{ dim: number; sizes: number[] }>(), fixtures: ['cat_dim0', 'cat_promote'] },
   maxPool2dBackward: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<Pool2dParams & { indices: Tensor; inShape: number[] }>(), fixtures: ['max_pool2d_basic'] },
   avgPool2dBackward: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<Pool2dParams & { inShape: number[] }>(), fixtures: ['avg_pool2d_basic'] },
+
+  // composite ops autograd records as one node with PyTorch's name and a fused derivative, their
+  // forward composed of the kernels above (Note [Composite ops as one node] in ops/composite.ts)
+  softmax: { kind: 'graph', arity: 1, dtype: 'float', grad: true, params: params<{ dim: number }>(), fixtures: ['softmax_dim1', 'softmax_3d_neg'] },
+  logSoftmax: { kind: 'graph', arity: 1, dtype: 'float', grad: true, params: params<{ dim: number }>(), fixtures: ['log_softmax_dim1', 'log_softmax_dim0'] },
+  /** bias + mat1 @ mat2 (inputs [bias, mat1, mat2]): `F.linear` of a 2-D input with a bias. */
+  addmm: { kind: 'graph', arity: 3, dtype: 'same', grad: true, fixtures: ['linear_addmm'] },
+  /** clamp whose gradient is 0 at the bounds (relu6, hardtanh). */
+  hardtanh: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ min: number; max: number }>(), fixtures: ['hardtanh_bounds'] },
+  nllLoss: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<NllParams>(), fixtures: ['nll_loss_mean', 'nll_loss_4d_none'] },
+  mseLoss: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ reduction: LossReduction }>(), fixtures: ['mse_loss_mean', 'mse_loss_none'] },
+  binaryCrossEntropy: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ reduction: LossReduction; weight: Tensor | null }>(), fixtures: ['bce_mean'] },
+  binaryCrossEntropyWithLogits: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ reduction: LossReduction; weight: Tensor | null; posWeight: Tensor | null }>(), fixtures: ['bce_logits_sum'] },
+  /** inputs [x, weight, bias]; `mean`/`invstd` per channel (batch statistics in training, running ones in eval). */
+  batchNorm: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<{ training: boolean; eps: number; mean: Tensor; invstd: Tensor }>(), fixtures: ['batch_norm_train'] },
+  /** inputs [x, weight, bias]; `mean`/`rstd` over the trailing `normalizedShape` dims (keepdim). */
+  layerNorm: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<{ normalizedShape: number[]; eps: number; mean: Tensor; rstd: Tensor }>(), fixtures: ['layer_norm_affine'] },
 } as const satisfies Record<string, PrimitiveSpec>;
 
 type Table = typeof PRIMITIVES;
@@ -234,8 +259,9 @@ export type KernelTable<K extends PrimitiveKind, V, Except extends Primitive = n
 
 /**
  * Every op autograd records: the rows with `grad: true`. `@dl/autograd` keeps one rule per key
- * (`satisfies { [K in DiffOp]: Rule<K> }`). Composite ops (softmax, linear, mse…) are not
- * primitives: they are built from these and need no rule.
+ * (`satisfies { [K in DiffOp]: Rule<K> }`). Composites that PyTorch records as one node
+ * (softmax, addmm, the losses, batch/layer norm) are `kind: 'graph'` rows with a rule; other
+ * composites (std, logsumexp…) are built from these and need no rule.
  */
 export type DiffOp = { [P in Primitive]: Table[P]['grad'] extends true ? P : never }[Primitive];
 

@@ -1,10 +1,17 @@
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
+import { hardtanh as hardtanhOp } from '@dl/tensor/internal';
 
 /** `max(x, 0)`. @example F.relu(x) */
 export const relu = (x: Tensor): Tensor => x.relu();
-/** `min(max(x, 0), 6)`. */
-export const relu6 = (x: Tensor): Tensor => x.clamp(0, 6);
+/**
+ * `min(max(x, 0), 6)`: PyTorch's `hardtanh(x, 0, 6)` (one `HardtanhBackward0` node, gradient 0
+ * at 0 and 6).
+ *
+ * @example
+ * F.relu6(x)
+ */
+export const relu6 = (x: Tensor): Tensor => hardtanhOp(x, 0, 6);
 /** `x` where positive, `negativeSlope * x` elsewhere. @example F.leakyRelu(x, 0.2) */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   return dl.where(x.gt(0), x, x.mul(negativeSlope));
@@ -32,9 +39,15 @@ export const silu = (x: Tensor): Tensor => x.mul(x.sigmoid());
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 /** Hyperbolic tangent. */
 export const tanh = (x: Tensor): Tensor => x.tanh();
-/** Clamp into [minVal, maxVal]. */
+/**
+ * Clamp into [minVal, maxVal], with PyTorch's gradient: 1 strictly inside, 0 at the bounds and
+ * beyond (one `HardtanhBackward0` node).
+ *
+ * @example
+ * F.hardtanh(x, -2, 2)
+ */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
-  return x.clamp(minVal, maxVal);
+  return hardtanhOp(x, minVal, maxVal);
 }
 /** `log(1 + exp(beta * x)) / beta`, linear above `threshold` (as PyTorch). */
 export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {

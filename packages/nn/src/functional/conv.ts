@@ -1,5 +1,5 @@
 import * as dl from '@dl/tensor';
-import { conv2dBackwardInput } from '@dl/tensor/internal';
+import { addmm, conv2dBackwardInput, reshapeTo } from '@dl/tensor/internal';
 import { ArgumentError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 import { type Conv2dParams, type Pool2dParams } from '@dl/tensor/backend';
 
@@ -27,7 +27,19 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
       hint: `the last dim of the input must equal in_features (${weight.shape[weight.dim() - 1]})`,
     });
   }
-  const y = x.matmul(weight.t());
+  // PyTorch's graph (Note [Composite ops as one node] in @dl/tensor): addmm for a 2-D input with
+  // a bias (AddmmBackward0), the 3-D contiguous input folded into rows around it (ViewBackward0);
+  // without a bias, matmul's folding (ReshapeAliasBackward0, MmBackward0, UnsafeViewBackward0).
+  const wt = weight.t();
+  const K = x.shape[x.dim() - 1]!;
+  const w2 = weight.dim() === 2;
+  if (bias && w2 && x.dim() === 2) return addmm(bias, x, wt);
+  if (bias && w2 && x.dim() === 3 && x.isContiguous()) return addmm(bias, x.view(-1, K), wt).view(x.shape[0]!, x.shape[1]!, -1);
+  let y: Tensor;
+  if (w2 && x.dim() >= 3) {
+    const rows = reshapeTo(x, [x.shape.slice(0, -1).reduce((a, b) => a * b, 1), K], 'ReshapeAliasBackward0');
+    y = reshapeTo(rows.mm(wt), [...x.shape.slice(0, -1), weight.shape[0]!], 'UnsafeViewBackward0');
+  } else y = x.matmul(wt);
   return bias ? y.add(bias) : y;
 }
 

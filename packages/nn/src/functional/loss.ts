@@ -1,5 +1,6 @@
 import * as dl from '@dl/tensor';
-import { runScope } from '@dl/tensor/internal';
+import { isGradEnabled } from '@dl/autograd';
+import { binaryCrossEntropy as bceOp, binaryCrossEntropyWithLogits as bceLogitsOp, mseLoss as mseOp, nllLoss as nllOp, reshapeTo, runScope } from '@dl/tensor/internal';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 
 /** How a loss reduces its per-element values. */
@@ -16,6 +17,14 @@ function reduce(op: string, l: Tensor, reduction: string | undefined): Tensor {
     default:
       throw new ArgumentError(`${op}: ${reduction} is not a valid value for reduction`, { op, hint: "use 'mean', 'sum' or 'none'" });
   }
+}
+
+function checkReduction(op: string, reduction: string | undefined): Reduction {
+  const r = reduction ?? 'mean';
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') {
+    throw new ArgumentError(`${op}: ${reduction} is not a valid value for reduction`, { op, hint: "use 'mean', 'sum' or 'none'" });
+  }
+  return r;
 }
 
 function sameShape(op: string, input: Tensor, target: Tensor): void {
@@ -36,11 +45,16 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
-/** Mean squared error. @example F.mseLoss(pred, y) */
+/**
+ * Mean squared error; one `MseLossBackward0` node, as PyTorch.
+ *
+ * @example
+ * F.mseLoss(pred, y)
+ */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   return runScope('F.mseLoss', () => {
     sameShape('mseLoss', input, target);
-    return reduce('mseLoss', input.sub(target).square(), opts.reduction);
+    return mseOp(input, target, checkReduction('mseLoss', opts.reduction));
   });
 }
 /** Mean absolute error. */
@@ -72,8 +86,36 @@ export function huberLoss(input: Tensor, target: Tensor, opts: LossOptions & { d
   });
 }
 
+/** Throw PyTorch's error for probabilities outside [0, 1] (NaN included), on devices with synchronous reads. */
+function checkProbabilities(op: string, input: Tensor): void {
+  if (!input._backend.readSync || input.numel() === 0) return;
+  const ok = input.detach().ge(0).logicalAnd(input.detach().le(1)).all().itemSync();
+  if (!ok) {
+    throw new ArgumentError(`${op}: all elements of input should be between 0 and 1`, {
+      op,
+      hint: 'pass probabilities (apply sigmoid first), or use binaryCrossEntropyWithLogits on raw scores',
+    });
+  }
+}
+
+function checkWeight(op: string, name: string, w: Tensor | null | undefined, input: Tensor): void {
+  if (!w) return;
+  if (!(w instanceof dl.Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor`, { op });
+  let b: number[] | null = null;
+  try {
+    b = dl.broadcastShapes(op, w.shape, input.shape);
+  } catch {
+    // reported below
+  }
+  if (!b || b.length !== input.dim() || b.some((s, i) => s !== input.shape[i])) {
+    throw new ShapeError(`${op}: ${name} ${fmtShape(w.shape)} cannot be broadcast to the input's shape ${fmtShape(input.shape)}`, { op });
+  }
+}
+
 /**
- * Binary cross-entropy on probabilities (logs clamped at -100, as PyTorch).
+ * Binary cross-entropy on probabilities (logs clamped at -100, as PyTorch: p ∈ {0, 1} gives a
+ * finite loss and gradient); one `BinaryCrossEntropyBackward0` node. Inputs outside [0, 1]
+ * (or NaN) raise, as in PyTorch.
  *
  * @example
  * F.binaryCrossEntropy(p, y, { weight });
@@ -82,16 +124,16 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: LossOpti
   return runScope('F.binaryCrossEntropy', () => {
     const op = 'binaryCrossEntropy';
     sameShape(op, input, target);
-    const logp = input.log().clamp(-100, null);
-    const log1mp = dl.neg(input).add(1).log().clamp(-100, null);
-    let l = target.mul(logp).add(dl.neg(target).add(1).mul(log1mp)).neg();
-    if (opts.weight) l = l.mul(opts.weight);
-    return reduce(op, l, opts.reduction);
+    checkWeight(op, 'weight', opts.weight, input);
+    const reduction = checkReduction(op, opts.reduction);
+    checkProbabilities(op, input);
+    return bceOp(input, target, opts.weight ?? null, reduction);
   });
 }
 
 /**
- * Sigmoid + binary cross-entropy in one stable formula, with optional `posWeight` (per class).
+ * Sigmoid + binary cross-entropy in one stable formula, with optional `posWeight` (per class);
+ * one `BinaryCrossEntropyWithLogitsBackward0` node.
  *
  * @example
  * F.binaryCrossEntropyWithLogits(logits, y, { posWeight: dl.tensor([3]) });
@@ -104,16 +146,9 @@ export function binaryCrossEntropyWithLogits(
   return runScope('F.binaryCrossEntropyWithLogits', () => {
     const op = 'binaryCrossEntropyWithLogits';
     sameShape(op, input, target);
-    // softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
-    const spNeg = dl.neg(input).relu().add(input.abs().neg().exp().log1p());
-    const oneMinusT = dl.neg(target).add(1);
-    let l: Tensor;
-    if (opts.posWeight) {
-      const lw = opts.posWeight.sub(1).mul(target).add(1);
-      l = oneMinusT.mul(input).add(lw.mul(spNeg));
-    } else l = oneMinusT.mul(input).add(spNeg);
-    if (opts.weight) l = l.mul(opts.weight);
-    return reduce(op, l, opts.reduction);
+    checkWeight(op, 'weight', opts.weight, input);
+    checkWeight(op, 'posWeight', opts.posWeight, input);
+    return bceLogitsOp(input, target, opts.weight ?? null, opts.posWeight ?? null, checkReduction(op, opts.reduction));
   });
 }
 
@@ -125,16 +160,25 @@ export interface NLLOptions extends LossOptions {
   ignoreIndex?: number;
 }
 
-/** Move the class dim last and flatten: [N, C, d…] → [M, C]; targets [N, d…] → [M]. */
+/** The target shape class indices must have for `input`: [] for [C], [N, d…] for [N, C, d…]. */
+function indexShape(input: Tensor): number[] {
+  return input.dim() === 1 ? [] : [input.shape[0]!, ...input.shape.slice(2)];
+}
+
+/** Class-index targets: an integer dtype, the input's shape without the class dim, values in [0, C) or ignoreIndex. */
 function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreIndex: number): void {
-  if (target.dtype !== 'int32' && target.dtype !== 'uint8') {
-    throw new DTypeError(`${op}: expected class-index targets of dtype int32 (or float probabilities with the input's shape ${fmtShape(input.shape)}), got ${target.dtype} ${fmtShape(target.shape)}`, {
+  if (!(target instanceof dl.Tensor)) throw new ArgumentError(`${op}: target must be a Tensor`, { op });
+  if (input.dim() < 1) throw new ShapeError(`${op}: expected an input of shape [C] or [N, C, d…], got ${fmtShape(input.shape)}`, { op });
+  const want = indexShape(input);
+  const fits = target.dim() === want.length && target.shape.every((s, i) => s === want[i]);
+  if (!dl.isIntegral(target.dtype)) {
+    const what = fits ? `expected integer class indices of shape ${fmtShape(want)} for input ${fmtShape(input.shape)}; got ${target.dtype}` : `expected class-index targets of an integer dtype, got ${target.dtype} ${fmtShape(target.shape)}`;
+    throw new DTypeError(`${op}: ${what} — use target.long()`, {
       op,
-      hint: 'cast class indices with .long() (int32 in dl)',
+      hint: fits ? 'labels made with dl.tensor([...]) are float32 by default: cast with .long() (or create them with { dtype: "int64" })' : 'cast class indices with .long()',
     });
   }
-  const want = input.dim() === 1 ? [] : [input.shape[0]!, ...input.shape.slice(2)];
-  if (target.dim() !== want.length || target.shape.some((s, i) => s !== want[i])) {
+  if (!fits) {
     const msg = input.dim() >= 2 && target.dim() >= 1 && target.shape[0] !== input.shape[0]
       ? `${op}: Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]})`
       : `${op}: expected target of shape ${fmtShape(want)} for input ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`;
@@ -152,48 +196,56 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
   }
 }
 
-/** Per-sample weighted negative log-likelihoods and their weights (ignored samples 0). */
-function nllParts(logp: Tensor, target: Tensor, weight: Tensor | null | undefined, ignoreIndex: number) {
-  const valid = target.ne(ignoreIndex);
-  const safe = dl.where(valid, target, 0).to('int32');
-  const picked = logp.gather(1, safe.unsqueeze(1)).squeeze(1);
-  let w: Tensor = valid.to(logp.dtype);
-  if (weight) w = w.mul(weight.indexSelect(0, safe.reshape(-1)).reshape(safe.shape as number[]));
-  return { loss: picked.neg().mul(w), w, valid, safe };
-}
-
-function reduceNll(op: string, loss: Tensor, w: Tensor, reduction: string | undefined): Tensor {
-  if ((reduction ?? 'mean') === 'mean') return loss.sum().div(w.sum());
-  return reduce(op, loss, reduction);
-}
-
-function as2d(input: Tensor, target: Tensor): { x: Tensor; t: Tensor; squeeze: boolean } {
-  if (input.dim() === 1) return { x: input.unsqueeze(0), t: target.reshape(1), squeeze: true };
-  return { x: input, t: target, squeeze: false };
+function checkClassWeight(op: string, input: Tensor, weight: Tensor | null | undefined): void {
+  if (!weight) return;
+  const C = input.dim() === 1 ? input.shape[0]! : input.shape[1]!;
+  if (!(weight instanceof dl.Tensor) || weight.dim() !== 1 || weight.shape[0] !== C) {
+    throw new ShapeError(`${op}: weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${weight instanceof dl.Tensor ? fmtShape(weight.shape) : String(weight)}`, { op });
+  }
+  if (weight.requiresGrad && isGradEnabled()) {
+    throw new dl.AutogradError(`${op}: the function 'nll_loss_forward' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.`, {
+      op,
+      hint: 'pass weight.detach() (PyTorch refuses it too)',
+    });
+  }
 }
 
 /**
- * Negative log-likelihood of log-probabilities [N, C, d…] at int32 class targets.
+ * nll_loss on log-probabilities with PyTorch's graph: [C] and [N, C] are one `NllLossBackward0`
+ * node, [N, C, H, W] one `NllLoss2DBackward0`, other ranks are viewed as [N, C, 1, L] around it
+ * (`ViewBackward0`), as torch's nll_loss_nd.
+ */
+function nllCore(op: string, logp: Tensor, target: Tensor, opts: NLLOptions): Tensor {
+  const ignoreIndex = opts.ignoreIndex ?? -100;
+  const reduction = checkReduction(op, opts.reduction);
+  checkClassTargets(op, logp, target, ignoreIndex);
+  checkClassWeight(op, logp, opts.weight);
+  const o = { weight: opts.weight ?? null, ignoreIndex, reduction };
+  const t = target.dtype === 'int32' ? target : target.to('int32');
+  if (logp.dim() <= 2 || logp.dim() === 4) return nllOp(logp, t, o);
+  const [N, C] = logp.shape as [number, number];
+  const L = logp.shape.slice(2).reduce((a, b) => a * b, 1);
+  const out = nllOp(reshapeTo(logp, [N, C, L === 0 ? 0 : 1, L], 'ViewBackward0'), t.reshape(N, L === 0 ? 0 : 1, L), o);
+  return reduction === 'none' ? reshapeTo(out, [...target.shape], 'ViewBackward0') : out;
+}
+
+/**
+ * Negative log-likelihood of log-probabilities [N, C, d…] (or [C]) at integer class targets;
+ * one `NllLossBackward0` node (`NllLoss2DBackward0` for 4-D), as PyTorch. With the mean
+ * reduction and every target ignored the loss is NaN (0 / 0) and its gradient 0, as PyTorch.
  *
  * @example
  * F.nllLoss(logp, y, { ignoreIndex: -100 });
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NLLOptions = {}): Tensor {
-  return runScope('F.nllLoss', () => {
-    const op = 'nllLoss';
-    const ignoreIndex = opts.ignoreIndex ?? -100;
-    checkClassTargets(op, input, target, ignoreIndex);
-    const { x, t, squeeze } = as2d(input, target);
-    const { loss, w } = nllParts(x, t, opts.weight, ignoreIndex);
-    const r = reduceNll(op, loss, w, opts.reduction);
-    return squeeze && opts.reduction === 'none' ? r.squeeze(0) : r;
-  });
+  return runScope('F.nllLoss', () => nllCore('nllLoss', input, target, opts));
 }
 
 /**
- * Cross-entropy of logits [N, C, d…] (or [C]) with int32 class targets (`ignoreIndex`,
+ * Cross-entropy of logits [N, C, d…] (or [C]) with integer class targets (`ignoreIndex`,
  * `weight`, `labelSmoothing`) or float class probabilities of the input's shape, exactly
- * as PyTorch 1.13.
+ * as PyTorch 1.13: with class indices it is `NllLossBackward0` over `LogSoftmaxBackward0`.
+ * Float labels of the index shape raise an error that says `.long()`.
  *
  * @example
  * F.crossEntropy(logits, labels); F.crossEntropy(logits, probs, { labelSmoothing: 0.1 });
@@ -204,42 +256,46 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: NLLOptions & {
     if (!(target instanceof dl.Tensor)) throw new ArgumentError(`${op}: target must be a Tensor`, { op });
     const eps = opts.labelSmoothing ?? 0;
     if (!(eps >= 0 && eps <= 1)) throw new ArgumentError(`${op}: label_smoothing must be between 0.0 and 1.0. Got: ${eps}`, { op });
+    if (input.dim() < 1) throw new ShapeError(`${op}: expected an input of shape [C] or [N, C, d…], got ${fmtShape(input.shape)}`, { op });
     const classDim = input.dim() === 1 ? 0 : 1;
     const C = input.shape[classDim]!;
-    const logp = input.logSoftmax(classDim);
-    const reduction = opts.reduction ?? 'mean';
+    const reduction = checkReduction(op, opts.reduction);
     const wShape = input.shape.map((s, i) => (i === classDim ? s : 1));
+    if (dl.isFloating(target.dtype) && (target.dim() !== input.dim() || target.shape.some((s, i) => s !== input.shape[i]))) {
+      const want = indexShape(input);
+      // float labels of the index shape (dl.tensor([0, 1, 1]) is float32): the .long() error
+      if (target.dim() === want.length && target.shape.every((s, i) => s === want[i])) checkClassTargets(op, input, target, opts.ignoreIndex ?? -100);
+      throw new ShapeError(`${op}: float (probability) targets must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`, {
+        op,
+        hint: `for class indices pass an integer tensor of shape ${fmtShape(want)} (cast with .long())`,
+      });
+    }
+    const logp = input.logSoftmax(classDim);
     if (dl.isFloating(target.dtype)) {
-      if (target.dim() !== input.dim() || target.shape.some((s, i) => s !== input.shape[i])) {
-        throw new ShapeError(`${op}: float (probability) targets must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`, {
-          op,
-          hint: 'for class indices pass an int32 tensor of shape [N] (cast with .long())',
-        });
-      }
       let tp = eps > 0 ? target.mul(1 - eps).add(eps / C) : target;
       if (opts.weight) tp = tp.mul(opts.weight.reshape(wShape));
       const l = logp.mul(tp).sum(classDim).neg();
       if (reduction === 'mean') return input.dim() === 1 ? l : l.sum().div(input.numel() / C);
       return reduce(op, l, reduction);
     }
+    const nll = nllCore(op, logp, target, opts);
+    if (eps === 0) return nll;
     const ignoreIndex = opts.ignoreIndex ?? -100;
-    checkClassTargets(op, input, target, ignoreIndex);
-    const { x, t, squeeze } = as2d(logp, target);
-    const { loss, w, valid, safe } = nllParts(x, t, opts.weight, ignoreIndex);
-    let nll = reduceNll(op, loss, w, reduction);
-    if (eps > 0) {
-      const lw = opts.weight ? x.mul(opts.weight.reshape(x.shape.map((s, i) => (i === 1 ? s : 1)))) : x;
-      const smooth = dl.where(valid, lw.sum(1).neg(), 0);
-      let ret: Tensor;
-      if (reduction === 'mean') {
-        const denom = opts.weight
-          ? opts.weight.indexSelect(0, safe.reshape(-1)).mul(valid.reshape(-1)).sum()
-          : valid.to(x.dtype).sum();
-        ret = smooth.sum().div(denom);
-      } else ret = reduce(op, smooth, reduction);
-      nll = nll.mul(1 - eps).add(ret.mul(eps / C));
-    }
-    return squeeze && reduction === 'none' ? nll.squeeze(0) : nll;
+    const x = input.dim() === 1 ? logp.unsqueeze(0) : logp;
+    const t = input.dim() === 1 ? target.reshape(1) : target;
+    const valid = t.ne(ignoreIndex);
+    const safe = dl.where(valid, t, 0).to('int32');
+    const lw = opts.weight ? x.mul(opts.weight.reshape(x.shape.map((s, i) => (i === 1 ? s : 1)))) : x;
+    const smooth = dl.where(valid, lw.sum(1).neg(), 0);
+    let ret: Tensor;
+    if (reduction === 'mean') {
+      const denom = opts.weight
+        ? opts.weight.indexSelect(0, safe.reshape(-1)).mul(valid.reshape(-1)).sum()
+        : valid.to(x.dtype).sum();
+      ret = smooth.sum().div(denom);
+    } else ret = reduce(op, smooth, reduction);
+    if (input.dim() === 1 && reduction === 'none') ret = ret.squeeze(0);
+    return nll.mul(1 - eps).add(ret.mul(eps / C));
   });
 }
 

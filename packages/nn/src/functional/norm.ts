@@ -1,6 +1,7 @@
 import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, type Generator, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
+import { batchNorm as batchNormOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
 
 /** Options of `F.batchNorm`. */
 export interface BatchNormOptions {
@@ -13,14 +14,15 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
-/** Shape [1, C, 1, …] to broadcast a per-channel vector over x. */
+/** Shape [1, C, 1, …] to broadcast a per-channel vector over x (groupNorm). */
 function channelShape(x: Tensor): number[] {
   return x.shape.map((s, i) => (i === 1 ? s : 1));
 }
 
 /**
- * Batch normalisation over dim 1 of [N, C, *]. In training it normalises with the batch
- * statistics and updates `runningMean`/`runningVar` in place (unbiased variance), as PyTorch.
+ * Batch normalisation over dim 1 of [N, C, *]: one `NativeBatchNormBackward0` node, as
+ * PyTorch. In training it normalises with the batch statistics and updates
+ * `runningMean`/`runningVar` in place (unbiased variance), as PyTorch.
  *
  * @example
  * F.batchNorm(x, rm, rv, { weight, bias, training: true, momentum: 0.1 });
@@ -31,37 +33,23 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const C = x.shape[1]!;
   const eps = opts.eps ?? 1e-5;
   const training = opts.training ?? false;
-  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
-  const cs = channelShape(x);
-  let mean: Tensor;
-  let varB: Tensor;
-  if (training) {
-    const n = x.numel() / C;
-    if (n <= 1) throw new ArgumentError(`${op}: expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`, { op });
-    mean = x.mean(axes, { keepdim: true });
-    varB = x.sub(mean).square().mean(axes, { keepdim: true });
-    if (runningMean && runningVar) {
-      const m = opts.momentum ?? 0.1;
-      noGrad(() => {
-        const bm = mean.detach().reshape(C);
-        const bv = varB.detach().reshape(C).mul(n / (n - 1));
-        runningMean.mul_(1 - m).add_(bm, { alpha: m });
-        runningVar.mul_(1 - m).add_(bv, { alpha: m });
-      });
-    }
-  } else {
-    if (!runningMean || !runningVar) throw new ArgumentError(`${op}: running_mean and running_var must be defined in evaluation mode`, { op });
-    mean = runningMean.reshape(cs);
-    varB = runningVar.reshape(cs);
+  const n = x.numel() / C;
+  if (training && n <= 1) throw new ArgumentError(`${op}: expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`, { op });
+  if (!training && (!runningMean || !runningVar)) throw new ArgumentError(`${op}: running_mean and running_var must be defined in evaluation mode`, { op });
+  const r = batchNormOp(x, opts.weight ?? null, opts.bias ?? null, { training, eps, runningMean, runningVar });
+  if (training && runningMean && runningVar) {
+    const m = opts.momentum ?? 0.1;
+    noGrad(() => {
+      runningMean.mul_(1 - m).add_(r.mean, { alpha: m });
+      runningVar.mul_(1 - m).add_(r.var.mul(n / (n - 1)), { alpha: m });
+    });
   }
-  let y = x.sub(mean).mul(varB.add(eps).rsqrt());
-  if (opts.weight) y = y.mul(opts.weight.reshape(cs));
-  if (opts.bias) y = y.add(opts.bias.reshape(cs));
-  return y;
+  return r.output;
 }
 
 /**
- * Layer normalisation over the trailing `normalizedShape` dims.
+ * Layer normalisation over the trailing `normalizedShape` dims: one `NativeLayerNormBackward0`
+ * node, as PyTorch.
  *
  * @example
  * F.layerNorm(x, [64], { weight, bias });
@@ -73,13 +61,12 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], opts: {
   if (k > x.dim() || tail.some((s, i) => s !== normalizedShape[i])) {
     throw new ShapeError(`${op}: given normalized_shape=${fmtShape(normalizedShape)}, expected input with shape [*, ${normalizedShape.join(', ')}], but got input of size ${fmtShape(x.shape)}`, { op });
   }
-  const axes = normalizedShape.map((_, i) => x.dim() - k + i);
-  const mean = x.mean(axes, { keepdim: true });
-  const v = x.sub(mean).square().mean(axes, { keepdim: true });
-  let y = x.sub(mean).mul(v.add(opts.eps ?? 1e-5).rsqrt());
-  if (opts.weight) y = y.mul(opts.weight);
-  if (opts.bias) y = y.add(opts.bias);
-  return y;
+  for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
+    if (t && (t.dim() !== k || t.shape.some((s, i) => s !== normalizedShape[i]))) {
+      throw new ShapeError(`${op}: expected ${name} of shape ${fmtShape(normalizedShape)} (normalized_shape), got ${fmtShape(t.shape)}`, { op });
+    }
+  }
+  return layerNormOp(x, normalizedShape, opts.weight ?? null, opts.bias ?? null, opts.eps ?? 1e-5);
 }
 
 /**
@@ -114,11 +101,15 @@ export function groupNorm(x: Tensor, numGroups: number, opts: { weight?: Tensor 
  */
 export function dropout(x: Tensor, p = 0.5, opts: { training?: boolean; generator?: Generator } = {}): Tensor {
   if (!(p >= 0 && p <= 1)) throw new ArgumentError(`dropout: probability has to be between 0 and 1, but got ${p}`, { op: 'dropout' });
-  if (!(opts.training ?? true) || p === 0) return x;
-  if (p === 1) return x.mul(0);
-  const u = dl.rand([...x.shape], { device: x.device, ...(opts.generator ? { generator: opts.generator } : {}) });
-  const keep = u.ge(p);
-  return x.mul(keep).div(1 - p);
+  if (!(opts.training ?? true) || p === 0 || x.numel() === 0) return x;
+  // torch's CPU dropout: x * noise, noise = bernoulli(1 - p) / (1 - p), one MulBackward0 node
+  // (Note [Composite ops as one node] in @dl/tensor; CUDA's NativeDropoutBackward0 is a fused kernel).
+  if (p === 1) return x.mul(dl.zeros([], { dtype: x.dtype, device: x.device }));
+  const noise = noGrad(() => {
+    const u = dl.rand([...x.shape], { device: x.device, ...(opts.generator ? { generator: opts.generator } : {}) });
+    return u.ge(p).to(x.dtype).div(1 - p);
+  });
+  return x.mul(noise);
 }
 
 /**

@@ -53,12 +53,12 @@ function flatArgs(args: ShapeArgs): number[] {
  */
 export const reshape = defineOp('reshape', (x: Tensor, ...args: ShapeArgs): Tensor => {
   const shape = inferShape(flatArgs(args), x.numel(), 'reshape', x.shape);
-  return reshapeTo(x, shape, 'ViewBackward0');
+  return reshapeTo(x, shape, 'ReshapeAliasBackward0'); // torch 1.13's name for a reshape that is a view
 });
 
 /** @internal reshape to an already-resolved shape, recording `name`. */
 export function reshapeTo(x: Tensor, shape: readonly number[], name: string): Tensor {
-  if (shapesEqual(shape, x.shape) && name === 'ViewBackward0') return x;
+  if (shapesEqual(shape, x.shape) && (name === 'ViewBackward0' || name === 'ReshapeAliasBackward0')) return x;
   const v = tryView(x, shape);
   if (v) {
     recordOp('reshape', [x], v, { inShape: [...x.shape], name });
@@ -152,7 +152,7 @@ export const flatten = defineOp('flatten', (x: Tensor, startDim: number = 0, end
   const e = normDim(endDim, x.dim(), 'flatten');
   if (s > e) throw new ArgumentError(`flatten: start_dim (${startDim}) cannot come after end_dim (${endDim})`, { op: 'flatten' });
   const shape = [...x.shape.slice(0, s), numelOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
-  return reshapeTo(x, shape, 'ViewBackward0');
+  return reshapeTo(x, shape, 'ReshapeAliasBackward0');
 });
 
 /** Split dimension `dim` into `sizes` (one may be -1). */

@@ -3,6 +3,11 @@ import type { DType } from '../dtype.js';
 import * as dlModule from '../everything.js';
 import { primitivesOf } from '../primitives.js';
 import { fixtureValue } from './fixtures.js';
+import { addmm } from '../ops/addmm.js';
+import { hardtanh } from '../ops/hardtanh.js';
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, mseLoss, nllLoss } from '../ops/losses.js';
+import { batchNorm, layerNorm } from '../ops/normalization.js';
+import type { LossReduction } from '../primitives.js';
 
 /** The `@dl/tensor` namespace as the op cases see it. */
 export type DL = typeof dlModule;
@@ -136,4 +141,14 @@ export const opCases: Record<string, OpCase> = {
 
   linearRelu: (dl, [x, w, b]) => dl.relu(x!.matmul(w!.t()).add(b!)),
   mse: (_dl, [a, b]) => a!.sub(b!).pow(2).mean(),
+
+  // composite ops recorded as one node (Note [Composite ops as one node] in ops/composite.ts)
+  addmm: (_dl, [b, x, w]) => addmm(b!, x!, w!.t()),
+  hardtanh: (_dl, [x], k) => hardtanh(x!, n(k.minVal), n(k.maxVal)),
+  nllLoss: (_dl, [x, t], k) => nllLoss(x!, t!, { weight: null, ignoreIndex: n(k.ignoreIndex), reduction: k.reduction as LossReduction }),
+  mseLoss: (_dl, [a, b], k) => mseLoss(a!, b!, k.reduction as LossReduction),
+  binaryCrossEntropy: (_dl, [p, t], k) => binaryCrossEntropy(p!, t!, null, k.reduction as LossReduction),
+  binaryCrossEntropyWithLogits: (_dl, [x, t], k) => binaryCrossEntropyWithLogits(x!, t!, null, null, k.reduction as LossReduction),
+  batchNorm: (_dl, [x, w, b], k) => batchNorm(x!, w!, b!, { training: !!k.training, eps: n(k.eps), runningMean: null, runningVar: null }).output,
+  layerNorm: (_dl, [x, w, b], k) => layerNorm(x!, k.normalizedShape as number[], w!, b!, n(k.eps)),
 };

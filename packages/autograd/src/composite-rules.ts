@@ -1,0 +1,168 @@
+import * as dl from '@dl/tensor';
+import type { Tensor } from '@dl/tensor';
+import { isGradEnabled } from './grad-mode.js';
+import type { Rule, RuleContext } from './rules.js';
+
+/**
+ * Derivative rules of the composite ops recorded as one node (Note [Composite ops as one node]
+ * in @dl/tensor's ops/composite.ts), with PyTorch's node names and formulas (derivatives.yaml).
+ * Written with tensor ops, so createGraph differentiates them again; where a rule would read a
+ * statistic the forward saved (batch/layer norm), it recomputes it from the input when grad mode
+ * is on during backward, so that the second derivative sees its dependence on the input.
+ */
+
+/** A 2-D column-major view (the transpose of a contiguous matrix): Note [Gradient layout] in rules.ts. */
+function isTransposed(t: Tensor): boolean {
+  return t.dim() === 2 && t.shape[0]! > 1 && t.shape[1]! > 1 && t.stride(0) === 1 && t.stride(1) === t.shape[0];
+}
+
+/** Has input `i` a tensor (not a null optional input)? */
+const present = <K extends 'batchNorm' | 'layerNorm'>(c: RuleContext<K>, i: number) => c.inputMeta[i] !== null;
+
+/** `(x - mean) * invstd` normalised over `axes`, and the gradient through it (shared by batch/layer norm). */
+function normGrad(g: Tensor, xhat: Tensor, invstd: Tensor, axes: number[]): Tensor {
+  const m1 = g.mean(axes, { keepdim: true });
+  const m2 = g.mul(xhat).mean(axes, { keepdim: true });
+  return g.sub(m1).sub(xhat.mul(m2)).mul(invstd);
+}
+
+export const compositeRules = {
+  softmax: {
+    saves: { output: true },
+    backward: (g, c) => {
+      const y = c.output();
+      const d = c.params.dim;
+      return [y.mul(g.sub(g.mul(y).sum(d, { keepdim: true })))];
+    },
+  } satisfies Rule<'softmax'>,
+  logSoftmax: {
+    saves: { output: true },
+    backward: (g, c) => [g.sub(c.output().exp().mul(g.sum(c.params.dim, { keepdim: true })))],
+  } satisfies Rule<'logSoftmax'>,
+  addmm: {
+    saves: { inputs: [1, 2] },
+    backward: (g, c) => {
+      const a = c.input(1);
+      const b = c.input(2);
+      const ga = c.needs[1] ? (isTransposed(a) ? b.mm(g.t()).t() : g.mm(b.t())) : null;
+      const gb = c.needs[2] ? (isTransposed(b) ? g.t().mm(a).t() : a.t().mm(g)) : null;
+      return [c.needs[0] ? g : null, ga, gb];
+    },
+  } satisfies Rule<'addmm'>,
+  hardtanh: {
+    saves: { inputs: [0] },
+    // torch's hardtanh_backward: 0 where x <= min or x >= max (so also at the bounds), else g (NaN passes g).
+    backward: (g, c) => {
+      const x = c.input(0);
+      return [dl.where(x.le(c.params.min).logicalOr(x.ge(c.params.max)), 0, g)];
+    },
+  } satisfies Rule<'hardtanh'>,
+  nllLoss: {
+    name: (p) => (p.twoD ? 'NllLoss2DBackward0' : 'NllLossBackward0'),
+    backward: (g, c) => {
+      const { target, weight, totalWeight, reduction, ignoreIndex } = c.params;
+      const shape = c.inputMeta[0]!.shape;
+      const C = shape.length === 1 ? shape[0]! : shape[1]!;
+      const t = target.reshape(-1);
+      const valid = t.ne(ignoreIndex);
+      const safe = t.where(valid, 0);
+      const gl = reduction === 'none' ? g.reshape(-1) : reduction === 'mean' ? g.div(totalWeight) : g;
+      // where, not a product: an all-ignored mean divides by 0, and its gradient is 0 (as torch's)
+      const coef = dl.where(valid, weight ? gl.mul(weight.indexSelect(0, safe)).neg() : gl.neg(), 0);
+      const rows = dl.zeros([t.shape[0]!, C], { dtype: g.dtype, device: g.device }).scatter(1, safe.unsqueeze(1), coef.unsqueeze(1));
+      if (shape.length <= 2) return [rows.reshape([...shape])];
+      const k = shape.length;
+      const channelsLast = rows.reshape([shape[0]!, ...shape.slice(2), C]);
+      return [channelsLast.permute([0, k - 1, ...Array.from({ length: k - 2 }, (_, i) => i + 1)])];
+    },
+  } satisfies Rule<'nllLoss'>,
+  mseLoss: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => {
+      const a = c.input(0);
+      const scale = c.params.reduction === 'mean' ? g.mul(2 / a.numel()) : g.mul(2);
+      const ga = a.sub(c.input(1)).mul(scale);
+      return [c.needs[0] ? ga : null, c.needs[1] ? ga.neg() : null];
+    },
+  } satisfies Rule<'mseLoss'>,
+  binaryCrossEntropy: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => {
+      const p = c.input(0);
+      const t = c.input(1);
+      const { weight, reduction } = c.params;
+      let s = reduction === 'mean' ? g.div(p.numel()) : g;
+      if (weight) s = s.mul(weight);
+      const oneMinusP = p.neg().add(1);
+      // torch clamps (1 - p) * p at EPSILON = 1e-12, so p in {0, 1} has a finite gradient
+      const gp = c.needs[0] ? s.mul(p.sub(t)).div(oneMinusP.mul(p).clamp(1e-12, null)) : null;
+      const gt = c.needs[1] ? s.mul(oneMinusP.log().sub(p.log())) : null;
+      return [gp, gt];
+    },
+  } satisfies Rule<'binaryCrossEntropy'>,
+  binaryCrossEntropyWithLogits: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => {
+      const x = c.input(0);
+      const t = c.input(1);
+      const { weight, posWeight, reduction } = c.params;
+      let s = reduction === 'mean' ? g.div(x.numel()) : g;
+      if (weight) s = s.mul(weight);
+      const sig = x.sigmoid();
+      let gx: Tensor | null = null;
+      let gt: Tensor | null = null;
+      if (posWeight) {
+        const pt = posWeight.mul(t);
+        if (c.needs[0]) gx = pt.add(1).sub(t).mul(sig).sub(pt).mul(s);
+        // d/dt = -x + (posWeight - 1) * softplus(-x)  (= log(1 - σ) - posWeight·log σ)
+        if (c.needs[1]) gt = x.neg().add(posWeight.sub(1).mul(x.neg().relu().add(x.abs().neg().exp().log1p()))).mul(s);
+      } else {
+        if (c.needs[0]) gx = sig.sub(t).mul(s);
+        if (c.needs[1]) gt = x.neg().mul(s);
+      }
+      return [gx, gt];
+    },
+  } satisfies Rule<'binaryCrossEntropyWithLogits'>,
+  batchNorm: {
+    saves: { inputs: [0, 1] },
+    name: 'NativeBatchNormBackward0',
+    backward: (g, c) => {
+      const x = c.input(0);
+      const { training, eps } = c.params;
+      const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
+      const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+      let mean = c.params.mean.reshape(cs);
+      let invstd = c.params.invstd.reshape(cs);
+      if (training && isGradEnabled()) {
+        mean = x.mean(axes, { keepdim: true });
+        invstd = x.sub(mean).square().mean(axes, { keepdim: true }).add(eps).rsqrt();
+      }
+      const xhat = x.sub(mean).mul(invstd);
+      const w = present(c, 1) ? c.input(1).reshape(cs) : null;
+      let gx: Tensor | null = null;
+      if (c.needs[0]) {
+        const gxhat = w ? g.mul(w) : g;
+        gx = training ? normGrad(gxhat, xhat, invstd, axes) : gxhat.mul(invstd);
+      }
+      return [gx, c.needs[1] ? g.mul(xhat).sum(axes) : null, c.needs[2] ? g.sum(axes) : null];
+    },
+  } satisfies Rule<'batchNorm'>,
+  layerNorm: {
+    saves: { inputs: [0, 1] },
+    name: 'NativeLayerNormBackward0',
+    backward: (g, c) => {
+      const x = c.input(0);
+      const k = c.params.normalizedShape.length;
+      const axes = Array.from({ length: k }, (_, i) => x.dim() - k + i);
+      let mean = c.params.mean;
+      let rstd = c.params.rstd;
+      if (isGradEnabled()) {
+        mean = x.mean(axes, { keepdim: true });
+        rstd = x.sub(mean).square().mean(axes, { keepdim: true }).add(c.params.eps).rsqrt();
+      }
+      const xhat = x.sub(mean).mul(rstd);
+      const gxhat = present(c, 1) ? g.mul(c.input(1)) : g;
+      return [c.needs[0] ? normGrad(gxhat, xhat, rstd, axes) : null, c.needs[1] ? g.mul(xhat) : null, c.needs[2] ? g : null];
+    },
+  } satisfies Rule<'layerNorm'>,
+};

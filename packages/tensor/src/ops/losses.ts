@@ -1,0 +1,115 @@
+/**
+ * The losses autograd records as one node each, with PyTorch's names and derivatives
+ * (Note [Composite ops as one node] in ops/composite.ts). `@dl/nn`'s `F.*` check the arguments
+ * (shapes, dtypes, target ranges) with PyTorch's messages and call these.
+ */
+import { defineOp, recordOp } from '../dispatch.js';
+import { ArgumentError } from '../errors.js';
+import type { LossReduction } from '../primitives.js';
+import type { Tensor } from '../tensor.js';
+import { runDetached } from './composite.js';
+
+function reduceLoss(op: string, l: Tensor, reduction: LossReduction): Tensor {
+  switch (reduction) {
+    case 'mean':
+      return l.mean();
+    case 'sum':
+      return l.sum();
+    case 'none':
+      return l.contiguous();
+    default:
+      throw new ArgumentError(`${op}: ${String(reduction)} is not a valid value for reduction`, { op, hint: "use 'mean', 'sum' or 'none'" });
+  }
+}
+
+/**
+ * Mean squared error of two tensors of one shape; one `MseLossBackward0` node.
+ *
+ * @example
+ * mseLoss(pred, y, 'mean');
+ */
+export const mseLoss = defineOp('mseLoss', (input: Tensor, target: Tensor, reduction: LossReduction): Tensor => {
+  const out = runDetached([input, target], (x, t) => reduceLoss('mseLoss', x.sub(t).square(), reduction));
+  recordOp('mseLoss', [input, target], out, { reduction });
+  return out;
+});
+
+/**
+ * Binary cross-entropy of probabilities `input` at `target`, logs clamped at −100 as PyTorch
+ * (so p ∈ {0, 1} gives a finite loss); one `BinaryCrossEntropyBackward0` node.
+ *
+ * @example
+ * binaryCrossEntropy(p, y, null, 'mean');
+ */
+export const binaryCrossEntropy = defineOp('binaryCrossEntropy', (input: Tensor, target: Tensor, weight: Tensor | null, reduction: LossReduction): Tensor => {
+  const out = runDetached([input, target, weight], (p, t, w) => {
+    const logp = p.log().clamp(-100, null);
+    const log1mp = p.neg().add(1).log().clamp(-100, null);
+    let l = t.mul(logp).add(t.neg().add(1).mul(log1mp)).neg();
+    if (w) l = l.mul(w);
+    return reduceLoss('binaryCrossEntropy', l, reduction);
+  });
+  recordOp('binaryCrossEntropy', [input, target], out, { reduction, weight });
+  return out;
+});
+
+/**
+ * Sigmoid + binary cross-entropy in one stable formula (optional per-element `weight` and
+ * per-class `posWeight`); one `BinaryCrossEntropyWithLogitsBackward0` node.
+ *
+ * @example
+ * binaryCrossEntropyWithLogits(logits, y, null, null, 'mean');
+ */
+export const binaryCrossEntropyWithLogits = defineOp(
+  'binaryCrossEntropyWithLogits',
+  (input: Tensor, target: Tensor, weight: Tensor | null, posWeight: Tensor | null, reduction: LossReduction): Tensor => {
+    const out = runDetached([input, target, weight, posWeight], (x, t, w, pw) => {
+      // softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
+      const spNeg = x.neg().relu().add(x.abs().neg().exp().log1p());
+      const lw = pw ? pw.sub(1).mul(t).add(1) : null;
+      let l = t.neg().add(1).mul(x).add(lw ? lw.mul(spNeg) : spNeg);
+      if (w) l = l.mul(w);
+      return reduceLoss('binaryCrossEntropyWithLogits', l, reduction);
+    });
+    recordOp('binaryCrossEntropyWithLogits', [input, target], out, { reduction, weight, posWeight });
+    return out;
+  },
+);
+
+/** Options of {@link nllLoss}. */
+export interface NllLossOptions {
+  weight: Tensor | null;
+  ignoreIndex: number;
+  reduction: LossReduction;
+}
+
+/**
+ * Negative log-likelihood of log-probabilities `input` ([C], [N, C] or [N, C, H, W]) at
+ * int32 class indices `target` ([], [N] or [N, H, W], already checked to lie in [0, C) or be
+ * `ignoreIndex`); one `NllLossBackward0` node (`NllLoss2DBackward0` for a 4-D input, as
+ * PyTorch's nll_loss2d). The mean divides by the summed weights of the counted targets: NaN
+ * when every target is ignored, as PyTorch.
+ *
+ * @example
+ * nllLoss(logp, labels, { weight: null, ignoreIndex: -100, reduction: 'mean' });
+ */
+export const nllLoss = defineOp('nllLoss', (input: Tensor, target: Tensor, opts: NllLossOptions): Tensor => {
+  const { weight, ignoreIndex, reduction } = opts;
+  const twoD = input.dim() === 4;
+  const parts = runDetached([input, weight], (x, w) => {
+    const C = input.dim() === 1 ? input.shape[0]! : input.shape[1]!;
+    // rows [M, C] (class dim last) and targets [M]
+    const rows = input.dim() === 1 ? x.reshape(1, C) : input.dim() === 2 ? x : x.permute([0, ...Array.from({ length: input.dim() - 2 }, (_, i) => i + 2), 1]).reshape(-1, C);
+    const t = target.reshape(-1);
+    const valid = t.ne(ignoreIndex);
+    const safe = t.where(valid, 0);
+    let wPer = valid.to(x.dtype);
+    if (w) wPer = wPer.mul(w.indexSelect(0, safe));
+    const l = rows.gather(1, safe.unsqueeze(1)).reshape(-1).mul(wPer).neg();
+    const totalWeight = wPer.sum();
+    const out = reduction === 'none' ? l.reshape([...target.shape]) : reduction === 'sum' ? l.sum() : l.sum().div(totalWeight);
+    return { out, totalWeight };
+  });
+  recordOp('nllLoss', [input], parts.out, { reduction, ignoreIndex, target, weight, totalWeight: parts.totalWeight, twoD });
+  return parts.out;
+});
