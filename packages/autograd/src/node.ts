@@ -89,8 +89,19 @@ export abstract class GraphNode implements GradFnLike {
   _ref(): void {}
   /** @internal */
   _unref(): void {}
+  /**
+   * Prints as PyTorch prints a node, less the address JavaScript does not have:
+   * `<MeanBackward0 object>` (PyTorch: `<MeanBackward0 object at 0x7f…>`).
+   *
+   * @example
+   * console.log(loss.gradFn); // <MeanBackward0 object>
+   */
   toString(): string {
-    return `<${this.name()}>`;
+    return `<${this.name()} object>`;
+  }
+  /** `console.log(node)` in Node prints `String(node)` rather than the node's fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }
 

@@ -32,6 +32,8 @@ export class DeviceError extends DLError {}
 export class IndexError extends DLError {}
 /** An argument of the wrong kind or value. */
 export class ArgumentError extends DLError {}
+/** A JavaScript operator used on a tensor (`x + y`, `x < y`, `t[i] = v`): use the tensor's methods. */
+export class OperatorError extends ArgumentError {}
 /** Use of a disposed tensor, a sync read on an async backend, and similar state errors. */
 export class StateError extends DLError {}
 /** Autograd errors: backward through a freed graph, in-place modification of saved tensors… */

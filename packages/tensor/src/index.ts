@@ -11,6 +11,13 @@
  * @packageDocumentation
  */
 export { Tensor } from './tensor.js';
+export { Size } from './size.js';
+export { TypedStorage } from './storage-view.js';
+export { setPrintOptions, getPrintOptions, type PrintOptions, type SetPrintOptions } from './print-options.js';
+import { guardIndexAccess } from './coercion.js';
+import { TensorBase } from './tensor-base.js';
+// Note [No silent JS-operator answers]: t[i] reads a row, t[i] = v throws.
+guardIndexAccess(TensorBase.prototype);
 export type { NestedArray } from './tensor-base.js';
 export * from './dtype.js';
 export * from './errors.js';

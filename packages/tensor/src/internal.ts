@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export { setAutogradHook, getAutogradHook, type AutogradHook } from './autograd-hook.js';
-export type { AutogradMeta } from './tensor-base.js';
+export { markParameter, type AutogradMeta } from './tensor-base.js';
 export type { DiffOp, DiffOpParams } from './primitives.js';
 export { runScope, runEscaping, escape, own, inScope, collectTensors, opBoundary } from './memory.js';
 export { sliceDims, reshapeTo } from './ops/views.js';

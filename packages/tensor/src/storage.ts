@@ -55,8 +55,8 @@ export class Storage {
     public buffer: BackendBuffer,
     readonly dtype: DType,
     readonly numel: number,
-    /** External memory (fromArray): the backend does not own it, so it is never freed. */
-    readonly external = false,
+    /** External memory (fromArray, or exposed by `exposeHost`): the backend does not own it, so it is never freed. */
+    public external = false,
   ) {
     this.nbytes = numel * ITEMSIZE[dtype];
     const s = statsOf(backend.name);
@@ -108,6 +108,41 @@ export class Storage {
     adoptedNet.register(this, { backend: this.backend, buffer: b, nbytes: this.nbytes }, this);
     return false;
   }
+  /**
+   * Note [Host views of a storage]
+   * `t.numpy()` hands out a typed array that *is* this storage's memory. Three things could move
+   * the values out from under it: a step boundary spilling the storage (its buffer replaced by a
+   * GC-owned copy), a kernel adopting a spilled storage back into the pool, and the pool reusing
+   * the buffer once the storage is freed. So the first host view makes the storage external, in
+   * memory the garbage collector owns (`Backend.spill`: the same array for an ordinary typed
+   * array, a one-time copy for a wasm-heap block), and pins it: no boundary spills it, no adopt
+   * moves it, and releasing it frees nothing — the view keeps the last values after `dispose()`
+   * and shares them with nothing else, never with a later tensor. The storage stays an ordinary
+   * cpu buffer that every kernel accepts (wasm kernels read it through their copy path).
+   * Only backends with `hostView` (cpu) get here.
+   */
+  exposeHost(): void {
+    if (this.hostExposed) return;
+    if (this.adopted) {
+      // its buffer was under the adopted net; it will not be the backend's any more
+      adoptedNet.unregister(this);
+      this.adopted = false;
+    }
+    if (this.spilled) {
+      // already in GC-owned memory: count it as live again (it is held, and now pinned)
+      this.spilled = false;
+      const s = statsOf(this.backend.name);
+      s.storages++;
+      s.bytes += this.nbytes;
+    } else if (!this.external && this.backend.spill) {
+      this.buffer = this.backend.spill(this.buffer, this.dtype);
+    } else if (!this.external) return void (this.pinned = true); // a backend that cannot hand memory over: pin only
+    this.external = true;
+    this.pinned = true;
+    this.hostExposed = true;
+  }
+  /** A host view (`numpy()`) shares this storage's memory (Note [Host views of a storage]). */
+  hostExposed = false;
   spill(): boolean {
     if (this.spilled) return true;
     if (this.pinned || this.freed) return false;

@@ -1,13 +1,17 @@
 import type { Backend, TensorView } from './backend.js';
 import { getAutogradHook, type BackwardOptions, type GradFnLike } from './autograd-hook.js';
 import type { DType, HostArray } from './dtype.js';
-import { IndexError, StateError } from './errors.js';
+import { ArgumentError, IndexError, StateError } from './errors.js';
 import { contiguousStrides, isContiguousLayout, normDim, numelOf } from './shape.js';
 import { Storage } from './storage.js';
 import { getBackend } from './registry.js';
 import { tensorCount, trackTensor } from './memory.js';
 import { runKernel } from './dispatch.js';
 import type { Tensor } from './tensor.js';
+import { INSPECT, toSize, type Size } from './size.js';
+import { toPrimitive } from './coercion.js';
+import { storageAddress, storageOf, type TypedStorage } from './storage-view.js';
+import { formatTensor, formatTensorSummary, PARAMETER_PREFIX } from './format.js';
 
 /**
  * Note [Tensor layout]
@@ -30,7 +34,10 @@ export interface AutogradMeta {
 }
 
 export class TensorBase {
-  /** Sizes of each dimension. */
+  /**
+   * Sizes of each dimension: frozen, at run time a {@link Size} (prints as `dl.Size([5, 3])`);
+   * typed as a plain array so it destructures into tuples (`x.shape as [number, number]`).
+   */
   readonly shape: readonly number[];
   /** @internal */ readonly _strides: readonly number[];
   /** @internal */ readonly _offset: number;
@@ -54,7 +61,7 @@ export class TensorBase {
     this._storage = storage;
     // Frozen arrays are immutable, so an op's output shares its input's shape (and the
     // contiguous strides of a shape are computed once): two fewer arrays per op to collect.
-    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    this.shape = toSize(shape);
     this._strides = strides ? (Object.isFrozen(strides) ? strides : Object.freeze([...strides])) : stridesOf(this.shape);
     this._offset = offset;
     storage.retain();
@@ -96,11 +103,18 @@ export class TensorBase {
     return this._storage.version;
   }
 
-  /** Size of each dimension, or of one (`t.size(0)`). */
-  size(): number[];
+  /**
+   * Size of each dimension (a frozen {@link Size}, as `torch.Size`), or of one (`t.size(0)`).
+   *
+   * @example
+   * const x = dl.zeros([5, 3]);
+   * x.size();      // dl.Size([5, 3]); x.size()[0] === 5
+   * x.size(-1);    // 3
+   */
+  size(): Size;
   size(dim: number): number;
-  size(dim?: number): number[] | number {
-    if (dim === undefined) return [...this.shape];
+  size(dim?: number): Size | number {
+    if (dim === undefined) return this.shape as Size;
     return this.shape[normDim(dim, this.shape.length, 'size')] ?? 1;
   }
   /** Strides in elements, or of one dim. */
@@ -127,6 +141,98 @@ export class TensorBase {
   }
   elementSize(): number {
     return this._storage.nbytes / Math.max(this._storage.numel, 1);
+  }
+
+  // ---- storage and host views (Note [Host views of a storage] in storage.ts) ---------------
+
+  /**
+   * The storage under this tensor and all its views (`torch.Tensor.storage()`): its size, dtype,
+   * `dataPtr()` (equal for views of one storage), element reads and writes that show through
+   * every view. Prints like PyTorch's.
+   *
+   * @example
+   * const a = dl.arange(6, { dtype: 'float32' });
+   * const b = a.view(2, 3);
+   * b.storage().dataPtr() === a.storage().dataPtr(); // true
+   * a.storage().set(0, 42);                          // b.at(0, 0) is 42 now
+   */
+  storage(): TypedStorage {
+    this._view('storage');
+    return storageOf(this._storage);
+  }
+  /** The address of this tensor's first element: `storage().dataPtr() + storageOffset() * elementSize()` (Note [Storage data pointers]). */
+  dataPtr(): number {
+    this._view('dataPtr');
+    return storageAddress(this._storage) + this._offset * this.elementSize();
+  }
+  /**
+   * A zero-copy typed array over this tensor's elements (`torch.Tensor.numpy()`): writes through
+   * either side show in the other. Only for a contiguous cpu tensor that does not require grad
+   * (`t.detach().numpy()`, `t.contiguous().numpy()`). The view never moves: the storage becomes
+   * pinned, in memory the garbage collector owns (Note [Host views of a storage]); after
+   * `dispose()` the array keeps the last values but no longer shares them with anything.
+   * `dataSync()` still copies: its result stays valid however the tensor changes or is freed.
+   *
+   * @example
+   * const t = dl.zeros([2, 2]);
+   * const a = t.numpy();   // Float32Array(4)
+   * a[0] = 5;              // t is [[5, 0], [0, 0]]
+   * t.add_(1);             // a is [6, 1, 1, 1]
+   */
+  numpy(): HostArray {
+    return this._hostView('numpy');
+  }
+  /** Alias of {@link numpy}: the zero-copy typed array over a contiguous cpu tensor. */
+  asTypedArray(): HostArray {
+    return this._hostView('asTypedArray');
+  }
+  /** @internal */
+  _hostView(op: string): HostArray {
+    this._view(op);
+    if (this.requiresGrad) {
+      throw new StateError(`${op}: Can't call ${op}() on Tensor that requires grad`, { op, hint: `use tensor.detach().${op}()` });
+    }
+    const s = this._storage;
+    const b = s.backend;
+    if (!b.hostView) {
+      throw new StateError(`${op}: the tensor is on '${b.name}', whose memory the host cannot view`, {
+        op,
+        hint: `read a copy with \`await t.data()\`, or move it first: \`(await t.toAsync('cpu')).${op}()\``,
+      });
+    }
+    if (!this.isContiguous()) {
+      throw new StateError(`${op}: the tensor (shape [${this.shape.join(', ')}], strides [${this._strides.join(', ')}]) is not contiguous; a typed array cannot view it`, {
+        op,
+        hint: `use t.contiguous().${op}() (a copy when not contiguous)`,
+      });
+    }
+    s.exposeHost();
+    return b.hostView(s.buffer, s.dtype).subarray(this._offset, this._offset + this.numel()) as HostArray;
+  }
+
+  // ---- printing and JavaScript operators (Note [No silent JS-operator answers]) -------------
+
+  /**
+   * Prints like PyTorch: `tensor([[0.2455, 0.1516], …])` with PyTorch's suffixes, under
+   * `dl.setPrintOptions` (devices with sync reads; elsewhere a summary line without the values:
+   * `await t.format()` prints them).
+   *
+   * @example
+   * String(dl.ones([2], { requiresGrad: true })); // 'tensor([1., 1.], requires_grad=True)'
+   */
+  toString(): string {
+    const prefix = parameterTensors.has(this) ? PARAMETER_PREFIX : '';
+    if (this._disposed) return `${prefix}tensor(<disposed, shape [${this.shape.join(', ')}]>)`;
+    if (!this._backend.readSync) return prefix + formatTensorSummary(this);
+    return printWithValues(this, this.dataSync());
+  }
+  /** `console.log(t)` in Node prints `String(t)`. */
+  [INSPECT](): string {
+    return this.toString();
+  }
+  /** Template literals and `String(t)` print; `x + y`, `x * 2`, `x < y`, `+x` throw an OperatorError naming the method to use. */
+  [Symbol.toPrimitive](hint: string): string {
+    return toPrimitive(this, hint);
   }
 
   /** @internal The kernel-facing view of this tensor. Throws if disposed. */
@@ -272,12 +378,23 @@ export class TensorBase {
    * const x = dl.ones([2, 2], { requiresGrad: true });
    * x.mul(x).sum().backward(); // x.grad = 2x
    */
-  backward(gradient?: Tensor, opts: BackwardOptions = {}): void {
+  backward(gradient?: Tensor | BackwardOptions | null, opts?: BackwardOptions): void {
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof TensorBase)) {
+      if (typeof gradient !== 'object' || Array.isArray(gradient) || opts !== undefined) {
+        throw new ArgumentError(`backward: gradient must be a Tensor, got ${Array.isArray(gradient) ? 'an array' : typeof gradient}${opts !== undefined ? ' (with options after it)' : ''}`, {
+          op: 'backward',
+          hint: 'loss.backward(), loss.backward({ retainGraph: true }) or y.backward(dl.onesLike(y), { retainGraph: true })',
+        });
+      }
+      opts = gradient;
+      gradient = undefined;
+    }
+    opts = checkBackwardOptions(opts ?? {});
     const hook = getAutogradHook();
     if (!hook) {
       throw new StateError('backward: autograd is not enabled', { op: 'backward', hint: "add `import '@dl/autograd'` to your program" });
     }
-    hook.backward(this as never, gradient as never, opts);
+    hook.backward(this as never, (gradient ?? undefined) as never, opts);
   }
 
   /** Keep `.grad` for this non-leaf tensor after backward. */
@@ -315,6 +432,31 @@ export class TensorBase {
 }
 
 export type NestedArray = number | boolean | NestedArray[];
+
+/** Tensors made by `nn.Parameter` (they print `Parameter containing:` first). */
+const parameterTensors = new WeakSet<TensorBase>();
+/** @internal `nn.Parameter` marks its tensors so they print as PyTorch prints a Parameter. */
+export function markParameter(t: TensorBase): void {
+  parameterTensors.add(t);
+}
+
+/** @internal How `t` prints given its contiguous values (`t.format()` reads them asynchronously). */
+export function printWithValues(t: TensorBase, values: HostArray): string {
+  return (parameterTensors.has(t) ? PARAMETER_PREFIX : '') + formatTensor(t, values);
+}
+
+const BACKWARD_KEYS = new Set(['retainGraph', 'createGraph', 'inputs']);
+function checkBackwardOptions(opts: BackwardOptions): BackwardOptions {
+  for (const k of Object.keys(opts)) {
+    if (!BACKWARD_KEYS.has(k)) {
+      throw new ArgumentError(`backward: unknown option '${k}'`, {
+        op: 'backward',
+        hint: `the options are retainGraph, createGraph, inputs${k.includes('_') ? ' (camelCase: retain_graph is retainGraph)' : ''}`,
+      });
+    }
+  }
+  return opts;
+}
 
 /** The contiguous strides of a frozen shape array, computed once per array. */
 const contiguousOf = new WeakMap<readonly number[], readonly number[]>();

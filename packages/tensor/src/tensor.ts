@@ -2,9 +2,8 @@ import type { BinaryOp, CompareOp, UnaryOp } from './backend.js';
 import { defineOp, deviceCan, readHostSync, recordOp, runKernel } from './dispatch.js';
 import { checkIntRange, isDTypeName, isFloating, isUnsupportedDTypeName, toDType, type DType, type DTypeName } from './dtype.js';
 import { ArgumentError, StateError } from './errors.js';
-import { formatTensor } from './format.js';
 import type { Generator } from './generator.js';
-import { TensorBase } from './tensor-base.js';
+import { printWithValues, TensorBase } from './tensor-base.js';
 import { emptyTensor, type TensorOrScalar } from './ops/core.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
@@ -262,15 +261,9 @@ export class Tensor extends TensorBase {
   /** Cast, as `x.type(torch.int64)`: `x.type('int64')`. */
   type(dtype: DTypeName): Tensor { return this.to({ dtype }); }
 
-  /** Prints like PyTorch: `tensor([[0.2455, 0.1516], …])` (devices with sync reads; else a summary line). */
-  override toString(): string {
-    if (this._disposed) return `tensor(<disposed, shape [${this.shape.join(', ')}]>)`;
-    if (!deviceCan(this, 'readSync')) return `tensor(<${this.device}: shape [${this.shape.join(', ')}], ${this.dtype}; use await t.format()>)`;
-    return formatTensor(this, this.dataSync());
-  }
-  /** `toString` for any device (awaits the values). */
+  /** `toString` for any device (awaits the values; `toString` itself is in TensorBase). */
   async format(): Promise<string> {
-    return formatTensor(this, await this.data());
+    return printWithValues(this, await this.data());
   }
 }
 

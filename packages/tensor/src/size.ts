@@ -1,0 +1,47 @@
+/** Node's `util.inspect.custom` symbol, without importing `node:util` (the browser build stays clean). */
+export const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * The sizes of a tensor's dimensions (`torch.Size`): a frozen array of numbers, so indexing,
+ * destructuring, `.length`, spreading and `Array.isArray` work as for any array, and it prints
+ * as PyTorch prints a size. `map`/`slice`/`filter` give plain arrays. `t.shape` and `t.size()`
+ * are both a Size.
+ *
+ * @example
+ * const s = dl.zeros([5, 3]).size();
+ * String(s);                 // 'dl.Size([5, 3])'
+ * const [rows, cols] = s;    // 5, 3
+ * s.numel();                 // 15
+ */
+export class Size extends Array<number> {
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+  /** The number of elements a tensor of this size has. */
+  numel(): number {
+    let n = 1;
+    for (let i = 0; i < this.length; i++) n *= this[i]!;
+    return n;
+  }
+  /** Same sizes as `other` (an array or Size)? */
+  equals(other: readonly number[]): boolean {
+    return other.length === this.length && this.every((s, i) => s === other[i]);
+  }
+  override toString(): string {
+    return `dl.Size([${this.join(', ')}])`;
+  }
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/**
+ * @internal The frozen Size of `dims` (the same object when it is one already, so an op's output
+ * shares its input's shape).
+ */
+export function toSize(dims: readonly number[]): Size {
+  if (dims instanceof Size) return dims;
+  const s = new Size(dims.length);
+  for (let i = 0; i < dims.length; i++) s[i] = dims[i]!;
+  return Object.freeze(s) as Size;
+}
