@@ -29,7 +29,7 @@ import { at, expand, permute, reshapeTo, type Index } from './views.js';
  * with scatter / scatterAdd.
  */
 
-/** An advanced index as `at` and `indexPut_` take it: an index tensor, a mask, or a JS array of either. */
+/** An advanced index as `at` and `indexPut_` take it: an index tensor, a mask, or a flat JS array of integers or booleans. */
 export type AdvancedIndex = Tensor | readonly number[] | readonly boolean[];
 
 /** @internal Is this index advanced (a tensor or a JS array)? */
@@ -71,6 +71,14 @@ function toTensor(i: AdvancedIndex, device: string, op: string, pos: number): Te
     return i;
   }
   const arr = i as readonly unknown[];
+  if (arr.some((v) => Array.isArray(v))) {
+    // torch 1.13 reads x[[[0, 1], [1, 0]]] as the tuple x[[0, 1], [1, 0]] (NumPy's deprecated rule),
+    // a tensor index of the same values as a 2-D index: refuse rather than pick one silently.
+    throw new IndexError(`${op}: index ${pos} is a nested array, which PyTorch reads as a tuple of indices (a deprecated NumPy rule)`, {
+      op,
+      hint: 'pass the inner arrays as separate indices (x.at([0, 1], [1, 0])), or a tensor for a multi-dimensional index',
+    });
+  }
   if (arr.length > 0 && arr.every((v) => typeof v === 'boolean')) return tensor(arr as boolean[], { dtype: 'bool', device });
   if (!arr.every((v) => typeof v === 'number' && Number.isInteger(v))) {
     throw new IndexError(`${op}: index ${pos} is an array that is not all integers or all booleans`, {

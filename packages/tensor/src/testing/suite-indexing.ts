@@ -66,6 +66,7 @@ export function registerIndexing(ctx: SuiteContext): void {
     expectError(() => x.at(0, 0, 0, 0), dl.IndexError, 'too many indices');
     expectError(() => x.at({} as unknown as number), dl.IndexError, 'unsupported index object');
     expectError(() => x.at([0.5]), dl.IndexError, 'integers');
+    expectError(() => x.at([[0, 1], [1, 0]] as unknown as number[]), dl.IndexError, 'nested array', 'separate indices');
     if (!ctx.syncRead()) return; // bounds are checked on the host (Note [Index bounds on the host])
     // x[torch.tensor([2])] -> IndexError: index 2 is out of bounds for dimension 0 with size 2
     const e = expectError(() => x.at(long([0, 2])), dl.IndexError, 'index 2 is out of bounds for dimension 0 with size 2');
