@@ -93,14 +93,27 @@ function binaryExtreme<K extends 'maximum' | 'minimum'>(loses: 'lt' | 'gt'): Rul
   };
 }
 
-/** amax/amin: the gradient is shared evenly among the elements equal to the result. */
-function reduceExtreme<K extends 'amax' | 'amin'>(): Rule<K> {
+/**
+ * amax/amin: the gradient is shared evenly among the elements equal to the result.
+ *
+ * Note [max() at NaN]
+ * torch differs between its two nodes here, and dl follows: `x.max()` (MaxBackward1, recorded with
+ * `whole`) sends the gradient to the NaN elements when the result is NaN (shared evenly), while
+ * `x.amax()` (AmaxBackward0) compares x == NaN, finds no element, and gives NaN everywhere.
+ */
+function reduceExtreme<K extends 'amax' | 'amin'>(op: 'max' | 'min'): Rule<K> {
+  const amax = `${op === 'max' ? 'Amax' : 'Amin'}Backward0`;
+  const whole = `${op === 'max' ? 'Max' : 'Min'}Backward1`;
   return {
     saves: { inputs: [0], output: true },
+    name: (p) => (p.whole ? whole : amax),
     backward: (g, c) => {
       const x = c.input(0);
       const { axes, keepdim } = c.params;
-      const mask = x.eq(unreduce(c.output(), x.shape, axes, keepdim)).to(g.dtype);
+      const out = unreduce(c.output(), x.shape, axes, keepdim);
+      let hit = x.eq(out);
+      if (c.params.whole) hit = hit.logicalOr(x.isnan().logicalAnd(out.isnan()));
+      const mask = hit.to(g.dtype);
       return [unreduce(g, x.shape, axes, keepdim).mul(mask).div(mask.sum(axes, { keepdim: true }))];
     },
   };
@@ -139,7 +152,8 @@ export const rules = {
     const y = c.output();
     return g.mul(y.mul(y.neg().add(1)));
   }),
-  relu: unary(OUT, (g, c) => g.mul(c.output().gt(0)), 'ReluBackward0'),
+  // threshold_backward as torch: zero where the output is <= 0, so a NaN input passes the gradient.
+  relu: unary(OUT, (g, c) => dl.where(c.output().le(0), 0, g), 'ReluBackward0'),
   erf: unary(IN0, (g, c) => g.mul(c.input(0).square().neg().exp().mul(2 / Math.sqrt(Math.PI)))),
   sign: zero(),
   floor: zero(),
@@ -222,15 +236,23 @@ export const rules = {
     },
   },
   prod: {
-    saves: { inputs: [0], output: true },
+    saves: { inputs: [0] },
+    // Note [prod with zeros]: result / x is 0/0 at a zero. As torch's prod_backward: with no zero
+    // in a slice the gradient is result / x; with one zero, the product of the others at the zero
+    // and 0 elsewhere; with several zeros, 0. Written with where/prod so it differentiates again.
     backward: (g, c) => {
       const x = c.input(0);
       const { axes, keepdim } = c.params;
-      return [unreduce(g.mul(c.output()), x.shape, axes, keepdim).div(x)];
+      const zero = x.eq(0);
+      const zeros = zero.to(x.dtype).sum(axes, { keepdim: true });
+      const others = x.maskedFill(zero, 1).prod(axes.length === 1 ? axes[0] : null, { keepdim: true }); // product of the non-zeros
+      const atZero = dl.where(zeros.eq(1), others, 0);
+      const elsewhere = dl.where(zeros.eq(0), others.div(x.maskedFill(zero, 1)), 0);
+      return [unreduce(g, x.shape, axes, keepdim).mul(dl.where(zero, atZero, elsewhere))];
     },
   },
-  amax: reduceExtreme(),
-  amin: reduceExtreme(),
+  amax: reduceExtreme('max'),
+  amin: reduceExtreme('min'),
   maxDim: { name: 'MaxBackward0', backward: (g, c) => [scatterToIndex(g, c)] },
   minDim: { name: 'MinBackward0', backward: (g, c) => [scatterToIndex(g, c)] },
   cumsum: { backward: (g, c) => [g.flip(c.params.dim).cumsum(c.params.dim).flip(c.params.dim)] },

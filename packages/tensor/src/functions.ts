@@ -9,7 +9,8 @@ import { Tensor } from './tensor.js';
 
 function scaled(other: TensorOrScalar, alpha?: number): TensorOrScalar {
   if (alpha === undefined || alpha === 1) return other;
-  return other instanceof Tensor ? binary('mul', other, alpha) : Number(other) * alpha;
+  if (other instanceof Tensor) return binary('mul', other, alpha);
+  return typeof other === 'number' || typeof other === 'boolean' ? Number(other) * alpha : other; // anything else: add() names it
 }
 
 /**

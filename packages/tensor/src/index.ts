@@ -61,7 +61,7 @@ export { sort, argsort, topk, unique, uniqueAsync, type UniqueResult, type Uniqu
 export { nonzero, nonzeroAsync, maskedSelect, maskedSelectAsync, type NonzeroOptions } from './ops/nonzero.js';
 export { indexPut_, indexPut, type IndexPutOptions, type AdvancedIndex } from './ops/advanced-index.js';
 export * from './functions.js';
-export { broadcastShapes } from './shape.js';
+export { broadcastShapes, MAX_NUMEL } from './shape.js';
 export { conv2d } from './ops/conv.js';
 export { maxPool2d, avgPool2d } from './ops/pool.js';
 export { save, load, type SaveOptions, type LoadOptions, type SaveFormat } from './serialization/save-load.js';

@@ -185,8 +185,8 @@ export const PRIMITIVES = {
   clone: { kind: 'graph', arity: 1, dtype: 'same', grad: true, fixtures: ['clone_sliced'] },
   mean: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<Axes>(), fixtures: ['mean_all', 'mean_dim'] },
   /** max/min over several axes without indices (gradient split evenly among ties, as amax). */
-  amax: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<Axes>(), fixtures: ['amax_dims', 'max_all'] },
-  amin: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<Axes>(), fixtures: ['amin_keepdim', 'min_all'] },
+  amax: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<Axes & { whole?: boolean }>(), fixtures: ['amax_dims', 'max_all'] },
+  amin: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<Axes & { whole?: boolean }>(), fixtures: ['amin_keepdim', 'min_all'] },
   /** max/min along one dim with indices (gradient to the index taken). */
   maxDim: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ dim: number; keepdim: boolean; indices: Tensor }>(), fixtures: ['max_dim'] },
   minDim: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ dim: number; keepdim: boolean; indices: Tensor }>(), fixtures: ['min_dim'] },

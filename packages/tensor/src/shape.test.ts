@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ArgumentError, IndexError, ShapeError } from './errors.js';
-import { broadcastShapes, contiguousStrides, inferShape, isContiguousLayout, normDim, normDims, numelOf, parseShape, viewStrides } from './shape.js';
+import { MAX_NUMEL, broadcastShapes, checkNumel, checkSizes, contiguousStrides, describeValue, inferShape, isContiguousLayout, normDim, normDims, numelOf, parseShape, viewStrides } from './shape.js';
 
 describe('shape helpers', () => {
   it('numel and contiguous strides', () => {
@@ -42,6 +42,38 @@ describe('shape helpers', () => {
     expect(() => inferShape([5, -1], 16, 'view', [16])).toThrow(/view: shape \[5, -1\] is invalid for input of size 16/);
     expect(() => inferShape([4, 5], 16, 'view', [16])).toThrow(ShapeError);
     expect(() => inferShape([0, -1], 0, 'view', [0])).toThrow(ShapeError); // as torch: -1 is ambiguous
+  });
+
+  it('checkSizes: non-negative integers (or -1 where inferred), naming the op, the sizes and the bad entry', () => {
+    expect(checkSizes([2, 0, 3], 'zeros')).toEqual([2, 0, 3]);
+    expect(checkSizes([-1, 4], 'view', { allowInfer: true })).toEqual([-1, 4]);
+    expect(() => checkSizes([1.5, 4], 'fromArray')).toThrow(ArgumentError);
+    expect(() => checkSizes([1.5, 4], 'fromArray')).toThrow(/^fromArray: invalid shape \[1\.5, 4\]: size 1\.5 at dimension 0/);
+    expect(() => checkSizes([2, NaN], 'zeros')).toThrow(/size NaN at dimension 1/);
+    expect(() => checkSizes([2, Infinity], 'zeros')).toThrow(/size Infinity/);
+    expect(() => checkSizes([-1, 4], 'zeros')).toThrow(/size -1/);
+    expect(() => checkSizes([-2, 4], 'view', { allowInfer: true, cls: ShapeError })).toThrow(ShapeError);
+    expect(() => checkSizes(['3', 4], 'zeros')).toThrow(/size string "3"/);
+    expect(() => checkSizes([undefined], 'zeros')).toThrow(/size undefined/);
+    expect(() => checkSizes(5 as never, 'zeros')).toThrow(/expected a list of sizes, got 5/);
+    expect(() => parseShape([[2, 1.5]], 'ones')).toThrow(ArgumentError);
+    expect(() => inferShape([2.5, -1], 10, 'reshape', [10])).toThrow(/reshape: invalid shape \[2\.5, -1\]/);
+  });
+
+  it('checkNumel: the element count against the typed-array limit, before allocating', () => {
+    expect(checkNumel([3, 4], 'zeros')).toBe(12);
+    expect(checkNumel([2 ** 16, 2 ** 16], 'zeros')).toBe(MAX_NUMEL);
+    expect(() => checkNumel([1e5, 1e5], 'zeros')).toThrow(ArgumentError);
+    expect(() => checkNumel([1e5, 1e5], 'zeros')).toThrow(/^zeros: a tensor of shape \[100000, 100000\] would have 10000000000 elements, more than the 4294967296/);
+    expect(() => parseShape([1e6, 1e6], 'rand')).toThrow(/1000000000000 elements/);
+  });
+
+  it('describeValue never dumps a whole value', () => {
+    expect(describeValue('x'.repeat(100))).toBe(`string "${'x'.repeat(20)}…"`);
+    expect(describeValue([1, 2, 3])).toBe('array of length 3');
+    expect(describeValue({ a: 1 })).toBe('an object');
+    expect(describeValue(new Map())).toBe('a Map');
+    expect(describeValue(null)).toBe('null');
   });
 
   it('viewStrides: contiguous, transposed, sliced, 0-d and empty inputs', () => {

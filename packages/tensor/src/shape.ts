@@ -72,22 +72,95 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   return out;
 }
 
-/** Parse a shape given either as an array or as varargs; checks non-negative integers. */
-export function parseShape(args: readonly (number | readonly number[])[], op: string): number[] {
-  const shape = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : (args as number[]);
-  for (const s of shape) {
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
-      throw new ArgumentError(`${op}: invalid shape ${JSON.stringify(shape)}`, {
-        op,
-        hint: 'sizes must be non-negative integers',
-      });
-    }
+/**
+ * Most elements one tensor may hold: the longest typed array a JS engine makes (V8: 2^32).
+ * Creation ops check it before allocating (Note [Sizes from users]).
+ */
+export const MAX_NUMEL = 2 ** 32;
+
+/**
+ * Note [Sizes from users]
+ * Every size a user hands dl (creation ops, `fromArray`, `view`/`reshape`/`expand`, `eye`,
+ * `randperm`, …) goes through `checkSizes`: each must be a JS number that is a non-negative
+ * integer (or -1 where a size is inferred or kept). A size like 1.5 or NaN would otherwise make a
+ * tensor whose numel disagrees with its storage and fail later, far from the call. Element
+ * counts go through `checkNumel` before anything is allocated, so `zeros([1e5, 1e5])` names the
+ * count and the limit instead of surfacing as a RangeError from a typed-array constructor.
+ */
+
+/**
+ * Check user-given sizes (Note [Sizes from users]); `allowInfer` admits -1. Throws `cls`
+ * (ArgumentError by default) naming the op, the sizes and the bad entry.
+ *
+ * @example
+ * checkSizes([2, 3], 'zeros'); // ok
+ * checkSizes([1.5, 4], 'fromArray'); // throws ArgumentError
+ */
+export function checkSizes(
+  sizes: readonly unknown[],
+  op: string,
+  opts: { allowInfer?: boolean; cls?: typeof ArgumentError | typeof ShapeError } = {},
+): number[] {
+  const cls = opts.cls ?? ArgumentError;
+  if (!Array.isArray(sizes)) {
+    throw new cls(`${op}: expected a list of sizes, got ${describeValue(sizes)}`, { op, hint: 'pass sizes as numbers or one array, e.g. [2, 3]' });
   }
-  return [...shape];
+  for (let i = 0; i < sizes.length; i++) {
+    const s = sizes[i];
+    if (typeof s === 'number' && Number.isInteger(s) && (s >= 0 || (s === -1 && opts.allowInfer))) continue;
+    throw new cls(`${op}: invalid shape ${fmtSizes(sizes)}: size ${describeValue(s)} at dimension ${i}`, {
+      op,
+      hint: `sizes must be non-negative integers${opts.allowInfer ? ' (or -1 for one inferred size)' : ''}`,
+    });
+  }
+  return sizes as number[];
+}
+
+/**
+ * Element count of `shape`, checked against {@link MAX_NUMEL} before anything is allocated.
+ *
+ * @example
+ * checkNumel([1e5, 1e5], 'zeros'); // throws ArgumentError naming 10000000000 and the limit
+ */
+export function checkNumel(shape: readonly number[], op: string): number {
+  const n = numelOf(shape);
+  if (n > MAX_NUMEL) {
+    throw new ArgumentError(`${op}: a tensor of shape ${fmtShape(shape)} would have ${n} elements, more than the ${MAX_NUMEL} one tensor can hold`, {
+      op,
+      hint: 'dl tensors are backed by JS typed arrays (at most 2^32 elements); use smaller sizes',
+    });
+  }
+  return n;
+}
+
+function fmtSizes(sizes: readonly unknown[]): string {
+  return `[${sizes.map((s) => (typeof s === 'number' ? String(s) : describeValue(s))).join(', ')}]`;
+}
+
+/** A short description of a JS value for error messages (never the whole value). */
+export function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number') return String(v);
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
+  if (typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
+  if (Array.isArray(v)) return `array of length ${v.length}`;
+  if (typeof v === 'function') return 'a function';
+  const name = (v as object).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'an object';
+}
+
+/** Parse a shape given either as an array or as varargs; checks non-negative integers and the element count. */
+export function parseShape(args: readonly (number | readonly number[])[], op: string): number[] {
+  const shape = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : [...(args as number[])];
+  checkSizes(shape, op);
+  checkNumel(shape, op);
+  return shape;
 }
 
 /** Resolve a single -1 in a requested view/reshape shape. */
 export function inferShape(shape: readonly number[], numel: number, op: string, inShape: Shape): number[] {
+  checkSizes(shape, op, { allowInfer: true, cls: ShapeError });
   const out = [...shape];
   let neg = -1;
   let known = 1;
@@ -96,8 +169,6 @@ export function inferShape(shape: readonly number[], numel: number, op: string, 
     if (s === -1) {
       if (neg >= 0) throw new ShapeError(`${op}: only one dimension can be inferred`, { op, hint: `got shape ${fmtShape(shape)}` });
       neg = i;
-    } else if (!Number.isInteger(s) || s < 0) {
-      throw new ShapeError(`${op}: invalid shape dimension ${s} in ${fmtShape(shape)}`, { op });
     } else known *= s;
   }
   if (neg >= 0) {

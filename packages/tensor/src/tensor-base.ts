@@ -2,7 +2,7 @@ import type { Backend, TensorView } from './backend.js';
 import { getAutogradHook, type BackwardOptions, type GradFnLike } from './autograd-hook.js';
 import type { DType, HostArray } from './dtype.js';
 import { ArgumentError, IndexError, StateError } from './errors.js';
-import { contiguousStrides, isContiguousLayout, normDim, numelOf } from './shape.js';
+import { checkNumel, contiguousStrides, isContiguousLayout, normDim, numelOf } from './shape.js';
 import { Storage } from './storage.js';
 import { getBackend } from './registry.js';
 import { tensorCount, trackTensor } from './memory.js';
@@ -522,7 +522,7 @@ export function allocTensor<T extends TensorBase>(ctor: new (s: Storage, shape: 
       hint: `supported on ${device}: ${backend.dtypes.join(', ')}; cast with .to('float32') or use the cpu device`,
     });
   }
-  const n = numelOf(shape);
+  const n = checkNumel(shape, op); // Note [Sizes from users]: a typed error before allocating
   const storage = new Storage(backend, backend.allocate(dtype, n), dtype, n);
   return new ctor(storage, shape);
 }

@@ -57,9 +57,13 @@ export class Tensor extends TensorBase {
   maskedFill(mask: Tensor, value: number | Tensor): Tensor { return ew.maskedFill(this, mask, value); }
   /** Do all elements match within tolerances? (sync read: cpu) */
   allclose(other: Tensor, opts: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
+    // As torch.isclose: equal values (so inf == inf) are close; otherwise both must be finite and
+    // |a - b| <= atol + rtol·|b|; NaNs are close to each other only with equalNan.
+    const finite = (t: Tensor) => t.isinf().logicalOr(t.isnan()).logicalNot();
     const diff = this.sub(other).abs();
     const tol = other.abs().mul(opts.rtol ?? 1e-5).add(opts.atol ?? 1e-8);
-    const ok = diff.le(tol).logicalOr(opts.equalNan ? this.isnan().logicalAnd(other.isnan()) : this.ne(this).logicalAnd(this.eq(this)));
+    let ok = this.eq(other).logicalOr(diff.le(tol).logicalAnd(finite(this)).logicalAnd(finite(other)));
+    if (opts.equalNan) ok = ok.logicalOr(this.isnan().logicalAnd(other.isnan()));
     return ok.all().itemSync() === 1;
   }
   /** Same shape and values? (sync read: cpu) */
@@ -268,7 +272,8 @@ export class Tensor extends TensorBase {
 }
 
 function scaled(other: TensorOrScalar, alpha: number): TensorOrScalar {
-  return other instanceof Tensor ? ew.binary('mul', other, alpha) : Number(other) * alpha;
+  if (other instanceof Tensor) return ew.binary('mul', other, alpha);
+  return typeof other === 'number' || typeof other === 'boolean' ? Number(other) * alpha : other; // anything else: add() names it
 }
 
 function parseTo(target: string | { device?: string; dtype?: DTypeName }): { device?: string; dtype?: DType; requested?: string } {

@@ -1,6 +1,6 @@
 import type { DType } from '@dl/tensor';
 import type { BinaryOp, CompareOp, KernelTable, TensorView, UnaryOp } from '@dl/tensor/backend';
-import { erf, roundHalfEven } from './math.js';
+import { erf, intRemainder, pyRemainder, roundHalfEven } from './math.js';
 import { collapse, forEachRow } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 
@@ -49,7 +49,7 @@ const BINARY: KernelTable<'binary', string> = {
   pow: 'Math.pow(x, y)',
   maximum: 'Math.max(x, y)',
   minimum: 'Math.min(x, y)',
-  remainder: '(y === 0 ? NaN : x - Math.floor(x / y) * y)',
+  remainder: 'pyRemainder(x, y)',
   atan2: 'Math.atan2(x, y)',
 };
 
@@ -78,7 +78,12 @@ function rowFn(key: string, expr: string, arity: 1 | 2 | 3): RowFn {
         o[oi] = ${expr};
         oi += os; ai += as; bi += bs; ci += cs;
       }`;
-    f = new Function('erf', 'roundHalfEven', `return function row(o, oo, os, a, ao, as, b, bo, bs, n, c, co, cs) {${body}}`)(erf, roundHalfEven) as RowFn;
+    f = new Function('erf', 'roundHalfEven', 'pyRemainder', 'intRemainder', `return function row(o, oo, os, a, ao, as, b, bo, bs, n, c, co, cs) {${body}}`)(
+      erf,
+      roundHalfEven,
+      pyRemainder,
+      intRemainder,
+    ) as RowFn;
     cache.set(key, f);
   }
   return f;
@@ -96,7 +101,7 @@ function run(f: RowFn, out: TensorView, ins: TensorView[]): void {
 
 function intExpr(op: BinaryOp, dtype: DType): string {
   if (dtype === 'int32' && op === 'mul') return 'Math.imul(x, y)';
-  if ((dtype === 'int32' || dtype === 'uint8') && op === 'remainder') return '(y === 0 ? 0 : x - Math.floor(x / y) * y)';
+  if ((dtype === 'int32' || dtype === 'uint8') && op === 'remainder') return 'intRemainder(x, y)';
   return BINARY[op];
 }
 
@@ -145,7 +150,9 @@ export function clamp(x: TensorView, min: number | null, max: number | null, out
   forEachRow(c.shape, c.strides, [out.offset, x.offset], (offs, n) => {
     for (let i = 0, p = offs[0]!, q = offs[1]!; i < n; i++, p += so, q += sx) {
       const v = a[q]!;
-      o[p] = v !== v ? v : v < lo ? lo : v > hi ? hi : v;
+      // min(max(v, lo), hi): with lo > hi every element is hi, as torch.clamp; NaN stays NaN.
+      const t = v < lo ? lo : v;
+      o[p] = v !== v ? v : t > hi ? hi : t;
     }
   });
 }

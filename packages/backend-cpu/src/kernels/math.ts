@@ -1,3 +1,5 @@
+import { ArgumentError } from '@dl/tensor';
+
 /** erf to double precision: Taylor series near 0, continued fraction for erfc beyond. */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
@@ -39,4 +41,26 @@ export function roundHalfEven(x: number): number {
   if (!Number.isFinite(x)) return x;
   const r = Math.round(x);
   return Math.abs(x - Math.trunc(x)) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+
+/**
+ * Python-style remainder (the sign of the divisor), as torch.remainder: the exact `fmod` (JS `%`
+ * is exact on doubles, so float32 operands give torch's float32 result even for 1e30 % 3.7, where
+ * `x - floor(x / y) * y` loses every digit), moved into the divisor's sign.
+ */
+export function pyRemainder(x: number, y: number): number {
+  const r = x % y;
+  return r !== 0 && r < 0 !== y < 0 ? r + y : r;
+}
+
+/** Integer remainder: as {@link pyRemainder}, but a zero divisor raises (torch: ZeroDivisionError). */
+export function intRemainder(x: number, y: number): number {
+  if (y === 0) {
+    throw new ArgumentError('remainder: integer division by zero (ZeroDivisionError)', {
+      op: 'remainder',
+      hint: 'the divisor has a zero element; for floating tensors the result would be NaN — cast with .float() if that is what you want',
+    });
+  }
+  const r = x % y;
+  return r !== 0 && r < 0 !== y < 0 ? r + y : r;
 }

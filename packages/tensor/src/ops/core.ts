@@ -88,11 +88,40 @@ export function scalarTensor(v: number | boolean, dtype: DType, device: string):
 }
 
 /**
+ * Note [Self-overlapping writes]
+ * An expanded view (`zeros(1).expand(3)`) has a stride-0 dimension: several of its elements are
+ * one memory location. An in-place op writing it would write that location several times, and
+ * `x.add_(1)` would add 1 three times. torch refuses such writes for every in-place op and `out=`
+ * except `fill_`/`zero_` (one value everywhere is well defined), `masked_fill_` and `index_put_`;
+ * dl does the same. Only stride 0 with size > 1 is detected (as torch's `has_internal_overlap`);
+ * other overlapping `asStrided` layouts are the caller's responsibility, as in torch.
+ */
+/** @internal In-place ops torch lets write self-overlapping tensors. */
+export const OVERLAP_ALLOWED: ReadonlySet<string> = new Set(['fill_', 'zero_', 'maskedFill_', 'indexPut_']);
+
+/**
+ * @internal Throw when `t` has elements sharing one memory location (a stride-0 dim of size > 1)
+ * and `op` would write it (Note [Self-overlapping writes]).
+ */
+export function checkNoInternalOverlap(t: Tensor, op: string): void {
+  for (let i = 0; i < t.shape.length; i++) {
+    if (t._strides[i] === 0 && t.shape[i]! > 1) {
+      throw new ArgumentError(
+        `${op}: unsupported operation: more than one element of the written-to tensor refers to a single memory location ` +
+          `(shape ${fmtShape(t.shape)}, strides ${fmtShape(t._strides)}: dimension ${i} is expanded)`,
+        { op, hint: 'Please clone() the tensor before performing the operation (or write into the tensor it was expanded from)' },
+      );
+    }
+  }
+}
+
+/**
  * @internal Where a kernel may write its result: `out` itself if it fits (same shape and dtype,
  * contiguous or the backend writes strided outputs), else a fresh tensor to copy from.
  */
 export function outTarget(op: string, shape: readonly number[], dtype: DType, device: string, out?: Tensor): Tensor {
   if (!out) return emptyTensor(shape, dtype, device, op);
+  checkNoInternalOverlap(out, op);
   if (!shapesEqual(out.shape, shape)) {
     throw new ShapeError(`${op}: out has shape ${fmtShape(out.shape)} but the result has shape ${fmtShape(shape)}`, {
       op,

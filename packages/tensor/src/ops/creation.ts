@@ -3,7 +3,7 @@ import { checkIntRange, hostArray, isFloating, toDType, type DType, type DTypeNa
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from '../generator.js';
 import { getDefaultDevice } from '../registry.js';
-import { numelOf, parseShape } from '../shape.js';
+import { checkNumel, checkSizes, describeValue, numelOf, parseShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { emptyTensor, type CreateOptions } from './core.js';
 import { binary, unary } from './elementwise.js';
@@ -39,7 +39,17 @@ function splitOpts<O extends object>(args: readonly unknown[]): { shapeArgs: Sha
   return { shapeArgs: args as ShapeArgs, opts: {} as O };
 }
 
-function inferDType(data: NestedData): DType {
+/** Deepest nesting `tensor` accepts (PyTorch's limit on dimensions is 64 too). */
+const MAX_DIMS = 64;
+
+function badElement(op: string, v: unknown, path: readonly number[]): ArgumentError {
+  return new ArgumentError(`${op}: expected numbers or booleans (or nested arrays of them), but found ${describeValue(v)} at index [${path.join(', ')}]`, {
+    op,
+    hint: 'convert the data first, e.g. data.map(Number); strings, objects, null and undefined have no tensor value',
+  });
+}
+
+function inferDType(data: NestedData, op = 'tensor'): DType {
   if (data instanceof Float32Array) return 'float32';
   if (data instanceof Float64Array) return 'float64';
   if (data instanceof Int32Array) return 'int32';
@@ -50,32 +60,39 @@ function inferDType(data: NestedData): DType {
   // Only all-boolean data gives bool.
   let sawNum = false;
   let sawBool = false;
-  const walk = (d: NestedData): void => {
+  const walk = (d: unknown, path: number[]): void => {
     if (typeof d === 'number' || ArrayBuffer.isView(d)) sawNum = true;
     else if (typeof d === 'boolean') sawBool = true;
-    else for (const x of d as readonly NestedData[]) walk(x);
+    else if (Array.isArray(d)) {
+      if (path.length >= MAX_DIMS) throw new ArgumentError(`${op}: data is nested more than ${MAX_DIMS} levels deep (or contains itself)`, { op });
+      for (let i = 0; i < d.length; i++) walk(d[i], [...path, i]);
+    } else throw badElement(op, d, path);
   };
-  walk(data);
+  walk(data, []);
   return !sawNum && sawBool ? 'bool' : 'float32';
 }
 
 function flattenData(data: NestedData, op: string): { shape: number[]; values: number[] | HostArray } {
   if (typeof data === 'number' || typeof data === 'boolean') return { shape: [], values: [Number(data)] };
   if (ArrayBuffer.isView(data)) return { shape: [data.length], values: data };
+  if (!Array.isArray(data)) throw badElement(op, data, []);
   const shape: number[] = [];
   let probe: NestedData = data;
   while (Array.isArray(probe) || ArrayBuffer.isView(probe)) {
     const arr = probe as ArrayLike<NestedData>;
     shape.push(arr.length);
+    if (shape.length > MAX_DIMS) throw new ArgumentError(`${op}: data is nested more than ${MAX_DIMS} levels deep (or contains itself)`, { op });
     if (arr.length === 0) break;
     probe = arr[0]!;
   }
+  checkNumel(shape, op);
   const values: number[] = [];
   const walk = (d: NestedData, depth: number, path: number[]): void => {
     if (depth === shape.length) {
-      if (typeof d !== 'number' && typeof d !== 'boolean') {
+      if (Array.isArray(d) || ArrayBuffer.isView(d)) {
         throw new ShapeError(`${op}: expected a number at index [${path.join(', ')}] but found a sequence`, { op, hint: 'nested lists must be rectangular' });
       }
+      if (typeof d !== 'number' && typeof d !== 'boolean') throw badElement(op, d, path);
       values.push(Number(d));
       return;
     }
@@ -131,13 +148,19 @@ export const tensor = defineOp('tensor', (data: NestedData, opts: CreateOptions 
  * const buf = new Float32Array(6); const t = dl.fromArray(buf, [2, 3]); buf[0] = 5; // t[0,0] is 5
  */
 export const fromArray = defineOp('fromArray', (data: HostArray, shape?: readonly number[], opts: { device?: string; dtype?: DTypeName } = {}): Tensor => {
-  const dtype = toDType(opts.dtype ?? inferDType(data), 'fromArray');
-  const sh = shape ? [...shape] : [data.length];
+  if (!ArrayBuffer.isView(data) || data instanceof DataView) {
+    throw new ArgumentError(`fromArray: expected a typed array (Float32Array, Float64Array, Int32Array, Uint8Array), got ${describeValue(data)}`, {
+      op: 'fromArray',
+      hint: 'use dl.tensor(data) for plain JS arrays',
+    });
+  }
+  const dtype = toDType(opts.dtype ?? inferDType(data, 'fromArray'), 'fromArray');
+  const sh = shape ? [...checkSizes(shape, 'fromArray')] : [data.length];
   if (numelOf(sh) !== data.length) {
     throw new ShapeError(`fromArray: shape ${fmtShape(sh)} has ${numelOf(sh)} elements but the array has ${data.length}`, { op: 'fromArray' });
   }
   const device = opts.device ?? getDefaultDevice();
-  const shared = inferDType(data) === dtype ? hostStorage(data, dtype, device, 'fromArray') : null;
+  const shared = inferDType(data, 'fromArray') === dtype ? hostStorage(data, dtype, device, 'fromArray') : null;
   if (shared) return new Tensor(shared, sh);
   if (isFloating(inferDType(data))) checkIntRange(data, dtype, 'fromArray', opts.dtype); // int → uint8 wraps, as torch's casts
   return fromHost(data, sh, dtype, device, 'fromArray');
@@ -214,6 +237,7 @@ export const arange = defineOp('arange', (start: number, end?: number, step: num
     throw new ArgumentError(`arange: upper bound and larger bound inconsistent with step sign (start=${start}, end=${end}, step=${step})`, { op: 'arange' });
   }
   const n = Math.ceil((end - start) / step);
+  checkNumel([n], 'arange');
   const dtype = toDType(opts.dtype ?? ([start, end, step].every(Number.isInteger) ? 'int32' : 'float32'), 'arange');
   const vals = new Float64Array(n);
   for (let i = 0; i < n; i++) vals[i] = start + i * step;
@@ -224,15 +248,19 @@ export const arange = defineOp('arange', (start: number, end?: number, step: num
 /** `steps` evenly spaced values from `start` to `end` inclusive (float32). */
 export const linspace = defineOp('linspace', (start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor => {
   if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: number of steps must be non-negative, got ${steps}`, { op: 'linspace' });
+  checkNumel([steps], 'linspace');
   const vals = new Float64Array(steps);
+  if (steps === 1) vals[0] = start; // as torch.linspace(start, end, 1): [start]
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) vals[i] = i < half ? start + step * i : end - step * (steps - i - 1);
+  for (let i = 0; i < steps && steps > 1; i++) vals[i] = i < half ? start + step * i : end - step * (steps - i - 1);
   return finish(fromHost(vals, [steps], toDType(opts.dtype ?? 'float32', 'linspace'), opts.device ?? getDefaultDevice(), 'linspace'), opts, 'linspace');
 });
 
 /** Identity matrix n×m (m defaults to n). */
 export const eye = defineOp('eye', (n: number, m: number = n, opts: CreateOptions = {}): Tensor => {
+  checkSizes([n, m], 'eye');
+  checkNumel([n, m], 'eye');
   const vals = new Float64Array(n * m);
   for (let i = 0; i < Math.min(n, m); i++) vals[i * m + i] = 1;
   return finish(fromHost(vals, [n, m], toDType(opts.dtype ?? 'float32', 'eye'), opts.device ?? getDefaultDevice(), 'eye'), opts, 'eye');
@@ -280,6 +308,8 @@ export const randint = defineOp('randint', (low: number, high: number, shape: re
 
 /** A random permutation of 0..n-1 (int32), from the seeded generator. */
 export const randperm = defineOp('randperm', (n: number, opts: RandomOptions = {}): Tensor => {
+  checkSizes([n], 'randperm');
+  checkNumel([n], 'randperm');
   const keys = (opts.generator ?? defaultGenerator).uniforms(n);
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
   return fromHost(idx, [n], toDType(opts.dtype ?? 'int32', 'randperm'), opts.device ?? getDefaultDevice(), 'randperm');

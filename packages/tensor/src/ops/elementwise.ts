@@ -3,7 +3,7 @@ import { defineOp, recordOp, runKernel, willRecord } from '../dispatch.js';
 import { isFloating, resultType, type DType } from '../dtype.js';
 import { ArgumentError, AutogradError, DTypeError, fmtShape } from '../errors.js';
 import { PRIMITIVES, type DiffOp } from '../primitives.js';
-import { broadcastShapes, shapesEqual } from '../shape.js';
+import { broadcastShapes, describeValue, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastOperand, castRaw, commonDevice, dest, finishOut, outTarget, scalarTensor, type TensorOrScalar } from './core.js';
 
@@ -58,7 +58,10 @@ function asOperand(v: TensorOrScalar): { dtype: DType; dim: number } | number | 
 
 function checkOperand(op: string, v: unknown, which: string): void {
   if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') {
-    throw new ArgumentError(`${op}: argument '${which}' must be a Tensor or a number, got ${v === null ? 'null' : typeof v}`, { op });
+    throw new ArgumentError(`${op}: argument '${which}' must be a Tensor or a number, got ${describeValue(v)}`, {
+      op,
+      hint: Array.isArray(v) ? 'wrap arrays with dl.tensor(...) first' : 'pass a Tensor, a number or a boolean',
+    });
   }
 }
 
@@ -103,6 +106,8 @@ function promoted(a: TensorOrScalar, b: TensorOrScalar): DType {
 
 /** @internal Apply an arithmetic binary kernel with type promotion and broadcasting. */
 export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = NO_OPTIONS): Tensor => {
+  checkOperand(op, a, 'input');
+  checkOperand(op, b, 'other');
   let dtype = promoted(a, b);
   if (TRUE_DIV(op) && !isFloating(dtype)) dtype = 'float32';
   if (dtype === 'bool') {
@@ -113,6 +118,13 @@ export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: 
       });
     }
     if (op === 'pow' || op === 'remainder') dtype = 'int32';
+  }
+  if (op === 'remainder' && !isFloating(dtype) && (b === 0 || b === false)) {
+    // torch raises for integer division by zero (a zero in a divisor tensor: the cpu kernel raises)
+    throw new ArgumentError('remainder: integer division by zero (ZeroDivisionError)', {
+      op,
+      hint: 'the divisor is 0; for floating tensors the result would be NaN — cast with .float() if that is what you want',
+    });
   }
   const compute: DType = dtype === 'bool' ? 'uint8' : dtype;
   const p = prepareBinary(op, a, b, compute);
@@ -131,6 +143,8 @@ export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: 
 
 /** @internal Comparison / logical kernels: bool result, never recorded. */
 export const compare = defineOp((op) => op, (op: CompareOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = NO_OPTIONS): Tensor => {
+  checkOperand(op, a, 'input');
+  checkOperand(op, b, 'other');
   const logical = op === 'logicalAnd' || op === 'logicalOr' || op === 'logicalXor';
   const dtype = logical ? 'bool' : promoted(a, b);
   const p = prepareBinary(op, a, b, dtype);
@@ -155,6 +169,8 @@ export const where = defineOp('where', (condition: Tensor, input: TensorOrScalar
       hint: 'compare first (x.gt(0)) or cast with .bool()',
     });
   }
+  checkOperand(op, input, 'input');
+  checkOperand(op, other, 'other');
   const dtype = resultType([asOperand(input), asOperand(other)]);
   const p = prepareBinary(op, input, other, dtype);
   commonDevice(op, condition, p.A);

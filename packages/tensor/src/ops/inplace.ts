@@ -4,7 +4,7 @@ import { ShapeError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from '../generator.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { broadcastOperand, broadcastView, castRaw, emptyTensor, type TensorOrScalar } from './core.js';
+import { OVERLAP_ALLOWED, broadcastOperand, broadcastView, castRaw, checkNoInternalOverlap, emptyTensor, type TensorOrScalar } from './core.js';
 import { binary, unary } from './elementwise.js';
 import { clone } from './views.js';
 
@@ -16,6 +16,7 @@ import { clone } from './views.js';
  * `x` takes over the result's graph node, so gradients flow through the in-place op.
  */
 export const applyInPlace = defineOp((_t, op) => op, (target: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor => {
+  if (!OVERLAP_ALLOWED.has(op)) checkNoInternalOverlap(target, op);
   checkInPlace(target, op);
   // When recording, the op reads a (recorded) copy of self: its rule may save self, and self's
   // storage is about to be overwritten (PyTorch saves the original self the same way).
@@ -45,6 +46,7 @@ export const binaryInPlace = defineOp((_op, _t, _o, opName) => opName, (op: Bina
   const o = other instanceof Tensor ? other : null;
   // Note [In-place aliasing]: `x.add_(x.t())` reads elements the kernel has already written, so an
   // operand that shares x's storage through a different view is computed out of place first.
+  checkNoInternalOverlap(target, opName);
   const aliased = o !== null && partiallyAliases(o, target);
   if (!aliased && !willRecord([target, o]) && (!o || shapesEqual(broadcastShapes(opName, target.shape, o.shape), target.shape))) {
     checkInPlace(target, opName);
@@ -64,6 +66,7 @@ function partiallyAliases(a: Tensor, b: Tensor): boolean {
 
 /** In-place unary op. */
 export const unaryInPlace = defineOp((_op, _t, opName) => opName, (op: UnaryOp, target: Tensor, opName: string): Tensor => {
+  checkNoInternalOverlap(target, opName);
   if (!willRecord([target])) {
     checkInPlace(target, opName);
     unary(op, target, { out: target });
@@ -82,6 +85,7 @@ export const fill_ = defineOp('fill_', (target: Tensor, value: number | boolean)
 
 /** `x.copy_(src)`: copy values from `src` (broadcast, cast, any device with sync reads). */
 export const copy_ = defineOp('copy_', (target: Tensor, src: Tensor): Tensor => {
+  checkNoInternalOverlap(target, 'copy_');
   if (src.device !== target.device) src = src.to(target.device);
   if (partiallyAliases(src, target)) src = src.clone(); // Note [In-place aliasing]
   if (willRecord([target, src])) return applyInPlace(target, 'copy_', () => broadcastView(src, target.shape).to(target.dtype).clone());
@@ -103,6 +107,7 @@ export const randomInPlace = defineOp(
   (_t, dist) => (dist === 'uniform' ? 'uniform_' : 'normal_'),
   (target: Tensor, dist: 'uniform' | 'normal', a: number, b: number, generator?: Generator): Tensor => {
     const op = dist === 'uniform' ? 'uniform_' : 'normal_';
+    checkNoInternalOverlap(target, op);
     checkInPlace(target, op);
     const tmp = emptyTensor(target.shape, target.dtype === 'float64' ? 'float64' : 'float32', target.device, 'random');
     const { key, offset } = (generator ?? defaultGenerator).reserve(tmp.numel());

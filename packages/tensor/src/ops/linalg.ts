@@ -103,7 +103,8 @@ export const matmul = defineOp('matmul', (a: Tensor, b: Tensor): Tensor => {
   if (b.dim() <= 2) {
     // Fold the batch into rows: one big mm (the Linear case).
     const B = b.dim() === 1 ? b.unsqueeze(1) : b;
-    const r = mm(a.reshape(-1, k), B);
+    const rows = a.shape.slice(0, -1).reduce((x, y) => x * y, 1); // not -1: k may be 0
+    const r = mm(a.reshape(rows, k), B);
     const shape = [...a.shape.slice(0, -1), ...(b.dim() === 1 ? [] : [B.shape[1]!])];
     return r.reshape(shape);
   }

@@ -4,8 +4,9 @@ import { isFloating, toDTypeOpt, type DType, type DTypeName } from '../dtype.js'
 import { ArgumentError, DTypeError, IndexError, fmtShape } from '../errors.js';
 import { normDim, normDims, numelOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { getBackend } from '../registry.js';
 import { broadcastOperand, castRaw, emptyTensor, scalarTensor } from './core.js';
-import { binary, unary, where } from './elementwise.js';
+import { binary, clamp, unary, where } from './elementwise.js';
 
 /** Options of reductions. */
 export interface ReduceOptions {
@@ -33,13 +34,17 @@ function droppedShape(shape: readonly number[], axes: readonly number[]): number
 export function reduceRaw(op: ReduceOp, x: Tensor, axes: number[], keepdim: boolean, outDtype: DType): Tensor {
   axes = axes.filter((a) => a < x.dim()); // a 0-d tensor reduced over dim 0 / -1 is itself
   const full = keptShape(x.shape, axes);
-  const out = emptyTensor(full, outDtype, x.device, op);
-  if (numelOf(x.shape) === 0 && (op === 'max' || op === 'min' || op === 'argmax' || op === 'argmin')) {
-    throw new IndexError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)} (the operation has no identity)`, {
-      op,
-      hint: 'check the input is not empty before reducing',
-    });
+  if (op === 'max' || op === 'min' || op === 'argmax' || op === 'argmin') {
+    // No identity: only a reduction over an empty dim fails; [0, 3] over dim 1 gives [0] (as torch).
+    const empty = axes.find((a) => x.shape[a] === 0);
+    if (empty !== undefined) {
+      throw new IndexError(`${op}: expected reduction dim ${empty} to have non-zero size (input shape ${fmtShape(x.shape)})`, {
+        op,
+        hint: `${op} has no value over no elements; reduce over a non-empty dim or check the input is not empty`,
+      });
+    }
   }
+  const out = emptyTensor(full, outDtype, x.device, op);
   runKernel(op, 'reduce', op, x, axes, out);
   if (keepdim) return out;
   const dropped = droppedShape(x.shape, axes);
@@ -139,11 +144,18 @@ export const prod = defineOp('prod', (x: Tensor, dim?: number | null, opts: Redu
   return out;
 });
 
-function extremeAll(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] | undefined | null, keepdim: boolean): Tensor {
+function extremeAll(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] | undefined | null, keepdim: boolean, whole = false): Tensor {
   const name = op === 'max' ? 'amax' : 'amin';
-  const axes = dimsOf(x, dim, name);
+  const axes = dimsOf(x, dim, whole ? op : name);
+  if (whole && x.numel() === 0) {
+    throw new IndexError(`${op}: expected reduction dim to be specified for input.numel() == 0 (input shape ${fmtShape(x.shape)})`, {
+      op,
+      hint: `${op}() of an empty tensor has no value; specify the reduction dim with ${op}(dim) or check the input is not empty`,
+    });
+  }
   const out = reduceRaw(op, x, axes, keepdim, x.dtype);
-  recordOp(name, [x], out, { axes, keepdim });
+  // `whole`: x.max() / x.min() (torch's MaxBackward1: NaN-aware, Note [max() at NaN] in rules.ts)
+  recordOp(name, [x], out, whole ? { axes, keepdim, whole } : { axes, keepdim });
   return out;
 }
 
@@ -164,7 +176,7 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
 const extreme = defineOp(
   (op) => op,
   (op: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor | ValuesIndices =>
-    dim === undefined ? extremeAll(op, x, undefined, false) : extremeDim(op, x, dim, keepdim),
+    dim === undefined ? extremeAll(op, x, undefined, false, true) : extremeDim(op, x, dim, keepdim),
 );
 
 /**
@@ -227,20 +239,76 @@ export interface VarOptions {
  * x.var(); x.var(1, { correction: 0, keepdim: true });
  */
 export const variance = defineOp('var', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
-  const axes = dimsOf(x, dim, 'var');
-  const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
-  const n = axes.reduce((a, d) => a * x.shape[d]!, 1);
-  const mu = mean(x, axes, { keepdim: true });
-  const dev = binary('sub', x, mu);
-  const sq = binary('mul', dev, dev);
-  const s = sum(sq, axes, { keepdim: opts.keepdim ?? false });
-  return binary('div', s, Math.max(n - correction, 0));
+  const { scaled, scale } = scaledVariance('var', x, dim, opts);
+  return narrowTo(binary('mul', binary('mul', scaled, scale), scale), x.dtype);
 });
 
-/** Standard deviation (Bessel-corrected by default). */
+/** Standard deviation (Bessel-corrected by default); its gradient at 0 is 0, as torch. */
 export const std = defineOp('std', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
-  return unary('sqrt', variance(x, dim, opts));
+  const { scaled, scale } = scaledVariance('std', x, dim, opts);
+  return narrowTo(binary('mul', safePow(scaled, 0.5), scale), x.dtype);
 });
+
+/**
+ * Note [Variance without overflow]
+ * `var` is two-pass (mean, then the mean squared deviation) over `x / s`, where `s` is a power
+ * of two near the largest |x| of each reduced slice, and is scaled back by s² (std by s). Dividing
+ * by a power of two is exact, so the result is the plain two-pass value wherever that does not
+ * overflow, and `std([3e38, -3e38])`'s squares or `std([1e20, -1e20])`'s (1e40 > float32 max) no
+ * longer overflow: the intermediate values stay below 16·n. torch computes the same on the cpu by
+ * accumulating in float64; dl does too where the device has float64 (float32 inputs are widened
+ * and the result narrowed, so the mean of equal values is exact), and the scaling alone keeps
+ * devices without float64 from overflowing. `s` is a constant (no
+ * gradient flows through it), and var(x/s)·s² has exactly var's gradient. Slices whose max |x| is
+ * 0, ±inf or NaN use s = 1 (their result is 0, inf or NaN as before).
+ */
+function scaledVariance(op: string, x: Tensor, dim: number | readonly number[] | null | undefined, opts: VarOptions): { scaled: Tensor; scale: Tensor } {
+  if (!isFloating(x.dtype)) {
+    throw new DTypeError(`${op}: std and var only support floating point dtypes, got ${x.dtype} ${fmtShape(x.shape)}`, {
+      op,
+      hint: 'cast first with .float()',
+    });
+  }
+  const axes = dimsOf(x, dim, op);
+  const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
+  const keepdim = opts.keepdim ?? false;
+  const n = axes.reduce((a, d) => a * x.shape[d]!, 1);
+  if (x.dtype === 'float32' && getBackend(x.device, op).dtypes.includes('float64')) x = x.to('float64');
+  const scaleKeep = n === 0 ? reduceRaw('sum', x, axes, true, x.dtype).add(1) : powerOfTwoScale(x, axes);
+  const y = binary('div', x, scaleKeep);
+  const mu = mean(y, axes, { keepdim: true });
+  const dev = binary('sub', y, mu);
+  const sq = binary('mul', dev, dev);
+  const s = sum(sq, axes, { keepdim });
+  const scaled = binary('div', s, Math.max(n - correction, 0));
+  const scale = keepdim || axes.length === 0 ? scaleKeep : scaleKeep.squeeze(axes);
+  return { scaled, scale };
+}
+
+/** The result in the input's dtype (std/var of float32 are computed in float64 where possible). */
+function narrowTo(r: Tensor, dtype: DType): Tensor {
+  return r.dtype === dtype ? r : r.to(dtype);
+}
+
+/** Per reduced slice, 2^floor(log2(max |x|)) (1 where that max is 0 or not finite); no autograd. */
+function powerOfTwoScale(x: Tensor, axes: number[]): Tensor {
+  const m = reduceRaw('max', unary('abs', x.detach()), axes, true, x.dtype);
+  const ok = binary('mul', m, 0).eq(0).logicalAnd(m.gt(0)); // finite and positive (inf·0 and NaN·0 are NaN)
+  const k = unary('floor', binary('div', unary('log', where(ok, m, 1)), Math.LN2));
+  // Normal, finite powers of two only (log's rounding could step past either end).
+  const [lo, hi] = x.dtype === 'float64' ? [-1022, 1023] : [-126, 127];
+  return where(ok, binary('pow', 2, clamp(k, lo, hi)), 1);
+}
+
+/**
+ * `a ** p` for a >= 0 whose gradient at a = 0 is 0 instead of 0·inf = NaN (torch's std and norm
+ * backward mask the zeros the same way); `p` > 0, so the value at 0 is 0.
+ */
+function safePow(a: Tensor, p: number): Tensor {
+  const zero = a.eq(0);
+  const r = p === 0.5 ? unary('sqrt', where(zero, 1, a)) : binary('pow', where(zero, 1, a), p);
+  return where(zero, 0, r);
+}
 
 /**
  * `log(sum(exp(x), dim))`, computed stably.
@@ -251,7 +319,10 @@ export const std = defineOp('std', (x: Tensor, dim?: number | readonly number[] 
 export const logsumexp = defineOp('logsumexp', (x: Tensor, dim: number | readonly number[], opts: { keepdim?: boolean } = {}): Tensor => {
   const axes = dimsOf(x, dim, 'logsumexp');
   const src = isFloating(x.dtype) ? x : castRaw(x, 'float32');
-  const m = reduceRaw('max', src, axes, true, src.dtype); // constant: no gradient needed through the shift
+  // The shift is a constant (no gradient needed through it); over no elements it is 0 and the
+  // result log(0) = -inf, as torch.
+  const n = axes.reduce((a, d) => a * x.shape[d]!, 1);
+  const m = n === 0 ? reduceRaw('sum', src, axes, true, src.dtype) : reduceRaw('max', src, axes, true, src.dtype);
   const mSafe = where(unary('isinf', m), 0, m);
   const s = sum(unary('exp', binary('sub', src, mSafe)), axes, { keepdim: true });
   const r = binary('add', unary('log', s), mSafe);
@@ -301,10 +372,11 @@ export const cumsum = defineOp('cumsum', (x: Tensor, dim: number, opts: { dtype?
  * x.norm(); x.norm(1, 0);
  */
 export const norm = defineOp('norm', (x: Tensor, p: number = 2, dim?: number | readonly number[] | null, opts: { keepdim?: boolean } = {}): Tensor => {
+  if (!(p > 0)) throw new ArgumentError(`norm: p must be positive, got ${p}`, { op: 'norm' });
   const a = unary('abs', x);
   if (p === Infinity) return amax(a, dim ?? undefined, opts);
   if (p === 1) return sum(a, dim, opts);
-  if (p === 2) return unary('sqrt', sum(binary('mul', x, x), dim, opts));
-  if (!(p > 0)) throw new ArgumentError(`norm: p must be positive, got ${p}`, { op: 'norm' });
-  return binary('pow', sum(binary('pow', a, p), dim, opts), 1 / p);
+  // Gradients at a zero norm (and at zero elements for p < 1) are 0, as torch (safePow).
+  if (p === 2) return safePow(sum(binary('mul', x, x), dim, opts), 0.5);
+  return safePow(sum(p < 1 ? safePow(a, p) : binary('pow', a, p), dim, opts), 1 / p);
 });

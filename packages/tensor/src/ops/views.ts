@@ -1,6 +1,6 @@
 import { defineOp, recordOp, runKernel } from '../dispatch.js';
 import { ArgumentError, IndexError, ShapeError, fmtShape } from '../errors.js';
-import { inferShape, normDim, numelOf, shapesEqual, viewStrides } from '../shape.js';
+import { checkSizes, inferShape, normDim, numelOf, shapesEqual, viewStrides } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { emptyTensor } from './core.js';
 import { advancedAt, isAdvancedIndex, type AdvancedIndex } from './advanced-index.js';
@@ -169,7 +169,7 @@ export const unflatten = defineOp('unflatten', (x: Tensor, dim: number, sizes: r
  * dl.tensor([1, 2, 3]).expand(2, 3);
  */
 export const expand = defineOp('expand', (x: Tensor, ...args: ShapeArgs): Tensor => {
-  const sizes = flatArgs(args);
+  const sizes = checkSizes(flatArgs(args), 'expand', { allowInfer: true, cls: ShapeError }); // Note [Sizes from users]
   const lead = sizes.length - x.dim();
   const bad = () =>
     new ShapeError(`expand: the expanded size ${fmtShape(sizes)} must match the existing size ${fmtShape(x.shape)} at non-singleton dimensions`, {

@@ -33,4 +33,5 @@ export {
 export { runFixtureCase } from './suite-ops.js';
 export { expectError } from './suite-errors.js';
 export { checkCoverage, type Coverage } from './coverage.js';
+export { edgeCases, loadEdgeFixtures, type EdgeCase, type EdgeFixture, type EdgeFixtures } from './edge-cases.js';
 export * as dlAll from '../everything.js';

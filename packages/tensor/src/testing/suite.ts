@@ -6,6 +6,7 @@ import { registerOpCases, registerStringCases } from './suite-ops.js';
 import { registerExamples } from './suite-examples.js';
 import { registerProperties } from './suite-props.js';
 import { registerErrors } from './suite-errors.js';
+import { registerEdgeCases } from './suite-edges.js';
 import { registerSyncOnly } from './suite-sync.js';
 import { registerCoverage } from './suite-coverage.js';
 import { registerProfiler } from './suite-profiler.js';
@@ -118,6 +119,7 @@ export function runConformanceSuite(options: ConformanceOptions): void {
     section('examples', () => registerExamples(ctx));
     section('properties', () => registerProperties(ctx));
     section('errors', () => registerErrors(ctx));
+    section('edges', () => registerEdgeCases(ctx));
     section('primitives', () => registerCoverage(ctx));
     section('profiler', () => registerProfiler(ctx));
     section('indexing', () => registerIndexing(ctx));
