@@ -103,4 +103,30 @@ describe.runIf(be)('webgpu: deferred index errors', () => {
     const cpu = F.crossEntropy(await logits.toAsync('cpu'), dl.tensor([-100, 2], { dtype: 'int32' })).itemSync();
     expect(ok).toBeCloseTo(cpu, 5);
   });
+
+  it('two reads in flight: exactly one of them reports the error', async () => {
+    const x = dl.arange(0, 4, 1, { device });
+    x.gather(0, idx([4]));
+    const a = x.add(1);
+    const b = x.mul(2);
+    const results = await Promise.allSettled([a.data(), b.data()]);
+    const rejected = results.filter((r) => r.status === 'rejected');
+    expect(rejected).toHaveLength(1);
+    expect((rejected[0] as PromiseRejectedResult).reason).toBeInstanceOf(dl.IndexError);
+  });
+
+  it('a read served from a spilled (host) copy still reports a pending error', async () => {
+    const gpu = be!;
+    const buffer = gpu.allocate('float32', 3);
+    gpu.write(buffer, 'float32', Float32Array.from([1, 2, 3]), 0);
+    gpu.spill(buffer);
+    await gpu.sync();
+    await new Promise((r) => setTimeout(r, 10)); // the spill's copy lands when the event loop turns
+    expect((buffer as { host: unknown }).host).not.toBeNull();
+    dl.arange(0, 4, 1, { device }).gather(0, idx([-3]));
+    const e = await rejection(gpu.read(buffer, 'float32', 0, 3));
+    expect(e.message).toContain('gather: index -3 is out of bounds for dimension 0 with size 4');
+    expect(Array.from(await gpu.read(buffer, 'float32', 0, 3))).toEqual([1, 2, 3]);
+    gpu.free(buffer);
+  });
 });
