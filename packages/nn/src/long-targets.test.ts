@@ -50,3 +50,14 @@ describe('int64 labels end to end', () => {
     expect(dl.unique(y).toArraySync()).toEqual([0, 1]);
   });
 });
+
+describe('PyTorch dtype names on modules', () => {
+  it("model.to('double') / to({ dtype: 'float' }) cast the parameters, as torch's model.double()", () => {
+    const m = new nn.Linear(2, 3);
+    m.to('double');
+    expect(m.weight.dtype).toBe('float64');
+    m.to({ dtype: 'float' });
+    expect(m.weight.dtype).toBe('float32');
+    expect(() => m.to('half')).toThrow(dl.DTypeError); // a dtype dl does not have, with a hint (not an unknown device)
+  });
+});

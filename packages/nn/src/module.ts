@@ -1,6 +1,6 @@
 import * as dl from '@dl/tensor';
 import { collectTensors, markParameter } from '@dl/tensor/internal';
-import { ArgumentError, ShapeError, StateError, type DType, type Tensor } from '@dl/tensor';
+import { ArgumentError, ShapeError, StateError, type DType, type DTypeName, type Tensor } from '@dl/tensor';
 import { makeCallable, scopedForward } from './module-call.js';
 import { addIndent } from './module-repr.js';
 
@@ -285,7 +285,7 @@ export abstract class Module {
    * @example
    * net.to('webgpu'); net.to('float64');
    */
-  to(target: string | { device?: string; dtype?: DType }): this {
+  to(target: string | { device?: string; dtype?: DTypeName }): this {
     const t = parseTarget(target);
     return this._remap((x) => x.detach().to(castTarget(t, x)));
   }
@@ -297,7 +297,7 @@ export abstract class Module {
    * @example
    * await net.toAsync('cpu');
    */
-  async toAsync(target: string | { device?: string; dtype?: DType }): Promise<this> {
+  async toAsync(target: string | { device?: string; dtype?: DTypeName }): Promise<this> {
     const t = parseTarget(target);
     const moved = new Map<Tensor, Tensor>();
     for (const m of this.modules()) {
@@ -495,9 +495,11 @@ function checkStateDict(owner: string, sd: unknown): Record<string, Tensor> {
   return sd as Record<string, Tensor>;
 }
 
-function parseTarget(target: string | { device?: string; dtype?: DType }): { device?: string; dtype?: DType } {
-  if (typeof target !== 'string') return target;
-  return (dl.DTYPES as readonly string[]).includes(target) ? { dtype: target as DType } : { device: target };
+function parseTarget(target: string | { device?: string; dtype?: DTypeName }): { device?: string; dtype?: DType } {
+  // PyTorch's dtype names ('double', 'float', 'int64'…) as Tensor.to takes them (Note [int64 is int32] in @dl/tensor).
+  if (typeof target !== 'string') return { ...(target.device !== undefined ? { device: target.device } : {}), ...(target.dtype !== undefined ? { dtype: dl.toDType(target.dtype, 'to') } : {}) };
+  if (dl.isUnsupportedDTypeName(target)) dl.toDType(target, 'to'); // 'half' & co.: a DTypeError with a hint
+  return dl.isDTypeName(target) ? { dtype: dl.toDType(target, 'to') } : { device: target };
 }
 
 /** Where one tensor goes: the device, and the dtype only for floating tensors. */
