@@ -4,7 +4,7 @@ import { ArgumentError, StateError, type Generator as DLGenerator } from '@dl/te
 import { Dataset, IterableDataset, batchReader, type WorkerSpec } from './dataset.js';
 import { defaultCollate, fromWire } from './collate.js';
 import { BatchSampler, RandomSampler, SequentialSampler } from './sampler.js';
-import { WorkerPool, workersUnavailable } from './worker-pool.js';
+import { END, WorkerPool, workersUnavailable } from './worker-pool.js';
 import { encodeState, entryUrl } from './worker-state.js';
 import { checkNotBootstrapping } from './worker-info.js';
 
@@ -140,20 +140,30 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
   private workerPool(): WorkerPool | undefined {
     checkNotBootstrapping(this.numWorkers);
     if (this.numWorkers === 0) return undefined;
-    if (this.dataset instanceof IterableDataset || (this.batchSize === null && !this.batchSampler)) {
-      warnOnce(
-        `DataLoader: numWorkers=${this.numWorkers} is not supported for ${this.dataset instanceof IterableDataset ? 'an IterableDataset' : 'batchSize=null'} yet; loading in the main thread.`,
-      );
-      return undefined;
-    }
     const why = workersUnavailable();
     if (why) {
       warnOnce(`DataLoader: numWorkers=${this.numWorkers} but ${why}; loading in the main thread instead.`);
       return undefined;
     }
-    const ds = this.dataset as Dataset<T>;
-    const spec = this.opts.workerDataset ?? ds.workerSpec?.() ?? { kind: 'state' as const, state: encodeState(ds, `the dataset (${ds.constructor.name})`) };
-    return new WorkerPool(this.numWorkers, spec, this.opts.collateFn ? 'none' : 'default', this.opts.workerImports ?? [], this.opts.timeout ?? 0, this.baseSeed(), entryUrl());
+    const ds = this.dataset;
+    const iterable = ds instanceof IterableDataset;
+    const spec = this.opts.workerDataset ?? (iterable ? undefined : ds.workerSpec?.()) ?? { kind: 'state' as const, state: encodeState(ds, `the dataset (${ds.constructor.name})`) };
+    const collate = this.opts.collateFn || this.unbatched() ? 'none' : 'default';
+    return new WorkerPool(
+      this.numWorkers,
+      spec,
+      collate,
+      this.opts.workerImports ?? [],
+      this.opts.timeout ?? 0,
+      this.baseSeed(),
+      entryUrl(),
+      iterable ? { batchSize: this.batchSize, dropLast: this.dropLast } : undefined,
+    );
+  }
+
+  /** Samples come one by one, uncollated (`batchSize: null` without a batch sampler). */
+  private unbatched(): boolean {
+    return this.batchSize === null && !this.batchSampler;
   }
 
   /**
@@ -184,6 +194,7 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
 
   private fromWorker(value: unknown): B {
     const v = fromWire(value);
+    if (this.unbatched()) return (v as T[])[0] as B;
     return this.opts.collateFn ? this.opts.collateFn(v as T[]) : (v as B);
   }
 
@@ -208,19 +219,19 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
   }
 
   private *batchesSync(): Generator<B, void, undefined> {
+    const pool = this.workerPool();
+    if (pool) {
+      try {
+        for (const b of this.runPool(pool, (w, seq) => pool.receiveSync(w, seq))) if (b !== END) yield b as B;
+      } finally {
+        void pool.close();
+      }
+      return;
+    }
     if (this.dataset instanceof IterableDataset) {
       const src = this.dataset[Symbol.iterator]?.();
       if (!src) throw new StateError('DataLoader: this IterableDataset is async only; iterate with `for await`', { op: 'DataLoader' });
       yield* this.iterBatches({ [Symbol.iterator]: () => src });
-      return;
-    }
-    const pool = this.workerPool();
-    if (pool) {
-      try {
-        yield* this.runPool(pool, (w, seq) => pool.receiveSync(w, seq)) as Iterable<B>;
-      } finally {
-        void pool.close();
-      }
       return;
     }
     for (const ix of this.indexBatches()) {
@@ -248,6 +259,18 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
   }
 
   private async *batchesAsync(): AsyncGenerator<B, void, undefined> {
+    const pool = this.workerPool();
+    if (pool) {
+      try {
+        for (const p of this.runPool(pool, (w, seq) => pool.receive(w, seq))) {
+          const b = await p;
+          if (b !== END) yield b as B;
+        }
+      } finally {
+        await pool.close();
+      }
+      return;
+    }
     if (this.dataset instanceof IterableDataset) {
       const ds = this.dataset;
       if (ds[Symbol.asyncIterator]) {
@@ -259,15 +282,6 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
         const last = batcher.flush();
         if (last !== undefined) yield last;
       } else yield* this.batchesSync();
-      return;
-    }
-    const pool = this.workerPool();
-    if (pool) {
-      try {
-        for (const p of this.runPool(pool, (w, seq) => pool.receive(w, seq))) yield await (p as Promise<B>);
-      } finally {
-        await pool.close();
-      }
       return;
     }
     for (const ix of this.indexBatches()) {
@@ -307,40 +321,51 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
 
   /**
    * Feed the pool round-robin, keeping `numWorkers * prefetchFactor` batches in flight, and
-   * yield replies in order (each a value, or a Promise of one for async receive).
+   * yield replies in order (each a value, or a Promise of one for async receive). Map-style
+   * datasets: batch k goes to worker k % n. Iterable datasets: each request asks the next
+   * worker still running for its next batch; a worker at the end of its stream answers
+   * {@link END} and gets no more requests (PyTorch's order).
    */
-  private *runPool(pool: WorkerPool, receive: (w: number, seq: number) => unknown): Generator<B | Promise<B>> {
-    const it = this.indexBatches();
+  private *runPool(pool: WorkerPool, receive: (w: number, seq: number) => unknown): Generator<B | typeof END | Promise<B | typeof END>> {
+    const it = this.dataset instanceof IterableDataset ? undefined : this.indexBatches();
     const n = pool.size;
-    const maxInFlight = n * this.prefetchFactor;
-    let sent = 0;
-    let recv = 0;
+    const active = new Array<boolean>(n).fill(true);
+    const queue: { w: number; seq: number }[] = [];
+    let next = 0;
+    let seq = 0;
     let done = false;
     const fill = () => {
-      while (!done && sent - recv < maxInFlight) {
-        const r = it.next();
-        if (r.done) {
+      while (!done && queue.length < n * this.prefetchFactor) {
+        let task: number[] | null = null;
+        if (it) {
+          const r = it.next();
+          if (r.done) {
+            done = true;
+            break;
+          }
+          task = typeof r.value === 'number' ? [r.value] : r.value;
+        }
+        let w = -1;
+        for (let k = 0; k < n && w < 0; k++) if (active[(next + k) % n]) w = (next + k) % n;
+        if (w < 0) {
           done = true;
           break;
         }
-        pool.send(sent % n, sent, r.value as number[]);
-        sent++;
+        next = (w + 1) % n;
+        pool.send(w, seq, task);
+        queue.push({ w, seq: seq++ });
       }
     };
+    const take = (w: number, v: unknown): B | typeof END => {
+      if (v === END) active[w] = false;
+      fill();
+      return v === END ? END : this.fromWorker(v);
+    };
     fill();
-    while (recv < sent) {
-      const w = recv % n;
-      const got = receive(w, recv);
-      recv++;
-      if (got instanceof Promise) {
-        yield got.then((v) => {
-          fill();
-          return this.fromWorker(v);
-        });
-      } else {
-        fill();
-        yield this.fromWorker(got);
-      }
+    while (queue.length > 0) {
+      const { w, seq: s } = queue.shift()!;
+      const got = receive(w, s);
+      yield got instanceof Promise ? got.then((v) => take(w, v)) : take(w, got);
     }
   }
 }

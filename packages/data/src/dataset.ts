@@ -1,5 +1,6 @@
 import { ArgumentError, Generator, IndexError, ShapeError, StateError, Tensor, defaultGenerator, fmtShape, indexSelect, tensor } from '@dl/tensor';
 import { recordClassLocation, type Encoded } from './worker-state.js';
+import type { getWorkerInfo } from './worker-info.js';
 
 /**
  * A map-style dataset: `length` samples, read by index (`torch.utils.data.Dataset`).
@@ -61,12 +62,17 @@ export abstract class Dataset<T = unknown> implements Iterable<T>, AsyncIterable
 /**
  * An iterable-style dataset (`torch.utils.data.IterableDataset`): a stream of samples,
  * sync or async. The DataLoader batches consecutive samples; samplers and shuffle do not apply.
+ * With `numWorkers > 0` every worker iterates its own copy (as in PyTorch): split the stream
+ * with {@link getWorkerInfo} or each sample comes `numWorkers` times.
  *
  * @example
  * class Count extends IterableDataset<number> { *[Symbol.iterator]() { for (let i = 0; i < 5; i++) yield i; } }
  */
 export abstract class IterableDataset<T = unknown> {
   readonly iterable = true as const;
+  constructor() {
+    recordClassLocation(new.target); // for DataLoader workers, as Dataset
+  }
   [Symbol.iterator]?(): Iterator<T>;
   [Symbol.asyncIterator]?(): AsyncIterator<T>;
 }

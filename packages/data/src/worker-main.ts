@@ -25,10 +25,13 @@ interface Init {
   imports: string[];
   /** URL of the script the main thread runs (to resolve packages from), never imported. */
   main?: string;
+  /** Set for an IterableDataset: this worker iterates its own copy and batches it. */
+  iterable?: { batchSize: number | null; dropLast: boolean };
 }
 interface Task {
   seq: number;
-  indices: number[];
+  /** Indices of a map-style dataset's batch; null: the next batch of an iterable dataset's stream. */
+  indices: number[] | null;
 }
 interface Loaded {
   length: number;
@@ -145,11 +148,42 @@ port.on('message', (task: Task | { stop: true }) => {
   chain = chain.then(() => handle(task));
 });
 
+let stream: AsyncIterator<unknown> | Iterator<unknown> | undefined;
+let exhausted = false;
+
+/** The next batch of this worker's copy of an iterable dataset (as a list when not collated), or undefined at its end. */
+async function nextOfStream(ds: unknown, batchSize: number | null, dropLast: boolean): Promise<unknown[] | undefined> {
+  if (!stream) {
+    const d = ds as { [Symbol.asyncIterator]?: () => AsyncIterator<unknown>; [Symbol.iterator]?: () => Iterator<unknown> };
+    stream = d[Symbol.asyncIterator]?.() ?? d[Symbol.iterator]?.();
+    if (!stream) throw new TypeError('DataLoader worker: the IterableDataset has neither [Symbol.iterator] nor [Symbol.asyncIterator]');
+  }
+  const items: unknown[] = [];
+  const want = batchSize ?? 1;
+  while (!exhausted && items.length < want) {
+    const r = await stream.next();
+    if (r.done) exhausted = true;
+    else items.push(r.value);
+  }
+  if (items.length === 0 || (items.length < want && dropLast)) return undefined;
+  return items;
+}
+
 async function handle(task: Task): Promise<void> {
   let reply: unknown;
   const transfer: ArrayBuffer[] = [];
   try {
     const { ds, collate, batchReader } = await ready;
+    if (task.indices === null) {
+      const { batchSize, dropLast } = init.iterable!;
+      const items = await nextOfStream(ds, batchSize, dropLast);
+      const value = items === undefined ? undefined : init.collate === 'default' ? collate.defaultCollate(items) : items;
+      reply = items === undefined ? { seq: task.seq, ok: true, done: true } : { seq: task.seq, ok: true, value: collate.toWire(value, transfer) };
+      port.postMessage(reply, transfer);
+      Atomics.add(signal, init.id, 1);
+      Atomics.notify(signal, init.id);
+      return;
+    }
     let value: unknown;
     const reader = init.collate === 'default' ? (ds.getBatch ? (ix: readonly number[]) => ds.getBatch!(ix) : batchReader(ds)) : undefined;
     if (reader) value = reader(task.indices);

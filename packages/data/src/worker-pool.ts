@@ -7,6 +7,8 @@ type NodeModule = typeof import('node:module');
 interface Reply {
   seq: number;
   ok: boolean;
+  /** An iterable dataset's worker has no more batches. */
+  done?: boolean;
   value?: unknown;
   error?: { name: string; message: string; stack?: string; classes?: string[]; op?: string; hint?: string };
 }
@@ -66,6 +68,7 @@ export class WorkerPool {
     private readonly timeoutMs: number,
     seed: number,
     mainScript: string | undefined,
+    iterable?: { batchSize: number | null; dropLast: boolean },
   ) {
     this.wt = builtin<WT>('node:worker_threads')!;
     this.signal = new Int32Array(new SharedArrayBuffer(8 * n));
@@ -75,7 +78,7 @@ export class WorkerPool {
         const { port1, port2 } = new this.wt.MessageChannel();
         const w = new this.wt.Worker(BOOTSTRAP, {
           eval: true,
-          workerData: { id, numWorkers: n, seed: seed + id, spec, collate, signal: this.signal.buffer, port: port2, imports, main: mainScript, entry: file.href, tsx },
+          workerData: { id, numWorkers: n, seed: seed + id, spec, collate, signal: this.signal.buffer, port: port2, imports, main: mainScript, iterable, entry: file.href, tsx },
           transferList: [port2],
           ...(execArgv ? { execArgv } : {}),
         });
@@ -95,7 +98,8 @@ export class WorkerPool {
     return this.workers.length;
   }
 
-  send(worker: number, seq: number, indices: number[]): void {
+  /** Ask `worker` for batch `seq`: these indices, or (null) the next batch of its iterable dataset. */
+  send(worker: number, seq: number, indices: number[] | null): void {
     this.ports[worker]!.postMessage({ seq, indices });
   }
 
@@ -201,10 +205,13 @@ export function rethrown(e: NonNullable<Reply['error']>, worker: number): Error 
   return err;
 }
 
+/** What a receive returns when an iterable dataset's worker has no more batches. */
+export const END: unique symbol = Symbol('DataLoader worker done');
+
 function unwrap(r: Reply, worker: number, seq: number): unknown {
   if (!r.ok) throw rethrown(r.error!, worker);
   if (r.seq !== seq) throw new WorkerError(`DataLoader worker ${worker} answered batch ${r.seq}, expected ${seq}`, worker);
-  return r.value;
+  return r.done ? END : r.value;
 }
 
 /**

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ConcatDataset, DataLoader, Dataset, Subset, TensorDataset, getWorkerInfo, liveWorkers, randomSplit, sendable } from './index.js';
 import { encodeState } from './worker-state.js';
 import { SquaresDataset } from './__fixtures__/squares-dataset.js';
-import { PlainDataset, WhoDataset } from './__fixtures__/plain-dataset.js';
+import { AsyncStream, PlainDataset, RangeStream, WhoDataset } from './__fixtures__/plain-dataset.js';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 
@@ -134,6 +134,27 @@ describe('DataLoader workers', () => {
     expect(run()).toEqual(a);
     expect(a[0]![0]![3]).not.toBe(a[1]![0]![3]); // workers draw different streams
     expect(getWorkerInfo()).toBeNull();
+    await waitFor(() => liveWorkers() === 0);
+  });
+
+  it('load IterableDatasets (each worker iterates its own copy, batches interleave as in PyTorch) and batchSize null', async () => {
+    const run = (ds: RangeStream, o: object) => [...new DataLoader(ds, { numWorkers: 2, ...o })].map((b) => (b instanceof dl.Tensor ? arr(b) : b));
+    // the expected lists are PyTorch 1.13's for the same dataset and options
+    expect(run(new RangeStream(11), { batchSize: 2 })).toEqual([[0, 2], [1, 3], [4, 6], [5, 7], [8, 10], [9]]);
+    expect(run(new RangeStream(11), { batchSize: 2, numWorkers: 3, dropLast: true })).toEqual([[0, 3], [1, 4], [2, 5], [6, 9], [7, 10]]);
+    expect(run(new RangeStream(7), { batchSize: null })).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(run(new RangeStream(3), { batchSize: 2, numWorkers: 3 })).toEqual([[0], [1], [2]]);
+    expect(run(new RangeStream(3, false), { batchSize: 3 })).toEqual([[0, 1, 2], [0, 1, 2]]); // unsplit: every worker yields it all
+    // async-only streams load in workers even under sync for…of; their errors keep their class
+    const got: number[][] = [];
+    expect(() => {
+      for (const b of new DataLoader(new AsyncStream(9), { batchSize: 2, numWorkers: 2 })) got.push(arr(b.v) as number[]);
+    }).toThrow(/^Caught TypeError in DataLoader worker 0: AsyncStream: sample 5 is broken$/);
+    expect(got).toEqual([[0, 1], [0, 1], [2, 3], [2, 3]]);
+    // map-style with batchSize null: samples one by one, uncollated
+    const ds = new PlainDataset(5);
+    const one = [...new DataLoader(ds, { batchSize: null, numWorkers: 2 })];
+    expect(one.map(([x, y]) => [arr(x), y])).toEqual([...ds].map(([x, y]) => [arr(x), y]));
     await waitFor(() => liveWorkers() === 0);
   });
 

@@ -1,7 +1,7 @@
 // A user dataset as a PyTorch user writes one: no workerSpec, no guard. DataLoader workers
 // get a copy of its fields and import this module for the class.
 import * as dl from '@dl/tensor';
-import { Dataset, getWorkerInfo } from '../index.js';
+import { Dataset, IterableDataset, getWorkerInfo } from '../index.js';
 
 export class PlainDataset extends Dataset<[dl.Tensor, number]> {
   readonly table = new Map<number, string>();
@@ -36,5 +36,34 @@ export class WhoDataset extends Dataset<dl.Tensor> {
   getItem(i: number): dl.Tensor {
     const info = getWorkerInfo();
     return dl.tensor([i, info ? info.id : -1, info ? info.numWorkers : 0, dl.rand([1]).itemSync()]);
+  }
+}
+
+/** range(0, n), split between workers with getWorkerInfo (PyTorch's documented pattern); `shard: false` repeats it in every worker. */
+export class RangeStream extends IterableDataset<number> {
+  constructor(
+    readonly n: number,
+    readonly shard = true,
+  ) {
+    super();
+  }
+  override *[Symbol.iterator](): Iterator<number> {
+    const info = getWorkerInfo();
+    const [start, step] = info && this.shard ? [info.id, info.numWorkers] : [0, 1];
+    for (let i = start; i < this.n; i += step) yield i;
+  }
+}
+
+/** An async-only stream (awaits between samples); sample 5 fails with a TypeError. */
+export class AsyncStream extends IterableDataset<{ v: number }> {
+  constructor(readonly n: number) {
+    super();
+  }
+  override async *[Symbol.asyncIterator](): AsyncIterator<{ v: number }> {
+    for (let i = 0; i < this.n; i++) {
+      await new Promise((r) => setTimeout(r, 1));
+      if (i === 5) throw new TypeError('AsyncStream: sample 5 is broken');
+      yield { v: i };
+    }
   }
 }
