@@ -99,7 +99,7 @@ export const MAX_NUMEL = 2 ** 32;
 export function checkSizes(
   sizes: readonly unknown[],
   op: string,
-  opts: { allowInfer?: boolean; cls?: typeof ArgumentError | typeof ShapeError } = {},
+  opts: { allowInfer?: boolean; cls?: typeof ArgumentError | typeof ShapeError; what?: string } = {},
 ): number[] {
   const cls = opts.cls ?? ArgumentError;
   if (!Array.isArray(sizes)) {
@@ -108,7 +108,8 @@ export function checkSizes(
   for (let i = 0; i < sizes.length; i++) {
     const s = sizes[i];
     if (typeof s === 'number' && Number.isInteger(s) && (s >= 0 || (s === -1 && opts.allowInfer))) continue;
-    throw new cls(`${op}: invalid shape ${fmtSizes(sizes)}: size ${describeValue(s)} at dimension ${i}`, {
+    const where = opts.what ? `${opts.what} ${fmtSizes(sizes)}: ${describeValue(s)} at index ${i}` : `shape ${fmtSizes(sizes)}: size ${describeValue(s)} at dimension ${i}`;
+    throw new cls(`${op}: invalid ${where}`, {
       op,
       hint: `sizes must be non-negative integers${opts.allowInfer ? ' (or -1 for one inferred size)' : ''}`,
     });

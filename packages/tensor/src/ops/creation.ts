@@ -298,7 +298,8 @@ export const randn = defineOp('randn', (...args: (number | readonly number[] | R
  */
 export const randint = defineOp('randint', (low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor => {
   if (!(high > low)) throw new ArgumentError(`randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`, { op: 'randint' });
-  const u = rand([...shape], { ...(opts.generator ? { generator: opts.generator } : {}), device: opts.device ?? getDefaultDevice(), dtype: 'float32' });
+  const sizes = checkSizes(typeof shape === 'number' ? [shape] : (shape as readonly unknown[]), 'randint'); // a number is one size, as rand(5)
+  const u = rand([...sizes], { ...(opts.generator ? { generator: opts.generator } : {}), device: opts.device ?? getDefaultDevice(), dtype: 'float32' });
   const v = binary('add', unary('floor', binary('mul', u, high - low)), low);
   const dtype = toDType(opts.dtype ?? 'int32', 'randint');
   checkIntRange([low, high - 1], dtype, 'randint', opts.dtype);

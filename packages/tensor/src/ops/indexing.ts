@@ -1,7 +1,7 @@
 import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
 import { promoteTypes, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
-import { normDim } from '../shape.js';
+import { checkSizes, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastView, castRaw, commonDevice, emptyTensor } from './core.js';
 import { fromHost } from './creation.js';
@@ -184,6 +184,7 @@ export const stack = defineOp('stack', (tensors: readonly Tensor[], dim: number 
 export const split = defineOp('split', (x: Tensor, splitSize: number | readonly number[], dim: number = 0): Tensor[] => {
   const d = normDim(dim, x.dim(), 'split');
   const n = x.shape[d]!;
+  checkSizes(typeof splitSize === 'number' ? [splitSize] : splitSize, 'split', { what: 'split sizes' }); // Note [Sizes from users]
   let sizes: number[];
   if (typeof splitSize === 'number') {
     if (!(splitSize > 0)) throw new ArgumentError(`split: split_size must be positive, got ${splitSize}`, { op: 'split' });

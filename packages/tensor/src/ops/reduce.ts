@@ -209,6 +209,12 @@ export const amin = defineOp('amin', (x: Tensor, dim?: number | readonly number[
 
 function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   if (dim === undefined) {
+    if (x.numel() === 0) {
+      throw new IndexError(`${op}: expected reduction dim to be specified for input.numel() == 0 (input shape ${fmtShape(x.shape)})`, {
+        op,
+        hint: `${op}() of an empty tensor has no value; specify the reduction dim with ${op}(dim) or check the input is not empty`,
+      });
+    }
     const flat = x.isContiguous() ? new Tensor(x._storage, [x.numel()], [1], x._offset) : x.contiguous().reshape(-1);
     const r = reduceRaw(op, flat, [0], false, 'int32');
     return keepdim ? r.reshape(x.shape.map(() => 1)) : r;

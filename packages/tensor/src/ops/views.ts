@@ -215,6 +215,8 @@ export function sliceDims(x: Tensor, starts: number[], lens: number[], steps: nu
 /** `x.narrow(dim, start, length)`: a view of `length` entries along `dim`. */
 export const narrow = defineOp('narrow', (x: Tensor, dim: number, start: number, length: number): Tensor => {
   const d = normDim(dim, x.dim(), 'narrow');
+  if (!Number.isInteger(start)) throw new ArgumentError(`narrow: start must be an integer, got ${start}`, { op: 'narrow' });
+  checkSizes([length], 'narrow', { what: 'length' }); // Note [Sizes from users]
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
   if (s < 0 || length < 0 || s + length > size) {

@@ -109,6 +109,12 @@ export function registerEdgeCases(ctx: SuiteContext): void {
     expectError(() => x.reshape([NaN, 6]), dl.ShapeError, 'reshape', 'NaN');
     expectError(() => dl.ones([1], { device }).expand(1.5), dl.ShapeError, 'expand', '1.5');
     expectError(() => dl.ones([1], { device }).expand(-2), dl.ShapeError, 'expand', '-2');
+    expectError(() => x.narrow(0, 0, 1.5), dl.ArgumentError, 'narrow', 'length', '1.5');
+    expectError(() => x.narrow(0, 0.5, 2), dl.ArgumentError, 'narrow', 'start', '0.5');
+    expectError(() => x.split(1.5), dl.ArgumentError, 'split', '1.5');
+    expectError(() => x.split([2.5, 3.5]), dl.ArgumentError, 'split', '2.5');
+    expectError(() => dl.randint(0, 3, [2, -1], { device }), dl.ArgumentError, 'randint', '-1');
+    expect(dl.randint(0, 3, 5 as never, { device }).shape).toEqual([5]);
     // huge views are fine (no memory), materialising them is not
     const big = dl.ones([1], { device }).expand(1e5, 1e5);
     expect(big.shape).toEqual([1e5, 1e5]);
