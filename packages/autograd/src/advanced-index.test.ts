@@ -34,6 +34,17 @@ describe('advanced indexing gradients', () => {
     expect(arr(b.grad)).toEqual([[0, 0, 0], [2, 2, 2]]);
   });
 
+  it('maskedScatter: gradients to self (unmasked) and to the used source elements (MaskedScatterBackward0)', () => {
+    // a = torch.zeros(3, requires_grad=True); b = torch.arange(5., requires_grad=True)
+    // a.masked_scatter(torch.tensor([True,False,True]), b).sum().backward() -> a.grad [0,1,0], b.grad [1,1,0,0,0]
+    const a = dl.zeros([3], { requiresGrad: true });
+    const b = dl.arange(5, undefined, 1, { dtype: 'float32' }).detach().requiresGrad_();
+    const y = a.maskedScatter(dl.tensor([true, false, true]), b);
+    expect(y.gradFn!.name()).toBe('MaskedScatterBackward0');
+    y.sum().backward();
+    expect([arr(a.grad), arr(b.grad)]).toEqual([[0, 1, 0], [1, 1, 0, 0, 0]]);
+  });
+
   it('gradcheck through slices mixed with index tensors (float64)', () => {
     const x = dl.randn([3, 4, 5], { dtype: 'float64', requiresGrad: true });
     expect(gradcheck((t) => t.at('1:', long([[0, 3], [-1, 1]]), '::2'), [x])).toBe(true);

@@ -58,7 +58,7 @@ export { at, view, expand, type Index } from './ops/views.js';
 export { gather, scatter, scatterAdd, indexSelect, cat, stack, split, chunk, tril, triu, oneHot, flip, repeat } from './ops/indexing.js';
 export { matmul, mm, bmm, dot, outer } from './ops/linalg.js';
 export { sort, argsort, topk, unique, uniqueAsync, type UniqueResult, type UniqueOptions } from './ops/sort.js';
-export { nonzero, nonzeroAsync, maskedSelect, maskedSelectAsync, type NonzeroOptions } from './ops/nonzero.js';
+export { nonzero, nonzeroAsync, maskedSelect, maskedSelectAsync, maskedScatter, type NonzeroOptions } from './ops/nonzero.js';
 export { indexPut_, indexPut, type IndexPutOptions, type AdvancedIndex } from './ops/advanced-index.js';
 export * from './functions.js';
 export { broadcastShapes, MAX_NUMEL } from './shape.js';

@@ -150,6 +150,8 @@ export class Tensor extends TensorBase {
   nonzero(opts?: nz.NonzeroOptions): Tensor | Tensor[] { return nz.nonzero(this, opts); }
   /** The elements where `mask` is true, 1-D (`torch.masked_select`). */
   maskedSelect(mask: Tensor): Tensor { return nz.maskedSelect(this, mask); }
+  /** A copy with the elements where `mask` is true taken in order from `source` (`torch.masked_scatter`). */
+  maskedScatter(mask: Tensor, source: Tensor): Tensor { return nz.maskedScatter(this, mask, source); }
   matmul(other: Tensor): Tensor { return la.matmul(this, other); }
   mm(other: Tensor): Tensor { return la.mm(this, other); }
   bmm(other: Tensor): Tensor { return la.bmm(this, other); }
@@ -193,6 +195,8 @@ export class Tensor extends TensorBase {
    * x.indexPut_([x.lt(0)], 0); // x[x < 0] = 0
    */
   indexPut_(indices: readonly vw.Index[] | Tensor, values: Tensor | number, opts?: ai.IndexPutOptions): this { ai.indexPut_(this, indices, values, opts); return this; }
+  /** In-place `maskedScatter` (`x.masked_scatter_(mask, source)`). */
+  maskedScatter_(mask: Tensor, source: Tensor): this { ip.applyInPlace(this, 'maskedScatter_', (s) => nz.maskedScatter(s, mask, source)); return this; }
   /** Out-of-place `indexPut_` (`x.index_put(...)`). */
   indexPut(indices: readonly vw.Index[] | Tensor, values: Tensor | number, opts?: ai.IndexPutOptions): Tensor { return ai.indexPut(this, indices, values, opts); }
   zero_(): this { ip.fill_(this, 0); return this; }

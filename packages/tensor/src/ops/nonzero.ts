@@ -1,10 +1,10 @@
 import { defineOp, deviceCan, readHostSync } from '../dispatch.js';
-import { DTypeError, StateError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, StateError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
-import { contiguous, expand } from './views.js';
-import { indexWithPlan, planIndex } from './advanced-index.js';
+import { contiguous, expand, narrow, reshapeTo } from './views.js';
+import { indexPut, indexWithPlan, planIndex } from './advanced-index.js';
 
 /** Options of {@link nonzero}. */
 export interface NonzeroOptions {
@@ -125,3 +125,36 @@ export async function maskedSelectAsync(x: Tensor, mask: Tensor): Promise<Tensor
   if (shape.length === 0) return indexWithPlan(planIndex(xb.reshape(1), coords, 'maskedSelect'), 'maskedSelect', 'MaskedSelectBackward0');
   return indexWithPlan(planIndex(xb, coords, 'maskedSelect'), 'maskedSelect', 'MaskedSelectBackward0');
 }
+
+/**
+ * A copy of `x` with the elements where `mask` (bool, broadcast to x's shape) is true replaced, in
+ * order, by the first elements of `source` (`torch.masked_scatter`). Differentiable w.r.t. `x` and
+ * `source`. Sync read: cpu (Note [Data-dependent shapes]); `x.maskedScatter_` is the in-place form.
+ *
+ * @example
+ * dl.zeros([2, 3]).maskedScatter(dl.tensor([true, false, true]), dl.arange(10).float()); // [[0, 0, 1], [2, 0, 3]]
+ */
+export const maskedScatter = defineOp('maskedScatter', (x: Tensor, mask: Tensor, source: Tensor): Tensor => {
+  const op = 'maskedScatter';
+  const shape = checkMask(op, x, mask);
+  if (shape.length !== x.dim() || shape.some((s, i) => s !== x.shape[i])) {
+    throw new ShapeError(`${op}: the mask ${fmtShape(mask.shape)} must broadcast to self ${fmtShape(x.shape)}`, { op });
+  }
+  if (!(source instanceof Tensor) || source.dtype !== x.dtype) {
+    throw new DTypeError(`${op}: expected self and source to have same dtypes but got ${x.dtype} and ${source instanceof Tensor ? source.dtype : typeof source}`, {
+      op,
+      hint: `cast the source first: source.to('${x.dtype}')`,
+    });
+  }
+  requireSync(mask, op, 'const idx = await dl.nonzeroAsync(mask, { asTuple: true }); dl.indexPut(x, idx, values)');
+  const mb = expand(mask, [...x.shape]);
+  const coords = x.dim() === 0 ? nonzero(mb.reshape(1), { asTuple: true }) : nonzero(mb, { asTuple: true });
+  const n = coords[0]!.shape[0]!;
+  if (source.numel() < n) {
+    throw new ShapeError(`${op}: number of elements of source (${source.numel()}) < number of ones in mask (${n})`, { op, hint: 'the source gives one element per true entry of the mask, in order' });
+  }
+  const vals = narrow(reshapeTo(source, [source.numel()], 'ViewBackward0'), 0, 0, n);
+  if (x.dim() === 0) return reshapeTo(indexPut(x.reshape(1), coords, vals), [], 'MaskedScatterBackward0');
+  const out = indexPut(x, coords, vals);
+  return reshapeTo(out, out.shape, 'MaskedScatterBackward0');
+});

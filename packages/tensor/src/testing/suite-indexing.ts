@@ -136,6 +136,16 @@ export function registerIndexing(ctx: SuiteContext): void {
     expect(await a.maskedSelect(m).toArray()).toEqual([0, 2, 3, 5]);
     expect(await (await dl.maskedSelectAsync(a, m)).toArray()).toEqual([0, 2, 3, 5]);
     expectError(() => a.maskedSelect(dl.tensor([1, 0, 1], { device, dtype: 'int32' })), dl.DTypeError, 'BoolTensor');
+    // torch.zeros(2,3).masked_scatter(torch.tensor([True,False,True]), torch.arange(10.)) -> [[0,0,1],[2,0,3]]
+    const z = dl.zeros([2, 3], { device });
+    const src = dl.arange(10, undefined, 1, { device, dtype: 'float32' });
+    expect(await z.maskedScatter(m, src).toArray()).toEqual([[0, 0, 1], [2, 0, 3]]);
+    expect(await z.toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    z.maskedScatter_(m, src);
+    expect(await z.toArray()).toEqual([[0, 0, 1], [2, 0, 3]]);
+    // torch: "Number of elements of source < number of ones in mask"; "expected self and source to have same dtypes"
+    expectError(() => z.maskedScatter(m, dl.arange(3, undefined, 1, { device, dtype: 'float32' })), dl.ShapeError, 'number of ones in mask');
+    expectError(() => z.maskedScatter(m, dl.arange(10, undefined, 1, { device })), dl.DTypeError, 'same dtypes');
   });
 
   t('unique returns a Tensor unless more is asked, as torch.unique', async () => {
