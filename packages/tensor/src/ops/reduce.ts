@@ -68,27 +68,32 @@ function accDtype(x: Tensor, dtype: DTypeName | undefined, op: string): DType {
 }
 
 /**
- * @internal `sum` of an integer tensor on a device with sync reads: torch sums int32 into int64;
- * dl has no int64 (Note [int64 is int32]), so it sums exactly in float64 and raises when a result
- * leaves int32 instead of wrapping.
+ * @internal Integer `sum`/`prod`/`cumsum` on a device with sync reads: torch accumulates int32 into
+ * int64; dl has no int64 (Note [int64 is int32]), so it accumulates in float64 (exact for sums
+ * up to 2^53) and raises when a result leaves int32 instead of wrapping.
  */
-function sumInt32Checked(x: Tensor, axes: number[], keepdim: boolean): Tensor {
-  const src = castRaw(x, 'float64');
-  const wide = reduceRaw('sum', src, axes, keepdim, 'float64');
-  if (src !== x) src.dispose();
-  const vals = readHostSync(wide, 'sum');
+function int32Checked(op: 'sum' | 'prod' | 'cumsum', x: Tensor, wide: Tensor): Tensor {
+  const vals = readHostSync(wide, op);
   for (let i = 0; i < vals.length; i++) {
     const v = vals[i]!;
     if (v > 2147483647 || v < -2147483648) {
-      throw new DTypeError(`sum: the sum of the ${x.dtype} tensor of shape ${fmtShape(x.shape)} is ${v}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`, {
-        op: 'sum',
-        hint: "sum in floating point: x.sum(dim, { dtype: 'float64' }) (or 'float32')",
+      throw new DTypeError(`${op}: the ${op === 'prod' ? 'product' : 'sum'} of the ${x.dtype} tensor of shape ${fmtShape(x.shape)} reaches ${v}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`, {
+        op,
+        hint: `accumulate in floating point: x.${op}(dim, { dtype: 'float64' }) (or 'float32')`,
       });
     }
   }
   const out = castRaw(wide, 'int32');
   wide.dispose();
-  recordOp('sum', [x], out, { axes, keepdim });
+  return out;
+}
+
+function reduceInt32Checked(op: 'sum' | 'prod', x: Tensor, axes: number[], keepdim: boolean): Tensor {
+  const src = castRaw(x, 'float64');
+  const wide = reduceRaw(op, src, axes, keepdim, 'float64');
+  if (src !== x) src.dispose();
+  const out = int32Checked(op, x, wide);
+  recordOp(op, [x], out, { axes, keepdim });
   return out;
 }
 
@@ -102,7 +107,7 @@ export const sum = defineOp('sum', (x: Tensor, dim?: number | readonly number[] 
   const axes = dimsOf(x, dim, 'sum');
   const keepdim = opts.keepdim ?? false;
   const dt = accDtype(x, opts.dtype, 'sum');
-  if (opts.dtype === undefined && dt === 'int32' && deviceCan(x, 'readSync')) return sumInt32Checked(x, axes, keepdim);
+  if (opts.dtype === undefined && dt === 'int32' && deviceCan(x, 'readSync')) return reduceInt32Checked('sum', x, axes, keepdim);
   const src = castRaw(x, dt);
   const out = reduceRaw('sum', src, axes, keepdim, dt);
   if (src !== x) src.dispose();
@@ -137,6 +142,7 @@ export const prod = defineOp('prod', (x: Tensor, dim?: number | null, opts: Redu
   const axes = dimsOf(x, dim, 'prod');
   const keepdim = opts.keepdim ?? false;
   const dt = accDtype(x, opts.dtype, 'prod');
+  if (opts.dtype === undefined && dt === 'int32' && deviceCan(x, 'readSync')) return reduceInt32Checked('prod', x, axes, keepdim);
   const src = castRaw(x, dt);
   const out = reduceRaw('prod', src, axes, keepdim, dt);
   if (src !== x) src.dispose();
@@ -361,11 +367,15 @@ export const any = defineOp('any', (x: Tensor, dim?: number | null, opts: { keep
 export const cumsum = defineOp('cumsum', (x: Tensor, dim: number, opts: { dtype?: DTypeName } = {}): Tensor => {
   const d = normDim(dim, x.dim(), 'cumsum');
   const dt = accDtype(x, opts.dtype, 'cumsum');
-  const src = castRaw(x, dt);
-  const out = emptyTensor(x.shape, dt, x.device, 'cumsum');
+  const checked = opts.dtype === undefined && dt === 'int32' && deviceCan(x, 'readSync'); // see int32Checked
+  const wt = checked ? 'float64' : dt;
+  const src = castRaw(x, wt);
+  let out = emptyTensor(x.shape, wt, x.device, 'cumsum');
   if (x.dim() === 0) runKernel('cumsum', 'copy', src, out);
   else runKernel('cumsum', 'cumsum', src, d, out);
   if (src !== x) src.dispose();
+  if (checked) out = int32Checked('cumsum', x, out);
+
   if (x.dim() === 0) recordOp('clone', [x], out, {}); // cumsum of a 0-d tensor is a copy
   else recordOp('cumsum', [x], out, { dim: d });
   return out;

@@ -232,7 +232,7 @@ export function registerIndexing(ctx: SuiteContext): void {
     expect(await dl.tensor([NaN, 0], { dtype: 'bool', device }).to('int32').toArray()).toEqual([1, 0]);
   });
 
-  t('float -> integer casts and int32 sums raise instead of wrapping (cpu)', async () => {
+  t('float -> integer casts and int32 sum / prod / cumsum raise instead of wrapping (cpu)', async () => {
     if (!ctx.syncRead()) return; // a scan of the values needs a synchronous read
     // torch.tensor([float('nan')]).to(torch.int32) is INT_MIN (undefined behaviour in C++): dl raises
     expectError(() => dl.tensor([1, NaN], { device }).long(), dl.DTypeError, 'NaN', 'int64');
@@ -245,6 +245,13 @@ export function registerIndexing(ctx: SuiteContext): void {
     const s = dl.tensor([[2 ** 30, 2 ** 30 - 1], [-5, 5]], { dtype: 'int32', device }).sum(1);
     expect([s.dtype, await s.toArray()]).toEqual(['int32', [2 ** 31 - 1, 0]]);
     expect(await dl.tensor([true, true, false], { device }).sum().toArray()).toBe(2);
+    // torch.tensor([2**16, 2**16], dtype=torch.int32).prod() -> 4294967296 (int64); .cumsum(0) of [2**31-1, 1] -> [2147483647, 2147483648]
+    expectError(() => dl.tensor([2 ** 16, 2 ** 16], { dtype: 'int32', device }).prod(), dl.DTypeError, 'prod', 'product', 'overflows int32');
+    expectError(() => dl.tensor([2 ** 31 - 1, 1], { dtype: 'int32', device }).cumsum(0), dl.DTypeError, 'cumsum', 'overflows int32');
+    const p = dl.tensor([[3, -4], [2 ** 15, 2 ** 15 - 1]], { dtype: 'int32', device }).prod(1);
+    expect([p.dtype, await p.toArray()]).toEqual(['int32', [-12, 2 ** 30 - 2 ** 15]]);
+    const c = dl.tensor([[1, 2], [3, 4]], { dtype: 'uint8', device }).cumsum(1);
+    expect([c.dtype, await c.toArray()]).toEqual(['int32', [[1, 3], [3, 7]]]);
     if (ctx.hasDType('float64')) expect(await dl.tensor([2 ** 31 - 1, 1], { dtype: 'int32', device }).sum(0, { dtype: 'float64' }).toArray()).toBe(2 ** 31);
   });
 }
