@@ -26,6 +26,9 @@ function normGrad(g: Tensor, xhat: Tensor, invstd: Tensor, axes: number[]): Tens
   return g.sub(m1).sub(xhat.mul(m2)).mul(invstd);
 }
 
+/** torch's binary_cross_entropy_backward clamp: `static const float EPSILON = 1e-12` (so float32's 1e-12). */
+const BCE_EPSILON = Math.fround(1e-12);
+
 export const compositeRules = {
   softmax: {
     saves: { output: true },
@@ -94,8 +97,8 @@ export const compositeRules = {
       let s = reduction === 'mean' ? g.div(p.numel()) : g;
       if (weight) s = s.mul(weight);
       const oneMinusP = p.neg().add(1);
-      // torch clamps (1 - p) * p at EPSILON = 1e-12, so p in {0, 1} has a finite gradient
-      const gp = c.needs[0] ? s.mul(p.sub(t)).div(oneMinusP.mul(p).clamp(1e-12, null)) : null;
+      // torch clamps (1 - p) * p at EPSILON (a float 1e-12), so p in {0, 1} has a finite gradient
+      const gp = c.needs[0] ? s.mul(p.sub(t)).div(oneMinusP.mul(p).clamp(BCE_EPSILON, null)) : null;
       const gt = c.needs[1] ? s.mul(oneMinusP.log().sub(p.log())) : null;
       return [gp, gt];
     },

@@ -119,8 +119,9 @@ describe("composite ops record PyTorch's nodes (nextFunctions walk vs torch 1.13
 
 /** The dl call for a value case (inputs as tensors, kwargs as the fixture wrote them). */
 function run(c: ValueCase, xs: Tensor[]): Tensor {
-  const k = c.kwargs as Record<string, never>;
-  const red = k.reduction ? { reduction: k.reduction } : {};
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const k = c.kwargs as Record<string, any>;
+  const red = k.reduction ? { reduction: k.reduction as 'mean' } : {};
   switch (c.op) {
     case 'linear':
       return F.linear(xs[0]!, xs[1]!, xs[2] ?? null);

@@ -4,7 +4,7 @@ export { Linear, Identity, Flatten, Unflatten, Dropout, Embedding, type FactoryO
 export { Conv1d, Conv2d, ConvTranspose2d, type ConvOptions } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pool.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormOptions } from './layers/norm.js';
-export { ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Hardtanh, Softplus, Softmax, LogSoftmax } from './layers/activation.js';
+export { ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Hardtanh, Softplus, Softmax, LogSoftmax } from './layers/activation.js';
 export { Sequential, ModuleList, ModuleDict } from './layers/container.js';
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss } from './layers/loss.js';
 export * as init from './init.js';

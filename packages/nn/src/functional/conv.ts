@@ -161,25 +161,112 @@ export interface ConvTranspose2dOptions {
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose2dOptions = {}): Tensor {
   const op = 'convTranspose2d';
   if (x.dim() === 3) return convTranspose2d(x.unsqueeze(0), weight, bias, opts).squeeze(0);
-  if (x.dim() !== 4 || weight.dim() !== 4 || weight.shape[0] !== x.shape[1]) {
-    throw new ShapeError(`${op}: expected input [N, Cin, H, W] and weight [Cin, Cout/groups, KH, KW] with matching Cin, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op });
-  }
   const stride = pair(opts.stride ?? 1, 'stride', op);
   const padding = pair(opts.padding ?? 0, 'padding', op);
   const dilation = pair(opts.dilation ?? 1, 'dilation', op);
   const outPad = pair(opts.outputPadding ?? 0, 'outputPadding', op);
   const groups = opts.groups ?? 1;
-  for (let i = 0; i < 2; i++) {
-    if (outPad[i]! >= stride[i]! && outPad[i]! >= dilation[i]!) {
-      throw new ArgumentError(`${op}: output padding must be smaller than either stride or dilation, got outputPadding=${fmtShape(outPad)}, stride=${fmtShape(stride)}`, { op });
-    }
-  }
+  checkTransposeArgs(op, x, weight, bias, { stride, padding, dilation, outPad, groups });
   const [N, , H, W] = x.shape as [number, number, number, number];
   const [, Cog, KH, KW] = weight.shape as [number, number, number, number];
   const OH = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + outPad[0] + 1;
   const OW = (W - 1) * stride[1] - 2 * padding[1] + dilation[1] * (KW - 1) + outPad[1] + 1;
-  const y = conv2dBackwardInput(x, weight, [N, Cog * groups, OH, OW], { stride, padding, dilation, groups });
+  if (OH < 1 || OW < 1) {
+    throw new ShapeError(`${op}: Given input size per channel: (${H} x ${W}). Calculated output size per channel: (${OH} x ${OW}). Output size is too small`, {
+      op,
+      hint: 'reduce padding (or enlarge stride/kernel)',
+    });
+  }
+  const p = { stride, padding, dilation, groups };
+  let y: Tensor;
+  const convOut = (size: number, k: number, i: 0 | 1) => Math.floor((size + 2 * padding[i]! - dilation[i]! * (k - 1) - 1) / stride[i]!) + 1;
+  if (convOut(OH, KH, 0) === H && convOut(OW, KW, 1) === W) {
+    y = conv2dBackwardInput(x, weight, [N, Cog * groups, OH, OW], p);
+  } else {
+    // Output padding that the adjoint's geometry does not absorb (stride 1 with a dilated kernel):
+    // compute the full, unpadded output, then keep rows/cols [padding, padding + OH) (zeros past its end).
+    const FH = (H - 1) * stride[0] + dilation[0] * (KH - 1) + 1;
+    const FW = (W - 1) * stride[1] + dilation[1] * (KW - 1) + 1;
+    const full = conv2dBackwardInput(x, weight, [N, Cog * groups, FH, FW], { ...p, padding: [0, 0] });
+    y = pad(full, [-padding[1], OW + padding[1] - FW, -padding[0], OH + padding[0] - FH]);
+  }
   return bias ? y.add(bias.reshape(1, -1, 1, 1)) : y;
+}
+
+/** PyTorch's argument checks of a transposed convolution, as typed errors. */
+function checkTransposeArgs(
+  op: string,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  a: { stride: number[]; padding: number[]; dilation: number[]; outPad: number[]; groups: number },
+): void {
+  if (x.dim() !== 4 || weight.dim() !== 4) {
+    throw new ShapeError(`${op}: expected input [N, Cin, H, W] (or [Cin, H, W]) and weight [Cin, Cout/groups, KH, KW], got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op });
+  }
+  const ints = (v: number[]) => v.every((n) => Number.isInteger(n));
+  for (const [name, v] of [['stride', a.stride], ['padding', a.padding], ['dilation', a.dilation], ['outputPadding', a.outPad]] as const) {
+    if (!ints(v)) throw new ArgumentError(`${op}: ${name} must be integers, got ${name}=${fmtShape(v)}`, { op });
+  }
+  if (a.stride.some((s) => s < 1)) throw new ArgumentError(`${op}: non-positive stride is not supported (got stride=${fmtShape(a.stride)})`, { op, hint: 'stride must be integers >= 1' });
+  if (a.padding.some((s) => s < 0)) throw new ArgumentError(`${op}: negative padding is not supported (got padding=${fmtShape(a.padding)})`, { op });
+  if (a.dilation.some((s) => s < 1)) {
+    throw new ArgumentError(`${op}: dilation should be greater than zero, but got dilation=${fmtShape(a.dilation)}`, { op });
+  }
+  if (a.outPad.some((s) => s < 0)) throw new ArgumentError(`${op}: negative output_padding is not supported (got outputPadding=${fmtShape(a.outPad)})`, { op });
+  for (let i = 0; i < 2; i++) {
+    if (a.outPad[i]! >= a.stride[i]! && a.outPad[i]! >= a.dilation[i]!) {
+      throw new ArgumentError(
+        `${op}: output padding must be smaller than either stride or dilation, but got outputPadding=${fmtShape(a.outPad)}, stride=${fmtShape(a.stride)}, dilation=${fmtShape(a.dilation)}`,
+        { op, hint: 'for a given output size use ConvTranspose2d.forward(x, outputSize)' },
+      );
+    }
+  }
+  if (!Number.isInteger(a.groups) || a.groups < 1) throw new ArgumentError(`${op}: non-positive groups is not supported (got ${a.groups})`, { op });
+  const Cin = weight.shape[0]!;
+  if (x.shape[1] !== Cin) {
+    throw new ShapeError(`${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected input ${fmtShape(x.shape)} to have ${Cin} channels, but got ${x.shape[1]} channels instead`, {
+      op,
+      hint: 'the weight of a transposed convolution is [Cin, Cout/groups, KH, KW]',
+    });
+  }
+  if (Cin % a.groups !== 0) throw new ShapeError(`${op}: in_channels ${Cin} of weight ${fmtShape(weight.shape)} must be divisible by groups=${a.groups}`, { op });
+  const Cout = weight.shape[1]! * a.groups;
+  if (bias && (bias.dim() !== 1 || bias.shape[0] !== Cout)) {
+    throw new ShapeError(`${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected bias to be 1-dimensional with ${Cout} elements, but got bias of size ${fmtShape(bias.shape)} instead`, { op });
+  }
+}
+
+/**
+ * The output padding that makes a transposed convolution produce `outputSize` (its last two
+ * entries; 2 or 4 given for a 4-D input), as PyTorch's `ConvTranspose2d._output_padding`: a
+ * typed error when the size is out of the reachable range.
+ *
+ * @example
+ * transposeOutputPadding(x, [8, 8], { stride: [2, 2], padding: [0, 0], dilation: [1, 1], kernelSize: [3, 3] }); // [1, 1]
+ */
+export function transposeOutputPadding(
+  x: Tensor,
+  outputSize: readonly number[],
+  g: { stride: readonly number[]; padding: readonly number[]; dilation: readonly number[]; kernelSize: readonly number[] },
+): [number, number] {
+  const op = 'ConvTranspose2d';
+  const nonSpatial = x.dim() === 4 ? 2 : 1;
+  let size = [...outputSize];
+  if (size.length === nonSpatial + 2) size = size.slice(nonSpatial);
+  if (size.length !== 2) {
+    throw new ArgumentError(`${op}: for ${x.dim()}D input, output_size must have 2 or ${nonSpatial + 2} elements (got ${outputSize.length})`, { op });
+  }
+  const spatial = x.shape.slice(x.dim() - 2);
+  const min = [0, 1].map((d) => (spatial[d]! - 1) * g.stride[d]! - 2 * g.padding[d]! + g.dilation[d]! * (g.kernelSize[d]! - 1) + 1);
+  const max = min.map((m, d) => m + g.stride[d]! - 1);
+  if (size.some((s, d) => !Number.isInteger(s) || s < min[d]! || s > max[d]!)) {
+    throw new ShapeError(`${op}: requested an output size of ${fmtShape(size)}, but valid sizes range from ${fmtShape(min)} to ${fmtShape(max)} (for an input of ${fmtShape(spatial)})`, {
+      op,
+      hint: 'sizes between the two bounds are reachable with output padding; others need another stride or padding',
+    });
+  }
+  return [size[0]! - min[0]!, size[1]! - min[1]!];
 }
 
 /** Options of `F.maxPool2d` / `F.avgPool2d`. */

@@ -77,6 +77,20 @@ export class Hardtanh extends Module {
     return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
   }
 }
+/**
+ * `min(max(x, 0), 6)`: PyTorch's ReLU6 (a Hardtanh(0, 6); gradient 0 at 0 and 6).
+ *
+ * @example
+ * new nn.ReLU6()(x)
+ */
+export class ReLU6 extends Hardtanh {
+  constructor() {
+    super(0, 6);
+  }
+  override extraRepr(): string {
+    return '';
+  }
+}
 /** Softplus with `beta` and `threshold`. */
 export class Softplus extends Module {
   constructor(readonly opts: { beta?: number; threshold?: number } = {}) {

@@ -114,13 +114,18 @@ export class ConvTranspose2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: Fc.Size2, opts: Omit<ConvOptions, 'padding'> & { padding?: Fc.Size2; outputPadding?: Fc.Size2 } = {}) {
     super(inChannels, outChannels, kernelSize, 2, opts, true);
   }
-  forward(x: Tensor): Tensor {
-    return Fc.convTranspose2d(x, this.weight, this.bias, {
-      stride: this.stride,
-      padding: this.padding as number[],
-      outputPadding: this.outputPadding,
-      dilation: this.dilation,
-      groups: this.groups,
-    });
+  /**
+   * `outputSize` (2 spatial sizes, or all 4) picks the output padding that reaches it, as
+   * PyTorch's `forward(input, output_size)`; out of range is a ShapeError naming the valid range.
+   *
+   * @example
+   * up.forward(x, [8, 8]);
+   */
+  forward(x: Tensor, outputSize?: readonly number[] | null): Tensor {
+    const padding = this.padding as number[];
+    const outputPadding = outputSize
+      ? Fc.transposeOutputPadding(x, outputSize, { stride: this.stride, padding, dilation: this.dilation, kernelSize: this.kernelSize })
+      : this.outputPadding;
+    return Fc.convTranspose2d(x, this.weight, this.bias, { stride: this.stride, padding, outputPadding, dilation: this.dilation, groups: this.groups });
   }
 }
