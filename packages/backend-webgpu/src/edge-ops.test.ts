@@ -2,7 +2,8 @@
  * Edge classes of issue 11 in webgpu's elementwise kernels, against torch 1.13: float remainder
  * of huge / tiny operands (exact fmod, fixtures/edge.json), integer remainder by zero (raises at
  * the next read, Note [Deferred GPU errors]), int32 sums that leave int32 (raise at the next
- * read, as cpu; torch sums into int64), clamp with min > max.
+ * read, as cpu; torch sums into int64), clamp with min > max and with NaN bounds, conv2d's zero
+ * padding meeting an inf weight or gradient.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
@@ -15,7 +16,14 @@ afterAll(() => be?.destroy());
 
 type Num = number | 'NaN' | 'Infinity' | '-Infinity';
 const num = (v: Num): number => (typeof v === 'number' ? v : Number(v));
-const rem = (JSON.parse(readFileSync(new URL('./fixtures/edge.json', import.meta.url), 'utf8')) as { remainder: Record<'a' | 'b' | 'out', Num[]> }).remainder;
+const edge = JSON.parse(readFileSync(new URL('./fixtures/edge.json', import.meta.url), 'utf8')) as {
+  remainder: Record<'a' | 'b' | 'out', Num[]>;
+  clampNan: Record<'x' | 'min_nan' | 'max_nan' | 'min_nan_max_1' | 'min_0_max_nan', Num[]>;
+  convPadding: Record<'x' | 'w' | 'out' | 'g' | 'grad_w', Num[]>;
+};
+const rem = edge.remainder;
+/** Equal as torch prints them: NaN matches NaN, the sign of zero is ignored. */
+const same = (got: ArrayLike<number>, want: readonly Num[]) => Array.from(got).map((v, i) => (Number.isNaN(v) && Number.isNaN(num(want[i]!))) || v === num(want[i]!));
 const device = 'webgpu';
 
 describe.runIf(be)('webgpu edge ops vs torch', () => {
@@ -80,5 +88,26 @@ describe.runIf(be)('webgpu edge ops vs torch', () => {
     await overflow(i32([1, 2, 2147483647, 2147483647]).reshape(2, 2).sum(1).data(), '4294967294');
     expect(await i32([1, 2, 2147483647, -7]).reshape(2, 2).sum(1).toArray()).toEqual([3, 2147483640]);
     expect(await dl.tensor([true, false, true], { device }).sum().item()).toBe(2);
+  });
+
+  it('clamp with a NaN bound as torch 1.13: alone it is ignored; with both bounds given, every element is NaN', async () => {
+    const c = edge.clampNan;
+    const x = dl.tensor(c.x.map(num), { device });
+    expect(same(await x.clamp(NaN).data(), c.min_nan)).toEqual([true, true, true, true]);
+    expect(same(await x.clamp(null, NaN).data(), c.max_nan)).toEqual([true, true, true, true]);
+    expect(same(await x.clamp(NaN, 1).data(), c.min_nan_max_1)).toEqual([true, true, true, true]);
+    expect(same(await x.clamp(0, NaN).data(), c.min_0_max_nan)).toEqual([true, true, true, true]);
+  });
+
+  it('conv2d: zero padding times an inf weight / an inf output gradient is NaN, as torch (forward and weight gradient)', async () => {
+    const c = edge.convPadding;
+    const p = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 } as const;
+    const x = upload(gpu, 'float32', c.x.map(num), [1, 1, 3, 3]);
+    const out = empty(gpu, 'float32', [1, 1, 3, 3]);
+    gpu.conv2d(x, upload(gpu, 'float32', c.w.map(num), [1, 1, 3, 3]), null, out, p as never);
+    expect(same(await download(gpu, out), c.out)).toEqual(Array(9).fill(true));
+    const gw = empty(gpu, 'float32', [1, 1, 3, 3]);
+    gpu.conv2dBackwardWeight(upload(gpu, 'float32', c.g.map(num), [1, 1, 3, 3]), x, gw, p as never);
+    expect(same(await download(gpu, gw), c.grad_w)).toEqual(Array(9).fill(true));
   });
 });

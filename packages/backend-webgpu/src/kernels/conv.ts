@@ -7,7 +7,9 @@ import { entry1d, load, PRELUDE, toWord, WG } from '../wgsl.js';
  * One thread per output element of each of the three conv kernels, summing its window
  * in float32 through the operands' strides (NCHW, weights [Cout, Cin/g, KH, KW]).
  * Simple and exact in its summation order; an implicit-GEMM tiling would be the next
- * step for large layers.
+ * step for large layers. Taps that fall into the zero padding still multiply their zero with the
+ * weight (forward) or the output gradient (weight gradient), as PyTorch's im2col does, so an
+ * inf/NaN weight or gradient gives NaN there as in PyTorch instead of being skipped.
  */
 const buf = (v: TensorView) => v.buffer as GpuBuf;
 const view4 = (v: TensorView) => [v.offset, ...v.strides];
@@ -49,11 +51,13 @@ ${GEOM_WGSL}
     let c = g * cinG + ci;
     for (var kh = 0u; kh < KH; kh++) {
       let h = oh * sh - ph + i32(kh) * dh;
-      if (h < 0 || h >= H) { continue; }
+      let hin = h >= 0 && h < H;
       for (var kw = 0u; kw < KW; kw++) {
         let ww = ow * sw - pw + i32(kw) * dw;
-        if (ww < 0 || ww >= W) { continue; }
-        acc = acc + ${load(XB, X('n', 'c', 'h', 'ww'), 'float32')} * ${load(WB, Wt('co', 'ci', 'kh', 'kw'), 'float32')};
+        // padding taps multiply a zero, as PyTorch's do (0 * inf = NaN): Note [Direct convolution]
+        var xv = 0.0;
+        if (hin && ww >= 0 && ww < W) { xv = ${load(XB, X('n', 'c', 'h', 'ww'), 'float32')}; }
+        acc = acc + xv * ${load(WB, Wt('co', 'ci', 'kh', 'kw'), 'float32')};
       }
     }
   }
@@ -121,11 +125,12 @@ ${GEOM_WGSL}
   for (var n = 0u; n < N; n++) {
     for (var oh = 0; oh < OH; oh++) {
       let h = oh * sh - ph + i32(kh) * dh;
-      if (h < 0 || h >= H) { continue; }
+      let hin = h >= 0 && h < H;
       for (var ow = 0; ow < OW; ow++) {
         let ww = ow * sw - pw + i32(kw) * dw;
-        if (ww < 0 || ww >= W) { continue; }
-        acc = acc + ${load(GO, O('n', 'co', 'oh', 'ow'), 'float32')} * ${load(XB, X('n', 'c', 'h', 'ww'), 'float32')};
+        var xv = 0.0;
+        if (hin && ww >= 0 && ww < W) { xv = ${load(XB, X('n', 'c', 'h', 'ww'), 'float32')}; }
+        acc = acc + ${load(GO, O('n', 'co', 'oh', 'ow'), 'float32')} * xv;
       }
     }
   }

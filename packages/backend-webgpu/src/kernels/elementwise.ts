@@ -7,11 +7,20 @@ import { TRIG_FNS } from './trig.js';
 import { reportCode } from '../device-errors.js';
 
 const FLOAT_FNS = /* wgsl */ `
+// log / log2 of subnormal x: builtins (lavapipe's too) treat them as FLT_MIN; scale by 2^24 first
+fn log_sub(x: f32) -> f32 {
+  if (x < 1.17549435e-38) { return log(x * 16777216.0) - 16.635532333438687; }
+  return log(x);
+}
+fn log2_sub(x: f32) -> f32 {
+  if (x < 1.17549435e-38) { return log2(x * 16777216.0) - 24.0; }
+  return log2(x);
+}
 fn f_log(x: f32) -> f32 {
   if (x < 0.0) { return f_nan(); }
   if (x == 0.0) { return -f_inf(); }
   if (isinf_f(x)) { return x; }
-  return log(x);
+  return log_sub(x);
 }
 fn f_log1p(x: f32) -> f32 {
   if (x < -1.0) { return f_nan(); }
@@ -99,7 +108,7 @@ fn f_pow(a: f32, b: f32) -> f32 {
   }
   if (a < 0.0) {
     if (!bInt) { return f_nan(); }
-    let r = exp2(b * log2(-a));
+    let r = exp2(b * log2_sub(-a));
     return select(r, -r, bOdd);
   }
   if (bInt && abs(b) <= 64.0) {
@@ -107,7 +116,7 @@ fn f_pow(a: f32, b: f32) -> f32 {
     loop { if (e == 0u) { break; } if ((e & 1u) == 1u) { r = r * base; } base = base * base; e = e >> 1u; }
     return select(r, fdiv(1.0, r), b < 0.0);
   }
-  return exp2(b * log2(a));
+  return exp2(b * log2_sub(a));
 }
 // fmod, exact as C's (a - trunc(a/b)*b loses every digit for |a/b| >~ 2^24, e.g. 1e20 % 3):
 // |a| = ma*2^(ea-23), |b| = mb*2^(eb-23) with 24-bit integer significands, so
@@ -437,6 +446,12 @@ export function clamp(rt: Runtime, x: TensorView, min: number | null, max: numbe
   const pi = params.length;
   const fl = isFloatD(x.dtype) || isFloatD(out.dtype);
   const cd: DType = fl ? 'float32' : 'int32';
+  if ((min === null) !== (max === null)) {
+    // torch 1.13: a NaN bound given alone is ignored (clamp(x, min=nan) is x); with both bounds
+    // given, a NaN one makes every element NaN (the kernel's isnan_f tests below)
+    if (min !== null && Number.isNaN(min)) min = null;
+    if (max !== null && Number.isNaN(max)) max = null;
+  }
   params.push(min === null ? 0 : wordOf(min, cd), max === null ? 0 : wordOf(max, cd));
   const lo = fl ? `bitcast<f32>(P[${pi}])` : `bitcast<i32>(P[${pi}])`;
   const hi = fl ? `bitcast<f32>(P[${pi + 1}])` : `bitcast<i32>(P[${pi + 1}])`;
