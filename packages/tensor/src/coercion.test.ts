@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as dl from './everything.js';
 import { toyBackend } from './testing/toy-backend.js';
+import { proxyMisses } from './coercion.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- these tests write what a PyTorch port writes */
 
@@ -91,5 +92,17 @@ describe('no silent JS-operator answers (toy backend)', () => {
     expect(t['1.5']).toBeUndefined(); // not an integer key
     expect(t.then).toBeUndefined(); // so `await t` and returning t from an async function work
     expect('shape' in t).toBe(true);
+  });
+
+  it('ops never reach the index Proxy (its trap is the slow path of a property lookup)', () => {
+    const x = dl.tensor([[1, 2], [3, 4]]);
+    const b = dl.tensor([0.5, 0.25]);
+    const before = proxyMisses.count;
+    let y = x;
+    for (let i = 0; i < 5; i++) y = y.add(b).mul(2).exp().neg();
+    y = y.t().contiguous().view(4).reshape(2, 2).add_(1);
+    y.fill_(0);
+    String(y.at(0));
+    expect(proxyMisses.count - before).toBe(0);
   });
 });

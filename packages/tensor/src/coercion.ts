@@ -73,16 +73,25 @@ function assignError(t: TensorBase, i: number): OperatorError {
   });
 }
 
+/** @internal Property reads on tensors that reached the root Proxy without an integer key (for tests). */
+export const proxyMisses = { count: 0 };
+
 /**
  * @internal Make `proto`'s prototype the Proxy of Note [No silent JS-operator answers]. Called
  * once, on TensorBase.prototype.
  */
 export function guardIndexAccess(proto: object): void {
+  // Reads that miss on purpose in hot paths: the dispatcher tells a Tensor from a strided operand
+  // by `x.of === undefined` and reads `x.inPlace`. Defined (as undefined) here, they stop before
+  // the Proxy, whose trap is a slow path (`proxyMisses` counts its other reads; a test keeps ops
+  // at zero).
+  for (const k of ['of', 'inPlace']) Object.defineProperty(proto, k, { value: undefined, writable: true, configurable: true, enumerable: false });
   const target = Object.getPrototypeOf(proto) as object;
   const root = new Proxy(target, {
     get(tgt, key, receiver) {
       const i = intKey(key);
       if (i !== null && receiver !== root && isTensorLike(receiver)) return rowOf(receiver as Indexable, i);
+      proxyMisses.count++;
       return Reflect.get(tgt, key, receiver);
     },
     set(tgt, key, value, receiver) {

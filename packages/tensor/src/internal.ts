@@ -8,6 +8,7 @@
  */
 export { setAutogradHook, getAutogradHook, type AutogradHook } from './autograd-hook.js';
 export { markParameter, type AutogradMeta } from './tensor-base.js';
+export { proxyMisses } from './coercion.js';
 export type { DiffOp, DiffOpParams } from './primitives.js';
 export { runScope, runEscaping, escape, own, inScope, collectTensors, opBoundary } from './memory.js';
 export { sliceDims, reshapeTo } from './ops/views.js';
