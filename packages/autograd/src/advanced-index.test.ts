@@ -75,4 +75,24 @@ describe('advanced indexing gradients', () => {
     expect(arr(x.grad)).toEqual([0, 2, 0, 4]); // overwritten entries pass no gradient to x
     expect(arr(v.grad)).toEqual([1, 3]);
   });
+
+  it('y[:, idx] = 0 and y[:, 0] = v on a tensor in the graph (IndexPutBackward0)', () => {
+    // x = torch.ones(2, 3, requires_grad=True); y = x * 1; y[:, [0]] = 0
+    // (y * torch.tensor([[1., 2, 3], [4, 5, 6]])).sum().backward(); x.grad -> [[0, 2, 3], [0, 5, 6]]
+    const w = dl.tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = dl.ones([2, 3], { requiresGrad: true });
+    const y = x.mul(1);
+    y.indexPut_([':', long([0])], 0);
+    expect(y.gradFn!.name()).toBe('IndexPutBackward0');
+    y.mul(w).sum().backward();
+    expect(arr(x.grad)).toEqual([[0, 2, 3], [0, 5, 6]]);
+    // v = torch.tensor([7., 8], requires_grad=True); y = x * 1; y[:, 0] = v; same loss: v.grad -> [1, 4]
+    const x2 = dl.ones([2, 3], { requiresGrad: true });
+    const v = dl.tensor([7, 8], { requiresGrad: true });
+    const y2 = x2.mul(1);
+    y2.indexPut_([':', 0], v);
+    expect(arr(y2)).toEqual([[7, 1, 1], [8, 1, 1]]);
+    y2.mul(w).sum().backward();
+    expect([arr(x2.grad), arr(v.grad)]).toEqual([[[0, 2, 3], [0, 5, 6]], [1, 4]]);
+  });
 });

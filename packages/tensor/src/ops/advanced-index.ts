@@ -1,4 +1,4 @@
-import { defineOp } from '../dispatch.js';
+import { defineOp, willRecord } from '../dispatch.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, numelOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -234,7 +234,9 @@ export interface IndexPutOptions {
  * what `x.at(...indices)` would return) into `x` at the indices, in place. `indices` is what `at`
  * takes (index tensors, masks, integers, slice strings, `null`, `'...'`), so every PyTorch
  * assignment `x[spec] = v` is `x.indexPut_([spec…], v)`. Values must have x's dtype (as PyTorch);
- * numbers are fine. With `accumulate` repeated indices add up. Differentiable w.r.t. `values`.
+ * numbers are fine. With `accumulate` repeated indices add up. Differentiable w.r.t. `x` and
+ * `values`, also for basic specs (`y.indexPut_([':', 0], v)` where `y.at(':', 0).copy_(v)` would
+ * be an in-place op on a view of a tensor in the graph).
  *
  * @example
  * x.indexPut_([dl.tensor([0, 2], { dtype: 'int64' })], 1);          // x[[0, 2]] = 1
@@ -255,9 +257,12 @@ export const indexPut_ = defineOp('indexPut_', (x: Tensor, indices: readonly (In
   if (!(values instanceof Tensor) && typeof values !== 'number' && typeof values !== 'boolean') {
     throw new DTypeError(`${op}: values must be a Tensor or a number, got ${describe(values)}`, { op });
   }
+  const accumulate = opts.accumulate ?? false;
+  const vals = values instanceof Tensor ? values : fromHost([Number(values)], [], x.dtype, x.device, op);
+  commonDevice(op, x, vals);
+  if (willRecord([x, vals])) return indexPutRecorded(x, list, vals, accumulate);
   const plan = planIndex(x, list, op);
   const v = plan.view;
-  const accumulate = opts.accumulate ?? false;
   if (plan.adv.length === 0) {
     if (values instanceof Tensor) {
       if (accumulate) v.add_(values);
@@ -270,16 +275,7 @@ export const indexPut_ = defineOp('indexPut_', (x: Tensor, indices: readonly (In
   const b = indexShape(plan, op);
   const restShape = lay.restDims.map((d) => v.shape[d]!);
   const resultShape = [...restShape.slice(0, lay.at), ...b, ...restShape.slice(lay.at)];
-  const vals = values instanceof Tensor ? values : fromHost([Number(values)], [], x.dtype, x.device, op);
-  commonDevice(op, x, vals);
-  const lead = resultShape.length - vals.dim();
-  if (lead < 0 || vals.shape.some((sz, k) => sz !== 1 && sz !== resultShape[lead + k])) {
-    throw new ShapeError(`${op}: shape mismatch: value tensor of shape ${fmtShape(vals.shape)} cannot be broadcast to indexing result of shape ${fmtShape(resultShape)}`, {
-      op,
-      hint: 'values broadcast to the shape x.at(...indices) would have',
-    });
-  }
-  const vb = expand(vals, resultShape);
+  const vb = valuesTo(op, vals, resultShape);
   const lin = linearIndex(plan, op);
   // values in [...B, ...rest] order, merged to [n, R]
   const inv = toResultPerm(b.length, restShape.length, lay.at);
@@ -298,6 +294,38 @@ export const indexPut_ = defineOp('indexPut_', (x: Tensor, indices: readonly (In
   });
   return x;
 });
+
+/** `vals` broadcast to the indexing result's shape, with PyTorch's message when it cannot be. */
+function valuesTo(op: string, vals: Tensor, resultShape: readonly number[]): Tensor {
+  const lead = resultShape.length - vals.dim();
+  if (lead < 0 || vals.shape.some((sz, k) => sz !== 1 && sz !== resultShape[lead + k])) {
+    throw new ShapeError(`${op}: shape mismatch: value tensor of shape ${fmtShape(vals.shape)} cannot be broadcast to indexing result of shape ${fmtShape(resultShape)}`, {
+      op,
+      hint: 'values broadcast to the shape x.at(...indices) would have',
+    });
+  }
+  return expand(vals, [...resultShape]);
+}
+
+/**
+ * `indexPut_` while autograd records: one scatter on the whole of `x` (not on a view of it, which
+ * autograd cannot rewrite in place), at the flat positions the index selects — found by indexing
+ * a tensor of positions with the same index.
+ */
+function indexPutRecorded(x: Tensor, list: readonly (Index | AdvancedIndex)[], vals: Tensor, accumulate: boolean): Tensor {
+  const op = 'indexPut_';
+  const n = x.numel();
+  const pos = fromHost(Array.from({ length: n }, (_, i) => i), [...x.shape], 'int32', x.device, op);
+  const sel = indexWithPlan(planIndex(pos, list, op), op); // flat positions, shaped as x.at(...list)
+  const where_ = sel.reshape(-1);
+  const vb = valuesTo(op, vals, sel.shape).reshape(-1);
+  applyInPlace(x, op, (self) => {
+    const flat = self.reshape(-1);
+    const put = accumulate ? scatterAdd(flat, 0, where_, vb) : scatter(flat, 0, where_, vb);
+    return reshapeTo(put, self.shape, 'IndexPutBackward0');
+  });
+  return x;
+}
 
 /**
  * Out-of-place {@link indexPut_}: a copy of `x` with `values` put at `indices` (`torch.index_put`).
