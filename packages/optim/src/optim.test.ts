@@ -222,7 +222,44 @@ describe('optimizer state dicts in PyTorch 1.13 layout', () => {
     expect(() => new SGD(5 as never)).toThrow(/should be an iterable of Tensors or dicts, but got number/);
     expect(() => new SGD(w as never)).toThrow(/should be an iterable of Tensors or dicts, but got a Tensor of shape \[2\]/);
     expect(() => new SGD([1, 2] as never)).toThrow(dl.ArgumentError);
-    expect(() => new SGD([w], 0.01 as never)).toThrow(/options must be an object, got number \(0.01\)/);
+    expect(() => new SGD([w], '0.01' as never)).toThrow(/options must be an object or a learning rate, got string \(0.01\)/);
+    expect(() => new SGD([w], { lr: 0.1 } as never, { momentum: 0.9 } as never)).toThrow(/options come in one object/);
+    expect(() => new SGD([w], 0.1, 0.9 as never)).toThrow(/options after the learning rate must be an object, got number \(0.9\)/);
+    expect(() => new SGD([w], 0.1, { lr: 0.2 } as never)).toThrow(/learning rate is given twice/);
+    expect(() => new SGD([w], { lr: '0.1' } as never)).toThrow(/invalid learning rate: '0.1'/);
+    expect(() => new Adam([w], Number.NaN)).toThrow(/invalid learning rate: NaN/);
     expect(() => new Adam([w]).loadStateDict(null as never)).toThrow(/expected an optimizer state dict/);
+  });
+});
+
+describe('positional learning rate, as PyTorch (Note [Positional lr])', () => {
+  it.each([
+    ['SGD', (p: dl.Tensor[]) => new SGD(p, 0.05), (p: dl.Tensor[]) => new SGD(p, { lr: 0.05 })],
+    ['SGD with options after it', (p: dl.Tensor[]) => new SGD(p, 0.05, { momentum: 0.9, nesterov: true }), (p: dl.Tensor[]) => new SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true })],
+    ['Adam', (p: dl.Tensor[]) => new Adam(p, 0.05), (p: dl.Tensor[]) => new Adam(p, { lr: 0.05 })],
+    ['AdamW', (p: dl.Tensor[]) => new AdamW(p, 0.05, { weightDecay: 0.1 }), (p: dl.Tensor[]) => new AdamW(p, { lr: 0.05, weightDecay: 0.1 })],
+    ['RMSprop', (p: dl.Tensor[]) => new RMSprop(p, 0.05), (p: dl.Tensor[]) => new RMSprop(p, { lr: 0.05 })],
+    ['Adagrad', (p: dl.Tensor[]) => new Adagrad(p, 0.05), (p: dl.Tensor[]) => new Adagrad(p, { lr: 0.05 })],
+  ] as const)('%s(params, lr) is %s(params, { lr })', (_name, positional, keyword) => {
+    const run = (make: (p: dl.Tensor[]) => { step(): unknown; paramGroups: Array<{ lr: number }> }) => {
+      const w = dl.tensor([1, -2, 3], { requiresGrad: true });
+      const opt = make([w]);
+      for (let i = 0; i < 3; i++) {
+        w.grad = null;
+        w.mul(w).sum().backward();
+        opt.step();
+      }
+      return { lr: opt.paramGroups[0]!.lr, w: w.toArraySync() };
+    };
+    const a = run(positional);
+    expect(a.lr).toBe(0.05);
+    expect(a).toEqual(run(keyword));
+  });
+
+  it('SGD has no default lr, as torch (lr=required); a per-group lr is enough', () => {
+    const w = dl.ones([2], { requiresGrad: true });
+    expect(() => new SGD([w])).toThrow(/parameter group didn't specify a value of required optimization parameter lr/);
+    expect(() => new SGD([w], { momentum: 0.9 })).toThrow(dl.ArgumentError);
+    expect(new SGD([{ params: [w], lr: 0.3 }]).paramGroups[0]!.lr).toBe(0.3);
   });
 });

@@ -89,7 +89,14 @@ export abstract class Optimizer<D extends { lr: number }> {
       }
     }
     const g = { ...this.defaults, ...group, params } as ParamGroup<D>;
-    if (!(g.lr >= 0)) throw new ArgumentError(`${this.constructor.name}: invalid learning rate: ${g.lr}`, { op: 'Optimizer' });
+    const name = this.constructor.name;
+    if (g.lr === undefined) {
+      throw new ArgumentError(`${name}: parameter group didn't specify a value of required optimization parameter lr`, {
+        op: name,
+        hint: `give a learning rate: new ${name}(model.parameters(), { lr: 0.01 }), or one per group: { params, lr }`,
+      });
+    }
+    if (typeof g.lr !== 'number' || !(g.lr >= 0)) throw new ArgumentError(`${name}: invalid learning rate: ${typeof g.lr === 'string' ? `'${g.lr}'` : String(g.lr)}`, { op: name, hint: 'lr is a number ≥ 0' });
     this.paramGroups.push(g);
   }
 

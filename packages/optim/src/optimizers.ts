@@ -6,14 +6,27 @@ function check(op: string, cond: boolean, msg: string): void {
   if (!cond) throw new ArgumentError(`${op}: ${msg}`, { op });
 }
 
-/** Options come as one object (PyTorch's keyword arguments); a positional lr would be ignored silently. */
-function checkOptions(op: string, opts: unknown): void {
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new ArgumentError(`${op}: options must be an object, got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts} (${String(opts)})`, {
-      op,
-      hint: `pass keyword arguments as an object: new ${op}(model.parameters(), { lr: 0.01 })`,
-    });
+/**
+ * Note [Positional lr]
+ * PyTorch's optimizers take the learning rate as the second argument, positionally or by keyword
+ * (`SGD(params, 0.01)`, `SGD(params, lr=0.01, momentum=0.9)`). Here the options are one object
+ * (`new SGD(params, { lr: 0.01, momentum: 0.9 })`), and a number in its place is the learning
+ * rate, with the other options after it (`new SGD(params, 0.01, { momentum: 0.9 })`); anything
+ * else there is an ArgumentError, never ignored.
+ */
+function optionsOf<D extends { lr: number }>(op: string, lrOrOpts: unknown, more: unknown): Partial<D> {
+  const what = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} (${String(v)})`);
+  const hint = `new ${op}(model.parameters(), { lr: 0.01 }) or new ${op}(model.parameters(), 0.01)`;
+  const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (typeof lrOrOpts === 'number') {
+    if (more === undefined) return { lr: lrOrOpts } as Partial<D>;
+    if (!isRecord(more)) throw new ArgumentError(`${op}: options after the learning rate must be an object, got ${what(more)}`, { op, hint: `new ${op}(model.parameters(), 0.01, { weightDecay: 1e-4 })` });
+    if ('lr' in more) throw new ArgumentError(`${op}: the learning rate is given twice (${lrOrOpts} and { lr: ${String(more.lr)} })`, { op, hint });
+    return { ...more, lr: lrOrOpts } as Partial<D>;
   }
+  if (!isRecord(lrOrOpts)) throw new ArgumentError(`${op}: options must be an object or a learning rate, got ${what(lrOrOpts)}`, { op, hint });
+  if (more !== undefined) throw new ArgumentError(`${op}: options come in one object; got a second argument after it (${what(more)})`, { op, hint });
+  return lrOrOpts as Partial<D>;
 }
 
 /** Gradient with `maximize` and L2 `weightDecay` applied (a new tensor or the grad itself). */
@@ -42,9 +55,13 @@ export interface SGDOptions {
  */
 export class SGD extends Optimizer<SGDOptions> {
   protected override readonly torchGroupKeys = ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize', 'foreach', 'differentiable'];
-  constructor(params: Params<SGDOptions>, opts: Partial<SGDOptions> & { lr?: number } = {}) {
-    checkOptions('SGD', opts);
-    const d: SGDOptions = { lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts };
+  constructor(params: Params<SGDOptions>, opts?: Partial<SGDOptions>);
+  /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
+  constructor(params: Params<SGDOptions>, lr: number, opts?: Partial<Omit<SGDOptions, 'lr'>>);
+  constructor(params: Params<SGDOptions>, lrOrOpts: number | Partial<SGDOptions> = {}, more?: Partial<SGDOptions>) {
+    const opts = optionsOf<SGDOptions>('SGD', lrOrOpts, more);
+    // lr has no default, as PyTorch's `lr=required`: a group without one is an error (addParamGroup)
+    const d = { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts } as SGDOptions;
     check('SGD', d.momentum >= 0, `invalid momentum value: ${d.momentum}`);
     check('SGD', d.weightDecay >= 0, `invalid weight_decay value: ${d.weightDecay}`);
     check('SGD', !d.nesterov || (d.momentum > 0 && d.dampening === 0), 'Nesterov momentum requires a momentum and zero dampening');
@@ -129,8 +146,11 @@ function adamUpdate(opt: Adam | AdamW, g: ParamGroup<AdamOptions>, decoupled: bo
 export class Adam extends Optimizer<AdamOptions> {
   protected override readonly torchGroupKeys = ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize', 'foreach', 'capturable', 'differentiable', 'fused'];
   protected override readonly stepIsTensor = true;
-  constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    checkOptions('Adam', opts);
+  constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions>);
+  /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
+  constructor(params: Params<AdamOptions>, lr: number, opts?: Partial<Omit<AdamOptions, 'lr'>>);
+  constructor(params: Params<AdamOptions>, lrOrOpts: number | Partial<AdamOptions> = {}, more?: Partial<AdamOptions>) {
+    const opts = optionsOf<AdamOptions>('Adam', lrOrOpts, more);
     const d: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts };
     adamCheck('Adam', d);
     super(params, d);
@@ -149,8 +169,11 @@ export class Adam extends Optimizer<AdamOptions> {
 export class AdamW extends Optimizer<AdamOptions> {
   protected override readonly torchGroupKeys = ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'foreach', 'maximize', 'capturable'];
   protected override readonly stepIsTensor = true;
-  constructor(params: Params<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    checkOptions('AdamW', opts);
+  constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions>);
+  /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
+  constructor(params: Params<AdamOptions>, lr: number, opts?: Partial<Omit<AdamOptions, 'lr'>>);
+  constructor(params: Params<AdamOptions>, lrOrOpts: number | Partial<AdamOptions> = {}, more?: Partial<AdamOptions>) {
+    const opts = optionsOf<AdamOptions>('AdamW', lrOrOpts, more);
     const d: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false, ...opts };
     adamCheck('AdamW', d);
     super(params, d);
@@ -179,8 +202,11 @@ export interface RMSpropOptions {
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
   protected override readonly torchGroupKeys = ['lr', 'momentum', 'alpha', 'eps', 'centered', 'weight_decay', 'foreach', 'maximize', 'differentiable'];
-  constructor(params: Params<RMSpropOptions>, opts: Partial<RMSpropOptions> = {}) {
-    checkOptions('RMSprop', opts);
+  constructor(params: Params<RMSpropOptions>, opts?: Partial<RMSpropOptions>);
+  /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
+  constructor(params: Params<RMSpropOptions>, lr: number, opts?: Partial<Omit<RMSpropOptions, 'lr'>>);
+  constructor(params: Params<RMSpropOptions>, lrOrOpts: number | Partial<RMSpropOptions> = {}, more?: Partial<RMSpropOptions>) {
+    const opts = optionsOf<RMSpropOptions>('RMSprop', lrOrOpts, more);
     const d: RMSpropOptions = { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false, ...opts };
     check('RMSprop', d.alpha >= 0, `invalid alpha value: ${d.alpha}`);
     check('RMSprop', d.momentum >= 0, `invalid momentum value: ${d.momentum}`);
@@ -235,8 +261,11 @@ export interface AdagradOptions {
 export class Adagrad extends Optimizer<AdagradOptions> {
   protected override readonly torchGroupKeys = ['lr', 'lr_decay', 'eps', 'weight_decay', 'initial_accumulator_value', 'foreach', 'maximize'];
   protected override readonly stepIsTensor = true;
-  constructor(params: Params<AdagradOptions>, opts: Partial<AdagradOptions> = {}) {
-    checkOptions('Adagrad', opts);
+  constructor(params: Params<AdagradOptions>, opts?: Partial<AdagradOptions>);
+  /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
+  constructor(params: Params<AdagradOptions>, lr: number, opts?: Partial<Omit<AdagradOptions, 'lr'>>);
+  constructor(params: Params<AdagradOptions>, lrOrOpts: number | Partial<AdagradOptions> = {}, more?: Partial<AdagradOptions>) {
+    const opts = optionsOf<AdagradOptions>('Adagrad', lrOrOpts, more);
     const d: AdagradOptions = { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false, ...opts };
     check('Adagrad', d.lrDecay >= 0, `invalid lr_decay value: ${d.lrDecay}`);
     check('Adagrad', d.initialAccumulatorValue >= 0, `invalid initial_accumulator_value value: ${d.initialAccumulatorValue}`);
