@@ -5,6 +5,7 @@
 import type { BinaryOp, CompareOp, UnaryOp } from './backend.js';
 import type { TensorOrScalar } from './ops/core.js';
 import { binary, compare, unary, type OutOptions } from './ops/elementwise.js';
+import { divRounded, type RoundingMode } from './ops/div-rounding.js';
 import { Tensor } from './tensor.js';
 
 function scaled(other: TensorOrScalar, alpha?: number): TensorOrScalar {
@@ -28,8 +29,25 @@ export function sub(input: TensorOrScalar, other: TensorOrScalar, opts: OutOptio
 }
 /** Elementwise product. `dl.mul(x, 2)` */
 export const mul = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('mul', a, b, opts);
-/** True division. */
-export const div = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('div', a, b, opts);
+/**
+ * Division: true division, or rounded toward zero / down with `roundingMode` ('trunc' / 'floor',
+ * `torch.div(a, b, rounding_mode=…)`; integers stay integers, an integer division by zero raises;
+ * Note [Rounded division]).
+ *
+ * @example
+ * dl.div(x, 2); dl.div(dl.tensor([7, -7], { dtype: 'int32' }), 2, { roundingMode: 'floor' }); // [3, -4]
+ */
+export function div(a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions & { roundingMode?: RoundingMode } = {}): Tensor {
+  if (opts.roundingMode === undefined || opts.roundingMode === null) return binary('div', a, b, opts);
+  return divRounded(a, b, opts.roundingMode, opts);
+}
+/**
+ * `a // b` as Python and torch: division rounded down (`torch.floor_divide`).
+ *
+ * @example
+ * dl.floorDivide(dl.tensor([7, -7], { dtype: 'int32' }), 2); // [3, -4]
+ */
+export const floorDivide = (a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = {}): Tensor => divRounded(a, b, 'floor', opts);
 /** Power. `dl.pow(x, 2)` */
 export const pow = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('pow', a, b, opts);
 /** Elementwise maximum (NaN propagates). */

@@ -15,6 +15,7 @@ import * as nz from './ops/nonzero.js';
 import * as ai from './ops/advanced-index.js';
 import * as sm from './ops/softmax.js';
 import * as ip from './ops/inplace.js';
+import { divRounded } from './ops/div-rounding.js';
 import { fromHost } from './ops/creation.js';
 import { primitivesOf, type PrimitiveTable } from './primitives.js';
 
@@ -49,6 +50,8 @@ export class Tensor extends TensorBase {
   addcdiv(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor { return this.add(t1.div(t2).mul(opts.value ?? 1)); }
   /** `self + weight * (end - self)`. */
   lerp(end: Tensor, weight: TensorOrScalar): Tensor { return this.add(end.sub(this).mul(weight)); }
+  /** `this // other`, rounded down as `torch.floor_divide` (integers stay integers; Note [Rounded division]). */
+  floorDivide(other: TensorOrScalar): Tensor { return divRounded(this, other, 'floor'); }
 
   // ---- comparison and logic --------------------------------------------------------------
   isfinite(): Tensor { return this.isnan().logicalOr(this.isinf()).logicalNot(); }

@@ -123,6 +123,18 @@ export const edgeCases: Record<string, EdgeCase> = {
   remainder_int_by_zero: { run: (d, [x]) => d.remainder(x!, 0), error: dl.ArgumentError },
   remainder_int_by_zero_tensor: { run: (d, [a, b]) => d.remainder(a!, b!), error: dl.ArgumentError, needs: 'syncRead' },
 
+  div_floor_float: { run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'floor' }) },
+  div_trunc_float: { run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'trunc' }) },
+  div_floor_float_scalar: { run: (d, [a]) => d.div(a!, -2.5, { roundingMode: 'floor' }) },
+  div_floor_int: { run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'floor' }) },
+  div_trunc_int: { run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'trunc' }) },
+  floor_divide_int_scalar: { run: (d, [a]) => d.floorDivide(a!, -3) },
+  div_floor_uint8: { run: (_d, [a]) => a!.floorDivide(2) },
+  div_floor_int_float_scalar: { run: (d, [a]) => d.div(a!, 2.5, { roundingMode: 'floor' }) },
+  div_floor_int_by_zero: { run: (d, [a]) => d.div(a!, 0, { roundingMode: 'floor' }), error: dl.ArgumentError },
+  div_trunc_int_by_zero_tensor: { run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'trunc' }), error: dl.ArgumentError, needs: 'syncRead' },
+  div_floor_bool: { run: (d, [a]) => d.floorDivide(a!, a!), error: dl.DTypeError },
+
   std_1e20: { run: (_d, [x]) => x!.std(), grad: true },
   std_1e38: { run: (_d, [x]) => x!.std() },
   std_3e38_overflows: { run: (_d, [x]) => x!.std() },

@@ -1,0 +1,73 @@
+import { defineOp } from '../dispatch.js';
+import { isFloating, resultType, type DType } from '../dtype.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { describeValue, shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { castRaw, finishOut, scalarTensor, type TensorOrScalar } from './core.js';
+import { binary, compare, unary, where, type OutOptions } from './elementwise.js';
+
+/** How `div` rounds its quotient (`torch.div(…, rounding_mode=…)`); null: true division. */
+export type RoundingMode = 'trunc' | 'floor' | null;
+
+/**
+ * Note [Rounded division]
+ * `div(a, b, { roundingMode })` as torch: floats give `trunc(a / b)`, or for 'floor' torch's
+ * fmod-based quotient `(a - remainder(a, b)) / b` rounded to the nearest integer (exact where
+ * `floor(a / b)` is not: a / b can round up to the next integer), and `a / b` (±inf, NaN) where
+ * b is 0. Integers stay integers and are exact: the float32 quotient is corrected in integer
+ * arithmetic (a - q·b is small, so wrap-around in the product cannot hurt) until 0 <= a - q·b < b
+ * (or b < a - q·b <= 0); trunc adds 1 where the remainder is non-zero and the signs differ. An
+ * integer division by zero raises (torch's ZeroDivisionError) because the integer `remainder` does. Like torch, the result has no gradient (its derivative is 0 almost
+ * everywhere); dl returns it detached.
+ */
+export const divRounded = defineOp('div', (a: TensorOrScalar, b: TensorOrScalar, mode: 'trunc' | 'floor', opts: OutOptions = {}): Tensor => {
+  const op = 'div';
+  if (mode !== 'trunc' && mode !== 'floor') {
+    throw new ArgumentError(`div: expected rounding_mode to be one of null, 'trunc', or 'floor' but found '${String(mode)}'`, { op });
+  }
+  for (const [v, which] of [[a, 'input'], [b, 'other']] as const) {
+    if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') {
+      throw new ArgumentError(`div: argument '${which}' must be a Tensor or a number, got ${describeValue(v)}`, { op });
+    }
+  }
+  const operand = (v: TensorOrScalar) => (v instanceof Tensor ? { dtype: v.dtype, dim: v.dim() } : v);
+  const dtype = resultType([operand(a), operand(b)]);
+  if (dtype === 'bool') throw new DTypeError('div: rounding division is not implemented for bool tensors', { op, hint: 'cast with .int() first' });
+  const A = a instanceof Tensor ? a.detach() : a;
+  const B = b instanceof Tensor ? b.detach() : b;
+  const q = isFloating(dtype) ? floatQuotient(A, B, mode) : intQuotient(A, B, mode, dtype);
+  if (!opts.out) return q;
+  if (!shapesEqual(opts.out.shape, q.shape)) {
+    throw new ShapeError(`div: out has shape ${fmtShape(opts.out.shape)} but the result has shape ${fmtShape(q.shape)}`, { op });
+  }
+  return finishOut(op, q, opts.out);
+});
+
+function floatQuotient(A: TensorOrScalar, B: TensorOrScalar, mode: 'trunc' | 'floor'): Tensor {
+  if (mode === 'trunc') return unary('trunc', binary('div', A, B));
+  if (B === 0 || B === false) return binary('div', A, B);
+  const d = binary('div', binary('sub', A, binary('remainder', A, B)), B);
+  const f = unary('floor', d);
+  const nearest = where(compare('gt', binary('sub', d, f), 0.5), binary('add', f, 1), f);
+  return B instanceof Tensor ? where(compare('eq', B, 0), binary('div', A, B), nearest) : nearest;
+}
+
+function intQuotient(a: TensorOrScalar, b: TensorOrScalar, mode: 'trunc' | 'floor', dtype: DType): Tensor {
+  const r = binary('remainder', a, b); // raises on an integer division by zero, as torch
+  const A = a instanceof Tensor ? a : scalarTensor(a, dtype, r.device);
+  const B = b instanceof Tensor ? b : scalarTensor(b, dtype, r.device);
+  const int = (t: Tensor) => castRaw(t, dtype);
+  if (dtype === 'uint8') return int(unary('floor', binary('div', A, B))); // small and non-negative: exact in float32
+  const mul = (q: Tensor) => binary('mul', q, B); // wraps around in int32; a - q·b is small, so exact
+  // a float32 quotient, then a correction in integers: q1 is the floor or one off it
+  const q0 = int(unary('round', binary('div', A, B)));
+  const q1 = binary('add', q0, int(unary('floor', binary('div', binary('sub', A, mul(q0)), B))));
+  const r1 = binary('sub', A, mul(q1));
+  const bNeg = compare('lt', B, 0);
+  const below = compare('logicalAnd', compare('ne', r1, 0), compare('logicalXor', compare('lt', r1, 0), bNeg)); // q1 one too big
+  const above = compare('logicalOr', compare('logicalAnd', compare('gt', B, 0), compare('ge', r1, B)), compare('logicalAnd', compare('lt', B, 0), compare('le', r1, B)));
+  const floor = binary('add', binary('sub', q1, int(below)), int(above));
+  if (mode === 'floor') return floor;
+  const signsDiffer = compare('logicalXor', compare('lt', A, 0), bNeg);
+  return binary('add', floor, int(compare('logicalAnd', compare('ne', r, 0), signsDiffer)));
+}
