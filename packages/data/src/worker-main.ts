@@ -7,12 +7,13 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { createRequire } from 'node:module';
+import { createRequire, register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { IndexError, listDevices, manualSeed, type DType, type HostArray } from '@dl/tensor';
 import type { WorkerSpec } from './dataset.js';
 import { decodeState } from './worker-state.js';
 import { setWorkerInfo } from './worker-info.js';
+import { DEFINITIONS_MARK, definitionsHookUrl } from './entry-definitions.js';
 
 interface Init {
   id: number;
@@ -105,6 +106,7 @@ const ready = (async () => {
   const what = init.spec.kind === 'module' ? init.spec.module : init.spec.kind === 'state' ? 'the modules of the dataset' : 'the dataset';
   const info = { id: init.id, numWorkers: init.numWorkers, seed: init.seed, dataset: undefined as unknown };
   setWorkerInfo(info, what);
+  register(definitionsHookUrl()); // Note [Classes of the script that was run]
   for (const m of init.imports) await import(m);
   await importBackends();
   manualSeed(init.seed);
@@ -219,9 +221,15 @@ function describeError(e: unknown): { name: string; message: string; stack?: str
     const n = (p as { constructor?: { name?: string } }).constructor?.name;
     if (n) classes.push(n);
   }
+  let message = String(err?.message ?? e);
+  if (err instanceof ReferenceError && err.stack?.includes(`${DEFINITIONS_MARK}=`)) {
+    message +=
+      ' (the dataset class is defined in the script you ran; DataLoader workers load only its imports and declarations without side effects, not its other statements:' +
+      ' move the class, and what it uses, into a module of its own and import it)';
+  }
   return {
     name: err?.name ?? 'Error',
-    message: String(err?.message ?? e),
+    message,
     ...(err?.stack ? { stack: err.stack } : {}),
     classes,
     ...(typeof err?.op === 'string' ? { op: err.op } : {}),

@@ -1,4 +1,5 @@
 import { Generator, StateError, Tensor, fromArray, type DType } from '@dl/tensor';
+import { DEFINITIONS_MARK, definitionsAlias } from './entry-definitions.js';
 
 /**
  * Note [Datasets cross to workers by state]
@@ -21,10 +22,9 @@ import { Generator, StateError, Tensor, fromArray, type DType } from '@dl/tensor
  *
  * The worker never imports the script that was run (the entry module, `process.argv[1]`):
  * that would run the user's training code again in every worker. A dataset class defined in
- * the entry script is refused with an error asking to move it into a module of its own (the
- * only ceremony, and the same rule as `if __name__ == '__main__'` on spawn platforms, minus
- * the guard). Anything else that cannot cross raises a StateError saying which field and how
- * to fix it; nothing falls back to the main thread silently.
+ * that script comes from a definitions-only version of it (Note [Classes of the script that
+ * was run]). Anything else that cannot cross raises a StateError saying which field and how to
+ * fix it; nothing falls back to the main thread silently.
  */
 
 const RECIPE = Symbol.for('dl.data.sendable');
@@ -235,59 +235,58 @@ export function encodeState(value: unknown, what: string): Encoded {
         `call \`registerSendableClass(${name || 'TheClass'}, import.meta.url)\` (from @dl/data) in the module that defines and exports it; or use numWorkers: 0`,
       );
     }
-    if (entry && sameFile(module, entry)) {
-      return fail(
-        path,
-        `is an instance of ${name}, which is defined in the script you ran (${module}); a worker would have to run that script again to get the class`,
-        `move ${name} into a module of its own (e.g. ${kebab(name)}.ts), export it there and import it in your script; nothing else is needed`,
-      );
-    }
-    if (!exportsName(module, name)) {
-      return fail(
-        path,
-        `is an instance of ${name}, which ${module} does not export; a worker imports that module to get the class`,
-        `export it: \`export class ${name} …\` at the top level of that module`,
-      );
+    const scan = scanSource(module, name);
+    if ((entry && sameFile(module, entry)) || !scan.exported) {
+      // Note [Classes of the script that was run]: workers load the module's definitions only
+      if (!scan.topLevel) {
+        return fail(
+          path,
+          `is an instance of ${name}, which is not declared at the top level of ${module} (it is local to a function or block), so a worker cannot load it`,
+          `declare ${name} at the top level of a module (export it to have the worker simply import that module)`,
+        );
+      }
+      const u = new URL(module);
+      u.searchParams.set(DEFINITIONS_MARK, name);
+      return { $: 'inst', id, module: u.href, name: definitionsAlias(name), v: fields() };
     }
     return { $: 'inst', id, module, name, v: fields() };
   };
   return enc(value, what);
 }
 
-const exportChecks = new Map<string, boolean>();
+const scans = new Map<string, { exported: boolean; topLevel: boolean }>();
 
 /**
- * Whether `module`'s source exports `name` (`export class Name`, `export { Name }`, …), read
- * from disk so that a module which does not is never imported in a worker (importing it
- * there would run its top level for nothing). Modules that cannot be read count as exporting
- * (the worker then says so if not).
+ * Whether `module`'s source exports `name` (`export class Name`, `export { Name }`, …) and
+ * whether it declares a class `name` at the start of a line (the top level, as formatted
+ * code has it), read from disk without importing anything. A module that cannot be read
+ * counts as exporting it (the worker then says so if not).
  */
-function exportsName(module: string, name: string): boolean {
+function scanSource(module: string, name: string): { exported: boolean; topLevel: boolean } {
   const key = `${module}#${name}`;
-  let ok = exportChecks.get(key);
-  if (ok !== undefined) return ok;
-  ok = true;
+  let r = scans.get(key);
+  if (r) return r;
+  r = { exported: true, topLevel: true };
   const fs = builtin<typeof import('node:fs')>('node:fs');
   const url = builtin<typeof import('node:url')>('node:url');
   if (fs && url && module.startsWith('file:')) {
     try {
       const src = fs.readFileSync(url.fileURLToPath(module.replace(/[?#].*$/, '')), 'utf8');
       const n = name.replace(/[$]/g, '\\$');
-      ok =
-        new RegExp(`export\\s+(default\\s+)?(abstract\\s+)?class\\s+${n}\\b`).test(src) ||
-        new RegExp(`export\\s*(type\\s*)?\\{[^}]*\\b${n}\\b[^}]*\\}`).test(src) ||
-        new RegExp(`export\\s+(const|let|var)\\s+${n}\\b`).test(src) ||
-        new RegExp(`export\\s+default\\s+${n}\\b`).test(src);
+      r = {
+        exported:
+          new RegExp(`export\\s+(default\\s+)?(abstract\\s+)?class\\s+${n}\\b`).test(src) ||
+          new RegExp(`export\\s*(type\\s*)?\\{[^}]*\\b${n}\\b[^}]*\\}`).test(src) ||
+          new RegExp(`export\\s+(const|let|var)\\s+${n}\\b`).test(src) ||
+          new RegExp(`export\\s+default\\s+${n}\\b`).test(src),
+        topLevel: new RegExp(`^(export\\s+)?(default\\s+)?(abstract\\s+)?class\\s+${n}\\b`, 'm').test(src),
+      };
     } catch {
-      ok = true;
+      /* unreadable: let the worker try */
     }
   }
-  exportChecks.set(key, ok);
-  return ok;
-}
-
-function kebab(s: string): string {
-  return s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  scans.set(key, r);
+  return r;
 }
 
 /** @internal Inverse of {@link encodeState}, in the worker: imports the modules it names. */
