@@ -12,10 +12,11 @@ export const ERROR_BYTES = 16;
 
 /**
  * What a kernel checks: an index along `dim` of a tensor, for the op `op` ('index'), a zero
- * integer divisor ('zeroDiv'), or an int32 sum leaving int32 ('overflow'; `detail` names the
- * tensor; the words hold the exact sum's low and high 32 bits).
+ * integer divisor ('zeroDiv'), or an int32 sum / cumsum / prod leaving int32 ('overflow': the
+ * words hold the exact sum's low and high 32 bits; 'overflowApprox': a product's float32
+ * approximation; `detail` names the tensor).
  */
-type SiteKind = 'index' | 'zeroDiv' | 'overflow';
+type SiteKind = 'index' | 'zeroDiv' | 'overflow' | 'overflowApprox';
 interface Site {
   op: string;
   dim: number;
@@ -92,14 +93,20 @@ export class DeviceErrors {
     const value = words[1]! | 0;
     const size = words[2]!;
     const { op, dim } = site;
-    if (site.kind === 'overflow') {
-      const total = (words[2]! | 0) * 2 ** 32 + words[1]!;
-      return new DTypeError(`${op}: the sum of the ${site.detail} is ${total}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`, {
-        op,
-        hint:
-          "sum in floating point: x.sum(dim, { dtype: 'float32' }) (exact up to 2^24 on webgpu, which has no float64). " +
-          'webgpu finds this on the device and raises at the next read (data(), item(), toAsync)',
-      });
+    if (site.kind === 'overflow' || site.kind === 'overflowApprox') {
+      // 'overflow': the exact 64-bit value (low, high words); 'overflowApprox': float32 bits of an
+      // approximation (a product: its exact value has no 64-bit home)
+      const total = site.kind === 'overflow' ? (words[2]! | 0) * 2 ** 32 + words[1]! : new Float32Array(new Uint32Array([words[2]!]).buffer)[0]!;
+      const what = op === 'prod' ? 'product' : 'sum';
+      return new DTypeError(
+        `${op}: the ${what} of the ${site.detail} reaches ${site.kind === 'overflow' ? total : Number.isFinite(total) ? `about ${total}` : 'more than 3.4e38 in magnitude'}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`,
+        {
+          op,
+          hint:
+            `accumulate in floating point: x.${op}(dim, { dtype: 'float32' }) (exact up to 2^24; webgpu has no float64). ` +
+            'webgpu finds this on the device and raises at the next read (data(), item(), toAsync)',
+        },
+      );
     }
     if (site.kind === 'zeroDiv') {
       return new ArgumentError(`${op}: integer division by zero (ZeroDivisionError)`, {

@@ -2,7 +2,7 @@
  * Edge classes of issue 11 in webgpu's elementwise kernels, against torch 1.13: float remainder
  * of huge / tiny operands (exact fmod, fixtures/edge.json), integer remainder by zero (raises at
  * the next read, Note [Deferred GPU errors]), int32 sums that leave int32 (raise at the next
- * read, as cpu; torch sums into int64), clamp with min > max and with NaN bounds, conv2d's zero
+ * read, as cpu; torch sums into int64; prod and cumsum too), clamp with min > max and with NaN bounds, conv2d's zero
  * padding meeting an inf weight or gradient.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -77,7 +77,7 @@ describe.runIf(be)('webgpu edge ops vs torch', () => {
         err = e;
       }
       expect(err).toBeInstanceOf(dl.DTypeError);
-      expect((err as Error).message).toContain(`is ${total}, which overflows int32`);
+      expect((err as Error).message).toContain(`reaches ${total}, which overflows int32`);
     };
     await overflow(i32([2147483647, 1]).sum().item(), '2147483648');
     await overflow(i32([-2147483648, -1]).sum().item(), '-2147483649');
@@ -109,5 +109,29 @@ describe.runIf(be)('webgpu edge ops vs torch', () => {
     const gw = empty(gpu, 'float32', [1, 1, 3, 3]);
     gpu.conv2dBackwardWeight(upload(gpu, 'float32', c.g.map(num), [1, 1, 3, 3]), x, gw, p as never);
     expect(same(await download(gpu, gw), c.grad_w)).toEqual(Array(9).fill(true));
+  });
+
+  it('int32 prod and cumsum leaving int32 raise DTypeError at the next read (exact up to the int32 bounds)', async () => {
+    const i32 = (v: number[]) => dl.tensor(v, { device, dtype: 'int32' });
+    const raises = async (p: Promise<unknown>, ...parts: string[]) => {
+      let err: unknown;
+      try {
+        await p;
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(dl.DTypeError);
+      for (const part of parts) expect((err as Error).message).toContain(part);
+    };
+    await raises(i32([65536, 32768]).prod().item(), 'prod: the product of the int32 tensor of shape [2] reaches about 2147483648', 'overflows int32');
+    await raises(i32([46341, 46341]).prod().item(), 'overflows int32');
+    expect(await i32([-65536, 32768]).prod().item()).toBe(-2147483648);
+    expect(await i32([65536, 65536, 0]).prod().item()).toBe(0); // a zero factor: exactly 0, as torch
+    expect(await i32([-3, 5, 7]).prod().item()).toBe(-105);
+    await raises(dl.full([200], 2, { device, dtype: 'int32' }).prod().item(), 'more than 3.4e38');
+    expect(await dl.full([300], 1, { device, dtype: 'int32' }).prod().item()).toBe(1);
+    await raises(i32([2147483647, 1, -5]).cumsum(0).data(), 'cumsum: the sum of the int32 tensor of shape [3] reaches 2147483648');
+    expect(await i32([2147483647, -1, 1]).cumsum(0).toArray()).toEqual([2147483647, 2147483646, 2147483647]);
+    expect(await i32([-2147483648, 5, -5]).cumsum(0).toArray()).toEqual([-2147483648, -2147483643, -2147483648]);
   });
 });

@@ -6,6 +6,16 @@ import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
 
 const RWG = 256;
 
+/** WGSL: the 64-bit product of two u32 as (low, high) words. */
+const MAG_MUL = `
+fn mag_mul(a: u32, b: u32) -> vec2<u32> {
+  let a0 = a & 0xffffu; let a1 = a >> 16u;
+  let b0 = b & 0xffffu; let b1 = b >> 16u;
+  let p00 = a0 * b0; let p01 = a0 * b1; let p10 = a1 * b0; let p11 = a1 * b1;
+  let mid = (p00 >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
+  return vec2<u32>((p00 & 0xffffu) | (mid << 16u), p11 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u));
+}`;
+
 /**
  * Note [Reductions]
  * Output elements walk `x`'s kept axes; each reduces the product of the reduced axes,
@@ -33,15 +43,19 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
   // Note [Exact int32 sums]: an int32 sum into int32 carries the high word of the exact 64-bit sum
   // in the accumulator's (otherwise unused) index, and reports a result outside int32 to the error
   // words (Note [Deferred GPU errors]) instead of wrapping: torch sums into int64; dl cpu raises too.
-  const checked = op === 'sum' && accD === 'int32' && out.dtype === 'int32';
+  // An int32 prod checks each partial product exactly (64-bit magnitude) and, once one leaves
+  // int32, carries a float32 approximation for the message (a later zero factor makes it 0 again).
+  const checked = (op === 'sum' || op === 'prod') && accD === 'int32' && out.dtype === 'int32';
   const b = bind([{ buf: x.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }, ...(checked ? [rt.errors.binding()] : [])]);
   const xs = b.names[0]!;
   const os = b.names[1]!;
   let guard = '';
   if (checked) {
     const sp = params.length;
-    params.push(rt.errors.site('sum', 0, 'overflow', `${x.dtype} tensor of shape [${x.shape.join(', ')}]`));
-    guard = `if (acc.i != select(0u, 0xffffffffu, acc.v < 0i)) {
+    params.push(rt.errors.site(op, 0, op === 'sum' ? 'overflow' : 'overflowApprox', `${x.dtype} tensor of shape [${x.shape.join(', ')}]`));
+    // sum: the high word must be the low word's sign extension; prod: i != 0 marks an overflow
+    const bad = op === 'sum' ? 'acc.i != select(0u, 0xffffffffu, acc.v < 0i)' : 'acc.i != 0u';
+    guard = `if (${bad}) {
       ${reportCode(b.names[2]!, `P[${sp}]`, 'acc.v', 'acc.i')}
     }
     `;
@@ -63,7 +77,20 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
       break;
     case 'prod':
       init = fl ? '1.0' : '1i';
-      comb = 'return Acc(a.v * b.v, 0u);';
+      // checked: i = 0 while v is the exact product, else the float32 bits of an approximation
+      // (nonzero: every factor is nonzero); a zero factor makes the product exactly 0 again
+      comb = checked
+        ? `if ((a.i == 0u && a.v == 0i) || (b.i == 0u && b.v == 0i)) { return Acc(0i, 0u); }
+  if (a.i != 0u || b.i != 0u) {
+    let fa = select(f32(a.v), bitcast<f32>(a.i), a.i != 0u);
+    let fb = select(f32(b.v), bitcast<f32>(b.i), b.i != 0u);
+    return Acc(0i, bitcast<u32>(fa * fb));
+  }
+  let neg = (a.v < 0i) != (b.v < 0i);
+  let m = mag_mul(select(bitcast<u32>(a.v), 0u - bitcast<u32>(a.v), a.v < 0i), select(bitcast<u32>(b.v), 0u - bitcast<u32>(b.v), b.v < 0i));
+  if (m.y != 0u || m.x > select(0x7fffffffu, 0x80000000u, neg)) { return Acc(0i, bitcast<u32>(f32(a.v) * f32(b.v))); }
+  return Acc(bitcast<i32>(select(m.x, 0u - m.x, neg)), 0u);`
+        : 'return Acc(a.v * b.v, 0u);';
       break;
     case 'max':
       init = NINF;
@@ -103,7 +130,7 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
   const iInit = isArg ? '0xffffffffu' : '0u';
   const xv = cast(load(xs, 'xi', x.dtype), x.dtype, accD);
   // checked sums: each element's high word is its sign extension
-  const elem = checked ? `acc_elem(${xv})` : `Acc(${xv}, j)`;
+  const elem = checked ? (op === 'sum' ? `acc_elem(${xv})` : `Acc(${xv}, 0u)`) : `Acc(${xv}, j)`;
   const result = isArg ? toWord('bitcast<i32>(acc.i)', 'int32') : toWord(cast('acc.v', accD, out.dtype), out.dtype);
 
   let walk = '  var rem = o; var xb = P[2]; var ob = P[3];\n';
@@ -119,7 +146,7 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
 struct Acc { v: ${T}, i: u32 }
 fn comb(a: Acc, b: Acc) -> Acc {
   ${comb}
-}${checked ? '\nfn acc_elem(v: i32) -> Acc { return Acc(v, select(0u, 0xffffffffu, v < 0i)); }' : ''}`;
+}${checked && op === 'sum' ? '\nfn acc_elem(v: i32) -> Acc { return Acc(v, select(0u, 0xffffffffu, v < 0i)); }' : ''}${checked && op === 'prod' ? MAG_MUL : ''}`;
   const big = R >= 128 && nOut <= 16384;
   const key = `reduce:${op}:${x.dtype}:${out.dtype}:${rank}:${nr}:${big ? 'wg' : 't'}:${b.key}`;
   if (!big) {
