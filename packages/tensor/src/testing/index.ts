@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 export { runConformanceSuite, type ConformanceOptions } from './suite.js';
+export { runDifferentialSuite, runDifferentialCase, type DifferentialOptions } from './suite-differential.js';
 export { opCases, type OpCase, type DL, type Kwargs } from './op-cases.js';
 export {
   loadFixtures,
