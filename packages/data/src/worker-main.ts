@@ -74,9 +74,17 @@ function sharedDataset(spec: Extract<WorkerSpec, { kind: 'shared-tensors' }>): L
   };
 }
 
+let hooked = false;
+/** Once, before loading a module's definitions only (Note [Classes of the script that was run]). */
+function registerDefinitionsHook(): void {
+  if (hooked) return;
+  hooked = true;
+  register(definitionsHookUrl());
+}
+
 async function build(spec: WorkerSpec): Promise<Loaded> {
   if (spec.kind === 'shared-tensors') return sharedDataset(spec);
-  if (spec.kind === 'state') return (await decodeState(spec.state)) as Loaded;
+  if (spec.kind === 'state') return (await decodeState(spec.state, registerDefinitionsHook)) as Loaded;
   if (spec.kind === 'subset') {
     const base = await build(spec.base);
     const check = (i: number) => {
@@ -106,7 +114,6 @@ const ready = (async () => {
   const what = init.spec.kind === 'module' ? init.spec.module : init.spec.kind === 'state' ? 'the modules of the dataset' : 'the dataset';
   const info = { id: init.id, numWorkers: init.numWorkers, seed: init.seed, dataset: undefined as unknown };
   setWorkerInfo(info, what);
-  register(definitionsHookUrl()); // Note [Classes of the script that was run]
   for (const m of init.imports) await import(m);
   await importBackends();
   manualSeed(init.seed);

@@ -289,12 +289,18 @@ function scanSource(module: string, name: string): { exported: boolean; topLevel
   return r;
 }
 
-/** @internal Inverse of {@link encodeState}, in the worker: imports the modules it names. */
-export async function decodeState(root: Encoded): Promise<unknown> {
+/**
+ * @internal Inverse of {@link encodeState}, in the worker: imports the modules it names;
+ * `beforeDefinitions` runs before the first definitions-only import (it registers the hook).
+ */
+export async function decodeState(root: Encoded, beforeDefinitions: () => void = () => {}): Promise<unknown> {
   const modules = new Map<string, Promise<Record<string, unknown>>>();
   const load = (m: string) => {
     let p = modules.get(m);
-    if (!p) modules.set(m, (p = import(m) as Promise<Record<string, unknown>>));
+    if (!p) {
+      if (m.includes(`${DEFINITIONS_MARK}=`)) beforeDefinitions();
+      modules.set(m, (p = import(m) as Promise<Record<string, unknown>>));
+    }
     return p;
   };
   const exported = async (module: string, name: string, kind: string): Promise<unknown> => {

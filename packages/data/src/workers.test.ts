@@ -14,6 +14,16 @@ import { AsyncStream, PlainDataset, RangeStream, WhoDataset } from './__fixtures
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 
+/** Declared at the top level of this test file and not exported: workers load this file's definitions only. */
+class TopLevelSquares extends Dataset<dl.Tensor> {
+  get length() {
+    return 6;
+  }
+  getItem(i: number) {
+    return dl.tensor([i, i * i]);
+  }
+}
+
 const arr = (t: unknown) => (t as dl.Tensor).toArraySync();
 const waitFor = async (pred: () => boolean, ms = 5000) => {
   const t0 = Date.now();
@@ -155,6 +165,12 @@ describe('DataLoader workers', () => {
     const ds = new PlainDataset(5);
     const one = [...new DataLoader(ds, { batchSize: null, numWorkers: 2 })];
     expect(one.map(([x, y]) => [arr(x), y])).toEqual([...ds].map(([x, y]) => [arr(x), y]));
+    await waitFor(() => liveWorkers() === 0);
+  });
+
+  it('load a class that its module declares at top level but does not export (definitions only: this test file\'s tests do not run in the worker)', async () => {
+    const got = [...new DataLoader(new TopLevelSquares(), { batchSize: 4, numWorkers: 2 })].map(arr);
+    expect(got).toEqual([[[0, 0], [1, 1], [2, 4], [3, 9]], [[4, 16], [5, 25]]]);
     await waitFor(() => liveWorkers() === 0);
   });
 
