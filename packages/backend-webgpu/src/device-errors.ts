@@ -7,6 +7,9 @@ const COPY_SRC = 0x4;
 const COPY_DST = 0x8;
 const STORAGE = 0x80;
 
+/** Interned sites (op, dim, kind, shape) past which shapes are no longer named. */
+const MAX_SITES = 4096;
+
 /** Bytes of the error word buffer: [site, value, size, unused]. */
 export const ERROR_BYTES = 16;
 
@@ -43,9 +46,11 @@ interface Site {
  * extra sync point; a read with no checking kernel since the last look pays nothing.
  * `sync()` and reads served from a spilled host copy look with a 16-byte read of their own.
  * A non-zero site becomes an `IndexError` naming the op, the index, the dim and its size, like
- * the cpu backend's (or, for integer `remainder` by zero, cpu's `ArgumentError`), thrown by that read — which may be several ops after the one that failed,
+ * the cpu backend's, thrown by that read — which may be several ops after the one that failed,
  * as with CUDA's device-side asserts; the hint says so. The error is reported once; the device
- * stays usable.
+ * stays usable. The same words carry the other errors cpu raises from inside a kernel: integer
+ * `remainder` by zero (`ArgumentError`) and int32 sum / cumsum / prod results outside int32
+ * (`DTypeError`, Note [Exact int32 sums] in kernels/reduce.ts).
  */
 export class DeviceErrors {
   /** The error words, as a buffer kernels bind (never freed or spilled). */
@@ -62,6 +67,8 @@ export class DeviceErrors {
 
   /** The site id of (op, dim, kind, detail): a kernel parameter. */
   site(op: string, dim: number, kind: SiteKind = 'index', detail = ''): number {
+    // details name shapes: past MAX_SITES distinct ones, new shapes share a generic site
+    if (detail && this.sites.length >= MAX_SITES) detail = 'int32 tensor';
     const key = `${op}:${dim}:${kind}:${detail}`;
     let id = this.ids.get(key);
     if (id === undefined) {
