@@ -8,9 +8,9 @@ import { DEFINITIONS_MARK, definitionsAlias } from './entry-definitions.js';
  * what the main thread sends, like pickle:
  *
  * - the dataset's own fields, recursively (numbers, strings, arrays, plain objects, Maps,
- *   Sets, typed arrays, tensors, nested datasets, `dl.Generator`s); typed arrays and tensors
- *   of 64 KiB or more are copied once into a SharedArrayBuffer that every worker reads, so
- *   memory does not grow with `numWorkers`;
+ *   Sets, typed arrays, tensors, nested datasets, `dl.Generator`s), as they are when the epoch
+ *   starts; typed arrays and tensors of 64 KiB or more are copied once into a
+ *   SharedArrayBuffer that every worker reads, so memory does not grow with `numWorkers`;
  * - its class by reference: where it is defined (a module URL recorded by the `Dataset`
  *   constructor from the stack: the frame `new <Class>`) and its name. The worker imports
  *   that module, takes the export with that name and builds the object with
@@ -164,19 +164,19 @@ export type Encoded =
   | { $: 'fn'; id: number; module: string; name: string; args: Encoded[] };
 
 const SHARE_BYTES = 64 * 1024;
-const sharedCopies = new WeakMap<object, ArrayBufferView>();
 
-/** Big typed arrays go into one SharedArrayBuffer (made once per array), small ones are cloned. */
+/**
+ * Big typed arrays are copied into a SharedArrayBuffer that every worker reads (one copy per
+ * epoch whatever `numWorkers`, and no stale copy if the array changed since the last epoch);
+ * small ones are cloned. A Buffer comes back as a Uint8Array, as structured clone gives.
+ */
 function shareView(a: ArrayBufferView): ArrayBufferView {
   if (a.byteLength < SHARE_BYTES || typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer || a instanceof DataView) return a;
-  const hit = sharedCopies.get(a);
-  if (hit) return hit;
   const sab = new SharedArrayBuffer(a.byteLength);
   new Uint8Array(sab).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  const Ctor = a.constructor as new (b: ArrayBufferLike) => ArrayBufferView;
-  const view = new Ctor(sab);
-  sharedCopies.set(a, view);
-  return view;
+  const tag = Object.prototype.toString.call(a).slice(8, -1);
+  const Ctor = (globalThis as unknown as Record<string, new (b: ArrayBufferLike) => ArrayBufferView>)[tag] ?? Uint8Array;
+  return new Ctor(sab);
 }
 
 /**

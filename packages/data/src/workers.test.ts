@@ -92,6 +92,11 @@ describe('DataLoader workers', () => {
     }
     expect(alive).toBe(2); // really in workers: no fallback
     expect(got).toEqual(ref);
+    // each epoch's workers see the dataset as it is then (as a fork would), Buffers included
+    ds.pixels[99_999] = 250;
+    const withBuf = Object.assign(ds, { raw: Buffer.alloc(70_000, 7) });
+    expect([...new DataLoader(withBuf, opts(2))].map((b) => b.map(arr))).toEqual([...new DataLoader(withBuf, opts(0))].map((b) => b.map(arr)));
+    expect([...new DataLoader(withBuf, opts(0))].map((b) => b.map(arr))).not.toEqual(ref);
     // nested datasets: Subset and ConcatDataset of it, async iteration too
     const both = new ConcatDataset([new Subset(ds, [3, 1, 4]), new PlainDataset(5, 10)]);
     const asyncB = [];
