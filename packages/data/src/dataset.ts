@@ -104,6 +104,7 @@ export type WorkerSpec =
 export class TensorDataset extends Dataset<Tensor[]> {
   readonly tensors: Tensor[];
   private shared: WorkerSpec | undefined;
+  private sharedVersions = '';
   constructor(...tensors: Tensor[]) {
     super();
     if (tensors.length === 0) throw new ArgumentError('TensorDataset: needs at least one tensor', { op: 'TensorDataset' });
@@ -135,9 +136,15 @@ export class TensorDataset extends Dataset<Tensor[]> {
       idx.dispose();
     }
   }
-  /** Copies the tensors once into SharedArrayBuffers that worker threads read (cpu-readable tensors only). */
+  /**
+   * Copies the tensors into SharedArrayBuffers that worker threads read (cpu-readable tensors
+   * only); again only after a tensor changed in place (its version moved), so workers never
+   * read stale rows.
+   */
   override workerSpec(): WorkerSpec | undefined {
-    if (this.shared) return this.shared;
+    const versions = this.tensors.map((t) => t._version).join(',');
+    if (this.shared && this.sharedVersions === versions) return this.shared;
+    this.sharedVersions = versions;
     if (typeof SharedArrayBuffer === 'undefined') return undefined;
     const tensors = [];
     for (const t of this.tensors) {

@@ -44,6 +44,9 @@ describe('DataLoader workers', () => {
     const asyncB = [];
     for await (const b of new DataLoader(ds, { batchSize: 16, shuffle: true, generator: new dl.Generator(5), numWorkers: 3, prefetchFactor: 1 })) asyncB.push(b.map(arr));
     expect(asyncB).toEqual(ref);
+    // an in-place change between epochs reaches the workers
+    X.mul_(2);
+    expect([...new DataLoader(ds, { batchSize: 50, numWorkers: 2 })].map((b) => b.map(arr))).toEqual([...new DataLoader(ds, { batchSize: 50 })].map((b) => b.map(arr)));
     // Subsets of a TensorDataset too
     const [tr] = randomSplit(ds, [0.5, 0.5], { generator: new dl.Generator(0) });
     expect([...new DataLoader(tr!, { batchSize: 9, numWorkers: 2 })].map((b) => b.map(arr))).toEqual([...new DataLoader(tr!, { batchSize: 9 })].map((b) => b.map(arr)));
