@@ -102,7 +102,12 @@ async function compareTensor(
     else if (!Number.isFinite(e)) ok = a === e || (Number.isFinite(a) && Math.abs(a) >= OVERFLOW && Math.sign(a) === Math.sign(e));
     else ok = Math.abs(a - e) <= atol + rtol * Math.abs(e);
     if (!ok) {
-      const show = (xs: ArrayLike<number | string | boolean>) => Array.from(xs).slice(0, 8).map((v) => (typeof v === 'number' ? +v.toPrecision(6) : v)).join(', ') + (xs.length > 8 ? ', …' : '');
+      // a window of 8 values around the first mismatch
+      const from = Math.max(0, Math.min(i - 3, data.length - 8));
+      const show = (xs: ArrayLike<number | string | boolean>) =>
+        (from > 0 ? '…, ' : '') +
+        Array.from(xs).slice(from, from + 8).map((v) => (typeof v === 'number' ? +v.toPrecision(6) : v)).join(', ') +
+        (xs.length > from + 8 ? ', …' : '');
       return `element ${i}: dl ${a}, torch ${e} (dl [${show(data)}] torch [${show(expected.data)}])`;
     }
   }
