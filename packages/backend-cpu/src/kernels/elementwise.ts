@@ -141,6 +141,9 @@ export function fill(dst: TensorView, value: number): void {
 export function clamp(x: TensorView, min: number | null, max: number | null, out: TensorView): void {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
+  // With both bounds given, a NaN bound makes every element NaN, as torch.clamp (its min/max
+  // propagate NaN); a lone NaN bound (clamp_min/clamp_max in torch) compares false and changes nothing.
+  const nanBound = min !== null && max !== null && (lo !== lo || hi !== hi);
   const views = [out, x];
   const c = collapse(out.shape, views.map((v) => v.strides));
   const so = c.strides[0]![c.strides[0]!.length - 1]!;
@@ -152,7 +155,7 @@ export function clamp(x: TensorView, min: number | null, max: number | null, out
       const v = a[q]!;
       // min(max(v, lo), hi): with lo > hi every element is hi, as torch.clamp; NaN stays NaN.
       const t = v < lo ? lo : v;
-      o[p] = v !== v ? v : t > hi ? hi : t;
+      o[p] = v !== v || nanBound ? NaN : t > hi ? hi : t;
     }
   });
 }
