@@ -16,6 +16,12 @@ import type { TensorBase } from './tensor-base.js';
  *   nothing. Reading `t[i]` gives row `i` (`t.select(0, i)`, as PyTorch's `t[i]`), out of range an
  *   IndexError; writing `t[i] = v` throws with a hint to `t.at(i).fill_(v)`. Any other property
  *   read or written there behaves as on a plain object.
+ *
+ * Tensors are deliberately not iterable (PyTorch iterates dim 0): test frameworks treat iterable
+ * objects as collections — vitest's `toEqual` walks them — so `expect(a).toEqual(b)` on tensors
+ * would recurse through row views down to 0-d tensors (which must refuse iteration, as in
+ * PyTorch) and throw, or, quadratically, compare every row's whole storage. Loop with
+ * `for (let i = 0; i < x.size(0); i++) x.at(i)` or `x[i]`.
  */
 
 type Indexable = TensorBase & { select(dim: number, index: number): TensorBase };
