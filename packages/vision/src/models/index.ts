@@ -1,2 +1,3 @@
 export { LeNet5, lenet5, mlp } from './lenet.js';
-export { ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, PretrainedWeightsError, type ResNetOptions, type ResNetFactoryOptions } from './resnet.js';
+export { ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, type ResNetOptions, type ResNetFactoryOptions } from './resnet.js';
+export { PretrainedWeightsError, loadWeights, type ModelWeights, type WeightsOptions } from './weights.js';

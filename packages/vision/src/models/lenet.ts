@@ -1,5 +1,6 @@
 import { ArgumentError, type Tensor } from '@dl/tensor';
 import { nn } from '@dl/nn';
+import { loadWeights, type WeightsOptions } from './weights.js';
 
 /**
  * LeNet-5 in its common modern form (as PyTorch's tutorials): conv 5×5 → 6, ReLU, max-pool 2,
@@ -41,9 +42,10 @@ export class LeNet5 extends nn.Module {
   }
 }
 
-/** LeNet-5 (see {@link LeNet5}). */
-export function lenet5(opts: { numClasses?: number; inChannels?: number; inputSize?: 28 | 32 } = {}): LeNet5 {
-  return new LeNet5(opts);
+/** LeNet-5 (see {@link LeNet5}); `weights` loads a state dict. */
+export function lenet5(opts: { numClasses?: number; inChannels?: number; inputSize?: 28 | 32 } & WeightsOptions = {}): LeNet5 {
+  const { weights, pretrained, ...arch } = opts;
+  return loadWeights('lenet5', () => new LeNet5(arch), { weights, pretrained });
 }
 
 /**
@@ -53,14 +55,20 @@ export function lenet5(opts: { numClasses?: number; inChannels?: number; inputSi
  * @example
  * const net = models.mlp({ inFeatures: 784, hidden: [256, 128], numClasses: 10 });
  */
-export function mlp(opts: { inFeatures?: number; hidden?: readonly number[]; numClasses?: number; dropout?: number } = {}): nn.Sequential {
-  const layers: nn.Module[] = [new nn.Flatten()];
-  let d = opts.inFeatures ?? 784;
-  for (const h of opts.hidden ?? [256, 128]) {
-    layers.push(new nn.Linear(d, h), new nn.ReLU());
-    if (opts.dropout) layers.push(new nn.Dropout(opts.dropout));
-    d = h;
-  }
-  layers.push(new nn.Linear(d, opts.numClasses ?? 10));
-  return new nn.Sequential(...layers);
+export function mlp(opts: { inFeatures?: number; hidden?: readonly number[]; numClasses?: number; dropout?: number } & WeightsOptions = {}): nn.Sequential {
+  return loadWeights(
+    'mlp',
+    () => {
+      const layers: nn.Module[] = [new nn.Flatten()];
+      let d = opts.inFeatures ?? 784;
+      for (const h of opts.hidden ?? [256, 128]) {
+        layers.push(new nn.Linear(d, h), new nn.ReLU());
+        if (opts.dropout) layers.push(new nn.Dropout(opts.dropout));
+        d = h;
+      }
+      layers.push(new nn.Linear(d, opts.numClasses ?? 10));
+      return new nn.Sequential(...layers);
+    },
+    opts,
+  );
 }

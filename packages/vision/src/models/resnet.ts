@@ -1,5 +1,6 @@
-import { ArgumentError, type Tensor } from '@dl/tensor';
+import type { Tensor } from '@dl/tensor';
 import { nn, init } from '@dl/nn';
+import { loadWeights, type WeightsOptions } from './weights.js';
 
 const conv3x3 = (i: number, o: number, stride = 1) => new nn.Conv2d(i, o, 3, { stride, padding: 1, bias: false });
 const conv1x1 = (i: number, o: number, stride = 1) => new nn.Conv2d(i, o, 1, { stride, bias: false });
@@ -131,42 +132,12 @@ export class ResNet extends nn.Module {
   }
 }
 
-/** Options of the `resnet18` … `resnet152` factories: the architecture's, plus weights to load. */
-export interface ResNetFactoryOptions extends ResNetOptions {
-  /**
-   * A state dict to load (strictly), such as a torchvision model's `state_dict()` saved by
-   * `torch.save` and read with `dl.load`. Keys are torchvision's (`layer1.0.bn1.running_mean`…).
-   */
-  weights?: Record<string, Tensor>;
-  /**
-   * dl downloads nothing: `pretrained: true` without `weights` throws a
-   * {@link PretrainedWeightsError} saying how to convert torchvision's weights.
-   */
-  pretrained?: boolean;
-}
-
-/**
- * `pretrained: true` was asked of a model factory without `weights`: dl bundles and downloads
- * no weights. The message says how to convert torchvision's.
- *
- * @example
- * try { models.resnet18({ pretrained: true }); } catch (e) { if (e instanceof models.PretrainedWeightsError) console.log(e.hint); }
- */
-export class PretrainedWeightsError extends ArgumentError {}
+/** Options of the `resnet18` … `resnet152` factories: the architecture's, plus weights to load (`weights`, `pretrained`). */
+export interface ResNetFactoryOptions extends ResNetOptions, WeightsOptions {}
 
 function build(name: string, block: BlockCtor, layers: readonly [number, number, number, number], opts: ResNetFactoryOptions): ResNet {
   const { weights, pretrained, ...arch } = opts;
-  if (pretrained && !weights) {
-    throw new PretrainedWeightsError(`${name}: pretrained: true needs weights; dl downloads none`, {
-      op: name,
-      hint:
-        `convert torchvision's in Python: torch.save(torchvision.models.${name}(weights='DEFAULT').state_dict(), '${name}.pth'), ` +
-        `then models.${name}({ weights: await dl.load('${name}.pth') })`,
-    });
-  }
-  const net = new ResNet(block, layers, arch);
-  if (weights) net.loadStateDict(weights);
-  return net;
+  return loadWeights(name, () => new ResNet(block, layers, arch), { weights, pretrained }, name);
 }
 
 /**
