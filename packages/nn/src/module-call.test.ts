@@ -49,6 +49,11 @@ describe('callable modules (Note [Callable modules])', () => {
     expectTypeOf(new TwoInputs()(x, x)).toEqualTypeOf<{ sum: Tensor; n: number }>();
     expectTypeOf(new nn.MSELoss()).parameters.toEqualTypeOf<[input: Tensor, target: Tensor]>();
     expectTypeOf(net.call(x)).toEqualTypeOf<Tensor>();
+    // a value typed only as Module takes anything and gives any, as PyTorch's Module.__call__
+    const layers: nn.Module[] = [new nn.Linear(4, 4), new nn.ReLU()];
+    let h = x;
+    for (const layer of layers) h = layer(h);
+    expect(h.shape).toEqual([2, 4]);
     // wrong argument types and counts are compile errors (the lines throw at run time too)
     // @ts-expect-error a string is not a Tensor
     expect(() => net('x')).toThrow();

@@ -134,8 +134,12 @@ export abstract class Module {
     return self;
   }
 
-  /** The computation. Call `module.forward(x)` (or `module.call(x)`, the same). */
-  abstract forward(...args: never[]): unknown;
+  /**
+   * The computation. Call the module, `module(x)` (or `module.forward(x)`, `module.call(x)`: the
+   * same). A subclass's `forward` types its calls; a value typed only as `Module` is called with
+   * anything and gives `any`, as PyTorch's `Module.__call__`.
+   */
+  abstract forward(...args: any[]): any;
 
   /**
    * Run `forward` (with hooks): the same as calling the module, `net(x)`.
