@@ -67,9 +67,17 @@ abstract()
   });
 
   it('keeps async and generator functions and import.meta, drops dynamic imports', () => {
-    const src = 'async function f(){await g()}function* gen(){yield 1}const u=import.meta.url;const m=import("x");const r=/[/]}/g;class A{}';
-    expect(definitionsOnly(src, ['A', 'gen'])).toBe(
-      ['async function f(){await g()}', 'function* gen(){yield 1}', 'const u=import.meta.url;', 'const r=/[/]}/g;', 'class A{}', tail('A as __dlWorkerClass_A, gen as __dlWorkerClass_gen')].join('\n'),
+    const src = 'async function f(){await g()}function* gen(){yield 1}const u=import.meta.url;const m=import("x");const r=/[/]}/g;class A{}const B=class extends A{get(i){return f(i)}};';
+    expect(definitionsOnly(src, ['A', 'B'])).toBe(
+      [
+        'async function f(){await g()}',
+        'function* gen(){yield 1}',
+        'const u=import.meta.url;',
+        'const r=/[/]}/g;',
+        'class A{}',
+        'const B=class extends A{get(i){return f(i)}};',
+        tail('A as __dlWorkerClass_A, B as __dlWorkerClass_B'),
+      ].join('\n'),
     );
   });
 });

@@ -140,7 +140,7 @@ function definitionsOnly(src, names) {
   }
   const pure = (init) => {
     const t = init.trim();
-    if (/^(async\s*)?(function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)/.test(t)) return true; // a function expression: its body does not run
+    if (/^(async\s*)?(function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)|^class\b/.test(t)) return true; // a function or class expression: its body does not run
     if (/\b(await|new|yield)\b|\bimport\s*\(/.test(t) || /[\w$)\]]\s*\(/.test(t.replace(/(["'])(?:\\.|(?!\1).)*\1/g, '""'))) return false;
     return true;
   };

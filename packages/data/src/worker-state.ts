@@ -279,7 +279,9 @@ function scanSource(module: string, name: string): { exported: boolean; topLevel
           new RegExp(`export\\s*(type\\s*)?\\{[^}]*\\b${n}\\b[^}]*\\}`).test(src) ||
           new RegExp(`export\\s+(const|let|var)\\s+${n}\\b`).test(src) ||
           new RegExp(`export\\s+default\\s+${n}\\b`).test(src),
-        topLevel: new RegExp(`^(export\\s+)?(default\\s+)?(abstract\\s+)?class\\s+${n}\\b`, 'm').test(src),
+        topLevel:
+          new RegExp(`^(export\\s+)?(default\\s+)?(abstract\\s+)?class\\s+${n}\\b`, 'm').test(src) ||
+          new RegExp(`^(export\\s+)?(const|let|var)\\s+${n}\\s*=\\s*class\\b`, 'm').test(src),
       };
     } catch {
       /* unreadable: let the worker try */
