@@ -5,7 +5,7 @@ import { Tensor } from '../tensor.js';
 import { commonDevice } from './core.js';
 import { fromHost, tensor } from './creation.js';
 import { binary, compare, where } from './elementwise.js';
-import { checkIndexBounds } from './index-bounds.js';
+import { checkIndexBounds, hostIndexValues } from './index-bounds.js';
 import { indexSelect, scatter, scatterAdd } from './indexing.js';
 import { applyInPlace } from './inplace.js';
 import { nonzero } from './nonzero.js';
@@ -18,8 +18,13 @@ import { at, expand, permute, reshapeTo, type Index } from './views.js';
  *  - the basic indices apply first; every integer index tensor then picks along one remaining dim,
  *    and all index tensors broadcast together to one shape B (negative indices wrap once,
  *    anything else out of range is an IndexError naming the dim, its size and the index);
+ *  - a 0-d integer index tensor counts as an integer (torch applies it as a select): it removes
+ *    its dim and takes no part in the placement below (on devices without sync reads it selects
+ *    on the device, so the basic part is then a copy);
  *  - a bool (or uint8) mask of k dims stands for the k index tensors of `nonzero(mask)` and must
- *    match the k dims it covers; a 0-d mask adds a dim of size 1 (true) or 0 (false);
+ *    match the k dims it covers; a 0-d mask adds a dim of size 1 (true) or 0 (false). Deliberately
+ *    different: torch 1.13 counts a multi-dim mask as one dim when it applies the indices after
+ *    it, so `x[mask2d, 0]` raises a mask-shape error there; dl gives NumPy's answer;
  *  - B goes where the advanced dims were when they are adjacent, and first when a slice or
  *    `null` separates them (PyTorch's rule: `x[0, :, idx]` is `[6, 2]` for x `[5, 6, 7]`, ints
  *    are basic and do not separate).
@@ -51,6 +56,8 @@ interface AdvDim {
 export interface IndexPlan {
   view: Tensor;
   adv: AdvDim[];
+  /** `view` is a copy (a 0-d index tensor on a device without sync reads), so writes must not go through it */
+  copied: boolean;
 }
 
 function describe(i: unknown): string {
@@ -110,6 +117,7 @@ export function planIndex(x: Tensor, idx: readonly (Index | AdvancedIndex)[], op
   }
   const basic: Index[] = [];
   const adv: AdvDim[] = [];
+  const selects: AdvDim[] = [];
   let xDim = 0;
   let vDim = 0;
   for (const i of full) {
@@ -117,6 +125,19 @@ export function planIndex(x: Tensor, idx: readonly (Index | AdvancedIndex)[], op
       basic.push(i);
       if (i !== null) xDim++;
       if (typeof i !== 'number') vDim++;
+      continue;
+    }
+    if (!isMask(i) && i.dim() === 0) {
+      // torch applies a 0-d integer index tensor as an integer (a select, basic indexing): it
+      // removes its dim and does not take part in the placement of the advanced dims.
+      const host = hostIndexValues(i, op);
+      if (host) {
+        basic.push(host[0]!);
+        xDim++;
+      } else {
+        basic.push(':');
+        selects.push({ dim: vDim++, srcDim: xDim++, index: i, fromMask: false });
+      }
       continue;
     }
     if (!isMask(i)) {
@@ -145,7 +166,20 @@ export function planIndex(x: Tensor, idx: readonly (Index | AdvancedIndex)[], op
       adv.push({ dim: vDim++, srcDim: xDim++, index: c, fromMask: true });
     }
   }
-  return { view: basic.every((b) => b === ':') ? x : at(x, ...basic), adv };
+  let view = basic.every((b) => b === ':') ? x : at(x, ...basic);
+  for (const sel of selects.reverse()) {
+    // 0-d index tensors where the values cannot be read synchronously: select on the device
+    const size = view.shape[sel.dim]!;
+    const ix = wrapNegative(sel.index.dtype === 'int32' ? sel.index : sel.index.to('int32'), size);
+    const picked = indexSelect(view, sel.dim, ix.reshape(1));
+    view = reshapeTo(picked, view.shape.filter((_, d) => d !== sel.dim), 'SelectBackward0');
+    for (const a of adv) if (a.dim > sel.dim) a.dim--;
+  }
+  return { view, adv, copied: selects.length > 0 };
+}
+
+function wrapNegative(ix: Tensor, size: number): Tensor {
+  return where(compare('lt', ix, 0), binary('add', ix, size), ix);
 }
 
 /** The shape all index tensors broadcast to, with PyTorch's message when they do not. */
@@ -169,7 +203,7 @@ function linearIndex(plan: IndexPlan, op: string): Tensor {
     let ix = a.index.dtype === 'int32' ? a.index : a.index.to('int32');
     if (!a.fromMask) {
       checkIndexBounds(op, ix, a.srcDim, size, { negativeWraps: true, selfShape: plan.view.shape });
-      ix = where(compare('lt', ix, 0), binary('add', ix, size), ix);
+      ix = wrapNegative(ix, size);
     }
     lin = lin === null ? ix : binary('add', binary('mul', lin, size), ix);
   }
@@ -262,6 +296,7 @@ export const indexPut_ = defineOp('indexPut_', (x: Tensor, indices: readonly (In
   commonDevice(op, x, vals);
   if (willRecord([x, vals])) return indexPutRecorded(x, list, vals, accumulate);
   const plan = planIndex(x, list, op);
+  if (plan.copied) return indexPutRecorded(x, list, vals, accumulate);
   const v = plan.view;
   if (plan.adv.length === 0) {
     if (values instanceof Tensor) {

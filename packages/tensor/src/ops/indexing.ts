@@ -42,7 +42,7 @@ export const gather = defineOp('gather', (x: Tensor, dim: number, index: Tensor)
   }
   if (x.dim() > 0) checkIndexBounds(op, index, d, x.shape[d]!, { negativeWraps: false, selfShape: x.shape }); // Note [Index bounds on the host]
   const out = emptyTensor(index.shape, x.dtype, x.device, op);
-  runKernel(op, 'gather', x, d, index, out);
+  if (out.numel() > 0) runKernel(op, 'gather', x, d, index, out); // an empty result reads nothing
   recordOp('gather', [x, index], out, { dim: d });
   return out;
 });
@@ -64,7 +64,7 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   const out = emptyTensor(x.shape, x.dtype, x.device, op);
   runKernel(op, 'copy', x, out);
   const sc = castRaw(s, x.dtype);
-  runKernel(op, 'scatter', out, d, index, sc, mode);
+  if (index.numel() > 0) runKernel(op, 'scatter', out, d, index, sc, mode);
   recordOp('scatter', [x, index, typeof src === 'number' ? null : s], out, { dim: d, mode });
   return out;
 }
@@ -101,7 +101,7 @@ export const indexSelect = defineOp('indexSelect', (x: Tensor, dim: number, inde
   if (x.dim() > 0) shape[d] = idx.shape[0]!;
   const out = emptyTensor(shape, x.dtype, x.device, op);
   const as1d = (t: Tensor) => (t.dim() === 0 ? { of: t, shape: [1], strides: [1], offset: t._offset } : t);
-  runKernel(op, 'indexSelect', as1d(x), d, idx, as1d(out));
+  if (out.numel() > 0) runKernel(op, 'indexSelect', as1d(x), d, idx, as1d(out)); // (the cpu kernel's row copy overruns on empty rows)
   recordOp('indexSelect', [x, idx], out, { dim: d });
   return out;
 });

@@ -37,6 +37,11 @@ export function registerIndexing(ctx: SuiteContext): void {
     expect(await x.at([1, 0], [2, 0]).toArray()).toEqual([[20, 21, 22, 23], [0, 1, 2, 3]]);
     // a 0-d index tensor: x[torch.tensor(1)].shape == [3, 4]
     expect(x.at(long(1)).shape).toEqual([3, 4]);
+    // it counts as an integer, not as an advanced index, for the placement:
+    // x[torch.tensor(1), :, torch.tensor([0,3])] -> [[12, 15], [16, 19], [20, 23]]
+    expect(await x.at(long(-1), ':', long([0, 3])).toArray()).toEqual([[12, 15], [16, 19], [20, 23]]);
+    // an empty slice next to index tensors: x[[1, 0], :, 2:2].shape == [2, 3, 0]
+    expect(x.at([1, 0], ':', '2:2').shape).toEqual([2, 3, 0]);
   });
 
   t('advanced: bool masks', async () => {
@@ -92,6 +97,10 @@ export function registerIndexing(ctx: SuiteContext): void {
     const counts = dl.zeros([4], { device, dtype: 'int32' });
     counts.indexPut_([long([3, 1, 3, 3])], 1, { accumulate: true });
     expect(await counts.toArray()).toEqual([0, 1, 0, 3]);
+    // z[torch.tensor(1), :, torch.tensor([0,3])] = torch.tensor([1., 2]); z[1] -> [[1,0,0,2]] * 3
+    const z1 = dl.zeros([2, 3, 4], { device });
+    z1.indexPut_([long(1), ':', long([0, 3])], dl.tensor([1, 2], { device }));
+    expect(await z1.toArray()).toEqual([[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], [[1, 0, 0, 2], [1, 0, 0, 2], [1, 0, 0, 2]]]);
     // x[:, 1] = v and x[..., [0, 3]] = [[1, 2]] through the same API
     const b = dl.zeros([3, 4], { device });
     b.indexPut_([':', 1], dl.tensor([7, 8, 9], { device }));
