@@ -350,8 +350,8 @@ export const rules = {
   maxPool2dBackward: {
     backward: (u, c) => {
       const idx = c.params.indices;
-      const [n, ch] = idx.shape as [number, number];
-      const flat = u.reshape(n, ch, -1).gather(2, idx.reshape(n, ch, -1));
+      const lead = idx.shape.slice(0, -2); // [N, C], or [C] unbatched
+      const flat = u.reshape([...lead, -1]).gather(lead.length, idx.reshape([...lead, -1]));
       return [flat.reshape([...idx.shape])];
     },
   },

@@ -89,6 +89,8 @@ const graphs: Record<string, () => Tensor> = {
   conv2d: () => F.conv2d(r(2, 2, 6, 6), r(3, 2, 3, 3), r(3)),
   conv2d_nobias: () => F.conv2d(r(2, 2, 6, 6), r(3, 2, 3, 3)),
   max_pool2d: () => F.maxPool2d(r(2, 2, 6, 6), 2),
+  max_pool2d_3d: () => F.maxPool2d(r(2, 4, 4), 2),
+  avg_pool2d_3d: () => F.avgPool2d(r(2, 4, 4), 2),
   batch_norm_train: () => F.batchNorm(r(2, 2, 6, 6), dl.zeros([2]), dl.ones([2]), { weight: pr(2), bias: r(2), training: true }),
   batch_norm_eval: () => F.batchNorm(r(2, 2, 6, 6), dl.zeros([2]), dl.ones([2]), { weight: pr(2), bias: r(2), training: false }),
   batch_norm_noaffine: () => F.batchNorm(r(2, 2, 6, 6), null, null, { training: true }),
@@ -142,7 +144,9 @@ function run(c: ValueCase, xs: Tensor[]): Tensor {
     case 'conv2d':
       return F.conv2d(xs[0]!, xs[1]!, xs[2] ?? null, { padding: k.padding });
     case 'maxPool2d':
-      return F.maxPool2d(xs[0]!, k.kernelSize);
+      return F.maxPool2d(xs[0]!, k.kernelSize, { stride: k.stride, padding: k.padding ?? 0 });
+    case 'avgPool2d':
+      return F.avgPool2d(xs[0]!, k.kernelSize, { stride: k.stride, padding: k.padding ?? 0 });
     case 'batchNorm':
       return F.batchNorm(xs[0]!, xs[3] ?? null, xs[4] ?? null, { weight: xs[1]!, bias: xs[2]!, training: k.training, ...(k.eps ? { eps: k.eps } : {}) });
     case 'layerNorm':
@@ -196,6 +200,8 @@ describe('composite ops: second derivatives through the fused rules (gradgradche
     'batchNorm train': [(x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), () => [f64(4, 2, 3), f64(2), f64(2)]],
     'batchNorm eval': [(x, w) => F.batchNorm(x, dl.zeros([2], { dtype: 'float64' }), dl.ones([2], { dtype: 'float64' }), { weight: w, training: false }), () => [f64(3, 2), f64(2)]],
     layerNorm: [(x, w, b) => F.layerNorm(x, [3], { weight: w, bias: b }), () => [f64(2, 3), f64(3), f64(3)]],
+    'maxPool2d unbatched': [(x) => F.maxPool2d(x, 2).exp(), () => [f64(2, 4, 4)]],
+    'avgPool2d unbatched': [(x) => F.avgPool2d(x, 2, { padding: 1 }).square(), () => [f64(2, 3, 3)]],
   };
   for (const [name, [fn, make]] of Object.entries(cases)) {
     it(name, () => {

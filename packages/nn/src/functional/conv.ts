@@ -293,10 +293,6 @@ function poolParams(op: string, kernelSize: Size2, o: Pool2dOptions): Pool2dPara
   };
 }
 
-function batched(x: Tensor, fn: (x4: Tensor) => Tensor): Tensor {
-  return x.dim() === 3 ? fn(x.unsqueeze(0)).squeeze(0) : fn(x);
-}
-
 /**
  * 2-D max pooling.
  *
@@ -305,7 +301,7 @@ function batched(x: Tensor, fn: (x4: Tensor) => Tensor): Tensor {
  */
 export function maxPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
   const p = poolParams('maxPool2d', kernelSize, opts);
-  return batched(x, (x4) => dl.maxPool2d(x4, p).values);
+  return dl.maxPool2d(x, p).values; // [C, H, W] too: one node over it (Note [Unbatched pooling])
 }
 /** Max pooling that also returns PyTorch's flat indices (int32). */
 export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
@@ -314,7 +310,7 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, opts: Pool2dO
 /** 2-D average pooling. @example F.avgPool2d(x, 2) */
 export function avgPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
   const p = poolParams('avgPool2d', kernelSize, opts);
-  return batched(x, (x4) => dl.avgPool2d(x4, p));
+  return dl.avgPool2d(x, p);
 }
 
 /** Averaging matrix [out, in] of PyTorch's adaptive pooling bins. */

@@ -13,6 +13,11 @@
  * ties go to the first maximum in window order, NaN counts as the maximum.
  * Average pooling follows PyTorch's divisor: the window clipped to the padded input when
  * `countIncludePad` (default true), else the number of real input elements.
+ *
+ * Note [Unbatched pooling]
+ * An unbatched [C, H, W] input is pooled as a batch of one, and autograd records one node over
+ * the 3-D tensors (`MaxPool2DWithIndicesBackward0` directly over the input, as torch), not an
+ * unsqueeze/squeeze pair around it; the backward ops take 3-D shapes the same way.
  */
 import type { Pool2dParams } from '../backend.js';
 import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
@@ -21,6 +26,7 @@ import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import { checkIntPairs, contiguousRaw, emptyTensor } from './core.js';
+import { runDetached } from './composite.js';
 import { padRaw } from './conv.js';
 import { fromHost } from './creation.js';
 import { binary } from './elementwise.js';
@@ -48,7 +54,7 @@ function poolGeometry(op: string, shape: readonly number[], p: Pool2dParams): Po
   ];
   checkIntPairs(op, pairs);
   if (shape.length !== 4) {
-    throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W], got ${fmtShape(shape)}`, { op, hint: 'add a batch dim with unsqueeze(0)' });
+    throw new ShapeError(`${op}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ${fmtShape(shape)}`, { op, hint: 'pool images of shape [C, H, W] or batches [N, C, H, W]' });
   }
   const [N, C, H, W] = shape as [number, number, number, number];
   const [KH, KW] = p.kernelSize;
@@ -149,6 +155,15 @@ function avgDivisors(g: PoolGeo, countIncludePad: boolean): Float64Array {
  */
 export const maxPool2d = defineOp('maxPool2d', (x: Tensor, p: Pool2dParams): { values: Tensor; indices: Tensor } => {
   const op = 'maxPool2d';
+  if (x.dim() === 3) {
+    // unbatched [C, H, W]: one node over the 3-D input, as torch (Note [Unbatched pooling])
+    const r = runDetached([x], (xd) => {
+      const r4 = maxPool2d(xd.unsqueeze(0), p);
+      return { values: r4.values.squeeze(0), indices: r4.indices.squeeze(0) };
+    });
+    recordOp('maxPool2d', [x], r.values, { ...p, indices: r.indices });
+    return r;
+  }
   const g = poolGeometry(op, x.shape, p);
   checkInput(op, x);
   const outShape = [g.N, g.C, g.OH, g.OW];
@@ -182,6 +197,11 @@ export const maxPool2d = defineOp('maxPool2d', (x: Tensor, p: Pool2dParams): { v
  */
 export const maxPool2dBackward = defineOp('maxPool2dBackward', (g: Tensor, indices: Tensor, inShape: readonly number[], p: Pool2dParams): Tensor => {
   const op = 'maxPool2dBackward';
+  if (inShape.length === 3) {
+    const out3 = runDetached([g, indices], (gd, id) => maxPool2dBackward(gd.unsqueeze(0), id.unsqueeze(0), [1, ...inShape], p).squeeze(0));
+    recordOp('maxPool2dBackward', [g], out3, { ...p, indices, inShape: [...inShape] });
+    return out3;
+  }
   const geo = poolGeometry(op, inShape, p);
   checkInput(op, g);
   const want = [geo.N, geo.C, geo.OH, geo.OW];
@@ -216,6 +236,11 @@ function checkAvg(op: string, p: Pool2dParams): void {
 export const avgPool2d = defineOp('avgPool2d', (x: Tensor, p: Pool2dParams): Tensor => {
   const op = 'avgPool2d';
   checkAvg(op, p);
+  if (x.dim() === 3) {
+    const out3 = runDetached([x], (xd) => avgPool2d(xd.unsqueeze(0), p).squeeze(0));
+    recordOp('avgPool2d', [x], out3, { ...p });
+    return out3;
+  }
   const g = poolGeometry(op, x.shape, p);
   checkInput(op, x);
   const outShape = [g.N, g.C, g.OH, g.OW];
@@ -246,6 +271,11 @@ export const avgPool2d = defineOp('avgPool2d', (x: Tensor, p: Pool2dParams): Ten
 export const avgPool2dBackward = defineOp('avgPool2dBackward', (g: Tensor, inShape: readonly number[], p: Pool2dParams): Tensor => {
   const op = 'avgPool2dBackward';
   checkAvg(op, p);
+  if (inShape.length === 3) {
+    const out3 = runDetached([g], (gd) => avgPool2dBackward(gd.unsqueeze(0), [1, ...inShape], p).squeeze(0));
+    recordOp('avgPool2dBackward', [g], out3, { ...p, inShape: [...inShape] });
+    return out3;
+  }
   const geo = poolGeometry(op, inShape, p);
   checkInput(op, g);
   const want = [geo.N, geo.C, geo.OH, geo.OW];
