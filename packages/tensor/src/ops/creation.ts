@@ -56,7 +56,8 @@ function inferDType(data: NestedData, op = 'tensor'): DType {
   if (data instanceof Uint8Array) return 'uint8';
   // Note [JS numbers are floats]: JS has no int literal (2 === 2.0), so unlike torch.tensor([1, 2])
   // (int64) dl.tensor([1, 2]) is float32. This is deliberate and documented in the PyTorch → dl
-  // table; pass { dtype: 'int32' } for integer tensors. Typed arrays keep their own type.
+  // table; pass { dtype: 'int64' } (stored as int32, Note [int64 is int32]) for integer tensors.
+  // Typed arrays keep their own type.
   // Only all-boolean data gives bool.
   let sawNum = false;
   let sawBool = false;
