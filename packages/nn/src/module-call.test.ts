@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as dl from '@dl/tensor';
@@ -115,6 +118,12 @@ describe('callable modules (Note [Callable modules])', () => {
     const json = JSON.parse(JSON.stringify({ m })) as { m: { training: boolean; '0': { p: number } } };
     expect(json.m.training).toBe(true);
     expect(json.m['0'].p).toBe(0.25);
+  });
+
+  it('dl.save of a module (a function object) still says to save its stateDict()', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dl-module-')), 'net.pt');
+    await expect(dl.save({ model: new nn.Linear(2, 2) } as never, file)).rejects.toThrow(/cannot save a Linear at model[\s\S]*save module\.stateDict\(\)/);
+    await expect(dl.save(new nn.ReLU() as never, file.replace('.pt', '.safetensors'))).rejects.toThrow(/cannot save a ReLU[\s\S]*save module\.stateDict\(\)/);
   });
 
   it('hooks run on net(x) as on net.forward(x)', () => {

@@ -71,6 +71,7 @@ export function encodeStructure(obj: unknown, op: string): { tensors: Map<string
     }
     if (typeof v === 'bigint') return { $int: String(v) };
     if (v === undefined) return bad(path, 'undefined', 'use null');
+    if (typeof v === 'function' && 'stateDict' in v) return bad(path, `a ${v.constructor?.name ?? 'module'}`, 'save module.stateDict() instead of the module'); // modules are callable
     if (typeof v !== 'object') return bad(path, `a ${typeof v}`);
     if (v instanceof Tensor) return { $tensor: name(v, path) };
     if (v instanceof Uint8Array) return { $bytes: b64encode(v) };

@@ -76,6 +76,7 @@ export function toPy(value: unknown, tensor: TensorToSpec, op: string, maxDepth 
     }
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v;
     if (v === undefined) return bad(path, 'undefined', 'use null for Python None');
+    if (typeof v === 'function' && 'stateDict' in v) return bad(path, `a ${v.constructor?.name ?? 'module'}`, 'save module.stateDict() instead of the module'); // modules are callable
     if (typeof v !== 'object') return bad(path, `a ${typeof v}`, 'save tensors, numbers, strings, booleans, null, arrays and records');
     const hit = seen.get(v);
     if (hit !== undefined) return hit;
