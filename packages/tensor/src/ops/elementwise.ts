@@ -67,8 +67,7 @@ function checkOperand(op: string, v: unknown, which: string): void {
 
 /** @internal Broadcast and cast two operands to `dtype`; scalars become 0-d tensors. */
 export function prepareBinary(op: string, a: TensorOrScalar, b: TensorOrScalar, dtype: DType) {
-  checkOperand(op, a, 'input');
-  checkOperand(op, b, 'other');
+  // (the callers check the operands' kinds with checkOperand before promoting them)
   const ta = a instanceof Tensor ? a : null;
   const tb = b instanceof Tensor ? b : null;
   if (!ta && !tb) throw new ArgumentError(`${op}: at least one argument must be a Tensor`, { op });
