@@ -196,7 +196,7 @@ function poolOut(p: Pool2dParams, out: TensorView) {
   return { OH: out.shape[2]!, OW: out.shape[3]! };
 }
 
-/** Max pooling with flat per-plane indices (first maximum wins; NaN is the maximum). */
+/** Max pooling with flat per-plane indices (first maximum wins; NaN is the maximum, the last NaN its index). */
 export function maxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const { OH, OW } = poolOut(p, out);
@@ -222,7 +222,8 @@ export function maxPool2d(x: TensorView, out: TensorView, indices: TensorView, p
             if (w < 0 || w >= W) continue;
             const v = X[plane + h * W + w]!;
             if (bi < 0) bi = h * W + w;
-            if (v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+            // torch's cpu kernel: `val > max || isnan(val)` — the last NaN of the window wins
+            if (v > best || Number.isNaN(v)) {
               best = v;
               bi = h * W + w;
             }
