@@ -41,6 +41,10 @@ describe('callable modules (Note [Callable modules])', () => {
     loss.backward();
     expect(net.fc1.weight.grad?.shape).toEqual([8, 4]);
     expect(new nn.Softmax(1)(y).sum(1).toArraySync()).toEqual([1, 1, 1, 1, 1].map((v) => expect.closeTo(v, 6)));
+    const sm = new nn.Softmax({ dim: 1 }); // PyTorch's nn.Softmax(dim=1)
+    expect(String(sm)).toBe('Softmax(dim=1)');
+    expect(sm(y).toArraySync()).toEqual(F.softmax(y, 1).toArraySync());
+    expect(new nn.LogSoftmax({ dim: 0 })(y).toArraySync()).toEqual(F.logSoftmax(y, 0).toArraySync());
     const two = new TwoInputs();
     expect(two(dl.ones(2), dl.ones(2)).sum.toArraySync()).toEqual([4, 4]);
   });

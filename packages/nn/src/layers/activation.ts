@@ -105,8 +105,11 @@ export class Softplus extends Module {
 }
 /** Softmax along `dim`. @example new nn.Softmax(1) */
 export class Softmax extends Module {
-  constructor(readonly dim: number) {
+  readonly dim: number;
+  /** `dim` positionally or as PyTorch's keyword: `new nn.Softmax(1)`, `new nn.Softmax({ dim: 1 })`. */
+  constructor(dim: number | { dim: number }) {
     super();
+    this.dim = typeof dim === 'object' && dim !== null ? dim.dim : dim;
   }
   forward(x: Tensor): Tensor {
     return Fa.softmax(x, this.dim);
@@ -117,8 +120,11 @@ export class Softmax extends Module {
 }
 /** Log-softmax along `dim`. */
 export class LogSoftmax extends Module {
-  constructor(readonly dim: number) {
+  readonly dim: number;
+  /** `dim` positionally or as PyTorch's keyword: `new nn.LogSoftmax(1)`, `new nn.LogSoftmax({ dim: 1 })`. */
+  constructor(dim: number | { dim: number }) {
     super();
+    this.dim = typeof dim === 'object' && dim !== null ? dim.dim : dim;
   }
   forward(x: Tensor): Tensor {
     return Fa.logSoftmax(x, this.dim);
