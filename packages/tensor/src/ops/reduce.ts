@@ -375,7 +375,6 @@ export const cumsum = defineOp('cumsum', (x: Tensor, dim: number, opts: { dtype?
   else runKernel('cumsum', 'cumsum', src, d, out);
   if (src !== x) src.dispose();
   if (checked) out = int32Checked('cumsum', x, out);
-
   if (x.dim() === 0) recordOp('clone', [x], out, {}); // cumsum of a 0-d tensor is a copy
   else recordOp('cumsum', [x], out, { dim: d });
   return out;
