@@ -42,6 +42,9 @@ export function normDim(dim: number, rank: number, op: string): number {
 /** Normalise a dim argument (number, list, or undefined for all) into sorted unique dims. */
 export function normDims(dim: number | readonly number[] | undefined | null, rank: number, op: string): number[] {
   if (dim === undefined || dim === null) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof dim !== 'number' && !Array.isArray(dim)) {
+    throw new ArgumentError(`${op}: dim must be a number or a list of numbers, got ${describeValue(dim)}`, { op, hint: 'e.g. x.sum(1) or x.sum([0, 1])' });
+  }
   const list = typeof dim === 'number' ? [dim] : dim;
   const out = list.map((d) => normDim(d, rank, op));
   if (new Set(out).size !== out.length) {

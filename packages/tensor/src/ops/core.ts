@@ -3,7 +3,7 @@ import { Tensor } from '../tensor.js';
 import { isFloating, type DType, type DTypeName } from '../dtype.js';
 import { ArgumentError, DeviceError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
-import { contiguousStrides, isContiguousLayout, numelOf, shapesEqual } from '../shape.js';
+import { contiguousStrides, describeValue, isContiguousLayout, numelOf, shapesEqual } from '../shape.js';
 import { deviceCan, inPlace, noteAlloc, runKernel, type Operand } from '../dispatch.js';
 
 /** Options shared by creation functions. */
@@ -62,6 +62,16 @@ export function broadcastOperand(t: Tensor, shape: readonly number[]): Operand {
     strides[i] = j < 0 || (t.shape[j] === 1 && shape[i] !== 1) ? 0 : t._strides[j]!;
   }
   return { of: t, shape, strides, offset: t._offset };
+}
+
+/**
+ * @internal Check that a scalar argument (`full`'s value, `fill_`'s, a clamp bound) is a JS number
+ * or boolean: `Number(undefined)` would silently fill NaN, `Number('3')` hide a bug.
+ */
+export function checkScalarArg(op: string, v: unknown, name: string, hint = 'pass a number (or a boolean)'): void {
+  if (typeof v !== 'number' && typeof v !== 'boolean') {
+    throw new ArgumentError(`${op}: ${name} must be a number, got ${describeValue(v)}`, { op, hint });
+  }
 }
 
 /** @internal Kernel-level cast (no autograd): returns `t` itself when the dtype already matches. */

@@ -5,7 +5,7 @@ import { defaultGenerator, type Generator } from '../generator.js';
 import { getDefaultDevice } from '../registry.js';
 import { checkNumel, checkSizes, describeValue, numelOf, parseShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { emptyTensor, type CreateOptions } from './core.js';
+import { checkScalarArg, emptyTensor, type CreateOptions } from './core.js';
 import { binary, unary } from './elementwise.js';
 
 /** Nested JS arrays of numbers or booleans, as `torch.tensor` accepts. */
@@ -198,6 +198,7 @@ export const ones = defineOp('ones', (...args: (number | readonly number[] | Cre
  * dl.full([2, 2], 7);
  */
 export const full = defineOp('full', (shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor => {
+  checkScalarArg('full', value, 'fill_value');
   const dflt: DType = typeof value === 'boolean' ? 'bool' : 'float32'; // Note [JS numbers are floats]
   return filled('full', [shape, opts], Number(value), dflt);
 });
@@ -227,6 +228,7 @@ export function fullLike(x: Tensor, value: number, opts: CreateOptions = {}): Te
  * int32 when all arguments are integers, else float32.
  */
 export const arange = defineOp('arange', (start: number, end?: number, step: number = 1, opts: CreateOptions = {}): Tensor => {
+  for (const [v, name] of [[start, 'start'], [end, 'end'], [step, 'step']] as const) if (v !== undefined) checkScalarArg('arange', v, name);
   if (end === undefined) {
     end = start;
     start = 0;

@@ -5,7 +5,7 @@ import { ArgumentError, AutogradError, DTypeError, fmtShape } from '../errors.js
 import { PRIMITIVES, type DiffOp } from '../primitives.js';
 import { broadcastShapes, describeValue, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { broadcastOperand, castRaw, commonDevice, dest, finishOut, outTarget, scalarTensor, type TensorOrScalar } from './core.js';
+import { broadcastOperand, castRaw, checkScalarArg, commonDevice, dest, finishOut, outTarget, scalarTensor, type TensorOrScalar } from './core.js';
 
 /** Options accepted by elementwise ops. */
 export interface OutOptions {
@@ -191,6 +191,8 @@ export const clamp = defineOp('clamp', (x: Tensor, min?: number | null, max?: nu
   const op = 'clamp';
   const lo = min ?? null;
   const hi = max ?? null;
+  if (lo !== null) checkScalarArg(op, lo, 'min', 'clamp takes number bounds; for tensor bounds use dl.maximum(x, lo) / dl.minimum(x, hi)');
+  if (hi !== null) checkScalarArg(op, hi, 'max', 'clamp takes number bounds; for tensor bounds use dl.maximum(x, lo) / dl.minimum(x, hi)');
   if (lo === null && hi === null) {
     throw new ArgumentError('clamp: at least one of min or max must not be None', { op, hint: 'pass min, max or both' });
   }
@@ -212,6 +214,7 @@ export const clamp = defineOp('clamp', (x: Tensor, min?: number | null, max?: nu
  * scores.maskedFill(mask, -Infinity);
  */
 export const maskedFill = defineOp('maskedFill', (x: Tensor, mask: Tensor, value: number | Tensor): Tensor => {
+  if (!(value instanceof Tensor)) checkScalarArg('maskedFill', value, 'value', 'pass a number or a 0-d tensor');
   const v = value instanceof Tensor ? castRaw(value, x.dtype) : scalarTensor(value, x.dtype, x.device);
   return where(mask, v, x);
 });

@@ -4,7 +4,7 @@ import { ShapeError, fmtShape } from '../errors.js';
 import { defaultGenerator, type Generator } from '../generator.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { OVERLAP_ALLOWED, broadcastOperand, broadcastView, castRaw, checkNoInternalOverlap, emptyTensor, type TensorOrScalar } from './core.js';
+import { OVERLAP_ALLOWED, broadcastOperand, broadcastView, castRaw, checkNoInternalOverlap, checkScalarArg, emptyTensor, type TensorOrScalar } from './core.js';
 import { binary, unary } from './elementwise.js';
 import { clone } from './views.js';
 
@@ -77,6 +77,7 @@ export const unaryInPlace = defineOp((_op, _t, opName) => opName, (op: UnaryOp, 
 
 /** `x.fill_(v)`: set every element (through views too). */
 export const fill_ = defineOp('fill_', (target: Tensor, value: number | boolean): Tensor => {
+  checkScalarArg('fill_', value, 'value', 'pass a number; to copy a tensor use copy_');
   checkInPlace(target, 'fill_');
   runKernel('fill_', 'fill', inPlace(target), Number(value));
   if (target.gradFn) target.gradFn = null;

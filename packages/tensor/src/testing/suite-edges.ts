@@ -58,7 +58,7 @@ export function registerEdgeCases(ctx: SuiteContext): void {
     expect(await dl.tensor([[1, 2, 3, 4], [0, 0, 0, 0]], { device }).var(1).data()).toEqual(new Float32Array([5 / 3, 0]));
   });
 
-  t('mistaken arguments: typed errors naming the op and the value', () => {
+  t('mistaken arguments: typed errors naming the op and the value', async () => {
     const x = dl.ones([2], { device });
     for (const bad of [undefined, null, 'a', {}, [1, 2]]) {
       expectError(() => x.add(bad as never), dl.ArgumentError, 'add', "argument 'other'");
@@ -68,6 +68,16 @@ export function registerEdgeCases(ctx: SuiteContext): void {
     expectError(() => x.eq(null as never), dl.ArgumentError, 'eq', 'null');
     expectError(() => dl.where(x.gt(0), undefined as never, 1), dl.ArgumentError, 'where', 'undefined');
     expectError(() => x.sub([1, 2] as never), dl.ArgumentError, 'sub', 'dl.tensor');
+    // scalar arguments: Number(undefined) would fill NaN, Number('3') hide the bug
+    expectError(() => dl.full([2], undefined as never, { device }), dl.ArgumentError, 'full', 'undefined');
+    expectError(() => dl.full([2], '3' as never, { device }), dl.ArgumentError, 'full', 'string "3"');
+    expectError(() => x.clone().fill_(undefined as never), dl.ArgumentError, 'fill_', 'undefined');
+    expectError(() => x.maskedFill(x.gt(0), null as never), dl.ArgumentError, 'maskedFill', 'null');
+    expectError(() => x.clamp('a' as never, 1), dl.ArgumentError, 'clamp', 'min', 'string "a"');
+    expectError(() => x.clamp(0, x as never), dl.ArgumentError, 'clamp', 'max', 'a Tensor', 'dl.minimum');
+    expectError(() => dl.arange('5' as never, undefined, 1, { device }), dl.ArgumentError, 'arange', 'start', 'string "5"');
+    expectError(() => x.sum('0' as never), dl.ArgumentError, 'sum', 'dim', 'string "0"');
+    expect(await dl.full([2], true, { device }).data()).toEqual(new Uint8Array([1, 1]));
   });
 
   t('dl.tensor of non-numbers, ragged or self-containing data: typed errors', () => {
