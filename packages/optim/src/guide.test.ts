@@ -1,4 +1,5 @@
 // The code of docs/guides/getting-started.md, kept running.
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
@@ -26,11 +27,11 @@ describe('getting-started guide', () => {
       linear1 = new nn.Linear(20, 13);
       output = new nn.Linear(13, 3);
       forward(t: dl.Tensor) {
-        return this.output.forward(dl.relu(this.linear1.forward(t)));
+        return this.output(dl.relu(this.linear1(t)));
       }
     }
     const net = new Model();
-    expect(String(net)).toBe(
+    expect(inspect(net)).toBe(
       'Model(\n  (linear1): Linear(in_features=20, out_features=13, bias=True)\n  (output): Linear(in_features=13, out_features=3, bias=True)\n)',
     );
     const y = dl.randint(0, 3, [500]);
@@ -38,7 +39,7 @@ describe('getting-started guide', () => {
     const losses: number[] = [];
     for (let epoch = 0; epoch < 20; epoch++) {
       opt.zeroGrad();
-      const l = F.crossEntropy(net.forward(X), y);
+      const l = F.crossEntropy(net(X), y);
       l.backward();
       opt.step();
       losses.push(l.itemSync());
