@@ -60,6 +60,54 @@ export const compositeRules = {
       return [dl.where(x.le(c.params.min).logicalOr(x.ge(c.params.max)), 0, g)];
     },
   } satisfies Rule<'hardtanh'>,
+  gelu: {
+    saves: { inputs: [0] },
+    backward: (g, c) => {
+      const x = c.input(0);
+      if (c.params.approximate === 'tanh') {
+        // torch's GeluBackward (tanh): 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)²) u', u = √(2/π)(x + 0.044715 x³)
+        const beta = Math.sqrt(2 / Math.PI);
+        const kappa = 0.044715;
+        const xsq = x.mul(x);
+        const th = x.add(xsq.mul(x).mul(kappa)).mul(beta).tanh();
+        const left = th.add(1).mul(0.5);
+        const right = x.mul(0.5).mul(th.square().neg().add(1)).mul(xsq.mul(3 * kappa).add(1).mul(beta));
+        return [g.mul(left.add(right))];
+      }
+      const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
+      const pdf = x.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
+      return [g.mul(cdf.add(x.mul(pdf)))];
+    },
+  } satisfies Rule<'gelu'>,
+  silu: {
+    saves: { inputs: [0] },
+    backward: (g, c) => {
+      const x = c.input(0);
+      const s = x.sigmoid();
+      return [g.mul(s.mul(x.mul(s.neg().add(1)).add(1)))];
+    },
+  } satisfies Rule<'silu'>,
+  leakyRelu: {
+    saves: { inputs: [0] },
+    // torch's leaky_relu_backward: g where x > 0, else g * negativeSlope (also at 0)
+    backward: (g, c) => [dl.where(c.input(0).gt(0), g, g.mul(c.params.negativeSlope))],
+  } satisfies Rule<'leakyRelu'>,
+  elu: {
+    saves: { inputs: [0] },
+    // torch's elu_backward on the input: g where x > 0, else g * alpha * exp(x)
+    backward: (g, c) => {
+      const x = c.input(0);
+      return [dl.where(x.gt(0), g, g.mul(x.clamp(null, 0).exp().mul(c.params.alpha)))];
+    },
+  } satisfies Rule<'elu'>,
+  softplus: {
+    saves: { inputs: [0] },
+    // torch's softplus_backward: g where beta x > threshold, else g * sigmoid(beta x)
+    backward: (g, c) => {
+      const bx = c.input(0).mul(c.params.beta);
+      return [dl.where(bx.gt(c.params.threshold), g, g.mul(bx.sigmoid()))];
+    },
+  } satisfies Rule<'softplus'>,
   nllLoss: {
     name: (p) => (p.twoD ? 'NllLoss2DBackward0' : 'NllLossBackward0'),
     backward: (g, c) => {

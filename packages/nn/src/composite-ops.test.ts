@@ -99,6 +99,12 @@ const graphs: Record<string, () => Tensor> = {
   dropout_train: () => F.dropout(r(2, 3), 0.5, { training: true }),
   relu6: () => F.relu6(r(2, 3)),
   hardtanh: () => F.hardtanh(r(2, 3), -0.5, 0.5),
+  gelu: () => F.gelu(r(2, 3)),
+  gelu_tanh: () => F.gelu(r(2, 3), { approximate: 'tanh' }),
+  silu: () => F.silu(r(2, 3)),
+  leaky_relu: () => F.leakyRelu(r(2, 3), 0.2),
+  elu: () => F.elu(r(2, 3)),
+  softplus: () => F.softplus(r(2, 3)),
 };
 
 describe("composite ops record PyTorch's nodes (nextFunctions walk vs torch 1.13)", () => {
@@ -155,6 +161,16 @@ function run(c: ValueCase, xs: Tensor[]): Tensor {
       return F.hardtanh(xs[0]!, k.minVal, k.maxVal);
     case 'relu6':
       return F.relu6(xs[0]!);
+    case 'gelu':
+      return F.gelu(xs[0]!, { approximate: k.approximate });
+    case 'silu':
+      return F.silu(xs[0]!);
+    case 'leakyRelu':
+      return F.leakyRelu(xs[0]!, k.negativeSlope);
+    case 'elu':
+      return F.elu(xs[0]!, k.alpha);
+    case 'softplus':
+      return F.softplus(xs[0]!, { beta: k.beta, threshold: k.threshold });
     default:
       throw new Error(`no dl call for ${c.op}`);
   }
@@ -170,8 +186,8 @@ describe('composite ops: values and gradients match torch 1.13 (float64), and gr
       c.grads.forEach((gr, i) => {
         if (gr) expect(mismatch(xs[i]!.grad, ft(gr), 1e-10, 1e-9), `grad of input ${i}`).toBeNull();
       });
-      // finite differences (hardtanh/relu6 fixtures sit on the kinks on purpose: torch's one-sided choice is checked above)
-      if (c.op === 'hardtanh' || c.op === 'relu6') return;
+      // finite differences (the hardtanh/relu6/leakyRelu/elu/softplus fixtures sit on their kinks on purpose: torch's choice there is checked above)
+      if (c.op === 'hardtanh' || c.op === 'relu6' || c.op === 'leakyRelu' || c.op === 'elu' || c.op === 'softplus') return;
       const diff = c.inputs.map((s, i) => (s.requiresGrad ? i : -1)).filter((i) => i >= 0);
       const fresh = c.inputs.map((s) => t64(s));
       const fn = (...ts: Tensor[]) => {
@@ -200,6 +216,12 @@ describe('composite ops: second derivatives through the fused rules (gradgradche
     'batchNorm train': [(x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), () => [f64(4, 2, 3), f64(2), f64(2)]],
     'batchNorm eval': [(x, w) => F.batchNorm(x, dl.zeros([2], { dtype: 'float64' }), dl.ones([2], { dtype: 'float64' }), { weight: w, training: false }), () => [f64(3, 2), f64(2)]],
     layerNorm: [(x, w, b) => F.layerNorm(x, [3], { weight: w, bias: b }), () => [f64(2, 3), f64(3), f64(3)]],
+    gelu: [(x) => F.gelu(x), () => [f64(5)]],
+    'gelu tanh': [(x) => F.gelu(x, { approximate: 'tanh' }), () => [f64(5)]],
+    silu: [(x) => F.silu(x), () => [f64(5)]],
+    elu: [(x) => F.elu(x, 0.7), () => [f64(5)]],
+    softplus: [(x) => F.softplus(x, { beta: 2 }), () => [f64(5)]],
+    'gradcheck leakyRelu/elu/softplus off the kinks': [(x) => F.leakyRelu(x, 0.2).add(F.elu(x)).add(F.softplus(x, { beta: 2, threshold: 1 })), () => [f64(6)]],
     'maxPool2d unbatched': [(x) => F.maxPool2d(x, 2).exp(), () => [f64(2, 4, 4)]],
     'avgPool2d unbatched': [(x) => F.avgPool2d(x, 2, { padding: 1 }).square(), () => [f64(2, 3, 3)]],
   };

@@ -18,6 +18,7 @@ export { maxPool2dBackward, avgPool2dBackward } from './ops/pool.js';
 export { runDetached } from './ops/composite.js';
 export { addmm } from './ops/addmm.js';
 export { hardtanh } from './ops/hardtanh.js';
+export { gelu, silu, leakyRelu, elu, softplus } from './ops/activations.js';
 export { mseLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';
 export { batchNorm, layerNorm, type BatchNormOpOptions } from './ops/normalization.js';
 export type { LossReduction } from './primitives.js';

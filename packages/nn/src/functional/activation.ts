@@ -1,6 +1,5 @@
-import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
-import { hardtanh as hardtanhOp } from '@dl/tensor/internal';
+import { elu as eluOp, gelu as geluOp, hardtanh as hardtanhOp, leakyRelu as leakyReluOp, silu as siluOp, softplus as softplusOp } from '@dl/tensor/internal';
 
 /** `max(x, 0)`. @example F.relu(x) */
 export const relu = (x: Tensor): Tensor => x.relu();
@@ -12,29 +11,25 @@ export const relu = (x: Tensor): Tensor => x.relu();
  * F.relu6(x)
  */
 export const relu6 = (x: Tensor): Tensor => hardtanhOp(x, 0, 6);
-/** `x` where positive, `negativeSlope * x` elsewhere. @example F.leakyRelu(x, 0.2) */
+/** `x` where positive, `negativeSlope * x` elsewhere (one `LeakyReluBackward0` node). @example F.leakyRelu(x, 0.2) */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return dl.where(x.gt(0), x, x.mul(negativeSlope));
+  return leakyReluOp(x, negativeSlope);
 }
-/** Exponential linear unit: `x` where positive, `alpha * (exp(x) - 1)` elsewhere. */
+/** Exponential linear unit: `x` where positive, `alpha * (exp(x) - 1)` elsewhere (one `EluBackward0` node). @example F.elu(x) */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  return dl.where(x.gt(0), x, x.clamp(null, 0).expm1().mul(alpha));
+  return eluOp(x, alpha);
 }
 /**
- * Gaussian error linear unit, exact (`'none'`) or the tanh approximation.
+ * Gaussian error linear unit, exact (`'none'`) or the tanh approximation (one `GeluBackward0` node).
  *
  * @example
  * F.gelu(x); F.gelu(x, { approximate: 'tanh' });
  */
 export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor {
-  if (opts.approximate === 'tanh') {
-    const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-    return x.mul(0.5).mul(inner.tanh().add(1));
-  }
-  return x.mul(0.5).mul(x.mul(Math.SQRT1_2).erf().add(1));
+  return geluOp(x, opts.approximate ?? 'none');
 }
-/** `x * sigmoid(x)` (swish). */
-export const silu = (x: Tensor): Tensor => x.mul(x.sigmoid());
+/** `x * sigmoid(x)` (swish; one `SiluBackward0` node). @example F.silu(x) */
+export const silu = (x: Tensor): Tensor => siluOp(x);
 /** Logistic sigmoid. */
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 /** Hyperbolic tangent. */
@@ -49,13 +44,9 @@ export const tanh = (x: Tensor): Tensor => x.tanh();
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   return hardtanhOp(x, minVal, maxVal);
 }
-/** `log(1 + exp(beta * x)) / beta`, linear above `threshold` (as PyTorch). */
+/** `log(1 + exp(beta * x)) / beta`, linear above `threshold` (as PyTorch; one `SoftplusBackward0` node). @example F.softplus(x, { beta: 2 }) */
 export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } = {}): Tensor {
-  const beta = opts.beta ?? 1;
-  const threshold = opts.threshold ?? 20;
-  const bx = x.mul(beta);
-  const soft = bx.clamp(null, threshold).exp().log1p().div(beta);
-  return dl.where(bx.gt(threshold), x, soft);
+  return softplusOp(x, opts.beta ?? 1, opts.threshold ?? 20);
 }
 /** Softmax along `dim`. @example F.softmax(logits, 1) */
 export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);

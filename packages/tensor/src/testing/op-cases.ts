@@ -5,6 +5,7 @@ import { primitivesOf } from '../primitives.js';
 import { fixtureValue } from './fixtures.js';
 import { addmm } from '../ops/addmm.js';
 import { hardtanh } from '../ops/hardtanh.js';
+import { elu, gelu, leakyRelu, silu, softplus } from '../ops/activations.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits, mseLoss, nllLoss } from '../ops/losses.js';
 import { batchNorm, layerNorm } from '../ops/normalization.js';
 import type { LossReduction } from '../primitives.js';
@@ -151,4 +152,9 @@ export const opCases: Record<string, OpCase> = {
   binaryCrossEntropyWithLogits: (_dl, [x, t], k) => binaryCrossEntropyWithLogits(x!, t!, null, null, k.reduction as LossReduction),
   batchNorm: (_dl, [x, w, b], k) => batchNorm(x!, w!, b!, { training: !!k.training, eps: n(k.eps), runningMean: null, runningVar: null }).output,
   layerNorm: (_dl, [x, w, b], k) => layerNorm(x!, k.normalizedShape as number[], w!, b!, n(k.eps)),
+  gelu: (_dl, [x], k) => gelu(x!, k.approximate as 'none' | 'tanh'),
+  silu: (_dl, [x]) => silu(x!),
+  leakyRelu: (_dl, [x], k) => leakyRelu(x!, n(k.negativeSlope)),
+  elu: (_dl, [x], k) => elu(x!, n(k.alpha)),
+  softplus: (_dl, [x], k) => softplus(x!, n(k.beta), n(k.threshold)),
 };
