@@ -293,6 +293,10 @@ export function runDifferentialSuite(options: DifferentialOptions): void {
         expect(fixed, `cases of ${op} that now agree with PyTorch on ${options.device}: remove them from known-failures.txt`).toEqual([]);
       });
     }
+    it('gradients are checked: autograd is installed', () => {
+      // without @dl/autograd imported, backward is unavailable and every gradient check would be skipped
+      expect(getAutogradHook(), 'import @dl/autograd (or @dl/nn) in the test file').not.toBeNull();
+    });
     it('known-failures.txt names existing cases', () => {
       const keys = new Set(fx.cases.map((c) => c.key));
       expect(known.filter((k) => !keys.has(k.key)).map((k) => `line ${k.line}: ${k.key}`)).toEqual([]);
