@@ -28,6 +28,11 @@ export interface OptimizerStateDict {
 const TORCH_ONLY: Record<string, unknown> = { foreach: null, capturable: false, differentiable: false, fused: false };
 const clone = (v: unknown): unknown => (Array.isArray(v) ? [...v] : v);
 
+/** A module (a callable with `parameters()`), passed where its parameters belong. */
+function isModule(v: unknown): v is { _getName(): string } {
+  return typeof v === 'function' && typeof (v as { parameters?: unknown }).parameters === 'function' && typeof (v as { _getName?: unknown })._getName === 'function';
+}
+
 /** snake_case → camelCase (`exp_avg_sq` → `expAvgSq`). */
 function camel(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -52,6 +57,12 @@ export abstract class Optimizer<D extends { lr: number }> {
 
   constructor(params: Params<D>, readonly defaults: D) {
     const name = this.constructor.name;
+    if (isModule(params)) {
+      throw new ArgumentError(`${name}: params should be the module's parameters, but got the module (${params._getName()})`, {
+        op: name,
+        hint: `pass model.parameters(): new ${name}(model.parameters(), { lr: 0.01 })`,
+      });
+    }
     if (params instanceof dl.Tensor || params === null || typeof (params as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
       const got = params instanceof dl.Tensor ? `a Tensor of shape [${params.shape.join(', ')}]` : params === null ? 'null' : typeof params;
       throw new ArgumentError(`${name}: params argument given to the optimizer should be an iterable of Tensors or dicts, but got ${got}`, {
@@ -64,7 +75,9 @@ export abstract class Optimizer<D extends { lr: number }> {
     const groups = (list[0] instanceof dl.Tensor ? [{ params: list as Tensor[] }] : list) as Array<Partial<D> & { params: Iterable<Tensor> }>;
     for (const g of groups) {
       if (g === null || typeof g !== 'object' || !('params' in g)) {
-        throw new ArgumentError(`${name}: params should be Tensors or parameter groups ({ params, ...options }), but got ${g === null ? 'null' : typeof g}`, {
+        const gv: unknown = g;
+        const got = gv === null ? 'null' : isModule(gv) ? `a module (${gv._getName()})` : typeof gv;
+        throw new ArgumentError(`${name}: params should be Tensors or parameter groups ({ params, ...options }), but got ${got}`, {
           op: name,
           hint: `pass model.parameters(): new ${name}(model.parameters(), { lr: 0.01 })`,
         });
