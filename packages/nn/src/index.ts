@@ -6,8 +6,8 @@
  * import '@dl/backend-cpu';
  * import { nn, F } from '@dl/nn';
  * const net = new nn.Sequential(new nn.Linear(20, 13), new nn.ReLU(), new nn.Linear(13, 3));
- * F.softmax(net.forward(dl.rand(5, 20)), 1);
- * String(net); // 'Sequential(\n  (0): Linear(in_features=20, out_features=13, bias=True) …'
+ * F.softmax(net(dl.rand(5, 20)), 1);   // modules are called, as in PyTorch
+ * console.log(net); // Sequential(\n  (0): Linear(in_features=20, out_features=13, bias=True) …
  *
  * @packageDocumentation
  */

@@ -5,7 +5,7 @@ export { Conv1d, Conv2d, ConvTranspose2d, type ConvOptions } from './layers/conv
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pool.js';
 export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormOptions } from './layers/norm.js';
 export { ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Hardtanh, Softplus, Softmax, LogSoftmax } from './layers/activation.js';
-export { Sequential, ModuleList, ModuleDict } from './layers/container.js';
+export { Sequential, ModuleList, ModuleDict, type SequentialConstructor, type ModuleDictConstructor, type ModuleChildren, type ChildAt, type ChildNamed } from './layers/container.js';
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss } from './layers/loss.js';
 export * as init from './init.js';
 export * as utils from './utils.js';
