@@ -108,6 +108,17 @@ export const compositeRules = {
       return [dl.where(bx.gt(c.params.threshold), g, g.mul(bx.sigmoid()))];
     },
   } satisfies Rule<'softplus'>,
+  embedding: {
+    // torch's embedding_backward: each output row added into the weight row it came from, none into paddingIdx
+    backward: (g, c) => {
+      const { indices, paddingIdx } = c.params;
+      const [V, D] = c.inputMeta[0]!.shape as [number, number];
+      const idx = indices.reshape(-1);
+      let rows = g.reshape(idx.shape[0]!, D);
+      if (paddingIdx !== null) rows = dl.where(idx.ne(paddingIdx).unsqueeze(1), rows, 0);
+      return [dl.zeros([V, D], { dtype: g.dtype, device: g.device }).scatterAdd(0, idx.unsqueeze(1).expand(idx.shape[0]!, D), rows)];
+    },
+  } satisfies Rule<'embedding'>,
   nllLoss: {
     name: (p) => (p.twoD ? 'NllLoss2DBackward0' : 'NllLossBackward0'),
     backward: (g, c) => {

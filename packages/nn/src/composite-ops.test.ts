@@ -105,6 +105,7 @@ const graphs: Record<string, () => Tensor> = {
   leaky_relu: () => F.leakyRelu(r(2, 3), 0.2),
   elu: () => F.elu(r(2, 3)),
   softplus: () => F.softplus(r(2, 3)),
+  embedding: () => F.embedding(dl.tensor([[1, 2], [0, 2]], { dtype: 'int64' }), r(4, 3)),
 };
 
 describe("composite ops record PyTorch's nodes (nextFunctions walk vs torch 1.13)", () => {
@@ -171,6 +172,8 @@ function run(c: ValueCase, xs: Tensor[]): Tensor {
       return F.elu(xs[0]!, k.alpha);
     case 'softplus':
       return F.softplus(xs[0]!, { beta: k.beta, threshold: k.threshold });
+    case 'embedding':
+      return F.embedding(xs[0]!, xs[1]!, { paddingIdx: k.paddingIdx });
     default:
       throw new Error(`no dl call for ${c.op}`);
   }
@@ -188,6 +191,7 @@ describe('composite ops: values and gradients match torch 1.13 (float64), and gr
       });
       // finite differences (the hardtanh/relu6/leakyRelu/elu/softplus fixtures sit on their kinks on purpose: torch's choice there is checked above)
       if (c.op === 'hardtanh' || c.op === 'relu6' || c.op === 'leakyRelu' || c.op === 'elu' || c.op === 'softplus') return;
+      if (c.op === 'embedding') return; // paddingIdx rows get no gradient by design (torch's gradcheck fails there too); checked without padding below
       const diff = c.inputs.map((s, i) => (s.requiresGrad ? i : -1)).filter((i) => i >= 0);
       const fresh = c.inputs.map((s) => t64(s));
       const fn = (...ts: Tensor[]) => {
@@ -222,6 +226,7 @@ describe('composite ops: second derivatives through the fused rules (gradgradche
     elu: [(x) => F.elu(x, 0.7), () => [f64(5)]],
     softplus: [(x) => F.softplus(x, { beta: 2 }), () => [f64(5)]],
     'gradcheck leakyRelu/elu/softplus off the kinks': [(x) => F.leakyRelu(x, 0.2).add(F.elu(x)).add(F.softplus(x, { beta: 2, threshold: 1 })), () => [f64(6)]],
+    embedding: [(w) => F.embedding(dl.tensor([[1, 3], [3, 0]], { dtype: 'int64' }), w).square(), () => [f64(4, 2)]],
     'maxPool2d unbatched': [(x) => F.maxPool2d(x, 2).exp(), () => [f64(2, 4, 4)]],
     'avgPool2d unbatched': [(x) => F.avgPool2d(x, 2, { padding: 1 }).square(), () => [f64(2, 3, 3)]],
   };

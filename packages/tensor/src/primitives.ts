@@ -222,6 +222,11 @@ export const PRIMITIVES = {
   leakyRelu: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ negativeSlope: number }>(), fixtures: ['leaky_relu_f32'] },
   elu: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ alpha: number }>(), fixtures: ['elu_f32'] },
   softplus: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ beta: number; threshold: number }>(), fixtures: ['softplus_f32'] },
+  /** var/std over `axes` (VarBackward0/StdBackward0; forward in ops/reduce.ts, Note [Variance without overflow]). */
+  var: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ axes: number[]; keepdim: boolean; correction: number }>(), fixtures: ['var_dim', 'var_dims', 'var_unbiased_false', 'var_correction0_all'] },
+  std: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ axes: number[]; keepdim: boolean; correction: number }>(), fixtures: ['std_all', 'std_dim_keepdim', 'std_sliced'] },
+  /** inputs [weight]; `indices` int32, rows at `paddingIdx` get no gradient. */
+  embedding: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ indices: Tensor; paddingIdx: number | null }>(), fixtures: ['embedding_padding'] },
 } as const satisfies Record<string, PrimitiveSpec>;
 
 type Table = typeof PRIMITIVES;

@@ -1,7 +1,7 @@
 import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, type Generator, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
-import { batchNorm as batchNormOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
+import { batchNorm as batchNormOp, embedding as embeddingOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
 
 /** Options of `F.batchNorm`. */
 export interface BatchNormOptions {
@@ -113,8 +113,8 @@ export function dropout(x: Tensor, p = 0.5, opts: { training?: boolean; generato
 }
 
 /**
- * Look up rows of `weight` [numEmbeddings, dim] at int32 `indices`; rows at `paddingIdx`
- * get no gradient.
+ * Look up rows of `weight` [numEmbeddings, dim] at integer `indices`; rows at `paddingIdx`
+ * get no gradient. One `EmbeddingBackward0` node, as PyTorch.
  *
  * @example
  * F.embedding(tokens, table);
@@ -124,19 +124,19 @@ export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: 
   if (indices.dtype !== 'int32' && indices.dtype !== 'uint8') {
     throw new DTypeError(`${op}: expected indices of an integer dtype (int32), got ${indices.dtype}`, { op, hint: 'cast with .long()' });
   }
+  if (weight.dim() !== 2) throw new ShapeError(`${op}: expected a 2-D weight [numEmbeddings, dim], got ${fmtShape(weight.shape)}`, { op });
   const n = weight.shape[0]!;
   if (indices._backend.readSync && indices.numel() > 0) {
     const lo = indices.min().itemSync();
     const hi = indices.max().itemSync();
     if (lo < 0 || hi >= n) throw new dl.IndexError(`${op}: index ${lo < 0 ? lo : hi} is out of range for an embedding table of ${n} rows`, { op });
   }
-  const flat = weight.indexSelect(0, indices.reshape(-1));
-  let out = flat.reshape([...indices.shape, weight.shape[1]!]);
+  let pi: number | null = null;
   if (opts.paddingIdx !== undefined && opts.paddingIdx !== null) {
-    const pi = opts.paddingIdx < 0 ? opts.paddingIdx + n : opts.paddingIdx;
-    out = dl.where(indices.ne(pi).unsqueeze(-1), out, out.detach());
+    pi = opts.paddingIdx < 0 ? opts.paddingIdx + n : opts.paddingIdx;
+    if (!Number.isInteger(pi) || pi < 0 || pi >= n) throw new ArgumentError(`${op}: Padding_idx must be within num_embeddings (got paddingIdx=${opts.paddingIdx} for ${n} rows)`, { op });
   }
-  return out;
+  return embeddingOp(indices.dtype === 'int32' ? indices : indices.to('int32'), weight, pi);
 }
 
 /** One-hot int32 encoding with a trailing class dim. @example F.oneHot(labels, 10) */

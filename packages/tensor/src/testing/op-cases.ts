@@ -6,6 +6,7 @@ import { fixtureValue } from './fixtures.js';
 import { addmm } from '../ops/addmm.js';
 import { hardtanh } from '../ops/hardtanh.js';
 import { elu, gelu, leakyRelu, silu, softplus } from '../ops/activations.js';
+import { embedding } from '../ops/embedding.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits, mseLoss, nllLoss } from '../ops/losses.js';
 import { batchNorm, layerNorm } from '../ops/normalization.js';
 import type { LossReduction } from '../primitives.js';
@@ -157,4 +158,5 @@ export const opCases: Record<string, OpCase> = {
   leakyRelu: (_dl, [x], k) => leakyRelu(x!, n(k.negativeSlope)),
   elu: (_dl, [x], k) => elu(x!, n(k.alpha)),
   softplus: (_dl, [x], k) => softplus(x!, n(k.beta), n(k.threshold)),
+  embedding: (_dl, [i, w], k) => embedding(i!, w!, opt<number>(k.paddingIdx) ?? null),
 };
