@@ -75,7 +75,7 @@ function rowOf(t: Indexable, i: number): TensorBase {
 function assignError(t: TensorBase, i: number): OperatorError {
   return new OperatorError(`t[${i}] = v: assigning to an index of a tensor (shape ${shapeOf(t)}) does nothing in JavaScript`, {
     op: 'index',
-    hint: `use t.at(${i}).fill_(v) for a number, t.at(${i}).copy_(src) for a tensor (t.at(':', ${i}) for a column)`,
+    hint: `use t.at(${i}).fill_(v) for a number, t.at(${i}).copy_(src) for a tensor (t.at(':', ${i}) for a column), t.indexPut_([idx], v) for index tensors and masks`,
   });
 }
 
