@@ -30,12 +30,15 @@ describe('gradients at edge values (PyTorch fixtures, cpu)', () => {
     });
   }
 
-  it('gradFn names: max() is MaxBackward1, amax() AmaxBackward0, min() MinBackward1 (as torch)', () => {
+  it('gradFn names: max() is MaxBackward1, amax() AmaxBackward0, min() MinBackward1, std/var one StdBackward0/VarBackward0 node (as torch)', () => {
     const x = dl.tensor([1, 2], { requiresGrad: true });
     expect(x.max().gradFn!.name()).toBe('MaxBackward1');
     expect(x.min().gradFn!.name()).toBe('MinBackward1');
     expect(x.amax().gradFn!.name()).toBe('AmaxBackward0');
     expect(x.amin(0).gradFn!.name()).toBe('AminBackward0');
+    expect(x.std().gradFn!.name()).toBe('StdBackward0');
+    expect(x.var(0, { keepdim: true }).gradFn!.name()).toBe('VarBackward0');
+    expect(x.std().gradFn!.nextFunctions.map(([n]) => n?.name())).toEqual(['AccumulateGrad']); // one node, as torch
   });
 
   it('the new prod, norm, std and relu rules still pass gradcheck and gradgradcheck away from the edges', () => {
@@ -53,7 +56,7 @@ describe('gradients at edge values (PyTorch fixtures, cpu)', () => {
     expect(gradgradcheck((x) => x.relu().square(), [r(6)])).toBe(true);
   });
 
-  it('std of float32 is recorded through float64 on cpu and returns float32 gradients', () => {
+  it('std of float32 (computed in float64 on cpu) returns float32 values and gradients', () => {
     const x = dl.tensor([1, 2, 4], { requiresGrad: true });
     const s = x.std();
     expect(s.dtype).toBe('float32');

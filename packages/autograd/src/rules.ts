@@ -69,6 +69,13 @@ function unreduce(g: Tensor, inShape: readonly number[], axes: readonly number[]
   return r.expand([...inShape]);
 }
 
+/** torch's var_backward: 2·g·(x - mean(x))/(n - correction), g expanded over the reduced axes. */
+function varBackward(g: Tensor, x: Tensor, p: DiffOpParams['var']): Tensor {
+  const n = p.axes.reduce((a, d) => a * x.shape[d]!, 1);
+  const dev = x.sub(x.mean(p.axes, { keepdim: true }));
+  return unreduce(g, x.shape, p.axes, p.keepdim).mul(dev).mul(2 / (n - p.correction));
+}
+
 /** A 2-D column-major view (the transpose of a contiguous matrix). */
 function isTransposed(t: Tensor): boolean {
   return t.dim() === 2 && t.shape[0]! > 1 && t.shape[1]! > 1 && t.stride(0) === 1 && t.stride(1) === t.shape[0];
@@ -249,6 +256,18 @@ export const rules = {
       const atZero = dl.where(zeros.eq(1), others, 0);
       const elsewhere = dl.where(zeros.eq(0), others.div(x.maskedFill(zero, 1)), 0);
       return [unreduce(g, x.shape, axes, keepdim).mul(dl.where(zero, atZero, elsewhere))];
+    },
+  },
+  var: { saves: IN0, name: 'VarBackward0', backward: (g, c) => [varBackward(g, c.input(0), c.params)] },
+  std: {
+    saves: { inputs: [0], output: true },
+    name: 'StdBackward0',
+    // torch's std_backward: var_backward(g / (2·std)), 0 where std is 0 (both wheres keep the
+    // masked branch finite, so createGraph sees no 0·inf either)
+    backward: (g, c) => {
+      const out = c.output();
+      const zero = out.eq(0);
+      return [varBackward(dl.where(zero, 0, g.div(dl.where(zero, 1, out.mul(2)))), c.input(0), c.params)];
     },
   },
   amax: reduceExtreme('max'),

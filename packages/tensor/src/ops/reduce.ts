@@ -7,6 +7,7 @@ import { Tensor } from '../tensor.js';
 import { getBackend } from '../registry.js';
 import { broadcastOperand, castRaw, emptyTensor, scalarTensor } from './core.js';
 import { binary, clamp, unary, where } from './elementwise.js';
+import { runDetached } from './composite.js';
 
 /** Options of reductions. */
 export interface ReduceOptions {
@@ -251,15 +252,42 @@ export interface VarOptions {
  * x.var(); x.var(1, { correction: 0, keepdim: true });
  */
 export const variance = defineOp('var', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
-  const { scaled, scale } = scaledVariance('var', x, dim, opts);
-  return narrowTo(binary('mul', binary('mul', scaled, scale), scale), x.dtype);
+  const p = varParams('var', x, dim, opts);
+  const out = runDetached([x], (xd) => {
+    const { scaled, scale } = scaledVariance(xd, p);
+    return narrowTo(binary('mul', binary('mul', scaled, scale), scale), x.dtype);
+  });
+  recordOp('var', [x], out, p);
+  return out;
 });
 
 /** Standard deviation (Bessel-corrected by default); its gradient at 0 is 0, as torch. */
 export const std = defineOp('std', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
-  const { scaled, scale } = scaledVariance('std', x, dim, opts);
-  return narrowTo(binary('mul', safePow(scaled, 0.5), scale), x.dtype);
+  const p = varParams('std', x, dim, opts);
+  const out = runDetached([x], (xd) => {
+    const { scaled, scale } = scaledVariance(xd, p);
+    return narrowTo(binary('mul', unary('sqrt', scaled), scale), x.dtype);
+  });
+  recordOp('std', [x], out, p);
+  return out;
 });
+
+/** What the `var`/`std` nodes record (their rules in @dl/autograd are torch's var_backward/std_backward). */
+interface VarParams {
+  axes: number[];
+  keepdim: boolean;
+  correction: number;
+}
+
+function varParams(op: string, x: Tensor, dim: number | readonly number[] | null | undefined, opts: VarOptions): VarParams {
+  if (!isFloating(x.dtype)) {
+    throw new DTypeError(`${op}: std and var only support floating point dtypes, got ${x.dtype} ${fmtShape(x.shape)}`, {
+      op,
+      hint: 'cast first with .float()',
+    });
+  }
+  return { axes: dimsOf(x, dim, op), keepdim: opts.keepdim ?? false, correction: opts.correction ?? (opts.unbiased === false ? 0 : 1) };
+}
 
 /**
  * Note [Variance without overflow]
@@ -270,22 +298,15 @@ export const std = defineOp('std', (x: Tensor, dim?: number | readonly number[] 
  * longer overflow: the intermediate values stay below 16·n. torch computes the same on the cpu by
  * accumulating in float64; dl does too where the device has float64 (float32 inputs are widened
  * and the result narrowed, so the mean of equal values is exact), and the scaling alone keeps
- * devices without float64 from overflowing. `s` is a constant (no
- * gradient flows through it), and var(x/s)·s² has exactly var's gradient. Slices whose max |x| is
- * 0, ±inf or NaN use s = 1 (their result is 0, inf or NaN as before).
+ * devices without float64 from overflowing. Slices whose max |x| is 0, ±inf or NaN use s = 1
+ * (their result is 0, inf or NaN as before). The forward runs detached and records one node,
+ * `VarBackward0` / `StdBackward0` as in torch, whose rules are torch's formulas
+ * (2·g·(x - mean)/(n - correction); std's masked to 0 where std is 0).
  */
-function scaledVariance(op: string, x: Tensor, dim: number | readonly number[] | null | undefined, opts: VarOptions): { scaled: Tensor; scale: Tensor } {
-  if (!isFloating(x.dtype)) {
-    throw new DTypeError(`${op}: std and var only support floating point dtypes, got ${x.dtype} ${fmtShape(x.shape)}`, {
-      op,
-      hint: 'cast first with .float()',
-    });
-  }
-  const axes = dimsOf(x, dim, op);
-  const correction = opts.correction ?? (opts.unbiased === false ? 0 : 1);
-  const keepdim = opts.keepdim ?? false;
+function scaledVariance(x: Tensor, p: VarParams): { scaled: Tensor; scale: Tensor } {
+  const { axes, keepdim, correction } = p;
   const n = axes.reduce((a, d) => a * x.shape[d]!, 1);
-  if (x.dtype === 'float32' && getBackend(x.device, op).dtypes.includes('float64')) x = x.to('float64');
+  if (x.dtype === 'float32' && getBackend(x.device, 'var').dtypes.includes('float64')) x = x.to('float64');
   const scaleKeep = n === 0 ? reduceRaw('sum', x, axes, true, x.dtype).add(1) : powerOfTwoScale(x, axes);
   const y = binary('div', x, scaleKeep);
   const mu = mean(y, axes, { keepdim: true });
