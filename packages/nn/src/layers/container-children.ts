@@ -7,27 +7,29 @@ type IsAny<T> = 0 extends 1 & T ? true : false;
 /** The children a container was built with: a tuple (by position) or a record (by name). */
 export type ModuleChildren = readonly Module[] | { readonly [name: string]: Module };
 
+/** Any element of the tuple (or array) `C`; `Module` for an empty one (children appended later). */
+type Elem<C extends readonly Module[]> = C extends readonly [] ? Module : C[number];
+
 /** Any child of a container with children `C`. */
-export type ChildUnion<C> = IsAny<C> extends true ? Module : C extends readonly Module[] ? C[number] : C[keyof C];
+export type ChildUnion<C> = IsAny<C> extends true ? Module : C extends readonly Module[] ? Elem<C> : C[keyof C];
 
 /**
- * The type of child `I` of children `C`: the tuple's element for a literal non-negative index,
- * any child's type otherwise (negative indices, computed indices, named children).
+ * The type of child `I` of children `C`: the tuple's element for a literal non-negative index
+ * within it, any child's type otherwise (negative or computed indices, children appended later,
+ * named children).
  */
 export type ChildAt<C, I extends number> = IsAny<C> extends true
   ? Module
   : C extends readonly Module[]
     ? number extends I
-      ? C[number]
-      : `${I}` extends `-${string}`
-        ? C[number]
-        : I extends keyof C
-          ? C[I]
-          : C[number]
+      ? Elem<C>
+      : `${I}` extends keyof C
+        ? C[I & keyof C]
+        : Elem<C>
     : C[keyof C];
 
 /** The type of the child named `K` of children `C`. */
-export type ChildNamed<C, K> = IsAny<C> extends true ? Module : C extends readonly Module[] ? C[number] : string extends keyof C ? C[string] : C[K & keyof C];
+export type ChildNamed<C, K> = IsAny<C> extends true ? Module : C extends readonly Module[] ? Elem<C> : string extends keyof C ? C[string] : C[K & keyof C];
 
 /** Named children as read-only-typed properties (`seq.conv1`); nothing for positional children. */
 export type NamedChildProps<C> = IsAny<C> extends true ? unknown : C extends readonly Module[] ? unknown : string extends keyof C ? unknown : { -readonly [K in keyof C]: C[K] };

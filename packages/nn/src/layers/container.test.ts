@@ -21,6 +21,11 @@ describe('Sequential', () => {
     expect(seq.length).toBe(3);
     expect([...seq].map((m) => m._getName())).toEqual(['Linear', 'ReLU', 'Linear']);
     expect(seq(dl.ones(1, 4)).shape).toEqual([1, 2]);
+    expectTypeOf(() => seq.at(5)).returns.toEqualTypeOf<nn.Linear | nn.ReLU>(); // out of range: throws when called
+    const empty = new nn.Sequential().append(new nn.ReLU());
+    expectTypeOf(empty.at(0)).toEqualTypeOf<nn.Module>();
+    expect(empty.at(0)._getName()).toBe('ReLU');
+    expectTypeOf(new nn.ModuleList([]).at(0)).toEqualTypeOf<nn.Module>();
     const typedAsAny: nn.Sequential = seq;
     expectTypeOf(typedAsAny.at(0)).toEqualTypeOf<nn.Module>();
   });
