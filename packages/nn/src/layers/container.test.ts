@@ -25,7 +25,8 @@ describe('Sequential', () => {
     const empty = new nn.Sequential().append(new nn.ReLU());
     expectTypeOf(empty.at(0)).toEqualTypeOf<nn.Module>();
     expect(empty.at(0)._getName()).toBe('ReLU');
-    expectTypeOf(new nn.ModuleList([]).at(0)).toEqualTypeOf<nn.Module>();
+    const emptyList = new nn.ModuleList([]);
+    expectTypeOf(() => emptyList.at(0)).returns.toEqualTypeOf<nn.Module>();
     const typedAsAny: nn.Sequential = seq;
     expectTypeOf(typedAsAny.at(0)).toEqualTypeOf<nn.Module>();
   });
