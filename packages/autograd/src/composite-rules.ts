@@ -147,6 +147,30 @@ export const compositeRules = {
       return [c.needs[0] ? ga : null, c.needs[1] ? ga.neg() : null];
     },
   } satisfies Rule<'mseLoss'>,
+  smoothL1Loss: {
+    saves: { inputs: [0, 1] },
+    // torch's smooth_l1_loss_backward: -1 where d <= -beta, else 1 where d >= beta, else d / beta
+    // (so with beta 0 the slope at d = 0 is -1, as torch's kernel)
+    backward: (g, c) => {
+      const d = c.input(0).sub(c.input(1));
+      const { beta, reduction } = c.params;
+      const s = reduction === 'mean' ? g.div(d.numel()) : g;
+      const slope = (e: Tensor) => dl.where(e.le(-beta), -1, dl.where(e.ge(beta), 1, beta === 0 ? dl.zerosLike(e) : e.div(beta)));
+      // the target's gradient is the same kernel with the operands swapped (derivatives.yaml)
+      return [c.needs[0] ? slope(d).mul(s) : null, c.needs[1] ? slope(d.neg()).mul(s) : null];
+    },
+  } satisfies Rule<'smoothL1Loss'>,
+  huberLoss: {
+    saves: { inputs: [0, 1] },
+    // torch's huber_loss_backward: d inside [-delta, delta], ±delta outside
+    backward: (g, c) => {
+      const d = c.input(0).sub(c.input(1));
+      const { delta, reduction } = c.params;
+      const s = reduction === 'mean' ? g.div(d.numel()) : g;
+      const gi = d.clamp(-delta, delta).mul(s);
+      return [c.needs[0] ? gi : null, c.needs[1] ? gi.neg() : null];
+    },
+  } satisfies Rule<'huberLoss'>,
   binaryCrossEntropy: {
     saves: { inputs: [0, 1] },
     backward: (g, c) => {

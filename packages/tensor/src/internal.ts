@@ -20,6 +20,6 @@ export { addmm } from './ops/addmm.js';
 export { hardtanh } from './ops/hardtanh.js';
 export { gelu, silu, leakyRelu, elu, softplus } from './ops/activations.js';
 export { embedding } from './ops/embedding.js';
-export { mseLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';
+export { mseLoss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';
 export { batchNorm, layerNorm, type BatchNormOpOptions } from './ops/normalization.js';
 export type { LossReduction } from './primitives.js';

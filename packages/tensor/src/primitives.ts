@@ -211,6 +211,8 @@ export const PRIMITIVES = {
   hardtanh: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ min: number; max: number }>(), fixtures: ['hardtanh_bounds'] },
   nllLoss: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<NllParams>(), fixtures: ['nll_loss_mean', 'nll_loss_4d_none'] },
   mseLoss: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ reduction: LossReduction }>(), fixtures: ['mse_loss_mean', 'mse_loss_none'] },
+  smoothL1Loss: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ reduction: LossReduction; beta: number }>(), fixtures: ['smooth_l1_loss_beta'] },
+  huberLoss: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ reduction: LossReduction; delta: number }>(), fixtures: ['huber_loss_delta'] },
   binaryCrossEntropy: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ reduction: LossReduction; weight: Tensor | null }>(), fixtures: ['bce_mean'] },
   binaryCrossEntropyWithLogits: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ reduction: LossReduction; weight: Tensor | null; posWeight: Tensor | null }>(), fixtures: ['bce_logits_sum'] },
   /** inputs [x, weight, bias]; `mean`/`invstd` per channel (batch statistics in training, running ones in eval). */

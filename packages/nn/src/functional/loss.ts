@@ -1,6 +1,6 @@
 import * as dl from '@dl/tensor';
 import { isGradEnabled } from '@dl/autograd';
-import { binaryCrossEntropy as bceOp, binaryCrossEntropyWithLogits as bceLogitsOp, mseLoss as mseOp, nllLoss as nllOp, reshapeTo, runScope } from '@dl/tensor/internal';
+import { binaryCrossEntropy as bceOp, binaryCrossEntropyWithLogits as bceLogitsOp, huberLoss as huberOp, mseLoss as mseOp, nllLoss as nllOp, smoothL1Loss as smoothL1Op, reshapeTo, runScope } from '@dl/tensor/internal';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 
 /** How a loss reduces its per-element values. */
@@ -64,25 +64,34 @@ export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): T
     return reduce('l1Loss', input.sub(target).abs(), opts.reduction);
   });
 }
-/** Smooth L1: quadratic below `beta`, linear above (as PyTorch). */
+/**
+ * Smooth L1: quadratic below `beta`, linear above (as PyTorch); one `SmoothL1LossBackward0` node.
+ *
+ * @example
+ * F.smoothL1Loss(pred, y, { beta: 0.5 })
+ */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts: LossOptions & { beta?: number } = {}): Tensor {
   return runScope('F.smoothL1Loss', () => {
-    sameShape('smoothL1Loss', input, target);
+    const op = 'smoothL1Loss';
+    sameShape(op, input, target);
     const beta = opts.beta ?? 1;
-    const d = input.sub(target).abs();
-    if (beta === 0) return reduce('smoothL1Loss', d, opts.reduction);
-    const l = dl.where(d.lt(beta), d.square().mul(0.5 / beta), d.sub(0.5 * beta));
-    return reduce('smoothL1Loss', l, opts.reduction);
+    if (!(beta >= 0)) throw new ArgumentError(`${op}: smooth_l1_loss does not support negative values for beta (got ${beta})`, { op });
+    return smoothL1Op(input, target, checkReduction(op, opts.reduction), beta);
   });
 }
-/** Huber loss: quadratic below `delta`, `delta`-scaled linear above. */
+/**
+ * Huber loss: quadratic below `delta`, `delta`-scaled linear above; one `HuberLossBackward0` node.
+ *
+ * @example
+ * F.huberLoss(pred, y, { delta: 2 })
+ */
 export function huberLoss(input: Tensor, target: Tensor, opts: LossOptions & { delta?: number } = {}): Tensor {
   return runScope('F.huberLoss', () => {
-    sameShape('huberLoss', input, target);
+    const op = 'huberLoss';
+    sameShape(op, input, target);
     const delta = opts.delta ?? 1;
-    const d = input.sub(target).abs();
-    const l = dl.where(d.lt(delta), d.square().mul(0.5), d.sub(0.5 * delta).mul(delta));
-    return reduce('huberLoss', l, opts.reduction);
+    if (!(delta > 0)) throw new ArgumentError(`${op}: huber_loss does not support non-positive values for delta (got ${delta})`, { op });
+    return huberOp(input, target, checkReduction(op, opts.reduction), delta);
   });
 }
 

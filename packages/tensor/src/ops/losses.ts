@@ -8,6 +8,7 @@ import { ArgumentError } from '../errors.js';
 import type { LossReduction } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
 import { runDetached } from './composite.js';
+import { where } from './elementwise.js';
 
 function reduceLoss(op: string, l: Tensor, reduction: LossReduction): Tensor {
   switch (reduction) {
@@ -31,6 +32,39 @@ function reduceLoss(op: string, l: Tensor, reduction: LossReduction): Tensor {
 export const mseLoss = defineOp('mseLoss', (input: Tensor, target: Tensor, reduction: LossReduction): Tensor => {
   const out = runDetached([input, target], (x, t) => reduceLoss('mseLoss', x.sub(t).square(), reduction));
   recordOp('mseLoss', [input, target], out, { reduction });
+  return out;
+});
+
+/**
+ * Smooth L1 loss: `0.5 d² / beta` where |d| < beta, else `|d| - 0.5 beta` (`|d|` for beta 0),
+ * d = input − target; one `SmoothL1LossBackward0` node.
+ *
+ * @example
+ * smoothL1Loss(pred, y, 'mean', 1);
+ */
+export const smoothL1Loss = defineOp('smoothL1Loss', (input: Tensor, target: Tensor, reduction: LossReduction, beta: number): Tensor => {
+  const out = runDetached([input, target], (x, t) => {
+    const a = x.sub(t).abs();
+    const l = beta === 0 ? a : where(a.lt(beta), a.square().mul(0.5 / beta), a.sub(0.5 * beta));
+    return reduceLoss('smoothL1Loss', l, reduction);
+  });
+  recordOp('smoothL1Loss', [input, target], out, { reduction, beta });
+  return out;
+});
+
+/**
+ * Huber loss: `0.5 d²` where |d| < delta, else `delta (|d| - 0.5 delta)`; one
+ * `HuberLossBackward0` node.
+ *
+ * @example
+ * huberLoss(pred, y, 'mean', 1);
+ */
+export const huberLoss = defineOp('huberLoss', (input: Tensor, target: Tensor, reduction: LossReduction, delta: number): Tensor => {
+  const out = runDetached([input, target], (x, t) => {
+    const a = x.sub(t).abs();
+    return reduceLoss('huberLoss', where(a.lt(delta), a.square().mul(0.5), a.sub(0.5 * delta).mul(delta)), reduction);
+  });
+  recordOp('huberLoss', [input, target], out, { reduction, delta });
   return out;
 });
 

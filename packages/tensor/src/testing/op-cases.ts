@@ -7,7 +7,7 @@ import { addmm } from '../ops/addmm.js';
 import { hardtanh } from '../ops/hardtanh.js';
 import { elu, gelu, leakyRelu, silu, softplus } from '../ops/activations.js';
 import { embedding } from '../ops/embedding.js';
-import { binaryCrossEntropy, binaryCrossEntropyWithLogits, mseLoss, nllLoss } from '../ops/losses.js';
+import { binaryCrossEntropy, binaryCrossEntropyWithLogits, huberLoss, mseLoss, nllLoss, smoothL1Loss } from '../ops/losses.js';
 import { batchNorm, layerNorm } from '../ops/normalization.js';
 import type { LossReduction } from '../primitives.js';
 
@@ -149,6 +149,8 @@ export const opCases: Record<string, OpCase> = {
   hardtanh: (_dl, [x], k) => hardtanh(x!, n(k.minVal), n(k.maxVal)),
   nllLoss: (_dl, [x, t], k) => nllLoss(x!, t!, { weight: null, ignoreIndex: n(k.ignoreIndex), reduction: k.reduction as LossReduction }),
   mseLoss: (_dl, [a, b], k) => mseLoss(a!, b!, k.reduction as LossReduction),
+  smoothL1Loss: (_dl, [a, b], k) => smoothL1Loss(a!, b!, k.reduction as LossReduction, n(k.beta)),
+  huberLoss: (_dl, [a, b], k) => huberLoss(a!, b!, k.reduction as LossReduction, n(k.delta)),
   binaryCrossEntropy: (_dl, [p, t], k) => binaryCrossEntropy(p!, t!, null, k.reduction as LossReduction),
   binaryCrossEntropyWithLogits: (_dl, [x, t], k) => binaryCrossEntropyWithLogits(x!, t!, null, null, k.reduction as LossReduction),
   batchNorm: (_dl, [x, w, b], k) => batchNorm(x!, w!, b!, { training: !!k.training, eps: n(k.eps), runningMean: null, runningVar: null }).output,
