@@ -17,7 +17,7 @@ function isTransposed(t: Tensor): boolean {
 }
 
 /** Has input `i` a tensor (not a null optional input)? */
-const present = <K extends 'batchNorm' | 'layerNorm'>(c: RuleContext<K>, i: number) => c.inputMeta[i] !== null;
+const present = <K extends 'batchNorm' | 'layerNorm' | 'groupNorm'>(c: RuleContext<K>, i: number) => c.inputMeta[i] !== null;
 
 /** `(x - mean) * invstd` normalised over `axes`, and the gradient through it (shared by batch/layer norm). */
 function normGrad(g: Tensor, xhat: Tensor, invstd: Tensor, axes: number[]): Tensor {
@@ -251,4 +251,29 @@ export const compositeRules = {
       return [c.needs[0] ? normGrad(gxhat, xhat, rstd, axes) : null, c.needs[1] ? g.mul(xhat) : null, c.needs[2] ? g : null];
     },
   } satisfies Rule<'layerNorm'>,
+  groupNorm: {
+    saves: { inputs: [0, 1] },
+    name: 'NativeGroupNormBackward0',
+    backward: (g, c) => {
+      const x = c.input(0);
+      const N = x.shape[0]!;
+      const G = c.params.numGroups;
+      const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
+      const others = x.shape.map((_, i) => i).filter((i) => i !== 1);
+      const xg = x.reshape(N, G, -1);
+      let mean = c.params.mean;
+      let rstd = c.params.rstd;
+      if (isGradEnabled()) {
+        mean = xg.mean(2, { keepdim: true });
+        rstd = xg.sub(mean).square().mean(2, { keepdim: true }).add(c.params.eps).rsqrt();
+      }
+      const xhat = xg.sub(mean).mul(rstd);
+      const gxhat = (present(c, 1) ? g.mul(c.input(1).reshape(cs)) : g).reshape(N, G, -1);
+      return [
+        c.needs[0] ? normGrad(gxhat, xhat, rstd, [2]).reshape([...x.shape]) : null,
+        c.needs[1] ? g.mul(xhat.reshape([...x.shape])).sum(others) : null,
+        c.needs[2] ? g.sum(others) : null,
+      ];
+    },
+  } satisfies Rule<'groupNorm'>,
 };

@@ -98,6 +98,8 @@ const graphs: Record<string, () => Tensor> = {
   batch_norm_noaffine: () => F.batchNorm(r(2, 2, 6, 6), null, null, { training: true }),
   layer_norm: () => F.layerNorm(r(2, 3), [3], { weight: pr(3), bias: r(3) }),
   layer_norm_noaffine: () => F.layerNorm(r(2, 3), [3]),
+  group_norm: () => F.groupNorm(r(2, 4, 3), 2, { weight: pr(4), bias: r(4) }),
+  group_norm_noaffine: () => F.groupNorm(r(2, 4, 3), 2),
   dropout_train: () => F.dropout(r(2, 3), 0.5, { training: true }),
   relu6: () => F.relu6(r(2, 3)),
   hardtanh: () => F.hardtanh(r(2, 3), -0.5, 0.5),
@@ -164,6 +166,8 @@ function run(c: ValueCase, xs: Tensor[]): Tensor {
       return F.batchNorm(xs[0]!, xs[3] ?? null, xs[4] ?? null, { weight: xs[1]!, bias: xs[2]!, training: k.training, ...(k.eps ? { eps: k.eps } : {}) });
     case 'layerNorm':
       return F.layerNorm(xs[0]!, k.normalizedShape, { weight: xs[1] ?? null, bias: xs[2] ?? null, ...(k.eps ? { eps: k.eps } : {}) });
+    case 'groupNorm':
+      return F.groupNorm(xs[0]!, k.numGroups, { weight: xs[1] ?? null, bias: xs[2] ?? null, ...(k.eps ? { eps: k.eps } : {}) });
     case 'hardtanh':
       return F.hardtanh(xs[0]!, k.minVal, k.maxVal);
     case 'relu6':
@@ -233,6 +237,7 @@ describe('composite ops: second derivatives through the fused rules (gradgradche
     elu: [(x) => F.elu(x, 0.7), () => [f64(5)]],
     softplus: [(x) => F.softplus(x, { beta: 2 }), () => [f64(5)]],
     'gradcheck leakyRelu/elu/softplus off the kinks': [(x) => F.leakyRelu(x, 0.2).add(F.elu(x)).add(F.softplus(x, { beta: 2, threshold: 1 })), () => [f64(6)]],
+    groupNorm: [(x, w, b) => F.groupNorm(x, 2, { weight: w, bias: b }), () => [f64(2, 4, 3), f64(4), f64(4)]],
     embedding: [(w) => F.embedding(dl.tensor([[1, 3], [3, 0]], { dtype: 'int64' }), w).square(), () => [f64(4, 2)]],
     'maxPool2d unbatched': [(x) => F.maxPool2d(x, 2).exp(), () => [f64(2, 4, 4)]],
     'avgPool2d unbatched': [(x) => F.avgPool2d(x, 2, { padding: 1 }).square(), () => [f64(2, 3, 3)]],

@@ -21,5 +21,5 @@ export { hardtanh } from './ops/hardtanh.js';
 export { gelu, silu, leakyRelu, elu, softplus } from './ops/activations.js';
 export { embedding } from './ops/embedding.js';
 export { mseLoss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';
-export { batchNorm, layerNorm, type BatchNormOpOptions } from './ops/normalization.js';
+export { batchNorm, layerNorm, groupNorm, type BatchNormOpOptions } from './ops/normalization.js';
 export type { LossReduction } from './primitives.js';

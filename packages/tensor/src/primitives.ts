@@ -219,6 +219,8 @@ export const PRIMITIVES = {
   batchNorm: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<{ training: boolean; eps: number; mean: Tensor; invstd: Tensor }>(), fixtures: ['batch_norm_train'] },
   /** inputs [x, weight, bias]; `mean`/`rstd` over the trailing `normalizedShape` dims (keepdim). */
   layerNorm: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<{ normalizedShape: number[]; eps: number; mean: Tensor; rstd: Tensor }>(), fixtures: ['layer_norm_affine'] },
+  /** inputs [x, weight, bias]; `mean`/`rstd` [N, numGroups, 1]. */
+  groupNorm: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<{ numGroups: number; eps: number; mean: Tensor; rstd: Tensor }>(), fixtures: ['group_norm_affine'] },
   gelu: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ approximate: 'none' | 'tanh' }>(), fixtures: ['gelu_exact', 'gelu_tanh'] },
   silu: { kind: 'graph', arity: 1, dtype: 'same', grad: true, fixtures: ['silu_f32'] },
   leakyRelu: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ negativeSlope: number }>(), fixtures: ['leaky_relu_f32'] },

@@ -1,7 +1,7 @@
 import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, type Generator, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
-import { batchNorm as batchNormOp, embedding as embeddingOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
+import { batchNorm as batchNormOp, embedding as embeddingOp, groupNorm as groupNormOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
 
 /** Options of `F.batchNorm`. */
 export interface BatchNormOptions {
@@ -70,7 +70,8 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], opts: {
 }
 
 /**
- * Group normalisation: channels of [N, C, *] split into `numGroups` groups.
+ * Group normalisation: channels of [N, C, *] split into `numGroups` groups; one
+ * `NativeGroupNormBackward0` node, as PyTorch.
  *
  * @example
  * F.groupNorm(x, 4, { weight, bias });
@@ -78,18 +79,13 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], opts: {
 export function groupNorm(x: Tensor, numGroups: number, opts: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {}): Tensor {
   const op = 'groupNorm';
   const C = x.shape[1] ?? 0;
-  if (x.dim() < 2 || C % numGroups !== 0) {
+  if (x.dim() < 2 || !Number.isInteger(numGroups) || numGroups < 1 || C % numGroups !== 0) {
     throw new ShapeError(`${op}: expected input [N, C, *] with C divisible by num_groups=${numGroups}, got ${fmtShape(x.shape)}`, { op });
   }
-  const N = x.shape[0]!;
-  const g = x.reshape(N, numGroups, -1);
-  const mean = g.mean(2, { keepdim: true });
-  const v = g.sub(mean).square().mean(2, { keepdim: true });
-  let y = g.sub(mean).mul(v.add(opts.eps ?? 1e-5).rsqrt()).reshape(x.shape as number[]);
-  const cs = channelShape(x);
-  if (opts.weight) y = y.mul(opts.weight.reshape(cs));
-  if (opts.bias) y = y.add(opts.bias.reshape(cs));
-  return y;
+  for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
+    if (t && (t.dim() !== 1 || t.shape[0] !== C)) throw new ShapeError(`${op}: expected ${name} of shape [${C}], got ${fmtShape(t.shape)}`, { op });
+  }
+  return groupNormOp(x, numGroups, opts.weight ?? null, opts.bias ?? null, opts.eps ?? 1e-5);
 }
 
 /**

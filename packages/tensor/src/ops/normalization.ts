@@ -1,6 +1,6 @@
 /**
- * Batch and layer normalisation as one autograd node each (`NativeBatchNormBackward0`,
- * `NativeLayerNormBackward0`; Note [Composite ops as one node] in ops/composite.ts). The node
+ * Batch, layer and group normalisation as one autograd node each (`NativeBatchNormBackward0`,
+ * `NativeLayerNormBackward0`, `NativeGroupNormBackward0`; Note [Composite ops as one node] in ops/composite.ts). The node
  * keeps the statistics it normalised with (per channel / per row), as PyTorch's save_mean and
  * save_invstd.
  */
@@ -79,5 +79,29 @@ export const layerNorm = defineOp('layerNorm', (x: Tensor, normalizedShape: read
     return { y, mean, rstd };
   });
   recordOp('layerNorm', [x, weight, bias], r.y, { normalizedShape: [...normalizedShape], eps, mean: r.mean, rstd: r.rstd });
+  return r.y;
+});
+
+/**
+ * Group normalisation of x [N, C, *]: the channels split into `numGroups` groups, each
+ * normalised over its channels and positions, then the per-channel `weight`/`bias`; one
+ * `NativeGroupNormBackward0` node.
+ *
+ * @example
+ * groupNorm(x, 4, w, b, 1e-5);
+ */
+export const groupNorm = defineOp('groupNorm', (x: Tensor, numGroups: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor => {
+  const N = x.shape[0]!;
+  const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
+  const r = runDetached([x, weight, bias], (xd, w, b) => {
+    const g = xd.reshape(N, numGroups, -1);
+    const mean = g.mean(2, { keepdim: true });
+    const rstd = g.sub(mean).square().mean(2, { keepdim: true }).add(eps).rsqrt();
+    let y = g.sub(mean).mul(rstd).reshape([...x.shape]);
+    if (w) y = y.mul(w.reshape(cs));
+    if (b) y = y.add(b.reshape(cs));
+    return { y, mean, rstd };
+  });
+  recordOp('groupNorm', [x, weight, bias], r.y, { numGroups, eps, mean: r.mean, rstd: r.rstd });
   return r.y;
 });

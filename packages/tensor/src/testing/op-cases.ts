@@ -8,7 +8,7 @@ import { hardtanh } from '../ops/hardtanh.js';
 import { elu, gelu, leakyRelu, silu, softplus } from '../ops/activations.js';
 import { embedding } from '../ops/embedding.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits, huberLoss, mseLoss, nllLoss, smoothL1Loss } from '../ops/losses.js';
-import { batchNorm, layerNorm } from '../ops/normalization.js';
+import { batchNorm, groupNorm, layerNorm } from '../ops/normalization.js';
 import type { LossReduction } from '../primitives.js';
 
 /** The `@dl/tensor` namespace as the op cases see it. */
@@ -155,6 +155,7 @@ export const opCases: Record<string, OpCase> = {
   binaryCrossEntropyWithLogits: (_dl, [x, t], k) => binaryCrossEntropyWithLogits(x!, t!, null, null, k.reduction as LossReduction),
   batchNorm: (_dl, [x, w, b], k) => batchNorm(x!, w!, b!, { training: !!k.training, eps: n(k.eps), runningMean: null, runningVar: null }).output,
   layerNorm: (_dl, [x, w, b], k) => layerNorm(x!, k.normalizedShape as number[], w!, b!, n(k.eps)),
+  groupNorm: (_dl, [x, w, b], k) => groupNorm(x!, n(k.numGroups), w!, b!, n(k.eps)),
   gelu: (_dl, [x], k) => gelu(x!, k.approximate as 'none' | 'tanh'),
   silu: (_dl, [x]) => silu(x!),
   leakyRelu: (_dl, [x], k) => leakyRelu(x!, n(k.negativeSlope)),
