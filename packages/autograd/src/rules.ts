@@ -178,7 +178,8 @@ export const rules = {
     saves: { inputs: [0, 1] },
     backward: (g, c) => {
       const b = c.input(1);
-      return [c.needs[0] ? g.div(b) : null, c.needs[1] ? g.mul(c.input(0)).div(b.square()).neg() : null];
+      // torch's div_tensor_other_backward: -g·((a / b) / b), which stays finite where b² would overflow
+      return [c.needs[0] ? g.div(b) : null, c.needs[1] ? g.mul(c.input(0).div(b).div(b)).neg() : null];
     },
   },
   pow: {

@@ -12,13 +12,14 @@ export type RoundingMode = 'trunc' | 'floor' | null;
 /**
  * Note [Rounded division]
  * `div(a, b, { roundingMode })` as torch: floats give `trunc(a / b)`, or for 'floor' torch's
- * fmod-based quotient `(a - remainder(a, b)) / b` rounded to the nearest integer (exact where
- * `floor(a / b)` is not: a / b can round up to the next integer), and `a / b` (±inf, NaN) where
- * b is 0. Integers stay integers and are exact: the float32 quotient is corrected in integer
- * arithmetic (a - q·b is small, so wrap-around in the product cannot hurt) until 0 <= a - q·b < b
- * (or b < a - q·b <= 0); trunc adds 1 where the remainder is non-zero and the signs differ. An
- * integer division by zero raises (torch's ZeroDivisionError) because the integer `remainder` does. Like torch, the result has no gradient (its derivative is 0 almost
- * everywhere); dl returns it detached.
+ * fmod-based quotient `(a - fmod(a, b)) / b` (less 1 where fmod and b differ in sign) rounded to
+ * the nearest integer (exact where `floor(a / b)` is not: a / b can round up to the next
+ * integer; -x // inf is -1), and `a / b` (±inf, NaN) where b is 0. Integers stay integers and
+ * are exact: the float32 quotient is corrected in integer arithmetic (a - q·b is small, so
+ * wrap-around in the product cannot hurt) until 0 <= a - q·b < b (or b < a - q·b <= 0); trunc
+ * adds 1 where the remainder is non-zero and the signs differ. An integer division by zero raises
+ * (torch's ZeroDivisionError) because the integer `remainder` does. Like torch, the result has no
+ * gradient (its derivative is 0 almost everywhere); dl returns it detached.
  */
 export const divRounded = defineOp('div', (a: TensorOrScalar, b: TensorOrScalar, mode: 'trunc' | 'floor', opts: OutOptions = {}): Tensor => {
   const op = 'div';
@@ -35,7 +36,7 @@ export const divRounded = defineOp('div', (a: TensorOrScalar, b: TensorOrScalar,
   if (dtype === 'bool') throw new DTypeError('div: rounding division is not implemented for bool tensors', { op, hint: 'cast with .int() first' });
   const A = a instanceof Tensor ? a.detach() : a;
   const B = b instanceof Tensor ? b.detach() : b;
-  const q = isFloating(dtype) ? floatQuotient(A, B, mode) : intQuotient(A, B, mode, dtype);
+  const q = isFloating(dtype) ? floatQuotient(A, B, mode, dtype) : intQuotient(A, B, mode, dtype);
   if (!opts.out) return q;
   if (!shapesEqual(opts.out.shape, q.shape)) {
     throw new ShapeError(`div: out has shape ${fmtShape(opts.out.shape)} but the result has shape ${fmtShape(q.shape)}`, { op });
@@ -43,13 +44,23 @@ export const divRounded = defineOp('div', (a: TensorOrScalar, b: TensorOrScalar,
   return finishOut(op, q, opts.out);
 });
 
-function floatQuotient(A: TensorOrScalar, B: TensorOrScalar, mode: 'trunc' | 'floor'): Tensor {
+function floatQuotient(A: TensorOrScalar, B: TensorOrScalar, mode: 'trunc' | 'floor', dtype: DType): Tensor {
   if (mode === 'trunc') return unary('trunc', binary('div', A, B));
   if (B === 0 || B === false) return binary('div', A, B);
-  const d = binary('div', binary('sub', A, binary('remainder', A, B)), B);
-  const f = unary('floor', d);
-  const nearest = where(compare('gt', binary('sub', d, f), 0.5), binary('add', f, 1), f);
-  return B instanceof Tensor ? where(compare('eq', B, 0), binary('div', A, B), nearest) : nearest;
+  // torch's div_floor: mod = fmod(a, b); div = (a - mod) / b, minus 1 where mod and b differ in
+  // sign; then the nearest integer (floor, +1 above .5); a / b where b is 0.
+  const t = (v: TensorOrScalar) => (v instanceof Tensor ? v : null);
+  const like = t(A) ?? t(B)!;
+  const At = t(A) ?? scalarTensor(A as number, dtype, like.device);
+  const Bt = t(B) ?? scalarTensor(B as number, dtype, like.device);
+  const neg = (v: Tensor) => compare('lt', v, 0);
+  // fmod(a, b) = sign(a)·(|a| mod |b|): for non-negative operands the (exact) remainder is fmod
+  const mod = binary('mul', unary('sign', At), binary('remainder', unary('abs', At), unary('abs', Bt)));
+  const q = binary('div', binary('sub', At, mod), Bt);
+  const div = where(compare('logicalAnd', compare('ne', mod, 0), compare('logicalXor', neg(Bt), neg(mod))), binary('sub', q, 1), q);
+  const f = unary('floor', div);
+  const nearest = where(compare('gt', binary('sub', div, f), 0.5), binary('add', f, 1), f);
+  return where(compare('eq', Bt, 0), binary('div', At, Bt), nearest);
 }
 
 function intQuotient(a: TensorOrScalar, b: TensorOrScalar, mode: 'trunc' | 'floor', dtype: DType): Tensor {
