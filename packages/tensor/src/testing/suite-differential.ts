@@ -276,11 +276,13 @@ export function runDifferentialSuite(options: DifferentialOptions): void {
         const unexpected: string[] = [];
         const fixed: string[] = [];
         let skipped = 0;
+        let ran = 0;
         for (const c of byOp.get(op) ?? []) {
           if (skipReason(c, options.device)) {
             skipped++;
             continue;
           }
+          ran++;
           const f = await runDifferentialCase(c, options);
           if (f && report) {
             appendFileSync(report, `${JSON.stringify({ device: options.device, key: c.key, op, ...f, known: knownHere.has(c.key), call: c.call, torchError: c.error, inputs: c.inputs.map((s) => ({ dtype: s.dtype, base: s.base.shape, view: s.view })) })}\n`);
@@ -289,6 +291,8 @@ export function runDifferentialSuite(options: DifferentialOptions): void {
           if (!f && knownHere.has(c.key)) fixed.push(`${c.key} (listed: ${knownHere.get(c.key)})`);
         }
         if (skipped) t.annotate?.(`${skipped} cases skipped on ${options.device} (sync read / dtype)`);
+        // an op runs at least 20 cases here, or none (a sync-read or float64-only op on an async / float32 device)
+        expect(ran === 0 || ran >= 20, `${op}: only ${ran} of its cases run on ${options.device}`).toBe(true);
         expect(unexpected, `cases of ${op} that disagree with PyTorch on ${options.device} (add to known-failures.txt only with a reason)`).toEqual([]);
         expect(fixed, `cases of ${op} that now agree with PyTorch on ${options.device}: remove them from known-failures.txt`).toEqual([]);
       });
