@@ -197,6 +197,17 @@ describe('loadStateDict refuses what is not a state dict', () => {
     expect(() => net.loadStateDict(new nn.Linear(2, 2) as never)).toThrow(/got a module \(Linear\)[\s\S]*other\.stateDict\(\)/);
   });
 
+  it('a whole checkpoint says under which key the state dict is', () => {
+    const net = new nn.Linear(2, 2);
+    const checkpoint = { epoch: 3, model_state_dict: new nn.Linear(2, 2).stateDict() };
+    expect(() => net.loadStateDict(checkpoint as never)).toThrow(dl.StateError);
+    try {
+      net.loadStateDict(checkpoint as never);
+    } catch (e) {
+      expect((e as dl.StateError).hint).toBe(`the state dict is under 'model_state_dict' of a checkpoint: net.loadStateDict(checkpoint["model_state_dict"])`);
+    }
+  });
+
   it('a Map of tensors loads like a record', () => {
     const a = new nn.Linear(2, 2);
     const b = new nn.Linear(2, 2);

@@ -396,7 +396,7 @@ export abstract class Module {
     if (errors.length) {
       throw new (errors.some((e) => e.startsWith('size mismatch')) ? ShapeError : StateError)(
         `Error(s) in loading state_dict for ${this._getName()}:\n\t${errors.join('\n\t')}`,
-        { op: 'loadStateDict', hint: strict ? 'pass { strict: false } to ignore missing/unexpected keys' : undefined },
+        { op: 'loadStateDict', hint: nestedHint(sd, own) ?? (strict ? 'pass { strict: false } to ignore missing/unexpected keys' : undefined) },
       );
     }
     for (const [k, dst] of Object.entries(own)) {
@@ -497,6 +497,20 @@ function checkStateDict(owner: string, sd: unknown): Record<string, Tensor> {
     });
   }
   return sd as Record<string, Tensor>;
+}
+
+/**
+ * A checkpoint record holding the state dict under a key (`{ model: net.stateDict(), epoch }`,
+ * torch's `{'model_state_dict': ...}`) passed whole: the hint names the key to pass instead.
+ */
+function nestedHint(sd: Record<string, unknown>, own: Record<string, Tensor>): string | undefined {
+  const wanted = Object.keys(own);
+  for (const [k, v] of Object.entries(sd)) {
+    if (v === null || typeof v !== 'object' || v instanceof dl.Tensor) continue;
+    const inner = v instanceof Map ? [...v.keys()] : Object.keys(v);
+    if (wanted.length && wanted.every((w) => inner.includes(w))) return `the state dict is under '${k}' of a checkpoint: net.loadStateDict(checkpoint[${JSON.stringify(k)}])`;
+  }
+  return undefined;
 }
 
 function parseTarget(target: string | { device?: string; dtype?: DTypeName }): { device?: string; dtype?: DType } {
