@@ -13,6 +13,9 @@ import { loadWeights, type WeightsOptions } from './weights.js';
  * const classic = models.lenet5({ inputSize: 32 });
  */
 export class LeNet5 extends nn.Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'LeNet5' }); // the repr's name, minified or not
+  }
   conv1: nn.Conv2d;
   pool1: nn.MaxPool2d;
   conv2: nn.Conv2d;

@@ -7,6 +7,9 @@ const conv1x1 = (i: number, o: number, stride = 1) => new nn.Conv2d(i, o, 1, { s
 
 /** The two-conv residual block of ResNet-18/34 (`expansion` 1). */
 export class BasicBlock extends nn.Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'BasicBlock' }); // the repr's name, minified or not
+  }
   static readonly expansion = 1;
   conv1: nn.Conv2d;
   bn1: nn.BatchNorm2d;
@@ -31,6 +34,9 @@ export class BasicBlock extends nn.Module {
 
 /** The 1×1-3×3-1×1 bottleneck block of ResNet-50/101/152 (`expansion` 4; stride on the 3×3, as torchvision v1.5). */
 export class Bottleneck extends nn.Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Bottleneck' }); // the repr's name, minified or not
+  }
   static readonly expansion = 4;
   conv1: nn.Conv2d;
   bn1: nn.BatchNorm2d;
@@ -78,6 +84,9 @@ export interface ResNetOptions {
  * const net = new models.ResNet(models.BasicBlock, [2, 2, 2, 2], { numClasses: 10 });
  */
 export class ResNet extends nn.Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ResNet' }); // the repr's name, minified or not
+  }
   conv1: nn.Conv2d;
   bn1: nn.BatchNorm2d;
   relu: nn.ReLU;
