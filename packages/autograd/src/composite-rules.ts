@@ -119,6 +119,17 @@ export const compositeRules = {
       return [dl.zeros([V, D], { dtype: g.dtype, device: g.device }).scatterAdd(0, idx.unsqueeze(1).expand(idx.shape[0]!, D), rows)];
     },
   } satisfies Rule<'embedding'>,
+  adaptiveAvgPool2d: {
+    name: 'AdaptiveAvgPool2DBackward0',
+    // the forward is mh @ x @ mwᵀ with constant averaging matrices: the gradient is mhᵀ @ g @ mw
+    backward: (g, c) => {
+      const { mh, mw } = c.params;
+      let r = g;
+      if (mw) r = r.matmul(mw);
+      if (mh) r = mh.t().matmul(r);
+      return [r];
+    },
+  } satisfies Rule<'adaptiveAvgPool2d'>,
   nllLoss: {
     name: (p) => (p.twoD ? 'NllLoss2DBackward0' : 'NllLossBackward0'),
     backward: (g, c) => {

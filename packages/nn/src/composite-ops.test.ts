@@ -92,6 +92,7 @@ const graphs: Record<string, () => Tensor> = {
   conv2d_nobias: () => F.conv2d(r(2, 2, 6, 6), r(3, 2, 3, 3)),
   max_pool2d: () => F.maxPool2d(r(2, 2, 6, 6), 2),
   max_pool2d_3d: () => F.maxPool2d(r(2, 4, 4), 2),
+  adaptive_avg_pool2d: () => F.adaptiveAvgPool2d(r(1, 2, 3, 3), 1),
   avg_pool2d_3d: () => F.avgPool2d(r(2, 4, 4), 2),
   batch_norm_train: () => F.batchNorm(r(2, 2, 6, 6), dl.zeros([2]), dl.ones([2]), { weight: pr(2), bias: r(2), training: true }),
   batch_norm_eval: () => F.batchNorm(r(2, 2, 6, 6), dl.zeros([2]), dl.ones([2]), { weight: pr(2), bias: r(2), training: false }),
@@ -160,6 +161,8 @@ function run(c: ValueCase, xs: Tensor[]): Tensor {
       return F.conv2d(xs[0]!, xs[1]!, xs[2] ?? null, { padding: k.padding });
     case 'maxPool2d':
       return F.maxPool2d(xs[0]!, k.kernelSize, { stride: k.stride, padding: k.padding ?? 0 });
+    case 'adaptiveAvgPool2d':
+      return F.adaptiveAvgPool2d(xs[0]!, k.outputSize);
     case 'avgPool2d':
       return F.avgPool2d(xs[0]!, k.kernelSize, { stride: k.stride, padding: k.padding ?? 0 });
     case 'batchNorm':

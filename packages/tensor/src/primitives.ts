@@ -231,6 +231,8 @@ export const PRIMITIVES = {
   std: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ axes: number[]; keepdim: boolean; correction: number }>(), fixtures: ['std_all', 'std_dim_keepdim', 'std_sliced'] },
   /** inputs [weight]; `indices` int32, rows at `paddingIdx` get no gradient. */
   embedding: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ indices: Tensor; paddingIdx: number | null }>(), fixtures: ['embedding_padding'] },
+  /** `mh` [OH, H] / `mw` [OW, W]: the averaging matrices (null where a size is kept). */
+  adaptiveAvgPool2d: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ mh: Tensor | null; mw: Tensor | null }>(), fixtures: ['adaptive_avg_pool2d_bins'] },
 } as const satisfies Record<string, PrimitiveSpec>;
 
 type Table = typeof PRIMITIVES;

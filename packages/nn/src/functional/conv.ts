@@ -1,5 +1,5 @@
 import * as dl from '@dl/tensor';
-import { addmm, conv2dBackwardInput, reshapeTo } from '@dl/tensor/internal';
+import { adaptiveAvgPool2d as adaptiveAvgPool2dOp, addmm, conv2dBackwardInput, reshapeTo } from '@dl/tensor/internal';
 import { ArgumentError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 import { type Conv2dParams, type Pool2dParams } from '@dl/tensor/backend';
 
@@ -313,19 +313,9 @@ export function avgPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}
   return dl.avgPool2d(x, p);
 }
 
-/** Averaging matrix [out, in] of PyTorch's adaptive pooling bins. */
-function adaptiveMatrix(inSize: number, outSize: number, x: Tensor): Tensor {
-  const m = new Float64Array(outSize * inSize);
-  for (let i = 0; i < outSize; i++) {
-    const s = Math.floor((i * inSize) / outSize);
-    const e = Math.ceil(((i + 1) * inSize) / outSize);
-    for (let j = s; j < e; j++) m[i * inSize + j] = 1 / (e - s);
-  }
-  return dl.tensor(Array.from(m), { dtype: x.dtype, device: x.device }).reshape(outSize, inSize);
-}
-
 /**
- * Adaptive average pooling to `outputSize` (null keeps a size), with PyTorch's bins.
+ * Adaptive average pooling to `outputSize` (null keeps a size), with PyTorch's bins; one
+ * `AdaptiveAvgPool2DBackward0` node.
  *
  * @example
  * F.adaptiveAvgPool2d(x, 1); F.adaptiveAvgPool2d(x, [7, 7]);
@@ -337,8 +327,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (numb
   const os = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
   const OH = os[0] ?? H;
   const OW = (os.length > 1 ? os[1] : os[0]) ?? W;
-  let y = x;
-  if (OH !== H) y = adaptiveMatrix(H, OH, x).matmul(y);
-  if (OW !== W) y = y.matmul(adaptiveMatrix(W, OW, x).t());
-  return y === x ? x.clone() : y;
+  // torch's fast path for a 1×1 output: a mean over the plane (MeanBackward1)
+  if (OH === 1 && OW === 1) return x.mean([-2, -1], { keepdim: true });
+  return adaptiveAvgPool2dOp(x, [OH, OW]);
 }

@@ -7,6 +7,7 @@ import { addmm } from '../ops/addmm.js';
 import { hardtanh } from '../ops/hardtanh.js';
 import { elu, gelu, leakyRelu, silu, softplus } from '../ops/activations.js';
 import { embedding } from '../ops/embedding.js';
+import { adaptiveAvgPool2d } from '../ops/adaptive-pool.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits, huberLoss, mseLoss, nllLoss, smoothL1Loss } from '../ops/losses.js';
 import { batchNorm, groupNorm, layerNorm } from '../ops/normalization.js';
 import type { LossReduction } from '../primitives.js';
@@ -162,4 +163,5 @@ export const opCases: Record<string, OpCase> = {
   elu: (_dl, [x], k) => elu(x!, n(k.alpha)),
   softplus: (_dl, [x], k) => softplus(x!, n(k.beta), n(k.threshold)),
   embedding: (_dl, [i, w], k) => embedding(i!, w!, opt<number>(k.paddingIdx) ?? null),
+  adaptiveAvgPool2d: (_dl, [x], k) => adaptiveAvgPool2d(x!, k.outputSize as [number, number]),
 };
