@@ -196,7 +196,8 @@ export const rules = {
   minimum: binaryExtreme('gt'),
   remainder: {
     saves: { inputs: [0, 1] },
-    backward: (g, c) => [g, c.needs[1] ? g.mul(c.input(0).div(c.input(1)).floor()).neg() : null],
+    // torch: -g·floor_divide(a, b) (its fmod-based floor: -x // inf is -1, huge quotients exact)
+    backward: (g, c) => [g, c.needs[1] ? g.mul(dl.div(c.input(0), c.input(1), { roundingMode: 'floor' })).neg() : null],
   },
   atan2: {
     saves: { inputs: [0, 1] },

@@ -114,6 +114,7 @@ export const OVERLAP_ALLOWED: ReadonlySet<string> = new Set(['fill_', 'zero_', '
  * and `op` would write it (Note [Self-overlapping writes]).
  */
 export function checkNoInternalOverlap(t: Tensor, op: string): void {
+  if (numelOf(t.shape) === 0) return; // nothing is written (torch: an empty tensor does not overlap)
   for (let i = 0; i < t.shape.length; i++) {
     if (t._strides[i] === 0 && t.shape[i]! > 1) {
       throw new ArgumentError(

@@ -214,7 +214,15 @@ export const clamp = defineOp('clamp', (x: Tensor, min?: number | null, max?: nu
  * scores.maskedFill(mask, -Infinity);
  */
 export const maskedFill = defineOp('maskedFill', (x: Tensor, mask: Tensor, value: number | Tensor): Tensor => {
-  if (!(value instanceof Tensor)) checkScalarArg('maskedFill', value, 'value', 'pass a number or a 0-d tensor');
+  if (!(value instanceof Tensor)) {
+    checkScalarArg('maskedFill', value, 'value', 'pass a number or a 0-d tensor');
+    if (!isFloating(x.dtype) && !Number.isFinite(Number(value))) {
+      throw new DTypeError(`maskedFill: value ${value} cannot be converted to type ${x.dtype} without overflow`, {
+        op: 'maskedFill',
+        hint: 'cast the tensor to a floating dtype first (.float()) to hold inf or NaN',
+      });
+    }
+  }
   const v = value instanceof Tensor ? castRaw(value, x.dtype) : scalarTensor(value, x.dtype, x.device);
   return where(mask, v, x);
 });

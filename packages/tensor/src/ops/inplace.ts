@@ -1,6 +1,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { checkInPlace, defineOp, inPlace, runKernel, willRecord } from '../dispatch.js';
-import { ShapeError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { isFloating } from '../dtype.js';
 import { defaultGenerator, type Generator } from '../generator.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -24,6 +25,12 @@ export const applyInPlace = defineOp((_t, op) => op, (target: Tensor, op: string
   const r = compute(self);
   if (self !== target) self.dispose();
   if (r === target) return target;
+  if (isFloating(r.dtype) && !isFloating(target.dtype)) {
+    throw new DTypeError(`${op}: result type ${r.dtype} can't be cast to the desired output type ${target.dtype}`, {
+      op,
+      hint: `use the out-of-place form (it promotes), or cast first: x = x.float()`,
+    });
+  }
   if (!shapesEqual(r.shape, target.shape)) {
     throw new ShapeError(`${op}: output with shape ${fmtShape(target.shape)} doesn't match the broadcast shape ${fmtShape(r.shape)}`, {
       op,

@@ -410,7 +410,11 @@ export const cumsum = defineOp('cumsum', (x: Tensor, dim: number, opts: { dtype?
 export const norm = defineOp('norm', (x: Tensor, p: number = 2, dim?: number | readonly number[] | null, opts: { keepdim?: boolean } = {}): Tensor => {
   if (!(p > 0)) throw new ArgumentError(`norm: p must be positive, got ${p}`, { op: 'norm' });
   const a = unary('abs', x);
-  if (p === Infinity) return amax(a, dim ?? undefined, opts);
+  if (p === Infinity) {
+    // the max-norm of no elements is 0, as torch (amax of nothing would raise)
+    const n = dimsOf(x, dim, 'norm').reduce((acc, d) => acc * x.shape[d]!, 1);
+    return n === 0 ? sum(a, dim, opts) : amax(a, dim ?? undefined, opts);
+  }
   if (p === 1) return sum(a, dim, opts);
   // Gradients at a zero norm (and at zero elements for p < 1) are 0, as torch (safePow).
   if (p === 2) return safePow(sum(binary('mul', x, x), dim, opts), 0.5);

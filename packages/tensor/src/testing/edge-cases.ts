@@ -129,6 +129,7 @@ export const edgeCases: Record<string, EdgeCase> = {
   div_floor_inf: { run: (d, [a, b]) => d.floorDivide(a!, b!) },
   div_floor_scalar_inf: { run: (d, [a]) => d.div(a!, Infinity, { roundingMode: 'floor' }) },
   grad_div_divisor_no_overflow: { run: (d, [a, b]) => d.div(a!, b!), grad: true },
+  grad_remainder_divisor: { run: (d, [a, b]) => d.remainder(a!, b!), grad: true },
   div_floor_int: { run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'floor' }) },
   div_trunc_int: { run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'trunc' }) },
   floor_divide_int_scalar: { run: (d, [a]) => d.floorDivide(a!, -3) },
@@ -200,6 +201,15 @@ export const edgeCases: Record<string, EdgeCase> = {
   overlap_fill_: { run: (_d, [x]) => x!.expand(3).fill_(2) },
   overlap_zero_: { run: (_d, [x]) => x!.expand(3).zero_() },
   overlap_size1_add_: { run: (_d, [x]) => x!.expand(1, 1).add_(1) },
+  overlap_empty_abs_: { run: (_d, [x]) => x!.expand(3, 0).abs_() },
+
+  inplace_clamp_int_float_bounds: { run: (_d, [x]) => x!.clamp_(0.5, 1.5), error: dl.DTypeError },
+  inplace_sigmoid_int: { run: (_d, [x]) => x!.sigmoid_(), error: dl.DTypeError },
+  masked_fill_int_inf: { run: (d, [x]) => x!.maskedFill(d.tensor([true, false], { device: x!.device }), Infinity), error: dl.DTypeError },
+  masked_fill_int_nan: { run: (d, [x]) => x!.maskedFill(d.tensor([true, false], { device: x!.device }), NaN), error: dl.DTypeError },
+  masked_fill_int_fraction: { run: (d, [x]) => x!.maskedFill(d.tensor([true, false], { device: x!.device }), 2.5) },
+  norm_inf_empty_dim0: { run: (_d, [x]) => x!.norm(Infinity, 0) },
+  norm_inf_empty_all: { run: (_d, [x]) => x!.norm(Infinity) },
 };
 
 let cached: EdgeFixtures | null = null;
