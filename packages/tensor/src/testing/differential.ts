@@ -19,8 +19,13 @@ export interface DiffInput {
   view?: ViewStep[];
 }
 
-/** An expected tensor (`data` null: shape and dtype only) or a plain value (`allclose`, `equal`). */
-export type DiffValue = { shape: number[]; dtype: DType; data: (FixtureNumber | boolean)[] | null } | { scalar: FixtureNumber | boolean };
+/**
+ * An expected tensor (`data` null: shape and dtype only; `strides`/`offset` for the results of view
+ * ops, into the input's base buffer) or a plain value (`allclose`, `equal`).
+ */
+export type DiffValue =
+  | { shape: number[]; dtype: DType; data: (FixtureNumber | boolean)[] | null; strides?: number[]; offset?: number }
+  | { scalar: FixtureNumber | boolean };
 
 /**
  * The dl call of a case: `inputs[0].name(...args)` (method), `inputs[0].name` (get),

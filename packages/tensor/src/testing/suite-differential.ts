@@ -42,6 +42,9 @@ export interface DifferentialOptions {
  * Values are compared as the conformance suite does, with these rules:
  *  - NaN positions must match exactly; ±inf must match with their sign; integers and bools
  *    exactly; the sign of a zero is not compared (`-0` equals `0`).
+ *  - results of view ops (view, permute, at, narrow, expand, split, …) must have torch's strides
+ *    (dims of size 1 aside) and storage offset: a copy where torch returns a view is a failure
+ *    (writes would not show through). Empty results are not compared.
  *  - finite floats: `|dl - torch| <= atol + rtol * |torch|`; float32 rtol 1e-4 / atol 1e-5 by
  *    default (a case may carry a looser `tol`, e.g. matmul's sums), float64 rtol 1e-7 / atol 1e-9.
  *  - where torch gives ±inf, dl may give a finite value of the same sign beyond 1e37: the inputs
@@ -88,6 +91,14 @@ async function compareTensor(
     return `shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`;
   }
   if (actual.dtype !== expected.dtype) return `dtype ${actual.dtype}, expected ${expected.dtype}`;
+  if (expected.strides && actual.numel() > 0) {
+    // a view: same strides (dims of size 1 aside, where any stride is valid) and storage offset
+    const st = actual.stride() as number[];
+    const off = actual.storageOffset();
+    if (expected.strides.some((s, d) => expected.shape[d]! > 1 && s !== st[d]) || off !== expected.offset) {
+      return `view layout: strides [${st.join(', ')}] offset ${off}, torch strides [${expected.strides.join(', ')}] offset ${expected.offset} (a copy where torch returns a view?)`;
+    }
+  }
   if (shapeOnly || !expected.data) return null;
   const data = prefetched ?? (await actual.data());
   const floating = expected.dtype === 'float32' || expected.dtype === 'float64';
