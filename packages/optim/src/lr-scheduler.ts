@@ -5,6 +5,7 @@
  */
 import { ArgumentError } from '@dl/tensor';
 import type { Optimizer, ParamGroup } from './optimizer.js';
+import { checkNumber, schedulerArgs } from './scheduler-args.js';
 import { loadSchedulerStateDict, schedulerStateDict } from './scheduler-state.js';
 
 type AnyOptimizer = Optimizer<{ lr: number }>;
@@ -68,11 +69,22 @@ export abstract class LRScheduler {
 /** Fields rebuilt by the constructors from their options (OneCycleLR's phases and annealing function). */
 const SCHEDULER_DERIVED = ['phases', 'anneal'];
 
-/** lr × gamma every `stepSize` epochs. @example new lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.1 }) */
+/**
+ * lr × gamma every `stepSize` epochs. `stepSize` may come positionally, as PyTorch's
+ * (Note [Positional scheduler arguments]).
+ *
+ * @example
+ * new lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.1 }); new lrScheduler.StepLR(opt, 10);
+ */
 export class StepLR extends LRScheduler {
   readonly stepSize: number;
   readonly gamma: number;
-  constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number }) {
+  constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, stepSize: number, opts?: { gamma?: number; lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, first: unknown, rest?: unknown) {
+    const opts = schedulerArgs<{ stepSize: number; gamma?: number; lastEpoch?: number }>('StepLR', 'stepSize', first, rest);
+    checkNumber('StepLR', 'stepSize', opts.stepSize, 'positive integer');
+    checkNumber('StepLR', 'gamma', opts.gamma ?? 0.1);
     super(optimizer, opts.lastEpoch);
     this.stepSize = opts.stepSize;
     this.gamma = opts.gamma ?? 0.1;
@@ -84,11 +96,19 @@ export class StepLR extends LRScheduler {
   }
 }
 
-/** lr × gamma at each milestone epoch. */
+/** lr × gamma at each milestone epoch. @example new lrScheduler.MultiStepLR(opt, [30, 80], { gamma: 0.1 }) */
 export class MultiStepLR extends LRScheduler {
   readonly milestones: number[];
   readonly gamma: number;
-  constructor(optimizer: AnyOptimizer, opts: { milestones: number[]; gamma?: number; lastEpoch?: number }) {
+  constructor(optimizer: AnyOptimizer, opts: { milestones: number[]; gamma?: number; lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, milestones: number[], opts?: { gamma?: number; lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, first: unknown, rest?: unknown) {
+    const opts = schedulerArgs<{ milestones: number[]; gamma?: number; lastEpoch?: number }>('MultiStepLR', 'milestones', first, rest);
+    if (!Array.isArray(opts.milestones)) {
+      throw new ArgumentError(`MultiStepLR: milestones must be an array of epochs, got ${opts.milestones === undefined ? 'nothing' : typeof opts.milestones}`, { op: 'MultiStepLR', hint: 'new MultiStepLR(optimizer, { milestones: [30, 80] })' });
+    }
+    for (const m of opts.milestones) checkNumber('MultiStepLR', 'each milestone', m, 'integer');
+    checkNumber('MultiStepLR', 'gamma', opts.gamma ?? 0.1);
     super(optimizer, opts.lastEpoch);
     this.milestones = [...opts.milestones].sort((a, b) => a - b);
     this.gamma = opts.gamma ?? 0.1;
@@ -100,10 +120,14 @@ export class MultiStepLR extends LRScheduler {
   }
 }
 
-/** lr × gamma every epoch. */
+/** lr × gamma every epoch. @example new lrScheduler.ExponentialLR(opt, 0.9) */
 export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
-  constructor(optimizer: AnyOptimizer, opts: { gamma: number; lastEpoch?: number }) {
+  constructor(optimizer: AnyOptimizer, opts: { gamma: number; lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, gamma: number, opts?: { lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, first: unknown, rest?: unknown) {
+    const opts = schedulerArgs<{ gamma: number; lastEpoch?: number }>('ExponentialLR', 'gamma', first, rest);
+    checkNumber('ExponentialLR', 'gamma', opts.gamma);
     super(optimizer, opts.lastEpoch);
     this.gamma = opts.gamma;
     this.init();
@@ -118,7 +142,12 @@ export class ExponentialLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   readonly TMax: number;
   readonly etaMin: number;
-  constructor(optimizer: AnyOptimizer, opts: { TMax: number; etaMin?: number; lastEpoch?: number }) {
+  constructor(optimizer: AnyOptimizer, opts: { TMax: number; etaMin?: number; lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, TMax: number, opts?: { etaMin?: number; lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, first: unknown, rest?: unknown) {
+    const opts = schedulerArgs<{ TMax: number; etaMin?: number; lastEpoch?: number }>('CosineAnnealingLR', 'TMax', first, rest);
+    checkNumber('CosineAnnealingLR', 'TMax', opts.TMax, 'positive');
+    checkNumber('CosineAnnealingLR', 'etaMin', opts.etaMin ?? 0);
     super(optimizer, opts.lastEpoch);
     this.TMax = opts.TMax;
     this.etaMin = opts.etaMin ?? 0;
@@ -140,6 +169,13 @@ export class CosineAnnealingLR extends LRScheduler {
 export class LambdaLR extends LRScheduler {
   readonly lrLambdas: Array<(epoch: number) => number>;
   constructor(optimizer: AnyOptimizer, lrLambda: ((epoch: number) => number) | Array<(epoch: number) => number>, opts: { lastEpoch?: number } = {}) {
+    const fns: unknown[] = Array.isArray(lrLambda) ? lrLambda : [lrLambda];
+    if (fns.some((f) => typeof f !== 'function')) {
+      throw new ArgumentError(`LambdaLR: lrLambda must be a function of the epoch (or one per group), got ${Array.isArray(lrLambda) ? 'an array holding a non-function' : typeof lrLambda}`, {
+        op: 'LambdaLR',
+        hint: 'new LambdaLR(optimizer, (epoch) => 0.95 ** epoch)',
+      });
+    }
     super(optimizer, opts.lastEpoch);
     this.lrLambdas = Array.isArray(lrLambda) ? lrLambda : optimizer.paramGroups.map(() => lrLambda);
     if (this.lrLambdas.length !== optimizer.paramGroups.length) {
@@ -157,7 +193,13 @@ export class LinearLR extends LRScheduler {
   readonly startFactor: number;
   readonly endFactor: number;
   readonly totalIters: number;
-  constructor(optimizer: AnyOptimizer, opts: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number } = {}) {
+  constructor(optimizer: AnyOptimizer, opts?: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, startFactor: number, opts?: { endFactor?: number; totalIters?: number; lastEpoch?: number });
+  constructor(optimizer: AnyOptimizer, first?: unknown, rest?: unknown) {
+    const opts = schedulerArgs<{ startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }>('LinearLR', 'startFactor', first, rest);
+    checkNumber('LinearLR', 'startFactor', opts.startFactor ?? 1 / 3);
+    checkNumber('LinearLR', 'endFactor', opts.endFactor ?? 1);
+    checkNumber('LinearLR', 'totalIters', opts.totalIters ?? 5, 'integer');
     super(optimizer, opts.lastEpoch);
     this.startFactor = opts.startFactor ?? 1 / 3;
     this.endFactor = opts.endFactor ?? 1;
@@ -203,8 +245,12 @@ export class OneCycleLR extends LRScheduler {
   private readonly anneal: (start: number, end: number, pct: number) => number;
   private readonly cycleMomentum: boolean;
   private readonly useBeta1: boolean;
-  constructor(optimizer: AnyOptimizer, opts: OneCycleOptions) {
+  constructor(optimizer: AnyOptimizer, opts: OneCycleOptions);
+  constructor(optimizer: AnyOptimizer, maxLr: number | number[], opts: Omit<OneCycleOptions, 'maxLr'>);
+  constructor(optimizer: AnyOptimizer, first: unknown, rest?: unknown) {
     const op = 'OneCycleLR';
+    const opts = schedulerArgs<OneCycleOptions>(op, 'maxLr', first, rest);
+    for (const m of Array.isArray(opts.maxLr) ? opts.maxLr : [opts.maxLr]) checkNumber(op, 'maxLr', m, 'positive');
     const total = opts.totalSteps ?? (opts.epochs !== undefined && opts.stepsPerEpoch !== undefined ? opts.epochs * opts.stepsPerEpoch : NaN);
     if (!(total > 0)) throw new ArgumentError(`${op}: you must define either totalSteps or (epochs and stepsPerEpoch), all positive`, { op });
     const pct = opts.pctStart ?? 0.3;
@@ -313,7 +359,15 @@ export class ReduceLROnPlateau {
   cooldownCounter = 0;
   lastEpoch = 0;
   private lastLr: number[];
-  constructor(readonly optimizer: AnyOptimizer, opts: ReduceLROnPlateauOptions = {}) {
+  readonly optimizer: AnyOptimizer;
+  constructor(optimizer: AnyOptimizer, opts?: ReduceLROnPlateauOptions);
+  constructor(optimizer: AnyOptimizer, mode: 'min' | 'max', opts?: Omit<ReduceLROnPlateauOptions, 'mode'>);
+  constructor(optimizer: AnyOptimizer, first?: unknown, rest?: unknown) {
+    const op = 'ReduceLROnPlateau';
+    const opts = schedulerArgs<ReduceLROnPlateauOptions>(op, 'mode', first, rest);
+    if (opts.mode !== undefined && opts.mode !== 'min' && opts.mode !== 'max') throw new ArgumentError(`${op}: mode ${String(opts.mode)} is unknown!`, { op, hint: "mode is 'min' (a loss) or 'max' (an accuracy)" });
+    if (opts.thresholdMode !== undefined && opts.thresholdMode !== 'rel' && opts.thresholdMode !== 'abs') throw new ArgumentError(`${op}: threshold mode ${String(opts.thresholdMode)} is unknown!`, { op, hint: "thresholdMode is 'rel' or 'abs'" });
+    this.optimizer = optimizer;
     this.factor = opts.factor ?? 0.1;
     if (this.factor >= 1) throw new ArgumentError('ReduceLROnPlateau: factor should be < 1.0', { op: 'ReduceLROnPlateau' });
     this.mode = opts.mode ?? 'min';

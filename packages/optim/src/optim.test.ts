@@ -266,3 +266,38 @@ describe('positional learning rate, as PyTorch (Note [Positional lr])', () => {
     expect(new SGD([{ params: [w], lr: 0.3 }]).paramGroups[0]!.lr).toBe(0.3);
   });
 });
+
+describe('scheduler arguments, as PyTorch (Note [Positional scheduler arguments])', () => {
+  const opt = () => new SGD([dl.ones([2], { requiresGrad: true })], 1);
+  const lrs = (s: { step(): void; getLastLr(): number[] }, n = 6) => Array.from({ length: n }, () => (s.step(), s.getLastLr()[0]!));
+  it('the first argument after the optimizer may come positionally, the others in an object after it', () => {
+    const S = lrScheduler;
+    expect(lrs(new S.StepLR(opt(), 2, { gamma: 0.5 }))).toEqual(lrs(new S.StepLR(opt(), { stepSize: 2, gamma: 0.5 })));
+    expect(lrs(new S.StepLR(opt(), 2))).toEqual([1, 0.1, 0.1, expect.closeTo(0.01, 12), expect.closeTo(0.01, 12), expect.closeTo(0.001, 12)]);
+    expect(lrs(new S.MultiStepLR(opt(), [1, 3], { gamma: 0.5 }))).toEqual(lrs(new S.MultiStepLR(opt(), { milestones: [1, 3], gamma: 0.5 })));
+    expect(lrs(new S.ExponentialLR(opt(), 0.9))).toEqual(lrs(new S.ExponentialLR(opt(), { gamma: 0.9 })));
+    expect(lrs(new S.CosineAnnealingLR(opt(), 4, { etaMin: 0.1 }))).toEqual(lrs(new S.CosineAnnealingLR(opt(), { TMax: 4, etaMin: 0.1 })));
+    expect(lrs(new S.LinearLR(opt(), 0.5, { totalIters: 3 }))).toEqual(lrs(new S.LinearLR(opt(), { startFactor: 0.5, totalIters: 3 })));
+    expect(lrs(new S.OneCycleLR(opt(), 0.1, { totalSteps: 10 }))).toEqual(lrs(new S.OneCycleLR(opt(), { maxLr: 0.1, totalSteps: 10 })));
+    expect(new S.ReduceLROnPlateau(opt(), 'max', { patience: 2 }).mode).toBe('max');
+  });
+
+  it('a missing or mistyped required argument is a typed error, never a silent NaN or constant lr', () => {
+    const S = lrScheduler;
+    expect(() => new S.StepLR(opt(), undefined as never)).toThrow(/StepLR: stepSize must be a positive integer, got nothing/);
+    expect(() => new S.StepLR(opt(), 0)).toThrow(/stepSize must be a positive integer, got 0/);
+    expect(() => new S.StepLR(opt(), '5' as never)).toThrow(/got '5'/);
+    expect(() => new S.StepLR(opt(), 2, 0.5 as never)).toThrow(/options after stepSize must be an object, got number \(0.5\)/);
+    expect(() => new S.StepLR(opt(), 2, { stepSize: 3 } as never)).toThrow(/stepSize is given twice/);
+    expect(() => new S.StepLR(opt(), { stepSize: 2 } as never, {} as never)).toThrow(/options come in one object/);
+    expect(() => new S.MultiStepLR(opt(), {} as never)).toThrow(/milestones must be an array of epochs, got nothing/);
+    expect(() => new S.MultiStepLR(opt(), [1.5])).toThrow(/each milestone must be an integer, got 1.5/);
+    expect(() => new S.ExponentialLR(opt(), {} as never)).toThrow(/gamma must be a number, got nothing/);
+    expect(() => new S.CosineAnnealingLR(opt(), 0)).toThrow(/TMax must be a positive number, got 0/);
+    expect(() => new S.LambdaLR(opt(), 5 as never)).toThrow(/lrLambda must be a function of the epoch/);
+    expect(() => new S.OneCycleLR(opt(), Number.NaN, { totalSteps: 3 })).toThrow(/maxLr must be a positive number, got NaN/);
+    expect(() => new S.ReduceLROnPlateau(opt(), 'minimum' as never)).toThrow(/mode minimum is unknown/);
+    expect(() => new S.ReduceLROnPlateau(opt(), { thresholdMode: 'x' } as never)).toThrow(/threshold mode x is unknown/);
+  });
+});
+
