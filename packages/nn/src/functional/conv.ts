@@ -39,6 +39,9 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   if (w2 && x.dim() >= 3) {
     const rows = reshapeTo(x, [x.shape.slice(0, -1).reduce((a, b) => a * b, 1), K], 'ReshapeAliasBackward0');
     y = reshapeTo(rows.mm(wt), [...x.shape.slice(0, -1), weight.shape[0]!], 'UnsafeViewBackward0');
+  } else if (w2 && x.dim() === 1) {
+    // torch's matmul of a vector: mm(x.unsqueeze(0), Wᵀ).squeeze_(0) (UnsqueezeBackward0, MmBackward0, SqueezeBackward3)
+    y = reshapeTo(x.unsqueeze(0).mm(wt), [weight.shape[0]!], 'SqueezeBackward3');
   } else y = x.matmul(wt);
   return bias ? y.add(bias) : y;
 }
