@@ -4,7 +4,7 @@
  */
 import type { BinaryOp, CompareOp, UnaryOp } from './backend.js';
 import type { TensorOrScalar } from './ops/core.js';
-import { binary, compare, unary, type OutOptions } from './ops/elementwise.js';
+import { binary, compare, lerp as lerpOp, unary, type OutOptions } from './ops/elementwise.js';
 import { divRounded, type RoundingMode } from './ops/div-rounding.js';
 import { Tensor } from './tensor.js';
 
@@ -56,6 +56,8 @@ export const maximum = (a: Tensor, b: TensorOrScalar, opts?: OutOptions): Tensor
 export const minimum = (a: Tensor, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('minimum', a, b, opts);
 /** Python-style remainder. */
 export const remainder = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('remainder', a, b, opts);
+/** Linear interpolation from `x` to `end` by `weight` (`torch.lerp`). `dl.lerp(a, b, 0.5)` */
+export const lerp = (x: Tensor, end: Tensor, weight: TensorOrScalar): Tensor => lerpOp(x, end, weight);
 /** Quadrant-aware arctangent of a / b. */
 export const atan2 = (a: Tensor, b: Tensor, opts?: OutOptions): Tensor => binary('atan2', a, b, opts);
 

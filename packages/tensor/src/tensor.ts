@@ -49,7 +49,7 @@ export class Tensor extends TensorBase {
   /** `self + value * t1 / t2`. */
   addcdiv(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor { return this.add(t1.div(t2).mul(opts.value ?? 1)); }
   /** `self + weight * (end - self)`. */
-  lerp(end: Tensor, weight: TensorOrScalar): Tensor { return this.add(end.sub(this).mul(weight)); }
+  lerp(end: Tensor, weight: TensorOrScalar): Tensor { return ew.lerp(this, end, weight); }
   /** `this // other`, rounded down as `torch.floor_divide` (integers stay integers; Note [Rounded division]). */
   floorDivide(other: TensorOrScalar): Tensor { return divRounded(this, other, 'floor'); }
 
@@ -186,7 +186,7 @@ export class Tensor extends TensorBase {
   clamp_(min?: number | null, max?: number | null): this { ip.applyInPlace(this, 'clamp_', (s) => ew.clamp(s, min, max)); return this; }
   addcmul_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.mul(t2), { alpha: opts.value ?? 1 }); }
   addcdiv_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.div(t2), { alpha: opts.value ?? 1 }); }
-  lerp_(end: Tensor, weight: number): this { return this.add_(end.sub(this), { alpha: weight }); }
+  lerp_(end: Tensor, weight: TensorOrScalar): this { ip.applyInPlace(this, 'lerp_', (s) => ew.lerp(s, end, weight)); return this; }
   maskedFill_(mask: Tensor, value: number): this { ip.applyInPlace(this, 'maskedFill_', (s) => ew.maskedFill(s, mask, value)); return this; }
   scatter_(dim: number, index: Tensor, src: Tensor | number): this { ip.applyInPlace(this, 'scatter_', (s) => ix.scatter(s, dim, index, src)); return this; }
   scatterAdd_(dim: number, index: Tensor, src: Tensor): this { ip.applyInPlace(this, 'scatterAdd_', (s) => ix.scatterAdd(s, dim, index, src)); return this; }

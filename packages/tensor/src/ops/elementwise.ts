@@ -208,6 +208,28 @@ export const clamp = defineOp('clamp', (x: Tensor, min?: number | null, max?: nu
 });
 
 /**
+ * Linear interpolation `x + weight·(end - x)`, computed as torch 1.13: for weight >= 0.5 as
+ * `end - (end - x)·(1 - weight)` (exact at weight 1; torch's NaN/inf pattern at ±inf). Written
+ * as `where(w < 0.5, x, end) + (end - x)·where(w < 0.5, w, w - 1)`, so no branch's inf meets a
+ * zero gradient.
+ *
+ * @example
+ * dl.lerp(a, b, 0.25); a.lerp(b, w);
+ */
+export const lerp = defineOp('lerp', (x: Tensor, end: Tensor, weight: TensorOrScalar): Tensor => {
+  checkOperand('lerp', x, 'input');
+  checkOperand('lerp', end, 'end');
+  checkOperand('lerp', weight, 'weight');
+  const diff = binary('sub', end, x);
+  if (!(weight instanceof Tensor)) {
+    const w = Number(weight);
+    return w < 0.5 ? binary('add', x, binary('mul', diff, w)) : binary('add', end, binary('mul', diff, w - 1));
+  }
+  const low = compare('lt', weight, 0.5);
+  return binary('add', where(low, x, end), binary('mul', diff, where(low, weight, binary('sub', weight, 1))));
+});
+
+/**
  * Fill positions where `mask` is true with `value` (broadcasting the mask), keeping `x`'s dtype.
  *
  * @example

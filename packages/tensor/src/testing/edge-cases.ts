@@ -139,6 +139,10 @@ export const edgeCases: Record<string, EdgeCase> = {
   div_trunc_int_by_zero_tensor: { run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'trunc' }), error: dl.ArgumentError, needs: 'syncRead' },
   div_floor_bool: { run: (d, [a]) => d.floorDivide(a!, a!), error: dl.DTypeError },
 
+  ...Object.fromEntries([-3, -0.5, 0.3, 0.5, 0.7, 1].map((w) => [`lerp_scalar_${w.toFixed(1)}`, { run: (_d: DL, [a, b]: Tensor[]) => a!.lerp(b!, w) } as EdgeCase])),
+  lerp_tensor_weight_grad: { run: (d, [a, b, w]) => d.lerp(a!, b!, w!), grad: true },
+  lerp_scalar_weight_grad: { run: (_d, [a, b]) => a!.lerp(b!, 0.75), grad: true },
+
   std_1e20: { run: (_d, [x]) => x!.std(), grad: true },
   std_1e38: { run: (_d, [x]) => x!.std() },
   std_3e38_overflows: { run: (_d, [x]) => x!.std() },
