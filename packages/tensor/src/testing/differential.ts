@@ -57,6 +57,8 @@ export interface DiffCase {
   outFtz?: DiffValue[];
   gradsFtz?: (DiffValue | null)[];
   check?: 'shape';
+  /** Why part of torch's result is not compared (a nondeterministic torch kernel). */
+  note?: string;
   /** The call reads synchronously: run on devices with `readSync` only. */
   sync?: boolean;
   tol?: { rtol?: number; atol?: number };
