@@ -1,5 +1,6 @@
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
+import { conv2dBackwardWeight, sliceBackward } from '@dl/tensor/internal';
 import { isGradEnabled } from './grad-mode.js';
 import type { Rule, RuleContext } from './rules.js';
 
@@ -130,6 +131,30 @@ export const compositeRules = {
       return [r];
     },
   } satisfies Rule<'adaptiveAvgPool2d'>,
+  convTranspose2d: {
+    saves: { inputs: [0, 1] },
+    name: 'ConvolutionBackward0',
+    // y = conv2dᵀ(x; w) (+ bias), maybe cropped from the full output: g goes back through the
+    // crop's adjoint (embedding into the full output), then as conv2dBackwardInput's rule.
+    backward: (g, c) => {
+      const x = c.input(0);
+      const w = c.input(1);
+      const { stride, padding, dilation, groups, hasBias, direct, fullShape } = c.params;
+      let p = { stride, padding, dilation, groups };
+      let gf = g;
+      if (!direct) {
+        const rows = Math.min(g.shape[2]!, fullShape[2]! - padding[0]!);
+        const cols = Math.min(g.shape[3]!, fullShape[3]! - padding[1]!);
+        gf = sliceBackward(g.narrow(2, 0, rows).narrow(3, 0, cols), fullShape, [0, 0, padding[0]!, padding[1]!], [1, 1, 1, 1]);
+        p = { ...p, padding: [0, 0] };
+      }
+      return [
+        c.needs[0] ? dl.conv2d(gf, w, null, p) : null,
+        c.needs[1] ? conv2dBackwardWeight(x, gf, [...w.shape], p) : null,
+        hasBias && c.needs[2] ? g.sum([0, 2, 3]) : null,
+      ];
+    },
+  } satisfies Rule<'convTranspose2d'>,
   nllLoss: {
     name: (p) => (p.twoD ? 'NllLoss2DBackward0' : 'NllLossBackward0'),
     backward: (g, c) => {

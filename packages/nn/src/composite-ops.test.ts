@@ -92,6 +92,8 @@ const graphs: Record<string, () => Tensor> = {
   binary_cross_entropy_with_logits: () => F.binaryCrossEntropyWithLogits(r(2, 3), dl.rand([2, 3])),
   conv2d: () => F.conv2d(r(2, 2, 6, 6), r(3, 2, 3, 3), r(3)),
   conv2d_nobias: () => F.conv2d(r(2, 2, 6, 6), r(3, 2, 3, 3)),
+  conv_transpose2d: () => F.convTranspose2d(r(1, 2, 3, 3), r(2, 3, 3, 3), r(3), { stride: 2, outputPadding: 1 }),
+  conv_transpose2d_nobias: () => F.convTranspose2d(r(1, 2, 3, 3), r(2, 3, 3, 3), null, { stride: 1, dilation: 2, outputPadding: 1 }),
   max_pool2d: () => F.maxPool2d(r(2, 2, 6, 6), 2),
   max_pool2d_3d: () => F.maxPool2d(r(2, 4, 4), 2),
   adaptive_avg_pool2d: () => F.adaptiveAvgPool2d(r(1, 2, 3, 3), 1),
@@ -246,6 +248,8 @@ describe('composite ops: second derivatives through the fused rules (gradgradche
     'gradcheck leakyRelu/elu/softplus off the kinks': [(x) => F.leakyRelu(x, 0.2).add(F.elu(x)).add(F.softplus(x, { beta: 2, threshold: 1 })), () => [f64(6)]],
     groupNorm: [(x, w, b) => F.groupNorm(x, 2, { weight: w, bias: b }), () => [f64(2, 4, 3), f64(4), f64(4)]],
     embedding: [(w) => F.embedding(dl.tensor([[1, 3], [3, 0]], { dtype: 'int64' }), w).square(), () => [f64(4, 2)]],
+    convTranspose2d: [(x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }), () => [f64(1, 2, 2, 2), f64(2, 2, 3, 3), f64(2)]],
+    'convTranspose2d cropped': [(x, w) => F.convTranspose2d(x, w, null, { dilation: 2, padding: 1, outputPadding: 1 }), () => [f64(1, 1, 2, 2), f64(1, 2, 2, 2)]],
     'maxPool2d unbatched': [(x) => F.maxPool2d(x, 2).exp(), () => [f64(2, 4, 4)]],
     'avgPool2d unbatched': [(x) => F.avgPool2d(x, 2, { padding: 1 }).square(), () => [f64(2, 3, 3)]],
   };

@@ -21,6 +21,7 @@ export { hardtanh } from './ops/hardtanh.js';
 export { gelu, silu, leakyRelu, elu, softplus } from './ops/activations.js';
 export { embedding } from './ops/embedding.js';
 export { adaptiveAvgPool2d } from './ops/adaptive-pool.js';
+export { convTranspose2d, type ConvTranspose2dParams } from './ops/conv-transpose.js';
 export { mseLoss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';
 export { batchNorm, layerNorm, groupNorm, type BatchNormOpOptions } from './ops/normalization.js';
 export type { LossReduction } from './primitives.js';

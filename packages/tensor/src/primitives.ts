@@ -233,6 +233,8 @@ export const PRIMITIVES = {
   embedding: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ indices: Tensor; paddingIdx: number | null }>(), fixtures: ['embedding_padding'] },
   /** `mh` [OH, H] / `mw` [OW, W]: the averaging matrices (null where a size is kept). */
   adaptiveAvgPool2d: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ mh: Tensor | null; mw: Tensor | null }>(), fixtures: ['adaptive_avg_pool2d_bins'] },
+  /** inputs [x, weight, bias]; `direct`: the adjoint of a convolution reaches the whole output, else a crop of `fullShape`. */
+  convTranspose2d: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<Conv2dParams & { hasBias: boolean; direct: boolean; fullShape: number[] }>(), fixtures: ['conv_transpose2d_out_pad', 'conv_transpose2d_cropped'] },
 } as const satisfies Record<string, PrimitiveSpec>;
 
 type Table = typeof PRIMITIVES;

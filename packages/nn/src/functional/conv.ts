@@ -1,5 +1,5 @@
 import * as dl from '@dl/tensor';
-import { adaptiveAvgPool2d as adaptiveAvgPool2dOp, addmm, conv2dBackwardInput, reshapeTo } from '@dl/tensor/internal';
+import { adaptiveAvgPool2d as adaptiveAvgPool2dOp, addmm, convTranspose2d as convTranspose2dOp, reshapeTo } from '@dl/tensor/internal';
 import { ArgumentError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 import { type Conv2dParams, type Pool2dParams } from '@dl/tensor/backend';
 
@@ -170,8 +170,8 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   const outPad = pair(opts.outputPadding ?? 0, 'outputPadding', op);
   const groups = opts.groups ?? 1;
   checkTransposeArgs(op, x, weight, bias, { stride, padding, dilation, outPad, groups });
-  const [N, , H, W] = x.shape as [number, number, number, number];
-  const [, Cog, KH, KW] = weight.shape as [number, number, number, number];
+  const [, , H, W] = x.shape as [number, number, number, number];
+  const [, , KH, KW] = weight.shape as [number, number, number, number];
   const OH = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + outPad[0] + 1;
   const OW = (W - 1) * stride[1] - 2 * padding[1] + dilation[1] * (KW - 1) + outPad[1] + 1;
   if (OH < 1 || OW < 1) {
@@ -180,20 +180,8 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
       hint: 'reduce padding (or enlarge stride/kernel)',
     });
   }
-  const p = { stride, padding, dilation, groups };
-  let y: Tensor;
-  const convOut = (size: number, k: number, i: 0 | 1) => Math.floor((size + 2 * padding[i]! - dilation[i]! * (k - 1) - 1) / stride[i]!) + 1;
-  if (convOut(OH, KH, 0) === H && convOut(OW, KW, 1) === W) {
-    y = conv2dBackwardInput(x, weight, [N, Cog * groups, OH, OW], p);
-  } else {
-    // Output padding that the adjoint's geometry does not absorb (stride 1 with a dilated kernel):
-    // compute the full, unpadded output, then keep rows/cols [padding, padding + OH) (zeros past its end).
-    const FH = (H - 1) * stride[0] + dilation[0] * (KH - 1) + 1;
-    const FW = (W - 1) * stride[1] + dilation[1] * (KW - 1) + 1;
-    const full = conv2dBackwardInput(x, weight, [N, Cog * groups, FH, FW], { ...p, padding: [0, 0] });
-    y = pad(full, [-padding[1], OW + padding[1] - FW, -padding[0], OH + padding[0] - FH]);
-  }
-  return bias ? y.add(bias.reshape(1, -1, 1, 1)) : y;
+  // one ConvolutionBackward0 node, as torch (Note [Composite ops as one node] in @dl/tensor)
+  return convTranspose2dOp(x, weight, bias, { stride, padding, dilation, groups, outputPadding: outPad });
 }
 
 /** PyTorch's argument checks of a transposed convolution, as typed errors. */

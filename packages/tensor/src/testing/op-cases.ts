@@ -8,6 +8,7 @@ import { hardtanh } from '../ops/hardtanh.js';
 import { elu, gelu, leakyRelu, silu, softplus } from '../ops/activations.js';
 import { embedding } from '../ops/embedding.js';
 import { adaptiveAvgPool2d } from '../ops/adaptive-pool.js';
+import { convTranspose2d } from '../ops/conv-transpose.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits, huberLoss, mseLoss, nllLoss, smoothL1Loss } from '../ops/losses.js';
 import { batchNorm, groupNorm, layerNorm } from '../ops/normalization.js';
 import type { LossReduction } from '../primitives.js';
@@ -164,4 +165,5 @@ export const opCases: Record<string, OpCase> = {
   softplus: (_dl, [x], k) => softplus(x!, n(k.beta), n(k.threshold)),
   embedding: (_dl, [i, w], k) => embedding(i!, w!, opt<number>(k.paddingIdx) ?? null),
   adaptiveAvgPool2d: (_dl, [x], k) => adaptiveAvgPool2d(x!, k.outputSize as [number, number]),
+  convTranspose2d: (_dl, [x, w, b], k) => convTranspose2d(x!, w!, b ?? null, k as never),
 };
