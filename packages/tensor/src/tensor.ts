@@ -187,7 +187,7 @@ export class Tensor extends TensorBase {
   addcmul_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.mul(t2), { alpha: opts.value ?? 1 }); }
   addcdiv_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.div(t2), { alpha: opts.value ?? 1 }); }
   lerp_(end: Tensor, weight: TensorOrScalar): this { ip.applyInPlace(this, 'lerp_', (s) => ew.lerp(s, end, weight)); return this; }
-  maskedFill_(mask: Tensor, value: number): this { ip.applyInPlace(this, 'maskedFill_', (s) => ew.maskedFill(s, mask, value)); return this; }
+  maskedFill_(mask: Tensor, value: number): this { ip.maskedFillInPlace(this, mask, value); return this; }
   scatter_(dim: number, index: Tensor, src: Tensor | number): this { ip.applyInPlace(this, 'scatter_', (s) => ix.scatter(s, dim, index, src)); return this; }
   scatterAdd_(dim: number, index: Tensor, src: Tensor): this { ip.applyInPlace(this, 'scatterAdd_', (s) => ix.scatterAdd(s, dim, index, src)); return this; }
   /**

@@ -6,7 +6,7 @@ import { defaultGenerator, type Generator } from '../generator.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { OVERLAP_ALLOWED, broadcastOperand, broadcastView, castRaw, checkNoInternalOverlap, checkScalarArg, emptyTensor, type TensorOrScalar } from './core.js';
-import { binary, unary } from './elementwise.js';
+import { binary, maskedFill, unary } from './elementwise.js';
 import { clone } from './views.js';
 
 /**
@@ -69,6 +69,29 @@ function partiallyAliases(a: Tensor, b: Tensor): boolean {
     a._storage === b._storage &&
     !(a._offset === b._offset && shapesEqual(a.shape, b.shape) && shapesEqual(a._strides, b._strides))
   );
+}
+
+/**
+ * `x.maskedFill_(mask, v)`. On an expanded (self-overlapping) `x`, as torch: a memory location
+ * shared by several elements gets `v` when any of them is masked (Note [Self-overlapping writes]).
+ */
+export const maskedFillInPlace = defineOp('maskedFill_', (target: Tensor, mask: Tensor, value: number | Tensor): Tensor => {
+  const shared = target.shape.map((s, i) => s > 1 && target._strides[i] === 0);
+  if (!shared.some(Boolean) || willRecord([target])) return applyInPlace(target, 'maskedFill_', (s) => maskedFill(s, mask, value));
+  if (!(mask instanceof Tensor) || !shapesEqual(broadcastShapes('maskedFill_', mask.shape, target.shape), target.shape)) {
+    return applyInPlace(target, 'maskedFill_', (s) => maskedFill(s, mask, value)); // raises as usual
+  }
+  const anyMasked = reduceAny(broadcastView(mask, target.shape), shared.flatMap((b, i) => (b ? [i] : [])));
+  const base = new Tensor(target._storage, target.shape.map((s, i) => (shared[i] ? 1 : s)), target._strides, target._offset);
+  applyInPlace(base, 'maskedFill_', (s) => maskedFill(s, anyMasked, value));
+  return target;
+});
+
+/** any() over several axes, keeping them (size 1). */
+function reduceAny(m: Tensor, axes: number[]): Tensor {
+  let r = m;
+  for (const a of axes) r = r.any(a, { keepdim: true });
+  return r;
 }
 
 /** In-place unary op. */

@@ -206,6 +206,7 @@ export const edgeCases: Record<string, EdgeCase> = {
   overlap_zero_: { run: (_d, [x]) => x!.expand(3).zero_() },
   overlap_size1_add_: { run: (_d, [x]) => x!.expand(1, 1).add_(1) },
   overlap_empty_abs_: { run: (_d, [x]) => x!.expand(3, 0).abs_() },
+  overlap_masked_fill_: { run: (_d, [x, m]) => x!.expand(2, 3).maskedFill_(m!, 9) },
 
   inplace_clamp_int_float_bounds: { run: (_d, [x]) => x!.clamp_(0.5, 1.5), error: dl.DTypeError },
   inplace_sigmoid_int: { run: (_d, [x]) => x!.sigmoid_(), error: dl.DTypeError },
