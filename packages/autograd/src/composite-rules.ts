@@ -1,6 +1,6 @@
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
-import { conv2dBackwardWeight, sliceBackward } from '@dl/tensor/internal';
+import { conv2dBackwardInput, conv2dBackwardWeight, sliceBackward } from '@dl/tensor/internal';
 import { isGradEnabled } from './grad-mode.js';
 import type { Rule, RuleContext } from './rules.js';
 
@@ -131,6 +131,23 @@ export const compositeRules = {
       return [r];
     },
   } satisfies Rule<'adaptiveAvgPool2d'>,
+  conv1d: {
+    saves: { inputs: [0, 1] },
+    name: 'ConvolutionBackward0',
+    // as conv2d's rule on the unit-height 4-D views
+    backward: (g, c) => {
+      const x = c.input(0);
+      const w = c.input(1);
+      const { stride, padding, dilation, groups, hasBias } = c.params;
+      const p = { stride, padding, dilation, groups };
+      const g4 = g.unsqueeze(2);
+      return [
+        c.needs[0] ? conv2dBackwardInput(g4, w.unsqueeze(2), [x.shape[0]!, x.shape[1]!, 1, x.shape[2]!], p).squeeze(2) : null,
+        c.needs[1] ? conv2dBackwardWeight(g4, x.unsqueeze(2), [w.shape[0]!, w.shape[1]!, 1, w.shape[2]!], p).squeeze(2) : null,
+        hasBias && c.needs[2] ? g.sum([0, 2]) : null,
+      ];
+    },
+  } satisfies Rule<'conv1d'>,
   convTranspose2d: {
     saves: { inputs: [0, 1] },
     name: 'ConvolutionBackward0',

@@ -92,6 +92,8 @@ const graphs: Record<string, () => Tensor> = {
   binary_cross_entropy_with_logits: () => F.binaryCrossEntropyWithLogits(r(2, 3), dl.rand([2, 3])),
   conv2d: () => F.conv2d(r(2, 2, 6, 6), r(3, 2, 3, 3), r(3)),
   conv2d_nobias: () => F.conv2d(r(2, 2, 6, 6), r(3, 2, 3, 3)),
+  conv1d: () => F.conv1d(r(2, 3, 8), r(4, 3, 3), r(4), { padding: 1 }),
+  conv1d_same_odd: () => F.conv1d(r(2, 3, 8), r(4, 3, 3), null, { padding: 'same' }),
   conv_transpose2d: () => F.convTranspose2d(r(1, 2, 3, 3), r(2, 3, 3, 3), r(3), { stride: 2, outputPadding: 1 }),
   conv_transpose2d_nobias: () => F.convTranspose2d(r(1, 2, 3, 3), r(2, 3, 3, 3), null, { stride: 1, dilation: 2, outputPadding: 1 }),
   max_pool2d: () => F.maxPool2d(r(2, 2, 6, 6), 2),
@@ -161,6 +163,8 @@ function run(c: ValueCase, xs: Tensor[]): Tensor {
       return F.binaryCrossEntropy(xs[0]!, xs[1]!, { ...red, weight: xs[2] ?? null });
     case 'binaryCrossEntropyWithLogits':
       return F.binaryCrossEntropyWithLogits(xs[0]!, xs[1]!, { ...red, weight: xs[2] ?? null, posWeight: xs[3] ?? null });
+    case 'conv1d':
+      return F.conv1d(xs[0]!, xs[1]!, xs[2] ?? null, { stride: k.stride, padding: k.padding, dilation: k.dilation, groups: k.groups });
     case 'conv2d':
       return F.conv2d(xs[0]!, xs[1]!, xs[2] ?? null, { padding: k.padding });
     case 'maxPool2d':
@@ -250,6 +254,7 @@ describe('composite ops: second derivatives through the fused rules (gradgradche
     embedding: [(w) => F.embedding(dl.tensor([[1, 3], [3, 0]], { dtype: 'int64' }), w).square(), () => [f64(4, 2)]],
     convTranspose2d: [(x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }), () => [f64(1, 2, 2, 2), f64(2, 2, 3, 3), f64(2)]],
     'convTranspose2d cropped': [(x, w) => F.convTranspose2d(x, w, null, { dilation: 2, padding: 1, outputPadding: 1 }), () => [f64(1, 1, 2, 2), f64(1, 2, 2, 2)]],
+    conv1d: [(x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 1 }), () => [f64(1, 2, 5), f64(2, 2, 3), f64(2)]],
     'maxPool2d unbatched': [(x) => F.maxPool2d(x, 2).exp(), () => [f64(2, 4, 4)]],
     'avgPool2d unbatched': [(x) => F.avgPool2d(x, 2, { padding: 1 }).square(), () => [f64(2, 3, 3)]],
   };

@@ -22,6 +22,7 @@ export { gelu, silu, leakyRelu, elu, softplus } from './ops/activations.js';
 export { embedding } from './ops/embedding.js';
 export { adaptiveAvgPool2d } from './ops/adaptive-pool.js';
 export { convTranspose2d, type ConvTranspose2dParams } from './ops/conv-transpose.js';
+export { conv1d } from './ops/conv1d.js';
 export { mseLoss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';
 export { batchNorm, layerNorm, groupNorm, type BatchNormOpOptions } from './ops/normalization.js';
 export type { LossReduction } from './primitives.js';

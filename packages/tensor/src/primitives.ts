@@ -235,6 +235,8 @@ export const PRIMITIVES = {
   adaptiveAvgPool2d: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ mh: Tensor | null; mw: Tensor | null }>(), fixtures: ['adaptive_avg_pool2d_bins'] },
   /** inputs [x, weight, bias]; `direct`: the adjoint of a convolution reaches the whole output, else a crop of `fullShape`. */
   convTranspose2d: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<Conv2dParams & { hasBias: boolean; direct: boolean; fullShape: number[] }>(), fixtures: ['conv_transpose2d_out_pad', 'conv_transpose2d_cropped'] },
+  /** inputs [x, weight, bias] of [N, C, L]; params in the 2-D (unit height) form. */
+  conv1d: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<Conv2dParams & { hasBias: boolean }>(), fixtures: ['conv1d_stride_pad'] },
 } as const satisfies Record<string, PrimitiveSpec>;
 
 type Table = typeof PRIMITIVES;

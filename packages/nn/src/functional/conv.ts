@@ -1,5 +1,5 @@
 import * as dl from '@dl/tensor';
-import { adaptiveAvgPool2d as adaptiveAvgPool2dOp, addmm, convTranspose2d as convTranspose2dOp, reshapeTo } from '@dl/tensor/internal';
+import { adaptiveAvgPool2d as adaptiveAvgPool2dOp, addmm, conv1d as conv1dOp, convTranspose2d as convTranspose2dOp, reshapeTo } from '@dl/tensor/internal';
 import { ArgumentError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 import { type Conv2dParams, type Pool2dParams } from '@dl/tensor/backend';
 
@@ -136,6 +136,14 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
     throw new ShapeError(`conv1d: expected a 3-D input [N, C, L] and a 3-D weight, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op: 'conv1d' });
   }
   const pd = opts.padding ?? 0;
+  const k = weight.shape[2]!;
+  const d = opts.dilation ?? 1;
+  if (pd !== 'same' || (d * (k - 1)) % 2 === 0) {
+    // one ConvolutionBackward0 node over the 3-D tensors, as torch
+    const { p } = convParams('conv1d', { stride: [1, opts.stride ?? 1], padding: typeof pd === 'number' ? [0, pd] : pd, dilation: [1, d], groups: opts.groups ?? 1 }, [1, k]);
+    return conv1dOp(x, weight, bias, p);
+  }
+  // 'same' with an asymmetric pad: torch pads the input first (ConstantPadNdBackward0), as conv2d does here
   const y = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, {
     stride: [1, opts.stride ?? 1],
     padding: typeof pd === 'number' ? [0, pd] : pd,

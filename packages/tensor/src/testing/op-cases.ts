@@ -9,6 +9,7 @@ import { elu, gelu, leakyRelu, silu, softplus } from '../ops/activations.js';
 import { embedding } from '../ops/embedding.js';
 import { adaptiveAvgPool2d } from '../ops/adaptive-pool.js';
 import { convTranspose2d } from '../ops/conv-transpose.js';
+import { conv1d } from '../ops/conv1d.js';
 import { binaryCrossEntropy, binaryCrossEntropyWithLogits, huberLoss, mseLoss, nllLoss, smoothL1Loss } from '../ops/losses.js';
 import { batchNorm, groupNorm, layerNorm } from '../ops/normalization.js';
 import type { LossReduction } from '../primitives.js';
@@ -166,4 +167,5 @@ export const opCases: Record<string, OpCase> = {
   embedding: (_dl, [i, w], k) => embedding(i!, w!, opt<number>(k.paddingIdx) ?? null),
   adaptiveAvgPool2d: (_dl, [x], k) => adaptiveAvgPool2d(x!, k.outputSize as [number, number]),
   convTranspose2d: (_dl, [x, w, b], k) => convTranspose2d(x!, w!, b ?? null, k as never),
+  conv1d: (_dl, [x, w, b], k) => conv1d(x!, w!, b ?? null, k as never),
 };
