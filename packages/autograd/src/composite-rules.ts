@@ -1,6 +1,6 @@
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
-import { conv2dBackwardInput, conv2dBackwardWeight, sliceBackward } from '@dl/tensor/internal';
+import { adaptiveAvgPool2dBackward, conv2dBackwardInput, conv2dBackwardWeight, sliceBackward } from '@dl/tensor/internal';
 import { isGradEnabled } from './grad-mode.js';
 import type { Rule, RuleContext } from './rules.js';
 
@@ -122,14 +122,8 @@ export const compositeRules = {
   } satisfies Rule<'embedding'>,
   adaptiveAvgPool2d: {
     name: 'AdaptiveAvgPool2DBackward0',
-    // the forward is mh @ x @ mwᵀ with constant averaging matrices: the gradient is mhᵀ @ g @ mw
-    backward: (g, c) => {
-      const { mh, mw } = c.params;
-      let r = g;
-      if (mw) r = r.matmul(mw);
-      if (mh) r = mh.t().matmul(r);
-      return [r];
-    },
+    // each input position sums g / (kh·kw) over the windows that hold it (Note [Adaptive average pooling as window sums])
+    backward: (g, c) => [adaptiveAvgPool2dBackward(g, c.params.inputShape)],
   } satisfies Rule<'adaptiveAvgPool2d'>,
   conv1d: {
     saves: { inputs: [0, 1] },

@@ -20,7 +20,7 @@ export { addmm } from './ops/addmm.js';
 export { hardtanh } from './ops/hardtanh.js';
 export { gelu, silu, leakyRelu, elu, softplus } from './ops/activations.js';
 export { embedding } from './ops/embedding.js';
-export { adaptiveAvgPool2d } from './ops/adaptive-pool.js';
+export { adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from './ops/adaptive-pool.js';
 export { convTranspose2d, type ConvTranspose2dParams } from './ops/conv-transpose.js';
 export { conv1d } from './ops/conv1d.js';
 export { mseLoss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';

@@ -231,8 +231,8 @@ export const PRIMITIVES = {
   std: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ axes: number[]; keepdim: boolean; correction: number }>(), fixtures: ['std_all', 'std_dim_keepdim', 'std_sliced'] },
   /** inputs [weight]; `indices` int32, rows at `paddingIdx` get no gradient. */
   embedding: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ indices: Tensor; paddingIdx: number | null }>(), fixtures: ['embedding_padding'] },
-  /** `mh` [OH, H] / `mw` [OW, W]: the averaging matrices (null where a size is kept). */
-  adaptiveAvgPool2d: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ mh: Tensor | null; mw: Tensor | null }>(), fixtures: ['adaptive_avg_pool2d_bins'] },
+  /** the input's shape and [OH, OW]: the rule rebuilds the windows from them (Note [Adaptive average pooling as window sums]). */
+  adaptiveAvgPool2d: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ inputShape: number[]; outputSize: [number, number] }>(), fixtures: ['adaptive_avg_pool2d_bins'] },
   /** inputs [x, weight, bias]; `direct`: the adjoint of a convolution reaches the whole output, else a crop of `fullShape`. */
   convTranspose2d: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<Conv2dParams & { hasBias: boolean; direct: boolean; fullShape: number[] }>(), fixtures: ['conv_transpose2d_out_pad', 'conv_transpose2d_cropped'] },
   /** inputs [x, weight, bias] of [N, C, L]; params in the 2-D (unit height) form. */
