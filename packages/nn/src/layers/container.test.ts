@@ -101,6 +101,32 @@ describe('Sequential', () => {
     expect(new nn.Sequential().length).toBe(0);
   });
 
+  it("seq[i] and seq[-1] read and replace children by position, as PyTorch's indexing", () => {
+    const seq = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU(), new nn.Linear(3, 1));
+    expect(seq[0]).toBe(seq.at(0));
+    expect(seq[-1]).toBe(seq.at(2));
+    expect(seq[3]).toBeUndefined();
+    (seq as nn.Sequential)[1] = new nn.Tanh(); // a typed Sequential refuses a Tanh where a ReLU was
+    expect(String(seq)).toContain('(1): Tanh()');
+    expect(() => {
+      (seq as unknown as Record<number, unknown>)[0] = 5;
+    }).toThrow(dl.ArgumentError);
+    seq.append(new nn.Sigmoid());
+    expect(String(seq[3])).toBe('Sigmoid()');
+    expect(String(seq[-1])).toBe('Sigmoid()');
+    seq.pop(0);
+    expect(seq[3]).toBeUndefined();
+    expect(String(seq[0])).toBe('Tanh()');
+    expect(Object.keys(seq)).not.toContain('0');
+    const named = new nn.Sequential({ fc: new nn.Linear(2, 2), act: new nn.ReLU() });
+    expect(named[1]).toBe(named.get('act'));
+    const list = new nn.ModuleList([new nn.Linear(1, 1), new nn.ReLU()]);
+    expect(list[-1]).toBe(list.at(1));
+    list.insert(0, new nn.Tanh());
+    expect(String(list[0])).toBe('Tanh()');
+    expect(list[2]).toBe(list.at(-1));
+  });
+
   it('can be subclassed', () => {
     class Block extends nn.Sequential {
       constructor(c: number) {

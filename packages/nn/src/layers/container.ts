@@ -13,11 +13,48 @@ function position(owner: string, i: number, n: number, op: string): number {
   return k;
 }
 
+/** How many positional accessors each container carries (see Note [Positional children]). */
+const POSITIONS = new WeakMap<object, number>();
+
 /** Children by position (Sequential, ModuleList): `at`, `length`, iteration, `append`/`extend`/`insert`/`pop`. */
 abstract class IndexedContainer<C extends ModuleChildren> extends Module {
+  /** `seq[0]`, `seq[-1]`: PyTorch's positional indexing, as accessors kept in step with the children. */
+  [index: number]: ChildUnion<C>;
   constructor() {
     super();
     this._modules = new Map();
+  }
+  /**
+   * @internal Note [Positional children]
+   * PyTorch users write `seq[0]` and `seq[-1]`. Each indexed container carries non-enumerable
+   * accessors `'0'…'n-1'` and `'-1'…'-n'` that read (and replace) the child at that position;
+   * every method that changes the number of children calls this to add or drop accessors.
+   * Positions past the end are absent (`undefined`), as for an array; `at(i)` raises there.
+   */
+  protected syncPositions(): void {
+    const n = this._modules!.size;
+    let had = POSITIONS.get(this) ?? 0;
+    for (; had > n; had--) {
+      delete (this as unknown as Record<string, unknown>)[String(had - 1)];
+      delete (this as unknown as Record<string, unknown>)[String(-had)];
+    }
+    for (; had < n; had++) {
+      for (const i of [had, -had - 1]) {
+        Object.defineProperty(this, String(i), {
+          configurable: true,
+          enumerable: false,
+          get: () => this.at(i),
+          set: (m: unknown) => this.replaceAt(i, m),
+        });
+      }
+    }
+    POSITIONS.set(this, n);
+  }
+  /** @internal Replace the child at position `i`, keeping its name (`seq[0] = layer`). */
+  private replaceAt(i: number, m: unknown): void {
+    const k = position(this._getName(), i, this.length, 'set');
+    const key = [...this._modules!.keys()][k]!;
+    this._modules!.set(key, checkModule(`${this._getName()}[${i}]`, m));
   }
   /** Number of children (PyTorch's `len(seq)`). */
   override get length(): number {
@@ -40,6 +77,7 @@ abstract class IndexedContainer<C extends ModuleChildren> extends Module {
   /** Add a child at the end (named by its position, as PyTorch). */
   append(m: Module): this {
     this._modules!.set(String(this._modules!.size), checkModule(`${this._getName()}.append`, m));
+    this.syncPositions();
     return this;
   }
   /** Append every module of `ms`. */
@@ -61,6 +99,7 @@ abstract class IndexedContainer<C extends ModuleChildren> extends Module {
     const list = [...this._modules!.values()];
     list.splice(k, 0, checkModule(`${this._getName()}.insert`, m));
     this._modules = new Map(list.map((x, j) => [String(j), x]));
+    this.syncPositions();
     return this;
   }
   /**
@@ -77,6 +116,7 @@ abstract class IndexedContainer<C extends ModuleChildren> extends Module {
     removeChildProperty(this, name);
     for (const [key] of entries) removeChildProperty(this, key);
     this._modules = new Map(entries.map(([, x], j) => [String(j), x]));
+    this.syncPositions();
     return m as ChildUnion<C>;
   }
   /** Children in order. */
@@ -120,6 +160,7 @@ class SequentialModule<C extends ModuleChildren = any> extends IndexedContainer<
       this._modules!.set(k, m);
       defineChildProperty(this, k);
     }
+    this.syncPositions();
   }
   /**
    * The child named `name` (a string key of a Sequential built from a Map or record; `'0'`, `'1'`…
