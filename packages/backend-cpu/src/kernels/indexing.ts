@@ -3,17 +3,20 @@ import { type TensorView } from '@dl/tensor/backend';
 import { offsetsOf } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 
-function bad(op: string, idx: number, size: number, dim: number): never {
-  throw new IndexError(`${op}: index ${idx} is out of bounds for dimension ${dim} with size ${size}`, {
+/**
+ * Note [Kernel index bounds]
+ * gather, scatter and indexSelect take indices in `[0, size)`: PyTorch raises for a negative one
+ * ("index -1 is out of bounds for dimension 0 with size 3"), it does not wrap it. The op layer
+ * scans the indices before the kernel runs (Note [Index bounds on the host]) and `x[idx]` wraps
+ * its negatives itself, so a bad index here means a caller skipped that check: the kernel raises
+ * rather than wrapping, or reading past the row, silently.
+ */
+function checked(op: string, i: number, size: number, dim: number): number {
+  if (i >= 0 && i < size) return i; // false for NaN too
+  throw new IndexError(`${op}: index ${i} is out of bounds for dimension ${dim} with size ${size}`, {
     op,
-    hint: `indices along dim ${dim} must be in [${-size}, ${size - 1}]`,
+    hint: i < 0 ? `${op} does not wrap negative indices (as PyTorch); add ${size} to them first` : `indices along dim ${dim} must be in [0, ${size - 1}]`,
   });
-}
-
-function wrap(op: string, i: number, size: number, dim: number): number {
-  const k = i < 0 ? i + size : i;
-  if (k < 0 || k >= size) bad(op, i, size, dim);
-  return k;
 }
 
 /** out[p] = x[p with coordinate `dim` replaced by index[p]]. */
@@ -29,7 +32,7 @@ export function gather(x: TensorView, dim: number, index: TensorView, out: Tenso
   const O = out.buffer as CpuBuffer;
   const size = x.shape[dim]!;
   const sd = x.strides[dim]!;
-  for (let p = 0; p < xOff.length; p++) O[oOff[p]!] = X[xOff[p]! + wrap('gather', I[iOff[p]!]!, size, dim) * sd]!;
+  for (let p = 0; p < xOff.length; p++) O[oOff[p]!] = X[xOff[p]! + checked('gather', I[iOff[p]!]!, size, dim) * sd]!;
 }
 
 /** dst[index along dim] (+)= src, in place on dst. */
@@ -47,14 +50,24 @@ export function scatter(dst: TensorView, dim: number, index: TensorView, src: Te
   const op = mode === 'add' ? 'scatterAdd' : 'scatter';
   if (mode === 'add') {
     for (let p = 0; p < dOff.length; p++) {
-      const q = dOff[p]! + wrap(op, I[iOff[p]!]!, size, dim) * sd;
+      const q = dOff[p]! + checked(op, I[iOff[p]!]!, size, dim) * sd;
       D[q] = D[q]! + S[sOff[p]!]!;
     }
   }
-  else for (let p = 0; p < dOff.length; p++) D[dOff[p]! + wrap(op, I[iOff[p]!]!, size, dim) * sd] = S[sOff[p]!]!;
+  else for (let p = 0; p < dOff.length; p++) D[dOff[p]! + checked(op, I[iOff[p]!]!, size, dim) * sd] = S[sOff[p]!]!;
 }
 
-/** out = x.index_select(dim, index). */
+/** Whether the rows of `v` along dim 0 (everything after it) are contiguous. */
+function rowsContiguous(v: TensorView): boolean {
+  let expected = 1;
+  for (let i = v.shape.length - 1; i >= 1; i--) {
+    if (v.shape[i]! !== 1 && v.strides[i]! !== expected) return false;
+    expected *= v.shape[i]!;
+  }
+  return true;
+}
+
+/** out = x.index_select(dim, index): indices in [0, x.shape[dim]) (Note [Kernel index bounds]). */
 export function indexSelect(x: TensorView, dim: number, index: TensorView, out: TensorView): void {
   const I = index.buffer as CpuBuffer;
   const X = x.buffer as CpuBuffer;
@@ -64,10 +77,12 @@ export function indexSelect(x: TensorView, dim: number, index: TensorView, out: 
   const sliceShape = x.shape.map((s, i) => (i === dim ? 1 : s));
   const xOff = offsetsOf(sliceShape, x.strides, 0);
   const oOff = offsetsOf(sliceShape, out.strides, 0);
-  const contiguousRows = dim === 0 && x.strides.slice(1).every((s, i) => s === x.shape.slice(i + 2).reduce((a, b) => a * b, 1)) && out.offset === 0;
   const rowLen = xOff.length;
+  const contiguousRows = dim === 0 && rowsContiguous(x) && rowsContiguous(out);
   for (let k = 0; k < n; k++) {
-    const src = wrap('indexSelect', I[index.offset + k * index.strides[0]!]!, size, dim);
+    // every index is checked, also when the rows are empty (x [3, 0] has no row 5 either)
+    const src = checked('indexSelect', I[index.offset + k * index.strides[0]!]!, size, dim);
+    if (rowLen === 0) continue;
     const xb = x.offset + src * x.strides[dim]!;
     const ob = out.offset + k * out.strides[dim]!;
     if (contiguousRows) O.set(X.subarray(xb, xb + rowLen), ob);

@@ -182,6 +182,7 @@ export const stack = defineOp('stack', (tensors: readonly Tensor[], dim: number 
  * dl.arange(10).split(3); // sizes 3, 3, 3, 1
  */
 export const split = defineOp('split', (x: Tensor, splitSize: number | readonly number[], dim: number = 0): Tensor[] => {
+  if (x.dim() === 0) throw new ShapeError('split expects at least a 1-dimensional tensor, got a 0-d tensor', { op: 'split', hint: 'x.reshape(1) makes it 1-d' });
   const d = normDim(dim, x.dim(), 'split');
   const n = x.shape[d]!;
   checkSizes(typeof splitSize === 'number' ? [splitSize] : splitSize, 'split', { what: 'split sizes' }); // Note [Sizes from users]
@@ -208,11 +209,21 @@ export const split = defineOp('split', (x: Tensor, splitSize: number | readonly 
   });
 });
 
-/** Split into `chunks` nearly equal views along `dim`. */
+/**
+ * Split into `chunks` nearly equal views along `dim` (each `ceil(size / chunks)` long, so fewer
+ * than `chunks` may come back); a size-0 dim gives `chunks` empty views, as torch.
+ *
+ * @example
+ * dl.arange(5).chunk(3); // sizes 2, 2, 1
+ * dl.zeros([0, 3]).chunk(4); // four [0, 3] views
+ */
 export const chunk = defineOp('chunk', (x: Tensor, chunks: number, dim: number = 0): Tensor[] => {
   if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`, { op: 'chunk' });
+  if (x.dim() === 0) throw new ShapeError('chunk expects at least a 1-dimensional tensor, got a 0-d tensor', { op: 'chunk', hint: 'x.reshape(1) makes it 1-d' });
   const d = normDim(dim, x.dim(), 'chunk');
-  return split(x, Math.max(1, Math.ceil(x.shape[d]! / chunks)), d);
+  const n = x.shape[d]!;
+  if (n === 0) return split(x, new Array<number>(chunks).fill(0), d);
+  return split(x, Math.ceil(n / chunks), d);
 });
 
 function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {

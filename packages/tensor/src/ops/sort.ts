@@ -53,6 +53,8 @@ export const topk = defineOp('topk', (x: Tensor, k: number, dim: number = -1, op
   if (!Number.isInteger(k) || k < 0 || k > n) {
     throw new ArgumentError(`topk: k (${k}) is out of range for dimension ${d} of size ${n} (shape ${fmtShape(x.shape)})`, { op: 'topk' });
   }
+  // a 0-d tensor is its own top element, for k = 0 as well (torch 1.13 returns it either way)
+  if (x.dim() === 0) return valuesIndices(x.clone(), fromHost([0], [], 'int32', x.device, 'topk'));
   const idx = sortIndices(x, d, opts.largest ?? true).narrow(d, 0, k).contiguous();
   return valuesIndices(gather(x, d, idx), idx);
 });
