@@ -367,7 +367,7 @@ const NOT_OPS = new Set<string>([
   // storage and zero-copy host views: memory identity, not values (tested beside storage-view.ts)
   'storage', 'numpy', 'asTypedArray', 'dataPtr',
   // printing options and dtype-name helpers
-  'dl.setPrintOptions', 'dl.getPrintOptions', 'dl.isDTypeName', 'dl.isUnsupportedDTypeName', 'dl.toDType', 'dl.toDTypeOpt', 'dl.checkIntRange',
+  'dl.setPrintOptions', 'dl.getPrintOptions', 'dl.isDTypeName', 'dl.isUnsupportedDTypeName', 'dl.toDType', 'dl.toDTypeOpt', 'dl.checkIntRange', 'dl.intRangeError',
   // autograd plumbing (gradients are checked through every case's backward)
   'backward', 'retainGrad', 'retainsGrad', 'registerHook', 'requiresGrad_', 'detach_',
   // device moves: toAsync is `to` with an await (covered by `to`/`cpu`)
