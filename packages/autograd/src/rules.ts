@@ -69,9 +69,14 @@ function unreduce(g: Tensor, inShape: readonly number[], axes: readonly number[]
   return r.expand([...inShape]);
 }
 
-/** torch's var_backward: 2·g·(x - mean(x))/(n - correction), g expanded over the reduced axes. */
+/**
+ * torch's var_backward: 2·g·(x - mean(x))/(n - correction), g expanded over the reduced axes. A
+ * 0-d input with n = correction (`x.var()` of one value) is torch's `inf · g` (±inf, NaN where
+ * g is 0); elsewhere n = correction gives 0·inf = NaN, as torch.
+ */
 function varBackward(g: Tensor, x: Tensor, p: DiffOpParams['var']): Tensor {
   const n = p.axes.reduce((a, d) => a * x.shape[d]!, 1);
+  if (x.dim() === 0 && n === p.correction) return g.mul(Infinity);
   const dev = x.sub(x.mean(p.axes, { keepdim: true }));
   return unreduce(g, x.shape, p.axes, p.keepdim).mul(dev).mul(2 / (n - p.correction));
 }

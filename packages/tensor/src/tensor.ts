@@ -17,6 +17,7 @@ import * as sm from './ops/softmax.js';
 import * as ip from './ops/inplace.js';
 import { divRounded } from './ops/div-rounding.js';
 import { fromHost } from './ops/creation.js';
+import * as ac from './ops/addcmul.js';
 import { primitivesOf, type PrimitiveTable } from './primitives.js';
 
 type ShapeArgs = (number | readonly number[])[];
@@ -44,10 +45,10 @@ export class Tensor extends TensorBase {
   square(): Tensor { return ew.binary('mul', this, this); }
   clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
   clip(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
-  /** `self + value * t1 * t2`. */
-  addcmul(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor { return this.add(t1.mul(t2).mul(opts.value ?? 1)); }
-  /** `self + value * t1 / t2`. */
-  addcdiv(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor { return this.add(t1.div(t2).mul(opts.value ?? 1)); }
+  /** `self + value * t1 * t2` (on integer tensors `value` is truncated first, as torch). */
+  addcmul(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor { return ac.addcmul(this, t1, t2, opts.value ?? 1); }
+  /** `self + value * t1 / t2` (t1 and t2 may not both be integer tensors, as torch). */
+  addcdiv(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor { return ac.addcdiv(this, t1, t2, opts.value ?? 1); }
   /** `self + weight * (end - self)`. */
   lerp(end: Tensor, weight: TensorOrScalar): Tensor { return ew.lerp(this, end, weight); }
   /** `this // other`, rounded down as `torch.floor_divide` (integers stay integers; Note [Rounded division]). */
@@ -184,8 +185,8 @@ export class Tensor extends TensorBase {
   sigmoid_(): this { ip.unaryInPlace('sigmoid', this, 'sigmoid_'); return this; }
   tanh_(): this { ip.unaryInPlace('tanh', this, 'tanh_'); return this; }
   clamp_(min?: number | null, max?: number | null): this { ip.applyInPlace(this, 'clamp_', (s) => ew.clamp(s, min, max)); return this; }
-  addcmul_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.mul(t2), { alpha: opts.value ?? 1 }); }
-  addcdiv_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.div(t2), { alpha: opts.value ?? 1 }); }
+  addcmul_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.mul(t2), { alpha: ac.addcmulInPlaceValue(this, t1, t2, opts.value ?? 1) }); }
+  addcdiv_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { ac.checkAddcdiv('addcdiv_', this, t1, t2); return this.add_(t1.div(t2), { alpha: opts.value ?? 1 }); }
   lerp_(end: Tensor, weight: TensorOrScalar): this { ip.applyInPlace(this, 'lerp_', (s) => ew.lerp(s, end, weight)); return this; }
   maskedFill_(mask: Tensor, value: number): this { ip.maskedFillInPlace(this, mask, value); return this; }
   scatter_(dim: number, index: Tensor, src: Tensor | number): this { ip.applyInPlace(this, 'scatter_', (s) => ix.scatter(s, dim, index, src)); return this; }
