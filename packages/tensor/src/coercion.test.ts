@@ -85,7 +85,9 @@ describe('no silent JS-operator answers (toy backend)', () => {
     const e = thrown(() => (t[1] = 42));
     expect(e).toBeInstanceOf(dl.OperatorError);
     expect(e.message).toContain('t.at(1).fill_(v)');
+    expect(e.message).toContain('t.indexPut_([1], v)'); // the form that also works on tensors in the autograd graph
     expect(Array.from(t.dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(dl.tensor([1, 2, 3]).indexPut_([1], 42).dataSync())).toEqual([1, 42, 3]); // and it does what the hint says
     expect(Object.keys(t)).not.toContain('1');
     t.name = 'weights';
     expect(t.name).toBe('weights');

@@ -14,7 +14,8 @@ import type { TensorBase } from './tensor-base.js';
  * - Numeric property keys: the root of Tensor's prototype chain is a Proxy, whose traps run only
  *   for properties found nowhere before it — own fields and methods are found earlier, so ops pay
  *   nothing. Reading `t[i]` gives row `i` (`t.select(0, i)`, as PyTorch's `t[i]`), out of range an
- *   IndexError; writing `t[i] = v` throws with a hint to `t.at(i).fill_(v)`. Any other property
+ *   IndexError; writing `t[i] = v` throws with a hint to `t.at(i).fill_(v)` and to
+ *   `t.indexPut_([i], v)` (which also works on tensors in the autograd graph). Any other property
  *   read or written there behaves as on a plain object.
  *
  * Tensors are deliberately not iterable (PyTorch iterates dim 0): test frameworks treat iterable
@@ -75,7 +76,7 @@ function rowOf(t: Indexable, i: number): TensorBase {
 function assignError(t: TensorBase, i: number): OperatorError {
   return new OperatorError(`t[${i}] = v: assigning to an index of a tensor (shape ${shapeOf(t)}) does nothing in JavaScript`, {
     op: 'index',
-    hint: `use t.at(${i}).fill_(v) for a number, t.at(${i}).copy_(src) for a tensor (t.at(':', ${i}) for a column), t.indexPut_([idx], v) for index tensors and masks`,
+    hint: `use t.at(${i}).fill_(v) for a number, t.at(${i}).copy_(src) for a tensor (t.at(':', ${i}) for a column); t.indexPut_([${i}], v) does the same and also works on tensors in the autograd graph (t.indexPut_([idx], v) for index tensors and masks)`,
   });
 }
 

@@ -59,7 +59,12 @@ export function registerErrors(ctx: SuiteContext): void {
     expectError(() => dl.tensor([true], { device }).neg(), dl.DTypeError, 'neg', 'bool');
     expectError(() => dl.sub(dl.tensor([true], { device }), dl.tensor([false], { device })), dl.DTypeError, 'sub', 'bool');
     expectError(() => dl.ones([2], { device, dtype: 'int32', requiresGrad: true }), dl.DTypeError, 'int32');
-    expectError(() => dl.zeros([2], { device, dtype: 'float16' as never }), dl.DTypeError, 'float16'); // 'int64' is accepted (Note [int64 is int32])
+    // a name that is no dtype at all, a torch dtype dl lacks, and 'int64', which is accepted and stored as int32 (Note [int64 is int32])
+    expectError(() => dl.zeros([2], { device, dtype: 'int128' as never }), dl.DTypeError, 'zeros', 'unknown dtype', 'int128');
+    expectError(() => dl.tensor([1], { device, dtype: 'flaot32' as never }), dl.DTypeError, 'tensor', 'flaot32');
+    expectError(() => dl.zeros([2], { device, dtype: 'float16' as never }), dl.DTypeError, 'float16');
+    expect(dl.zeros([2], { device, dtype: 'int64' }).dtype).toBe('int32');
+    expect(dl.ones([2], { device, dtype: 'long' }).dtype).toBe('int32');
     expectError(() => dl.rand([2], { device, dtype: 'int32' }), dl.DTypeError, 'rand', 'int32');
   });
 
