@@ -1,6 +1,6 @@
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
-import { adaptiveAvgPool2dBackward, conv2dBackwardInput, conv2dBackwardWeight, sliceBackward } from '@dl/tensor/internal';
+import { adaptiveAvgPool2dBackward, conv2dBackwardInput, conv2dBackwardWeight, groupShape, normStats, sliceBackward } from '@dl/tensor/internal';
 import { isGradEnabled } from './grad-mode.js';
 import type { Rule, RuleContext } from './rules.js';
 
@@ -264,13 +264,10 @@ export const compositeRules = {
       const { training, eps } = c.params;
       const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
       const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
-      let mean = c.params.mean.reshape(cs);
       let invstd = c.params.invstd.reshape(cs);
-      if (training && isGradEnabled()) {
-        mean = x.mean(axes, { keepdim: true });
-        invstd = x.sub(mean).square().mean(axes, { keepdim: true }).add(eps).rsqrt();
-      }
-      const xhat = x.sub(mean).mul(invstd);
+      let xhat: Tensor;
+      if (training && isGradEnabled()) ({ rstd: invstd, xhat } = normStats(x, axes, eps));
+      else xhat = x.sub(c.params.mean.reshape(cs)).mul(invstd);
       const w = present(c, 1) ? c.input(1).reshape(cs) : null;
       let gx: Tensor | null = null;
       if (c.needs[0]) {
@@ -287,13 +284,10 @@ export const compositeRules = {
       const x = c.input(0);
       const k = c.params.normalizedShape.length;
       const axes = Array.from({ length: k }, (_, i) => x.dim() - k + i);
-      let mean = c.params.mean;
       let rstd = c.params.rstd;
-      if (isGradEnabled()) {
-        mean = x.mean(axes, { keepdim: true });
-        rstd = x.sub(mean).square().mean(axes, { keepdim: true }).add(c.params.eps).rsqrt();
-      }
-      const xhat = x.sub(mean).mul(rstd);
+      let xhat: Tensor;
+      if (isGradEnabled()) ({ rstd, xhat } = normStats(x, axes, c.params.eps));
+      else xhat = x.sub(c.params.mean).mul(rstd);
       const gxhat = present(c, 1) ? g.mul(c.input(1)) : g;
       return [c.needs[0] ? normGrad(gxhat, xhat, rstd, axes) : null, c.needs[1] ? g.mul(xhat) : null, c.needs[2] ? g : null];
     },
@@ -303,19 +297,16 @@ export const compositeRules = {
     name: 'NativeGroupNormBackward0',
     backward: (g, c) => {
       const x = c.input(0);
-      const N = x.shape[0]!;
       const G = c.params.numGroups;
       const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
       const others = x.shape.map((_, i) => i).filter((i) => i !== 1);
-      const xg = x.reshape(N, G, -1);
-      let mean = c.params.mean;
+      const gs = groupShape(x.shape, G);
+      const xg = x.reshape(gs);
       let rstd = c.params.rstd;
-      if (isGradEnabled()) {
-        mean = xg.mean(2, { keepdim: true });
-        rstd = xg.sub(mean).square().mean(2, { keepdim: true }).add(c.params.eps).rsqrt();
-      }
-      const xhat = xg.sub(mean).mul(rstd);
-      const gxhat = (present(c, 1) ? g.mul(c.input(1).reshape(cs)) : g).reshape(N, G, -1);
+      let xhat: Tensor;
+      if (isGradEnabled()) ({ rstd, xhat } = normStats(xg, [2], c.params.eps));
+      else xhat = xg.sub(c.params.mean).mul(rstd);
+      const gxhat = (present(c, 1) ? g.mul(c.input(1).reshape(cs)) : g).reshape(gs);
       return [
         c.needs[0] ? normGrad(gxhat, xhat, rstd, [2]).reshape([...x.shape]) : null,
         c.needs[1] ? g.mul(xhat.reshape([...x.shape])).sum(others) : null,

@@ -24,5 +24,6 @@ export { adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from './ops/adaptive-poo
 export { convTranspose2d, type ConvTranspose2dParams } from './ops/conv-transpose.js';
 export { conv1d } from './ops/conv1d.js';
 export { mseLoss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';
-export { batchNorm, layerNorm, groupNorm, type BatchNormOpOptions } from './ops/normalization.js';
+export { batchNorm, layerNorm, groupNorm, normStats, groupShape, type BatchNormOpOptions, type NormStats } from './ops/normalization.js';
 export type { LossReduction } from './primitives.js';
+export { checkOnDevice, DEFERRED_NOTE } from './ops/device-check.js';

@@ -70,8 +70,18 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], opts: {
 }
 
 /**
+ * Note [One value per group]
+ * torch 1.13's `F.group_norm` refuses, as batch norm in training does, an input whose
+ * `[N · C / G, G, *spatial]` holds one value per "channel": N · (C / G) · spatial = 1, that is one
+ * sample whose every group holds a single value (normalised, always 0). It checks the product with
+ * the batch size in it, so [2, 1] with one group (one value per group, two samples) passes, as it
+ * does here.
+ */
+
+/**
  * Group normalisation: channels of [N, C, *] split into `numGroups` groups; one
- * `NativeGroupNormBackward0` node, as PyTorch.
+ * `NativeGroupNormBackward0` node, as PyTorch. The variance does not overflow (Note
+ * [Normalisation without overflow] in @dl/tensor).
  *
  * @example
  * F.groupNorm(x, 4, { weight, bias });
@@ -84,6 +94,14 @@ export function groupNorm(x: Tensor, numGroups: number, opts: { weight?: Tensor 
   }
   for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
     if (t && (t.dim() !== 1 || t.shape[0] !== C)) throw new ShapeError(`${op}: expected ${name} of shape [${C}], got ${fmtShape(t.shape)}`, { op });
+  }
+  // torch's F.group_norm: _verify_batch_size([N · C / G, G, *spatial]) (Note [One value per group])
+  const size = [x.shape[0]! * (C / numGroups), numGroups, ...x.shape.slice(2)];
+  if (size[0]! * size.slice(2).reduce((a, b) => a * b, 1) === 1) {
+    throw new ArgumentError(`${op}: expected more than 1 value per channel when training, got input size ${fmtShape(size)}`, {
+      op,
+      hint: `each of the ${numGroups} groups of input ${fmtShape(x.shape)} holds one value, whose normalised value is always 0: use fewer groups or more values`,
+    });
   }
   return groupNormOp(x, numGroups, opts.weight ?? null, opts.bias ?? null, opts.eps ?? 1e-5);
 }

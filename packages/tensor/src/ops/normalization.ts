@@ -9,6 +9,51 @@ import { ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { runDetached } from './composite.js';
 
+/**
+ * Note [Normalisation without overflow]
+ * The variance of float32 values beyond ~1.8e19 overflows when written `mean((x - mean)²)`, and
+ * then `rsqrt(inf + eps) = 0` collapses every output to the bias, although the standard deviation
+ * (and so the normalised values) are representable. torch's CPU batch norm accumulates in float64
+ * and stays finite. dl scales instead, which every device can: with d = x - mean and
+ * s = max(1, max |d|) over the normalised axes,
+ *   var  = s² · mean((d / s)²)
+ *   rstd = rsqrt(mean((d / s)²) + eps / s²) / s
+ *   xhat = d · rstd = (d / s) · rsqrt(mean((d / s)²) + eps / s²)
+ * Nothing overflows (|d / s| <= 1), `eps / s²` only underflows gracefully, and s = 1 for ordinary
+ * data (values within ±1 of the mean) leaves the usual formula. A NaN or inf in a group makes s
+ * NaN, so the whole group is NaN, as in torch. The autograd rules recompute the statistics with
+ * the same function (createGraph), so both directions agree.
+ */
+
+/** The moments of {@link normStats}, each with the reduced axes kept (size 1). */
+export interface NormStats {
+  mean: Tensor;
+  /** 1 / sqrt(var + eps) */
+  rstd: Tensor;
+  /** the biased variance (inf where it overflows the dtype, as torch's float32 result) */
+  var: Tensor;
+  /** (x - mean) · rstd, computed without forming the variance */
+  xhat: Tensor;
+}
+
+/**
+ * @internal Mean, biased variance, `rsqrt(var + eps)` and the normalised input over `axes` (kept
+ * as size-1 dims), without float overflow (Note [Normalisation without overflow]). Tensor ops
+ * only: differentiable again under createGraph.
+ *
+ * @example
+ * const { xhat, mean, rstd } = normStats(x, [0, 2, 3], 1e-5);
+ */
+export function normStats(x: Tensor, axes: number[], eps: number): NormStats {
+  const mean = x.mean(axes, { keepdim: true });
+  const d = x.sub(mean);
+  const s = d.abs().amax(axes, { keepdim: true }).clamp(1, null);
+  const ds = d.div(s);
+  const vs = ds.square().mean(axes, { keepdim: true });
+  const r = vs.add(s.reciprocal().square().mul(eps)).rsqrt();
+  return { mean, rstd: r.div(s), var: vs.mul(s.square()), xhat: ds.mul(r) };
+}
+
 /** Options of {@link batchNorm}. */
 export interface BatchNormOpOptions {
   /** Normalise with the batch statistics (else with `runningMean`/`runningVar`). */
@@ -41,16 +86,17 @@ export const batchNorm = defineOp(
     const r = runDetached([x, weight, bias, opts.runningMean, opts.runningVar], (xd, w, b, rm, rv) => {
       let mean: Tensor;
       let v: Tensor;
+      let invstd: Tensor;
+      let y: Tensor;
       if (opts.training || !rm || !rv) {
-        mean = xd.mean(axes, { keepdim: true });
-        v = xd.sub(mean).square().mean(axes, { keepdim: true });
+        ({ mean, var: v, rstd: invstd, xhat: y } = normStats(xd, axes, opts.eps));
       } else {
         // copies: the node must not see later in-place updates of the running statistics
         mean = rm.reshape(cs).clone();
         v = rv.reshape(cs).clone();
+        invstd = v.add(opts.eps).rsqrt();
+        y = xd.sub(mean).mul(invstd);
       }
-      const invstd = v.add(opts.eps).rsqrt();
-      let y = xd.sub(mean).mul(invstd);
       if (w) y = y.mul(w.reshape(cs));
       if (b) y = y.add(b.reshape(cs));
       return { output: y, mean: mean.reshape(C), var: v.reshape(C), invstd: invstd.reshape(C) };
@@ -71,9 +117,8 @@ export const layerNorm = defineOp('layerNorm', (x: Tensor, normalizedShape: read
   const k = normalizedShape.length;
   const axes = normalizedShape.map((_, i) => x.dim() - k + i);
   const r = runDetached([x, weight, bias], (xd, w, b) => {
-    const mean = xd.mean(axes, { keepdim: true });
-    const rstd = xd.sub(mean).square().mean(axes, { keepdim: true }).add(eps).rsqrt();
-    let y = xd.sub(mean).mul(rstd);
+    const { mean, rstd, xhat } = normStats(xd, axes, eps);
+    let y = xhat;
     if (w) y = y.mul(w);
     if (b) y = y.add(b);
     return { y, mean, rstd };
@@ -81,6 +126,17 @@ export const layerNorm = defineOp('layerNorm', (x: Tensor, normalizedShape: read
   recordOp('layerNorm', [x, weight, bias], r.y, { normalizedShape: [...normalizedShape], eps, mean: r.mean, rstd: r.rstd });
   return r.y;
 });
+
+/**
+ * @internal The [N, G, C/G · spatial] shape group normalisation reduces over (explicit sizes: an
+ * empty input cannot infer a -1).
+ *
+ * @example
+ * groupShape([2, 4, 3], 2); // [2, 2, 6]
+ */
+export function groupShape(shape: readonly number[], numGroups: number): [number, number, number] {
+  return [shape[0]!, numGroups, (shape[1]! / numGroups) * shape.slice(2).reduce((a, b) => a * b, 1)];
+}
 
 /**
  * Group normalisation of x [N, C, *]: the channels split into `numGroups` groups, each
@@ -91,13 +147,10 @@ export const layerNorm = defineOp('layerNorm', (x: Tensor, normalizedShape: read
  * groupNorm(x, 4, w, b, 1e-5);
  */
 export const groupNorm = defineOp('groupNorm', (x: Tensor, numGroups: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor => {
-  const N = x.shape[0]!;
   const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
   const r = runDetached([x, weight, bias], (xd, w, b) => {
-    const g = xd.reshape(N, numGroups, -1);
-    const mean = g.mean(2, { keepdim: true });
-    const rstd = g.sub(mean).square().mean(2, { keepdim: true }).add(eps).rsqrt();
-    let y = g.sub(mean).mul(rstd).reshape([...x.shape]);
+    const { mean, rstd, xhat } = normStats(xd.reshape(groupShape(x.shape, numGroups)), [2], eps);
+    let y = xhat.reshape([...x.shape]);
     if (w) y = y.mul(w.reshape(cs));
     if (b) y = y.add(b.reshape(cs));
     return { y, mean, rstd };
