@@ -278,7 +278,8 @@ export function runDifferentialSuite(options: DifferentialOptions): void {
       dl.setDefaultDevice(options.device);
     });
     afterAll(async () => {
-      dl.setDefaultDevice(previousDefault);
+      // (the previous default, 'cpu' out of the box, may not be registered: webgpu's test imports no cpu backend)
+      if (dl.listDevices().includes(previousDefault)) dl.setDefaultDevice(previousDefault);
       await options.teardown?.();
     });
     for (const op of fx.ops) {
