@@ -2,7 +2,7 @@
 import { StateError } from '@dl/tensor';
 import type { DType, HostArray } from '@dl/tensor';
 import type { KernelTimer } from '@dl/tensor/backend';
-import type { Backend, BinaryOp, CompareOp, Conv2dParams, Pool2dParams, RandomDist, ReduceOp, TensorView, UnaryOp } from '@dl/tensor/backend';
+import type { Backend, BinaryOp, CompareOp, Conv2dParams, DeviceCheck, Pool2dParams, RandomDist, ReduceOp, TensorView, UnaryOp } from '@dl/tensor/backend';
 import { acquireDevice, type AcquireOptions } from './gpu.js';
 import { Runtime, type GpuBuf } from './runtime.js';
 import * as ew from './kernels/elementwise.js';
@@ -14,6 +14,7 @@ import { cumsum } from './kernels/cumsum.js';
 import { random } from './kernels/random.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './kernels/conv.js';
 import { avgPool2d, maxPool2d } from './kernels/pool2d.js';
+import { check } from './kernels/check.js';
 
 /**
  * The `webgpu` device: every primitive as a generated, cached WGSL kernel over strided
@@ -28,7 +29,7 @@ import { avgPool2d, maxPool2d } from './kernels/pool2d.js';
  */
 export class WebGPUBackend implements Backend {
   readonly name = 'webgpu';
-  readonly specVersion = '1.0.0';
+  readonly specVersion = '1.1.0';
   readonly dtypes: readonly DType[] = ['float32', 'int32', 'uint8', 'bool'];
   readonly capabilities = { stridedOutput: true, syncRead: false };
   /** Optional features the device was created with. */
@@ -178,6 +179,10 @@ export class WebGPUBackend implements Backend {
   }
   random(out: TensorView, dist: RandomDist, key: readonly [number, number], offset: number): void {
     random(this.runtime, out, dist, key, offset);
+  }
+  /** Validate values on the device; a later read raises (Note [Device value checks] in kernels/check.ts). */
+  check(x: TensorView, c: DeviceCheck): void {
+    check(this.runtime, x, c);
   }
 
   conv2d(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): void {

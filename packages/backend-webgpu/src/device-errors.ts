@@ -1,5 +1,6 @@
 /// <reference types="@webgpu/types" />
-import { ArgumentError, DTypeError, IndexError, type DLError } from '@dl/tensor';
+import { ArgumentError, DTypeError, IndexError } from '@dl/tensor';
+import type { DeviceCheck } from '@dl/tensor/backend';
 import type { BindReq, GpuBuf } from './runtime.js';
 
 // GPUBufferUsage values (not every host defines the globals).
@@ -10,7 +11,7 @@ const STORAGE = 0x80;
 /** Interned sites (op, dim, kind, shape) past which shapes are no longer named. */
 const MAX_SITES = 4096;
 
-/** Bytes of the error word buffer: [site, value, size, unused]. */
+/** Bytes of the error word buffer: [site, value, size, scratch] (scratch: Note [Device value checks]). */
 export const ERROR_BYTES = 16;
 
 /**
@@ -23,8 +24,11 @@ type SiteKind = 'index' | 'zeroDiv' | 'overflow' | 'overflowApprox';
 interface Site {
   op: string;
   dim: number;
-  kind: SiteKind;
+  kind: SiteKind | 'check';
   detail: string;
+  /** 'check' sites: the op layer's error for (value, flat index), and how the value word reads */
+  make?: DeviceCheck['error'];
+  valueType?: 'f32' | 'i32';
 }
 
 /**
@@ -59,6 +63,8 @@ export class DeviceErrors {
   pending = false;
   private readonly sites: Site[] = [{ op: '', dim: 0, kind: 'index', detail: '' }];
   private readonly ids = new Map<string, number>();
+  /** The site new check keys share past MAX_SITES (-1: none yet). */
+  private overflowSite = -1;
 
   constructor(device: GPUDevice) {
     const gpu = device.createBuffer({ size: ERROR_BYTES, usage: STORAGE | COPY_SRC | COPY_DST, label: 'dl error words' });
@@ -79,6 +85,29 @@ export class DeviceErrors {
     return id;
   }
 
+  /**
+   * The site id of an op-layer value check (`Backend.check`), its value word read as `valueType`.
+   * Checks are interned by their key; past MAX_SITES distinct sites, new keys share one last site
+   * whose error is the latest check's (a program with thousands of distinct checks may see an
+   * error built by a check encoded after the failing one).
+   */
+  checkSite(c: DeviceCheck, valueType: 'f32' | 'i32'): number {
+    const key = `check:${valueType}:${c.key}`;
+    const id = this.ids.get(key);
+    if (id !== undefined) return id;
+    const site: Site = { op: '', dim: 0, kind: 'check', detail: '', make: c.error, valueType };
+    if (this.sites.length >= MAX_SITES) {
+      if (this.overflowSite < 0) {
+        this.overflowSite = this.sites.length;
+        this.sites.push(site);
+      } else this.sites[this.overflowSite] = site;
+      return this.overflowSite;
+    }
+    this.sites.push(site);
+    this.ids.set(key, this.sites.length - 1);
+    return this.sites.length - 1;
+  }
+
   /** The binding a checking kernel adds (and marks the error words as worth a look). */
   binding(): BindReq {
     this.pending = true;
@@ -93,10 +122,14 @@ export class DeviceErrors {
   }
 
   /** The error the captured words describe, or null. */
-  decode(words: Uint32Array): DLError | null {
+  decode(words: Uint32Array): Error | null {
     const id = words[0]!;
     if (id === 0) return null;
     const site = this.sites[id] ?? { op: 'index kernel', dim: -1, kind: 'index', detail: '' };
+    if (site.kind === 'check') {
+      const value = site.valueType === 'f32' ? new Float32Array(words.buffer, words.byteOffset + 4, 1)[0]! : words[1]! | 0;
+      return site.make!(value, words[2]!);
+    }
     const value = words[1]! | 0;
     const size = words[2]!;
     const { op, dim } = site;

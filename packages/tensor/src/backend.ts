@@ -5,7 +5,7 @@ import type { BinaryOp, CompareOp, ReduceOp, UnaryOp } from './primitives.js';
  * Version of the backend contract below. A backend states the version it implements;
  * the registry refuses a backend whose major version differs.
  */
-export const specVersion = '1.0.0';
+export const specVersion = '1.1.0';
 
 /** An opaque buffer owned by a backend. Only the backend that made it looks inside. */
 export type BackendBuffer = unknown;
@@ -80,6 +80,24 @@ export interface KernelTimer {
 }
 
 /**
+ * A value check run on the device ({@link Backend.check}): element `v` of the checked tensor is
+ * valid when `lo <= v <= hi` (`<` where `loOpen` / `hiOpen`); NaN is never valid.
+ */
+export interface DeviceCheck {
+  readonly lo: number;
+  readonly hi: number;
+  readonly loOpen?: boolean;
+  readonly hiOpen?: boolean;
+  /**
+   * Names the check for the backend's bookkeeping: two checks with one key must build the same
+   * error from the same value and index (so `error` may be kept from the first).
+   */
+  readonly key: string;
+  /** The error for the first invalid element (row-major): its value and flat index. */
+  readonly error: (value: number, index: number) => Error;
+}
+
+/**
  * What a device backend implements. Every kernel writes into the views it is given;
  * it never allocates tensors itself. Kernels may queue work and return at once
  * (asynchronous backends): only `read` waits. All views passed to a kernel belong
@@ -141,6 +159,12 @@ export interface Backend extends Partial<FusedKernels> {
   sync?(): Promise<void>;
   /** Device-side kernel timing for the profiler (absent: the profiler reports host time). */
   readonly timer?: KernelTimer;
+  /**
+   * Check the values of `x` on the device (optional; devices without `readSync`): when an element
+   * fails `c`, a later `read` (or `sync`) rejects with `c.error(value, index)` of the first such
+   * element. The op layer checks on the host where it can read synchronously.
+   */
+  check?(x: TensorView, c: DeviceCheck): void;
 
   /** out = op(x). */
   unary(op: UnaryOp, x: TensorView, out: TensorView): void;

@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, CompareOp, Conv2dParams, FusedKernels, Pool2dParams, RandomDist, ReduceOp, TensorView, UnaryOp } from './backend.js';
+import type { Backend, BinaryOp, CompareOp, Conv2dParams, DeviceCheck, FusedKernels, Pool2dParams, RandomDist, ReduceOp, TensorView, UnaryOp } from './backend.js';
 import { getAutogradHook } from './autograd-hook.js';
 import type { DType, HostArray } from './dtype.js';
 import { DeviceError, DTypeError, StateError, fmtShape } from './errors.js';
@@ -76,6 +76,8 @@ export interface KernelArgs {
   avgPool2d: [x: Operand, out: Operand, p: Pool2dParams];
   /** Upload host values into a contiguous tensor (`Backend.write`). */
   write: [dst: Tensor, data: HostArray];
+  /** Validate values on the device (`Backend.check`; nothing on devices without it). */
+  check: [x: Operand, c: DeviceCheck];
 }
 
 /** A kernel the dispatcher can call. */
@@ -379,6 +381,15 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
       bump(out);
       if (o === null) f.call(be, vx, vo, p);
       else o.kernel(op, 'avgPool2d', be, () => f.call(be, vx, vo, p));
+      return;
+    }
+    case 'check': {
+      const [x, c] = a as KernelArgs['check'];
+      const be = tensorOf(x)._storage.backend;
+      if (!be.check) return;
+      const vx = viewOf(op, x);
+      if (o === null) be.check(vx, c);
+      else o.kernel(op, 'check', be, () => be.check!(vx, c));
       return;
     }
     case 'write': {

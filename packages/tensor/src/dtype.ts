@@ -173,12 +173,18 @@ export function checkIntRange(values: ArrayLike<number>, dtype: DType, op: strin
     const v = values[i]!;
     const w = opts.truncateFirst ? Math.trunc(v) : v;
     if (w >= lo && w <= hi) continue; // false for NaN; 255.9 is not uint8 (torch checks before truncating)
-    const alias = requested !== dtype ? ` (dl stores ${requested} as ${dtype}: see Note [int64 is int32])` : '';
-    throw new DTypeError(`${op}: value ${v} at flat index ${i} cannot be converted to type ${requested} without overflow${alias}`, {
-      op,
-      hint: Number.isNaN(v) || !Number.isFinite(v) ? 'integer tensors cannot hold NaN or inf: use a floating dtype' : `${dtype} holds ${lo}..${hi}: use 'float64' for larger values`,
-    });
+    throw intRangeError(v, i, dtype, op, requested);
   }
+}
+
+/** @internal The error {@link checkIntRange} raises for `values[i] = v` (also built by device checks). */
+export function intRangeError(v: number, i: number, dtype: DType, op: string, requested: string = dtype, hintSuffix = ''): DTypeError {
+  const [lo, hi] = INT_RANGE[dtype] ?? [-Infinity, Infinity];
+  const alias = requested !== dtype ? ` (dl stores ${requested} as ${dtype}: see Note [int64 is int32])` : '';
+  return new DTypeError(`${op}: value ${v} at flat index ${i} cannot be converted to type ${requested} without overflow${alias}`, {
+    op,
+    hint: (Number.isNaN(v) || !Number.isFinite(v) ? 'integer tensors cannot hold NaN or inf: use a floating dtype' : `${dtype} holds ${lo}..${hi}: use 'float64' for larger values`) + hintSuffix,
+  });
 }
 
 // Promotion lattice as PyTorch: bool < uint8 < int32 < float32 < float64.

@@ -1,6 +1,6 @@
 import type { BinaryOp, CompareOp, UnaryOp } from './backend.js';
 import { defineOp, deviceCan, readHostSync, recordOp, runKernel } from './dispatch.js';
-import { checkIntRange, isDTypeName, isFloating, isUnsupportedDTypeName, toDType, type DType, type DTypeName } from './dtype.js';
+import { checkIntRange, intRangeError, isDTypeName, isFloating, isUnsupportedDTypeName, toDType, type DType, type DTypeName } from './dtype.js';
 import { ArgumentError, StateError } from './errors.js';
 import type { Generator } from './generator.js';
 import { printWithValues, TensorBase } from './tensor-base.js';
@@ -18,6 +18,7 @@ import * as ip from './ops/inplace.js';
 import { divRounded } from './ops/div-rounding.js';
 import { fromHost } from './ops/creation.js';
 import * as ac from './ops/addcmul.js';
+import { checkOnDevice, DEFERRED_NOTE } from './ops/device-check.js';
 import { primitivesOf, type PrimitiveTable } from './primitives.js';
 
 type ShapeArgs = (number | readonly number[])[];
@@ -306,12 +307,23 @@ function parseTo(target: string | { device?: string; dtype?: DTypeName }): { dev
 }
 
 /**
+ * Valid float sources of a cast to `dtype`: those whose truncation toward zero fits (bounds exact in
+ * float32: no float32 lies between -2^31 - 1 and -2^31).
+ */
+const CAST_BOUNDS = {
+  int32: { lo: -2147483648, hi: 2147483648, hiOpen: true },
+  uint8: { lo: -1, hi: 256, loOpen: true, hiOpen: true },
+} as const;
+
+/**
  * A copy of `x` in `dtype`, recorded for autograd (ToCopyBackward0). Float → integer casts of
- * NaN, ±inf or out-of-range values raise on devices with sync reads (Note [int64 is int32]).
+ * NaN, ±inf or out-of-range values raise (Note [int64 is int32]): at once on devices with sync
+ * reads, at the next read on the others (a device check).
  */
 const castTracked = defineOp('to', (x: Tensor, dtype: DType, requested: string = dtype): Tensor => {
-  if (isFloating(x.dtype) && (dtype === 'int32' || dtype === 'uint8') && deviceCan(x, 'readSync') && x.numel() > 0) {
-    checkIntRange(readHostSync(vw.contiguous(x.detach()), 'to'), dtype, 'to', requested, { truncateFirst: true });
+  if (isFloating(x.dtype) && (dtype === 'int32' || dtype === 'uint8') && x.numel() > 0) {
+    if (deviceCan(x, 'readSync')) checkIntRange(readHostSync(vw.contiguous(x.detach()), 'to'), dtype, 'to', requested, { truncateFirst: true });
+    else checkOnDevice('to', x, { ...CAST_BOUNDS[dtype], key: `to:${dtype}:${requested}`, error: (v, i) => intRangeError(v, i, dtype, 'to', requested, `. ${DEFERRED_NOTE}`) });
   }
   const out = emptyTensor(x.shape, dtype, x.device, 'to');
   runKernel('to', 'copy', x, out);

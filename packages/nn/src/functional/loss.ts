@@ -1,6 +1,6 @@
 import * as dl from '@dl/tensor';
 import { isGradEnabled } from '@dl/autograd';
-import { binaryCrossEntropy as bceOp, binaryCrossEntropyWithLogits as bceLogitsOp, huberLoss as huberOp, mseLoss as mseOp, nllLoss as nllOp, smoothL1Loss as smoothL1Op, reshapeTo, runScope } from '@dl/tensor/internal';
+import { binaryCrossEntropy as bceOp, binaryCrossEntropyWithLogits as bceLogitsOp, checkOnDevice, DEFERRED_NOTE, huberLoss as huberOp, mseLoss as mseOp, nllLoss as nllOp, smoothL1Loss as smoothL1Op, reshapeTo, runScope } from '@dl/tensor/internal';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 
 /** How a loss reduces its per-element values. */
@@ -95,16 +95,23 @@ export function huberLoss(input: Tensor, target: Tensor, opts: LossOptions & { d
   });
 }
 
-/** Throw PyTorch's error for probabilities outside [0, 1] (NaN included), on devices with synchronous reads. */
+/**
+ * Throw PyTorch's error for probabilities outside [0, 1] (NaN included): at once on devices with
+ * synchronous reads, at the next read on the others (a device check).
+ */
 function checkProbabilities(op: string, input: Tensor): void {
-  if (!input._backend.readSync || input.numel() === 0) return;
-  const ok = input.detach().ge(0).logicalAnd(input.detach().le(1)).all().itemSync();
-  if (!ok) {
-    throw new ArgumentError(`${op}: all elements of input should be between 0 and 1`, {
+  if (input.numel() === 0) return;
+  const error = (deferred: boolean) =>
+    new ArgumentError(`${op}: all elements of input should be between 0 and 1`, {
       op,
-      hint: 'pass probabilities (apply sigmoid first), or use binaryCrossEntropyWithLogits on raw scores',
+      hint: 'pass probabilities (apply sigmoid first), or use binaryCrossEntropyWithLogits on raw scores' + (deferred ? `. ${DEFERRED_NOTE}` : ''),
     });
+  if (!input._backend.readSync) {
+    checkOnDevice(op, input, { lo: 0, hi: 1, key: op, error: () => error(true) });
+    return;
   }
+  const ok = input.detach().ge(0).logicalAnd(input.detach().le(1)).all().itemSync();
+  if (!ok) throw error(false);
 }
 
 function checkWeight(op: string, name: string, w: Tensor | null | undefined, input: Tensor): void {

@@ -170,7 +170,9 @@ export function planIndex(x: Tensor, idx: readonly (Index | AdvancedIndex)[], op
   for (const sel of selects.reverse()) {
     // 0-d index tensors where the values cannot be read synchronously: select on the device
     const size = view.shape[sel.dim]!;
-    const ix = wrapNegative(sel.index.dtype === 'int32' ? sel.index : sel.index.to('int32'), size);
+    const raw = sel.index.dtype === 'int32' ? sel.index : sel.index.to('int32');
+    checkIndexBounds(op, raw, sel.srcDim, size, { negativeWraps: true, selfShape: x.shape, onDevice: true }); // the user's value, not the wrapped one
+    const ix = wrapNegative(raw, size);
     const picked = indexSelect(view, sel.dim, ix.reshape(1));
     view = reshapeTo(picked, view.shape.filter((_, d) => d !== sel.dim), 'SelectBackward0');
     for (const a of adv) if (a.dim > sel.dim) a.dim--;
@@ -202,7 +204,8 @@ function linearIndex(plan: IndexPlan, op: string): Tensor {
     const size = plan.view.shape[a.dim]!;
     let ix = a.index.dtype === 'int32' ? a.index : a.index.to('int32');
     if (!a.fromMask) {
-      checkIndexBounds(op, ix, a.srcDim, size, { negativeWraps: true, selfShape: plan.view.shape });
+      // each index against its own dim, before the merge (devices without sync reads check on the device)
+      checkIndexBounds(op, ix, a.srcDim, size, { negativeWraps: true, selfShape: plan.view.shape, onDevice: true });
       ix = wrapNegative(ix, size);
     }
     lin = lin === null ? ix : binary('add', binary('mul', lin, size), ix);

@@ -146,12 +146,49 @@ export const compare = defineOp((op) => op, (op: CompareOp, a: TensorOrScalar, b
   checkOperand(op, b, 'other');
   const logical = op === 'logicalAnd' || op === 'logicalOr' || op === 'logicalXor';
   const dtype = logical ? 'bool' : promoted(a, b);
+  const fixed = logical ? null : outOfRangeAnswer(op, a, b, dtype);
+  if (fixed !== null) {
+    const t = fixed.tensor;
+    const r = outTarget(op, t.shape, 'bool', t.device, opts.out);
+    runKernel(op, 'fill', dest(r, opts.out), fixed.value ? 1 : 0);
+    return finishOut(op, r, opts.out);
+  }
   const p = prepareBinary(op, a, b, dtype);
   const res = outTarget(op, p.shape, 'bool', p.device, opts.out);
   runKernel(op, 'compare', op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
   p.release();
   return finishOut(op, res, opts.out);
 });
+
+/**
+ * Note [Comparing with out-of-range scalars]
+ * An integer tensor compared with a scalar computes in the tensor's dtype (`x.le(3)` on int32
+ * compares int32s), so a scalar the dtype cannot hold would wrap when converted: `x.le(3e9)` on
+ * int32 compared with -1294967296. JS numbers do not say whether `3e9` is an integer or a float;
+ * torch compares `x.le(3e9)` (a Python float) in float32 and gets the exact answer, but
+ * wraps a Python int (torch 1.13: `x.le(3000000000)` is all False, `uint8.le(300)` compares with
+ * 44). dl gives the exact answer for both, deliberately: every element of the tensor is below (or
+ * above) the scalar, so the result is constant (`lt`/`le`/`ne` true, `gt`/`ge`/`eq` false for a
+ * scalar above the range; mirrored below it).
+ */
+const INT_LIMITS: Partial<Record<DType, readonly [number, number]>> = { int32: [-2147483648, 2147483647], uint8: [0, 255] };
+const FLIPPED: Partial<Record<CompareOp, CompareOp>> = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le', eq: 'eq', ne: 'ne' };
+
+/** The constant answer of an integer-dtype comparison with a scalar outside the dtype's range, else null. */
+function outOfRangeAnswer(op: CompareOp, a: TensorOrScalar, b: TensorOrScalar, dtype: DType): { tensor: Tensor; value: boolean } | null {
+  const limits = INT_LIMITS[dtype];
+  if (!limits) return null;
+  let tensor: Tensor;
+  let s: unknown;
+  let rel: CompareOp | undefined;
+  if (a instanceof Tensor && typeof b === 'number') [tensor, s, rel] = [a, b, op];
+  else if (b instanceof Tensor && typeof a === 'number') [tensor, s, rel] = [b, a, FLIPPED[op]];
+  else return null;
+  if (rel === undefined || typeof s !== 'number' || !Number.isInteger(s) || (s >= limits[0] && s <= limits[1])) return null;
+  const above = s > limits[1]; // the scalar is above every element (else below every element)
+  const value = rel === 'ne' || (above ? rel === 'lt' || rel === 'le' : rel === 'gt' || rel === 'ge');
+  return { tensor, value };
+}
 
 /**
  * Elementwise `condition ? input : other` with broadcasting (`torch.where`).

@@ -1,6 +1,7 @@
 import { deviceCan, readHostSync } from '../dispatch.js';
 import { IndexError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
+import { checkOnDevice, DEFERRED_NOTE } from './device-check.js';
 import { contiguous } from './views.js';
 
 /**
@@ -21,27 +22,48 @@ export function hostIndexValues(index: Tensor, op: string): ArrayLike<number> | 
 
 /**
  * @internal Throws PyTorch's IndexError for the first index outside `[lo, size)` where `lo` is
- * `-size` when negatives wrap and 0 when they are errors (Note [Index bounds on the host]).
+ * `-size` when negatives wrap and 0 when they are errors (Note [Index bounds on the host]). With
+ * `onDevice`, a device without synchronous reads checks the indices itself and the next read
+ * raises the same error (for ops whose kernels do not check, e.g. advanced indexing, whose
+ * indices are merged before any kernel sees them).
  */
 export function checkIndexBounds(
   op: string,
   index: Tensor,
   dim: number,
   size: number,
-  opts: { negativeWraps: boolean; selfShape: readonly number[] },
+  opts: { negativeWraps: boolean; selfShape: readonly number[]; onDevice?: boolean },
 ): void {
-  const vals = hostIndexValues(index, op);
-  if (!vals) return;
   const lo = opts.negativeWraps ? -size : 0;
+  const vals = hostIndexValues(index, op);
+  if (!vals) {
+    if (opts.onDevice) {
+      const shape = [...opts.selfShape];
+      const { negativeWraps } = opts;
+      checkOnDevice(op, index, {
+        lo,
+        hi: size - 1,
+        key: `index:${op}:${dim}:${size}:${negativeWraps}:${fmtShape(shape)}`,
+        error: (v) => indexBoundsError(op, v, dim, size, negativeWraps, shape, true),
+      });
+    }
+    return;
+  }
   for (let i = 0; i < vals.length; i++) {
     const v = vals[i]!;
     if (v >= lo && v < size) continue;
-    throw new IndexError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`, {
-      op,
-      hint:
-        v < 0 && !opts.negativeWraps
-          ? `${op} does not wrap negative indices (as PyTorch); add ${size} to them first (the indexed tensor has shape ${fmtShape(opts.selfShape)})`
-          : `valid indices are ${lo}..${size - 1} (the indexed tensor has shape ${fmtShape(opts.selfShape)})`,
-    });
+    throw indexBoundsError(op, v, dim, size, opts.negativeWraps, opts.selfShape);
   }
+}
+
+function indexBoundsError(op: string, v: number, dim: number, size: number, negativeWraps: boolean, selfShape: readonly number[], deferred = false): IndexError {
+  const lo = negativeWraps ? -size : 0;
+  return new IndexError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`, {
+    op,
+    hint:
+      (v < 0 && !negativeWraps
+        ? `${op} does not wrap negative indices (as PyTorch); add ${size} to them first (the indexed tensor has shape ${fmtShape(selfShape)})`
+        : `valid indices are ${lo}..${size - 1} (the indexed tensor has shape ${fmtShape(selfShape)})`) +
+      (deferred ? `. ${DEFERRED_NOTE}` : ''),
+  });
 }

@@ -6,6 +6,7 @@ import { Tensor } from '../tensor.js';
 import { broadcastView, castRaw, commonDevice, emptyTensor } from './core.js';
 import { fromHost } from './creation.js';
 import { checkIndexBounds, hostIndexValues } from './index-bounds.js';
+import { checkOnDevice, DEFERRED_NOTE } from './device-check.js';
 import { compare, where } from './elementwise.js';
 import { narrow, unsqueeze } from './views.js';
 
@@ -265,16 +266,22 @@ export const oneHot = defineOp('oneHot', (indices: Tensor, numClasses: number = 
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i]!;
       if (v >= 0 && v < n) continue;
-      throw new IndexError(`oneHot: class values must be ${v < 0 ? 'non-negative' : 'smaller than num_classes'}; got ${v} with numClasses ${n}`, {
-        op,
-        hint: v < 0 ? 'labels are class indices 0..numClasses-1' : `pass a larger numClasses, or check the labels (they go up to ${v})`,
-      });
+      throw oneHotError(v, n, false);
     }
+  } else {
+    checkOnDevice(op, indices, { lo: 0, hi: n - 1, key: `oneHot:${n}`, error: (v) => oneHotError(v, n, true) });
   }
   const classes = fromHost(Array.from({ length: n }, (_, i) => i), [n], 'int32', indices.device, op);
   const ix = castRaw(indices, 'int32');
   return compare('eq', unsqueeze(ix, -1), classes).to('int32');
 });
+
+function oneHotError(v: number, n: number, deferred: boolean): IndexError {
+  return new IndexError(`oneHot: class values must be ${v < 0 ? 'non-negative' : 'smaller than num_classes'}; got ${v} with numClasses ${n}`, {
+    op: 'oneHot',
+    hint: (v < 0 ? 'labels are class indices 0..numClasses-1' : `pass a larger numClasses, or check the labels (they go up to ${v})`) + (deferred ? `. ${DEFERRED_NOTE}` : ''),
+  });
+}
 
 /** @internal Gradient of a strided slice: zeros of `inShape` with `g` written at the slice. */
 export const sliceBackward = defineOp('sliceBackward', (g: Tensor, inShape: readonly number[], starts: readonly number[], steps: readonly number[]): Tensor => {

@@ -138,4 +138,39 @@ export function registerEdgeCases(ctx: SuiteContext): void {
     expect(dl.fromArray(new Float32Array(0), [0, 4], { device }).shape).toEqual([0, 4]);
     expect(await dl.linspace(-1, 1, 1, { device }).data()).toEqual(new Float32Array([-1]));
   });
+
+  t('integer tensors compared with scalars outside their range: exact answers (Note [Comparing with out-of-range scalars])', async () => {
+    const x = dl.tensor([1, -5, 2147483647], { dtype: 'int32', device });
+    const all = (v: boolean) => [v, v, v];
+    // torch.tensor([1, -5, 2**31-1], dtype=torch.int32).le(3e9) is all True (compared in float32)
+    for (const s of [3e9, 2 ** 31, 1e38]) {
+      expect(await x.le(s).toArray()).toEqual(all(true));
+      expect(await x.lt(s).toArray()).toEqual(all(true));
+      expect(await x.gt(s).toArray()).toEqual(all(false));
+      expect(await x.ge(s).toArray()).toEqual(all(false));
+      expect(await x.eq(s).toArray()).toEqual(all(false));
+      expect(await x.ne(s).toArray()).toEqual(all(true));
+    }
+    for (const s of [-3e9, -(2 ** 31) - 1]) {
+      expect(await x.le(s).toArray()).toEqual(all(false));
+      expect(await x.gt(s).toArray()).toEqual(all(true));
+      expect(await x.ge(s).toArray()).toEqual(all(true));
+      expect(await x.eq(s).toArray()).toEqual(all(false));
+    }
+    // the scalar first, out=, uint8 and bool tensors (promoted to int32), and in-range scalars unchanged
+    expect(await dl.lt(3e9, x).toArray()).toEqual(all(false));
+    expect(await dl.ge(3e9, x).toArray()).toEqual(all(true));
+    const out = dl.zeros([3], { dtype: 'bool', device });
+    dl.le(x, 3e9, { out });
+    expect(await out.toArray()).toEqual(all(true));
+    expect(await dl.tensor([1, 200], { dtype: 'uint8', device }).le(300).toArray()).toEqual([true, true]);
+    expect(await dl.tensor([1, 200], { dtype: 'uint8', device }).gt(-1).toArray()).toEqual([true, true]);
+    expect(await dl.tensor([true, false], { device }).lt(2 ** 40).toArray()).toEqual([true, true]);
+    expect(await x.le(2147483647).toArray()).toEqual(all(true));
+    expect(await x.eq(2147483647).toArray()).toEqual([false, false, true]);
+    expect(await x.ge(-5).toArray()).toEqual([true, true, true]);
+    expect(await x.lt(2.5).toArray()).toEqual([true, true, false]);
+    expect(x.le(3e9).shape).toEqual([3]);
+    expect(dl.tensor([[1]], { dtype: 'int32', device }).le(3e9).shape).toEqual([1, 1]);
+  });
 }
