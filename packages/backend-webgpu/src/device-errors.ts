@@ -36,7 +36,7 @@ interface Site {
  * A kernel cannot throw, and reading its inputs back to the host to check them would make every
  * gather/indexSelect/scatter a sync point (and cost a copy of the index tensor). So kernels that
  * take indices check them on the GPU and report the first bad one into one small device buffer,
- * the *error words* (`[site, value, size, 0]`, bound as `array<atomic<u32>>`): the thread that
+ * the *error words* (`[site, value, size, scratch]`, bound as `array<atomic<u32>>`): the thread that
  * finds a bad index compare-exchanges `site` from 0 to its site id (the op and dim, interned on
  * the host and passed as a kernel parameter, so pipelines do not multiply), and the winner
  * stores the offending value and the dim size. The bad lookup itself reads 0 / writes nothing,
@@ -54,7 +54,9 @@ interface Site {
  * as with CUDA's device-side asserts; the hint says so. The error is reported once; the device
  * stays usable. The same words carry the other errors cpu raises from inside a kernel: integer
  * `remainder` by zero (`ArgumentError`) and int32 sum / cumsum / prod results outside int32
- * (`DTypeError`, Note [Exact int32 sums] in kernels/reduce.ts).
+ * (`DTypeError`, Note [Exact int32 sums] in kernels/reduce.ts), and the op layer's value checks
+ * (`Backend.check`: oneHot labels, BCE probabilities, advanced-indexing indices, float → int casts),
+ * whose error the op layer builds (Note [Device value checks] in kernels/check.ts).
  */
 export class DeviceErrors {
   /** The error words, as a buffer kernels bind (never freed or spilled). */

@@ -11,7 +11,9 @@ import { contiguous } from './views.js';
  * indexSelect and wrap (once) for `x[idx]`. A kernel that wrapped or skipped them would answer
  * silently wrong, so on devices with synchronous reads (cpu) the op layer scans the index tensor
  * before the kernel runs (one pass over the indices, no copy when they are contiguous). Devices
- * without synchronous reads (webgpu) validate on the device instead (their own kernels' concern).
+ * without synchronous reads (webgpu) validate on the device instead: gather/scatter/indexSelect
+ * kernels check their own indices; advanced indexing, which merges several index tensors into one
+ * before any kernel sees them, asks for a device check of each against its own dim (`onDevice`).
  */
 
 /** @internal The values of an integer index tensor when the device reads synchronously, else null. */
