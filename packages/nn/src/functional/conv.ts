@@ -34,7 +34,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const K = x.shape[x.dim() - 1]!;
   const w2 = weight.dim() === 2;
   if (bias && w2 && x.dim() === 2) return addmm(bias, x, wt);
-  if (bias && w2 && x.dim() === 3 && x.isContiguous()) return addmm(bias, x.view(-1, K), wt).view(x.shape[0]!, x.shape[1]!, -1);
+  if (bias && w2 && x.dim() === 3 && x.isContiguous()) return addmm(bias, x.view(x.shape[0]! * x.shape[1]!, K), wt).view(x.shape[0]!, x.shape[1]!, weight.shape[0]!); // explicit sizes: an empty input cannot infer -1
   let y: Tensor;
   if (w2 && x.dim() >= 3) {
     const rows = reshapeTo(x, [x.shape.slice(0, -1).reduce((a, b) => a * b, 1), K], 'ReshapeAliasBackward0');
@@ -67,6 +67,22 @@ export function pad(x: Tensor, amounts: readonly number[], opts: { mode?: 'const
     throw new ArgumentError(`pad: padding length must be even and at most 2 * ${x.dim()}, got ${amounts.length}`, { op: 'pad' });
   }
   if (opts.mode && opts.mode !== 'constant') throw new ArgumentError(`pad: only mode 'constant' is supported, got '${opts.mode}'`, { op: 'pad' });
+  for (let i = 0; i < amounts.length / 2; i++) {
+    const d = x.dim() - 1 - i;
+    const lo = amounts[2 * i]!;
+    const hi = amounts[2 * i + 1]!;
+    if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ArgumentError(`pad: padding amounts must be integers, got ${JSON.stringify(amounts)}`, { op: 'pad' });
+    const n = x.shape[d]! + lo + hi;
+    if (n < 0) {
+      throw new ShapeError(`pad: the input size ${x.shape[d]}, plus negative padding ${lo} and ${hi} resulted in a negative output size (${n}) for dimension ${d} of input ${fmtShape(x.shape)}`, {
+        op: 'pad',
+        hint: 'negative padding crops: it can remove at most the whole dimension',
+      });
+    }
+  }
+  // a 1-D empty input is padded as a row: cat leaves legacy empty 1-D tensors out (also of the
+  // autograd record), so the output would not require grad where torch's does
+  if (x.dim() === 1 && x.shape[0] === 0 && amounts.some((a) => a > 0)) return pad(x.unsqueeze(0), amounts, opts).squeeze(0);
   const value = opts.value ?? 0;
   let r = x;
   for (let i = 0; i < amounts.length / 2; i++) {
