@@ -19,6 +19,12 @@ export type Parameter = Tensor;
  * this.scale = nn.Parameter(dl.ones(4));
  */
 export function Parameter(data: Tensor, requiresGrad = true): Parameter {
+  if (!(data instanceof dl.Tensor)) {
+    throw new ArgumentError(`Parameter: data must be a Tensor, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data}`, {
+      op: 'Parameter',
+      hint: 'wrap a tensor: nn.Parameter(dl.tensor([1, 2])) or nn.Parameter(dl.randn(3, 4))',
+    });
+  }
   const p = data.detach();
   if (requiresGrad) p.requiresGrad_(true);
   PARAMS.add(p);

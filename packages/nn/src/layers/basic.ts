@@ -92,6 +92,10 @@ export class Unflatten extends Module {
 export class Dropout extends Module {
   constructor(readonly p = 0.5, readonly opts: { inplace?: boolean; generator?: Generator } = {}) {
     super();
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
+      // torch raises at construction: "dropout probability has to be between 0 and 1, but got 1.5"
+      throw new dl.ArgumentError(`Dropout: dropout probability has to be between 0 and 1, but got ${String(p)}`, { op: 'Dropout', hint: 'new nn.Dropout(0.5)' });
+    }
   }
   forward(x: Tensor): Tensor {
     return Fn.dropout(x, this.p, { training: this.training, ...(this.opts.generator ? { generator: this.opts.generator } : {}) });
