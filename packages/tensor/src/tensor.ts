@@ -2,6 +2,7 @@ import type { BinaryOp, CompareOp, UnaryOp } from './backend.js';
 import { defineOp, deviceCan, readHostSync, recordOp, runKernel } from './dispatch.js';
 import { checkIntRange, intRangeError, isDTypeName, isFloating, isUnsupportedDTypeName, toDType, type DType, type DTypeName } from './dtype.js';
 import { ArgumentError, StateError } from './errors.js';
+import { listDevices } from './registry.js';
 import type { Generator } from './generator.js';
 import { printWithValues, TensorBase } from './tensor-base.js';
 import { emptyTensor, type TensorOrScalar } from './ops/core.js';
@@ -285,10 +286,20 @@ function scaled(other: TensorOrScalar, alpha: number): TensorOrScalar {
   return typeof other === 'number' || typeof other === 'boolean' ? Number(other) * alpha : other; // anything else: add() names it
 }
 
+/** Device names a program may mean before their backend is registered (their errors say how to register it). */
+const KNOWN_DEVICES = new Set(['cpu', 'webgpu', 'cuda', 'mps', 'gpu']);
+
 function parseTo(target: string | { device?: string; dtype?: DTypeName }): { device?: string; dtype?: DType; requested?: string } {
   if (typeof target === 'string') {
     if (isDTypeName(target)) return { dtype: toDType(target, 'to'), requested: target };
     if (isUnsupportedDTypeName(target)) toDType(target, 'to'); // throws a DTypeError with a hint
+    if (!KNOWN_DEVICES.has(target) && !listDevices().includes(target)) {
+      // A typo ('flaot32') is neither: say both, rather than "device 'flaot32' is not available".
+      throw new ArgumentError(`to: '${target}' is neither a dtype nor a device`, {
+        op: 'to',
+        hint: `dtypes: float32, float64, int64 (long), int32, uint8, bool; registered devices: ${listDevices().join(', ') || 'none'}`,
+      });
+    }
     return { device: target };
   }
   if (target === null || typeof target !== 'object') {

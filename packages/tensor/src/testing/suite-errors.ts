@@ -70,6 +70,8 @@ export function registerErrors(ctx: SuiteContext): void {
 
   t('devices: unknown device and mismatched devices give DeviceError', () => {
     expectError(() => dl.ones([2], { device: 'nope' }), dl.DeviceError, "'nope'");
+    // to() with a string that is neither a dtype nor a device (a typo) says both, not "device … not available"
+    expectError(() => f32([2]).to('flaot32'), dl.ArgumentError, 'to', "'flaot32'", 'neither a dtype nor a device');
     const other = ctx.otherDevice;
     if (!other || !dl.listDevices().includes(other)) return;
     const a = f32([2]);
