@@ -4,6 +4,9 @@ import * as Fa from '../functional/activation.js';
 
 /** `max(x, 0)`. @example new nn.ReLU().forward(x) */
 export class ReLU extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ReLU' }); // the repr's name, minified or not
+  }
   constructor(readonly inplace = false) {
     super();
   }
@@ -13,6 +16,9 @@ export class ReLU extends Module {
 }
 /** Leaky ReLU with `negativeSlope` (default 0.01). */
 export class LeakyReLU extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'LeakyReLU' }); // the repr's name, minified or not
+  }
   constructor(readonly negativeSlope = 0.01) {
     super();
   }
@@ -25,6 +31,9 @@ export class LeakyReLU extends Module {
 }
 /** ELU with `alpha` (default 1). */
 export class ELU extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ELU' }); // the repr's name, minified or not
+  }
   constructor(readonly alpha = 1) {
     super();
   }
@@ -37,6 +46,9 @@ export class ELU extends Module {
 }
 /** GELU, exact or `{ approximate: 'tanh' }`. */
 export class GELU extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'GELU' }); // the repr's name, minified or not
+  }
   constructor(readonly opts: { approximate?: 'none' | 'tanh' } = {}) {
     super();
   }
@@ -49,24 +61,36 @@ export class GELU extends Module {
 }
 /** `x * sigmoid(x)`. */
 export class SiLU extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'SiLU' }); // the repr's name, minified or not
+  }
   forward(x: Tensor): Tensor {
     return Fa.silu(x);
   }
 }
 /** Logistic sigmoid. */
 export class Sigmoid extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Sigmoid' }); // the repr's name, minified or not
+  }
   forward(x: Tensor): Tensor {
     return Fa.sigmoid(x);
   }
 }
 /** Hyperbolic tangent. */
 export class Tanh extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Tanh' }); // the repr's name, minified or not
+  }
   forward(x: Tensor): Tensor {
     return Fa.tanh(x);
   }
 }
 /** Clamp into [minVal, maxVal] (default [-1, 1]). */
 export class Hardtanh extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Hardtanh' }); // the repr's name, minified or not
+  }
   constructor(readonly minVal = -1, readonly maxVal = 1) {
     super();
   }
@@ -84,6 +108,9 @@ export class Hardtanh extends Module {
  * new nn.ReLU6()(x)
  */
 export class ReLU6 extends Hardtanh {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ReLU6' }); // the repr's name, minified or not
+  }
   constructor() {
     super(0, 6);
   }
@@ -93,6 +120,9 @@ export class ReLU6 extends Hardtanh {
 }
 /** Softplus with `beta` and `threshold`. */
 export class Softplus extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Softplus' }); // the repr's name, minified or not
+  }
   constructor(readonly opts: { beta?: number; threshold?: number } = {}) {
     super();
   }
@@ -105,6 +135,9 @@ export class Softplus extends Module {
 }
 /** Softmax along `dim`. @example new nn.Softmax(1) */
 export class Softmax extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Softmax' }); // the repr's name, minified or not
+  }
   readonly dim: number;
   /** `dim` positionally or as PyTorch's keyword: `new nn.Softmax(1)`, `new nn.Softmax({ dim: 1 })`. */
   constructor(dim: number | { dim: number }) {
@@ -120,6 +153,9 @@ export class Softmax extends Module {
 }
 /** Log-softmax along `dim`. */
 export class LogSoftmax extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'LogSoftmax' }); // the repr's name, minified or not
+  }
   readonly dim: number;
   /** `dim` positionally or as PyTorch's keyword: `new nn.LogSoftmax(1)`, `new nn.LogSoftmax({ dim: 1 })`. */
   constructor(dim: number | { dim: number }) {

@@ -33,6 +33,9 @@ export function resetLinearLike(weight: Tensor, bias: Tensor | null, fanIn?: num
  * const fc = new nn.Linear(20, 13); fc.forward(x); fc.weight.shape; // [13, 20]
  */
 export class Linear extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Linear' }); // the repr's name, minified or not
+  }
   weight: Tensor;
   bias: Tensor | null;
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } & FactoryOptions = {}) {
@@ -54,6 +57,9 @@ export class Linear extends Module {
 
 /** Returns its input. */
 export class Identity extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Identity' }); // the repr's name, minified or not
+  }
   forward(x: Tensor): Tensor {
     return x;
   }
@@ -61,6 +67,9 @@ export class Identity extends Module {
 
 /** Flatten dims `startDim..endDim` (default 1..-1). */
 export class Flatten extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Flatten' }); // the repr's name, minified or not
+  }
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
@@ -74,6 +83,9 @@ export class Flatten extends Module {
 
 /** Split dim `dim` into `sizes`. */
 export class Unflatten extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Unflatten' }); // the repr's name, minified or not
+  }
   constructor(readonly dim: number, readonly unflattenedSize: readonly number[]) {
     super();
   }
@@ -90,6 +102,9 @@ export class Unflatten extends Module {
  * the `generator` given).
  */
 export class Dropout extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Dropout' }); // the repr's name, minified or not
+  }
   constructor(readonly p = 0.5, readonly opts: { inplace?: boolean; generator?: Generator } = {}) {
     super();
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
@@ -113,6 +128,9 @@ export class Dropout extends Module {
  * const emb = new nn.Embedding(10, 3); emb.forward(dl.tensor([[1, 2], [4, 9]]));
  */
 export class Embedding extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Embedding' }); // the repr's name, minified or not
+  }
   weight: Tensor;
   readonly paddingIdx: number | null;
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: { paddingIdx?: number | null } & FactoryOptions = {}) {

@@ -32,7 +32,7 @@ abstract class ConvNd extends Module {
     transposed: boolean,
   ) {
     super();
-    const op = this.constructor.name;
+    const op = this._getName();
     const tuple = (v: Fc.Size2, name: string): number[] => (typeof v === 'number' ? Array(nd).fill(v) : v.length === nd ? [...v] : (() => { throw new ArgumentError(`${op}: ${name} must have ${nd} entries, got ${JSON.stringify(v)}`, { op }); })());
     this.groups = opts.groups ?? 1;
     if (inChannels % this.groups !== 0) throw new ArgumentError(`${op}: in_channels must be divisible by groups`, { op });
@@ -73,6 +73,9 @@ abstract class ConvNd extends Module {
  * const conv = new nn.Conv2d(1, 6, 5); conv.forward(dl.rand(1, 1, 32, 32)).shape; // [1, 6, 28, 28]
  */
 export class Conv2d extends ConvNd {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Conv2d' }); // the repr's name, minified or not
+  }
   protected readonly transposed = false;
   constructor(inChannels: number, outChannels: number, kernelSize: Fc.Size2, opts: ConvOptions = {}) {
     super(inChannels, outChannels, kernelSize, 2, opts, false);
@@ -89,6 +92,9 @@ export class Conv2d extends ConvNd {
 
 /** 1-D convolution layer over [N, C, L] (runs as a 2-D convolution of unit height). */
 export class Conv1d extends ConvNd {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Conv1d' }); // the repr's name, minified or not
+  }
   protected readonly transposed = false;
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], opts: Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number } = {}) {
     super(inChannels, outChannels, kernelSize as Fc.Size2, 1, opts, false);
@@ -110,6 +116,9 @@ export class Conv1d extends ConvNd {
  * new nn.ConvTranspose2d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 });
  */
 export class ConvTranspose2d extends ConvNd {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ConvTranspose2d' }); // the repr's name, minified or not
+  }
   protected readonly transposed = true;
   constructor(inChannels: number, outChannels: number, kernelSize: Fc.Size2, opts: Omit<ConvOptions, 'padding'> & { padding?: Fc.Size2; outputPadding?: Fc.Size2 } = {}) {
     super(inChannels, outChannels, kernelSize, 2, opts, true);

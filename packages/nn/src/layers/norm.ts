@@ -84,6 +84,9 @@ abstract class BatchNormBase extends Module {
 
 /** Batch normalisation over [N, C] or [N, C, L] (running stats, momentum, eval mode). */
 export class BatchNorm1d extends BatchNormBase {
+  static {
+    Object.defineProperty(this, 'name', { value: 'BatchNorm1d' }); // the repr's name, minified or not
+  }
   protected checkInput(x: Tensor): void {
     if (x.dim() !== 2 && x.dim() !== 3) throw new ShapeError(`BatchNorm1d: expected 2D or 3D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op: 'BatchNorm1d' });
   }
@@ -95,6 +98,9 @@ export class BatchNorm1d extends BatchNormBase {
  * const bn = new nn.BatchNorm2d(16); bn.forward(x); bn.eval();
  */
 export class BatchNorm2d extends BatchNormBase {
+  static {
+    Object.defineProperty(this, 'name', { value: 'BatchNorm2d' }); // the repr's name, minified or not
+  }
   protected checkInput(x: Tensor): void {
     if (x.dim() !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op: 'BatchNorm2d' });
   }
@@ -102,6 +108,9 @@ export class BatchNorm2d extends BatchNormBase {
 
 /** Layer normalisation over the trailing `normalizedShape` dims. @example new nn.LayerNorm(64) */
 export class LayerNorm extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'LayerNorm' }); // the repr's name, minified or not
+  }
   weight: Tensor | null;
   bias: Tensor | null;
   readonly normalizedShape: number[];
@@ -123,6 +132,9 @@ export class LayerNorm extends Module {
 
 /** Group normalisation. @example new nn.GroupNorm(4, 32) */
 export class GroupNorm extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'GroupNorm' }); // the repr's name, minified or not
+  }
   weight: Tensor | null;
   bias: Tensor | null;
   constructor(readonly numGroups: number, readonly numChannels: number, readonly opts: { eps?: number; affine?: boolean } & FactoryOptions = {}) {

@@ -11,6 +11,9 @@ const rep = (v: Fc.Size2): string => (typeof v === 'number' ? String(v) : pyTupl
  * new nn.MaxPool2d(2).forward(x);
  */
 export class MaxPool2d extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MaxPool2d' }); // the repr's name, minified or not
+  }
   readonly stride: Fc.Size2;
   constructor(readonly kernelSize: Fc.Size2, readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; dilation?: Fc.Size2; ceilMode?: boolean } = {}) {
     super();
@@ -26,6 +29,9 @@ export class MaxPool2d extends Module {
 
 /** 2-D average pooling layer. */
 export class AvgPool2d extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'AvgPool2d' }); // the repr's name, minified or not
+  }
   readonly stride: Fc.Size2;
   constructor(readonly kernelSize: Fc.Size2, readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean } = {}) {
     super();
@@ -41,6 +47,9 @@ export class AvgPool2d extends Module {
 
 /** Adaptive average pooling to a fixed output size. @example new nn.AdaptiveAvgPool2d([1, 1]) */
 export class AdaptiveAvgPool2d extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'AdaptiveAvgPool2d' }); // the repr's name, minified or not
+  }
   constructor(readonly outputSize: number | readonly (number | null)[]) {
     super();
   }
