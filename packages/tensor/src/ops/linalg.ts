@@ -1,9 +1,9 @@
-import { defineOp, recordOp, runKernel, type Operand } from '../dispatch.js';
-import { DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { defineOp, recordOp, runKernel, willRecord, type Operand } from '../dispatch.js';
+import { AutogradError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { commonDevice, emptyTensor } from './core.js';
-import { binary } from './elementwise.js';
+import { commonDevice, emptyTensor, finishOut, outTarget } from './core.js';
+import { binary, type OutOptions } from './elementwise.js';
 import { sum } from './reduce.js';
 
 /** A 2-D tensor as a batch of one [1, n, m] for the batched matmul kernel. */
@@ -23,12 +23,32 @@ function checkDtypes(op: string, a: Tensor, b: Tensor): void {
 }
 
 /**
+ * PyTorch's `out=` for the matrix products: the product is computed, then written into `out`
+ * (same shape and device; not while autograd records, as torch).
+ */
+function intoOut(op: string, a: Tensor, b: Tensor, out: Tensor | undefined, product: () => Tensor): Tensor {
+  if (!out) return product();
+  if (willRecord([a, b])) {
+    throw new AutogradError(`${op}: functions with out=... arguments don't support automatic differentiation`, {
+      op,
+      hint: 'drop the out option, or run under dl.noGrad(() => …)',
+    });
+  }
+  const r = product();
+  const target = outTarget(op, r.shape, r.dtype, r.device, out); // shape, device and overlap checks
+  if (target !== out) target.dispose();
+  return finishOut(op, r, out);
+}
+
+/**
  * Matrix product of two 2-D tensors.
  *
  * @example
  * dl.mm(dl.rand(2, 3), dl.rand(3, 4)).shape; // [2, 4]
+ * dl.mm(a, b, { out: c });                  // writes into c, as torch's out=
  */
-export const mm = defineOp('mm', (a: Tensor, b: Tensor): Tensor => {
+export const mm = defineOp('mm', (a: Tensor, b: Tensor, opts?: OutOptions): Tensor => {
+  if (opts?.out) return intoOut('mm', a, b, opts.out, () => mm(a, b));
   const op = 'mm';
   if (a.dim() !== 2 || b.dim() !== 2) {
     throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'use matmul for other ranks' });
@@ -48,7 +68,8 @@ export const mm = defineOp('mm', (a: Tensor, b: Tensor): Tensor => {
 });
 
 /** Batched matrix product of [B, n, k] and [B, k, m]. */
-export const bmm = defineOp('bmm', (a: Tensor, b: Tensor): Tensor => {
+export const bmm = defineOp('bmm', (a: Tensor, b: Tensor, opts?: OutOptions): Tensor => {
+  if (opts?.out) return intoOut('bmm', a, b, opts.out, () => bmm(a, b));
   const op = 'bmm';
   if (a.dim() !== 3 || b.dim() !== 3) throw new ShapeError(`bmm: expected 3-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op });
   if (a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1]) {
@@ -72,7 +93,8 @@ export const bmm = defineOp('bmm', (a: Tensor, b: Tensor): Tensor => {
  * @example
  * dl.matmul(dl.rand(10, 3, 4), dl.rand(4, 5)).shape; // [10, 3, 5]
  */
-export const matmul = defineOp('matmul', (a: Tensor, b: Tensor): Tensor => {
+export const matmul = defineOp('matmul', (a: Tensor, b: Tensor, opts?: OutOptions): Tensor => {
+  if (opts?.out) return intoOut('matmul', a, b, opts.out, () => matmul(a, b));
   const op = 'matmul';
   if (a.dim() === 0 || b.dim() === 0) {
     throw new ShapeError(`matmul: both arguments need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'use mul for scalars' });
