@@ -116,6 +116,42 @@ describe.runIf(be)('webgpu: device value checks raise at the next read, as cpu r
     expect(await dl.tensor([300], { device, dtype: 'int32' }).to('uint8').toArray()).toEqual([44]);
   });
 
+  it('crossEntropy / nllLoss targets: cpu message for the first bad target; ignoreIndex is never an error', async () => {
+    const logits = dl.randn([4, 3], { device });
+    const e = await rejection(F.crossEntropy(logits, idx([0, 7, 3, -100])).item());
+    expect(e).toBeInstanceOf(dl.IndexError);
+    expect(firstLine(e)).toBe(firstLine(cpuError(() => F.crossEntropy(dl.randn([4, 3]), dl.tensor([0, 7, 3, -100], { dtype: 'int32' })))));
+    expect(e.message).toContain('Target 7 is out of bounds (the input has 3 classes)');
+    const e2 = await rejection(F.nllLoss(logits.logSoftmax(1), idx([1, 1, -1, 2]), { ignoreIndex: 5 }).item());
+    expect(e2.message).toContain('nllLoss: Target -1 is out of bounds');
+    // ignored targets (the default -100, or a custom ignoreIndex even outside [0, C)) are fine
+    await expect(F.crossEntropy(logits, idx([-100, 2, -100, 0])).item()).resolves.toBeTypeOf('number');
+    const cpuLogits = await logits.toAsync('cpu');
+    const ok = await F.nllLoss(logits.logSoftmax(1), idx([9, 1, 9, 2]), { ignoreIndex: 9 }).item();
+    expect(ok).toBeCloseTo(F.nllLoss(cpuLogits.logSoftmax(1), dl.tensor([9, 1, 9, 2], { dtype: 'int32' }), { ignoreIndex: 9 }).itemSync(), 5);
+  });
+
+  it('embedding ids out of range: cpu message with the first bad id', async () => {
+    const table = dl.randn([4, 2], { device });
+    const e = await rejection(F.embedding(idx([[1, 6], [-1, 0]]), table).data());
+    expect(e).toBeInstanceOf(dl.IndexError);
+    expect(e.message).toContain('embedding: index 6 is out of range for an embedding table of 4 rows');
+    expect(await F.embedding(idx([3, 0]), table).toArray()).toEqual([await table.at(3).toArray(), await table.at(0).toArray()]);
+  });
+
+  it('clipGradNorm_ with errorIfNonfinite: a NaN or inf total norm raises at the next read, as cpu raises at once', async () => {
+    const p = dl.ones([3], { device, requiresGrad: true });
+    p.mul(dl.tensor([1, Infinity, 1], { device })).sum().backward();
+    nn.utils.clipGradNorm_([p], 1, 2, { errorIfNonfinite: true });
+    const e = await rejection(webgpu.sync());
+    expect(e).toBeInstanceOf(dl.ArgumentError);
+    expect(e.message).toContain('clipGradNorm_: the total norm of order 2 for gradients is non-finite');
+    const q = dl.ones([2], { device, requiresGrad: true });
+    q.mul(3).sum().backward();
+    const total = nn.utils.clipGradNorm_([q], 1, 2, { errorIfNonfinite: true });
+    expect(await total.item()).toBeCloseTo(Math.sqrt(18), 4);
+  });
+
   it('a check error surfaces at a read of an unrelated tensor, once; the first failing check wins', async () => {
     dl.tensor([NaN], { device }).int();
     dl.oneHot(idx([9]), 3);

@@ -1,6 +1,7 @@
 import * as dl from '@dl/tensor';
 import { ArgumentError, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
+import { checkOnDevice, DEFERRED_NOTE } from '@dl/tensor/internal';
 
 /**
  * Scale gradients in place so their total `normType`-norm is at most `maxNorm`; returns the
@@ -17,8 +18,15 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
     let total: Tensor;
     if (normType === Infinity) total = dl.stack(grads.map((g) => g.abs().max())).max();
     else total = dl.stack(grads.map((g) => g.norm(normType))).norm(normType);
-    if (opts.errorIfNonfinite && total._backend.readSync && !Number.isFinite(total.itemSync())) {
-      throw new ArgumentError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite`, { op: 'clipGradNorm_' });
+    if (opts.errorIfNonfinite) {
+      const error = (deferred: boolean) =>
+        new ArgumentError(`clipGradNorm_: the total norm of order ${normType} for gradients is non-finite`, {
+          op: 'clipGradNorm_',
+          hint: 'a gradient holds NaN or inf; pass errorIfNonfinite: false to clip anyway' + (deferred ? `. ${DEFERRED_NOTE}` : ''),
+        });
+      // no sync read: the device checks, and the next read raises
+      if (!total._backend.readSync) checkOnDevice('clipGradNorm_', total, { lo: -Infinity, hi: Infinity, loOpen: true, hiOpen: true, key: `clipGradNorm_:${normType}`, error: () => error(true) });
+      else if (!Number.isFinite(total.itemSync())) throw error(false);
     }
     const coef = total.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);
     for (const g of grads) g.mul_(coef);

@@ -81,13 +81,15 @@ export interface KernelTimer {
 
 /**
  * A value check run on the device ({@link Backend.check}): element `v` of the checked tensor is
- * valid when `lo <= v <= hi` (`<` where `loOpen` / `hiOpen`); NaN is never valid.
+ * valid when `lo <= v <= hi` (`<` where `loOpen` / `hiOpen`) or `v === allow`; NaN is never valid.
  */
 export interface DeviceCheck {
   readonly lo: number;
   readonly hi: number;
   readonly loOpen?: boolean;
   readonly hiOpen?: boolean;
+  /** A value valid whatever the bounds (an integer, e.g. an ignore index of class targets). */
+  readonly allow?: number;
   /**
    * Names the check for the backend's bookkeeping: two checks with one key must build the same
    * error from the same value and index (so `error` may be kept from the first).

@@ -12,7 +12,7 @@ import { numelOf, stridedCode, stridedParams } from './strided.js';
  * [Deferred GPU errors]), with the op layer's own error (the cpu message) built from the value.
  * PyTorch (and dl on cpu) reports the *first* bad element, so the check is two dispatches that
  * share the fourth error word as scratch:
- *  1. one thread per element: a bad element (NaN always bad; bounds compared as f32 or i32) does
+ *  1. one thread per element: a bad element (NaN always bad; bounds and `allow` compared as f32 or i32) does
  *     `atomicMax(scratch, ~i)`, so scratch ends as `~(smallest bad flat index)`, 0 when none;
  *  2. one thread: if scratch is non-zero it clears it, reads that element again and reports it
  *     (value bits, flat index) for the check's site, unless an earlier error is already recorded.
@@ -27,13 +27,16 @@ export function check(rt: Runtime, x: TensorView, c: DeviceCheck): void {
   const [X, E] = b.names as [string, string];
   const params = stridedParams(x.shape, [x]);
   const pi = params.length;
+  const allow = c.allow !== undefined;
   params.push(float ? f32bits(c.lo) : c.lo | 0, float ? f32bits(c.hi) : c.hi | 0, rt.errors.checkSite(c, float ? 'f32' : 'i32'));
+  if (allow) params.push(float ? f32bits(c.allow!) : c.allow! | 0);
   const t = float ? 'f32' : 'i32';
   const value = float ? `bitcast<f32>(${X}[o0])` : x.dtype === 'int32' ? `bitcast<i32>(${X}[o0])` : `i32(${X}[o0])`;
   const lo = `bitcast<${t}>(P[${pi}])`;
   const hi = `bitcast<${t}>(P[${pi + 1}])`;
-  const ok = `(v ${c.loOpen ? '>' : '>='} ${lo}) && (v ${c.hiOpen ? '<' : '<='} ${hi})${float ? ' && !isnan_f(v)' : ''}`;
-  const mode = `${c.loOpen ? 'o' : 'c'}${c.hiOpen ? 'o' : 'c'}`;
+  const inRange = `(v ${c.loOpen ? '>' : '>='} ${lo}) && (v ${c.hiOpen ? '<' : '<='} ${hi})${float ? ' && !isnan_f(v)' : ''}`;
+  const ok = allow ? `(${inRange}) || v == bitcast<${t}>(P[${pi + 3}])` : inRange;
+  const mode = `${c.loOpen ? 'o' : 'c'}${c.hiOpen ? 'o' : 'c'}${allow ? 'a' : ''}`;
   rt.run(
     `check1:${x.dtype}:${mode}:${rank}:${b.key}`,
     () => `${PRELUDE}${b.decl}${entry1d()}

@@ -200,14 +200,22 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
       : `${op}: expected target of shape ${fmtShape(want)} for input ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`;
     throw new ShapeError(msg, { op, hint: 'targets hold one class index per sample (no class dim)' });
   }
-  if (target._backend.readSync && target.numel() > 0) {
-    const C = input.dim() === 1 ? input.shape[0]! : input.shape[1]!;
+  const C = input.dim() === 1 ? input.shape[0]! : input.shape[1]!;
+  const error = (v: number, deferred: boolean) =>
+    new IndexError(`${op}: Target ${v} is out of bounds (the input has ${C} classes)`, {
+      op,
+      hint: `class indices must be in [0, ${C - 1}] or equal ignoreIndex (${ignoreIndex})` + (deferred ? `. ${DEFERRED_NOTE}` : ''),
+    });
+  if (!target._backend.readSync) {
+    // no sync read: the device checks, and the next read raises (before the gather's own index check)
+    checkOnDevice(op, target, { lo: 0, hi: C - 1, allow: ignoreIndex, key: `${op}:${C}:${ignoreIndex}`, error: (v) => error(v, true) });
+    return;
+  }
+  if (target.numel() > 0) {
     const t = target.dataSync();
     for (let i = 0; i < t.length; i++) {
       const v = t[i]!;
-      if (v !== ignoreIndex && (v < 0 || v >= C)) {
-        throw new IndexError(`${op}: Target ${v} is out of bounds (the input has ${C} classes)`, { op, hint: `class indices must be in [0, ${C - 1}] or equal ignoreIndex (${ignoreIndex})` });
-      }
+      if (v !== ignoreIndex && (v < 0 || v >= C)) throw error(v, false);
     }
   }
 }

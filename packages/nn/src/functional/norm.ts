@@ -1,7 +1,7 @@
 import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, type Generator, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
-import { batchNorm as batchNormOp, embedding as embeddingOp, groupNorm as groupNormOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
+import { batchNorm as batchNormOp, checkOnDevice, DEFERRED_NOTE, embedding as embeddingOp, groupNorm as groupNormOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
 
 /** Options of `F.batchNorm`. */
 export interface BatchNormOptions {
@@ -144,6 +144,14 @@ export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: 
     const lo = indices.min().itemSync();
     const hi = indices.max().itemSync();
     if (lo < 0 || hi >= n) throw new dl.IndexError(`${op}: index ${lo < 0 ? lo : hi} is out of range for an embedding table of ${n} rows`, { op });
+  } else {
+    // no sync read: the device checks (the first bad id), and the next read raises
+    checkOnDevice(op, indices, {
+      lo: 0,
+      hi: n - 1,
+      key: `${op}:${n}`,
+      error: (v) => new dl.IndexError(`${op}: index ${v} is out of range for an embedding table of ${n} rows`, { op, hint: DEFERRED_NOTE }),
+    });
   }
   let pi: number | null = null;
   if (opts.paddingIdx !== undefined && opts.paddingIdx !== null) {
