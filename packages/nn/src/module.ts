@@ -1,5 +1,5 @@
 import * as dl from '@dl/tensor';
-import { collectTensors, markParameter } from '@dl/tensor/internal';
+import { collectTensors, isDTypeName, isUnsupportedDTypeName, markParameter, toDType } from '@dl/tensor/internal';
 import { ArgumentError, ShapeError, StateError, type DType, type DTypeName, type Tensor } from '@dl/tensor';
 import { makeCallable, scopedForward } from './module-call.js';
 import { addIndent } from './module-repr.js';
@@ -521,9 +521,9 @@ function nestedHint(sd: Record<string, unknown>, own: Record<string, Tensor>): s
 
 function parseTarget(target: string | { device?: string; dtype?: DTypeName }): { device?: string; dtype?: DType } {
   // PyTorch's dtype names ('double', 'float', 'int64'…) as Tensor.to takes them (Note [int64 is int32] in @dl/tensor).
-  if (typeof target !== 'string') return { ...(target.device !== undefined ? { device: target.device } : {}), ...(target.dtype !== undefined ? { dtype: dl.toDType(target.dtype, 'to') } : {}) };
-  if (dl.isUnsupportedDTypeName(target)) dl.toDType(target, 'to'); // 'half' & co.: a DTypeError with a hint
-  return dl.isDTypeName(target) ? { dtype: dl.toDType(target, 'to') } : { device: target };
+  if (typeof target !== 'string') return { ...(target.device !== undefined ? { device: target.device } : {}), ...(target.dtype !== undefined ? { dtype: toDType(target.dtype, 'to') } : {}) };
+  if (isUnsupportedDTypeName(target)) toDType(target, 'to'); // 'half' & co.: a DTypeError with a hint
+  return isDTypeName(target) ? { dtype: toDType(target, 'to') } : { device: target };
 }
 
 /** Where one tensor goes: the device, and the dtype only for floating tensors. */

@@ -19,7 +19,22 @@ import { TensorBase } from './tensor-base.js';
 // Note [No silent JS-operator answers]: t[i] reads a row, t[i] = v throws.
 guardIndexAccess(TensorBase.prototype);
 export type { NestedArray } from './tensor-base.js';
-export * from './dtype.js';
+export {
+  DTYPES,
+  DTYPE_NAMES,
+  ITEMSIZE,
+  hostArray,
+  hostCtor,
+  isFloating,
+  isIntegral,
+  assertDType,
+  promoteTypes,
+  resultType,
+  type DType,
+  type DTypeName,
+  type HostArray,
+  type HostArrayMap,
+} from './dtype.js';
 export * from './errors.js';
 export { initBackend, listDevices, getDefaultDevice, setDefaultDevice, type Device } from './registry.js';
 export { Generator, manualSeed, defaultGenerator } from './generator.js';

@@ -27,3 +27,4 @@ export { mseLoss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntrop
 export { batchNorm, layerNorm, groupNorm, normStats, groupShape, type BatchNormOpOptions, type NormStats } from './ops/normalization.js';
 export type { LossReduction } from './primitives.js';
 export { checkOnDevice, DEFERRED_NOTE } from './ops/device-check.js';
+export { toDType, toDTypeOpt, isDTypeName, isUnsupportedDTypeName, checkIntRange, intRangeError } from './dtype.js';

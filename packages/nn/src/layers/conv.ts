@@ -2,6 +2,7 @@ import type { Tensor } from '@dl/tensor';
 import { ArgumentError } from '@dl/tensor';
 import { Module, pyTuple } from '../module.js';
 import * as Fc from '../functional/conv.js';
+import { transposeOutputPadding } from '../functional/conv-args.js';
 import { param, resetLinearLike, type FactoryOptions } from './basic.js';
 
 /** Options of Conv1d/Conv2d. */
@@ -133,7 +134,7 @@ export class ConvTranspose2d extends ConvNd {
   forward(x: Tensor, outputSize?: readonly number[] | null): Tensor {
     const padding = this.padding as number[];
     const outputPadding = outputSize
-      ? Fc.transposeOutputPadding(x, outputSize, { stride: this.stride, padding, dilation: this.dilation, kernelSize: this.kernelSize })
+      ? transposeOutputPadding(x, outputSize, { stride: this.stride, padding, dilation: this.dilation, kernelSize: this.kernelSize })
       : this.outputPadding;
     return Fc.convTranspose2d(x, this.weight, this.bias, { stride: this.stride, padding, outputPadding, dilation: this.dilation, groups: this.groups });
   }

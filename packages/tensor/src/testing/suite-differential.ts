@@ -367,8 +367,8 @@ const NOT_OPS = new Set<string>([
   'isDisposed', 'dispose', 'isLeaf', 'gradFn', 'grad', 'requiresGrad',
   // storage and zero-copy host views: memory identity, not values (tested beside storage-view.ts)
   'storage', 'numpy', 'asTypedArray', 'dataPtr',
-  // printing options and dtype-name helpers
-  'dl.setPrintOptions', 'dl.getPrintOptions', 'dl.isDTypeName', 'dl.isUnsupportedDTypeName', 'dl.toDType', 'dl.toDTypeOpt', 'dl.checkIntRange', 'dl.intRangeError',
+  // printing options
+  'dl.setPrintOptions', 'dl.getPrintOptions',
   // autograd plumbing (gradients are checked through every case's backward)
   'backward', 'retainGrad', 'retainsGrad', 'registerHook', 'requiresGrad_', 'detach_',
   // device moves: toAsync is `to` with an await (covered by `to`/`cpu`)
@@ -379,6 +379,4 @@ const NOT_OPS = new Set<string>([
   'dl.hostArray', 'dl.hostCtor', 'dl.fromHost', 'dl.initBackend', 'dl.listDevices', 'dl.getDefaultDevice', 'dl.setDefaultDevice',
   'dl.tidy', 'dl.keep', 'dl.memory', 'dl.endStep', 'dl.profile', 'dl.profileAsync', 'dl.recordFunction', 'dl.isProfiling',
   'dl.manualSeed', 'dl.save', 'dl.load', 'dl.pyFloat',
-  // helpers exported from functional/conv.ts: argument normalisation and output-padding arithmetic
-  'F.pair', 'F.transposeOutputPadding',
 ]);
