@@ -68,3 +68,18 @@ describe('gradients at edge values (PyTorch fixtures, cpu)', () => {
     (x.grad!.toArraySync() as number[]).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 6));
   });
 });
+
+describe('cat with a legacy empty 1-D input', () => {
+  it('keeps it in the graph: the result requires grad and its gradient is empty (torch 1.13)', () => {
+    // torch: e = torch.zeros(0, requires_grad=True); y = torch.cat([e, torch.ones(2)]); y.requires_grad -> True
+    const e = dl.zeros([0], { requiresGrad: true });
+    const t = dl.ones([2], { requiresGrad: true });
+    const y = dl.cat([e, t]);
+    expect(y.requiresGrad).toBe(true);
+    y.mul(dl.tensor([2, 3])).sum().backward();
+    expect(e.grad!.shape).toEqual([0]);
+    expect(t.grad!.toArraySync()).toEqual([2, 3]);
+    const alone = dl.cat([dl.ones([2, 2]), dl.zeros([0], { requiresGrad: true })], 1);
+    expect(alone.requiresGrad).toBe(true);
+  });
+});

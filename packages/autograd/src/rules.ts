@@ -336,7 +336,16 @@ export const rules = {
       return [dl.zeros([...c.inputMeta[0]!.shape], { dtype: g.dtype, device: g.device }).scatterAdd(d, full, g), null];
     },
   },
-  cat: { backward: (g, c) => g.split(c.params.sizes, c.params.dim) },
+  cat: {
+    backward: (g, c) => {
+      const { sizes, dim } = c.params;
+      if (!sizes.includes(-1)) return g.split(sizes, dim);
+      // -1: a legacy empty 1-D input that cat skipped for shapes (its gradient is empty too)
+      const parts = g.split(sizes.filter((s) => s >= 0), dim);
+      let j = 0;
+      return sizes.map((s) => (s < 0 ? dl.zeros([0], { dtype: g.dtype, device: g.device }) : parts[j++]!));
+    },
+  },
   conv2d: {
     saves: { inputs: [0, 1] },
     name: 'ConvolutionBackward0',

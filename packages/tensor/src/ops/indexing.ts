@@ -146,7 +146,10 @@ export const cat = defineOp('cat', (tensors: readonly Tensor[], dim: number = 0)
     runKernel(op, 'copy', t, { of: out, shape: t.shape, strides: out._strides, offset: off * out._strides[d]! });
     off += t.shape[d]!;
   }
-  recordOp('cat', ts, out, { dim: d, sizes });
+  // Skipped legacy empties still take part in autograd (torch: cat([empty requiring grad, t])
+  // requires grad); their size is recorded as -1 and their gradient is an empty [0] tensor.
+  const recorded = ts.length === tensors.length ? sizes : tensors.map((t) => (ts.includes(t) ? t.shape[d]! : -1));
+  recordOp('cat', tensors, out, { dim: d, sizes: recorded });
   return out;
 });
 
