@@ -27,6 +27,22 @@ export function resetLinearLike(weight: Tensor, bias: Tensor | null, fanIn?: num
 }
 
 /**
+ * @internal Sizes given positionally as non-negative integers, else an ArgumentError naming the
+ * argument (`nn.Linear(in_features=784, out_features=20)` ported as `new nn.Linear({ … })`
+ * would otherwise fail deep in `empty` with "size undefined at dimension 0").
+ */
+export function checkFeatures(op: string, sizes: Record<string, unknown>, example: string): void {
+  for (const [name, v] of Object.entries(sizes)) {
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) continue;
+    const got = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v === 'number' ? String(v) : typeof v;
+    throw new dl.ArgumentError(`${op}: ${name} must be a non-negative integer, got ${got}`, {
+      op,
+      hint: `sizes are positional (PyTorch's keywords in order): ${example}`,
+    });
+  }
+}
+
+/**
  * `y = x Wᵀ + b` (PyTorch's nn.Linear, same default init).
  *
  * @example
@@ -40,6 +56,7 @@ export class Linear extends Module {
   bias: Tensor | null;
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } & FactoryOptions = {}) {
     super();
+    checkFeatures('Linear', { in_features: inFeatures, out_features: outFeatures }, 'new nn.Linear(784, 20)');
     this.weight = param([outFeatures, inFeatures], opts);
     this.bias = opts.bias === false ? null : param([outFeatures], opts);
     this.resetParameters();

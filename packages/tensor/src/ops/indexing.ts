@@ -108,13 +108,16 @@ export const indexSelect = defineOp('indexSelect', (x: Tensor, dim: number, inde
 });
 
 /**
- * Concatenate along an existing dim (dtypes promoted, as PyTorch).
+ * Concatenate along an existing dim (dtypes promoted, as PyTorch). `dim` may also come as
+ * PyTorch's keyword, `{ dim: 1 }` (`torch.cat([a, b], dim=1)`).
  *
  * @example
  * dl.cat([a, b], 0);
+ * dl.cat([a, b], { dim: 1 });
  */
-export const cat = defineOp('cat', (tensors: readonly Tensor[], dim: number = 0): Tensor => {
+export const cat = defineOp('cat', (tensors: readonly Tensor[], dimOrOpts: number | DimOption = 0): Tensor => {
   const op = 'cat';
+  const dim = dimArg(op, dimOrOpts);
   if (!Array.isArray(tensors) || tensors.length === 0) {
     throw new ArgumentError('cat: expected a non-empty list of Tensors', { op });
   }
@@ -165,8 +168,34 @@ function checkTensorList(op: string, tensors: readonly unknown[]): void {
   });
 }
 
-/** Stack tensors of one shape along a new dim. */
-export const stack = defineOp('stack', (tensors: readonly Tensor[], dim: number = 0): Tensor => {
+/** `{ dim }`: PyTorch's `dim=` keyword of cat and stack. */
+export interface DimOption {
+  dim?: number;
+}
+
+/** The dim of `cat(ts, 1)` or `cat(ts, { dim: 1 })`; anything else is a typed error. */
+function dimArg(op: string, d: number | DimOption | undefined): number {
+  if (d === undefined) return 0;
+  if (typeof d === 'number') return d;
+  if (d !== null && typeof d === 'object' && !Array.isArray(d)) {
+    const unknown = Object.keys(d).filter((k) => k !== 'dim');
+    if (unknown.length === 0) return d.dim ?? 0;
+    throw new ArgumentError(`${op}: unknown option '${unknown[0]}'`, { op, hint: `the only option is dim, e.g. dl.${op}(tensors, { dim: 1 })` });
+  }
+  throw new ArgumentError(`${op}: dim must be an integer or { dim }, got ${Array.isArray(d) ? 'an array' : d === null ? 'null' : typeof d}`, {
+    op,
+    hint: `dl.${op}(tensors, 1) or dl.${op}(tensors, { dim: 1 })`,
+  });
+}
+
+/**
+ * Stack tensors of one shape along a new dim (`dim` as a number or `{ dim }`).
+ *
+ * @example
+ * dl.stack([a, b], { dim: 1 });
+ */
+export const stack = defineOp('stack', (tensors: readonly Tensor[], dimOrOpts: number | DimOption = 0): Tensor => {
+  const dim = dimArg('stack', dimOrOpts);
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of Tensors', { op: 'stack' });
   checkTensorList('stack', tensors);
   const ref = tensors[0]!;
