@@ -50,7 +50,7 @@ function camel(key: string): string {
  * const opt = new SGD(net.parameters(), { lr: 0.1 });
  * loss.backward(); opt.step(); opt.zeroGrad();
  */
-export abstract class Optimizer<D extends { lr: number }> {
+export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
   paramGroups: ParamGroup<D>[] = [];
   readonly state = new Map<Tensor, ParamState>();
   private readonly dataViews = new WeakMap<Tensor, Tensor>();

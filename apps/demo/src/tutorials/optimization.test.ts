@@ -28,9 +28,12 @@ class NeuralNetwork extends nn.Module {
 }
 
 type Loader = DataLoader<dl.Tensor[]>;
+// `len(dataloader.dataset)`: DataLoader types `dataset` as Dataset | IterableDataset (an iterable
+// dataset has no length, as in torch), so TypeScript needs the narrowing PyTorch does at run time.
+const datasetLength = (dataloader: Loader) => (dataloader.dataset as Dataset<dl.Tensor[]>).length;
 
 async function train_loop(dataloader: Loader, model: nn.Module, loss_fn: nn.CrossEntropyLoss, optimizer: Optimizer, log: string[]): Promise<number[]> {
-  const size = dataloader.dataset.length;
+  const size = datasetLength(dataloader);
   const losses: number[] = [];
   let batch = 0;
   for (const [X, y] of dataloader) {
@@ -52,7 +55,7 @@ async function train_loop(dataloader: Loader, model: nn.Module, loss_fn: nn.Cros
 }
 
 async function test_loop(dataloader: Loader, model: nn.Module, loss_fn: nn.CrossEntropyLoss, log: string[]): Promise<{ correct: number; test_loss: number }> {
-  const size = dataloader.dataset.length;
+  const size = datasetLength(dataloader);
   const num_batches = dataloader.length;
   let test_loss = 0;
   let correct = 0;
