@@ -12,6 +12,7 @@ import { INSPECT, toSize, type Size } from './size.js';
 import { toPrimitive } from './coercion.js';
 import { storageAddress, storageOf, type TypedStorage } from './storage-view.js';
 import { formatTensor, formatTensorSummary, PARAMETER_PREFIX } from './format.js';
+import { dataAssignmentError, tensorData, type TensorData } from './tensor-data.js';
 
 /**
  * Note [Tensor layout]
@@ -340,9 +341,19 @@ export class TensorBase {
     }
   }
 
-  /** A typed-array copy of the values, on any device. */
-  async data(): Promise<HostArray> {
-    return this._readHost();
+  /**
+   * Called, a typed-array copy of the values, on any device; used as a tensor, PyTorch's
+   * `t.data` (`t.detach()`). See Note [t.data: the async read and PyTorch's .data].
+   *
+   * @example
+   * const values = await t.data();
+   * w.data.sub_(w.grad!.data.mul(0.01));
+   */
+  get data(): TensorData {
+    return tensorData(this as unknown as Tensor, () => this._readHost());
+  }
+  set data(_value: unknown) {
+    throw dataAssignmentError();
   }
   /** A typed-array copy of the values (devices that can read synchronously, like cpu). */
   dataSync(): HostArray {
