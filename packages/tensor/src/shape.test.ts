@@ -32,6 +32,19 @@ describe('shape helpers', () => {
     expect(() => normDims([1, -1], 2, 'sum')).toThrow(ArgumentError);
   });
 
+  it('normDim: a non-number dim (PyTorch\'s dim=1 keyword ported as { dim: 1 }) is an ArgumentError with a hint', () => {
+    expect(() => normDim({ dim: 1 } as never, 2, 'argmax')).toThrow(ArgumentError);
+    expect(() => normDim({ dim: 1 } as never, 2, 'argmax')).toThrow(/argmax: dim must be an integer, got an object/);
+    let err: unknown;
+    try {
+      normDim({ dim: 1 } as never, 2, 'softmax');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ArgumentError).hint).toMatch(/pass dim positionally \(PyTorch's dim=1/);
+    expect(() => normDim('1' as never, 2, 'sum')).toThrow(/sum: dim must be an integer, got string "1"/);
+  });
+
   it('parseShape and inferShape', () => {
     expect(parseShape([2, 3], 'zeros')).toEqual([2, 3]);
     expect(parseShape([[2, 3]], 'zeros')).toEqual([2, 3]);

@@ -30,6 +30,14 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 /** Wrap a possibly negative dim into [0, rank). `rank` 0 accepts -1 and 0 (as PyTorch). */
 export function normDim(dim: number, rank: number, op: string): number {
   const r = Math.max(rank, 1);
+  if (typeof dim !== 'number') {
+    // `x.argmax({ dim: 1 })`, `F.softmax(x, { dim: 1 })`: PyTorch's dim=1 keyword ported as an object
+    const kw = dim !== null && typeof dim === 'object' && 'dim' in (dim as object);
+    throw new ArgumentError(`${op}: dim must be an integer, got ${describeValue(dim)}`, {
+      op,
+      hint: kw ? `pass dim positionally (PyTorch's dim=${String((dim as { dim: unknown }).dim)} is the argument itself, e.g. x.argmax(1))` : `the tensor has ${rank} dimension${rank === 1 ? '' : 's'}`,
+    });
+  }
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
     throw new IndexError(`${op}: dimension out of range (expected to be in range of [${-r}, ${r - 1}], but got ${dim})`, {
       op,

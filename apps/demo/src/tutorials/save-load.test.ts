@@ -25,7 +25,7 @@ describe('tutorial: Save and Load the Model', () => {
     model = models.lenet5(); // we do not specify weights, i.e. create untrained model
     const fresh = noGrad(() => model.eval()(x));
     expect(await fresh.toArray()).not.toEqual(await expected.toArray());
-    const result = model.loadStateDict((await dl.load(path)) as Record<string, dl.Tensor>);
+    const result = model.loadStateDict(await dl.load(path)); // model.load_state_dict(torch.load(...))
     expect(result).toEqual({ missingKeys: [], unexpectedKeys: [] }); // torch: <All keys matched successfully>
     model.eval();
     expect(model.training).toBe(false);
