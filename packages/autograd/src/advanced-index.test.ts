@@ -95,4 +95,38 @@ describe('advanced indexing gradients', () => {
     y2.mul(w).sum().backward();
     expect([arr(x2.grad), arr(v.grad)]).toEqual([[[0, 2, 3], [0, 5, 6]], [1, 4]]);
   });
+
+  it('recorded indexPut_ writes where the unrecorded one does (flat positions from the plan, any layout of x)', () => {
+    // Note [Flat positions of an index]: the recorded path (values that require grad) must agree
+    // with the in-place view path for every kind of index, on contiguous, transposed and offset x.
+    const base = dl.randn([4, 5, 6]);
+    const specs: (dl.Index | dl.Tensor | number[])[][] = [
+      [long([-1, 0, -4])],
+      [long([0, 2]), ':', long([[1], [5]])],
+      [1, long([2, 2, 0])],
+      ['1::2', long([4, 0]), '::3'],
+      [null, long([1, 2]), '...', long([0, 5])],
+      [dl.randn([4, 5]).gt(0)],
+      [':', dl.tensor([true, false, true, true, false])],
+      [dl.tensor(false)],
+      ['1:3', '::2', 2],
+      [long(2), ':', [1, 1]],
+    ];
+    for (const accumulate of [false, true]) {
+      for (const layout of ['contiguous', 'transposed', 'offset']) {
+        for (const spec of specs) {
+          const put = (record: boolean) => {
+            const whole = layout === 'offset' ? dl.cat([base, base]) : base.transpose(0, 2).contiguous();
+            const x = layout === 'offset' ? whole.at('4:') : layout === 'transposed' ? whole.transpose(0, 2) : whole.transpose(0, 2).contiguous();
+            const shape = [...x.at(...spec).shape];
+            const v = dl.arange(shape.reduce((a, b) => a * b, 1), undefined, 1, { dtype: 'float32' }).reshape(shape).add(100);
+            x.indexPut_(spec, v.mul(dl.ones([]).requiresGrad_(record)), { accumulate });
+            expect(x.requiresGrad).toBe(record);
+            return arr(whole);
+          };
+          expect(put(true), `${layout} ${accumulate} ${String(spec)}`).toEqual(put(false));
+        }
+      }
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { defineOp, willRecord } from '../dispatch.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, numelOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { commonDevice } from './core.js';
+import { commonDevice, emptyTensor } from './core.js';
 import { fromHost, tensor } from './creation.js';
 import { binary, compare, where } from './elementwise.js';
 import { checkIndexBounds, hostIndexValues } from './index-bounds.js';
@@ -347,14 +347,12 @@ function valuesTo(op: string, vals: Tensor, resultShape: readonly number[]): Ten
 
 /**
  * `indexPut_` while autograd records: one scatter on the whole of `x` (not on a view of it, which
- * autograd cannot rewrite in place), at the flat positions the index selects — found by indexing
- * a tensor of positions with the same index.
+ * autograd cannot rewrite in place), at the flat positions the index selects (Note [Flat
+ * positions of an index]).
  */
 function indexPutRecorded(x: Tensor, list: readonly (Index | AdvancedIndex)[], vals: Tensor, accumulate: boolean): Tensor {
   const op = 'indexPut_';
-  const n = x.numel();
-  const pos = fromHost(Array.from({ length: n }, (_, i) => i), [...x.shape], 'int32', x.device, op);
-  const sel = indexWithPlan(planIndex(pos, list, op), op); // flat positions, shaped as x.at(...list)
+  const sel = flatPositions(x, list, op); // flat positions, shaped as x.at(...list)
   const where_ = sel.reshape(-1);
   const vb = valuesTo(op, vals, sel.shape).reshape(-1);
   applyInPlace(x, op, (self) => {
@@ -363,6 +361,70 @@ function indexPutRecorded(x: Tensor, list: readonly (Index | AdvancedIndex)[], v
     return reshapeTo(put, self.shape, 'IndexPutBackward0');
   });
   return x;
+}
+
+/**
+ * Note [Flat positions of an index]
+ * The recorded `indexPut_` needs, shaped as `x.at(...list)`, the row-major position in `x` of
+ * every element the index selects: what indexing the tensor `arange(x.numel()).reshape(x.shape)`
+ * would give. That tensor is never built (filling it on the host cost 3× the put itself on a
+ * [16, 64, 64, 64] tensor): the plan is resolved on a stand-in with x's shape and contiguous
+ * strides (x's own storage when x is contiguous, else a fresh uint8 buffer), so the basic view's
+ * offset and strides are positions, and a selected element's position is
+ * `offset + Σ_adv index·stride + Σ_rest i·stride`: one int32 tensor per index dim (the advanced
+ * ones checked and wrapped as indexing does) broadcast into the result layout, with work in
+ * the size of the selection, not of x. Only when the plan's view is a copy (0-d index tensors
+ * on a device without sync reads) are the positions built, on the device, and indexed.
+ */
+function flatPositions(x: Tensor, list: readonly (Index | AdvancedIndex)[], op: string): Tensor {
+  const standIn = x.isContiguous() ? new Tensor(x._storage, x.shape, x._strides, x._offset) : emptyTensor(x.shape, 'uint8', x.device, op);
+  const plan = planIndex(standIn, list, op);
+  if (plan.copied) return indexWithPlan(planIndex(rowMajorPositions(x.shape, x.device, op), list, op), op);
+  const v = plan.view;
+  const lay = plan.adv.length === 0 ? { advDims: [], restDims: v.shape.map((_, d) => d), at: 0 } : layoutOf(plan);
+  const b = plan.adv.length === 0 ? [] : indexShape(plan, op);
+  const outRank = lay.restDims.length + b.length;
+  let pos: Tensor = fromHost([v._offset - standIn._offset], [], 'int32', x.device, op);
+  for (const a of plan.adv) {
+    const size = v.shape[a.dim]!;
+    let ix = a.index.dtype === 'int32' ? a.index : a.index.to('int32');
+    if (!a.fromMask) {
+      checkIndexBounds(op, ix, a.srcDim, size, { negativeWraps: true, selfShape: v.shape, onDevice: true }); // as linearIndex
+      ix = wrapNegative(ix, size);
+    }
+    const lead = b.length - ix.dim(); // broadcast against B from the right
+    const shape = [...Array<number>(lay.at + lead).fill(1), ...ix.shape, ...Array<number>(outRank - lay.at - b.length).fill(1)];
+    pos = binary('add', pos, binary('mul', ix, v._strides[a.dim]!).reshape(shape));
+  }
+  lay.restDims.forEach((d, k) => {
+    const size = v.shape[d]!;
+    const stride = v._strides[d]!;
+    const steps = new Int32Array(size);
+    for (let i = 0; i < size; i++) steps[i] = i * stride;
+    const at = k < lay.at ? k : k + b.length;
+    const shape = Array<number>(outRank).fill(1);
+    shape[at] = size;
+    pos = binary('add', pos, fromHost(steps, shape, 'int32', x.device, op));
+  });
+  return expand(pos, outShape(v, lay, b)); // already that shape (the index tensors span B); kept as a guard
+}
+
+function outShape(v: Tensor, lay: Layout, b: readonly number[]): number[] {
+  const rest = lay.restDims.map((d) => v.shape[d]!);
+  return [...rest.slice(0, lay.at), ...b, ...rest.slice(lay.at)];
+}
+
+/** `arange(numel).reshape(shape)`, int32, built on the device from one small tensor per dim. */
+function rowMajorPositions(shape: readonly number[], device: string, op: string): Tensor {
+  let pos: Tensor = fromHost([0], shape.map(() => 1), 'int32', device, op);
+  let stride = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const steps = new Int32Array(shape[d]!);
+    for (let i = 0; i < steps.length; i++) steps[i] = i * stride;
+    pos = binary('add', pos, fromHost(steps, shape.map((s, k) => (k === d ? s : 1)), 'int32', device, op));
+    stride *= shape[d]!;
+  }
+  return pos;
 }
 
 /**
