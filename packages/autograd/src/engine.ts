@@ -1,6 +1,6 @@
 import * as dl from '@dl/tensor';
 import { AutogradError, type BackwardOptions, Tensor, endStep, keep } from '@dl/tensor';
-import { type DiffOp, type DiffOpParams, escape, inScope, own, runScope } from '@dl/tensor/internal';
+import { type DiffOp, type DiffOpParams, escape, inScope, runScope } from '@dl/tensor/internal';
 import { isGradEnabled, setGradEnabled } from './grad-mode.js';
 import {
   AccumulateGrad,
@@ -24,7 +24,7 @@ export function record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | n
   const saveIn = rule.saves?.inputs;
   const saved = inputs.map((t, i) => (t && saveIn?.includes(i) ? new SavedTensor(t, op) : null));
   const name = typeof rule.name === 'function' ? nodeName(op, params, inputs[0]?.dim() ?? 0) : (plainNames[op] ??= nodeName(op, params, 0));
-  const [ownParams, paramTensors] = ownTensorParams(params);
+  const [ownParams, savedParams] = saveTensorParams(params, op);
   const node = new OpNode<K>(op, name, ownParams, inputs.map((t) => (t ? metaOf(t) : null)), saved, outputs.map(metaOf), inputs.map(edgeOf));
   outputs.forEach((t, i) => {
     t.requiresGrad = true;
@@ -34,24 +34,33 @@ export function record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | n
   });
   // Saved after gradFn is set, so a saved output differentiates through this node (createGraph).
   if (rule.saves?.output) node.savedOutputs = outputs.map((t) => new SavedTensor(t, op));
-  if (paramTensors.length) node.paramTensors = paramTensors;
+  if (savedParams.length) node.savedParams = savedParams;
 }
 
 /**
- * Tensors among an op's params (max's and max-pool's indices) are read by its rule during
- * backward, after the scope that made them has ended: the node takes its own tensor object over
- * the same storage, and disposes it when it is released.
+ * Tensors among an op's params (max-pool indices, embedding ids, nllLoss targets, norm
+ * statistics) are read by its rule during backward, after the scope that made them has ended:
+ * they are saved as inputs are (a `SavedTensor`: the storage held, the in-place version checked,
+ * handed to the garbage collector at a step boundary), and put back into the params when the
+ * rule runs. The node's params keep `null` in their place meanwhile.
  */
-function ownTensorParams<P>(params: P): [P, Tensor[]] {
+function saveTensorParams<P>(params: P, op: string): [P, Array<readonly [string, SavedTensor]>] {
   let copy: Record<string, unknown> | null = null;
-  const owned: Tensor[] = [];
+  const saved: Array<readonly [string, SavedTensor]> = [];
   for (const [k, v] of Object.entries(params as object)) {
     if (!(v instanceof Tensor)) continue;
-    const t = own(new Tensor(v._storage, v.shape, v._strides, v._offset));
-    owned.push(t);
-    (copy ??= { ...(params as object) })[k] = t;
+    saved.push([k, new SavedTensor(v, op)]);
+    (copy ??= { ...(params as object) })[k] = null;
   }
-  return [(copy ?? params) as P, owned];
+  return [(copy ?? params) as P, saved];
+}
+
+/** The params a rule sees: the node's, with its saved tensors unpacked (version-checked). */
+function ruleParams(node: OpNode): DiffOpParams[DiffOp] {
+  if (node.savedParams.length === 0) return node.params;
+  const p: Record<string, unknown> = { ...(node.params as object) };
+  for (const [k, s] of node.savedParams) p[k] = s.unpack();
+  return p as DiffOpParams[DiffOp];
 }
 
 /** A non-leaf got a hook or retainGrad: its node keeps it, to reach it during backward. */
@@ -76,7 +85,7 @@ export function spillGraph(t: Tensor): void {
     n.spilled = true;
     for (const sv of n.saved) sv?.spill();
     for (const sv of n.savedOutputs) sv?.spill();
-    for (const t of n.paramTensors) t._storage.spill();
+    for (const [, sv] of n.savedParams) sv.spill();
     for (const [m] of n.nextFunctions) if (m instanceof OpNode) work.push(m);
   }
 }
@@ -200,7 +209,7 @@ export function runBackward(roots: readonly Edge[], seeds: readonly Tensor[], op
       if (op.released) throw freedError();
       const needs = op.nextFunctions.map(([n]) => n !== null);
       const ctx: RuleContext<DiffOp> = {
-        params: op.params,
+        params: ruleParams(op),
         inputMeta: op.inputMeta,
         needs,
         input: (i) => {

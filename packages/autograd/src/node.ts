@@ -150,8 +150,8 @@ export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
   spilled = false;
   /** Saved outputs (set by `record` once the outputs point at this node). */
   savedOutputs: ReadonlyArray<SavedTensor | null> = [];
-  /** Tensors among the params (indices), owned by the node (see `ownTensorParams`). */
-  paramTensors: readonly Tensor[] = [];
+  /** Tensors among the params (indices, targets, statistics), saved as inputs are (see `saveTensorParams`). */
+  savedParams: ReadonlyArray<readonly [string, SavedTensor]> = [];
   /** Output tensors with hooks or retained grads, by output number (`watch`). */
   watched: Array<Tensor | undefined> | null = null;
   readonly nextFunctions: ReadonlyArray<Edge>;
@@ -195,6 +195,6 @@ export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
     this.released = true;
     for (const s of this.saved) s?.release();
     for (const s of this.savedOutputs) s?.release();
-    for (const t of this.paramTensors) t.dispose();
+    for (const [, s] of this.savedParams) s.release();
   }
 }
