@@ -293,13 +293,35 @@ export const rand = defineOp('rand', (...args: (number | readonly number[] | Ran
 export const randn = defineOp('randn', (...args: (number | readonly number[] | RandomOptions)[]): Tensor => {
   return randomTensor('randn', 'normal', args);
 });
+/** `randint(low, high, size)` and torch's `randint(high, size)` (low 0). */
+interface Randint {
+  (high: number, size: readonly number[], opts?: RandomOptions): Tensor;
+  (low: number, high: number, size: readonly number[] | number, opts?: RandomOptions): Tensor;
+}
+
 /**
- * Integers uniform in [low, high) (int32 unless `dtype` says otherwise).
+ * Integers uniform in [low, high) (int32 unless `dtype` says otherwise). As in PyTorch, `low`
+ * may be left out when the size is a list: `dl.randint(10, [1])` is `torch.randint(10, size=(1,))`.
  *
  * @example
  * dl.randint(0, 3, [500, 1], { dtype: 'float32' });
+ * dl.randint(10, [1]); // in [0, 10)
  */
-export const randint = defineOp('randint', (low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor => {
+export const randint: Randint = defineOp('randint', (...args: unknown[]): Tensor => {
+  const highFirst = Array.isArray(args[1]);
+  for (const [k, a] of (highFirst ? [args[0]] : args.slice(0, 2)).entries()) {
+    if (typeof a !== 'number') {
+      throw new ArgumentError(`randint: ${highFirst ? 'high' : k === 0 ? 'low' : 'high'} must be a number, got ${describeValue(a)}`, {
+        op: 'randint',
+        hint: 'dl.randint(low, high, size) or dl.randint(high, size), size a list: dl.randint(10, [1]) is torch.randint(10, size=(1,))',
+      });
+    }
+  }
+  const [low, high, shape, opts = {}] = (highFirst ? [0, ...args] : args) as [number, number, readonly number[], RandomOptions?];
+  return randintImpl(low, high, shape, opts);
+}) as Randint;
+
+function randintImpl(low: number, high: number, shape: readonly number[], opts: RandomOptions): Tensor {
   if (!(high > low)) throw new ArgumentError(`randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`, { op: 'randint' });
   const sizes = checkSizes(typeof shape === 'number' ? [shape] : (shape as readonly unknown[]), 'randint'); // a number is one size, as rand(5)
   const u = rand([...sizes], { ...(opts.generator ? { generator: opts.generator } : {}), device: opts.device ?? getDefaultDevice(), dtype: 'float32' });
@@ -308,7 +330,7 @@ export const randint = defineOp('randint', (low: number, high: number, shape: re
   checkIntRange([low, high - 1], dtype, 'randint', opts.dtype);
   const r = v.to(dtype);
   return finish(r, opts, 'randint');
-});
+}
 
 /** A random permutation of 0..n-1 (int32), from the seeded generator. */
 export const randperm = defineOp('randperm', (n: number, opts: RandomOptions = {}): Tensor => {

@@ -1,7 +1,7 @@
 import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
 import { promoteTypes, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
-import { checkSizes, normDim } from '../shape.js';
+import { checkSizes, describeValue, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastView, castRaw, commonDevice, emptyTensor } from './core.js';
 import { fromHost } from './creation.js';
@@ -50,6 +50,17 @@ export const gather = defineOp('gather', (x: Tensor, dim: number, index: Tensor)
 
 function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Tensor | number, mode: 'add' | 'assign'): Tensor {
   checkIndex(op, index);
+  if (typeof src !== 'number' && !(src instanceof Tensor)) {
+    const kw = src !== null && typeof src === 'object' && 'value' in (src as object);
+    throw new ArgumentError(`${op}: src must be a Tensor or a number, got ${describeValue(src)}`, {
+      op,
+      hint: kw ? `pass the value positionally: x.${op}_(dim, index, ${String((src as { value: unknown }).value)}) (PyTorch's value=…)` : `x.${op}_(dim, index, src) with src a tensor or a number`,
+    });
+  }
+  // torch treats 0-d index and src as 1-d here (ensure_nonempty_dim): the Transforms tutorial's
+  // one-hot `zeros(10).scatter_(0, torch.tensor(y), value=1)` has a 0-d index
+  if (x.dim() === 1 && index.dim() === 0) index = index.reshape([1]);
+  if (x.dim() === 1 && typeof src !== 'number' && src.dim() === 0) src = src.reshape([1]);
   const d = normDim(dim, x.dim(), op);
   const s = typeof src === 'number' ? broadcastView(fromHost([src], [], x.dtype, x.device, op), index.shape) : src;
   commonDevice(op, x, index, s);
