@@ -78,3 +78,14 @@ describe('topk, chunk and split of 0-d and empty tensors as torch 1.13', () => {
     expect(() => dl.tensor(1).split(2)).toThrow(dl.ShapeError);
   });
 });
+
+describe('Tensor.div with roundingMode', () => {
+  it('rounds like dl.div and torch (the method took one argument and ignored the option)', () => {
+    // torch.tensor([-7., 7.]).div(torch.tensor([2., 2.]), rounding_mode='floor') -> tensor([-4., 3.]); 'trunc' -> tensor([-3., 3.])
+    const a = dl.tensor([-7, 7]);
+    expect(a.div(2, { roundingMode: 'floor' }).toArraySync()).toEqual([-4, 3]);
+    expect(a.div(dl.tensor([2, 2]), { roundingMode: 'trunc' }).toArraySync()).toEqual([-3, 3]);
+    expect(a.div(2).toArraySync()).toEqual([-3.5, 3.5]);
+    expect(a.div(2, { roundingMode: null }).toArraySync()).toEqual([-3.5, 3.5]);
+  });
+});

@@ -16,7 +16,7 @@ import * as nz from './ops/nonzero.js';
 import * as ai from './ops/advanced-index.js';
 import * as sm from './ops/softmax.js';
 import * as ip from './ops/inplace.js';
-import { divRounded } from './ops/div-rounding.js';
+import { divRounded, type RoundingMode } from './ops/div-rounding.js';
 import { fromHost } from './ops/creation.js';
 import * as ac from './ops/addcmul.js';
 import { checkOnDevice, DEFERRED_NOTE } from './ops/device-check.js';
@@ -54,6 +54,15 @@ export class Tensor extends TensorBase {
   /** `self + weight * (end - self)`. */
   lerp(end: Tensor, weight: TensorOrScalar): Tensor { return ew.lerp(this, end, weight); }
   /** `this // other`, rounded down as `torch.floor_divide` (integers stay integers; Note [Rounded division]). */
+  /**
+   * `self / other`; `roundingMode: 'trunc' | 'floor'` rounds the quotient (torch's `div(…, rounding_mode=)`).
+   *
+   * @example
+   * dl.tensor([-7, 7]).div(2, { roundingMode: 'floor' }); // tensor([-4., 3.])
+   */
+  div(other: TensorOrScalar, opts: { roundingMode?: RoundingMode } = {}): Tensor {
+    return opts.roundingMode === undefined || opts.roundingMode === null ? ew.binary('div', this, other) : divRounded(this, other, opts.roundingMode);
+  }
   floorDivide(other: TensorOrScalar): Tensor { return divRounded(this, other, 'floor'); }
 
   // ---- comparison and logic --------------------------------------------------------------
@@ -364,7 +373,7 @@ const moveTo = defineOp('to', (x: Tensor, device: string): Tensor => {
  */
 // Mapped over the table itself, so each method shows its row's doc comment.
 type UnaryMethods = { [K in keyof PrimitiveTable as K extends UnaryOp ? K : never]: () => Tensor };
-type BinaryMethods = { [K in keyof PrimitiveTable as K extends Exclude<BinaryOp, 'add' | 'sub'> ? K : never]: (other: TensorOrScalar) => Tensor };
+type BinaryMethods = { [K in keyof PrimitiveTable as K extends Exclude<BinaryOp, 'add' | 'sub' | 'div'> ? K : never]: (other: TensorOrScalar) => Tensor };
 type CompareMethods = { [K in keyof PrimitiveTable as K extends CompareOp ? K : never]: (other: TensorOrScalar) => Tensor };
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Tensor extends UnaryMethods, BinaryMethods, CompareMethods {}
