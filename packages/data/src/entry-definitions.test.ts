@@ -81,3 +81,67 @@ abstract()
     );
   });
 });
+
+describe('definitionsOnly runs none of the code the script runs at top level', () => {
+  it('checks every declarator of a declaration, not only the first: keeps the ones that run nothing', () => {
+    expect(definitionsOnly("const f = (x) => x, data = console.log('RUNS')\nclass A {}", ['A'])).toBe(['const f = (x) => x;', 'class A {}', tail('A as __dlWorkerClass_A')].join('\n'));
+    expect(definitionsOnly('const k = class {}, z = main();class A {}', ['A'])).toBe(['const k = class {};', 'class A {}', tail('A as __dlWorkerClass_A')].join('\n'));
+    expect(definitionsOnly('export const fmt = (x) => x, net = new Net()\nlet a = 1, b = [2, f()], c = { d: 3 }, e', [])).toBe(['const fmt = (x) => x;', 'let a = 1, c = { d: 3 }, e;', tail('')].join('\n'));
+    // commas inside brackets, strings, templates and regexes do not split; a default in a pattern runs
+    const src = 'const a = [1, f()], b = "x, y()", c = `p, ${q}`, d = /,g()/g, { e = g() } = o, [h, i] = arr, j = { k: 1, l: m };';
+    expect(definitionsOnly(src, [])).toBe(['const b = "x, y()", c = `p, ${q}`, d = /,g()/g, [h, i] = arr, j = { k: 1, l: m };', tail('')].join('\n'));
+  });
+
+  it('keeps a function or class expression only when nothing follows it (function(){}() runs it)', () => {
+    const src = 'const r = function () { return main() }(), s = function () { return main() }, t = class { m() { main() } }.name, u = async (x) => main(x), v = x => x, w = async function* () {};';
+    expect(definitionsOnly(src, [])).toBe(['const s = function () { return main() }, u = async (x) => main(x), v = x => x, w = async function* () {};', tail('')].join('\n'));
+  });
+
+  it('treats a tagged template as the call it is', () => {
+    const src = 'const a = tag`x`;const b = x.y `z`;const c = f()`z`;const d = `${run()}`;const e = `plain ${x.y} "it\'s"`;const g = "`" + x;';
+    expect(definitionsOnly(src, [])).toBe(['const e = `plain ${x.y} "it\'s"`;', 'const g = "`" + x;', tail('')].join('\n'));
+  });
+
+  it('keeps tsx output that only names functions and classes (__name), drops what calls anything else', () => {
+    const src =
+      'var __defProp=Object.defineProperty;var __name=(target,value)=>__defProp(target,"name",{value,configurable:true});' +
+      'const f=__name(x=>x*2,"f"),data=console.log("RUNS");const k=class{static{__name(this,"k")}},z=main();const h=__name(function(){return run()},"h");' +
+      'const bad=__name(x=>x,run());function g(){}__name(g,"g");class A{static{__name(this,"A")}static n=3;static sq=__name(x=>x*x,"sq");m(){return f(1)}}';
+    expect(definitionsOnly(src, ['A'])).toBe(
+      [
+        'var __defProp=Object.defineProperty;',
+        'var __name=(target,value)=>__defProp(target,"name",{value,configurable:true});',
+        'const f=__name(x=>x*2,"f");',
+        'const k=class{static{__name(this,"k")}};',
+        'const h=__name(function(){return run()},"h");',
+        'function g(){}',
+        'class A{static{__name(this,"A")}static n=3;static sq=__name(x=>x*x,"sq");m(){return f(1)}}',
+        tail('A as __dlWorkerClass_A'),
+      ].join('\n'),
+    );
+    // without esbuild's helper, __name is the user's function: a call like any other
+    expect(definitionsOnly('const f = __name((x) => x, "f")', [])).toBe(['', tail('')].join('\n'));
+  });
+
+  it('drops a class that runs code as it is defined, and importing its definitions throws a ReferenceError saying why', () => {
+    const cls = (body: string, head = 'class C') => definitionsOnly(`${head} ${body}`, ['C']);
+    const refused = [
+      cls('{ static table = load() }'),
+      cls('{ static { console.log("defined") } }'),
+      cls('{ [key()]() {} }'),
+      cls('{ static t = tag`x` }'),
+      cls('{ static n = new Net() }'),
+      cls('{}', 'class C extends mixin(Base)'),
+      definitionsOnly('const C = class { static t = load() }', ['C']),
+      definitionsOnly('const C = makeDataset()', ['C']),
+    ];
+    for (const out of refused) {
+      expect(out).toBe(
+        'throw new ReferenceError("C is not defined in DataLoader workers: its declaration runs code as it is evaluated (a call, new, a tagged template, or a static block, static field, computed member name or extends clause that calls something), which workers never run");\nexport {  };\n',
+      );
+    }
+    // what runs only when called or constructed is kept: methods, instance fields, static arrows and getters
+    const ok = 'class C extends dl.data.Dataset { static n = 3; static f = () => load(); static get g() { return load() } x = load(); #p = new Map(); static #q = [1, 2]; static = 4; get; [Symbol.iterator]() { return run() } "s"() {} static async *gen() {} }';
+    expect(definitionsOnly(ok, ['C'])).toBe([ok, tail('C as __dlWorkerClass_C')].join('\n'));
+  });
+});

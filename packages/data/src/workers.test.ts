@@ -212,7 +212,7 @@ describe('DataLoader workers', () => {
         encoding: 'utf8',
         timeout: 120_000,
       });
-      return { ...r, runs: readFileSync(count, 'utf8').split('\n').filter(Boolean).length };
+      return { ...r, countFile: count, runs: readFileSync(count, 'utf8').split('\n').filter(Boolean).length };
     };
     // the class in its own module: trains with 2 workers, the script's top level runs once
     const ok = run('train-script.ts');
@@ -237,10 +237,21 @@ describe('DataLoader workers', () => {
     expect(uses.status).not.toBe(0);
     expect(uses.runs).toBe(1);
     expect(uses.stderr).toMatch(/ReferenceError: Caught ReferenceError in DataLoader worker \d: table is not defined \(the dataset class is defined in the script you ran; .* move the class, and what it uses, into a module of its own/);
+    // a call hidden in a later declarator or a tagged template runs in the main run only
+    const hidden = run('script-class-side-effect-declarators.ts');
+    expect(hidden.stderr).toBe('');
+    expect(hidden.status).toBe(0);
+    expect(readFileSync(hidden.countFile, 'utf8')).toBe('declarator\ntagged template\n');
+    expect(JSON.parse(hidden.stdout.trim())).toEqual({ got: [[[0], [1]], [[4], [9]], [[16], [25]]] });
+    // a class that runs a call as it is defined (a static field) is not loaded: the error says why and what to do
+    const statics = run('script-class-static-call.ts');
+    expect(statics.status).not.toBe(0);
+    expect(statics.runs).toBe(1);
+    expect(statics.stderr).toMatch(/ReferenceError: Caught ReferenceError in DataLoader worker \d: TableDataset is not defined in DataLoader workers: its declaration runs code as it is evaluated .* move the class, and what it uses, into a module of its own/);
     // issue 11: a workerSpec naming the script, no guard: the workers' imports stop at the loop
     const self = run('script-self-spec.ts');
     expect(self.status).not.toBe(0);
     expect(self.runs).toBeLessThanOrEqual(3); // the main run, and at most one import per worker
     expect(self.stderr).toMatch(/StateError: Caught StateError in DataLoader worker \d: DataLoader: a DataLoader loop ran while DataLoader worker \d was importing/);
-  });
+  }, 180_000);
 });
