@@ -42,4 +42,18 @@ describe('PyTorch call forms (cpu)', () => {
     expect(() => t.argmax({ dim: 1 } as never)).toThrow(dl.ArgumentError);
     expect(() => t.softmax({ dim: 1 } as never)).toThrow(/softmax: dim must be an integer, got an object\n {2}hint: pass dim positionally/);
   });
+
+  it('new_ones / new_zeros / new_empty / new_full / new_tensor keep dtype and device, not shape', () => {
+    const x = dl.tensor([[1, 2]], { dtype: 'int32' });
+    const a = x.newOnes(5, 3);
+    expect([a.shape, a.dtype, a.device]).toEqual([[5, 3], 'int32', 'cpu']);
+    expect(x.newOnes([5, 3], { dtype: 'float64' }).dtype).toBe('float64'); // x.new_ones(5, 3, dtype=torch.double)
+    expect(Array.from(x.newZeros(2).dataSync())).toEqual([0, 0]);
+    expect(x.newEmpty([2, 2]).shape).toEqual([2, 2]);
+    const f = x.newFull([2], 7);
+    expect([f.dtype, Array.from(f.dataSync())]).toEqual(['int32', [7, 7]]);
+    const t = dl.ones(1, { dtype: 'float64' }).newTensor([1.5, 2]);
+    expect([t.dtype, Array.from(t.dataSync())]).toEqual(['float64', [1.5, 2]]);
+    expect(dl.ones([2], { requiresGrad: true }).newOnes(2).requiresGrad).toBe(false);
+  });
 });

@@ -5,7 +5,7 @@ import { ArgumentError, StateError } from './errors.js';
 import { listDevices } from './registry.js';
 import type { Generator } from './generator.js';
 import { printWithValues, TensorBase } from './tensor-base.js';
-import { emptyTensor, type TensorOrScalar } from './ops/core.js';
+import { emptyTensor, type CreateOptions, type TensorOrScalar } from './ops/core.js';
 import * as ew from './ops/elementwise.js';
 import * as red from './ops/reduce.js';
 import * as vw from './ops/views.js';
@@ -17,7 +17,7 @@ import * as ai from './ops/advanced-index.js';
 import * as sm from './ops/softmax.js';
 import * as ip from './ops/inplace.js';
 import { divRounded, type RoundingMode } from './ops/div-rounding.js';
-import { fromHost } from './ops/creation.js';
+import { fromHost, newFullOf, newOf, newTensorOf, type NestedData } from './ops/creation.js';
 import * as ac from './ops/addcmul.js';
 import { checkOnDevice, DEFERRED_NOTE } from './ops/device-check.js';
 import { primitivesOf, type PrimitiveTable } from './primitives.js';
@@ -137,6 +137,16 @@ export class Tensor extends TensorBase {
   at(...index: vw.Index[]): Tensor { return vw.at(this, ...index); }
   contiguous(): Tensor { return vw.contiguous(this); }
   clone(): Tensor { return vw.clone(this); }
+  /** Ones with this tensor's dtype and device (`x.new_ones(5, 3)`); `dl.ones` takes the same arguments. */
+  newOnes(...args: (number | readonly number[] | CreateOptions)[]): Tensor { return newOf(this, 'ones', args); }
+  /** Zeros with this tensor's dtype and device (`x.new_zeros(2, 2)`). */
+  newZeros(...args: (number | readonly number[] | CreateOptions)[]): Tensor { return newOf(this, 'zeros', args); }
+  /** Uninitialised, with this tensor's dtype and device (`x.new_empty(2, 2)`). */
+  newEmpty(...args: (number | readonly number[] | CreateOptions)[]): Tensor { return newOf(this, 'empty', args); }
+  /** `value` everywhere, with this tensor's dtype and device (`x.new_full([2, 2], 7)`). */
+  newFull(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor { return newFullOf(this, shape, value, opts); }
+  /** `data` as a tensor with this tensor's dtype and device (`x.new_tensor([1, 2])`). */
+  newTensor(data: NestedData, opts: CreateOptions = {}): Tensor { return newTensorOf(this, data, opts); }
   detach(): Tensor { return vw.detach(this); }
   split(splitSize: number | readonly number[], dim?: number): Tensor[] { return ix.split(this, splitSize, dim); }
   chunk(chunks: number, dim?: number): Tensor[] { return ix.chunk(this, chunks, dim); }

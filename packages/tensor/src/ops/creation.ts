@@ -203,6 +203,27 @@ export const full = defineOp('full', (shape: readonly number[], value: number | 
   return filled('full', [shape, opts], Number(value), dflt);
 });
 
+/**
+ * PyTorch's `Tensor.new_empty/new_zeros/new_ones/new_full/new_tensor`: a new tensor with `x`'s
+ * dtype and device unless `opts` says otherwise (never `x`'s shape or grad flag).
+ *
+ * @example
+ * x.newOnes(5, 3, { dtype: 'float64' }); // x.new_ones(5, 3, dtype=torch.double)
+ */
+export function newOf(x: Tensor, kind: 'empty' | 'zeros' | 'ones', args: readonly (number | readonly number[] | CreateOptions)[]): Tensor {
+  const { shapeArgs, opts } = splitOpts<CreateOptions>(args);
+  const o: CreateOptions = { ...opts, dtype: opts.dtype ?? x.dtype, device: opts.device ?? x.device };
+  return (kind === 'empty' ? empty : kind === 'zeros' ? zeros : ones)(...shapeArgs, o);
+}
+/** `x.new_full(size, fill_value)` (see {@link newOf}). */
+export function newFullOf(x: Tensor, shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
+  return full(shape, value, { ...opts, dtype: opts.dtype ?? x.dtype, device: opts.device ?? x.device });
+}
+/** `x.new_tensor(data)` (see {@link newOf}). */
+export function newTensorOf(x: Tensor, data: NestedData, opts: CreateOptions = {}): Tensor {
+  return tensor(data, { ...opts, dtype: opts.dtype ?? x.dtype, device: opts.device ?? x.device });
+}
+
 function likeOpts(x: Tensor, opts: CreateOptions): CreateOptions {
   return { dtype: opts.dtype ?? x.dtype, device: opts.device ?? x.device, requiresGrad: opts.requiresGrad ?? false };
 }
