@@ -65,8 +65,8 @@ export class DeviceErrors {
   pending = false;
   private readonly sites: Site[] = [{ op: '', dim: 0, kind: 'index', detail: '' }];
   private readonly ids = new Map<string, number>();
-  /** The site new check keys share past MAX_SITES (-1: none yet). */
-  private overflowSite = -1;
+  /** The sites new check keys share past MAX_SITES, one per value type (the words decode by it). */
+  private readonly overflowSites: { f32?: number; i32?: number } = {};
 
   constructor(device: GPUDevice) {
     const gpu = device.createBuffer({ size: ERROR_BYTES, usage: STORAGE | COPY_SRC | COPY_DST, label: 'dl error words' });
@@ -90,8 +90,7 @@ export class DeviceErrors {
   /**
    * The site id of an op-layer value check (`Backend.check`), its value word read as `valueType`.
    * Checks are interned by their key; past MAX_SITES distinct sites, new keys share one last site
-   * whose error is the latest check's (a program with thousands of distinct checks may see an
-   * error built by a check encoded after the failing one).
+   * with a generic error (which op failed is no longer known; the value and index still are).
    */
   checkSite(c: DeviceCheck, valueType: 'f32' | 'i32'): number {
     const key = `check:${valueType}:${c.key}`;
@@ -99,18 +98,21 @@ export class DeviceErrors {
     if (id !== undefined) return id;
     const site: Site = { op: '', dim: 0, kind: 'check', detail: '', make: c.error, valueType };
     if (this.sites.length >= MAX_SITES) {
-      if (this.overflowSite < 0) {
-        this.overflowSite = this.sites.length;
-        this.sites.push(site);
-      } else this.sites[this.overflowSite] = site;
-      return this.overflowSite;
+      // One shared site for every later check: it must not take any one check's error (a failure
+      // of an earlier check would be reported as the latest one's op and shapes).
+      let shared = this.overflowSites[valueType];
+      if (shared === undefined) {
+        shared = this.overflowSites[valueType] = this.sites.length;
+        this.sites.push({ ...site, make: overflowError });
+      }
+      return shared;
     }
     this.sites.push(site);
     this.ids.set(key, this.sites.length - 1);
     return this.sites.length - 1;
   }
 
-  /** The binding a checking kernel adds (and marks the error words as worth a look). */
+    /** The binding a checking kernel adds (and marks the error words as worth a look). */
   binding(): BindReq {
     this.pending = true;
     return { buf: this.buf, write: true, atomic: true };
@@ -183,4 +185,12 @@ export function reportCode(E: string, site: string, value: string, size: string)
       }
       if (r.old_value != 0u) { break; }
     }`;
+}
+
+/** The error of the shared site past MAX_SITES distinct checks: value and index, no op. */
+function overflowError(value: number, index: number): Error {
+  return new ArgumentError(`a device value check failed: element ${index} holds ${value}, outside the range its op accepts`, {
+    op: 'webgpu',
+    hint: 'this program made more distinct value checks than the webgpu backend names one by one; run the same step on cpu to see which op and why',
+  });
 }
