@@ -56,4 +56,23 @@ describe('PyTorch call forms (cpu)', () => {
     expect([t.dtype, Array.from(t.dataSync())]).toEqual(['float64', [1.5, 2]]);
     expect(dl.ones([2], { requiresGrad: true }).newOnes(2).requiresGrad).toBe(false);
   });
+
+  it('t.data as a tensor in common PyTorch idioms: init in place, torch.max(outputs.data, 1)', () => {
+    const w = dl.empty([64, 32], { requiresGrad: true });
+    const b = dl.empty([64], { requiresGrad: true });
+    dl.manualSeed(0);
+    w.data.normal_(0, 0.02); // DCGAN's weights_init: m.weight.data.normal_(0.0, 0.02)
+    b.data.fill_(0); // m.bias.data.fill_(0)
+    const vals = Array.from(w.dataSync());
+    const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
+    const std = Math.sqrt(vals.reduce((s, v) => s + (v - mean) ** 2, 0) / vals.length);
+    expect(Math.abs(mean)).toBeLessThan(0.003);
+    expect(std).toBeGreaterThan(0.018);
+    expect(std).toBeLessThan(0.022);
+    expect(Array.from(b.dataSync()).every((v) => v === 0)).toBe(true);
+    expect([w.requiresGrad, w.isLeaf, w.gradFn]).toEqual([true, true, null]); // still a leaf that trains
+    const outputs = dl.tensor([[0.1, 0.9, 0.0], [2, -1, 3]]).mul(w.at(0, 0).detach().mul(0).add(1));
+    const [, predicted] = dl.max(outputs.data, 1); // _, predicted = torch.max(outputs.data, 1)
+    expect(Array.from(predicted!.dataSync())).toEqual([1, 2]);
+  });
 });
