@@ -134,14 +134,21 @@ describe('definitionsOnly runs none of the code the script runs at top level', (
       cls('{}', 'class C extends mixin(Base)'),
       definitionsOnly('const C = class { static t = load() }', ['C']),
       definitionsOnly('const C = makeDataset()', ['C']),
+      definitionsOnly('const data = load(); class C { static n = data.length }', ['C']),
+      definitionsOnly('const Base = mixin(Dataset); class C extends Base {}', ['C']),
     ];
     for (const out of refused) {
       expect(out).toBe(
-        'throw new ReferenceError("C is not defined in DataLoader workers: its declaration runs code as it is evaluated (a call, new, a tagged template, or a static block, static field, computed member name or extends clause that calls something), which workers never run");\nexport {  };\n',
+        'throw new ReferenceError("C is not defined in DataLoader workers: its declaration runs code as it is evaluated (a call, new, a tagged template, or a static block, static field, computed member name or extends clause that calls something) or uses a value that does, and workers never run that code");\nexport {  };\n',
       );
     }
     // what runs only when called or constructed is kept: methods, instance fields, static arrows and getters
     const ok = 'class C extends dl.data.Dataset { static n = 3; static f = () => load(); static get g() { return load() } x = load(); #p = new Map(); static #q = [1, 2]; static = 4; get; [Symbol.iterator]() { return run() } "s"() {} static async *gen() {} }';
     expect(definitionsOnly(ok, ['C'])).toBe([ok, tail('C as __dlWorkerClass_C')].join('\n'));
+  });
+
+  it('drops what names a dropped value, which would be undefined in the worker; property names are not references', () => {
+    const src = 'const data = load(), n = data.length, m = other.data, k = { data }, s = data?.x;\nconst again = data, ok = 1;\nclass A { get length() { return data.length } }';
+    expect(definitionsOnly(src, ['A'])).toBe(['const m = other.data;', 'const ok = 1;', 'class A { get length() { return data.length } }', tail('A as __dlWorkerClass_A')].join('\n'));
   });
 });

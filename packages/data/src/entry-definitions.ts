@@ -25,8 +25,9 @@
  *
  * The scan is conservative, not a parser: anything that looks like a call (an object literal's
  * method shorthand, `typeof (x)`) drops its declarator. It does not see getters or proxies run by
- * `a.b` paths or destructuring, and a kept declarator that names a dropped one (`const n = data`)
- * raises the ReferenceError above when the worker loads the script.
+ * `a.b` paths or destructuring. A declarator or class that names one dropped before it
+ * (`const n = data.length` after `const data = load()`) is dropped too, as it would throw in the
+ * worker; names bound by a dropped destructuring pattern are not tracked.
  */
 
 /**
@@ -182,7 +183,8 @@ function definitionsOnly(src, names) {
     return at;
   }
   // whether [a, e) runs nothing: no call, tagged template, new, await or yield (a method
-  // shorthand or a function inside counts as a call: conservative)
+  // shorthand or a function inside counts as a call: conservative), and names nothing dropped
+  // before it (const n = data.length, after const data = load(), would throw in the worker)
   function callFree(a, e) {
     let k = a;
     let prev = '';
@@ -207,6 +209,7 @@ function definitionsOnly(src, names) {
       if (isId(c)) {
         const w = word(k);
         if (w === 'new' || w === 'await' || w === 'yield') return false;
+        if (dropped.has(w) && !/\.$/.test(prev.trimEnd())) return false; // a dropped name would be undefined
         prev = prev.trimEnd() + (/[\w$]$/.test(prev) ? ' ' : '') + w;
         k += w.length;
         continue;
@@ -351,7 +354,7 @@ function definitionsOnly(src, names) {
   }
   // a class dropped for running code as it is defined: importing its definitions says so
   for (const x of names.filter((x) => dropped.has(x))) {
-    out.push('throw new ReferenceError(' + JSON.stringify(x + ' is not defined in DataLoader workers: its declaration runs code as it is evaluated (a call, new, a tagged template, or a static block, static field, computed member name or extends clause that calls something), which workers never run') + ');');
+    out.push('throw new ReferenceError(' + JSON.stringify(x + ' is not defined in DataLoader workers: its declaration runs code as it is evaluated (a call, new, a tagged template, or a static block, static field, computed member name or extends clause that calls something) or uses a value that does, and workers never run that code') + ');');
   }
   const ok = names.filter((x) => !dropped.has(x));
   return out.join('\n') + '\nexport { ' + ok.map((x) => x + ' as __dlWorkerClass_' + x).join(', ') + ' };\n';
