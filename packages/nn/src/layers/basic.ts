@@ -42,6 +42,14 @@ export function checkFeatures(op: string, sizes: Record<string, unknown>, exampl
   }
 }
 
+/** @internal Dims given as integers (negative allowed), else an ArgumentError naming the argument. */
+function checkDims(op: string, dims: Record<string, unknown>, example: string): void {
+  for (const [name, v] of Object.entries(dims)) {
+    if (typeof v === 'number' && Number.isInteger(v)) continue;
+    throw new dl.ArgumentError(`${op}: ${name} must be an integer, got ${typeof v === 'object' ? (v === null ? 'null' : 'an object') : typeof v === 'number' ? String(v) : typeof v}`, { op, hint: example });
+  }
+}
+
 /**
  * `y = x Wᵀ + b` (PyTorch's nn.Linear, same default init).
  *
@@ -87,8 +95,18 @@ export class Flatten extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Flatten' }); // the repr's name, minified or not
   }
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  readonly startDim: number;
+  readonly endDim: number;
+  /**
+   * Dims positionally or as PyTorch's keywords: `new nn.Flatten(0)`, `new nn.Flatten({ startDim: 0, endDim: -1 })`
+   * (`nn.Flatten(start_dim=0)`).
+   */
+  constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
     super();
+    const kw = typeof startDim === 'object' && startDim !== null ? startDim : null;
+    this.startDim = kw ? (kw.startDim ?? 1) : startDim as number;
+    this.endDim = kw ? (kw.endDim ?? -1) : endDim;
+    checkDims('Flatten', { start_dim: this.startDim, end_dim: this.endDim }, 'new nn.Flatten(1, -1) or new nn.Flatten({ startDim: 1 })');
   }
   forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
