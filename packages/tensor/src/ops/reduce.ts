@@ -253,10 +253,7 @@ export interface VarOptions {
  */
 export const variance = defineOp('var', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
   const p = varParams('var', x, dim, opts);
-  const out = runDetached([x], (xd) => {
-    const { scaled, scale } = scaledVariance(xd, p);
-    return narrowTo(binary('mul', binary('mul', scaled, scale), scale), x.dtype);
-  });
+  const out = runDetached([x], (xd) => varianceForward(xd, p, false));
   recordOp('var', [x], out, p);
   return out;
 });
@@ -264,10 +261,7 @@ export const variance = defineOp('var', (x: Tensor, dim?: number | readonly numb
 /** Standard deviation (Bessel-corrected by default); its gradient at 0 is 0, as torch. */
 export const std = defineOp('std', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
   const p = varParams('std', x, dim, opts);
-  const out = runDetached([x], (xd) => {
-    const { scaled, scale } = scaledVariance(xd, p);
-    return narrowTo(binary('mul', unary('sqrt', scaled), scale), x.dtype);
-  });
+  const out = runDetached([x], (xd) => varianceForward(xd, p, true));
   recordOp('std', [x], out, p);
   return out;
 });
@@ -287,6 +281,47 @@ function varParams(op: string, x: Tensor, dim: number | readonly number[] | null
     });
   }
   return { axes: dimsOf(x, dim, op), keepdim: opts.keepdim ?? false, correction: opts.correction ?? (opts.unbiased === false ? 0 : 1) };
+}
+
+/**
+ * Note [Variance fast path]
+ * The safe computation of Note [Variance without overflow] (a max |x| per slice, and float64 on
+ * devices that have it) costs many times the plain two-pass variance in x's dtype, and is needed
+ * only where that plain value went wrong: a square or a sum overflowed (the result is then inf or
+ * NaN), or squares underflowed (`std([1e-30, -1e-30])` would be 0). So on devices with sync reads
+ * the plain value is computed first and kept for each slice whose sum of squared deviations S is
+ * finite and at least n·2^(emin + mantissa bits) (2^-102 for float32, 2^-969 for float64): squares
+ * under the smallest normal number can then change S by at most a rounding. A slice must also
+ * have |mean| <= 16·sqrt(S/n): the plain value's error is about n·(error of the mean)², which
+ * relative to S is about (eps·|mean|)²·n/S, so with a large mean against a small spread (float32's
+ * mean of [1e7 + 1, 1e7 + 2, 1e7 + 4, 1e7 + 8] is off by 0.25, std's by 0.4%) the widened mean is
+ * used (and constant slices give 0, where torch's float32 can give 7e-9). If every slice passes
+ * (one read of one bool) the plain value is the result; otherwise the safe value is computed and
+ * taken for the slices that failed (NaN/inf inputs, n <= correction, constant slices, tiny or
+ * huge values). Devices without sync reads always take the safe path.
+ */
+function varianceForward(x: Tensor, p: VarParams, root: boolean): Tensor {
+  const finish = (v: Tensor) => (root ? unary('sqrt', v) : v);
+  if (!deviceCan(x, 'readSync')) return safeVariance(x, p, root);
+  const { axes, keepdim, correction } = p;
+  const n = axes.reduce((a, d) => a * x.shape[d]!, 1);
+  const mu = mean(x, axes, { keepdim: true });
+  const dev = binary('sub', x, mu);
+  const s = sum(binary('mul', dev, dev), axes, { keepdim });
+  const plain = binary('div', s, Math.max(n - correction, 0));
+  const floor = n * 2 ** (x.dtype === 'float64' ? -969 : -102);
+  const mu2 = binary('mul', binary('mul', mu, mu), n).reshape([...s.shape]);
+  // finite (inf·0 and NaN·0 are NaN), no underflow, and |mean| <= 16·(population std)
+  const ok = binary('mul', plain, 0).eq(0).logicalAnd(s.ge(floor)).logicalAnd(binary('mul', s, 256).ge(mu2));
+  if (readHostSync(reduceRaw('all', ok, ok.shape.map((_, d) => d), false, 'bool'), 'var')[0]) return finish(plain);
+  return where(ok, finish(plain), safeVariance(x, p, root));
+}
+
+/** var (or std with `root`) by Note [Variance without overflow], in x's dtype. */
+function safeVariance(x: Tensor, p: VarParams, root: boolean): Tensor {
+  const { scaled, scale } = scaledVariance(x, p);
+  const r = root ? binary('mul', unary('sqrt', scaled), scale) : binary('mul', binary('mul', scaled, scale), scale);
+  return narrowTo(r, x.dtype);
 }
 
 /**

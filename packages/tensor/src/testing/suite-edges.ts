@@ -58,6 +58,28 @@ export function registerEdgeCases(ctx: SuiteContext): void {
     expect(await dl.tensor([[1, 2, 3, 4], [0, 0, 0, 0]], { device }).var(1).data()).toEqual(new Float32Array([5 / 3, 0]));
   });
 
+  t('std/var: the plain two-pass value where it is safe, the scaled one per slice where not (Note [Variance fast path])', async () => {
+    if (!ctx.syncRead()) return; // devices without sync reads always take the scaled path (above)
+    // rows: ordinary (the plain value), tiny (squares underflow), huge (squares overflow), a
+    // large mean against a small spread (float32's mean is off by 0.25), constant 0.1
+    const rows = [[1, -2, 3.5, 0.25], [1e-30, -1e-30, 2e-30, 0], [1e20, -1e20, 3e19, 0], [1e7 + 1, 1e7 + 2, 1e7 + 4, 1e7 + 8], [0.1, 0.1, 0.1, 0.1]];
+    const want = rows.map((r) => {
+      const m = r.reduce((a, b) => a + Math.fround(b), 0) / r.length;
+      return Math.sqrt(r.reduce((a, b) => a + (Math.fround(b) - m) ** 2, 0) / (r.length - 1));
+    });
+    const got = Array.from(await dl.tensor(rows, { device }).std(1).data());
+    got.forEach((g, k) => expect(Math.abs(g - Math.fround(want[k]!)), `row ${k}: ${g} vs ${want[k]}`).toBeLessThanOrEqual(Math.abs(want[k]!) * 1e-6));
+    expect(got[4]).toBe(0);
+    // the same slices one at a time (each takes one path)
+    for (const [k, r] of rows.entries()) expect(await dl.tensor(r, { device }).std().item(), `row ${k}`).toBe(got[k]);
+    if (ctx.hasDType('float64')) {
+      const tiny = await dl.tensor([1e-200, -1e-200], { device, dtype: 'float64' }).std().item();
+      expect(tiny / (Math.SQRT2 * 1e-200)).toBeCloseTo(1, 12);
+      const huge = await dl.tensor([1e200, -1e200], { device, dtype: 'float64' }).std().item(); // its squares overflow
+      expect(huge / (Math.SQRT2 * 1e200)).toBeCloseTo(1, 12);
+    }
+  });
+
   t('mistaken arguments: typed errors naming the op and the value', async () => {
     const x = dl.ones([2], { device });
     for (const bad of [undefined, null, 'a', {}, [1, 2]]) {
