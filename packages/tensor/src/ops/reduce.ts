@@ -99,6 +99,29 @@ function reduceInt32Checked(op: 'sum' | 'prod', x: Tensor, axes: number[], keepd
 }
 
 /**
+ * @internal The int32 sum of a bool or uint8 tensor where no slice can overflow (at most 255·n),
+ * without {@link int32Checked}'s float64 pass and host read; null where one could. Up to 2^24 the
+ * sum runs in float32, which is exact there (every partial sum is an integer <= 2^24, in any
+ * order) and faster than the int32 kernel.
+ */
+function smallIntSum(x: Tensor, axes: number[], keepdim: boolean): Tensor | null {
+  if (x.dtype !== 'bool' && x.dtype !== 'uint8') return null;
+  const bound = (x.dtype === 'bool' ? 1 : 255) * axes.reduce((a, d) => a * x.shape[d]!, 1);
+  if (bound > 2147483647) return null;
+  const wt = bound <= 2 ** 24 ? 'float32' : 'int32';
+  const src = castRaw(x, wt);
+  let out = reduceRaw('sum', src, axes, keepdim, wt);
+  src.dispose();
+  if (wt === 'float32') {
+    const wide = out;
+    out = castRaw(wide, 'int32');
+    wide.dispose();
+  }
+  recordOp('sum', [x], out, { axes, keepdim });
+  return out;
+}
+
+/**
  * Sum over all elements or along `dim` (a number or list).
  *
  * @example
@@ -108,7 +131,7 @@ export const sum = defineOp('sum', (x: Tensor, dim?: number | readonly number[] 
   const axes = dimsOf(x, dim, 'sum');
   const keepdim = opts.keepdim ?? false;
   const dt = accDtype(x, opts.dtype, 'sum');
-  if (opts.dtype === undefined && dt === 'int32' && deviceCan(x, 'readSync')) return reduceInt32Checked('sum', x, axes, keepdim);
+  if (opts.dtype === undefined && dt === 'int32' && deviceCan(x, 'readSync')) return smallIntSum(x, axes, keepdim) ?? reduceInt32Checked('sum', x, axes, keepdim);
   const src = castRaw(x, dt);
   const out = reduceRaw('sum', src, axes, keepdim, dt);
   if (src !== x) src.dispose();

@@ -263,4 +263,17 @@ export function registerIndexing(ctx: SuiteContext): void {
     expect([c.dtype, await c.toArray()]).toEqual(['int32', [[1, 3], [3, 7]]]);
     if (ctx.hasDType('float64')) expect(await dl.tensor([2 ** 31 - 1, 1], { dtype: 'int32', device }).sum(0, { dtype: 'float64' }).toArray()).toBe(2 ** 31);
   });
+
+  t('bool / uint8 sums are exact up to their bounds (float32 up to 2^24, then int32)', async () => {
+    // at most 255·n per slice, so no overflow check (Note in reduce.ts, smallIntSum)
+    const u = dl.full([65793], 255, { dtype: 'uint8', device }); // 255·65793 = 2^24 - 1
+    expect([u.sum().dtype, await u.sum().toArray()]).toEqual(['int32', 2 ** 24 - 1]);
+    const rows = dl.stack([dl.full([70000], 255, { dtype: 'uint8', device }), dl.full([70000], 3, { dtype: 'uint8', device })]);
+    expect(await rows.sum(1).toArray()).toEqual([17850000, 210000]);
+    expect(await rows.sum().toArray()).toBe(18060000);
+    expect(await rows.sum(0, { keepdim: true }).narrow(1, 0, 2).toArray()).toEqual([[258, 258]]);
+    // 2^24 + 1 ones: float32 would round to 2^24
+    expect(await dl.ones([2 ** 24 + 1], { dtype: 'bool', device }).sum().toArray()).toBe(2 ** 24 + 1);
+    expect(await dl.tensor([[true, false, true], [false, false, true]], { device }).sum(0).toArray()).toEqual([1, 0, 2]);
+  });
 }
