@@ -35,6 +35,11 @@ type Dims = number | readonly number[];
  * x.sum(1).toString();      // 'tensor([ 6, 22, 38, 54])' (int32)
  */
 export class Tensor extends TensorBase {
+  /**
+   * `t[i]`: row `i` (`t.select(0, i)`, PyTorch's `t[i]`); readonly, `t[i] = v` throws an
+   * OperatorError (Note [No silent JS-operator answers]). Typed here so `t[0]` compiles.
+   */
+  readonly [index: number]: Tensor;
   // ---- elementwise arithmetic (one method per unary/binary/compare primitive is installed below) ----
   /** `self + alpha * other` (broadcasting). */
   add(other: TensorOrScalar, opts: { alpha?: number } = {}): Tensor {

@@ -44,6 +44,7 @@ describe('tutorial: Tensors', () => {
   it('standard numpy-like indexing and slicing', () => {
     const tensor = dl.ones(4, 4);
     expect(`First row: ${tensor.at(0)}`).toBe('First row: tensor([1., 1., 1., 1.])');
+    expect(`First row: ${tensor[0]}`).toBe('First row: tensor([1., 1., 1., 1.])'); // tensor[0] reads (and typechecks)
     expect(`First column: ${tensor.at(':', 0)}`).toBe('First column: tensor([1., 1., 1., 1.])');
     expect(`Last column: ${tensor.at('...', -1)}`).toBe('Last column: tensor([1., 1., 1., 1.])');
     tensor.at(':', 1).fill_(0); // tensor[:,1] = 0
