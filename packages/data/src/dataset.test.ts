@@ -76,3 +76,29 @@ describe('Dataset iteration (Python iterates a map-style dataset by __getitem__)
     expect(() => [...new Bad()]).toThrow(dl.IndexError);
   });
 });
+
+describe('ds[i]', () => {
+  it('reads getItem(i) as PyTorch\'s training_data[i], negative keys included, other keys untouched', () => {
+    class Squares extends Dataset<[number, number]> {
+      label = 'squares';
+      get length() {
+        return 4;
+      }
+      getItem(i: number): [number, number] {
+        if (i < -4 || i >= 4) throw new dl.IndexError(`Squares: index ${i} out of range`, { op: 'getItem' });
+        const j = i < 0 ? i + 4 : i;
+        return [j, j * j];
+      }
+    }
+    const ds = new Squares();
+    expect(ds[2]).toEqual([2, 4]);
+    expect(ds[-1]).toEqual([3, 9]);
+    expect(() => ds[7]).toThrow(dl.IndexError);
+    expect(ds.label).toBe('squares');
+    expect((ds as unknown as Record<string, unknown>).missing).toBeUndefined();
+    const [x, y] = new TensorDataset(dl.arange(6).view(3, 2), dl.tensor([0, 1, 2]))[1]!;
+    expect(x!.toArraySync()).toEqual([2, 3]);
+    expect(y!.itemSync()).toBe(1);
+    expect(new Subset(ds, [3, 1])[0]).toEqual([3, 9]);
+  });
+});

@@ -2,6 +2,9 @@ import { ArgumentError, Generator, IndexError, ShapeError, StateError, Tensor, d
 import { recordClassLocation, type Encoded } from './worker-state.js';
 import type { getWorkerInfo } from './worker-info.js';
 
+/** Property keys that are integers (`ds[3]`, `ds[-1]`). */
+const INTEGER_KEY = /^-?(0|[1-9]\d*)$/;
+
 /**
  * A map-style dataset: `length` samples, read by index (`torch.utils.data.Dataset`).
  * `getItem` may return a Promise; iterate such datasets with `for await`.
@@ -13,6 +16,26 @@ import type { getWorkerInfo } from './worker-info.js';
  * }
  */
 export abstract class Dataset<T = unknown> implements Iterable<T>, AsyncIterable<Awaited<T>> {
+  /** `ds[i]` is `ds.getItem(i)`, as PyTorch's `training_data[i]` (Note [ds[i]]; a Promise for async datasets). */
+  readonly [index: number]: T;
+  static {
+    /*
+     * Note [ds[i]]
+     * PyTorch's tutorials read samples as `training_data[sample_idx]`. A numeric key is never an
+     * own property of a dataset, so the lookup walks the prototype chain to its root: a Proxy
+     * there turns integer keys ('3', '-1') into `getItem(i)` and passes every other key on.
+     * Ordinary property reads stop earlier in the chain and never reach the trap.
+     */
+    Object.setPrototypeOf(
+      this.prototype,
+      new Proxy(Object.create(Object.prototype) as object, {
+        get(target, key, receiver) {
+          if (typeof key === 'string' && INTEGER_KEY.test(key)) return (receiver as Dataset).getItem(Number(key));
+          return Reflect.get(target, key, receiver);
+        },
+      }),
+    );
+  }
   constructor() {
     // where the subclass is defined, so DataLoader workers can import it (Note [Datasets cross to workers by state])
     recordClassLocation(new.target);
