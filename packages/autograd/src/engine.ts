@@ -18,14 +18,20 @@ import { nodeName, rules, type Rule, type RuleContext } from './rules.js';
 /** Node names of ops whose name depends on nothing but the op (`AddBackward0`), made once. */
 const plainNames: Partial<Record<DiffOp, string>> = {};
 
+/** Shared all-null `saved` lists for rules that save nothing (most elementwise ops): one per arity. */
+const NOTHING_SAVED: Array<ReadonlyArray<null>> = [];
+function nothingSaved(n: number): ReadonlyArray<null> {
+  return (NOTHING_SAVED[n] ??= Object.freeze(new Array<null>(n).fill(null)));
+}
+
 /** Record `op` (called through the @dl/tensor hook when an input requires grad). */
 export function record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | null>, outputs: readonly Tensor[], params: DiffOpParams[K]): void {
   const rule = rules[op] as Rule<K>;
   const saveIn = rule.saves?.inputs;
-  const saved = inputs.map((t, i) => (t && saveIn?.includes(i) ? new SavedTensor(t, op) : null));
+  const saved = saveIn ? inputs.map((t, i) => (t && saveIn.includes(i) ? new SavedTensor(t, op) : null)) : nothingSaved(inputs.length);
   const name = typeof rule.name === 'function' ? nodeName(op, params, inputs[0]?.dim() ?? 0) : (plainNames[op] ??= nodeName(op, params, 0));
-  const [ownParams, savedParams] = saveTensorParams(params, op);
-  const node = new OpNode<K>(op, name, ownParams, inputs.map((t) => (t ? metaOf(t) : null)), saved, outputs.map(metaOf), inputs.map(edgeOf));
+  const tensorParams = saveTensorParams(params, op);
+  const node = new OpNode<K>(op, name, tensorParams ? tensorParams.params : params, inputs.map((t) => (t ? metaOf(t) : null)), saved, outputs.map(metaOf), inputs.map(edgeOf));
   outputs.forEach((t, i) => {
     t.requiresGrad = true;
     t.gradFn = node;
@@ -34,7 +40,7 @@ export function record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | n
   });
   // Saved after gradFn is set, so a saved output differentiates through this node (createGraph).
   if (rule.saves?.output) node.savedOutputs = outputs.map((t) => new SavedTensor(t, op));
-  if (savedParams.length) node.savedParams = savedParams;
+  if (tensorParams) node.savedParams = tensorParams.saved;
 }
 
 /**
@@ -44,15 +50,17 @@ export function record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | n
  * handed to the garbage collector at a step boundary), and put back into the params when the
  * rule runs. The node's params keep `null` in their place meanwhile.
  */
-function saveTensorParams<P>(params: P, op: string): [P, Array<readonly [string, SavedTensor]>] {
-  let copy: Record<string, unknown> | null = null;
-  const saved: Array<readonly [string, SavedTensor]> = [];
-  for (const [k, v] of Object.entries(params as object)) {
+function saveTensorParams<P>(params: P, op: string): { params: P; saved: Array<readonly [string, SavedTensor]> } | null {
+  let found: { params: P; saved: Array<readonly [string, SavedTensor]> } | null = null;
+  // for…in, and nothing allocated when no param is a tensor: this runs for every recorded op
+  for (const k in params as object) {
+    const v = (params as Record<string, unknown>)[k];
     if (!(v instanceof Tensor)) continue;
-    saved.push([k, new SavedTensor(v, op)]);
-    (copy ??= { ...(params as object) })[k] = null;
+    found ??= { params: { ...(params as object) } as P, saved: [] };
+    found.saved.push([k, new SavedTensor(v, op)]);
+    (found.params as Record<string, unknown>)[k] = null;
   }
-  return [(copy ?? params) as P, saved];
+  return found;
 }
 
 /** The params a rule sees: the node's, with its saved tensors unpacked (version-checked). */
