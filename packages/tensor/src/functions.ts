@@ -5,7 +5,7 @@
 import type { BinaryOp, CompareOp, UnaryOp } from './backend.js';
 import type { TensorOrScalar } from './ops/core.js';
 import { binary, compare, lerp as lerpOp, unary, type OutOptions } from './ops/elementwise.js';
-import { divRounded, type RoundingMode } from './ops/div-rounding.js';
+import { divide, divRounded, type RoundingMode } from './ops/div-rounding.js';
 import { Tensor } from './tensor.js';
 
 function scaled(other: TensorOrScalar, alpha?: number): TensorOrScalar {
@@ -38,8 +38,7 @@ export const mul = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Te
  * dl.div(x, 2); dl.div(dl.tensor([7, -7], { dtype: 'int32' }), 2, { roundingMode: 'floor' }); // [3, -4]
  */
 export function div(a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions & { roundingMode?: RoundingMode } = {}): Tensor {
-  if (opts.roundingMode === undefined || opts.roundingMode === null) return binary('div', a, b, opts);
-  return divRounded(a, b, opts.roundingMode, opts);
+  return divide(a, b, opts);
 }
 /**
  * `a // b` as Python and torch: division rounded down (`torch.floor_divide`).

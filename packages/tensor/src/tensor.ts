@@ -16,7 +16,7 @@ import * as nz from './ops/nonzero.js';
 import * as ai from './ops/advanced-index.js';
 import * as sm from './ops/softmax.js';
 import * as ip from './ops/inplace.js';
-import { divRounded, type RoundingMode } from './ops/div-rounding.js';
+import { divide, divRounded, type RoundingMode } from './ops/div-rounding.js';
 import { fromHost, newFullOf, newOf, newTensorOf, type NestedData } from './ops/creation.js';
 import * as ac from './ops/addcmul.js';
 import { checkOnDevice, DEFERRED_NOTE } from './ops/device-check.js';
@@ -66,7 +66,7 @@ export class Tensor extends TensorBase {
    * dl.tensor([-7, 7]).div(2, { roundingMode: 'floor' }); // tensor([-4., 3.])
    */
   div(other: TensorOrScalar, opts: { roundingMode?: RoundingMode } = {}): Tensor {
-    return opts.roundingMode === undefined || opts.roundingMode === null ? ew.binary('div', this, other) : divRounded(this, other, opts.roundingMode);
+    return divide(this, other, opts);
   }
   floorDivide(other: TensorOrScalar): Tensor { return divRounded(this, other, 'floor'); }
 

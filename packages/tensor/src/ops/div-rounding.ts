@@ -10,6 +10,18 @@ import { binary, compare, unary, where, type OutOptions } from './elementwise.js
 export type RoundingMode = 'trunc' | 'floor' | null;
 
 /**
+ * `a / b`, or rounded with `roundingMode` (`torch.div(a, b, rounding_mode=…)`): the one entry for
+ * `dl.div` and `Tensor.div`.
+ *
+ * @example
+ * divide(dl.tensor([-7, 7]), 2, { roundingMode: 'floor' }); // tensor([-4., 3.])
+ */
+export function divide(a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions & { roundingMode?: RoundingMode } = {}): Tensor {
+  if (opts.roundingMode === undefined || opts.roundingMode === null) return binary('div', a, b, opts);
+  return divRounded(a, b, opts.roundingMode, opts);
+}
+
+/**
  * Note [Rounded division]
  * `div(a, b, { roundingMode })` as torch: floats give `trunc(a / b)`, or for 'floor' torch's
  * fmod-based quotient `(a - fmod(a, b)) / b` (less 1 where fmod and b differ in sign) rounded to

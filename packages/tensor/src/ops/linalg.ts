@@ -26,8 +26,7 @@ function checkDtypes(op: string, a: Tensor, b: Tensor): void {
  * PyTorch's `out=` for the matrix products: the product is computed, then written into `out`
  * (same shape and device; not while autograd records, as torch).
  */
-function intoOut(op: string, a: Tensor, b: Tensor, out: Tensor | undefined, product: () => Tensor): Tensor {
-  if (!out) return product();
+function intoOut(op: string, a: Tensor, b: Tensor, out: Tensor, product: () => Tensor): Tensor {
   if (willRecord([a, b])) {
     throw new AutogradError(`${op}: functions with out=... arguments don't support automatic differentiation`, {
       op,
