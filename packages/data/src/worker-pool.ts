@@ -1,5 +1,6 @@
 import { ArgumentError, AutogradError, BackendError, DLError, DTypeError, DeviceError, IndexError, ShapeError, StateError } from '@dl/tensor';
 import type { WorkerSpec } from './dataset.js';
+import { builtin } from './node-builtin.js';
 
 type WT = typeof import('node:worker_threads');
 type NodeModule = typeof import('node:module');
@@ -31,15 +32,6 @@ let live = 0;
 /** @internal Number of DataLoader worker threads alive now (tests check shutdown). */
 export function liveWorkers(): number {
   return live;
-}
-
-function builtin<T>(name: string): T | undefined {
-  const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
-  try {
-    return p?.getBuiltinModule?.(name) as T | undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Why workers cannot run here, or undefined when they can. */

@@ -1,5 +1,6 @@
 import { Generator, StateError, Tensor, fromArray, type DType } from '@dl/tensor';
 import { DEFINITIONS_MARK, definitionsAlias } from './entry-definitions.js';
+import { builtin } from './node-builtin.js';
 
 /**
  * Note [Datasets cross to workers by state]
@@ -99,15 +100,6 @@ function toUrl(file: string): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(file) && !/^[a-z]:[\\/]/i.test(file)) return file;
   const url = builtin<typeof import('node:url')>('node:url');
   return url ? url.pathToFileURL(file).href : `file://${file}`;
-}
-
-function builtin<T>(name: string): T | undefined {
-  const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
-  try {
-    return p?.getBuiltinModule?.(name) as T | undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** @internal The module URL recorded for `cls`, if any. */
