@@ -11,6 +11,7 @@ export { markParameter, type AutogradMeta } from './tensor-base.js';
 export { proxyMisses } from './coercion.js';
 export type { DiffOp, DiffOpParams } from './primitives.js';
 export { runScope, runEscaping, escape, own, inScope, collectTensors, opBoundary } from './memory.js';
+export { defineOp } from './dispatch.js';
 export { sliceDims, reshapeTo } from './ops/views.js';
 export { sliceBackward } from './ops/indexing.js';
 export { conv2dBackwardInput, conv2dBackwardWeight } from './ops/conv.js';
