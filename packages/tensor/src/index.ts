@@ -18,6 +18,11 @@ import { guardIndexAccess } from './coercion.js';
 import { TensorBase } from './tensor-base.js';
 // Note [No silent JS-operator answers]: t[i] reads a row, t[i] = v throws.
 guardIndexAccess(TensorBase.prototype);
+import { installMethods } from './tensor-methods.js';
+// Note [Tensor methods from op families]: each family's methods, installed once here.
+import { multinomialMethods } from './ops/multinomial.js';
+installMethods(multinomialMethods);
+export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 export type { NestedArray } from './tensor-base.js';
 export {
   DTYPES,
