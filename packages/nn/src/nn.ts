@@ -7,6 +7,8 @@ export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormOptions }
 export { ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Hardtanh, Softplus, Softmax, LogSoftmax } from './layers/activation.js';
 export { Sequential, ModuleList, ModuleDict, type SequentialConstructor, type ModuleDictConstructor, type ModuleChildren, type ChildAt, type ChildNamed } from './layers/container.js';
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss } from './layers/loss.js';
+export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn.js';
+export { RNNCell, LSTMCell, GRUCell } from './layers/rnn-cell.js';
 export * as init from './init.js';
 export * as utils from './utils.js';
 export * as functional from './functional/index.js';

@@ -2,6 +2,7 @@ import * as dl from '@dl/tensor';
 import { ArgumentError, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
 import { checkOnDevice, DEFERRED_NOTE } from '@dl/tensor/internal';
+export * as rnn from './rnn-utils.js';
 
 /**
  * Scale gradients in place so their total `normType`-norm is at most `maxNorm`; returns the
