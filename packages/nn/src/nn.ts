@@ -9,6 +9,8 @@ export { Sequential, ModuleList, ModuleDict, type SequentialConstructor, type Mo
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss } from './layers/loss.js';
 export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn.js';
 export { RNNCell, LSTMCell, GRUCell } from './layers/rnn-cell.js';
+export { MultiheadAttention, NonDynamicallyQuantizableLinear, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './layers/attention.js';
+export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder, Transformer, type TransformerLayerOptions, type TransformerOptions, type TransformerActivation, type EncoderLayerMasks, type DecoderMasks } from './layers/transformer.js';
 export * as init from './init.js';
 export * as utils from './utils.js';
 export * as functional from './functional/index.js';

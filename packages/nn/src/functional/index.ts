@@ -10,3 +10,4 @@ export * from './activation.js';
 export * from './conv.js';
 export * from './norm.js';
 export * from './loss.js';
+export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import * as dl from '@dl/tensor';
+import '@dl/backend-cpu';
+import { F, nn } from './index.js';
+import { checkMhaCase, checkSdpaCase, type AttentionFixtures } from './testing/attention-case.js';
+import raw from './fixtures/attention.json' with { type: 'json' };
+
+const fx = raw as unknown as AttentionFixtures;
+
+describe('F.scaledDotProductAttention matches torch 2.x reference math (forward, gradients)', () => {
+  it.each(fx.sdpa.map((c) => [c.name, c] as const))('%s', async (_n, c) => checkSdpaCase(c, 'cpu'));
+});
+
+describe('F.scaledDotProductAttention', () => {
+  it('is softmax(q kᵀ/√E) v written out', () => {
+    const q = dl.randn(2, 3, 4), k = dl.randn(2, 5, 4), v = dl.randn(2, 5, 6);
+    const ref = q.matmul(k.transpose(-2, -1)).div(2).softmax(-1).matmul(v);
+    expect(F.scaledDotProductAttention(q, k, v).sub(ref).abs().max().itemSync()).toBeLessThan(1e-6);
+  });
+  it('bool masks keep the true positions; isCausal equals the lower-triangular bool mask', () => {
+    const q = dl.randn(1, 4, 8), k = dl.randn(1, 4, 8), v = dl.randn(1, 4, 8);
+    const keep = dl.ones([4, 4], { dtype: 'bool' }).tril();
+    const a = F.scaledDotProductAttention(q, k, v, { isCausal: true });
+    const b = F.scaledDotProductAttention(q, k, v, { attnMask: keep });
+    expect(a.sub(b).abs().max().itemSync()).toBe(0);
+    // the first query sees only the first key
+    expect(a.select(1, 0).sub(v.select(1, 0)).abs().max().itemSync()).toBeLessThan(1e-6);
+  });
+  it('dropoutP draws from the given generator (same seed, same result) and keeps the expectation', () => {
+    const q = dl.randn(2, 16, 8), k = dl.randn(2, 16, 8), v = dl.ones(2, 16, 8);
+    const a = F.scaledDotProductAttention(q, k, v, { dropoutP: 0.5, generator: new dl.Generator(3) });
+    const b = F.scaledDotProductAttention(q, k, v, { dropoutP: 0.5, generator: new dl.Generator(3) });
+    expect(a.sub(b).abs().max().itemSync()).toBe(0);
+    expect(a.sub(F.scaledDotProductAttention(q, k, v)).abs().max().itemSync()).toBeGreaterThan(0);
+    expect(Math.abs(a.mean().itemSync() - 1)).toBeLessThan(0.2);
+  });
+  it('rejects bad input with typed errors naming the op', () => {
+    const q = dl.randn(2, 3, 4), k = dl.randn(2, 5, 4), v = dl.randn(2, 5, 6);
+    expect(() => F.scaledDotProductAttention(q, dl.randn(2, 5, 3), v)).toThrow(dl.ShapeError);
+    expect(() => F.scaledDotProductAttention(q, k, dl.randn(2, 4, 6))).toThrow(/same sequence length/);
+    expect(() => F.scaledDotProductAttention(q, k, v.double())).toThrow(dl.DTypeError);
+    expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 4) })).toThrow(/cannot be broadcast/);
+    expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros([3, 5], { dtype: 'int32' }) })).toThrow(dl.DTypeError);
+    expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 5), isCausal: true })).toThrow(dl.ArgumentError);
+    expect(() => F.scaledDotProductAttention(q, k, v, { dropoutP: 1.5 })).toThrow(/between 0 and 1/);
+    expect(() => F.scaledDotProductAttention(dl.randn(4), k, v)).toThrow(/at least 2 dims/);
+  });
+});
+
+describe('nn.MultiheadAttention matches PyTorch 1.13 (keys, repr, forward, weights, gradients)', () => {
+  it.each(fx.mha.map((c) => [c.name, c] as const))('%s', async (_n, c) => checkMhaCase(c, 'cpu'));
+});
+
+describe('nn.MultiheadAttention', () => {
+  it("prints as torch's default-configured module", () => {
+    expect(String(new nn.MultiheadAttention(16, 4))).toBe(fx.reprs['MultiheadAttention(16, 4)']);
+  });
+  it("has torch's init: xavier-uniform in_proj, zero biases, bias_k/bias_v drawn", () => {
+    const m = new nn.MultiheadAttention(12, 3, { addBiasKv: true });
+    const bound = Math.sqrt(6 / (36 + 12));
+    expect(m.inProjWeight!.abs().max().itemSync()).toBeLessThanOrEqual(bound);
+    expect(m.inProjWeight!.std().itemSync()).toBeGreaterThan(bound / 3);
+    expect(m.inProjBias!.abs().sum().itemSync()).toBe(0);
+    expect(m.outProj.bias!.abs().sum().itemSync()).toBe(0);
+    expect(m.biasK!.abs().sum().itemSync()).toBeGreaterThan(0);
+    expect(Object.keys(m.stateDict())).toEqual(['in_proj_weight', 'in_proj_bias', 'bias_k', 'bias_v', 'out_proj.weight', 'out_proj.bias']);
+  });
+  it('dropout acts only while training', () => {
+    const m = new nn.MultiheadAttention(8, 2, { dropout: 0.9 });
+    const x = dl.randn(6, 2, 8);
+    m.eval();
+    const [a] = m(x, x, x);
+    const [b] = m(x, x, x);
+    expect(a.sub(b).abs().max().itemSync()).toBe(0);
+    m.train();
+    const [c] = m(x, x, x);
+    expect(a.sub(c).abs().max().itemSync()).toBeGreaterThan(0);
+  });
+  it('rejects bad configurations and inputs with typed errors', () => {
+    expect(() => new nn.MultiheadAttention(10, 3)).toThrow(/divisible by num_heads/);
+    expect(() => new nn.MultiheadAttention(8, 2, { dropout: 2 })).toThrow(dl.ArgumentError);
+    const m = new nn.MultiheadAttention(8, 2);
+    const x = dl.randn(5, 3, 8);
+    expect(() => m(dl.randn(5, 3, 6), x, x)).toThrow(/embedding dimension of 8/);
+    expect(() => m(x, dl.randn(4, 3, 8), x)).toThrow(dl.ShapeError);
+    expect(() => m(x, x, x, { attnMask: dl.zeros(5, 4) })).toThrow(/2D attnMask/);
+    expect(() => m(x, x, x, { attnMask: dl.zeros(3, 5, 5) })).toThrow(/3D attnMask/);
+    expect(() => m(x, x, x, { attnMask: dl.zeros([5, 5], { dtype: 'int32' }) })).toThrow(dl.DTypeError);
+    expect(() => m(x, x, x, { keyPaddingMask: dl.zeros([3, 4], { dtype: 'bool' }) })).toThrow(/keyPaddingMask shape/);
+    expect(() => m(dl.randn(2, 5, 3, 8), x, x)).toThrow(/2D or batched 3D/);
+    expect(() => m(x, dl.randn(5, 8), x)).toThrow(dl.ShapeError);
+  });
+});
