@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Train LeNet-5 with dl: `pnpm demo` (embedded MNIST, 8000/2000 split) or
- * `pnpm demo --data fashion-mnist --root /usr/share/datasets/fashion-mnist`.
+ * `pnpm demo --data fashion-mnist --root /usr/share/datasets/fashion-mnist`; or a character-level
+ * GPT: `pnpm demo -- --task charlm` (charlm/cli.ts, which has its own flags: `--task charlm --help`).
  * Flags: --epochs N --batch-size N --lr X --optimizer adam|adamw|sgd|rmsprop --device cpu|webgpu
  *        --seed N --out DIR (default ./out) --target ACC (stop once test accuracy ≥ ACC, 0..1)
  */
@@ -15,9 +16,13 @@ import { embeddedMnist, fashionMnist } from './data.js';
 import { plotHtml, progressLine, writeAtomic, type History } from './report.js';
 import { evaluate, makeOptimizer, trainStep, type OptimizerName } from './train.js';
 
+const argv = process.argv.slice(2).filter((a) => a !== '--');
+const { values: pre } = parseArgs({ args: argv, options: { task: { type: 'string', default: 'lenet' } }, strict: false });
+// The LeNet flags; `--task charlm` parses its own (charlm/cli.ts).
 const { values: args } = parseArgs({
-  args: process.argv.slice(2).filter((a) => a !== '--'),
+  args: pre.task === 'charlm' ? [] : argv,
   options: {
+    task: { type: 'string', default: 'lenet' },
     data: { type: 'string', default: 'mnist' },
     root: { type: 'string' },
     epochs: { type: 'string' },
@@ -34,7 +39,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`usage: pnpm demo [--data mnist|fashion-mnist] [--root DIR] [--epochs N] [--batch-size 64] [--lr 0.001]
+  console.log(`usage: pnpm demo [--task lenet|charlm] [--data mnist|fashion-mnist] [--root DIR] [--epochs N] [--batch-size 64] [--lr 0.001]
                  [--optimizer adam|adamw|sgd|rmsprop] [--device cpu|webgpu] [--seed 0] [--out out] [--target 0.97] [--no-normalize]
   --no-normalize  keep pixels/255 (PyTorch's reference Fashion-MNIST recipe) instead of mean/std normalisation`);
   process.exit(0);
@@ -50,6 +55,8 @@ const num = (name: string, v: string | undefined, int = false): number => {
 };
 
 async function main(): Promise<void> {
+  if (pre.task === 'charlm') return (await import('./charlm/cli.js')).main(argv);
+  if (pre.task !== 'lenet') throw new Error(`--task must be lenet or charlm, got ${String(pre.task)}`);
   const fashion = args.data === 'fashion-mnist';
   if (!fashion && args.data !== 'mnist') throw new Error(`--data must be mnist or fashion-mnist, got ${args.data}`);
   const epochs = num('epochs', args.epochs ?? (fashion ? '5' : '8'), true);

@@ -244,11 +244,28 @@ export function fullLike(x: Tensor, value: number, opts: CreateOptions = {}): Te
   return full([...x.shape], value, likeOpts(x, opts));
 }
 
+/** The forms of {@link arange}: options may follow any number of the bounds, as torch's keywords. */
+export interface Arange {
+  (end: number, opts?: CreateOptions): Tensor;
+  (start: number, end: number, opts?: CreateOptions): Tensor;
+  (start: number, end: number | undefined, step: number, opts?: CreateOptions): Tensor;
+}
+
 /**
  * Values from `start` to `end` (exclusive) by `step`: `arange(5)`, `arange(1, 11)`, `arange(0, 1, 0.1)`.
- * int32 when all arguments are integers, else float32.
+ * int32 when all arguments are integers, else float32. Options may follow any bound, as torch's
+ * keywords do.
+ *
+ * @example
+ * dl.arange(5);                        // tensor([0, 1, 2, 3, 4])
+ * dl.arange(T, { device: x.device });  // torch.arange(T, device=x.device)
+ * dl.arange(0, 1, 0.25, { dtype: 'float64' });
  */
-export const arange = defineOp('arange', (start: number, end?: number, step: number = 1, opts: CreateOptions = {}): Tensor => {
+export const arange: Arange = defineOp('arange', (start: number, ...rest: (number | undefined | CreateOptions)[]): Tensor => {
+  const last = rest[rest.length - 1];
+  const opts: CreateOptions = last !== null && typeof last === 'object' ? (rest.pop() as CreateOptions) : {};
+  let end = rest[0] as number | undefined;
+  const step = (rest[1] as number | undefined) ?? 1;
   for (const [v, name] of [[start, 'start'], [end, 'end'], [step, 'step']] as const) if (v !== undefined) checkScalarArg('arange', v, name);
   if (end === undefined) {
     end = start;
