@@ -93,7 +93,7 @@ export const scaledDotProductAttention = defineOp('scaledDotProductAttention', (
     }
   }
   const scale = opts.scale ?? 1 / Math.sqrt(E);
-  let scores = query.mul(scale).matmul(key.transpose(-2, -1));
+  let scores = query.matmul(key.transpose(-2, -1)).mul(scale); // the reference's order: q kᵀ, then the scale
   if (opts.isCausal) scores = scores.add(causalBias(L, S, query.dtype, query.device));
   if (mask) scores = scores.add(mask.dtype === 'bool' ? keepMaskBias(mask, query.dtype) : mask);
   let weights = scores.softmax(-1);
