@@ -5,6 +5,7 @@ import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import type { DiffOp, DiffOpParams } from '@dl/tensor/internal';
 import type { TensorMeta } from './node.js';
 import { compositeRules } from './composite-rules.js';
+import { trigamma } from './polygamma.js';
 
 /** What a derivative rule sees: saved inputs/outputs (null when not saved), metadata and params. */
 export interface RuleContext<K extends DiffOp> {
@@ -172,6 +173,22 @@ export const rules = {
   ceil: zero(),
   round: zero(),
   trunc: zero(),
+  // issue 13 math (derivatives.yaml of torch 1.13)
+  asin: unary(IN0, (g, c) => g.mul(c.input(0).square().neg().add(1).rsqrt())),
+  acos: unary(IN0, (g, c) => g.mul(c.input(0).square().neg().add(1).rsqrt()).neg()),
+  atan: unary(IN0, (g, c) => g.div(c.input(0).square().add(1))),
+  sinh: unary(IN0, (g, c) => g.mul(c.input(0).cosh())),
+  cosh: unary(IN0, (g, c) => g.mul(c.input(0).sinh())),
+  asinh: unary(IN0, (g, c) => g.mul(c.input(0).square().add(1).rsqrt())),
+  acosh: unary(IN0, (g, c) => g.mul(c.input(0).square().sub(1).rsqrt())),
+  atanh: unary(IN0, (g, c) => g.div(c.input(0).square().neg().add(1))),
+  log2: unary(IN0, (g, c) => g.div(c.input(0).mul(Math.LN2))),
+  log10: unary(IN0, (g, c) => g.div(c.input(0).mul(Math.LN10))),
+  exp2: unary(OUT, (g, c) => g.mul(c.output().mul(Math.LN2))),
+  erfc: unary(IN0, (g, c) => g.mul(c.input(0).square().neg().exp().mul(-2 / Math.sqrt(Math.PI)))),
+  erfinv: unary(OUT, (g, c) => g.mul(c.output().square().exp().mul(Math.sqrt(Math.PI) / 2))),
+  lgamma: unary(IN0, (g, c) => g.mul(c.input(0).digamma())),
+  digamma: unary(IN0, (g, c) => g.mul(trigamma(c.input(0)))),
 
   add: { backward: (g) => [g, g] },
   sub: { backward: (g) => [g, g.neg()] },
@@ -203,6 +220,33 @@ export const rules = {
     saves: { inputs: [0, 1] },
     // torch: -g·floor_divide(a, b) (its fmod-based floor: -x // inf is -1, huge quotients exact)
     backward: (g, c) => [g, c.needs[1] ? g.mul(dl.div(c.input(0), c.input(1), { roundingMode: 'floor' })).neg() : null],
+  },
+  fmod: {
+    saves: { inputs: [0, 1] },
+    // torch: -g·div(a, b, rounding_mode='trunc')
+    backward: (g, c) => [g, c.needs[1] ? g.mul(dl.div(c.input(0), c.input(1), { roundingMode: 'trunc' })).neg() : null],
+  },
+  hypot: {
+    saves: { inputs: [0, 1], output: true },
+    backward: (g, c) => [c.needs[0] ? g.mul(c.input(0).div(c.output())) : null, c.needs[1] ? g.mul(c.input(1).div(c.output())) : null],
+  },
+  xlogy: {
+    saves: { inputs: [0, 1] },
+    // torch: a: xlogy(g, b) with 0 where a == 0 and b <= 0; b: g·a / b
+    backward: (g, c) => {
+      const a = c.input(0);
+      const b = c.input(1);
+      const ga = c.needs[0] ? dl.xlogy(g, b).maskedFill(a.eq(0).logicalAnd(b.le(0)), 0) : null;
+      return [ga, c.needs[1] ? g.mul(a).div(b) : null];
+    },
+  },
+  logaddexp: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => [g.div(c.input(1).sub(c.input(0)).exp().add(1)), g.div(c.input(0).sub(c.input(1)).exp().add(1))],
+  },
+  logaddexp2: {
+    saves: { inputs: [0, 1] },
+    backward: (g, c) => [g.div(c.input(1).sub(c.input(0)).exp2().add(1)), g.div(c.input(0).sub(c.input(1)).exp2().add(1))],
   },
   atan2: {
     saves: { inputs: [0, 1] },

@@ -59,6 +59,23 @@ export const remainder = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOption
 export const lerp = (x: Tensor, end: Tensor, weight: TensorOrScalar): Tensor => lerpOp(x, end, weight);
 /** Quadrant-aware arctangent of a / b. */
 export const atan2 = (a: Tensor, b: Tensor, opts?: OutOptions): Tensor => binary('atan2', a, b, opts);
+/** C's `fmod`: the remainder with the sign of the dividend (`torch.fmod`). `dl.fmod(x, 1.5)` */
+export const fmod = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('fmod', a, b, opts);
+/** `sqrt(a² + b²)` without overflow (`torch.hypot`). `dl.hypot(x, y)` */
+export const hypot = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('hypot', a, b, opts);
+/** `a·log(b)`, 0 where a is 0 and b is not NaN (`torch.xlogy`). `dl.xlogy(p, q)` */
+export const xlogy = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('xlogy', a, b, opts);
+/** `log(exp(a) + exp(b))` without overflow (`torch.logaddexp`). `dl.logaddexp(a, b)` */
+export const logaddexp = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('logaddexp', a, b, opts);
+/** `log2(2^a + 2^b)` without overflow (`torch.logaddexp2`). `dl.logaddexp2(a, b)` */
+export const logaddexp2 = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('logaddexp2', a, b, opts);
+/** Bitwise and/or/xor of integer or bool tensors (`torch.bitwise_and`, …). `dl.bitwiseAnd(x, 0xff)` */
+export const bitwiseAnd = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseAnd', a, b, opts);
+export const bitwiseOr = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseOr', a, b, opts);
+export const bitwiseXor = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseXor', a, b, opts);
+/** Shifts of integer tensors (`torch.bitwise_left_shift`, `>>` arithmetic on int32). `dl.bitwiseLeftShift(x, 2)` */
+export const bitwiseLeftShift = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseLeftShift', a, b, opts);
+export const bitwiseRightShift = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseRightShift', a, b, opts);
 
 const u = (op: UnaryOp) => (x: Tensor, opts?: OutOptions): Tensor => unary(op, x, opts);
 /** Elementwise unary ops: `dl.exp(x)`, `dl.relu(x)`, … */
@@ -86,6 +103,22 @@ export const trunc = u('trunc');
 export const logicalNot = u('logicalNot');
 export const isnan = u('isnan');
 export const isinf = u('isinf');
+export const asin = u('asin');
+export const acos = u('acos');
+export const atan = u('atan');
+export const sinh = u('sinh');
+export const cosh = u('cosh');
+export const asinh = u('asinh');
+export const acosh = u('acosh');
+export const atanh = u('atanh');
+export const log2 = u('log2');
+export const log10 = u('log10');
+export const exp2 = u('exp2');
+export const erfc = u('erfc');
+export const erfinv = u('erfinv');
+export const lgamma = u('lgamma');
+export const digamma = u('digamma');
+export const signbit = u('signbit');
 
 /** Comparisons giving bool tensors: `dl.eq(a, b)`, `dl.lt(x, 0)`, … */
 export const eq = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('eq', a, b, opts);
@@ -114,7 +147,10 @@ export const all = (x: Tensor, ...a: Rest<Tensor['all']>) => x.all(...a);
 export const any = (x: Tensor, ...a: Rest<Tensor['any']>) => x.any(...a);
 export const cumsum = (x: Tensor, ...a: Rest<Tensor['cumsum']>) => x.cumsum(...a);
 export const norm = (x: Tensor, ...a: Rest<Tensor['norm']>) => x.norm(...a);
+/** Clamp into [min, max] with number or tensor bounds, or `{ min, max }` (`torch.clamp`). `dl.clamp(x, { min: 0 })` */
 export const clamp = (x: Tensor, ...a: Rest<Tensor['clamp']>) => x.clamp(...a);
+/** Alias of {@link clamp} (`torch.clip`). `dl.clip(x, -1, 1)` */
+export const clip = (x: Tensor, ...a: Rest<Tensor['clip']>) => x.clip(...a);
 export const reshape = (x: Tensor, ...a: Rest<Tensor['reshape']>) => x.reshape(...a);
 export const permute = (x: Tensor, ...a: Rest<Tensor['permute']>) => x.permute(...a);
 export const transpose = (x: Tensor, ...a: Rest<Tensor['transpose']>) => x.transpose(...a);

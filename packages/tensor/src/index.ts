@@ -22,6 +22,9 @@ import { installMethods } from './tensor-methods.js';
 // Note [Tensor methods from op families]: each family's methods, installed once here.
 import { multinomialMethods } from './ops/multinomial.js';
 installMethods(multinomialMethods);
+import { mathExtraMethods } from './ops/math-extra.js';
+installMethods(mathExtraMethods);
+export { frac, logit, copysign, nanToNum, fmax, fmin, isclose, bitwiseNot, type NanToNumOptions, type IscloseOptions, type ClampOptions } from './ops/math-extra.js';
 export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 export type { NestedArray } from './tensor-base.js';
 export {

@@ -121,6 +121,24 @@ export const PRIMITIVES = {
   logicalNot: { kind: 'unary', arity: 1, dtype: 'bool', grad: false, fixtures: ['logical_not'] },
   isnan: { kind: 'unary', arity: 1, dtype: 'bool', grad: false, fixtures: ['isnan'] },
   isinf: { kind: 'unary', arity: 1, dtype: 'bool', grad: false, fixtures: ['isinf'] },
+  // issue 13 math: inverse trig / hyperbolic, logs and exps in other bases, special functions
+  asin: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['asin_f32', 'asin_edges'], domain: 'unit' },
+  acos: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['acos_f32', 'acos_edges'], domain: 'unit' },
+  atan: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['atan_f32', 'atan_edges'] },
+  sinh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['sinh_f32', 'sinh_edges'] },
+  cosh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['cosh_f32', 'cosh_edges'] },
+  asinh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['asinh_f32', 'asinh_edges'] },
+  acosh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['acosh_f32', 'acosh_edges'], domain: 'positive' },
+  atanh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['atanh_f32', 'atanh_edges'], domain: 'unit' },
+  log2: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['log2_f32', 'log2_edges'], domain: 'positive' },
+  log10: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['log10_f32', 'log10_edges'], domain: 'positive' },
+  exp2: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['exp2_f32', 'exp2_edges'] },
+  erfc: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['erfc_f32', 'erfc_wide'] },
+  erfinv: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['erfinv_f32', 'erfinv_edges'], domain: 'unit' },
+  lgamma: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['lgamma_f32', 'lgamma_edges'], domain: 'positive' },
+  digamma: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['digamma_f32', 'digamma_edges'], domain: 'positive' },
+  /** Is the sign bit set (true for -0 and negative NaN)? */
+  signbit: { kind: 'unary', arity: 1, dtype: 'bool', grad: false, fixtures: ['signbit_edges'] },
 
   // elementwise binary with broadcasting: backend.binary(name, a, b, out)
   add: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['add_same', 'add_broadcast', 'promote_bool_plus_bool'] },
@@ -135,6 +153,22 @@ export const PRIMITIVES = {
   remainder: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['remainder_tensor', 'remainder_int'] },
   /** Quadrant-aware arctangent of self / other. */
   atan2: { kind: 'binary', arity: 2, dtype: 'promoteFloat', grad: true, fixtures: ['atan2_f32'] },
+  /** C's fmod: the remainder with the sign of the dividend. */
+  fmod: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['fmod_f32', 'fmod_edges', 'fmod_int'] },
+  /** sqrt(a² + b²) without overflow or underflow in the squares. */
+  hypot: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['hypot_f32', 'hypot_edges'] },
+  /** `a·log(b)`, 0 where a is 0 and b is not NaN. */
+  xlogy: { kind: 'binary', arity: 2, dtype: 'promoteFloat', grad: true, fixtures: ['xlogy_f32', 'xlogy_edges'], domain: 'positive' },
+  /** `log(exp(a) + exp(b))` / `log2(2^a + 2^b)` without overflow (floating only). */
+  logaddexp: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['logaddexp_f32', 'logaddexp_edges'] },
+  logaddexp2: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['logaddexp2_f32', 'logaddexp2_edges'] },
+  /** Bitwise ops on integer and bool tensors (floats raise, as torch). */
+  bitwiseAnd: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_and_int', 'bitwise_and_bool'] },
+  bitwiseOr: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_or_int'] },
+  bitwiseXor: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_xor_int'] },
+  /** Shifts by the shift count modulo the bit width of int32 (as torch on x86; uint8 results wrap). */
+  bitwiseLeftShift: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_left_shift_int'] },
+  bitwiseRightShift: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_right_shift_int'] },
 
   // comparison and logic: backend.compare(name, a, b, out), bool result
   eq: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['eq_broadcast', 'eq_nan'] },

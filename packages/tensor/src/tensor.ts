@@ -16,6 +16,7 @@ import * as nz from './ops/nonzero.js';
 import * as ai from './ops/advanced-index.js';
 import * as sm from './ops/softmax.js';
 import * as ip from './ops/inplace.js';
+import * as mx from './ops/math-extra.js';
 import { divide, divRounded, type RoundingMode } from './ops/div-rounding.js';
 import { fromHost, newFullOf, newOf, newTensorOf, type NestedData } from './ops/creation.js';
 import * as ac from './ops/addcmul.js';
@@ -50,8 +51,9 @@ export class Tensor extends TensorBase {
     return ew.binary('sub', this, opts.alpha === undefined || opts.alpha === 1 ? other : scaled(other, opts.alpha));
   }
   square(): Tensor { return ew.binary('mul', this, this); }
-  clamp(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
-  clip(min?: number | null, max?: number | null): Tensor { return ew.clamp(this, min, max); }
+  /** Clamp into [min, max]: number or tensor bounds, or `{ min, max }` (ops/math-extra.ts). @example x.clamp(0, 1); x.clamp(lo, hi) */
+  clamp(min?: number | Tensor | null | mx.ClampOptions, max?: number | Tensor | null): Tensor { return mx.clamp(this, min, max); }
+  clip(min?: number | Tensor | null | mx.ClampOptions, max?: number | Tensor | null): Tensor { return mx.clamp(this, min, max); }
   /** `self + value * t1 * t2` (on integer tensors `value` is truncated first, as torch). */
   addcmul(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): Tensor { return ac.addcmul(this, t1, t2, opts.value ?? 1); }
   /** `self + value * t1 / t2` (t1 and t2 may not both be integer tensors, as torch). */
@@ -210,7 +212,7 @@ export class Tensor extends TensorBase {
   relu_(): this { ip.unaryInPlace('relu', this, 'relu_'); return this; }
   sigmoid_(): this { ip.unaryInPlace('sigmoid', this, 'sigmoid_'); return this; }
   tanh_(): this { ip.unaryInPlace('tanh', this, 'tanh_'); return this; }
-  clamp_(min?: number | null, max?: number | null): this { ip.applyInPlace(this, 'clamp_', (s) => ew.clamp(s, min, max)); return this; }
+  clamp_(min?: number | Tensor | null | mx.ClampOptions, max?: number | Tensor | null): this { ip.applyInPlace(this, 'clamp_', (s) => mx.clamp(s, min, max)); return this; }
   addcmul_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.mul(t2), { alpha: ac.addcmulInPlaceValue(this, t1, t2, opts.value ?? 1) }); }
   addcdiv_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { ac.checkAddcdiv('addcdiv_', this, t1, t2); return this.add_(t1.div(t2), { alpha: opts.value ?? 1 }); }
   lerp_(end: Tensor, weight: TensorOrScalar): this { ip.applyInPlace(this, 'lerp_', (s) => ew.lerp(s, end, weight)); return this; }

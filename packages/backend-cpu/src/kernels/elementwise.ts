@@ -1,6 +1,7 @@
 import type { DType } from '@dl/tensor';
 import type { BinaryOp, CompareOp, KernelTable, TensorView, UnaryOp } from '@dl/tensor/backend';
 import { erf, intRemainder, pyRemainder, roundHalfEven } from './math.js';
+import { SPECIAL } from './special.js';
 import { collapse, forEachRow } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 
@@ -39,6 +40,23 @@ const UNARY: KernelTable<'unary', string> = {
   logicalNot: '(x === 0 ? 1 : 0)',
   isnan: '(x !== x ? 1 : 0)',
   isinf: '(x === Infinity || x === -Infinity ? 1 : 0)',
+  asin: 'Math.asin(x)',
+  acos: 'Math.acos(x)',
+  atan: 'Math.atan(x)',
+  sinh: 'Math.sinh(x)',
+  cosh: 'Math.cosh(x)',
+  asinh: 'Math.asinh(x)',
+  acosh: 'Math.acosh(x)',
+  atanh: 'Math.atanh(x)',
+  log2: 'Math.log2(x)',
+  log10: 'Math.log10(x)',
+  exp2: 'Math.pow(2, x)',
+  // Note [Special functions in double precision] (special.ts)
+  erfc: 'S.erfc(x)',
+  erfinv: 'S.erfinv(x)',
+  lgamma: 'S.lgamma(x)',
+  digamma: 'S.digamma(x)',
+  signbit: 'S.signbit(x)',
 };
 
 const BINARY: KernelTable<'binary', string> = {
@@ -51,6 +69,17 @@ const BINARY: KernelTable<'binary', string> = {
   minimum: 'Math.min(x, y)',
   remainder: 'pyRemainder(x, y)',
   atan2: 'Math.atan2(x, y)',
+  fmod: 'x % y', // exact on doubles, as C's fmod
+  hypot: 'Math.hypot(x, y)',
+  xlogy: '(x === 0 && y === y ? 0 : x * Math.log(y))',
+  logaddexp: 'S.logaddexp(x, y)',
+  logaddexp2: 'S.logaddexp2(x, y)',
+  // integer and bool dtypes only (the op layer raises on floats); JS shifts take the count mod 32, as torch on x86
+  bitwiseAnd: 'x & y',
+  bitwiseOr: 'x | y',
+  bitwiseXor: 'x ^ y',
+  bitwiseLeftShift: 'x << y',
+  bitwiseRightShift: 'x >> y',
 };
 
 const COMPARE: KernelTable<'compare', string> = {
@@ -78,11 +107,12 @@ function rowFn(key: string, expr: string, arity: 1 | 2 | 3): RowFn {
         o[oi] = ${expr};
         oi += os; ai += as; bi += bs; ci += cs;
       }`;
-    f = new Function('erf', 'roundHalfEven', 'pyRemainder', 'intRemainder', `return function row(o, oo, os, a, ao, as, b, bo, bs, n, c, co, cs) {${body}}`)(
+    f = new Function('erf', 'roundHalfEven', 'pyRemainder', 'intRemainder', 'S', `return function row(o, oo, os, a, ao, as, b, bo, bs, n, c, co, cs) {${body}}`)(
       erf,
       roundHalfEven,
       pyRemainder,
       intRemainder,
+      SPECIAL,
     ) as RowFn;
     cache.set(key, f);
   }
@@ -102,6 +132,7 @@ function run(f: RowFn, out: TensorView, ins: TensorView[]): void {
 function intExpr(op: BinaryOp, dtype: DType): string {
   if (dtype === 'int32' && op === 'mul') return 'Math.imul(x, y)';
   if ((dtype === 'int32' || dtype === 'uint8') && op === 'remainder') return 'intRemainder(x, y)';
+  if ((dtype === 'int32' || dtype === 'uint8') && op === 'fmod') return 'S.intFmod(x, y)';
   return BINARY[op];
 }
 

@@ -5,6 +5,7 @@ import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
 import { stridedCode, stridedParams } from './strided.js';
 import { TRIG_FNS } from './trig.js';
 import { reportCode } from '../device-errors.js';
+import { MATH_EXTRA_FNS, needsMathExtra } from './math-extra.js';
 
 const FLOAT_FNS = /* wgsl */ `
 // log / log2 of subnormal x: builtins (lavapipe's too) treat them as FLT_MIN; scale by 2^24 first
@@ -216,6 +217,22 @@ const FLOAT_UNARY: KernelTable<'unary', string, BoolUnary> = {
   ceil: 'ceil(x)',
   round: 'round(x)',
   trunc: 'trunc(x)',
+  // Note [Float32 special functions in WGSL] (math-extra.ts)
+  asin: 'm_asin(x)',
+  acos: 'm_acos(x)',
+  atan: 'm_atan(x)',
+  sinh: 'm_sinh(x)',
+  cosh: 'm_cosh(x)',
+  asinh: 'm_asinh(x)',
+  acosh: 'm_acosh(x)',
+  atanh: 'm_atanh(x)',
+  log2: 'm_log2(x)',
+  log10: 'f_log(x) * 0.4342944819032518',
+  exp2: 'm_exp2(x)',
+  erfc: 'm_erfc(x)',
+  erfinv: 'm_erfinv(x)',
+  lgamma: 'm_lgamma(x)',
+  digamma: 'm_digamma(x)',
 };
 
 /** Integer forms (of `x`, in i32) where they differ from the float ones; others compute in f32. */
@@ -235,6 +252,7 @@ const BOOL_UNARY: { readonly [K in BoolUnary]: (xd: DType) => string } = {
   logicalNot: (xd) => `select(1u, 0u, ${cast('x', xd, 'bool')} != 0u)`,
   isnan: (xd) => (isFloatD(xd) ? 'select(0u, 1u, isnan_f(x))' : '0u'),
   isinf: (xd) => (isFloatD(xd) ? 'select(0u, 1u, isinf_f(x))' : '0u'),
+  signbit: (xd) => (isFloatD(xd) ? '(bitcast<u32>(x) >> 31u)' : xd === 'int32' ? 'select(0u, 1u, x < 0i)' : '0u'),
 };
 
 function isBoolUnary(op: UnaryOp): op is BoolUnary {
@@ -264,7 +282,7 @@ export function unary(rt: Runtime, op: UnaryOp, x: TensorView, out: TensorView):
   const key = `unary:${op}:${x.dtype}:${out.dtype}:${rank}:${b.key}`;
   rt.run(
     key,
-    () => `${PRELUDE}${FLOAT_FNS}${op === 'sin' || op === 'cos' || op === 'tan' ? TRIG_FNS : ''}${b.decl}${entry1d()}
+    () => `${PRELUDE}${FLOAT_FNS}${op === 'sin' || op === 'cos' || op === 'tan' ? TRIG_FNS : ''}${needsMathExtra(op) ? MATH_EXTRA_FNS : ''}${b.decl}${entry1d()}
 ${stridedCode(rank, 2)}
   let x = ${load(b.names[0]!, 'o0', x.dtype)};
   let xf = ${cast('x', x.dtype, 'float32')};
@@ -288,6 +306,17 @@ const FLOAT_BINARY: KernelTable<'binary', string> = {
   minimum: 'fmin_nan(a, b)',
   remainder: 'f_remainder(a, b)',
   atan2: 'f_atan2(a, b)',
+  fmod: 'f_fmod(a, b)',
+  hypot: 'm_hypot(a, b)',
+  xlogy: 'select(a * f_log(b), 0.0, a == 0.0)',
+  logaddexp: 'm_logaddexp(a, b, false)',
+  logaddexp2: 'm_logaddexp(a, b, true)',
+  // integer and bool only (the op layer raises on floats)
+  bitwiseAnd: 'f_nan()',
+  bitwiseOr: 'f_nan()',
+  bitwiseXor: 'f_nan()',
+  bitwiseLeftShift: 'f_nan()',
+  bitwiseRightShift: 'f_nan()',
 };
 const INT_BINARY: KernelTable<'binary', string> = {
   add: 'a + b',
@@ -299,17 +328,29 @@ const INT_BINARY: KernelTable<'binary', string> = {
   minimum: 'min(a, b)',
   remainder: 'i_remainder(a, b)',
   atan2: 'f2i(f_atan2(f32(a), f32(b)))',
+  fmod: 'i_fmod(a, b)',
+  hypot: 'f2i(m_hypot(f32(a), f32(b)))',
+  // (promoted to float32 or raising in the op layer: never integer results)
+  xlogy: 'f2i(select(f32(a) * f_log(f32(b)), 0.0, a == 0i))',
+  logaddexp: 'f2i(m_logaddexp(f32(a), f32(b), false))',
+  logaddexp2: 'f2i(m_logaddexp(f32(a), f32(b), true))',
+  bitwiseAnd: 'a & b',
+  bitwiseOr: 'a | b',
+  bitwiseXor: 'a ^ b',
+  // WGSL takes the shift count mod 32 as JS and torch on x86 do
+  bitwiseLeftShift: 'a << u32(b)',
+  bitwiseRightShift: 'a >> u32(b)',
 };
 
 export function binary(rt: Runtime, op: BinaryOp, a: TensorView, bv: TensorView, out: TensorView): void {
   const rank = out.shape.length;
   const fl = isFloatD(out.dtype) || isFloatD(a.dtype) || isFloatD(bv.dtype);
   // integer remainder by 0 raises, as on cpu and in PyTorch (Note [Deferred GPU errors])
-  const zeroCheck = !fl && op === 'remainder';
+  const zeroCheck = !fl && (op === 'remainder' || op === 'fmod');
   const b = bind([{ buf: buf(a) }, { buf: buf(bv) }, { buf: buf(out), write: true }, ...(zeroCheck ? [rt.errors.binding()] : [])]);
   const cd: DType = fl ? 'float32' : 'int32';
   let expr = fl ? FLOAT_BINARY[op] : INT_BINARY[op];
-  if (fl && op !== 'maximum' && op !== 'minimum' && op !== 'pow') {
+  if (fl && op !== 'maximum' && op !== 'minimum' && op !== 'pow' && op !== 'hypot') {
     expr = `select(${expr}, f_nan(), isnan_f(a) || isnan_f(b))`;
   }
   const params = stridedParams(out.shape, [a, bv, out]);
@@ -317,10 +358,10 @@ export function binary(rt: Runtime, op: BinaryOp, a: TensorView, bv: TensorView,
     ${reportCode(b.names[3]!, `P[${params.length}]`, 'a', '0u')}
   }
 ` : '';
-  if (zeroCheck) params.push(rt.errors.site('remainder', 0, 'zeroDiv'));
+  if (zeroCheck) params.push(rt.errors.site(op, 0, 'zeroDiv'));
   rt.run(
     `binary:${op}:${a.dtype}:${bv.dtype}:${out.dtype}:${rank}:${b.key}`,
-    () => `${PRELUDE}${FLOAT_FNS}${b.decl}${entry1d()}
+    () => `${PRELUDE}${FLOAT_FNS}${needsMathExtra(op) ? MATH_EXTRA_FNS : ''}${b.decl}${entry1d()}
 ${stridedCode(rank, 3)}
   let a = ${cast(load(b.names[0]!, 'o0', a.dtype), a.dtype, cd)};
   let b = ${cast(load(b.names[1]!, 'o1', bv.dtype), bv.dtype, cd)};

@@ -5,6 +5,7 @@ import { ArgumentError, AutogradError, DTypeError, fmtShape } from '../errors.js
 import { PRIMITIVES, type DiffOp } from '../primitives.js';
 import { broadcastShapes, describeValue, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { checkBinaryDType } from './math-checks.js';
 import { broadcastOperand, castRaw, checkScalarArg, commonDevice, dest, finishOut, outTarget, scalarTensor, type TensorOrScalar } from './core.js';
 
 /** Options accepted by elementwise ops. */
@@ -109,6 +110,7 @@ export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: 
   checkOperand(op, b, 'other');
   let dtype = promoted(a, b);
   if (TRUE_DIV(op) && !isFloating(dtype)) dtype = 'float32';
+  checkBinaryDType(op, dtype, a, b); // the issue-13 math rows (ops/math-checks.ts)
   if (dtype === 'bool') {
     if (op === 'sub') {
       throw new DTypeError('sub: subtraction with two bool tensors is not supported', {
@@ -118,9 +120,9 @@ export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: 
     }
     if (op === 'pow' || op === 'remainder') dtype = 'int32';
   }
-  if (op === 'remainder' && !isFloating(dtype) && (b === 0 || b === false)) {
+  if ((op === 'remainder' || op === 'fmod') && !isFloating(dtype) && (b === 0 || b === false)) {
     // torch raises for integer division by zero (a zero in a divisor tensor: the cpu kernel raises)
-    throw new ArgumentError('remainder: integer division by zero (ZeroDivisionError)', {
+    throw new ArgumentError(`${op}: integer division by zero (ZeroDivisionError)`, {
       op,
       hint: 'the divisor is 0; for floating tensors the result would be NaN — cast with .float() if that is what you want',
     });
@@ -136,7 +138,7 @@ export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: 
     res.dispose();
     res = r2;
   }
-  recordOp(op, [p.A, p.B], res, {});
+  if (PRIMITIVES[op].grad) recordOp(op as BinaryOp & DiffOp, [p.A, p.B], res, {});
   return finishOut(op, res, opts.out);
 });
 

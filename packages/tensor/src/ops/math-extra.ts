@@ -1,0 +1,316 @@
+/**
+ * Elementwise math composites of issue 13 (`torch.logit`, `copysign`, `nan_to_num`, `fmax`/`fmin`, `isclose`, `frac`, `bitwise_not`, clamp with tensor bounds),
+ * built from the elementwise primitives, so autograd and every backend come for free. The unary
+ * and binary primitives of the same family (asin … digamma, fmod, hypot, xlogy, logaddexp(2), the
+ * bitwise and/or/xor and shifts) are rows of primitives.ts; their methods come from the table.
+ */
+import { defineOp } from '../dispatch.js';
+import { isFloating, resultType, type DType } from '../dtype.js';
+import { ArgumentError, DTypeError, fmtShape } from '../errors.js';
+import { describeValue } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import type { TensorMethods } from '../tensor-methods.js';
+import { scalarTensor, type TensorOrScalar } from './core.js';
+import { binary, clamp as clampNumbers, compare, unary, where, type OutOptions } from './elementwise.js';
+
+declare module '../tensor.js' {
+  interface Tensor {
+    /** `x - trunc(x)` (`torch.frac`; floating tensors only). @example dl.tensor([-1.5, 2.25]).frac() // [-0.5, 0.25] */
+    frac(): Tensor;
+    /** `log(p / (1 - p))`, with p clamped to [eps, 1 - eps] when `eps` is given (`torch.logit`). @example p.logit(1e-6) */
+    logit(eps?: number | null): Tensor;
+    /** |self| with the sign (bit) of `other` (`torch.copysign`). @example x.copysign(-1) */
+    copysign(other: TensorOrScalar): Tensor;
+    /** NaN, +inf, -inf replaced by `nan` (0), `posinf`, `neginf` (the dtype's max / lowest) (`torch.nan_to_num`). @example x.nanToNum({ nan: 0, posinf: 1e4 }) */
+    nanToNum(opts?: NanToNumOptions): Tensor;
+    /** Elementwise max ignoring NaN: NaN only where both are NaN (`torch.fmax`). @example a.fmax(b) */
+    fmax(other: TensorOrScalar): Tensor;
+    /** Elementwise min ignoring NaN (`torch.fmin`). @example a.fmin(b) */
+    fmin(other: TensorOrScalar): Tensor;
+    /** `|self - other| <= atol + rtol·|other|` elementwise, bool (`torch.isclose`). @example a.isclose(b, { rtol: 1e-3 }) */
+    isclose(other: TensorOrScalar, opts?: IscloseOptions): Tensor;
+    /** Bitwise not of an integer tensor, logical not of a bool one (`torch.bitwise_not`). @example x.bitwiseNot() */
+    bitwiseNot(): Tensor;
+  }
+}
+
+/** Replacement values of {@link nanToNum} (`torch.nan_to_num`'s keywords). */
+export interface NanToNumOptions extends OutOptions {
+  /** The value for NaN (default 0). */
+  nan?: number;
+  /** The value for +inf (default: the largest finite value of the dtype). */
+  posinf?: number | null;
+  /** The value for -inf (default: the lowest finite value of the dtype). */
+  neginf?: number | null;
+}
+
+/** Tolerances of {@link isclose} (`torch.isclose`'s keywords). */
+export interface IscloseOptions {
+  /** Relative tolerance (default 1e-5). */
+  rtol?: number;
+  /** Absolute tolerance (default 1e-8). */
+  atol?: number;
+  /** Are two NaNs close? (default false) */
+  equalNan?: boolean;
+}
+
+function operandDType(v: TensorOrScalar): { dtype: DType; dim: number } | number | boolean {
+  return v instanceof Tensor ? { dtype: v.dtype, dim: v.dim() } : v;
+}
+
+function checkOperand(op: string, v: unknown, which: string): asserts v is TensorOrScalar {
+  if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') {
+    throw new ArgumentError(`${op}: argument '${which}' must be a Tensor or a number, got ${describeValue(v)}`, {
+      op,
+      hint: Array.isArray(v) ? 'wrap arrays with dl.tensor(...) first' : 'pass a Tensor or a number',
+    });
+  }
+}
+
+/** Both operands as tensors of the promoted dtype (floats for `float`), on one device. */
+function pair(op: string, a: TensorOrScalar, b: TensorOrScalar, float: boolean): [Tensor, Tensor, DType] {
+  checkOperand(op, a, 'input');
+  checkOperand(op, b, 'other');
+  if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new ArgumentError(`${op}: at least one argument must be a Tensor`, { op });
+  let dtype = resultType([operandDType(a), operandDType(b)]);
+  if (float && !isFloating(dtype)) dtype = 'float32';
+  const device = (a instanceof Tensor ? a : (b as Tensor)).device;
+  const t = (v: TensorOrScalar) => (v instanceof Tensor ? (v.dtype === dtype ? v : v.to(dtype)) : scalarTensor(Number(v), dtype, device));
+  return [t(a), t(b), dtype];
+}
+
+/**
+ * `x - trunc(x)`, the fractional part with the sign of x (`torch.frac`); NaN at ±inf.
+ *
+ * @example
+ * dl.frac(dl.tensor([-1.5, 2.25])); // tensor([-0.5000,  0.2500])
+ */
+export const frac = defineOp('frac', (x: Tensor): Tensor => {
+  if (!isFloating(x.dtype)) {
+    throw new DTypeError(`frac: "frac_cpu" is not implemented for ${x.dtype} (shape ${fmtShape(x.shape)})`, { op: 'frac', hint: 'the fractional part of an integer is 0; cast with .float() first' });
+  }
+  return x.sub(x.trunc());
+});
+
+/**
+ * The log-odds `log(p / (1 - p))` (`torch.logit`). With `eps`, p is first clamped to
+ * [eps, 1 - eps] (and the gradient is 0 outside); without, p outside [0, 1] gives NaN (its
+ * gradient too, as torch).
+ *
+ * @example
+ * dl.logit(dl.tensor([0.25, 0.5, 1]), 1e-6); // tensor([-1.0986,  0.0000, 13.8155])
+ */
+export const logit = defineOp('logit', (x: Tensor, eps?: number | null): Tensor => {
+  if (eps !== undefined && eps !== null && typeof eps !== 'number') {
+    throw new ArgumentError(`logit: eps must be a number or null, got ${describeValue(eps)}`, { op: 'logit', hint: 'x.logit(1e-6)' });
+  }
+  const p = isFloating(x.dtype) ? x : x.to('float32');
+  if (eps !== undefined && eps !== null) {
+    const z = clampNumbers(p, eps, 1 - eps);
+    return z.div(z.neg().add(1)).log();
+  }
+  // NaN outside [0, 1], in the gradient as well: a constant factor of 1 inside, NaN outside
+  const outside = compare('logicalOr', compare('lt', p, 0), compare('gt', p, 1));
+  const factor = where(outside, scalarTensor(NaN, p.dtype, p.device), 1);
+  return p.div(p.neg().add(1)).log().mul(factor);
+});
+
+/**
+ * The magnitude of `a` with the sign bit of `b` (`torch.copysign`; -0 and negative NaN count as
+ * negative); integers give float32. The gradient to `a` is ±1 (0 at a = 0), none to `b`.
+ *
+ * @example
+ * dl.copysign(dl.tensor([1, -2]), -0); // tensor([-1., -2.])
+ */
+export const copysign = defineOp('copysign', (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
+  const [x, y] = pair('copysign', a, b, true);
+  const m = x.abs();
+  return where(unary('signbit', y.detach()), m.neg(), m);
+});
+
+const FLOAT_MAX: Partial<Record<DType, number>> = { float32: 3.4028234663852886e38, float64: Number.MAX_VALUE };
+
+/**
+ * NaN, +inf and -inf replaced by finite values (`torch.nan_to_num`): `nan` (default 0),
+ * `posinf` / `neginf` (default the largest / lowest finite value of the dtype). Integer and
+ * bool tensors come back unchanged (a copy). The gradient passes where x is finite.
+ *
+ * @example
+ * dl.nanToNum(dl.tensor([NaN, Infinity, -1]), { posinf: 100 }); // tensor([  0., 100.,  -1.])
+ */
+export const nanToNum = defineOp('nanToNum', (x: Tensor, opts: NanToNumOptions = {}): Tensor => {
+  const op = 'nanToNum';
+  for (const k of ['nan', 'posinf', 'neginf'] as const) {
+    const v = opts[k];
+    if (v !== undefined && v !== null && typeof v !== 'number') {
+      throw new ArgumentError(`nanToNum: ${k} must be a number, got ${describeValue(v)}`, { op, hint: 'x.nanToNum({ nan: 0, posinf: 1e4, neginf: -1e4 })' });
+    }
+  }
+  let r: Tensor;
+  if (!isFloating(x.dtype)) r = x.clone();
+  else {
+    const max = FLOAT_MAX[x.dtype]!;
+    const nan = opts.nan ?? 0;
+    const posinf = opts.posinf ?? max;
+    const neginf = opts.neginf ?? -max;
+    const fill = (t: Tensor, cond: Tensor, v: number) => where(cond, scalarTensor(v, x.dtype, x.device), t);
+    r = fill(fill(fill(x, unary('isnan', x), nan), compare('eq', x, Infinity), posinf), compare('eq', x, -Infinity), neginf);
+  }
+  if (!opts.out) return r;
+  opts.out.copy_(r);
+  return opts.out;
+});
+
+function fextreme(op: 'fmax' | 'fmin', a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const [x, y] = pair(op, a, b, false);
+  // torch's fmax/fmin and their gradient: self where self >= other (<= for fmin) or other is NaN, else other
+  const pick = compare('logicalOr', compare(op === 'fmax' ? 'ge' : 'le', x, y), unary('isnan', y));
+  return where(pick, x, y);
+}
+
+/**
+ * Elementwise maximum that ignores NaN: NaN only where both are NaN (`torch.fmax`). On ties the
+ * gradient goes to `a`, as torch.
+ *
+ * @example
+ * dl.fmax(dl.tensor([1, NaN]), dl.tensor([NaN, 2])); // tensor([1., 2.])
+ */
+export const fmax = defineOp('fmax', (a: TensorOrScalar, b: TensorOrScalar): Tensor => fextreme('fmax', a, b));
+
+/**
+ * Elementwise minimum that ignores NaN (`torch.fmin`).
+ *
+ * @example
+ * dl.fmin(dl.tensor([1, NaN]), dl.tensor([NaN, 2])); // tensor([1., 2.])
+ */
+export const fmin = defineOp('fmin', (a: TensorOrScalar, b: TensorOrScalar): Tensor => fextreme('fmin', a, b));
+
+/**
+ * Elementwise closeness as `torch.isclose`: equal values (inf == inf included) are close;
+ * otherwise `|a - b| <= atol + rtol·|b|` with a finite difference; NaNs are close to each other
+ * only with `equalNan`. Both tensors must have the same dtype (torch raises otherwise).
+ *
+ * @example
+ * dl.isclose(dl.tensor([1, 2]), dl.tensor([1.000001, 2.1])); // tensor([ True, False])
+ */
+export const isclose = defineOp('isclose', (a: Tensor, b: TensorOrScalar, opts: IscloseOptions = {}): Tensor => {
+  const op = 'isclose';
+  if (!(a instanceof Tensor)) throw new ArgumentError(`isclose: input must be a Tensor, got ${describeValue(a)}`, { op });
+  checkOperand(op, b, 'other');
+  const rtol = opts.rtol ?? 1e-5;
+  const atol = opts.atol ?? 1e-8;
+  if (!(rtol >= 0)) throw new ArgumentError(`isclose: rtol must be greater than or equal to zero, but got ${rtol}`, { op });
+  if (!(atol >= 0)) throw new ArgumentError(`isclose: atol must be greater than or equal to zero, but got ${atol}`, { op });
+  const other = b instanceof Tensor ? b : scalarTensor(Number(b), a.dtype, a.device);
+  if (other.dtype !== a.dtype) {
+    throw new DTypeError(`isclose: ${a.dtype} ${fmtShape(a.shape)} did not match ${other.dtype} ${fmtShape(other.shape)}`, {
+      op,
+      hint: 'both tensors need the same dtype; cast one with .to(other.dtype)',
+    });
+  }
+  const x = a.detach();
+  const y = other.detach();
+  let close = compare('eq', x, y);
+  if (opts.equalNan) close = compare('logicalOr', close, compare('logicalAnd', unary('isnan', x), unary('isnan', y)));
+  if (rtol === 0 && atol === 0) return close;
+  const xf = isFloating(x.dtype) ? x : x.to('float32');
+  const yf = isFloating(y.dtype) ? y : y.to('float32');
+  const err = xf.sub(yf).abs();
+  const allowed = yf.mul(rtol).abs().add(atol);
+  const finite = unary('isnan', err).logicalOr(unary('isinf', err)).logicalNot();
+  return compare('logicalOr', close, compare('logicalAnd', finite, compare('le', err, allowed)));
+});
+
+/**
+ * Bitwise not of an integer tensor (`~x`), logical not of a bool one (`torch.bitwise_not`);
+ * floating tensors raise as torch.
+ *
+ * @example
+ * dl.bitwiseNot(dl.tensor([0, 5], { dtype: 'int32' })); // tensor([-1, -6], dtype=torch.int32)
+ */
+export const bitwiseNot = defineOp('bitwiseNot', (x: Tensor, opts: OutOptions = {}): Tensor => {
+  if (isFloating(x.dtype)) {
+    throw new DTypeError(`bitwiseNot: "bitwise_not_cpu" is not implemented for ${x.dtype} (shape ${fmtShape(x.shape)})`, {
+      op: 'bitwiseNot',
+      hint: 'bitwise ops take integer or bool tensors; cast with .int() first',
+    });
+  }
+  if (x.dtype === 'bool') return unary('logicalNot', x, opts);
+  return binary('bitwiseXor', x, x.dtype === 'uint8' ? 255 : -1, opts);
+});
+
+/** Bounds of {@link clamp} as an options object (`dl.clamp(x, { min, max })`). */
+export interface ClampOptions extends OutOptions {
+  min?: number | Tensor | null;
+  max?: number | Tensor | null;
+}
+
+function isClampOptions(v: unknown): v is ClampOptions {
+  return typeof v === 'object' && v !== null && !(v instanceof Tensor);
+}
+
+/**
+ * Clamp with tensor bounds, as torch: the result is `minimum(maximum(x, min), max)` broadcast
+ * over all three (NaN in any of them gives NaN), and the gradient goes to exactly one of them
+ * per element, by torch's `clamp_backward_min_max`: to x where min <= x <= max, to min where
+ * x < min < max, to max where x > max or max < min, nowhere otherwise (NaN, min = max > x).
+ */
+function clampTensors(x: Tensor, lo: Tensor | null, hi: Tensor | null): Tensor {
+  const dtype = resultType([x, ...(lo ? [lo] : []), ...(hi ? [hi] : [])].map((t) => ({ dtype: t.dtype, dim: t.dim() })));
+  const X = x.dtype === dtype ? x : x.to(dtype);
+  const L = lo && lo.dtype !== dtype ? lo.to(dtype) : lo;
+  const H = hi && hi.dtype !== dtype ? hi.to(dtype) : hi;
+  let value = X;
+  if (L) value = binary('maximum', value, L.detach());
+  if (H) value = binary('minimum', value.detach(), H.detach());
+  value = value.detach();
+  if (L && H) {
+    const inRange = compare('logicalAnd', compare('ge', X, L), compare('le', X, H));
+    const toMin = compare('logicalAnd', compare('lt', X, L), compare('lt', L, H));
+    const toMax = compare('logicalOr', compare('gt', X, H), compare('lt', H, L));
+    return where(inRange, X, where(toMin, L, where(toMax, H, value)));
+  }
+  if (L) return where(compare('ge', X, L), X, where(compare('lt', X, L), L, value));
+  return where(compare('le', X, H!), X, where(compare('gt', X, H!), H!, value));
+}
+
+/**
+ * Clamp into [min, max] (`torch.clamp` / `torch.clip`): number bounds (either may be omitted), or
+ * tensor bounds broadcast with x (both given bounds must then be tensors, as torch). Bounds may
+ * also come as an options object: `dl.clamp(x, { min: 0 })`, `x.clamp({ max: hi })`.
+ *
+ * @example
+ * dl.clamp(x, 0, 1); dl.clamp(x, { min: lo, max: hi }); x.clamp(lo, hi);
+ */
+export const clamp = defineOp('clamp', (x: Tensor, min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null, opts: OutOptions = {}): Tensor => {
+  const op = 'clamp';
+  if (isClampOptions(min)) {
+    if (max !== undefined) throw new ArgumentError('clamp: pass the bounds either as arguments or as an options object, not both', { op });
+    return clamp(x, min.min, min.max, { ...(min.out ? { out: min.out } : {}) });
+  }
+  const lo = min ?? null;
+  const hi = max ?? null;
+  if (!(lo instanceof Tensor) && !(hi instanceof Tensor)) return clampNumbers(x, lo, hi, opts);
+  if ((lo !== null && !(lo instanceof Tensor)) || (hi !== null && !(hi instanceof Tensor))) {
+    throw new ArgumentError(`clamp: min and max must both be Tensors or both numbers, got ${describeValue(lo)} and ${describeValue(hi)}`, {
+      op,
+      hint: 'wrap the number bound: dl.tensor(3) (torch.clamp takes (Tensor, Tensor) or (Number, Number))',
+    });
+  }
+  const r = clampTensors(x, lo, hi);
+  if (!opts.out) return r;
+  opts.out.copy_(r);
+  return opts.out;
+});
+
+/** The methods of this family (Note [Tensor methods from op families]). */
+export const mathExtraMethods = {
+  frac(this: Tensor) { return frac(this); },
+  logit(this: Tensor, eps?: number | null) { return logit(this, eps); },
+  copysign(this: Tensor, other: TensorOrScalar) { return copysign(this, other); },
+  nanToNum(this: Tensor, opts?: NanToNumOptions) { return nanToNum(this, opts); },
+  fmax(this: Tensor, other: TensorOrScalar) { return fmax(this, other); },
+  fmin(this: Tensor, other: TensorOrScalar) { return fmin(this, other); },
+  isclose(this: Tensor, other: TensorOrScalar, opts?: IscloseOptions) { return isclose(this, other, opts); },
+  bitwiseNot(this: Tensor) { return bitwiseNot(this); },
+} satisfies TensorMethods;
