@@ -282,8 +282,8 @@ function multiHeadAttentionForward(m: MhaParams, query: Tensor, key: Tensor, val
     if (kpm.shape[0] !== N || kpm.shape[1] !== S) throw new ShapeError(`${op}: expecting keyPaddingMask shape of [${N}, ${S}], but got ${fmtShape(kpm.shape)}`, { op, hint: 'keyPaddingMask is [batch, source length]' });
     const kp = kpm.view(N, 1, 1, S).expand(-1, H, -1, -1).reshape(N * H, 1, S);
     if (!mask) mask = kp;
-    else if (mask.dtype === 'bool' && kp.dtype === 'bool') mask = mask.logicalOr(kp);
-    else mask = toBias(mask, q.dtype).add(toBias(kp, q.dtype));
+    else if (mask.dtype === 'bool') mask = mask.logicalOr(kp.dtype === 'bool' ? kp : kp.ne(0)); // torch's logical_or: a non-zero float masks
+    else mask = toBias(mask, q.dtype).add(toBias(kp, q.dtype)); // two float masks add (torch 1.13 raises; 2.x adds)
   }
   const bias = mask ? toBias(mask, q.dtype) : null;
   // ---- attention
