@@ -3,6 +3,7 @@ import { adaptiveAvgPool2d as adaptiveAvgPool2dOp, addmm, conv1d as conv1dOp, co
 import { ArgumentError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 import { type Conv2dParams, type Pool2dParams } from '@dl/tensor/backend';
 import { pair, type Size2 } from './conv-args.js';
+import { pad } from './pad.js';
 
 export type { Size2 } from './conv-args.js';
 
@@ -45,56 +46,6 @@ export interface Conv2dOptions {
   padding?: Size2 | 'same' | 'valid';
   dilation?: Size2;
   groups?: number;
-}
-
-/**
- * Constant padding, as `F.pad(x, [left, right, top, bottom, …], value)`: pairs start at the
- * last dim; negative amounts crop.
- *
- * @example
- * F.pad(x, [1, 1, 2, 0]);
- */
-export function pad(x: Tensor, amounts: readonly number[], opts: { mode?: 'constant'; value?: number } = {}): Tensor {
-  if (amounts.length % 2 !== 0 || amounts.length / 2 > x.dim()) {
-    throw new ArgumentError(`pad: padding length must be even and at most 2 * ${x.dim()}, got ${amounts.length}`, { op: 'pad' });
-  }
-  if (opts.mode && opts.mode !== 'constant') throw new ArgumentError(`pad: only mode 'constant' is supported, got '${opts.mode}'`, { op: 'pad' });
-  for (let i = 0; i < amounts.length / 2; i++) {
-    const d = x.dim() - 1 - i;
-    const lo = amounts[2 * i]!;
-    const hi = amounts[2 * i + 1]!;
-    if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new ArgumentError(`pad: padding amounts must be integers, got ${JSON.stringify(amounts)}`, { op: 'pad' });
-    const n = x.shape[d]! + lo + hi;
-    if (n < 0) {
-      throw new ShapeError(`pad: the input size ${x.shape[d]}, plus negative padding ${lo} and ${hi} resulted in a negative output size (${n}) for dimension ${d} of input ${fmtShape(x.shape)}`, {
-        op: 'pad',
-        hint: 'negative padding crops: it can remove at most the whole dimension',
-      });
-    }
-  }
-  // a 1-D empty input is padded as a row: cat leaves legacy empty 1-D tensors out (also of the
-  // autograd record), so the output would not require grad where torch's does
-  if (x.dim() === 1 && x.shape[0] === 0 && amounts.some((a) => a > 0)) return pad(x.unsqueeze(0), amounts, opts).squeeze(0);
-  const value = opts.value ?? 0;
-  let r = x;
-  for (let i = 0; i < amounts.length / 2; i++) {
-    const d = x.dim() - 1 - i;
-    const lo = amounts[2 * i]!;
-    const hi = amounts[2 * i + 1]!;
-    if (lo < 0) r = r.narrow(d, -lo, r.shape[d]! + lo);
-    if (hi < 0) r = r.narrow(d, 0, r.shape[d]! + hi);
-    const parts: Tensor[] = [];
-    const side = (n: number) => {
-      const shape = [...r.shape];
-      shape[d] = n;
-      return dl.full(shape, value, { dtype: r.dtype, device: r.device });
-    };
-    if (lo > 0) parts.push(side(lo));
-    parts.push(r);
-    if (hi > 0) parts.push(side(hi));
-    if (parts.length > 1) r = dl.cat(parts, d);
-  }
-  return r;
 }
 
 /** Resolve conv options to kernel params plus any asymmetric 'same' padding [l, r, t, b]. */
@@ -198,6 +149,43 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   }
   // one ConvolutionBackward0 node, as torch (Note [Composite ops as one node] in @dl/tensor)
   return convTranspose2dOp(x, weight, bias, { stride, padding, dilation, groups, outputPadding: outPad });
+}
+
+/** Options of `F.convTranspose1d`. */
+export interface ConvTranspose1dOptions {
+  stride?: number | readonly [number];
+  padding?: number | readonly [number];
+  outputPadding?: number | readonly [number];
+  groups?: number;
+  dilation?: number | readonly [number];
+}
+
+/**
+ * Transposed 1-D convolution of [N, Cin, L] (or [Cin, L]) with weight [Cin, Cout/groups, K], run as
+ * a transposed 2-D convolution of unit height (same kernels, same argument checks).
+ *
+ * @example
+ * F.convTranspose1d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 });
+ */
+export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose1dOptions = {}): Tensor {
+  const op = 'convTranspose1d';
+  if ((x.dim() !== 2 && x.dim() !== 3) || weight.dim() !== 3) {
+    throw new ShapeError(`${op}: expected input [N, Cin, L] (or [Cin, L]) and weight [Cin, Cout/groups, K], got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op });
+  }
+  const one = (v: number | readonly number[] | undefined, dflt: number, name: string): number => {
+    if (v === undefined) return dflt;
+    if (typeof v === 'number') return v;
+    if (v.length !== 1) throw new ArgumentError(`${op}: ${name} must be a number or a 1-tuple, got ${JSON.stringify(v)}`, { op });
+    return v[0]!;
+  };
+  const y = convTranspose2d(x.unsqueeze(-2), weight.unsqueeze(2), bias, {
+    stride: [1, one(opts.stride, 1, 'stride')],
+    padding: [0, one(opts.padding, 0, 'padding')],
+    outputPadding: [0, one(opts.outputPadding, 0, 'outputPadding')],
+    dilation: [1, one(opts.dilation, 1, 'dilation')],
+    groups: opts.groups ?? 1,
+  });
+  return y.squeeze(-2);
 }
 
 /** PyTorch's argument checks of a transposed convolution, as typed errors. */

@@ -8,6 +8,12 @@
  */
 export * from './activation.js';
 export * from './conv.js';
+export * from './pad.js';
+export * from './pool1d.js';
+export * from './interpolate.js';
+export * from './fold.js';
+export * from './pixel-shuffle.js';
+export * from './embedding-bag.js';
 export * from './norm.js';
 export * from './loss.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';

@@ -1,6 +1,7 @@
 import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, type Generator, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
+import { embeddingRenorm_ } from './embedding-renorm.js';
 import { batchNorm as batchNormOp, checkOnDevice, DEFERRED_NOTE, embedding as embeddingOp, groupNorm as groupNormOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
 
 /** Options of `F.batchNorm`. */
@@ -128,12 +129,14 @@ export function dropout(x: Tensor, p = 0.5, opts: { training?: boolean; generato
 
 /**
  * Look up rows of `weight` [numEmbeddings, dim] at integer `indices`; rows at `paddingIdx`
- * get no gradient. One `EmbeddingBackward0` node, as PyTorch.
+ * get no gradient. One `EmbeddingBackward0` node, as PyTorch. With `maxNorm`, the looked-up rows
+ * of `weight` whose `normType`-norm exceeds it are first rescaled in place (Note [Embedding max_norm
+ * renormalises in place]).
  *
  * @example
  * F.embedding(tokens, table);
  */
-export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null } = {}): Tensor {
+export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Tensor {
   const op = 'embedding';
   if (indices.dtype !== 'int32' && indices.dtype !== 'uint8') {
     throw new DTypeError(`${op}: expected indices of an integer dtype (int32), got ${indices.dtype}`, { op, hint: 'cast with .long()' });
@@ -158,7 +161,61 @@ export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: 
     pi = opts.paddingIdx < 0 ? opts.paddingIdx + n : opts.paddingIdx;
     if (!Number.isInteger(pi) || pi < 0 || pi >= n) throw new ArgumentError(`${op}: Padding_idx must be within num_embeddings (got paddingIdx=${opts.paddingIdx} for ${n} rows)`, { op });
   }
-  return embeddingOp(indices.dtype === 'int32' ? indices : indices.to('int32'), weight, pi);
+  const idx = indices.dtype === 'int32' ? indices : indices.to('int32');
+  if (opts.maxNorm !== undefined && opts.maxNorm !== null) embeddingRenorm_(weight, idx, opts.maxNorm, opts.normType ?? 2);
+  return embeddingOp(idx, weight, pi);
+}
+
+/** Options of `F.instanceNorm`. */
+export interface InstanceNormOptions {
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalise with each instance's statistics (and update the running ones); default true. */
+  useInputStats?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/**
+ * Instance normalisation: each (sample, channel) plane of [N, C, *] normalised by its own mean and
+ * biased variance, then the per-channel affine, as torch's `F.instance_norm` — which is batch
+ * normalisation of the input viewed as [1, N·C, *] with the running stats and the affine repeated
+ * N times; the running stats are then updated with the mean over the batch of the repeated ones.
+ *
+ * @example
+ * F.instanceNorm(x); // [N, C, H, W], no affine, no running stats
+ * F.instanceNorm(x, { runningMean: rm, runningVar: rv, weight, bias });
+ */
+export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor {
+  const op = 'instanceNorm';
+  if (x.dim() < 2) throw new ShapeError(`${op}: expected an input [N, C, *] of at least 2 dims, got ${fmtShape(x.shape)}`, { op });
+  const [N, C] = x.shape as [number, number];
+  const useInputStats = opts.useInputStats ?? true;
+  const spatial = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  if (useInputStats && spatial <= 1) {
+    throw new ArgumentError(`${op}: expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`, { op, hint: 'each (sample, channel) plane needs at least 2 values to have a variance' });
+  }
+  const rm = opts.runningMean ?? null;
+  const rv = opts.runningVar ?? null;
+  for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias], ['runningMean', rm], ['runningVar', rv]] as const) {
+    if (t && (t.dim() !== 1 || t.shape[0] !== C)) throw new ShapeError(`${op}: expected ${name} of shape [${C}] (the input's channels), got ${fmtShape(t.shape)}`, { op });
+  }
+  if (!useInputStats && (!rm || !rv)) throw new ArgumentError(`${op}: expected runningMean and runningVar when useInputStats is false`, { op });
+  const rep = (t: Tensor | null | undefined) => (t ? t.repeat(N) : null);
+  const rmR = rm ? rm.detach().repeat(N) : null;
+  const rvR = rv ? rv.detach().repeat(N) : null;
+  const y = batchNorm(x.contiguous().reshape([1, N * C, ...x.shape.slice(2)]), rmR, rvR, {
+    weight: rep(opts.weight),
+    bias: rep(opts.bias),
+    training: useInputStats,
+    momentum: opts.momentum ?? 0.1,
+    eps: opts.eps ?? 1e-5,
+  });
+  if (useInputStats && rm && rmR && N > 0) noGrad(() => rm.copy_(rmR.reshape(N, C).mean(0)));
+  if (useInputStats && rv && rvR && N > 0) noGrad(() => rv.copy_(rvR.reshape(N, C).mean(0)));
+  return y.reshape([...x.shape]);
 }
 
 /** One-hot int32 encoding with a trailing class dim. @example F.oneHot(labels, 10) */
