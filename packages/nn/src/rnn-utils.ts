@@ -4,7 +4,7 @@
  * `padPackedSequence`, `packSequence`).
  */
 import * as dl from '@dl/tensor';
-import { ArgumentError, ShapeError, type Tensor } from '@dl/tensor';
+import { ArgumentError, DeviceError, ShapeError, type Tensor } from '@dl/tensor';
 
 /**
  * Note [Packed sequences]
@@ -38,15 +38,30 @@ export class PackedSequence {
   readonly batchSizes: Tensor;
   readonly sortedIndices: Tensor | null;
   readonly unsortedIndices: Tensor | null;
+  /** @internal `sortedIndices` as numbers, when known without a device read. */
+  declare _order: number[] | null;
   constructor(data: Tensor, batchSizes: Tensor | readonly number[], sortedIndices: Tensor | null = null, unsortedIndices: Tensor | null = null) {
     this.data = data;
     this.batchSizes = batchSizes instanceof dl.Tensor ? batchSizes : dl.tensor([...batchSizes], { dtype: 'int32' });
     this.sortedIndices = sortedIndices;
-    this.unsortedIndices = unsortedIndices ?? (sortedIndices ? invertPermutation(sortedIndices) : null);
+    Object.defineProperty(this, '_order', { value: null, writable: true, enumerable: false });
+    this.unsortedIndices = unsortedIndices ?? (sortedIndices ? invertPermutation(readIndices(sortedIndices)) .to(sortedIndices.device) : null);
+  }
+  /** @internal A PackedSequence whose sorting permutation dl knows as numbers (no device reads later). */
+  static _of(data: Tensor, batchSizes: Tensor | readonly number[], order: number[] | null): PackedSequence {
+    const sorted = order ? dl.tensor(order, { dtype: 'int32' }).to(data.device) : null;
+    const ps = new PackedSequence(data, batchSizes, sorted, order ? invertPermutation(order).to(data.device) : null);
+    ps._order = order;
+    return ps;
   }
   /** @internal The batch sizes as numbers. */
   sizes(): number[] {
-    return Array.from(this.batchSizes.dataSync() as ArrayLike<number>, Number);
+    return readIndices(this.batchSizes);
+  }
+  /** @internal `sortedIndices` as numbers (null when the batch came sorted). */
+  order(): number[] | null {
+    if (this._order === null && this.sortedIndices) this._order = readIndices(this.sortedIndices);
+    return this._order;
   }
   /**
    * The same packed batch with its data (and indices) on `device`.
@@ -56,7 +71,9 @@ export class PackedSequence {
    */
   to(device: string): PackedSequence {
     if (this.data.device === device) return this;
-    return new PackedSequence(this.data.to(device), this.batchSizes, this.sortedIndices?.to(device) ?? null, this.unsortedIndices?.to(device) ?? null);
+    const ps = new PackedSequence(this.data.to(device), this.batchSizes, this.sortedIndices?.to(device) ?? null, this.unsortedIndices?.to(device) ?? null);
+    ps._order = this.order();
+    return ps;
   }
   /** `PackedSequence(data=…, batch_sizes=…, sorted_indices=…, unsorted_indices=…)`, as torch prints its namedtuple. */
   toString(): string {
@@ -64,12 +81,22 @@ export class PackedSequence {
   }
 }
 
-/** The inverse of a permutation given as an int tensor (on its device). */
-function invertPermutation(perm: Tensor): Tensor {
-  const p = Array.from(perm.to('cpu').dataSync() as ArrayLike<number>, Number);
+/** The inverse of a permutation, as an int32 cpu tensor. */
+function invertPermutation(p: readonly number[]): Tensor {
   const inv = new Array<number>(p.length);
   p.forEach((v, i) => (inv[v] = i));
-  return dl.tensor(inv, { dtype: 'int32' }).to(perm.device);
+  return dl.tensor(inv, { dtype: 'int32' });
+}
+
+/** An index tensor's values; they must be readable synchronously (cpu). */
+function readIndices(t: Tensor): number[] {
+  if (!t._backend.readSync) {
+    throw new DeviceError(`PackedSequence: cannot read the ${t.device} index tensor synchronously`, {
+      op: 'PackedSequence',
+      hint: "give batchSizes / sortedIndices on cpu (as torch keeps batch_sizes), or pack with nn.utils.rnn.packPaddedSequence / packSequence",
+    });
+  }
+  return Array.from(t.dataSync() as ArrayLike<number>, Number);
 }
 
 /** Lengths as numbers: a number[] or a 1-D integer cpu tensor (torch: "a 1D CPU int64 tensor"). */
@@ -145,7 +172,6 @@ export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly num
       hint: batchFirst ? 'the input is [B, T, *] with batchFirst' : 'the input is [T, B, *]; pass batchFirst: true for [B, T, *]',
     });
   }
-  let sortedIndices: Tensor | null = null;
   let order: number[] | null = null;
   if (opts.enforceSorted ?? true) {
     for (let i = 1; i < lens.length; i++) {
@@ -159,7 +185,6 @@ export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly num
   } else {
     order = lens.map((_, i) => i).sort((a, b) => lens[b]! - lens[a]!);
     lens = order.map((i) => lens[i]!);
-    sortedIndices = dl.tensor(order, { dtype: 'int32' }).to(input.device);
   }
   if (lens.length > 0 && lens[lens.length - 1]! <= 0) {
     throw new ArgumentError(`${op}: Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0: [${lengthsOf(op, lengths).join(', ')}]`, { op });
@@ -181,7 +206,7 @@ export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly num
   }
   const rows = input.reshape(T * B, ...input.shape.slice(2));
   const data = rows.indexSelect(0, dl.tensor(index, { dtype: 'int32' }).to(input.device));
-  return new PackedSequence(data, batchSizes, sortedIndices);
+  return PackedSequence._of(data, batchSizes, order);
 }
 
 /**
@@ -205,7 +230,8 @@ export function padPackedSequence(sequence: PackedSequence, opts: { batchFirst?:
   const data = sequence.data;
   const n = data.shape[0]!;
   const trailing = data.shape.slice(1);
-  const unsorted = sequence.unsortedIndices ? Array.from(sequence.unsortedIndices.to('cpu').dataSync() as ArrayLike<number>, Number) : null;
+  const order = sequence.order();
+  const unsorted = order ? Array.from(invertPermutation(order).dataSync() as ArrayLike<number>, Number) : null;
   // row of the padded output (in the caller's batch order) -> row of data, or n (the padding row)
   const offsets: number[] = [];
   let off = 0;

@@ -199,7 +199,9 @@ abstract class RNNBase extends Module {
         h = h.indexSelect(1, input.unsortedIndices);
         c = c ? c.indexSelect(1, input.unsortedIndices) : null;
       }
-      return { output: new PackedSequence(layerIn, input.batchSizes, input.sortedIndices, input.unsortedIndices), h, c };
+      const output = new PackedSequence(layerIn, input.batchSizes, input.sortedIndices, input.unsortedIndices);
+      output._order = input.order();
+      return { output, h, c };
     }
     let output = layerIn.reshape(T, B, D * hOut);
     if (!batched) return { output: output.squeeze(1), h: h.squeeze(1), c: c ? c.squeeze(1) : null };
