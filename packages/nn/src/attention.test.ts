@@ -44,6 +44,7 @@ describe('F.scaledDotProductAttention', () => {
     expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 5), isCausal: true })).toThrow(dl.ArgumentError);
     expect(() => F.scaledDotProductAttention(q, k, v, { dropoutP: 1.5 })).toThrow(/between 0 and 1/);
     expect(() => F.scaledDotProductAttention(dl.randn(4), k, v)).toThrow(/at least 2 dims/);
+    expect(() => F.scaledDotProductAttention(q, dl.randn(3, 5, 4), dl.randn(3, 5, 6))).toThrow(/scaledDotProductAttention: the batch dims/);
   });
 });
 

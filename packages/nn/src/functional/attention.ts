@@ -75,6 +75,18 @@ export const scaledDotProductAttention = defineOp('scaledDotProductAttention', (
   if (value.shape[value.dim() - 2] !== S) {
     throw new ShapeError(`${op}: key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} must have the same sequence length (dim -2)`, { op, hint: 'key is [..., S, E], value [..., S, Ev]' });
   }
+  const lead = (t: Tensor) => t.shape.slice(0, -2);
+  const batch = [lead(query), lead(key), lead(value)];
+  const nb = Math.max(...batch.map((b) => b.length));
+  for (let i = 1; i <= nb; i++) {
+    const sizes = new Set(batch.map((b) => b[b.length - i] ?? 1).filter((d) => d !== 1));
+    if (sizes.size > 1) {
+      throw new ShapeError(`${op}: the batch dims of query ${fmtShape(query.shape)}, key ${fmtShape(key.shape)} and value ${fmtShape(value.shape)} cannot be broadcast together`, {
+        op,
+        hint: 'the dims before [seq, features] must be equal or 1',
+      });
+    }
+  }
   const p = opts.dropoutP ?? 0;
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: dropoutP has to be between 0 and 1, but got ${String(p)}`, { op });
   const mask = opts.attnMask ?? null;
