@@ -2,3 +2,5 @@
 export * from './index.js';
 export * from './backend-api.js';
 export * from './internal.js';
+// the public dl.addmm (beta/alpha) over internal's one-node addmm of the same name (it calls it)
+export { addmm } from './index.js';

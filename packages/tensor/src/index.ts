@@ -26,6 +26,11 @@ import { mathExtraMethods } from './ops/math-extra.js';
 installMethods(mathExtraMethods);
 export { frac, logit, copysign, nanToNum, fmax, fmin, isclose, bitwiseNot, type NanToNumOptions, type IscloseOptions, type ClampOptions } from './ops/math-extra.js';
 export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
+import { linalgExtraMethods } from './ops/linalg-extra.js';
+installMethods(linalgExtraMethods);
+export { addmm, addmv, baddbmm, addbmm, mv, kron, cross, cdist, type ScaleOptions, type CdistComputeMode } from './ops/linalg-extra.js';
+export { einsum, tensordot } from './ops/einsum.js';
+export * as linalg from './linalg/index.js';
 export type { NestedArray } from './tensor-base.js';
 export {
   DTYPES,

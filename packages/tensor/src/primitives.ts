@@ -271,6 +271,17 @@ export const PRIMITIVES = {
   convTranspose2d: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<Conv2dParams & { hasBias: boolean; direct: boolean; fullShape: number[] }>(), fixtures: ['conv_transpose2d_out_pad', 'conv_transpose2d_cropped'] },
   /** inputs [x, weight, bias] of [N, C, L]; params in the 2-D (unit height) form. */
   conv1d: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<Conv2dParams & { hasBias: boolean }>(), fixtures: ['conv1d_stride_pad'] },
+  // dl.linalg factorisations: forward on the host in float64 (Note [Host linear algebra in float64]
+  // in linalg/host.ts), one node each; multi-output ones record one packed output (Note [Packed
+  // linalg outputs] in linalg/decompositions.ts). Checked by tools/fixtures/differential_linalg.py.
+  linalgInv: { kind: 'graph', arity: 1, dtype: 'same', grad: true, fixtures: { none: 'differential_linalg.py rows (linalg.inv) check it against torch' } },
+  linalgDet: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ cof: Tensor }>(), fixtures: { none: 'differential_linalg.py rows (linalg.det) check it against torch' } },
+  linalgSlogdet: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ invT: Tensor }>(), fixtures: { none: 'differential_linalg.py rows (linalg.slogdet) check it against torch' } },
+  linalgSolve: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ inv: Tensor; vector: boolean }>(), fixtures: { none: 'differential_linalg.py rows (linalg.solve) check it against torch' } },
+  linalgCholesky: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ upper: boolean; linv: Tensor }>(), fixtures: { none: 'differential_linalg.py rows (linalg.cholesky) check it against torch' } },
+  linalgQr: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ mode: 'reduced' | 'complete' | 'r'; m: number; n: number; kq: number; rinv: Tensor }>(), fixtures: { none: 'differential_linalg.py rows (linalg.qr) check it against torch' } },
+  linalgEigh: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ n: number }>(), fixtures: { none: 'differential_linalg.py rows (linalg.eigh, eigvalsh) check it against torch' } },
+  linalgSvd: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ m: number; n: number; ku: number; kv: number }>(), fixtures: { none: 'differential_linalg.py rows (linalg.svd, svdvals) check it against torch' } },
 } as const satisfies Record<string, PrimitiveSpec>;
 
 type Table = typeof PRIMITIVES;

@@ -191,7 +191,8 @@ export async function runCall(call: DiffCall, inputs: readonly Tensor[], functio
   else {
     const ns = (call.kind === 'fn' ? dl : functional) as Record<string, unknown> | undefined;
     if (!ns) throw new Error(`differential: no functional namespace given for F.${call.name}`);
-    const fn = ns[call.name];
+    // a dotted name reaches into a namespace: `linalg.inv` is dl.linalg.inv
+    const fn = call.name.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], ns);
     if (typeof fn !== 'function') throw new Error(`differential: ${call.kind === 'fn' ? 'dl' : 'F'}.${call.name} is not a function`);
     r = (fn as (...a: unknown[]) => unknown)(...args);
   }
