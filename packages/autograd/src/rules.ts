@@ -5,6 +5,7 @@ import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import type { DiffOp, DiffOpParams } from '@dl/tensor/internal';
 import type { TensorMeta } from './node.js';
 import { compositeRules } from './composite-rules.js';
+import { shapeRules } from './shape-rules.js';
 import { linalgRules } from './linalg-rules.js';
 import { trigamma } from './polygamma.js';
 
@@ -441,6 +442,7 @@ export const rules = {
   },
   avgPool2dBackward: { backward: (u, c) => [cv.avgPool2d(u, pool(c.params))] },
   ...compositeRules,
+  ...shapeRules,
   ...linalgRules,
 } satisfies { [K in DiffOp]: Rule<K> };
 

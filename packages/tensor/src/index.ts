@@ -31,6 +31,20 @@ installMethods(linalgExtraMethods);
 export { addmm, addmv, baddbmm, addbmm, mv, kron, cross, cdist, type ScaleOptions, type CdistComputeMode } from './ops/linalg-extra.js';
 export { einsum, tensordot } from './ops/einsum.js';
 export * as linalg from './linalg/index.js';
+import { shapeExtraMethods } from './ops/shape-extra.js';
+installMethods(shapeExtraMethods);
+export { roll, rot90, movedim, moveaxis, tile, repeatInterleave, unbind, tensorSplit, flipud, fliplr, type RepeatInterleaveOptions } from './ops/shape-extra.js';
+export { hstack, vstack, rowStack, dstack, columnStack, meshgrid, type MeshgridOptions } from './ops/stack-extra.js';
+export { trilIndices, triuIndices, type TriIndicesOptions } from './ops/tri-indices.js';
+import { diagonalMethods } from './ops/diagonal.js';
+installMethods(diagonalMethods);
+export { diagonal, diagEmbed, diag, trace } from './ops/diagonal.js';
+import { indexExtraMethods } from './ops/index-extra.js';
+installMethods(indexExtraMethods);
+export { take, takeAlongDim, indexAdd, indexCopy, indexFill } from './ops/index-extra.js';
+import { scatterReduceMethods } from './ops/scatter-reduce.js';
+installMethods(scatterReduceMethods);
+export { scatterReduce, type ScatterReduction, type ScatterReduceOptions } from './ops/scatter-reduce.js';
 export type { NestedArray } from './tensor-base.js';
 export {
   DTYPES,

@@ -14,6 +14,7 @@ export { runScope, runEscaping, escape, own, inScope, collectTensors, opBoundary
 export { defineOp } from './dispatch.js';
 export { sliceDims, reshapeTo } from './ops/views.js';
 export { sliceBackward } from './ops/indexing.js';
+export { diagonalBackward } from './ops/diagonal.js';
 export { conv2dBackwardInput, conv2dBackwardWeight } from './ops/conv.js';
 export { maxPool2dBackward, avgPool2dBackward } from './ops/pool.js';
 export { runDetached } from './ops/composite.js';

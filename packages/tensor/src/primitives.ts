@@ -231,6 +231,12 @@ export const PRIMITIVES = {
   expand: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ inShape: number[] }>(), fixtures: ['expand'] },
   slice: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<SliceParams>(), fixtures: ['narrow', 'at_slices_steps'] },
   sliceBackward: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<SliceParams>(), fixtures: ['narrow'] },
+  /** the diagonal over dims dim1, dim2 as a view (ops/diagonal.ts, Note [diagonal is a view]). */
+  diagonal: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ offset: number; dim1: number; dim2: number }>(), fixtures: ['diagonal_offset', 'diagonal_dims'] },
+  /** zeros of inShape with the input on that diagonal: diagonal's gradient, and diagEmbed. */
+  diagonalBackward: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ inShape: number[]; offset: number; dim1: number; dim2: number }>(), fixtures: ['diag_embed', 'diagonal_offset'] },
+  /** scatter with a reduction (inputs [self, index, src]; ops/scatter-reduce.ts): one ScatterReduceBackward0 node, as torch. */
+  scatterReduce: { kind: 'graph', arity: 3, dtype: 'same', grad: true, params: params<{ dim: number; reduce: 'sum' | 'prod' | 'mean' | 'amax' | 'amin'; includeSelf: boolean }>(), fixtures: ['scatter_reduce_amax', 'scatter_reduce_prod', 'scatter_reduce_mean'] },
   cat: { kind: 'graph', arity: 'n', dtype: 'promote', grad: true, params: params<{ dim: number; sizes: number[] }>(), fixtures: ['cat_dim0', 'cat_promote'] },
   maxPool2dBackward: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<Pool2dParams & { indices: Tensor; inShape: number[] }>(), fixtures: ['max_pool2d_basic'] },
   avgPool2dBackward: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<Pool2dParams & { inShape: number[] }>(), fixtures: ['avg_pool2d_basic'] },

@@ -124,6 +124,9 @@ export const opCases: Record<string, OpCase> = {
   triu: (_dl, x, k) => in0(x).triu(k.diagonal as number | undefined),
   flip: (_dl, x, k) => in0(x).flip(k.dims as number[]),
   repeat: (_dl, x, k) => in0(x).repeat(...(k.sizes as number[])),
+  diagonal: (_dl, x, k) => in0(x).diagonal(k.offset as number, k.dim1 as number, k.dim2 as number),
+  diagEmbed: (_dl, x, k) => in0(x).diagEmbed(k.offset as number, k.dim1 as number, k.dim2 as number),
+  scatterReduce: (_dl, x, k) => in0(x).scatterReduce(k.dim as number, x[1]!, x[2]!, k.reduce as 'sum', { includeSelf: k.includeSelf as boolean }),
 
   view: (_dl, x, k) => in0(x).view(k.shape as number[]),
   reshape: (_dl, x, k) => in0(x).reshape(k.shape as number[]),
