@@ -1,5 +1,21 @@
 import type { Tensor } from '@dl/tensor';
 import { elu as eluOp, gelu as geluOp, hardtanh as hardtanhOp, leakyRelu as leakyReluOp, silu as siluOp, softplus as softplusOp } from '@dl/tensor/internal';
+import {
+  celu as celuOp,
+  glu as gluOp,
+  hardshrink as hardshrinkOp,
+  hardsigmoid as hardsigmoidOp,
+  hardswish as hardswishOp,
+  logsigmoid as logsigmoidOp,
+  mish as mishOp,
+  prelu as preluOp,
+  selu as seluOp,
+  softmin as softminOp,
+  softshrink as softshrinkOp,
+  softsign as softsignOp,
+  tanhshrink as tanhshrinkOp,
+  threshold as thresholdOp,
+} from '@dl/tensor/internal';
 
 /** `max(x, 0)`. @example F.relu(x) */
 export const relu = (x: Tensor): Tensor => x.relu();
@@ -52,3 +68,69 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
 export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
 /** Log-softmax along `dim`. */
 export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
+
+/** `inplace` as PyTorch's keyword; see Note [inplace activations]. */
+export interface InplaceOption {
+  inplace?: boolean;
+}
+
+/*
+ * Note [inplace activations]
+ * --------------------------
+ * PyTorch's activations take `inplace=True` to overwrite their input and save memory. dl's
+ * functional activations and modules accept the option (so ported code and reprs match), but
+ * always return a new tensor: an in-place write would invalidate the input autograd saved for
+ * the previous op, and dl has no version counter to detect that. The values and gradients are the
+ * same; only the input is left unchanged.
+ */
+
+/** `x * tanh(softplus(x))`. @example F.mish(x) */
+export const mish = (x: Tensor, _opts: InplaceOption = {}): Tensor => mishOp(x);
+/**
+ * `x * relu6(x + 3) / 6`, with PyTorch's gradient at ±3.
+ *
+ * @example
+ * F.hardswish(x)
+ */
+export const hardswish = (x: Tensor, _opts: InplaceOption = {}): Tensor => hardswishOp(x);
+/** `relu6(x + 3) / 6`. @example F.hardsigmoid(x) */
+export const hardsigmoid = (x: Tensor, _opts: InplaceOption = {}): Tensor => hardsigmoidOp(x);
+/** Scaled ELU (alpha ≈ 1.6733, scale ≈ 1.0507). @example F.selu(x) */
+export const selu = (x: Tensor, _opts: InplaceOption = {}): Tensor => seluOp(x);
+/** `max(0, x) + min(0, alpha (exp(x / alpha) − 1))`. @example F.celu(x, { alpha: 2 }) */
+export function celu(x: Tensor, opts: { alpha?: number } & InplaceOption = {}): Tensor {
+  return celuOp(x, opts.alpha ?? 1);
+}
+/** `log(sigmoid(x))`, stable. @example F.logsigmoid(x) */
+export const logsigmoid = (x: Tensor): Tensor => logsigmoidOp(x);
+/** `x / (1 + |x|)`. @example F.softsign(x) */
+export const softsign = (x: Tensor): Tensor => softsignOp(x);
+/** `x − tanh(x)`. @example F.tanhshrink(x) */
+export const tanhshrink = (x: Tensor): Tensor => tanhshrinkOp(x);
+/**
+ * `x` where `x > threshold`, else `value` (PyTorch's `F.threshold(input, threshold, value)`).
+ *
+ * @example
+ * F.threshold(x, 0.1, 20)
+ */
+export function threshold(x: Tensor, thresholdValue: number, value: number, _opts: InplaceOption = {}): Tensor {
+  return thresholdOp(x, thresholdValue, value);
+}
+/** 0 on [−lambd, lambd], `x` elsewhere (lambd 0.5 by default). @example F.hardshrink(x, 0.5) */
+export function hardshrink(x: Tensor, lambd = 0.5): Tensor {
+  return hardshrinkOp(x, lambd);
+}
+/** Shrink towards 0 by `lambd` (0.5 by default), 0 on [−lambd, lambd]. @example F.softshrink(x, 0.5) */
+export function softshrink(x: Tensor, lambd = 0.5): Tensor {
+  return softshrinkOp(x, lambd);
+}
+/** Gated linear unit along `dim` (default −1): `a * sigmoid(b)` of the two halves. @example F.glu(x, 1) */
+export function glu(x: Tensor, dim = -1): Tensor {
+  return gluOp(x, dim);
+}
+/** Parametric ReLU with a 1-element or per-channel `weight`. @example F.prelu(x, dl.full([3], 0.25)) */
+export function prelu(x: Tensor, weight: Tensor): Tensor {
+  return preluOp(x, weight);
+}
+/** `softmax(−x, dim)`. @example F.softmin(x, 1) */
+export const softmin = (x: Tensor, dim: number): Tensor => softminOp(x, dim);

@@ -16,4 +16,6 @@ export * from './pixel-shuffle.js';
 export * from './embedding-bag.js';
 export * from './norm.js';
 export * from './loss.js';
+export * from './distance.js';
+export * from './loss-extra.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';

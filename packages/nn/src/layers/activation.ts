@@ -1,17 +1,24 @@
-import type { Tensor } from '@dl/tensor';
+import { ArgumentError, type Tensor } from '@dl/tensor';
 import { Module, pyFloat } from '../module.js';
 import * as Fa from '../functional/activation.js';
+import { inplaceOf, inplaceRepr, type InplaceArg } from './activation-extra.js';
 
 /** `max(x, 0)`. @example new nn.ReLU().forward(x) */
 export class ReLU extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'ReLU' }); // the repr's name, minified or not
   }
-  constructor(readonly inplace = false) {
+  readonly inplace: boolean;
+  /** `new nn.ReLU()`, `new nn.ReLU(true)` or `new nn.ReLU({ inplace: true })` (Note [inplace activations]). */
+  constructor(inplace: InplaceArg = false) {
     super();
+    this.inplace = inplaceOf(inplace);
   }
   forward(x: Tensor): Tensor {
     return Fa.relu(x);
+  }
+  override extraRepr(): string {
+    return inplaceRepr(this.inplace);
   }
 }
 /** Leaky ReLU with `negativeSlope` (default 0.01). */
@@ -19,14 +26,20 @@ export class LeakyReLU extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'LeakyReLU' }); // the repr's name, minified or not
   }
-  constructor(readonly negativeSlope = 0.01) {
+  readonly negativeSlope: number;
+  readonly inplace: boolean;
+  /** `new nn.LeakyReLU(0.2, true)` or `new nn.LeakyReLU({ negativeSlope: 0.2, inplace: true })`. */
+  constructor(negativeSlope: number | { negativeSlope?: number; inplace?: boolean } = 0.01, inplace = false) {
     super();
+    const kw = typeof negativeSlope === 'object' && negativeSlope !== null ? negativeSlope : null;
+    this.negativeSlope = kw ? (kw.negativeSlope ?? 0.01) : (negativeSlope as number);
+    this.inplace = kw ? !!kw.inplace : inplace;
   }
   forward(x: Tensor): Tensor {
     return Fa.leakyRelu(x, this.negativeSlope);
   }
   override extraRepr(): string {
-    return `negative_slope=${pyFloat(this.negativeSlope)}`;
+    return `negative_slope=${pyFloat(this.negativeSlope)}${inplaceRepr(this.inplace, ', ')}`;
   }
 }
 /** ELU with `alpha` (default 1). */
@@ -34,14 +47,20 @@ export class ELU extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'ELU' }); // the repr's name, minified or not
   }
-  constructor(readonly alpha = 1) {
+  readonly alpha: number;
+  readonly inplace: boolean;
+  /** `new nn.ELU(0.5, true)` or `new nn.ELU({ alpha: 0.5, inplace: true })`. */
+  constructor(alpha: number | { alpha?: number; inplace?: boolean } = 1, inplace = false) {
     super();
+    const kw = typeof alpha === 'object' && alpha !== null ? alpha : null;
+    this.alpha = kw ? (kw.alpha ?? 1) : (alpha as number);
+    this.inplace = kw ? !!kw.inplace : inplace;
   }
   forward(x: Tensor): Tensor {
     return Fa.elu(x, this.alpha);
   }
   override extraRepr(): string {
-    return `alpha=${pyFloat(this.alpha)}`;
+    return `alpha=${pyFloat(this.alpha)}${inplaceRepr(this.inplace, ', ')}`;
   }
 }
 /** GELU, exact or `{ approximate: 'tanh' }`. */
@@ -64,8 +83,16 @@ export class SiLU extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'SiLU' }); // the repr's name, minified or not
   }
+  readonly inplace: boolean;
+  constructor(inplace: InplaceArg = false) {
+    super();
+    this.inplace = inplaceOf(inplace);
+  }
   forward(x: Tensor): Tensor {
     return Fa.silu(x);
+  }
+  override extraRepr(): string {
+    return inplaceRepr(this.inplace);
   }
 }
 /** Logistic sigmoid. */
@@ -91,14 +118,25 @@ export class Hardtanh extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Hardtanh' }); // the repr's name, minified or not
   }
-  constructor(readonly minVal = -1, readonly maxVal = 1) {
+  readonly minVal: number;
+  readonly maxVal: number;
+  readonly inplace: boolean;
+  /** `new nn.Hardtanh(-2, 2, true)` or `new nn.Hardtanh({ minVal: -2, maxVal: 2, inplace: true })`. */
+  constructor(minVal: number | { minVal?: number; maxVal?: number; inplace?: boolean } = -1, maxVal = 1, inplace = false) {
     super();
+    const kw = typeof minVal === 'object' && minVal !== null ? minVal : null;
+    this.minVal = kw ? (kw.minVal ?? -1) : (minVal as number);
+    this.maxVal = kw ? (kw.maxVal ?? 1) : maxVal;
+    this.inplace = kw ? !!kw.inplace : inplace;
+    if (!(this.maxVal > this.minVal)) {
+      throw new ArgumentError(`Hardtanh: max_val (${this.maxVal}) must be greater than min_val (${this.minVal})`, { op: 'Hardtanh' });
+    }
   }
   forward(x: Tensor): Tensor {
     return Fa.hardtanh(x, this.minVal, this.maxVal);
   }
   override extraRepr(): string {
-    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`;
+    return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}${inplaceRepr(this.inplace, ', ')}`;
   }
 }
 /**
@@ -111,11 +149,11 @@ export class ReLU6 extends Hardtanh {
   static {
     Object.defineProperty(this, 'name', { value: 'ReLU6' }); // the repr's name, minified or not
   }
-  constructor() {
-    super(0, 6);
+  constructor(inplace: InplaceArg = false) {
+    super(0, 6, inplaceOf(inplace));
   }
   override extraRepr(): string {
-    return '';
+    return inplaceRepr(this.inplace);
   }
 }
 /** Softplus with `beta` and `threshold`. */

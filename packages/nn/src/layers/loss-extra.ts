@@ -1,0 +1,177 @@
+import type { Tensor } from '@dl/tensor';
+import { Module } from '../module.js';
+import * as L from '../functional/loss-extra.js';
+
+/** A loss module: PyTorch's keyword arguments as one options object, kept as `opts`. */
+abstract class OptionsLoss<O extends { reduction?: string }> extends Module {
+  readonly reduction: string;
+  constructor(readonly opts: O = {} as O) {
+    super();
+    this.reduction = opts.reduction ?? 'mean';
+  }
+}
+
+/**
+ * `max(0, −y (x1 − x2) + margin)`.
+ *
+ * @example
+ * new nn.MarginRankingLoss({ margin: 0.5 })(x1, x2, y)
+ */
+export class MarginRankingLoss extends OptionsLoss<L.MarginOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MarginRankingLoss' }); // the repr's name, minified or not
+  }
+  forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return L.marginRankingLoss(input1, input2, target, this.opts);
+  }
+}
+
+/**
+ * `x` for y = 1, `max(0, margin − x)` for y = −1.
+ *
+ * @example
+ * new nn.HingeEmbeddingLoss({ margin: 1 })(d, y)
+ */
+export class HingeEmbeddingLoss extends OptionsLoss<L.MarginOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'HingeEmbeddingLoss' }); // the repr's name, minified or not
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.hingeEmbeddingLoss(input, target, this.opts);
+  }
+}
+
+/**
+ * `log(1 + exp(−y x))`.
+ *
+ * @example
+ * new nn.SoftMarginLoss()(x, y)
+ */
+export class SoftMarginLoss extends OptionsLoss<{ reduction?: L.MarginOptions['reduction'] }> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'SoftMarginLoss' }); // the repr's name, minified or not
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.softMarginLoss(input, target, this.opts);
+  }
+}
+
+/**
+ * Multi-label one-versus-all logistic loss.
+ *
+ * @example
+ * new nn.MultiLabelSoftMarginLoss()(logits, multiHot)
+ */
+export class MultiLabelSoftMarginLoss extends OptionsLoss<{ weight?: Tensor | null; reduction?: L.MarginOptions['reduction'] }> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MultiLabelSoftMarginLoss' }); // the repr's name, minified or not
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.multilabelSoftMarginLoss(input, target, this.opts);
+  }
+}
+
+/**
+ * Multi-class hinge loss (`p` 1 or 2, `margin`, per-class `weight`).
+ *
+ * @example
+ * new nn.MultiMarginLoss({ p: 2 })(scores, labels)
+ */
+export class MultiMarginLoss extends OptionsLoss<L.MultiMarginOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MultiMarginLoss' }); // the repr's name, minified or not
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.multiMarginLoss(input, target, this.opts);
+  }
+}
+
+/**
+ * Multi-class multi-label hinge loss (targets padded with −1).
+ *
+ * @example
+ * new nn.MultiLabelMarginLoss()(scores, targets)
+ */
+export class MultiLabelMarginLoss extends OptionsLoss<{ reduction?: L.MarginOptions['reduction'] }> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MultiLabelMarginLoss' }); // the repr's name, minified or not
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return L.multilabelMarginLoss(input, target, this.opts);
+  }
+}
+
+/**
+ * `1 − cos` for y = 1, `max(0, cos − margin)` for y = −1.
+ *
+ * @example
+ * new nn.CosineEmbeddingLoss({ margin: 0.2 })(a, b, y)
+ */
+export class CosineEmbeddingLoss extends OptionsLoss<L.MarginOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'CosineEmbeddingLoss' }); // the repr's name, minified or not
+  }
+  forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
+    return L.cosineEmbeddingLoss(input1, input2, target, this.opts);
+  }
+}
+
+/**
+ * Triplet loss with the pairwise p-norm distance (`margin`, `p`, `eps`, `swap`).
+ *
+ * @example
+ * new nn.TripletMarginLoss({ margin: 1, p: 2 })(anchor, positive, negative)
+ */
+export class TripletMarginLoss extends OptionsLoss<L.TripletMarginOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'TripletMarginLoss' }); // the repr's name, minified or not
+  }
+  forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    return L.tripletMarginLoss(anchor, positive, negative, this.opts);
+  }
+}
+
+/**
+ * Triplet loss with any `distanceFunction` (default the pairwise distance).
+ *
+ * @example
+ * new nn.TripletMarginWithDistanceLoss({ distanceFunction: (a, b) => F.pairwiseDistance(a, b, { p: 1 }) })(a, p, n)
+ */
+export class TripletMarginWithDistanceLoss extends OptionsLoss<L.TripletDistanceOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'TripletMarginWithDistanceLoss' }); // the repr's name, minified or not
+  }
+  forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
+    return L.tripletMarginWithDistanceLoss(anchor, positive, negative, this.opts);
+  }
+}
+
+/**
+ * Poisson negative log-likelihood (`logInput`, `full`, `eps`).
+ *
+ * @example
+ * new nn.PoissonNLLLoss({ logInput: true })(logRate, counts)
+ */
+export class PoissonNLLLoss extends OptionsLoss<L.PoissonNLLOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'PoissonNLLLoss' }); // the repr's name, minified or not
+  }
+  forward(logInput: Tensor, target: Tensor): Tensor {
+    return L.poissonNllLoss(logInput, target, this.opts);
+  }
+}
+
+/**
+ * Gaussian negative log-likelihood with a predicted variance (`full`, `eps`).
+ *
+ * @example
+ * new nn.GaussianNLLLoss()(mu, y, variance)
+ */
+export class GaussianNLLLoss extends OptionsLoss<L.GaussianNLLOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'GaussianNLLLoss' }); // the repr's name, minified or not
+  }
+  forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
+    return L.gaussianNllLoss(input, target, variance, this.opts);
+  }
+}
