@@ -1,9 +1,13 @@
 /** The `nn` namespace: `nn.Module`, `nn.Linear`, `nn.Parameter`, `nn.init`, `nn.utils`, … */
 export { Module, Parameter, isParameter, type RemovableHandle, type ForwardHook, type ForwardPreHook, type LoadStateDictOptions, type IncompatibleKeys } from './module.js';
-export { Linear, Identity, Flatten, Unflatten, Dropout, Embedding, type FactoryOptions } from './layers/basic.js';
-export { Conv1d, Conv2d, ConvTranspose2d, type ConvOptions } from './layers/conv.js';
-export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pool.js';
-export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, type BatchNormOptions } from './layers/norm.js';
+export { Linear, Identity, Flatten, Unflatten, Dropout, Embedding, type FactoryOptions, type EmbeddingOptions } from './layers/basic.js';
+export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, type ConvOptions } from './layers/conv.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, type Pooled } from './layers/pool.js';
+export { EmbeddingBag, type EmbeddingBagLayerOptions } from './layers/embedding-bag.js';
+export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, type UpsampleOptions } from './layers/upsample.js';
+export { Fold, Unfold } from './layers/fold.js';
+export { ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, type PadSize } from './layers/padding.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d, type BatchNormOptions, type InstanceNormOptions } from './layers/norm.js';
 export { ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Hardtanh, Softplus, Softmax, LogSoftmax } from './layers/activation.js';
 export { Mish, Hardswish, Hardsigmoid, SELU, CELU, PReLU, GLU, LogSigmoid, Softmin, Softsign, Tanhshrink, Threshold, Hardshrink, Softshrink, type PReLUOptions } from './layers/activation-extra.js';
 export { Sequential, ModuleList, ModuleDict, type SequentialConstructor, type ModuleDictConstructor, type ModuleChildren, type ChildAt, type ChildNamed } from './layers/container.js';

@@ -155,12 +155,24 @@ export class Dropout extends Module {
   }
 }
 
+/** Options of `nn.Embedding` (torch's keywords). */
+export interface EmbeddingOptions extends FactoryOptions {
+  /** Rows at this index get no gradient (and start at zero). */
+  paddingIdx?: number | null;
+  /** Looked-up rows whose norm exceeds this are renormalised in place at each forward. */
+  maxNorm?: number | null;
+  /** The p of the max-norm (default 2). */
+  normType?: number;
+}
+
 /**
- * A lookup table of `numEmbeddings` vectors of size `embeddingDim` (init N(0, 1); the
- * `paddingIdx` row is zero and gets no gradient).
+ * A lookup table of `numEmbeddings` vectors of size `embeddingDim` (N(0, 1) init, the
+ * `paddingIdx` row zero), as torch's `nn.Embedding`; `maxNorm` renormalises the rows it looks
+ * up in place, as torch.
  *
  * @example
- * const emb = new nn.Embedding(10, 3); emb.forward(dl.tensor([[1, 2], [4, 9]]));
+ * const emb = new nn.Embedding(10, 3, { paddingIdx: 0 });
+ * emb(dl.tensor([[1, 2, 4, 5]], { dtype: 'int32' })).shape; // [1, 4, 3]
  */
 export class Embedding extends Module {
   static {
@@ -168,21 +180,52 @@ export class Embedding extends Module {
   }
   weight: Tensor;
   readonly paddingIdx: number | null;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: { paddingIdx?: number | null } & FactoryOptions = {}) {
+  readonly maxNorm: number | null;
+  readonly normType: number;
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions & { _weight?: Tensor } = {}) {
     super();
     const pi = opts.paddingIdx ?? null;
+    if (pi !== null && !(Number.isInteger(pi) && pi < numEmbeddings && pi >= -numEmbeddings)) {
+      throw new dl.ArgumentError(`Embedding: paddingIdx must be within num_embeddings (got ${pi} for ${numEmbeddings})`, { op: 'Embedding' });
+    }
     this.paddingIdx = pi === null ? null : pi < 0 ? pi + numEmbeddings : pi;
-    this.weight = param([numEmbeddings, embeddingDim], opts);
-    this.resetParameters();
+    this.maxNorm = opts.maxNorm ?? null;
+    this.normType = opts.normType ?? 2;
+    if (opts._weight) {
+      if (opts._weight.dim() !== 2 || opts._weight.shape[0] !== numEmbeddings || opts._weight.shape[1] !== embeddingDim) {
+        throw new dl.ShapeError(`Embedding: shape of weight ${dl.fmtShape(opts._weight.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`, { op: 'Embedding' });
+      }
+      this.weight = Parameter(opts._weight);
+    } else {
+      this.weight = param([numEmbeddings, embeddingDim], opts);
+      this.resetParameters();
+    }
+  }
+  /**
+   * An Embedding holding `embeddings` [numEmbeddings, dim] as its weight (not trained unless
+   * `freeze: false`), as torch's `nn.Embedding.from_pretrained`; the padding row is kept as given.
+   *
+   * @example
+   * const emb = nn.Embedding.fromPretrained(dl.tensor([[1, 2.3, 3], [4, 5.1, 6.3]]));
+   */
+  static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Embedding {
+    if (embeddings.dim() !== 2) throw new dl.ShapeError(`Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${dl.fmtShape(embeddings.shape)}`, { op: 'Embedding.fromPretrained' });
+    const e = new Embedding(embeddings.shape[0]!, embeddings.shape[1]!, { ...opts, _weight: embeddings });
+    e.weight.requiresGrad_(!(opts.freeze ?? true));
+    return e;
   }
   resetParameters(): void {
     init.normal_(this.weight);
     if (this.paddingIdx !== null) init.zeros_(this.weight.at(this.paddingIdx));
   }
   forward(indices: Tensor): Tensor {
-    return Fn.embedding(indices, this.weight, { paddingIdx: this.paddingIdx });
+    return Fn.embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
   }
   override extraRepr(): string {
-    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, padding_idx=${this.paddingIdx}` : ''}`;
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    return s;
   }
 }

@@ -139,3 +139,39 @@ export class ConvTranspose2d extends ConvNd {
     return Fc.convTranspose2d(x, this.weight, this.bias, { stride: this.stride, padding, outputPadding, dilation: this.dilation, groups: this.groups });
   }
 }
+
+/**
+ * Transposed 1-D convolution over [N, Cin, L] (or [Cin, L]); weight [Cin, Cout/groups, K], torch's
+ * init and state-dict keys.
+ *
+ * @example
+ * new nn.ConvTranspose1d(16, 8, 3, { stride: 2, padding: 1, outputPadding: 1 })(x);
+ */
+export class ConvTranspose1d extends ConvNd {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ConvTranspose1d' }); // the repr's name, minified or not
+  }
+  protected readonly transposed = true;
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly [number],
+    opts: Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number | readonly [number]; padding?: number | readonly [number]; dilation?: number | readonly [number]; outputPadding?: number | readonly [number] } = {},
+  ) {
+    super(inChannels, outChannels, kernelSize as Fc.Size2, 1, opts as ConvOptions & { outputPadding?: Fc.Size2 }, true);
+  }
+  /**
+   * `outputSize` (the length, or all sizes) picks the output padding that reaches it, as torch's
+   * `forward(input, output_size)`.
+   *
+   * @example
+   * up(x, [33]);
+   */
+  forward(x: Tensor, outputSize?: readonly number[] | null): Tensor {
+    const [s, p, d, k] = [this.stride[0]!, (this.padding as number[])[0]!, this.dilation[0]!, this.kernelSize[0]!];
+    const outputPadding = outputSize
+      ? transposeOutputPadding(x.unsqueeze(-2), [1, outputSize[outputSize.length - 1]!], { stride: [1, s], padding: [0, p], dilation: [1, d], kernelSize: [1, k] })[1]!
+      : this.outputPadding[0]!;
+    return Fc.convTranspose1d(x, this.weight, this.bias, { stride: s, padding: p, outputPadding, dilation: d, groups: this.groups });
+  }
+}

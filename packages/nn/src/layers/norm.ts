@@ -151,3 +151,87 @@ export class GroupNorm extends Module {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.opts.eps ?? 1e-5)}, affine=${(this.opts.affine ?? true) ? 'True' : 'False'}`;
   }
 }
+
+/** Options of InstanceNorm1d/2d (torch's defaults: affine and trackRunningStats false). */
+export interface InstanceNormOptions extends FactoryOptions {
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+abstract class InstanceNormBase extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  declare runningMean: Tensor | null;
+  declare runningVar: Tensor | null;
+  declare numBatchesTracked: Tensor | null;
+  /** The rank of an unbatched input ([C, L] for 1d, [C, H, W] for 2d). */
+  protected abstract readonly noBatchDim: number;
+  constructor(readonly numFeatures: number, opts: InstanceNormOptions = {}) {
+    super();
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    this.affine = opts.affine ?? false;
+    this.trackRunningStats = opts.trackRunningStats ?? false;
+    this.weight = this.affine ? init.ones_(param([numFeatures], opts)) : null;
+    this.bias = this.affine ? init.zeros_(param([numFeatures], opts)) : null;
+    const dev = opts.device ? { device: opts.device } : {};
+    this.registerBuffer('runningMean', this.trackRunningStats ? dl.zeros([numFeatures], { dtype: opts.dtype ?? 'float32', ...dev }) : null);
+    this.registerBuffer('runningVar', this.trackRunningStats ? dl.ones([numFeatures], { dtype: opts.dtype ?? 'float32', ...dev }) : null);
+    this.registerBuffer('numBatchesTracked', this.trackRunningStats ? dl.zeros([], { dtype: 'int32', ...dev }) : null);
+  }
+  forward(x: Tensor): Tensor {
+    const op = this._getName();
+    const nb = this.noBatchDim;
+    if (x.dim() !== nb && x.dim() !== nb + 1) throw new ShapeError(`${op}: expected ${nb}D or ${nb + 1}D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op });
+    if (x.dim() === nb) return this.forward(x.unsqueeze(0)).squeeze(0);
+    if (x.shape[1] !== this.numFeatures && (this.affine || this.trackRunningStats)) {
+      throw new ShapeError(`${op}: expected input's size at dim=1 to match num_features (${this.numFeatures}), but got: ${x.shape[1]} (input ${fmtShape(x.shape)})`, { op });
+    }
+    // torch's InstanceNorm: the batch's statistics in training or without running stats
+    return Fn.instanceNorm(x, {
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      weight: this.weight,
+      bias: this.bias,
+      useInputStats: this.training || !this.trackRunningStats,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
+  }
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${this.affine ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
+  }
+}
+
+/**
+ * Instance normalisation over [N, C, L] (or unbatched [C, L]): each (sample, channel) row
+ * normalised by its own statistics, as torch (affine and running stats off by default).
+ *
+ * @example
+ * new nn.InstanceNorm1d(8)(dl.randn(4, 8, 16));
+ */
+export class InstanceNorm1d extends InstanceNormBase {
+  static {
+    Object.defineProperty(this, 'name', { value: 'InstanceNorm1d' }); // the repr's name, minified or not
+  }
+  protected readonly noBatchDim = 2;
+}
+
+/**
+ * Instance normalisation over [N, C, H, W] (or unbatched [C, H, W]).
+ *
+ * @example
+ * new nn.InstanceNorm2d(3, { affine: true, trackRunningStats: true })(img);
+ */
+export class InstanceNorm2d extends InstanceNormBase {
+  static {
+    Object.defineProperty(this, 'name', { value: 'InstanceNorm2d' }); // the repr's name, minified or not
+  }
+  protected readonly noBatchDim = 3;
+}

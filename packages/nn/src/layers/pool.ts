@@ -1,6 +1,10 @@
 import type { Tensor } from '@dl/tensor';
 import { Module, pyTuple } from '../module.js';
 import * as Fc from '../functional/conv.js';
+import * as Fp from '../functional/pool1d.js';
+
+/** What a max pooling layer returns: the tensor, or `{ values, indices }` with `returnIndices: true`. */
+export type Pooled<RI extends boolean> = RI extends true ? { values: Tensor; indices: Tensor } : Tensor;
 
 const rep = (v: Fc.Size2): string => (typeof v === 'number' ? String(v) : pyTuple(v));
 
@@ -10,17 +14,19 @@ const rep = (v: Fc.Size2): string => (typeof v === 'number' ? String(v) : pyTupl
  * @example
  * new nn.MaxPool2d(2).forward(x);
  */
-export class MaxPool2d extends Module {
+export class MaxPool2d<RI extends boolean = false> extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'MaxPool2d' }); // the repr's name, minified or not
   }
   readonly stride: Fc.Size2;
-  constructor(readonly kernelSize: Fc.Size2, readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; dilation?: Fc.Size2; ceilMode?: boolean } = {}) {
+  constructor(readonly kernelSize: Fc.Size2, readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; dilation?: Fc.Size2; ceilMode?: boolean; returnIndices?: RI } = {}) {
     super();
     this.stride = opts.stride ?? kernelSize;
   }
-  forward(x: Tensor): Tensor {
-    return Fc.maxPool2d(x, this.kernelSize, { ...this.opts, stride: this.stride });
+  /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
+  forward(x: Tensor): Pooled<RI> {
+    const o = { ...this.opts, stride: this.stride };
+    return (this.opts.returnIndices ? Fc.maxPool2dWithIndices(x, this.kernelSize, o) : Fc.maxPool2d(x, this.kernelSize, o)) as Pooled<RI>;
   }
   override extraRepr(): string {
     return `kernel_size=${rep(this.kernelSize)}, stride=${rep(this.stride)}, padding=${rep(this.opts.padding ?? 0)}, dilation=${rep(this.opts.dilation ?? 1)}, ceil_mode=${this.opts.ceilMode ? 'True' : 'False'}`;
@@ -59,5 +65,121 @@ export class AdaptiveAvgPool2d extends Module {
   override extraRepr(): string {
     const o = this.outputSize;
     return `output_size=${typeof o === 'number' ? o : `(${o.map((v) => (v === null ? 'None' : v)).join(', ')}${o.length === 1 ? ',' : ''})`}`;
+  }
+}
+
+const r1 = (v: Fp.Size1): string => (typeof v === 'number' ? String(v) : pyTuple(v));
+
+/**
+ * 1-D max pooling layer over [C, L] or [N, C, L] (stride defaults to the kernel size);
+ * `returnIndices` makes it return `{ values, indices }`.
+ *
+ * @example
+ * new nn.MaxPool1d(3, { stride: 2 })(x);
+ */
+export class MaxPool1d<RI extends boolean = false> extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MaxPool1d' }); // the repr's name, minified or not
+  }
+  readonly stride: Fp.Size1;
+  constructor(readonly kernelSize: Fp.Size1, readonly opts: { stride?: Fp.Size1 | null; padding?: Fp.Size1; dilation?: Fp.Size1; ceilMode?: boolean; returnIndices?: RI } = {}) {
+    super();
+    this.stride = opts.stride ?? kernelSize;
+  }
+  /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
+  forward(x: Tensor): Pooled<RI> {
+    const o = { ...this.opts, stride: this.stride };
+    return (this.opts.returnIndices ? Fp.maxPool1dWithIndices(x, this.kernelSize, o) : Fp.maxPool1d(x, this.kernelSize, o)) as Pooled<RI>;
+  }
+  override extraRepr(): string {
+    return `kernel_size=${r1(this.kernelSize)}, stride=${r1(this.stride)}, padding=${r1(this.opts.padding ?? 0)}, dilation=${r1(this.opts.dilation ?? 1)}, ceil_mode=${this.opts.ceilMode ? 'True' : 'False'}`;
+  }
+}
+
+/**
+ * 1-D average pooling layer over [C, L] or [N, C, L].
+ *
+ * @example
+ * new nn.AvgPool1d(3, { stride: 1, padding: 1, countIncludePad: false })(x);
+ */
+export class AvgPool1d extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'AvgPool1d' }); // the repr's name, minified or not
+  }
+  readonly stride: Fp.Size1;
+  constructor(readonly kernelSize: Fp.Size1, readonly opts: { stride?: Fp.Size1 | null; padding?: Fp.Size1; ceilMode?: boolean; countIncludePad?: boolean } = {}) {
+    super();
+    this.stride = opts.stride ?? kernelSize;
+  }
+  forward(x: Tensor): Tensor {
+    return Fp.avgPool1d(x, this.kernelSize, { ...this.opts, stride: this.stride });
+  }
+  override extraRepr(): string {
+    const t = (v: Fp.Size1) => pyTuple(typeof v === 'number' ? [v] : v); // torch stores _single(...) tuples
+    return `kernel_size=${t(this.kernelSize)}, stride=${t(this.stride)}, padding=${t(this.opts.padding ?? 0)}`;
+  }
+}
+
+const outRepr = (o: number | readonly (number | null)[]): string =>
+  typeof o === 'number' ? String(o) : `(${o.map((v) => (v === null ? 'None' : v)).join(', ')}${o.length === 1 ? ',' : ''})`;
+
+/** Adaptive average pooling of [C, L] or [N, C, L] to a fixed length. @example new nn.AdaptiveAvgPool1d(4) */
+export class AdaptiveAvgPool1d extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'AdaptiveAvgPool1d' }); // the repr's name, minified or not
+  }
+  constructor(readonly outputSize: Fp.Size1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return Fp.adaptiveAvgPool1d(x, this.outputSize);
+  }
+  override extraRepr(): string {
+    return `output_size=${outRepr(this.outputSize)}`;
+  }
+}
+
+/**
+ * Adaptive max pooling of [C, L] or [N, C, L] to a fixed length (`returnIndices`: `{ values, indices }`).
+ *
+ * @example
+ * new nn.AdaptiveMaxPool1d(4)(x);
+ */
+export class AdaptiveMaxPool1d<RI extends boolean = false> extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'AdaptiveMaxPool1d' }); // the repr's name, minified or not
+  }
+  constructor(readonly outputSize: Fp.Size1, readonly opts: { returnIndices?: RI } = {}) {
+    super();
+  }
+  /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
+  forward(x: Tensor): Pooled<RI> {
+    return (this.opts.returnIndices ? Fp.adaptiveMaxPool1dWithIndices(x, this.outputSize) : Fp.adaptiveMaxPool1d(x, this.outputSize)) as Pooled<RI>;
+  }
+  override extraRepr(): string {
+    return `output_size=${outRepr(this.outputSize)}`;
+  }
+}
+
+/**
+ * Adaptive max pooling of [C, H, W] or [N, C, H, W] to a fixed size (null keeps a size;
+ * `returnIndices`: `{ values, indices }` with torch's flat indices).
+ *
+ * @example
+ * new nn.AdaptiveMaxPool2d([7, 7])(x);
+ */
+export class AdaptiveMaxPool2d<RI extends boolean = false> extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'AdaptiveMaxPool2d' }); // the repr's name, minified or not
+  }
+  constructor(readonly outputSize: number | readonly (number | null)[], readonly opts: { returnIndices?: RI } = {}) {
+    super();
+  }
+  /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
+  forward(x: Tensor): Pooled<RI> {
+    return (this.opts.returnIndices ? Fp.adaptiveMaxPool2dWithIndices(x, this.outputSize) : Fp.adaptiveMaxPool2d(x, this.outputSize)) as Pooled<RI>;
+  }
+  override extraRepr(): string {
+    return `output_size=${outRepr(this.outputSize)}`;
   }
 }

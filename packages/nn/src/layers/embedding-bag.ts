@@ -1,0 +1,88 @@
+import * as dl from '@dl/tensor';
+import type { Tensor } from '@dl/tensor';
+import { Module, Parameter, pyFloat } from '../module.js';
+import * as init from '../init.js';
+import { embeddingBag, type EmbeddingBagOptions } from '../functional/embedding-bag.js';
+import { param, type FactoryOptions } from './basic.js';
+
+/** Options of `nn.EmbeddingBag` (torch's keywords). */
+export interface EmbeddingBagLayerOptions extends FactoryOptions {
+  maxNorm?: number | null;
+  normType?: number;
+  /** 'sum', 'mean' (default) or 'max'. */
+  mode?: 'sum' | 'mean' | 'max';
+  includeLastOffset?: boolean;
+  paddingIdx?: number | null;
+}
+
+/**
+ * Sums, means or maxes of bags of embeddings, as torch's `nn.EmbeddingBag`: a 2-D input [B, L] is
+ * B bags of L indices; a 1-D input needs `offsets` (the start of each bag); `perSampleWeights`
+ * weighs each index in mode 'sum' (Note [Embedding bags as scatters]).
+ *
+ * @example
+ * const bag = new nn.EmbeddingBag(10, 3, { mode: 'sum' });
+ * bag(dl.tensor([1, 2, 4, 5, 4, 3, 2, 9], { dtype: 'int32' }), dl.tensor([0, 4], { dtype: 'int32' })).shape; // [2, 3]
+ */
+export class EmbeddingBag extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'EmbeddingBag' }); // the repr's name, minified or not
+  }
+  weight: Tensor;
+  readonly mode: 'sum' | 'mean' | 'max';
+  readonly maxNorm: number | null;
+  readonly normType: number;
+  readonly includeLastOffset: boolean;
+  readonly paddingIdx: number | null;
+  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingBagLayerOptions & { _weight?: Tensor } = {}) {
+    super();
+    const pi = opts.paddingIdx ?? null;
+    if (pi !== null && !(Number.isInteger(pi) && pi < numEmbeddings && pi >= -numEmbeddings)) {
+      throw new dl.ArgumentError(`EmbeddingBag: paddingIdx must be within num_embeddings (got ${pi} for ${numEmbeddings})`, { op: 'EmbeddingBag' });
+    }
+    this.paddingIdx = pi === null ? null : pi < 0 ? pi + numEmbeddings : pi;
+    this.mode = opts.mode ?? 'mean';
+    this.maxNorm = opts.maxNorm ?? null;
+    this.normType = opts.normType ?? 2;
+    this.includeLastOffset = opts.includeLastOffset ?? false;
+    if (opts._weight) {
+      if (opts._weight.dim() !== 2 || opts._weight.shape[0] !== numEmbeddings || opts._weight.shape[1] !== embeddingDim) {
+        throw new dl.ShapeError(`EmbeddingBag: shape of weight ${dl.fmtShape(opts._weight.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`, { op: 'EmbeddingBag' });
+      }
+      this.weight = Parameter(opts._weight);
+    } else {
+      this.weight = param([numEmbeddings, embeddingDim], opts);
+      this.resetParameters();
+    }
+  }
+  /**
+   * An EmbeddingBag holding `embeddings` as its weight (frozen unless `freeze: false`), as torch's
+   * `nn.EmbeddingBag.from_pretrained`.
+   *
+   * @example
+   * nn.EmbeddingBag.fromPretrained(table, { mode: 'max' });
+   */
+  static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean } & Omit<EmbeddingBagLayerOptions, keyof FactoryOptions> = {}): EmbeddingBag {
+    if (embeddings.dim() !== 2) throw new dl.ShapeError(`EmbeddingBag.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${dl.fmtShape(embeddings.shape)}`, { op: 'EmbeddingBag.fromPretrained' });
+    const e = new EmbeddingBag(embeddings.shape[0]!, embeddings.shape[1]!, { ...opts, _weight: embeddings });
+    e.weight.requiresGrad_(!(opts.freeze ?? true));
+    return e;
+  }
+  resetParameters(): void {
+    init.normal_(this.weight);
+    if (this.paddingIdx !== null) init.zeros_(this.weight.at(this.paddingIdx));
+  }
+  /** Bags of `input` (2-D, or 1-D with `offsets`), optionally weighted per index (mode 'sum'). */
+  forward(input: Tensor, offsets: Tensor | null = null, perSampleWeights: Tensor | null = null): Tensor {
+    const o: EmbeddingBagOptions = { offsets, perSampleWeights, mode: this.mode, includeLastOffset: this.includeLastOffset, paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType };
+    return embeddingBag(input, this.weight, o);
+  }
+  override extraRepr(): string {
+    let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
+    if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
+    if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    s += `, mode=${this.mode}`;
+    if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
+    return s;
+  }
+}

@@ -1,0 +1,50 @@
+import type { Tensor } from '@dl/tensor';
+import { Module, pyTuple } from '../module.js';
+import { fold, unfold, type FoldOptions } from '../functional/fold.js';
+import type { Size2 } from '../functional/conv-args.js';
+
+const rep = (v: Size2): string => (typeof v === 'number' ? String(v) : pyTuple(v));
+const geo = (kernelSize: Size2, o: FoldOptions) => `kernel_size=${rep(kernelSize)}, dilation=${rep(o.dilation ?? 1)}, padding=${rep(o.padding ?? 0)}, stride=${rep(o.stride ?? 1)}`;
+
+/**
+ * Sliding local blocks of [N, C, H, W] as columns [N, C·KH·KW, L] (im2col), as torch's `nn.Unfold`.
+ *
+ * @example
+ * new nn.Unfold([2, 3])(dl.randn(2, 5, 3, 4)).shape; // [2, 30, 4]
+ */
+export class Unfold extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Unfold' }); // the repr's name, minified or not
+  }
+  constructor(readonly kernelSize: Size2, readonly opts: FoldOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return unfold(x, this.kernelSize, this.opts);
+  }
+  override extraRepr(): string {
+    return geo(this.kernelSize, this.opts);
+  }
+}
+
+/**
+ * Columns [N, C·KH·KW, L] summed back into [N, C, H, W] (col2im, the adjoint of Unfold), as
+ * torch's `nn.Fold`.
+ *
+ * @example
+ * new nn.Fold([4, 5], [2, 2])(dl.randn(1, 12, 12)).shape; // [1, 3, 4, 5]
+ */
+export class Fold extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Fold' }); // the repr's name, minified or not
+  }
+  constructor(readonly outputSize: Size2, readonly kernelSize: Size2, readonly opts: FoldOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return fold(x, this.outputSize, this.kernelSize, this.opts);
+  }
+  override extraRepr(): string {
+    return `output_size=${rep(this.outputSize)}, ${geo(this.kernelSize, this.opts)}`;
+  }
+}

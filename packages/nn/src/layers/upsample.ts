@@ -1,0 +1,118 @@
+import type { Tensor } from '@dl/tensor';
+import { Module, pyFloat } from '../module.js';
+import { interpolate, type InterpolateMode } from '../functional/interpolate.js';
+import { pixelShuffle, pixelUnshuffle } from '../functional/pixel-shuffle.js';
+
+/** Options of `nn.Upsample`: `size` or `scaleFactor`. */
+export interface UpsampleOptions {
+  size?: number | readonly number[] | null;
+  scaleFactor?: number | readonly number[] | null;
+  /** Default 'nearest'. */
+  mode?: InterpolateMode;
+  alignCorners?: boolean | null;
+  recomputeScaleFactor?: boolean | null;
+}
+
+const pyVal = (v: number | readonly number[], float: boolean): string => {
+  const f = (n: number) => (float ? pyFloat(n) : String(n));
+  if (typeof v === 'number') return f(v);
+  return `(${v.map(f).join(', ')}${v.length === 1 ? ',' : ''})`;
+};
+
+/**
+ * Upsampling of [N, C, *spatial] to `size` or by `scaleFactor` with `F.interpolate`'s modes, as
+ * torch's `nn.Upsample`.
+ *
+ * @example
+ * new nn.Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: false })(img);
+ */
+export class Upsample extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Upsample' }); // the repr's name, minified or not
+  }
+  readonly mode: InterpolateMode;
+  constructor(readonly opts: UpsampleOptions = {}) {
+    super();
+    this.mode = opts.mode ?? 'nearest';
+  }
+  forward(x: Tensor): Tensor {
+    return interpolate(x, { ...this.opts, mode: this.mode });
+  }
+  override extraRepr(): string {
+    const o = this.opts;
+    const info = o.scaleFactor !== undefined && o.scaleFactor !== null ? `scale_factor=${pyVal(o.scaleFactor, true)}` : `size=${o.size === undefined || o.size === null ? 'None' : pyVal(o.size, false)}`;
+    return `${info}, mode=${this.mode}`;
+  }
+}
+
+/**
+ * Nearest-neighbour upsampling of [N, C, H, W], as torch's `nn.UpsamplingNearest2d`.
+ *
+ * @example
+ * new nn.UpsamplingNearest2d({ scaleFactor: 2 })(img);
+ */
+export class UpsamplingNearest2d extends Upsample {
+  static {
+    Object.defineProperty(this, 'name', { value: 'UpsamplingNearest2d' }); // the repr's name, minified or not
+  }
+  constructor(opts: { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null } = {}) {
+    super({ ...opts, mode: 'nearest' });
+  }
+}
+
+/**
+ * Bilinear upsampling of [N, C, H, W] with aligned corners, as torch's `nn.UpsamplingBilinear2d`.
+ *
+ * @example
+ * new nn.UpsamplingBilinear2d({ size: [8, 8] })(img);
+ */
+export class UpsamplingBilinear2d extends Upsample {
+  static {
+    Object.defineProperty(this, 'name', { value: 'UpsamplingBilinear2d' }); // the repr's name, minified or not
+  }
+  constructor(opts: { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null } = {}) {
+    super({ ...opts, mode: 'bilinear', alignCorners: true });
+  }
+}
+
+/**
+ * [*, C·r², H, W] → [*, C, H·r, W·r], as torch's `nn.PixelShuffle`.
+ *
+ * @example
+ * new nn.PixelShuffle(3)(dl.randn(1, 9, 4, 4)).shape; // [1, 1, 12, 12]
+ */
+export class PixelShuffle extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'PixelShuffle' }); // the repr's name, minified or not
+  }
+  constructor(readonly upscaleFactor: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return pixelShuffle(x, this.upscaleFactor);
+  }
+  override extraRepr(): string {
+    return `upscale_factor=${this.upscaleFactor}`;
+  }
+}
+
+/**
+ * [*, C, H·r, W·r] → [*, C·r², H, W], as torch's `nn.PixelUnshuffle`.
+ *
+ * @example
+ * new nn.PixelUnshuffle(2)(dl.randn(1, 1, 4, 4)).shape; // [1, 4, 2, 2]
+ */
+export class PixelUnshuffle extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'PixelUnshuffle' }); // the repr's name, minified or not
+  }
+  constructor(readonly downscaleFactor: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return pixelUnshuffle(x, this.downscaleFactor);
+  }
+  override extraRepr(): string {
+    return `downscale_factor=${this.downscaleFactor}`;
+  }
+}
