@@ -1,0 +1,103 @@
+/**
+ * Note [Binary search as a composite]
+ * `searchsorted` runs torch's binary search on the device, all lanes at once: `lo`/`hi` start at
+ * 0 and n, and each of ⌊log2 n⌋ + 1 steps gathers the boundary at `mid = (lo + hi) >> 1` and moves
+ * `hi` to mid where `boundary[mid] >= v` (`> v` for the right side) and `lo` to mid + 1 otherwise.
+ * The comparisons are torch's, so a NaN value lands at n (nothing is >= NaN), and the result is
+ * torch's for any sorted input without host reads (webgpu runs it unchanged). O(m log n) work
+ * for m values; no gradient (the result is an index).
+ */
+import { defineOp } from '../dispatch.js';
+import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
+import { Tensor } from '../tensor.js';
+import { fromHost, zeros } from './creation.js';
+import { where } from './elementwise.js';
+import { gather } from './indexing.js';
+
+/** Options of {@link searchsorted}: torch's keywords. */
+export interface SearchsortedOptions {
+  /** Kept for PyTorch parity: indices are int32 either way (Note [int64 is int32]). */
+  outInt32?: boolean;
+  /** Return the last suitable index instead of the first (`side: 'right'`). */
+  right?: boolean;
+  /** 'left' (default) or 'right'; wins over `right` where both are given (torch raises on a conflict). */
+  side?: 'left' | 'right';
+  /** Indices that sort `sortedSequence` along its last dim (as from `argsort`), if it is not sorted. */
+  sorter?: Tensor | null;
+}
+
+/** The binary search of each value of `v` ([..., m]) in the sorted rows of `b` ([..., n], or 1-D). */
+function search(b: Tensor, v: Tensor, right: boolean): Tensor {
+  const n = b.shape[b.dim() - 1]!;
+  const flat1d = b.dim() === 1;
+  const vals = flat1d ? v.reshape([-1]) : v;
+  let lo = zeros([...vals.shape], { dtype: 'int32', device: v.device });
+  if (n === 0) return flat1d ? lo.reshape([...v.shape]) : lo;
+  let hi = lo.add(n);
+  for (let step = Math.floor(Math.log2(n)) + 1; step > 0; step--) {
+    const mid = lo.add(hi).floorDivide(2);
+    const at = gather(b, -1, mid.clamp(0, n - 1));
+    const active = lo.lt(hi);
+    const goLeft = right ? at.gt(vals) : at.ge(vals);
+    hi = where(active.logicalAnd(goLeft), mid, hi);
+    lo = where(active.logicalAnd(goLeft.logicalNot()), mid.add(1), lo);
+  }
+  return flat1d ? lo.reshape([...v.shape]) : lo;
+}
+
+/**
+ * Indices where `values` would be inserted into `sortedSequence` to keep it sorted
+ * (`torch.searchsorted`): int32, the shape of `values`. `sortedSequence` is 1-D, or N-D sorted
+ * along its last dim with the leading dims of `values`; `values` may be a number (0-d result).
+ *
+ * @example
+ * dl.searchsorted(dl.tensor([1, 3, 5, 7]), dl.tensor([3, 6]));                 // tensor([1, 3], dtype=torch.int32)
+ * dl.searchsorted(dl.tensor([1, 3, 5, 7]), dl.tensor([3, 6]), { right: true }); // tensor([2, 3], dtype=torch.int32)
+ */
+export const searchsorted = defineOp('searchsorted', (sortedSequence: Tensor, values: Tensor | number, opts: SearchsortedOptions = {}): Tensor => {
+  const b0 = sortedSequence;
+  if (opts.side !== undefined && opts.side !== 'left' && opts.side !== 'right') {
+    throw new ArgumentError(`searchsorted: side can only be 'left' or 'right', got '${String(opts.side)}'`, { op: 'searchsorted' });
+  }
+  if (opts.side === 'left' && opts.right) {
+    throw new ArgumentError("searchsorted: side and right can't be set to opposites, got side of left while right was true", { op: 'searchsorted' });
+  }
+  const right = opts.side ? opts.side === 'right' : (opts.right ?? false);
+  const v = values instanceof Tensor ? values : fromHost([values], [], b0.dtype === 'bool' ? 'float32' : b0.dtype, b0.device, 'searchsorted');
+  if (b0.dim() === 0) {
+    throw new ShapeError(`searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and input value tensor must match, got a 0-d boundaries tensor`, { op: 'searchsorted' });
+  }
+  if (b0.dim() > 1 && (v.dim() !== b0.dim() || v.shape.some((s, i) => i < v.dim() - 1 && s !== b0.shape[i]))) {
+    throw new ShapeError(
+      `searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and input value tensor must match, but got boundaries tensor ${fmtShape(b0.shape)} and input value tensor ${fmtShape(v.shape)}`,
+      { op: 'searchsorted', hint: 'use 1-D boundaries, or boundaries [..., n] with values [..., m] of the same leading dims' },
+    );
+  }
+  if (v.device !== b0.device) {
+    throw new ArgumentError(`searchsorted: boundaries are on ${b0.device} and values on ${v.device}`, { op: 'searchsorted', hint: `values.to('${b0.device}')` });
+  }
+  let b = b0.detach();
+  if (opts.sorter) {
+    const s = opts.sorter;
+    if (s.dim() !== b.dim() || s.shape.some((n, i) => n !== b.shape[i])) {
+      throw new ShapeError(`searchsorted: boundary and sorter must have the same size, got ${fmtShape(b.shape)} and ${fmtShape(s.shape)}`, { op: 'searchsorted' });
+    }
+    b = gather(b, -1, s);
+  }
+  return search(b, v.detach(), right);
+});
+
+/**
+ * The bucket of each element of `input` among 1-D sorted `boundaries` (`torch.bucketize`):
+ * int32 indices i with `boundaries[i-1] < x <= boundaries[i]` (`right`: `boundaries[i-1] <= x <
+ * boundaries[i]`).
+ *
+ * @example
+ * dl.bucketize(dl.tensor([1, 5, 2]), dl.tensor([1, 2, 3])); // tensor([0, 3, 1], dtype=torch.int32)
+ */
+export const bucketize = defineOp('bucketize', (input: Tensor | number, boundaries: Tensor, opts: { outInt32?: boolean; right?: boolean } = {}): Tensor => {
+  if (boundaries.dim() !== 1) {
+    throw new ShapeError(`bucketize: boundaries tensor must be 1 dimension, but got dim(${boundaries.dim()}) ${fmtShape(boundaries.shape)}`, { op: 'bucketize' });
+  }
+  return searchsorted(boundaries, input, { right: opts.right ?? false });
+});
