@@ -3,14 +3,15 @@
  *
  * Note [scatterReduce without a kernel]
  * `sum` and `mean` are scatter-adds. `amax`, `amin` and `prod` have no scatter kernel: for each
- * index row along `dim` the op compares every index with every other (`[..., k, k]`, k the index
- * size along `dim`), reduces the source values that go to the same place, and scatters the
- * group's result (every member of a group writes the same value, so the assignment order does not
- * matter). That costs O(index.numel() · k): fine for the sizes scatter_reduce is used at in
- * models (segment reductions over a few hundred slots); a kernel would make it linear. The
- * forward runs on detached inputs and autograd records one `scatterReduce` node with torch
- * 1.13's gradient (ScatterReduceBackward0: ties of amax/amin share the gradient evenly, counting
- * `self` too, as torch does even with `includeSelf: false`).
+ * index row along `dim` the op compares every index with every place it can go to (`[..., k, n]`,
+ * k the index size and n the size of `dim`) or, when there are fewer indices than places, with
+ * every other index (`[..., k, k]`), reduces the source values that go to the same place, and
+ * scatters each group's result (every member of a group writes the same value, so the assignment
+ * order does not matter). That costs O(index.numel() · min(k, n)): fine for the sizes
+ * scatter_reduce is used at in models (segment reductions over a few hundred places); a kernel
+ * would make it linear. The forward runs on detached inputs and autograd records one
+ * `scatterReduce` node with torch 1.13's gradient (ScatterReduceBackward0: ties of amax/amin
+ * share the gradient evenly, counting `self` too, as torch does even with `includeSelf: false`).
  */
 import { defineOp, recordOp } from '../dispatch.js';
 import type { DType } from '../dtype.js';
@@ -21,6 +22,7 @@ import type { TensorMethods } from '../tensor-methods.js';
 import { applyInPlace } from './inplace.js';
 import { runDetached } from './composite.js';
 import { commonDevice } from './core.js';
+import { arange } from './creation.js';
 import { where } from './elementwise.js';
 import { checkIndexBounds } from './index-bounds.js';
 import { sliceDims } from './views.js';
@@ -139,10 +141,21 @@ function scatterReduceForward(x: Tensor, d: number, index: Tensor, src: Tensor, 
   const last = x.dim() - 1;
   const it = index.transpose(d, last);
   const st = src.transpose(d, last);
-  const same = it.unsqueeze(-1).eq(it.unsqueeze(-2)); // [..., j, j']: index j and j' go to one place
-  const members = where(same, st.unsqueeze(-2), identity(reduce, x.dtype));
-  let grouped = reduce === 'amax' ? members.amax(-1) : reduce === 'amin' ? members.amin(-1) : members.prod(-1);
-  grouped = grouped.transpose(d, last).to(x.dtype);
+  const k = index.shape[d]!;
+  const n = x.shape[d]!;
+  const fill = identity(reduce, x.dtype);
+  const reduceAxis = (t: Tensor, axis: number) => (reduce === 'amax' ? t.amax(axis) : reduce === 'amin' ? t.amin(axis) : t.prod(axis));
+  let grouped: Tensor;
+  if (n < k) {
+    // fewer places than indices: reduce per place ([..., k, n]), then read each index's place
+    const places = arange(n, undefined, 1, { dtype: 'int32', device: x.device });
+    const perPlace = reduceAxis(where(it.unsqueeze(-1).eq(places), st.unsqueeze(-1), fill), -2); // [..., n]
+    grouped = perPlace.transpose(d, last).to(x.dtype).gather(d, index);
+  } else {
+    // [..., j, j']: indices j and j' go to one place
+    const members = where(it.unsqueeze(-1).eq(it.unsqueeze(-2)), st.unsqueeze(-2), fill);
+    grouped = reduceAxis(members, -1).transpose(d, last).to(x.dtype);
+  }
   if (includeSelf) {
     const own = x.gather(d, index);
     grouped = reduce === 'amax' ? maxNaN(grouped, own, 'max') : reduce === 'amin' ? maxNaN(grouped, own, 'min') : grouped.mul(own).to(x.dtype);
