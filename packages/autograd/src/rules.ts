@@ -230,7 +230,13 @@ export const rules = {
   },
   hypot: {
     saves: { inputs: [0, 1], output: true },
-    backward: (g, c) => [c.needs[0] ? g.mul(c.input(0).div(c.output())) : null, c.needs[1] ? g.mul(c.input(1).div(c.output())) : null],
+    // torch's order, g·a / out (g·a may overflow to inf first, as in torch)
+    backward: (g, c) => [c.needs[0] ? g.mul(c.input(0)).div(c.output()) : null, c.needs[1] ? g.mul(c.input(1)).div(c.output()) : null],
+  },
+  copysign: {
+    saves: { inputs: [0], output: true },
+    // torch: g·(out / a), 0 where a == 0 (NaN at a = ±inf); zeros for b
+    backward: (g, c) => [c.needs[0] ? g.mul(c.output().div(c.input(0)).maskedFill(c.input(0).eq(0), 0)) : null, c.needs[1] ? dl.zerosLike(g) : null],
   },
   xlogy: {
     saves: { inputs: [0, 1] },
@@ -275,7 +281,7 @@ export const rules = {
       let mask = dl.onesLike(x, { dtype: 'bool' });
       if (c.params.min !== null) mask = mask.logicalAnd(x.ge(c.params.min));
       if (c.params.max !== null) mask = mask.logicalAnd(x.le(c.params.max));
-      return [g.mul(mask)];
+      return [dl.where(mask, g, 0)]; // torch's where: a NaN input (mask false) gets 0 even from a NaN gradient
     },
   },
   cast: {

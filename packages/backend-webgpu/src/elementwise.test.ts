@@ -122,6 +122,7 @@ describe.runIf(be)('webgpu elementwise', () => {
     atan2: Math.atan2,
     fmod: (a, b) => a % b,
     hypot: Math.hypot,
+    copysign: (a, b) => (b < 0 || Object.is(b, -0) ? -Math.abs(a) : Math.abs(a)),
     xlogy: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NAN : a === 0 ? 0 : a * Math.log(b)),
     logaddexp: (a, b) => (a === b && !Number.isFinite(a) ? a : Math.max(a, b) + Math.log1p(Math.exp(-Math.abs(a - b)))),
     logaddexp2: (a, b) => (a === b && !Number.isFinite(a) ? a : Math.max(a, b) + Math.log1p(Math.pow(2, -Math.abs(a - b))) / Math.LN2),

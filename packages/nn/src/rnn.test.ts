@@ -212,6 +212,7 @@ describe('recurrent layers', () => {
       expect(p.abs().max().itemSync()).toBeLessThanOrEqual(0.25);
       expect(p.std().itemSync()).toBeGreaterThan(0.1); // not all zeros / one value
     }
+    lstm.flattenParameters(); // a no-op, as ported code calls it
     expect(lstm.allWeights.length).toBe(4);
     expect(lstm.allWeights[0]!.length).toBe(5);
   });
@@ -242,6 +243,9 @@ describe('recurrent layers', () => {
     const packed = nn.utils.rnn.packSequence([b, a], { enforceSorted: false });
     const [out, h] = rnn(packed);
     expect(out).toBeInstanceOf(nn.utils.rnn.PackedSequence);
+    expect(Array.from(out.batchSizes.dataSync())).toEqual([2, 2, 1, 1, 1]); // typed PackedSequence by the call
+    const [lo, [lh]] = new nn.LSTM(2, 3)(packed);
+    expect([lo.data.shape, lh.shape]).toEqual([[7, 3], [1, 2, 3]]);
     const [, hb] = rnn(b);
     const [, ha] = rnn(a);
     expect(h.select(1, 0).sub(hb.squeeze(0)).abs().max().itemSync()).toBeLessThan(1e-6);

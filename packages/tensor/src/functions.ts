@@ -69,6 +69,8 @@ export const xlogy = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): 
 export const logaddexp = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('logaddexp', a, b, opts);
 /** `log2(2^a + 2^b)` without overflow (`torch.logaddexp2`). `dl.logaddexp2(a, b)` */
 export const logaddexp2 = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('logaddexp2', a, b, opts);
+/** |a| with the sign (bit) of b (`torch.copysign`). `dl.copysign(x, -1)` */
+export const copysign = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('copysign', a, b, opts);
 /** Bitwise and/or/xor of integer or bool tensors (`torch.bitwise_and`, …). `dl.bitwiseAnd(x, 0xff)` */
 export const bitwiseAnd = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseAnd', a, b, opts);
 export const bitwiseOr = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseOr', a, b, opts);

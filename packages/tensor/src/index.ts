@@ -24,7 +24,7 @@ import { multinomialMethods } from './ops/multinomial.js';
 installMethods(multinomialMethods);
 import { mathExtraMethods } from './ops/math-extra.js';
 installMethods(mathExtraMethods);
-export { frac, logit, copysign, nanToNum, fmax, fmin, isclose, bitwiseNot, type NanToNumOptions, type IscloseOptions, type ClampOptions } from './ops/math-extra.js';
+export { frac, logit, nanToNum, fmax, fmin, isclose, bitwiseNot, type NanToNumOptions, type IscloseOptions, type ClampOptions } from './ops/math-extra.js';
 export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 import { cumulativeMethods } from './ops/cumulative.js';
 installMethods(cumulativeMethods);

@@ -162,6 +162,8 @@ export const PRIMITIVES = {
   /** `log(exp(a) + exp(b))` / `log2(2^a + 2^b)` without overflow (floating only). */
   logaddexp: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['logaddexp_f32', 'logaddexp_edges'] },
   logaddexp2: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['logaddexp2_f32', 'logaddexp2_edges'] },
+  /** |a| with the sign bit of b (-0 and negative NaN count as negative). */
+  copysign: { kind: 'binary', arity: 2, dtype: 'promoteFloat', grad: true, fixtures: ['copysign_f32', 'copysign_edges'] },
   /** Bitwise ops on integer and bool tensors (floats raise, as torch). */
   bitwiseAnd: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_and_int', 'bitwise_and_bool'] },
   bitwiseOr: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_or_int'] },

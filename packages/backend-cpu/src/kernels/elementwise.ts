@@ -73,6 +73,7 @@ const BINARY: KernelTable<'binary', string> = {
   hypot: 'Math.hypot(x, y)',
   xlogy: '(x === 0 && y === y ? 0 : x * Math.log(y))',
   logaddexp: 'S.logaddexp(x, y)',
+  copysign: '(S.signbit(y) ? -Math.abs(x) : Math.abs(x))',
   logaddexp2: 'S.logaddexp2(x, y)',
   // integer and bool dtypes only (the op layer raises on floats); JS shifts take the count mod 32, as torch on x86
   bitwiseAnd: 'x & y',

@@ -310,6 +310,7 @@ const FLOAT_BINARY: KernelTable<'binary', string> = {
   hypot: 'm_hypot(a, b)',
   xlogy: 'select(a * f_log(b), 0.0, a == 0.0)',
   logaddexp: 'm_logaddexp(a, b, false)',
+  copysign: 'select(abs(a), -abs(a), (bitcast<u32>(b) >> 31u) == 1u)',
   logaddexp2: 'm_logaddexp(a, b, true)',
   // integer and bool only (the op layer raises on floats)
   bitwiseAnd: 'f_nan()',
@@ -333,6 +334,7 @@ const INT_BINARY: KernelTable<'binary', string> = {
   // (promoted to float32 or raising in the op layer: never integer results)
   xlogy: 'f2i(select(f32(a) * f_log(f32(b)), 0.0, a == 0i))',
   logaddexp: 'f2i(m_logaddexp(f32(a), f32(b), false))',
+  copysign: 'select(abs(a), -abs(a), b < 0i)',
   logaddexp2: 'f2i(m_logaddexp(f32(a), f32(b), true))',
   bitwiseAnd: 'a & b',
   bitwiseOr: 'a | b',
@@ -350,7 +352,7 @@ export function binary(rt: Runtime, op: BinaryOp, a: TensorView, bv: TensorView,
   const b = bind([{ buf: buf(a) }, { buf: buf(bv) }, { buf: buf(out), write: true }, ...(zeroCheck ? [rt.errors.binding()] : [])]);
   const cd: DType = fl ? 'float32' : 'int32';
   let expr = fl ? FLOAT_BINARY[op] : INT_BINARY[op];
-  if (fl && op !== 'maximum' && op !== 'minimum' && op !== 'pow' && op !== 'hypot') {
+  if (fl && op !== 'maximum' && op !== 'minimum' && op !== 'pow' && op !== 'hypot' && op !== 'copysign') {
     expr = `select(${expr}, f_nan(), isnan_f(a) || isnan_f(b))`;
   }
   const params = stridedParams(out.shape, [a, bv, out]);

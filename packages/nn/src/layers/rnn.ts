@@ -94,6 +94,15 @@ abstract class RNNBase extends Module {
   }
 
   /**
+   * Nothing to do: torch packs the weights into one buffer for cuDNN here; dl keeps no such
+   * buffer. Present so that ported code (`self.lstm.flatten_parameters()`) runs unchanged.
+   *
+   * @example
+   * lstm.flattenParameters();
+   */
+  flattenParameters(): void {}
+
+  /**
    * The parameters per layer and direction, as torch's `all_weights`:
    * `[[weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0], …]`.
    */
@@ -233,6 +242,16 @@ interface DirectionWeights {
   whr: Tensor | null;
 }
 
+/**
+ * Note [Blocked step slices]
+ * The backward of a slice is a zero tensor of the sliced tensor's full size with the gradient
+ * written in, which autograd then adds into the full gradient; taking each step's rows straight
+ * out of the [N, G·H] input projection would so cost O(T · N · G·H) in backward — quadratic in
+ * the sequence length (torch's own loop avoids it with one multi-output UnbindBackward node, which
+ * dl's engine lacks). Slicing in two levels — ~√T blocks of ~√T steps, then the step within its
+ * block — makes it O(√T · N · G·H): at T = 50 a quarter of the traffic, at T = 1000 a sixteenth.
+ */
+
 /** One layer, one direction over packed rows `x` [N, I] (Note [Recurrent layers over packed steps]). */
 function runDirection(mode: RecurrentMode, x: Tensor, sizes: number[], reverse: boolean, h0: Tensor, c0: Tensor | null, w: DirectionWeights): { out: Tensor; h: Tensor; c: Tensor | null } {
   const T = sizes.length;
@@ -246,6 +265,18 @@ function runDirection(mode: RecurrentMode, x: Tensor, sizes: number[], reverse: 
     offsets.push(off);
     off += s;
   }
+  // Note [Blocked step slices]: the rows of step t are taken from a block of ~√T steps
+  const K = Math.max(1, Math.ceil(Math.sqrt(T)));
+  const blocks: Tensor[] = [];
+  for (let b0 = 0; b0 < T; b0 += K) {
+    const b1 = Math.min(T, b0 + K);
+    const start = offsets[b0]!;
+    blocks.push(T <= K ? gx : gx.narrow(0, start, (b1 < T ? offsets[b1]! : off) - start));
+  }
+  const stepRows = (t: number): Tensor => {
+    const b0 = t - (t % K);
+    return blocks[b0 / K]!.narrow(0, offsets[t]! - offsets[b0]!, sizes[t]!);
+  };
   const outs = new Array<Tensor>(T);
   let h: Tensor;
   let c: Tensor | null;
@@ -265,7 +296,7 @@ function runDirection(mode: RecurrentMode, x: Tensor, sizes: number[], reverse: 
           c = c.narrow(0, 0, bs);
         }
       }
-      [h, c] = recurrentStep(mode, gx.narrow(0, offsets[t]!, bs), h, c, sw);
+      [h, c] = recurrentStep(mode, stepRows(t), h, c, sw);
       outs[t] = h;
     }
     if (doneH.length) {
@@ -283,7 +314,7 @@ function runDirection(mode: RecurrentMode, x: Tensor, sizes: number[], reverse: 
         h = dl.cat([h, h0.narrow(0, cur, bs - cur)], 0);
         if (c) c = dl.cat([c, c0!.narrow(0, cur, bs - cur)], 0);
       }
-      [h, c] = recurrentStep(mode, gx.narrow(0, offsets[t]!, bs), h, c, sw);
+      [h, c] = recurrentStep(mode, stepRows(t), h, c, sw);
       outs[t] = h;
     }
   }

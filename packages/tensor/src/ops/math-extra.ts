@@ -1,8 +1,8 @@
 /**
- * Elementwise math composites of issue 13 (`torch.logit`, `copysign`, `nan_to_num`, `fmax`/`fmin`, `isclose`, `frac`, `bitwise_not`, clamp with tensor bounds),
+ * Elementwise math composites of issue 13 (`torch.logit`, `nan_to_num`, `fmax`/`fmin`, `isclose`, `frac`, `bitwise_not`, clamp with tensor bounds),
  * built from the elementwise primitives, so autograd and every backend come for free. The unary
- * and binary primitives of the same family (asin … digamma, fmod, hypot, xlogy, logaddexp(2), the
- * bitwise and/or/xor and shifts) are rows of primitives.ts; their methods come from the table.
+ * and binary primitives of the same family (asin … digamma, fmod, hypot, xlogy, logaddexp(2), copysign,
+ * the bitwise and/or/xor and shifts) are rows of primitives.ts; their methods come from the table.
  */
 import { defineOp } from '../dispatch.js';
 import { isFloating, resultType, type DType } from '../dtype.js';
@@ -19,8 +19,6 @@ declare module '../tensor.js' {
     frac(): Tensor;
     /** `log(p / (1 - p))`, with p clamped to [eps, 1 - eps] when `eps` is given (`torch.logit`). @example p.logit(1e-6) */
     logit(eps?: number | null): Tensor;
-    /** |self| with the sign (bit) of `other` (`torch.copysign`). @example x.copysign(-1) */
-    copysign(other: TensorOrScalar): Tensor;
     /** NaN, +inf, -inf replaced by `nan` (0), `posinf`, `neginf` (the dtype's max / lowest) (`torch.nan_to_num`). @example x.nanToNum({ nan: 0, posinf: 1e4 }) */
     nanToNum(opts?: NanToNumOptions): Tensor;
     /** Elementwise max ignoring NaN: NaN only where both are NaN (`torch.fmax`). @example a.fmax(b) */
@@ -113,19 +111,6 @@ export const logit = defineOp('logit', (x: Tensor, eps?: number | null): Tensor 
   const outside = compare('logicalOr', compare('lt', p, 0), compare('gt', p, 1));
   const factor = where(outside, scalarTensor(NaN, p.dtype, p.device), 1);
   return p.div(p.neg().add(1)).log().mul(factor);
-});
-
-/**
- * The magnitude of `a` with the sign bit of `b` (`torch.copysign`; -0 and negative NaN count as
- * negative); integers give float32. The gradient to `a` is ±1 (0 at a = 0), none to `b`.
- *
- * @example
- * dl.copysign(dl.tensor([1, -2]), -0); // tensor([-1., -2.])
- */
-export const copysign = defineOp('copysign', (a: TensorOrScalar, b: TensorOrScalar): Tensor => {
-  const [x, y] = pair('copysign', a, b, true);
-  const m = x.abs();
-  return where(unary('signbit', y.detach()), m.neg(), m);
 });
 
 const FLOAT_MAX: Partial<Record<DType, number>> = { float32: 3.4028234663852886e38, float64: Number.MAX_VALUE };
@@ -264,14 +249,18 @@ function clampTensors(x: Tensor, lo: Tensor | null, hi: Tensor | null): Tensor {
   if (L) value = binary('maximum', value, L.detach());
   if (H) value = binary('minimum', value.detach(), H.detach());
   value = value.detach();
+  let sel: Tensor;
   if (L && H) {
     const inRange = compare('logicalAnd', compare('ge', X, L), compare('le', X, H));
     const toMin = compare('logicalAnd', compare('lt', X, L), compare('lt', L, H));
     const toMax = compare('logicalOr', compare('gt', X, H), compare('lt', H, L));
-    return where(inRange, X, where(toMin, L, where(toMax, H, value)));
-  }
-  if (L) return where(compare('ge', X, L), X, where(compare('lt', X, L), L, value));
-  return where(compare('le', X, H!), X, where(compare('gt', X, H!), H!, value));
+    sel = where(inRange, X, where(toMin, L, where(toMax, H, value)));
+  } else if (L) sel = where(compare('ge', X, L), X, where(compare('lt', X, L), L, value));
+  else sel = where(compare('le', X, H!), X, where(compare('gt', X, H!), H!, value));
+  // sel equals the value except where a NaN x meets a reversed pair (max < min): torch's value is
+  // NaN there while its gradient still goes to max; adding a constant NaN keeps both
+  if (!isFloating(dtype)) return sel;
+  return sel.add(where(unary('isnan', value), scalarTensor(NaN, dtype, x.device), 0));
 }
 
 /**
@@ -307,7 +296,6 @@ export const clamp = defineOp('clamp', (x: Tensor, min?: number | Tensor | null 
 export const mathExtraMethods = {
   frac(this: Tensor) { return frac(this); },
   logit(this: Tensor, eps?: number | null) { return logit(this, eps); },
-  copysign(this: Tensor, other: TensorOrScalar) { return copysign(this, other); },
   nanToNum(this: Tensor, opts?: NanToNumOptions) { return nanToNum(this, opts); },
   fmax(this: Tensor, other: TensorOrScalar) { return fmax(this, other); },
   fmin(this: Tensor, other: TensorOrScalar) { return fmin(this, other); },
