@@ -1,6 +1,7 @@
 import type { Tensor } from '@dl/tensor';
 import { Module } from '../module.js';
 import * as L from '../functional/loss-extra.js';
+import { PairwiseDistance } from './distance.js';
 
 /** A loss module: PyTorch's keyword arguments as one options object, kept as `opts`. */
 abstract class OptionsLoss<O extends { reduction?: string }> extends Module {
@@ -141,8 +142,15 @@ export class TripletMarginWithDistanceLoss extends OptionsLoss<L.TripletDistance
   static {
     Object.defineProperty(this, 'name', { value: 'TripletMarginWithDistanceLoss' }); // the repr's name, minified or not
   }
+  /** The distance: a PairwiseDistance child by default (so the repr lists it, as PyTorch's). */
+  readonly distanceFunction: ((x1: Tensor, x2: Tensor) => Tensor) | Module;
+  constructor(opts: L.TripletDistanceOptions = {}) {
+    super(opts);
+    this.distanceFunction = opts.distanceFunction ?? new PairwiseDistance();
+  }
   forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
-    return L.tripletMarginWithDistanceLoss(anchor, positive, negative, this.opts);
+    const d = this.distanceFunction as (x1: Tensor, x2: Tensor) => Tensor; // modules are callable
+    return L.tripletMarginWithDistanceLoss(anchor, positive, negative, { ...this.opts, distanceFunction: d });
   }
 }
 
