@@ -140,4 +140,33 @@ describe('dl.linalg as a PyTorch user writes it', () => {
     expect(dl.einsum('...ij->...ji', dl.randn(2, 3, 4, 5)).shape).toEqual([2, 3, 5, 4]);
     expect(dl.einsum('bn,anm,bm->ba', [dl.randn(2, 3), dl.randn(4, 3, 5), dl.randn(2, 5)]).shape).toEqual([2, 4]);
   });
+  it('autograd records one node per factorisation, with torch 1.13 names', () => {
+    const A = dl.randn(3, 3).add(dl.eye(3).mul(3));
+    A.requiresGrad = true;
+    expect(dl.linalg.inv(A).gradFn!.name()).toBe('LinalgInvExBackward0');
+    expect(dl.linalg.det(A).gradFn!.name()).toBe('LinalgDetBackward0');
+    expect(dl.linalg.solve(A, dl.ones(3)).gradFn!.name()).toBe('LinalgSolveExBackward0');
+    expect(dl.linalg.cholesky(A.matmul(A.mT)).gradFn!.name()).toBe('LinalgCholeskyExBackward0');
+    // multi-output factorisations return views of one packed node (Note [Packed linalg outputs])
+    const chain = (t: Tensor): string[] => {
+      const names: string[] = [];
+      for (let f = t.gradFn; f; f = f.nextFunctions[0]?.[0] ?? null) names.push(f.name());
+      return names;
+    };
+    expect(chain(dl.linalg.eigh(A)[0])).toContain('LinalgEighBackward0');
+    expect(chain(dl.linalg.svd(A)[1])).toContain('LinalgSvdBackward0');
+    expect(chain(dl.linalg.qr(A)[0])).toContain('LinalgQrBackward0');
+    expect(dl.addmm(dl.ones(3), A, A).gradFn!.name()).toBe('AddmmBackward0');
+  });
+  it('pinv, matrixRank, matrixPower and multiDot', async () => {
+    const r1 = dl.tensor([[1, 2], [2, 4], [3, 6]]);
+    expect(dl.linalg.matrixRank(r1).itemSync()).toBe(1);
+    const p = dl.linalg.pinv(r1);
+    await close(r1.matmul(p).matmul(r1), Array.from(await r1.data()), 1e-4, 'A A⁺ A = A');
+    const A = dl.tensor([[1, 1], [0, 1]]);
+    await close(dl.linalg.matrixPower(A, 5), [1, 5, 0, 1], 1e-6, 'A^5');
+    await close(dl.linalg.matrixPower(A, -2), [1, -2, 0, 1], 1e-6, 'A^-2');
+    await close(dl.linalg.multiDot([dl.tensor([1, 2]), A, dl.tensor([3, 4])]), [1 * 3 + (1 + 2) * 4], 1e-6, 'multiDot');
+    expect(dl.logdet(dl.tensor([[-1, 0], [0, 2]])).isnan().itemSync()).toBe(1);
+  });
 });

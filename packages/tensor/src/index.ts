@@ -41,7 +41,7 @@ export { histc, bincount, bincountAsync, type HistcOptions, type BincountOptions
 export { searchsorted, bucketize, type SearchsortedOptions } from './ops/search.js';
 import { linalgExtraMethods } from './ops/linalg-extra.js';
 installMethods(linalgExtraMethods);
-export { addmm, addmv, baddbmm, addbmm, mv, kron, cross, cdist, type ScaleOptions, type CdistComputeMode } from './ops/linalg-extra.js';
+export { addmm, addmv, baddbmm, addbmm, mv, kron, cross, cdist, det, inverse, slogdet, logdet, type ScaleOptions, type CdistComputeMode } from './ops/linalg-extra.js';
 export { einsum, tensordot } from './ops/einsum.js';
 export * as linalg from './linalg/index.js';
 import { shapeExtraMethods } from './ops/shape-extra.js';

@@ -201,19 +201,37 @@ function solveImpl(A: Tensor, B: Tensor, p: SolvePlan, ha: HostMatrices, hb: Hos
   return out;
 }
 
+/** `X A = B` as `Aᵀ Xᵀ = Bᵀ` (torch's `left=False`: B is [..., k, n], never a vector). */
+function solveRight<R extends Tensor | Promise<Tensor>>(A: Tensor, B: Tensor, left: (a: Tensor, b: Tensor) => R): R {
+  const op = 'linalg.solve';
+  checkMatrix(op, A, true);
+  const n = A.shape[A.dim() - 1]!;
+  if (B.dim() !== 1 && B.dim() === A.dim() - 1 && B.shape.every((s, i) => s === A.shape[i])) {
+    throw new ShapeError(`${op}: Vector broadcasting of the left hand side is not supported for left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)`, { op, hint: 'B is [..., k, n] for XA = B' });
+  }
+  if (B.dim() < 2 || B.shape[B.dim() - 1] !== n) {
+    const bm = B.dim() < 2 ? `${B.shape[0] ?? 1}x1` : `${B.shape[B.dim() - 2]}x${B.shape[B.dim() - 1]}`;
+    throw new ShapeError(`${op}: Incompatible shapes of A and B for the equation XA = B (${n}x${n} and ${bm})`, { op, hint: 'B is [..., k, n] for XA = B' });
+  }
+  const r = left(A.mT, B.mT);
+  return (r instanceof Promise ? r.then((x) => x.mT) : (r as Tensor).mT) as R;
+}
+
 /**
  * Solve `A X = B` for square `A` [..., n, n] and `B` [..., n, k] or [..., n] (`torch.linalg.solve`,
- * batch dims broadcast); a singular `A` raises a LinAlgError.
+ * batch dims broadcast; `{ left: false }` solves `X A = B`); a singular `A` raises a LinAlgError.
  *
  * @example
  * dl.linalg.solve(dl.tensor([[3, 1], [1, 2]]), dl.tensor([9, 8])); // [2, 3]
  */
-export const solve = defineOp('linalg.solve', (A: Tensor, B: Tensor): Tensor => {
+export const solve = defineOp('linalg.solve', (A: Tensor, B: Tensor, opts: { left?: boolean } = {}): Tensor => {
+  if (opts.left === false) return solveRight(A, B, (a, b) => solve(a, b));
   const p = solvePlan(A, B);
   return solveImpl(A, B, p, readMatrices('linalg.solve', p.A, 'linalg.solveAsync'), readMatrices('linalg.solve', p.B, 'linalg.solveAsync'));
 });
 /** `linalg.solve` on any device. @example await dl.linalg.solveAsync(A, b) */
-export async function solveAsync(A: Tensor, B: Tensor): Promise<Tensor> {
+export async function solveAsync(A: Tensor, B: Tensor, opts: { left?: boolean } = {}): Promise<Tensor> {
+  if (opts.left === false) return solveRight(A, B, (a, b) => solveAsync(a, b));
   const p = solvePlan(A, B);
   return solveImpl(A, B, p, await readMatricesAsync(p.A), await readMatricesAsync(p.B));
 }

@@ -36,4 +36,5 @@ export {
   type SvdResult,
 } from './decompositions.js';
 export { cross } from './cross.js';
+export { matrixPower, multiDot, pinv, matrixRank, vecdot } from './composites.js';
 export { LinAlgError } from './errors.js';

@@ -1,7 +1,8 @@
 /**
  * Products and distances PyTorch users reach for beside matmul: `kron`, `mv`, the scaled
- * products `addmm`/`addmv`/`baddbmm`/`addbmm` (beta·input + alpha·product), `cross` and `cdist`.
- * All are composites of existing ops (autograd and webgpu come with them).
+ * products `addmm`/`addmv`/`baddbmm`/`addbmm` (beta·input + alpha·product), `cross` and `cdist`,
+ * all composites of existing ops (autograd and webgpu come with them); and torch's root names
+ * for `dl.linalg` functions (`det`, `inverse`, `slogdet`, `logdet`).
  */
 import { defineOp } from '../dispatch.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
@@ -12,6 +13,7 @@ import { addmm as addmmNode } from './addmm.js';
 import { where } from './elementwise.js';
 import { cat } from './indexing.js';
 import { bmm, matmul, mm } from './linalg.js';
+import { det as linalgDet, inv, slogdet as linalgSlogdet, type SlogdetResult } from '../linalg/decompositions.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -29,6 +31,14 @@ declare module '../tensor.js' {
     addbmm(batch1: Tensor, batch2: Tensor, opts?: ScaleOptions): Tensor;
     /** Cross product of 3-vectors along `dim` (`torch.cross`: default the first dim of size 3). @example a.cross(b, 1) */
     cross(other: Tensor, dim?: number | null): Tensor;
+    /** Determinant (`torch.det`, as `dl.linalg.det`). @example A.det() */
+    det(): Tensor;
+    /** Inverse (`torch.inverse`, as `dl.linalg.inv`). @example A.inverse() */
+    inverse(): Tensor;
+    /** Log-determinant (`torch.logdet`: NaN for a negative determinant). @example A.logdet() */
+    logdet(): Tensor;
+    /** `[sign, logabsdet]` (`torch.slogdet`, as `dl.linalg.slogdet`). @example const [s, l] = A.slogdet() */
+    slogdet(): SlogdetResult;
   }
 }
 
@@ -270,6 +280,41 @@ export const cdist = defineOp('cdist', (x1: Tensor, x2: Tensor, opts: { p?: numb
   return where(sz, 0, where(sz, 1, s).pow(1 / p));
 });
 
+/**
+ * Determinant of square matrices (`torch.det`; `dl.linalg.det`).
+ *
+ * @example
+ * dl.det(dl.tensor([[1, 2], [3, 4]])); // -2
+ */
+export const det = defineOp('det', (A: Tensor): Tensor => linalgDet(A));
+
+/**
+ * Inverse of square matrices (`torch.inverse`; `dl.linalg.inv`).
+ *
+ * @example
+ * dl.inverse(dl.tensor([[2, 0], [0, 4]])); // [[0.5, 0], [0, 0.25]]
+ */
+export const inverse = defineOp('inverse', (A: Tensor): Tensor => inv(A));
+
+/**
+ * `[sign, logabsdet]` of the determinant (`torch.slogdet`; `dl.linalg.slogdet`).
+ *
+ * @example
+ * const [sign, logabsdet] = dl.slogdet(A);
+ */
+export const slogdet = defineOp('slogdet', (A: Tensor): SlogdetResult => linalgSlogdet(A));
+
+/**
+ * Natural log of the determinant (`torch.logdet`): NaN where it is negative, -inf where it is 0.
+ *
+ * @example
+ * dl.logdet(dl.tensor([[2, 0], [0, 3]])); // log 6
+ */
+export const logdet = defineOp('logdet', (A: Tensor): Tensor => {
+  const [sign, logabs] = linalgSlogdet(A);
+  return where(sign.lt(0), NaN, logabs);
+});
+
 /** Tensor methods of this family (Note [Tensor methods from op families]). */
 export const linalgExtraMethods = {
   kron(this: Tensor, other: Tensor) {
@@ -292,5 +337,17 @@ export const linalgExtraMethods = {
   },
   cross(this: Tensor, other: Tensor, dim?: number | null) {
     return cross(this, other, dim ?? null);
+  },
+  det(this: Tensor) {
+    return det(this);
+  },
+  inverse(this: Tensor) {
+    return inverse(this);
+  },
+  logdet(this: Tensor) {
+    return logdet(this);
+  },
+  slogdet(this: Tensor) {
+    return slogdet(this);
   },
 } satisfies TensorMethods;

@@ -1,0 +1,131 @@
+/**
+ * The `torch.linalg` functions built on the factorisations and on matmul: `matrixPower`,
+ * `multiDot`, `pinv`, `matrixRank`, `vecdot`. Composites: their gradients come from the nodes
+ * they are made of.
+ */
+import { defineOp } from '../dispatch.js';
+import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
+import type { Tensor } from '../tensor.js';
+import { eye } from '../ops/creation.js';
+import { where } from '../ops/elementwise.js';
+import { matmul } from '../ops/linalg.js';
+import { eigh, inv, svd } from './decompositions.js';
+import { checkMatrix } from './matrices.js';
+
+/** Machine epsilon of a float dtype (torch.finfo(dtype).eps). */
+const EPS = { float32: 2 ** -23, float64: 2 ** -52 } as const;
+
+/**
+ * `A` to the integer power `n` (`torch.linalg.matrix_power`): the identity for 0, repeated
+ * squaring for n > 0, the inverse's power for n < 0.
+ *
+ * @example
+ * dl.linalg.matrixPower(A, 3); // A @ A @ A
+ */
+export const matrixPower = defineOp('linalg.matrixPower', (A: Tensor, n: number): Tensor => {
+  const op = 'linalg.matrix_power';
+  if (!Number.isInteger(n)) throw new ArgumentError(`${op}: n must be an integer, got ${n}`, { op });
+  if (A.dim() < 2 || A.shape[A.dim() - 1] !== A.shape[A.dim() - 2]) {
+    throw new ShapeError(`${op}: expected a tensor of square matrices, but got ${fmtShape(A.shape)}`, { op, hint: 'the last two dims must be equal' });
+  }
+  const k = A.shape[A.dim() - 1]!;
+  // n = 0: the identity, still a function of A for autograd (a zero gradient, as torch's copy)
+  if (n === 0) return eye(k, k, { dtype: A.dtype, device: A.device }).add(where(A.isfinite(), A, 0).mul(0));
+  let base = n < 0 ? inv(A) : A;
+  let e = Math.abs(n);
+  let acc: Tensor | null = null;
+  for (;;) {
+    if (e & 1) acc = acc === null ? base : matmul(acc, base);
+    e >>= 1;
+    if (!e) break;
+    base = matmul(base, base);
+  }
+  return acc!;
+});
+
+/**
+ * Product of a chain of matrices (`torch.linalg.multi_dot`): the first may be 1-D (a row vector)
+ * and the last 1-D (a column vector); the others 2-D.
+ *
+ * @example
+ * dl.linalg.multiDot([a, b, c]); // a @ b @ c
+ */
+export const multiDot = defineOp('linalg.multiDot', (tensors: readonly Tensor[]): Tensor => {
+  const op = 'linalg.multi_dot';
+  const n = tensors.length;
+  if (n < 2) throw new ArgumentError(`${op}(): expected at least 2 tensors but got ${n}`, { op, hint: 'use matmul for one product' });
+  tensors.forEach((t, i) => {
+    const ok = i === 0 || i === n - 1 ? t.dim() === 1 || t.dim() === 2 : t.dim() === 2;
+    if (!ok) {
+      throw new ShapeError(`${op}(): tensor ${i} must be ${i === 0 ? 'the first: 1D or 2D' : i === n - 1 ? 'the last: 1D or 2D' : '2D'} but got ${t.dim()}D`, { op, hint: 'only the first and last may be vectors' });
+    }
+  });
+  let acc = tensors[0]!.dim() === 1 ? tensors[0]!.unsqueeze(0) : tensors[0]!;
+  for (let i = 1; i < n; i++) {
+    const t = tensors[i]!;
+    acc = matmul(acc, i === n - 1 && t.dim() === 1 ? t.unsqueeze(1) : t);
+  }
+  if (tensors[0]!.dim() === 1) acc = acc.squeeze(0);
+  if (tensors[n - 1]!.dim() === 1) acc = acc.squeeze(-1);
+  return acc;
+});
+
+interface TolOptions {
+  atol?: number;
+  rtol?: number;
+  hermitian?: boolean;
+}
+
+/** torch's cut-off: max(atol, rtol · σ_max), rtol defaulting to eps · max(m, n) when neither is given. */
+function cutoff(A: Tensor, S: Tensor, opts: TolOptions): Tensor {
+  const m = A.shape[A.dim() - 2]!;
+  const n = A.shape[A.dim() - 1]!;
+  const atol = opts.atol ?? 0;
+  const rtol = opts.rtol ?? (opts.atol !== undefined && opts.atol > 0 ? 0 : EPS[A.dtype as 'float32' | 'float64'] * Math.max(m, n));
+  const smax = S.shape[S.dim() - 1] ? S.amax(-1, { keepdim: true }) : S.sum(-1, { keepdim: true });
+  return smax.mul(rtol).clamp(atol, null).detach();
+}
+
+/**
+ * Moore-Penrose pseudo-inverse (`torch.linalg.pinv`), from the SVD (or, with `hermitian`, from
+ * `eigh` of the lower triangle): singular values at or below `max(atol, rtol · σ_max)` count as
+ * zero.
+ *
+ * @example
+ * dl.linalg.pinv(dl.tensor([[1, 2], [2, 4], [3, 6]])); // least-squares inverse of a rank-1 matrix
+ */
+export const pinv = defineOp('linalg.pinv', (A: Tensor, opts: TolOptions = {}): Tensor => {
+  checkMatrix('linalg.pinv', A, opts.hermitian === true);
+  if (opts.hermitian) {
+    // from the eigen-decomposition of the lower triangle, as torch: |λ| above the cut-off inverted
+    const [L, Q] = eigh(A);
+    const keepH = L.abs().gt(cutoff(A, L.abs(), opts));
+    const linv = where(keepH, where(keepH, L, 1).reciprocal(), 0);
+    return Q.mul(linv.unsqueeze(-2)).matmul(Q.mT);
+  }
+  const [U, S, Vh] = svd(A, { fullMatrices: false });
+  const keep = S.gt(cutoff(A, S, opts));
+  const sinv = where(keep, where(keep, S, 1).reciprocal(), 0);
+  return Vh.mT.mul(sinv.unsqueeze(-2)).matmul(U.mT);
+});
+
+/**
+ * Numerical rank (`torch.linalg.matrix_rank`): the number of singular values above
+ * `max(atol, rtol · σ_max)`, as int32 (torch's int64, Note [int64 is int32]).
+ *
+ * @example
+ * dl.linalg.matrixRank(dl.tensor([[1, 2], [2, 4]])); // 1
+ */
+export const matrixRank = defineOp('linalg.matrixRank', (A: Tensor, opts: TolOptions = {}): Tensor => {
+  checkMatrix('linalg.matrix_rank', A, opts.hermitian === true);
+  const S = opts.hermitian ? eigh(A.detach())[0].abs() : svd(A.detach(), { fullMatrices: false })[1];
+  return S.gt(cutoff(A, S, opts)).sum(-1).to('int32');
+});
+
+/**
+ * Dot product of vectors along `dim` (`torch.linalg.vecdot`, real inputs), broadcasting.
+ *
+ * @example
+ * dl.linalg.vecdot(x, y); // (x * y).sum(-1)
+ */
+export const vecdot = defineOp('linalg.vecdot', (x: Tensor, y: Tensor, opts: { dim?: number } = {}): Tensor => x.mul(y).sum(opts.dim ?? -1));
