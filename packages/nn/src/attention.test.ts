@@ -92,3 +92,37 @@ describe('nn.MultiheadAttention', () => {
     expect(() => m(x, dl.randn(5, 8), x)).toThrow(dl.ShapeError);
   });
 });
+
+describe('F.multiHeadAttentionForward', () => {
+  it("is nn.MultiheadAttention's forward with the weights passed in (packed and separate projections)", () => {
+    const x = dl.randn(5, 2, 8);
+    const m = new nn.MultiheadAttention(8, 2).eval();
+    const [a, wa] = m(x, x, x);
+    const [b, wb] = F.multiHeadAttentionForward(x, x, x, 8, 2, m.inProjWeight, m.inProjBias, null, null, false, 0, m.outProj.weight, m.outProj.bias);
+    expect(a.sub(b).abs().max().itemSync()).toBe(0);
+    expect(wa!.sub(wb!).abs().max().itemSync()).toBe(0);
+    const s = new nn.MultiheadAttention(8, 2, { kdim: 3, vdim: 4 }).eval();
+    const k = dl.randn(6, 2, 3), v = dl.randn(6, 2, 4);
+    const [c] = s(x, k, v, { needWeights: false });
+    const [d, wd] = F.multiHeadAttentionForward(x, k, v, 8, 2, null, s.inProjBias, null, null, false, 0, s.outProj.weight, s.outProj.bias, {
+      useSeparateProjWeight: true, qProjWeight: s.qProjWeight, kProjWeight: s.kProjWeight, vProjWeight: s.vProjWeight, needWeights: false,
+    });
+    expect(c.sub(d).abs().max().itemSync()).toBe(0);
+    expect(wd).toBeNull();
+  });
+  it('uses staticK/staticV as the projected keys and values', () => {
+    const x = dl.randn(5, 2, 8);
+    const m = new nn.MultiheadAttention(8, 2);
+    const sk = dl.randn(4, 7, 4), sv = dl.randn(4, 7, 4);
+    const [, w] = F.multiHeadAttentionForward(x, x, x, 8, 2, m.inProjWeight, m.inProjBias, null, null, false, 0, m.outProj.weight, m.outProj.bias, { staticK: sk, staticV: sv });
+    expect(w!.shape).toEqual([2, 5, 7]);
+    expect(() => F.multiHeadAttentionForward(x, x, x, 8, 2, m.inProjWeight, m.inProjBias, null, null, false, 0, m.outProj.weight, m.outProj.bias, { staticK: dl.randn(4, 7, 3) })).toThrow(/staticK/);
+  });
+  it('rejects missing weights with typed errors', () => {
+    const x = dl.randn(5, 2, 8);
+    const w = dl.randn(8, 8);
+    expect(() => F.multiHeadAttentionForward(x, x, x, 8, 2, null, null, null, null, false, 0, w, null)).toThrow(/inProjWeight is null/);
+    expect(() => F.multiHeadAttentionForward(x, x, x, 8, 2, null, null, null, null, false, 0, w, null, { useSeparateProjWeight: true })).toThrow(dl.ArgumentError);
+    expect(() => F.multiHeadAttentionForward(x, x, x, 8, 3, dl.randn(24, 8), null, null, null, false, 0, w, null)).toThrow(/divisible/);
+  });
+});

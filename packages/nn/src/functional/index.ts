@@ -19,3 +19,4 @@ export * from './loss.js';
 export * from './distance.js';
 export * from './loss-extra.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';
+export { multiHeadAttentionForward, type MultiHeadAttentionForwardOptions } from './multi-head-attention.js';

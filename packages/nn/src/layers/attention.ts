@@ -1,10 +1,8 @@
 import * as dl from '@dl/tensor';
-import { ArgumentError, DTypeError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
+import { ArgumentError, type Tensor } from '@dl/tensor';
 import { Module } from '../module.js';
 import * as init from '../init.js';
-import * as Fc from '../functional/conv.js';
-import { dropout } from '../functional/norm.js';
-import { maskedOutBias } from '../functional/attention.js';
+import { mhaForward } from '../functional/multi-head-attention.js';
 import { Linear, checkFeatures, param, type FactoryOptions } from './basic.js';
 
 /**
@@ -52,7 +50,7 @@ export interface MultiheadAttentionForwardOptions {
  * (`in_proj_weight` — or `q_proj_weight`/`k_proj_weight`/`v_proj_weight` when `kdim`/`vdim`
  * differ from `embedDim` — `in_proj_bias`, `bias_k`, `bias_v`, `out_proj.weight`,
  * `out_proj.bias`), torch's init (xavier-uniform projections, zero biases) and its forward
- * (torch 1.13's `multi_head_attention_forward`, seq-first unless `batchFirst`, unbatched 2-D
+ * (torch 1.13's `multi_head_attention_forward`, `F.multiHeadAttentionForward` here; seq-first unless `batchFirst`, unbatched 2-D
  * inputs too). Returns `[output, weights | null]`.
  *
  * @example
@@ -155,154 +153,12 @@ export class MultiheadAttention extends Module {
         }
       } else [query, key, value] = [query.transpose(1, 0), key.transpose(1, 0), value.transpose(1, 0)];
     }
-    const [out, w] = multiHeadAttentionForward(this, query, key, value, opts);
+    const [out, w] = mhaForward('MultiheadAttention', {
+      embedDim: this.embedDim, numHeads: this.numHeads, inProjWeight: this.inProjWeight, inProjBias: this.inProjBias,
+      qProjWeight: this.qProjWeight, kProjWeight: this.kProjWeight, vProjWeight: this.vProjWeight, biasK: this.biasK, biasV: this.biasV,
+      addZeroAttn: this.addZeroAttn, dropoutP: this.dropout, outProjWeight: this.outProj.weight, outProjBias: this.outProj.bias,
+    }, query, key, value, { ...opts, training: this.training });
     return [this.batchFirst && batched ? out.transpose(1, 0) : out, w];
   }
 
-}
-
-/** What the forward reads of the module. */
-type MhaParams = Pick<MultiheadAttention, 'embedDim' | 'numHeads' | 'headDim' | 'inProjWeight' | 'qProjWeight' | 'kProjWeight' | 'vProjWeight' | 'inProjBias' | 'biasK' | 'biasV' | 'addZeroAttn' | 'dropout' | 'outProj' | 'training' | 'kdim' | 'vdim'>;
-
-/** torch's `_mha_shape_check`: is the input batched, with every shape error named. */
-function shapeCheck(m: MhaParams, q: Tensor, k: Tensor, v: Tensor, kpm: Tensor | null, mask: Tensor | null): boolean {
-  const op = 'MultiheadAttention';
-  const shapes = `query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)}, value ${fmtShape(v.shape)}`;
-  const batched = q.dim() === 3;
-  if (q.dim() !== 2 && !batched) throw new ShapeError(`${op}: query should be unbatched 2D or batched 3D tensor but received ${q.dim()}-D query tensor`, { op, hint: 'query is [L, N, E] ([N, L, E] with batchFirst) or [L, E]' });
-  if (k.dim() !== q.dim() || v.dim() !== q.dim()) {
-    throw new ShapeError(`${op}: for ${batched ? 'batched (3-D)' : 'unbatched (2-D)'} query, expected key and value to be ${q.dim()}-D but found ${k.dim()}-D and ${v.dim()}-D tensors (${shapes})`, { op });
-  }
-  if (kpm && kpm.dim() !== (batched ? 2 : 1)) {
-    throw new ShapeError(`${op}: for ${batched ? 'batched (3-D)' : 'unbatched (2-D)'} query, expected keyPaddingMask to be null or ${batched ? 2 : 1}-D but found ${fmtShape(kpm.shape)}`, { op, hint: 'keyPaddingMask is [N, S] ([S] unbatched)' });
-  }
-  if (mask && mask.dim() !== 2 && mask.dim() !== 3) throw new ShapeError(`${op}: expected attnMask to be null, 2-D or 3-D but found ${fmtShape(mask.shape)}`, { op, hint: 'attnMask is [L, S] or [N*numHeads, L, S]' });
-  const e = q.shape[q.dim() - 1]!;
-  if (e !== m.embedDim) throw new ShapeError(`${op}: was expecting embedding dimension of ${m.embedDim}, but got ${e} (${shapes})`, { op });
-  if (k.shape[k.dim() - 1] !== m.kdim || v.shape[v.dim() - 1] !== m.vdim) {
-    throw new ShapeError(`${op}: expected key with ${m.kdim} and value with ${m.vdim} features (kdim, vdim), got ${shapes}`, { op, hint: 'pass { kdim, vdim } to the constructor for other sizes' });
-  }
-  const kb = k.shape.slice(0, -1).join(',');
-  if (kb !== v.shape.slice(0, -1).join(',') || (batched && k.shape[1] !== q.shape[1])) {
-    throw new ShapeError(`${op}: key and value must have the same sequence and batch dims, and the batch must match the query's (${shapes})`, { op });
-  }
-  for (const [name, t] of [['key', k], ['value', v]] as const) {
-    if (t.dtype !== q.dtype) throw new DTypeError(`${op}: expected query, key and value of one dtype, got query ${q.dtype} and ${name} ${t.dtype}`, { op, hint: 'cast them with .float()' });
-  }
-  if (!dl.isFloating(q.dtype)) throw new DTypeError(`${op}: expected floating inputs, got ${q.dtype}`, { op, hint: 'cast them with .float()' });
-  return batched;
-}
-
-/** Append a zero column to a mask (torch's `pad(mask, (0, 1))`). */
-function padLast(mask: Tensor): Tensor {
-  return dl.cat([mask, dl.zeros([...mask.shape.slice(0, -1), 1], { dtype: mask.dtype, device: mask.device })], -1);
-}
-
-/**
- * torch 1.13's `F.multi_head_attention_forward` on seq-first inputs [L, N, E] (or unbatched
- * [L, E]): in-projection (one packed linear when `query === key === value`), masks merged into
- * one float bias [1 or N·H, L, S] (Note [Attention masks as a float bias] in
- * functional/attention.ts), scaled scores, softmax, dropout, weighted sum, out-projection.
- */
-function multiHeadAttentionForward(m: MhaParams, query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions): [Tensor, Tensor | null] {
-  const op = 'MultiheadAttention';
-  let kpm = opts.keyPaddingMask ?? null;
-  let mask = opts.attnMask ?? null;
-  const batched = shapeCheck(m, query, key, value, kpm, mask);
-  if (!batched) {
-    // identities kept (torch's unsqueeze loses them; the packed projection computes the same values)
-    const kv = key === value;
-    const qk = query === key;
-    query = query.unsqueeze(1);
-    key = qk ? query : key.unsqueeze(1);
-    value = kv ? key : value.unsqueeze(1);
-    if (kpm) kpm = kpm.unsqueeze(0);
-  }
-  const [L, N, E] = query.shape as [number, number, number];
-  const H = m.numHeads;
-  const hd = m.headDim;
-  for (const [name, t] of [['keyPaddingMask', kpm], ['attnMask', mask]] as const) {
-    if (t && t.dtype !== 'bool' && !dl.isFloating(t.dtype)) {
-      throw new DTypeError(`${op}: only bool and floating types of ${name} are supported, got ${t.dtype}`, { op, hint: 'a bool mask is true where attention is not allowed' });
-    }
-  }
-  // ---- in-projection (torch's _in_projection_packed / _in_projection)
-  let q: Tensor, k: Tensor, v: Tensor;
-  const b = m.inProjBias;
-  if (m.inProjWeight) {
-    const w = m.inProjWeight;
-    if (key === value) {
-      if (query === key) [q, k, v] = Fc.linear(query, w, b).chunk(3, -1) as [Tensor, Tensor, Tensor];
-      else {
-        const [wq, wkv] = w.split([E, 2 * E]) as [Tensor, Tensor];
-        const [bq, bkv] = b ? (b.split([E, 2 * E]) as [Tensor, Tensor]) : [null, null];
-        q = Fc.linear(query, wq, bq);
-        [k, v] = Fc.linear(key, wkv, bkv).chunk(2, -1) as [Tensor, Tensor];
-      }
-    } else {
-      const [wq, wk, wv] = w.chunk(3) as [Tensor, Tensor, Tensor];
-      const [bq, bk, bv] = b ? (b.chunk(3) as [Tensor, Tensor, Tensor]) : [null, null, null];
-      [q, k, v] = [Fc.linear(query, wq, bq), Fc.linear(key, wk, bk), Fc.linear(value, wv, bv)];
-    }
-  } else {
-    const [bq, bk, bv] = b ? (b.chunk(3) as [Tensor, Tensor, Tensor]) : [null, null, null];
-    [q, k, v] = [Fc.linear(query, m.qProjWeight!, bq), Fc.linear(key, m.kProjWeight!, bk), Fc.linear(value, m.vProjWeight!, bv)];
-  }
-  // ---- attention mask
-  let S = key.shape[0]!;
-  if (mask) {
-    if (mask.dim() === 2) {
-      if (mask.shape[0] !== L || mask.shape[1] !== S) throw new ShapeError(`${op}: the shape of the 2D attnMask is ${fmtShape(mask.shape)}, but should be [${L}, ${S}] (target and source lengths)`, { op });
-      mask = mask.unsqueeze(0);
-    } else if (mask.shape[0] !== N * H || mask.shape[1] !== L || mask.shape[2] !== S) {
-      throw new ShapeError(`${op}: the shape of the 3D attnMask is ${fmtShape(mask.shape)}, but should be [${N * H}, ${L}, ${S}] (batch · numHeads, target and source lengths)`, { op });
-    }
-  }
-  // ---- bias_k / bias_v
-  if (m.biasK && m.biasV) {
-    k = dl.cat([k, m.biasK.repeat(1, N, 1)]);
-    v = dl.cat([v, m.biasV.repeat(1, N, 1)]);
-    if (mask) mask = padLast(mask);
-    if (kpm) kpm = padLast(kpm);
-  }
-  // ---- heads: [L, N, E] -> [N·H, L, hd]
-  q = q.contiguous().view(L, N * H, hd).transpose(0, 1);
-  k = k.contiguous().view(k.shape[0]!, N * H, hd).transpose(0, 1);
-  v = v.contiguous().view(v.shape[0]!, N * H, hd).transpose(0, 1);
-  if (m.addZeroAttn) {
-    const z = dl.zeros([N * H, 1, hd], { dtype: k.dtype, device: k.device });
-    k = dl.cat([k, z], 1);
-    v = dl.cat([v, z], 1);
-    if (mask) mask = padLast(mask);
-    if (kpm) kpm = padLast(kpm);
-  }
-  S = k.shape[1]!;
-  // ---- merge the key padding mask, then one float bias
-  if (kpm) {
-    if (kpm.shape[0] !== N || kpm.shape[1] !== S) throw new ShapeError(`${op}: expecting keyPaddingMask shape of [${N}, ${S}], but got ${fmtShape(kpm.shape)}`, { op, hint: 'keyPaddingMask is [batch, source length]' });
-    const kp = kpm.view(N, 1, 1, S).expand(-1, H, -1, -1).reshape(N * H, 1, S);
-    if (!mask) mask = kp;
-    else if (mask.dtype === 'bool') mask = mask.logicalOr(kp.dtype === 'bool' ? kp : kp.ne(0)); // torch's logical_or: a non-zero float masks
-    else mask = toBias(mask, q.dtype).add(toBias(kp, q.dtype)); // two float masks add (torch 1.13 raises; 2.x adds)
-  }
-  const bias = mask ? toBias(mask, q.dtype) : null;
-  // ---- attention
-  let scores = q.div(Math.sqrt(hd)).bmm(k.transpose(-2, -1));
-  if (bias) scores = scores.add(bias);
-  let weights = scores.softmax(-1);
-  if (m.training && m.dropout > 0) weights = dropout(weights, m.dropout, { training: true });
-  let out = weights.bmm(v);
-  out = out.transpose(0, 1).contiguous().view(L * N, E);
-  out = Fc.linear(out, m.outProj.weight, m.outProj.bias).view(L, N, E);
-  if (!batched) out = out.squeeze(1);
-  if (!(opts.needWeights ?? true)) return [out, null];
-  let w = weights.view(N, H, L, S);
-  if (opts.averageAttnWeights ?? true) w = w.sum(1).div(H);
-  if (!batched) w = w.squeeze(0);
-  return [out, w];
-}
-
-/** A mask as a float bias: bool true → -inf (masked out), floats as given. */
-function toBias(mask: Tensor, dtype: dl.DType): Tensor {
-  return mask.dtype === 'bool' ? maskedOutBias(mask, dtype) : mask;
 }
