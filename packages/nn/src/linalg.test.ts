@@ -93,6 +93,10 @@ describe('dl.linalg errors as torch raises them', () => {
     expect(() => dl.linalg.cholesky(dl.tensor([[1, 2], [2, 1]]))).toThrow(/the leading minor of order 2 is not positive-definite/);
     expect(() => dl.linalg.cholesky(dl.tensor([[1, 2], [2, 1]]))).toThrow(dl.linalg.LinAlgError);
   });
+  it('svd of a non-finite matrix raises, as torch', () => {
+    expect(() => dl.linalg.svd(dl.tensor([[1, NaN], [2, 3]]))).toThrow(/linalg\.svd: The algorithm failed to converge because the input matrix contained non-finite values/);
+    expect(() => dl.linalg.svdvals(dl.tensor([[1, Infinity], [2, 3]]))).toThrow(dl.linalg.LinAlgError);
+  });
   it('shape and dtype errors are typed', () => {
     expect(() => dl.linalg.inv(dl.ones(2, 3))).toThrow(dl.ShapeError);
     expect(() => dl.linalg.inv(dl.ones([2, 2], { dtype: 'int32' }))).toThrow(dl.DTypeError);

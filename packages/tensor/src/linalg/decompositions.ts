@@ -417,6 +417,9 @@ function svdImpl(a: Tensor, full: boolean, h: HostMatrices): SvdResult {
   const kv = full ? n : k;
   const per = m * ku + k + kv * n;
   const packed = new Float64Array(h.count * per);
+  if (!h.data.every(Number.isFinite)) {
+    throw new LinAlgError(`${op}: The algorithm failed to converge because the input matrix contained non-finite values.`, { op, hint: 'the input holds NaN or ±inf (check the values that produced it)' });
+  }
   for (let b = 0; b < h.count; b++) {
     const r = jacobiSvd(h.data.subarray(b * m * n, (b + 1) * m * n), m, n, full);
     packed.set(r.u, b * per);
