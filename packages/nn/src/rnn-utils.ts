@@ -1,7 +1,7 @@
 /**
  * `nn.utils.rnn`: padding and packing variable-length sequences for the recurrent layers, as
  * `torch.nn.utils.rnn` (`PackedSequence`, `padSequence`, `packPaddedSequence`,
- * `padPackedSequence`, `packSequence`).
+ * `padPackedSequence`, `packSequence`, `unpadSequence`, `unpackSequence`, `invertPermutation`).
  */
 import * as dl from '@dl/tensor';
 import { ArgumentError, DeviceError, ShapeError, type Tensor } from '@dl/tensor';
@@ -45,12 +45,12 @@ export class PackedSequence {
     this.batchSizes = batchSizes instanceof dl.Tensor ? batchSizes : dl.tensor([...batchSizes], { dtype: 'int32' });
     this.sortedIndices = sortedIndices;
     Object.defineProperty(this, '_order', { value: null, writable: true, enumerable: false });
-    this.unsortedIndices = unsortedIndices ?? (sortedIndices ? invertPermutation(readIndices(sortedIndices)) .to(sortedIndices.device) : null);
+    this.unsortedIndices = unsortedIndices ?? (sortedIndices ? invertOrder(readIndices(sortedIndices)).to(sortedIndices.device) : null);
   }
   /** @internal A PackedSequence whose sorting permutation dl knows as numbers (no device reads later). */
   static _of(data: Tensor, batchSizes: Tensor | readonly number[], order: number[] | null): PackedSequence {
     const sorted = order ? dl.tensor(order, { dtype: 'int32' }).to(data.device) : null;
-    const ps = new PackedSequence(data, batchSizes, sorted, order ? invertPermutation(order).to(data.device) : null);
+    const ps = new PackedSequence(data, batchSizes, sorted, order ? invertOrder(order).to(data.device) : null);
     ps._order = order;
     return ps;
   }
@@ -82,7 +82,7 @@ export class PackedSequence {
 }
 
 /** The inverse of a permutation, as an int32 cpu tensor. */
-function invertPermutation(p: readonly number[]): Tensor {
+function invertOrder(p: readonly number[]): Tensor {
   const inv = new Array<number>(p.length);
   p.forEach((v, i) => (inv[v] = i));
   return dl.tensor(inv, { dtype: 'int32' });
@@ -231,7 +231,7 @@ export function padPackedSequence(sequence: PackedSequence, opts: { batchFirst?:
   const n = data.shape[0]!;
   const trailing = data.shape.slice(1);
   const order = sequence.order();
-  const unsorted = order ? Array.from(invertPermutation(order).dataSync() as ArrayLike<number>, Number) : null;
+  const unsorted = order ? Array.from(invertOrder(order).dataSync() as ArrayLike<number>, Number) : null;
   // row of the padded output (in the caller's batch order) -> row of data, or n (the padding row)
   const offsets: number[] = [];
   let off = 0;
@@ -270,4 +270,49 @@ export function padPackedSequence(sequence: PackedSequence, opts: { batchFirst?:
 export function packSequence(sequences: readonly Tensor[], opts: { enforceSorted?: boolean } = {}): PackedSequence {
   const lengths = sequences.map((s) => s.shape[0] ?? 0);
   return packPaddedSequence(padSequence(sequences), lengths, { enforceSorted: opts.enforceSorted ?? true });
+}
+
+/**
+ * Split a padded batch [T, B, *] (or [B, T, *] with `batchFirst`) back into the list of its
+ * sequences [Lᵢ, *] (views), as `torch.nn.utils.rnn.unpad_sequence` (which, unlike torch's, leaves
+ * the input untransposed).
+ *
+ * @example
+ * const [a, b] = nn.utils.rnn.unpadSequence(padded, [3, 1]);
+ */
+export function unpadSequence(paddedSequences: Tensor, lengths: Tensor | readonly number[], opts: { batchFirst?: boolean } = {}): Tensor[] {
+  const op = 'unpadSequence';
+  const lens = lengthsOf(op, lengths);
+  if (paddedSequences.dim() < 2) throw new ShapeError(`${op}: expected a padded input of at least 2 dimensions, got shape [${paddedSequences.shape.join(', ')}]`, { op });
+  const x = opts.batchFirst ? paddedSequences : paddedSequences.transpose(0, 1);
+  const [B, T] = [x.shape[0]!, x.shape[1]!];
+  if (lens.length !== B) throw new ShapeError(`${op}: expected ${B} lengths (the batch size), got ${lens.length}`, { op, hint: opts.batchFirst ? 'the input is [B, T, *] with batchFirst' : 'the input is [T, B, *]; pass batchFirst: true for [B, T, *]' });
+  return lens.map((len, b) => {
+    if (!(len >= 0 && len <= T)) throw new ArgumentError(`${op}: length ${len} of sequence ${b} is outside [0, ${T}]`, { op });
+    return x.select(0, b).narrow(0, 0, len);
+  });
+}
+
+/**
+ * The sequences of a `PackedSequence` as a list of tensors [Lᵢ, *] in the caller's order, as
+ * `torch.nn.utils.rnn.unpack_sequence`.
+ *
+ * @example
+ * const [a, b] = nn.utils.rnn.unpackSequence(nn.utils.rnn.packSequence([a0, b0], { enforceSorted: false }));
+ */
+export function unpackSequence(packedSequences: PackedSequence): Tensor[] {
+  const [padded, lengths] = padPackedSequence(packedSequences, { batchFirst: true });
+  return unpadSequence(padded, lengths, { batchFirst: true });
+}
+
+/**
+ * The inverse of a permutation (`inv[perm[i]] = i`), or null for null, as
+ * `torch.nn.utils.rnn.invert_permutation`; on the permutation's device.
+ *
+ * @example
+ * nn.utils.rnn.invertPermutation(dl.tensor([2, 0, 1])); // tensor([1, 2, 0])
+ */
+export function invertPermutation(permutation: Tensor | null): Tensor | null {
+  if (permutation === null) return null;
+  return invertOrder(readIndices(permutation)).to(permutation.device);
 }

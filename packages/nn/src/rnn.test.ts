@@ -188,6 +188,21 @@ describe('nn.utils.rnn against PyTorch', () => {
     const g = x.grad!.sum(2).dataSync();
     expect(Array.from(g)).toEqual([2, 2, 0, 0, 2, 2, 2, 2, 2, 0, 0, 0]);
   });
+  it('unpadSequence / unpackSequence give the sequences back; invertPermutation as torch', () => {
+    const same = (a: Tensor, b: Tensor) => expect(mismatch(a, { shape: [...b.shape], data: Array.from(b.dataSync(), Number), dtype: 'float32' }, 0, 0)).toBeNull();
+    const back = nn.utils.rnn.unpackSequence(nn.utils.rnn.packSequence(seqs, { enforceSorted: false }));
+    expect(back.length).toBe(3);
+    back.forEach((b, i) => same(b, seqs[i]!));
+    const padded = nn.utils.rnn.padSequence(seqs);
+    nn.utils.rnn.unpadSequence(padded, [3, 5, 1]).forEach((b, i) => same(b, seqs[i]!));
+    expect(padded.shape).toEqual([5, 3, 2]); // the input is left as it was
+    const bfirst = nn.utils.rnn.padSequence(seqs, { batchFirst: true });
+    nn.utils.rnn.unpadSequence(bfirst, dl.tensor([3, 5, 1], { dtype: 'int32' }), { batchFirst: true }).forEach((b, i) => same(b, seqs[i]!));
+    const perm = dl.tensor(U.packSequence.sortedIndices.data, { dtype: 'int32' });
+    expect(ints(nn.utils.rnn.invertPermutation(perm))).toEqual(U.packSequence.unsortedIndices.data);
+    expect(nn.utils.rnn.invertPermutation(null)).toBeNull();
+    expect(() => nn.utils.rnn.unpadSequence(padded, [3, 5])).toThrow(/expected 3 lengths/);
+  });
   it('errors name the op and the problem', () => {
     const x = dl.randn(4, 3, 2);
     expect(() => nn.utils.rnn.packPaddedSequence(x, [2, 4, 1])).toThrow(/sorted in decreasing order.*enforceSorted/);
