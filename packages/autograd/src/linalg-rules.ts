@@ -11,6 +11,12 @@ import type { Rule } from './rules.js';
  * put in the params (Note [linalg on devices without sync reads] in @dl/tensor), so these are
  * matmuls and elementwise ops on the input's device. Multi-output ops arrive packed (Note [Packed
  * linalg outputs]): each rule unpacks its gradient the same way.
+ *
+ * Higher-order gradients: rules that read only the saved output (inv, eigh, svd, and the output
+ * parts of solve/cholesky/qr) differentiate again through it; the host-computed params (det's
+ * cofactors, slogdet's A⁻ᵀ, solve's A⁻¹, cholesky's L⁻¹, qr's R⁻¹) are constants to createGraph,
+ * so second derivatives through det, slogdet, solve (w.r.t. A), cholesky and qr miss their
+ * dependence on A (first derivatives are exact).
  */
 
 /** The identity broadcast to the last two dims of a square [..., n, n]. */

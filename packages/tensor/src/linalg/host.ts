@@ -305,18 +305,21 @@ export function jacobiSvd(a: Float64Array, m: number, n: number, full: boolean):
     return { u: transpose(r.vh, r.kv, m), s: r.s, vh: transpose(r.u, n, r.ku), ku: r.kv, kv: r.ku };
   }
   const k = n;
-  const w = Float64Array.from(a); // m × n, columns rotated towards orthogonality
-  const v = identity(n);
+  // columns of A and of V as contiguous rows (cache-friendly rotations): wt is Aᵀ (n × m), vt is Vᵀ
+  const wt = transpose(a, m, n);
+  const vt = identity(n);
   for (let sweep = 0; sweep < 100; sweep++) {
     let rotated = false;
     for (let p = 0; p < n; p++) {
+      const po = p * m;
       for (let q = p + 1; q < n; q++) {
+        const qo = q * m;
         let al = 0;
         let be = 0;
         let ga = 0;
         for (let i = 0; i < m; i++) {
-          const x = w[i * n + p]!;
-          const y = w[i * n + q]!;
+          const x = wt[po + i]!;
+          const y = wt[qo + i]!;
           al += x * x;
           be += y * y;
           ga += x * y;
@@ -328,24 +331,26 @@ export function jacobiSvd(a: Float64Array, m: number, n: number, full: boolean):
         const c = 1 / Math.sqrt(1 + t * t);
         const s = c * t;
         for (let i = 0; i < m; i++) {
-          const x = w[i * n + p]!;
-          const y = w[i * n + q]!;
-          w[i * n + p] = c * x - s * y;
-          w[i * n + q] = s * x + c * y;
+          const x = wt[po + i]!;
+          const y = wt[qo + i]!;
+          wt[po + i] = c * x - s * y;
+          wt[qo + i] = s * x + c * y;
         }
         for (let i = 0; i < n; i++) {
-          const x = v[i * n + p]!;
-          const y = v[i * n + q]!;
-          v[i * n + p] = c * x - s * y;
-          v[i * n + q] = s * x + c * y;
+          const x = vt[p * n + i]!;
+          const y = vt[q * n + i]!;
+          vt[p * n + i] = c * x - s * y;
+          vt[q * n + i] = s * x + c * y;
         }
       }
     }
     if (!rotated) break;
   }
+  const w = transpose(wt, n, m);
+  const v = transpose(vt, n, n);
   const sig = Array.from({ length: n }, (_, c) => {
     let s = 0;
-    for (let i = 0; i < m; i++) s += w[i * n + c]! * w[i * n + c]!;
+    for (let i = 0; i < m; i++) s += wt[c * m + i]! * wt[c * m + i]!;
     return Math.sqrt(s);
   });
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => sig[j]! - sig[i]!);
