@@ -136,7 +136,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   const dilation = pair(opts.dilation ?? 1, 'dilation', op);
   const outPad = pair(opts.outputPadding ?? 0, 'outputPadding', op);
   const groups = opts.groups ?? 1;
-  checkTransposeArgs(op, x, weight, bias, { stride, padding, dilation, outPad, groups });
+  checkTransposeArgs(op, x, weight, bias, { stride, padding, dilation, outPad, groups }, 2);
   const [, , H, W] = x.shape as [number, number, number, number];
   const [, , KH, KW] = weight.shape as [number, number, number, number];
   const OH = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + outPad[0] + 1;
@@ -178,13 +178,16 @@ export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null =
     if (v.length !== 1) throw new ArgumentError(`${op}: ${name} must be a number or a 1-tuple, got ${JSON.stringify(v)}`, { op });
     return v[0]!;
   };
-  const y = convTranspose2d(x.unsqueeze(-2), weight.unsqueeze(2), bias, {
-    stride: [1, one(opts.stride, 1, 'stride')],
-    padding: [0, one(opts.padding, 0, 'padding')],
-    outputPadding: [0, one(opts.outputPadding, 0, 'outputPadding')],
-    dilation: [1, one(opts.dilation, 1, 'dilation')],
-    groups: opts.groups ?? 1,
-  });
+  const [s, p, op1, d] = [one(opts.stride, 1, 'stride'), one(opts.padding, 0, 'padding'), one(opts.outputPadding, 0, 'outputPadding'), one(opts.dilation, 1, 'dilation')];
+  const groups = opts.groups ?? 1;
+  const x3 = x.dim() === 2 ? x.unsqueeze(0) : x;
+  checkTransposeArgs(op, x3, weight, bias, { stride: [s], padding: [p], dilation: [d], outPad: [op1], groups }, 1);
+  const L = x3.shape[2]!;
+  const OL = (L - 1) * s - 2 * p + d * (weight.shape[2]! - 1) + op1 + 1;
+  if (OL < 1) {
+    throw new ShapeError(`${op}: Given input size per channel: (${L}). Calculated output size per channel: (${OL}). Output size is too small`, { op, hint: 'reduce padding (or enlarge stride/kernel)' });
+  }
+  const y = convTranspose2d(x.unsqueeze(-2), weight.unsqueeze(2), bias, { stride: [1, s], padding: [0, p], outputPadding: [0, op1], dilation: [1, d], groups });
   return y.squeeze(-2);
 }
 
@@ -195,9 +198,11 @@ function checkTransposeArgs(
   weight: Tensor,
   bias: Tensor | null,
   a: { stride: number[]; padding: number[]; dilation: number[]; outPad: number[]; groups: number },
+  nd: 1 | 2,
 ): void {
-  if (x.dim() !== 4 || weight.dim() !== 4) {
-    throw new ShapeError(`${op}: expected input [N, Cin, H, W] (or [Cin, H, W]) and weight [Cin, Cout/groups, KH, KW], got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op });
+  if (x.dim() !== nd + 2 || weight.dim() !== nd + 2) {
+    const dims = nd === 2 ? ['[N, Cin, H, W] (or [Cin, H, W])', '[Cin, Cout/groups, KH, KW]'] : ['[N, Cin, L] (or [Cin, L])', '[Cin, Cout/groups, K]'];
+    throw new ShapeError(`${op}: expected input ${dims[0]} and weight ${dims[1]}, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op });
   }
   const ints = (v: number[]) => v.every((n) => Number.isInteger(n));
   for (const [name, v] of [['stride', a.stride], ['padding', a.padding], ['dilation', a.dilation], ['outputPadding', a.outPad]] as const) {
@@ -209,11 +214,11 @@ function checkTransposeArgs(
     throw new ArgumentError(`${op}: dilation should be greater than zero, but got dilation=${fmtShape(a.dilation)}`, { op });
   }
   if (a.outPad.some((s) => s < 0)) throw new ArgumentError(`${op}: negative output_padding is not supported (got outputPadding=${fmtShape(a.outPad)})`, { op });
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < nd; i++) {
     if (a.outPad[i]! >= a.stride[i]! && a.outPad[i]! >= a.dilation[i]!) {
       throw new ArgumentError(
         `${op}: output padding must be smaller than either stride or dilation, but got outputPadding=${fmtShape(a.outPad)}, stride=${fmtShape(a.stride)}, dilation=${fmtShape(a.dilation)}`,
-        { op, hint: 'for a given output size use ConvTranspose2d.forward(x, outputSize)' },
+        { op, hint: `for a given output size use ConvTranspose${nd}d.forward(x, outputSize)` },
       );
     }
   }
@@ -222,7 +227,7 @@ function checkTransposeArgs(
   if (x.shape[1] !== Cin) {
     throw new ShapeError(`${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected input ${fmtShape(x.shape)} to have ${Cin} channels, but got ${x.shape[1]} channels instead`, {
       op,
-      hint: 'the weight of a transposed convolution is [Cin, Cout/groups, KH, KW]',
+      hint: `the weight of a transposed convolution is ${nd === 2 ? '[Cin, Cout/groups, KH, KW]' : '[Cin, Cout/groups, K]'}`,
     });
   }
   if (Cin % a.groups !== 0) throw new ShapeError(`${op}: in_channels ${Cin} of weight ${fmtShape(weight.shape)} must be divisible by groups=${a.groups}`, { op });

@@ -8,9 +8,10 @@
  * bag, as torch:
  *  - 'sum':  the rows (times `perSampleWeights`) `scatterAdd`ed into [B, D];
  *  - 'mean': the sum divided by each bag's count of kept entries (an empty bag gives 0);
- *  - 'max':  the rows masked to -inf outside each bag, [B, n, D], reduced by `max` over n (an
- *            empty bag gives 0). This is B·n·D memory, fine for the bag counts embedding bags see
- *            in practice but quadratic in a very long batch.
+ *  - 'max':  where the offsets can be read synchronously (cpu), each bag's rows gathered into
+ *            [B, longest bag, D], padding masked to -inf, reduced by `max` (an empty bag gives 0);
+ *            elsewhere (webgpu, no sync read) the rows masked to -inf outside each bag, [B, n, D]:
+ *            B·n·D memory, fine for modest batches but quadratic in a very long one.
  * Everything is a tensor op, so the gradient (to `weight` and `perSampleWeights`) is autograd's.
  */
 import * as dl from '@dl/tensor';
@@ -36,7 +37,28 @@ export interface EmbeddingBagOptions {
   normType?: number;
 }
 
-const bagReduce = defineOp('embeddingBag', (input: Tensor, weight: Tensor, offsets: Tensor, B: number, mode: 'sum' | 'mean' | 'max', psw: Tensor | null, pad: number | null, last: boolean): Tensor => {
+/** 'max' with the offsets known on the host: each bag's rows gathered into [B, longest bag, D] and masked. */
+function paddedMax(input: Tensor, weight: Tensor, o: readonly number[], B: number, pad: number | null, last: boolean): Tensor {
+  const n = input.numel();
+  const D = weight.shape[1]!;
+  const dev = weight.device;
+  const op = 'embeddingBag';
+  const end = (b: number) => (b + 1 < B || last ? o[b + 1]! : n);
+  let Lmax = 0;
+  for (let b = 0; b < B; b++) Lmax = Math.max(Lmax, end(b) - o[b]!);
+  if (Lmax === 0) return dl.zeros([B, D], { dtype: weight.dtype, device: dev }).add(weight.narrow(0, 0, 0).sum()); // in the graph (a zero gradient), as torch's all-empty bags
+  const table = new Int32Array(B * Lmax);
+  const valid = new Uint8Array(B * Lmax);
+  for (let b = 0; b < B; b++) for (let t = 0; t < end(b) - o[b]!; t++) (table[b * Lmax + t] = o[b]! + t), (valid[b * Lmax + t] = 1);
+  const ids = input.indexSelect(0, dl.fromHost(table, [B * Lmax], 'int32', dev, op));
+  let ok = dl.fromHost(valid, [B, Lmax], 'bool', dev, op);
+  if (pad !== null) ok = ok.logicalAnd(ids.reshape(B, Lmax).ne(pad));
+  const rows = weight.indexSelect(0, ids).reshape(B, Lmax, D);
+  return rows.where(ok.unsqueeze(2), -Infinity).max(1).values.where(ok.any(1).unsqueeze(1), 0);
+}
+
+const bagReduce = defineOp('embeddingBag', (input: Tensor, weight: Tensor, offsets: Tensor, B: number, mode: 'sum' | 'mean' | 'max', psw: Tensor | null, pad: number | null, last: boolean, hostOffsets: readonly number[] | null): Tensor => {
+  if (mode === 'max' && hostOffsets) return paddedMax(input, weight, hostOffsets, B, pad, last);
   const n = input.numel();
   const D = weight.shape[1]!;
   const dev = weight.device;
@@ -50,7 +72,7 @@ const bagReduce = defineOp('embeddingBag', (input: Tensor, weight: Tensor, offse
   if (mode === 'max') {
     const inBag = bag.unsqueeze(0).eq(dl.arange(B, { device: dev }).unsqueeze(1)).logicalAnd(keep.unsqueeze(0)); // [B, n]
     const masked = rows.unsqueeze(0).expand(B, n, D).where(inBag.unsqueeze(2), -Infinity);
-    const m = n === 0 ? dl.full([B, D], -Infinity, { dtype: weight.dtype, device: dev }) : masked.max(1).values;
+    const m = n === 0 ? dl.full([B, D], -Infinity, { dtype: weight.dtype, device: dev }).add(weight.narrow(0, 0, 0).sum()) : masked.max(1).values;
     return m.where(inBag.any(1).unsqueeze(1), 0);
   }
   let src = rows.mul(keep.to(weight.dtype).unsqueeze(1));
@@ -106,6 +128,7 @@ export function embeddingBag(input: Tensor, weight: Tensor, opts: EmbeddingBagOp
   const last = opts.includeLastOffset ?? false;
   const B = offsets.numel() - (last ? 1 : 0);
   if (B < 0 || (last && offsets.numel() === 0)) throw new ArgumentError(`${op}: includeLastOffset needs at least one offset`, { op });
+  let hostOffsets: number[] | null = null;
   if (flat._backend.readSync) {
     const n = flat.numel();
     if (n > 0) {
@@ -117,6 +140,7 @@ export function embeddingBag(input: Tensor, weight: Tensor, opts: EmbeddingBagOp
     if (o.length > 0 && o[0] !== 0) throw new ArgumentError(`${op}: offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0, got ${o[0]}`, { op });
     if (o.length > 0 && o[o.length - 1]! > n) throw new ArgumentError(`${op}: offsets[-1] can not be greater than input's length ${n} but got offsets[-1] of ${o[o.length - 1]}`, { op });
     for (let i = 1; i < o.length; i++) if (o[i]! < o[i - 1]!) throw new ArgumentError(`${op}: offsets must be non-decreasing, got ${JSON.stringify(o)}`, { op });
+    hostOffsets = o;
   }
   let pad: number | null = null;
   if (opts.paddingIdx !== undefined && opts.paddingIdx !== null) {
@@ -124,5 +148,5 @@ export function embeddingBag(input: Tensor, weight: Tensor, opts: EmbeddingBagOp
     if (!Number.isInteger(pad) || pad < 0 || pad >= num) throw new ArgumentError(`${op}: paddingIdx must be within num_embeddings (got ${opts.paddingIdx} for ${num} rows)`, { op });
   }
   if (opts.maxNorm !== undefined && opts.maxNorm !== null) embeddingRenorm_(weight, flat, opts.maxNorm, opts.normType ?? 2);
-  return bagReduce(flat, weight, offsets, B, mode, psw ? psw.reshape(-1) : null, pad, last);
+  return bagReduce(flat, weight, offsets, B, mode, psw ? psw.reshape(-1) : null, pad, last, hostOffsets);
 }
