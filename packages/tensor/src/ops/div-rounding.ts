@@ -1,4 +1,4 @@
-import { defineOp } from '../dispatch.js';
+import { defineOp, willRecord } from '../dispatch.js';
 import { isFloating, resultType, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { describeValue, shapesEqual } from '../shape.js';
@@ -30,8 +30,10 @@ export function divide(a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions & 
  * are exact: the float32 quotient is corrected in integer arithmetic (a - q·b is small, so
  * wrap-around in the product cannot hurt) until 0 <= a - q·b < b (or b < a - q·b <= 0); trunc
  * adds 1 where the remainder is non-zero and the signs differ. An integer division by zero raises
- * (torch's ZeroDivisionError) because the integer `remainder` does. Like torch, the result has no
- * gradient (its derivative is 0 almost everywhere); dl returns it detached.
+ * (torch's ZeroDivisionError) because the integer `remainder` does. Like torch, the gradient is
+ * 0 (the derivative is 0 almost everywhere): the quotient is computed on detached operands, then
+ * attached to float operands that require grad through `where(true, q, operand)`, so both get
+ * zero gradients as torch's DivBackward does (not none: `a.grad` is a zero tensor).
  */
 export const divRounded = defineOp('div', (a: TensorOrScalar, b: TensorOrScalar, mode: 'trunc' | 'floor', opts: OutOptions = {}): Tensor => {
   const op = 'div';
@@ -48,7 +50,11 @@ export const divRounded = defineOp('div', (a: TensorOrScalar, b: TensorOrScalar,
   if (dtype === 'bool') throw new DTypeError('div: rounding division is not implemented for bool tensors', { op, hint: 'cast with .int() first' });
   const A = a instanceof Tensor ? a.detach() : a;
   const B = b instanceof Tensor ? b.detach() : b;
-  const q = isFloating(dtype) ? floatQuotient(A, B, mode, dtype) : intQuotient(A, B, mode, dtype);
+  let q = isFloating(dtype) ? floatQuotient(A, B, mode, dtype) : intQuotient(A, B, mode, dtype);
+  if (isFloating(dtype)) {
+    const yes = scalarTensor(1, 'bool', q.device);
+    for (const v of [a, b]) if (v instanceof Tensor && isFloating(v.dtype) && willRecord([v])) q = where(yes, q, v);
+  }
   if (!opts.out) return q;
   if (!shapesEqual(opts.out.shape, q.shape)) {
     throw new ShapeError(`div: out has shape ${fmtShape(opts.out.shape)} but the result has shape ${fmtShape(q.shape)}`, { op });
