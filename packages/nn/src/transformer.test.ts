@@ -1,11 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
 import { nn } from './index.js';
-import { checkLayerCase, expectClose, type AttentionFixtures } from './testing/attention-case.js';
+import { checkLayerCase, expectClose, ft, type AT, type AttentionFixtures } from './testing/attention-case.js';
 import raw from './fixtures/attention.json' with { type: 'json' };
 
-const fx = raw as unknown as AttentionFixtures;
+const fx = raw as unknown as AttentionFixtures & { pt: { src: AT; y: AT; keys: string[] } };
 
 describe('Transformer layers match PyTorch 1.13 (keys, repr, forward, input and parameter gradients)', () => {
   it.each(fx.layers.map((c) => [c.name, c] as const))('%s', async (_n, c) => checkLayerCase(c, 'cpu'));
@@ -48,6 +49,15 @@ describe('Transformer layers', () => {
     expect(a(x).sub(c(x)).abs().max().itemSync()).toBeGreaterThan(1e-4);
     expect(String(b)).toMatch(/\(activation\): GELU\(approximate='none'\)\n\)$/);
     expect(String(a)).not.toMatch(/activation/);
+  });
+
+  it('a state dict saved by torch.save loads with dl.load into nn.TransformerEncoder and gives torch\'s output', async () => {
+    const sd = await dl.load<Record<string, dl.Tensor>>(readFileSync(new URL('./fixtures/attention-encoder.pt', import.meta.url)));
+    expect(Object.keys(sd)).toEqual(fx.pt.keys);
+    const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(16, 4, { dimFeedforward: 32, dropout: 0 }), 2, { norm: new nn.LayerNorm(16) });
+    enc.loadStateDict(sd);
+    enc.eval();
+    await expectClose(enc(ft(fx.pt.src, 'cpu')), fx.pt.y, 'encoder from .pt');
   });
 
   it('a torch state dict loads into nn.Transformer and the output trains (gradients reach every parameter)', () => {
