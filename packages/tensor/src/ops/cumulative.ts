@@ -80,6 +80,7 @@ export const cumprod = defineOp('cumprod', (x: Tensor, dim: number, opts: { dtyp
 
 /** The indices of the running max (`largest`) or min along `d`, torch's rule: a later equal value or NaN wins. */
 function runningExtremeIndices(x: Tensor, d: number, largest: boolean): Tensor {
+  if (deviceCan(x, 'readSync')) return runningExtremeIndicesHost(x, d, largest);
   const n = x.shape[d]!;
   const shape = x.shape.map((s, i) => (i === d ? s : 1));
   const idx = arange(n, undefined, 1, { dtype: 'int32', device: x.device }).reshape(shape).expand([...x.shape]);
@@ -91,6 +92,33 @@ function runningExtremeIndices(x: Tensor, d: number, largest: boolean): Tensor {
     return [where(takeLater, vb!, va!), where(takeLater, ib!, ia!)];
   });
   return i!.contiguous();
+}
+
+/** {@link runningExtremeIndices} in one pass over host data (devices with sync reads). */
+function runningExtremeIndicesHost(x: Tensor, d: number, largest: boolean): Tensor {
+  const c = x.detach().contiguous();
+  const data = c.numel() === 0 ? [] : readHostSync(c, largest ? 'cummax' : 'cummin');
+  const n = x.shape[d]!;
+  const inner = x.shape.slice(d + 1).reduce((a, b) => a * b, 1);
+  const outer = n === 0 ? 0 : x.numel() / (n * inner);
+  const out = new Int32Array(x.numel());
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let best = data[base]!;
+      let at = 0;
+      for (let k = 0; k < n; k++) {
+        const v = data[base + k * inner]!;
+        // torch's rule: a NaN, or a value at least as large (small), takes over
+        if (v !== v || (best === best && (largest ? v >= best : v <= best))) {
+          best = v;
+          at = k;
+        }
+        out[base + k * inner] = at;
+      }
+    }
+  }
+  return fromHost(out, [...x.shape], 'int32', x.device, largest ? 'cummax' : 'cummin');
 }
 
 function cumExtreme(op: 'cummax' | 'cummin', x: Tensor, dim: number): ValuesIndices {
@@ -132,9 +160,17 @@ export const logcumsumexp = defineOp('logcumsumexp', (x: Tensor, dim: number): T
     });
   }
   if (x.dim() === 0) return x.clone();
-  const [y] = scan([x], d, ([a], [b]) => [logAddExp(a!, b!)]);
+  // without infinities (one read where the device can) the plain stable combine is exact
+  const plain = deviceCan(x, 'readSync') && !readHostSync(x.detach().isinf().any(), 'logcumsumexp')[0];
+  const [y] = scan([x], d, ([a], [b]) => [plain ? logAddExpFinite(a!, b!) : logAddExp(a!, b!)]);
   return y!;
 });
+
+/** `log(exp(a) + exp(b))` for finite (or NaN) a and b: `m + log(exp(a - m) + exp(b - m))`, m = max(a, b) detached. */
+function logAddExpFinite(a: Tensor, b: Tensor): Tensor {
+  const m = a.detach().maximum(b.detach());
+  return a.sub(m).exp().add(b.sub(m).exp()).log().add(m);
+}
 
 /**
  * `log(exp(a) + exp(b))` for the scan (Note [Scans as log-step composites]), with torch's

@@ -70,11 +70,22 @@ function medianDim(op: 'median' | 'nanmedian', x: Tensor, dim: number, keepdim: 
   return pickSorted(x, d, order, pos.to('int32'), keepdim);
 }
 
+/** The whole-tensor (nan)median's value from host data: a native sort of the non-NaN values. */
+function medianHost(op: 'median' | 'nanmedian', flat: Tensor): Tensor {
+  const data = readHostSync(flat.detach().contiguous(), op);
+  const vals = new Float64Array(data.length);
+  let k = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] === data[i]) vals[k++] = data[i]!;
+  const nan = k < data.length;
+  const r = (op === 'median' && nan) || k === 0 ? NaN : vals.subarray(0, k).sort()[(k - 1) >> 1]!;
+  return fromHost([r], [], flat.dtype, flat.device, op);
+}
+
 /** The whole-tensor median: 0-d, NaN for an empty input (as torch), gradient spread over the ties. */
 function medianAll(op: 'median' | 'nanmedian', x: Tensor): Tensor {
   const flat = x.reshape([-1]);
   if (flat.numel() === 0) return x.sum().mul(NaN); // NaN with a (zero) gradient
-  const [v] = medianDim(op, flat.detach(), 0, false);
+  const v = deviceCan(x, 'readSync') ? medianHost(op, flat) : medianDim(op, flat.detach(), 0, false)[0];
   if (!isFloating(x.dtype) || !x.requiresGrad) return v!;
   // Note [Order statistics from sort]: evenly_distribute_backward through max()/min()
   const mask = where(v!.isnan(), flat.isnan(), flat.eq(v!));

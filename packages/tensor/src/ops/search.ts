@@ -1,13 +1,14 @@
 /**
  * Note [Binary search as a composite]
- * `searchsorted` runs torch's binary search on the device, all lanes at once: `lo`/`hi` start at
- * 0 and n, and each of ⌊log2 n⌋ + 1 steps gathers the boundary at `mid = (lo + hi) >> 1` and moves
- * `hi` to mid where `boundary[mid] >= v` (`> v` for the right side) and `lo` to mid + 1 otherwise.
- * The comparisons are torch's, so a NaN value lands at n (nothing is >= NaN), and the result is
- * torch's for any sorted input without host reads (webgpu runs it unchanged). O(m log n) work
- * for m values; no gradient (the result is an index).
+ * `searchsorted` runs torch's binary search on the device, all lanes at once: a position starts at
+ * 0 and, for each power of two from the largest <= n down, moves right by it where the last
+ * boundary it would pass has `!(b >= v)` (`!(b > v)` for the right side), torch's comparisons: so
+ * it finds the first boundary with `b >= v` (`b > v`), a NaN value lands at n as in torch, and
+ * the result is torch's for any sorted input without host reads (webgpu runs it unchanged). O(m log n) work
+ * for m values; no gradient (the result is an index). Devices with sync reads (cpu) run the same
+ * search on the host, where one pass costs far less than ten kernel launches per step.
  */
-import { defineOp } from '../dispatch.js';
+import { defineOp, deviceCan, readHostSync } from '../dispatch.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { fromHost, zeros } from './creation.js';
@@ -28,21 +29,43 @@ export interface SearchsortedOptions {
 
 /** The binary search of each value of `v` ([..., m]) in the sorted rows of `b` ([..., n], or 1-D). */
 function search(b: Tensor, v: Tensor, right: boolean): Tensor {
+  if (deviceCan(v, 'readSync')) return searchHost(b, v, right);
   const n = b.shape[b.dim() - 1]!;
   const flat1d = b.dim() === 1;
   const vals = flat1d ? v.reshape([-1]) : v;
-  let lo = zeros([...vals.shape], { dtype: 'int32', device: v.device });
-  if (n === 0) return flat1d ? lo.reshape([...v.shape]) : lo;
-  let hi = lo.add(n);
-  for (let step = Math.floor(Math.log2(n)) + 1; step > 0; step--) {
-    const mid = lo.add(hi).floorDivide(2);
-    const at = gather(b, -1, mid.clamp(0, n - 1));
-    const active = lo.lt(hi);
-    const goLeft = right ? at.gt(vals) : at.ge(vals);
-    hi = where(active.logicalAnd(goLeft), mid, hi);
-    lo = where(active.logicalAnd(goLeft.logicalNot()), mid.add(1), lo);
+  // branchless: pos moves right by each power of two whose step passes only boundaries left of v
+  let pos = zeros([...vals.shape], { dtype: 'int32', device: v.device });
+  for (let step = 2 ** Math.floor(Math.log2(n)); step >= 1; step /= 2) {
+    const cand = pos.add(step);
+    const at = gather(b, -1, cand.sub(1).clamp(undefined, n - 1));
+    const left = (right ? at.gt(vals) : at.ge(vals)).logicalNot(); // torch's !(b >= v): NaN goes right
+    pos = where(left.logicalAnd(cand.le(n)), cand, pos);
   }
+  const lo = pos;
   return flat1d ? lo.reshape([...v.shape]) : lo;
+}
+
+/** {@link search} on host data (devices with sync reads): torch's lower/upper bound per value. */
+function searchHost(b: Tensor, v: Tensor, right: boolean): Tensor {
+  const n = b.shape[b.dim() - 1]!;
+  const bd = b.numel() === 0 ? [] : readHostSync(b.contiguous(), 'searchsorted');
+  const vd = v.numel() === 0 ? [] : readHostSync(v.contiguous(), 'searchsorted');
+  const m = v.dim() === 0 ? 1 : v.shape[v.dim() - 1]!;
+  const out = new Int32Array(v.numel());
+  for (let i = 0; i < out.length; i++) {
+    const x = vd[i]!;
+    const row = b.dim() === 1 ? 0 : Math.floor(i / m) * n;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = bd[row + mid]!;
+      if (right ? !(at > x) : !(at >= x)) lo = mid + 1;
+      else hi = mid;
+    }
+    out[i] = lo;
+  }
+  return fromHost(out, [...v.shape], 'int32', v.device, 'searchsorted');
 }
 
 /**
