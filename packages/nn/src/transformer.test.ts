@@ -65,6 +65,16 @@ describe('Transformer layers', () => {
     const src = dl.randn(6, 2, 8), tgt = dl.randn(4, 2, 8);
     t(src, tgt, { tgtMask: nn.Transformer.generateSquareSubsequentMask(4) }).pow(2).mean().backward();
     for (const [k, p] of t.namedParameters()) expect(p.grad, k).toBeTruthy();
+    expect(t.encoder.layers.length).toBe(1);
+    expect(String(t.decoder.norm)).toBe('LayerNorm((8,), eps=1e-05, elementwise_affine=True)');
+  });
+
+  it('takes a custom encoder and decoder', () => {
+    const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }), 3);
+    const t = new nn.Transformer({ dModel: 8, nhead: 2, numDecoderLayers: 1, dimFeedforward: 16, customEncoder: encoder });
+    expect(t.encoder).toBe(encoder);
+    expect(t.encoder.layers.length).toBe(3);
+    expect(t(dl.randn(6, 2, 8), dl.randn(4, 2, 8)).shape).toEqual([4, 2, 8]);
   });
 
   it('rejects bad configurations and inputs with typed errors', () => {

@@ -340,8 +340,10 @@ export class Transformer extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Transformer' }); // the repr's name, minified or not
   }
-  encoder: Module;
-  decoder: Module;
+  /** The encoder stack (typed as the default one; a `customEncoder` is whatever module was given). */
+  encoder: TransformerEncoder;
+  /** The decoder stack (typed as the default one; a `customDecoder` is whatever module was given). */
+  decoder: TransformerDecoder;
   readonly dModel: number;
   readonly nhead: number;
   readonly batchFirst: boolean;
@@ -360,8 +362,8 @@ export class Transformer extends Module {
       dimFeedforward: opts.dimFeedforward ?? 2048, dropout: opts.dropout ?? 0.1, activation: opts.activation ?? 'relu',
       layerNormEps: eps, batchFirst: this.batchFirst, normFirst: opts.normFirst ?? false, ...f,
     };
-    this.encoder = opts.customEncoder ?? new TransformerEncoder(new TransformerEncoderLayer(this.dModel, this.nhead, layerOpts), opts.numEncoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...f }) });
-    this.decoder = opts.customDecoder ?? new TransformerDecoder(new TransformerDecoderLayer(this.dModel, this.nhead, layerOpts), opts.numDecoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...f }) });
+    this.encoder = (opts.customEncoder as TransformerEncoder | null | undefined) ?? new TransformerEncoder(new TransformerEncoderLayer(this.dModel, this.nhead, layerOpts), opts.numEncoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...f }) });
+    this.decoder = (opts.customDecoder as TransformerDecoder | null | undefined) ?? new TransformerDecoder(new TransformerDecoderLayer(this.dModel, this.nhead, layerOpts), opts.numDecoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...f }) });
     this.resetParameters();
   }
 
@@ -387,11 +389,11 @@ export class Transformer extends Module {
     if (src.shape[src.dim() - 1] !== this.dModel || tgt.shape[tgt.dim() - 1] !== this.dModel) {
       throw new ShapeError(`${op}: the feature number of src and tgt must be equal to d_model (${this.dModel}), got src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)}`, { op });
     }
-    const memory = this.encoder(src, { mask: masks.srcMask ?? null, srcKeyPaddingMask: masks.srcKeyPaddingMask ?? null }) as Tensor;
+    const memory = this.encoder(src, { mask: masks.srcMask ?? null, srcKeyPaddingMask: masks.srcKeyPaddingMask ?? null });
     return this.decoder(tgt, memory, {
       tgtMask: masks.tgtMask ?? null, memoryMask: masks.memoryMask ?? null,
       tgtKeyPaddingMask: masks.tgtKeyPaddingMask ?? null, memoryKeyPaddingMask: masks.memoryKeyPaddingMask ?? null,
-    }) as Tensor;
+    });
   }
 
   /**
