@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
 import '@dl/backend-cpu';
-import { noGrad } from '@dl/autograd';
+import { gradcheck, noGrad } from '@dl/autograd';
 import { nn } from './index.js';
 import { fromFixture, mismatch, type FT } from './testing/fixture.js';
 import fixtures from './fixtures/rnn.json' with { type: 'json' };
@@ -228,8 +228,26 @@ describe('recurrent layers', () => {
       expect(p.std().itemSync()).toBeGreaterThan(0.1); // not all zeros / one value
     }
     lstm.flattenParameters(); // a no-op, as ported code calls it
+    expect(lstm.weight_hr_l0_reverse!.shape).toEqual([5, 16]); // torch's attribute names
     expect(lstm.allWeights.length).toBe(4);
     expect(lstm.allWeights[0]!.length).toBe(5);
+  });
+  it('gradcheck in float64: packed bidirectional LSTM with projection, GRU and relu RNN (input, states, weights)', () => {
+    const f64 = { dtype: 'float64' as const };
+    const lstm = new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, projSize: 2, ...f64 });
+    const x = dl.randn([5, 3, 3], f64).requiresGrad_();
+    const h0 = dl.randn([4, 3, 2], f64).requiresGrad_();
+    const c0 = dl.randn([4, 3, 4], f64).requiresGrad_();
+    const w = lstm.weight_hh_l1_reverse!;
+    expect(gradcheck((xi, hi, ci, _w) => {
+      const packed = nn.utils.rnn.packPaddedSequence(xi!, [3, 5, 2], { enforceSorted: false });
+      const [out, [h, c]] = lstm(packed, [hi!, ci!]);
+      return out.data.pow(2).sum().add(h.sum()).add(c.mul(c).sum());
+    }, [x, h0, c0, w])).toBe(true);
+    const gru = new nn.GRU(3, 4, { batchFirst: true, ...f64 });
+    expect(gradcheck((xi, _b) => gru(xi!)[0].pow(2).sum(), [dl.randn([2, 4, 3], f64).requiresGrad_(), gru.bias_hh_l0!])).toBe(true);
+    const rnn = new nn.RNN(3, 4, { nonlinearity: 'relu', numLayers: 2, ...f64 });
+    expect(gradcheck((xi) => rnn(xi!)[1].sum(), [dl.randn([4, 3], f64).requiresGrad_()])).toBe(true);
   });
   it('output shapes for every layout', () => {
     const gru = new nn.GRU(3, 4, { numLayers: 3, bidirectional: true, batchFirst: true });

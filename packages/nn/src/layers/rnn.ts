@@ -35,6 +35,8 @@ export interface RNNOptions extends FactoryOptions {
  * concatenated in time order are again packed rows, the next layer's input.
  */
 abstract class RNNBase extends Module {
+  /** torch's parameters by name: `lstm.weight_ih_l0`, `gru.bias_hh_l1_reverse`, `lstm.weight_hr_l0`. */
+  [name: `weight_${string}` | `bias_${string}`]: Tensor;
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
