@@ -160,5 +160,4 @@ export class MultiheadAttention extends Module {
     }, query, key, value, { ...opts, training: this.training });
     return [this.batchFirst && batched ? out.transpose(1, 0) : out, w];
   }
-
 }
