@@ -6,8 +6,8 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, Adaptive
 export { EmbeddingBag, type EmbeddingBagLayerOptions } from './layers/embedding-bag.js';
 export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, type UpsampleOptions } from './layers/upsample.js';
 export { Fold, Unfold } from './layers/fold.js';
-export { ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, type PadSize } from './layers/padding.js';
-export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d, type BatchNormOptions, type InstanceNormOptions } from './layers/norm.js';
+export { ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ConstantPad3d, ReflectionPad3d, ReplicationPad3d, type PadSize } from './layers/padding.js';
+export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, type BatchNormOptions, type InstanceNormOptions } from './layers/norm.js';
 export { ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Hardtanh, Softplus, Softmax, LogSoftmax } from './layers/activation.js';
 export { Mish, Hardswish, Hardsigmoid, SELU, CELU, PReLU, GLU, LogSigmoid, Softmin, Softsign, Tanhshrink, Threshold, Hardshrink, Softshrink, type PReLUOptions } from './layers/activation-extra.js';
 export { Sequential, ModuleList, ModuleDict, type SequentialConstructor, type ModuleDictConstructor, type ModuleChildren, type ChildAt, type ChildNamed } from './layers/container.js';

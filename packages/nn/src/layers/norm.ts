@@ -235,3 +235,16 @@ export class InstanceNorm2d extends InstanceNormBase {
   }
   protected readonly noBatchDim = 3;
 }
+
+/**
+ * Instance normalisation over [N, C, D, H, W] (or unbatched [C, D, H, W]).
+ *
+ * @example
+ * new nn.InstanceNorm3d(4)(dl.randn(2, 4, 3, 5, 5));
+ */
+export class InstanceNorm3d extends InstanceNormBase {
+  static {
+    Object.defineProperty(this, 'name', { value: 'InstanceNorm3d' }); // the repr's name, minified or not
+  }
+  protected readonly noBatchDim = 4;
+}

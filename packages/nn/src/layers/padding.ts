@@ -139,3 +139,50 @@ export class ReplicationPad2d extends PadNd {
     super(padding, 2);
   }
 }
+
+/**
+ * Pads the last three dims with a constant, as torch's `nn.ConstantPad3d`.
+ *
+ * @example
+ * new nn.ConstantPad3d([1, 1, 0, 2, 1, 0], 0.5)(vol);
+ */
+export class ConstantPad3d extends ConstantPadNd {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ConstantPad3d' }); // the repr's name, minified or not
+  }
+  constructor(padding: PadSize, value: number) {
+    super(padding, 3, value);
+  }
+}
+
+/**
+ * Pads the last three dims with their reflection, as torch's `nn.ReflectionPad3d`.
+ *
+ * @example
+ * new nn.ReflectionPad3d(1)(vol);
+ */
+export class ReflectionPad3d extends PadNd {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ReflectionPad3d' }); // the repr's name, minified or not
+  }
+  protected readonly mode = 'reflect';
+  constructor(padding: PadSize) {
+    super(padding, 3);
+  }
+}
+
+/**
+ * Pads the last three dims by repeating their edge values, as torch's `nn.ReplicationPad3d`.
+ *
+ * @example
+ * new nn.ReplicationPad3d([1, 0, 2, 1, 0, 1])(vol);
+ */
+export class ReplicationPad3d extends PadNd {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ReplicationPad3d' }); // the repr's name, minified or not
+  }
+  protected readonly mode = 'replicate';
+  constructor(padding: PadSize) {
+    super(padding, 3);
+  }
+}
