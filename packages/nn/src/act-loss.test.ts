@@ -135,3 +135,37 @@ describe('distances and losses: shapes, options and errors', () => {
     expect(String(new nn.TripletMarginWithDistanceLoss({ distanceFunction: cos }))).toBe('TripletMarginWithDistanceLoss()');
   });
 });
+
+describe('F.ctcLoss / nn.CTCLoss', () => {
+  const lp = dl.randn(6, 2, 4).logSoftmax(2);
+  const tg = dl.tensor([[1, 2, 2], [3, 1, 0]]).long();
+
+  it('padded, concatenated and unbatched targets give the same losses', () => {
+    const a = F.ctcLoss(lp, tg, [6, 5], [3, 2], { reduction: 'none' });
+    const b = F.ctcLoss(lp, dl.tensor([1, 2, 2, 3, 1]).long(), dl.tensor([6, 5]).long(), dl.tensor([3, 2]).long(), { reduction: 'none' });
+    expect(a.allclose(b)).toBe(true);
+    const u = F.ctcLoss(lp.select(1, 0), dl.tensor([1, 2, 2]).long(), [6], [3], { reduction: 'none' });
+    expect(u.shape).toEqual([]);
+    expect(u.itemSync()).toBeCloseTo(a.dataSync()[0]!, 5);
+    expect(new nn.CTCLoss()(lp, tg, [6, 5], [3, 2]).itemSync()).toBeCloseTo(a.div(dl.tensor([3, 2])).mean().itemSync(), 5);
+  });
+
+  it('an impossible alignment is inf, or 0 with no gradient under zeroInfinity', () => {
+    const x = lp.detach();
+    x.requiresGrad = true;
+    const l = F.ctcLoss(x, tg, [2, 5], [3, 2], { reduction: 'none', zeroInfinity: true });
+    expect(l.dataSync()[0]).toBe(0);
+    l.sum().backward();
+    expect(x.grad!.select(1, 0).abs().sum().itemSync()).toBe(0);
+    expect(F.ctcLoss(lp, tg, [2, 5], [3, 2], { reduction: 'none' }).dataSync()[0]).toBe(Infinity);
+  });
+
+  it("torch's argument errors, typed", () => {
+    expect(() => F.ctcLoss(lp, tg, [7, 5], [3, 2])).toThrow(/Expected input_lengths to be in \[0, 6\], but got value 7/);
+    expect(() => F.ctcLoss(lp, tg, [6, 5], [3, 2], { blank: 4 })).toThrow(/blank must be in label range/);
+    expect(() => F.ctcLoss(lp, dl.tensor([1, 2, 2]).long(), [6, 5], [3, 2])).toThrow(/Expected tensor to have size 5 at dimension 0, but got size 3/);
+    expect(() => F.ctcLoss(lp, tg, [6], [3, 2])).toThrow(dl.ShapeError);
+    expect(() => F.ctcLoss(lp, tg.float(), [6, 5], [3, 2])).toThrow(dl.DTypeError);
+    expect(() => F.ctcLoss(lp, dl.tensor([[1, 2, 7], [3, 1, 0]]).long(), [6, 5], [3, 2])).toThrow(dl.IndexError);
+  });
+});

@@ -13,7 +13,7 @@ export { Mish, Hardswish, Hardsigmoid, SELU, CELU, PReLU, GLU, LogSigmoid, Softm
 export { Sequential, ModuleList, ModuleDict, type SequentialConstructor, type ModuleDictConstructor, type ModuleChildren, type ChildAt, type ChildNamed } from './layers/container.js';
 export { MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss } from './layers/loss.js';
 export { CosineSimilarity, PairwiseDistance } from './layers/distance.js';
-export { MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss, CosineEmbeddingLoss, TripletMarginLoss, TripletMarginWithDistanceLoss, PoissonNLLLoss, GaussianNLLLoss } from './layers/loss-extra.js';
+export { MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, MultiLabelMarginLoss, CosineEmbeddingLoss, TripletMarginLoss, TripletMarginWithDistanceLoss, PoissonNLLLoss, GaussianNLLLoss, CTCLoss } from './layers/loss-extra.js';
 export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn.js';
 export { RNNCell, LSTMCell, GRUCell } from './layers/rnn-cell.js';
 export { MultiheadAttention, NonDynamicallyQuantizableLinear, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './layers/attention.js';

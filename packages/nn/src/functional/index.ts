@@ -18,5 +18,6 @@ export * from './norm.js';
 export * from './loss.js';
 export * from './distance.js';
 export * from './loss-extra.js';
+export * from './ctc.js';
 export { scaledDotProductAttention, type ScaledDotProductAttentionOptions } from './attention.js';
 export { multiHeadAttentionForward, type MultiHeadAttentionForwardOptions } from './multi-head-attention.js';

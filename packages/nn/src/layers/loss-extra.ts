@@ -2,6 +2,7 @@ import type { Tensor } from '@dl/tensor';
 import { Module } from '../module.js';
 import * as L from '../functional/loss-extra.js';
 import { PairwiseDistance } from './distance.js';
+import { ctcLoss, type CTCLossOptions } from '../functional/ctc.js';
 
 /** A loss module: PyTorch's keyword arguments as one options object, kept as `opts`. */
 abstract class OptionsLoss<O extends { reduction?: string }> extends Module {
@@ -181,5 +182,21 @@ export class GaussianNLLLoss extends OptionsLoss<L.GaussianNLLOptions> {
   }
   forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
     return L.gaussianNllLoss(input, target, variance, this.opts);
+  }
+}
+
+/**
+ * Connectionist temporal classification loss (`blank`, `reduction`, `zeroInfinity`).
+ *
+ * @example
+ * const ctc = new nn.CTCLoss({ blank: 0 });
+ * ctc(logProbs, targets, inputLengths, targetLengths);
+ */
+export class CTCLoss extends OptionsLoss<CTCLossOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'CTCLoss' }); // the repr's name, minified or not
+  }
+  forward(logProbs: Tensor, targets: Tensor, inputLengths: Tensor | readonly number[], targetLengths: Tensor | readonly number[]): Tensor {
+    return ctcLoss(logProbs, targets, inputLengths, targetLengths, this.opts);
   }
 }
