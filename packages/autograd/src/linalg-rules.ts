@@ -73,6 +73,23 @@ export const linalgRules = {
       return [gA, c.needs[1] ? (vector ? gB.squeeze(-1) : gB) : null];
     },
   } satisfies Rule<'linalgSolve'>,
+  linalgSolveTriangular: {
+    name: 'LinalgSolveTriangularBackward0',
+    saves: { output: true },
+    // torch's linalg_solve_triangular backward: gB = T⁻ᵀ g (left) or g T⁻ᵀ (right);
+    // gA = -gB Xᵀ (left) or -Xᵀ gB (right), kept to the triangle the forward read
+    backward: (g, c) => {
+      const { upper, left, unitriangular, tinv } = c.params;
+      const X = c.output();
+      const gB = left ? tinv.mT.matmul(g) : g.matmul(tinv.mT);
+      let gA: Tensor | null = null;
+      if (c.needs[0]) {
+        const full = (left ? gB.matmul(X.mT) : X.mT.matmul(gB)).neg();
+        gA = upper ? full.triu(unitriangular ? 1 : 0) : full.tril(unitriangular ? -1 : 0);
+      }
+      return [gA, c.needs[1] ? gB : null];
+    },
+  } satisfies Rule<'linalgSolveTriangular'>,
   linalgCholesky: {
     name: 'LinalgCholeskyExBackward0',
     saves: { output: true },

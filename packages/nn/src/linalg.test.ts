@@ -126,6 +126,16 @@ describe('dl.linalg as a PyTorch user writes it', () => {
     const { sign, logabsdet } = dl.linalg.slogdet(A);
     await close(sign.mul(logabsdet.exp()), Array.from(await dl.linalg.det(A).data()), 1e-4, 'slogdet');
   });
+  it('cholesky then two triangular solves is solve', async () => {
+    const B = dl.randn(4, 4, { dtype: 'float64' });
+    const S = B.matmul(B.mT).add(dl.eye(4, 4, { dtype: 'float64' }));
+    const b = dl.randn(4, 2, { dtype: 'float64' });
+    const L = dl.linalg.cholesky(S);
+    const y = dl.linalg.solveTriangular(L, b, { upper: false });
+    const x = dl.linalg.solveTriangular(L.mT, y, { upper: true });
+    await close(x, Array.from(await dl.linalg.solve(S, b).data()), 1e-10, 'L Lᵀ x = b');
+    expect(() => dl.linalg.solveTriangular(L, dl.ones(4, { dtype: 'float64' }), { upper: false })).toThrow(/must have at least 2 dimensions/);
+  });
   it('norms: vector, matrix and the dispatching norm', async () => {
     const A = dl.tensor([[1, -2], [3, 4]]);
     expect(dl.linalg.norm(A).itemSync()).toBeCloseTo(Math.sqrt(30), 5);

@@ -290,6 +290,7 @@ export const PRIMITIVES = {
   linalgQr: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ mode: 'reduced' | 'complete' | 'r'; m: number; n: number; kq: number; rinv: Tensor }>(), fixtures: { none: 'differential_linalg.py rows (linalg.qr) check it against torch' } },
   linalgEigh: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ n: number }>(), fixtures: { none: 'differential_linalg.py rows (linalg.eigh, eigvalsh) check it against torch' } },
   linalgSvd: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ m: number; n: number; ku: number; kv: number }>(), fixtures: { none: 'differential_linalg.py rows (linalg.svd, svdvals) check it against torch' } },
+  linalgSolveTriangular: { kind: 'graph', arity: 2, dtype: 'same', grad: true, params: params<{ upper: boolean; left: boolean; unitriangular: boolean; tinv: Tensor }>(), fixtures: { none: 'differential_linalg.py rows (linalg.solveTriangular) check it against torch' } },
 } as const satisfies Record<string, PrimitiveSpec>;
 
 type Table = typeof PRIMITIVES;

@@ -373,3 +373,21 @@ export function jacobiSvd(a: Float64Array, m: number, n: number, full: boolean):
   fixSigns(vv, n, n, { a: u, rows: m, cols: ku });
   return { u, s, vh: transpose(vv, n, n), ku, kv: n };
 }
+
+/**
+ * Solve T X = B (T n × n triangular, B n × k) by substitution from the triangle `upper` names,
+ * with a unit diagonal when `unit`; a zero diagonal gives ±inf / NaN, as LAPACK's trtrs.
+ */
+export function triangularSolve(t: Float64Array, n: number, b: Float64Array, k: number, upper: boolean, unit: boolean): Float64Array {
+  const x = Float64Array.from(b);
+  for (let s = 0; s < n; s++) {
+    const i = upper ? n - 1 - s : s;
+    for (let c = 0; c < k; c++) {
+      let v = x[i * k + c]!;
+      if (upper) for (let j = i + 1; j < n; j++) v -= t[i * n + j]! * x[j * k + c]!;
+      else for (let j = 0; j < i; j++) v -= t[i * n + j]! * x[j * k + c]!;
+      x[i * k + c] = unit ? v : v / t[i * n + i]!;
+    }
+  }
+  return x;
+}

@@ -37,4 +37,5 @@ export {
 } from './decompositions.js';
 export { cross } from './cross.js';
 export { matrixPower, multiDot, pinv, matrixRank, vecdot } from './composites.js';
+export { solveTriangular, solveTriangularAsync, type SolveTriangularOptions } from './triangular.js';
 export { LinAlgError } from './errors.js';
