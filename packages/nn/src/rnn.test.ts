@@ -269,6 +269,15 @@ describe('recurrent layers', () => {
     const [c] = lstm(x);
     expect(c.sub(a).abs().max().itemSync()).toBeGreaterThan(1e-4);
   });
+  it('dropout sits between layers, not after the last: p = 1 feeds zeros to layer 2', () => {
+    const two = new nn.GRU(4, 8, { numLayers: 2, dropout: 1 });
+    const second = new nn.GRU(8, 8);
+    second.loadStateDict({ weight_ih_l0: two.weight_ih_l1!, weight_hh_l0: two.weight_hh_l1!, bias_ih_l0: two.bias_ih_l1!, bias_hh_l0: two.bias_hh_l1! });
+    const [out, h] = two(dl.randn(5, 2, 4));
+    const [ref, href] = second(dl.zeros(5, 2, 8));
+    expect(out.sub(ref).abs().max().itemSync()).toBeLessThan(1e-6);
+    expect(h.select(0, 1).sub(href.select(0, 0)).abs().max().itemSync()).toBeLessThan(1e-6);
+  });
   it('packed input gives each sequence its own last state', () => {
     const rnn = new nn.RNN(2, 3);
     const a = dl.randn(5, 2);
