@@ -22,8 +22,9 @@ import { installMethods } from './tensor-methods.js';
 // Note [Tensor methods from op families]: each family's methods, installed once here.
 import { multinomialMethods } from './ops/multinomial.js';
 installMethods(multinomialMethods);
-import { mathExtraMethods } from './ops/math-extra.js';
+import { mathExtraInPlaceMethods, mathExtraMethods } from './ops/math-extra.js';
 installMethods(mathExtraMethods);
+installMethods(mathExtraInPlaceMethods);
 export { frac, logit, nanToNum, fmax, fmin, isclose, bitwiseNot, type NanToNumOptions, type IscloseOptions, type ClampOptions } from './ops/math-extra.js';
 export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 import { cumulativeMethods } from './ops/cumulative.js';

@@ -12,6 +12,7 @@ import { Tensor } from '../tensor.js';
 import type { TensorMethods } from '../tensor-methods.js';
 import { scalarTensor, type TensorOrScalar } from './core.js';
 import { binary, clamp as clampNumbers, compare, unary, where, type OutOptions } from './elementwise.js';
+import { applyInPlace, binaryInPlace, unaryInPlace } from './inplace.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -29,6 +30,36 @@ declare module '../tensor.js' {
     isclose(other: TensorOrScalar, opts?: IscloseOptions): Tensor;
     /** Bitwise not of an integer tensor, logical not of a bool one (`torch.bitwise_not`). @example x.bitwiseNot() */
     bitwiseNot(): Tensor;
+    /** In-place forms (`x.asin_()`, `x.fmod_(y)`, …: torch's `asin_`, `fmod_`, …), through the one in-place path (ops/inplace.ts). @example x.asin_() */
+    asin_(): this;
+    acos_(): this;
+    atan_(): this;
+    sinh_(): this;
+    cosh_(): this;
+    asinh_(): this;
+    acosh_(): this;
+    atanh_(): this;
+    log2_(): this;
+    log10_(): this;
+    exp2_(): this;
+    erfc_(): this;
+    erfinv_(): this;
+    lgamma_(): this;
+    digamma_(): this;
+    fmod_(other: TensorOrScalar): this;
+    hypot_(other: TensorOrScalar): this;
+    xlogy_(other: TensorOrScalar): this;
+    copysign_(other: TensorOrScalar): this;
+    bitwiseAnd_(other: TensorOrScalar): this;
+    bitwiseOr_(other: TensorOrScalar): this;
+    bitwiseXor_(other: TensorOrScalar): this;
+    bitwiseLeftShift_(other: TensorOrScalar): this;
+    bitwiseRightShift_(other: TensorOrScalar): this;
+    frac_(): this;
+    logit_(eps?: number | null): this;
+    nanToNum_(opts?: NanToNumOptions): this;
+    bitwiseNot_(): this;
+    clip_(min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null): this;
   }
 }
 
@@ -301,4 +332,50 @@ export const mathExtraMethods = {
   fmin(this: Tensor, other: TensorOrScalar) { return fmin(this, other); },
   isclose(this: Tensor, other: TensorOrScalar, opts?: IscloseOptions) { return isclose(this, other, opts); },
   bitwiseNot(this: Tensor) { return bitwiseNot(this); },
+} satisfies TensorMethods;
+
+/** A bitwise op in place: a bool tensor takes only bool operands (torch: "result type Int can't be cast to … Bool"). */
+function bitwiseInPlace(op: 'bitwiseAnd' | 'bitwiseOr' | 'bitwiseXor' | 'bitwiseLeftShift' | 'bitwiseRightShift', target: Tensor, other: TensorOrScalar, name: string): void {
+  const od = other instanceof Tensor ? other.dtype : typeof other === 'boolean' ? 'bool' : null;
+  if (target.dtype === 'bool' && od !== 'bool' && !op.endsWith('Shift')) {
+    throw new DTypeError(`${name}: result type ${od ?? 'int32'} can't be cast to the desired output type bool (shape ${fmtShape(target.shape)})`, {
+      op: name,
+      hint: 'use the out-of-place form (it promotes), or pass a bool operand',
+    });
+  }
+  binaryInPlace(op, target, other, name);
+}
+
+/** The in-place forms of the family (torch's `asin_`, `fmod_`, `nan_to_num_`, …). */
+export const mathExtraInPlaceMethods = {
+  asin_(this: Tensor) { unaryInPlace('asin', this, 'asin_'); return this; },
+  acos_(this: Tensor) { unaryInPlace('acos', this, 'acos_'); return this; },
+  atan_(this: Tensor) { unaryInPlace('atan', this, 'atan_'); return this; },
+  sinh_(this: Tensor) { unaryInPlace('sinh', this, 'sinh_'); return this; },
+  cosh_(this: Tensor) { unaryInPlace('cosh', this, 'cosh_'); return this; },
+  asinh_(this: Tensor) { unaryInPlace('asinh', this, 'asinh_'); return this; },
+  acosh_(this: Tensor) { unaryInPlace('acosh', this, 'acosh_'); return this; },
+  atanh_(this: Tensor) { unaryInPlace('atanh', this, 'atanh_'); return this; },
+  log2_(this: Tensor) { unaryInPlace('log2', this, 'log2_'); return this; },
+  log10_(this: Tensor) { unaryInPlace('log10', this, 'log10_'); return this; },
+  exp2_(this: Tensor) { unaryInPlace('exp2', this, 'exp2_'); return this; },
+  erfc_(this: Tensor) { unaryInPlace('erfc', this, 'erfc_'); return this; },
+  erfinv_(this: Tensor) { unaryInPlace('erfinv', this, 'erfinv_'); return this; },
+  lgamma_(this: Tensor) { unaryInPlace('lgamma', this, 'lgamma_'); return this; },
+  digamma_(this: Tensor) { unaryInPlace('digamma', this, 'digamma_'); return this; },
+  fmod_(this: Tensor, other: TensorOrScalar) { binaryInPlace('fmod', this, other, 'fmod_'); return this; },
+  hypot_(this: Tensor, other: TensorOrScalar) { binaryInPlace('hypot', this, other, 'hypot_'); return this; },
+  xlogy_(this: Tensor, other: TensorOrScalar) { binaryInPlace('xlogy', this, other, 'xlogy_'); return this; },
+  copysign_(this: Tensor, other: TensorOrScalar) { binaryInPlace('copysign', this, other, 'copysign_'); return this; },
+  bitwiseAnd_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseAnd', this, other, 'bitwiseAnd_'); return this; },
+  bitwiseOr_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseOr', this, other, 'bitwiseOr_'); return this; },
+  bitwiseXor_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseXor', this, other, 'bitwiseXor_'); return this; },
+  bitwiseLeftShift_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseLeftShift', this, other, 'bitwiseLeftShift_'); return this; },
+  bitwiseRightShift_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseRightShift', this, other, 'bitwiseRightShift_'); return this; },
+  frac_(this: Tensor) { applyInPlace(this, 'frac_', (x) => frac(x)); return this; },
+  logit_(this: Tensor, eps?: number | null) { applyInPlace(this, 'logit_', (x) => logit(x, eps)); return this; },
+  // integer and bool tensors have nothing to replace: a no-op, as torch (no write, so no overlap check)
+  nanToNum_(this: Tensor, opts?: NanToNumOptions) { if (isFloating(this.dtype)) applyInPlace(this, 'nanToNum_', (x) => nanToNum(x, opts)); return this; },
+  bitwiseNot_(this: Tensor) { applyInPlace(this, 'bitwiseNot_', (x) => bitwiseNot(x)); return this; },
+  clip_(this: Tensor, min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null) { return this.clamp_(min, max); },
 } satisfies TensorMethods;
