@@ -34,6 +34,7 @@ describe.runIf(be)('reduce ops on webgpu', () => {
   it('histc with the automatic range stays on the device', async () => {
     expect(await dl.histc(g([1, 2, 1]), { bins: 4 }).toArray()).toEqual([2, 0, 0, 1]);
     expect(await g([1, 1]).histc(4).toArray()).toEqual([0, 0, 2, 0]);
+    await expect(g([1, NaN, 2]).histc(4).toArray()).rejects.toThrow(/histc: range of the data is not finite/);
   });
 
   it('quantile checks a q tensor on the device: the error surfaces at the read', async () => {

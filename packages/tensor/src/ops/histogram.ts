@@ -5,7 +5,7 @@
  * values outside [min, max] and NaN are dropped) and counted with `scatterAdd`, so it runs on
  * webgpu unchanged. Its automatic range (`min = max`, the data's min and max) is read on devices
  * with sync reads to raise torch's error for a non-finite range; elsewhere the range stays on the
- * device (a non-finite range then counts nothing). `bincount`'s length is `max(x) + 1`, which
+ * device and a device check raises that error at the next read. `bincount`'s length is `max(x) + 1`, which
  * depends on the data: as `unique`, it reads synchronously (cpu), and `bincountAsync` awaits the
  * read on any device (Note [Data-dependent shapes]).
  */
@@ -17,7 +17,8 @@ import type { Tensor } from '../tensor.js';
 import type { TensorMethods } from '../tensor-methods.js';
 import { zeros } from './creation.js';
 import { where } from './elementwise.js';
-import { scatterAdd } from './indexing.js';
+import { cat, scatterAdd } from './indexing.js';
+import { DEFERRED_NOTE, checkOnDevice } from './device-check.js';
 
 /** Options of {@link histc}: torch's arguments. */
 export interface HistcOptions {
@@ -62,6 +63,14 @@ export const histc = defineOp('histc', (x: Tensor, binsOrOpts: number | HistcOpt
       const same = mn.eq(mx);
       loT = where(same, mn.sub(1), mn);
       hiT = where(same, mx.add(1), mx);
+      // torch's error for a non-finite range (NaN or inf in the data), raised at the next read
+      const FMAX = 3.4028234663852886e38;
+      checkOnDevice('histc', cat([loT.reshape([1]), hiT.reshape([1])]), {
+        lo: -FMAX,
+        hi: FMAX,
+        key: 'histc:range',
+        error: (v) => new ArgumentError(`histc: range of the data is not finite (it reaches ${v})`, { op: 'histc', hint: `drop NaN/inf values or pass a finite min and max. ${DEFERRED_NOTE}` }),
+      });
     }
   }
   if (typeof loT === 'number' && lo === hi) {
