@@ -35,6 +35,8 @@ FIXTURES = os.path.join(CHARLM, '__fixtures__')
 
 
 class CausalSelfAttention(nn.Module):
+    # dl's model calls F.scaledDotProductAttention(q, k, v, { isCausal: true }) (torch 2's
+    # scaled_dot_product_attention); torch 1.13 has no public one, so this is its formula written out.
     def __init__(self, c):
         super().__init__()
         self.n_head, self.n_embd = c['nHead'], c['nEmbd']

@@ -22,36 +22,32 @@ export interface GPTConfig {
   dropout: number;
 }
 
-/** Multi-head causal self-attention with one fused q/k/v projection. */
+/**
+ * Multi-head causal self-attention with one fused q/k/v projection, through
+ * `F.scaledDotProductAttention(…, { isCausal: true })` as nanoGPT does on torch 2 (the PyTorch
+ * reference, on torch 1.13, writes out the same softmax(q kᵀ/√d + causal mask) v).
+ */
 export class CausalSelfAttention extends nn.Module {
   static {
     Object.defineProperty(this, 'name', { value: 'CausalSelfAttention' });
   }
   cAttn: nn.Linear;
   cProj: nn.Linear;
-  attnDropout: nn.Dropout;
   residDropout: nn.Dropout;
-  declare mask: Tensor;
   constructor(readonly cfg: GPTConfig) {
     super();
     if (cfg.nEmbd % cfg.nHead !== 0) throw new Error(`nEmbd ${cfg.nEmbd} is not a multiple of nHead ${cfg.nHead}`);
     this.cAttn = new nn.Linear(cfg.nEmbd, 3 * cfg.nEmbd);
     this.cProj = new nn.Linear(cfg.nEmbd, cfg.nEmbd);
-    this.attnDropout = new nn.Dropout(cfg.dropout);
     this.residDropout = new nn.Dropout(cfg.dropout);
-    // True above the diagonal: the future positions a token may not attend to.
-    this.registerBuffer('mask', dl.ones(cfg.blockSize, cfg.blockSize).triu(1).bool(), { persistent: false });
   }
   forward(x: Tensor): Tensor {
     const [B, T, C] = x.shape as [number, number, number];
     const nh = this.cfg.nHead;
     const [q, k, v] = this.cAttn(x).split(C, 2) as [Tensor, Tensor, Tensor];
     const heads = (t: Tensor) => t.view(B, T, nh, C / nh).transpose(1, 2); // (B, nh, T, hs)
-    let att = heads(q).matmul(heads(k).transpose(-2, -1)).mul(1 / Math.sqrt(C / nh));
-    att = att.maskedFill(this.mask.at(`:${T}`, `:${T}`), -Infinity);
-    att = this.attnDropout(F.softmax(att, -1));
-    const y = att.matmul(heads(v)).transpose(1, 2).contiguous().view(B, T, C);
-    return this.residDropout(this.cProj(y));
+    const y = F.scaledDotProductAttention(heads(q), heads(k), heads(v), { isCausal: true, dropoutP: this.training ? this.cfg.dropout : 0 });
+    return this.residDropout(this.cProj(y.transpose(1, 2).contiguous().view(B, T, C)));
   }
 }
 
