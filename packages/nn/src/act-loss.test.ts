@@ -124,6 +124,19 @@ describe('distances and losses: shapes, options and errors', () => {
     expect(() => F.hingeEmbeddingLoss(dl.randn(3), dl.ones(3), { reduction: 'avg' as 'mean' })).toThrow(/avg is not a valid value for reduction/);
   });
 
+  it("F.klDiv: torch's xlogy(t, t) for zero, negative and NaN targets", () => {
+    const x = dl.tensor([-1, -2, -0.5, -1]);
+    x.requiresGrad = true;
+    const l = F.klDiv(x, dl.tensor([0, -0.5, NaN, 0.3]), { reduction: 'none' });
+    const v = Array.from(l.dataSync());
+    expect(v[0]).toBe(0);
+    expect(v[1]).toBeNaN();
+    expect(v[2]).toBeNaN();
+    expect(v[3]).toBeCloseTo(-0.0612, 4);
+    l.sum().backward();
+    expect(Array.from(x.grad!.dataSync()).map((g) => (Number.isNaN(g) ? 'NaN' : g))).toEqual([-0, 0.5, 'NaN', Math.fround(-0.3)]);
+  });
+
   it('TripletMarginWithDistanceLoss takes any distance function', () => {
     const a = dl.randn(4, 5);
     const p = dl.randn(4, 5);

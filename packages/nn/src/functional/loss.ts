@@ -336,7 +336,7 @@ export function klDiv(input: Tensor, target: Tensor, opts: { reduction?: Reducti
     sameShape(op, input, target);
     const l = opts.logTarget
       ? target.exp().mul(target.sub(input))
-      : dl.where(target.gt(0), target.mul(target.log()), 0).sub(target.mul(input));
+      : dl.where(target.eq(0), 0, target.mul(target.log())).sub(target.mul(input)); // torch's xlogy(t, t): NaN for t < 0
     if (opts.reduction === 'batchmean') return l.sum().div(input.dim() > 0 ? input.shape[0]! : 1);
     return reduce(op, l, opts.reduction);
   });
