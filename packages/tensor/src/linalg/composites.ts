@@ -3,10 +3,10 @@
  * `multiDot`, `pinv`, `matrixRank`, `vecdot`. Composites: their gradients come from the nodes
  * they are made of.
  */
-import { defineOp } from '../dispatch.js';
-import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
+import { defineOp, deviceCan } from '../dispatch.js';
+import { ArgumentError, DTypeError, ShapeError, StateError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { eye } from '../ops/creation.js';
+import { empty, eye } from '../ops/creation.js';
 import { where } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
 import { eigh, inv, svd } from './decompositions.js';
@@ -129,3 +129,43 @@ export const matrixRank = defineOp('linalg.matrixRank', (A: Tensor, opts: TolOpt
  * dl.linalg.vecdot(x, y); // (x * y).sum(-1)
  */
 export const vecdot = defineOp('linalg.vecdot', (x: Tensor, y: Tensor, opts: { dim?: number } = {}): Tensor => x.mul(y).sum(opts.dim ?? -1));
+
+/** `[solution, residuals, rank, singularValues]` of `linalg.lstsq`, also by name. */
+export type LstsqResult = Tensor[] & { solution: Tensor; residuals: Tensor; rank: Tensor; singularValues: Tensor };
+
+/**
+ * Least-squares solution of `A X = B` (`torch.linalg.lstsq` with its cpu default driver
+ * 'gelsy'): the minimum-norm solution, here from the pseudo-inverse with torch's cut-off
+ * (`rcond`, default eps · max(m, n)); `rank` as int32; `residuals` and `singularValues` empty, as
+ * gelsy leaves them. Batched; a vector B as in `solve`. Reads the host (cpu).
+ *
+ * @example
+ * const { solution } = dl.linalg.lstsq(X, y); // linear regression weights
+ */
+export const lstsq = defineOp('linalg.lstsq', (A: Tensor, B: Tensor, opts: { rcond?: number | null; driver?: 'gelsy' } = {}): LstsqResult => {
+  const op = 'linalg.lstsq';
+  checkMatrix(op, A, false);
+  if (opts.driver !== undefined && opts.driver !== 'gelsy') {
+    throw new ArgumentError(`${op}: driver '${String(opts.driver)}' is not supported; dl computes gelsy's result (the cpu default)`, { op, hint: "leave driver unset (or 'gelsy')" });
+  }
+  if (B.dtype !== A.dtype) throw new DTypeError(`${op}: Expected input and other to have the same dtype, but got input's dtype ${A.dtype} and other's dtype ${B.dtype}`, { op, hint: 'cast B with .to(A.dtype)' });
+  if (!deviceCan(A, 'readSync')) {
+    throw new StateError(`${op}: device '${A.device}' cannot be read synchronously, and the pseudo-inverse runs on the host`, {
+      op,
+      hint: 'move A and B to cpu (await A.toAsync(\'cpu\')), or build the pseudo-inverse from await dl.linalg.svdAsync(A)',
+    });
+  }
+  const m = A.shape[A.dim() - 2]!;
+  const vector = B.dim() === 1 || (B.dim() === A.dim() - 1 && B.shape.every((s, i) => s === A.shape[i]));
+  const Bm = vector ? B.unsqueeze(-1) : B;
+  if (Bm.dim() < 2 || Bm.shape[Bm.dim() - 2] !== m) {
+    throw new ShapeError(`${op}: input.size(-2) should match other.size(-2) (${fmtShape(A.shape)} and ${fmtShape(B.shape)})`, { op, hint: 'B is [..., m] or [..., m, k] for A [..., m, n]' });
+  }
+  const rcond = opts.rcond ?? undefined;
+  const tol = rcond === undefined ? {} : { rtol: rcond };
+  const X = pinv(A, tol).matmul(Bm);
+  const dtypeOpts = { dtype: A.dtype, device: A.device };
+  const out = [vector ? X.squeeze(-1) : X, empty([0], dtypeOpts), matrixRank(A, tol), empty([0], dtypeOpts)] as LstsqResult;
+  (['solution', 'residuals', 'rank', 'singularValues'] as const).forEach((n, i) => Object.defineProperty(out, n, { value: out[i], enumerable: false }));
+  return out;
+});
