@@ -61,7 +61,7 @@ function sameDtype(op: string, ts: Tensor[]): void {
 function scales(op: string, input: Tensor, opts: ScaleOptions): { beta: number; alpha: number } {
   const beta = opts.beta ?? 1;
   const alpha = opts.alpha ?? 1;
-  if (input.dtype === 'int32' && (!Number.isInteger(beta) || !Number.isInteger(alpha))) {
+  if ((input.dtype === 'int32' || input.dtype === 'uint8') && (!Number.isInteger(beta) || !Number.isInteger(alpha))) {
     throw new ArgumentError(`${op}: for integral input tensors, arguments beta and alpha must not be floating point numbers (got beta=${beta}, alpha=${alpha})`, { op, hint: 'pass integers, or cast the inputs with .float()' });
   }
   return { beta, alpha };
