@@ -41,9 +41,9 @@ describe('cumulative ops', () => {
     expect(arr(x.grad!)).toEqual([2, 0, 2, 0]);
   });
   it('logcumsumexp is stable over a wide spread and keeps ±inf', () => {
-    const y = t([0, 200, -200, 0]).logcumsumexp(0);
-    expect(arr(y)[1]).toBeCloseTo(200, 4);
-    expect(arr(y)[0]).toBe(0);
+    const y = t([0, 200, -200, 0]).logcumsumexp(0).toArraySync() as number[];
+    expect(y[1]).toBeCloseTo(200, 4);
+    expect(y[0]).toBe(0);
     expect(arr(t([-Infinity, -Infinity, 1, Infinity, 2]).logcumsumexp(0))).toEqual([-Infinity, -Infinity, 1, Infinity, Infinity]);
     const x = dl.tensor([1, 2, 3], { requiresGrad: true });
     x.logcumsumexp(0).mul(dl.tensor([1, 2, 3])).sum().backward();
