@@ -2,7 +2,7 @@ import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, type Generator, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
 import { embeddingRenorm_ } from './embedding-renorm.js';
-import { batchNorm as batchNormOp, checkOnDevice, DEFERRED_NOTE, embedding as embeddingOp, groupNorm as groupNormOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
+import { batchNorm as batchNormOp, checkOnDevice, DEFERRED_NOTE, embedding as embeddingOp, escape, groupNorm as groupNormOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
 
 /** Options of `F.batchNorm`. */
 export interface BatchNormOptions {
@@ -131,12 +131,13 @@ export function dropout(x: Tensor, p = 0.5, opts: { training?: boolean; generato
  * Look up rows of `weight` [numEmbeddings, dim] at integer `indices`; rows at `paddingIdx`
  * get no gradient. One `EmbeddingBackward0` node, as PyTorch. With `maxNorm`, the looked-up rows
  * of `weight` whose `normType`-norm exceeds it are first rescaled in place (Note [Embedding max_norm
- * renormalises in place]).
+ * renormalises in place]); with `scaleGradByFreq`, each row's gradient is divided by how often its
+ * index occurs in `indices`, as torch.
  *
  * @example
  * F.embedding(tokens, table);
  */
-export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Tensor {
+export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean } = {}): Tensor {
   const op = 'embedding';
   if (indices.dtype !== 'int32' && indices.dtype !== 'uint8') {
     throw new DTypeError(`${op}: expected indices of an integer dtype (int32), got ${indices.dtype}`, { op, hint: 'cast with .long()' });
@@ -163,7 +164,17 @@ export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: 
   }
   const idx = indices.dtype === 'int32' ? indices : indices.to('int32');
   if (opts.maxNorm !== undefined && opts.maxNorm !== null) embeddingRenorm_(weight, idx, opts.maxNorm, opts.normType ?? 2);
-  return embeddingOp(idx, weight, pi);
+  const out = embeddingOp(idx, weight, pi);
+  if (!opts.scaleGradByFreq || !out.requiresGrad) return out;
+  // torch divides each looked-up row's gradient by how often its index occurs in the batch: a hook
+  // on the lookup scales the gradient before EmbeddingBackward0 adds it into the weight; the
+  // caller gets a view, so the gradient it sees of its output is the unscaled one
+  const flat = idx.reshape(-1);
+  const inv = escape(noGrad(() =>
+    dl.zeros([n], { dtype: weight.dtype, device: weight.device }).scatterAdd(0, flat, dl.ones([flat.numel()], { dtype: weight.dtype, device: weight.device })).indexSelect(0, flat).reciprocal().reshape([...idx.shape, 1]),
+  )); // held by the hook until backward: not the forward scope's to free
+  out.registerHook((g) => g.mul(inv));
+  return out.view([...out.shape]);
 }
 
 /** Options of `F.instanceNorm`. */

@@ -163,6 +163,8 @@ export interface EmbeddingOptions extends FactoryOptions {
   maxNorm?: number | null;
   /** The p of the max-norm (default 2). */
   normType?: number;
+  /** Divide each row's gradient by its index's frequency in the mini-batch. */
+  scaleGradByFreq?: boolean;
 }
 
 /**
@@ -182,6 +184,7 @@ export class Embedding extends Module {
   readonly paddingIdx: number | null;
   readonly maxNorm: number | null;
   readonly normType: number;
+  readonly scaleGradByFreq: boolean;
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions & { _weight?: Tensor } = {}) {
     super();
     const pi = opts.paddingIdx ?? null;
@@ -191,6 +194,7 @@ export class Embedding extends Module {
     this.paddingIdx = pi === null ? null : pi < 0 ? pi + numEmbeddings : pi;
     this.maxNorm = opts.maxNorm ?? null;
     this.normType = opts.normType ?? 2;
+    this.scaleGradByFreq = opts.scaleGradByFreq ?? false;
     if (opts._weight) {
       if (opts._weight.dim() !== 2 || opts._weight.shape[0] !== numEmbeddings || opts._weight.shape[1] !== embeddingDim) {
         throw new dl.ShapeError(`Embedding: shape of weight ${dl.fmtShape(opts._weight.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`, { op: 'Embedding' });
@@ -208,7 +212,7 @@ export class Embedding extends Module {
    * @example
    * const emb = nn.Embedding.fromPretrained(dl.tensor([[1, 2.3, 3], [4, 5.1, 6.3]]));
    */
-  static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean; paddingIdx?: number | null; maxNorm?: number | null; normType?: number } = {}): Embedding {
+  static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean } & Omit<EmbeddingOptions, keyof FactoryOptions> = {}): Embedding {
     if (embeddings.dim() !== 2) throw new dl.ShapeError(`Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${dl.fmtShape(embeddings.shape)}`, { op: 'Embedding.fromPretrained' });
     const e = new Embedding(embeddings.shape[0]!, embeddings.shape[1]!, { ...opts, _weight: embeddings });
     e.weight.requiresGrad_(!(opts.freeze ?? true));
@@ -219,13 +223,14 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null) init.zeros_(this.weight.at(this.paddingIdx));
   }
   forward(indices: Tensor): Tensor {
-    return Fn.embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType });
+    return Fn.embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType, scaleGradByFreq: this.scaleGradByFreq });
   }
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;
     if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;
     if (this.normType !== 2) s += `, norm_type=${pyFloat(this.normType)}`;
+    if (this.scaleGradByFreq) s += ', scale_grad_by_freq=True';
     return s;
   }
 }
