@@ -43,6 +43,11 @@ describe.runIf(be)('reduce ops on webgpu', () => {
     await expect(x.quantile(g([0.5, 1.5])).toArray()).rejects.toThrow(/q values must be in the range \[0, 1\]/);
   });
 
+  it('int32 cumprod overflow raises at the read instead of wrapping', async () => {
+    expect(await g([3, -4, 5], 'int32').cumprod(0).toArray()).toEqual([3, -12, -60]);
+    await expect(g([65536, 65536], 'int32').cumprod(0).toArray()).rejects.toThrow(/overflows int32/);
+  });
+
   it('scans, order statistics and searches with gradients', async () => {
     const x = dl.tensor([2, 0, 3, 0, 5], { device: 'webgpu', requiresGrad: true });
     x.cumprod(0).sum().backward();

@@ -23,6 +23,7 @@ import { normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { TensorMethods } from '../tensor-methods.js';
 import { arange, fromHost } from './creation.js';
+import { DEFERRED_NOTE, checkOnDevice } from './device-check.js';
 import { where } from './elementwise.js';
 import { cat, gather } from './indexing.js';
 import { valuesIndices, type ValuesIndices } from './reduce.js';
@@ -63,17 +64,19 @@ export const cumprod = defineOp('cumprod', (x: Tensor, dim: number, opts: { dtyp
   // float32 scans in float64 where the device has it (torch's CPU kernel accumulates in double)
   const wt: DType = checked || (dt === 'float32' && hasFloat64(x, 'cumprod')) ? 'float64' : dt;
   const [y] = scan([x.to(wt)], d, ([a], [b]) => [a!.mul(b!)]);
+  const overflow = (v: number, hint = '') =>
+    new DTypeError(`cumprod: the product of the ${x.dtype} tensor of shape ${fmtShape(x.shape)} reaches ${v}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`, {
+      op: 'cumprod',
+      hint: `accumulate in floating point: x.cumprod(dim, { dtype: 'float64' }) (or 'float32')${hint}`,
+    });
   if (checked) {
     const vals = readHostSync(y!.contiguous(), 'cumprod');
-    for (let i = 0; i < vals.length; i++) {
-      const v = vals[i]!;
-      if (v > 2147483647 || v < -2147483648) {
-        throw new DTypeError(`cumprod: the product of the ${x.dtype} tensor of shape ${fmtShape(x.shape)} reaches ${v}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`, {
-          op: 'cumprod',
-          hint: "accumulate in floating point: x.cumprod(dim, { dtype: 'float64' }) (or 'float32')",
-        });
-      }
-    }
+    for (let i = 0; i < vals.length; i++) if (vals[i]! > 2147483647 || vals[i]! < -2147483648) throw overflow(vals[i]!);
+  } else if (intResult && given === undefined && !deviceCan(x, 'readSync')) {
+    // no sync read (webgpu): the products' magnitudes in float32, checked on the device (an int32
+    // product would wrap silently); float32 rounding can misjudge only products within 2^7 of 2^31
+    const [approx] = scan([x.detach().to('float32')], d, ([a], [b]) => [a!.mul(b!)]);
+    checkOnDevice('cumprod', approx!, { lo: -2147483648, hi: 2147483647, key: `cumprod:${x.dtype}`, error: (v) => overflow(v, `. ${DEFERRED_NOTE}`) });
   }
   return y!.to(dt);
 });
