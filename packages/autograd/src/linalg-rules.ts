@@ -1,7 +1,25 @@
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
 import { AutogradError } from '@dl/tensor';
+import { getBackend } from '@dl/tensor/backend';
+import { isGradEnabled } from './grad-mode.js';
 import type { Rule } from './rules.js';
+
+/**
+ * Under createGraph on a device that reads synchronously, the inverse a rule needs is recomputed
+ * with `dl.linalg.inv` (itself differentiable) instead of the forward's constant, so second
+ * derivatives see its dependence on A; otherwise (first order, or webgpu) the forward's value is
+ * used. A singular matrix keeps the forward's value (inv would raise).
+ */
+function inverseOf(m: Tensor, saved: Tensor): Tensor {
+  if (!isGradEnabled() || typeof getBackend(m.device).readSync !== 'function') return saved;
+  try {
+    return dl.linalg.inv(m);
+  } catch (e) {
+    if (dl.linalg.LinAlgError.isInstance(e)) return saved;
+    throw e;
+  }
+}
 
 /**
  * Derivative rules of `dl.linalg`'s factorisations, with torch 1.13's node names and formulas
@@ -12,11 +30,11 @@ import type { Rule } from './rules.js';
  * matmuls and elementwise ops on the input's device. Multi-output ops arrive packed (Note [Packed
  * linalg outputs]): each rule unpacks its gradient the same way.
  *
- * Higher-order gradients: rules that read only the saved output (inv, eigh, svd, and the output
- * parts of solve/cholesky/qr) differentiate again through it; the host-computed params (det's
- * cofactors, slogdet's A⁻ᵀ, solve's A⁻¹, cholesky's L⁻¹, qr's R⁻¹) are constants to createGraph,
- * so second derivatives through det, slogdet, solve (w.r.t. A), cholesky and qr miss their
- * dependence on A (first derivatives are exact).
+ * Higher-order gradients: the rules differentiate again through the saved outputs, and under
+ * createGraph they recompute the host-computed inverses (det's cofactors, slogdet's A⁻ᵀ, solve's
+ * A⁻¹, cholesky's L⁻¹, qr's R⁻¹, solveTriangular's T⁻¹) differentiably with `inverseOf` on
+ * devices that read synchronously; on webgpu those stay constants, so second derivatives there
+ * miss that dependence (first derivatives are exact everywhere).
  */
 
 /** The identity broadcast to the last two dims of a square [..., n, n]. */
@@ -52,20 +70,37 @@ export const linalgRules = {
   } satisfies Rule<'linalgInv'>,
   linalgDet: {
     name: 'LinalgDetBackward0',
+    saves: { inputs: [0], output: true },
     // ∂det/∂A = det · A⁻ᵀ (the forward's cofactors; 0 at an exactly singular A, as torch 1.13)
-    backward: (g, c) => [g.unsqueeze(-1).unsqueeze(-1).mul(c.params.cof)],
+    backward: (g, c) => {
+      let cof = c.params.cof;
+      if (isGradEnabled()) {
+        const inv = inverseOf(c.input(0), cof);
+        if (inv !== cof) cof = c.output().unsqueeze(-1).unsqueeze(-1).mul(inv.mT);
+      }
+      return [g.unsqueeze(-1).unsqueeze(-1).mul(cof)];
+    },
   } satisfies Rule<'linalgDet'>,
   linalgSlogdet: {
     name: 'LinalgSlogdetBackward0',
+    saves: { inputs: [0] },
     // only logabsdet is differentiable: ∂ log|det| / ∂A = A⁻ᵀ
-    backward: (g, c) => [g.select(-1, 1).unsqueeze(-1).unsqueeze(-1).mul(c.params.invT)],
+    backward: (g, c) => {
+      let invT = c.params.invT;
+      if (isGradEnabled()) {
+        const inv = inverseOf(c.input(0), invT);
+        if (inv !== invT) invT = inv.mT;
+      }
+      return [g.select(-1, 1).unsqueeze(-1).unsqueeze(-1).mul(invT)];
+    },
   } satisfies Rule<'linalgSlogdet'>,
   linalgSolve: {
     name: 'LinalgSolveExBackward0',
-    saves: { output: true },
+    saves: { inputs: [0], output: true },
     // X = A⁻¹ B: gB = A⁻ᵀ g, gA = -gB Xᵀ
     backward: (g, c) => {
-      const { inv, vector } = c.params;
+      const { vector } = c.params;
+      const inv = isGradEnabled() ? inverseOf(c.input(0), c.params.inv) : c.params.inv;
       const gm = vector ? g.unsqueeze(-1) : g;
       const x = vector ? c.output().unsqueeze(-1) : c.output();
       const gB = inv.mT.matmul(gm);
@@ -75,12 +110,20 @@ export const linalgRules = {
   } satisfies Rule<'linalgSolve'>,
   linalgSolveTriangular: {
     name: 'LinalgSolveTriangularBackward0',
-    saves: { output: true },
+    saves: { inputs: [0], output: true },
     // torch's linalg_solve_triangular backward: gB = T⁻ᵀ g (left) or g T⁻ᵀ (right);
     // gA = -gB Xᵀ (left) or -Xᵀ gB (right), kept to the triangle the forward read
     backward: (g, c) => {
-      const { upper, left, unitriangular, tinv } = c.params;
+      const { upper, left, unitriangular } = c.params;
       const X = c.output();
+      let tinv = c.params.tinv;
+      if (isGradEnabled()) {
+        const a = c.input(0);
+        const n = a.shape[a.dim() - 1]!;
+        const I = eyeLike(a, n);
+        const tri = unitriangular ? (upper ? a.triu(1) : a.tril(-1)).add(I) : upper ? a.triu() : a.tril();
+        tinv = inverseOf(tri, tinv);
+      }
       const gB = left ? tinv.mT.matmul(g) : g.matmul(tinv.mT);
       let gA: Tensor | null = null;
       if (c.needs[0]) {
@@ -95,8 +138,9 @@ export const linalgRules = {
     saves: { output: true },
     // gA = sym(L⁻ᴴ Φ(Lᴴ gL) L⁻¹), Φ: the lower triangle with the diagonal halved
     backward: (g, c) => {
-      const { upper, linv } = c.params;
+      const { upper } = c.params;
       const L = upper ? c.output().mT : c.output();
+      const linv = isGradEnabled() ? inverseOf(L, c.params.linv) : c.params.linv;
       const gL = upper ? g.mT : g;
       const n = L.shape[L.dim() - 1]!;
       const M = L.mT.matmul(gL);
@@ -109,7 +153,7 @@ export const linalgRules = {
     name: 'LinalgQrBackward0',
     saves: { output: true },
     backward: (g, c) => {
-      const { mode, m, n, kq, rinv } = c.params;
+      const { mode, m, n, kq } = c.params;
       if (mode === 'r') {
         throw new AutogradError(
           "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.",
@@ -124,6 +168,8 @@ export const linalgRules = {
       const R = p.narrow(-1, m * kq, kq * n).unflatten(-1, [kq, n]);
       const gQ = g.narrow(-1, 0, m * kq).unflatten(-1, [m, kq]);
       const gR = g.narrow(-1, m * kq, kq * n).unflatten(-1, [kq, n]);
+      const k = Math.min(m, n);
+      const rinv = isGradEnabled() ? inverseOf(R.narrow(-2, 0, k).narrow(-1, 0, k), c.params.rinv) : c.params.rinv;
       if (m >= n) return [qrBackwardTall(Q, R, gQ, gR, rinv)];
       // wide: A = Q [U V]; X = A[:, :m] gets the tall rule with gQ + Y gVᵀ (Y = Q V), Y gets Q gV
       const U = R.narrow(-1, 0, m);

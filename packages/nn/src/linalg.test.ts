@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
 import '@dl/backend-cpu';
-import '@dl/autograd';
+import { gradcheck, gradgradcheck } from '@dl/autograd';
 
 interface LinalgCase {
   name: string;
@@ -182,5 +182,37 @@ describe('dl.linalg as a PyTorch user writes it', () => {
     await close(dl.linalg.matrixPower(A, -2), [1, -2, 0, 1], 1e-6, 'A^-2');
     await close(dl.linalg.multiDot([dl.tensor([1, 2]), A, dl.tensor([3, 4])]), [1 * 3 + (1 + 2) * 4], 1e-6, 'multiDot');
     expect(dl.logdet(dl.tensor([[-1, 0], [0, 2]])).isnan().itemSync()).toBe(1);
+  });
+  it('first and second derivatives pass gradcheck / gradgradcheck (float64)', () => {
+    const f64 = { dtype: 'float64' as const };
+    const leaf = (t: Tensor) => {
+      const x = t.detach().clone();
+      x.requiresGrad = true;
+      return x;
+    };
+    const A = leaf(dl.randn(3, 3, f64).add(dl.eye(3, 3, f64).mul(3)));
+    const B = leaf(dl.randn(3, 2, f64));
+    const W = leaf(dl.randn(4, 3, f64));
+    const cases: [string, (...xs: Tensor[]) => Tensor | Tensor[], Tensor[]][] = [
+      ['det', (a) => dl.linalg.det(a), [A]],
+      ['slogdet', (a) => dl.linalg.slogdet(a)[1], [A]],
+      ['inv', (a) => dl.linalg.inv(a), [A]],
+      ['solve', (a, b) => dl.linalg.solve(a, b), [A, B]],
+      ['solveTriangular', (a, b) => dl.linalg.solveTriangular(a, b, { upper: true }), [A, B]],
+      ['cholesky', (a) => dl.linalg.cholesky(a.matmul(a.mT).add(dl.eye(3, 3, f64))), [A]],
+      ['qr', (w) => [...dl.linalg.qr(w)], [W]],
+      ['eigh', (a) => {
+        const [L, Q] = dl.linalg.eigh(a.add(a.mT));
+        return [L, Q.mul(Q)];
+      }, [A]],
+      ['svd', (w) => {
+        const [U, S, Vh] = dl.linalg.svd(w, { fullMatrices: false });
+        return [S, U.mul(U), Vh.mul(Vh)];
+      }, [W]],
+    ];
+    for (const [name, fn, inputs] of cases) {
+      expect(gradcheck(fn, inputs, { atol: 1e-5, rtol: 1e-4 }), `gradcheck ${name}`).toBe(true);
+      expect(gradgradcheck(fn, inputs, { atol: 1e-4, rtol: 1e-3 }), `gradgradcheck ${name}`).toBe(true);
+    }
   });
 });
