@@ -9,6 +9,7 @@ import type { Tensor } from '@dl/tensor';
 import '@dl/backend-cpu';
 import { F, nn, type Module } from './index.js';
 import { fromFixture, mismatch, type FT } from './testing/fixture.js';
+import { ctcOnDevice } from './functional/ctc-device.js';
 
 interface Case {
   name: string;
@@ -171,6 +172,29 @@ describe('F.ctcLoss / nn.CTCLoss', () => {
     l.sum().backward();
     expect(x.grad!.select(1, 0).abs().sum().itemSync()).toBe(0);
     expect(F.ctcLoss(lp, tg, [2, 5], [3, 2], { reduction: 'none' }).dataSync()[0]).toBe(Infinity);
+  });
+
+  it('the tensor-op recursion (what webgpu runs) equals the host recursion (cpu), values and gradients', () => {
+    const x = dl.randn(9, 3, 5).logSoftmax(2);
+    const t = dl.tensor([[1, 1, 2, 4], [3, 0, 0, 0], [2, 3, 2, 3]]).long();
+    const il = dl.tensor([9, 4, 7], { dtype: 'int32' });
+    const tl = dl.tensor([4, 1, 4], { dtype: 'int32' }); // sample 0 needs 5 steps for 1,1 (a blank between), has 9
+    for (const zeroInfinity of [false, true]) {
+      const a = x.detach();
+      a.requiresGrad = true;
+      const b = x.detach();
+      b.requiresGrad = true;
+      const w = dl.tensor([0.5, -1, 2]);
+      const host = F.ctcLoss(a, t, il, tl, { reduction: 'none', zeroInfinity });
+      const dev = ctcOnDevice(b, t.int(), il, tl, 0, zeroInfinity);
+      expect(mismatch(dev, { shape: [3], dtype: 'float32', data: Array.from(host.dataSync()) })).toBeNull();
+      host.mul(w).sum().backward();
+      dev.mul(w).sum().backward();
+      expect(mismatch(b.grad, { shape: [9, 3, 5], dtype: 'float32', data: Array.from(a.grad!.dataSync()) })).toBeNull();
+    }
+    // an impossible alignment (4 labels, 2 steps): inf, or 0 under zeroInfinity, no gradient on both paths
+    const dev = ctcOnDevice(x, t.int(), dl.tensor([2, 4, 7], { dtype: 'int32' }), tl, 0, false);
+    expect(dev.dataSync()[0]).toBe(Infinity);
   });
 
   it("torch's argument errors, typed", () => {

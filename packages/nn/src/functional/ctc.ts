@@ -2,6 +2,8 @@ import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 import { checkOnDevice, DEFERRED_NOTE, runScope } from '@dl/tensor/internal';
 import { applyReduction } from './loss-reduction.js';
+import { ctcHost } from './ctc-host.js';
+import { ctcOnDevice } from './ctc-device.js';
 import type { Reduction } from './loss.js';
 
 /** Options of {@link ctcLoss}. */
@@ -28,7 +30,13 @@ export interface CTCLossOptions {
  * predecessor states shifts by a detached maximum (the gradient does not depend on it) and takes
  * the log of a sum only where it is positive, so impossible states (−inf) pass a zero gradient
  * instead of 0/0. Samples with an infinite loss under `zeroInfinity` get 0 and no gradient, as
- * PyTorch; without it, PyTorch's gradient of an infinite loss is NaN, dl's is `exp(lp)`.
+ * PyTorch; without it, PyTorch's gradient of an infinite loss is NaN, dl's is 0.
+ *
+ * That recursion is T steps of a dozen small ops: on devices that read synchronously (cpu) the
+ * loss is instead computed by the host recursion of ctc-host.ts (alpha and beta in float64, as
+ * torch's ctc_loss_cpu, ~100× faster), and PyTorch's gradient `G` rides on the zero-valued
+ * `Σ lp·G − (Σ lp·G).detach()`, so autograd sees one node whose backward is G times the upstream
+ * gradient. Both paths are tested against PyTorch (the tensor-op one on cpu too).
  */
 
 type Lengths = Tensor | readonly number[] | number;
@@ -58,18 +66,6 @@ function checkRange(op: string, t: Tensor, lo: number, hi: number, what: string)
     return;
   }
   for (let i = 0; i < host.length; i++) if (host[i]! < lo || host[i]! > hi) throw error(host[i]!, false);
-}
-
-/** `where(cond, a, -inf)` with a NaN-free backward. */
-const NEG_INF = -Infinity;
-
-/** log(exp(a) + exp(b) + exp(c)) elementwise, finite-gradient where everything is −inf. */
-function lse3(a: Tensor, b: Tensor, c: Tensor): Tensor {
-  const m = dl.maximum(dl.maximum(a, b), c).detach();
-  const ms = dl.where(m.isfinite(), m, 0);
-  const s = a.sub(ms).exp().add(b.sub(ms).exp()).add(c.sub(ms).exp());
-  const pos = s.gt(0);
-  return dl.where(pos, dl.where(pos, s, 1).log().add(ms), NEG_INF);
 }
 
 /**
@@ -127,48 +123,26 @@ export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Lengths
     if (tgt.shape[0] !== N) throw new ShapeError(`${op}: targets have ${tgt.shape[0]} rows for a batch of ${N}`, { op });
     const Smax = tgt.shape[1]!;
     checkRange(op, tl, 0, targets.dim() === 1 ? targets.numel() : Smax, 'target_lengths');
-    const S2 = 2 * Smax + 1;
-    const sIdx = dl.arange(Smax, { dtype: 'int32', device }).unsqueeze(0);
-    const validLabel = sIdx.lt(tl.unsqueeze(1)); // [N, Smax]
-    const labels = dl.where(validLabel, tgt, blank);
-    checkRange(op, dl.where(validLabel, tgt, 0), 0, C - 1, 'targets');
-    // extended labels l' = [blank, y1, blank, y2, …, blank]: [N, S2]
-    const ext = dl.stack([dl.full([N, Smax], blank, { dtype: 'int32', device }), labels], 2).reshape(N, 2 * Smax);
-    const lext = dl.cat([ext, dl.full([N, 1], blank, { dtype: 'int32', device })], 1);
-    const stateIdx = dl.arange(S2, { dtype: 'int32', device }).unsqueeze(0);
-    const validState = stateIdx.lt(tl.mul(2).add(1).unsqueeze(1)); // [N, S2]
-    // the skip s-2 -> s: a label (odd s >= 3) different from the label two states before
-    const prev2 = dl.cat([dl.full([N, 2], blank, { dtype: 'int32', device }), lext.narrow(1, 0, Math.max(S2 - 2, 0))], 1).narrow(1, 0, S2);
-    const skip = stateIdx.remainder(2).eq(1).logicalAnd(stateIdx.ge(3)).logicalAnd(lext.ne(prev2));
-    // emissions: lp[t, n, l'(s)] -> [T, N, S2]
-    const emit = lp.gather(2, lext.unsqueeze(0).expand(T, N, S2));
-    const ninf = dl.full([N, 1], NEG_INF, { dtype: lp.dtype, device });
-    const first = stateIdx.lt(2).logicalAnd(validState);
-    let alpha = T === 0 ? dl.full([N, S2], NEG_INF, { dtype: lp.dtype, device }) : dl.where(first, emit.select(0, 0), NEG_INF);
-    for (let t = 1; t < T; t++) {
-      const a1 = dl.cat([ninf, alpha.narrow(1, 0, S2 - 1)], 1);
-      const a2 = dl.where(skip, dl.cat([ninf, ninf, alpha.narrow(1, 0, Math.max(S2 - 2, 0))], 1).narrow(1, 0, S2), NEG_INF);
-      const next = dl.where(validState, lse3(alpha, a1, a2).add(emit.select(0, t)), NEG_INF);
-      alpha = dl.where(il.gt(t).unsqueeze(1), next, alpha); // frozen past the sample's input length
-    }
-    if (T > 0) alpha = dl.where(il.gt(0).unsqueeze(1), alpha, NEG_INF);
-    const last = tl.mul(2).unsqueeze(1); // the final blank
-    const endBlank = alpha.gather(1, last).reshape(N);
-    const endLabel = dl.where(tl.gt(0), alpha.gather(1, dl.where(tl.gt(0), tl.mul(2).sub(1), 0).unsqueeze(1)).reshape(N), NEG_INF);
-    let nll = lse3(endBlank, endLabel, dl.full([N], NEG_INF, { dtype: lp.dtype, device })).neg();
-    // PyTorch's gradient adds exp(lp) for t < input length (Note [CTC as tensor ops])
-    let counted = dl.arange(T, { dtype: 'int32', device }).unsqueeze(1).lt(il.unsqueeze(0)); // [T, N]
-    if (opts.zeroInfinity) {
-      const inf = nll.isinf();
-      nll = dl.where(inf, 0, nll);
-      counted = counted.logicalAnd(inf.logicalNot().unsqueeze(0));
-    }
-    const e = lp.exp();
-    const extra = dl.where(counted.unsqueeze(2), e.sub(e.detach()), 0).sum([0, 2]);
-    let loss = nll.add(extra);
+    checkRange(op, dl.where(dl.arange(tgt.shape[1]!, { dtype: 'int32', device }).unsqueeze(0).lt(tl.unsqueeze(1)), tgt, 0), 0, C - 1, 'targets');
+    const loss = lp._backend.readSync ? ctcOnHost(lp, tgt, il, tl, blank, !!opts.zeroInfinity) : ctcOnDevice(lp, tgt, il, tl, blank, !!opts.zeroInfinity);
     const reduction = opts.reduction ?? 'mean';
     if (reduction === 'mean') return loss.div(tl.clamp(1, null).to(loss.dtype)).mean();
-    if (unbatched && reduction === 'none') loss = loss.reshape([]);
-    return applyReduction(op, loss, reduction);
+    return applyReduction(op, unbatched && reduction === 'none' ? loss.reshape([]) : loss, reduction);
   });
+}
+
+/**
+ * @internal The per-sample CTC losses [N] from the host recursion (ctc-host.ts, as torch's
+ * ctc_loss_cpu), for devices that read synchronously: one node whose gradient is PyTorch's `G`,
+ * carried by the zero-valued `Σ lp·G − (Σ lp·G).detach()` (Note [CTC as tensor ops]).
+ */
+function ctcOnHost(lp: Tensor, tgt: Tensor, il: Tensor, tl: Tensor, blank: number, zeroInfinity: boolean): Tensor {
+  const [T, N, C] = lp.shape as [number, number, number];
+  const r = ctcHost(lp.detach().contiguous().dataSync(), T, N, C, tgt.contiguous().dataSync(), tgt.shape[1]!, il.dataSync(), tl.dataSync(), blank);
+  for (let i = 0; i < r.grad.length; i++) if (!Number.isFinite(r.grad[i]!)) r.grad[i] = 0; // infinite losses: no gradient
+  const nll = dl.tensor(r.nll, { dtype: lp.dtype, device: lp.device });
+  const inf = nll.isinf();
+  const g = dl.tensor(r.grad, { dtype: lp.dtype, device: lp.device }).reshape(T, N, C);
+  const dot = dl.where(lp.isfinite(), lp, 0).mul(g).sum([0, 2]);
+  return dl.where(inf, zeroInfinity ? 0 : nll, nll.add(dot.sub(dot.detach())));
 }
