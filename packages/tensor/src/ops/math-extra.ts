@@ -312,9 +312,9 @@ export const clamp = defineOp('clamp', (x: Tensor, min?: number | Tensor | null 
   const hi = max ?? null;
   if (!(lo instanceof Tensor) && !(hi instanceof Tensor)) return clampNumbers(x, lo, hi, opts);
   if ((lo !== null && !(lo instanceof Tensor)) || (hi !== null && !(hi instanceof Tensor))) {
-    throw new ArgumentError(`clamp: min and max must both be Tensors or both numbers, got ${describeValue(lo)} and ${describeValue(hi)}`, {
+    throw new ArgumentError(`clamp: min and max must both be Tensors or both numbers, got min ${describeValue(lo)} and max ${describeValue(hi)}`, {
       op,
-      hint: 'wrap the number bound: dl.tensor(3) (torch.clamp takes (Tensor, Tensor) or (Number, Number))',
+      hint: 'wrap the number bound (dl.tensor(3)), or use dl.maximum(x, lo) / dl.minimum(x, hi); torch.clamp takes (Tensor, Tensor) or (Number, Number)',
     });
   }
   const r = clampTensors(x, lo, hi);
