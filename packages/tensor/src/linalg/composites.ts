@@ -9,7 +9,8 @@ import type { Tensor } from '../tensor.js';
 import { empty, eye } from '../ops/creation.js';
 import { where } from '../ops/elementwise.js';
 import { matmul } from '../ops/linalg.js';
-import { eigh, inv, svd } from './decompositions.js';
+import { eigh, inv, slogdet, svd, svdvals } from './decompositions.js';
+import { matrixNorm, type NormOrd } from './norms.js';
 import { checkMatrix } from './matrices.js';
 
 /** Machine epsilon of a float dtype (torch.finfo(dtype).eps). */
@@ -168,4 +169,38 @@ export const lstsq = defineOp('linalg.lstsq', (A: Tensor, B: Tensor, opts: { rco
   const out = [vector ? X.squeeze(-1) : X, empty([0], dtypeOpts), matrixRank(A, tol), empty([0], dtypeOpts)] as LstsqResult;
   (['solution', 'residuals', 'rank', 'singularValues'] as const).forEach((n, i) => Object.defineProperty(out, n, { value: out[i], enumerable: false }));
   return out;
+});
+
+/**
+ * Condition number (`torch.linalg.cond`): σ_max / σ_min for `p` 2 or unset (any shape), σ_min /
+ * σ_max for -2, and `norm(A, p) · norm(A⁻¹, p)` for square A otherwise ('fro' and 'nuc' from the
+ * singular values, as torch; 1 and ±inf from the inverse, infinite where A is singular).
+ *
+ * @example
+ * dl.linalg.cond(dl.tensor([[1, 2], [3, 4]]));        // 14.933
+ * dl.linalg.cond(dl.tensor([[1, 2], [3, 4]]), 'fro'); // 15
+ */
+export const cond = defineOp('linalg.cond', (A: Tensor, p: NormOrd | null = null): Tensor => {
+  const op = 'linalg.cond';
+  checkMatrix(op, A, false);
+  if (p === null || p === 2 || p === -2) {
+    const S = svdvals(A);
+    const k = S.shape[S.dim() - 1]!;
+    const hi = S.narrow(-1, 0, 1).squeeze(-1);
+    const lo = S.narrow(-1, k - 1, 1).squeeze(-1);
+    return p === -2 ? lo.div(hi) : hi.div(lo);
+  }
+  checkMatrix(`${op}(ord=${String(p)})`, A, true);
+  if (p === 'fro' || p === 'nuc') {
+    // as torch: from the singular values, ‖A‖·‖A⁻¹‖ = f(S)·f(1/S)
+    const S = svdvals(A);
+    const r = S.reciprocal();
+    return p === 'fro' ? S.square().sum(-1).sqrt().mul(r.square().sum(-1).sqrt()) : S.sum(-1).mul(r.sum(-1));
+  }
+  // singular matrices give inf: invert the identity in their place, then overwrite
+  const singular = slogdet(A.detach())[0].eq(0);
+  const n = A.shape[A.dim() - 1]!;
+  const safe = where(singular.unsqueeze(-1).unsqueeze(-1), eye(n, n, { dtype: A.dtype, device: A.device }), A);
+  const c = matrixNorm(A, p).mul(matrixNorm(inv(safe), p));
+  return where(singular, Infinity, c);
 });
