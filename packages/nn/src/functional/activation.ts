@@ -18,7 +18,7 @@ import {
 } from '@dl/tensor/internal';
 
 /** `max(x, 0)`. @example F.relu(x) */
-export const relu = (x: Tensor): Tensor => x.relu();
+export const relu = (x: Tensor, _opts: InplaceOption = {}): Tensor => x.relu();
 /**
  * `min(max(x, 0), 6)`: PyTorch's `hardtanh(x, 0, 6)` (one `HardtanhBackward0` node, gradient 0
  * at 0 and 6).
@@ -26,13 +26,13 @@ export const relu = (x: Tensor): Tensor => x.relu();
  * @example
  * F.relu6(x)
  */
-export const relu6 = (x: Tensor): Tensor => hardtanhOp(x, 0, 6);
+export const relu6 = (x: Tensor, _opts: InplaceOption = {}): Tensor => hardtanhOp(x, 0, 6);
 /** `x` where positive, `negativeSlope * x` elsewhere (one `LeakyReluBackward0` node). @example F.leakyRelu(x, 0.2) */
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+export function leakyRelu(x: Tensor, negativeSlope = 0.01, _opts: InplaceOption = {}): Tensor {
   return leakyReluOp(x, negativeSlope);
 }
 /** Exponential linear unit: `x` where positive, `alpha * (exp(x) - 1)` elsewhere (one `EluBackward0` node). @example F.elu(x) */
-export function elu(x: Tensor, alpha = 1): Tensor {
+export function elu(x: Tensor, alpha = 1, _opts: InplaceOption = {}): Tensor {
   return eluOp(x, alpha);
 }
 /**
@@ -45,7 +45,7 @@ export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): T
   return geluOp(x, opts.approximate ?? 'none');
 }
 /** `x * sigmoid(x)` (swish; one `SiluBackward0` node). @example F.silu(x) */
-export const silu = (x: Tensor): Tensor => siluOp(x);
+export const silu = (x: Tensor, _opts: InplaceOption = {}): Tensor => siluOp(x);
 /** Logistic sigmoid. */
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 /** Hyperbolic tangent. */
@@ -57,7 +57,7 @@ export const tanh = (x: Tensor): Tensor => x.tanh();
  * @example
  * F.hardtanh(x, -2, 2)
  */
-export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+export function hardtanh(x: Tensor, minVal = -1, maxVal = 1, _opts: InplaceOption = {}): Tensor {
   return hardtanhOp(x, minVal, maxVal);
 }
 /** `log(1 + exp(beta * x)) / beta`, linear above `threshold` (as PyTorch; one `SoftplusBackward0` node). @example F.softplus(x, { beta: 2 }) */
