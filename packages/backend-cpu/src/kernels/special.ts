@@ -1,5 +1,5 @@
 import { ArgumentError } from '@dl/tensor';
-import { erf } from './math.js';
+import { erf, erfcPositive } from './math.js';
 
 /**
  * Note [Special functions in double precision]
@@ -72,25 +72,6 @@ export function digamma(x: number): number {
   return result + Math.log(x) - 0.5 / x - series;
 }
 
-/** erfc for x >= 2.5: the continued fraction (Lentz), exp(-x²)/√π / (x + 1/2/(x + 1/(x + …))). */
-function erfcTail(ax: number): number {
-  if (ax > 27) return 0;
-  let f = ax;
-  let c = ax;
-  let d = 0;
-  for (let k = 1; k < 300; k++) {
-    const a = k / 2;
-    d = ax + a * d;
-    d = d === 0 ? 1e-300 : 1 / d;
-    c = ax + a / c;
-    if (c === 0) c = 1e-300;
-    const delta = c * d;
-    f *= delta;
-    if (Math.abs(delta - 1) < 1e-16) break;
-  }
-  return Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-}
-
 /**
  * 1 - erf(x) without the cancellation of computing it so for large x (`torch.erfc`).
  *
@@ -99,8 +80,7 @@ function erfcTail(ax: number): number {
  */
 export function erfc(x: number): number {
   if (x !== x) return x;
-  if (x < 2.5) return 1 - erf(x);
-  return erfcTail(x);
+  return x < 0 ? 2 - erfcPositive(-x) : erfcPositive(x); // Note [erf in float64]
 }
 
 /**
