@@ -53,9 +53,17 @@ async function expectClose(actual: Tensor | null | undefined, expected: FT, labe
   }
 }
 
+/** Constructor arguments: `{ $tensor: [...] }` stands for a float32 tensor (a loss's class weights). */
+function withTensors(a: unknown): unknown {
+  if (Array.isArray(a) || a === null || typeof a !== 'object') return a;
+  const o = a as Record<string, unknown>;
+  if ('$tensor' in o) return dl.tensor(o.$tensor as number[]);
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, withTensors(v)]));
+}
+
 async function checkCase(c: Case, device: string): Promise<void> {
   const Ctor = (nn as unknown as Record<string, new (...a: unknown[]) => Module>)[c.kind]!;
-  const m = new Ctor(...c.args);
+  const m = new Ctor(...c.args.map(withTensors));
   expect(String(m)).toBe(c.repr);
   expect(Object.keys(m.stateDict())).toEqual(c.stateKeys);
   m.loadStateDict(Object.fromEntries(Object.entries(c.state).map(([k, v]) => [k, ft(v, 'cpu')])));

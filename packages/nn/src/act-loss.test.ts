@@ -26,10 +26,18 @@ interface Case {
 }
 const fx = JSON.parse(readFileSync(new URL('./fixtures/act-loss.json', import.meta.url), 'utf8')) as { cases: Case[] };
 
+/** Constructor arguments: `{ $tensor: [...] }` stands for a float32 tensor (a loss's class weights). */
+function withTensors(a: unknown): unknown {
+  if (Array.isArray(a) || a === null || typeof a !== 'object') return a;
+  const o = a as Record<string, unknown>;
+  if ('$tensor' in o) return dl.tensor(o.$tensor as number[]);
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, withTensors(v)]));
+}
+
 function build(c: Case): Module {
   const Ctor = (nn as unknown as Record<string, new (...a: unknown[]) => Module>)[c.kind];
   if (!Ctor) throw new Error(`no nn.${c.kind}`);
-  return new Ctor(...c.args);
+  return new Ctor(...c.args.map(withTensors));
 }
 
 describe('act-loss modules match PyTorch 1.13 (cpu)', () => {

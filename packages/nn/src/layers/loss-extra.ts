@@ -68,8 +68,14 @@ export class MultiLabelSoftMarginLoss extends OptionsLoss<{ weight?: Tensor | nu
   static {
     Object.defineProperty(this, 'name', { value: 'MultiLabelSoftMarginLoss' }); // the repr's name, minified or not
   }
+  /** The class weights, a buffer (state-dict key `weight`, moved by `to()`), as PyTorch's _WeightedLoss. */
+  declare weight: Tensor | null;
+  constructor(opts: { weight?: Tensor | null; reduction?: L.MarginOptions['reduction'] } = {}) {
+    super(opts);
+    if (opts.weight) this.registerBuffer('weight', opts.weight);
+  }
   forward(input: Tensor, target: Tensor): Tensor {
-    return L.multilabelSoftMarginLoss(input, target, this.opts);
+    return L.multilabelSoftMarginLoss(input, target, { ...this.opts, weight: this.weight ?? null });
   }
 }
 
@@ -83,8 +89,14 @@ export class MultiMarginLoss extends OptionsLoss<L.MultiMarginOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'MultiMarginLoss' }); // the repr's name, minified or not
   }
+  /** The class weights, a buffer (state-dict key `weight`, moved by `to()`), as PyTorch's _WeightedLoss. */
+  declare weight: Tensor | null;
+  constructor(opts: L.MultiMarginOptions = {}) {
+    super(opts);
+    if (opts.weight) this.registerBuffer('weight', opts.weight);
+  }
   forward(input: Tensor, target: Tensor): Tensor {
-    return L.multiMarginLoss(input, target, this.opts);
+    return L.multiMarginLoss(input, target, { ...this.opts, weight: this.weight ?? null });
   }
 }
 

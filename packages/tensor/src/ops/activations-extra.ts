@@ -51,7 +51,9 @@ export const mish = defineOp('mish', (x: Tensor): Tensor => {
 
 /**
  * `x * relu6(x + 3) / 6` with PyTorch's gradient: 0 below −3, `x/3 + 1/2` on [−3, 3], 1 above
- * (and for NaN).
+ * (and for NaN). At exactly +3 this is 1.5, as torch's CUDA kernel and CPU scalar loop; torch
+ * 1.13's CPU vectorised loop gives 1 there (its `x >= 3` test), so torch itself depends on the
+ * element's position.
  *
  * @example
  * hardswish(dl.tensor([-4, 0, 1, 4]));
