@@ -10,6 +10,9 @@
  *
  * @packageDocumentation
  */
+import { claimInstance } from './instance-guard.js';
+// Note [One copy of @dl/tensor]: a backend bound to a second copy of @dl/tensor throws here.
+claimInstance();
 export * from './backend.js';
 export type { DType, HostArray } from './dtype.js';
 export { hostArray, ITEMSIZE } from './dtype.js';

@@ -10,6 +10,10 @@
  *
  * @packageDocumentation
  */
+import { claimInstance } from './instance-guard.js';
+// Note [One copy of @dl/tensor]: a second copy of @dl/tensor in this process throws here.
+claimInstance();
+export { version } from './version.js';
 export { Tensor } from './tensor.js';
 export { Size } from './size.js';
 export { TypedStorage } from './storage-view.js';

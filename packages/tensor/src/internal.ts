@@ -6,6 +6,9 @@
  * @internal
  * @packageDocumentation
  */
+import { claimInstance } from './instance-guard.js';
+// Note [One copy of @dl/tensor]: autograd or nn bound to a second copy of @dl/tensor throws here.
+claimInstance();
 export { setAutogradHook, getAutogradHook, type AutogradHook } from './autograd-hook.js';
 export { markParameter, type AutogradMeta } from './tensor-base.js';
 export { proxyMisses } from './coercion.js';
