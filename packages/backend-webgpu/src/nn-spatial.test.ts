@@ -30,7 +30,8 @@ interface Case {
   train: boolean;
   pretrained: FT | null;
   state: Record<string, FT>;
-  inputs: FT[];
+  /** tensors, or `{ list }` for a size argument */
+  inputs: (FT | { list: number[] })[];
   y: FT;
   indices: FT | null;
   r: FT;
@@ -76,13 +77,14 @@ describe.runIf(be)('spatial layers on webgpu', () => {
       m.loadStateDict(sd);
       m.to(DEV);
       m.train(c.train);
-      const xs = c.inputs.map((t) => (t.dtype === 'float32' ? host(t).to(DEV).requiresGrad_() : host(t).to(DEV)));
-      const out = (m as unknown as (...a: Tensor[]) => Tensor | { values: Tensor; indices: Tensor })(...xs);
+      const xs = c.inputs.map((t) => ('list' in t ? null : t.dtype === 'float32' ? host(t).to(DEV).requiresGrad_() : host(t).to(DEV)));
+      const args = xs.map((x, i) => x ?? (c.inputs[i] as { list: number[] }).list);
+      const out = (m as unknown as (...a: unknown[]) => Tensor | { values: Tensor; indices: Tensor })(...args);
       const y = out instanceof dl.Tensor ? out : out.values;
       await close(y, c.y, `${c.name} forward`);
       if (c.indices) await close((out as { indices: Tensor }).indices, c.indices, `${c.name} indices`, 0, 0);
       y.mul(host(c.r).to(DEV)).sum().backward();
-      for (let i = 0; i < xs.length; i++) await close(xs[i]!.grad, c.gx[i] ?? null, `${c.name} grad input ${i}`);
+      for (let i = 0; i < xs.length; i++) await close(xs[i]?.grad, c.gx[i] ?? null, `${c.name} grad input ${i}`);
       const named = Object.fromEntries(m.namedParameters());
       for (const [k, g] of Object.entries(c.gparams)) await close(named[k]?.grad, g, `${c.name} grad ${k}`);
       const after = m.stateDict();

@@ -2,7 +2,7 @@
 export { Module, Parameter, isParameter, type RemovableHandle, type ForwardHook, type ForwardPreHook, type LoadStateDictOptions, type IncompatibleKeys } from './module.js';
 export { Linear, Identity, Flatten, Unflatten, Dropout, Embedding, type FactoryOptions, type EmbeddingOptions } from './layers/basic.js';
 export { Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, type ConvOptions } from './layers/conv.js';
-export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, type Pooled } from './layers/pool.js';
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d, type Pooled } from './layers/pool.js';
 export { EmbeddingBag, type EmbeddingBagLayerOptions } from './layers/embedding-bag.js';
 export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle, type UpsampleOptions } from './layers/upsample.js';
 export { Fold, Unfold } from './layers/fold.js';

@@ -21,7 +21,8 @@ interface SpatialCase {
   pretrained: FT | null;
   state: Record<string, FT>;
   stateKeys: string[];
-  inputs: FT[];
+  /** tensors, or `{ list }` for a size argument */
+  inputs: (FT | { list: number[] })[];
   y: FT;
   indices: FT | null;
   r: FT;
@@ -46,8 +47,9 @@ describe('spatial layers match PyTorch 1.13 (forward, gradients, state, keys, re
     for (const [k, v] of Object.entries(c.state)) sd[k] = fromFixture(v);
     m.loadStateDict(sd);
     m.train(c.train);
-    const xs = c.inputs.map((t) => (t.dtype === 'float32' ? fromFixture(t).requiresGrad_() : fromFixture(t)));
-    const out = (m as unknown as (...a: dl.Tensor[]) => dl.Tensor | { values: dl.Tensor; indices: dl.Tensor })(...xs);
+    const xs = c.inputs.map((t) => ('list' in t ? null : t.dtype === 'float32' ? fromFixture(t).requiresGrad_() : fromFixture(t)));
+    const args = xs.map((x, i) => x ?? (c.inputs[i] as { list: number[] }).list);
+    const out = (m as unknown as (...a: unknown[]) => dl.Tensor | { values: dl.Tensor; indices: dl.Tensor })(...args);
     const y = out instanceof dl.Tensor ? out : out.values;
     expect(mismatch(y, c.y), `${c.name} forward`).toBeNull();
     if (c.indices) {
@@ -55,7 +57,7 @@ describe('spatial layers match PyTorch 1.13 (forward, gradients, state, keys, re
       expect(mismatch((out as { indices: dl.Tensor }).indices, c.indices), `${c.name} indices`).toBeNull();
     }
     y.mul(fromFixture(c.r)).sum().backward();
-    c.gx.forEach((g, i) => g && expect(mismatch(xs[i]!.grad, g), `${c.name} grad input ${i}`).toBeNull());
+    c.gx.forEach((g, i) => g && expect(mismatch(xs[i]?.grad, g), `${c.name} grad input ${i}`).toBeNull());
     const named = Object.fromEntries(m.namedParameters());
     expect(Object.keys(named).filter((k) => named[k]!.requiresGrad).sort(), 'trained parameters').toEqual(Object.keys(c.gparams).sort());
     for (const [k, g] of Object.entries(c.gparams)) expect(mismatch(named[k]?.grad, g), `${c.name} grad ${k}`).toBeNull();

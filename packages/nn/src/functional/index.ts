@@ -14,6 +14,7 @@ export * from './interpolate.js';
 export * from './fold.js';
 export * from './pixel-shuffle.js';
 export * from './embedding-bag.js';
+export * from './unpool.js';
 export * from './norm.js';
 export * from './loss.js';
 export * from './distance.js';

@@ -2,6 +2,7 @@ import type { Tensor } from '@dl/tensor';
 import { Module, pyTuple } from '../module.js';
 import * as Fc from '../functional/conv.js';
 import * as Fp from '../functional/pool1d.js';
+import * as Fu from '../functional/unpool.js';
 
 /** What a max pooling layer returns: the tensor, or `{ values, indices }` with `returnIndices: true`. */
 export type Pooled<RI extends boolean> = RI extends true ? { values: Tensor; indices: Tensor } : Tensor;
@@ -181,5 +182,63 @@ export class AdaptiveMaxPool2d<RI extends boolean = false> extends Module {
   }
   override extraRepr(): string {
     return `output_size=${outRepr(this.outputSize)}`;
+  }
+}
+
+/**
+ * The partial inverse of MaxPool2d: `unpool(values, indices)` puts each max back where it came
+ * from, zeros elsewhere, as torch's `nn.MaxUnpool2d`; `outputSize` resolves the ambiguous size.
+ *
+ * @example
+ * const pool = new nn.MaxPool2d(2, { returnIndices: true });
+ * const { values, indices } = pool(x);
+ * new nn.MaxUnpool2d(2)(values, indices);
+ */
+export class MaxUnpool2d extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MaxUnpool2d' }); // the repr's name, minified or not
+  }
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number];
+  constructor(kernelSize: Fc.Size2, opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2 } = {}) {
+    super();
+    const p2 = (v: Fc.Size2): [number, number] => (typeof v === 'number' ? [v, v] : [v[0]!, v[1] ?? v[0]!]);
+    this.kernelSize = p2(kernelSize);
+    this.stride = p2(opts.stride ?? kernelSize);
+    this.padding = p2(opts.padding ?? 0);
+  }
+  forward(x: Tensor, indices: Tensor, outputSize: readonly number[] | null = null): Tensor {
+    return Fu.maxUnpool2d(x, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
+  }
+}
+
+/**
+ * The partial inverse of MaxPool1d, as torch's `nn.MaxUnpool1d`.
+ *
+ * @example
+ * new nn.MaxUnpool1d(2)(values, indices);
+ */
+export class MaxUnpool1d extends Module {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MaxUnpool1d' }); // the repr's name, minified or not
+  }
+  readonly kernelSize: number;
+  readonly stride: number;
+  readonly padding: number;
+  constructor(kernelSize: number, opts: { stride?: number | null; padding?: number } = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = opts.stride ?? kernelSize;
+    this.padding = opts.padding ?? 0;
+  }
+  forward(x: Tensor, indices: Tensor, outputSize: readonly number[] | null = null): Tensor {
+    return Fu.maxUnpool1d(x, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
+  }
+  override extraRepr(): string {
+    return `kernel_size=${pyTuple([this.kernelSize])}, stride=${pyTuple([this.stride])}, padding=${pyTuple([this.padding])}`;
   }
 }
