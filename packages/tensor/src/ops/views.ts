@@ -342,7 +342,10 @@ export const at = defineOp('at', (x: Tensor, ...idx: Index[]): Tensor => {
   const trivial = starts.every((s, k) => s === 0 && lens[k] === x.shape[k] && steps[k] === 1);
   const sliced = trivial ? x : sliceDims(x, starts, lens, steps);
   if (shapesEqual(outShape, sliced.shape)) return sliced;
-  return reshapeTo(sliced, outShape, typeof idx[0] === 'number' && idx.length === 1 ? 'SelectBackward0' : 'ViewBackward0');
+  // PyTorch applies an index one element at a time, so its grad_fn is named by the last one:
+  // x[1:2, 0] is SelectBackward0, x[0, 1:2] SliceBackward0, x[0, None] UnsqueezeBackward0.
+  const last = idx.filter((i) => i !== '...').pop();
+  return reshapeTo(sliced, outShape, last === null ? 'UnsqueezeBackward0' : typeof last === 'number' ? 'SelectBackward0' : 'SliceBackward0');
 });
 
 /** A contiguous copy recorded for autograd (CloneBackward0). */

@@ -1,0 +1,81 @@
+/**
+ * Run a guide's code: the ```ts blocks of a Markdown file, in order, as one module, with the
+ * printed output of each block compared with the ```text block that follows it, if any.
+ *
+ * Note [Guides run as tests]
+ * A guide's examples rot unless something runs them. Each ```ts block is a piece of one program
+ * (later blocks see earlier declarations, as a reader reads them); a block followed directly by
+ * a ```text block must print exactly that text (console.log, joined by newlines). The blocks are
+ * written to a module beside this file (git-ignored) so `@dl/*` imports resolve as in the repo,
+ * then imported; `console.log` is captured per block through a marker call between blocks.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+
+/** One code block and the output the guide shows for it (null: not compared). */
+export interface GuideBlock {
+  code: string;
+  expected: string | null;
+  line: number;
+}
+
+/** The ```ts blocks of `markdown`, each with the ```text block right after it. */
+export function guideBlocks(markdown: string): GuideBlock[] {
+  const re = /^```(\w*)\n([\s\S]*?)^```\s*$/gm;
+  const fences: { lang: string; body: string; start: number; end: number }[] = [];
+  for (let m = re.exec(markdown); m; m = re.exec(markdown)) fences.push({ lang: m[1]!, body: m[2]!, start: m.index, end: m.index + m[0].length });
+  const blocks: GuideBlock[] = [];
+  fences.forEach((f, i) => {
+    if (f.lang !== 'ts') return;
+    const next = fences[i + 1];
+    const between = next ? markdown.slice(f.end, next.start) : '';
+    const expected = next && next.lang === 'text' && between.trim() === '' ? next.body.replace(/\n$/, '') : null;
+    blocks.push({ code: f.body, expected, line: markdown.slice(0, f.start).split('\n').length });
+  });
+  return blocks;
+}
+
+/** What each block printed, in order. Throws the first error a block raises, naming its line. */
+export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; printed: string[] }> {
+  const blocks = guideBlocks(readFileSync(file, 'utf8'));
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = join(here, '.guide-run');
+  mkdirSync(dir, { recursive: true });
+  const name = file.replace(/[^A-Za-z0-9]+/g, '-').slice(-60);
+  const mod = join(dir, `${name}-${process.pid}.ts`);
+  // Imports go first (hoisted anyway); each block is followed by a marker that closes its output.
+  const imports: string[] = [];
+  const body: string[] = [];
+  blocks.forEach((b, i) => {
+    const lines = b.code.split('\n');
+    const own = lines.filter((l) => /^import\s/.test(l));
+    imports.push(...own);
+    body.push(`// guide line ${b.line}`, ...lines.filter((l) => !/^import\s/.test(l)), `__guideMark(${i});`);
+  });
+  const src = [...new Set(imports), 'declare const __guideMark: (i: number) => void;', 'export async function __guide(): Promise<void> {', ...body, '}'].join('\n');
+  writeFileSync(mod, src);
+  const printed: string[] = [];
+  let current: string[] = [];
+  const g = globalThis as { __guideMark?: (i: number) => void };
+  const log = console.log;
+  g.__guideMark = () => {
+    printed.push(current.join('\n'));
+    current = [];
+  };
+  console.log = (...args: unknown[]) => current.push(format(...args));
+  try {
+    const m = (await import(pathToFileURL(mod).href)) as { __guide: () => Promise<void> };
+    await m.__guide();
+  } catch (e) {
+    const at = blocks[printed.length];
+    if (e instanceof Error) e.message = `guide ${file}, block at line ${at?.line ?? '?'}: ${e.message}`;
+    throw e;
+  } finally {
+    console.log = log;
+    delete g.__guideMark;
+    rmSync(mod, { force: true });
+  }
+  return { blocks, printed };
+}
