@@ -153,6 +153,7 @@ describe('spatial functions: adjoints and errors', () => {
     expect(() => F.interpolate(x, { size: 3, alignCorners: true })).toThrow(dl.ArgumentError);
     expect(() => F.interpolate(x, { scaleFactor: 0.1 })).toThrow(dl.ShapeError);
     expect(() => F.interpolate(dl.randn(4, 4), { size: 3 })).toThrow(dl.ArgumentError);
+    expect(() => F.interpolate(x, { size: 3, recomputeScaleFactor: true })).toThrow(dl.ArgumentError);
   });
 
   it('embeddingBag: offsets rules and mode rules, as typed errors', () => {

@@ -171,6 +171,7 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   let sizes: number[];
   let scales: (number | null)[] = Array(nd).fill(null);
   if (has(opts.size)) {
+    if (opts.recomputeScaleFactor) throw new ArgumentError(`${op}: recomputeScaleFactor is not meaningful with an explicit size`, { op, hint: 'give scaleFactor instead of size, or leave recomputeScaleFactor out' });
     sizes = expand(opts.size!, 'size');
     if (!sizes.every((s) => Number.isInteger(s))) throw new ArgumentError(`${op}: size must be integers, got ${JSON.stringify(opts.size)}`, { op });
   } else {
