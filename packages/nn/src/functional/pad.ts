@@ -16,6 +16,7 @@
  */
 import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, isFloating, type Tensor } from '@dl/tensor';
+import { defineOp } from '@dl/tensor/internal';
 
 /** Padding modes of `F.pad`. */
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
@@ -100,7 +101,7 @@ function sourceIndex(mode: Exclude<PadMode, 'constant'>, n: number, lo: number, 
   return out;
 }
 
-function padNonConstant(x: Tensor, amounts: readonly number[], mode: Exclude<PadMode, 'constant'>, value: number | undefined): Tensor {
+const padNonConstant = defineOp('pad', (x: Tensor, amounts: readonly number[], mode: Exclude<PadMode, 'constant'>, value: number | undefined): Tensor => {
   const op = 'pad';
   if (value !== undefined && value !== 0) throw new ArgumentError(`pad: padding mode "${mode}" doesn't take in value argument (got value=${value})`, { op });
   const k = amounts.length / 2;
@@ -151,4 +152,4 @@ function padNonConstant(x: Tensor, amounts: readonly number[], mode: Exclude<Pad
     r = r.indexSelect(d, dl.fromHost(sourceIndex(mode, n, lo, hi), [size], 'int32', x.device, op));
   }
   return r;
-}
+});

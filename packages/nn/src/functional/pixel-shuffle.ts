@@ -1,4 +1,5 @@
 import { ArgumentError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
+import { defineOp } from '@dl/tensor/internal';
 
 function check(op: string, x: Tensor, r: number, what: string): void {
   if (!Number.isInteger(r) || r < 1) throw new ArgumentError(`${op}: ${what} must be a positive integer, got ${r}`, { op });
@@ -12,7 +13,7 @@ function check(op: string, x: Tensor, r: number, what: string): void {
  * @example
  * F.pixelShuffle(x, 3); // [1, 9, 4, 4] → [1, 1, 12, 12]
  */
-export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
+export const pixelShuffle = defineOp('pixelShuffle', (x: Tensor, upscaleFactor: number): Tensor => {
   const op = 'pixelShuffle';
   const r = upscaleFactor;
   check(op, x, r, 'upscaleFactor');
@@ -25,7 +26,7 @@ export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
   const oc = C / (r * r);
   const perm = [...lead.map((_, i) => i), n, n + 3, n + 1, n + 4, n + 2];
   return x.reshape([...lead, oc, r, r, H, W]).permute(...perm).reshape([...lead, oc, H * r, W * r]);
-}
+});
 
 /**
  * The inverse of {@link pixelShuffle}: [*, C, H·r, W·r] → [*, C·r², H, W], as torch's
@@ -34,7 +35,7 @@ export function pixelShuffle(x: Tensor, upscaleFactor: number): Tensor {
  * @example
  * F.pixelUnshuffle(x, 2); // [1, 1, 4, 4] → [1, 4, 2, 2]
  */
-export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
+export const pixelUnshuffle = defineOp('pixelUnshuffle', (x: Tensor, downscaleFactor: number): Tensor => {
   const op = 'pixelUnshuffle';
   const r = downscaleFactor;
   check(op, x, r, 'downscaleFactor');
@@ -45,4 +46,4 @@ export function pixelUnshuffle(x: Tensor, downscaleFactor: number): Tensor {
   const n = lead.length;
   const perm = [...lead.map((_, i) => i), n, n + 2, n + 4, n + 1, n + 3];
   return x.reshape([...lead, C, H / r, r, W / r, r]).permute(...perm).reshape([...lead, C * r * r, H / r, W / r]);
-}
+});

@@ -8,7 +8,7 @@
  */
 import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
-import { checkOnDevice, DEFERRED_NOTE } from '@dl/tensor/internal';
+import { checkOnDevice, DEFERRED_NOTE, defineOp } from '@dl/tensor/internal';
 import { pair, type Size2 } from './conv-args.js';
 import type { Size1 } from './pool1d.js';
 
@@ -21,7 +21,8 @@ export interface MaxUnpoolOptions<S> {
   outputSize?: readonly number[] | null;
 }
 
-function unpool(op: string, x: Tensor, indices: Tensor, k: number[], s: number[], p: number[], outputSize: readonly number[] | null | undefined): Tensor {
+type UnpoolArgs = [op: string, x: Tensor, indices: Tensor, k: number[], s: number[], p: number[], outputSize: readonly number[] | null | undefined];
+const unpool = defineOp<UnpoolArgs, Tensor>((op) => op, (op: string, x: Tensor, indices: Tensor, k: number[], s: number[], p: number[], outputSize: readonly number[] | null | undefined): Tensor => {
   const nd = k.length;
   if (x.dim() !== nd + 1 && x.dim() !== nd + 2) throw new ShapeError(`${op}: expected a ${nd + 1}-D or ${nd + 2}-D input, got ${fmtShape(x.shape)}`, { op });
   if (indices.dtype !== 'int32') throw new DTypeError(`${op}: expected int32 indices (a max pooling's), got ${indices.dtype}`, { op });
@@ -58,7 +59,7 @@ function unpool(op: string, x: Tensor, indices: Tensor, k: number[], s: number[]
   } else checkOnDevice(op, indices, { lo: 0, hi: plane - 1, key: `${op}:${plane}`, error: bad });
   const zeros = dl.zeros([...lead, plane], { dtype: x.dtype, device: x.device });
   return zeros.scatter(-1, indices.reshape([...lead, L]), x.reshape([...lead, L])).reshape([...lead, ...size]);
-}
+});
 
 /**
  * The partial inverse of `F.maxPool2d`: each value put back where its index says, zeros elsewhere
