@@ -24,7 +24,7 @@ import { normDim } from '../shape.js';
  *    so a branch whose derivative can be infinite (x², exp) is fed `where(mask, x, 0)`, which is
  *    finite wherever the branch is not used.
  *  - PyTorch's kernels compare with specific strict/non-strict inequalities and send NaN to a
- *    specific branch (hardswish: NaN gets gradient 1; hardsigmoid: 0; softshrink: value 0). The masks below copy those comparisons (torch 1.13's
+ *    specific branch (hardswish: NaN gets gradient 1; hardsigmoid: 0; softshrink: value 0, gradient 0). The masks below copy those comparisons (torch 1.13's
  *    aten/src/ATen/native/cpu/Activation.cpp), and a branch that must keep a value but pass no
  *    gradient is `value.detach()`.
  */
@@ -171,8 +171,8 @@ export const hardshrink = defineOp('hardshrink', (x: Tensor, lambd: number): Ten
 
 /**
  * `x − lambd` above lambd, `x + lambd` below −lambd, 0 between and for NaN (as PyTorch);
- * gradient 0 on the closed interval. (PyTorch's kernel gives NaN a gradient of 1 with a value of
- * 0, which no composite can reproduce; dl's is 0 there.)
+ * gradient 0 on the closed interval and for NaN (as torch 1.13's CPU vectorised kernel; its scalar
+ * loop, used for short tensors and the tail, gives NaN a gradient of 1), 1 elsewhere.
  *
  * @example
  * softshrink(dl.randn(3), 0.5);
@@ -180,9 +180,7 @@ export const hardshrink = defineOp('hardshrink', (x: Tensor, lambd: number): Ten
 export const softshrink = defineOp('softshrink', (x: Tensor, lambd: number): Tensor => {
   checkLambd('softshrink', lambd);
   floatInput('softshrink', x);
-  const up = x.gt(lambd);
-  const down = x.lt(-lambd);
-  return where(up, x.sub(lambd), where(down, x.add(lambd), 0));
+  return where(x.gt(lambd), x.sub(lambd), where(x.lt(-lambd), x.add(lambd), 0));
 });
 
 /**
