@@ -12,6 +12,10 @@
 import { registerBackend } from '@dl/tensor/backend';
 import { CpuBackend } from './backend.js';
 import { installWasmKernels } from './wasm/index.js';
+import { warnIfNodeTooOld } from './node-version.js';
+
+// Note [Node 20.16 and process.getBuiltinModule]: say once when Node is too old to run dl fully.
+warnIfNodeTooOld();
 
 /** The registered cpu backend instance. */
 export const cpuBackend = new CpuBackend();
