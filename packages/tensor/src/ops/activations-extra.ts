@@ -24,9 +24,11 @@ import { normDim } from '../shape.js';
  *    so a branch whose derivative can be infinite (x², exp) is fed `where(mask, x, 0)`, which is
  *    finite wherever the branch is not used.
  *  - PyTorch's kernels compare with specific strict/non-strict inequalities and send NaN to a
- *    specific branch (hardswish: NaN gets gradient 1; hardsigmoid: 0; softshrink: value 0, gradient 0). The masks below copy those comparisons (torch 1.13's
+ *    specific branch (hardswish: NaN gets gradient 1; hardsigmoid: 0; softshrink: value 0,
+ *    gradient 0). The masks below copy those comparisons (torch 1.13's
  *    aten/src/ATen/native/cpu/Activation.cpp), and a branch that must keep a value but pass no
- *    gradient is `value.detach()`.
+ *    gradient is `value.detach()`. Where torch's CPU vectorised and scalar loops disagree (NaN in
+ *    softshrink, +3 in hardswish), the doc comment of the op says which one dl follows.
  */
 
 function floatInput(op: string, x: Tensor): void {
