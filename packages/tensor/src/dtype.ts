@@ -202,6 +202,18 @@ function category(d: DType): number {
 }
 
 /**
+ * `torch.can_cast(from, to)`: may an op computing in `from` write its result into a `to` tensor
+ * (in-place ops, `out=`)? Only within or up the categories bool < integer < floating: int64 into
+ * int32 or float64 into float32 is allowed, an integer into bool or a float into an integer is not.
+ *
+ * @example
+ * canCast('int32', 'bool'); // false (torch: "result type Long can't be cast to … Bool")
+ */
+export function canCast(from: DType, to: DType): boolean {
+  return category(from) <= category(to);
+}
+
+/**
  * Result dtype of combining operands, following PyTorch: dimensioned tensors win over
  * zero-dim tensors, which win over Python scalars, unless a lower-priority operand
  * belongs to a higher category (bool < int < float).

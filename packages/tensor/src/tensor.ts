@@ -212,7 +212,7 @@ export class Tensor extends TensorBase {
   relu_(): this { ip.unaryInPlace('relu', this, 'relu_'); return this; }
   sigmoid_(): this { ip.unaryInPlace('sigmoid', this, 'sigmoid_'); return this; }
   tanh_(): this { ip.unaryInPlace('tanh', this, 'tanh_'); return this; }
-  clamp_(min?: number | Tensor | null | mx.ClampOptions, max?: number | Tensor | null): this { ip.applyInPlace(this, 'clamp_', (s) => mx.clamp(s, min, max)); return this; }
+  clamp_(min?: number | Tensor | null | mx.ClampOptions, max?: number | Tensor | null): this { mx.clampInPlace(this, min, max); return this; }
   addcmul_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { return this.add_(t1.mul(t2), { alpha: ac.addcmulInPlaceValue(this, t1, t2, opts.value ?? 1) }); }
   addcdiv_(t1: Tensor, t2: Tensor, opts: { value?: number } = {}): this { ac.checkAddcdiv('addcdiv_', this, t1, t2); return this.add_(t1.div(t2), { alpha: opts.value ?? 1 }); }
   lerp_(end: Tensor, weight: TensorOrScalar): this { ip.applyInPlace(this, 'lerp_', (s) => ew.lerp(s, end, weight)); return this; }

@@ -1,6 +1,6 @@
 import { allocTensor } from '../tensor-base.js';
 import { Tensor } from '../tensor.js';
-import { isFloating, type DType, type DTypeName } from '../dtype.js';
+import { canCast, type DType, type DTypeName } from '../dtype.js';
 import { ArgumentError, DeviceError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
 import { contiguousStrides, describeValue, isContiguousLayout, numelOf, shapesEqual } from '../shape.js';
@@ -157,7 +157,7 @@ export function dest(res: Tensor, out: Tensor | undefined): Operand {
  */
 export function finishOut(op: string, result: Tensor, out?: Tensor): Tensor {
   if (!out || out === result) return result;
-  if (isFloating(result.dtype) && !isFloating(out.dtype)) {
+  if (!canCast(result.dtype, out.dtype)) {
     throw new DTypeError(`${op}: result type ${result.dtype} can't be cast to the desired output type ${out.dtype}`, { op });
   }
   runKernel(op, 'copy', result, inPlace(out));

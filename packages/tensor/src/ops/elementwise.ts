@@ -104,6 +104,19 @@ function promoted(a: TensorOrScalar, b: TensorOrScalar): DType {
   return resultType([asOperand(a), asOperand(b)]);
 }
 
+/** @internal The dtype `unary(op, x)` computes in (an in-place op checks it can write it back). */
+export function unaryResultDType(op: UnaryOp, x: Tensor): DType {
+  if (BOOL_RESULT(op)) return 'bool';
+  return FLOAT_RESULT(op) && !isFloating(x.dtype) ? 'float32' : x.dtype;
+}
+
+/** @internal The dtype `binary(op, a, b)` computes in, as torch's `result_type` (valid operands only). */
+export function binaryResultDType(op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar): DType {
+  const dtype = promoted(a, b);
+  if (TRUE_DIV(op) && !isFloating(dtype)) return 'float32';
+  return dtype === 'bool' && (op === 'pow' || op === 'remainder') ? 'int32' : dtype;
+}
+
 /** @internal Apply an arithmetic binary kernel with type promotion and broadcasting. */
 export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = NO_OPTIONS): Tensor => {
   checkOperand(op, a, 'input');
@@ -236,13 +249,15 @@ export const clamp = defineOp('clamp', (x: Tensor, min?: number | null, max?: nu
     throw new ArgumentError('clamp: at least one of min or max must not be None', { op, hint: 'pass min, max or both' });
   }
   if (opts.out) checkOutGrad(op, opts.out, [x]);
-  let dtype = x.dtype;
-  if (!isFloating(dtype) && ((lo !== null && !Number.isInteger(lo)) || (hi !== null && !Number.isInteger(hi)))) dtype = 'float32';
+  // torch's result_type with the bounds as scalars: a float bound makes an integer x float, an
+  // integer bound makes a bool x integer (true/false bounds count as bool)
+  const dtype = resultType([{ dtype: x.dtype, dim: x.dim() }, ...[lo, hi].filter((b) => b !== null)]);
   const src = castRaw(x, dtype);
   const res = outTarget(op, x.shape, dtype, x.device, opts.out);
-  runKernel(op, 'clamp', src, lo, hi, dest(res, opts.out));
+  const [l, h] = [lo, hi].map((b) => (b === null ? null : Number(b))) as [number | null, number | null];
+  runKernel(op, 'clamp', src, l, h, dest(res, opts.out));
   if (src !== x) src.dispose();
-  recordOp('clamp', [x], res, { min: lo, max: hi });
+  recordOp('clamp', [x], res, { min: l, max: h });
   return finishOut(op, res, opts.out);
 });
 

@@ -1,12 +1,12 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { checkInPlace, defineOp, inPlace, runKernel, willRecord } from '../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
-import { isFloating } from '../dtype.js';
+import { canCast, type DType } from '../dtype.js';
 import { defaultGenerator, type Generator } from '../generator.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { OVERLAP_ALLOWED, broadcastOperand, broadcastView, castRaw, checkNoInternalOverlap, checkScalarArg, emptyTensor, type TensorOrScalar } from './core.js';
-import { binary, maskedFill, unary } from './elementwise.js';
+import { binary, binaryResultDType, maskedFill, unary, unaryResultDType } from './elementwise.js';
 import { clone } from './views.js';
 
 /**
@@ -25,12 +25,7 @@ export const applyInPlace = defineOp((_t, op) => op, (target: Tensor, op: string
   const r = compute(self);
   if (self !== target) self.dispose();
   if (r === target) return target;
-  if (isFloating(r.dtype) && !isFloating(target.dtype)) {
-    throw new DTypeError(`${op}: result type ${r.dtype} can't be cast to the desired output type ${target.dtype}`, {
-      op,
-      hint: `use the out-of-place form (it promotes), or cast first: x = x.float()`,
-    });
-  }
+  checkInPlaceCast(op, r.dtype, target);
   if (!shapesEqual(r.shape, target.shape)) {
     throw new ShapeError(`${op}: output with shape ${fmtShape(target.shape)} doesn't match the broadcast shape ${fmtShape(r.shape)}`, {
       op,
@@ -48,9 +43,32 @@ export const applyInPlace = defineOp((_t, op) => op, (target: Tensor, op: string
   return target;
 });
 
+/**
+ * Note [In-place casting]
+ * An in-place op computes in the dtype its out-of-place form would (torch's `result_type`) and
+ * writes the result back into self, which must hold it: torch's `can_cast(result, self.dtype)`,
+ * i.e. never down the categories bool < integer < floating. `boolTensor.add_(1)` (an integer
+ * result) and `intTensor.mul_(0.5)` (a float result) raise instead of truncating; int64 into int32
+ * or float64 into float32 is a cast torch allows. `copy_`, `fill_` and `maskedFill_` cast their
+ * value by design (torch does too), and `indexPut_` asks for the same dtype.
+ */
+/** @internal Raise torch's "result type … can't be cast" error when `target` can't hold `result` (Note [In-place casting]). */
+export function checkInPlaceCast(op: string, result: DType, target: Tensor): void {
+  if (canCast(result, target.dtype)) return;
+  throw new DTypeError(`${op}: result type ${result} can't be cast to the desired output type ${target.dtype} (shape ${fmtShape(target.shape)})`, {
+    op,
+    hint: `use the out-of-place form x = x.${op.replace(/_$/, '')}(…) (it promotes to ${result}), or cast first: x = x.to('${result}')`,
+  });
+}
+
+function isOperand(v: unknown): v is TensorOrScalar {
+  return v instanceof Tensor || typeof v === 'number' || typeof v === 'boolean';
+}
+
 /** In-place binary op: direct kernel write when autograd is idle. */
 export const binaryInPlace = defineOp((_op, _t, _o, opName) => opName, (op: BinaryOp, target: Tensor, other: TensorOrScalar, opName: string): Tensor => {
   const o = other instanceof Tensor ? other : null;
+  if (isOperand(other)) checkInPlaceCast(opName, binaryResultDType(op, target, other), target);
   // Note [In-place aliasing]: `x.add_(x.t())` reads elements the kernel has already written, so an
   // operand that shares x's storage through a different view is computed out of place first.
   checkNoInternalOverlap(target, opName);
@@ -97,6 +115,7 @@ function reduceAny(m: Tensor, axes: number[]): Tensor {
 /** In-place unary op. */
 export const unaryInPlace = defineOp((_op, _t, opName) => opName, (op: UnaryOp, target: Tensor, opName: string): Tensor => {
   checkNoInternalOverlap(target, opName);
+  checkInPlaceCast(opName, unaryResultDType(op, target), target);
   if (!willRecord([target])) {
     checkInPlace(target, opName);
     unary(op, target, { out: target });

@@ -12,7 +12,7 @@ import { Tensor } from '../tensor.js';
 import type { TensorMethods } from '../tensor-methods.js';
 import { scalarTensor, type TensorOrScalar } from './core.js';
 import { binary, clamp as clampNumbers, compare, unary, where, type OutOptions } from './elementwise.js';
-import { applyInPlace, binaryInPlace, unaryInPlace } from './inplace.js';
+import { applyInPlace, binaryInPlace, checkInPlaceCast, unaryInPlace } from './inplace.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -322,6 +322,21 @@ export const clamp = defineOp('clamp', (x: Tensor, min?: number | Tensor | null 
   opts.out.copy_(r);
   return opts.out;
 });
+
+/**
+ * `x.clamp_(min, max)`: clamp in place. The bounds take part in the result dtype as in `clamp`
+ * (torch), so a bool tensor with number bounds or an integer tensor with float bounds raises
+ * (Note [In-place casting] in inplace.ts) instead of truncating.
+ *
+ * @example
+ * x.clamp_(0, 1); // x.clip_(0, 1) too
+ */
+export function clampInPlace(x: Tensor, min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null): Tensor {
+  const o = isClampOptions(min) ? min : { min, max };
+  const bounds = ([o.min, o.max] as unknown[]).filter((b): b is number | boolean | Tensor => typeof b === 'number' || typeof b === 'boolean' || b instanceof Tensor);
+  checkInPlaceCast('clamp_', resultType([x, ...bounds].map((b) => (b instanceof Tensor ? { dtype: b.dtype, dim: b.dim() } : b))), x);
+  return applyInPlace(x, 'clamp_', (s) => clamp(s, min, max));
+}
 
 /** The methods of this family (Note [Tensor methods from op families]). */
 export const mathExtraMethods = {
