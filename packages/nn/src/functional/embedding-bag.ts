@@ -10,8 +10,9 @@
  *  - 'mean': the sum divided by each bag's count of kept entries (an empty bag gives 0);
  *  - 'max':  where the offsets can be read synchronously (cpu), each bag's rows gathered into
  *            [B, longest bag, D], padding masked to -inf, reduced by `max` (an empty bag gives 0);
- *            elsewhere (webgpu, no sync read) the rows masked to -inf outside each bag, [B, n, D]:
- *            B·n·D memory, fine for modest batches but quadratic in a very long one.
+ *            elsewhere (webgpu, no sync read) a segmented max-scan over the positions (log₂ n
+ *            doubling steps of `maximum` within a bag), read at each bag's last position; ties
+ *            between different rows share the gradient there (torch gives it to the first).
  * Everything is a tensor op, so the gradient (to `weight` and `perSampleWeights`) is autograd's.
  */
 import * as dl from '@dl/tensor';
@@ -57,6 +58,27 @@ function paddedMax(input: Tensor, weight: Tensor, o: readonly number[], B: numbe
   return rows.where(ok.unsqueeze(2), -Infinity).max(1).values.where(ok.any(1).unsqueeze(1), 0);
 }
 
+/**
+ * 'max' without host offsets: a segmented inclusive max-scan over the positions (log₂ n doubling
+ * steps, each combining a position with the one `step` before it when both are in the same bag),
+ * read at each bag's last position; left-out entries are -inf, empty bags 0.
+ */
+function segmentedMax(rows: Tensor, keep: Tensor, bag: Tensor, offsets: Tensor, count: Tensor, B: number, last: boolean): Tensor {
+  const [n, D] = rows.shape as [number, number];
+  const dev = rows.device;
+  const empty = dl.zeros([B, D], { dtype: rows.dtype, device: dev });
+  if (n === 0 || B === 0) return empty.add(rows.sum()); // in the graph (a zero gradient), as torch's empty bags
+  let v = rows.where(keep.unsqueeze(1), -Infinity);
+  for (let step = 1; step < n; step *= 2) {
+    const prev = dl.cat([dl.full([step, D], -Infinity, { dtype: rows.dtype, device: dev }), v.narrow(0, 0, n - step)], 0);
+    const same = dl.cat([dl.zeros([step], { dtype: 'bool', device: dev }), bag.narrow(0, step, n - step).eq(bag.narrow(0, 0, n - step))], 0);
+    v = dl.maximum(v, prev).where(same.unsqueeze(1), v);
+  }
+  const endLast = last ? offsets.narrow(0, B, 1) : dl.full([1], n, { dtype: 'int32', device: dev });
+  const ends = dl.cat([offsets.narrow(0, 1, B - 1), endLast], 0).sub(1).clamp(0, n - 1).to('int32');
+  return v.indexSelect(0, ends).where(count.gt(0).unsqueeze(1), 0);
+}
+
 const bagReduce = defineOp('embeddingBag', (input: Tensor, weight: Tensor, offsets: Tensor, B: number, mode: 'sum' | 'mean' | 'max', psw: Tensor | null, pad: number | null, last: boolean, hostOffsets: readonly number[] | null): Tensor => {
   if (mode === 'max' && hostOffsets) return paddedMax(input, weight, hostOffsets, B, pad, last);
   const n = input.numel();
@@ -64,23 +86,20 @@ const bagReduce = defineOp('embeddingBag', (input: Tensor, weight: Tensor, offse
   const dev = weight.device;
   const pos = dl.arange(n, { device: dev });
   const starts = offsets.narrow(0, 0, B);
-  const bag = starts.unsqueeze(0).le(pos.unsqueeze(1)).sum(1).sub(1).to('int32'); // [n]
+  // each position's bag: a running count of the bag starts at or before it, minus one
+  const marks = dl.zeros([n + 1], { dtype: 'int32', device: dev }).scatterAdd(0, starts.clamp(0, n), dl.ones([B], { dtype: 'int32', device: dev }));
+  const bag = marks.cumsum(0).narrow(0, 0, n).sub(1).to('int32'); // [n]
   let keep = dl.ones([n], { dtype: 'bool', device: dev });
   if (pad !== null) keep = input.ne(pad);
   if (last) keep = keep.logicalAnd(pos.lt(offsets.narrow(0, B, 1)));
   const rows = weight.indexSelect(0, input);
-  if (mode === 'max') {
-    const inBag = bag.unsqueeze(0).eq(dl.arange(B, { device: dev }).unsqueeze(1)).logicalAnd(keep.unsqueeze(0)); // [B, n]
-    const masked = rows.unsqueeze(0).expand(B, n, D).where(inBag.unsqueeze(2), -Infinity);
-    const m = n === 0 ? dl.full([B, D], -Infinity, { dtype: weight.dtype, device: dev }).add(weight.narrow(0, 0, 0).sum()) : masked.max(1).values;
-    return m.where(inBag.any(1).unsqueeze(1), 0);
-  }
+  const count = dl.zeros([B], { dtype: weight.dtype, device: dev }).scatterAdd(0, bag.clamp(0, Math.max(B - 1, 0)), keep.to(weight.dtype));
+  if (mode === 'max') return segmentedMax(rows, keep, bag, offsets, count, B, last);
   let src = rows.mul(keep.to(weight.dtype).unsqueeze(1));
   if (psw) src = src.mul(psw.unsqueeze(1));
   const idx = bag.clamp(0, Math.max(B - 1, 0)).unsqueeze(1).expand(n, D);
   const sum = dl.zeros([B, D], { dtype: weight.dtype, device: dev }).scatterAdd(0, idx, src);
   if (mode === 'sum') return sum;
-  const count = dl.zeros([B], { dtype: weight.dtype, device: dev }).scatterAdd(0, bag.clamp(0, Math.max(B - 1, 0)), keep.to(weight.dtype));
   return sum.div(count.clamp(1, null).unsqueeze(1));
 });
 
