@@ -104,6 +104,7 @@ describe('activations: options, defaults and errors', () => {
     expect(String(new nn.LeakyReLU())).toBe('LeakyReLU(negative_slope=0.01)');
     expect(String(new nn.Hardtanh())).toBe('Hardtanh(min_val=-1.0, max_val=1.0)');
     expect(String(new nn.ReLU6())).toBe('ReLU6()');
+    expect(String(new nn.GELU('tanh'))).toBe("GELU(approximate='tanh')");
     expect(Array.from(new nn.ReLU({ inplace: true })(x).dataSync())).toEqual([0, 2]);
     expect(Array.from(x.dataSync())).toEqual([-1, 2]);
   });

@@ -68,8 +68,11 @@ export class GELU extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'GELU' }); // the repr's name, minified or not
   }
-  constructor(readonly opts: { approximate?: 'none' | 'tanh' } = {}) {
+  readonly opts: { approximate?: 'none' | 'tanh' };
+  /** `new nn.GELU({ approximate: 'tanh' })` or positionally as PyTorch's `nn.GELU('tanh')`. */
+  constructor(opts: { approximate?: 'none' | 'tanh' } | 'none' | 'tanh' = {}) {
     super();
+    this.opts = typeof opts === 'string' ? { approximate: opts } : opts;
   }
   forward(x: Tensor): Tensor {
     return Fa.gelu(x, this.opts);
