@@ -1,6 +1,7 @@
-import type { KernelTable, ReduceOp, TensorView } from '@dl/tensor/backend';
+import type { ReduceOp, TensorView } from '@dl/tensor/backend';
 import { collapse, forEachRow } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
+import { CAST_LOOPS, COMPARE_LOOPS, COMPARE_SCALAR_LOOPS, type FastCompareOp } from './elementwise-kernels.generated.js';
 
 /**
  * Note [JS fast paths]
@@ -91,24 +92,12 @@ export function sumLeadingFast(op: ReduceOp, x: TensorView, axes: readonly numbe
   return true;
 }
 
-type Loop = (o: CpuBuffer, oo: number, a: CpuBuffer, ao: number, b: CpuBuffer | null, bo: number, n: number) => void;
-const loops = new Map<string, Loop>();
 /**
- * A loop compiled once per (kind, dtypes, operand modes), so V8 sees one element kind per
- * array: the reference kernels share one generated row function across dtypes ('copy' for
- * every cast pair), which makes their typed-array accesses megamorphic.
+ * The loops below come one per (kind, dtypes, operand modes) from elementwise-kernels.generated.ts
+ * (Note [Generated inner loops]), so V8 sees one element kind per array: the reference kernels
+ * share one row function across dtypes ('copy' for every cast pair), which makes their
+ * typed-array accesses megamorphic.
  */
-function loop(key: string, body: string): Loop {
-  let f = loops.get(key);
-  if (!f) {
-    f = new Function('o', 'oo', 'a', 'ao', 'b', 'bo', 'n', `for (let i = 0; i < n; i++) { ${body} }`) as Loop;
-    loops.set(key, f);
-  }
-  return f;
-}
-
-/** JS operators of the comparisons this fast path handles (the logical ones use the reference kernel). */
-const CMP: Partial<KernelTable<'compare', string>> = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };
 
 /** Contiguous dtype casts (bool targets become 0/1) on monomorphic loops. */
 export function castFast(src: TensorView, dst: TensorView): boolean {
@@ -119,22 +108,20 @@ export function castFast(src: TensorView, dst: TensorView): boolean {
   const d = dst.buffer as CpuBuffer;
   const s = src.buffer as CpuBuffer;
   if (overlap(d, s)) return false;
-  const f = loop(`cast:${src.dtype}>${dst.dtype}`, dst.dtype === 'bool' ? 'o[oo + i] = a[ao + i] !== 0 ? 1 : 0;' : 'o[oo + i] = a[ao + i];');
-  forEachRow(c.shape, c.strides, [dst.offset, src.offset], (o, n) => f(d, o[0]!, s, o[1]!, null, 0, n));
+  const f = CAST_LOOPS[src.dtype][dst.dtype]!;
+  forEachRow(c.shape, c.strides, [dst.offset, src.offset], (o, n) => f(n, d, o[0]!, s, o[1]!));
   return true;
 }
 
 /** Comparisons of contiguous operands (or a broadcast scalar `b`) into bool, monomorphic loops. */
 export function compareFast(op: string, a: TensorView, b: TensorView, out: TensorView): boolean {
-  const sym = CMP[op as keyof typeof CMP];
-  if (!sym || out.dtype !== 'bool') return false;
+  if (!Object.hasOwn(COMPARE_LOOPS, op) || out.dtype !== 'bool') return false;
   const c = collapse(out.shape, [out.strides, a.strides, b.strides]);
   const r = c.shape.length;
   const bIn = c.strides[2]![r - 1]!;
   if (c.strides[0]![r - 1] !== 1 || c.strides[1]![r - 1] !== 1 || (bIn !== 0 && bIn !== 1) || c.shape[r - 1]! < 16) return false;
-  const y = bIn === 1 ? 'b[bo + i]' : 'b[bo]';
-  const f = loop(`cmp:${op}:${a.dtype}:${bIn}`, `o[oo + i] = a[ao + i] ${sym} ${y} ? 1 : 0;`);
+  const f = (bIn === 1 ? COMPARE_LOOPS : COMPARE_SCALAR_LOOPS)[op as FastCompareOp][a.dtype];
   const O = out.buffer as CpuBuffer, A = a.buffer as CpuBuffer, B = b.buffer as CpuBuffer;
-  forEachRow(c.shape, c.strides, [out.offset, a.offset, b.offset], (o, n) => f(O, o[0]!, A, o[1]!, B, o[2]!, n));
+  forEachRow(c.shape, c.strides, [out.offset, a.offset, b.offset], (o, n) => f(n, O, o[0]!, A, o[1]!, B, o[2]!));
   return true;
 }

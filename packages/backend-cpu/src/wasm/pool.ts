@@ -1,15 +1,31 @@
 /**
  * Worker-thread pool for the wasm GEMM: Node's `worker_threads`, or in a browser page that
- * is `crossOriginIsolated` (so wasm memory can be shared), Web Workers started from a Blob
- * URL (Note [Web Workers]). Elsewhere there is no pool and the GEMM runs single-threaded.
+ * is `crossOriginIsolated` (so wasm memory can be shared), module Web Workers (Note [Web
+ * Workers]). Elsewhere there is no pool and the GEMM runs single-threaded.
  *
  * The workers share the engine's `WebAssembly.Memory({ shared: true })` and the
  * compiled module; they sleep in `Atomics.wait` on the job counter and take tasks as
- * described in Note [Job protocol] (tasks.ts). The calling thread always works too,
+ * described in Note [Job protocol] (tasks.js). The calling thread always works too,
  * so `n` threads means `n - 1` workers. Workers are `unref()`ed: the pool never keeps
- * a process alive. The worker's source is built as a string from the same task
- * functions the caller runs (Note [Self-contained task functions]) and started with
- * `eval: true`, so it works from TypeScript sources and from dist alike.
+ * a process alive.
+ *
+ * Note [Worker module]
+ * A worker runs gemm-worker.js, a module file beside this one, started by URL:
+ * `new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module' })` in a browser,
+ * `new Worker(url, { workerData })` from `worker_threads` in Node. Nothing is compiled from a
+ * string (no `eval`, `new Function`, or Blob/data URL of function source), so the pool works
+ * under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'` (a worker's script is
+ * then same-origin, which `worker-src`/`script-src 'self'` allow). The worker and what it
+ * imports are plain JS (Note [Plain-JS worker modules], tasks.js), so the same URL works from
+ * dist and from the source tree under vitest or tsx.
+ *
+ * Bundlers: Vite, webpack 5 and Parcel recognise the `new Worker(new URL('./gemm-worker.js',
+ * import.meta.url), { type: 'module' })` expression below and emit the worker as its own
+ * chunk; nothing to do. esbuild does not follow such URLs: bundle the worker as a second entry
+ * point named `gemm-worker` in the same output folder, in ESM format, e.g.
+ * `esbuild app.js gemm-worker=@dl/backend-cpu/gemm-worker --bundle --format=esm --outdir=dist`.
+ * Without it (or where `import.meta.url` is unavailable, as in an IIFE bundle), starting a
+ * worker fails, the pool turns itself off and the GEMM runs on the calling thread alone.
  *
  * Note [Web Workers]
  * A browser main thread may not `Atomics.wait` (it throws), so {@link waitOnCaller} spins
@@ -19,17 +35,28 @@
  * check. Worker errors are ignored as in Node: the caller does the work of a worker that
  * never becomes ready.
  */
-import { drainTasks, Hdr, runTask } from './tasks.js';
+import { Hdr } from './tasks.js';
 
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-  on(event: string, cb: (arg: unknown) => void): void;
+/** What a worker needs (gemm-worker.js): the compiled module, the shared memory, its index. */
+interface WorkerStart {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  index: number;
 }
-type WorkerCtor = new (
-  code: string,
-  opts: { eval: true; workerData: unknown; name?: string; execArgv?: string[] },
-) => NodeWorker;
+
+interface PoolWorker {
+  unref(): void;
+  terminate(): void;
+  on(event: 'error', cb: (arg: unknown) => void): void;
+}
+type StartWorker = (start: WorkerStart) => PoolWorker;
+
+interface NodeWorkerThreads {
+  Worker: new (
+    url: URL,
+    opts: { workerData: unknown; name?: string; execArgv?: string[] },
+  ) => PoolWorker & { terminate(): Promise<number> };
+}
 
 function builtin<T>(id: string): T | undefined {
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
@@ -49,61 +76,41 @@ export function defaultThreadCount(): number {
   return Math.max(1, nav?.hardwareConcurrency ?? 1);
 }
 
-function workerSource(web = false): string {
-  const head = web
-    ? `self.onmessage = (ev) => { self.onmessage = null; run(ev.data); };
-function run(workerData) {`
-    : `const { workerData } = process.getBuiltinModule('node:worker_threads');
-run(workerData);
-function run(workerData) {`;
-  return `'use strict';
-var __name = (f) => f;
-${head}
-const { module, memory, index } = workerData;
-const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports.kernel;
-const H = new Int32Array(memory.buffer, 0, ${Hdr.BYTES / 4});
-const runTask = ${runTask.toString()};
-const drainTasks = ${drainTasks.toString()};
-Atomics.store(H, ${Hdr.READY} + index, 1);
-for (;;) {
-  const v = drainTasks(H, kernel, runTask);
-  if (Atomics.load(H, ${Hdr.STOP}) !== 0) break;
-  Atomics.wait(H, 0, v, 1000);
-}
-}
-`;
+/**
+ * The worker module's file name. Node takes the URL from a variable, so that bundlers do not
+ * also copy the file as a raw asset; the browser branch spells it out for them (Note [Worker module]).
+ */
+const WORKER_FILE = './gemm-worker.js';
+
+/** A `worker_threads` worker on gemm-worker.js. */
+function nodeStarter(): StartWorker | undefined {
+  const wt = builtin<NodeWorkerThreads>('node:worker_threads');
+  if (!wt) return undefined;
+  return (start) =>
+    new wt.Worker(new URL(WORKER_FILE, import.meta.url), {
+      workerData: start,
+      name: 'dl-wasm-gemm',
+      // plain JS: no loaders or hooks of the parent (tsx, vitest) in the worker
+      execArgv: [],
+    });
 }
 
-/** A browser Web Worker behind the `NodeWorker` interface (Note [Web Workers]). */
-function webWorkerCtor(): WorkerCtor | undefined {
-  const g = globalThis as {
-    crossOriginIsolated?: boolean;
-    Worker?: new (url: string, opts?: { name?: string }) => {
-      postMessage(m: unknown): void;
-      terminate(): void;
-      addEventListener(t: string, cb: (e: unknown) => void): void;
+/** A browser module Web Worker on gemm-worker.js behind the `PoolWorker` interface (Note [Web Workers]). */
+function webStarter(): StartWorker | undefined {
+  const g = globalThis as { crossOriginIsolated?: boolean; Worker?: unknown };
+  if (g.crossOriginIsolated !== true || typeof g.Worker !== 'function') return undefined;
+  return (start) => {
+    const w = new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module', name: 'dl-wasm-gemm' });
+    w.postMessage(start);
+    return {
+      unref(): void {},
+      terminate(): void {
+        w.terminate();
+      },
+      on(event, cb): void {
+        w.addEventListener(event, cb);
+      },
     };
-    Blob?: typeof Blob;
-    URL?: typeof URL;
-  };
-  if (g.crossOriginIsolated !== true || typeof g.Worker !== 'function' || !g.Blob || !g.URL?.createObjectURL) return undefined;
-  const W = g.Worker;
-  let url: string | undefined;
-  return class implements NodeWorker {
-    private readonly w: InstanceType<typeof W>;
-    constructor(_code: string, opts: { workerData: unknown; name?: string }) {
-      url ??= URL.createObjectURL(new Blob([workerSource(true)], { type: 'text/javascript' }));
-      this.w = new W(url, opts.name ? { name: opts.name } : {});
-      this.w.postMessage(opts.workerData);
-    }
-    unref(): void {}
-    terminate(): Promise<number> {
-      this.w.terminate();
-      return Promise.resolve(0);
-    }
-    on(event: string, cb: (arg: unknown) => void): void {
-      this.w.addEventListener(event, cb);
-    }
   };
 }
 
@@ -130,19 +137,22 @@ export const MAX_WORKERS = Hdr.BYTES / 4 - Hdr.READY;
 
 /** The worker pool of one engine (one shared memory, one module). */
 export class WorkerPool {
-  private readonly workers: NodeWorker[] = [];
-  private readonly Worker: WorkerCtor | undefined;
+  private readonly workers: PoolWorker[] = [];
+  private start: StartWorker | undefined;
 
   constructor(
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
   ) {
-    this.Worker = builtin<{ Worker: WorkerCtor }>('node:worker_threads')?.Worker ?? webWorkerCtor();
+    this.start = nodeStarter() ?? webStarter();
   }
 
-  /** Can this environment run workers on the shared memory? */
+  /**
+   * Can this environment run workers on the shared memory? Turns false for good when a worker
+   * cannot even be constructed (its module file is missing from a bundle, a CSP forbids it).
+   */
   get available(): boolean {
-    return this.Worker !== undefined;
+    return this.start !== undefined;
   }
 
   /** Number of workers started (ready or not). */
@@ -160,18 +170,20 @@ export class WorkerPool {
 
   /** Grow or shrink to `n` workers. Shrinking terminates the extra ones. */
   resize(n: number): void {
-    if (!this.Worker) return;
+    if (!this.start) return;
     n = Math.min(n, MAX_WORKERS);
     while (this.workers.length < n) {
-      const w = new this.Worker(workerSource(), {
-        eval: true,
-        workerData: { module: this.module, memory: this.memory, index: this.workers.length },
-        name: 'dl-wasm-gemm',
-        // plain JS: no loaders or hooks of the parent (tsx, vitest) in the worker
-        execArgv: [],
-      });
+      let w: PoolWorker;
+      try {
+        w = this.start({ module: this.module, memory: this.memory, index: this.workers.length });
+      } catch (err) {
+        // Note [Worker module]: no worker can start here; the caller does all the work.
+        debugPool('cannot start a dl-wasm-gemm worker; running single-threaded', err);
+        this.start = undefined;
+        break;
+      }
       w.on('error', (err) => {
-        if (typeof process !== 'undefined' && process.env?.DL_DEBUG_POOL) console.error('dl-wasm-gemm worker error', err);
+        debugPool('dl-wasm-gemm worker error', err);
         // A worker that fails simply never takes tasks; the caller does its share.
       });
       w.unref();
@@ -181,7 +193,7 @@ export class WorkerPool {
       // Called between jobs only: no worker holds a task now.
       const H = new Int32Array(this.memory.buffer, 0, Hdr.BYTES / 4);
       for (let i = n; i < this.workers.length; i++) Atomics.store(H, Hdr.READY + i, 0);
-      for (const w of this.workers.splice(n)) void w.terminate();
+      for (const w of this.workers.splice(n)) w.terminate();
     }
   }
 
@@ -194,4 +206,9 @@ export class WorkerPool {
     }
     return true;
   }
+}
+
+function debugPool(what: string, err: unknown): void {
+  const p = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  if (p?.env?.DL_DEBUG_POOL) console.error(what, err);
 }

@@ -1,10 +1,14 @@
+// @ts-check
 /**
- * The task loop shared by the calling thread and the workers.
+ * The task loop shared by the calling thread and the workers (gemm-worker.js).
  *
- * Note [Self-contained task functions]
- * `runTask` and `drainTasks` are also shipped to the workers as source text
- * (`fn.toString()`, see pool.ts), so they must not reference anything outside their
- * own bodies: header slots are written as numeric literals, named in `Hdr` below.
+ * Note [Plain-JS worker modules]
+ * This file and gemm-worker.js are plain JavaScript (typed with JSDoc, checked by tsc through
+ * `allowJs`/`checkJs`, and emitted to dist beside the rest), because a worker thread starts
+ * from a module file (Note [Worker module] in pool.ts) and Node must be able to load that
+ * file, and what it imports, as it is: from dist, and from the source tree under vitest or
+ * tsx, whose TypeScript hooks a worker thread does not inherit. Nothing else in the worker
+ * is imported, so no loader and no build step is needed to start one.
  *
  * Note [Job protocol]
  * Word 0 of the header (CTR) holds `gen << 16 | next`: the job generation and the
@@ -18,7 +22,7 @@
  */
 
 /** Header slots (Int32 words at byte 0 of the wasm memory). */
-export const Hdr = {
+export const Hdr = Object.freeze({
   CTR: 0,
   DONE: 1,
   NTASKS: 2,
@@ -26,8 +30,10 @@ export const Hdr = {
   KC: 4,
   MP: 5,
   NP: 6,
-  MB: 7, // A panels per M block
-  NB: 8, // B panels per N chunk
+  /** A panels per M block */
+  MB: 7,
+  /** B panels per N chunk */
+  NB: 8,
   NMBLOCKS: 9,
   MPANELS: 10,
   NPANELS: 11,
@@ -35,36 +41,47 @@ export const Hdr = {
   BBASE: 13,
   CBASE: 14,
   STOP: 15,
-  /** first of the per-worker ready flags (to the end of the header) */
-  READY: 24,
   MR: 17,
   NR: 18,
+  /** first of the per-worker ready flags (to the end of the header) */
+  READY: 24,
   /** bytes reserved for the header */
   BYTES: 256,
-} as const;
+});
 
-export type KernelFn = (
-  a: number, b: number, c: number, ldc: number, mPanels: number, nPanels: number, kc: number, first: number,
-) => void;
+/**
+ * The wasm micro-kernel export: C block (+)= A panels x B panels over `kc`.
+ * @typedef {(a: number, b: number, c: number, ldc: number, mPanels: number, nPanels: number, kc: number, first: number) => void} KernelFn
+ */
 
-/** Run task `idx` of the current job: one (M block, N chunk) of C over all of K. */
-export function runTask(H: Int32Array, kernel: KernelFn, idx: number): void {
-  const nmb = H[9]!;
+/**
+ * Run task `idx` of the current job: one (M block, N chunk) of C over all of K.
+ * @param {Int32Array} H the header
+ * @param {KernelFn} kernel
+ * @param {number} idx
+ * @returns {void}
+ * @example
+ * for (let i = 0; i < H[Hdr.NTASKS]; i++) runTask(H, kernel, i); // the whole job on one thread
+ */
+export function runTask(H, kernel, idx) {
+  const nmb = /** @type {number} */ (H[Hdr.NMBLOCKS]);
   const mb = idx % nmb;
   const nc = (idx - mb) / nmb;
-  const MR = H[17]!;
-  const NR = H[18]!;
-  const mp0 = mb * H[7]!;
-  const mpn = Math.min(H[7]!, H[10]! - mp0);
-  const np0 = nc * H[8]!;
-  const npn = Math.min(H[8]!, H[11]! - np0);
-  const K = H[3]!;
-  const KC = H[4]!;
-  const Mp = H[5]!;
-  const Np = H[6]!;
-  const aBase = H[12]!;
-  const bBase = H[13]!;
-  const cPtr = H[14]! + (mp0 * MR * Np + np0 * NR) * 4;
+  const MR = /** @type {number} */ (H[Hdr.MR]);
+  const NR = /** @type {number} */ (H[Hdr.NR]);
+  const MB = /** @type {number} */ (H[Hdr.MB]);
+  const NB = /** @type {number} */ (H[Hdr.NB]);
+  const mp0 = mb * MB;
+  const mpn = Math.min(MB, /** @type {number} */ (H[Hdr.MPANELS]) - mp0);
+  const np0 = nc * NB;
+  const npn = Math.min(NB, /** @type {number} */ (H[Hdr.NPANELS]) - np0);
+  const K = /** @type {number} */ (H[Hdr.K]);
+  const KC = /** @type {number} */ (H[Hdr.KC]);
+  const Mp = /** @type {number} */ (H[Hdr.MP]);
+  const Np = /** @type {number} */ (H[Hdr.NP]);
+  const aBase = /** @type {number} */ (H[Hdr.ABASE]);
+  const bBase = /** @type {number} */ (H[Hdr.BBASE]);
+  const cPtr = /** @type {number} */ (H[Hdr.CBASE]) + (mp0 * MR * Np + np0 * NR) * 4;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     kernel(
@@ -82,20 +99,22 @@ export function runTask(H: Int32Array, kernel: KernelFn, idx: number): void {
 
 /**
  * Take and run tasks of the open job until none is left; returns the CTR value last
- * seen (a worker waits on it). `run` is `runTask` (passed so that this function
- * stays self-contained).
+ * seen (a worker waits on it). `run` is the task runner (`runTask`).
+ * @param {Int32Array} H the header
+ * @param {KernelFn} kernel
+ * @param {(H: Int32Array, kernel: KernelFn, idx: number) => void} run
+ * @returns {number}
+ * @example
+ * const v = drainTasks(H, kernel, runTask);
+ * Atomics.wait(H, Hdr.CTR, v, 1000); // a worker sleeps until the next job is published
  */
-export function drainTasks(
-  H: Int32Array,
-  kernel: KernelFn,
-  run: (H: Int32Array, kernel: KernelFn, idx: number) => void,
-): number {
+export function drainTasks(H, kernel, run) {
   for (;;) {
-    const v = Atomics.load(H, 0);
+    const v = Atomics.load(H, Hdr.CTR);
     const idx = v & 0xffff;
-    if (idx === 0xffff || idx >= H[2]!) return v;
-    if (Atomics.compareExchange(H, 0, v, v + 1) !== v) continue;
+    if (idx === 0xffff || idx >= /** @type {number} */ (H[Hdr.NTASKS])) return v;
+    if (Atomics.compareExchange(H, Hdr.CTR, v, v + 1) !== v) continue;
     run(H, kernel, idx);
-    if (Atomics.add(H, 1, 1) + 1 === H[2]!) Atomics.notify(H, 1);
+    if (Atomics.add(H, Hdr.DONE, 1) + 1 === H[Hdr.NTASKS]) Atomics.notify(H, Hdr.DONE);
   }
 }
