@@ -72,7 +72,7 @@ class BiLSTM_CRF extends nn.Module {
 
     // Matrix of transition parameters.  Entry i,j is the score of
     // transitioning *to* i *from* j.
-    this.transitions = new nn.Parameter(dl.randn(this.tagset_size, this.tagset_size));
+    this.transitions = nn.Parameter(dl.randn(this.tagset_size, this.tagset_size));
 
     // These two statements enforce the constraint that we never transfer
     // to the start tag and we never transfer from the stop tag
