@@ -64,6 +64,9 @@ function warnOnce(msg: string): void {
  * for (const [xb, yb] of loader) { … }
  */
 export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncIterable<B> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'DataLoader' }); // the name in messages and reprs, minified or not
+  }
   readonly dataset: Dataset<T> | IterableDataset<T>;
   readonly batchSize: number | null;
   readonly dropLast: boolean;

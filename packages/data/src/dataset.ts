@@ -16,6 +16,9 @@ const INTEGER_KEY = /^-?(0|[1-9]\d*)$/;
  * }
  */
 export abstract class Dataset<T = unknown> implements Iterable<T>, AsyncIterable<Awaited<T>> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Dataset' }); // the name in messages and reprs, minified or not
+  }
   /** `ds[i]` is `ds.getItem(i)`, as PyTorch's `training_data[i]` (Note [ds[i]]; a Promise for async datasets). */
   readonly [index: number]: T;
   static {
@@ -92,6 +95,9 @@ export abstract class Dataset<T = unknown> implements Iterable<T>, AsyncIterable
  * class Count extends IterableDataset<number> { *[Symbol.iterator]() { for (let i = 0; i < 5; i++) yield i; } }
  */
 export abstract class IterableDataset<T = unknown> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'IterableDataset' }); // the name in messages and reprs, minified or not
+  }
   readonly iterable = true as const;
   constructor() {
     recordClassLocation(new.target); // for DataLoader workers, as Dataset
@@ -125,6 +131,9 @@ export type WorkerSpec =
  * ds.getItem(0); // [x0, y0]
  */
 export class TensorDataset extends Dataset<Tensor[]> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'TensorDataset' }); // the name in messages and reprs, minified or not
+  }
   readonly tensors: Tensor[];
   private shared: WorkerSpec | undefined;
   private sharedVersions = '';
@@ -189,6 +198,9 @@ export class TensorDataset extends Dataset<Tensor[]> {
  * const firstTen = new Subset(ds, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
  */
 export class Subset<T> extends Dataset<T> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Subset' }); // the name in messages and reprs, minified or not
+  }
   constructor(
     readonly dataset: Dataset<T>,
     readonly indices: readonly number[],
@@ -216,6 +228,9 @@ export class Subset<T> extends Dataset<T> {
  * const both = new ConcatDataset([trainA, trainB]);
  */
 export class ConcatDataset<T> extends Dataset<T> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ConcatDataset' }); // the name in messages and reprs, minified or not
+  }
   readonly cumulativeSizes: number[];
   constructor(readonly datasets: readonly Dataset<T>[]) {
     super();

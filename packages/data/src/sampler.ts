@@ -6,6 +6,9 @@ import { permutation } from './dataset.js';
  * per epoch.
  */
 export abstract class Sampler<I = number> implements Iterable<I> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Sampler' }); // the name in messages and reprs, minified or not
+  }
   abstract [Symbol.iterator](): Iterator<I>;
   abstract get length(): number;
 }
@@ -17,6 +20,9 @@ export abstract class Sampler<I = number> implements Iterable<I> {
  * [...new SequentialSampler({ length: 3 })]; // [0, 1, 2]
  */
 export class SequentialSampler extends Sampler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'SequentialSampler' }); // the name in messages and reprs, minified or not
+  }
   constructor(readonly dataSource: { length: number }) {
     super();
   }
@@ -37,6 +43,9 @@ export class SequentialSampler extends Sampler {
  * new RandomSampler(ds, { generator: new dl.Generator(0) });
  */
 export class RandomSampler extends Sampler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'RandomSampler' }); // the name in messages and reprs, minified or not
+  }
   readonly replacement: boolean;
   readonly generator: Generator | undefined;
   private readonly _numSamples: number | undefined;
@@ -83,6 +92,9 @@ export class RandomSampler extends Sampler {
  * new SubsetRandomSampler([0, 2, 4, 6], { generator: g });
  */
 export class SubsetRandomSampler extends Sampler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'SubsetRandomSampler' }); // the name in messages and reprs, minified or not
+  }
   constructor(
     readonly indices: readonly number[],
     readonly opts: { generator?: Generator } = {},
@@ -105,6 +117,9 @@ export class SubsetRandomSampler extends Sampler {
  * new WeightedRandomSampler([0.1, 0.9], 100); // mostly 1s
  */
 export class WeightedRandomSampler extends Sampler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'WeightedRandomSampler' }); // the name in messages and reprs, minified or not
+  }
   private readonly cdf: Float64Array;
   readonly replacement: boolean;
   constructor(
@@ -168,6 +183,9 @@ export class WeightedRandomSampler extends Sampler {
  * [...new BatchSampler(new SequentialSampler({ length: 5 }), 2, false)]; // [[0,1],[2,3],[4]]
  */
 export class BatchSampler extends Sampler<number[]> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'BatchSampler' }); // the name in messages and reprs, minified or not
+  }
   constructor(
     readonly sampler: Iterable<number> & { length: number },
     readonly batchSize: number,

@@ -16,6 +16,9 @@ interface Reply {
 
 /** Error raised in a DataLoader worker, re-thrown in the main thread with the worker's stack. */
 export class WorkerError extends Error {
+  static {
+    Object.defineProperty(this, 'name', { value: 'WorkerError' }); // the name in messages and reprs, minified or not
+  }
   constructor(
     message: string,
     readonly workerId: number,
@@ -46,6 +49,9 @@ export function workersUnavailable(): string | undefined {
  * order, so batch k comes from worker k % n: batch order is kept whatever each one's speed.
  */
 export class WorkerPool {
+  static {
+    Object.defineProperty(this, 'name', { value: 'WorkerPool' }); // the name in messages and reprs, minified or not
+  }
   private readonly workers: import('node:worker_threads').Worker[] = [];
   private readonly ports: import('node:worker_threads').MessagePort[] = [];
   private readonly signal: Int32Array;

@@ -16,6 +16,9 @@ type Group = ParamGroup<{ lr: number }>;
  * `stateDict()` / `loadStateDict()`.
  */
 export abstract class LRScheduler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'LRScheduler' }); // the name in messages and reprs, minified or not
+  }
   lastEpoch: number;
   baseLrs: number[];
   protected lastLr: number[] = [];
@@ -77,6 +80,9 @@ const SCHEDULER_DERIVED = ['phases', 'anneal'];
  * new lrScheduler.StepLR(opt, { stepSize: 10, gamma: 0.1 }); new lrScheduler.StepLR(opt, 10);
  */
 export class StepLR extends LRScheduler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'StepLR' }); // the name in messages and reprs, minified or not
+  }
   readonly stepSize: number;
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { stepSize: number; gamma?: number; lastEpoch?: number });
@@ -98,6 +104,9 @@ export class StepLR extends LRScheduler {
 
 /** lr × gamma at each milestone epoch. @example new lrScheduler.MultiStepLR(opt, [30, 80], { gamma: 0.1 }) */
 export class MultiStepLR extends LRScheduler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MultiStepLR' }); // the name in messages and reprs, minified or not
+  }
   readonly milestones: number[];
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { milestones: number[]; gamma?: number; lastEpoch?: number });
@@ -122,6 +131,9 @@ export class MultiStepLR extends LRScheduler {
 
 /** lr × gamma every epoch. @example new lrScheduler.ExponentialLR(opt, 0.9) */
 export class ExponentialLR extends LRScheduler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ExponentialLR' }); // the name in messages and reprs, minified or not
+  }
   readonly gamma: number;
   constructor(optimizer: AnyOptimizer, opts: { gamma: number; lastEpoch?: number });
   constructor(optimizer: AnyOptimizer, gamma: number, opts?: { lastEpoch?: number });
@@ -140,6 +152,9 @@ export class ExponentialLR extends LRScheduler {
 
 /** Cosine annealing from the base lr to `etaMin` over `TMax` epochs (torch's recursive form). */
 export class CosineAnnealingLR extends LRScheduler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'CosineAnnealingLR' }); // the name in messages and reprs, minified or not
+  }
   readonly TMax: number;
   readonly etaMin: number;
   constructor(optimizer: AnyOptimizer, opts: { TMax: number; etaMin?: number; lastEpoch?: number });
@@ -167,6 +182,9 @@ export class CosineAnnealingLR extends LRScheduler {
 
 /** base lr × `lrLambda(epoch)` (one function, or one per group). */
 export class LambdaLR extends LRScheduler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'LambdaLR' }); // the name in messages and reprs, minified or not
+  }
   readonly lrLambdas: Array<(epoch: number) => number>;
   constructor(optimizer: AnyOptimizer, lrLambda: ((epoch: number) => number) | Array<(epoch: number) => number>, opts: { lastEpoch?: number } = {}) {
     const fns: unknown[] = Array.isArray(lrLambda) ? lrLambda : [lrLambda];
@@ -190,6 +208,9 @@ export class LambdaLR extends LRScheduler {
 
 /** Linear ramp of the lr factor from `startFactor` to `endFactor` over `totalIters` epochs. */
 export class LinearLR extends LRScheduler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'LinearLR' }); // the name in messages and reprs, minified or not
+  }
   readonly startFactor: number;
   readonly endFactor: number;
   readonly totalIters: number;
@@ -240,6 +261,9 @@ export interface OneCycleOptions {
  * const sched = new lrScheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 1000 });
  */
 export class OneCycleLR extends LRScheduler {
+  static {
+    Object.defineProperty(this, 'name', { value: 'OneCycleLR' }); // the name in messages and reprs, minified or not
+  }
   readonly totalSteps: number;
   private readonly phases: Array<{ endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string }>;
   private readonly anneal: (start: number, end: number, pct: number) => number;
@@ -346,6 +370,9 @@ export interface ReduceLROnPlateauOptions {
  * const s = new lrScheduler.ReduceLROnPlateau(opt, { patience: 5 }); s.step(valLoss);
  */
 export class ReduceLROnPlateau {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ReduceLROnPlateau' }); // the name in messages and reprs, minified or not
+  }
   readonly mode: 'min' | 'max';
   readonly factor: number;
   readonly patience: number;

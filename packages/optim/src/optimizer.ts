@@ -51,6 +51,9 @@ function camel(key: string): string {
  * loss.backward(); opt.step(); opt.zeroGrad();
  */
 export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Optimizer' }); // the name in messages and reprs, minified or not
+  }
   paramGroups: ParamGroup<D>[] = [];
   readonly state = new Map<Tensor, ParamState>();
   private readonly dataViews = new WeakMap<Tensor, Tensor>();

@@ -54,6 +54,9 @@ export interface SGDOptions {
  * const opt = new SGD(net.parameters(), { lr: 0.1, momentum: 0.9 });
  */
 export class SGD extends Optimizer<SGDOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'SGD' }); // the name in messages and reprs, minified or not
+  }
   protected override readonly torchGroupKeys = ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize', 'foreach', 'differentiable'];
   constructor(params: Params<SGDOptions>, opts?: Partial<SGDOptions>);
   /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
@@ -144,6 +147,9 @@ function adamUpdate(opt: Adam | AdamW, g: ParamGroup<AdamOptions>, decoupled: bo
  * const opt = new Adam(net.parameters(), { lr: 1e-3 });
  */
 export class Adam extends Optimizer<AdamOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Adam' }); // the name in messages and reprs, minified or not
+  }
   protected override readonly torchGroupKeys = ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize', 'foreach', 'capturable', 'differentiable', 'fused'];
   protected override readonly stepIsTensor = true;
   constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions>);
@@ -167,6 +173,9 @@ export class Adam extends Optimizer<AdamOptions> {
  * const opt = new AdamW(net.parameters(), { lr: 1e-3, weightDecay: 0.01 });
  */
 export class AdamW extends Optimizer<AdamOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'AdamW' }); // the name in messages and reprs, minified or not
+  }
   protected override readonly torchGroupKeys = ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'foreach', 'maximize', 'capturable'];
   protected override readonly stepIsTensor = true;
   constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions>);
@@ -201,6 +210,9 @@ export interface RMSpropOptions {
  * new RMSprop(net.parameters(), { lr: 0.01, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer<RMSpropOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'RMSprop' }); // the name in messages and reprs, minified or not
+  }
   protected override readonly torchGroupKeys = ['lr', 'momentum', 'alpha', 'eps', 'centered', 'weight_decay', 'foreach', 'maximize', 'differentiable'];
   constructor(params: Params<RMSpropOptions>, opts?: Partial<RMSpropOptions>);
   /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
@@ -259,6 +271,9 @@ export interface AdagradOptions {
  * new Adagrad(net.parameters(), { lr: 0.1 });
  */
 export class Adagrad extends Optimizer<AdagradOptions> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'Adagrad' }); // the name in messages and reprs, minified or not
+  }
   protected override readonly torchGroupKeys = ['lr', 'lr_decay', 'eps', 'weight_decay', 'initial_accumulator_value', 'foreach', 'maximize'];
   protected override readonly stepIsTensor = true;
   constructor(params: Params<AdagradOptions>, opts?: Partial<AdagradOptions>);

@@ -15,6 +15,9 @@ export interface SerializationErrorInfo extends DLErrorInfo {
  * try { await dl.load(bytes); } catch (e) { if (e instanceof dl.SerializationError) console.log(e.key); }
  */
 export class SerializationError extends DLError {
+  static {
+    Object.defineProperty(this, 'name', { value: 'SerializationError' }); // the name in messages and reprs, minified or not
+  }
   readonly key: string | undefined;
   constructor(message: string, info: SerializationErrorInfo = {}) {
     super(message, info);
@@ -31,6 +34,9 @@ export class SerializationError extends DLError {
  * try { await dl.load(bytes); } catch (e) { if (e instanceof dl.UnpicklingError) console.log(e.global); }
  */
 export class UnpicklingError extends SerializationError {
+  static {
+    Object.defineProperty(this, 'name', { value: 'UnpicklingError' }); // the name in messages and reprs, minified or not
+  }
   /** `module.name` of the refused global, when a global was refused. */
   readonly global: string | undefined;
   constructor(message: string, info: SerializationErrorInfo & { global?: string } = {}) {
@@ -47,6 +53,9 @@ export class UnpicklingError extends SerializationError {
  * await dl.load(bytes, { maxBytes: 8 * 2 ** 30 }); // raise the cap for a big checkpoint
  */
 export class LimitError extends SerializationError {
+  static {
+    Object.defineProperty(this, 'name', { value: 'LimitError' }); // the name in messages and reprs, minified or not
+  }
   /** The option that caps it (`maxBytes`, `maxHeaderBytes`, `maxEntries`, `maxDepth`, `maxInflateRatio`, `maxObjects`). */
   readonly limit: string;
   constructor(message: string, info: SerializationErrorInfo & { limit: string }) {

@@ -28,6 +28,9 @@ const ARCHIVE_MAX = 200 * (1 << 20);
  * const ds = new datasets.CIFAR10({ root: './data', train: true, transform: transforms.ToTensor() });
  */
 export class CIFAR10<X = RawImage, Y = number> extends VisionDataset<X, Y> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'CIFAR10' }); // the name in messages and reprs, minified or not
+  }
   static readonly url: string = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
   /** MD5 of `cifar-10-binary.tar.gz`, as published on https://www.cs.toronto.edu/~kriz/cifar.html. */
   static readonly md5: string = 'c32a1d4ab5d03f1284b67883e8d87530';

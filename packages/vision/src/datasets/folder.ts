@@ -32,6 +32,9 @@ export interface ImageFolderOptions<X, Y> {
  * const ds = new datasets.ImageFolder({ root: './pets', transform: transforms.Compose([transforms.Resize(64), transforms.ToTensor()]) });
  */
 export class ImageFolder<X = RawImage, Y = number> extends VisionDataset<X, Y> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'ImageFolder' }); // the name in messages and reprs, minified or not
+  }
   readonly classes: string[];
   readonly classToIdx: Record<string, number>;
   readonly samples: [string, number][];

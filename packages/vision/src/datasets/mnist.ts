@@ -23,6 +23,9 @@ interface Resource {
  * const ds2 = await datasets.MNIST.create({ root: './data', download: true });
  */
 export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'MNIST' }); // the name in messages and reprs, minified or not
+  }
   static readonly mirrors: readonly string[] = ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'http://yann.lecun.com/exdb/mnist/'];
   static readonly resources: readonly Resource[] = [
     { file: 'train-images-idx3-ubyte.gz', md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873' },
@@ -138,6 +141,9 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
  * const ds = new datasets.FashionMNIST({ root: '/usr/share/datasets/fashion-mnist', train: false });
  */
 export class FashionMNIST<X = RawImage, Y = number> extends MNIST<X, Y> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'FashionMNIST' }); // the name in messages and reprs, minified or not
+  }
   static override readonly mirrors: readonly string[] = ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'];
   static override readonly resources: readonly Resource[] = [
     { file: 'train-images-idx3-ubyte.gz', md5: '8d4fb7e6c68d591d4c3dfef9ec88bf0d' },

@@ -25,6 +25,9 @@ export interface VisionDatasetOptions<X = unknown, Y = unknown> {
 
 /** Images with class targets, transformed on read. */
 export abstract class VisionDataset<X = RawImage, Y = number> extends Dataset<[X, Y]> {
+  static {
+    Object.defineProperty(this, 'name', { value: 'VisionDataset' }); // the name in messages and reprs, minified or not
+  }
   readonly root: string;
   readonly train: boolean;
   readonly transform: ((img: RawImage) => X) | undefined;

@@ -26,7 +26,11 @@ export interface WeightsOptions {
  * @example
  * try { models.resnet18({ pretrained: true }); } catch (e) { if (e instanceof models.PretrainedWeightsError) console.log(e.hint); }
  */
-export class PretrainedWeightsError extends ArgumentError {}
+export class PretrainedWeightsError extends ArgumentError {
+  static {
+    Object.defineProperty(this, 'name', { value: 'PretrainedWeightsError' }); // the name in messages and reprs, minified or not
+  }
+}
 
 /**
  * The model `build` makes, with `opts.weights` loaded (strictly); a typed error, before anything
