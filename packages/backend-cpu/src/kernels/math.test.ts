@@ -10,7 +10,7 @@ const rel = (a: number, b: number) => (b === 0 ? Math.abs(a) : Math.abs((a - b) 
 describe('erf / erfc in float64', () => {
   it('match mpmath to a few ulps, odd in x', () => {
     for (const [x, e, c] of ERF) {
-      expect(rel(erf(x), e), `erf(${x})`).toBeLessThan(4e-16);
+      expect(rel(erf(x), e), `erf(${x})`).toBeLessThan(6e-16);
       expect(erf(-x)).toBe(-erf(x));
       expect(rel(erfcPositive(x), c), `erfc(${x})`).toBeLessThan(8e-15);
     }
