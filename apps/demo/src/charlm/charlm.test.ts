@@ -46,3 +46,27 @@ describe('charlm: a character-level GPT trains as PyTorch does', () => {
     expect(losses[losses.length - 1]!).toBeLessThan(losses[0]! - 1.5); // it really learned
   }, 120_000);
 });
+
+describe('pnpm demo -- --task charlm', () => {
+  it('trains, reports train/val loss, samples and writes its history', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { main } = await import('./cli.js');
+    const out = mkdtempSync(join(tmpdir(), 'charlm-'));
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => void lines.push(a.join(' '));
+    try {
+      await main(['--task', 'charlm', '--steps', '4', '--layers', '1', '--embd', '16', '--heads', '2', '--block-size', '16', '--batch-size', '2', '--sample', '30', '--out', out]);
+    } finally {
+      console.log = log;
+    }
+    const text = lines.join('\n');
+    expect(text).toMatch(/train loss \d+\.\d{4} \| val loss \d+\.\d{4}/);
+    expect(text).toMatch(/--- sample \(temperature 0\.8\) ---\n[\s\S]{30}\n---/);
+    const history = JSON.parse(readFileSync(join(out, 'charlm-history.json'), 'utf8'));
+    expect(history.losses).toHaveLength(4);
+    await expect(main(['--task', 'charlm', '--layers', '0'])).rejects.toThrow(/--layers: expected a positive integer/);
+  }, 60_000);
+});

@@ -14,9 +14,9 @@ import { GPT } from './model.js';
 import { drawOffsets, estimateLoss, excerptText, makeCorpus, trainCharLM, type CharLMConfig } from './train.js';
 import { writeAtomic } from '../atomic-write.js';
 
-const USAGE = `usage: pnpm demo -- --task charlm [--text FILE] [--steps 2000] [--batch-size 32] [--block-size 64]
-                 [--layers 4] [--heads 4] [--embd 128] [--dropout 0] [--lr 0.003] [--weight-decay 0.1]
-                 [--warmup 100] [--device cpu|webgpu] [--seed 0] [--sample 400] [--out out]
+const USAGE = `usage: pnpm demo -- --task charlm [--text FILE] [--steps 1000] [--batch-size 16] [--block-size 64]
+                 [--layers 4] [--heads 4] [--embd 64] [--dropout 0] [--lr 0.003] [--weight-decay 0.1]
+                 [--warmup 50] [--device cpu|webgpu] [--seed 0] [--sample 400] [--out out]
                  [--init FILE.pt] [--save-init FILE.pt] [--losses-out FILE.json]
   --text FILE        a UTF-8 text (the whole Bible: apt-get install bible-kjv; python3 tools/charlm/kjv_text.py --out kjv.txt)
   --init FILE.pt     start from a checkpoint {config, model, offsets} (e.g. one tools/charlm/reference.py wrote)
@@ -29,16 +29,16 @@ export async function main(argv: string[]): Promise<void> {
     options: {
       task: { type: 'string' },
       text: { type: 'string' },
-      steps: { type: 'string', default: '2000' },
-      'batch-size': { type: 'string', default: '32' },
+      steps: { type: 'string', default: '1000' },
+      'batch-size': { type: 'string', default: '16' },
       'block-size': { type: 'string', default: '64' },
       layers: { type: 'string', default: '4' },
       heads: { type: 'string', default: '4' },
-      embd: { type: 'string', default: '128' },
+      embd: { type: 'string', default: '64' },
       dropout: { type: 'string', default: '0' },
       lr: { type: 'string', default: '0.003' },
       'weight-decay': { type: 'string', default: '0.1' },
-      warmup: { type: 'string', default: '100' },
+      warmup: { type: 'string', default: '50' },
       device: { type: 'string', default: 'cpu' },
       seed: { type: 'string', default: '0' },
       sample: { type: 'string', default: '400' },
