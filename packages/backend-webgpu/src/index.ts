@@ -9,6 +9,9 @@
  * const x = dl.randn([2, 3], { device: 'webgpu' });
  * console.log(await x.relu().data());
  */
+// `preserve`: TypeScript ≥ 5.5 keeps this in dist/index.d.ts, so users' TypeScript sees the
+// WebGPU types (GPUDevice, …) that the declarations use without adding @webgpu/types themselves.
+/// <reference types="@webgpu/types" preserve="true" />
 import { registerBackend } from '@dl/tensor/backend';
 import { WebGPUBackend } from './backend.js';
 
