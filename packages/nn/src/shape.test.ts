@@ -188,6 +188,22 @@ describe('shape ops', () => {
     ]);
     expect(() => dl.trilIndices(-1, 3)).toThrow(dl.ArgumentError);
   });
+
+  it('trilIndices/triuIndices count before allocating: a too-large triangle is an ArgumentError, a huge empty one is cheap', () => {
+    // torch.tril_indices(4, 3, -1) / torch.triu_indices(4, 3, -1)
+    expect(dl.trilIndices(4, 3, -1).toArraySync()).toEqual([
+      [1, 2, 2, 3, 3, 3],
+      [0, 0, 1, 0, 1, 2],
+    ]);
+    expect(dl.triuIndices(4, 3, -1).toArraySync()).toEqual([
+      [0, 0, 0, 1, 1, 1, 2, 2, 3],
+      [0, 1, 2, 0, 1, 2, 1, 2, 2],
+    ]);
+    expect(dl.trilIndices(3, 2, -5).shape).toEqual([2, 0]);
+    expect(() => dl.trilIndices(1e6, 1e6)).toThrow(/^trilIndices: a tensor of shape \[2, 500000500000\] would have/);
+    expect(dl.triuIndices(1e15, 0).shape).toEqual([2, 0]);
+    expect(dl.trilIndices(1e15, 3, -1e15).shape).toEqual([2, 0]);
+  });
 });
 
 describe('index ops', () => {

@@ -4,6 +4,7 @@
 import { defineOp } from '../dispatch.js';
 import { ArgumentError } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
+import { checkNumel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
 
@@ -12,22 +13,34 @@ export interface TriIndicesOptions {
   device?: string;
 }
 
+/** Σ over i in [0, rows) of clamp(i + c0, 0, cap), in closed form. */
+function sumClamped(rows: number, c0: number, cap: number): number {
+  const lo = Math.min(rows, Math.max(0, -c0));
+  const hi = Math.min(rows, Math.max(lo, cap - c0));
+  return (hi - lo) * c0 + ((lo + hi - 1) * (hi - lo)) / 2 + (rows - hi) * cap;
+}
+
 function triIndices(op: string, row: number, col: number, offset: number, lower: boolean, opts: TriIndicesOptions): Tensor {
   for (const [name, v] of [['row', row], ['col', col]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new ArgumentError(`${op}: ${name} must be a non-negative integer, got ${v}`, { op });
   }
   if (!Number.isInteger(offset)) throw new ArgumentError(`${op}: offset must be an integer, got ${offset}`, { op });
-  const rs: number[] = [];
-  const cs: number[] = [];
-  for (let i = 0; i < row; i++) {
-    for (let j = 0; j < col; j++) {
-      if (lower ? j - i <= offset : j - i >= offset) {
-        rs.push(i);
-        cs.push(j);
-      }
+  // Row i's run of columns is known, so the count is known (and checked) before anything is
+  // allocated, and the loops visit only rows that have entries: a huge empty triangle costs nothing.
+  const span = (i: number): [number, number] =>
+    lower ? [0, Math.min(col, Math.max(0, i + offset + 1))] : [Math.min(col, Math.max(0, i + offset)), col];
+  const n = lower ? sumClamped(row, offset + 1, col) : row * col - sumClamped(row, offset, col);
+  checkNumel([2, n], op);
+  const out = new Int32Array(2 * n);
+  let k = 0;
+  for (let i = lower ? Math.max(0, -offset) : 0; k < n; i++) {
+    const [j0, j1] = span(i);
+    for (let j = j0; j < j1; j++, k++) {
+      out[k] = i;
+      out[n + k] = j;
     }
   }
-  return fromHost([...rs, ...cs], [2, rs.length], 'int32', opts.device ?? getDefaultDevice(), op);
+  return fromHost(out, [2, n], 'int32', opts.device ?? getDefaultDevice(), op);
 }
 
 /**
