@@ -226,6 +226,7 @@ export function runBackward(roots: readonly Edge[], seeds: readonly Tensor[], op
           return s.unpack();
         },
         output: () => op.savedOutputs[0]!.unpack(),
+        grads: outs,
       };
       const rule = rules[op.op] as Rule<DiffOp>;
       const inGrads = rule.backward(outs[0]!, ctx);

@@ -5,8 +5,8 @@ import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import type { DiffOp, DiffOpParams } from '@dl/tensor/internal';
 import type { TensorMeta } from './node.js';
 import { compositeRules } from './composite-rules.js';
-import { shapeRules } from './shape-rules.js';
 import { linalgRules } from './linalg-rules.js';
+import { shapeRules } from './shape-rules.js';
 import { trigamma } from './polygamma.js';
 
 /** What a derivative rule sees: saved inputs/outputs (null when not saved), metadata and params. */
@@ -19,6 +19,11 @@ export interface RuleContext<K extends DiffOp> {
   readonly inputMeta: ReadonlyArray<TensorMeta | null>;
   /** Which inputs need a gradient (skip work for the others). */
   readonly needs: readonly boolean[];
+  /**
+   * The gradient of every output, zeros where none flowed (a multi-output node such as
+   * `splitWithSizes` reads them all; `backward`'s `g` is the first).
+   */
+  readonly grads: readonly Tensor[];
 }
 
 /**
@@ -448,8 +453,8 @@ export const rules = {
   },
   avgPool2dBackward: { backward: (u, c) => [cv.avgPool2d(u, pool(c.params))] },
   ...compositeRules,
-  ...shapeRules,
   ...linalgRules,
+  ...shapeRules,
 } satisfies { [K in DiffOp]: Rule<K> };
 
 /** PyTorch's name for a node of `op`. */

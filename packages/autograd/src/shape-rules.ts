@@ -10,6 +10,11 @@ import type { Rule } from './rules.js';
  * Written with tensor ops, so createGraph differentiates them again.
  */
 export const shapeRules = {
+  /** split/chunk/unbind (Note [Multi-output splits] in @dl/tensor's ops/views.ts): every part's gradient at once. */
+  splitWithSizes: {
+    name: (p) => `${p.node}Backward0`,
+    backward: (_g, c) => [c.params.node === 'Unbind' ? dl.stack([...c.grads], c.params.dim) : c.grads.length === 1 ? c.grads[0]! : dl.cat([...c.grads], c.params.dim)],
+  } satisfies Rule<'splitWithSizes'>,
   diagonal: {
     backward: (g, c) => [diagonalBackward(g, [...c.inputMeta[0]!.shape], c.params.offset, c.params.dim1, c.params.dim2)],
   } satisfies Rule<'diagonal'>,

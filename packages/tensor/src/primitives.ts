@@ -232,6 +232,8 @@ export const PRIMITIVES = {
   permute: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ dims: number[]; name: string }>(), fixtures: ['permute', 'transpose'] },
   expand: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ inShape: number[] }>(), fixtures: ['expand'] },
   slice: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<SliceParams>(), fixtures: ['narrow', 'at_slices_steps'] },
+  /** split/chunk/unbind: every part a view and an output of ONE node (Note [Multi-output splits] in ops/views.ts). */
+  splitWithSizes: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ dim: number; sizes: number[]; node: 'Split' | 'SplitWithSizes' | 'Unbind' }>(), fixtures: ['split_size', 'split_sizes_dim1', 'chunk_dim1', 'chunk_even'] },
   sliceBackward: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<SliceParams>(), fixtures: ['narrow'] },
   /** the diagonal over dims dim1, dim2 as a view (ops/diagonal.ts, Note [diagonal is a view]). */
   diagonal: { kind: 'graph', arity: 1, dtype: 'same', grad: true, params: params<{ offset: number; dim1: number; dim2: number }>(), fixtures: ['diagonal_offset', 'diagonal_dims'] },

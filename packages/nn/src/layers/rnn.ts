@@ -245,13 +245,12 @@ interface DirectionWeights {
 }
 
 /**
- * Note [Blocked step slices]
- * The backward of a slice is a zero tensor of the sliced tensor's full size with the gradient
- * written in, which autograd then adds into the full gradient; taking each step's rows straight
- * out of the [N, G·H] input projection would so cost O(T · N · G·H) in backward — quadratic in
- * the sequence length (torch's own loop avoids it with one multi-output UnbindBackward node, which
- * dl's engine lacks). Slicing in two levels — ~√T blocks of ~√T steps, then the step within its
- * block — makes it O(√T · N · G·H): at T = 50 a quarter of the traffic, at T = 1000 a sixteenth.
+ * Note [Step rows from one split]
+ * The rows of every step come out of the [N, G·H] input projection by one `split(sizes, 0)`: one
+ * autograd node with all T parts as outputs (torch's own loop uses one UnbindBackward0 the same
+ * way; Note [Multi-output splits] in @dl/tensor), whose backward concatenates the T step
+ * gradients once — O(N · G·H) in all. Sliced one step at a time, each step's backward would build
+ * a zero gradient of the full projection's size: O(T · N · G·H), quadratic in the sequence length.
  */
 
 /** One layer, one direction over packed rows `x` [N, I] (Note [Recurrent layers over packed steps]). */
@@ -261,24 +260,9 @@ function runDirection(mode: RecurrentMode, x: Tensor, sizes: number[], reverse: 
   const foldBhh = mode !== 'GRU' && w.bhh !== null;
   const gx = Fc.linear(x, w.wih, foldBhh && w.bih ? w.bih.add(w.bhh!) : foldBhh ? w.bhh : w.bih);
   const sw: StepWeights = { whhT: w.whh.t(), bhh: mode === 'GRU' ? w.bhh : null, whrT: w.whr ? w.whr.t() : null };
-  const offsets: number[] = [];
-  let off = 0;
-  for (const s of sizes) {
-    offsets.push(off);
-    off += s;
-  }
-  // Note [Blocked step slices]: the rows of step t are taken from a block of ~√T steps
-  const K = Math.max(1, Math.ceil(Math.sqrt(T)));
-  const blocks: Tensor[] = [];
-  for (let b0 = 0; b0 < T; b0 += K) {
-    const b1 = Math.min(T, b0 + K);
-    const start = offsets[b0]!;
-    blocks.push(T <= K ? gx : gx.narrow(0, start, (b1 < T ? offsets[b1]! : off) - start));
-  }
-  const stepRows = (t: number): Tensor => {
-    const b0 = t - (t % K);
-    return blocks[b0 / K]!.narrow(0, offsets[t]! - offsets[b0]!, sizes[t]!);
-  };
+  // Note [Step rows from one split]
+  const steps = T === 0 ? [] : T === 1 ? [gx] : gx.split(sizes, 0);
+  const stepRows = (t: number): Tensor => steps[t]!;
   const outs = new Array<Tensor>(T);
   let h: Tensor;
   let c: Tensor | null;

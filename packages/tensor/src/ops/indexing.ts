@@ -8,7 +8,7 @@ import { fromHost } from './creation.js';
 import { checkIndexBounds, hostIndexValues } from './index-bounds.js';
 import { checkOnDevice, DEFERRED_NOTE } from './device-check.js';
 import { compare, where } from './elementwise.js';
-import { narrow, unsqueeze } from './views.js';
+import { narrow, splitViews, unsqueeze } from './views.js';
 
 function checkIndex(op: string, index: Tensor): void {
   if (index.dtype !== 'int32' && index.dtype !== 'uint8') {
@@ -245,12 +245,7 @@ export const split = defineOp('split', (x: Tensor, splitSize: number | readonly 
       });
     }
   }
-  let off = 0;
-  return sizes.map((s) => {
-    const v = narrow(x, d, off, s);
-    off += s;
-    return v;
-  });
+  return splitViews(x, d, sizes, typeof splitSize === 'number' ? 'Split' : 'SplitWithSizes'); // Note [Multi-output splits]
 });
 
 /**

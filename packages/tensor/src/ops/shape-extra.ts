@@ -11,7 +11,7 @@ import type { TensorMethods } from '../tensor-methods.js';
 import { commonDevice } from './core.js';
 import { arange, fromHost } from './creation.js';
 import { cat, flip, indexSelect, repeat } from './indexing.js';
-import { contiguous, narrow, permute, select } from './views.js';
+import { contiguous, narrow, permute, select, splitViews } from './views.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -288,7 +288,7 @@ export const unbind = defineOp('unbind', (x: Tensor, dim: number = 0): Tensor[] 
   const op = 'unbind';
   if (x.dim() === 0) throw new IndexError(`unbind: dimension specified as ${dim} but the tensor has no dimensions`, { op, hint: 'unbind needs at least a 1-d tensor' });
   const d = normDim(dim, x.dim(), op);
-  return Array.from({ length: x.shape[d]! }, (_, i) => select(x, d, i));
+  return splitViews(x, d, new Array<number>(x.shape[d]!).fill(1), 'Unbind'); // one UnbindBackward0 node (Note [Multi-output splits])
 });
 
 /**

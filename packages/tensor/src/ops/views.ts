@@ -212,6 +212,35 @@ export function sliceDims(x: Tensor, starts: number[], lens: number[], steps: nu
   return v;
 }
 
+/**
+ * Note [Multi-output splits]
+ * `split`, `chunk` and `unbind` return views of x recorded as ONE autograd node with every part as
+ * an output (torch's SplitBackward0 / SplitWithSizesBackward0 / UnbindBackward0). Its rule
+ * concatenates (or stacks) the parts' gradients, zeros for parts that got none: O(numel) for all
+ * parts together. Recorded as one slice each, every part's backward would build a zero gradient
+ * of x's full size: O(parts · numel), quadratic in the sequence length of an RNN that takes its
+ * steps' rows this way (nn's Note [Recurrent layers over packed steps]).
+ */
+/** @internal Views of x along `d` with the given sizes (without `d` for 'Unbind'), recorded as one node. */
+export function splitViews(x: Tensor, d: number, sizes: readonly number[], node: 'Split' | 'SplitWithSizes' | 'Unbind'): Tensor[] {
+  const outs: Tensor[] = [];
+  let off = 0;
+  for (const s of sizes) {
+    const shape = [...x.shape];
+    const strides = [...x._strides];
+    shape[d] = s;
+    const empty = shape.some((l) => l === 0);
+    if (node === 'Unbind') {
+      shape.splice(d, 1);
+      strides.splice(d, 1);
+    }
+    outs.push(makeView(x, shape, strides, empty ? x._offset : x._offset + off * x._strides[d]!));
+    off += s;
+  }
+  if (outs.length) recordOp('splitWithSizes', [x], outs, { dim: d, sizes: [...sizes], node });
+  return outs;
+}
+
 /** `x.narrow(dim, start, length)`: a view of `length` entries along `dim`. */
 export const narrow = defineOp('narrow', (x: Tensor, dim: number, start: number, length: number): Tensor => {
   const d = normDim(dim, x.dim(), 'narrow');
