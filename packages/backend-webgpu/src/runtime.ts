@@ -1,6 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { BackendError, hostArray } from '@dl/tensor';
 import type { DType, HostArray } from '@dl/tensor';
+import { BindGroupBudget } from './bind-groups.js';
 import { BufferPool } from './pool.js';
 import { declBindings } from './wgsl.js';
 import { KernelTiming } from './kernel-timing.js';
@@ -127,6 +128,8 @@ export class Runtime {
   submissions = 0;
   /** Submits since the event loop last turned (see `noteSubmit`). */
   private submitsThisTask = 0;
+  /** Bind groups made since the event loop last turned (Note [Bind groups without the event loop]). */
+  readonly bindGroups = new BindGroupBudget();
   private turnArmed = false;
   private warnedNoTurn = false;
 
@@ -469,6 +472,7 @@ export class Runtime {
       [gx, gy, gz] = grid.groups;
       if (gx === 0 || gy === 0 || gz === 0) return;
     }
+    this.bindGroups.note(); // raises before the driver would run out (Note [Bind groups without the event loop])
     const pbytes = Math.max(4, params.length * 4);
     if (this.arenaUsed + pbytes > ARENA_BYTES || this.dispatches >= BATCH) this.flush();
     const pipe = this.pipeline(key, code);
