@@ -349,7 +349,7 @@ describe('tutorial: Translation with a Sequence to Sequence Network and Attentio
     const want = flat(ref.eval_attentions);
     expect(got.length).toBe(want.length);
     expect(Math.max(...got.map((v, i) => Math.abs(v - want[i]!)))).toBeLessThan(1e-5);
-  }, 60_000);
+  }, 180_000);
 
   it('training and evaluating: trainIters with hidden size 256 lowers the loss; evaluate() decodes up to <EOS>', () => {
     random = seededRandom(0);
@@ -401,5 +401,5 @@ describe('tutorial: Translation with a Sequence to Sequence Network and Attentio
       expect(attentions.shape).toEqual([output_words.length, MAX_LENGTH]);
       expect(output_sentence.startsWith('i ')).toBe(true); // every target starts with "i am" / "i m"
     }
-  }, 120_000);
+  }, 300_000);
 });

@@ -188,5 +188,5 @@ describe('tutorial: Sequence Models and Long Short-Term Memory Networks', () => 
       expect(await tagScores.argmax(1).toArray()).toEqual([0, 1, 2, 0, 1]);
       expect(ref.tagger.after_argmax).toEqual([0, 1, 2, 0, 1]);
     });
-  }, 60_000);
+  }, 180_000);
 });

@@ -133,7 +133,7 @@ describe('tutorial: Deep Learning with PyTorch (NLP): the bag-of-words classifie
     });
     // Index corresponding to Spanish goes up, English goes down!
     expect(noGradFn(String(model.parameters()[0]!.at(':', word_to_ix['creo']!)))).toBe(noGradFn(ref.bow.creo_after));
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('tutorial: Word Embeddings: Encoding Lexical Semantics', () => {
@@ -236,7 +236,7 @@ And see thy blood warm when thou feel'st it cold.`.split(/\s+/);
     const beauty = model.embeddings.weight.at(word_to_ix['beauty']!);
     expect(await maxDiff(beauty, ref.ngram.beauty)).toBeLessThan(1e-5);
     expect(String(beauty)).toBe(ref.ngram.beauty_str); // grad_fn=<SelectBackward0>
-  }, 60_000);
+  }, 180_000);
 
   it('exercise: computing word embeddings with a Continuous Bag-of-Words model (solved); the loss falls', () => {
     dl.manualSeed(0);
@@ -304,5 +304,5 @@ we conjure the spirits of the computer with our spells.`.split(/\s+/);
     // the trained model ranks the true centre word first for most contexts
     const right = noGrad(() => data.filter(([context, target]) => model(make_context_vector(context, word_to_ix)).argmax(1).itemSync() === word_to_ix[target]).length);
     expect(right / data.length).toBeGreaterThan(0.5);
-  }, 60_000);
+  }, 180_000);
 });
