@@ -45,8 +45,6 @@ export interface DataLoaderOptions<T, B> {
   timeout?: number;
 }
 
-type Item<D> = D extends Dataset<infer T> ? T : D extends IterableDataset<infer T> ? T : unknown;
-
 const warned = new Set<string>();
 function warnOnce(msg: string): void {
   if (warned.has(msg)) return;

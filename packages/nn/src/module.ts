@@ -137,6 +137,7 @@ export abstract class Module {
     // unwrapped method.
     const orig = self.forward as unknown as (...a: unknown[]) => unknown;
     hidden(self, 'forward', scopedForward(self, orig));
+    // biome-ignore lint/correctness/noConstructorReturn: the callable module (a function object with this prototype) is the instance
     return self;
   }
 

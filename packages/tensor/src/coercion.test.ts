@@ -32,7 +32,8 @@ describe('no silent JS-operator answers (toy backend)', () => {
       ['x >= 0', () => x >= 0],
       ['+x', () => +x],
       ['-x', () => -x],
-      ['x == 1', () => x == 1], // eslint-disable-line eqeqeq
+      // biome-ignore lint/suspicious/noDoubleEquals: loose equality is the coercion under test
+      ['x == 1', () => x == 1],
       ['Number(x)', () => Number(x)],
       ['Math.max(x)', () => Math.max(x)],
     ];

@@ -289,7 +289,7 @@ export function memory(): MemoryInfo {
   const devices: MemoryInfo['devices'] = {};
   for (const name of listDevices()) {
     const s = liveStats.get(name) ?? { storages: 0, bytes: 0 };
-    let backend;
+    let backend: MemoryInfo['devices'][string]['backend'];
     try {
       backend = getBackend(name).memoryInfo?.();
     } catch {

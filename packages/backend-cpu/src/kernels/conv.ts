@@ -192,7 +192,7 @@ export function conv2dBackwardWeight(env: ConvEnv, gradOut: TensorView, x: Tenso
   }
 }
 
-function poolOut(p: Pool2dParams, out: TensorView) {
+function poolOut(_p: Pool2dParams, out: TensorView) {
   return { OH: out.shape[2]!, OW: out.shape[3]! };
 }
 

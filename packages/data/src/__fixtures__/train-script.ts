@@ -1,7 +1,7 @@
 // A training script with no isMainThread guard and a top-level loop over a loader with
 // workers; the dataset class lives in its own module. Must run exactly once.
 import { appendFileSync } from 'node:fs';
-import * as dl from '@dl/tensor';
+import '@dl/tensor';
 import '@dl/backend-cpu';
 import { DataLoader } from '../index.js';
 import { PlainDataset } from './plain-dataset.js';

@@ -15,11 +15,6 @@ export interface BatchNormOptions {
   eps?: number;
 }
 
-/** Shape [1, C, 1, …] to broadcast a per-channel vector over x (groupNorm). */
-function channelShape(x: Tensor): number[] {
-  return x.shape.map((s, i) => (i === 1 ? s : 1));
-}
-
 /**
  * Batch normalisation over dim 1 of [N, C, *]: one `NativeBatchNormBackward0` node, as
  * PyTorch. In training it normalises with the batch statistics and updates

@@ -82,8 +82,8 @@ export const hardsigmoid = defineOp('hardsigmoid', (x: Tensor): Tensor => {
   return where(inner, where(inner, x, 0).div(6).add(0.5), y.clamp(0, 1).detach());
 });
 
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU_ALPHA = 1.6732632423543772; // torch's 1.6732632423543772848170429916717, as a double
+const SELU_SCALE = 1.0507009873554805; // torch's 1.0507009873554804934193349852946, as a double
 
 /**
  * Scaled ELU with PyTorch's constants: `scale * elu(x, alpha)`.

@@ -8,7 +8,7 @@ import { fromHost } from './creation.js';
 import { checkIndexBounds, hostIndexValues } from './index-bounds.js';
 import { checkOnDevice, DEFERRED_NOTE } from './device-check.js';
 import { compare, where } from './elementwise.js';
-import { narrow, splitViews, unsqueeze } from './views.js';
+import { splitViews, unsqueeze } from './views.js';
 
 function checkIndex(op: string, index: Tensor): void {
   if (index.dtype !== 'int32' && index.dtype !== 'uint8') {
@@ -143,7 +143,7 @@ export const cat = defineOp('cat', (tensors: readonly Tensor[], dimOrOpts: numbe
   const d = normDim(dim, ref.dim(), op);
   const device = commonDevice(op, ...ts);
   const dtype: DType = promoted;
-  ts.forEach((t, k) => {
+  ts.forEach((t) => {
     if (t.dim() !== ref.dim() || t.shape.some((s: number, i: number) => i !== d && s !== ref.shape[i])) {
       throw new ShapeError(
         `cat: sizes of tensors must match except in dimension ${d}; tensor ${tensors.indexOf(ref)} has shape ${fmtShape(ref.shape)} and tensor ${tensors.indexOf(t)} has shape ${fmtShape(t.shape)}`,

@@ -2,7 +2,7 @@ import type { ReduceOp } from '../backend.js';
 import { defineOp, deviceCan, readHostSync, recordOp, runKernel } from '../dispatch.js';
 import { isFloating, toDTypeOpt, type DType, type DTypeName } from '../dtype.js';
 import { ArgumentError, DTypeError, IndexError, fmtShape } from '../errors.js';
-import { normDim, normDims, numelOf } from '../shape.js';
+import { normDim, normDims } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { getBackend } from '../registry.js';
 import { broadcastOperand, castRaw, emptyTensor, scalarTensor } from './core.js';

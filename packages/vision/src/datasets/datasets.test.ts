@@ -50,7 +50,7 @@ describe('MNIST / FashionMNIST', () => {
 
   it("reads Debian's dataset-fashion-mnist folder", () => {
     const root = '/usr/share/datasets/fashion-mnist';
-    let ds;
+    let ds: InstanceType<typeof FashionMNIST>;
     try {
       ds = new FashionMNIST({ root, train: false });
     } catch (e) {
