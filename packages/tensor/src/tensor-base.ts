@@ -34,7 +34,43 @@ export interface AutogradMeta {
   outputNr: number;
 }
 
+/*
+ * Note [Symbol.dispose without esnext.disposable]
+ * ~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+ * `using t = dl.randn(3)` disposes `t` at the end of the block, through `t[Symbol.dispose]()`. A
+ * class method `[Symbol.dispose]()` would put `Symbol.dispose` into our `.d.ts`, and every
+ * TypeScript consumer whose `lib` lacks `esnext.disposable` would get a type error in dl's types.
+ * So the method is installed at run time where the runtime has `Symbol.dispose`, and typed by
+ * {@link DisposableIfSupported}: `{ [Symbol.dispose](): void }` where the consumer's lib declares
+ * `Symbol.dispose`, `{}` where it does not.
+ */
+/** The key of `Symbol.dispose` where the lib in use declares it, else `never`. */
+type SymbolDisposeKey = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? S : never;
+/**
+ * `{ [Symbol.dispose](): void }` where the TypeScript lib declares `Symbol.dispose`, else `{}`
+ * (Note [Symbol.dispose without esnext.disposable]).
+ *
+ * @example
+ * { using t = dl.randn(3); } // t is disposed here (lib esnext.disposable or es2025+)
+ */
+export type DisposableIfSupported = { [K in SymbolDisposeKey]: () => void };
+// Merged with the class below: tensors are disposable where the lib knows Symbol.dispose.
+export interface TensorBase extends DisposableIfSupported {}
+
 export class TensorBase {
+  static {
+    // Note [Symbol.dispose without esnext.disposable]: `using t = …` where the runtime has Symbol.dispose.
+    const key = (Symbol as { dispose?: symbol }).dispose;
+    if (key !== undefined) {
+      Object.defineProperty(this.prototype, key, {
+        value(this: TensorBase): void {
+          this.dispose();
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
   /**
    * Sizes of each dimension: frozen, at run time a {@link Size} (prints as `dl.Size([5, 3])`);
    * typed as a plain array so it destructures into tuples (`x.shape as [number, number]`).
@@ -299,9 +335,6 @@ export class TensorBase {
       finalizer.register(this, s, this);
     }
     old.release();
-  }
-  [Symbol.dispose](): void {
-    this.dispose();
   }
   get isDisposed(): boolean {
     return this._disposed;

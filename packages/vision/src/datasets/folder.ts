@@ -2,7 +2,8 @@ import { IndexError } from '@dl/tensor';
 import type { RawImage } from '../image.js';
 import { decodeImage } from './decode-image.js';
 import { DatasetNotFoundError } from './errors.js';
-import { node, readFileBounded } from './io.js';
+import { readFileBounded } from './io.js';
+import { node } from './node-builtins.js';
 import type { ReaderLimits } from './limits.js';
 import { VisionDataset } from './vision-dataset.js';
 

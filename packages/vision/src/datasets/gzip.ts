@@ -1,6 +1,6 @@
 import { CorruptDatasetError, LimitExceededError } from './errors.js';
 import { fmtInt } from './limits.js';
-import { node } from './io.js';
+import { node } from './node-builtins.js';
 
 /** Does `b` start with the gzip magic bytes? */
 export function isGzip(b: Uint8Array): boolean {

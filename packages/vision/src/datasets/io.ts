@@ -1,18 +1,6 @@
 import { CorruptDatasetError, DatasetNotFoundError, DownloadError } from './errors.js';
 import { checkLimit, fmtInt, resolveLimits, type ReaderLimits } from './limits.js';
-
-type Fs = typeof import('node:fs');
-type Path = typeof import('node:path');
-type Zlib = typeof import('node:zlib');
-type Crypto = typeof import('node:crypto');
-
-/** Node built-ins, loaded lazily so that importing @dl/vision stays browser-safe. */
-export function node(): { fs: Fs; path: Path; zlib: Zlib; crypto: Crypto } {
-  const p = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
-  const get = p?.getBuiltinModule;
-  if (!get) throw new Error('@dl/vision datasets need Node.js ≥ 20.16 (fs, zlib); in a browser, build tensors from your own data');
-  return { fs: get('node:fs') as Fs, path: get('node:path') as Path, zlib: get('node:zlib') as Zlib, crypto: get('node:crypto') as Crypto };
-}
+import { node } from './node-builtins.js';
 
 /** The first of `candidates` that exists, or undefined. */
 export function firstExisting(candidates: readonly string[]): string | undefined {

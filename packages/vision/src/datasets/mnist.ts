@@ -2,7 +2,8 @@ import { IndexError, Tensor, fromArray } from '@dl/tensor';
 import type { RawImage } from '../image.js';
 import { CorruptDatasetError, DatasetNotFoundError } from './errors.js';
 import { readIdxFile } from './idx.js';
-import { downloadFile, firstExisting, node } from './io.js';
+import { downloadFile, firstExisting } from './io.js';
+import { node } from './node-builtins.js';
 import { VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
 
 interface Resource {

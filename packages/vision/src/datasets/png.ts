@@ -1,6 +1,6 @@
 import type { RawImage } from '../image.js';
 import { CorruptDatasetError } from './errors.js';
-import { node } from './io.js';
+import { node } from './node-builtins.js';
 import { checkLimit, fmtInt, resolveLimits, type ReaderLimits } from './limits.js';
 
 /** The facts of a PNG's IHDR chunk, validated. */

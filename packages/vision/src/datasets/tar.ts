@@ -1,5 +1,6 @@
 import { CorruptDatasetError, UnsafeArchiveError } from './errors.js';
-import { node, writeFileAtomic } from './io.js';
+import { writeFileAtomic } from './io.js';
+import { node } from './node-builtins.js';
 import { checkLimit, fmtInt, resolveLimits, type ReaderLimits } from './limits.js';
 
 /** One member of a tar archive, as {@link listTar} finds it. */
