@@ -8,15 +8,28 @@ import { extname, join, normalize } from 'node:path';
 /** The policy of issue 16: no `eval`/`new Function`, scripts only from the page's origin, wasm allowed. */
 export const CSP = "script-src 'self' 'wasm-unsafe-eval'";
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.map': 'application/json' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+};
+
+/** The headers that make a page `crossOriginIsolated` (SharedArrayBuffer, so the GEMM's worker threads). */
+export const ISOLATION = {
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
+  'cross-origin-resource-policy': 'same-origin',
+};
 
 /**
- * Serve `dir` with `Content-Security-Policy: <csp>` on every response.
- * @example const srv = await serve('/tmp/www', CSP); srv.url; srv.close();
+ * Serve `dir` with `Content-Security-Policy: <csp>` (and `extra` headers) on every response.
+ * @example const srv = await serve('/tmp/www', CSP, ISOLATION); srv.url; await srv.close();
  */
-export function serve(dir, csp) {
+export function serve(dir, csp, extra = {}) {
   const server = createServer((req, res) => {
-    const headers = { 'cache-control': 'no-store', 'content-security-policy': csp };
+    const headers = { 'cache-control': 'no-store', 'content-security-policy': csp, ...extra };
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const rel = normalize(path === '/' ? '/index.html' : path).replace(/^(\.\.[/\\])+/, '');
     readFile(join(dir, rel))

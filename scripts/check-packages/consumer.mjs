@@ -67,7 +67,10 @@ export async function copiesOf(dir, name) {
  */
 export async function createProject(dir) {
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'package.json'), `${JSON.stringify({ name: 'dl-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`);
+  await writeFile(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'dl-consumer', version: '1.0.0', private: true, type: 'module' }, null, 2)}\n`,
+  );
   const r = await npm(dir, ['install', '--save-dev', 'vitest@^3', 'fast-check@^3', '@types/node@^20']);
   if (r.code !== 0) throw new CheckFailure(`npm install vitest@3 fast-check@3 exited ${r.code}`, tail(r.out));
   return `vitest ${await installedVersion(dir, 'vitest')}, fast-check ${await installedVersion(dir, 'fast-check')}`;
@@ -83,7 +86,10 @@ export async function installTarballs(dir, tarballs) {
   const problems = [];
   const tensors = await copiesOf(dir, '@dl/tensor');
   if (tensors.length !== 1) problems.push(`${tensors.length} copies of @dl/tensor: ${tensors.join(', ')}`);
-  for (const [name, major] of [['vitest', '3'], ['fast-check', '3']]) {
+  for (const [name, major] of [
+    ['vitest', '3'],
+    ['fast-check', '3'],
+  ]) {
     const v = await installedVersion(dir, name);
     if (!v?.startsWith(`${major}.`)) problems.push(`${name} is ${v} after the install (was ${major}.x)`);
   }
@@ -106,8 +112,10 @@ const EXPECT_REPR = ['Sequential(', '(0): Linear(in_features=2, out_features=32,
 export function judgeRun(report, { minDrop = 0.5 } = {}) {
   const problems = [];
   const { losses } = report;
-  if (!Array.isArray(losses) || losses.length < 2 || !losses.every(Number.isFinite)) problems.push(`losses are not finite numbers: ${JSON.stringify(losses)}`);
-  else if (!(losses.at(-1) < losses[0] * minDrop)) problems.push(`loss did not fall below ${minDrop} of its start: ${losses.map((l) => l.toFixed(4)).join(' → ')}`);
+  if (!Array.isArray(losses) || losses.length < 2 || !losses.every(Number.isFinite))
+    problems.push(`losses are not finite numbers: ${JSON.stringify(losses)}`);
+  else if (!(losses.at(-1) < losses[0] * minDrop))
+    problems.push(`loss did not fall below ${minDrop} of its start: ${losses.map((l) => l.toFixed(4)).join(' → ')}`);
   for (const s of EXPECT_REPR) if (!String(report.repr).includes(s)) problems.push(`printed model lacks '${s}':\n${report.repr}`);
   const se = report.shapeError;
   if (!se) problems.push('matmul of [2, 3] and [2, 3] did not throw');
@@ -116,7 +124,8 @@ export function judgeRun(report, { minDrop = 0.5 } = {}) {
     if (!se.isInstance) problems.push('dl.DLError.isInstance(err) is false for a ShapeError');
     if (!se.instanceOf) problems.push('err instanceof dl.ShapeError is false');
   }
-  if (report.optimError && !/^Adam\b/.test(report.optimError.message)) problems.push(`Adam's lr error does not name Adam: '${report.optimError.message}'`);
+  if (report.optimError && !/^Adam\b/.test(report.optimError.message))
+    problems.push(`Adam's lr error does not name Adam: '${report.optimError.message}'`);
   return problems;
 }
 
@@ -143,14 +152,26 @@ export async function trainInNode(dir) {
 export async function vitestWithTesting(dir) {
   const bin = join(dir, 'node_modules', 'vitest', 'vitest.mjs');
   const version = await installedVersion(dir, 'vitest');
-  const r = await exec(process.execPath, [bin, 'run', 'testing.test.mjs', '-t', 'expectError|props|errors', '--reporter=dot'], { cwd: dir, env: userEnv(), timeoutMs: 240_000 });
+  const r = await exec(process.execPath, [bin, 'run', 'testing.test.mjs', '-t', 'expectError|props|errors', '--reporter=dot'], {
+    cwd: dir,
+    env: userEnv(),
+    timeoutMs: 240_000,
+  });
   if (r.code !== 0) throw new CheckFailure(`vitest ${version} run testing.test.mjs exited ${r.code}`, tail(r.out, 60));
   const passed = r.out.match(/Tests\s+(\d+) passed/)?.[1];
-  if (!passed || Number(passed) < 2) throw new CheckFailure(`vitest ${version}: expected the filtered suite to run, got ${passed ?? 'no'} passing tests`, tail(r.out));
+  if (!passed || Number(passed) < 2)
+    throw new CheckFailure(`vitest ${version}: expected the filtered suite to run, got ${passed ?? 'no'} passing tests`, tail(r.out));
   return `vitest ${version} + fast-check ${await installedVersion(dir, 'fast-check')}: ${passed} tests passed (conformance errors + fast-check properties)`;
 }
 
-const TSCONFIG_BASE = { target: 'es2022', lib: ['es2022', 'dom'], strict: true, skipLibCheck: false, noEmit: true, forceConsistentCasingInFileNames: true };
+const TSCONFIG_BASE = {
+  target: 'es2022',
+  lib: ['es2022', 'dom'],
+  strict: true,
+  skipLibCheck: false,
+  noEmit: true,
+  forceConsistentCasingInFileNames: true,
+};
 
 /**
  * `tsc -p` the consumer with the monorepo's TypeScript as a Node project (`module` and
@@ -158,13 +179,19 @@ const TSCONFIG_BASE = { target: 'es2022', lib: ['es2022', 'dom'], strict: true, 
  * types at all: a browser user need not install @types/node).
  */
 export async function typecheck(dir, resolution, tscBin) {
-  const options = resolution === 'node16' ? { module: 'node16', moduleResolution: 'node16', types: ['node'] } : { module: 'esnext', moduleResolution: 'bundler', types: [] };
+  const options =
+    resolution === 'node16'
+      ? { module: 'node16', moduleResolution: 'node16', types: ['node'] }
+      : { module: 'esnext', moduleResolution: 'bundler', types: [] };
   const file = `tsconfig.${resolution}.json`;
   await writeFile(join(dir, file), `${JSON.stringify({ compilerOptions: { ...TSCONFIG_BASE, ...options }, include: ['src'] }, null, 2)}\n`);
   const r = await exec(process.execPath, [tscBin, '-p', file, '--pretty', 'false'], { cwd: dir, timeoutMs: 240_000 });
   if (r.code !== 0) {
     const errors = r.out.split('\n').filter((l) => /error TS\d+/.test(l));
-    throw new CheckFailure(`${errors.length} type error(s) under moduleResolution ${resolution}: ${errors[0] ?? `tsc exited ${r.code}`}`, tail(r.out, 40));
+    throw new CheckFailure(
+      `${errors.length} type error(s) under moduleResolution ${resolution}: ${errors[0] ?? `tsc exited ${r.code}`}`,
+      tail(r.out, 40),
+    );
   }
   const version = (await exec(process.execPath, [tscBin, '--version'])).out.trim();
   return `${version}, strict, lib es2022+dom, ${resolution === 'node16' ? 'types node' : 'no ambient types'}, skipLibCheck false: no errors`;

@@ -30,7 +30,10 @@ export async function pack(pkg, dest) {
 async function tarList(tgz) {
   const r = await exec('tar', ['-tzf', tgz]);
   if (r.code !== 0) throw new CheckFailure(`tar -tzf ${tgz} exited ${r.code}`, tail(r.out));
-  return r.out.split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
+  return r.out
+    .split('\n')
+    .filter(Boolean)
+    .map((p) => p.replace(/^package\//, ''));
 }
 
 async function tarManifest(tgz) {
@@ -59,9 +62,14 @@ export async function inspectTarball(pkg, tgz) {
       if (String(range).startsWith('workspace:')) problems.push(`${field}.${dep} is '${range}'`);
     }
   }
-  for (const field of ['license', 'description', 'repository', 'exports', 'types']) if (!manifest[field]) problems.push(`package.json has no "${field}"`);
+  for (const field of ['license', 'description', 'repository', 'exports', 'types'])
+    if (!manifest[field]) problems.push(`package.json has no "${field}"`);
   if (problems.length) throw new CheckFailure(`${pkg.name}: ${problems.length} problem(s)`, problems.map((p) => `    ${p}`).join('\n'));
-  const deps = DEP_FIELDS.flatMap((f) => Object.entries(manifest[f] ?? {}).filter(([d]) => d.startsWith('@dl/')).map(([d, r]) => `${f === 'dependencies' ? '' : 'peer '}${d}@${r}`));
+  const deps = DEP_FIELDS.flatMap((f) =>
+    Object.entries(manifest[f] ?? {})
+      .filter(([d]) => d.startsWith('@dl/'))
+      .map(([d, r]) => `${f === 'dependencies' ? '' : 'peer '}${d}@${r}`),
+  );
   return `${files.length} files${deps.length ? `; ${deps.join(', ')}` : ''}`;
 }
 
@@ -70,7 +78,10 @@ export async function publintTarball(pkg, tgz) {
   const { publint } = await import('publint');
   const { formatMessage } = await import('publint/utils');
   const buf = await readFile(tgz);
-  const { messages, pkg: manifest } = await publint({ pack: { tarball: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) }, level: 'suggestion' });
+  const { messages, pkg: manifest } = await publint({
+    pack: { tarball: buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) },
+    level: 'suggestion',
+  });
   const count = (t) => messages.filter((m) => m.type === t).length;
   const lines = messages.map((m) => `    ${m.type}: ${formatMessage(m, manifest) ?? m.code}`).join('\n');
   if (count('error') > 0) throw new CheckFailure(`${pkg.name}: publint found ${count('error')} error(s)`, lines);

@@ -9,7 +9,7 @@ import { cpuBackend, setNumThreads } from '@dl/backend-cpu';
 import { webgpu } from '@dl/backend-webgpu';
 import { gradcheck, noGrad } from '@dl/autograd';
 import * as autogradTesting from '@dl/autograd/testing';
-import { nn, F, init, Module } from '@dl/nn';
+import { nn, F, init, type Module } from '@dl/nn';
 import { SGD, Adam, lrScheduler } from '@dl/optim';
 import { DataLoader, TensorDataset } from '@dl/data';
 import { datasets, transforms, models } from '@dl/vision';
@@ -21,4 +21,18 @@ const y: dl.Tensor = F.relu(m.forward(t));
 init.zeros_(y);
 setNumThreads(1);
 noGrad(() => y.sum());
-export const entries = [backend, webgpu, gradcheck, SGD, Adam, lrScheduler, DataLoader, TensorDataset, datasets, transforms, models, testing, autogradTesting];
+export const entries = [
+  backend,
+  webgpu,
+  gradcheck,
+  SGD,
+  Adam,
+  lrScheduler,
+  DataLoader,
+  TensorDataset,
+  datasets,
+  transforms,
+  models,
+  testing,
+  autogradTesting,
+];

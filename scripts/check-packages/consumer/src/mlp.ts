@@ -38,7 +38,11 @@ export async function run(): Promise<RunReport> {
   dl.manualSeed(0);
   const x = dl.rand([128, 2]).mul(2).sub(1);
   const x0 = x.select(1, 0);
-  const y = x0.mul(2).sin().add(x0.mul(x.select(1, 1))).unsqueeze(1);
+  const y = x0
+    .mul(2)
+    .sin()
+    .add(x0.mul(x.select(1, 1)))
+    .unsqueeze(1);
   const model = new nn.Sequential(new nn.Linear(2, 32), new nn.Tanh(), new nn.Linear(32, 32), new nn.ReLU(), new nn.Linear(32, 1));
   const lossFn = new nn.MSELoss();
   const opt = new Adam(model.parameters(), { lr: 0.01 });
