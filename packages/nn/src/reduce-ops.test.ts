@@ -83,6 +83,7 @@ describe('order statistics', () => {
     const k = t([5, 1, 4]).kthvalue(2);
     expect([arr(k.values), arr(k.indices)]).toEqual([4, 2]);
     expect(() => t([5, 1, 4]).kthvalue(4)).toThrow(dl.IndexError);
+    expect(() => t([5, 1, 4]).kthvalue(1.5)).toThrow(/^kthvalue: k must be an integer, got 1.5/);
   });
   it('mode: the smallest most frequent value, at its last index', () => {
     const a = t([3, 1, 1, 3, 2]).mode();
@@ -126,6 +127,11 @@ describe('NaN-aware and paired reductions', () => {
     expect([arr(c), c.dtype]).toEqual([2, 'int32']);
     const { min, max } = t([[1, 5], [-2, 3]]).aminmax({ dim: 1 });
     expect([arr(min), arr(max)]).toEqual([[1, -2], [5, 3]]);
+    // torch.aminmax: an empty reduction is an error naming aminmax; an empty result is not
+    expect(() => dl.zeros([0, 3]).aminmax()).toThrow(/^aminmax: cannot compute aminmax over an empty tensor/);
+    expect(() => dl.zeros([0, 3]).aminmax({ dim: -2 })).toThrow(dl.IndexError);
+    expect(dl.zeros([0, 3]).aminmax({ dim: 1 }).max.shape).toEqual([0]);
+    expect(arr(dl.tensor(2).aminmax({ dim: 0 }).min)).toBe(2);
     const [v, m] = dl.varMean(t([1, 2, 4]), null, { correction: 0 });
     expect(arr(v) as number).toBeCloseTo(14 / 9, 5);
     expect(arr(m) as number).toBeCloseTo(7 / 3, 5);
@@ -152,7 +158,9 @@ describe('histograms and search', () => {
     expect(dl.bincount(x, { weights: t([1, 2, 3, 4], 'int32') }).dtype).toBe('float64');
     expect(arr(await dl.bincountAsync(x, { minlength: 5 }))).toEqual([1, 2, 0, 1, 0]);
     expect(() => dl.bincount(t([0, -1], 'int32'))).toThrow(dl.ArgumentError);
-    expect(() => dl.bincount(t([0, 1]))).toThrow(dl.ShapeError);
+    expect(() => dl.bincount(t([0, 1]))).toThrow(dl.DTypeError); // a dtype problem (torch: RuntimeError)
+    expect(() => dl.bincount(t([[0, 1]], 'int32'))).toThrow(dl.ShapeError);
+    expect(() => dl.bincount(t([0], 'int32'), { minlength: 1.5 })).toThrow(/^bincount: minlength must be a non-negative integer, got 1.5/);
   });
   it('searchsorted / bucketize: sides, NaN, N-D boundaries, sorter, scalars', () => {
     const b = t([1, 3, 5, 7]);

@@ -105,14 +105,15 @@ export interface BincountOptions {
 }
 
 function bincountChecks(x: Tensor, o: BincountOptions): void {
-  if (x.dim() !== 1 || !isIntegral(x.dtype) || x.dtype === 'bool') {
-    throw new ShapeError(`bincount: only supports 1-d non-negative integral inputs, got ${x.dtype} ${fmtShape(x.shape)}`, {
+  const bad = x.dim() !== 1 ? ShapeError : !isIntegral(x.dtype) || x.dtype === 'bool' ? DTypeError : null;
+  if (bad) {
+    throw new bad(`bincount: only supports 1-d non-negative integral inputs, got ${x.dtype} ${fmtShape(x.shape)}`, {
       op: 'bincount',
-      hint: 'pass a 1-D int32 (or uint8) tensor of non-negative values',
+      hint: 'pass a 1-D int32 (or uint8) tensor of non-negative values (x.flatten().int() for a float tensor of whole numbers)',
     });
   }
   const m = o.minlength ?? 0;
-  if (!Number.isInteger(m) || m < 0) throw new ArgumentError(`bincount: minlength should be >= 0, got ${m}`, { op: 'bincount' });
+  if (!Number.isInteger(m) || m < 0) throw new ArgumentError(`bincount: minlength must be a non-negative integer, got ${m}`, { op: 'bincount' });
   const w = o.weights;
   if (w && (w.dim() !== 1 || w.shape[0] !== x.shape[0])) {
     throw new ShapeError(`bincount: weights should be 1-d and have the same length as input, got ${fmtShape(w.shape)} for input ${fmtShape(x.shape)}`, { op: 'bincount' });
@@ -143,7 +144,7 @@ function bincountFrom(x: Tensor, data: ArrayLike<number>, o: BincountOptions): T
  * as torch). The length depends on the data: sync read (cpu); use {@link bincountAsync} on webgpu.
  *
  * @example
- * dl.bincount(dl.tensor([0, 1, 1, 3], { dtype: 'int32' }));            // tensor([1, 2, 0, 1], dtype=torch.int32)
+ * dl.bincount(dl.tensor([0, 1, 1, 3], { dtype: 'int32' }));            // tensor([1, 2, 0, 1])
  * dl.bincount(labels, { weights: w, minlength: 10 });
  */
 export const bincount = defineOp('bincount', (x: Tensor, opts: BincountOptions = {}): Tensor => {

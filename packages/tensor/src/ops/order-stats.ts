@@ -137,7 +137,8 @@ const medianOp = defineOp(
 export const kthvalue = defineOp('kthvalue', (x: Tensor, k: number, dim: number = -1, opts: { keepdim?: boolean } = {}): ValuesIndices => {
   const d = normDim(dim, x.dim(), 'kthvalue');
   const n = x.dim() === 0 ? 1 : x.shape[d]!;
-  if (!Number.isInteger(k) || k < 1 || k > n) {
+  if (!Number.isInteger(k)) throw new ArgumentError(`kthvalue: k must be an integer, got ${k}`, { op: 'kthvalue', hint: 'k is 1-based: x.kthvalue(1) is the smallest' });
+  if (k < 1 || k > n) {
     throw new IndexError(`kthvalue: k (${k}) out of range for dimension ${d} of size ${n} (input shape ${fmtShape(x.shape)})`, {
       op: 'kthvalue',
       hint: `k is 1-based: 1 <= k <= ${n}`,

@@ -74,8 +74,8 @@ function searchHost(b: Tensor, v: Tensor, right: boolean): Tensor {
  * along its last dim with the leading dims of `values`; `values` may be a number (0-d result).
  *
  * @example
- * dl.searchsorted(dl.tensor([1, 3, 5, 7]), dl.tensor([3, 6]));                 // tensor([1, 3], dtype=torch.int32)
- * dl.searchsorted(dl.tensor([1, 3, 5, 7]), dl.tensor([3, 6]), { right: true }); // tensor([2, 3], dtype=torch.int32)
+ * dl.searchsorted(dl.tensor([1, 3, 5, 7]), dl.tensor([3, 6]));                 // tensor([1, 3])
+ * dl.searchsorted(dl.tensor([1, 3, 5, 7]), dl.tensor([3, 6]), { right: true }); // tensor([2, 3])
  */
 export const searchsorted = defineOp('searchsorted', (sortedSequence: Tensor, values: Tensor | number, opts: SearchsortedOptions = {}): Tensor => {
   const b0 = sortedSequence;
@@ -116,7 +116,7 @@ export const searchsorted = defineOp('searchsorted', (sortedSequence: Tensor, va
  * boundaries[i]`).
  *
  * @example
- * dl.bucketize(dl.tensor([1, 5, 2]), dl.tensor([1, 2, 3])); // tensor([0, 3, 1], dtype=torch.int32)
+ * dl.bucketize(dl.tensor([1, 5, 2]), dl.tensor([1, 2, 3])); // tensor([0, 3, 1])
  */
 export const bucketize = defineOp('bucketize', (input: Tensor | number, boundaries: Tensor, opts: { outInt32?: boolean; right?: boolean } = {}): Tensor => {
   if (boundaries.dim() !== 1) {

@@ -5,7 +5,8 @@
  */
 import { defineOp } from '../dispatch.js';
 import { isFloating, toDTypeOpt } from '../dtype.js';
-import { DTypeError, fmtShape } from '../errors.js';
+import { DTypeError, IndexError, fmtShape } from '../errors.js';
+import { normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { TensorMethods } from '../tensor-methods.js';
 import { where } from './elementwise.js';
@@ -56,7 +57,7 @@ export const nanmean = defineOp('nanmean', (x: Tensor, dim?: Dims, opts: ReduceO
  * Note [int64 is int32]). `torch.count_nonzero`.
  *
  * @example
- * dl.countNonzero(dl.tensor([[0, 1], [2, 0]]), 0); // tensor([1, 1], dtype=torch.int32)
+ * dl.countNonzero(dl.tensor([[0, 1], [2, 0]]), 0); // tensor([1, 1])
  */
 export const countNonzero = defineOp('countNonzero', (x: Tensor, dim?: Dims): Tensor => {
   return sum(x.ne(0), dim ?? undefined).to('int32');
@@ -76,6 +77,13 @@ export type MinMax = [Tensor, Tensor] & { min: Tensor; max: Tensor };
 export const aminmax = defineOp('aminmax', (x: Tensor, opts: { dim?: number | null; keepdim?: boolean } = {}): MinMax => {
   const dim = opts.dim ?? undefined;
   const keepdim = opts.keepdim ?? false;
+  const d = dim === undefined ? undefined : normDim(dim, Math.max(1, x.dim()), 'aminmax');
+  if (x.numel() === 0 && (d === undefined || x.shape[d] === 0)) {
+    throw new IndexError(`aminmax: cannot compute aminmax over an empty ${d === undefined ? 'tensor' : `dimension (dim ${d} of shape ${fmtShape(x.shape)})`} as the operation has no identity`, {
+      op: 'aminmax',
+      hint: 'check that the input is not empty before reducing it, or reduce along a dimension of non-zero size',
+    });
+  }
   const lo = amin(x, dim, { keepdim });
   const hi = amax(x, dim, { keepdim });
   return Object.assign([lo, hi] as [Tensor, Tensor], { min: lo, max: hi });
