@@ -3,7 +3,8 @@ import { DeviceError } from '@dl/tensor';
 import { gpuUnavailableError, loadNodeGpu } from './gpu.js';
 
 const nodeMissing = () => {
-  const e = new Error("Cannot find package 'webgpu' imported from /app/node_modules/@dl/backend-webgpu/dist/gpu.js") as Error & { code: string };
+  const at = '/app/node_modules/@dl/backend-webgpu/dist/gpu.js';
+  const e = new Error(`Cannot find package 'webgpu' imported from ${at}`) as Error & { code: string };
   e.code = 'ERR_MODULE_NOT_FOUND';
   return e;
 };
@@ -19,7 +20,8 @@ describe('webgpu (Dawn) as an optional peer (Note [Dawn, an optional peer])', ()
     const dlopen = new Error('libvulkan.so.1: cannot open shared object file: No such file or directory');
     expect(await loadNodeGpu(() => Promise.reject(dlopen))).toEqual({ kind: 'failed', error: dlopen });
     // A missing file inside the package is not the package missing.
-    const inner = Object.assign(new Error("Cannot find module '/app/node_modules/webgpu/dist/linux-x64.dawn.node'"), { code: 'MODULE_NOT_FOUND' });
+    const binary = '/app/node_modules/webgpu/dist/linux-x64.dawn.node';
+    const inner = Object.assign(new Error(`Cannot find module '${binary}'`), { code: 'MODULE_NOT_FOUND' });
     expect((await loadNodeGpu(() => Promise.reject(inner))).kind).toBe('failed');
     const throwing = { globals: {}, create: () => { throw dlopen; } };
     expect(await loadNodeGpu(() => Promise.resolve(throwing))).toEqual({ kind: 'failed', error: dlopen });

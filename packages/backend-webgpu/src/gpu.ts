@@ -108,19 +108,29 @@ export function gpuUnavailableError(problem: NodeGpuProblem | null, inNode: bool
   if (!inNode) {
     return new DeviceError('webgpu: this browser has no WebGPU (navigator.gpu is undefined)', {
       op,
-      hint: 'use a browser with WebGPU enabled (a secure https:// or localhost page; Chrome/Edge 113+, Safari 26+, Firefox 141+), or the cpu backend: `import "@dl/backend-cpu"`',
+      hint:
+        'use a browser with WebGPU enabled (a secure https:// or localhost page; Chrome/Edge 113+, Safari 26+, Firefox 141+), ' +
+        'or the cpu backend: `import "@dl/backend-cpu"`',
     });
   }
   if (problem?.kind === 'failed') {
     const why = problem.error instanceof Error ? problem.error.message : String(problem.error);
     return new DeviceError(`webgpu: the "webgpu" package (Dawn) is installed but failed to load: ${why.split('\n')[0]}`, {
       op,
-      hint: 'Dawn needs a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver; on Linux without a GPU install a software Vulkan driver (Debian/Ubuntu: `apt install mesa-vulkan-drivers`) and, if it is not found, point VK_ICD_FILENAMES at its lvp_icd json',
+      hint:
+        'Dawn needs a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) driver; on Linux without a GPU install a software ' +
+        'Vulkan driver (Debian/Ubuntu: `apt install mesa-vulkan-drivers`) and, if it is not found, ' +
+        'point VK_ICD_FILENAMES at its lvp_icd json',
     });
   }
-  return new DeviceError('webgpu: Node has no WebGPU: neither navigator.gpu nor the optional peer package "webgpu" (Dawn\'s Node bindings) is available', {
+  const msg =
+    'webgpu: Node has no WebGPU: neither navigator.gpu nor the optional peer package "webgpu" ' +
+    "(Dawn's Node bindings) is available";
+  return new DeviceError(msg, {
     op,
-    hint: 'run `npm install webgpu` next to @dl/backend-webgpu (it is an optional peer, so browser bundles never download it), or use the cpu backend: `import "@dl/backend-cpu"`',
+    hint:
+      'run `npm install webgpu` next to @dl/backend-webgpu (it is an optional peer, so browser bundles never download it), ' +
+      'or use the cpu backend: `import "@dl/backend-cpu"`',
   });
 }
 
@@ -141,8 +151,10 @@ export async function acquireDevice(opts: AcquireOptions = {}): Promise<{ device
     throw new DeviceError('webgpu: no GPU adapter found', {
       op: 'initBackend',
       hint: inNode
-        ? 'Dawn found no Vulkan/Metal/D3D12 adapter; on Linux without a GPU install a software Vulkan driver (Debian/Ubuntu: `apt install mesa-vulkan-drivers`) and, if it is not found, point VK_ICD_FILENAMES at its lvp_icd json'
-        : 'the browser has WebGPU but no adapter (GPU blocklisted or absent); headless Chromium can use SwiftShader with --enable-unsafe-webgpu --enable-unsafe-swiftshader',
+        ? 'Dawn found no Vulkan/Metal/D3D12 adapter; on Linux without a GPU install a software Vulkan driver ' +
+          '(Debian/Ubuntu: `apt install mesa-vulkan-drivers`) and, if it is not found, point VK_ICD_FILENAMES at its lvp_icd json'
+        : 'the browser has WebGPU but no adapter (GPU blocklisted or absent); ' +
+          'headless Chromium can use SwiftShader with --enable-unsafe-webgpu --enable-unsafe-swiftshader',
     });
   }
   const features = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));

@@ -91,7 +91,13 @@ export function loadDifferential(): DiffFixtures {
       lastErr = e;
     }
   }
-  throw new Error(`loadDifferential: cannot read cases.json.gz (${String(lastErr)}); run \`pnpm fixtures\``);
+  throw new dl.StateError(`loadDifferential: cannot read cases.json.gz (${String(lastErr)})`, {
+    op: 'loadDifferential',
+    hint:
+      'the PyTorch fixtures ship with @dl/tensor (src/testing/fixtures/); ' +
+      'this install lacks them: reinstall @dl/tensor (npm/pnpm with no file filtering). ' +
+      'In the dl repository, regenerate them with `pnpm fixtures`',
+  });
 }
 
 /** A known failing case: `device` ('*' for all), case key, the reason. */

@@ -236,5 +236,11 @@ export function loadEdgeFixtures(): EdgeFixtures {
       lastErr = e;
     }
   }
-  throw new Error(`loadEdgeFixtures: cannot read edge-cases.json (${String(lastErr)}); run /usr/bin/python3 tools/fixtures/edge_cases.py`);
+  throw new dl.StateError(`loadEdgeFixtures: cannot read edge-cases.json (${String(lastErr)})`, {
+    op: 'loadEdgeFixtures',
+    hint:
+      'the PyTorch fixtures ship with @dl/tensor (src/testing/fixtures/); ' +
+      'this install lacks them: reinstall @dl/tensor (npm/pnpm with no file filtering). ' +
+      'In the dl repository, regenerate them with `python3 tools/fixtures/edge_cases.py`',
+  });
 }

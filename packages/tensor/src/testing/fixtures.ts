@@ -80,7 +80,13 @@ export function loadFixtures(): Fixtures {
       lastErr = e;
     }
   }
-  throw new Error(`loadFixtures: cannot read ops.json (${String(lastErr)}); run \`pnpm fixtures\``);
+  throw new dl.StateError(`loadFixtures: cannot read ops.json (${String(lastErr)})`, {
+    op: 'loadFixtures',
+    hint:
+      'the PyTorch fixtures ship with @dl/tensor (src/testing/fixtures/); ' +
+      'this install lacks them: reinstall @dl/tensor (npm/pnpm with no file filtering). ' +
+      'In the dl repository, regenerate them with `pnpm fixtures`',
+  });
 }
 
 /** Decode a fixture number. */
