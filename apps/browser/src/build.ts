@@ -68,7 +68,8 @@ export async function buildPage(opts: { outdir?: string; minify?: boolean; entry
   const outdir = opts.outdir ?? join(appDir, 'dist');
   const result = await esbuild.build({
     absWorkingDir: resolve(appDir, '../..'),
-    entryPoints: [opts.entry ?? join(appDir, 'src/main.ts')],
+    // + the cpu backend's GEMM worker module, beside the page script (src/gemm-worker.ts)
+    entryPoints: [opts.entry ?? join(appDir, 'src/main.ts'), join(appDir, 'src/gemm-worker.ts')],
     bundle: true,
     format: 'esm',
     platform: 'browser',
@@ -90,7 +91,7 @@ export async function buildPage(opts: { outdir?: string; minify?: boolean; entry
   const errors = result.errors.map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`);
   const meta = result.metafile!;
   const out: BuildResult = { meta, builtins: nodeBuiltinImports(meta), inputs: Object.keys(meta.inputs), errors };
-  const js = result.outputFiles?.find((f) => f.path.endsWith('.js'));
+  const js = result.outputFiles?.find((f) => f.path.endsWith('.js') && !f.path.endsWith('gemm-worker.js'));
   if (js) out.code = js.text;
   if (opts.outdir !== undefined && errors.length === 0) {
     await mkdir(outdir, { recursive: true });

@@ -53,10 +53,14 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json',
 };
 
-/** Serve `dist/`; `isolate` adds COOP/COEP (so SharedArrayBuffer and shared wasm memory exist). */
+/** The Content-Security-Policy every response carries: the cpu backend must work under it. */
+const CSP = "script-src 'self' 'wasm-unsafe-eval'";
+
+/** Serve `dist/` under {@link CSP}; `isolate` adds COOP/COEP (so SharedArrayBuffer and shared wasm memory exist). */
 function serve(dir: string, isolate: boolean, onResult: (r: PageResult) => void): Promise<{ url: string; close: () => void }> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const headers: Record<string, string> = { 'cache-control': 'no-store' };
+    // the strict policy of issue 16: no eval / new Function, workers only from same-origin files
+    const headers: Record<string, string> = { 'cache-control': 'no-store', 'content-security-policy': CSP };
     if (isolate) {
       headers['cross-origin-opener-policy'] = 'same-origin';
       headers['cross-origin-embedder-policy'] = 'require-corp';

@@ -13,21 +13,22 @@ import {
 
 /** The generator (a plain .mjs build script, imported by URL: it is outside this package's sources). */
 interface Generator {
-  GENERATED_PATH: string;
   REGENERATE: string;
-  generateCpuKernels(): string;
+  generatedFiles(): [path: string, text: string][];
 }
 const GENERATOR = new URL('../../../../scripts/gen-cpu-kernels.mjs', import.meta.url).href;
 
 describe('generated elementwise kernels (Note [Generated inner loops])', () => {
-  it('elementwise-kernels.generated.ts is what the expression tables generate', async () => {
-    const { GENERATED_PATH, REGENERATE, generateCpuKernels } = (await import(/* @vite-ignore */ GENERATOR)) as Generator;
-    const committed = readFileSync(new URL('../../../../' + GENERATED_PATH, import.meta.url), 'utf8');
-    if (committed !== generateCpuKernels()) {
-      expect.fail(
-        `${GENERATED_PATH} is out of date with the tables of elementwise-exprs.ts: ` +
-          `run \`${REGENERATE}\` at the repository root and commit the result`,
-      );
+  it('the generated files (these kernels, the GEMM worker module) are what their sources generate', async () => {
+    const { REGENERATE, generatedFiles } = (await import(/* @vite-ignore */ GENERATOR)) as Generator;
+    const files = generatedFiles();
+    expect(files.map(([p]) => p)).toEqual([
+      'packages/backend-cpu/src/kernels/elementwise-kernels.generated.ts',
+      'packages/backend-cpu/src/wasm/gemm-worker.js',
+    ]);
+    for (const [path, text] of files) {
+      const committed = readFileSync(new URL('../../../../' + path, import.meta.url), 'utf8');
+      if (committed !== text) expect.fail(`${path} is out of date with its sources: run \`${REGENERATE}\` at the repository root and commit the result`);
     }
   });
 

@@ -5,27 +5,35 @@
  *
  * The workers share the engine's `WebAssembly.Memory({ shared: true })` and the
  * compiled module; they sleep in `Atomics.wait` on the job counter and take tasks as
- * described in Note [Job protocol] (tasks.js). The calling thread always works too,
+ * described in Note [Job protocol] (tasks.ts). The calling thread always works too,
  * so `n` threads means `n - 1` workers. Workers are `unref()`ed: the pool never keeps
  * a process alive.
  *
  * Note [Worker module]
  * A worker runs gemm-worker.js, a module file beside this one, started by URL:
- * `new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module' })` in a browser,
- * `new Worker(url, { workerData })` from `worker_threads` in Node. Nothing is compiled from a
- * string (no `eval`, `new Function`, or Blob/data URL of function source), so the pool works
- * under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'` (a worker's script is
- * then same-origin, which `worker-src`/`script-src 'self'` allow). The worker and what it
- * imports are plain JS (Note [Plain-JS worker modules], tasks.js), so the same URL works from
- * dist and from the source tree under vitest or tsx.
+ * `new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module' })` in a
+ * browser, `new Worker(url, { workerData })` from `worker_threads` in Node. Nothing is compiled
+ * from a string (no `eval`, `new Function`, or Blob/data URL of function source), so the pool
+ * works under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'` (the worker's
+ * script is same-origin, which `worker-src`/`script-src 'self'` allow).
  *
- * Bundlers: Vite, webpack 5 and Parcel recognise the `new Worker(new URL('./gemm-worker.js',
- * import.meta.url), { type: 'module' })` expression below and emit the worker as its own
- * chunk; nothing to do. esbuild does not follow such URLs: bundle the worker as a second entry
- * point named `gemm-worker` in the same output folder, in ESM format, e.g.
- * `esbuild app.js gemm-worker=@dl/backend-cpu/gemm-worker --bundle --format=esm --outdir=dist`.
- * Without it (or where `import.meta.url` is unavailable, as in an IIFE bundle), starting a
- * worker fails, the pool turns itself off and the GEMM runs on the calling thread alone.
+ * Note [Plain-JS worker module]
+ * The worker's code is written in TypeScript (tasks.ts, shared with the calling thread, and
+ * gemm-worker-main.ts), but a worker thread starts from a file that Node must load as it is: from
+ * dist, and from the source tree under vitest or tsx, whose TypeScript hooks a worker thread
+ * does not inherit. So `pnpm gen:kernels` (scripts/gen-cpu-kernels.mjs) transpiles the two into
+ * one self-contained plain-JS module, gemm-worker.js (generated: do not edit), which is committed (a test fails
+ * when it is stale) and emitted to dist beside the rest (`allowJs`). It imports nothing, so it
+ * also works when a bundler copies it as a plain asset.
+ *
+ * Bundlers: Vite, webpack 5 and Parcel recognise the `new Worker(new URL(…, import.meta.url),
+ * { type: 'module' })` expression below and emit the worker on their own; nothing to do.
+ * esbuild does not follow such URLs: add the export `@dl/backend-cpu/gemm-worker` as a second
+ * entry point, written beside your bundle as `gemm-worker.js` (format `esm`), e.g.
+ * `esbuild app.js gemm-worker=@dl/backend-cpu/gemm-worker --bundle --format=esm
+ * --outdir=dist`, or copy the file there. Without it (or where `import.meta.url` is unavailable,
+ * as in an IIFE bundle), the worker fails to start; the pool then does without it and the
+ * GEMM runs on the calling thread.
  *
  * Note [Web Workers]
  * A browser main thread may not `Atomics.wait` (it throws), so {@link waitOnCaller} spins
@@ -35,14 +43,8 @@
  * check. Worker errors are ignored as in Node: the caller does the work of a worker that
  * never becomes ready.
  */
+import type { WorkerStart } from './gemm-worker-main.js';
 import { Hdr } from './tasks.js';
-
-/** What a worker needs (gemm-worker.js): the compiled module, the shared memory, its index. */
-interface WorkerStart {
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
-  index: number;
-}
 
 interface PoolWorker {
   unref(): void;

@@ -1,0 +1,107 @@
+/**
+ * The task loop shared by the calling thread and the workers (gemm-worker-main.ts).
+ *
+ * Note [Job protocol]
+ * Word 0 of the header (CTR) holds `gen << 16 | next`: the job generation and the
+ * next task to hand out; `next === 0xffff` means the job is closed. The caller writes
+ * the job's parameters, then publishes `gen << 16 | 0` and notifies. Every thread
+ * (caller included) takes tasks with a compare-exchange on CTR, runs them, and bumps
+ * DONE; the thread that completes the last task notifies DONE. The caller waits for
+ * DONE === NTASKS, then closes the job. Parameters are rewritten only after the job
+ * is closed, so a compare-exchange that succeeds proves the parameters the thread read
+ * belong to the task it won; a thread that read stale parameters fails the exchange.
+ *
+ * This file and gemm-worker-main.ts are also transpiled, together, into the worker's plain-JS
+ * module gemm-worker.js (Note [Plain-JS worker module]): they import nothing else.
+ */
+
+/** Header slots (Int32 words at byte 0 of the wasm memory). */
+export const Hdr = {
+  CTR: 0,
+  DONE: 1,
+  NTASKS: 2,
+  K: 3,
+  KC: 4,
+  MP: 5,
+  NP: 6,
+  MB: 7, // A panels per M block
+  NB: 8, // B panels per N chunk
+  NMBLOCKS: 9,
+  MPANELS: 10,
+  NPANELS: 11,
+  ABASE: 12,
+  BBASE: 13,
+  CBASE: 14,
+  STOP: 15,
+  /** first of the per-worker ready flags (to the end of the header) */
+  READY: 24,
+  MR: 17,
+  NR: 18,
+  /** bytes reserved for the header */
+  BYTES: 256,
+} as const;
+
+export type KernelFn = (
+  a: number, b: number, c: number, ldc: number, mPanels: number, nPanels: number, kc: number, first: number,
+) => void;
+
+/**
+ * Run task `idx` of the current job: one (M block, N chunk) of C over all of K.
+ *
+ * @example
+ * for (let i = 0; i < H[Hdr.NTASKS]!; i++) runTask(H, kernel, i); // the whole job on one thread
+ */
+export function runTask(H: Int32Array, kernel: KernelFn, idx: number): void {
+  const nmb = H[Hdr.NMBLOCKS]!;
+  const mb = idx % nmb;
+  const nc = (idx - mb) / nmb;
+  const MR = H[Hdr.MR]!;
+  const NR = H[Hdr.NR]!;
+  const mp0 = mb * H[Hdr.MB]!;
+  const mpn = Math.min(H[Hdr.MB]!, H[Hdr.MPANELS]! - mp0);
+  const np0 = nc * H[Hdr.NB]!;
+  const npn = Math.min(H[Hdr.NB]!, H[Hdr.NPANELS]! - np0);
+  const K = H[Hdr.K]!;
+  const KC = H[Hdr.KC]!;
+  const Mp = H[Hdr.MP]!;
+  const Np = H[Hdr.NP]!;
+  const aBase = H[Hdr.ABASE]!;
+  const bBase = H[Hdr.BBASE]!;
+  const cPtr = H[Hdr.CBASE]! + (mp0 * MR * Np + np0 * NR) * 4;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    kernel(
+      aBase + (k0 * Mp + mp0 * MR * kc) * 4,
+      bBase + (k0 * Np + np0 * NR * kc) * 4,
+      cPtr,
+      Np * 4,
+      mpn,
+      npn,
+      kc,
+      k0 === 0 ? 1 : 0,
+    );
+  }
+}
+
+/**
+ * Take and run tasks of the open job until none is left; returns the CTR value last
+ * seen (a worker waits on it). `run` is `runTask`.
+ *
+ * @example
+ * const v = drainTasks(H, kernel, runTask);
+ * Atomics.wait(H, Hdr.CTR, v, 1000); // a worker sleeps until the next job is published
+ */
+export function drainTasks(
+  H: Int32Array,
+  kernel: KernelFn,
+  run: (H: Int32Array, kernel: KernelFn, idx: number) => void,
+): number {
+  for (;;) {
+    const v = Atomics.load(H, Hdr.CTR);
+    const idx = v & 0xffff;
+    if (idx === 0xffff || idx >= H[Hdr.NTASKS]!) return v;
+    if (Atomics.compareExchange(H, Hdr.CTR, v, v + 1) !== v) continue;
+    run(H, kernel, idx);
+    if (Atomics.add(H, Hdr.DONE, 1) + 1 === H[Hdr.NTASKS]) Atomics.notify(H, Hdr.DONE);
+  }
+}
