@@ -1,6 +1,6 @@
 // A user's own test file under the project's vitest (3 in the scratch project): the shared
 // conformance suite from `@dl/tensor/testing` (which uses vitest's `expect` and fast-check)
-// on the cpu backend, filtered by `check-packages.mjs` to the error and property sections.
+// on the cpu backend.
 import { expect, test } from 'vitest';
 import * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
