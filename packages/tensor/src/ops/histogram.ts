@@ -33,7 +33,9 @@ export interface HistcOptions {
 /**
  * Histogram of the elements in `bins` equal-width bins over [min, max] (`torch.histc`); elements
  * outside the range are ignored; `min = max` takes the data's range. Float inputs; the counts
- * have the input's dtype. No gradient (as torch).
+ * have the input's dtype. No gradient (as torch). NaN elements are not counted with an explicit
+ * range (torch 1.13's cpu kernel counts them in the first bin: its NaN → int cast is undefined
+ * behaviour, not a rule to copy), and an automatic range over data with a NaN raises, as torch.
  *
  * @example
  * dl.histc(dl.tensor([1, 2, 1]), { bins: 4, min: 0, max: 3 }); // tensor([0., 2., 1., 0.])
