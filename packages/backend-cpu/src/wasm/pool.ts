@@ -19,12 +19,12 @@
  *
  * Note [Plain-JS worker module]
  * The worker's code is written in TypeScript (tasks.ts, shared with the calling thread, and
- * gemm-worker-main.ts), but a worker thread starts from a file that Node must load as it is: from
- * dist, and from the source tree under vitest or tsx, whose TypeScript hooks a worker thread
- * does not inherit. So `pnpm gen:kernels` (scripts/gen-cpu-kernels.mjs) transpiles the two into
- * one self-contained plain-JS module, gemm-worker.js (generated: do not edit), which is committed (a test fails
- * when it is stale) and emitted to dist beside the rest (`allowJs`). It imports nothing, so it
- * also works when a bundler copies it as a plain asset.
+ * gemm-worker-main.ts), but a worker thread starts from a file that Node must load as it is:
+ * from dist, and from the source tree under vitest or tsx, whose TypeScript hooks a worker
+ * thread does not inherit. So `pnpm gen:kernels` (scripts/gen-cpu-kernels.mjs) transpiles the
+ * two into one self-contained plain-JS module, gemm-worker.js (generated: do not edit), which
+ * is committed (a test fails when it is stale) and emitted to dist beside the rest (`allowJs`).
+ * It imports nothing, so it also works when a bundler copies it as a plain asset.
  *
  * Bundlers: Vite, webpack 5 and Parcel recognise the `new Worker(new URL(…, import.meta.url),
  * { type: 'module' })` expression below and emit the worker on their own; nothing to do.
