@@ -172,6 +172,9 @@ describe('histograms and search', () => {
     expect(arr(dl.searchsorted(t([1, 2, 3]), 2))).toBe(1);
     expect(arr(dl.searchsorted(t([[1, 3, 5, 7], [2, 4, 6, 8]]), t([[3, 6, 9], [1, 2, 4]]), { side: 'right' }))).toEqual([[2, 3, 4], [0, 1, 2]]);
     expect(arr(dl.searchsorted(t([5, 1, 3]), t([2, 4]), { sorter: t([1, 2, 0], 'int32') }))).toEqual([1, 2]);
+    // a sorter index outside the boundaries (torch: undefined results) or of a float dtype is a typed error naming searchsorted
+    expect(() => dl.searchsorted(t([5, 1, 3]), t([2]), { sorter: t([5, 2, 0], 'int32') })).toThrow(/^searchsorted: index 5 is out of bounds for dimension 0 with size 3/);
+    expect(() => dl.searchsorted(t([5, 1, 3]), t([2]), { sorter: t([1, 2, 0]) })).toThrow(dl.DTypeError);
     expect(arr(dl.bucketize(t([[1, 5], [2, 3]]), t([1, 2, 3])))).toEqual([[0, 3], [1, 2]]);
     expect(() => dl.searchsorted(t([[1, 2], [3, 4]]), t([1, 2]))).toThrow(dl.ShapeError);
     expect(() => dl.searchsorted(b, t([1]), { side: 'left', right: true })).toThrow(dl.ArgumentError);

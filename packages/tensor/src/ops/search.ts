@@ -9,10 +9,12 @@
  * search on the host, where one pass costs far less than ten kernel launches per step.
  */
 import { defineOp, deviceCan, readHostSync } from '../dispatch.js';
-import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
+import { isIntegral } from '../dtype.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { fromHost, zeros } from './creation.js';
 import { where } from './elementwise.js';
+import { checkIndexBounds } from './index-bounds.js';
 import { gather } from './indexing.js';
 
 /** Options of {@link searchsorted}: torch's keywords. */
@@ -105,6 +107,11 @@ export const searchsorted = defineOp('searchsorted', (sortedSequence: Tensor, va
     if (s.dim() !== b.dim() || s.shape.some((n, i) => n !== b.shape[i])) {
       throw new ShapeError(`searchsorted: boundary and sorter must have the same size, got ${fmtShape(b.shape)} and ${fmtShape(s.shape)}`, { op: 'searchsorted' });
     }
+    if (!isIntegral(s.dtype)) {
+      throw new DTypeError(`searchsorted: sorter must be a tensor of integer dtype (int32), got ${s.dtype}`, { op: 'searchsorted', hint: 'pass the indices argsort returns: { sorter: x.argsort() }' });
+    }
+    // torch reads out of bounds with a bad sorter (undefined results); on cpu this check names this op (webgpu: gather's own device check)
+    checkIndexBounds('searchsorted', s, b.dim() - 1, b.shape[b.dim() - 1]!, { negativeWraps: false, selfShape: b.shape });
     b = gather(b, -1, s);
   }
   return search(b, v.detach(), right);
