@@ -45,7 +45,6 @@ function walk(t: Tensor): Graph {
 const g = new dl.Generator(7);
 const r = (...s: number[]) => dl.randn(s, { generator: g }).requiresGrad_();
 const pr = (...s: number[]) => dl.rand(s, { generator: g }).requiresGrad_();
-const c = (...s: number[]) => dl.randn(s, { generator: g });
 const cls = (C: number, ...s: number[]) => dl.randint(0, C, s, { generator: g, dtype: 'int32' });
 
 class Net extends Module {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mutate, rng, typedOutcome } from '../__fixtures__/fuzz.js';
-import { buildTar, fixChecksum, paxBody, tarHeader, type TarMember } from '../__fixtures__/tar-builder.js';
+import { buildTar, fixChecksum, paxBody, type TarMember } from '../__fixtures__/tar-builder.js';
 import { CorruptDatasetError, LimitExceededError, UnsafeArchiveError } from './errors.js';
 import { listTar, untar } from './tar.js';
 
