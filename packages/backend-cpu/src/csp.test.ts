@@ -34,7 +34,12 @@ const NODE_ONLY = new Map<string, string>([
 function sources(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .filter((f) => /\.(ts|js|mjs)$/.test(f) && !/\.test\.ts$|\.d\.ts$/.test(f) && !f.split(/[\\/]/).some((p) => p === 'testing' || p === 'node_modules'))
+    .filter(
+      (f) =>
+        /\.(ts|js|mjs)$/.test(f) &&
+        !/\.test\.ts$|\.d\.ts$/.test(f) &&
+        !f.split(/[\\/]/).some((p) => p === 'testing' || p === 'node_modules'),
+    )
     .map((f) => join(dir, f));
 }
 
@@ -46,7 +51,7 @@ function code(text: string): string {
 /** A method named `eval` (nn's `Module.eval()`) is not the global. */
 const EVAL_METHOD = /^\s*(public\s+|override\s+)?eval\s*\(\s*\)\s*(:\s*\w+\s*)?\{/;
 
-describe('CSP-safe packages (script-src \'self\' \'wasm-unsafe-eval\')', () => {
+describe("CSP-safe packages (script-src 'self' 'wasm-unsafe-eval')", () => {
   it('no package source compiles code from strings or starts workers from function source', () => {
     const packages = readdirSync(join(root, 'packages'));
     expect(packages).toContain('backend-cpu');
@@ -55,17 +60,24 @@ describe('CSP-safe packages (script-src \'self\' \'wasm-unsafe-eval\')', () => {
       for (const file of sources(join(root, 'packages', pkg, 'src'))) {
         const rel = relative(root, file).split('\\').join('/');
         if (NODE_ONLY.has(rel)) continue;
-        code(readFileSync(file, 'utf8')).split('\n').forEach((line, i) => {
-          if (EVAL_METHOD.test(line)) return;
-          for (const [re, what] of FORBIDDEN) if (re.test(line)) found.push(`${rel}:${i + 1}: ${what}: ${line.trim()}`);
-        });
+        code(readFileSync(file, 'utf8'))
+          .split('\n')
+          .forEach((line, i) => {
+            if (EVAL_METHOD.test(line)) return;
+            for (const [re, what] of FORBIDDEN) if (re.test(line)) found.push(`${rel}:${i + 1}: ${what}: ${line.trim()}`);
+          });
       }
     }
     expect(found, 'code a strict CSP forbids (precompute it at build time, or load a module file by URL)').toEqual([]);
   });
 
   it('the scan catches what it looks for', () => {
-    const hits = (src: string) => FORBIDDEN.filter(([re]) => code(src).split('\n').some((l) => !EVAL_METHOD.test(l) && re.test(l))).map(([, w]) => w);
+    const hits = (src: string) =>
+      FORBIDDEN.filter(([re]) =>
+        code(src)
+          .split('\n')
+          .some((l) => !EVAL_METHOD.test(l) && re.test(l)),
+      ).map(([, w]) => w);
     expect(hits("const f = new Function('a', 'return a');")).toEqual(['new Function']);
     expect(hits("const g = Function('return this')();")).toEqual(['Function(string)']);
     expect(hits('const v = eval(src);')).toEqual(['eval(']);
@@ -90,7 +102,9 @@ describe('CSP-safe packages (script-src \'self\' \'wasm-unsafe-eval\')', () => {
     // as such a CSP does in a browser; WebAssembly still compiles ('wasm-unsafe-eval').
     const tsx = [join(root, 'node_modules/.bin/tsx'), join(root, 'apps/bench/node_modules/.bin/tsx')].find((p) => existsSync(p));
     if (!tsx) return; // tsx is a dev tool of the monorepo
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, Record<string, string>> };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      exports: Record<string, Record<string, string>>;
+    };
     const condition = Object.keys(pkg.exports['.']!).find((k) => k !== 'types' && k !== 'default' && k !== 'import');
     const script = `
       import * as dl from '@dl/tensor';

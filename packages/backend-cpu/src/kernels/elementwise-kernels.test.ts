@@ -27,8 +27,9 @@ describe('generated elementwise kernels (Note [Generated inner loops])', () => {
       'packages/backend-cpu/src/wasm/gemm-worker.js',
     ]);
     for (const [path, text] of files) {
-      const committed = readFileSync(new URL('../../../../' + path, import.meta.url), 'utf8');
-      if (committed !== text) expect.fail(`${path} is out of date with its sources: run \`${REGENERATE}\` at the repository root and commit the result`);
+      const committed = readFileSync(new URL(`../../../../${path}`, import.meta.url), 'utf8');
+      if (committed !== text)
+        expect.fail(`${path} is out of date with its sources: run \`${REGENERATE}\` at the repository root and commit the result`);
     }
   });
 
@@ -49,8 +50,13 @@ describe('generated elementwise kernels (Note [Generated inner loops])', () => {
       for (const d of ALL_DTYPES) fns.add(COMPARE_LOOPS[op][d]).add(COMPARE_SCALAR_LOOPS[op][d]);
     }
     // distinct functions, not one closure shared by several ops or dtypes (monomorphic loops)
-    const n = Object.keys(UNARY).length + Object.keys(COMPARE).length + 3 + Object.keys(BINARY).length * ALL_DTYPES.length
-      + ALL_DTYPES.length * (ALL_DTYPES.length - 1) + Object.keys(FAST_COMPARE).length * ALL_DTYPES.length * 2;
+    const n =
+      Object.keys(UNARY).length +
+      Object.keys(COMPARE).length +
+      3 +
+      Object.keys(BINARY).length * ALL_DTYPES.length +
+      ALL_DTYPES.length * (ALL_DTYPES.length - 1) +
+      Object.keys(FAST_COMPARE).length * ALL_DTYPES.length * 2;
     expect(fns.size).toBe(n);
     for (const f of fns) expect(typeof f).toBe('function');
   });

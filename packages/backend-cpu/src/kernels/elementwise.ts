@@ -11,24 +11,36 @@ import { BINARY_ROWS, COMPARE_ROWS, OTHER_ROWS, UNARY_ROWS, type Row1, type Row2
 function run1(f: Row1, out: TensorView, x: TensorView): void {
   const c = collapse(out.shape, [out.strides, x.strides]);
   const r = c.shape.length;
-  const so = c.strides[0]![r - 1]!, sa = c.strides[1]![r - 1]!;
-  const o = out.buffer as CpuBuffer, a = x.buffer as CpuBuffer;
+  const so = c.strides[0]![r - 1]!,
+    sa = c.strides[1]![r - 1]!;
+  const o = out.buffer as CpuBuffer,
+    a = x.buffer as CpuBuffer;
   forEachRow(c.shape, c.strides, [out.offset, x.offset], (offs, n) => f(n, o, offs[0]!, so, a, offs[1]!, sa));
 }
 
 function run2(f: Row2, out: TensorView, x: TensorView, y: TensorView): void {
   const c = collapse(out.shape, [out.strides, x.strides, y.strides]);
   const r = c.shape.length;
-  const so = c.strides[0]![r - 1]!, sa = c.strides[1]![r - 1]!, sb = c.strides[2]![r - 1]!;
-  const o = out.buffer as CpuBuffer, a = x.buffer as CpuBuffer, b = y.buffer as CpuBuffer;
+  const so = c.strides[0]![r - 1]!,
+    sa = c.strides[1]![r - 1]!,
+    sb = c.strides[2]![r - 1]!;
+  const o = out.buffer as CpuBuffer,
+    a = x.buffer as CpuBuffer,
+    b = y.buffer as CpuBuffer;
   forEachRow(c.shape, c.strides, [out.offset, x.offset, y.offset], (offs, n) => f(n, o, offs[0]!, so, a, offs[1]!, sa, b, offs[2]!, sb));
 }
 
 function run3(f: Row3, out: TensorView, x: TensorView, y: TensorView, z: TensorView): void {
   const c = collapse(out.shape, [out.strides, x.strides, y.strides, z.strides]);
   const r = c.shape.length;
-  const so = c.strides[0]![r - 1]!, sa = c.strides[1]![r - 1]!, sb = c.strides[2]![r - 1]!, sc = c.strides[3]![r - 1]!;
-  const o = out.buffer as CpuBuffer, a = x.buffer as CpuBuffer, b = y.buffer as CpuBuffer, d = z.buffer as CpuBuffer;
+  const so = c.strides[0]![r - 1]!,
+    sa = c.strides[1]![r - 1]!,
+    sb = c.strides[2]![r - 1]!,
+    sc = c.strides[3]![r - 1]!;
+  const o = out.buffer as CpuBuffer,
+    a = x.buffer as CpuBuffer,
+    b = y.buffer as CpuBuffer,
+    d = z.buffer as CpuBuffer;
   forEachRow(c.shape, c.strides, [out.offset, x.offset, y.offset, z.offset], (offs, n) =>
     f(n, o, offs[0]!, so, a, offs[1]!, sa, b, offs[2]!, sb, d, offs[3]!, sc),
   );
@@ -72,7 +84,10 @@ export function clamp(x: TensorView, min: number | null, max: number | null, out
   // propagate NaN); a lone NaN bound (clamp_min/clamp_max in torch) compares false and changes nothing.
   const nanBound = min !== null && max !== null && (lo !== lo || hi !== hi);
   const views = [out, x];
-  const c = collapse(out.shape, views.map((v) => v.strides));
+  const c = collapse(
+    out.shape,
+    views.map((v) => v.strides),
+  );
   const so = c.strides[0]![c.strides[0]!.length - 1]!;
   const sx = c.strides[1]![c.strides[1]!.length - 1]!;
   const o = out.buffer as CpuBuffer;

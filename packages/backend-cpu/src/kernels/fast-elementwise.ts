@@ -20,7 +20,8 @@ export function copyFast(src: TensorView, dst: TensorView): boolean {
   if (overlap(d, s)) return false; // possibly overlapping views: keep the reference's order
   const c = collapse(dst.shape, [dst.strides, src.strides]);
   const r = c.shape.length;
-  const dIn = c.strides[0]![r - 1]!, sIn = c.strides[1]![r - 1]!;
+  const dIn = c.strides[0]![r - 1]!,
+    sIn = c.strides[1]![r - 1]!;
   if (dIn === 1 && sIn === 1 && c.shape[r - 1]! >= 16) {
     forEachRow(c.shape, c.strides, [dst.offset, src.offset], (o, n) => {
       d.set(s.subarray(o[1]!, o[1]! + n), o[0]!);
@@ -47,7 +48,15 @@ function overlap(d: CpuBuffer, s: CpuBuffer): boolean {
  * gradient spent 11% of an MLP step there).
  */
 function transposeBlocked(
-  s: CpuBuffer, sOff: number, sRow: number, sCol: number, d: CpuBuffer, dOff: number, dRow: number, R: number, C: number,
+  s: CpuBuffer,
+  sOff: number,
+  sRow: number,
+  sCol: number,
+  d: CpuBuffer,
+  dOff: number,
+  dRow: number,
+  R: number,
+  C: number,
 ): void {
   const T = 32;
   for (let i0 = 0; i0 < R; i0 += T) {
@@ -121,7 +130,9 @@ export function compareFast(op: string, a: TensorView, b: TensorView, out: Tenso
   const bIn = c.strides[2]![r - 1]!;
   if (c.strides[0]![r - 1] !== 1 || c.strides[1]![r - 1] !== 1 || (bIn !== 0 && bIn !== 1) || c.shape[r - 1]! < 16) return false;
   const f = (bIn === 1 ? COMPARE_LOOPS : COMPARE_SCALAR_LOOPS)[op as FastCompareOp][a.dtype];
-  const O = out.buffer as CpuBuffer, A = a.buffer as CpuBuffer, B = b.buffer as CpuBuffer;
+  const O = out.buffer as CpuBuffer,
+    A = a.buffer as CpuBuffer,
+    B = b.buffer as CpuBuffer;
   forEachRow(c.shape, c.strides, [out.offset, a.offset, b.offset], (o, n) => f(n, O, o[0]!, A, o[1]!, B, o[2]!));
   return true;
 }

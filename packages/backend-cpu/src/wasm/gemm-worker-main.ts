@@ -26,7 +26,7 @@ export interface WorkerStart {
 /** Join the task loop; returns when the engine sets STOP. */
 function run({ module, memory, index }: WorkerStart): void {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const kernel = instance.exports['kernel'] as KernelFn;
+  const kernel = instance.exports.kernel as KernelFn;
   const H = new Int32Array(memory.buffer, 0, Hdr.BYTES / 4);
   Atomics.store(H, Hdr.READY + index, 1);
   for (;;) {

@@ -114,7 +114,7 @@ function drainTasks(H, kernel, run) {
 /** Join the task loop; returns when the engine sets STOP. */
 function run({ module, memory, index }) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    const kernel = instance.exports['kernel'];
+    const kernel = instance.exports.kernel;
     const H = new Int32Array(memory.buffer, 0, Hdr.BYTES / 4);
     Atomics.store(H, Hdr.READY + index, 1);
     for (;;) {

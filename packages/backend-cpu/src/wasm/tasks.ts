@@ -41,9 +41,7 @@ export const Hdr = {
   BYTES: 256,
 } as const;
 
-export type KernelFn = (
-  a: number, b: number, c: number, ldc: number, mPanels: number, nPanels: number, kc: number, first: number,
-) => void;
+export type KernelFn = (a: number, b: number, c: number, ldc: number, mPanels: number, nPanels: number, kc: number, first: number) => void;
 
 /**
  * Run task `idx` of the current job: one (M block, N chunk) of C over all of K.
@@ -70,16 +68,7 @@ export function runTask(H: Int32Array, kernel: KernelFn, idx: number): void {
   const cPtr = H[Hdr.CBASE]! + (mp0 * MR * Np + np0 * NR) * 4;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
-    kernel(
-      aBase + (k0 * Mp + mp0 * MR * kc) * 4,
-      bBase + (k0 * Np + np0 * NR * kc) * 4,
-      cPtr,
-      Np * 4,
-      mpn,
-      npn,
-      kc,
-      k0 === 0 ? 1 : 0,
-    );
+    kernel(aBase + (k0 * Mp + mp0 * MR * kc) * 4, bBase + (k0 * Np + np0 * NR * kc) * 4, cPtr, Np * 4, mpn, npn, kc, k0 === 0 ? 1 : 0);
   }
 }
 
@@ -91,11 +80,7 @@ export function runTask(H: Int32Array, kernel: KernelFn, idx: number): void {
  * const v = drainTasks(H, kernel, runTask);
  * Atomics.wait(H, Hdr.CTR, v, 1000); // a worker sleeps until the next job is published
  */
-export function drainTasks(
-  H: Int32Array,
-  kernel: KernelFn,
-  run: (H: Int32Array, kernel: KernelFn, idx: number) => void,
-): number {
+export function drainTasks(H: Int32Array, kernel: KernelFn, run: (H: Int32Array, kernel: KernelFn, idx: number) => void): number {
   for (;;) {
     const v = Atomics.load(H, Hdr.CTR);
     const idx = v & 0xffff;
