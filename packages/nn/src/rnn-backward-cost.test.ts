@@ -18,6 +18,6 @@ describe('recurrent backward cost', () => {
   it.each(['LSTM', 'GRU', 'RNN'] as const)('%s: bytes allocated in backward grow linearly from T = 50 to T = 200', (mode) => {
     const ratio = backwardBytes(mode, 200) / backwardBytes(mode, 50);
     expect(ratio).toBeGreaterThan(3.5);
-    expect(ratio).toBeLessThan(4.4); // linear: 4; T^1.5 (√T blocks of slices): 8; a slice per step: 16
+    expect(ratio).toBeLessThan(4.4); // linear: 4; the √T blocks of slices measured 6.5; a slice per step: 16
   });
 });
