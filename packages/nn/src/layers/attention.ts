@@ -4,6 +4,7 @@ import { Module } from '../module.js';
 import * as init from '../init.js';
 import { mhaForward } from '../functional/multi-head-attention.js';
 import { Linear, checkFeatures, param, type FactoryOptions } from './basic.js';
+import { checkMaskOption, torchArgs, type TorchTail } from './torch-args.js';
 
 /**
  * `nn.Linear` under the name torch gives MultiheadAttention's output projection
@@ -81,9 +82,18 @@ export class MultiheadAttention extends Module {
   /** `kdim === vdim === embedDim`: one packed `in_proj_weight`. */
   readonly qkvSameEmbedDim: boolean;
 
-  constructor(readonly embedDim: number, readonly numHeads: number, opts: MultiheadAttentionOptions = {}) {
+  constructor(
+    readonly embedDim: number,
+    readonly numHeads: number,
+    ...args: TorchTail<[dropout: number, bias: boolean, addBiasKv: boolean, addZeroAttn: boolean, kdim: number | null, vdim: number | null, batchFirst: boolean], MultiheadAttentionOptions>
+  ) {
     super();
     const op = 'MultiheadAttention';
+    // torch's positional order (Note [Torch's positional arguments] in torch-args.ts)
+    const opts = torchArgs<MultiheadAttentionOptions>(op, [
+      ['dropout', 'dropout', 'number'], ['bias', 'bias', 'boolean'], ['addBiasKv', 'add_bias_kv', 'boolean'], ['addZeroAttn', 'add_zero_attn', 'boolean'],
+      ['kdim', 'kdim', 'int', true], ['vdim', 'vdim', 'int', true], ['batchFirst', 'batch_first', 'boolean'],
+    ], args, 'new nn.MultiheadAttention(64, 8, 0.1) or new nn.MultiheadAttention(64, 8, { dropout: 0.1, batchFirst: true })');
     checkFeatures(op, { embed_dim: embedDim, num_heads: numHeads }, 'new nn.MultiheadAttention(64, 8, { batchFirst: true })');
     this.kdim = opts.kdim ?? embedDim;
     this.vdim = opts.vdim ?? embedDim;
@@ -136,9 +146,22 @@ export class MultiheadAttention extends Module {
    *
    * @example
    * const [out] = mha(q, kv, kv, { keyPaddingMask: pad, needWeights: false });
+   * mha(q, kv, kv, pad, false); // torch's positional key_padding_mask, need_weights, attn_mask, average_attn_weights
    */
-  forward(query: Tensor, key: Tensor, value: Tensor, opts: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+  forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    ...args: TorchTail<[keyPaddingMask: Tensor | null, needWeights: boolean, attnMask: Tensor | null, averageAttnWeights: boolean], MultiheadAttentionForwardOptions>
+  ): [Tensor, Tensor | null] {
     const op = 'MultiheadAttention';
+    const forms = 'mha(q, k, v, keyPaddingMask?, needWeights?, attnMask?, averageAttnWeights?) or mha(q, k, v, { keyPaddingMask, needWeights, attnMask, averageAttnWeights })';
+    const opts = torchArgs<MultiheadAttentionForwardOptions>(op, [
+      ['keyPaddingMask', 'key_padding_mask', 'tensor', true], ['needWeights', 'need_weights', 'boolean'],
+      ['attnMask', 'attn_mask', 'tensor', true], ['averageAttnWeights', 'average_attn_weights', 'boolean'],
+    ], args, forms, ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights']);
+    checkMaskOption(op, 'key_padding_mask', opts.keyPaddingMask, forms);
+    checkMaskOption(op, 'attn_mask', opts.attnMask, forms);
     for (const [name, t] of [['query', query], ['key', key], ['value', value]] as const) {
       if (!(t instanceof dl.Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`, { op, hint: 'mha(query, key, value, { attnMask })' });
     }

@@ -4,6 +4,7 @@ import { Module, Parameter, pyFloat, pyTuple } from '../module.js';
 import * as init from '../init.js';
 import * as Fc from '../functional/conv.js';
 import * as Fn from '../functional/norm.js';
+import { torchArgs, type TorchTail } from './torch-args.js';
 
 /** Options for creating a layer's parameters. */
 export interface FactoryOptions {
@@ -62,8 +63,9 @@ export class Linear extends Module {
   }
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, opts: { bias?: boolean } & FactoryOptions = {}) {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: TorchTail<[bias: boolean], { bias?: boolean } & FactoryOptions>) {
     super();
+    const opts = torchArgs<{ bias?: boolean } & FactoryOptions>('Linear', [['bias', 'bias', 'boolean']], args, 'new nn.Linear(784, 20, false) or new nn.Linear(784, 20, { bias: false })');
     checkFeatures('Linear', { in_features: inFeatures, out_features: outFeatures }, 'new nn.Linear(784, 20)');
     this.weight = param([outFeatures, inFeatures], opts);
     this.bias = opts.bias === false ? null : param([outFeatures], opts);
@@ -140,8 +142,11 @@ export class Dropout extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Dropout' }); // the repr's name, minified or not
   }
-  constructor(readonly p = 0.5, readonly opts: { inplace?: boolean; generator?: Generator } = {}) {
+  readonly opts: { inplace?: boolean; generator?: Generator };
+  /** `new nn.Dropout(0.2)`, torch's positional `inplace` (`new nn.Dropout(0.2, true)`) or `{ inplace, generator }`. */
+  constructor(readonly p = 0.5, ...args: TorchTail<[inplace: boolean], { inplace?: boolean; generator?: Generator }>) {
     super();
+    this.opts = torchArgs('Dropout', [['inplace', 'inplace', 'boolean']], args, 'new nn.Dropout(0.5, false) or new nn.Dropout(0.5, { generator })');
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
       // torch raises at construction: "dropout probability has to be between 0 and 1, but got 1.5"
       throw new dl.ArgumentError(`Dropout: dropout probability has to be between 0 and 1, but got ${String(p)}`, { op: 'Dropout', hint: 'new nn.Dropout(0.5)' });
@@ -185,8 +190,17 @@ export class Embedding extends Module {
   readonly maxNorm: number | null;
   readonly normType: number;
   readonly scaleGradByFreq: boolean;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingOptions & { _weight?: Tensor } = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    ...args: TorchTail<[paddingIdx: number | null, maxNorm: number | null, normType: number, scaleGradByFreq: boolean, sparse: boolean, _weight: Tensor | null], EmbeddingOptions & { _weight?: Tensor }>
+  ) {
     super();
+    const opts = torchArgs<EmbeddingOptions & { _weight?: Tensor }>('Embedding', [
+      ['paddingIdx', 'padding_idx', 'int', true], ['maxNorm', 'max_norm', 'number', true], ['normType', 'norm_type', 'number'],
+      ['scaleGradByFreq', 'scale_grad_by_freq', 'boolean'], ['sparse', 'sparse', 'boolean'], ['_weight', '_weight', 'tensor', true],
+    ], args, 'new nn.Embedding(10, 3, 0) (padding_idx, … in torch\'s order) or new nn.Embedding(10, 3, { paddingIdx: 0 })');
+    if ((opts as { sparse?: boolean }).sparse) throw new dl.ArgumentError('Embedding: sparse gradients are not supported', { op: 'Embedding', hint: 'drop sparse=True: the gradient is dense and optimizers treat it as torch does a dense one' });
     const pi = opts.paddingIdx ?? null;
     if (pi !== null && !(Number.isInteger(pi) && pi < numEmbeddings && pi >= -numEmbeddings)) {
       throw new dl.ArgumentError(`Embedding: paddingIdx must be within num_embeddings (got ${pi} for ${numEmbeddings})`, { op: 'Embedding' });

@@ -4,6 +4,17 @@ import { Module, pyTuple } from '../module.js';
 import * as Fc from '../functional/conv.js';
 import { transposeOutputPadding } from '../functional/conv-args.js';
 import { param, resetLinearLike, type FactoryOptions } from './basic.js';
+import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
+
+/** torch's positional parameters after `in_channels, out_channels, kernel_size` (Note [Torch's positional arguments] in torch-args.ts). */
+const CONV_ROWS: readonly ArgRow[] = [['stride', 'stride', 'size'], ['padding', 'padding', 'any'], ['dilation', 'dilation', 'size'], ['groups', 'groups', 'int'], ['bias', 'bias', 'boolean'], ['paddingMode', 'padding_mode', 'string']];
+const TCONV_ROWS: readonly ArgRow[] = [['stride', 'stride', 'size'], ['padding', 'padding', 'size'], ['outputPadding', 'output_padding', 'size'], ['groups', 'groups', 'int'], ['bias', 'bias', 'boolean'], ['dilation', 'dilation', 'size'], ['paddingMode', 'padding_mode', 'string']];
+
+function convOpts<O>(op: string, rows: readonly ArgRow[], args: readonly unknown[]): O {
+  const o = torchArgs<O & { paddingMode?: string }>(op, rows, args, `new nn.${op}(1, 6, 5, 1, 2) (stride, padding, … in torch's order) or new nn.${op}(1, 6, 5, { stride: 1, padding: 2 })`);
+  if (o.paddingMode !== undefined && o.paddingMode !== 'zeros') throw new ArgumentError(`${op}: padding_mode '${o.paddingMode}' is not supported (only 'zeros')`, { op, hint: `pad with F.pad(x, pads, '${o.paddingMode}') before a padding-0 ${op}` });
+  return o;
+}
 
 /** Options of Conv1d/Conv2d. */
 export interface ConvOptions extends FactoryOptions {
@@ -78,8 +89,8 @@ export class Conv2d extends ConvNd {
     Object.defineProperty(this, 'name', { value: 'Conv2d' }); // the repr's name, minified or not
   }
   protected readonly transposed = false;
-  constructor(inChannels: number, outChannels: number, kernelSize: Fc.Size2, opts: ConvOptions = {}) {
-    super(inChannels, outChannels, kernelSize, 2, opts, false);
+  constructor(inChannels: number, outChannels: number, kernelSize: Fc.Size2, ...args: TorchTail<[stride: Fc.Size2, padding: Fc.Size2 | 'same' | 'valid', dilation: Fc.Size2, groups: number, bias: boolean, paddingMode: 'zeros'], ConvOptions>) {
+    super(inChannels, outChannels, kernelSize, 2, convOpts<ConvOptions>('Conv2d', CONV_ROWS, args), false);
   }
   forward(x: Tensor): Tensor {
     return Fc.conv2d(x, this.weight, this.bias, {
@@ -97,8 +108,13 @@ export class Conv1d extends ConvNd {
     Object.defineProperty(this, 'name', { value: 'Conv1d' }); // the repr's name, minified or not
   }
   protected readonly transposed = false;
-  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly number[], opts: Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number } = {}) {
-    super(inChannels, outChannels, kernelSize as Fc.Size2, 1, opts, false);
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: number | readonly number[],
+    ...args: TorchTail<[stride: number, padding: number | 'same' | 'valid', dilation: number, groups: number, bias: boolean, paddingMode: 'zeros'], Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number }>
+  ) {
+    super(inChannels, outChannels, kernelSize as Fc.Size2, 1, convOpts<ConvOptions>('Conv1d', CONV_ROWS, args), false);
   }
   forward(x: Tensor): Tensor {
     return Fc.conv1d(x, this.weight, this.bias, {
@@ -121,8 +137,13 @@ export class ConvTranspose2d extends ConvNd {
     Object.defineProperty(this, 'name', { value: 'ConvTranspose2d' }); // the repr's name, minified or not
   }
   protected readonly transposed = true;
-  constructor(inChannels: number, outChannels: number, kernelSize: Fc.Size2, opts: Omit<ConvOptions, 'padding'> & { padding?: Fc.Size2; outputPadding?: Fc.Size2 } = {}) {
-    super(inChannels, outChannels, kernelSize, 2, opts, true);
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Fc.Size2,
+    ...args: TorchTail<[stride: Fc.Size2, padding: Fc.Size2, outputPadding: Fc.Size2, groups: number, bias: boolean, dilation: Fc.Size2, paddingMode: 'zeros'], Omit<ConvOptions, 'padding'> & { padding?: Fc.Size2; outputPadding?: Fc.Size2 }>
+  ) {
+    super(inChannels, outChannels, kernelSize, 2, convOpts<ConvOptions>('ConvTranspose2d', TCONV_ROWS, args), true);
   }
   /**
    * `outputSize` (2 spatial sizes, or all 4) picks the output padding that reaches it, as
@@ -156,9 +177,12 @@ export class ConvTranspose1d extends ConvNd {
     inChannels: number,
     outChannels: number,
     kernelSize: number | readonly [number],
-    opts: Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number | readonly [number]; padding?: number | readonly [number]; dilation?: number | readonly [number]; outputPadding?: number | readonly [number] } = {},
+    ...args: TorchTail<
+      [stride: number | readonly [number], padding: number | readonly [number], outputPadding: number | readonly [number], groups: number, bias: boolean, dilation: number | readonly [number], paddingMode: 'zeros'],
+      Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number | readonly [number]; padding?: number | readonly [number]; dilation?: number | readonly [number]; outputPadding?: number | readonly [number] }
+    >
   ) {
-    super(inChannels, outChannels, kernelSize as Fc.Size2, 1, opts as ConvOptions & { outputPadding?: Fc.Size2 }, true);
+    super(inChannels, outChannels, kernelSize as Fc.Size2, 1, convOpts<ConvOptions & { outputPadding?: Fc.Size2 }>('ConvTranspose1d', TCONV_ROWS, args), true);
   }
   /**
    * `outputSize` (the length, or all sizes) picks the output padding that reaches it, as torch's

@@ -3,12 +3,16 @@ import { Module } from '../module.js';
 import * as L from '../functional/loss-extra.js';
 import { PairwiseDistance } from './distance.js';
 import { ctcLoss, type CTCLossOptions } from '../functional/ctc.js';
+import { torchArgs } from './torch-args.js';
 
 /** A loss module: PyTorch's keyword arguments as one options object, kept as `opts`. */
 abstract class OptionsLoss<O extends { reduction?: string }> extends Module {
   readonly reduction: string;
-  constructor(readonly opts: O = {} as O) {
+  readonly opts: O;
+  constructor(opts: O = {} as O) {
     super();
+    // anything but an options object (a Tensor, a number) would be silently ignored (Note [Torch's positional arguments])
+    this.opts = opts = torchArgs<O>(this._getName(), [], [opts], `new nn.${this._getName()}({ reduction: 'sum' })`);
     this.reduction = opts.reduction ?? 'mean';
   }
 }

@@ -1,11 +1,21 @@
 import type { Tensor } from '@dl/tensor';
 import { Module } from '../module.js';
 import * as L from '../functional/loss.js';
+import { torchArgs } from './torch-args.js';
+
+/** The losses whose first torch parameter is a class `weight` Tensor (`nn.CrossEntropyLoss(w)`). */
+const WEIGHTED = new Set(['BCELoss', 'BCEWithLogitsLoss', 'CrossEntropyLoss', 'NLLLoss']);
 
 abstract class Loss<O extends { reduction?: string }> extends Module {
   readonly reduction: NonNullable<O['reduction']>;
-  constructor(readonly opts: O = {} as O) {
+  readonly opts: O;
+  /** An options object, or (losses with a class weight) torch's positional `weight` first: `new nn.CrossEntropyLoss(w, { ignoreIndex: 0 })`. */
+  constructor(...args: [opts?: O] | [weight: Tensor | null, opts?: O]) {
     super();
+    const op = this._getName();
+    const opts = torchArgs<O>(op, WEIGHTED.has(op) ? [['weight', 'weight', 'tensor', true]] : [], args,
+      WEIGHTED.has(op) ? `new nn.${op}(weight) or new nn.${op}({ weight, reduction: 'sum' })` : `new nn.${op}({ reduction: 'sum' })`);
+    this.opts = opts;
     this.reduction = (opts.reduction ?? 'mean') as NonNullable<O['reduction']>;
   }
   abstract override forward(input: Tensor, target: Tensor): Tensor;

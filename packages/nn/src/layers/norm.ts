@@ -5,6 +5,10 @@ import { Module, pyFloat } from '../module.js';
 import * as init from '../init.js';
 import * as Fn from '../functional/norm.js';
 import { param, type FactoryOptions } from './basic.js';
+import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
+
+/** torch's positional `eps, momentum, affine, track_running_stats` of the batch and instance norms (Note [Torch's positional arguments]). */
+const NORM_ROWS: readonly ArgRow[] = [['eps', 'eps', 'number'], ['momentum', 'momentum', 'number', true], ['affine', 'affine', 'boolean'], ['trackRunningStats', 'track_running_stats', 'boolean']];
 
 /** Options of BatchNorm1d/2d. */
 export interface BatchNormOptions extends FactoryOptions {
@@ -26,8 +30,9 @@ abstract class BatchNormBase extends Module {
   declare runningVar: Tensor | null;
   declare numBatchesTracked: Tensor | null;
   protected abstract checkInput(x: Tensor): void;
-  constructor(readonly numFeatures: number, opts: BatchNormOptions = {}) {
+  constructor(readonly numFeatures: number, ...args: TorchTail<[eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean], BatchNormOptions>) {
     super();
+    const opts = torchArgs<BatchNormOptions>(this._getName(), NORM_ROWS, args, `new nn.${this._getName()}(64, 1e-5, 0.1) or new nn.${this._getName()}(64, { eps: 1e-5, momentum: 0.1 })`);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     this.affine = opts.affine ?? true;
@@ -114,8 +119,10 @@ export class LayerNorm extends Module {
   weight: Tensor | null;
   bias: Tensor | null;
   readonly normalizedShape: number[];
-  constructor(normalizedShape: number | readonly number[], readonly opts: { eps?: number; elementwiseAffine?: boolean } & FactoryOptions = {}) {
+  readonly opts: { eps?: number; elementwiseAffine?: boolean } & FactoryOptions;
+  constructor(normalizedShape: number | readonly number[], ...args: TorchTail<[eps: number, elementwiseAffine: boolean], { eps?: number; elementwiseAffine?: boolean } & FactoryOptions>) {
     super();
+    const opts = (this.opts = torchArgs('LayerNorm', [['eps', 'eps', 'number'], ['elementwiseAffine', 'elementwise_affine', 'boolean']], args, 'new nn.LayerNorm(64, 1e-5) or new nn.LayerNorm(64, { eps: 1e-5 })'));
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     const affine = opts.elementwiseAffine ?? true;
     this.weight = affine ? init.ones_(param(this.normalizedShape, opts)) : null;
@@ -137,8 +144,10 @@ export class GroupNorm extends Module {
   }
   weight: Tensor | null;
   bias: Tensor | null;
-  constructor(readonly numGroups: number, readonly numChannels: number, readonly opts: { eps?: number; affine?: boolean } & FactoryOptions = {}) {
+  readonly opts: { eps?: number; affine?: boolean } & FactoryOptions;
+  constructor(readonly numGroups: number, readonly numChannels: number, ...args: TorchTail<[eps: number, affine: boolean], { eps?: number; affine?: boolean } & FactoryOptions>) {
     super();
+    const opts = (this.opts = torchArgs('GroupNorm', [['eps', 'eps', 'number'], ['affine', 'affine', 'boolean']], args, 'new nn.GroupNorm(4, 32, 1e-5) or new nn.GroupNorm(4, 32, { eps: 1e-5 })'));
     if (numChannels % numGroups !== 0) throw new ShapeError(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`, { op: 'GroupNorm' });
     const affine = opts.affine ?? true;
     this.weight = affine ? init.ones_(param([numChannels], opts)) : null;
@@ -172,8 +181,9 @@ abstract class InstanceNormBase extends Module {
   declare numBatchesTracked: Tensor | null;
   /** The rank of an unbatched input ([C, L] for 1d, [C, H, W] for 2d). */
   protected abstract readonly noBatchDim: number;
-  constructor(readonly numFeatures: number, opts: InstanceNormOptions = {}) {
+  constructor(readonly numFeatures: number, ...args: TorchTail<[eps: number, momentum: number, affine: boolean, trackRunningStats: boolean], InstanceNormOptions>) {
     super();
+    const opts = torchArgs<InstanceNormOptions>(this._getName(), NORM_ROWS, args, `new nn.${this._getName()}(64, 1e-5, 0.1, true) or new nn.${this._getName()}(64, { affine: true })`);
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
     this.affine = opts.affine ?? false;

@@ -3,6 +3,12 @@ import { Module, pyTuple } from '../module.js';
 import * as Fc from '../functional/conv.js';
 import * as Fp from '../functional/pool1d.js';
 import * as Fu from '../functional/unpool.js';
+import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
+
+/** torch's positional parameters after `kernel_size` (Note [Torch's positional arguments] in torch-args.ts). */
+const MAX_ROWS: readonly ArgRow[] = [['stride', 'stride', 'size', true], ['padding', 'padding', 'size'], ['dilation', 'dilation', 'size'], ['returnIndices', 'return_indices', 'boolean'], ['ceilMode', 'ceil_mode', 'boolean']];
+const AVG_ROWS: readonly ArgRow[] = [['stride', 'stride', 'size', true], ['padding', 'padding', 'size'], ['ceilMode', 'ceil_mode', 'boolean'], ['countIncludePad', 'count_include_pad', 'boolean']];
+const forms = (op: string): string => `new nn.${op}(3, 2, 1) (stride, padding, … in torch's order) or new nn.${op}(3, { stride: 2, padding: 1 })`;
 
 /** What a max pooling layer returns: the tensor, or `{ values, indices }` with `returnIndices: true`. */
 export type Pooled<RI extends boolean> = RI extends true ? { values: Tensor; indices: Tensor } : Tensor;
@@ -20,8 +26,13 @@ export class MaxPool2d<RI extends boolean = false> extends Module {
     Object.defineProperty(this, 'name', { value: 'MaxPool2d' }); // the repr's name, minified or not
   }
   readonly stride: Fc.Size2;
-  constructor(readonly kernelSize: Fc.Size2, readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; dilation?: Fc.Size2; ceilMode?: boolean; returnIndices?: RI } = {}) {
+  readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; dilation?: Fc.Size2; ceilMode?: boolean; returnIndices?: RI };
+  constructor(
+    readonly kernelSize: Fc.Size2,
+    ...args: TorchTail<[stride: Fc.Size2 | null, padding: Fc.Size2, dilation: Fc.Size2, returnIndices: RI, ceilMode: boolean], { stride?: Fc.Size2 | null; padding?: Fc.Size2; dilation?: Fc.Size2; ceilMode?: boolean; returnIndices?: RI }>
+  ) {
     super();
+    const opts = (this.opts = torchArgs('MaxPool2d', MAX_ROWS, args, forms('MaxPool2d')));
     this.stride = opts.stride ?? kernelSize;
   }
   /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
@@ -40,8 +51,13 @@ export class AvgPool2d extends Module {
     Object.defineProperty(this, 'name', { value: 'AvgPool2d' }); // the repr's name, minified or not
   }
   readonly stride: Fc.Size2;
-  constructor(readonly kernelSize: Fc.Size2, readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean } = {}) {
+  readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean };
+  constructor(
+    readonly kernelSize: Fc.Size2,
+    ...args: TorchTail<[stride: Fc.Size2 | null, padding: Fc.Size2, ceilMode: boolean, countIncludePad: boolean], { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean }>
+  ) {
     super();
+    const opts = (this.opts = torchArgs('AvgPool2d', AVG_ROWS, args, forms('AvgPool2d')));
     this.stride = opts.stride ?? kernelSize;
   }
   forward(x: Tensor): Tensor {
@@ -83,8 +99,13 @@ export class MaxPool1d<RI extends boolean = false> extends Module {
     Object.defineProperty(this, 'name', { value: 'MaxPool1d' }); // the repr's name, minified or not
   }
   readonly stride: Fp.Size1;
-  constructor(readonly kernelSize: Fp.Size1, readonly opts: { stride?: Fp.Size1 | null; padding?: Fp.Size1; dilation?: Fp.Size1; ceilMode?: boolean; returnIndices?: RI } = {}) {
+  readonly opts: { stride?: Fp.Size1 | null; padding?: Fp.Size1; dilation?: Fp.Size1; ceilMode?: boolean; returnIndices?: RI };
+  constructor(
+    readonly kernelSize: Fp.Size1,
+    ...args: TorchTail<[stride: Fp.Size1 | null, padding: Fp.Size1, dilation: Fp.Size1, returnIndices: RI, ceilMode: boolean], { stride?: Fp.Size1 | null; padding?: Fp.Size1; dilation?: Fp.Size1; ceilMode?: boolean; returnIndices?: RI }>
+  ) {
     super();
+    const opts = (this.opts = torchArgs('MaxPool1d', MAX_ROWS, args, forms('MaxPool1d')));
     this.stride = opts.stride ?? kernelSize;
   }
   /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
@@ -108,8 +129,13 @@ export class AvgPool1d extends Module {
     Object.defineProperty(this, 'name', { value: 'AvgPool1d' }); // the repr's name, minified or not
   }
   readonly stride: Fp.Size1;
-  constructor(readonly kernelSize: Fp.Size1, readonly opts: { stride?: Fp.Size1 | null; padding?: Fp.Size1; ceilMode?: boolean; countIncludePad?: boolean } = {}) {
+  readonly opts: { stride?: Fp.Size1 | null; padding?: Fp.Size1; ceilMode?: boolean; countIncludePad?: boolean };
+  constructor(
+    readonly kernelSize: Fp.Size1,
+    ...args: TorchTail<[stride: Fp.Size1 | null, padding: Fp.Size1, ceilMode: boolean, countIncludePad: boolean], { stride?: Fp.Size1 | null; padding?: Fp.Size1; ceilMode?: boolean; countIncludePad?: boolean }>
+  ) {
     super();
+    const opts = (this.opts = torchArgs('AvgPool1d', AVG_ROWS, args, forms('AvgPool1d')));
     this.stride = opts.stride ?? kernelSize;
   }
   forward(x: Tensor): Tensor {

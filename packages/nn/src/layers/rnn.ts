@@ -11,6 +11,7 @@ import * as Fc from '../functional/conv.js';
 import * as Fn from '../functional/norm.js';
 import { PackedSequence } from '../rnn-utils.js';
 import { checkFeatures, param, type FactoryOptions } from './basic.js';
+import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
 import { checkRecurrentInput, checkStateShape, gateCount, recurrentStep, type RecurrentMode, type StepWeights } from './rnn-cell.js';
 
 /** PyTorch's constructor keywords of the recurrent layers, camelCase. */
@@ -34,6 +35,12 @@ export interface RNNOptions extends FactoryOptions {
  * instead: a sequence joins, from its initial state, at its own last step. The per-step outputs
  * concatenated in time order are again packed rows, the next layer's input.
  */
+/** torch's positional parameters after `input_size, hidden_size` (Note [Torch's positional arguments] in torch-args.ts). */
+const RNN_ROWS: readonly ArgRow[] = [['numLayers', 'num_layers', 'int'], ['bias', 'bias', 'boolean'], ['batchFirst', 'batch_first', 'boolean'], ['dropout', 'dropout', 'number'], ['bidirectional', 'bidirectional', 'boolean']];
+const RNN_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'projSize', 'dtype', 'device']; // projSize: RNN/GRU raise torch's own error for it
+/** `new nn.GRU(inputSize, hiddenSize, numLayers?, bias?, batchFirst?, dropout?, bidirectional?, opts?)` (torch's order). */
+export type RNNArgs<O> = TorchTail<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], O>;
+
 abstract class RNNBase extends Module {
   /** torch's parameters by name: `lstm.weight_ih_l0`, `gru.bias_hh_l1_reverse`, `lstm.weight_hr_l0`. */
   [name: `weight_${string}` | `bias_${string}`]: Tensor;
@@ -323,7 +330,8 @@ export class RNN extends RNNBase {
     Object.defineProperty(this, 'name', { value: 'RNN' });
   }
   readonly nonlinearity: 'tanh' | 'relu';
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {
+  constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs<RNNOptions & { nonlinearity?: 'tanh' | 'relu' }>) {
+    const opts = torchArgs<RNNOptions & { nonlinearity?: 'tanh' | 'relu' }>('RNN', RNN_ROWS, args, "new nn.RNN(10, 20, 2) or new nn.RNN(10, 20, { numLayers: 2, nonlinearity: 'relu' })", [...RNN_KEYS, 'nonlinearity']);
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new ArgumentError(`RNN: Unknown nonlinearity '${String(nl)}'`, { op: 'RNN', hint: "nonlinearity is 'tanh' or 'relu'" });
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, opts);
@@ -349,8 +357,8 @@ export class LSTM extends RNNBase {
   static {
     Object.defineProperty(this, 'name', { value: 'LSTM' });
   }
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions & { projSize?: number } = {}) {
-    super('LSTM', inputSize, hiddenSize, opts);
+  constructor(inputSize: number, hiddenSize: number, ...args: TorchTail<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean, projSize: number], RNNOptions & { projSize?: number }>) {
+    super('LSTM', inputSize, hiddenSize, torchArgs<RNNOptions & { projSize?: number }>('LSTM', [...RNN_ROWS, ['projSize', 'proj_size', 'int']], args, 'new nn.LSTM(10, 20, 2) or new nn.LSTM(10, 20, { numLayers: 2, batchFirst: true })', [...RNN_KEYS, 'projSize']));
   }
   forward(input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
   forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
@@ -375,8 +383,8 @@ export class GRU extends RNNBase {
   static {
     Object.defineProperty(this, 'name', { value: 'GRU' });
   }
-  constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
-    super('GRU', inputSize, hiddenSize, opts);
+  constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs<RNNOptions>) {
+    super('GRU', inputSize, hiddenSize, torchArgs<RNNOptions>('GRU', RNN_ROWS, args, 'new nn.GRU(10, 20, 2) or new nn.GRU(10, 20, { numLayers: 2, bidirectional: true })', RNN_KEYS));
   }
   forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
   forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];

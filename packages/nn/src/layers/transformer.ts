@@ -7,6 +7,7 @@ import { Dropout, Linear, checkFeatures, type FactoryOptions } from './basic.js'
 import { LayerNorm } from './norm.js';
 import { ModuleList } from './container.js';
 import { MultiheadAttention } from './attention.js';
+import { checkMaskOption, torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
 
 /** The feed-forward activation: torch's strings, a function, or a module (printed as a child, as torch). */
 export type TransformerActivation = 'relu' | 'gelu' | ((x: Tensor) => Tensor) | Module;
@@ -41,6 +42,26 @@ export interface DecoderMasks {
   memoryMask?: Tensor | null;
   tgtKeyPaddingMask?: Tensor | null;
   memoryKeyPaddingMask?: Tensor | null;
+}
+
+/** torch's positional parameters of the layers after `d_model, nhead` (Note [Torch's positional arguments]). */
+const LAYER_ROWS: readonly ArgRow[] = [
+  ['dimFeedforward', 'dim_feedforward', 'int'], ['dropout', 'dropout', 'number'], ['activation', 'activation', 'activation'],
+  ['layerNormEps', 'layer_norm_eps', 'number'], ['batchFirst', 'batch_first', 'boolean'], ['normFirst', 'norm_first', 'boolean'],
+];
+const LAYER_KEYS = ['dimFeedforward', 'dropout', 'activation', 'layerNormEps', 'batchFirst', 'normFirst', 'dtype', 'device'];
+/** `new nn.TransformerEncoderLayer(dModel, nhead, dimFeedforward?, dropout?, activation?, layerNormEps?, batchFirst?, normFirst?, opts?)`. */
+export type TransformerLayerArgs = TorchTail<[dimFeedforward: number, dropout: number, activation: TransformerActivation, layerNormEps: number, batchFirst: boolean, normFirst: boolean], TransformerLayerOptions>;
+const MASK_ROW = (key: string, torch: string): ArgRow => [key, torch, 'tensor', true];
+const DECODER_ROWS: readonly ArgRow[] = [MASK_ROW('tgtMask', 'tgt_mask'), MASK_ROW('memoryMask', 'memory_mask'), MASK_ROW('tgtKeyPaddingMask', 'tgt_key_padding_mask'), MASK_ROW('memoryKeyPaddingMask', 'memory_key_padding_mask')];
+type M = Tensor | null;
+/** The masks of a decoder (layer): torch's positional `tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask`, or {@link DecoderMasks}. */
+export type DecoderMaskArgs = TorchTail<[tgtMask: M, memoryMask: M, tgtKeyPaddingMask: M, memoryKeyPaddingMask: M], DecoderMasks>;
+
+function masksOf<O extends object>(op: string, rows: readonly ArgRow[], args: readonly unknown[], forms: string): O {
+  const m = torchArgs<Record<string, unknown>>(op, rows, args, forms, rows.map((r) => r[0]));
+  for (const [key, torch] of rows) checkMaskOption(op, torch, m[key], forms);
+  return m as O;
 }
 
 function activationFn(op: string, a: TransformerActivation): (x: Tensor) => Tensor {
@@ -115,9 +136,10 @@ export class TransformerEncoderLayer extends Module implements Copyable {
   readonly #act: (x: Tensor) => Tensor;
   readonly #args: [number, number, TransformerLayerOptions];
 
-  constructor(dModel: number, nhead: number, opts: TransformerLayerOptions = {}) {
+  constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
     super();
     const op = 'TransformerEncoderLayer';
+    const opts = torchArgs<TransformerLayerOptions>(op, LAYER_ROWS, args, 'new nn.TransformerEncoderLayer(512, 8, 2048, 0.1) or new nn.TransformerEncoderLayer(512, 8, { dimFeedforward: 2048, dropout: 0.1 })', LAYER_KEYS);
     checkFeatures(op, { d_model: dModel, nhead }, 'new nn.TransformerEncoderLayer(512, 8, { dimFeedforward: 2048 })');
     this.#args = [dModel, nhead, opts];
     const p = checkDropout(op, opts.dropout ?? 0.1);
@@ -146,9 +168,11 @@ export class TransformerEncoderLayer extends Module implements Copyable {
    * `src` [S, N, E] ([N, S, E] with `batchFirst`, [S, E] unbatched) → same shape.
    *
    * @example
+   * layer(src, mask); // torch's positional src_mask, src_key_padding_mask
    * layer(src, { srcKeyPaddingMask: pad });
    */
-  forward(src: Tensor, masks: EncoderLayerMasks = {}): Tensor {
+  forward(src: Tensor, ...args: TorchTail<[srcMask: M, srcKeyPaddingMask: M], EncoderLayerMasks>): Tensor {
+    const masks = masksOf<EncoderLayerMasks>('TransformerEncoderLayer', [MASK_ROW('srcMask', 'src_mask'), MASK_ROW('srcKeyPaddingMask', 'src_key_padding_mask')], args, 'layer(src, srcMask?, srcKeyPaddingMask?) or layer(src, { srcMask, srcKeyPaddingMask })');
     let x = src;
     const sa = (y: Tensor) => this.dropout1(this.selfAttn(y, y, y, { attnMask: masks.srcMask ?? null, keyPaddingMask: masks.srcKeyPaddingMask ?? null, needWeights: false })[0]);
     const ffn = (y: Tensor) => this.dropout2(this.linear2(this.dropout(this.#act(this.linear1(y)))));
@@ -192,9 +216,10 @@ export class TransformerDecoderLayer extends Module implements Copyable {
   readonly #act: (x: Tensor) => Tensor;
   readonly #args: [number, number, TransformerLayerOptions];
 
-  constructor(dModel: number, nhead: number, opts: TransformerLayerOptions = {}) {
+  constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
     super();
     const op = 'TransformerDecoderLayer';
+    const opts = torchArgs<TransformerLayerOptions>(op, LAYER_ROWS, args, 'new nn.TransformerDecoderLayer(512, 8, 2048, 0.1) or new nn.TransformerDecoderLayer(512, 8, { dimFeedforward: 2048, dropout: 0.1 })', LAYER_KEYS);
     checkFeatures(op, { d_model: dModel, nhead }, 'new nn.TransformerDecoderLayer(512, 8, { dimFeedforward: 2048 })');
     this.#args = [dModel, nhead, opts];
     const p = checkDropout(op, opts.dropout ?? 0.1);
@@ -228,8 +253,10 @@ export class TransformerDecoderLayer extends Module implements Copyable {
    *
    * @example
    * layer(tgt, memory, { tgtMask: nn.Transformer.generateSquareSubsequentMask(tgt.shape[0]) });
+   * layer(tgt, memory, tgtMask, memoryMask); // torch's positional order
    */
-  forward(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}): Tensor {
+  forward(tgt: Tensor, memory: Tensor, ...args: DecoderMaskArgs): Tensor {
+    const masks = masksOf<DecoderMasks>('TransformerDecoderLayer', DECODER_ROWS, args, 'layer(tgt, memory, tgtMask?, memoryMask?, tgtKeyPaddingMask?, memoryKeyPaddingMask?) or layer(tgt, memory, { tgtMask, … })');
     let x = tgt;
     const sa = (y: Tensor) => this.dropout1(this.selfAttn(y, y, y, { attnMask: masks.tgtMask ?? null, keyPaddingMask: masks.tgtKeyPaddingMask ?? null, needWeights: false })[0]);
     const mha = (y: Tensor) => this.dropout2(this.multiheadAttn(y, memory, memory, { attnMask: masks.memoryMask ?? null, keyPaddingMask: masks.memoryKeyPaddingMask ?? null, needWeights: false })[0]);
@@ -265,8 +292,10 @@ export class TransformerEncoder extends Module {
   }
   layers: ModuleList;
   norm: Module | null;
-  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, opts: { norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean } = {}) {
+  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, ...args: TorchTail<[norm: Module | null, enableNestedTensor: boolean, maskCheck: boolean], { norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean }>) {
     super();
+    const opts = torchArgs<{ norm?: Module | null }>('TransformerEncoder', [['norm', 'norm', 'module', true], ['enableNestedTensor', 'enable_nested_tensor', 'boolean'], ['maskCheck', 'mask_check', 'boolean']], args,
+      'new nn.TransformerEncoder(layer, 6, norm?) or new nn.TransformerEncoder(layer, 6, { norm })', ['norm', 'enableNestedTensor', 'maskCheck']);
     checkNumLayers('TransformerEncoder', numLayers);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneLayer('TransformerEncoder', encoderLayer)));
     this.norm = opts.norm ?? null;
@@ -275,9 +304,12 @@ export class TransformerEncoder extends Module {
    * `src` through every layer with the same masks, then `norm`.
    *
    * @example
+   * enc(src, mask); // torch's positional mask, src_key_padding_mask
    * enc(src, { srcKeyPaddingMask: pad });
    */
-  forward(src: Tensor, masks: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } = {}): Tensor {
+  forward(src: Tensor, ...args: TorchTail<[mask: M, srcKeyPaddingMask: M], { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }>): Tensor {
+    const masks = masksOf<{ mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }>('TransformerEncoder', [MASK_ROW('mask', 'mask'), MASK_ROW('srcKeyPaddingMask', 'src_key_padding_mask')], args,
+      'enc(src, mask?, srcKeyPaddingMask?) or enc(src, { mask, srcKeyPaddingMask })');
     let out = src;
     for (const layer of this.layers) out = (layer as TransformerEncoderLayer)(out, { srcMask: masks.mask ?? null, srcKeyPaddingMask: masks.srcKeyPaddingMask ?? null });
     return this.norm ? (this.norm as Module)(out) : out;
@@ -298,14 +330,16 @@ export class TransformerDecoder extends Module {
   }
   layers: ModuleList;
   norm: Module | null;
-  constructor(decoderLayer: TransformerDecoderLayer, readonly numLayers: number, opts: { norm?: Module | null } = {}) {
+  constructor(decoderLayer: TransformerDecoderLayer, readonly numLayers: number, ...args: TorchTail<[norm: Module | null], { norm?: Module | null }>) {
     super();
+    const opts = torchArgs<{ norm?: Module | null }>('TransformerDecoder', [['norm', 'norm', 'module', true]], args, 'new nn.TransformerDecoder(layer, 6, norm?) or new nn.TransformerDecoder(layer, 6, { norm })', ['norm']);
     checkNumLayers('TransformerDecoder', numLayers);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneLayer('TransformerDecoder', decoderLayer)));
     this.norm = opts.norm ?? null;
   }
-  /** `tgt` through every layer (attending to `memory`), then `norm`. @example dec(tgt, memory, { tgtMask }) */
-  forward(tgt: Tensor, memory: Tensor, masks: DecoderMasks = {}): Tensor {
+  /** `tgt` through every layer (attending to `memory`), then `norm`. @example dec(tgt, memory, { tgtMask }) // or dec(tgt, memory, tgtMask) */
+  forward(tgt: Tensor, memory: Tensor, ...args: DecoderMaskArgs): Tensor {
+    const masks = masksOf<DecoderMasks>('TransformerDecoder', DECODER_ROWS, args, 'dec(tgt, memory, tgtMask?, memoryMask?, tgtKeyPaddingMask?, memoryKeyPaddingMask?) or dec(tgt, memory, { tgtMask, … })');
     let out = tgt;
     for (const layer of this.layers) out = (layer as TransformerDecoderLayer)(out, memory, masks);
     return this.norm ? (this.norm as Module)(out) : out;
@@ -348,11 +382,15 @@ export class Transformer extends Module {
   readonly nhead: number;
   readonly batchFirst: boolean;
 
-  constructor(opts: TransformerOptions = {}) {
+  constructor(...args: TorchTail<[dModel: number, nhead: number, numEncoderLayers: number, numDecoderLayers: number, dimFeedforward: number, dropout: number, activation: TransformerActivation, customEncoder: Module | null, customDecoder: Module | null, layerNormEps: number, batchFirst: boolean, normFirst: boolean], TransformerOptions>) {
     super();
-    if (typeof opts !== 'object' || opts === null || opts instanceof dl.Tensor) {
-      throw new ArgumentError(`Transformer: expected an options object, got ${typeof opts}`, { op: 'Transformer', hint: 'new nn.Transformer({ dModel: 512, nhead: 8 }) (torch\'s keywords)' });
-    }
+    const opts = torchArgs<TransformerOptions>('Transformer', [
+      ['dModel', 'd_model', 'int'], ['nhead', 'nhead', 'int'], ['numEncoderLayers', 'num_encoder_layers', 'int'], ['numDecoderLayers', 'num_decoder_layers', 'int'],
+      ['dimFeedforward', 'dim_feedforward', 'int'], ['dropout', 'dropout', 'number'], ['activation', 'activation', 'activation'],
+      ['customEncoder', 'custom_encoder', 'module', true], ['customDecoder', 'custom_decoder', 'module', true],
+      ['layerNormEps', 'layer_norm_eps', 'number'], ['batchFirst', 'batch_first', 'boolean'], ['normFirst', 'norm_first', 'boolean'],
+    ], args, 'new nn.Transformer(512, 8, 6, 6, 2048, 0.1) or new nn.Transformer({ dModel: 512, nhead: 8 }) (torch\'s keywords)',
+    ['dModel', 'nhead', 'numEncoderLayers', 'numDecoderLayers', 'customEncoder', 'customDecoder', ...LAYER_KEYS]);
     this.dModel = opts.dModel ?? 512;
     this.nhead = opts.nhead ?? 8;
     this.batchFirst = opts.batchFirst ?? false;
@@ -378,9 +416,14 @@ export class Transformer extends Module {
    *
    * @example
    * model(src, tgt, { tgtMask: nn.Transformer.generateSquareSubsequentMask(tgt.shape[0]), srcKeyPaddingMask });
+   * model(src, tgt, srcMask, tgtMask); // torch's positional order
    */
-  forward(src: Tensor, tgt: Tensor, masks: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } & DecoderMasks = {}): Tensor {
+  forward(src: Tensor, tgt: Tensor, ...args: TorchTail<[srcMask: M, tgtMask: M, memoryMask: M, srcKeyPaddingMask: M, tgtKeyPaddingMask: M, memoryKeyPaddingMask: M], { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } & DecoderMasks>): Tensor {
     const op = 'Transformer';
+    const masks = masksOf<{ srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } & DecoderMasks>(op, [
+      MASK_ROW('srcMask', 'src_mask'), MASK_ROW('tgtMask', 'tgt_mask'), MASK_ROW('memoryMask', 'memory_mask'),
+      MASK_ROW('srcKeyPaddingMask', 'src_key_padding_mask'), MASK_ROW('tgtKeyPaddingMask', 'tgt_key_padding_mask'), MASK_ROW('memoryKeyPaddingMask', 'memory_key_padding_mask'),
+    ], args, 'model(src, tgt, srcMask?, tgtMask?, memoryMask?, srcKeyPaddingMask?, tgtKeyPaddingMask?, memoryKeyPaddingMask?) or model(src, tgt, { tgtMask, … })');
     const batched = src.dim() === 3;
     const bd = this.batchFirst ? 0 : 1;
     if (batched && src.shape[bd] !== tgt.shape[bd]) {
