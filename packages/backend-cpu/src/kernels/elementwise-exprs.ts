@@ -9,19 +9,19 @@ import type { BinaryOp, KernelTable } from '@dl/tensor/backend';
  * Note [Generated inner loops]
  * Each elementwise (op, dtype) needs its own inner loop with the op's expression written into
  * it, so that V8 compiles one monomorphic loop per op and element kind with the expression
- * inlined (a shared loop calling `op(x, y)` through a closure, or reading one table of
- * closures, is megamorphic at the call and at every typed-array access: several times slower
- * on small tensors). These loops used to be built at run time with `new Function`, which a
- * page with `Content-Security-Policy: script-src 'self'` forbids (EvalError). They are now
- * written at build time, one real function per op and loop shape, into
- * `elementwise-kernels.generated.ts`, which is committed; `kernels.test.ts` fails when it
- * differs from what this table generates, naming the command that regenerates it.
+ * inlined (one shared loop calling the op through a closure, or closures made by one factory,
+ * share their type feedback: polymorphic at the call and at every typed-array access). These
+ * loops used to be compiled at run time from strings (the Function constructor), which a page
+ * with `Content-Security-Policy: script-src 'self'` forbids (EvalError). They are now written
+ * at build time, one real function per op and loop shape, into
+ * `elementwise-kernels.generated.ts`, which is committed; `elementwise-kernels.test.ts` fails
+ * when it differs from what these tables generate, naming the command that regenerates it.
  *
  * In an expression, `x` (and `y`) are the elements read; the names the generated module
  * provides are `Math`, `erf`, `roundHalfEven`, `pyRemainder`, `intRemainder` (math.ts) and `S`
  * (the double-precision special functions of special.ts). `KernelTable` is derived from
  * @dl/tensor's primitive table, so a primitive added there without an entry here fails to
- * type-check; an entry added here without regenerating fails `kernels.test.ts`.
+ * type-check; an entry added here without regenerating fails `elementwise-kernels.test.ts`.
  *
  * @example
  * // after adding `expit: '1 / (1 + Math.exp(-x))'` to UNARY:

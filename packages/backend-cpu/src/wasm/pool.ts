@@ -12,10 +12,11 @@
  * Note [Worker module]
  * A worker runs gemm-worker.js, a module file beside this one, started by URL:
  * `new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module' })` in a
- * browser, `new Worker(url, { workerData })` from `worker_threads` in Node. Nothing is compiled
- * from a string (no `eval`, `new Function`, or Blob/data URL of function source), so the pool
- * works under `Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval'` (the worker's
- * script is same-origin, which `worker-src`/`script-src 'self'` allow).
+ * browser, `new Worker(url, { workerData })` from `worker_threads` in Node. Nothing is
+ * compiled from a string (no eval, no Function constructor, no Blob/data URL of function
+ * source), so the pool works under `Content-Security-Policy: script-src 'self'
+ * 'wasm-unsafe-eval'` (the worker's script is same-origin, which `worker-src`/`script-src
+ * 'self'` allow).
  *
  * Note [Plain-JS worker module]
  * The worker's code is written in TypeScript (tasks.ts, shared with the calling thread, and
