@@ -181,3 +181,30 @@ describe('histograms and search', () => {
     expect(() => dl.bucketize(t([1]), t([[1, 2]]))).toThrow(dl.ShapeError);
   });
 });
+
+describe("torch's positional keywords (Note [Options where torch has positional keywords])", () => {
+  // `torch.median(x, 1, True)`, `torch.linalg.eigh(A, 'U')`, `torch.linalg.vector_norm(x, 2, 1)`
+  // ported as-is would silently drop keepdim / UPLO / dim: a typed error names the options form
+  const x = t([[1, 2, 3], [4, 5, 6]]);
+  const A = t([[2, 5], [1, 3]]);
+  const loose = (v: unknown) => v as never;
+  it('a boolean, string, number or Tensor where the options object goes is an ArgumentError naming the op and the form', () => {
+    expect(() => x.median(1, loose(true))).toThrow(/^median: expected an options object where torch takes keyword arguments, got boolean true/);
+    expect(() => dl.linalg.eigh(A, loose('U'))).toThrow(/^linalg\.eigh: .* got string "U"[\s\S]*\{ UPLO: 'U' \}/);
+    expect(() => dl.linalg.vectorNorm(x, 2, loose(1))).toThrow(dl.ArgumentError);
+    expect(() => dl.linalg.qr(A, loose('r'))).toThrow(dl.ArgumentError);
+    expect(() => dl.linalg.svd(A, loose(false))).toThrow(dl.ArgumentError);
+    expect(() => dl.nansum(x, 1, loose(true))).toThrow(dl.ArgumentError);
+    expect(() => dl.varMean(x, 1, loose(0))).toThrow(dl.ArgumentError);
+    expect(() => dl.quantile(x, 0.5, loose(1))).toThrow(dl.ArgumentError);
+    expect(() => dl.bincount(t([0, 1], 'int32'), loose(t([2, 3])))).toThrow(/got a Tensor of shape \[2\]/);
+    expect(() => dl.addmm(A, A, A, loose(0))).toThrow(/^addmm: expected an options object/);
+    expect(() => dl.trilIndices(2, 2, 0, loose('cpu'))).toThrow(dl.ArgumentError);
+    expect(() => dl.linalg.vectorNorm(x, 2, loose(null))).toThrow(/got null/); // torch's None: it crashed reading a field
+  });
+  it('undefined and options objects pass', () => {
+    expect(x.median(1, { keepdim: true }).values.shape).toEqual([2, 1]);
+    expect(dl.linalg.vectorNorm(x, 2, undefined).shape).toEqual([]);
+    expect(arr(dl.linalg.eigh(A, { UPLO: 'U' }).eigenvalues)).toEqual(arr(dl.linalg.eigvalsh(t([[2, 5], [5, 3]]))));
+  });
+});

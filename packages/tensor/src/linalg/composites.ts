@@ -12,6 +12,7 @@ import { matmul } from '../ops/linalg.js';
 import { eigh, inv, slogdet, svd, svdvals } from './decompositions.js';
 import { matrixNorm, type NormOrd } from './norms.js';
 import { checkMatrix } from './matrices.js';
+import { checkOptionsArg } from '../ops/options-arg.js';
 
 /** Machine epsilon of a float dtype (torch.finfo(dtype).eps). */
 const EPS = { float32: 2 ** -23, float64: 2 ** -52 } as const;
@@ -96,6 +97,7 @@ function cutoff(A: Tensor, S: Tensor, opts: TolOptions): Tensor {
  * dl.linalg.pinv(dl.tensor([[1, 2], [2, 4], [3, 6]])); // least-squares inverse of a rank-1 matrix
  */
 export const pinv = defineOp('linalg.pinv', (A: Tensor, opts: TolOptions = {}): Tensor => {
+  checkOptionsArg('linalg.pinv', opts, "dl.linalg.pinv(A, { rtol: 1e-5 })");
   checkMatrix('linalg.pinv', A, opts.hermitian === true);
   if (opts.hermitian) {
     // from the eigen-decomposition of the lower triangle, as torch: |λ| above the cut-off inverted
@@ -118,6 +120,7 @@ export const pinv = defineOp('linalg.pinv', (A: Tensor, opts: TolOptions = {}): 
  * dl.linalg.matrixRank(dl.tensor([[1, 2], [2, 4]])); // 1
  */
 export const matrixRank = defineOp('linalg.matrixRank', (A: Tensor, opts: TolOptions = {}): Tensor => {
+  checkOptionsArg('linalg.matrix_rank', opts, "dl.linalg.matrixRank(A, { hermitian: true })");
   checkMatrix('linalg.matrix_rank', A, opts.hermitian === true);
   const S = opts.hermitian ? eigh(A.detach())[0].abs() : svd(A.detach(), { fullMatrices: false })[1];
   return S.gt(cutoff(A, S, opts)).sum(-1).to('int32');
@@ -144,6 +147,7 @@ export type LstsqResult = Tensor[] & { solution: Tensor; residuals: Tensor; rank
  * const { solution } = dl.linalg.lstsq(X, y); // linear regression weights
  */
 export const lstsq = defineOp('linalg.lstsq', (A: Tensor, B: Tensor, opts: { rcond?: number | null; driver?: 'gelsy' } = {}): LstsqResult => {
+  checkOptionsArg('linalg.lstsq', opts, "dl.linalg.lstsq(A, B, { rcond: 1e-6 })");
   const op = 'linalg.lstsq';
   checkMatrix(op, A, false);
   if (opts.driver !== undefined && opts.driver !== 'gelsy') {

@@ -14,6 +14,7 @@ import { empty, fromHost } from '../ops/creation.js';
 import { LinAlgError } from './errors.js';
 import { cholesky as cholHost, householderQr, identity, jacobiEigh, jacobiSvd, luDet, luFactor, luSolve, lowerInverse, transpose } from './host.js';
 import { batchPrefix, checkMatrix, readMatrices, readMatricesAsync, type HostMatrices } from './matrices.js';
+import { checkOptionsArg } from '../ops/options-arg.js';
 
 type Named<T extends Tensor[], K extends string> = T & Record<K, Tensor>;
 
@@ -224,12 +225,14 @@ function solveRight<R extends Tensor | Promise<Tensor>>(A: Tensor, B: Tensor, le
  * dl.linalg.solve(dl.tensor([[3, 1], [1, 2]]), dl.tensor([9, 8])); // [2, 3]
  */
 export const solve = defineOp('linalg.solve', (A: Tensor, B: Tensor, opts: { left?: boolean } = {}): Tensor => {
+  checkOptionsArg('linalg.solve', opts, "dl.linalg.solve(A, B, { left: false })");
   if (opts.left === false) return solveRight(A, B, (a, b) => solve(a, b));
   const p = solvePlan(A, B);
   return solveImpl(A, B, p, readMatrices('linalg.solve', p.A, 'linalg.solveAsync'), readMatrices('linalg.solve', p.B, 'linalg.solveAsync'));
 });
 /** `linalg.solve` on any device. @example await dl.linalg.solveAsync(A, b) */
 export async function solveAsync(A: Tensor, B: Tensor, opts: { left?: boolean } = {}): Promise<Tensor> {
+  checkOptionsArg('linalg.solve', opts, "dl.linalg.solveAsync(A, B, { left: false })");
   if (opts.left === false) return solveRight(A, B, (a, b) => solveAsync(a, b));
   const p = solvePlan(A, B);
   return solveImpl(A, B, p, await readMatricesAsync(p.A), await readMatricesAsync(p.B));
@@ -271,11 +274,13 @@ function choleskyImpl(a: Tensor, upper: boolean, h: HostMatrices): Tensor {
  * dl.linalg.cholesky(dl.tensor([[4, 2], [2, 3]])); // [[2, 0], [1, 1.4142]]
  */
 export const cholesky = defineOp('linalg.cholesky', (A: Tensor, opts: { upper?: boolean } = {}): Tensor => {
+  checkOptionsArg('linalg.cholesky', opts, "dl.linalg.cholesky(A, { upper: true })");
   checkMatrix('linalg.cholesky', A, true);
   return choleskyImpl(A, opts.upper ?? false, readMatrices('linalg.cholesky', A, 'linalg.choleskyAsync'));
 });
 /** `linalg.cholesky` on any device. @example await dl.linalg.choleskyAsync(A) */
 export async function choleskyAsync(A: Tensor, opts: { upper?: boolean } = {}): Promise<Tensor> {
+  checkOptionsArg('linalg.cholesky', opts, "dl.linalg.choleskyAsync(A, { upper: true })");
   checkMatrix('linalg.cholesky', A, true);
   return choleskyImpl(A, opts.upper ?? false, await readMatricesAsync(A));
 }
@@ -330,11 +335,13 @@ function qrMode(mode: QrMode | undefined): QrMode {
  * const { R } = dl.linalg.qr(A, { mode: 'r' });  // R only
  */
 export const qr = defineOp('linalg.qr', (A: Tensor, opts: { mode?: QrMode } = {}): QrResult => {
+  checkOptionsArg('linalg.qr', opts, "dl.linalg.qr(A, { mode: 'r' })");
   checkMatrix('linalg.qr', A, false);
   return qrImpl(A, qrMode(opts.mode), readMatrices('linalg.qr', A, 'linalg.qrAsync'));
 });
 /** `linalg.qr` on any device. @example await dl.linalg.qrAsync(A) */
 export async function qrAsync(A: Tensor, opts: { mode?: QrMode } = {}): Promise<QrResult> {
+  checkOptionsArg('linalg.qr', opts, "dl.linalg.qrAsync(A, { mode: 'r' })");
   checkMatrix('linalg.qr', A, false);
   return qrImpl(A, qrMode(opts.mode), await readMatricesAsync(A));
 }
@@ -383,11 +390,13 @@ function eighImpl(a: Tensor, UPLO: 'L' | 'U', h: HostMatrices): EighResult {
  * const [L, Q] = dl.linalg.eigh(A); // A ≈ Q diag(L) Qᵀ
  */
 export const eigh = defineOp('linalg.eigh', (A: Tensor, opts: { UPLO?: 'L' | 'U' } = {}): EighResult => {
+  checkOptionsArg('linalg.eigh', opts, "dl.linalg.eigh(A, { UPLO: 'U' })");
   checkMatrix('linalg.eigh', A, true);
   return eighImpl(A, uplo('linalg.eigh', opts.UPLO), readMatrices('linalg.eigh', A, 'linalg.eighAsync'));
 });
 /** `linalg.eigh` on any device. @example await dl.linalg.eighAsync(A) */
 export async function eighAsync(A: Tensor, opts: { UPLO?: 'L' | 'U' } = {}): Promise<EighResult> {
+  checkOptionsArg('linalg.eigh', opts, "dl.linalg.eighAsync(A, { UPLO: 'U' })");
   checkMatrix('linalg.eigh', A, true);
   return eighImpl(A, uplo('linalg.eigh', opts.UPLO), await readMatricesAsync(A));
 }
@@ -442,11 +451,13 @@ function svdImpl(a: Tensor, full: boolean, h: HostMatrices): SvdResult {
  * const [U, S, Vh] = dl.linalg.svd(A, { fullMatrices: false });
  */
 export const svd = defineOp('linalg.svd', (A: Tensor, opts: { fullMatrices?: boolean } = {}): SvdResult => {
+  checkOptionsArg('linalg.svd', opts, "dl.linalg.svd(A, { fullMatrices: false })");
   checkMatrix('linalg.svd', A, false);
   return svdImpl(A, opts.fullMatrices ?? true, readMatrices('linalg.svd', A, 'linalg.svdAsync'));
 });
 /** `linalg.svd` on any device. @example await dl.linalg.svdAsync(A) */
 export async function svdAsync(A: Tensor, opts: { fullMatrices?: boolean } = {}): Promise<SvdResult> {
+  checkOptionsArg('linalg.svd', opts, "dl.linalg.svdAsync(A, { fullMatrices: false })");
   checkMatrix('linalg.svd', A, false);
   return svdImpl(A, opts.fullMatrices ?? true, await readMatricesAsync(A));
 }

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor.js';
 import { where } from '../ops/elementwise.js';
 import { norm as pnorm } from '../ops/reduce.js';
 import { svdvals } from './decompositions.js';
+import { checkOptionsArg } from '../ops/options-arg.js';
 
 /** A norm order: a number (±Infinity included) or, for matrices, `'fro'` / `'nuc'`. */
 export type NormOrd = number | 'fro' | 'nuc';
@@ -37,6 +38,7 @@ function dimList(op: string, x: Tensor, dim: number | readonly number[] | null |
  * dl.linalg.vectorNorm(x, Infinity, { dim: 1, keepdim: true });
  */
 export const vectorNorm = defineOp('linalg.vectorNorm', (x: Tensor, ord: number = 2, opts: { dim?: number | readonly number[] | null; keepdim?: boolean } = {}): Tensor => {
+  checkOptionsArg('linalg.vector_norm', opts, "dl.linalg.vectorNorm(x, 2, { dim: 1, keepdim: true })");
   const op = 'linalg.vector_norm';
   checkFloat(op, x);
   if (typeof ord !== 'number' || Number.isNaN(ord)) throw new ArgumentError(`${op}: ord must be a number, got ${String(ord)}`, { op, hint: "use dl.linalg.matrixNorm for 'fro' / 'nuc'" });
@@ -89,6 +91,7 @@ function twoDims(op: string, A: Tensor, dim: readonly number[] | undefined): [nu
  * dl.linalg.matrixNorm(A, Infinity, { keepdim: true });
  */
 export const matrixNorm = defineOp('linalg.matrixNorm', (A: Tensor, ord: NormOrd = 'fro', opts: { dim?: readonly number[]; keepdim?: boolean } = {}): Tensor => {
+  checkOptionsArg('linalg.matrix_norm', opts, "dl.linalg.matrixNorm(A, 'fro', { dim: [0, 1], keepdim: true })");
   const op = 'linalg.matrix_norm';
   checkFloat(op, A);
   const [d0, d1] = twoDims(op, A, opts.dim);
@@ -123,6 +126,7 @@ export const matrixNorm = defineOp('linalg.matrixNorm', (A: Tensor, ord: NormOrd
  * dl.linalg.norm(x, 1, { dim: 0 });
  */
 export const norm = defineOp('linalg.norm', (A: Tensor, ord: NormOrd | null = null, opts: { dim?: number | readonly number[] | null; keepdim?: boolean } = {}): Tensor => {
+  checkOptionsArg('linalg.norm', opts, "dl.linalg.norm(A, null, { dim: 1, keepdim: true })");
   const op = 'linalg.norm';
   checkFloat(op, A);
   const keepdim = opts.keepdim ?? false;

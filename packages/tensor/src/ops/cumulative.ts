@@ -27,6 +27,7 @@ import { DEFERRED_NOTE, checkOnDevice } from './device-check.js';
 import { where } from './elementwise.js';
 import { cat, gather } from './indexing.js';
 import { valuesIndices, type ValuesIndices } from './reduce.js';
+import { checkOptionsArg } from './options-arg.js';
 
 /** The inclusive scan of `xs` (tensors of one shape) along `d`, combining (earlier, later) pairs. */
 function scan(xs: Tensor[], d: number, combine: (earlier: Tensor[], later: Tensor[]) => Tensor[]): Tensor[] {
@@ -55,6 +56,7 @@ function hasFloat64(x: Tensor, op: string): boolean {
  * dl.tensor([1, 2, 3, 4]).cumprod(0); // tensor([ 1.,  2.,  6., 24.])
  */
 export const cumprod = defineOp('cumprod', (x: Tensor, dim: number, opts: { dtype?: DTypeName } = {}): Tensor => {
+  checkOptionsArg('cumprod', opts, "x.cumprod(1, { dtype: 'float64' })");
   const d = normDim(dim, x.dim(), 'cumprod');
   const given = toDTypeOpt(opts.dtype, 'cumprod');
   const dt: DType = given ?? (isFloating(x.dtype) ? x.dtype : 'int32');
@@ -217,6 +219,7 @@ export interface DiffOptions {
  * dl.diff(x, { n: 2, dim: 0, prepend: dl.zeros([1, 3]) });
  */
 export const diff = defineOp('diff', (x: Tensor, opts: DiffOptions = {}): Tensor => {
+  checkOptionsArg('diff', opts, "dl.diff(x, { n: 2, dim: 0 })");
   const n = opts.n ?? 1;
   if (x.dim() === 0) {
     throw new ShapeError(`diff: expects input to be at least one-dimensional, got shape ${fmtShape(x.shape)}`, { op: 'diff', hint: 'reshape a scalar to [1] first' });

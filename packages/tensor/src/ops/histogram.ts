@@ -19,6 +19,7 @@ import { zeros } from './creation.js';
 import { where } from './elementwise.js';
 import { cat, scatterAdd } from './indexing.js';
 import { DEFERRED_NOTE, checkOnDevice } from './device-check.js';
+import { checkOptionsArg } from './options-arg.js';
 
 /** Options of {@link histc}: torch's arguments. */
 export interface HistcOptions {
@@ -150,6 +151,7 @@ function bincountFrom(x: Tensor, data: ArrayLike<number>, o: BincountOptions): T
  * dl.bincount(labels, { weights: w, minlength: 10 });
  */
 export const bincount = defineOp('bincount', (x: Tensor, opts: BincountOptions = {}): Tensor => {
+  checkOptionsArg('bincount', opts, "dl.bincount(x, { weights: w, minlength: 10 })");
   bincountChecks(x, opts);
   if (!deviceCan(x, 'readSync')) {
     throw new StateError(`bincount: the output size depends on the data, which device '${x.device}' cannot read synchronously`, {
@@ -167,6 +169,7 @@ export const bincount = defineOp('bincount', (x: Tensor, opts: BincountOptions =
  * const counts = await dl.bincountAsync(labels, { minlength: 10 });
  */
 export async function bincountAsync(x: Tensor, opts: BincountOptions = {}): Promise<Tensor> {
+  checkOptionsArg('bincount', opts, "dl.bincountAsync(x, { weights: w, minlength: 10 })");
   bincountChecks(x, opts);
   const data = x.numel() === 0 ? [] : await x.contiguous().data();
   return bincountFrom(x, data, opts);

@@ -14,6 +14,7 @@ import { where } from './elementwise.js';
 import { checkIndexBounds } from './index-bounds.js';
 import { applyInPlace, maskedFillInPlace } from './inplace.js';
 import { gather, indexSelect, scatter, scatterAdd } from './indexing.js';
+import { checkOptionsArg } from './options-arg.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -166,6 +167,7 @@ function indexSourceArgs(op: string, x: Tensor, dim: number, index: Tensor, sour
  * dl.indexAdd(x, 1, dl.tensor([0, 0]).long(), dl.ones(5, 2), { alpha: 2 }); // column 0 gains 4
  */
 export const indexAdd = defineOp('indexAdd', (x: Tensor, dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor => {
+  checkOptionsArg('indexAdd', opts, "x.indexAdd(0, index, source, { alpha: 2 })");
   const op = 'indexAdd';
   const { xs, src, d, idx, spread } = indexSourceArgs(op, x, dim, index, source);
   checkIndexBounds(op, idx, d, xs.shape[d]!, { negativeWraps: false, selfShape: x.shape }); // Note [Index bounds on the host]

@@ -14,6 +14,7 @@ import { where } from './elementwise.js';
 import { cat } from './indexing.js';
 import { bmm, matmul, mm } from './linalg.js';
 import { det as linalgDet, inv, slogdet as linalgSlogdet, type SlogdetResult } from '../linalg/decompositions.js';
+import { checkOptionsArg } from './options-arg.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -59,6 +60,7 @@ function sameDtype(op: string, ts: Tensor[]): void {
 }
 
 function scales(op: string, input: Tensor, opts: ScaleOptions): { beta: number; alpha: number } {
+  checkOptionsArg(op, opts, `dl.${op}(input, a, b, { beta: 0.5, alpha: 2 })`);
   const beta = opts.beta ?? 1;
   const alpha = opts.alpha ?? 1;
   if ((input.dtype === 'int32' || input.dtype === 'uint8') && (!Number.isInteger(beta) || !Number.isInteger(alpha))) {
@@ -234,6 +236,7 @@ export type CdistComputeMode = 'use_mm_for_euclid_dist_if_necessary' | 'use_mm_f
  * dl.cdist(a, b, { p: 1 });    // Manhattan
  */
 export const cdist = defineOp('cdist', (x1: Tensor, x2: Tensor, opts: { p?: number; computeMode?: CdistComputeMode } = {}): Tensor => {
+  checkOptionsArg('cdist', opts, "dl.cdist(x1, x2, { p: 1 })");
   const op = 'cdist';
   const p = opts.p ?? 2;
   const mode = opts.computeMode ?? 'use_mm_for_euclid_dist_if_necessary';

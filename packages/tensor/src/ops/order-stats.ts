@@ -29,6 +29,7 @@ import { valuesIndices, type ValuesIndices } from './reduce.js';
 import { argsort, sort } from './sort.js';
 import { DEFERRED_NOTE, checkOnDevice } from './device-check.js';
 import { cummax, cummin } from './cumulative.js';
+import { checkOptionsArg } from './options-arg.js';
 
 function needNonEmpty(op: string, x: Tensor, d: number): void {
   if (x.dim() > 0 && x.shape[d] === 0) {
@@ -105,6 +106,7 @@ function medianAll(op: 'median' | 'nanmedian', x: Tensor): Tensor {
 export function median(x: Tensor): Tensor;
 export function median(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
 export function median(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
+  checkOptionsArg('median', opts, 'x.median(1, { keepdim: true })');
   return medianOp('median', x, dim, opts.keepdim ?? false);
 }
 
@@ -118,6 +120,7 @@ export function median(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}
 export function nanmedian(x: Tensor): Tensor;
 export function nanmedian(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
 export function nanmedian(x: Tensor, dim?: number, opts: { keepdim?: boolean } = {}): Tensor | ValuesIndices {
+  checkOptionsArg('nanmedian', opts, 'x.nanmedian(1, { keepdim: true })');
   return medianOp('nanmedian', x, dim, opts.keepdim ?? false);
 }
 
@@ -135,6 +138,7 @@ const medianOp = defineOp(
  * const [v, i] = dl.tensor([5, 1, 4]).kthvalue(2); // v: tensor(4.), i: tensor(2)
  */
 export const kthvalue = defineOp('kthvalue', (x: Tensor, k: number, dim: number = -1, opts: { keepdim?: boolean } = {}): ValuesIndices => {
+  checkOptionsArg('kthvalue', opts, "x.kthvalue(2, 1, { keepdim: true })");
   const d = normDim(dim, x.dim(), 'kthvalue');
   const n = x.dim() === 0 ? 1 : x.shape[d]!;
   if (!Number.isInteger(k)) throw new ArgumentError(`kthvalue: k must be an integer, got ${k}`, { op: 'kthvalue', hint: 'k is 1-based: x.kthvalue(1) is the smallest' });
@@ -159,6 +163,7 @@ export const kthvalue = defineOp('kthvalue', (x: Tensor, k: number, dim: number 
  * const [v, i] = dl.tensor([3, 1, 1, 3, 2]).mode(); // v: tensor(1.), i: tensor(2)
  */
 export const mode = defineOp('mode', (x: Tensor, dim: number = -1, opts: { keepdim?: boolean } = {}): ValuesIndices => {
+  checkOptionsArg('mode', opts, "x.mode(1, { keepdim: true })");
   const d = normDim(dim, x.dim(), 'mode');
   if (x.dim() === 0) return valuesIndices(x.clone(), fromHost([0], [], 'int32', x.device, 'mode'));
   needNonEmpty('mode', x, d);
@@ -194,6 +199,7 @@ export interface QuantileOptions {
 const INTERPOLATIONS: readonly string[] = ['linear', 'lower', 'higher', 'midpoint', 'nearest'];
 
 function quantileImpl(op: 'quantile' | 'nanquantile', x: Tensor, q: number | readonly number[] | Tensor, opts: QuantileOptions): Tensor {
+  checkOptionsArg(op, opts, `x.${op}(0.5, { dim: 1, keepdim: true })`);
   const interpolation = opts.interpolation ?? 'linear';
   if (!INTERPOLATIONS.includes(interpolation)) {
     throw new ArgumentError(`${op}: interpolation must be one of ${INTERPOLATIONS.join(', ')}, got '${String(interpolation)}'`, { op });

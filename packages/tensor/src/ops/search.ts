@@ -16,6 +16,7 @@ import { fromHost, zeros } from './creation.js';
 import { where } from './elementwise.js';
 import { checkIndexBounds } from './index-bounds.js';
 import { gather } from './indexing.js';
+import { checkOptionsArg } from './options-arg.js';
 
 /** Options of {@link searchsorted}: torch's keywords. */
 export interface SearchsortedOptions {
@@ -80,6 +81,7 @@ function searchHost(b: Tensor, v: Tensor, right: boolean): Tensor {
  * dl.searchsorted(dl.tensor([1, 3, 5, 7]), dl.tensor([3, 6]), { right: true }); // tensor([2, 3])
  */
 export const searchsorted = defineOp('searchsorted', (sortedSequence: Tensor, values: Tensor | number, opts: SearchsortedOptions = {}): Tensor => {
+  checkOptionsArg('searchsorted', opts, "dl.searchsorted(b, v, { right: true })");
   const b0 = sortedSequence;
   if (opts.side !== undefined && opts.side !== 'left' && opts.side !== 'right') {
     throw new ArgumentError(`searchsorted: side can only be 'left' or 'right', got '${String(opts.side)}'`, { op: 'searchsorted' });
@@ -126,6 +128,7 @@ export const searchsorted = defineOp('searchsorted', (sortedSequence: Tensor, va
  * dl.bucketize(dl.tensor([1, 5, 2]), dl.tensor([1, 2, 3])); // tensor([0, 3, 1])
  */
 export const bucketize = defineOp('bucketize', (input: Tensor | number, boundaries: Tensor, opts: { outInt32?: boolean; right?: boolean } = {}): Tensor => {
+  checkOptionsArg('bucketize', opts, "dl.bucketize(x, b, { right: true })");
   if (boundaries.dim() !== 1) {
     throw new ShapeError(`bucketize: boundaries tensor must be 1 dimension, but got dim(${boundaries.dim()}) ${fmtShape(boundaries.shape)}`, { op: 'bucketize' });
   }

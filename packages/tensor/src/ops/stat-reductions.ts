@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor.js';
 import type { TensorMethods } from '../tensor-methods.js';
 import { where } from './elementwise.js';
 import { amax, amin, mean, std, sum, variance, type ReduceOptions, type VarOptions } from './reduce.js';
+import { checkOptionsArg } from './options-arg.js';
 
 type Dims = number | readonly number[] | null;
 
@@ -25,7 +26,10 @@ function zeroNaN(x: Tensor): Tensor {
  * @example
  * dl.tensor([1, NaN, 2]).nansum(); // tensor(3.)
  */
-export const nansum = defineOp('nansum', (x: Tensor, dim?: Dims, opts: ReduceOptions = {}): Tensor => sum(zeroNaN(x), dim, opts));
+export const nansum = defineOp('nansum', (x: Tensor, dim?: Dims, opts: ReduceOptions = {}): Tensor => {
+  checkOptionsArg('nansum', opts, 'x.nansum(1, { keepdim: true })');
+  return sum(zeroNaN(x), dim, opts);
+});
 
 /**
  * Mean of the non-NaN elements (`torch.nanmean`); NaN where a slice has none. Floating dtypes
@@ -35,6 +39,7 @@ export const nansum = defineOp('nansum', (x: Tensor, dim?: Dims, opts: ReduceOpt
  * dl.tensor([1, NaN, 2]).nanmean(); // tensor(1.5000)
  */
 export const nanmean = defineOp('nanmean', (x: Tensor, dim?: Dims, opts: ReduceOptions = {}): Tensor => {
+  checkOptionsArg('nanmean', opts, "x.nanmean(1, { keepdim: true })");
   const dt = toDTypeOpt(opts.dtype, 'nanmean') ?? x.dtype;
   if (!isFloating(x.dtype) || !isFloating(dt)) {
     throw new DTypeError(`nanmean: expected input to have floating point dtype but got ${x.dtype} ${fmtShape(x.shape)}`, {
@@ -75,6 +80,7 @@ export type MinMax = [Tensor, Tensor] & { min: Tensor; max: Tensor };
  * const { min, max } = dl.aminmax(x, { dim: 1 });
  */
 export const aminmax = defineOp('aminmax', (x: Tensor, opts: { dim?: number | null; keepdim?: boolean } = {}): MinMax => {
+  checkOptionsArg('aminmax', opts, "dl.aminmax(x, { dim: 1, keepdim: true })");
   const dim = opts.dim ?? undefined;
   const keepdim = opts.keepdim ?? false;
   const d = dim === undefined ? undefined : normDim(dim, Math.max(1, x.dim()), 'aminmax');
@@ -97,6 +103,7 @@ export const aminmax = defineOp('aminmax', (x: Tensor, opts: { dim?: number | nu
  * const [v, m] = dl.varMean(x, 1, { correction: 0 });
  */
 export const varMean = defineOp('varMean', (x: Tensor, dim?: Dims, opts: VarOptions = {}): [Tensor, Tensor] => {
+  checkOptionsArg('varMean', opts, "dl.varMean(x, 1, { correction: 0, keepdim: true })");
   return [variance(x, dim, opts), pairedMean(x, dim, opts.keepdim ?? false)];
 });
 
@@ -118,6 +125,7 @@ function pairedMean(x: Tensor, dim: Dims | undefined, keepdim: boolean): Tensor 
  * const [s, m] = dl.stdMean(x, 0, { keepdim: true });
  */
 export const stdMean = defineOp('stdMean', (x: Tensor, dim?: Dims, opts: VarOptions = {}): [Tensor, Tensor] => {
+  checkOptionsArg('stdMean', opts, "dl.stdMean(x, 1, { correction: 0, keepdim: true })");
   return [std(x, dim, opts), pairedMean(x, dim, opts.keepdim ?? false)];
 });
 

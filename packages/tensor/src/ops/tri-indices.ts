@@ -5,6 +5,7 @@ import { defineOp } from '../dispatch.js';
 import { ArgumentError } from '../errors.js';
 import { getDefaultDevice } from '../registry.js';
 import { checkNumel } from '../shape.js';
+import { checkOptionsArg } from './options-arg.js';
 import type { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
 
@@ -21,6 +22,7 @@ function sumClamped(rows: number, c0: number, cap: number): number {
 }
 
 function triIndices(op: string, row: number, col: number, offset: number, lower: boolean, opts: TriIndicesOptions): Tensor {
+  checkOptionsArg(op, opts, `dl.${op}(3, 3, 0, { device: 'cpu' })`);
   for (const [name, v] of [['row', row], ['col', col]] as const) {
     if (!Number.isInteger(v) || v < 0) throw new ArgumentError(`${op}: ${name} must be a non-negative integer, got ${v}`, { op });
   }
