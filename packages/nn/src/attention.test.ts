@@ -26,6 +26,18 @@ describe('F.scaledDotProductAttention', () => {
     // the first query sees only the first key
     expect(a.select(1, 0).sub(v.select(1, 0)).abs().max().itemSync()).toBeLessThan(1e-6);
   });
+  it('a mask broadcastable to the scores as in torch: 1-D [S], 0-d, or with leading batch dims', () => {
+    const q = dl.randn(2, 3, 4), k = dl.randn(2, 5, 4), v = dl.randn(2, 5, 6);
+    const keep = dl.tensor([true, false, true, true, false], { dtype: 'bool' });
+    const full = F.scaledDotProductAttention(q, k, v, { attnMask: keep.expand(3, 5) });
+    expect(F.scaledDotProductAttention(q, k, v, { attnMask: keep }).sub(full).abs().max().itemSync()).toBe(0);
+    const plain = F.scaledDotProductAttention(q, k, v);
+    expect(F.scaledDotProductAttention(q, k, v, { attnMask: dl.tensor(0.5) }).sub(plain).abs().max().itemSync()).toBeLessThan(1e-6);
+    const perBatch = dl.randn(2, 1, 5);
+    const a = F.scaledDotProductAttention(q, k, v, { attnMask: perBatch });
+    const b = q.matmul(k.transpose(-2, -1)).div(2).add(perBatch).softmax(-1).matmul(v);
+    expect(a.sub(b).abs().max().itemSync()).toBeLessThan(1e-6);
+  });
   it('dropoutP draws from the given generator (same seed, same result) and keeps the expectation', () => {
     const q = dl.randn(2, 16, 8), k = dl.randn(2, 16, 8), v = dl.ones(2, 16, 8);
     const a = F.scaledDotProductAttention(q, k, v, { dropoutP: 0.5, generator: new dl.Generator(3) });
@@ -40,6 +52,7 @@ describe('F.scaledDotProductAttention', () => {
     expect(() => F.scaledDotProductAttention(q, k, dl.randn(2, 4, 6))).toThrow(/same sequence length/);
     expect(() => F.scaledDotProductAttention(q, k, v.double())).toThrow(dl.DTypeError);
     expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 4) })).toThrow(/cannot be broadcast/);
+    expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 3, 5) })).toThrow(/scaledDotProductAttention: attnMask \[3, 3, 5\] cannot be broadcast/);
     expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros([3, 5], { dtype: 'int32' }) })).toThrow(dl.DTypeError);
     expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 5), isCausal: true })).toThrow(dl.ArgumentError);
     expect(() => F.scaledDotProductAttention(q, k, v, { dropoutP: 1.5 })).toThrow(/between 0 and 1/);

@@ -98,9 +98,16 @@ export const scaledDotProductAttention = defineOp('scaledDotProductAttention', (
     if (mask.dtype !== 'bool' && mask.dtype !== query.dtype) {
       throw new DTypeError(`${op}: expected attnMask of dtype bool or ${query.dtype} (the query's), got ${mask.dtype}`, { op, hint: 'a bool mask keeps the true positions; a float mask is added to the scores' });
     }
+    // broadcastable to the scores [..., L, S] as in torch: a 1-D [S] or 0-d mask too, and leading dims
+    // that broadcast with the inputs' batch dims
     const ms = mask.shape;
     const fits = (d: number, n: number) => d === 1 || d === n;
-    if (ms.length < 2 || !fits(ms[ms.length - 2]!, L) || !fits(ms[ms.length - 1]!, S)) {
+    const mlead = ms.slice(0, -2);
+    const leadFits = mlead.every((d, i) => {
+      const j = i - mlead.length;
+      return batch.every((b) => fits(d, b[b.length + j] ?? 1) || (b[b.length + j] ?? 1) === 1);
+    });
+    if ((ms.length >= 2 && !fits(ms[ms.length - 2]!, L)) || (ms.length >= 1 && !fits(ms[ms.length - 1]!, S)) || !leadFits) {
       throw new ShapeError(`${op}: attnMask ${fmtShape(ms)} cannot be broadcast to the scores [..., ${L}, ${S}] (query ${fmtShape(query.shape)}, key ${fmtShape(key.shape)})`, { op, hint: `give a [${L}, ${S}] mask or one broadcastable to [..., ${L}, ${S}]` });
     }
   }
