@@ -150,6 +150,7 @@ describe('shape ops', () => {
     expect(dl.tensorSplit(x, [1, 5, 3, 9]).map((t) => t.shape[0])).toEqual([1, 4, 0, 4, 0]);
     expect(dl.tensorSplit(x, long([2, 4])).map((t) => t.shape[0])).toEqual([2, 2, 3]);
     expect(() => x.tensorSplit(0)).toThrow(/number of sections must be larger than 0/);
+    expect(() => x.tensorSplit(2.5)).toThrow(/^tensorSplit: the number of sections must be an integer, got 2.5/);
   });
 
   it('stacks and meshgrid', () => {

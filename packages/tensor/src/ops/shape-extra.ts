@@ -317,7 +317,8 @@ export const tensorSplit = defineOp('tensorSplit', (x: Tensor, indicesOrSections
   const d = normDim(dim, x.dim(), op);
   const size = x.shape[d]!;
   if (typeof spec === 'number') {
-    if (!Number.isInteger(spec) || spec <= 0) throw new ArgumentError(`tensorSplit: number of sections must be larger than 0, got ${spec}`, { op });
+    if (!Number.isInteger(spec)) throw new ArgumentError(`tensorSplit: the number of sections must be an integer, got ${spec}`, { op, hint: 'pass a whole number of sections, or a list of split indices' });
+    if (spec <= 0) throw new ArgumentError(`tensorSplit: number of sections must be larger than 0, got ${spec}`, { op });
     const base = Math.floor(size / spec);
     const extra = size % spec;
     let start = 0;
