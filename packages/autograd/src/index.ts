@@ -28,7 +28,7 @@ setAutogradHook({
   spillGraph,
   watch,
   isGradEnabled,
-  checkInPlace(target: Tensor, op: string) {
+  checkInPlace(target: Tensor, op: string, copySlices = false) {
     if (!isGradEnabled()) return;
     if (target.requiresGrad && target.isLeaf) {
       throw new AutogradError(`${op}: a leaf Variable that requires grad is being used in an in-place operation`, {
@@ -37,12 +37,13 @@ setAutogradHook({
       });
     }
     const base = target._base as Tensor | null;
-    if (base && base.requiresGrad) {
+    // a view of a non-leaf is fine where the op records CopySlices on the base (Note [In-place writes into views: CopySlices])
+    if (base && base.requiresGrad && (base.isLeaf || !copySlices)) {
       throw new AutogradError(
         base.isLeaf
           ? `${op}: a view of a leaf Variable that requires grad is being used in an in-place operation`
           : `${op}: in-place operations on views of tensors that require grad are not supported`,
-        { op, hint: 'use the out-of-place op, or clone() the view first' },
+        { op, hint: base.isLeaf ? 'use the out-of-place op, or clone() the view first' : 'use the out-of-place op, clone() the view first, or build the result with dl.stack / dl.cat / t.indexPut(…)' },
       );
     }
   },

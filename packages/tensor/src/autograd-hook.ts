@@ -28,7 +28,8 @@ export interface AutogradHook {
   /** Attach a graph node for `op` to `outputs` (called only when `shouldRecord` said yes). */
   record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | null>, outputs: readonly Tensor[], params: DiffOpParams[K]): void;
   /** Called before `target` is written in place by `op` (refuses leaves that require grad). */
-  checkInPlace(target: Tensor, op: string): void;
+  /** `copySlices`: the caller records CopySlices on a view's base (Note [In-place writes into views: CopySlices]). */
+  checkInPlace(target: Tensor, op: string, copySlices?: boolean): void;
   /** Run the backward pass from `t`. */
   backward(t: Tensor, gradient: Tensor | undefined, opts: BackwardOptions): void;
   isGradEnabled(): boolean;

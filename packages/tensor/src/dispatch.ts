@@ -436,8 +436,8 @@ export function willRecord(inputs: ReadonlyArray<Tensor | null | undefined>): bo
 }
 
 /** Ask autograd whether `target` may be written in place by `op` (it refuses leaves that require grad). */
-export function checkInPlace(target: Tensor, op: string): void {
-  getAutogradHook()?.checkInPlace(target, op);
+export function checkInPlace(target: Tensor, op: string, copySlices = false): void {
+  getAutogradHook()?.checkInPlace(target, op, copySlices);
 }
 
 /**

@@ -8,17 +8,19 @@ import { Tensor } from '../tensor.js';
 import { OVERLAP_ALLOWED, broadcastOperand, broadcastView, castRaw, checkNoInternalOverlap, checkScalarArg, emptyTensor, type TensorOrScalar } from './core.js';
 import { binary, binaryResultDType, maskedFill, unary, unaryResultDType } from './elementwise.js';
 import { clone } from './views.js';
+import { adoptCopySlices, copySlicesGraph, needsCopySlices } from './copy-slices.js';
 
 /**
  * Note [In-place ops]
  * `x.op_(…)` computes `op(x, …)` and writes it into x's storage, bumping the storage's version
  * counter (autograd uses it to refuse backward through saved tensors modified later). When
  * autograd is not recording, the kernel writes straight into `x` (no temporary). When it is,
- * `x` takes over the result's graph node, so gradients flow through the in-place op.
+ * `x` takes over the result's graph node, so gradients flow through the in-place op; when `x`
+ * is a view, its base gets a CopySlices node (Note [In-place writes into views: CopySlices]).
  */
 export const applyInPlace = defineOp((_t, op) => op, (target: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor => {
   if (!OVERLAP_ALLOWED.has(op)) checkNoInternalOverlap(target, op);
-  checkInPlace(target, op);
+  checkInPlace(target, op, true); // a view's base gets CopySlices below
   // When recording, the op reads a (recorded) copy of self: its rule may save self, and self's
   // storage is about to be overwritten (PyTorch saves the original self the same way).
   const self = willRecord([target]) ? clone(target) : target;
@@ -32,7 +34,10 @@ export const applyInPlace = defineOp((_t, op) => op, (target: Tensor, op: string
       hint: 'an in-place op cannot grow its tensor; use the out-of-place form',
     });
   }
+  const base = willRecord([target, r]) ? needsCopySlices(target, r) : null;
+  const slices = base ? copySlicesGraph(op, base, target, r) : null; // recorded before the write
   runKernel(op, 'copy', r, inPlace(target));
+  if (base && slices) adoptCopySlices(base, slices);
   if (r.gradFn) {
     target.gradFn = r.gradFn;
     target.requiresGrad = true;
@@ -127,6 +132,14 @@ export const unaryInPlace = defineOp((_op, _t, opName) => opName, (op: UnaryOp, 
 /** `x.fill_(v)`: set every element (through views too). */
 export const fill_ = defineOp('fill_', (target: Tensor, value: number | boolean): Tensor => {
   checkScalarArg('fill_', value, 'value', 'pass a number; to copy a tensor use copy_');
+  if (target._base && willRecord([target])) {
+    // a view of a tensor in the graph: its base records CopySlices with a constant (Note [In-place writes into views: CopySlices])
+    return applyInPlace(target, 'fill_', (s) => {
+      const c = emptyTensor(s.shape, s.dtype, s.device, 'fill_');
+      runKernel('fill_', 'fill', inPlace(c), Number(value));
+      return c;
+    });
+  }
   checkInPlace(target, 'fill_');
   runKernel('fill_', 'fill', inPlace(target), Number(value));
   if (target.gradFn) target.gradFn = null;
