@@ -22,7 +22,7 @@ describe('webgpu (Dawn) as an optional peer (Note [Dawn, an optional peer])', ()
     // A missing file inside the package is not the package missing.
     const binary = '/app/node_modules/webgpu/dist/linux-x64.dawn.node';
     const inner = Object.assign(new Error(`Cannot find module '${binary}'`), { code: 'MODULE_NOT_FOUND' });
-    expect((await loadNodeGpu(() => Promise.reject(inner))).kind).toBe('failed');
+    expect(await loadNodeGpu(() => Promise.reject(inner))).toMatchObject({ kind: 'failed', error: inner });
     const throwing = { globals: {}, create: () => { throw dlopen; } };
     expect(await loadNodeGpu(() => Promise.resolve(throwing))).toEqual({ kind: 'failed', error: dlopen });
   });
