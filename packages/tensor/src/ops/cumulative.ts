@@ -20,7 +20,7 @@ import { isFloating, toDTypeOpt, type DType, type DTypeName } from '../dtype.js'
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { getBackend } from '../registry.js';
 import { normDim } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import type { TensorMethods } from '../tensor-methods.js';
 import { arange, fromHost } from './creation.js';
 import { DEFERRED_NOTE, checkOnDevice } from './device-check.js';

@@ -11,7 +11,7 @@ import type { TensorMethods } from '../tensor-methods.js';
 import { commonDevice } from './core.js';
 import { arange, fromHost } from './creation.js';
 import { cat, flip, indexSelect, repeat } from './indexing.js';
-import { contiguous, narrow, permute, select, splitViews } from './views.js';
+import { contiguous, narrow, permute, splitViews } from './views.js';
 
 declare module '../tensor.js' {
   interface Tensor {
