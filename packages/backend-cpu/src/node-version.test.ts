@@ -34,5 +34,4 @@ describe('Node version check (Note [Node 20.16 and process.getBuiltinModule])', 
     expect(seen[0]![0]).toContain('Node 20.10.0');
     expect(seen[0]![1]).toEqual({ type: 'DLWarning', code: 'DL_NODE_VERSION' });
   });
-
 });

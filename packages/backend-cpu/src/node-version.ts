@@ -42,9 +42,7 @@ let warned = false;
  * @example
  * warnIfNodeTooOld(); // in @dl/backend-cpu's index.ts
  */
-export function warnIfNodeTooOld(
-  proc: ProcessLike | undefined = (globalThis as { process?: ProcessLike }).process,
-): boolean {
+export function warnIfNodeTooOld(proc: ProcessLike | undefined = (globalThis as { process?: ProcessLike }).process): boolean {
   const msg = nodeVersionProblem(proc);
   if (msg === null || warned) return false;
   warned = true;

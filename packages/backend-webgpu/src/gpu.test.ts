@@ -23,7 +23,12 @@ describe('webgpu (Dawn) as an optional peer (Note [Dawn, an optional peer])', ()
     const binary = '/app/node_modules/webgpu/dist/linux-x64.dawn.node';
     const inner = Object.assign(new Error(`Cannot find module '${binary}'`), { code: 'MODULE_NOT_FOUND' });
     expect(await loadNodeGpu(() => Promise.reject(inner))).toMatchObject({ kind: 'failed', error: inner });
-    const throwing = { globals: {}, create: () => { throw dlopen; } };
+    const throwing = {
+      globals: {},
+      create: () => {
+        throw dlopen;
+      },
+    };
     expect(await loadNodeGpu(() => Promise.resolve(throwing))).toEqual({ kind: 'failed', error: dlopen });
   });
 

@@ -124,8 +124,7 @@ export function gpuUnavailableError(problem: NodeGpuProblem | null, inNode: bool
     });
   }
   const msg =
-    'webgpu: Node has no WebGPU: neither navigator.gpu nor the optional peer package "webgpu" ' +
-    "(Dawn's Node bindings) is available";
+    'webgpu: Node has no WebGPU: neither navigator.gpu nor the optional peer package "webgpu" (Dawn\'s Node bindings) is available';
   return new DeviceError(msg, {
     op,
     hint:

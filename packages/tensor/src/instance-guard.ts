@@ -44,10 +44,7 @@ function normalizeUrl(url: string): string {
  * @example
  * claimInstance(); // in @dl/tensor's index.ts
  */
-export function claimInstance(
-  self: InstanceRecord = { version, url: import.meta.url },
-  scope: object = globalThis,
-): void {
+export function claimInstance(self: InstanceRecord = { version, url: import.meta.url }, scope: object = globalThis): void {
   const slots = scope as Record<symbol, InstanceRecord | undefined>;
   const mine: InstanceRecord = { version: self.version, url: normalizeUrl(self.url) };
   const held = slots[SLOT];

@@ -11,7 +11,9 @@ describe('exported classes name themselves statically (minify-safe)', () => {
       const src = readFileSync(new URL(file, base), 'utf8');
       for (const [, name] of src.matchAll(/^export (?:abstract )?class (\w+)/gm)) {
         it(`${dir}/${file}: ${name}`, () => {
-          expect(src, `add: static { Object.defineProperty(this, 'name', { value: '${name}' }); }`).toContain(`Object.defineProperty(this, 'name', { value: '${name}' })`);
+          expect(src, `add: static { Object.defineProperty(this, 'name', { value: '${name}' }); }`).toContain(
+            `Object.defineProperty(this, 'name', { value: '${name}' })`,
+          );
         });
       }
     }
