@@ -12,13 +12,24 @@ const PARAMS = new WeakSet<object>();
 export type Parameter = Tensor;
 
 /**
+ * `nn.Parameter`: callable, and constructible with `new` as torch code writes it (both give the
+ * same parameter).
+ */
+export interface ParameterConstructor {
+  (data: Tensor, requiresGrad?: boolean): Parameter;
+  new (data: Tensor, requiresGrad?: boolean): Parameter;
+}
+
+/**
  * Make a parameter from `data`, sharing its storage (as `torch.nn.Parameter`): a leaf with
  * `requiresGrad`, which a `Module` registers when it is assigned to one of its properties.
+ * `new nn.Parameter(…)` works too (a function returning an object gives that object to `new`).
  *
  * @example
  * this.scale = nn.Parameter(dl.ones(4));
+ * this.bias = new nn.Parameter(dl.zeros(4)); // as torch code writes it
  */
-export function Parameter(data: Tensor, requiresGrad = true): Parameter {
+export const Parameter = function Parameter(data: Tensor, requiresGrad = true): Parameter {
   if (!(data instanceof dl.Tensor)) {
     throw new ArgumentError(`Parameter: data must be a Tensor, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data}`, {
       op: 'Parameter',
@@ -31,7 +42,7 @@ export function Parameter(data: Tensor, requiresGrad = true): Parameter {
   markParameter(p); // prints 'Parameter containing:' first, as PyTorch
   dl.keep(p); // module state: never handed to the garbage collector at a step boundary
   return p;
-}
+} as ParameterConstructor;
 
 /** Is `t` a parameter made by {@link Parameter}? */
 export function isParameter(t: unknown): t is Parameter {
