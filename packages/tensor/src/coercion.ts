@@ -18,11 +18,11 @@ import type { TensorBase } from './tensor-base.js';
  *   `t.indexPut_([i], v)` (which also works on tensors in the autograd graph). Any other property
  *   read or written there behaves as on a plain object.
  *
- * Tensors are deliberately not iterable (PyTorch iterates dim 0): test frameworks treat iterable
- * objects as collections — vitest's `toEqual` walks them — so `expect(a).toEqual(b)` on tensors
- * would recurse through row views down to 0-d tensors (which must refuse iteration, as in
- * PyTorch) and throw, or, quadratically, compare every row's whole storage. Loop with
- * `for (let i = 0; i < x.size(0); i++) x.at(i)` or `x[i]`.
+ * Tensors iterate over dim 0 as PyTorch's do (Note [Tensors iterate over dim 0] in
+ * ops/iteration.ts): `Symbol.iterator` is found on the prototype, before this Proxy, so neither
+ * trap sees it. Test frameworks treat iterables as collections — vitest's `toEqual` walks them
+ * down to 0-d rows, which refuse iteration — so tests compare tensors by value
+ * (`expect(a.toArraySync()).toEqual(…)`), never `expect(a).toEqual(b)`.
  */
 
 type Indexable = TensorBase & { select(dim: number, index: number): TensorBase };
