@@ -21,7 +21,11 @@ describe('unsqueeze_, squeeze_, t_, transpose_ change the tensor itself', () => 
     expect(x.shape).toEqual([2, 3]);
     x.t_();
     expect(x.shape).toEqual([3, 2]);
-    expect(x.toArraySync()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(x.toArraySync()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
     const y = dl.arange(24).reshape(2, 3, 4);
     y.transpose_(0, 2);
     expect(y.shape).toEqual([4, 3, 2]);
@@ -33,7 +37,7 @@ describe('unsqueeze_, squeeze_, t_, transpose_ change the tensor itself', () => 
     expect(() => dl.ones(2).unsqueeze_(3)).toThrow(dl.IndexError);
   });
 
-  it('record torch\'s nodes, and gradients flow through', () => {
+  it("record torch's nodes, and gradients flow through", () => {
     const w = r(2, 3);
     const a = w.mul(1);
     a.unsqueeze_(0);
@@ -47,8 +51,28 @@ describe('unsqueeze_, squeeze_, t_, transpose_ change the tensor itself', () => 
     expect(a.gradFn?.name()).toBe('TBackward1');
     a.transpose_(0, 1);
     expect(a.gradFn?.name()).toBe('TransposeBackward1');
-    expect(gradcheck((x) => { const b = x.mul(2); b.t_(); b.unsqueeze_(0); return b.mul(dl.arange(6, { dtype: 'float64' }).reshape(1, 3, 2)).sum(); }, [r(2, 3)])).toBe(true);
-    expect(gradcheck((x) => { const b = x.add(1); b.transpose_(0, 2); b.squeeze_(1); return b.pow(2).sum(); }, [r(2, 1, 3)])).toBe(true);
+    expect(
+      gradcheck(
+        (x) => {
+          const b = x.mul(2);
+          b.t_();
+          b.unsqueeze_(0);
+          return b.mul(dl.arange(6, { dtype: 'float64' }).reshape(1, 3, 2)).sum();
+        },
+        [r(2, 3)],
+      ),
+    ).toBe(true);
+    expect(
+      gradcheck(
+        (x) => {
+          const b = x.add(1);
+          b.transpose_(0, 2);
+          b.squeeze_(1);
+          return b.pow(2).sum();
+        },
+        [r(2, 1, 3)],
+      ),
+    ).toBe(true);
     // torch: exp saves its output; reshaping it in place bumps the version and backward refuses
     const e = r(2, 1, 3).exp();
     e.transpose_(0, 2);
@@ -61,10 +85,15 @@ describe('unsqueeze_, squeeze_, t_, transpose_ change the tensor itself', () => 
 });
 
 describe('typeAs', () => {
-  it('casts to the other tensor\'s dtype (torch.Tensor.type_as)', () => {
+  it("casts to the other tensor's dtype (torch.Tensor.type_as)", () => {
     expect(dl.arange(3).typeAs(dl.ones(1)).dtype).toBe('float32');
     expect(dl.ones(2).typeAs(dl.arange(2)).dtype).toBe(dl.arange(2).dtype);
-    expect(dl.tensor([1.5, 2.5]).typeAs(dl.ones(1, { dtype: 'float64' })).toArraySync()).toEqual([1.5, 2.5]);
+    expect(
+      dl
+        .tensor([1.5, 2.5])
+        .typeAs(dl.ones(1, { dtype: 'float64' }))
+        .toArraySync(),
+    ).toEqual([1.5, 2.5]);
     expect(() => dl.ones(2).typeAs('float32' as never)).toThrow(/typeAs: other must be a Tensor/);
   });
 });

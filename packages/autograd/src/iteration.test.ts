@@ -6,11 +6,19 @@ import './index.js';
 // Note [Tensors iterate over dim 0] (packages/tensor/src/ops/iteration.ts), as torch 1.13.
 
 describe('tensors iterate over dim 0', () => {
-  it('for..of, spread and destructuring give unbind(0)\'s rows', () => {
-    const t = dl.tensor([[1, 2], [3, 4], [5, 6]]);
+  it("for..of, spread and destructuring give unbind(0)'s rows", () => {
+    const t = dl.tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const rows: number[][] = [];
     for (const row of t) rows.push(row.toArraySync() as number[]);
-    expect(rows).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(rows).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const [a, b] = t;
     expect(a!.toArraySync()).toEqual([1, 2]);
     expect(b!.shape).toEqual([2]);
@@ -24,7 +32,11 @@ describe('tensors iterate over dim 0', () => {
     let k = 1;
     for (const row of x) s = s.add(row.mul(k++));
     s.sum().backward();
-    expect(x.grad!.toArraySync()).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(x.grad!.toArraySync()).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
   });
 
   it('a 0-d tensor raises torch\'s "iteration over a 0-d tensor" as a typed error, when asked', () => {
@@ -34,7 +46,10 @@ describe('tensors iterate over dim 0', () => {
   });
 
   it('the index Proxy and the coercion errors are unchanged', () => {
-    const t = dl.tensor([[1, 2], [3, 4]]);
+    const t = dl.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect((t as unknown as Record<number, dl.Tensor>)[1]!.toArraySync()).toEqual([3, 4]);
     expect(() => (t as unknown as number) + 1).toThrow(dl.OperatorError);
     expect(`${t.at(0)}`).toContain('tensor([1., 2.])');

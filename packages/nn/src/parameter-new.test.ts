@@ -15,7 +15,9 @@ describe('nn.Parameter', () => {
     expect(new nn.Parameter(dl.ones(2), false).requiresGrad).toBe(false);
     class M extends nn.Module {
       w = new nn.Parameter(dl.zeros(3));
-      forward(x: dl.Tensor) { return x.mul(this.w); }
+      forward(x: dl.Tensor) {
+        return x.mul(this.w);
+      }
     }
     expect([...new M().namedParameters()].map(([k]) => k)).toEqual(['w']);
     expect(() => new nn.Parameter([1, 2] as never)).toThrow(/Parameter: data must be a Tensor, got an array/);

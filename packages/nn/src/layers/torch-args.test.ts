@@ -36,7 +36,10 @@ describe('transformer layers take torch positional arguments', () => {
     await differs(layer(x, m), layer(x));
     await close(enc(x, m), enc(x, { mask: m }));
     await differs(enc(x, m), enc(x));
-    const pad = dl.tensor([[false, false, false, true, true], [false, false, false, false, false]]);
+    const pad = dl.tensor([
+      [false, false, false, true, true],
+      [false, false, false, false, false],
+    ]);
     await close(enc(x, null, pad), enc(x, { srcKeyPaddingMask: pad }));
     await differs(enc(x, null, pad), enc(x));
 
@@ -69,15 +72,29 @@ describe('transformer layers take torch positional arguments', () => {
   it('anything else is an ArgumentError naming the parameter and the accepted forms', () => {
     const layer = new nn.TransformerEncoderLayer(8, 2, 16);
     const x = dl.randn(5, 2, 8);
-    expect(() => layer(x, 3 as never)).toThrow(/TransformerEncoderLayer: argument 1 \(src_mask\) must be a Tensor or null, got the number 3[\s\S]*accepted: layer\(src, srcMask/);
+    expect(() => layer(x, 3 as never)).toThrow(
+      /TransformerEncoderLayer: argument 1 \(src_mask\) must be a Tensor or null, got the number 3[\s\S]*accepted: layer\(src, srcMask/,
+    );
     expect(() => layer(x, { mask: causal(5) } as never)).toThrow(/unknown option 'mask'/);
-    expect(() => new nn.TransformerEncoder(layer, 1)(x, { srcMask: causal(5) } as never)).toThrow(/TransformerEncoder: unknown option 'srcMask'/);
-    expect(() => new nn.TransformerEncoderLayer(8, 2, dl.ones(2) as never)).toThrow(/argument 1 \(dim_feedforward\) must be an integer, got a Tensor/);
+    expect(() => new nn.TransformerEncoder(layer, 1)(x, { srcMask: causal(5) } as never)).toThrow(
+      /TransformerEncoder: unknown option 'srcMask'/,
+    );
+    expect(() => new nn.TransformerEncoderLayer(8, 2, dl.ones(2) as never)).toThrow(
+      /argument 1 \(dim_feedforward\) must be an integer, got a Tensor/,
+    );
     expect(() => new nn.TransformerEncoderLayer(8, 2, 'gelu' as never)).toThrow(dl.ArgumentError);
-    expect(() => new nn.TransformerEncoderLayer(8, 2, 16, { dimFeedforward: 32 } as never)).toThrow(/multiple values for argument 'dim_feedforward'/);
-    expect(() => new nn.MultiheadAttention(8, 2, 0.1, true, false, false, null, null, false, 7 as never)).toThrow(/takes 7 optional positional arguments/);
-    expect(() => new nn.MultiheadAttention(8, 2)(x, x, x, 'pad' as never)).toThrow(/key_padding_mask\) must be a Tensor or null, got the string 'pad'/);
-    expect(() => new nn.MultiheadAttention(8, 2)(x, x, x, { keyPaddingMask: 1 } as never)).toThrow(/key_padding_mask must be a Tensor or null, got the number 1/);
+    expect(() => new nn.TransformerEncoderLayer(8, 2, 16, { dimFeedforward: 32 } as never)).toThrow(
+      /multiple values for argument 'dim_feedforward'/,
+    );
+    expect(() => new nn.MultiheadAttention(8, 2, 0.1, true, false, false, null, null, false, 7 as never)).toThrow(
+      /takes 7 optional positional arguments/,
+    );
+    expect(() => new nn.MultiheadAttention(8, 2)(x, x, x, 'pad' as never)).toThrow(
+      /key_padding_mask\) must be a Tensor or null, got the string 'pad'/,
+    );
+    expect(() => new nn.MultiheadAttention(8, 2)(x, x, x, { keyPaddingMask: 1 } as never)).toThrow(
+      /key_padding_mask must be a Tensor or null, got the number 1/,
+    );
     expect(() => new nn.Transformer(8, 2, 1, 1, 16)(x, x, { srcMask: 'x' } as never)).toThrow(dl.ArgumentError);
   });
 });
@@ -103,7 +120,11 @@ describe('other layers take torch positional arguments', () => {
     expect([c2.stride, c2.groups, c2.bias]).toEqual([[2, 2], 2, null]);
     expect(new nn.Conv1d(2, 3, 3, 1, 'same').padding).toBe('same');
     const t = new nn.ConvTranspose2d(4, 2, 3, 2, 1, 1);
-    expect([t.stride, t.padding, t.outputPadding]).toEqual([[2, 2], [1, 1], [1, 1]]);
+    expect([t.stride, t.padding, t.outputPadding]).toEqual([
+      [2, 2],
+      [1, 1],
+      [1, 1],
+    ]);
     expect(new nn.ConvTranspose1d(4, 2, 3, 2, 1, 1).outputPadding).toEqual([1]);
     expect(() => new nn.Conv2d(1, 6, 5, 1, 2, 1, 1, true, 'reflect' as never)).toThrow(/padding_mode 'reflect' is not supported/);
     expect(() => new nn.Conv2d(1, 6, 5, dl.ones(1) as never)).toThrow(/argument 1 \(stride\)/);
@@ -127,7 +148,10 @@ describe('other layers take torch positional arguments', () => {
     expect(() => new nn.BatchNorm1d(4, 'x' as never)).toThrow(/argument 1 \(eps\) must be a number/);
     // torch: nn.CrossEntropyLoss(w) weighs the classes
     const w = dl.tensor([1, 3]);
-    const logits = dl.tensor([[0.2, 0.5], [1.0, -1.0]]);
+    const logits = dl.tensor([
+      [0.2, 0.5],
+      [1.0, -1.0],
+    ]);
     const y = dl.tensor([1, 0], { dtype: 'int64' });
     await close(new nn.CrossEntropyLoss(w)(logits, y), new nn.CrossEntropyLoss({ weight: w })(logits, y));
     await differs(new nn.CrossEntropyLoss(w)(logits, y), new nn.CrossEntropyLoss()(logits, y));

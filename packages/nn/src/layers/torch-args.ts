@@ -64,15 +64,26 @@ const KIND_TEXT: Record<ArgKind, string> = {
 
 function fits(kind: ArgKind, v: unknown): boolean {
   switch (kind) {
-    case 'tensor': return v instanceof dl.Tensor;
-    case 'number': return typeof v === 'number';
-    case 'int': return typeof v === 'number' && Number.isInteger(v);
-    case 'boolean': return typeof v === 'boolean';
-    case 'string': return typeof v === 'string';
-    case 'module': return v instanceof Module;
-    case 'size': return (typeof v === 'number' && Number.isInteger(v)) || (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x)));
-    case 'activation': return v === 'relu' || v === 'gelu' || typeof v === 'function';
-    case 'any': return !isOptionsObject(v);
+    case 'tensor':
+      return v instanceof dl.Tensor;
+    case 'number':
+      return typeof v === 'number';
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v);
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'string':
+      return typeof v === 'string';
+    case 'module':
+      return v instanceof Module;
+    case 'size':
+      return (
+        (typeof v === 'number' && Number.isInteger(v)) || (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isInteger(x)))
+      );
+    case 'activation':
+      return v === 'relu' || v === 'gelu' || typeof v === 'function';
+    case 'any':
+      return !isOptionsObject(v);
   }
 }
 
@@ -86,7 +97,13 @@ function fits(kind: ArgKind, v: unknown): boolean {
  * const o = torchArgs('LSTM', [['numLayers', 'num_layers', 'int']], [2, { batchFirst: true }], 'new nn.LSTM(10, 20, 2)');
  * // { numLayers: 2, batchFirst: true }
  */
-export function torchArgs<O extends object>(op: string, rows: readonly ArgRow[], args: readonly unknown[], forms: string, known?: readonly string[]): O {
+export function torchArgs<O extends object>(
+  op: string,
+  rows: readonly ArgRow[],
+  args: readonly unknown[],
+  forms: string,
+  known?: readonly string[],
+): O {
   let n = args.length;
   while (n > 0 && args[n - 1] === undefined) n--;
   let opts: Record<string, unknown> = {};
@@ -96,7 +113,10 @@ export function torchArgs<O extends object>(op: string, rows: readonly ArgRow[],
   }
   const accepted = `accepted: ${forms}`;
   if (n > rows.length) {
-    throw new ArgumentError(`${op}: takes ${rows.length} optional positional argument${rows.length === 1 ? '' : 's'} (${rows.map((r) => r[1]).join(', ') || 'none'}) but ${n} were given (argument ${rows.length + 1} is ${describeArg(args[rows.length])})`, { op, hint: accepted });
+    throw new ArgumentError(
+      `${op}: takes ${rows.length} optional positional argument${rows.length === 1 ? '' : 's'} (${rows.map((r) => r[1]).join(', ') || 'none'}) but ${n} were given (argument ${rows.length + 1} is ${describeArg(args[rows.length])})`,
+      { op, hint: accepted },
+    );
   }
   if (known) {
     for (const k of Object.keys(opts)) {
@@ -111,13 +131,22 @@ export function torchArgs<O extends object>(op: string, rows: readonly ArgRow[],
     if (v === undefined) continue;
     const [key, torch, kind, nullable] = rows[i]!;
     if (isOptionsObject(v)) {
-      throw new ArgumentError(`${op}: argument ${i + 1} (${torch}) got an options object; an options object can only come last`, { op, hint: accepted });
+      throw new ArgumentError(`${op}: argument ${i + 1} (${torch}) got an options object; an options object can only come last`, {
+        op,
+        hint: accepted,
+      });
     }
     if (!(fits(kind, v) || (v === null && nullable))) {
-      throw new ArgumentError(`${op}: argument ${i + 1} (${torch}) must be ${KIND_TEXT[kind]}${nullable ? ' or null' : ''}, got ${describeArg(v)}`, { op, hint: accepted });
+      throw new ArgumentError(
+        `${op}: argument ${i + 1} (${torch}) must be ${KIND_TEXT[kind]}${nullable ? ' or null' : ''}, got ${describeArg(v)}`,
+        { op, hint: accepted },
+      );
     }
     if (opts[key] !== undefined) {
-      throw new ArgumentError(`${op}: got multiple values for argument '${torch}' (positionally and as option '${key}')`, { op, hint: accepted });
+      throw new ArgumentError(`${op}: got multiple values for argument '${torch}' (positionally and as option '${key}')`, {
+        op,
+        hint: accepted,
+      });
     }
     out[key] = v;
   }

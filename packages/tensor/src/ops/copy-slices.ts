@@ -1,6 +1,6 @@
 import { AutogradError, fmtShape } from '../errors.js';
 import { isContiguousLayout } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { fromHost } from './creation.js';
 import { scatter } from './indexing.js';
 import { reshapeTo } from './views.js';
@@ -49,10 +49,13 @@ export function copySlicesGraph(op: string, base: Tensor, target: Tensor, result
     );
   }
   if (!isContiguousLayout(base.shape, base._strides)) {
-    throw new AutogradError(`${op}: writing in place into a view of a non-contiguous tensor (shape ${fmtShape(base.shape)}) would lose its gradient`, {
-      op,
-      hint: 'build the result out of place: dl.stack / dl.cat of the pieces, or t = t.indexPut([i], v)',
-    });
+    throw new AutogradError(
+      `${op}: writing in place into a view of a non-contiguous tensor (shape ${fmtShape(base.shape)}) would lose its gradient`,
+      {
+        op,
+        hint: 'build the result out of place: dl.stack / dl.cat of the pieces, or t = t.indexPut([i], v)',
+      },
+    );
   }
   const n = target.numel();
   const pos = new Array<number>(n);

@@ -81,8 +81,12 @@ export const squeezeInPlace = defineOp('squeeze_', (x: Tensor, dim?: number): Te
   const d = dim === undefined ? null : normDim(dim, x.dim(), 'squeeze_');
   const keep = x.shape.map((s, i) => !(s === 1 && (d === null || d === i)));
   const inShape = [...x.shape];
-  return relayout(x, 'squeeze_', x.shape.filter((_, i) => keep[i]), x._strides.filter((_, i) => keep[i]), (v) =>
-    recordOp('reshape', [x], v, { inShape, name: d === null ? 'SqueezeBackward2' : 'SqueezeBackward3' }),
+  return relayout(
+    x,
+    'squeeze_',
+    x.shape.filter((_, i) => keep[i]),
+    x._strides.filter((_, i) => keep[i]),
+    (v) => recordOp('reshape', [x], v, { inShape, name: d === null ? 'SqueezeBackward2' : 'SqueezeBackward3' }),
   );
 });
 
@@ -90,7 +94,13 @@ function swap(x: Tensor, op: string, a: number, b: number, name: string): Tensor
   const dims = x.shape.map((_, i) => i);
   dims[a] = b;
   dims[b] = a;
-  return relayout(x, op, dims.map((i) => x.shape[i]!), dims.map((i) => x._strides[i]!), (v) => recordOp('permute', [x], v, { dims, name }));
+  return relayout(
+    x,
+    op,
+    dims.map((i) => x.shape[i]!),
+    dims.map((i) => x._strides[i]!),
+    (v) => recordOp('permute', [x], v, { dims, name }),
+  );
 }
 
 export const transposeInPlace = defineOp('transpose_', (x: Tensor, dim0: number, dim1: number): Tensor => {
@@ -111,12 +121,28 @@ export const tInPlace = defineOp('t_', (x: Tensor): Tensor => {
 });
 
 export const inplaceViewMethods = {
-  unsqueeze_(this: Tensor, dim: number) { unsqueezeInPlace(this, dim); return this; },
-  squeeze_(this: Tensor, dim?: number) { squeezeInPlace(this, dim); return this; },
-  t_(this: Tensor) { tInPlace(this); return this; },
-  transpose_(this: Tensor, dim0: number, dim1: number) { transposeInPlace(this, dim0, dim1); return this; },
+  unsqueeze_(this: Tensor, dim: number) {
+    unsqueezeInPlace(this, dim);
+    return this;
+  },
+  squeeze_(this: Tensor, dim?: number) {
+    squeezeInPlace(this, dim);
+    return this;
+  },
+  t_(this: Tensor) {
+    tInPlace(this);
+    return this;
+  },
+  transpose_(this: Tensor, dim0: number, dim1: number) {
+    transposeInPlace(this, dim0, dim1);
+    return this;
+  },
   typeAs(this: Tensor, other: Tensor) {
-    if (!(other instanceof Tensor)) throw new ArgumentError(`typeAs: other must be a Tensor, got ${other === null ? 'null' : typeof other}`, { op: 'typeAs', hint: 'x.typeAs(y) casts x to y.dtype; for a dtype name use x.to(\'float32\')' });
+    if (!(other instanceof Tensor))
+      throw new ArgumentError(`typeAs: other must be a Tensor, got ${other === null ? 'null' : typeof other}`, {
+        op: 'typeAs',
+        hint: "x.typeAs(y) casts x to y.dtype; for a dtype name use x.to('float32')",
+      });
     return this.to(other.dtype);
   },
 } satisfies TensorMethods;

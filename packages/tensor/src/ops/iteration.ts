@@ -29,7 +29,10 @@ export function installIteration(): void {
     // as torch's `__iter__`: raises when asked (not at the first row), then `iter(self.unbind(0))`
     value: function rows(this: Tensor): Iterator<Tensor> {
       if (this.dim() === 0) {
-        throw new ShapeError('iteration over a 0-d tensor', { op: 'iter', hint: 'use t.item() for its number, or t.unsqueeze(0) for a 1-element sequence' });
+        throw new ShapeError('iteration over a 0-d tensor', {
+          op: 'iter',
+          hint: 'use t.item() for its number, or t.unsqueeze(0) for a 1-element sequence',
+        });
       }
       return this.unbind(0)[Symbol.iterator]();
     },
