@@ -2,6 +2,7 @@ import { ArgumentError, type Tensor } from '@dl/tensor';
 import { Module, pyFloat } from '../module.js';
 import * as Fa from '../functional/activation.js';
 import { inplaceOf, inplaceRepr, type InplaceArg } from './activation-extra.js';
+import { torchArgs, type TorchTail } from './torch-args.js';
 
 /** `max(x, 0)`. @example new nn.ReLU().forward(x) */
 export class ReLU extends Module {
@@ -164,8 +165,11 @@ export class Softplus extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Softplus' }); // the repr's name, minified or not
   }
-  constructor(readonly opts: { beta?: number; threshold?: number } = {}) {
+  readonly opts: { beta?: number; threshold?: number };
+  /** torch's positional `beta, threshold` (`new nn.Softplus(2, 10)`) or `{ beta, threshold }`. */
+  constructor(...args: TorchTail<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
     super();
+    this.opts = torchArgs('Softplus', [['beta', 'beta', 'number'], ['threshold', 'threshold', 'number']], args, 'new nn.Softplus(2, 10) or new nn.Softplus({ beta: 2 })');
   }
   forward(x: Tensor): Tensor {
     return Fa.softplus(x, this.opts);

@@ -176,8 +176,10 @@ export class AdaptiveMaxPool1d<RI extends boolean = false> extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'AdaptiveMaxPool1d' }); // the repr's name, minified or not
   }
-  constructor(readonly outputSize: Fp.Size1, readonly opts: { returnIndices?: RI } = {}) {
+  readonly opts: { returnIndices?: RI };
+  constructor(readonly outputSize: Fp.Size1, ...args: TorchTail<[returnIndices: RI], { returnIndices?: RI }>) {
     super();
+    this.opts = torchArgs('AdaptiveMaxPool1d', [['returnIndices', 'return_indices', 'boolean']], args, 'new nn.AdaptiveMaxPool1d(4, true) or new nn.AdaptiveMaxPool1d(4, { returnIndices: true })');
   }
   /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
   forward(x: Tensor): Pooled<RI> {
@@ -199,8 +201,10 @@ export class AdaptiveMaxPool2d<RI extends boolean = false> extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'AdaptiveMaxPool2d' }); // the repr's name, minified or not
   }
-  constructor(readonly outputSize: number | readonly (number | null)[], readonly opts: { returnIndices?: RI } = {}) {
+  readonly opts: { returnIndices?: RI };
+  constructor(readonly outputSize: number | readonly (number | null)[], ...args: TorchTail<[returnIndices: RI], { returnIndices?: RI }>) {
     super();
+    this.opts = torchArgs('AdaptiveMaxPool2d', [['returnIndices', 'return_indices', 'boolean']], args, 'new nn.AdaptiveMaxPool2d(7, true) or new nn.AdaptiveMaxPool2d(7, { returnIndices: true })');
   }
   /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
   forward(x: Tensor): Pooled<RI> {

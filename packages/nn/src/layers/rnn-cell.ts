@@ -9,6 +9,7 @@ import { Module } from '../module.js';
 import * as init from '../init.js';
 import * as Fc from '../functional/conv.js';
 import { checkFeatures, param, type FactoryOptions } from './basic.js';
+import { torchArgs, type TorchTail } from './torch-args.js';
 
 /**
  * Note [Recurrent steps]
@@ -162,7 +163,9 @@ export class RNNCell extends RNNCellBase {
     Object.defineProperty(this, 'name', { value: 'RNNCell' });
   }
   readonly nonlinearity: 'tanh' | 'relu';
-  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } & FactoryOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, ...args: TorchTail<[bias: boolean, nonlinearity: 'tanh' | 'relu'], { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } & FactoryOptions>) {
+    const opts = torchArgs<{ bias?: boolean; nonlinearity?: 'tanh' | 'relu' } & FactoryOptions>('RNNCell', [['bias', 'bias', 'boolean'], ['nonlinearity', 'nonlinearity', 'string']], args,
+      "new nn.RNNCell(10, 20, true, 'relu') or new nn.RNNCell(10, 20, { nonlinearity: 'relu' })");
     const nl = opts.nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new ArgumentError(`RNNCell: Unknown nonlinearity '${String(nl)}'`, { op: 'RNNCell', hint: "nonlinearity is 'tanh' or 'relu'" });
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, opts.bias ?? true, opts);
@@ -186,7 +189,8 @@ export class LSTMCell extends RNNCellBase {
   static {
     Object.defineProperty(this, 'name', { value: 'LSTMCell' });
   }
-  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean } & FactoryOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, ...args: TorchTail<[bias: boolean], { bias?: boolean } & FactoryOptions>) {
+    const opts = torchArgs<{ bias?: boolean } & FactoryOptions>('LSTMCell', [['bias', 'bias', 'boolean']], args, 'new nn.LSTMCell(10, 20, false) or new nn.LSTMCell(10, 20, { bias: false })');
     super('LSTM', inputSize, hiddenSize, opts.bias ?? true, opts);
   }
   forward(input: Tensor, hx: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
@@ -210,7 +214,8 @@ export class GRUCell extends RNNCellBase {
   static {
     Object.defineProperty(this, 'name', { value: 'GRUCell' });
   }
-  constructor(inputSize: number, hiddenSize: number, opts: { bias?: boolean } & FactoryOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, ...args: TorchTail<[bias: boolean], { bias?: boolean } & FactoryOptions>) {
+    const opts = torchArgs<{ bias?: boolean } & FactoryOptions>('GRUCell', [['bias', 'bias', 'boolean']], args, 'new nn.GRUCell(10, 20, false) or new nn.GRUCell(10, 20, { bias: false })');
     super('GRU', inputSize, hiddenSize, opts.bias ?? true, opts);
   }
   forward(input: Tensor, hx: Tensor | null = null): Tensor {

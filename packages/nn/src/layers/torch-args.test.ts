@@ -156,6 +156,19 @@ describe('other layers take torch positional arguments', () => {
     await close(new nn.CrossEntropyLoss(w)(logits, y), new nn.CrossEntropyLoss({ weight: w })(logits, y));
     await differs(new nn.CrossEntropyLoss(w)(logits, y), new nn.CrossEntropyLoss()(logits, y));
     expect(new nn.NLLLoss(w, { reduction: 'sum' }).reduction).toBe('sum');
+    expect(new nn.Softplus(2, 10).opts).toEqual({ beta: 2, threshold: 10 });
+    expect(new nn.Upsample(null, 2)(dl.randn(1, 1, 2, 2)).shape).toEqual([1, 1, 4, 4]);
+    expect(new nn.Upsample(3)(dl.randn(1, 1, 2, 2)).shape).toEqual([1, 1, 3, 3]);
+    expect(new nn.UpsamplingNearest2d(null, 2)(dl.randn(1, 1, 2, 2)).shape).toEqual([1, 1, 4, 4]);
+    expect(new nn.UpsamplingBilinear2d(5)(dl.randn(1, 1, 2, 2)).shape).toEqual([1, 1, 5, 5]);
+    expect(new nn.Unfold(3, 1, 1)(dl.randn(1, 2, 4, 4)).shape).toEqual([1, 18, 16]);
+    expect(new nn.Fold([4, 4], 3, 1, 1)(dl.randn(1, 18, 16)).shape).toEqual([1, 2, 4, 4]);
+    expect((new nn.AdaptiveMaxPool2d(2, true)(dl.randn(1, 1, 4, 4)) as unknown as { indices: dl.Tensor }).indices.shape).toEqual([
+      1, 1, 2, 2,
+    ]);
+    expect(new nn.RNNCell(3, 4, false, 'relu').nonlinearity).toBe('relu');
+    expect(new nn.LSTMCell(3, 4, false).bias).toBe(false);
+    expect(() => new nn.GRUCell(3, 4, 2 as never)).toThrow(/GRUCell: argument 1 \(bias\) must be a boolean, got the number 2/);
     expect(() => new nn.MSELoss(w as never)).toThrow(/MSELoss: takes 0 optional positional arguments/);
     expect(() => new nn.MarginRankingLoss(0.5 as never)).toThrow(/MarginRankingLoss/);
   });

@@ -2,6 +2,9 @@ import type { Tensor } from '@dl/tensor';
 import { Module, pyFloat } from '../module.js';
 import { interpolate, type InterpolateMode } from '../functional/interpolate.js';
 import { pixelShuffle, pixelUnshuffle } from '../functional/pixel-shuffle.js';
+import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
+
+const SIZE_ROWS: readonly ArgRow[] = [['size', 'size', 'size', true], ['scaleFactor', 'scale_factor', 'any', true]];
 
 /** Options of `nn.Upsample`: `size` or `scaleFactor`. */
 export interface UpsampleOptions {
@@ -31,8 +34,13 @@ export class Upsample extends Module {
     Object.defineProperty(this, 'name', { value: 'Upsample' }); // the repr's name, minified or not
   }
   readonly mode: InterpolateMode;
-  constructor(readonly opts: UpsampleOptions = {}) {
+  readonly opts: UpsampleOptions;
+  /** torch's positional `size, scale_factor, mode, align_corners` (`new nn.Upsample(null, 2, 'bilinear')`) or the options. */
+  constructor(...args: TorchTail<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null, mode: InterpolateMode, alignCorners: boolean | null], UpsampleOptions>) {
     super();
+    const opts = (this.opts = torchArgs<UpsampleOptions>(this._getName(), [
+      ['size', 'size', 'size', true], ['scaleFactor', 'scale_factor', 'any', true], ['mode', 'mode', 'string'], ['alignCorners', 'align_corners', 'boolean', true],
+    ], args, "new nn.Upsample(null, 2, 'bilinear') or new nn.Upsample({ scaleFactor: 2, mode: 'bilinear' })"));
     this.mode = opts.mode ?? 'nearest';
   }
   forward(x: Tensor): Tensor {
@@ -55,8 +63,8 @@ export class UpsamplingNearest2d extends Upsample {
   static {
     Object.defineProperty(this, 'name', { value: 'UpsamplingNearest2d' }); // the repr's name, minified or not
   }
-  constructor(opts: { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null } = {}) {
-    super({ ...opts, mode: 'nearest' });
+  constructor(...args: TorchTail<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null], { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null }>) {
+    super({ ...torchArgs('UpsamplingNearest2d', SIZE_ROWS, args, 'new nn.UpsamplingNearest2d(null, 2) or new nn.UpsamplingNearest2d({ scaleFactor: 2 })'), mode: 'nearest' });
   }
 }
 
@@ -70,8 +78,8 @@ export class UpsamplingBilinear2d extends Upsample {
   static {
     Object.defineProperty(this, 'name', { value: 'UpsamplingBilinear2d' }); // the repr's name, minified or not
   }
-  constructor(opts: { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null } = {}) {
-    super({ ...opts, mode: 'bilinear', alignCorners: true });
+  constructor(...args: TorchTail<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null], { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null }>) {
+    super({ ...torchArgs('UpsamplingBilinear2d', SIZE_ROWS, args, 'new nn.UpsamplingBilinear2d(null, 2) or new nn.UpsamplingBilinear2d({ scaleFactor: 2 })'), mode: 'bilinear', alignCorners: true });
   }
 }
 
