@@ -4,6 +4,7 @@ import { Module, Parameter, pyFloat } from '../module.js';
 import * as init from '../init.js';
 import { embeddingBag, type EmbeddingBagOptions } from '../functional/embedding-bag.js';
 import { param, type FactoryOptions } from './basic.js';
+import { torchArgs, type TorchTail } from './torch-args.js';
 
 /** Options of `nn.EmbeddingBag` (torch's keywords). */
 export interface EmbeddingBagLayerOptions extends FactoryOptions {
@@ -34,8 +35,23 @@ export class EmbeddingBag extends Module {
   readonly normType: number;
   readonly includeLastOffset: boolean;
   readonly paddingIdx: number | null;
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, opts: EmbeddingBagLayerOptions & { _weight?: Tensor } = {}) {
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    ...args: TorchTail<
+      [maxNorm: number | null, normType: number, scaleGradByFreq: boolean, mode: 'sum' | 'mean' | 'max', sparse: boolean, _weight: Tensor | null, includeLastOffset: boolean, paddingIdx: number | null],
+      EmbeddingBagLayerOptions & { _weight?: Tensor }
+    >
+  ) {
     super();
+    // torch's positional order (Note [Torch's positional arguments] in torch-args.ts)
+    const opts = torchArgs<EmbeddingBagLayerOptions & { _weight?: Tensor; scaleGradByFreq?: boolean; sparse?: boolean }>('EmbeddingBag', [
+      ['maxNorm', 'max_norm', 'number', true], ['normType', 'norm_type', 'number'], ['scaleGradByFreq', 'scale_grad_by_freq', 'boolean'], ['mode', 'mode', 'string'],
+      ['sparse', 'sparse', 'boolean'], ['_weight', '_weight', 'tensor', true], ['includeLastOffset', 'include_last_offset', 'boolean'], ['paddingIdx', 'padding_idx', 'int', true],
+    ], args, "new nn.EmbeddingBag(10, 3, null, 2, false, 'sum') or new nn.EmbeddingBag(10, 3, { mode: 'sum' })");
+    if (opts.scaleGradByFreq || opts.sparse) {
+      throw new dl.ArgumentError(`EmbeddingBag: ${opts.sparse ? 'sparse gradients are' : 'scale_grad_by_freq is'} not supported`, { op: 'EmbeddingBag', hint: 'leave it False (the default)' });
+    }
     const pi = opts.paddingIdx ?? null;
     if (pi !== null && !(Number.isInteger(pi) && pi < numEmbeddings && pi >= -numEmbeddings)) {
       throw new dl.ArgumentError(`EmbeddingBag: paddingIdx must be within num_embeddings (got ${pi} for ${numEmbeddings})`, { op: 'EmbeddingBag' });

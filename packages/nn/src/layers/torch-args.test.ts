@@ -169,6 +169,8 @@ describe('other layers take torch positional arguments', () => {
     expect(new nn.RNNCell(3, 4, false, 'relu').nonlinearity).toBe('relu');
     expect(new nn.LSTMCell(3, 4, false).bias).toBe(false);
     expect(() => new nn.GRUCell(3, 4, 2 as never)).toThrow(/GRUCell: argument 1 \(bias\) must be a boolean, got the number 2/);
+    expect(new nn.EmbeddingBag(10, 3, null, 2, false, 'sum').mode).toBe('sum');
+    expect(() => new nn.EmbeddingBag(10, 3, null, 2, true)).toThrow(/scale_grad_by_freq is not supported/);
     expect(() => new nn.MSELoss(w as never)).toThrow(/MSELoss: takes 0 optional positional arguments/);
     expect(() => new nn.MarginRankingLoss(0.5 as never)).toThrow(/MarginRankingLoss/);
   });
