@@ -1,4 +1,4 @@
-/** Profile one dl workload: `tsx --conditions=source src/profile.ts ID [iterations]` (use with node --cpu-prof). */
+/** Profile one dl workload: `tsx --conditions=@dl/source src/profile.ts ID [iterations]` (use with node --cpu-prof). */
 import { dlWorkload } from './dl-workloads.js';
 const id = process.argv[2] ?? 'mlp-train-plain';
 const iters = Number(process.argv[3] ?? 50);

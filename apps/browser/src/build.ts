@@ -74,7 +74,7 @@ export async function buildPage(opts: { outdir?: string; minify?: boolean; entry
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: ['source'],
+    conditions: ['@dl/source'],
     outdir,
     write: opts.outdir !== undefined,
     metafile: true,

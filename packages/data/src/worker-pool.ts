@@ -214,7 +214,7 @@ function unwrap(r: Reply, worker: number, seq: number): unknown {
 
 /**
  * The worker script: `worker-main.js` next to this file when built; in source mode
- * (`.ts`, under vitest or tsx) the `.ts` file, loaded through tsx with the `source` condition.
+ * (`.ts`, under vitest or tsx) the `.ts` file, loaded through tsx with the `@dl/source` condition.
  */
 function entry(): { file: URL; execArgv?: string[]; tsx?: string } {
   const here = import.meta.url;
@@ -223,7 +223,7 @@ function entry(): { file: URL; execArgv?: string[]; tsx?: string } {
   const req = mod.createRequire(here);
   // tsx's --import entry registers only on the main thread; its ESM api registers anywhere.
   const tsx = new URL('dist/esm/api/index.mjs', builtin<typeof import('node:url')>('node:url')!.pathToFileURL(req.resolve('tsx/package.json'))).href;
-  return { file: new URL('./worker-main.ts', here), execArgv: ['--conditions=source'], tsx };
+  return { file: new URL('./worker-main.ts', here), execArgv: ['--conditions=@dl/source'], tsx };
 }
 
 /**

@@ -207,7 +207,7 @@ describe('DataLoader workers', () => {
     const run = (script: string) => {
       const count = join(mkdtempSync(join(tmpdir(), 'dl-data-count-')), 'count');
       writeFileSync(count, '');
-      const r = spawnSync(process.execPath, [tsxCli, '--conditions=source', fileURLToPath(new URL(`./__fixtures__/${script}`, import.meta.url))], {
+      const r = spawnSync(process.execPath, [tsxCli, '--conditions=@dl/source', fileURLToPath(new URL(`./__fixtures__/${script}`, import.meta.url))], {
         env: { ...process.env, DL_COUNT_FILE: count },
         encoding: 'utf8',
         timeout: 120_000,

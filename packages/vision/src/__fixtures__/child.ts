@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 /** Exit status, signal and output of `script args…` run with tsx in a fresh Node. */
 export function runChild(script: string, args: readonly string[], timeoutMs = 30_000): { status: number | null; signal: string | null; stdout: string; stderr: string } {
   const file = fileURLToPath(new URL(script, import.meta.url));
-  const r = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', file, ...args], {
+  const r = spawnSync(process.execPath, ['--conditions=@dl/source', '--import', 'tsx', file, ...args], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
     encoding: 'utf8',
     timeout: timeoutMs,

@@ -3,7 +3,7 @@
  * command line (`ours` = dl's reader, `pngjs` = pngjs's sync reader, `folder` = ImageFolder
  * on a root) under each set of limits given (a JSON array), and prints one JSON line per
  * item, so the parent sees how far it got.
- *   node --conditions=source --import tsx decode-child.ts ours '[{}, {"maxImagePixels":1e9}]' a.png b.png
+ *   node --conditions=@dl/source --import tsx decode-child.ts ours '[{}, {"maxImagePixels":1e9}]' a.png b.png
  */
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
