@@ -30,10 +30,13 @@ import { timeMs } from './timing.js';
 import { MEAN_MIN_RUNS, peerId, workloads, type Step, type Workload } from './workloads.js';
 
 const args = new Map(
-  process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
-    const [k, v] = a.slice(2).split('=');
-    return [k!, v ?? 'true'] as const;
-  }),
+  process.argv
+    .slice(2)
+    .filter((a) => a.startsWith('--'))
+    .map((a) => {
+      const [k, v] = a.slice(2).split('=');
+      return [k!, v ?? 'true'] as const;
+    }),
 );
 const only = args.get('only')?.split(',');
 const skip = new Set(args.get('skip')?.split(',') ?? []);
@@ -51,7 +54,10 @@ if (args.has('profile')) {
   const next = argv[argv.indexOf('--profile') + 1];
   const id = args.get('profile') === 'true' && argv.includes('--profile') && next && !next.startsWith('--') ? next : args.get('profile')!;
   const { printProfile } = await import('./op-profile.js');
-  const status = id === 'true' ? (console.error('--profile=ID: name a workload, e.g. --profile=mlp-train-plain'), 2) : await printProfile(id, Number(args.get('profile-steps') ?? 20));
+  const status =
+    id === 'true'
+      ? (console.error('--profile=ID: name a workload, e.g. --profile=mlp-train-plain'), 2)
+      : await printProfile(id, Number(args.get('profile-steps') ?? 20));
   process.exit(status);
 }
 
@@ -72,7 +78,11 @@ function record(w: Workload, fw: Framework, t: number | undefined, extra = ''): 
 }
 
 async function timeStep(
-  w: Workload, fw: Framework, make: () => Promise<Step | undefined> | Step | undefined, once = false, after?: () => string,
+  w: Workload,
+  fw: Framework,
+  make: () => Promise<Step | undefined> | Step | undefined,
+  once = false,
+  after?: () => string,
 ): Promise<void> {
   let step: Step | undefined;
   try {
@@ -106,16 +116,23 @@ if (!skip.has('dl')) {
   const dl = await import('@dl/tensor');
   const { dlWorkload } = await import('./dl-workloads.js');
   const cpu = (await import('@dl/backend-cpu')) as unknown as {
-    gemmInfo: () => Record<string, unknown>; warmupThreads?: () => Promise<boolean>;
+    gemmInfo: () => Record<string, unknown>;
+    warmupThreads?: () => Promise<boolean>;
   };
   await cpu.warmupThreads?.();
-  const mem = () => { const m = dl.memory(); return { tensors: m.tensors, bytes: m.devices.cpu?.bytes ?? 0 }; };
+  const mem = () => {
+    const m = dl.memory();
+    return { tensors: m.tensors, bytes: m.devices.cpu?.bytes ?? 0 };
+  };
   // Collect what the previous row left to the GC (and let finalizers run) before the next row,
   // so one row's garbage is not timed in the next.
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const settle = async (): Promise<void> => {
-    for (let i = 0; i < 2; i++) { gc(); await new Promise((r) => setTimeout(r, 10)); }
+    for (let i = 0; i < 2; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
   };
   // Note [interleaved pairs]: a -plain row and its -tidy twin are timed in alternating blocks
   // (median of the blocks' means), so drift on this noisy VM hits both alike; timed one after the
@@ -147,7 +164,10 @@ if (!skip.has('dl')) {
         }
         const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
         const a2 = mem();
-        for (const [row, t] of [[a, med(ta)], [b, med(tb)]] as const) {
+        for (const [row, t] of [
+          [a, med(ta)],
+          [b, med(tb)],
+        ] as const) {
           dlMemory[row.id] = { before, after: a2 };
           record(row, 'dl', t, `  interleaved with ${row === a ? b.id : a.id}; live tensors ${before.tensors} -> ${a2.tensors}`);
         }
@@ -212,12 +232,17 @@ if (!skip.has('torch')) {
     // scheduler tick) whenever another process holds one of the 2 cores, so torch also runs with
     // 1 thread, and ratios and targets use the faster of the two: the conservative choice for dl.
     // op-overhead is compared against torch on 1 thread only (4-element adds do not use threads)
-    for (const [threads, fw] of [[torchThreads, 'torch'], [1, 'torch-1t']] as const) {
+    for (const [threads, fw] of [
+      [torchThreads, 'torch'],
+      [1, 'torch-1t'],
+    ] as const) {
       if (fw === 'torch-1t' && torchThreads === 1) continue;
       const ids = peerRows.filter((w) => threads === 1 || w.group !== 'overhead').map((w) => w.id);
       if (!ids.length) continue;
       const r = spawnSync(py, [join(here, '../python/torch_bench.py'), String(threads), String(budgetMs), ...ids], {
-        encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'],
+        encoding: 'utf8',
+        timeout: 600_000,
+        stdio: ['ignore', 'pipe', 'inherit'],
       });
       if (r.status === 0) {
         const out = JSON.parse(r.stdout) as { version: string; threads: number; blas: string; ms: Record<string, number> };
@@ -245,29 +270,53 @@ const timeOf = (id: string, fw: Framework): number | undefined => {
 };
 /** peer time / dl time: > 1 means dl is faster. */
 const speedup = (id: string, peer: Framework): number | undefined => {
-  const d = timeOf(id, 'dl'), p = timeOf(id, peer);
+  const d = timeOf(id, 'dl'),
+    p = timeOf(id, peer);
   return d !== undefined && p !== undefined ? p / d : undefined;
 };
 /** plain-loop time / tidy time of a `-plain` row (issue 10: at most 1.15). */
 const plainOverTidy = (plainId: string): number | undefined => {
-  const p = ms[plainId]?.dl, t = ms[plainId.replace(/-plain$/, '-tidy')]?.dl;
+  const p = ms[plainId]?.dl,
+    t = ms[plainId.replace(/-plain$/, '-tidy')]?.dl;
   return p !== undefined && t !== undefined ? p / t : undefined;
 };
 const inv = (x: number | undefined): number | undefined => (x === undefined ? undefined : 1 / x);
 const f2 = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x >= 1000 ? x.toFixed(0) : x.toFixed(d));
 const fx = (x: number | undefined): string => (x === undefined ? '-' : `${x >= 100 ? x.toFixed(0) : x.toFixed(2)}x`);
 
-const header = ['workload', 'dl ms', 'tfjs-cpu ms', 'tfjs-wasm ms', `torch ${torchThreads}t ms`, 'torch 1t ms', 'dl GFLOP/s', 'vs tfjs-cpu', 'vs tfjs-wasm', 'vs torch'];
+const header = [
+  'workload',
+  'dl ms',
+  'tfjs-cpu ms',
+  'tfjs-wasm ms',
+  `torch ${torchThreads}t ms`,
+  'torch 1t ms',
+  'dl GFLOP/s',
+  'vs tfjs-cpu',
+  'vs tfjs-wasm',
+  'vs torch',
+];
 const rows = selected.map((w) => {
   const r = { ...ms[peerId(w)], dl: ms[w.id]?.dl };
   return [
-    w.id, f2(r.dl), f2(r['tfjs-cpu']), f2(r['tfjs-wasm']), f2(r.torch), f2(r['torch-1t']),
+    w.id,
+    f2(r.dl),
+    f2(r['tfjs-cpu']),
+    f2(r['tfjs-wasm']),
+    f2(r.torch),
+    f2(r['torch-1t']),
     w.flops && r.dl ? (w.flops / (r.dl * 1e6)).toFixed(1) : '-',
-    fx(speedup(w.id, 'tfjs-cpu')), fx(speedup(w.id, 'tfjs-wasm')), fx(speedup(w.id, 'torch')),
+    fx(speedup(w.id, 'tfjs-cpu')),
+    fx(speedup(w.id, 'tfjs-wasm')),
+    fx(speedup(w.id, 'torch')),
   ];
 });
 
-interface Target { what: string; value: number | undefined; min: number }
+interface Target {
+  what: string;
+  value: number | undefined;
+  min: number;
+}
 const tidyRow = (id: string) => id.replace(/-plain$/, '-tidy');
 const targets: Target[] = [
   { what: 'matmul-1024: >= 2x tfjs-wasm', value: speedup('matmul-1024', 'tfjs-wasm'), min: 2 },
@@ -275,12 +324,22 @@ const targets: Target[] = [
   { what: 'mlp-train-plain: within 4x of PyTorch', value: speedup('mlp-train-plain', 'torch'), min: 0.25 },
   { what: 'lenet-train-plain: within 4x of PyTorch', value: speedup('lenet-train-plain', 'torch'), min: 0.25 },
   // value = tidy / plain, so "met" reads as for the others (plain at most 1.15x the tidy time)
-  ...['mlp-train-plain', 'lenet-train-plain'].filter((id) => selected.some((w) => w.id === tidyRow(id)))
-    .map((id) => { const r = plainOverTidy(id); return { what: `${id}: within 1.15x of ${tidyRow(id)}`, value: r && 1 / r, min: 1 / 1.15 }; }),
+  ...['mlp-train-plain', 'lenet-train-plain']
+    .filter((id) => selected.some((w) => w.id === tidyRow(id)))
+    .map((id) => {
+      const r = plainOverTidy(id);
+      return { what: `${id}: within 1.15x of ${tidyRow(id)}`, value: r && 1 / r, min: 1 / 1.15 };
+    }),
   { what: 'op-overhead: within 2x of PyTorch', value: speedup('op-overhead', 'torch'), min: 0.5 },
   { what: 'op-overhead-autograd: within 2x of PyTorch', value: speedup('op-overhead-autograd', 'torch'), min: 0.5 },
-  ...['addrelu-1M', 'addrelu-16M', 'sum-1M', 'sum-16M'].map((id) => ({ what: `${id}: within 2x of PyTorch`, value: speedup(id, 'torch'), min: 0.5 })),
-  ...selected.filter((w) => w.group !== 'overhead').map((w) => ({ what: `${w.id}: >= 20x tfjs-cpu`, value: speedup(w.id, 'tfjs-cpu'), min: 20 })),
+  ...['addrelu-1M', 'addrelu-16M', 'sum-1M', 'sum-16M'].map((id) => ({
+    what: `${id}: within 2x of PyTorch`,
+    value: speedup(id, 'torch'),
+    min: 0.5,
+  })),
+  ...selected
+    .filter((w) => w.group !== 'overhead')
+    .map((w) => ({ what: `${w.id}: >= 20x tfjs-cpu`, value: speedup(w.id, 'tfjs-cpu'), min: 20 })),
 ].filter((t) => selected.some((w) => t.what.startsWith(`${w.id}:`)));
 
 /** The plain-vs-tidy and per-op sections, as lines (console and README). */
@@ -290,16 +349,20 @@ function extraLines(): string[] {
   if (plain.length) {
     out.push('plain loop vs the same step in dl.tidy (plain ms / tidy ms; issue 10 target: <= 1.15):');
     for (const w of plain) {
-      out.push(`  ${w.id.replace(/-plain$/, '').padEnd(12)} plain ${f2(ms[w.id]?.dl).padStart(7)} ms   tidy ${f2(ms[tidyRow(w.id)]?.dl).padStart(7)} ms   plain/tidy ${fx(plainOverTidy(w.id))}` +
-        `   dl/torch: plain ${fx(inv(speedup(w.id, 'torch')))}, tidy ${fx(inv(speedup(tidyRow(w.id), 'torch')))}`);
+      out.push(
+        `  ${w.id.replace(/-plain$/, '').padEnd(12)} plain ${f2(ms[w.id]?.dl).padStart(7)} ms   tidy ${f2(ms[tidyRow(w.id)]?.dl).padStart(7)} ms   plain/tidy ${fx(plainOverTidy(w.id))}` +
+          `   dl/torch: plain ${fx(inv(speedup(w.id, 'torch')))}, tidy ${fx(inv(speedup(tidyRow(w.id), 'torch')))}`,
+      );
     }
   }
   const over = selected.filter((w) => w.group === 'overhead');
   if (over.length) {
     out.push(`per-op overhead, µs per op (a chain of ${over[0]!.ops} adds on 4-element float32; torch on 1 thread):`);
     for (const w of over) {
-      out.push(`  ${w.id.padEnd(22)} dl ${f2(timeOf(w.id, 'dl')).padStart(6)}   torch ${f2(timeOf(w.id, 'torch')).padStart(6)}` +
-        `   tfjs-wasm ${f2(timeOf(w.id, 'tfjs-wasm')).padStart(6)}   tfjs-cpu ${f2(timeOf(w.id, 'tfjs-cpu')).padStart(6)}   dl/torch ${fx(inv(speedup(w.id, 'torch')))}`);
+      out.push(
+        `  ${w.id.padEnd(22)} dl ${f2(timeOf(w.id, 'dl')).padStart(6)}   torch ${f2(timeOf(w.id, 'torch')).padStart(6)}` +
+          `   tfjs-wasm ${f2(timeOf(w.id, 'tfjs-wasm')).padStart(6)}   tfjs-cpu ${f2(timeOf(w.id, 'tfjs-cpu')).padStart(6)}   dl/torch ${fx(inv(speedup(w.id, 'torch')))}`,
+      );
     }
   }
   return out;
@@ -307,7 +370,8 @@ function extraLines(): string[] {
 
 const machine = `${cpus()[0]?.model ?? '?'}, ${availableParallelism()} threads, Node ${process.version}`;
 const date = new Date().toISOString();
-const versions = `tfjs ${tfjsVersion ?? '-'} (wasm threads: ${tfjsWasmThreads ?? '?'}); ` +
+const versions =
+  `tfjs ${tfjsVersion ?? '-'} (wasm threads: ${tfjsWasmThreads ?? '?'}); ` +
   `torch ${torchInfo ? `${torchInfo.version}, ${torchInfo.threads} threads, ${torchInfo.blas}` : 'n/a'}; ` +
   `dl: relaxed-simd=${String(dlInfo.relaxedSimd)}, threads=${String(dlInfo.threads)}`;
 
@@ -318,7 +382,7 @@ function markdown(): string {
     `Run of ${date.slice(0, 10)} on ${machine}, load average at start ${loadavg()[0]!.toFixed(2)}. ${versions}.`,
     'Times are medians in ms (means for the training and op-overhead rows, which count GC pauses); "vs X" is',
     'X\'s time / dl\'s time (above 1: dl is faster); "vs torch" uses the',
-    'faster of torch\'s 2-thread and 1-thread times (2-thread OpenMP runs collapse when another process holds a core).',
+    "faster of torch's 2-thread and 1-thread times (2-thread OpenMP runs collapse when another process holds a core).",
     'tfjs-cpu: `once` workloads (matmul-1024, conv-64x64k3-fwd) are one run without warm-up; matmul-2048,',
     'conv-64x64k3-fwdbwd and resnet18-fwd are skipped on tfjs-cpu (minutes per run). tfjs convs run NHWC.',
     '`-plain` rows are the plain PyTorch loop (no tidy/dispose), `-tidy` the same step in `dl.tidy`; the peers run one',
@@ -337,20 +401,38 @@ function markdown(): string {
 const widths = header.map((_, i) => Math.max(...[header, ...rows].map((l) => l[i]!.length)));
 console.log(`\ndl vs peers, ms (median; mean for training and op-overhead rows)  [${machine}]\n${versions}`);
 for (const l of [header, ...rows]) console.log(l.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  '));
-console.log('\n"vs X" = X time / dl time (> 1: dl faster); vs torch: the faster of torch 2t/1t. tfjs-cpu: matmul-1024 and conv-64x64k3-fwd one run; matmul-2048, conv-64x64k3-fwdbwd, resnet18-fwd skipped.');
+console.log(
+  '\n"vs X" = X time / dl time (> 1: dl faster); vs torch: the faster of torch 2t/1t. tfjs-cpu: matmul-1024 and conv-64x64k3-fwd one run; matmul-2048, conv-64x64k3-fwdbwd, resnet18-fwd skipped.',
+);
 console.log('-plain/-tidy rows: one program on the peers (their columns repeat); op-overhead rows: ms per 1000-add chain = µs per op.');
 const extra = extraLines();
 if (extra.length) console.log(`\n${extra.join('\n')}`);
 console.log('\ntargets:');
-for (const t of targets) console.log(`  ${t.value === undefined ? '  -  ' : t.value >= t.min ? ' met ' : 'MISSED'}  ${t.what.padEnd(40)} ${fx(t.value)}`);
+for (const t of targets)
+  console.log(`  ${t.value === undefined ? '  -  ' : t.value >= t.min ? ' met ' : 'MISSED'}  ${t.what.padEnd(40)} ${fx(t.value)}`);
 for (const n of notes) console.log(`note: ${n}`);
 
 const outDir = join(here, '../bench-results');
 mkdirSync(outDir, { recursive: true });
 const payload = {
-  benchmark: 'all', date, machine, cpu: cpus()[0]?.model, threads: availableParallelism(), node: process.version,
-  loadavgAtEnd: loadavg(), dl: dlInfo, tfjsVersion, tfjsWasmThreads, torch: torchInfo, unit: 'ms (median)',
-  workloads: selected, ms, dlMemory, targets, notes, seconds: (performance.now() - t0) / 1000,
+  benchmark: 'all',
+  date,
+  machine,
+  cpu: cpus()[0]?.model,
+  threads: availableParallelism(),
+  node: process.version,
+  loadavgAtEnd: loadavg(),
+  dl: dlInfo,
+  tfjsVersion,
+  tfjsWasmThreads,
+  torch: torchInfo,
+  unit: 'ms (median)',
+  workloads: selected,
+  ms,
+  dlMemory,
+  targets,
+  notes,
+  seconds: (performance.now() - t0) / 1000,
 };
 const file = join(outDir, `bench-${date.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify(payload, null, 2));
@@ -360,10 +442,15 @@ console.log(`wrote ${file} (${payload.seconds.toFixed(0)} s)`);
 if (args.has('readme')) {
   const readme = join(here, '../../../packages/backend-cpu/README.md');
   const text = readFileSync(readme, 'utf8');
-  const start = '<!-- bench:start -->', end = '<!-- bench:end -->';
+  const start = '<!-- bench:start -->',
+    end = '<!-- bench:end -->';
   const block = `${start}\n${markdown()}\n${end}`;
-  const i = text.indexOf(start), j = text.indexOf(end);
-  writeFileSync(readme, i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n## Benchmarks\n\n${block}\n`);
+  const i = text.indexOf(start),
+    j = text.indexOf(end);
+  writeFileSync(
+    readme,
+    i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n## Benchmarks\n\n${block}\n`,
+  );
   console.log(`updated ${readme}`);
 }
 

@@ -59,13 +59,25 @@ const mlp = (): nn.Sequential =>
 
 const lenet = (): nn.Sequential =>
   new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+    new nn.Conv2d(1, 6, 5, { padding: 2 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(6, 16, 5),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(400, 120),
+    new nn.ReLU(),
+    new nn.Linear(120, 84),
+    new nn.ReLU(),
+    new nn.Linear(84, 10),
   );
 
 class BasicBlock extends nn.Module {
-  conv1: nn.Conv2d; bn1: nn.BatchNorm2d; conv2: nn.Conv2d; bn2: nn.BatchNorm2d;
+  conv1: nn.Conv2d;
+  bn1: nn.BatchNorm2d;
+  conv2: nn.Conv2d;
+  bn2: nn.BatchNorm2d;
   down: nn.Sequential | null;
   constructor(cin: number, cout: number, stride: number) {
     super();
@@ -73,9 +85,10 @@ class BasicBlock extends nn.Module {
     this.bn1 = new nn.BatchNorm2d(cout);
     this.conv2 = new nn.Conv2d(cout, cout, 3, { padding: 1, bias: false });
     this.bn2 = new nn.BatchNorm2d(cout);
-    this.down = stride !== 1 || cin !== cout
-      ? new nn.Sequential(new nn.Conv2d(cin, cout, 1, { stride, bias: false }), new nn.BatchNorm2d(cout))
-      : null;
+    this.down =
+      stride !== 1 || cin !== cout
+        ? new nn.Sequential(new nn.Conv2d(cin, cout, 1, { stride, bias: false }), new nn.BatchNorm2d(cout))
+        : null;
   }
   forward(x: T): T {
     const h = this.bn1.forward(this.conv1.forward(x)).relu();
@@ -87,11 +100,18 @@ class BasicBlock extends nn.Module {
 
 function resnet18(): nn.Sequential {
   const layers: nn.Module[] = [
-    new nn.Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false }), new nn.BatchNorm2d(64), new nn.ReLU(),
+    new nn.Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false }),
+    new nn.BatchNorm2d(64),
+    new nn.ReLU(),
     new nn.MaxPool2d(3, { stride: 2, padding: 1 }),
   ];
   let cin = 64;
-  for (const [cout, stride] of [[64, 1], [128, 2], [256, 2], [512, 2]] as const) {
+  for (const [cout, stride] of [
+    [64, 1],
+    [128, 2],
+    [256, 2],
+    [512, 2],
+  ] as const) {
     layers.push(new BasicBlock(cin, cout, stride), new BasicBlock(cout, cout, 1));
     cin = cout;
   }
@@ -105,15 +125,38 @@ export async function dlWorkload(id: string): Promise<Step | undefined> {
   const mm = /^matmul-(\d+)$/.exec(id);
   if (mm) {
     const n = Number(mm[1]);
-    const a = rnd([n, n], 1), b = rnd([n, n], 2);
-    return { run: () => dl.tidy(() => { a.matmul(b); }), dispose: () => { a.dispose(); b.dispose(); } };
+    const a = rnd([n, n], 1),
+      b = rnd([n, n], 2);
+    return {
+      run: () =>
+        dl.tidy(() => {
+          a.matmul(b);
+        }),
+      dispose: () => {
+        a.dispose();
+        b.dispose();
+      },
+    };
   }
   const ew = /^(addrelu|sum)-(\d+)M$/.exec(id);
   if (ew) {
     const n = Number(ew[2]) * 2 ** 20;
-    const a = rnd([n], 1), b = rnd([n], 2);
-    const run = ew[1] === 'addrelu' ? () => dl.tidy(() => { a.add(b).relu(); }) : () => dl.tidy(() => a.sum().itemSync());
-    return { run, dispose: () => { a.dispose(); b.dispose(); } };
+    const a = rnd([n], 1),
+      b = rnd([n], 2);
+    const run =
+      ew[1] === 'addrelu'
+        ? () =>
+            dl.tidy(() => {
+              a.add(b).relu();
+            })
+        : () => dl.tidy(() => a.sum().itemSync());
+    return {
+      run,
+      dispose: () => {
+        a.dispose();
+        b.dispose();
+      },
+    };
   }
   const conv = /^conv-(1x6k5|64x64k3)-(fwd|fwdbwd)$/.exec(id);
   if (conv) {
@@ -126,14 +169,25 @@ export async function dlWorkload(id: string): Promise<Step | undefined> {
     const g = rnd([N, Co, OH, OH], 4);
     const p = P(1, pad);
     if (conv[2] === 'fwd') {
-      return { run: () => dl.tidy(() => { dl.conv2d(x, w, b, p); }) };
+      return {
+        run: () =>
+          dl.tidy(() => {
+            dl.conv2d(x, w, b, p);
+          }),
+      };
     }
-    x.requiresGrad = true; w.requiresGrad = true; b.requiresGrad = true;
+    x.requiresGrad = true;
+    w.requiresGrad = true;
+    b.requiresGrad = true;
     return {
-      run: () => dl.tidy(() => {
-        dl.conv2d(x, w, b, p).backward(g);
-        for (const t of [x, w, b]) { t.grad?.dispose(); t.grad = null; } // kept by autograd: free them
-      }),
+      run: () =>
+        dl.tidy(() => {
+          dl.conv2d(x, w, b, p).backward(g);
+          for (const t of [x, w, b]) {
+            t.grad?.dispose();
+            t.grad = null;
+          } // kept by autograd: free them
+        }),
     };
   }
   const train = /^(mlp|lenet)-train-(plain|tidy)$/.exec(id);

@@ -15,10 +15,13 @@ import { loadWasmKernels } from './dl-wasm.js';
 import { randomArray, timeMs } from './timing.js';
 
 const args = new Map(
-  process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => {
-    const [k, v] = a.slice(2).split('=');
-    return [k!, v ?? 'true'] as const;
-  }),
+  process.argv
+    .slice(2)
+    .filter((a) => a.startsWith('--'))
+    .map((a) => {
+      const [k, v] = a.slice(2).split('=');
+      return [k!, v ?? 'true'] as const;
+    }),
 );
 const sizes = (args.get('sizes') ?? '256,512,1024,2048').split(',').map(Number);
 const budgetMs = Number(args.get('budget') ?? 1000);
@@ -32,7 +35,8 @@ const gflops = (n: number, ms: number): number => (2 * n ** 3) / (ms * 1e6);
 
 function record(n: number, name: string, ms: number | undefined): void {
   (results[n] ??= {})[name] = ms === undefined ? undefined : gflops(n, ms);
-  if (ms !== undefined) console.error(`  ${name.padEnd(14)} ${String(n).padStart(5)}: ${gflops(n, ms).toFixed(1)} GFLOP/s (${ms.toFixed(2)} ms)`);
+  if (ms !== undefined)
+    console.error(`  ${name.padEnd(14)} ${String(n).padStart(5)}: ${gflops(n, ms).toFixed(1)} GFLOP/s (${ms.toFixed(2)} ms)`);
 }
 
 // --- dl wasm sgemm ---------------------------------------------------------------------
@@ -68,11 +72,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
     }
     const a = tf.tensor2d(randomArray(n * n, 1), [n, n]);
     const b = tf.tensor2d(randomArray(n * n, 2), [n, n]);
-    const ms = await timeMs(() => {
-      const c = tf.matMul(a, b);
-      c.dataSync();
-      c.dispose();
-    }, { budgetMs, minRuns: backend === 'cpu' && n >= 1024 ? 1 : 3 });
+    const ms = await timeMs(
+      () => {
+        const c = tf.matMul(a, b);
+        c.dataSync();
+        c.dispose();
+      },
+      { budgetMs, minRuns: backend === 'cpu' && n >= 1024 ? 1 : 3 },
+    );
     record(n, `tfjs-${backend}`, ms);
     a.dispose();
     b.dispose();
@@ -111,15 +118,20 @@ const lines = [header];
 for (const n of sizes) {
   const r = results[n] ?? {};
   lines.push([
-    String(n), ...cols.map((c) => fmt(r[c])),
-    ratio(r['dl-wasm-2t'], r['tfjs-wasm']), ratio(r['dl-wasm-1t'], r['tfjs-wasm']), ratio(r['dl-wasm-2t'], r['torch-2t']),
+    String(n),
+    ...cols.map((c) => fmt(r[c])),
+    ratio(r['dl-wasm-2t'], r['tfjs-wasm']),
+    ratio(r['dl-wasm-1t'], r['tfjs-wasm']),
+    ratio(r['dl-wasm-2t'], r['torch-2t']),
   ]);
 }
 const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
 console.log(`\nmatmul n x n x n, float32, GFLOP/s (median)  [${cpus()[0]?.model ?? '?'}, ${availableParallelism()} threads]`);
 for (const l of lines) console.log(l.map((s, i) => s.padStart(widths[i]!)).join('  '));
-console.log(`dl: relaxed-simd=${info.relaxedSimd} shared-memory=${info.sharedMemory} tile=${info.tile.join('x')}; ` +
-  `tfjs-wasm threads=${tfjsWasmThreads ?? '?'}; torch=${torchVersion ?? 'n/a'}`);
+console.log(
+  `dl: relaxed-simd=${info.relaxedSimd} shared-memory=${info.sharedMemory} tile=${info.tile.join('x')}; ` +
+    `tfjs-wasm threads=${tfjsWasmThreads ?? '?'}; torch=${torchVersion ?? 'n/a'}`,
+);
 
 const outDir = join(here, '../bench-results');
 mkdirSync(outDir, { recursive: true });

@@ -23,14 +23,18 @@ type ProfileFn = (fn: () => unknown) => ProfileResult | Promise<ProfileResult>;
  * `profile` is `dl.profile` (a parameter so that a stand-in can exercise this path).
  */
 export async function printProfile(
-  id: string, steps: number, profile: unknown = (dl as unknown as { profile?: unknown }).profile,
+  id: string,
+  steps: number,
+  profile: unknown = (dl as unknown as { profile?: unknown }).profile,
 ): Promise<number> {
   if (!workloads.some((w) => w.id === id)) {
     console.error(`--profile: unknown workload '${id}'; ids: ${workloads.map((w) => w.id).join(', ')}`);
     return 2;
   }
   if (typeof profile !== 'function') {
-    console.error(`--profile=${id}: @dl/tensor has no profile() yet (dl.profile(fn) with .table() is being added, issue 10 part 4); nothing to print.`);
+    console.error(
+      `--profile=${id}: @dl/tensor has no profile() yet (dl.profile(fn) with .table() is being added, issue 10 part 4); nothing to print.`,
+    );
     return 2;
   }
   const step = await dlWorkload(id);

@@ -25,24 +25,23 @@ export function tfjsWorkload(tf: typeof TF, id: string): Step | undefined {
     if (scale !== 1) for (let i = 0; i < n; i++) v[i]! *= scale;
     return tf.tensor(v, shape);
   };
-  const variable = (shape: number[], seed: number, fanIn: number): TF.Variable =>
-    tf.variable(rnd(shape, seed, 1 / Math.sqrt(fanIn)));
+  const variable = (shape: number[], seed: number, fanIn: number): TF.Variable => tf.variable(rnd(shape, seed, 1 / Math.sqrt(fanIn)));
   const oneHot = (n: number): TF.Tensor => tf.oneHot(tf.tensor1d(randomLabels(n), 'int32'), 10);
 
   const mm = /^matmul-(\d+)$/.exec(id);
   if (mm) {
     const n = Number(mm[1]);
-    const a = rnd([n, n], 1), b = rnd([n, n], 2);
+    const a = rnd([n, n], 1),
+      b = rnd([n, n], 2);
     return { run: () => read(() => tf.matMul(a, b)), dispose: () => tf.dispose([a, b]) };
   }
   const ew = /^(addrelu|sum)-(\d+)M$/.exec(id);
   if (ew) {
     const n = Number(ew[2]) * 2 ** 20;
-    const a = rnd([n], 1), b = rnd([n], 2);
+    const a = rnd([n], 1),
+      b = rnd([n], 2);
     // dataSync of a 16M result would time a 64 MB copy out; read one element instead
-    const run = ew[1] === 'addrelu'
-      ? () => read(() => tf.slice(tf.relu(tf.add(a, b)), [0], [1]))
-      : () => read(() => tf.sum(a));
+    const run = ew[1] === 'addrelu' ? () => read(() => tf.slice(tf.relu(tf.add(a, b)), [0], [1])) : () => read(() => tf.sum(a));
     return { run, dispose: () => tf.dispose([a, b]) };
   }
   const conv = /^conv-(1x6k5|64x64k3)-(fwd|fwdbwd)$/.exec(id);
@@ -59,17 +58,19 @@ export function tfjsWorkload(tf: typeof TF, id: string): Step | undefined {
     if (conv[2] === 'fwd') return { run: () => read(() => tf.slice(f(x, w, b), [0, 0, 0, 0], [1, 1, 1, 1])) };
     const grads = tf.grads((xx, ww, bb) => f(xx as TF.Tensor4D, ww as TF.Tensor4D, bb as TF.Tensor1D));
     return {
-      run: () => read(() => {
-        const [gx, gw, gb] = grads([x, w, b], dy);
-        return [gw!, gb!, tf.slice(gx!, [0, 0, 0, 0], [1, 1, 1, 1])];
-      }),
+      run: () =>
+        read(() => {
+          const [gx, gw, gb] = grads([x, w, b], dy);
+          return [gw!, gb!, tf.slice(gx!, [0, 0, 0, 0], [1, 1, 1, 1])];
+        }),
     };
   }
   if (id === 'mlp-train') {
     const sizes = [784, 512, 512, 10];
     const ws = sizes.slice(1).map((o, i) => variable([sizes[i]!, o], 10 + i, sizes[i]!));
     const bs = sizes.slice(1).map((o, i) => variable([o], 20 + i, sizes[i]!));
-    const x = rnd([64, 784], 1), y = oneHot(64);
+    const x = rnd([64, 784], 1),
+      y = oneHot(64);
     const opt = tf.train.sgd(0.01);
     const forward = (): TF.Scalar => {
       let h: TF.Tensor = x;
@@ -82,12 +83,18 @@ export function tfjsWorkload(tf: typeof TF, id: string): Step | undefined {
     return { run: () => read(() => opt.minimize(forward, true)!) };
   }
   if (id === 'lenet-train') {
-    const c1 = variable([5, 5, 1, 6], 10, 25), c1b = variable([6], 11, 25);
-    const c2 = variable([5, 5, 6, 16], 12, 150), c2b = variable([16], 13, 150);
-    const f1 = variable([400, 120], 14, 400), f1b = variable([120], 15, 400);
-    const f2 = variable([120, 84], 16, 120), f2b = variable([84], 17, 120);
-    const f3 = variable([84, 10], 18, 84), f3b = variable([10], 19, 84);
-    const x = rnd([64, 28, 28, 1], 1) as TF.Tensor4D, y = oneHot(64);
+    const c1 = variable([5, 5, 1, 6], 10, 25),
+      c1b = variable([6], 11, 25);
+    const c2 = variable([5, 5, 6, 16], 12, 150),
+      c2b = variable([16], 13, 150);
+    const f1 = variable([400, 120], 14, 400),
+      f1b = variable([120], 15, 400);
+    const f2 = variable([120, 84], 16, 120),
+      f2b = variable([84], 17, 120);
+    const f3 = variable([84, 10], 18, 84),
+      f3b = variable([10], 19, 84);
+    const x = rnd([64, 28, 28, 1], 1) as TF.Tensor4D,
+      y = oneHot(64);
     const opt = tf.train.sgd(0.01);
     const forward = (): TF.Scalar => {
       let h = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, c1 as TF.Tensor4D, 1, 'same'), c1b)) as TF.Tensor4D, 2, 2, 'valid');
@@ -101,42 +108,97 @@ export function tfjsWorkload(tf: typeof TF, id: string): Step | undefined {
     return { run: () => read(() => opt.minimize(forward, true)!) };
   }
   if (id === 'op-overhead') {
-    const x = tf.tensor1d([1, 2, 3, 4]), b = tf.tensor1d([0.5, 0.25, 0.125, 0.0625]);
+    const x = tf.tensor1d([1, 2, 3, 4]),
+      b = tf.tensor1d([0.5, 0.25, 0.125, 0.0625]);
     return {
-      run: () => read(() => {
-        let y = x;
-        for (let i = 0; i < OP_CHAIN; i++) y = tf.add(y, b);
-        return y;
-      }),
+      run: () =>
+        read(() => {
+          let y = x;
+          for (let i = 0; i < OP_CHAIN; i++) y = tf.add(y, b);
+          return y;
+        }),
       dispose: () => tf.dispose([x, b]),
     };
   }
   if (id === 'resnet18-fwd') {
     let seed = 100;
-    const convW = (k: number, ci: number, co: number): TF.Tensor4D => rnd([k, k, ci, co], seed++, Math.sqrt(2 / (k * k * ci))) as TF.Tensor4D;
-    interface Bn { scale: TF.Tensor1D; offset: TF.Tensor1D; mean: TF.Tensor1D; variance: TF.Tensor1D }
+    const convW = (k: number, ci: number, co: number): TF.Tensor4D =>
+      rnd([k, k, ci, co], seed++, Math.sqrt(2 / (k * k * ci))) as TF.Tensor4D;
+    interface Bn {
+      scale: TF.Tensor1D;
+      offset: TF.Tensor1D;
+      mean: TF.Tensor1D;
+      variance: TF.Tensor1D;
+    }
     const bn = (c: number): Bn => ({ scale: tf.ones([c]), offset: tf.zeros([c]), mean: tf.zeros([c]), variance: tf.ones([c]) });
     const applyBn = (h: TF.Tensor4D, p: Bn): TF.Tensor4D => tf.batchNorm(h, p.mean, p.variance, p.offset, p.scale, 1e-5);
     const convP = (h: TF.Tensor4D, w: TF.Tensor4D, stride: number, pad: number): TF.Tensor4D =>
-      tf.conv2d(h, w, stride, pad === 0 ? 'valid' : [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
-    interface Block { w1: TF.Tensor4D; b1: Bn; w2: TF.Tensor4D; b2: Bn; wd?: TF.Tensor4D; bd?: Bn; stride: number }
-    const stem = convW(7, 3, 64), stemBn = bn(64);
+      tf.conv2d(
+        h,
+        w,
+        stride,
+        pad === 0
+          ? 'valid'
+          : [
+              [0, 0],
+              [pad, pad],
+              [pad, pad],
+              [0, 0],
+            ],
+      );
+    interface Block {
+      w1: TF.Tensor4D;
+      b1: Bn;
+      w2: TF.Tensor4D;
+      b2: Bn;
+      wd?: TF.Tensor4D;
+      bd?: Bn;
+      stride: number;
+    }
+    const stem = convW(7, 3, 64),
+      stemBn = bn(64);
     const blocks: Block[] = [];
     let cin = 64;
-    for (const [cout, stride] of [[64, 1], [128, 2], [256, 2], [512, 2]] as const) {
+    for (const [cout, stride] of [
+      [64, 1],
+      [128, 2],
+      [256, 2],
+      [512, 2],
+    ] as const) {
       for (let i = 0; i < 2; i++) {
         const s = i === 0 ? stride : 1;
         const down = s !== 1 || cin !== cout;
-        blocks.push({ w1: convW(3, cin, cout), b1: bn(cout), w2: convW(3, cout, cout), b2: bn(cout), stride: s,
-          ...(down ? { wd: convW(1, cin, cout), bd: bn(cout) } : {}) });
+        blocks.push({
+          w1: convW(3, cin, cout),
+          b1: bn(cout),
+          w2: convW(3, cout, cout),
+          b2: bn(cout),
+          stride: s,
+          ...(down ? { wd: convW(1, cin, cout), bd: bn(cout) } : {}),
+        });
         cin = cout;
       }
     }
-    const fc = rnd([512, 1000], seed++, 1 / Math.sqrt(512)), fcb = tf.zeros([1000]);
+    const fc = rnd([512, 1000], seed++, 1 / Math.sqrt(512)),
+      fcb = tf.zeros([1000]);
     const x = rnd([8, 224, 224, 3], 1) as TF.Tensor4D;
     const forward = (): TF.Tensor => {
       let h = tf.relu(applyBn(convP(x, stem, 2, 3), stemBn)) as TF.Tensor4D;
-      h = tf.maxPool(tf.pad(h, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity), 3, 2, 'valid');
+      h = tf.maxPool(
+        tf.pad(
+          h,
+          [
+            [0, 0],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+          ],
+          -Infinity,
+        ),
+        3,
+        2,
+        'valid',
+      );
       for (const b of blocks) {
         const o = applyBn(convP(tf.relu(applyBn(convP(h, b.w1, b.stride, 1), b.b1)) as TF.Tensor4D, b.w2, 1, 1), b.b2);
         const s = b.wd ? applyBn(convP(h, b.wd, b.stride, 0), b.bd!) : h;

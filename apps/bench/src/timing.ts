@@ -6,7 +6,12 @@
  */
 export async function timeMs(
   fn: () => unknown | Promise<unknown>,
-  { budgetMs = 1000, minRuns = 3, maxRuns = 50, stat = 'median' }: { budgetMs?: number; minRuns?: number; maxRuns?: number; stat?: 'median' | 'mean' } = {},
+  {
+    budgetMs = 1000,
+    minRuns = 3,
+    maxRuns = 50,
+    stat = 'median',
+  }: { budgetMs?: number; minRuns?: number; maxRuns?: number; stat?: 'median' | 'mean' } = {},
 ): Promise<number> {
   await fn();
   const times: number[] = [];
@@ -26,7 +31,11 @@ export function randomArray(n: number, seed = 1): Float32Array {
   let s = seed >>> 0 || 1;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = s / 2 ** 32;
   }
   return out;

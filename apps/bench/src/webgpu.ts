@@ -47,14 +47,29 @@ const rnd = (shape: number[], seed: number, device: string, scale = 1): T => {
 /** Wait until the device has finished everything queued (a no-op on cpu). */
 const settle = (device: string) => (device === 'webgpu' ? webgpu.sync() : Promise.resolve());
 
-interface Row { name: string; cpu: number; webgpu: number; note?: string }
+interface Row {
+  name: string;
+  cpu: number;
+  webgpu: number;
+  note?: string;
+}
 
 async function matmulRow(n: number): Promise<Row> {
   const ms: Record<string, number> = {};
   for (const device of ['cpu', 'webgpu']) {
-    const a = rnd([n, n], 1, device), b = rnd([n, n], 2, device);
-    ms[device] = await timeMs(async () => { dl.tidy(() => { a.matmul(b); }); await settle(device); }, { budgetMs });
-    a.dispose(); b.dispose();
+    const a = rnd([n, n], 1, device),
+      b = rnd([n, n], 2, device);
+    ms[device] = await timeMs(
+      async () => {
+        dl.tidy(() => {
+          a.matmul(b);
+        });
+        await settle(device);
+      },
+      { budgetMs },
+    );
+    a.dispose();
+    b.dispose();
   }
   const gflops = (t: number) => ((2 * n ** 3) / (t * 1e6)).toFixed(1);
   return { name: `matmul ${n}x${n}`, cpu: ms.cpu!, webgpu: ms.webgpu!, note: `${gflops(ms.cpu!)} / ${gflops(ms.webgpu!)} GFLOP/s` };
@@ -65,19 +80,27 @@ async function convRow(backward: boolean): Promise<Row> {
   const p: Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
   const ms: Record<string, number> = {};
   for (const device of ['cpu', 'webgpu']) {
-    const x = rnd([N, Ci, H, H], 1, device), w = rnd([Co, Ci, K, K], 2, device, 0.1), b = rnd([Co], 3, device, 0.1);
+    const x = rnd([N, Ci, H, H], 1, device),
+      w = rnd([Co, Ci, K, K], 2, device, 0.1),
+      b = rnd([Co], 3, device, 0.1);
     const g = rnd([N, Co, H, H], 4, device);
     if (backward) for (const t of [x, w, b]) t.requiresGrad = true;
-    ms[device] = await timeMs(async () => {
-      dl.tidy(() => {
-        const y = dl.conv2d(x, w, b, p);
-        if (backward) {
-          y.backward(g);
-          for (const t of [x, w, b]) { t.grad?.dispose(); t.grad = null; } // kept by autograd: free them
-        }
-      });
-      await settle(device);
-    }, { budgetMs });
+    ms[device] = await timeMs(
+      async () => {
+        dl.tidy(() => {
+          const y = dl.conv2d(x, w, b, p);
+          if (backward) {
+            y.backward(g);
+            for (const t of [x, w, b]) {
+              t.grad?.dispose();
+              t.grad = null;
+            } // kept by autograd: free them
+          }
+        });
+        await settle(device);
+      },
+      { budgetMs },
+    );
     for (const t of [x, w, b, g]) t.dispose();
   }
   return { name: `conv2d [${N},${Ci},${H},${H}]→${Co} k${K} ${backward ? 'fwd+bwd' : 'fwd'}`, cpu: ms.cpu!, webgpu: ms.webgpu! };
@@ -93,37 +116,53 @@ async function lenetRow(plain: boolean): Promise<Row> {
   for (const device of ['cpu', 'webgpu']) {
     dl.manualSeed(0);
     const model = new nn.Sequential(
-      new nn.Conv2d(1, 6, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Conv2d(6, 16, 5), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Flatten(), new nn.Linear(400, 120), new nn.ReLU(), new nn.Linear(120, 84), new nn.ReLU(), new nn.Linear(84, 10),
+      new nn.Conv2d(1, 6, 5, { padding: 2 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Conv2d(6, 16, 5),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(400, 120),
+      new nn.ReLU(),
+      new nn.Linear(120, 84),
+      new nn.ReLU(),
+      new nn.Linear(84, 10),
     ).to(device);
     const opt = new SGD(model.parameters(), { lr: 0.01 });
     const x = rnd([64, 1, 28, 28], 1, device);
-    const y = dl.fromArray(Int32Array.from(randomArray(64, 5), (v) => Math.floor(v * 10)), [64]).to(device);
+    const y = dl
+      .fromArray(
+        Int32Array.from(randomArray(64, 5), (v) => Math.floor(v * 10)),
+        [64],
+      )
+      .to(device);
     const step = plain
       ? async () => {
-        opt.zeroGrad();
-        const loss = F.crossEntropy(model.forward(x), y);
-        loss.backward();
-        opt.step();
-        losses[device] ??= await loss.item(); // the read waits for the whole step on webgpu
-      }
-      : async () => {
-        const loss = dl.tidy(() => {
           opt.zeroGrad();
-          const l = F.crossEntropy(model.forward(x), y);
-          l.backward();
+          const loss = F.crossEntropy(model.forward(x), y);
+          loss.backward();
           opt.step();
-          return l.detach();
-        });
-        const v = await loss.item();
-        losses[device] ??= v; // first step: same weights and data on both devices
-        loss.dispose();
-      };
+          losses[device] ??= await loss.item(); // the read waits for the whole step on webgpu
+        }
+      : async () => {
+          const loss = dl.tidy(() => {
+            opt.zeroGrad();
+            const l = F.crossEntropy(model.forward(x), y);
+            l.backward();
+            opt.step();
+            return l.detach();
+          });
+          const v = await loss.item();
+          losses[device] ??= v; // first step: same weights and data on both devices
+          loss.dispose();
+        };
     ms[device] = await timeMs(step, { budgetMs });
   }
   return {
-    name: `LeNet-5 train step, batch 64, ${plain ? 'plain loop' : 'in dl.tidy'}`, cpu: ms.cpu!, webgpu: ms.webgpu!,
+    name: `LeNet-5 train step, batch 64, ${plain ? 'plain loop' : 'in dl.tidy'}`,
+    cpu: ms.cpu!,
+    webgpu: ms.webgpu!,
     note: `first-step loss ${losses.cpu!.toFixed(5)} / ${losses.webgpu!.toFixed(5)}`,
   };
 }
@@ -145,7 +184,9 @@ async function main(): Promise<void> {
   const w = Math.max(...rows.map((r) => r.name.length));
   console.log(`${'workload'.padEnd(w)}  ${'cpu ms'.padStart(9)}  ${'webgpu ms'.padStart(9)}  ${'cpu/webgpu'.padStart(10)}  note`);
   for (const r of rows) {
-    console.log(`${r.name.padEnd(w)}  ${r.cpu.toFixed(2).padStart(9)}  ${r.webgpu.toFixed(2).padStart(9)}  ${(r.cpu / r.webgpu).toFixed(2).padStart(9)}×  ${r.note ?? ''}`);
+    console.log(
+      `${r.name.padEnd(w)}  ${r.cpu.toFixed(2).padStart(9)}  ${r.webgpu.toFixed(2).padStart(9)}  ${(r.cpu / r.webgpu).toFixed(2).padStart(9)}×  ${r.note ?? ''}`,
+    );
   }
   if (lavapipe) {
     console.log('\nlavapipe runs the WGSL kernels on the CPU (LLVM JIT, its own threads), competing with the cpu backend');

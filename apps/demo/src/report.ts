@@ -6,11 +6,19 @@ export interface History {
 }
 
 function polyline(values: number[], w: number, h: number, lo: number, hi: number, color: string): string {
-  const pts = values.map((v, i) => `${((i / Math.max(values.length - 1, 1)) * w).toFixed(1)},${(h - ((v - lo) / (hi - lo || 1)) * h).toFixed(1)}`);
+  const pts = values.map(
+    (v, i) => `${((i / Math.max(values.length - 1, 1)) * w).toFixed(1)},${(h - ((v - lo) / (hi - lo || 1)) * h).toFixed(1)}`,
+  );
   return `<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${pts.join(' ')}"/>`;
 }
 
-function chart(title: string, series: { values: number[]; color: string; label: string }[], lo: number, hi: number, fmt: (v: number) => string): string {
+function chart(
+  title: string,
+  series: { values: number[]; color: string; label: string }[],
+  lo: number,
+  hi: number,
+  fmt: (v: number) => string,
+): string {
   const W = 560;
   const H = 240;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
@@ -33,15 +41,24 @@ export function plotHtml(h: History, title: string): string {
   const accs = h.epochs.map((e) => e.testAccuracy * 100);
   const lo = Math.max(0, Math.floor(Math.min(...accs, 100) - 2));
   const rows = h.epochs
-    .map((e) => `<tr><td>${e.epoch}</td><td>${e.trainLoss.toFixed(4)}</td><td>${e.testLoss.toFixed(4)}</td><td>${(e.testAccuracy * 100).toFixed(2)}%</td><td>${e.seconds.toFixed(1)} s</td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td>${e.epoch}</td><td>${e.trainLoss.toFixed(4)}</td><td>${e.testLoss.toFixed(4)}</td><td>${(e.testAccuracy * 100).toFixed(2)}%</td><td>${e.seconds.toFixed(1)} s</td></tr>`,
+    )
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}figure{margin:1em 0}figcaption{font-weight:600;margin-bottom:.3em}table{border-collapse:collapse}td,th{padding:.2em .8em;border-bottom:1px solid #ddd;text-align:right}</style></head><body>
 <h1>${title}</h1>
-${chart('Training loss per step (raw and 20-step mean)', [
+${chart(
+  'Training loss per step (raw and 20-step mean)',
+  [
     { values: h.stepLoss, color: '#bbb', label: 'loss' },
     { values: smooth, color: '#1f77b4', label: 'mean of 20' },
-  ], 0, maxLoss, (v) => v.toFixed(2))}
+  ],
+  0,
+  maxLoss,
+  (v) => v.toFixed(2),
+)}
 ${chart('Test accuracy per epoch (%)', [{ values: accs, color: '#d62728', label: 'test accuracy' }], lo, 100, (v) => v.toFixed(1))}
 <table><tr><th>epoch</th><th>train loss</th><th>test loss</th><th>test accuracy</th><th>time</th></tr>${rows}</table>
 </body></html>

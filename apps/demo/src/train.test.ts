@@ -10,17 +10,29 @@ describe('LeNet-5 on real MNIST digits', () => {
   it('training loss goes down on a small real subset', async () => {
     dl.manualSeed(0);
     const { train, test } = embeddedMnist(0);
-    const small = new Subset(train, Array.from({ length: 640 }, (_, i) => i));
+    const small = new Subset(
+      train,
+      Array.from({ length: 640 }, (_, i) => i),
+    );
     const net = models.lenet5();
     const opt = makeOptimizer('adam', net.parameters(), 2e-3);
     const losses: number[] = [];
     for (let epoch = 0; epoch < 3; epoch++) {
-      for (const [xb, yb] of new DataLoader(small, { batchSize: 64, shuffle: true, generator: new dl.Generator(epoch) })) losses.push(await trainStep(net, opt, xb!, yb!));
+      for (const [xb, yb] of new DataLoader(small, { batchSize: 64, shuffle: true, generator: new dl.Generator(epoch) }))
+        losses.push(await trainStep(net, opt, xb!, yb!));
     }
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     expect(losses[0]).toBeGreaterThan(2);
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) * 0.6);
-    const acc = (await evaluate(net, new Subset(test, Array.from({ length: 500 }, (_, i) => i)))).accuracy;
+    const acc = (
+      await evaluate(
+        net,
+        new Subset(
+          test,
+          Array.from({ length: 500 }, (_, i) => i),
+        ),
+      )
+    ).accuracy;
     expect(acc).toBeGreaterThan(0.6);
     // weights serialise as safetensors (dl.save): 8-byte header length, then JSON
     const st = await dl.save(net.stateDict(), { format: 'safetensors' });

@@ -84,7 +84,10 @@ export async function evaluate(net: Classifier, ds: Dataset<dl.Tensor[]>, batchS
  * @example
  * const { stepsPerSecond } = await runLeNetSteps(50);
  */
-export async function runLeNetSteps(steps: number, opts: { batchSize?: number; warmup?: number; seed?: number; device?: string } = {}): Promise<{ seconds: number; stepsPerSecond: number; lastLoss: number }> {
+export async function runLeNetSteps(
+  steps: number,
+  opts: { batchSize?: number; warmup?: number; seed?: number; device?: string } = {},
+): Promise<{ seconds: number; stepsPerSecond: number; lastLoss: number }> {
   const g = new dl.Generator(opts.seed ?? 0);
   dl.manualSeed(opts.seed ?? 0);
   const device = opts.device ?? dl.getDefaultDevice();

@@ -4,7 +4,7 @@ import '@dl/backend-cpu';
 import { grad, gradcheck, gradgradcheck, noGrad } from './index.js';
 
 describe('autograd basics', () => {
-  it("the seed example: out = mean(3 (x+2)^2) gives 4.5 everywhere", () => {
+  it('the seed example: out = mean(3 (x+2)^2) gives 4.5 everywhere', () => {
     const x = dl.ones([2, 2], { requiresGrad: true });
     const y = x.add(2);
     const z = y.mul(y).mul(3);
@@ -12,7 +12,10 @@ describe('autograd basics', () => {
     expect(out.gradFn?.name()).toBe('MeanBackward0');
     expect(out.gradFn?.nextFunctions[0]?.[0]?.name()).toBe('MulBackward0');
     out.backward();
-    expect(x.grad!.toArraySync()).toEqual([[4.5, 4.5], [4.5, 4.5]]);
+    expect(x.grad!.toArraySync()).toEqual([
+      [4.5, 4.5],
+      [4.5, 4.5],
+    ]);
   });
 
   it('second derivative of x**3', () => {

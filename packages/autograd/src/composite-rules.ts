@@ -1,6 +1,13 @@
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
-import { adaptiveAvgPool2dBackward, conv2dBackwardInput, conv2dBackwardWeight, groupShape, normStats, sliceBackward } from '@dl/tensor/internal';
+import {
+  adaptiveAvgPool2dBackward,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  groupShape,
+  normStats,
+  sliceBackward,
+} from '@dl/tensor/internal';
 import { isGradEnabled } from './grad-mode.js';
 import type { Rule, RuleContext } from './rules.js';
 
@@ -41,7 +48,14 @@ export const compositeRules = {
   } satisfies Rule<'softmax'>,
   logSoftmax: {
     saves: { output: true },
-    backward: (g, c) => [g.sub(c.output().exp().mul(g.sum(c.params.dim, { keepdim: true })))],
+    backward: (g, c) => [
+      g.sub(
+        c
+          .output()
+          .exp()
+          .mul(g.sum(c.params.dim, { keepdim: true })),
+      ),
+    ],
   } satisfies Rule<'logSoftmax'>,
   addmm: {
     saves: { inputs: [1, 2] },
@@ -72,11 +86,23 @@ export const compositeRules = {
         const xsq = x.mul(x);
         const th = x.add(xsq.mul(x).mul(kappa)).mul(beta).tanh();
         const left = th.add(1).mul(0.5);
-        const right = x.mul(0.5).mul(th.square().neg().add(1)).mul(xsq.mul(3 * kappa).add(1).mul(beta));
+        const right = x
+          .mul(0.5)
+          .mul(th.square().neg().add(1))
+          .mul(
+            xsq
+              .mul(3 * kappa)
+              .add(1)
+              .mul(beta),
+          );
         return [g.mul(left.add(right))];
       }
       const cdf = x.mul(Math.SQRT1_2).erf().add(1).mul(0.5);
-      const pdf = x.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
+      const pdf = x
+        .square()
+        .mul(-0.5)
+        .exp()
+        .mul(1 / Math.sqrt(2 * Math.PI));
       return [g.mul(cdf.add(x.mul(pdf)))];
     },
   } satisfies Rule<'gelu'>,
@@ -248,7 +274,11 @@ export const compositeRules = {
         const pt = posWeight.mul(t);
         if (c.needs[0]) gx = pt.add(1).sub(t).mul(sig).sub(pt).mul(s);
         // d/dt = -x + (posWeight - 1) * softplus(-x)  (= log(1 - σ) - posWeight·log σ)
-        if (c.needs[1]) gt = x.neg().add(posWeight.sub(1).mul(x.neg().relu().add(x.abs().neg().exp().log1p()))).mul(s);
+        if (c.needs[1])
+          gt = x
+            .neg()
+            .add(posWeight.sub(1).mul(x.neg().relu().add(x.abs().neg().exp().log1p())))
+            .mul(s);
       } else {
         if (c.needs[0]) gx = sig.sub(t).mul(s);
         if (c.needs[1]) gt = x.neg().mul(s);

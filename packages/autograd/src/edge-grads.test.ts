@@ -14,7 +14,11 @@ describe('gradients at edge values (PyTorch fixtures, cpu)', () => {
   it('every fixture with gradients is a grad case and back', () => {
     expect(withGrads.length).toBeGreaterThan(30);
     expect(withGrads.filter(([name]) => !edgeCases[name]?.grad).map(([n]) => n)).toEqual([]);
-    expect(Object.entries(edgeCases).filter(([name, c]) => c.grad && !cases[name]?.grads).map(([n]) => n)).toEqual([]);
+    expect(
+      Object.entries(edgeCases)
+        .filter(([name, c]) => c.grad && !cases[name]?.grads)
+        .map(([n]) => n),
+    ).toEqual([]);
   });
 
   for (const [name, fx] of withGrads) {
@@ -76,7 +80,9 @@ describe('cat with a legacy empty 1-D input', () => {
     const t = dl.ones([2], { requiresGrad: true });
     const y = dl.cat([e, t]);
     expect(y.requiresGrad).toBe(true);
-    y.mul(dl.tensor([2, 3])).sum().backward();
+    y.mul(dl.tensor([2, 3]))
+      .sum()
+      .backward();
     expect(e.grad!.shape).toEqual([0]);
     expect(t.grad!.toArraySync()).toEqual([2, 3]);
     const alone = dl.cat([dl.ones([2, 2]), dl.zeros([0], { requiresGrad: true })], 1);

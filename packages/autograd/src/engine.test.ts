@@ -8,7 +8,13 @@ const arr = (t: dl.Tensor | null | undefined) => t!.toArraySync() as any; // esl
 
 describe('graph structure', () => {
   it('walks loss → … → input through gradFn.nextFunctions with PyTorch names', () => {
-    const x = dl.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const x = dl.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     const w = dl.tensor([[0.5], [-1]], { requiresGrad: true });
     const loss = x.mm(w).relu().sum();
     expect(loss.gradFn!.name()).toBe('SumBackward0');
@@ -74,8 +80,16 @@ describe('backward', () => {
     const x = dl.ones([2, 2], { requiresGrad: true });
     const y = x.mul(2);
     expect(() => y.backward()).toThrow(/implicitly created only for scalar outputs.*\[2, 2\]/s);
-    y.backward(dl.tensor([[1, 2], [3, 4]]));
-    expect(arr(x.grad)).toEqual([[2, 4], [6, 8]]);
+    y.backward(
+      dl.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
+    expect(arr(x.grad)).toEqual([
+      [2, 4],
+      [6, 8],
+    ]);
   });
 
   it('backward on a tensor that does not require grad is a clear error', () => {
@@ -92,12 +106,28 @@ describe('backward', () => {
 
   it('views and slicing route gradients into the right positions', () => {
     const x = dl.arange(12, undefined, 1, { dtype: 'float32' }).view(3, 4).requiresGrad_();
-    const y = x.at('1:', '::2').mul(dl.tensor([[1, 2], [3, 4]]));
+    const y = x.at('1:', '::2').mul(
+      dl.tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     y.sum().backward();
-    expect(arr(x.grad)).toEqual([[0, 0, 0, 0], [1, 0, 2, 0], [3, 0, 4, 0]]);
+    expect(arr(x.grad)).toEqual([
+      [0, 0, 0, 0],
+      [1, 0, 2, 0],
+      [3, 0, 4, 0],
+    ]);
     const z = dl.zeros([2, 3], { requiresGrad: true });
-    z.t().reshape(6).mul(dl.arange(6, undefined, 1, { dtype: 'float32' })).sum().backward();
-    expect(arr(z.grad)).toEqual([[0, 2, 4], [1, 3, 5]]);
+    z.t()
+      .reshape(6)
+      .mul(dl.arange(6, undefined, 1, { dtype: 'float32' }))
+      .sum()
+      .backward();
+    expect(arr(z.grad)).toEqual([
+      [0, 2, 4],
+      [1, 3, 5],
+    ]);
   });
 
   it('mixed dtypes: float64 result, float32 leaf gets a float32 grad', () => {

@@ -2,17 +2,7 @@ import * as dl from '@dl/tensor';
 import { AutogradError, type BackwardOptions, Tensor, endStep, keep } from '@dl/tensor';
 import { type DiffOp, type DiffOpParams, escape, inScope, runScope } from '@dl/tensor/internal';
 import { isGradEnabled, setGradEnabled } from './grad-mode.js';
-import {
-  AccumulateGrad,
-  GraphNode,
-  OpNode,
-  SavedTensor,
-  edgeOf,
-  freedError,
-  metaOf,
-  type Edge,
-  type TensorMeta,
-} from './node.js';
+import { AccumulateGrad, type GraphNode, OpNode, SavedTensor, edgeOf, freedError, metaOf, type Edge, type TensorMeta } from './node.js';
 import { nodeName, rules, type Rule, type RuleContext } from './rules.js';
 
 /** Node names of ops whose name depends on nothing but the op (`AddBackward0`), made once. */
@@ -25,13 +15,26 @@ function nothingSaved(n: number): ReadonlyArray<null> {
 }
 
 /** Record `op` (called through the @dl/tensor hook when an input requires grad). */
-export function record<K extends DiffOp>(op: K, inputs: ReadonlyArray<Tensor | null>, outputs: readonly Tensor[], params: DiffOpParams[K]): void {
+export function record<K extends DiffOp>(
+  op: K,
+  inputs: ReadonlyArray<Tensor | null>,
+  outputs: readonly Tensor[],
+  params: DiffOpParams[K],
+): void {
   const rule = rules[op] as Rule<K>;
   const saveIn = rule.saves?.inputs;
   const saved = saveIn ? inputs.map((t, i) => (t && saveIn.includes(i) ? new SavedTensor(t, op) : null)) : nothingSaved(inputs.length);
   const name = typeof rule.name === 'function' ? nodeName(op, params, inputs[0]?.dim() ?? 0) : (plainNames[op] ??= nodeName(op, params, 0));
   const tensorParams = saveTensorParams(params, op);
-  const node = new OpNode<K>(op, name, tensorParams ? tensorParams.params : params, inputs.map((t) => (t ? metaOf(t) : null)), saved, outputs.map(metaOf), inputs.map(edgeOf));
+  const node = new OpNode<K>(
+    op,
+    name,
+    tensorParams ? tensorParams.params : params,
+    inputs.map((t) => (t ? metaOf(t) : null)),
+    saved,
+    outputs.map(metaOf),
+    inputs.map(edgeOf),
+  );
   outputs.forEach((t, i) => {
     t.requiresGrad = true;
     t.gradFn = node;
@@ -158,7 +161,7 @@ export function runBackward(roots: readonly Edge[], seeds: readonly Tensor[], op
   const deps = new Map<GraphNode, number>();
   const seen = new Set<GraphNode>();
   const stack: GraphNode[] = [];
-  for (const [n] of roots) if (n && !seen.has(n)) (seen.add(n), stack.push(n));
+  for (const [n] of roots) if (n && !seen.has(n)) seen.add(n), stack.push(n);
   while (stack.length) {
     const n = stack.pop()!;
     for (const [next] of n.nextFunctions) {
@@ -312,9 +315,12 @@ function seedFor(t: Tensor, g: Tensor | undefined, i: number): Tensor {
   edgeFor(t, i);
   if (g) {
     if (g.shape.length !== t.shape.length || g.shape.some((s, k) => s !== t.shape[k])) {
-      throw new AutogradError(`backward: mismatch in shape: grad_output[${i}] has a shape of [${g.shape.join(', ')}] and output[${i}] has a shape of [${t.shape.join(', ')}]`, {
-        op: 'backward',
-      });
+      throw new AutogradError(
+        `backward: mismatch in shape: grad_output[${i}] has a shape of [${g.shape.join(', ')}] and output[${i}] has a shape of [${t.shape.join(', ')}]`,
+        {
+          op: 'backward',
+        },
+      );
     }
     return g;
   }
@@ -331,7 +337,10 @@ function captureMap(inputs: readonly Tensor[]): Map<GraphNode, Map<number, numbe
   const m = new Map<GraphNode, Map<number, number>>();
   inputs.forEach((x, k) => {
     if (!x.requiresGrad) {
-      throw new AutogradError(`grad: input ${k} (shape [${x.shape.join(', ')}]) does not require grad`, { op: 'grad', hint: 'set requiresGrad on the inputs you differentiate with respect to' });
+      throw new AutogradError(`grad: input ${k} (shape [${x.shape.join(', ')}]) does not require grad`, {
+        op: 'grad',
+        hint: 'set requiresGrad on the inputs you differentiate with respect to',
+      });
     }
     const [n, nr] = edgeOf(x);
     let inner = m.get(n!);
@@ -378,10 +387,13 @@ function gradScoped(outputs: Tensor | readonly Tensor[], inputs: Tensor | readon
   return ins.map((x, i) => {
     const g = got[i] ?? null;
     if (g === null && !opts.allowUnused) {
-      throw new AutogradError(`grad: one of the differentiated Tensors (input ${i}, shape [${x.shape.join(', ')}]) appears to not have been used in the graph`, {
-        op: 'grad',
-        hint: 'set { allowUnused: true } if this is the desired behavior',
-      });
+      throw new AutogradError(
+        `grad: one of the differentiated Tensors (input ${i}, shape [${x.shape.join(', ')}]) appears to not have been used in the graph`,
+        {
+          op: 'grad',
+          hint: 'set { allowUnused: true } if this is the desired behavior',
+        },
+      );
     }
     return g === null ? null : fitTo(g, metaOf(x));
   });

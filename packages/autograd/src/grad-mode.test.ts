@@ -19,9 +19,17 @@ describe('grad modes as scopes', () => {
   });
 
   it('the mode is restored when fn throws', () => {
-    expect(() => setGradEnabled(false, () => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      setGradEnabled(false, () => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(isGradEnabled()).toBe(true);
-    expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      noGrad(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(isGradEnabled()).toBe(true);
   });
 
@@ -53,10 +61,20 @@ describe('grad modes as scopes', () => {
     expect(y.requiresGrad).toBe(false);
     expect(isGradEnabled()).toBe(true);
 
-    await expect(noGrad(async () => { await null; throw new Error('async boom'); })).rejects.toThrow('async boom');
+    await expect(
+      noGrad(async () => {
+        await null;
+        throw new Error('async boom');
+      }),
+    ).rejects.toThrow('async boom');
     expect(isGradEnabled()).toBe(true);
 
-    const z = await setGradEnabled(false, async () => enableGrad(async () => { await null; return x.mul(3); }));
+    const z = await setGradEnabled(false, async () =>
+      enableGrad(async () => {
+        await null;
+        return x.mul(3);
+      }),
+    );
     expect(z.gradFn?.name()).toBe('MulBackward0');
     expect(isGradEnabled()).toBe(true);
   });

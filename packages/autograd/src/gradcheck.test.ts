@@ -98,9 +98,16 @@ describe('gradgradcheck: second order through the rules', () => {
   const second: Record<string, [(...t: Tensor[]) => Tensor, () => Tensor[]]> = {
     'x**3': [(x) => x.pow(3), () => [r(3)]],
     'mm tanh': [(a, b) => a.mm(b).tanh(), () => [r(2, 3), r(3, 2)]],
-    'logSoftmax': [(x) => x.logSoftmax(1), () => [r(2, 3)]],
+    logSoftmax: [(x) => x.logSoftmax(1), () => [r(2, 3)]],
     'div sqrt': [(a, b) => a.div(b.sqrt()), () => [r(3), pos(3)]],
-    'gather/slice': [(x) => x.at(':', '1:').gather(1, idx([0, 1, 1, 0], [2, 2])).exp(), () => [r(2, 3)]],
+    'gather/slice': [
+      (x) =>
+        x
+          .at(':', '1:')
+          .gather(1, idx([0, 1, 1, 0], [2, 2]))
+          .exp(),
+      () => [r(2, 3)],
+    ],
     'sigmoid sum': [(x) => x.sigmoid().sum(0), () => [r(3, 2)]],
   };
   for (const [name, [fn, make]] of Object.entries(second)) {

@@ -1,5 +1,5 @@
 import * as dl from '@dl/tensor';
-import { AutogradError, Tensor } from '@dl/tensor';
+import { AutogradError, type Tensor } from '@dl/tensor';
 import { grad } from './engine.js';
 
 /** Options of {@link gradcheck}. */
@@ -136,7 +136,11 @@ export function gradgradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions =
     const ins = all.slice(0, nIn);
     const gos = all.slice(nIn);
     const o = outputsOf(fn, ins);
-    const gs = grad(o, diffIdx.map((i) => ins[i]!), { gradOutputs: gos, createGraph: true, allowUnused: true });
+    const gs = grad(
+      o,
+      diffIdx.map((i) => ins[i]!),
+      { gradOutputs: gos, createGraph: true, allowUnused: true },
+    );
     return gs.filter((g): g is Tensor => g !== null);
   };
   return gradcheck(gfn, [...inputs, ...gradOuts], opts);

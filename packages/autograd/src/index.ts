@@ -43,7 +43,12 @@ setAutogradHook({
         base.isLeaf
           ? `${op}: a view of a leaf Variable that requires grad is being used in an in-place operation`
           : `${op}: in-place operations on views of tensors that require grad are not supported`,
-        { op, hint: base.isLeaf ? 'use the out-of-place op, or clone() the view first' : 'use the out-of-place op, clone() the view first, or build the result with dl.stack / dl.cat / t.indexPut(…)' },
+        {
+          op,
+          hint: base.isLeaf
+            ? 'use the out-of-place op, or clone() the view first'
+            : 'use the out-of-place op, clone() the view first, or build the result with dl.stack / dl.cat / t.indexPut(…)',
+        },
       );
     }
   },

@@ -161,7 +161,10 @@ export const linalgRules = {
         );
       }
       if (mode === 'complete' && m > n) {
-        throw new AutogradError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.", { op: 'linalg.qr', hint: "use mode 'reduced'" });
+        throw new AutogradError("The QR decomposition is not differentiable when mode='complete' and nrows > ncols.", {
+          op: 'linalg.qr',
+          hint: "use mode 'reduced'",
+        });
       }
       const p = c.output();
       const Q = p.narrow(-1, 0, m * kq).unflatten(-1, [m, kq]);
@@ -207,18 +210,36 @@ export const linalgRules = {
       const { m, n, ku, kv } = c.params;
       const k = Math.min(m, n);
       const p = c.output();
-      const U = p.narrow(-1, 0, m * ku).unflatten(-1, [m, ku]).narrow(-1, 0, k);
+      const U = p
+        .narrow(-1, 0, m * ku)
+        .unflatten(-1, [m, ku])
+        .narrow(-1, 0, k);
       const S = p.narrow(-1, m * ku, k);
-      const Vh = p.narrow(-1, m * ku + k, kv * n).unflatten(-1, [kv, n]).narrow(-2, 0, k);
-      const gU = g.narrow(-1, 0, m * ku).unflatten(-1, [m, ku]).narrow(-1, 0, k);
+      const Vh = p
+        .narrow(-1, m * ku + k, kv * n)
+        .unflatten(-1, [kv, n])
+        .narrow(-2, 0, k);
+      const gU = g
+        .narrow(-1, 0, m * ku)
+        .unflatten(-1, [m, ku])
+        .narrow(-1, 0, k);
       const gS = g.narrow(-1, m * ku, k);
-      const gVh = g.narrow(-1, m * ku + k, kv * n).unflatten(-1, [kv, n]).narrow(-2, 0, k);
+      const gVh = g
+        .narrow(-1, m * ku + k, kv * n)
+        .unflatten(-1, [kv, n])
+        .narrow(-2, 0, k);
       const skew = (x: Tensor) => x.sub(x.mT);
       const UhgU = skew(U.mT.matmul(gU));
       const VhgV = skew(Vh.matmul(gVh.mT));
       const S2 = S.square();
       const E = S2.unsqueeze(-2).sub(S2.unsqueeze(-1)).add(eyeLike(S, k));
-      let gA = withDiagonal(UhgU.mul(S.unsqueeze(-2)).add(VhgV.mul(S.unsqueeze(-1))).div(E), gS, k);
+      let gA = withDiagonal(
+        UhgU.mul(S.unsqueeze(-2))
+          .add(VhgV.mul(S.unsqueeze(-1)))
+          .div(E),
+        gS,
+        k,
+      );
       // a zero gradient over a zero singular value stays 0 (torch skips an undefined gU / gVh)
       const over = (x: Tensor, s: Tensor) => dl.where(x.eq(0), 0, x.div(s));
       if (m > k) {

@@ -28,8 +28,16 @@ describe('masked ops on permuted tensors use logical order', () => {
     expect(a.grad!.toArraySync()).toEqual(b.grad!.toArraySync());
     // forward [x[0,1,1], x[0,2,1], x[1,1,1], x[1,2,1]]: each weight goes back to its own element
     expect(a.grad!.toArraySync()).toEqual([
-      [[0, 0], [0, 1], [0, 2]],
-      [[0, 0], [0, 3], [0, 4]],
+      [
+        [0, 0],
+        [0, 1],
+        [0, 2],
+      ],
+      [
+        [0, 0],
+        [0, 3],
+        [0, 4],
+      ],
     ]);
   });
 
@@ -38,8 +46,16 @@ describe('masked ops on permuted tensors use logical order', () => {
     const self = dl.zeros([3, 2, 2], { dtype: 'float64' }).permute(2, 0, 1);
     self.maskedScatter_(mask(), src);
     const expected = [
-      [[0, 0], [0, 1], [0, 2]],
-      [[0, 0], [0, 3], [0, 4]],
+      [
+        [0, 0],
+        [0, 1],
+        [0, 2],
+      ],
+      [
+        [0, 0],
+        [0, 3],
+        [0, 4],
+      ],
     ];
     expect(self.toArraySync()).toEqual(expected);
     expect(dl.zeros([3, 2, 2], { dtype: 'float64' }).permute(2, 0, 1).maskedScatter(mask(), src).toArraySync()).toEqual(expected);

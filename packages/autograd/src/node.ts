@@ -1,6 +1,6 @@
 import { AutogradError, type DType, type GradFnLike, Tensor } from '@dl/tensor';
-import { type Storage } from '@dl/tensor/backend';
-import { type DiffOp, type DiffOpParams } from '@dl/tensor/internal';
+import type { Storage } from '@dl/tensor/backend';
+import type { DiffOp, DiffOpParams } from '@dl/tensor/internal';
 
 /** Facts about a tensor kept even when its values are not saved. */
 export interface TensorMeta {
@@ -26,7 +26,10 @@ export class SavedTensor {
   /** The tensor's node when saved (disposing the tensor object lets go of its gradFn). */
   private readonly gradFn: GraphNode | null;
   private released = false;
-  constructor(private readonly tensor: Tensor, private readonly owner: string) {
+  constructor(
+    private readonly tensor: Tensor,
+    private readonly owner: string,
+  ) {
     this.version = tensor._version;
     this.storage = tensor._storage;
     this.gradFn = tensor.gradFn as GraphNode | null;

@@ -13,14 +13,31 @@ import type { Tensor } from '@dl/tensor';
 export function trigamma(x: Tensor): Tensor {
   const refl = x.lt(0.5);
   const sinPiX = x.mul(Math.PI).sin();
-  let result = dl.where(refl, sinPiX.square().reciprocal().mul(-(Math.PI * Math.PI)), 0);
+  let result = dl.where(
+    refl,
+    sinPiX
+      .square()
+      .reciprocal()
+      .mul(-(Math.PI * Math.PI)),
+    0,
+  );
   let z = dl.where(refl, x.neg().add(1), x);
   for (let i = 0; i < 6; i++) {
     result = result.add(z.square().reciprocal());
     z = z.add(1);
   }
   const ixx = z.square().reciprocal();
-  const poly = ixx.mul(ixx.mul(ixx.mul(1 / 42).neg().add(1 / 30)).neg().add(1 / 6));
+  const poly = ixx.mul(
+    ixx
+      .mul(
+        ixx
+          .mul(1 / 42)
+          .neg()
+          .add(1 / 30),
+      )
+      .neg()
+      .add(1 / 6),
+  );
   result = result.add(poly.add(1).add(z.mul(2).reciprocal()).div(z));
   return dl.where(refl, result.neg(), result);
 }

@@ -1,5 +1,12 @@
 import * as dl from '@dl/tensor';
-import { avgPool2dBackward, conv2dBackwardInput, conv2dBackwardWeight, maxPool2dBackward, sliceBackward, sliceDims } from '@dl/tensor/internal';
+import {
+  avgPool2dBackward,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  maxPool2dBackward,
+  sliceBackward,
+  sliceDims,
+} from '@dl/tensor/internal';
 import type { Tensor } from '@dl/tensor';
 import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import type { DiffOp, DiffOpParams } from '@dl/tensor/internal';
@@ -51,7 +58,14 @@ interface ConvOps {
   avgPool2d(x: Tensor, p: Pool): Tensor;
   avgPool2dBackward(g: Tensor, inShape: number[], p: Pool): Tensor;
 }
-const cv = { conv2d: dl.conv2d, avgPool2d: dl.avgPool2d, conv2dBackwardInput, conv2dBackwardWeight, maxPool2dBackward, avgPool2dBackward } as unknown as ConvOps;
+const cv = {
+  conv2d: dl.conv2d,
+  avgPool2d: dl.avgPool2d,
+  conv2dBackwardInput,
+  conv2dBackwardWeight,
+  maxPool2dBackward,
+  avgPool2dBackward,
+} as unknown as ConvOps;
 
 const unary = <K extends DiffOp>(saves: Rule<K>['saves'], f: (g: Tensor, ctx: RuleContext<K>) => Tensor, name?: string): Rule<K> => ({
   saves,
@@ -67,7 +81,14 @@ function conv(p: DiffOpParams['conv2d'] | DiffOpParams['conv2dBackwardInput'] | 
 }
 function pool(p: Pool): Pool {
   const { kernelSize, stride, padding, dilation, ceilMode } = p;
-  return { kernelSize, stride, padding, dilation, ceilMode, ...(p.countIncludePad === undefined ? {} : { countIncludePad: p.countIncludePad }) };
+  return {
+    kernelSize,
+    stride,
+    padding,
+    dilation,
+    ceilMode,
+    ...(p.countIncludePad === undefined ? {} : { countIncludePad: p.countIncludePad }),
+  };
 }
 
 /** Expand a reduced gradient back over the reduced axes. */
@@ -86,7 +107,9 @@ function varBackward(g: Tensor, x: Tensor, p: DiffOpParams['var']): Tensor {
   const n = p.axes.reduce((a, d) => a * x.shape[d]!, 1);
   if (x.dim() === 0 && n === p.correction) return g.mul(Infinity);
   const dev = x.sub(x.mean(p.axes, { keepdim: true }));
-  return unreduce(g, x.shape, p.axes, p.keepdim).mul(dev).mul(2 / (n - p.correction));
+  return unreduce(g, x.shape, p.axes, p.keepdim)
+    .mul(dev)
+    .mul(2 / (n - p.correction));
 }
 
 /** A 2-D column-major view (the transpose of a contiguous matrix). */
@@ -134,7 +157,11 @@ function reduceExtreme<K extends 'amax' | 'amin'>(op: 'max' | 'min'): Rule<K> {
       let hit = x.eq(out);
       if (c.params.whole) hit = hit.logicalOr(x.isnan().logicalAnd(out.isnan()));
       const mask = hit.to(g.dtype);
-      return [unreduce(g, x.shape, axes, keepdim).mul(mask).div(mask.sum(axes, { keepdim: true }))];
+      return [
+        unreduce(g, x.shape, axes, keepdim)
+          .mul(mask)
+          .div(mask.sum(axes, { keepdim: true })),
+      ];
     },
   };
 }
@@ -174,7 +201,16 @@ export const rules = {
   }),
   // threshold_backward as torch: zero where the output is <= 0, so a NaN input passes the gradient.
   relu: unary(OUT, (g, c) => dl.where(c.output().le(0), 0, g), 'ReluBackward0'),
-  erf: unary(IN0, (g, c) => g.mul(c.input(0).square().neg().exp().mul(2 / Math.sqrt(Math.PI)))),
+  erf: unary(IN0, (g, c) =>
+    g.mul(
+      c
+        .input(0)
+        .square()
+        .neg()
+        .exp()
+        .mul(2 / Math.sqrt(Math.PI)),
+    ),
+  ),
   sign: zero(),
   floor: zero(),
   ceil: zero(),
@@ -192,8 +228,25 @@ export const rules = {
   log2: unary(IN0, (g, c) => g.div(c.input(0).mul(Math.LN2))),
   log10: unary(IN0, (g, c) => g.div(c.input(0).mul(Math.LN10))),
   exp2: unary(OUT, (g, c) => g.mul(c.output().mul(Math.LN2))),
-  erfc: unary(IN0, (g, c) => g.mul(c.input(0).square().neg().exp().mul(-2 / Math.sqrt(Math.PI)))),
-  erfinv: unary(OUT, (g, c) => g.mul(c.output().square().exp().mul(Math.sqrt(Math.PI) / 2))),
+  erfc: unary(IN0, (g, c) =>
+    g.mul(
+      c
+        .input(0)
+        .square()
+        .neg()
+        .exp()
+        .mul(-2 / Math.sqrt(Math.PI)),
+    ),
+  ),
+  erfinv: unary(OUT, (g, c) =>
+    g.mul(
+      c
+        .output()
+        .square()
+        .exp()
+        .mul(Math.sqrt(Math.PI) / 2),
+    ),
+  ),
   lgamma: unary(IN0, (g, c) => g.mul(c.input(0).digamma())),
   digamma: unary(IN0, (g, c) => g.mul(trigamma(c.input(0)))),
 
@@ -241,7 +294,10 @@ export const rules = {
   copysign: {
     saves: { inputs: [0], output: true },
     // torch: g·(out / a), 0 where a == 0 (NaN at a = ±inf); zeros for b
-    backward: (g, c) => [c.needs[0] ? g.mul(c.output().div(c.input(0)).maskedFill(c.input(0).eq(0), 0)) : null, c.needs[1] ? dl.zerosLike(g) : null],
+    backward: (g, c) => [
+      c.needs[0] ? g.mul(c.output().div(c.input(0)).maskedFill(c.input(0).eq(0), 0)) : null,
+      c.needs[1] ? dl.zerosLike(g) : null,
+    ],
   },
   xlogy: {
     saves: { inputs: [0, 1] },
@@ -398,7 +454,10 @@ export const rules = {
       const { sizes, dim } = c.params;
       if (!sizes.includes(-1)) return g.split(sizes, dim);
       // -1: a legacy empty 1-D input that cat skipped for shapes (its gradient is empty too)
-      const parts = g.split(sizes.filter((s) => s >= 0), dim);
+      const parts = g.split(
+        sizes.filter((s) => s >= 0),
+        dim,
+      );
       let j = 0;
       return sizes.map((s) => (s < 0 ? dl.zeros([0], { dtype: g.dtype, device: g.device }) : parts[j++]!));
     },

@@ -13,7 +13,13 @@ export const shapeRules = {
   /** split/chunk/unbind (Note [Multi-output splits] in @dl/tensor's ops/views.ts): every part's gradient at once. */
   splitWithSizes: {
     name: (p) => `${p.node}Backward0`,
-    backward: (_g, c) => [c.params.node === 'Unbind' ? dl.stack([...c.grads], c.params.dim) : c.grads.length === 1 ? c.grads[0]! : dl.cat([...c.grads], c.params.dim)],
+    backward: (_g, c) => [
+      c.params.node === 'Unbind'
+        ? dl.stack([...c.grads], c.params.dim)
+        : c.grads.length === 1
+          ? c.grads[0]!
+          : dl.cat([...c.grads], c.params.dim),
+    ],
   } satisfies Rule<'splitWithSizes'>,
   diagonal: {
     backward: (g, c) => [diagonalBackward(g, [...c.inputMeta[0]!.shape], c.params.offset, c.params.dim1, c.params.dim2)],
@@ -31,7 +37,14 @@ export const shapeRules = {
       const srcFull = c.input(2);
       // scatter reads only the part of src the index covers; the rest gets a zero gradient
       const cut = !srcFull.shape.every((s, i) => s === index.shape[i]);
-      const src = cut ? sliceDims(srcFull, srcFull.shape.map(() => 0), [...index.shape], srcFull.shape.map(() => 1)) : srcFull;
+      const src = cut
+        ? sliceDims(
+            srcFull,
+            srcFull.shape.map(() => 0),
+            [...index.shape],
+            srcFull.shape.map(() => 1),
+          )
+        : srcFull;
       const result = c.output();
       let gSelf: Tensor;
       let gSrc: Tensor;
@@ -63,7 +76,13 @@ export const shapeRules = {
         gSrc = dl.where(single, g.mul(maskedSrcResult).gather(d, index), g.mul(result).gather(d, index).div(src.maskedFill(srcZero, 1)));
       }
       if (!includeSelf) gSelf = gSelf.scatter(d, index, 0);
-      if (cut) gSrc = sliceBackward(gSrc, [...srcFull.shape], srcFull.shape.map(() => 0), srcFull.shape.map(() => 1));
+      if (cut)
+        gSrc = sliceBackward(
+          gSrc,
+          [...srcFull.shape],
+          srcFull.shape.map(() => 0),
+          srcFull.shape.map(() => 1),
+        );
       return [c.needs[0] ? gSelf : null, null, c.needs[2] ? gSrc : null];
     },
   } satisfies Rule<'scatterReduce'>,

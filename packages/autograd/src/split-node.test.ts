@@ -15,8 +15,16 @@ describe('multi-output split nodes', () => {
     expect(a!.gradFn).toBe(b!.gradFn);
     expect(String(a!.gradFn)).toBe('<UnbindBackward0 object>');
     expect(a!.gradFn!.nextFunctions.length).toBe(1);
-    a!.mul(2).add(c!.mul(dl.tensor([1, 2, 3, 4]))).sum().backward();
-    expect(arr(x.grad)).toEqual([[2, 2, 2, 2], [0, 0, 0, 0], [1, 2, 3, 4]]);
+    a!
+      .mul(2)
+      .add(c!.mul(dl.tensor([1, 2, 3, 4])))
+      .sum()
+      .backward();
+    expect(arr(x.grad)).toEqual([
+      [2, 2, 2, 2],
+      [0, 0, 0, 0],
+      [1, 2, 3, 4],
+    ]);
   });
 
   it('unbind along a later dim stacks the gradients there', () => {
@@ -24,7 +32,11 @@ describe('multi-output split nodes', () => {
     const cols = x.unbind(1);
     expect(cols.map((t) => t.shape)).toEqual([[3], [3], [3], [3]]);
     const [g] = grad([cols[1]!.sum().add(cols[3]!.mul(3).sum())], [x]);
-    expect(arr(g)).toEqual([[0, 1, 0, 3], [0, 1, 0, 3], [0, 1, 0, 3]]);
+    expect(arr(g)).toEqual([
+      [0, 1, 0, 3],
+      [0, 1, 0, 3],
+      [0, 1, 0, 3],
+    ]);
   });
 
   it('split with sizes and chunk: SplitWithSizesBackward0 / SplitBackward0, gradients as torch', () => {
@@ -33,12 +45,20 @@ describe('multi-output split nodes', () => {
     expect(String(q!.gradFn)).toBe('<SplitWithSizesBackward0 object>');
     expect(p!.gradFn).toBe(q!.gradFn);
     q!.mul(q!).sum().backward();
-    expect(arr(x.grad)).toEqual([[0, 2, 4, 6], [0, 10, 12, 14], [0, 18, 20, 22]]);
+    expect(arr(x.grad)).toEqual([
+      [0, 2, 4, 6],
+      [0, 10, 12, 14],
+      [0, 18, 20, 22],
+    ]);
     const y = x0();
     const u = y.chunk(2, 1);
     expect(String(u[0]!.gradFn)).toBe('<SplitBackward0 object>');
     u[1]!.sum().backward();
-    expect(arr(y.grad)).toEqual([[0, 0, 1, 1], [0, 0, 1, 1], [0, 0, 1, 1]]);
+    expect(arr(y.grad)).toEqual([
+      [0, 0, 1, 1],
+      [0, 0, 1, 1],
+      [0, 0, 1, 1],
+    ]);
   });
 
   it('is differentiated again under createGraph', () => {

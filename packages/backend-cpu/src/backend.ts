@@ -1,5 +1,15 @@
 import { hostArray, type DType, type HostArray } from '@dl/tensor';
-import { philoxFill, type Backend, type BinaryOp, type CompareOp, type Conv2dParams, type RandomDist, type ReduceOp, type TensorView, type UnaryOp } from '@dl/tensor/backend';
+import {
+  philoxFill,
+  type Backend,
+  type BinaryOp,
+  type CompareOp,
+  type Conv2dParams,
+  type RandomDist,
+  type ReduceOp,
+  type TensorView,
+  type UnaryOp,
+} from '@dl/tensor/backend';
 import { BufferPool, type CpuBuffer } from './buffer.js';
 import * as ew from './kernels/elementwise.js';
 import { reduce, cumsum } from './kernels/reduce.js';

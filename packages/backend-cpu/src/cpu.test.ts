@@ -45,10 +45,16 @@ describe('cpu: fromArray shares memory (like torch.from_numpy)', () => {
 
 describe('cpu: sync readers', () => {
   it('dataSync copies; toArraySync nests; itemSync reads one element', () => {
-    const x = dl.tensor([[1, 2], [3, 4]]);
+    const x = dl.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const d = x.dataSync();
     d[0] = 9;
-    expect(x.toArraySync()).toEqual([[1, 2], [3, 4]]);
+    expect(x.toArraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(x.at(1, 0).itemSync()).toBe(3);
     expect(x.at('...', 1).dataSync()).toEqual(new Float32Array([2, 4]));
     expect(dl.tensor([true, false]).toArraySync()).toEqual([true, false]);
@@ -133,7 +139,21 @@ describe('cpu: strided iteration helpers', () => {
     expect(collapse([2, 3, 4], [[12, 4, 1]])).toEqual({ shape: [24], strides: [[1]] });
     expect(collapse([3, 4], [[1, 3]])).toEqual({ shape: [3, 4], strides: [[1, 3]] });
     expect(collapse([1, 1], [[1, 1]])).toEqual({ shape: [1], strides: [[1]] });
-    expect(collapse([2, 1, 3], [[3, 7, 1], [0, 0, 1]])).toEqual({ shape: [2, 3], strides: [[3, 1], [0, 1]] });
+    expect(
+      collapse(
+        [2, 1, 3],
+        [
+          [3, 7, 1],
+          [0, 0, 1],
+        ],
+      ),
+    ).toEqual({
+      shape: [2, 3],
+      strides: [
+        [3, 1],
+        [0, 1],
+      ],
+    });
   });
 
   it('offsetsOf walks any strided view in row-major order', () => {
@@ -142,15 +162,26 @@ describe('cpu: strided iteration helpers', () => {
     expect(Array.from(offsetsOf([], []))).toEqual([0]);
     const rows: number[][] = [];
     forEachRow([2, 2, 2], [[4, 2, 1]], [0], (o, n) => rows.push([o[0]!, n]));
-    expect(rows).toEqual([[0, 2], [2, 2], [4, 2], [6, 2]]);
+    expect(rows).toEqual([
+      [0, 2],
+      [2, 2],
+      [4, 2],
+      [6, 2],
+    ]);
   });
 });
 
 describe('cpu: math helpers', () => {
   it('erf to float64 precision', () => {
     const ref: [number, number][] = [
-      [0, 0], [0.1, 0.1124629160182849], [0.5, 0.5204998778130465], [1, 0.8427007929497149],
-      [2, 0.9953222650189527], [2.6, 0.9997639655834707], [3, 0.9999779095030014], [-1.5, -0.9661051464753108],
+      [0, 0],
+      [0.1, 0.1124629160182849],
+      [0.5, 0.5204998778130465],
+      [1, 0.8427007929497149],
+      [2, 0.9953222650189527],
+      [2.6, 0.9997639655834707],
+      [3, 0.9999779095030014],
+      [-1.5, -0.9661051464753108],
     ];
     for (const [x, e] of ref) expect(Math.abs(erf(x) - e)).toBeLessThan(1e-14);
     expect(erf(10)).toBe(1);

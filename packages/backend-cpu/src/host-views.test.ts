@@ -14,7 +14,11 @@ describe('t.storage(): the memory under a tensor and its views (torch TypedStora
     s.set(0, -1);
     s[4] = 40;
     expect(x.toArraySync()).toEqual([-1, 1, 2, 3, 40, 5]);
-    expect(v.t().toArraySync()).toEqual([[-1, 3], [1, 40], [2, 5]]);
+    expect(v.t().toArraySync()).toEqual([
+      [-1, 3],
+      [1, 40],
+      [2, 5],
+    ]);
     expect([s.get(4), s[4], s.get(-1), s[0]]).toEqual([40, 40, 5, -1]);
     x.add_(1); // and the other way
     expect(s.tolist()).toEqual([0, 2, 3, 4, 41, 6]);
@@ -37,8 +41,12 @@ describe('t.storage(): the memory under a tensor and its views (torch TypedStora
   });
 
   it('prints as PyTorch prints a storage', () => {
-    expect(String(dl.tensor([1, 2.5, 1e-5]).storage())).toBe(' 1.0\n 2.5\n 9.999999747378752e-06\n[dl.TypedStorage(dtype=torch.float32, device=cpu) of size 3]');
-    expect(inspect(dl.tensor([1, 2], { dtype: 'int32' }).storage())).toBe(' 1\n 2\n[dl.TypedStorage(dtype=torch.int32, device=cpu) of size 2]');
+    expect(String(dl.tensor([1, 2.5, 1e-5]).storage())).toBe(
+      ' 1.0\n 2.5\n 9.999999747378752e-06\n[dl.TypedStorage(dtype=torch.float32, device=cpu) of size 3]',
+    );
+    expect(inspect(dl.tensor([1, 2], { dtype: 'int32' }).storage())).toBe(
+      ' 1\n 2\n[dl.TypedStorage(dtype=torch.int32, device=cpu) of size 2]',
+    );
     expect(String(dl.tensor([true, false]).storage())).toBe(' True\n False\n[dl.TypedStorage(dtype=torch.bool, device=cpu) of size 2]');
     expect(String(dl.zeros([0]).storage())).toBe(' \n[dl.TypedStorage(dtype=torch.float32, device=cpu) of size 0]');
   });
@@ -116,7 +124,12 @@ describe('t.numpy(): a zero-copy typed array over a contiguous cpu tensor', () =
     expect(() => tt.numpy()).toThrow(/not contiguous[\s\S]*contiguous\(\)\.numpy\(\)/);
     expect(Array.from(tt.contiguous().numpy())).toEqual([0, 3, 1, 4, 2, 5]);
 
-    const nohost = Object.assign(Object.create(cpuBackend) as object, { name: 'nohost', hostView: undefined, readSync: undefined, spill: undefined });
+    const nohost = Object.assign(Object.create(cpuBackend) as object, {
+      name: 'nohost',
+      hostView: undefined,
+      readSync: undefined,
+      spill: undefined,
+    });
     registerBackend(nohost as never);
     const g = dl.tensor([1, 2], { device: 'nohost' });
     expect(() => g.numpy()).toThrow(/'nohost'[\s\S]*await t\.data\(\)/);

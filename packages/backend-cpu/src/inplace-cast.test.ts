@@ -8,7 +8,13 @@ import './index.js';
 // (tools/fixtures/inplace_cast_fixtures.py writes the fixture).
 
 type Spec = { scalar: number | boolean } | { dtype: dl.DTypeName; data: number | number[]; dim0?: boolean } | Spec[];
-interface Case { op: string; self: string; args: Spec[]; out?: (number | string)[]; error?: string }
+interface Case {
+  op: string;
+  self: string;
+  args: Spec[];
+  out?: (number | string)[];
+  error?: string;
+}
 const fx = JSON.parse(readFileSync(new URL('./fixtures/inplace-cast.json', import.meta.url), 'utf8')) as {
   self: Record<string, number[]>;
   cases: Case[];
@@ -28,8 +34,14 @@ function arg(s: Spec): unknown {
  */
 const NOT_CASTING: ReadonlyArray<readonly [RegExp, string]> = [
   [/^bool\.abs_\(\)$/, 'dl.abs takes bool (torch: "abs_cpu" not implemented for Bool)'],
-  [/^bool\.clamp_\((\{"scalar":true\}|\{"dtype":"bool")/, 'dl.clamp takes bool bounds on bool (torch: "clamp_cpu" not implemented for Bool)'],
-  [/^(uint8|int32|float32|float64)\.sub_\((\{"scalar":true\}|\{"dtype":"bool")/, 'dl.sub takes a bool subtrahend beside a number tensor (torch raises "Subtraction … with a bool tensor")'],
+  [
+    /^bool\.clamp_\((\{"scalar":true\}|\{"dtype":"bool")/,
+    'dl.clamp takes bool bounds on bool (torch: "clamp_cpu" not implemented for Bool)',
+  ],
+  [
+    /^(uint8|int32|float32|float64)\.sub_\((\{"scalar":true\}|\{"dtype":"bool")/,
+    'dl.sub takes a bool subtrahend beside a number tensor (torch raises "Subtraction … with a bool tensor")',
+  ],
   [/^float(32|64)\.hypot_\(\{"scalar"/, 'dl.hypot takes a number operand (torch 1.13: argument other must be Tensor)'],
 ];
 
@@ -57,7 +69,7 @@ describe('in-place ops follow torch.can_cast(result_type, self.dtype)', () => {
     expect(Array.from(x.dataSync())).toEqual(before); // self untouched
   });
 
-  it.each(fits.map((c) => [label(c), c] as const))('%s gives torch\'s values in self\'s dtype', (_l, c) => {
+  it.each(fits.map((c) => [label(c), c] as const))("%s gives torch's values in self's dtype", (_l, c) => {
     const x = dl.tensor(fx.self[c.self]!, { dtype: c.self as dl.DTypeName });
     const r = (x as unknown as Record<string, (...a: unknown[]) => dl.Tensor>)[c.op]!(...c.args.map(arg));
     expect(r).toBe(x);
@@ -82,8 +94,12 @@ describe('in-place ops follow torch.can_cast(result_type, self.dtype)', () => {
   });
 
   it('names the op, both dtypes and a way out', () => {
-    expect(() => dl.tensor([true, false]).add_(1)).toThrow(/add_: result type int32 can't be cast to the desired output type bool[\s\S]*hint: use the out-of-place form x = x\.add\(…\)/);
-    expect(() => dl.tensor([1, 2], { dtype: 'int32' }).mul_(0.5)).toThrow(/mul_: result type float32 can't be cast to the desired output type int32[\s\S]*x\.to\('float32'\)/);
+    expect(() => dl.tensor([true, false]).add_(1)).toThrow(
+      /add_: result type int32 can't be cast to the desired output type bool[\s\S]*hint: use the out-of-place form x = x\.add\(…\)/,
+    );
+    expect(() => dl.tensor([1, 2], { dtype: 'int32' }).mul_(0.5)).toThrow(
+      /mul_: result type float32 can't be cast to the desired output type int32[\s\S]*x\.to\('float32'\)/,
+    );
     expect(() => dl.tensor([1, 2], { dtype: 'int32' }).clamp_(0.5, 1)).toThrow(/clamp_: result type float32 can't be cast/);
   });
 

@@ -7,7 +7,7 @@ import './index.js';
 const i32 = (xs: number[]) => dl.tensor(xs, { dtype: 'int32' });
 const vals = (t: dl.Tensor) => Array.from(t.dataSync());
 
-describe('addcmul / addcdiv as torch 1.13 (Note [addcmul\'s value on integers])', () => {
+describe("addcmul / addcdiv as torch 1.13 (Note [addcmul's value on integers])", () => {
   const a = () => i32([1, 2, 3, -4]);
   const b = () => i32([3, 3, 3, 3]);
   const c = () => i32([1, 1, 1, 1]);
@@ -67,10 +67,25 @@ describe('topk, chunk and split of 0-d and empty tensors as torch 1.13', () => {
 
   it('chunk of a size-0 dim gives `chunks` empty views', () => {
     const parts = dl.zeros([2, 0, 1]).chunk(4, -2);
-    expect(parts.map((p) => p.shape)).toEqual([[2, 0, 1], [2, 0, 1], [2, 0, 1], [2, 0, 1]]);
+    expect(parts.map((p) => p.shape)).toEqual([
+      [2, 0, 1],
+      [2, 0, 1],
+      [2, 0, 1],
+      [2, 0, 1],
+    ]);
     expect(dl.zeros([0]).chunk(1).length).toBe(1);
-    expect(dl.arange(5).chunk(3).map((p) => p.shape[0])).toEqual([2, 2, 1]);
-    expect(dl.arange(2).chunk(5).map((p) => p.shape[0])).toEqual([1, 1]);
+    expect(
+      dl
+        .arange(5)
+        .chunk(3)
+        .map((p) => p.shape[0]),
+    ).toEqual([2, 2, 1]);
+    expect(
+      dl
+        .arange(2)
+        .chunk(5)
+        .map((p) => p.shape[0]),
+    ).toEqual([1, 1]);
   });
 
   it('chunk and split of a 0-d tensor raise', () => {

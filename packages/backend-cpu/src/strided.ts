@@ -6,7 +6,10 @@ import type { TensorView } from '@dl/tensor/backend';
  * contiguous with each other in every operand are merged first, so a contiguous tensor of
  * any rank becomes a single row and a transposed one stays 2-D.
  */
-export function collapse(shape: readonly number[], stridesList: ReadonlyArray<readonly number[]>): { shape: number[]; strides: number[][] } {
+export function collapse(
+  shape: readonly number[],
+  stridesList: ReadonlyArray<readonly number[]>,
+): { shape: number[]; strides: number[][] } {
   const outShape: number[] = [];
   const outStrides: number[][] = stridesList.map(() => []);
   for (let d = 0; d < shape.length; d++) {

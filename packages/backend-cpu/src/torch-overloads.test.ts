@@ -28,7 +28,14 @@ describe('PyTorch call forms (cpu)', () => {
     const y = 3;
     const oneHot = dl.zeros(10, { dtype: 'float32' }).scatter_(0, dl.tensor(y, { dtype: 'int64' }), 1);
     expect(String(oneHot)).toBe('tensor([0., 0., 0., 1., 0., 0., 0., 0., 0., 0.])'); // torch 1.13's print
-    expect(Array.from(dl.zeros(4).scatter(0, dl.tensor(1, { dtype: 'int64' }), dl.tensor(5)).dataSync())).toEqual([0, 5, 0, 0]);
+    expect(
+      Array.from(
+        dl
+          .zeros(4)
+          .scatter(0, dl.tensor(1, { dtype: 'int64' }), dl.tensor(5))
+          .dataSync(),
+      ),
+    ).toEqual([0, 5, 0, 0]);
     expect(() => dl.zeros(10).scatter_(0, dl.tensor([3], { dtype: 'int64' }), { value: 1 } as never)).toThrow(
       /scatter: src must be a Tensor or a number, got an object\n {2}hint: pass the value positionally: x\.scatter_\(dim, index, 1\)/,
     );
@@ -71,7 +78,12 @@ describe('PyTorch call forms (cpu)', () => {
     expect(std).toBeLessThan(0.022);
     expect(Array.from(b.dataSync()).every((v) => v === 0)).toBe(true);
     expect([w.requiresGrad, w.isLeaf, w.gradFn]).toEqual([true, true, null]); // still a leaf that trains
-    const outputs = dl.tensor([[0.1, 0.9, 0.0], [2, -1, 3]]).mul(w.at(0, 0).detach().mul(0).add(1));
+    const outputs = dl
+      .tensor([
+        [0.1, 0.9, 0.0],
+        [2, -1, 3],
+      ])
+      .mul(w.at(0, 0).detach().mul(0).add(1));
     const [, predicted] = dl.max(outputs.data, 1); // _, predicted = torch.max(outputs.data, 1)
     expect(Array.from(predicted!.dataSync())).toEqual([1, 2]);
   });

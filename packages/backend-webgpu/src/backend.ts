@@ -2,7 +2,18 @@
 import { StateError } from '@dl/tensor';
 import type { DType, HostArray } from '@dl/tensor';
 import type { KernelTimer } from '@dl/tensor/backend';
-import type { Backend, BinaryOp, CompareOp, Conv2dParams, DeviceCheck, Pool2dParams, RandomDist, ReduceOp, TensorView, UnaryOp } from '@dl/tensor/backend';
+import type {
+  Backend,
+  BinaryOp,
+  CompareOp,
+  Conv2dParams,
+  DeviceCheck,
+  Pool2dParams,
+  RandomDist,
+  ReduceOp,
+  TensorView,
+  UnaryOp,
+} from '@dl/tensor/backend';
 import { acquireDevice, type AcquireOptions } from './gpu.js';
 import { Runtime, type GpuBuf } from './runtime.js';
 import * as ew from './kernels/elementwise.js';
@@ -79,7 +90,7 @@ export class WebGPUBackend implements Backend {
   /** @internal */
   get runtime(): Runtime {
     if (!this.rt) {
-      throw new StateError("webgpu: the backend is not initialised", {
+      throw new StateError('webgpu: the backend is not initialised', {
         hint: "await dl.initBackend('webgpu') before creating webgpu tensors",
       });
     }

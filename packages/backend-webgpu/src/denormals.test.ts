@@ -14,7 +14,8 @@ import { download, empty, setupGpu, upload } from './test-gpu.js';
 const be = await setupGpu(webgpu);
 afterAll(() => be?.destroy());
 
-const d = (JSON.parse(readFileSync(new URL('./fixtures/edge.json', import.meta.url), 'utf8')) as { denormal: Record<string, number[]> }).denormal;
+const d = (JSON.parse(readFileSync(new URL('./fixtures/edge.json', import.meta.url), 'utf8')) as { denormal: Record<string, number[]> })
+  .denormal;
 
 /** float32 words: 1e-40, -1e-40, the smallest subnormal, the largest subnormal, and NaNs with payloads. */
 const WORDS = [0x000116c2, 0x800116c2, 0x00000001, 0x007fffff, 0x7fc12345, 0xffa00001, 0x80000000];
@@ -27,7 +28,8 @@ describe.runIf(be)('webgpu denormals', () => {
     gpu.write(buffer, 'float32', new Float32Array(Uint32Array.from(words).buffer), 0);
     return { buffer, dtype: 'float32', shape: [words.length], strides: [1], offset: 0 };
   };
-  const readWords = async (v: TensorView) => Array.from(new Uint32Array((await gpu.read(v.buffer, 'float32', v.offset, v.shape[0]!)).buffer));
+  const readWords = async (v: TensorView) =>
+    Array.from(new Uint32Array((await gpu.read(v.buffer, 'float32', v.offset, v.shape[0]!)).buffer));
 
   it('upload / download / copy / strided copy / where / gather keep every bit (subnormals, NaN payloads, -0)', async () => {
     const x = uploadWords(WORDS);
@@ -39,10 +41,28 @@ describe.runIf(be)('webgpu denormals', () => {
     gpu.copy(x, { ...wide, shape: [WORDS.length], strides: [2], offset: 1 }); // strided output
     expect((await readWords(wide)).filter((_, i) => i % 2 === 1)).toEqual(WORDS);
     const w = empty(gpu, 'float32', [WORDS.length]);
-    gpu.where(upload(gpu, 'bool', WORDS.map(() => 1)), x, empty(gpu, 'float32', [WORDS.length]), w);
+    gpu.where(
+      upload(
+        gpu,
+        'bool',
+        WORDS.map(() => 1),
+      ),
+      x,
+      empty(gpu, 'float32', [WORDS.length]),
+      w,
+    );
     expect(await readWords(w)).toEqual(WORDS);
     const g = empty(gpu, 'float32', [WORDS.length]);
-    gpu.gather(x, 0, upload(gpu, 'int32', WORDS.map((_, i) => i)), g);
+    gpu.gather(
+      x,
+      0,
+      upload(
+        gpu,
+        'int32',
+        WORDS.map((_, i) => i),
+      ),
+      g,
+    );
     expect(await readWords(g)).toEqual(WORDS);
   });
 

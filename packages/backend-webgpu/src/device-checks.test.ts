@@ -47,10 +47,21 @@ describe.runIf(be)('webgpu: device value checks raise at the next read, as cpu r
     expect(firstLine(e)).toBe(firstLine(cpuError(() => dl.oneHot(dl.tensor([0, 5, 7], { dtype: 'int32' }), 3))));
     expect(e.message).toContain('oneHot: class values must be smaller than num_classes; got 5 with numClasses 3');
     expect(e.hint).toMatch(/next read/);
-    const e2 = await rejection(F.oneHot(idx([[1, 0], [-2, 1]]), 2).data());
+    const e2 = await rejection(
+      F.oneHot(
+        idx([
+          [1, 0],
+          [-2, 1],
+        ]),
+        2,
+      ).data(),
+    );
     expect(e2.message).toContain('oneHot: class values must be non-negative; got -2 with numClasses 2');
     // reported once; valid labels work afterwards
-    expect(await dl.oneHot(idx([2, 0]), 3).toArray()).toEqual([[0, 0, 1], [1, 0, 0]]);
+    expect(await dl.oneHot(idx([2, 0]), 3).toArray()).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
   });
 
   it('binaryCrossEntropy: inputs outside [0, 1] or NaN raise ArgumentError; 0 and 1 are valid', async () => {
@@ -87,7 +98,12 @@ describe.runIf(be)('webgpu: device value checks raise at the next read, as cpu r
     const e4 = await rejection(x.at(idx(-3)).data());
     expect(e4.message).toContain('at: index -3 is out of bounds for dimension 0 with size 2');
     // indexPut_ runs the same check
-    const e5 = await rejection(dl.zeros([2, 3], { device }).indexPut_([idx([1]), idx([5])], 1).data());
+    const e5 = await rejection(
+      dl
+        .zeros([2, 3], { device })
+        .indexPut_([idx([1]), idx([5])], 1)
+        .data(),
+    );
     expect(e5.message).toContain('index 5 is out of bounds for dimension 1 with size 3');
     // in range (negatives wrap once): values as torch
     expect(await x.at(idx([-1, 0]), idx([-1, 1])).toArray()).toEqual([5, 1]);
@@ -107,7 +123,15 @@ describe.runIf(be)('webgpu: device value checks raise at the next read, as cpu r
     expect(e3.message).toContain('value 256 at flat index 1 cannot be converted to type uint8');
     expect((await rejection(dl.tensor([-1], { device }).to('uint8').data())).message).toContain('value -1 at flat index 0');
     // the first bad element in the tensor's (logical) order, for a non-contiguous input
-    const pt = dl.tensor([[0, 2e10], [-3e10, 0]], { device }).t(); // logical order: 0, -3e10, 2e10, 0
+    const pt = dl
+      .tensor(
+        [
+          [0, 2e10],
+          [-3e10, 0],
+        ],
+        { device },
+      )
+      .t(); // logical order: 0, -3e10, 2e10, 0
     expect((await rejection(pt.int().data())).message).toContain('value -30000001024 at flat index 1');
     // in range (truncation toward zero, as torch): no error
     expect(await dl.tensor([-2147483648, 2147483520, -0.9, 1.9], { device }).int().toArray()).toEqual([-2147483648, 2147483520, 0, 1]);
@@ -128,12 +152,23 @@ describe.runIf(be)('webgpu: device value checks raise at the next read, as cpu r
     await expect(F.crossEntropy(logits, idx([-100, 2, -100, 0])).item()).resolves.toBeTypeOf('number');
     const cpuLogits = await logits.toAsync('cpu');
     const ok = await F.nllLoss(logits.logSoftmax(1), idx([9, 1, 9, 2]), { ignoreIndex: 9 }).item();
-    expect(ok).toBeCloseTo(F.nllLoss(cpuLogits.logSoftmax(1), dl.tensor([9, 1, 9, 2], { dtype: 'int32' }), { ignoreIndex: 9 }).itemSync(), 5);
+    expect(ok).toBeCloseTo(
+      F.nllLoss(cpuLogits.logSoftmax(1), dl.tensor([9, 1, 9, 2], { dtype: 'int32' }), { ignoreIndex: 9 }).itemSync(),
+      5,
+    );
   });
 
   it('embedding ids out of range: cpu message with the first bad id', async () => {
     const table = dl.randn([4, 2], { device });
-    const e = await rejection(F.embedding(idx([[1, 6], [-1, 0]]), table).data());
+    const e = await rejection(
+      F.embedding(
+        idx([
+          [1, 6],
+          [-1, 0],
+        ]),
+        table,
+      ).data(),
+    );
     expect(e).toBeInstanceOf(dl.IndexError);
     expect(e.message).toContain('embedding: index 6 is out of range for an embedding table of 4 rows');
     expect(await F.embedding(idx([3, 0]), table).toArray()).toEqual([await table.at(3).toArray(), await table.at(0).toArray()]);
@@ -141,7 +176,9 @@ describe.runIf(be)('webgpu: device value checks raise at the next read, as cpu r
 
   it('clipGradNorm_ with errorIfNonfinite: a NaN or inf total norm raises at the next read, as cpu raises at once', async () => {
     const p = dl.ones([3], { device, requiresGrad: true });
-    p.mul(dl.tensor([1, Infinity, 1], { device })).sum().backward();
+    p.mul(dl.tensor([1, Infinity, 1], { device }))
+      .sum()
+      .backward();
     nn.utils.clipGradNorm_([p], 1, 2, { errorIfNonfinite: true });
     const e = await rejection(webgpu.sync());
     expect(e).toBeInstanceOf(dl.ArgumentError);

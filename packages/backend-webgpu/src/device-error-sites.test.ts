@@ -4,7 +4,12 @@ import { DeviceErrors } from './device-errors.js';
 
 // Bookkeeping only: no GPU needed (the error words are decoded on the host).
 const fakeDevice = { createBuffer: () => ({}) } as unknown as GPUDevice;
-const check = (key: string, op: string) => ({ lo: 0, hi: 1, key, error: (v: number, i: number) => new dl.IndexError(`${op}: ${v} at ${i}`, { op }) });
+const check = (key: string, op: string) => ({
+  lo: 0,
+  hi: 1,
+  key,
+  error: (v: number, i: number) => new dl.IndexError(`${op}: ${v} at ${i}`, { op }),
+});
 
 describe('device value-check sites past the interning limit', () => {
   it('share a generic site instead of taking the newest check error', () => {

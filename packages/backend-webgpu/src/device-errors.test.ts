@@ -29,7 +29,13 @@ async function rejection(p: Promise<unknown>): Promise<dl.DLError> {
 describe.runIf(be)('webgpu: deferred index errors', () => {
   it('gather with an out-of-range index: the next read rejects with IndexError, once; later ops work', async () => {
     const x = dl.arange(0, 6, 1, { device }).reshape(2, 3);
-    const y = x.gather(1, idx([[0, 5], [1, 2]])); // no throw here: the kernel is only queued
+    const y = x.gather(
+      1,
+      idx([
+        [0, 5],
+        [1, 2],
+      ]),
+    ); // no throw here: the kernel is only queued
     const e = await rejection(y.data());
     expect(e).toBeInstanceOf(dl.IndexError);
     expect(e.op).toBe('gather');
@@ -37,7 +43,20 @@ describe.runIf(be)('webgpu: deferred index errors', () => {
     expect(e.hint).toMatch(/next read/);
     // reported once: the same tensor (and any other) reads fine now; valid gathers are right
     await expect(y.data()).resolves.toBeDefined();
-    expect(await x.gather(1, idx([[2, 0], [1, 1]])).toArray()).toEqual([[2, 0], [4, 4]]);
+    expect(
+      await x
+        .gather(
+          1,
+          idx([
+            [2, 0],
+            [1, 1],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([
+      [2, 0],
+      [4, 4],
+    ]);
   });
 
   it('negative indices raise as PyTorch (no wrap-around)', async () => {
@@ -82,7 +101,10 @@ describe.runIf(be)('webgpu: deferred index errors', () => {
     expect(e.message).toContain('scatter: index 3 is out of bounds for dimension 1 with size 3');
     const e2 = await rejection(z.scatterAdd(0, idx([[0, -2, 1]]), dl.ones([1, 3], { device })).data());
     expect(e2.message).toContain('scatterAdd: index -2 is out of bounds for dimension 0 with size 2');
-    expect(await z.scatterAdd(0, idx([[0, 1, 1]]), dl.ones([1, 3], { device })).toArray()).toEqual([[1, 0, 0], [0, 1, 1]]);
+    expect(await z.scatterAdd(0, idx([[0, 1, 1]]), dl.ones([1, 3], { device })).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 1],
+    ]);
   });
 
   it('embedding ids and crossEntropy / nllLoss class targets out of range raise at the next read, with cpu messages', async () => {

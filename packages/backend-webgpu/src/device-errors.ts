@@ -112,7 +112,7 @@ export class DeviceErrors {
     return this.sites.length - 1;
   }
 
-    /** The binding a checking kernel adds (and marks the error words as worth a look). */
+  /** The binding a checking kernel adds (and marks the error words as worth a look). */
   binding(): BindReq {
     this.pending = true;
     return { buf: this.buf, write: true, atomic: true };
@@ -140,7 +140,8 @@ export class DeviceErrors {
     if (site.kind === 'overflow' || site.kind === 'overflowApprox') {
       // 'overflow': the exact 64-bit value (low, high words); 'overflowApprox': float32 bits of an
       // approximation (a product: its exact value has no 64-bit home)
-      const total = site.kind === 'overflow' ? (words[2]! | 0) * 2 ** 32 + words[1]! : new Float32Array(new Uint32Array([words[2]!]).buffer)[0]!;
+      const total =
+        site.kind === 'overflow' ? (words[2]! | 0) * 2 ** 32 + words[1]! : new Float32Array(new Uint32Array([words[2]!]).buffer)[0]!;
       const what = op === 'prod' ? 'product' : 'sum';
       return new DTypeError(
         `${op}: the ${what} of the ${site.detail} reaches ${site.kind === 'overflow' ? total : Number.isFinite(total) ? `about ${total}` : 'more than 3.4e38 in magnitude'}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`,

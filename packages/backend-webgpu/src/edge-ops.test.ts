@@ -23,7 +23,8 @@ const edge = JSON.parse(readFileSync(new URL('./fixtures/edge.json', import.meta
 };
 const rem = edge.remainder;
 /** Equal as torch prints them: NaN matches NaN, the sign of zero is ignored. */
-const same = (got: ArrayLike<number>, want: readonly Num[]) => Array.from(got).map((v, i) => (Number.isNaN(v) && Number.isNaN(num(want[i]!))) || v === num(want[i]!));
+const same = (got: ArrayLike<number>, want: readonly Num[]) =>
+  Array.from(got).map((v, i) => (Number.isNaN(v) && Number.isNaN(num(want[i]!))) || v === num(want[i]!));
 const device = 'webgpu';
 
 describe.runIf(be)('webgpu edge ops vs torch', () => {
@@ -123,7 +124,11 @@ describe.runIf(be)('webgpu edge ops vs torch', () => {
       expect(err).toBeInstanceOf(dl.DTypeError);
       for (const part of parts) expect((err as Error).message).toContain(part);
     };
-    await raises(i32([65536, 32768]).prod().item(), 'prod: the product of the int32 tensor of shape [2] reaches about 2147483648', 'overflows int32');
+    await raises(
+      i32([65536, 32768]).prod().item(),
+      'prod: the product of the int32 tensor of shape [2] reaches about 2147483648',
+      'overflows int32',
+    );
     await raises(i32([46341, 46341]).prod().item(), 'overflows int32');
     expect(await i32([-65536, 32768]).prod().item()).toBe(-2147483648);
     expect(await i32([65536, 65536, 0]).prod().item()).toBe(0); // a zero factor: exactly 0, as torch

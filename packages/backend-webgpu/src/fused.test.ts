@@ -49,8 +49,14 @@ describe.runIf(be)('webgpu fused kernels', () => {
   ];
 
   it.each(cases)('conv2d forward and both backward kernels agree with the definition (%s)', async (_n, xs, ws, p) => {
-    const x = values(xs.reduce((a, b) => a * b), 1);
-    const w = values(ws.reduce((a, b) => a * b), 2);
+    const x = values(
+      xs.reduce((a, b) => a * b),
+      1,
+    );
+    const w = values(
+      ws.reduce((a, b) => a * b),
+      2,
+    );
     const bias = values(ws[0]!, 3);
     const ref = refConv(x, xs, w, ws, bias, p);
     const xv = upload(gpu, 'float32', x, xs);
@@ -87,7 +93,8 @@ describe.runIf(be)('webgpu fused kernels', () => {
   });
 
   it('maxPool2d: values, flat indices, padding, dilation, NaN', async () => {
-    const H = 5, W = 6;
+    const H = 5,
+      W = 6;
     const x = values(2 * H * W, 5);
     x[7] = Number.NaN;
     const p: Pool2dParams = { kernelSize: [2, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 2], ceilMode: false };
@@ -101,13 +108,15 @@ describe.runIf(be)('webgpu fused kernels', () => {
           let best = -Infinity;
           let hs = oh * 2 - 1;
           let ws = ow * 2 - 1;
-          const h0 = hs, w0 = ws;
+          const h0 = hs,
+            w0 = ws;
           while (hs < 0) hs += 1;
           while (ws < 0) ws += 2;
           let bi = hs * W + ws;
           for (let kh = 0; kh < 2; kh++)
             for (let kw = 0; kw < 3; kw++) {
-              const h = h0 + kh, w = w0 + kw * 2;
+              const h = h0 + kh,
+                w = w0 + kw * 2;
               if (h < 0 || h >= H || w < 0 || w >= W) continue;
               const v = x[c * H * W + h * W + w]!;
               if (v > best || Number.isNaN(v)) {
@@ -126,9 +135,17 @@ describe.runIf(be)('webgpu fused kernels', () => {
   });
 
   it.each([true, false])('avgPool2d with padding, countIncludePad=%s', async (cip) => {
-    const H = 4, W = 5;
+    const H = 4,
+      W = 5;
     const x = values(H * W, 6);
-    const p: Pool2dParams = { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: false, countIncludePad: cip };
+    const p: Pool2dParams = {
+      kernelSize: [3, 3],
+      stride: [2, 2],
+      padding: [1, 1],
+      dilation: [1, 1],
+      ceilMode: false,
+      countIncludePad: cip,
+    };
     const OH = Math.floor((H + 2 - 3) / 2) + 1;
     const OW = Math.floor((W + 2 - 3) / 2) + 1;
     const ev: number[] = [];

@@ -15,7 +15,13 @@ describe('registration', () => {
 describe.runIf(be)('webgpu through the @dl/tensor API', () => {
   it('initBackend, ops, async reads', async () => {
     await dl.initBackend('webgpu');
-    const x = dl.tensor([[1, -2], [3, 4]], { device: 'webgpu' });
+    const x = dl.tensor(
+      [
+        [1, -2],
+        [3, 4],
+      ],
+      { device: 'webgpu' },
+    );
     expect(x.device).toBe('webgpu');
     expect([...(await x.relu().data())]).toEqual([1, 0, 3, 4]);
     expect([...(await x.matmul(x).data())]).toEqual([-5, -10, 15, 10]);
@@ -36,11 +42,13 @@ describe.runIf(be)('webgpu through the @dl/tensor API', () => {
     const x = dl.ones([256], { device: 'webgpu' });
     await webgpu.sync();
     const before = webgpu.memoryInfo();
-    for (let i = 0; i < 50; i++) dl.tidy(() => {
+    for (let i = 0; i < 50; i++)
+      dl.tidy(() => {
         x.add(1).mul(2).sum();
       });
     await webgpu.sync();
-    for (let i = 0; i < 50; i++) dl.tidy(() => {
+    for (let i = 0; i < 50; i++)
+      dl.tidy(() => {
         x.add(1).mul(2).sum();
       });
     await webgpu.sync();

@@ -26,7 +26,9 @@ describe.runIf(be)('profiler on webgpu', () => {
     expect(relu.selfDeviceMs).toBeGreaterThan(0);
     // matmul reaches its kernel through mm: the composite's device total includes it
     expect(prof.row('matmul', 'webgpu')!.deviceTotalMs!).toBeGreaterThanOrEqual(mm.selfDeviceMs!);
-    expect(prof.table()).toContain(timed ? 'Device time on webgpu: measured on the device (timestamp queries)' : 'Device time on webgpu: host time to enqueue');
+    expect(prof.table()).toContain(
+      timed ? 'Device time on webgpu: measured on the device (timestamp queries)' : 'Device time on webgpu: host time to enqueue',
+    );
   });
 
   it('a sync profile fills in device times once settled', async () => {

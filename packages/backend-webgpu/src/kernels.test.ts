@@ -66,8 +66,14 @@ describe.runIf(be)('webgpu kernels', () => {
     const cases: Array<[number[], number[]]> = [
       [[4, 5], [1]],
       [[4, 5], [0]],
-      [[3, 4, 5], [0, 2]],
-      [[2, 3, 4], [0, 1, 2]],
+      [
+        [3, 4, 5],
+        [0, 2],
+      ],
+      [
+        [2, 3, 4],
+        [0, 1, 2],
+      ],
       [[3, 300], [1]], // workgroup tree path
       [[700], [0]],
     ];
@@ -154,7 +160,9 @@ describe.runIf(be)('webgpu kernels', () => {
       expect(close(await download(gpu, out), refMM(av, bv, B, M, K, N), 1e-4, 1e-4)).toBeNull();
     });
     it('transposed and broadcast operands through strides', async () => {
-      const M = 6, K = 5, N = 4;
+      const M = 6,
+        K = 5,
+        N = 4;
       const at = values(K * M, 4); // stored [K, M]
       const bv = values(K * N, 5);
       const a: TensorView = { ...upload(gpu, 'float32', at, [K, M]), shape: [2, M, K], strides: [0, 1, M] };
@@ -208,8 +216,16 @@ describe.runIf(be)('webgpu kernels', () => {
       const n = 1000;
       const dst = empty(gpu, 'float32', [4]);
       gpu.fill(dst, 0);
-      const idx = upload(gpu, 'int32', Array.from({ length: n }, (_, i) => i % 4));
-      const src = upload(gpu, 'float32', Array.from({ length: n }, () => 0.5));
+      const idx = upload(
+        gpu,
+        'int32',
+        Array.from({ length: n }, (_, i) => i % 4),
+      );
+      const src = upload(
+        gpu,
+        'float32',
+        Array.from({ length: n }, () => 0.5),
+      );
       gpu.scatter(dst, 0, idx, src, 'add');
       expect(await download(gpu, dst)).toEqual([125, 125, 125, 125]);
       const di = upload(gpu, 'int32', [1, 1, 1]);

@@ -74,7 +74,12 @@ describe.runIf(be)('webgpu math primitives (issue 13)', () => {
     const a = [...sweep(-30, 30, 301), ...EDGES];
     const b = a.map((v, i) => (i % 3 === 0 ? -v * 0.37 : Math.fround(v + 1.25)));
     for (const [name, f] of [
-      ['hypot', dl.hypot], ['logaddexp', dl.logaddexp], ['logaddexp2', dl.logaddexp2], ['xlogy', dl.xlogy], ['copysign', dl.copysign], ['fmod', dl.fmod],
+      ['hypot', dl.hypot],
+      ['logaddexp', dl.logaddexp],
+      ['logaddexp2', dl.logaddexp2],
+      ['xlogy', dl.xlogy],
+      ['copysign', dl.copysign],
+      ['fmod', dl.fmod],
     ] as const) {
       const ref = f(dl.tensor(a), dl.tensor(b)).toArraySync() as number[];
       const got = (await f(dl.tensor(a, { device: 'webgpu' }), dl.tensor(b, { device: 'webgpu' })).toArray()) as number[];
@@ -91,7 +96,12 @@ describe.runIf(be)('webgpu math primitives (issue 13)', () => {
     const i = [5, -6, 12, 2147483647, -2147483648, 0];
     const s = [1, 3, 31, 32, 33, 0];
     const on = (v: number[], dtype: 'int32' | 'uint8') => dl.tensor(v, { dtype, device: 'webgpu' });
-    expect(await on(i, 'int32').bitwiseAnd(on(s, 'int32')).toArray()).toEqual(dl.tensor(i, { dtype: 'int32' }).bitwiseAnd(dl.tensor(s, { dtype: 'int32' })).toArraySync());
+    expect(await on(i, 'int32').bitwiseAnd(on(s, 'int32')).toArray()).toEqual(
+      dl
+        .tensor(i, { dtype: 'int32' })
+        .bitwiseAnd(dl.tensor(s, { dtype: 'int32' }))
+        .toArraySync(),
+    );
     expect(await on(i, 'int32').bitwiseXor(-1).toArray()).toEqual(i.map((v) => ~v));
     expect(await on(i, 'int32').bitwiseLeftShift(on(s, 'int32')).toArray()).toEqual(i.map((v, k) => v << s[k]!));
     expect(await on(i, 'int32').bitwiseRightShift(on(s, 'int32')).toArray()).toEqual(i.map((v, k) => v >> s[k]!));
@@ -116,8 +126,12 @@ describe.runIf(be)('webgpu math primitives (issue 13)', () => {
     expect(await n.toArray()).toEqual([0, 100, -3.4028234663852886e38, 1]);
     n.sum().backward();
     expect(await z.grad!.toArray()).toEqual([0, 0, 0, 1]);
-    expect(await dl.fmax(dl.tensor([1, NaN, NaN], { device: 'webgpu' }), dl.tensor([NaN, 2, NaN], { device: 'webgpu' })).toArray()).toEqual([1, 2, NaN]);
-    expect(await dl.isclose(dl.tensor([1, Infinity], { device: 'webgpu' }), dl.tensor([1.000001, Infinity], { device: 'webgpu' })).toArray()).toEqual([true, true]);
+    expect(await dl.fmax(dl.tensor([1, NaN, NaN], { device: 'webgpu' }), dl.tensor([NaN, 2, NaN], { device: 'webgpu' })).toArray()).toEqual(
+      [1, 2, NaN],
+    );
+    expect(
+      await dl.isclose(dl.tensor([1, Infinity], { device: 'webgpu' }), dl.tensor([1.000001, Infinity], { device: 'webgpu' })).toArray(),
+    ).toEqual([true, true]);
   });
 
   it("digamma's gradient (trigamma, a composite) and lgamma's on the device match cpu", async () => {
@@ -128,7 +142,9 @@ describe.runIf(be)('webgpu math primitives (issue 13)', () => {
       const g = dl.tensor(xs, { device: 'webgpu', requiresGrad: true });
       f(g).sum().backward();
       const ref = c.grad!.toArraySync() as number[];
-      ((await g.grad!.toArray()) as number[]).forEach((v, i) => expect(Math.abs(v - ref[i]!)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(ref[i]!)));
+      ((await g.grad!.toArray()) as number[]).forEach((v, i) =>
+        expect(Math.abs(v - ref[i]!)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(ref[i]!)),
+      );
     }
   });
 });

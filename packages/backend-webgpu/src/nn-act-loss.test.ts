@@ -94,7 +94,9 @@ describe.runIf(be)('act-loss modules on webgpu match PyTorch 1.13', () => {
 
   it('class indices out of range raise at the next read (a device check)', async () => {
     const x = dl.randn([2, 3], { device: 'webgpu' });
-    await expect(F.multiMarginLoss(x, dl.tensor([1, 3], { dtype: 'int32', device: 'webgpu' })).data()).rejects.toThrow(/target out of range/);
+    await expect(F.multiMarginLoss(x, dl.tensor([1, 3], { dtype: 'int32', device: 'webgpu' })).data()).rejects.toThrow(
+      /target out of range/,
+    );
     await expect(F.gaussianNllLoss(x, x, dl.full([2, 3], -1, { device: 'webgpu' })).data()).rejects.toThrow(/var has negative entry/);
   });
 });

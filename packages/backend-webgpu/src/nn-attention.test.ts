@@ -42,20 +42,62 @@ interface AT {
   dtype: 'float32' | 'bool';
 }
 interface SdpaCase {
-  name: string; q: AT; k: AT; v: AT; mask: AT | null; isCausal: boolean; scale: number | null;
-  y: AT; r: AT; gq: AT; gk: AT; gv: AT; gmask: AT | null;
+  name: string;
+  q: AT;
+  k: AT;
+  v: AT;
+  mask: AT | null;
+  isCausal: boolean;
+  scale: number | null;
+  y: AT;
+  r: AT;
+  gq: AT;
+  gk: AT;
+  gv: AT;
+  gmask: AT | null;
 }
 interface MhaCase {
-  name: string; opts: Record<string, any>; train: boolean; same: 'qkv' | 'kv' | 'none'; state: Record<string, AT>;
-  q: AT; k: AT | null; v: AT | null; fwd: Record<string, any>; y: AT; w: AT | null; r: AT; rw: AT | null;
-  gq: AT; gk: AT | null; gv: AT | null; gparams: Record<string, AT>; stateKeys: string[]; repr: string;
+  name: string;
+  opts: Record<string, any>;
+  train: boolean;
+  same: 'qkv' | 'kv' | 'none';
+  state: Record<string, AT>;
+  q: AT;
+  k: AT | null;
+  v: AT | null;
+  fwd: Record<string, any>;
+  y: AT;
+  w: AT | null;
+  r: AT;
+  rw: AT | null;
+  gq: AT;
+  gk: AT | null;
+  gv: AT | null;
+  gparams: Record<string, AT>;
+  stateKeys: string[];
+  repr: string;
 }
 interface LayerCase {
-  name: string; kind: string; args: any[]; train: boolean; state: Record<string, AT>; inputs: Record<string, AT>;
-  masks: Record<string, AT>; y: AT; r: AT; grads: Record<string, AT>; gparams: Record<string, AT>; stateKeys: string[]; repr: string;
+  name: string;
+  kind: string;
+  args: any[];
+  train: boolean;
+  state: Record<string, AT>;
+  inputs: Record<string, AT>;
+  masks: Record<string, AT>;
+  y: AT;
+  r: AT;
+  grads: Record<string, AT>;
+  gparams: Record<string, AT>;
+  stateKeys: string[];
+  repr: string;
 }
 interface AttentionFixtures {
-  sdpa: SdpaCase[]; mha: MhaCase[]; layers: LayerCase[]; reprs: Record<string, string>; squareMask3: AT;
+  sdpa: SdpaCase[];
+  mha: MhaCase[];
+  layers: LayerCase[];
+  reprs: Record<string, string>;
+  squareMask3: AT;
 }
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity);
@@ -66,7 +108,13 @@ function ft(t: AT, device: string): Tensor {
 }
 
 /** Values of `actual` close to `expected` (read with an await: works on webgpu). */
-async function expectClose(actual: Tensor | null | undefined, expected: AT, label: string, atol: number = TOL[0], rtol: number = TOL[1]): Promise<void> {
+async function expectClose(
+  actual: Tensor | null | undefined,
+  expected: AT,
+  label: string,
+  atol: number = TOL[0],
+  rtol: number = TOL[1],
+): Promise<void> {
   expect(actual, `${label}: missing`).toBeTruthy();
   expect([...actual!.shape], `${label}: shape`).toEqual(expected.shape);
   const a = (await actual!.toAsync('cpu')).contiguous().dataSync();
@@ -110,7 +158,9 @@ async function checkMhaCase(c: MhaCase, device: string): Promise<void> {
   const q = ft(c.q, device).requiresGrad_();
   const k = c.same === 'qkv' ? q : ft(c.k!, device).requiresGrad_();
   const v = c.same === 'none' ? ft(c.v!, device).requiresGrad_() : k;
-  const fwd = Object.fromEntries(Object.entries(c.fwd).map(([key, val]) => [key, typeof val === 'object' && val !== null ? ft(val as AT, device) : val]));
+  const fwd = Object.fromEntries(
+    Object.entries(c.fwd).map(([key, val]) => [key, typeof val === 'object' && val !== null ? ft(val as AT, device) : val]),
+  );
   const [y, w] = m(q, k, v, fwd);
   await expectClose(y, c.y, `${c.name} forward`);
   if (c.w) await expectClose(w, c.w, `${c.name} weights`);
@@ -129,8 +179,10 @@ async function checkMhaCase(c: MhaCase, device: string): Promise<void> {
 const makers: Record<string, (a: any[]) => Module> = {
   TransformerEncoderLayer: (a) => new nn.TransformerEncoderLayer(a[0], a[1], a[2]),
   TransformerDecoderLayer: (a) => new nn.TransformerDecoderLayer(a[0], a[1], a[2]),
-  TransformerEncoder: (a) => new nn.TransformerEncoder(new nn.TransformerEncoderLayer(a[0], a[1], a[2]), a[3], { norm: a[4] ? new nn.LayerNorm(a[0]) : null }),
-  TransformerDecoder: (a) => new nn.TransformerDecoder(new nn.TransformerDecoderLayer(a[0], a[1], a[2]), a[3], { norm: a[4] ? new nn.LayerNorm(a[0]) : null }),
+  TransformerEncoder: (a) =>
+    new nn.TransformerEncoder(new nn.TransformerEncoderLayer(a[0], a[1], a[2]), a[3], { norm: a[4] ? new nn.LayerNorm(a[0]) : null }),
+  TransformerDecoder: (a) =>
+    new nn.TransformerDecoder(new nn.TransformerDecoderLayer(a[0], a[1], a[2]), a[3], { norm: a[4] ? new nn.LayerNorm(a[0]) : null }),
   Transformer: (a) => new nn.Transformer(a[0]),
 };
 

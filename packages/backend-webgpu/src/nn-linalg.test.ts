@@ -45,7 +45,10 @@ async function checkCase(c: LinalgCase, device: string, dtype: 'float32' | 'floa
     // Qᵀ Q = I
     const n = c.shape[c.shape.length - 1]!;
     await close(Q.mT.matmul(Q), Array.from(await dl.eye(n, n, { dtype, device }).expand(Q.shape).contiguous().data()), tol, 'QᵀQ');
-    L.mul(w('wl', L.shape)).sum().add(Q.mul(Q).mul(w('wq', Q.shape)).sum()).backward();
+    L.mul(w('wl', L.shape))
+      .sum()
+      .add(Q.mul(Q).mul(w('wq', Q.shape)).sum())
+      .backward();
   } else if (c.op === 'svd') {
     const full = c.full as boolean;
     const [U, S, Vh] = useAsync ? await dl.linalg.svdAsync(A, { fullMatrices: full }) : dl.linalg.svd(A, { fullMatrices: full });
@@ -63,7 +66,11 @@ async function checkCase(c: LinalgCase, device: string, dtype: 'float32' | 'floa
       const m = U.shape[U.dim() - 1]!;
       await close(U.mT.matmul(U), Array.from(await dl.eye(m, m, { dtype, device }).data()), tol, 'UᵀU');
     }
-    S.mul(w('ws', S.shape)).sum().add(Uk.mul(Uk).mul(w('wu', Uk.shape)).sum()).add(Vk.mul(Vk).mul(w('wv', Vk.shape)).sum()).backward();
+    S.mul(w('ws', S.shape))
+      .sum()
+      .add(Uk.mul(Uk).mul(w('wu', Uk.shape)).sum())
+      .add(Vk.mul(Vk).mul(w('wv', Vk.shape)).sum())
+      .backward();
   } else {
     const mode = c.mode as 'reduced' | 'complete';
     const [Q, R] = useAsync ? await dl.linalg.qrAsync(A, { mode }) : dl.linalg.qr(A, { mode });
@@ -71,7 +78,10 @@ async function checkCase(c: LinalgCase, device: string, dtype: 'float32' | 'floa
     expect(R.shape).toEqual(c.Rshape);
     await close(Q, c.Q as number[], tol * 10, 'Q');
     await close(R, c.R as number[], tol * 10, 'R');
-    Q.mul(w('wq', Q.shape)).sum().add(R.mul(w('wr', R.shape)).sum()).backward();
+    Q.mul(w('wq', Q.shape))
+      .sum()
+      .add(R.mul(w('wr', R.shape)).sum())
+      .backward();
   }
   await close(A.grad!, c.grad, dtype === 'float64' ? 1e-6 : 1e-2, 'gradient');
 }
@@ -93,7 +103,14 @@ describe.runIf(be)('dl.linalg on webgpu matches PyTorch 1.13', () => {
     expect(() => dl.linalg.inv(A)).toThrow(dl.StateError);
   });
   it('solve, det and inv through the async twins, with gradients on webgpu', async () => {
-    const A = dl.tensor([[4, 1, 0], [1, 3, 1], [0, 1, 2]], { device: 'webgpu' });
+    const A = dl.tensor(
+      [
+        [4, 1, 0],
+        [1, 3, 1],
+        [0, 1, 2],
+      ],
+      { device: 'webgpu' },
+    );
     A.requiresGrad = true;
     const b = dl.tensor([1, 2, 3], { device: 'webgpu' });
     const x = await dl.linalg.solveAsync(A, b);
@@ -106,10 +123,21 @@ describe.runIf(be)('dl.linalg on webgpu matches PyTorch 1.13', () => {
     const xs = Array.from(await x.data());
     // d det/dA = det A⁻ᵀ; d Σx/dA = -(A⁻ᵀ 1) xᵀ
     const u = Array.from(await inv.mT.matmul(dl.ones(3, { device: 'webgpu' })).data());
-    await close(A.grad!, want.map((v, i) => v - u[Math.floor(i / 3)]! * xs[i % 3]!), 1e-3, 'gradient');
+    await close(
+      A.grad!,
+      want.map((v, i) => v - u[Math.floor(i / 3)]! * xs[i % 3]!),
+      1e-3,
+      'gradient',
+    );
   });
   it('einsum, cdist and the norms run on webgpu as composites', async () => {
-    const a = dl.tensor([[1, 2], [3, 4]], { device: 'webgpu' });
+    const a = dl.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { device: 'webgpu' },
+    );
     await close(dl.einsum('ij,jk->ik', a, a), [7, 10, 15, 22], 1e-5, 'einsum');
     await close(dl.cdist(a, a), [0, Math.sqrt(8), Math.sqrt(8), 0], 1e-5, 'cdist');
     await close(dl.linalg.vectorNorm(a), [Math.sqrt(30)], 1e-5, 'vectorNorm');

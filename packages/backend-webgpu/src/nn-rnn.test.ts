@@ -23,7 +23,15 @@ interface FT {
   data: number[];
   dtype: 'float32' | 'int32';
 }
-type Case = Record<string, any> & { name: string; kind: string; inputSize: number; hiddenSize: number; opts: Record<string, any>; state: Record<string, FT>; gparams: Record<string, FT> };
+type Case = Record<string, any> & {
+  name: string;
+  kind: string;
+  inputSize: number;
+  hiddenSize: number;
+  opts: Record<string, any>;
+  state: Record<string, FT>;
+  gparams: Record<string, FT>;
+};
 const F = JSON.parse(readFileSync(new URL('../../nn/src/fixtures/rnn.json', import.meta.url), 'utf8')) as { layers: Case[]; cells: Case[] };
 
 const DEV = 'webgpu';
@@ -63,18 +71,26 @@ describe.runIf(be)('recurrent layers on webgpu', () => {
 
   for (const c of F.layers) {
     it(c.name, async () => {
-      const m = c.kind === 'LSTM' ? new nn.LSTM(c.inputSize, c.hiddenSize, c.opts) : c.kind === 'GRU' ? new nn.GRU(c.inputSize, c.hiddenSize, c.opts) : new nn.RNN(c.inputSize, c.hiddenSize, c.opts);
+      const m =
+        c.kind === 'LSTM'
+          ? new nn.LSTM(c.inputSize, c.hiddenSize, c.opts)
+          : c.kind === 'GRU'
+            ? new nn.GRU(c.inputSize, c.hiddenSize, c.opts)
+            : new nn.RNN(c.inputSize, c.hiddenSize, c.opts);
       loadInto(m, c);
       m.train(c.train);
       const x = leaf(c.x)!;
       const h0 = leaf(c.h0);
       const c0 = leaf(c.c0);
       const bf = c.opts.batchFirst ?? false;
-      const input = c.packed ? nn.utils.rnn.packPaddedSequence(x, c.packed.lengths, { batchFirst: bf, enforceSorted: c.packed.enforceSorted }) : x;
+      const input = c.packed
+        ? nn.utils.rnn.packPaddedSequence(x, c.packed.lengths, { batchFirst: bf, enforceSorted: c.packed.enforceSorted })
+        : x;
       let out: Tensor | nn.utils.rnn.PackedSequence;
       let h: Tensor;
       let cN: Tensor | null = null;
-      if (m instanceof nn.LSTM) [out, [h, cN]] = input instanceof dl.Tensor ? m(input, h0 ? [h0, c0!] : null) : m(input, h0 ? [h0, c0!] : null);
+      if (m instanceof nn.LSTM)
+        [out, [h, cN]] = input instanceof dl.Tensor ? m(input, h0 ? [h0, c0!] : null) : m(input, h0 ? [h0, c0!] : null);
       else [out, h] = input instanceof dl.Tensor ? (m as nn.GRU)(input, h0) : (m as nn.GRU)(input, h0);
       let padded: Tensor;
       if (out instanceof nn.utils.rnn.PackedSequence) {
@@ -86,7 +102,10 @@ describe.runIf(be)('recurrent layers on webgpu', () => {
       await close(padded, c.out, `${c.name} output`);
       await close(h, c.h, `${c.name} h`);
       await close(cN, c.c, `${c.name} c`);
-      let loss = padded.mul(onGpu(c.r)).sum().add(h.mul(onGpu(c.rh)).sum());
+      let loss = padded
+        .mul(onGpu(c.r))
+        .sum()
+        .add(h.mul(onGpu(c.rh)).sum());
       if (cN) loss = loss.add(cN.mul(onGpu(c.rc)).sum());
       loss.backward();
       await close(x.grad, c.gx, `${c.name} grad input`);
@@ -99,7 +118,12 @@ describe.runIf(be)('recurrent layers on webgpu', () => {
 
   for (const c of F.cells) {
     it(c.name, async () => {
-      const m = c.kind === 'LSTMCell' ? new nn.LSTMCell(c.inputSize, c.hiddenSize, c.opts) : c.kind === 'GRUCell' ? new nn.GRUCell(c.inputSize, c.hiddenSize, c.opts) : new nn.RNNCell(c.inputSize, c.hiddenSize, c.opts);
+      const m =
+        c.kind === 'LSTMCell'
+          ? new nn.LSTMCell(c.inputSize, c.hiddenSize, c.opts)
+          : c.kind === 'GRUCell'
+            ? new nn.GRUCell(c.inputSize, c.hiddenSize, c.opts)
+            : new nn.RNNCell(c.inputSize, c.hiddenSize, c.opts);
       loadInto(m, c);
       const x = leaf(c.x)!;
       const h0 = leaf(c.h0);

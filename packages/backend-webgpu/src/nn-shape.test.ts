@@ -38,7 +38,9 @@ describe.runIf(be)('shape ops on webgpu', () => {
     const x = dl.arange(12, undefined, 1, { device: DEV, dtype: 'float32' }).view(3, 4).requiresGrad_();
     const d = x.diagonal(-1);
     expect(await read(d)).toEqual([4, 9]);
-    d.mul(gpu([2, 3])).sum().backward();
+    d.mul(gpu([2, 3]))
+      .sum()
+      .backward();
     expect(await read(x.grad!)).toEqual([
       [0, 0, 0, 0],
       [2, 0, 0, 0],
@@ -49,11 +51,21 @@ describe.runIf(be)('shape ops on webgpu', () => {
       [0, 0, 2],
       [0, 0, 0],
     ]);
-    expect(await read(gpu([[1, 2], [3, 4]]).trace())).toBe(5);
+    expect(
+      await read(
+        gpu([
+          [1, 2],
+          [3, 4],
+        ]).trace(),
+      ),
+    ).toBe(5);
   });
 
   it('repeatInterleave with a counts tensor needs outputSize on the device', async () => {
-    const x = gpu([[1, 2], [3, 4]]);
+    const x = gpu([
+      [1, 2],
+      [3, 4],
+    ]);
     const counts = gpu([1, 2], 'int32');
     expect(await read(x.repeatInterleave(counts, 0, { outputSize: 3 }))).toEqual([
       [1, 2],
@@ -68,7 +80,10 @@ describe.runIf(be)('shape ops on webgpu', () => {
   });
 
   it('index bounds are checked on the device (raised at the next read)', async () => {
-    const x = gpu([[10, 30, 20], [60, 40, 50]]);
+    const x = gpu([
+      [10, 30, 20],
+      [60, 40, 50],
+    ]);
     expect(await read(x.take(gpu([0, -1], 'int32')))).toEqual([10, 50]);
     await expect(read(x.take(gpu([6], 'int32')))).rejects.toThrow(dl.IndexError);
     await expect(read(x.indexFill(1, gpu([3], 'int32'), 0))).rejects.toThrow(dl.IndexError);
@@ -76,9 +91,21 @@ describe.runIf(be)('shape ops on webgpu', () => {
   });
 
   it('scatterReduce: values and torch 1.13 gradients (amax ties shared, counting self)', async () => {
-    const idx = gpu([[0, 0, 2, 2], [1, 1, 1, 0]], 'int32');
-    const a = gpu([[2, 0, 3], [1, 2, 2]]).requiresGrad_();
-    const b = gpu([[2, 2, 0, 4], [2, 0, 2, 8]]).requiresGrad_();
+    const idx = gpu(
+      [
+        [0, 0, 2, 2],
+        [1, 1, 1, 0],
+      ],
+      'int32',
+    );
+    const a = gpu([
+      [2, 0, 3],
+      [1, 2, 2],
+    ]).requiresGrad_();
+    const b = gpu([
+      [2, 2, 0, 4],
+      [2, 0, 2, 8],
+    ]).requiresGrad_();
     const o = a.scatterReduce(1, idx, b, 'amax', { includeSelf: false });
     expect(await read(o)).toEqual([
       [2, 0, 4],
@@ -92,8 +119,14 @@ describe.runIf(be)('shape ops on webgpu', () => {
     const g = (await read(b.grad!)) as number[][];
     expect(g[0]![0]).toBeCloseTo(1 / 3, 6);
     expect(g[1]).toEqual([expect.closeTo(5 / 3, 6), 0, expect.closeTo(5 / 3, 6), 4]);
-    const p = gpu([[2, 0, 3], [1, 2, 2]]).requiresGrad_();
-    const q = gpu([[2, 2, 0, 4], [2, 0, 2, 8]]).requiresGrad_();
+    const p = gpu([
+      [2, 0, 3],
+      [1, 2, 2],
+    ]).requiresGrad_();
+    const q = gpu([
+      [2, 2, 0, 4],
+      [2, 0, 2, 8],
+    ]).requiresGrad_();
     p.scatterReduce(1, idx, q, 'prod').backward(dl.arange(1, 7, 1, { device: DEV, dtype: 'float32' }).view(2, 3));
     expect(await read(p.grad!)).toEqual([
       [4, 2, 0],
@@ -124,8 +157,12 @@ describe.runIf(be)('shape ops on webgpu', () => {
       [5, 5, 5],
     ]);
     const parts = dl.arange(7, undefined, 1, { device: DEV }).tensorSplit([2, 5]);
-    expect(await Promise.all(parts.map(read))).toEqual([[0, 1], [2, 3, 4], [5, 6]]);
-    expect((await read(dl.triuIndices(2, 3, 1, { device: DEV })))).toEqual([
+    expect(await Promise.all(parts.map(read))).toEqual([
+      [0, 1],
+      [2, 3, 4],
+      [5, 6],
+    ]);
+    expect(await read(dl.triuIndices(2, 3, 1, { device: DEV }))).toEqual([
       [0, 0, 1],
       [1, 2, 2],
     ]);

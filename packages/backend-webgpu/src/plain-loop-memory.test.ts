@@ -41,7 +41,13 @@ async function mark(): Promise<Mark> {
   }
   const m = dl.memory();
   const g = m.devices.webgpu!;
-  return { tensors: m.tensors, storages: g.storages, bytes: g.bytes, inUse: g.backend!.bytesInUse, heapMB: process.memoryUsage().heapUsed / 2 ** 20 };
+  return {
+    tensors: m.tensors,
+    storages: g.storages,
+    bytes: g.bytes,
+    inUse: g.backend!.bytesInUse,
+    heapMB: process.memoryUsage().heapUsed / 2 ** 20,
+  };
 }
 
 /**
@@ -49,7 +55,11 @@ async function mark(): Promise<Mark> {
  * flight at the first mark may have landed by the second); the JS heap grown by less than 16 MB.
  */
 function expectFlat(a: Mark, b: Mark): void {
-  expect({ tensors: b.tensors, storages: b.storages, bytes: b.bytes }).toEqual({ tensors: a.tensors, storages: a.storages, bytes: a.bytes });
+  expect({ tensors: b.tensors, storages: b.storages, bytes: b.bytes }).toEqual({
+    tensors: a.tensors,
+    storages: a.storages,
+    bytes: a.bytes,
+  });
   expect(b.inUse).toBeLessThanOrEqual(a.inUse);
   expect(b.heapMB - a.heapMB).toBeLessThan(16);
 }

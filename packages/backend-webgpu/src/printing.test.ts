@@ -10,8 +10,15 @@ afterAll(() => be?.destroy());
 describe.runIf(be)('webgpu tensors print without a synchronous read', () => {
   it('String/console.log give a summary line; await t.format() the values; storage and numpy name the async way', async () => {
     await dl.initBackend('webgpu');
-    const x = dl.tensor([[1.5, 2], [3, 4]], { device: 'webgpu', requiresGrad: true });
-    const s = "tensor(<shape [2, 2]; values on the device: await t.format() prints them>,\n       device='webgpu', dtype=torch.float32, requires_grad=True)";
+    const x = dl.tensor(
+      [
+        [1.5, 2],
+        [3, 4],
+      ],
+      { device: 'webgpu', requiresGrad: true },
+    );
+    const s =
+      "tensor(<shape [2, 2]; values on the device: await t.format() prints them>,\n       device='webgpu', dtype=torch.float32, requires_grad=True)";
     expect(String(x)).toBe(s);
     expect(inspect(x)).toBe(s);
     expect(await x.format()).toBe("tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]], device='webgpu', requires_grad=True)");

@@ -60,7 +60,7 @@ describe.runIf(be)('reduce ops on webgpu', () => {
     expect(await dl.searchsorted(g([1, 3, 5, 7]), g([3, 6, NaN]), { right: true }).toArray()).toEqual([2, 3, 4]);
     const [v, i] = g([1, NaN, 2, NaN, 3]).cummax(0);
     expect(await i.toArray()).toEqual([0, 1, 1, 3, 3]);
-    expect((await v.toArray() as number[]).map((e) => (Number.isNaN(e) ? 'nan' : e))).toEqual([1, 'nan', 'nan', 'nan', 'nan']);
+    expect(((await v.toArray()) as number[]).map((e) => (Number.isNaN(e) ? 'nan' : e))).toEqual([1, 'nan', 'nan', 'nan', 'nan']);
   });
 });
 

@@ -23,10 +23,19 @@ describe.runIf(be)('webgpu runtime', () => {
   const gpu = be!;
 
   it('training-like loop holds a flat memory line; pipelines are cached', async () => {
-    const x = upload(gpu, 'float32', Array.from({ length: 64 }, (_, i) => i), [8, 8]);
+    const x = upload(
+      gpu,
+      'float32',
+      Array.from({ length: 64 }, (_, i) => i),
+      [8, 8],
+    );
     const step = () => {
       const h = empty(gpu, 'float32', [8, 8]);
-      gpu.matmul({ ...x, shape: [1, 8, 8], strides: [0, 8, 1] }, { ...x, shape: [1, 8, 8], strides: [0, 8, 1] }, { ...h, shape: [1, 8, 8], strides: [0, 8, 1] });
+      gpu.matmul(
+        { ...x, shape: [1, 8, 8], strides: [0, 8, 1] },
+        { ...x, shape: [1, 8, 8], strides: [0, 8, 1] },
+        { ...h, shape: [1, 8, 8], strides: [0, 8, 1] },
+      );
       const r = empty(gpu, 'float32', [8, 8]);
       gpu.unary('relu', h, r);
       const s = empty(gpu, 'float32', [1, 1]);

@@ -42,7 +42,9 @@ export interface GpuBuf {
 }
 
 /** Buffers made resident again after a spill: their GPU memory returns when they are collected. */
-const residentNet = new FinalizationRegistry<{ rt: Runtime; gpu: GPUBuffer; size: number }>(({ rt, gpu, size }) => rt.giveBackCollected(gpu, size));
+const residentNet = new FinalizationRegistry<{ rt: Runtime; gpu: GPUBuffer; size: number }>(({ rt, gpu, size }) =>
+  rt.giveBackCollected(gpu, size),
+);
 
 /** A buffer a kernel binds, and how. */
 export interface BindReq {
@@ -265,7 +267,9 @@ export class Runtime {
   resident(b: GpuBuf): GPUBuffer {
     if (b.gpu !== null) return b.gpu;
     if (b.freed || b.host === null) {
-      throw new BackendError('webgpu: a kernel was given a freed buffer', { hint: 'this is a bug in @dl/backend-webgpu; please report it' });
+      throw new BackendError('webgpu: a kernel was given a freed buffer', {
+        hint: 'this is a bug in @dl/backend-webgpu; please report it',
+      });
     }
     this.ensureScope();
     const { buf } = this.pool.acquire(b.size);

@@ -28,7 +28,14 @@ function mlp(device: string, seed = 0): Mlp {
     t.requiresGrad = true;
     return t;
   };
-  const [w1, b1, w2, b2, w3, b3] = [make([2, 16], 0.7), make([16], 0.1), make([16, 16], 0.25), make([16], 0.1), make([16, 1], 0.25), make([1], 0.1)];
+  const [w1, b1, w2, b2, w3, b3] = [
+    make([2, 16], 0.7),
+    make([16], 0.1),
+    make([16, 16], 0.25),
+    make([16], 0.1),
+    make([16, 1], 0.25),
+    make([1], 0.1),
+  ];
   return {
     params: [w1, b1, w2, b2, w3, b3],
     forward: (x) => x.matmul(w1).add(b1).tanh().matmul(w2).add(b2).relu().matmul(w3).add(b3),
@@ -37,8 +44,16 @@ function mlp(device: string, seed = 0): Mlp {
 
 /** Regression data: y = sin(2 x0) + x0 x1 on 128 points, made on cpu. */
 function data(device: string): { x: dl.Tensor; y: dl.Tensor } {
-  const x = dl.rand([128, 2], { generator: new dl.Generator(1) }).mul(2).sub(1);
-  const y = x.select(1, 0).mul(2).sin().add(x.select(1, 0).mul(x.select(1, 1))).unsqueeze(1);
+  const x = dl
+    .rand([128, 2], { generator: new dl.Generator(1) })
+    .mul(2)
+    .sub(1);
+  const y = x
+    .select(1, 0)
+    .mul(2)
+    .sin()
+    .add(x.select(1, 0).mul(x.select(1, 1)))
+    .unsqueeze(1);
   return { x: x.to(device), y: y.to(device) };
 }
 
@@ -125,7 +140,11 @@ describe.runIf(be)('training on webgpu', () => {
     const back = await g.mul(2).toAsync('cpu');
     expect(back.device).toBe('cpu');
     expect(back.toArraySync()).toEqual((await c.t().mul(2).toArray()) as number[][]);
-    const b = await dl.tensor(new Int32Array([1, 0, 2])).to('webgpu').bool().toAsync('cpu');
+    const b = await dl
+      .tensor(new Int32Array([1, 0, 2]))
+      .to('webgpu')
+      .bool()
+      .toAsync('cpu');
     expect([b.dtype, Array.from(b.dataSync())]).toEqual(['bool', [1, 0, 1]]);
     // Autograd through a device copy: a webgpu leaf used from a cpu copy? (needs a sync read) —
     // the supported direction is cpu data moved in, webgpu leaves trained there.
@@ -153,7 +172,9 @@ describe.runIf(be)('training on webgpu', () => {
       x.requiresGrad = true;
       w.requiresGrad = true;
       const y = f(x, w);
-      y.mul(dl.randn(y.shape, { generator: g }).to(device)).sum().backward();
+      y.mul(dl.randn(y.shape, { generator: g }).to(device))
+        .sum()
+        .backward();
       return [y, x.grad!, w.grad!];
     };
     const same = async (f: (x: dl.Tensor, w: dl.Tensor) => dl.Tensor, xs: number[], ws: number[], what: string) => {
@@ -177,9 +198,14 @@ describe.runIf(be)('training on webgpu', () => {
   it('a LeNet-style conv net: same loss and gradients on cpu and webgpu', async () => {
     dl.manualSeed(11);
     const net = new nn.Sequential(
-      new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Conv2d(4, 8, 3), new nn.ReLU(), new nn.AvgPool2d(2),
-      new nn.Flatten(), new nn.Linear(32, 10),
+      new nn.Conv2d(1, 4, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Conv2d(4, 8, 3),
+      new nn.ReLU(),
+      new nn.AvgPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(32, 10),
     );
     const x = dl.randn([6, 1, 12, 12]);
     const y = dl.tensor(new Int32Array([0, 3, 9, 1, 1, 7]));

@@ -29,12 +29,16 @@ export function defaultCollate(batch: readonly unknown[]): unknown {
   if (typeof first === 'string') return [...batch];
   if (ArrayBuffer.isView(first)) {
     const arrs = batch as HostArray[];
-    return stack(arrs.map((a) => fromArray(a)), 0);
+    return stack(
+      arrs.map((a) => fromArray(a)),
+      0,
+    );
   }
   if (Array.isArray(first)) {
     const n = first.length;
     for (const x of batch) {
-      if (!Array.isArray(x) || x.length !== n) throw new ArgumentError('defaultCollate: each element in list of batch should be of equal size', { op: 'collate' });
+      if (!Array.isArray(x) || x.length !== n)
+        throw new ArgumentError('defaultCollate: each element in list of batch should be of equal size', { op: 'collate' });
     }
     return Array.from({ length: n }, (_, k) => defaultCollate(batch.map((x) => (x as unknown[])[k])));
   }
@@ -43,17 +47,21 @@ export function defaultCollate(batch: readonly unknown[]): unknown {
     for (const key of Object.keys(first)) {
       out[key] = defaultCollate(
         batch.map((x) => {
-          if (x === null || typeof x !== 'object' || !(key in x)) throw new ArgumentError(`defaultCollate: sample is missing field '${key}'`, { op: 'collate' });
+          if (x === null || typeof x !== 'object' || !(key in x))
+            throw new ArgumentError(`defaultCollate: sample is missing field '${key}'`, { op: 'collate' });
           return (x as Record<string, unknown>)[key];
         }),
       );
     }
     return out;
   }
-  throw new ArgumentError(`defaultCollate: default_collate: batch must contain tensors, typed arrays, numbers, booleans, strings, arrays or plain objects; found ${describe(first)}`, {
-    op: 'collate',
-    hint: 'pass a collateFn that handles this sample type',
-  });
+  throw new ArgumentError(
+    `defaultCollate: default_collate: batch must contain tensors, typed arrays, numbers, booleans, strings, arrays or plain objects; found ${describe(first)}`,
+    {
+      op: 'collate',
+      hint: 'pass a collateFn that handles this sample type',
+    },
+  );
 }
 
 function describe(x: unknown): string {
@@ -64,7 +72,8 @@ function describe(x: unknown): string {
 
 function assertAll(batch: readonly unknown[], pred: (x: unknown) => boolean, what: string): void {
   batch.forEach((x, i) => {
-    if (!pred(x)) throw new ArgumentError(`defaultCollate: element 0 of the batch is a ${what} but element ${i} is ${describe(x)}`, { op: 'collate' });
+    if (!pred(x))
+      throw new ArgumentError(`defaultCollate: element 0 of the batch is a ${what} but element ${i} is ${describe(x)}`, { op: 'collate' });
   });
 }
 
@@ -83,7 +92,8 @@ interface WireTensor {
 export function toWire(v: unknown, transfer: ArrayBuffer[]): unknown {
   if (v instanceof Tensor) {
     const data = v.contiguous().dataSync();
-    if (data.buffer instanceof ArrayBuffer && !transfer.includes(data.buffer) && data.byteLength === data.buffer.byteLength) transfer.push(data.buffer);
+    if (data.buffer instanceof ArrayBuffer && !transfer.includes(data.buffer) && data.byteLength === data.buffer.byteLength)
+      transfer.push(data.buffer);
     return { __dlTensor: 1, dtype: v.dtype, shape: [...v.shape], data } satisfies WireTensor;
   }
   if (Array.isArray(v)) return v.map((x) => toWire(x, transfer));

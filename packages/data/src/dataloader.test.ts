@@ -34,7 +34,12 @@ describe('DataLoader', () => {
     expect(drop.length).toBe(4);
     const sizes = [...keep].map(([xb]: dl.Tensor[]) => xb!.shape[0]);
     expect(sizes).toEqual([120, 120, 120, 120, 20]);
-    expect([...drop].map(([xb]: dl.Tensor[]) => xb!.shape)).toEqual([[120, 2], [120, 2], [120, 2], [120, 2]]);
+    expect([...drop].map(([xb]: dl.Tensor[]) => xb!.shape)).toEqual([
+      [120, 2],
+      [120, 2],
+      [120, 2],
+      [120, 2],
+    ]);
   });
 
   it('yields items in order without shuffle, and every item once with shuffle', () => {
@@ -123,7 +128,10 @@ describe('DataLoader', () => {
     expect([...new DataLoader(new Count(), { batchSize: 2 })].map((b) => arr(b as dl.Tensor))).toEqual([[0, 1], [2, 3], [4]]);
     const got = [];
     for await (const b of new DataLoader(new Count(), { batchSize: 2, dropLast: true })) got.push(arr(b as dl.Tensor));
-    expect(got).toEqual([[0, 1], [2, 3]]);
+    expect(got).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(() => new DataLoader(new Count(), { shuffle: true })).toThrow(/IterableDataset/);
   });
 
@@ -131,7 +139,9 @@ describe('DataLoader', () => {
     const ds = toy(10);
     expect(() => new DataLoader(ds, { batchSize: 0 })).toThrow(/positive integer/);
     expect(() => new DataLoader(ds, { shuffle: true, sampler: new SequentialSampler(ds) })).toThrow(/mutually exclusive/);
-    expect(() => new DataLoader(ds, { batchSampler: new BatchSampler(new SequentialSampler(ds), 3, false), batchSize: 4 })).toThrow(/mutually exclusive/);
+    expect(() => new DataLoader(ds, { batchSampler: new BatchSampler(new SequentialSampler(ds), 3, false), batchSize: 4 })).toThrow(
+      /mutually exclusive/,
+    );
     const bl = new DataLoader(ds, { batchSampler: new BatchSampler(new SequentialSampler(ds), 4, false) });
     expect(bl.length).toBe(3);
     const single = new DataLoader(ds, { batchSize: null });
@@ -160,7 +170,10 @@ describe('datasets and samplers', () => {
     expect(() => randomSplit(ds, [5, 6])).toThrow(/does not equal/);
     // batched reads through a Subset
     const xb = ([...new DataLoader(sub, { batchSize: 2 })] as dl.Tensor[][])[0]![0];
-    expect(arr(xb!)).toEqual([[18, 19], [0, 1]]);
+    expect(arr(xb!)).toEqual([
+      [18, 19],
+      [0, 1],
+    ]);
   });
 
   it('samplers', () => {

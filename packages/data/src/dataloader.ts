@@ -1,7 +1,7 @@
 import * as dl from '@dl/tensor';
 import { inScope, runScope } from '@dl/tensor/internal';
 import { ArgumentError, StateError, type Generator as DLGenerator } from '@dl/tensor';
-import { Dataset, IterableDataset, batchReader, type WorkerSpec } from './dataset.js';
+import { type Dataset, IterableDataset, batchReader, type WorkerSpec } from './dataset.js';
 import { defaultCollate, fromWire } from './collate.js';
 import { BatchSampler, RandomSampler, SequentialSampler } from './sampler.js';
 import { END, WorkerPool, workersUnavailable } from './worker-pool.js';
@@ -83,7 +83,10 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     this.generator = opts.generator;
     const op = 'DataLoader';
     if (!Number.isInteger(this.numWorkers) || this.numWorkers < 0) {
-      throw new ArgumentError(`DataLoader: numWorkers option should be non-negative; use numWorkers=0 to disable multiprocessing (got ${this.numWorkers})`, { op });
+      throw new ArgumentError(
+        `DataLoader: numWorkers option should be non-negative; use numWorkers=0 to disable multiprocessing (got ${this.numWorkers})`,
+        { op },
+      );
     }
     if (!Number.isInteger(this.prefetchFactor) || this.prefetchFactor < 1) {
       throw new ArgumentError(`DataLoader: prefetchFactor must be a positive integer, got ${this.prefetchFactor}`, { op });
@@ -95,7 +98,9 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     if (opts.sampler && opts.shuffle) throw new ArgumentError('DataLoader: sampler option is mutually exclusive with shuffle', { op });
     if (opts.batchSampler) {
       if ((opts.batchSize !== undefined && opts.batchSize !== 1) || opts.shuffle || opts.sampler || opts.dropLast) {
-        throw new ArgumentError('DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast', { op });
+        throw new ArgumentError('DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast', {
+          op,
+        });
       }
       this.batchSize = null;
       this.dropLast = false;
@@ -112,7 +117,9 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     this.dropLast = opts.dropLast ?? false;
     if (!iterable) {
       const ds = dataset as Dataset<T>;
-      this.sampler = opts.sampler ?? (opts.shuffle ? new RandomSampler(ds, opts.generator ? { generator: opts.generator } : {}) : new SequentialSampler(ds));
+      this.sampler =
+        opts.sampler ??
+        (opts.shuffle ? new RandomSampler(ds, opts.generator ? { generator: opts.generator } : {}) : new SequentialSampler(ds));
       if (this.batchSize !== null) this.batchSampler = new BatchSampler(this.sampler, this.batchSize, this.dropLast);
     }
   }
@@ -121,7 +128,8 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
   get length(): number {
     if (this.dataset instanceof IterableDataset) {
       const n = (this.dataset as unknown as { length?: number }).length;
-      if (typeof n !== 'number') throw new StateError('DataLoader: length is unknown for an IterableDataset without a length', { op: 'DataLoader' });
+      if (typeof n !== 'number')
+        throw new StateError('DataLoader: length is unknown for an IterableDataset without a length', { op: 'DataLoader' });
       if (this.batchSize === null) return n;
       return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
     }
@@ -148,7 +156,11 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     }
     const ds = this.dataset;
     const iterable = ds instanceof IterableDataset;
-    const spec = this.opts.workerDataset ?? (iterable ? undefined : ds.workerSpec?.()) ?? { kind: 'state' as const, state: encodeState(ds, `the dataset (${ds.constructor.name})`) };
+    const spec = this.opts.workerDataset ??
+      (iterable ? undefined : ds.workerSpec?.()) ?? {
+        kind: 'state' as const,
+        state: encodeState(ds, `the dataset (${ds.constructor.name})`),
+      };
     const collate = this.opts.collateFn || this.unbatched() ? 'none' : 'default';
     return new WorkerPool(
       this.numWorkers,
@@ -238,7 +250,9 @@ export class DataLoader<T = unknown, B = any> implements Iterable<B>, AsyncItera
     for (const ix of this.indexBatches()) {
       const b = typeof ix === 'number' ? (this.dataset as Dataset<T>).getItem(ix) : this.fetch(ix);
       if (b instanceof Promise) {
-        throw new StateError('DataLoader: the dataset returned a Promise from getItem; iterate with `for await (const batch of loader)`', { op: 'DataLoader' });
+        throw new StateError('DataLoader: the dataset returned a Promise from getItem; iterate with `for await (const batch of loader)`', {
+          op: 'DataLoader',
+        });
       }
       yield b as B;
     }

@@ -26,8 +26,19 @@ describe('Dataset iteration (Python iterates a map-style dataset by __getitem__)
         return [i, i * i];
       }
     }
-    expect([...new Squares()]).toEqual([[0, 0], [1, 1], [2, 4], [3, 9]]);
-    expect([...new ConcatDataset([new Squares(), new Subset(new Squares(), [3])])]).toEqual([[0, 0], [1, 1], [2, 4], [3, 9], [3, 9]]);
+    expect([...new Squares()]).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 4],
+      [3, 9],
+    ]);
+    expect([...new ConcatDataset([new Squares(), new Subset(new Squares(), [3])])]).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 4],
+      [3, 9],
+      [3, 9],
+    ]);
     const [a, b] = randomSplit(new Squares(), [2, 2], { generator: new dl.Generator(1) });
     expect([...a!, ...b!].map(([i]) => i).sort()).toEqual([0, 1, 2, 3]);
     expect(Array.from(new Squares(), ([, sq]) => sq)).toEqual([0, 1, 4, 9]);
@@ -78,7 +89,7 @@ describe('Dataset iteration (Python iterates a map-style dataset by __getitem__)
 });
 
 describe('ds[i]', () => {
-  it('reads getItem(i) as PyTorch\'s training_data[i], negative keys included, other keys untouched', () => {
+  it("reads getItem(i) as PyTorch's training_data[i], negative keys included, other keys untouched", () => {
     class Squares extends Dataset<[number, number]> {
       label = 'squares';
       get length() {

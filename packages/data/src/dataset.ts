@@ -1,4 +1,15 @@
-import { ArgumentError, Generator, IndexError, ShapeError, StateError, Tensor, defaultGenerator, fmtShape, indexSelect, tensor } from '@dl/tensor';
+import {
+  ArgumentError,
+  type Generator,
+  IndexError,
+  ShapeError,
+  StateError,
+  type Tensor,
+  defaultGenerator,
+  fmtShape,
+  indexSelect,
+  tensor,
+} from '@dl/tensor';
 import { recordClassLocation, type Encoded } from './worker-state.js';
 import type { getWorkerInfo } from './worker-info.js';
 
@@ -67,7 +78,10 @@ export abstract class Dataset<T = unknown> implements Iterable<T>, AsyncIterable
       const item = this.getItem(i);
       if (item instanceof Promise) {
         item.catch(() => {});
-        throw new StateError(`${this.constructor.name}: getItem(${i}) returned a Promise; iterate this dataset with \`for await (const item of ds)\``, { op: 'Dataset' });
+        throw new StateError(
+          `${this.constructor.name}: getItem(${i}) returned a Promise; iterate this dataset with \`for await (const item of ds)\``,
+          { op: 'Dataset' },
+        );
       }
       yield item;
     }
@@ -143,10 +157,13 @@ export class TensorDataset extends Dataset<Tensor[]> {
     const n = tensors[0]!.shape[0];
     for (const [k, t] of tensors.entries()) {
       if (t.dim() === 0 || t.shape[0] !== n) {
-        throw new ShapeError(`TensorDataset: size mismatch between tensors: tensor 0 has shape ${fmtShape(tensors[0]!.shape)}, tensor ${k} has shape ${fmtShape(t.shape)}`, {
-          op: 'TensorDataset',
-          hint: 'every tensor needs the same size in dim 0 (one row per sample)',
-        });
+        throw new ShapeError(
+          `TensorDataset: size mismatch between tensors: tensor 0 has shape ${fmtShape(tensors[0]!.shape)}, tensor ${k} has shape ${fmtShape(t.shape)}`,
+          {
+            op: 'TensorDataset',
+            hint: 'every tensor needs the same size in dim 0 (one row per sample)',
+          },
+        );
       }
     }
     this.tensors = tensors;
@@ -271,10 +288,13 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
     for (let i = 0; rem > 0; i = (i + 1) % counts.length, rem--) counts[i]! += 1;
   }
   if (counts.some((c) => !Number.isInteger(c) || c < 0) || counts.reduce((a, b) => a + b, 0) !== n) {
-    throw new ArgumentError(`randomSplit: sum of input lengths (${lengths.join(', ')}) does not equal the length of the input dataset (${n})`, {
-      op: 'randomSplit',
-      hint: 'pass counts that sum to the dataset length, or fractions that sum to 1',
-    });
+    throw new ArgumentError(
+      `randomSplit: sum of input lengths (${lengths.join(', ')}) does not equal the length of the input dataset (${n})`,
+      {
+        op: 'randomSplit',
+        hint: 'pass counts that sum to the dataset length, or fractions that sum to 1',
+      },
+    );
   }
   const perm = permutation(n, opts.generator ?? defaultGenerator);
   const out: Subset<T>[] = [];

@@ -67,7 +67,8 @@ abstract()
   });
 
   it('keeps async and generator functions and import.meta, drops dynamic imports', () => {
-    const src = 'async function f(){await g()}function* gen(){yield 1}const u=import.meta.url;const m=import("x");const r=/[/]}/g;class A{}const B=class extends A{get(i){return f(i)}};';
+    const src =
+      'async function f(){await g()}function* gen(){yield 1}const u=import.meta.url;const m=import("x");const r=/[/]}/g;class A{}const B=class extends A{get(i){return f(i)}};';
     expect(definitionsOnly(src, ['A', 'B'])).toBe(
       [
         'async function f(){await g()}',
@@ -84,21 +85,33 @@ abstract()
 
 describe('definitionsOnly runs none of the code the script runs at top level', () => {
   it('checks every declarator of a declaration, not only the first: keeps the ones that run nothing', () => {
-    expect(definitionsOnly("const f = (x) => x, data = console.log('RUNS')\nclass A {}", ['A'])).toBe(['const f = (x) => x;', 'class A {}', tail('A as __dlWorkerClass_A')].join('\n'));
-    expect(definitionsOnly('const k = class {}, z = main();class A {}', ['A'])).toBe(['const k = class {};', 'class A {}', tail('A as __dlWorkerClass_A')].join('\n'));
-    expect(definitionsOnly('export const fmt = (x) => x, net = new Net()\nlet a = 1, b = [2, f()], c = { d: 3 }, e', [])).toBe(['const fmt = (x) => x;', 'let a = 1, c = { d: 3 }, e;', tail('')].join('\n'));
+    expect(definitionsOnly("const f = (x) => x, data = console.log('RUNS')\nclass A {}", ['A'])).toBe(
+      ['const f = (x) => x;', 'class A {}', tail('A as __dlWorkerClass_A')].join('\n'),
+    );
+    expect(definitionsOnly('const k = class {}, z = main();class A {}', ['A'])).toBe(
+      ['const k = class {};', 'class A {}', tail('A as __dlWorkerClass_A')].join('\n'),
+    );
+    expect(definitionsOnly('export const fmt = (x) => x, net = new Net()\nlet a = 1, b = [2, f()], c = { d: 3 }, e', [])).toBe(
+      ['const fmt = (x) => x;', 'let a = 1, c = { d: 3 }, e;', tail('')].join('\n'),
+    );
     // commas inside brackets, strings, templates and regexes do not split; a default in a pattern runs
     const src = 'const a = [1, f()], b = "x, y()", c = `p, ${q}`, d = /,g()/g, { e = g() } = o, [h, i] = arr, j = { k: 1, l: m };';
-    expect(definitionsOnly(src, [])).toBe(['const b = "x, y()", c = `p, ${q}`, d = /,g()/g, [h, i] = arr, j = { k: 1, l: m };', tail('')].join('\n'));
+    expect(definitionsOnly(src, [])).toBe(
+      ['const b = "x, y()", c = `p, ${q}`, d = /,g()/g, [h, i] = arr, j = { k: 1, l: m };', tail('')].join('\n'),
+    );
   });
 
   it('keeps a function or class expression only when nothing follows it (function(){}() runs it)', () => {
-    const src = 'const r = function () { return main() }(), s = function () { return main() }, t = class { m() { main() } }.name, u = async (x) => main(x), v = x => x, w = async function* () {};';
-    expect(definitionsOnly(src, [])).toBe(['const s = function () { return main() }, u = async (x) => main(x), v = x => x, w = async function* () {};', tail('')].join('\n'));
+    const src =
+      'const r = function () { return main() }(), s = function () { return main() }, t = class { m() { main() } }.name, u = async (x) => main(x), v = x => x, w = async function* () {};';
+    expect(definitionsOnly(src, [])).toBe(
+      ['const s = function () { return main() }, u = async (x) => main(x), v = x => x, w = async function* () {};', tail('')].join('\n'),
+    );
   });
 
   it('treats a tagged template as the call it is', () => {
-    const src = 'const a = tag`x`;const b = x.y `z`;const c = f()`z`;const d = `${run()}`;const e = `plain ${x.y} "it\'s"`;const g = "`" + x;';
+    const src =
+      'const a = tag`x`;const b = x.y `z`;const c = f()`z`;const d = `${run()}`;const e = `plain ${x.y} "it\'s"`;const g = "`" + x;';
     expect(definitionsOnly(src, [])).toBe(['const e = `plain ${x.y} "it\'s"`;', 'const g = "`" + x;', tail('')].join('\n'));
   });
 
@@ -143,12 +156,18 @@ describe('definitionsOnly runs none of the code the script runs at top level', (
       );
     }
     // what runs only when called or constructed is kept: methods, instance fields, static arrows and getters
-    const ok = 'class C extends dl.data.Dataset { static n = 3; static f = () => load(); static get g() { return load() } x = load(); #p = new Map(); static #q = [1, 2]; static = 4; get; [Symbol.iterator]() { return run() } "s"() {} static async *gen() {} }';
+    const ok =
+      'class C extends dl.data.Dataset { static n = 3; static f = () => load(); static get g() { return load() } x = load(); #p = new Map(); static #q = [1, 2]; static = 4; get; [Symbol.iterator]() { return run() } "s"() {} static async *gen() {} }';
     expect(definitionsOnly(ok, ['C'])).toBe([ok, tail('C as __dlWorkerClass_C')].join('\n'));
   });
 
   it('drops what names a dropped value, which would be undefined in the worker; property names are not references', () => {
-    const src = 'const data = load(), n = data.length, m = other.data, k = { data }, s = data?.x;\nconst again = data, ok = 1;\nclass A { get length() { return data.length } }';
-    expect(definitionsOnly(src, ['A'])).toBe(['const m = other.data;', 'const ok = 1;', 'class A { get length() { return data.length } }', tail('A as __dlWorkerClass_A')].join('\n'));
+    const src =
+      'const data = load(), n = data.length, m = other.data, k = { data }, s = data?.x;\nconst again = data, ok = 1;\nclass A { get length() { return data.length } }';
+    expect(definitionsOnly(src, ['A'])).toBe(
+      ['const m = other.data;', 'const ok = 1;', 'class A { get length() { return data.length } }', tail('A as __dlWorkerClass_A')].join(
+        '\n',
+      ),
+    );
   });
 });

@@ -65,7 +65,7 @@ function definitionsOnly(src, names) {
   function skipRegex(k) { k++; let cls = false; while (k < n) { const c = src[k]; if (c === '\\') { k += 2; continue; } if (c === '[') cls = true; else if (c === ']') cls = false; else if (c === '/' && !cls) break; else if (c === '\n') break; k++; } k++; while (k < n && isId(src[k])) k++; return k; }
   function skipTemplate(k) {
     k++;
-    while (k < n && src[k] !== '${"`"}') {
+    while (k < n && src[k] !== '${'`'}') {
       if (src[k] === '\\') { k += 2; continue; }
       if (src[k] === '$' && src[k + 1] === '{') { k = skipBalanced(k + 1, '}'); continue; }
       k++;
@@ -79,7 +79,7 @@ function definitionsOnly(src, names) {
     while (k < n) {
       const c = src[k];
       if (c === '"' || c === "'") { k = skipString(k, c); prev = 'x'; continue; }
-      if (c === '${"`"}') { k = skipTemplate(k); prev = 'x'; continue; }
+      if (c === '${'`'}') { k = skipTemplate(k); prev = 'x'; continue; }
       if (src.startsWith('//', k) || src.startsWith('/*', k)) { k = skipWs(k); continue; }
       if (c === '/' ) { if (regexAfter(prev)) { k = skipRegex(k); prev = 'x'; continue; } }
       if (c === '(' || c === '[' || c === '{') depth++;
@@ -105,7 +105,7 @@ function definitionsOnly(src, names) {
       while (m < n) {
         const c = src[m];
         if (c === '"' || c === "'") { m = skipString(m, c); continue; }
-        if (c === '${"`"}') { m = skipTemplate(m); continue; }
+        if (c === '${'`'}') { m = skipTemplate(m); continue; }
         if (c === '(' || c === '[') depth++;
         else if (c === ')' || c === ']') depth--;
         else if (c === '{' && depth === 0) { const e = skipBalanced(m, '}'); return [e, lead + w]; }
@@ -127,7 +127,7 @@ function definitionsOnly(src, names) {
       const c = src[m];
       if (c === ';') return m;
       if (c === '"' || c === "'") { m = skipString(m, c); prev = 'x'; continue; }
-      if (c === '${"`"}') { m = skipTemplate(m); prev = 'x'; continue; }
+      if (c === '${'`'}') { m = skipTemplate(m); prev = 'x'; continue; }
       if (src.startsWith('//', m) || src.startsWith('/*', m)) {
         const e = skipWs(m);
         if (src.slice(m, e).includes('\n') && asiBreak(prev, e)) return m;
@@ -160,7 +160,7 @@ function definitionsOnly(src, names) {
     i = Math.max(end, i + 1);
   }
   // Note [Classes of the script that was run]: what runs code as it is evaluated.
-  const BT = '${"`"}';
+  const BT = '${'`'}';
   // tsx (esbuild keepNames) wraps function expressions in __name(fn, "f") and puts
   // static{__name(this,"C")} in classes; with its helper declared, those run nothing of the user's
   const esbuildName = /(^|[;\n])\s*var __name\s*=\s*\(target,\s*value\)\s*=>\s*__defProp\(target,\s*"name",\s*\{\s*value,\s*configurable:\s*true\s*\}\)/.test(src);
@@ -369,7 +369,10 @@ function definitionsOnly(src, names) {
  * // 'import * as dl from "x";\nclass A {}\nconst n = 3;\nexport { A as __dlWorkerClass_A };\n'
  */
 export function definitionsOnly(source: string, classNames: readonly string[]): string {
-  return (new Function(`${DEFINITIONS_ONLY_JS}; return definitionsOnly;`)() as (s: string, n: readonly string[]) => string)(source, classNames);
+  return (new Function(`${DEFINITIONS_ONLY_JS}; return definitionsOnly;`)() as (s: string, n: readonly string[]) => string)(
+    source,
+    classNames,
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ArgumentError, Generator, defaultGenerator } from '@dl/tensor';
+import { ArgumentError, type Generator, defaultGenerator } from '@dl/tensor';
 import { permutation } from './dataset.js';
 
 /**
@@ -58,7 +58,9 @@ export class RandomSampler extends Sampler {
     this._numSamples = opts.numSamples;
     this.generator = opts.generator;
     if (opts.numSamples !== undefined && (!Number.isInteger(opts.numSamples) || opts.numSamples <= 0)) {
-      throw new ArgumentError(`RandomSampler: numSamples should be a positive integer value, but got numSamples=${opts.numSamples}`, { op: 'RandomSampler' });
+      throw new ArgumentError(`RandomSampler: numSamples should be a positive integer value, but got numSamples=${opts.numSamples}`, {
+        op: 'RandomSampler',
+      });
     }
   }
   get numSamples(): number {
@@ -130,21 +132,28 @@ export class WeightedRandomSampler extends Sampler {
     super();
     this.replacement = opts.replacement ?? true;
     if (!Number.isInteger(numSamples) || numSamples <= 0) {
-      throw new ArgumentError(`WeightedRandomSampler: numSamples should be a positive integer value, but got numSamples=${numSamples}`, { op: 'WeightedRandomSampler' });
+      throw new ArgumentError(`WeightedRandomSampler: numSamples should be a positive integer value, but got numSamples=${numSamples}`, {
+        op: 'WeightedRandomSampler',
+      });
     }
     this.cdf = new Float64Array(weights.length);
     let s = 0;
     for (let i = 0; i < weights.length; i++) {
       const w = weights[i]!;
       if (!(w >= 0) || !Number.isFinite(w)) {
-        throw new ArgumentError(`WeightedRandomSampler: weights must be finite and non-negative, got ${w} at index ${i}`, { op: 'WeightedRandomSampler' });
+        throw new ArgumentError(`WeightedRandomSampler: weights must be finite and non-negative, got ${w} at index ${i}`, {
+          op: 'WeightedRandomSampler',
+        });
       }
       this.cdf[i] = s += w;
     }
     if (!(s > 0)) throw new ArgumentError('WeightedRandomSampler: weights sum to zero', { op: 'WeightedRandomSampler' });
     const positive = Array.from(weights).filter((w) => w > 0).length;
     if (!this.replacement && numSamples > positive) {
-      throw new ArgumentError(`WeightedRandomSampler: cannot draw ${numSamples} samples without replacement from ${positive} non-zero weights`, { op: 'WeightedRandomSampler' });
+      throw new ArgumentError(
+        `WeightedRandomSampler: cannot draw ${numSamples} samples without replacement from ${positive} non-zero weights`,
+        { op: 'WeightedRandomSampler' },
+      );
     }
   }
   get length(): number {
@@ -193,7 +202,9 @@ export class BatchSampler extends Sampler<number[]> {
   ) {
     super();
     if (!Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new ArgumentError(`BatchSampler: batchSize should be a positive integer value, but got batchSize=${batchSize}`, { op: 'BatchSampler' });
+      throw new ArgumentError(`BatchSampler: batchSize should be a positive integer value, but got batchSize=${batchSize}`, {
+        op: 'BatchSampler',
+      });
     }
   }
   get length(): number {

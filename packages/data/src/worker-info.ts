@@ -54,14 +54,17 @@ export function checkNotBootstrapping(numWorkers: number): void {
       `DataLoader: a DataLoader loop ran while DataLoader worker ${s.info.id} was importing ${s.bootstrapping} to rebuild the dataset; that module runs training code at its top level, which would run again in every worker`,
       {
         op: 'DataLoader',
-        hint: 'put the dataset class in a module of its own (export it, no workerSpec needed), or guard the script\'s top level with `if (isMainThread)` from node:worker_threads',
+        hint: "put the dataset class in a module of its own (export it, no workerSpec needed), or guard the script's top level with `if (isMainThread)` from node:worker_threads",
       },
     );
   }
   if (numWorkers > 0) {
-    throw new StateError(`DataLoader: numWorkers=${numWorkers} inside DataLoader worker ${s.info.id}; workers do not start workers of their own`, {
-      op: 'DataLoader',
-      hint: 'use numWorkers: 0 for a loader inside a dataset',
-    });
+    throw new StateError(
+      `DataLoader: numWorkers=${numWorkers} inside DataLoader worker ${s.info.id}; workers do not start workers of their own`,
+      {
+        op: 'DataLoader',
+        hint: 'use numWorkers: 0 for a loader inside a dataset',
+      },
+    );
   }
 }

@@ -64,7 +64,8 @@ function sharedDataset(spec: Extract<WorkerSpec, { kind: 'shared-tensors' }>): L
   const length = spec.tensors[0]?.shape[0] ?? 0;
   const check = (ix: readonly number[]) => {
     for (const i of ix) {
-      if (!Number.isInteger(i) || i < 0 || i >= length) throw new IndexError(`TensorDataset: index ${i} is out of range for a dataset of length ${length}`, { op: 'TensorDataset' });
+      if (!Number.isInteger(i) || i < 0 || i >= length)
+        throw new IndexError(`TensorDataset: index ${i} is out of range for a dataset of length ${length}`, { op: 'TensorDataset' });
     }
   };
   return {
@@ -88,7 +89,8 @@ async function build(spec: WorkerSpec): Promise<Loaded> {
   if (spec.kind === 'subset') {
     const base = await build(spec.base);
     const check = (i: number) => {
-      if (!Number.isInteger(i) || i < 0 || i >= spec.indices.length) throw new IndexError(`Subset: index ${i} is out of range for a dataset of length ${spec.indices.length}`, { op: 'Subset' });
+      if (!Number.isInteger(i) || i < 0 || i >= spec.indices.length)
+        throw new IndexError(`Subset: index ${i} is out of range for a dataset of length ${spec.indices.length}`, { op: 'Subset' });
       return spec.indices[i]!;
     };
     const map = (ix: readonly number[]) => ix.map(check);
@@ -105,7 +107,9 @@ async function build(spec: WorkerSpec): Promise<Loaded> {
   const args = spec.args ?? [];
   if (typeof exp === 'function') {
     const isClass = /^class\s/.test(Function.prototype.toString.call(exp));
-    return (isClass ? new (exp as new (...a: unknown[]) => Loaded)(...args) : await (exp as (...a: unknown[]) => Loaded)(...args)) as Loaded;
+    return (
+      isClass ? new (exp as new (...a: unknown[]) => Loaded)(...args) : await (exp as (...a: unknown[]) => Loaded)(...args)
+    ) as Loaded;
   }
   return exp as Loaded;
 }
@@ -187,7 +191,8 @@ async function handle(task: Task): Promise<void> {
       const { batchSize, dropLast } = init.iterable!;
       const items = await nextOfStream(ds, batchSize, dropLast);
       const value = items === undefined ? undefined : init.collate === 'default' ? collate.defaultCollate(items) : items;
-      reply = items === undefined ? { seq: task.seq, ok: true, done: true } : { seq: task.seq, ok: true, value: collate.toWire(value, transfer) };
+      reply =
+        items === undefined ? { seq: task.seq, ok: true, done: true } : { seq: task.seq, ok: true, value: collate.toWire(value, transfer) };
       port.postMessage(reply, transfer);
       Atomics.add(signal, init.id, 1);
       Atomics.notify(signal, init.id);
@@ -224,7 +229,11 @@ function collectTransfers(v: unknown, out: ArrayBuffer[]): void {
 function describeError(e: unknown): { name: string; message: string; stack?: string; classes: string[]; op?: string; hint?: string } {
   const err = e as Error & { op?: string; hint?: string };
   const classes: string[] = [];
-  for (let p = e !== null && typeof e === 'object' ? Object.getPrototypeOf(e) : null; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+  for (
+    let p = e !== null && typeof e === 'object' ? Object.getPrototypeOf(e) : null;
+    p && p !== Object.prototype;
+    p = Object.getPrototypeOf(p)
+  ) {
     const n = (p as { constructor?: { name?: string } }).constructor?.name;
     if (n) classes.push(n);
   }

@@ -1,4 +1,14 @@
-import { ArgumentError, AutogradError, BackendError, DLError, DTypeError, DeviceError, IndexError, ShapeError, StateError } from '@dl/tensor';
+import {
+  ArgumentError,
+  AutogradError,
+  BackendError,
+  DLError,
+  DTypeError,
+  DeviceError,
+  IndexError,
+  ShapeError,
+  StateError,
+} from '@dl/tensor';
 import type { WorkerSpec } from './dataset.js';
 import { builtin } from './node-builtin.js';
 
@@ -76,7 +86,20 @@ export class WorkerPool {
         const { port1, port2 } = new this.wt.MessageChannel();
         const w = new this.wt.Worker(BOOTSTRAP, {
           eval: true,
-          workerData: { id, numWorkers: n, seed: seed + id, spec, collate, signal: this.signal.buffer, port: port2, imports, main: mainScript, iterable, entry: file.href, tsx },
+          workerData: {
+            id,
+            numWorkers: n,
+            seed: seed + id,
+            spec,
+            collate,
+            signal: this.signal.buffer,
+            port: port2,
+            imports,
+            main: mainScript,
+            iterable,
+            entry: file.href,
+            tsx,
+          },
           transferList: [port2],
           ...(execArgv ? { execArgv } : {}),
         });
@@ -191,7 +214,7 @@ const KNOWN: Record<string, new (m: string) => Error> = {
  * original `name`, keeping `op` and `hint`; the worker's stack is appended to the error's.
  */
 export function rethrown(e: NonNullable<Reply['error']>, worker: number): Error {
-  const Cls = (e.classes ?? [e.name]).map((n) => (Object.prototype.hasOwnProperty.call(KNOWN, n) ? KNOWN[n] : undefined)).find((c) => c) ?? Error;
+  const Cls = (e.classes ?? [e.name]).map((n) => (Object.hasOwn(KNOWN, n) ? KNOWN[n] : undefined)).find((c) => c) ?? Error;
   const message = `Caught ${e.name} in DataLoader worker ${worker}: ${e.message}`;
   const err = new Cls(message);
   err.message = message; // DLError would append a hint; the worker's message has it already
@@ -222,7 +245,10 @@ function entry(): { file: URL; execArgv?: string[]; tsx?: string } {
   const mod = builtin<NodeModule>('node:module')!;
   const req = mod.createRequire(here);
   // tsx's --import entry registers only on the main thread; its ESM api registers anywhere.
-  const tsx = new URL('dist/esm/api/index.mjs', builtin<typeof import('node:url')>('node:url')!.pathToFileURL(req.resolve('tsx/package.json'))).href;
+  const tsx = new URL(
+    'dist/esm/api/index.mjs',
+    builtin<typeof import('node:url')>('node:url')!.pathToFileURL(req.resolve('tsx/package.json')),
+  ).href;
   return { file: new URL('./worker-main.ts', here), execArgv: ['--conditions=@dl/source'], tsx };
 }
 

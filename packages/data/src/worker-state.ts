@@ -72,7 +72,7 @@ type CallSite = { getFunctionName(): string | null; isConstructor(): boolean; ge
  * constructor): the file of the frame `new <cls.name>`. Done once per class.
  */
 export function recordClassLocation(cls: Function): void {
-  if (Object.prototype.hasOwnProperty.call(cls, CLASS_URL)) return;
+  if (Object.hasOwn(cls, CLASS_URL)) return;
   const E = Error as unknown as { prepareStackTrace?: unknown; stackTraceLimit: number; captureStackTrace?: (o: object) => void };
   if (!E.captureStackTrace) return;
   const prep = E.prepareStackTrace;
@@ -163,7 +163,13 @@ const SHARE_BYTES = 64 * 1024;
  * small ones are cloned. A Buffer comes back as a Uint8Array, as structured clone gives.
  */
 function shareView(a: ArrayBufferView): ArrayBufferView {
-  if (a.byteLength < SHARE_BYTES || typeof SharedArrayBuffer === 'undefined' || a.buffer instanceof SharedArrayBuffer || a instanceof DataView) return a;
+  if (
+    a.byteLength < SHARE_BYTES ||
+    typeof SharedArrayBuffer === 'undefined' ||
+    a.buffer instanceof SharedArrayBuffer ||
+    a instanceof DataView
+  )
+    return a;
   const sab = new SharedArrayBuffer(a.byteLength);
   new Uint8Array(sab).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   const tag = Object.prototype.toString.call(a).slice(8, -1);
@@ -179,10 +185,14 @@ export function encodeState(value: unknown, what: string): Encoded {
   const ids = new Map<object, number>();
   const entry = entryUrl();
   const fail = (path: string, why: string, hint: string): never => {
-    throw new StateError(`DataLoader: numWorkers > 0 needs to send ${what} to worker threads, but ${path} ${why}`, { op: 'DataLoader', hint });
+    throw new StateError(`DataLoader: numWorkers > 0 needs to send ${what} to worker threads, but ${path} ${why}`, {
+      op: 'DataLoader',
+      hint,
+    });
   };
   const enc = (v: unknown, path: string): Encoded => {
-    if (v === null || v === undefined || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v;
+    if (v === null || v === undefined || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint')
+      return v;
     if (typeof v === 'symbol') return fail(path, 'is a symbol', 'keep symbols out of dataset fields, or use numWorkers: 0');
     const seen = ids.get(v as object);
     if (seen !== undefined) return { $: 'ref', id: seen };
@@ -200,15 +210,27 @@ export function encodeState(value: unknown, what: string): Encoded {
       return { $: 'fn', id, module: r.module, name: r.name, args: r.args.map((a, k) => enc(a, `${path}(argument ${k})`)) };
     }
     if (v instanceof Tensor) {
-      if (!v._backend.readSync) return fail(path, `is a tensor on '${v.device}', which cannot be read synchronously`, 'move it to the cpu first (`t.to("cpu")`)');
+      if (!v._backend.readSync)
+        return fail(path, `is a tensor on '${v.device}', which cannot be read synchronously`, 'move it to the cpu first (`t.to("cpu")`)');
       const host = v.contiguous().dataSync();
       return { $: 'tensor', id, dtype: v.dtype, shape: [...v.shape], data: shareView(host), requiresGrad: v.requiresGrad };
     }
     if (v instanceof Generator) return { $: 'gen', id, state: v.getState() };
     if (ArrayBuffer.isView(v)) return { $: 'raw', id, v: shareView(v) };
-    if (v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp || (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer)) return { $: 'raw', id, v };
+    if (
+      v instanceof ArrayBuffer ||
+      v instanceof Date ||
+      v instanceof RegExp ||
+      (typeof SharedArrayBuffer !== 'undefined' && v instanceof SharedArrayBuffer)
+    )
+      return { $: 'raw', id, v };
     if (Array.isArray(v)) return { $: 'arr', id, v: v.map((x, k) => enc(x, `${path}[${k}]`)) };
-    if (v instanceof Map) return { $: 'map', id, v: [...v].map(([k, x], n) => [enc(k, `${path} key ${n}`), enc(x, `${path}.get(${String(k)})`)] as [Encoded, Encoded]) };
+    if (v instanceof Map)
+      return {
+        $: 'map',
+        id,
+        v: [...v].map(([k, x], n) => [enc(k, `${path} key ${n}`), enc(x, `${path}.get(${String(k)})`)] as [Encoded, Encoded]),
+      };
     if (v instanceof Set) return { $: 'set', id, v: [...v].map((x, n) => enc(x, `${path} element ${n}`)) };
     const proto = Object.getPrototypeOf(v) as object | null;
     const fields = (): Record<string, Encoded> => {
@@ -328,7 +350,8 @@ export async function decodeState(root: Encoded, beforeDefinitions: () => void =
         const cls = (await exported(e.module, e.name, 'class')) as { prototype: object };
         const out = Object.create(cls.prototype) as Record<string, unknown>;
         objs.set(e.id, out);
-        for (const [k, x] of Object.entries(e.v)) Object.defineProperty(out, k, { value: await dec(x), writable: true, enumerable: true, configurable: true });
+        for (const [k, x] of Object.entries(e.v))
+          Object.defineProperty(out, k, { value: await dec(x), writable: true, enumerable: true, configurable: true });
         return out;
       }
       case 'map': {

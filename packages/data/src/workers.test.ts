@@ -39,17 +39,30 @@ describe('DataLoader workers', () => {
     const y = dl.arange(203);
     const ds = new TensorDataset(X, y);
     const ref = [...new DataLoader(ds, { batchSize: 16, shuffle: true, generator: new dl.Generator(5) })].map((b) => b.map(arr));
-    const sync = [...new DataLoader(ds, { batchSize: 16, shuffle: true, generator: new dl.Generator(5), numWorkers: 2 })].map((b) => b.map(arr));
+    const sync = [...new DataLoader(ds, { batchSize: 16, shuffle: true, generator: new dl.Generator(5), numWorkers: 2 })].map((b) =>
+      b.map(arr),
+    );
     expect(sync).toEqual(ref);
     const asyncB = [];
-    for await (const b of new DataLoader(ds, { batchSize: 16, shuffle: true, generator: new dl.Generator(5), numWorkers: 3, prefetchFactor: 1 })) asyncB.push(b.map(arr));
+    for await (const b of new DataLoader(ds, {
+      batchSize: 16,
+      shuffle: true,
+      generator: new dl.Generator(5),
+      numWorkers: 3,
+      prefetchFactor: 1,
+    }))
+      asyncB.push(b.map(arr));
     expect(asyncB).toEqual(ref);
     // an in-place change between epochs reaches the workers
     X.mul_(2);
-    expect([...new DataLoader(ds, { batchSize: 50, numWorkers: 2 })].map((b) => b.map(arr))).toEqual([...new DataLoader(ds, { batchSize: 50 })].map((b) => b.map(arr)));
+    expect([...new DataLoader(ds, { batchSize: 50, numWorkers: 2 })].map((b) => b.map(arr))).toEqual(
+      [...new DataLoader(ds, { batchSize: 50 })].map((b) => b.map(arr)),
+    );
     // Subsets of a TensorDataset too
     const [tr] = randomSplit(ds, [0.5, 0.5], { generator: new dl.Generator(0) });
-    expect([...new DataLoader(tr!, { batchSize: 9, numWorkers: 2 })].map((b) => b.map(arr))).toEqual([...new DataLoader(tr!, { batchSize: 9 })].map((b) => b.map(arr)));
+    expect([...new DataLoader(tr!, { batchSize: 9, numWorkers: 2 })].map((b) => b.map(arr))).toEqual(
+      [...new DataLoader(tr!, { batchSize: 9 })].map((b) => b.map(arr)),
+    );
     await waitFor(() => liveWorkers() === 0);
   });
 
@@ -59,7 +72,11 @@ describe('DataLoader workers', () => {
     const got = [...new DataLoader(ds, { batchSize: 4, numWorkers: 2 })];
     expect(got.map((b) => [arr(b.x), arr(b.y), b.name])).toEqual(ref.map((b) => [arr(b.x), arr(b.y), b.name]));
     const custom = [...new DataLoader(ds, { batchSize: 4, numWorkers: 2, collateFn: (s) => s.map((e) => e.y) })];
-    expect(custom).toEqual([[0, 1, 2, 0], [1, 2, 0, 1], [2, 0, 1]]);
+    expect(custom).toEqual([
+      [0, 1, 2, 0],
+      [1, 2, 0, 1],
+      [2, 0, 1],
+    ]);
     await waitFor(() => liveWorkers() === 0);
   });
 
@@ -98,7 +115,9 @@ describe('DataLoader workers', () => {
     // each epoch's workers see the dataset as it is then (as a fork would), Buffers included
     ds.pixels[99_999] = 250;
     const withBuf = Object.assign(ds, { raw: Buffer.alloc(70_000, 7) });
-    expect([...new DataLoader(withBuf, opts(2))].map((b) => b.map(arr))).toEqual([...new DataLoader(withBuf, opts(0))].map((b) => b.map(arr)));
+    expect([...new DataLoader(withBuf, opts(2))].map((b) => b.map(arr))).toEqual(
+      [...new DataLoader(withBuf, opts(0))].map((b) => b.map(arr)),
+    );
     expect([...new DataLoader(withBuf, opts(0))].map((b) => b.map(arr))).not.toEqual(ref);
     // nested datasets: Subset and ConcatDataset of it, async iteration too
     const both = new ConcatDataset([new Subset(ds, [3, 1, 4]), new PlainDataset(5, 10)]);
@@ -142,13 +161,30 @@ describe('DataLoader workers', () => {
     await waitFor(() => liveWorkers() === 0);
   });
 
-  it('seed dl\'s default generator per worker (base seed + id, reproducible) and tell the dataset getWorkerInfo()', async () => {
+  it("seed dl's default generator per worker (base seed + id, reproducible) and tell the dataset getWorkerInfo()", async () => {
     const run = () => {
       dl.manualSeed(5);
       return [...new DataLoader(new WhoDataset(), { batchSize: 2, numWorkers: 2 })].map((b) => arr(b) as number[][]);
     };
     const a = run();
-    expect(a.map((b) => b.map((r) => r.slice(0, 3)))).toEqual([[[0, 0, 2], [1, 0, 2]], [[2, 1, 2], [3, 1, 2]], [[4, 0, 2], [5, 0, 2]], [[6, 1, 2], [7, 1, 2]]]);
+    expect(a.map((b) => b.map((r) => r.slice(0, 3)))).toEqual([
+      [
+        [0, 0, 2],
+        [1, 0, 2],
+      ],
+      [
+        [2, 1, 2],
+        [3, 1, 2],
+      ],
+      [
+        [4, 0, 2],
+        [5, 0, 2],
+      ],
+      [
+        [6, 1, 2],
+        [7, 1, 2],
+      ],
+    ]);
     expect(run()).toEqual(a);
     expect(a[0]![0]![3]).not.toBe(a[1]![0]![3]); // workers draw different streams
     expect(getWorkerInfo()).toBeNull();
@@ -156,19 +192,34 @@ describe('DataLoader workers', () => {
   });
 
   it('load IterableDatasets (each worker iterates its own copy, batches interleave as in PyTorch) and batchSize null', async () => {
-    const run = (ds: RangeStream, o: object) => [...new DataLoader(ds, { numWorkers: 2, ...o })].map((b) => (b instanceof dl.Tensor ? arr(b) : b));
+    const run = (ds: RangeStream, o: object) =>
+      [...new DataLoader(ds, { numWorkers: 2, ...o })].map((b) => (b instanceof dl.Tensor ? arr(b) : b));
     // the expected lists are PyTorch 1.13's for the same dataset and options
     expect(run(new RangeStream(11), { batchSize: 2 })).toEqual([[0, 2], [1, 3], [4, 6], [5, 7], [8, 10], [9]]);
-    expect(run(new RangeStream(11), { batchSize: 2, numWorkers: 3, dropLast: true })).toEqual([[0, 3], [1, 4], [2, 5], [6, 9], [7, 10]]);
+    expect(run(new RangeStream(11), { batchSize: 2, numWorkers: 3, dropLast: true })).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+      [6, 9],
+      [7, 10],
+    ]);
     expect(run(new RangeStream(7), { batchSize: null })).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(run(new RangeStream(3), { batchSize: 2, numWorkers: 3 })).toEqual([[0], [1], [2]]);
-    expect(run(new RangeStream(3, false), { batchSize: 3 })).toEqual([[0, 1, 2], [0, 1, 2]]); // unsplit: every worker yields it all
+    expect(run(new RangeStream(3, false), { batchSize: 3 })).toEqual([
+      [0, 1, 2],
+      [0, 1, 2],
+    ]); // unsplit: every worker yields it all
     // async-only streams load in workers even under sync for…of; their errors keep their class
     const got: number[][] = [];
     expect(() => {
       for (const b of new DataLoader(new AsyncStream(9), { batchSize: 2, numWorkers: 2 })) got.push(arr(b.v) as number[]);
     }).toThrow(/^Caught TypeError in DataLoader worker 0: AsyncStream: sample 5 is broken$/);
-    expect(got).toEqual([[0, 1], [0, 1], [2, 3], [2, 3]]);
+    expect(got).toEqual([
+      [0, 1],
+      [0, 1],
+      [2, 3],
+      [2, 3],
+    ]);
     // map-style with batchSize null: samples one by one, uncollated
     const ds = new PlainDataset(5);
     const one = [...new DataLoader(ds, { batchSize: null, numWorkers: 2 })];
@@ -176,9 +227,20 @@ describe('DataLoader workers', () => {
     await waitFor(() => liveWorkers() === 0);
   });
 
-  it('load a class that its module declares at top level but does not export (definitions only: this test file\'s tests do not run in the worker)', async () => {
+  it("load a class that its module declares at top level but does not export (definitions only: this test file's tests do not run in the worker)", async () => {
     const got = [...new DataLoader(new TopLevelSquares(), { batchSize: 4, numWorkers: 2 })].map(arr);
-    expect(got).toEqual([[[0, 0], [1, 1], [2, 4], [3, 9]], [[4, 16], [5, 25]]]);
+    expect(got).toEqual([
+      [
+        [0, 0],
+        [1, 1],
+        [2, 4],
+        [3, 9],
+      ],
+      [
+        [4, 16],
+        [5, 25],
+      ],
+    ]);
     await waitFor(() => liveWorkers() === 0);
   });
 
@@ -191,13 +253,17 @@ describe('DataLoader workers', () => {
         return i;
       }
     }
-    expect(() => [...new DataLoader(new Local(), { batchSize: 2, numWorkers: 2 })]).toThrow(/an instance of Local, which is not declared at the top level of .*workers\.test\.ts/);
+    expect(() => [...new DataLoader(new Local(), { batchSize: 2, numWorkers: 2 })]).toThrow(
+      /an instance of Local, which is not declared at the top level of .*workers\.test\.ts/,
+    );
     class WithFn extends PlainDataset {
       readonly fn = (x: number) => x + 1;
     }
     expect(() => [...new DataLoader(new WithFn(4), { batchSize: 2, numWorkers: 2 })]).toThrow(dl.StateError);
     const ds = Object.assign(new PlainDataset(4), { extra: { cb: () => 1 } });
-    expect(() => [...new DataLoader(ds, { batchSize: 2, numWorkers: 2 })]).toThrow(/the dataset \(PlainDataset\)\.extra\.cb is a function \(cb\)/);
+    expect(() => [...new DataLoader(ds, { batchSize: 2, numWorkers: 2 })]).toThrow(
+      /the dataset \(PlainDataset\)\.extra\.cb is a function \(cb\)/,
+    );
     // sendable functions cross
     const scaled = Object.assign(new PlainDataset(4), { extra: { cb: sendable(() => 1, 'node:path', 'basename', ['x']) } });
     expect(() => encodeState(scaled, 'it')).not.toThrow();
@@ -207,11 +273,15 @@ describe('DataLoader workers', () => {
     const run = (script: string) => {
       const count = join(mkdtempSync(join(tmpdir(), 'dl-data-count-')), 'count');
       writeFileSync(count, '');
-      const r = spawnSync(process.execPath, [tsxCli, '--conditions=@dl/source', fileURLToPath(new URL(`./__fixtures__/${script}`, import.meta.url))], {
-        env: { ...process.env, DL_COUNT_FILE: count },
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
+      const r = spawnSync(
+        process.execPath,
+        [tsxCli, '--conditions=@dl/source', fileURLToPath(new URL(`./__fixtures__/${script}`, import.meta.url))],
+        {
+          env: { ...process.env, DL_COUNT_FILE: count },
+          encoding: 'utf8',
+          timeout: 120_000,
+        },
+      );
       return { ...r, countFile: count, runs: readFileSync(count, 'utf8').split('\n').filter(Boolean).length };
     };
     // the class in its own module: trains with 2 workers, the script's top level runs once
@@ -236,22 +306,34 @@ describe('DataLoader workers', () => {
     const uses = run('script-class-uses-data.ts');
     expect(uses.status).not.toBe(0);
     expect(uses.runs).toBe(1);
-    expect(uses.stderr).toMatch(/ReferenceError: Caught ReferenceError in DataLoader worker \d: table is not defined \(the dataset class is defined in the script you ran; .* move the class, and what it uses, into a module of its own/);
+    expect(uses.stderr).toMatch(
+      /ReferenceError: Caught ReferenceError in DataLoader worker \d: table is not defined \(the dataset class is defined in the script you ran; .* move the class, and what it uses, into a module of its own/,
+    );
     // a call hidden in a later declarator or a tagged template runs in the main run only
     const hidden = run('script-class-side-effect-declarators.ts');
     expect(hidden.stderr).toBe('');
     expect(hidden.status).toBe(0);
     expect(readFileSync(hidden.countFile, 'utf8')).toBe('declarator\ntagged template\n');
-    expect(JSON.parse(hidden.stdout.trim())).toEqual({ got: [[[0], [1]], [[4], [9]], [[16], [25]]] });
+    expect(JSON.parse(hidden.stdout.trim())).toEqual({
+      got: [
+        [[0], [1]],
+        [[4], [9]],
+        [[16], [25]],
+      ],
+    });
     // a class that runs a call as it is defined (a static field) is not loaded: the error says why and what to do
     const statics = run('script-class-static-call.ts');
     expect(statics.status).not.toBe(0);
     expect(statics.runs).toBe(1);
-    expect(statics.stderr).toMatch(/ReferenceError: Caught ReferenceError in DataLoader worker \d: TableDataset is not defined in DataLoader workers: its declaration runs code as it is evaluated .* move the class, and what it uses, into a module of its own/);
+    expect(statics.stderr).toMatch(
+      /ReferenceError: Caught ReferenceError in DataLoader worker \d: TableDataset is not defined in DataLoader workers: its declaration runs code as it is evaluated .* move the class, and what it uses, into a module of its own/,
+    );
     // issue 11: a workerSpec naming the script, no guard: the workers' imports stop at the loop
     const self = run('script-self-spec.ts');
     expect(self.status).not.toBe(0);
     expect(self.runs).toBeLessThanOrEqual(3); // the main run, and at most one import per worker
-    expect(self.stderr).toMatch(/StateError: Caught StateError in DataLoader worker \d: DataLoader: a DataLoader loop ran while DataLoader worker \d was importing/);
+    expect(self.stderr).toMatch(
+      /StateError: Caught StateError in DataLoader worker \d: DataLoader: a DataLoader loop ran while DataLoader worker \d was importing/,
+    );
   }, 180_000);
 });

@@ -69,7 +69,9 @@ describe('activations: options, defaults and errors', () => {
     expect(Array.from(p.weight.dataSync())).toEqual([0.1, 0.1, 0.1].map(Math.fround));
     expect(p.parameters()).toHaveLength(1);
     expect(new nn.PReLU(2, 0.3).weight.shape).toEqual([2]);
-    expect(() => p(dl.ones(2, 4))).toThrow(/Mismatch of parameter numbers and input channel size. Found parameter numbers = 3 and channel size = 4/);
+    expect(() => p(dl.ones(2, 4))).toThrow(
+      /Mismatch of parameter numbers and input channel size. Found parameter numbers = 3 and channel size = 4/,
+    );
     expect(() => p(dl.tensor(1))).toThrow(dl.ShapeError);
     expect(() => new nn.PReLU(0)).toThrow(dl.ArgumentError);
   });
@@ -117,7 +119,9 @@ describe('distances and losses: shapes, options and errors', () => {
     expect(F.cosineSimilarity(dl.randn(2, 1, 3), dl.randn(4, 3), { dim: -1 }).shape).toEqual([2, 4]);
     expect(F.pairwiseDistance(dl.randn(3), dl.randn(3)).shape).toEqual([]);
     expect(F.pairwiseDistance(dl.randn(2, 3), dl.randn(3), { keepdim: true }).shape).toEqual([2, 1]);
-    expect(() => F.cosineSimilarity(dl.ones([3], { dtype: 'int32' }), dl.ones([3], { dtype: 'int32' }), { dim: 0 })).toThrow(/expected common dtype to be floating point/);
+    expect(() => F.cosineSimilarity(dl.ones([3], { dtype: 'int32' }), dl.ones([3], { dtype: 'int32' }), { dim: 0 })).toThrow(
+      /expected common dtype to be floating point/,
+    );
     expect(() => F.cosineSimilarity(dl.randn(2, 3), dl.randn(4, 3))).toThrow(dl.ShapeError);
   });
 
@@ -127,11 +131,15 @@ describe('distances and losses: shapes, options and errors', () => {
     expect(() => F.multiMarginLoss(dl.randn(2, 3), dl.tensor([1, 2]).long(), { p: 3 as 1 })).toThrow(/only p == 1 and p == 2 supported/);
     expect(() => F.multiMarginLoss(dl.randn(2, 3, 1), dl.tensor([1, 2]).long())).toThrow(/Expected non-empty vector or matrix/);
     expect(() => F.cosineEmbeddingLoss(dl.randn(2, 3), dl.randn(2, 3), dl.ones(2, 1))).toThrow(/0D or 1D target tensor expected/);
-    expect(() => F.tripletMarginLoss(dl.randn(2, 3), dl.randn(3), dl.randn(2, 3))).toThrow(/All inputs should have same dimension but got 2D, 1D and 2D inputs/);
+    expect(() => F.tripletMarginLoss(dl.randn(2, 3), dl.randn(3), dl.randn(2, 3))).toThrow(
+      /All inputs should have same dimension but got 2D, 1D and 2D inputs/,
+    );
     expect(() => F.gaussianNllLoss(dl.randn(2, 3), dl.randn(2, 3), dl.ones(3, 2))).toThrow(/var is of incorrect size/);
     expect(() => F.gaussianNllLoss(dl.randn(2, 3), dl.randn(2, 3), dl.ones(2, 3).neg())).toThrow(/var has negative entry/);
     expect(() => F.softMarginLoss(dl.randn(3), dl.ones(2, 3))).toThrow(/doesn't match the broadcast shape/);
-    expect(() => F.hingeEmbeddingLoss(dl.randn(3), dl.ones(3), { reduction: 'avg' as 'mean' })).toThrow(/avg is not a valid value for reduction/);
+    expect(() => F.hingeEmbeddingLoss(dl.randn(3), dl.ones(3), { reduction: 'avg' as 'mean' })).toThrow(
+      /avg is not a valid value for reduction/,
+    );
   });
 
   it("F.klDiv: torch's xlogy(t, t) for zero, negative and NaN targets", () => {
@@ -161,7 +169,12 @@ describe('distances and losses: shapes, options and errors', () => {
 
 describe('F.ctcLoss / nn.CTCLoss', () => {
   const lp = dl.randn(6, 2, 4).logSoftmax(2);
-  const tg = dl.tensor([[1, 2, 2], [3, 1, 0]]).long();
+  const tg = dl
+    .tensor([
+      [1, 2, 2],
+      [3, 1, 0],
+    ])
+    .long();
 
   it('padded, concatenated and unbatched targets give the same losses', () => {
     const a = F.ctcLoss(lp, tg, [6, 5], [3, 2], { reduction: 'none' });
@@ -170,7 +183,13 @@ describe('F.ctcLoss / nn.CTCLoss', () => {
     const u = F.ctcLoss(lp.select(1, 0), dl.tensor([1, 2, 2]).long(), [6], [3], { reduction: 'none' });
     expect(u.shape).toEqual([]);
     expect(u.itemSync()).toBeCloseTo(a.dataSync()[0]!, 5);
-    expect(new nn.CTCLoss()(lp, tg, [6, 5], [3, 2]).itemSync()).toBeCloseTo(a.div(dl.tensor([3, 2])).mean().itemSync(), 5);
+    expect(new nn.CTCLoss()(lp, tg, [6, 5], [3, 2]).itemSync()).toBeCloseTo(
+      a
+        .div(dl.tensor([3, 2]))
+        .mean()
+        .itemSync(),
+      5,
+    );
   });
 
   it('an impossible alignment is inf, or 0 with no gradient under zeroInfinity', () => {
@@ -185,7 +204,13 @@ describe('F.ctcLoss / nn.CTCLoss', () => {
 
   it('the tensor-op recursion (what webgpu runs) equals the host recursion (cpu), values and gradients', () => {
     const x = dl.randn(9, 3, 5).logSoftmax(2);
-    const t = dl.tensor([[1, 1, 2, 4], [3, 0, 0, 0], [2, 3, 2, 3]]).long();
+    const t = dl
+      .tensor([
+        [1, 1, 2, 4],
+        [3, 0, 0, 0],
+        [2, 3, 2, 3],
+      ])
+      .long();
     const il = dl.tensor([9, 4, 7], { dtype: 'int32' });
     const tl = dl.tensor([4, 1, 4], { dtype: 'int32' }); // sample 0 needs 5 steps for 1,1 (a blank between), has 9
     for (const zeroInfinity of [false, true]) {
@@ -209,9 +234,23 @@ describe('F.ctcLoss / nn.CTCLoss', () => {
   it("torch's argument errors, typed", () => {
     expect(() => F.ctcLoss(lp, tg, [7, 5], [3, 2])).toThrow(/Expected input_lengths to be in \[0, 6\], but got value 7/);
     expect(() => F.ctcLoss(lp, tg, [6, 5], [3, 2], { blank: 4 })).toThrow(/blank must be in label range/);
-    expect(() => F.ctcLoss(lp, dl.tensor([1, 2, 2]).long(), [6, 5], [3, 2])).toThrow(/Expected tensor to have size 5 at dimension 0, but got size 3/);
+    expect(() => F.ctcLoss(lp, dl.tensor([1, 2, 2]).long(), [6, 5], [3, 2])).toThrow(
+      /Expected tensor to have size 5 at dimension 0, but got size 3/,
+    );
     expect(() => F.ctcLoss(lp, tg, [6], [3, 2])).toThrow(dl.ShapeError);
     expect(() => F.ctcLoss(lp, tg.float(), [6, 5], [3, 2])).toThrow(dl.DTypeError);
-    expect(() => F.ctcLoss(lp, dl.tensor([[1, 2, 7], [3, 1, 0]]).long(), [6, 5], [3, 2])).toThrow(dl.IndexError);
+    expect(() =>
+      F.ctcLoss(
+        lp,
+        dl
+          .tensor([
+            [1, 2, 7],
+            [3, 1, 0],
+          ])
+          .long(),
+        [6, 5],
+        [3, 2],
+      ),
+    ).toThrow(dl.IndexError);
   });
 });

@@ -13,12 +13,16 @@ describe('F.scaledDotProductAttention matches torch 2.x reference math (forward,
 
 describe('F.scaledDotProductAttention', () => {
   it('is softmax(q kᵀ/√E) v written out', () => {
-    const q = dl.randn(2, 3, 4), k = dl.randn(2, 5, 4), v = dl.randn(2, 5, 6);
+    const q = dl.randn(2, 3, 4),
+      k = dl.randn(2, 5, 4),
+      v = dl.randn(2, 5, 6);
     const ref = q.matmul(k.transpose(-2, -1)).div(2).softmax(-1).matmul(v);
     expect(F.scaledDotProductAttention(q, k, v).sub(ref).abs().max().itemSync()).toBeLessThan(1e-6);
   });
   it('bool masks keep the true positions; isCausal equals the lower-triangular bool mask', () => {
-    const q = dl.randn(1, 4, 8), k = dl.randn(1, 4, 8), v = dl.randn(1, 4, 8);
+    const q = dl.randn(1, 4, 8),
+      k = dl.randn(1, 4, 8),
+      v = dl.randn(1, 4, 8);
     const keep = dl.ones([4, 4], { dtype: 'bool' }).tril();
     const a = F.scaledDotProductAttention(q, k, v, { isCausal: true });
     const b = F.scaledDotProductAttention(q, k, v, { attnMask: keep });
@@ -27,32 +31,52 @@ describe('F.scaledDotProductAttention', () => {
     expect(a.select(1, 0).sub(v.select(1, 0)).abs().max().itemSync()).toBeLessThan(1e-6);
   });
   it('a mask broadcastable to the scores as in torch: 1-D [S], 0-d, or with leading batch dims', () => {
-    const q = dl.randn(2, 3, 4), k = dl.randn(2, 5, 4), v = dl.randn(2, 5, 6);
+    const q = dl.randn(2, 3, 4),
+      k = dl.randn(2, 5, 4),
+      v = dl.randn(2, 5, 6);
     const keep = dl.tensor([true, false, true, true, false], { dtype: 'bool' });
     const full = F.scaledDotProductAttention(q, k, v, { attnMask: keep.expand(3, 5) });
     expect(F.scaledDotProductAttention(q, k, v, { attnMask: keep }).sub(full).abs().max().itemSync()).toBe(0);
     const plain = F.scaledDotProductAttention(q, k, v);
-    expect(F.scaledDotProductAttention(q, k, v, { attnMask: dl.tensor(0.5) }).sub(plain).abs().max().itemSync()).toBeLessThan(1e-6);
+    expect(
+      F.scaledDotProductAttention(q, k, v, { attnMask: dl.tensor(0.5) })
+        .sub(plain)
+        .abs()
+        .max()
+        .itemSync(),
+    ).toBeLessThan(1e-6);
     const perBatch = dl.randn(2, 1, 5);
     const a = F.scaledDotProductAttention(q, k, v, { attnMask: perBatch });
     const b = q.matmul(k.transpose(-2, -1)).div(2).add(perBatch).softmax(-1).matmul(v);
     expect(a.sub(b).abs().max().itemSync()).toBeLessThan(1e-6);
   });
   it('dropoutP draws from the given generator (same seed, same result) and keeps the expectation', () => {
-    const q = dl.randn(2, 16, 8), k = dl.randn(2, 16, 8), v = dl.ones(2, 16, 8);
+    const q = dl.randn(2, 16, 8),
+      k = dl.randn(2, 16, 8),
+      v = dl.ones(2, 16, 8);
     const a = F.scaledDotProductAttention(q, k, v, { dropoutP: 0.5, generator: new dl.Generator(3) });
     const b = F.scaledDotProductAttention(q, k, v, { dropoutP: 0.5, generator: new dl.Generator(3) });
     expect(a.sub(b).abs().max().itemSync()).toBe(0);
-    expect(a.sub(F.scaledDotProductAttention(q, k, v)).abs().max().itemSync()).toBeGreaterThan(0);
+    expect(
+      a
+        .sub(F.scaledDotProductAttention(q, k, v))
+        .abs()
+        .max()
+        .itemSync(),
+    ).toBeGreaterThan(0);
     expect(Math.abs(a.mean().itemSync() - 1)).toBeLessThan(0.2);
   });
   it('rejects bad input with typed errors naming the op', () => {
-    const q = dl.randn(2, 3, 4), k = dl.randn(2, 5, 4), v = dl.randn(2, 5, 6);
+    const q = dl.randn(2, 3, 4),
+      k = dl.randn(2, 5, 4),
+      v = dl.randn(2, 5, 6);
     expect(() => F.scaledDotProductAttention(q, dl.randn(2, 5, 3), v)).toThrow(dl.ShapeError);
     expect(() => F.scaledDotProductAttention(q, k, dl.randn(2, 4, 6))).toThrow(/same sequence length/);
     expect(() => F.scaledDotProductAttention(q, k, v.double())).toThrow(dl.DTypeError);
     expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 4) })).toThrow(/cannot be broadcast/);
-    expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 3, 5) })).toThrow(/scaledDotProductAttention: attnMask \[3, 3, 5\] cannot be broadcast/);
+    expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 3, 5) })).toThrow(
+      /scaledDotProductAttention: attnMask \[3, 3, 5\] cannot be broadcast/,
+    );
     expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros([3, 5], { dtype: 'int32' }) })).toThrow(dl.DTypeError);
     expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: dl.zeros(3, 5), isCausal: true })).toThrow(dl.ArgumentError);
     expect(() => F.scaledDotProductAttention(q, k, v, { dropoutP: 1.5 })).toThrow(/between 0 and 1/);
@@ -111,14 +135,33 @@ describe('F.multiHeadAttentionForward', () => {
     const x = dl.randn(5, 2, 8);
     const m = new nn.MultiheadAttention(8, 2).eval();
     const [a, wa] = m(x, x, x);
-    const [b, wb] = F.multiHeadAttentionForward(x, x, x, 8, 2, m.inProjWeight, m.inProjBias, null, null, false, 0, m.outProj.weight, m.outProj.bias);
+    const [b, wb] = F.multiHeadAttentionForward(
+      x,
+      x,
+      x,
+      8,
+      2,
+      m.inProjWeight,
+      m.inProjBias,
+      null,
+      null,
+      false,
+      0,
+      m.outProj.weight,
+      m.outProj.bias,
+    );
     expect(a.sub(b).abs().max().itemSync()).toBe(0);
     expect(wa!.sub(wb!).abs().max().itemSync()).toBe(0);
     const s = new nn.MultiheadAttention(8, 2, { kdim: 3, vdim: 4 }).eval();
-    const k = dl.randn(6, 2, 3), v = dl.randn(6, 2, 4);
+    const k = dl.randn(6, 2, 3),
+      v = dl.randn(6, 2, 4);
     const [c] = s(x, k, v, { needWeights: false });
     const [d, wd] = F.multiHeadAttentionForward(x, k, v, 8, 2, null, s.inProjBias, null, null, false, 0, s.outProj.weight, s.outProj.bias, {
-      useSeparateProjWeight: true, qProjWeight: s.qProjWeight, kProjWeight: s.kProjWeight, vProjWeight: s.vProjWeight, needWeights: false,
+      useSeparateProjWeight: true,
+      qProjWeight: s.qProjWeight,
+      kProjWeight: s.kProjWeight,
+      vProjWeight: s.vProjWeight,
+      needWeights: false,
     });
     expect(c.sub(d).abs().max().itemSync()).toBe(0);
     expect(wd).toBeNull();
@@ -126,16 +169,38 @@ describe('F.multiHeadAttentionForward', () => {
   it('uses staticK/staticV as the projected keys and values', () => {
     const x = dl.randn(5, 2, 8);
     const m = new nn.MultiheadAttention(8, 2);
-    const sk = dl.randn(4, 7, 4), sv = dl.randn(4, 7, 4);
-    const [, w] = F.multiHeadAttentionForward(x, x, x, 8, 2, m.inProjWeight, m.inProjBias, null, null, false, 0, m.outProj.weight, m.outProj.bias, { staticK: sk, staticV: sv });
+    const sk = dl.randn(4, 7, 4),
+      sv = dl.randn(4, 7, 4);
+    const [, w] = F.multiHeadAttentionForward(
+      x,
+      x,
+      x,
+      8,
+      2,
+      m.inProjWeight,
+      m.inProjBias,
+      null,
+      null,
+      false,
+      0,
+      m.outProj.weight,
+      m.outProj.bias,
+      { staticK: sk, staticV: sv },
+    );
     expect(w!.shape).toEqual([2, 5, 7]);
-    expect(() => F.multiHeadAttentionForward(x, x, x, 8, 2, m.inProjWeight, m.inProjBias, null, null, false, 0, m.outProj.weight, m.outProj.bias, { staticK: dl.randn(4, 7, 3) })).toThrow(/staticK/);
+    expect(() =>
+      F.multiHeadAttentionForward(x, x, x, 8, 2, m.inProjWeight, m.inProjBias, null, null, false, 0, m.outProj.weight, m.outProj.bias, {
+        staticK: dl.randn(4, 7, 3),
+      }),
+    ).toThrow(/staticK/);
   });
   it('rejects missing weights with typed errors', () => {
     const x = dl.randn(5, 2, 8);
     const w = dl.randn(8, 8);
     expect(() => F.multiHeadAttentionForward(x, x, x, 8, 2, null, null, null, null, false, 0, w, null)).toThrow(/inProjWeight is null/);
-    expect(() => F.multiHeadAttentionForward(x, x, x, 8, 2, null, null, null, null, false, 0, w, null, { useSeparateProjWeight: true })).toThrow(dl.ArgumentError);
+    expect(() =>
+      F.multiHeadAttentionForward(x, x, x, 8, 2, null, null, null, null, false, 0, w, null, { useSeparateProjWeight: true }),
+    ).toThrow(dl.ArgumentError);
     expect(() => F.multiHeadAttentionForward(x, x, x, 8, 3, dl.randn(24, 8), null, null, null, false, 0, w, null)).toThrow(/divisible/);
   });
 });

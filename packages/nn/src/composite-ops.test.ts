@@ -115,7 +115,17 @@ const graphs: Record<string, () => Tensor> = {
   leaky_relu: () => F.leakyRelu(r(2, 3), 0.2),
   elu: () => F.elu(r(2, 3)),
   softplus: () => F.softplus(r(2, 3)),
-  embedding: () => F.embedding(dl.tensor([[1, 2], [0, 2]], { dtype: 'int64' }), r(4, 3)),
+  embedding: () =>
+    F.embedding(
+      dl.tensor(
+        [
+          [1, 2],
+          [0, 2],
+        ],
+        { dtype: 'int64' },
+      ),
+      r(4, 3),
+    ),
 };
 
 describe("composite ops record PyTorch's nodes (nextFunctions walk vs torch 1.13)", () => {
@@ -149,9 +159,17 @@ function run(c: ValueCase, xs: Tensor[]): Tensor {
     case 'logSoftmax':
       return F.logSoftmax(xs[0]!, k.dim);
     case 'crossEntropy':
-      return F.crossEntropy(xs[0]!, xs[1]!, { ...red, ...(xs[2] ? { weight: xs[2] } : {}), ...(k.ignoreIndex !== undefined ? { ignoreIndex: k.ignoreIndex } : {}) });
+      return F.crossEntropy(xs[0]!, xs[1]!, {
+        ...red,
+        ...(xs[2] ? { weight: xs[2] } : {}),
+        ...(k.ignoreIndex !== undefined ? { ignoreIndex: k.ignoreIndex } : {}),
+      });
     case 'nllLoss':
-      return F.nllLoss(xs[0]!, xs[1]!, { ...red, ...(xs[2] ? { weight: xs[2] } : {}), ...(k.ignoreIndex !== undefined ? { ignoreIndex: k.ignoreIndex } : {}) });
+      return F.nllLoss(xs[0]!, xs[1]!, {
+        ...red,
+        ...(xs[2] ? { weight: xs[2] } : {}),
+        ...(k.ignoreIndex !== undefined ? { ignoreIndex: k.ignoreIndex } : {}),
+      });
     case 'mseLoss':
       return F.mseLoss(xs[0]!, xs[1]!, red);
     case 'smoothL1Loss':
@@ -173,7 +191,12 @@ function run(c: ValueCase, xs: Tensor[]): Tensor {
     case 'avgPool2d':
       return F.avgPool2d(xs[0]!, k.kernelSize, { stride: k.stride, padding: k.padding ?? 0 });
     case 'batchNorm':
-      return F.batchNorm(xs[0]!, xs[3] ?? null, xs[4] ?? null, { weight: xs[1]!, bias: xs[2]!, training: k.training, ...(k.eps ? { eps: k.eps } : {}) });
+      return F.batchNorm(xs[0]!, xs[3] ?? null, xs[4] ?? null, {
+        weight: xs[1]!,
+        bias: xs[2]!,
+        training: k.training,
+        ...(k.eps ? { eps: k.eps } : {}),
+      });
     case 'layerNorm':
       return F.layerNorm(xs[0]!, k.normalizedShape, { weight: xs[1] ?? null, bias: xs[2] ?? null, ...(k.eps ? { eps: k.eps } : {}) });
     case 'groupNorm':
@@ -220,7 +243,13 @@ describe('composite ops: values and gradients match torch 1.13 (float64), and gr
         diff.forEach((i, k) => (all[i] = ts[k]!));
         return run(c, all);
       };
-      expect(gradcheck(fn, diff.map((i) => fresh[i]!.clone().requiresGrad_()), { atol: 1e-6, rtol: 1e-4 })).toBe(true);
+      expect(
+        gradcheck(
+          fn,
+          diff.map((i) => fresh[i]!.clone().requiresGrad_()),
+          { atol: 1e-6, rtol: 1e-4 },
+        ),
+      ).toBe(true);
     });
   }
 });
@@ -236,23 +265,60 @@ describe('composite ops: second derivatives through the fused rules (gradgradche
     'linear 1-D': [(x, w, b) => F.linear(x, w, b), () => [f64(3), f64(4, 3), f64(4)]],
     'linear 3-D no bias': [(x, w) => F.linear(x, w), () => [f64(2, 2, 3), f64(4, 3)]],
     crossEntropy: [(x) => F.crossEntropy(x, y), () => [f64(3, 4)]],
-    'nllLoss weight sum': [(x) => F.nllLoss(x, y, { weight: dl.tensor([0.5, 2, 1, 1], { dtype: 'float64' }), reduction: 'sum' }), () => [f64(3, 4)]],
+    'nllLoss weight sum': [
+      (x) => F.nllLoss(x, y, { weight: dl.tensor([0.5, 2, 1, 1], { dtype: 'float64' }), reduction: 'sum' }),
+      () => [f64(3, 4)],
+    ],
     mseLoss: [(a, b) => F.mseLoss(a, b), () => [f64(2, 3), f64(2, 3)]],
     binaryCrossEntropy: [(p, t) => F.binaryCrossEntropy(p, t), () => [p64(2, 3), p64(2, 3)]],
-    binaryCrossEntropyWithLogits: [(x, t) => F.binaryCrossEntropyWithLogits(x, t, { posWeight: dl.tensor([1, 2, 3], { dtype: 'float64' }) }), () => [f64(2, 3), p64(2, 3)]],
-    'batchNorm train': [(x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }), () => [f64(4, 2, 3), f64(2), f64(2)]],
-    'batchNorm eval': [(x, w) => F.batchNorm(x, dl.zeros([2], { dtype: 'float64' }), dl.ones([2], { dtype: 'float64' }), { weight: w, training: false }), () => [f64(3, 2), f64(2)]],
+    binaryCrossEntropyWithLogits: [
+      (x, t) => F.binaryCrossEntropyWithLogits(x, t, { posWeight: dl.tensor([1, 2, 3], { dtype: 'float64' }) }),
+      () => [f64(2, 3), p64(2, 3)],
+    ],
+    'batchNorm train': [
+      (x, w, b) => F.batchNorm(x, null, null, { weight: w, bias: b, training: true }),
+      () => [f64(4, 2, 3), f64(2), f64(2)],
+    ],
+    'batchNorm eval': [
+      (x, w) => F.batchNorm(x, dl.zeros([2], { dtype: 'float64' }), dl.ones([2], { dtype: 'float64' }), { weight: w, training: false }),
+      () => [f64(3, 2), f64(2)],
+    ],
     layerNorm: [(x, w, b) => F.layerNorm(x, [3], { weight: w, bias: b }), () => [f64(2, 3), f64(3), f64(3)]],
     gelu: [(x) => F.gelu(x), () => [f64(5)]],
     'gelu tanh': [(x) => F.gelu(x, { approximate: 'tanh' }), () => [f64(5)]],
     silu: [(x) => F.silu(x), () => [f64(5)]],
     elu: [(x) => F.elu(x, 0.7), () => [f64(5)]],
     softplus: [(x) => F.softplus(x, { beta: 2 }), () => [f64(5)]],
-    'gradcheck leakyRelu/elu/softplus off the kinks': [(x) => F.leakyRelu(x, 0.2).add(F.elu(x)).add(F.softplus(x, { beta: 2, threshold: 1 })), () => [f64(6)]],
+    'gradcheck leakyRelu/elu/softplus off the kinks': [
+      (x) =>
+        F.leakyRelu(x, 0.2)
+          .add(F.elu(x))
+          .add(F.softplus(x, { beta: 2, threshold: 1 })),
+      () => [f64(6)],
+    ],
     groupNorm: [(x, w, b) => F.groupNorm(x, 2, { weight: w, bias: b }), () => [f64(2, 4, 3), f64(4), f64(4)]],
-    embedding: [(w) => F.embedding(dl.tensor([[1, 3], [3, 0]], { dtype: 'int64' }), w).square(), () => [f64(4, 2)]],
-    convTranspose2d: [(x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }), () => [f64(1, 2, 2, 2), f64(2, 2, 3, 3), f64(2)]],
-    'convTranspose2d cropped': [(x, w) => F.convTranspose2d(x, w, null, { dilation: 2, padding: 1, outputPadding: 1 }), () => [f64(1, 1, 2, 2), f64(1, 2, 2, 2)]],
+    embedding: [
+      (w) =>
+        F.embedding(
+          dl.tensor(
+            [
+              [1, 3],
+              [3, 0],
+            ],
+            { dtype: 'int64' },
+          ),
+          w,
+        ).square(),
+      () => [f64(4, 2)],
+    ],
+    convTranspose2d: [
+      (x, w, b) => F.convTranspose2d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }),
+      () => [f64(1, 2, 2, 2), f64(2, 2, 3, 3), f64(2)],
+    ],
+    'convTranspose2d cropped': [
+      (x, w) => F.convTranspose2d(x, w, null, { dilation: 2, padding: 1, outputPadding: 1 }),
+      () => [f64(1, 1, 2, 2), f64(1, 2, 2, 2)],
+    ],
     conv1d: [(x, w, b) => F.conv1d(x, w, b, { stride: 2, padding: 1 }), () => [f64(1, 2, 5), f64(2, 2, 3), f64(2)]],
     'maxPool2d unbatched': [(x) => F.maxPool2d(x, 2).exp(), () => [f64(2, 4, 4)]],
     'avgPool2d unbatched': [(x) => F.avgPool2d(x, 2, { padding: 1 }).square(), () => [f64(2, 3, 3)]],

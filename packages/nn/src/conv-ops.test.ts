@@ -40,7 +40,11 @@ const convCases: Array<[string, number[], number[], Conv2dParams]> = [
 const poolCases: Array<[string, number[], Pool2dParams]> = [
   ['2x2', [2, 3, 6, 7], { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false }],
   ['pad+ceil', [1, 2, 8, 7], { kernelSize: [3, 3], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: true }],
-  ['ceil no-count', [1, 2, 5, 6], { kernelSize: [3, 2], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: true, countIncludePad: false }],
+  [
+    'ceil no-count',
+    [1, 2, 5, 6],
+    { kernelSize: [3, 2], stride: [2, 2], padding: [1, 1], dilation: [1, 1], ceilMode: true, countIncludePad: false },
+  ],
 ];
 
 const close = (a: Tensor, b: Tensor, tol = 1e-5) => {
@@ -120,7 +124,14 @@ describe('conv/pool gradients (float64 gradcheck, both paths)', () => {
     });
     it(`pooling gradcheck + gradgradcheck (${path})`, () => {
       if (path === 'composite') hideFused();
-      const pp: Pool2dParams = { kernelSize: [3, 2], stride: [2, 1], padding: [1, 1], dilation: [1, 1], ceilMode: true, countIncludePad: false };
+      const pp: Pool2dParams = {
+        kernelSize: [3, 2],
+        stride: [2, 1],
+        padding: [1, 1],
+        dilation: [1, 1],
+        ceilMode: true,
+        countIncludePad: false,
+      };
       dl.manualSeed(7);
       const x = dl.randn([1, 2, 5, 4], { dtype: 'float64', requiresGrad: true });
       expect(gradcheck((x) => dl.avgPool2d(x, pp), [x])).toBe(true);
@@ -150,7 +161,9 @@ describe('conv/pool argument errors', () => {
     expect(() => dl.conv2d(dl.zeros(1, 3, 5, 5, { dtype: 'int32' }), dl.zeros(2, 3, 3, 3), null, p)).toThrow(dl.DTypeError);
     expect(() => dl.conv2d(dl.zeros(1, 4, 5, 5), dl.zeros(3, 2, 3, 3), null, { ...p, groups: 2 })).toThrow(/divisible by groups/);
     expect(() => dl.conv2d(dl.zeros(1, 3, 5, 5), dl.zeros(2, 3, 3, 3), null, { ...p, stride: [0, 1] })).toThrow(dl.ArgumentError);
-    expect(() => conv2dBackwardInput(dl.zeros(1, 2, 4, 4), dl.zeros(2, 3, 3, 3), [1, 3, 5, 5], p)).toThrow(/grad_output of shape \[1, 2, 3, 3\]/);
+    expect(() => conv2dBackwardInput(dl.zeros(1, 2, 4, 4), dl.zeros(2, 3, 3, 3), [1, 3, 5, 5], p)).toThrow(
+      /grad_output of shape \[1, 2, 3, 3\]/,
+    );
     const pp: Pool2dParams = { kernelSize: [2, 2], stride: [2, 2], padding: [2, 2], dilation: [1, 1], ceilMode: false };
     expect(() => dl.maxPool2d(dl.zeros(1, 1, 4, 4), pp)).toThrow(/pad should be at most half/);
     expect(() => dl.avgPool2d(dl.zeros(1, 1, 4, 4), { ...pp, padding: [0, 0], dilation: [2, 2] })).toThrow(/no dilation/);

@@ -6,7 +6,17 @@ import * as dl from '@dl/tensor';
 import { ArgumentError, ShapeError, type Generator, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
 
-export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+export type Nonlinearity =
+  | 'linear'
+  | 'conv1d'
+  | 'conv2d'
+  | 'conv3d'
+  | 'conv_transpose2d'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'leaky_relu'
+  | 'selu';
 export type FanMode = 'fanIn' | 'fanOut';
 
 function inPlace(t: Tensor, fn: (d: Tensor) => void): Tensor {
@@ -23,7 +33,12 @@ const gen = (g?: Generator) => (g ? { generator: g } : {});
  */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case 'linear': case 'conv1d': case 'conv2d': case 'conv3d': case 'conv_transpose2d': case 'sigmoid':
+    case 'linear':
+    case 'conv1d':
+    case 'conv2d':
+    case 'conv3d':
+    case 'conv_transpose2d':
+    case 'sigmoid':
       return 1;
     case 'tanh':
       return 5 / 3;
@@ -43,7 +58,10 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /** Fan-in and fan-out of a weight (dims ≥ 2): size(1)·receptive and size(0)·receptive. */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
   if (t.dim() < 2) {
-    throw new ShapeError(`calculateFanInAndFanOut: fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape [${t.shape.join(', ')}])`, { op: 'init' });
+    throw new ShapeError(
+      `calculateFanInAndFanOut: fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape [${t.shape.join(', ')}])`,
+      { op: 'init' },
+    );
   }
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: t.shape[1]! * receptive, fanOut: t.shape[0]! * receptive };

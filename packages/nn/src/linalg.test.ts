@@ -42,7 +42,10 @@ async function checkCase(c: LinalgCase, device: string, dtype: 'float32' | 'floa
     // Qᵀ Q = I
     const n = c.shape[c.shape.length - 1]!;
     await close(Q.mT.matmul(Q), Array.from(await dl.eye(n, n, { dtype, device }).expand(Q.shape).contiguous().data()), tol, 'QᵀQ');
-    L.mul(w('wl', L.shape)).sum().add(Q.mul(Q).mul(w('wq', Q.shape)).sum()).backward();
+    L.mul(w('wl', L.shape))
+      .sum()
+      .add(Q.mul(Q).mul(w('wq', Q.shape)).sum())
+      .backward();
   } else if (c.op === 'svd') {
     const full = c.full as boolean;
     const [U, S, Vh] = useAsync ? await dl.linalg.svdAsync(A, { fullMatrices: full }) : dl.linalg.svd(A, { fullMatrices: full });
@@ -60,7 +63,11 @@ async function checkCase(c: LinalgCase, device: string, dtype: 'float32' | 'floa
       const m = U.shape[U.dim() - 1]!;
       await close(U.mT.matmul(U), Array.from(await dl.eye(m, m, { dtype, device }).data()), tol, 'UᵀU');
     }
-    S.mul(w('ws', S.shape)).sum().add(Uk.mul(Uk).mul(w('wu', Uk.shape)).sum()).add(Vk.mul(Vk).mul(w('wv', Vk.shape)).sum()).backward();
+    S.mul(w('ws', S.shape))
+      .sum()
+      .add(Uk.mul(Uk).mul(w('wu', Uk.shape)).sum())
+      .add(Vk.mul(Vk).mul(w('wv', Vk.shape)).sum())
+      .backward();
   } else {
     const mode = c.mode as 'reduced' | 'complete';
     const [Q, R] = useAsync ? await dl.linalg.qrAsync(A, { mode }) : dl.linalg.qr(A, { mode });
@@ -68,7 +75,10 @@ async function checkCase(c: LinalgCase, device: string, dtype: 'float32' | 'floa
     expect(R.shape).toEqual(c.Rshape);
     await close(Q, c.Q as number[], tol * 10, 'Q');
     await close(R, c.R as number[], tol * 10, 'R');
-    Q.mul(w('wq', Q.shape)).sum().add(R.mul(w('wr', R.shape)).sum()).backward();
+    Q.mul(w('wq', Q.shape))
+      .sum()
+      .add(R.mul(w('wr', R.shape)).sum())
+      .backward();
   }
   await close(A.grad!, c.grad, dtype === 'float64' ? 1e-6 : 1e-2, 'gradient');
 }
@@ -82,20 +92,61 @@ describe('dl.linalg eigh / svd / qr match PyTorch 1.13 (sign-invariant checks)',
 
 describe('dl.linalg errors as torch raises them', () => {
   it('inv of a singular matrix names the zero pivot (batched: the batch element)', () => {
-    const s = dl.tensor([[1, 2], [2, 4]]);
-    expect(() => dl.linalg.inv(s)).toThrow(/linalg\.inv: The diagonal element 2 is zero, the inversion could not be completed because the input matrix is singular/);
+    const s = dl.tensor([
+      [1, 2],
+      [2, 4],
+    ]);
+    expect(() => dl.linalg.inv(s)).toThrow(
+      /linalg\.inv: The diagonal element 2 is zero, the inversion could not be completed because the input matrix is singular/,
+    );
     expect(() => dl.linalg.inv(dl.stack([dl.eye(2), s]))).toThrow(/\(Batch element 1\): The diagonal element 2 is zero/);
     expect(() => dl.linalg.inv(s)).toThrow(dl.linalg.LinAlgError);
     expect(Math.abs(dl.linalg.det(s).itemSync())).toBe(0);
   });
   it('solve of a singular system and cholesky of a non-positive-definite matrix', () => {
-    expect(() => dl.linalg.solve(dl.tensor([[1, 2], [2, 4]]), dl.ones(2))).toThrow(/The solver failed because the input matrix is singular/);
-    expect(() => dl.linalg.cholesky(dl.tensor([[1, 2], [2, 1]]))).toThrow(/the leading minor of order 2 is not positive-definite/);
-    expect(() => dl.linalg.cholesky(dl.tensor([[1, 2], [2, 1]]))).toThrow(dl.linalg.LinAlgError);
+    expect(() =>
+      dl.linalg.solve(
+        dl.tensor([
+          [1, 2],
+          [2, 4],
+        ]),
+        dl.ones(2),
+      ),
+    ).toThrow(/The solver failed because the input matrix is singular/);
+    expect(() =>
+      dl.linalg.cholesky(
+        dl.tensor([
+          [1, 2],
+          [2, 1],
+        ]),
+      ),
+    ).toThrow(/the leading minor of order 2 is not positive-definite/);
+    expect(() =>
+      dl.linalg.cholesky(
+        dl.tensor([
+          [1, 2],
+          [2, 1],
+        ]),
+      ),
+    ).toThrow(dl.linalg.LinAlgError);
   });
   it('svd of a non-finite matrix raises, as torch', () => {
-    expect(() => dl.linalg.svd(dl.tensor([[1, NaN], [2, 3]]))).toThrow(/linalg\.svd: The algorithm failed to converge because the input matrix contained non-finite values/);
-    expect(() => dl.linalg.svdvals(dl.tensor([[1, Infinity], [2, 3]]))).toThrow(dl.linalg.LinAlgError);
+    expect(() =>
+      dl.linalg.svd(
+        dl.tensor([
+          [1, NaN],
+          [2, 3],
+        ]),
+      ),
+    ).toThrow(/linalg\.svd: The algorithm failed to converge because the input matrix contained non-finite values/);
+    expect(() =>
+      dl.linalg.svdvals(
+        dl.tensor([
+          [1, Infinity],
+          [2, 3],
+        ]),
+      ),
+    ).toThrow(dl.linalg.LinAlgError);
   });
   it('shape and dtype errors are typed', () => {
     expect(() => dl.linalg.inv(dl.ones(2, 3))).toThrow(dl.ShapeError);
@@ -134,10 +185,15 @@ describe('dl.linalg as a PyTorch user writes it', () => {
     const y = dl.linalg.solveTriangular(L, b, { upper: false });
     const x = dl.linalg.solveTriangular(L.mT, y, { upper: true });
     await close(x, Array.from(await dl.linalg.solve(S, b).data()), 1e-10, 'L Lᵀ x = b');
-    expect(() => dl.linalg.solveTriangular(L, dl.ones(4, { dtype: 'float64' }), { upper: false })).toThrow(/must have at least 2 dimensions/);
+    expect(() => dl.linalg.solveTriangular(L, dl.ones(4, { dtype: 'float64' }), { upper: false })).toThrow(
+      /must have at least 2 dimensions/,
+    );
   });
   it('norms: vector, matrix and the dispatching norm', async () => {
-    const A = dl.tensor([[1, -2], [3, 4]]);
+    const A = dl.tensor([
+      [1, -2],
+      [3, 4],
+    ]);
     expect(dl.linalg.norm(A).itemSync()).toBeCloseTo(Math.sqrt(30), 5);
     expect(dl.linalg.matrixNorm(A, 1).itemSync()).toBeCloseTo(6, 5);
     expect(dl.linalg.matrixNorm(A, Infinity).itemSync()).toBeCloseTo(7, 5);
@@ -173,15 +229,32 @@ describe('dl.linalg as a PyTorch user writes it', () => {
     expect(dl.addmm(dl.ones(3), A, A).gradFn!.name()).toBe('AddmmBackward0');
   });
   it('pinv, matrixRank, matrixPower and multiDot', async () => {
-    const r1 = dl.tensor([[1, 2], [2, 4], [3, 6]]);
+    const r1 = dl.tensor([
+      [1, 2],
+      [2, 4],
+      [3, 6],
+    ]);
     expect(dl.linalg.matrixRank(r1).itemSync()).toBe(1);
     const p = dl.linalg.pinv(r1);
     await close(r1.matmul(p).matmul(r1), Array.from(await r1.data()), 1e-4, 'A A⁺ A = A');
-    const A = dl.tensor([[1, 1], [0, 1]]);
+    const A = dl.tensor([
+      [1, 1],
+      [0, 1],
+    ]);
     await close(dl.linalg.matrixPower(A, 5), [1, 5, 0, 1], 1e-6, 'A^5');
     await close(dl.linalg.matrixPower(A, -2), [1, -2, 0, 1], 1e-6, 'A^-2');
     await close(dl.linalg.multiDot([dl.tensor([1, 2]), A, dl.tensor([3, 4])]), [1 * 3 + (1 + 2) * 4], 1e-6, 'multiDot');
-    expect(dl.logdet(dl.tensor([[-1, 0], [0, 2]])).isnan().itemSync()).toBe(1);
+    expect(
+      dl
+        .logdet(
+          dl.tensor([
+            [-1, 0],
+            [0, 2],
+          ]),
+        )
+        .isnan()
+        .itemSync(),
+    ).toBe(1);
   });
   it('first and second derivatives pass gradcheck / gradgradcheck (float64)', () => {
     const f64 = { dtype: 'float64' as const };
@@ -201,14 +274,22 @@ describe('dl.linalg as a PyTorch user writes it', () => {
       ['solveTriangular', (a, b) => dl.linalg.solveTriangular(a, b, { upper: true }), [A, B]],
       ['cholesky', (a) => dl.linalg.cholesky(a.matmul(a.mT).add(dl.eye(3, 3, f64))), [A]],
       ['qr', (w) => [...dl.linalg.qr(w)], [W]],
-      ['eigh', (a) => {
-        const [L, Q] = dl.linalg.eigh(a.add(a.mT));
-        return [L, Q.mul(Q)];
-      }, [A]],
-      ['svd', (w) => {
-        const [U, S, Vh] = dl.linalg.svd(w, { fullMatrices: false });
-        return [S, U.mul(U), Vh.mul(Vh)];
-      }, [W]],
+      [
+        'eigh',
+        (a) => {
+          const [L, Q] = dl.linalg.eigh(a.add(a.mT));
+          return [L, Q.mul(Q)];
+        },
+        [A],
+      ],
+      [
+        'svd',
+        (w) => {
+          const [U, S, Vh] = dl.linalg.svd(w, { fullMatrices: false });
+          return [S, U.mul(U), Vh.mul(Vh)];
+        },
+        [W],
+      ],
     ];
     for (const [name, fn, inputs] of cases) {
       expect(gradcheck(fn, inputs, { atol: 1e-5, rtol: 1e-4 }), `gradcheck ${name}`).toBe(true);

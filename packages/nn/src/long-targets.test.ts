@@ -13,7 +13,15 @@ const GRAD = [
   [0.04156915843486786, -0.31949618458747864, 0.2779270112514496],
   [0.019747547805309296, -0.3135857880115509, 0.2938382625579834],
 ];
-const logitsOf = () => dl.tensor([[1, 2, 0.5], [0.1, -1, 2], [0.3, 0.3, 3]], { requiresGrad: true });
+const logitsOf = () =>
+  dl.tensor(
+    [
+      [1, 2, 0.5],
+      [0.1, -1, 2],
+      [0.3, 0.3, 3],
+    ],
+    { requiresGrad: true },
+  );
 
 function expectClose(a: number[][], b: number[][]): void {
   a.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(b[i]![j]!, 5)));

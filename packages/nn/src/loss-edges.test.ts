@@ -63,7 +63,9 @@ describe('class-index losses', () => {
   it('a class weight that requires grad raises, as torch (nll_loss is not differentiable in weight)', () => {
     const w = dl.ones([3], { requiresGrad: true });
     expect(() => F.nllLoss(dl.randn([2, 3]), dl.tensor([0, 2], { dtype: 'int64' }), { weight: w })).toThrow(dl.AutogradError);
-    expect(() => F.crossEntropy(dl.randn([2, 3]), dl.tensor([0, 2], { dtype: 'int64' }), { weight: dl.ones([2]) })).toThrow(/weight tensor should be defined either for all 3 classes/);
+    expect(() => F.crossEntropy(dl.randn([2, 3]), dl.tensor([0, 2], { dtype: 'int64' }), { weight: dl.ones([2]) })).toThrow(
+      /weight tensor should be defined either for all 3 classes/,
+    );
   });
   it('oneHot rejects labels outside [0, numClasses) as torch', () => {
     expect(() => F.oneHot(dl.tensor([0, 3], { dtype: 'int64' }), 3)).toThrow(/smaller than num_classes/);
@@ -103,7 +105,14 @@ describe('hardtanh / relu6 at their bounds', () => {
 describe('convTranspose2d: output padding and output size as torch', () => {
   interface Case {
     kwargs: Record<string, never>;
-    x: T64; w: T64; b: T64; y: T64; r: T64; gx: T64; gw: T64; gb: T64;
+    x: T64;
+    w: T64;
+    b: T64;
+    y: T64;
+    r: T64;
+    gx: T64;
+    gw: T64;
+    gb: T64;
   }
   const ct = edges.conv_transpose2d as unknown as { cases: Case[]; outputSizes: Array<{ outputSize: number[]; shape: number[] }> };
   for (const c of ct.cases) {
@@ -130,16 +139,22 @@ describe('convTranspose2d: output padding and output size as torch', () => {
   it('bad arguments are typed errors (no RangeError, no negative sizes)', () => {
     const x = dl.randn([1, 2, 3, 3]);
     const w = dl.randn([2, 3, 3, 3]);
-    expect(() => F.convTranspose2d(x, w, null, { stride: 2, outputPadding: 2 })).toThrow(/output padding must be smaller than either stride or dilation/);
+    expect(() => F.convTranspose2d(x, w, null, { stride: 2, outputPadding: 2 })).toThrow(
+      /output padding must be smaller than either stride or dilation/,
+    );
     expect(() => F.convTranspose2d(x, w, null, { outputPadding: 1 })).toThrow(dl.ArgumentError);
     expect(() => F.convTranspose2d(x, w, null, { stride: 2, outputPadding: -1 })).toThrow(/negative output_padding is not supported/);
     expect(() => F.convTranspose2d(x, w, null, { padding: 3 })).toThrow(dl.ShapeError);
-    expect(() => F.convTranspose2d(x, w, null, { padding: 3 })).toThrow(/Calculated output size per channel: \(-1 x -1\). Output size is too small/);
+    expect(() => F.convTranspose2d(x, w, null, { padding: 3 })).toThrow(
+      /Calculated output size per channel: \(-1 x -1\). Output size is too small/,
+    );
     expect(() => F.convTranspose2d(x, w, null, { padding: 40 })).toThrow(dl.ShapeError);
     expect(() => F.convTranspose2d(x, w, null, { padding: -1 })).toThrow(/negative padding/);
     expect(() => F.convTranspose2d(x, w, null, { stride: 0 })).toThrow(/non-positive stride/);
     expect(() => F.convTranspose2d(x, w, null, { dilation: 0 })).toThrow(/dilation should be greater than zero/);
-    expect(() => F.convTranspose2d(x, dl.randn([3, 3, 3, 3]))).toThrow(/expected input \[1, 2, 3, 3\] to have 3 channels, but got 2 channels instead/);
+    expect(() => F.convTranspose2d(x, dl.randn([3, 3, 3, 3]))).toThrow(
+      /expected input \[1, 2, 3, 3\] to have 3 channels, but got 2 channels instead/,
+    );
     expect(() => F.convTranspose2d(x, w, dl.randn([2]))).toThrow(/expected bias to be 1-dimensional with 3 elements/);
   });
 });

@@ -50,13 +50,19 @@ describe('bad targets give typed errors', () => {
     expect(() => F.crossEntropy(logits, dl.tensor([0, 1, 2, 3], { dtype: 'int32' }))).toThrow(dl.IndexError);
     expect(() => F.crossEntropy(logits, dl.tensor([0, 1, 2, 3], { dtype: 'int32' }))).toThrow(/Target 3 is out of bounds/);
     expect(() => F.crossEntropy(logits, dl.tensor([0, -1, 2, 1], { dtype: 'int32' }))).toThrow(/Target -1/);
-    expect(() => F.crossEntropy(logits, dl.tensor([0, 1, 2], { dtype: 'int32' }))).toThrow(/Expected input batch_size \(4\) to match target batch_size \(3\)/);
+    expect(() => F.crossEntropy(logits, dl.tensor([0, 1, 2], { dtype: 'int32' }))).toThrow(
+      /Expected input batch_size \(4\) to match target batch_size \(3\)/,
+    );
     expect(() => F.crossEntropy(logits, dl.tensor([0, 1, 2, 1], { dtype: 'int32' }).unsqueeze(1))).toThrow(dl.ShapeError);
     expect(() => F.crossEntropy(logits, dl.tensor([0, 1, 2, 1], { dtype: 'bool' }))).toThrow(dl.DTypeError);
-    expect(() => F.crossEntropy(logits, dl.tensor([0.5, 1, 2, 1]).unsqueeze(1))).toThrow(/float \(probability\) targets must have the input's shape/);
+    expect(() => F.crossEntropy(logits, dl.tensor([0.5, 1, 2, 1]).unsqueeze(1))).toThrow(
+      /float \(probability\) targets must have the input's shape/,
+    );
     // float labels of the index shape (dl.tensor([...]) is float32): the error says .long()
     expect(() => F.crossEntropy(logits, dl.tensor([0, 1, 2, 1]))).toThrow(dl.DTypeError);
-    expect(() => F.crossEntropy(logits, dl.tensor([0, 1, 2, 1]))).toThrow(/expected integer class indices of shape \[4\] for input \[4, 3\]; got float32 — use target.long\(\)/);
+    expect(() => F.crossEntropy(logits, dl.tensor([0, 1, 2, 1]))).toThrow(
+      /expected integer class indices of shape \[4\] for input \[4, 3\]; got float32 — use target.long\(\)/,
+    );
     expect(() => F.nllLoss(logits, dl.tensor([0, 1, 2, 1]))).toThrow(/use target.long\(\)/);
     expect(F.crossEntropy(logits, dl.tensor([0, 1, 2, 1]).long()).dim()).toBe(0);
     expect(() => F.nllLoss(logits, dl.tensor([0, 5, 1, 1], { dtype: 'int32' }))).toThrow(dl.IndexError);

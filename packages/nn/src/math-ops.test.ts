@@ -23,7 +23,16 @@ function close(actual: number[], expected: number[], rtol = 1e-5): void {
 describe('special functions', () => {
   it('digamma and lgamma at poles, zeros of both signs and infinities, as torch', () => {
     close(arr(t([0, -0, -1, -1.5, Infinity, -Infinity, NaN]).digamma()), [-Infinity, Infinity, NaN, 0.7031566, Infinity, NaN, NaN]);
-    close(arr(t([0, -0, -2, -2.5, 0.5, 100, -Infinity, 3e38]).lgamma()), [Infinity, Infinity, Infinity, -0.0562437, 0.5723649, 359.1342163, Infinity, Infinity]);
+    close(arr(t([0, -0, -2, -2.5, 0.5, 100, -Infinity, 3e38]).lgamma()), [
+      Infinity,
+      Infinity,
+      Infinity,
+      -0.0562437,
+      0.5723649,
+      359.1342163,
+      Infinity,
+      Infinity,
+    ]);
   });
   it('erfinv at ±1 and beyond, erfc in the far tail', () => {
     close(arr(t([1, -1, 1.5, 0.999999, -0.5]).erfinv()), [Infinity, -Infinity, NaN, 3.4570882, -0.4769363]);
@@ -87,7 +96,9 @@ describe('binary math', () => {
     expect(arr(dl.copysign(t([1, 2, 3]), t([-0, 0, -1])))).toEqual([-1, 2, -3]);
     expect(dl.copysign(t([1, 2], 'int32'), -1).dtype).toBe('float32');
     const x = dl.tensor([0, 2, -3, Infinity], { requiresGrad: true });
-    x.copysign(t([-1, -1, 1, 1])).sum().backward();
+    x.copysign(t([-1, -1, 1, 1]))
+      .sum()
+      .backward();
     close(arr(x.grad!), [0, -1, -1, NaN]);
   });
   it('fmax / fmin ignore NaN, and a tie sends the gradient to the first operand', () => {
@@ -152,7 +163,12 @@ describe('composites', () => {
     expect(arr(x.grad!)).toEqual([0, 0, 0, 1]);
   });
   it('isclose as torch.isclose (infinities, equalNan, integers, dtype mismatch raises)', () => {
-    expect(arr(dl.isclose(t([1, Infinity, NaN, Infinity]), t([1.00001, Infinity, NaN, -Infinity]), { equalNan: true }))).toEqual([false, true, true, false]);
+    expect(arr(dl.isclose(t([1, Infinity, NaN, Infinity]), t([1.00001, Infinity, NaN, -Infinity]), { equalNan: true }))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
     expect(arr(t([1, 2], 'int32').isclose(t([1, 3], 'int32')))).toEqual([true, false]);
     expect(arr(t([1, 2], 'int32').isclose(t([1, 3], 'int32'), { rtol: 0.5 }))).toEqual([true, true]);
     expect(() => t([1], 'int32').isclose(t([1]))).toThrow(dl.DTypeError);

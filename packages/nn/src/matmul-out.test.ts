@@ -13,7 +13,10 @@ describe('matmul / mm / bmm with out', () => {
     expect(y3.toArraySync()).toEqual(a.matmul(b).toArraySync());
     const c = dl.zeros(2, 4);
     dl.mm(a, b, { out: c });
-    expect(c.toArraySync()).toEqual([[20, 23, 26, 29], [56, 68, 80, 92]]);
+    expect(c.toArraySync()).toEqual([
+      [20, 23, 26, 29],
+      [56, 68, 80, 92],
+    ]);
     const z = dl.zeros(4, 2).t(); // a strided out is written through
     dl.mm(a, b, { out: z });
     expect(z.toArraySync()).toEqual(c.toArraySync());

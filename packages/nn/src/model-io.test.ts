@@ -28,7 +28,12 @@ class SmallNet extends nn.Module {
   }
 }
 
-interface SmallFixture { keys: string[]; img: FT; tokens: FT; y: FT }
+interface SmallFixture {
+  keys: string[];
+  img: FT;
+  tokens: FT;
+  y: FT;
+}
 const small = json<SmallFixture>('torch-small.json');
 const img = () => fromFixture(small.img);
 const tokens = () => fromFixture({ ...small.tokens, dtype: 'int32' });
@@ -63,7 +68,9 @@ function trainedDlModel(): SmallNet {
     const loss = model.forward(x, t).pow(2).mean();
     model.zeroGrad();
     loss.backward();
-    noGrad(() => { for (const p of model.parameters()) p.sub_(p.grad!.mul(0.1)); });
+    noGrad(() => {
+      for (const p of model.parameters()) p.sub_(p.grad!.mul(0.1));
+    });
   }
   return model;
 }

@@ -108,7 +108,8 @@ describe('callable modules (Note [Callable modules])', () => {
 
   it('prints as PyTorch in console.log / util.inspect, nested too', () => {
     const net = new Net();
-    const repr = 'Net(\n  (fc1): Linear(in_features=4, out_features=8, bias=True)\n  (fc2): Linear(in_features=8, out_features=3, bias=True)\n)';
+    const repr =
+      'Net(\n  (fc1): Linear(in_features=4, out_features=8, bias=True)\n  (fc2): Linear(in_features=8, out_features=3, bias=True)\n)';
     expect(String(net)).toBe(repr);
     expect(inspect(net)).toBe(repr);
     expect(inspect(new nn.ReLU())).toBe('ReLU()');
@@ -126,8 +127,12 @@ describe('callable modules (Note [Callable modules])', () => {
 
   it('dl.save of a module (a function object) still says to save its stateDict()', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'dl-module-')), 'net.pt');
-    await expect(dl.save({ model: new nn.Linear(2, 2) } as never, file)).rejects.toThrow(/cannot save a Linear at model[\s\S]*save module\.stateDict\(\)/);
-    await expect(dl.save(new nn.ReLU() as never, file.replace('.pt', '.safetensors'))).rejects.toThrow(/cannot save a ReLU[\s\S]*save module\.stateDict\(\)/);
+    await expect(dl.save({ model: new nn.Linear(2, 2) } as never, file)).rejects.toThrow(
+      /cannot save a Linear at model[\s\S]*save module\.stateDict\(\)/,
+    );
+    await expect(dl.save(new nn.ReLU() as never, file.replace('.pt', '.safetensors'))).rejects.toThrow(
+      /cannot save a ReLU[\s\S]*save module\.stateDict\(\)/,
+    );
   });
 
   it('hooks run on net(x) as on net.forward(x)', () => {
@@ -204,7 +209,9 @@ describe('loadStateDict refuses what is not a state dict', () => {
     try {
       net.loadStateDict(checkpoint as never);
     } catch (e) {
-      expect((e as dl.StateError).hint).toBe(`the state dict is under 'model_state_dict' of a checkpoint: net.loadStateDict(checkpoint["model_state_dict"])`);
+      expect((e as dl.StateError).hint).toBe(
+        `the state dict is under 'model_state_dict' of a checkpoint: net.loadStateDict(checkpoint["model_state_dict"])`,
+      );
     }
   });
 

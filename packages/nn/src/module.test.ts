@@ -7,7 +7,15 @@ import { pyName } from './module.js';
 import { fromFixture, mismatch, type FT } from './testing/fixture.js';
 import fixtures from './fixtures/nn.json' with { type: 'json' };
 
-interface NetFixture { repr: string; numParams: number; names: string[]; shapes: number[][]; state?: Record<string, FT>; x?: FT; y?: FT }
+interface NetFixture {
+  repr: string;
+  numParams: number;
+  names: string[];
+  shapes: number[][];
+  state?: Record<string, FT>;
+  x?: FT;
+  y?: FT;
+}
 const nets = (fixtures as unknown as { nets: Record<string, NetFixture> }).nets;
 const reprs = (fixtures as unknown as { reprs: Record<string, string> }).reprs;
 
@@ -44,7 +52,13 @@ class Net extends nn.Module {
 
 class NeuralNetwork extends nn.Module {
   flatten = new nn.Flatten();
-  linear_relu_stack = new nn.Sequential(new nn.Linear(28 * 28, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
+  linear_relu_stack = new nn.Sequential(
+    new nn.Linear(28 * 28, 512),
+    new nn.ReLU(),
+    new nn.Linear(512, 512),
+    new nn.ReLU(),
+    new nn.Linear(512, 10),
+  );
   forward(x: Tensor): Tensor {
     return this.linear_relu_stack.forward(this.flatten.forward(x));
   }
@@ -83,13 +97,39 @@ describe('seed networks print and count like PyTorch', () => {
 
   it.each(Object.entries(reprs))('container repr %s', (key, expected) => {
     const mk: Record<string, () => nn.Module> = {
-      seq: () => new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Dropout(0.25), new nn.Flatten(), new nn.Linear(8, 2)),
+      seq: () =>
+        new nn.Sequential(
+          new nn.Conv2d(3, 8, 3, { padding: 1, bias: false }),
+          new nn.BatchNorm2d(8),
+          new nn.ReLU(),
+          new nn.MaxPool2d(2),
+          new nn.Dropout(0.25),
+          new nn.Flatten(),
+          new nn.Linear(8, 2),
+        ),
       modulelist: () => new nn.ModuleList([new nn.Linear(2, 2), new nn.Tanh()]),
       moduledict: () => new nn.ModuleDict({ act: new nn.LeakyReLU(), norm: new nn.LayerNorm(4) }),
-      misc: () => new nn.Sequential(new nn.Conv1d(2, 4, 3), new nn.ConvTranspose2d(4, 2, 3, { stride: 2 }), new nn.AvgPool2d(3, { stride: 1 }),
-        new nn.AdaptiveAvgPool2d([1, 1]), new nn.BatchNorm1d(4), new nn.GroupNorm(2, 4), new nn.Embedding(5, 2), new nn.Unflatten(1, [2, 2]),
-        new nn.Identity(), new nn.ELU(), new nn.GELU(), new nn.SiLU(), new nn.Sigmoid(), new nn.Hardtanh(), new nn.Softplus(),
-        new nn.Softmax(1), new nn.LogSoftmax(1), new nn.Dropout()),
+      misc: () =>
+        new nn.Sequential(
+          new nn.Conv1d(2, 4, 3),
+          new nn.ConvTranspose2d(4, 2, 3, { stride: 2 }),
+          new nn.AvgPool2d(3, { stride: 1 }),
+          new nn.AdaptiveAvgPool2d([1, 1]),
+          new nn.BatchNorm1d(4),
+          new nn.GroupNorm(2, 4),
+          new nn.Embedding(5, 2),
+          new nn.Unflatten(1, [2, 2]),
+          new nn.Identity(),
+          new nn.ELU(),
+          new nn.GELU(),
+          new nn.SiLU(),
+          new nn.Sigmoid(),
+          new nn.Hardtanh(),
+          new nn.Softplus(),
+          new nn.Softmax(1),
+          new nn.LogSoftmax(1),
+          new nn.Dropout(),
+        ),
     };
     expect(String(mk[key]!())).toBe(expected);
   });
@@ -112,9 +152,23 @@ describe('Module', () => {
     }
     const m = new M();
     expect([...m.namedParameters()].map(([n]) => n)).toEqual(['scale', 'body.0.weight', 'body.0.bias', 'body.1.weight', 'body.1.bias']);
-    expect([...m.namedBuffers()].map(([n]) => n)).toEqual(['steps', 'scratch', 'body.1.running_mean', 'body.1.running_var', 'body.1.num_batches_tracked']);
+    expect([...m.namedBuffers()].map(([n]) => n)).toEqual([
+      'steps',
+      'scratch',
+      'body.1.running_mean',
+      'body.1.running_var',
+      'body.1.num_batches_tracked',
+    ]);
     expect(Object.keys(m.stateDict())).toEqual([
-      'scale', 'steps', 'body.0.weight', 'body.0.bias', 'body.1.weight', 'body.1.bias', 'body.1.running_mean', 'body.1.running_var', 'body.1.num_batches_tracked',
+      'scale',
+      'steps',
+      'body.0.weight',
+      'body.0.bias',
+      'body.1.weight',
+      'body.1.bias',
+      'body.1.running_mean',
+      'body.1.running_var',
+      'body.1.num_batches_tracked',
     ]);
     expect([...m.namedChildren()].map(([n]) => n)).toEqual(['body']);
     expect([...m.modules()].length).toBe(4);
@@ -161,7 +215,14 @@ describe('Module', () => {
         return x;
       }
     }
-    expect([...new Holder().namedParameters()].map(([n]) => n)).toEqual(['layers.0.weight', 'layers.0.bias', 'layers.1.weight', 'layers.1.bias', 'heads.a.weight', 'heads.a.bias']);
+    expect([...new Holder().namedParameters()].map(([n]) => n)).toEqual([
+      'layers.0.weight',
+      'layers.0.bias',
+      'layers.1.weight',
+      'layers.1.bias',
+      'heads.a.weight',
+      'heads.a.bias',
+    ]);
   });
 
   it('stateDict round trip and loadStateDict errors', () => {
@@ -181,8 +242,13 @@ describe('Module', () => {
     expect(() => a.loadStateDict(missing)).toThrow(/Missing key\(s\) in state_dict: "0.bias"/);
     expect(() => a.loadStateDict({ ...b.stateDict(), extra: dl.zeros(1) })).toThrow(/Unexpected key\(s\) in state_dict: "extra"/);
     expect(() => a.loadStateDict({ ...b.stateDict(), '0.weight': dl.zeros(3, 5) })).toThrow(dl.ShapeError);
-    expect(() => a.loadStateDict({ ...b.stateDict(), '0.weight': dl.zeros(3, 5) })).toThrow(/size mismatch for 0.weight: copying a param with shape \[3, 5\] from checkpoint, the shape in current model is \[3, 4\]/);
-    expect(a.loadStateDict({ ...missing, extra: dl.zeros(1) }, { strict: false })).toEqual({ missingKeys: ['0.bias'], unexpectedKeys: ['extra'] });
+    expect(() => a.loadStateDict({ ...b.stateDict(), '0.weight': dl.zeros(3, 5) })).toThrow(
+      /size mismatch for 0.weight: copying a param with shape \[3, 5\] from checkpoint, the shape in current model is \[3, 4\]/,
+    );
+    expect(a.loadStateDict({ ...missing, extra: dl.zeros(1) }, { strict: false })).toEqual({
+      missingKeys: ['0.bias'],
+      unexpectedKeys: ['extra'],
+    });
   });
 
   it('forward hooks and pre-hooks', () => {
@@ -212,8 +278,14 @@ describe('Module', () => {
 
   it('BatchNorm eval uses running stats; momentum null is a cumulative average', () => {
     const bn = new nn.BatchNorm1d(2, { momentum: null });
-    const x1 = dl.tensor([[0, 1], [2, 3]]);
-    const x2 = dl.tensor([[4, 5], [6, 7]]);
+    const x1 = dl.tensor([
+      [0, 1],
+      [2, 3],
+    ]);
+    const x2 = dl.tensor([
+      [4, 5],
+      [6, 7],
+    ]);
     bn.forward(x1);
     bn.forward(x2);
     expect(bn.runningMean!.toArraySync()).toEqual([3, 4]);
@@ -279,9 +351,18 @@ describe('Dropout and init', () => {
 describe('functional extras', () => {
   it('pad, oneHot, clipGradNorm_, clipGradValue_', () => {
     const x = dl.arange(6).float().reshape(1, 2, 3);
-    expect(F.pad(x, [1, 0, 0, 1], { value: -1 }).toArraySync()).toEqual([[[-1, 0, 1, 2], [-1, 3, 4, 5], [-1, -1, -1, -1]]]);
+    expect(F.pad(x, [1, 0, 0, 1], { value: -1 }).toArraySync()).toEqual([
+      [
+        [-1, 0, 1, 2],
+        [-1, 3, 4, 5],
+        [-1, -1, -1, -1],
+      ],
+    ]);
     expect(F.pad(x, [-1, 0]).shape).toEqual([1, 2, 2]);
-    expect(F.oneHot(dl.tensor([0, 2], { dtype: 'int32' }), 3).toArraySync()).toEqual([[1, 0, 0], [0, 0, 1]]);
+    expect(F.oneHot(dl.tensor([0, 2], { dtype: 'int32' }), 3).toArraySync()).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
     const p = nn.Parameter(dl.zeros(4));
     p.grad = dl.tensor([3, 4, 0, 0]);
     const total = nn.utils.clipGradNorm_([p], 1);
@@ -295,8 +376,20 @@ describe('functional extras', () => {
 
 describe('PyTorch names (Note [PyTorch names])', () => {
   it('camelCase properties are reported in snake_case everywhere; lower-case and container keys unchanged', () => {
-    expect(['runningMean', 'numBatchesTracked', 'weightIhL0', 'weightHhL0Reverse', 'inProjWeight', 'fcOut', 'conv1', 'layer4', 'HTTPServer'].map(pyName)).toEqual([
-      'running_mean', 'num_batches_tracked', 'weight_ih_l0', 'weight_hh_l0_reverse', 'in_proj_weight', 'fc_out', 'conv1', 'layer4', 'http_server',
+    expect(
+      ['runningMean', 'numBatchesTracked', 'weightIhL0', 'weightHhL0Reverse', 'inProjWeight', 'fcOut', 'conv1', 'layer4', 'HTTPServer'].map(
+        pyName,
+      ),
+    ).toEqual([
+      'running_mean',
+      'num_batches_tracked',
+      'weight_ih_l0',
+      'weight_hh_l0_reverse',
+      'in_proj_weight',
+      'fc_out',
+      'conv1',
+      'layer4',
+      'http_server',
     ]);
     class Head extends nn.Module {
       fcOut = new nn.Linear(2, 2);

@@ -31,10 +31,13 @@ export interface ParameterConstructor {
  */
 export const Parameter = function Parameter(data: Tensor, requiresGrad = true): Parameter {
   if (!(data instanceof dl.Tensor)) {
-    throw new ArgumentError(`Parameter: data must be a Tensor, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data}`, {
-      op: 'Parameter',
-      hint: 'wrap a tensor: nn.Parameter(dl.tensor([1, 2])) or nn.Parameter(dl.randn(3, 4))',
-    });
+    throw new ArgumentError(
+      `Parameter: data must be a Tensor, got ${data === null ? 'null' : Array.isArray(data) ? 'an array' : typeof data}`,
+      {
+        op: 'Parameter',
+        hint: 'wrap a tensor: nn.Parameter(dl.tensor([1, 2])) or nn.Parameter(dl.randn(3, 4))',
+      },
+    );
   }
   const p = data.detach();
   if (requiresGrad) p.requiresGrad_(true);
@@ -89,7 +92,15 @@ export function pyName(key: string): string {
 }
 
 /** Own fields of Module that discovery skips. */
-const INTERNAL = new Set(['training', '_bufferNames', '_nonPersistent', '_forwardHooks', '_forwardPreHooks', '_modules', '_hooksInstalled']);
+const INTERNAL = new Set([
+  'training',
+  '_bufferNames',
+  '_nonPersistent',
+  '_forwardHooks',
+  '_forwardPreHooks',
+  '_modules',
+  '_hooksInstalled',
+]);
 
 /** An own, non-enumerable, writable field (Module's bookkeeping: not a part, not in `Object.keys`). */
 function hidden(o: object, key: string, value: unknown): void {
@@ -207,7 +218,8 @@ export abstract class Module {
   }
   /** Own buffers (not recursing), with the JS property holding each and whether it is persistent (saved in `stateDict`). */
   *_ownBuffers(): Generator<[string, Tensor, string, boolean]> {
-    for (const [k, v, js] of this._entries()) if (this._bufferNames.has(js) && v instanceof dl.Tensor) yield [k, v, js, !this._nonPersistent.has(js)];
+    for (const [k, v, js] of this._entries())
+      if (this._bufferNames.has(js) && v instanceof dl.Tensor) yield [k, v, js, !this._nonPersistent.has(js)];
   }
   /** Every parameter with its dotted name (`layers.0.weight`), each once. */
   *namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): Generator<[string, Parameter]> {
@@ -247,7 +259,8 @@ export abstract class Module {
    * this.registerBuffer('runningMean', dl.zeros(n));
    */
   registerBuffer(name: string, tensor: Tensor | null, opts: { persistent?: boolean } = {}): void {
-    if (name.includes('.') || name === '') throw new ArgumentError(`registerBuffer: buffer name can't contain "." or be empty, got '${name}'`, { op: 'registerBuffer' });
+    if (name.includes('.') || name === '')
+      throw new ArgumentError(`registerBuffer: buffer name can't contain "." or be empty, got '${name}'`, { op: 'registerBuffer' });
     (this as Record<string, unknown>)[name] = tensor === null ? null : dl.keep(tensor);
     this._bufferNames.add(name);
     if (opts.persistent === false) this._nonPersistent.add(name);
@@ -408,13 +421,18 @@ export abstract class Module {
         continue;
       }
       if (src.dim() !== dst.dim() || src.shape.some((s, i) => s !== dst.shape[i])) {
-        errors.push(`size mismatch for ${k}: copying a param with shape [${src.shape.join(', ')}] from checkpoint, the shape in current model is [${dst.shape.join(', ')}].`);
+        errors.push(
+          `size mismatch for ${k}: copying a param with shape [${src.shape.join(', ')}] from checkpoint, the shape in current model is [${dst.shape.join(', ')}].`,
+        );
       }
     }
     if (errors.length) {
       throw new (errors.some((e) => e.startsWith('size mismatch')) ? ShapeError : StateError)(
         `Error(s) in loading state_dict for ${this._getName()}:\n\t${errors.join('\n\t')}`,
-        { op: 'loadStateDict', hint: nestedHint(sd, own) ?? (strict ? 'pass { strict: false } to ignore missing/unexpected keys' : undefined) },
+        {
+          op: 'loadStateDict',
+          hint: nestedHint(sd, own) ?? (strict ? 'pass { strict: false } to ignore missing/unexpected keys' : undefined),
+        },
       );
     }
     for (const [k, dst] of Object.entries(own)) {
@@ -508,7 +526,16 @@ function checkStateDict(owner: string, sd: unknown): Record<string, Tensor> {
     });
   }
   if (sd === null || typeof sd !== 'object' || Array.isArray(sd) || sd instanceof dl.Tensor) {
-    const got = sd === null ? 'null' : sd === undefined ? 'undefined' : Array.isArray(sd) ? 'an array' : sd instanceof dl.Tensor ? `a Tensor of shape [${sd.shape.join(', ')}]` : `a ${typeof sd} (${String(sd)})`;
+    const got =
+      sd === null
+        ? 'null'
+        : sd === undefined
+          ? 'undefined'
+          : Array.isArray(sd)
+            ? 'an array'
+            : sd instanceof dl.Tensor
+              ? `a Tensor of shape [${sd.shape.join(', ')}]`
+              : `a ${typeof sd} (${String(sd)})`;
     throw new ArgumentError(`${op}: expected a state dict (a record of tensors by name) for ${owner}, got ${got}`, {
       op,
       hint: "pass what net.stateDict() returned, or a file's contents: net.loadStateDict(await dl.load('model.pt'))",
@@ -526,14 +553,19 @@ function nestedHint(sd: Record<string, unknown>, own: Record<string, Tensor>): s
   for (const [k, v] of Object.entries(sd)) {
     if (v === null || typeof v !== 'object' || v instanceof dl.Tensor) continue;
     const inner = v instanceof Map ? [...v.keys()] : Object.keys(v);
-    if (wanted.length && wanted.every((w) => inner.includes(w))) return `the state dict is under '${k}' of a checkpoint: net.loadStateDict(checkpoint[${JSON.stringify(k)}])`;
+    if (wanted.length && wanted.every((w) => inner.includes(w)))
+      return `the state dict is under '${k}' of a checkpoint: net.loadStateDict(checkpoint[${JSON.stringify(k)}])`;
   }
   return undefined;
 }
 
 function parseTarget(target: string | { device?: string; dtype?: DTypeName }): { device?: string; dtype?: DType } {
   // PyTorch's dtype names ('double', 'float', 'int64'…) as Tensor.to takes them (Note [int64 is int32] in @dl/tensor).
-  if (typeof target !== 'string') return { ...(target.device !== undefined ? { device: target.device } : {}), ...(target.dtype !== undefined ? { dtype: toDType(target.dtype, 'to') } : {}) };
+  if (typeof target !== 'string')
+    return {
+      ...(target.device !== undefined ? { device: target.device } : {}),
+      ...(target.dtype !== undefined ? { dtype: toDType(target.dtype, 'to') } : {}),
+    };
   if (isUnsupportedDTypeName(target)) toDType(target, 'to'); // 'half' & co.: a DTypeError with a hint
   return isDTypeName(target) ? { dtype: toDType(target, 'to') } : { device: target };
 }

@@ -4,7 +4,6 @@ import * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
 
 describe('multinomial', () => {
-
   it('draws with replacement in proportion to the weights, never a zero weight', () => {
     dl.manualSeed(1);
     const w = dl.tensor([1, 0, 3, 6]); // unnormalised, as torch allows
@@ -51,7 +50,9 @@ describe('multinomial', () => {
     expect(() => dl.multinomial(dl.tensor([0.5, -0.1]), 1)).toThrow(/probability tensor contains either `inf`, `nan` or element < 0/);
     expect(() => dl.multinomial(dl.tensor([0.5, NaN]), 1)).toThrow(dl.ArgumentError);
     expect(() => dl.multinomial(dl.tensor([0, 0]), 1)).toThrow(/sum of probabilities <= 0/);
-    expect(() => dl.multinomial(dl.tensor([0.5, 0.5]), 3)).toThrow(/cannot sample numSamples=3 > prob_dist.size\(-1\)=2 samples without replacement/);
+    expect(() => dl.multinomial(dl.tensor([0.5, 0.5]), 3)).toThrow(
+      /cannot sample numSamples=3 > prob_dist.size\(-1\)=2 samples without replacement/,
+    );
     expect(() => dl.multinomial(dl.tensor(0.5), 1)).toThrow(dl.ShapeError);
     expect(() => dl.multinomial(dl.tensor([1, 2], { dtype: 'int32' }), 1)).toThrow(dl.DTypeError);
     expect(() => dl.multinomial(dl.tensor([1, 2]), 0)).toThrow(/numSamples=0/);

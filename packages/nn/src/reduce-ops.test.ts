@@ -19,9 +19,26 @@ describe('cumulative ops', () => {
     const x = dl.tensor([2, 0, 3, 0, 5], { requiresGrad: true });
     x.cumprod(0).sum().backward();
     expect(arr(x.grad!)).toEqual([1, 8, 0, 0, 0]); // torch.cumprod's gradient
-    const y = dl.tensor([[1, 2], [0, 4]], { requiresGrad: true });
-    y.cumprod(0).mul(dl.tensor([[1, 2], [3, 4]])).sum().backward();
-    expect(arr(y.grad!)).toEqual([[1, 18], [3, 8]]);
+    const y = dl.tensor(
+      [
+        [1, 2],
+        [0, 4],
+      ],
+      { requiresGrad: true },
+    );
+    y.cumprod(0)
+      .mul(
+        dl.tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      )
+      .sum()
+      .backward();
+    expect(arr(y.grad!)).toEqual([
+      [1, 18],
+      [3, 8],
+    ]);
   });
   it('cumprod accumulates float32 in float64 (torch) and raises on int32 overflow', () => {
     const p = arr(dl.tensor([1e38, 1e38, 1e-38]).cumprod(0)) as number[];
@@ -46,14 +63,30 @@ describe('cumulative ops', () => {
     expect(y[0]).toBe(0);
     expect(arr(t([-Infinity, -Infinity, 1, Infinity, 2]).logcumsumexp(0))).toEqual([-Infinity, -Infinity, 1, Infinity, Infinity]);
     const x = dl.tensor([1, 2, 3], { requiresGrad: true });
-    x.logcumsumexp(0).mul(dl.tensor([1, 2, 3])).sum().backward();
+    x.logcumsumexp(0)
+      .mul(dl.tensor([1, 2, 3]))
+      .sum()
+      .backward();
     (arr(x.grad!) as number[]).forEach((g, k) => expect(g).toBeCloseTo([1.808, 2.1963, 1.9957][k]!, 3));
     expect(() => t([1, 2], 'int32').logcumsumexp(0)).toThrow(dl.DTypeError);
   });
   it('diff: n, dim, prepend/append, bool xor, and its errors', () => {
     expect(arr(t([1, 3, 6, 10]).diff())).toEqual([2, 3, 4]);
     expect(arr(t([[1, 3, 6, 10]]).diff({ n: 2 }))).toEqual([[1, 1]]);
-    expect(arr(dl.diff(t([[1, 2], [4, 8]]), { dim: 0, prepend: t([[0, 0]]) }))).toEqual([[1, 2], [3, 6]]);
+    expect(
+      arr(
+        dl.diff(
+          t([
+            [1, 2],
+            [4, 8],
+          ]),
+          { dim: 0, prepend: t([[0, 0]]) },
+        ),
+      ),
+    ).toEqual([
+      [1, 2],
+      [3, 6],
+    ]);
     expect(arr(dl.tensor([true, false, false]).diff())).toEqual([true, false]);
     expect(() => dl.tensor(3).diff()).toThrow(dl.ShapeError);
     expect(() => t([1, 2]).diff({ n: -1 })).toThrow(dl.ArgumentError);
@@ -70,7 +103,10 @@ describe('order statistics', () => {
     const x = dl.tensor([1, 2, 2, 3], { requiresGrad: true });
     x.median().backward();
     expect(arr(x.grad!)).toEqual([0, 0.5, 0.5, 0]);
-    const m = t([[5, 1, 4], [2, 8, 3]]).median(1, { keepdim: true });
+    const m = t([
+      [5, 1, 4],
+      [2, 8, 3],
+    ]).median(1, { keepdim: true });
     expect(arr(m.values)).toEqual([[4], [3]]);
     expect(arr(m.indices)).toEqual([[2], [2]]);
     expect(Number.isNaN(arr(dl.median(t([]))) as number)).toBe(true);
@@ -90,7 +126,13 @@ describe('order statistics', () => {
     expect([arr(a.values), arr(a.indices)]).toEqual([1, 2]);
     const b = dl.mode(t([2, 2, 1, 1]));
     expect([arr(b.values), arr(b.indices)]).toEqual([1, 3]);
-    const c = t([[1, 2, 2], [7, 7, 5]], 'int32').mode(1);
+    const c = t(
+      [
+        [1, 2, 2],
+        [7, 7, 5],
+      ],
+      'int32',
+    ).mode(1);
     expect(arr(c.values)).toEqual([2, 7]);
     expect(arr(c.indices)).toEqual([2, 1]);
   });
@@ -102,7 +144,10 @@ describe('order statistics', () => {
     for (const [interpolation, e] of Object.entries(expected)) {
       expect(arr(x.quantile(0.4, { interpolation: interpolation as dl.QuantileInterpolation })) as number).toBeCloseTo(e, 5);
     }
-    const r = t([[1, 2, 3], [4, 5, 7]]).quantile([0.3, 0.9], { dim: 1, keepdim: true });
+    const r = t([
+      [1, 2, 3],
+      [4, 5, 7],
+    ]).quantile([0.3, 0.9], { dim: 1, keepdim: true });
     expect(r.shape).toEqual([2, 2, 1]);
     (r.toArraySync() as number[][][]).flat(2).forEach((v, k) => expect(v).toBeCloseTo([1.6, 4.6, 2.8, 6.6][k]!, 5));
     expect(Number.isNaN(arr(t([1, NaN, 3]).quantile(0.5)) as number)).toBe(true);
@@ -118,15 +163,34 @@ describe('order statistics', () => {
 describe('NaN-aware and paired reductions', () => {
   it('nansum / nanmean / countNonzero / aminmax / varMean / stdMean', () => {
     expect(arr(t([1, NaN, 2]).nansum())).toBe(3);
-    expect(arr(t([[1, NaN], [2, 3]]).nanmean(1))).toEqual([1, 2.5]);
+    expect(
+      arr(
+        t([
+          [1, NaN],
+          [2, 3],
+        ]).nanmean(1),
+      ),
+    ).toEqual([1, 2.5]);
     expect(() => t([1, 2], 'int32').nanmean()).toThrow(dl.DTypeError);
     const x = dl.tensor([1, NaN, 3], { requiresGrad: true });
     x.nansum().backward();
     expect(arr(x.grad!)).toEqual([1, 0, 1]);
-    const c = dl.countNonzero(t([[0, 1], [2, 0]]), [0, 1]);
+    const c = dl.countNonzero(
+      t([
+        [0, 1],
+        [2, 0],
+      ]),
+      [0, 1],
+    );
     expect([arr(c), c.dtype]).toEqual([2, 'int32']);
-    const { min, max } = t([[1, 5], [-2, 3]]).aminmax({ dim: 1 });
-    expect([arr(min), arr(max)]).toEqual([[1, -2], [5, 3]]);
+    const { min, max } = t([
+      [1, 5],
+      [-2, 3],
+    ]).aminmax({ dim: 1 });
+    expect([arr(min), arr(max)]).toEqual([
+      [1, -2],
+      [5, 3],
+    ]);
     // torch.aminmax: an empty reduction is an error naming aminmax; an empty result is not
     expect(() => dl.zeros([0, 3]).aminmax()).toThrow(/^aminmax: cannot compute aminmax over an empty tensor/);
     expect(() => dl.zeros([0, 3]).aminmax({ dim: -2 })).toThrow(dl.IndexError);
@@ -170,13 +234,53 @@ describe('histograms and search', () => {
     expect(arr(dl.searchsorted(b, t([3, 6]), { side: 'right' }))).toEqual([2, 3]);
     expect(arr(dl.searchsorted(t([1, 2, 3]), t([NaN, 2])))).toEqual([3, 1]);
     expect(arr(dl.searchsorted(t([1, 2, 3]), 2))).toBe(1);
-    expect(arr(dl.searchsorted(t([[1, 3, 5, 7], [2, 4, 6, 8]]), t([[3, 6, 9], [1, 2, 4]]), { side: 'right' }))).toEqual([[2, 3, 4], [0, 1, 2]]);
+    expect(
+      arr(
+        dl.searchsorted(
+          t([
+            [1, 3, 5, 7],
+            [2, 4, 6, 8],
+          ]),
+          t([
+            [3, 6, 9],
+            [1, 2, 4],
+          ]),
+          { side: 'right' },
+        ),
+      ),
+    ).toEqual([
+      [2, 3, 4],
+      [0, 1, 2],
+    ]);
     expect(arr(dl.searchsorted(t([5, 1, 3]), t([2, 4]), { sorter: t([1, 2, 0], 'int32') }))).toEqual([1, 2]);
     // a sorter index outside the boundaries (torch: undefined results) or of a float dtype is a typed error naming searchsorted
-    expect(() => dl.searchsorted(t([5, 1, 3]), t([2]), { sorter: t([5, 2, 0], 'int32') })).toThrow(/^searchsorted: index 5 is out of bounds for dimension 0 with size 3/);
+    expect(() => dl.searchsorted(t([5, 1, 3]), t([2]), { sorter: t([5, 2, 0], 'int32') })).toThrow(
+      /^searchsorted: index 5 is out of bounds for dimension 0 with size 3/,
+    );
     expect(() => dl.searchsorted(t([5, 1, 3]), t([2]), { sorter: t([1, 2, 0]) })).toThrow(dl.DTypeError);
-    expect(arr(dl.bucketize(t([[1, 5], [2, 3]]), t([1, 2, 3])))).toEqual([[0, 3], [1, 2]]);
-    expect(() => dl.searchsorted(t([[1, 2], [3, 4]]), t([1, 2]))).toThrow(dl.ShapeError);
+    expect(
+      arr(
+        dl.bucketize(
+          t([
+            [1, 5],
+            [2, 3],
+          ]),
+          t([1, 2, 3]),
+        ),
+      ),
+    ).toEqual([
+      [0, 3],
+      [1, 2],
+    ]);
+    expect(() =>
+      dl.searchsorted(
+        t([
+          [1, 2],
+          [3, 4],
+        ]),
+        t([1, 2]),
+      ),
+    ).toThrow(dl.ShapeError);
     expect(() => dl.searchsorted(b, t([1]), { side: 'left', right: true })).toThrow(dl.ArgumentError);
     expect(() => dl.bucketize(t([1]), t([[1, 2]]))).toThrow(dl.ShapeError);
   });
@@ -185,11 +289,19 @@ describe('histograms and search', () => {
 describe("torch's positional keywords (Note [Options where torch has positional keywords])", () => {
   // `torch.median(x, 1, True)`, `torch.linalg.eigh(A, 'U')`, `torch.linalg.vector_norm(x, 2, 1)`
   // ported as-is would silently drop keepdim / UPLO / dim: a typed error names the options form
-  const x = t([[1, 2, 3], [4, 5, 6]]);
-  const A = t([[2, 5], [1, 3]]);
+  const x = t([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
+  const A = t([
+    [2, 5],
+    [1, 3],
+  ]);
   const loose = (v: unknown) => v as never;
   it('a boolean, string, number or Tensor where the options object goes is an ArgumentError naming the op and the form', () => {
-    expect(() => x.median(1, loose(true))).toThrow(/^median: expected an options object where torch takes keyword arguments, got boolean true/);
+    expect(() => x.median(1, loose(true))).toThrow(
+      /^median: expected an options object where torch takes keyword arguments, got boolean true/,
+    );
     expect(() => dl.linalg.eigh(A, loose('U'))).toThrow(/^linalg\.eigh: .* got string "U"[\s\S]*\{ UPLO: 'U' \}/);
     expect(() => dl.linalg.vectorNorm(x, 2, loose(1))).toThrow(dl.ArgumentError);
     expect(() => dl.linalg.qr(A, loose('r'))).toThrow(dl.ArgumentError);
@@ -205,6 +317,15 @@ describe("torch's positional keywords (Note [Options where torch has positional 
   it('undefined and options objects pass', () => {
     expect(x.median(1, { keepdim: true }).values.shape).toEqual([2, 1]);
     expect(dl.linalg.vectorNorm(x, 2, undefined).shape).toEqual([]);
-    expect(arr(dl.linalg.eigh(A, { UPLO: 'U' }).eigenvalues)).toEqual(arr(dl.linalg.eigvalsh(t([[2, 5], [5, 3]]))));
+    expect(arr(dl.linalg.eigh(A, { UPLO: 'U' }).eigenvalues)).toEqual(
+      arr(
+        dl.linalg.eigvalsh(
+          t([
+            [2, 5],
+            [5, 3],
+          ]),
+        ),
+      ),
+    );
   });
 });

@@ -40,7 +40,12 @@ export class PackedSequence {
   readonly unsortedIndices: Tensor | null;
   /** @internal `sortedIndices` as numbers, when known without a device read. */
   declare _order: number[] | null;
-  constructor(data: Tensor, batchSizes: Tensor | readonly number[], sortedIndices: Tensor | null = null, unsortedIndices: Tensor | null = null) {
+  constructor(
+    data: Tensor,
+    batchSizes: Tensor | readonly number[],
+    sortedIndices: Tensor | null = null,
+    unsortedIndices: Tensor | null = null,
+  ) {
     this.data = data;
     this.batchSizes = batchSizes instanceof dl.Tensor ? batchSizes : dl.tensor([...batchSizes], { dtype: 'int32' });
     this.sortedIndices = sortedIndices;
@@ -71,7 +76,12 @@ export class PackedSequence {
    */
   to(device: string): PackedSequence {
     if (this.data.device === device) return this;
-    const ps = new PackedSequence(this.data.to(device), this.batchSizes, this.sortedIndices?.to(device) ?? null, this.unsortedIndices?.to(device) ?? null);
+    const ps = new PackedSequence(
+      this.data.to(device),
+      this.batchSizes,
+      this.sortedIndices?.to(device) ?? null,
+      this.unsortedIndices?.to(device) ?? null,
+    );
     ps._order = this.order();
     return ps;
   }
@@ -93,7 +103,7 @@ function readIndices(t: Tensor): number[] {
   if (!t._backend.readSync) {
     throw new DeviceError(`PackedSequence: cannot read the ${t.device} index tensor synchronously`, {
       op: 'PackedSequence',
-      hint: "give batchSizes / sortedIndices on cpu (as torch keeps batch_sizes), or pack with nn.utils.rnn.packPaddedSequence / packSequence",
+      hint: 'give batchSizes / sortedIndices on cpu (as torch keeps batch_sizes), or pack with nn.utils.rnn.packPaddedSequence / packSequence',
     });
   }
   return Array.from(t.dataSync() as ArrayLike<number>, Number);
@@ -103,15 +113,24 @@ function readIndices(t: Tensor): number[] {
 function lengthsOf(op: string, lengths: Tensor | readonly number[]): number[] {
   if (lengths instanceof dl.Tensor) {
     if (lengths.dim() !== 1 || lengths.dtype === 'bool' || lengths.dtype.startsWith('float')) {
-      throw new ArgumentError(`${op}: lengths must be a 1-D integer tensor or an array of numbers, got a ${lengths.dim()}-D ${lengths.dtype} tensor`, { op, hint: 'pass the lengths as e.g. [5, 3, 2]' });
+      throw new ArgumentError(
+        `${op}: lengths must be a 1-D integer tensor or an array of numbers, got a ${lengths.dim()}-D ${lengths.dtype} tensor`,
+        { op, hint: 'pass the lengths as e.g. [5, 3, 2]' },
+      );
     }
     if (lengths.device !== 'cpu') {
-      throw new ArgumentError(`${op}: lengths must be on cpu, got a tensor on ${lengths.device}`, { op, hint: "as torch, the lengths argument should be a cpu tensor or an array: lengths.to('cpu')" });
+      throw new ArgumentError(`${op}: lengths must be on cpu, got a tensor on ${lengths.device}`, {
+        op,
+        hint: "as torch, the lengths argument should be a cpu tensor or an array: lengths.to('cpu')",
+      });
     }
     return Array.from(lengths.dataSync() as ArrayLike<number>, Number);
   }
   if (!Array.isArray(lengths) || lengths.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
-    throw new ArgumentError(`${op}: lengths must be an array of integers or a 1-D integer tensor`, { op, hint: 'pass the lengths as e.g. [5, 3, 2]' });
+    throw new ArgumentError(`${op}: lengths must be an array of integers or a 1-D integer tensor`, {
+      op,
+      hint: 'pass the lengths as e.g. [5, 3, 2]',
+    });
   }
   return [...lengths];
 }
@@ -133,10 +152,13 @@ export function padSequence(sequences: readonly Tensor[], opts: { batchFirst?: b
   const trailing = first.shape.slice(1);
   for (const [i, s] of sequences.entries()) {
     if (s.dim() !== first.dim() || s.shape.slice(1).some((v: number, d: number) => v !== trailing[d])) {
-      throw new ShapeError(`${op}: every sequence must have shape [L, ${trailing.join(', ')}], but sequence ${i} has [${s.shape.join(', ')}]`, {
-        op,
-        hint: 'only the first (time) dimension may differ',
-      });
+      throw new ShapeError(
+        `${op}: every sequence must have shape [L, ${trailing.join(', ')}], but sequence ${i} has [${s.shape.join(', ')}]`,
+        {
+          op,
+          hint: 'only the first (time) dimension may differ',
+        },
+      );
     }
   }
   const maxLen = Math.max(...sequences.map((s) => s.shape[0]!));
@@ -158,11 +180,19 @@ export function padSequence(sequences: readonly Tensor[], opts: { batchFirst?: b
  * @example
  * const packed = nn.utils.rnn.packPaddedSequence(padded, [4, 2, 1]);
  */
-export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly number[], opts: { batchFirst?: boolean; enforceSorted?: boolean } = {}): PackedSequence {
+export function packPaddedSequence(
+  input: Tensor,
+  lengths: Tensor | readonly number[],
+  opts: { batchFirst?: boolean; enforceSorted?: boolean } = {},
+): PackedSequence {
   const op = 'packPaddedSequence';
   let lens = lengthsOf(op, lengths);
   const batchFirst = opts.batchFirst ?? false;
-  if (input.dim() < 2) throw new ShapeError(`${op}: expected a padded input of at least 2 dimensions ([T, B, *] or [B, T, *]), got shape [${input.shape.join(', ')}]`, { op });
+  if (input.dim() < 2)
+    throw new ShapeError(
+      `${op}: expected a padded input of at least 2 dimensions ([T, B, *] or [B, T, *]), got shape [${input.shape.join(', ')}]`,
+      { op },
+    );
   const bDim = batchFirst ? 0 : 1;
   const B = input.shape[bDim]!;
   const T = input.shape[1 - bDim]!;
@@ -176,10 +206,13 @@ export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly num
   if (opts.enforceSorted ?? true) {
     for (let i = 1; i < lens.length; i++) {
       if (lens[i]! > lens[i - 1]!) {
-        throw new ArgumentError(`${op}: \`lengths\` array must be sorted in decreasing order when \`enforceSorted\` is true, got [${lens.join(', ')}]`, {
-          op,
-          hint: 'pass enforceSorted: false to have the batch sorted for you',
-        });
+        throw new ArgumentError(
+          `${op}: \`lengths\` array must be sorted in decreasing order when \`enforceSorted\` is true, got [${lens.join(', ')}]`,
+          {
+            op,
+            hint: 'pass enforceSorted: false to have the batch sorted for you',
+          },
+        );
       }
     }
   } else {
@@ -187,10 +220,16 @@ export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly num
     lens = order.map((i) => lens[i]!);
   }
   if (lens.length > 0 && lens[lens.length - 1]! <= 0) {
-    throw new ArgumentError(`${op}: Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0: [${lengthsOf(op, lengths).join(', ')}]`, { op });
+    throw new ArgumentError(
+      `${op}: Length of all samples has to be greater than 0, but found an element in 'lengths' that is <= 0: [${lengthsOf(op, lengths).join(', ')}]`,
+      { op },
+    );
   }
   if (lens.length > 0 && lens[0]! > T) {
-    throw new ShapeError(`${op}: a length (${lens[0]}) is longer than the padded input's time dimension (${T})`, { op, hint: batchFirst ? 'the input is [B, T, *] with batchFirst' : 'the input is [T, B, *]; pass batchFirst: true for [B, T, *]' });
+    throw new ShapeError(`${op}: a length (${lens[0]}) is longer than the padded input's time dimension (${T})`, {
+      op,
+      hint: batchFirst ? 'the input is [B, T, *] with batchFirst' : 'the input is [T, B, *]; pass batchFirst: true for [B, T, *]',
+    });
   }
   const maxLen = lens[0] ?? 0;
   const batchSizes: number[] = [];
@@ -217,15 +256,25 @@ export function packPaddedSequence(input: Tensor, lengths: Tensor | readonly num
  * @example
  * const [out, lengths] = nn.utils.rnn.padPackedSequence(packedOut, { batchFirst: true });
  */
-export function padPackedSequence(sequence: PackedSequence, opts: { batchFirst?: boolean; paddingValue?: number; totalLength?: number | null } = {}): [Tensor, Tensor] {
+export function padPackedSequence(
+  sequence: PackedSequence,
+  opts: { batchFirst?: boolean; paddingValue?: number; totalLength?: number | null } = {},
+): [Tensor, Tensor] {
   const op = 'padPackedSequence';
-  if (!(sequence instanceof PackedSequence)) throw new ArgumentError(`${op}: expected a PackedSequence`, { op, hint: 'make one with nn.utils.rnn.packPaddedSequence or packSequence' });
+  if (!(sequence instanceof PackedSequence))
+    throw new ArgumentError(`${op}: expected a PackedSequence`, {
+      op,
+      hint: 'make one with nn.utils.rnn.packPaddedSequence or packSequence',
+    });
   const sizes = sequence.sizes();
   const maxLen = sizes.length;
   const B = sizes[0] ?? 0;
   const T = opts.totalLength ?? maxLen;
   if (T < maxLen) {
-    throw new ArgumentError(`${op}: Expected total_length to be at least the length of the longest sequence in input, but got totalLength=${T} and max sequence length being ${maxLen}`, { op });
+    throw new ArgumentError(
+      `${op}: Expected total_length to be at least the length of the longest sequence in input, but got totalLength=${T} and max sequence length being ${maxLen}`,
+      { op },
+    );
   }
   const data = sequence.data;
   const n = data.shape[0]!;
@@ -249,7 +298,9 @@ export function padPackedSequence(sequence: PackedSequence, opts: { batchFirst?:
     }
   }
   const withPad = dl.cat([data, dl.full([1, ...trailing], opts.paddingValue ?? 0, { dtype: data.dtype, device: data.device })], 0);
-  const padded = withPad.indexSelect(0, dl.tensor(index, { dtype: 'int32' }).to(data.device)).reshape(batchFirst ? [B, T, ...trailing] : [T, B, ...trailing]);
+  const padded = withPad
+    .indexSelect(0, dl.tensor(index, { dtype: 'int32' }).to(data.device))
+    .reshape(batchFirst ? [B, T, ...trailing] : [T, B, ...trailing]);
   const lens: number[] = [];
   for (let b = 0; b < B; b++) {
     const j = unsorted ? unsorted[b]! : b;
@@ -283,10 +334,17 @@ export function packSequence(sequences: readonly Tensor[], opts: { enforceSorted
 export function unpadSequence(paddedSequences: Tensor, lengths: Tensor | readonly number[], opts: { batchFirst?: boolean } = {}): Tensor[] {
   const op = 'unpadSequence';
   const lens = lengthsOf(op, lengths);
-  if (paddedSequences.dim() < 2) throw new ShapeError(`${op}: expected a padded input of at least 2 dimensions, got shape [${paddedSequences.shape.join(', ')}]`, { op });
+  if (paddedSequences.dim() < 2)
+    throw new ShapeError(`${op}: expected a padded input of at least 2 dimensions, got shape [${paddedSequences.shape.join(', ')}]`, {
+      op,
+    });
   const x = opts.batchFirst ? paddedSequences : paddedSequences.transpose(0, 1);
   const [B, T] = [x.shape[0]!, x.shape[1]!];
-  if (lens.length !== B) throw new ShapeError(`${op}: expected ${B} lengths (the batch size), got ${lens.length}`, { op, hint: opts.batchFirst ? 'the input is [B, T, *] with batchFirst' : 'the input is [T, B, *]; pass batchFirst: true for [B, T, *]' });
+  if (lens.length !== B)
+    throw new ShapeError(`${op}: expected ${B} lengths (the batch size), got ${lens.length}`, {
+      op,
+      hint: opts.batchFirst ? 'the input is [B, T, *] with batchFirst' : 'the input is [T, B, *]; pass batchFirst: true for [B, T, *]',
+    });
   return lens.map((len, b) => {
     if (!(len >= 0 && len <= T)) throw new ArgumentError(`${op}: length ${len} of sequence ${b} is outside [0, ${T}]`, { op });
     return x.select(0, b).narrow(0, 0, len);

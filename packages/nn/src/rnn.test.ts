@@ -87,7 +87,9 @@ describe('recurrent layers against PyTorch', () => {
       const h0 = leaf(c.h0);
       const c0 = leaf(c.c0);
       const bf = c.opts.batchFirst ?? false;
-      const input = c.packed ? nn.utils.rnn.packPaddedSequence(x, c.packed.lengths, { batchFirst: bf, enforceSorted: c.packed.enforceSorted }) : x;
+      const input = c.packed
+        ? nn.utils.rnn.packPaddedSequence(x, c.packed.lengths, { batchFirst: bf, enforceSorted: c.packed.enforceSorted })
+        : x;
       let out: Tensor | nn.utils.rnn.PackedSequence;
       let h: Tensor;
       let cN: Tensor | null = null;
@@ -108,7 +110,10 @@ describe('recurrent layers against PyTorch', () => {
       close(padded, c.out, `${c.name} output`);
       close(h, c.h, `${c.name} h`);
       close(cN, c.c, `${c.name} c`);
-      let loss = padded.mul(fromFixture(c.r)).sum().add(h.mul(fromFixture(c.rh)).sum());
+      let loss = padded
+        .mul(fromFixture(c.r))
+        .sum()
+        .add(h.mul(fromFixture(c.rh)).sum());
       if (cN) loss = loss.add(cN.mul(fromFixture(c.rc!)).sum());
       loss.backward();
       close(x.grad, c.gx, `${c.name} grad input`);
@@ -124,7 +129,12 @@ describe('recurrent layers against PyTorch', () => {
 describe('recurrent cells against PyTorch', () => {
   for (const c of F.cells) {
     it(c.name, () => {
-      const m = c.kind === 'LSTMCell' ? new nn.LSTMCell(c.inputSize, c.hiddenSize, c.opts) : c.kind === 'GRUCell' ? new nn.GRUCell(c.inputSize, c.hiddenSize, c.opts) : new nn.RNNCell(c.inputSize, c.hiddenSize, c.opts);
+      const m =
+        c.kind === 'LSTMCell'
+          ? new nn.LSTMCell(c.inputSize, c.hiddenSize, c.opts)
+          : c.kind === 'GRUCell'
+            ? new nn.GRUCell(c.inputSize, c.hiddenSize, c.opts)
+            : new nn.RNNCell(c.inputSize, c.hiddenSize, c.opts);
       expect(Object.keys(m.stateDict())).toEqual(c.stateKeys);
       const sd: Record<string, Tensor> = {};
       for (const [k, v] of Object.entries(c.state)) sd[k] = fromFixture(v);
@@ -189,7 +199,8 @@ describe('nn.utils.rnn against PyTorch', () => {
     expect(Array.from(g)).toEqual([2, 2, 0, 0, 2, 2, 2, 2, 2, 0, 0, 0]);
   });
   it('unpadSequence / unpackSequence give the sequences back; invertPermutation as torch', () => {
-    const same = (a: Tensor, b: Tensor) => expect(mismatch(a, { shape: [...b.shape], data: Array.from(b.dataSync(), Number), dtype: 'float32' }, 0, 0)).toBeNull();
+    const same = (a: Tensor, b: Tensor) =>
+      expect(mismatch(a, { shape: [...b.shape], data: Array.from(b.dataSync(), Number), dtype: 'float32' }, 0, 0)).toBeNull();
     const back = nn.utils.rnn.unpackSequence(nn.utils.rnn.packSequence(seqs, { enforceSorted: false }));
     expect(back.length).toBe(3);
     back.forEach((b, i) => same(b, seqs[i]!));
@@ -239,11 +250,16 @@ describe('recurrent layers', () => {
     const h0 = dl.randn([4, 3, 2], f64).requiresGrad_();
     const c0 = dl.randn([4, 3, 4], f64).requiresGrad_();
     const w = lstm.weight_hh_l1_reverse!;
-    expect(gradcheck((xi, hi, ci, _w) => {
-      const packed = nn.utils.rnn.packPaddedSequence(xi!, [3, 5, 2], { enforceSorted: false });
-      const [out, [h, c]] = lstm(packed, [hi!, ci!]);
-      return out.data.pow(2).sum().add(h.sum()).add(c.mul(c).sum());
-    }, [x, h0, c0, w])).toBe(true);
+    expect(
+      gradcheck(
+        (xi, hi, ci, _w) => {
+          const packed = nn.utils.rnn.packPaddedSequence(xi!, [3, 5, 2], { enforceSorted: false });
+          const [out, [h, c]] = lstm(packed, [hi!, ci!]);
+          return out.data.pow(2).sum().add(h.sum()).add(c.mul(c).sum());
+        },
+        [x, h0, c0, w],
+      ),
+    ).toBe(true);
     const gru = new nn.GRU(3, 4, { batchFirst: true, ...f64 });
     expect(gradcheck((xi, _b) => gru(xi!)[0].pow(2).sum(), [dl.randn([2, 4, 3], f64).requiresGrad_(), gru.bias_hh_l0!])).toBe(true);
     const rnn = new nn.RNN(3, 4, { nonlinearity: 'relu', numLayers: 2, ...f64 });
@@ -272,7 +288,12 @@ describe('recurrent layers', () => {
   it('dropout sits between layers, not after the last: p = 1 feeds zeros to layer 2', () => {
     const two = new nn.GRU(4, 8, { numLayers: 2, dropout: 1 });
     const second = new nn.GRU(8, 8);
-    second.loadStateDict({ weight_ih_l0: two.weight_ih_l1!, weight_hh_l0: two.weight_hh_l1!, bias_ih_l0: two.bias_ih_l1!, bias_hh_l0: two.bias_hh_l1! });
+    second.loadStateDict({
+      weight_ih_l0: two.weight_ih_l1!,
+      weight_hh_l0: two.weight_hh_l1!,
+      bias_ih_l0: two.bias_ih_l1!,
+      bias_hh_l0: two.bias_hh_l1!,
+    });
     const [out, h] = two(dl.randn(5, 2, 4));
     const [ref, href] = second(dl.zeros(5, 2, 8));
     expect(out.sub(ref).abs().max().itemSync()).toBeLessThan(1e-6);
@@ -287,7 +308,10 @@ describe('recurrent layers', () => {
     expect(out).toBeInstanceOf(nn.utils.rnn.PackedSequence);
     expect(Array.from(out.batchSizes.dataSync())).toEqual([2, 2, 1, 1, 1]); // typed PackedSequence by the call
     const [lo, [lh]] = new nn.LSTM(2, 3)(packed);
-    expect([lo.data.shape, lh.shape]).toEqual([[7, 3], [1, 2, 3]]);
+    expect([lo.data.shape, lh.shape]).toEqual([
+      [7, 3],
+      [1, 2, 3],
+    ]);
     const [, hb] = rnn(b);
     const [, ha] = rnn(a);
     expect(h.select(1, 0).sub(hb.squeeze(0)).abs().max().itemSync()).toBeLessThan(1e-6);
@@ -297,7 +321,9 @@ describe('recurrent layers', () => {
     const lstm = new nn.LSTM(4, 8, { numLayers: 2 });
     expect(() => lstm(dl.randn(2, 3, 4, 5))).toThrow(/LSTM: Expected input to be 2-D or 3-D/);
     expect(() => lstm(dl.randn(2, 3, 5))).toThrow(/input_size. Expected 4, got 5/);
-    expect(() => lstm(dl.randn(2, 3, 4), [dl.zeros(2, 2, 8), dl.zeros(2, 3, 8)])).toThrow(/Expected hidden\[0\] size \(2, 3, 8\), got \[2, 2, 8\]/);
+    expect(() => lstm(dl.randn(2, 3, 4), [dl.zeros(2, 2, 8), dl.zeros(2, 3, 8)])).toThrow(
+      /Expected hidden\[0\] size \(2, 3, 8\), got \[2, 2, 8\]/,
+    );
     expect(() => lstm(dl.randn(2, 3, 4), [dl.zeros(2, 3, 8), dl.zeros(2, 3, 7)])).toThrow(/hidden\[1\]/);
     expect(() => lstm(dl.randn(2, 3, 4), [dl.zeros(2, 8), dl.zeros(2, 8)])).toThrow(/hx should also be 3-D/);
     expect(() => lstm(dl.ones([2, 3, 4], { dtype: 'int32' }))).toThrow(dl.DTypeError);

@@ -58,8 +58,18 @@ describe('diagonal', () => {
       [0, 0, 0],
     ]);
     expect(dl.diag(dl.arange(9).view(3, 3), -1).toArraySync()).toEqual([3, 7]);
-    expect(dl.tensor([[1, 2], [3, 4]]).diagEmbed().shape).toEqual([2, 2, 2]);
-    const t = long([[1, 2], [3, 4]]).trace();
+    expect(
+      dl
+        .tensor([
+          [1, 2],
+          [3, 4],
+        ])
+        .diagEmbed().shape,
+    ).toEqual([2, 2, 2]);
+    const t = long([
+      [1, 2],
+      [3, 4],
+    ]).trace();
     expect([t.dtype, t.itemSync()]).toEqual(['int32', 5]);
   });
 
@@ -120,7 +130,12 @@ describe('shape ops', () => {
       [1, 2, 1, 2],
       [1, 2, 1, 2],
     ]);
-    const [a, b] = dl.tensor([[1, 2], [3, 4]]).unbind(1);
+    const [a, b] = dl
+      .tensor([
+        [1, 2],
+        [3, 4],
+      ])
+      .unbind(1);
     expect([a!.toArraySync(), b!.toArraySync()]).toEqual([
       [1, 3],
       [2, 4],
@@ -129,7 +144,10 @@ describe('shape ops', () => {
   });
 
   it('repeatInterleave with counts, output sizes and the counts-only form', () => {
-    const x = dl.tensor([[1, 2], [3, 4]]);
+    const x = dl.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(x.repeatInterleave(long([1, 2]), 0).toArraySync()).toEqual([
       [1, 2],
       [3, 4],
@@ -146,7 +164,11 @@ describe('shape ops', () => {
 
   it('tensorSplit by sections and by indices (Python slice rules)', () => {
     const x = dl.arange(7);
-    expect(x.tensorSplit(3).map((t) => t.toArraySync())).toEqual([[0, 1, 2], [3, 4], [5, 6]]);
+    expect(x.tensorSplit(3).map((t) => t.toArraySync())).toEqual([
+      [0, 1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(dl.tensorSplit(x, [1, 5, 3, 9]).map((t) => t.shape[0])).toEqual([1, 4, 0, 4, 0]);
     expect(dl.tensorSplit(x, long([2, 4])).map((t) => t.shape[0])).toEqual([2, 2, 3]);
     expect(() => x.tensorSplit(0)).toThrow(/number of sections must be larger than 0/);
@@ -209,7 +231,10 @@ describe('shape ops', () => {
 
 describe('index ops', () => {
   it('take and takeAlongDim', () => {
-    const x = dl.tensor([[10, 30, 20], [60, 40, 50]]);
+    const x = dl.tensor([
+      [10, 30, 20],
+      [60, 40, 50],
+    ]);
     expect(x.take(long([0, -1])).toArraySync()).toEqual([10, 50]);
     expect(() => x.take(long([6]))).toThrow(dl.IndexError);
     expect(() => x.take(dl.tensor([1]))).toThrow(dl.DTypeError);
@@ -225,7 +250,18 @@ describe('index ops', () => {
       [1, 1],
       [1, 1],
     ]);
-    expect(x.indexCopy(0, long([2, 0]), dl.tensor([[5, 6], [7, 8]])).toArraySync()).toEqual([
+    expect(
+      x
+        .indexCopy(
+          0,
+          long([2, 0]),
+          dl.tensor([
+            [5, 6],
+            [7, 8],
+          ]),
+        )
+        .toArraySync(),
+    ).toEqual([
       [7, 8],
       [1, 1],
       [5, 6],
@@ -256,7 +292,9 @@ describe('index ops', () => {
   it('indexFill gives a 0-d value tensor the sum of the gradient at the filled entries (each once)', () => {
     const v = dl.tensor(7).requiresGrad_();
     const x = dl.ones(2, 3).requiresGrad_();
-    x.indexFill(1, long([0, 0, 2]), v).sum().backward();
+    x.indexFill(1, long([0, 0, 2]), v)
+      .sum()
+      .backward();
     expect(v.grad!.itemSync()).toBe(4);
     expect(x.grad!.toArraySync()).toEqual([
       [0, 1, 0],
@@ -266,17 +304,68 @@ describe('index ops', () => {
 });
 
 describe('scatterReduce', () => {
-  const idx = long([[0, 0, 2, 2], [1, 1, 1, 0]]);
+  const idx = long([
+    [0, 0, 2, 2],
+    [1, 1, 1, 0],
+  ]);
 
   it('matches torch on every reduction, with and without self', () => {
     const x = dl.arange(6).view(2, 3).float();
-    const s = dl.tensor([[1, 2, 3, 4], [5, 6, 7, 8]]);
+    const s = dl.tensor([
+      [1, 2, 3, 4],
+      [5, 6, 7, 8],
+    ]);
     const expected: Record<string, [number[][], number[][]]> = {
-      sum: [[[3, 1, 9], [11, 22, 5]], [[3, 1, 7], [8, 18, 5]]],
-      prod: [[[0, 1, 24], [24, 840, 5]], [[2, 1, 12], [8, 210, 5]]],
-      mean: [[[1, 1, 3], [5.5, 5.5, 5]], [[1.5, 1, 3.5], [8, 6, 5]]],
-      amax: [[[2, 1, 4], [8, 7, 5]], [[2, 1, 4], [8, 7, 5]]],
-      amin: [[[0, 1, 2], [3, 4, 5]], [[1, 1, 3], [8, 5, 5]]],
+      sum: [
+        [
+          [3, 1, 9],
+          [11, 22, 5],
+        ],
+        [
+          [3, 1, 7],
+          [8, 18, 5],
+        ],
+      ],
+      prod: [
+        [
+          [0, 1, 24],
+          [24, 840, 5],
+        ],
+        [
+          [2, 1, 12],
+          [8, 210, 5],
+        ],
+      ],
+      mean: [
+        [
+          [1, 1, 3],
+          [5.5, 5.5, 5],
+        ],
+        [
+          [1.5, 1, 3.5],
+          [8, 6, 5],
+        ],
+      ],
+      amax: [
+        [
+          [2, 1, 4],
+          [8, 7, 5],
+        ],
+        [
+          [2, 1, 4],
+          [8, 7, 5],
+        ],
+      ],
+      amin: [
+        [
+          [0, 1, 2],
+          [3, 4, 5],
+        ],
+        [
+          [1, 1, 3],
+          [8, 5, 5],
+        ],
+      ],
     };
     for (const [red, [incl, excl]] of Object.entries(expected)) {
       expect(x.scatterReduce(1, idx, s, red as dl.ScatterReduction).toArraySync()).toEqual(incl);
@@ -290,8 +379,18 @@ describe('scatterReduce', () => {
   });
 
   it('has torch 1.13 gradients as one ScatterReduceBackward0 node (amax ties shared, counting self)', () => {
-    const a = dl.tensor([[2, 0, 3], [1, 2, 2]]).requiresGrad_();
-    const b = dl.tensor([[2, 2, 0, 4], [2, 0, 2, 8]]).requiresGrad_();
+    const a = dl
+      .tensor([
+        [2, 0, 3],
+        [1, 2, 2],
+      ])
+      .requiresGrad_();
+    const b = dl
+      .tensor([
+        [2, 2, 0, 4],
+        [2, 0, 2, 8],
+      ])
+      .requiresGrad_();
     const o = a.scatterReduce(1, idx, b, 'amax', { includeSelf: false });
     expect(o.gradFn?.name()).toBe('ScatterReduceBackward0');
     o.backward(dl.arange(1, 7).view(2, 3).float());
@@ -314,7 +413,9 @@ describe('scatterReduce', () => {
     const x = dl.zeros(3);
     x.scatterReduce_(0, long([0, 0, 2]), dl.tensor([1, 5, 3]), 'amax', { includeSelf: false });
     expect(x.toArraySync()).toEqual([5, 0, 3]);
-    expect(() => x.scatterReduce(0, long([0]), dl.tensor([1]), 'max' as dl.ScatterReduction)).toThrow(/reduce argument must be either sum, prod, mean, amax or amin/);
+    expect(() => x.scatterReduce(0, long([0]), dl.tensor([1]), 'max' as dl.ScatterReduction)).toThrow(
+      /reduce argument must be either sum, prod, mean, amax or amin/,
+    );
     expect(() => x.scatterReduce(0, long([3]), dl.tensor([1]), 'sum')).toThrow(dl.IndexError);
     expect(() => x.scatterReduce(0, long([0]), dl.tensor([1], { dtype: 'float64' }), 'sum')).toThrow(dl.DTypeError);
   });

@@ -59,7 +59,12 @@ describe('spatial layers match PyTorch 1.13 (forward, gradients, state, keys, re
     y.mul(fromFixture(c.r)).sum().backward();
     c.gx.forEach((g, i) => g && expect(mismatch(xs[i]?.grad, g), `${c.name} grad input ${i}`).toBeNull());
     const named = Object.fromEntries(m.namedParameters());
-    expect(Object.keys(named).filter((k) => named[k]!.requiresGrad).sort(), 'trained parameters').toEqual(Object.keys(c.gparams).sort());
+    expect(
+      Object.keys(named)
+        .filter((k) => named[k]!.requiresGrad)
+        .sort(),
+      'trained parameters',
+    ).toEqual(Object.keys(c.gparams).sort());
     for (const [k, g] of Object.entries(c.gparams)) expect(mismatch(named[k]?.grad, g), `${c.name} grad ${k}`).toBeNull();
     const after = m.stateDict();
     for (const [k, v] of Object.entries(c.stateAfter)) expect(mismatch(after[k], v), `${c.name} state ${k}`).toBeNull();
@@ -78,14 +83,29 @@ describe('spatial layers: init and options as PyTorch', () => {
     const sd = Math.sqrt(flat.reduce((a, b) => a + (b - mean) ** 2, 0) / flat.length);
     expect(Math.abs(mean)).toBeLessThan(0.03);
     expect(Math.abs(sd - 1)).toBeLessThan(0.03);
-    const p = nn.Embedding.fromPretrained(dl.tensor([[1, 2.5], [3, 4]]));
+    const p = nn.Embedding.fromPretrained(
+      dl.tensor([
+        [1, 2.5],
+        [3, 4],
+      ]),
+    );
     expect(p.weight.requiresGrad).toBe(false);
-    expect(p(dl.tensor([1, 0], { dtype: 'int32' })).toArraySync()).toEqual([[3, 4], [1, 2.5]]);
+    expect(p(dl.tensor([1, 0], { dtype: 'int32' })).toArraySync()).toEqual([
+      [3, 4],
+      [1, 2.5],
+    ]);
     expect(() => nn.Embedding.fromPretrained(dl.tensor([1, 2]))).toThrow(dl.ShapeError);
   });
 
   it('Embedding maxNorm renormalises only the looked-up rows, in place', () => {
-    const e = nn.Embedding.fromPretrained(dl.tensor([[3, 4], [0.3, 0.4], [6, 8]]), { maxNorm: 1 });
+    const e = nn.Embedding.fromPretrained(
+      dl.tensor([
+        [3, 4],
+        [0.3, 0.4],
+        [6, 8],
+      ]),
+      { maxNorm: 1 },
+    );
     e(dl.tensor([0, 1], { dtype: 'int32' }));
     const w = e.weight.toArraySync() as number[][];
     expect(w[0]![0]).toBeCloseTo(0.6, 5);
@@ -130,7 +150,10 @@ describe('spatial functions: adjoints and errors', () => {
     const u = F.unfold(x, [3, 2], o);
     const y = dl.randn(...u.shape);
     const lhs = u.mul(y).sum().itemSync();
-    const rhs = x.mul(F.fold(y, [7, 8], [3, 2], o)).sum().itemSync();
+    const rhs = x
+      .mul(F.fold(y, [7, 8], [3, 2], o))
+      .sum()
+      .itemSync();
     expect(lhs).toBeCloseTo(rhs, 3);
   });
 
@@ -163,7 +186,11 @@ describe('spatial functions: adjoints and errors', () => {
     expect(() => F.embeddingBag(i, w, { offsets: dl.tensor([1, 2], { dtype: 'int32' }) })).toThrow(dl.ArgumentError);
     expect(() => F.embeddingBag(i, w, { offsets: dl.tensor([0, 9], { dtype: 'int32' }) })).toThrow(dl.ArgumentError);
     expect(() => F.embeddingBag(i.reshape(2, 2), w, { offsets: dl.tensor([0], { dtype: 'int32' }) })).toThrow(dl.ArgumentError);
-    expect(() => F.embeddingBag(i, w, { offsets: dl.tensor([0], { dtype: 'int32' }), perSampleWeights: dl.ones([4]) })).toThrow(dl.ArgumentError);
-    expect(() => F.embeddingBag(dl.tensor([7], { dtype: 'int32' }), w, { offsets: dl.tensor([0], { dtype: 'int32' }) })).toThrow(dl.IndexError);
+    expect(() => F.embeddingBag(i, w, { offsets: dl.tensor([0], { dtype: 'int32' }), perSampleWeights: dl.ones([4]) })).toThrow(
+      dl.ArgumentError,
+    );
+    expect(() => F.embeddingBag(dl.tensor([7], { dtype: 'int32' }), w, { offsets: dl.tensor([0], { dtype: 'int32' }) })).toThrow(
+      dl.IndexError,
+    );
   });
 });

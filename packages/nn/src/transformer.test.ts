@@ -18,7 +18,7 @@ describe('Transformer layers', () => {
     expect(String(new nn.TransformerDecoderLayer(16, 4))).toBe(fx.reprs['TransformerDecoderLayer(16, 4)']);
   });
 
-  it('generateSquareSubsequentMask is torch\'s float -inf mask', async () => {
+  it("generateSquareSubsequentMask is torch's float -inf mask", async () => {
     await expectClose(nn.Transformer.generateSquareSubsequentMask(3), fx.squareMask3, 'mask');
     expect(nn.Transformer.generateSquareSubsequentMask(0).shape).toEqual([0, 0]);
   });
@@ -51,10 +51,12 @@ describe('Transformer layers', () => {
     expect(String(a)).not.toMatch(/activation/);
   });
 
-  it('a state dict saved by torch.save loads with dl.load into nn.TransformerEncoder and gives torch\'s output', async () => {
+  it("a state dict saved by torch.save loads with dl.load into nn.TransformerEncoder and gives torch's output", async () => {
     const sd = await dl.load<Record<string, dl.Tensor>>(readFileSync(new URL('./fixtures/attention-encoder.pt', import.meta.url)));
     expect(Object.keys(sd)).toEqual(fx.pt.keys);
-    const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(16, 4, { dimFeedforward: 32, dropout: 0 }), 2, { norm: new nn.LayerNorm(16) });
+    const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(16, 4, { dimFeedforward: 32, dropout: 0 }), 2, {
+      norm: new nn.LayerNorm(16),
+    });
     enc.loadStateDict(sd);
     enc.eval();
     await expectClose(enc(ft(fx.pt.src, 'cpu')), fx.pt.y, 'encoder from .pt');
@@ -62,8 +64,12 @@ describe('Transformer layers', () => {
 
   it('a torch state dict loads into nn.Transformer and the output trains (gradients reach every parameter)', () => {
     const t = new nn.Transformer({ dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 16, dropout: 0 });
-    const src = dl.randn(6, 2, 8), tgt = dl.randn(4, 2, 8);
-    t(src, tgt, { tgtMask: nn.Transformer.generateSquareSubsequentMask(4) }).pow(2).mean().backward();
+    const src = dl.randn(6, 2, 8),
+      tgt = dl.randn(4, 2, 8);
+    t(src, tgt, { tgtMask: nn.Transformer.generateSquareSubsequentMask(4) })
+      .pow(2)
+      .mean()
+      .backward();
     for (const [k, p] of t.namedParameters()) expect(p.grad, k).toBeTruthy();
     expect(t.encoder.layers.length).toBe(1);
     expect(String(t.decoder.norm)).toBe('LayerNorm((8,), eps=1e-05, elementwise_affine=True)');

@@ -11,7 +11,12 @@ export * as rnn from './rnn-utils.js';
  * @example
  * nn.utils.clipGradNorm_(net.parameters(), 1.0);
  */
-export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType = 2, opts: { errorIfNonfinite?: boolean } = {}): Tensor {
+export function clipGradNorm_(
+  parameters: Iterable<Tensor> | Tensor,
+  maxNorm: number,
+  normType = 2,
+  opts: { errorIfNonfinite?: boolean } = {},
+): Tensor {
   const params = parameters instanceof dl.Tensor ? [parameters] : [...parameters];
   const grads = params.map((p) => p.grad).filter((g): g is Tensor => g !== null);
   return noGrad(() => {
@@ -26,7 +31,15 @@ export function clipGradNorm_(parameters: Iterable<Tensor> | Tensor, maxNorm: nu
           hint: 'a gradient holds NaN or inf; pass errorIfNonfinite: false to clip anyway' + (deferred ? `. ${DEFERRED_NOTE}` : ''),
         });
       // no sync read: the device checks, and the next read raises
-      if (!total._backend.readSync) checkOnDevice('clipGradNorm_', total, { lo: -Infinity, hi: Infinity, loOpen: true, hiOpen: true, key: `clipGradNorm_:${normType}`, error: () => error(true) });
+      if (!total._backend.readSync)
+        checkOnDevice('clipGradNorm_', total, {
+          lo: -Infinity,
+          hi: Infinity,
+          loOpen: true,
+          hiOpen: true,
+          key: `clipGradNorm_:${normType}`,
+          error: () => error(true),
+        });
       else if (!Number.isFinite(total.itemSync())) throw error(false);
     }
     const coef = total.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);

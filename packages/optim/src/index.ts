@@ -10,5 +10,15 @@
  * @packageDocumentation
  */
 export { Optimizer, type ParamGroup, type ParamState, type Params, type OptimizerStateDict } from './optimizer.js';
-export { SGD, Adam, AdamW, RMSprop, Adagrad, type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions } from './optimizers.js';
+export {
+  SGD,
+  Adam,
+  AdamW,
+  RMSprop,
+  Adagrad,
+  type SGDOptions,
+  type AdamOptions,
+  type RMSpropOptions,
+  type AdagradOptions,
+} from './optimizers.js';
 export * as lrScheduler from './lr-scheduler.js';

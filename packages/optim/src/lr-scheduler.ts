@@ -24,10 +24,16 @@ export abstract class LRScheduler {
   protected lastLr: number[] = [];
   /** Calls of `step()` (the constructor's included), PyTorch's `_step_count`. */
   protected stepCount = 0;
-  constructor(readonly optimizer: AnyOptimizer, lastEpoch = -1) {
+  constructor(
+    readonly optimizer: AnyOptimizer,
+    lastEpoch = -1,
+  ) {
     for (const g of optimizer.paramGroups) {
       if (lastEpoch === -1) g.initialLr = g.lr;
-      else if (g.initialLr === undefined) throw new ArgumentError(`${this.constructor.name}: param 'initialLr' is not specified in paramGroups when resuming an optimizer`, { op: 'LRScheduler' });
+      else if (g.initialLr === undefined)
+        throw new ArgumentError(`${this.constructor.name}: param 'initialLr' is not specified in paramGroups when resuming an optimizer`, {
+          op: 'LRScheduler',
+        });
     }
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);
     this.lastEpoch = lastEpoch;
@@ -114,7 +120,10 @@ export class MultiStepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, first: unknown, rest?: unknown) {
     const opts = schedulerArgs<{ milestones: number[]; gamma?: number; lastEpoch?: number }>('MultiStepLR', 'milestones', first, rest);
     if (!Array.isArray(opts.milestones)) {
-      throw new ArgumentError(`MultiStepLR: milestones must be an array of epochs, got ${opts.milestones === undefined ? 'nothing' : typeof opts.milestones}`, { op: 'MultiStepLR', hint: 'new MultiStepLR(optimizer, { milestones: [30, 80] })' });
+      throw new ArgumentError(
+        `MultiStepLR: milestones must be an array of epochs, got ${opts.milestones === undefined ? 'nothing' : typeof opts.milestones}`,
+        { op: 'MultiStepLR', hint: 'new MultiStepLR(optimizer, { milestones: [30, 80] })' },
+      );
     }
     for (const m of opts.milestones) checkNumber('MultiStepLR', 'each milestone', m, 'integer');
     checkNumber('MultiStepLR', 'gamma', opts.gamma ?? 0.1);
@@ -186,18 +195,27 @@ export class LambdaLR extends LRScheduler {
     Object.defineProperty(this, 'name', { value: 'LambdaLR' }); // the name in messages and reprs, minified or not
   }
   readonly lrLambdas: Array<(epoch: number) => number>;
-  constructor(optimizer: AnyOptimizer, lrLambda: ((epoch: number) => number) | Array<(epoch: number) => number>, opts: { lastEpoch?: number } = {}) {
+  constructor(
+    optimizer: AnyOptimizer,
+    lrLambda: ((epoch: number) => number) | Array<(epoch: number) => number>,
+    opts: { lastEpoch?: number } = {},
+  ) {
     const fns: unknown[] = Array.isArray(lrLambda) ? lrLambda : [lrLambda];
     if (fns.some((f) => typeof f !== 'function')) {
-      throw new ArgumentError(`LambdaLR: lrLambda must be a function of the epoch (or one per group), got ${Array.isArray(lrLambda) ? 'an array holding a non-function' : typeof lrLambda}`, {
-        op: 'LambdaLR',
-        hint: 'new LambdaLR(optimizer, (epoch) => 0.95 ** epoch)',
-      });
+      throw new ArgumentError(
+        `LambdaLR: lrLambda must be a function of the epoch (or one per group), got ${Array.isArray(lrLambda) ? 'an array holding a non-function' : typeof lrLambda}`,
+        {
+          op: 'LambdaLR',
+          hint: 'new LambdaLR(optimizer, (epoch) => 0.95 ** epoch)',
+        },
+      );
     }
     super(optimizer, opts.lastEpoch);
     this.lrLambdas = Array.isArray(lrLambda) ? lrLambda : optimizer.paramGroups.map(() => lrLambda);
     if (this.lrLambdas.length !== optimizer.paramGroups.length) {
-      throw new ArgumentError(`LambdaLR: expected ${optimizer.paramGroups.length} lr_lambdas, but got ${this.lrLambdas.length}`, { op: 'LambdaLR' });
+      throw new ArgumentError(`LambdaLR: expected ${optimizer.paramGroups.length} lr_lambdas, but got ${this.lrLambdas.length}`, {
+        op: 'LambdaLR',
+      });
     }
     this.init();
   }
@@ -217,7 +235,12 @@ export class LinearLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, opts?: { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number });
   constructor(optimizer: AnyOptimizer, startFactor: number, opts?: { endFactor?: number; totalIters?: number; lastEpoch?: number });
   constructor(optimizer: AnyOptimizer, first?: unknown, rest?: unknown) {
-    const opts = schedulerArgs<{ startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }>('LinearLR', 'startFactor', first, rest);
+    const opts = schedulerArgs<{ startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }>(
+      'LinearLR',
+      'startFactor',
+      first,
+      rest,
+    );
     checkNumber('LinearLR', 'startFactor', opts.startFactor ?? 1 / 3);
     checkNumber('LinearLR', 'endFactor', opts.endFactor ?? 1);
     checkNumber('LinearLR', 'totalIters', opts.totalIters ?? 5, 'integer');
@@ -225,7 +248,10 @@ export class LinearLR extends LRScheduler {
     this.startFactor = opts.startFactor ?? 1 / 3;
     this.endFactor = opts.endFactor ?? 1;
     this.totalIters = opts.totalIters ?? 5;
-    if (this.startFactor > 1 || this.startFactor <= 0) throw new ArgumentError('LinearLR: starting multiplicative factor expected to be greater than 0 and less or equal to 1', { op: 'LinearLR' });
+    if (this.startFactor > 1 || this.startFactor <= 0)
+      throw new ArgumentError('LinearLR: starting multiplicative factor expected to be greater than 0 and less or equal to 1', {
+        op: 'LinearLR',
+      });
     this.init();
   }
   protected getLr(): number[] {
@@ -275,8 +301,10 @@ export class OneCycleLR extends LRScheduler {
     const op = 'OneCycleLR';
     const opts = schedulerArgs<OneCycleOptions>(op, 'maxLr', first, rest);
     for (const m of Array.isArray(opts.maxLr) ? opts.maxLr : [opts.maxLr]) checkNumber(op, 'maxLr', m, 'positive');
-    const total = opts.totalSteps ?? (opts.epochs !== undefined && opts.stepsPerEpoch !== undefined ? opts.epochs * opts.stepsPerEpoch : NaN);
-    if (!(total > 0)) throw new ArgumentError(`${op}: you must define either totalSteps or (epochs and stepsPerEpoch), all positive`, { op });
+    const total =
+      opts.totalSteps ?? (opts.epochs !== undefined && opts.stepsPerEpoch !== undefined ? opts.epochs * opts.stepsPerEpoch : NaN);
+    if (!(total > 0))
+      throw new ArgumentError(`${op}: you must define either totalSteps or (epochs and stepsPerEpoch), all positive`, { op });
     const pct = opts.pctStart ?? 0.3;
     const maxLrs = Array.isArray(opts.maxLr) ? opts.maxLr : optimizer.paramGroups.map(() => opts.maxLr as number);
     const div = opts.divFactor ?? 25;
@@ -327,7 +355,9 @@ export class OneCycleLR extends LRScheduler {
   protected getLr(): number[] {
     const stepNum = this.lastEpoch;
     if (stepNum > this.totalSteps) {
-      throw new ArgumentError(`OneCycleLR: tried to step ${stepNum} times. The specified number of total steps is ${this.totalSteps}`, { op: 'OneCycleLR' });
+      throw new ArgumentError(`OneCycleLR: tried to step ${stepNum} times. The specified number of total steps is ${this.totalSteps}`, {
+        op: 'OneCycleLR',
+      });
     }
     return this.groups.map((g) => {
       let start = 0;
@@ -392,8 +422,16 @@ export class ReduceLROnPlateau {
   constructor(optimizer: AnyOptimizer, first?: unknown, rest?: unknown) {
     const op = 'ReduceLROnPlateau';
     const opts = schedulerArgs<ReduceLROnPlateauOptions>(op, 'mode', first, rest);
-    if (opts.mode !== undefined && opts.mode !== 'min' && opts.mode !== 'max') throw new ArgumentError(`${op}: mode ${String(opts.mode)} is unknown!`, { op, hint: "mode is 'min' (a loss) or 'max' (an accuracy)" });
-    if (opts.thresholdMode !== undefined && opts.thresholdMode !== 'rel' && opts.thresholdMode !== 'abs') throw new ArgumentError(`${op}: threshold mode ${String(opts.thresholdMode)} is unknown!`, { op, hint: "thresholdMode is 'rel' or 'abs'" });
+    if (opts.mode !== undefined && opts.mode !== 'min' && opts.mode !== 'max')
+      throw new ArgumentError(`${op}: mode ${String(opts.mode)} is unknown!`, {
+        op,
+        hint: "mode is 'min' (a loss) or 'max' (an accuracy)",
+      });
+    if (opts.thresholdMode !== undefined && opts.thresholdMode !== 'rel' && opts.thresholdMode !== 'abs')
+      throw new ArgumentError(`${op}: threshold mode ${String(opts.thresholdMode)} is unknown!`, {
+        op,
+        hint: "thresholdMode is 'rel' or 'abs'",
+      });
     this.optimizer = optimizer;
     this.factor = opts.factor ?? 0.1;
     if (this.factor >= 1) throw new ArgumentError('ReduceLROnPlateau: factor should be < 1.0', { op: 'ReduceLROnPlateau' });

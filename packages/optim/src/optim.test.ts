@@ -6,11 +6,23 @@ import { nn, F } from '@dl/nn';
 import { Adagrad, Adam, AdamW, RMSprop, SGD, lrScheduler, type Optimizer } from './index.js';
 import fixtures from './fixtures/optim.json' with { type: 'json' };
 
-interface FT { shape: number[]; data: number[] }
+interface FT {
+  shape: number[];
+  data: number[];
+}
 const fx = fixtures as unknown as {
   problem: { W0: FT; B0: FT; X: FT; Y: FT; steps: number };
   optimizers: Array<{ name: string; kind: string; opts: Record<string, unknown>; groups?: boolean; w: FT; b: FT }>;
-  schedulers: Array<{ name: string; kind: string; opts: Record<string, unknown>; lr: number; optimizer: 'SGD' | 'Adam'; lrs: number[]; momentums: number[]; metrics: number[] | null }>;
+  schedulers: Array<{
+    name: string;
+    kind: string;
+    opts: Record<string, unknown>;
+    lr: number;
+    optimizer: 'SGD' | 'Adam';
+    lrs: number[];
+    momentums: number[];
+    metrics: number[] | null;
+  }>;
 };
 const T = (t: FT) => dl.tensor(t.data).reshape(t.shape);
 const ctors: Record<string, new (p: never, o: never) => Optimizer<{ lr: number }>> = { SGD, Adam, AdamW, RMSprop, Adagrad } as never;
@@ -50,7 +62,13 @@ describe('optimizer state', () => {
   it.each(['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad'])('%s stateDict round trip resumes identically', (kind) => {
     const opts = { lr: 0.05, momentum: 0.9, amsgrad: true, centered: true };
     const clean = (o: Record<string, unknown>) => {
-      const allowed: Record<string, string[]> = { SGD: ['lr', 'momentum'], Adam: ['lr', 'amsgrad'], AdamW: ['lr', 'amsgrad'], RMSprop: ['lr', 'momentum', 'centered'], Adagrad: ['lr'] };
+      const allowed: Record<string, string[]> = {
+        SGD: ['lr', 'momentum'],
+        Adam: ['lr', 'amsgrad'],
+        AdamW: ['lr', 'amsgrad'],
+        RMSprop: ['lr', 'momentum', 'centered'],
+        Adagrad: ['lr'],
+      };
       return Object.fromEntries(Object.entries(o).filter(([k]) => allowed[kind]!.includes(k)));
     };
     const a = setup();
@@ -106,14 +124,21 @@ describe('LR schedulers match PyTorch 1.13 sequences', () => {
     const o = c.opts as never;
     const S = lrScheduler;
     const sched =
-      c.kind === 'StepLR' ? new S.StepLR(opt, o)
-      : c.kind === 'MultiStepLR' ? new S.MultiStepLR(opt, o)
-      : c.kind === 'ExponentialLR' ? new S.ExponentialLR(opt, o)
-      : c.kind === 'CosineAnnealingLR' ? new S.CosineAnnealingLR(opt, o)
-      : c.kind === 'LambdaLR' ? new S.LambdaLR(opt, (e) => 0.95 ** e)
-      : c.kind === 'LinearLR' ? new S.LinearLR(opt, o)
-      : c.kind === 'OneCycleLR' ? new S.OneCycleLR(opt, o)
-      : new S.ReduceLROnPlateau(opt, o);
+      c.kind === 'StepLR'
+        ? new S.StepLR(opt, o)
+        : c.kind === 'MultiStepLR'
+          ? new S.MultiStepLR(opt, o)
+          : c.kind === 'ExponentialLR'
+            ? new S.ExponentialLR(opt, o)
+            : c.kind === 'CosineAnnealingLR'
+              ? new S.CosineAnnealingLR(opt, o)
+              : c.kind === 'LambdaLR'
+                ? new S.LambdaLR(opt, (e) => 0.95 ** e)
+                : c.kind === 'LinearLR'
+                  ? new S.LinearLR(opt, o)
+                  : c.kind === 'OneCycleLR'
+                    ? new S.OneCycleLR(opt, o)
+                    : new S.ReduceLROnPlateau(opt, o);
     const lrs: number[] = [];
     const moms: number[] = [];
     c.lrs.forEach((_, e) => {
@@ -135,7 +160,16 @@ describe('LR schedulers match PyTorch 1.13 sequences', () => {
     s.step();
     expect(s.getLastLr()).toEqual([0.5]);
     // torch 1.13: StepLR(opt, step_size=2, gamma=0.5) after two steps
-    expect(s.stateDict()).toEqual({ step_size: 2, gamma: 0.5, base_lrs: [1], last_epoch: 2, verbose: false, _step_count: 3, _get_lr_called_within_step: false, _last_lr: [0.5] });
+    expect(s.stateDict()).toEqual({
+      step_size: 2,
+      gamma: 0.5,
+      base_lrs: [1],
+      last_epoch: 2,
+      verbose: false,
+      _step_count: 3,
+      _get_lr_called_within_step: false,
+      _last_lr: [0.5],
+    });
     const again = new lrScheduler.StepLR(new SGD([dl.zeros(1).requiresGrad_()], { lr: 1 }), { stepSize: 7 });
     again.loadStateDict(s.stateDict());
     expect(again.stepSize).toBe(2);
@@ -174,11 +208,26 @@ describe('training memory', () => {
 describe('optimizer state dicts in PyTorch 1.13 layout', () => {
   // Keys of `opt.state_dict()` after one step on a 2-element parameter, printed by torch 1.13.
   const torch: Record<string, { groups: string[]; state: Record<string, 'tensor' | 'scalar' | 'int'> }> = {
-    SGD: { groups: ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize', 'foreach', 'differentiable', 'params'], state: { momentum_buffer: 'tensor' } },
-    Adam: { groups: ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize', 'foreach', 'capturable', 'differentiable', 'fused', 'params'], state: { step: 'scalar', exp_avg: 'tensor', exp_avg_sq: 'tensor' } },
-    AdamW: { groups: ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'foreach', 'maximize', 'capturable', 'params'], state: { step: 'scalar', exp_avg: 'tensor', exp_avg_sq: 'tensor' } },
-    RMSprop: { groups: ['lr', 'momentum', 'alpha', 'eps', 'centered', 'weight_decay', 'foreach', 'maximize', 'differentiable', 'params'], state: { step: 'int', square_avg: 'tensor' } },
-    Adagrad: { groups: ['lr', 'lr_decay', 'eps', 'weight_decay', 'initial_accumulator_value', 'foreach', 'maximize', 'params'], state: { step: 'scalar', sum: 'tensor' } },
+    SGD: {
+      groups: ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize', 'foreach', 'differentiable', 'params'],
+      state: { momentum_buffer: 'tensor' },
+    },
+    Adam: {
+      groups: ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize', 'foreach', 'capturable', 'differentiable', 'fused', 'params'],
+      state: { step: 'scalar', exp_avg: 'tensor', exp_avg_sq: 'tensor' },
+    },
+    AdamW: {
+      groups: ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'foreach', 'maximize', 'capturable', 'params'],
+      state: { step: 'scalar', exp_avg: 'tensor', exp_avg_sq: 'tensor' },
+    },
+    RMSprop: {
+      groups: ['lr', 'momentum', 'alpha', 'eps', 'centered', 'weight_decay', 'foreach', 'maximize', 'differentiable', 'params'],
+      state: { step: 'int', square_avg: 'tensor' },
+    },
+    Adagrad: {
+      groups: ['lr', 'lr_decay', 'eps', 'weight_decay', 'initial_accumulator_value', 'foreach', 'maximize', 'params'],
+      state: { step: 'scalar', sum: 'tensor' },
+    },
   };
   it.each(Object.keys(torch))('%s: same keys, same kinds of values', (kind) => {
     const w = dl.ones([2], { requiresGrad: true });
@@ -204,7 +253,21 @@ describe('optimizer state dicts in PyTorch 1.13 layout', () => {
     const opt = new Adam([w], { lr: 0.5 });
     opt.loadStateDict({
       state: { 0: { step: dl.tensor(3), exp_avg: dl.tensor([0.1, 0.2]), exp_avg_sq: dl.tensor([0.01, 0.04]) } },
-      param_groups: [{ lr: 0.01, betas: [0.8, 0.9], eps: 1e-8, weight_decay: 0.1, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: false, params: [0] }],
+      param_groups: [
+        {
+          lr: 0.01,
+          betas: [0.8, 0.9],
+          eps: 1e-8,
+          weight_decay: 0.1,
+          amsgrad: false,
+          maximize: false,
+          foreach: null,
+          capturable: false,
+          differentiable: false,
+          fused: false,
+          params: [0],
+        },
+      ],
     });
     const g = opt.paramGroups[0]!;
     expect([g.lr, g.betas, g.weightDecay]).toEqual([0.01, [0.8, 0.9], 0.1]);
@@ -213,7 +276,22 @@ describe('optimizer state dicts in PyTorch 1.13 layout', () => {
     expect(s.step).toBe(3);
     expect(Array.from((s.expAvg as dl.Tensor).dataSync())).toEqual([Math.fround(0.1), Math.fround(0.2)]);
     const sgd = new SGD([w], { lr: 0.1 });
-    sgd.loadStateDict({ state: { 0: { momentum_buffer: null } }, param_groups: [{ lr: 0.2, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false, foreach: null, differentiable: false, params: [0] }] });
+    sgd.loadStateDict({
+      state: { 0: { momentum_buffer: null } },
+      param_groups: [
+        {
+          lr: 0.2,
+          momentum: 0,
+          dampening: 0,
+          weight_decay: 0,
+          nesterov: false,
+          maximize: false,
+          foreach: null,
+          differentiable: false,
+          params: [0],
+        },
+      ],
+    });
     expect(sgd.paramGroups[0]!.lr).toBe(0.2);
   });
 
@@ -222,8 +300,12 @@ describe('optimizer state dicts in PyTorch 1.13 layout', () => {
     expect(() => new SGD(5 as never)).toThrow(/should be an iterable of Tensors or dicts, but got number/);
     expect(() => new SGD(w as never)).toThrow(/should be an iterable of Tensors or dicts, but got a Tensor of shape \[2\]/);
     expect(() => new SGD([1, 2] as never)).toThrow(dl.ArgumentError);
-    expect(() => new SGD(new nn.Linear(2, 2) as never, 0.1)).toThrow(/should be the module's parameters, but got the module \(Linear\)[\s\S]*model\.parameters\(\)/);
-    expect(() => new SGD(new nn.Sequential(new nn.Linear(2, 2)) as never, 0.1)).toThrow(/should be the module's parameters, but got the module \(Sequential\)/);
+    expect(() => new SGD(new nn.Linear(2, 2) as never, 0.1)).toThrow(
+      /should be the module's parameters, but got the module \(Linear\)[\s\S]*model\.parameters\(\)/,
+    );
+    expect(() => new SGD(new nn.Sequential(new nn.Linear(2, 2)) as never, 0.1)).toThrow(
+      /should be the module's parameters, but got the module \(Sequential\)/,
+    );
     expect(() => new SGD([new nn.Linear(2, 2)] as never, 0.1)).toThrow(/but got a module \(Linear\)/);
     expect(() => new SGD([w], '0.01' as never)).toThrow(/options must be an object or a learning rate, got string \(0.01\)/);
     expect(() => new SGD([w], { lr: 0.1 } as never, { momentum: 0.9 } as never)).toThrow(/options come in one object/);
@@ -238,9 +320,17 @@ describe('optimizer state dicts in PyTorch 1.13 layout', () => {
 describe('positional learning rate, as PyTorch (Note [Positional lr])', () => {
   it.each([
     ['SGD', (p: dl.Tensor[]) => new SGD(p, 0.05), (p: dl.Tensor[]) => new SGD(p, { lr: 0.05 })],
-    ['SGD with options after it', (p: dl.Tensor[]) => new SGD(p, 0.05, { momentum: 0.9, nesterov: true }), (p: dl.Tensor[]) => new SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true })],
+    [
+      'SGD with options after it',
+      (p: dl.Tensor[]) => new SGD(p, 0.05, { momentum: 0.9, nesterov: true }),
+      (p: dl.Tensor[]) => new SGD(p, { lr: 0.05, momentum: 0.9, nesterov: true }),
+    ],
     ['Adam', (p: dl.Tensor[]) => new Adam(p, 0.05), (p: dl.Tensor[]) => new Adam(p, { lr: 0.05 })],
-    ['AdamW', (p: dl.Tensor[]) => new AdamW(p, 0.05, { weightDecay: 0.1 }), (p: dl.Tensor[]) => new AdamW(p, { lr: 0.05, weightDecay: 0.1 })],
+    [
+      'AdamW',
+      (p: dl.Tensor[]) => new AdamW(p, 0.05, { weightDecay: 0.1 }),
+      (p: dl.Tensor[]) => new AdamW(p, { lr: 0.05, weightDecay: 0.1 }),
+    ],
     ['RMSprop', (p: dl.Tensor[]) => new RMSprop(p, 0.05), (p: dl.Tensor[]) => new RMSprop(p, { lr: 0.05 })],
     ['Adagrad', (p: dl.Tensor[]) => new Adagrad(p, 0.05), (p: dl.Tensor[]) => new Adagrad(p, { lr: 0.05 })],
   ] as const)('%s(params, lr) is %s(params, { lr })', (_name, positional, keyword) => {
@@ -273,8 +363,17 @@ describe('scheduler arguments, as PyTorch (Note [Positional scheduler arguments]
   it('the first argument after the optimizer may come positionally, the others in an object after it', () => {
     const S = lrScheduler;
     expect(lrs(new S.StepLR(opt(), 2, { gamma: 0.5 }))).toEqual(lrs(new S.StepLR(opt(), { stepSize: 2, gamma: 0.5 })));
-    expect(lrs(new S.StepLR(opt(), 2))).toEqual([1, 0.1, 0.1, expect.closeTo(0.01, 12), expect.closeTo(0.01, 12), expect.closeTo(0.001, 12)]);
-    expect(lrs(new S.MultiStepLR(opt(), [1, 3], { gamma: 0.5 }))).toEqual(lrs(new S.MultiStepLR(opt(), { milestones: [1, 3], gamma: 0.5 })));
+    expect(lrs(new S.StepLR(opt(), 2))).toEqual([
+      1,
+      0.1,
+      0.1,
+      expect.closeTo(0.01, 12),
+      expect.closeTo(0.01, 12),
+      expect.closeTo(0.001, 12),
+    ]);
+    expect(lrs(new S.MultiStepLR(opt(), [1, 3], { gamma: 0.5 }))).toEqual(
+      lrs(new S.MultiStepLR(opt(), { milestones: [1, 3], gamma: 0.5 })),
+    );
     expect(lrs(new S.ExponentialLR(opt(), 0.9))).toEqual(lrs(new S.ExponentialLR(opt(), { gamma: 0.9 })));
     expect(lrs(new S.CosineAnnealingLR(opt(), 4, { etaMin: 0.1 }))).toEqual(lrs(new S.CosineAnnealingLR(opt(), { TMax: 4, etaMin: 0.1 })));
     expect(lrs(new S.LinearLR(opt(), 0.5, { totalIters: 3 }))).toEqual(lrs(new S.LinearLR(opt(), { startFactor: 0.5, totalIters: 3 })));
@@ -300,4 +399,3 @@ describe('scheduler arguments, as PyTorch (Note [Positional scheduler arguments]
     expect(() => new S.ReduceLROnPlateau(opt(), { thresholdMode: 'x' } as never)).toThrow(/threshold mode x is unknown/);
   });
 });
-

@@ -30,7 +30,11 @@ const clone = (v: unknown): unknown => (Array.isArray(v) ? [...v] : v);
 
 /** A module (a callable with `parameters()`), passed where its parameters belong. */
 function isModule(v: unknown): v is { _getName(): string } {
-  return typeof v === 'function' && typeof (v as { parameters?: unknown }).parameters === 'function' && typeof (v as { _getName?: unknown })._getName === 'function';
+  return (
+    typeof v === 'function' &&
+    typeof (v as { parameters?: unknown }).parameters === 'function' &&
+    typeof (v as { _getName?: unknown })._getName === 'function'
+  );
 }
 
 /** snake_case → camelCase (`exp_avg_sq` → `expAvgSq`). */
@@ -58,7 +62,10 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
   readonly state = new Map<Tensor, ParamState>();
   private readonly dataViews = new WeakMap<Tensor, Tensor>();
 
-  constructor(params: Params<D>, readonly defaults: D) {
+  constructor(
+    params: Params<D>,
+    readonly defaults: D,
+  ) {
     const name = this.constructor.name;
     if (isModule(params)) {
       throw new ArgumentError(`${name}: params should be the module's parameters, but got the module (${params._getName()})`, {
@@ -75,7 +82,9 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
     }
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw new ArgumentError(`${this.constructor.name}: optimizer got an empty parameter list`, { op: 'Optimizer' });
-    const groups = (list[0] instanceof dl.Tensor ? [{ params: list as Tensor[] }] : list) as Array<Partial<D> & { params: Iterable<Tensor> }>;
+    const groups = (list[0] instanceof dl.Tensor ? [{ params: list as Tensor[] }] : list) as Array<
+      Partial<D> & { params: Iterable<Tensor> }
+    >;
     for (const g of groups) {
       if (g === null || typeof g !== 'object' || !('params' in g)) {
         const gv: unknown = g;
@@ -94,14 +103,23 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
     const params = group.params instanceof dl.Tensor ? [group.params] : [...group.params];
     for (const p of params) {
       if (!(p instanceof dl.Tensor)) {
-        throw new ArgumentError(`${this.constructor.name}: optimizer can only optimize Tensors, but one of the params is ${p === null ? 'null' : typeof p}`, {
-          op: 'addParamGroup',
-          hint: 'pass model.parameters(), or tensors made with { requiresGrad: true }',
-        });
+        throw new ArgumentError(
+          `${this.constructor.name}: optimizer can only optimize Tensors, but one of the params is ${p === null ? 'null' : typeof p}`,
+          {
+            op: 'addParamGroup',
+            hint: 'pass model.parameters(), or tensors made with { requiresGrad: true }',
+          },
+        );
       }
-      if (!p.isLeaf) throw new ArgumentError(`${this.constructor.name}: can't optimize a non-leaf Tensor (shape [${p.shape.join(', ')}])`, { op: 'addParamGroup', hint: 'pass module.parameters() or detached leaves' });
+      if (!p.isLeaf)
+        throw new ArgumentError(`${this.constructor.name}: can't optimize a non-leaf Tensor (shape [${p.shape.join(', ')}])`, {
+          op: 'addParamGroup',
+          hint: 'pass module.parameters() or detached leaves',
+        });
       if (this.paramGroups.some((g) => g.params.includes(p))) {
-        throw new ArgumentError(`${this.constructor.name}: some parameters appear in more than one parameter group`, { op: 'addParamGroup' });
+        throw new ArgumentError(`${this.constructor.name}: some parameters appear in more than one parameter group`, {
+          op: 'addParamGroup',
+        });
       }
     }
     const g = { ...this.defaults, ...group, params } as ParamGroup<D>;
@@ -112,7 +130,11 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
         hint: `give a learning rate: new ${name}(model.parameters(), { lr: 0.01 }), or one per group: { params, lr }`,
       });
     }
-    if (typeof g.lr !== 'number' || !(g.lr >= 0)) throw new ArgumentError(`${name}: invalid learning rate: ${typeof g.lr === 'string' ? `'${g.lr}'` : String(g.lr)}`, { op: name, hint: 'lr is a number ≥ 0' });
+    if (typeof g.lr !== 'number' || !(g.lr >= 0))
+      throw new ArgumentError(`${name}: invalid learning rate: ${typeof g.lr === 'string' ? `'${g.lr}'` : String(g.lr)}`, {
+        op: name,
+        hint: 'lr is a number ≥ 0',
+      });
     this.paramGroups.push(g);
   }
 
@@ -203,7 +225,8 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
       const i = index.get(p);
       if (i === undefined) continue;
       const out: Record<string, Tensor | number | null> = {};
-      for (const [k, v] of Object.entries(s)) out[pyName(k)] = k === 'step' && this.stepIsTensor && typeof v === 'number' ? dl.tensor(v) : v;
+      for (const [k, v] of Object.entries(s))
+        out[pyName(k)] = k === 'step' && this.stepIsTensor && typeof v === 'number' ? dl.tensor(v) : v;
       state[i] = out;
     }
     return { state, param_groups };
@@ -219,7 +242,9 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
    */
   loadStateDict(sd: OptimizerStateDict): void {
     const op = 'loadStateDict';
-    const groups = (sd as unknown as { param_groups?: unknown; paramGroups?: unknown })?.param_groups ?? (sd as unknown as { paramGroups?: unknown })?.paramGroups;
+    const groups =
+      (sd as unknown as { param_groups?: unknown; paramGroups?: unknown })?.param_groups ??
+      (sd as unknown as { paramGroups?: unknown })?.paramGroups;
     if (!Array.isArray(groups) || typeof sd.state !== 'object' || sd.state === null) {
       throw new ArgumentError(`${op}: expected an optimizer state dict { state, param_groups }, got ${sd === null ? 'null' : typeof sd}`, {
         op,
@@ -228,11 +253,15 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
     }
     const loaded = groups as Array<Record<string, unknown> & { params: number[] }>;
     if (loaded.length !== this.paramGroups.length) {
-      throw new StateError(`${op}: loaded state dict has ${loaded.length} parameter groups, the optimizer has ${this.paramGroups.length}`, { op });
+      throw new StateError(`${op}: loaded state dict has ${loaded.length} parameter groups, the optimizer has ${this.paramGroups.length}`, {
+        op,
+      });
     }
     loaded.forEach((g, k) => {
       if (!Array.isArray(g.params) || g.params.length !== this.paramGroups[k]!.params.length) {
-        throw new StateError(`${op}: loaded state dict contains a parameter group that doesn't match the size of optimizer's group ${k}`, { op });
+        throw new StateError(`${op}: loaded state dict contains a parameter group that doesn't match the size of optimizer's group ${k}`, {
+          op,
+        });
       }
     });
     const byIndex = new Map<number, Tensor>();
@@ -246,7 +275,8 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
         const key = camel(k);
         if (v === null || v === undefined) continue; // torch's SGD keeps momentum_buffer: None
         if (typeof v === 'number') copy[key] = v;
-        else if (v instanceof dl.Tensor) copy[key] = key === 'step' ? v.itemSync() : dl.keep(v.detach().to({ device: p.device, dtype: p.dtype }).clone());
+        else if (v instanceof dl.Tensor)
+          copy[key] = key === 'step' ? v.itemSync() : dl.keep(v.detach().to({ device: p.device, dtype: p.dtype }).clone());
         else throw new ArgumentError(`${op}: state entry '${k}' of parameter ${idx} is ${typeof v}, expected a Tensor or a number`, { op });
       }
       state.set(p, copy);

@@ -20,12 +20,19 @@ function optionsOf<D extends { lr: number }>(op: string, lrOrOpts: unknown, more
   const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (typeof lrOrOpts === 'number') {
     if (more === undefined) return { lr: lrOrOpts } as Partial<D>;
-    if (!isRecord(more)) throw new ArgumentError(`${op}: options after the learning rate must be an object, got ${what(more)}`, { op, hint: `new ${op}(model.parameters(), 0.01, { weightDecay: 1e-4 })` });
-    if ('lr' in more) throw new ArgumentError(`${op}: the learning rate is given twice (${lrOrOpts} and { lr: ${String(more.lr)} })`, { op, hint });
+    if (!isRecord(more))
+      throw new ArgumentError(`${op}: options after the learning rate must be an object, got ${what(more)}`, {
+        op,
+        hint: `new ${op}(model.parameters(), 0.01, { weightDecay: 1e-4 })`,
+      });
+    if ('lr' in more)
+      throw new ArgumentError(`${op}: the learning rate is given twice (${lrOrOpts} and { lr: ${String(more.lr)} })`, { op, hint });
     return { ...more, lr: lrOrOpts } as Partial<D>;
   }
-  if (!isRecord(lrOrOpts)) throw new ArgumentError(`${op}: options must be an object or a learning rate, got ${what(lrOrOpts)}`, { op, hint });
-  if (more !== undefined) throw new ArgumentError(`${op}: options come in one object; got a second argument after it (${what(more)})`, { op, hint });
+  if (!isRecord(lrOrOpts))
+    throw new ArgumentError(`${op}: options must be an object or a learning rate, got ${what(lrOrOpts)}`, { op, hint });
+  if (more !== undefined)
+    throw new ArgumentError(`${op}: options come in one object; got a second argument after it (${what(more)})`, { op, hint });
   return lrOrOpts as Partial<D>;
 }
 
@@ -57,7 +64,16 @@ export class SGD extends Optimizer<SGDOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'SGD' }); // the name in messages and reprs, minified or not
   }
-  protected override readonly torchGroupKeys = ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize', 'foreach', 'differentiable'];
+  protected override readonly torchGroupKeys = [
+    'lr',
+    'momentum',
+    'dampening',
+    'weight_decay',
+    'nesterov',
+    'maximize',
+    'foreach',
+    'differentiable',
+  ];
   constructor(params: Params<SGDOptions>, opts?: Partial<SGDOptions>);
   /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
   constructor(params: Params<SGDOptions>, lr: number, opts?: Partial<Omit<SGDOptions, 'lr'>>);
@@ -150,7 +166,18 @@ export class Adam extends Optimizer<AdamOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'Adam' }); // the name in messages and reprs, minified or not
   }
-  protected override readonly torchGroupKeys = ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize', 'foreach', 'capturable', 'differentiable', 'fused'];
+  protected override readonly torchGroupKeys = [
+    'lr',
+    'betas',
+    'eps',
+    'weight_decay',
+    'amsgrad',
+    'maximize',
+    'foreach',
+    'capturable',
+    'differentiable',
+    'fused',
+  ];
   protected override readonly stepIsTensor = true;
   constructor(params: Params<AdamOptions>, opts?: Partial<AdamOptions>);
   /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
@@ -213,7 +240,17 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'RMSprop' }); // the name in messages and reprs, minified or not
   }
-  protected override readonly torchGroupKeys = ['lr', 'momentum', 'alpha', 'eps', 'centered', 'weight_decay', 'foreach', 'maximize', 'differentiable'];
+  protected override readonly torchGroupKeys = [
+    'lr',
+    'momentum',
+    'alpha',
+    'eps',
+    'centered',
+    'weight_decay',
+    'foreach',
+    'maximize',
+    'differentiable',
+  ];
   constructor(params: Params<RMSpropOptions>, opts?: Partial<RMSpropOptions>);
   /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */
   constructor(params: Params<RMSpropOptions>, lr: number, opts?: Partial<Omit<RMSpropOptions, 'lr'>>);
@@ -274,7 +311,15 @@ export class Adagrad extends Optimizer<AdagradOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'Adagrad' }); // the name in messages and reprs, minified or not
   }
-  protected override readonly torchGroupKeys = ['lr', 'lr_decay', 'eps', 'weight_decay', 'initial_accumulator_value', 'foreach', 'maximize'];
+  protected override readonly torchGroupKeys = [
+    'lr',
+    'lr_decay',
+    'eps',
+    'weight_decay',
+    'initial_accumulator_value',
+    'foreach',
+    'maximize',
+  ];
   protected override readonly stepIsTensor = true;
   constructor(params: Params<AdagradOptions>, opts?: Partial<AdagradOptions>);
   /** The learning rate as the second argument, as PyTorch's positional `lr` (Note [Positional lr]). */

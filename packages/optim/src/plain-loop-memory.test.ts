@@ -37,7 +37,13 @@ function mark(): Mark {
   gc();
   const m = dl.memory();
   const c = m.devices.cpu!;
-  return { tensors: m.tensors, storages: c.storages, bytes: c.bytes, inUse: c.backend!.bytesInUse, heapMB: process.memoryUsage().heapUsed / 2 ** 20 };
+  return {
+    tensors: m.tensors,
+    storages: c.storages,
+    bytes: c.bytes,
+    inUse: c.backend!.bytesInUse,
+    heapMB: process.memoryUsage().heapUsed / 2 ** 20,
+  };
 }
 
 /** The counts are exactly flat between the two marks, and the JS heap grew by less than 16 MB. */
@@ -305,9 +311,14 @@ describe('graphs are freed with their tensors', () => {
   it('evaluation under noGrad records nothing and stays flat too', () => {
     const net = new Net();
     const x = dl.randn([8, 20]);
-    noGrad(() => net.forward(x)).sum().itemSync();
+    noGrad(() => net.forward(x))
+      .sum()
+      .itemSync();
     const a = mark();
-    for (let i = 0; i < 1000; i++) noGrad(() => net.forward(x)).sum().itemSync();
+    for (let i = 0; i < 1000; i++)
+      noGrad(() => net.forward(x))
+        .sum()
+        .itemSync();
     expectFlat(a, mark());
   });
 });

@@ -29,9 +29,10 @@ type Kind = 'sgd' | 'adam';
 function setup(kind: Kind, seed: number) {
   dl.manualSeed(seed);
   const model = new Net();
-  const opt = kind === 'sgd'
-    ? new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 })
-    : new Adam(model.parameters(), { lr: 0.01 });
+  const opt =
+    kind === 'sgd'
+      ? new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, weightDecay: 1e-4 })
+      : new Adam(model.parameters(), { lr: 0.01 });
   const sched = new lrScheduler.StepLR(opt, { stepSize: 3, gamma: 0.5 });
   return { model, opt, sched };
 }
@@ -56,7 +57,12 @@ const weights = (m: nn.Module) => Object.fromEntries(Object.entries(m.stateDict(
 const dir = mkdtempSync(join(tmpdir(), 'dl-resume-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Checkpoint { model: Record<string, Tensor>; optimizer: OptimizerStateDict; scheduler: Record<string, unknown>; epoch: number }
+interface Checkpoint {
+  model: Record<string, Tensor>;
+  optimizer: OptimizerStateDict;
+  scheduler: Record<string, unknown>;
+  epoch: number;
+}
 
 describe('resume from a checkpoint continues bit-for-bit', () => {
   for (const kind of ['sgd', 'adam'] as const) {

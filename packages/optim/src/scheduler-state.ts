@@ -27,10 +27,16 @@ export function schedulerStateDict(s: object, skip: readonly string[]): Record<s
 /** Restore what {@link schedulerStateDict} (or PyTorch's `state_dict()`) gave, into `s`'s fields. */
 export function loadSchedulerStateDict(s: object, sd: Record<string, unknown>, skip: readonly string[]): void {
   if (sd === null || typeof sd !== 'object') {
-    throw new ArgumentError(`loadStateDict: expected a scheduler state dict (an object), got ${sd === null ? 'null' : typeof sd}`, { op: 'loadStateDict' });
+    throw new ArgumentError(`loadStateDict: expected a scheduler state dict (an object), got ${sd === null ? 'null' : typeof sd}`, {
+      op: 'loadStateDict',
+    });
   }
   const own = s as Record<string, unknown>;
-  const byTorch = new Map(Object.keys(own).filter((k) => k !== 'optimizer' && !skip.includes(k)).map((k) => [torchKey(k), k]));
+  const byTorch = new Map(
+    Object.keys(own)
+      .filter((k) => k !== 'optimizer' && !skip.includes(k))
+      .map((k) => [torchKey(k), k]),
+  );
   for (const [k, v] of Object.entries(sd)) {
     const key = byTorch.get(k) ?? (k in own && !skip.includes(k) && k !== 'optimizer' ? k : undefined);
     if (key === undefined || typeof own[key] === 'function') continue;

@@ -52,4 +52,3 @@ export function setAutogradHook(h: AutogradHook | null): void {
 export function getAutogradHook(): AutogradHook | null {
   return hook;
 }
-

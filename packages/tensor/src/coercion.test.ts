@@ -69,7 +69,11 @@ describe('no silent JS-operator answers (toy backend)', () => {
   });
 
   it('t[i] reads row i as PyTorch (a view); out of range and 0-d are IndexErrors', () => {
-    const t: any = dl.tensor([[1, 2], [3, 4], [5, 6]]);
+    const t: any = dl.tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(t[0]).toBeInstanceOf(dl.Tensor);
     expect(Array.from(t[1].dataSync())).toEqual([3, 4]);
     expect(Array.from(t[-1].dataSync())).toEqual([5, 6]);
@@ -98,7 +102,10 @@ describe('no silent JS-operator answers (toy backend)', () => {
   });
 
   it('ops never reach the index Proxy (its trap is the slow path of a property lookup)', () => {
-    const x = dl.tensor([[1, 2], [3, 4]]);
+    const x = dl.tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const b = dl.tensor([0.5, 0.25]);
     const before = proxyMisses.count;
     let y = x;

@@ -44,13 +44,16 @@ function shapeOf(t: TensorBase): string {
 export function coercionError(t: TensorBase, hint: string): OperatorError {
   const one = t.numel() === 1;
   const what = hint === 'number' ? 'a number' : 'a primitive';
-  return new OperatorError(`a Tensor of shape ${shapeOf(t)} cannot be converted to ${what}: JavaScript operators (+, -, *, /, <, +=, …) do not work on tensors`, {
-    op: 'toPrimitive',
-    hint:
-      'use the methods: x.add(y), x.sub(y), x.mul(2), x.div(y), x.lt(y), p.sub_(g.mul(lr)); ' +
-      (one ? 'for the number in this one-element tensor use t.item() (or t.itemSync() on cpu); ' : '') +
-      'to print, use a template literal `loss: ${t}` or String(t)',
-  });
+  return new OperatorError(
+    `a Tensor of shape ${shapeOf(t)} cannot be converted to ${what}: JavaScript operators (+, -, *, /, <, +=, …) do not work on tensors`,
+    {
+      op: 'toPrimitive',
+      hint:
+        'use the methods: x.add(y), x.sub(y), x.mul(2), x.div(y), x.lt(y), p.sub_(g.mul(lr)); ' +
+        (one ? 'for the number in this one-element tensor use t.item() (or t.itemSync() on cpu); ' : '') +
+        'to print, use a template literal `loss: ${t}` or String(t)',
+    },
+  );
 }
 
 /** Tensor's `[Symbol.toPrimitive]`: strings print, numbers refuse. */
@@ -61,7 +64,10 @@ export function toPrimitive(t: TensorBase, hint: string): string {
 
 function rowOf(t: Indexable, i: number): TensorBase {
   if (t.shape.length === 0) {
-    throw new IndexError(`t[${i}]: invalid index of a 0-dim tensor`, { op: 'index', hint: 'use t.item() (or t.itemSync()) to read its number' });
+    throw new IndexError(`t[${i}]: invalid index of a 0-dim tensor`, {
+      op: 'index',
+      hint: 'use t.item() (or t.itemSync()) to read its number',
+    });
   }
   const n = t.shape[0]!;
   if (i < -n || i >= n) {
@@ -92,7 +98,8 @@ export function guardIndexAccess(proto: object): void {
   // by `x.of === undefined` and reads `x.inPlace`. Defined (as undefined) here, they stop before
   // the Proxy, whose trap is a slow path (`proxyMisses` counts its other reads; a test keeps ops
   // at zero).
-  for (const k of ['of', 'inPlace']) Object.defineProperty(proto, k, { value: undefined, writable: true, configurable: true, enumerable: false });
+  for (const k of ['of', 'inPlace'])
+    Object.defineProperty(proto, k, { value: undefined, writable: true, configurable: true, enumerable: false });
   const target = Object.getPrototypeOf(proto) as object;
   const root = new Proxy(target, {
     get(tgt, key, receiver) {

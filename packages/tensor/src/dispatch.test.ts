@@ -14,7 +14,10 @@ describe('the dispatcher (toy backends)', () => {
     const a = dl.tensor([1, 2, 3, 4]).view(2, 2);
     const out = dl.zeros(2, 2);
     runKernel('test', 'binary', 'add', a, { of: a, shape: [2, 2], strides: [1, 2], offset: 0 }, out);
-    expect(out.toArraySync()).toEqual([[2, 5], [5, 8]]);
+    expect(out.toArraySync()).toEqual([
+      [2, 5],
+      [5, 8],
+    ]);
   });
 
   it('names the op, shapes, dtypes and devices when operands are on two devices', () => {
@@ -37,7 +40,9 @@ describe('the dispatcher (toy backends)', () => {
     const a = dl.ones([2]);
     const b = dl.ones([2], { dtype: 'int32' });
     expect(() => runKernel('myop', 'binary', 'mul', a, b, dl.zeros(2))).toThrow(dl.DTypeError);
-    expect(() => runKernel('myop', 'binary', 'mul', a, b, dl.zeros(2))).toThrow(/myop: the binary kernel got operands of mismatched dtypes \(float32 \[2\] on toy, int32 \[2\] on toy, float32 \[2\] on toy\)/);
+    expect(() => runKernel('myop', 'binary', 'mul', a, b, dl.zeros(2))).toThrow(
+      /myop: the binary kernel got operands of mismatched dtypes \(float32 \[2\] on toy, int32 \[2\] on toy, float32 \[2\] on toy\)/,
+    );
   });
 
   it('refuses disposed operands', () => {

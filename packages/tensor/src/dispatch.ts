@@ -1,4 +1,16 @@
-import type { Backend, BinaryOp, CompareOp, Conv2dParams, DeviceCheck, FusedKernels, Pool2dParams, RandomDist, ReduceOp, TensorView, UnaryOp } from './backend.js';
+import type {
+  Backend,
+  BinaryOp,
+  CompareOp,
+  Conv2dParams,
+  DeviceCheck,
+  FusedKernels,
+  Pool2dParams,
+  RandomDist,
+  ReduceOp,
+  TensorView,
+  UnaryOp,
+} from './backend.js';
 import { getAutogradHook } from './autograd-hook.js';
 import type { DType, HostArray } from './dtype.js';
 import { DeviceError, DTypeError, StateError, fmtShape } from './errors.js';
@@ -405,7 +417,11 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
 
 function fused<K extends FusedName>(op: string, be: Backend, name: K): NonNullable<Backend[K]> {
   const f = be[name];
-  if (!f) throw new DeviceError(`${op}: device '${be.name}' has no fused ${name} kernel`, { op, hint: `check hasKernel(t, '${name}') and use the composite` });
+  if (!f)
+    throw new DeviceError(`${op}: device '${be.name}' has no fused ${name} kernel`, {
+      op,
+      hint: `check hasKernel(t, '${name}') and use the composite`,
+    });
   return f as NonNullable<Backend[K]>;
 }
 

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { DTYPES, DTYPE_NAMES, ITEMSIZE, assertDType, checkIntRange, hostArray, isDTypeName, isFloating, isIntegral, isUnsupportedDTypeName, promoteTypes, resultType, toDType } from './dtype.js';
+import {
+  DTYPES,
+  DTYPE_NAMES,
+  ITEMSIZE,
+  assertDType,
+  checkIntRange,
+  hostArray,
+  isDTypeName,
+  isFloating,
+  isIntegral,
+  isUnsupportedDTypeName,
+  promoteTypes,
+  resultType,
+  toDType,
+} from './dtype.js';
 import { DTypeError } from './errors.js';
 import { loadFixtures, type PromotionOperand } from './testing/fixtures.js';
 
@@ -10,7 +24,9 @@ describe('dtype promotion', () => {
     const { promotions } = loadFixtures();
     expect(promotions.length).toBeGreaterThan(100);
     const bad = promotions.filter((p) => resultType([operand(p.a), operand(p.b)]) !== p.result);
-    expect(bad.map((p) => `${JSON.stringify(p.a)} + ${JSON.stringify(p.b)} -> ${p.result}, dl ${resultType([operand(p.a), operand(p.b)])}`)).toEqual([]);
+    expect(
+      bad.map((p) => `${JSON.stringify(p.a)} + ${JSON.stringify(p.b)} -> ${p.result}, dl ${resultType([operand(p.a), operand(p.b)])}`),
+    ).toEqual([]);
   });
 
   it('promoteTypes is symmetric and climbs the lattice', () => {
@@ -36,7 +52,12 @@ describe('dtype promotion', () => {
 describe('dtype names (Note [int64 is int32])', () => {
   it('PyTorch names resolve to stored dtypes', () => {
     expect(['int64', 'long', 'int', 'int32'].map((n) => toDType(n, 'zeros'))).toEqual(['int32', 'int32', 'int32', 'int32']);
-    expect([toDType('float', 'to'), toDType('double', 'to'), toDType('byte', 'to'), toDType('bool', 'to')]).toEqual(['float32', 'float64', 'uint8', 'bool']);
+    expect([toDType('float', 'to'), toDType('double', 'to'), toDType('byte', 'to'), toDType('bool', 'to')]).toEqual([
+      'float32',
+      'float64',
+      'uint8',
+      'bool',
+    ]);
     for (const d of DTYPES) expect(toDType(d, 'x')).toBe(d);
     expect(DTYPE_NAMES).toContain('int64');
     expect(isDTypeName('long')).toBe(true);

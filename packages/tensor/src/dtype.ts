@@ -64,7 +64,7 @@ const UNSUPPORTED: Readonly<Record<string, string>> = {
 
 /** Names of PyTorch dtypes dl does not have (naming one is a DTypeError with a hint). */
 export function isUnsupportedDTypeName(s: unknown): boolean {
-  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(UNSUPPORTED, s.replace(/^torch\./, ''));
+  return typeof s === 'string' && Object.hasOwn(UNSUPPORTED, s.replace(/^torch\./, ''));
 }
 
 /** Every accepted dtype name, stored dtypes first. */
@@ -72,7 +72,7 @@ export const DTYPE_NAMES: readonly DTypeName[] = Object.keys(ALIASES) as DTypeNa
 
 /** Is `s` a dtype name (a stored dtype or an alias such as `'int64'`)? */
 export function isDTypeName(s: unknown): s is DTypeName {
-  return typeof s === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, s);
+  return typeof s === 'string' && Object.hasOwn(ALIASES, s);
 }
 
 /**
@@ -150,7 +150,9 @@ export function assertDType(d: unknown, op: string): asserts d is DType {
   if (typeof d !== 'string' || !(DTYPES as readonly string[]).includes(d)) {
     throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(d)}`, {
       op,
-      hint: isDTypeName(d) ? `'${d}' is stored as ${ALIASES[d]}: pass it through toDType first` : (UNSUPPORTED[String(d)] ?? `use one of ${DTYPE_NAMES.join(', ')}`),
+      hint: isDTypeName(d)
+        ? `'${d}' is stored as ${ALIASES[d]}: pass it through toDType first`
+        : (UNSUPPORTED[String(d)] ?? `use one of ${DTYPE_NAMES.join(', ')}`),
     });
   }
 }
@@ -165,7 +167,13 @@ const INT_RANGE: Readonly<Partial<Record<DType, readonly [number, number]>>> = {
  * truncated value fits (255.9 → 255), and only the rest is undefined behaviour. `requested` is the name
  * the user wrote (`'int64'` says it is stored as int32). Floating and bool dtypes pass.
  */
-export function checkIntRange(values: ArrayLike<number>, dtype: DType, op: string, requested: string = dtype, opts: { truncateFirst?: boolean } = {}): void {
+export function checkIntRange(
+  values: ArrayLike<number>,
+  dtype: DType,
+  op: string,
+  requested: string = dtype,
+  opts: { truncateFirst?: boolean } = {},
+): void {
   const range = INT_RANGE[dtype];
   if (!range) return;
   const [lo, hi] = range;
@@ -183,7 +191,10 @@ export function intRangeError(v: number, i: number, dtype: DType, op: string, re
   const alias = requested !== dtype ? ` (dl stores ${requested} as ${dtype}: see Note [int64 is int32])` : '';
   return new DTypeError(`${op}: value ${v} at flat index ${i} cannot be converted to type ${requested} without overflow${alias}`, {
     op,
-    hint: (Number.isNaN(v) || !Number.isFinite(v) ? 'integer tensors cannot hold NaN or inf: use a floating dtype' : `${dtype} holds ${lo}..${hi}: use 'float64' for larger values`) + hintSuffix,
+    hint:
+      (Number.isNaN(v) || !Number.isFinite(v)
+        ? 'integer tensors cannot hold NaN or inf: use a floating dtype'
+        : `${dtype} holds ${lo}..${hi}: use 'float64' for larger values`) + hintSuffix,
   });
 }
 

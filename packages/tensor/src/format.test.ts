@@ -45,7 +45,10 @@ describe('printing as PyTorch (toy backend)', () => {
   });
 
   it('console.log(t) prints String(t); template literals print too', () => {
-    const t = dl.tensor([[1.5, 2], [3, 4]]);
+    const t = dl.tensor([
+      [1.5, 2],
+      [3, 4],
+    ]);
     expect(inspect(t)).toBe(String(t));
     expect(inspect({ t })).toContain('tensor([[1.5000, 2.0000],');
     expect(`${t}`).toBe('tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]])');
@@ -75,7 +78,9 @@ describe('printing as PyTorch (toy backend)', () => {
     dl.registerBackend(toyBackend('toyasync', ['float32'], { asyncOnly: true }));
     const t = dl.tensor([1, 2], { device: 'toyasync' });
     t.requiresGrad = true;
-    expect(String(t)).toBe("tensor(<shape [2]; values on the device: await t.format() prints them>,\n       device='toyasync', dtype=torch.float32, requires_grad=True)");
+    expect(String(t)).toBe(
+      "tensor(<shape [2]; values on the device: await t.format() prints them>,\n       device='toyasync', dtype=torch.float32, requires_grad=True)",
+    );
     expect(await t.format()).toBe("tensor([1., 2.], device='toyasync', requires_grad=True)");
   });
 
@@ -139,7 +144,8 @@ describe('Python number formatting', () => {
   });
 
   it("repr(float): shortest round-trip digits in Python's notation", () => {
-    expect(['1.0', '0.1', '1e-05', '0.0001', '1e+16', '1234567890123456.0', '-2.5', '9.999999747378752e-06', 'nan', '-0.0'])
-      .toEqual([1, 0.1, 1e-5, 1e-4, 1e16, 1234567890123456, -2.5, Math.fround(1e-5), NaN, -0].map(pyRepr));
+    expect(['1.0', '0.1', '1e-05', '0.0001', '1e+16', '1234567890123456.0', '-2.5', '9.999999747378752e-06', 'nan', '-0.0']).toEqual(
+      [1, 0.1, 1e-5, 1e-4, 1e16, 1234567890123456, -2.5, Math.fround(1e-5), NaN, -0].map(pyRepr),
+    );
   });
 });

@@ -29,7 +29,11 @@ class Formatter {
   sciMode = false;
   width = 1;
   private readonly precision = OPTS.precision;
-  constructor(readonly floating: boolean, readonly isBool: boolean, values: ArrayLike<number>) {
+  constructor(
+    readonly floating: boolean,
+    readonly isBool: boolean,
+    values: ArrayLike<number>,
+  ) {
     if (!floating) {
       for (let i = 0; i < values.length; i++) this.width = Math.max(this.width, this.raw(values[i]!).length);
       return;

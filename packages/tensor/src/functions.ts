@@ -77,9 +77,13 @@ export const bitwiseOr = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOption
 export const bitwiseXor = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseXor', a, b, opts);
 /** Shifts of integer tensors (`torch.bitwise_left_shift`, `>>` arithmetic on int32). `dl.bitwiseLeftShift(x, 2)` */
 export const bitwiseLeftShift = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseLeftShift', a, b, opts);
-export const bitwiseRightShift = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseRightShift', a, b, opts);
+export const bitwiseRightShift = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor =>
+  binary('bitwiseRightShift', a, b, opts);
 
-const u = (op: UnaryOp) => (x: Tensor, opts?: OutOptions): Tensor => unary(op, x, opts);
+const u =
+  (op: UnaryOp) =>
+  (x: Tensor, opts?: OutOptions): Tensor =>
+    unary(op, x, opts);
 /** Elementwise unary ops: `dl.exp(x)`, `dl.relu(x)`, … */
 export const neg = u('neg');
 export const abs = u('abs');

@@ -22,7 +22,7 @@ export class Generator {
       throw new ArgumentError(`manualSeed: seed must be a safe integer, got ${seed}`, { op: 'manualSeed' });
     }
     const s = seed < 0 ? seed + 2 ** 53 : seed;
-    this.key = [s % 4294967296 >>> 0, Math.floor(s / 4294967296) >>> 0];
+    this.key = [(s % 4294967296) >>> 0, Math.floor(s / 4294967296) >>> 0];
     this.offset = 0;
     return this;
   }

@@ -29,14 +29,34 @@ installMethods(multinomialMethods);
 import { mathExtraInPlaceMethods, mathExtraMethods } from './ops/math-extra.js';
 installMethods(mathExtraMethods);
 installMethods(mathExtraInPlaceMethods);
-export { frac, logit, nanToNum, fmax, fmin, isclose, bitwiseNot, type NanToNumOptions, type IscloseOptions, type ClampOptions } from './ops/math-extra.js';
+export {
+  frac,
+  logit,
+  nanToNum,
+  fmax,
+  fmin,
+  isclose,
+  bitwiseNot,
+  type NanToNumOptions,
+  type IscloseOptions,
+  type ClampOptions,
+} from './ops/math-extra.js';
 export { multinomial, type MultinomialOptions } from './ops/multinomial.js';
 import { cumulativeMethods } from './ops/cumulative.js';
 installMethods(cumulativeMethods);
 export { cumprod, cummax, cummin, logcumsumexp, diff, type DiffOptions } from './ops/cumulative.js';
 import { orderStatsMethods } from './ops/order-stats.js';
 installMethods(orderStatsMethods);
-export { median, nanmedian, kthvalue, mode, quantile, nanquantile, type QuantileOptions, type QuantileInterpolation } from './ops/order-stats.js';
+export {
+  median,
+  nanmedian,
+  kthvalue,
+  mode,
+  quantile,
+  nanquantile,
+  type QuantileOptions,
+  type QuantileInterpolation,
+} from './ops/order-stats.js';
 import { statReductionMethods } from './ops/stat-reductions.js';
 installMethods(statReductionMethods);
 export { nansum, nanmean, countNonzero, aminmax, varMean, stdMean, type MinMax } from './ops/stat-reductions.js';
@@ -46,7 +66,22 @@ export { histc, bincount, bincountAsync, type HistcOptions, type BincountOptions
 export { searchsorted, bucketize, type SearchsortedOptions } from './ops/search.js';
 import { linalgExtraMethods } from './ops/linalg-extra.js';
 installMethods(linalgExtraMethods);
-export { addmm, addmv, baddbmm, addbmm, mv, kron, cross, cdist, det, inverse, slogdet, logdet, type ScaleOptions, type CdistComputeMode } from './ops/linalg-extra.js';
+export {
+  addmm,
+  addmv,
+  baddbmm,
+  addbmm,
+  mv,
+  kron,
+  cross,
+  cdist,
+  det,
+  inverse,
+  slogdet,
+  logdet,
+  type ScaleOptions,
+  type CdistComputeMode,
+} from './ops/linalg-extra.js';
 export { einsum, tensordot } from './ops/einsum.js';
 export * as linalg from './linalg/index.js';
 import { shapeExtraMethods } from './ops/shape-extra.js';
@@ -55,7 +90,19 @@ import { inplaceViewMethods } from './ops/inplace-views.js';
 installMethods(inplaceViewMethods);
 import { installIteration } from './ops/iteration.js';
 installIteration();
-export { roll, rot90, movedim, moveaxis, tile, repeatInterleave, unbind, tensorSplit, flipud, fliplr, type RepeatInterleaveOptions } from './ops/shape-extra.js';
+export {
+  roll,
+  rot90,
+  movedim,
+  moveaxis,
+  tile,
+  repeatInterleave,
+  unbind,
+  tensorSplit,
+  flipud,
+  fliplr,
+  type RepeatInterleaveOptions,
+} from './ops/shape-extra.js';
 export { hstack, vstack, rowStack, dstack, columnStack, meshgrid, type MeshgridOptions } from './ops/stack-extra.js';
 export { trilIndices, triuIndices, type TriIndicesOptions } from './ops/tri-indices.js';
 import { diagonalMethods } from './ops/diagonal.js';

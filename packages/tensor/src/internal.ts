@@ -24,12 +24,35 @@ export { runDetached } from './ops/composite.js';
 export { addmm } from './ops/addmm.js';
 export { hardtanh } from './ops/hardtanh.js';
 export { gelu, silu, leakyRelu, elu, softplus } from './ops/activations.js';
-export { mish, hardswish, hardsigmoid, selu, celu, logsigmoid, softsign, tanhshrink, threshold, hardshrink, softshrink, glu, prelu, softmin } from './ops/activations-extra.js';
+export {
+  mish,
+  hardswish,
+  hardsigmoid,
+  selu,
+  celu,
+  logsigmoid,
+  softsign,
+  tanhshrink,
+  threshold,
+  hardshrink,
+  softshrink,
+  glu,
+  prelu,
+  softmin,
+} from './ops/activations-extra.js';
 export { embedding } from './ops/embedding.js';
 export { adaptiveAvgPool2d, adaptiveAvgPool2dBackward } from './ops/adaptive-pool.js';
 export { convTranspose2d, type ConvTranspose2dParams } from './ops/conv-transpose.js';
 export { conv1d } from './ops/conv1d.js';
-export { mseLoss, smoothL1Loss, huberLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, nllLoss, type NllLossOptions } from './ops/losses.js';
+export {
+  mseLoss,
+  smoothL1Loss,
+  huberLoss,
+  binaryCrossEntropy,
+  binaryCrossEntropyWithLogits,
+  nllLoss,
+  type NllLossOptions,
+} from './ops/losses.js';
 export { batchNorm, layerNorm, groupNorm, normStats, groupShape, type BatchNormOpOptions, type NormStats } from './ops/normalization.js';
 export type { LossReduction } from './primitives.js';
 export { checkOnDevice, DEFERRED_NOTE } from './ops/device-check.js';

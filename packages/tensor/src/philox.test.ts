@@ -11,7 +11,13 @@ describe('Philox4x32-10', () => {
   });
 
   it('mulhi32 is the exact high word of the 64-bit product', () => {
-    const pairs = [[0xd2511f53, 0xffffffff], [0xcd9e8d57, 0x12345678], [1, 1], [0xffffffff, 0xffffffff], [0x80000000, 2]];
+    const pairs = [
+      [0xd2511f53, 0xffffffff],
+      [0xcd9e8d57, 0x12345678],
+      [1, 1],
+      [0xffffffff, 0xffffffff],
+      [0x80000000, 2],
+    ];
     for (const [a, b] of pairs) expect(mulhi32(a!, b!)).toBe(Number((BigInt(a!) * BigInt(b!)) >> 32n));
   });
 

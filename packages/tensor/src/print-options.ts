@@ -74,7 +74,7 @@ export function setPrintOptions(opts: SetPrintOptions = {}): void {
   const next: PrintOptions = { ...printOptions };
   if (opts.profile !== undefined) {
     const p = PROFILES[opts.profile as keyof typeof PROFILES];
-    if (!p || !Object.prototype.hasOwnProperty.call(PROFILES, opts.profile)) {
+    if (!p || !Object.hasOwn(PROFILES, opts.profile)) {
       throw new ArgumentError(`setPrintOptions: unknown profile ${JSON.stringify(opts.profile)}`, {
         op: 'setPrintOptions',
         hint: "use 'default', 'short' or 'full'",
@@ -95,7 +95,10 @@ export function setPrintOptions(opts: SetPrintOptions = {}): void {
     });
   }
   if (next.precision > 100) {
-    throw new ArgumentError(`setPrintOptions: precision must be at most 100, got ${next.precision}`, { op: 'setPrintOptions', hint: 'a float64 has 17 significant digits' });
+    throw new ArgumentError(`setPrintOptions: precision must be at most 100, got ${next.precision}`, {
+      op: 'setPrintOptions',
+      hint: 'a float64 has 17 significant digits',
+    });
   }
   next.sciMode = sci;
   Object.assign(printOptions, next);

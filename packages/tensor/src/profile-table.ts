@@ -53,7 +53,19 @@ export function formatProfileTable(
   const selfTotal = rows.reduce((a, r) => a + r.selfMs, 0);
   const devTotal = rows.reduce((a, r) => (a === null || r.selfDeviceMs === null ? null : a + r.selfDeviceMs), 0 as number | null);
   const pct = (v: number) => (selfTotal > 0 ? `${((100 * v) / selfTotal).toFixed(2)}%` : '-');
-  const header = ['Name', 'Device', 'Self host %', 'Self host', 'Host total', 'Host avg', 'Self device', 'Device total', 'Self mem', 'Mem', '# of Calls'];
+  const header = [
+    'Name',
+    'Device',
+    'Self host %',
+    'Self host',
+    'Host total',
+    'Host avg',
+    'Self device',
+    'Device total',
+    'Self mem',
+    'Mem',
+    '# of Calls',
+  ];
   const body = shown.map((r) => [
     r.name,
     r.device || '-',

@@ -60,7 +60,9 @@ describe('profile (toy backend)', () => {
     const prof = dl.profile(() => x.mul(x).add(x).exp());
     const table = prof.table();
     const lines = table.split('\n');
-    expect(lines[1]).toMatch(/^Name\s+Device\s+Self host %\s+Self host\s+Host total\s+Host avg\s+Self device\s+Device total\s+Self mem\s+Mem\s+# of Calls$/);
+    expect(lines[1]).toMatch(
+      /^Name\s+Device\s+Self host %\s+Self host\s+Host total\s+Host avg\s+Self device\s+Device total\s+Self mem\s+Mem\s+# of Calls$/,
+    );
     expect(table).toMatch(/\nmul\s+toy\s/);
     expect(table).toContain('Self host time total:');
     expect(table).toContain('Device time on toy: kernel run time measured on the host');

@@ -105,8 +105,18 @@ export class Profile<T = unknown> {
       i = this._rows.length;
       this.byKey.set(key, i);
       this._rows.push({
-        key, name, device, calls: 0, totalMs: 0, selfMs: 0, selfDeviceMs: 0, deviceTotalMs: 0,
-        selfBytes: 0, totalBytes: 0, selfDevNs: 0, totalDevNs: 0,
+        key,
+        name,
+        device,
+        calls: 0,
+        totalMs: 0,
+        selfMs: 0,
+        selfDeviceMs: 0,
+        deviceTotalMs: 0,
+        selfBytes: 0,
+        totalBytes: 0,
+        selfDevNs: 0,
+        totalDevNs: 0,
       });
     }
     return i;
@@ -269,7 +279,10 @@ let active: Session | null = null;
 
 function begin<T>(): Profile<T> {
   if (active) {
-    throw new StateError('profile: a profile is already running', { op: 'profile', hint: 'profiles do not nest: profile the outer function only' });
+    throw new StateError('profile: a profile is already running', {
+      op: 'profile',
+      hint: 'profiles do not nest: profile the outer function only',
+    });
   }
   const prof = new Profile<T>();
   active = new Session(prof);

@@ -59,7 +59,9 @@ function special(v: number): string | null {
 export function pyFixed(v: number, digits: number): string {
   const s = special(v);
   if (s !== null) return s;
-  const q = scaledRound(v, digits).toString().padStart(digits + 1, '0');
+  const q = scaledRound(v, digits)
+    .toString()
+    .padStart(digits + 1, '0');
   const int = q.slice(0, q.length - digits);
   const frac = q.slice(q.length - digits);
   const neg = v < 0 || Object.is(v, -0);

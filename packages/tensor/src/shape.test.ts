@@ -1,7 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ArgumentError, IndexError, ShapeError } from './errors.js';
-import { MAX_NUMEL, broadcastShapes, checkNumel, checkSizes, contiguousStrides, describeValue, inferShape, isContiguousLayout, normDim, normDims, numelOf, parseShape, viewStrides } from './shape.js';
+import {
+  MAX_NUMEL,
+  broadcastShapes,
+  checkNumel,
+  checkSizes,
+  contiguousStrides,
+  describeValue,
+  inferShape,
+  isContiguousLayout,
+  normDim,
+  normDims,
+  numelOf,
+  parseShape,
+  viewStrides,
+} from './shape.js';
 
 describe('shape helpers', () => {
   it('numel and contiguous strides', () => {
@@ -32,7 +46,7 @@ describe('shape helpers', () => {
     expect(() => normDims([1, -1], 2, 'sum')).toThrow(ArgumentError);
   });
 
-  it('normDim: a non-number dim (PyTorch\'s dim=1 keyword ported as { dim: 1 }) is an ArgumentError with a hint', () => {
+  it("normDim: a non-number dim (PyTorch's dim=1 keyword ported as { dim: 1 }) is an ArgumentError with a hint", () => {
     expect(() => normDim({ dim: 1 } as never, 2, 'argmax')).toThrow(ArgumentError);
     expect(() => normDim({ dim: 1 } as never, 2, 'argmax')).toThrow(/argmax: dim must be an integer, got an object/);
     let err: unknown;
@@ -77,7 +91,9 @@ describe('shape helpers', () => {
     expect(checkNumel([3, 4], 'zeros')).toBe(12);
     expect(checkNumel([2 ** 16, 2 ** 16], 'zeros')).toBe(MAX_NUMEL);
     expect(() => checkNumel([1e5, 1e5], 'zeros')).toThrow(ArgumentError);
-    expect(() => checkNumel([1e5, 1e5], 'zeros')).toThrow(/^zeros: a tensor of shape \[100000, 100000\] would have 10000000000 elements, more than the 4294967296/);
+    expect(() => checkNumel([1e5, 1e5], 'zeros')).toThrow(
+      /^zeros: a tensor of shape \[100000, 100000\] would have 10000000000 elements, more than the 4294967296/,
+    );
     expect(() => parseShape([1e6, 1e6], 'rand')).toThrow(/1000000000000 elements/);
   });
 
@@ -102,7 +118,9 @@ describe('shape helpers', () => {
   });
 
   it('viewStrides of a contiguous layout is the contiguous strides (property)', () => {
-    const arb = fc.array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 }).chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length })));
+    const arb = fc
+      .array(fc.integer({ min: 1, max: 4 }), { maxLength: 4 })
+      .chain((s) => fc.tuple(fc.constant(s), fc.shuffledSubarray(s, { minLength: s.length, maxLength: s.length })));
     fc.assert(
       fc.property(arb, ([shape, other]) => {
         const st = viewStrides(shape, contiguousStrides(shape), other);

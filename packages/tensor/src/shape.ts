@@ -35,7 +35,9 @@ export function normDim(dim: number, rank: number, op: string): number {
     const kw = dim !== null && typeof dim === 'object' && 'dim' in (dim as object);
     throw new ArgumentError(`${op}: dim must be an integer, got ${describeValue(dim)}`, {
       op,
-      hint: kw ? `pass dim positionally (PyTorch's dim=${String((dim as { dim: unknown }).dim)} is the argument itself, e.g. x.argmax(1))` : `the tensor has ${rank} dimension${rank === 1 ? '' : 's'}`,
+      hint: kw
+        ? `pass dim positionally (PyTorch's dim=${String((dim as { dim: unknown }).dim)} is the argument itself, e.g. x.argmax(1))`
+        : `the tensor has ${rank} dimension${rank === 1 ? '' : 's'}`,
     });
   }
   if (!Number.isInteger(dim) || dim < -r || dim >= r) {
@@ -51,7 +53,10 @@ export function normDim(dim: number, rank: number, op: string): number {
 export function normDims(dim: number | readonly number[] | undefined | null, rank: number, op: string): number[] {
   if (dim === undefined || dim === null) return Array.from({ length: rank }, (_, i) => i);
   if (typeof dim !== 'number' && !Array.isArray(dim)) {
-    throw new ArgumentError(`${op}: dim must be a number or a list of numbers, got ${describeValue(dim)}`, { op, hint: 'e.g. x.sum(1) or x.sum([0, 1])' });
+    throw new ArgumentError(`${op}: dim must be a number or a list of numbers, got ${describeValue(dim)}`, {
+      op,
+      hint: 'e.g. x.sum(1) or x.sum([0, 1])',
+    });
   }
   const list = typeof dim === 'number' ? [dim] : dim;
   const out = list.map((d) => normDim(d, rank, op));
@@ -114,12 +119,17 @@ export function checkSizes(
 ): number[] {
   const cls = opts.cls ?? ArgumentError;
   if (!Array.isArray(sizes)) {
-    throw new cls(`${op}: expected a list of sizes, got ${describeValue(sizes)}`, { op, hint: 'pass sizes as numbers or one array, e.g. [2, 3]' });
+    throw new cls(`${op}: expected a list of sizes, got ${describeValue(sizes)}`, {
+      op,
+      hint: 'pass sizes as numbers or one array, e.g. [2, 3]',
+    });
   }
   for (let i = 0; i < sizes.length; i++) {
     const s = sizes[i];
     if (typeof s === 'number' && Number.isInteger(s) && (s >= 0 || (s === -1 && opts.allowInfer))) continue;
-    const where = opts.what ? `${opts.what} ${fmtSizes(sizes)}: ${describeValue(s)} at index ${i}` : `shape ${fmtSizes(sizes)}: size ${describeValue(s)} at dimension ${i}`;
+    const where = opts.what
+      ? `${opts.what} ${fmtSizes(sizes)}: ${describeValue(s)} at index ${i}`
+      : `shape ${fmtSizes(sizes)}: size ${describeValue(s)} at dimension ${i}`;
     throw new cls(`${op}: invalid ${where}`, {
       op,
       hint: `sizes must be non-negative integers${opts.allowInfer ? ' (or -1 for one inferred size)' : ''}`,
@@ -137,10 +147,13 @@ export function checkSizes(
 export function checkNumel(shape: readonly number[], op: string): number {
   const n = numelOf(shape);
   if (n > MAX_NUMEL) {
-    throw new ArgumentError(`${op}: a tensor of shape ${fmtShape(shape)} would have ${n} elements, more than the ${MAX_NUMEL} one tensor can hold`, {
-      op,
-      hint: 'dl tensors are backed by JS typed arrays (at most 2^32 elements); use smaller sizes',
-    });
+    throw new ArgumentError(
+      `${op}: a tensor of shape ${fmtShape(shape)} would have ${n} elements, more than the ${MAX_NUMEL} one tensor can hold`,
+      {
+        op,
+        hint: 'dl tensors are backed by JS typed arrays (at most 2^32 elements); use smaller sizes',
+      },
+    );
   }
   return n;
 }

@@ -95,7 +95,7 @@ export class TypedStorage {
     if (!b.hostView) {
       throw new StateError(`${op}: the storage is on '${b.name}', whose memory cannot be read synchronously`, {
         op,
-        hint: 'read the tensor with `await t.data()` (or move it: `await t.toAsync(\'cpu\')`)',
+        hint: "read the tensor with `await t.data()` (or move it: `await t.toAsync('cpu')`)",
       });
     }
     return b.hostView(s.buffer, s.dtype);
@@ -103,7 +103,10 @@ export class TypedStorage {
   private index(i: number, op: string): number {
     const n = this._storage.numel;
     if (!Number.isInteger(i) || i < -n || i >= n) {
-      throw new IndexError(`${op}: index ${i} is out of range for a storage of size ${n}`, { op, hint: `use an integer in ${-n}..${n - 1}` });
+      throw new IndexError(`${op}: index ${i} is out of range for a storage of size ${n}`, {
+        op,
+        hint: `use an integer in ${-n}..${n - 1}`,
+      });
     }
     return i < 0 ? i + n : i;
   }
@@ -129,7 +132,9 @@ export class TypedStorage {
     }
     if (s.backend.hostView) s.backend.hostView(s.buffer, s.dtype)[k] = v;
     else {
-      const one = new (s.dtype === 'float64' ? Float64Array : s.dtype === 'float32' ? Float32Array : s.dtype === 'int32' ? Int32Array : Uint8Array)([v]);
+      const one = new (
+        s.dtype === 'float64' ? Float64Array : s.dtype === 'float32' ? Float32Array : s.dtype === 'int32' ? Int32Array : Uint8Array
+      )([v]);
       s.backend.write(s.buffer, s.dtype, one, k);
     }
     s.version++;

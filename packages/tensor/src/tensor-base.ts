@@ -238,10 +238,13 @@ export class TensorBase {
       });
     }
     if (!this.isContiguous()) {
-      throw new StateError(`${op}: the tensor (shape [${this.shape.join(', ')}], strides [${this._strides.join(', ')}]) is not contiguous; a typed array cannot view it`, {
-        op,
-        hint: `use t.contiguous().${op}() (a copy when not contiguous)`,
-      });
+      throw new StateError(
+        `${op}: the tensor (shape [${this.shape.join(', ')}], strides [${this._strides.join(', ')}]) is not contiguous; a typed array cannot view it`,
+        {
+          op,
+          hint: `use t.contiguous().${op}() (a copy when not contiguous)`,
+        },
+      );
     }
     s.exposeHost();
     return b.hostView(s.buffer, s.dtype).subarray(this._offset, this._offset + this.numel()) as HostArray;
@@ -425,10 +428,13 @@ export class TensorBase {
   backward(gradient?: Tensor | BackwardOptions | null, opts?: BackwardOptions): void {
     if (gradient !== undefined && gradient !== null && !(gradient instanceof TensorBase)) {
       if (typeof gradient !== 'object' || Array.isArray(gradient) || opts !== undefined) {
-        throw new ArgumentError(`backward: gradient must be a Tensor, got ${Array.isArray(gradient) ? 'an array' : typeof gradient}${opts !== undefined ? ' (with options after it)' : ''}`, {
-          op: 'backward',
-          hint: 'loss.backward(), loss.backward({ retainGraph: true }) or y.backward(dl.onesLike(y), { retainGraph: true })',
-        });
+        throw new ArgumentError(
+          `backward: gradient must be a Tensor, got ${Array.isArray(gradient) ? 'an array' : typeof gradient}${opts !== undefined ? ' (with options after it)' : ''}`,
+          {
+            op: 'backward',
+            hint: 'loss.backward(), loss.backward({ retainGraph: true }) or y.backward(dl.onesLike(y), { retainGraph: true })',
+          },
+        );
       }
       opts = gradient;
       gradient = undefined;
@@ -525,10 +531,13 @@ function disposedError(t: TensorBase, op: string): StateError {
       hint: 'return it from the tidy callback (or pass it to dl.keep) to use it afterwards',
     });
   }
-  return new StateError(`${op}: tensor of shape ${shape} was disposed when ${who} ended: it was made there and neither returned nor stored`, {
-    op,
-    hint: `return it from ${who}, or store it on the module (this.x = t), to use it afterwards`,
-  });
+  return new StateError(
+    `${op}: tensor of shape ${shape} was disposed when ${who} ended: it was made there and neither returned nor stored`,
+    {
+      op,
+      hint: `return it from ${who}, or store it on the module (this.x = t), to use it afterwards`,
+    },
+  );
 }
 
 function checkItem(t: TensorBase, op: string): void {
@@ -558,7 +567,13 @@ function nest(flat: HostArray, shape: readonly number[], dtype: DType): NestedAr
 }
 
 /** @internal A fresh contiguous tensor of `shape` on `device` (values undefined). */
-export function allocTensor<T extends TensorBase>(ctor: new (s: Storage, shape: readonly number[]) => T, shape: readonly number[], dtype: DType, device: string, op: string): T {
+export function allocTensor<T extends TensorBase>(
+  ctor: new (s: Storage, shape: readonly number[]) => T,
+  shape: readonly number[],
+  dtype: DType,
+  device: string,
+  op: string,
+): T {
   const backend = getBackend(device, op);
   if (!backend.dtypes.includes(dtype)) {
     throw new StateError(`${op}: device '${device}' does not support dtype ${dtype}`, {

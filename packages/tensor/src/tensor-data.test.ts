@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import * as dl from './everything.js';
 import { toyBackend } from './testing/toy-backend.js';
 
-describe('t.data: the async read and PyTorch\'s .data (toy backend)', () => {
+describe("t.data: the async read and PyTorch's .data (toy backend)", () => {
   beforeAll(() => {
     dl.registerBackend(toyBackend('toy', ['float32', 'int32', 'bool']));
     dl.setDefaultDevice('toy');

@@ -58,7 +58,7 @@ export function tensorData(t: Tensor, read: () => Promise<HostArray>): TensorDat
 
 /** The error for `t.data = x` (a getter): PyTorch replaces the data; dl copies into it. */
 export function dataAssignmentError(): StateError {
-  return new StateError('data: a tensor\'s data cannot be replaced (`t.data = x`)', {
+  return new StateError("data: a tensor's data cannot be replaced (`t.data = x`)", {
     op: 'data',
     hint: 'copy the values in place: t.data.copy_(x) (same shape), or under noGrad: t.copy_(x)',
   });

@@ -24,12 +24,16 @@ import { Tensor } from './tensor.js';
 
 /** A family's methods: functions whose `this` is a Tensor, keyed by method name. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type TensorMethods = { [K in keyof Tensor]?: Tensor[K] extends (...a: any[]) => any ? (this: Tensor, ...a: Parameters<Tensor[K]>) => ReturnType<Tensor[K]> : never };
+export type TensorMethods = {
+  [K in keyof Tensor]?: Tensor[K] extends (...a: any[]) => any
+    ? (this: Tensor, ...a: Parameters<Tensor[K]>) => ReturnType<Tensor[K]>
+    : never;
+};
 
 /** @internal Put a family's methods on `Tensor.prototype` (Note [Tensor methods from op families]). */
 export function installMethods(methods: TensorMethods): void {
   for (const [name, fn] of Object.entries(methods)) {
-    if (Object.prototype.hasOwnProperty.call(Tensor.prototype, name)) {
+    if (Object.hasOwn(Tensor.prototype, name)) {
       throw new Error(`installMethods: Tensor.prototype.${name} is already defined`);
     }
     Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });

@@ -36,9 +36,13 @@ describe.runIf(have)('charlm on webgpu', () => {
     webgpu.destroy();
   });
 
-  it('follows torch\'s loss curve for the first 20 steps and samples on the device', async () => {
+  it("follows torch's loss curve for the first 20 steps and samples on the device", async () => {
     const STEPS = 20;
-    const ck = (await dl.load(INIT, { device: 'webgpu' })) as unknown as { config: CharLMConfig; model: Record<string, dl.Tensor>; offsets: dl.Tensor };
+    const ck = (await dl.load(INIT, { device: 'webgpu' })) as unknown as {
+      config: CharLMConfig;
+      model: Record<string, dl.Tensor>;
+      offsets: dl.Tensor;
+    };
     const corpus = makeCorpus(excerptText());
     const model = new GPT(ck.config).to('webgpu');
     model.loadStateDict(ck.model);

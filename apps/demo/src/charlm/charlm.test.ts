@@ -20,17 +20,21 @@ interface Checkpoint {
 }
 
 describe('charlm: a character-level GPT trains as PyTorch does', () => {
-  it('has nanoGPT\'s state-dict keys, tied weights and parameter count', async () => {
+  it("has nanoGPT's state-dict keys, tied weights and parameter count", async () => {
     const ck = (await dl.load(INIT)) as unknown as Checkpoint;
     const model = new GPT(ck.config);
     expect(Object.keys(model.stateDict()).sort()).toEqual(Object.keys(ck.model).sort());
     expect(model.lmHead.weight).toBe(model.transformer.wte.weight);
     // tied weights count once, as torch's model.parameters()
     const n = model.parameters().reduce((a, p) => a + p.numel(), 0);
-    expect(n).toBe(Object.entries(ck.model).filter(([k]) => k !== 'lm_head.weight').reduce((a, [, t]) => a + t.numel(), 0));
+    expect(n).toBe(
+      Object.entries(ck.model)
+        .filter(([k]) => k !== 'lm_head.weight')
+        .reduce((a, [, t]) => a + t.numel(), 0),
+    );
   });
 
-  it('follows torch\'s loss curve over 200 steps from the same weights and batches', async () => {
+  it("follows torch's loss curve over 200 steps from the same weights and batches", async () => {
     const ck = (await dl.load(INIT)) as unknown as Checkpoint;
     const corpus = makeCorpus(excerptText());
     expect(corpus.chars.length).toBe(ck.config.vocabSize);
@@ -58,7 +62,26 @@ describe('pnpm demo -- --task charlm', () => {
     const log = console.log;
     console.log = (...a: unknown[]) => void lines.push(a.join(' '));
     try {
-      await main(['--task', 'charlm', '--steps', '4', '--layers', '1', '--embd', '16', '--heads', '2', '--block-size', '16', '--batch-size', '2', '--sample', '30', '--out', out]);
+      await main([
+        '--task',
+        'charlm',
+        '--steps',
+        '4',
+        '--layers',
+        '1',
+        '--embd',
+        '16',
+        '--heads',
+        '2',
+        '--block-size',
+        '16',
+        '--batch-size',
+        '2',
+        '--sample',
+        '30',
+        '--out',
+        out,
+      ]);
     } finally {
       console.log = log;
     }

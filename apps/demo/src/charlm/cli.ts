@@ -73,9 +73,14 @@ export async function main(argv: string[]): Promise<void> {
   let model: GPT;
   let offsets: dl.Tensor;
   if (a.init) {
-    const ck = (await dl.load(resolve(a.init), { device })) as unknown as { config: CharLMConfig; model: Record<string, dl.Tensor>; offsets: dl.Tensor };
+    const ck = (await dl.load(resolve(a.init), { device })) as unknown as {
+      config: CharLMConfig;
+      model: Record<string, dl.Tensor>;
+      offsets: dl.Tensor;
+    };
     cfg = ck.config;
-    if (cfg.vocabSize !== corpus.chars.length) throw new Error(`--init: the checkpoint's vocabulary has ${cfg.vocabSize} characters, the text ${corpus.chars.length}`);
+    if (cfg.vocabSize !== corpus.chars.length)
+      throw new Error(`--init: the checkpoint's vocabulary has ${cfg.vocabSize} characters, the text ${corpus.chars.length}`);
     model = new GPT(cfg);
     model.loadStateDict(ck.model);
     offsets = ck.offsets;
@@ -108,21 +113,27 @@ export async function main(argv: string[]): Promise<void> {
   }
   const nParams = model.parameters().reduce((s, p) => s + p.numel(), 0);
   console.log(`data: ${a.text ?? 'embedded KJV excerpt (Genesis 1-20)'}: ${text.length} characters, vocabulary ${corpus.chars.length}`);
-  console.log(`model: GPT, ${cfg.nLayer} layers, ${cfg.nHead} heads, ${cfg.nEmbd} wide, block ${cfg.blockSize}: ${nParams} parameters; AdamW lr ${cfg.lr}, batch ${cfg.batchSize}, ${offsets.shape[0]} steps, device ${device}`);
+  console.log(
+    `model: GPT, ${cfg.nLayer} layers, ${cfg.nHead} heads, ${cfg.nEmbd} wide, block ${cfg.blockSize}: ${nParams} parameters; AdamW lr ${cfg.lr}, batch ${cfg.batchSize}, ${offsets.shape[0]} steps, device ${device}`,
+  );
 
   const t0 = performance.now();
   const every = Math.max(1, Math.floor(offsets.shape[0]! / 10));
   const losses = await trainCharLM(model, train, offsets, cfg, ({ step, loss, lr }) => {
     if (step % every === 0 || step === offsets.shape[0]! - 1) {
       const secs = (performance.now() - t0) / 1000;
-      console.log(`step ${String(step).padStart(5)} | loss ${loss.toFixed(4)} | lr ${lr.toExponential(2)} | ${((step + 1) / secs).toFixed(1)} steps/s`);
+      console.log(
+        `step ${String(step).padStart(5)} | loss ${loss.toFixed(4)} | lr ${lr.toExponential(2)} | ${((step + 1) / secs).toFixed(1)} steps/s`,
+      );
     }
   });
   const secs = (performance.now() - t0) / 1000;
   const evalGen = new dl.Generator(1234);
   const trainLoss = await estimateLoss(model, train, cfg, 20, evalGen);
   const valLoss = await estimateLoss(model, val, cfg, 20, evalGen);
-  console.log(`train loss ${trainLoss.toFixed(4)} | val loss ${valLoss.toFixed(4)} | ${secs.toFixed(1)} s (${(offsets.shape[0]! / secs).toFixed(1)} steps/s)`);
+  console.log(
+    `train loss ${trainLoss.toFixed(4)} | val loss ${valLoss.toFixed(4)} | ${secs.toFixed(1)} s (${(offsets.shape[0]! / secs).toFixed(1)} steps/s)`,
+  );
 
   const nSample = num('sample', a.sample, { int: true, zero: true });
   if (nSample > 0) {

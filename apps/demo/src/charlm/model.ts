@@ -162,7 +162,9 @@ export class GPT extends nn.Module {
       for (let i = 0; i < maxNewTokens; i++) {
         const T = idx.shape[1]!;
         const cond = T <= this.cfg.blockSize ? idx : idx.at(':', `${T - this.cfg.blockSize}:`);
-        let logits = this.forward(cond).at(':', -1).div(opts.temperature ?? 1);
+        let logits = this.forward(cond)
+          .at(':', -1)
+          .div(opts.temperature ?? 1);
         if (opts.topK !== undefined) {
           const kth = logits.topk(Math.min(opts.topK, logits.shape[1]!), -1).values.at(':', '-1:');
           logits = logits.maskedFill(logits.lt(kth), -Infinity);

@@ -11,7 +11,7 @@ import type { Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
 import { nn } from '@dl/nn';
 import { AdamW, lrScheduler } from '@dl/optim';
-import { GPT, type GPTConfig } from './model.js';
+import type { GPT, GPTConfig } from './model.js';
 
 /** The model plus the optimisation settings; what a checkpoint's `config` holds. */
 export interface CharLMConfig extends GPTConfig {
@@ -46,11 +46,12 @@ export function excerptText(): string {
 export function makeCorpus(text: string): Corpus {
   const chars = [...new Set(text)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
   const stoi = new Map(chars.map((c, i) => [c, i]));
-  const encode = (s: string) => Array.from(s, (c) => {
-    const i = stoi.get(c);
-    if (i === undefined) throw new Error(`charlm: character ${JSON.stringify(c)} is not in the vocabulary`);
-    return i;
-  });
+  const encode = (s: string) =>
+    Array.from(s, (c) => {
+      const i = stoi.get(c);
+      if (i === undefined) throw new Error(`charlm: character ${JSON.stringify(c)} is not in the vocabulary`);
+      return i;
+    });
   const ids = dl.tensor(encode(text), { dtype: 'int64' });
   const n = Math.floor(0.9 * ids.shape[0]!);
   return { chars, train: ids.at(`:${n}`), val: ids.at(`${n}:`), encode, decode: (xs) => xs.map((i) => chars[i]).join('') };
@@ -77,10 +78,18 @@ export function lrLambda(cfg: CharLMConfig): (step: number) => number {
 }
 
 /** The mean loss over `batches` random batches of `data`, without gradients. */
-export async function estimateLoss(model: GPT, data: Tensor, cfg: CharLMConfig, batches: number, generator?: dl.Generator): Promise<number> {
+export async function estimateLoss(
+  model: GPT,
+  data: Tensor,
+  cfg: CharLMConfig,
+  batches: number,
+  generator?: dl.Generator,
+): Promise<number> {
   model.eval();
   const offsets = dl.randint(0, data.shape[0]! - cfg.blockSize - 1, [batches, cfg.batchSize], { generator, device: data.device });
-  const losses = noGrad(() => dl.stack(Array.from({ length: batches }, (_, i) => model(...getBatch(data, offsets.at(i), cfg.blockSize))[1])));
+  const losses = noGrad(() =>
+    dl.stack(Array.from({ length: batches }, (_, i) => model(...getBatch(data, offsets.at(i), cfg.blockSize))[1])),
+  );
   model.train();
   return await losses.mean().item();
 }
@@ -97,7 +106,13 @@ export interface StepInfo {
  * the PyTorch reference does: AdamW (betas 0.9/0.95, decay groups), LambdaLR warm-up + cosine,
  * global-norm clipping. Resolves to the loss of every step.
  */
-export async function trainCharLM(model: GPT, data: Tensor, offsets: Tensor, cfg: CharLMConfig, onStep?: (s: StepInfo) => void): Promise<number[]> {
+export async function trainCharLM(
+  model: GPT,
+  data: Tensor,
+  offsets: Tensor,
+  cfg: CharLMConfig,
+  onStep?: (s: StepInfo) => void,
+): Promise<number[]> {
   const opt = new AdamW(model.paramGroups(cfg.weightDecay), { lr: cfg.lr, betas: [0.9, 0.95] });
   const sched = new lrScheduler.LambdaLR(opt, lrLambda(cfg));
   model.train();

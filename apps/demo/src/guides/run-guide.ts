@@ -25,7 +25,8 @@ export interface GuideBlock {
 export function guideBlocks(markdown: string): GuideBlock[] {
   const re = /^```(\w*)\n([\s\S]*?)^```\s*$/gm;
   const fences: { lang: string; body: string; start: number; end: number }[] = [];
-  for (let m = re.exec(markdown); m; m = re.exec(markdown)) fences.push({ lang: m[1]!, body: m[2]!, start: m.index, end: m.index + m[0].length });
+  for (let m = re.exec(markdown); m; m = re.exec(markdown))
+    fences.push({ lang: m[1]!, body: m[2]!, start: m.index, end: m.index + m[0].length });
   const blocks: GuideBlock[] = [];
   fences.forEach((f, i) => {
     if (f.lang !== 'ts') return;
@@ -54,7 +55,13 @@ export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; pr
     imports.push(...own);
     body.push(`// guide line ${b.line}`, ...lines.filter((l) => !/^import\s/.test(l)), `__guideMark(${i});`);
   });
-  const src = [...new Set(imports), 'declare const __guideMark: (i: number) => void;', 'export async function __guide(): Promise<void> {', ...body, '}'].join('\n');
+  const src = [
+    ...new Set(imports),
+    'declare const __guideMark: (i: number) => void;',
+    'export async function __guide(): Promise<void> {',
+    ...body,
+    '}',
+  ].join('\n');
   writeFileSync(mod, src);
   const printed: string[] = [];
   let current: string[] = [];

@@ -17,7 +17,9 @@ describe('tutorial: Autograd', () => {
     const loss = F.binaryCrossEntropyWithLogits(z, y);
 
     expect(`Gradient function for z = ${z.gradFn}`).toBe('Gradient function for z = <AddBackward0 object>');
-    expect(`Gradient function for loss = ${loss.gradFn}`).toBe('Gradient function for loss = <BinaryCrossEntropyWithLogitsBackward0 object>');
+    expect(`Gradient function for loss = ${loss.gradFn}`).toBe(
+      'Gradient function for loss = <BinaryCrossEntropyWithLogitsBackward0 object>',
+    );
     expect(inspect(loss.gradFn)).toBe('<BinaryCrossEntropyWithLogitsBackward0 object>');
 
     loss.backward();

@@ -228,7 +228,11 @@ async function maxDiff(a: Tensor, b: Nested): Promise<number> {
   expect(x.length).toBe(y.length);
   return Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
 }
-const targetsOf = (tags: string[]) => dl.tensor(tags.map((t) => tag_to_ix[t]!), { dtype: 'int64' });
+const targetsOf = (tags: string[]) =>
+  dl.tensor(
+    tags.map((t) => tag_to_ix[t]!),
+    { dtype: 'int64' },
+  );
 
 describe('tutorial: Advanced: Making Dynamic Decisions and the Bi-LSTM CRF', () => {
   it("torch's weights and hidden state: the viterbi decode, neg_log_likelihood, its gradients and five SGD steps are torch's", async () => {
@@ -285,7 +289,10 @@ describe('tutorial: Advanced: Making Dynamic Decisions and the Bi-LSTM CRF', () 
         // Step 2. Get our inputs ready for the network, that is,
         // turn them into Tensors of word indices.
         const sentence_in = prepare_sequence(sentence, word_to_ix);
-        const targets = dl.tensor(tags.map((t) => tag_to_ix[t]!), { dtype: 'int64' });
+        const targets = dl.tensor(
+          tags.map((t) => tag_to_ix[t]!),
+          { dtype: 'int64' },
+        );
         // Step 3. Run our forward pass.
         const loss = model.neg_log_likelihood(sentence_in, targets);
         // Step 4. Compute the loss, gradients, and update the parameters by

@@ -16,7 +16,9 @@ describe('tutorial: 60 minute blitz, Tensors', () => {
     x = dl.tensor([5.5, 3]);
     expect(String(x)).toBe('tensor([5.5000, 3.0000])');
     x = x.newOnes(5, 3, { dtype: 'double' }); // new_* methods take in sizes
-    expect(String(x)).toBe('tensor([[1., 1., 1.],\n        [1., 1., 1.],\n        [1., 1., 1.],\n        [1., 1., 1.],\n        [1., 1., 1.]], dtype=torch.float64)');
+    expect(String(x)).toBe(
+      'tensor([[1., 1., 1.],\n        [1., 1., 1.],\n        [1., 1., 1.],\n        [1., 1., 1.],\n        [1., 1., 1.]], dtype=torch.float64)',
+    );
     x = dl.randnLike(x, { dtype: 'float' }); // override dtype, same size
     expect(x.dtype).toBe('float32');
     expect(`${x.size()}`).toBe('dl.Size([5, 3])');
@@ -36,7 +38,7 @@ describe('tutorial: 60 minute blitz, Tensors', () => {
     const z = v.view(-1, 8); // the size -1 is inferred from other dimensions
     expect([`${v.size()}`, `${w.size()}`, `${z.size()}`]).toEqual(['dl.Size([4, 4])', 'dl.Size([16])', 'dl.Size([2, 8])']);
     const one = dl.randn(1);
-    expect(await one.item()).toBe((await one.toArray() as number[])[0]);
+    expect(await one.item()).toBe(((await one.toArray()) as number[])[0]);
 
     const a = dl.ones(5);
     const b = a.numpy();

@@ -74,7 +74,8 @@ describe('tutorial: Build the Neural Network', () => {
     const model = new NeuralNetwork();
     expect(`Model structure: ${model}\n\n`).toBe(`Model structure: ${MODEL_REPR}\n\n`);
     const lines: string[] = [];
-    for (const [name, param] of model.namedParameters()) lines.push(`Layer: ${name} | Size: ${param.size()} | Values : ${param.at(':2')} \n`);
+    for (const [name, param] of model.namedParameters())
+      lines.push(`Layer: ${name} | Size: ${param.size()} | Values : ${param.at(':2')} \n`);
     expect(lines.map((l) => l.split(' | Values')[0])).toEqual([
       'Layer: linear_relu_stack.0.weight | Size: dl.Size([512, 784])',
       'Layer: linear_relu_stack.0.bias | Size: dl.Size([512])',
@@ -91,7 +92,9 @@ describe('tutorial: Build the Neural Network', () => {
   it('Linear with PyTorch keyword sizes gets a typed error naming the argument', () => {
     // nn.Linear(in_features=28*28, out_features=20) ported as an object
     expect(() => new nn.Linear({ inFeatures: 784, outFeatures: 20 } as never, undefined as never)).toThrow(dl.ArgumentError);
-    expect(() => new nn.Linear({ inFeatures: 784, outFeatures: 20 } as never, undefined as never)).toThrow(/Linear: in_features must be a non-negative integer, got an object/);
+    expect(() => new nn.Linear({ inFeatures: 784, outFeatures: 20 } as never, undefined as never)).toThrow(
+      /Linear: in_features must be a non-negative integer, got an object/,
+    );
     expect(() => new nn.Linear(784, 2.5)).toThrow(/out_features must be a non-negative integer, got 2.5/);
   });
 });

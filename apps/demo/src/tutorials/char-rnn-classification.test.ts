@@ -26,10 +26,14 @@ function unicodeToAscii(s: string): string {
 
 // Build the category_lines dictionary, a list of names per language
 const NAMES: Record<string, string> = {
-  Japanese: 'Abe Aoki Fujita Hayashi Ikeda Inoue Kato Kimura Kobayashi Matsumoto Nakamura Nakajima Ogawa Saito Sasaki Suzuki Takahashi Tanaka Watanabe Yamamoto Yoshida Yamaguchi',
-  Russian: 'Abramov Belov Bogdanov Volkov Ivanov Kozlov Kuznetsov Lebedev Morozov Novikov Orlov Pavlov Petrov Popov Romanov Smirnov Sokolov Sorokin Vasiliev Zaitsev Medvedev Egorov',
-  Italian: 'Bianchi Bruno Colombo Conti Costa Esposito Ferrari Ferraro Gallo Greco Lombardi Mancini Marino Moretti Ricci Rinaldi Romano Russo Santoro Rizzo Barbieri Fontana',
-  Scottish: 'Campbell Anderson Burns Craig Douglas Fraser Graham Hamilton Henderson Kerr Macdonald Mackenzie Maclean Murray Robertson Ross Sinclair Stewart Thomson Wallace Watson Wilson',
+  Japanese:
+    'Abe Aoki Fujita Hayashi Ikeda Inoue Kato Kimura Kobayashi Matsumoto Nakamura Nakajima Ogawa Saito Sasaki Suzuki Takahashi Tanaka Watanabe Yamamoto Yoshida Yamaguchi',
+  Russian:
+    'Abramov Belov Bogdanov Volkov Ivanov Kozlov Kuznetsov Lebedev Morozov Novikov Orlov Pavlov Petrov Popov Romanov Smirnov Sokolov Sorokin Vasiliev Zaitsev Medvedev Egorov',
+  Italian:
+    'Bianchi Bruno Colombo Conti Costa Esposito Ferrari Ferraro Gallo Greco Lombardi Mancini Marino Moretti Ricci Rinaldi Romano Russo Santoro Rizzo Barbieri Fontana',
+  Scottish:
+    'Campbell Anderson Burns Craig Douglas Fraser Graham Hamilton Henderson Kerr Macdonald Mackenzie Maclean Murray Robertson Ross Sinclair Stewart Thomson Wallace Watson Wilson',
 };
 const category_lines: Record<string, string[]> = {};
 const all_categories: string[] = [];
@@ -294,7 +298,10 @@ describe('tutorial: Classifying Names with a Character-Level RNN', () => {
 
   // nn.RNN learns at the tutorial's rate; nn.GRU's gates start half closed and barely move at
   // 0.005 in 1000 iterations (torch too: 1.38 -> 1.33), so it trains at 0.05.
-  for (const [kind, lr] of [['RNN', learning_rate], ['GRU', 0.05]] as const) {
+  for (const [kind, lr] of [
+    ['RNN', learning_rate],
+    ['GRU', 0.05],
+  ] as const) {
     it(`nn.${kind} in place of the hand-written cell: the same manual SGD loop, the loss falls`, async () => {
       random = seededRandom(1);
       dl.manualSeed(1);
@@ -304,7 +311,14 @@ describe('tutorial: Classifying Names with a Character-Level RNN', () => {
   (h2o): Linear(in_features=128, out_features=4, bias=True)
   (softmax): LogSoftmax(dim=1)
 )`);
-      expect(Object.keys(model.stateDict())).toEqual(['rnn.weight_ih_l0', 'rnn.weight_hh_l0', 'rnn.bias_ih_l0', 'rnn.bias_hh_l0', 'h2o.weight', 'h2o.bias']);
+      expect(Object.keys(model.stateDict())).toEqual([
+        'rnn.weight_ih_l0',
+        'rnn.weight_hh_l0',
+        'rnn.bias_ih_l0',
+        'rnn.bias_hh_l0',
+        'h2o.weight',
+        'h2o.bias',
+      ]);
       const n_iters = 1000;
       const plot_every = 250;
       const all_losses: number[] = [];

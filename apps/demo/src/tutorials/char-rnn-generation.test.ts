@@ -22,10 +22,14 @@ const all_letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ' + " .
 const n_letters = all_letters.length + 1; // Plus EOS marker
 
 const NAMES: Record<string, string> = {
-  Japanese: 'Abe Aoki Fujita Hayashi Ikeda Inoue Kato Kimura Kobayashi Matsumoto Nakamura Nakajima Ogawa Saito Sasaki Suzuki Takahashi Tanaka Watanabe Yamamoto Yoshida Yamaguchi',
-  Russian: 'Abramov Belov Bogdanov Volkov Ivanov Kozlov Kuznetsov Lebedev Morozov Novikov Orlov Pavlov Petrov Popov Romanov Smirnov Sokolov Sorokin Vasiliev Zaitsev Medvedev Egorov',
-  Italian: 'Bianchi Bruno Colombo Conti Costa Esposito Ferrari Ferraro Gallo Greco Lombardi Mancini Marino Moretti Ricci Rinaldi Romano Russo Santoro Rizzo Barbieri Fontana',
-  Scottish: 'Campbell Anderson Burns Craig Douglas Fraser Graham Hamilton Henderson Kerr Macdonald Mackenzie Maclean Murray Robertson Ross Sinclair Stewart Thomson Wallace Watson Wilson',
+  Japanese:
+    'Abe Aoki Fujita Hayashi Ikeda Inoue Kato Kimura Kobayashi Matsumoto Nakamura Nakajima Ogawa Saito Sasaki Suzuki Takahashi Tanaka Watanabe Yamamoto Yoshida Yamaguchi',
+  Russian:
+    'Abramov Belov Bogdanov Volkov Ivanov Kozlov Kuznetsov Lebedev Morozov Novikov Orlov Pavlov Petrov Popov Romanov Smirnov Sokolov Sorokin Vasiliev Zaitsev Medvedev Egorov',
+  Italian:
+    'Bianchi Bruno Colombo Conti Costa Esposito Ferrari Ferraro Gallo Greco Lombardi Mancini Marino Moretti Ricci Rinaldi Romano Russo Santoro Rizzo Barbieri Fontana',
+  Scottish:
+    'Campbell Anderson Burns Craig Douglas Fraser Graham Hamilton Henderson Kerr Macdonald Mackenzie Maclean Murray Robertson Ross Sinclair Stewart Thomson Wallace Watson Wilson',
 };
 const all_categories = Object.keys(NAMES);
 const category_lines: Record<string, string[]> = Object.fromEntries(Object.entries(NAMES).map(([c, l]) => [c, l.split(' ')]));
@@ -151,7 +155,10 @@ describe('tutorial: Generating Names with a Character-Level RNN', () => {
     }
     const sample = makeSample(rnn);
     for (const [category, names] of Object.entries(ref.samples)) {
-      expect([...'ABC'].map((s) => sample(category, s)), category).toEqual(names);
+      expect(
+        [...'ABC'].map((s) => sample(category, s)),
+        category,
+      ).toEqual(names);
     }
   }, 180_000);
 

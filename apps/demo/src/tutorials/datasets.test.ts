@@ -87,7 +87,10 @@ describe('tutorial: Datasets & DataLoaders', () => {
     const ds = new CustomDataset(5);
     const batches = [...new DataLoader(ds, { batchSize: 2 })];
     expect(batches.length).toBe(3);
-    expect(await batches[0]![0]!.toArray()).toEqual([[0, 0], [1, 1]]);
+    expect(await batches[0]![0]!.toArray()).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
     expect(await batches[2]![1]!.toArray()).toEqual([1]); // numbers collate into a tensor
     expect([...ds].map(([, y]) => y)).toEqual([0, 1, 2, 0, 1]); // datasets iterate
   });

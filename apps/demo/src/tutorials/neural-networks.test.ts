@@ -74,7 +74,9 @@ describe('tutorial: Neural Networks (60 minute blitz)', () => {
     expect(`${loss.gradFn!.nextFunctions[0]![0]!.nextFunctions[0]![0]}`).toBe('<AccumulateGrad object>'); // fc3.bias
 
     net.zeroGrad(); // zeroes the gradient buffers of all parameters (torch 1.13: set_to_none=False)
-    expect(`conv1.bias.grad before backward\n${net.conv1.bias!.grad}`).toBe('conv1.bias.grad before backward\ntensor([0., 0., 0., 0., 0., 0.])');
+    expect(`conv1.bias.grad before backward\n${net.conv1.bias!.grad}`).toBe(
+      'conv1.bias.grad before backward\ntensor([0., 0., 0., 0., 0., 0.])',
+    );
     loss.backward();
     const after = `conv1.bias.grad after backward\n${net.conv1.bias!.grad}`;
     expect(after).toMatch(/^conv1\.bias\.grad after backward\ntensor\(\[[- ]?\d\.\d{4}(, [- ]?\d\.\d{4}){5}\]\)$/);

@@ -17,11 +17,23 @@ describe('tutorial: Introduction to PyTorch (Deep Learning for NLP)', () => {
     const V = dl.tensor(V_data);
     expect(String(V)).toBe('tensor([1., 2., 3.])');
     // Creates a matrix
-    const M_data = [[1, 2, 3], [4, 5, 6]];
+    const M_data = [
+      [1, 2, 3],
+      [4, 5, 6],
+    ];
     const M = dl.tensor(M_data);
     expect(String(M)).toBe('tensor([[1., 2., 3.],\n        [4., 5., 6.]])');
     // Create a 3D tensor of size 2x2x2.
-    const T_data = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]];
+    const T_data = [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [5, 6],
+        [7, 8],
+      ],
+    ];
     const T = dl.tensor(T_data);
     expect(String(T)).toBe('tensor([[[1., 2.],\n         [3., 4.]],\n\n        [[5., 6.],\n         [7., 8.]]])');
     // Index into V and get a scalar (0 dimensional tensor)

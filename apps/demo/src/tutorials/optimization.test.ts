@@ -32,7 +32,13 @@ type Loader = DataLoader<dl.Tensor[]>;
 // dataset has no length, as in torch), so TypeScript needs the narrowing PyTorch does at run time.
 const datasetLength = (dataloader: Loader) => (dataloader.dataset as Dataset<dl.Tensor[]>).length;
 
-async function train_loop(dataloader: Loader, model: nn.Module, loss_fn: nn.CrossEntropyLoss, optimizer: Optimizer, log: string[]): Promise<number[]> {
+async function train_loop(
+  dataloader: Loader,
+  model: nn.Module,
+  loss_fn: nn.CrossEntropyLoss,
+  optimizer: Optimizer,
+  log: string[],
+): Promise<number[]> {
   const size = datasetLength(dataloader);
   const losses: number[] = [];
   let batch = 0;
@@ -54,7 +60,12 @@ async function train_loop(dataloader: Loader, model: nn.Module, loss_fn: nn.Cros
   return losses;
 }
 
-async function test_loop(dataloader: Loader, model: nn.Module, loss_fn: nn.CrossEntropyLoss, log: string[]): Promise<{ correct: number; test_loss: number }> {
+async function test_loop(
+  dataloader: Loader,
+  model: nn.Module,
+  loss_fn: nn.CrossEntropyLoss,
+  log: string[],
+): Promise<{ correct: number; test_loss: number }> {
   const size = datasetLength(dataloader);
   const num_batches = dataloader.length;
   let test_loss = 0;
@@ -76,8 +87,14 @@ describe('tutorial: Optimization', () => {
   it('train_loop / test_loop with DataLoader, CrossEntropyLoss and SGD', async () => {
     dl.manualSeed(0);
     const { train, test } = embeddedMnist(0);
-    const training_data: Dataset<dl.Tensor[]> = new Subset(train, Array.from({ length: 1280 }, (_, i) => i));
-    const test_data: Dataset<dl.Tensor[]> = new Subset(test, Array.from({ length: 640 }, (_, i) => i));
+    const training_data: Dataset<dl.Tensor[]> = new Subset(
+      train,
+      Array.from({ length: 1280 }, (_, i) => i),
+    );
+    const test_data: Dataset<dl.Tensor[]> = new Subset(
+      test,
+      Array.from({ length: 640 }, (_, i) => i),
+    );
     const model = new NeuralNetwork();
 
     const learning_rate = 1e-2;

@@ -91,7 +91,20 @@ function readLangs(lang1: string, lang2: string, reverse = false): [Lang, Lang, 
 }
 
 const MAX_LENGTH = 10;
-const eng_prefixes = ['i am ', 'i m ', 'he is', 'he s ', 'she is', 'she s ', 'you are', 'you re ', 'we are', 'we re ', 'they are', 'they re '];
+const eng_prefixes = [
+  'i am ',
+  'i m ',
+  'he is',
+  'he s ',
+  'she is',
+  'she s ',
+  'you are',
+  'you re ',
+  'we are',
+  'we re ',
+  'they are',
+  'they re ',
+];
 function filterPair(p: string[]): boolean {
   return p[0]!.split(' ').length < MAX_LENGTH && p[1]!.split(' ').length < MAX_LENGTH && eng_prefixes.some((e) => p[1]!.startsWith(e));
 }
@@ -208,9 +221,15 @@ const teacher_forcing_ratio = 0.5;
 
 /** The tutorial's train(); `use_teacher_forcing` is drawn as there unless given (the parity run fixes it). */
 function train(
-  input_tensor: Tensor, target_tensor: Tensor, encoder: EncoderRNN, decoder: AttnDecoderRNN,
-  encoder_optimizer: optim.SGD, decoder_optimizer: optim.SGD, criterion: nn.NLLLoss,
-  max_length = MAX_LENGTH, use_teacher_forcing: boolean = random() < teacher_forcing_ratio,
+  input_tensor: Tensor,
+  target_tensor: Tensor,
+  encoder: EncoderRNN,
+  decoder: AttnDecoderRNN,
+  encoder_optimizer: optim.SGD,
+  decoder_optimizer: optim.SGD,
+  criterion: nn.NLLLoss,
+  max_length = MAX_LENGTH,
+  use_teacher_forcing: boolean = random() < teacher_forcing_ratio,
 ): number {
   let encoder_hidden = encoder.initHidden();
 
@@ -309,7 +328,7 @@ const stateDict = (sd: Record<string, Nested>) => Object.fromEntries(Object.entr
 
 describe('tutorial: Translation with a Sequence to Sequence Network and Attention', () => {
   it('loading data files: normalizeString, Lang, filterPairs, prepareData', () => {
-    expect(normalizeString("Je suis désolé.")).toBe('je suis desole .');
+    expect(normalizeString('Je suis désolé.')).toBe('je suis desole .');
     expect(normalizeString("J'ai froid.")).toBe('j ai froid .');
     expect(pairs.length).toBe(14); // "Go." and "It is cold." are filtered out
     expect(pairs).toEqual(ref.pairs);
@@ -340,7 +359,17 @@ describe('tutorial: Translation with a Sequence to Sequence Network and Attentio
     const criterion = new nn.NLLLoss();
     for (let it = 0; it < 12; it++) {
       const [input_tensor, target_tensor] = tensorsFromPair(pairs[it % pairs.length]!);
-      const loss = train(input_tensor, target_tensor, encoder, decoder, encoder_optimizer, decoder_optimizer, criterion, MAX_LENGTH, it % 2 === 0);
+      const loss = train(
+        input_tensor,
+        target_tensor,
+        encoder,
+        decoder,
+        encoder_optimizer,
+        decoder_optimizer,
+        criterion,
+        MAX_LENGTH,
+        it % 2 === 0,
+      );
       expect(Math.abs(loss - ref.losses[it]!), `loss of train() call ${it}`).toBeLessThan(1e-5);
     }
     const [words, attentions] = evaluate(encoder, decoder, pairs[0]![0]!);
@@ -361,7 +390,14 @@ describe('tutorial: Translation with a Sequence to Sequence Network and Attentio
     function randomChoice<T>(l: readonly T[]): T {
       return l[Math.floor(random() * l.length)]!;
     }
-    function trainIters(encoder: EncoderRNN, decoder: AttnDecoderRNN, n_iters: number, print_every = 1000, plot_every = 100, learning_rate = 0.01): number[] {
+    function trainIters(
+      encoder: EncoderRNN,
+      decoder: AttnDecoderRNN,
+      n_iters: number,
+      print_every = 1000,
+      plot_every = 100,
+      learning_rate = 0.01,
+    ): number[] {
       const plot_losses: number[] = [];
       let print_loss_total = 0; // Reset every print_every
       let plot_loss_total = 0; // Reset every plot_every

@@ -8,7 +8,10 @@ import '@dl/backend-cpu';
 
 describe('tutorial: Tensors', () => {
   it('initializing a tensor', async () => {
-    const data = [[1, 2], [3, 4]];
+    const data = [
+      [1, 2],
+      [3, 4],
+    ];
     const x_data = dl.tensor(data);
     expect(await x_data.toArray()).toEqual(data);
     // from a NumPy array: a typed array shares memory (torch.from_numpy)
@@ -23,7 +26,9 @@ describe('tutorial: Tensors', () => {
     const x_rand = dl.randLike(x_int, { dtype: 'float' }); // overrides the datatype of x_data
     expect(x_rand.dtype).toBe('float32');
     expect(x_rand.shape).toEqual([2, 2]);
-    expect(`Random Tensor: \n ${x_rand} \n`).toMatch(/^Random Tensor: \n tensor\(\[\[0\.\d{4}, 0\.\d{4}\],\n {8}\[0\.\d{4}, 0\.\d{4}\]\]\) \n$/);
+    expect(`Random Tensor: \n ${x_rand} \n`).toMatch(
+      /^Random Tensor: \n tensor\(\[\[0\.\d{4}, 0\.\d{4}\],\n {8}\[0\.\d{4}, 0\.\d{4}\]\]\) \n$/,
+    );
 
     const shape = [2, 3];
     const rand_tensor = dl.rand(shape);
@@ -97,7 +102,9 @@ describe('tutorial: Tensors', () => {
     expect([agg_item, typeof agg_item]).toEqual([12, 'number']); // torch: 12.0 <class 'float'>
 
     tensor.add_(5);
-    expect(String(tensor)).toBe('tensor([[6., 5., 6., 6.],\n        [6., 5., 6., 6.],\n        [6., 5., 6., 6.],\n        [6., 5., 6., 6.]])');
+    expect(String(tensor)).toBe(
+      'tensor([[6., 5., 6., 6.],\n        [6., 5., 6., 6.],\n        [6., 5., 6., 6.],\n        [6., 5., 6., 6.]])',
+    );
   });
 
   it('bridge with NumPy: t.numpy() and dl.fromArray share memory both ways', () => {

@@ -85,8 +85,18 @@ class PositionalEncoding extends nn.Module {
 
 // torchtext's get_tokenizer('basic_english')
 const patterns: [RegExp, string][] = [
-  [/'/g, " '  "], [/"/g, ''], [/\./g, ' . '], [/<br \/>/g, ' '], [/,/g, ' , '], [/\(/g, ' ( '],
-  [/\)/g, ' ) '], [/!/g, ' ! '], [/\?/g, ' ? '], [/;/g, ' '], [/:/g, ' '], [/\s+/g, ' '],
+  [/'/g, " '  "],
+  [/"/g, ''],
+  [/\./g, ' . '],
+  [/<br \/>/g, ' '],
+  [/,/g, ' , '],
+  [/\(/g, ' ( '],
+  [/\)/g, ' ) '],
+  [/!/g, ' ! '],
+  [/\?/g, ' ? '],
+  [/;/g, ' '],
+  [/:/g, ' '],
+  [/\s+/g, ' '],
 ];
 function tokenizer(line: string): string[] {
   line = line.toLowerCase();
@@ -242,7 +252,11 @@ describe('tutorial: Language Modeling with nn.Transformer', () => {
 
   it('run the model: train() and evaluate() over 15 epochs with SGD lr 5.0, StepLR and clip_grad_norm_; the losses fall', async () => {
     dl.manualSeed(0);
-    const [train_data, val_data, test_data] = [batchify(data_process(train_iter), 4), batchify(data_process(val_iter), 2), batchify(data_process(test_iter), 2)];
+    const [train_data, val_data, test_data] = [
+      batchify(data_process(train_iter), 4),
+      batchify(data_process(val_iter), 2),
+      batchify(data_process(test_iter), 2),
+    ];
     const ntokens = vocab.itos.length; // size of vocabulary
     const emsize = 200; // embedding dimension
     const d_hid = 200; // dimension of the feedforward network model in nn.TransformerEncoder

@@ -54,7 +54,9 @@ function build_vocab(ln: string): string[] {
   return [...special_symbols, ...ordered.map(([t]) => t)];
 }
 const vocab_transform: Record<string, string[]> = { [SRC_LANGUAGE]: build_vocab(SRC_LANGUAGE), [TGT_LANGUAGE]: build_vocab(TGT_LANGUAGE) };
-const vocab_stoi: Record<string, Map<string, number>> = Object.fromEntries(Object.entries(vocab_transform).map(([ln, v]) => [ln, new Map(v.map((t, i) => [t, i]))]));
+const vocab_stoi: Record<string, Map<string, number>> = Object.fromEntries(
+  Object.entries(vocab_transform).map(([ln, v]) => [ln, new Map(v.map((t, i) => [t, i]))]),
+);
 
 // helper Module that adds positional encoding to the token embedding to introduce a notion of word order.
 class PositionalEncoding extends nn.Module {
@@ -97,20 +99,48 @@ class Seq2SeqTransformer extends nn.Module {
   src_tok_emb: TokenEmbedding;
   tgt_tok_emb: TokenEmbedding;
   positional_encoding: PositionalEncoding;
-  constructor(num_encoder_layers: number, num_decoder_layers: number, emb_size: number, nhead: number, src_vocab_size: number, tgt_vocab_size: number, dim_feedforward = 512, dropout = 0.1) {
+  constructor(
+    num_encoder_layers: number,
+    num_decoder_layers: number,
+    emb_size: number,
+    nhead: number,
+    src_vocab_size: number,
+    tgt_vocab_size: number,
+    dim_feedforward = 512,
+    dropout = 0.1,
+  ) {
     super();
-    this.transformer = new Transformer({ dModel: emb_size, nhead, numEncoderLayers: num_encoder_layers, numDecoderLayers: num_decoder_layers, dimFeedforward: dim_feedforward, dropout });
+    this.transformer = new Transformer({
+      dModel: emb_size,
+      nhead,
+      numEncoderLayers: num_encoder_layers,
+      numDecoderLayers: num_decoder_layers,
+      dimFeedforward: dim_feedforward,
+      dropout,
+    });
     this.generator = new nn.Linear(emb_size, tgt_vocab_size);
     this.src_tok_emb = new TokenEmbedding(src_vocab_size, emb_size);
     this.tgt_tok_emb = new TokenEmbedding(tgt_vocab_size, emb_size);
     this.positional_encoding = new PositionalEncoding(emb_size, dropout);
   }
-  forward(src: Tensor, trg: Tensor, src_mask: Tensor, tgt_mask: Tensor, src_padding_mask: Tensor, tgt_padding_mask: Tensor, memory_key_padding_mask: Tensor): Tensor {
+  forward(
+    src: Tensor,
+    trg: Tensor,
+    src_mask: Tensor,
+    tgt_mask: Tensor,
+    src_padding_mask: Tensor,
+    tgt_padding_mask: Tensor,
+    memory_key_padding_mask: Tensor,
+  ): Tensor {
     const src_emb = this.positional_encoding(this.src_tok_emb(src));
     const tgt_emb = this.positional_encoding(this.tgt_tok_emb(trg));
     const outs = this.transformer(src_emb, tgt_emb, {
-      srcMask: src_mask, tgtMask: tgt_mask, memoryMask: null,
-      srcKeyPaddingMask: src_padding_mask, tgtKeyPaddingMask: tgt_padding_mask, memoryKeyPaddingMask: memory_key_padding_mask,
+      srcMask: src_mask,
+      tgtMask: tgt_mask,
+      memoryMask: null,
+      srcKeyPaddingMask: src_padding_mask,
+      tgtKeyPaddingMask: tgt_padding_mask,
+      memoryKeyPaddingMask: memory_key_padding_mask,
     });
     return this.generator(outs);
   }
@@ -123,7 +153,10 @@ class Seq2SeqTransformer extends nn.Module {
 }
 
 function generate_square_subsequent_mask(sz: number): Tensor {
-  let mask = dl.triu(dl.ones([sz, sz])).eq(1).transpose(0, 1);
+  let mask = dl
+    .triu(dl.ones([sz, sz]))
+    .eq(1)
+    .transpose(0, 1);
   mask = mask.float().maskedFill(mask.eq(0), -Infinity).maskedFill(mask.eq(1), 0.0);
   return mask;
 }
@@ -140,11 +173,18 @@ function create_mask(src: Tensor, tgt: Tensor): [Tensor, Tensor, Tensor, Tensor]
 
 // function to add BOS/EOS and create tensor for input sequence indices
 function tensor_transform(token_ids: number[]): Tensor {
-  return dl.cat([dl.tensor([BOS_IDX], { dtype: 'int64' }), dl.tensor(token_ids, { dtype: 'int64' }), dl.tensor([EOS_IDX], { dtype: 'int64' })]);
+  return dl.cat([
+    dl.tensor([BOS_IDX], { dtype: 'int64' }),
+    dl.tensor(token_ids, { dtype: 'int64' }),
+    dl.tensor([EOS_IDX], { dtype: 'int64' }),
+  ]);
 }
 // src and tgt language text transforms to convert raw strings into tensors indices
 const text_transform: Record<string, (s: string) => Tensor> = Object.fromEntries(
-  [SRC_LANGUAGE, TGT_LANGUAGE].map((ln) => [ln, (s: string) => tensor_transform(tokenizer(s).map((t) => vocab_stoi[ln]!.get(t) ?? UNK_IDX))]),
+  [SRC_LANGUAGE, TGT_LANGUAGE].map((ln) => [
+    ln,
+    (s: string) => tensor_transform(tokenizer(s).map((t) => vocab_stoi[ln]!.get(t) ?? UNK_IDX)),
+  ]),
 );
 
 // function to collate data samples into batch tensors
@@ -183,11 +223,22 @@ function translate(model: Seq2SeqTransformer, src_sentence: string): string {
   const src_mask = dl.zeros(num_tokens, num_tokens).type('bool');
   const tgt_tokens = noGrad(() => greedy_decode(model, src, src_mask, num_tokens + 5, BOS_IDX)).flatten();
   const lookup_tokens = (ids: number[]) => ids.map((i) => vocab_transform[TGT_LANGUAGE]![i]!);
-  return lookup_tokens(tgt_tokens.toArraySync() as number[]).join(' ').replace('<bos>', '').replace('<eos>', '');
+  return lookup_tokens(tgt_tokens.toArraySync() as number[])
+    .join(' ')
+    .replace('<bos>', '')
+    .replace('<eos>', '');
 }
 
 function makeModel(emb: number, nhead: number, ffn: number, layers: number, lr: number): [Seq2SeqTransformer, optim.Adam] {
-  const transformer = new Seq2SeqTransformer(layers, layers, emb, nhead, vocab_transform[SRC_LANGUAGE]!.length, vocab_transform[TGT_LANGUAGE]!.length, ffn);
+  const transformer = new Seq2SeqTransformer(
+    layers,
+    layers,
+    emb,
+    nhead,
+    vocab_transform[SRC_LANGUAGE]!.length,
+    vocab_transform[TGT_LANGUAGE]!.length,
+    ffn,
+  );
   for (const p of transformer.parameters()) if (p.dim() > 1) nn.init.xavierUniform_(p);
   const optimizer = new optim.Adam(transformer.parameters(), { lr, betas: [0.9, 0.98], eps: 1e-9 });
   return [transformer, optimizer];
@@ -204,8 +255,13 @@ async function maxDiff(a: Tensor, b: Tensor): Promise<number> {
 }
 interface Reference {
   state_dict: Record<string, Tensor>;
-  src: Tensor; tgt: Tensor; logits: Tensor; loss: Tensor; grads: Record<string, Tensor>;
-  tgt_mask: Tensor; src_padding_mask: Tensor;
+  src: Tensor;
+  tgt: Tensor;
+  logits: Tensor;
+  loss: Tensor;
+  grads: Record<string, Tensor>;
+  tgt_mask: Tensor;
+  src_padding_mask: Tensor;
 }
 const REF_PT = fileURLToPath(new URL('./__fixtures__/translation-transformer.pt', import.meta.url));
 
@@ -236,7 +292,10 @@ describe('tutorial: Language Translation with nn.Transformer', () => {
   it("torch's weights (torch.save, dl.load): logits, loss, gradients, four Adam steps and greedy translations are torch's", async () => {
     const r = (await dl.load(REF_PT)) as unknown as Reference;
     const [model, optimizer] = makeModel(32, 4, 64, 2, 0.0001);
-    expect(model.loadStateDict(r.state_dict, { strict: false })).toEqual({ missingKeys: ['positional_encoding.pos_embedding'], unexpectedKeys: [] });
+    expect(model.loadStateDict(r.state_dict, { strict: false })).toEqual({
+      missingKeys: ['positional_encoding.pos_embedding'],
+      unexpectedKeys: [],
+    });
     const [src, tgt] = collate_fn(PAIRS.slice(0, 4));
     expect(await src.equal(r.src.to(src.dtype))).toBe(true);
     expect(await tgt.equal(r.tgt.to(tgt.dtype))).toBe(true);

@@ -45,7 +45,8 @@ async function maxDiff(a: Tensor, b: Tensor | Nested): Promise<number> {
   expect(x.length).toBe(y.length);
   return Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
 }
-const onDevice = (sd: Record<string, Nested>) => Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, dl.tensor(v as number[], { device })]));
+const onDevice = (sd: Record<string, Nested>) =>
+  Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, dl.tensor(v as number[], { device })]));
 
 class LSTMTagger extends nn.Module {
   wordEmbeddings: nn.Embedding;
@@ -92,7 +93,10 @@ class TransformerModel extends nn.Module {
   constructor(ntoken: number, d_model: number, nhead: number, d_hid: number, nlayers: number, dropout = 0.5) {
     super();
     this.pos_encoder = new PositionalEncoding(d_model, dropout);
-    this.transformer_encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(d_model, nhead, { dimFeedforward: d_hid, dropout }), nlayers);
+    this.transformer_encoder = new nn.TransformerEncoder(
+      new nn.TransformerEncoderLayer(d_model, nhead, { dimFeedforward: d_hid, dropout }),
+      nlayers,
+    );
     this.encoder = new nn.Embedding(ntoken, d_model);
     this.d_model = d_model;
     this.decoder = new nn.Linear(d_model, ntoken);
@@ -133,14 +137,23 @@ describe.runIf(have)('sequence-model tutorials on webgpu', () => {
   it("LSTMTagger: 25 epochs of SGD from torch's weights follow torch's losses", async () => {
     const wordToIx = seq.tagger.word_to_ix as Record<string, number>;
     const tagToIx: Record<string, number> = { DET: 0, NN: 1, V: 2 };
-    const prepare = (s: string[], ix: Record<string, number>) => dl.tensor(s.map((w) => ix[w]!), { dtype: 'int64', device });
+    const prepare = (s: string[], ix: Record<string, number>) =>
+      dl.tensor(
+        s.map((w) => ix[w]!),
+        { dtype: 'int64', device },
+      );
     const trainingData: [string[], string[]][] = [
       ['The dog ate the apple'.split(' '), ['DET', 'NN', 'V', 'DET', 'NN']],
       ['Everybody read that book'.split(' '), ['NN', 'V', 'DET', 'NN']],
     ];
     const model = new LSTMTagger(6, 6, Object.keys(wordToIx).length, 3).to(device);
     model.loadStateDict(onDevice(seq.tagger.state_dict));
-    expect(await maxDiff(noGrad(() => model(prepare(trainingData[0]![0], wordToIx))), seq.tagger.before)).toBeLessThan(1e-5);
+    expect(
+      await maxDiff(
+        noGrad(() => model(prepare(trainingData[0]![0], wordToIx))),
+        seq.tagger.before,
+      ),
+    ).toBeLessThan(1e-5);
     const lossFunction = new nn.NLLLoss();
     const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
     const losses: Tensor[] = [];
@@ -160,14 +173,24 @@ describe.runIf(have)('sequence-model tutorials on webgpu', () => {
 
   it("TransformerModel from torch's torch.save'd weights: output, gradients and training steps are torch's", async () => {
     const r = (await dl.load(fileURLToPath(new URL('./__fixtures__/transformer-tutorial.pt', import.meta.url)), { device })) as unknown as {
-      state_dict: Record<string, Tensor>; data: Tensor; targets: Tensor; output: Tensor; loss: Tensor; grads: Record<string, Tensor>;
+      state_dict: Record<string, Tensor>;
+      data: Tensor;
+      targets: Tensor;
+      output: Tensor;
+      loss: Tensor;
+      grads: Record<string, Tensor>;
     };
     const ntokens = lm.itos.length;
     const model = new TransformerModel(ntokens, 32, 2, 64, 2, 0.2).to(device);
     expect(model.loadStateDict(r.state_dict, { strict: false }).missingKeys).toEqual(['pos_encoder.pe']);
     model.eval();
     const mask = generate_square_subsequent_mask(12);
-    expect(await maxDiff(noGrad(() => model(r.data, mask)), r.output)).toBeLessThan(5e-5);
+    expect(
+      await maxDiff(
+        noGrad(() => model(r.data, mask)),
+        r.output,
+      ),
+    ).toBeLessThan(5e-5);
     const criterion = new nn.CrossEntropyLoss();
     const loss = criterion(model(r.data, mask).view(-1, ntokens), r.targets);
     expect(Math.abs((await loss.item()) - (await r.loss.item()))).toBeLessThan(2e-5);
@@ -185,7 +208,12 @@ describe.runIf(have)('sequence-model tutorials on webgpu', () => {
     l.backward();
     const norm = nn.utils.clipGradNorm_(model.parameters(), 0.5);
     expect(norm.device).toBe(device);
-    const total = Math.sqrt(await dl.stack(model.parameters().map((p) => p.grad!.pow(2).sum())).sum().item());
+    const total = Math.sqrt(
+      await dl
+        .stack(model.parameters().map((p) => p.grad!.pow(2).sum()))
+        .sum()
+        .item(),
+    );
     expect(Math.abs(total - 0.5) / 0.5).toBeLessThan(1e-4); // clipped to max_norm (torch's norm here is above 0.5)
     optimizer.step();
     scheduler.step();

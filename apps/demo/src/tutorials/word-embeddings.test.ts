@@ -208,7 +208,10 @@ And see thy blood warm when thou feel'st it cold.`.split(/\s+/);
       for (const [context, target] of ngrams) {
         // Step 1. Prepare the inputs to be passed to the model (i.e, turn the words
         // into integer indices and wrap them in tensors)
-        const context_idxs = dl.tensor(context.map((w) => word_to_ix[w]!), { dtype: 'int64' });
+        const context_idxs = dl.tensor(
+          context.map((w) => word_to_ix[w]!),
+          { dtype: 'int64' },
+        );
         // Step 2. Recall that torch *accumulates* gradients. Before passing in a
         // new instance, you need to zero out the gradients from the old
         // instance
@@ -300,7 +303,11 @@ we conjure the spirits of the computer with our spells.`.split(/\s+/);
     }
     expect(losses[19]!).toBeLessThan(losses[0]! * 0.7);
     // the trained model ranks the true centre word first for most contexts
-    const right = noGrad(() => data.filter(([context, target]) => model(make_context_vector(context, word_to_ix)).argmax(1).itemSync() === word_to_ix[target]).length);
+    const right = noGrad(
+      () =>
+        data.filter(([context, target]) => model(make_context_vector(context, word_to_ix)).argmax(1).itemSync() === word_to_ix[target])
+          .length,
+    );
     expect(right / data.length).toBeGreaterThan(0.5);
   }, 180_000);
 });

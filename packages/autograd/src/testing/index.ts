@@ -10,9 +10,20 @@
  * @packageDocumentation
  */
 import { describe, expect, it } from 'vitest';
-import * as dl from '@dl/tensor';
+import type * as dl from '@dl/tensor';
 import { PRIMITIVES, type Primitive } from '@dl/tensor/backend';
-import { caseDTypes, checkCoverage, compareWithFixture, dlAll, loadFixtures, makeInput, opCases, runFixtureCase, unsupportedDTypes, type FixtureCase } from '@dl/tensor/testing';
+import {
+  caseDTypes,
+  checkCoverage,
+  compareWithFixture,
+  dlAll,
+  loadFixtures,
+  makeInput,
+  opCases,
+  runFixtureCase,
+  unsupportedDTypes,
+  type FixtureCase,
+} from '@dl/tensor/testing';
 import '../index.js';
 
 /** Options of {@link runGradientSuite}. */
@@ -85,7 +96,9 @@ export function runGradientSuite(options: GradientSuiteOptions): void {
       it(name, async () => {
         const c = await checkCoverage(name, options.device, run, true);
         expect(c.missing, `cases named by '${name}' missing from ops.json`).toEqual([]);
-        expect(c.status, `primitive '${name}' is not run by its fixture cases ${c.notRunning.join(', ')} (nor their gradients)`).not.toBe('uncovered');
+        expect(c.status, `primitive '${name}' is not run by its fixture cases ${c.notRunning.join(', ')} (nor their gradients)`).not.toBe(
+          'uncovered',
+        );
       });
     }
   });

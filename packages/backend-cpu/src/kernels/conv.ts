@@ -17,8 +17,18 @@ export interface ConvEnv {
 }
 
 interface Geo {
-  N: number; C: number; H: number; W: number; Co: number; Cg: number; Cog: number;
-  KH: number; KW: number; OH: number; OW: number; G: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  Co: number;
+  Cg: number;
+  Cog: number;
+  KH: number;
+  KW: number;
+  OH: number;
+  OW: number;
+  G: number;
 }
 
 function geo(x: readonly number[], w: readonly number[], o: readonly number[], p: Conv2dParams): Geo {

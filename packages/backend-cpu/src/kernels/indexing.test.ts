@@ -5,7 +5,11 @@ import '../index.js';
 import { gather, indexSelect, scatter } from './indexing.js';
 
 /** A contiguous view over `data` (the kernels take views; no op layer in between). */
-function view(data: Float32Array | Int32Array, shape: number[], dtype: DType = data instanceof Int32Array ? 'int32' : 'float32'): TensorView {
+function view(
+  data: Float32Array | Int32Array,
+  shape: number[],
+  dtype: DType = data instanceof Int32Array ? 'int32' : 'float32',
+): TensorView {
   const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
   return { buffer: data, dtype, shape, strides, offset: 0 };
 }
@@ -39,10 +43,14 @@ describe('cpu indexing kernels', () => {
     const x = view(new Float32Array([0, 1, 2, 3, 4, 5]), [3, 2]);
     const out = view(new Float32Array(2), [1, 2]);
     expect(() => indexSelect(x, 0, view(new Int32Array([-1]), [1]), out)).toThrow(dl.IndexError);
-    expect(() => indexSelect(x, 0, view(new Int32Array([-1]), [1]), out)).toThrow(/index -1 is out of bounds for dimension 0 with size 3[\s\S]*does not wrap negative/);
+    expect(() => indexSelect(x, 0, view(new Int32Array([-1]), [1]), out)).toThrow(
+      /index -1 is out of bounds for dimension 0 with size 3[\s\S]*does not wrap negative/,
+    );
     expect(() => indexSelect(x, 0, view(new Int32Array([3]), [1]), out)).toThrow(dl.IndexError);
     expect(Array.from(out.buffer as Float32Array)).toEqual([0, 0]); // nothing written
-    expect(() => indexSelect(view(new Float32Array(0), [3, 0]), 0, view(new Int32Array([5]), [1]), view(new Float32Array(0), [1, 0]))).toThrow(dl.IndexError);
+    expect(() =>
+      indexSelect(view(new Float32Array(0), [3, 0]), 0, view(new Int32Array([5]), [1]), view(new Float32Array(0), [1, 0])),
+    ).toThrow(dl.IndexError);
   });
 
   it('gather and scatter raise for negative indices instead of wrapping', () => {

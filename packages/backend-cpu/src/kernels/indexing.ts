@@ -1,5 +1,5 @@
 import { IndexError } from '@dl/tensor';
-import { type TensorView } from '@dl/tensor/backend';
+import type { TensorView } from '@dl/tensor/backend';
 import { offsetsOf } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 
@@ -15,7 +15,10 @@ function checked(op: string, i: number, size: number, dim: number): number {
   if (i >= 0 && i < size) return i; // false for NaN too
   throw new IndexError(`${op}: index ${i} is out of bounds for dimension ${dim} with size ${size}`, {
     op,
-    hint: i < 0 ? `${op} does not wrap negative indices (as PyTorch); add ${size} to them first` : `indices along dim ${dim} must be in [0, ${size - 1}]`,
+    hint:
+      i < 0
+        ? `${op} does not wrap negative indices (as PyTorch); add ${size} to them first`
+        : `indices along dim ${dim} must be in [0, ${size - 1}]`,
   });
 }
 
@@ -53,8 +56,7 @@ export function scatter(dst: TensorView, dim: number, index: TensorView, src: Te
       const q = dOff[p]! + checked(op, I[iOff[p]!]!, size, dim) * sd;
       D[q] = D[q]! + S[sOff[p]!]!;
     }
-  }
-  else for (let p = 0; p < dOff.length; p++) D[dOff[p]! + checked(op, I[iOff[p]!]!, size, dim) * sd] = S[sOff[p]!]!;
+  } else for (let p = 0; p < dOff.length; p++) D[dOff[p]! + checked(op, I[iOff[p]!]!, size, dim) * sd] = S[sOff[p]!]!;
 }
 
 /** Whether the rows of `v` along dim 0 (everything after it) are contiguous. */

@@ -3,7 +3,14 @@ import * as dl from '@dl/tensor';
 import type { Pool2dParams } from '@dl/tensor/backend';
 import '../index.js';
 
-const params: Pool2dParams = { kernelSize: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false, countIncludePad: true };
+const params: Pool2dParams = {
+  kernelSize: [2, 2],
+  stride: [2, 2],
+  padding: [0, 0],
+  dilation: [1, 1],
+  ceilMode: false,
+  countIncludePad: true,
+};
 
 // torch's cpu max_pool2d takes `val > max || isnan(val)`: ties keep the first maximum, and the
 // last NaN of a window gives the index (found by the differential test: F.maxPool2dWithIndices#13).

@@ -161,7 +161,7 @@ export function logaddexp(x: number, y: number): number {
 /** log2(2^x + 2^y) without overflow. */
 export function logaddexp2(x: number, y: number): number {
   if (x === y && (x === Infinity || x === -Infinity)) return x;
-  return Math.max(x, y) + Math.log1p(Math.pow(2, -Math.abs(x - y))) / Math.LN2;
+  return Math.max(x, y) + Math.log1p(2 ** -Math.abs(x - y)) / Math.LN2;
 }
 
 /** The special functions the generated kernels call (one object: Note [Generated inner loops]). */

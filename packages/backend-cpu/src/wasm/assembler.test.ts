@@ -34,8 +34,7 @@ describe('ModuleBuilder', () => {
 
   it('runs i32 arithmetic, locals, loops and branches', () => {
     const m = new ModuleBuilder();
-    const add = m.addFunction([ValType.i32, ValType.i32], [ValType.i32], [], (b) =>
-      b.localGet(0).localGet(1).op(Op.i32Add));
+    const add = m.addFunction([ValType.i32, ValType.i32], [ValType.i32], [], (b) => b.localGet(0).localGet(1).op(Op.i32Add));
     // sum of 0..n-1 with a loop
     const sum = m.addFunction([ValType.i32], [ValType.i32], [ValType.i32, ValType.i32], (b) => {
       b.block().loop();

@@ -280,9 +280,7 @@ export class ModuleBuilder {
 
   /** Index of the function type (params) -> (results), added once. */
   addType(params: readonly ValType[], results: readonly ValType[]): number {
-    const i = this.types.findIndex(
-      (t) => t.params.join() === params.join() && t.results.join() === results.join(),
-    );
+    const i = this.types.findIndex((t) => t.params.join() === params.join() && t.results.join() === results.join());
     if (i >= 0) return i;
     this.types.push({ params: [...params], results: [...results] });
     return this.types.length - 1;
@@ -313,12 +311,7 @@ export class ModuleBuilder {
    * Define a function. Locals are numbered after the params; `emit` writes the body
    * (the final `end` is added). Returns the function index.
    */
-  addFunction(
-    params: readonly ValType[],
-    results: readonly ValType[],
-    locals: readonly ValType[],
-    emit: (b: CodeBuilder) => void,
-  ): number {
+  addFunction(params: readonly ValType[], results: readonly ValType[], locals: readonly ValType[], emit: (b: CodeBuilder) => void): number {
     const b = new CodeBuilder();
     emit(b);
     b.end();

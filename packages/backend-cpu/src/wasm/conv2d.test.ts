@@ -4,7 +4,7 @@ import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm, convTuni
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed;
-  return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5);
+  return Float32Array.from({ length: n }, () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5);
 }
 function contiguous(shape: number[]): number[] {
   const st = new Array<number>(shape.length).fill(1);
@@ -15,7 +15,16 @@ function view(buffer: Float32Array, shape: number[], strides = contiguous(shape)
   return { buffer, dtype: 'float32', shape, strides, offset } as TensorView;
 }
 
-interface Case { N: number; C: number; H: number; W: number; CO: number; KH: number; KW: number; p: Conv2dParams }
+interface Case {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  CO: number;
+  KH: number;
+  KW: number;
+  p: Conv2dParams;
+}
 
 function outSize(c: Case): [number, number] {
   const { p } = c;
@@ -27,7 +36,9 @@ function outSize(c: Case): [number, number] {
 /** Visit every (n, co, oh, ow, ci, kh, kw) term with its x index, w index and out index (contiguous layouts). */
 function forEachTerm(c: Case, f: (xi: number, wi: number, oi: number) => void): void {
   const [OH, OW] = outSize(c);
-  const G = c.p.groups, Cg = c.C / G, COg = c.CO / G;
+  const G = c.p.groups,
+    Cg = c.C / G,
+    COg = c.CO / G;
   for (let n = 0; n < c.N; n++)
     for (let co = 0; co < c.CO; co++) {
       const gr = Math.floor(co / COg);
@@ -39,8 +50,11 @@ function forEachTerm(c: Case, f: (xi: number, wi: number, oi: number) => void): 
                 const ih = oh * c.p.stride[0] - c.p.padding[0] + kh * c.p.dilation[0];
                 const iw = ow * c.p.stride[1] - c.p.padding[1] + kw * c.p.dilation[1];
                 if (ih < 0 || ih >= c.H || iw < 0 || iw >= c.W) continue;
-                f(((n * c.C + gr * Cg + ci) * c.H + ih) * c.W + iw, ((co * Cg + ci) * c.KH + kh) * c.KW + kw,
-                  ((n * c.CO + co) * OH + oh) * OW + ow);
+                f(
+                  ((n * c.C + gr * Cg + ci) * c.H + ih) * c.W + iw,
+                  ((co * Cg + ci) * c.KH + kh) * c.KW + kw,
+                  ((n * c.CO + co) * OH + oh) * OW + ow,
+                );
               }
     }
 }
@@ -61,16 +75,22 @@ const cases: Case[] = [
 
 describe('conv2d on wasm SGEMM', () => {
   // every case on both paths: one GEMM per sample, and the whole batch in one GEMM (Note [Batched conv GEMM])
-  const modes = [['per-sample', 0], ['batched', 1 << 20]] as const;
-  it.each(modes.flatMap(([m, maxL]) => cases.map((c, i) => [i, m, maxL, c] as const)))('case %i (%s): forward, backward input and weight match naive loops', (_, _m, maxL, c) => {
-    const saved = convTuning.maxBatchedL;
-    convTuning.maxBatchedL = maxL;
-    try {
-      checkCase(c);
-    } finally {
-      convTuning.maxBatchedL = saved;
-    }
-  });
+  const modes = [
+    ['per-sample', 0],
+    ['batched', 1 << 20],
+  ] as const;
+  it.each(modes.flatMap(([m, maxL]) => cases.map((c, i) => [i, m, maxL, c] as const)))(
+    'case %i (%s): forward, backward input and weight match naive loops',
+    (_, _m, maxL, c) => {
+      const saved = convTuning.maxBatchedL;
+      convTuning.maxBatchedL = maxL;
+      try {
+        checkCase(c);
+      } finally {
+        convTuning.maxBatchedL = saved;
+      }
+    },
+  );
   function checkCase(c: (typeof cases)[number]): void {
     const [OH, OW] = outSize(c);
     const Cg = c.C / c.p.groups;
@@ -85,8 +105,9 @@ describe('conv2d on wasm SGEMM', () => {
     forEachTerm(c, (xi, wi, oi) => (want[oi]! += x[xi]! * w[wi]!));
     for (let i = 0; i < want.length; i++) want[i]! += bias[Math.floor(i / (OH * OW)) % c.CO]!;
     const out = new Float32Array(want.length);
-    expect(conv2dWasm(view(x, [c.N, c.C, c.H, c.W]), view(w, [c.CO, Cg, c.KH, c.KW]), view(bias, [c.CO]),
-      view(out, [c.N, c.CO, OH, OW]), c.p)).toBe(true);
+    expect(
+      conv2dWasm(view(x, [c.N, c.C, c.H, c.W]), view(w, [c.CO, Cg, c.KH, c.KW]), view(bias, [c.CO]), view(out, [c.N, c.CO, OH, OW]), c.p),
+    ).toBe(true);
     for (let i = 0; i < want.length; i++) expect(Math.abs(out[i]! - want[i]!)).toBeLessThan(tol);
 
     // the same weight given through a non-flat (permuted, KW<->KH swapped storage) view
@@ -94,8 +115,7 @@ describe('conv2d on wasm SGEMM', () => {
     for (let o = 0; o < c.CO; o++)
       for (let ci = 0; ci < Cg; ci++)
         for (let kh = 0; kh < c.KH; kh++)
-          for (let kw = 0; kw < c.KW; kw++)
-            wT[((o * Cg + ci) * c.KW + kw) * c.KH + kh] = w[((o * Cg + ci) * c.KH + kh) * c.KW + kw]!;
+          for (let kw = 0; kw < c.KW; kw++) wT[((o * Cg + ci) * c.KW + kw) * c.KH + kh] = w[((o * Cg + ci) * c.KH + kh) * c.KW + kw]!;
     const wView = view(wT, [c.CO, Cg, c.KH, c.KW], [Cg * c.KH * c.KW, c.KH * c.KW, 1, c.KH]);
     const out2 = new Float32Array(want.length);
     conv2dWasm(view(x, [c.N, c.C, c.H, c.W]), wView, view(bias, [c.CO]), view(out2, [c.N, c.CO, OH, OW]), c.p);
@@ -112,12 +132,17 @@ describe('conv2d on wasm SGEMM', () => {
     const gw = new Float64Array(w.length);
     forEachTerm(c, (xi, wi, oi) => (gw[wi]! += go[oi]! * x[xi]!));
     const gotGw = rand(w.length, 10);
-    expect(conv2dBackwardWeightWasm(view(go, [c.N, c.CO, OH, OW]), view(x, [c.N, c.C, c.H, c.W]),
-      view(gotGw, [c.CO, Cg, c.KH, c.KW]), c.p)).toBe(true);
+    expect(
+      conv2dBackwardWeightWasm(view(go, [c.N, c.CO, OH, OW]), view(x, [c.N, c.C, c.H, c.W]), view(gotGw, [c.CO, Cg, c.KH, c.KW]), c.p),
+    ).toBe(true);
     for (let i = 0; i < gw.length; i++) expect(Math.abs(gotGw[i]! - gw[i]!)).toBeLessThan(tol * 10);
     const gotGwT = new Float32Array(w.length);
-    conv2dBackwardWeightWasm(view(go, [c.N, c.CO, OH, OW]), view(x, [c.N, c.C, c.H, c.W]),
-      view(gotGwT, [c.CO, Cg, c.KH, c.KW], [Cg * c.KH * c.KW, c.KH * c.KW, 1, c.KH]), c.p);
+    conv2dBackwardWeightWasm(
+      view(go, [c.N, c.CO, OH, OW]),
+      view(x, [c.N, c.C, c.H, c.W]),
+      view(gotGwT, [c.CO, Cg, c.KH, c.KW], [Cg * c.KH * c.KW, c.KH * c.KW, 1, c.KH]),
+      c.p,
+    );
     for (let o = 0; o < c.CO; o++)
       for (let ci = 0; ci < Cg; ci++)
         for (let kh = 0; kh < c.KH; kh++)

@@ -59,9 +59,26 @@ function gatherGrad(g: Geo, GO: Float32Array, gv: TensorView, q3: number, gr: nu
 }
 
 interface Geo {
-  N: number; C: number; H: number; W: number; CO: number; KH: number; KW: number; OH: number; OW: number;
-  G: number; Cg: number; COg: number; CKK: number; L: number;
-  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  CO: number;
+  KH: number;
+  KW: number;
+  OH: number;
+  OW: number;
+  G: number;
+  Cg: number;
+  COg: number;
+  CKK: number;
+  L: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
 }
 
 function geometry(xShape: readonly number[], wShape: readonly number[], oShape: readonly number[], p: Conv2dParams): Geo {
@@ -72,8 +89,26 @@ function geometry(xShape: readonly number[], wShape: readonly number[], oShape: 
   const G = p.groups;
   const Cg = C / G;
   return {
-    N, C, H, W, CO, KH, KW, OH, OW, G, Cg, COg: CO / G, CKK: Cg * KH * KW, L: OH * OW,
-    sh: p.stride[0], sw: p.stride[1], ph: p.padding[0], pw: p.padding[1], dh: p.dilation[0], dw: p.dilation[1],
+    N,
+    C,
+    H,
+    W,
+    CO,
+    KH,
+    KW,
+    OH,
+    OW,
+    G,
+    Cg,
+    COg: CO / G,
+    CKK: Cg * KH * KW,
+    L: OH * OW,
+    sh: p.stride[0],
+    sw: p.stride[1],
+    ph: p.padding[0],
+    pw: p.padding[1],
+    dh: p.dilation[0],
+    dw: p.dilation[1],
   };
 }
 
@@ -119,7 +154,8 @@ function im2colSame(g: Geo, x: Float32Array, base0: number, cs: number, dst: Flo
           continue;
         }
         // skip the border elements that would read outside the plane at either end
-        const head = Math.max(0, -shift), tail = Math.max(0, shift);
+        const head = Math.max(0, -shift),
+          tail = Math.max(0, shift);
         const src = base + (ohLo + kh - g.ph) * W + shift + head;
         const count = (ohHi - ohLo) * OW - head - tail;
         if (count > 0) dst.set(x.subarray(src, src + count), d + ohLo * OW + head);
@@ -150,7 +186,8 @@ function im2col(g: Geo, x: Float32Array, xv: TensorView, n: number, c0: number, 
     for (let kh = 0; kh < g.KH; kh++) {
       for (let kw = 0; kw < g.KW; kw++) {
         d = rowIdx++ * ld + d0;
-        const lo = ranges[2 * kw]!, hi = ranges[2 * kw + 1]!;
+        const lo = ranges[2 * kw]!,
+          hi = ranges[2 * kw + 1]!;
         const iw0 = lo * g.sw - g.pw + kw * g.dw;
         for (let oh = 0; oh < g.OH; oh++) {
           const ih = oh * g.sh - g.ph + kh * g.dh;
@@ -182,7 +219,8 @@ function col2im(g: Geo, src: Float32Array, gi: Float32Array, gv: TensorView, n: 
     for (let kh = 0; kh < g.KH; kh++) {
       for (let kw = 0; kw < g.KW; kw++) {
         d = rowIdx++ * ld + d0;
-        const lo = ranges[2 * kw]!, hi = ranges[2 * kw + 1]!;
+        const lo = ranges[2 * kw]!,
+          hi = ranges[2 * kw + 1]!;
         const iw0 = lo * g.sw - g.pw + kw * g.dw;
         for (let oh = 0; oh < g.OH; oh++, d += OW) {
           const ih = oh * g.sh - g.ph + kh * g.dh;
@@ -206,8 +244,7 @@ function weightMatrix(g: Geo, w: Float32Array, wv: TensorView): [Float32Array, n
   let d = 0;
   for (let o = 0; o < g.CO; o++)
     for (let c = 0; c < g.Cg; c++)
-      for (let kh = 0; kh < g.KH; kh++)
-        for (let kw = 0; kw < g.KW; kw++) flat[d++] = w[wv.offset + o * s0 + c * s1 + kh * s2 + kw * s3]!;
+      for (let kh = 0; kh < g.KH; kh++) for (let kw = 0; kw < g.KW; kw++) flat[d++] = w[wv.offset + o * s0 + c * s1 + kh * s2 + kw * s3]!;
   return [flat, 0, g.CKK, 1];
 }
 
@@ -227,7 +264,10 @@ function planeStride(v: TensorView): number | undefined {
 
 /** `FusedKernels.conv2d` on wasm SGEMM; false when not float32. */
 export function conv2dWasm(x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): boolean {
-  const X = f32(x), Wt = f32(w), O = f32(out), Bs = bias ? f32(bias) : undefined;
+  const X = f32(x),
+    Wt = f32(w),
+    O = f32(out),
+    Bs = bias ? f32(bias) : undefined;
   const lcs = planeStride(out);
   if (!X || !Wt || !O || (bias && !Bs) || lcs === undefined) return false;
   const g = geometry(x.shape, w.shape, out.shape, p);
@@ -271,7 +311,9 @@ export function conv2dWasm(x: TensorView, w: TensorView, bias: TensorView | null
 
 /** `FusedKernels.conv2dBackwardInput` on wasm SGEMM; false when not float32. */
 export function conv2dBackwardInputWasm(gradOut: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams): boolean {
-  const GO = f32(gradOut), Wt = f32(w), GI = f32(gradIn);
+  const GO = f32(gradOut),
+    Wt = f32(w),
+    GI = f32(gradIn);
   const q3 = planeStride(gradOut);
   if (!GO || !Wt || !GI || q3 === undefined) return false;
   const g = geometry(gradIn.shape, w.shape, gradOut.shape, p);
@@ -301,8 +343,23 @@ export function conv2dBackwardInputWasm(gradOut: TensorView, w: TensorView, grad
   for (let n = 0; n < g.N; n++) {
     for (let gr = 0; gr < g.G; gr++) {
       // cols[CKK, L] = W_g^T [CKK, COg] @ gradOut[n, g] [COg, L]
-      sgemm(g.CKK, g.L, g.COg, wa, wo + gr * g.COg * wrs, wcs, wrs,
-        GO, gradOut.offset + n * q0 + gr * g.COg * q1, q1, q3, buf, 0, g.L, false);
+      sgemm(
+        g.CKK,
+        g.L,
+        g.COg,
+        wa,
+        wo + gr * g.COg * wrs,
+        wcs,
+        wrs,
+        GO,
+        gradOut.offset + n * q0 + gr * g.COg * q1,
+        q1,
+        q3,
+        buf,
+        0,
+        g.L,
+        false,
+      );
       col2im(g, buf, GI, gradIn, n, gr * g.Cg);
     }
   }
@@ -311,7 +368,9 @@ export function conv2dBackwardInputWasm(gradOut: TensorView, w: TensorView, grad
 
 /** `FusedKernels.conv2dBackwardWeight` on wasm SGEMM; false when not float32. */
 export function conv2dBackwardWeightWasm(gradOut: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams): boolean {
-  const GO = f32(gradOut), X = f32(x), GW = f32(gradW);
+  const GO = f32(gradOut),
+    X = f32(x),
+    GW = f32(gradW);
   const q3 = planeStride(gradOut);
   if (!GO || !X || !GW || q3 === undefined) return false;
   const g = geometry(x.shape, gradW.shape, gradOut.shape, p);
@@ -330,15 +389,31 @@ export function conv2dBackwardWeightWasm(gradOut: TensorView, x: TensorView, gra
       sgemm(g.COg, g.CKK, NL, gg, 0, NL, 1, buf, 0, 1, NL, acc, wo + gr * g.COg * wrs, wrs, false, wcs);
     }
   } else {
-  const buf = cols(g.CKK * g.L);
-  for (let n = 0; n < g.N; n++) {
-    for (let gr = 0; gr < g.G; gr++) {
-      im2col(g, X, x, n, gr * g.Cg, buf);
-      // gradW_g [COg, CKK] (+)= gradOut[n, g] [COg, L] @ cols^T [L, CKK]
-      sgemm(g.COg, g.CKK, g.L, GO, gradOut.offset + n * q0 + gr * g.COg * q1, q1, q3,
-        buf, 0, 1, g.L, acc, wo + gr * g.COg * wrs, wrs, n > 0, wcs);
+    const buf = cols(g.CKK * g.L);
+    for (let n = 0; n < g.N; n++) {
+      for (let gr = 0; gr < g.G; gr++) {
+        im2col(g, X, x, n, gr * g.Cg, buf);
+        // gradW_g [COg, CKK] (+)= gradOut[n, g] [COg, L] @ cols^T [L, CKK]
+        sgemm(
+          g.COg,
+          g.CKK,
+          g.L,
+          GO,
+          gradOut.offset + n * q0 + gr * g.COg * q1,
+          q1,
+          q3,
+          buf,
+          0,
+          1,
+          g.L,
+          acc,
+          wo + gr * g.COg * wrs,
+          wrs,
+          n > 0,
+          wcs,
+        );
+      }
     }
-  }
   }
   if (!direct) {
     const [s0, s1, s2, s3] = gradW.strides as [number, number, number, number];

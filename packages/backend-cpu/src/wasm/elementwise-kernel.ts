@@ -23,7 +23,9 @@ import type { KernelTable } from '@dl/tensor/backend';
 import { ModuleBuilder, ValType, type CodeBuilder } from './assembler.js';
 
 /** f32x4 SIMD sub-opcodes of the binary ops the module exports. */
-export const EW_BINARY = { add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, minimum: 0xe8, maximum: 0xe9 } as const satisfies Partial<KernelTable<'binary', number>>;
+export const EW_BINARY = { add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7, minimum: 0xe8, maximum: 0xe9 } as const satisfies Partial<
+  KernelTable<'binary', number>
+>;
 /** f32x4 SIMD sub-opcodes of the unary ops (relu is max(x, 0)). */
 export const EW_UNARY = { abs: 0xe0, neg: 0xe1, sqrt: 0xe3, relu: 0xe9 } as const satisfies Partial<KernelTable<'unary', number>>;
 export type EwBinaryOp = keyof typeof EW_BINARY;
@@ -95,7 +97,9 @@ export function buildElementwiseModule(shared: boolean, maxPages = EW_PAGES): Ui
     const f = m.addFunction([i32, i32, i32], [], [], (b) => {
       countedLoop(b, 2, () => {
         for (let u = 0; u < UNROLL; u++) {
-          b.localGet(1).localGet(0).v128Load(16 * u);
+          b.localGet(1)
+            .localGet(0)
+            .v128Load(16 * u);
           if (name === 'relu') b.v128Const();
           b.simd(code).v128Store(16 * u);
         }
@@ -108,12 +112,21 @@ export function buildElementwiseModule(shared: boolean, maxPages = EW_PAGES): Ui
 
   // sum(a, n64) -> f64; locals: 2..5 f32x4 partials, 6 t, 7 f64x2 total
   const sum = m.addFunction([i32, i32], [f64], [v128, v128, v128, v128, v128, v128], (b) => {
-    const T = 6, D = 7;
+    const T = 6,
+      D = 7;
     b.v128Const().localSet(D);
     countedLoop(b, 1, () => {
-      for (let j = 0; j < 4; j++) b.localGet(0).v128Load(16 * j).localSet(2 + j);
+      for (let j = 0; j < 4; j++)
+        b.localGet(0)
+          .v128Load(16 * j)
+          .localSet(2 + j);
       for (let u = 1; u < 4; u++) {
-        for (let j = 0; j < 4; j++) b.localGet(2 + j).localGet(0).v128Load(16 * (4 * u + j)).simd(0xe4).localSet(2 + j);
+        for (let j = 0; j < 4; j++)
+          b.localGet(2 + j)
+            .localGet(0)
+            .v128Load(16 * (4 * u + j))
+            .simd(0xe4)
+            .localSet(2 + j);
       }
       b.localGet(2).localGet(3).simd(0xe4).localGet(4).localGet(5).simd(0xe4).simd(0xe4).localSet(T);
       // D += promote(low(t)) + promote(high(t))

@@ -10,8 +10,18 @@
 import type { BinaryOp, ReduceOp, TensorView, UnaryOp } from '@dl/tensor/backend';
 import { collapse } from '../strided.js';
 import {
-  A_PTR, B_PTR, buildElementwiseModule, CHUNK, EW_BINARY, EW_PAGES, EW_UNARY, O_PTR, S_PTR,
-  type EwBinaryOp, type EwMode, type EwUnaryOp,
+  A_PTR,
+  B_PTR,
+  buildElementwiseModule,
+  CHUNK,
+  EW_BINARY,
+  EW_PAGES,
+  EW_UNARY,
+  O_PTR,
+  S_PTR,
+  type EwBinaryOp,
+  type EwMode,
+  type EwUnaryOp,
 } from './elementwise-kernel.js';
 import { getHeap, heapPtr } from './heap.js';
 
@@ -46,7 +56,8 @@ function engine(): Ew | null {
     let maxPages = h?.maxPages ?? EW_PAGES;
     if (!memory) {
       try {
-        if (typeof SharedArrayBuffer !== 'undefined') memory = new WebAssembly.Memory({ initial: EW_PAGES, maximum: EW_PAGES, shared: true });
+        if (typeof SharedArrayBuffer !== 'undefined')
+          memory = new WebAssembly.Memory({ initial: EW_PAGES, maximum: EW_PAGES, shared: true });
       } catch {
         memory = undefined;
       }
@@ -83,13 +94,23 @@ function f32buf(v: TensorView): Float32Array | undefined {
  * Exported for tests and benchmarks.
  */
 export function binaryRow(
-  op: EwBinaryOp, a: Float32Array, ao: number, as: 0 | 1, b: Float32Array, bo: number, bs: 0 | 1,
-  o: Float32Array, oo: number, n: number,
+  op: EwBinaryOp,
+  a: Float32Array,
+  ao: number,
+  as: 0 | 1,
+  b: Float32Array,
+  bo: number,
+  bs: 0 | 1,
+  o: Float32Array,
+  oo: number,
+  n: number,
 ): void {
   const e = engine()!;
   const mode: EwMode = as === 0 ? 'sv' : bs === 0 ? 'vs' : 'vv';
   const fn = e.bin[`${op}_${mode}`]!;
-  const pa = heapPtr(a), pb = heapPtr(b), po = heapPtr(o);
+  const pa = heapPtr(a),
+    pb = heapPtr(b),
+    po = heapPtr(o);
   if (pa >= 0 && pb >= 0 && po >= 0) {
     // in place (Note [Wasm heap]): whole 16-float groups in wasm, the tail in JS
     const main = n & ~15;
@@ -128,19 +149,40 @@ export function binaryRow(
 }
 
 function binaryTail(
-  op: EwBinaryOp, a: Float32Array, ao: number, as: 0 | 1, b: Float32Array, bo: number, bs: 0 | 1,
-  o: Float32Array, oo: number, from: number, n: number,
+  op: EwBinaryOp,
+  a: Float32Array,
+  ao: number,
+  as: 0 | 1,
+  b: Float32Array,
+  bo: number,
+  bs: 0 | 1,
+  o: Float32Array,
+  oo: number,
+  from: number,
+  n: number,
 ): void {
   for (let i = from; i < n; i++) {
-    const x = a[ao + i * as]!, y = b[bo + i * bs]!;
+    const x = a[ao + i * as]!,
+      y = b[bo + i * bs]!;
     let r: number;
     switch (op) {
-      case 'add': r = x + y; break;
-      case 'sub': r = x - y; break;
-      case 'mul': r = x * y; break;
-      case 'div': r = x / y; break;
-      case 'minimum': r = x !== x || y !== y ? NaN : Math.min(x, y); break;
-      default: r = x !== x || y !== y ? NaN : Math.max(x, y);
+      case 'add':
+        r = x + y;
+        break;
+      case 'sub':
+        r = x - y;
+        break;
+      case 'mul':
+        r = x * y;
+        break;
+      case 'div':
+        r = x / y;
+        break;
+      case 'minimum':
+        r = x !== x || y !== y ? NaN : Math.min(x, y);
+        break;
+      default:
+        r = x !== x || y !== y ? NaN : Math.max(x, y);
     }
     o[oo + i] = r;
   }
@@ -150,7 +192,8 @@ function binaryTail(
 export function unaryRow(op: EwUnaryOp, a: Float32Array, ao: number, o: Float32Array, oo: number, n: number): void {
   const e = engine()!;
   const fn = e.un[op]!;
-  const pa = heapPtr(a), po = heapPtr(o);
+  const pa = heapPtr(a),
+    po = heapPtr(o);
   const f = e.f32;
   const inHeap = pa >= 0 || po >= 0;
   for (let i = 0; i < n; i += CHUNK) {
@@ -236,7 +279,9 @@ function eachRow(c: { shape: number[]; strides: number[][] }, base: number[], ro
 /** `CpuBackend.binary` fast path: float32, large, unit/zero inner strides. */
 export function binaryWasm(op: BinaryOp, a: TensorView, b: TensorView, out: TensorView): boolean {
   if (!(op in EW_BINARY)) return false;
-  const A = f32buf(a), B = f32buf(b), O = f32buf(out);
+  const A = f32buf(a),
+    B = f32buf(b),
+    O = f32buf(out);
   if (!A || !B || !O) return false;
   const c = rows(out, [a, b]);
   if (!c || !engine()) return false;
@@ -252,7 +297,8 @@ export function binaryWasm(op: BinaryOp, a: TensorView, b: TensorView, out: Tens
 /** `CpuBackend.unary` fast path: float32, large, unit inner strides. */
 export function unaryWasm(op: UnaryOp, x: TensorView, out: TensorView): boolean {
   if (!(op in EW_UNARY)) return false;
-  const X = f32buf(x), O = f32buf(out);
+  const X = f32buf(x),
+    O = f32buf(out);
   if (!X || !O) return false;
   const c = rows(out, [x]);
   if (!c || !engine()) return false;
@@ -269,7 +315,8 @@ export function unaryWasm(op: UnaryOp, x: TensorView, out: TensorView): boolean 
  */
 export function sumWasm(op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView): boolean {
   if (op !== 'sum') return false;
-  const X = f32buf(x), O = f32buf(out);
+  const X = f32buf(x),
+    O = f32buf(out);
   if (!X || !O) return false;
   const r = x.shape.length;
   const sorted = [...axes].sort((p, q) => p - q);

@@ -43,24 +43,45 @@ export function buildGemmModule(o: KernelOptions): Uint8Array<ArrayBuffer> {
   const i32 = ValType.i32;
   const v128 = ValType.v128;
   // params
-  const A = 0, B = 1, C = 2, LDC = 3, MP = 4, NP = 5, KC = 6, FIRST = 7;
+  const A = 0,
+    B = 1,
+    C = 2,
+    LDC = 3,
+    MP = 4,
+    NP = 5,
+    KC = 6,
+    FIRST = 7;
   // scalar locals
-  const BP = 8, CCOL = 9, NLEFT = 10, PA = 11, CROW = 12, MLEFT = 13, PB = 14, KLEFT = 15, T = 16;
+  const BP = 8,
+    CCOL = 9,
+    NLEFT = 10,
+    PA = 11,
+    CROW = 12,
+    MLEFT = 13,
+    PB = 14,
+    KLEFT = 15,
+    T = 16;
   const nScalar = 9;
   const ACC0 = 8 + nScalar;
   const acc = (r: number, v: number): number => ACC0 + r * NV + v;
   const BV0 = ACC0 + MR * NV;
   const AV = BV0 + NV;
-  const locals: ValType[] = [
-    ...new Array<ValType>(nScalar).fill(i32),
-    ...new Array<ValType>(MR * NV + NV + 1).fill(v128),
-  ];
+  const locals: ValType[] = [...new Array<ValType>(nScalar).fill(i32), ...new Array<ValType>(MR * NV + NV + 1).fill(v128)];
 
   const fmaInto = (b: CodeBuilder, r: number, v: number): void => {
     if (relaxed) {
-      b.localGet(AV).localGet(BV0 + v).localGet(acc(r, v)).f32x4RelaxedMadd().localSet(acc(r, v));
+      b.localGet(AV)
+        .localGet(BV0 + v)
+        .localGet(acc(r, v))
+        .f32x4RelaxedMadd()
+        .localSet(acc(r, v));
     } else {
-      b.localGet(acc(r, v)).localGet(AV).localGet(BV0 + v).f32x4Mul().f32x4Add().localSet(acc(r, v));
+      b.localGet(acc(r, v))
+        .localGet(AV)
+        .localGet(BV0 + v)
+        .f32x4Mul()
+        .f32x4Add()
+        .localSet(acc(r, v));
     }
   };
 
@@ -69,57 +90,76 @@ export function buildGemmModule(o: KernelOptions): Uint8Array<ArrayBuffer> {
     b.localGet(C).localSet(CCOL);
     b.localGet(NP).localSet(NLEFT);
     b.block().loop(); // Lj
-    {
-      b.localGet(NLEFT).op(0x45).brIf(1); // i32.eqz -> exit
-      b.localGet(A).localSet(PA);
-      b.localGet(CCOL).localSet(CROW);
-      b.localGet(MP).localSet(MLEFT);
-      b.block().loop(); // Li
-      {
-        b.localGet(MLEFT).op(0x45).brIf(1);
-        // init accumulators
-        b.localGet(FIRST).if();
-        for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) b.v128Const().localSet(acc(r, v));
-        b.else();
-        b.localGet(CROW).localSet(T);
-        for (let r = 0; r < MR; r++) {
-          for (let v = 0; v < NV; v++) b.localGet(T).v128Load(v * 16).localSet(acc(r, v));
-          if (r + 1 < MR) b.localGet(T).localGet(LDC).op(0x6a).localSet(T);
-        }
-        b.end();
-        // k loop (kc >= 1)
-        b.localGet(BP).localSet(PB);
-        b.localGet(KC).localSet(KLEFT);
-        b.loop();
-        {
-          for (let u = 0; u < U; u++) {
-            for (let v = 0; v < NV; v++) b.localGet(PB).v128Load(u * NR * 4 + v * 16).localSet(BV0 + v);
-            for (let r = 0; r < MR; r++) {
-              b.localGet(PA).v128Load32Splat(u * MR * 4 + r * 4).localSet(AV);
-              for (let v = 0; v < NV; v++) fmaInto(b, r, v);
-            }
-          }
-          b.localGet(PA).i32Const(U * MR * 4).op(0x6a).localSet(PA);
-          b.localGet(PB).i32Const(U * NR * 4).op(0x6a).localSet(PB);
-          b.localGet(KLEFT).i32Const(U).op(0x6b).localTee(KLEFT).brIf(0);
-        }
-        b.end();
-        // store the tile
-        b.localGet(CROW).localSet(T);
-        for (let r = 0; r < MR; r++) {
-          for (let v = 0; v < NV; v++) b.localGet(T).localGet(acc(r, v)).v128Store(v * 16);
-          if (r + 1 < MR) b.localGet(T).localGet(LDC).op(0x6a).localSet(T);
-        }
-        b.localGet(CROW).localGet(LDC).i32Const(MR).op(0x6c).op(0x6a).localSet(CROW);
-        b.localGet(MLEFT).i32Const(1).op(0x6b).localSet(MLEFT);
-        b.br(0);
-      }
-      b.end().end();
-      b.localGet(BP).localGet(KC).i32Const(NR * 4).op(0x6c).op(0x6a).localSet(BP);
-      b.localGet(CCOL).i32Const(NR * 4).op(0x6a).localSet(CCOL);
-      b.localGet(NLEFT).i32Const(1).op(0x6b).localSet(NLEFT);
-      b.br(0);
+    b.localGet(NLEFT).op(0x45).brIf(1); // i32.eqz -> exit
+    b.localGet(A).localSet(PA);
+    b.localGet(CCOL).localSet(CROW);
+    b.localGet(MP).localSet(MLEFT);
+    b.block().loop(); // Li
+    b.localGet(MLEFT).op(0x45).brIf(1);
+    // init accumulators
+    b.localGet(FIRST).if();
+    for (let r = 0; r < MR; r++) for (let v = 0; v < NV; v++) b.v128Const().localSet(acc(r, v));
+    b.else();
+    b.localGet(CROW).localSet(T);
+    for (let r = 0; r < MR; r++) {
+      for (let v = 0; v < NV; v++)
+        b.localGet(T)
+          .v128Load(v * 16)
+          .localSet(acc(r, v));
+      if (r + 1 < MR) b.localGet(T).localGet(LDC).op(0x6a).localSet(T);
     }
+    b.end();
+    // k loop (kc >= 1)
+    b.localGet(BP).localSet(PB);
+    b.localGet(KC).localSet(KLEFT);
+    b.loop();
+    for (let u = 0; u < U; u++) {
+      for (let v = 0; v < NV; v++)
+        b.localGet(PB)
+          .v128Load(u * NR * 4 + v * 16)
+          .localSet(BV0 + v);
+      for (let r = 0; r < MR; r++) {
+        b.localGet(PA)
+          .v128Load32Splat(u * MR * 4 + r * 4)
+          .localSet(AV);
+        for (let v = 0; v < NV; v++) fmaInto(b, r, v);
+      }
+    }
+    b.localGet(PA)
+      .i32Const(U * MR * 4)
+      .op(0x6a)
+      .localSet(PA);
+    b.localGet(PB)
+      .i32Const(U * NR * 4)
+      .op(0x6a)
+      .localSet(PB);
+    b.localGet(KLEFT).i32Const(U).op(0x6b).localTee(KLEFT).brIf(0);
+    b.end();
+    // store the tile
+    b.localGet(CROW).localSet(T);
+    for (let r = 0; r < MR; r++) {
+      for (let v = 0; v < NV; v++)
+        b.localGet(T)
+          .localGet(acc(r, v))
+          .v128Store(v * 16);
+      if (r + 1 < MR) b.localGet(T).localGet(LDC).op(0x6a).localSet(T);
+    }
+    b.localGet(CROW).localGet(LDC).i32Const(MR).op(0x6c).op(0x6a).localSet(CROW);
+    b.localGet(MLEFT).i32Const(1).op(0x6b).localSet(MLEFT);
+    b.br(0);
+    b.end().end();
+    b.localGet(BP)
+      .localGet(KC)
+      .i32Const(NR * 4)
+      .op(0x6c)
+      .op(0x6a)
+      .localSet(BP);
+    b.localGet(CCOL)
+      .i32Const(NR * 4)
+      .op(0x6a)
+      .localSet(CCOL);
+    b.localGet(NLEFT).i32Const(1).op(0x6b).localSet(NLEFT);
+    b.br(0);
     b.end().end();
   });
   m.exportFunction('kernel', kernel);
@@ -162,7 +202,11 @@ function addPackFunctions(m: ModuleBuilder): void {
     b.localGet(6).localGet(1).op(0x6a).localSet(7);
     loop(b, 4, () => {
       const src = [0, 5, 6, 7];
-      for (let r = 0; r < 4; r++) b.localGet(3).localGet(src[r]!).f32Load().f32Store(4 * r);
+      for (let r = 0; r < 4; r++)
+        b.localGet(3)
+          .localGet(src[r]!)
+          .f32Load()
+          .f32Store(4 * r);
       for (const l of src) add(b, l, 2);
       addConst(b, 3, 16);
     });
@@ -182,7 +226,10 @@ function addPackFunctions(m: ModuleBuilder): void {
     loop(b, 4, () => {
       b.localGet(0).localSet(5);
       for (let c = 0; c < 8; c++) {
-        b.localGet(3).localGet(5).f32Load().f32Store(4 * c);
+        b.localGet(3)
+          .localGet(5)
+          .f32Load()
+          .f32Store(4 * c);
         if (c < 7) add(b, 5, 2);
       }
       add(b, 0, 1);

@@ -6,13 +6,22 @@ function rand(n: number, seed: number): Float32Array {
   let s = seed >>> 0 || 1;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = s / 2 ** 31 - 1;
   }
   return out;
 }
 
-interface Mat { data: Float32Array; off: number; rs: number; cs: number }
+interface Mat {
+  data: Float32Array;
+  off: number;
+  rs: number;
+  cs: number;
+}
 
 /** A rows x cols matrix laid out in a bigger buffer: row-major, transposed, or padded/strided. */
 function makeMat(rows: number, cols: number, layout: 'row' | 'col' | 'strided', seed: number): Mat {
@@ -70,8 +79,16 @@ describe('sgemm', () => {
 
   it('matches a naive triple loop on random sizes, layouts and accumulate', () => {
     const sizes: [number, number, number][] = [
-      [1, 1, 1], [1, 9, 1], [7, 1, 5], [3, 5, 7], [4, 8, 16], [13, 17, 19], [31, 33, 257], [65, 9, 300],
-      [100, 70, 513], [5, 130, 2],
+      [1, 1, 1],
+      [1, 9, 1],
+      [7, 1, 5],
+      [3, 5, 7],
+      [4, 8, 16],
+      [13, 17, 19],
+      [31, 33, 257],
+      [65, 9, 300],
+      [100, 70, 513],
+      [5, 130, 2],
     ];
     let seed = 1;
     for (const [M, N, K] of sizes) {
@@ -87,8 +104,13 @@ describe('sgemm', () => {
           const c = rand(cOff + M * crs, seed++);
           const c0 = c.slice();
           sgemm(M, N, K, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, c, cOff, crs, accumulate);
-          expectClose(M, N, K, (i, j) => c[cOff + i * crs + j]!,
-            (i, j) => want[i * N + j]! + (accumulate ? c0[cOff + i * crs + j]! : 0));
+          expectClose(
+            M,
+            N,
+            K,
+            (i, j) => c[cOff + i * crs + j]!,
+            (i, j) => want[i * N + j]! + (accumulate ? c0[cOff + i * crs + j]! : 0),
+          );
           // elements outside C are untouched
           expect(c[0]).toBe(c0[0]);
           if (N + 2 <= crs && M > 0) expect(c[cOff + N]).toBe(c0[cOff + N]);
@@ -98,13 +120,21 @@ describe('sgemm', () => {
   });
 
   it('supports a column stride for C and K = 0', () => {
-    const M = 6, N = 5, K = 4;
+    const M = 6,
+      N = 5,
+      K = 4;
     const a = makeMat(M, K, 'row', 11);
     const b = makeMat(K, N, 'col', 12);
     const c = new Float32Array(M * N);
     sgemm(M, N, K, a.data, 0, a.rs, a.cs, b.data, 0, b.rs, b.cs, c, 0, 1, false, M); // C column-major
     const want = naive(M, N, K, a, b);
-    expectClose(M, N, K, (i, j) => c[i + j * M]!, (i, j) => want[i * N + j]!);
+    expectClose(
+      M,
+      N,
+      K,
+      (i, j) => c[i + j * M]!,
+      (i, j) => want[i * N + j]!,
+    );
     const z = Float32Array.from([1, 2, 3, 4]);
     sgemm(2, 2, 0, new Float32Array(0), 0, 0, 1, new Float32Array(0), 0, 2, 1, z, 0, 2, true);
     expect(Array.from(z)).toEqual([1, 2, 3, 4]);
@@ -122,7 +152,9 @@ describe('sgemm', () => {
   });
 
   it('handles matrices larger than the initial wasm memory', () => {
-    const M = 700, N = 650, K = 900;
+    const M = 700,
+      N = 650,
+      K = 900;
     const a = makeMat(M, K, 'row', 21);
     const b = makeMat(K, N, 'row', 22);
     const c = new Float32Array(M * N);
@@ -140,7 +172,10 @@ describe('sgemm', () => {
 
 describe('sgemmBatched', () => {
   it('loops over batch strides, including a broadcast (stride 0) operand', () => {
-    const batch = 3, M = 5, N = 6, K = 7;
+    const batch = 3,
+      M = 5,
+      N = 6,
+      K = 7;
     const a = rand(batch * M * K, 31);
     const b = rand(batch * K * N, 32);
     for (const bStride of [K * N, 0]) {
@@ -153,7 +188,13 @@ describe('sgemmBatched', () => {
           const am: Mat = { data: a, off: p * M * K, rs: K, cs: 1 };
           const bm: Mat = { data: b, off: p * bStride, rs: brs, cs: bcs };
           const want = naive(M, N, K, am, bm);
-          expectClose(M, N, K, (i, j) => c[p * M * N + i * N + j]!, (i, j) => want[i * N + j]!);
+          expectClose(
+            M,
+            N,
+            K,
+            (i, j) => c[p * M * N + i * N + j]!,
+            (i, j) => want[i * N + j]!,
+          );
         }
       }
     }
@@ -169,7 +210,11 @@ describe('thread pool', () => {
       expect(ready).toBe(true);
       expect(info.workersReady).toBe(1);
     }
-    for (const [M, N, K] of [[200, 300, 150], [37, 1000, 129], [513, 65, 77]] as const) {
+    for (const [M, N, K] of [
+      [200, 300, 150],
+      [37, 1000, 129],
+      [513, 65, 77],
+    ] as const) {
       const a = makeMat(M, K, 'row', M);
       const b = makeMat(K, N, 'col', N);
       const c1 = new Float32Array(M * N);
@@ -181,7 +226,13 @@ describe('thread pool', () => {
       // same blocking over K in both, so bitwise equal
       expect(c2).toEqual(c1);
       const want = naive(M, N, K, a, b);
-      expectClose(M, N, K, (i, j) => c2[i * N + j]!, (i, j) => want[i * N + j]!);
+      expectClose(
+        M,
+        N,
+        K,
+        (i, j) => c2[i * N + j]!,
+        (i, j) => want[i * N + j]!,
+      );
     }
   });
 
@@ -192,8 +243,9 @@ describe('thread pool', () => {
     const tsx = fileURLToPath(new URL('../../../../node_modules/.bin/tsx', import.meta.url));
     const fs = await import('node:fs');
     // tsx is a dev tool of apps/bench; skip where it is not installed
-    const tsxPath = [tsx, fileURLToPath(new URL('../../../../apps/bench/node_modules/.bin/tsx', import.meta.url))]
-      .find((p) => fs.existsSync(p));
+    const tsxPath = [tsx, fileURLToPath(new URL('../../../../apps/bench/node_modules/.bin/tsx', import.meta.url))].find((p) =>
+      fs.existsSync(p),
+    );
     const script = `
       import { sgemm, setNumThreads, warmupThreads, gemmInfo } from ${JSON.stringify(here + 'gemm.ts')};
       setNumThreads(2);
@@ -202,7 +254,7 @@ describe('thread pool', () => {
       sgemm(n, n, n, a, 0, n, 1, a, 0, n, 1, c, 0, n, false);
       console.log(JSON.stringify({ c0: c[0], workers: gemmInfo().workersReady }));
     `;
-    const cmd = tsxPath ? [tsxPath, ['--input-type=module', '-e', script]] as const : undefined;
+    const cmd = tsxPath ? ([tsxPath, ['--input-type=module', '-e', script]] as const) : undefined;
     if (!cmd) return;
     const t0 = Date.now();
     const r = spawnSync(cmd[0], [...cmd[1]], { encoding: 'utf8', timeout: 30_000 });

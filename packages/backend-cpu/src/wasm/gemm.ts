@@ -66,7 +66,13 @@ class Engine {
     this.MR = mr;
     this.NR = 4 * nv;
     const bytes = buildGemmModule({
-      mr, nv, unroll: 1, relaxed: this.relaxed, shared: this.shared, minPages, maxPages: MAX_PAGES,
+      mr,
+      nv,
+      unroll: 1,
+      relaxed: this.relaxed,
+      shared: this.shared,
+      minPages,
+      maxPages: MAX_PAGES,
     });
     this.module = new WebAssembly.Module(bytes);
     const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
@@ -136,8 +142,18 @@ function stageable(rows: number, cols: number, rs: number, cs: number): boolean 
  * wasm and the zero-padded edge panel here.
  */
 function packAWasm(
-  e: Engine, f32: Float32Array, base: number, a: Float32Array, off: number, rs: number, cs: number,
-  M: number, K: number, Mp: number, KC: number, stage: number,
+  e: Engine,
+  f32: Float32Array,
+  base: number,
+  a: Float32Array,
+  off: number,
+  rs: number,
+  cs: number,
+  M: number,
+  K: number,
+  Mp: number,
+  KC: number,
+  stage: number,
 ): void {
   f32.set(a.subarray(off, off + spanOf(M, K, rs, cs)), stage / 4);
   const s0 = stage / 4;
@@ -162,8 +178,18 @@ function packAWasm(
 
 /** packB on the wasm packers (NR = 8), like {@link packAWasm}. */
 function packBWasm(
-  e: Engine, f32: Float32Array, base: number, b: Float32Array, off: number, rs: number, cs: number,
-  K: number, N: number, Np: number, KC: number, stage: number,
+  e: Engine,
+  f32: Float32Array,
+  base: number,
+  b: Float32Array,
+  off: number,
+  rs: number,
+  cs: number,
+  K: number,
+  N: number,
+  Np: number,
+  KC: number,
+  stage: number,
 ): void {
   f32.set(b.subarray(off, off + spanOf(K, N, rs, cs)), stage / 4);
   const s0 = stage / 4;
@@ -222,8 +248,13 @@ export function getNumThreads(): number {
 
 /** What the engine found: relaxed SIMD, shared memory, thread count, tile. */
 export function gemmInfo(): {
-  relaxedSimd: boolean; sharedMemory: boolean; threads: number; workers: number; workersReady: number;
-  tile: [number, number]; memoryBytes: number;
+  relaxedSimd: boolean;
+  sharedMemory: boolean;
+  threads: number;
+  workers: number;
+  workersReady: number;
+  tile: [number, number];
+  memoryBytes: number;
 } {
   const e = getEngine();
   return {
@@ -249,9 +280,7 @@ export async function warmupThreads(timeoutMs = 10_000): Promise<boolean> {
   return e.pool.whenReady(timeoutMs);
 }
 
-function checkBounds(
-  name: string, arr: Float32Array, off: number, rows: number, cols: number, rs: number, cs: number,
-): void {
+function checkBounds(name: string, arr: Float32Array, off: number, rows: number, cols: number, rs: number, cs: number): void {
   if (!Number.isInteger(off) || off < 0 || !Number.isInteger(rs) || rs < 0 || !Number.isInteger(cs) || cs < 0) {
     throw new RangeError(`sgemm: ${name} offset/strides must be non-negative integers (got ${off}, ${rs}, ${cs})`);
   }
@@ -266,8 +295,17 @@ function checkBounds(
 
 /** Pack A[M,K] into MR-row panels per K block (Note [Packed layout]). */
 function packA(
-  dst: Float32Array, base: number, a: Float32Array, off: number, rs: number, cs: number,
-  M: number, K: number, Mp: number, MR: number, KC: number,
+  dst: Float32Array,
+  base: number,
+  a: Float32Array,
+  off: number,
+  rs: number,
+  cs: number,
+  M: number,
+  K: number,
+  Mp: number,
+  MR: number,
+  KC: number,
 ): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
@@ -304,8 +342,17 @@ function packA(
 
 /** Pack B[K,N] into NR-column panels per K block (Note [Packed layout]). */
 function packB(
-  dst: Float32Array, base: number, b: Float32Array, off: number, rs: number, cs: number,
-  K: number, N: number, Np: number, NR: number, KC: number,
+  dst: Float32Array,
+  base: number,
+  b: Float32Array,
+  off: number,
+  rs: number,
+  cs: number,
+  K: number,
+  N: number,
+  Np: number,
+  NR: number,
+  KC: number,
 ): void {
   const full = NR === 8 ? N - (N % 8) : 0; // columns covered by the unrolled paths
   for (let k0 = 0; k0 < K; k0 += KC) {
@@ -372,10 +419,20 @@ function packB(
  * sgemm(2, 2, 3, a, 0, 3, 1, b, 0, 1, 3, c, 0, 2, false);
  */
 export function sgemm(
-  M: number, N: number, K: number,
-  a: Float32Array, aOff: number, aRowStride: number, aColStride: number,
-  b: Float32Array, bOff: number, bRowStride: number, bColStride: number,
-  c: Float32Array, cOff: number, cRowStride: number,
+  M: number,
+  N: number,
+  K: number,
+  a: Float32Array,
+  aOff: number,
+  aRowStride: number,
+  aColStride: number,
+  b: Float32Array,
+  bOff: number,
+  bRowStride: number,
+  bColStride: number,
+  c: Float32Array,
+  cOff: number,
+  cRowStride: number,
   accumulate: boolean,
   cColStride = 1,
 ): void {
@@ -471,10 +528,24 @@ export function sgemm(
  * sgemmBatched(8, 4, 6, 5, a, 0, 20, 5, 1, b, 0, 0, 6, 1, c, 0, 24, 6, false);
  */
 export function sgemmBatched(
-  batch: number, M: number, N: number, K: number,
-  a: Float32Array, aOff: number, aBatchStride: number, aRowStride: number, aColStride: number,
-  b: Float32Array, bOff: number, bBatchStride: number, bRowStride: number, bColStride: number,
-  c: Float32Array, cOff: number, cBatchStride: number, cRowStride: number,
+  batch: number,
+  M: number,
+  N: number,
+  K: number,
+  a: Float32Array,
+  aOff: number,
+  aBatchStride: number,
+  aRowStride: number,
+  aColStride: number,
+  b: Float32Array,
+  bOff: number,
+  bBatchStride: number,
+  bRowStride: number,
+  bColStride: number,
+  c: Float32Array,
+  cOff: number,
+  cBatchStride: number,
+  cRowStride: number,
   accumulate: boolean,
   cColStride = 1,
 ): void {
@@ -482,12 +553,27 @@ export function sgemmBatched(
   if (batch === 0) return;
   // A shared B with stacked A and C rows is one tall GEMM (e.g. a linear layer on [B,T,F]).
   if (batch > 1 && bBatchStride === 0 && aBatchStride === M * aRowStride && cBatchStride === M * cRowStride) {
-    sgemm(batch * M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride,
-      c, cOff, cRowStride, accumulate, cColStride);
+    sgemm(batch * M, N, K, a, aOff, aRowStride, aColStride, b, bOff, bRowStride, bColStride, c, cOff, cRowStride, accumulate, cColStride);
     return;
   }
   for (let p = 0; p < batch; p++) {
-    sgemm(M, N, K, a, aOff + p * aBatchStride, aRowStride, aColStride, b, bOff + p * bBatchStride,
-      bRowStride, bColStride, c, cOff + p * cBatchStride, cRowStride, accumulate, cColStride);
+    sgemm(
+      M,
+      N,
+      K,
+      a,
+      aOff + p * aBatchStride,
+      aRowStride,
+      aColStride,
+      b,
+      bOff + p * bBatchStride,
+      bRowStride,
+      bColStride,
+      c,
+      cOff + p * cBatchStride,
+      cRowStride,
+      accumulate,
+      cColStride,
+    );
   }
 }

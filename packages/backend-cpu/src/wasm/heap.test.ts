@@ -81,20 +81,24 @@ describe('wasm heap (Note [Wasm heap])', () => {
   for (const n of [1, 15, 16, 17, 63, 100, 1023, 4099]) {
     it(`binary/unary/sum in place match the reference (n=${n}, odd offsets, neighbours untouched)`, () => {
       for (const op of ['add', 'sub', 'mul', 'div', 'minimum', 'maximum'] as BinaryOp[]) {
-        const a = heapArr(n + 7, 3), b = heapArr(n + 7, 4);
-        const o = heapArr(n + 7, 5), want = o.slice();
+        const a = heapArr(n + 7, 3),
+          b = heapArr(n + 7, 4);
+        const o = heapArr(n + 7, 5),
+          want = o.slice();
         ew.binary(op, v(a, n, 3), v(b, n, 2), v(want, n, 5));
         expect(binaryWasm(op, v(a, n, 3), v(b, n, 2), v(o, n, 5))).toBe(true);
         same(o, want);
         // broadcast scalar operand
-        const o2 = heapArr(n + 7, 6), want2 = o2.slice();
+        const o2 = heapArr(n + 7, 6),
+          want2 = o2.slice();
         ew.binary(op, v(a, n, 1), v(b, n, 4, 0), v(want2, n, 1));
         expect(binaryWasm(op, v(a, n, 1), v(b, n, 4, 0), v(o2, n, 1))).toBe(true);
         same(o2, want2);
       }
       for (const op of ['abs', 'neg', 'sqrt', 'relu'] as UnaryOp[]) {
         const a = heapArr(n + 7, 7);
-        const o = heapArr(n + 7, 8), want = o.slice();
+        const o = heapArr(n + 7, 8),
+          want = o.slice();
         ew.unary(op, v(a, n, 3), v(want, n, 1));
         expect(unaryWasm(op, v(a, n, 3), v(o, n, 1))).toBe(true);
         same(o, want);
@@ -102,7 +106,8 @@ describe('wasm heap (Note [Wasm heap])', () => {
       const a = heapArr(n + 5, 9);
       a[4] = 1; // no NaN in the summed range start
       for (let i = 0; i < a.length; i++) if (a[i] !== a[i]) a[i] = 0.5;
-      const out = new Float32Array(1), ref = new Float32Array(1);
+      const out = new Float32Array(1),
+        ref = new Float32Array(1);
       const x: TensorView = { buffer: a, dtype: 'float32', shape: [n], strides: [1], offset: 3 };
       expect(sumWasm('sum', x, [0], { buffer: out, dtype: 'float32', shape: [1], strides: [1], offset: 0 })).toBe(true);
       reduce('sum', x, [0], { buffer: ref, dtype: 'float32', shape: [1], strides: [1], offset: 0 });
@@ -113,16 +118,18 @@ describe('wasm heap (Note [Wasm heap])', () => {
   for (const n of [5, 16, 33, 20000, 40001]) {
     it(`mixes heap and plain operands at n=${n} (each operand either kind)`, () => {
       for (let mask = 0; mask < 8; mask++) {
-        const mk = (bit: number, seed: number): Float32Array =>
-          mask & bit ? heapArr(n + 3, seed) : fill(new Float32Array(n + 3), seed);
+        const mk = (bit: number, seed: number): Float32Array => (mask & bit ? heapArr(n + 3, seed) : fill(new Float32Array(n + 3), seed));
         for (const bs of [1, 0] as const) {
-          const a = mk(1, 21), b = mk(2, 22), o = mk(4, 23);
+          const a = mk(1, 21),
+            b = mk(2, 22),
+            o = mk(4, 23);
           const want = o.slice();
           ew.binary('sub', v(a, n, 1), v(b, n, 2, bs), v(want, n, 3));
           expect(binaryWasm('sub', v(a, n, 1), v(b, n, 2, bs), v(o, n, 3))).toBe(true);
           same(o, want);
         }
-        const a = mk(1, 24), o = mk(4, 25);
+        const a = mk(1, 24),
+          o = mk(4, 25);
         const want = o.slice();
         ew.unary('relu', v(a, n, 2), v(want, n, 1));
         expect(unaryWasm('relu', v(a, n, 2), v(o, n, 1))).toBe(true);
@@ -133,12 +140,14 @@ describe('wasm heap (Note [Wasm heap])', () => {
 
   it('mixes heap and plain operands (copy path) and in-place updates', () => {
     const n = 5000;
-    const a = heapArr(n, 11), b = fill(new Float32Array(n), 12);
+    const a = heapArr(n, 11),
+      b = fill(new Float32Array(n), 12);
     const want = a.slice();
     ew.binary('add', v(want, n), v(b, n), v(want, n));
     expect(binaryWasm('add', v(a, n), v(b, n), v(a, n))).toBe(true);
     same(a, want);
-    const c = heapArr(n, 13), w2 = c.slice();
+    const c = heapArr(n, 13),
+      w2 = c.slice();
     ew.binary('mul', v(w2, n), v(w2, n), v(w2, n));
     expect(binaryWasm('mul', v(c, n), v(c, n), v(c, n))).toBe(true);
     same(c, w2);
@@ -160,7 +169,8 @@ describe('wasm heap (Note [Wasm heap])', () => {
   });
 
   it('copies between heap buffers with the fast path and returns blocks when the pool is full', () => {
-    const a = heapArr(4096, 14), b = heapArr(4096, 15);
+    const a = heapArr(4096, 14),
+      b = heapArr(4096, 15);
     expect(copyFast(v(a, 4096), v(b, 4096))).toBe(true);
     same(b, a);
     const small = new BufferPool(0);

@@ -87,7 +87,13 @@ export function getHeap(reservedPages = 4): Heap | null {
       const memory = new WebAssembly.Memory({ initial: reservedPages, maximum: maxPages, shared: true });
       const current = memory.buffer;
       heap = {
-        memory, maxPages, buffers: new Set([current]), current, top: reservedPages * PAGE, free: new Map(), reservedBytes: 0,
+        memory,
+        maxPages,
+        buffers: new Set([current]),
+        current,
+        top: reservedPages * PAGE,
+        free: new Map(),
+        reservedBytes: 0,
       };
       break;
     } catch {

@@ -9,12 +9,15 @@ function view(buffer: unknown, dtype: 'float32' | 'float64', shape: number[], st
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed;
-  return Float32Array.from({ length: n }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5);
+  return Float32Array.from({ length: n }, () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5);
 }
 
 describe('wasmMatmul (cpu backend MatmulImpl)', () => {
   it('matches the reference kernel on batched, broadcast and transposed views', () => {
-    const B = 3, M = 20, K = 33, N = 17;
+    const B = 3,
+      M = 20,
+      K = 33,
+      N = 17;
     const a = rand(B * M * K, 1);
     const bT = rand(N * K, 2); // one [N,K] matrix read as a broadcast transposed b
     const va = view(a, 'float32', [B, M, K], [M * K, K, 1]);
@@ -28,10 +31,20 @@ describe('wasmMatmul (cpu backend MatmulImpl)', () => {
 
   it('declines float64 and tiny products', () => {
     const f64 = new Float64Array(64);
-    expect(wasmMatmul(view(f64, 'float64', [1, 8, 8], [64, 8, 1]), view(f64, 'float64', [1, 8, 8], [64, 8, 1]),
-      view(new Float64Array(64), 'float64', [1, 8, 8], [64, 8, 1]))).toBe(false);
+    expect(
+      wasmMatmul(
+        view(f64, 'float64', [1, 8, 8], [64, 8, 1]),
+        view(f64, 'float64', [1, 8, 8], [64, 8, 1]),
+        view(new Float64Array(64), 'float64', [1, 8, 8], [64, 8, 1]),
+      ),
+    ).toBe(false);
     const f32 = new Float32Array(4);
-    expect(wasmMatmul(view(f32, 'float32', [1, 2, 2], [4, 2, 1]), view(f32, 'float32', [1, 2, 2], [4, 2, 1]),
-      view(new Float32Array(4), 'float32', [1, 2, 2], [4, 2, 1]))).toBe(false);
+    expect(
+      wasmMatmul(
+        view(f32, 'float32', [1, 2, 2], [4, 2, 1]),
+        view(f32, 'float32', [1, 2, 2], [4, 2, 1]),
+        view(new Float32Array(4), 'float32', [1, 2, 2], [4, 2, 1]),
+      ),
+    ).toBe(false);
   });
 });

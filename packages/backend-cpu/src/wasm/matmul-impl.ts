@@ -33,10 +33,26 @@ export function wasmMatmul(a: TensorView, b: TensorView, out: TensorView): boole
   const [os0, os1, os2] = out.strides as [number, number, number];
   // a batch of 1 may carry any batch stride
   sgemmBatched(
-    batch, M, N, K,
-    A, a.offset, batch > 1 ? as0 : 0, as1, as2,
-    B, b.offset, batch > 1 ? bs0 : 0, bs1, bs2,
-    C, out.offset, batch > 1 ? os0 : 0, os1, false, os2,
+    batch,
+    M,
+    N,
+    K,
+    A,
+    a.offset,
+    batch > 1 ? as0 : 0,
+    as1,
+    as2,
+    B,
+    b.offset,
+    batch > 1 ? bs0 : 0,
+    bs1,
+    bs2,
+    C,
+    out.offset,
+    batch > 1 ? os0 : 0,
+    os1,
+    false,
+    os2,
   );
   return true;
 }

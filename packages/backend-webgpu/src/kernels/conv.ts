@@ -17,7 +17,24 @@ const view4 = (v: TensorView) => [v.offset, ...v.strides];
 /** Common parameter words: geometry then the four views' offsets+strides. */
 function geom(x: readonly number[], w: readonly number[], o: readonly number[], p: Conv2dParams): number[] {
   // x: [N, Cin, H, W]; w: [Cout, Cin/g, KH, KW]; o: [N, Cout, OH, OW]
-  return [x[0]!, x[1]!, x[2]!, x[3]!, w[0]!, o[2]!, o[3]!, w[2]!, w[3]!, p.stride[0], p.stride[1], p.padding[0], p.padding[1], p.dilation[0], p.dilation[1], p.groups];
+  return [
+    x[0]!,
+    x[1]!,
+    x[2]!,
+    x[3]!,
+    w[0]!,
+    o[2]!,
+    o[3]!,
+    w[2]!,
+    w[3]!,
+    p.stride[0],
+    p.stride[1],
+    p.padding[0],
+    p.padding[1],
+    p.dilation[0],
+    p.dilation[1],
+    p.groups,
+  ];
 }
 const GEOM_WGSL = `
   let N = P[0]; let Cin = P[1]; let H = i32(P[2]); let W = i32(P[3]); let Cout = P[4];

@@ -356,10 +356,12 @@ export function binary(rt: Runtime, op: BinaryOp, a: TensorView, bv: TensorView,
     expr = `select(${expr}, f_nan(), isnan_f(a) || isnan_f(b))`;
   }
   const params = stridedParams(out.shape, [a, bv, out]);
-  const check = zeroCheck ? `  if (b == 0i) {
+  const check = zeroCheck
+    ? `  if (b == 0i) {
     ${reportCode(b.names[3]!, `P[${params.length}]`, 'a', '0u')}
   }
-` : '';
+`
+    : '';
   if (zeroCheck) params.push(rt.errors.site(op, 0, 'zeroDiv'));
   rt.run(
     `binary:${op}:${a.dtype}:${bv.dtype}:${out.dtype}:${rank}:${b.key}`,
@@ -434,9 +436,7 @@ export function copy(rt: Runtime, src: TensorView, dst: TensorView): void {
   const rank = dst.shape.length;
   const b = bind([{ buf: buf(src) }, { buf: buf(dst), write: true }]);
   const body =
-    src.dtype === dst.dtype
-      ? `${b.names[0]}[o0]`
-      : toWord(cast(load(b.names[0]!, 'o0', src.dtype), src.dtype, dst.dtype), dst.dtype);
+    src.dtype === dst.dtype ? `${b.names[0]}[o0]` : toWord(cast(load(b.names[0]!, 'o0', src.dtype), src.dtype, dst.dtype), dst.dtype);
   rt.run(
     `copy:${src.dtype}:${dst.dtype}:${rank}:${b.key}`,
     () => `${PRELUDE}${b.decl}${entry1d()}

@@ -34,7 +34,10 @@ export function gather(rt: Runtime, x: TensorView, dim: number, index: TensorVie
   const pi = params.length;
   params.push(x.shape[dim]!, x.strides[dim]!, rt.errors.site('gather', dim));
   const [I, O, X, E] = b.names as [string, string, string, string];
-  const val = x.dtype === out.dtype ? `${X}[o2 + idx * P[${pi + 1}]]` : toWord(cast(load(X, `o2 + idx * P[${pi + 1}]`, x.dtype), x.dtype, out.dtype), out.dtype);
+  const val =
+    x.dtype === out.dtype
+      ? `${X}[o2 + idx * P[${pi + 1}]]`
+      : toWord(cast(load(X, `o2 + idx * P[${pi + 1}]`, x.dtype), x.dtype, out.dtype), out.dtype);
   rt.run(
     `gather:${x.dtype}:${out.dtype}:${rank}:${b.key}`,
     () => `${PRELUDE}${b.decl}${entry1d()}
@@ -62,7 +65,10 @@ export function indexSelect(rt: Runtime, x: TensorView, dim: number, index: Tens
   const pi = params.length;
   params.push(x.shape[dim]!, x.strides[dim]!, rt.errors.site('indexSelect', dim));
   const [I, O, X, E] = b.names as [string, string, string, string];
-  const val = x.dtype === out.dtype ? `${X}[o2 + idx * P[${pi + 1}]]` : toWord(cast(load(X, `o2 + idx * P[${pi + 1}]`, x.dtype), x.dtype, out.dtype), out.dtype);
+  const val =
+    x.dtype === out.dtype
+      ? `${X}[o2 + idx * P[${pi + 1}]]`
+      : toWord(cast(load(X, `o2 + idx * P[${pi + 1}]`, x.dtype), x.dtype, out.dtype), out.dtype);
   rt.run(
     `indexSelect:${x.dtype}:${out.dtype}:${rank}:${b.key}`,
     () => `${PRELUDE}${b.decl}${entry1d()}

@@ -196,4 +196,24 @@ fn i_fmod(a: i32, b: i32) -> i32 {
 export function needsMathExtra(op: string): boolean {
   return MATH_EXTRA_OPS.has(op);
 }
-const MATH_EXTRA_OPS = new Set(['asin', 'acos', 'atan', 'sinh', 'cosh', 'asinh', 'acosh', 'atanh', 'log2', 'log10', 'exp2', 'erfc', 'erfinv', 'lgamma', 'digamma', 'hypot', 'fmod', 'logaddexp', 'logaddexp2']);
+const MATH_EXTRA_OPS = new Set([
+  'asin',
+  'acos',
+  'atan',
+  'sinh',
+  'cosh',
+  'asinh',
+  'acosh',
+  'atanh',
+  'log2',
+  'log10',
+  'exp2',
+  'erfc',
+  'erfinv',
+  'lgamma',
+  'digamma',
+  'hypot',
+  'fmod',
+  'logaddexp',
+  'logaddexp2',
+]);

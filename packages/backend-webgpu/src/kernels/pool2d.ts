@@ -8,7 +8,18 @@ const view4 = (v: TensorView) => [v.offset, ...v.strides];
 /** Window geometry words: C, H, W, OH, OW, KH, KW, sh, sw, ph, pw, dh, dw, total. */
 function geom(x: TensorView, out: TensorView, p: Pool2dParams): number[] {
   const total = out.shape.reduce((a, b) => a * b, 1);
-  return [x.shape[1]!, x.shape[2]!, x.shape[3]!, out.shape[2]!, out.shape[3]!, ...p.kernelSize, ...p.stride, ...p.padding, ...p.dilation, total];
+  return [
+    x.shape[1]!,
+    x.shape[2]!,
+    x.shape[3]!,
+    out.shape[2]!,
+    out.shape[3]!,
+    ...p.kernelSize,
+    ...p.stride,
+    ...p.padding,
+    ...p.dilation,
+    total,
+  ];
 }
 const HEAD = `
   if (gid >= P[13]) { return; }

@@ -13,7 +13,11 @@ import { cast, entry1d, isFloatD, load, PRELUDE, WG } from '../wgsl.js';
 export function sort(rt: Runtime, x: TensorView, descending: boolean, values: TensorView, indices: TensorView): void {
   const n = x.shape.length === 0 ? 1 : x.shape[x.shape.length - 1]!;
   const total = x.shape.reduce((a, b) => a * b, 1);
-  const b = bind([{ buf: x.buffer as GpuBuf }, { buf: values.buffer as GpuBuf, write: true }, { buf: indices.buffer as GpuBuf, write: true }]);
+  const b = bind([
+    { buf: x.buffer as GpuBuf },
+    { buf: values.buffer as GpuBuf, write: true },
+    { buf: indices.buffer as GpuBuf, write: true },
+  ]);
   const [X, V, I] = b.names as [string, string, string];
   const fl = isFloatD(x.dtype);
   const T = fl ? 'f32' : 'i32';

@@ -1,5 +1,12 @@
 import type { Tensor } from '@dl/tensor';
-import { elu as eluOp, gelu as geluOp, hardtanh as hardtanhOp, leakyRelu as leakyReluOp, silu as siluOp, softplus as softplusOp } from '@dl/tensor/internal';
+import {
+  elu as eluOp,
+  gelu as geluOp,
+  hardtanh as hardtanhOp,
+  leakyRelu as leakyReluOp,
+  silu as siluOp,
+  softplus as softplusOp,
+} from '@dl/tensor/internal';
 import {
   celu as celuOp,
   glu as gluOp,

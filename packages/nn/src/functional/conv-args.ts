@@ -34,16 +34,22 @@ export function transposeOutputPadding(
   let size = [...outputSize];
   if (size.length === nonSpatial + 2) size = size.slice(nonSpatial);
   if (size.length !== 2) {
-    throw new ArgumentError(`${op}: for ${x.dim()}D input, output_size must have 2 or ${nonSpatial + 2} elements (got ${outputSize.length})`, { op });
+    throw new ArgumentError(
+      `${op}: for ${x.dim()}D input, output_size must have 2 or ${nonSpatial + 2} elements (got ${outputSize.length})`,
+      { op },
+    );
   }
   const spatial = x.shape.slice(x.dim() - 2);
   const min = [0, 1].map((d) => (spatial[d]! - 1) * g.stride[d]! - 2 * g.padding[d]! + g.dilation[d]! * (g.kernelSize[d]! - 1) + 1);
   const max = min.map((m, d) => m + g.stride[d]! - 1);
   if (size.some((s, d) => !Number.isInteger(s) || s < min[d]! || s > max[d]!)) {
-    throw new ShapeError(`${op}: requested an output size of ${fmtShape(size)}, but valid sizes range from ${fmtShape(min)} to ${fmtShape(max)} (for an input of ${fmtShape(spatial)})`, {
-      op,
-      hint: 'sizes between the two bounds are reachable with output padding; others need another stride or padding',
-    });
+    throw new ShapeError(
+      `${op}: requested an output size of ${fmtShape(size)}, but valid sizes range from ${fmtShape(min)} to ${fmtShape(max)} (for an input of ${fmtShape(spatial)})`,
+      {
+        op,
+        hint: 'sizes between the two bounds are reachable with output padding; others need another stride or padding',
+      },
+    );
   }
   return [size[0]! - min[0]!, size[1]! - min[1]!];
 }

@@ -21,7 +21,9 @@ describe('F.pad', () => {
   it('raises a ShapeError for a negative output size, naming the dim and the input', () => {
     const x = dl.zeros([2, 3]);
     expect(() => F.pad(x, [0, -4])).toThrow(ShapeError);
-    expect(() => F.pad(x, [-2, -2])).toThrow(/input size 3, plus negative padding -2 and -2 resulted in a negative output size \(-1\) for dimension 1 of input \[2, 3\]/);
+    expect(() => F.pad(x, [-2, -2])).toThrow(
+      /input size 3, plus negative padding -2 and -2 resulted in a negative output size \(-1\) for dimension 1 of input \[2, 3\]/,
+    );
     expect(() => F.pad(x, [0, 0, 1, -4])).toThrow(/dimension 0/);
   });
 
@@ -40,7 +42,12 @@ describe('F.linear', () => {
     const y = F.linear(x, w, b);
     expect(y.shape).toEqual([2, 0, 4]);
     y.sum().backward();
-    expect(await w.grad!.toArray()).toEqual([[0, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]]);
+    expect(await w.grad!.toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     expect(await b.grad!.toArray()).toEqual([0, 0, 0, 0]);
   });
 });

@@ -1,7 +1,13 @@
 import * as dl from '@dl/tensor';
-import { adaptiveAvgPool2d as adaptiveAvgPool2dOp, addmm, conv1d as conv1dOp, convTranspose2d as convTranspose2dOp, reshapeTo } from '@dl/tensor/internal';
+import {
+  adaptiveAvgPool2d as adaptiveAvgPool2dOp,
+  addmm,
+  conv1d as conv1dOp,
+  convTranspose2d as convTranspose2dOp,
+  reshapeTo,
+} from '@dl/tensor/internal';
 import { ArgumentError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
-import { type Conv2dParams, type Pool2dParams } from '@dl/tensor/backend';
+import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import { pair, type Size2 } from './conv-args.js';
 import { pad } from './pad.js';
 
@@ -15,10 +21,13 @@ export type { Size2 } from './conv-args.js';
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   if (x.shape[x.dim() - 1] !== weight.shape[weight.dim() - 1]) {
-    throw new ShapeError(`linear: mat1 and mat2 shapes cannot be multiplied (input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)})`, {
-      op: 'linear',
-      hint: `the last dim of the input must equal in_features (${weight.shape[weight.dim() - 1]})`,
-    });
+    throw new ShapeError(
+      `linear: mat1 and mat2 shapes cannot be multiplied (input ${fmtShape(x.shape)}, weight ${fmtShape(weight.shape)})`,
+      {
+        op: 'linear',
+        hint: `the last dim of the input must equal in_features (${weight.shape[weight.dim() - 1]})`,
+      },
+    );
   }
   // PyTorch's graph (Note [Composite ops as one node] in @dl/tensor): addmm for a 2-D input with
   // a bias (AddmmBackward0), the 3-D contiguous input folded into rows around it (ViewBackward0);
@@ -27,7 +36,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const K = x.shape[x.dim() - 1]!;
   const w2 = weight.dim() === 2;
   if (bias && w2 && x.dim() === 2) return addmm(bias, x, wt);
-  if (bias && w2 && x.dim() === 3 && x.isContiguous()) return addmm(bias, x.view(x.shape[0]! * x.shape[1]!, K), wt).view(x.shape[0]!, x.shape[1]!, weight.shape[0]!); // explicit sizes: an empty input cannot infer -1
+  if (bias && w2 && x.dim() === 3 && x.isContiguous())
+    return addmm(bias, x.view(x.shape[0]! * x.shape[1]!, K), wt).view(x.shape[0]!, x.shape[1]!, weight.shape[0]!); // explicit sizes: an empty input cannot infer -1
   let y: Tensor;
   if (w2 && x.dim() >= 3) {
     const rows = reshapeTo(x, [x.shape.slice(0, -1).reduce((a, b) => a * b, 1), K], 'ReshapeAliasBackward0');
@@ -49,14 +59,19 @@ export interface Conv2dOptions {
 }
 
 /** Resolve conv options to kernel params plus any asymmetric 'same' padding [l, r, t, b]. */
-function convParams(op: string, o: Conv2dOptions, k: [number, number]): { p: Conv2dParams; extra: [number, number, number, number] | null } {
+function convParams(
+  op: string,
+  o: Conv2dOptions,
+  k: [number, number],
+): { p: Conv2dParams; extra: [number, number, number, number] | null } {
   const stride = pair(o.stride ?? 1, 'stride', op);
   const dilation = pair(o.dilation ?? 1, 'dilation', op);
   const groups = o.groups ?? 1;
   let padding: [number, number];
   let extra: [number, number, number, number] | null = null;
   if (o.padding === 'same') {
-    if (stride[0] !== 1 || stride[1] !== 1) throw new ArgumentError(`${op}: padding='same' is not supported for strided convolutions`, { op });
+    if (stride[0] !== 1 || stride[1] !== 1)
+      throw new ArgumentError(`${op}: padding='same' is not supported for strided convolutions`, { op });
     const total = [dilation[0] * (k[0] - 1), dilation[1] * (k[1] - 1)] as const;
     padding = [Math.floor(total[0] / 2), Math.floor(total[1] / 2)];
     const rh = total[0] - 2 * padding[0];
@@ -92,14 +107,21 @@ export interface Conv1dOptions {
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
   if (x.dim() === 2) return conv1d(x.unsqueeze(0), weight, bias, opts).squeeze(0);
   if (x.dim() !== 3 || weight.dim() !== 3) {
-    throw new ShapeError(`conv1d: expected a 3-D input [N, C, L] and a 3-D weight, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op: 'conv1d' });
+    throw new ShapeError(
+      `conv1d: expected a 3-D input [N, C, L] and a 3-D weight, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`,
+      { op: 'conv1d' },
+    );
   }
   const pd = opts.padding ?? 0;
   const k = weight.shape[2]!;
   const d = opts.dilation ?? 1;
   if (pd !== 'same' || (d * (k - 1)) % 2 === 0) {
     // one ConvolutionBackward0 node over the 3-D tensors, as torch
-    const { p } = convParams('conv1d', { stride: [1, opts.stride ?? 1], padding: typeof pd === 'number' ? [0, pd] : pd, dilation: [1, d], groups: opts.groups ?? 1 }, [1, k]);
+    const { p } = convParams(
+      'conv1d',
+      { stride: [1, opts.stride ?? 1], padding: typeof pd === 'number' ? [0, pd] : pd, dilation: [1, d], groups: opts.groups ?? 1 },
+      [1, k],
+    );
     return conv1dOp(x, weight, bias, p);
   }
   // 'same' with an asymmetric pad: torch pads the input first (ConstantPadNdBackward0), as conv2d does here
@@ -142,10 +164,13 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   const OH = (H - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + outPad[0] + 1;
   const OW = (W - 1) * stride[1] - 2 * padding[1] + dilation[1] * (KW - 1) + outPad[1] + 1;
   if (OH < 1 || OW < 1) {
-    throw new ShapeError(`${op}: Given input size per channel: (${H} x ${W}). Calculated output size per channel: (${OH} x ${OW}). Output size is too small`, {
-      op,
-      hint: 'reduce padding (or enlarge stride/kernel)',
-    });
+    throw new ShapeError(
+      `${op}: Given input size per channel: (${H} x ${W}). Calculated output size per channel: (${OH} x ${OW}). Output size is too small`,
+      {
+        op,
+        hint: 'reduce padding (or enlarge stride/kernel)',
+      },
+    );
   }
   // one ConvolutionBackward0 node, as torch (Note [Composite ops as one node] in @dl/tensor)
   return convTranspose2dOp(x, weight, bias, { stride, padding, dilation, groups, outputPadding: outPad });
@@ -170,7 +195,10 @@ export interface ConvTranspose1dOptions {
 export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTranspose1dOptions = {}): Tensor {
   const op = 'convTranspose1d';
   if ((x.dim() !== 2 && x.dim() !== 3) || weight.dim() !== 3) {
-    throw new ShapeError(`${op}: expected input [N, Cin, L] (or [Cin, L]) and weight [Cin, Cout/groups, K], got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op });
+    throw new ShapeError(
+      `${op}: expected input [N, Cin, L] (or [Cin, L]) and weight [Cin, Cout/groups, K], got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`,
+      { op },
+    );
   }
   const one = (v: number | readonly number[] | undefined, dflt: number, name: string): number => {
     if (v === undefined) return dflt;
@@ -178,16 +206,30 @@ export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null =
     if (v.length !== 1) throw new ArgumentError(`${op}: ${name} must be a number or a 1-tuple, got ${JSON.stringify(v)}`, { op });
     return v[0]!;
   };
-  const [s, p, op1, d] = [one(opts.stride, 1, 'stride'), one(opts.padding, 0, 'padding'), one(opts.outputPadding, 0, 'outputPadding'), one(opts.dilation, 1, 'dilation')];
+  const [s, p, op1, d] = [
+    one(opts.stride, 1, 'stride'),
+    one(opts.padding, 0, 'padding'),
+    one(opts.outputPadding, 0, 'outputPadding'),
+    one(opts.dilation, 1, 'dilation'),
+  ];
   const groups = opts.groups ?? 1;
   const x3 = x.dim() === 2 ? x.unsqueeze(0) : x;
   checkTransposeArgs(op, x3, weight, bias, { stride: [s], padding: [p], dilation: [d], outPad: [op1], groups }, 1);
   const L = x3.shape[2]!;
   const OL = (L - 1) * s - 2 * p + d * (weight.shape[2]! - 1) + op1 + 1;
   if (OL < 1) {
-    throw new ShapeError(`${op}: Given input size per channel: (${L}). Calculated output size per channel: (${OL}). Output size is too small`, { op, hint: 'reduce padding (or enlarge stride/kernel)' });
+    throw new ShapeError(
+      `${op}: Given input size per channel: (${L}). Calculated output size per channel: (${OL}). Output size is too small`,
+      { op, hint: 'reduce padding (or enlarge stride/kernel)' },
+    );
   }
-  const y = convTranspose2d(x.unsqueeze(-2), weight.unsqueeze(2), bias, { stride: [1, s], padding: [0, p], outputPadding: [0, op1], dilation: [1, d], groups });
+  const y = convTranspose2d(x.unsqueeze(-2), weight.unsqueeze(2), bias, {
+    stride: [1, s],
+    padding: [0, p],
+    outputPadding: [0, op1],
+    dilation: [1, d],
+    groups,
+  });
   return y.squeeze(-2);
 }
 
@@ -201,19 +243,33 @@ function checkTransposeArgs(
   nd: 1 | 2,
 ): void {
   if (x.dim() !== nd + 2 || weight.dim() !== nd + 2) {
-    const dims = nd === 2 ? ['[N, Cin, H, W] (or [Cin, H, W])', '[Cin, Cout/groups, KH, KW]'] : ['[N, Cin, L] (or [Cin, L])', '[Cin, Cout/groups, K]'];
-    throw new ShapeError(`${op}: expected input ${dims[0]} and weight ${dims[1]}, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, { op });
+    const dims =
+      nd === 2 ? ['[N, Cin, H, W] (or [Cin, H, W])', '[Cin, Cout/groups, KH, KW]'] : ['[N, Cin, L] (or [Cin, L])', '[Cin, Cout/groups, K]'];
+    throw new ShapeError(`${op}: expected input ${dims[0]} and weight ${dims[1]}, got ${fmtShape(x.shape)} and ${fmtShape(weight.shape)}`, {
+      op,
+    });
   }
   const ints = (v: number[]) => v.every((n) => Number.isInteger(n));
-  for (const [name, v] of [['stride', a.stride], ['padding', a.padding], ['dilation', a.dilation], ['outputPadding', a.outPad]] as const) {
+  for (const [name, v] of [
+    ['stride', a.stride],
+    ['padding', a.padding],
+    ['dilation', a.dilation],
+    ['outputPadding', a.outPad],
+  ] as const) {
     if (!ints(v)) throw new ArgumentError(`${op}: ${name} must be integers, got ${name}=${fmtShape(v)}`, { op });
   }
-  if (a.stride.some((s) => s < 1)) throw new ArgumentError(`${op}: non-positive stride is not supported (got stride=${fmtShape(a.stride)})`, { op, hint: 'stride must be integers >= 1' });
-  if (a.padding.some((s) => s < 0)) throw new ArgumentError(`${op}: negative padding is not supported (got padding=${fmtShape(a.padding)})`, { op });
+  if (a.stride.some((s) => s < 1))
+    throw new ArgumentError(`${op}: non-positive stride is not supported (got stride=${fmtShape(a.stride)})`, {
+      op,
+      hint: 'stride must be integers >= 1',
+    });
+  if (a.padding.some((s) => s < 0))
+    throw new ArgumentError(`${op}: negative padding is not supported (got padding=${fmtShape(a.padding)})`, { op });
   if (a.dilation.some((s) => s < 1)) {
     throw new ArgumentError(`${op}: dilation should be greater than zero, but got dilation=${fmtShape(a.dilation)}`, { op });
   }
-  if (a.outPad.some((s) => s < 0)) throw new ArgumentError(`${op}: negative output_padding is not supported (got outputPadding=${fmtShape(a.outPad)})`, { op });
+  if (a.outPad.some((s) => s < 0))
+    throw new ArgumentError(`${op}: negative output_padding is not supported (got outputPadding=${fmtShape(a.outPad)})`, { op });
   for (let i = 0; i < nd; i++) {
     if (a.outPad[i]! >= a.stride[i]! && a.outPad[i]! >= a.dilation[i]!) {
       throw new ArgumentError(
@@ -222,18 +278,26 @@ function checkTransposeArgs(
       );
     }
   }
-  if (!Number.isInteger(a.groups) || a.groups < 1) throw new ArgumentError(`${op}: non-positive groups is not supported (got ${a.groups})`, { op });
+  if (!Number.isInteger(a.groups) || a.groups < 1)
+    throw new ArgumentError(`${op}: non-positive groups is not supported (got ${a.groups})`, { op });
   const Cin = weight.shape[0]!;
   if (x.shape[1] !== Cin) {
-    throw new ShapeError(`${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected input ${fmtShape(x.shape)} to have ${Cin} channels, but got ${x.shape[1]} channels instead`, {
-      op,
-      hint: `the weight of a transposed convolution is ${nd === 2 ? '[Cin, Cout/groups, KH, KW]' : '[Cin, Cout/groups, K]'}`,
-    });
+    throw new ShapeError(
+      `${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected input ${fmtShape(x.shape)} to have ${Cin} channels, but got ${x.shape[1]} channels instead`,
+      {
+        op,
+        hint: `the weight of a transposed convolution is ${nd === 2 ? '[Cin, Cout/groups, KH, KW]' : '[Cin, Cout/groups, K]'}`,
+      },
+    );
   }
-  if (Cin % a.groups !== 0) throw new ShapeError(`${op}: in_channels ${Cin} of weight ${fmtShape(weight.shape)} must be divisible by groups=${a.groups}`, { op });
+  if (Cin % a.groups !== 0)
+    throw new ShapeError(`${op}: in_channels ${Cin} of weight ${fmtShape(weight.shape)} must be divisible by groups=${a.groups}`, { op });
   const Cout = weight.shape[1]! * a.groups;
   if (bias && (bias.dim() !== 1 || bias.shape[0] !== Cout)) {
-    throw new ShapeError(`${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected bias to be 1-dimensional with ${Cout} elements, but got bias of size ${fmtShape(bias.shape)} instead`, { op });
+    throw new ShapeError(
+      `${op}: Given transposed=1, weight of size ${fmtShape(weight.shape)}, expected bias to be 1-dimensional with ${Cout} elements, but got bias of size ${fmtShape(bias.shape)} instead`,
+      { op },
+    );
   }
 }
 
@@ -250,7 +314,8 @@ export interface Pool2dOptions {
 
 function poolParams(op: string, kernelSize: Size2, o: Pool2dOptions): Pool2dParams {
   const k = pair(kernelSize, 'kernelSize', op);
-  const s = o.stride === undefined || o.stride === null || (Array.isArray(o.stride) && o.stride.length === 0) ? k : pair(o.stride, 'stride', op);
+  const s =
+    o.stride === undefined || o.stride === null || (Array.isArray(o.stride) && o.stride.length === 0) ? k : pair(o.stride, 'stride', op);
   return {
     kernelSize: k,
     stride: s,
@@ -289,7 +354,8 @@ export function avgPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}
  * F.adaptiveAvgPool2d(x, 1); F.adaptiveAvgPool2d(x, [7, 7]);
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
-  if (x.dim() !== 3 && x.dim() !== 4) throw new ShapeError(`adaptiveAvgPool2d: expected a 3-D or 4-D input, got ${fmtShape(x.shape)}`, { op: 'adaptiveAvgPool2d' });
+  if (x.dim() !== 3 && x.dim() !== 4)
+    throw new ShapeError(`adaptiveAvgPool2d: expected a 3-D or 4-D input, got ${fmtShape(x.shape)}`, { op: 'adaptiveAvgPool2d' });
   const H = x.shape[x.dim() - 2]!;
   const W = x.shape[x.dim() - 1]!;
   const os = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;

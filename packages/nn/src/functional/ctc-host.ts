@@ -22,7 +22,17 @@ function lse2(a: number, b: number): number {
  * @param targets padded labels [N, S], row-major
  * @param il input lengths [N] (each <= T), tl target lengths [N] (each <= S)
  */
-export function ctcHost(lp: ArrayLike<number>, T: number, N: number, C: number, targets: ArrayLike<number>, S: number, il: ArrayLike<number>, tl: ArrayLike<number>, blank: number): CtcHostResult {
+export function ctcHost(
+  lp: ArrayLike<number>,
+  T: number,
+  N: number,
+  C: number,
+  targets: ArrayLike<number>,
+  S: number,
+  il: ArrayLike<number>,
+  tl: ArrayLike<number>,
+  blank: number,
+): CtcHostResult {
   const nll = new Float64Array(N);
   const grad = new Float64Array(T * N * C);
   for (let n = 0; n < N; n++) {

@@ -60,7 +60,11 @@ function hostValues(t: Tensor): ArrayLike<number> | null {
 
 function checkRange(op: string, t: Tensor, lo: number, hi: number, what: string): void {
   const host = hostValues(t);
-  const error = (v: number, deferred: boolean) => new IndexError(`${op}: Expected ${what} to be in [${lo}, ${hi}], but got value ${v}`, { op, hint: deferred ? DEFERRED_NOTE : undefined });
+  const error = (v: number, deferred: boolean) =>
+    new IndexError(`${op}: Expected ${what} to be in [${lo}, ${hi}], but got value ${v}`, {
+      op,
+      hint: deferred ? DEFERRED_NOTE : undefined,
+    });
   if (!host) {
     checkOnDevice(op, t, { lo, hi, key: `${op}:${what}:${lo}:${hi}`, error: (v) => error(v, true) });
     return;
@@ -79,18 +83,32 @@ function checkRange(op: string, t: Tensor, lo: number, hi: number, what: string)
  * const lp = dl.randn(50, 16, 20).logSoftmax(2);
  * F.ctcLoss(lp, targets, Array(16).fill(50), targetLengths, { blank: 0 });
  */
-export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Lengths, targetLengths: Lengths, opts: CTCLossOptions = {}): Tensor {
+export function ctcLoss(
+  logProbs: Tensor,
+  targets: Tensor,
+  inputLengths: Lengths,
+  targetLengths: Lengths,
+  opts: CTCLossOptions = {},
+): Tensor {
   return runScope('F.ctcLoss', () => {
     const op = 'ctcLoss';
-    if (!(logProbs instanceof dl.Tensor) || !(targets instanceof dl.Tensor)) throw new ArgumentError(`${op}: logProbs and targets must be Tensors`, { op });
-    if (!dl.isFloating(logProbs.dtype)) throw new DTypeError(`${op}: expected floating log-probabilities, got ${logProbs.dtype}`, { op, hint: 'pass x.logSoftmax(2)' });
-    if (!dl.isIntegral(targets.dtype)) throw new DTypeError(`${op}: expected integer targets, got ${targets.dtype} ${fmtShape(targets.shape)}`, { op, hint: 'cast with .long()' });
+    if (!(logProbs instanceof dl.Tensor) || !(targets instanceof dl.Tensor))
+      throw new ArgumentError(`${op}: logProbs and targets must be Tensors`, { op });
+    if (!dl.isFloating(logProbs.dtype))
+      throw new DTypeError(`${op}: expected floating log-probabilities, got ${logProbs.dtype}`, { op, hint: 'pass x.logSoftmax(2)' });
+    if (!dl.isIntegral(targets.dtype))
+      throw new DTypeError(`${op}: expected integer targets, got ${targets.dtype} ${fmtShape(targets.shape)}`, {
+        op,
+        hint: 'cast with .long()',
+      });
     const unbatched = logProbs.dim() === 2;
-    if (logProbs.dim() !== 3 && !unbatched) throw new ShapeError(`${op}: expected log_probs of shape [T, N, C] or [T, C], got ${fmtShape(logProbs.shape)}`, { op });
+    if (logProbs.dim() !== 3 && !unbatched)
+      throw new ShapeError(`${op}: expected log_probs of shape [T, N, C] or [T, C], got ${fmtShape(logProbs.shape)}`, { op });
     const lp = unbatched ? logProbs.unsqueeze(1) : logProbs;
     const [T, N, C] = lp.shape as [number, number, number];
     const blank = opts.blank ?? 0;
-    if (!Number.isInteger(blank) || blank < 0 || blank >= C) throw new IndexError(`${op}: blank must be in label range (blank ${blank}, ${C} classes)`, { op });
+    if (!Number.isInteger(blank) || blank < 0 || blank >= C)
+      throw new IndexError(`${op}: blank must be in label range (blank ${blank}, ${C} classes)`, { op });
     applyReduction(op, dl.zeros([0]), opts.reduction); // the reduction's check, before any work
     const device = lp.device;
     const il = lengthsTensor(op, 'input_lengths', inputLengths, N, device);
@@ -108,23 +126,40 @@ export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Lengths
       const tlHost = hostValues(tl);
       const total = tlHost ? Array.from(tlHost).reduce((a, b) => a + b, 0) : Smax;
       if (total !== Smax) {
-        throw new ShapeError(`${op}: Expected tensor to have size ${total} at dimension 0, but got size ${Smax} for argument #2 'targets'`, {
-          op,
-          hint: 'concatenated targets hold exactly sum(targetLengths) labels; pass padded [N, S] targets otherwise',
-        });
+        throw new ShapeError(
+          `${op}: Expected tensor to have size ${total} at dimension 0, but got size ${Smax} for argument #2 'targets'`,
+          {
+            op,
+            hint: 'concatenated targets hold exactly sum(targetLengths) labels; pass padded [N, S] targets otherwise',
+          },
+        );
       }
       const offsets = tl.cumsum(0).sub(tl);
       const pos = offsets.unsqueeze(1).add(dl.arange(Smax, { dtype: 'int32', device }).unsqueeze(0)); // [N, Smax]
       const inRange = pos.lt(Math.max(Smax, 1));
-      tgt = Smax === 0 ? dl.zeros([N, 0], { dtype: 'int32', device }) : tgtDev.gather(0, dl.where(inRange, pos, 0).reshape(-1)).reshape(N, Smax);
+      tgt =
+        Smax === 0
+          ? dl.zeros([N, 0], { dtype: 'int32', device })
+          : tgtDev.gather(0, dl.where(inRange, pos, 0).reshape(-1)).reshape(N, Smax);
     } else {
-      throw new ShapeError(`${op}: targets must be [N, S] (padded) or 1-D (concatenated), got ${fmtShape(targets.shape)} for log_probs ${fmtShape(logProbs.shape)}`, { op });
+      throw new ShapeError(
+        `${op}: targets must be [N, S] (padded) or 1-D (concatenated), got ${fmtShape(targets.shape)} for log_probs ${fmtShape(logProbs.shape)}`,
+        { op },
+      );
     }
     if (tgt.shape[0] !== N) throw new ShapeError(`${op}: targets have ${tgt.shape[0]} rows for a batch of ${N}`, { op });
     const Smax = tgt.shape[1]!;
     checkRange(op, tl, 0, targets.dim() === 1 ? targets.numel() : Smax, 'target_lengths');
-    checkRange(op, dl.where(dl.arange(tgt.shape[1]!, { dtype: 'int32', device }).unsqueeze(0).lt(tl.unsqueeze(1)), tgt, 0), 0, C - 1, 'targets');
-    const loss = lp._backend.readSync ? ctcOnHost(lp, tgt, il, tl, blank, !!opts.zeroInfinity) : ctcOnDevice(lp, tgt, il, tl, blank, !!opts.zeroInfinity);
+    checkRange(
+      op,
+      dl.where(dl.arange(tgt.shape[1]!, { dtype: 'int32', device }).unsqueeze(0).lt(tl.unsqueeze(1)), tgt, 0),
+      0,
+      C - 1,
+      'targets',
+    );
+    const loss = lp._backend.readSync
+      ? ctcOnHost(lp, tgt, il, tl, blank, !!opts.zeroInfinity)
+      : ctcOnDevice(lp, tgt, il, tl, blank, !!opts.zeroInfinity);
     const reduction = opts.reduction ?? 'mean';
     if (reduction === 'mean') return loss.div(tl.clamp(1, null).to(loss.dtype)).mean();
     return applyReduction(op, unbatched && reduction === 'none' ? loss.reshape([]) : loss, reduction);
@@ -138,7 +173,17 @@ export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Lengths
  */
 function ctcOnHost(lp: Tensor, tgt: Tensor, il: Tensor, tl: Tensor, blank: number, zeroInfinity: boolean): Tensor {
   const [T, N, C] = lp.shape as [number, number, number];
-  const r = ctcHost(lp.detach().contiguous().dataSync(), T, N, C, tgt.contiguous().dataSync(), tgt.shape[1]!, il.dataSync(), tl.dataSync(), blank);
+  const r = ctcHost(
+    lp.detach().contiguous().dataSync(),
+    T,
+    N,
+    C,
+    tgt.contiguous().dataSync(),
+    tgt.shape[1]!,
+    il.dataSync(),
+    tl.dataSync(),
+    blank,
+  );
   for (let i = 0; i < r.grad.length; i++) if (!Number.isFinite(r.grad[i]!)) r.grad[i] = 0; // infinite losses: no gradient
   const nll = dl.tensor(r.nll, { dtype: lp.dtype, device: lp.device });
   const inf = nll.isinf();

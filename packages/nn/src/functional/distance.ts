@@ -6,12 +6,18 @@ const where = dl.where;
 
 function floatPair(op: string, x1: Tensor, x2: Tensor): void {
   if (!(x1 instanceof dl.Tensor) || !(x2 instanceof dl.Tensor)) throw new dl.ArgumentError(`${op}: x1 and x2 must be Tensors`, { op });
-  const common = dl.resultType([{ dtype: x1.dtype, dim: x1.dim() }, { dtype: x2.dtype, dim: x2.dim() }]);
+  const common = dl.resultType([
+    { dtype: x1.dtype, dim: x1.dim() },
+    { dtype: x2.dtype, dim: x2.dim() },
+  ]);
   if (!dl.isFloating(common)) {
-    throw new DTypeError(`${op}: expected common dtype to be floating point, yet common dtype is ${common} (x1 ${x1.dtype} ${fmtShape(x1.shape)}, x2 ${x2.dtype} ${fmtShape(x2.shape)})`, {
-      op,
-      hint: 'cast with .float()',
-    });
+    throw new DTypeError(
+      `${op}: expected common dtype to be floating point, yet common dtype is ${common} (x1 ${x1.dtype} ${fmtShape(x1.shape)}, x2 ${x2.dtype} ${fmtShape(x2.shape)})`,
+      {
+        op,
+        hint: 'cast with .float()',
+      },
+    );
   }
 }
 
@@ -19,7 +25,10 @@ function commonShape(op: string, x1: Tensor, x2: Tensor): number[] {
   try {
     return dl.broadcastShapes(op, x1.shape, x2.shape);
   } catch {
-    throw new ShapeError(`${op}: x1 ${fmtShape(x1.shape)} and x2 ${fmtShape(x2.shape)} cannot be broadcast to a common shape`, { op, hint: 'sizes must match or be 1 in each trailing dim' });
+    throw new ShapeError(`${op}: x1 ${fmtShape(x1.shape)} and x2 ${fmtShape(x2.shape)} cannot be broadcast to a common shape`, {
+      op,
+      hint: 'sizes must match or be 1 in each trailing dim',
+    });
   }
 }
 
@@ -34,7 +43,11 @@ export function normalize(input: Tensor, opts: { p?: number; dim?: number; eps?:
     const p = opts.p ?? 2;
     const dim = opts.dim ?? 1;
     const eps = opts.eps ?? 1e-12;
-    if (!dl.isFloating(input.dtype)) throw new DTypeError(`normalize: expected a floating input, got ${input.dtype} ${fmtShape(input.shape)}`, { op: 'normalize', hint: 'cast with .float()' });
+    if (!dl.isFloating(input.dtype))
+      throw new DTypeError(`normalize: expected a floating input, got ${input.dtype} ${fmtShape(input.shape)}`, {
+        op: 'normalize',
+        hint: 'cast with .float()',
+      });
     return input.div(input.norm(p, dim, { keepdim: true }).clamp(eps, null));
   });
 }
@@ -71,21 +84,31 @@ export function cosineSimilarity(x1: Tensor, x2: Tensor, opts: { dim?: number; e
     const op = 'cosineSimilarity';
     floatPair(op, x1, x2);
     const shape = commonShape(op, x1, x2);
-    const common = dl.resultType([{ dtype: x1.dtype, dim: x1.dim() }, { dtype: x2.dtype, dim: x2.dim() }]);
+    const common = dl.resultType([
+      { dtype: x1.dtype, dim: x1.dim() },
+      { dtype: x2.dtype, dim: x2.dim() },
+    ]);
     const a = x1.to(common).expand(shape);
     const b = x2.to(common).expand(shape);
     const dim = opts.dim ?? 1;
     const eps = opts.eps ?? 1e-8;
     if (shape.length === 0) {
       // torch treats a 0-d pair as one 1-element vector along dim 0 or −1
-      if (dim !== 0 && dim !== -1) throw new dl.IndexError(`${op}: Dimension out of range (expected to be in range of [-1, 0], but got ${dim})`, { op });
+      if (dim !== 0 && dim !== -1)
+        throw new dl.IndexError(`${op}: Dimension out of range (expected to be in range of [-1, 0], but got ${dim})`, { op });
       return cosineSimilarity(a.reshape(1), b.reshape(1), { dim: 0, eps });
     }
     const d = dim < 0 ? dim + shape.length : dim;
     if (d < 0 || d >= shape.length) {
-      throw new dl.IndexError(`${op}: Dimension out of range (expected to be in range of [${-shape.length}, ${shape.length - 1}], but got ${dim})`, { op, hint: `the common shape is ${fmtShape(shape)}` });
+      throw new dl.IndexError(
+        `${op}: Dimension out of range (expected to be in range of [${-shape.length}, ${shape.length - 1}], but got ${dim})`,
+        { op, hint: `the common shape is ${fmtShape(shape)}` },
+      );
     }
-    return a.div(clampedNorm(a, d, eps)).mul(b.div(clampedNorm(b, d, eps))).sum(d);
+    return a
+      .div(clampedNorm(a, d, eps))
+      .mul(b.div(clampedNorm(b, d, eps)))
+      .sum(d);
   });
 }
 

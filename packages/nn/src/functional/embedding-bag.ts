@@ -71,37 +71,64 @@ function segmentedMax(rows: Tensor, keep: Tensor, bag: Tensor, offsets: Tensor, 
   let v = rows.where(keep.unsqueeze(1), -Infinity);
   for (let step = 1; step < n; step *= 2) {
     const prev = dl.cat([dl.full([step, D], -Infinity, { dtype: rows.dtype, device: dev }), v.narrow(0, 0, n - step)], 0);
-    const same = dl.cat([dl.zeros([step], { dtype: 'bool', device: dev }), bag.narrow(0, step, n - step).eq(bag.narrow(0, 0, n - step))], 0);
+    const same = dl.cat(
+      [dl.zeros([step], { dtype: 'bool', device: dev }), bag.narrow(0, step, n - step).eq(bag.narrow(0, 0, n - step))],
+      0,
+    );
     v = dl.maximum(v, prev).where(same.unsqueeze(1), v);
   }
   const endLast = last ? offsets.narrow(0, B, 1) : dl.full([1], n, { dtype: 'int32', device: dev });
-  const ends = dl.cat([offsets.narrow(0, 1, B - 1), endLast], 0).sub(1).clamp(0, n - 1).to('int32');
+  const ends = dl
+    .cat([offsets.narrow(0, 1, B - 1), endLast], 0)
+    .sub(1)
+    .clamp(0, n - 1)
+    .to('int32');
   return v.indexSelect(0, ends).where(count.gt(0).unsqueeze(1), 0);
 }
 
-const bagReduce = defineOp('embeddingBag', (input: Tensor, weight: Tensor, offsets: Tensor, B: number, mode: 'sum' | 'mean' | 'max', psw: Tensor | null, pad: number | null, last: boolean, hostOffsets: readonly number[] | null): Tensor => {
-  if (mode === 'max' && hostOffsets) return paddedMax(input, weight, hostOffsets, B, pad, last);
-  const n = input.numel();
-  const D = weight.shape[1]!;
-  const dev = weight.device;
-  const pos = dl.arange(n, { device: dev });
-  const starts = offsets.narrow(0, 0, B);
-  // each position's bag: a running count of the bag starts at or before it, minus one
-  const marks = dl.zeros([n + 1], { dtype: 'int32', device: dev }).scatterAdd(0, starts.clamp(0, n), dl.ones([B], { dtype: 'int32', device: dev }));
-  const bag = marks.cumsum(0).narrow(0, 0, n).sub(1).to('int32'); // [n]
-  let keep = dl.ones([n], { dtype: 'bool', device: dev });
-  if (pad !== null) keep = input.ne(pad);
-  if (last) keep = keep.logicalAnd(pos.lt(offsets.narrow(0, B, 1)));
-  const rows = weight.indexSelect(0, input);
-  const count = dl.zeros([B], { dtype: weight.dtype, device: dev }).scatterAdd(0, bag.clamp(0, Math.max(B - 1, 0)), keep.to(weight.dtype));
-  if (mode === 'max') return segmentedMax(rows, keep, bag, offsets, count, B, last);
-  let src = rows.mul(keep.to(weight.dtype).unsqueeze(1));
-  if (psw) src = src.mul(psw.unsqueeze(1));
-  const idx = bag.clamp(0, Math.max(B - 1, 0)).unsqueeze(1).expand(n, D);
-  const sum = dl.zeros([B, D], { dtype: weight.dtype, device: dev }).scatterAdd(0, idx, src);
-  if (mode === 'sum') return sum;
-  return sum.div(count.clamp(1, null).unsqueeze(1));
-});
+const bagReduce = defineOp(
+  'embeddingBag',
+  (
+    input: Tensor,
+    weight: Tensor,
+    offsets: Tensor,
+    B: number,
+    mode: 'sum' | 'mean' | 'max',
+    psw: Tensor | null,
+    pad: number | null,
+    last: boolean,
+    hostOffsets: readonly number[] | null,
+  ): Tensor => {
+    if (mode === 'max' && hostOffsets) return paddedMax(input, weight, hostOffsets, B, pad, last);
+    const n = input.numel();
+    const D = weight.shape[1]!;
+    const dev = weight.device;
+    const pos = dl.arange(n, { device: dev });
+    const starts = offsets.narrow(0, 0, B);
+    // each position's bag: a running count of the bag starts at or before it, minus one
+    const marks = dl
+      .zeros([n + 1], { dtype: 'int32', device: dev })
+      .scatterAdd(0, starts.clamp(0, n), dl.ones([B], { dtype: 'int32', device: dev }));
+    const bag = marks.cumsum(0).narrow(0, 0, n).sub(1).to('int32'); // [n]
+    let keep = dl.ones([n], { dtype: 'bool', device: dev });
+    if (pad !== null) keep = input.ne(pad);
+    if (last) keep = keep.logicalAnd(pos.lt(offsets.narrow(0, B, 1)));
+    const rows = weight.indexSelect(0, input);
+    const count = dl
+      .zeros([B], { dtype: weight.dtype, device: dev })
+      .scatterAdd(0, bag.clamp(0, Math.max(B - 1, 0)), keep.to(weight.dtype));
+    if (mode === 'max') return segmentedMax(rows, keep, bag, offsets, count, B, last);
+    let src = rows.mul(keep.to(weight.dtype).unsqueeze(1));
+    if (psw) src = src.mul(psw.unsqueeze(1));
+    const idx = bag
+      .clamp(0, Math.max(B - 1, 0))
+      .unsqueeze(1)
+      .expand(n, D);
+    const sum = dl.zeros([B, D], { dtype: weight.dtype, device: dev }).scatterAdd(0, idx, src);
+    if (mode === 'sum') return sum;
+    return sum.div(count.clamp(1, null).unsqueeze(1));
+  },
+);
 
 /**
  * Sums, means or maxes of bags of embeddings without materialising the lookups per bag, as
@@ -114,32 +141,48 @@ const bagReduce = defineOp('embeddingBag', (input: Tensor, weight: Tensor, offse
 export function embeddingBag(input: Tensor, weight: Tensor, opts: EmbeddingBagOptions = {}): Tensor {
   const op = 'embeddingBag';
   const mode = opts.mode ?? 'mean';
-  if (mode !== 'sum' && mode !== 'mean' && mode !== 'max') throw new ArgumentError(`${op}: mode has to be one of sum, mean or max, got '${String(mode)}'`, { op });
-  if (input.dtype !== 'int32' && input.dtype !== 'uint8') throw new DTypeError(`${op}: expected input of an integer dtype (int32), got ${input.dtype}`, { op, hint: 'cast with .long()' });
+  if (mode !== 'sum' && mode !== 'mean' && mode !== 'max')
+    throw new ArgumentError(`${op}: mode has to be one of sum, mean or max, got '${String(mode)}'`, { op });
+  if (input.dtype !== 'int32' && input.dtype !== 'uint8')
+    throw new DTypeError(`${op}: expected input of an integer dtype (int32), got ${input.dtype}`, { op, hint: 'cast with .long()' });
   if (weight.dim() !== 2) throw new ShapeError(`${op}: expected a 2-D weight [numEmbeddings, dim], got ${fmtShape(weight.shape)}`, { op });
   if (!isFloating(weight.dtype)) throw new DTypeError(`${op}: expected a floating weight, got ${weight.dtype}`, { op });
   const num = weight.shape[0]!;
   const psw = opts.perSampleWeights ?? null;
   if (psw && mode !== 'sum') {
-    throw new ArgumentError(`${op}: perSampleWeights was not null. perSampleWeights is only supported for mode='sum' (got mode='${mode}')`, { op });
+    throw new ArgumentError(
+      `${op}: perSampleWeights was not null. perSampleWeights is only supported for mode='sum' (got mode='${mode}')`,
+      { op },
+    );
   }
   if (psw && (psw.dim() !== input.dim() || psw.shape.some((s, i) => s !== input.shape[i]))) {
-    throw new ShapeError(`${op}: perSampleWeights ${fmtShape(psw.shape)} must have the same shape as the input ${fmtShape(input.shape)}`, { op });
+    throw new ShapeError(`${op}: perSampleWeights ${fmtShape(psw.shape)} must have the same shape as the input ${fmtShape(input.shape)}`, {
+      op,
+    });
   }
-  if (psw && psw.dtype !== weight.dtype) throw new DTypeError(`${op}: expected perSampleWeights of dtype ${weight.dtype} (the weight's), got ${psw.dtype}`, { op });
+  if (psw && psw.dtype !== weight.dtype)
+    throw new DTypeError(`${op}: expected perSampleWeights of dtype ${weight.dtype} (the weight's), got ${psw.dtype}`, { op });
   let flat: Tensor;
   let offsets: Tensor;
   if (input.dim() === 2) {
     if (opts.offsets) {
-      throw new ArgumentError(`${op}: if input is 2-D, then offsets has to be null, as input is treated as a mini-batch of fixed length sequences (got offsets ${fmtShape(opts.offsets.shape)})`, { op });
+      throw new ArgumentError(
+        `${op}: if input is 2-D, then offsets has to be null, as input is treated as a mini-batch of fixed length sequences (got offsets ${fmtShape(opts.offsets.shape)})`,
+        { op },
+      );
     }
     const [Bn, L] = input.shape as [number, number];
     flat = input.reshape(-1);
     offsets = dl.arange(0, Bn * L, Math.max(L, 1), { dtype: 'int32', device: input.device });
     if (L === 0) offsets = dl.zeros([Bn], { dtype: 'int32', device: input.device });
   } else if (input.dim() === 1) {
-    if (!opts.offsets || opts.offsets.dim() !== 1) throw new ArgumentError(`${op}: offsets has to be a 1-D tensor for a 1-D input, got ${opts.offsets ? fmtShape(opts.offsets.shape) : 'null'}`, { op });
-    if (opts.offsets.dtype !== 'int32' && opts.offsets.dtype !== 'uint8') throw new DTypeError(`${op}: expected offsets of an integer dtype, got ${opts.offsets.dtype}`, { op });
+    if (!opts.offsets || opts.offsets.dim() !== 1)
+      throw new ArgumentError(
+        `${op}: offsets has to be a 1-D tensor for a 1-D input, got ${opts.offsets ? fmtShape(opts.offsets.shape) : 'null'}`,
+        { op },
+      );
+    if (opts.offsets.dtype !== 'int32' && opts.offsets.dtype !== 'uint8')
+      throw new DTypeError(`${op}: expected offsets of an integer dtype, got ${opts.offsets.dtype}`, { op });
     flat = input;
     offsets = opts.offsets.to('int32');
   } else throw new ShapeError(`${op}: input has to be 1-D or 2-D, but got ${fmtShape(input.shape)}`, { op });
@@ -153,18 +196,28 @@ export function embeddingBag(input: Tensor, weight: Tensor, opts: EmbeddingBagOp
     if (n > 0) {
       const lo = flat.min().itemSync();
       const hi = flat.max().itemSync();
-      if (lo < 0 || hi >= num) throw new dl.IndexError(`${op}: index ${lo < 0 ? lo : hi} is out of range for an embedding table of ${num} rows`, { op });
+      if (lo < 0 || hi >= num)
+        throw new dl.IndexError(`${op}: index ${lo < 0 ? lo : hi} is out of range for an embedding table of ${num} rows`, { op });
     }
     const o = offsets.toArraySync() as number[];
-    if (o.length > 0 && o[0] !== 0) throw new ArgumentError(`${op}: offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0, got ${o[0]}`, { op });
-    if (o.length > 0 && o[o.length - 1]! > n) throw new ArgumentError(`${op}: offsets[-1] can not be greater than input's length ${n} but got offsets[-1] of ${o[o.length - 1]}`, { op });
-    for (let i = 1; i < o.length; i++) if (o[i]! < o[i - 1]!) throw new ArgumentError(`${op}: offsets must be non-decreasing, got ${JSON.stringify(o)}`, { op });
+    if (o.length > 0 && o[0] !== 0)
+      throw new ArgumentError(
+        `${op}: offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start from position 0, got ${o[0]}`,
+        { op },
+      );
+    if (o.length > 0 && o[o.length - 1]! > n)
+      throw new ArgumentError(`${op}: offsets[-1] can not be greater than input's length ${n} but got offsets[-1] of ${o[o.length - 1]}`, {
+        op,
+      });
+    for (let i = 1; i < o.length; i++)
+      if (o[i]! < o[i - 1]!) throw new ArgumentError(`${op}: offsets must be non-decreasing, got ${JSON.stringify(o)}`, { op });
     hostOffsets = o;
   }
   let pad: number | null = null;
   if (opts.paddingIdx !== undefined && opts.paddingIdx !== null) {
     pad = opts.paddingIdx < 0 ? opts.paddingIdx + num : opts.paddingIdx;
-    if (!Number.isInteger(pad) || pad < 0 || pad >= num) throw new ArgumentError(`${op}: paddingIdx must be within num_embeddings (got ${opts.paddingIdx} for ${num} rows)`, { op });
+    if (!Number.isInteger(pad) || pad < 0 || pad >= num)
+      throw new ArgumentError(`${op}: paddingIdx must be within num_embeddings (got ${opts.paddingIdx} for ${num} rows)`, { op });
   }
   if (opts.maxNorm !== undefined && opts.maxNorm !== null) embeddingRenorm_(weight, flat, opts.maxNorm, opts.normType ?? 2);
   return bagReduce(flat, weight, offsets, B, mode, psw ? psw.reshape(-1) : null, pad, last, hostOffsets);

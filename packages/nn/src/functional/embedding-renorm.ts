@@ -14,10 +14,13 @@ import { noGrad } from '@dl/autograd';
 export function embeddingRenorm_(weight: Tensor, indices: Tensor, maxNorm: number, normType: number): void {
   if (indices.numel() === 0) return;
   if (weight.shape.some((s, i) => s > 1 && weight.stride(i) === 0)) {
-    throw new StateError(`embedding: maxNorm renormalises the weight in place, but weight ${fmtShape(weight.shape)} is expanded (strides ${fmtShape(weight.stride())}): more than one element refers to a single memory location`, {
-      op: 'embedding',
-      hint: 'clone() the weight first',
-    });
+    throw new StateError(
+      `embedding: maxNorm renormalises the weight in place, but weight ${fmtShape(weight.shape)} is expanded (strides ${fmtShape(weight.stride())}): more than one element refers to a single memory location`,
+      {
+        op: 'embedding',
+        hint: 'clone() the weight first',
+      },
+    );
   }
   noGrad(() => {
     const idx = indices.reshape(-1);

@@ -29,9 +29,15 @@ interface Geo {
 }
 
 function geometry(op: string, kernelSize: Size2, o: FoldOptions): Geo {
-  const g = { k: pair(kernelSize, 'kernelSize', op), d: pair(o.dilation ?? 1, 'dilation', op), p: pair(o.padding ?? 0, 'padding', op), s: pair(o.stride ?? 1, 'stride', op) };
+  const g = {
+    k: pair(kernelSize, 'kernelSize', op),
+    d: pair(o.dilation ?? 1, 'dilation', op),
+    p: pair(o.padding ?? 0, 'padding', op),
+    s: pair(o.stride ?? 1, 'stride', op),
+  };
   const all = [...g.k, ...g.d, ...g.p, ...g.s];
-  if (!all.every((v) => Number.isInteger(v))) throw new ArgumentError(`${op}: kernelSize, dilation, padding and stride must be integers, got ${JSON.stringify(g)}`, { op });
+  if (!all.every((v) => Number.isInteger(v)))
+    throw new ArgumentError(`${op}: kernelSize, dilation, padding and stride must be integers, got ${JSON.stringify(g)}`, { op });
   if (g.k.some((v) => v <= 0)) throw new ArgumentError(`${op}: kernel size should be greater than zero, but got ${fmtShape(g.k)}`, { op });
   if (g.s.some((v) => v <= 0)) throw new ArgumentError(`${op}: stride should be greater than zero, but got ${fmtShape(g.s)}`, { op });
   if (g.d.some((v) => v <= 0)) throw new ArgumentError(`${op}: dilation should be greater than zero, but got ${fmtShape(g.d)}`, { op });
@@ -63,7 +69,10 @@ const im2col = defineOp('unfold', (x: Tensor, g: Geo): Tensor => {
   const K = g.k[0] * g.k[1];
   const xp = g.p[0] || g.p[1] ? pad(x, [g.p[1], g.p[1], g.p[0], g.p[0]]) : x;
   const idx = dl.fromHost(table(g, Wp, LH, LW), [K * LH * LW], 'int32', x.device, 'unfold');
-  return xp.reshape(N, C, Hp * Wp).indexSelect(2, idx).reshape(N, C * K, LH * LW);
+  return xp
+    .reshape(N, C, Hp * Wp)
+    .indexSelect(2, idx)
+    .reshape(N, C * K, LH * LW);
 });
 
 const col2im = defineOp('fold', (x: Tensor, H: number, W: number, g: Geo): Tensor => {
@@ -74,7 +83,10 @@ const col2im = defineOp('fold', (x: Tensor, H: number, W: number, g: Geo): Tenso
   const Hp = H + 2 * g.p[0];
   const Wp = W + 2 * g.p[1];
   const idx = dl.fromHost(table(g, Wp, LH, LW), [1, 1, K * L], 'int32', x.device, 'fold').expand(N, C, K * L);
-  const plane = dl.zeros([N, C, Hp * Wp], { dtype: x.dtype, device: x.device }).scatterAdd(2, idx, x.reshape(N, C, K * L)).reshape(N, C, Hp, Wp);
+  const plane = dl
+    .zeros([N, C, Hp * Wp], { dtype: x.dtype, device: x.device })
+    .scatterAdd(2, idx, x.reshape(N, C, K * L))
+    .reshape(N, C, Hp, Wp);
   return g.p[0] || g.p[1] ? plane.narrow(2, g.p[0], H).narrow(3, g.p[1], W) : plane;
 });
 
@@ -111,13 +123,17 @@ export function unfold(x: Tensor, kernelSize: Size2, opts: FoldOptions = {}): Te
 export function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, opts: FoldOptions = {}): Tensor {
   const op = 'fold';
   if (x.dim() === 2) return fold(x.unsqueeze(0), outputSize, kernelSize, opts).squeeze(0);
-  if (x.dim() !== 3) throw new ShapeError(`${op}: expected a 2-D [C·KH·KW, L] or 3-D [N, C·KH·KW, L] input, got ${fmtShape(x.shape)}`, { op });
+  if (x.dim() !== 3)
+    throw new ShapeError(`${op}: expected a 2-D [C·KH·KW, L] or 3-D [N, C·KH·KW, L] input, got ${fmtShape(x.shape)}`, { op });
   if (!isFloating(x.dtype)) throw new DTypeError(`${op}: not implemented for ${x.dtype}`, { op, hint: 'cast with .float()' });
   const g = geometry(op, kernelSize, opts);
   const [H, W] = pair(outputSize, 'outputSize', op);
   const K = g.k[0] * g.k[1];
   if (x.shape[1]! % K !== 0 || x.shape[1] === 0) {
-    throw new ShapeError(`${op}: expected size of input's dimension 1 to be divisible by the product of kernelSize, but got input.size(1)=${x.shape[1]} and kernelSize=${fmtShape(g.k)}`, { op });
+    throw new ShapeError(
+      `${op}: expected size of input's dimension 1 to be divisible by the product of kernelSize, but got input.size(1)=${x.shape[1]} and kernelSize=${fmtShape(g.k)}`,
+      { op },
+    );
   }
   const [LH, LW] = blocks(g, H, W);
   if (LH < 1 || LW < 1 || LH * LW !== x.shape[2]) {

@@ -67,7 +67,13 @@ function cubicWeights(t: number, r: (v: number) => number): [number, number, num
 }
 
 /** The 4 taps (clamped to the axis) and weights of each output of a bicubic axis. */
-function cubicTaps(n: number, out: number, scale: number | null, alignCorners: boolean, r: (v: number) => number): { idx: Int32Array[]; w: Float64Array[] } {
+function cubicTaps(
+  n: number,
+  out: number,
+  scale: number | null,
+  alignCorners: boolean,
+  r: (v: number) => number,
+): { idx: Int32Array[]; w: Float64Array[] } {
   const s = axisScale(n, out, scale, alignCorners, r);
   const idx = [0, 1, 2, 3].map(() => new Int32Array(out));
   const w = [0, 1, 2, 3].map(() => new Float64Array(out));
@@ -83,7 +89,13 @@ function cubicTaps(n: number, out: number, scale: number | null, alignCorners: b
   return { idx, w };
 }
 
-function linearTaps(n: number, out: number, scale: number | null, alignCorners: boolean, r: (v: number) => number): { i0: Int32Array; i1: Int32Array; l0: Float64Array; l1: Float64Array } {
+function linearTaps(
+  n: number,
+  out: number,
+  scale: number | null,
+  alignCorners: boolean,
+  r: (v: number) => number,
+): { i0: Int32Array; i1: Int32Array; l0: Float64Array; l1: Float64Array } {
   const s = axisScale(n, out, scale, alignCorners, r);
   const i0 = new Int32Array(out);
   const i1 = new Int32Array(out);
@@ -101,29 +113,36 @@ function linearTaps(n: number, out: number, scale: number | null, alignCorners: 
   return { i0, i1, l0, l1 };
 }
 
-const resample = defineOp('interpolate', (x: Tensor, sizes: readonly number[], scales: readonly (number | null)[], mode: InterpolateMode, alignCorners: boolean): Tensor => {
-  const op = 'interpolate';
-  const nd = sizes.length;
-  const r = x.dtype === 'float32' ? f32 : (v: number) => v;
-  let y = x;
-  for (let i = 0; i < nd; i++) {
-    const d = x.dim() - nd + i;
-    const n = x.shape[d]!;
-    const out = sizes[i]!;
-    const at = (a: ArrayLike<number>, dtype: 'int32' | typeof x.dtype) => dl.fromHost(a, dtype === 'int32' ? [out] : x.shape.map((_, k) => (k === d ? out : 1)), dtype, x.device, op);
-    const linear = mode === 'linear' || mode === 'bilinear' || mode === 'trilinear';
-    if (linear && out === n) continue; // torch copies an axis whose size stays
-    if (mode === 'bicubic') {
-      const t = cubicTaps(n, out, scales[i]!, alignCorners, r);
-      const taps = [0, 1, 2, 3].map((k) => y.indexSelect(d, at(t.idx[k]!, 'int32')).mul(at(t.w[k]!, x.dtype)));
-      y = taps[0]!.add(taps[1]!).add(taps[2]!).add(taps[3]!);
-    } else if (linear) {
-      const t = linearTaps(n, out, scales[i]!, alignCorners, r);
-      y = y.indexSelect(d, at(t.i0, 'int32')).mul(at(t.l0, x.dtype)).add(y.indexSelect(d, at(t.i1, 'int32')).mul(at(t.l1, x.dtype)));
-    } else y = y.indexSelect(d, at(nearestIndex(n, out, scales[i]!, mode === 'nearest-exact', r), 'int32'));
-  }
-  return y === x ? x.clone() : y;
-});
+const resample = defineOp(
+  'interpolate',
+  (x: Tensor, sizes: readonly number[], scales: readonly (number | null)[], mode: InterpolateMode, alignCorners: boolean): Tensor => {
+    const op = 'interpolate';
+    const nd = sizes.length;
+    const r = x.dtype === 'float32' ? f32 : (v: number) => v;
+    let y = x;
+    for (let i = 0; i < nd; i++) {
+      const d = x.dim() - nd + i;
+      const n = x.shape[d]!;
+      const out = sizes[i]!;
+      const at = (a: ArrayLike<number>, dtype: 'int32' | typeof x.dtype) =>
+        dl.fromHost(a, dtype === 'int32' ? [out] : x.shape.map((_, k) => (k === d ? out : 1)), dtype, x.device, op);
+      const linear = mode === 'linear' || mode === 'bilinear' || mode === 'trilinear';
+      if (linear && out === n) continue; // torch copies an axis whose size stays
+      if (mode === 'bicubic') {
+        const t = cubicTaps(n, out, scales[i]!, alignCorners, r);
+        const taps = [0, 1, 2, 3].map((k) => y.indexSelect(d, at(t.idx[k]!, 'int32')).mul(at(t.w[k]!, x.dtype)));
+        y = taps[0]!.add(taps[1]!).add(taps[2]!).add(taps[3]!);
+      } else if (linear) {
+        const t = linearTaps(n, out, scales[i]!, alignCorners, r);
+        y = y
+          .indexSelect(d, at(t.i0, 'int32'))
+          .mul(at(t.l0, x.dtype))
+          .add(y.indexSelect(d, at(t.i1, 'int32')).mul(at(t.l1, x.dtype)));
+      } else y = y.indexSelect(d, at(nearestIndex(n, out, scales[i]!, mode === 'nearest-exact', r), 'int32'));
+    }
+    return y === x ? x.clone() : y;
+  },
+);
 
 /**
  * Up/down-sampling of [N, C, *spatial] (1–3 spatial dims) to `size` or by `scaleFactor`, as torch
@@ -140,20 +159,29 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const mode = opts.mode ?? 'nearest';
   const modes = ['nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'];
   if (x.dim() < 3 || x.dim() > 5 || !modes.includes(mode)) {
-    throw new ArgumentError(`${op}: only 3-D, 4-D and 5-D inputs are supported for the modes ${modes.join(' | ')} (got a ${x.dim()}-D input ${fmtShape(x.shape)}, mode '${mode}')`, {
-      op,
-      hint: 'the input is [N, C, *spatial]: unsqueeze the batch and channel dims',
-    });
+    throw new ArgumentError(
+      `${op}: only 3-D, 4-D and 5-D inputs are supported for the modes ${modes.join(' | ')} (got a ${x.dim()}-D input ${fmtShape(x.shape)}, mode '${mode}')`,
+      {
+        op,
+        hint: 'the input is [N, C, *spatial]: unsqueeze the batch and channel dims',
+      },
+    );
   }
   const nd = x.dim() - 2;
   const interpolating = mode === 'linear' || mode === 'bilinear' || mode === 'bicubic' || mode === 'trilinear';
   if (!interpolating && opts.alignCorners !== undefined && opts.alignCorners !== null) {
-    throw new ArgumentError(`${op}: align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear (got mode '${mode}')`, { op });
+    throw new ArgumentError(
+      `${op}: align_corners option can only be set with the interpolating modes: linear | bilinear | bicubic | trilinear (got mode '${mode}')`,
+      { op },
+    );
   }
   const needs = { linear: 1, bilinear: 2, bicubic: 2, trilinear: 3 } as Record<string, number>;
-  if (needs[mode] !== undefined && nd !== needs[mode]) throw new ArgumentError(`${op}: got ${x.dim()}D input, but ${mode} mode needs ${needs[mode]! + 2}D input`, { op });
-  if (mode === 'area' && nd === 3) throw new ArgumentError(`${op}: area mode supports 3-D and 4-D inputs in dl, got ${fmtShape(x.shape)}`, { op });
-  if (!isFloating(x.dtype)) throw new DTypeError(`${op}: ${mode} interpolation is not implemented for ${x.dtype}`, { op, hint: 'cast with .float()' });
+  if (needs[mode] !== undefined && nd !== needs[mode])
+    throw new ArgumentError(`${op}: got ${x.dim()}D input, but ${mode} mode needs ${needs[mode]! + 2}D input`, { op });
+  if (mode === 'area' && nd === 3)
+    throw new ArgumentError(`${op}: area mode supports 3-D and 4-D inputs in dl, got ${fmtShape(x.shape)}`, { op });
+  if (!isFloating(x.dtype))
+    throw new DTypeError(`${op}: ${mode} interpolation is not implemented for ${x.dtype}`, { op, hint: 'cast with .float()' });
   const has = (v: unknown) => v !== undefined && v !== null;
   if (has(opts.size) && has(opts.scaleFactor)) throw new ArgumentError(`${op}: only one of size or scaleFactor should be defined`, { op });
   if (!has(opts.size) && !has(opts.scaleFactor)) throw new ArgumentError(`${op}: either size or scaleFactor should be defined`, { op });
@@ -161,26 +189,37 @@ export function interpolate(x: Tensor, opts: InterpolateOptions): Tensor {
   const expand = (v: number | readonly number[], name: string): number[] => {
     if (typeof v === 'number') return Array(nd).fill(v);
     if (v.length !== nd) {
-      throw new ArgumentError(`${op}: input and ${name} must have the same number of spatial dimensions, but got input with spatial dimensions of ${fmtShape(spatial)} and ${name} of ${fmtShape(v)}`, {
-        op,
-        hint: 'the input is [N, C, d1, …, dK]',
-      });
+      throw new ArgumentError(
+        `${op}: input and ${name} must have the same number of spatial dimensions, but got input with spatial dimensions of ${fmtShape(spatial)} and ${name} of ${fmtShape(v)}`,
+        {
+          op,
+          hint: 'the input is [N, C, d1, …, dK]',
+        },
+      );
     }
     return [...v];
   };
   let sizes: number[];
   let scales: (number | null)[] = Array(nd).fill(null);
   if (has(opts.size)) {
-    if (opts.recomputeScaleFactor) throw new ArgumentError(`${op}: recomputeScaleFactor is not meaningful with an explicit size`, { op, hint: 'give scaleFactor instead of size, or leave recomputeScaleFactor out' });
+    if (opts.recomputeScaleFactor)
+      throw new ArgumentError(`${op}: recomputeScaleFactor is not meaningful with an explicit size`, {
+        op,
+        hint: 'give scaleFactor instead of size, or leave recomputeScaleFactor out',
+      });
     sizes = expand(opts.size!, 'size');
-    if (!sizes.every((s) => Number.isInteger(s))) throw new ArgumentError(`${op}: size must be integers, got ${JSON.stringify(opts.size)}`, { op });
+    if (!sizes.every((s) => Number.isInteger(s)))
+      throw new ArgumentError(`${op}: size must be integers, got ${JSON.stringify(opts.size)}`, { op });
   } else {
     const sf = expand(opts.scaleFactor!, 'scaleFactor');
     sizes = spatial.map((n, i) => Math.floor(n * sf[i]!));
     if (!opts.recomputeScaleFactor) scales = sf;
   }
   if (spatial.some((n) => n <= 0) || sizes.some((s) => s <= 0)) {
-    throw new ShapeError(`${op}: input and output sizes should be greater than 0, but got input ${fmtShape(spatial)} and output ${fmtShape(sizes)}`, { op });
+    throw new ShapeError(
+      `${op}: input and output sizes should be greater than 0, but got input ${fmtShape(spatial)} and output ${fmtShape(sizes)}`,
+      { op },
+    );
   }
   if (mode === 'area') return nd === 1 ? adaptiveAvgPool1d(x, sizes[0]!) : adaptiveAvgPool2d(x, sizes);
   return resample(x, sizes, scales, mode, opts.alignCorners ?? false);

@@ -15,7 +15,8 @@ function isTensor(op: string, name: string, t: unknown): asserts t is Tensor {
 
 function floating(op: string, ...ts: Tensor[]): void {
   for (const t of ts) {
-    if (!dl.isFloating(t.dtype)) throw new DTypeError(`${op}: expected floating inputs, got ${t.dtype} ${fmtShape(t.shape)}`, { op, hint: 'cast with .float()' });
+    if (!dl.isFloating(t.dtype))
+      throw new DTypeError(`${op}: expected floating inputs, got ${t.dtype} ${fmtShape(t.shape)}`, { op, hint: 'cast with .float()' });
   }
 }
 
@@ -24,8 +25,13 @@ function broadcastOrThrow(op: string, shapes: Record<string, readonly number[]>)
   try {
     for (const s of Object.values(shapes)) out = dl.broadcastShapes(op, out, s);
   } catch {
-    const desc = Object.entries(shapes).map(([k, s]) => `${k} ${fmtShape(s)}`).join(', ');
-    throw new ShapeError(`${op}: the shapes cannot be broadcast together: ${desc}`, { op, hint: 'sizes must match or be 1 in each trailing dim' });
+    const desc = Object.entries(shapes)
+      .map(([k, s]) => `${k} ${fmtShape(s)}`)
+      .join(', ');
+    throw new ShapeError(`${op}: the shapes cannot be broadcast together: ${desc}`, {
+      op,
+      hint: 'sizes must match or be 1 in each trailing dim',
+    });
   }
   return out;
 }
@@ -56,7 +62,11 @@ export function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor
     }
     checkReduction(op, opts.reduction);
     broadcastOrThrow(op, { input1: input1.shape, input2: input2.shape, target: target.shape });
-    const l = target.neg().mul(input1.sub(input2)).add(opts.margin ?? 0).clamp(0, null);
+    const l = target
+      .neg()
+      .mul(input1.sub(input2))
+      .add(opts.margin ?? 0)
+      .clamp(0, null);
     return applyReduction(op, l, opts.reduction);
   });
 }
@@ -75,7 +85,10 @@ export function hingeEmbeddingLoss(input: Tensor, target: Tensor, opts: MarginOp
     isTensor(op, 'target', target);
     checkReduction(op, opts.reduction);
     broadcastOrThrow(op, { input: input.shape, target: target.shape });
-    const marginClamp = input.neg().add(opts.margin ?? 1).clamp(0, null);
+    const marginClamp = input
+      .neg()
+      .add(opts.margin ?? 1)
+      .clamp(0, null);
     const outMargin = dl.where(target.ne(1), marginClamp, 0);
     const outSelf = dl.where(target.ne(-1), input, 0);
     return applyReduction(op, outMargin.add(outSelf), opts.reduction);
@@ -96,7 +109,10 @@ export function softMarginLoss(input: Tensor, target: Tensor, opts: { reduction?
     checkReduction(op, opts.reduction);
     const shape = broadcastOrThrow(op, { input: input.shape, target: target.shape });
     if (shape.length !== input.dim() || shape.some((s, i) => s !== input.shape[i])) {
-      throw new ShapeError(`${op}: output with shape ${fmtShape(input.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`, { op, hint: 'the target must broadcast to the input shape' });
+      throw new ShapeError(`${op}: output with shape ${fmtShape(input.shape)} doesn't match the broadcast shape ${fmtShape(shape)}`, {
+        op,
+        hint: 'the target must broadcast to the input shape',
+      });
     }
     return applyReduction(op, input.neg().mul(target).exp().log1p(), opts.reduction);
   });
@@ -108,7 +124,11 @@ export function softMarginLoss(input: Tensor, target: Tensor, opts: { reduction?
  * @example
  * F.multilabelSoftMarginLoss(logits, multiHot)
  */
-export function multilabelSoftMarginLoss(input: Tensor, target: Tensor, opts: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
+export function multilabelSoftMarginLoss(
+  input: Tensor,
+  target: Tensor,
+  opts: { weight?: Tensor | null; reduction?: Reduction } = {},
+): Tensor {
   return runScope('F.multilabelSoftMarginLoss', () => {
     const op = 'multilabelSoftMarginLoss';
     isTensor(op, 'input', input);
@@ -116,7 +136,10 @@ export function multilabelSoftMarginLoss(input: Tensor, target: Tensor, opts: { 
     checkReduction(op, opts.reduction);
     floating(op, input);
     broadcastOrThrow(op, { input: input.shape, target: target.shape, ...(opts.weight ? { weight: opts.weight.shape } : {}) });
-    let l = target.mul(logsigmoid(input)).add(target.neg().add(1).mul(logsigmoid(input.neg()))).neg();
+    let l = target
+      .mul(logsigmoid(input))
+      .add(target.neg().add(1).mul(logsigmoid(input.neg())))
+      .neg();
     if (opts.weight) l = l.mul(opts.weight);
     const classDim = input.dim() - 1;
     const C = input.dim() === 0 ? 1 : input.shape[classDim]!;
@@ -129,7 +152,10 @@ export function multilabelSoftMarginLoss(input: Tensor, target: Tensor, opts: { 
 function checkIndexRange(op: string, target: Tensor, lo: number, C: number, what: string): void {
   if (target.numel() === 0) return;
   const error = (v: number, deferred: boolean) =>
-    new IndexError(`${op}: target out of range (${what} ${v}; the input has ${C} classes)`, { op, hint: `class indices must be in [${lo === -1 ? '-1' : '0'}, ${C - 1}]` + (deferred ? `. ${DEFERRED_NOTE}` : '') });
+    new IndexError(`${op}: target out of range (${what} ${v}; the input has ${C} classes)`, {
+      op,
+      hint: `class indices must be in [${lo === -1 ? '-1' : '0'}, ${C - 1}]` + (deferred ? `. ${DEFERRED_NOTE}` : ''),
+    });
   if (!target._backend.readSync) {
     checkOnDevice(op, target, { lo, hi: C - 1, key: `${op}:${lo}:${C}`, error: (v) => error(v, true) });
     return;
@@ -162,20 +188,33 @@ export function multiMarginLoss(input: Tensor, target: Tensor, opts: MultiMargin
     floating(op, input);
     const nonEmpty = (input.dim() === 1 && input.shape[0]! > 0) || (input.dim() === 2 && input.shape[1]! > 0) || input.dim() === 0;
     if (input.dim() > 2 || !nonEmpty) {
-      throw new ShapeError(`${op}: Expected non-empty vector or matrix with optional 0-dim batch size, but got: ${fmtShape(input.shape)}`, { op });
+      throw new ShapeError(`${op}: Expected non-empty vector or matrix with optional 0-dim batch size, but got: ${fmtShape(input.shape)}`, {
+        op,
+      });
     }
-    if (!dl.isIntegral(target.dtype)) throw new DTypeError(`${op}: expected integer class indices, got ${target.dtype} ${fmtShape(target.shape)}`, { op, hint: 'cast with .long()' });
+    if (!dl.isIntegral(target.dtype))
+      throw new DTypeError(`${op}: expected integer class indices, got ${target.dtype} ${fmtShape(target.shape)}`, {
+        op,
+        hint: 'cast with .long()',
+      });
     const x = input.dim() === 2 ? input : input.reshape(1, -1);
     const [N, C] = x.shape as [number, number];
     if (target.numel() !== N || target.dim() > 1) {
-      throw new ShapeError(`${op}: inconsistent target size: ${fmtShape(target.shape)} for input of size: ${fmtShape(input.shape)}`, { op, hint: 'one class index per row' });
+      throw new ShapeError(`${op}: inconsistent target size: ${fmtShape(target.shape)} for input of size: ${fmtShape(input.shape)}`, {
+        op,
+        hint: 'one class index per row',
+      });
     }
     const w = opts.weight ?? null;
-    if (w && (w.dim() !== 1 || w.numel() !== C)) throw new ShapeError(`${op}: inconsistent weight size, expected ${C} but got ${fmtShape(w.shape)}`, { op });
+    if (w && (w.dim() !== 1 || w.numel() !== C))
+      throw new ShapeError(`${op}: inconsistent weight size, expected ${C} but got ${fmtShape(w.shape)}`, { op });
     checkIndexRange(op, target, 0, C, 'target');
     const t = target.reshape(N, 1).to('int32');
     const xy = x.gather(1, t);
-    const z = xy.neg().add(x).add(opts.margin ?? 1);
+    const z = xy
+      .neg()
+      .add(x)
+      .add(opts.margin ?? 1);
     let h = dl.where(z.gt(0), z, 0); // torch's `if (z > 0)`: NaN terms count 0
     if (p === 2) h = h.square();
     if (w) h = h.mul(w.indexSelect(0, t.reshape(-1)).reshape(N, 1));
@@ -200,11 +239,22 @@ export function multilabelMarginLoss(input: Tensor, target: Tensor, opts: { redu
     isTensor(op, 'target', target);
     checkReduction(op, opts.reduction);
     floating(op, input);
-    if (!dl.isIntegral(target.dtype)) throw new DTypeError(`${op}: expected integer class indices, got ${target.dtype} ${fmtShape(target.shape)}`, { op, hint: 'cast with .long()' });
+    if (!dl.isIntegral(target.dtype))
+      throw new DTypeError(`${op}: expected integer class indices, got ${target.dtype} ${fmtShape(target.shape)}`, {
+        op,
+        hint: 'cast with .long()',
+      });
     const nonEmpty = (input.dim() === 1 && input.shape[0]! > 0) || (input.dim() === 2 && input.shape[1]! > 0) || input.dim() === 0;
-    if (input.dim() > 2 || !nonEmpty) throw new ShapeError(`${op}: Expected non-empty vector or matrix with optional 0-dim batch size, but got: ${fmtShape(input.shape)}`, { op });
+    if (input.dim() > 2 || !nonEmpty)
+      throw new ShapeError(`${op}: Expected non-empty vector or matrix with optional 0-dim batch size, but got: ${fmtShape(input.shape)}`, {
+        op,
+      });
     const sameShape = target.dim() === input.dim() && target.shape.every((s, i) => s === input.shape[i]);
-    if (!sameShape) throw new ShapeError(`${op}: inconsistent target size: ${fmtShape(target.shape)} for input of size: ${fmtShape(input.shape)}`, { op, hint: 'the target has the input shape, padded with -1' });
+    if (!sameShape)
+      throw new ShapeError(`${op}: inconsistent target size: ${fmtShape(target.shape)} for input of size: ${fmtShape(input.shape)}`, {
+        op,
+        hint: 'the target has the input shape, padded with -1',
+      });
     const x = input.dim() === 2 ? input : input.reshape(1, -1);
     const [N, C] = x.shape as [number, number];
     checkIndexRange(op, target, -1, C, 'target');
@@ -237,10 +287,14 @@ export function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tens
     isTensor(op, 'input2', input2);
     isTensor(op, 'target', target);
     const td = target.dim();
-    if (td !== 0 && td !== 1) throw new ShapeError(`${op}: 0D or 1D target tensor expected, multi-target not supported (target ${fmtShape(target.shape)})`, { op });
+    if (td !== 0 && td !== 1)
+      throw new ShapeError(`${op}: 0D or 1D target tensor expected, multi-target not supported (target ${fmtShape(target.shape)})`, { op });
     const want = td === 1 ? 2 : 1;
     if (input1.dim() !== want || input2.dim() !== want) {
-      throw new ShapeError(`${op}: ${td}D target tensor expects ${want}D input tensors, but found inputs with sizes ${fmtShape(input1.shape)} and ${fmtShape(input2.shape)}.`, { op });
+      throw new ShapeError(
+        `${op}: ${td}D target tensor expects ${want}D input tensors, but found inputs with sizes ${fmtShape(input1.shape)} and ${fmtShape(input2.shape)}.`,
+        { op },
+      );
     }
     checkReduction(op, opts.reduction);
     const EPSILON = 1e-12;
@@ -267,7 +321,10 @@ function sameRank(op: string, a: Tensor, p: Tensor, n: Tensor): void {
   isTensor(op, 'positive', p);
   isTensor(op, 'negative', n);
   if (a.dim() !== p.dim() || p.dim() !== n.dim()) {
-    throw new ShapeError(`${op}: All inputs should have same dimension but got ${a.dim()}D, ${p.dim()}D and ${n.dim()}D inputs.`, { op, hint: `anchor ${fmtShape(a.shape)}, positive ${fmtShape(p.shape)}, negative ${fmtShape(n.shape)}` });
+    throw new ShapeError(`${op}: All inputs should have same dimension but got ${a.dim()}D, ${p.dim()}D and ${n.dim()}D inputs.`, {
+      op,
+      hint: `anchor ${fmtShape(a.shape)}, positive ${fmtShape(p.shape)}, negative ${fmtShape(n.shape)}`,
+    });
   }
 }
 
@@ -287,7 +344,14 @@ export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Te
     const dPos = pairwiseDistance(anchor, positive, o);
     let dNeg = pairwiseDistance(anchor, negative, o);
     if (opts.swap) dNeg = dl.minimum(dNeg, pairwiseDistance(positive, negative, o));
-    return applyReduction(op, dPos.sub(dNeg).add(opts.margin ?? 1).clamp(0, null), opts.reduction);
+    return applyReduction(
+      op,
+      dPos
+        .sub(dNeg)
+        .add(opts.margin ?? 1)
+        .clamp(0, null),
+      opts.reduction,
+    );
   });
 }
 
@@ -304,7 +368,12 @@ export interface TripletDistanceOptions extends MarginOptions {
  * @example
  * F.tripletMarginWithDistanceLoss(a, p, n, { distanceFunction: (x, y) => F.cosineSimilarity(x, y).neg().add(1) })
  */
-export function tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts: TripletDistanceOptions = {}): Tensor {
+export function tripletMarginWithDistanceLoss(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  opts: TripletDistanceOptions = {},
+): Tensor {
   return runScope('F.tripletMarginWithDistanceLoss', () => {
     const op = 'tripletMarginWithDistanceLoss';
     sameRank(op, anchor, positive, negative);
@@ -313,7 +382,14 @@ export function tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, 
     const dPos = dist(anchor, positive);
     let dNeg = dist(anchor, negative);
     if (opts.swap) dNeg = dl.minimum(dNeg, dist(positive, negative));
-    return applyReduction(op, dPos.sub(dNeg).add(opts.margin ?? 1).clamp(0, null), opts.reduction);
+    return applyReduction(
+      op,
+      dPos
+        .sub(dNeg)
+        .add(opts.margin ?? 1)
+        .clamp(0, null),
+      opts.reduction,
+    );
   });
 }
 
@@ -339,9 +415,17 @@ export function poissonNllLoss(input: Tensor, target: Tensor, opts: PoissonNLLOp
     isTensor(op, 'target', target);
     checkReduction(op, opts.reduction);
     broadcastOrThrow(op, { input: input.shape, target: target.shape });
-    let l = opts.logInput ?? true ? input.exp().sub(target.mul(input)) : input.sub(target.mul(input.add(opts.eps ?? 1e-8).log()));
+    let l = (opts.logInput ?? true) ? input.exp().sub(target.mul(input)) : input.sub(target.mul(input.add(opts.eps ?? 1e-8).log()));
     if (opts.full) {
-      const stirling = target.mul(target.log()).sub(target).add(target.mul(2 * Math.PI).log().mul(0.5));
+      const stirling = target
+        .mul(target.log())
+        .sub(target)
+        .add(
+          target
+            .mul(2 * Math.PI)
+            .log()
+            .mul(0.5),
+        );
       l = l.add(stirling.maskedFill(target.le(1), 0));
     }
     return applyReduction(op, l, opts.reduction);
@@ -384,7 +468,8 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
       }
     }
     const r = opts.reduction ?? 'mean';
-    if (r !== 'none' && r !== 'mean' && r !== 'sum') throw new ArgumentError(`${op}: ${String(r)} is not valid`, { op, hint: "use 'mean', 'sum' or 'none'" });
+    if (r !== 'none' && r !== 'mean' && r !== 'sum')
+      throw new ArgumentError(`${op}: ${String(r)} is not valid`, { op, hint: "use 'mean', 'sum' or 'none'" });
     checkNonNegative(op, v);
     const eps = opts.eps ?? 1e-6;
     // torch: var.clone() then clamp_(min=eps) under no_grad: the value is clamped, the gradient passes as if not
@@ -397,7 +482,11 @@ export function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor,
 
 function checkNonNegative(op: string, v: Tensor): void {
   if (v.numel() === 0) return;
-  const error = (deferred: boolean) => new ArgumentError(`${op}: var has negative entry/entries`, { op, hint: 'variances must be >= 0' + (deferred ? `. ${DEFERRED_NOTE}` : '') });
+  const error = (deferred: boolean) =>
+    new ArgumentError(`${op}: var has negative entry/entries`, {
+      op,
+      hint: 'variances must be >= 0' + (deferred ? `. ${DEFERRED_NOTE}` : ''),
+    });
   if (!v._backend.readSync) {
     checkOnDevice(op, dl.where(v.detach().isnan(), 0, v.detach()), { lo: 0, hi: Infinity, key: `${op}:var`, error: () => error(true) });
     return;

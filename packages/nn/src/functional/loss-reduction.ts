@@ -10,12 +10,16 @@ export function applyReduction(op: string, l: Tensor, reduction: string | undefi
     case 'none':
       return l;
     default:
-      throw new ArgumentError(`${op}: ${String(reduction)} is not a valid value for reduction`, { op, hint: "use 'mean', 'sum' or 'none'" });
+      throw new ArgumentError(`${op}: ${String(reduction)} is not a valid value for reduction`, {
+        op,
+        hint: "use 'mean', 'sum' or 'none'",
+      });
   }
 }
 
 /** @internal Check the reduction before computing anything. */
 export function checkReduction(op: string, reduction: string | undefined): void {
   const r = reduction ?? 'mean';
-  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new ArgumentError(`${op}: ${String(reduction)} is not a valid value for reduction`, { op, hint: "use 'mean', 'sum' or 'none'" });
+  if (r !== 'mean' && r !== 'sum' && r !== 'none')
+    throw new ArgumentError(`${op}: ${String(reduction)} is not a valid value for reduction`, { op, hint: "use 'mean', 'sum' or 'none'" });
 }

@@ -1,6 +1,17 @@
 import * as dl from '@dl/tensor';
 import { isGradEnabled } from '@dl/autograd';
-import { binaryCrossEntropy as bceOp, binaryCrossEntropyWithLogits as bceLogitsOp, checkOnDevice, DEFERRED_NOTE, huberLoss as huberOp, mseLoss as mseOp, nllLoss as nllOp, smoothL1Loss as smoothL1Op, reshapeTo, runScope } from '@dl/tensor/internal';
+import {
+  binaryCrossEntropy as bceOp,
+  binaryCrossEntropyWithLogits as bceLogitsOp,
+  checkOnDevice,
+  DEFERRED_NOTE,
+  huberLoss as huberOp,
+  mseLoss as mseOp,
+  nllLoss as nllOp,
+  smoothL1Loss as smoothL1Op,
+  reshapeTo,
+  runScope,
+} from '@dl/tensor/internal';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 
 /** How a loss reduces its per-element values. */
@@ -36,7 +47,10 @@ function sameShape(op: string, input: Tensor, target: Tensor): void {
     });
   }
   if (!dl.isFloating(target.dtype)) {
-    throw new DTypeError(`${op}: expected a floating target, got ${target.dtype} ${fmtShape(target.shape)}`, { op, hint: 'cast with .float()' });
+    throw new DTypeError(`${op}: expected a floating target, got ${target.dtype} ${fmtShape(target.shape)}`, {
+      op,
+      hint: 'cast with .float()',
+    });
   }
 }
 
@@ -104,7 +118,9 @@ function checkProbabilities(op: string, input: Tensor): void {
   const error = (deferred: boolean) =>
     new ArgumentError(`${op}: all elements of input should be between 0 and 1`, {
       op,
-      hint: 'pass probabilities (apply sigmoid first), or use binaryCrossEntropyWithLogits on raw scores' + (deferred ? `. ${DEFERRED_NOTE}` : ''),
+      hint:
+        'pass probabilities (apply sigmoid first), or use binaryCrossEntropyWithLogits on raw scores' +
+        (deferred ? `. ${DEFERRED_NOTE}` : ''),
     });
   if (!input._backend.readSync) {
     checkOnDevice(op, input, { lo: 0, hi: 1, key: op, error: () => error(true) });
@@ -188,16 +204,21 @@ function checkClassTargets(op: string, input: Tensor, target: Tensor, ignoreInde
   const want = indexShape(input);
   const fits = target.dim() === want.length && target.shape.every((s, i) => s === want[i]);
   if (!dl.isIntegral(target.dtype)) {
-    const what = fits ? `expected integer class indices of shape ${fmtShape(want)} for input ${fmtShape(input.shape)}; got ${target.dtype}` : `expected class-index targets of an integer dtype, got ${target.dtype} ${fmtShape(target.shape)}`;
+    const what = fits
+      ? `expected integer class indices of shape ${fmtShape(want)} for input ${fmtShape(input.shape)}; got ${target.dtype}`
+      : `expected class-index targets of an integer dtype, got ${target.dtype} ${fmtShape(target.shape)}`;
     throw new DTypeError(`${op}: ${what} — use target.long()`, {
       op,
-      hint: fits ? 'labels made with dl.tensor([...]) are float32 by default: cast with .long() (or create them with { dtype: "int64" })' : 'cast class indices with .long()',
+      hint: fits
+        ? 'labels made with dl.tensor([...]) are float32 by default: cast with .long() (or create them with { dtype: "int64" })'
+        : 'cast class indices with .long()',
     });
   }
   if (!fits) {
-    const msg = input.dim() >= 2 && target.dim() >= 1 && target.shape[0] !== input.shape[0]
-      ? `${op}: Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]})`
-      : `${op}: expected target of shape ${fmtShape(want)} for input ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`;
+    const msg =
+      input.dim() >= 2 && target.dim() >= 1 && target.shape[0] !== input.shape[0]
+        ? `${op}: Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0]})`
+        : `${op}: expected target of shape ${fmtShape(want)} for input ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`;
     throw new ShapeError(msg, { op, hint: 'targets hold one class index per sample (no class dim)' });
   }
   const C = input.dim() === 1 ? input.shape[0]! : input.shape[1]!;
@@ -224,13 +245,19 @@ function checkClassWeight(op: string, input: Tensor, weight: Tensor | null | und
   if (!weight) return;
   const C = input.dim() === 1 ? input.shape[0]! : input.shape[1]!;
   if (!(weight instanceof dl.Tensor) || weight.dim() !== 1 || weight.shape[0] !== C) {
-    throw new ShapeError(`${op}: weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${weight instanceof dl.Tensor ? fmtShape(weight.shape) : String(weight)}`, { op });
+    throw new ShapeError(
+      `${op}: weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${weight instanceof dl.Tensor ? fmtShape(weight.shape) : String(weight)}`,
+      { op },
+    );
   }
   if (weight.requiresGrad && isGradEnabled()) {
-    throw new dl.AutogradError(`${op}: the function 'nll_loss_forward' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.`, {
-      op,
-      hint: 'pass weight.detach() (PyTorch refuses it too)',
-    });
+    throw new dl.AutogradError(
+      `${op}: the function 'nll_loss_forward' is not differentiable with respect to argument 'weight'. This input cannot have requires_grad True.`,
+      {
+        op,
+        hint: 'pass weight.detach() (PyTorch refuses it too)',
+      },
+    );
   }
 }
 
@@ -288,11 +315,15 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: NLLOptions & {
     if (dl.isFloating(target.dtype) && (target.dim() !== input.dim() || target.shape.some((s, i) => s !== input.shape[i]))) {
       const want = indexShape(input);
       // float labels of the index shape (dl.tensor([0, 1, 1]) is float32): the .long() error
-      if (target.dim() === want.length && target.shape.every((s, i) => s === want[i])) checkClassTargets(op, input, target, opts.ignoreIndex ?? -100);
-      throw new ShapeError(`${op}: float (probability) targets must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`, {
-        op,
-        hint: `for class indices pass an integer tensor of shape ${fmtShape(want)} (cast with .long())`,
-      });
+      if (target.dim() === want.length && target.shape.every((s, i) => s === want[i]))
+        checkClassTargets(op, input, target, opts.ignoreIndex ?? -100);
+      throw new ShapeError(
+        `${op}: float (probability) targets must have the input's shape ${fmtShape(input.shape)}, got ${fmtShape(target.shape)}`,
+        {
+          op,
+          hint: `for class indices pass an integer tensor of shape ${fmtShape(want)} (cast with .long())`,
+        },
+      );
     }
     const logp = input.logSoftmax(classDim);
     if (dl.isFloating(target.dtype)) {
@@ -313,9 +344,7 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: NLLOptions & {
     const smooth = dl.where(valid, lw.sum(1).neg(), 0);
     let ret: Tensor;
     if (reduction === 'mean') {
-      const denom = opts.weight
-        ? opts.weight.indexSelect(0, safe.reshape(-1)).mul(valid.reshape(-1)).sum()
-        : valid.to(x.dtype).sum();
+      const denom = opts.weight ? opts.weight.indexSelect(0, safe.reshape(-1)).mul(valid.reshape(-1)).sum() : valid.to(x.dtype).sum();
       ret = smooth.sum().div(denom);
     } else ret = reduce(op, smooth, reduction);
     if (input.dim() === 1 && reduction === 'none') ret = ret.squeeze(0);

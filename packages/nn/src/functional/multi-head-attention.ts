@@ -52,59 +52,124 @@ export interface MhaWeights {
  * const [out, w] = F.multiHeadAttentionForward(x, x, x, 8, 2, inW, inB, null, null, false, 0, outW, outB, { training: false });
  */
 export function multiHeadAttentionForward(
-  query: Tensor, key: Tensor, value: Tensor, embedDimToCheck: number, numHeads: number,
-  inProjWeight: Tensor | null, inProjBias: Tensor | null, biasK: Tensor | null, biasV: Tensor | null,
-  addZeroAttn: boolean, dropoutP: number, outProjWeight: Tensor, outProjBias: Tensor | null,
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  embedDimToCheck: number,
+  numHeads: number,
+  inProjWeight: Tensor | null,
+  inProjBias: Tensor | null,
+  biasK: Tensor | null,
+  biasV: Tensor | null,
+  addZeroAttn: boolean,
+  dropoutP: number,
+  outProjWeight: Tensor,
+  outProjBias: Tensor | null,
   opts: MultiHeadAttentionForwardOptions = {},
 ): [Tensor, Tensor | null] {
   const op = 'multiHeadAttentionForward';
   const sep = opts.useSeparateProjWeight ?? false;
   const w: MhaWeights = {
-    embedDim: embedDimToCheck, numHeads, inProjWeight: sep ? null : inProjWeight, inProjBias,
-    qProjWeight: sep ? (opts.qProjWeight ?? null) : null, kProjWeight: sep ? (opts.kProjWeight ?? null) : null, vProjWeight: sep ? (opts.vProjWeight ?? null) : null,
-    biasK, biasV, addZeroAttn, dropoutP, outProjWeight, outProjBias,
+    embedDim: embedDimToCheck,
+    numHeads,
+    inProjWeight: sep ? null : inProjWeight,
+    inProjBias,
+    qProjWeight: sep ? (opts.qProjWeight ?? null) : null,
+    kProjWeight: sep ? (opts.kProjWeight ?? null) : null,
+    vProjWeight: sep ? (opts.vProjWeight ?? null) : null,
+    biasK,
+    biasV,
+    addZeroAttn,
+    dropoutP,
+    outProjWeight,
+    outProjBias,
   };
-  if (sep && (!w.qProjWeight || !w.kProjWeight || !w.vProjWeight)) throw new ArgumentError(`${op}: useSeparateProjWeight is true but qProjWeight, kProjWeight or vProjWeight is null`, { op });
-  if (!sep && !inProjWeight) throw new ArgumentError(`${op}: useSeparateProjWeight is false but inProjWeight is null`, { op, hint: 'pass the packed [3E, E] weight, or { useSeparateProjWeight: true, qProjWeight, kProjWeight, vProjWeight }' });
+  if (sep && (!w.qProjWeight || !w.kProjWeight || !w.vProjWeight))
+    throw new ArgumentError(`${op}: useSeparateProjWeight is true but qProjWeight, kProjWeight or vProjWeight is null`, { op });
+  if (!sep && !inProjWeight)
+    throw new ArgumentError(`${op}: useSeparateProjWeight is false but inProjWeight is null`, {
+      op,
+      hint: 'pass the packed [3E, E] weight, or { useSeparateProjWeight: true, qProjWeight, kProjWeight, vProjWeight }',
+    });
   if (!Number.isInteger(numHeads) || numHeads <= 0 || embedDimToCheck % numHeads !== 0) {
     throw new ArgumentError(`${op}: embed_dim ${embedDimToCheck} not divisible by num_heads ${numHeads}`, { op });
   }
-  if (typeof dropoutP !== 'number' || !(dropoutP >= 0 && dropoutP <= 1)) throw new ArgumentError(`${op}: dropout probability has to be between 0 and 1, but got ${String(dropoutP)}`, { op });
+  if (typeof dropoutP !== 'number' || !(dropoutP >= 0 && dropoutP <= 1))
+    throw new ArgumentError(`${op}: dropout probability has to be between 0 and 1, but got ${String(dropoutP)}`, { op });
   return mhaForward(op, w, query, key, value, opts);
 }
 
 /** torch's `_mha_shape_check` and the size asserts after it: is the input batched. */
 function shapeCheck(op: string, w: MhaWeights, q: Tensor, k: Tensor, v: Tensor, kpm: Tensor | null, mask: Tensor | null): boolean {
-  for (const [name, t] of [['query', q], ['key', k], ['value', v]] as const) {
-    if (!(t instanceof dl.Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`, { op });
+  for (const [name, t] of [
+    ['query', q],
+    ['key', k],
+    ['value', v],
+  ] as const) {
+    if (!(t instanceof dl.Tensor))
+      throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`, { op });
   }
   const shapes = `query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)}, value ${fmtShape(v.shape)}`;
   const batched = q.dim() === 3;
-  if (q.dim() !== 2 && !batched) throw new ShapeError(`${op}: query should be unbatched 2D or batched 3D tensor but received ${q.dim()}-D query tensor`, { op, hint: 'query is [L, N, E] ([N, L, E] with batchFirst) or [L, E]' });
+  if (q.dim() !== 2 && !batched)
+    throw new ShapeError(`${op}: query should be unbatched 2D or batched 3D tensor but received ${q.dim()}-D query tensor`, {
+      op,
+      hint: 'query is [L, N, E] ([N, L, E] with batchFirst) or [L, E]',
+    });
   if (k.dim() !== q.dim() || v.dim() !== q.dim()) {
-    throw new ShapeError(`${op}: for ${batched ? 'batched (3-D)' : 'unbatched (2-D)'} query, expected key and value to be ${q.dim()}-D but found ${k.dim()}-D and ${v.dim()}-D tensors (${shapes})`, { op });
+    throw new ShapeError(
+      `${op}: for ${batched ? 'batched (3-D)' : 'unbatched (2-D)'} query, expected key and value to be ${q.dim()}-D but found ${k.dim()}-D and ${v.dim()}-D tensors (${shapes})`,
+      { op },
+    );
   }
   if (kpm && kpm.dim() !== (batched ? 2 : 1)) {
-    throw new ShapeError(`${op}: for ${batched ? 'batched (3-D)' : 'unbatched (2-D)'} query, expected keyPaddingMask to be null or ${batched ? 2 : 1}-D but found ${fmtShape(kpm.shape)}`, { op, hint: 'keyPaddingMask is [N, S] ([S] unbatched)' });
+    throw new ShapeError(
+      `${op}: for ${batched ? 'batched (3-D)' : 'unbatched (2-D)'} query, expected keyPaddingMask to be null or ${batched ? 2 : 1}-D but found ${fmtShape(kpm.shape)}`,
+      { op, hint: 'keyPaddingMask is [N, S] ([S] unbatched)' },
+    );
   }
-  if (mask && mask.dim() !== 2 && mask.dim() !== 3) throw new ShapeError(`${op}: expected attnMask to be null, 2-D or 3-D but found ${fmtShape(mask.shape)}`, { op, hint: 'attnMask is [L, S] or [N*numHeads, L, S]' });
+  if (mask && mask.dim() !== 2 && mask.dim() !== 3)
+    throw new ShapeError(`${op}: expected attnMask to be null, 2-D or 3-D but found ${fmtShape(mask.shape)}`, {
+      op,
+      hint: 'attnMask is [L, S] or [N*numHeads, L, S]',
+    });
   const e = q.shape[q.dim() - 1]!;
   if (e !== w.embedDim) throw new ShapeError(`${op}: was expecting embedding dimension of ${w.embedDim}, but got ${e} (${shapes})`, { op });
   const kdim = w.kProjWeight ? w.kProjWeight.shape[1] : w.embedDim;
   const vdim = w.vProjWeight ? w.vProjWeight.shape[1] : w.embedDim;
   if (k.shape[k.dim() - 1] !== kdim || v.shape[v.dim() - 1] !== vdim) {
-    throw new ShapeError(`${op}: expected key with ${kdim} and value with ${vdim} features (kdim, vdim), got ${shapes}`, { op, hint: 'nn.MultiheadAttention takes { kdim, vdim } for other sizes' });
+    throw new ShapeError(`${op}: expected key with ${kdim} and value with ${vdim} features (kdim, vdim), got ${shapes}`, {
+      op,
+      hint: 'nn.MultiheadAttention takes { kdim, vdim } for other sizes',
+    });
   }
   if (k.shape.slice(0, -1).join(',') !== v.shape.slice(0, -1).join(',') || (batched && k.shape[1] !== q.shape[1])) {
-    throw new ShapeError(`${op}: key and value must have the same sequence and batch dims, and the batch must match the query's (${shapes})`, { op });
+    throw new ShapeError(
+      `${op}: key and value must have the same sequence and batch dims, and the batch must match the query's (${shapes})`,
+      { op },
+    );
   }
-  for (const [name, t] of [['key', k], ['value', v]] as const) {
-    if (t.dtype !== q.dtype) throw new DTypeError(`${op}: expected query, key and value of one dtype, got query ${q.dtype} and ${name} ${t.dtype}`, { op, hint: 'cast them with .float()' });
+  for (const [name, t] of [
+    ['key', k],
+    ['value', v],
+  ] as const) {
+    if (t.dtype !== q.dtype)
+      throw new DTypeError(`${op}: expected query, key and value of one dtype, got query ${q.dtype} and ${name} ${t.dtype}`, {
+        op,
+        hint: 'cast them with .float()',
+      });
   }
-  if (!dl.isFloating(q.dtype)) throw new DTypeError(`${op}: expected floating inputs, got ${q.dtype}`, { op, hint: 'cast them with .float()' });
-  for (const [name, t] of [['keyPaddingMask', kpm], ['attnMask', mask]] as const) {
+  if (!dl.isFloating(q.dtype))
+    throw new DTypeError(`${op}: expected floating inputs, got ${q.dtype}`, { op, hint: 'cast them with .float()' });
+  for (const [name, t] of [
+    ['keyPaddingMask', kpm],
+    ['attnMask', mask],
+  ] as const) {
     if (t && t.dtype !== 'bool' && !dl.isFloating(t.dtype)) {
-      throw new DTypeError(`${op}: only bool and floating types of ${name} are supported, got ${t.dtype}`, { op, hint: 'a bool mask is true where attention is not allowed' });
+      throw new DTypeError(`${op}: only bool and floating types of ${name} are supported, got ${t.dtype}`, {
+        op,
+        hint: 'a bool mask is true where attention is not allowed',
+      });
     }
   }
   return batched;
@@ -126,7 +191,14 @@ function toBias(mask: Tensor, dtype: dl.DType): Tensor {
  * masks as a float bias] in attention.ts), scaled scores, softmax, dropout, weighted sum,
  * out-projection. `op` names the caller in errors.
  */
-export function mhaForward(op: string, w: MhaWeights, query: Tensor, key: Tensor, value: Tensor, opts: MultiHeadAttentionForwardOptions): [Tensor, Tensor | null] {
+export function mhaForward(
+  op: string,
+  w: MhaWeights,
+  query: Tensor,
+  key: Tensor,
+  value: Tensor,
+  opts: MultiHeadAttentionForwardOptions,
+): [Tensor, Tensor | null] {
   let kpm = opts.keyPaddingMask ?? null;
   let mask = opts.attnMask ?? null;
   const batched = shapeCheck(op, w, query, key, value, kpm, mask);
@@ -168,10 +240,17 @@ export function mhaForward(op: string, w: MhaWeights, query: Tensor, key: Tensor
   let S = key.shape[0]!;
   if (mask) {
     if (mask.dim() === 2) {
-      if (mask.shape[0] !== L || mask.shape[1] !== S) throw new ShapeError(`${op}: the shape of the 2D attnMask is ${fmtShape(mask.shape)}, but should be [${L}, ${S}] (target and source lengths)`, { op });
+      if (mask.shape[0] !== L || mask.shape[1] !== S)
+        throw new ShapeError(
+          `${op}: the shape of the 2D attnMask is ${fmtShape(mask.shape)}, but should be [${L}, ${S}] (target and source lengths)`,
+          { op },
+        );
       mask = mask.unsqueeze(0);
     } else if (mask.shape[0] !== N * H || mask.shape[1] !== L || mask.shape[2] !== S) {
-      throw new ShapeError(`${op}: the shape of the 3D attnMask is ${fmtShape(mask.shape)}, but should be [${N * H}, ${L}, ${S}] (batch · numHeads, target and source lengths)`, { op });
+      throw new ShapeError(
+        `${op}: the shape of the 3D attnMask is ${fmtShape(mask.shape)}, but should be [${N * H}, ${L}, ${S}] (batch · numHeads, target and source lengths)`,
+        { op },
+      );
     }
   }
   // ---- bias_k / bias_v
@@ -183,11 +262,21 @@ export function mhaForward(op: string, w: MhaWeights, query: Tensor, key: Tensor
     if (kpm) kpm = padLast(kpm);
   } else if (w.biasK || w.biasV) throw new ArgumentError(`${op}: give both biasK and biasV, or neither`, { op });
   // ---- heads: [L, N, E] -> [N·H, L, hd]
-  q = q.contiguous().view(L, N * H, hd).transpose(0, 1);
+  q = q
+    .contiguous()
+    .view(L, N * H, hd)
+    .transpose(0, 1);
   const headed = (t: Tensor, stat: Tensor | null | undefined, name: string): Tensor => {
-    if (!stat) return t.contiguous().view(t.shape[0]!, N * H, hd).transpose(0, 1);
+    if (!stat)
+      return t
+        .contiguous()
+        .view(t.shape[0]!, N * H, hd)
+        .transpose(0, 1);
     if (stat.dim() !== 3 || stat.shape[0] !== N * H || stat.shape[2] !== hd) {
-      throw new ShapeError(`${op}: expecting ${name} of shape [${N * H}, S, ${hd}] (batch · numHeads, source length, head dim), but got ${fmtShape(stat.shape)}`, { op });
+      throw new ShapeError(
+        `${op}: expecting ${name} of shape [${N * H}, S, ${hd}] (batch · numHeads, source length, head dim), but got ${fmtShape(stat.shape)}`,
+        { op },
+      );
     }
     return stat;
   };
@@ -203,10 +292,18 @@ export function mhaForward(op: string, w: MhaWeights, query: Tensor, key: Tensor
   S = k.shape[1]!;
   // ---- merge the key padding mask, then one float bias
   if (kpm) {
-    if (kpm.shape[0] !== N || kpm.shape[1] !== S) throw new ShapeError(`${op}: expecting keyPaddingMask shape of [${N}, ${S}], but got ${fmtShape(kpm.shape)}`, { op, hint: 'keyPaddingMask is [batch, source length]' });
-    const kp = kpm.view(N, 1, 1, S).expand(-1, H, -1, -1).reshape(N * H, 1, S);
+    if (kpm.shape[0] !== N || kpm.shape[1] !== S)
+      throw new ShapeError(`${op}: expecting keyPaddingMask shape of [${N}, ${S}], but got ${fmtShape(kpm.shape)}`, {
+        op,
+        hint: 'keyPaddingMask is [batch, source length]',
+      });
+    const kp = kpm
+      .view(N, 1, 1, S)
+      .expand(-1, H, -1, -1)
+      .reshape(N * H, 1, S);
     if (!mask) mask = kp;
-    else if (mask.dtype === 'bool') mask = mask.logicalOr(kp.dtype === 'bool' ? kp : kp.ne(0)); // torch's logical_or: a non-zero float masks
+    else if (mask.dtype === 'bool')
+      mask = mask.logicalOr(kp.dtype === 'bool' ? kp : kp.ne(0)); // torch's logical_or: a non-zero float masks
     else mask = toBias(mask, q.dtype).add(toBias(kp, q.dtype)); // two float masks add (torch 1.13 raises; 2.x adds)
   }
   const bias = mask ? toBias(mask, q.dtype) : null;
@@ -216,7 +313,10 @@ export function mhaForward(op: string, w: MhaWeights, query: Tensor, key: Tensor
   let weights = scores.softmax(-1);
   if ((opts.training ?? true) && w.dropoutP > 0) weights = dropout(weights, w.dropoutP, { training: true });
   let out = weights.bmm(v);
-  out = out.transpose(0, 1).contiguous().view(L * N, E);
+  out = out
+    .transpose(0, 1)
+    .contiguous()
+    .view(L * N, E);
   out = linear(out, w.outProjWeight, w.outProjBias).view(L, N, E);
   if (!batched) out = out.squeeze(1);
   if (!(opts.needWeights ?? true)) return [out, null];

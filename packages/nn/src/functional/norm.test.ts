@@ -27,7 +27,9 @@ describe('normalisation of float32 values whose variance overflows', () => {
     const rv = dl.ones([1]);
     const y = F.batchNorm(x, rm, rv, { weight: w, bias: b, training: true });
     await close(y, [1 - 2 * Math.SQRT1_2, 1 - 2 * Math.SQRT1_2, 1 + 2 * Math.SQRT2]);
-    y.mul(dl.tensor([[1], [2], [3]])).sum().backward();
+    y.mul(dl.tensor([[1], [2], [3]]))
+      .sum()
+      .backward();
     await close(b.grad!, [6]);
     await close(w.grad!, [3 * Math.SQRT2 - 3 * Math.SQRT1_2]);
     // the running variance update overflows as torch's (the unbiased variance is ~5e75)
@@ -44,7 +46,16 @@ describe('normalisation of float32 values whose variance overflows', () => {
   it('a NaN or inf makes its whole group NaN and leaves the other groups alone', async () => {
     const x = dl.tensor([Infinity, 1, 1, 1, 2, 3]).reshape(1, 2, 3);
     await close(F.groupNorm(x, 2), [NaN, NaN, NaN, -1.22474, 0, 1.22474]);
-    await close(F.layerNorm(dl.tensor([[NaN, 1], [1, 3]]), [2]), [NaN, NaN, -1, 1]);
+    await close(
+      F.layerNorm(
+        dl.tensor([
+          [NaN, 1],
+          [1, 3],
+        ]),
+        [2],
+      ),
+      [NaN, NaN, -1, 1],
+    );
   });
 
   it('ordinary data is unchanged by the scaling; gradcheck and gradgradcheck on large-spread data', async () => {

@@ -2,7 +2,15 @@ import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, ShapeError, fmtShape, type Generator, type Tensor } from '@dl/tensor';
 import { noGrad } from '@dl/autograd';
 import { embeddingRenorm_ } from './embedding-renorm.js';
-import { batchNorm as batchNormOp, checkOnDevice, DEFERRED_NOTE, embedding as embeddingOp, escape, groupNorm as groupNormOp, layerNorm as layerNormOp } from '@dl/tensor/internal';
+import {
+  batchNorm as batchNormOp,
+  checkOnDevice,
+  DEFERRED_NOTE,
+  embedding as embeddingOp,
+  escape,
+  groupNorm as groupNormOp,
+  layerNorm as layerNormOp,
+} from '@dl/tensor/internal';
 
 /** Options of `F.batchNorm`. */
 export interface BatchNormOptions {
@@ -30,8 +38,10 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   const eps = opts.eps ?? 1e-5;
   const training = opts.training ?? false;
   const n = x.numel() / C;
-  if (training && n <= 1) throw new ArgumentError(`${op}: expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`, { op });
-  if (!training && (!runningMean || !runningVar)) throw new ArgumentError(`${op}: running_mean and running_var must be defined in evaluation mode`, { op });
+  if (training && n <= 1)
+    throw new ArgumentError(`${op}: expected more than 1 value per channel when training, got input size ${fmtShape(x.shape)}`, { op });
+  if (!training && (!runningMean || !runningVar))
+    throw new ArgumentError(`${op}: running_mean and running_var must be defined in evaluation mode`, { op });
   const r = batchNormOp(x, opts.weight ?? null, opts.bias ?? null, { training, eps, runningMean, runningVar });
   if (training && runningMean && runningVar) {
     const m = opts.momentum ?? 0.1;
@@ -50,16 +60,28 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
  * @example
  * F.layerNorm(x, [64], { weight, bias });
  */
-export function layerNorm(x: Tensor, normalizedShape: readonly number[], opts: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {}): Tensor {
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  opts: { weight?: Tensor | null; bias?: Tensor | null; eps?: number } = {},
+): Tensor {
   const op = 'layerNorm';
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.dim() - k);
   if (k > x.dim() || tail.some((s, i) => s !== normalizedShape[i])) {
-    throw new ShapeError(`${op}: given normalized_shape=${fmtShape(normalizedShape)}, expected input with shape [*, ${normalizedShape.join(', ')}], but got input of size ${fmtShape(x.shape)}`, { op });
+    throw new ShapeError(
+      `${op}: given normalized_shape=${fmtShape(normalizedShape)}, expected input with shape [*, ${normalizedShape.join(', ')}], but got input of size ${fmtShape(x.shape)}`,
+      { op },
+    );
   }
-  for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
+  for (const [name, t] of [
+    ['weight', opts.weight],
+    ['bias', opts.bias],
+  ] as const) {
     if (t && (t.dim() !== k || t.shape.some((s, i) => s !== normalizedShape[i]))) {
-      throw new ShapeError(`${op}: expected ${name} of shape ${fmtShape(normalizedShape)} (normalized_shape), got ${fmtShape(t.shape)}`, { op });
+      throw new ShapeError(`${op}: expected ${name} of shape ${fmtShape(normalizedShape)} (normalized_shape), got ${fmtShape(t.shape)}`, {
+        op,
+      });
     }
   }
   return layerNormOp(x, normalizedShape, opts.weight ?? null, opts.bias ?? null, opts.eps ?? 1e-5);
@@ -88,8 +110,12 @@ export function groupNorm(x: Tensor, numGroups: number, opts: { weight?: Tensor 
   if (x.dim() < 2 || !Number.isInteger(numGroups) || numGroups < 1 || C % numGroups !== 0) {
     throw new ShapeError(`${op}: expected input [N, C, *] with C divisible by num_groups=${numGroups}, got ${fmtShape(x.shape)}`, { op });
   }
-  for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias]] as const) {
-    if (t && (t.dim() !== 1 || t.shape[0] !== C)) throw new ShapeError(`${op}: expected ${name} of shape [${C}], got ${fmtShape(t.shape)}`, { op });
+  for (const [name, t] of [
+    ['weight', opts.weight],
+    ['bias', opts.bias],
+  ] as const) {
+    if (t && (t.dim() !== 1 || t.shape[0] !== C))
+      throw new ShapeError(`${op}: expected ${name} of shape [${C}], got ${fmtShape(t.shape)}`, { op });
   }
   // torch's F.group_norm: _verify_batch_size([N · C / G, G, *spatial]) (Note [One value per group])
   const size = [x.shape[0]! * (C / numGroups), numGroups, ...x.shape.slice(2)];
@@ -117,7 +143,10 @@ export function dropout(x: Tensor, p = 0.5, opts: { training?: boolean; generato
   if (p === 1) return x.mul(dl.zeros([], { dtype: x.dtype, device: x.device }));
   const noise = noGrad(() => {
     const u = dl.rand([...x.shape], { device: x.device, ...(opts.generator ? { generator: opts.generator } : {}) });
-    return u.ge(p).to(x.dtype).div(1 - p);
+    return u
+      .ge(p)
+      .to(x.dtype)
+      .div(1 - p);
   });
   return x.mul(noise);
 }
@@ -132,7 +161,11 @@ export function dropout(x: Tensor, p = 0.5, opts: { training?: boolean; generato
  * @example
  * F.embedding(tokens, table);
  */
-export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean } = {}): Tensor {
+export function embedding(
+  indices: Tensor,
+  weight: Tensor,
+  opts: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean } = {},
+): Tensor {
   const op = 'embedding';
   if (indices.dtype !== 'int32' && indices.dtype !== 'uint8') {
     throw new DTypeError(`${op}: expected indices of an integer dtype (int32), got ${indices.dtype}`, { op, hint: 'cast with .long()' });
@@ -142,7 +175,8 @@ export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: 
   if (indices._backend.readSync && indices.numel() > 0) {
     const lo = indices.min().itemSync();
     const hi = indices.max().itemSync();
-    if (lo < 0 || hi >= n) throw new dl.IndexError(`${op}: index ${lo < 0 ? lo : hi} is out of range for an embedding table of ${n} rows`, { op });
+    if (lo < 0 || hi >= n)
+      throw new dl.IndexError(`${op}: index ${lo < 0 ? lo : hi} is out of range for an embedding table of ${n} rows`, { op });
   } else {
     // no sync read: the device checks (the first bad id), and the next read raises
     checkOnDevice(op, indices, {
@@ -155,7 +189,8 @@ export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: 
   let pi: number | null = null;
   if (opts.paddingIdx !== undefined && opts.paddingIdx !== null) {
     pi = opts.paddingIdx < 0 ? opts.paddingIdx + n : opts.paddingIdx;
-    if (!Number.isInteger(pi) || pi < 0 || pi >= n) throw new ArgumentError(`${op}: Padding_idx must be within num_embeddings (got paddingIdx=${opts.paddingIdx} for ${n} rows)`, { op });
+    if (!Number.isInteger(pi) || pi < 0 || pi >= n)
+      throw new ArgumentError(`${op}: Padding_idx must be within num_embeddings (got paddingIdx=${opts.paddingIdx} for ${n} rows)`, { op });
   }
   const idx = indices.dtype === 'int32' ? indices : indices.to('int32');
   if (opts.maxNorm !== undefined && opts.maxNorm !== null) embeddingRenorm_(weight, idx, opts.maxNorm, opts.normType ?? 2);
@@ -165,9 +200,16 @@ export function embedding(indices: Tensor, weight: Tensor, opts: { paddingIdx?: 
   // on the lookup scales the gradient before EmbeddingBackward0 adds it into the weight; the
   // caller gets a view, so the gradient it sees of its output is the unscaled one
   const flat = idx.reshape(-1);
-  const inv = escape(noGrad(() =>
-    dl.zeros([n], { dtype: weight.dtype, device: weight.device }).scatterAdd(0, flat, dl.ones([flat.numel()], { dtype: weight.dtype, device: weight.device })).indexSelect(0, flat).reciprocal().reshape([...idx.shape, 1]),
-  )); // held by the hook until backward: not the forward scope's to free
+  const inv = escape(
+    noGrad(() =>
+      dl
+        .zeros([n], { dtype: weight.dtype, device: weight.device })
+        .scatterAdd(0, flat, dl.ones([flat.numel()], { dtype: weight.dtype, device: weight.device }))
+        .indexSelect(0, flat)
+        .reciprocal()
+        .reshape([...idx.shape, 1]),
+    ),
+  ); // held by the hook until backward: not the forward scope's to free
   out.registerHook((g) => g.mul(inv));
   return out.view([...out.shape]);
 }
@@ -201,14 +243,24 @@ export function instanceNorm(x: Tensor, opts: InstanceNormOptions = {}): Tensor 
   const useInputStats = opts.useInputStats ?? true;
   const spatial = x.shape.slice(2).reduce((a, b) => a * b, 1);
   if (useInputStats && spatial <= 1) {
-    throw new ArgumentError(`${op}: expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`, { op, hint: 'each (sample, channel) plane needs at least 2 values to have a variance' });
+    throw new ArgumentError(`${op}: expected more than 1 spatial element when training, got input size ${fmtShape(x.shape)}`, {
+      op,
+      hint: 'each (sample, channel) plane needs at least 2 values to have a variance',
+    });
   }
   const rm = opts.runningMean ?? null;
   const rv = opts.runningVar ?? null;
-  for (const [name, t] of [['weight', opts.weight], ['bias', opts.bias], ['runningMean', rm], ['runningVar', rv]] as const) {
-    if (t && (t.dim() !== 1 || t.shape[0] !== C)) throw new ShapeError(`${op}: expected ${name} of shape [${C}] (the input's channels), got ${fmtShape(t.shape)}`, { op });
+  for (const [name, t] of [
+    ['weight', opts.weight],
+    ['bias', opts.bias],
+    ['runningMean', rm],
+    ['runningVar', rv],
+  ] as const) {
+    if (t && (t.dim() !== 1 || t.shape[0] !== C))
+      throw new ShapeError(`${op}: expected ${name} of shape [${C}] (the input's channels), got ${fmtShape(t.shape)}`, { op });
   }
-  if (!useInputStats && (!rm || !rv)) throw new ArgumentError(`${op}: expected runningMean and runningVar when useInputStats is false`, { op });
+  if (!useInputStats && (!rm || !rv))
+    throw new ArgumentError(`${op}: expected runningMean and runningVar when useInputStats is false`, { op });
   const rep = (t: Tensor | null | undefined) => (t ? t.repeat(N) : null);
   const rmR = rm ? rm.detach().repeat(N) : null;
   const rvR = rv ? rv.detach().repeat(N) : null;

@@ -41,9 +41,13 @@ export interface PadOptions {
 export function pad(x: Tensor, amounts: readonly number[], opts: PadOptions = {}): Tensor {
   const mode = opts.mode ?? 'constant';
   if (!['constant', 'reflect', 'replicate', 'circular'].includes(mode)) {
-    throw new ArgumentError(`pad: unrecognised padding mode '${mode}'`, { op: 'pad', hint: "use 'constant', 'reflect', 'replicate' or 'circular'" });
+    throw new ArgumentError(`pad: unrecognised padding mode '${mode}'`, {
+      op: 'pad',
+      hint: "use 'constant', 'reflect', 'replicate' or 'circular'",
+    });
   }
-  if (!amounts.every((a) => Number.isInteger(a))) throw new ArgumentError(`pad: padding amounts must be integers, got ${JSON.stringify(amounts)}`, { op: 'pad' });
+  if (!amounts.every((a) => Number.isInteger(a)))
+    throw new ArgumentError(`pad: padding amounts must be integers, got ${JSON.stringify(amounts)}`, { op: 'pad' });
   if (mode !== 'constant') return padNonConstant(x, amounts, mode, opts.value);
   if (amounts.length % 2 !== 0 || amounts.length / 2 > x.dim()) {
     throw new ArgumentError(`pad: padding length must be even and at most 2 * ${x.dim()}, got ${amounts.length}`, { op: 'pad' });
@@ -54,10 +58,13 @@ export function pad(x: Tensor, amounts: readonly number[], opts: PadOptions = {}
     const hi = amounts[2 * i + 1]!;
     const n = x.shape[d]! + lo + hi;
     if (n < 0) {
-      throw new ShapeError(`pad: the input size ${x.shape[d]}, plus negative padding ${lo} and ${hi} resulted in a negative output size (${n}) for dimension ${d} of input ${fmtShape(x.shape)}`, {
-        op: 'pad',
-        hint: 'negative padding crops: it can remove at most the whole dimension',
-      });
+      throw new ShapeError(
+        `pad: the input size ${x.shape[d]}, plus negative padding ${lo} and ${hi} resulted in a negative output size (${n}) for dimension ${d} of input ${fmtShape(x.shape)}`,
+        {
+          op: 'pad',
+          hint: 'negative padding crops: it can remove at most the whole dimension',
+        },
+      );
     }
   }
   // a 1-D empty input is padded as a row: cat leaves legacy empty 1-D tensors out (also of the
@@ -101,55 +108,76 @@ function sourceIndex(mode: Exclude<PadMode, 'constant'>, n: number, lo: number, 
   return out;
 }
 
-const padNonConstant = defineOp('pad', (x: Tensor, amounts: readonly number[], mode: Exclude<PadMode, 'constant'>, value: number | undefined): Tensor => {
-  const op = 'pad';
-  if (value !== undefined && value !== 0) throw new ArgumentError(`pad: padding mode "${mode}" doesn't take in value argument (got value=${value})`, { op });
-  const k = amounts.length / 2;
-  if (!(k === 1 || k === 2 || k === 3) || !(x.dim() === k + 1 || x.dim() === k + 2)) {
-    throw new ArgumentError(`pad: only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now (mode '${mode}', ${amounts.length} pad amounts, input ${fmtShape(x.shape)})`, {
-      op,
-      hint: `${mode} padding pads the last 1, 2 or 3 dims of an input with 1 or 2 more dims ([C, W] or [N, C, W] for 2 amounts)`,
-    });
-  }
-  if (mode === 'circular' && x.dim() !== k + 2) {
-    throw new ArgumentError(`pad: circular padding of ${k} dims expects a ${k + 2}-D input [N, C, …], got ${fmtShape(x.shape)}`, {
-      op,
-      hint: `invalid padding size: give ${2 * (x.dim() - 2)} amounts, or unsqueeze a batch dim`,
-    });
-  }
-  if (mode !== 'circular' && !isFloating(x.dtype)) throw new DTypeError(`pad: ${mode} padding is not implemented for ${x.dtype}`, { op, hint: 'cast with .float()' });
-  for (let d = x.dim() - k - (mode === 'circular' ? 1 : 0); d < x.dim() - k; d++) {
-    if (x.shape[d] === 0) throw new ShapeError(`pad: ${mode} padding expects non-empty non-batch dims, got input ${fmtShape(x.shape)}`, { op });
-  }
-  let r = x;
-  for (let i = 0; i < k; i++) {
-    const d = x.dim() - 1 - i;
-    const n = x.shape[d]!;
-    const lo = amounts[2 * i]!;
-    const hi = amounts[2 * i + 1]!;
-    const size = n + lo + hi;
-    if (mode === 'reflect' && (lo >= n || hi >= n)) {
-      throw new ShapeError(`pad: padding size should be less than the corresponding input dimension, but got padding (${lo}, ${hi}) at dimension ${d} of input ${fmtShape(x.shape)}`, { op, hint: 'reflect padding does not repeat the edge: each pad must be < the size' });
+const padNonConstant = defineOp(
+  'pad',
+  (x: Tensor, amounts: readonly number[], mode: Exclude<PadMode, 'constant'>, value: number | undefined): Tensor => {
+    const op = 'pad';
+    if (value !== undefined && value !== 0)
+      throw new ArgumentError(`pad: padding mode "${mode}" doesn't take in value argument (got value=${value})`, { op });
+    const k = amounts.length / 2;
+    if (!(k === 1 || k === 2 || k === 3) || !(x.dim() === k + 1 || x.dim() === k + 2)) {
+      throw new ArgumentError(
+        `pad: only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now (mode '${mode}', ${amounts.length} pad amounts, input ${fmtShape(x.shape)})`,
+        {
+          op,
+          hint: `${mode} padding pads the last 1, 2 or 3 dims of an input with 1 or 2 more dims ([C, W] or [N, C, W] for 2 amounts)`,
+        },
+      );
     }
-    if (mode === 'circular' && (lo > n || hi > n)) {
-      throw new ShapeError(`pad: padding value causes wrapping around more than once: padding (${lo}, ${hi}) at dimension ${d} of input ${fmtShape(x.shape)}`, { op, hint: 'circular pads must be at most the size' });
-    }
-    const m = n - Math.max(-lo, 0) - Math.max(-hi, 0);
-    if (mode === 'circular' && size > 0 && (lo > m || hi > m)) {
-      throw new ShapeError(`pad: padding value causes wrapping around more than once: padding (${lo}, ${hi}) at dimension ${d} of input ${fmtShape(x.shape)} wraps an axis cropped to ${m}`, {
+    if (mode === 'circular' && x.dim() !== k + 2) {
+      throw new ArgumentError(`pad: circular padding of ${k} dims expects a ${k + 2}-D input [N, C, …], got ${fmtShape(x.shape)}`, {
         op,
-        hint: 'circular pads must be at most the size left after the negative (cropping) pads; torch 1.13 reads uninitialised memory there',
+        hint: `invalid padding size: give ${2 * (x.dim() - 2)} amounts, or unsqueeze a batch dim`,
       });
     }
-    if (size < (mode === 'circular' ? 0 : 1)) {
-      throw new ShapeError(`pad: input (size ${n} at dimension ${d} of ${fmtShape(x.shape)}) is too small: padding (${lo}, ${hi}) gives an output size of ${size}`, { op });
+    if (mode !== 'circular' && !isFloating(x.dtype))
+      throw new DTypeError(`pad: ${mode} padding is not implemented for ${x.dtype}`, { op, hint: 'cast with .float()' });
+    for (let d = x.dim() - k - (mode === 'circular' ? 1 : 0); d < x.dim() - k; d++) {
+      if (x.shape[d] === 0)
+        throw new ShapeError(`pad: ${mode} padding expects non-empty non-batch dims, got input ${fmtShape(x.shape)}`, { op });
     }
-    if (lo === 0 && hi === 0) continue;
-    if (size === 0) {
-      r = r.narrow(d, 0, 0);
-      continue;
+    let r = x;
+    for (let i = 0; i < k; i++) {
+      const d = x.dim() - 1 - i;
+      const n = x.shape[d]!;
+      const lo = amounts[2 * i]!;
+      const hi = amounts[2 * i + 1]!;
+      const size = n + lo + hi;
+      if (mode === 'reflect' && (lo >= n || hi >= n)) {
+        throw new ShapeError(
+          `pad: padding size should be less than the corresponding input dimension, but got padding (${lo}, ${hi}) at dimension ${d} of input ${fmtShape(x.shape)}`,
+          { op, hint: 'reflect padding does not repeat the edge: each pad must be < the size' },
+        );
+      }
+      if (mode === 'circular' && (lo > n || hi > n)) {
+        throw new ShapeError(
+          `pad: padding value causes wrapping around more than once: padding (${lo}, ${hi}) at dimension ${d} of input ${fmtShape(x.shape)}`,
+          { op, hint: 'circular pads must be at most the size' },
+        );
+      }
+      const m = n - Math.max(-lo, 0) - Math.max(-hi, 0);
+      if (mode === 'circular' && size > 0 && (lo > m || hi > m)) {
+        throw new ShapeError(
+          `pad: padding value causes wrapping around more than once: padding (${lo}, ${hi}) at dimension ${d} of input ${fmtShape(x.shape)} wraps an axis cropped to ${m}`,
+          {
+            op,
+            hint: 'circular pads must be at most the size left after the negative (cropping) pads; torch 1.13 reads uninitialised memory there',
+          },
+        );
+      }
+      if (size < (mode === 'circular' ? 0 : 1)) {
+        throw new ShapeError(
+          `pad: input (size ${n} at dimension ${d} of ${fmtShape(x.shape)}) is too small: padding (${lo}, ${hi}) gives an output size of ${size}`,
+          { op },
+        );
+      }
+      if (lo === 0 && hi === 0) continue;
+      if (size === 0) {
+        r = r.narrow(d, 0, 0);
+        continue;
+      }
+      r = r.indexSelect(d, dl.fromHost(sourceIndex(mode, n, lo, hi), [size], 'int32', x.device, op));
     }
-    r = r.indexSelect(d, dl.fromHost(sourceIndex(mode, n, lo, hi), [size], 'int32', x.device, op));
-  }
-  return r;
-});
+    return r;
+  },
+);

@@ -20,7 +20,8 @@ function one(v: Size1, name: string, op: string): number {
 }
 
 function check1d(op: string, x: Tensor): void {
-  if (x.dim() !== 2 && x.dim() !== 3) throw new ShapeError(`${op}: expected a 2-D [C, L] or 3-D [N, C, L] input, got ${fmtShape(x.shape)}`, { op });
+  if (x.dim() !== 2 && x.dim() !== 3)
+    throw new ShapeError(`${op}: expected a 2-D [C, L] or 3-D [N, C, L] input, got ${fmtShape(x.shape)}`, { op });
 }
 
 /** Options of `F.maxPool1d` / `F.avgPool1d`. */
@@ -37,7 +38,8 @@ export interface Pool1dOptions {
 
 function params1d(op: string, kernelSize: Size1, o: Pool1dOptions) {
   const k = one(kernelSize, 'kernelSize', op);
-  const s = o.stride === undefined || o.stride === null || (Array.isArray(o.stride) && o.stride.length === 0) ? k : one(o.stride, 'stride', op);
+  const s =
+    o.stride === undefined || o.stride === null || (Array.isArray(o.stride) && o.stride.length === 0) ? k : one(o.stride, 'stride', op);
   return {
     kernelSize: [1, k] as [number, number],
     stride: [1, s] as [number, number],
@@ -133,7 +135,11 @@ const adaptiveMax = defineOp('adaptiveMaxPool2d', (x: Tensor, OH: number, OW: nu
   const idx = dl.fromHost(table, [OH * OW * K], 'int32', x.device, op);
   const win = flat.indexSelect(-1, idx).reshape([...lead, OH * OW, K]);
   // torch's scan takes the first max, or the last NaN (Note [Adaptive max pooling as one gather])
-  const lastNaN = win.isnan().to('int32').mul(dl.fromHost(rank, [OH * OW, K], 'int32', x.device, op)).amax(-1, { keepdim: true });
+  const lastNaN = win
+    .isnan()
+    .to('int32')
+    .mul(dl.fromHost(rank, [OH * OW, K], 'int32', x.device, op))
+    .amax(-1, { keepdim: true });
   const tap = lastNaN.sub(1).where(lastNaN.gt(0), win.max(-1, { keepdim: true }).indices);
   const tab = idx.reshape(OH * OW, K).expand([...lead, OH * OW, K]);
   const indices = tab.gather(-1, tap).squeeze(-1);
@@ -149,12 +155,16 @@ function adaptiveMaxArgs(op: string, x: Tensor, outputSize: number | readonly (n
   const first = x.dim() - nd - 1;
   const empty = x.shape.findIndex((s, d) => d >= first && s === 0);
   if (empty >= 0) {
-    throw new ShapeError(`${op}: expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmtShape(x.shape)} with dimension ${empty} being empty`, { op });
+    throw new ShapeError(
+      `${op}: expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmtShape(x.shape)} with dimension ${empty} being empty`,
+      { op },
+    );
   }
   const os = typeof outputSize === 'number' ? Array(nd).fill(outputSize) : [...outputSize];
   if (os.length !== nd) throw new ArgumentError(`${op}: output size must have ${nd} entries, got ${JSON.stringify(outputSize)}`, { op });
   const sizes = os.map((o, i) => o ?? x.shape[x.dim() - nd + i]!);
-  if (!sizes.every((s) => Number.isInteger(s) && s >= 0)) throw new ArgumentError(`${op}: output size must be non-negative integers, got ${JSON.stringify(outputSize)}`, { op });
+  if (!sizes.every((s) => Number.isInteger(s) && s >= 0))
+    throw new ArgumentError(`${op}: output size must be non-negative integers, got ${JSON.stringify(outputSize)}`, { op });
   return nd === 1 ? [1, sizes[0]!] : [sizes[0]!, sizes[1]!];
 }
 
@@ -175,7 +185,10 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (numb
  * @example
  * const { values, indices } = F.adaptiveMaxPool2dWithIndices(x, 2);
  */
-export function adaptiveMaxPool2dWithIndices(x: Tensor, outputSize: number | readonly (number | null)[]): { values: Tensor; indices: Tensor } {
+export function adaptiveMaxPool2dWithIndices(
+  x: Tensor,
+  outputSize: number | readonly (number | null)[],
+): { values: Tensor; indices: Tensor } {
   const [OH, OW] = adaptiveMaxArgs('adaptiveMaxPool2d', x, outputSize, 2);
   return adaptiveMax(x, OH, OW);
 }

@@ -21,45 +21,82 @@ export interface MaxUnpoolOptions<S> {
   outputSize?: readonly number[] | null;
 }
 
-type UnpoolArgs = [op: string, x: Tensor, indices: Tensor, k: number[], s: number[], p: number[], outputSize: readonly number[] | null | undefined];
-const unpool = defineOp<UnpoolArgs, Tensor>((op) => op, (op: string, x: Tensor, indices: Tensor, k: number[], s: number[], p: number[], outputSize: readonly number[] | null | undefined): Tensor => {
-  const nd = k.length;
-  if (x.dim() !== nd + 1 && x.dim() !== nd + 2) throw new ShapeError(`${op}: expected a ${nd + 1}-D or ${nd + 2}-D input, got ${fmtShape(x.shape)}`, { op });
-  if (indices.dtype !== 'int32') throw new DTypeError(`${op}: expected int32 indices (a max pooling's), got ${indices.dtype}`, { op });
-  if (indices.dim() !== x.dim() || indices.shape.some((v, i) => v !== x.shape[i])) {
-    throw new ShapeError(`${op}: expected indices of the input's shape ${fmtShape(x.shape)}, got ${fmtShape(indices.shape)}`, { op, hint: 'pass the indices returned with the pooled values' });
-  }
-  if (![...k, ...s, ...p].every((v) => Number.isInteger(v)) || k.some((v) => v <= 0) || s.some((v) => v <= 0) || p.some((v) => v < 0)) {
-    throw new ArgumentError(`${op}: kernelSize and stride must be positive integers and padding non-negative, got kernelSize=${fmtShape(k)}, stride=${fmtShape(s)}, padding=${fmtShape(p)}`, { op });
-  }
-  const spatial = x.shape.slice(x.dim() - nd);
-  const dflt = spatial.map((n, d) => (n - 1) * s[d]! + k[d]! - 2 * p[d]!);
-  let size = dflt;
-  if (outputSize) {
-    let o = [...outputSize];
-    if (o.length === nd + 2) o = o.slice(2);
-    if (o.length !== nd) throw new ArgumentError(`${op}: outputSize should have ${nd} or ${nd + 2} elements, but it has ${outputSize.length}`, { op });
-    o.forEach((v, d) => {
-      if (!(v > dflt[d]! - s[d]! && v < dflt[d]! + s[d]!)) {
-        throw new ShapeError(`${op}: invalid outputSize ${fmtShape(o)} (dim ${d} must be between ${dflt[d]! - s[d]!} and ${dflt[d]! + s[d]!}, exclusive)`, { op });
-      }
-    });
-    size = o;
-  }
-  const plane = size.reduce((a, b) => a * b, 1);
-  const lead = x.shape.slice(0, x.dim() - nd);
-  const L = spatial.reduce((a, b) => a * b, 1);
-  const bad = (v: number) => new dl.IndexError(`${op}: found an invalid max index ${v} (output volumes are of size ${size.join('x')})`, { op, hint: DEFERRED_NOTE });
-  if (indices._backend.readSync) {
-    if (indices.numel() > 0) {
-      const lo = indices.min().itemSync();
-      const hi = indices.max().itemSync();
-      if (lo < 0 || hi >= plane) throw new dl.IndexError(`${op}: found an invalid max index ${lo < 0 ? lo : hi} (output volumes are of size ${size.join('x')})`, { op });
+type UnpoolArgs = [
+  op: string,
+  x: Tensor,
+  indices: Tensor,
+  k: number[],
+  s: number[],
+  p: number[],
+  outputSize: readonly number[] | null | undefined,
+];
+const unpool = defineOp<UnpoolArgs, Tensor>(
+  (op) => op,
+  (
+    op: string,
+    x: Tensor,
+    indices: Tensor,
+    k: number[],
+    s: number[],
+    p: number[],
+    outputSize: readonly number[] | null | undefined,
+  ): Tensor => {
+    const nd = k.length;
+    if (x.dim() !== nd + 1 && x.dim() !== nd + 2)
+      throw new ShapeError(`${op}: expected a ${nd + 1}-D or ${nd + 2}-D input, got ${fmtShape(x.shape)}`, { op });
+    if (indices.dtype !== 'int32') throw new DTypeError(`${op}: expected int32 indices (a max pooling's), got ${indices.dtype}`, { op });
+    if (indices.dim() !== x.dim() || indices.shape.some((v, i) => v !== x.shape[i])) {
+      throw new ShapeError(`${op}: expected indices of the input's shape ${fmtShape(x.shape)}, got ${fmtShape(indices.shape)}`, {
+        op,
+        hint: 'pass the indices returned with the pooled values',
+      });
     }
-  } else checkOnDevice(op, indices, { lo: 0, hi: plane - 1, key: `${op}:${plane}`, error: bad });
-  const zeros = dl.zeros([...lead, plane], { dtype: x.dtype, device: x.device });
-  return zeros.scatter(-1, indices.reshape([...lead, L]), x.reshape([...lead, L])).reshape([...lead, ...size]);
-});
+    if (![...k, ...s, ...p].every((v) => Number.isInteger(v)) || k.some((v) => v <= 0) || s.some((v) => v <= 0) || p.some((v) => v < 0)) {
+      throw new ArgumentError(
+        `${op}: kernelSize and stride must be positive integers and padding non-negative, got kernelSize=${fmtShape(k)}, stride=${fmtShape(s)}, padding=${fmtShape(p)}`,
+        { op },
+      );
+    }
+    const spatial = x.shape.slice(x.dim() - nd);
+    const dflt = spatial.map((n, d) => (n - 1) * s[d]! + k[d]! - 2 * p[d]!);
+    let size = dflt;
+    if (outputSize) {
+      let o = [...outputSize];
+      if (o.length === nd + 2) o = o.slice(2);
+      if (o.length !== nd)
+        throw new ArgumentError(`${op}: outputSize should have ${nd} or ${nd + 2} elements, but it has ${outputSize.length}`, { op });
+      o.forEach((v, d) => {
+        if (!(v > dflt[d]! - s[d]! && v < dflt[d]! + s[d]!)) {
+          throw new ShapeError(
+            `${op}: invalid outputSize ${fmtShape(o)} (dim ${d} must be between ${dflt[d]! - s[d]!} and ${dflt[d]! + s[d]!}, exclusive)`,
+            { op },
+          );
+        }
+      });
+      size = o;
+    }
+    const plane = size.reduce((a, b) => a * b, 1);
+    const lead = x.shape.slice(0, x.dim() - nd);
+    const L = spatial.reduce((a, b) => a * b, 1);
+    const bad = (v: number) =>
+      new dl.IndexError(`${op}: found an invalid max index ${v} (output volumes are of size ${size.join('x')})`, {
+        op,
+        hint: DEFERRED_NOTE,
+      });
+    if (indices._backend.readSync) {
+      if (indices.numel() > 0) {
+        const lo = indices.min().itemSync();
+        const hi = indices.max().itemSync();
+        if (lo < 0 || hi >= plane)
+          throw new dl.IndexError(`${op}: found an invalid max index ${lo < 0 ? lo : hi} (output volumes are of size ${size.join('x')})`, {
+            op,
+          });
+      }
+    } else checkOnDevice(op, indices, { lo: 0, hi: plane - 1, key: `${op}:${plane}`, error: bad });
+    const zeros = dl.zeros([...lead, plane], { dtype: x.dtype, device: x.device });
+    return zeros.scatter(-1, indices.reshape([...lead, L]), x.reshape([...lead, L])).reshape([...lead, ...size]);
+  },
+);
 
 /**
  * The partial inverse of `F.maxPool2d`: each value put back where its index says, zeros elsewhere

@@ -157,9 +157,14 @@ export class PReLU extends Module {
     this.numParameters = typeof numParameters === 'number' ? numParameters : (kw.numParameters ?? 1);
     this.init = typeof numParameters === 'number' ? init : (kw.init ?? 0.25);
     if (!Number.isInteger(this.numParameters) || this.numParameters < 1) {
-      throw new dl.ArgumentError(`PReLU: num_parameters must be a positive integer, got ${String(this.numParameters)}`, { op: 'PReLU', hint: 'use 1 (one shared slope) or the channel count' });
+      throw new dl.ArgumentError(`PReLU: num_parameters must be a positive integer, got ${String(this.numParameters)}`, {
+        op: 'PReLU',
+        hint: 'use 1 (one shared slope) or the channel count',
+      });
     }
-    this.weight = Parameter(dl.full([this.numParameters], this.init, { dtype: kw.dtype ?? 'float32', ...(kw.device ? { device: kw.device } : {}) }));
+    this.weight = Parameter(
+      dl.full([this.numParameters], this.init, { dtype: kw.dtype ?? 'float32', ...(kw.device ? { device: kw.device } : {}) }),
+    );
   }
   /** Refill the slopes with `init`, as PyTorch's reset_parameters. */
   resetParameters(): void {
@@ -276,7 +281,11 @@ export class Threshold extends Module {
     Object.defineProperty(this, 'name', { value: 'Threshold' }); // the repr's name, minified or not
   }
   readonly inplace: boolean;
-  constructor(readonly threshold: number, readonly value: number, inplace: InplaceArg = false) {
+  constructor(
+    readonly threshold: number,
+    readonly value: number,
+    inplace: InplaceArg = false,
+  ) {
     super();
     this.inplace = inplaceOf(inplace);
   }

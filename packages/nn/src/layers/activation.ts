@@ -169,7 +169,15 @@ export class Softplus extends Module {
   /** torch's positional `beta, threshold` (`new nn.Softplus(2, 10)`) or `{ beta, threshold }`. */
   constructor(...args: TorchTail<[beta: number, threshold: number], { beta?: number; threshold?: number }>) {
     super();
-    this.opts = torchArgs('Softplus', [['beta', 'beta', 'number'], ['threshold', 'threshold', 'number']], args, 'new nn.Softplus(2, 10) or new nn.Softplus({ beta: 2 })');
+    this.opts = torchArgs(
+      'Softplus',
+      [
+        ['beta', 'beta', 'number'],
+        ['threshold', 'threshold', 'number'],
+      ],
+      args,
+      'new nn.Softplus(2, 10) or new nn.Softplus({ beta: 2 })',
+    );
   }
   forward(x: Tensor): Tensor {
     return Fa.softplus(x, this.opts);

@@ -85,15 +85,36 @@ export class MultiheadAttention extends Module {
   constructor(
     readonly embedDim: number,
     readonly numHeads: number,
-    ...args: TorchTail<[dropout: number, bias: boolean, addBiasKv: boolean, addZeroAttn: boolean, kdim: number | null, vdim: number | null, batchFirst: boolean], MultiheadAttentionOptions>
+    ...args: TorchTail<
+      [
+        dropout: number,
+        bias: boolean,
+        addBiasKv: boolean,
+        addZeroAttn: boolean,
+        kdim: number | null,
+        vdim: number | null,
+        batchFirst: boolean,
+      ],
+      MultiheadAttentionOptions
+    >
   ) {
     super();
     const op = 'MultiheadAttention';
     // torch's positional order (Note [Torch's positional arguments] in torch-args.ts)
-    const opts = torchArgs<MultiheadAttentionOptions>(op, [
-      ['dropout', 'dropout', 'number'], ['bias', 'bias', 'boolean'], ['addBiasKv', 'add_bias_kv', 'boolean'], ['addZeroAttn', 'add_zero_attn', 'boolean'],
-      ['kdim', 'kdim', 'int', true], ['vdim', 'vdim', 'int', true], ['batchFirst', 'batch_first', 'boolean'],
-    ], args, 'new nn.MultiheadAttention(64, 8, 0.1) or new nn.MultiheadAttention(64, 8, { dropout: 0.1, batchFirst: true })');
+    const opts = torchArgs<MultiheadAttentionOptions>(
+      op,
+      [
+        ['dropout', 'dropout', 'number'],
+        ['bias', 'bias', 'boolean'],
+        ['addBiasKv', 'add_bias_kv', 'boolean'],
+        ['addZeroAttn', 'add_zero_attn', 'boolean'],
+        ['kdim', 'kdim', 'int', true],
+        ['vdim', 'vdim', 'int', true],
+        ['batchFirst', 'batch_first', 'boolean'],
+      ],
+      args,
+      'new nn.MultiheadAttention(64, 8, 0.1) or new nn.MultiheadAttention(64, 8, { dropout: 0.1, batchFirst: true })',
+    );
     checkFeatures(op, { embed_dim: embedDim, num_heads: numHeads }, 'new nn.MultiheadAttention(64, 8, { batchFirst: true })');
     this.kdim = opts.kdim ?? embedDim;
     this.vdim = opts.vdim ?? embedDim;
@@ -107,7 +128,10 @@ export class MultiheadAttention extends Module {
     this.addZeroAttn = opts.addZeroAttn ?? false;
     this.headDim = numHeads > 0 ? Math.floor(embedDim / numHeads) : 0;
     if (numHeads <= 0 || this.headDim * numHeads !== embedDim) {
-      throw new ArgumentError(`${op}: embed_dim must be divisible by num_heads (got embed_dim=${embedDim}, num_heads=${numHeads})`, { op, hint: 'pick numHeads dividing embedDim, e.g. new nn.MultiheadAttention(64, 8)' });
+      throw new ArgumentError(`${op}: embed_dim must be divisible by num_heads (got embed_dim=${embedDim}, num_heads=${numHeads})`, {
+        op,
+        hint: 'pick numHeads dividing embedDim, e.g. new nn.MultiheadAttention(64, 8)',
+      });
     }
     if (this.qkvSameEmbedDim) {
       this.inProjWeight = param([3 * embedDim, embedDim], opts);
@@ -152,18 +176,38 @@ export class MultiheadAttention extends Module {
     query: Tensor,
     key: Tensor,
     value: Tensor,
-    ...args: TorchTail<[keyPaddingMask: Tensor | null, needWeights: boolean, attnMask: Tensor | null, averageAttnWeights: boolean], MultiheadAttentionForwardOptions>
+    ...args: TorchTail<
+      [keyPaddingMask: Tensor | null, needWeights: boolean, attnMask: Tensor | null, averageAttnWeights: boolean],
+      MultiheadAttentionForwardOptions
+    >
   ): [Tensor, Tensor | null] {
     const op = 'MultiheadAttention';
-    const forms = 'mha(q, k, v, keyPaddingMask?, needWeights?, attnMask?, averageAttnWeights?) or mha(q, k, v, { keyPaddingMask, needWeights, attnMask, averageAttnWeights })';
-    const opts = torchArgs<MultiheadAttentionForwardOptions>(op, [
-      ['keyPaddingMask', 'key_padding_mask', 'tensor', true], ['needWeights', 'need_weights', 'boolean'],
-      ['attnMask', 'attn_mask', 'tensor', true], ['averageAttnWeights', 'average_attn_weights', 'boolean'],
-    ], args, forms, ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights']);
+    const forms =
+      'mha(q, k, v, keyPaddingMask?, needWeights?, attnMask?, averageAttnWeights?) or mha(q, k, v, { keyPaddingMask, needWeights, attnMask, averageAttnWeights })';
+    const opts = torchArgs<MultiheadAttentionForwardOptions>(
+      op,
+      [
+        ['keyPaddingMask', 'key_padding_mask', 'tensor', true],
+        ['needWeights', 'need_weights', 'boolean'],
+        ['attnMask', 'attn_mask', 'tensor', true],
+        ['averageAttnWeights', 'average_attn_weights', 'boolean'],
+      ],
+      args,
+      forms,
+      ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights'],
+    );
     checkMaskOption(op, 'key_padding_mask', opts.keyPaddingMask, forms);
     checkMaskOption(op, 'attn_mask', opts.attnMask, forms);
-    for (const [name, t] of [['query', query], ['key', key], ['value', value]] as const) {
-      if (!(t instanceof dl.Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`, { op, hint: 'mha(query, key, value, { attnMask })' });
+    for (const [name, t] of [
+      ['query', query],
+      ['key', key],
+      ['value', value],
+    ] as const) {
+      if (!(t instanceof dl.Tensor))
+        throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`, {
+          op,
+          hint: 'mha(query, key, value, { attnMask })',
+        });
     }
     const batched = query.dim() === 3;
     if (this.batchFirst && batched) {
@@ -176,11 +220,28 @@ export class MultiheadAttention extends Module {
         }
       } else [query, key, value] = [query.transpose(1, 0), key.transpose(1, 0), value.transpose(1, 0)];
     }
-    const [out, w] = mhaForward('MultiheadAttention', {
-      embedDim: this.embedDim, numHeads: this.numHeads, inProjWeight: this.inProjWeight, inProjBias: this.inProjBias,
-      qProjWeight: this.qProjWeight, kProjWeight: this.kProjWeight, vProjWeight: this.vProjWeight, biasK: this.biasK, biasV: this.biasV,
-      addZeroAttn: this.addZeroAttn, dropoutP: this.dropout, outProjWeight: this.outProj.weight, outProjBias: this.outProj.bias,
-    }, query, key, value, { ...opts, training: this.training });
+    const [out, w] = mhaForward(
+      'MultiheadAttention',
+      {
+        embedDim: this.embedDim,
+        numHeads: this.numHeads,
+        inProjWeight: this.inProjWeight,
+        inProjBias: this.inProjBias,
+        qProjWeight: this.qProjWeight,
+        kProjWeight: this.kProjWeight,
+        vProjWeight: this.vProjWeight,
+        biasK: this.biasK,
+        biasV: this.biasV,
+        addZeroAttn: this.addZeroAttn,
+        dropoutP: this.dropout,
+        outProjWeight: this.outProj.weight,
+        outProjBias: this.outProj.bias,
+      },
+      query,
+      key,
+      value,
+      { ...opts, training: this.training },
+    );
     return [this.batchFirst && batched ? out.transpose(1, 0) : out, w];
   }
 }

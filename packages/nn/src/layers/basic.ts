@@ -35,7 +35,16 @@ export function resetLinearLike(weight: Tensor, bias: Tensor | null, fanIn?: num
 export function checkFeatures(op: string, sizes: Record<string, unknown>, example: string): void {
   for (const [name, v] of Object.entries(sizes)) {
     if (typeof v === 'number' && Number.isInteger(v) && v >= 0) continue;
-    const got = v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v === 'number' ? String(v) : typeof v;
+    const got =
+      v === null
+        ? 'null'
+        : Array.isArray(v)
+          ? 'an array'
+          : typeof v === 'object'
+            ? 'an object'
+            : typeof v === 'number'
+              ? String(v)
+              : typeof v;
     throw new dl.ArgumentError(`${op}: ${name} must be a non-negative integer, got ${got}`, {
       op,
       hint: `sizes are positional (PyTorch's keywords in order): ${example}`,
@@ -47,7 +56,10 @@ export function checkFeatures(op: string, sizes: Record<string, unknown>, exampl
 function checkDims(op: string, dims: Record<string, unknown>, example: string): void {
   for (const [name, v] of Object.entries(dims)) {
     if (typeof v === 'number' && Number.isInteger(v)) continue;
-    throw new dl.ArgumentError(`${op}: ${name} must be an integer, got ${typeof v === 'object' ? (v === null ? 'null' : 'an object') : typeof v === 'number' ? String(v) : typeof v}`, { op, hint: example });
+    throw new dl.ArgumentError(
+      `${op}: ${name} must be an integer, got ${typeof v === 'object' ? (v === null ? 'null' : 'an object') : typeof v === 'number' ? String(v) : typeof v}`,
+      { op, hint: example },
+    );
   }
 }
 
@@ -63,9 +75,18 @@ export class Linear extends Module {
   }
   weight: Tensor;
   bias: Tensor | null;
-  constructor(readonly inFeatures: number, readonly outFeatures: number, ...args: TorchTail<[bias: boolean], { bias?: boolean } & FactoryOptions>) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    ...args: TorchTail<[bias: boolean], { bias?: boolean } & FactoryOptions>
+  ) {
     super();
-    const opts = torchArgs<{ bias?: boolean } & FactoryOptions>('Linear', [['bias', 'bias', 'boolean']], args, 'new nn.Linear(784, 20, false) or new nn.Linear(784, 20, { bias: false })');
+    const opts = torchArgs<{ bias?: boolean } & FactoryOptions>(
+      'Linear',
+      [['bias', 'bias', 'boolean']],
+      args,
+      'new nn.Linear(784, 20, false) or new nn.Linear(784, 20, { bias: false })',
+    );
     checkFeatures('Linear', { in_features: inFeatures, out_features: outFeatures }, 'new nn.Linear(784, 20)');
     this.weight = param([outFeatures, inFeatures], opts);
     this.bias = opts.bias === false ? null : param([outFeatures], opts);
@@ -106,7 +127,7 @@ export class Flatten extends Module {
   constructor(startDim: number | { startDim?: number; endDim?: number } = 1, endDim = -1) {
     super();
     const kw = typeof startDim === 'object' && startDim !== null ? startDim : null;
-    this.startDim = kw ? (kw.startDim ?? 1) : startDim as number;
+    this.startDim = kw ? (kw.startDim ?? 1) : (startDim as number);
     this.endDim = kw ? (kw.endDim ?? -1) : endDim;
     checkDims('Flatten', { start_dim: this.startDim, end_dim: this.endDim }, 'new nn.Flatten(1, -1) or new nn.Flatten({ startDim: 1 })');
   }
@@ -123,7 +144,10 @@ export class Unflatten extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Unflatten' }); // the repr's name, minified or not
   }
-  constructor(readonly dim: number, readonly unflattenedSize: readonly number[]) {
+  constructor(
+    readonly dim: number,
+    readonly unflattenedSize: readonly number[],
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -144,12 +168,23 @@ export class Dropout extends Module {
   }
   readonly opts: { inplace?: boolean; generator?: Generator };
   /** `new nn.Dropout(0.2)`, torch's positional `inplace` (`new nn.Dropout(0.2, true)`) or `{ inplace, generator }`. */
-  constructor(readonly p = 0.5, ...args: TorchTail<[inplace: boolean], { inplace?: boolean; generator?: Generator }>) {
+  constructor(
+    readonly p = 0.5,
+    ...args: TorchTail<[inplace: boolean], { inplace?: boolean; generator?: Generator }>
+  ) {
     super();
-    this.opts = torchArgs('Dropout', [['inplace', 'inplace', 'boolean']], args, 'new nn.Dropout(0.5, false) or new nn.Dropout(0.5, { generator })');
+    this.opts = torchArgs(
+      'Dropout',
+      [['inplace', 'inplace', 'boolean']],
+      args,
+      'new nn.Dropout(0.5, false) or new nn.Dropout(0.5, { generator })',
+    );
     if (typeof p !== 'number' || !(p >= 0 && p <= 1)) {
       // torch raises at construction: "dropout probability has to be between 0 and 1, but got 1.5"
-      throw new dl.ArgumentError(`Dropout: dropout probability has to be between 0 and 1, but got ${String(p)}`, { op: 'Dropout', hint: 'new nn.Dropout(0.5)' });
+      throw new dl.ArgumentError(`Dropout: dropout probability has to be between 0 and 1, but got ${String(p)}`, {
+        op: 'Dropout',
+        hint: 'new nn.Dropout(0.5)',
+      });
     }
   }
   forward(x: Tensor): Tensor {
@@ -193,17 +228,42 @@ export class Embedding extends Module {
   constructor(
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
-    ...args: TorchTail<[paddingIdx: number | null, maxNorm: number | null, normType: number, scaleGradByFreq: boolean, sparse: boolean, _weight: Tensor | null], EmbeddingOptions & { _weight?: Tensor }>
+    ...args: TorchTail<
+      [
+        paddingIdx: number | null,
+        maxNorm: number | null,
+        normType: number,
+        scaleGradByFreq: boolean,
+        sparse: boolean,
+        _weight: Tensor | null,
+      ],
+      EmbeddingOptions & { _weight?: Tensor }
+    >
   ) {
     super();
-    const opts = torchArgs<EmbeddingOptions & { _weight?: Tensor }>('Embedding', [
-      ['paddingIdx', 'padding_idx', 'int', true], ['maxNorm', 'max_norm', 'number', true], ['normType', 'norm_type', 'number'],
-      ['scaleGradByFreq', 'scale_grad_by_freq', 'boolean'], ['sparse', 'sparse', 'boolean'], ['_weight', '_weight', 'tensor', true],
-    ], args, 'new nn.Embedding(10, 3, 0) (padding_idx, … in torch\'s order) or new nn.Embedding(10, 3, { paddingIdx: 0 })');
-    if ((opts as { sparse?: boolean }).sparse) throw new dl.ArgumentError('Embedding: sparse gradients are not supported', { op: 'Embedding', hint: 'drop sparse=True: the gradient is dense and optimizers treat it as torch does a dense one' });
+    const opts = torchArgs<EmbeddingOptions & { _weight?: Tensor }>(
+      'Embedding',
+      [
+        ['paddingIdx', 'padding_idx', 'int', true],
+        ['maxNorm', 'max_norm', 'number', true],
+        ['normType', 'norm_type', 'number'],
+        ['scaleGradByFreq', 'scale_grad_by_freq', 'boolean'],
+        ['sparse', 'sparse', 'boolean'],
+        ['_weight', '_weight', 'tensor', true],
+      ],
+      args,
+      "new nn.Embedding(10, 3, 0) (padding_idx, … in torch's order) or new nn.Embedding(10, 3, { paddingIdx: 0 })",
+    );
+    if ((opts as { sparse?: boolean }).sparse)
+      throw new dl.ArgumentError('Embedding: sparse gradients are not supported', {
+        op: 'Embedding',
+        hint: 'drop sparse=True: the gradient is dense and optimizers treat it as torch does a dense one',
+      });
     const pi = opts.paddingIdx ?? null;
     if (pi !== null && !(Number.isInteger(pi) && pi < numEmbeddings && pi >= -numEmbeddings)) {
-      throw new dl.ArgumentError(`Embedding: paddingIdx must be within num_embeddings (got ${pi} for ${numEmbeddings})`, { op: 'Embedding' });
+      throw new dl.ArgumentError(`Embedding: paddingIdx must be within num_embeddings (got ${pi} for ${numEmbeddings})`, {
+        op: 'Embedding',
+      });
     }
     this.paddingIdx = pi === null ? null : pi < 0 ? pi + numEmbeddings : pi;
     this.maxNorm = opts.maxNorm ?? null;
@@ -211,7 +271,10 @@ export class Embedding extends Module {
     this.scaleGradByFreq = opts.scaleGradByFreq ?? false;
     if (opts._weight) {
       if (opts._weight.dim() !== 2 || opts._weight.shape[0] !== numEmbeddings || opts._weight.shape[1] !== embeddingDim) {
-        throw new dl.ShapeError(`Embedding: shape of weight ${dl.fmtShape(opts._weight.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`, { op: 'Embedding' });
+        throw new dl.ShapeError(
+          `Embedding: shape of weight ${dl.fmtShape(opts._weight.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`,
+          { op: 'Embedding' },
+        );
       }
       this.weight = Parameter(opts._weight);
     } else {
@@ -227,7 +290,11 @@ export class Embedding extends Module {
    * const emb = nn.Embedding.fromPretrained(dl.tensor([[1, 2.3, 3], [4, 5.1, 6.3]]));
    */
   static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean } & Omit<EmbeddingOptions, keyof FactoryOptions> = {}): Embedding {
-    if (embeddings.dim() !== 2) throw new dl.ShapeError(`Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${dl.fmtShape(embeddings.shape)}`, { op: 'Embedding.fromPretrained' });
+    if (embeddings.dim() !== 2)
+      throw new dl.ShapeError(
+        `Embedding.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${dl.fmtShape(embeddings.shape)}`,
+        { op: 'Embedding.fromPretrained' },
+      );
     const e = new Embedding(embeddings.shape[0]!, embeddings.shape[1]!, { ...opts, _weight: embeddings });
     e.weight.requiresGrad_(!(opts.freeze ?? true));
     return e;
@@ -237,7 +304,12 @@ export class Embedding extends Module {
     if (this.paddingIdx !== null) init.zeros_(this.weight.at(this.paddingIdx));
   }
   forward(indices: Tensor): Tensor {
-    return Fn.embedding(indices, this.weight, { paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType, scaleGradByFreq: this.scaleGradByFreq });
+    return Fn.embedding(indices, this.weight, {
+      paddingIdx: this.paddingIdx,
+      maxNorm: this.maxNorm,
+      normType: this.normType,
+      scaleGradByFreq: this.scaleGradByFreq,
+    });
   }
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;

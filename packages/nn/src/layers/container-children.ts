@@ -18,21 +18,30 @@ export type ChildUnion<C> = IsAny<C> extends true ? Module : C extends readonly 
  * within it, any child's type otherwise (negative or computed indices, children appended later,
  * named children).
  */
-export type ChildAt<C, I extends number> = IsAny<C> extends true
-  ? Module
-  : C extends readonly Module[]
-    ? number extends I
-      ? Elem<C>
-      : `${I}` extends keyof C
-        ? C[I & keyof C]
-        : Elem<C>
-    : C[keyof C];
+export type ChildAt<C, I extends number> =
+  IsAny<C> extends true
+    ? Module
+    : C extends readonly Module[]
+      ? number extends I
+        ? Elem<C>
+        : `${I}` extends keyof C
+          ? C[I & keyof C]
+          : Elem<C>
+      : C[keyof C];
 
 /** The type of the child named `K` of children `C`. */
-export type ChildNamed<C, K> = IsAny<C> extends true ? Module : C extends readonly Module[] ? Elem<C> : string extends keyof C ? C[string] : C[K & keyof C];
+export type ChildNamed<C, K> =
+  IsAny<C> extends true ? Module : C extends readonly Module[] ? Elem<C> : string extends keyof C ? C[string] : C[K & keyof C];
 
 /** Named children as read-only-typed properties (`seq.conv1`); nothing for positional children. */
-export type NamedChildProps<C> = IsAny<C> extends true ? unknown : C extends readonly Module[] ? unknown : string extends keyof C ? unknown : { -readonly [K in keyof C]: C[K] };
+export type NamedChildProps<C> =
+  IsAny<C> extends true
+    ? unknown
+    : C extends readonly Module[]
+      ? unknown
+      : string extends keyof C
+        ? unknown
+        : { -readonly [K in keyof C]: C[K] };
 
 function describe(v: unknown): string {
   if (v === null) return 'null';
@@ -57,7 +66,11 @@ export function checkModule(op: string, m: unknown, where = ''): Module {
 export function checkChildName(op: string, name: unknown): string {
   if (typeof name !== 'string') throw new ArgumentError(`${op}: module names must be strings, got ${describe(name)}`, { op });
   if (name === '') throw new ArgumentError(`${op}: module name can't be empty string ""`, { op });
-  if (name.includes('.')) throw new ArgumentError(`${op}: module name can't contain ".", got: ${name}`, { op, hint: "dots separate levels in state-dict keys ('layer1.0.conv1.weight')" });
+  if (name.includes('.'))
+    throw new ArgumentError(`${op}: module name can't contain ".", got: ${name}`, {
+      op,
+      hint: "dots separate levels in state-dict keys ('layer1.0.conv1.weight')",
+    });
   return name;
 }
 
@@ -76,7 +89,11 @@ export function childEntries(op: string, args: readonly unknown[], namedOnly = f
   const first = args[0];
   const named = (pairs: Iterable<unknown>): Array<[string, Module]> =>
     [...pairs].map((pair, i) => {
-      if (!Array.isArray(pair) || pair.length !== 2) throw new ArgumentError(`${op}: entry ${i} is ${describe(pair)}, expected a [name, module] pair`, { op, hint: "new Map([['conv1', new nn.Conv2d(1, 20, 5)], ['relu1', new nn.ReLU()]])" });
+      if (!Array.isArray(pair) || pair.length !== 2)
+        throw new ArgumentError(`${op}: entry ${i} is ${describe(pair)}, expected a [name, module] pair`, {
+          op,
+          hint: "new Map([['conv1', new nn.Conv2d(1, 20, 5)], ['relu1', new nn.ReLU()]])",
+        });
       const name = checkChildName(op, pair[0]);
       return [name, checkModule(op, pair[1], `entry '${name}'`)];
     });
@@ -85,12 +102,19 @@ export function childEntries(op: string, args: readonly unknown[], namedOnly = f
     if (isPlainRecord(first)) return Object.entries(first).map(([k, m]) => [checkChildName(op, k), checkModule(op, m, `entry '${k}'`)]);
     if (namedOnly && Array.isArray(first)) return named(first);
     if (Array.isArray(first)) {
-      throw new ArgumentError(`${op}: takes modules as separate arguments, got an array`, { op, hint: 'spread it: new nn.Sequential(...layers), or use nn.ModuleList(layers)' });
+      throw new ArgumentError(`${op}: takes modules as separate arguments, got an array`, {
+        op,
+        hint: 'spread it: new nn.Sequential(...layers), or use nn.ModuleList(layers)',
+      });
     }
-    if (namedOnly && first !== null && typeof (first as Iterable<unknown>)?.[Symbol.iterator] === 'function' && typeof first !== 'string') return named(first as Iterable<unknown>);
+    if (namedOnly && first !== null && typeof (first as Iterable<unknown>)?.[Symbol.iterator] === 'function' && typeof first !== 'string')
+      return named(first as Iterable<unknown>);
   }
   if (namedOnly) {
-    throw new ArgumentError(`${op}: expected a record, Map or list of [name, module] pairs, got ${args.length === 1 ? describe(first) : `${args.length} arguments`}`, { op, hint: "new nn.ModuleDict({ relu: new nn.ReLU() })" });
+    throw new ArgumentError(
+      `${op}: expected a record, Map or list of [name, module] pairs, got ${args.length === 1 ? describe(first) : `${args.length} arguments`}`,
+      { op, hint: 'new nn.ModuleDict({ relu: new nn.ReLU() })' },
+    );
   }
   return args.map((m, i) => [String(i), checkModule(op, m, `argument ${i}`)]);
 }

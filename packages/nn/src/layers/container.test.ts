@@ -32,7 +32,16 @@ describe('Sequential', () => {
   });
 
   it.each([
-    ['a Map', () => new nn.Sequential(new Map<string, nn.Module>([['conv1', new nn.Conv2d(1, 20, 5)], ['relu1', new nn.ReLU()]]))],
+    [
+      'a Map',
+      () =>
+        new nn.Sequential(
+          new Map<string, nn.Module>([
+            ['conv1', new nn.Conv2d(1, 20, 5)],
+            ['relu1', new nn.ReLU()],
+          ]),
+        ),
+    ],
     ['a record', () => new nn.Sequential({ conv1: new nn.Conv2d(1, 20, 5), relu1: new nn.ReLU() })],
   ])('named children from %s: printed, state-dict keys, get(name), property', (_from, make) => {
     const seq: nn.Sequential = make();
@@ -81,7 +90,12 @@ describe('Sequential', () => {
   });
 
   it('a name that is a method or all digits is reached only with get()', () => {
-    const seq = new nn.Sequential(new Map<string, nn.Module>([['forward', new nn.ReLU()], ['7', new nn.Tanh()]]));
+    const seq = new nn.Sequential(
+      new Map<string, nn.Module>([
+        ['forward', new nn.ReLU()],
+        ['7', new nn.Tanh()],
+      ]),
+    );
     expect(typeof seq.forward).toBe('function');
     expect(seq.get('forward')._getName()).toBe('ReLU');
     expect(seq.get('7')._getName()).toBe('Tanh');
@@ -163,9 +177,13 @@ describe('ModuleList', () => {
     expect(() => new nn.ModuleList([5] as never)).toThrow(/must be a Module, got number 5/);
     expect(() => new nn.ModuleList(new nn.ReLU() as never)).toThrow(/expected an array \(or iterable\) of modules, got a module \(ReLU\)/);
     expect(() => new nn.ModuleList(null as never)).toThrow(dl.ArgumentError);
-    expect(new nn.ModuleList(function* () {
-      yield new nn.ReLU();
-    }()).length).toBe(1);
+    expect(
+      new nn.ModuleList(
+        (function* () {
+          yield new nn.ReLU();
+        })(),
+      ).length,
+    ).toBe(1);
   });
 });
 

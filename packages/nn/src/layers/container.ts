@@ -1,6 +1,17 @@
 import { ArgumentError, IndexError, type Tensor } from '@dl/tensor';
 import { Module } from '../module.js';
-import { checkChildName, checkModule, childEntries, defineChildProperty, removeChildProperty, type ChildAt, type ChildNamed, type ChildUnion, type ModuleChildren, type NamedChildProps } from './container-children.js';
+import {
+  checkChildName,
+  checkModule,
+  childEntries,
+  defineChildProperty,
+  removeChildProperty,
+  type ChildAt,
+  type ChildNamed,
+  type ChildUnion,
+  type ModuleChildren,
+  type NamedChildProps,
+} from './container-children.js';
 
 export type { ModuleChildren, ChildAt, ChildNamed } from './container-children.js';
 
@@ -8,7 +19,10 @@ export type { ModuleChildren, ChildAt, ChildNamed } from './container-children.j
 function position(owner: string, i: number, n: number, op: string): number {
   const k = i < 0 ? i + n : i;
   if (!Number.isInteger(i) || k < 0 || k >= n) {
-    throw new IndexError(`${owner}: index ${i} is out of range (length ${n})`, { op, hint: n ? `valid indices are ${-n}…${n - 1}` : 'the container is empty' });
+    throw new IndexError(`${owner}: index ${i} is out of range (length ${n})`, {
+      op,
+      hint: n ? `valid indices are ${-n}…${n - 1}` : 'the container is empty',
+    });
   }
   return k;
 }
@@ -94,7 +108,8 @@ abstract class IndexedContainer<C extends ModuleChildren> extends Module {
   insert(i: number, m: Module): this {
     const n = this.length;
     const k = i < 0 ? i + n : i;
-    if (!Number.isInteger(i) || k < 0 || k > n) throw new IndexError(`${this._getName()}.insert: index ${i} is out of range (length ${n})`, { op: 'insert' });
+    if (!Number.isInteger(i) || k < 0 || k > n)
+      throw new IndexError(`${this._getName()}.insert: index ${i} is out of range (length ${n})`, { op: 'insert' });
     this.renumber(`${this._getName()}.insert`);
     const list = [...this._modules!.values()];
     list.splice(k, 0, checkModule(`${this._getName()}.insert`, m));
@@ -171,7 +186,11 @@ class SequentialModule<C extends ModuleChildren = any> extends IndexedContainer<
    */
   get<K extends ChildKey<C>>(name: K): ChildNamed<C, K> {
     const m = this._modules!.get(name);
-    if (!m) throw new IndexError(`Sequential: no child named '${name}' (children: ${[...this._modules!.keys()].map((k) => `'${k}'`).join(', ') || 'none'})`, { op: 'get' });
+    if (!m)
+      throw new IndexError(
+        `Sequential: no child named '${name}' (children: ${[...this._modules!.keys()].map((k) => `'${k}'`).join(', ') || 'none'})`,
+        { op: 'get' },
+      );
     return m as ChildNamed<C, K>;
   }
   /**
@@ -225,7 +244,10 @@ export class ModuleList<const C extends readonly Module[] = any> extends Indexed
   constructor(modules: C | Iterable<Module> = []) {
     super();
     if (modules === null || typeof (modules as Iterable<unknown>)?.[Symbol.iterator] !== 'function' || modules instanceof Module) {
-      throw new ArgumentError(`ModuleList: expected an array (or iterable) of modules, got ${describe(modules)}`, { op: 'ModuleList', hint: 'new nn.ModuleList([layer1, layer2])' });
+      throw new ArgumentError(`ModuleList: expected an array (or iterable) of modules, got ${describe(modules)}`, {
+        op: 'ModuleList',
+        hint: 'new nn.ModuleList([layer1, layer2])',
+      });
     }
     let i = 0;
     for (const m of modules as Iterable<unknown>) this.append(checkModule('ModuleList', m, `element ${i++}`));
@@ -258,7 +280,9 @@ class ModuleDictModule<C extends { readonly [name: string]: Module } = any> exte
     for (const [k, m] of childEntries('ModuleDict', [modules], true)) this.set(k, m);
   }
   /** The child under `key`, or undefined (as a Map). */
-  get<K extends ChildKey<C>>(key: K): 0 extends 1 & C ? Module | undefined : string extends keyof C ? C[string] | undefined : C[K & keyof C] {
+  get<K extends ChildKey<C>>(
+    key: K,
+  ): 0 extends 1 & C ? Module | undefined : string extends keyof C ? C[string] | undefined : C[K & keyof C] {
     return this._modules!.get(key) as never;
   }
   /** Add or replace the child under `key`. */
@@ -278,7 +302,15 @@ class ModuleDictModule<C extends { readonly [name: string]: Module } = any> exte
   /** Remove and return the child under `key` (an IndexError if there is none, as PyTorch's KeyError). */
   pop<K extends ChildKey<C>>(key: K): 0 extends 1 & C ? Module : string extends keyof C ? C[string] : C[K & keyof C] {
     const m = this._modules!.get(key);
-    if (!m) throw new IndexError(`ModuleDict: no key '${key}' (keys: ${this.keys().map((k) => `'${k}'`).join(', ') || 'none'})`, { op: 'pop' });
+    if (!m)
+      throw new IndexError(
+        `ModuleDict: no key '${key}' (keys: ${
+          this.keys()
+            .map((k) => `'${k}'`)
+            .join(', ') || 'none'
+        })`,
+        { op: 'pop' },
+      );
     this.delete(key);
     return m as never;
   }
@@ -325,5 +357,13 @@ export interface ModuleDictConstructor {
 export const ModuleDict = ModuleDictModule as unknown as ModuleDictConstructor;
 
 function describe(v: unknown): string {
-  return v === null ? 'null' : v === undefined ? 'undefined' : v instanceof Module ? `a module (${v._getName()})` : typeof v === 'object' ? (v.constructor?.name ?? 'object') : `${typeof v} ${String(v)}`;
+  return v === null
+    ? 'null'
+    : v === undefined
+      ? 'undefined'
+      : v instanceof Module
+        ? `a module (${v._getName()})`
+        : typeof v === 'object'
+          ? (v.constructor?.name ?? 'object')
+          : `${typeof v} ${String(v)}`;
 }

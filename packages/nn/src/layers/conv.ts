@@ -7,12 +7,36 @@ import { param, resetLinearLike, type FactoryOptions } from './basic.js';
 import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
 
 /** torch's positional parameters after `in_channels, out_channels, kernel_size` (Note [Torch's positional arguments] in torch-args.ts). */
-const CONV_ROWS: readonly ArgRow[] = [['stride', 'stride', 'size'], ['padding', 'padding', 'any'], ['dilation', 'dilation', 'size'], ['groups', 'groups', 'int'], ['bias', 'bias', 'boolean'], ['paddingMode', 'padding_mode', 'string']];
-const TCONV_ROWS: readonly ArgRow[] = [['stride', 'stride', 'size'], ['padding', 'padding', 'size'], ['outputPadding', 'output_padding', 'size'], ['groups', 'groups', 'int'], ['bias', 'bias', 'boolean'], ['dilation', 'dilation', 'size'], ['paddingMode', 'padding_mode', 'string']];
+const CONV_ROWS: readonly ArgRow[] = [
+  ['stride', 'stride', 'size'],
+  ['padding', 'padding', 'any'],
+  ['dilation', 'dilation', 'size'],
+  ['groups', 'groups', 'int'],
+  ['bias', 'bias', 'boolean'],
+  ['paddingMode', 'padding_mode', 'string'],
+];
+const TCONV_ROWS: readonly ArgRow[] = [
+  ['stride', 'stride', 'size'],
+  ['padding', 'padding', 'size'],
+  ['outputPadding', 'output_padding', 'size'],
+  ['groups', 'groups', 'int'],
+  ['bias', 'bias', 'boolean'],
+  ['dilation', 'dilation', 'size'],
+  ['paddingMode', 'padding_mode', 'string'],
+];
 
 function convOpts<O>(op: string, rows: readonly ArgRow[], args: readonly unknown[]): O {
-  const o = torchArgs<O & { paddingMode?: string }>(op, rows, args, `new nn.${op}(1, 6, 5, 1, 2) (stride, padding, … in torch's order) or new nn.${op}(1, 6, 5, { stride: 1, padding: 2 })`);
-  if (o.paddingMode !== undefined && o.paddingMode !== 'zeros') throw new ArgumentError(`${op}: padding_mode '${o.paddingMode}' is not supported (only 'zeros')`, { op, hint: `pad with F.pad(x, pads, '${o.paddingMode}') before a padding-0 ${op}` });
+  const o = torchArgs<O & { paddingMode?: string }>(
+    op,
+    rows,
+    args,
+    `new nn.${op}(1, 6, 5, 1, 2) (stride, padding, … in torch's order) or new nn.${op}(1, 6, 5, { stride: 1, padding: 2 })`,
+  );
+  if (o.paddingMode !== undefined && o.paddingMode !== 'zeros')
+    throw new ArgumentError(`${op}: padding_mode '${o.paddingMode}' is not supported (only 'zeros')`, {
+      op,
+      hint: `pad with F.pad(x, pads, '${o.paddingMode}') before a padding-0 ${op}`,
+    });
   return o;
 }
 
@@ -45,7 +69,14 @@ abstract class ConvNd extends Module {
   ) {
     super();
     const op = this._getName();
-    const tuple = (v: Fc.Size2, name: string): number[] => (typeof v === 'number' ? Array(nd).fill(v) : v.length === nd ? [...v] : (() => { throw new ArgumentError(`${op}: ${name} must have ${nd} entries, got ${JSON.stringify(v)}`, { op }); })());
+    const tuple = (v: Fc.Size2, name: string): number[] =>
+      typeof v === 'number'
+        ? Array(nd).fill(v)
+        : v.length === nd
+          ? [...v]
+          : (() => {
+              throw new ArgumentError(`${op}: ${name} must have ${nd} entries, got ${JSON.stringify(v)}`, { op });
+            })();
     this.groups = opts.groups ?? 1;
     if (inChannels % this.groups !== 0) throw new ArgumentError(`${op}: in_channels must be divisible by groups`, { op });
     if (outChannels % this.groups !== 0) throw new ArgumentError(`${op}: out_channels must be divisible by groups`, { op });
@@ -54,7 +85,8 @@ abstract class ConvNd extends Module {
     this.dilation = tuple(opts.dilation ?? 1, 'dilation');
     this.outputPadding = tuple(opts.outputPadding ?? 0, 'outputPadding');
     const pd = opts.padding ?? 0;
-    if (pd === 'same' && this.stride.some((s) => s !== 1)) throw new ArgumentError(`${op}: padding='same' is not supported for strided convolutions`, { op });
+    if (pd === 'same' && this.stride.some((s) => s !== 1))
+      throw new ArgumentError(`${op}: padding='same' is not supported for strided convolutions`, { op });
     this.padding = pd === 'same' || pd === 'valid' ? pd : tuple(pd, 'padding');
     const wShape = transposed
       ? [inChannels, outChannels / this.groups, ...this.kernelSize]
@@ -89,7 +121,15 @@ export class Conv2d extends ConvNd {
     Object.defineProperty(this, 'name', { value: 'Conv2d' }); // the repr's name, minified or not
   }
   protected readonly transposed = false;
-  constructor(inChannels: number, outChannels: number, kernelSize: Fc.Size2, ...args: TorchTail<[stride: Fc.Size2, padding: Fc.Size2 | 'same' | 'valid', dilation: Fc.Size2, groups: number, bias: boolean, paddingMode: 'zeros'], ConvOptions>) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Fc.Size2,
+    ...args: TorchTail<
+      [stride: Fc.Size2, padding: Fc.Size2 | 'same' | 'valid', dilation: Fc.Size2, groups: number, bias: boolean, paddingMode: 'zeros'],
+      ConvOptions
+    >
+  ) {
     super(inChannels, outChannels, kernelSize, 2, convOpts<ConvOptions>('Conv2d', CONV_ROWS, args), false);
   }
   forward(x: Tensor): Tensor {
@@ -112,7 +152,10 @@ export class Conv1d extends ConvNd {
     inChannels: number,
     outChannels: number,
     kernelSize: number | readonly number[],
-    ...args: TorchTail<[stride: number, padding: number | 'same' | 'valid', dilation: number, groups: number, bias: boolean, paddingMode: 'zeros'], Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number }>
+    ...args: TorchTail<
+      [stride: number, padding: number | 'same' | 'valid', dilation: number, groups: number, bias: boolean, paddingMode: 'zeros'],
+      Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number }
+    >
   ) {
     super(inChannels, outChannels, kernelSize as Fc.Size2, 1, convOpts<ConvOptions>('Conv1d', CONV_ROWS, args), false);
   }
@@ -141,7 +184,18 @@ export class ConvTranspose2d extends ConvNd {
     inChannels: number,
     outChannels: number,
     kernelSize: Fc.Size2,
-    ...args: TorchTail<[stride: Fc.Size2, padding: Fc.Size2, outputPadding: Fc.Size2, groups: number, bias: boolean, dilation: Fc.Size2, paddingMode: 'zeros'], Omit<ConvOptions, 'padding'> & { padding?: Fc.Size2; outputPadding?: Fc.Size2 }>
+    ...args: TorchTail<
+      [
+        stride: Fc.Size2,
+        padding: Fc.Size2,
+        outputPadding: Fc.Size2,
+        groups: number,
+        bias: boolean,
+        dilation: Fc.Size2,
+        paddingMode: 'zeros',
+      ],
+      Omit<ConvOptions, 'padding'> & { padding?: Fc.Size2; outputPadding?: Fc.Size2 }
+    >
   ) {
     super(inChannels, outChannels, kernelSize, 2, convOpts<ConvOptions>('ConvTranspose2d', TCONV_ROWS, args), true);
   }
@@ -157,7 +211,13 @@ export class ConvTranspose2d extends ConvNd {
     const outputPadding = outputSize
       ? transposeOutputPadding(x, outputSize, { stride: this.stride, padding, dilation: this.dilation, kernelSize: this.kernelSize })
       : this.outputPadding;
-    return Fc.convTranspose2d(x, this.weight, this.bias, { stride: this.stride, padding, outputPadding, dilation: this.dilation, groups: this.groups });
+    return Fc.convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding,
+      outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+    });
   }
 }
 
@@ -178,11 +238,31 @@ export class ConvTranspose1d extends ConvNd {
     outChannels: number,
     kernelSize: number | readonly [number],
     ...args: TorchTail<
-      [stride: number | readonly [number], padding: number | readonly [number], outputPadding: number | readonly [number], groups: number, bias: boolean, dilation: number | readonly [number], paddingMode: 'zeros'],
-      Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number | readonly [number]; padding?: number | readonly [number]; dilation?: number | readonly [number]; outputPadding?: number | readonly [number] }
+      [
+        stride: number | readonly [number],
+        padding: number | readonly [number],
+        outputPadding: number | readonly [number],
+        groups: number,
+        bias: boolean,
+        dilation: number | readonly [number],
+        paddingMode: 'zeros',
+      ],
+      Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & {
+        stride?: number | readonly [number];
+        padding?: number | readonly [number];
+        dilation?: number | readonly [number];
+        outputPadding?: number | readonly [number];
+      }
     >
   ) {
-    super(inChannels, outChannels, kernelSize as Fc.Size2, 1, convOpts<ConvOptions & { outputPadding?: Fc.Size2 }>('ConvTranspose1d', TCONV_ROWS, args), true);
+    super(
+      inChannels,
+      outChannels,
+      kernelSize as Fc.Size2,
+      1,
+      convOpts<ConvOptions & { outputPadding?: Fc.Size2 }>('ConvTranspose1d', TCONV_ROWS, args),
+      true,
+    );
   }
   /**
    * `outputSize` (the length, or all sizes) picks the output padding that reaches it, as torch's
@@ -194,7 +274,12 @@ export class ConvTranspose1d extends ConvNd {
   forward(x: Tensor, outputSize?: readonly number[] | null): Tensor {
     const [s, p, d, k] = [this.stride[0]!, (this.padding as number[])[0]!, this.dilation[0]!, this.kernelSize[0]!];
     const outputPadding = outputSize
-      ? transposeOutputPadding(x.unsqueeze(-2), [1, outputSize[outputSize.length - 1]!], { stride: [1, s], padding: [0, p], dilation: [1, d], kernelSize: [1, k] })[1]!
+      ? transposeOutputPadding(x.unsqueeze(-2), [1, outputSize[outputSize.length - 1]!], {
+          stride: [1, s],
+          padding: [0, p],
+          dilation: [1, d],
+          kernelSize: [1, k],
+        })[1]!
       : this.outputPadding[0]!;
     return Fc.convTranspose1d(x, this.weight, this.bias, { stride: s, padding: p, outputPadding, dilation: d, groups: this.groups });
   }

@@ -39,22 +39,47 @@ export class EmbeddingBag extends Module {
     readonly numEmbeddings: number,
     readonly embeddingDim: number,
     ...args: TorchTail<
-      [maxNorm: number | null, normType: number, scaleGradByFreq: boolean, mode: 'sum' | 'mean' | 'max', sparse: boolean, _weight: Tensor | null, includeLastOffset: boolean, paddingIdx: number | null],
+      [
+        maxNorm: number | null,
+        normType: number,
+        scaleGradByFreq: boolean,
+        mode: 'sum' | 'mean' | 'max',
+        sparse: boolean,
+        _weight: Tensor | null,
+        includeLastOffset: boolean,
+        paddingIdx: number | null,
+      ],
       EmbeddingBagLayerOptions & { _weight?: Tensor }
     >
   ) {
     super();
     // torch's positional order (Note [Torch's positional arguments] in torch-args.ts)
-    const opts = torchArgs<EmbeddingBagLayerOptions & { _weight?: Tensor; scaleGradByFreq?: boolean; sparse?: boolean }>('EmbeddingBag', [
-      ['maxNorm', 'max_norm', 'number', true], ['normType', 'norm_type', 'number'], ['scaleGradByFreq', 'scale_grad_by_freq', 'boolean'], ['mode', 'mode', 'string'],
-      ['sparse', 'sparse', 'boolean'], ['_weight', '_weight', 'tensor', true], ['includeLastOffset', 'include_last_offset', 'boolean'], ['paddingIdx', 'padding_idx', 'int', true],
-    ], args, "new nn.EmbeddingBag(10, 3, null, 2, false, 'sum') or new nn.EmbeddingBag(10, 3, { mode: 'sum' })");
+    const opts = torchArgs<EmbeddingBagLayerOptions & { _weight?: Tensor; scaleGradByFreq?: boolean; sparse?: boolean }>(
+      'EmbeddingBag',
+      [
+        ['maxNorm', 'max_norm', 'number', true],
+        ['normType', 'norm_type', 'number'],
+        ['scaleGradByFreq', 'scale_grad_by_freq', 'boolean'],
+        ['mode', 'mode', 'string'],
+        ['sparse', 'sparse', 'boolean'],
+        ['_weight', '_weight', 'tensor', true],
+        ['includeLastOffset', 'include_last_offset', 'boolean'],
+        ['paddingIdx', 'padding_idx', 'int', true],
+      ],
+      args,
+      "new nn.EmbeddingBag(10, 3, null, 2, false, 'sum') or new nn.EmbeddingBag(10, 3, { mode: 'sum' })",
+    );
     if (opts.scaleGradByFreq || opts.sparse) {
-      throw new dl.ArgumentError(`EmbeddingBag: ${opts.sparse ? 'sparse gradients are' : 'scale_grad_by_freq is'} not supported`, { op: 'EmbeddingBag', hint: 'leave it False (the default)' });
+      throw new dl.ArgumentError(`EmbeddingBag: ${opts.sparse ? 'sparse gradients are' : 'scale_grad_by_freq is'} not supported`, {
+        op: 'EmbeddingBag',
+        hint: 'leave it False (the default)',
+      });
     }
     const pi = opts.paddingIdx ?? null;
     if (pi !== null && !(Number.isInteger(pi) && pi < numEmbeddings && pi >= -numEmbeddings)) {
-      throw new dl.ArgumentError(`EmbeddingBag: paddingIdx must be within num_embeddings (got ${pi} for ${numEmbeddings})`, { op: 'EmbeddingBag' });
+      throw new dl.ArgumentError(`EmbeddingBag: paddingIdx must be within num_embeddings (got ${pi} for ${numEmbeddings})`, {
+        op: 'EmbeddingBag',
+      });
     }
     this.paddingIdx = pi === null ? null : pi < 0 ? pi + numEmbeddings : pi;
     this.mode = opts.mode ?? 'mean';
@@ -63,7 +88,10 @@ export class EmbeddingBag extends Module {
     this.includeLastOffset = opts.includeLastOffset ?? false;
     if (opts._weight) {
       if (opts._weight.dim() !== 2 || opts._weight.shape[0] !== numEmbeddings || opts._weight.shape[1] !== embeddingDim) {
-        throw new dl.ShapeError(`EmbeddingBag: shape of weight ${dl.fmtShape(opts._weight.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`, { op: 'EmbeddingBag' });
+        throw new dl.ShapeError(
+          `EmbeddingBag: shape of weight ${dl.fmtShape(opts._weight.shape)} does not match num_embeddings and embedding_dim [${numEmbeddings}, ${embeddingDim}]`,
+          { op: 'EmbeddingBag' },
+        );
       }
       this.weight = Parameter(opts._weight);
     } else {
@@ -78,8 +106,15 @@ export class EmbeddingBag extends Module {
    * @example
    * nn.EmbeddingBag.fromPretrained(table, { mode: 'max' });
    */
-  static fromPretrained(embeddings: Tensor, opts: { freeze?: boolean } & Omit<EmbeddingBagLayerOptions, keyof FactoryOptions> = {}): EmbeddingBag {
-    if (embeddings.dim() !== 2) throw new dl.ShapeError(`EmbeddingBag.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${dl.fmtShape(embeddings.shape)}`, { op: 'EmbeddingBag.fromPretrained' });
+  static fromPretrained(
+    embeddings: Tensor,
+    opts: { freeze?: boolean } & Omit<EmbeddingBagLayerOptions, keyof FactoryOptions> = {},
+  ): EmbeddingBag {
+    if (embeddings.dim() !== 2)
+      throw new dl.ShapeError(
+        `EmbeddingBag.fromPretrained: embeddings parameter is expected to be 2-dimensional, got ${dl.fmtShape(embeddings.shape)}`,
+        { op: 'EmbeddingBag.fromPretrained' },
+      );
     const e = new EmbeddingBag(embeddings.shape[0]!, embeddings.shape[1]!, { ...opts, _weight: embeddings });
     e.weight.requiresGrad_(!(opts.freeze ?? true));
     return e;
@@ -90,7 +125,15 @@ export class EmbeddingBag extends Module {
   }
   /** Bags of `input` (2-D, or 1-D with `offsets`), optionally weighted per index (mode 'sum'). */
   forward(input: Tensor, offsets: Tensor | null = null, perSampleWeights: Tensor | null = null): Tensor {
-    const o: EmbeddingBagOptions = { offsets, perSampleWeights, mode: this.mode, includeLastOffset: this.includeLastOffset, paddingIdx: this.paddingIdx, maxNorm: this.maxNorm, normType: this.normType };
+    const o: EmbeddingBagOptions = {
+      offsets,
+      perSampleWeights,
+      mode: this.mode,
+      includeLastOffset: this.includeLastOffset,
+      paddingIdx: this.paddingIdx,
+      maxNorm: this.maxNorm,
+      normType: this.normType,
+    };
     return embeddingBag(input, this.weight, o);
   }
   override extraRepr(): string {

@@ -5,11 +5,16 @@ import type { Size2 } from '../functional/conv-args.js';
 import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
 
 /** torch's positional `dilation, padding, stride` (Note [Torch's positional arguments] in torch-args.ts). */
-const FOLD_ROWS: readonly ArgRow[] = [['dilation', 'dilation', 'size'], ['padding', 'padding', 'size'], ['stride', 'stride', 'size']];
+const FOLD_ROWS: readonly ArgRow[] = [
+  ['dilation', 'dilation', 'size'],
+  ['padding', 'padding', 'size'],
+  ['stride', 'stride', 'size'],
+];
 type FoldArgs = TorchTail<[dilation: Size2, padding: Size2, stride: Size2], FoldOptions>;
 
 const rep = (v: Size2): string => (typeof v === 'number' ? String(v) : pyTuple(v));
-const geo = (kernelSize: Size2, o: FoldOptions) => `kernel_size=${rep(kernelSize)}, dilation=${rep(o.dilation ?? 1)}, padding=${rep(o.padding ?? 0)}, stride=${rep(o.stride ?? 1)}`;
+const geo = (kernelSize: Size2, o: FoldOptions) =>
+  `kernel_size=${rep(kernelSize)}, dilation=${rep(o.dilation ?? 1)}, padding=${rep(o.padding ?? 0)}, stride=${rep(o.stride ?? 1)}`;
 
 /**
  * Sliding local blocks of [N, C, H, W] as columns [N, C·KH·KW, L] (im2col), as torch's `nn.Unfold`.
@@ -22,9 +27,17 @@ export class Unfold extends Module {
     Object.defineProperty(this, 'name', { value: 'Unfold' }); // the repr's name, minified or not
   }
   readonly opts: FoldOptions;
-  constructor(readonly kernelSize: Size2, ...args: FoldArgs) {
+  constructor(
+    readonly kernelSize: Size2,
+    ...args: FoldArgs
+  ) {
     super();
-    this.opts = torchArgs('Unfold', FOLD_ROWS, args, 'new nn.Unfold(3, 1, 1, 1) (dilation, padding, stride) or new nn.Unfold(3, { padding: 1 })');
+    this.opts = torchArgs(
+      'Unfold',
+      FOLD_ROWS,
+      args,
+      'new nn.Unfold(3, 1, 1, 1) (dilation, padding, stride) or new nn.Unfold(3, { padding: 1 })',
+    );
   }
   forward(x: Tensor): Tensor {
     return unfold(x, this.kernelSize, this.opts);
@@ -46,9 +59,18 @@ export class Fold extends Module {
     Object.defineProperty(this, 'name', { value: 'Fold' }); // the repr's name, minified or not
   }
   readonly opts: FoldOptions;
-  constructor(readonly outputSize: Size2, readonly kernelSize: Size2, ...args: FoldArgs) {
+  constructor(
+    readonly outputSize: Size2,
+    readonly kernelSize: Size2,
+    ...args: FoldArgs
+  ) {
     super();
-    this.opts = torchArgs('Fold', FOLD_ROWS, args, 'new nn.Fold([4, 5], 2, 1, 0, 1) (dilation, padding, stride) or new nn.Fold([4, 5], 2, { stride: 1 })');
+    this.opts = torchArgs(
+      'Fold',
+      FOLD_ROWS,
+      args,
+      'new nn.Fold([4, 5], 2, 1, 0, 1) (dilation, padding, stride) or new nn.Fold([4, 5], 2, { stride: 1 })',
+    );
   }
   forward(x: Tensor): Tensor {
     return fold(x, this.outputSize, this.kernelSize, this.opts);

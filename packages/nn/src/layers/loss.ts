@@ -13,8 +13,12 @@ abstract class Loss<O extends { reduction?: string }> extends Module {
   constructor(...args: [opts?: O] | [weight: Tensor | null, opts?: O]) {
     super();
     const op = this._getName();
-    const opts = torchArgs<O>(op, WEIGHTED.has(op) ? [['weight', 'weight', 'tensor', true]] : [], args,
-      WEIGHTED.has(op) ? `new nn.${op}(weight) or new nn.${op}({ weight, reduction: 'sum' })` : `new nn.${op}({ reduction: 'sum' })`);
+    const opts = torchArgs<O>(
+      op,
+      WEIGHTED.has(op) ? [['weight', 'weight', 'tensor', true]] : [],
+      args,
+      WEIGHTED.has(op) ? `new nn.${op}(weight) or new nn.${op}({ weight, reduction: 'sum' })` : `new nn.${op}({ reduction: 'sum' })`,
+    );
     this.opts = opts;
     this.reduction = (opts.reduction ?? 'mean') as NonNullable<O['reduction']>;
   }

@@ -8,7 +8,12 @@ import { param, type FactoryOptions } from './basic.js';
 import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
 
 /** torch's positional `eps, momentum, affine, track_running_stats` of the batch and instance norms (Note [Torch's positional arguments]). */
-const NORM_ROWS: readonly ArgRow[] = [['eps', 'eps', 'number'], ['momentum', 'momentum', 'number', true], ['affine', 'affine', 'boolean'], ['trackRunningStats', 'track_running_stats', 'boolean']];
+const NORM_ROWS: readonly ArgRow[] = [
+  ['eps', 'eps', 'number'],
+  ['momentum', 'momentum', 'number', true],
+  ['affine', 'affine', 'boolean'],
+  ['trackRunningStats', 'track_running_stats', 'boolean'],
+];
 
 /** Options of BatchNorm1d/2d. */
 export interface BatchNormOptions extends FactoryOptions {
@@ -30,9 +35,17 @@ abstract class BatchNormBase extends Module {
   declare runningVar: Tensor | null;
   declare numBatchesTracked: Tensor | null;
   protected abstract checkInput(x: Tensor): void;
-  constructor(readonly numFeatures: number, ...args: TorchTail<[eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean], BatchNormOptions>) {
+  constructor(
+    readonly numFeatures: number,
+    ...args: TorchTail<[eps: number, momentum: number | null, affine: boolean, trackRunningStats: boolean], BatchNormOptions>
+  ) {
     super();
-    const opts = torchArgs<BatchNormOptions>(this._getName(), NORM_ROWS, args, `new nn.${this._getName()}(64, 1e-5, 0.1) or new nn.${this._getName()}(64, { eps: 1e-5, momentum: 0.1 })`);
+    const opts = torchArgs<BatchNormOptions>(
+      this._getName(),
+      NORM_ROWS,
+      args,
+      `new nn.${this._getName()}(64, 1e-5, 0.1) or new nn.${this._getName()}(64, { eps: 1e-5, momentum: 0.1 })`,
+    );
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     this.affine = opts.affine ?? true;
@@ -93,7 +106,10 @@ export class BatchNorm1d extends BatchNormBase {
     Object.defineProperty(this, 'name', { value: 'BatchNorm1d' }); // the repr's name, minified or not
   }
   protected checkInput(x: Tensor): void {
-    if (x.dim() !== 2 && x.dim() !== 3) throw new ShapeError(`BatchNorm1d: expected 2D or 3D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op: 'BatchNorm1d' });
+    if (x.dim() !== 2 && x.dim() !== 3)
+      throw new ShapeError(`BatchNorm1d: expected 2D or 3D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, {
+        op: 'BatchNorm1d',
+      });
   }
 }
 /**
@@ -107,7 +123,8 @@ export class BatchNorm2d extends BatchNormBase {
     Object.defineProperty(this, 'name', { value: 'BatchNorm2d' }); // the repr's name, minified or not
   }
   protected checkInput(x: Tensor): void {
-    if (x.dim() !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op: 'BatchNorm2d' });
+    if (x.dim() !== 4)
+      throw new ShapeError(`BatchNorm2d: expected 4D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op: 'BatchNorm2d' });
   }
 }
 
@@ -120,9 +137,20 @@ export class LayerNorm extends Module {
   bias: Tensor | null;
   readonly normalizedShape: number[];
   readonly opts: { eps?: number; elementwiseAffine?: boolean } & FactoryOptions;
-  constructor(normalizedShape: number | readonly number[], ...args: TorchTail<[eps: number, elementwiseAffine: boolean], { eps?: number; elementwiseAffine?: boolean } & FactoryOptions>) {
+  constructor(
+    normalizedShape: number | readonly number[],
+    ...args: TorchTail<[eps: number, elementwiseAffine: boolean], { eps?: number; elementwiseAffine?: boolean } & FactoryOptions>
+  ) {
     super();
-    const opts = (this.opts = torchArgs('LayerNorm', [['eps', 'eps', 'number'], ['elementwiseAffine', 'elementwise_affine', 'boolean']], args, 'new nn.LayerNorm(64, 1e-5) or new nn.LayerNorm(64, { eps: 1e-5 })'));
+    const opts = (this.opts = torchArgs(
+      'LayerNorm',
+      [
+        ['eps', 'eps', 'number'],
+        ['elementwiseAffine', 'elementwise_affine', 'boolean'],
+      ],
+      args,
+      'new nn.LayerNorm(64, 1e-5) or new nn.LayerNorm(64, { eps: 1e-5 })',
+    ));
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     const affine = opts.elementwiseAffine ?? true;
     this.weight = affine ? init.ones_(param(this.normalizedShape, opts)) : null;
@@ -145,10 +173,23 @@ export class GroupNorm extends Module {
   weight: Tensor | null;
   bias: Tensor | null;
   readonly opts: { eps?: number; affine?: boolean } & FactoryOptions;
-  constructor(readonly numGroups: number, readonly numChannels: number, ...args: TorchTail<[eps: number, affine: boolean], { eps?: number; affine?: boolean } & FactoryOptions>) {
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    ...args: TorchTail<[eps: number, affine: boolean], { eps?: number; affine?: boolean } & FactoryOptions>
+  ) {
     super();
-    const opts = (this.opts = torchArgs('GroupNorm', [['eps', 'eps', 'number'], ['affine', 'affine', 'boolean']], args, 'new nn.GroupNorm(4, 32, 1e-5) or new nn.GroupNorm(4, 32, { eps: 1e-5 })'));
-    if (numChannels % numGroups !== 0) throw new ShapeError(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`, { op: 'GroupNorm' });
+    const opts = (this.opts = torchArgs(
+      'GroupNorm',
+      [
+        ['eps', 'eps', 'number'],
+        ['affine', 'affine', 'boolean'],
+      ],
+      args,
+      'new nn.GroupNorm(4, 32, 1e-5) or new nn.GroupNorm(4, 32, { eps: 1e-5 })',
+    ));
+    if (numChannels % numGroups !== 0)
+      throw new ShapeError(`GroupNorm: num_channels (${numChannels}) must be divisible by num_groups (${numGroups})`, { op: 'GroupNorm' });
     const affine = opts.affine ?? true;
     this.weight = affine ? init.ones_(param([numChannels], opts)) : null;
     this.bias = affine ? init.zeros_(param([numChannels], opts)) : null;
@@ -181,9 +222,17 @@ abstract class InstanceNormBase extends Module {
   declare numBatchesTracked: Tensor | null;
   /** The rank of an unbatched input ([C, L] for 1d, [C, H, W] for 2d). */
   protected abstract readonly noBatchDim: number;
-  constructor(readonly numFeatures: number, ...args: TorchTail<[eps: number, momentum: number, affine: boolean, trackRunningStats: boolean], InstanceNormOptions>) {
+  constructor(
+    readonly numFeatures: number,
+    ...args: TorchTail<[eps: number, momentum: number, affine: boolean, trackRunningStats: boolean], InstanceNormOptions>
+  ) {
     super();
-    const opts = torchArgs<InstanceNormOptions>(this._getName(), NORM_ROWS, args, `new nn.${this._getName()}(64, 1e-5, 0.1, true) or new nn.${this._getName()}(64, { affine: true })`);
+    const opts = torchArgs<InstanceNormOptions>(
+      this._getName(),
+      NORM_ROWS,
+      args,
+      `new nn.${this._getName()}(64, 1e-5, 0.1, true) or new nn.${this._getName()}(64, { affine: true })`,
+    );
     this.eps = opts.eps ?? 1e-5;
     this.momentum = opts.momentum ?? 0.1;
     this.affine = opts.affine ?? false;
@@ -198,10 +247,14 @@ abstract class InstanceNormBase extends Module {
   forward(x: Tensor): Tensor {
     const op = this._getName();
     const nb = this.noBatchDim;
-    if (x.dim() !== nb && x.dim() !== nb + 1) throw new ShapeError(`${op}: expected ${nb}D or ${nb + 1}D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op });
+    if (x.dim() !== nb && x.dim() !== nb + 1)
+      throw new ShapeError(`${op}: expected ${nb}D or ${nb + 1}D input (got ${x.dim()}D input of shape ${fmtShape(x.shape)})`, { op });
     if (x.dim() === nb) return this.forward(x.unsqueeze(0)).squeeze(0);
     if (x.shape[1] !== this.numFeatures && (this.affine || this.trackRunningStats)) {
-      throw new ShapeError(`${op}: expected input's size at dim=1 to match num_features (${this.numFeatures}), but got: ${x.shape[1]} (input ${fmtShape(x.shape)})`, { op });
+      throw new ShapeError(
+        `${op}: expected input's size at dim=1 to match num_features (${this.numFeatures}), but got: ${x.shape[1]} (input ${fmtShape(x.shape)})`,
+        { op },
+      );
     }
     // torch's InstanceNorm: the batch's statistics in training or without running stats
     return Fn.instanceNorm(x, {

@@ -8,7 +8,11 @@ export type PadSize = number | readonly number[];
 abstract class PadNd extends Module {
   readonly padding: number[];
   protected abstract readonly mode: PadMode;
-  constructor(padding: PadSize, nd: number, readonly value = 0) {
+  constructor(
+    padding: PadSize,
+    nd: number,
+    readonly value = 0,
+  ) {
     super();
     const op = this._getName();
     if (typeof padding === 'number') this.padding = Array(2 * nd).fill(padding);

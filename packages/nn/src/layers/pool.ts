@@ -6,9 +6,21 @@ import * as Fu from '../functional/unpool.js';
 import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
 
 /** torch's positional parameters after `kernel_size` (Note [Torch's positional arguments] in torch-args.ts). */
-const MAX_ROWS: readonly ArgRow[] = [['stride', 'stride', 'size', true], ['padding', 'padding', 'size'], ['dilation', 'dilation', 'size'], ['returnIndices', 'return_indices', 'boolean'], ['ceilMode', 'ceil_mode', 'boolean']];
-const AVG_ROWS: readonly ArgRow[] = [['stride', 'stride', 'size', true], ['padding', 'padding', 'size'], ['ceilMode', 'ceil_mode', 'boolean'], ['countIncludePad', 'count_include_pad', 'boolean']];
-const forms = (op: string): string => `new nn.${op}(3, 2, 1) (stride, padding, … in torch's order) or new nn.${op}(3, { stride: 2, padding: 1 })`;
+const MAX_ROWS: readonly ArgRow[] = [
+  ['stride', 'stride', 'size', true],
+  ['padding', 'padding', 'size'],
+  ['dilation', 'dilation', 'size'],
+  ['returnIndices', 'return_indices', 'boolean'],
+  ['ceilMode', 'ceil_mode', 'boolean'],
+];
+const AVG_ROWS: readonly ArgRow[] = [
+  ['stride', 'stride', 'size', true],
+  ['padding', 'padding', 'size'],
+  ['ceilMode', 'ceil_mode', 'boolean'],
+  ['countIncludePad', 'count_include_pad', 'boolean'],
+];
+const forms = (op: string): string =>
+  `new nn.${op}(3, 2, 1) (stride, padding, … in torch's order) or new nn.${op}(3, { stride: 2, padding: 1 })`;
 
 /** What a max pooling layer returns: the tensor, or `{ values, indices }` with `returnIndices: true`. */
 export type Pooled<RI extends boolean> = RI extends true ? { values: Tensor; indices: Tensor } : Tensor;
@@ -29,7 +41,10 @@ export class MaxPool2d<RI extends boolean = false> extends Module {
   readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; dilation?: Fc.Size2; ceilMode?: boolean; returnIndices?: RI };
   constructor(
     readonly kernelSize: Fc.Size2,
-    ...args: TorchTail<[stride: Fc.Size2 | null, padding: Fc.Size2, dilation: Fc.Size2, returnIndices: RI, ceilMode: boolean], { stride?: Fc.Size2 | null; padding?: Fc.Size2; dilation?: Fc.Size2; ceilMode?: boolean; returnIndices?: RI }>
+    ...args: TorchTail<
+      [stride: Fc.Size2 | null, padding: Fc.Size2, dilation: Fc.Size2, returnIndices: RI, ceilMode: boolean],
+      { stride?: Fc.Size2 | null; padding?: Fc.Size2; dilation?: Fc.Size2; ceilMode?: boolean; returnIndices?: RI }
+    >
   ) {
     super();
     const opts = (this.opts = torchArgs('MaxPool2d', MAX_ROWS, args, forms('MaxPool2d')));
@@ -54,7 +69,10 @@ export class AvgPool2d extends Module {
   readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean };
   constructor(
     readonly kernelSize: Fc.Size2,
-    ...args: TorchTail<[stride: Fc.Size2 | null, padding: Fc.Size2, ceilMode: boolean, countIncludePad: boolean], { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean }>
+    ...args: TorchTail<
+      [stride: Fc.Size2 | null, padding: Fc.Size2, ceilMode: boolean, countIncludePad: boolean],
+      { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean }
+    >
   ) {
     super();
     const opts = (this.opts = torchArgs('AvgPool2d', AVG_ROWS, args, forms('AvgPool2d')));
@@ -102,7 +120,10 @@ export class MaxPool1d<RI extends boolean = false> extends Module {
   readonly opts: { stride?: Fp.Size1 | null; padding?: Fp.Size1; dilation?: Fp.Size1; ceilMode?: boolean; returnIndices?: RI };
   constructor(
     readonly kernelSize: Fp.Size1,
-    ...args: TorchTail<[stride: Fp.Size1 | null, padding: Fp.Size1, dilation: Fp.Size1, returnIndices: RI, ceilMode: boolean], { stride?: Fp.Size1 | null; padding?: Fp.Size1; dilation?: Fp.Size1; ceilMode?: boolean; returnIndices?: RI }>
+    ...args: TorchTail<
+      [stride: Fp.Size1 | null, padding: Fp.Size1, dilation: Fp.Size1, returnIndices: RI, ceilMode: boolean],
+      { stride?: Fp.Size1 | null; padding?: Fp.Size1; dilation?: Fp.Size1; ceilMode?: boolean; returnIndices?: RI }
+    >
   ) {
     super();
     const opts = (this.opts = torchArgs('MaxPool1d', MAX_ROWS, args, forms('MaxPool1d')));
@@ -132,7 +153,10 @@ export class AvgPool1d extends Module {
   readonly opts: { stride?: Fp.Size1 | null; padding?: Fp.Size1; ceilMode?: boolean; countIncludePad?: boolean };
   constructor(
     readonly kernelSize: Fp.Size1,
-    ...args: TorchTail<[stride: Fp.Size1 | null, padding: Fp.Size1, ceilMode: boolean, countIncludePad: boolean], { stride?: Fp.Size1 | null; padding?: Fp.Size1; ceilMode?: boolean; countIncludePad?: boolean }>
+    ...args: TorchTail<
+      [stride: Fp.Size1 | null, padding: Fp.Size1, ceilMode: boolean, countIncludePad: boolean],
+      { stride?: Fp.Size1 | null; padding?: Fp.Size1; ceilMode?: boolean; countIncludePad?: boolean }
+    >
   ) {
     super();
     const opts = (this.opts = torchArgs('AvgPool1d', AVG_ROWS, args, forms('AvgPool1d')));
@@ -177,13 +201,23 @@ export class AdaptiveMaxPool1d<RI extends boolean = false> extends Module {
     Object.defineProperty(this, 'name', { value: 'AdaptiveMaxPool1d' }); // the repr's name, minified or not
   }
   readonly opts: { returnIndices?: RI };
-  constructor(readonly outputSize: Fp.Size1, ...args: TorchTail<[returnIndices: RI], { returnIndices?: RI }>) {
+  constructor(
+    readonly outputSize: Fp.Size1,
+    ...args: TorchTail<[returnIndices: RI], { returnIndices?: RI }>
+  ) {
     super();
-    this.opts = torchArgs('AdaptiveMaxPool1d', [['returnIndices', 'return_indices', 'boolean']], args, 'new nn.AdaptiveMaxPool1d(4, true) or new nn.AdaptiveMaxPool1d(4, { returnIndices: true })');
+    this.opts = torchArgs(
+      'AdaptiveMaxPool1d',
+      [['returnIndices', 'return_indices', 'boolean']],
+      args,
+      'new nn.AdaptiveMaxPool1d(4, true) or new nn.AdaptiveMaxPool1d(4, { returnIndices: true })',
+    );
   }
   /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
   forward(x: Tensor): Pooled<RI> {
-    return (this.opts.returnIndices ? Fp.adaptiveMaxPool1dWithIndices(x, this.outputSize) : Fp.adaptiveMaxPool1d(x, this.outputSize)) as Pooled<RI>;
+    return (
+      this.opts.returnIndices ? Fp.adaptiveMaxPool1dWithIndices(x, this.outputSize) : Fp.adaptiveMaxPool1d(x, this.outputSize)
+    ) as Pooled<RI>;
   }
   override extraRepr(): string {
     return `output_size=${outRepr(this.outputSize)}`;
@@ -202,13 +236,23 @@ export class AdaptiveMaxPool2d<RI extends boolean = false> extends Module {
     Object.defineProperty(this, 'name', { value: 'AdaptiveMaxPool2d' }); // the repr's name, minified or not
   }
   readonly opts: { returnIndices?: RI };
-  constructor(readonly outputSize: number | readonly (number | null)[], ...args: TorchTail<[returnIndices: RI], { returnIndices?: RI }>) {
+  constructor(
+    readonly outputSize: number | readonly (number | null)[],
+    ...args: TorchTail<[returnIndices: RI], { returnIndices?: RI }>
+  ) {
     super();
-    this.opts = torchArgs('AdaptiveMaxPool2d', [['returnIndices', 'return_indices', 'boolean']], args, 'new nn.AdaptiveMaxPool2d(7, true) or new nn.AdaptiveMaxPool2d(7, { returnIndices: true })');
+    this.opts = torchArgs(
+      'AdaptiveMaxPool2d',
+      [['returnIndices', 'return_indices', 'boolean']],
+      args,
+      'new nn.AdaptiveMaxPool2d(7, true) or new nn.AdaptiveMaxPool2d(7, { returnIndices: true })',
+    );
   }
   /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
   forward(x: Tensor): Pooled<RI> {
-    return (this.opts.returnIndices ? Fp.adaptiveMaxPool2dWithIndices(x, this.outputSize) : Fp.adaptiveMaxPool2d(x, this.outputSize)) as Pooled<RI>;
+    return (
+      this.opts.returnIndices ? Fp.adaptiveMaxPool2dWithIndices(x, this.outputSize) : Fp.adaptiveMaxPool2d(x, this.outputSize)
+    ) as Pooled<RI>;
   }
   override extraRepr(): string {
     return `output_size=${outRepr(this.outputSize)}`;

@@ -15,7 +15,9 @@ describe('layer repr names', () => {
     const missing: string[] = [];
     for (const f of sources) {
       const src = readFileSync(new URL(f, dir), 'utf8');
-      for (const m of src.matchAll(/^export class (\w+)\b[^\n]*\{\n(?: {2}static \{\n {4}Object\.defineProperty\(this, 'name', \{ value: '(\w+)' \}\))?/gm)) {
+      for (const m of src.matchAll(
+        /^export class (\w+)\b[^\n]*\{\n(?: {2}static \{\n {4}Object\.defineProperty\(this, 'name', \{ value: '(\w+)' \}\))?/gm,
+      )) {
         if (m[2] !== m[1]) missing.push(`${f}: ${m[1]}`);
       }
     }
@@ -23,7 +25,9 @@ describe('layer repr names', () => {
   });
 
   it('the static name is the exported name and the repr prints it', () => {
-    const layers = Object.entries(nn as Record<string, unknown>).filter((e): e is [string, typeof Module] => typeof e[1] === 'function' && e[1].prototype instanceof Module);
+    const layers = Object.entries(nn as Record<string, unknown>).filter(
+      (e): e is [string, typeof Module] => typeof e[1] === 'function' && e[1].prototype instanceof Module,
+    );
     expect(layers.length).toBeGreaterThan(30);
     for (const [key, cls] of layers) expect(cls.name, key).toBe(key);
     expect(new nn.Linear(2, 3).toString()).toBe('Linear(in_features=2, out_features=3, bias=True)');

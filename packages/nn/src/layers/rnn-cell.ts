@@ -56,8 +56,15 @@ export function recurrentStep(mode: RecurrentMode, gx: Tensor, h: Tensor, c: Ten
     case 'GRU': {
       const H = h.shape[1]!;
       const hh = w.bhh ? addmm(w.bhh, h, w.whhT) : h.matmul(w.whhT);
-      const [r, z] = gx.narrow(1, 0, 2 * H).add(hh.narrow(1, 0, 2 * H)).sigmoid().chunk(2, 1) as [Tensor, Tensor];
-      const n = gx.narrow(1, 2 * H, H).add(r.mul(hh.narrow(1, 2 * H, H))).tanh();
+      const [r, z] = gx
+        .narrow(1, 0, 2 * H)
+        .add(hh.narrow(1, 0, 2 * H))
+        .sigmoid()
+        .chunk(2, 1) as [Tensor, Tensor];
+      const n = gx
+        .narrow(1, 2 * H, H)
+        .add(r.mul(hh.narrow(1, 2 * H, H)))
+        .tanh();
       return [n.add(z.mul(h.sub(n))), null]; // (1 - z) ⊙ n + z ⊙ h
     }
   }
@@ -67,10 +74,16 @@ export function recurrentStep(mode: RecurrentMode, gx: Tensor, h: Tensor, c: Ten
 export function checkRecurrentInput(op: string, x: Tensor, weight: Tensor): void {
   if (!(x instanceof dl.Tensor)) throw new ArgumentError(`${op}: expected a Tensor input, got ${x === null ? 'null' : typeof x}`, { op });
   if (x.dtype !== weight.dtype) {
-    throw new DTypeError(`${op}: expected input of the weights' dtype ${weight.dtype}, got ${x.dtype}`, { op, hint: x.dtype.startsWith('float') ? `cast it: x.to('${weight.dtype}')` : 'recurrent layers take float inputs: x.float()' });
+    throw new DTypeError(`${op}: expected input of the weights' dtype ${weight.dtype}, got ${x.dtype}`, {
+      op,
+      hint: x.dtype.startsWith('float') ? `cast it: x.to('${weight.dtype}')` : 'recurrent layers take float inputs: x.float()',
+    });
   }
   if (x.device !== weight.device) {
-    throw new DeviceError(`${op}: input is on ${x.device} but the weights are on ${weight.device}`, { op, hint: `move one of them: x.to('${weight.device}') or module.to('${x.device}')` });
+    throw new DeviceError(`${op}: input is on ${x.device} but the weights are on ${weight.device}`, {
+      op,
+      hint: `move one of them: x.to('${weight.device}') or module.to('${x.device}')`,
+    });
   }
 }
 
@@ -78,7 +91,10 @@ export function checkRecurrentInput(op: string, x: Tensor, weight: Tensor): void
 export function checkStateShape(op: string, what: string, t: Tensor, expected: number[]): void {
   if (!(t instanceof dl.Tensor)) throw new ArgumentError(`${op}: ${what} must be a Tensor, got ${t === null ? 'null' : typeof t}`, { op });
   if (t.dim() !== expected.length || t.shape.some((s, i) => s !== expected[i])) {
-    throw new ShapeError(`${op}: Expected ${what} size (${expected.join(', ')}), got [${t.shape.join(', ')}]`, { op, hint: 'the state is [numLayers * numDirections, batch, hidden] (without the batch dim for unbatched input)' });
+    throw new ShapeError(`${op}: Expected ${what} size (${expected.join(', ')}), got [${t.shape.join(', ')}]`, {
+      op,
+      hint: 'the state is [numLayers * numDirections, batch, hidden] (without the batch dim for unbatched input)',
+    });
   }
   if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(`${op}: ${what} must be a float tensor, got ${t.dtype}`, { op });
 }
@@ -116,10 +132,16 @@ abstract class RNNCellBase extends Module {
     const op = cellName(this.mode);
     checkRecurrentInput(op, x, this.weightIh);
     if (x.dim() !== 1 && x.dim() !== 2) {
-      throw new ShapeError(`${op}: Expected input to be 1-D or 2-D but received ${x.dim()}-D tensor`, { op, hint: 'a cell takes one time step: [batch, inputSize] or [inputSize]' });
+      throw new ShapeError(`${op}: Expected input to be 1-D or 2-D but received ${x.dim()}-D tensor`, {
+        op,
+        hint: 'a cell takes one time step: [batch, inputSize] or [inputSize]',
+      });
     }
     if (x.shape[x.dim() - 1] !== this.inputSize) {
-      throw new ShapeError(`${op}: input has inconsistent input_size: got ${x.shape[x.dim() - 1]} expected ${this.inputSize}`, { op, hint: `the last dim of the input must be inputSize (${this.inputSize})` });
+      throw new ShapeError(`${op}: input has inconsistent input_size: got ${x.shape[x.dim() - 1]} expected ${this.inputSize}`, {
+        op,
+        hint: `the last dim of the input must be inputSize (${this.inputSize})`,
+      });
     }
     const batched = x.dim() === 2;
     const xb = batched ? x : x.unsqueeze(0);
@@ -163,11 +185,23 @@ export class RNNCell extends RNNCellBase {
     Object.defineProperty(this, 'name', { value: 'RNNCell' });
   }
   readonly nonlinearity: 'tanh' | 'relu';
-  constructor(inputSize: number, hiddenSize: number, ...args: TorchTail<[bias: boolean, nonlinearity: 'tanh' | 'relu'], { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } & FactoryOptions>) {
-    const opts = torchArgs<{ bias?: boolean; nonlinearity?: 'tanh' | 'relu' } & FactoryOptions>('RNNCell', [['bias', 'bias', 'boolean'], ['nonlinearity', 'nonlinearity', 'string']], args,
-      "new nn.RNNCell(10, 20, true, 'relu') or new nn.RNNCell(10, 20, { nonlinearity: 'relu' })");
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    ...args: TorchTail<[bias: boolean, nonlinearity: 'tanh' | 'relu'], { bias?: boolean; nonlinearity?: 'tanh' | 'relu' } & FactoryOptions>
+  ) {
+    const opts = torchArgs<{ bias?: boolean; nonlinearity?: 'tanh' | 'relu' } & FactoryOptions>(
+      'RNNCell',
+      [
+        ['bias', 'bias', 'boolean'],
+        ['nonlinearity', 'nonlinearity', 'string'],
+      ],
+      args,
+      "new nn.RNNCell(10, 20, true, 'relu') or new nn.RNNCell(10, 20, { nonlinearity: 'relu' })",
+    );
     const nl = opts.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new ArgumentError(`RNNCell: Unknown nonlinearity '${String(nl)}'`, { op: 'RNNCell', hint: "nonlinearity is 'tanh' or 'relu'" });
+    if (nl !== 'tanh' && nl !== 'relu')
+      throw new ArgumentError(`RNNCell: Unknown nonlinearity '${String(nl)}'`, { op: 'RNNCell', hint: "nonlinearity is 'tanh' or 'relu'" });
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, opts.bias ?? true, opts);
     this.nonlinearity = nl;
   }
@@ -190,7 +224,12 @@ export class LSTMCell extends RNNCellBase {
     Object.defineProperty(this, 'name', { value: 'LSTMCell' });
   }
   constructor(inputSize: number, hiddenSize: number, ...args: TorchTail<[bias: boolean], { bias?: boolean } & FactoryOptions>) {
-    const opts = torchArgs<{ bias?: boolean } & FactoryOptions>('LSTMCell', [['bias', 'bias', 'boolean']], args, 'new nn.LSTMCell(10, 20, false) or new nn.LSTMCell(10, 20, { bias: false })');
+    const opts = torchArgs<{ bias?: boolean } & FactoryOptions>(
+      'LSTMCell',
+      [['bias', 'bias', 'boolean']],
+      args,
+      'new nn.LSTMCell(10, 20, false) or new nn.LSTMCell(10, 20, { bias: false })',
+    );
     super('LSTM', inputSize, hiddenSize, opts.bias ?? true, opts);
   }
   forward(input: Tensor, hx: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
@@ -215,7 +254,12 @@ export class GRUCell extends RNNCellBase {
     Object.defineProperty(this, 'name', { value: 'GRUCell' });
   }
   constructor(inputSize: number, hiddenSize: number, ...args: TorchTail<[bias: boolean], { bias?: boolean } & FactoryOptions>) {
-    const opts = torchArgs<{ bias?: boolean } & FactoryOptions>('GRUCell', [['bias', 'bias', 'boolean']], args, 'new nn.GRUCell(10, 20, false) or new nn.GRUCell(10, 20, { bias: false })');
+    const opts = torchArgs<{ bias?: boolean } & FactoryOptions>(
+      'GRUCell',
+      [['bias', 'bias', 'boolean']],
+      args,
+      'new nn.GRUCell(10, 20, false) or new nn.GRUCell(10, 20, { bias: false })',
+    );
     super('GRU', inputSize, hiddenSize, opts.bias ?? true, opts);
   }
   forward(input: Tensor, hx: Tensor | null = null): Tensor {

@@ -36,7 +36,13 @@ export interface RNNOptions extends FactoryOptions {
  * concatenated in time order are again packed rows, the next layer's input.
  */
 /** torch's positional parameters after `input_size, hidden_size` (Note [Torch's positional arguments] in torch-args.ts). */
-const RNN_ROWS: readonly ArgRow[] = [['numLayers', 'num_layers', 'int'], ['bias', 'bias', 'boolean'], ['batchFirst', 'batch_first', 'boolean'], ['dropout', 'dropout', 'number'], ['bidirectional', 'bidirectional', 'boolean']];
+const RNN_ROWS: readonly ArgRow[] = [
+  ['numLayers', 'num_layers', 'int'],
+  ['bias', 'bias', 'boolean'],
+  ['batchFirst', 'batch_first', 'boolean'],
+  ['dropout', 'dropout', 'number'],
+  ['bidirectional', 'bidirectional', 'boolean'],
+];
 const RNN_KEYS = ['numLayers', 'bias', 'batchFirst', 'dropout', 'bidirectional', 'projSize', 'dtype', 'device']; // projSize: RNN/GRU raise torch's own error for it
 /** `new nn.GRU(inputSize, hiddenSize, numLayers?, bias?, batchFirst?, dropout?, bidirectional?, opts?)` (torch's order). */
 export type RNNArgs<O> = TorchTail<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean], O>;
@@ -59,15 +65,25 @@ abstract class RNNBase extends Module {
     const op = layerName(mode);
     checkFeatures(op, { input_size: inputSize, hidden_size: hiddenSize }, `new nn.${op}(10, 20, { numLayers: 2 })`);
     const numLayers = opts.numLayers ?? 1;
-    if (!Number.isInteger(numLayers) || numLayers < 1) throw new ArgumentError(`${op}: numLayers must be a positive integer, got ${String(numLayers)}`, { op, hint: `new nn.${op}(10, 20, { numLayers: 2 })` });
+    if (!Number.isInteger(numLayers) || numLayers < 1)
+      throw new ArgumentError(`${op}: numLayers must be a positive integer, got ${String(numLayers)}`, {
+        op,
+        hint: `new nn.${op}(10, 20, { numLayers: 2 })`,
+      });
     const dropout = opts.dropout ?? 0;
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) {
-      throw new ArgumentError(`${op}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${String(dropout)}`, { op });
+      throw new ArgumentError(
+        `${op}: dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got ${String(dropout)}`,
+        { op },
+      );
     }
     const projSize = opts.projSize ?? 0;
-    if (projSize !== 0 && mode !== 'LSTM') throw new ArgumentError(`${op}: projSize argument is only supported for LSTM, not RNN or GRU`, { op });
-    if (!Number.isInteger(projSize) || projSize < 0) throw new ArgumentError(`${op}: projSize should be a positive integer or zero to disable projections, got ${projSize}`, { op });
-    if (projSize >= hiddenSize && projSize !== 0) throw new ArgumentError(`${op}: projSize has to be smaller than hiddenSize (${projSize} >= ${hiddenSize})`, { op });
+    if (projSize !== 0 && mode !== 'LSTM')
+      throw new ArgumentError(`${op}: projSize argument is only supported for LSTM, not RNN or GRU`, { op });
+    if (!Number.isInteger(projSize) || projSize < 0)
+      throw new ArgumentError(`${op}: projSize should be a positive integer or zero to disable projections, got ${projSize}`, { op });
+    if (projSize >= hiddenSize && projSize !== 0)
+      throw new ArgumentError(`${op}: projSize has to be smaller than hiddenSize (${projSize} >= ${hiddenSize})`, { op });
     this._mode = mode;
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
@@ -134,7 +150,11 @@ abstract class RNNBase extends Module {
    * states in the caller's batch order; returns the output (same kind as the input) and the final
    * states [numLayers·D, B, ·] (without B for unbatched input).
    */
-  protected _run(input: Tensor | PackedSequence, hx: Tensor | null, cx: Tensor | null): { output: Tensor | PackedSequence; h: Tensor; c: Tensor | null } {
+  protected _run(
+    input: Tensor | PackedSequence,
+    hx: Tensor | null,
+    cx: Tensor | null,
+  ): { output: Tensor | PackedSequence; h: Tensor; c: Tensor | null } {
     const op = layerName(this._mode);
     const lstm = this._mode === 'LSTM';
     const D = this.bidirectional ? 2 : 1;
@@ -156,10 +176,13 @@ abstract class RNNBase extends Module {
     } else {
       checkRecurrentInput(op, input, w0);
       if (input.dim() !== 2 && input.dim() !== 3) {
-        throw new ShapeError(`${op}: Expected input to be 2-D or 3-D but received ${input.dim()}-D tensor of shape [${input.shape.join(', ')}]`, {
-          op,
-          hint: `the input is [T, B, inputSize]${this.batchFirst ? ' ([B, T, inputSize] with batchFirst)' : ' ([B, T, inputSize] with batchFirst: true)'} or unbatched [T, inputSize]`,
-        });
+        throw new ShapeError(
+          `${op}: Expected input to be 2-D or 3-D but received ${input.dim()}-D tensor of shape [${input.shape.join(', ')}]`,
+          {
+            op,
+            hint: `the input is [T, B, inputSize]${this.batchFirst ? ' ([B, T, inputSize] with batchFirst)' : ' ([B, T, inputSize] with batchFirst: true)'} or unbatched [T, inputSize]`,
+          },
+        );
       }
       batched = input.dim() === 3;
       const x3 = batched ? (this.batchFirst ? input.transpose(0, 1) : input) : input.unsqueeze(1);
@@ -169,16 +192,25 @@ abstract class RNNBase extends Module {
       sizes = new Array<number>(T).fill(B);
     }
     if (data.shape[1] !== this.inputSize) {
-      throw new ShapeError(`${op}: input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${data.shape[1]}`, { op, hint: `the last dim of the input must be inputSize (${this.inputSize})` });
+      throw new ShapeError(`${op}: input.size(-1) must be equal to input_size. Expected ${this.inputSize}, got ${data.shape[1]}`, {
+        op,
+        hint: `the last dim of the input must be inputSize (${this.inputSize})`,
+      });
     }
     // initial states as [L·D, B, ·] in the (sorted) batch order the steps run in
     const initial = (t: Tensor | null, size: number, what: string): Tensor => {
       if (t === null || t === undefined) return dl.zeros([L * D, B, size], { dtype: data.dtype, device: data.device });
       if (!packed && batched && t instanceof dl.Tensor && t.dim() !== 3) {
-        throw new ShapeError(`${op}: For batched 3-D input, hx should also be 3-D but got ${t.dim()}-D tensor`, { op, hint: 'the state is [numLayers * numDirections, batch, hidden]' });
+        throw new ShapeError(`${op}: For batched 3-D input, hx should also be 3-D but got ${t.dim()}-D tensor`, {
+          op,
+          hint: 'the state is [numLayers * numDirections, batch, hidden]',
+        });
       }
       if (!packed && !batched && t instanceof dl.Tensor && t.dim() !== 2) {
-        throw new ShapeError(`${op}: For unbatched 2-D input, hx should also be 2-D but got ${t.dim()}-D tensor`, { op, hint: 'the state is [numLayers * numDirections, hidden] for unbatched input' });
+        throw new ShapeError(`${op}: For unbatched 2-D input, hx should also be 2-D but got ${t.dim()}-D tensor`, {
+          op,
+          hint: 'the state is [numLayers * numDirections, hidden] for unbatched input',
+        });
       }
       checkStateShape(op, what, t, batched ? [L * D, B, size] : [L * D, size]);
       const t3 = batched ? t : t.unsqueeze(1);
@@ -261,7 +293,15 @@ interface DirectionWeights {
  */
 
 /** One layer, one direction over packed rows `x` [N, I] (Note [Recurrent layers over packed steps]). */
-function runDirection(mode: RecurrentMode, x: Tensor, sizes: number[], reverse: boolean, h0: Tensor, c0: Tensor | null, w: DirectionWeights): { out: Tensor; h: Tensor; c: Tensor | null } {
+function runDirection(
+  mode: RecurrentMode,
+  x: Tensor,
+  sizes: number[],
+  reverse: boolean,
+  h0: Tensor,
+  c0: Tensor | null,
+  w: DirectionWeights,
+): { out: Tensor; h: Tensor; c: Tensor | null } {
   const T = sizes.length;
   // the input's contribution for every step at once; bₕₕ folded in except for GRU's n gate
   const foldBhh = mode !== 'GRU' && w.bhh !== null;
@@ -331,9 +371,16 @@ export class RNN extends RNNBase {
   }
   readonly nonlinearity: 'tanh' | 'relu';
   constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs<RNNOptions & { nonlinearity?: 'tanh' | 'relu' }>) {
-    const opts = torchArgs<RNNOptions & { nonlinearity?: 'tanh' | 'relu' }>('RNN', RNN_ROWS, args, "new nn.RNN(10, 20, 2) or new nn.RNN(10, 20, { numLayers: 2, nonlinearity: 'relu' })", [...RNN_KEYS, 'nonlinearity']);
+    const opts = torchArgs<RNNOptions & { nonlinearity?: 'tanh' | 'relu' }>(
+      'RNN',
+      RNN_ROWS,
+      args,
+      "new nn.RNN(10, 20, 2) or new nn.RNN(10, 20, { numLayers: 2, nonlinearity: 'relu' })",
+      [...RNN_KEYS, 'nonlinearity'],
+    );
     const nl = opts.nonlinearity ?? 'tanh';
-    if (nl !== 'tanh' && nl !== 'relu') throw new ArgumentError(`RNN: Unknown nonlinearity '${String(nl)}'`, { op: 'RNN', hint: "nonlinearity is 'tanh' or 'relu'" });
+    if (nl !== 'tanh' && nl !== 'relu')
+      throw new ArgumentError(`RNN: Unknown nonlinearity '${String(nl)}'`, { op: 'RNN', hint: "nonlinearity is 'tanh' or 'relu'" });
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }
@@ -357,8 +404,26 @@ export class LSTM extends RNNBase {
   static {
     Object.defineProperty(this, 'name', { value: 'LSTM' });
   }
-  constructor(inputSize: number, hiddenSize: number, ...args: TorchTail<[numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean, projSize: number], RNNOptions & { projSize?: number }>) {
-    super('LSTM', inputSize, hiddenSize, torchArgs<RNNOptions & { projSize?: number }>('LSTM', [...RNN_ROWS, ['projSize', 'proj_size', 'int']], args, 'new nn.LSTM(10, 20, 2) or new nn.LSTM(10, 20, { numLayers: 2, batchFirst: true })', [...RNN_KEYS, 'projSize']));
+  constructor(
+    inputSize: number,
+    hiddenSize: number,
+    ...args: TorchTail<
+      [numLayers: number, bias: boolean, batchFirst: boolean, dropout: number, bidirectional: boolean, projSize: number],
+      RNNOptions & { projSize?: number }
+    >
+  ) {
+    super(
+      'LSTM',
+      inputSize,
+      hiddenSize,
+      torchArgs<RNNOptions & { projSize?: number }>(
+        'LSTM',
+        [...RNN_ROWS, ['projSize', 'proj_size', 'int']],
+        args,
+        'new nn.LSTM(10, 20, 2) or new nn.LSTM(10, 20, { numLayers: 2, batchFirst: true })',
+        [...RNN_KEYS, 'projSize'],
+      ),
+    );
   }
   forward(input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
   forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
@@ -384,7 +449,18 @@ export class GRU extends RNNBase {
     Object.defineProperty(this, 'name', { value: 'GRU' });
   }
   constructor(inputSize: number, hiddenSize: number, ...args: RNNArgs<RNNOptions>) {
-    super('GRU', inputSize, hiddenSize, torchArgs<RNNOptions>('GRU', RNN_ROWS, args, 'new nn.GRU(10, 20, 2) or new nn.GRU(10, 20, { numLayers: 2, bidirectional: true })', RNN_KEYS));
+    super(
+      'GRU',
+      inputSize,
+      hiddenSize,
+      torchArgs<RNNOptions>(
+        'GRU',
+        RNN_ROWS,
+        args,
+        'new nn.GRU(10, 20, 2) or new nn.GRU(10, 20, { numLayers: 2, bidirectional: true })',
+        RNN_KEYS,
+      ),
+    );
   }
   forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
   forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];

@@ -46,20 +46,45 @@ export interface DecoderMasks {
 
 /** torch's positional parameters of the layers after `d_model, nhead` (Note [Torch's positional arguments]). */
 const LAYER_ROWS: readonly ArgRow[] = [
-  ['dimFeedforward', 'dim_feedforward', 'int'], ['dropout', 'dropout', 'number'], ['activation', 'activation', 'activation'],
-  ['layerNormEps', 'layer_norm_eps', 'number'], ['batchFirst', 'batch_first', 'boolean'], ['normFirst', 'norm_first', 'boolean'],
+  ['dimFeedforward', 'dim_feedforward', 'int'],
+  ['dropout', 'dropout', 'number'],
+  ['activation', 'activation', 'activation'],
+  ['layerNormEps', 'layer_norm_eps', 'number'],
+  ['batchFirst', 'batch_first', 'boolean'],
+  ['normFirst', 'norm_first', 'boolean'],
 ];
 const LAYER_KEYS = ['dimFeedforward', 'dropout', 'activation', 'layerNormEps', 'batchFirst', 'normFirst', 'dtype', 'device'];
 /** `new nn.TransformerEncoderLayer(dModel, nhead, dimFeedforward?, dropout?, activation?, layerNormEps?, batchFirst?, normFirst?, opts?)`. */
-export type TransformerLayerArgs = TorchTail<[dimFeedforward: number, dropout: number, activation: TransformerActivation, layerNormEps: number, batchFirst: boolean, normFirst: boolean], TransformerLayerOptions>;
+export type TransformerLayerArgs = TorchTail<
+  [
+    dimFeedforward: number,
+    dropout: number,
+    activation: TransformerActivation,
+    layerNormEps: number,
+    batchFirst: boolean,
+    normFirst: boolean,
+  ],
+  TransformerLayerOptions
+>;
 const MASK_ROW = (key: string, torch: string): ArgRow => [key, torch, 'tensor', true];
-const DECODER_ROWS: readonly ArgRow[] = [MASK_ROW('tgtMask', 'tgt_mask'), MASK_ROW('memoryMask', 'memory_mask'), MASK_ROW('tgtKeyPaddingMask', 'tgt_key_padding_mask'), MASK_ROW('memoryKeyPaddingMask', 'memory_key_padding_mask')];
+const DECODER_ROWS: readonly ArgRow[] = [
+  MASK_ROW('tgtMask', 'tgt_mask'),
+  MASK_ROW('memoryMask', 'memory_mask'),
+  MASK_ROW('tgtKeyPaddingMask', 'tgt_key_padding_mask'),
+  MASK_ROW('memoryKeyPaddingMask', 'memory_key_padding_mask'),
+];
 type M = Tensor | null;
 /** The masks of a decoder (layer): torch's positional `tgt_mask, memory_mask, tgt_key_padding_mask, memory_key_padding_mask`, or {@link DecoderMasks}. */
 export type DecoderMaskArgs = TorchTail<[tgtMask: M, memoryMask: M, tgtKeyPaddingMask: M, memoryKeyPaddingMask: M], DecoderMasks>;
 
 function masksOf<O extends object>(op: string, rows: readonly ArgRow[], args: readonly unknown[], forms: string): O {
-  const m = torchArgs<Record<string, unknown>>(op, rows, args, forms, rows.map((r) => r[0]));
+  const m = torchArgs<Record<string, unknown>>(
+    op,
+    rows,
+    args,
+    forms,
+    rows.map((r) => r[0]),
+  );
   for (const [key, torch] of rows) checkMaskOption(op, torch, m[key], forms);
   return m as O;
 }
@@ -68,11 +93,15 @@ function activationFn(op: string, a: TransformerActivation): (x: Tensor) => Tens
   if (a === 'relu') return relu;
   if (a === 'gelu') return (x) => gelu(x);
   if (typeof a === 'function') return a as (x: Tensor) => Tensor; // a module is callable too
-  throw new ArgumentError(`${op}: activation should be relu/gelu, not ${String(a)}`, { op, hint: "pass 'relu', 'gelu', a function or a module (new nn.GELU())" });
+  throw new ArgumentError(`${op}: activation should be relu/gelu, not ${String(a)}`, {
+    op,
+    hint: "pass 'relu', 'gelu', a function or a module (new nn.GELU())",
+  });
 }
 
 function checkDropout(op: string, p: number): number {
-  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new ArgumentError(`${op}: dropout probability has to be between 0 and 1, but got ${String(p)}`, { op });
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1))
+    throw new ArgumentError(`${op}: dropout probability has to be between 0 and 1, but got ${String(p)}`, { op });
   return p;
 }
 
@@ -91,10 +120,13 @@ interface Copyable {
 
 function cloneLayer(op: string, layer: Module): Module {
   if (!(layer instanceof Module) || typeof (layer as Partial<Copyable>)._copy !== 'function') {
-    throw new ArgumentError(`${op}: expected a TransformerEncoderLayer/TransformerDecoderLayer to copy, got ${layer instanceof Module ? layer._getName() : typeof layer}`, {
-      op,
-      hint: `new nn.${op}(new nn.${op}Layer(512, 8), 6)`,
-    });
+    throw new ArgumentError(
+      `${op}: expected a TransformerEncoderLayer/TransformerDecoderLayer to copy, got ${layer instanceof Module ? layer._getName() : typeof layer}`,
+      {
+        op,
+        hint: `new nn.${op}(new nn.${op}Layer(512, 8), 6)`,
+      },
+    );
   }
   const saved = dl.defaultGenerator.getState();
   let copy: Module;
@@ -139,7 +171,13 @@ export class TransformerEncoderLayer extends Module implements Copyable {
   constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
     super();
     const op = 'TransformerEncoderLayer';
-    const opts = torchArgs<TransformerLayerOptions>(op, LAYER_ROWS, args, 'new nn.TransformerEncoderLayer(512, 8, 2048, 0.1) or new nn.TransformerEncoderLayer(512, 8, { dimFeedforward: 2048, dropout: 0.1 })', LAYER_KEYS);
+    const opts = torchArgs<TransformerLayerOptions>(
+      op,
+      LAYER_ROWS,
+      args,
+      'new nn.TransformerEncoderLayer(512, 8, 2048, 0.1) or new nn.TransformerEncoderLayer(512, 8, { dimFeedforward: 2048, dropout: 0.1 })',
+      LAYER_KEYS,
+    );
     checkFeatures(op, { d_model: dModel, nhead }, 'new nn.TransformerEncoderLayer(512, 8, { dimFeedforward: 2048 })');
     this.#args = [dModel, nhead, opts];
     const p = checkDropout(op, opts.dropout ?? 0.1);
@@ -172,9 +210,17 @@ export class TransformerEncoderLayer extends Module implements Copyable {
    * layer(src, { srcKeyPaddingMask: pad });
    */
   forward(src: Tensor, ...args: TorchTail<[srcMask: M, srcKeyPaddingMask: M], EncoderLayerMasks>): Tensor {
-    const masks = masksOf<EncoderLayerMasks>('TransformerEncoderLayer', [MASK_ROW('srcMask', 'src_mask'), MASK_ROW('srcKeyPaddingMask', 'src_key_padding_mask')], args, 'layer(src, srcMask?, srcKeyPaddingMask?) or layer(src, { srcMask, srcKeyPaddingMask })');
+    const masks = masksOf<EncoderLayerMasks>(
+      'TransformerEncoderLayer',
+      [MASK_ROW('srcMask', 'src_mask'), MASK_ROW('srcKeyPaddingMask', 'src_key_padding_mask')],
+      args,
+      'layer(src, srcMask?, srcKeyPaddingMask?) or layer(src, { srcMask, srcKeyPaddingMask })',
+    );
     let x = src;
-    const sa = (y: Tensor) => this.dropout1(this.selfAttn(y, y, y, { attnMask: masks.srcMask ?? null, keyPaddingMask: masks.srcKeyPaddingMask ?? null, needWeights: false })[0]);
+    const sa = (y: Tensor) =>
+      this.dropout1(
+        this.selfAttn(y, y, y, { attnMask: masks.srcMask ?? null, keyPaddingMask: masks.srcKeyPaddingMask ?? null, needWeights: false })[0],
+      );
     const ffn = (y: Tensor) => this.dropout2(this.linear2(this.dropout(this.#act(this.linear1(y)))));
     if (this.normFirst) {
       x = x.add(sa(this.norm1(x)));
@@ -219,7 +265,13 @@ export class TransformerDecoderLayer extends Module implements Copyable {
   constructor(dModel: number, nhead: number, ...args: TransformerLayerArgs) {
     super();
     const op = 'TransformerDecoderLayer';
-    const opts = torchArgs<TransformerLayerOptions>(op, LAYER_ROWS, args, 'new nn.TransformerDecoderLayer(512, 8, 2048, 0.1) or new nn.TransformerDecoderLayer(512, 8, { dimFeedforward: 2048, dropout: 0.1 })', LAYER_KEYS);
+    const opts = torchArgs<TransformerLayerOptions>(
+      op,
+      LAYER_ROWS,
+      args,
+      'new nn.TransformerDecoderLayer(512, 8, 2048, 0.1) or new nn.TransformerDecoderLayer(512, 8, { dimFeedforward: 2048, dropout: 0.1 })',
+      LAYER_KEYS,
+    );
     checkFeatures(op, { d_model: dModel, nhead }, 'new nn.TransformerDecoderLayer(512, 8, { dimFeedforward: 2048 })');
     this.#args = [dModel, nhead, opts];
     const p = checkDropout(op, opts.dropout ?? 0.1);
@@ -256,10 +308,25 @@ export class TransformerDecoderLayer extends Module implements Copyable {
    * layer(tgt, memory, tgtMask, memoryMask); // torch's positional order
    */
   forward(tgt: Tensor, memory: Tensor, ...args: DecoderMaskArgs): Tensor {
-    const masks = masksOf<DecoderMasks>('TransformerDecoderLayer', DECODER_ROWS, args, 'layer(tgt, memory, tgtMask?, memoryMask?, tgtKeyPaddingMask?, memoryKeyPaddingMask?) or layer(tgt, memory, { tgtMask, … })');
+    const masks = masksOf<DecoderMasks>(
+      'TransformerDecoderLayer',
+      DECODER_ROWS,
+      args,
+      'layer(tgt, memory, tgtMask?, memoryMask?, tgtKeyPaddingMask?, memoryKeyPaddingMask?) or layer(tgt, memory, { tgtMask, … })',
+    );
     let x = tgt;
-    const sa = (y: Tensor) => this.dropout1(this.selfAttn(y, y, y, { attnMask: masks.tgtMask ?? null, keyPaddingMask: masks.tgtKeyPaddingMask ?? null, needWeights: false })[0]);
-    const mha = (y: Tensor) => this.dropout2(this.multiheadAttn(y, memory, memory, { attnMask: masks.memoryMask ?? null, keyPaddingMask: masks.memoryKeyPaddingMask ?? null, needWeights: false })[0]);
+    const sa = (y: Tensor) =>
+      this.dropout1(
+        this.selfAttn(y, y, y, { attnMask: masks.tgtMask ?? null, keyPaddingMask: masks.tgtKeyPaddingMask ?? null, needWeights: false })[0],
+      );
+    const mha = (y: Tensor) =>
+      this.dropout2(
+        this.multiheadAttn(y, memory, memory, {
+          attnMask: masks.memoryMask ?? null,
+          keyPaddingMask: masks.memoryKeyPaddingMask ?? null,
+          needWeights: false,
+        })[0],
+      );
     const ffn = (y: Tensor) => this.dropout3(this.linear2(this.dropout(this.#act(this.linear1(y)))));
     if (this.normFirst) {
       x = x.add(sa(this.norm1(x)));
@@ -275,7 +342,8 @@ export class TransformerDecoderLayer extends Module implements Copyable {
 }
 
 function checkNumLayers(op: string, n: number): void {
-  if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`${op}: num_layers must be a non-negative integer, got ${String(n)}`, { op, hint: `new nn.${op}(layer, 6)` });
+  if (!Number.isInteger(n) || n < 0)
+    throw new ArgumentError(`${op}: num_layers must be a non-negative integer, got ${String(n)}`, { op, hint: `new nn.${op}(layer, 6)` });
 }
 
 /**
@@ -292,10 +360,26 @@ export class TransformerEncoder extends Module {
   }
   layers: ModuleList;
   norm: Module | null;
-  constructor(encoderLayer: TransformerEncoderLayer, readonly numLayers: number, ...args: TorchTail<[norm: Module | null, enableNestedTensor: boolean, maskCheck: boolean], { norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean }>) {
+  constructor(
+    encoderLayer: TransformerEncoderLayer,
+    readonly numLayers: number,
+    ...args: TorchTail<
+      [norm: Module | null, enableNestedTensor: boolean, maskCheck: boolean],
+      { norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean }
+    >
+  ) {
     super();
-    const opts = torchArgs<{ norm?: Module | null }>('TransformerEncoder', [['norm', 'norm', 'module', true], ['enableNestedTensor', 'enable_nested_tensor', 'boolean'], ['maskCheck', 'mask_check', 'boolean']], args,
-      'new nn.TransformerEncoder(layer, 6, norm?) or new nn.TransformerEncoder(layer, 6, { norm })', ['norm', 'enableNestedTensor', 'maskCheck']);
+    const opts = torchArgs<{ norm?: Module | null }>(
+      'TransformerEncoder',
+      [
+        ['norm', 'norm', 'module', true],
+        ['enableNestedTensor', 'enable_nested_tensor', 'boolean'],
+        ['maskCheck', 'mask_check', 'boolean'],
+      ],
+      args,
+      'new nn.TransformerEncoder(layer, 6, norm?) or new nn.TransformerEncoder(layer, 6, { norm })',
+      ['norm', 'enableNestedTensor', 'maskCheck'],
+    );
     checkNumLayers('TransformerEncoder', numLayers);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneLayer('TransformerEncoder', encoderLayer)));
     this.norm = opts.norm ?? null;
@@ -307,11 +391,19 @@ export class TransformerEncoder extends Module {
    * enc(src, mask); // torch's positional mask, src_key_padding_mask
    * enc(src, { srcKeyPaddingMask: pad });
    */
-  forward(src: Tensor, ...args: TorchTail<[mask: M, srcKeyPaddingMask: M], { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }>): Tensor {
-    const masks = masksOf<{ mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }>('TransformerEncoder', [MASK_ROW('mask', 'mask'), MASK_ROW('srcKeyPaddingMask', 'src_key_padding_mask')], args,
-      'enc(src, mask?, srcKeyPaddingMask?) or enc(src, { mask, srcKeyPaddingMask })');
+  forward(
+    src: Tensor,
+    ...args: TorchTail<[mask: M, srcKeyPaddingMask: M], { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }>
+  ): Tensor {
+    const masks = masksOf<{ mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null }>(
+      'TransformerEncoder',
+      [MASK_ROW('mask', 'mask'), MASK_ROW('srcKeyPaddingMask', 'src_key_padding_mask')],
+      args,
+      'enc(src, mask?, srcKeyPaddingMask?) or enc(src, { mask, srcKeyPaddingMask })',
+    );
     let out = src;
-    for (const layer of this.layers) out = (layer as TransformerEncoderLayer)(out, { srcMask: masks.mask ?? null, srcKeyPaddingMask: masks.srcKeyPaddingMask ?? null });
+    for (const layer of this.layers)
+      out = (layer as TransformerEncoderLayer)(out, { srcMask: masks.mask ?? null, srcKeyPaddingMask: masks.srcKeyPaddingMask ?? null });
     return this.norm ? (this.norm as Module)(out) : out;
   }
 }
@@ -330,16 +422,31 @@ export class TransformerDecoder extends Module {
   }
   layers: ModuleList;
   norm: Module | null;
-  constructor(decoderLayer: TransformerDecoderLayer, readonly numLayers: number, ...args: TorchTail<[norm: Module | null], { norm?: Module | null }>) {
+  constructor(
+    decoderLayer: TransformerDecoderLayer,
+    readonly numLayers: number,
+    ...args: TorchTail<[norm: Module | null], { norm?: Module | null }>
+  ) {
     super();
-    const opts = torchArgs<{ norm?: Module | null }>('TransformerDecoder', [['norm', 'norm', 'module', true]], args, 'new nn.TransformerDecoder(layer, 6, norm?) or new nn.TransformerDecoder(layer, 6, { norm })', ['norm']);
+    const opts = torchArgs<{ norm?: Module | null }>(
+      'TransformerDecoder',
+      [['norm', 'norm', 'module', true]],
+      args,
+      'new nn.TransformerDecoder(layer, 6, norm?) or new nn.TransformerDecoder(layer, 6, { norm })',
+      ['norm'],
+    );
     checkNumLayers('TransformerDecoder', numLayers);
     this.layers = new ModuleList(Array.from({ length: numLayers }, () => cloneLayer('TransformerDecoder', decoderLayer)));
     this.norm = opts.norm ?? null;
   }
   /** `tgt` through every layer (attending to `memory`), then `norm`. @example dec(tgt, memory, { tgtMask }) // or dec(tgt, memory, tgtMask) */
   forward(tgt: Tensor, memory: Tensor, ...args: DecoderMaskArgs): Tensor {
-    const masks = masksOf<DecoderMasks>('TransformerDecoder', DECODER_ROWS, args, 'dec(tgt, memory, tgtMask?, memoryMask?, tgtKeyPaddingMask?, memoryKeyPaddingMask?) or dec(tgt, memory, { tgtMask, … })');
+    const masks = masksOf<DecoderMasks>(
+      'TransformerDecoder',
+      DECODER_ROWS,
+      args,
+      'dec(tgt, memory, tgtMask?, memoryMask?, tgtKeyPaddingMask?, memoryKeyPaddingMask?) or dec(tgt, memory, { tgtMask, … })',
+    );
     let out = tgt;
     for (const layer of this.layers) out = (layer as TransformerDecoderLayer)(out, memory, masks);
     return this.norm ? (this.norm as Module)(out) : out;
@@ -382,26 +489,70 @@ export class Transformer extends Module {
   readonly nhead: number;
   readonly batchFirst: boolean;
 
-  constructor(...args: TorchTail<[dModel: number, nhead: number, numEncoderLayers: number, numDecoderLayers: number, dimFeedforward: number, dropout: number, activation: TransformerActivation, customEncoder: Module | null, customDecoder: Module | null, layerNormEps: number, batchFirst: boolean, normFirst: boolean], TransformerOptions>) {
+  constructor(
+    ...args: TorchTail<
+      [
+        dModel: number,
+        nhead: number,
+        numEncoderLayers: number,
+        numDecoderLayers: number,
+        dimFeedforward: number,
+        dropout: number,
+        activation: TransformerActivation,
+        customEncoder: Module | null,
+        customDecoder: Module | null,
+        layerNormEps: number,
+        batchFirst: boolean,
+        normFirst: boolean,
+      ],
+      TransformerOptions
+    >
+  ) {
     super();
-    const opts = torchArgs<TransformerOptions>('Transformer', [
-      ['dModel', 'd_model', 'int'], ['nhead', 'nhead', 'int'], ['numEncoderLayers', 'num_encoder_layers', 'int'], ['numDecoderLayers', 'num_decoder_layers', 'int'],
-      ['dimFeedforward', 'dim_feedforward', 'int'], ['dropout', 'dropout', 'number'], ['activation', 'activation', 'activation'],
-      ['customEncoder', 'custom_encoder', 'module', true], ['customDecoder', 'custom_decoder', 'module', true],
-      ['layerNormEps', 'layer_norm_eps', 'number'], ['batchFirst', 'batch_first', 'boolean'], ['normFirst', 'norm_first', 'boolean'],
-    ], args, 'new nn.Transformer(512, 8, 6, 6, 2048, 0.1) or new nn.Transformer({ dModel: 512, nhead: 8 }) (torch\'s keywords)',
-    ['dModel', 'nhead', 'numEncoderLayers', 'numDecoderLayers', 'customEncoder', 'customDecoder', ...LAYER_KEYS]);
+    const opts = torchArgs<TransformerOptions>(
+      'Transformer',
+      [
+        ['dModel', 'd_model', 'int'],
+        ['nhead', 'nhead', 'int'],
+        ['numEncoderLayers', 'num_encoder_layers', 'int'],
+        ['numDecoderLayers', 'num_decoder_layers', 'int'],
+        ['dimFeedforward', 'dim_feedforward', 'int'],
+        ['dropout', 'dropout', 'number'],
+        ['activation', 'activation', 'activation'],
+        ['customEncoder', 'custom_encoder', 'module', true],
+        ['customDecoder', 'custom_decoder', 'module', true],
+        ['layerNormEps', 'layer_norm_eps', 'number'],
+        ['batchFirst', 'batch_first', 'boolean'],
+        ['normFirst', 'norm_first', 'boolean'],
+      ],
+      args,
+      "new nn.Transformer(512, 8, 6, 6, 2048, 0.1) or new nn.Transformer({ dModel: 512, nhead: 8 }) (torch's keywords)",
+      ['dModel', 'nhead', 'numEncoderLayers', 'numDecoderLayers', 'customEncoder', 'customDecoder', ...LAYER_KEYS],
+    );
     this.dModel = opts.dModel ?? 512;
     this.nhead = opts.nhead ?? 8;
     this.batchFirst = opts.batchFirst ?? false;
     const f = { ...(opts.dtype ? { dtype: opts.dtype } : {}), ...(opts.device ? { device: opts.device } : {}) };
     const eps = opts.layerNormEps ?? 1e-5;
     const layerOpts: TransformerLayerOptions = {
-      dimFeedforward: opts.dimFeedforward ?? 2048, dropout: opts.dropout ?? 0.1, activation: opts.activation ?? 'relu',
-      layerNormEps: eps, batchFirst: this.batchFirst, normFirst: opts.normFirst ?? false, ...f,
+      dimFeedforward: opts.dimFeedforward ?? 2048,
+      dropout: opts.dropout ?? 0.1,
+      activation: opts.activation ?? 'relu',
+      layerNormEps: eps,
+      batchFirst: this.batchFirst,
+      normFirst: opts.normFirst ?? false,
+      ...f,
     };
-    this.encoder = (opts.customEncoder as TransformerEncoder | null | undefined) ?? new TransformerEncoder(new TransformerEncoderLayer(this.dModel, this.nhead, layerOpts), opts.numEncoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...f }) });
-    this.decoder = (opts.customDecoder as TransformerDecoder | null | undefined) ?? new TransformerDecoder(new TransformerDecoderLayer(this.dModel, this.nhead, layerOpts), opts.numDecoderLayers ?? 6, { norm: new LayerNorm(this.dModel, { eps, ...f }) });
+    this.encoder =
+      (opts.customEncoder as TransformerEncoder | null | undefined) ??
+      new TransformerEncoder(new TransformerEncoderLayer(this.dModel, this.nhead, layerOpts), opts.numEncoderLayers ?? 6, {
+        norm: new LayerNorm(this.dModel, { eps, ...f }),
+      });
+    this.decoder =
+      (opts.customDecoder as TransformerDecoder | null | undefined) ??
+      new TransformerDecoder(new TransformerDecoderLayer(this.dModel, this.nhead, layerOpts), opts.numDecoderLayers ?? 6, {
+        norm: new LayerNorm(this.dModel, { eps, ...f }),
+      });
     this.resetParameters();
   }
 
@@ -418,24 +569,48 @@ export class Transformer extends Module {
    * model(src, tgt, { tgtMask: nn.Transformer.generateSquareSubsequentMask(tgt.shape[0]), srcKeyPaddingMask });
    * model(src, tgt, srcMask, tgtMask); // torch's positional order
    */
-  forward(src: Tensor, tgt: Tensor, ...args: TorchTail<[srcMask: M, tgtMask: M, memoryMask: M, srcKeyPaddingMask: M, tgtKeyPaddingMask: M, memoryKeyPaddingMask: M], { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } & DecoderMasks>): Tensor {
+  forward(
+    src: Tensor,
+    tgt: Tensor,
+    ...args: TorchTail<
+      [srcMask: M, tgtMask: M, memoryMask: M, srcKeyPaddingMask: M, tgtKeyPaddingMask: M, memoryKeyPaddingMask: M],
+      { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } & DecoderMasks
+    >
+  ): Tensor {
     const op = 'Transformer';
-    const masks = masksOf<{ srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } & DecoderMasks>(op, [
-      MASK_ROW('srcMask', 'src_mask'), MASK_ROW('tgtMask', 'tgt_mask'), MASK_ROW('memoryMask', 'memory_mask'),
-      MASK_ROW('srcKeyPaddingMask', 'src_key_padding_mask'), MASK_ROW('tgtKeyPaddingMask', 'tgt_key_padding_mask'), MASK_ROW('memoryKeyPaddingMask', 'memory_key_padding_mask'),
-    ], args, 'model(src, tgt, srcMask?, tgtMask?, memoryMask?, srcKeyPaddingMask?, tgtKeyPaddingMask?, memoryKeyPaddingMask?) or model(src, tgt, { tgtMask, … })');
+    const masks = masksOf<{ srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null } & DecoderMasks>(
+      op,
+      [
+        MASK_ROW('srcMask', 'src_mask'),
+        MASK_ROW('tgtMask', 'tgt_mask'),
+        MASK_ROW('memoryMask', 'memory_mask'),
+        MASK_ROW('srcKeyPaddingMask', 'src_key_padding_mask'),
+        MASK_ROW('tgtKeyPaddingMask', 'tgt_key_padding_mask'),
+        MASK_ROW('memoryKeyPaddingMask', 'memory_key_padding_mask'),
+      ],
+      args,
+      'model(src, tgt, srcMask?, tgtMask?, memoryMask?, srcKeyPaddingMask?, tgtKeyPaddingMask?, memoryKeyPaddingMask?) or model(src, tgt, { tgtMask, … })',
+    );
     const batched = src.dim() === 3;
     const bd = this.batchFirst ? 0 : 1;
     if (batched && src.shape[bd] !== tgt.shape[bd]) {
-      throw new ShapeError(`${op}: the batch number of src and tgt must be equal (src ${fmtShape(src.shape)}, tgt ${fmtShape(tgt.shape)}, batchFirst=${this.batchFirst})`, { op });
+      throw new ShapeError(
+        `${op}: the batch number of src and tgt must be equal (src ${fmtShape(src.shape)}, tgt ${fmtShape(tgt.shape)}, batchFirst=${this.batchFirst})`,
+        { op },
+      );
     }
     if (src.shape[src.dim() - 1] !== this.dModel || tgt.shape[tgt.dim() - 1] !== this.dModel) {
-      throw new ShapeError(`${op}: the feature number of src and tgt must be equal to d_model (${this.dModel}), got src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)}`, { op });
+      throw new ShapeError(
+        `${op}: the feature number of src and tgt must be equal to d_model (${this.dModel}), got src ${fmtShape(src.shape)} and tgt ${fmtShape(tgt.shape)}`,
+        { op },
+      );
     }
     const memory = this.encoder(src, { mask: masks.srcMask ?? null, srcKeyPaddingMask: masks.srcKeyPaddingMask ?? null });
     return this.decoder(tgt, memory, {
-      tgtMask: masks.tgtMask ?? null, memoryMask: masks.memoryMask ?? null,
-      tgtKeyPaddingMask: masks.tgtKeyPaddingMask ?? null, memoryKeyPaddingMask: masks.memoryKeyPaddingMask ?? null,
+      tgtMask: masks.tgtMask ?? null,
+      memoryMask: masks.memoryMask ?? null,
+      tgtKeyPaddingMask: masks.tgtKeyPaddingMask ?? null,
+      memoryKeyPaddingMask: masks.memoryKeyPaddingMask ?? null,
     });
   }
 
@@ -447,7 +622,10 @@ export class Transformer extends Module {
    * nn.Transformer.generateSquareSubsequentMask(3); // [[0, -inf, -inf], [0, 0, -inf], [0, 0, 0]]
    */
   static generateSquareSubsequentMask(sz: number, opts: { device?: string; dtype?: dl.DType } = {}): Tensor {
-    if (!Number.isInteger(sz) || sz < 0) throw new ArgumentError(`generateSquareSubsequentMask: sz must be a non-negative integer, got ${String(sz)}`, { op: 'generateSquareSubsequentMask' });
+    if (!Number.isInteger(sz) || sz < 0)
+      throw new ArgumentError(`generateSquareSubsequentMask: sz must be a non-negative integer, got ${String(sz)}`, {
+        op: 'generateSquareSubsequentMask',
+      });
     return dl.full([sz, sz], -Infinity, { dtype: opts.dtype ?? 'float32', ...(opts.device ? { device: opts.device } : {}) }).triu(1);
   }
 }

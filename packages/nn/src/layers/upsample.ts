@@ -4,7 +4,10 @@ import { interpolate, type InterpolateMode } from '../functional/interpolate.js'
 import { pixelShuffle, pixelUnshuffle } from '../functional/pixel-shuffle.js';
 import { torchArgs, type ArgRow, type TorchTail } from './torch-args.js';
 
-const SIZE_ROWS: readonly ArgRow[] = [['size', 'size', 'size', true], ['scaleFactor', 'scale_factor', 'any', true]];
+const SIZE_ROWS: readonly ArgRow[] = [
+  ['size', 'size', 'size', true],
+  ['scaleFactor', 'scale_factor', 'any', true],
+];
 
 /** Options of `nn.Upsample`: `size` or `scaleFactor`. */
 export interface UpsampleOptions {
@@ -36,11 +39,29 @@ export class Upsample extends Module {
   readonly mode: InterpolateMode;
   readonly opts: UpsampleOptions;
   /** torch's positional `size, scale_factor, mode, align_corners` (`new nn.Upsample(null, 2, 'bilinear')`) or the options. */
-  constructor(...args: TorchTail<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null, mode: InterpolateMode, alignCorners: boolean | null], UpsampleOptions>) {
+  constructor(
+    ...args: TorchTail<
+      [
+        size: number | readonly number[] | null,
+        scaleFactor: number | readonly number[] | null,
+        mode: InterpolateMode,
+        alignCorners: boolean | null,
+      ],
+      UpsampleOptions
+    >
+  ) {
     super();
-    const opts = (this.opts = torchArgs<UpsampleOptions>(this._getName(), [
-      ['size', 'size', 'size', true], ['scaleFactor', 'scale_factor', 'any', true], ['mode', 'mode', 'string'], ['alignCorners', 'align_corners', 'boolean', true],
-    ], args, "new nn.Upsample(null, 2, 'bilinear') or new nn.Upsample({ scaleFactor: 2, mode: 'bilinear' })"));
+    const opts = (this.opts = torchArgs<UpsampleOptions>(
+      this._getName(),
+      [
+        ['size', 'size', 'size', true],
+        ['scaleFactor', 'scale_factor', 'any', true],
+        ['mode', 'mode', 'string'],
+        ['alignCorners', 'align_corners', 'boolean', true],
+      ],
+      args,
+      "new nn.Upsample(null, 2, 'bilinear') or new nn.Upsample({ scaleFactor: 2, mode: 'bilinear' })",
+    ));
     this.mode = opts.mode ?? 'nearest';
   }
   forward(x: Tensor): Tensor {
@@ -48,7 +69,10 @@ export class Upsample extends Module {
   }
   override extraRepr(): string {
     const o = this.opts;
-    const info = o.scaleFactor !== undefined && o.scaleFactor !== null ? `scale_factor=${pyVal(o.scaleFactor, true)}` : `size=${o.size === undefined || o.size === null ? 'None' : pyVal(o.size, false)}`;
+    const info =
+      o.scaleFactor !== undefined && o.scaleFactor !== null
+        ? `scale_factor=${pyVal(o.scaleFactor, true)}`
+        : `size=${o.size === undefined || o.size === null ? 'None' : pyVal(o.size, false)}`;
     return `${info}, mode=${this.mode}`;
   }
 }
@@ -63,8 +87,21 @@ export class UpsamplingNearest2d extends Upsample {
   static {
     Object.defineProperty(this, 'name', { value: 'UpsamplingNearest2d' }); // the repr's name, minified or not
   }
-  constructor(...args: TorchTail<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null], { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null }>) {
-    super({ ...torchArgs('UpsamplingNearest2d', SIZE_ROWS, args, 'new nn.UpsamplingNearest2d(null, 2) or new nn.UpsamplingNearest2d({ scaleFactor: 2 })'), mode: 'nearest' });
+  constructor(
+    ...args: TorchTail<
+      [size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null],
+      { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null }
+    >
+  ) {
+    super({
+      ...torchArgs(
+        'UpsamplingNearest2d',
+        SIZE_ROWS,
+        args,
+        'new nn.UpsamplingNearest2d(null, 2) or new nn.UpsamplingNearest2d({ scaleFactor: 2 })',
+      ),
+      mode: 'nearest',
+    });
   }
 }
 
@@ -78,8 +115,22 @@ export class UpsamplingBilinear2d extends Upsample {
   static {
     Object.defineProperty(this, 'name', { value: 'UpsamplingBilinear2d' }); // the repr's name, minified or not
   }
-  constructor(...args: TorchTail<[size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null], { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null }>) {
-    super({ ...torchArgs('UpsamplingBilinear2d', SIZE_ROWS, args, 'new nn.UpsamplingBilinear2d(null, 2) or new nn.UpsamplingBilinear2d({ scaleFactor: 2 })'), mode: 'bilinear', alignCorners: true });
+  constructor(
+    ...args: TorchTail<
+      [size: number | readonly number[] | null, scaleFactor: number | readonly number[] | null],
+      { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null }
+    >
+  ) {
+    super({
+      ...torchArgs(
+        'UpsamplingBilinear2d',
+        SIZE_ROWS,
+        args,
+        'new nn.UpsamplingBilinear2d(null, 2) or new nn.UpsamplingBilinear2d({ scaleFactor: 2 })',
+      ),
+      mode: 'bilinear',
+      alignCorners: true,
+    });
   }
 }
 

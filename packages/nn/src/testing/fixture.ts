@@ -32,4 +32,3 @@ export function mismatch(actual: Tensor | null | undefined, expected: FT, atol =
   }
   return null;
 }
-

@@ -1,6 +1,6 @@
 /** @internal Shared runner of the layer fixture cases. */
 import { expect } from 'vitest';
-import * as dl from '@dl/tensor';
+import type * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
 import { nn } from '../index.js';
 import type { Module } from '../module.js';
@@ -75,4 +75,3 @@ export function checkLayerCase(c: LayerCase): void {
   }
   expect(String(m)).toBe(c.repr);
 }
-

@@ -28,7 +28,10 @@ export const matrixPower = defineOp('linalg.matrixPower', (A: Tensor, n: number)
   const op = 'linalg.matrix_power';
   if (!Number.isInteger(n)) throw new ArgumentError(`${op}: n must be an integer, got ${n}`, { op });
   if (A.dim() < 2 || A.shape[A.dim() - 1] !== A.shape[A.dim() - 2]) {
-    throw new ShapeError(`${op}: expected a tensor of square matrices, but got ${fmtShape(A.shape)}`, { op, hint: 'the last two dims must be equal' });
+    throw new ShapeError(`${op}: expected a tensor of square matrices, but got ${fmtShape(A.shape)}`, {
+      op,
+      hint: 'the last two dims must be equal',
+    });
   }
   const k = A.shape[A.dim() - 1]!;
   // n = 0: the identity, still a function of A for autograd (a zero gradient, as torch's copy)
@@ -59,7 +62,10 @@ export const multiDot = defineOp('linalg.multiDot', (tensors: readonly Tensor[])
   tensors.forEach((t, i) => {
     const ok = i === 0 || i === n - 1 ? t.dim() === 1 || t.dim() === 2 : t.dim() === 2;
     if (!ok) {
-      throw new ShapeError(`${op}(): tensor ${i} must be ${i === 0 ? 'the first: 1D or 2D' : i === n - 1 ? 'the last: 1D or 2D' : '2D'} but got ${t.dim()}D`, { op, hint: 'only the first and last may be vectors' });
+      throw new ShapeError(
+        `${op}(): tensor ${i} must be ${i === 0 ? 'the first: 1D or 2D' : i === n - 1 ? 'the last: 1D or 2D' : '2D'} but got ${t.dim()}D`,
+        { op, hint: 'only the first and last may be vectors' },
+      );
     }
   });
   let acc = tensors[0]!.dim() === 1 ? tensors[0]!.unsqueeze(0) : tensors[0]!;
@@ -97,7 +103,7 @@ function cutoff(A: Tensor, S: Tensor, opts: TolOptions): Tensor {
  * dl.linalg.pinv(dl.tensor([[1, 2], [2, 4], [3, 6]])); // least-squares inverse of a rank-1 matrix
  */
 export const pinv = defineOp('linalg.pinv', (A: Tensor, opts: TolOptions = {}): Tensor => {
-  checkOptionsArg('linalg.pinv', opts, "dl.linalg.pinv(A, { rtol: 1e-5 })");
+  checkOptionsArg('linalg.pinv', opts, 'dl.linalg.pinv(A, { rtol: 1e-5 })');
   checkMatrix('linalg.pinv', A, opts.hermitian === true);
   if (opts.hermitian) {
     // from the eigen-decomposition of the lower triangle, as torch: |λ| above the cut-off inverted
@@ -120,10 +126,12 @@ export const pinv = defineOp('linalg.pinv', (A: Tensor, opts: TolOptions = {}): 
  * dl.linalg.matrixRank(dl.tensor([[1, 2], [2, 4]])); // 1
  */
 export const matrixRank = defineOp('linalg.matrixRank', (A: Tensor, opts: TolOptions = {}): Tensor => {
-  checkOptionsArg('linalg.matrix_rank', opts, "dl.linalg.matrixRank(A, { hermitian: true })");
+  checkOptionsArg('linalg.matrix_rank', opts, 'dl.linalg.matrixRank(A, { hermitian: true })');
   checkMatrix('linalg.matrix_rank', A, opts.hermitian === true);
   const S = opts.hermitian ? eigh(A.detach())[0].abs() : svd(A.detach(), { fullMatrices: false })[1];
-  return S.gt(cutoff(A, S, opts)).sum(-1).to('int32');
+  return S.gt(cutoff(A, S, opts))
+    .sum(-1)
+    .to('int32');
 });
 
 /**
@@ -132,7 +140,10 @@ export const matrixRank = defineOp('linalg.matrixRank', (A: Tensor, opts: TolOpt
  * @example
  * dl.linalg.vecdot(x, y); // (x * y).sum(-1)
  */
-export const vecdot = defineOp('linalg.vecdot', (x: Tensor, y: Tensor, opts: { dim?: number } = {}): Tensor => x.mul(y).sum(opts.dim ?? -1));
+export const vecdot = defineOp(
+  'linalg.vecdot',
+  (x: Tensor, y: Tensor, opts: { dim?: number } = {}): Tensor => x.mul(y).sum(opts.dim ?? -1),
+);
 
 /** `[solution, residuals, rank, singularValues]` of `linalg.lstsq`, also by name. */
 export type LstsqResult = Tensor[] & { solution: Tensor; residuals: Tensor; rank: Tensor; singularValues: Tensor };
@@ -146,34 +157,49 @@ export type LstsqResult = Tensor[] & { solution: Tensor; residuals: Tensor; rank
  * @example
  * const { solution } = dl.linalg.lstsq(X, y); // linear regression weights
  */
-export const lstsq = defineOp('linalg.lstsq', (A: Tensor, B: Tensor, opts: { rcond?: number | null; driver?: 'gelsy' } = {}): LstsqResult => {
-  checkOptionsArg('linalg.lstsq', opts, "dl.linalg.lstsq(A, B, { rcond: 1e-6 })");
-  const op = 'linalg.lstsq';
-  checkMatrix(op, A, false);
-  if (opts.driver !== undefined && opts.driver !== 'gelsy') {
-    throw new ArgumentError(`${op}: driver '${String(opts.driver)}' is not supported; dl computes gelsy's result (the cpu default)`, { op, hint: "leave driver unset (or 'gelsy')" });
-  }
-  if (B.dtype !== A.dtype) throw new DTypeError(`${op}: Expected input and other to have the same dtype, but got input's dtype ${A.dtype} and other's dtype ${B.dtype}`, { op, hint: 'cast B with .to(A.dtype)' });
-  if (!deviceCan(A, 'readSync')) {
-    throw new StateError(`${op}: device '${A.device}' cannot be read synchronously, and the pseudo-inverse runs on the host`, {
-      op,
-      hint: 'move A and B to cpu (await A.toAsync(\'cpu\')), or build the pseudo-inverse from await dl.linalg.svdAsync(A)',
-    });
-  }
-  const m = A.shape[A.dim() - 2]!;
-  const vector = B.dim() === 1 || (B.dim() === A.dim() - 1 && B.shape.every((s, i) => s === A.shape[i]));
-  const Bm = vector ? B.unsqueeze(-1) : B;
-  if (Bm.dim() < 2 || Bm.shape[Bm.dim() - 2] !== m) {
-    throw new ShapeError(`${op}: input.size(-2) should match other.size(-2) (${fmtShape(A.shape)} and ${fmtShape(B.shape)})`, { op, hint: 'B is [..., m] or [..., m, k] for A [..., m, n]' });
-  }
-  const rcond = opts.rcond ?? undefined;
-  const tol = rcond === undefined ? {} : { rtol: rcond };
-  const X = pinv(A, tol).matmul(Bm);
-  const dtypeOpts = { dtype: A.dtype, device: A.device };
-  const out = [vector ? X.squeeze(-1) : X, empty([0], dtypeOpts), matrixRank(A, tol), empty([0], dtypeOpts)] as LstsqResult;
-  (['solution', 'residuals', 'rank', 'singularValues'] as const).forEach((n, i) => Object.defineProperty(out, n, { value: out[i], enumerable: false }));
-  return out;
-});
+export const lstsq = defineOp(
+  'linalg.lstsq',
+  (A: Tensor, B: Tensor, opts: { rcond?: number | null; driver?: 'gelsy' } = {}): LstsqResult => {
+    checkOptionsArg('linalg.lstsq', opts, 'dl.linalg.lstsq(A, B, { rcond: 1e-6 })');
+    const op = 'linalg.lstsq';
+    checkMatrix(op, A, false);
+    if (opts.driver !== undefined && opts.driver !== 'gelsy') {
+      throw new ArgumentError(`${op}: driver '${String(opts.driver)}' is not supported; dl computes gelsy's result (the cpu default)`, {
+        op,
+        hint: "leave driver unset (or 'gelsy')",
+      });
+    }
+    if (B.dtype !== A.dtype)
+      throw new DTypeError(
+        `${op}: Expected input and other to have the same dtype, but got input's dtype ${A.dtype} and other's dtype ${B.dtype}`,
+        { op, hint: 'cast B with .to(A.dtype)' },
+      );
+    if (!deviceCan(A, 'readSync')) {
+      throw new StateError(`${op}: device '${A.device}' cannot be read synchronously, and the pseudo-inverse runs on the host`, {
+        op,
+        hint: "move A and B to cpu (await A.toAsync('cpu')), or build the pseudo-inverse from await dl.linalg.svdAsync(A)",
+      });
+    }
+    const m = A.shape[A.dim() - 2]!;
+    const vector = B.dim() === 1 || (B.dim() === A.dim() - 1 && B.shape.every((s, i) => s === A.shape[i]));
+    const Bm = vector ? B.unsqueeze(-1) : B;
+    if (Bm.dim() < 2 || Bm.shape[Bm.dim() - 2] !== m) {
+      throw new ShapeError(`${op}: input.size(-2) should match other.size(-2) (${fmtShape(A.shape)} and ${fmtShape(B.shape)})`, {
+        op,
+        hint: 'B is [..., m] or [..., m, k] for A [..., m, n]',
+      });
+    }
+    const rcond = opts.rcond ?? undefined;
+    const tol = rcond === undefined ? {} : { rtol: rcond };
+    const X = pinv(A, tol).matmul(Bm);
+    const dtypeOpts = { dtype: A.dtype, device: A.device };
+    const out = [vector ? X.squeeze(-1) : X, empty([0], dtypeOpts), matrixRank(A, tol), empty([0], dtypeOpts)] as LstsqResult;
+    (['solution', 'residuals', 'rank', 'singularValues'] as const).forEach((n, i) =>
+      Object.defineProperty(out, n, { value: out[i], enumerable: false }),
+    );
+    return out;
+  },
+);
 
 /**
  * Condition number (`torch.linalg.cond`): σ_max / σ_min for `p` 2 or unset (any shape), σ_min /

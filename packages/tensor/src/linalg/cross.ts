@@ -9,4 +9,7 @@ import { crossAlong } from '../ops/linalg-extra.js';
  * @example
  * dl.linalg.cross(dl.tensor([[1, 0, 0]]), dl.tensor([[0, 1, 0]])); // [[0, 0, 1]]
  */
-export const cross = defineOp('linalg.cross', (a: Tensor, b: Tensor, opts: { dim?: number } = {}): Tensor => crossAlong('linalg.cross', a, b, opts.dim ?? -1));
+export const cross = defineOp(
+  'linalg.cross',
+  (a: Tensor, b: Tensor, opts: { dim?: number } = {}): Tensor => crossAlong('linalg.cross', a, b, opts.dim ?? -1),
+);

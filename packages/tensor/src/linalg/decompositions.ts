@@ -12,7 +12,18 @@ import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { empty, fromHost } from '../ops/creation.js';
 import { LinAlgError } from './errors.js';
-import { cholesky as cholHost, householderQr, identity, jacobiEigh, jacobiSvd, luDet, luFactor, luSolve, lowerInverse, transpose } from './host.js';
+import {
+  cholesky as cholHost,
+  householderQr,
+  identity,
+  jacobiEigh,
+  jacobiSvd,
+  luDet,
+  luFactor,
+  luSolve,
+  lowerInverse,
+  transpose,
+} from './host.js';
 import { batchPrefix, checkMatrix, readMatrices, readMatricesAsync, type HostMatrices } from './matrices.js';
 import { checkOptionsArg } from '../ops/options-arg.js';
 
@@ -24,13 +35,17 @@ function named<T extends Tensor[], K extends string>(ts: T, names: readonly K[])
   return out;
 }
 
-const upload = (v: ArrayLike<number>, shape: readonly number[], like: Tensor, op: string): Tensor => fromHost(v, shape, like.dtype, like.device, op);
+const upload = (v: ArrayLike<number>, shape: readonly number[], like: Tensor, op: string): Tensor =>
+  fromHost(v, shape, like.dtype, like.device, op);
 
 function singular(op: string, a: Tensor, i: number, zeroAt: number): LinAlgError {
-  return new LinAlgError(`${op}: ${batchPrefix(a, i)}The diagonal element ${zeroAt} is zero, the inversion could not be completed because the input matrix is singular.`, {
-    op,
-    hint: 'the matrix has no inverse; dl.linalg.det(A) is 0 (a pseudo-inverse or a regularised A + eps·I may help)',
-  });
+  return new LinAlgError(
+    `${op}: ${batchPrefix(a, i)}The diagonal element ${zeroAt} is zero, the inversion could not be completed because the input matrix is singular.`,
+    {
+      op,
+      hint: 'the matrix has no inverse; dl.linalg.det(A) is 0 (a pseudo-inverse or a regularised A + eps·I may help)',
+    },
+  );
 }
 
 // ---- inv ---------------------------------------------------------------------------------
@@ -166,13 +181,20 @@ interface SolvePlan {
 function solvePlan(A: Tensor, B: Tensor): SolvePlan {
   const op = 'linalg.solve';
   checkMatrix(op, A, true);
-  if (B.dtype !== A.dtype) throw new ArgumentError(`${op}: Expected A and B to have the same dtype, but found A of type ${A.dtype} and B of type ${B.dtype} instead`, { op, hint: 'cast B with .to(A.dtype)' });
+  if (B.dtype !== A.dtype)
+    throw new ArgumentError(
+      `${op}: Expected A and B to have the same dtype, but found A of type ${A.dtype} and B of type ${B.dtype} instead`,
+      { op, hint: 'cast B with .to(A.dtype)' },
+    );
   const n = A.shape[A.dim() - 1]!;
   // torch: B is a (batch of) vector(s) when 1-D, or when its shape is A's without the last dim
   const vector = B.dim() === 1 || (B.dim() === A.dim() - 1 && B.shape.every((s, i) => s === A.shape[i]));
   const Bm = vector ? B.unsqueeze(-1) : B;
   if (Bm.dim() < 2 || Bm.shape[Bm.dim() - 2] !== n) {
-    throw new ShapeError(`${op}: Incompatible shapes of A and B for the equation AX = B (${fmtShape(A.shape)} and ${fmtShape(B.shape)})`, { op, hint: 'B is [..., n] or [..., n, k] for A [..., n, n]' });
+    throw new ShapeError(`${op}: Incompatible shapes of A and B for the equation AX = B (${fmtShape(A.shape)} and ${fmtShape(B.shape)})`, {
+      op,
+      hint: 'B is [..., n] or [..., n, k] for A [..., n, n]',
+    });
   }
   const k = Bm.shape[Bm.dim() - 1]!;
   const batch = broadcastShapes(op, A.shape.slice(0, -2), Bm.shape.slice(0, -2));
@@ -187,7 +209,11 @@ function solveImpl(A: Tensor, B: Tensor, p: SolvePlan, ha: HostMatrices, hb: Hos
   const inv = grad ? new Float64Array(ha.count * n * n) : null;
   for (let b = 0; b < ha.count; b++) {
     const f = luFactor(ha.data.subarray(b * n * n, (b + 1) * n * n), n);
-    if (f.zeroAt) throw new LinAlgError(`torch.linalg.solve: ${batchPrefix(p.A, b)}The solver failed because the input matrix is singular.`, { op, hint: 'A has no inverse (dl.linalg.det(A) is 0)' });
+    if (f.zeroAt)
+      throw new LinAlgError(`torch.linalg.solve: ${batchPrefix(p.A, b)}The solver failed because the input matrix is singular.`, {
+        op,
+        hint: 'A has no inverse (dl.linalg.det(A) is 0)',
+      });
     x.set(luSolve(f, n, hb.data.subarray(b * n * k, (b + 1) * n * k), k), b * n * k);
     if (inv) inv.set(luSolve(f, n, identity(n), n), b * n * n);
   }
@@ -207,11 +233,17 @@ function solveRight<R extends Tensor | Promise<Tensor>>(A: Tensor, B: Tensor, le
   checkMatrix(op, A, true);
   const n = A.shape[A.dim() - 1]!;
   if (B.dim() !== 1 && B.dim() === A.dim() - 1 && B.shape.every((s, i) => s === A.shape[i])) {
-    throw new ShapeError(`${op}: Vector broadcasting of the left hand side is not supported for left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)`, { op, hint: 'B is [..., k, n] for XA = B' });
+    throw new ShapeError(
+      `${op}: Vector broadcasting of the left hand side is not supported for left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)`,
+      { op, hint: 'B is [..., k, n] for XA = B' },
+    );
   }
   if (B.dim() < 2 || B.shape[B.dim() - 1] !== n) {
     const bm = B.dim() < 2 ? `${B.shape[0] ?? 1}x1` : `${B.shape[B.dim() - 2]}x${B.shape[B.dim() - 1]}`;
-    throw new ShapeError(`${op}: Incompatible shapes of A and B for the equation XA = B (${n}x${n} and ${bm})`, { op, hint: 'B is [..., k, n] for XA = B' });
+    throw new ShapeError(`${op}: Incompatible shapes of A and B for the equation XA = B (${n}x${n} and ${bm})`, {
+      op,
+      hint: 'B is [..., k, n] for XA = B',
+    });
   }
   const r = left(A.mT, B.mT);
   return (r instanceof Promise ? r.then((x) => x.mT) : (r as Tensor).mT) as R;
@@ -225,14 +257,14 @@ function solveRight<R extends Tensor | Promise<Tensor>>(A: Tensor, B: Tensor, le
  * dl.linalg.solve(dl.tensor([[3, 1], [1, 2]]), dl.tensor([9, 8])); // [2, 3]
  */
 export const solve = defineOp('linalg.solve', (A: Tensor, B: Tensor, opts: { left?: boolean } = {}): Tensor => {
-  checkOptionsArg('linalg.solve', opts, "dl.linalg.solve(A, B, { left: false })");
+  checkOptionsArg('linalg.solve', opts, 'dl.linalg.solve(A, B, { left: false })');
   if (opts.left === false) return solveRight(A, B, (a, b) => solve(a, b));
   const p = solvePlan(A, B);
   return solveImpl(A, B, p, readMatrices('linalg.solve', p.A, 'linalg.solveAsync'), readMatrices('linalg.solve', p.B, 'linalg.solveAsync'));
 });
 /** `linalg.solve` on any device. @example await dl.linalg.solveAsync(A, b) */
 export async function solveAsync(A: Tensor, B: Tensor, opts: { left?: boolean } = {}): Promise<Tensor> {
-  checkOptionsArg('linalg.solve', opts, "dl.linalg.solveAsync(A, B, { left: false })");
+  checkOptionsArg('linalg.solve', opts, 'dl.linalg.solveAsync(A, B, { left: false })');
   if (opts.left === false) return solveRight(A, B, (a, b) => solveAsync(a, b));
   const p = solvePlan(A, B);
   return solveImpl(A, B, p, await readMatricesAsync(p.A), await readMatricesAsync(p.B));
@@ -251,10 +283,13 @@ function choleskyImpl(a: Tensor, upper: boolean, h: HostMatrices): Tensor {
     const m = upper ? transpose(src, n, n) : src;
     const { l, failedAt } = cholHost(m, n);
     if (failedAt) {
-      throw new LinAlgError(`${op}: ${batchPrefix(a, b)}The factorization could not be completed because the input is not positive-definite (the leading minor of order ${failedAt} is not positive-definite).`, {
-        op,
-        hint: 'the input must be symmetric positive-definite (A + eps·I often is when A is semi-definite)',
-      });
+      throw new LinAlgError(
+        `${op}: ${batchPrefix(a, b)}The factorization could not be completed because the input is not positive-definite (the leading minor of order ${failedAt} is not positive-definite).`,
+        {
+          op,
+          hint: 'the input must be symmetric positive-definite (A + eps·I often is when A is semi-definite)',
+        },
+      );
     }
     out.set(upper ? transpose(l, n, n) : l, b * n * n);
     if (linv) linv.set(lowerInverse(l, n), b * n * n);
@@ -274,13 +309,13 @@ function choleskyImpl(a: Tensor, upper: boolean, h: HostMatrices): Tensor {
  * dl.linalg.cholesky(dl.tensor([[4, 2], [2, 3]])); // [[2, 0], [1, 1.4142]]
  */
 export const cholesky = defineOp('linalg.cholesky', (A: Tensor, opts: { upper?: boolean } = {}): Tensor => {
-  checkOptionsArg('linalg.cholesky', opts, "dl.linalg.cholesky(A, { upper: true })");
+  checkOptionsArg('linalg.cholesky', opts, 'dl.linalg.cholesky(A, { upper: true })');
   checkMatrix('linalg.cholesky', A, true);
   return choleskyImpl(A, opts.upper ?? false, readMatrices('linalg.cholesky', A, 'linalg.choleskyAsync'));
 });
 /** `linalg.cholesky` on any device. @example await dl.linalg.choleskyAsync(A) */
 export async function choleskyAsync(A: Tensor, opts: { upper?: boolean } = {}): Promise<Tensor> {
-  checkOptionsArg('linalg.cholesky', opts, "dl.linalg.choleskyAsync(A, { upper: true })");
+  checkOptionsArg('linalg.cholesky', opts, 'dl.linalg.choleskyAsync(A, { upper: true })');
   checkMatrix('linalg.cholesky', A, true);
   return choleskyImpl(A, opts.upper ?? false, await readMatricesAsync(A));
 }
@@ -321,7 +356,10 @@ function qrImpl(a: Tensor, mode: QrMode, h: HostMatrices): QrResult {
 function qrMode(mode: QrMode | undefined): QrMode {
   const m = mode ?? 'reduced';
   if (m !== 'reduced' && m !== 'complete' && m !== 'r') {
-    throw new ArgumentError(`qr received unrecognized mode '${String(m)}' but expected one of 'reduced' (default), 'r', or 'complete'`, { op: 'linalg.qr', hint: "mode: 'reduced' | 'complete' | 'r'" });
+    throw new ArgumentError(`qr received unrecognized mode '${String(m)}' but expected one of 'reduced' (default), 'r', or 'complete'`, {
+      op: 'linalg.qr',
+      hint: "mode: 'reduced' | 'complete' | 'r'",
+    });
   }
   return m;
 }
@@ -352,7 +390,11 @@ export type EighResult = Named<[Tensor, Tensor], 'eigenvalues' | 'eigenvectors'>
 
 function uplo(op: string, u: 'L' | 'U' | undefined): 'L' | 'U' {
   const v = u ?? 'L';
-  if (v !== 'L' && v !== 'U') throw new ArgumentError(`${op}: Expected UPLO argument to be 'L' or 'U', but got ${String(v)}`, { op, hint: "UPLO: 'L' (default) or 'U'" });
+  if (v !== 'L' && v !== 'U')
+    throw new ArgumentError(`${op}: Expected UPLO argument to be 'L' or 'U', but got ${String(v)}`, {
+      op,
+      hint: "UPLO: 'L' (default) or 'U'",
+    });
   return v;
 }
 
@@ -426,7 +468,10 @@ function svdImpl(a: Tensor, full: boolean, h: HostMatrices): SvdResult {
   const per = m * ku + k + kv * n;
   const packed = new Float64Array(h.count * per);
   if (!h.data.every(Number.isFinite)) {
-    throw new LinAlgError(`${op}: The algorithm failed to converge because the input matrix contained non-finite values.`, { op, hint: 'the input holds NaN or ±inf (check the values that produced it)' });
+    throw new LinAlgError(`${op}: The algorithm failed to converge because the input matrix contained non-finite values.`, {
+      op,
+      hint: 'the input holds NaN or ±inf (check the values that produced it)',
+    });
   }
   for (let b = 0; b < h.count; b++) {
     const r = jacobiSvd(h.data.subarray(b * m * n, (b + 1) * m * n), m, n, full);
@@ -451,13 +496,13 @@ function svdImpl(a: Tensor, full: boolean, h: HostMatrices): SvdResult {
  * const [U, S, Vh] = dl.linalg.svd(A, { fullMatrices: false });
  */
 export const svd = defineOp('linalg.svd', (A: Tensor, opts: { fullMatrices?: boolean } = {}): SvdResult => {
-  checkOptionsArg('linalg.svd', opts, "dl.linalg.svd(A, { fullMatrices: false })");
+  checkOptionsArg('linalg.svd', opts, 'dl.linalg.svd(A, { fullMatrices: false })');
   checkMatrix('linalg.svd', A, false);
   return svdImpl(A, opts.fullMatrices ?? true, readMatrices('linalg.svd', A, 'linalg.svdAsync'));
 });
 /** `linalg.svd` on any device. @example await dl.linalg.svdAsync(A) */
 export async function svdAsync(A: Tensor, opts: { fullMatrices?: boolean } = {}): Promise<SvdResult> {
-  checkOptionsArg('linalg.svd', opts, "dl.linalg.svdAsync(A, { fullMatrices: false })");
+  checkOptionsArg('linalg.svd', opts, 'dl.linalg.svdAsync(A, { fullMatrices: false })');
   checkMatrix('linalg.svd', A, false);
   return svdImpl(A, opts.fullMatrices ?? true, await readMatricesAsync(A));
 }

@@ -298,7 +298,12 @@ function completeColumns(u: Float64Array, m: number, cols: number, have: boolean
  * SVD of an m × n matrix by one-sided Jacobi (Hestenes) rotations: U m × ku, S k (descending),
  * Vh kv × n, with ku = kv = min(m, n), or ku = m, kv = n when `full`.
  */
-export function jacobiSvd(a: Float64Array, m: number, n: number, full: boolean): { u: Float64Array; s: Float64Array; vh: Float64Array; ku: number; kv: number } {
+export function jacobiSvd(
+  a: Float64Array,
+  m: number,
+  n: number,
+  full: boolean,
+): { u: Float64Array; s: Float64Array; vh: Float64Array; ku: number; kv: number } {
   if (m < n) {
     const r = jacobiSvd(transpose(a, m, n), n, m, full);
     // Aᵀ = U S Vh  =>  A = Vhᵀ S Uᵀ

@@ -25,12 +25,23 @@ export interface HostMatrices {
 /** torch's checks of a linalg input: floating dtype, at least 2-D, square when asked. */
 export function checkMatrix(op: string, a: Tensor, square: boolean, name = 'A'): void {
   if (a.dtype !== 'float32' && a.dtype !== 'float64') {
-    throw new DTypeError(`${op}: Expected a floating point or complex tensor as input. Got ${a.dtype}`, { op, hint: 'cast with .float() or .double()' });
+    throw new DTypeError(`${op}: Expected a floating point or complex tensor as input. Got ${a.dtype}`, {
+      op,
+      hint: 'cast with .float() or .double()',
+    });
   }
-  if (a.dim() < 2) throw new ShapeError(`${op}: The input tensor ${name} must have at least 2 dimensions, got ${fmtShape(a.shape)}`, { op, hint: 'a matrix is [..., m, n]' });
+  if (a.dim() < 2)
+    throw new ShapeError(`${op}: The input tensor ${name} must have at least 2 dimensions, got ${fmtShape(a.shape)}`, {
+      op,
+      hint: 'a matrix is [..., m, n]',
+    });
   const m = a.shape[a.dim() - 2]!;
   const n = a.shape[a.dim() - 1]!;
-  if (square && m !== n) throw new ShapeError(`${op}: ${name} must be batches of square matrices, but they are ${m} by ${n} matrices`, { op, hint: 'the last two dims must be equal' });
+  if (square && m !== n)
+    throw new ShapeError(`${op}: ${name} must be batches of square matrices, but they are ${m} by ${n} matrices`, {
+      op,
+      hint: 'the last two dims must be equal',
+    });
 }
 
 function shapeOf(a: Tensor, data: ArrayLike<number>): HostMatrices {

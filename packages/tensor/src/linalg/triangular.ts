@@ -24,16 +24,25 @@ interface Plan {
 
 function plan(A: Tensor, B: Tensor, opts: SolveTriangularOptions): Plan {
   const op = 'linalg.solve_triangular';
-  if (typeof opts?.upper !== 'boolean') throw new ArgumentError(`${op}: missing the required keyword upper`, { op, hint: 'pass { upper: true } or { upper: false }' });
+  if (typeof opts?.upper !== 'boolean')
+    throw new ArgumentError(`${op}: missing the required keyword upper`, { op, hint: 'pass { upper: true } or { upper: false }' });
   checkMatrix(op, A, true);
-  if (B.dtype !== A.dtype) throw new DTypeError(`${op}: Expected A and B to have the same dtype, but found A of type ${A.dtype} and B of type ${B.dtype} instead`, { op, hint: 'cast B with .to(A.dtype)' });
-  if (B.dim() < 2) throw new ShapeError(`${op}: The input tensor B must have at least 2 dimensions.`, { op, hint: 'a vector b is b.unsqueeze(-1)' });
+  if (B.dtype !== A.dtype)
+    throw new DTypeError(
+      `${op}: Expected A and B to have the same dtype, but found A of type ${A.dtype} and B of type ${B.dtype} instead`,
+      { op, hint: 'cast B with .to(A.dtype)' },
+    );
+  if (B.dim() < 2)
+    throw new ShapeError(`${op}: The input tensor B must have at least 2 dimensions.`, { op, hint: 'a vector b is b.unsqueeze(-1)' });
   const n = A.shape[A.dim() - 1]!;
   const left = opts.left ?? true;
   const r = B.shape[B.dim() - 2]!;
   const c = B.shape[B.dim() - 1]!;
   if ((left ? r : c) !== n) {
-    throw new ShapeError(`${op}: Incompatible shapes of A and B for the equation ${left ? 'AX = B' : 'XA = B'} (${n}x${n} and ${r}x${c})`, { op, hint: left ? 'B is [..., n, k]' : 'B is [..., k, n]' });
+    throw new ShapeError(`${op}: Incompatible shapes of A and B for the equation ${left ? 'AX = B' : 'XA = B'} (${n}x${n} and ${r}x${c})`, {
+      op,
+      hint: left ? 'B is [..., n, k]' : 'B is [..., k, n]',
+    });
   }
   const batch = broadcastShapes(op, A.shape.slice(0, -2), B.shape.slice(0, -2));
   return { A: A.expand([...batch, n, n]), B: B.expand([...batch, r, c]), n, upper: opts.upper, left, unit: opts.unitriangular ?? false };
@@ -55,7 +64,13 @@ function impl(A: Tensor, B: Tensor, p: Plan, ha: HostMatrices, hb: HostMatrices)
     if (tinv) tinv.set(triangularSolve(t, n, identity(n), n, upper, unit), b * n * n);
   }
   const X = fromHost(x, [...ha.batch, rows, cols], A.dtype, A.device, op);
-  if (tinv) recordOp('linalgSolveTriangular', [A, B], X, { upper, left, unitriangular: unit, tinv: fromHost(tinv, [...ha.batch, n, n], A.dtype, A.device, op) });
+  if (tinv)
+    recordOp('linalgSolveTriangular', [A, B], X, {
+      upper,
+      left,
+      unitriangular: unit,
+      tinv: fromHost(tinv, [...ha.batch, n, n], A.dtype, A.device, op),
+    });
   return X;
 }
 
@@ -70,11 +85,16 @@ function impl(A: Tensor, B: Tensor, p: Plan, ha: HostMatrices, hb: HostMatrices)
  */
 export const solveTriangular = defineOp('linalg.solveTriangular', (A: Tensor, B: Tensor, opts: SolveTriangularOptions): Tensor => {
   const p = plan(A, B, opts);
-  return impl(A, B, p, readMatrices('linalg.solve_triangular', p.A, 'linalg.solveTriangularAsync'), readMatrices('linalg.solve_triangular', p.B, 'linalg.solveTriangularAsync'));
+  return impl(
+    A,
+    B,
+    p,
+    readMatrices('linalg.solve_triangular', p.A, 'linalg.solveTriangularAsync'),
+    readMatrices('linalg.solve_triangular', p.B, 'linalg.solveTriangularAsync'),
+  );
 });
 /** `linalg.solveTriangular` on any device (Note [linalg on devices without sync reads]). @example await dl.linalg.solveTriangularAsync(L, B, { upper: false }) */
 export async function solveTriangularAsync(A: Tensor, B: Tensor, opts: SolveTriangularOptions): Promise<Tensor> {
   const p = plan(A, B, opts);
   return impl(A, B, p, await readMatricesAsync(p.A), await readMatricesAsync(p.B));
 }
-

@@ -32,7 +32,8 @@ import { normDim } from '../shape.js';
  */
 
 function floatInput(op: string, x: Tensor): void {
-  if (!isFloating(x.dtype)) throw new DTypeError(`${op}: expected a floating input, got ${x.dtype} ${fmtShape(x.shape)}`, { op, hint: 'cast with .float()' });
+  if (!isFloating(x.dtype))
+    throw new DTypeError(`${op}: expected a floating input, got ${x.dtype} ${fmtShape(x.shape)}`, { op, hint: 'cast with .float()' });
 }
 
 /**
@@ -151,12 +152,14 @@ export const tanhshrink = defineOp('tanhshrink', (x: Tensor): Tensor => {
  * threshold(dl.randn(3), 0.1, 20);
  */
 export const threshold = defineOp('threshold', (x: Tensor, thresholdValue: number, value: number): Tensor => {
-  if (x.dtype === 'bool') throw new DTypeError(`threshold: not implemented for bool input ${fmtShape(x.shape)}`, { op: 'threshold', hint: 'cast with .float()' });
+  if (x.dtype === 'bool')
+    throw new DTypeError(`threshold: not implemented for bool input ${fmtShape(x.shape)}`, { op: 'threshold', hint: 'cast with .float()' });
   return where(x.le(thresholdValue), value, x);
 });
 
 function checkLambd(op: string, lambd: number): void {
-  if (!(lambd >= 0)) throw new ArgumentError(`${op}: lambda must be greater or equal to 0, but found to be ${lambd}.`, { op, hint: 'pass lambd >= 0' });
+  if (!(lambd >= 0))
+    throw new ArgumentError(`${op}: lambda must be greater or equal to 0, but found to be ${lambd}.`, { op, hint: 'pass lambd >= 0' });
 }
 
 /**
@@ -193,11 +196,18 @@ export const softshrink = defineOp('softshrink', (x: Tensor, lambd: number): Ten
  */
 export const glu = defineOp('glu', (x: Tensor, dim: number): Tensor => {
   floatInput('glu', x);
-  if (x.dim() === 0) throw new ShapeError('glu: glu does not support scalars because halving size must be even', { op: 'glu', hint: 'pass a tensor with an even-sized dim' });
+  if (x.dim() === 0)
+    throw new ShapeError('glu: glu does not support scalars because halving size must be even', {
+      op: 'glu',
+      hint: 'pass a tensor with an even-sized dim',
+    });
   const d = normDim(dim, x.dim(), 'glu');
   const n = x.shape[d]!;
   if (n % 2 !== 0) {
-    throw new ShapeError(`glu: Halving dimension must be even, but dimension ${d} is size ${n} (input ${fmtShape(x.shape)})`, { op: 'glu', hint: 'GLU splits the dim into two equal halves' });
+    throw new ShapeError(`glu: Halving dimension must be even, but dimension ${d} is size ${n} (input ${fmtShape(x.shape)})`, {
+      op: 'glu',
+      hint: 'GLU splits the dim into two equal halves',
+    });
   }
   const h = n / 2;
   return x.narrow(d, 0, h).mul(x.narrow(d, h, h).sigmoid());
@@ -213,16 +223,27 @@ export const glu = defineOp('glu', (x: Tensor, dim: number): Tensor => {
 export const prelu = defineOp('prelu', (x: Tensor, weight: Tensor): Tensor => {
   floatInput('prelu', x);
   const n = weight.numel();
-  if (weight.dim() > 1) throw new ShapeError(`prelu: weight must be 0-D or 1-D, got ${fmtShape(weight.shape)}`, { op: 'prelu', hint: 'nn.PReLU makes a [numParameters] weight' });
+  if (weight.dim() > 1)
+    throw new ShapeError(`prelu: weight must be 0-D or 1-D, got ${fmtShape(weight.shape)}`, {
+      op: 'prelu',
+      hint: 'nn.PReLU makes a [numParameters] weight',
+    });
   let w = weight;
   if (n !== 1) {
     const channels = x.dim() >= 2 ? x.shape[1]! : x.dim() === 1 ? 1 : 0;
-    if (x.dim() === 0) throw new ShapeError(`prelu: Not allow zero-dim input tensor (weight ${fmtShape(weight.shape)})`, { op: 'prelu', hint: 'a 0-d input needs a 1-element weight' });
-    if (channels !== n) {
-      throw new ShapeError(`prelu: Mismatch of parameter numbers and input channel size. Found parameter numbers = ${n} and channel size = ${channels}.`, {
+    if (x.dim() === 0)
+      throw new ShapeError(`prelu: Not allow zero-dim input tensor (weight ${fmtShape(weight.shape)})`, {
         op: 'prelu',
-        hint: `input ${fmtShape(x.shape)}: the channel dim is dim 1`,
+        hint: 'a 0-d input needs a 1-element weight',
       });
+    if (channels !== n) {
+      throw new ShapeError(
+        `prelu: Mismatch of parameter numbers and input channel size. Found parameter numbers = ${n} and channel size = ${channels}.`,
+        {
+          op: 'prelu',
+          hint: `input ${fmtShape(x.shape)}: the channel dim is dim 1`,
+        },
+      );
     }
     w = weight.reshape([n, ...Array.from({ length: x.dim() - 2 }, () => 1)]);
   } else if (weight.dim() !== 0) {

@@ -12,7 +12,8 @@ import { runDetached } from './composite.js';
 import { where } from './elementwise.js';
 
 function floatInput(op: string, x: Tensor): void {
-  if (!isFloating(x.dtype)) throw new DTypeError(`${op}: expected a floating input, got ${x.dtype} ${fmtShape(x.shape)}`, { op, hint: 'cast with .float()' });
+  if (!isFloating(x.dtype))
+    throw new DTypeError(`${op}: expected a floating input, got ${x.dtype} ${fmtShape(x.shape)}`, { op, hint: 'cast with .float()' });
 }
 
 /**

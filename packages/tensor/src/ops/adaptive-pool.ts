@@ -118,10 +118,13 @@ export const adaptiveAvgPool2d = defineOp('adaptiveAvgPool2d', (x: Tensor, outpu
   const first = x.dim() - 3; // the first non-batch dim
   const empty = x.shape.findIndex((s, d) => d >= first && s === 0);
   if (empty >= 0) {
-    throw new ShapeError(`${op}: expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmtShape(x.shape)} with dimension ${empty} being empty`, {
-      op,
-      hint: 'only the batch dimension may be empty',
-    });
+    throw new ShapeError(
+      `${op}: expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmtShape(x.shape)} with dimension ${empty} being empty`,
+      {
+        op,
+        hint: 'only the batch dimension may be empty',
+      },
+    );
   }
   const hd = x.dim() - 2;
   const H = x.shape[hd]!;

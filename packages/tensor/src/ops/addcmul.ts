@@ -18,21 +18,34 @@ import { binary } from './elementwise.js';
  */
 function castValue(op: string, x: Tensor, t1: Tensor, t2: Tensor, value: number): number {
   checkScalarArg(op, value, 'value', 'pass a number: value * tensor1 * tensor2 is added to self');
-  for (const [t, name] of [[x, 'self'], [t1, 'tensor1'], [t2, 'tensor2']] as const) {
-    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${typeof t}`, { op, hint: 'wrap numbers with dl.tensor(...)' });
+  for (const [t, name] of [
+    [x, 'self'],
+    [t1, 'tensor1'],
+    [t2, 'tensor2'],
+  ] as const) {
+    if (!(t instanceof Tensor))
+      throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${typeof t}`, { op, hint: 'wrap numbers with dl.tensor(...)' });
   }
   const v = Number(value);
   const dtype: DType = resultType([x, t1, t2].map((t) => ({ dtype: t.dtype, dim: t.dim() })));
   if (isFloating(dtype)) return v;
   if (dtype === 'bool') {
-    throw new DTypeError(`${op}: not implemented for bool tensors (self ${x.dtype}, tensor1 ${t1.dtype}, tensor2 ${t2.dtype})`, { op, hint: 'cast to an integer or floating dtype first: .int() or .float()' });
+    throw new DTypeError(`${op}: not implemented for bool tensors (self ${x.dtype}, tensor1 ${t1.dtype}, tensor2 ${t2.dtype})`, {
+      op,
+      hint: 'cast to an integer or floating dtype first: .int() or .float()',
+    });
   }
   const [lo, hi] = dtype === 'uint8' ? [Number.isInteger(v) ? -255 : 0, 255] : [-2147483648, 2147483647];
   if (!(v >= lo && v <= hi)) {
-    throw new DTypeError(`${op}: value ${v} cannot be converted to type ${dtype} without overflow (self ${x.dtype} ${fmtShape(x.shape)}, tensor1 ${t1.dtype}, tensor2 ${t2.dtype})`, {
-      op,
-      hint: Number.isFinite(v) ? `on ${dtype} tensors the value is cast to ${dtype} (Note [addcmul's value on integers]); cast the tensors with .float() for a fractional product` : 'integer tensors cannot take an inf or NaN value: cast them with .float() first',
-    });
+    throw new DTypeError(
+      `${op}: value ${v} cannot be converted to type ${dtype} without overflow (self ${x.dtype} ${fmtShape(x.shape)}, tensor1 ${t1.dtype}, tensor2 ${t2.dtype})`,
+      {
+        op,
+        hint: Number.isFinite(v)
+          ? `on ${dtype} tensors the value is cast to ${dtype} (Note [addcmul's value on integers]); cast the tensors with .float() for a fractional product`
+          : 'integer tensors cannot take an inf or NaN value: cast them with .float() first',
+      },
+    );
   }
   return Math.trunc(v);
 }
@@ -61,8 +74,13 @@ export function addcmulInPlaceValue(x: Tensor, t1: Tensor, t2: Tensor, value: nu
  * division is gone, and true division is not done silently.
  */
 export function checkAddcdiv(op: string, x: Tensor, t1: Tensor, t2: Tensor): void {
-  for (const [t, name] of [[x, 'self'], [t1, 'tensor1'], [t2, 'tensor2']] as const) {
-    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${typeof t}`, { op, hint: 'wrap numbers with dl.tensor(...)' });
+  for (const [t, name] of [
+    [x, 'self'],
+    [t1, 'tensor1'],
+    [t2, 'tensor2'],
+  ] as const) {
+    if (!(t instanceof Tensor))
+      throw new ArgumentError(`${op}: ${name} must be a Tensor, got ${typeof t}`, { op, hint: 'wrap numbers with dl.tensor(...)' });
   }
   if (!isFloating(t1.dtype) && !isFloating(t2.dtype)) {
     throw new DTypeError(`${op}: integer division with addcdiv is no longer supported (tensor1 ${t1.dtype}, tensor2 ${t2.dtype})`, {

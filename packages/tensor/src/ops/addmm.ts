@@ -20,12 +20,18 @@ function as3d(t: Tensor): Operand {
 export const addmm = defineOp('addmm', (bias: Tensor, mat1: Tensor, mat2: Tensor): Tensor => {
   const op = 'addmm';
   if (mat1.dim() !== 2 || mat2.dim() !== 2) {
-    throw new ShapeError(`addmm: expected 2-D matrices, got ${fmtShape(mat1.shape)} and ${fmtShape(mat2.shape)}`, { op, hint: 'use matmul for other ranks' });
+    throw new ShapeError(`addmm: expected 2-D matrices, got ${fmtShape(mat1.shape)} and ${fmtShape(mat2.shape)}`, {
+      op,
+      hint: 'use matmul for other ranks',
+    });
   }
   const [n, k] = mat1.shape as [number, number];
   const m = mat2.shape[1]!;
   if (mat2.shape[0] !== k) {
-    throw new ShapeError(`addmm: mat1 and mat2 shapes cannot be multiplied (${n}x${k} and ${mat2.shape[0]}x${m})`, { op, hint: 'the inner sizes must agree: (n×k) @ (k×m)' });
+    throw new ShapeError(`addmm: mat1 and mat2 shapes cannot be multiplied (${n}x${k} and ${mat2.shape[0]}x${m})`, {
+      op,
+      hint: 'the inner sizes must agree: (n×k) @ (k×m)',
+    });
   }
   const shape = [n, m];
   const b = broadcastShapes(op, bias.shape, shape);

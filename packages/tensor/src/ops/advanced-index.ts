@@ -108,7 +108,10 @@ export function planIndex(x: Tensor, idx: readonly (Index | AdvancedIndex)[], op
   const consumed = items.reduce<number>((a, i) => a + width(i), 0);
   if (items.filter((i) => i === '...').length > 1) throw new IndexError(`${op}: an index can only have a single ellipsis ('...')`, { op });
   if (consumed > x.dim()) {
-    throw new IndexError(`${op}: too many indices for tensor of dimension ${x.dim()} (shape ${fmtShape(x.shape)}, the index covers ${consumed} dims)`, { op });
+    throw new IndexError(
+      `${op}: too many indices for tensor of dimension ${x.dim()} (shape ${fmtShape(x.shape)}, the index covers ${consumed} dims)`,
+      { op },
+    );
   }
   const full: (Index | Tensor)[] = [];
   for (const i of items) {
@@ -174,7 +177,11 @@ export function planIndex(x: Tensor, idx: readonly (Index | AdvancedIndex)[], op
     checkIndexBounds(op, raw, sel.srcDim, size, { negativeWraps: true, selfShape: x.shape, onDevice: true }); // the user's value, not the wrapped one
     const ix = wrapNegative(raw, size);
     const picked = indexSelect(view, sel.dim, ix.reshape(1));
-    view = reshapeTo(picked, view.shape.filter((_, d) => d !== sel.dim), 'SelectBackward0');
+    view = reshapeTo(
+      picked,
+      view.shape.filter((_, d) => d !== sel.dim),
+      'SelectBackward0',
+    );
     for (const a of adv) if (a.dim > sel.dim) a.dim--;
   }
   return { view, adv, copied: selects.length > 0 };
@@ -190,10 +197,13 @@ function indexShape(plan: IndexPlan, op: string): number[] {
     return broadcastShapes(op, ...plan.adv.map((a) => a.index.shape));
   } catch (e) {
     if (!(e instanceof ShapeError)) throw e;
-    throw new IndexError(`${op}: shape mismatch: indexing tensors could not be broadcast together with shapes ${plan.adv.map((a) => fmtShape(a.index.shape)).join(', ')}`, {
-      op,
-      hint: 'index tensors broadcast against each other like the operands of an elementwise op',
-    });
+    throw new IndexError(
+      `${op}: shape mismatch: indexing tensors could not be broadcast together with shapes ${plan.adv.map((a) => fmtShape(a.index.shape)).join(', ')}`,
+      {
+        op,
+        hint: 'index tensors broadcast against each other like the operands of an elementwise op',
+      },
+    );
   }
 }
 
@@ -281,66 +291,76 @@ export interface IndexPutOptions {
  * x.indexPut_([':', 1], dl.tensor([7, 8, 9.]));                       // x[:, 1] = [7, 8, 9]
  * counts.indexPut_([labels], dl.ones(n), { accumulate: true });       // a histogram
  */
-export const indexPut_ = defineOp('indexPut_', (x: Tensor, indices: readonly (Index | AdvancedIndex)[] | Tensor, values: Tensor | number, opts: IndexPutOptions = {}): Tensor => {
-  const op = 'indexPut_';
-  const list = indices instanceof Tensor ? [indices] : indices;
-  if (!Array.isArray(list)) throw new IndexError(`${op}: expected a list of indices, got ${describe(indices)}`, { op, hint: 'x.indexPut_([idx], v)' });
-  if (values instanceof Tensor && values.dtype !== x.dtype) {
-    throw new DTypeError(`${op}: index put requires the source and destination dtypes match, got ${x.dtype} for the destination and ${values.dtype} for the source`, {
-      op,
-      hint: `cast the values first: values.to('${x.dtype}')`,
+export const indexPut_ = defineOp(
+  'indexPut_',
+  (x: Tensor, indices: readonly (Index | AdvancedIndex)[] | Tensor, values: Tensor | number, opts: IndexPutOptions = {}): Tensor => {
+    const op = 'indexPut_';
+    const list = indices instanceof Tensor ? [indices] : indices;
+    if (!Array.isArray(list))
+      throw new IndexError(`${op}: expected a list of indices, got ${describe(indices)}`, { op, hint: 'x.indexPut_([idx], v)' });
+    if (values instanceof Tensor && values.dtype !== x.dtype) {
+      throw new DTypeError(
+        `${op}: index put requires the source and destination dtypes match, got ${x.dtype} for the destination and ${values.dtype} for the source`,
+        {
+          op,
+          hint: `cast the values first: values.to('${x.dtype}')`,
+        },
+      );
+    }
+    if (!(values instanceof Tensor) && typeof values !== 'number' && typeof values !== 'boolean') {
+      throw new DTypeError(`${op}: values must be a Tensor or a number, got ${describe(values)}`, { op });
+    }
+    const accumulate = opts.accumulate ?? false;
+    const vals = values instanceof Tensor ? values : fromHost([Number(values)], [], x.dtype, x.device, op);
+    commonDevice(op, x, vals);
+    if (willRecord([x, vals])) return indexPutRecorded(x, list, vals, accumulate);
+    const plan = planIndex(x, list, op);
+    if (plan.copied) return indexPutRecorded(x, list, vals, accumulate);
+    const v = plan.view;
+    if (plan.adv.length === 0) {
+      if (values instanceof Tensor) {
+        if (accumulate) v.add_(values);
+        else v.copy_(values);
+      } else if (accumulate) v.add_(values);
+      else v.fill_(values);
+      return x;
+    }
+    const lay = layoutOf(plan);
+    const b = indexShape(plan, op);
+    const restShape = lay.restDims.map((d) => v.shape[d]!);
+    const resultShape = [...restShape.slice(0, lay.at), ...b, ...restShape.slice(lay.at)];
+    const vb = valuesTo(op, vals, resultShape);
+    const lin = linearIndex(plan, op);
+    // values in [...B, ...rest] order, merged to [n, R]
+    const inv = toResultPerm(b.length, restShape.length, lay.at);
+    const back = inv.map((_, k) => inv.indexOf(k));
+    const vFirst = back.every((d, k) => d === k) ? vb : permute(vb, back);
+    const n = numelOf(b);
+    const r = numelOf(restShape);
+    const src = vFirst.reshape([n, r]);
+    const idx2 = lin.reshape([n, 1]).expand([n, r]);
+    const perm = [...lay.advDims, ...lay.restDims];
+    const target = perm.every((d, k) => d === k) ? v : permute(v, perm);
+    applyInPlace(target, op, (self) => {
+      const merged = self.reshape([numelOf(lay.advDims.map((d) => v.shape[d]!)), r]);
+      const put = accumulate ? scatterAdd(merged, 0, idx2, src) : scatter(merged, 0, idx2, src);
+      return put.reshape([...self.shape]);
     });
-  }
-  if (!(values instanceof Tensor) && typeof values !== 'number' && typeof values !== 'boolean') {
-    throw new DTypeError(`${op}: values must be a Tensor or a number, got ${describe(values)}`, { op });
-  }
-  const accumulate = opts.accumulate ?? false;
-  const vals = values instanceof Tensor ? values : fromHost([Number(values)], [], x.dtype, x.device, op);
-  commonDevice(op, x, vals);
-  if (willRecord([x, vals])) return indexPutRecorded(x, list, vals, accumulate);
-  const plan = planIndex(x, list, op);
-  if (plan.copied) return indexPutRecorded(x, list, vals, accumulate);
-  const v = plan.view;
-  if (plan.adv.length === 0) {
-    if (values instanceof Tensor) {
-      if (accumulate) v.add_(values);
-      else v.copy_(values);
-    } else if (accumulate) v.add_(values);
-    else v.fill_(values);
     return x;
-  }
-  const lay = layoutOf(plan);
-  const b = indexShape(plan, op);
-  const restShape = lay.restDims.map((d) => v.shape[d]!);
-  const resultShape = [...restShape.slice(0, lay.at), ...b, ...restShape.slice(lay.at)];
-  const vb = valuesTo(op, vals, resultShape);
-  const lin = linearIndex(plan, op);
-  // values in [...B, ...rest] order, merged to [n, R]
-  const inv = toResultPerm(b.length, restShape.length, lay.at);
-  const back = inv.map((_, k) => inv.indexOf(k));
-  const vFirst = back.every((d, k) => d === k) ? vb : permute(vb, back);
-  const n = numelOf(b);
-  const r = numelOf(restShape);
-  const src = vFirst.reshape([n, r]);
-  const idx2 = lin.reshape([n, 1]).expand([n, r]);
-  const perm = [...lay.advDims, ...lay.restDims];
-  const target = perm.every((d, k) => d === k) ? v : permute(v, perm);
-  applyInPlace(target, op, (self) => {
-    const merged = self.reshape([numelOf(lay.advDims.map((d) => v.shape[d]!)), r]);
-    const put = accumulate ? scatterAdd(merged, 0, idx2, src) : scatter(merged, 0, idx2, src);
-    return put.reshape([...self.shape]);
-  });
-  return x;
-});
+  },
+);
 
 /** `vals` broadcast to the indexing result's shape, with PyTorch's message when it cannot be. */
 function valuesTo(op: string, vals: Tensor, resultShape: readonly number[]): Tensor {
   const lead = resultShape.length - vals.dim();
   if (lead < 0 || vals.shape.some((sz, k) => sz !== 1 && sz !== resultShape[lead + k])) {
-    throw new ShapeError(`${op}: shape mismatch: value tensor of shape ${fmtShape(vals.shape)} cannot be broadcast to indexing result of shape ${fmtShape(resultShape)}`, {
-      op,
-      hint: 'values broadcast to the shape x.at(...indices) would have',
-    });
+    throw new ShapeError(
+      `${op}: shape mismatch: value tensor of shape ${fmtShape(vals.shape)} cannot be broadcast to indexing result of shape ${fmtShape(resultShape)}`,
+      {
+        op,
+        hint: 'values broadcast to the shape x.at(...indices) would have',
+      },
+    );
   }
   return expand(vals, [...resultShape]);
 }
@@ -416,12 +436,28 @@ function outShape(v: Tensor, lay: Layout, b: readonly number[]): number[] {
 
 /** `arange(numel).reshape(shape)`, int32, built on the device from one small tensor per dim. */
 function rowMajorPositions(shape: readonly number[], device: string, op: string): Tensor {
-  let pos: Tensor = fromHost([0], shape.map(() => 1), 'int32', device, op);
+  let pos: Tensor = fromHost(
+    [0],
+    shape.map(() => 1),
+    'int32',
+    device,
+    op,
+  );
   let stride = 1;
   for (let d = shape.length - 1; d >= 0; d--) {
     const steps = new Int32Array(shape[d]!);
     for (let i = 0; i < steps.length; i++) steps[i] = i * stride;
-    pos = binary('add', pos, fromHost(steps, shape.map((s, k) => (k === d ? s : 1)), 'int32', device, op));
+    pos = binary(
+      'add',
+      pos,
+      fromHost(
+        steps,
+        shape.map((s, k) => (k === d ? s : 1)),
+        'int32',
+        device,
+        op,
+      ),
+    );
     stride *= shape[d]!;
   }
   return pos;
@@ -433,6 +469,9 @@ function rowMajorPositions(shape: readonly number[], device: string, op: string)
  * @example
  * const y = dl.indexPut(x, [idx], dl.tensor(0.));
  */
-export const indexPut = defineOp('indexPut', (x: Tensor, indices: readonly (Index | AdvancedIndex)[] | Tensor, values: Tensor | number, opts: IndexPutOptions = {}): Tensor => {
-  return indexPut_(x.clone(), indices, values, opts);
-});
+export const indexPut = defineOp(
+  'indexPut',
+  (x: Tensor, indices: readonly (Index | AdvancedIndex)[] | Tensor, values: Tensor | number, opts: IndexPutOptions = {}): Tensor => {
+    return indexPut_(x.clone(), indices, values, opts);
+  },
+);

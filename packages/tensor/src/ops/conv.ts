@@ -43,44 +43,62 @@ function checkParams(op: string, p: Conv2dParams): void {
     ['dilation', p.dilation, 1],
   ];
   checkIntPairs(op, pairs);
-  if (!Number.isInteger(p.groups) || p.groups < 1) throw new ArgumentError(`${op}: groups must be a positive integer, got ${p.groups}`, { op });
+  if (!Number.isInteger(p.groups) || p.groups < 1)
+    throw new ArgumentError(`${op}: groups must be a positive integer, got ${p.groups}`, { op });
 }
 
 function checkFloat(op: string, ...ts: Tensor[]): void {
   const d = ts[0]!.dtype;
   for (const t of ts) {
     if (!isFloating(t.dtype) || t.dtype !== d) {
-      throw new DTypeError(`${op}: expected floating tensors of one dtype, got ${ts.map((u) => `${u.dtype} ${fmtShape(u.shape)}`).join(', ')}`, {
-        op,
-        hint: 'cast with .float() (or .double() for all of them)',
-      });
+      throw new DTypeError(
+        `${op}: expected floating tensors of one dtype, got ${ts.map((u) => `${u.dtype} ${fmtShape(u.shape)}`).join(', ')}`,
+        {
+          op,
+          hint: 'cast with .float() (or .double() for all of them)',
+        },
+      );
     }
   }
 }
 
 interface Geometry {
-  N: number; C: number; H: number; W: number;
-  Co: number; Cg: number; KH: number; KW: number;
-  OH: number; OW: number; G: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  Co: number;
+  Cg: number;
+  KH: number;
+  KW: number;
+  OH: number;
+  OW: number;
+  G: number;
 }
 
 /** Check shapes of x [N,C,H,W] and w [Co,C/g,KH,KW] (given as shapes) and compute the output size. */
 function geometry(op: string, xs: readonly number[], ws: readonly number[], p: Conv2dParams): Geometry {
   checkParams(op, p);
   if (xs.length !== 4 || ws.length !== 4) {
-    throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W] and a 4-D weight [Cout, Cin/groups, KH, KW], got input ${fmtShape(xs)} and weight ${fmtShape(ws)}`, {
-      op,
-      hint: 'add a batch dim with unsqueeze(0) for a single image',
-    });
+    throw new ShapeError(
+      `${op}: expected a 4-D input [N, C, H, W] and a 4-D weight [Cout, Cin/groups, KH, KW], got input ${fmtShape(xs)} and weight ${fmtShape(ws)}`,
+      {
+        op,
+        hint: 'add a batch dim with unsqueeze(0) for a single image',
+      },
+    );
   }
   const [N, C, H, W] = xs as [number, number, number, number];
   const [Co, Cg, KH, KW] = ws as [number, number, number, number];
   const G = p.groups;
   if (Cg * G !== C) {
-    throw new ShapeError(`${op}: expected input ${fmtShape(xs)} to have ${Cg * G} channels (weight ${fmtShape(ws)} with groups=${G}), but got ${C} channels`, {
-      op,
-      hint: 'weight.shape[1] * groups must equal the input channels',
-    });
+    throw new ShapeError(
+      `${op}: expected input ${fmtShape(xs)} to have ${Cg * G} channels (weight ${fmtShape(ws)} with groups=${G}), but got ${C} channels`,
+      {
+        op,
+        hint: 'weight.shape[1] * groups must equal the input channels',
+      },
+    );
   }
   if (Co % G !== 0) throw new ShapeError(`${op}: out channels ${Co} of weight ${fmtShape(ws)} must be divisible by groups=${G}`, { op });
   const OH = convOutSize(H, KH, p.stride[0], p.padding[0], p.dilation[0]);
@@ -199,40 +217,46 @@ export const conv2d = defineOp('conv2d', (x: Tensor, w: Tensor, bias: Tensor | n
  * @example
  * const gx = dl.conv2dBackwardInput(g, w, x.shape, p);
  */
-export const conv2dBackwardInput = defineOp('conv2dBackwardInput', (g: Tensor, w: Tensor, inShape: readonly number[], p: Conv2dParams): Tensor => {
-  const op = 'conv2dBackwardInput';
-  const geo = geometry(op, inShape, w.shape, p);
-  checkFloat(op, g, w);
-  const device = commonDevice(op, g, w);
-  const want = [geo.N, geo.Co, geo.OH, geo.OW];
-  if (g.dim() !== 4 || g.shape.some((s, i) => s !== want[i])) {
-    throw new ShapeError(`${op}: expected grad_output of shape ${fmtShape(want)} for input ${fmtShape(inShape)} and weight ${fmtShape(w.shape)} (${fmtP(p)}), got ${fmtShape(g.shape)}`, { op });
-  }
-  let out: Tensor;
-  if (deviceCan(g, 'conv2dBackwardInput')) {
-    out = emptyTensor(inShape, g.dtype, device, op);
-    const made = fusedInputs(g, w);
-    runKernel(op, 'conv2dBackwardInput', made[0]!, made[1]!, out, p);
-    releaseInputs([g, w], made);
-  } else {
-    out = tidy(() => {
-      const { N, G, Cg, KH, KW, OH, OW, H, W } = geo;
-      const Cog = geo.Co / G;
-      const K = Cg * KH * KW;
-      const L = OH * OW;
-      const wT = w.detach().reshape(1, G, Cog, K).transpose(2, 3); // [1, G, K, Cog]
-      const gm = g.detach().reshape(N, G, Cog, L);
-      const cols = matmul(wT, gm).reshape(N, G, K * L);
-      const index = col2imIndex(geo, p, device).expand(N, G, K * L);
-      const acc = emptyTensor([N, G, Cg * H * W + 1], g.dtype, device, op);
-      runKernel(op, 'fill', acc, 0);
-      const r = scatterAdd(acc, 2, index, cols);
-      return contiguousRaw(r.narrow(2, 0, Cg * H * W)).reshape([...inShape]);
-    });
-  }
-  recordOp('conv2dBackwardInput', [g, w], out, { ...p, inShape: [...inShape] });
-  return out;
-});
+export const conv2dBackwardInput = defineOp(
+  'conv2dBackwardInput',
+  (g: Tensor, w: Tensor, inShape: readonly number[], p: Conv2dParams): Tensor => {
+    const op = 'conv2dBackwardInput';
+    const geo = geometry(op, inShape, w.shape, p);
+    checkFloat(op, g, w);
+    const device = commonDevice(op, g, w);
+    const want = [geo.N, geo.Co, geo.OH, geo.OW];
+    if (g.dim() !== 4 || g.shape.some((s, i) => s !== want[i])) {
+      throw new ShapeError(
+        `${op}: expected grad_output of shape ${fmtShape(want)} for input ${fmtShape(inShape)} and weight ${fmtShape(w.shape)} (${fmtP(p)}), got ${fmtShape(g.shape)}`,
+        { op },
+      );
+    }
+    let out: Tensor;
+    if (deviceCan(g, 'conv2dBackwardInput')) {
+      out = emptyTensor(inShape, g.dtype, device, op);
+      const made = fusedInputs(g, w);
+      runKernel(op, 'conv2dBackwardInput', made[0]!, made[1]!, out, p);
+      releaseInputs([g, w], made);
+    } else {
+      out = tidy(() => {
+        const { N, G, Cg, KH, KW, OH, OW, H, W } = geo;
+        const Cog = geo.Co / G;
+        const K = Cg * KH * KW;
+        const L = OH * OW;
+        const wT = w.detach().reshape(1, G, Cog, K).transpose(2, 3); // [1, G, K, Cog]
+        const gm = g.detach().reshape(N, G, Cog, L);
+        const cols = matmul(wT, gm).reshape(N, G, K * L);
+        const index = col2imIndex(geo, p, device).expand(N, G, K * L);
+        const acc = emptyTensor([N, G, Cg * H * W + 1], g.dtype, device, op);
+        runKernel(op, 'fill', acc, 0);
+        const r = scatterAdd(acc, 2, index, cols);
+        return contiguousRaw(r.narrow(2, 0, Cg * H * W)).reshape([...inShape]);
+      });
+    }
+    recordOp('conv2dBackwardInput', [g, w], out, { ...p, inShape: [...inShape] });
+    return out;
+  },
+);
 
 /**
  * Gradient of conv2d with respect to its weight (the adjoint of `w ↦ conv2d(x, w)`):
@@ -241,33 +265,43 @@ export const conv2dBackwardInput = defineOp('conv2dBackwardInput', (g: Tensor, w
  * @example
  * const gw = dl.conv2dBackwardWeight(g, x, w.shape, p);
  */
-export const conv2dBackwardWeight = defineOp('conv2dBackwardWeight', (g: Tensor, x: Tensor, wShape: readonly number[], p: Conv2dParams): Tensor => {
-  const op = 'conv2dBackwardWeight';
-  const geo = geometry(op, x.shape, wShape, p);
-  checkFloat(op, g, x);
-  const device = commonDevice(op, g, x);
-  const want = [geo.N, geo.Co, geo.OH, geo.OW];
-  if (g.dim() !== 4 || g.shape.some((s, i) => s !== want[i])) {
-    throw new ShapeError(`${op}: expected grad_output of shape ${fmtShape(want)} for input ${fmtShape(x.shape)} and weight ${fmtShape(wShape)} (${fmtP(p)}), got ${fmtShape(g.shape)}`, { op });
-  }
-  let out: Tensor;
-  if (deviceCan(g, 'conv2dBackwardWeight')) {
-    out = emptyTensor(wShape, g.dtype, device, op);
-    const made = fusedInputs(g, x);
-    runKernel(op, 'conv2dBackwardWeight', made[0]!, made[1]!, out, p);
-    releaseInputs([g, x], made);
-  } else {
-    out = tidy(() => {
-      const { N, G, Cg, KH, KW, OH, OW } = geo;
-      const Cog = geo.Co / G;
-      const K = Cg * KH * KW;
-      const L = OH * OW;
-      const cols = im2col(x.detach(), geo, p); // [N, G, K, L]
-      const colsT = cols.permute(1, 0, 3, 2).reshape(G, N * L, K);
-      const gm = g.detach().reshape(N, G, Cog, L).permute(1, 2, 0, 3).reshape(G, Cog, N * L);
-      return contiguousRaw(bmm(gm, colsT)).reshape([...wShape]);
-    });
-  }
-  recordOp('conv2dBackwardWeight', [g, x], out, { ...p, wShape: [...wShape] });
-  return out;
-});
+export const conv2dBackwardWeight = defineOp(
+  'conv2dBackwardWeight',
+  (g: Tensor, x: Tensor, wShape: readonly number[], p: Conv2dParams): Tensor => {
+    const op = 'conv2dBackwardWeight';
+    const geo = geometry(op, x.shape, wShape, p);
+    checkFloat(op, g, x);
+    const device = commonDevice(op, g, x);
+    const want = [geo.N, geo.Co, geo.OH, geo.OW];
+    if (g.dim() !== 4 || g.shape.some((s, i) => s !== want[i])) {
+      throw new ShapeError(
+        `${op}: expected grad_output of shape ${fmtShape(want)} for input ${fmtShape(x.shape)} and weight ${fmtShape(wShape)} (${fmtP(p)}), got ${fmtShape(g.shape)}`,
+        { op },
+      );
+    }
+    let out: Tensor;
+    if (deviceCan(g, 'conv2dBackwardWeight')) {
+      out = emptyTensor(wShape, g.dtype, device, op);
+      const made = fusedInputs(g, x);
+      runKernel(op, 'conv2dBackwardWeight', made[0]!, made[1]!, out, p);
+      releaseInputs([g, x], made);
+    } else {
+      out = tidy(() => {
+        const { N, G, Cg, KH, KW, OH, OW } = geo;
+        const Cog = geo.Co / G;
+        const K = Cg * KH * KW;
+        const L = OH * OW;
+        const cols = im2col(x.detach(), geo, p); // [N, G, K, L]
+        const colsT = cols.permute(1, 0, 3, 2).reshape(G, N * L, K);
+        const gm = g
+          .detach()
+          .reshape(N, G, Cog, L)
+          .permute(1, 2, 0, 3)
+          .reshape(G, Cog, N * L);
+        return contiguousRaw(bmm(gm, colsT)).reshape([...wShape]);
+      });
+    }
+    recordOp('conv2dBackwardWeight', [g, x], out, { ...p, wShape: [...wShape] });
+    return out;
+  },
+);

@@ -15,7 +15,10 @@ import { conv2d } from './conv.js';
  */
 export const conv1d = defineOp('conv1d', (x: Tensor, w: Tensor, bias: Tensor | null, p: Conv2dParams): Tensor => {
   if (x.dim() !== 3 || w.dim() !== 3) {
-    throw new ShapeError(`conv1d: expected a 3-D input [N, C, L] and a 3-D weight [Cout, C/groups, K], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`, { op: 'conv1d' });
+    throw new ShapeError(
+      `conv1d: expected a 3-D input [N, C, L] and a 3-D weight [Cout, C/groups, K], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`,
+      { op: 'conv1d' },
+    );
   }
   const out = runDetached([x, w, bias], (xd, wd, bd) => conv2d(xd.unsqueeze(2), wd.unsqueeze(2), bd, p).squeeze(2));
   recordOp('conv1d', [x, w, bias], out, { ...p, hasBias: bias !== null });

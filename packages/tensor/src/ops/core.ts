@@ -30,7 +30,10 @@ export function commonDevice(op: string, ...ts: ReadonlyArray<Tensor | null | un
     if (!t) continue;
     if (dev === undefined) dev = t.device;
     else if (t.device !== dev) {
-      const desc = ts.filter((x): x is Tensor => !!x).map((x) => `${fmtShape(x.shape)} on ${x.device}`).join(', ');
+      const desc = ts
+        .filter((x): x is Tensor => !!x)
+        .map((x) => `${fmtShape(x.shape)} on ${x.device}`)
+        .join(', ');
       throw new DeviceError(`${op}: expected all tensors to be on the same device, but found ${desc}`, {
         op,
         hint: `move them with .to('${dev}') first`,

@@ -43,10 +43,13 @@ function splitOpts<O extends object>(args: readonly unknown[]): { shapeArgs: Sha
 const MAX_DIMS = 64;
 
 function badElement(op: string, v: unknown, path: readonly number[]): ArgumentError {
-  return new ArgumentError(`${op}: expected numbers or booleans (or nested arrays of them), but found ${describeValue(v)} at index [${path.join(', ')}]`, {
-    op,
-    hint: 'convert the data first, e.g. data.map(Number); strings, objects, null and undefined have no tensor value',
-  });
+  return new ArgumentError(
+    `${op}: expected numbers or booleans (or nested arrays of them), but found ${describeValue(v)} at index [${path.join(', ')}]`,
+    {
+      op,
+      hint: 'convert the data first, e.g. data.map(Number); strings, objects, null and undefined have no tensor value',
+    },
+  );
 }
 
 function inferDType(data: NestedData, op = 'tensor'): DType {
@@ -65,7 +68,8 @@ function inferDType(data: NestedData, op = 'tensor'): DType {
     if (typeof d === 'number' || ArrayBuffer.isView(d)) sawNum = true;
     else if (typeof d === 'boolean') sawBool = true;
     else if (Array.isArray(d)) {
-      if (path.length >= MAX_DIMS) throw new ArgumentError(`${op}: data is nested more than ${MAX_DIMS} levels deep (or contains itself)`, { op });
+      if (path.length >= MAX_DIMS)
+        throw new ArgumentError(`${op}: data is nested more than ${MAX_DIMS} levels deep (or contains itself)`, { op });
       for (let i = 0; i < d.length; i++) walk(d[i], [...path, i]);
     } else throw badElement(op, d, path);
   };
@@ -82,7 +86,8 @@ function flattenData(data: NestedData, op: string): { shape: number[]; values: n
   while (Array.isArray(probe) || ArrayBuffer.isView(probe)) {
     const arr = probe as ArrayLike<NestedData>;
     shape.push(arr.length);
-    if (shape.length > MAX_DIMS) throw new ArgumentError(`${op}: data is nested more than ${MAX_DIMS} levels deep (or contains itself)`, { op });
+    if (shape.length > MAX_DIMS)
+      throw new ArgumentError(`${op}: data is nested more than ${MAX_DIMS} levels deep (or contains itself)`, { op });
     if (arr.length === 0) break;
     probe = arr[0]!;
   }
@@ -91,7 +96,10 @@ function flattenData(data: NestedData, op: string): { shape: number[]; values: n
   const walk = (d: NestedData, depth: number, path: number[]): void => {
     if (depth === shape.length) {
       if (Array.isArray(d) || ArrayBuffer.isView(d)) {
-        throw new ShapeError(`${op}: expected a number at index [${path.join(', ')}] but found a sequence`, { op, hint: 'nested lists must be rectangular' });
+        throw new ShapeError(`${op}: expected a number at index [${path.join(', ')}] but found a sequence`, {
+          op,
+          hint: 'nested lists must be rectangular',
+        });
       }
       if (typeof d !== 'number' && typeof d !== 'boolean') throw badElement(op, d, path);
       values.push(Number(d));
@@ -116,7 +124,8 @@ function flattenData(data: NestedData, op: string): { shape: number[]; values: n
 export function fromHost(values: ArrayLike<number>, shape: readonly number[], dtype: DType, device: string, op: string): Tensor {
   const t = emptyTensor(shape, dtype, device, op);
   const host = hostArray(dtype, values.length);
-  if (dtype === 'bool') for (let i = 0; i < values.length; i++) host[i] = values[i] || Number.isNaN(values[i]) ? 1 : 0; // NaN is true, as torch
+  if (dtype === 'bool')
+    for (let i = 0; i < values.length; i++) host[i] = values[i] || Number.isNaN(values[i]) ? 1 : 0; // NaN is true, as torch
   else host.set(values as ArrayLike<number>);
   runKernel(op, 'write', t, host);
   return t;
@@ -148,24 +157,32 @@ export const tensor = defineOp('tensor', (data: NestedData, opts: CreateOptions 
  * @example
  * const buf = new Float32Array(6); const t = dl.fromArray(buf, [2, 3]); buf[0] = 5; // t[0,0] is 5
  */
-export const fromArray = defineOp('fromArray', (data: HostArray, shape?: readonly number[], opts: { device?: string; dtype?: DTypeName } = {}): Tensor => {
-  if (!ArrayBuffer.isView(data) || data instanceof DataView) {
-    throw new ArgumentError(`fromArray: expected a typed array (Float32Array, Float64Array, Int32Array, Uint8Array), got ${describeValue(data)}`, {
-      op: 'fromArray',
-      hint: 'use dl.tensor(data) for plain JS arrays',
-    });
-  }
-  const dtype = toDType(opts.dtype ?? inferDType(data, 'fromArray'), 'fromArray');
-  const sh = shape ? [...checkSizes(shape, 'fromArray')] : [data.length];
-  if (numelOf(sh) !== data.length) {
-    throw new ShapeError(`fromArray: shape ${fmtShape(sh)} has ${numelOf(sh)} elements but the array has ${data.length}`, { op: 'fromArray' });
-  }
-  const device = opts.device ?? getDefaultDevice();
-  const shared = inferDType(data, 'fromArray') === dtype ? hostStorage(data, dtype, device, 'fromArray') : null;
-  if (shared) return new Tensor(shared, sh);
-  if (isFloating(inferDType(data))) checkIntRange(data, dtype, 'fromArray', opts.dtype); // int → uint8 wraps, as torch's casts
-  return fromHost(data, sh, dtype, device, 'fromArray');
-});
+export const fromArray = defineOp(
+  'fromArray',
+  (data: HostArray, shape?: readonly number[], opts: { device?: string; dtype?: DTypeName } = {}): Tensor => {
+    if (!ArrayBuffer.isView(data) || data instanceof DataView) {
+      throw new ArgumentError(
+        `fromArray: expected a typed array (Float32Array, Float64Array, Int32Array, Uint8Array), got ${describeValue(data)}`,
+        {
+          op: 'fromArray',
+          hint: 'use dl.tensor(data) for plain JS arrays',
+        },
+      );
+    }
+    const dtype = toDType(opts.dtype ?? inferDType(data, 'fromArray'), 'fromArray');
+    const sh = shape ? [...checkSizes(shape, 'fromArray')] : [data.length];
+    if (numelOf(sh) !== data.length) {
+      throw new ShapeError(`fromArray: shape ${fmtShape(sh)} has ${numelOf(sh)} elements but the array has ${data.length}`, {
+        op: 'fromArray',
+      });
+    }
+    const device = opts.device ?? getDefaultDevice();
+    const shared = inferDType(data, 'fromArray') === dtype ? hostStorage(data, dtype, device, 'fromArray') : null;
+    if (shared) return new Tensor(shared, sh);
+    if (isFloating(inferDType(data))) checkIntRange(data, dtype, 'fromArray', opts.dtype); // int → uint8 wraps, as torch's casts
+    return fromHost(data, sh, dtype, device, 'fromArray');
+  },
+);
 
 function filled(op: string, args: readonly unknown[], value: number, dflt: DType = 'float32'): Tensor {
   const { shapeArgs, opts } = splitOpts<CreateOptions>(args);
@@ -266,16 +283,26 @@ export const arange: Arange = defineOp('arange', (start: number, ...rest: (numbe
   const opts: CreateOptions = last !== null && typeof last === 'object' ? (rest.pop() as CreateOptions) : {};
   let end = rest[0] as number | undefined;
   const step = (rest[1] as number | undefined) ?? 1;
-  for (const [v, name] of [[start, 'start'], [end, 'end'], [step, 'step']] as const) if (v !== undefined) checkScalarArg('arange', v, name);
+  for (const [v, name] of [
+    [start, 'start'],
+    [end, 'end'],
+    [step, 'step'],
+  ] as const)
+    if (v !== undefined) checkScalarArg('arange', v, name);
   if (end === undefined) {
     end = start;
     start = 0;
   }
   if (step === 0 || !Number.isFinite(step) || !Number.isFinite(start) || !Number.isFinite(end)) {
-    throw new ArgumentError(`arange: invalid range start=${start}, end=${end}, step=${step}`, { op: 'arange', hint: 'step must be non-zero and bounds finite' });
+    throw new ArgumentError(`arange: invalid range start=${start}, end=${end}, step=${step}`, {
+      op: 'arange',
+      hint: 'step must be non-zero and bounds finite',
+    });
   }
   if ((end - start) * step < 0) {
-    throw new ArgumentError(`arange: upper bound and larger bound inconsistent with step sign (start=${start}, end=${end}, step=${step})`, { op: 'arange' });
+    throw new ArgumentError(`arange: upper bound and larger bound inconsistent with step sign (start=${start}, end=${end}, step=${step})`, {
+      op: 'arange',
+    });
   }
   const n = Math.ceil((end - start) / step);
   checkNumel([n], 'arange');
@@ -288,14 +315,19 @@ export const arange: Arange = defineOp('arange', (start: number, ...rest: (numbe
 
 /** `steps` evenly spaced values from `start` to `end` inclusive (float32). */
 export const linspace = defineOp('linspace', (start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor => {
-  if (!Number.isInteger(steps) || steps < 0) throw new ArgumentError(`linspace: number of steps must be non-negative, got ${steps}`, { op: 'linspace' });
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new ArgumentError(`linspace: number of steps must be non-negative, got ${steps}`, { op: 'linspace' });
   checkNumel([steps], 'linspace');
   const vals = new Float64Array(steps);
   if (steps === 1) vals[0] = start; // as torch.linspace(start, end, 1): [start]
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps && steps > 1; i++) vals[i] = i < half ? start + step * i : end - step * (steps - i - 1);
-  return finish(fromHost(vals, [steps], toDType(opts.dtype ?? 'float32', 'linspace'), opts.device ?? getDefaultDevice(), 'linspace'), opts, 'linspace');
+  return finish(
+    fromHost(vals, [steps], toDType(opts.dtype ?? 'float32', 'linspace'), opts.device ?? getDefaultDevice(), 'linspace'),
+    opts,
+    'linspace',
+  );
 });
 
 /** Identity matrix n×m (m defaults to n). */
@@ -360,9 +392,14 @@ export const randint: Randint = defineOp('randint', (...args: unknown[]): Tensor
 }) as Randint;
 
 function randintImpl(low: number, high: number, shape: readonly number[], opts: RandomOptions): Tensor {
-  if (!(high > low)) throw new ArgumentError(`randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`, { op: 'randint' });
+  if (!(high > low))
+    throw new ArgumentError(`randint: random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`, { op: 'randint' });
   const sizes = checkSizes(typeof shape === 'number' ? [shape] : (shape as readonly unknown[]), 'randint'); // a number is one size, as rand(5)
-  const u = rand([...sizes], { ...(opts.generator ? { generator: opts.generator } : {}), device: opts.device ?? getDefaultDevice(), dtype: 'float32' });
+  const u = rand([...sizes], {
+    ...(opts.generator ? { generator: opts.generator } : {}),
+    device: opts.device ?? getDefaultDevice(),
+    dtype: 'float32',
+  });
   const v = binary('add', unary('floor', binary('mul', u, high - low)), low);
   const dtype = toDType(opts.dtype ?? 'int32', 'randint');
   checkIntRange([low, high - 1], dtype, 'randint', opts.dtype);

@@ -67,10 +67,13 @@ export const cumprod = defineOp('cumprod', (x: Tensor, dim: number, opts: { dtyp
   const wt: DType = checked || (dt === 'float32' && hasFloat64(x, 'cumprod')) ? 'float64' : dt;
   const [y] = scan([x.to(wt)], d, ([a], [b]) => [a!.mul(b!)]);
   const overflow = (v: number, hint = '') =>
-    new DTypeError(`cumprod: the product of the ${x.dtype} tensor of shape ${fmtShape(x.shape)} reaches ${v}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`, {
-      op: 'cumprod',
-      hint: `accumulate in floating point: x.cumprod(dim, { dtype: 'float64' }) (or 'float32')${hint}`,
-    });
+    new DTypeError(
+      `cumprod: the product of the ${x.dtype} tensor of shape ${fmtShape(x.shape)} reaches ${v}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`,
+      {
+        op: 'cumprod',
+        hint: `accumulate in floating point: x.cumprod(dim, { dtype: 'float64' }) (or 'float32')${hint}`,
+      },
+    );
   if (checked) {
     const vals = readHostSync(y!.contiguous(), 'cumprod');
     for (let i = 0; i < vals.length; i++) if (vals[i]! > 2147483647 || vals[i]! < -2147483648) throw overflow(vals[i]!);
@@ -78,7 +81,12 @@ export const cumprod = defineOp('cumprod', (x: Tensor, dim: number, opts: { dtyp
     // no sync read (webgpu): the products' magnitudes in float32, checked on the device (an int32
     // product would wrap silently); float32 rounding can misjudge only products within 2^7 of 2^31
     const [approx] = scan([x.detach().to('float32')], d, ([a], [b]) => [a!.mul(b!)]);
-    checkOnDevice('cumprod', approx!, { lo: -2147483648, hi: 2147483647, key: `cumprod:${x.dtype}`, error: (v) => overflow(v, `. ${DEFERRED_NOTE}`) });
+    checkOnDevice('cumprod', approx!, {
+      lo: -2147483648,
+      hi: 2147483647,
+      key: `cumprod:${x.dtype}`,
+      error: (v) => overflow(v, `. ${DEFERRED_NOTE}`),
+    });
   }
   return y!.to(dt);
 });
@@ -88,7 +96,9 @@ function runningExtremeIndices(x: Tensor, d: number, largest: boolean): Tensor {
   if (deviceCan(x, 'readSync')) return runningExtremeIndicesHost(x, d, largest);
   const n = x.shape[d]!;
   const shape = x.shape.map((s, i) => (i === d ? s : 1));
-  const idx = arange(n, undefined, 1, { dtype: 'int32', device: x.device }).reshape(shape).expand([...x.shape]);
+  const idx = arange(n, undefined, 1, { dtype: 'int32', device: x.device })
+    .reshape(shape)
+    .expand([...x.shape]);
   const v = x.dtype === 'bool' ? x.detach().to('uint8') : x.detach();
   const floating = isFloating(v.dtype);
   const [, i] = scan([v, idx], d, ([va, ia], [vb, ib]) => {
@@ -219,22 +229,32 @@ export interface DiffOptions {
  * dl.diff(x, { n: 2, dim: 0, prepend: dl.zeros([1, 3]) });
  */
 export const diff = defineOp('diff', (x: Tensor, opts: DiffOptions = {}): Tensor => {
-  checkOptionsArg('diff', opts, "dl.diff(x, { n: 2, dim: 0 })");
+  checkOptionsArg('diff', opts, 'dl.diff(x, { n: 2, dim: 0 })');
   const n = opts.n ?? 1;
   if (x.dim() === 0) {
-    throw new ShapeError(`diff: expects input to be at least one-dimensional, got shape ${fmtShape(x.shape)}`, { op: 'diff', hint: 'reshape a scalar to [1] first' });
+    throw new ShapeError(`diff: expects input to be at least one-dimensional, got shape ${fmtShape(x.shape)}`, {
+      op: 'diff',
+      hint: 'reshape a scalar to [1] first',
+    });
   }
   if (!Number.isInteger(n) || n < 0) throw new ArgumentError(`diff: order must be a non-negative integer, got ${n}`, { op: 'diff' });
   const d = normDim(opts.dim ?? -1, x.dim(), 'diff');
   if (n === 0) return x.clone(); // torch ignores prepend/append for n = 0
   const parts: Tensor[] = [];
-  for (const [t, name] of [[opts.prepend, 'prepend'], [x, 'input'], [opts.append, 'append']] as const) {
+  for (const [t, name] of [
+    [opts.prepend, 'prepend'],
+    [x, 'input'],
+    [opts.append, 'append'],
+  ] as const) {
     if (!t) continue;
     if (t.dim() !== x.dim() || t.shape.some((s, i) => i !== d && s !== x.shape[i])) {
-      throw new ShapeError(`diff: ${name} of shape ${fmtShape(t.shape)} must have the input's dims (${fmtShape(x.shape)}) with the same sizes except along dim ${d}`, {
-        op: 'diff',
-        hint: `e.g. prepend of shape ${fmtShape(x.shape.map((s, i) => (i === d ? 1 : s)))}`,
-      });
+      throw new ShapeError(
+        `diff: ${name} of shape ${fmtShape(t.shape)} must have the input's dims (${fmtShape(x.shape)}) with the same sizes except along dim ${d}`,
+        {
+          op: 'diff',
+          hint: `e.g. prepend of shape ${fmtShape(x.shape.map((s, i) => (i === d ? 1 : s)))}`,
+        },
+      );
     }
     parts.push(t);
   }
@@ -266,9 +286,19 @@ declare module '../tensor.js' {
 
 /** The cumulative ops as Tensor methods (Note [Tensor methods from op families]). */
 export const cumulativeMethods = {
-  cumprod(this: Tensor, dim: number, opts?: { dtype?: DTypeName }) { return cumprod(this, dim, opts); },
-  cummax(this: Tensor, dim: number) { return cummax(this, dim); },
-  cummin(this: Tensor, dim: number) { return cummin(this, dim); },
-  logcumsumexp(this: Tensor, dim: number) { return logcumsumexp(this, dim); },
-  diff(this: Tensor, opts?: DiffOptions) { return diff(this, opts); },
+  cumprod(this: Tensor, dim: number, opts?: { dtype?: DTypeName }) {
+    return cumprod(this, dim, opts);
+  },
+  cummax(this: Tensor, dim: number) {
+    return cummax(this, dim);
+  },
+  cummin(this: Tensor, dim: number) {
+    return cummin(this, dim);
+  },
+  logcumsumexp(this: Tensor, dim: number) {
+    return logcumsumexp(this, dim);
+  },
+  diff(this: Tensor, opts?: DiffOptions) {
+    return diff(this, opts);
+  },
 } satisfies TensorMethods;

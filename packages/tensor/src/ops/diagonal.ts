@@ -56,7 +56,10 @@ function diagDims(op: string, rank: number, dim1: number, dim2: number): [number
   const d1 = normDim(dim1, rank, op);
   const d2 = normDim(dim2, rank, op);
   if (d1 === d2) {
-    throw new ShapeError(`${op}: diagonal dimensions cannot be identical ${dim1}, ${dim2}`, { op, hint: 'pass two different dims, e.g. (0, 1)' });
+    throw new ShapeError(`${op}: diagonal dimensions cannot be identical ${dim1}, ${dim2}`, {
+      op,
+      hint: 'pass two different dims, e.g. (0, 1)',
+    });
   }
   return [d1, d2];
 }
@@ -110,15 +113,18 @@ export const diagonal = defineOp('diagonal', (x: Tensor, offset: number = 0, dim
  * @internal Zeros of `inShape` with `g` written on the diagonal (`offset`, `dim1`, `dim2`): the
  * gradient of `diagonal`, and `diagEmbed` (Note [diagonal is a view]).
  */
-export const diagonalBackward = defineOp('diagonalBackward', (g: Tensor, inShape: readonly number[], offset: number, dim1: number, dim2: number): Tensor => {
-  const op = 'diagonalBackward';
-  const out = emptyTensor(inShape, g.dtype, g.device, op);
-  if (out.numel() > 0) runKernel(op, 'fill', out, 0);
-  const l = diagonalLayout(out.shape, out._strides, 0, offset, dim1, dim2);
-  if (g.numel() > 0) runKernel(op, 'copy', g, { of: out, shape: l.shape, strides: l.strides, offset: l.offset });
-  recordOp('diagonalBackward', [g], out, { inShape: [...inShape], offset, dim1, dim2 });
-  return out;
-});
+export const diagonalBackward = defineOp(
+  'diagonalBackward',
+  (g: Tensor, inShape: readonly number[], offset: number, dim1: number, dim2: number): Tensor => {
+    const op = 'diagonalBackward';
+    const out = emptyTensor(inShape, g.dtype, g.device, op);
+    if (out.numel() > 0) runKernel(op, 'fill', out, 0);
+    const l = diagonalLayout(out.shape, out._strides, 0, offset, dim1, dim2);
+    if (g.numel() > 0) runKernel(op, 'copy', g, { of: out, shape: l.shape, strides: l.strides, offset: l.offset });
+    recordOp('diagonalBackward', [g], out, { inShape: [...inShape], offset, dim1, dim2 });
+    return out;
+  },
+);
 
 /**
  * Tensors whose diagonals (over the new dims `dim1`, `dim2`; default the last two) hold the last
@@ -167,14 +173,23 @@ export const diag = defineOp('diag', (x: Tensor, diagonal_: number = 0): Tensor 
  */
 export const trace = defineOp('trace', (x: Tensor): Tensor => {
   const op = 'trace';
-  if (x.dim() !== 2) throw new ShapeError(`trace: expected a matrix, but got tensor with dim ${x.dim()} (shape ${fmtShape(x.shape)})`, { op });
+  if (x.dim() !== 2)
+    throw new ShapeError(`trace: expected a matrix, but got tensor with dim ${x.dim()} (shape ${fmtShape(x.shape)})`, { op });
   if (x.dtype === 'bool') throw new DTypeError("trace: not implemented for 'bool'", { op, hint: "cast first, e.g. x.to('int32').trace()" });
   return diagonal(x, 0, 0, 1).sum();
 });
 
 export const diagonalMethods = {
-  diagonal(this: Tensor, offset?: number, dim1?: number, dim2?: number) { return diagonal(this, offset, dim1, dim2); },
-  diagEmbed(this: Tensor, offset?: number, dim1?: number, dim2?: number) { return diagEmbed(this, offset, dim1, dim2); },
-  diag(this: Tensor, d?: number) { return diag(this, d); },
-  trace(this: Tensor) { return trace(this); },
+  diagonal(this: Tensor, offset?: number, dim1?: number, dim2?: number) {
+    return diagonal(this, offset, dim1, dim2);
+  },
+  diagEmbed(this: Tensor, offset?: number, dim1?: number, dim2?: number) {
+    return diagEmbed(this, offset, dim1, dim2);
+  },
+  diag(this: Tensor, d?: number) {
+    return diag(this, d);
+  },
+  trace(this: Tensor) {
+    return trace(this);
+  },
 } satisfies TensorMethods;

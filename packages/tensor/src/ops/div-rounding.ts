@@ -35,32 +35,39 @@ export function divide(a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions & 
  * attached to float operands that require grad through `where(true, q, operand)`, so both get
  * zero gradients as torch's DivBackward does (not none: `a.grad` is a zero tensor).
  */
-export const divRounded = defineOp('div', (a: TensorOrScalar, b: TensorOrScalar, mode: 'trunc' | 'floor', opts: OutOptions = {}): Tensor => {
-  const op = 'div';
-  if (mode !== 'trunc' && mode !== 'floor') {
-    throw new ArgumentError(`div: expected rounding_mode to be one of null, 'trunc', or 'floor' but found '${String(mode)}'`, { op });
-  }
-  for (const [v, which] of [[a, 'input'], [b, 'other']] as const) {
-    if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') {
-      throw new ArgumentError(`div: argument '${which}' must be a Tensor or a number, got ${describeValue(v)}`, { op });
+export const divRounded = defineOp(
+  'div',
+  (a: TensorOrScalar, b: TensorOrScalar, mode: 'trunc' | 'floor', opts: OutOptions = {}): Tensor => {
+    const op = 'div';
+    if (mode !== 'trunc' && mode !== 'floor') {
+      throw new ArgumentError(`div: expected rounding_mode to be one of null, 'trunc', or 'floor' but found '${String(mode)}'`, { op });
     }
-  }
-  const operand = (v: TensorOrScalar) => (v instanceof Tensor ? { dtype: v.dtype, dim: v.dim() } : v);
-  const dtype = resultType([operand(a), operand(b)]);
-  if (dtype === 'bool') throw new DTypeError('div: rounding division is not implemented for bool tensors', { op, hint: 'cast with .int() first' });
-  const A = a instanceof Tensor ? a.detach() : a;
-  const B = b instanceof Tensor ? b.detach() : b;
-  let q = isFloating(dtype) ? floatQuotient(A, B, mode, dtype) : intQuotient(A, B, mode, dtype);
-  if (isFloating(dtype)) {
-    const yes = scalarTensor(1, 'bool', q.device);
-    for (const v of [a, b]) if (v instanceof Tensor && isFloating(v.dtype) && willRecord([v])) q = where(yes, q, v);
-  }
-  if (!opts.out) return q;
-  if (!shapesEqual(opts.out.shape, q.shape)) {
-    throw new ShapeError(`div: out has shape ${fmtShape(opts.out.shape)} but the result has shape ${fmtShape(q.shape)}`, { op });
-  }
-  return finishOut(op, q, opts.out);
-});
+    for (const [v, which] of [
+      [a, 'input'],
+      [b, 'other'],
+    ] as const) {
+      if (!(v instanceof Tensor) && typeof v !== 'number' && typeof v !== 'boolean') {
+        throw new ArgumentError(`div: argument '${which}' must be a Tensor or a number, got ${describeValue(v)}`, { op });
+      }
+    }
+    const operand = (v: TensorOrScalar) => (v instanceof Tensor ? { dtype: v.dtype, dim: v.dim() } : v);
+    const dtype = resultType([operand(a), operand(b)]);
+    if (dtype === 'bool')
+      throw new DTypeError('div: rounding division is not implemented for bool tensors', { op, hint: 'cast with .int() first' });
+    const A = a instanceof Tensor ? a.detach() : a;
+    const B = b instanceof Tensor ? b.detach() : b;
+    let q = isFloating(dtype) ? floatQuotient(A, B, mode, dtype) : intQuotient(A, B, mode, dtype);
+    if (isFloating(dtype)) {
+      const yes = scalarTensor(1, 'bool', q.device);
+      for (const v of [a, b]) if (v instanceof Tensor && isFloating(v.dtype) && willRecord([v])) q = where(yes, q, v);
+    }
+    if (!opts.out) return q;
+    if (!shapesEqual(opts.out.shape, q.shape)) {
+      throw new ShapeError(`div: out has shape ${fmtShape(opts.out.shape)} but the result has shape ${fmtShape(q.shape)}`, { op });
+    }
+    return finishOut(op, q, opts.out);
+  },
+);
 
 function floatQuotient(A: TensorOrScalar, B: TensorOrScalar, mode: 'trunc' | 'floor', dtype: DType): Tensor {
   if (mode === 'trunc') return unary('trunc', binary('div', A, B));
@@ -94,7 +101,11 @@ function intQuotient(a: TensorOrScalar, b: TensorOrScalar, mode: 'trunc' | 'floo
   const r1 = binary('sub', A, mul(q1));
   const bNeg = compare('lt', B, 0);
   const below = compare('logicalAnd', compare('ne', r1, 0), compare('logicalXor', compare('lt', r1, 0), bNeg)); // q1 one too big
-  const above = compare('logicalOr', compare('logicalAnd', compare('gt', B, 0), compare('ge', r1, B)), compare('logicalAnd', compare('lt', B, 0), compare('le', r1, B)));
+  const above = compare(
+    'logicalOr',
+    compare('logicalAnd', compare('gt', B, 0), compare('ge', r1, B)),
+    compare('logicalAnd', compare('lt', B, 0), compare('le', r1, B)),
+  );
   const floor = binary('add', binary('sub', q1, int(below)), int(above));
   if (mode === 'floor') return floor;
   const signsDiffer = compare('logicalXor', compare('lt', A, 0), bNeg);

@@ -40,7 +40,10 @@ function parseTerm(op: string, s: string, where: string): Term {
     if (ch === ' ') continue;
     if (ch === '.') {
       if (s.slice(i, i + 3) !== '...' || hasEll) {
-        throw new ArgumentError(`${op}(): found '.' for ${where} that is not part of any ellipsis ('...'), or a second ellipsis`, { op, hint: "write the ellipsis as exactly '...', once per operand" });
+        throw new ArgumentError(`${op}(): found '.' for ${where} that is not part of any ellipsis ('...'), or a second ellipsis`, {
+          op,
+          hint: "write the ellipsis as exactly '...', once per operand",
+        });
       }
       hasEll = true;
       labels.push(ELL);
@@ -48,7 +51,11 @@ function parseTerm(op: string, s: string, where: string): Term {
       continue;
     }
     const id = letterId(ch);
-    if (id < 0) throw new ArgumentError(`${op}(): invalid subscript given at index ${i} in the equation string, subscripts must be in [a-zA-Z] (got '${ch}')`, { op, hint: 'use letters a-z and A-Z' });
+    if (id < 0)
+      throw new ArgumentError(
+        `${op}(): invalid subscript given at index ${i} in the equation string, subscripts must be in [a-zA-Z] (got '${ch}')`,
+        { op, hint: 'use letters a-z and A-Z' },
+      );
     labels.push(id);
   }
   return { labels, hasEll };
@@ -64,10 +71,13 @@ interface Operand {
 function expandTerm(op: string, term: Term, rank: number, index: number, ellRank: number): number[] {
   const letters = term.labels.length - (term.hasEll ? 1 : 0);
   if (term.hasEll ? rank < letters : rank !== letters) {
-    throw new ShapeError(`${op}(): the number of subscripts in the equation (${letters}) ${term.hasEll ? 'is more than' : 'does not match'} the number of dimensions (${rank}) for operand ${index}${term.hasEll ? '' : ' and no ellipsis was given'}`, {
-      op,
-      hint: "give one subscript per dimension, or '...' for the leading ones",
-    });
+    throw new ShapeError(
+      `${op}(): the number of subscripts in the equation (${letters}) ${term.hasEll ? 'is more than' : 'does not match'} the number of dimensions (${rank}) for operand ${index}${term.hasEll ? '' : ' and no ellipsis was given'}`,
+      {
+        op,
+        hint: "give one subscript per dimension, or '...' for the leading ones",
+      },
+    );
   }
   const out: number[] = [];
   const k = rank - letters;
@@ -96,7 +106,10 @@ function dedupe(op: string, o: Operand): Operand {
     if (i < 0) return { t, labels };
     const n = t.shape[i]!;
     if (t.shape[j] !== n) {
-      throw new ShapeError(`${op}(): subscript ${labelName(labels[i]!)} is repeated for an operand but the sizes don't match, ${n} != ${t.shape[j]}`, { op, hint: 'a repeated subscript takes a diagonal: those dims need the same size' });
+      throw new ShapeError(
+        `${op}(): subscript ${labelName(labels[i]!)} is repeated for an operand but the sizes don't match, ${n} != ${t.shape[j]}`,
+        { op, hint: 'a repeated subscript takes a diagonal: those dims need the same size' },
+      );
     }
     const shape = t.shape.map((_, d) => (d === i || d === j ? n : 1));
     const mask = eye(n, n, { dtype: t.dtype === 'bool' ? 'float32' : t.dtype, device: t.device }).reshape(shape);
@@ -125,7 +138,10 @@ function contract(op: string, a: Operand, b: Operand, keep: Set<number>): Operan
       const prev = size.get(l);
       if (prev === undefined || prev === 1) size.set(l, s);
       else if (s !== 1 && s !== prev) {
-        throw new ShapeError(`${op}(): operands do not broadcast with remapped shapes (original->remapped): subscript ${labelName(l)} has sizes ${prev} and ${s}`, { op, hint: 'sizes of one subscript must agree (or be 1)' });
+        throw new ShapeError(
+          `${op}(): operands do not broadcast with remapped shapes (original->remapped): subscript ${labelName(l)} has sizes ${prev} and ${s}`,
+          { op, hint: 'sizes of one subscript must agree (or be 1)' },
+        );
       }
     });
   note(a);
@@ -161,22 +177,32 @@ function contract(op: string, a: Operand, b: Operand, keep: Set<number>): Operan
  */
 export const einsum = defineOp('einsum', (equation: string, ...args: (Tensor | readonly Tensor[])[]): Tensor => {
   const op = 'einsum';
-  if (typeof equation !== 'string') throw new ArgumentError(`einsum(): the equation must be a string, got ${typeof equation}`, { op, hint: "dl.einsum('ij,jk->ik', a, b)" });
+  if (typeof equation !== 'string')
+    throw new ArgumentError(`einsum(): the equation must be a string, got ${typeof equation}`, {
+      op,
+      hint: "dl.einsum('ij,jk->ik', a, b)",
+    });
   const operands = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as Tensor[];
   const arrow = equation.indexOf('->');
   const lhs = arrow < 0 ? equation : equation.slice(0, arrow);
   const terms = lhs.split(',').map((s, i) => parseTerm(op, s, `operand ${i}`));
   if (terms.length !== operands.length) {
-    throw new ArgumentError(`einsum(): ${terms.length > operands.length ? 'more' : 'fewer'} operands were provided than specified in the equation (${operands.length} operands, ${terms.length} in '${equation}')`, {
-      op,
-      hint: 'give one tensor per comma-separated term',
-    });
+    throw new ArgumentError(
+      `einsum(): ${terms.length > operands.length ? 'more' : 'fewer'} operands were provided than specified in the equation (${operands.length} operands, ${terms.length} in '${equation}')`,
+      {
+        op,
+        hint: 'give one tensor per comma-separated term',
+      },
+    );
   }
   if (operands.length === 0) throw new ArgumentError('einsum(): must provide at least one operand', { op });
   const dtype = operands[0]!.dtype;
   for (const t of operands) {
     if (t.dtype !== dtype) {
-      throw new DTypeError(`einsum(): expected all operands to have the same dtype, got ${operands.map((x) => x.dtype).join(', ')}`, { op, hint: 'cast them to one dtype, e.g. .float()' });
+      throw new DTypeError(`einsum(): expected all operands to have the same dtype, got ${operands.map((x) => x.dtype).join(', ')}`, {
+        op,
+        hint: 'cast them to one dtype, e.g. .float()',
+      });
     }
   }
   // the ellipsis covers the most dims any operand gives it; shorter ones align to the right
@@ -194,9 +220,16 @@ export const einsum = defineOp('einsum', (equation: string, ...args: (Tensor | r
     for (const l of term.labels) {
       if (l === ELL) out.push(...ellLabels);
       else {
-        if (out.includes(l)) throw new ArgumentError(`einsum(): output subscript ${labelName(l)} appears more than once in the output`, { op, hint: 'name each output subscript once' });
+        if (out.includes(l))
+          throw new ArgumentError(`einsum(): output subscript ${labelName(l)} appears more than once in the output`, {
+            op,
+            hint: 'name each output subscript once',
+          });
         if (!ops.some((o) => o.labels.includes(l))) {
-          throw new ArgumentError(`einsum(): output subscript ${labelName(l)} does not appear in the equation for any input operand`, { op, hint: 'every output subscript must name a dim of some operand' });
+          throw new ArgumentError(`einsum(): output subscript ${labelName(l)} does not appear in the equation for any input operand`, {
+            op,
+            hint: 'every output subscript must name a dim of some operand',
+          });
         }
         out.push(l);
       }
@@ -235,33 +268,52 @@ export const einsum = defineOp('einsum', (equation: string, ...args: (Tensor | r
  * dl.tensordot(a, b, 2);                // a [3,4,5], b [4,5,6] -> [3, 6]
  * dl.tensordot(a, b, [[1, 0], [0, 1]]); // explicit pairs
  */
-export const tensordot = defineOp('tensordot', (a: Tensor, b: Tensor, dims: number | readonly [readonly number[], readonly number[]] | readonly [number, number] = 2): Tensor => {
-  const op = 'tensordot';
-  let da: number[];
-  let db: number[];
-  if (typeof dims === 'number') {
-    if (!Number.isInteger(dims) || dims < 0) throw new ArgumentError(`tensordot expects dims >= 0, but got dims=${dims}`, { op, hint: 'an integer count of dims, or [[dims of a], [dims of b]]' });
-    if (dims > a.dim() || dims > b.dim()) throw new ShapeError(`tensordot expects dims < ndim_a or ndim_b, but got dims=${dims} for ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op });
-    da = Array.from({ length: dims }, (_, i) => a.dim() - dims + i);
-    db = Array.from({ length: dims }, (_, i) => i);
-  } else {
-    const [x, y] = dims;
-    da = (typeof x === 'number' ? [x] : [...x]).map((d) => normDim(d, a.dim(), op));
-    db = (typeof y === 'number' ? [y] : [...y]).map((d) => normDim(d, b.dim(), op));
-    if (da.length !== db.length) throw new ArgumentError(`tensordot: both dimension lists should have same length, got ${da.length} and ${db.length}`, { op });
-  }
-  if (a.dtype !== b.dtype) throw new DTypeError(`tensordot: expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype}`, { op, hint: 'cast one of them, e.g. b.to(a.dtype)' });
-  for (let i = 0; i < da.length; i++) {
-    if (a.shape[da[i]!] !== b.shape[db[i]!]) {
-      throw new ShapeError(`tensordot: contracted dimensions need to match, but first has size ${a.shape[da[i]!]} in dim ${da[i]} and second has size ${b.shape[db[i]!]} in dim ${db[i]}`, { op });
+export const tensordot = defineOp(
+  'tensordot',
+  (a: Tensor, b: Tensor, dims: number | readonly [readonly number[], readonly number[]] | readonly [number, number] = 2): Tensor => {
+    const op = 'tensordot';
+    let da: number[];
+    let db: number[];
+    if (typeof dims === 'number') {
+      if (!Number.isInteger(dims) || dims < 0)
+        throw new ArgumentError(`tensordot expects dims >= 0, but got dims=${dims}`, {
+          op,
+          hint: 'an integer count of dims, or [[dims of a], [dims of b]]',
+        });
+      if (dims > a.dim() || dims > b.dim())
+        throw new ShapeError(
+          `tensordot expects dims < ndim_a or ndim_b, but got dims=${dims} for ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`,
+          { op },
+        );
+      da = Array.from({ length: dims }, (_, i) => a.dim() - dims + i);
+      db = Array.from({ length: dims }, (_, i) => i);
+    } else {
+      const [x, y] = dims;
+      da = (typeof x === 'number' ? [x] : [...x]).map((d) => normDim(d, a.dim(), op));
+      db = (typeof y === 'number' ? [y] : [...y]).map((d) => normDim(d, b.dim(), op));
+      if (da.length !== db.length)
+        throw new ArgumentError(`tensordot: both dimension lists should have same length, got ${da.length} and ${db.length}`, { op });
     }
-  }
-  const freeA = a.shape.map((_, d) => d).filter((d) => !da.includes(d));
-  const freeB = b.shape.map((_, d) => d).filter((d) => !db.includes(d));
-  const k = da.reduce((p, d) => p * a.shape[d]!, 1);
-  const m = freeA.reduce((p, d) => p * a.shape[d]!, 1);
-  const n = freeB.reduce((p, d) => p * b.shape[d]!, 1);
-  const A = a.permute([...freeA, ...da]).reshape(1, m, k);
-  const B = b.permute([...db, ...freeB]).reshape(1, k, n);
-  return bmm(A, B).reshape([...freeA.map((d) => a.shape[d]!), ...freeB.map((d) => b.shape[d]!)]);
-});
+    if (a.dtype !== b.dtype)
+      throw new DTypeError(`tensordot: expected both operands to have the same dtype, got ${a.dtype} and ${b.dtype}`, {
+        op,
+        hint: 'cast one of them, e.g. b.to(a.dtype)',
+      });
+    for (let i = 0; i < da.length; i++) {
+      if (a.shape[da[i]!] !== b.shape[db[i]!]) {
+        throw new ShapeError(
+          `tensordot: contracted dimensions need to match, but first has size ${a.shape[da[i]!]} in dim ${da[i]} and second has size ${b.shape[db[i]!]} in dim ${db[i]}`,
+          { op },
+        );
+      }
+    }
+    const freeA = a.shape.map((_, d) => d).filter((d) => !da.includes(d));
+    const freeB = b.shape.map((_, d) => d).filter((d) => !db.includes(d));
+    const k = da.reduce((p, d) => p * a.shape[d]!, 1);
+    const m = freeA.reduce((p, d) => p * a.shape[d]!, 1);
+    const n = freeB.reduce((p, d) => p * b.shape[d]!, 1);
+    const A = a.permute([...freeA, ...da]).reshape(1, m, k);
+    const B = b.permute([...db, ...freeB]).reshape(1, k, n);
+    return bmm(A, B).reshape([...freeA.map((d) => a.shape[d]!), ...freeB.map((d) => b.shape[d]!)]);
+  },
+);

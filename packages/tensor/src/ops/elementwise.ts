@@ -6,7 +6,17 @@ import { PRIMITIVES, type DiffOp } from '../primitives.js';
 import { broadcastShapes, describeValue, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { checkBinaryDType } from './math-checks.js';
-import { broadcastOperand, castRaw, checkScalarArg, commonDevice, dest, finishOut, outTarget, scalarTensor, type TensorOrScalar } from './core.js';
+import {
+  broadcastOperand,
+  castRaw,
+  checkScalarArg,
+  commonDevice,
+  dest,
+  finishOut,
+  outTarget,
+  scalarTensor,
+  type TensorOrScalar,
+} from './core.js';
 
 /** Options accepted by elementwise ops. */
 export interface OutOptions {
@@ -33,25 +43,28 @@ function checkOutGrad(op: string, out: Tensor | undefined, inputs: ReadonlyArray
 }
 
 /** @internal Apply a unary kernel with PyTorch's dtype rules and record it for autograd. */
-export const unary = defineOp((op) => op, (op: UnaryOp, x: Tensor, opts: OutOptions = NO_OPTIONS): Tensor => {
-  const out = opts.out;
-  let dtype: DType = x.dtype;
-  if (BOOL_RESULT(op)) dtype = 'bool';
-  else if (FLOAT_RESULT(op) && !isFloating(x.dtype)) dtype = 'float32';
-  if (x.dtype === 'bool' && (op === 'neg' || op === 'sign')) {
-    throw new DTypeError(`${op}: not supported on bool tensors (shape ${fmtShape(x.shape)})`, {
-      op,
-      hint: 'use logicalNot() to invert a bool tensor, or cast it first with .int()',
-    });
-  }
-  if (out) checkOutGrad(op, out, [x]);
-  const src = dtype !== x.dtype && dtype !== 'bool' ? castRaw(x, dtype) : x;
-  const res = outTarget(op, x.shape, dtype, x.device, out);
-  runKernel(op, 'unary', op, src, dest(res, out));
-  if (src !== x) src.dispose();
-  if (PRIMITIVES[op].grad) recordOp(op as UnaryOp & DiffOp, [x], res, {});
-  return finishOut(op, res, out);
-});
+export const unary = defineOp(
+  (op) => op,
+  (op: UnaryOp, x: Tensor, opts: OutOptions = NO_OPTIONS): Tensor => {
+    const out = opts.out;
+    let dtype: DType = x.dtype;
+    if (BOOL_RESULT(op)) dtype = 'bool';
+    else if (FLOAT_RESULT(op) && !isFloating(x.dtype)) dtype = 'float32';
+    if (x.dtype === 'bool' && (op === 'neg' || op === 'sign')) {
+      throw new DTypeError(`${op}: not supported on bool tensors (shape ${fmtShape(x.shape)})`, {
+        op,
+        hint: 'use logicalNot() to invert a bool tensor, or cast it first with .int()',
+      });
+    }
+    if (out) checkOutGrad(op, out, [x]);
+    const src = dtype !== x.dtype && dtype !== 'bool' ? castRaw(x, dtype) : x;
+    const res = outTarget(op, x.shape, dtype, x.device, out);
+    runKernel(op, 'unary', op, src, dest(res, out));
+    if (src !== x) src.dispose();
+    if (PRIMITIVES[op].grad) recordOp(op as UnaryOp & DiffOp, [x], res, {});
+    return finishOut(op, res, out);
+  },
+);
 
 function asOperand(v: TensorOrScalar): { dtype: DType; dim: number } | number | boolean {
   return v instanceof Tensor ? { dtype: v.dtype, dim: v.dim() } : v;
@@ -118,62 +131,68 @@ export function binaryResultDType(op: BinaryOp, a: TensorOrScalar, b: TensorOrSc
 }
 
 /** @internal Apply an arithmetic binary kernel with type promotion and broadcasting. */
-export const binary = defineOp((op) => op, (op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = NO_OPTIONS): Tensor => {
-  checkOperand(op, a, 'input');
-  checkOperand(op, b, 'other');
-  let dtype = promoted(a, b);
-  if (TRUE_DIV(op) && !isFloating(dtype)) dtype = 'float32';
-  checkBinaryDType(op, dtype, a, b); // the issue-13 math rows (ops/math-checks.ts)
-  if (dtype === 'bool') {
-    if (op === 'sub') {
-      throw new DTypeError('sub: subtraction with two bool tensors is not supported', {
+export const binary = defineOp(
+  (op) => op,
+  (op: BinaryOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = NO_OPTIONS): Tensor => {
+    checkOperand(op, a, 'input');
+    checkOperand(op, b, 'other');
+    let dtype = promoted(a, b);
+    if (TRUE_DIV(op) && !isFloating(dtype)) dtype = 'float32';
+    checkBinaryDType(op, dtype, a, b); // the issue-13 math rows (ops/math-checks.ts)
+    if (dtype === 'bool') {
+      if (op === 'sub') {
+        throw new DTypeError('sub: subtraction with two bool tensors is not supported', {
+          op,
+          hint: 'use logicalXor() instead, or cast with .int()',
+        });
+      }
+      if (op === 'pow' || op === 'remainder') dtype = 'int32';
+    }
+    if ((op === 'remainder' || op === 'fmod') && !isFloating(dtype) && (b === 0 || b === false)) {
+      // torch raises for integer division by zero (a zero in a divisor tensor: the cpu kernel raises)
+      throw new ArgumentError(`${op}: integer division by zero (ZeroDivisionError)`, {
         op,
-        hint: 'use logicalXor() instead, or cast with .int()',
+        hint: 'the divisor is 0; for floating tensors the result would be NaN — cast with .float() if that is what you want',
       });
     }
-    if (op === 'pow' || op === 'remainder') dtype = 'int32';
-  }
-  if ((op === 'remainder' || op === 'fmod') && !isFloating(dtype) && (b === 0 || b === false)) {
-    // torch raises for integer division by zero (a zero in a divisor tensor: the cpu kernel raises)
-    throw new ArgumentError(`${op}: integer division by zero (ZeroDivisionError)`, {
-      op,
-      hint: 'the divisor is 0; for floating tensors the result would be NaN — cast with .float() if that is what you want',
-    });
-  }
-  const compute: DType = dtype === 'bool' ? 'uint8' : dtype;
-  const p = prepareBinary(op, a, b, compute);
-  if (opts.out) checkOutGrad(op, opts.out, [p.A, p.B]);
-  let res = outTarget(op, p.shape, compute, p.device, opts.out);
-  runKernel(op, 'binary', op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
-  p.release();
-  if (dtype === 'bool') {
-    const r2 = castRaw(res, 'bool');
-    res.dispose();
-    res = r2;
-  }
-  if (PRIMITIVES[op].grad) recordOp(op as BinaryOp & DiffOp, [p.A, p.B], res, {});
-  return finishOut(op, res, opts.out);
-});
+    const compute: DType = dtype === 'bool' ? 'uint8' : dtype;
+    const p = prepareBinary(op, a, b, compute);
+    if (opts.out) checkOutGrad(op, opts.out, [p.A, p.B]);
+    let res = outTarget(op, p.shape, compute, p.device, opts.out);
+    runKernel(op, 'binary', op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
+    p.release();
+    if (dtype === 'bool') {
+      const r2 = castRaw(res, 'bool');
+      res.dispose();
+      res = r2;
+    }
+    if (PRIMITIVES[op].grad) recordOp(op as BinaryOp & DiffOp, [p.A, p.B], res, {});
+    return finishOut(op, res, opts.out);
+  },
+);
 
 /** @internal Comparison / logical kernels: bool result, never recorded. */
-export const compare = defineOp((op) => op, (op: CompareOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = NO_OPTIONS): Tensor => {
-  checkOperand(op, a, 'input');
-  checkOperand(op, b, 'other');
-  const logical = op === 'logicalAnd' || op === 'logicalOr' || op === 'logicalXor';
-  const dtype = logical ? 'bool' : promoted(a, b);
-  const fixed = logical ? null : outOfRangeAnswer(op, a, b, dtype);
-  if (fixed !== null) {
-    const t = fixed.tensor;
-    const r = outTarget(op, t.shape, 'bool', t.device, opts.out);
-    runKernel(op, 'fill', dest(r, opts.out), fixed.value ? 1 : 0);
-    return finishOut(op, r, opts.out);
-  }
-  const p = prepareBinary(op, a, b, dtype);
-  const res = outTarget(op, p.shape, 'bool', p.device, opts.out);
-  runKernel(op, 'compare', op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
-  p.release();
-  return finishOut(op, res, opts.out);
-});
+export const compare = defineOp(
+  (op) => op,
+  (op: CompareOp, a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = NO_OPTIONS): Tensor => {
+    checkOperand(op, a, 'input');
+    checkOperand(op, b, 'other');
+    const logical = op === 'logicalAnd' || op === 'logicalOr' || op === 'logicalXor';
+    const dtype = logical ? 'bool' : promoted(a, b);
+    const fixed = logical ? null : outOfRangeAnswer(op, a, b, dtype);
+    if (fixed !== null) {
+      const t = fixed.tensor;
+      const r = outTarget(op, t.shape, 'bool', t.device, opts.out);
+      runKernel(op, 'fill', dest(r, opts.out), fixed.value ? 1 : 0);
+      return finishOut(op, r, opts.out);
+    }
+    const p = prepareBinary(op, a, b, dtype);
+    const res = outTarget(op, p.shape, 'bool', p.device, opts.out);
+    runKernel(op, 'compare', op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
+    p.release();
+    return finishOut(op, res, opts.out);
+  },
+);
 
 /**
  * Note [Comparing with out-of-range scalars]

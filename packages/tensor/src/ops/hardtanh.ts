@@ -15,7 +15,10 @@ import { emptyTensor } from './core.js';
 export const hardtanh = defineOp('hardtanh', (x: Tensor, minVal: number, maxVal: number): Tensor => {
   const op = 'hardtanh';
   if (x.dtype === 'bool' || (!isFloating(x.dtype) && (!Number.isInteger(minVal) || !Number.isInteger(maxVal)))) {
-    throw new DTypeError(`hardtanh: expected a floating input (or an integer one with integer bounds), got ${x.dtype} ${fmtShape(x.shape)}`, { op, hint: 'cast with .float()' });
+    throw new DTypeError(
+      `hardtanh: expected a floating input (or an integer one with integer bounds), got ${x.dtype} ${fmtShape(x.shape)}`,
+      { op, hint: 'cast with .float()' },
+    );
   }
   const out = emptyTensor(x.shape, x.dtype, x.device, op);
   runKernel(op, 'clamp', x, minVal, maxVal, out);

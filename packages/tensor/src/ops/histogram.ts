@@ -48,7 +48,10 @@ export const histc = defineOp('histc', (x: Tensor, binsOrOpts: number | HistcOpt
   let lo = o.min ?? 0;
   let hi = o.max ?? 0;
   if (!isFloating(x.dtype)) {
-    throw new DTypeError(`histc: expected a floating point input, got ${x.dtype} ${fmtShape(x.shape)}`, { op: 'histc', hint: 'cast first with .float()' });
+    throw new DTypeError(`histc: expected a floating point input, got ${x.dtype} ${fmtShape(x.shape)}`, {
+      op: 'histc',
+      hint: 'cast first with .float()',
+    });
   }
   if (!Number.isInteger(bins) || bins <= 0) throw new ArgumentError(`histc: bins must be a positive integer, got ${bins}`, { op: 'histc' });
   const xd = x.detach().reshape([-1]);
@@ -72,7 +75,11 @@ export const histc = defineOp('histc', (x: Tensor, binsOrOpts: number | HistcOpt
         lo: -FMAX,
         hi: FMAX,
         key: 'histc:range',
-        error: (v) => new ArgumentError(`histc: range of the data is not finite (it reaches ${v})`, { op: 'histc', hint: `drop NaN/inf values or pass a finite min and max. ${DEFERRED_NOTE}` }),
+        error: (v) =>
+          new ArgumentError(`histc: range of the data is not finite (it reaches ${v})`, {
+            op: 'histc',
+            hint: `drop NaN/inf values or pass a finite min and max. ${DEFERRED_NOTE}`,
+          }),
       });
     }
   }
@@ -84,7 +91,10 @@ export const histc = defineOp('histc', (x: Tensor, binsOrOpts: number | HistcOpt
   }
   if (typeof loT === 'number') {
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
-      throw new ArgumentError(`histc: range of [${lo}, ${hi}] is not finite`, { op: 'histc', hint: 'drop NaN/inf values or pass a finite min and max' });
+      throw new ArgumentError(`histc: range of [${lo}, ${hi}] is not finite`, {
+        op: 'histc',
+        hint: 'drop NaN/inf values or pass a finite min and max',
+      });
     }
     if (!(lo < hi)) throw new ArgumentError(`histc: max (${hi}) must be larger than min (${lo})`, { op: 'histc' });
   }
@@ -93,7 +103,12 @@ export const histc = defineOp('histc', (x: Tensor, binsOrOpts: number | HistcOpt
   const loX = typeof loT === 'number' ? rnd(loT) : loT;
   const width = typeof loT === 'number' && typeof hiT === 'number' ? rnd(rnd(hiT) - rnd(loT)) : (hiT as Tensor).sub(loT);
   const inRange = xd.ge(loT).logicalAnd(xd.le(hiT));
-  const raw = xd.sub(loX).div(width).mul(bins).floor().clamp(0, bins - 1);
+  const raw = xd
+    .sub(loX)
+    .div(width)
+    .mul(bins)
+    .floor()
+    .clamp(0, bins - 1);
   const pos = where(inRange, raw, 0).to('int32');
   const ones = inRange.to(x.dtype);
   return scatterAdd(zeros([bins], { dtype: x.dtype, device: x.device }), 0, pos, ones);
@@ -116,10 +131,14 @@ function bincountChecks(x: Tensor, o: BincountOptions): void {
     });
   }
   const m = o.minlength ?? 0;
-  if (!Number.isInteger(m) || m < 0) throw new ArgumentError(`bincount: minlength must be a non-negative integer, got ${m}`, { op: 'bincount' });
+  if (!Number.isInteger(m) || m < 0)
+    throw new ArgumentError(`bincount: minlength must be a non-negative integer, got ${m}`, { op: 'bincount' });
   const w = o.weights;
   if (w && (w.dim() !== 1 || w.shape[0] !== x.shape[0])) {
-    throw new ShapeError(`bincount: weights should be 1-d and have the same length as input, got ${fmtShape(w.shape)} for input ${fmtShape(x.shape)}`, { op: 'bincount' });
+    throw new ShapeError(
+      `bincount: weights should be 1-d and have the same length as input, got ${fmtShape(w.shape)} for input ${fmtShape(x.shape)}`,
+      { op: 'bincount' },
+    );
   }
 }
 
@@ -128,7 +147,10 @@ function bincountFrom(x: Tensor, data: ArrayLike<number>, o: BincountOptions): T
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if (v < 0) {
-      throw new ArgumentError(`bincount: only supports non-negative values, got ${v} at position ${i}`, { op: 'bincount', hint: 'shift the values first' });
+      throw new ArgumentError(`bincount: only supports non-negative values, got ${v} at position ${i}`, {
+        op: 'bincount',
+        hint: 'shift the values first',
+      });
     }
     if (v > top) top = v;
   }
@@ -136,7 +158,13 @@ function bincountFrom(x: Tensor, data: ArrayLike<number>, o: BincountOptions): T
   const w = o.weights;
   if (data.length === 0) return zeros([len], { dtype: 'int32', device: x.device }); // torch: int64 zeros, weights or not
   let dt: DType = 'int32';
-  if (w) dt = w.dtype === 'float32' || w.dtype === 'float64' ? w.dtype : getBackend(x.device, 'bincount').dtypes.includes('float64') ? 'float64' : 'float32';
+  if (w)
+    dt =
+      w.dtype === 'float32' || w.dtype === 'float64'
+        ? w.dtype
+        : getBackend(x.device, 'bincount').dtypes.includes('float64')
+          ? 'float64'
+          : 'float32';
   const src = w ? w.detach().to(dt) : x.mul(0).add(1).to('int32');
   return scatterAdd(zeros([len], { dtype: dt, device: x.device }), 0, x.to('int32'), src);
 }
@@ -151,7 +179,7 @@ function bincountFrom(x: Tensor, data: ArrayLike<number>, o: BincountOptions): T
  * dl.bincount(labels, { weights: w, minlength: 10 });
  */
 export const bincount = defineOp('bincount', (x: Tensor, opts: BincountOptions = {}): Tensor => {
-  checkOptionsArg('bincount', opts, "dl.bincount(x, { weights: w, minlength: 10 })");
+  checkOptionsArg('bincount', opts, 'dl.bincount(x, { weights: w, minlength: 10 })');
   bincountChecks(x, opts);
   if (!deviceCan(x, 'readSync')) {
     throw new StateError(`bincount: the output size depends on the data, which device '${x.device}' cannot read synchronously`, {
@@ -169,7 +197,7 @@ export const bincount = defineOp('bincount', (x: Tensor, opts: BincountOptions =
  * const counts = await dl.bincountAsync(labels, { minlength: 10 });
  */
 export async function bincountAsync(x: Tensor, opts: BincountOptions = {}): Promise<Tensor> {
-  checkOptionsArg('bincount', opts, "dl.bincountAsync(x, { weights: w, minlength: 10 })");
+  checkOptionsArg('bincount', opts, 'dl.bincountAsync(x, { weights: w, minlength: 10 })');
   bincountChecks(x, opts);
   const data = x.numel() === 0 ? [] : await x.contiguous().data();
   return bincountFrom(x, data, opts);
@@ -186,6 +214,10 @@ declare module '../tensor.js' {
 
 /** The histogram ops as Tensor methods (Note [Tensor methods from op families]). */
 export const histogramMethods = {
-  histc(this: Tensor, bins?: number | HistcOptions, min?: number, max?: number) { return histc(this, bins, min, max); },
-  bincount(this: Tensor, opts?: BincountOptions) { return bincount(this, opts); },
+  histc(this: Tensor, bins?: number | HistcOptions, min?: number, max?: number) {
+    return histc(this, bins, min, max);
+  },
+  bincount(this: Tensor, opts?: BincountOptions) {
+    return bincount(this, opts);
+  },
 } satisfies TensorMethods;

@@ -58,7 +58,15 @@ export function checkIndexBounds(
   }
 }
 
-function indexBoundsError(op: string, v: number, dim: number, size: number, negativeWraps: boolean, selfShape: readonly number[], deferred = false): IndexError {
+function indexBoundsError(
+  op: string,
+  v: number,
+  dim: number,
+  size: number,
+  negativeWraps: boolean,
+  selfShape: readonly number[],
+  deferred = false,
+): IndexError {
   const lo = negativeWraps ? -size : 0;
   return new IndexError(`${op}: index ${v} is out of bounds for dimension ${dim} with size ${size}`, {
     op,

@@ -62,7 +62,8 @@ declare module '../tensor.js' {
 }
 
 function checkIndexTensor(op: string, index: unknown): asserts index is Tensor {
-  if (!(index instanceof Tensor)) throw new ArgumentError(`${op}: index must be a Tensor of integers`, { op, hint: 'e.g. dl.tensor([0, 2])' });
+  if (!(index instanceof Tensor))
+    throw new ArgumentError(`${op}: index must be a Tensor of integers`, { op, hint: 'e.g. dl.tensor([0, 2])' });
   if (index.dtype !== 'int32' && index.dtype !== 'uint8') {
     throw new DTypeError(`${op}: expected index to be an integer tensor (int32), got ${index.dtype} with shape ${fmtShape(index.shape)}`, {
       op,
@@ -116,7 +117,11 @@ export const takeAlongDim = defineOp('takeAlongDim', (x: Tensor, indices: Tensor
   }
   const d = normDim(dim, Math.max(x.dim(), 1), op);
   if (x.dim() === 0) return gather(x, 0, indices);
-  const b = broadcastShapes(op, x.shape.map((s, i) => (i === d ? 1 : s)), indices.shape.map((s, i) => (i === d ? 1 : s)));
+  const b = broadcastShapes(
+    op,
+    x.shape.map((s, i) => (i === d ? 1 : s)),
+    indices.shape.map((s, i) => (i === d ? 1 : s)),
+  );
   const xs = b.map((s, i) => (i === d ? x.shape[d]! : s));
   const is = b.map((s, i) => (i === d ? indices.shape[d]! : s));
   return gather(x.expand(xs), d, indices.expand(is));
@@ -128,10 +133,16 @@ function indexSourceArgs(op: string, x: Tensor, dim: number, index: Tensor, sour
   if (!(source instanceof Tensor)) throw new ArgumentError(`${op}: source must be a Tensor`, { op });
   commonDevice(op, x, index, source);
   if (index.dim() > 1) {
-    throw new IndexError(`${op}: index is supposed to be a vector, but got dim: ${index.dim()} with shape ${fmtShape(index.shape)}`, { op, hint: 'flatten the index' });
+    throw new IndexError(`${op}: index is supposed to be a vector, but got dim: ${index.dim()} with shape ${fmtShape(index.shape)}`, {
+      op,
+      hint: 'flatten the index',
+    });
   }
   if (x.dtype !== source.dtype) {
-    throw new DTypeError(`${op}: self (${x.dtype}) and source (${source.dtype}) must have the same dtype`, { op, hint: `cast source with .to('${x.dtype}')` });
+    throw new DTypeError(`${op}: self (${x.dtype}) and source (${source.dtype}) must have the same dtype`, {
+      op,
+      hint: `cast source with .to('${x.dtype}')`,
+    });
   }
   // torch treats 0-d self and source as 1-d here
   const xs = x.dim() === 0 ? x.reshape([1]) : x;
@@ -139,7 +150,9 @@ function indexSourceArgs(op: string, x: Tensor, dim: number, index: Tensor, sour
   const d = normDim(dim, xs.dim(), op);
   const idx = index.reshape([-1]);
   if (src.dim() !== xs.dim()) {
-    throw new ShapeError(`${op}: source ${fmtShape(source.shape)} and self ${fmtShape(x.shape)} must have the same number of dimensions`, { op });
+    throw new ShapeError(`${op}: source ${fmtShape(source.shape)} and self ${fmtShape(x.shape)} must have the same number of dimensions`, {
+      op,
+    });
   }
   if (src.shape[d] !== idx.shape[0]) {
     throw new ShapeError(`${op}: number of indices (${idx.shape[0]}) should be equal to source.size(dim) (${src.shape[d]}), for dim ${d}`, {
@@ -149,7 +162,9 @@ function indexSourceArgs(op: string, x: Tensor, dim: number, index: Tensor, sour
   }
   for (let i = 0; i < xs.dim(); i++) {
     if (i !== d && src.shape[i] !== xs.shape[i]) {
-      throw new ShapeError(`${op}: source ${fmtShape(source.shape)} must match self ${fmtShape(x.shape)} in every dimension but ${d}`, { op });
+      throw new ShapeError(`${op}: source ${fmtShape(source.shape)} must match self ${fmtShape(x.shape)} in every dimension but ${d}`, {
+        op,
+      });
     }
   }
   // the index as a view of source's shape (stride 0 off `dim`): gather/scatter index it elementwise
@@ -166,15 +181,18 @@ function indexSourceArgs(op: string, x: Tensor, dim: number, index: Tensor, sour
  * x.indexAdd(0, dl.tensor([0, 4, 2]).long(), dl.tensor([[1, 2, 3], [4, 5, 6], [7, 8, 9.]])); // rows 0, 4, 2 gain
  * dl.indexAdd(x, 1, dl.tensor([0, 0]).long(), dl.ones(5, 2), { alpha: 2 }); // column 0 gains 4
  */
-export const indexAdd = defineOp('indexAdd', (x: Tensor, dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor => {
-  checkOptionsArg('indexAdd', opts, "x.indexAdd(0, index, source, { alpha: 2 })");
-  const op = 'indexAdd';
-  const { xs, src, d, idx, spread } = indexSourceArgs(op, x, dim, index, source);
-  checkIndexBounds(op, idx, d, xs.shape[d]!, { negativeWraps: false, selfShape: x.shape }); // Note [Index bounds on the host]
-  const alpha = opts.alpha ?? 1;
-  const r = scatterAdd(xs, d, spread, alpha === 1 ? src : src.mul(alpha));
-  return x.dim() === 0 ? r.reshape([]) : r;
-});
+export const indexAdd = defineOp(
+  'indexAdd',
+  (x: Tensor, dim: number, index: Tensor, source: Tensor, opts: { alpha?: number } = {}): Tensor => {
+    checkOptionsArg('indexAdd', opts, 'x.indexAdd(0, index, source, { alpha: 2 })');
+    const op = 'indexAdd';
+    const { xs, src, d, idx, spread } = indexSourceArgs(op, x, dim, index, source);
+    checkIndexBounds(op, idx, d, xs.shape[d]!, { negativeWraps: false, selfShape: x.shape }); // Note [Index bounds on the host]
+    const alpha = opts.alpha ?? 1;
+    const r = scatterAdd(xs, d, spread, alpha === 1 ? src : src.mul(alpha));
+    return x.dim() === 0 ? r.reshape([]) : r;
+  },
+);
 
 /**
  * `x` with the slices of `source` written at the entries `index` names along `dim`, as
@@ -215,7 +233,10 @@ function indexFillArgs(op: string, x: Tensor, dim: number, index: Tensor, value:
   if (index.dim() > 1) throw new IndexError(`${op}: index has to be a vector or a scalar, got shape ${fmtShape(index.shape)}`, { op });
   if (value instanceof Tensor) {
     if (value.dim() !== 0) {
-      throw new ShapeError(`${op}: only supports a 0-dimensional value tensor, but got a tensor with ${value.dim()} dimension(s)`, { op, hint: 'pass value.reshape([]) or a number' });
+      throw new ShapeError(`${op}: only supports a 0-dimensional value tensor, but got a tensor with ${value.dim()} dimension(s)`, {
+        op,
+        hint: 'pass value.reshape([]) or a number',
+      });
     }
     commonDevice(op, x, index, value);
   } else if (typeof value !== 'number' && typeof value !== 'boolean') {
@@ -225,26 +246,42 @@ function indexFillArgs(op: string, x: Tensor, dim: number, index: Tensor, value:
   const n = x.dim() === 0 ? 1 : x.shape[d]!;
   const idx = index.reshape([-1]);
   checkIndexBounds(op, idx, d, n, { negativeWraps: true, selfShape: x.shape, onDevice: true }); // Note [Index bounds on the host]
-  const hit = wrapNegative(idx, n).reshape([-1, 1]).eq(arange(n, undefined, 1, { dtype: 'int32', device: x.device })).any(0);
+  const hit = wrapNegative(idx, n)
+    .reshape([-1, 1])
+    .eq(arange(n, undefined, 1, { dtype: 'int32', device: x.device }))
+    .any(0);
   const mask = x.dim() === 0 ? hit.reshape([]) : hit.reshape(x.shape.map((_, i) => (i === d ? n : 1)));
-  const v = value instanceof Tensor ? value.to(x.dtype) : fromHost([x.dtype === 'bool' ? Number(Number(value) !== 0) : Number(value)], [], x.dtype, x.device, op);
+  const v =
+    value instanceof Tensor
+      ? value.to(x.dtype)
+      : fromHost([x.dtype === 'bool' ? Number(Number(value) !== 0) : Number(value)], [], x.dtype, x.device, op);
   return { mask, v };
 }
 
 export const indexExtraMethods = {
-  take(this: Tensor, index: Tensor) { return take(this, index); },
-  takeAlongDim(this: Tensor, indices: Tensor, dim?: number | null) { return takeAlongDim(this, indices, dim); },
-  indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }) { return indexAdd(this, dim, index, source, opts); },
+  take(this: Tensor, index: Tensor) {
+    return take(this, index);
+  },
+  takeAlongDim(this: Tensor, indices: Tensor, dim?: number | null) {
+    return takeAlongDim(this, indices, dim);
+  },
+  indexAdd(this: Tensor, dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }) {
+    return indexAdd(this, dim, index, source, opts);
+  },
   indexAdd_(this: Tensor, dim: number, index: Tensor, source: Tensor, opts?: { alpha?: number }) {
     applyInPlace(this, 'indexAdd_', (s) => indexAdd(s, dim, index, source, opts));
     return this;
   },
-  indexCopy(this: Tensor, dim: number, index: Tensor, source: Tensor) { return indexCopy(this, dim, index, source); },
+  indexCopy(this: Tensor, dim: number, index: Tensor, source: Tensor) {
+    return indexCopy(this, dim, index, source);
+  },
   indexCopy_(this: Tensor, dim: number, index: Tensor, source: Tensor) {
     applyInPlace(this, 'indexCopy_', (s) => indexCopy(s, dim, index, source));
     return this;
   },
-  indexFill(this: Tensor, dim: number, index: Tensor, value: number | Tensor) { return indexFill(this, dim, index, value); },
+  indexFill(this: Tensor, dim: number, index: Tensor, value: number | Tensor) {
+    return indexFill(this, dim, index, value);
+  },
   indexFill_(this: Tensor, dim: number, index: Tensor, value: number | Tensor) {
     indexFillInPlace(this, dim, index, value);
     return this;

@@ -31,7 +31,9 @@ export const gather = defineOp('gather', (x: Tensor, dim: number, index: Tensor)
   commonDevice(op, x, index);
   const d = normDim(dim, x.dim(), op);
   if (index.dim() !== x.dim()) {
-    throw new ShapeError(`gather: index ${fmtShape(index.shape)} must have the same number of dimensions as input ${fmtShape(x.shape)}`, { op });
+    throw new ShapeError(`gather: index ${fmtShape(index.shape)} must have the same number of dimensions as input ${fmtShape(x.shape)}`, {
+      op,
+    });
   }
   for (let i = 0; i < x.dim(); i++) {
     if (i !== d && index.shape[i]! > x.shape[i]!) {
@@ -54,7 +56,9 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
     const kw = src !== null && typeof src === 'object' && 'value' in (src as object);
     throw new ArgumentError(`${op}: src must be a Tensor or a number, got ${describeValue(src)}`, {
       op,
-      hint: kw ? `pass the value positionally: x.${op}_(dim, index, ${String((src as { value: unknown }).value)}) (PyTorch's value=…)` : `x.${op}_(dim, index, src) with src a tensor or a number`,
+      hint: kw
+        ? `pass the value positionally: x.${op}_(dim, index, ${String((src as { value: unknown }).value)}) (PyTorch's value=…)`
+        : `x.${op}_(dim, index, src) with src a tensor or a number`,
     });
   }
   // torch treats 0-d index and src as 1-d here (ensure_nonempty_dim): the Transforms tutorial's
@@ -65,11 +69,17 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   const s = typeof src === 'number' ? broadcastView(fromHost([src], [], x.dtype, x.device, op), index.shape) : src;
   commonDevice(op, x, index, s);
   if (index.dim() !== x.dim() || s.dim() !== x.dim()) {
-    throw new ShapeError(`${op}: index ${fmtShape(index.shape)}, src ${fmtShape(s.shape)} and self ${fmtShape(x.shape)} must have the same number of dimensions`, { op });
+    throw new ShapeError(
+      `${op}: index ${fmtShape(index.shape)}, src ${fmtShape(s.shape)} and self ${fmtShape(x.shape)} must have the same number of dimensions`,
+      { op },
+    );
   }
   for (let i = 0; i < x.dim(); i++) {
     if (index.shape[i]! > s.shape[i]! || (i !== d && index.shape[i]! > x.shape[i]!)) {
-      throw new ShapeError(`${op}: expected index ${fmtShape(index.shape)} to be smaller than self ${fmtShape(x.shape)} apart from dimension ${d} and to be smaller than src ${fmtShape(s.shape)}`, { op });
+      throw new ShapeError(
+        `${op}: expected index ${fmtShape(index.shape)} to be smaller than self ${fmtShape(x.shape)} apart from dimension ${d} and to be smaller than src ${fmtShape(s.shape)}`,
+        { op },
+      );
     }
   }
   if (x.dim() > 0) checkIndexBounds(op, index, d, x.shape[d]!, { negativeWraps: false, selfShape: x.shape }); // Note [Index bounds on the host]
@@ -139,7 +149,11 @@ export const cat = defineOp('cat', (tensors: readonly Tensor[], dimOrOpts: numbe
   const promoted = tensors.reduce<DType>((a, t) => promoteTypes(a, t.dtype), tensors[0]!.dtype);
   if (ts.length === 0) return tensors[0]!.to(promoted).clone();
   const ref = ts[0]!;
-  if (ref.dim() === 0) throw new ShapeError('cat: zero-dimensional tensor (at position 0) cannot be concatenated', { op, hint: 'use stack, or unsqueeze first' });
+  if (ref.dim() === 0)
+    throw new ShapeError('cat: zero-dimensional tensor (at position 0) cannot be concatenated', {
+      op,
+      hint: 'use stack, or unsqueeze first',
+    });
   const d = normDim(dim, ref.dim(), op);
   const device = commonDevice(op, ...ts);
   const dtype: DType = promoted;
@@ -191,12 +205,18 @@ function dimArg(op: string, d: number | DimOption | undefined): number {
   if (d !== null && typeof d === 'object' && !Array.isArray(d)) {
     const unknown = Object.keys(d).filter((k) => k !== 'dim');
     if (unknown.length === 0) return d.dim ?? 0;
-    throw new ArgumentError(`${op}: unknown option '${unknown[0]}'`, { op, hint: `the only option is dim, e.g. dl.${op}(tensors, { dim: 1 })` });
+    throw new ArgumentError(`${op}: unknown option '${unknown[0]}'`, {
+      op,
+      hint: `the only option is dim, e.g. dl.${op}(tensors, { dim: 1 })`,
+    });
   }
-  throw new ArgumentError(`${op}: dim must be an integer or { dim }, got ${Array.isArray(d) ? 'an array' : d === null ? 'null' : typeof d}`, {
-    op,
-    hint: `dl.${op}(tensors, 1) or dl.${op}(tensors, { dim: 1 })`,
-  });
+  throw new ArgumentError(
+    `${op}: dim must be an integer or { dim }, got ${Array.isArray(d) ? 'an array' : d === null ? 'null' : typeof d}`,
+    {
+      op,
+      hint: `dl.${op}(tensors, 1) or dl.${op}(tensors, { dim: 1 })`,
+    },
+  );
 }
 
 /**
@@ -207,16 +227,23 @@ function dimArg(op: string, d: number | DimOption | undefined): number {
  */
 export const stack = defineOp('stack', (tensors: readonly Tensor[], dimOrOpts: number | DimOption = 0): Tensor => {
   const dim = dimArg('stack', dimOrOpts);
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError('stack: expected a non-empty list of Tensors', { op: 'stack' });
+  if (!Array.isArray(tensors) || tensors.length === 0)
+    throw new ArgumentError('stack: expected a non-empty list of Tensors', { op: 'stack' });
   checkTensorList('stack', tensors);
   const ref = tensors[0]!;
   tensors.forEach((t, k) => {
     if (t.shape.length !== ref.shape.length || t.shape.some((s: number, i: number) => s !== ref.shape[i])) {
-      throw new ShapeError(`stack: expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${k}`, { op: 'stack' });
+      throw new ShapeError(
+        `stack: expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${k}`,
+        { op: 'stack' },
+      );
     }
   });
   const d = normDim(dim, ref.dim() + 1, 'stack');
-  return cat(tensors.map((t) => unsqueeze(t, d)), d);
+  return cat(
+    tensors.map((t) => unsqueeze(t, d)),
+    d,
+  );
 });
 
 /**
@@ -226,7 +253,11 @@ export const stack = defineOp('stack', (tensors: readonly Tensor[], dimOrOpts: n
  * dl.arange(10).split(3); // sizes 3, 3, 3, 1
  */
 export const split = defineOp('split', (x: Tensor, splitSize: number | readonly number[], dim: number = 0): Tensor[] => {
-  if (x.dim() === 0) throw new ShapeError('split expects at least a 1-dimensional tensor, got a 0-d tensor', { op: 'split', hint: 'x.reshape(1) makes it 1-d' });
+  if (x.dim() === 0)
+    throw new ShapeError('split expects at least a 1-dimensional tensor, got a 0-d tensor', {
+      op: 'split',
+      hint: 'x.reshape(1) makes it 1-d',
+    });
   const d = normDim(dim, x.dim(), 'split');
   const n = x.shape[d]!;
   checkSizes(typeof splitSize === 'number' ? [splitSize] : splitSize, 'split', { what: 'split sizes' }); // Note [Sizes from users]
@@ -240,9 +271,12 @@ export const split = defineOp('split', (x: Tensor, splitSize: number | readonly 
     sizes = [...splitSize];
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total !== n) {
-      throw new ShapeError(`split: split_with_sizes expects split_sizes to sum exactly to ${n} (input tensor's size at dimension ${d}), but got split_sizes=${fmtShape(sizes)}`, {
-        op: 'split',
-      });
+      throw new ShapeError(
+        `split: split_with_sizes expects split_sizes to sum exactly to ${n} (input tensor's size at dimension ${d}), but got split_sizes=${fmtShape(sizes)}`,
+        {
+          op: 'split',
+        },
+      );
     }
   }
   return splitViews(x, d, sizes, typeof splitSize === 'number' ? 'Split' : 'SplitWithSizes'); // Note [Multi-output splits]
@@ -257,8 +291,13 @@ export const split = defineOp('split', (x: Tensor, splitSize: number | readonly 
  * dl.zeros([0, 3]).chunk(4); // four [0, 3] views
  */
 export const chunk = defineOp('chunk', (x: Tensor, chunks: number, dim: number = 0): Tensor[] => {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`, { op: 'chunk' });
-  if (x.dim() === 0) throw new ShapeError('chunk expects at least a 1-dimensional tensor, got a 0-d tensor', { op: 'chunk', hint: 'x.reshape(1) makes it 1-d' });
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new ArgumentError(`chunk: chunks must be a positive integer, got ${chunks}`, { op: 'chunk' });
+  if (x.dim() === 0)
+    throw new ShapeError('chunk expects at least a 1-dimensional tensor, got a 0-d tensor', {
+      op: 'chunk',
+      hint: 'x.reshape(1) makes it 1-d',
+    });
   const d = normDim(dim, x.dim(), 'chunk');
   const n = x.shape[d]!;
   if (n === 0) return split(x, new Array<number>(chunks).fill(0), d);
@@ -295,7 +334,10 @@ export const oneHot = defineOp('oneHot', (indices: Tensor, numClasses: number = 
   let n = numClasses;
   if (n < 0) {
     if (!deviceCan(indices, 'readSync')) {
-      throw new ArgumentError('oneHot: numClasses must be given on devices without synchronous reads', { op, hint: 'pass numClasses explicitly' });
+      throw new ArgumentError('oneHot: numClasses must be given on devices without synchronous reads', {
+        op,
+        hint: 'pass numClasses explicitly',
+      });
     }
     n = indices.numel() === 0 ? 0 : indices.max().itemSync() + 1;
   }
@@ -309,28 +351,42 @@ export const oneHot = defineOp('oneHot', (indices: Tensor, numClasses: number = 
   } else {
     checkOnDevice(op, indices, { lo: 0, hi: n - 1, key: `oneHot:${n}`, error: (v) => oneHotError(v, n, true) });
   }
-  const classes = fromHost(Array.from({ length: n }, (_, i) => i), [n], 'int32', indices.device, op);
+  const classes = fromHost(
+    Array.from({ length: n }, (_, i) => i),
+    [n],
+    'int32',
+    indices.device,
+    op,
+  );
   const ix = castRaw(indices, 'int32');
   return compare('eq', unsqueeze(ix, -1), classes).to('int32');
 });
 
 function oneHotError(v: number, n: number, deferred: boolean): IndexError {
-  return new IndexError(`oneHot: class values must be ${v < 0 ? 'non-negative' : 'smaller than num_classes'}; got ${v} with numClasses ${n}`, {
-    op: 'oneHot',
-    hint: (v < 0 ? 'labels are class indices 0..numClasses-1' : `pass a larger numClasses, or check the labels (they go up to ${v})`) + (deferred ? `. ${DEFERRED_NOTE}` : ''),
-  });
+  return new IndexError(
+    `oneHot: class values must be ${v < 0 ? 'non-negative' : 'smaller than num_classes'}; got ${v} with numClasses ${n}`,
+    {
+      op: 'oneHot',
+      hint:
+        (v < 0 ? 'labels are class indices 0..numClasses-1' : `pass a larger numClasses, or check the labels (they go up to ${v})`) +
+        (deferred ? `. ${DEFERRED_NOTE}` : ''),
+    },
+  );
 }
 
 /** @internal Gradient of a strided slice: zeros of `inShape` with `g` written at the slice. */
-export const sliceBackward = defineOp('sliceBackward', (g: Tensor, inShape: readonly number[], starts: readonly number[], steps: readonly number[]): Tensor => {
-  const out = emptyTensor(inShape, g.dtype, g.device, 'sliceBackward');
-  runKernel('sliceBackward', 'fill', out, 0);
-  let offset = 0;
-  for (let i = 0; i < starts.length; i++) offset += starts[i]! * out._strides[i]!;
-  runKernel('sliceBackward', 'copy', g, { of: out, shape: g.shape, strides: out._strides.map((s, i) => s * steps[i]!), offset });
-  recordOp('sliceBackward', [g], out, { inShape: [...inShape], starts: [...starts], steps: [...steps] });
-  return out;
-});
+export const sliceBackward = defineOp(
+  'sliceBackward',
+  (g: Tensor, inShape: readonly number[], starts: readonly number[], steps: readonly number[]): Tensor => {
+    const out = emptyTensor(inShape, g.dtype, g.device, 'sliceBackward');
+    runKernel('sliceBackward', 'fill', out, 0);
+    let offset = 0;
+    for (let i = 0; i < starts.length; i++) offset += starts[i]! * out._strides[i]!;
+    runKernel('sliceBackward', 'copy', g, { of: out, shape: g.shape, strides: out._strides.map((s, i) => s * steps[i]!), offset });
+    recordOp('sliceBackward', [g], out, { inShape: [...inShape], starts: [...starts], steps: [...steps] });
+    return out;
+  },
+);
 
 /** Reverse the order of entries along `dims`. */
 export const flip = defineOp('flip', (x: Tensor, dims: number | readonly number[]): Tensor => {
@@ -338,7 +394,17 @@ export const flip = defineOp('flip', (x: Tensor, dims: number | readonly number[
   for (const dim of typeof dims === 'number' ? [dims] : dims) {
     const d = normDim(dim, x.dim(), 'flip');
     const n = x.shape[d]!;
-    r = indexSelect(r, d, fromHost(Array.from({ length: n }, (_, i) => n - 1 - i), [n], 'int32', x.device, 'flip'));
+    r = indexSelect(
+      r,
+      d,
+      fromHost(
+        Array.from({ length: n }, (_, i) => n - 1 - i),
+        [n],
+        'int32',
+        x.device,
+        'flip',
+      ),
+    );
   }
   return r === x ? x.clone() : r;
 });
@@ -346,7 +412,9 @@ export const flip = defineOp('flip', (x: Tensor, dims: number | readonly number[
 /** Repeat the tensor along each dim (`x.repeat(2, 1)`), as PyTorch. */
 export const repeat = defineOp('repeat', (x: Tensor, ...sizes: number[]): Tensor => {
   if (sizes.length < x.dim()) {
-    throw new ShapeError(`repeat: number of repeat dims (${sizes.length}) can not be smaller than number of tensor dims (${x.dim()})`, { op: 'repeat' });
+    throw new ShapeError(`repeat: number of repeat dims (${sizes.length}) can not be smaller than number of tensor dims (${x.dim()})`, {
+      op: 'repeat',
+    });
   }
   const lead = sizes.length - x.dim();
   const xs = x.reshape([...Array(lead).fill(1), ...x.shape]);
@@ -356,6 +424,8 @@ export const repeat = defineOp('repeat', (x: Tensor, ...sizes: number[]): Tensor
     inter.push(1, s);
     expanded.push(sizes[i]!, s);
   });
-  return xs.reshape(inter).expand(expanded).reshape(xs.shape.map((s, i) => s * sizes[i]!));
+  return xs
+    .reshape(inter)
+    .expand(expanded)
+    .reshape(xs.shape.map((s, i) => s * sizes[i]!));
 });
-

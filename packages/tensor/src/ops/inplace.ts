@@ -5,7 +5,16 @@ import { canCast, type DType } from '../dtype.js';
 import { defaultGenerator, type Generator } from '../generator.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { OVERLAP_ALLOWED, broadcastOperand, broadcastView, castRaw, checkNoInternalOverlap, checkScalarArg, emptyTensor, type TensorOrScalar } from './core.js';
+import {
+  OVERLAP_ALLOWED,
+  broadcastOperand,
+  broadcastView,
+  castRaw,
+  checkNoInternalOverlap,
+  checkScalarArg,
+  emptyTensor,
+  type TensorOrScalar,
+} from './core.js';
 import { binary, binaryResultDType, maskedFill, unary, unaryResultDType } from './elementwise.js';
 import { clone } from './views.js';
 import { adoptCopySlices, copySlicesGraph, needsCopySlices } from './copy-slices.js';
@@ -18,35 +27,38 @@ import { adoptCopySlices, copySlicesGraph, needsCopySlices } from './copy-slices
  * `x` takes over the result's graph node, so gradients flow through the in-place op; when `x`
  * is a view, its base gets a CopySlices node (Note [In-place writes into views: CopySlices]).
  */
-export const applyInPlace = defineOp((_t, op) => op, (target: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor => {
-  if (!OVERLAP_ALLOWED.has(op)) checkNoInternalOverlap(target, op);
-  checkInPlace(target, op, true); // a view's base gets CopySlices below
-  // When recording, the op reads a (recorded) copy of self: its rule may save self, and self's
-  // storage is about to be overwritten (PyTorch saves the original self the same way).
-  const self = willRecord([target]) ? clone(target) : target;
-  const r = compute(self);
-  if (self !== target) self.dispose();
-  if (r === target) return target;
-  checkInPlaceCast(op, r.dtype, target);
-  if (!shapesEqual(r.shape, target.shape)) {
-    throw new ShapeError(`${op}: output with shape ${fmtShape(target.shape)} doesn't match the broadcast shape ${fmtShape(r.shape)}`, {
-      op,
-      hint: 'an in-place op cannot grow its tensor; use the out-of-place form',
-    });
-  }
-  const base = willRecord([target, r]) ? needsCopySlices(target, r) : null;
-  const slices = base ? copySlicesGraph(op, base, target, r) : null; // recorded before the write
-  runKernel(op, 'copy', r, inPlace(target));
-  if (base && slices) adoptCopySlices(base, slices);
-  if (r.gradFn) {
-    target.gradFn = r.gradFn;
-    target.requiresGrad = true;
-    target._autograd = r._autograd;
-    r._autograd = null;
-  }
-  r.dispose();
-  return target;
-});
+export const applyInPlace = defineOp(
+  (_t, op) => op,
+  (target: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor => {
+    if (!OVERLAP_ALLOWED.has(op)) checkNoInternalOverlap(target, op);
+    checkInPlace(target, op, true); // a view's base gets CopySlices below
+    // When recording, the op reads a (recorded) copy of self: its rule may save self, and self's
+    // storage is about to be overwritten (PyTorch saves the original self the same way).
+    const self = willRecord([target]) ? clone(target) : target;
+    const r = compute(self);
+    if (self !== target) self.dispose();
+    if (r === target) return target;
+    checkInPlaceCast(op, r.dtype, target);
+    if (!shapesEqual(r.shape, target.shape)) {
+      throw new ShapeError(`${op}: output with shape ${fmtShape(target.shape)} doesn't match the broadcast shape ${fmtShape(r.shape)}`, {
+        op,
+        hint: 'an in-place op cannot grow its tensor; use the out-of-place form',
+      });
+    }
+    const base = willRecord([target, r]) ? needsCopySlices(target, r) : null;
+    const slices = base ? copySlicesGraph(op, base, target, r) : null; // recorded before the write
+    runKernel(op, 'copy', r, inPlace(target));
+    if (base && slices) adoptCopySlices(base, slices);
+    if (r.gradFn) {
+      target.gradFn = r.gradFn;
+      target.requiresGrad = true;
+      target._autograd = r._autograd;
+      r._autograd = null;
+    }
+    r.dispose();
+    return target;
+  },
+);
 
 /**
  * Note [In-place casting]
@@ -60,10 +72,13 @@ export const applyInPlace = defineOp((_t, op) => op, (target: Tensor, op: string
 /** @internal Raise torch's "result type … can't be cast" error when `target` can't hold `result` (Note [In-place casting]). */
 export function checkInPlaceCast(op: string, result: DType, target: Tensor): void {
   if (canCast(result, target.dtype)) return;
-  throw new DTypeError(`${op}: result type ${result} can't be cast to the desired output type ${target.dtype} (shape ${fmtShape(target.shape)})`, {
-    op,
-    hint: `use the out-of-place form x = x.${op.replace(/_$/, '')}(…) (it promotes to ${result}), or cast first: x = x.to('${result}')`,
-  });
+  throw new DTypeError(
+    `${op}: result type ${result} can't be cast to the desired output type ${target.dtype} (shape ${fmtShape(target.shape)})`,
+    {
+      op,
+      hint: `use the out-of-place form x = x.${op.replace(/_$/, '')}(…) (it promotes to ${result}), or cast first: x = x.to('${result}')`,
+    },
+  );
 }
 
 function isOperand(v: unknown): v is TensorOrScalar {
@@ -71,27 +86,27 @@ function isOperand(v: unknown): v is TensorOrScalar {
 }
 
 /** In-place binary op: direct kernel write when autograd is idle. */
-export const binaryInPlace = defineOp((_op, _t, _o, opName) => opName, (op: BinaryOp, target: Tensor, other: TensorOrScalar, opName: string): Tensor => {
-  const o = other instanceof Tensor ? other : null;
-  if (isOperand(other)) checkInPlaceCast(opName, binaryResultDType(op, target, other), target);
-  // Note [In-place aliasing]: `x.add_(x.t())` reads elements the kernel has already written, so an
-  // operand that shares x's storage through a different view is computed out of place first.
-  checkNoInternalOverlap(target, opName);
-  const aliased = o !== null && partiallyAliases(o, target);
-  if (!aliased && !willRecord([target, o]) && (!o || shapesEqual(broadcastShapes(opName, target.shape, o.shape), target.shape))) {
-    checkInPlace(target, opName);
-    binary(op, target, other, { out: target });
-    return target;
-  }
-  return applyInPlace(target, opName, (self) => binary(op, self, other));
-});
+export const binaryInPlace = defineOp(
+  (_op, _t, _o, opName) => opName,
+  (op: BinaryOp, target: Tensor, other: TensorOrScalar, opName: string): Tensor => {
+    const o = other instanceof Tensor ? other : null;
+    if (isOperand(other)) checkInPlaceCast(opName, binaryResultDType(op, target, other), target);
+    // Note [In-place aliasing]: `x.add_(x.t())` reads elements the kernel has already written, so an
+    // operand that shares x's storage through a different view is computed out of place first.
+    checkNoInternalOverlap(target, opName);
+    const aliased = o !== null && partiallyAliases(o, target);
+    if (!aliased && !willRecord([target, o]) && (!o || shapesEqual(broadcastShapes(opName, target.shape, o.shape), target.shape))) {
+      checkInPlace(target, opName);
+      binary(op, target, other, { out: target });
+      return target;
+    }
+    return applyInPlace(target, opName, (self) => binary(op, self, other));
+  },
+);
 
 /** Does `a` share `b`'s storage through a view other than `b`'s own layout? */
 function partiallyAliases(a: Tensor, b: Tensor): boolean {
-  return (
-    a._storage === b._storage &&
-    !(a._offset === b._offset && shapesEqual(a.shape, b.shape) && shapesEqual(a._strides, b._strides))
-  );
+  return a._storage === b._storage && !(a._offset === b._offset && shapesEqual(a.shape, b.shape) && shapesEqual(a._strides, b._strides));
 }
 
 /**
@@ -104,8 +119,16 @@ export const maskedFillInPlace = defineOp('maskedFill_', (target: Tensor, mask: 
   if (!(mask instanceof Tensor) || !shapesEqual(broadcastShapes('maskedFill_', mask.shape, target.shape), target.shape)) {
     return applyInPlace(target, 'maskedFill_', (s) => maskedFill(s, mask, value)); // raises as usual
   }
-  const anyMasked = reduceAny(broadcastView(mask, target.shape), shared.flatMap((b, i) => (b ? [i] : [])));
-  const base = new Tensor(target._storage, target.shape.map((s, i) => (shared[i] ? 1 : s)), target._strides, target._offset);
+  const anyMasked = reduceAny(
+    broadcastView(mask, target.shape),
+    shared.flatMap((b, i) => (b ? [i] : [])),
+  );
+  const base = new Tensor(
+    target._storage,
+    target.shape.map((s, i) => (shared[i] ? 1 : s)),
+    target._strides,
+    target._offset,
+  );
   applyInPlace(base, 'maskedFill_', (s) => maskedFill(s, anyMasked, value));
   return target;
 });
@@ -118,16 +141,19 @@ function reduceAny(m: Tensor, axes: number[]): Tensor {
 }
 
 /** In-place unary op. */
-export const unaryInPlace = defineOp((_op, _t, opName) => opName, (op: UnaryOp, target: Tensor, opName: string): Tensor => {
-  checkNoInternalOverlap(target, opName);
-  checkInPlaceCast(opName, unaryResultDType(op, target), target);
-  if (!willRecord([target])) {
-    checkInPlace(target, opName);
-    unary(op, target, { out: target });
-    return target;
-  }
-  return applyInPlace(target, opName, (self) => unary(op, self));
-});
+export const unaryInPlace = defineOp(
+  (_op, _t, opName) => opName,
+  (op: UnaryOp, target: Tensor, opName: string): Tensor => {
+    checkNoInternalOverlap(target, opName);
+    checkInPlaceCast(opName, unaryResultDType(op, target), target);
+    if (!willRecord([target])) {
+      checkInPlace(target, opName);
+      unary(op, target, { out: target });
+      return target;
+    }
+    return applyInPlace(target, opName, (self) => unary(op, self));
+  },
+);
 
 /** `x.fill_(v)`: set every element (through views too). */
 export const fill_ = defineOp('fill_', (target: Tensor, value: number | boolean): Tensor => {
@@ -161,7 +187,9 @@ export const copy_ = defineOp('copy_', (target: Tensor, src: Tensor): Tensor => 
 
 function checkBroadcastable(src: Tensor, target: Tensor): void {
   if (src.dim() > target.dim() || src.shape.some((s, i) => s !== 1 && s !== target.shape[target.dim() - src.dim() + i])) {
-    throw new ShapeError(`copy_: the source ${fmtShape(src.shape)} can't be broadcast to the destination ${fmtShape(target.shape)}`, { op: 'copy_' });
+    throw new ShapeError(`copy_: the source ${fmtShape(src.shape)} can't be broadcast to the destination ${fmtShape(target.shape)}`, {
+      op: 'copy_',
+    });
   }
 }
 

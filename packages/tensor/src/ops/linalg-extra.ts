@@ -52,10 +52,13 @@ export interface ScaleOptions {
 function sameDtype(op: string, ts: Tensor[]): void {
   const d = ts[0]!.dtype;
   if (ts.some((t) => t.dtype !== d) || d === 'bool') {
-    throw new DTypeError(`${op}: expected all inputs to have one non-bool dtype, got ${ts.map((t) => `${t.dtype} ${fmtShape(t.shape)}`).join(', ')}`, {
-      op,
-      hint: 'cast them to one dtype, e.g. .float()',
-    });
+    throw new DTypeError(
+      `${op}: expected all inputs to have one non-bool dtype, got ${ts.map((t) => `${t.dtype} ${fmtShape(t.shape)}`).join(', ')}`,
+      {
+        op,
+        hint: 'cast them to one dtype, e.g. .float()',
+      },
+    );
   }
 }
 
@@ -64,7 +67,10 @@ function scales(op: string, input: Tensor, opts: ScaleOptions): { beta: number; 
   const beta = opts.beta ?? 1;
   const alpha = opts.alpha ?? 1;
   if ((input.dtype === 'int32' || input.dtype === 'uint8') && (!Number.isInteger(beta) || !Number.isInteger(alpha))) {
-    throw new ArgumentError(`${op}: for integral input tensors, arguments beta and alpha must not be floating point numbers (got beta=${beta}, alpha=${alpha})`, { op, hint: 'pass integers, or cast the inputs with .float()' });
+    throw new ArgumentError(
+      `${op}: for integral input tensors, arguments beta and alpha must not be floating point numbers (got beta=${beta}, alpha=${alpha})`,
+      { op, hint: 'pass integers, or cast the inputs with .float()' },
+    );
   }
   return { beta, alpha };
 }
@@ -78,7 +84,10 @@ function zeroLike(t: Tensor): Tensor {
 function combine(op: string, input: Tensor, product: Tensor, beta: number, alpha: number): Tensor {
   const shape = broadcastShapes(op, input.shape, product.shape);
   if (shape.length !== product.dim() || shape.some((s, i) => s !== product.shape[i])) {
-    throw new ShapeError(`${op}: the input ${fmtShape(input.shape)} cannot be broadcast to the product's shape ${fmtShape(product.shape)}`, { op, hint: `input must broadcast to ${fmtShape(product.shape)}` });
+    throw new ShapeError(
+      `${op}: the input ${fmtShape(input.shape)} cannot be broadcast to the product's shape ${fmtShape(product.shape)}`,
+      { op, hint: `input must broadcast to ${fmtShape(product.shape)}` },
+    );
   }
   const p = alpha === 1 ? product : product.mul(alpha);
   if (beta === 0) return p.add(zeroLike(input)); // input's values ignored (NaN too); its gradient is 0, as torch
@@ -109,10 +118,16 @@ export const addmm = defineOp('addmm', (input: Tensor, mat1: Tensor, mat2: Tenso
  */
 export const mv = defineOp('mv', (mat: Tensor, vec: Tensor): Tensor => {
   if (mat.dim() !== 2 || vec.dim() !== 1) {
-    throw new ShapeError(`mv: vector + matrix @ vector expected, got ${mat.dim()}, ${vec.dim()} (shapes ${fmtShape(mat.shape)} and ${fmtShape(vec.shape)})`, { op: 'mv', hint: 'mat must be 2-D and vec 1-D' });
+    throw new ShapeError(
+      `mv: vector + matrix @ vector expected, got ${mat.dim()}, ${vec.dim()} (shapes ${fmtShape(mat.shape)} and ${fmtShape(vec.shape)})`,
+      { op: 'mv', hint: 'mat must be 2-D and vec 1-D' },
+    );
   }
   if (mat.shape[1] !== vec.shape[0]) {
-    throw new ShapeError(`mv: size mismatch, got input (${mat.shape[0]}), mat (${mat.shape[0]}x${mat.shape[1]}), vec (${vec.shape[0]})`, { op: 'mv', hint: 'mat [n, m] takes a vec [m]' });
+    throw new ShapeError(`mv: size mismatch, got input (${mat.shape[0]}), mat (${mat.shape[0]}x${mat.shape[1]}), vec (${vec.shape[0]})`, {
+      op: 'mv',
+      hint: 'mat [n, m] takes a vec [m]',
+    });
   }
   sameDtype('mv', [mat, vec]);
   return matmul(mat, vec);
@@ -132,7 +147,11 @@ export const addmv = defineOp('addmv', (input: Tensor, mat: Tensor, vec: Tensor,
 });
 
 function check3d(op: string, b1: Tensor, b2: Tensor): void {
-  if (b1.dim() !== 3 || b2.dim() !== 3) throw new ShapeError(`${op}: batch1 and batch2 must be 3-D tensors, got ${fmtShape(b1.shape)} and ${fmtShape(b2.shape)}`, { op, hint: 'shapes [b, n, k] and [b, k, m]' });
+  if (b1.dim() !== 3 || b2.dim() !== 3)
+    throw new ShapeError(`${op}: batch1 and batch2 must be 3-D tensors, got ${fmtShape(b1.shape)} and ${fmtShape(b2.shape)}`, {
+      op,
+      hint: 'shapes [b, n, k] and [b, k, m]',
+    });
 }
 
 /**
@@ -162,7 +181,10 @@ export const addbmm = defineOp('addbmm', (input: Tensor, batch1: Tensor, batch2:
   check3d(op, batch1, batch2);
   sameDtype(op, [input, batch1, batch2]);
   if (batch1.shape[0] !== batch2.shape[0] || batch1.shape[2] !== batch2.shape[1]) {
-    throw new ShapeError(`${op}: batch1 ${fmtShape(batch1.shape)} and batch2 ${fmtShape(batch2.shape)} cannot be multiplied`, { op, hint: 'shapes [b, n, k] and [b, k, m] with the same b' });
+    throw new ShapeError(`${op}: batch1 ${fmtShape(batch1.shape)} and batch2 ${fmtShape(batch2.shape)} cannot be multiplied`, {
+      op,
+      hint: 'shapes [b, n, k] and [b, k, m] with the same b',
+    });
   }
   const [b, n, k] = batch1.shape as [number, number, number];
   const m = batch2.shape[2]!;
@@ -198,26 +220,43 @@ export const cross = defineOp('cross', (a: Tensor, b: Tensor, dim: number | null
   let d: number;
   if (dim === null || dim === undefined) {
     d = a.shape.indexOf(3);
-    if (d < 0) throw new ShapeError(`cross: no dimension of size 3 in input ${fmtShape(a.shape)}`, { op: 'cross', hint: 'pass dim explicitly, or use dl.linalg.cross (last dim)' });
+    if (d < 0)
+      throw new ShapeError(`cross: no dimension of size 3 in input ${fmtShape(a.shape)}`, {
+        op: 'cross',
+        hint: 'pass dim explicitly, or use dl.linalg.cross (last dim)',
+      });
   } else d = dim;
   return crossAlong('cross', a, b, d);
 });
 
 /** @internal `a × b` along `dim` after broadcasting (shared by `cross` and `linalg.cross`). */
 export function crossAlong(op: string, a: Tensor, b: Tensor, dim: number): Tensor {
-  if (a.dim() !== b.dim()) throw new ShapeError(`${op}: inputs must have the same number of dimensions, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'unsqueeze the shorter one' });
+  if (a.dim() !== b.dim())
+    throw new ShapeError(`${op}: inputs must have the same number of dimensions, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, {
+      op,
+      hint: 'unsqueeze the shorter one',
+    });
   const d = normDim(dim, a.dim(), op);
   if (a.shape[d] !== 3 || b.shape[d] !== 3) {
-    throw new ShapeError(`${op}: inputs dimension ${dim} must have length 3. Got ${a.shape[d]} and ${b.shape[d]}`, { op, hint: 'the cross product is of 3-vectors' });
+    throw new ShapeError(`${op}: inputs dimension ${dim} must have length 3. Got ${a.shape[d]} and ${b.shape[d]}`, {
+      op,
+      hint: 'the cross product is of 3-vectors',
+    });
   }
   sameDtype(op, [a, b]);
   const shape = broadcastShapes(op, a.shape, b.shape);
   const A = a.expand(shape);
   const B = b.expand(shape);
   const c = (t: Tensor, i: number) => t.narrow(d, i, 1);
-  const x = c(A, 1).mul(c(B, 2)).sub(c(A, 2).mul(c(B, 1)));
-  const y = c(A, 2).mul(c(B, 0)).sub(c(A, 0).mul(c(B, 2)));
-  const z = c(A, 0).mul(c(B, 1)).sub(c(A, 1).mul(c(B, 0)));
+  const x = c(A, 1)
+    .mul(c(B, 2))
+    .sub(c(A, 2).mul(c(B, 1)));
+  const y = c(A, 2)
+    .mul(c(B, 0))
+    .sub(c(A, 0).mul(c(B, 2)));
+  const z = c(A, 0)
+    .mul(c(B, 1))
+    .sub(c(A, 1).mul(c(B, 0)));
   return cat([x, y, z], d);
 }
 
@@ -236,17 +275,27 @@ export type CdistComputeMode = 'use_mm_for_euclid_dist_if_necessary' | 'use_mm_f
  * dl.cdist(a, b, { p: 1 });    // Manhattan
  */
 export const cdist = defineOp('cdist', (x1: Tensor, x2: Tensor, opts: { p?: number; computeMode?: CdistComputeMode } = {}): Tensor => {
-  checkOptionsArg('cdist', opts, "dl.cdist(x1, x2, { p: 1 })");
+  checkOptionsArg('cdist', opts, 'dl.cdist(x1, x2, { p: 1 })');
   const op = 'cdist';
   const p = opts.p ?? 2;
   const mode = opts.computeMode ?? 'use_mm_for_euclid_dist_if_necessary';
-  if (x1.dim() < 2 || x2.dim() < 2) throw new ShapeError(`cdist only supports at least 2D tensors, X1 got: ${x1.dim()}D, X2 got: ${x2.dim()}D`, { op, hint: 'shapes [..., P, M] and [..., R, M]' });
+  if (x1.dim() < 2 || x2.dim() < 2)
+    throw new ShapeError(`cdist only supports at least 2D tensors, X1 got: ${x1.dim()}D, X2 got: ${x2.dim()}D`, {
+      op,
+      hint: 'shapes [..., P, M] and [..., R, M]',
+    });
   if (x1.shape[x1.dim() - 1] !== x2.shape[x2.dim() - 1]) {
-    throw new ShapeError(`X1 and X2 must have the same number of columns. X1: ${x1.shape[x1.dim() - 1]} X2: ${x2.shape[x2.dim() - 1]}`, { op, hint: 'the last dims (the features) must agree' });
+    throw new ShapeError(`X1 and X2 must have the same number of columns. X1: ${x1.shape[x1.dim() - 1]} X2: ${x2.shape[x2.dim() - 1]}`, {
+      op,
+      hint: 'the last dims (the features) must agree',
+    });
   }
   if (!(p >= 0)) throw new ArgumentError(`cdist only supports non-negative p values, got ${p}`, { op });
   if (x1.dtype !== x2.dtype || (x1.dtype !== 'float32' && x1.dtype !== 'float64')) {
-    throw new DTypeError(`cdist only supports floating-point dtypes, X1 got: ${x1.dtype}, X2 got: ${x2.dtype}`, { op, hint: 'cast with .float()' });
+    throw new DTypeError(`cdist only supports floating-point dtypes, X1 got: ${x1.dtype}, X2 got: ${x2.dtype}`, {
+      op,
+      hint: 'cast with .float()',
+    });
   }
   const P = x1.shape[x1.dim() - 2]!;
   const R = x2.shape[x2.dim() - 2]!;
@@ -264,7 +313,12 @@ export const cdist = defineOp('cdist', (x1: Tensor, x2: Tensor, opts: { p?: numb
   }
   const diff = a.unsqueeze(-2).sub(b.unsqueeze(-3)); // [..., P, R, M]
   const ad = diff.abs();
-  if (p === 0) return ad.ne(0).to(a.dtype).sum(-1).add(zeroLike(ad.sum(-1))); // a count: gradient 0
+  if (p === 0)
+    return ad
+      .ne(0)
+      .to(a.dtype)
+      .sum(-1)
+      .add(zeroLike(ad.sum(-1))); // a count: gradient 0
   if (p === 1) return ad.sum(-1);
   if (p === Infinity) {
     if (diff.shape[diff.dim() - 1] === 0) return ad.sum(-1);

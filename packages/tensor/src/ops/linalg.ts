@@ -1,7 +1,7 @@
 import { defineOp, recordOp, runKernel, willRecord, type Operand } from '../dispatch.js';
 import { AutogradError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { commonDevice, emptyTensor, finishOut, outTarget } from './core.js';
 import { binary, type OutOptions } from './elementwise.js';
 import { sum } from './reduce.js';
@@ -14,10 +14,13 @@ function as3d(t: Tensor): Operand {
 
 function checkDtypes(op: string, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
-    throw new DTypeError(`${op}: expected both operands to have the same dtype, but got ${a.dtype} ${fmtShape(a.shape)} and ${b.dtype} ${fmtShape(b.shape)}`, {
-      op,
-      hint: 'cast one of them, e.g. b.to(a.dtype)',
-    });
+    throw new DTypeError(
+      `${op}: expected both operands to have the same dtype, but got ${a.dtype} ${fmtShape(a.shape)} and ${b.dtype} ${fmtShape(b.shape)}`,
+      {
+        op,
+        hint: 'cast one of them, e.g. b.to(a.dtype)',
+      },
+    );
   }
   if (a.dtype === 'bool') throw new DTypeError(`${op}: not implemented for bool tensors`, { op, hint: 'cast with .float()' });
 }
@@ -50,13 +53,19 @@ export const mm = defineOp('mm', (a: Tensor, b: Tensor, opts?: OutOptions): Tens
   if (opts?.out) return intoOut('mm', a, b, opts.out, () => mm(a, b));
   const op = 'mm';
   if (a.dim() !== 2 || b.dim() !== 2) {
-    throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'use matmul for other ranks' });
+    throw new ShapeError(`mm: expected 2-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, {
+      op,
+      hint: 'use matmul for other ranks',
+    });
   }
   if (a.shape[1] !== b.shape[0]) {
-    throw new ShapeError(`mm: mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]}): ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`, {
-      op,
-      hint: 'the inner sizes must agree: (n×k) @ (k×m)',
-    });
+    throw new ShapeError(
+      `mm: mat1 and mat2 shapes cannot be multiplied (${a.shape[0]}x${a.shape[1]} and ${b.shape[0]}x${b.shape[1]}): ${fmtShape(a.shape)} @ ${fmtShape(b.shape)}`,
+      {
+        op,
+        hint: 'the inner sizes must agree: (n×k) @ (k×m)',
+      },
+    );
   }
   checkDtypes(op, a, b);
   const device = commonDevice(op, a, b);
@@ -70,7 +79,8 @@ export const mm = defineOp('mm', (a: Tensor, b: Tensor, opts?: OutOptions): Tens
 export const bmm = defineOp('bmm', (a: Tensor, b: Tensor, opts?: OutOptions): Tensor => {
   if (opts?.out) return intoOut('bmm', a, b, opts.out, () => bmm(a, b));
   const op = 'bmm';
-  if (a.dim() !== 3 || b.dim() !== 3) throw new ShapeError(`bmm: expected 3-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op });
+  if (a.dim() !== 3 || b.dim() !== 3)
+    throw new ShapeError(`bmm: expected 3-D tensors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op });
   if (a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1]) {
     throw new ShapeError(`bmm: shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied`, {
       op,
@@ -96,7 +106,10 @@ export const matmul = defineOp('matmul', (a: Tensor, b: Tensor, opts?: OutOption
   if (opts?.out) return intoOut('matmul', a, b, opts.out, () => matmul(a, b));
   const op = 'matmul';
   if (a.dim() === 0 || b.dim() === 0) {
-    throw new ShapeError(`matmul: both arguments need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, { op, hint: 'use mul for scalars' });
+    throw new ShapeError(`matmul: both arguments need at least 1 dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`, {
+      op,
+      hint: 'use mul for scalars',
+    });
   }
   if (a.dim() === 1 && b.dim() === 1) {
     if (a.shape[0] !== b.shape[0]) {
@@ -143,7 +156,8 @@ export const matmul = defineOp('matmul', (a: Tensor, b: Tensor, opts?: OutOption
 
 /** Dot product of two 1-D tensors. */
 export const dot = defineOp('dot', (a: Tensor, b: Tensor): Tensor => {
-  if (a.dim() !== 1 || b.dim() !== 1) throw new ShapeError(`dot: 1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`, { op: 'dot' });
+  if (a.dim() !== 1 || b.dim() !== 1)
+    throw new ShapeError(`dot: 1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`, { op: 'dot' });
   return matmul(a, b);
 });
 

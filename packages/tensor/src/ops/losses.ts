@@ -19,7 +19,10 @@ function reduceLoss(op: string, l: Tensor, reduction: LossReduction): Tensor {
     case 'none':
       return l.contiguous();
     default:
-      throw new ArgumentError(`${op}: ${String(reduction)} is not a valid value for reduction`, { op, hint: "use 'mean', 'sum' or 'none'" });
+      throw new ArgumentError(`${op}: ${String(reduction)} is not a valid value for reduction`, {
+        op,
+        hint: "use 'mean', 'sum' or 'none'",
+      });
   }
 }
 
@@ -75,17 +78,20 @@ export const huberLoss = defineOp('huberLoss', (input: Tensor, target: Tensor, r
  * @example
  * binaryCrossEntropy(p, y, null, 'mean');
  */
-export const binaryCrossEntropy = defineOp('binaryCrossEntropy', (input: Tensor, target: Tensor, weight: Tensor | null, reduction: LossReduction): Tensor => {
-  const out = runDetached([input, target, weight], (p, t, w) => {
-    const logp = p.log().clamp(-100, null);
-    const log1mp = p.neg().add(1).log().clamp(-100, null);
-    let l = t.mul(logp).add(t.neg().add(1).mul(log1mp)).neg();
-    if (w) l = l.mul(w);
-    return reduceLoss('binaryCrossEntropy', l, reduction);
-  });
-  recordOp('binaryCrossEntropy', [input, target], out, { reduction, weight });
-  return out;
-});
+export const binaryCrossEntropy = defineOp(
+  'binaryCrossEntropy',
+  (input: Tensor, target: Tensor, weight: Tensor | null, reduction: LossReduction): Tensor => {
+    const out = runDetached([input, target, weight], (p, t, w) => {
+      const logp = p.log().clamp(-100, null);
+      const log1mp = p.neg().add(1).log().clamp(-100, null);
+      let l = t.mul(logp).add(t.neg().add(1).mul(log1mp)).neg();
+      if (w) l = l.mul(w);
+      return reduceLoss('binaryCrossEntropy', l, reduction);
+    });
+    recordOp('binaryCrossEntropy', [input, target], out, { reduction, weight });
+    return out;
+  },
+);
 
 /**
  * Sigmoid + binary cross-entropy in one stable formula (optional per-element `weight` and
@@ -101,7 +107,11 @@ export const binaryCrossEntropyWithLogits = defineOp(
       // softplus(-x) = max(-x, 0) + log1p(exp(-|x|))
       const spNeg = x.neg().relu().add(x.abs().neg().exp().log1p());
       const lw = pw ? pw.sub(1).mul(t).add(1) : null;
-      let l = t.neg().add(1).mul(x).add(lw ? lw.mul(spNeg) : spNeg);
+      let l = t
+        .neg()
+        .add(1)
+        .mul(x)
+        .add(lw ? lw.mul(spNeg) : spNeg);
       if (w) l = l.mul(w);
       return reduceLoss('binaryCrossEntropyWithLogits', l, reduction);
     });
@@ -133,7 +143,12 @@ export const nllLoss = defineOp('nllLoss', (input: Tensor, target: Tensor, opts:
   const parts = runDetached([input, weight], (x, w) => {
     const C = input.dim() === 1 ? input.shape[0]! : input.shape[1]!;
     // rows [M, C] (class dim last) and targets [M]
-    const rows = input.dim() === 1 ? x.reshape(1, C) : input.dim() === 2 ? x : x.permute([0, ...Array.from({ length: input.dim() - 2 }, (_, i) => i + 2), 1]).reshape(-1, C);
+    const rows =
+      input.dim() === 1
+        ? x.reshape(1, C)
+        : input.dim() === 2
+          ? x
+          : x.permute([0, ...Array.from({ length: input.dim() - 2 }, (_, i) => i + 2), 1]).reshape(-1, C);
     const t = target.reshape(-1);
     const valid = t.ne(ignoreIndex);
     const safe = t.where(valid, 0);

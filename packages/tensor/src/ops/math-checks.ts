@@ -4,9 +4,21 @@ import { DTypeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { TensorOrScalar } from './core.js';
 
-const BITWISE: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['bitwiseAnd', 'bitwiseOr', 'bitwiseXor', 'bitwiseLeftShift', 'bitwiseRightShift']);
+const BITWISE: ReadonlySet<BinaryOp> = new Set<BinaryOp>([
+  'bitwiseAnd',
+  'bitwiseOr',
+  'bitwiseXor',
+  'bitwiseLeftShift',
+  'bitwiseRightShift',
+]);
 const TORCH_NAME: Partial<Record<BinaryOp, string>> = {
-  bitwiseAnd: 'bitwise_and', bitwiseOr: 'bitwise_or', bitwiseXor: 'bitwise_xor', bitwiseLeftShift: 'lshift', bitwiseRightShift: 'rshift', fmod: 'fmod', hypot: 'hypot',
+  bitwiseAnd: 'bitwise_and',
+  bitwiseOr: 'bitwise_or',
+  bitwiseXor: 'bitwise_xor',
+  bitwiseLeftShift: 'lshift',
+  bitwiseRightShift: 'rshift',
+  fmod: 'fmod',
+  hypot: 'hypot',
 };
 
 function describe(v: TensorOrScalar): string {
@@ -29,9 +41,15 @@ export function checkBinaryDType(op: BinaryOp, dtype: DType, a: TensorOrScalar, 
     });
   }
   if (dtype === 'bool' && (op === 'bitwiseLeftShift' || op === 'bitwiseRightShift' || op === 'fmod')) {
-    throw new DTypeError(`${op}: "${TORCH_NAME[op]}_cpu" is not implemented for bool (${operands})`, { op, hint: 'cast with .int() first' });
+    throw new DTypeError(`${op}: "${TORCH_NAME[op]}_cpu" is not implemented for bool (${operands})`, {
+      op,
+      hint: 'cast with .int() first',
+    });
   }
   if ((op === 'hypot' || op === 'logaddexp' || op === 'logaddexp2') && !isFloating(dtype)) {
-    throw new DTypeError(`${op}: "${op}_cpu" is not implemented for ${dtype} (${operands})`, { op, hint: `${op} takes floating tensors; cast with .float() first` });
+    throw new DTypeError(`${op}: "${op}_cpu" is not implemented for ${dtype} (${operands})`, {
+      op,
+      hint: `${op} takes floating tensors; cast with .float() first`,
+    });
   }
 }

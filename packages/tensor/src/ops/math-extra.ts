@@ -116,7 +116,10 @@ function pair(op: string, a: TensorOrScalar, b: TensorOrScalar, float: boolean):
  */
 export const frac = defineOp('frac', (x: Tensor): Tensor => {
   if (!isFloating(x.dtype)) {
-    throw new DTypeError(`frac: "frac_cpu" is not implemented for ${x.dtype} (shape ${fmtShape(x.shape)})`, { op: 'frac', hint: 'the fractional part of an integer is 0; cast with .float() first' });
+    throw new DTypeError(`frac: "frac_cpu" is not implemented for ${x.dtype} (shape ${fmtShape(x.shape)})`, {
+      op: 'frac',
+      hint: 'the fractional part of an integer is 0; cast with .float() first',
+    });
   }
   return x.sub(x.trunc());
 });
@@ -159,7 +162,10 @@ export const nanToNum = defineOp('nanToNum', (x: Tensor, opts: NanToNumOptions =
   for (const k of ['nan', 'posinf', 'neginf'] as const) {
     const v = opts[k];
     if (v !== undefined && v !== null && typeof v !== 'number') {
-      throw new ArgumentError(`nanToNum: ${k} must be a number, got ${describeValue(v)}`, { op, hint: 'x.nanToNum({ nan: 0, posinf: 1e4, neginf: -1e4 })' });
+      throw new ArgumentError(`nanToNum: ${k} must be a number, got ${describeValue(v)}`, {
+        op,
+        hint: 'x.nanToNum({ nan: 0, posinf: 1e4, neginf: -1e4 })',
+      });
     }
   }
   let r: Tensor;
@@ -302,26 +308,33 @@ function clampTensors(x: Tensor, lo: Tensor | null, hi: Tensor | null): Tensor {
  * @example
  * dl.clamp(x, 0, 1); dl.clamp(x, { min: lo, max: hi }); x.clamp(lo, hi);
  */
-export const clamp = defineOp('clamp', (x: Tensor, min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null, opts: OutOptions = {}): Tensor => {
-  const op = 'clamp';
-  if (isClampOptions(min)) {
-    if (max !== undefined) throw new ArgumentError('clamp: pass the bounds either as arguments or as an options object, not both', { op });
-    return clamp(x, min.min, min.max, { ...(min.out ? { out: min.out } : {}) });
-  }
-  const lo = min ?? null;
-  const hi = max ?? null;
-  if (!(lo instanceof Tensor) && !(hi instanceof Tensor)) return clampNumbers(x, lo, hi, opts);
-  if ((lo !== null && !(lo instanceof Tensor)) || (hi !== null && !(hi instanceof Tensor))) {
-    throw new ArgumentError(`clamp: min and max must both be Tensors or both numbers, got min ${describeValue(lo)} and max ${describeValue(hi)}`, {
-      op,
-      hint: 'wrap the number bound (dl.tensor(3)), or use dl.maximum(x, lo) / dl.minimum(x, hi); torch.clamp takes (Tensor, Tensor) or (Number, Number)',
-    });
-  }
-  const r = clampTensors(x, lo, hi);
-  if (!opts.out) return r;
-  opts.out.copy_(r);
-  return opts.out;
-});
+export const clamp = defineOp(
+  'clamp',
+  (x: Tensor, min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null, opts: OutOptions = {}): Tensor => {
+    const op = 'clamp';
+    if (isClampOptions(min)) {
+      if (max !== undefined)
+        throw new ArgumentError('clamp: pass the bounds either as arguments or as an options object, not both', { op });
+      return clamp(x, min.min, min.max, { ...(min.out ? { out: min.out } : {}) });
+    }
+    const lo = min ?? null;
+    const hi = max ?? null;
+    if (!(lo instanceof Tensor) && !(hi instanceof Tensor)) return clampNumbers(x, lo, hi, opts);
+    if ((lo !== null && !(lo instanceof Tensor)) || (hi !== null && !(hi instanceof Tensor))) {
+      throw new ArgumentError(
+        `clamp: min and max must both be Tensors or both numbers, got min ${describeValue(lo)} and max ${describeValue(hi)}`,
+        {
+          op,
+          hint: 'wrap the number bound (dl.tensor(3)), or use dl.maximum(x, lo) / dl.minimum(x, hi); torch.clamp takes (Tensor, Tensor) or (Number, Number)',
+        },
+      );
+    }
+    const r = clampTensors(x, lo, hi);
+    if (!opts.out) return r;
+    opts.out.copy_(r);
+    return opts.out;
+  },
+);
 
 /**
  * `x.clamp_(min, max)`: clamp in place. The bounds take part in the result dtype as in `clamp`
@@ -333,64 +346,174 @@ export const clamp = defineOp('clamp', (x: Tensor, min?: number | Tensor | null 
  */
 export function clampInPlace(x: Tensor, min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null): Tensor {
   const o = isClampOptions(min) ? min : { min, max };
-  const bounds = ([o.min, o.max] as unknown[]).filter((b): b is number | boolean | Tensor => typeof b === 'number' || typeof b === 'boolean' || b instanceof Tensor);
+  const bounds = ([o.min, o.max] as unknown[]).filter(
+    (b): b is number | boolean | Tensor => typeof b === 'number' || typeof b === 'boolean' || b instanceof Tensor,
+  );
   checkInPlaceCast('clamp_', resultType([x, ...bounds].map((b) => (b instanceof Tensor ? { dtype: b.dtype, dim: b.dim() } : b))), x);
   return applyInPlace(x, 'clamp_', (s) => clamp(s, min, max));
 }
 
 /** The methods of this family (Note [Tensor methods from op families]). */
 export const mathExtraMethods = {
-  frac(this: Tensor) { return frac(this); },
-  logit(this: Tensor, eps?: number | null) { return logit(this, eps); },
-  nanToNum(this: Tensor, opts?: NanToNumOptions) { return nanToNum(this, opts); },
-  fmax(this: Tensor, other: TensorOrScalar) { return fmax(this, other); },
-  fmin(this: Tensor, other: TensorOrScalar) { return fmin(this, other); },
-  isclose(this: Tensor, other: TensorOrScalar, opts?: IscloseOptions) { return isclose(this, other, opts); },
-  bitwiseNot(this: Tensor) { return bitwiseNot(this); },
+  frac(this: Tensor) {
+    return frac(this);
+  },
+  logit(this: Tensor, eps?: number | null) {
+    return logit(this, eps);
+  },
+  nanToNum(this: Tensor, opts?: NanToNumOptions) {
+    return nanToNum(this, opts);
+  },
+  fmax(this: Tensor, other: TensorOrScalar) {
+    return fmax(this, other);
+  },
+  fmin(this: Tensor, other: TensorOrScalar) {
+    return fmin(this, other);
+  },
+  isclose(this: Tensor, other: TensorOrScalar, opts?: IscloseOptions) {
+    return isclose(this, other, opts);
+  },
+  bitwiseNot(this: Tensor) {
+    return bitwiseNot(this);
+  },
 } satisfies TensorMethods;
 
 /** A bitwise op in place: a bool tensor takes only bool operands (torch: "result type Int can't be cast to … Bool"). */
-function bitwiseInPlace(op: 'bitwiseAnd' | 'bitwiseOr' | 'bitwiseXor' | 'bitwiseLeftShift' | 'bitwiseRightShift', target: Tensor, other: TensorOrScalar, name: string): void {
+function bitwiseInPlace(
+  op: 'bitwiseAnd' | 'bitwiseOr' | 'bitwiseXor' | 'bitwiseLeftShift' | 'bitwiseRightShift',
+  target: Tensor,
+  other: TensorOrScalar,
+  name: string,
+): void {
   const od = other instanceof Tensor ? other.dtype : typeof other === 'boolean' ? 'bool' : null;
   if (target.dtype === 'bool' && od !== 'bool' && !op.endsWith('Shift')) {
-    throw new DTypeError(`${name}: result type ${od ?? 'int32'} can't be cast to the desired output type bool (shape ${fmtShape(target.shape)})`, {
-      op: name,
-      hint: 'use the out-of-place form (it promotes), or pass a bool operand',
-    });
+    throw new DTypeError(
+      `${name}: result type ${od ?? 'int32'} can't be cast to the desired output type bool (shape ${fmtShape(target.shape)})`,
+      {
+        op: name,
+        hint: 'use the out-of-place form (it promotes), or pass a bool operand',
+      },
+    );
   }
   binaryInPlace(op, target, other, name);
 }
 
 /** The in-place forms of the family (torch's `asin_`, `fmod_`, `nan_to_num_`, …). */
 export const mathExtraInPlaceMethods = {
-  asin_(this: Tensor) { unaryInPlace('asin', this, 'asin_'); return this; },
-  acos_(this: Tensor) { unaryInPlace('acos', this, 'acos_'); return this; },
-  atan_(this: Tensor) { unaryInPlace('atan', this, 'atan_'); return this; },
-  sinh_(this: Tensor) { unaryInPlace('sinh', this, 'sinh_'); return this; },
-  cosh_(this: Tensor) { unaryInPlace('cosh', this, 'cosh_'); return this; },
-  asinh_(this: Tensor) { unaryInPlace('asinh', this, 'asinh_'); return this; },
-  acosh_(this: Tensor) { unaryInPlace('acosh', this, 'acosh_'); return this; },
-  atanh_(this: Tensor) { unaryInPlace('atanh', this, 'atanh_'); return this; },
-  log2_(this: Tensor) { unaryInPlace('log2', this, 'log2_'); return this; },
-  log10_(this: Tensor) { unaryInPlace('log10', this, 'log10_'); return this; },
-  exp2_(this: Tensor) { unaryInPlace('exp2', this, 'exp2_'); return this; },
-  erfc_(this: Tensor) { unaryInPlace('erfc', this, 'erfc_'); return this; },
-  erfinv_(this: Tensor) { unaryInPlace('erfinv', this, 'erfinv_'); return this; },
-  lgamma_(this: Tensor) { unaryInPlace('lgamma', this, 'lgamma_'); return this; },
-  digamma_(this: Tensor) { unaryInPlace('digamma', this, 'digamma_'); return this; },
-  fmod_(this: Tensor, other: TensorOrScalar) { binaryInPlace('fmod', this, other, 'fmod_'); return this; },
-  hypot_(this: Tensor, other: TensorOrScalar) { binaryInPlace('hypot', this, other, 'hypot_'); return this; },
-  xlogy_(this: Tensor, other: TensorOrScalar) { binaryInPlace('xlogy', this, other, 'xlogy_'); return this; },
-  copysign_(this: Tensor, other: TensorOrScalar) { binaryInPlace('copysign', this, other, 'copysign_'); return this; },
-  bitwiseAnd_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseAnd', this, other, 'bitwiseAnd_'); return this; },
-  bitwiseOr_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseOr', this, other, 'bitwiseOr_'); return this; },
-  bitwiseXor_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseXor', this, other, 'bitwiseXor_'); return this; },
-  bitwiseLeftShift_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseLeftShift', this, other, 'bitwiseLeftShift_'); return this; },
-  bitwiseRightShift_(this: Tensor, other: TensorOrScalar) { bitwiseInPlace('bitwiseRightShift', this, other, 'bitwiseRightShift_'); return this; },
-  frac_(this: Tensor) { applyInPlace(this, 'frac_', (x) => frac(x)); return this; },
-  logit_(this: Tensor, eps?: number | null) { applyInPlace(this, 'logit_', (x) => logit(x, eps)); return this; },
+  asin_(this: Tensor) {
+    unaryInPlace('asin', this, 'asin_');
+    return this;
+  },
+  acos_(this: Tensor) {
+    unaryInPlace('acos', this, 'acos_');
+    return this;
+  },
+  atan_(this: Tensor) {
+    unaryInPlace('atan', this, 'atan_');
+    return this;
+  },
+  sinh_(this: Tensor) {
+    unaryInPlace('sinh', this, 'sinh_');
+    return this;
+  },
+  cosh_(this: Tensor) {
+    unaryInPlace('cosh', this, 'cosh_');
+    return this;
+  },
+  asinh_(this: Tensor) {
+    unaryInPlace('asinh', this, 'asinh_');
+    return this;
+  },
+  acosh_(this: Tensor) {
+    unaryInPlace('acosh', this, 'acosh_');
+    return this;
+  },
+  atanh_(this: Tensor) {
+    unaryInPlace('atanh', this, 'atanh_');
+    return this;
+  },
+  log2_(this: Tensor) {
+    unaryInPlace('log2', this, 'log2_');
+    return this;
+  },
+  log10_(this: Tensor) {
+    unaryInPlace('log10', this, 'log10_');
+    return this;
+  },
+  exp2_(this: Tensor) {
+    unaryInPlace('exp2', this, 'exp2_');
+    return this;
+  },
+  erfc_(this: Tensor) {
+    unaryInPlace('erfc', this, 'erfc_');
+    return this;
+  },
+  erfinv_(this: Tensor) {
+    unaryInPlace('erfinv', this, 'erfinv_');
+    return this;
+  },
+  lgamma_(this: Tensor) {
+    unaryInPlace('lgamma', this, 'lgamma_');
+    return this;
+  },
+  digamma_(this: Tensor) {
+    unaryInPlace('digamma', this, 'digamma_');
+    return this;
+  },
+  fmod_(this: Tensor, other: TensorOrScalar) {
+    binaryInPlace('fmod', this, other, 'fmod_');
+    return this;
+  },
+  hypot_(this: Tensor, other: TensorOrScalar) {
+    binaryInPlace('hypot', this, other, 'hypot_');
+    return this;
+  },
+  xlogy_(this: Tensor, other: TensorOrScalar) {
+    binaryInPlace('xlogy', this, other, 'xlogy_');
+    return this;
+  },
+  copysign_(this: Tensor, other: TensorOrScalar) {
+    binaryInPlace('copysign', this, other, 'copysign_');
+    return this;
+  },
+  bitwiseAnd_(this: Tensor, other: TensorOrScalar) {
+    bitwiseInPlace('bitwiseAnd', this, other, 'bitwiseAnd_');
+    return this;
+  },
+  bitwiseOr_(this: Tensor, other: TensorOrScalar) {
+    bitwiseInPlace('bitwiseOr', this, other, 'bitwiseOr_');
+    return this;
+  },
+  bitwiseXor_(this: Tensor, other: TensorOrScalar) {
+    bitwiseInPlace('bitwiseXor', this, other, 'bitwiseXor_');
+    return this;
+  },
+  bitwiseLeftShift_(this: Tensor, other: TensorOrScalar) {
+    bitwiseInPlace('bitwiseLeftShift', this, other, 'bitwiseLeftShift_');
+    return this;
+  },
+  bitwiseRightShift_(this: Tensor, other: TensorOrScalar) {
+    bitwiseInPlace('bitwiseRightShift', this, other, 'bitwiseRightShift_');
+    return this;
+  },
+  frac_(this: Tensor) {
+    applyInPlace(this, 'frac_', (x) => frac(x));
+    return this;
+  },
+  logit_(this: Tensor, eps?: number | null) {
+    applyInPlace(this, 'logit_', (x) => logit(x, eps));
+    return this;
+  },
   // integer and bool tensors have nothing to replace: a no-op, as torch (no write, so no overlap check)
-  nanToNum_(this: Tensor, opts?: NanToNumOptions) { if (isFloating(this.dtype)) applyInPlace(this, 'nanToNum_', (x) => nanToNum(x, opts)); return this; },
-  bitwiseNot_(this: Tensor) { applyInPlace(this, 'bitwiseNot_', (x) => bitwiseNot(x)); return this; },
-  clip_(this: Tensor, min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null) { return this.clamp_(min, max); },
+  nanToNum_(this: Tensor, opts?: NanToNumOptions) {
+    if (isFloating(this.dtype)) applyInPlace(this, 'nanToNum_', (x) => nanToNum(x, opts));
+    return this;
+  },
+  bitwiseNot_(this: Tensor) {
+    applyInPlace(this, 'bitwiseNot_', (x) => bitwiseNot(x));
+    return this;
+  },
+  clip_(this: Tensor, min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null) {
+    return this.clamp_(min, max);
+  },
 } satisfies TensorMethods;

@@ -71,7 +71,12 @@ function checkWeights(input: Tensor): void {
       }
     }
   } else {
-    checkOnDevice(op, input, { lo: 0, hi: Number.MAX_VALUE, key: 'multinomial:weights', error: (w, i) => bad(`element ${i} is ${w}. ${DEFERRED_NOTE}`) });
+    checkOnDevice(op, input, {
+      lo: 0,
+      hi: Number.MAX_VALUE,
+      key: 'multinomial:weights',
+      error: (w, i) => bad(`element ${i} is ${w}. ${DEFERRED_NOTE}`),
+    });
   }
 }
 
@@ -88,22 +93,31 @@ export const multinomial = defineOp('multinomial', (input: Tensor, numSamples: n
   const op = 'multinomial';
   if (!(input instanceof Tensor)) throw new ArgumentError(`multinomial: expected a Tensor of weights, got ${typeof input}`, { op });
   if (input.dim() < 1 || input.dim() > 2) {
-    throw new ShapeError(`multinomial: prob_dist must be 1 or 2 dim, got a tensor of shape ${fmtShape(input.shape)}`, { op, hint: 'reshape to [rows, categories]' });
+    throw new ShapeError(`multinomial: prob_dist must be 1 or 2 dim, got a tensor of shape ${fmtShape(input.shape)}`, {
+      op,
+      hint: 'reshape to [rows, categories]',
+    });
   }
   if (!isFloating(input.dtype)) {
     throw new DTypeError(`multinomial: expected a floating-point weight tensor, got ${input.dtype}`, { op, hint: 'cast with .float()' });
   }
   if (!Number.isInteger(numSamples) || numSamples <= 0) {
-    throw new ArgumentError(`multinomial: cannot sample numSamples=${numSamples} samples`, { op, hint: 'numSamples must be a positive integer' });
+    throw new ArgumentError(`multinomial: cannot sample numSamples=${numSamples} samples`, {
+      op,
+      hint: 'numSamples must be a positive integer',
+    });
   }
   const cats = input.shape[input.dim() - 1]!;
   if (cats === 0) throw new ShapeError(`multinomial: the number of categories cannot be zero (input ${fmtShape(input.shape)})`, { op });
   const replacement = opts.replacement ?? false;
   if (!replacement && numSamples > cats) {
-    throw new ArgumentError(`multinomial: cannot sample numSamples=${numSamples} > prob_dist.size(-1)=${cats} samples without replacement`, {
-      op,
-      hint: 'pass { replacement: true }, or draw at most as many samples as there are categories',
-    });
+    throw new ArgumentError(
+      `multinomial: cannot sample numSamples=${numSamples} > prob_dist.size(-1)=${cats} samples without replacement`,
+      {
+        op,
+        hint: 'pass { replacement: true }, or draw at most as many samples as there are categories',
+      },
+    );
   }
   const w = (input.dim() === 1 ? input.unsqueeze(0) : input).detach();
   const rows = w.shape[0]!;
@@ -115,7 +129,12 @@ export const multinomial = defineOp('multinomial', (input: Tensor, numSamples: n
     const cdf = w.cumsum(1); // [rows, cats]
     const total = cdf.at(':', '-1:'); // [rows, 1]
     const u = rand([rows, numSamples], ropts).mul(total); // [rows, n] in [0, total)
-    out = cdf.unsqueeze(1).le(u.unsqueeze(2)).sum(2).clamp(0, cats - 1).int(); // [rows, n]
+    out = cdf
+      .unsqueeze(1)
+      .le(u.unsqueeze(2))
+      .sum(2)
+      .clamp(0, cats - 1)
+      .int(); // [rows, n]
   } else {
     const e = rand([rows, cats], ropts).neg().log1p().neg(); // Exp(1): -log(1 - U), U in [0, 1)
     out = w.div(e).topk(numSamples, 1).indices.int();

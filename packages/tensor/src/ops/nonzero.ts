@@ -112,7 +112,8 @@ export const maskedSelect = defineOp('maskedSelect', (x: Tensor, mask: Tensor): 
   requireSync(mask, 'maskedSelect', 'await dl.maskedSelectAsync(x, mask)');
   const xb = expand(x, shape);
   const mb = expand(mask, shape);
-  if (shape.length === 0) return indexWithPlan(planIndex(xb.reshape(1), [mb.reshape(1)], 'maskedSelect'), 'maskedSelect', 'MaskedSelectBackward0');
+  if (shape.length === 0)
+    return indexWithPlan(planIndex(xb.reshape(1), [mb.reshape(1)], 'maskedSelect'), 'maskedSelect', 'MaskedSelectBackward0');
   return indexWithPlan(planIndex(xb, [mb], 'maskedSelect'), 'maskedSelect', 'MaskedSelectBackward0');
 });
 
@@ -141,17 +142,23 @@ export const maskedScatter = defineOp('maskedScatter', (x: Tensor, mask: Tensor,
     throw new ShapeError(`${op}: the mask ${fmtShape(mask.shape)} must broadcast to self ${fmtShape(x.shape)}`, { op });
   }
   if (!(source instanceof Tensor) || source.dtype !== x.dtype) {
-    throw new DTypeError(`${op}: expected self and source to have same dtypes but got ${x.dtype} and ${source instanceof Tensor ? source.dtype : typeof source}`, {
-      op,
-      hint: `cast the source first: source.to('${x.dtype}')`,
-    });
+    throw new DTypeError(
+      `${op}: expected self and source to have same dtypes but got ${x.dtype} and ${source instanceof Tensor ? source.dtype : typeof source}`,
+      {
+        op,
+        hint: `cast the source first: source.to('${x.dtype}')`,
+      },
+    );
   }
   requireSync(mask, op, 'const idx = await dl.nonzeroAsync(mask, { asTuple: true }); dl.indexPut(x, idx, values)');
   const mb = expand(mask, [...x.shape]);
   const coords = x.dim() === 0 ? nonzero(mb.reshape(1), { asTuple: true }) : nonzero(mb, { asTuple: true });
   const n = coords[0]!.shape[0]!;
   if (source.numel() < n) {
-    throw new ShapeError(`${op}: number of elements of source (${source.numel()}) < number of ones in mask (${n})`, { op, hint: 'the source gives one element per true entry of the mask, in order' });
+    throw new ShapeError(`${op}: number of elements of source (${source.numel()}) < number of ones in mask (${n})`, {
+      op,
+      hint: 'the source gives one element per true entry of the mask, in order',
+    });
   }
   const vals = narrow(reshapeTo(source, [source.numel()], 'ViewBackward0'), 0, 0, n);
   if (x.dim() === 0) return reshapeTo(indexPut(x.reshape(1), coords, vals), [], 'MaskedScatterBackward0');

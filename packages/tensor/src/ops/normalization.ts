@@ -76,9 +76,17 @@ export const batchNorm = defineOp(
   (x: Tensor, weight: Tensor | null, bias: Tensor | null, opts: BatchNormOpOptions): { output: Tensor; mean: Tensor; var: Tensor } => {
     const op = 'batchNorm';
     const C = x.shape[1]!;
-    for (const [name, t] of [['weight', weight], ['bias', bias], ['running_mean', opts.runningMean], ['running_var', opts.runningVar]] as const) {
+    for (const [name, t] of [
+      ['weight', weight],
+      ['bias', bias],
+      ['running_mean', opts.runningMean],
+      ['running_var', opts.runningVar],
+    ] as const) {
       if (t && (t.dim() !== 1 || t.shape[0] !== C)) {
-        throw new ShapeError(`${op}: expected ${name} of shape [${C}] for input ${fmtShape(x.shape)}, got ${fmtShape(t.shape)}`, { op, hint: 'one value per channel (dim 1)' });
+        throw new ShapeError(`${op}: expected ${name} of shape [${C}] for input ${fmtShape(x.shape)}, got ${fmtShape(t.shape)}`, {
+          op,
+          hint: 'one value per channel (dim 1)',
+        });
       }
     }
     const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
@@ -113,19 +121,22 @@ export const batchNorm = defineOp(
  * @example
  * layerNorm(x, [64], w, b, 1e-5);
  */
-export const layerNorm = defineOp('layerNorm', (x: Tensor, normalizedShape: readonly number[], weight: Tensor | null, bias: Tensor | null, eps: number): Tensor => {
-  const k = normalizedShape.length;
-  const axes = normalizedShape.map((_, i) => x.dim() - k + i);
-  const r = runDetached([x, weight, bias], (xd, w, b) => {
-    const { mean, rstd, xhat } = normStats(xd, axes, eps);
-    let y = xhat;
-    if (w) y = y.mul(w);
-    if (b) y = y.add(b);
-    return { y, mean, rstd };
-  });
-  recordOp('layerNorm', [x, weight, bias], r.y, { normalizedShape: [...normalizedShape], eps, mean: r.mean, rstd: r.rstd });
-  return r.y;
-});
+export const layerNorm = defineOp(
+  'layerNorm',
+  (x: Tensor, normalizedShape: readonly number[], weight: Tensor | null, bias: Tensor | null, eps: number): Tensor => {
+    const k = normalizedShape.length;
+    const axes = normalizedShape.map((_, i) => x.dim() - k + i);
+    const r = runDetached([x, weight, bias], (xd, w, b) => {
+      const { mean, rstd, xhat } = normStats(xd, axes, eps);
+      let y = xhat;
+      if (w) y = y.mul(w);
+      if (b) y = y.add(b);
+      return { y, mean, rstd };
+    });
+    recordOp('layerNorm', [x, weight, bias], r.y, { normalizedShape: [...normalizedShape], eps, mean: r.mean, rstd: r.rstd });
+    return r.y;
+  },
+);
 
 /**
  * @internal The [N, G, C/G · spatial] shape group normalisation reduces over (explicit sizes: an
@@ -146,15 +157,18 @@ export function groupShape(shape: readonly number[], numGroups: number): [number
  * @example
  * groupNorm(x, 4, w, b, 1e-5);
  */
-export const groupNorm = defineOp('groupNorm', (x: Tensor, numGroups: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor => {
-  const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
-  const r = runDetached([x, weight, bias], (xd, w, b) => {
-    const { mean, rstd, xhat } = normStats(xd.reshape(groupShape(x.shape, numGroups)), [2], eps);
-    let y = xhat.reshape([...x.shape]);
-    if (w) y = y.mul(w.reshape(cs));
-    if (b) y = y.add(b.reshape(cs));
-    return { y, mean, rstd };
-  });
-  recordOp('groupNorm', [x, weight, bias], r.y, { numGroups, eps, mean: r.mean, rstd: r.rstd });
-  return r.y;
-});
+export const groupNorm = defineOp(
+  'groupNorm',
+  (x: Tensor, numGroups: number, weight: Tensor | null, bias: Tensor | null, eps: number): Tensor => {
+    const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
+    const r = runDetached([x, weight, bias], (xd, w, b) => {
+      const { mean, rstd, xhat } = normStats(xd.reshape(groupShape(x.shape, numGroups)), [2], eps);
+      let y = xhat.reshape([...x.shape]);
+      if (w) y = y.mul(w.reshape(cs));
+      if (b) y = y.add(b.reshape(cs));
+      return { y, mean, rstd };
+    });
+    recordOp('groupNorm', [x, weight, bias], r.y, { numGroups, eps, mean: r.mean, rstd: r.rstd });
+    return r.y;
+  },
+);

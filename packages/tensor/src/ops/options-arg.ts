@@ -25,8 +25,11 @@ import { Tensor } from '../tensor.js';
 export function checkOptionsArg(op: string, opts: unknown, form: string): void {
   if (opts === undefined) return;
   if (typeof opts === 'object' && opts !== null && !Array.isArray(opts) && !(opts instanceof Tensor)) return;
-  throw new ArgumentError(`${op}: expected an options object where torch takes keyword arguments, got ${opts instanceof Tensor ? `a Tensor of shape [${opts.shape.join(', ')}]` : describeValue(opts)}`, {
-    op,
-    hint: `give torch's keywords by name in one object, e.g. ${form}`,
-  });
+  throw new ArgumentError(
+    `${op}: expected an options object where torch takes keyword arguments, got ${opts instanceof Tensor ? `a Tensor of shape [${opts.shape.join(', ')}]` : describeValue(opts)}`,
+    {
+      op,
+      hint: `give torch's keywords by name in one object, e.g. ${form}`,
+    },
+  );
 }

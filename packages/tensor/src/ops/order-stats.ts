@@ -67,7 +67,11 @@ function medianDim(op: 'median' | 'nanmedian', x: Tensor, dim: number, keepdim: 
   const pos =
     op === 'median'
       ? where(nans.gt(0), nans.neg().add(n), Math.floor((n - 1) / 2))
-      : nans.neg().add(n - 1).floorDivide(2).clamp(0);
+      : nans
+          .neg()
+          .add(n - 1)
+          .floorDivide(2)
+          .clamp(0);
   return pickSorted(x, d, order, pos.to('int32'), keepdim);
 }
 
@@ -138,10 +142,14 @@ const medianOp = defineOp(
  * const [v, i] = dl.tensor([5, 1, 4]).kthvalue(2); // v: tensor(4.), i: tensor(2)
  */
 export const kthvalue = defineOp('kthvalue', (x: Tensor, k: number, dim: number = -1, opts: { keepdim?: boolean } = {}): ValuesIndices => {
-  checkOptionsArg('kthvalue', opts, "x.kthvalue(2, 1, { keepdim: true })");
+  checkOptionsArg('kthvalue', opts, 'x.kthvalue(2, 1, { keepdim: true })');
   const d = normDim(dim, x.dim(), 'kthvalue');
   const n = x.dim() === 0 ? 1 : x.shape[d]!;
-  if (!Number.isInteger(k)) throw new ArgumentError(`kthvalue: k must be an integer, got ${k}`, { op: 'kthvalue', hint: 'k is 1-based: x.kthvalue(1) is the smallest' });
+  if (!Number.isInteger(k))
+    throw new ArgumentError(`kthvalue: k must be an integer, got ${k}`, {
+      op: 'kthvalue',
+      hint: 'k is 1-based: x.kthvalue(1) is the smallest',
+    });
   if (k < 1 || k > n) {
     throw new IndexError(`kthvalue: k (${k}) out of range for dimension ${d} of size ${n} (input shape ${fmtShape(x.shape)})`, {
       op: 'kthvalue',
@@ -150,7 +158,10 @@ export const kthvalue = defineOp('kthvalue', (x: Tensor, k: number, dim: number 
   }
   if (x.dim() === 0) return valuesIndices(x.clone(), fromHost([0], [], 'int32', x.device, 'kthvalue'));
   const order = argsort(x.detach(), d);
-  const pos = order.narrow(d, k - 1, 1).mul(0).add(k - 1);
+  const pos = order
+    .narrow(d, k - 1, 1)
+    .mul(0)
+    .add(k - 1);
   return pickSorted(x, d, order, pos, opts.keepdim ?? false);
 });
 
@@ -163,16 +174,22 @@ export const kthvalue = defineOp('kthvalue', (x: Tensor, k: number, dim: number 
  * const [v, i] = dl.tensor([3, 1, 1, 3, 2]).mode(); // v: tensor(1.), i: tensor(2)
  */
 export const mode = defineOp('mode', (x: Tensor, dim: number = -1, opts: { keepdim?: boolean } = {}): ValuesIndices => {
-  checkOptionsArg('mode', opts, "x.mode(1, { keepdim: true })");
+  checkOptionsArg('mode', opts, 'x.mode(1, { keepdim: true })');
   const d = normDim(dim, x.dim(), 'mode');
   if (x.dim() === 0) return valuesIndices(x.clone(), fromHost([0], [], 'int32', x.device, 'mode'));
   needNonEmpty('mode', x, d);
   const n = x.shape[d]!;
   const [s, order] = sort(x.detach(), d);
   // runs of equal values in the sorted slice: each element's run start and end (exclusive)
-  const pos = arange(n, undefined, 1, { dtype: 'int32', device: x.device }).reshape(x.shape.map((sz, i) => (i === d ? sz : 1))).expand([...x.shape]);
+  const pos = arange(n, undefined, 1, { dtype: 'int32', device: x.device })
+    .reshape(x.shape.map((sz, i) => (i === d ? sz : 1)))
+    .expand([...x.shape]);
   const differs = s!.narrow(d, 1, n - 1).ne(s!.narrow(d, 0, n - 1)); // NaN != NaN: each NaN is a run
-  const yes = full(x.shape.map((sz, i) => (i === d ? 1 : sz)), true, { dtype: 'bool', device: x.device });
+  const yes = full(
+    x.shape.map((sz, i) => (i === d ? 1 : sz)),
+    true,
+    { dtype: 'bool', device: x.device },
+  );
   const startFlag = cat([yes, differs], d);
   const endFlag = cat([differs, yes], d);
   const starts = cummax(where(startFlag, pos, 0), d).values;
@@ -205,22 +222,36 @@ function quantileImpl(op: 'quantile' | 'nanquantile', x: Tensor, q: number | rea
     throw new ArgumentError(`${op}: interpolation must be one of ${INTERPOLATIONS.join(', ')}, got '${String(interpolation)}'`, { op });
   }
   if (!isFloating(x.dtype)) {
-    throw new DTypeError(`${op}: input tensor must be either float or double dtype, got ${x.dtype} ${fmtShape(x.shape)}`, { op, hint: 'cast first with .float()' });
+    throw new DTypeError(`${op}: input tensor must be either float or double dtype, got ${x.dtype} ${fmtShape(x.shape)}`, {
+      op,
+      hint: 'cast first with .float()',
+    });
   }
   if (x.numel() === 0) throw new ShapeError(`${op}: input tensor must be non-empty (shape ${fmtShape(x.shape)})`, { op });
   let qt: Tensor;
   if (q instanceof Tensor) {
     if (q.dtype !== x.dtype) {
-      throw new DTypeError(`${op}: q tensor must be same dtype as the input tensor, got ${q.dtype} and ${x.dtype}`, { op, hint: `q.to('${x.dtype}')` });
+      throw new DTypeError(`${op}: q tensor must be same dtype as the input tensor, got ${q.dtype} and ${x.dtype}`, {
+        op,
+        hint: `q.to('${x.dtype}')`,
+      });
     }
     if (q.dim() > 1) throw new ShapeError(`${op}: q must be a scalar or 1D tensor, got shape ${fmtShape(q.shape)}`, { op });
-    if (q.device !== x.device) throw new ArgumentError(`${op}: q is on ${q.device} and the input on ${x.device}`, { op, hint: `q.to('${x.device}')` });
+    if (q.device !== x.device)
+      throw new ArgumentError(`${op}: q is on ${q.device} and the input on ${x.device}`, { op, hint: `q.to('${x.device}')` });
     qt = q.detach();
   } else {
     const qs = typeof q === 'number' ? [q] : [...q];
     qt = fromHost(qs, typeof q === 'number' ? [] : [qs.length], x.dtype, x.device, op);
   }
-  const host: ArrayLike<number> | null = q instanceof Tensor ? (deviceCan(q, 'readSync') && q.numel() > 0 ? readHostSync(q.contiguous(), op) : null) : typeof q === 'number' ? [q] : q;
+  const host: ArrayLike<number> | null =
+    q instanceof Tensor
+      ? deviceCan(q, 'readSync') && q.numel() > 0
+        ? readHostSync(q.contiguous(), op)
+        : null
+      : typeof q === 'number'
+        ? [q]
+        : q;
   const rangeError = (v: number, hint?: string) => new ArgumentError(`${op}: q values must be in the range [0, 1], got ${v}`, { op, hint });
   if (host) {
     for (const v of Array.from(host)) if (!(v >= 0 && v <= 1)) throw rangeError(v);
@@ -275,8 +306,9 @@ function quantileImpl(op: 'quantile' | 'nanquantile', x: Tensor, q: number | rea
  * dl.quantile(dl.tensor([1, 2, 3, 4]), 0.5);                         // tensor(2.5000)
  * x.quantile([0.25, 0.75], { dim: 1, keepdim: true, interpolation: 'lower' });
  */
-export const quantile = defineOp('quantile', (x: Tensor, q: number | readonly number[] | Tensor, opts: QuantileOptions = {}): Tensor =>
-  quantileImpl('quantile', x, q, opts),
+export const quantile = defineOp(
+  'quantile',
+  (x: Tensor, q: number | readonly number[] | Tensor, opts: QuantileOptions = {}): Tensor => quantileImpl('quantile', x, q, opts),
 );
 
 /**
@@ -285,8 +317,9 @@ export const quantile = defineOp('quantile', (x: Tensor, q: number | readonly nu
  * @example
  * dl.nanquantile(dl.tensor([1, NaN, 3]), 0.5); // tensor(2.)
  */
-export const nanquantile = defineOp('nanquantile', (x: Tensor, q: number | readonly number[] | Tensor, opts: QuantileOptions = {}): Tensor =>
-  quantileImpl('nanquantile', x, q, opts),
+export const nanquantile = defineOp(
+  'nanquantile',
+  (x: Tensor, q: number | readonly number[] | Tensor, opts: QuantileOptions = {}): Tensor => quantileImpl('nanquantile', x, q, opts),
 );
 
 declare module '../tensor.js' {
@@ -316,9 +349,16 @@ export const orderStatsMethods = {
   nanmedian(this: Tensor, dim?: number, opts?: { keepdim?: boolean }) {
     return (dim === undefined ? nanmedian(this) : nanmedian(this, dim, opts)) as Tensor & ValuesIndices;
   },
-  kthvalue(this: Tensor, k: number, dim?: number, opts?: { keepdim?: boolean }) { return kthvalue(this, k, dim, opts); },
-  mode(this: Tensor, dim?: number, opts?: { keepdim?: boolean }) { return mode(this, dim, opts); },
-  quantile(this: Tensor, q: number | readonly number[] | Tensor, opts?: QuantileOptions) { return quantile(this, q, opts); },
-  nanquantile(this: Tensor, q: number | readonly number[] | Tensor, opts?: QuantileOptions) { return nanquantile(this, q, opts); },
+  kthvalue(this: Tensor, k: number, dim?: number, opts?: { keepdim?: boolean }) {
+    return kthvalue(this, k, dim, opts);
+  },
+  mode(this: Tensor, dim?: number, opts?: { keepdim?: boolean }) {
+    return mode(this, dim, opts);
+  },
+  quantile(this: Tensor, q: number | readonly number[] | Tensor, opts?: QuantileOptions) {
+    return quantile(this, q, opts);
+  },
+  nanquantile(this: Tensor, q: number | readonly number[] | Tensor, opts?: QuantileOptions) {
+    return nanquantile(this, q, opts);
+  },
 } satisfies TensorMethods;
-

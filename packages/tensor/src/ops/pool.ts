@@ -41,8 +41,20 @@ export function poolOutSize(size: number, k: number, s: number, p: number, d: nu
 }
 
 interface PoolGeo {
-  N: number; C: number; H: number; W: number; OH: number; OW: number;
-  KH: number; KW: number; sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  OH: number;
+  OW: number;
+  KH: number;
+  KW: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
 }
 
 function poolGeometry(op: string, shape: readonly number[], p: Pool2dParams): PoolGeo {
@@ -54,7 +66,10 @@ function poolGeometry(op: string, shape: readonly number[], p: Pool2dParams): Po
   ];
   checkIntPairs(op, pairs);
   if (shape.length !== 4) {
-    throw new ShapeError(`${op}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ${fmtShape(shape)}`, { op, hint: 'pool images of shape [C, H, W] or batches [N, C, H, W]' });
+    throw new ShapeError(`${op}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input, got ${fmtShape(shape)}`, {
+      op,
+      hint: 'pool images of shape [C, H, W] or batches [N, C, H, W]',
+    });
   }
   const [N, C, H, W] = shape as [number, number, number, number];
   const [KH, KW] = p.kernelSize;
@@ -62,15 +77,21 @@ function poolGeometry(op: string, shape: readonly number[], p: Pool2dParams): Po
   const [ph, pw] = p.padding;
   const [dh, dw] = p.dilation;
   if (ph > KH / 2 || pw > KW / 2) {
-    throw new ArgumentError(`${op}: pad should be at most half of kernel size, but got padding=${fmtShape(p.padding)} and kernel_size=${fmtShape(p.kernelSize)}`, { op });
+    throw new ArgumentError(
+      `${op}: pad should be at most half of kernel size, but got padding=${fmtShape(p.padding)} and kernel_size=${fmtShape(p.kernelSize)}`,
+      { op },
+    );
   }
   const OH = poolOutSize(H, KH, sh, ph, dh, p.ceilMode);
   const OW = poolOutSize(W, KW, sw, pw, dw, p.ceilMode);
   if (OH < 1 || OW < 1) {
-    throw new ShapeError(`${op}: given input ${fmtShape(shape)}, the calculated output size [${N}, ${C}, ${OH}, ${OW}] is too small (kernel_size=${fmtShape(p.kernelSize)}, stride=${fmtShape(p.stride)}, padding=${fmtShape(p.padding)}, dilation=${fmtShape(p.dilation)})`, {
-      op,
-      hint: 'use a smaller kernel or a larger input',
-    });
+    throw new ShapeError(
+      `${op}: given input ${fmtShape(shape)}, the calculated output size [${N}, ${C}, ${OH}, ${OW}] is too small (kernel_size=${fmtShape(p.kernelSize)}, stride=${fmtShape(p.stride)}, padding=${fmtShape(p.padding)}, dilation=${fmtShape(p.dilation)})`,
+      {
+        op,
+        hint: 'use a smaller kernel or a larger input',
+      },
+    );
   }
   return { N, C, H, W, OH, OW, KH, KW, sh, sw, ph, pw, dh, dw };
 }
@@ -195,31 +216,39 @@ export const maxPool2d = defineOp('maxPool2d', (x: Tensor, p: Pool2dParams): { v
  * @example
  * const gx = dl.maxPool2dBackward(g, indices, x.shape, p);
  */
-export const maxPool2dBackward = defineOp('maxPool2dBackward', (g: Tensor, indices: Tensor, inShape: readonly number[], p: Pool2dParams): Tensor => {
-  const op = 'maxPool2dBackward';
-  if (inShape.length === 3) {
-    const out3 = runDetached([g, indices], (gd, id) => maxPool2dBackward(gd.unsqueeze(0), id.unsqueeze(0), [1, ...inShape], p).squeeze(0));
-    recordOp('maxPool2dBackward', [g], out3, { ...p, indices, inShape: [...inShape] });
-    return out3;
-  }
-  const geo = poolGeometry(op, inShape, p);
-  checkInput(op, g);
-  const want = [geo.N, geo.C, geo.OH, geo.OW];
-  if (g.dim() !== 4 || g.shape.some((s, i) => s !== want[i]) || indices.dim() !== 4 || indices.shape.some((s, i) => s !== want[i])) {
-    throw new ShapeError(`${op}: expected grad_output and indices of shape ${fmtShape(want)} for input ${fmtShape(inShape)}, got ${fmtShape(g.shape)} and ${fmtShape(indices.shape)}`, { op });
-  }
-  if (indices.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${indices.dtype}`, { op });
-  const out = tidy(() => {
-    const { N, C, H, W } = geo;
-    const L = geo.OH * geo.OW;
-    const acc = emptyTensor([N, C, H * W], g.dtype, g.device, op);
-    runKernel(op, 'fill', acc, 0);
-    const r = scatterAdd(acc, 2, indices.reshape(N, C, L), g.detach().reshape(N, C, L));
-    return r.reshape([...inShape]);
-  });
-  recordOp('maxPool2dBackward', [g], out, { ...p, indices, inShape: [...inShape] });
-  return out;
-});
+export const maxPool2dBackward = defineOp(
+  'maxPool2dBackward',
+  (g: Tensor, indices: Tensor, inShape: readonly number[], p: Pool2dParams): Tensor => {
+    const op = 'maxPool2dBackward';
+    if (inShape.length === 3) {
+      const out3 = runDetached([g, indices], (gd, id) =>
+        maxPool2dBackward(gd.unsqueeze(0), id.unsqueeze(0), [1, ...inShape], p).squeeze(0),
+      );
+      recordOp('maxPool2dBackward', [g], out3, { ...p, indices, inShape: [...inShape] });
+      return out3;
+    }
+    const geo = poolGeometry(op, inShape, p);
+    checkInput(op, g);
+    const want = [geo.N, geo.C, geo.OH, geo.OW];
+    if (g.dim() !== 4 || g.shape.some((s, i) => s !== want[i]) || indices.dim() !== 4 || indices.shape.some((s, i) => s !== want[i])) {
+      throw new ShapeError(
+        `${op}: expected grad_output and indices of shape ${fmtShape(want)} for input ${fmtShape(inShape)}, got ${fmtShape(g.shape)} and ${fmtShape(indices.shape)}`,
+        { op },
+      );
+    }
+    if (indices.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${indices.dtype}`, { op });
+    const out = tidy(() => {
+      const { N, C, H, W } = geo;
+      const L = geo.OH * geo.OW;
+      const acc = emptyTensor([N, C, H * W], g.dtype, g.device, op);
+      runKernel(op, 'fill', acc, 0);
+      const r = scatterAdd(acc, 2, indices.reshape(N, C, L), g.detach().reshape(N, C, L));
+      return r.reshape([...inShape]);
+    });
+    recordOp('maxPool2dBackward', [g], out, { ...p, indices, inShape: [...inShape] });
+    return out;
+  },
+);
 
 function checkAvg(op: string, p: Pool2dParams): void {
   if (p.dilation[0] !== 1 || p.dilation[1] !== 1) {
@@ -280,14 +309,20 @@ export const avgPool2dBackward = defineOp('avgPool2dBackward', (g: Tensor, inSha
   checkInput(op, g);
   const want = [geo.N, geo.C, geo.OH, geo.OW];
   if (g.dim() !== 4 || g.shape.some((s, i) => s !== want[i])) {
-    throw new ShapeError(`${op}: expected grad_output of shape ${fmtShape(want)} for input ${fmtShape(inShape)}, got ${fmtShape(g.shape)}`, { op });
+    throw new ShapeError(
+      `${op}: expected grad_output of shape ${fmtShape(want)} for input ${fmtShape(inShape)}, got ${fmtShape(g.shape)}`,
+      { op },
+    );
   }
   const out = tidy(() => {
     const { N, C, H, W, OH, OW } = geo;
     const KK = geo.KH * geo.KW;
     const L = OH * OW;
     const div = fromHost(avgDivisors(geo, p.countIncludePad ?? true), [OH, OW], g.dtype, g.device, op);
-    const src = binary('div', g.detach(), div).reshape(N, C, L, 1).expand(N, C, L, KK).reshape(N, C, L * KK);
+    const src = binary('div', g.detach(), div)
+      .reshape(N, C, L, 1)
+      .expand(N, C, L, KK)
+      .reshape(N, C, L * KK);
     const index = fromHost(windowIndex(geo, H * W), [1, 1, L * KK], 'int32', g.device, op).expand(N, C, L * KK);
     const acc = emptyTensor([N, C, H * W + 1], g.dtype, g.device, op);
     runKernel(op, 'fill', acc, 0);

@@ -78,10 +78,13 @@ function int32Checked(op: 'sum' | 'prod' | 'cumsum', x: Tensor, wide: Tensor): T
   for (let i = 0; i < vals.length; i++) {
     const v = vals[i]!;
     if (v > 2147483647 || v < -2147483648) {
-      throw new DTypeError(`${op}: the ${op === 'prod' ? 'product' : 'sum'} of the ${x.dtype} tensor of shape ${fmtShape(x.shape)} reaches ${v}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`, {
-        op,
-        hint: `accumulate in floating point: x.${op}(dim, { dtype: 'float64' }) (or 'float32')`,
-      });
+      throw new DTypeError(
+        `${op}: the ${op === 'prod' ? 'product' : 'sum'} of the ${x.dtype} tensor of shape ${fmtShape(x.shape)} reaches ${v}, which overflows int32 (torch returns int64 here; dl stores int64 as int32)`,
+        {
+          op,
+          hint: `accumulate in floating point: x.${op}(dim, { dtype: 'float64' }) (or 'float32')`,
+        },
+      );
     }
   }
   const out = castRaw(wide, 'int32');
@@ -131,7 +134,8 @@ export const sum = defineOp('sum', (x: Tensor, dim?: number | readonly number[] 
   const axes = dimsOf(x, dim, 'sum');
   const keepdim = opts.keepdim ?? false;
   const dt = accDtype(x, opts.dtype, 'sum');
-  if (opts.dtype === undefined && dt === 'int32' && deviceCan(x, 'readSync')) return smallIntSum(x, axes, keepdim) ?? reduceInt32Checked('sum', x, axes, keepdim);
+  if (opts.dtype === undefined && dt === 'int32' && deviceCan(x, 'readSync'))
+    return smallIntSum(x, axes, keepdim) ?? reduceInt32Checked('sum', x, axes, keepdim);
   const src = castRaw(x, dt);
   const out = reduceRaw('sum', src, axes, keepdim, dt);
   if (src !== x) src.dispose();
@@ -143,10 +147,13 @@ export const sum = defineOp('sum', (x: Tensor, dim?: number | readonly number[] 
 export const mean = defineOp('mean', (x: Tensor, dim?: number | readonly number[] | null, opts: ReduceOptions = {}): Tensor => {
   const dt = toDTypeOpt(opts.dtype, 'mean') ?? x.dtype;
   if (!isFloating(dt)) {
-    throw new DTypeError(`mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`, {
-      op: 'mean',
-      hint: 'cast first with .float() or pass { dtype: "float32" }',
-    });
+    throw new DTypeError(
+      `mean: could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${x.dtype}`,
+      {
+        op: 'mean',
+        hint: 'cast first with .float() or pass { dtype: "float32" }',
+      },
+    );
   }
   const axes = dimsOf(x, dim, 'mean');
   const keepdim = opts.keepdim ?? false;
@@ -174,7 +181,13 @@ export const prod = defineOp('prod', (x: Tensor, dim?: number | null, opts: Redu
   return out;
 });
 
-function extremeAll(op: 'max' | 'min', x: Tensor, dim: number | readonly number[] | undefined | null, keepdim: boolean, whole = false): Tensor {
+function extremeAll(
+  op: 'max' | 'min',
+  x: Tensor,
+  dim: number | readonly number[] | undefined | null,
+  keepdim: boolean,
+  whole = false,
+): Tensor {
   const name = op === 'max' ? 'amax' : 'amin';
   const axes = dimsOf(x, dim, whole ? op : name);
   if (whole && x.numel() === 0) {
@@ -335,8 +348,23 @@ function varianceForward(x: Tensor, p: VarParams, root: boolean): Tensor {
   const floor = n * 2 ** (x.dtype === 'float64' ? -969 : -102);
   const mu2 = binary('mul', binary('mul', mu, mu), n).reshape([...s.shape]);
   // finite (inf·0 and NaN·0 are NaN), no underflow, and |mean| <= 16·(population std)
-  const ok = binary('mul', plain, 0).eq(0).logicalAnd(s.ge(floor)).logicalAnd(binary('mul', s, 256).ge(mu2));
-  if (readHostSync(reduceRaw('all', ok, ok.shape.map((_, d) => d), false, 'bool'), 'var')[0]) return finish(plain);
+  const ok = binary('mul', plain, 0)
+    .eq(0)
+    .logicalAnd(s.ge(floor))
+    .logicalAnd(binary('mul', s, 256).ge(mu2));
+  if (
+    readHostSync(
+      reduceRaw(
+        'all',
+        ok,
+        ok.shape.map((_, d) => d),
+        false,
+        'bool',
+      ),
+      'var',
+    )[0]
+  )
+    return finish(plain);
   return where(ok, finish(plain), safeVariance(x, p, root));
 }
 
@@ -454,7 +482,8 @@ export const cumsum = defineOp('cumsum', (x: Tensor, dim: number, opts: { dtype?
   else runKernel('cumsum', 'cumsum', src, d, out);
   if (src !== x) src.dispose();
   if (checked) out = int32Checked('cumsum', x, out);
-  if (x.dim() === 0) recordOp('clone', [x], out, {}); // cumsum of a 0-d tensor is a copy
+  if (x.dim() === 0)
+    recordOp('clone', [x], out, {}); // cumsum of a 0-d tensor is a copy
   else recordOp('cumsum', [x], out, { dim: d });
   return out;
 });
@@ -465,16 +494,19 @@ export const cumsum = defineOp('cumsum', (x: Tensor, dim: number, opts: { dtype?
  * @example
  * x.norm(); x.norm(1, 0);
  */
-export const norm = defineOp('norm', (x: Tensor, p: number = 2, dim?: number | readonly number[] | null, opts: { keepdim?: boolean } = {}): Tensor => {
-  if (!(p > 0)) throw new ArgumentError(`norm: p must be positive, got ${p}`, { op: 'norm' });
-  const a = unary('abs', x);
-  if (p === Infinity) {
-    // the max-norm of no elements is 0, as torch (amax of nothing would raise)
-    const n = dimsOf(x, dim, 'norm').reduce((acc, d) => acc * x.shape[d]!, 1);
-    return n === 0 ? sum(a, dim, opts) : amax(a, dim ?? undefined, opts);
-  }
-  if (p === 1) return sum(a, dim, opts);
-  // Gradients at a zero norm (and at zero elements for p < 1) are 0, as torch (safePow).
-  if (p === 2) return safePow(sum(binary('mul', x, x), dim, opts), 0.5);
-  return safePow(sum(p < 1 ? safePow(a, p) : binary('pow', a, p), dim, opts), 1 / p);
-});
+export const norm = defineOp(
+  'norm',
+  (x: Tensor, p: number = 2, dim?: number | readonly number[] | null, opts: { keepdim?: boolean } = {}): Tensor => {
+    if (!(p > 0)) throw new ArgumentError(`norm: p must be positive, got ${p}`, { op: 'norm' });
+    const a = unary('abs', x);
+    if (p === Infinity) {
+      // the max-norm of no elements is 0, as torch (amax of nothing would raise)
+      const n = dimsOf(x, dim, 'norm').reduce((acc, d) => acc * x.shape[d]!, 1);
+      return n === 0 ? sum(a, dim, opts) : amax(a, dim ?? undefined, opts);
+    }
+    if (p === 1) return sum(a, dim, opts);
+    // Gradients at a zero norm (and at zero elements for p < 1) are 0, as torch (safePow).
+    if (p === 2) return safePow(sum(binary('mul', x, x), dim, opts), 0.5);
+    return safePow(sum(p < 1 ? safePow(a, p) : binary('pow', a, p), dim, opts), 1 / p);
+  },
+);

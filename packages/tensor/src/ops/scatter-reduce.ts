@@ -55,7 +55,8 @@ const REDUCTIONS: readonly string[] = ['sum', 'prod', 'mean', 'amax', 'amin'];
 /** The neutral element of a reduction in `dtype` (what a non-member of a group contributes). */
 function identity(reduce: ScatterReduction, dtype: DType): number {
   if (reduce === 'prod') return 1;
-  const int = dtype === 'int32' ? [-2147483648, 2147483647] : dtype === 'uint8' ? [0, 255] : dtype === 'bool' ? [0, 1] : [-Infinity, Infinity];
+  const int =
+    dtype === 'int32' ? [-2147483648, 2147483647] : dtype === 'uint8' ? [0, 255] : dtype === 'bool' ? [0, 1] : [-Infinity, Infinity];
   return reduce === 'amax' ? int[0]! : int[1]!;
 }
 
@@ -80,16 +81,25 @@ export const scatterReduce = defineOp(
       throw new ArgumentError('scatterReduce: index and src must be Tensors', { op, hint: 'x.scatterReduce(dim, index, src, reduce)' });
     }
     if (index.dtype !== 'int32' && index.dtype !== 'uint8') {
-      throw new DTypeError(`scatterReduce: expected index to be an integer tensor (int32), got ${index.dtype} with shape ${fmtShape(index.shape)}`, {
-        op,
-        hint: 'cast with .long() (int32 in dl)',
-      });
+      throw new DTypeError(
+        `scatterReduce: expected index to be an integer tensor (int32), got ${index.dtype} with shape ${fmtShape(index.shape)}`,
+        {
+          op,
+          hint: 'cast with .long() (int32 in dl)',
+        },
+      );
     }
     if (src.dtype !== x.dtype) {
-      throw new DTypeError(`scatterReduce: expected self.dtype to be equal to src.dtype, got ${x.dtype} and ${src.dtype}`, { op, hint: `cast src with .to('${x.dtype}')` });
+      throw new DTypeError(`scatterReduce: expected self.dtype to be equal to src.dtype, got ${x.dtype} and ${src.dtype}`, {
+        op,
+        hint: `cast src with .to('${x.dtype}')`,
+      });
     }
     if (x.dtype === 'bool' && reduce !== 'sum' && reduce !== 'amax' && reduce !== 'amin') {
-      throw new DTypeError(`scatterReduce: reduce '${reduce}' is not implemented for bool tensors`, { op, hint: "cast first, e.g. x.to('int32')" });
+      throw new DTypeError(`scatterReduce: reduce '${reduce}' is not implemented for bool tensors`, {
+        op,
+        hint: "cast first, e.g. x.to('int32')",
+      });
     }
     commonDevice(op, x, index, src);
     const includeSelf = opts.includeSelf ?? true;
@@ -102,7 +112,10 @@ export const scatterReduce = defineOp(
     }
     const d = normDim(dim, x.dim(), op);
     if (index.dim() !== x.dim() || src.dim() !== x.dim()) {
-      throw new ShapeError(`scatterReduce: index ${fmtShape(index.shape)}, src ${fmtShape(src.shape)} and self ${fmtShape(x.shape)} must have the same number of dimensions`, { op });
+      throw new ShapeError(
+        `scatterReduce: index ${fmtShape(index.shape)}, src ${fmtShape(src.shape)} and self ${fmtShape(x.shape)} must have the same number of dimensions`,
+        { op },
+      );
     }
     for (let i = 0; i < x.dim(); i++) {
       if (index.shape[i]! > src.shape[i]! || (i !== d && index.shape[i]! > x.shape[i]!)) {
@@ -122,7 +135,12 @@ export const scatterReduce = defineOp(
 /** `src` cut to the index's shape: the part scatter reads. */
 function srcPart(src: Tensor, index: Tensor): Tensor {
   if (src.shape.every((s, i) => s === index.shape[i])) return src;
-  return sliceDims(src, src.shape.map(() => 0), [...index.shape], src.shape.map(() => 1));
+  return sliceDims(
+    src,
+    src.shape.map(() => 0),
+    [...index.shape],
+    src.shape.map(() => 1),
+  );
 }
 
 function scatterReduceForward(x: Tensor, d: number, index: Tensor, src: Tensor, reduce: ScatterReduction, includeSelf: boolean): Tensor {
@@ -158,7 +176,8 @@ function scatterReduceForward(x: Tensor, d: number, index: Tensor, src: Tensor, 
   }
   if (includeSelf) {
     const own = x.gather(d, index);
-    grouped = reduce === 'amax' ? maxNaN(grouped, own, 'max') : reduce === 'amin' ? maxNaN(grouped, own, 'min') : grouped.mul(own).to(x.dtype);
+    grouped =
+      reduce === 'amax' ? maxNaN(grouped, own, 'max') : reduce === 'amin' ? maxNaN(grouped, own, 'min') : grouped.mul(own).to(x.dtype);
   }
   return x.scatter(d, index, grouped);
 }
@@ -178,4 +197,3 @@ export const scatterReduceMethods = {
     return this;
   },
 } satisfies TensorMethods;
-

@@ -80,44 +80,62 @@ function searchHost(b: Tensor, v: Tensor, right: boolean): Tensor {
  * dl.searchsorted(dl.tensor([1, 3, 5, 7]), dl.tensor([3, 6]));                 // tensor([1, 3])
  * dl.searchsorted(dl.tensor([1, 3, 5, 7]), dl.tensor([3, 6]), { right: true }); // tensor([2, 3])
  */
-export const searchsorted = defineOp('searchsorted', (sortedSequence: Tensor, values: Tensor | number, opts: SearchsortedOptions = {}): Tensor => {
-  checkOptionsArg('searchsorted', opts, "dl.searchsorted(b, v, { right: true })");
-  const b0 = sortedSequence;
-  if (opts.side !== undefined && opts.side !== 'left' && opts.side !== 'right') {
-    throw new ArgumentError(`searchsorted: side can only be 'left' or 'right', got '${String(opts.side)}'`, { op: 'searchsorted' });
-  }
-  if (opts.side === 'left' && opts.right) {
-    throw new ArgumentError("searchsorted: side and right can't be set to opposites, got side of left while right was true", { op: 'searchsorted' });
-  }
-  const right = opts.side ? opts.side === 'right' : (opts.right ?? false);
-  const v = values instanceof Tensor ? values : fromHost([values], [], b0.dtype === 'bool' ? 'float32' : b0.dtype, b0.device, 'searchsorted');
-  if (b0.dim() === 0) {
-    throw new ShapeError(`searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and input value tensor must match, got a 0-d boundaries tensor`, { op: 'searchsorted' });
-  }
-  if (b0.dim() > 1 && (v.dim() !== b0.dim() || v.shape.some((s, i) => i < v.dim() - 1 && s !== b0.shape[i]))) {
-    throw new ShapeError(
-      `searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and input value tensor must match, but got boundaries tensor ${fmtShape(b0.shape)} and input value tensor ${fmtShape(v.shape)}`,
-      { op: 'searchsorted', hint: 'use 1-D boundaries, or boundaries [..., n] with values [..., m] of the same leading dims' },
-    );
-  }
-  if (v.device !== b0.device) {
-    throw new ArgumentError(`searchsorted: boundaries are on ${b0.device} and values on ${v.device}`, { op: 'searchsorted', hint: `values.to('${b0.device}')` });
-  }
-  let b = b0.detach();
-  if (opts.sorter) {
-    const s = opts.sorter;
-    if (s.dim() !== b.dim() || s.shape.some((n, i) => n !== b.shape[i])) {
-      throw new ShapeError(`searchsorted: boundary and sorter must have the same size, got ${fmtShape(b.shape)} and ${fmtShape(s.shape)}`, { op: 'searchsorted' });
+export const searchsorted = defineOp(
+  'searchsorted',
+  (sortedSequence: Tensor, values: Tensor | number, opts: SearchsortedOptions = {}): Tensor => {
+    checkOptionsArg('searchsorted', opts, 'dl.searchsorted(b, v, { right: true })');
+    const b0 = sortedSequence;
+    if (opts.side !== undefined && opts.side !== 'left' && opts.side !== 'right') {
+      throw new ArgumentError(`searchsorted: side can only be 'left' or 'right', got '${String(opts.side)}'`, { op: 'searchsorted' });
     }
-    if (!isIntegral(s.dtype)) {
-      throw new DTypeError(`searchsorted: sorter must be a tensor of integer dtype (int32), got ${s.dtype}`, { op: 'searchsorted', hint: 'pass the indices argsort returns: { sorter: x.argsort() }' });
+    if (opts.side === 'left' && opts.right) {
+      throw new ArgumentError("searchsorted: side and right can't be set to opposites, got side of left while right was true", {
+        op: 'searchsorted',
+      });
     }
-    // torch reads out of bounds with a bad sorter (undefined results); on cpu this check names this op (webgpu: gather's own device check)
-    checkIndexBounds('searchsorted', s, b.dim() - 1, b.shape[b.dim() - 1]!, { negativeWraps: false, selfShape: b.shape });
-    b = gather(b, -1, s);
-  }
-  return search(b, v.detach(), right);
-});
+    const right = opts.side ? opts.side === 'right' : (opts.right ?? false);
+    const v =
+      values instanceof Tensor ? values : fromHost([values], [], b0.dtype === 'bool' ? 'float32' : b0.dtype, b0.device, 'searchsorted');
+    if (b0.dim() === 0) {
+      throw new ShapeError(
+        `searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and input value tensor must match, got a 0-d boundaries tensor`,
+        { op: 'searchsorted' },
+      );
+    }
+    if (b0.dim() > 1 && (v.dim() !== b0.dim() || v.shape.some((s, i) => i < v.dim() - 1 && s !== b0.shape[i]))) {
+      throw new ShapeError(
+        `searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor and input value tensor must match, but got boundaries tensor ${fmtShape(b0.shape)} and input value tensor ${fmtShape(v.shape)}`,
+        { op: 'searchsorted', hint: 'use 1-D boundaries, or boundaries [..., n] with values [..., m] of the same leading dims' },
+      );
+    }
+    if (v.device !== b0.device) {
+      throw new ArgumentError(`searchsorted: boundaries are on ${b0.device} and values on ${v.device}`, {
+        op: 'searchsorted',
+        hint: `values.to('${b0.device}')`,
+      });
+    }
+    let b = b0.detach();
+    if (opts.sorter) {
+      const s = opts.sorter;
+      if (s.dim() !== b.dim() || s.shape.some((n, i) => n !== b.shape[i])) {
+        throw new ShapeError(
+          `searchsorted: boundary and sorter must have the same size, got ${fmtShape(b.shape)} and ${fmtShape(s.shape)}`,
+          { op: 'searchsorted' },
+        );
+      }
+      if (!isIntegral(s.dtype)) {
+        throw new DTypeError(`searchsorted: sorter must be a tensor of integer dtype (int32), got ${s.dtype}`, {
+          op: 'searchsorted',
+          hint: 'pass the indices argsort returns: { sorter: x.argsort() }',
+        });
+      }
+      // torch reads out of bounds with a bad sorter (undefined results); on cpu this check names this op (webgpu: gather's own device check)
+      checkIndexBounds('searchsorted', s, b.dim() - 1, b.shape[b.dim() - 1]!, { negativeWraps: false, selfShape: b.shape });
+      b = gather(b, -1, s);
+    }
+    return search(b, v.detach(), right);
+  },
+);
 
 /**
  * The bucket of each element of `input` among 1-D sorted `boundaries` (`torch.bucketize`):
@@ -127,10 +145,16 @@ export const searchsorted = defineOp('searchsorted', (sortedSequence: Tensor, va
  * @example
  * dl.bucketize(dl.tensor([1, 5, 2]), dl.tensor([1, 2, 3])); // tensor([0, 3, 1])
  */
-export const bucketize = defineOp('bucketize', (input: Tensor | number, boundaries: Tensor, opts: { outInt32?: boolean; right?: boolean } = {}): Tensor => {
-  checkOptionsArg('bucketize', opts, "dl.bucketize(x, b, { right: true })");
-  if (boundaries.dim() !== 1) {
-    throw new ShapeError(`bucketize: boundaries tensor must be 1 dimension, but got dim(${boundaries.dim()}) ${fmtShape(boundaries.shape)}`, { op: 'bucketize' });
-  }
-  return searchsorted(boundaries, input, { right: opts.right ?? false });
-});
+export const bucketize = defineOp(
+  'bucketize',
+  (input: Tensor | number, boundaries: Tensor, opts: { outInt32?: boolean; right?: boolean } = {}): Tensor => {
+    checkOptionsArg('bucketize', opts, 'dl.bucketize(x, b, { right: true })');
+    if (boundaries.dim() !== 1) {
+      throw new ShapeError(
+        `bucketize: boundaries tensor must be 1 dimension, but got dim(${boundaries.dim()}) ${fmtShape(boundaries.shape)}`,
+        { op: 'bucketize' },
+      );
+    }
+    return searchsorted(boundaries, input, { right: opts.right ?? false });
+  },
+);

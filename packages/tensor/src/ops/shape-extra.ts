@@ -97,14 +97,24 @@ export const roll = defineOp('roll', (x: Tensor, shifts: number | readonly numbe
   if (s.length === 0) throw new ArgumentError('roll: `shifts` required', { op, hint: 'x.roll(1) or x.roll([1, 2], [0, 1])' });
   if (ds.length === 0) {
     if (s.length !== 1) {
-      throw new ArgumentError(`roll: shifts and dimensions must align. shifts: ${s.length}, dims: 0`, { op, hint: 'without dims, pass one shift (the tensor rolls flattened)' });
+      throw new ArgumentError(`roll: shifts and dimensions must align. shifts: ${s.length}, dims: 0`, {
+        op,
+        hint: 'without dims, pass one shift (the tensor rolls flattened)',
+      });
     }
     return roll(x.reshape([-1]), s[0]!, 0).view([...x.shape]);
   }
   if (s.length !== ds.length) {
-    throw new ArgumentError(`roll: shifts and dimensions must align. shifts: ${s.length}, dims: ${ds.length}`, { op, hint: 'one shift per dim' });
+    throw new ArgumentError(`roll: shifts and dimensions must align. shifts: ${s.length}, dims: ${ds.length}`, {
+      op,
+      hint: 'one shift per dim',
+    });
   }
-  if (x.dim() === 0) throw new IndexError(`roll: dimension specified as ${ds[0]} but the tensor has no dimensions`, { op, hint: 'omit dims to roll a 0-d tensor' });
+  if (x.dim() === 0)
+    throw new IndexError(`roll: dimension specified as ${ds[0]} but the tensor has no dimensions`, {
+      op,
+      hint: 'omit dims to roll a 0-d tensor',
+    });
   let r = x;
   ds.forEach((dim, i) => {
     const d = normDim(dim, x.dim(), op);
@@ -129,9 +139,13 @@ export const rot90 = defineOp('rot90', (x: Tensor, k: number = 1, dims: readonly
   const op = 'rot90';
   if (!Number.isInteger(k)) throw new ArgumentError(`rot90: k must be an integer, got ${k}`, { op });
   if (!Array.isArray(dims) || dims.length !== 2) {
-    throw new ArgumentError(`rot90: expected total rotation dims == 2, but got dims = ${Array.isArray(dims) ? dims.length : String(dims)}`, { op, hint: 'e.g. dims [0, 1]' });
+    throw new ArgumentError(
+      `rot90: expected total rotation dims == 2, but got dims = ${Array.isArray(dims) ? dims.length : String(dims)}`,
+      { op, hint: 'e.g. dims [0, 1]' },
+    );
   }
-  if (x.dim() < 2) throw new ShapeError(`rot90: expected total dims >= 2, but got total dims = ${x.dim()} (shape ${fmtShape(x.shape)})`, { op });
+  if (x.dim() < 2)
+    throw new ShapeError(`rot90: expected total dims >= 2, but got total dims = ${x.dim()} (shape ${fmtShape(x.shape)})`, { op });
   const d0 = normDim(dims[0]!, x.dim(), op);
   const d1 = normDim(dims[1]!, x.dim(), op);
   if (d0 === d1) throw new ArgumentError(`rot90: expected rotation dims to be different, but got dim0 = ${d0} and dim1 = ${d1}`, { op });
@@ -149,32 +163,38 @@ export const rot90 = defineOp('rot90', (x: Tensor, k: number = 1, dims: readonly
  * @example
  * dl.movedim(dl.zeros(2, 3, 4), [0, 1], [2, 0]).shape; // [3, 4, 2]
  */
-export const movedim = defineOp('movedim', (x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor => {
-  const op = 'movedim';
-  const src = intList(op, 'source', source);
-  const dst = intList(op, 'destination', destination);
-  if (src.length !== dst.length) {
-    throw new ArgumentError(
-      `movedim: invalid source or destination dims: source (${fmtShape(src)} dims) should contain the same number of dims as destination (${fmtShape(dst)} dims)`,
-      { op },
-    );
-  }
-  const r = x.dim();
-  const s = src.map((d) => normDim(d, r, op));
-  const t = dst.map((d) => normDim(d, r, op));
-  if (new Set(s).size !== s.length) throw new ArgumentError(`movedim: repeated dim in \`source\` (${fmtShape(src)})`, { op });
-  if (new Set(t).size !== t.length) throw new ArgumentError(`movedim: repeated dim in \`destination\` (${fmtShape(dst)})`, { op });
-  if (r === 0) return permute(x, []);
-  const perm = new Array<number>(r).fill(-1);
-  s.forEach((d, i) => (perm[t[i]!] = d));
-  const rest = Array.from({ length: r }, (_, i) => i).filter((d) => !s.includes(d));
-  let j = 0;
-  for (let i = 0; i < r; i++) if (perm[i] === -1) perm[i] = rest[j++]!;
-  return permute(x, perm);
-});
+export const movedim = defineOp(
+  'movedim',
+  (x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor => {
+    const op = 'movedim';
+    const src = intList(op, 'source', source);
+    const dst = intList(op, 'destination', destination);
+    if (src.length !== dst.length) {
+      throw new ArgumentError(
+        `movedim: invalid source or destination dims: source (${fmtShape(src)} dims) should contain the same number of dims as destination (${fmtShape(dst)} dims)`,
+        { op },
+      );
+    }
+    const r = x.dim();
+    const s = src.map((d) => normDim(d, r, op));
+    const t = dst.map((d) => normDim(d, r, op));
+    if (new Set(s).size !== s.length) throw new ArgumentError(`movedim: repeated dim in \`source\` (${fmtShape(src)})`, { op });
+    if (new Set(t).size !== t.length) throw new ArgumentError(`movedim: repeated dim in \`destination\` (${fmtShape(dst)})`, { op });
+    if (r === 0) return permute(x, []);
+    const perm = new Array<number>(r).fill(-1);
+    s.forEach((d, i) => (perm[t[i]!] = d));
+    const rest = Array.from({ length: r }, (_, i) => i).filter((d) => !s.includes(d));
+    let j = 0;
+    for (let i = 0; i < r; i++) if (perm[i] === -1) perm[i] = rest[j++]!;
+    return permute(x, perm);
+  },
+);
 
 /** Alias of {@link movedim} (`torch.moveaxis`). @example dl.moveaxis(x, 0, -1) */
-export const moveaxis = defineOp('moveaxis', (x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor => movedim(x, source, destination));
+export const moveaxis = defineOp(
+  'moveaxis',
+  (x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor => movedim(x, source, destination),
+);
 
 /**
  * The tensor repeated `reps[i]` times along dim i (`torch.tile`); with fewer reps than dims the
@@ -218,7 +238,9 @@ export const repeatInterleave = defineOp(
     if (repeats === undefined) {
       // torch.repeat_interleave(repeats): the indices 0..n-1, each repeated repeats[i] times
       if (x.dim() !== 1 || (x.dtype !== 'int32' && x.dtype !== 'uint8')) {
-        throw new ShapeError(`repeatInterleave: repeats must be a 1-D integer tensor, got ${x.dtype} of shape ${fmtShape(x.shape)}`, { op });
+        throw new ShapeError(`repeatInterleave: repeats must be a 1-D integer tensor, got ${x.dtype} of shape ${fmtShape(x.shape)}`, {
+          op,
+        });
       }
       return repeatInterleave(arange(x.shape[0]!, undefined, 1, { dtype: 'int32', device: x.device }), x, 0, opts);
     }
@@ -238,13 +260,20 @@ export const repeatInterleave = defineOp(
     }
     if (!(repeats instanceof Tensor)) throw new ArgumentError('repeatInterleave: repeats must be a number or an integer Tensor', { op });
     if (repeats.dtype !== 'int32' && repeats.dtype !== 'uint8') {
-      throw new DTypeError(`repeatInterleave: repeats must be an integer tensor (int32), got ${repeats.dtype}`, { op, hint: 'cast with .long()' });
+      throw new DTypeError(`repeatInterleave: repeats must be an integer tensor (int32), got ${repeats.dtype}`, {
+        op,
+        hint: 'cast with .long()',
+      });
     }
-    if (repeats.dim() > 1) throw new ShapeError(`repeatInterleave: repeats must be 0-dim or 1-dim tensor, got shape ${fmtShape(repeats.shape)}`, { op });
+    if (repeats.dim() > 1)
+      throw new ShapeError(`repeatInterleave: repeats must be 0-dim or 1-dim tensor, got shape ${fmtShape(repeats.shape)}`, { op });
     commonDevice(op, x, repeats);
     const reps = repeats.numel() === 1 ? repeats.reshape([1]).expand([n]) : repeats;
     if (reps.shape[0] !== n) {
-      throw new ShapeError(`repeatInterleave: repeats must have the same size as input along dim, got ${reps.shape[0]} repeats for size ${n} (input ${fmtShape(x.shape)}, dim ${d})`, { op });
+      throw new ShapeError(
+        `repeatInterleave: repeats must have the same size as input along dim, got ${reps.shape[0]} repeats for size ${n} (input ${fmtShape(x.shape)}, dim ${d})`,
+        { op },
+      );
     }
     const vals = repeatsOnHost(op, reps);
     let index: Tensor;
@@ -258,10 +287,13 @@ export const repeatInterleave = defineOp(
       index = fromHost(host, [total], 'int32', x.device, op);
     } else {
       if (opts.outputSize === undefined) {
-        throw new StateError(`repeatInterleave: a repeats tensor on '${repeats.device}' needs { outputSize } (its values cannot be read synchronously)`, {
-          op,
-          hint: 'pass { outputSize } (the sum of repeats), or keep repeats on cpu',
-        });
+        throw new StateError(
+          `repeatInterleave: a repeats tensor on '${repeats.device}' needs { outputSize } (its values cannot be read synchronously)`,
+          {
+            op,
+            hint: 'pass { outputSize } (the sum of repeats), or keep repeats on cpu',
+          },
+        );
       }
       // index[k] = how many cumulative counts are <= k (computed on the device)
       const ends = reps.to('int32').cumsum(0);
@@ -274,7 +306,10 @@ export const repeatInterleave = defineOp(
 
 function checkOutputSize(op: string, outputSize: number | undefined, total: number): void {
   if (outputSize !== undefined && outputSize !== total) {
-    throw new ShapeError(`repeatInterleave: allocated size does not match required size (outputSize ${outputSize}, repeats sum to ${total})`, { op });
+    throw new ShapeError(
+      `repeatInterleave: allocated size does not match required size (outputSize ${outputSize}, repeats sum to ${total})`,
+      { op },
+    );
   }
 }
 
@@ -286,7 +321,11 @@ function checkOutputSize(op: string, outputSize: number | undefined, total: numb
  */
 export const unbind = defineOp('unbind', (x: Tensor, dim: number = 0): Tensor[] => {
   const op = 'unbind';
-  if (x.dim() === 0) throw new IndexError(`unbind: dimension specified as ${dim} but the tensor has no dimensions`, { op, hint: 'unbind needs at least a 1-d tensor' });
+  if (x.dim() === 0)
+    throw new IndexError(`unbind: dimension specified as ${dim} but the tensor has no dimensions`, {
+      op,
+      hint: 'unbind needs at least a 1-d tensor',
+    });
   const d = normDim(dim, x.dim(), op);
   return splitViews(x, d, new Array<number>(x.shape[d]!).fill(1), 'Unbind'); // one UnbindBackward0 node (Note [Multi-output splits])
 });
@@ -301,42 +340,58 @@ export const unbind = defineOp('unbind', (x: Tensor, dim: number = 0): Tensor[] 
  * dl.arange(7).tensorSplit(3); // [0, 1, 2], [3, 4], [5, 6]
  * dl.tensorSplit(dl.arange(7), [1, 5]); // [0], [1, 2, 3, 4], [5, 6]
  */
-export const tensorSplit = defineOp('tensorSplit', (x: Tensor, indicesOrSections: number | readonly number[] | Tensor, dim: number = 0): Tensor[] => {
-  const op = 'tensorSplit';
-  if (x.dim() === 0) {
-    throw new ShapeError('tensorSplit: expected at least a 1-dimensional tensor, but got a tensor with 0 dims', { op, hint: 'x.reshape(1) makes it 1-d' });
-  }
-  let spec = indicesOrSections;
-  if (spec instanceof Tensor) {
-    if (spec.dtype !== 'int32' && spec.dtype !== 'uint8') throw new DTypeError(`tensorSplit: expected an integer tensor of indices or sections, got ${spec.dtype}`, { op });
-    if (spec.dim() > 1) throw new ShapeError(`tensorSplit: the indices tensor must be 0-d or 1-d, got shape ${fmtShape(spec.shape)}`, { op });
-    if (!deviceCan(spec, 'readSync')) throw new StateError(`tensorSplit: the indices tensor must be on cpu, got '${spec.device}'`, { op, hint: 'pass a JS number or array' });
-    const vals = Array.from(readHostSync(contiguous(spec), op));
-    spec = spec.dim() === 0 ? vals[0]! : vals;
-  }
-  const d = normDim(dim, x.dim(), op);
-  const size = x.shape[d]!;
-  if (typeof spec === 'number') {
-    if (!Number.isInteger(spec)) throw new ArgumentError(`tensorSplit: the number of sections must be an integer, got ${spec}`, { op, hint: 'pass a whole number of sections, or a list of split indices' });
-    if (spec <= 0) throw new ArgumentError(`tensorSplit: number of sections must be larger than 0, got ${spec}`, { op });
-    const base = Math.floor(size / spec);
-    const extra = size % spec;
-    let start = 0;
-    return Array.from({ length: spec }, (_, i) => {
-      const len = base + (i < extra ? 1 : 0);
-      const v = narrow(x, d, start, len);
-      start += len;
-      return v;
-    });
-  }
-  const idx = intList(op, 'indices', spec);
-  const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
-  const cuts = idx.map(clampIdx);
-  const starts = [0, ...cuts];
-  const ends = [...cuts, size];
-  const out = starts.map((start, i) => narrow(x, d, start, Math.max(ends[i]! - start, 0)));
-  return out;
-});
+export const tensorSplit = defineOp(
+  'tensorSplit',
+  (x: Tensor, indicesOrSections: number | readonly number[] | Tensor, dim: number = 0): Tensor[] => {
+    const op = 'tensorSplit';
+    if (x.dim() === 0) {
+      throw new ShapeError('tensorSplit: expected at least a 1-dimensional tensor, but got a tensor with 0 dims', {
+        op,
+        hint: 'x.reshape(1) makes it 1-d',
+      });
+    }
+    let spec = indicesOrSections;
+    if (spec instanceof Tensor) {
+      if (spec.dtype !== 'int32' && spec.dtype !== 'uint8')
+        throw new DTypeError(`tensorSplit: expected an integer tensor of indices or sections, got ${spec.dtype}`, { op });
+      if (spec.dim() > 1)
+        throw new ShapeError(`tensorSplit: the indices tensor must be 0-d or 1-d, got shape ${fmtShape(spec.shape)}`, { op });
+      if (!deviceCan(spec, 'readSync'))
+        throw new StateError(`tensorSplit: the indices tensor must be on cpu, got '${spec.device}'`, {
+          op,
+          hint: 'pass a JS number or array',
+        });
+      const vals = Array.from(readHostSync(contiguous(spec), op));
+      spec = spec.dim() === 0 ? vals[0]! : vals;
+    }
+    const d = normDim(dim, x.dim(), op);
+    const size = x.shape[d]!;
+    if (typeof spec === 'number') {
+      if (!Number.isInteger(spec))
+        throw new ArgumentError(`tensorSplit: the number of sections must be an integer, got ${spec}`, {
+          op,
+          hint: 'pass a whole number of sections, or a list of split indices',
+        });
+      if (spec <= 0) throw new ArgumentError(`tensorSplit: number of sections must be larger than 0, got ${spec}`, { op });
+      const base = Math.floor(size / spec);
+      const extra = size % spec;
+      let start = 0;
+      return Array.from({ length: spec }, (_, i) => {
+        const len = base + (i < extra ? 1 : 0);
+        const v = narrow(x, d, start, len);
+        start += len;
+        return v;
+      });
+    }
+    const idx = intList(op, 'indices', spec);
+    const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
+    const cuts = idx.map(clampIdx);
+    const starts = [0, ...cuts];
+    const ends = [...cuts, size];
+    const out = starts.map((start, i) => narrow(x, d, start, Math.max(ends[i]! - start, 0)));
+    return out;
+  },
+);
 
 /**
  * Reverse the order along dim 0 (`torch.flipud`; needs at least 1 dim).
@@ -361,14 +416,34 @@ export const fliplr = defineOp('fliplr', (x: Tensor): Tensor => {
 });
 
 export const shapeExtraMethods = {
-  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]) { return roll(this, shifts, dims); },
-  rot90(this: Tensor, k?: number, dims?: readonly number[]) { return rot90(this, k, dims); },
-  movedim(this: Tensor, source: number | readonly number[], destination: number | readonly number[]) { return movedim(this, source, destination); },
-  moveaxis(this: Tensor, source: number | readonly number[], destination: number | readonly number[]) { return movedim(this, source, destination); },
-  tile(this: Tensor, reps: readonly number[]) { return tile(this, reps); },
-  repeatInterleave(this: Tensor, repeats: number | Tensor, dim?: number | null, opts?: RepeatInterleaveOptions) { return repeatInterleave(this, repeats, dim, opts); },
-  unbind(this: Tensor, dim?: number) { return unbind(this, dim); },
-  tensorSplit(this: Tensor, indicesOrSections: number | readonly number[] | Tensor, dim?: number) { return tensorSplit(this, indicesOrSections, dim); },
-  flipud(this: Tensor) { return flipud(this); },
-  fliplr(this: Tensor) { return fliplr(this); },
+  roll(this: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]) {
+    return roll(this, shifts, dims);
+  },
+  rot90(this: Tensor, k?: number, dims?: readonly number[]) {
+    return rot90(this, k, dims);
+  },
+  movedim(this: Tensor, source: number | readonly number[], destination: number | readonly number[]) {
+    return movedim(this, source, destination);
+  },
+  moveaxis(this: Tensor, source: number | readonly number[], destination: number | readonly number[]) {
+    return movedim(this, source, destination);
+  },
+  tile(this: Tensor, reps: readonly number[]) {
+    return tile(this, reps);
+  },
+  repeatInterleave(this: Tensor, repeats: number | Tensor, dim?: number | null, opts?: RepeatInterleaveOptions) {
+    return repeatInterleave(this, repeats, dim, opts);
+  },
+  unbind(this: Tensor, dim?: number) {
+    return unbind(this, dim);
+  },
+  tensorSplit(this: Tensor, indicesOrSections: number | readonly number[] | Tensor, dim?: number) {
+    return tensorSplit(this, indicesOrSections, dim);
+  },
+  flipud(this: Tensor) {
+    return flipud(this);
+  },
+  fliplr(this: Tensor) {
+    return fliplr(this);
+  },
 } satisfies TensorMethods;

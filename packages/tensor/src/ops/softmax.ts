@@ -1,7 +1,7 @@
 import { defineOp, recordOp } from '../dispatch.js';
 import { isFloating } from '../dtype.js';
 import { normDim } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { runDetached } from './composite.js';
 import { castRaw, emptyTensor } from './core.js';
 import { binary, unary } from './elementwise.js';

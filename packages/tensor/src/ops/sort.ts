@@ -1,7 +1,7 @@
 import { defineOp, deviceCan, readHostSync, runKernel } from '../dispatch.js';
 import { ArgumentError, StateError, fmtShape } from '../errors.js';
 import { normDim } from '../shape.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { castRaw, emptyTensor } from './core.js';
 import { fromHost } from './creation.js';
 import { gather, indexSelect } from './indexing.js';
@@ -47,17 +47,24 @@ export const argsort = defineOp('argsort', (x: Tensor, dim: number = -1, opts: {
  * @example
  * const [v, i] = logits.topk(5);
  */
-export const topk = defineOp('topk', (x: Tensor, k: number, dim: number = -1, opts: { largest?: boolean; sorted?: boolean } = {}): ValuesIndices => {
-  const d = normDim(dim, x.dim(), 'topk');
-  const n = x.dim() === 0 ? 1 : x.shape[d]!;
-  if (!Number.isInteger(k) || k < 0 || k > n) {
-    throw new ArgumentError(`topk: k (${k}) is out of range for dimension ${d} of size ${n} (shape ${fmtShape(x.shape)})`, { op: 'topk' });
-  }
-  // a 0-d tensor is its own top element, for k = 0 as well (torch 1.13 returns it either way)
-  if (x.dim() === 0) return valuesIndices(x.clone(), fromHost([0], [], 'int32', x.device, 'topk'));
-  const idx = sortIndices(x, d, opts.largest ?? true).narrow(d, 0, k).contiguous();
-  return valuesIndices(gather(x, d, idx), idx);
-});
+export const topk = defineOp(
+  'topk',
+  (x: Tensor, k: number, dim: number = -1, opts: { largest?: boolean; sorted?: boolean } = {}): ValuesIndices => {
+    const d = normDim(dim, x.dim(), 'topk');
+    const n = x.dim() === 0 ? 1 : x.shape[d]!;
+    if (!Number.isInteger(k) || k < 0 || k > n) {
+      throw new ArgumentError(`topk: k (${k}) is out of range for dimension ${d} of size ${n} (shape ${fmtShape(x.shape)})`, {
+        op: 'topk',
+      });
+    }
+    // a 0-d tensor is its own top element, for k = 0 as well (torch 1.13 returns it either way)
+    if (x.dim() === 0) return valuesIndices(x.clone(), fromHost([0], [], 'int32', x.device, 'topk'));
+    const idx = sortIndices(x, d, opts.largest ?? true)
+      .narrow(d, 0, k)
+      .contiguous();
+    return valuesIndices(gather(x, d, idx), idx);
+  },
+);
 
 /** Options of {@link unique}, as `torch.unique`'s keywords. */
 export interface UniqueOptions {
@@ -185,8 +192,14 @@ function hostData(x: Tensor): ArrayLike<number> {
  * const [vals, inverse, counts] = dl.unique(x, { returnInverse: true, returnCounts: true });
  * dl.unique(rows, { dim: 0 });                                       // unique rows
  */
-export function unique(x: Tensor, opts: UniqueOptions & { returnInverse: true; returnCounts: true }): UniqueResult & [Tensor, Tensor, Tensor];
-export function unique(x: Tensor, opts: UniqueOptions & ({ returnInverse: true } | { returnCounts: true })): UniqueResult & [Tensor, Tensor];
+export function unique(
+  x: Tensor,
+  opts: UniqueOptions & { returnInverse: true; returnCounts: true },
+): UniqueResult & [Tensor, Tensor, Tensor];
+export function unique(
+  x: Tensor,
+  opts: UniqueOptions & ({ returnInverse: true } | { returnCounts: true }),
+): UniqueResult & [Tensor, Tensor];
 export function unique(x: Tensor, opts?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
 export function unique(x: Tensor, opts?: UniqueOptions): Tensor | UniqueResult;
 export function unique(x: Tensor, opts: UniqueOptions = {}): Tensor | UniqueResult {
@@ -203,8 +216,14 @@ const uniqueOp = defineOp('unique', (x: Tensor, opts: UniqueOptions): Tensor | U
 });
 
 /** `unique` for any device (awaits the read). */
-export async function uniqueAsync(x: Tensor, opts: UniqueOptions & { returnInverse: true; returnCounts: true }): Promise<UniqueResult & [Tensor, Tensor, Tensor]>;
-export async function uniqueAsync(x: Tensor, opts: UniqueOptions & ({ returnInverse: true } | { returnCounts: true })): Promise<UniqueResult & [Tensor, Tensor]>;
+export async function uniqueAsync(
+  x: Tensor,
+  opts: UniqueOptions & { returnInverse: true; returnCounts: true },
+): Promise<UniqueResult & [Tensor, Tensor, Tensor]>;
+export async function uniqueAsync(
+  x: Tensor,
+  opts: UniqueOptions & ({ returnInverse: true } | { returnCounts: true }),
+): Promise<UniqueResult & [Tensor, Tensor]>;
 export async function uniqueAsync(x: Tensor, opts?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Promise<Tensor>;
 export async function uniqueAsync(x: Tensor, opts?: UniqueOptions): Promise<Tensor | UniqueResult>;
 export async function uniqueAsync(x: Tensor, opts: UniqueOptions = {}): Promise<Tensor | UniqueResult> {

@@ -11,7 +11,10 @@ import { cat } from './indexing.js';
 function tensorList(op: string, tensors: readonly Tensor[]): void {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new ArgumentError(`${op}: expects a non-empty list of Tensors`, { op });
   tensors.forEach((t, k) => {
-    if (!(t instanceof Tensor)) throw new ArgumentError(`${op}: expected Tensor as element ${k} in the tensor list, but got ${t === null ? 'null' : typeof t}`, { op });
+    if (!(t instanceof Tensor))
+      throw new ArgumentError(`${op}: expected Tensor as element ${k} in the tensor list, but got ${t === null ? 'null' : typeof t}`, {
+        op,
+      });
   });
 }
 
@@ -46,7 +49,10 @@ export const hstack = defineOp('hstack', (tensors: readonly Tensor[]): Tensor =>
  */
 export const vstack = defineOp('vstack', (tensors: readonly Tensor[]): Tensor => {
   tensorList('vstack', tensors);
-  return cat(tensors.map((t) => atLeast(t, 2)), 0);
+  return cat(
+    tensors.map((t) => atLeast(t, 2)),
+    0,
+  );
 });
 
 /** Alias of {@link vstack} (`torch.row_stack`). @example dl.rowStack([a, b]) */
@@ -61,7 +67,10 @@ export const rowStack = defineOp('rowStack', (tensors: readonly Tensor[]): Tenso
  */
 export const dstack = defineOp('dstack', (tensors: readonly Tensor[]): Tensor => {
   tensorList('dstack', tensors);
-  return cat(tensors.map((t) => atLeast(t, 3)), 2);
+  return cat(
+    tensors.map((t) => atLeast(t, 3)),
+    2,
+  );
 });
 
 /**
@@ -73,7 +82,10 @@ export const dstack = defineOp('dstack', (tensors: readonly Tensor[]): Tensor =>
  */
 export const columnStack = defineOp('columnStack', (tensors: readonly Tensor[]): Tensor => {
   tensorList('columnStack', tensors);
-  return cat(tensors.map((t) => (t.dim() <= 1 ? t.reshape([t.numel(), 1]) : t)), 1);
+  return cat(
+    tensors.map((t) => (t.dim() <= 1 ? t.reshape([t.numel(), 1]) : t)),
+    1,
+  );
 });
 
 /** `indexing` of meshgrid: 'ij' (matrix, the default) or 'xy' (Cartesian: first two dims swapped). */
@@ -109,7 +121,8 @@ export const meshgrid = defineOp('meshgrid', (...args: (Tensor | readonly Tensor
   }
   tensors.forEach((t, k) => {
     if (t.dim() > 1) throw new ShapeError(`meshgrid: expects 0D or 1D tensors, but tensor ${k} has shape ${fmtShape(t.shape)}`, { op });
-    if (t.dtype !== tensors[0]!.dtype) throw new DTypeError(`meshgrid: expects all tensors to have the same dtype, got ${tensors[0]!.dtype} and ${t.dtype}`, { op });
+    if (t.dtype !== tensors[0]!.dtype)
+      throw new DTypeError(`meshgrid: expects all tensors to have the same dtype, got ${tensors[0]!.dtype} and ${t.dtype}`, { op });
   });
   commonDevice(op, ...tensors);
   const swap = indexing === 'xy' && tensors.length >= 2;

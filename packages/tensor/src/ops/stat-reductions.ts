@@ -39,7 +39,7 @@ export const nansum = defineOp('nansum', (x: Tensor, dim?: Dims, opts: ReduceOpt
  * dl.tensor([1, NaN, 2]).nanmean(); // tensor(1.5000)
  */
 export const nanmean = defineOp('nanmean', (x: Tensor, dim?: Dims, opts: ReduceOptions = {}): Tensor => {
-  checkOptionsArg('nanmean', opts, "x.nanmean(1, { keepdim: true })");
+  checkOptionsArg('nanmean', opts, 'x.nanmean(1, { keepdim: true })');
   const dt = toDTypeOpt(opts.dtype, 'nanmean') ?? x.dtype;
   if (!isFloating(x.dtype) || !isFloating(dt)) {
     throw new DTypeError(`nanmean: expected input to have floating point dtype but got ${x.dtype} ${fmtShape(x.shape)}`, {
@@ -80,15 +80,18 @@ export type MinMax = [Tensor, Tensor] & { min: Tensor; max: Tensor };
  * const { min, max } = dl.aminmax(x, { dim: 1 });
  */
 export const aminmax = defineOp('aminmax', (x: Tensor, opts: { dim?: number | null; keepdim?: boolean } = {}): MinMax => {
-  checkOptionsArg('aminmax', opts, "dl.aminmax(x, { dim: 1, keepdim: true })");
+  checkOptionsArg('aminmax', opts, 'dl.aminmax(x, { dim: 1, keepdim: true })');
   const dim = opts.dim ?? undefined;
   const keepdim = opts.keepdim ?? false;
   const d = dim === undefined ? undefined : normDim(dim, Math.max(1, x.dim()), 'aminmax');
   if (x.numel() === 0 && (d === undefined || x.shape[d] === 0)) {
-    throw new IndexError(`aminmax: cannot compute aminmax over an empty ${d === undefined ? 'tensor' : `dimension (dim ${d} of shape ${fmtShape(x.shape)})`} as the operation has no identity`, {
-      op: 'aminmax',
-      hint: 'check that the input is not empty before reducing it, or reduce along a dimension of non-zero size',
-    });
+    throw new IndexError(
+      `aminmax: cannot compute aminmax over an empty ${d === undefined ? 'tensor' : `dimension (dim ${d} of shape ${fmtShape(x.shape)})`} as the operation has no identity`,
+      {
+        op: 'aminmax',
+        hint: 'check that the input is not empty before reducing it, or reduce along a dimension of non-zero size',
+      },
+    );
   }
   const lo = amin(x, dim, { keepdim });
   const hi = amax(x, dim, { keepdim });
@@ -103,7 +106,7 @@ export const aminmax = defineOp('aminmax', (x: Tensor, opts: { dim?: number | nu
  * const [v, m] = dl.varMean(x, 1, { correction: 0 });
  */
 export const varMean = defineOp('varMean', (x: Tensor, dim?: Dims, opts: VarOptions = {}): [Tensor, Tensor] => {
-  checkOptionsArg('varMean', opts, "dl.varMean(x, 1, { correction: 0, keepdim: true })");
+  checkOptionsArg('varMean', opts, 'dl.varMean(x, 1, { correction: 0, keepdim: true })');
   return [variance(x, dim, opts), pairedMean(x, dim, opts.keepdim ?? false)];
 });
 
@@ -112,8 +115,11 @@ export const varMean = defineOp('varMean', (x: Tensor, dim?: Dims, opts: VarOpti
  * var_mean computes it in double, so `var_mean([1e38, 3e38])` has mean 2e38 where `mean` gives inf).
  */
 function pairedMean(x: Tensor, dim: Dims | undefined, keepdim: boolean): Tensor {
-  const axes = dim === undefined || dim === null ? x.shape.map((_, i) => i) : (typeof dim === 'number' ? [dim] : [...dim]).map((d) => (d < 0 ? d + Math.max(x.dim(), 1) : d));
-  const n = axes.reduce((a, d) => a * (x.dim() === 0 ? 1 : x.shape[d] ?? 1), 1);
+  const axes =
+    dim === undefined || dim === null
+      ? x.shape.map((_, i) => i)
+      : (typeof dim === 'number' ? [dim] : [...dim]).map((d) => (d < 0 ? d + Math.max(x.dim(), 1) : d));
+  const n = axes.reduce((a, d) => a * (x.dim() === 0 ? 1 : (x.shape[d] ?? 1)), 1);
   if (n === 0 || !isFloating(x.dtype)) return mean(x, dim, { keepdim });
   return sum(x.div(n), dim, { keepdim });
 }
@@ -125,7 +131,7 @@ function pairedMean(x: Tensor, dim: Dims | undefined, keepdim: boolean): Tensor 
  * const [s, m] = dl.stdMean(x, 0, { keepdim: true });
  */
 export const stdMean = defineOp('stdMean', (x: Tensor, dim?: Dims, opts: VarOptions = {}): [Tensor, Tensor] => {
-  checkOptionsArg('stdMean', opts, "dl.stdMean(x, 1, { correction: 0, keepdim: true })");
+  checkOptionsArg('stdMean', opts, 'dl.stdMean(x, 1, { correction: 0, keepdim: true })');
   return [std(x, dim, opts), pairedMean(x, dim, opts.keepdim ?? false)];
 });
 
@@ -144,8 +150,16 @@ declare module '../tensor.js' {
 
 /** These reductions as Tensor methods (Note [Tensor methods from op families]). */
 export const statReductionMethods = {
-  nansum(this: Tensor, dim?: Dims, opts?: ReduceOptions) { return nansum(this, dim, opts); },
-  nanmean(this: Tensor, dim?: Dims, opts?: ReduceOptions) { return nanmean(this, dim, opts); },
-  countNonzero(this: Tensor, dim?: Dims) { return countNonzero(this, dim); },
-  aminmax(this: Tensor, opts?: { dim?: number | null; keepdim?: boolean }) { return aminmax(this, opts); },
+  nansum(this: Tensor, dim?: Dims, opts?: ReduceOptions) {
+    return nansum(this, dim, opts);
+  },
+  nanmean(this: Tensor, dim?: Dims, opts?: ReduceOptions) {
+    return nanmean(this, dim, opts);
+  },
+  countNonzero(this: Tensor, dim?: Dims) {
+    return countNonzero(this, dim);
+  },
+  aminmax(this: Tensor, opts?: { dim?: number | null; keepdim?: boolean }) {
+    return aminmax(this, opts);
+  },
 } satisfies TensorMethods;

@@ -23,7 +23,10 @@ function sumClamped(rows: number, c0: number, cap: number): number {
 
 function triIndices(op: string, row: number, col: number, offset: number, lower: boolean, opts: TriIndicesOptions): Tensor {
   checkOptionsArg(op, opts, `dl.${op}(3, 3, 0, { device: 'cpu' })`);
-  for (const [name, v] of [['row', row], ['col', col]] as const) {
+  for (const [name, v] of [
+    ['row', row],
+    ['col', col],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new ArgumentError(`${op}: ${name} must be a non-negative integer, got ${v}`, { op });
   }
   if (!Number.isInteger(offset)) throw new ArgumentError(`${op}: offset must be an integer, got ${offset}`, { op });
@@ -52,8 +55,10 @@ function triIndices(op: string, row: number, col: number, offset: number, lower:
  * @example
  * dl.trilIndices(3, 3); // [[0, 1, 1, 2, 2, 2], [0, 0, 1, 0, 1, 2]]
  */
-export const trilIndices = defineOp('trilIndices', (row: number, col: number, offset: number = 0, opts: TriIndicesOptions = {}): Tensor =>
-  triIndices('trilIndices', row, col, offset, true, opts),
+export const trilIndices = defineOp(
+  'trilIndices',
+  (row: number, col: number, offset: number = 0, opts: TriIndicesOptions = {}): Tensor =>
+    triIndices('trilIndices', row, col, offset, true, opts),
 );
 
 /**
@@ -63,6 +68,8 @@ export const trilIndices = defineOp('trilIndices', (row: number, col: number, of
  * @example
  * dl.triuIndices(2, 3, 1); // [[0, 0, 1], [1, 2, 2]]
  */
-export const triuIndices = defineOp('triuIndices', (row: number, col: number, offset: number = 0, opts: TriIndicesOptions = {}): Tensor =>
-  triIndices('triuIndices', row, col, offset, false, opts),
+export const triuIndices = defineOp(
+  'triuIndices',
+  (row: number, col: number, offset: number = 0, opts: TriIndicesOptions = {}): Tensor =>
+    triIndices('triuIndices', row, col, offset, false, opts),
 );

@@ -79,16 +79,24 @@ export function reshapeTo(x: Tensor, shape: readonly number[], name: string): Te
 export const permute = defineOp('permute', (x: Tensor, ...args: ShapeArgs): Tensor => {
   const dims = flatArgs(args).map((d) => normDim(d, x.dim(), 'permute'));
   if (dims.length !== x.dim() || new Set(dims).size !== dims.length) {
-    throw new ShapeError(`permute: dims ${fmtShape(flatArgs(args))} do not form a permutation of the ${x.dim()} dims of ${fmtShape(x.shape)}`, {
-      op: 'permute',
-      hint: `pass each of 0..${x.dim() - 1} exactly once`,
-    });
+    throw new ShapeError(
+      `permute: dims ${fmtShape(flatArgs(args))} do not form a permutation of the ${x.dim()} dims of ${fmtShape(x.shape)}`,
+      {
+        op: 'permute',
+        hint: `pass each of 0..${x.dim() - 1} exactly once`,
+      },
+    );
   }
   return permuteNamed(x, dims, 'PermuteBackward0');
 });
 
 function permuteNamed(x: Tensor, dims: number[], name: string): Tensor {
-  const v = makeView(x, dims.map((d) => x.shape[d]!), dims.map((d) => x._strides[d]!), x._offset);
+  const v = makeView(
+    x,
+    dims.map((d) => x.shape[d]!),
+    dims.map((d) => x._strides[d]!),
+    x._offset,
+  );
   recordOp('permute', [x], v, { dims, name });
   return v;
 }
@@ -131,9 +139,7 @@ export const unsqueeze = defineOp('unsqueeze', (x: Tensor, dim: number): Tensor 
 /** Remove size-1 dimensions (all, or the given ones). */
 export const squeeze = defineOp('squeeze', (x: Tensor, dim?: number | readonly number[]): Tensor => {
   const dims =
-    dim === undefined
-      ? x.shape.map((_, i) => i)
-      : (typeof dim === 'number' ? [dim] : dim).map((d) => normDim(d, x.dim(), 'squeeze'));
+    dim === undefined ? x.shape.map((_, i) => i) : (typeof dim === 'number' ? [dim] : dim).map((d) => normDim(d, x.dim(), 'squeeze'));
   const keep = x.shape.map((s, i) => !(s === 1 && dims.includes(i)));
   const v = makeView(
     x,
@@ -172,10 +178,13 @@ export const expand = defineOp('expand', (x: Tensor, ...args: ShapeArgs): Tensor
   const sizes = checkSizes(flatArgs(args), 'expand', { allowInfer: true, cls: ShapeError }); // Note [Sizes from users]
   const lead = sizes.length - x.dim();
   const bad = () =>
-    new ShapeError(`expand: the expanded size ${fmtShape(sizes)} must match the existing size ${fmtShape(x.shape)} at non-singleton dimensions`, {
-      op: 'expand',
-      hint: 'only size-1 dimensions can be expanded; new dimensions go in front',
-    });
+    new ShapeError(
+      `expand: the expanded size ${fmtShape(sizes)} must match the existing size ${fmtShape(x.shape)} at non-singleton dimensions`,
+      {
+        op: 'expand',
+        hint: 'only size-1 dimensions can be expanded; new dimensions go in front',
+      },
+    );
   if (lead < 0) throw bad();
   const shape: number[] = [];
   const strides: number[] = [];
@@ -207,7 +216,12 @@ export const expand = defineOp('expand', (x: Tensor, ...args: ShapeArgs): Tensor
 export function sliceDims(x: Tensor, starts: number[], lens: number[], steps: number[]): Tensor {
   let offset = x._offset;
   for (let i = 0; i < starts.length; i++) offset += starts[i]! * x._strides[i]!;
-  const v = makeView(x, lens, x._strides.map((s, i) => s * steps[i]!), lens.some((l) => l === 0) ? x._offset : offset);
+  const v = makeView(
+    x,
+    lens,
+    x._strides.map((s, i) => s * steps[i]!),
+    lens.some((l) => l === 0) ? x._offset : offset,
+  );
   recordOp('slice', [x], v, { inShape: [...x.shape], starts, steps });
   return v;
 }
@@ -249,13 +263,20 @@ export const narrow = defineOp('narrow', (x: Tensor, dim: number, start: number,
   const size = x.shape[d]!;
   const s = start < 0 ? start + size : start;
   if (s < 0 || length < 0 || s + length > size) {
-    throw new IndexError(`narrow: start (${start}) + length (${length}) exceeds dimension size (${size}) of ${fmtShape(x.shape)}`, { op: 'narrow' });
+    throw new IndexError(`narrow: start (${start}) + length (${length}) exceeds dimension size (${size}) of ${fmtShape(x.shape)}`, {
+      op: 'narrow',
+    });
   }
   const starts = x.shape.map(() => 0);
   const lens = [...x.shape];
   starts[d] = s;
   lens[d] = length;
-  return sliceDims(x, starts, lens, x.shape.map(() => 1));
+  return sliceDims(
+    x,
+    starts,
+    lens,
+    x.shape.map(() => 1),
+  );
 });
 
 /** `x.select(dim, index)` (`x[..., index, ...]`): removes `dim`. */
@@ -285,7 +306,10 @@ export type Index = number | string | null | AdvancedIndex;
 function parseSlice(s: string, size: number, dim: number): [number, number, number] {
   const parts = s.split(':');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => p.trim() !== '' && !/^-?\d+$/.test(p.trim()))) {
-    throw new IndexError(`at: invalid slice '${s}' for dimension ${dim}`, { op: 'at', hint: "write slices as 'start:stop:step', e.g. ':', '1:3', '::2'" });
+    throw new IndexError(`at: invalid slice '${s}' for dimension ${dim}`, {
+      op: 'at',
+      hint: "write slices as 'start:stop:step', e.g. ':', '1:3', '::2'",
+    });
   }
   const num = (p: string | undefined) => (p === undefined || p.trim() === '' ? undefined : Number(p));
   const step = num(parts[2]) ?? 1;
@@ -361,10 +385,13 @@ export const at = defineOp('at', (x: Tensor, ...idx: Index[]): Tensor => {
       steps.push(st);
       outShape.push(l);
     } else {
-      throw new IndexError(`at: unsupported index ${i === undefined ? 'undefined' : typeof i} at position ${d} (tensor shape ${fmtShape(x.shape)})`, {
-        op: 'at',
-        hint: "use numbers, slice strings like '1:3', '...', null, index tensors or bool masks",
-      });
+      throw new IndexError(
+        `at: unsupported index ${i === undefined ? 'undefined' : typeof i} at position ${d} (tensor shape ${fmtShape(x.shape)})`,
+        {
+          op: 'at',
+          hint: "use numbers, slice strings like '1:3', '...', null, index tensors or bool masks",
+        },
+      );
     }
     d++;
   }
@@ -374,7 +401,11 @@ export const at = defineOp('at', (x: Tensor, ...idx: Index[]): Tensor => {
   // PyTorch applies an index one element at a time, so its grad_fn is named by the last one:
   // x[1:2, 0] is SelectBackward0, x[0, 1:2] SliceBackward0, x[0, None] UnsqueezeBackward0.
   const last = idx.filter((i) => i !== '...').pop();
-  return reshapeTo(sliced, outShape, last === null ? 'UnsqueezeBackward0' : typeof last === 'number' ? 'SelectBackward0' : 'SliceBackward0');
+  return reshapeTo(
+    sliced,
+    outShape,
+    last === null ? 'UnsqueezeBackward0' : typeof last === 'number' ? 'SelectBackward0' : 'SliceBackward0',
+  );
 });
 
 /** A contiguous copy recorded for autograd (CloneBackward0). */
@@ -395,4 +426,3 @@ export const detach = defineOp('detach', (x: Tensor): Tensor => {
   x._view('detach');
   return new Tensor(x._storage, x.shape, x._strides, x._offset);
 });
-

@@ -34,7 +34,10 @@ process.stdout.write('DONE\\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Start the child writing `size` bytes to `file`; resolves once it is paused mid-write. */
-function startWriter(file: string, size: number): Promise<{ p: ChildProcess; tmp: string; exit: Promise<{ code: number | null; signal: string | null }> }> {
+function startWriter(
+  file: string,
+  size: number,
+): Promise<{ p: ChildProcess; tmp: string; exit: Promise<{ code: number | null; signal: string | null }> }> {
   const p = spawn(process.execPath, [child, file, String(size)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exit = new Promise<{ code: number | null; signal: string | null }>((res) => p.on('exit', (code, signal) => res({ code, signal })));
   return new Promise((resolve, reject) => {

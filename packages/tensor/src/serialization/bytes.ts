@@ -29,10 +29,13 @@ export class ByteReader {
   /** Throw unless `n` more bytes are there. */
   need(n: number, what: string): void {
     if (!(n >= 0) || this.pos + n > this.bytes.length) {
-      throw new SerializationError(`${this.op}: ${this.source} is truncated: ${what} needs ${n} bytes at offset ${this.pos}, ${Math.max(0, this.remaining)} left`, {
-        op: this.op,
-        hint: 'the file is corrupt or was cut short; write it again',
-      });
+      throw new SerializationError(
+        `${this.op}: ${this.source} is truncated: ${what} needs ${n} bytes at offset ${this.pos}, ${Math.max(0, this.remaining)} left`,
+        {
+          op: this.op,
+          hint: 'the file is corrupt or was cut short; write it again',
+        },
+      );
     }
   }
   u8(what = 'a byte'): number {
@@ -82,10 +85,13 @@ export class ByteReader {
   line(what: string, max = 4096): Uint8Array {
     const end = this.bytes.indexOf(0x0a, this.pos);
     if (end < 0 || end - this.pos > max) {
-      throw new SerializationError(`${this.op}: ${this.source}: ${what} at offset ${this.pos} has no end of line${end < 0 ? '' : ` within ${max} bytes`}`, {
-        op: this.op,
-        hint: 'the file is corrupt or was cut short',
-      });
+      throw new SerializationError(
+        `${this.op}: ${this.source}: ${what} at offset ${this.pos} has no end of line${end < 0 ? '' : ` within ${max} bytes`}`,
+        {
+          op: this.op,
+          hint: 'the file is corrupt or was cut short',
+        },
+      );
     }
     const v = this.bytes.subarray(this.pos, end);
     this.pos = end + 1;

@@ -8,7 +8,14 @@
  */
 export function crc32(bytes: Uint8Array, prev = 0): number {
   const t = tables();
-  const t0 = t[0]!, t1 = t[1]!, t2 = t[2]!, t3 = t[3]!, t4 = t[4]!, t5 = t[5]!, t6 = t[6]!, t7 = t[7]!;
+  const t0 = t[0]!,
+    t1 = t[1]!,
+    t2 = t[2]!,
+    t3 = t[3]!,
+    t4 = t[4]!,
+    t5 = t[5]!,
+    t6 = t[6]!,
+    t7 = t[7]!;
   let c = ~prev >>> 0;
   const n = bytes.length;
   let i = 0;

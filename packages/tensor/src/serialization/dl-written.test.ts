@@ -11,7 +11,6 @@ import { expectLoadedMatches, expectSavedMatches, type Desc } from './fixture-co
 import { toyBackend } from '../testing/toy-backend.js';
 import { DTYPES } from '../dtype.js';
 
-
 const fx = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
 const UPDATE = process.env.DL_UPDATE_FIXTURES === '1';
 
@@ -20,7 +19,10 @@ beforeAll(() => dl.registerBackend(toyBackend('cpu', DTYPES)));
 /** The state dict: every dl dtype, a 0-d and an empty tensor, a transposed view, two views of one storage. */
 function stateDict(): Record<string, dl.Tensor> {
   const base = dl.fromArray(new Float32Array([1.5, -2, 3.25, 0, 1e-3, 7]), [2, 3]);
-  const shared = dl.fromArray(Float32Array.from({ length: 10 }, (_, i) => i / 4), [10]);
+  const shared = dl.fromArray(
+    Float32Array.from({ length: 10 }, (_, i) => i / 4),
+    [10],
+  );
   return {
     f32: base,
     f32_t: base.t(),
@@ -44,8 +46,13 @@ function checkpoint(): Record<string, unknown> {
     model: stateDict(),
     param,
     optimizer: {
-      state: { 0: { step: dl.fromArray(new Float32Array([3]), []), exp_avg: dl.fromArray(new Float32Array([0.1, 0.2])) }, 1: { step: 3, exp_avg: dl.fromArray(new Float32Array([0.3])) } },
-      param_groups: [{ lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, params: [0, 1], initial_lr: dl.pyFloat(1) }],
+      state: {
+        0: { step: dl.fromArray(new Float32Array([3]), []), exp_avg: dl.fromArray(new Float32Array([0.1, 0.2])) },
+        1: { step: 3, exp_avg: dl.fromArray(new Float32Array([0.3])) },
+      },
+      param_groups: [
+        { lr: 0.001, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, params: [0, 1], initial_lr: dl.pyFloat(1) },
+      ],
     },
     epoch: 7,
     name: 'run-1',
@@ -55,7 +62,10 @@ function checkpoint(): Record<string, unknown> {
     big: 2 ** 40,
     bigger: 2n ** 70n,
     negative: -3,
-    nested: [[1, 2], [3, 'x']],
+    nested: [
+      [1, 2],
+      [3, 'x'],
+    ],
   };
 }
 
@@ -73,14 +83,20 @@ describe('dl-written files', () => {
     it(`${name} is what the writer produces now${UPDATE ? ' (rewritten)' : ''}`, async () => {
       const bytes = await dl.save(make() as dl.Savable, { format: name.endsWith('.safetensors') ? 'safetensors' : 'pt', ...opts });
       if (UPDATE) writeFileSync(fx(name), bytes);
-      expect(Buffer.from(bytes).equals(readFileSync(fx(name))), `${name} differs from the committed fixture; rerun with DL_UPDATE_FIXTURES=1 and the python check`).toBe(true);
+      expect(
+        Buffer.from(bytes).equals(readFileSync(fx(name))),
+        `${name} differs from the committed fixture; rerun with DL_UPDATE_FIXTURES=1 and the python check`,
+      ).toBe(true);
     });
   }
 });
 
 describe('PyTorch reads what dl wrote (torch-read-back.json from the fixture script)', () => {
   const report = existsSync(fx('torch-read-back.json'))
-    ? (JSON.parse(readFileSync(fx('torch-read-back.json'), 'utf8')) as Record<string, { how: string; value: Desc; metadata?: Record<string, string> }>)
+    ? (JSON.parse(readFileSync(fx('torch-read-back.json'), 'utf8')) as Record<
+        string,
+        { how: string; value: Desc; metadata?: Record<string, string> }
+      >)
     : {};
   it('the check ran on every dl-written file', () => {
     expect(Object.keys(report).sort()).toEqual(Object.keys(FILES).sort());
@@ -98,7 +114,10 @@ describe('PyTorch reads what dl wrote (torch-read-back.json from the fixture scr
     const flat = stateDict();
     const contiguous = (t: dl.Tensor) => dl.fromArray(t.contiguous().dataSync(), t.shape, { dtype: t.dtype });
     const got = report['dl-tensors.safetensors']!;
-    await expectSavedMatches(Object.fromEntries(Object.entries(flat).map(([k, t]) => [k, contiguous(t)])), sortDict(got.value, Object.keys(flat)));
+    await expectSavedMatches(
+      Object.fromEntries(Object.entries(flat).map(([k, t]) => [k, contiguous(t)])),
+      sortDict(got.value, Object.keys(flat)),
+    );
     expect(got.metadata ?? null).toBeNull();
     const ck = report['dl-checkpoint.safetensors']!;
     expect(Object.keys(ck.metadata ?? {})).toEqual(['dl.structure']);
@@ -126,7 +145,12 @@ describe('dl reads its own files back', () => {
     expect(await model.f32_t!.toArray()).toEqual(await (ck.model as Record<string, dl.Tensor>).f32_t!.toArray());
     expect((back.param as dl.Tensor).requiresGrad).toBe(true);
     expect(back.bigger).toBe(2n ** 70n);
-    expect((back.optimizer as { param_groups: unknown[] }).param_groups[0]).toMatchObject({ lr: 0.001, params: [0, 1], initial_lr: 1, betas: [0.9, 0.999] });
+    expect((back.optimizer as { param_groups: unknown[] }).param_groups[0]).toMatchObject({
+      lr: 0.001,
+      params: [0, 1],
+      initial_lr: 1,
+      betas: [0.9, 0.999],
+    });
   });
   it('.safetensors: the same object, tensors contiguous', async () => {
     const back = (await dl.load(readFileSync(fx('dl-checkpoint.safetensors')))) as Record<string, unknown>;
@@ -134,7 +158,10 @@ describe('dl reads its own files back', () => {
     expect(model.f32_t!.isContiguous()).toBe(true);
     expect(await model.f32_t!.toArray()).toEqual([[1.5, 0], [-2, 1e-3].map((x) => Math.fround(x)), [3.25, 7]]);
     expect(back.bigger).toBe(2n ** 70n);
-    expect(back.nested).toEqual([[1, 2], [3, 'x']]);
+    expect(back.nested).toEqual([
+      [1, 2],
+      [3, 'x'],
+    ]);
     expect(Object.keys((back.optimizer as { state: object }).state)).toEqual(['0', '1']);
   });
   it('int64: int32 tensors written as int64 come back as int32', async () => {

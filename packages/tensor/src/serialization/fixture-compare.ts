@@ -77,9 +77,12 @@ export async function expectLoadedMatches(v: unknown, d: Desc, path = '', groups
     expect((v as Set<unknown>).size, at).toBe(d.$set.length);
   } else if ('$dict' in d) {
     expect(typeof v, at).toBe('object');
-    const keys = d.$dict.map(([k]) => (typeof k === 'string' ? k : k !== null && typeof k === 'object' && '$int' in k ? k.$int : JSON.stringify(k)));
+    const keys = d.$dict.map(([k]) =>
+      typeof k === 'string' ? k : k !== null && typeof k === 'object' && '$int' in k ? k.$int : JSON.stringify(k),
+    );
     expect(Object.keys(v as object).sort(), at).toEqual([...keys].sort());
-    for (let i = 0; i < keys.length; i++) await expectLoadedMatches((v as Record<string, unknown>)[keys[i]!], d.$dict[i]![1], `${path}.${keys[i]}`, groups);
+    for (let i = 0; i < keys.length; i++)
+      await expectLoadedMatches((v as Record<string, unknown>)[keys[i]!], d.$dict[i]![1], `${path}.${keys[i]}`, groups);
   } else {
     const td = d.$tensor;
     expect(v, at).toBeInstanceOf(Tensor);
@@ -109,14 +112,21 @@ export async function expectLoadedMatches(v: unknown, d: Desc, path = '', groups
  * @example
  * await expectSavedMatches(obj, report['dl-tensors.pt'].value);
  */
-export async function expectSavedMatches(v: unknown, d: Desc, opts: { int64?: boolean } = {}, path = '', groups = new Map<number, Storage>()): Promise<void> {
+export async function expectSavedMatches(
+  v: unknown,
+  d: Desc,
+  opts: { int64?: boolean } = {},
+  path = '',
+  groups = new Map<number, Storage>(),
+): Promise<void> {
   const at = path || '(root)';
   if (v === null || typeof v === 'boolean' || typeof v === 'string') {
     expect(d, at).toBe(v);
     return;
   }
   if (typeof v === 'number' || typeof v === 'bigint') {
-    if (typeof v === 'bigint' || (Number.isSafeInteger(v) && !Object.is(v, -0))) expect(d, `${at} is a Python int`).toEqual({ $int: String(v) });
+    if (typeof v === 'bigint' || (Number.isSafeInteger(v) && !Object.is(v, -0)))
+      expect(d, `${at} is a Python int`).toEqual({ $int: String(v) });
     else {
       expect(d !== null && typeof d === 'object' && '$float' in d, `${at} is a Python float`).toBe(true);
       expect(pyFloat((d as { $float: string }).$float), at).toBe(v);

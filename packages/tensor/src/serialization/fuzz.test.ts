@@ -41,7 +41,7 @@ const HUGE = [0xffffffff, 0x7fffffff, 0x80000000, 0xfffffffe, 0x10000, 2 ** 31 +
 
 /** One random mutation; `hot` biases positions to [hot, end) half the time (zip directories). */
 function mutate(src: Uint8Array, r: () => number, hot = 0): Uint8Array {
-  const pos = (n = src.length) => Math.floor((hot && r() < 0.5 ? hot + r() * (n - hot) : r() * n)) | 0;
+  const pos = (n = src.length) => Math.floor(hot && r() < 0.5 ? hot + r() * (n - hot) : r() * n) | 0;
   const b = src.slice();
   switch (Math.floor(r() * 7)) {
     case 0: // flip bits
@@ -52,7 +52,8 @@ function mutate(src: Uint8Array, r: () => number, hot = 0): Uint8Array {
       return b;
     case 2: // truncate
       return b.subarray(0, pos());
-    case 3: { // insert random bytes
+    case 3: {
+      // insert random bytes
       const at = pos();
       const ins = Uint8Array.from({ length: 1 + Math.floor(r() * 16) }, () => Math.floor(r() * 256));
       const out = new Uint8Array(b.length + ins.length);
@@ -61,7 +62,8 @@ function mutate(src: Uint8Array, r: () => number, hot = 0): Uint8Array {
       out.set(b.subarray(at), at + ins.length);
       return out;
     }
-    case 4: { // delete a range
+    case 4: {
+      // delete a range
       const at = pos();
       const end = Math.min(b.length, at + 1 + Math.floor(r() * 32));
       const out = new Uint8Array(b.length - (end - at));
@@ -69,14 +71,17 @@ function mutate(src: Uint8Array, r: () => number, hot = 0): Uint8Array {
       out.set(b.subarray(end), at);
       return out;
     }
-    case 5: { // a huge number where a size or offset may be
+    case 5: {
+      // a huge number where a size or offset may be
       const at = pos(Math.max(1, b.length - 8));
       const dv = new DataView(b.buffer);
-      if (at + 8 <= b.length && r() < 0.3) dv.setBigUint64(at, [2n ** 63n, 2n ** 53n, 2n ** 64n - 1n, 2n ** 32n][Math.floor(r() * 4)]!, true);
+      if (at + 8 <= b.length && r() < 0.3)
+        dv.setBigUint64(at, [2n ** 63n, 2n ** 53n, 2n ** 64n - 1n, 2n ** 32n][Math.floor(r() * 4)]!, true);
       else if (at + 4 <= b.length) dv.setUint32(at, HUGE[Math.floor(r() * HUGE.length)]!, true);
       return b;
     }
-    default: { // splice a copy of one range over another
+    default: {
+      // splice a copy of one range over another
       const from = pos();
       const to = pos();
       const n = Math.min(1 + Math.floor(r() * 64), b.length - from, b.length - to);
@@ -93,7 +98,8 @@ async function typed(f: () => Promise<unknown> | unknown, label: string): Promis
     disposeAll(v);
     return 'ok';
   } catch (e) {
-    if (!(e instanceof dl.DLError)) throw new Error(`${label}: not a typed dl error: ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
+    if (!(e instanceof dl.DLError))
+      throw new Error(`${label}: not a typed dl error: ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
     return e.name;
   }
 }
@@ -105,7 +111,13 @@ function disposeAll(v: unknown, seen = new Set<unknown>()): void {
   for (const x of v instanceof Map ? [...v.keys(), ...v.values()] : v instanceof Set ? [...v] : Object.values(v)) disposeAll(x, seen);
 }
 
-async function fuzz(name: string, bases: Uint8Array[], run: (b: Uint8Array) => Promise<unknown>, seed: number, hot = false): Promise<Record<string, number>> {
+async function fuzz(
+  name: string,
+  bases: Uint8Array[],
+  run: (b: Uint8Array) => Promise<unknown>,
+  seed: number,
+  hot = false,
+): Promise<Record<string, number>> {
   const r = rng(seed + SEED * 1000);
   const outcomes: Record<string, number> = {};
   for (let i = 0; i < N; i++) {
@@ -159,7 +171,10 @@ describe('fuzz: seeded mutations give typed errors only', () => {
       bases,
       (pkl) => {
         const z = archives[which++ % archives.length]!;
-        const entries = z.entries.map((e) => ({ name: e.name, data: e.name.endsWith('data.pkl') ? pkl : z.bytes.subarray(e.dataOffset, e.dataOffset + e.size) }));
+        const entries = z.entries.map((e) => ({
+          name: e.name,
+          data: e.name.endsWith('data.pkl') ? pkl : z.bytes.subarray(e.dataOffset, e.dataOffset + e.size),
+        }));
         return dl.load(writeZip(entries), OPTS);
       },
       4,
@@ -174,11 +189,39 @@ describe('fuzz: seeded mutations give typed errors only', () => {
 describe('fuzz: crafted bombs are refused early', () => {
   const pkl = (...ops: (number | number[])[]) => writeZip([{ name: 'a/data.pkl', data: new Uint8Array([0x80, 2, ...ops.flat()]) }]);
   const expectError = async (p: Promise<unknown>, cls: typeof dl.DLError, re?: RegExp) => {
-    const e = await p.then(() => null, (x: unknown) => x);
+    const e = await p.then(
+      () => null,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(cls);
     if (re) expect(String(e)).toMatch(re);
   };
-  const storagePid = (numel: number[]) => [0x28, 0x58, 7, 0, 0, 0, ...new TextEncoder().encode('storage'), 0x63, ...new TextEncoder().encode('torch\nFloatStorage\n'), 0x58, 1, 0, 0, 0, 0x30, 0x58, 3, 0, 0, 0, ...new TextEncoder().encode('cpu'), ...numel, 0x74, 0x51];
+  const storagePid = (numel: number[]) => [
+    0x28,
+    0x58,
+    7,
+    0,
+    0,
+    0,
+    ...new TextEncoder().encode('storage'),
+    0x63,
+    ...new TextEncoder().encode('torch\nFloatStorage\n'),
+    0x58,
+    1,
+    0,
+    0,
+    0,
+    0x30,
+    0x58,
+    3,
+    0,
+    0,
+    0,
+    ...new TextEncoder().encode('cpu'),
+    ...numel,
+    0x74,
+    0x51,
+  ];
 
   it('a deflate bomb (64 KiB inflating to 64 MiB) stops at maxInflateRatio by default, at maxBytes if allowed', async () => {
     const bomb = deflatedZip('a/data.pkl', new Uint8Array(64 * 2 ** 20));
@@ -212,7 +255,36 @@ describe('fuzz: crafted bombs are refused early', () => {
 
   it('a tensor view of 2^40 elements over a one-element storage (stride 0) is refused', async () => {
     const z = writeZip([
-      { name: 'a/data.pkl', data: new Uint8Array([0x80, 2, 0x63, ...new TextEncoder().encode('torch._utils\n_rebuild_tensor_v2\n'), 0x28, ...storagePid([0x4b, 1]), 0x4b, 0, 0x8a, 6, 0, 0, 0, 0, 0, 1, 0x85, 0x4b, 0, 0x85, 0x89, 0x4e, 0x74, 0x52, 0x2e]) },
+      {
+        name: 'a/data.pkl',
+        data: new Uint8Array([
+          0x80,
+          2,
+          0x63,
+          ...new TextEncoder().encode('torch._utils\n_rebuild_tensor_v2\n'),
+          0x28,
+          ...storagePid([0x4b, 1]),
+          0x4b,
+          0,
+          0x8a,
+          6,
+          0,
+          0,
+          0,
+          0,
+          0,
+          1,
+          0x85,
+          0x4b,
+          0,
+          0x85,
+          0x89,
+          0x4e,
+          0x74,
+          0x52,
+          0x2e,
+        ]),
+      },
       { name: 'a/data/0', data: new Uint8Array(4) },
     ]);
     await expectError(dl.load(z, OPTS), dl.LimitError, /1099511627776 elements/);
@@ -250,7 +322,38 @@ describe('fuzz: crafted bombs are refused early', () => {
 
   it('an int64 storage past int32 and a tensor reaching past its storage name the key', async () => {
     const z = writeZip([
-      { name: 'a/data.pkl', data: new Uint8Array([0x80, 2, 0x7d, 0x58, 1, 0, 0, 0, 0x77, 0x63, ...new TextEncoder().encode('torch._utils\n_rebuild_tensor_v2\n'), 0x28, ...storagePid([0x4b, 2]), 0x4b, 1, 0x4b, 2, 0x85, 0x4b, 1, 0x85, 0x89, 0x4e, 0x74, 0x52, 0x73, 0x2e]) },
+      {
+        name: 'a/data.pkl',
+        data: new Uint8Array([
+          0x80,
+          2,
+          0x7d,
+          0x58,
+          1,
+          0,
+          0,
+          0,
+          0x77,
+          0x63,
+          ...new TextEncoder().encode('torch._utils\n_rebuild_tensor_v2\n'),
+          0x28,
+          ...storagePid([0x4b, 2]),
+          0x4b,
+          1,
+          0x4b,
+          2,
+          0x85,
+          0x4b,
+          1,
+          0x85,
+          0x89,
+          0x4e,
+          0x74,
+          0x52,
+          0x73,
+          0x2e,
+        ]),
+      },
       { name: 'a/data/0', data: new Uint8Array(8) },
     ]);
     await expectError(dl.load(z), dl.SerializationError, /tensor w .*reaches element 2 of a storage of 2/);

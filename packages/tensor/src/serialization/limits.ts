@@ -90,7 +90,12 @@ export class ByteBudget {
     if (!Number.isFinite(n) || n < 0 || this.used + n > this.max) {
       throw new LimitError(
         `${this.op}: ${what} needs ${Number.isFinite(n) ? fmtBytes(n) : String(n)} more, past maxBytes (${fmtBytes(this.max)}; ${fmtBytes(this.used)} used)`,
-        { op: this.op, key, limit: 'maxBytes', hint: `if the file is trusted and this big, raise the cap: dl.load(f, { maxBytes: ${Math.max(this.max * 2, 2 ** Math.ceil(Math.log2(Math.max(1, this.used + (Number.isFinite(n) ? n : 0)))))} })` },
+        {
+          op: this.op,
+          key,
+          limit: 'maxBytes',
+          hint: `if the file is trusted and this big, raise the cap: dl.load(f, { maxBytes: ${Math.max(this.max * 2, 2 ** Math.ceil(Math.log2(Math.max(1, this.used + (Number.isFinite(n) ? n : 0)))))} })`,
+        },
       );
     }
     this.used += n;
@@ -103,7 +108,14 @@ export class ByteBudget {
  * @example
  * checkCap('load', entries, limits, 'maxEntries', 'the number of zip entries');
  */
-export function checkCap(op: string, n: number, limits: Required<ReadLimits>, limit: Exclude<keyof ReadLimits, 'maxBytes' | 'maxInflateRatio'>, what: string, key?: string): void {
+export function checkCap(
+  op: string,
+  n: number,
+  limits: Required<ReadLimits>,
+  limit: Exclude<keyof ReadLimits, 'maxBytes' | 'maxInflateRatio'>,
+  what: string,
+  key?: string,
+): void {
   const max = limits[limit];
   if (n > max) {
     throw new LimitError(`${op}: ${what} is ${n}${limit === 'maxHeaderBytes' ? ' bytes' : ''}, past ${limit} (${max})`, {

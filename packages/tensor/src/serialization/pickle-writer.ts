@@ -1,6 +1,6 @@
 import { ByteWriter, encodeUtf8 } from './bytes.js';
 import { SerializationError } from './errors.js';
-import { PyFloat, PyGlobal, PyTuple, StorageRef, TensorSpec, type PyValue, type StorageDType } from './py-values.js';
+import { PyFloat, PyGlobal, PyTuple, type StorageRef, TensorSpec, type PyValue, type StorageDType } from './py-values.js';
 
 /** The `torch.<Name>Storage` each storage dtype is pickled as. */
 export const STORAGE_TYPE_NAMES: Record<StorageDType, string> = {
@@ -46,11 +46,13 @@ class PickleWriter {
   private put(obj: object | null): void {
     const i = this.memo.size + this.globals.size;
     if (obj !== null) this.memo.set(obj, i);
-    if (i < 256) this.out.u8(0x71).u8(i); // BINPUT
+    if (i < 256)
+      this.out.u8(0x71).u8(i); // BINPUT
     else this.out.u8(0x72).u32(i); // LONG_BINPUT
   }
   private get(i: number): void {
-    if (i < 256) this.out.u8(0x68).u8(i); // BINGET
+    if (i < 256)
+      this.out.u8(0x68).u8(i); // BINGET
     else this.out.u8(0x6a).u32(i); // LONG_BINGET
   }
 
@@ -79,7 +81,8 @@ class PickleWriter {
         b >>= 8n;
         if ((b === 0n && !(byte & 0x80)) || (b === -1n && byte & 0x80)) break;
       }
-      if (bytes.length > 255) throw new SerializationError(`${this.op}: an integer of ${bytes.length} bytes is too large to save`, { op: this.op });
+      if (bytes.length > 255)
+        throw new SerializationError(`${this.op}: an integer of ${bytes.length} bytes is too large to save`, { op: this.op });
       this.out.u8(0x8a).u8(bytes.length);
       for (const x of bytes) this.out.u8(x);
     }
@@ -107,7 +110,11 @@ class PickleWriter {
 
   write(v: PyValue, depth: number, path: string): void {
     if (depth > MAX_DEPTH) {
-      throw new SerializationError(`${this.op}: the object nests deeper than ${MAX_DEPTH} levels at ${path || '(root)'}`, { op: this.op, key: path, hint: 'flatten the structure' });
+      throw new SerializationError(`${this.op}: the object nests deeper than ${MAX_DEPTH} levels at ${path || '(root)'}`, {
+        op: this.op,
+        key: path,
+        hint: 'flatten the structure',
+      });
     }
     if (v === null) this.out.u8(0x4e);
     else if (v === true) this.out.u8(0x88);
@@ -151,7 +158,10 @@ class PickleWriter {
     } else if (v instanceof PyGlobal) {
       this.global(v.module, v.name);
     } else {
-      throw new SerializationError(`${this.op}: cannot pickle ${(v as object).constructor?.name ?? typeof v} at ${path || '(root)'}`, { op: this.op, key: path });
+      throw new SerializationError(`${this.op}: cannot pickle ${(v as object).constructor?.name ?? typeof v} at ${path || '(root)'}`, {
+        op: this.op,
+        key: path,
+      });
     }
   }
 

@@ -1,4 +1,4 @@
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { ByteReader, decodeUtf8, encodeUtf8 } from './bytes.js';
 import { SerializationError } from './errors.js';
 import { encodeElements, FILE_ITEMSIZE, saveDType } from './dtypes.js';
@@ -59,7 +59,9 @@ export interface SafetensorsReadOptions {
  */
 export function isSafetensors(bytes: Uint8Array): boolean {
   if (bytes.length < 10) return false;
-  const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(0, true) + new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true) * 2 ** 32;
+  const n =
+    new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(0, true) +
+    new DataView(bytes.buffer, bytes.byteOffset, 8).getUint32(4, true) * 2 ** 32;
   return n >= 2 && n <= bytes.length - 8 && bytes[8] === 0x7b;
 }
 
@@ -82,7 +84,12 @@ export function readSafetensors(bytes: Uint8Array, opts: SafetensorsReadOptions)
   const builder = new TensorBuilder(raw, opts.device, budget, op);
   const tensor = (name: string): Tensor => {
     const e = byName.get(name);
-    if (!e) throw new SerializationError(`${op}: ${STRUCTURE_KEY} names a tensor ${JSON.stringify(name)} the file does not have`, { op, key: name, hint: 'the file is corrupt' });
+    if (!e)
+      throw new SerializationError(`${op}: ${STRUCTURE_KEY} names a tensor ${JSON.stringify(name)} the file does not have`, {
+        op,
+        key: name,
+        hint: 'the file is corrupt',
+      });
     const strides: number[] = [];
     let s = 1;
     for (let i = e.shape.length - 1; i >= 0; i--) {
@@ -99,7 +106,8 @@ export function readSafetensors(bytes: Uint8Array, opts: SafetensorsReadOptions)
       out = decodeStructure(structure, tensor, op, limits.maxDepth);
     } else {
       const rec: { [k: string]: Loaded } = {};
-      for (const e of entries) Object.defineProperty(rec, e.name, { value: tensor(e.name), enumerable: true, writable: true, configurable: true });
+      for (const e of entries)
+        Object.defineProperty(rec, e.name, { value: tensor(e.name), enumerable: true, writable: true, configurable: true });
       out = rec;
     }
     builder.finish();
@@ -110,7 +118,11 @@ export function readSafetensors(bytes: Uint8Array, opts: SafetensorsReadOptions)
   }
 }
 
-function parseHeader(bytes: Uint8Array, limits: Required<ReadLimits>, op: string): { entries: HeaderEntry[]; metadata: Record<string, string> | null; dataStart: number } {
+function parseHeader(
+  bytes: Uint8Array,
+  limits: Required<ReadLimits>,
+  op: string,
+): { entries: HeaderEntry[]; metadata: Record<string, string> | null; dataStart: number } {
   function bad(msg: string, key?: string): never {
     throw new SerializationError(`${op}: safetensors ${msg}`, { op, key, hint: 'the file is corrupt or not a safetensors file' });
   }
@@ -159,18 +171,28 @@ function parseHeader(bytes: Uint8Array, limits: Required<ReadLimits>, op: string
     }
     const isIndex = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
     if (!Array.isArray(shape) || !shape.every(isIndex)) bad(`tensor ${name} has a bad shape ${JSON.stringify(shape)}`, name);
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isIndex) || offs[0]! > offs[1]!) bad(`tensor ${name} has bad data_offsets ${JSON.stringify(offs)}`, name);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isIndex) || offs[0]! > offs[1]!)
+      bad(`tensor ${name} has bad data_offsets ${JSON.stringify(offs)}`, name);
     const [begin, end] = offs as [number, number];
     const numel = (shape as number[]).reduce((a, b) => a * b, 1);
     if (numel * FILE_ITEMSIZE[dt] !== end - begin) {
-      bad(`tensor ${name} (${dtype}, shape [${(shape as number[]).join(', ')}]) needs ${numel * FILE_ITEMSIZE[dt]} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`, name);
+      bad(
+        `tensor ${name} (${dtype}, shape [${(shape as number[]).join(', ')}]) needs ${numel * FILE_ITEMSIZE[dt]} bytes but data_offsets [${begin}, ${end}] hold ${end - begin}`,
+        name,
+      );
     }
     entries.push({ name, dtype: dt, shape: shape as number[], begin, end });
   }
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let at = 0;
   for (const e of sorted) {
-    if (e.begin !== at) bad(e.begin < at ? `tensor ${e.name} overlaps the tensor before it (data_offsets start ${e.begin} < ${at})` : `has a gap before tensor ${e.name} (bytes ${at}–${e.begin})`, e.name);
+    if (e.begin !== at)
+      bad(
+        e.begin < at
+          ? `tensor ${e.name} overlaps the tensor before it (data_offsets start ${e.begin} < ${at})`
+          : `has a gap before tensor ${e.name} (bytes ${at}–${e.begin})`,
+        e.name,
+      );
     at = e.end;
   }
   if (at !== dataLength) bad(`tensor data ends at byte ${at} but the file has ${dataLength} bytes after the header`);
@@ -194,8 +216,10 @@ export async function writeSafetensors(obj: unknown, opts: SafetensorsWriteOptio
   const { op } = opts;
   const { tensors, structure } = encodeStructure(obj, op);
   const meta: Record<string, string> = { ...(opts.metadata ?? {}) };
-  if (STRUCTURE_KEY in meta) throw new SerializationError(`${op}: metadata key ${STRUCTURE_KEY} is dl's own`, { op, key: STRUCTURE_KEY, hint: 'use another key' });
-  for (const [k, v] of Object.entries(meta)) if (typeof v !== 'string') throw new SerializationError(`${op}: safetensors metadata ${k} must be a string`, { op, key: k });
+  if (STRUCTURE_KEY in meta)
+    throw new SerializationError(`${op}: metadata key ${STRUCTURE_KEY} is dl's own`, { op, key: STRUCTURE_KEY, hint: 'use another key' });
+  for (const [k, v] of Object.entries(meta))
+    if (typeof v !== 'string') throw new SerializationError(`${op}: safetensors metadata ${k} must be a string`, { op, key: k });
   if (structure !== null) meta[STRUCTURE_KEY] = structure;
   const blobs: { name: string; dtype: StorageDType; shape: readonly number[]; data: Uint8Array }[] = [];
   for (const [name, t] of tensors) {
@@ -209,7 +233,10 @@ export async function writeSafetensors(obj: unknown, opts: SafetensorsWriteOptio
   if (Object.keys(meta).length) header.__metadata__ = meta;
   let at = 0;
   for (const b of blobs) {
-    Object.defineProperty(header, b.name, { value: { dtype: TO_NAME[b.dtype], shape: [...b.shape], data_offsets: [at, at + b.data.length] }, enumerable: true });
+    Object.defineProperty(header, b.name, {
+      value: { dtype: TO_NAME[b.dtype], shape: [...b.shape], data_offsets: [at, at + b.data.length] },
+      enumerable: true,
+    });
     at += b.data.length;
   }
   let json = encodeUtf8(JSON.stringify(header));

@@ -6,7 +6,6 @@ import * as dl from '../everything.js';
 import { toyBackend } from '../testing/toy-backend.js';
 import { DTYPES } from '../dtype.js';
 
-
 let dir = '';
 beforeAll(() => {
   dl.registerBackend(toyBackend('cpu', DTYPES));
@@ -17,7 +16,11 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const f32 = (xs: number[], shape?: number[]) => dl.fromArray(new Float32Array(xs), shape);
-const errorOf = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const errorOf = async (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 describe('dl.save / dl.load', () => {
   it('without a path: bytes in and out, in both formats', async () => {
@@ -25,7 +28,10 @@ describe('dl.save / dl.load', () => {
       const bytes = await dl.save({ w: f32([1, 2, 3, 4], [2, 2]) }, { format });
       expect(bytes).toBeInstanceOf(Uint8Array);
       const sd = (await dl.load(bytes)) as Record<string, dl.Tensor>;
-      expect(sd.w!.toArraySync()).toEqual([[1, 2], [3, 4]]);
+      expect(sd.w!.toArraySync()).toEqual([
+        [1, 2],
+        [3, 4],
+      ]);
       const sd2 = (await dl.load(bytes.slice().buffer)) as Record<string, dl.Tensor>;
       expect(sd2.w!.shape).toEqual([2, 2]);
     }
@@ -89,7 +95,15 @@ describe('dl.save / dl.load', () => {
 
   it('safetensors keeps nested structure, special numbers, bytes, Maps, Sets and $-keys in metadata', async () => {
     const t = f32([1, 2]);
-    const obj = { a: { b: t, again: t }, n: [1, -0, Infinity, NaN], raw: new Uint8Array([1, 2]), m: new Map([[1, 'x']]), s: new Set(['y']), $tensor: 'not a tensor', big: 7n };
+    const obj = {
+      a: { b: t, again: t },
+      n: [1, -0, Infinity, NaN],
+      raw: new Uint8Array([1, 2]),
+      m: new Map([[1, 'x']]),
+      s: new Set(['y']),
+      $tensor: 'not a tensor',
+      big: 7n,
+    };
     const back = (await dl.load(await dl.save(obj, { format: 'safetensors' }))) as Record<string, unknown>;
     const a = back.a as Record<string, dl.Tensor>;
     expect(a.b).toBe(a.again);
@@ -103,7 +117,10 @@ describe('dl.save / dl.load', () => {
   });
 
   it('safetensors: user metadata, int64 option, and cycles refused', async () => {
-    const bytes = await dl.save({ w: dl.fromArray(new Int32Array([1, -1])) }, { format: 'safetensors', int64: true, metadata: { format: 'pt' } });
+    const bytes = await dl.save(
+      { w: dl.fromArray(new Int32Array([1, -1])) },
+      { format: 'safetensors', int64: true, metadata: { format: 'pt' } },
+    );
     const n = Number(new DataView(bytes.buffer).getBigUint64(0, true));
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))) as Record<string, { dtype?: string }>;
     expect(header.w!.dtype).toBe('I64');
@@ -130,11 +147,30 @@ describe('dl.save / dl.load', () => {
     expect(e).toBeInstanceOf(dl.SerializationError);
     expect((e as dl.SerializationError).key).toBe('counts');
     expect(String(e)).toMatch(/int64 value 1099511627776/);
-    expect(String(await errorOf(dl.load(file({ x: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)))))).toMatch(/dtype "F8_E4M3"/);
-    expect(String(await errorOf(dl.load(file({ x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)))))).toMatch(/needs 4 bytes|overlaps/);
-    expect(String(await errorOf(dl.load(file({ x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(8)))))).toMatch(/ends at byte 4/);
-    expect(String(await errorOf(dl.load(file({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)))))).toMatch(/gap before/);
-    expect(await errorOf(dl.load(file({ x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), { maxHeaderBytes: 10 }))).toBeInstanceOf(dl.LimitError);
+    expect(String(await errorOf(dl.load(file({ x: { dtype: 'F8_E4M3', shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)))))).toMatch(
+      /dtype "F8_E4M3"/,
+    );
+    expect(
+      String(
+        await errorOf(
+          dl.load(
+            file(
+              { x: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, y: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } },
+              new Uint8Array(8),
+            ),
+          ),
+        ),
+      ),
+    ).toMatch(/needs 4 bytes|overlaps/);
+    expect(String(await errorOf(dl.load(file({ x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(8)))))).toMatch(
+      /ends at byte 4/,
+    );
+    expect(String(await errorOf(dl.load(file({ x: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, new Uint8Array(8)))))).toMatch(
+      /gap before/,
+    );
+    expect(
+      await errorOf(dl.load(file({ x: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, new Uint8Array(4)), { maxHeaderBytes: 10 })),
+    ).toBeInstanceOf(dl.LimitError);
   });
 
   it('caps what a file may allocate, with a hint naming the option', async () => {
@@ -149,7 +185,11 @@ describe('dl.save / dl.load', () => {
   });
 
   it('typed errors for what cannot be saved or read', async () => {
-    class Net { stateDict() { return {}; } }
+    class Net {
+      stateDict() {
+        return {};
+      }
+    }
     expect(String(await errorOf(dl.save({ net: new Net() } as never)))).toMatch(/cannot save a Net at net[\s\S]*stateDict/);
     expect(String(await errorOf(dl.save({ a: new Float32Array(2) } as never)))).toMatch(/Float32Array[\s\S]*fromArray/);
     const t = f32([1]);

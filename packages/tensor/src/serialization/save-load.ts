@@ -67,7 +67,10 @@ export async function save(obj: Savable | object, fileOrOpts?: string | SaveOpti
       : await writeTorch(obj, { int64, op: 'save' });
   if (file === undefined) return bytes;
   if (!nodeModules()) {
-    throw new ArgumentError(`save: writing to a path (${file}) needs Node.js`, { op: 'save', hint: 'in a browser, call dl.save(obj) for the bytes and store them yourself' });
+    throw new ArgumentError(`save: writing to a path (${file}) needs Node.js`, {
+      op: 'save',
+      hint: 'in a browser, call dl.save(obj) for the bytes and store them yourself',
+    });
   }
   try {
     await atomicWriteFile(file, bytes);
@@ -76,7 +79,12 @@ export async function save(obj: Savable | object, fileOrOpts?: string | SaveOpti
     throw new SerializationError(`save: cannot write ${file}: ${err.code ?? ''} ${err.message}`.trim(), {
       op: 'save',
       key: file,
-      hint: err.code === 'ENOENT' ? 'create the folder first' : err.code === 'ENOSPC' ? 'free some disk space' : 'check the path and its permissions',
+      hint:
+        err.code === 'ENOENT'
+          ? 'create the folder first'
+          : err.code === 'ENOSPC'
+            ? 'free some disk space'
+            : 'check the path and its permissions',
     });
   }
 }
@@ -99,7 +107,8 @@ export async function load<T = Loaded>(src: string | Uint8Array | ArrayBuffer, o
   const limits = resolveLimits(opts);
   const device = opts.device ?? 'cpu';
   getBackend(device, op); // a typed error for an unknown device, before reading anything
-  const bytes = typeof src === 'string' ? await readFileBytes(src, limits.maxBytes) : src instanceof ArrayBuffer ? new Uint8Array(src) : src;
+  const bytes =
+    typeof src === 'string' ? await readFileBytes(src, limits.maxBytes) : src instanceof ArrayBuffer ? new Uint8Array(src) : src;
   if (!(bytes instanceof Uint8Array)) {
     throw new ArgumentError(`load: expected a path, Uint8Array or ArrayBuffer, got ${Object.prototype.toString.call(src)}`, { op });
   }
@@ -113,24 +122,36 @@ function sniff(bytes: Uint8Array): SaveFormat {
   if (isZip(bytes)) return 'pt';
   if (isSafetensors(bytes)) return 'safetensors';
   if (isLegacyTorch(bytes)) {
-    throw new SerializationError('load: this file is in the legacy PyTorch format (torch < 1.6, or _use_new_zipfile_serialization=False), which dl does not read', {
-      op: 'load',
-      hint: 'in PyTorch ≥ 1.6, load it and save it again with the default format: torch.save(torch.load(f), f2)',
-    });
+    throw new SerializationError(
+      'load: this file is in the legacy PyTorch format (torch < 1.6, or _use_new_zipfile_serialization=False), which dl does not read',
+      {
+        op: 'load',
+        hint: 'in PyTorch ≥ 1.6, load it and save it again with the default format: torch.save(torch.load(f), f2)',
+      },
+    );
   }
   if (bytes[0] === 0x80) {
-    throw new SerializationError('load: this is a bare Python pickle, not a torch.save file', { op: 'load', hint: 'save tensors with torch.save (zip format) or as .safetensors' });
+    throw new SerializationError('load: this is a bare Python pickle, not a torch.save file', {
+      op: 'load',
+      hint: 'save tensors with torch.save (zip format) or as .safetensors',
+    });
   }
-  throw new SerializationError(`load: unknown file format (${bytes.length} bytes, starting ${[...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`, {
-    op: 'load',
-    hint: 'dl.load reads torch.save files (PyTorch ≥ 1.6) and .safetensors files',
-  });
+  throw new SerializationError(
+    `load: unknown file format (${bytes.length} bytes, starting ${[...bytes.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ')})`,
+    {
+      op: 'load',
+      hint: 'dl.load reads torch.save files (PyTorch ≥ 1.6) and .safetensors files',
+    },
+  );
 }
 
 async function readFileBytes(file: string, maxBytes: number): Promise<Uint8Array> {
   const mods = nodeModules();
   if (!mods) {
-    throw new ArgumentError(`load: reading a path (${file}) needs Node.js`, { op: 'load', hint: 'in a browser, fetch the file and pass its bytes: dl.load(new Uint8Array(await (await fetch(url)).arrayBuffer()))' });
+    throw new ArgumentError(`load: reading a path (${file}) needs Node.js`, {
+      op: 'load',
+      hint: 'in a browser, fetch the file and pass its bytes: dl.load(new Uint8Array(await (await fetch(url)).arrayBuffer()))',
+    });
   }
   let fh: import('node:fs/promises').FileHandle | null = null;
   try {

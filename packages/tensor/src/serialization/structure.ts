@@ -41,7 +41,11 @@ function b64encode(b: Uint8Array): string {
 export function encodeStructure(obj: unknown, op: string): { tensors: Map<string, Tensor>; structure: string | null } {
   const tensors = new Map<string, Tensor>();
   const names = new Map<Tensor, string>();
-  const bad = (path: string, what: string, hint = 'save tensors, numbers, strings, booleans, null, arrays, Maps, Sets and records'): never => {
+  const bad = (
+    path: string,
+    what: string,
+    hint = 'save tensors, numbers, strings, booleans, null, arrays, Maps, Sets and records',
+  ): never => {
     throw new SerializationError(`${op}: cannot save ${what} at ${path || '(root)'} as safetensors`, { op, key: path, hint });
   };
   const isPlain = (v: object) => Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null;
@@ -63,7 +67,13 @@ export function encodeStructure(obj: unknown, op: string): { tensors: Map<string
   };
   const onPath = new Set<object>();
   const walk = (v: unknown, path: string, depth: number): unknown => {
-    if (depth > 1000) throw new LimitError(`${op}: the object nests deeper than 1000 levels at ${path}`, { op, key: path, limit: 'maxDepth', hint: 'flatten the structure' });
+    if (depth > 1000)
+      throw new LimitError(`${op}: the object nests deeper than 1000 levels at ${path}`, {
+        op,
+        key: path,
+        limit: 'maxDepth',
+        hint: 'flatten the structure',
+      });
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
     if (typeof v === 'number' || v instanceof PyFloat) {
       const x = typeof v === 'number' ? v : v.value;
@@ -71,7 +81,8 @@ export function encodeStructure(obj: unknown, op: string): { tensors: Map<string
     }
     if (typeof v === 'bigint') return { $int: String(v) };
     if (v === undefined) return bad(path, 'undefined', 'use null');
-    if (typeof v === 'function' && 'stateDict' in v) return bad(path, `a ${v.constructor?.name ?? 'module'}`, 'save module.stateDict() instead of the module'); // modules are callable
+    if (typeof v === 'function' && 'stateDict' in v)
+      return bad(path, `a ${v.constructor?.name ?? 'module'}`, 'save module.stateDict() instead of the module'); // modules are callable
     if (typeof v !== 'object') return bad(path, `a ${typeof v}`);
     if (v instanceof Tensor) return { $tensor: name(v, path) };
     if (v instanceof Uint8Array) return { $bytes: b64encode(v) };
@@ -80,13 +91,19 @@ export function encodeStructure(obj: unknown, op: string): { tensors: Map<string
     onPath.add(v);
     try {
       if (Array.isArray(v)) return v.map((x, i) => walk(x, joinPath(path, i), depth + 1));
-      if (v instanceof Map) return { $map: [...v].map(([k, x]) => [walk(k, path, depth + 1), walk(x, joinPath(path, String(k)), depth + 1)]) };
+      if (v instanceof Map)
+        return { $map: [...v].map(([k, x]) => [walk(k, path, depth + 1), walk(x, joinPath(path, String(k)), depth + 1)]) };
       if (v instanceof Set) return { $set: [...v].map((x) => walk(x, path, depth + 1)) };
       if (!isPlain(v)) return bad(path, `a ${v.constructor?.name ?? 'object'}`);
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) {
         if (x === undefined) continue;
-        Object.defineProperty(out, k.startsWith('$') ? `$${k}` : k, { value: walk(x, joinPath(path, k), depth + 1), enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, k.startsWith('$') ? `$${k}` : k, {
+          value: walk(x, joinPath(path, k), depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       }
       return out;
     } finally {
@@ -106,7 +123,11 @@ export function encodeStructure(obj: unknown, op: string): { tensors: Map<string
  */
 export function decodeStructure(json: string, tensor: (name: string) => Tensor, op: string, maxDepth: number): Loaded {
   const bad = (msg: string): never => {
-    throw new SerializationError(`${op}: safetensors metadata ${STRUCTURE_KEY} ${msg}`, { op, key: STRUCTURE_KEY, hint: 'the file is corrupt' });
+    throw new SerializationError(`${op}: safetensors metadata ${STRUCTURE_KEY} ${msg}`, {
+      op,
+      key: STRUCTURE_KEY,
+      hint: 'the file is corrupt',
+    });
   };
   let tree: unknown;
   try {
@@ -121,7 +142,12 @@ export function decodeStructure(json: string, tensor: (name: string) => Tensor, 
   };
   const walk = (v: unknown, depth: number): Loaded => {
     if (depth > maxDepth) {
-      throw new LimitError(`${op}: ${STRUCTURE_KEY} nests deeper than ${maxDepth} levels`, { op, key: STRUCTURE_KEY, limit: 'maxDepth', hint: `if the file is trusted, raise the cap: dl.load(f, { maxDepth: ${maxDepth * 10} })` });
+      throw new LimitError(`${op}: ${STRUCTURE_KEY} nests deeper than ${maxDepth} levels`, {
+        op,
+        key: STRUCTURE_KEY,
+        limit: 'maxDepth',
+        hint: `if the file is trusted, raise the cap: dl.load(f, { maxDepth: ${maxDepth * 10} })`,
+      });
     }
     if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v;
     if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
@@ -169,7 +195,12 @@ export function decodeStructure(json: string, tensor: (name: string) => Tensor, 
     const out: { [k: string]: Loaded } = {};
     for (const [k, x] of Object.entries(o)) {
       if (k.startsWith('$') && !k.startsWith('$$')) bad(`has an unknown tag ${JSON.stringify(k)}`);
-      Object.defineProperty(out, k.startsWith('$') ? k.slice(1) : k, { value: walk(x, depth + 1), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, k.startsWith('$') ? k.slice(1) : k, {
+        value: walk(x, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   };

@@ -70,12 +70,15 @@ export class TensorBuilder {
     }
     const itemsize = FILE_ITEMSIZE[this.raw(key).dtype];
     if (numel * itemsize > this.budget.max) {
-      throw new LimitError(`${this.op}: tensor ${path} has shape [${shape.join(', ')}] (${numel} elements), past maxBytes (${fmtBytes(this.budget.max)})`, {
-        op: this.op,
-        key: path,
-        limit: 'maxBytes',
-        hint: 'if the file is trusted, raise maxBytes',
-      });
+      throw new LimitError(
+        `${this.op}: tensor ${path} has shape [${shape.join(', ')}] (${numel} elements), past maxBytes (${fmtBytes(this.budget.max)})`,
+        {
+          op: this.op,
+          key: path,
+          limit: 'maxBytes',
+          hint: 'if the file is trusted, raise maxBytes',
+        },
+      );
     }
     if (numel === 0 ? offset > size : last >= size) {
       throw new SerializationError(
@@ -125,6 +128,9 @@ export async function readStorage(s: Storage, op: string): Promise<HostArray> {
   if (s.freed) {
     throw new SerializationError(`${op}: a tensor's storage was already freed`, { op, hint: 'save tensors before disposing them' });
   }
-  if (s.numel === 0) return new (s.dtype === 'float64' ? Float64Array : s.dtype === 'float32' ? Float32Array : s.dtype === 'int32' ? Int32Array : Uint8Array)(0);
+  if (s.numel === 0)
+    return new (
+      s.dtype === 'float64' ? Float64Array : s.dtype === 'float32' ? Float32Array : s.dtype === 'int32' ? Int32Array : Uint8Array
+    )(0);
   return s.backend.read(s.buffer, s.dtype, 0, s.numel);
 }

@@ -42,7 +42,9 @@ describe('dl.load reads what torch.save wrote', () => {
   });
 
   it('int dict keys become string keys; optimizer ints stay ints, floats floats', async () => {
-    const ck = (await dl.load(bytes('torch-state.pt'))) as { optimizer: { state: Record<string, unknown>; param_groups: Record<string, unknown>[] } };
+    const ck = (await dl.load(bytes('torch-state.pt'))) as {
+      optimizer: { state: Record<string, unknown>; param_groups: Record<string, unknown>[] };
+    };
     expect(Object.keys(ck.optimizer.state)).toEqual(['0', '1']);
     expect(ck.optimizer.param_groups[0]).toMatchObject({ lr: 0.001, params: [0, 1], weight_decay: 0, amsgrad: false, betas: [0.9, 0.999] });
   });
@@ -70,7 +72,19 @@ describe('dl.load reads what torch.save wrote', () => {
 describe('the restricted unpickler reads plain pickles (protocols 2 and 4)', () => {
   for (const file of ['plain-p2.pkl', 'plain-p4.pkl']) {
     it(file, async () => {
-      const v = fromPy(unpickle(bytes(file)), { tensor: () => { throw new Error('no tensors'); }, storage: () => { throw new Error('no storages'); } }, 'load', 100);
+      const v = fromPy(
+        unpickle(bytes(file)),
+        {
+          tensor: () => {
+            throw new Error('no tensors');
+          },
+          storage: () => {
+            throw new Error('no storages');
+          },
+        },
+        'load',
+        100,
+      );
       await expectLoadedMatches(v, json('plain.json'));
     });
   }

@@ -33,14 +33,39 @@ const STORAGE_DTYPES: Record<string, StorageDType | null> = {
 };
 
 const DTYPE_NAMES = [
-  'float16', 'float32', 'float64', 'bfloat16', 'half', 'float', 'double',
-  'int8', 'int16', 'int32', 'int64', 'uint8', 'bool', 'long', 'int', 'short',
-  'complex32', 'complex64', 'complex128',
+  'float16',
+  'float32',
+  'float64',
+  'bfloat16',
+  'half',
+  'float',
+  'double',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'bool',
+  'long',
+  'int',
+  'short',
+  'complex32',
+  'complex64',
+  'complex128',
 ];
 
 const TENSOR_CLASSES = [
-  'Tensor', 'FloatTensor', 'DoubleTensor', 'HalfTensor', 'BFloat16Tensor', 'LongTensor', 'IntTensor',
-  'ShortTensor', 'CharTensor', 'ByteTensor', 'BoolTensor',
+  'Tensor',
+  'FloatTensor',
+  'DoubleTensor',
+  'HalfTensor',
+  'BFloat16Tensor',
+  'LongTensor',
+  'IntTensor',
+  'ShortTensor',
+  'CharTensor',
+  'ByteTensor',
+  'BoolTensor',
 ];
 
 function buildTable(): Map<string, GlobalKind> {
@@ -68,7 +93,8 @@ function buildTable(): Map<string, GlobalKind> {
     t.set(`torch.${name}`, { kind: 'storage', dtype });
     t.set(`torch.cuda.${name}`, { kind: 'storage', dtype });
   }
-  for (const name of ['UntypedStorage', 'storage.UntypedStorage', 'storage._UntypedStorage']) t.set(`torch.${name}`, { kind: 'storage', dtype: 'uint8' });
+  for (const name of ['UntypedStorage', 'storage.UntypedStorage', 'storage._UntypedStorage'])
+    t.set(`torch.${name}`, { kind: 'storage', dtype: 'uint8' });
   for (const name of DTYPE_NAMES) t.set(`torch.${name}`, { kind: 'dtype', name: `torch.${name}` });
   for (const name of TENSOR_CLASSES) t.set(`torch.${name}`, { kind: 'tensor-class' });
   t.set('torch._tensor.Tensor', { kind: 'tensor-class' });

@@ -1,5 +1,5 @@
 import type { Storage } from '../storage.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
 import { decodeUtf8, encodeUtf8 } from './bytes.js';
 import { SerializationError } from './errors.js';
 import { encodeElements, FILE_ITEMSIZE, saveDType } from './dtypes.js';
@@ -88,7 +88,11 @@ export async function readTorch(bytes: Uint8Array, opts: TorchReadOptions): Prom
   if (byteorder) {
     const order = decodeUtf8(await readEntry(zip, byteorder, budget, op), op, 'byteorder').trim();
     if (order !== 'little') {
-      throw new SerializationError(`${op}: the file was written on a ${order}-endian machine`, { op, key: byteorder.name, hint: 'dl reads little-endian files; re-save it on a little-endian machine' });
+      throw new SerializationError(`${op}: the file was written on a ${order}-endian machine`, {
+        op,
+        key: byteorder.name,
+        hint: 'dl reads little-endian files; re-save it on a little-endian machine',
+      });
     }
   }
   checkCap(op, pklEntry.size, limits, 'maxHeaderBytes', `${pklEntry.name}`, pklEntry.name);
@@ -99,23 +103,37 @@ export async function readTorch(bytes: Uint8Array, opts: TorchReadOptions): Prom
     maxObjects: limits.maxObjects,
     onStorage: (s) => {
       const e = entry(`data/${s.key}`);
-      if (!e) throw new SerializationError(`${op}: storage ${s.key} has no record ${prefix}data/${s.key}`, { op, key: s.key, hint: 'the file is corrupt or incomplete' });
+      if (!e)
+        throw new SerializationError(`${op}: storage ${s.key} has no record ${prefix}data/${s.key}`, {
+          op,
+          key: s.key,
+          hint: 'the file is corrupt or incomplete',
+        });
       const need = s.numel * FILE_ITEMSIZE[s.dtype];
       if (e.size !== need) {
-        throw new SerializationError(`${op}: record ${e.name} holds ${e.size} bytes, but storage ${s.key} of ${s.numel} ${s.dtype} needs ${need}`, {
-          op,
-          key: e.name,
-          hint: 'the file is corrupt',
-        });
+        throw new SerializationError(
+          `${op}: record ${e.name} holds ${e.size} bytes, but storage ${s.key} of ${s.numel} ${s.dtype} needs ${need}`,
+          {
+            op,
+            key: e.name,
+            hint: 'the file is corrupt',
+          },
+        );
       }
     },
   });
   const refs = collectStorages(value);
   const raw = new Map<string, RawStorage>();
-  for (const s of refs) raw.set(s.key, { dtype: s.dtype, numel: s.numel, bytes: await readEntry(zip, entry(`data/${s.key}`)!, budget, op) });
+  for (const s of refs)
+    raw.set(s.key, { dtype: s.dtype, numel: s.numel, bytes: await readEntry(zip, entry(`data/${s.key}`)!, budget, op) });
   const builder = new TensorBuilder((k) => raw.get(k)!, opts.device, budget, op);
   try {
-    const out = fromPy(value, { tensor: (spec, path) => builder.fromSpec(spec, path), storage: (ref, path) => builder.view(ref.key, [ref.numel], [1], 0, path) }, op, limits.maxDepth);
+    const out = fromPy(
+      value,
+      { tensor: (spec, path) => builder.fromSpec(spec, path), storage: (ref, path) => builder.view(ref.key, [ref.numel], [1], 0, path) },
+      op,
+      limits.maxDepth,
+    );
     builder.finish();
     return out;
   } catch (e) {

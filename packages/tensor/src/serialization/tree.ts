@@ -72,11 +72,17 @@ export function toPy(value: unknown, tensor: TensorToSpec, op: string, maxDepth 
   };
   const walk = (v: unknown, path: string, depth: number): PyValue => {
     if (depth > maxDepth) {
-      throw new LimitError(`${op}: the object nests deeper than ${maxDepth} levels at ${path}`, { op, key: path, limit: 'maxDepth', hint: 'flatten the structure' });
+      throw new LimitError(`${op}: the object nests deeper than ${maxDepth} levels at ${path}`, {
+        op,
+        key: path,
+        limit: 'maxDepth',
+        hint: 'flatten the structure',
+      });
     }
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return v;
     if (v === undefined) return bad(path, 'undefined', 'use null for Python None');
-    if (typeof v === 'function' && 'stateDict' in v) return bad(path, `a ${v.constructor?.name ?? 'module'}`, 'save module.stateDict() instead of the module'); // modules are callable
+    if (typeof v === 'function' && 'stateDict' in v)
+      return bad(path, `a ${v.constructor?.name ?? 'module'}`, 'save module.stateDict() instead of the module'); // modules are callable
     if (typeof v !== 'object') return bad(path, `a ${typeof v}`, 'save tensors, numbers, strings, booleans, null, arrays and records');
     const hit = seen.get(v);
     if (hit !== undefined) return hit;
@@ -111,7 +117,13 @@ export function toPy(value: unknown, tensor: TensorToSpec, op: string, maxDepth 
     }
     if (!isPlainObject(v)) {
       const name = (v as object).constructor?.name ?? 'object';
-      return bad(path, `a ${name}`, name.endsWith('Module') || 'stateDict' in v ? 'save module.stateDict() instead of the module' : 'save plain records, arrays, Maps and tensors');
+      return bad(
+        path,
+        `a ${name}`,
+        name.endsWith('Module') || 'stateDict' in v
+          ? 'save module.stateDict() instead of the module'
+          : 'save plain records, arrays, Maps and tensors',
+      );
     }
     const out = new Map<PyValue, PyValue>();
     seen.set(v, out);
@@ -180,7 +192,12 @@ export function fromPy(value: PyValue, make: TensorMaker, op: string, maxDepth: 
         seen.set(v, obj);
         for (const [k, x] of v) {
           const name = String(k);
-          Object.defineProperty(obj, name, { value: walk(x, joinPath(path, name), depth + 1), enumerable: true, writable: true, configurable: true });
+          Object.defineProperty(obj, name, {
+            value: walk(x, joinPath(path, name), depth + 1),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         }
         return obj;
       }

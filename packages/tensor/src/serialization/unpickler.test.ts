@@ -54,7 +54,14 @@ describe('pickle writer → restricted unpickler', () => {
     const s = new StorageRef('float32', '0', 'cpu', 6);
     const a = new TensorSpec(s, 0, [2, 3], [3, 1], false);
     const b = new TensorSpec(s, 0, [3, 2], [1, 3], true);
-    const back = unpickle(pickle(new Map<PyValue, PyValue>([['a', a], ['b', b]]))) as Map<string, TensorSpec>;
+    const back = unpickle(
+      pickle(
+        new Map<PyValue, PyValue>([
+          ['a', a],
+          ['b', b],
+        ]),
+      ),
+    ) as Map<string, TensorSpec>;
     expect(back.get('a')!.storage).toBe(back.get('b')!.storage);
     expect(back.get('b')).toMatchObject({ shape: [3, 2], strides: [1, 3], offset: 0, requiresGrad: true });
   });
@@ -80,7 +87,7 @@ describe('the restricted unpickler refuses', () => {
     return err;
   };
 
-  it('globals outside torch\'s weights_only allowlist, naming them', () => {
+  it("globals outside torch's weights_only allowlist, naming them", () => {
     const e = refused(pk('cos\nsystem\n', 'X', [4, 0, 0, 0], 'echo', [0x85, 0x52, 0x2e]), UnpicklingError, /global os\.system/);
     expect((e as UnpicklingError).global).toBe('os.system');
     refused(pk([0x8c, 8], 'builtins', [0x8c, 4], 'eval', [0x93, 0x2e]), UnpicklingError, /builtins\.eval/);
@@ -101,7 +108,11 @@ describe('the restricted unpickler refuses', () => {
 
   it('allowlisted tensor kinds dl does not have, with a SerializationError', () => {
     refused(pk('ctorch._utils\n_rebuild_sparse_tensor\n)R.'), SerializationError, /sparse tensors/);
-    refused(pk('(X', [7, 0, 0, 0], 'storagectorch\nComplexFloatStorage\nX', [1, 0, 0, 0], '0X', [3, 0, 0, 0], 'cpuK', [1], 'tQ.'), SerializationError, /ComplexFloatStorage/);
+    refused(
+      pk('(X', [7, 0, 0, 0], 'storagectorch\nComplexFloatStorage\nX', [1, 0, 0, 0], '0X', [3, 0, 0, 0], 'cpuK', [1], 'tQ.'),
+      SerializationError,
+      /ComplexFloatStorage/,
+    );
   });
 
   it('malformed pickles: underflow, bad memo, truncation, bad protocol, huge lengths', () => {
@@ -117,7 +128,8 @@ describe('the restricted unpickler refuses', () => {
   });
 
   it('storage ids must be consistent', () => {
-    const pid = (n: number) => ['(X', [7, 0, 0, 0], 'storagectorch\nFloatStorage\nX', [1, 0, 0, 0], '0X', [3, 0, 0, 0], 'cpuK', [n], 'tQ'] as (string | number[])[];
+    const pid = (n: number) =>
+      ['(X', [7, 0, 0, 0], 'storagectorch\nFloatStorage\nX', [1, 0, 0, 0], '0X', [3, 0, 0, 0], 'cpuK', [n], 'tQ'] as (string | number[])[];
     refused(pk(...pid(2), ...pid(3), [0x86, 0x2e]), SerializationError, /named twice/);
   });
 });

@@ -91,71 +91,189 @@ class Unpickler {
     for (;;) {
       const code = r.u8('an opcode');
       switch (code) {
-        case 0x80: { // PROTO
+        case 0x80: {
+          // PROTO
           const v = r.u8();
           if (v < 2 || v > 5) this.fail(`pickle protocol ${v} is not supported (2–5 are)`);
           break;
         }
-        case 0x95: r.u64('frame length'); break; // FRAME: framing is only a hint
-        case 0x2e: { // STOP
+        case 0x95:
+          r.u64('frame length');
+          break; // FRAME: framing is only a hint
+        case 0x2e: {
+          // STOP
           const v = this.pop();
           if (this.stack.length !== 0) this.fail('values left on the stack at STOP');
           return v;
         }
-        case 0x28: this.push(MARK); break;
-        case 0x30: this.pop(); break; // POP
-        case 0x31: this.popMark(); break; // POP_MARK
-        case 0x32: this.push(this.top()); break; // DUP
-        case 0x4e: this.push(null); break; // NONE
-        case 0x88: this.push(true); break;
-        case 0x89: this.push(false); break;
-        case 0x4a: this.push(r.i32()); break; // BININT
-        case 0x4b: this.push(r.u8()); break; // BININT1
-        case 0x4d: this.push(r.u16()); break; // BININT2
-        case 0x8a: this.push(this.long(r.u8())); break; // LONG1
-        case 0x8b: this.push(this.long(r.i32())); break; // LONG4
-        case 0x47: this.push(r.f64be()); break; // BINFLOAT
-        case 0x58: this.push(utf8.decode(r.take(r.u32(), 'a string'))); break; // BINUNICODE
-        case 0x8c: this.push(utf8.decode(r.take(r.u8(), 'a string'))); break; // SHORT_BINUNICODE
-        case 0x8d: this.push(utf8.decode(r.take(r.u64(), 'a string'))); break; // BINUNICODE8
-        case 0x55: this.push(latin1.decode(r.take(r.u8(), 'a string'))); break; // SHORT_BINSTRING
-        case 0x54: this.push(latin1.decode(r.take(r.i32(), 'a string'))); break; // BINSTRING
-        case 0x43: this.push(r.take(r.u8(), 'bytes').slice()); break; // SHORT_BINBYTES
-        case 0x42: this.push(r.take(r.u32(), 'bytes').slice()); break; // BINBYTES
-        case 0x8e: this.push(r.take(r.u64(), 'bytes').slice()); break; // BINBYTES8
-        case 0x96: this.push(r.take(r.u64(), 'bytes').slice()); break; // BYTEARRAY8
-        case 0x29: this.push(new PyTuple([])); break; // EMPTY_TUPLE
-        case 0x74: this.push(new PyTuple(this.popMark())); break; // TUPLE
-        case 0x85: this.push(new PyTuple([this.pop()])); break;
-        case 0x86: { const b = this.pop(); const a = this.pop(); this.push(new PyTuple([a, b])); break; }
-        case 0x87: { const c = this.pop(); const b = this.pop(); const a = this.pop(); this.push(new PyTuple([a, b, c])); break; }
-        case 0x5d: this.push([]); break; // EMPTY_LIST
-        case 0x6c: this.push(this.popMark()); break; // LIST
-        case 0x61: { const v = this.pop(); this.list('APPEND').push(v); break; }
-        case 0x65: { const vs = this.popMark(); const l = this.list('APPENDS'); for (const v of vs) l.push(v); break; }
-        case 0x7d: this.push(new Map()); break; // EMPTY_DICT
-        case 0x64: { const vs = this.popMark(); const m = new Map<PyValue, PyValue>(); this.setItems(m, vs); this.push(m); break; } // DICT
-        case 0x73: { const v = this.pop(); const k = this.pop(); this.setItems(this.dict('SETITEM'), [k, v]); break; }
-        case 0x75: { const vs = this.popMark(); this.setItems(this.dict('SETITEMS'), vs); break; }
-        case 0x8f: this.push(new Set()); break; // EMPTY_SET
-        case 0x90: { const vs = this.popMark(); const s = this.top(); if (!(s instanceof Set)) this.fail('ADDITEMS on a non-set'); for (const v of vs) s.add(v); break; }
-        case 0x91: this.push(new Set(this.popMark())); break; // FROZENSET
-        case 0x63: { // GLOBAL
+        case 0x28:
+          this.push(MARK);
+          break;
+        case 0x30:
+          this.pop();
+          break; // POP
+        case 0x31:
+          this.popMark();
+          break; // POP_MARK
+        case 0x32:
+          this.push(this.top());
+          break; // DUP
+        case 0x4e:
+          this.push(null);
+          break; // NONE
+        case 0x88:
+          this.push(true);
+          break;
+        case 0x89:
+          this.push(false);
+          break;
+        case 0x4a:
+          this.push(r.i32());
+          break; // BININT
+        case 0x4b:
+          this.push(r.u8());
+          break; // BININT1
+        case 0x4d:
+          this.push(r.u16());
+          break; // BININT2
+        case 0x8a:
+          this.push(this.long(r.u8()));
+          break; // LONG1
+        case 0x8b:
+          this.push(this.long(r.i32()));
+          break; // LONG4
+        case 0x47:
+          this.push(r.f64be());
+          break; // BINFLOAT
+        case 0x58:
+          this.push(utf8.decode(r.take(r.u32(), 'a string')));
+          break; // BINUNICODE
+        case 0x8c:
+          this.push(utf8.decode(r.take(r.u8(), 'a string')));
+          break; // SHORT_BINUNICODE
+        case 0x8d:
+          this.push(utf8.decode(r.take(r.u64(), 'a string')));
+          break; // BINUNICODE8
+        case 0x55:
+          this.push(latin1.decode(r.take(r.u8(), 'a string')));
+          break; // SHORT_BINSTRING
+        case 0x54:
+          this.push(latin1.decode(r.take(r.i32(), 'a string')));
+          break; // BINSTRING
+        case 0x43:
+          this.push(r.take(r.u8(), 'bytes').slice());
+          break; // SHORT_BINBYTES
+        case 0x42:
+          this.push(r.take(r.u32(), 'bytes').slice());
+          break; // BINBYTES
+        case 0x8e:
+          this.push(r.take(r.u64(), 'bytes').slice());
+          break; // BINBYTES8
+        case 0x96:
+          this.push(r.take(r.u64(), 'bytes').slice());
+          break; // BYTEARRAY8
+        case 0x29:
+          this.push(new PyTuple([]));
+          break; // EMPTY_TUPLE
+        case 0x74:
+          this.push(new PyTuple(this.popMark()));
+          break; // TUPLE
+        case 0x85:
+          this.push(new PyTuple([this.pop()]));
+          break;
+        case 0x86: {
+          const b = this.pop();
+          const a = this.pop();
+          this.push(new PyTuple([a, b]));
+          break;
+        }
+        case 0x87: {
+          const c = this.pop();
+          const b = this.pop();
+          const a = this.pop();
+          this.push(new PyTuple([a, b, c]));
+          break;
+        }
+        case 0x5d:
+          this.push([]);
+          break; // EMPTY_LIST
+        case 0x6c:
+          this.push(this.popMark());
+          break; // LIST
+        case 0x61: {
+          const v = this.pop();
+          this.list('APPEND').push(v);
+          break;
+        }
+        case 0x65: {
+          const vs = this.popMark();
+          const l = this.list('APPENDS');
+          for (const v of vs) l.push(v);
+          break;
+        }
+        case 0x7d:
+          this.push(new Map());
+          break; // EMPTY_DICT
+        case 0x64: {
+          const vs = this.popMark();
+          const m = new Map<PyValue, PyValue>();
+          this.setItems(m, vs);
+          this.push(m);
+          break;
+        } // DICT
+        case 0x73: {
+          const v = this.pop();
+          const k = this.pop();
+          this.setItems(this.dict('SETITEM'), [k, v]);
+          break;
+        }
+        case 0x75: {
+          const vs = this.popMark();
+          this.setItems(this.dict('SETITEMS'), vs);
+          break;
+        }
+        case 0x8f:
+          this.push(new Set());
+          break; // EMPTY_SET
+        case 0x90: {
+          const vs = this.popMark();
+          const s = this.top();
+          if (!(s instanceof Set)) this.fail('ADDITEMS on a non-set');
+          for (const v of vs) s.add(v);
+          break;
+        }
+        case 0x91:
+          this.push(new Set(this.popMark()));
+          break; // FROZENSET
+        case 0x63: {
+          // GLOBAL
           const mod = latin1.decode(r.line('a module name'));
           const name = latin1.decode(r.line('a global name'));
           this.push(this.global(mod, name));
           break;
         }
-        case 0x93: { // STACK_GLOBAL
+        case 0x93: {
+          // STACK_GLOBAL
           const name = this.pop();
           const mod = this.pop();
           if (typeof mod !== 'string' || typeof name !== 'string') this.fail('STACK_GLOBAL needs two strings');
           this.push(this.global(mod, name));
           break;
         }
-        case 0x52: { const args = this.pop(); const fn = this.pop(); this.push(this.call(fn, args, 'REDUCE')); break; }
-        case 0x81: { const args = this.pop(); const cls = this.pop(); this.push(this.call(cls, args, 'NEWOBJ')); break; }
-        case 0x92: { // NEWOBJ_EX
+        case 0x52: {
+          const args = this.pop();
+          const fn = this.pop();
+          this.push(this.call(fn, args, 'REDUCE'));
+          break;
+        }
+        case 0x81: {
+          const args = this.pop();
+          const cls = this.pop();
+          this.push(this.call(cls, args, 'NEWOBJ'));
+          break;
+        }
+        case 0x92: {
+          // NEWOBJ_EX
           const kwargs = this.pop();
           const args = this.pop();
           const cls = this.pop();
@@ -163,13 +281,27 @@ class Unpickler {
           this.push(this.call(cls, args, 'NEWOBJ_EX'));
           break;
         }
-        case 0x62: this.build(this.pop()); break; // BUILD
-        case 0x51: this.push(this.persistent(this.pop())); break; // BINPERSID
-        case 0x68: this.push(this.get(r.u8())); break; // BINGET
-        case 0x6a: this.push(this.get(r.u32())); break; // LONG_BINGET
-        case 0x71: this.memo.set(r.u8(), this.top()); break; // BINPUT
-        case 0x72: this.memo.set(r.u32(), this.top()); break; // LONG_BINPUT
-        case 0x94: this.memo.set(this.memo.size, this.top()); break; // MEMOIZE
+        case 0x62:
+          this.build(this.pop());
+          break; // BUILD
+        case 0x51:
+          this.push(this.persistent(this.pop()));
+          break; // BINPERSID
+        case 0x68:
+          this.push(this.get(r.u8()));
+          break; // BINGET
+        case 0x6a:
+          this.push(this.get(r.u32()));
+          break; // LONG_BINGET
+        case 0x71:
+          this.memo.set(r.u8(), this.top());
+          break; // BINPUT
+        case 0x72:
+          this.memo.set(r.u32(), this.top());
+          break; // LONG_BINPUT
+        case 0x94:
+          this.memo.set(this.memo.size, this.top());
+          break; // MEMOIZE
         default:
           this.refuse(`opcode 0x${code.toString(16).padStart(2, '0')}${OPNAMES[code] ? ` (${OPNAMES[code]})` : ''}`);
       }
@@ -235,7 +367,8 @@ class Unpickler {
     const args = argsV.items;
     const def = fn.def;
     const want = (lo: number, hi = lo) => {
-      if (args.length < lo || args.length > hi) this.fail(`${fn.path} takes ${lo === hi ? lo : `${lo}–${hi}`} arguments, got ${args.length}`);
+      if (args.length < lo || args.length > hi)
+        this.fail(`${fn.path} takes ${lo === hi ? lo : `${lo}–${hi}`} arguments, got ${args.length}`);
     };
     switch (def.kind) {
       case 'ordered-dict': {
@@ -243,7 +376,8 @@ class Unpickler {
         const m = new Map<PyValue, PyValue>();
         const init = args[0];
         if (init !== undefined) {
-          const items = init instanceof PyTuple ? init.items : Array.isArray(init) ? init : this.fail('OrderedDict() takes a list of pairs');
+          const items =
+            init instanceof PyTuple ? init.items : Array.isArray(init) ? init : this.fail('OrderedDict() takes a list of pairs');
           for (const it of items) {
             const kv = it instanceof PyTuple ? it.items : Array.isArray(it) ? it : [];
             if (kv.length !== 2) this.fail('OrderedDict() takes a list of pairs');
@@ -284,12 +418,26 @@ class Unpickler {
       }
       case 'size': {
         want(0, 1);
-        const dims = args[0] === undefined ? [] : args[0] instanceof PyTuple ? args[0].items : Array.isArray(args[0]) ? args[0] : this.fail('torch.Size() takes a tuple');
+        const dims =
+          args[0] === undefined
+            ? []
+            : args[0] instanceof PyTuple
+              ? args[0].items
+              : Array.isArray(args[0])
+                ? args[0]
+                : this.fail('torch.Size() takes a tuple');
         return new PyTuple([...dims]);
       }
       case 'set': {
         want(0, 1);
-        const items = args[0] === undefined ? [] : args[0] instanceof PyTuple ? args[0].items : Array.isArray(args[0]) ? args[0] : this.fail('set() takes a list');
+        const items =
+          args[0] === undefined
+            ? []
+            : args[0] instanceof PyTuple
+              ? args[0].items
+              : Array.isArray(args[0])
+                ? args[0]
+                : this.fail('set() takes a list');
         for (const it of items) if (!isHashable(it)) this.fail(`a ${typeName(it)} cannot be in a set`);
         return new Set(items);
       }
@@ -336,7 +484,8 @@ class Unpickler {
     const inst = this.top();
     // OrderedDict attributes (`_metadata` of state_dict()) and Parameter state carry nothing dl keeps
     if (inst instanceof Map || inst instanceof TensorSpec) {
-      if (state !== null && !(state instanceof Map) && !(state instanceof PyTuple)) this.fail(`BUILD state must be a dict or tuple, got a ${typeName(state)}`);
+      if (state !== null && !(state instanceof Map) && !(state instanceof PyTuple))
+        this.fail(`BUILD state must be a dict or tuple, got a ${typeName(state)}`);
       return;
     }
     this.refuse(`BUILD of a ${typeName(inst)} (only tensors, parameters and dicts may be built)`);
@@ -344,10 +493,12 @@ class Unpickler {
 
   private persistent(pid: PyValue): StorageRef {
     const items = pid instanceof PyTuple ? pid.items : null;
-    if (!items || items[0] !== 'storage') this.refuse(`a persistent id other than a torch storage (${items ? String(items[0]) : typeName(pid)})`);
+    if (!items || items[0] !== 'storage')
+      this.refuse(`a persistent id other than a torch storage (${items ? String(items[0]) : typeName(pid)})`);
     if (items.length !== 5) this.fail(`a storage persistent id has 5 fields, got ${items.length}`);
     const [, type, key, location, numel] = items;
-    if (!(type instanceof PyGlobal) || type.def.kind !== 'storage') this.fail(`a storage persistent id names ${type instanceof PyGlobal ? type.path : typeName(type!)}, not a storage type`);
+    if (!(type instanceof PyGlobal) || type.def.kind !== 'storage')
+      this.fail(`a storage persistent id names ${type instanceof PyGlobal ? type.path : typeName(type!)}, not a storage type`);
     const dtype: StorageDType | null = type.def.dtype;
     if (dtype === null) {
       throw new SerializationError(`${this.op}: the file holds a ${type.name} (${type.path}), which dl does not have`, {
@@ -355,9 +506,11 @@ class Unpickler {
         hint: 'dl reads float, int, uint8 and bool storages; convert complex or quantized tensors in PyTorch first',
       });
     }
-    if (typeof key !== 'string' || !/^[0-9A-Za-z_.-]{1,64}$/.test(key)) this.fail(`a storage key must be a short name, got ${JSON.stringify(String(key))}`);
+    if (typeof key !== 'string' || !/^[0-9A-Za-z_.-]{1,64}$/.test(key))
+      this.fail(`a storage key must be a short name, got ${JSON.stringify(String(key))}`);
     if (typeof location !== 'string') this.fail('a storage location must be a string');
-    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) this.fail(`storage ${key} has a bad element count ${String(numel)}`);
+    if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0)
+      this.fail(`storage ${key} has a bad element count ${String(numel)}`);
     const seen = this.storages.get(key);
     if (seen) {
       if (seen.dtype !== dtype || seen.numel !== numel) this.fail(`storage ${key} is named twice with different types or sizes`);
@@ -398,6 +551,19 @@ export function typeName(v: PyValue): string {
 }
 
 const OPNAMES: Record<number, string> = {
-  0x69: 'INST', 0x6f: 'OBJ', 0x50: 'PERSID', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
-  0x49: 'INT', 0x4c: 'LONG', 0x46: 'FLOAT', 0x53: 'STRING', 0x56: 'UNICODE', 0x67: 'GET', 0x70: 'PUT',
+  0x69: 'INST',
+  0x6f: 'OBJ',
+  0x50: 'PERSID',
+  0x82: 'EXT1',
+  0x83: 'EXT2',
+  0x84: 'EXT4',
+  0x97: 'NEXT_BUFFER',
+  0x98: 'READONLY_BUFFER',
+  0x49: 'INT',
+  0x4c: 'LONG',
+  0x46: 'FLOAT',
+  0x53: 'STRING',
+  0x56: 'UNICODE',
+  0x67: 'GET',
+  0x70: 'PUT',
 };

@@ -95,7 +95,8 @@ export function readZip(bytes: Uint8Array, limits: Required<ReadLimits>, op: str
     cdEnd = at;
   }
   checkCap(op, total, limits, 'maxEntries', 'the number of zip entries');
-  if (!(cdOffset + cdSize <= cdEnd)) throw corrupt(op, `central directory (offset ${cdOffset}, ${cdSize} bytes) runs past its end record at ${cdEnd}`);
+  if (!(cdOffset + cdSize <= cdEnd))
+    throw corrupt(op, `central directory (offset ${cdOffset}, ${cdSize} bytes) runs past its end record at ${cdEnd}`);
   if (total * 46 > cdSize) throw corrupt(op, `central directory (${cdSize} bytes) is too small for ${total} entries`);
 
   const cd = new ByteReader(bytes.subarray(0, cdOffset + cdSize), op, 'zip central directory', cdOffset);
@@ -108,7 +109,8 @@ export function readZip(bytes: Uint8Array, limits: Required<ReadLimits>, op: str
     entries.push(e);
     byName.set(e.name, e);
   }
-  if (cd.pos !== cdOffset + cdSize) throw corrupt(op, `central directory is ${cdSize} bytes but its ${total} entries take ${cd.pos - cdOffset}`);
+  if (cd.pos !== cdOffset + cdSize)
+    throw corrupt(op, `central directory is ${cdSize} bytes but its ${total} entries take ${cd.pos - cdOffset}`);
   const sorted = [...entries].sort((a, b) => a.localOffset - b.localOffset);
   for (let i = 1; i < sorted.length; i++) {
     const prev = sorted[i - 1]!;
@@ -162,18 +164,23 @@ function readCentral(cd: ByteReader, op: string, i: number): ZipEntry {
     if (compressedSize === U32_MAX) compressedSize = body.u64('zip64 compressed size');
     if (localOffset === U32_MAX) localOffset = body.u64('zip64 local header offset');
   }
-  if (diskStart !== 0 && diskStart !== U16_MAX) throw new SerializationError(`${op}: multi-disk (split) zip archives are not supported`, { op, key: name });
+  if (diskStart !== 0 && diskStart !== U16_MAX)
+    throw new SerializationError(`${op}: multi-disk (split) zip archives are not supported`, { op, key: name });
   if (flags & 0x41) {
     throw new SerializationError(`${op}: zip entry ${name} is encrypted`, { op, key: name, hint: 'decrypt the archive first' });
   }
   if (method !== 0 && method !== 8) {
-    throw new SerializationError(`${op}: zip entry ${name} uses compression method ${method}; only stored (0) and deflate (8) are supported`, {
-      op,
-      key: name,
-      hint: 'torch.save writes stored entries; re-save the file with torch.save',
-    });
+    throw new SerializationError(
+      `${op}: zip entry ${name} uses compression method ${method}; only stored (0) and deflate (8) are supported`,
+      {
+        op,
+        key: name,
+        hint: 'torch.save writes stored entries; re-save the file with torch.save',
+      },
+    );
   }
-  if (method === 0 && compressedSize !== size) throw corrupt(op, `stored entry ${name} has compressed size ${compressedSize} but size ${size}`, name);
+  if (method === 0 && compressedSize !== size)
+    throw corrupt(op, `stored entry ${name} has compressed size ${compressedSize} but size ${size}`, name);
   return { name, method, crc, compressedSize, size, localOffset, dataOffset: 0 };
 }
 
@@ -193,11 +200,19 @@ function checkLocal(bytes: Uint8Array, e: ZipEntry, cdOffset: number, op: string
   const extraLen = r.u16();
   const name = decodeName(r.take(nameLen, 'entry name'), true);
   if (method !== e.method || (name !== e.name && decodeName(bytes.subarray(r.pos - nameLen, r.pos), false) !== e.name)) {
-    throw corrupt(op, `local header of ${JSON.stringify(e.name)} disagrees with the central directory (name ${JSON.stringify(name)}, method ${method})`, e.name);
+    throw corrupt(
+      op,
+      `local header of ${JSON.stringify(e.name)} disagrees with the central directory (name ${JSON.stringify(name)}, method ${method})`,
+      e.name,
+    );
   }
   e.dataOffset = e.localOffset + 30 + nameLen + extraLen;
   if (!(e.dataOffset + e.compressedSize <= cdOffset)) {
-    throw corrupt(op, `data of ${e.name} (${e.compressedSize} bytes at offset ${e.dataOffset}) runs past the central directory at ${cdOffset}`, e.name);
+    throw corrupt(
+      op,
+      `data of ${e.name} (${e.compressedSize} bytes at offset ${e.dataOffset}) runs past the central directory at ${cdOffset}`,
+      e.name,
+    );
   }
 }
 
@@ -233,12 +248,15 @@ export async function readEntry(zip: ZipArchive, e: ZipEntry, budget: ByteBudget
     // the declared size.
     const allowed = Math.max(2 ** 20, zip.maxInflateRatio * e.compressedSize);
     if (e.size > allowed) {
-      throw new LimitError(`${op}: zip entry ${e.name} declares ${e.size} bytes from ${e.compressedSize} compressed, past maxInflateRatio (${zip.maxInflateRatio})`, {
-        op,
-        key: e.name,
-        limit: 'maxInflateRatio',
-        hint: `if the file is trusted, raise the cap: dl.load(f, { maxInflateRatio: ${Math.ceil(e.size / Math.max(1, e.compressedSize))} })`,
-      });
+      throw new LimitError(
+        `${op}: zip entry ${e.name} declares ${e.size} bytes from ${e.compressedSize} compressed, past maxInflateRatio (${zip.maxInflateRatio})`,
+        {
+          op,
+          key: e.name,
+          limit: 'maxInflateRatio',
+          hint: `if the file is trusted, raise the cap: dl.load(f, { maxInflateRatio: ${Math.ceil(e.size / Math.max(1, e.compressedSize))} })`,
+        },
+      );
     }
     budget.take(e.size, `inflating zip entry ${e.name}`, e.name);
     out = await inflateRaw(raw, e.size, op, e.name);

@@ -39,10 +39,13 @@ export function writeZip(inputs: readonly ZipInput[], op = 'save'): Uint8Array {
   const cdSize = names.reduce((s, n) => s + 46 + n.length, 0);
   const total = cdOffset + cdSize + 22;
   if (total > U32_MAX || inputs.length >= 0xffff) {
-    throw new SerializationError(`${op}: the archive would be ${total} bytes in ${inputs.length} entries, past what a zip without zip64 holds (4 GiB, 65535 entries)`, {
-      op,
-      hint: 'split the object into several files (e.g. one per module), or use the safetensors format',
-    });
+    throw new SerializationError(
+      `${op}: the archive would be ${total} bytes in ${inputs.length} entries, past what a zip without zip64 holds (4 GiB, 65535 entries)`,
+      {
+        op,
+        hint: 'split the object into several files (e.g. one per module), or use the safetensors format',
+      },
+    );
   }
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);

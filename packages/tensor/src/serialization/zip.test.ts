@@ -10,12 +10,17 @@ const enc = new TextEncoder();
 const limits = resolveLimits();
 
 describe('zip writer and reader', () => {
-  it('crc32 is zip\'s', () => {
+  it("crc32 is zip's", () => {
     expect(crc32(enc.encode('123456789'))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
     // slicing-by-8 agrees with zlib's crc32 on every length and alignment
     const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 2654435761) >>> 24);
-    for (const [from, to, want] of [[0, 1000, 0x77b6fa33], [3, 1000, 0x48a2e593], [1, 8, 0x4e541504], [5, 21, 0x8cdbc625]] as const) {
+    for (const [from, to, want] of [
+      [0, 1000, 0x77b6fa33],
+      [3, 1000, 0x48a2e593],
+      [1, 8, 0x4e541504],
+      [5, 21, 0x8cdbc625],
+    ] as const) {
       expect(crc32(data.subarray(from, to)), `${from}..${to}`).toBe(want >>> 0);
     }
     expect(crc32(data.subarray(500), crc32(data.subarray(0, 500)))).toBe(0x77b6fa33);
@@ -51,12 +56,18 @@ describe('zip writer and reader', () => {
   });
 
   it('checks CRCs, duplicate names, overlaps, counts and offsets with typed errors', async () => {
-    const good = writeZip([{ name: 'a/x', data: enc.encode('hello') }, { name: 'a/y', data: enc.encode('world') }]);
+    const good = writeZip([
+      { name: 'a/x', data: enc.encode('hello') },
+      { name: 'a/y', data: enc.encode('world') },
+    ]);
     const flipped = good.slice();
     flipped[good.indexOf(0x68, 30)]! ^= 1; // the h of hello
     const z = readZip(flipped, limits, 'load');
     await expect(readEntry(z, z.entries[0]!, new ByteBudget(1e9, 'load'), 'load')).rejects.toThrow(/CRC-32/);
-    const dup = writeZip([{ name: 'a/x', data: enc.encode('1') }, { name: 'a/x', data: enc.encode('2') }]);
+    const dup = writeZip([
+      { name: 'a/x', data: enc.encode('1') },
+      { name: 'a/x', data: enc.encode('2') },
+    ]);
     expect(() => readZip(dup, limits, 'load')).toThrow(/two entries named/);
     expect(() => readZip(good, { ...limits, maxEntries: 1 }, 'load')).toThrow(LimitError);
     expect(() => readZip(good.subarray(0, good.length - 1), limits, 'load')).toThrow(SerializationError);

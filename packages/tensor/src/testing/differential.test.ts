@@ -13,14 +13,24 @@ describe('differential runner', () => {
 
   it('rebuilds inputs from base buffer + view recipe (strides, offset, stride 0)', async () => {
     const t = buildInput(
-      { dtype: 'float32', base: { shape: [7], data: [9, 0, 1, 2, 3, 4, 5] }, view: [['slice', 0, 1, 7, 1], ['view', [2, 3]]] },
+      {
+        dtype: 'float32',
+        base: { shape: [7], data: [9, 0, 1, 2, 3, 4, 5] },
+        view: [
+          ['slice', 0, 1, 7, 1],
+          ['view', [2, 3]],
+        ],
+      },
       'toy-diff',
     );
     expect(t.storageOffset()).toBe(1);
     expect(Array.from(await t.contiguous().data())).toEqual([0, 1, 2, 3, 4, 5]);
     const p = buildInput({ dtype: 'float32', base: { shape: [3, 2], data: [0, 1, 2, 3, 4, 5] }, view: [['permute', [1, 0]]] }, 'toy-diff');
     expect(p.stride()).toEqual([1, 2]);
-    const s = buildInput({ dtype: 'float32', base: { shape: [2, 5], data: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }, view: [['slice', 1, 1, 5, 2]] }, 'toy-diff');
+    const s = buildInput(
+      { dtype: 'float32', base: { shape: [2, 5], data: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9] }, view: [['slice', 1, 1, 5, 2]] },
+      'toy-diff',
+    );
     expect(s.shape).toEqual([2, 2]);
     expect(Array.from(await s.contiguous().data())).toEqual([1, 3, 6, 8]);
     const e = buildInput({ dtype: 'float32', base: { shape: [1, 2], data: ['NaN', '-Infinity'] }, view: [['expand', [3, 2]]] }, 'toy-diff');
@@ -62,7 +72,12 @@ describe('differential runner', () => {
     expect(await runDifferentialCase(raising, opts)).toBeNull(); // dl throws a ShapeError
     const silent: DiffCase = { ...addCase([]), out: undefined, error: 'RuntimeError: made up' };
     expect((await runDifferentialCase(silent, opts))?.stage).toBe('no-error');
-    const untyped: DiffCase = { ...addCase([]), call: { kind: 'method', name: 'noSuchMethod', args: [] }, out: undefined, error: 'RuntimeError: x' };
+    const untyped: DiffCase = {
+      ...addCase([]),
+      call: { kind: 'method', name: 'noSuchMethod', args: [] },
+      out: undefined,
+      error: 'RuntimeError: x',
+    };
     expect((await runDifferentialCase(untyped, opts))?.detail).toMatch(/not a DLError/);
   });
 

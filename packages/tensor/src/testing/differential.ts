@@ -188,7 +188,11 @@ export function resolveArgs(v: unknown, inputs: readonly Tensor[]): unknown {
 export type Functional = Record<string, unknown>;
 
 /** Run a case's dl call; the result flattened to tensors and plain values. */
-export async function runCall(call: DiffCall, inputs: readonly Tensor[], functional: Functional | undefined): Promise<(Tensor | number | boolean)[]> {
+export async function runCall(
+  call: DiffCall,
+  inputs: readonly Tensor[],
+  functional: Functional | undefined,
+): Promise<(Tensor | number | boolean)[]> {
   const args = resolveArgs(call.args, inputs) as unknown[];
   let r: unknown;
   const self = inputs[0] as unknown as Record<string, unknown>;

@@ -37,7 +37,22 @@ export interface EdgeCase {
   needs?: 'syncRead';
 }
 
-const REDUCE_OPS = ['max', 'min', 'argmax', 'argmin', 'amax', 'amin', 'sum', 'mean', 'prod', 'std', 'var', 'logsumexp', 'all', 'any'] as const;
+const REDUCE_OPS = [
+  'max',
+  'min',
+  'argmax',
+  'argmin',
+  'amax',
+  'amin',
+  'sum',
+  'mean',
+  'prod',
+  'std',
+  'var',
+  'logsumexp',
+  'all',
+  'any',
+] as const;
 const NO_IDENTITY = new Set(['max', 'min', 'argmax', 'argmin', 'amax', 'amin']);
 
 /** `x.<op>(dim, { keepdim })` for every reduction (values only for max/min). */
@@ -136,10 +151,19 @@ export const edgeCases: Record<string, EdgeCase> = {
   div_floor_uint8: { run: (_d, [a]) => a!.floorDivide(2) },
   div_floor_int_float_scalar: { run: (d, [a]) => d.div(a!, 2.5, { roundingMode: 'floor' }) },
   div_floor_int_by_zero: { run: (d, [a]) => d.div(a!, 0, { roundingMode: 'floor' }), error: dl.ArgumentError },
-  div_trunc_int_by_zero_tensor: { run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'trunc' }), error: dl.ArgumentError, needs: 'syncRead' },
+  div_trunc_int_by_zero_tensor: {
+    run: (d, [a, b]) => d.div(a!, b!, { roundingMode: 'trunc' }),
+    error: dl.ArgumentError,
+    needs: 'syncRead',
+  },
   div_floor_bool: { run: (d, [a]) => d.floorDivide(a!, a!), error: dl.DTypeError },
 
-  ...Object.fromEntries([-3, -0.5, 0.3, 0.5, 0.7, 1].map((w) => [`lerp_scalar_${w.toFixed(1)}`, { run: (_d: DL, [a, b]: Tensor[]) => a!.lerp(b!, w) } as EdgeCase])),
+  ...Object.fromEntries(
+    [-3, -0.5, 0.3, 0.5, 0.7, 1].map((w) => [
+      `lerp_scalar_${w.toFixed(1)}`,
+      { run: (_d: DL, [a, b]: Tensor[]) => a!.lerp(b!, w) } as EdgeCase,
+    ]),
+  ),
   lerp_tensor_weight_grad: { run: (d, [a, b, w]) => d.lerp(a!, b!, w!), grad: true },
   lerp_scalar_weight_grad: { run: (_d, [a, b]) => a!.lerp(b!, 0.75), grad: true },
 

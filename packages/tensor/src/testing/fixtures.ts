@@ -123,7 +123,7 @@ export function makeInput(spec: FixtureTensor, device: string, opts: { requiresG
     if (t.dim() < 2) throw new Error(`makeInput: layout 'transposed' needs >= 2 dims, got ${JSON.stringify(spec.shape)}`);
     t = t.transpose(-1, -2).contiguous().transpose(-1, -2);
   } else if (spec.layout === 'sliced') {
-    if (t.dim() < 1) throw new Error('makeInput: layout \'sliced\' needs >= 1 dim');
+    if (t.dim() < 1) throw new Error("makeInput: layout 'sliced' needs >= 1 dim");
     const big = dl.full([...spec.shape.slice(0, -1), 2 * spec.shape[spec.shape.length - 1]! + 1], 77, { dtype: spec.dtype, device });
     const v = big.at('...', '1::2');
     v.copy_(t);

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import type { DType } from '../dtype.js';
-import * as dlModule from '../everything.js';
+import type * as dlModule from '../everything.js';
 import { primitivesOf } from '../primitives.js';
 import { fixtureValue } from './fixtures.js';
 import { addmm } from '../ops/addmm.js';
@@ -43,7 +43,10 @@ type Method = (this: Tensor, ...args: unknown[]) => Tensor;
 const method = (t: Tensor, name: string): Method => (t as unknown as Record<string, Method>)[name]!;
 
 /** `x.<name>()`. */
-const unary = (name: string): OpCase => (_dl, x) => method(in0(x), name).call(in0(x));
+const unary =
+  (name: string): OpCase =>
+  (_dl, x) =>
+    method(in0(x), name).call(in0(x));
 
 /** `dl.<name>(x, other, { alpha })` for add/sub with alpha, else `x.<name>(other)` (every binary and compare primitive has the method). */
 const binary =
@@ -112,7 +115,8 @@ export const opCases: Record<string, OpCase> = {
   },
   sort: (_dl, x, k) => pair(in0(x).sort(k.dim as number | undefined, { descending: !!k.descending })),
   argsort: (_dl, x, k) => in0(x).argsort(k.dim as number | undefined, { descending: !!k.descending }),
-  topk: (_dl, x, k) => pair(in0(x).topk(k.k as number, k.dim as number | undefined, { largest: (k.largest as boolean | undefined) ?? true })),
+  topk: (_dl, x, k) =>
+    pair(in0(x).topk(k.k as number, k.dim as number | undefined, { largest: (k.largest as boolean | undefined) ?? true })),
   oneHot: async (dl, x, k) => {
     let classes = k.numClasses as number;
     // Inferring the class count (-1) reads max() synchronously; on async devices (webgpu) oneHot
@@ -126,7 +130,8 @@ export const opCases: Record<string, OpCase> = {
   repeat: (_dl, x, k) => in0(x).repeat(...(k.sizes as number[])),
   diagonal: (_dl, x, k) => in0(x).diagonal(k.offset as number, k.dim1 as number, k.dim2 as number),
   diagEmbed: (_dl, x, k) => in0(x).diagEmbed(k.offset as number, k.dim1 as number, k.dim2 as number),
-  scatterReduce: (_dl, x, k) => in0(x).scatterReduce(k.dim as number, x[1]!, x[2]!, k.reduce as 'sum', { includeSelf: k.includeSelf as boolean }),
+  scatterReduce: (_dl, x, k) =>
+    in0(x).scatterReduce(k.dim as number, x[1]!, x[2]!, k.reduce as 'sum', { includeSelf: k.includeSelf as boolean }),
 
   view: (_dl, x, k) => in0(x).view(k.shape as number[]),
   reshape: (_dl, x, k) => in0(x).reshape(k.shape as number[]),
@@ -159,7 +164,8 @@ export const opCases: Record<string, OpCase> = {
   huberLoss: (_dl, [a, b], k) => huberLoss(a!, b!, k.reduction as LossReduction, n(k.delta)),
   binaryCrossEntropy: (_dl, [p, t], k) => binaryCrossEntropy(p!, t!, null, k.reduction as LossReduction),
   binaryCrossEntropyWithLogits: (_dl, [x, t], k) => binaryCrossEntropyWithLogits(x!, t!, null, null, k.reduction as LossReduction),
-  batchNorm: (_dl, [x, w, b], k) => batchNorm(x!, w!, b!, { training: !!k.training, eps: n(k.eps), runningMean: null, runningVar: null }).output,
+  batchNorm: (_dl, [x, w, b], k) =>
+    batchNorm(x!, w!, b!, { training: !!k.training, eps: n(k.eps), runningMean: null, runningVar: null }).output,
   layerNorm: (_dl, [x, w, b], k) => layerNorm(x!, k.normalizedShape as number[], w!, b!, n(k.eps)),
   groupNorm: (_dl, [x, w, b], k) => groupNorm(x!, n(k.numGroups), w!, b!, n(k.eps)),
   gelu: (_dl, [x], k) => gelu(x!, k.approximate as 'none' | 'tanh'),

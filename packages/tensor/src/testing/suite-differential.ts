@@ -73,8 +73,11 @@ function compareValue(
     if (actual instanceof dl.Tensor) return `got a tensor, expected the plain value ${String(expected.scalar)}`;
     const e = fixtureNumber(expected.scalar);
     const a = typeof actual === 'boolean' ? (actual ? 1 : 0) : actual;
-    if (typeof expected.scalar === 'boolean' && typeof actual !== 'boolean') return `got ${String(actual)}, expected ${String(expected.scalar)} (a boolean)`;
-    return (Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e)) ? null : `got ${String(actual)}, expected ${String(expected.scalar)}`;
+    if (typeof expected.scalar === 'boolean' && typeof actual !== 'boolean')
+      return `got ${String(actual)}, expected ${String(expected.scalar)} (a boolean)`;
+    return (Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e))
+      ? null
+      : `got ${String(actual)}, expected ${String(expected.scalar)}`;
   }
   if (!(actual instanceof dl.Tensor)) return `got ${String(actual)}, expected a tensor`;
   return compareTensor(actual, expected, tol, shapeOnly, read?.get(actual));
@@ -117,7 +120,10 @@ async function compareTensor(
       const from = Math.max(0, Math.min(i - 3, data.length - 8));
       const show = (xs: ArrayLike<number | string | boolean>) =>
         (from > 0 ? '…, ' : '') +
-        Array.from(xs).slice(from, from + 8).map((v) => (typeof v === 'number' ? +v.toPrecision(6) : v)).join(', ') +
+        Array.from(xs)
+          .slice(from, from + 8)
+          .map((v) => (typeof v === 'number' ? +v.toPrecision(6) : v))
+          .join(', ') +
         (xs.length > from + 8 ? ', …' : '');
       return `element ${i}: dl ${a}, torch ${e} (dl [${show(data)}] torch [${show(expected.data)}])`;
     }
@@ -172,11 +178,15 @@ export async function runDifferentialCase(c: DiffCase, opts: DifferentialOptions
     // raises at the next read, which must belong to this case.
     for (const o of outs) if (o instanceof dl.Tensor) read.set(o, await o.data());
   } catch (e) {
-    if (c.error !== undefined) return isTypedError(e) ? null : { stage: 'raises', detail: `threw ${describeError(e)}, not a DLError (torch: ${c.error})` };
+    if (c.error !== undefined)
+      return isTypedError(e) ? null : { stage: 'raises', detail: `threw ${describeError(e)}, not a DLError (torch: ${c.error})` };
     return { stage: 'raises', detail: `threw ${describeError(e)}; torch gives a result` };
   }
   if (c.error !== undefined) return { stage: 'no-error', detail: `returned a result; torch raises ${c.error}` };
-  const tol = { rtol: Math.max(c.tol?.rtol ?? 0, opts.tolerance?.rtol ?? 1e-4), atol: Math.max(c.tol?.atol ?? 0, opts.tolerance?.atol ?? 1e-5) };
+  const tol = {
+    rtol: Math.max(c.tol?.rtol ?? 0, opts.tolerance?.rtol ?? 1e-4),
+    atol: Math.max(c.tol?.atol ?? 0, opts.tolerance?.atol ?? 1e-5),
+  };
   const ftz = opts.flushesDenormals === true;
   const fwd = await compareAll(outs, c.out!, tol, c.check === 'shape', read);
   if (fwd && !(ftz && c.outFtz && !(await compareAll(outs, c.outFtz, tol, false, read)))) return { stage: 'forward', detail: fwd };
@@ -188,7 +198,8 @@ export async function runDifferentialCase(c: DiffCase, opts: DifferentialOptions
       const w = c.weights?.[k];
       if (!w || !('shape' in w)) continue;
       const o = outs[k];
-      if (!(o instanceof dl.Tensor) || !o.requiresGrad) return { stage: 'gradient', detail: `output ${k} does not require grad (torch's does)` };
+      if (!(o instanceof dl.Tensor) || !o.requiresGrad)
+        return { stage: 'gradient', detail: `output ${k} does not require grad (torch's does)` };
       const term = o.mul(dl.tensor(Array.from(w.data!, fixtureNumber), { dtype: w.dtype, device }).reshape(w.shape)).sum();
       loss = loss ? loss.add(term) : term;
     }
@@ -284,7 +295,11 @@ export function runDifferentialSuite(options: DifferentialOptions): void {
     });
     for (const op of fx.ops) {
       it(op, async (t) => {
-        const knownHere = new Map(known.filter((k) => (k.device === '*' || k.device === options.device) && k.key.startsWith(`${op}#`)).map((k) => [k.key, k.reason]));
+        const knownHere = new Map(
+          known
+            .filter((k) => (k.device === '*' || k.device === options.device) && k.key.startsWith(`${op}#`))
+            .map((k) => [k.key, k.reason]),
+        );
         const unexpected: string[] = [];
         const fixed: string[] = [];
         let skipped = 0;
@@ -297,7 +312,10 @@ export function runDifferentialSuite(options: DifferentialOptions): void {
           ran++;
           const f = await runDifferentialCase(c, options);
           if (f && report) {
-            appendFileSync(report, `${JSON.stringify({ device: options.device, key: c.key, op, ...f, known: knownHere.has(c.key), call: c.call, torchError: c.error, inputs: c.inputs.map((s) => ({ dtype: s.dtype, base: s.base.shape, view: s.view })) })}\n`);
+            appendFileSync(
+              report,
+              `${JSON.stringify({ device: options.device, key: c.key, op, ...f, known: knownHere.has(c.key), call: c.call, torchError: c.error, inputs: c.inputs.map((s) => ({ dtype: s.dtype, base: s.base.shape, view: s.view })) })}\n`,
+            );
           }
           if (f && !knownHere.has(c.key)) unexpected.push(`${c.key} [${f.stage}] ${f.detail}`);
           if (!f && knownHere.has(c.key)) fixed.push(`${c.key} (listed: ${knownHere.get(c.key)})`);
@@ -305,7 +323,10 @@ export function runDifferentialSuite(options: DifferentialOptions): void {
         if (skipped) t.annotate?.(`${skipped} cases skipped on ${options.device} (sync read / dtype)`);
         // an op runs at least 20 cases here, or none (a sync-read or float64-only op on an async / float32 device)
         expect(ran === 0 || ran >= 20, `${op}: only ${ran} of its cases run on ${options.device}`).toBe(true);
-        expect(unexpected, `cases of ${op} that disagree with PyTorch on ${options.device} (add to known-failures.txt only with a reason)`).toEqual([]);
+        expect(
+          unexpected,
+          `cases of ${op} that disagree with PyTorch on ${options.device} (add to known-failures.txt only with a reason)`,
+        ).toEqual([]);
         expect(fixed, `cases of ${op} that now agree with PyTorch on ${options.device}: remove them from known-failures.txt`).toEqual([]);
       });
     }
@@ -324,7 +345,10 @@ export function runDifferentialSuite(options: DifferentialOptions): void {
     it('every public Tensor method, dl function and F function has differential cases', () => {
       const covered = coveredNames(fx.cases);
       const missing = publicNames(options.functional).filter((n) => !covered.has(n) && !NOT_OPS.has(n));
-      expect(missing, 'public ops with no differential case (add a row to tools/fixtures/differential*.py, or an exclusion with its reason)').toEqual([]);
+      expect(
+        missing,
+        'public ops with no differential case (add a row to tools/fixtures/differential*.py, or an exclusion with its reason)',
+      ).toEqual([]);
       const stale = [...NOT_OPS].filter((n) => covered.has(n));
       expect(stale, 'excluded names that do have cases').toEqual([]);
     });
@@ -362,21 +386,77 @@ export function publicNames(functional?: Functional): string[] {
  */
 const NOT_OPS = new Set<string>([
   // reading values, metadata and printing: what the runner uses to compare, not ops
-  'data', 'dataSync', 'item', 'itemSync', 'toArray', 'toArraySync', 'tolist', 'toString', 'format',
-  'dtype', 'device', 'shape', 'strides', 'offset', 'dim', 'ndim', 'numel', 'size', 'stride', 'storageOffset', 'isContiguous', 'elementSize',
-  'isDisposed', 'dispose', 'isLeaf', 'gradFn', 'grad', 'requiresGrad',
+  'data',
+  'dataSync',
+  'item',
+  'itemSync',
+  'toArray',
+  'toArraySync',
+  'tolist',
+  'toString',
+  'format',
+  'dtype',
+  'device',
+  'shape',
+  'strides',
+  'offset',
+  'dim',
+  'ndim',
+  'numel',
+  'size',
+  'stride',
+  'storageOffset',
+  'isContiguous',
+  'elementSize',
+  'isDisposed',
+  'dispose',
+  'isLeaf',
+  'gradFn',
+  'grad',
+  'requiresGrad',
   // storage and zero-copy host views: memory identity, not values (tested beside storage-view.ts)
-  'storage', 'numpy', 'asTypedArray', 'dataPtr',
+  'storage',
+  'numpy',
+  'asTypedArray',
+  'dataPtr',
   // printing options
-  'dl.setPrintOptions', 'dl.getPrintOptions',
+  'dl.setPrintOptions',
+  'dl.getPrintOptions',
   // autograd plumbing (gradients are checked through every case's backward)
-  'backward', 'retainGrad', 'retainsGrad', 'registerHook', 'requiresGrad_', 'detach_',
+  'backward',
+  'retainGrad',
+  'retainsGrad',
+  'registerHook',
+  'requiresGrad_',
+  'detach_',
   // device moves: toAsync is `to` with an await (covered by `to`/`cpu`)
   'toAsync',
   // dtype promotion helpers: checked against torch.result_type by the conformance fixtures
-  'dl.promoteTypes', 'dl.resultType', 'dl.assertDType', 'dl.isFloating', 'dl.isIntegral', 'dl.broadcastShapes', 'dl.fmtShape',
+  'dl.promoteTypes',
+  'dl.resultType',
+  'dl.assertDType',
+  'dl.isFloating',
+  'dl.isIntegral',
+  'dl.broadcastShapes',
+  'dl.fmtShape',
   // host buffers, devices, memory, profiling, random state, serialization: no numeric output to diff
-  'dl.hostArray', 'dl.hostCtor', 'dl.fromHost', 'dl.initBackend', 'dl.listDevices', 'dl.getDefaultDevice', 'dl.setDefaultDevice',
-  'dl.tidy', 'dl.keep', 'dl.memory', 'dl.endStep', 'dl.profile', 'dl.profileAsync', 'dl.recordFunction', 'dl.isProfiling',
-  'dl.manualSeed', 'dl.save', 'dl.load', 'dl.pyFloat',
+  'dl.hostArray',
+  'dl.hostCtor',
+  'dl.fromHost',
+  'dl.initBackend',
+  'dl.listDevices',
+  'dl.getDefaultDevice',
+  'dl.setDefaultDevice',
+  'dl.tidy',
+  'dl.keep',
+  'dl.memory',
+  'dl.endStep',
+  'dl.profile',
+  'dl.profileAsync',
+  'dl.recordFunction',
+  'dl.isProfiling',
+  'dl.manualSeed',
+  'dl.save',
+  'dl.load',
+  'dl.pyFloat',
 ]);

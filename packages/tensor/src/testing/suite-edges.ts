@@ -52,23 +52,47 @@ export function registerEdgeCases(ctx: SuiteContext): void {
     }
     if (ctx.hasDType('float64')) {
       // the float64 mean is exact: 1 (torch's float32 mean of these is not, and it gives 1.58)
-      expect(await dl.tensor([1e7 + 1, 1e7 + 2, 1e7 + 3], { device }).std().item()).toBe(1);
+      expect(
+        await dl
+          .tensor([1e7 + 1, 1e7 + 2, 1e7 + 3], { device })
+          .std()
+          .item(),
+      ).toBe(1);
     }
     // ordinary values are unchanged by the scaling (exact for powers of two)
-    expect(await dl.tensor([[1, 2, 3, 4], [0, 0, 0, 0]], { device }).var(1).data()).toEqual(new Float32Array([5 / 3, 0]));
+    expect(
+      await dl
+        .tensor(
+          [
+            [1, 2, 3, 4],
+            [0, 0, 0, 0],
+          ],
+          { device },
+        )
+        .var(1)
+        .data(),
+    ).toEqual(new Float32Array([5 / 3, 0]));
   });
 
   t('std/var: the plain two-pass value where it is safe, the scaled one per slice where not (Note [Variance fast path])', async () => {
     if (!ctx.syncRead()) return; // devices without sync reads always take the scaled path (above)
     // rows: ordinary (the plain value), tiny (squares underflow), huge (squares overflow), a
     // large mean against a small spread (float32's mean is off by 0.25), constant 0.1
-    const rows = [[1, -2, 3.5, 0.25], [1e-30, -1e-30, 2e-30, 0], [1e20, -1e20, 3e19, 0], [1e7 + 1, 1e7 + 2, 1e7 + 4, 1e7 + 8], [0.1, 0.1, 0.1, 0.1]];
+    const rows = [
+      [1, -2, 3.5, 0.25],
+      [1e-30, -1e-30, 2e-30, 0],
+      [1e20, -1e20, 3e19, 0],
+      [1e7 + 1, 1e7 + 2, 1e7 + 4, 1e7 + 8],
+      [0.1, 0.1, 0.1, 0.1],
+    ];
     const want = rows.map((r) => {
       const m = r.reduce((a, b) => a + Math.fround(b), 0) / r.length;
       return Math.sqrt(r.reduce((a, b) => a + (Math.fround(b) - m) ** 2, 0) / (r.length - 1));
     });
     const got = Array.from(await dl.tensor(rows, { device }).std(1).data());
-    got.forEach((g, k) => expect(Math.abs(g - Math.fround(want[k]!)), `row ${k}: ${g} vs ${want[k]}`).toBeLessThanOrEqual(Math.abs(want[k]!) * 1e-6));
+    got.forEach((g, k) =>
+      expect(Math.abs(g - Math.fround(want[k]!)), `row ${k}: ${g} vs ${want[k]}`).toBeLessThanOrEqual(Math.abs(want[k]!) * 1e-6),
+    );
     expect(got[4]).toBe(0);
     // the same slices one at a time (each takes one path)
     for (const [k, r] of rows.entries()) expect(await dl.tensor(r, { device }).std().item(), `row ${k}`).toBe(got[k]);
@@ -104,8 +128,32 @@ export function registerEdgeCases(ctx: SuiteContext): void {
 
   t('dl.tensor of non-numbers, ragged or self-containing data: typed errors', () => {
     expectError(() => dl.tensor(['a'] as never, { device }), dl.ArgumentError, 'tensor', 'string "a"', 'index [0]');
-    expectError(() => dl.tensor([[1, 2], [3, 'b']] as never, { device }), dl.ArgumentError, 'tensor', 'index [1, 1]');
-    expectError(() => dl.tensor([[1, 2], [3, 'b']] as never, { device, dtype: 'float32' }), dl.ArgumentError, 'tensor', 'index [1, 1]');
+    expectError(
+      () =>
+        dl.tensor(
+          [
+            [1, 2],
+            [3, 'b'],
+          ] as never,
+          { device },
+        ),
+      dl.ArgumentError,
+      'tensor',
+      'index [1, 1]',
+    );
+    expectError(
+      () =>
+        dl.tensor(
+          [
+            [1, 2],
+            [3, 'b'],
+          ] as never,
+          { device, dtype: 'float32' },
+        ),
+      dl.ArgumentError,
+      'tensor',
+      'index [1, 1]',
+    );
     expectError(() => dl.tensor([{}] as never, { device }), dl.ArgumentError, 'tensor', 'an object');
     expectError(() => dl.tensor([1, null] as never, { device }), dl.ArgumentError, 'tensor', 'null');
     expectError(() => dl.tensor([undefined] as never, { device }), dl.ArgumentError, 'tensor', 'undefined');
@@ -187,7 +235,12 @@ export function registerEdgeCases(ctx: SuiteContext): void {
     expect(await out.toArray()).toEqual(all(true));
     expect(await dl.tensor([1, 200], { dtype: 'uint8', device }).le(300).toArray()).toEqual([true, true]);
     expect(await dl.tensor([1, 200], { dtype: 'uint8', device }).gt(-1).toArray()).toEqual([true, true]);
-    expect(await dl.tensor([true, false], { device }).lt(2 ** 40).toArray()).toEqual([true, true]);
+    expect(
+      await dl
+        .tensor([true, false], { device })
+        .lt(2 ** 40)
+        .toArray(),
+    ).toEqual([true, true]);
     expect(await x.le(2147483647).toArray()).toEqual(all(true));
     expect(await x.eq(2147483647).toArray()).toEqual([false, false, true]);
     expect(await x.ge(-5).toArray()).toEqual([true, true, true]);

@@ -61,12 +61,27 @@ export function registerExamples(ctx: SuiteContext): void {
     v.relu_().mul_(v.clone()).sqrt_();
     expect(await arr(x)).toEqual([0, 5, 0, 5, 0, 5, 0, 5, 0, 5, 0, 5]);
     const tr = dl.zeros([2, 3], { device }).t();
-    tr.add_(dl.tensor([[1, 2], [3, 4], [5, 6]], { device, dtype: 'float32' }));
+    tr.add_(
+      dl.tensor(
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        { device, dtype: 'float32' },
+      ),
+    );
     expect(await arr(tr.contiguous())).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   t('in place with an aliasing operand: x.add_(x.t()), x.copy_(x.flip(0))', async () => {
-    const x = dl.tensor([[1, 2], [3, 4]], { device, dtype: 'float32' });
+    const x = dl.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { device, dtype: 'float32' },
+    );
     x.add_(x.t());
     expect(await arr(x)).toEqual([2, 5, 5, 8]);
     x.add_(x);
@@ -77,7 +92,13 @@ export function registerExamples(ctx: SuiteContext): void {
   });
 
   t('dl.add(x, y, { out }) writes into out and returns it', async () => {
-    const x = dl.tensor([[1, 2], [3, 4]], { device, dtype: 'float32' });
+    const x = dl.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { device, dtype: 'float32' },
+    );
     const y = dl.tensor([10, 20], { device, dtype: 'float32' });
     const out = dl.empty([2, 2], { device });
     const r = dl.add(x, y, { out });
@@ -239,9 +260,21 @@ export function registerExamples(ctx: SuiteContext): void {
   });
 
   t('reading: data, item, toArray, tolist', async () => {
-    const x = dl.tensor([[1, 2], [3, 4]], { device, dtype: 'float32' });
-    expect(await x.toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(await x.t().tolist()).toEqual([[1, 3], [2, 4]]);
+    const x = dl.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { device, dtype: 'float32' },
+    );
+    expect(await x.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(await x.t().tolist()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(await x.sum().item()).toBe(10);
     expect(await dl.tensor([true, false], { device }).toArray()).toEqual([true, false]);
     expect(await dl.tensor(5, { device }).toArray()).toBe(5);

@@ -19,27 +19,71 @@ export function registerIndexing(ctx: SuiteContext): void {
   t('advanced: index tensors and slices, PyTorch placement of the indexed dims', async () => {
     const x = arange24();
     // x[:, torch.tensor([[0,2],[1,0]]), 1]
-    expect(await x.at(':', long([[0, 2], [1, 0]]), 1).toArray()).toEqual([[[1, 9], [5, 1]], [[13, 21], [17, 13]]]);
+    expect(
+      await x
+        .at(
+          ':',
+          long([
+            [0, 2],
+            [1, 0],
+          ]),
+          1,
+        )
+        .toArray(),
+    ).toEqual([
+      [
+        [1, 9],
+        [5, 1],
+      ],
+      [
+        [13, 21],
+        [17, 13],
+      ],
+    ]);
     // x[1, :, torch.tensor([3,-1,0])]  (ints are basic: the index dims stay in place)
-    expect(await x.at(1, ':', long([3, -1, 0])).toArray()).toEqual([[15, 15, 12], [19, 19, 16], [23, 23, 20]]);
+    expect(await x.at(1, ':', long([3, -1, 0])).toArray()).toEqual([
+      [15, 15, 12],
+      [19, 19, 16],
+      [23, 23, 20],
+    ]);
     // x[torch.tensor([1,0]), :, torch.tensor([0,3])]  (separated by a slice: the index dims go first)
-    expect(await x.at(long([1, 0]), ':', long([0, 3])).toArray()).toEqual([[12, 16, 20], [3, 7, 11]]);
+    expect(await x.at(long([1, 0]), ':', long([0, 3])).toArray()).toEqual([
+      [12, 16, 20],
+      [3, 7, 11],
+    ]);
     // shapes for x of [5, 6, 7]: x[0,:,i] x[i,:,0] x[:,i,0] x[i,0,i] x[i,:,i] x[None,i] x[...,i] x[i,None,i] x[:,[0,1]]
     const y = dl.zeros([5, 6, 7], { device });
     const i = long([0, 1]);
-    const shapes = [y.at(0, ':', i), y.at(i, ':', 0), y.at(':', i, 0), y.at(i, 0, i), y.at(i, ':', i), y.at(null, i), y.at('...', i), y.at(i, null, i), y.at(':', [0, 1])];
+    const shapes = [
+      y.at(0, ':', i),
+      y.at(i, ':', 0),
+      y.at(':', i, 0),
+      y.at(i, 0, i),
+      y.at(i, ':', i),
+      y.at(null, i),
+      y.at('...', i),
+      y.at(i, null, i),
+      y.at(':', [0, 1]),
+    ];
     expect(shapes.map((s) => [...s.shape])).toEqual([[6, 2], [2, 6], [5, 2], [2], [2, 6], [1, 2, 6, 7], [5, 6, 2], [2, 1, 7], [5, 2, 7]]);
     // an advanced index copies: writing the result leaves x alone
     const c = x.at(long([0]));
     c.fill_(-1);
-    expect((await x.toArray() as number[][][])[0]![0]![0]).toBe(0);
+    expect(((await x.toArray()) as number[][][])[0]![0]![0]).toBe(0);
     // JS arrays of integers index like tensors: x[[1, 0], [2, 0]]
-    expect(await x.at([1, 0], [2, 0]).toArray()).toEqual([[20, 21, 22, 23], [0, 1, 2, 3]]);
+    expect(await x.at([1, 0], [2, 0]).toArray()).toEqual([
+      [20, 21, 22, 23],
+      [0, 1, 2, 3],
+    ]);
     // a 0-d index tensor: x[torch.tensor(1)].shape == [3, 4]
     expect(x.at(long(1)).shape).toEqual([3, 4]);
     // it counts as an integer, not as an advanced index, for the placement:
     // x[torch.tensor(1), :, torch.tensor([0,3])] -> [[12, 15], [16, 19], [20, 23]]
-    expect(await x.at(long(-1), ':', long([0, 3])).toArray()).toEqual([[12, 15], [16, 19], [20, 23]]);
+    expect(await x.at(long(-1), ':', long([0, 3])).toArray()).toEqual([
+      [12, 15],
+      [16, 19],
+      [20, 23],
+    ]);
     // an empty slice next to index tensors: x[[1, 0], :, 2:2].shape == [2, 3, 0]
     expect(x.at([1, 0], ':', '2:2').shape).toEqual([2, 3, 0]);
   });
@@ -49,19 +93,45 @@ export function registerIndexing(ctx: SuiteContext): void {
     if (!ctx.syncRead()) {
       expectError(() => x.at(x.gt(3)), dl.StateError, 'nonzeroAsync');
       const [r, c] = await dl.nonzeroAsync(x.sum(2).gt(20), { asTuple: true });
-      expect((await x.at(r!, c!).toArray() as number[][]).map((row) => row[0])).toEqual([4, 8, 12, 16, 20]);
+      expect(((await x.at(r!, c!).toArray()) as number[][]).map((row) => row[0])).toEqual([4, 8, 12, 16, 20]);
       return;
     }
     // m = x.sum(2) > 20; x[m]
     const m = x.sum(2).gt(20);
-    expect(await x.at(m).toArray()).toEqual([[4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15], [16, 17, 18, 19], [20, 21, 22, 23]]);
+    expect(await x.at(m).toArray()).toEqual([
+      [4, 5, 6, 7],
+      [8, 9, 10, 11],
+      [12, 13, 14, 15],
+      [16, 17, 18, 19],
+      [20, 21, 22, 23],
+    ]);
     // x[..., torch.tensor([True,False,False,True])][1]
-    expect(await x.at('...', dl.tensor([true, false, false, true], { device })).at(1).toArray()).toEqual([[12, 15], [16, 19], [20, 23]]);
-    expect(await x.at(':', [true, false, true], 0).toArray()).toEqual([[0, 8], [12, 20]]);
+    expect(
+      await x
+        .at('...', dl.tensor([true, false, false, true], { device }))
+        .at(1)
+        .toArray(),
+    ).toEqual([
+      [12, 15],
+      [16, 19],
+      [20, 23],
+    ]);
+    expect(await x.at(':', [true, false, true], 0).toArray()).toEqual([
+      [0, 8],
+      [12, 20],
+    ]);
     // x[torch.tensor(True)].shape, x[torch.tensor(False)].shape
-    expect([x.at(dl.tensor(true, { device })).shape, x.at(dl.tensor(false, { device })).shape]).toEqual([[1, 2, 3, 4], [0, 2, 3, 4]]);
+    expect([x.at(dl.tensor(true, { device })).shape, x.at(dl.tensor(false, { device })).shape]).toEqual([
+      [1, 2, 3, 4],
+      [0, 2, 3, 4],
+    ]);
     // torch: x[torch.tensor([True, False, True])] -> The shape of the mask [3] at index 0 does not match the shape of the indexed tensor [2, 3, 4] at index 0
-    expectError(() => x.at(dl.tensor([true, false, true], { device })), dl.IndexError, 'shape of the mask [3] at index 0', 'shape of the indexed tensor [2, 3, 4] at index 0');
+    expectError(
+      () => x.at(dl.tensor([true, false, true], { device })),
+      dl.IndexError,
+      'shape of the mask [3] at index 0',
+      'shape of the indexed tensor [2, 3, 4] at index 0',
+    );
   });
 
   t('advanced: errors name the index, dim and size (never the data)', () => {
@@ -71,7 +141,16 @@ export function registerIndexing(ctx: SuiteContext): void {
     expectError(() => x.at(0, 0, 0, 0), dl.IndexError, 'too many indices');
     expectError(() => x.at({} as unknown as number), dl.IndexError, 'unsupported index object');
     expectError(() => x.at([0.5]), dl.IndexError, 'integers');
-    expectError(() => x.at([[0, 1], [1, 0]] as unknown as number[]), dl.IndexError, 'nested array', 'separate indices');
+    expectError(
+      () =>
+        x.at([
+          [0, 1],
+          [1, 0],
+        ] as unknown as number[]),
+      dl.IndexError,
+      'nested array',
+      'separate indices',
+    );
     if (!ctx.syncRead()) return; // bounds are checked on the host (Note [Index bounds on the host])
     // x[torch.tensor([2])] -> IndexError: index 2 is out of bounds for dimension 0 with size 2
     const e = expectError(() => x.at(long([0, 2])), dl.IndexError, 'index 2 is out of bounds for dimension 0 with size 2');
@@ -86,13 +165,25 @@ export function registerIndexing(ctx: SuiteContext): void {
     const r = z.indexPut_([long([1, 0]), ':', long([0, 3])], dl.tensor([1, 2, 3], { device }));
     expect(r).toBe(z);
     expect(await z.toArray()).toEqual([
-      [[0, 0, 0, 1], [0, 0, 0, 2], [0, 0, 0, 3]],
-      [[1, 0, 0, 0], [2, 0, 0, 0], [3, 0, 0, 0]],
+      [
+        [0, 0, 0, 1],
+        [0, 0, 0, 2],
+        [0, 0, 0, 3],
+      ],
+      [
+        [1, 0, 0, 0],
+        [2, 0, 0, 0],
+        [3, 0, 0, 0],
+      ],
     ]);
     // z.index_put_((tensor([0,0,2]), tensor([1,1,3])), tensor([1.,2.,3.]), accumulate=True)
     const h = dl.zeros([3, 4], { device });
     h.indexPut_([long([0, 0, 2]), long([1, 1, 3])], dl.tensor([1, 2, 3], { device }), { accumulate: true });
-    expect(await h.toArray()).toEqual([[0, 3, 0, 0], [0, 0, 0, 0], [0, 0, 0, 3]]);
+    expect(await h.toArray()).toEqual([
+      [0, 3, 0, 0],
+      [0, 0, 0, 0],
+      [0, 0, 0, 3],
+    ]);
     // a histogram with accumulate
     const counts = dl.zeros([4], { device, dtype: 'int32' });
     counts.indexPut_([long([3, 1, 3, 3])], 1, { accumulate: true });
@@ -100,47 +191,105 @@ export function registerIndexing(ctx: SuiteContext): void {
     // z[torch.tensor(1), :, torch.tensor([0,3])] = torch.tensor([1., 2]); z[1] -> [[1,0,0,2]] * 3
     const z1 = dl.zeros([2, 3, 4], { device });
     z1.indexPut_([long(1), ':', long([0, 3])], dl.tensor([1, 2], { device }));
-    expect(await z1.toArray()).toEqual([[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]], [[1, 0, 0, 2], [1, 0, 0, 2], [1, 0, 0, 2]]]);
+    expect(await z1.toArray()).toEqual([
+      [
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+      ],
+      [
+        [1, 0, 0, 2],
+        [1, 0, 0, 2],
+        [1, 0, 0, 2],
+      ],
+    ]);
     // x[:, 1] = v and x[..., [0, 3]] = [[1, 2]] through the same API
     const b = dl.zeros([3, 4], { device });
     b.indexPut_([':', 1], dl.tensor([7, 8, 9], { device }));
     b.indexPut_(['...', [0, 3]], dl.tensor([[1, 2]], { device }));
-    expect(await b.toArray()).toEqual([[1, 7, 0, 2], [1, 8, 0, 2], [1, 9, 0, 2]]);
+    expect(await b.toArray()).toEqual([
+      [1, 7, 0, 2],
+      [1, 8, 0, 2],
+      [1, 9, 0, 2],
+    ]);
     // out of place
     const o = dl.indexPut(b, [long([0])], 5);
-    expect((await o.toArray() as number[][])[0]).toEqual([5, 5, 5, 5]);
-    expect((await b.toArray() as number[][])[0]).toEqual([1, 7, 0, 2]);
+    expect(((await o.toArray()) as number[][])[0]).toEqual([5, 5, 5, 5]);
+    expect(((await b.toArray()) as number[][])[0]).toEqual([1, 7, 0, 2]);
     if (ctx.syncRead()) {
       const m = dl.zeros([3, 4], { device });
       m.indexPut_([m.eq(0)], 5); // z[z == 0] = 5
-      expect(await m.toArray()).toEqual([[5, 5, 5, 5], [5, 5, 5, 5], [5, 5, 5, 5]]);
-      expectError(() => dl.zeros([3, 4], { device }).indexPut_([long([5])], 1), dl.IndexError, 'index 5 is out of bounds for dimension 0 with size 3');
+      expect(await m.toArray()).toEqual([
+        [5, 5, 5, 5],
+        [5, 5, 5, 5],
+        [5, 5, 5, 5],
+      ]);
+      expectError(
+        () => dl.zeros([3, 4], { device }).indexPut_([long([5])], 1),
+        dl.IndexError,
+        'index 5 is out of bounds for dimension 0 with size 3',
+      );
     }
     // torch: "shape mismatch: value tensor of shape [2] cannot be broadcast to indexing result of shape [1, 4]"
-    expectError(() => dl.zeros([3, 4], { device }).indexPut_([long([0])], dl.tensor([1, 2], { device })), dl.ShapeError, 'value tensor of shape [2]', 'indexing result of shape [1, 4]');
+    expectError(
+      () => dl.zeros([3, 4], { device }).indexPut_([long([0])], dl.tensor([1, 2], { device })),
+      dl.ShapeError,
+      'value tensor of shape [2]',
+      'indexing result of shape [1, 4]',
+    );
     // torch: "Index put requires the source and destination dtypes match"
-    expectError(() => dl.zeros([3, 4], { device }).indexPut_([long([0])], dl.tensor([1, 2, 3, 4], { device, dtype: 'int32' })), dl.DTypeError, 'dtypes match', 'float32', 'int32');
+    expectError(
+      () => dl.zeros([3, 4], { device }).indexPut_([long([0])], dl.tensor([1, 2, 3, 4], { device, dtype: 'int32' })),
+      dl.DTypeError,
+      'dtypes match',
+      'float32',
+      'int32',
+    );
   });
 
   t('nonzero and maskedSelect', async () => {
-    const x = dl.tensor([[0, 1], [2, 0]], { device });
+    const x = dl.tensor(
+      [
+        [0, 1],
+        [2, 0],
+      ],
+      { device },
+    );
     const m = dl.tensor([true, false, true], { device });
     const a = dl.arange(6, undefined, 1, { device }).reshape(2, 3);
     if (!ctx.syncRead()) {
       expectError(() => dl.nonzero(x), dl.StateError, 'nonzeroAsync');
       expectError(() => dl.maskedSelect(a, m), dl.StateError, 'maskedSelectAsync');
-      expect(await (await dl.nonzeroAsync(x)).toArray()).toEqual([[0, 1], [1, 0]]);
+      expect(await (await dl.nonzeroAsync(x)).toArray()).toEqual([
+        [0, 1],
+        [1, 0],
+      ]);
       expect(await (await dl.maskedSelectAsync(a, m)).toArray()).toEqual([0, 2, 3, 5]);
       return;
     }
     // torch.nonzero(torch.tensor([[0,1],[2,0]])) -> [[0, 1], [1, 0]]; as_tuple -> ([0, 1], [1, 0])
     const nz = dl.nonzero(x);
-    expect([nz.dtype, await nz.toArray()]).toEqual(['int32', [[0, 1], [1, 0]]]);
-    expect(await Promise.all(x.nonzero({ asTuple: true }).map((c) => c.toArray()))).toEqual([[0, 1], [1, 0]]);
+    expect([nz.dtype, await nz.toArray()]).toEqual([
+      'int32',
+      [
+        [0, 1],
+        [1, 0],
+      ],
+    ]);
+    expect(await Promise.all(x.nonzero({ asTuple: true }).map((c) => c.toArray()))).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
     // 0-d: torch.nonzero(torch.tensor(3)).shape == [1, 0], of 0: [0, 0]; NaN is nonzero, -0 is not
-    expect([dl.nonzero(dl.tensor(3, { device })).shape, dl.nonzero(dl.tensor(0, { device })).shape]).toEqual([[1, 0], [0, 0]]);
+    expect([dl.nonzero(dl.tensor(3, { device })).shape, dl.nonzero(dl.tensor(0, { device })).shape]).toEqual([
+      [1, 0],
+      [0, 0],
+    ]);
     expect(await dl.nonzero(dl.tensor([NaN, 0, -0], { device })).toArray()).toEqual([[0]]);
-    expect(await (await dl.nonzeroAsync(x)).toArray()).toEqual([[0, 1], [1, 0]]);
+    expect(await (await dl.nonzeroAsync(x)).toArray()).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
     // torch.masked_select(torch.arange(6).reshape(2,3), torch.tensor([True, False, True])) -> [0, 2, 3, 5]
     expect(await a.maskedSelect(m).toArray()).toEqual([0, 2, 3, 5]);
     expect(await (await dl.maskedSelectAsync(a, m)).toArray()).toEqual([0, 2, 3, 5]);
@@ -148,12 +297,25 @@ export function registerIndexing(ctx: SuiteContext): void {
     // torch.zeros(2,3).masked_scatter(torch.tensor([True,False,True]), torch.arange(10.)) -> [[0,0,1],[2,0,3]]
     const z = dl.zeros([2, 3], { device });
     const src = dl.arange(10, undefined, 1, { device, dtype: 'float32' });
-    expect(await z.maskedScatter(m, src).toArray()).toEqual([[0, 0, 1], [2, 0, 3]]);
-    expect(await z.toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(await z.maskedScatter(m, src).toArray()).toEqual([
+      [0, 0, 1],
+      [2, 0, 3],
+    ]);
+    expect(await z.toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     z.maskedScatter_(m, src);
-    expect(await z.toArray()).toEqual([[0, 0, 1], [2, 0, 3]]);
+    expect(await z.toArray()).toEqual([
+      [0, 0, 1],
+      [2, 0, 3],
+    ]);
     // torch: "Number of elements of source < number of ones in mask"; "expected self and source to have same dtypes"
-    expectError(() => z.maskedScatter(m, dl.arange(3, undefined, 1, { device, dtype: 'float32' })), dl.ShapeError, 'number of ones in mask');
+    expectError(
+      () => z.maskedScatter(m, dl.arange(3, undefined, 1, { device, dtype: 'float32' })),
+      dl.ShapeError,
+      'number of ones in mask',
+    );
     expectError(() => z.maskedScatter(m, dl.arange(10, undefined, 1, { device })), dl.DTypeError, 'same dtypes');
   });
 
@@ -165,24 +327,63 @@ export function registerIndexing(ctx: SuiteContext): void {
     // torch.unique(x, return_inverse=True, return_counts=True) -> ([1,2,3], [2,0,2,1], [1,1,2])
     const all = await dl.uniqueAsync(x, { returnInverse: true, returnCounts: true });
     expect(all.length).toBe(3);
-    expect(await Promise.all(all.map((v) => v.toArray()))).toEqual([[1, 2, 3], [2, 0, 2, 1], [1, 1, 2]]);
+    expect(await Promise.all(all.map((v) => v.toArray()))).toEqual([
+      [1, 2, 3],
+      [2, 0, 2, 1],
+      [1, 1, 2],
+    ]);
     expect(all.counts).toBe(all[2]);
     const [, counts] = await dl.uniqueAsync(x, { returnCounts: true });
     expect(await counts.toArray()).toEqual([1, 1, 2]);
     // torch.unique(torch.tensor([[1,2],[1,2],[3,4]]), dim=0, return_inverse=True) -> ([[1,2],[3,4]], [0,0,1])
-    const [rows, inv] = await dl.uniqueAsync(dl.tensor([[1, 2], [1, 2], [3, 4]], { device }), { dim: 0, returnInverse: true });
-    expect([await rows.toArray(), await inv.toArray()]).toEqual([[[1, 2], [3, 4]], [0, 0, 1]]);
+    const [rows, inv] = await dl.uniqueAsync(
+      dl.tensor(
+        [
+          [1, 2],
+          [1, 2],
+          [3, 4],
+        ],
+        { device },
+      ),
+      { dim: 0, returnInverse: true },
+    );
+    expect([await rows.toArray(), await inv.toArray()]).toEqual([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [0, 0, 1],
+    ]);
   });
 
   t('gather / scatter / indexSelect / oneHot raise on negative and out-of-range indices', () => {
     const x = dl.arange(6, undefined, 1, { device, dtype: 'float32' }).reshape(2, 3);
     if (!ctx.syncRead()) return; // checked on the host (webgpu validates on the device)
     // torch: x.gather(1, tensor([[0,-1],[1,2]])) -> index -1 is out of bounds for dimension 1 with size 3
-    expectError(() => x.gather(1, long([[0, -1], [1, 2]])), dl.IndexError, 'index -1 is out of bounds for dimension 1 with size 3');
+    expectError(
+      () =>
+        x.gather(
+          1,
+          long([
+            [0, -1],
+            [1, 2],
+          ]),
+        ),
+      dl.IndexError,
+      'index -1 is out of bounds for dimension 1 with size 3',
+    );
     expectError(() => x.indexSelect(1, long([-1])), dl.IndexError, 'index -1 is out of bounds for dimension 1 with size 3');
-    expectError(() => x.scatter(1, long([[-1]]), dl.ones([1, 1], { device })), dl.IndexError, 'index -1 is out of bounds for dimension 1 with size 3');
+    expectError(
+      () => x.scatter(1, long([[-1]]), dl.ones([1, 1], { device })),
+      dl.IndexError,
+      'index -1 is out of bounds for dimension 1 with size 3',
+    );
     expectError(() => x.scatter(1, long([[-1]]), 5), dl.IndexError, 'index -1');
-    expectError(() => x.scatterAdd(1, long([[3]]), dl.ones([1, 1], { device })), dl.IndexError, 'index 3 is out of bounds for dimension 1 with size 3');
+    expectError(
+      () => x.scatterAdd(1, long([[3]]), dl.ones([1, 1], { device })),
+      dl.IndexError,
+      'index 3 is out of bounds for dimension 1 with size 3',
+    );
     // F.one_hot(torch.tensor([3]), 3) -> Class values must be smaller than num_classes.
     expectError(() => dl.oneHot(long([0, 3]), 3), dl.IndexError, 'smaller than num_classes');
     expectError(() => dl.oneHot(long([-1]), 3), dl.IndexError, 'non-negative');
@@ -250,18 +451,66 @@ export function registerIndexing(ctx: SuiteContext): void {
     // integer -> narrower integer wraps as torch: torch.tensor([300]).to(torch.uint8) -> 44
     expect(await dl.tensor([300], { device, dtype: 'int32' }).to('uint8').toArray()).toEqual([44]);
     // torch.tensor([2**31-1, 1], dtype=torch.int32).sum() -> 2147483648 (int64): dl has no int64, so it raises
-    expectError(() => dl.tensor([2 ** 31 - 1, 1], { dtype: 'int32', device }).sum(), dl.DTypeError, 'sum', 'overflows int32', "dtype: 'float64'");
-    const s = dl.tensor([[2 ** 30, 2 ** 30 - 1], [-5, 5]], { dtype: 'int32', device }).sum(1);
+    expectError(
+      () => dl.tensor([2 ** 31 - 1, 1], { dtype: 'int32', device }).sum(),
+      dl.DTypeError,
+      'sum',
+      'overflows int32',
+      "dtype: 'float64'",
+    );
+    const s = dl
+      .tensor(
+        [
+          [2 ** 30, 2 ** 30 - 1],
+          [-5, 5],
+        ],
+        { dtype: 'int32', device },
+      )
+      .sum(1);
     expect([s.dtype, await s.toArray()]).toEqual(['int32', [2 ** 31 - 1, 0]]);
     expect(await dl.tensor([true, true, false], { device }).sum().toArray()).toBe(2);
     // torch.tensor([2**16, 2**16], dtype=torch.int32).prod() -> 4294967296 (int64); .cumsum(0) of [2**31-1, 1] -> [2147483647, 2147483648]
-    expectError(() => dl.tensor([2 ** 16, 2 ** 16], { dtype: 'int32', device }).prod(), dl.DTypeError, 'prod', 'product', 'overflows int32');
+    expectError(
+      () => dl.tensor([2 ** 16, 2 ** 16], { dtype: 'int32', device }).prod(),
+      dl.DTypeError,
+      'prod',
+      'product',
+      'overflows int32',
+    );
     expectError(() => dl.tensor([2 ** 31 - 1, 1], { dtype: 'int32', device }).cumsum(0), dl.DTypeError, 'cumsum', 'overflows int32');
-    const p = dl.tensor([[3, -4], [2 ** 15, 2 ** 15 - 1]], { dtype: 'int32', device }).prod(1);
+    const p = dl
+      .tensor(
+        [
+          [3, -4],
+          [2 ** 15, 2 ** 15 - 1],
+        ],
+        { dtype: 'int32', device },
+      )
+      .prod(1);
     expect([p.dtype, await p.toArray()]).toEqual(['int32', [-12, 2 ** 30 - 2 ** 15]]);
-    const c = dl.tensor([[1, 2], [3, 4]], { dtype: 'uint8', device }).cumsum(1);
-    expect([c.dtype, await c.toArray()]).toEqual(['int32', [[1, 3], [3, 7]]]);
-    if (ctx.hasDType('float64')) expect(await dl.tensor([2 ** 31 - 1, 1], { dtype: 'int32', device }).sum(0, { dtype: 'float64' }).toArray()).toBe(2 ** 31);
+    const c = dl
+      .tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: 'uint8', device },
+      )
+      .cumsum(1);
+    expect([c.dtype, await c.toArray()]).toEqual([
+      'int32',
+      [
+        [1, 3],
+        [3, 7],
+      ],
+    ]);
+    if (ctx.hasDType('float64'))
+      expect(
+        await dl
+          .tensor([2 ** 31 - 1, 1], { dtype: 'int32', device })
+          .sum(0, { dtype: 'float64' })
+          .toArray(),
+      ).toBe(2 ** 31);
   });
 
   t('bool / uint8 sums are exact up to their bounds (float32 up to 2^24, then int32)', async () => {
@@ -273,7 +522,23 @@ export function registerIndexing(ctx: SuiteContext): void {
     expect(await rows.sum().toArray()).toBe(18060000);
     expect(await rows.sum(0, { keepdim: true }).narrow(1, 0, 2).toArray()).toEqual([[258, 258]]);
     // 2^24 + 1 ones: float32 would round to 2^24
-    expect(await dl.ones([2 ** 24 + 1], { dtype: 'bool', device }).sum().toArray()).toBe(2 ** 24 + 1);
-    expect(await dl.tensor([[true, false, true], [false, false, true]], { device }).sum(0).toArray()).toEqual([1, 0, 2]);
+    expect(
+      await dl
+        .ones([2 ** 24 + 1], { dtype: 'bool', device })
+        .sum()
+        .toArray(),
+    ).toBe(2 ** 24 + 1);
+    expect(
+      await dl
+        .tensor(
+          [
+            [true, false, true],
+            [false, false, true],
+          ],
+          { device },
+        )
+        .sum(0)
+        .toArray(),
+    ).toEqual([1, 0, 2]);
   });
 }

@@ -17,15 +17,19 @@ export async function runFixtureCase(c: FixtureCase, device: string): Promise<Te
 export function registerOpCases(ctx: SuiteContext): void {
   const { cases } = loadFixtures();
   for (const c of cases) {
-    ctx.test(c.name, async () => {
-      const outs = await runFixtureCase(c, ctx.device);
-      expect(outs.length, `${c.name}: number of outputs`).toBe(c.outputs.length);
-      for (let i = 0; i < outs.length; i++) {
-        expect(outs[i]!.device, `${c.name}: output ${i} device`).toBe(ctx.device);
-        const err = await compareWithFixture(outs[i]!, c.outputs[i]!, { ...ctx.tol, ...c.tol });
-        expect(err, `${c.name} (${c.op} ${JSON.stringify(c.kwargs)}) output ${i}`).toBeNull();
-      }
-    }, { dtypes: caseDTypes(c) });
+    ctx.test(
+      c.name,
+      async () => {
+        const outs = await runFixtureCase(c, ctx.device);
+        expect(outs.length, `${c.name}: number of outputs`).toBe(c.outputs.length);
+        for (let i = 0; i < outs.length; i++) {
+          expect(outs[i]!.device, `${c.name}: output ${i} device`).toBe(ctx.device);
+          const err = await compareWithFixture(outs[i]!, c.outputs[i]!, { ...ctx.tol, ...c.tol });
+          expect(err, `${c.name} (${c.op} ${JSON.stringify(c.kwargs)}) output ${i}`).toBeNull();
+        }
+      },
+      { dtypes: caseDTypes(c) },
+    );
   }
   ctx.test('every op key has a case function', () => {
     const missing = [...new Set(cases.map((c) => c.op))].filter((op) => !opCases[op]);
@@ -37,17 +41,21 @@ export function registerOpCases(ctx: SuiteContext): void {
 export function registerStringCases(ctx: SuiteContext): void {
   const { strings } = loadFixtures();
   for (const s of strings) {
-    ctx.test(`toString/${s.name}`, async () => {
-      if (!ctx.syncRead() || ctx.device !== 'cpu') {
-        // Other devices print a device suffix; check the async format() shape at least.
+    ctx.test(
+      `toString/${s.name}`,
+      async () => {
+        if (!ctx.syncRead() || ctx.device !== 'cpu') {
+          // Other devices print a device suffix; check the async format() shape at least.
+          const t = dl.tensor(fixtureData(s.input), { dtype: s.input.dtype, device: ctx.device }).reshape(s.input.shape);
+          expect(await t.format()).toContain('tensor(');
+          return;
+        }
         const t = dl.tensor(fixtureData(s.input), { dtype: s.input.dtype, device: ctx.device }).reshape(s.input.shape);
-        expect(await t.format()).toContain('tensor(');
-        return;
-      }
-      const t = dl.tensor(fixtureData(s.input), { dtype: s.input.dtype, device: ctx.device }).reshape(s.input.shape);
-      if (s.input.requiresGrad) t.requiresGrad = true;
-      expect(t.toString()).toBe(s.expected);
-      expect(await t.format()).toBe(s.expected);
-    }, { dtypes: caseDTypes(s) });
+        if (s.input.requiresGrad) t.requiresGrad = true;
+        expect(t.toString()).toBe(s.expected);
+        expect(await t.format()).toBe(s.expected);
+      },
+      { dtypes: caseDTypes(s) },
+    );
   }
 }

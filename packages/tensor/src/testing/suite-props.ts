@@ -75,7 +75,15 @@ export function registerProperties(ctx: SuiteContext): void {
   });
 
   ctx.test('permute: values and strides match x[i..] = storage[offset + Σ stride·i]', async () => {
-    const arb = shapeArb(4).chain((shape) => fc.tuple(fc.constant(shape), fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length, maxLength: shape.length })));
+    const arb = shapeArb(4).chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.shuffledSubarray(
+          shape.map((_, i) => i),
+          { minLength: shape.length, maxLength: shape.length },
+        ),
+      ),
+    );
     await fc.assert(
       fc.asyncProperty(arb, async ([shape, perm]) => {
         const storage = iota(numel(shape));
@@ -100,7 +108,9 @@ export function registerProperties(ctx: SuiteContext): void {
   ctx.test('slicing with steps via at(): matches a JS reference, and writes land in the base', async () => {
     const sliceArb = (n: number) =>
       fc.tuple(fc.integer({ min: -n, max: n }), fc.integer({ min: -n, max: n + 1 }), fc.integer({ min: 1, max: 3 }));
-    const arb = fc.array(sizeArb, { minLength: 1, maxLength: 3 }).chain((shape) => fc.tuple(fc.constant(shape), fc.tuple(...shape.map(sliceArb))));
+    const arb = fc
+      .array(sizeArb, { minLength: 1, maxLength: 3 })
+      .chain((shape) => fc.tuple(fc.constant(shape), fc.tuple(...shape.map(sliceArb))));
     await fc.assert(
       fc.asyncProperty(arb, async ([shape, slices]) => {
         const storage = iota(numel(shape));
@@ -135,7 +145,13 @@ export function registerProperties(ctx: SuiteContext): void {
   });
 
   ctx.test('view/reshape/flatten/unsqueeze keep row-major order; contiguous views share storage', async () => {
-    const arb = shapeArb(4).chain((shape) => fc.tuple(fc.constant(shape), fc.shuffledSubarray(shape, { minLength: shape.length, maxLength: shape.length }), fc.integer({ min: 0, max: shape.length })));
+    const arb = shapeArb(4).chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.shuffledSubarray(shape, { minLength: shape.length, maxLength: shape.length }),
+        fc.integer({ min: 0, max: shape.length }),
+      ),
+    );
     await fc.assert(
       fc.asyncProperty(arb, async ([shape, other, ud]) => {
         const n = numel(shape);
@@ -157,7 +173,15 @@ export function registerProperties(ctx: SuiteContext): void {
 
   ctx.test('sum over random dims with keepdim matches a JS reference', async () => {
     const arb = fc.array(sizeArb, { minLength: 1, maxLength: 3 }).chain((shape) =>
-      fc.tuple(fc.constant(shape), fc.subarray(shape.map((_, i) => i), { minLength: 1 }), fc.boolean(), fc.boolean()),
+      fc.tuple(
+        fc.constant(shape),
+        fc.subarray(
+          shape.map((_, i) => i),
+          { minLength: 1 },
+        ),
+        fc.boolean(),
+        fc.boolean(),
+      ),
     );
     await fc.assert(
       fc.asyncProperty(arb, async ([shape, dims, keepdim, negative]) => {

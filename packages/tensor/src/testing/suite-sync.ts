@@ -19,10 +19,19 @@ export function registerSyncOnly(ctx: SuiteContext): void {
     });
 
   t('dataSync / itemSync / toArraySync', () => {
-    const x = dl.tensor([[1, 2], [3, 4]], { device, dtype: 'float32' });
+    const x = dl.tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { device, dtype: 'float32' },
+    );
     expect(Array.from(x.t().dataSync())).toEqual([1, 3, 2, 4]);
     expect(x.sum().itemSync()).toBe(10);
-    expect(x.toArraySync()).toEqual([[1, 2], [3, 4]]);
+    expect(x.toArraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(dl.tensor([true], { device }).itemSync()).toBe(1);
     expectError(() => x.itemSync(), dl.IndexError, 'itemSync', '4 elements');
   });

@@ -62,11 +62,18 @@ describe('CIFAR10 hardened', () => {
 
   it('verifies an archive already in root against its md5 before extracting anything', async () => {
     const root = tmp();
-    writeFileSync(join(root, 'cifar-10-binary.tar.gz'), gzipSync(buildTar([{ name: 'cifar-10-batches-bin/test_batch.bin', data: batch(1, 0) }])));
+    writeFileSync(
+      join(root, 'cifar-10-binary.tar.gz'),
+      gzipSync(buildTar([{ name: 'cifar-10-batches-bin/test_batch.bin', data: batch(1, 0) }])),
+    );
     const err = await CIFAR10.create({ root, download: true }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptDatasetError);
-    expect(String(err)).toMatch(/cifar-10-binary\.tar\.gz is corrupt or not the CIFAR-10 binary archive \(md5 [0-9a-f]{32}, expected c32a1d4ab5d03f1284b67883e8d87530\); nothing was extracted/);
-    expect(String(err)).toMatch(/hint: delete it and run .*CIFAR10\.create\(\{ root: .*, download: true \}\).* to download it again from https:\/\/www\.cs\.toronto\.edu/);
+    expect(String(err)).toMatch(
+      /cifar-10-binary\.tar\.gz is corrupt or not the CIFAR-10 binary archive \(md5 [0-9a-f]{32}, expected c32a1d4ab5d03f1284b67883e8d87530\); nothing was extracted/,
+    );
+    expect(String(err)).toMatch(
+      /hint: delete it and run .*CIFAR10\.create\(\{ root: .*, download: true \}\).* to download it again from https:\/\/www\.cs\.toronto\.edu/,
+    );
     expect(readdirSync(root)).toEqual(['cifar-10-binary.tar.gz']);
   });
 
@@ -82,7 +89,9 @@ describe('CIFAR10 hardened', () => {
     const bomb = gzipSync(new Uint8Array(8 << 20));
     const broot = tmp();
     writeFileSync(join(broot, 'cifar-10-binary.tar.gz'), bomb);
-    const berr = await trusting(bomb).create({ root: broot, download: true, limits: { maxBytes: 1 << 20 } }).catch((e: unknown) => e);
+    const berr = await trusting(bomb)
+      .create({ root: broot, download: true, limits: { maxBytes: 1 << 20 } })
+      .catch((e: unknown) => e);
     expect(berr).toBeInstanceOf(LimitExceededError);
     expect(String(berr)).toMatch(/cifar-10-binary\.tar\.gz: decompresses to more than 1,048,576 bytes/);
     const evil = gzipSync(buildTar([{ name: '../cifar-evil/x.bin', data: batch(1, 0) }]));

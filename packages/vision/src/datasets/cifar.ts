@@ -49,19 +49,27 @@ export class CIFAR10<X = RawImage, Y = number> extends VisionDataset<X, Y> {
       const p = CIFAR10.locate(opts.root, f);
       if (!p) {
         throw new DatasetNotFoundError(
-          `CIFAR10: ${f} not found under ${opts.root}` + (opts.download ? ' (the constructor does not download: use `await datasets.CIFAR10.create({ ..., download: true })`)' : ''),
+          `CIFAR10: ${f} not found under ${opts.root}` +
+            (opts.download ? ' (the constructor does not download: use `await datasets.CIFAR10.create({ ..., download: true })`)' : ''),
           { hint: `unpack ${CIFAR10.url} into ${opts.root} (giving ${opts.root}/cifar-10-batches-bin/${files.join(', ')})` },
         );
       }
       const b = readFileBounded(p, 'CIFAR10', opts.limits);
       if (b.length === 0 || b.length % RECORD !== 0) {
-        throw new CorruptDatasetError(`CIFAR10: ${p} has ${fmtInt(b.length)} bytes, not a whole number of ${RECORD}-byte records (truncated or not the binary version)`, {
-          op: 'CIFAR10',
-          hint: 'delete it and unpack cifar-10-binary.tar.gz again',
-        });
+        throw new CorruptDatasetError(
+          `CIFAR10: ${p} has ${fmtInt(b.length)} bytes, not a whole number of ${RECORD}-byte records (truncated or not the binary version)`,
+          {
+            op: 'CIFAR10',
+            hint: 'delete it and unpack cifar-10-binary.tar.gz again',
+          },
+        );
       }
       for (let off = 0; off < b.length; off += RECORD) {
-        if (b[off]! > 9) throw new CorruptDatasetError(`CIFAR10: ${p}: label ${b[off]} of record ${off / RECORD} is out of range 0..9`, { op: 'CIFAR10', hint: 'delete it and unpack cifar-10-binary.tar.gz again' });
+        if (b[off]! > 9)
+          throw new CorruptDatasetError(`CIFAR10: ${p}: label ${b[off]} of record ${off / RECORD} is out of range 0..9`, {
+            op: 'CIFAR10',
+            hint: 'delete it and unpack cifar-10-binary.tar.gz again',
+          });
       }
       return b;
     });
@@ -98,7 +106,12 @@ export class CIFAR10<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     if (opts.download && missing) {
       const { fs, path } = node();
       const archive = path.join(opts.root, this.archiveName);
-      if (!fs.existsSync(archive)) await downloadFile(this.url, archive, { md5: this.md5, maxBytes: ARCHIVE_MAX, ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+      if (!fs.existsSync(archive))
+        await downloadFile(this.url, archive, {
+          md5: this.md5,
+          maxBytes: ARCHIVE_MAX,
+          ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+        });
       this.extract(archive, opts.root, opts.limits);
     }
     return new this<X, Y>(opts);
@@ -139,7 +152,8 @@ export class CIFAR10<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     return this.starts[this.starts.length - 1]!;
   }
   getRaw(i: number): [RawImage, number] {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new IndexError(`CIFAR10: index ${i} is out of range for ${this.length} images`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.length)
+      throw new IndexError(`CIFAR10: index ${i} is out of range for ${this.length} images`);
     let b = 0;
     while (i >= this.starts[b + 1]!) b++;
     const rec = this.records[b]!;

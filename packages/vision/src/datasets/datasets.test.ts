@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
-import * as dl from '@dl/tensor';
+import type * as dl from '@dl/tensor';
 import '@dl/backend-cpu';
 import { DataLoader } from '@dl/data';
 import { datasets, transforms, type RawImage } from '../index.js';
@@ -38,7 +38,11 @@ describe('MNIST / FashionMNIST', () => {
     expect(ds.targets.toArraySync()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
     const flat = tmp();
     writeMnist(flat, 't10k', 5, true);
-    const test = new FashionMNIST({ root: flat, train: false, transform: transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]) });
+    const test = new FashionMNIST({
+      root: flat,
+      train: false,
+      transform: transforms.Compose([transforms.ToTensor(), transforms.Normalize([0.5], [0.5])]),
+    });
     const [x, t] = test.getItem(4);
     expect(x.shape).toEqual([1, 28, 28]);
     expect(t).toBe(4);

@@ -16,5 +16,8 @@ import { decodePng, isPng } from './png.js';
 export function decodeImage(bytes: Uint8Array, name = 'image', limits?: Partial<ReaderLimits>): RawImage {
   if (isPng(bytes)) return decodePng(bytes, name, limits);
   if (isJpeg(bytes)) return decodeJpeg(bytes, name, limits);
-  throw new CorruptDatasetError(`decodeImage: cannot decode ${name}: not a PNG or JPEG file (unknown signature)`, { op: 'decodeImage', hint: 'only PNG and JPEG are read; convert the file or remove it' });
+  throw new CorruptDatasetError(`decodeImage: cannot decode ${name}: not a PNG or JPEG file (unknown signature)`, {
+    op: 'decodeImage',
+    hint: 'only PNG and JPEG are read; convert the file or remove it',
+  });
 }

@@ -47,10 +47,18 @@ export class ImageFolder<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     try {
       entries = fs.readdirSync(opts.root, { withFileTypes: true });
     } catch {
-      throw new DatasetNotFoundError(`ImageFolder: folder ${opts.root} not found`, { hint: 'root must hold one sub-folder per class, each with image files' });
+      throw new DatasetNotFoundError(`ImageFolder: folder ${opts.root} not found`, {
+        hint: 'root must hold one sub-folder per class, each with image files',
+      });
     }
-    this.classes = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    if (this.classes.length === 0) throw new DatasetNotFoundError(`ImageFolder: couldn't find any class folder in ${opts.root}`, { hint: 'put images in root/<class name>/' });
+    this.classes = entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+    if (this.classes.length === 0)
+      throw new DatasetNotFoundError(`ImageFolder: couldn't find any class folder in ${opts.root}`, {
+        hint: 'put images in root/<class name>/',
+      });
     this.classToIdx = Object.fromEntries(this.classes.map((c, i) => [c, i]));
     this.samples = [];
     const isRegularFile = (p: string) => {
@@ -70,13 +78,17 @@ export class ImageFolder<X = RawImage, Y = number> extends VisionDataset<X, Y> {
         for (const e of list) {
           const p = path.join(dir, e.name);
           if (e.isDirectory()) subdirs.push(p);
-          else if (exts.includes(path.extname(e.name).toLowerCase()) && (e.isFile() || (e.isSymbolicLink() && isRegularFile(p)))) this.samples.push([p, cls]);
+          else if (exts.includes(path.extname(e.name).toLowerCase()) && (e.isFile() || (e.isSymbolicLink() && isRegularFile(p))))
+            this.samples.push([p, cls]);
         }
         stack.push(...subdirs.reverse());
       }
     });
     const empty = this.classes.filter((_, i) => !this.samples.some((s) => s[1] === i));
-    if (empty.length) throw new DatasetNotFoundError(`ImageFolder: found no valid file for the classes ${empty.join(', ')}. Supported extensions are: ${exts.join(', ')}`);
+    if (empty.length)
+      throw new DatasetNotFoundError(
+        `ImageFolder: found no valid file for the classes ${empty.join(', ')}. Supported extensions are: ${exts.join(', ')}`,
+      );
   }
   get length(): number {
     return this.samples.length;
@@ -86,7 +98,8 @@ export class ImageFolder<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     return this.samples.map((s) => s[1]);
   }
   getRaw(i: number): [RawImage, number] {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new IndexError(`ImageFolder: index ${i} is out of range for ${this.length} images`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.length)
+      throw new IndexError(`ImageFolder: index ${i} is out of range for ${this.length} images`);
     const [p, cls] = this.samples[i]!;
     return [decodeImage(readFileBounded(p, 'ImageFolder', this.limits), p, this.limits), cls];
   }

@@ -12,7 +12,8 @@ const MAX_RATIO = 1032;
 
 /** Where the deflate stream of a gzip member starts (RFC 1952 header, every field checked). */
 function deflateStart(b: Uint8Array, op: string, file: string): number {
-  const fail = (why: string) => new CorruptDatasetError(`${op}: ${file}: gzip header is corrupt: ${why}`, { op, hint: 'delete the file and download it again' });
+  const fail = (why: string) =>
+    new CorruptDatasetError(`${op}: ${file}: gzip header is corrupt: ${why}`, { op, hint: 'delete the file and download it again' });
   if (b.length < 10 || !isGzip(b)) throw fail('no gzip magic or shorter than 10 bytes');
   if (b[2] !== 8) throw fail(`compression method ${b[2]} is not deflate (8)`);
   const flags = b[3]!;
@@ -51,11 +52,17 @@ export function gunzipPrefix(raw: Uint8Array, want: number, op: string, file: st
     try {
       out = zlib.inflateRawSync(part, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: MAX_RATIO * part.length + 1024 });
     } catch (e) {
-      throw new CorruptDatasetError(`${op}: ${file}: gzip data is corrupt or truncated (${(e as Error).message})`, { op, hint: 'delete the file and download it again' });
+      throw new CorruptDatasetError(`${op}: ${file}: gzip data is corrupt or truncated (${(e as Error).message})`, {
+        op,
+        hint: 'delete the file and download it again',
+      });
     }
     if (out.length >= want || part.length === stream.length) return out.subarray(0, want);
   }
-  throw new CorruptDatasetError(`${op}: ${file}: the first 16 KiB of compressed data give fewer than ${want} bytes`, { op, hint: 'the file is not what its name says, or was written by an unusual compressor: gunzip it and read it uncompressed' });
+  throw new CorruptDatasetError(`${op}: ${file}: the first 16 KiB of compressed data give fewer than ${want} bytes`, {
+    op,
+    hint: 'the file is not what its name says, or was written by an unusual compressor: gunzip it and read it uncompressed',
+  });
 }
 
 /**
@@ -73,15 +80,28 @@ export function gunzipBounded(raw: Uint8Array, max: number, op: string, file: st
   try {
     const out = zlib.gunzipSync(raw, { maxOutputLength: Math.max(1, max) });
     if (exact && out.length !== max) {
-      throw new CorruptDatasetError(`${op}: ${file}: truncated: decompresses to ${fmtInt(out.length)} bytes, its header announces ${fmtInt(max)}`, { op, hint: 'delete the file and download it again' });
+      throw new CorruptDatasetError(
+        `${op}: ${file}: truncated: decompresses to ${fmtInt(out.length)} bytes, its header announces ${fmtInt(max)}`,
+        { op, hint: 'delete the file and download it again' },
+      );
     }
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
     if (e instanceof CorruptDatasetError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      if (exact) throw new CorruptDatasetError(`${op}: ${file}: decompresses to more than the ${fmtInt(max)} bytes its header announces (a decompression bomb or a damaged file)`, { op, hint: 'delete the file and download it again' });
-      throw new LimitExceededError(`${op}: ${file}: decompresses to more than ${fmtInt(max)} bytes`, { op, hint: 'if the file is trusted, raise the cap: datasets.setReaderLimits({ maxBytes }) or a dataset\'s { limits: { maxBytes } }' });
+      if (exact)
+        throw new CorruptDatasetError(
+          `${op}: ${file}: decompresses to more than the ${fmtInt(max)} bytes its header announces (a decompression bomb or a damaged file)`,
+          { op, hint: 'delete the file and download it again' },
+        );
+      throw new LimitExceededError(`${op}: ${file}: decompresses to more than ${fmtInt(max)} bytes`, {
+        op,
+        hint: "if the file is trusted, raise the cap: datasets.setReaderLimits({ maxBytes }) or a dataset's { limits: { maxBytes } }",
+      });
     }
-    throw new CorruptDatasetError(`${op}: ${file}: gzip data is corrupt or truncated (${(e as Error).message})`, { op, hint: 'delete the file and download it again' });
+    throw new CorruptDatasetError(`${op}: ${file}: gzip data is corrupt or truncated (${(e as Error).message})`, {
+      op,
+      hint: 'delete the file and download it again',
+    });
   }
 }

@@ -34,15 +34,21 @@ describe('IDX reader (plain and gzipped)', () => {
     expect(bomb.length).toBeLessThan(2.2e6);
     const t0 = performance.now();
     expect(() => readIdx(bomb, 'train-images-idx3-ubyte.gz', 3)).toThrow(CorruptDatasetError);
-    expect(() => readIdx(bomb, 'train-images-idx3-ubyte.gz', 3)).toThrow(/decompresses to more than the 47,040,016 bytes its header announces/);
+    expect(() => readIdx(bomb, 'train-images-idx3-ubyte.gz', 3)).toThrow(
+      /decompresses to more than the 47,040,016 bytes its header announces/,
+    );
     expect(performance.now() - t0).toBeLessThan(5000);
     // a header announcing more than the cap fails before inflating anything
     const big = gzipBomb(encodeIdx([100_000, 128, 128], new Uint8Array(0)), 1);
     expect(() => readIdx(big, 'big.gz', 3)).toThrow(LimitExceededError);
-    expect(() => readIdx(big, 'big.gz', 3)).toThrow(/big\.gz: an IDX payload of 100000×128×128 needs 1,638,400,016 bytes, over the limit of 1,073,741,824 bytes \(maxBytes\)/);
+    expect(() => readIdx(big, 'big.gz', 3)).toThrow(
+      /big\.gz: an IDX payload of 100000×128×128 needs 1,638,400,016 bytes, over the limit of 1,073,741,824 bytes \(maxBytes\)/,
+    );
     expect(() => readIdx(encodeIdx([0xffffffff, 0xffffffff, 0xffffffff], new Uint8Array(0)), 'huge', 3)).toThrow(LimitExceededError);
     // a short stream is truncation
-    expect(() => readIdx(gzipSync(idx.subarray(0, 1000)), 'short.gz', 3)).toThrow(/short\.gz.*truncated: decompresses to 1,000 bytes, its header announces 3,936/);
+    expect(() => readIdx(gzipSync(idx.subarray(0, 1000)), 'short.gz', 3)).toThrow(
+      /short\.gz.*truncated: decompresses to 1,000 bytes, its header announces 3,936/,
+    );
   });
 
   it('survives seeded mutations (plain and gzip) with a typed error or exact data', () => {
@@ -52,7 +58,12 @@ describe('IDX reader (plain and gzipped)', () => {
     let ok = 0;
     for (let k = 0; k < 300 * SCALE; k++) {
       const mode = int(r, 3);
-      const b = mode === 0 ? mutate(idx, r, hot) : mode === 1 ? mutate(gz, r, [3, 4, 9, gz.length - 4, gz.length - 8]) : gzipSync(mutate(idx, r, hot));
+      const b =
+        mode === 0
+          ? mutate(idx, r, hot)
+          : mode === 1
+            ? mutate(gz, r, [3, 4, 9, gz.length - 4, gz.length - 8])
+            : gzipSync(mutate(idx, r, hot));
       const out = typedOutcome(`idx case ${k}`, () => readIdx(b, `case-${k}`, 3, { maxBytes: 1 << 24 }));
       if (out.ok) {
         ok++;

@@ -19,7 +19,12 @@ const HINT = 'delete the file and download it again (or copy a good copy in its 
  * @example
  * const { dims, dataLen } = idxHeader(bytes.subarray(0, 16), 'train-images-idx3-ubyte', 3);
  */
-export function idxHeader(bytes: Uint8Array, file: string, expectDims: number, limits?: Partial<ReaderLimits>): { dims: number[]; headerLen: number; dataLen: number } {
+export function idxHeader(
+  bytes: Uint8Array,
+  file: string,
+  expectDims: number,
+  limits?: Partial<ReaderLimits>,
+): { dims: number[]; headerLen: number; dataLen: number } {
   const fail = (why: string) => new CorruptDatasetError(`${file}: not a valid IDX file: ${why}`, { op: 'parseIdx', hint: HINT });
   if (bytes.length < 4) throw fail(`only ${bytes.length} bytes`);
   if (bytes[0] !== 0 || bytes[1] !== 0) throw fail(`bad magic bytes ${bytes[0]}, ${bytes[1]} (expected 0, 0)`);
@@ -45,8 +50,12 @@ export function idxHeader(bytes: Uint8Array, file: string, expectDims: number, l
 export function parseIdx(bytes: Uint8Array, file: string, expectDims: number, limits?: Partial<ReaderLimits>): Idx {
   const { dims, headerLen, dataLen: n } = idxHeader(bytes, file, expectDims, limits);
   const fail = (why: string) => new CorruptDatasetError(`${file}: not a valid IDX file: ${why}`, { op: 'parseIdx', hint: HINT });
-  if (bytes.length - headerLen < n) throw fail(`truncated: header announces ${dims.join('×')} = ${fmtInt(n)} bytes of data but the file has ${fmtInt(bytes.length - headerLen)}`);
-  if (bytes.length - headerLen > n) throw fail(`${fmtInt(bytes.length - headerLen - n)} unexpected trailing bytes after ${dims.join('×')} values`);
+  if (bytes.length - headerLen < n)
+    throw fail(
+      `truncated: header announces ${dims.join('×')} = ${fmtInt(n)} bytes of data but the file has ${fmtInt(bytes.length - headerLen)}`,
+    );
+  if (bytes.length - headerLen > n)
+    throw fail(`${fmtInt(bytes.length - headerLen - n)} unexpected trailing bytes after ${dims.join('×')} values`);
   return { dims, data: bytes.subarray(headerLen, headerLen + n) };
 }
 

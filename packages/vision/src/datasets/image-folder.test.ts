@@ -60,7 +60,12 @@ describe('ImageFolder end to end on hostile files', () => {
     const cls = join(root, 'evil');
     mkdirSync(cls);
     const png = (w: number, h: number, colorType: number, idat: Uint8Array) =>
-      concat([PNG_SIGNATURE, chunk('IHDR', ihdr({ width: w, height: h, bitDepth: 8, colorType, interlaced: false })), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
+      concat([
+        PNG_SIGNATURE,
+        chunk('IHDR', ihdr({ width: w, height: h, bitDepth: 8, colorType, interlaced: false })),
+        chunk('IDAT', idat),
+        chunk('IEND', new Uint8Array(0)),
+      ]);
     writeFileSync(join(cls, 'abort.png'), png(89_478_486, 1, 6, deflateSync(new Uint8Array(3))));
     writeFileSync(join(cls, 'bomb.png'), png(32, 32, 2, deflateSync(new Uint8Array(16 << 20))));
     writeFileSync(join(cls, 'wide.png'), png(30000, 30000, 2, deflateSync(new Uint8Array(10))));

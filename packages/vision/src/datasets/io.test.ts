@@ -58,9 +58,13 @@ describe('downloadFile', () => {
     const dir = tmp();
     try {
       await expect(downloadFile('http://x/endless', join(dir, 'x'), { maxBytes: chunks << 16 })).rejects.toThrow(DownloadError);
-      await expect(downloadFile('http://x/endless', join(dir, 'x'), { maxBytes: chunks << 16 })).rejects.toThrow(/more than 6,553,600 bytes received/);
+      await expect(downloadFile('http://x/endless', join(dir, 'x'), { maxBytes: chunks << 16 })).rejects.toThrow(
+        /more than 6,553,600 bytes received/,
+      );
       globalThis.fetch = (async () => new Response('x'.repeat(100), { headers: { 'content-length': '100' } })) as typeof fetch;
-      await expect(downloadFile('http://x/big', join(dir, 'y'), { maxBytes: 10 })).rejects.toThrow(/announces 100 bytes, over the limit of 10/);
+      await expect(downloadFile('http://x/big', join(dir, 'y'), { maxBytes: 10 })).rejects.toThrow(
+        /announces 100 bytes, over the limit of 10/,
+      );
     } finally {
       globalThis.fetch = realFetch;
     }

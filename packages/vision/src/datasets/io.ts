@@ -28,12 +28,19 @@ export function readFileBounded(file: string, op: string, limits?: Partial<Reade
   let fd: number;
   try {
     const st = fs.statSync(file);
-    if (!st.isFile()) throw new CorruptDatasetError(`${op}: ${file} is not a regular file (a folder, device, FIFO or socket)`, { op, hint: 'remove it or point the dataset at regular files' });
+    if (!st.isFile())
+      throw new CorruptDatasetError(`${op}: ${file} is not a regular file (a folder, device, FIFO or socket)`, {
+        op,
+        hint: 'remove it or point the dataset at regular files',
+      });
     fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
   } catch (e) {
     if (e instanceof CorruptDatasetError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DatasetNotFoundError(`${op}: cannot read ${file}: ${code ?? (e as Error).message}`, { op, hint: code === 'ENOENT' ? 'the file is missing' : 'check the file and its permissions' });
+    throw new DatasetNotFoundError(`${op}: cannot read ${file}: ${code ?? (e as Error).message}`, {
+      op,
+      hint: code === 'ENOENT' ? 'the file is missing' : 'check the file and its permissions',
+    });
   }
   try {
     const st = fs.fstatSync(fd);
@@ -46,7 +53,11 @@ export function readFileBounded(file: string, op: string, limits?: Partial<Reade
       if (n === 0) break;
       got += n;
     }
-    if (got !== out.length) throw new CorruptDatasetError(`${op}: ${file} shrank while being read (${fmtInt(got)} of ${fmtInt(out.length)} bytes)`, { op, hint: 'is another process writing it?' });
+    if (got !== out.length)
+      throw new CorruptDatasetError(`${op}: ${file} shrank while being read (${fmtInt(got)} of ${fmtInt(out.length)} bytes)`, {
+        op,
+        hint: 'is another process writing it?',
+      });
     return out;
   } finally {
     fs.closeSync(fd);
@@ -138,7 +149,10 @@ export function writeFileAtomic(file: string, data: Uint8Array, sweep = true): v
 /** Read a response body, failing as soon as it exceeds `max` bytes. */
 async function readBody(res: Response, url: string, max: number): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
-  if (declared > max) throw new DownloadError(`download of ${url}: the server announces ${fmtInt(declared)} bytes, over the limit of ${fmtInt(max)}`, { hint: 'raise maxBytes if this is expected' });
+  if (declared > max)
+    throw new DownloadError(`download of ${url}: the server announces ${fmtInt(declared)} bytes, over the limit of ${fmtInt(max)}`, {
+      hint: 'raise maxBytes if this is expected',
+    });
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -149,7 +163,9 @@ async function readBody(res: Response, url: string, max: number): Promise<Uint8A
     total += value.length;
     if (total > max) {
       await reader.cancel().catch(() => undefined);
-      throw new DownloadError(`download of ${url}: more than ${fmtInt(max)} bytes received`, { hint: 'raise maxBytes if this is expected' });
+      throw new DownloadError(`download of ${url}: more than ${fmtInt(max)} bytes received`, {
+        hint: 'raise maxBytes if this is expected',
+      });
     }
     chunks.push(value);
   }
@@ -170,7 +186,11 @@ async function readBody(res: Response, url: string, max: number): Promise<Uint8A
  * @example
  * await downloadFile('https://example.com/x.gz', './data/x.gz', { md5: '0123…', timeoutMs: 30_000 });
  */
-export async function downloadFile(url: string, dest: string, opts: { md5?: string; timeoutMs?: number; maxBytes?: number } = {}): Promise<void> {
+export async function downloadFile(
+  url: string,
+  dest: string,
+  opts: { md5?: string; timeoutMs?: number; maxBytes?: number } = {},
+): Promise<void> {
   const max = opts.maxBytes ?? resolveLimits().maxBytes;
   const ctrl = new AbortController();
   const timeout = opts.timeoutMs ?? 60_000;
@@ -188,7 +208,9 @@ export async function downloadFile(url: string, dest: string, opts: { md5?: stri
       body = await readBody(res, url, max);
     } catch (e) {
       if (e instanceof DownloadError) throw e;
-      throw new DownloadError(`download of ${url} failed while reading the body: ${ctrl.signal.aborted ? 'timed out' : (e as Error).message}`);
+      throw new DownloadError(
+        `download of ${url} failed while reading the body: ${ctrl.signal.aborted ? 'timed out' : (e as Error).message}`,
+      );
     }
     if (opts.md5) {
       const got = md5(body);

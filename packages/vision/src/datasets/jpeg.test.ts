@@ -38,7 +38,9 @@ describe('JPEG decoder (jpeg-js, bounded)', () => {
     new DataView(huge.buffer).setUint16(sof + 3, 65535); // height
     new DataView(huge.buffer).setUint16(sof + 5, 65535); // width
     expect(() => decodeImage(huge, 'huge.jpg')).toThrow(LimitExceededError);
-    expect(() => decodeImage(huge, 'huge.jpg')).toThrow(/huge\.jpg: a 65535×65535 image needs 4,294,836,225 pixels, over the limit of 89,478,485 pixels/);
+    expect(() => decodeImage(huge, 'huge.jpg')).toThrow(
+      /huge\.jpg: a 65535×65535 image needs 4,294,836,225 pixels, over the limit of 89,478,485 pixels/,
+    );
     const zero = b.slice();
     new DataView(zero.buffer).setUint16(sof + 3, 0);
     expect(() => decodeImage(zero, 'zero.jpg')).toThrow(/zero\.jpg: invalid size 16×0/);

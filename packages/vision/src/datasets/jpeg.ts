@@ -27,7 +27,8 @@ function skipEntropy(b: Uint8Array, i: number): number {
     const j = b.indexOf(0xff, i);
     if (j < 0 || j + 1 >= b.length) return b.length;
     const m = b[j + 1]!;
-    if (m === 0x00 || (m >= 0xd0 && m <= 0xd7) || m === 0xff) i = j + 1; // stuffed byte, restart marker, fill
+    if (m === 0x00 || (m >= 0xd0 && m <= 0xd7) || m === 0xff)
+      i = j + 1; // stuffed byte, restart marker, fill
     else return j;
   }
 }
@@ -108,11 +109,18 @@ function without(b: Uint8Array, ranges: readonly [number, number][]): Uint8Array
 export function decodeJpeg(bytes: Uint8Array, name = 'image', limits?: Partial<ReaderLimits>): RawImage {
   const op = 'decodeImage';
   const lim = resolveLimits(limits);
-  const fail = (why: string) => new CorruptDatasetError(`${op}: cannot decode ${name}: ${why}`, { op, hint: 'the JPEG file is truncated or corrupt: replace or remove it' });
+  const fail = (why: string) =>
+    new CorruptDatasetError(`${op}: cannot decode ${name}: ${why}`, {
+      op,
+      hint: 'the JPEG file is truncated or corrupt: replace or remove it',
+    });
   if (!isJpeg(bytes)) throw fail('no JPEG SOI marker');
   const layout = scanJpeg(bytes);
   const size = layout.size;
-  if (layout.scans > MAX_JPEG_SCANS) throw fail(`${layout.scans} scans, more than the ${MAX_JPEG_SCANS} a JPEG is read with (progressive files have about 10; each scan is decoded over the whole image)`);
+  if (layout.scans > MAX_JPEG_SCANS)
+    throw fail(
+      `${layout.scans} scans, more than the ${MAX_JPEG_SCANS} a JPEG is read with (progressive files have about 10; each scan is decoded over the whole image)`,
+    );
   if (size) {
     if (size.width === 0 || size.height === 0) throw fail(`invalid size ${size.width}×${size.height}`);
     checkLimit(lim, 'maxImagePixels', size.width * size.height, op, name, `a ${size.width}×${size.height} image`);
@@ -133,13 +141,15 @@ export function decodeJpeg(bytes: Uint8Array, name = 'image', limits?: Partial<R
     if (/maxResolutionInMP|maxMemoryUsageInMB|allocate enough memory/.test(msg)) {
       throw new LimitExceededError(`${op}: ${name}: decoding needs more than the reader limits allow (jpeg-js: ${msg})`, {
         op,
-        hint: 'if the file is trusted, raise the cap: datasets.setReaderLimits({ maxImagePixels, maxBytes }) or a dataset\'s { limits }',
+        hint: "if the file is trusted, raise the cap: datasets.setReaderLimits({ maxImagePixels, maxBytes }) or a dataset's { limits }",
       });
     }
     throw fail(`jpeg-js: ${msg}`);
   }
   const { width, height, data } = img;
-  if (!(width > 0 && height > 0) || data.length !== width * height * 3) throw fail(`decoded to ${width}×${height} with ${data.length} bytes`);
-  if (size && (size.width !== width || size.height !== height)) throw fail(`decoded size ${width}×${height} differs from the frame header's ${size.width}×${size.height}`);
+  if (!(width > 0 && height > 0) || data.length !== width * height * 3)
+    throw fail(`decoded to ${width}×${height} with ${data.length} bytes`);
+  if (size && (size.width !== width || size.height !== height))
+    throw fail(`decoded size ${width}×${height} differs from the frame header's ${size.width}×${size.height}`);
   return { data, height, width, channels: 3 };
 }

@@ -32,7 +32,11 @@ let current: ReaderLimits = { ...DEFAULT_READER_LIMITS };
 
 function validate(l: Partial<ReaderLimits>, op: string): void {
   for (const [k, v] of Object.entries(l)) {
-    if (!(k in DEFAULT_READER_LIMITS)) throw new ArgumentError(`${op}: unknown limit '${k}'`, { op, hint: `the limits are ${Object.keys(DEFAULT_READER_LIMITS).join(', ')}` });
+    if (!(k in DEFAULT_READER_LIMITS))
+      throw new ArgumentError(`${op}: unknown limit '${k}'`, {
+        op,
+        hint: `the limits are ${Object.keys(DEFAULT_READER_LIMITS).join(', ')}`,
+      });
     if (v === undefined) continue;
     const max = k === 'maxBytes' ? HARD_MAX_BYTES : Number.MAX_SAFE_INTEGER;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {

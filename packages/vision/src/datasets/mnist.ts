@@ -1,4 +1,4 @@
-import { IndexError, Tensor, fromArray } from '@dl/tensor';
+import { IndexError, type Tensor, fromArray } from '@dl/tensor';
 import type { RawImage } from '../image.js';
 import { CorruptDatasetError, DatasetNotFoundError } from './errors.js';
 import { readIdxFile } from './idx.js';
@@ -34,7 +34,18 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     { file: 't10k-images-idx3-ubyte.gz', md5: '9fb629c4189551a2d022fa330f9573f3' },
     { file: 't10k-labels-idx1-ubyte.gz', md5: 'ec29112dd5afa0611ce80d1b7f02629c' },
   ];
-  static readonly classes: readonly string[] = ['0 - zero', '1 - one', '2 - two', '3 - three', '4 - four', '5 - five', '6 - six', '7 - seven', '8 - eight', '9 - nine'];
+  static readonly classes: readonly string[] = [
+    '0 - zero',
+    '1 - one',
+    '2 - two',
+    '3 - three',
+    '4 - four',
+    '5 - five',
+    '6 - six',
+    '7 - seven',
+    '8 - eight',
+    '9 - nine',
+  ];
 
   /** uint8 pixels, N×H×W (all images at once). */
   readonly images: Uint8Array;
@@ -56,10 +67,15 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     const img = readIdxFile(imgPath, 3, opts.limits, ctor.name);
     const lbl = readIdxFile(lblPath, 1, opts.limits, ctor.name);
     if (img.dims[0] !== lbl.dims[0]) {
-      throw new CorruptDatasetError(`${ctor.name}: ${imgPath} has ${img.dims[0]} images but ${lblPath} has ${lbl.dims[0]} labels`, { hint: 'the two files belong to different splits or one is damaged' });
+      throw new CorruptDatasetError(`${ctor.name}: ${imgPath} has ${img.dims[0]} images but ${lblPath} has ${lbl.dims[0]} labels`, {
+        hint: 'the two files belong to different splits or one is damaged',
+      });
     }
     const bad = lbl.data.findIndex((v) => v >= ctor.classes.length);
-    if (bad >= 0) throw new CorruptDatasetError(`${ctor.name}: ${lblPath}: label ${lbl.data[bad]} at index ${bad} is out of range 0..${ctor.classes.length - 1}`);
+    if (bad >= 0)
+      throw new CorruptDatasetError(
+        `${ctor.name}: ${lblPath}: label ${lbl.data[bad]} at index ${bad} is out of range 0..${ctor.classes.length - 1}`,
+      );
     this.images = img.data;
     this.labels = lbl.data;
     this.height = img.dims[1]!;
@@ -67,7 +83,12 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
   }
 
   /** Download missing files when `download` is set (checksummed, atomic), then construct. */
-  static async create<X = RawImage, Y = number>(this: new (o: VisionDatasetOptions<X, Y>) => MNIST<X, Y>, opts: VisionDatasetOptions<X, Y>): Promise<MNIST<X, Y>> {
+  static async create<X = RawImage, Y = number>(
+    this: new (
+      o: VisionDatasetOptions<X, Y>,
+    ) => MNIST<X, Y>,
+    opts: VisionDatasetOptions<X, Y>,
+  ): Promise<MNIST<X, Y>> {
     const ctor = this as unknown as typeof MNIST;
     if (opts.download) await ctor.download(opts.root, opts.timeoutMs);
     return new this(opts);
@@ -89,7 +110,10 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
           errors.push((e as Error).message);
         }
       }
-      if (errors.length) throw new DatasetNotFoundError(`${this.name}: could not download ${r.file}:\n  ${errors.join('\n  ')}`, { hint: this.placeHint(root) });
+      if (errors.length)
+        throw new DatasetNotFoundError(`${this.name}: could not download ${r.file}:\n  ${errors.join('\n  ')}`, {
+          hint: this.placeHint(root),
+        });
     }
   }
 
@@ -120,7 +144,8 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     return this.labels.length;
   }
   getRaw(i: number): [RawImage, number] {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new IndexError(`${this.constructor.name}: index ${i} is out of range for ${this.length} images`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.length)
+      throw new IndexError(`${this.constructor.name}: index ${i} is out of range for ${this.length} images`);
     const n = this.height * this.width;
     return [{ data: this.images.slice(i * n, (i + 1) * n), height: this.height, width: this.width, channels: 1 }, this.labels[i]!];
   }
@@ -152,5 +177,16 @@ export class FashionMNIST<X = RawImage, Y = number> extends MNIST<X, Y> {
     { file: 't10k-images-idx3-ubyte.gz', md5: 'bef4ecab320f06d8554ea6380940ec79' },
     { file: 't10k-labels-idx1-ubyte.gz', md5: 'bb300cfdad3c16e7a12a480ee83cd310' },
   ];
-  static override readonly classes: readonly string[] = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+  static override readonly classes: readonly string[] = [
+    'T-shirt/top',
+    'Trouser',
+    'Pullover',
+    'Dress',
+    'Coat',
+    'Sandal',
+    'Shirt',
+    'Sneaker',
+    'Bag',
+    'Ankle boot',
+  ];
 }

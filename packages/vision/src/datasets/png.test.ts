@@ -43,9 +43,21 @@ describe('PNG decoder', () => {
     writeFileSync(file, png);
     const bomb = join(dir, 'bomb.png');
     const h: PngHeader = { width: 64, height: 64, bitDepth: 8, colorType: 6, interlaced: true };
-    writeFileSync(bomb, concat([PNG_SIGNATURE, chunk('IHDR', ihdr(h)), chunk('IDAT', deflateSync(new Uint8Array(8 << 20))), chunk('IEND', new Uint8Array(0))]));
+    writeFileSync(
+      bomb,
+      concat([
+        PNG_SIGNATURE,
+        chunk('IHDR', ihdr(h)),
+        chunk('IDAT', deflateSync(new Uint8Array(8 << 20))),
+        chunk('IEND', new Uint8Array(0)),
+      ]),
+    );
     // what happened before: pngjs 7.0.0 takes the process down (if an upgrade fixes it, drop this check)
-    const theirs = spawnSync(process.execPath, ['-e', `require('pngjs').PNG.sync.read(require('fs').readFileSync(${JSON.stringify(file)}))`], { encoding: 'utf8', timeout: 30_000 });
+    const theirs = spawnSync(
+      process.execPath,
+      ['-e', `require('pngjs').PNG.sync.read(require('fs').readFileSync(${JSON.stringify(file)}))`],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     expect(theirs.signal, theirs.stderr.slice(0, 400)).toBe('SIGABRT');
     // ours, with the default caps and with caps raised past the image (the inflate is still bounded)
     const ours = runChild('decode-child.ts', ['ours', JSON.stringify([{}, { maxImagePixels: 1e9, maxBytes: 2 ** 32 }]), file, bomb]);
@@ -62,7 +74,6 @@ describe('PNG decoder', () => {
     expect(lines[1]!.message).toMatch(/bomb\.png: pixel data inflates to more than the 16,504 bytes a 64×64 RGBA image holds/);
     expect(lines[2]!.message).toMatch(/abort\.png: truncated pixel data: 3 of the 357,913,945 bytes/);
   });
-
 
   it('decodes every colour type, bit depth and interlace as pngjs does', () => {
     const r = rng(1);
@@ -101,15 +112,26 @@ describe('PNG decoder', () => {
       const h: PngHeader = { width: 16, height: 16, bitDepth: 8, colorType: 0, interlaced };
       const png = concat([PNG_SIGNATURE, chunk('IHDR', ihdr(h)), chunk('IDAT', bomb), chunk('IEND', new Uint8Array(0))]);
       const t0 = performance.now();
-      expect(() => decodeImage(png, 'bomb.png')).toThrow(/bomb\.png: pixel data inflates to more than the (272|\d+) bytes a 16×16 gray image holds/);
+      expect(() => decodeImage(png, 'bomb.png')).toThrow(
+        /bomb\.png: pixel data inflates to more than the (272|\d+) bytes a 16×16 gray image holds/,
+      );
       expect(performance.now() - t0).toBeLessThan(2000);
     }
     const huge: PngHeader = { width: 30000, height: 30000, bitDepth: 8, colorType: 0, interlaced: false };
-    const tiny = concat([PNG_SIGNATURE, chunk('IHDR', ihdr(huge)), chunk('IDAT', deflateSync(new Uint8Array(100))), chunk('IEND', new Uint8Array(0))]);
+    const tiny = concat([
+      PNG_SIGNATURE,
+      chunk('IHDR', ihdr(huge)),
+      chunk('IDAT', deflateSync(new Uint8Array(100))),
+      chunk('IEND', new Uint8Array(0)),
+    ]);
     expect(() => decodeImage(tiny, 'huge.png')).toThrow(LimitExceededError);
-    expect(() => decodeImage(tiny, 'huge.png')).toThrow(/huge\.png: a 30000×30000 image needs 900,000,000 pixels, over the limit of 89,478,485 pixels \(maxImagePixels\)[\s\S]*hint: .*setReaderLimits\(\{ maxImagePixels: 900000000 \}\)/);
+    expect(() => decodeImage(tiny, 'huge.png')).toThrow(
+      /huge\.png: a 30000×30000 image needs 900,000,000 pixels, over the limit of 89,478,485 pixels \(maxImagePixels\)[\s\S]*hint: .*setReaderLimits\(\{ maxImagePixels: 900000000 \}\)/,
+    );
     // with the caps raised, the tiny IDAT is found truncated without allocating the image
-    expect(() => decodeImage(tiny, 'huge.png', { maxImagePixels: 1e9, maxBytes: 2 ** 32 })).toThrow(/truncated pixel data: 100 of the 900,030,000 bytes/);
+    expect(() => decodeImage(tiny, 'huge.png', { maxImagePixels: 1e9, maxBytes: 2 ** 32 })).toThrow(
+      /truncated pixel data: 100 of the 900,030,000 bytes/,
+    );
   });
 
   it('keeps nothing per chunk: 200,000 empty IDAT chunks decode like one', () => {
@@ -163,7 +185,12 @@ describe('PNG decoder', () => {
         else if (field === 1) h.height = [0, h.height - 1, h.height + 3, 0xffffffff][int(r, 4)]!;
         else if (field === 2) h.bitDepth = [1, 2, 4, 8, 16, 3, 32][int(r, 7)]!;
         else h.interlaced = !h.interlaced;
-        png = concat([PNG_SIGNATURE, chunk('IHDR', ihdr(h)), chunk('IDAT', deflateSync(mutate(base.raw, r))), chunk('IEND', new Uint8Array(0))]);
+        png = concat([
+          PNG_SIGNATURE,
+          chunk('IHDR', ihdr(h)),
+          chunk('IDAT', deflateSync(mutate(base.raw, r))),
+          chunk('IEND', new Uint8Array(0)),
+        ]);
       } else {
         // a valid container around mutated raw data (bad filter bytes, wrong lengths)
         png = buildPng(base.header, mutate(base.raw, r), { palette: Uint8Array.from({ length: 768 }, (_, i) => i & 255) });

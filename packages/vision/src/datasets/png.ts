@@ -99,7 +99,11 @@ function paeth(a: number, b: number, c: number): number {
 export function decodePng(bytes: Uint8Array, name = 'image', limits?: Partial<ReaderLimits>): RawImage {
   const op = 'decodeImage';
   const lim = resolveLimits(limits);
-  const fail = (why: string) => new CorruptDatasetError(`${op}: cannot decode ${name}: ${why}`, { op, hint: 'the PNG file is truncated or corrupt: replace or remove it' });
+  const fail = (why: string) =>
+    new CorruptDatasetError(`${op}: cannot decode ${name}: ${why}`, {
+      op,
+      hint: 'the PNG file is truncated or corrupt: replace or remove it',
+    });
   if (!isPng(bytes)) throw fail('no PNG signature');
   let header: PngHeader | undefined;
   let palette: Uint8Array | undefined;
@@ -111,16 +115,27 @@ export function decodePng(bytes: Uint8Array, name = 'image', limits?: Partial<Re
     const length = u32(bytes, off);
     const type = String.fromCharCode(bytes[off + 4]!, bytes[off + 5]!, bytes[off + 6]!, bytes[off + 7]!);
     if (!/^[A-Za-z]{4}$/.test(type)) throw fail(`bad chunk type at byte ${fmtInt(off)}`);
-    if (length > 0x7fffffff || length > bytes.length - off - 12) throw fail(`truncated: the ${type} chunk at byte ${fmtInt(off)} declares ${fmtInt(length)} bytes, ${fmtInt(bytes.length - off - 12)} remain`);
+    if (length > 0x7fffffff || length > bytes.length - off - 12)
+      throw fail(
+        `truncated: the ${type} chunk at byte ${fmtInt(off)} declares ${fmtInt(length)} bytes, ${fmtInt(bytes.length - off - 12)} remain`,
+      );
     const data = bytes.subarray(off + 8, off + 8 + length);
-    if (crc32(bytes.subarray(off + 4, off + 8 + length)) !== u32(bytes, off + 8 + length)) throw fail(`CRC mismatch in the ${type} chunk at byte ${fmtInt(off)}`);
+    if (crc32(bytes.subarray(off + 4, off + 8 + length)) !== u32(bytes, off + 8 + length))
+      throw fail(`CRC mismatch in the ${type} chunk at byte ${fmtInt(off)}`);
     off += 12 + length;
     if (!header && type !== 'IHDR') throw fail(`the first chunk is ${type}, not IHDR`);
     if (type === 'IHDR') {
       if (header) throw fail('two IHDR chunks');
       header = parseIhdr(data, fail);
       checkLimit(lim, 'maxImagePixels', header.width * header.height, op, name, `a ${header.width}×${header.height} image`);
-      checkLimit(lim, 'maxBytes', Math.max(header.width * header.height * 3, pngRawSize(header)), op, name, `a ${header.width}×${header.height} ${header.bitDepth}-bit ${KIND[header.colorType]} image`);
+      checkLimit(
+        lim,
+        'maxBytes',
+        Math.max(header.width * header.height * 3, pngRawSize(header)),
+        op,
+        name,
+        `a ${header.width}×${header.height} ${header.bitDepth}-bit ${KIND[header.colorType]} image`,
+      );
     } else if (type === 'PLTE') {
       if (length === 0 || length % 3 !== 0 || length > 768) throw fail(`PLTE chunk of ${length} bytes (must be 3 × 1..256)`);
       palette = data;
@@ -149,10 +164,16 @@ export function decodePng(bytes: Uint8Array, name = 'image', limits?: Partial<Re
   try {
     raw = zlib.inflateSync(zdata, { maxOutputLength: expected });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw fail(`pixel data inflates to more than the ${fmtInt(expected)} bytes a ${header.width}×${header.height} ${KIND[header.colorType]} image holds (a decompression bomb or a damaged file)`);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+      throw fail(
+        `pixel data inflates to more than the ${fmtInt(expected)} bytes a ${header.width}×${header.height} ${KIND[header.colorType]} image holds (a decompression bomb or a damaged file)`,
+      );
     throw fail(`pixel data is corrupt or truncated (zlib: ${(e as Error).message})`);
   }
-  if (raw.length !== expected) throw fail(`truncated pixel data: ${fmtInt(raw.length)} of the ${fmtInt(expected)} bytes a ${header.width}×${header.height} ${KIND[header.colorType]} image holds`);
+  if (raw.length !== expected)
+    throw fail(
+      `truncated pixel data: ${fmtInt(raw.length)} of the ${fmtInt(expected)} bytes a ${header.width}×${header.height} ${KIND[header.colorType]} image holds`,
+    );
   return { data: unfilter(raw, header, palette, fail), height: header.height, width: header.width, channels: 3 };
 }
 
@@ -163,7 +184,8 @@ function parseIhdr(d: Uint8Array, fail: (why: string) => Error): PngHeader {
   const [bitDepth, colorType, compression, filter, interlace] = [d[8]!, d[9]!, d[10]!, d[11]!, d[12]!];
   if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) throw fail(`invalid size ${width}×${height}`);
   if (!(colorType in DEPTHS)) throw fail(`invalid colour type ${colorType}`);
-  if (!DEPTHS[colorType]!.includes(bitDepth)) throw fail(`bit depth ${bitDepth} is invalid for colour type ${colorType} (${KIND[colorType]})`);
+  if (!DEPTHS[colorType]!.includes(bitDepth))
+    throw fail(`bit depth ${bitDepth} is invalid for colour type ${colorType} (${KIND[colorType]})`);
   if (compression !== 0 || filter !== 0) throw fail(`unknown compression (${compression}) or filter method (${filter})`);
   if (interlace > 1) throw fail(`unknown interlace method ${interlace}`);
   return { width, height, bitDepth, colorType, interlaced: interlace === 1 };
@@ -198,7 +220,8 @@ function unfilter(raw: Uint8Array, h: PngHeader, palette: Uint8Array | undefined
       else if (f === 1) for (let i = 0; i < n; i++) cur[i] = src[i]! + (i >= bpp ? cur[i - bpp]! : 0);
       else if (f === 2) for (let i = 0; i < n; i++) cur[i] = src[i]! + prev[i]!;
       else if (f === 3) for (let i = 0; i < n; i++) cur[i] = src[i]! + (((i >= bpp ? cur[i - bpp]! : 0) + prev[i]!) >> 1);
-      else if (f === 4) for (let i = 0; i < n; i++) cur[i] = src[i]! + paeth(i >= bpp ? cur[i - bpp]! : 0, prev[i]!, i >= bpp ? prev[i - bpp]! : 0);
+      else if (f === 4)
+        for (let i = 0; i < n; i++) cur[i] = src[i]! + paeth(i >= bpp ? cur[i - bpp]! : 0, prev[i]!, i >= bpp ? prev[i - bpp]! : 0);
       else throw fail(`unknown filter type ${f} in row ${r}`);
       const y = pass.y0 + r * pass.dy;
       const rowOut = (y * h.width + pass.x0) * 3;

@@ -64,7 +64,10 @@ describe('untar', () => {
       expect(() => listTar(tar, { file: 't.tar' })).toThrow(CorruptDatasetError);
       expect(() => listTar(tar, { file: 't.tar' })).toThrow(re);
     };
-    bad({ name: 'neg', sizeBytes: Uint8Array.from({ length: 12 }, () => 0xff) }, /size field uses the base-256 encoding \(negative or over 8 GiB\)/);
+    bad(
+      { name: 'neg', sizeBytes: Uint8Array.from({ length: 12 }, () => 0xff) },
+      /size field uses the base-256 encoding \(negative or over 8 GiB\)/,
+    );
     bad({ name: 'neg', sizeField: '-0000000001\0' }, /size field "-0000000001\\u0000" is not an octal number/);
     bad({ name: 'dec', sizeField: '0000000009\0\0' }, /is not an octal number/);
     bad({ name: 'big', sizeField: '77777777777\0' }, /t\.tar: header at byte 0: member declares 8,589,934,591 bytes but only 1,024 remain/);
@@ -77,7 +80,9 @@ describe('untar', () => {
   it('bounds entries and bytes', () => {
     const many = buildTar(Array.from({ length: 50 }, (_, i) => ({ name: `f${i}`, data: enc('x') })));
     expect(() => listTar(many, { limits: { maxTarEntries: 20 }, file: 'many.tar' })).toThrow(LimitExceededError);
-    expect(() => listTar(many, { limits: { maxTarEntries: 20 }, file: 'many.tar' })).toThrow(/many\.tar: listing the archive needs 21 entries, over the limit of 20 entries/);
+    expect(() => listTar(many, { limits: { maxTarEntries: 20 }, file: 'many.tar' })).toThrow(
+      /many\.tar: listing the archive needs 21 entries, over the limit of 20 entries/,
+    );
     expect(() => listTar(many, { limits: { maxBytes: 10 } })).toThrow(/the members' data needs 11 bytes/);
   });
 
@@ -96,7 +101,9 @@ describe('untar', () => {
     for (let k = 0; k < 300 * SCALE; k++) {
       const b = mutate(base, r, hot);
       // half the cases fix the checksums, so the mutation reaches the fields behind them
-      if (r() < 0.5) for (const h of headers) if (h + 512 <= b.length && b.subarray(h, h + 512).some((x) => x !== 0)) fixChecksum(b.subarray(h, h + 512));
+      if (r() < 0.5)
+        for (const h of headers)
+          if (h + 512 <= b.length && b.subarray(h, h + 512).some((x) => x !== 0)) fixChecksum(b.subarray(h, h + 512));
       const out = typedOutcome(`tar case ${k}`, () => listTar(b, { file: `case-${k}.tar`, limits: { maxTarEntries: 64 } }));
       if (out.ok) {
         ok++;

@@ -46,7 +46,10 @@ function octal(b: Uint8Array, off: number, len: number, what: string, fail: (why
 /** Refuse absolute paths, drive letters, backslashes, NULs and `..` components. */
 function checkName(name: string, at: number, archive: string): string {
   const unsafe = (why: string) =>
-    new UnsafeArchiveError(`untar: ${archive}: entry ${JSON.stringify(name)} at byte ${at} ${why}`, { op: 'untar', hint: 'the archive is damaged or malicious: nothing was extracted; get it from its official source' });
+    new UnsafeArchiveError(`untar: ${archive}: entry ${JSON.stringify(name)} at byte ${at} ${why}`, {
+      op: 'untar',
+      hint: 'the archive is damaged or malicious: nothing was extracted; get it from its official source',
+    });
   if (name.includes('\0')) throw unsafe('contains a NUL character');
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name) || name.includes('\\')) throw unsafe('is an absolute path (or uses backslashes)');
   const parts = name.split('/').filter((p) => p !== '' && p !== '.');
@@ -95,11 +98,18 @@ export function listTar(tar: Uint8Array, opts: TarOptions = {}): TarEntry[] {
   for (;;) {
     if (off + BLOCK > tar.length) {
       if (off === tar.length && entries.length > 0) break; // no end-of-archive blocks: accepted, as GNU tar does
-      throw new CorruptDatasetError(`untar: ${archive}: truncated at byte ${fmtInt(off)} (a ${BLOCK}-byte header needs ${fmtInt(off + BLOCK - tar.length)} more)`, { op: 'untar', hint: 'delete the archive and download it again' });
+      throw new CorruptDatasetError(
+        `untar: ${archive}: truncated at byte ${fmtInt(off)} (a ${BLOCK}-byte header needs ${fmtInt(off + BLOCK - tar.length)} more)`,
+        { op: 'untar', hint: 'delete the archive and download it again' },
+      );
     }
     const h = tar.subarray(off, off + BLOCK);
     if (h.every((x) => x === 0)) break;
-    const fail = (why: string) => new CorruptDatasetError(`untar: ${archive}: header at byte ${fmtInt(off)}: ${why}`, { op: 'untar', hint: 'delete the archive and download it again' });
+    const fail = (why: string) =>
+      new CorruptDatasetError(`untar: ${archive}: header at byte ${fmtInt(off)}: ${why}`, {
+        op: 'untar',
+        hint: 'delete the archive and download it again',
+      });
     checkLimit(limits, 'maxTarEntries', ++headers, 'untar', archive, 'listing the archive');
     const want = octal(h, 148, 8, 'checksum', fail);
     let unsigned = 0;
@@ -118,7 +128,8 @@ export function listTar(tar: Uint8Array, opts: TarOptions = {}): TarEntry[] {
       size = Number(s);
     }
     const data = off + BLOCK;
-    if (size > tar.length - data) throw fail(`member declares ${fmtInt(size)} bytes but only ${fmtInt(tar.length - data)} remain (truncated archive)`);
+    if (size > tar.length - data)
+      throw fail(`member declares ${fmtInt(size)} bytes but only ${fmtInt(tar.length - data)} remain (truncated archive)`);
     const next = data + Math.ceil(size / BLOCK) * BLOCK;
     const ustar = field(h, 257, 6) === 'ustar' && h[262] === 0;
     const prefix = ustar ? field(h, 345, 155) : '';
@@ -133,15 +144,23 @@ export function listTar(tar: Uint8Array, opts: TarOptions = {}): TarEntry[] {
     }
     longName = undefined;
     pax = undefined;
-    if (type === '1' || type === '2') throw new UnsafeArchiveError(`untar: ${archive}: ${JSON.stringify(rawName)} is a ${type === '1' ? 'hard' : 'symbolic'} link; links are never extracted`, { op: 'untar', hint: 'the archive is not a plain dataset archive: nothing was extracted' });
-    if (type === '3' || type === '4' || type === '6') throw new UnsafeArchiveError(`untar: ${archive}: ${JSON.stringify(rawName)} is a device or FIFO; only files and folders are extracted`, { op: 'untar' });
+    if (type === '1' || type === '2')
+      throw new UnsafeArchiveError(
+        `untar: ${archive}: ${JSON.stringify(rawName)} is a ${type === '1' ? 'hard' : 'symbolic'} link; links are never extracted`,
+        { op: 'untar', hint: 'the archive is not a plain dataset archive: nothing was extracted' },
+      );
+    if (type === '3' || type === '4' || type === '6')
+      throw new UnsafeArchiveError(
+        `untar: ${archive}: ${JSON.stringify(rawName)} is a device or FIFO; only files and folders are extracted`,
+        { op: 'untar' },
+      );
     const isFile = type === '0' || type === '\0' || type === '7';
     if (!isFile && type !== '5') throw fail(`unsupported entry type ${JSON.stringify(type)} for ${JSON.stringify(rawName)}`);
     const name = checkName(rawName, off, archive);
     if (isFile) {
       if (!name) throw fail('a file entry has an empty name');
       total += size;
-      checkLimit(limits, 'maxBytes', total, 'untar', archive, 'the members\' data');
+      checkLimit(limits, 'maxBytes', total, 'untar', archive, "the members' data");
       entries.push({ name, type: 'file', offset: data, size });
     } else if (name) entries.push({ name, type: 'directory', offset: data, size: 0 });
     off = next;
@@ -165,7 +184,10 @@ export function untar(tar: Uint8Array, dest: string, opts: TarOptions = {}): str
   const inside = root.endsWith(path.sep) ? root : root + path.sep;
   const target = (e: TarEntry) => {
     const full = path.resolve(root, ...e.name.split('/'));
-    if (!full.startsWith(inside)) throw new UnsafeArchiveError(`untar: ${archive}: entry ${JSON.stringify(e.name)} resolves to ${full}, outside ${root}`, { op: 'untar' });
+    if (!full.startsWith(inside))
+      throw new UnsafeArchiveError(`untar: ${archive}: entry ${JSON.stringify(e.name)} resolves to ${full}, outside ${root}`, {
+        op: 'untar',
+      });
     return full;
   };
   const targets = entries.map(target);

@@ -24,7 +24,13 @@ function writeMnist(dir: string, split: 'train' | 't10k', n: number) {
   mkdirSync(dir, { recursive: true });
   const imgs = Uint8Array.from({ length: n * 28 * 28 }, (_, i) => (i * 7 + (i >> 9)) % 256);
   writeFileSync(join(dir, `${split}-images-idx3-ubyte`), encodeIdx([n, 28, 28], imgs));
-  writeFileSync(join(dir, `${split}-labels-idx1-ubyte`), encodeIdx([n], Uint8Array.from({ length: n }, (_, i) => (i * 3) % 10)));
+  writeFileSync(
+    join(dir, `${split}-labels-idx1-ubyte`),
+    encodeIdx(
+      [n],
+      Uint8Array.from({ length: n }, (_, i) => (i * 3) % 10),
+    ),
+  );
 }
 
 describe('vision datasets with numWorkers > 0', () => {
@@ -47,14 +53,18 @@ describe('vision datasets with numWorkers > 0', () => {
   it('CIFAR10 and ImageFolder (PNG files, Resize + ToTensor) give the same batches as numWorkers 0; their errors are the same classes', async () => {
     const root = tmp();
     mkdirSync(join(root, 'cifar-10-batches-bin'));
-    const rec = (n: number, k0: number) => Uint8Array.from({ length: n * 3073 }, (_, i) => (i % 3073 === 0 ? (k0 + i / 3073) % 10 : (i * 13 + k0) % 256));
+    const rec = (n: number, k0: number) =>
+      Uint8Array.from({ length: n * 3073 }, (_, i) => (i % 3073 === 0 ? (k0 + i / 3073) % 10 : (i * 13 + k0) % 256));
     for (let k = 1; k <= 5; k++) writeFileSync(join(root, 'cifar-10-batches-bin', `data_batch_${k}.bin`), rec(3, k));
     const cifar = new CIFAR10({ root, transform: transforms.ToTensor() });
     const opts = (w: number) => ({ batchSize: 4, shuffle: true, generator: new dl.Generator(9), numWorkers: w });
     expect(batches(new DataLoader(cifar, opts(2)))).toEqual(batches(new DataLoader(cifar, opts(0))));
 
     const folder = tmp();
-    for (const [c, n] of [['cat', 3], ['dog', 4]] as const) {
+    for (const [c, n] of [
+      ['cat', 3],
+      ['dog', 4],
+    ] as const) {
       mkdirSync(join(folder, c));
       for (let i = 0; i < n; i++) {
         const png = new PNG({ width: 5 + i, height: 4 });
@@ -104,7 +114,9 @@ describe('vision datasets with numWorkers > 0', () => {
     writeMnist(root, 't10k', 4);
     const ds = new MNIST({ root, train: false, transform: transforms.Compose([transforms.ToTensor(), (x: dl.Tensor) => x.mul(2)]) });
     expect(() => [...new DataLoader(ds, { batchSize: 2, numWorkers: 2 })]).toThrow(dl.StateError);
-    expect(() => [...new DataLoader(ds, { batchSize: 2, numWorkers: 2 })]).toThrow(/the dataset \(MNIST\)\.transform\(argument 0\)\[1\] is a function/);
+    expect(() => [...new DataLoader(ds, { batchSize: 2, numWorkers: 2 })]).toThrow(
+      /the dataset \(MNIST\)\.transform\(argument 0\)\[1\] is a function/,
+    );
     expect([...new DataLoader(ds, { batchSize: 2 })].length).toBe(2);
   });
 });

@@ -58,7 +58,9 @@ export function lenet5(opts: { numClasses?: number; inChannels?: number; inputSi
  * @example
  * const net = models.mlp({ inFeatures: 784, hidden: [256, 128], numClasses: 10 });
  */
-export function mlp(opts: { inFeatures?: number; hidden?: readonly number[]; numClasses?: number; dropout?: number } & WeightsOptions = {}): nn.Sequential {
+export function mlp(
+  opts: { inFeatures?: number; hidden?: readonly number[]; numClasses?: number; dropout?: number } & WeightsOptions = {},
+): nn.Sequential {
   return loadWeights(
     'mlp',
     () => {

@@ -25,7 +25,8 @@ function dag(root: dl.GradFnLike): Array<[string, Array<number | null>]> {
   };
   idOf(root);
   const out: Array<[string, Array<number | null>]> = [];
-  for (let i = 0; i < order.length; i++) out.push([order[i]!.name(), order[i]!.nextFunctions.map(([n]) => idOf(n as dl.GradFnLike | null))]);
+  for (let i = 0; i < order.length; i++)
+    out.push([order[i]!.name(), order[i]!.nextFunctions.map(([n]) => idOf(n as dl.GradFnLike | null))]);
   return out;
 }
 

@@ -18,7 +18,11 @@ describe('models.resnet18({ weights }) with a torchvision state_dict', () => {
     const net = models.resnet18({ weights });
     expect(Object.keys(net.stateDict())).toEqual(Object.keys(weights));
     net.eval();
-    const x = dl.arange(3 * 64 * 64).mul(0.37).sin().reshape(1, 3, 64, 64);
+    const x = dl
+      .arange(3 * 64 * 64)
+      .mul(0.37)
+      .sin()
+      .reshape(1, 3, 64, 64);
     const logits = net.forward(x);
     expect(logits.shape).toEqual(expected.shape);
     const got = logits.dataSync();
@@ -31,14 +35,22 @@ describe('models.resnet18({ weights }) with a torchvision state_dict', () => {
     const weights = await dl.load<Record<string, dl.Tensor>>(fx('torch-resnet18.pt').pathname);
     const net = models.resnet18();
     expect(net.loadStateDict(weights)).toEqual({ missingKeys: [], unexpectedKeys: [] });
-    expect(() => models.resnet18({ numClasses: 10, weights })).toThrow(/size mismatch for fc\.weight: copying a param with shape \[1000, 512\]/);
+    expect(() => models.resnet18({ numClasses: 10, weights })).toThrow(
+      /size mismatch for fc\.weight: copying a param with shape \[1000, 512\]/,
+    );
     const { 'fc.bias': _dropped, ...partial } = weights;
     expect(() => net.loadStateDict(partial)).toThrow(/Missing key\(s\) in state_dict: "fc\.bias"/);
     expect(net.loadStateDict(partial, { strict: false })).toEqual({ missingKeys: ['fc.bias'], unexpectedKeys: [] });
   });
 
   it('pretrained: true without weights is a typed error that says how to convert', () => {
-    const e = (() => { try { models.resnet18({ pretrained: true }); } catch (err) { return err; } })();
+    const e = (() => {
+      try {
+        models.resnet18({ pretrained: true });
+      } catch (err) {
+        return err;
+      }
+    })();
     expect(e).toBeInstanceOf(models.PretrainedWeightsError);
     expect(e).toBeInstanceOf(dl.ArgumentError);
     expect(String(e)).toContain("torch.save(torchvision.models.resnet18(weights='DEFAULT').state_dict(), 'resnet18.pth')");

@@ -127,7 +127,10 @@ export class ResNet extends nn.Module {
   private makeLayer(block: BlockCtor, planes: number, blocks: number, stride: number): nn.Sequential {
     let downsample: nn.Module | null = null;
     if (stride !== 1 || this.inplanes !== planes * block.expansion) {
-      downsample = new nn.Sequential(conv1x1(this.inplanes, planes * block.expansion, stride), new nn.BatchNorm2d(planes * block.expansion));
+      downsample = new nn.Sequential(
+        conv1x1(this.inplanes, planes * block.expansion, stride),
+        new nn.BatchNorm2d(planes * block.expansion),
+      );
     }
     const mods: nn.Module[] = [new block(this.inplanes, planes, stride, downsample)];
     this.inplanes = planes * block.expansion;

@@ -17,7 +17,9 @@ describe('model factories never return random weights when pretrained ones are a
     try {
       make();
     } catch (e) {
-      expect((e as dl.ArgumentError).hint).toMatch(/torch\.save\(torchvision\.models\.resnet18\(weights='DEFAULT'\)\.state_dict\(\), 'resnet18\.pth'\)/);
+      expect((e as dl.ArgumentError).hint).toMatch(
+        /torch\.save\(torchvision\.models\.resnet18\(weights='DEFAULT'\)\.state_dict\(\), 'resnet18\.pth'\)/,
+      );
       expect((e as dl.ArgumentError).hint).toMatch(/models\.resnet18\(\{ weights: await dl\.load\('resnet18\.pth'\) \}\)/);
     }
   });
@@ -30,7 +32,9 @@ describe('model factories never return random weights when pretrained ones are a
       expect((e as dl.ArgumentError).hint).toBe("load the file first: models.resnet34({ weights: await dl.load('./r34.pth') })");
     }
     expect(() => models.resnet18({ weights: Promise.resolve({}) } as never)).toThrow(/weights is a Promise/);
-    expect(() => models.resnet18({ weights: 5 } as never)).toThrow(/weights must be a state dict \(a record of tensors by name\), got number/);
+    expect(() => models.resnet18({ weights: 5 } as never)).toThrow(
+      /weights must be a state dict \(a record of tensors by name\), got number/,
+    );
     expect(() => models.resnet18({ weights: dl.ones(2) } as never)).toThrow(/got a Tensor/);
     expect(() => models.resnet18({ weights: [] } as never)).toThrow(/got an array/);
   });

@@ -49,14 +49,18 @@ export function loadWeights<M extends nn.Module>(name: string, build: () => M, o
     ? `convert torchvision's in Python: torch.save(torchvision.models.${torchvision}(weights='DEFAULT').state_dict(), '${file}'), then ${load}`
     : `dl has no pretrained ${name}: train it, save net.stateDict() with dl.save, then ${load}`;
   if (weights === undefined || weights === null) {
-    if (pretrained) throw new PretrainedWeightsError(`${name}: pretrained: true needs weights; dl downloads none`, { op: name, hint: howTo });
+    if (pretrained)
+      throw new PretrainedWeightsError(`${name}: pretrained: true needs weights; dl downloads none`, { op: name, hint: howTo });
     return build();
   }
   if (typeof weights === 'string' || typeof weights === 'boolean') {
     const what = typeof weights === 'string' ? `'${weights}'` : String(weights);
     throw new PretrainedWeightsError(`${name}: weights must be a state dict (a record of tensors), got ${what}; dl downloads none`, {
       op: name,
-      hint: typeof weights === 'string' && /[./\\]/.test(weights) ? `load the file first: models.${name}({ weights: await dl.load('${weights}') })` : howTo,
+      hint:
+        typeof weights === 'string' && /[./\\]/.test(weights)
+          ? `load the file first: models.${name}({ weights: await dl.load('${weights}') })`
+          : howTo,
     });
   }
   if (weights instanceof Promise) {

@@ -35,14 +35,19 @@ export function normalize(x: Tensor, mean: readonly number[], std: readonly numb
   if (!(x instanceof Tensor) || !(x.dtype === 'float32' || x.dtype === 'float64')) {
     throw new ArgumentError('normalize: expected a float tensor (apply ToTensor first)', { op: 'normalize' });
   }
-  if (x.dim() < 3) throw new ArgumentError(`normalize: expected a tensor image of shape [..., C, H, W], got [${x.shape.join(', ')}]`, { op: 'normalize' });
+  if (x.dim() < 3)
+    throw new ArgumentError(`normalize: expected a tensor image of shape [..., C, H, W], got [${x.shape.join(', ')}]`, { op: 'normalize' });
   const c = x.shape[x.dim() - 3]!;
   const pick = (v: readonly number[], what: string) => {
-    if (v.length !== 1 && v.length !== c) throw new ArgumentError(`normalize: ${what} has ${v.length} values for ${c} channels`, { op: 'normalize' });
+    if (v.length !== 1 && v.length !== c)
+      throw new ArgumentError(`normalize: ${what} has ${v.length} values for ${c} channels`, { op: 'normalize' });
     return Array.from({ length: c }, (_, k) => v[v.length === 1 ? 0 : k]!);
   };
   const s = pick(std, 'std');
-  if (s.some((v) => v === 0)) throw new ArgumentError(`normalize: std evaluated to zero after conversion to float32, leading to division by zero`, { op: 'normalize' });
+  if (s.some((v) => v === 0))
+    throw new ArgumentError(`normalize: std evaluated to zero after conversion to float32, leading to division by zero`, {
+      op: 'normalize',
+    });
   const m = fromArray(Float32Array.from(pick(mean, 'mean')), [c, 1, 1], { device: x.device, dtype: 'float32' });
   const sd = fromArray(Float32Array.from(s), [c, 1, 1], { device: x.device, dtype: 'float32' });
   return x.sub(m).div(sd);
@@ -137,7 +142,8 @@ export function centerCrop<I extends Image>(img: I, size: number | readonly [num
 export function hflip<I extends Image>(img: I): I {
   const p = toPlanar(img, 'hflip');
   const out = new Float32Array(p.data.length);
-  for (let k = 0; k < p.c; k++) for (let y = 0; y < p.h; y++) for (let x = 0; x < p.w; x++) out[(k * p.h + y) * p.w + x] = p.data[(k * p.h + y) * p.w + (p.w - 1 - x)]!;
+  for (let k = 0; k < p.c; k++)
+    for (let y = 0; y < p.h; y++) for (let x = 0; x < p.w; x++) out[(k * p.h + y) * p.w + x] = p.data[(k * p.h + y) * p.w + (p.w - 1 - x)]!;
   return fromPlanar(p, out, p.c, p.h, p.w) as I;
 }
 
@@ -188,7 +194,10 @@ function floatImage(img: Image, op: string): { t: Tensor; bound: number; back: (
 }
 
 function blend(a: Tensor, b: Tensor | number, ratio: number, bound: number): Tensor {
-  return a.mul(ratio).add(typeof b === 'number' ? b * (1 - ratio) : b.mul(1 - ratio)).clamp(0, bound);
+  return a
+    .mul(ratio)
+    .add(typeof b === 'number' ? b * (1 - ratio) : b.mul(1 - ratio))
+    .clamp(0, bound);
 }
 
 /** Grayscale of a float CHW image, keepdim ([1, H, W]); 1-channel images are returned as is. */

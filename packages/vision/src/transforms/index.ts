@@ -1,3 +1,15 @@
-export { Compose, ToTensor, Normalize, Resize, CenterCrop, RandomCrop, RandomHorizontalFlip, RandomRotation, ColorJitter, Lambda, type Transform } from './transforms.js';
+export {
+  Compose,
+  ToTensor,
+  Normalize,
+  Resize,
+  CenterCrop,
+  RandomCrop,
+  RandomHorizontalFlip,
+  RandomRotation,
+  ColorJitter,
+  Lambda,
+  type Transform,
+} from './transforms.js';
 export * as functional from './functional.js';
 export type { Image } from './planar.js';

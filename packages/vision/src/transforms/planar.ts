@@ -26,14 +26,23 @@ export function toPlanar(img: Image, op: string): Planar {
     return { data, c, h, w, batch: [], rank: 3, from: 'raw' };
   }
   if (img instanceof Tensor) {
-    if (img.dim() < 2) throw new ArgumentError(`${op}: expected an image tensor of shape [..., H, W], got shape [${img.shape.join(', ')}]`, { op });
+    if (img.dim() < 2)
+      throw new ArgumentError(`${op}: expected an image tensor of shape [..., H, W], got shape [${img.shape.join(', ')}]`, { op });
     const shape = [...img.shape];
     const w = shape.pop()!;
     const h = shape.pop()!;
     const c = shape.reduce((a, b) => a * b, 1);
     const batch = img.dim() > 3 ? shape.slice(0, -1) : [];
     const host = img.dataSync();
-    return { data: host instanceof Float32Array ? Float32Array.from(host) : Float32Array.from(host as ArrayLike<number>), c, h, w, batch, rank: img.dim(), from: img.dtype };
+    return {
+      data: host instanceof Float32Array ? Float32Array.from(host) : Float32Array.from(host as ArrayLike<number>),
+      c,
+      h,
+      w,
+      batch,
+      rank: img.dim(),
+      from: img.dtype,
+    };
   }
   throw new ArgumentError(`${op}: expected a RawImage or a Tensor, got ${img === null ? 'null' : typeof img}`, { op });
 }

@@ -10,9 +10,14 @@ interface Enc {
   dtype: 'float32' | 'uint8';
   data: number[];
 }
-const fx = JSON.parse(readFileSync(new URL('../__fixtures__/transforms.json', import.meta.url), 'utf8')) as { mean: number[]; std: number[]; cases: Record<string, Enc> };
+const fx = JSON.parse(readFileSync(new URL('../__fixtures__/transforms.json', import.meta.url), 'utf8')) as {
+  mean: number[];
+  std: number[];
+  cases: Record<string, Enc>;
+};
 const c = (k: string) => fx.cases[k]!;
-const tensorOf = (e: Enc) => dl.fromArray(e.dtype === 'uint8' ? Uint8Array.from(e.data) : Float32Array.from(e.data), e.shape, { dtype: e.dtype });
+const tensorOf = (e: Enc) =>
+  dl.fromArray(e.dtype === 'uint8' ? Uint8Array.from(e.data) : Float32Array.from(e.data), e.shape, { dtype: e.dtype });
 
 function close(got: unknown, want: Enc, atol = 1e-5) {
   const t = got as dl.Tensor;

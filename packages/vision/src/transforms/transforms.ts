@@ -1,4 +1,4 @@
-import { ArgumentError, Generator, Tensor, defaultGenerator } from '@dl/tensor';
+import { ArgumentError, type Generator, type Tensor, defaultGenerator } from '@dl/tensor';
 import { sendable } from '@dl/data';
 import type { RawImage } from '../image.js';
 import * as F from './functional.js';
@@ -17,7 +17,8 @@ interface RandomOpts {
 }
 const u = (g: Generator | undefined) => (g ?? defaultGenerator).uniforms(1)[0]!;
 /** The transform `fn` made by factory `name` from `args`, marked so a DataLoader worker can make it again. */
-const made = <F extends (x: never) => unknown>(fn: F, name: string, args: IArguments): F => sendable(fn, import.meta.url, name, Array.from(args));
+const made = <F extends (x: never) => unknown>(fn: F, name: string, args: IArguments): F =>
+  sendable(fn, import.meta.url, name, Array.from(args));
 
 /**
  * Chain transforms (`transforms.Compose`).
@@ -59,7 +60,14 @@ export function RandomCrop(
   opts: RandomOpts & { padding?: number | readonly number[]; padIfNeeded?: boolean; fill?: number } = {},
 ): Transform<Image, Image> {
   const [th, tw] = typeof size === 'number' ? [size, size] : size;
-  const pad = opts.padding === undefined ? [0, 0, 0, 0] : typeof opts.padding === 'number' ? [opts.padding, opts.padding, opts.padding, opts.padding] : opts.padding.length === 2 ? [opts.padding[0]!, opts.padding[1]!, opts.padding[0]!, opts.padding[1]!] : [...opts.padding];
+  const pad =
+    opts.padding === undefined
+      ? [0, 0, 0, 0]
+      : typeof opts.padding === 'number'
+        ? [opts.padding, opts.padding, opts.padding, opts.padding]
+        : opts.padding.length === 2
+          ? [opts.padding[0]!, opts.padding[1]!, opts.padding[0]!, opts.padding[1]!]
+          : [...opts.padding];
   if (pad.length !== 4) throw new ArgumentError('RandomCrop: padding must be an int or a sequence of 2 or 4 ints', { op: 'RandomCrop' });
   return made(
     (x) => {
@@ -77,7 +85,10 @@ export function RandomCrop(
         r += tw - w;
         w += 2 * (tw - w);
       }
-      if (h < th || w < tw) throw new ArgumentError(`RandomCrop: required crop size [${th}, ${tw}] is larger than the (padded) input image size [${h}, ${w}]`, { op: 'RandomCrop' });
+      if (h < th || w < tw)
+        throw new ArgumentError(`RandomCrop: required crop size [${th}, ${tw}] is larger than the (padded) input image size [${h}, ${w}]`, {
+          op: 'RandomCrop',
+        });
       const i = Math.floor(u(opts.generator) * (h - th + 1));
       const j = Math.floor(u(opts.generator) * (w - tw + 1));
       return F.crop(x, i - t, j - l, th, tw, opts.fill ?? 0);
@@ -91,16 +102,27 @@ export function RandomHorizontalFlip(p = 0.5, opts: RandomOpts = {}): Transform<
   return made((x) => (u(opts.generator) < p ? F.hflip(x) : x), 'RandomHorizontalFlip', arguments);
 }
 /** Rotate by an angle uniform in [-degrees, degrees] (or [min, max]); nearest, fill outside. */
-export function RandomRotation(degrees: number | readonly [number, number], opts: RandomOpts & { fill?: number } = {}): Transform<Image, Image> {
+export function RandomRotation(
+  degrees: number | readonly [number, number],
+  opts: RandomOpts & { fill?: number } = {},
+): Transform<Image, Image> {
   const [lo, hi] = typeof degrees === 'number' ? [-Math.abs(degrees), Math.abs(degrees)] : degrees;
-  return made((x) => F.rotate(x, lo + u(opts.generator) * (hi - lo), opts.fill === undefined ? {} : { fill: opts.fill }), 'RandomRotation', arguments);
+  return made(
+    (x) => F.rotate(x, lo + u(opts.generator) * (hi - lo), opts.fill === undefined ? {} : { fill: opts.fill }),
+    'RandomRotation',
+    arguments,
+  );
 }
 /**
  * Random brightness, contrast and saturation changes, in a random order (as torchvision; hue
  * is not supported). Each factor is uniform in [max(0, 1 - v), 1 + v] (or a given [min, max]).
  */
 export function ColorJitter(
-  opts: RandomOpts & { brightness?: number | readonly [number, number]; contrast?: number | readonly [number, number]; saturation?: number | readonly [number, number] } = {},
+  opts: RandomOpts & {
+    brightness?: number | readonly [number, number];
+    contrast?: number | readonly [number, number];
+    saturation?: number | readonly [number, number];
+  } = {},
 ): Transform<Image, Image> {
   const range = (v: number | readonly [number, number] | undefined): [number, number] | undefined =>
     v === undefined || v === 0 ? undefined : typeof v === 'number' ? [Math.max(0, 1 - v), 1 + v] : [v[0], v[1]];

@@ -1,4 +1,4 @@
-import { ArgumentError, Tensor, fromArray } from '@dl/tensor';
+import { ArgumentError, type Tensor, fromArray } from '@dl/tensor';
 import { PNG } from 'pngjs';
 import { writeFileAtomic } from '../datasets/io.js';
 
@@ -68,7 +68,8 @@ export function makeGrid(batch: Tensor | readonly Tensor[], opts: MakeGridOption
     const ox = (k % xmaps) * (w + pad) + pad;
     for (let ch = 0; ch < 3; ch++) {
       const sc = c0 === 1 ? 0 : ch;
-      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[ch * H * W + (oy + y) * W + ox + x] = src[((k * c0 + sc) * h + y) * w + x]!;
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) out[ch * H * W + (oy + y) * W + ox + x] = src[((k * c0 + sc) * h + y) * w + x]!;
     }
   }
   return fromArray(out, [3, H, W]);
