@@ -165,8 +165,11 @@ export async function vitestWithTesting(dir) {
       tail(r.out, 60),
     );
   }
-  const passed = Number(r.out.match(/Tests\s+(\d+) passed/)?.[1] ?? 0);
-  const props = r.out.split('\n').filter((l) => /✓.*> properties >/.test(l)).length;
+  // Colours may be on (FORCE_COLOR in CI): read the summary without the escape codes.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal colour codes
+  const out = r.out.replace(/\x1b\[[0-9;]*m/g, '');
+  const passed = Number(out.match(/Tests\s+(\d+) passed/)?.[1] ?? 0);
+  const props = out.split('\n').filter((l) => /✓.*> properties >/.test(l)).length;
   if (passed < 100 || props === 0) {
     throw new CheckFailure(
       `vitest ${version}: the conformance suite did not run (${passed} passed, ${props} fast-check property tests)`,
