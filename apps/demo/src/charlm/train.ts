@@ -63,9 +63,9 @@ export function getBatch(data: Tensor, offsets: Tensor, blockSize: number): [Ten
   return [data.at(ix), data.at(ix.add(1))]; // PyTorch's data[ix], data[ix + 1]
 }
 
-/** Random window starts for `steps` batches: `[steps, batchSize]`, from `generator`. */
-export function drawOffsets(data: Tensor, cfg: CharLMConfig, generator?: dl.Generator): Tensor {
-  return dl.randint(0, data.shape[0]! - cfg.blockSize - 1, [cfg.steps, cfg.batchSize], { generator, device: data.device });
+/** Random window starts for `count` batches (default: `cfg.steps`): `[count, batchSize]`, from `generator`. */
+export function drawOffsets(data: Tensor, cfg: CharLMConfig, generator?: dl.Generator, count = cfg.steps): Tensor {
+  return dl.randint(0, data.shape[0]! - cfg.blockSize - 1, [count, cfg.batchSize], { generator, device: data.device });
 }
 
 /** The LambdaLR factor: linear warm-up to 1, then a cosine down to `minLrRatio` at `steps`. */
@@ -86,7 +86,7 @@ export async function estimateLoss(
   generator?: dl.Generator,
 ): Promise<number> {
   model.eval();
-  const offsets = dl.randint(0, data.shape[0]! - cfg.blockSize - 1, [batches, cfg.batchSize], { generator, device: data.device });
+  const offsets = drawOffsets(data, cfg, generator, batches);
   const losses = noGrad(() =>
     dl.stack(Array.from({ length: batches }, (_, i) => model(...getBatch(data, offsets.at(i), cfg.blockSize))[1])),
   );

@@ -13,6 +13,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
+import { expect } from 'vitest';
 
 /** One code block and the output the guide shows for it (null: not compared). */
 export interface GuideBlock {
@@ -85,4 +86,13 @@ export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; pr
     rmSync(mod, { force: true });
   }
   return { blocks, printed };
+}
+
+/** Run the guide `file` and expect every block with shown output to print exactly that. */
+export async function expectGuideRuns(file: string): Promise<void> {
+  const { blocks, printed } = await runGuide(file);
+  expect(blocks.length).toBeGreaterThan(5);
+  blocks.forEach((b, i) => {
+    if (b.expected !== null) expect(printed[i], `block at line ${b.line}`).toBe(b.expected);
+  });
 }
