@@ -1,6 +1,7 @@
 import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm, convTuning } from './conv2d.js';
+import { conv2dBackwardInputColumns, conv2dBackwardWeightColumns, conv2dColumns, convColumns } from './conv2d-columns.js';
 
 function rand(n: number, seed: number): Float32Array {
   let s = seed;
@@ -74,23 +75,53 @@ const cases: Case[] = [
 ];
 
 describe('conv2d on wasm SGEMM', () => {
-  // every case on both paths: one GEMM per sample, and the whole batch in one GEMM (Note [Batched conv GEMM])
+  // every case on both paths: one GEMM per sample, and the whole batch in one GEMM (Note [Batched conv GEMM]),
+  // each with the columns built in wasm (conv2d-columns.ts) and in JS (conv2d.ts)
   const modes = [
-    ['per-sample', 0],
-    ['batched', 1 << 20],
+    ['per-sample, wasm columns', 0, true],
+    ['batched, wasm columns', 1 << 20, true],
+    ['per-sample, JS columns', 0, false],
+    ['batched, JS columns', 1 << 20, false],
   ] as const;
-  it.each(modes.flatMap(([m, maxL]) => cases.map((c, i) => [i, m, maxL, c] as const)))(
+  it.each(modes.flatMap(([m, maxL, wasmCols]) => cases.map((c, i) => [i, m, maxL, wasmCols, c] as const)))(
     'case %i (%s): forward, backward input and weight match naive loops',
-    (_, _m, maxL, c) => {
+    (_, _m, maxL, wasmCols, c) => {
       const saved = convTuning.maxBatchedL;
       convTuning.maxBatchedL = maxL;
+      convColumns.enabled = wasmCols;
       try {
         checkCase(c);
       } finally {
         convTuning.maxBatchedL = saved;
+        convColumns.enabled = true;
       }
     },
   );
+
+  it('the wasm column path declines inputs whose samples are not dense (channels-last views); the JS path takes them', () => {
+    const c = cases[0]!;
+    const [OH, OW] = outSize(c);
+    const x = rand(c.N * c.C * c.H * c.W, 1);
+    const w = rand(c.CO * c.C * c.KH * c.KW, 2);
+    // the same values stored channels-last: [N, H, W, C] memory seen as [N, C, H, W]
+    const xl = new Float32Array(x.length);
+    for (let n = 0; n < c.N; n++)
+      for (let ci = 0; ci < c.C; ci++)
+        for (let h = 0; h < c.H; h++)
+          for (let ww = 0; ww < c.W; ww++) xl[((n * c.H + h) * c.W + ww) * c.C + ci] = x[((n * c.C + ci) * c.H + h) * c.W + ww]!;
+    const xv = view(xl, [c.N, c.C, c.H, c.W], [c.H * c.W * c.C, 1, c.W * c.C, c.C]);
+    const wv = view(w, [c.CO, c.C, c.KH, c.KW]);
+    const go = rand(c.N * c.CO * OH * OW, 4);
+    const gov = view(go, [c.N, c.CO, OH, OW]);
+    expect(conv2dColumns(xv, wv, null, view(new Float32Array(go.length), [c.N, c.CO, OH, OW]), c.p)).toBe(false);
+    expect(conv2dBackwardWeightColumns(gov, xv, view(new Float32Array(w.length), [c.CO, c.C, c.KH, c.KW]), c.p)).toBe(false);
+    expect(conv2dBackwardInputColumns(gov, wv, xv, c.p)).toBe(false);
+    const want = new Float32Array(go.length);
+    expect(conv2dWasm(view(x, [c.N, c.C, c.H, c.W]), wv, null, view(want, [c.N, c.CO, OH, OW]), c.p)).toBe(true);
+    const got = new Float32Array(go.length);
+    expect(conv2dWasm(xv, wv, null, view(got, [c.N, c.CO, OH, OW]), c.p)).toBe(true);
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-5);
+  });
   function checkCase(c: (typeof cases)[number]): void {
     const [OH, OW] = outSize(c);
     const Cg = c.C / c.p.groups;

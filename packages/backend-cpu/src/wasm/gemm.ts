@@ -138,25 +138,22 @@ function stageable(rows: number, cols: number, rs: number, cs: number): boolean 
 }
 
 /**
- * packA on the wasm packers: stage A's span at `stage` (bytes), pack full MR = 4 panels in
- * wasm and the zero-padded edge panel here.
+ * packA on the wasm packers: A is in the engine's memory at float index `s0` (staged there
+ * by the caller, or put there by a kernel such as conv2d's im2col); pack full MR = 4 panels
+ * in wasm and the zero-padded edge panel here.
  */
 function packAWasm(
   e: Engine,
   f32: Float32Array,
   base: number,
-  a: Float32Array,
-  off: number,
+  s0: number,
   rs: number,
   cs: number,
   M: number,
   K: number,
   Mp: number,
   KC: number,
-  stage: number,
 ): void {
-  f32.set(a.subarray(off, off + spanOf(M, K, rs, cs)), stage / 4);
-  const s0 = stage / 4;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     const blk = base + k0 * Mp;
@@ -181,18 +178,14 @@ function packBWasm(
   e: Engine,
   f32: Float32Array,
   base: number,
-  b: Float32Array,
-  off: number,
+  s0: number,
   rs: number,
   cs: number,
   K: number,
   N: number,
   Np: number,
   KC: number,
-  stage: number,
 ): void {
-  f32.set(b.subarray(off, off + spanOf(K, N, rs, cs)), stage / 4);
-  const s0 = stage / 4;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     const blk = base + k0 * Np;
@@ -409,6 +402,57 @@ function packB(
 }
 
 /**
+ * A GEMM operand for {@link sgemmIn}: element (i, j) is `data[off + i*rs + j*cs]`, or, without
+ * `data`, the float at index `off + i*rs + j*cs` of the engine's own memory (put there by a
+ * kernel that shares it, e.g. conv2d's im2col: see {@link gemmWorkspace}).
+ */
+export interface GemmOperand {
+  data?: Float32Array;
+  off: number;
+  rs: number;
+  cs: number;
+}
+
+/** Where {@link sgemmIn} left C in the engine's memory: float index of (0, 0) and row stride. */
+export interface GemmResult {
+  c: number;
+  ldc: number;
+}
+
+function packedSizes(M: number, N: number): { Mp: number; Np: number } {
+  const e = getEngine();
+  return { Mp: Math.ceil(M / e.MR) * e.MR, Np: Math.ceil(N / e.NR) * e.NR };
+}
+
+/**
+ * Bytes at the start of the engine's memory that an {@link sgemmIn} of this size may use
+ * (header, packed panels, C, and the staging copies of array operands of `aSpan`/`bSpan`
+ * elements: pass 0 for operands already in the engine's memory). A kernel keeping its own
+ * data in the engine's memory puts it above this.
+ *
+ * @example
+ * const base = gemmFootprint(M, N, K, M * K, 0); // A staged, B in engine memory
+ */
+export function gemmFootprint(M: number, N: number, K: number, aSpan: number, bSpan: number): number {
+  const { Mp, Np } = packedSizes(M, N);
+  return Hdr.BYTES + (Mp * K + Np * K + Mp * Np + Math.max(aSpan, bSpan)) * 4;
+}
+
+/**
+ * The engine's memory grown to at least `bytes`, as a Float32Array over all of it (take a new
+ * one after each call: the view ends where the memory ended when it was made), and the
+ * memory itself (to instantiate kernels on it).
+ *
+ * @example
+ * const { f32 } = gemmWorkspace(base + 4 * n); // f32[base / 4 ...] is free for the caller
+ */
+export function gemmWorkspace(bytes: number): { f32: Float32Array; memory: WebAssembly.Memory; shared: boolean } {
+  const e = getEngine();
+  e.ensure(bytes);
+  return { f32: new Float32Array(e.memory.buffer), memory: e.memory, shared: e.shared };
+}
+
+/**
  * `C[M,N] = A[M,K] @ B[K,N]` (or `+=` with `accumulate`) in float32 on wasm SIMD.
  * Element (i, k) of A is `a[aOff + i*aRowStride + k*aColStride]`, and so on; strides
  * may be any non-negative integers, so a transposed operand is just swapped strides.
@@ -436,20 +480,42 @@ export function sgemm(
   accumulate: boolean,
   cColStride = 1,
 ): void {
+  sgemmIn(
+    M,
+    N,
+    K,
+    { data: a, off: aOff, rs: aRowStride, cs: aColStride },
+    { data: b, off: bOff, rs: bRowStride, cs: bColStride },
+    { data: c, off: cOff, rs: cRowStride, cs: cColStride },
+    accumulate,
+  );
+}
+
+/**
+ * {@link sgemm} on operands that may already be in the engine's memory ({@link GemmOperand}
+ * without `data`: no staging copy). With `c` null, C is not written back: it stays in the
+ * engine's memory (dense, row stride `ldc`) until the next GEMM, and the result says where.
+ *
+ * @example
+ * const { c, ldc } = sgemmIn(M, N, K, { data: w, off: 0, rs: K, cs: 1 }, { off: colsAt, rs: L, cs: 1 }, null, false);
+ */
+export function sgemmIn(
+  M: number,
+  N: number,
+  K: number,
+  A: GemmOperand,
+  B: GemmOperand,
+  C: { data: Float32Array; off: number; rs: number; cs: number } | null,
+  accumulate: boolean,
+): GemmResult {
   if (![M, N, K].every((x) => Number.isInteger(x) && x >= 0)) {
     throw new RangeError(`sgemm: sizes must be non-negative integers (got M=${M}, N=${N}, K=${K})`);
   }
-  checkBounds('a', a, aOff, M, K, aRowStride, aColStride);
-  checkBounds('b', b, bOff, K, N, bRowStride, bColStride);
-  checkBounds('c', c, cOff, M, N, cRowStride, cColStride);
-  if (M === 0 || N === 0) return;
-  if (K === 0) {
-    if (!accumulate) {
-      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) c[cOff + i * cRowStride + j * cColStride] = 0;
-    }
-    return;
-  }
   const e = getEngine();
+  const inEngine = new Float32Array(e.memory.buffer);
+  checkBounds('a', A.data ?? inEngine, A.off, M, K, A.rs, A.cs);
+  checkBounds('b', B.data ?? inEngine, B.off, K, N, B.rs, B.cs);
+  if (C) checkBounds('c', C.data, C.off, M, N, C.rs, C.cs);
   const { MR, NR } = e;
   const KC = gemmTuning.kc;
   const Mp = Math.ceil(M / MR) * MR;
@@ -458,15 +524,41 @@ export function sgemm(
   const bBase = aBase + Mp * K * 4;
   const cBase = bBase + Np * K * 4;
   const stage = cBase + Mp * Np * 4;
-  const wasmA = gemmPacking.wasm && MR === 4 && stageable(M, K, aRowStride, aColStride);
-  const wasmB = gemmPacking.wasm && NR === 8 && stageable(K, N, bRowStride, bColStride);
-  const stageBytes = 4 * Math.max(wasmA ? spanOf(M, K, aRowStride, aColStride) : 0, wasmB ? spanOf(K, N, bRowStride, bColStride) : 0);
-  e.ensure(stage + stageBytes);
+  const result = { c: cBase / 4, ldc: Np };
+  if (M === 0 || N === 0) return result;
+  if (K === 0) {
+    if (C && !accumulate) {
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C.data[C.off + i * C.rs + j * C.cs] = 0;
+    }
+    if (!C) {
+      e.ensure(stage);
+      new Float32Array(e.memory.buffer).fill(0, cBase / 4, stage / 4);
+    }
+    return result;
+  }
+  // operands outside the engine's memory are staged (a memcpy of their span) for the wasm packers
+  const wasmA = gemmPacking.wasm && MR === 4 && (!A.data || stageable(M, K, A.rs, A.cs));
+  const wasmB = gemmPacking.wasm && NR === 8 && (!B.data || stageable(K, N, B.rs, B.cs));
+  const aSpan = wasmA && A.data ? spanOf(M, K, A.rs, A.cs) : 0;
+  const bSpan = wasmB && B.data ? spanOf(K, N, B.rs, B.cs) : 0;
+  e.ensure(stage + 4 * Math.max(aSpan, bSpan));
   const f32 = new Float32Array(e.memory.buffer);
-  if (wasmA) packAWasm(e, f32, aBase / 4, a, aOff, aRowStride, aColStride, M, K, Mp, KC, stage);
-  else packA(f32, aBase / 4, a, aOff, aRowStride, aColStride, M, K, Mp, MR, KC);
-  if (wasmB) packBWasm(e, f32, bBase / 4, b, bOff, bRowStride, bColStride, K, N, Np, KC, stage);
-  else packB(f32, bBase / 4, b, bOff, bRowStride, bColStride, K, N, Np, NR, KC);
+  if (wasmA) {
+    let s0 = A.off;
+    if (A.data) {
+      f32.set(A.data.subarray(A.off, A.off + aSpan), stage / 4);
+      s0 = stage / 4;
+    }
+    packAWasm(e, f32, aBase / 4, s0, A.rs, A.cs, M, K, Mp, KC);
+  } else packA(f32, aBase / 4, A.data ?? f32, A.off, A.rs, A.cs, M, K, Mp, MR, KC);
+  if (wasmB) {
+    let s0 = B.off;
+    if (B.data) {
+      f32.set(B.data.subarray(B.off, B.off + bSpan), stage / 4);
+      s0 = stage / 4;
+    }
+    packBWasm(e, f32, bBase / 4, s0, B.rs, B.cs, K, N, Np, KC);
+  } else packB(f32, bBase / 4, B.data ?? f32, B.off, B.rs, B.cs, K, N, Np, NR, KC);
 
   const mPanels = Mp / MR;
   const nPanels = Np / NR;
@@ -500,11 +592,14 @@ export function sgemm(
   H[Hdr.MR] = MR;
   H[Hdr.NR] = NR;
   e.run(H, ntasks, threads);
+  if (!C) return result;
 
   // write C back
+  const c = C.data;
+  const cColStride = C.cs;
   let s = cBase / 4;
   for (let i = 0; i < M; i++, s += Np) {
-    const d = cOff + i * cRowStride;
+    const d = C.off + i * C.rs;
     if (cColStride === 1) {
       if (accumulate) {
         for (let j = 0; j < N; j++) c[d + j]! += f32[s + j]!;
@@ -517,6 +612,7 @@ export function sgemm(
       for (let j = 0; j < N; j++) c[d + j * cColStride] = f32[s + j]!;
     }
   }
+  return result;
 }
 
 /**
