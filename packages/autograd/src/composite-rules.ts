@@ -2,11 +2,13 @@ import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
 import {
   adaptiveAvgPool2dBackward,
+  batchNormBackward,
   conv2dBackwardInput,
   conv2dBackwardWeight,
   groupShape,
   normStats,
   sliceBackward,
+  softmaxBackward,
 } from '@dl/tensor/internal';
 import { isGradEnabled } from './grad-mode.js';
 import type { Rule, RuleContext } from './rules.js';
@@ -43,19 +45,19 @@ export const compositeRules = {
     backward: (g, c) => {
       const y = c.output();
       const d = c.params.dim;
+      // one fused kernel where the device has one (not under createGraph: tensor ops differentiate again)
+      if (!isGradEnabled()) return [softmaxBackward(y, g, d, false)];
       return [y.mul(g.sub(g.mul(y).sum(d, { keepdim: true })))];
     },
   } satisfies Rule<'softmax'>,
   logSoftmax: {
     saves: { output: true },
-    backward: (g, c) => [
-      g.sub(
-        c
-          .output()
-          .exp()
-          .mul(g.sum(c.params.dim, { keepdim: true })),
-      ),
-    ],
+    backward: (g, c) => {
+      const y = c.output();
+      const d = c.params.dim;
+      if (!isGradEnabled()) return [softmaxBackward(y, g, d, true)];
+      return [g.sub(y.exp().mul(g.sum(d, { keepdim: true })))];
+    },
   } satisfies Rule<'logSoftmax'>,
   addmm: {
     saves: { inputs: [1, 2] },
@@ -292,6 +294,12 @@ export const compositeRules = {
     backward: (g, c) => {
       const x = c.input(0);
       const { training, eps } = c.params;
+      if (!isGradEnabled()) {
+        // the device's fused kernel (Note [Fused batch norm] in the cpu backend), where it has one
+        const w0 = present(c, 1) ? c.input(1) : null;
+        const r = batchNormBackward(g, x, w0, c.params.mean, c.params.invstd, training, c.needs);
+        if (r) return r;
+      }
       const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
       const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
       let invstd = c.params.invstd.reshape(cs);

@@ -17,6 +17,8 @@ import { matmulRef } from './kernels/matmul.js';
 import { gather, indexSelect, scatter, sort } from './kernels/indexing.js';
 import { numel } from './strided.js';
 import * as convK from './kernels/conv.js';
+import { softmaxBackwardKernel, softmaxForward } from './kernels/softmax.js';
+import { batchNormBackwardKernel, batchNormForward } from './kernels/batch-norm.js';
 
 /**
  * A matmul implementation the backend can route to (the WASM SIMD kernels plug in here).
@@ -143,6 +145,17 @@ export class CpuBackend implements Backend {
   }
   maxPool2d = convK.maxPool2d;
   avgPool2d = convK.avgPool2d;
+
+  /** Fused softmax / logSoftmax and batch norm (Note [Fused softmax], Note [Fused batch norm]). */
+  softmax = softmaxForward;
+  softmaxBackward = softmaxBackwardKernel;
+  batchNorm = batchNormForward;
+  batchNormBackward = batchNormBackwardKernel;
+
+  /** The multi-tensor optimizer step (Note [Fused optimizer step] in @dl/tensor): false without the wasm loops. */
+  optimizerStep(step: OptimizerStep, steps: OptimizerSteps, params: TensorView[], grads: TensorView[], states: TensorView[][]): boolean {
+    return this.fast.optimizerStep?.(step, steps, params, grads, states) ?? false;
+  }
 
   random(out: TensorView, dist: RandomDist, key: readonly [number, number], offset: number): void {
     const o = out.buffer as CpuBuffer;

@@ -48,6 +48,18 @@ export interface Pool2dParams {
   countIncludePad?: boolean;
 }
 
+/** Options of the softmax kernels: along `dim` of a contiguous tensor; `log` for logSoftmax. */
+export interface SoftmaxParams {
+  dim: number;
+  log: boolean;
+}
+
+/** Options of the batch-norm kernels: batch statistics (`training`) or the given ones. */
+export interface BatchNormParams {
+  training: boolean;
+  eps: number;
+}
+
 /**
  * Optional fused kernels. The op layer uses them when present and falls back to
  * compositions of primitives otherwise; both must give the same numbers.
@@ -63,6 +75,36 @@ export interface FusedKernels {
   /** values and flat (h*W+w) int32 indices into each input plane, as PyTorch's max_pool2d_with_indices. */
   maxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void;
   avgPool2d(x: TensorView, out: TensorView, p: Pool2dParams): void;
+  /** softmax (logSoftmax when `p.log`) of a contiguous float x along `p.dim`, into contiguous out (as torch: a row with +inf or NaN is NaN). */
+  softmax(x: TensorView, out: TensorView, p: SoftmaxParams): void;
+  /** gradIn from the forward's output y and its gradient g (contiguous, one shape): y·(g − Σg·y), or g − exp(y)·Σg when `p.log`. */
+  softmaxBackward(y: TensorView, g: TensorView, gradIn: TensorView, p: SoftmaxParams): void;
+  /**
+   * Batch norm over dim 1 of a contiguous x [N, C, *] into out; weight/bias/mean/var/invstd are [C]. In training writes the batch
+   * mean and biased var (float64 accumulation) into mean/var, else reads them (the running statistics); writes invstd = 1/√(var+eps).
+   */
+  batchNorm(
+    x: TensorView,
+    weight: TensorView | null,
+    bias: TensorView | null,
+    mean: TensorView,
+    variance: TensorView,
+    invstd: TensorView,
+    out: TensorView,
+    p: BatchNormParams,
+  ): void;
+  /** Batch norm's gradients from g and x (contiguous [N, C, *]) and the forward's mean/invstd [C]; a null output is not computed. */
+  batchNormBackward(
+    g: TensorView,
+    x: TensorView,
+    weight: TensorView | null,
+    mean: TensorView,
+    invstd: TensorView,
+    gradIn: TensorView | null,
+    gradWeight: TensorView | null,
+    gradBias: TensorView | null,
+    p: BatchNormParams,
+  ): void;
 }
 
 /**

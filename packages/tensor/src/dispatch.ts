@@ -1,5 +1,6 @@
 import type {
   Backend,
+  BatchNormParams,
   BinaryOp,
   CompareOp,
   Conv2dParams,
@@ -8,6 +9,7 @@ import type {
   Pool2dParams,
   RandomDist,
   ReduceOp,
+  SoftmaxParams,
   TensorView,
   UnaryOp,
 } from './backend.js';
@@ -86,6 +88,29 @@ export interface KernelArgs {
   conv2dBackwardWeight: [g: Operand, x: Operand, gradW: Operand, p: Conv2dParams];
   maxPool2d: [x: Operand, out: Operand, indices: Operand, p: Pool2dParams];
   avgPool2d: [x: Operand, out: Operand, p: Pool2dParams];
+  softmax: [x: Operand, out: Operand, p: SoftmaxParams];
+  softmaxBackward: [y: Operand, g: Operand, gradIn: Operand, p: SoftmaxParams];
+  batchNorm: [
+    x: Operand,
+    w: Operand | null,
+    b: Operand | null,
+    mean: Operand,
+    v: Operand,
+    invstd: Operand,
+    out: Operand,
+    p: BatchNormParams,
+  ];
+  batchNormBackward: [
+    g: Operand,
+    x: Operand,
+    w: Operand | null,
+    mean: Operand,
+    invstd: Operand,
+    gradIn: Operand | null,
+    gradW: Operand | null,
+    gradB: Operand | null,
+    p: BatchNormParams,
+  ];
   /** Upload host values into a contiguous tensor (`Backend.write`). */
   write: [dst: Tensor, data: HostArray];
   /** Validate values on the device (`Backend.check`; nothing on devices without it). */
@@ -395,6 +420,27 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
       else o.kernel(op, 'avgPool2d', be, () => f.call(be, vx, vo, p));
       return;
     }
+    case 'softmax':
+    case 'softmaxBackward':
+    case 'batchNorm':
+    case 'batchNormBackward': {
+      // operands (null: an absent optional one), then the params; NORM_OUTPUTS names the written ones
+      const ts = a.slice(0, -1) as Array<Operand | null>;
+      const q = a[a.length - 1];
+      const present = ts.filter((t): t is Operand => t !== null);
+      const be = tensorOf(present[0]!)._storage.backend;
+      if (present.some((t) => tensorOf(t)._storage.backend !== be))
+        throw new DeviceError(`${op}: expected all tensors to be on the same device, but found ${describe(ts)}`, {
+          op,
+          hint: `move them with .to('${be.name}') first`,
+        });
+      const f = fused(op, be, kernel as 'softmax') as unknown as (...xs: unknown[]) => void;
+      const views = ts.map((t) => (t === null ? null : viewOf(op, t)));
+      for (const i of NORM_OUTPUTS[kernel as keyof typeof NORM_OUTPUTS]) if (ts[i]) bump(ts[i]);
+      if (o === null) f.call(be, ...views, q);
+      else o.kernel(op, kernel, be, () => f.call(be, ...views, q));
+      return;
+    }
     case 'check': {
       const [x, c] = a as KernelArgs['check'];
       const be = tensorOf(x)._storage.backend;
@@ -414,6 +460,9 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
     }
   }
 }
+
+/** The operands each softmax / batch-norm kernel writes (positions in its KernelArgs). */
+const NORM_OUTPUTS = { softmax: [1], softmaxBackward: [2], batchNorm: [3, 4, 5, 6], batchNormBackward: [5, 6, 7] } as const;
 
 function fused<K extends FusedName>(op: string, be: Backend, name: K): NonNullable<Backend[K]> {
   const f = be[name];

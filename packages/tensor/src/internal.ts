@@ -53,7 +53,17 @@ export {
   nllLoss,
   type NllLossOptions,
 } from './ops/losses.js';
-export { batchNorm, layerNorm, groupNorm, normStats, groupShape, type BatchNormOpOptions, type NormStats } from './ops/normalization.js';
+export {
+  batchNorm,
+  batchNormBackward,
+  layerNorm,
+  groupNorm,
+  normStats,
+  groupShape,
+  type BatchNormOpOptions,
+  type NormStats,
+} from './ops/normalization.js';
+export { softmaxBackward } from './ops/softmax.js';
 export type { LossReduction } from './primitives.js';
 export { checkOnDevice, DEFERRED_NOTE } from './ops/device-check.js';
 export { toDType, toDTypeOpt, isDTypeName, isUnsupportedDTypeName, checkIntRange, intRangeError } from './dtype.js';

@@ -4,10 +4,12 @@
  * keeps the statistics it normalised with (per channel / per row), as PyTorch's save_mean and
  * save_invstd.
  */
-import { defineOp, recordOp } from '../dispatch.js';
+import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
+import { isFloating } from '../dtype.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { runDetached } from './composite.js';
+import { contiguousRaw, emptyTensor } from './core.js';
 
 /**
  * Note [Normalisation without overflow]
@@ -91,28 +93,115 @@ export const batchNorm = defineOp(
     }
     const cs = x.shape.map((s, i) => (i === 1 ? s : 1));
     const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
-    const r = runDetached([x, weight, bias, opts.runningMean, opts.runningVar], (xd, w, b, rm, rv) => {
-      let mean: Tensor;
-      let v: Tensor;
-      let invstd: Tensor;
-      let y: Tensor;
-      if (opts.training || !rm || !rv) {
-        ({ mean, var: v, rstd: invstd, xhat: y } = normStats(xd, axes, opts.eps));
-      } else {
-        // copies: the node must not see later in-place updates of the running statistics
-        mean = rm.reshape(cs).clone();
-        v = rv.reshape(cs).clone();
-        invstd = v.add(opts.eps).rsqrt();
-        y = xd.sub(mean).mul(invstd);
-      }
-      if (w) y = y.mul(w.reshape(cs));
-      if (b) y = y.add(b.reshape(cs));
-      return { output: y, mean: mean.reshape(C), var: v.reshape(C), invstd: invstd.reshape(C) };
-    });
+    const r =
+      fusedBatchNorm(x, weight, bias, opts) ??
+      runDetached([x, weight, bias, opts.runningMean, opts.runningVar], (xd, w, b, rm, rv) => {
+        let mean: Tensor;
+        let v: Tensor;
+        let invstd: Tensor;
+        let y: Tensor;
+        if (opts.training || !rm || !rv) {
+          ({ mean, var: v, rstd: invstd, xhat: y } = normStats(xd, axes, opts.eps));
+        } else {
+          // copies: the node must not see later in-place updates of the running statistics
+          mean = rm.reshape(cs).clone();
+          v = rv.reshape(cs).clone();
+          invstd = v.add(opts.eps).rsqrt();
+          y = xd.sub(mean).mul(invstd);
+        }
+        if (w) y = y.mul(w.reshape(cs));
+        if (b) y = y.add(b.reshape(cs));
+        return { output: y, mean: mean.reshape(C), var: v.reshape(C), invstd: invstd.reshape(C) };
+      });
     recordOp('batchNorm', [x, weight, bias], r.output, { training: opts.training, eps: opts.eps, mean: r.mean, invstd: r.invstd });
     return { output: r.output, mean: r.mean, var: r.var };
   },
 );
+
+/** Can the device's fused batch-norm kernels take these (float, one dtype, non-empty)? */
+function batchNormFusable(x: Tensor, ...ts: Array<Tensor | null>): boolean {
+  if (!isFloating(x.dtype) || x.numel() === 0 || x.dim() < 2 || !deviceCan(x, 'batchNorm')) return false;
+  return ts.every((t) => t === null || (t.dtype === x.dtype && t.device === x.device));
+}
+
+/** A contiguous copy of a [C] statistic, or the kernel's operand itself (no autograd: inputs are detached by the caller's use). */
+function contiguous1d(t: Tensor | null): Tensor | null {
+  return t === null ? null : contiguousRaw(t);
+}
+
+/** The forward on the device's fused kernel (Note [Fused batch norm] in the cpu backend), or null where it has none. */
+function fusedBatchNorm(
+  x: Tensor,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  opts: BatchNormOpOptions,
+): { output: Tensor; mean: Tensor; var: Tensor; invstd: Tensor } | null {
+  const useBatch = opts.training || !opts.runningMean || !opts.runningVar;
+  if (!batchNormFusable(x, weight, bias, useBatch ? null : opts.runningMean, useBatch ? null : opts.runningVar)) return null;
+  const op = 'batchNorm';
+  const C = x.shape[1]!;
+  const mean = emptyTensor([C], x.dtype, x.device, op);
+  const v = emptyTensor([C], x.dtype, x.device, op);
+  if (!useBatch) {
+    // copies: the node must not see later in-place updates of the running statistics
+    runKernel(op, 'copy', opts.runningMean!, mean);
+    runKernel(op, 'copy', opts.runningVar!, v);
+  }
+  const invstd = emptyTensor([C], x.dtype, x.device, op);
+  const output = emptyTensor(x.shape, x.dtype, x.device, op);
+  const xc = contiguousRaw(x);
+  const w = contiguous1d(weight);
+  const b = contiguous1d(bias);
+  runKernel(op, 'batchNorm', xc, w, b, mean, v, invstd, output, { training: useBatch, eps: opts.eps });
+  for (const [t, orig] of [
+    [xc, x],
+    [w, weight],
+    [b, bias],
+  ] as const)
+    if (t !== orig) t!.dispose();
+  return { output, mean, var: v, invstd };
+}
+
+/**
+ * @internal Batch norm's gradients (input, weight, bias; null where not `needs`) on the device's
+ * fused kernel, from the forward's saved per-channel `mean` and `invstd`; null when the device has
+ * no such kernel or the dtypes differ (the autograd rule then uses tensor ops). Not differentiable
+ * again: the rule takes this path only with grad mode off.
+ *
+ * @example
+ * const r = batchNormBackward(g, x, w, mean, invstd, true, [true, true, true]);
+ */
+export function batchNormBackward(
+  g: Tensor,
+  x: Tensor,
+  weight: Tensor | null,
+  mean: Tensor,
+  invstd: Tensor,
+  training: boolean,
+  needs: readonly boolean[],
+): [Tensor | null, Tensor | null, Tensor | null] | null {
+  if (!batchNormFusable(x, g, weight, mean, invstd) || !deviceCan(x, 'batchNormBackward')) return null;
+  const op = 'batchNormBackward';
+  const C = x.shape[1]!;
+  const gx = needs[0] ? emptyTensor(x.shape, x.dtype, x.device, op) : null;
+  const gw = needs[1] && weight ? emptyTensor([C], x.dtype, x.device, op) : null;
+  const gb = needs[2] ? emptyTensor([C], x.dtype, x.device, op) : null;
+  const gc = contiguousRaw(g);
+  const xc = contiguousRaw(x);
+  const w = contiguous1d(weight);
+  const m = contiguousRaw(mean);
+  const r = contiguousRaw(invstd);
+  runKernel(op, 'batchNormBackward', gc, xc, w, m, r, gx, gw, gb, { training, eps: 0 });
+  for (const [t, orig] of [
+    [gc, g],
+    [xc, x],
+    [w, weight],
+    [m, mean],
+    [r, invstd],
+  ] as const)
+    if (t !== orig) t!.dispose();
+  return [gx, gw, gb];
+}
 
 /**
  * Layer normalisation over the trailing `normalizedShape` dims of x, with optional

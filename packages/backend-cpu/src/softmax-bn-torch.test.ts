@@ -1,0 +1,239 @@
+import { readFileSync } from 'node:fs';
+import * as dl from '@dl/tensor';
+import type { Tensor } from '@dl/tensor';
+import { batchNorm, batchNormBackward, softmaxBackward } from '@dl/tensor/internal';
+import { describe, expect, it } from 'vitest';
+import { cpuBackend } from './index.js';
+
+/**
+ * PyTorch 1.13 values for the fused softmax / logSoftmax / batch-norm kernels (Note [Fused
+ * softmax], Note [Fused batch norm]), at sizes above 16K elements, written by
+ * `tools/fixtures/softmax_bn_fixtures.py` (inputs rebuilt here from its LCG, outputs stored as
+ * base64 float32 of torch's float64 result). Every case runs twice: on the fused kernels (the
+ * test checks they ran) and with them removed from the backend (the composites), so both paths
+ * are held to torch. The backward kernels are reached through @dl/tensor/internal's
+ * `softmaxBackward` / `batchNormBackward`, which the autograd rules call with grad mode off.
+ */
+
+interface Input {
+  shape: number[];
+  seed: number;
+  lo: number;
+  hi: number;
+  int?: boolean;
+  specials?: Array<[number, number | string]>;
+  add?: Array<[number, number]>;
+}
+interface SoftmaxCase {
+  name: string;
+  kind: 'softmax' | 'logSoftmax';
+  dim: number;
+  x: Input;
+  g: Input;
+  y: string;
+  gx: string;
+}
+interface BnCase {
+  name: string;
+  training: boolean;
+  eps: number;
+  x: Input;
+  g: Input;
+  w?: Input;
+  b?: Input;
+  rm?: Input;
+  rv?: Input;
+  y: string;
+  gx: string;
+  gw?: string;
+  gb?: string;
+  mean: string;
+  var: string;
+}
+
+const doc = JSON.parse(readFileSync(new URL('./fixtures/softmax-bn.json', import.meta.url), 'utf8')) as {
+  cases: Array<SoftmaxCase | BnCase>;
+};
+const softmaxCases = doc.cases.filter((c): c is SoftmaxCase => 'kind' in c);
+const bnCases = doc.cases.filter((c): c is BnCase => !('kind' in c));
+
+/** tools/fixtures/softmax_bn_fixtures.py's `build`: LCG integers k / 1024 as float32, specials, per-channel adds. */
+function build(spec: Input): Tensor {
+  const n = spec.shape.reduce((a, b) => a * b, 1);
+  const span = spec.hi - spec.lo + 1;
+  const v = new Float32Array(n);
+  let s = spec.seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1664525 + 1013904223) % 4294967296;
+    v[i] = (spec.lo + (Math.floor(s / 256) % span)) / 1024;
+  }
+  const special: Record<string, number> = { nan: Number.NaN, inf: Number.POSITIVE_INFINITY, '-inf': Number.NEGATIVE_INFINITY };
+  for (const [i, x] of spec.specials ?? []) v[i] = typeof x === 'string' ? special[x]! : x;
+  if (spec.add) {
+    const C = spec.shape[1]!;
+    const inner = spec.shape.slice(2).reduce((a, b) => a * b, 1);
+    for (const [c, a] of spec.add) for (let i = 0; i < n; i++) if (Math.floor(i / inner) % C === c) v[i] = Math.fround(v[i]! + a);
+  }
+  // .clone(): into the pool (the wasm heap), as a tensor a model computes
+  return dl.tensor(v).reshape(spec.shape).clone();
+}
+
+function decode(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** Same non-finite values at the same places; elsewhere |got − want| <= rtol·|want| + atol·max|want|. */
+function expectClose(what: string, got: Tensor, want: Float32Array, rtol = 1e-5, atol = 1e-5): void {
+  const g = got.dataSync() as Float32Array;
+  expect(g.length, what).toBe(want.length);
+  let max = 0;
+  for (const w of want) if (Number.isFinite(w)) max = Math.max(max, Math.abs(w));
+  let bad = 0;
+  let first = '';
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    const x = g[i]!;
+    const ok = Number.isFinite(w)
+      ? Math.abs(x - w) <= rtol * Math.abs(w) + atol * max
+      : Object.is(x, w) || (Number.isNaN(w) && Number.isNaN(x));
+    if (!ok && bad++ === 0) first = `element ${i}: got ${x}, expected ${w}`;
+  }
+  expect(bad === 0 ? null : `${what}: ${bad} elements differ, first ${first}`).toBeNull();
+}
+
+/** Run `f` with the fused kernels in place (counting their calls) or removed (the composites run). */
+function withKernels<T>(fused: boolean, f: () => T): { result: T; calls: number } {
+  const be = cpuBackend as unknown as Record<string, unknown>;
+  const names = ['softmax', 'softmaxBackward', 'batchNorm', 'batchNormBackward'];
+  const saved = names.map((n) => be[n]);
+  let calls = 0;
+  for (const [i, n] of names.entries()) {
+    const k = saved[i] as (...a: unknown[]) => void;
+    be[n] = fused
+      ? (...a: unknown[]) => {
+          calls++;
+          return k.apply(cpuBackend, a);
+        }
+      : undefined;
+  }
+  try {
+    return { result: f(), calls };
+  } finally {
+    for (const [i, n] of names.entries()) be[n] = saved[i];
+  }
+}
+
+describe('fused softmax / logSoftmax against PyTorch', () => {
+  for (const c of softmaxCases) {
+    for (const fused of [true, false]) {
+      it(`${c.name} (${fused ? 'fused kernel' : 'composite'})`, () => {
+        const x = build(c.x);
+        expect(x.numel()).toBeGreaterThanOrEqual(16384);
+        const g = build(c.g);
+        const { result, calls } = withKernels(fused, () => {
+          const y = c.kind === 'softmax' ? x.softmax(c.dim) : x.logSoftmax(c.dim);
+          const d = c.dim < 0 ? c.dim + x.dim() : c.dim;
+          return { y, gx: softmaxBackward(y, g, d, c.kind === 'logSoftmax') };
+        });
+        expect(calls).toBe(fused ? 2 : 0);
+        expectClose(`${c.name} y`, result.y, decode(c.y), 1e-5, 1e-6);
+        expectClose(`${c.name} gx`, result.gx, decode(c.gx), 1e-5, 1e-5);
+      });
+    }
+  }
+
+  it('strided, float64 and integer inputs: the same values as the contiguous float32 input', () => {
+    const c = softmaxCases.find((k) => k.name === 'softmax_dim1')!;
+    const x = build(c.x);
+    const want = x.softmax(1).dataSync();
+    // a permuted (non-contiguous) view: made contiguous for the kernel
+    const xt = x.permute([0, 2, 3, 1]).contiguous().permute([0, 3, 1, 2]);
+    expect(xt.isContiguous()).toBe(false);
+    const { result, calls } = withKernels(true, () => xt.softmax(1));
+    expect(calls).toBe(1);
+    expect(result.dataSync()).toEqual(want);
+    // float64 runs the same kernel in double
+    const y64 = withKernels(true, () => x.to('float64').logSoftmax(1));
+    expect(y64.calls).toBe(1);
+    expectClose('float64', y64.result.to('float32'), x.logSoftmax(1).dataSync() as Float32Array, 1e-6, 1e-7);
+    // integers: cast to float32 first (the same kernel), as the composite does
+    const xi = dl.arange(0, 40).reshape([4, 10]).to('int32');
+    const yi = withKernels(true, () => xi.softmax(1));
+    expect(yi.calls).toBe(1);
+    expect(yi.result.dtype).toBe('float32');
+    expect(yi.result.dataSync()).toEqual(xi.to('float32').softmax(1).dataSync());
+    const yc = withKernels(false, () => xi.logSoftmax(1));
+    expectClose('int composite', yc.result, xi.to('float32').logSoftmax(1).dataSync() as Float32Array, 1e-6, 1e-7);
+  });
+
+  it('0-d and empty inputs', () => {
+    expect(dl.tensor(3).softmax(0).itemSync()).toBe(1);
+    expect(dl.tensor(3).logSoftmax(0).itemSync()).toBe(0);
+    expect(dl.zeros([0, 5]).softmax(1).shape).toEqual([0, 5]);
+  });
+});
+
+describe('fused batch norm against PyTorch', () => {
+  for (const c of bnCases) {
+    for (const fused of [true, false]) {
+      it(`${c.name} (${fused ? 'fused kernel' : 'composite'})`, () => {
+        const x = build(c.x);
+        expect(x.numel()).toBeGreaterThanOrEqual(16384);
+        expect(x.shape[0]).toBeGreaterThanOrEqual(8);
+        const g = build(c.g);
+        const w = c.w ? build(c.w) : null;
+        const b = c.b ? build(c.b) : null;
+        const rm = c.rm ? build(c.rm) : null;
+        const rv = c.rv ? build(c.rv) : null;
+        const { result, calls } = withKernels(fused, () => {
+          const r = batchNorm(x, w, b, { training: c.training, eps: c.eps, runningMean: rm, runningVar: rv });
+          const C = x.shape[1]!;
+          const mean = c.training ? r.mean : rm!;
+          const invstd = (c.training ? r.var : rv!).add(c.eps).rsqrt();
+          const grads = batchNormBackward(g, x, w, mean.reshape(C), invstd.reshape(C), c.training, [true, true, true]);
+          return { r, grads };
+        });
+        expect(calls).toBe(fused ? 2 : 0);
+        expectClose(`${c.name} y`, result.r.output, decode(c.y));
+        if (c.training) {
+          expectClose(`${c.name} mean`, result.r.mean, decode(c.mean), 1e-6, 1e-6);
+          expectClose(`${c.name} var`, result.r.var, decode(c.var), 1e-5, 1e-6);
+        }
+        if (!fused) {
+          expect(result.grads).toBeNull(); // no kernel: the autograd rule's tensor ops run instead
+          return;
+        }
+        const [gx, gw, gb] = result.grads!;
+        expectClose(`${c.name} gx`, gx!, decode(c.gx));
+        if (c.w) {
+          expectClose(`${c.name} gw`, gw!, decode(c.gw!));
+          expectClose(`${c.name} gb`, gb!, decode(c.gb!));
+        } else expect(gw).toBeNull();
+      });
+    }
+  }
+
+  it('only the requested gradients; float64 through the same kernels; mixed dtypes decline', () => {
+    const c = bnCases.find((k) => k.name === 'bn_train_affine')!;
+    const x = build(c.x);
+    const g = build(c.g);
+    const w = build(c.w!);
+    const b = build(c.b!);
+    const r = batchNorm(x, w, b, { training: true, eps: c.eps, runningMean: null, runningVar: null });
+    const invstd = r.var.add(c.eps).rsqrt();
+    const [gx, gw, gb] = batchNormBackward(g, x, w, r.mean, invstd, true, [false, true, false])!;
+    expect(gx).toBeNull();
+    expect(gb).toBeNull();
+    expectClose('gw only', gw!, decode(c.gw!));
+    const r64 = batchNorm(x.to('float64'), w.to('float64'), b.to('float64'), {
+      training: true,
+      eps: c.eps,
+      runningMean: null,
+      runningVar: null,
+    });
+    expectClose('float64 y', r64.output.to('float32'), decode(c.y));
+    // a float64 weight with a float32 input: no fused kernel (the composite's dtype rules apply)
+    expect(batchNormBackward(g, x, w.to('float64'), r.mean, invstd, true, [true, true, true])).toBeNull();
+  });
+});
