@@ -35,4 +35,16 @@ export { runFixtureCase } from './suite-ops.js';
 export { expectError } from './suite-errors.js';
 export { checkCoverage, type Coverage } from './coverage.js';
 export { edgeCases, loadEdgeFixtures, type EdgeCase, type EdgeFixture, type EdgeFixtures } from './edge-cases.js';
+export {
+  loadFastPathFixtures,
+  fastPathValues,
+  fastPathInput,
+  fastPathMismatches,
+  watchFastSeams,
+  withoutFastSeams,
+  type FastPathCase,
+  type FastPathInput,
+  type FastPathOutput,
+  type FastSeams,
+} from './fast-path-fixtures.js';
 export * as dlAll from '../everything.js';
