@@ -6,6 +6,7 @@ import {
   maxPool2dBackward,
   sliceBackward,
   sliceDims,
+  thresholdBackward,
 } from '@dl/tensor/internal';
 import type { Tensor } from '@dl/tensor';
 import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
@@ -200,7 +201,13 @@ export const rules = {
     return g.mul(y.mul(y.neg().add(1)));
   }),
   // threshold_backward as torch: zero where the output is <= 0, so a NaN input passes the gradient.
-  relu: unary(OUT, (g, c) => dl.where(c.output().le(0), 0, g), 'ReluBackward0'),
+  relu: unary(OUT, (g, c) => thresholdBackward(g, c.output(), 0), 'ReluBackward0'),
+  // linear in grad (the same op on u), a step function of output (no gradient)
+  thresholdBackward: {
+    saves: { inputs: [1] },
+    name: 'ThresholdBackwardBackward0',
+    backward: (u, c) => [c.needs[0] ? thresholdBackward(u, c.input(1), c.params.threshold) : null, null],
+  },
   erf: unary(IN0, (g, c) =>
     g.mul(
       c

@@ -5,6 +5,7 @@ import {
   type BinaryOp,
   type CompareOp,
   type Conv2dParams,
+  type Pool2dParams,
   type RandomDist,
   type ReduceOp,
   type TensorView,
@@ -17,6 +18,8 @@ import { matmulRef } from './kernels/matmul.js';
 import { gather, indexSelect, scatter, sort } from './kernels/indexing.js';
 import { numel } from './strided.js';
 import * as convK from './kernels/conv.js';
+import * as poolBwd from './kernels/pool-backward.js';
+import { thresholdBackward } from './kernels/threshold-backward.js';
 import { softmaxBackwardKernel, softmaxForward } from './kernels/softmax.js';
 import { batchNormBackwardKernel, batchNormForward } from './kernels/batch-norm.js';
 
@@ -39,6 +42,9 @@ export interface FastPaths {
   conv2d?: (x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams) => boolean;
   conv2dBackwardInput?: (g: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams) => boolean;
   conv2dBackwardWeight?: (g: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams) => boolean;
+  thresholdBackward?: (grad: TensorView, output: TensorView, out: TensorView, threshold: number) => boolean;
+  maxPool2d?: (x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams) => boolean;
+  avgPool2d?: (x: TensorView, out: TensorView, p: Pool2dParams) => boolean;
 }
 
 /**
@@ -143,8 +149,18 @@ export class CpuBackend implements Backend {
   conv2dBackwardWeight(g: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams): void {
     if (!this.fast.conv2dBackwardWeight?.(g, x, gradW, p)) convK.conv2dBackwardWeight(this.convEnv, g, x, gradW, p);
   }
-  maxPool2d = convK.maxPool2d;
-  avgPool2d = convK.avgPool2d;
+  maxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void {
+    if (!this.fast.maxPool2d?.(x, out, indices, p)) convK.maxPool2d(x, out, indices, p);
+  }
+  avgPool2d(x: TensorView, out: TensorView, p: Pool2dParams): void {
+    if (!this.fast.avgPool2d?.(x, out, p)) convK.avgPool2d(x, out, p);
+  }
+  maxPool2dBackward = poolBwd.maxPool2dBackward;
+  avgPool2dBackward = poolBwd.avgPool2dBackward;
+  /** relu's backward in one pass (Note [ReLU backward as one kernel] in @dl/tensor). */
+  thresholdBackward(grad: TensorView, output: TensorView, out: TensorView, threshold: number): void {
+    if (!this.fast.thresholdBackward?.(grad, output, out, threshold)) thresholdBackward(grad, output, out, threshold);
+  }
 
   /** Fused softmax / logSoftmax and batch norm (Note [Fused softmax], Note [Fused batch norm]). */
   softmax = softmaxForward;

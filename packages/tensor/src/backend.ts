@@ -75,6 +75,12 @@ export interface FusedKernels {
   /** values and flat (h*W+w) int32 indices into each input plane, as PyTorch's max_pool2d_with_indices. */
   maxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void;
   avgPool2d(x: TensorView, out: TensorView, p: Pool2dParams): void;
+  /** torch's threshold_backward: out = output <= threshold ? 0 : grad (a NaN output passes grad); one shape. */
+  thresholdBackward(grad: TensorView, output: TensorView, out: TensorView, threshold: number): void;
+  /** gradIn[N,C,H,W]: zeros, then each grad[n,c,oh,ow] added at its plane's flat index (max pooling's backward). */
+  maxPool2dBackward(grad: TensorView, indices: TensorView, gradIn: TensorView, p: Pool2dParams): void;
+  /** gradIn[N,C,H,W]: each grad[n,c,oh,ow] / divisor added over its window (average pooling's backward). */
+  avgPool2dBackward(grad: TensorView, gradIn: TensorView, p: Pool2dParams): void;
   /** softmax (logSoftmax when `p.log`) of a contiguous float x along `p.dim`, into contiguous out (as torch: a row with +inf or NaN is NaN). */
   softmax(x: TensorView, out: TensorView, p: SoftmaxParams): void;
   /** gradIn from the forward's output y and its gradient g (contiguous, one shape): y·(g − Σg·y), or g − exp(y)·Σg when `p.log`. */

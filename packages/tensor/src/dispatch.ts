@@ -88,6 +88,9 @@ export interface KernelArgs {
   conv2dBackwardWeight: [g: Operand, x: Operand, gradW: Operand, p: Conv2dParams];
   maxPool2d: [x: Operand, out: Operand, indices: Operand, p: Pool2dParams];
   avgPool2d: [x: Operand, out: Operand, p: Pool2dParams];
+  thresholdBackward: [grad: Operand, output: Operand, out: Operand, threshold: number];
+  maxPool2dBackward: [grad: Operand, indices: Operand, gradIn: Operand, p: Pool2dParams];
+  avgPool2dBackward: [grad: Operand, gradIn: Operand, p: Pool2dParams];
   softmax: [x: Operand, out: Operand, p: SoftmaxParams];
   softmaxBackward: [y: Operand, g: Operand, gradIn: Operand, p: SoftmaxParams];
   batchNorm: [
@@ -418,6 +421,30 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
       bump(out);
       if (o === null) f.call(be, vx, vo, p);
       else o.kernel(op, 'avgPool2d', be, () => f.call(be, vx, vo, p));
+      return;
+    }
+    case 'thresholdBackward':
+    case 'maxPool2dBackward': {
+      const [x, y, out, q] = a as [Operand, Operand, Operand, never];
+      const be = backendOf(op, x, y, out);
+      const f = fused(op, be, kernel as 'thresholdBackward' | 'maxPool2dBackward');
+      const vx = viewOf(op, x);
+      const vy = viewOf(op, y);
+      const vo = viewOf(op, out);
+      bump(out);
+      if (o === null) f.call(be, vx, vy, vo, q);
+      else o.kernel(op, kernel, be, () => f.call(be, vx, vy, vo, q));
+      return;
+    }
+    case 'avgPool2dBackward': {
+      const [g, out, p] = a as KernelArgs['avgPool2dBackward'];
+      const be = backendOf(op, g, out);
+      const f = fused(op, be, 'avgPool2dBackward');
+      const vg = viewOf(op, g);
+      const vo = viewOf(op, out);
+      bump(out);
+      if (o === null) f.call(be, vg, vo, p);
+      else o.kernel(op, 'avgPool2dBackward', be, () => f.call(be, vg, vo, p));
       return;
     }
     case 'softmax':

@@ -20,6 +20,7 @@ export { sliceBackward } from './ops/indexing.js';
 export { diagonalBackward } from './ops/diagonal.js';
 export { conv2dBackwardInput, conv2dBackwardWeight } from './ops/conv.js';
 export { maxPool2dBackward, avgPool2dBackward } from './ops/pool.js';
+export { thresholdBackward } from './ops/relu-backward.js';
 export { runDetached } from './ops/composite.js';
 export { addmm } from './ops/addmm.js';
 export { hardtanh } from './ops/hardtanh.js';

@@ -276,6 +276,15 @@ export const PRIMITIVES = {
     fixtures: ['max_pool2d_basic'],
   },
   avgPool2d: { kind: 'fused', arity: 1, dtype: 'same', grad: true, params: params<Pool2dParams>(), fixtures: ['avg_pool2d_basic'] },
+  /** torch's threshold_backward(grad, output, threshold): relu's backward as one kernel (inputs [grad, output]). */
+  thresholdBackward: {
+    kind: 'fused',
+    arity: 2,
+    dtype: 'same',
+    grad: true,
+    params: params<{ threshold: number }>(),
+    fixtures: ['relu_f32', 'relu_nan'],
+  },
 
   // recorded by autograd as one node, no kernel of their own
   cast: {
@@ -388,7 +397,7 @@ export const PRIMITIVES = {
     fixtures: ['cat_dim0', 'cat_promote'],
   },
   maxPool2dBackward: {
-    kind: 'graph',
+    kind: 'fused',
     arity: 1,
     dtype: 'same',
     grad: true,
@@ -396,7 +405,7 @@ export const PRIMITIVES = {
     fixtures: ['max_pool2d_basic'],
   },
   avgPool2dBackward: {
-    kind: 'graph',
+    kind: 'fused',
     arity: 1,
     dtype: 'same',
     grad: true,

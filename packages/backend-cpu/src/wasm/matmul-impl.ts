@@ -14,6 +14,8 @@ import { castFast, compareFast, sumLeadingFast } from '../kernels/fast-elementwi
 import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm } from './conv2d.js';
 import { binaryWasm, sumWasm, unaryWasm } from './elementwise.js';
 import { sgemmBatched } from './gemm.js';
+import { thresholdBackwardWasm } from './threshold-backward.js';
+import { avgPool2dFast, maxPool2dFast } from '../kernels/pool-fast.js';
 
 /** Work (M*N*K) below which `wasmMatmul` declines. */
 export const wasmMatmulMinWork = { value: 4096 };
@@ -74,4 +76,7 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.conv2d = conv2dWasm;
   fast.conv2dBackwardInput = conv2dBackwardInputWasm;
   fast.conv2dBackwardWeight = conv2dBackwardWeightWasm;
+  fast.thresholdBackward = thresholdBackwardWasm;
+  fast.maxPool2d = maxPool2dFast;
+  fast.avgPool2d = avgPool2dFast;
 }

@@ -22,7 +22,7 @@
 import type { Pool2dParams } from '../backend.js';
 import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
 import { isFloating } from '../dtype.js';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { ArgumentError, DTypeError, DeviceError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import { checkIntPairs, contiguousRaw, emptyTensor } from './core.js';
@@ -237,6 +237,20 @@ export const maxPool2dBackward = defineOp(
       );
     }
     if (indices.dtype !== 'int32') throw new DTypeError(`${op}: indices must be int32, got ${indices.dtype}`, { op });
+    if (indices.device !== g.device) {
+      throw new DeviceError(`${op}: grad_output is on ${g.device} but indices are on ${indices.device}`, { op });
+    }
+    if (deviceCan(g, 'maxPool2dBackward')) {
+      // Note [Pooling backward kernels] (cpu): zero the planes, add each grad at its index
+      const gradIn = emptyTensor([...inShape], g.dtype, g.device, op);
+      const gc = contiguousRaw(g);
+      const ic = contiguousRaw(indices);
+      runKernel(op, 'maxPool2dBackward', gc, ic, gradIn, p);
+      if (gc !== g) gc.dispose();
+      if (ic !== indices) ic.dispose();
+      recordOp('maxPool2dBackward', [g], gradIn, { ...p, indices, inShape: [...inShape] });
+      return gradIn;
+    }
     const out = tidy(() => {
       const { N, C, H, W } = geo;
       const L = geo.OH * geo.OW;
@@ -313,6 +327,14 @@ export const avgPool2dBackward = defineOp('avgPool2dBackward', (g: Tensor, inSha
       `${op}: expected grad_output of shape ${fmtShape(want)} for input ${fmtShape(inShape)}, got ${fmtShape(g.shape)}`,
       { op },
     );
+  }
+  if (deviceCan(g, 'avgPool2dBackward')) {
+    const gradIn = emptyTensor([...inShape], g.dtype, g.device, op);
+    const gc = contiguousRaw(g);
+    runKernel(op, 'avgPool2dBackward', gc, gradIn, p);
+    if (gc !== g) gc.dispose();
+    recordOp('avgPool2dBackward', [g], gradIn, { ...p, inShape: [...inShape] });
+    return gradIn;
   }
   const out = tidy(() => {
     const { N, C, H, W, OH, OW } = geo;
