@@ -5,6 +5,8 @@ import {
   type BinaryOp,
   type CompareOp,
   type Conv2dParams,
+  type OptimizerStep,
+  type OptimizerSteps,
   type Pool2dParams,
   type RandomDist,
   type ReduceOp,
@@ -18,10 +20,10 @@ import { matmulRef } from './kernels/matmul.js';
 import { gather, indexSelect, scatter, sort } from './kernels/indexing.js';
 import { numel } from './strided.js';
 import * as convK from './kernels/conv.js';
-import * as poolBwd from './kernels/pool-backward.js';
-import { thresholdBackward } from './kernels/threshold-backward.js';
 import { softmaxBackwardKernel, softmaxForward } from './kernels/softmax.js';
 import { batchNormBackwardKernel, batchNormForward } from './kernels/batch-norm.js';
+import * as poolBwd from './kernels/pool-backward.js';
+import { thresholdBackward } from './kernels/threshold-backward.js';
 
 /**
  * A matmul implementation the backend can route to (the WASM SIMD kernels plug in here).
@@ -42,6 +44,13 @@ export interface FastPaths {
   conv2d?: (x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams) => boolean;
   conv2dBackwardInput?: (g: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams) => boolean;
   conv2dBackwardWeight?: (g: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams) => boolean;
+  optimizerStep?: (
+    step: OptimizerStep,
+    steps: OptimizerSteps,
+    params: TensorView[],
+    grads: TensorView[],
+    states: TensorView[][],
+  ) => boolean;
   thresholdBackward?: (grad: TensorView, output: TensorView, out: TensorView, threshold: number) => boolean;
   maxPool2d?: (x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams) => boolean;
   avgPool2d?: (x: TensorView, out: TensorView, p: Pool2dParams) => boolean;

@@ -1,5 +1,6 @@
 import type { Tensor } from '@dl/tensor';
 import { ArgumentError } from '@dl/tensor';
+import { fusedOptimizerStep } from '@dl/tensor/internal';
 import { Optimizer, type ParamGroup, type Params } from './optimizer.js';
 
 function check(op: string, cond: boolean, msg: string): void {
@@ -87,6 +88,7 @@ export class SGD extends Optimizer<SGDOptions> {
     super(params, d);
   }
   protected updateGroup(g: ParamGroup<SGDOptions>): void {
+    if (this.fusedUpdate(g)) return;
     for (const p of g.params) {
       if (!p.grad) continue;
       let dp = effectiveGrad(p, p.grad, g.maximize, g.weightDecay);
@@ -103,6 +105,44 @@ export class SGD extends Optimizer<SGDOptions> {
       this.data(p).add_(dp, { alpha: -g.lr });
     }
   }
+  /** The whole group in one multi-tensor step (Note [Fused optimizer step] in @dl/tensor); false: the per-tensor ops run. */
+  private fusedUpdate(g: ParamGroup<SGDOptions>): boolean {
+    const ps = g.params.filter((p) => p.grad);
+    const created: Tensor[] = [];
+    const states = ps.map((p) => {
+      if (g.momentum === 0) return [];
+      const s = this.stateOf(p);
+      if (!s.momentumBuffer) {
+        created.push(p);
+        s.momentumBuffer = this.keptLike(p);
+      }
+      return [s.momentumBuffer as Tensor];
+    });
+    const steps = ps.map((p) => (created.includes(p) ? 1 : 2)); // 1: a new buffer takes the gradient
+    const step = { kind: 'sgd', ...pick(g, 'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize') } as const;
+    const grads = ps.map((p) => p.grad!);
+    if (
+      fusedOptimizerStep(
+        step,
+        steps,
+        ps.map((p) => this.data(p)),
+        grads,
+        states,
+      )
+    )
+      return true;
+    for (const p of created) {
+      (this.state.get(p)!.momentumBuffer as Tensor).dispose();
+      delete this.state.get(p)!.momentumBuffer;
+    }
+    return false;
+  }
+}
+
+function pick<T, K extends keyof T>(o: T, ...keys: K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) out[k] = o[k];
+  return out;
 }
 
 /** Options of {@link Adam} / {@link AdamW}. */
@@ -122,19 +162,49 @@ function adamCheck(op: string, d: AdamOptions): void {
   check(op, d.weightDecay >= 0, `invalid weight_decay value: ${d.weightDecay}`);
 }
 
+type AdamInternals = {
+  stateOf(p: Tensor): Record<string, Tensor | number>;
+  keptLike(p: Tensor, v?: number): Tensor;
+  data(p: Tensor): Tensor;
+};
+
+/** Adam's state of `p`, created (zeros, step 0) on first use. */
+function adamState(opt: AdamInternals, p: Tensor, amsgrad: boolean): Record<string, Tensor | number> {
+  const s = opt.stateOf(p);
+  if (s.step === undefined) {
+    s.step = 0;
+    s.expAvg = opt.keptLike(p);
+    s.expAvgSq = opt.keptLike(p);
+  }
+  if (amsgrad && !s.maxExpAvgSq) s.maxExpAvgSq = opt.keptLike(p);
+  return s;
+}
+
 function adamUpdate(opt: Adam | AdamW, g: ParamGroup<AdamOptions>, decoupled: boolean): void {
   const [b1, b2] = g.betas;
+  const o = opt as unknown as AdamInternals;
+  // the whole group in one multi-tensor step (Note [Fused optimizer step] in @dl/tensor)
+  const ps = g.params.filter((p) => p.grad);
+  const ss = ps.map((p) => adamState(o, p, g.amsgrad));
+  const step = { kind: 'adam', beta1: b1, beta2: b2, decoupled, ...pick(g, 'lr', 'eps', 'weightDecay', 'amsgrad', 'maximize') } as const;
+  const states = ss.map((s) => [s.expAvg, s.expAvgSq, ...(g.amsgrad ? [s.maxExpAvgSq] : [])] as Tensor[]);
+  const grads = ps.map((p) => p.grad!);
+  if (
+    fusedOptimizerStep(
+      step,
+      ss.map((s) => (s.step as number) + 1),
+      ps.map((p) => o.data(p)),
+      grads,
+      states,
+    )
+  ) {
+    for (const s of ss) s.step = (s.step as number) + 1;
+    return;
+  }
   for (const p of g.params) {
     if (!p.grad) continue;
-    const s = (opt as unknown as { stateOf(p: Tensor): Record<string, Tensor | number> }).stateOf(p);
-    const keptLike = (v = 0) => (opt as unknown as { keptLike(p: Tensor, v?: number): Tensor }).keptLike(p, v);
-    const data = (opt as unknown as { data(p: Tensor): Tensor }).data(p);
-    if (s.step === undefined) {
-      s.step = 0;
-      s.expAvg = keptLike();
-      s.expAvgSq = keptLike();
-      if (g.amsgrad) s.maxExpAvgSq = keptLike();
-    }
+    const s = adamState(o, p, g.amsgrad);
+    const data = o.data(p);
     let grad = g.maximize ? p.grad.neg() : p.grad;
     s.step = (s.step as number) + 1;
     if (decoupled) data.mul_(1 - g.lr * g.weightDecay);

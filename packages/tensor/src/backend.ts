@@ -1,5 +1,6 @@
 import type { DType, HostArray } from './dtype.js';
 import type { BinaryOp, CompareOp, ReduceOp, UnaryOp } from './primitives.js';
+import type { OptimizerStep, OptimizerSteps } from './optimizer-step.js';
 
 /**
  * Version of the backend contract below. A backend states the version it implements;
@@ -22,6 +23,8 @@ export interface TensorView {
   readonly strides: readonly number[];
   readonly offset: number;
 }
+
+export type { OptimizerStep, OptimizerSteps } from './optimizer-step.js';
 
 // The kernel names: one row per primitive in primitives.ts (Note [One table per primitive]).
 export type { UnaryOp, BinaryOp, CompareOp, ReduceOp } from './primitives.js';
@@ -75,12 +78,6 @@ export interface FusedKernels {
   /** values and flat (h*W+w) int32 indices into each input plane, as PyTorch's max_pool2d_with_indices. */
   maxPool2d(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): void;
   avgPool2d(x: TensorView, out: TensorView, p: Pool2dParams): void;
-  /** torch's threshold_backward: out = output <= threshold ? 0 : grad (a NaN output passes grad); one shape. */
-  thresholdBackward(grad: TensorView, output: TensorView, out: TensorView, threshold: number): void;
-  /** gradIn[N,C,H,W]: zeros, then each grad[n,c,oh,ow] added at its plane's flat index (max pooling's backward). */
-  maxPool2dBackward(grad: TensorView, indices: TensorView, gradIn: TensorView, p: Pool2dParams): void;
-  /** gradIn[N,C,H,W]: each grad[n,c,oh,ow] / divisor added over its window (average pooling's backward). */
-  avgPool2dBackward(grad: TensorView, gradIn: TensorView, p: Pool2dParams): void;
   /** softmax (logSoftmax when `p.log`) of a contiguous float x along `p.dim`, into contiguous out (as torch: a row with +inf or NaN is NaN). */
   softmax(x: TensorView, out: TensorView, p: SoftmaxParams): void;
   /** gradIn from the forward's output y and its gradient g (contiguous, one shape): y·(g − Σg·y), or g − exp(y)·Σg when `p.log`. */
@@ -111,6 +108,18 @@ export interface FusedKernels {
     gradBias: TensorView | null,
     p: BatchNormParams,
   ): void;
+  /**
+   * A multi-tensor optimizer update in place (Note [Fused optimizer step] in ops/foreach.ts): for
+   * each i, `params[i]` and `states[i]` (contiguous, the param's shape) from `grads[i]`. Returns
+   * false, having written nothing, to decline (the op layer runs the per-tensor ops instead).
+   */
+  optimizerStep(step: OptimizerStep, steps: OptimizerSteps, params: TensorView[], grads: TensorView[], states: TensorView[][]): boolean;
+  /** torch's threshold_backward: out = output <= threshold ? 0 : grad (a NaN output passes grad); one shape. */
+  thresholdBackward(grad: TensorView, output: TensorView, out: TensorView, threshold: number): void;
+  /** gradIn[N,C,H,W]: zeros, then each grad[n,c,oh,ow] added at its plane's flat index (max pooling's backward). */
+  maxPool2dBackward(grad: TensorView, indices: TensorView, gradIn: TensorView, p: Pool2dParams): void;
+  /** gradIn[N,C,H,W]: each grad[n,c,oh,ow] / divisor added over its window (average pooling's backward). */
+  avgPool2dBackward(grad: TensorView, gradIn: TensorView, p: Pool2dParams): void;
 }
 
 /**

@@ -6,6 +6,8 @@ import type {
   Conv2dParams,
   DeviceCheck,
   FusedKernels,
+  OptimizerStep,
+  OptimizerSteps,
   Pool2dParams,
   RandomDist,
   ReduceOp,
@@ -91,6 +93,15 @@ export interface KernelArgs {
   thresholdBackward: [grad: Operand, output: Operand, out: Operand, threshold: number];
   maxPool2dBackward: [grad: Operand, indices: Operand, gradIn: Operand, p: Pool2dParams];
   avgPool2dBackward: [grad: Operand, gradIn: Operand, p: Pool2dParams];
+  /** A multi-tensor optimizer update (ops/foreach.ts); `done.value` says whether the backend took it. */
+  optimizerStep: [
+    step: OptimizerStep,
+    steps: OptimizerSteps,
+    params: Operand[],
+    grads: Operand[],
+    states: Operand[][],
+    done: { value: boolean },
+  ];
   softmax: [x: Operand, out: Operand, p: SoftmaxParams];
   softmaxBackward: [y: Operand, g: Operand, gradIn: Operand, p: SoftmaxParams];
   batchNorm: [
@@ -445,6 +456,28 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
       bump(out);
       if (o === null) f.call(be, vg, vo, p);
       else o.kernel(op, 'avgPool2dBackward', be, () => f.call(be, vg, vo, p));
+      return;
+    }
+    case 'optimizerStep': {
+      const [step, steps, params, grads, states, done] = a as KernelArgs['optimizerStep'];
+      done.value = false;
+      if (params.length === 0) return;
+      const first = params[0]!;
+      for (let i = 0; i < params.length; i++) for (const s of states[i]!) backendOf(op, first, params[i]!, grads[i]!, s);
+      const be = tensorOf(first)._storage.backend;
+      const f = fused(op, be, 'optimizerStep');
+      const vp = params.map((x) => viewOf(op, x));
+      const vg = grads.map((x) => viewOf(op, x));
+      const vs = states.map((ss) => ss.map((x) => viewOf(op, x)));
+      const run = () => {
+        done.value = f.call(be, step, steps, vp, vg, vs);
+      };
+      if (o === null) run();
+      else o.kernel(op, 'optimizerStep', be, run);
+      if (done.value) {
+        for (const x of params) bump(x);
+        for (const ss of states) for (const x of ss) bump(x);
+      }
       return;
     }
     case 'softmax':

@@ -22,6 +22,7 @@ export { conv2dBackwardInput, conv2dBackwardWeight } from './ops/conv.js';
 export { maxPool2dBackward, avgPool2dBackward } from './ops/pool.js';
 export { thresholdBackward } from './ops/relu-backward.js';
 export { runDetached } from './ops/composite.js';
+export { fusedOptimizerStep } from './ops/foreach.js';
 export { addmm } from './ops/addmm.js';
 export { hardtanh } from './ops/hardtanh.js';
 export { gelu, silu, leakyRelu, elu, softplus } from './ops/activations.js';

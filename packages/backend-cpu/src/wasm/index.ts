@@ -13,3 +13,4 @@ export { conv2dWasm, conv2dBackwardInputWasm, conv2dBackwardWeightWasm } from '.
 export { relaxedSimdSupported } from './assembler.js';
 export { heapEnabled, setHeapEnabled, heapStats, heapPtr, heapLimit } from './heap.js';
 export { binaryWasm, unaryWasm, sumWasm, binaryRow, unaryRow, sumRow, ewTuning, elementwiseWasmAvailable } from './elementwise.js';
+export { optimizerStepWasm, optimizerStepWasmAvailable } from './optim.js';

@@ -14,6 +14,7 @@ import { castFast, compareFast, sumLeadingFast } from '../kernels/fast-elementwi
 import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm } from './conv2d.js';
 import { binaryWasm, sumWasm, unaryWasm } from './elementwise.js';
 import { sgemmBatched } from './gemm.js';
+import { optimizerStepWasm } from './optim.js';
 import { thresholdBackwardWasm } from './threshold-backward.js';
 import { avgPool2dFast, maxPool2dFast } from '../kernels/pool-fast.js';
 
@@ -76,6 +77,7 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.conv2d = conv2dWasm;
   fast.conv2dBackwardInput = conv2dBackwardInputWasm;
   fast.conv2dBackwardWeight = conv2dBackwardWeightWasm;
+  fast.optimizerStep = optimizerStepWasm;
   fast.thresholdBackward = thresholdBackwardWasm;
   fast.maxPool2d = maxPool2dFast;
   fast.avgPool2d = avgPool2dFast;
