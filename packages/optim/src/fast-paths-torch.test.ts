@@ -68,6 +68,8 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
       return withGrads(F.conv2d(L.x!, L.w!, L.b ?? null, a as F.Conv2dOptions), x.g!, L);
     case 'maxPool2d':
       return withGrads(F.maxPool2d(L.x!, a.kernel as number, { stride: a.stride as number, padding: (a.padding as number) ?? 0 }), x.g!, L);
+    case 'avgPool2d':
+      return withGrads(F.avgPool2d(L.x!, a.kernel as number, { stride: a.stride as number, padding: (a.padding as number) ?? 0 }), x.g!, L);
     case 'relu':
       return withGrads(F.relu(L.x!), x.g!, L);
     case 'softmax':
@@ -133,6 +135,7 @@ it('the fixtures cover every training kind', () => {
       'linear',
       'conv2d',
       'maxPool2d',
+      'avgPool2d',
       'relu',
       'softmax',
       'logSoftmax',
