@@ -53,6 +53,7 @@ export interface FastPaths {
   ) => boolean;
   thresholdBackward?: (grad: TensorView, output: TensorView, out: TensorView, threshold: number) => boolean;
   maxPool2d?: (x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams) => boolean;
+  maxPool2dBackward?: (grad: TensorView, indices: TensorView, gradIn: TensorView, p: Pool2dParams) => boolean;
   avgPool2d?: (x: TensorView, out: TensorView, p: Pool2dParams) => boolean;
 }
 
@@ -164,7 +165,9 @@ export class CpuBackend implements Backend {
   avgPool2d(x: TensorView, out: TensorView, p: Pool2dParams): void {
     if (!this.fast.avgPool2d?.(x, out, p)) convK.avgPool2d(x, out, p);
   }
-  maxPool2dBackward = poolBwd.maxPool2dBackward;
+  maxPool2dBackward(grad: TensorView, indices: TensorView, gradIn: TensorView, p: Pool2dParams): void {
+    if (!this.fast.maxPool2dBackward?.(grad, indices, gradIn, p)) poolBwd.maxPool2dBackward(grad, indices, gradIn, p);
+  }
   avgPool2dBackward = poolBwd.avgPool2dBackward;
   /** relu's backward in one pass (Note [ReLU backward as one kernel] in @dl/tensor). */
   thresholdBackward(grad: TensorView, output: TensorView, out: TensorView, threshold: number): void {

@@ -6,8 +6,10 @@ import type { Pool2dParams, TensorView } from '@dl/tensor/backend';
 import { avgPool2dBackward, maxPool2dBackward, thresholdBackward } from '@dl/tensor/internal';
 import { cpuBackend } from './index.js';
 import { avgPool2dFast, maxPool2dFast } from './kernels/pool-fast.js';
+import { maxPool2dBackward as maxPool2dBackwardJs } from './kernels/pool-backward.js';
 import { thresholdBackward as thresholdBackwardJs } from './kernels/threshold-backward.js';
 import { heapEnabled, heapPtr } from './wasm/heap.js';
+import { maxPool2dBackwardWasm, maxPool2x2Wasm } from './wasm/pool-kernels.js';
 import { thresholdBackwardWasm } from './wasm/threshold-backward.js';
 
 /**
@@ -107,7 +109,7 @@ function params(c: PoolCase): Pool2dParams {
 // Run the same code on the fast kernels, the reference kernels and the composites.
 const be = cpuBackend as unknown as Record<string, unknown>;
 const FUSED = ['thresholdBackward', 'maxPool2dBackward', 'avgPool2dBackward', 'maxPool2d', 'avgPool2d'] as const;
-const FAST = ['thresholdBackward', 'maxPool2d', 'avgPool2d'] as const;
+const FAST = ['thresholdBackward', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d'] as const;
 const savedFused = Object.fromEntries(FUSED.map((k) => [k, be[k]]));
 const savedFast = Object.fromEntries(FAST.map((k) => [k, cpuBackend.fast[k]]));
 type Mode = 'fast' | 'reference' | 'composite';
@@ -230,6 +232,34 @@ describe('max/avg pooling against PyTorch (fast, reference and composite paths)'
     expectClose('strided indices', a.indices.dataSync(), i32(c.indices));
     const u = dl.maxPool2d(x.select(0, 0), p);
     expectClose('unbatched max', u.values.dataSync(), f32(c.max).subarray(0, u.values.numel()));
+  });
+
+  it.runIf(heapEnabled())('the wasm 2x2 forward and the wasm backward run on heap buffers and match the JS kernels', () => {
+    for (const c of poolCases.filter((q) => ['lenet2_2x2', 'odd_2x2_floor', 'ties_nan_inf_2x2'].includes(q.name))) {
+      const p = params(c);
+      const [N, C, H, W] = c.shape as [number, number, number, number];
+      const [OH, OW] = c.outShape.slice(2) as [number, number];
+      const x = heapView(values(N * C * H * W, c.x), c.shape);
+      const out = heapView(new Float32Array(N * C * OH * OW), c.outShape);
+      const L = N * C * OH * OW;
+      const idx: TensorView = { buffer: new Int32Array(L), dtype: 'int32', shape: c.outShape, strides: out.strides, offset: 0 };
+      expect(maxPool2x2Wasm(x, out, idx, p), c.name).toBe(true); // OW of 6, 7, 12: whole groups of 4 and a tail
+      expectClose(`${c.name} wasm max`, out.buffer as Float32Array, f32(c.max));
+      expectClose(`${c.name} wasm indices`, idx.buffer as Int32Array, i32(c.indices));
+      const g = heapView(values(L, c.g), c.outShape);
+      const gradIn = heapView(new Float32Array(N * C * H * W).fill(7), c.shape);
+      expect(maxPool2dBackwardWasm(g, idx, gradIn)).toBe(true);
+      const ref = { ...gradIn, buffer: new Float32Array(N * C * H * W) };
+      maxPool2dBackwardJs(g, idx, ref, p);
+      expectClose(`${c.name} wasm backward`, gradIn.buffer as Float32Array, ref.buffer as Float32Array);
+      expectClose(`${c.name} wasm backward vs torch`, gradIn.buffer as Float32Array, f32(c.maxGrad), 1e-6, 1e-6);
+      // declines: a window other than 2x2/2, a view outside the heap
+      expect(maxPool2x2Wasm(x, out, idx, { ...p, padding: [1, 1] })).toBe(false);
+      expect(maxPool2x2Wasm({ ...x, buffer: new Float32Array(N * C * H * W) }, out, idx, p)).toBe(false);
+      expect(maxPool2dBackwardWasm(g, idx, { ...gradIn, buffer: new Float32Array(N * C * H * W) })).toBe(false);
+      (idx.buffer as Int32Array)[5] = H * W;
+      expect(() => maxPool2dBackwardWasm(g, idx, gradIn)).toThrow(dl.IndexError);
+    }
   });
 
   it('the fast kernels decline what they do not handle', () => {

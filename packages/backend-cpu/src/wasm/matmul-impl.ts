@@ -16,6 +16,7 @@ import { binaryWasm, sumWasm, unaryWasm } from './elementwise.js';
 import { sgemmBatched } from './gemm.js';
 import { optimizerStepWasm } from './optim.js';
 import { thresholdBackwardWasm } from './threshold-backward.js';
+import { maxPool2dBackwardWasm, maxPool2x2Wasm } from './pool-kernels.js';
 import { avgPool2dFast, maxPool2dFast } from '../kernels/pool-fast.js';
 
 /** Work (M*N*K) below which `wasmMatmul` declines. */
@@ -79,6 +80,7 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.conv2dBackwardWeight = conv2dBackwardWeightWasm;
   fast.optimizerStep = optimizerStepWasm;
   fast.thresholdBackward = thresholdBackwardWasm;
-  fast.maxPool2d = maxPool2dFast;
+  fast.maxPool2d = (x, out, indices, p) => maxPool2x2Wasm(x, out, indices, p) || maxPool2dFast(x, out, indices, p);
+  fast.maxPool2dBackward = (g, indices, gradIn) => maxPool2dBackwardWasm(g, indices, gradIn);
   fast.avgPool2d = avgPool2dFast;
 }

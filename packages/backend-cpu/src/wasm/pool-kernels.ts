@@ -1,0 +1,310 @@
+/**
+ * Max pooling forward (2x2, stride 2) and backward on WebAssembly, in place on wasm-heap
+ * buffers (Note [Wasm heap] in heap.ts).
+ *
+ * Note [Max pooling in wasm]
+ * JS loops over heap arrays (views of a growable shared memory) run several times slower than
+ * over plain typed arrays; these kernels do the work inside the memory instead.
+ *  - `mp2(x, o, ix, NC, H, W, OH, OW, G4)`: 2x2 stride-2 windows (no padding, every window
+ *    inside the input), four outputs per step: the two input rows are loaded 8 floats at a time
+ *    and split into even and odd columns (`i8x16.shuffle`), giving the window's four values
+ *    a, b, c, d for four outputs; torch's rule `v > max || isnan(v)` (in window order a, b, c,
+ *    d) is `f32x4.gt | f32x4.ne(v, v)` and `v128.bitselect` of the value and of the index
+ *    offset (0, 1, W, W + 1). Columns `4 * G4 ..< OW` are left to the caller.
+ *  - `mpb(g, ix, o, NC, HW, L) -> i32`: zero each input plane (`memory.fill`), then add every
+ *    grad value at its index; returns the flat position of the first index outside the plane
+ *    (the caller raises), or -1.
+ * Indices are int32 arrays outside the heap: they are staged through a scratch block.
+ */
+import type { Pool2dParams, TensorView } from '@dl/tensor/backend';
+import { IndexError } from '@dl/tensor';
+import { ModuleBuilder, ValType, type CodeBuilder } from './assembler.js';
+import { getHeap, heapAlloc, heapF32, heapFree, heapPtr } from './heap.js';
+
+const { i32, v128 } = ValType;
+const I32_ADD = 0x6a;
+const I32_MUL = 0x6c;
+const I32_SHL = 0x74;
+const I32_GE_S = 0x4e;
+const I32_GE_U = 0x4f;
+const F32_ADD = 0x92;
+const SHUFFLE = 0x0d;
+const I32X4_SPLAT = 0x11;
+const I32X4_ADD = 0xae;
+const F32X4_NE = 0x42;
+const F32X4_GT = 0x44;
+const V128_OR = 0x50;
+const V128_BITSELECT = 0x52;
+const EVEN = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+const ODD = EVEN.map((x) => x + 4);
+
+/** `for (i = 0; i < n; i++) body` over i32 locals. */
+function forLoop(b: CodeBuilder, i: number, n: number, body: () => void): void {
+  b.i32Const(0).localSet(i);
+  b.block().loop();
+  b.localGet(i).localGet(n).op(I32_GE_S).brIf(1);
+  body();
+  b.localGet(i).i32Const(1).op(I32_ADD).localSet(i);
+  b.br(0);
+  b.end().end();
+}
+function addTo(b: CodeBuilder, local: number, bytes: number): void {
+  b.localGet(local).i32Const(bytes).op(I32_ADD).localSet(local);
+}
+function i32x4(values: readonly number[]): Uint8Array {
+  return new Uint8Array(new Int32Array(values).buffer);
+}
+
+/** The module: `mp2` and `mpb` (see the Note) over the heap's memory. */
+export function buildPoolModule(maxPages: number): Uint8Array<ArrayBuffer> {
+  const m = new ModuleBuilder();
+  m.importMemory('env', 'memory', 1, maxPages, true);
+
+  // mp2: params x0 o1 ix2 NC3 H4 W5 OH6 OW7 G4_8; i32 locals nc9 oh10 j11 r0_12 op13 ip14 wb15;
+  // v128 locals base16 best17 offs18 k1_19 kW20 kW1_21 v22 m23 A24 B25
+  const mp2 = m.addFunction(
+    [i32, i32, i32, i32, i32, i32, i32, i32, i32],
+    [],
+    [i32, i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128],
+    (b) => {
+      const [x, o, ix, NC, H, W, OH, OW, G4] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+      const [nc, oh, j, r0, op, ip, wb] = [9, 10, 11, 12, 13, 14, 15];
+      const [base, best, offs, k1, kW, kW1, v, mask, A, B] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
+      b.localGet(W).i32Const(2).op(I32_SHL).localSet(wb);
+      b.i32Const(1).simd(I32X4_SPLAT).localSet(k1);
+      b.localGet(W).simd(I32X4_SPLAT).localSet(kW);
+      b.localGet(W).i32Const(1).op(I32_ADD).simd(I32X4_SPLAT).localSet(kW1);
+      const step = (load: () => void, k: number) => {
+        load();
+        b.localSet(v);
+        b.localGet(v).localGet(best).simd(F32X4_GT).localGet(v).localGet(v).simd(F32X4_NE).simd(V128_OR).localSet(mask);
+        b.localGet(v).localGet(best).localGet(mask).simd(V128_BITSELECT).localSet(best);
+        b.localGet(k).localGet(offs).localGet(mask).simd(V128_BITSELECT).localSet(offs);
+      };
+      forLoop(b, nc, NC, () => {
+        forLoop(b, oh, OH, () => {
+          // r0 = x + ((nc * H + 2 * oh) * W) * 4; op/ip = base + ((nc * OH + oh) * OW) * 4
+          b.localGet(nc).localGet(H).op(I32_MUL).localGet(oh).i32Const(1).op(I32_SHL).op(I32_ADD).localGet(wb).op(I32_MUL);
+          b.localGet(x).op(I32_ADD).localSet(r0);
+          b.localGet(nc).localGet(OH).op(I32_MUL).localGet(oh).op(I32_ADD).localGet(OW).op(I32_MUL).i32Const(2).op(I32_SHL);
+          b.localTee(op).localGet(ix).op(I32_ADD).localSet(ip);
+          b.localGet(op).localGet(o).op(I32_ADD).localSet(op);
+          // base = splat(2 * oh * W) + (0, 2, 4, 6)
+          b.localGet(oh).i32Const(1).op(I32_SHL).localGet(W).op(I32_MUL).simd(I32X4_SPLAT);
+          b.v128Const(i32x4([0, 2, 4, 6]))
+            .simd(I32X4_ADD)
+            .localSet(base);
+          forLoop(b, j, G4, () => {
+            b.localGet(r0).v128Load(0).localSet(A);
+            b.localGet(r0).v128Load(16).localSet(B);
+            b.localGet(A)
+              .localGet(B)
+              .simd(SHUFFLE)
+              .op(...EVEN)
+              .localSet(best);
+            b.v128Const().localSet(offs);
+            step(
+              () =>
+                b
+                  .localGet(A)
+                  .localGet(B)
+                  .simd(SHUFFLE)
+                  .op(...ODD),
+              k1,
+            );
+            b.localGet(r0).localGet(wb).op(I32_ADD).v128Load(0).localSet(A);
+            b.localGet(r0).localGet(wb).op(I32_ADD).v128Load(16).localSet(B);
+            step(
+              () =>
+                b
+                  .localGet(A)
+                  .localGet(B)
+                  .simd(SHUFFLE)
+                  .op(...EVEN),
+              kW,
+            );
+            step(
+              () =>
+                b
+                  .localGet(A)
+                  .localGet(B)
+                  .simd(SHUFFLE)
+                  .op(...ODD),
+              kW1,
+            );
+            b.localGet(op).localGet(best).v128Store(0);
+            b.localGet(ip).localGet(base).localGet(offs).simd(I32X4_ADD).v128Store(0);
+            b.localGet(base)
+              .v128Const(i32x4([8, 8, 8, 8]))
+              .simd(I32X4_ADD)
+              .localSet(base);
+            addTo(b, r0, 32);
+            addTo(b, op, 16);
+            addTo(b, ip, 16);
+          });
+        });
+      });
+    },
+  );
+  m.exportFunction('mp2', mp2);
+
+  // mpb: params g0 ix1 o2 NC3 HW4 L5 -> i32; locals nc6 l7 pb8 k9 q10 addr11
+  const mpb = m.addFunction([i32, i32, i32, i32, i32, i32], [i32], [i32, i32, i32, i32, i32, i32], (b) => {
+    const [g, ix, o, NC, HW, L] = [0, 1, 2, 3, 4, 5];
+    const [nc, l, pb, k, q, addr] = [6, 7, 8, 9, 10, 11];
+    b.i32Const(0).localSet(q);
+    forLoop(b, nc, NC, () => {
+      b.localGet(nc).localGet(HW).op(I32_MUL).i32Const(2).op(I32_SHL).localGet(o).op(I32_ADD).localSet(pb);
+      b.localGet(pb).i32Const(0).localGet(HW).i32Const(2).op(I32_SHL).op(0xfc, 0x0b, 0x00); // memory.fill
+      forLoop(b, l, L, () => {
+        b.localGet(ix).i32Load(0).localTee(k).localGet(HW).op(I32_GE_U).if();
+        b.localGet(q).op(0x0f); // return q
+        b.end();
+        b.localGet(k).i32Const(2).op(I32_SHL).localGet(pb).op(I32_ADD).localTee(addr);
+        b.localGet(addr).f32Load(0).localGet(g).f32Load(0).op(F32_ADD).f32Store(0);
+        addTo(b, g, 4);
+        addTo(b, ix, 4);
+        addTo(b, q, 1);
+      });
+    });
+    b.i32Const(-1);
+  });
+  m.exportFunction('mpb', mpb);
+  return m.toBytes();
+}
+
+interface Engine {
+  mp2: (x: number, o: number, ix: number, NC: number, H: number, W: number, OH: number, OW: number, G4: number) => void;
+  mpb: (g: number, ix: number, o: number, NC: number, HW: number, L: number) => number;
+}
+let engine: Engine | null | undefined;
+function getEngine(): Engine | null {
+  if (engine !== undefined) return engine;
+  engine = null;
+  try {
+    const h = getHeap();
+    if (h) {
+      const inst = new WebAssembly.Instance(new WebAssembly.Module(buildPoolModule(h.maxPages)), { env: { memory: h.memory } });
+      engine = inst.exports as unknown as Engine;
+    }
+  } catch {
+    engine = null;
+  }
+  return engine;
+}
+
+/** A heap block for staging int32 indices (kept between calls, grown as needed). */
+let scratch = { ptr: -1, bytes: 0 };
+function scratchInt32(n: number): { ptr: number; view: Int32Array } | null {
+  const bytes = n * 4;
+  if (scratch.bytes < bytes) {
+    if (scratch.ptr >= 0) heapFree(scratch.ptr, scratch.bytes);
+    const size = Math.max(bytes, 2 * scratch.bytes);
+    const ptr = heapAlloc(size);
+    scratch = ptr >= 0 ? { ptr, bytes: size } : { ptr: -1, bytes: 0 };
+    if (ptr < 0) return null;
+  }
+  const f = heapF32(scratch.ptr, n);
+  return { ptr: scratch.ptr, view: new Int32Array(f.buffer, f.byteOffset, n) };
+}
+
+function contiguous(v: TensorView): boolean {
+  let s = 1;
+  for (let d = v.shape.length - 1; d >= 0; d--) {
+    if (v.shape[d]! !== 1 && v.strides[d]! !== s) return false;
+    s *= v.shape[d]!;
+  }
+  return true;
+}
+function heapF32Ptr(v: TensorView): number {
+  if (v.dtype !== 'float32' || !(v.buffer instanceof Float32Array) || !contiguous(v)) return -1;
+  const p = heapPtr(v.buffer);
+  return p < 0 ? -1 : p + v.offset * 4;
+}
+
+/**
+ * 2x2 stride-2 max pooling (no padding or dilation, every window inside the input) on wasm
+ * SIMD over heap buffers; false to decline (other windows, non-heap or strided views, float64).
+ *
+ * @example
+ * if (!maxPool2x2Wasm(x, out, indices, p)) maxPool2dFast(x, out, indices, p);
+ */
+export function maxPool2x2Wasm(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): boolean {
+  const [KH, KW] = p.kernelSize;
+  const [sh, sw] = p.stride;
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const OH = out.shape[2]!;
+  const OW = out.shape[3]!;
+  if (KH !== 2 || KW !== 2 || sh !== 2 || sw !== 2 || p.padding[0] !== 0 || p.padding[1] !== 0) return false;
+  if (p.dilation[0] !== 1 || p.dilation[1] !== 1 || 2 * OH > H || 2 * OW > W || OW < 4) return false;
+  if (indices.dtype !== 'int32' || !contiguous(indices)) return false;
+  const px = heapF32Ptr(x);
+  const po = heapF32Ptr(out);
+  if (px < 0 || po < 0) return false;
+  const e = getEngine();
+  const n = N * C * OH * OW;
+  const s = e && scratchInt32(n);
+  if (!e || !s) return false;
+  const G4 = OW >> 2;
+  e.mp2(px, po, s.ptr, N * C, H, W, OH, OW, G4);
+  const I = indices.buffer as Int32Array;
+  I.set(s.view, indices.offset);
+  if (4 * G4 < OW) {
+    // the last OW % 4 columns of every row
+    const X = x.buffer as Float32Array;
+    const O = out.buffer as Float32Array;
+    for (let r = 0; r < N * C * OH; r++) {
+      const nc = Math.floor(r / OH);
+      const oh = r - nc * OH;
+      const rel0 = 2 * oh * W;
+      const plane = x.offset + nc * H * W;
+      for (let ow = 4 * G4; ow < OW; ow++) {
+        const c = rel0 + 2 * ow;
+        let best = X[plane + c]!;
+        let bi = c;
+        for (const k of [c + 1, c + W, c + W + 1]) {
+          const v = X[plane + k]!;
+          if (v > best || v !== v) {
+            best = v;
+            bi = k;
+          }
+        }
+        O[out.offset + r * OW + ow] = best;
+        I[indices.offset + r * OW + ow] = bi;
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * Max pooling's backward (zero the planes, add each grad at its index) in wasm over heap
+ * buffers; false to decline. Raises an IndexError for an index outside its plane.
+ *
+ * @example
+ * if (!maxPool2dBackwardWasm(g, indices, gradIn)) poolBwd.maxPool2dBackward(g, indices, gradIn, p);
+ */
+export function maxPool2dBackwardWasm(grad: TensorView, indices: TensorView, gradIn: TensorView): boolean {
+  if (indices.dtype !== 'int32' || !contiguous(indices)) return false;
+  const pg = heapF32Ptr(grad);
+  const po = heapF32Ptr(gradIn);
+  if (pg < 0 || po < 0) return false;
+  const [N, C, H, W] = gradIn.shape as [number, number, number, number];
+  const L = grad.shape[2]! * grad.shape[3]!;
+  const n = N * C * L;
+  const e = getEngine();
+  const s = e && scratchInt32(n);
+  if (!e || !s) return false;
+  const I = indices.buffer as Int32Array;
+  s.view.set(I.subarray(indices.offset, indices.offset + n));
+  const bad = e.mpb(pg, s.ptr, po, N * C, H * W, L);
+  if (bad >= 0) {
+    throw new IndexError(
+      `maxPool2dBackward: index ${I[indices.offset + bad]} at position ${bad} is out of bounds for an input plane of ${H}x${W}`,
+      {
+        op: 'maxPool2dBackward',
+      },
+    );
+  }
+  return true;
+}
