@@ -4,6 +4,7 @@ import type { Tensor } from '@dl/tensor';
 import { batchNorm, batchNormBackward, softmaxBackward } from '@dl/tensor/internal';
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from './index.js';
+import { batchNormFast, type PlaneKernels } from './kernels/batch-norm.js';
 
 /**
  * PyTorch 1.13 values for the fused softmax / logSoftmax / batch-norm kernels (Note [Fused
@@ -102,6 +103,24 @@ function expectClose(what: string, got: Tensor, want: Float32Array, rtol = 1e-5,
   expect(bad === 0 ? null : `${what}: ${bad} elements differ, first ${first}`).toBeNull();
 }
 
+/** `k` with every method but `accepts` counted. */
+function countCalls(k: PlaneKernels, hit: () => void): PlaneKernels {
+  const wrap =
+    <A extends unknown[], R>(f: (...a: A) => R) =>
+    (...a: A): R => {
+      hit();
+      return f(...a);
+    };
+  return {
+    accepts: k.accepts,
+    sum: wrap(k.sum),
+    sqdev: wrap(k.sqdev),
+    dot: wrap(k.dot),
+    affine: wrap(k.affine),
+    backward: wrap(k.backward),
+  };
+}
+
 /** Run `f` with the fused kernels in place (counting their calls) or removed (the composites run). */
 function withKernels<T>(fused: boolean, f: () => T): { result: T; calls: number } {
   const be = cpuBackend as unknown as Record<string, unknown>;
@@ -176,8 +195,9 @@ describe('fused softmax / logSoftmax against PyTorch', () => {
 
 describe('fused batch norm against PyTorch', () => {
   for (const c of bnCases) {
-    for (const fused of [true, false]) {
-      it(`${c.name} (${fused ? 'fused kernel' : 'composite'})`, () => {
+    for (const mode of ['wasm', 'js', 'composite'] as const) {
+      const fused = mode !== 'composite';
+      it(`${c.name} (${mode === 'wasm' ? 'fused kernel, wasm planes' : mode === 'js' ? 'fused kernel, JS loops' : 'composite'})`, () => {
         const x = build(c.x);
         expect(x.numel()).toBeGreaterThanOrEqual(16384);
         expect(x.shape[0]).toBeGreaterThanOrEqual(8);
@@ -186,6 +206,9 @@ describe('fused batch norm against PyTorch', () => {
         const b = c.b ? build(c.b) : null;
         const rm = c.rm ? build(c.rm) : null;
         const rv = c.rv ? build(c.rv) : null;
+        const planes = batchNormFast.planes;
+        let planeCalls = 0;
+        batchNormFast.planes = mode === 'wasm' && planes ? countCalls(planes, () => planeCalls++) : null;
         const { result, calls } = withKernels(fused, () => {
           const r = batchNorm(x, w, b, { training: c.training, eps: c.eps, runningMean: rm, runningVar: rv });
           const C = x.shape[1]!;
@@ -194,7 +217,11 @@ describe('fused batch norm against PyTorch', () => {
           const grads = batchNormBackward(g, x, w, mean.reshape(C), invstd.reshape(C), c.training, [true, true, true]);
           return { r, grads };
         });
+        batchNormFast.planes = planes;
         expect(calls).toBe(fused ? 2 : 0);
+        // planes of one element ([N, C] input) stay on the JS loops
+        const plane = c.x.shape.slice(2).reduce((a, b) => a * b, 1);
+        if (mode === 'wasm' && planes && process.env.DL_CPU_WASM !== '0') expect(planeCalls > 0).toBe(plane >= 16);
         expectClose(`${c.name} y`, result.r.output, decode(c.y));
         if (c.training) {
           expectClose(`${c.name} mean`, result.r.mean, decode(c.mean), 1e-6, 1e-6);
@@ -213,6 +240,25 @@ describe('fused batch norm against PyTorch', () => {
       });
     }
   }
+
+  it('wasm planes decline inputs outside the wasm heap (zero-copy host arrays): the JS loops give the same values', () => {
+    const c = bnCases.find((k) => k.name === 'bn_train_affine')!;
+    const heapX = build(c.x);
+    const hostX = dl.fromArray(new Float32Array(heapX.dataSync() as Float32Array), c.x.shape);
+    const planes = batchNormFast.planes;
+    let planeCalls = 0;
+    if (planes) batchNormFast.planes = countCalls(planes, () => planeCalls++);
+    try {
+      const opts = { training: true, eps: c.eps, runningMean: null, runningVar: null };
+      const host = batchNorm(hostX, null, null, opts).output;
+      expect(planeCalls).toBe(0);
+      const heap = batchNorm(heapX, null, null, opts).output;
+      if (planes && process.env.DL_CPU_WASM !== '0') expect(planeCalls).toBeGreaterThan(0);
+      expectClose('host input', host, heap.dataSync() as Float32Array, 1e-6, 1e-6);
+    } finally {
+      batchNormFast.planes = planes;
+    }
+  });
 
   it('only the requested gradients; float64 through the same kernels; mixed dtypes decline', () => {
     const c = bnCases.find((k) => k.name === 'bn_train_affine')!;

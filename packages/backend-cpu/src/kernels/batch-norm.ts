@@ -7,8 +7,10 @@
  * the mean, then Σ (x − mean)², so no cancellation and no float32 overflow of the variance
  * (Note [Normalisation without overflow] in @dl/tensor's ops/normalization.ts is the composite's
  * answer to the same problem). `invstd = 1 / √(var + eps)` in float64. The output is one
- * per-channel scale and shift, `y = x · α + β` with `α = invstd · w`, `β = b − mean · α`
- * (torch's batch_norm_cpu_transform_input), which `planeAffine` may run in wasm SIMD. The
+ * per-channel scale and shift, `y = (x − mean) · α + b` with `α = invstd · w` (torch's
+ * batch_norm_cpu_transform_input writes `x · α + (b − mean · α)`, which loses the low bits of
+ * a channel far from zero in float32). Every pass is a loop over contiguous planes, which
+ * wasm SIMD runs where installed ({@link PlaneKernels}: float32 products and squares, float64 sums). The
  * backward is torch's batch_norm_backward_cpu: per channel `Σ g` and `Σ (x − mean) · g`, then
  * `gradIn = (g − Σg/M − (x − mean) · invstd² · Σ(x − mean)g / M) · invstd · w` in training,
  * `g · invstd · w` in eval; `gradWeight = Σ(x − mean)g · invstd`, `gradBias = Σ g`.
@@ -23,13 +25,30 @@ import type { CpuBuffer } from '../buffer.js';
 type F = Float32Array | Float64Array;
 
 /**
- * `out[o + i] = x[xo + i] · a + b` for i < n; returns false to decline (the JS loop runs). The
- * wasm backend plugs its SIMD loop in here (`installWasmKernels`).
+ * Loops over one contiguous plane that a faster engine may run (the wasm SIMD ones of
+ * wasm/norm-kernels.ts, installed by `installWasmKernels`); the JS loops below are the reference.
+ * Offsets and lengths count elements; sums come back in float64.
  */
-export type PlaneAffine = (x: F, xo: number, out: F, oo: number, n: number, a: number, b: number) => boolean;
+export interface PlaneKernels {
+  /** Can the methods read and write all these arrays? (Else the JS loops run.) */
+  accepts(...arrays: F[]): boolean;
+  /** Σ x */
+  sum(x: F, xo: number, n: number): number;
+  /** Σ (x − m)² */
+  sqdev(x: F, xo: number, n: number, m: number): number;
+  /** Σ (x − m) · g */
+  dot(g: F, go: number, x: F, xo: number, n: number, m: number): number;
+  /** o = (x − m) · a + b */
+  affine(x: F, xo: number, o: F, oo: number, n: number, m: number, a: number, b: number): void;
+  /** o = (g − mg − (x − m) · k) · wr */
+  backward(g: F, go: number, x: F, xo: number, o: F, oo: number, n: number, m: number, k: number, mg: number, wr: number): void;
+}
 
-/** The fast per-plane affine, when installed (see {@link PlaneAffine}). */
-export const batchNormFast: { planeAffine: PlaneAffine | null } = { planeAffine: null };
+/** The installed fast plane loops, if any (see {@link PlaneKernels}). */
+export const batchNormFast: { planes: PlaneKernels | null } = { planes: null };
+
+/** Planes of at least this many elements go to the fast loops (smaller ones stay in JS: no call overhead). */
+const MIN_PLANE = 16;
 
 function buf(op: string, v: TensorView): F {
   const b = v.buffer as CpuBuffer;
@@ -71,7 +90,8 @@ export function batchNormForward(
   const bs = bias ? buf(op, bias) : null;
   const [N, C, HW] = dims(x.shape);
   const M = N * HW;
-  const fast = batchNormFast.planeAffine;
+  const f = batchNormFast.planes;
+  const fast = f !== null && HW >= MIN_PLANE && f.accepts(xs, os) ? f : null;
   for (let c = 0; c < C; c++) {
     let m: number;
     let v: number;
@@ -79,16 +99,19 @@ export function batchNormForward(
       let s = 0;
       for (let n = 0; n < N; n++) {
         const o = x.offset + (n * C + c) * HW;
-        for (let i = 0; i < HW; i++) s += xs[o + i]!;
+        if (fast) s += fast.sum(xs, o, HW);
+        else for (let i = 0; i < HW; i++) s += xs[o + i]!;
       }
       m = s / M;
       let q = 0;
       for (let n = 0; n < N; n++) {
         const o = x.offset + (n * C + c) * HW;
-        for (let i = 0; i < HW; i++) {
-          const d = xs[o + i]! - m;
-          q += d * d;
-        }
+        if (fast) q += fast.sqdev(xs, o, HW, m);
+        else
+          for (let i = 0; i < HW; i++) {
+            const d = xs[o + i]! - m;
+            q += d * d;
+          }
       }
       v = q / M;
       ms[mean.offset + c] = m;
@@ -102,12 +125,11 @@ export function batchNormForward(
     const w = ws ? ws[weight!.offset + c]! : 1;
     const b = bs ? bs[bias!.offset + c]! : 0;
     const alpha = r * w;
-    const beta = b - m * alpha;
     for (let n = 0; n < N; n++) {
       const xo = x.offset + (n * C + c) * HW;
       const oo = out.offset + (n * C + c) * HW;
-      if (fast?.(xs, xo, os, oo, HW, alpha, beta)) continue;
-      for (let i = 0; i < HW; i++) os[oo + i] = xs[xo + i]! * alpha + beta;
+      if (fast) fast.affine(xs, xo, os, oo, HW, m, alpha, b);
+      else for (let i = 0; i < HW; i++) os[oo + i] = (xs[xo + i]! - m) * alpha + b;
     }
   }
 }
@@ -141,6 +163,8 @@ export function batchNormBackwardKernel(
   const [N, C, HW] = dims(x.shape);
   const M = N * HW;
   const needSums = gws !== null || gbs !== null || (gis !== null && p.training);
+  const f = batchNormFast.planes;
+  const fast = f !== null && HW >= MIN_PLANE && (gis ? f.accepts(gs, xs, gis) : f.accepts(gs, xs)) ? f : null;
   for (let c = 0; c < C; c++) {
     const m = ms[mean.offset + c]!;
     const r = is[invstd.offset + c]!;
@@ -150,11 +174,15 @@ export function batchNormBackwardKernel(
       for (let n = 0; n < N; n++) {
         const go = g.offset + (n * C + c) * HW;
         const xo = x.offset + (n * C + c) * HW;
-        for (let i = 0; i < HW; i++) {
-          const gv = gs[go + i]!;
-          sg += gv;
-          dot += (xs[xo + i]! - m) * gv;
-        }
+        if (fast) {
+          sg += fast.sum(gs, go, HW);
+          dot += fast.dot(gs, go, xs, xo, HW, m);
+        } else
+          for (let i = 0; i < HW; i++) {
+            const gv = gs[go + i]!;
+            sg += gv;
+            dot += (xs[xo + i]! - m) * gv;
+          }
       }
     }
     if (gws) gws[gradWeight!.offset + c] = dot * r;
@@ -168,13 +196,15 @@ export function batchNormBackwardKernel(
         const go = g.offset + (n * C + c) * HW;
         const xo = x.offset + (n * C + c) * HW;
         const oo = gradIn!.offset + (n * C + c) * HW;
-        for (let i = 0; i < HW; i++) gis[oo + i] = (gs[go + i]! - mg - (xs[xo + i]! - m) * k) * wr;
+        if (fast) fast.backward(gs, go, xs, xo, gis, oo, HW, m, k, mg, wr);
+        else for (let i = 0; i < HW; i++) gis[oo + i] = (gs[go + i]! - mg - (xs[xo + i]! - m) * k) * wr;
       }
     } else {
       for (let n = 0; n < N; n++) {
         const go = g.offset + (n * C + c) * HW;
         const oo = gradIn!.offset + (n * C + c) * HW;
-        for (let i = 0; i < HW; i++) gis[oo + i] = gs[go + i]! * wr;
+        if (fast) fast.affine(gs, go, gis, oo, HW, 0, wr, 0);
+        else for (let i = 0; i < HW; i++) gis[oo + i] = gs[go + i]! * wr;
       }
     }
   }

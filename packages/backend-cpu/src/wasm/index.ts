@@ -14,3 +14,4 @@ export { relaxedSimdSupported } from './assembler.js';
 export { heapEnabled, setHeapEnabled, heapStats, heapPtr, heapLimit } from './heap.js';
 export { binaryWasm, unaryWasm, sumWasm, binaryRow, unaryRow, sumRow, ewTuning, elementwiseWasmAvailable } from './elementwise.js';
 export { optimizerStepWasm, optimizerStepWasmAvailable } from './optim.js';
+export { normPlaneKernels } from './norm-kernels.js';

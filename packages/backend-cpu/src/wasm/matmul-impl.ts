@@ -14,6 +14,8 @@ import { castFast, compareFast, sumLeadingFast } from '../kernels/fast-elementwi
 import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm } from './conv2d.js';
 import { binaryWasm, sumWasm, unaryWasm } from './elementwise.js';
 import { sgemmBatched } from './gemm.js';
+import { batchNormFast } from '../kernels/batch-norm.js';
+import { normPlaneKernels } from './norm-kernels.js';
 import { optimizerStepWasm } from './optim.js';
 import { thresholdBackwardWasm } from './threshold-backward.js';
 import { maxPool2dBackwardWasm, maxPool2x2Wasm } from './pool-kernels.js';
@@ -83,4 +85,5 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.maxPool2d = (x, out, indices, p) => maxPool2x2Wasm(x, out, indices, p) || maxPool2dFast(x, out, indices, p);
   fast.maxPool2dBackward = (g, indices, gradIn) => maxPool2dBackwardWasm(g, indices, gradIn);
   fast.avgPool2d = avgPool2dFast;
+  batchNormFast.planes = normPlaneKernels();
 }
