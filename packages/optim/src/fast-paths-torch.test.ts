@@ -43,17 +43,21 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
   const a = c.args as Record<string, unknown>;
   if (c.kind === 'sgd' || c.kind === 'adam' || c.kind === 'adamw') {
     const p = x.p!.clone().requiresGrad_();
+    const q = x.q?.clone().requiresGrad_();
     const Ctor = { sgd: SGD, adam: Adam, adamw: AdamW }[c.kind] as unknown as new (ps: Tensor[], o: object) => Optimizer;
-    const opt = new Ctor([p], camel(a.opts as Record<string, unknown>));
+    const opt = new Ctor(q ? [p, q] : [p], camel(a.opts as Record<string, unknown>));
     for (let k = 0; k < (a.steps as number); k++) {
       opt.zeroGrad();
-      p.mul(x[`g${k}`]!).sum().backward();
+      let loss = p.mul(x[`g${k}`]!).sum();
+      if (q) loss = loss.add(q.mul(x[`h${k}`]!).sum());
+      loss.backward();
       opt.step();
     }
-    return { p };
+    return q ? { p, q } : { p };
   }
   const leaves: Record<string, Tensor> = {};
-  for (const [k, v] of Object.entries(x)) if (!['g', 'target', 'rm', 'rv'].includes(k)) leaves[k] = v.requiresGrad_();
+  const data = ['g', 'target', 'rm', 'rv', ...(c.kind === 'mlpStep' ? ['x'] : [])];
+  for (const [k, v] of Object.entries(x)) if (!data.includes(k)) leaves[k] = v.requiresGrad_();
   const L = leaves as Record<string, Tensor>;
   switch (c.kind) {
     case 'linear': {
@@ -88,11 +92,11 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
       return { ...withGrads(out, x.g!, L), runningMean: rm, runningVar: rv };
     }
     case 'mlpStep': {
-      const h = F.relu(F.linear(L.x!, L.w1!, L.b1!));
+      const h = F.relu(F.linear(x.x!, L.w1!, L.b1!));
       const out = F.crossEntropy(F.linear(h, L.w2!, L.b2!), x.target!);
       out.backward();
       const r: Record<string, Tensor> = { out };
-      for (const k of ['x', 'w1', 'b1', 'w2', 'b2']) r[`grad.${k}`] = L[k]!.grad!;
+      for (const k of ['w1', 'b1', 'w2', 'b2']) r[`grad.${k}`] = L[k]!.grad!;
       return r;
     }
     default:
