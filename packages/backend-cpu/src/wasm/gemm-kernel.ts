@@ -177,7 +177,15 @@ export function buildGemmModule(o: KernelOptions): Uint8Array<ArrayBuffer> {
  *   `pack4c(src, cs, dst, n)`     the same when rs = 4 bytes: one v128 per k
  *   `pack8(src, rs, cs, dst, n)`  dst[8k + c] = src[k*rs + c*cs], c < 8   (B panels, NR = 8)
  *   `pack8r(src, rs, dst, n)`     the same when cs = 4 bytes: two v128 per k
- * Edge panels (zero padding) stay in JS.
+ *   `pack4t(src, rs, dst, n)`     pack4 when cs = 4 bytes (row-major A: weights, activations):
+ *                                 four v128 rows of 4 k steps, transposed by shuffles
+ *   `pack8t(src, cs, dst, n)`     pack8 when rs = 4 bytes (B^T views, conv's cols^T): the same
+ *                                 4x4 transposes over 8 columns
+ *   `packEdge(src, rs, cs, dst, n, live, w)`  an edge panel of width w (4 or 8) with `live`
+ *                                 rows/columns read (src[r*rs + k*cs]) and the rest zero
+ * The transposing packers move 4 k steps per iteration (a scalar tail for the rest). Edge
+ * panels were a JS loop over every k: for conv's backward weight (K = N*OH*OW, M = 6 output
+ * channels: half of A is its edge panel) that loop cost as much as the product.
  */
 function addPackFunctions(m: ModuleBuilder): void {
   const i32 = ValType.i32;
@@ -247,4 +255,133 @@ function addPackFunctions(m: ModuleBuilder): void {
     });
   });
   m.exportFunction('pack8r', pack8r);
+
+  // 4x4 transposes: rows r0..r3 (locals) -> columns, by i8x16.shuffle on i32 lanes
+  const shuffle = (b: CodeBuilder, x: number, y: number, lanes: [number, number, number, number]): void => {
+    b.localGet(x).localGet(y).simd(0x0d);
+    for (const l of lanes) b.op(4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3);
+  };
+  /** Transpose v128 locals r[0..3] into t[0..3] (scratch s[0..3]): t[j] lane i = r[i] lane j. */
+  const transpose = (b: CodeBuilder, r: number[], s: number[], t: number[]): void => {
+    shuffle(b, r[0]!, r[1]!, [0, 4, 1, 5]);
+    b.localSet(s[0]!);
+    shuffle(b, r[0]!, r[1]!, [2, 6, 3, 7]);
+    b.localSet(s[1]!);
+    shuffle(b, r[2]!, r[3]!, [0, 4, 1, 5]);
+    b.localSet(s[2]!);
+    shuffle(b, r[2]!, r[3]!, [2, 6, 3, 7]);
+    b.localSet(s[3]!);
+    shuffle(b, s[0]!, s[2]!, [0, 1, 4, 5]);
+    b.localSet(t[0]!);
+    shuffle(b, s[0]!, s[2]!, [2, 3, 6, 7]);
+    b.localSet(t[1]!);
+    shuffle(b, s[1]!, s[3]!, [0, 1, 4, 5]);
+    b.localSet(t[2]!);
+    shuffle(b, s[1]!, s[3]!, [2, 3, 6, 7]);
+    b.localSet(t[3]!);
+  };
+  const v128 = ValType.v128;
+  // pack4t(src 0, rs 1, dst 2, n 3); i32 locals: row pointers 4..7; v128 locals: rows 8..11, scratch 12..15, out 16..19
+  const pack4t = m.addFunction([i32, i32, i32, i32], [], [i32, i32, i32, i32, ...new Array<ValType>(12).fill(v128)], (b) => {
+    const P = [4, 5, 6, 7];
+    b.localGet(0).localSet(4);
+    for (let r = 1; r < 4; r++)
+      b.localGet(P[r - 1]!)
+        .localGet(1)
+        .op(0x6a)
+        .localSet(P[r]!);
+    b.block().loop();
+    b.localGet(3).i32Const(4).op(0x48).brIf(1); // n < 4
+    for (let r = 0; r < 4; r++)
+      b.localGet(P[r]!)
+        .v128Load()
+        .localSet(8 + r);
+    transpose(b, [8, 9, 10, 11], [12, 13, 14, 15], [16, 17, 18, 19]);
+    for (let k = 0; k < 4; k++)
+      b.localGet(2)
+        .localGet(16 + k)
+        .v128Store(16 * k);
+    for (const l of P) addConst(b, l, 16);
+    addConst(b, 2, 64);
+    b.localGet(3).i32Const(4).op(0x6b).localSet(3);
+    b.br(0);
+    b.end().end();
+    loop(b, 3, () => {
+      for (let r = 0; r < 4; r++)
+        b.localGet(2)
+          .localGet(P[r]!)
+          .f32Load()
+          .f32Store(4 * r);
+      for (const l of P) addConst(b, l, 4);
+      addConst(b, 2, 16);
+    });
+  });
+  m.exportFunction('pack4t', pack4t);
+  // pack8t(src 0, cs 1, dst 2, n 3); i32 locals: column pointers 4..11; v128: columns 12..19, scratch 20..23, out 24..31
+  const pack8t = m.addFunction(
+    [i32, i32, i32, i32],
+    [],
+    [...new Array<ValType>(8).fill(i32), ...new Array<ValType>(20).fill(v128)],
+    (b) => {
+      const P = [4, 5, 6, 7, 8, 9, 10, 11];
+      b.localGet(0).localSet(4);
+      for (let c = 1; c < 8; c++)
+        b.localGet(P[c - 1]!)
+          .localGet(1)
+          .op(0x6a)
+          .localSet(P[c]!);
+      b.block().loop();
+      b.localGet(3).i32Const(4).op(0x48).brIf(1); // n < 4
+      for (let c = 0; c < 8; c++)
+        b.localGet(P[c]!)
+          .v128Load()
+          .localSet(12 + c);
+      for (let h = 0; h < 2; h++) {
+        transpose(b, [12 + 4 * h, 13 + 4 * h, 14 + 4 * h, 15 + 4 * h], [20, 21, 22, 23], [24, 25, 26, 27]);
+        for (let k = 0; k < 4; k++)
+          b.localGet(2)
+            .localGet(24 + k)
+            .v128Store(32 * k + 16 * h);
+      }
+      for (const l of P) addConst(b, l, 16);
+      addConst(b, 2, 128);
+      b.localGet(3).i32Const(4).op(0x6b).localSet(3);
+      b.br(0);
+      b.end().end();
+      loop(b, 3, () => {
+        for (let c = 0; c < 8; c++)
+          b.localGet(2)
+            .localGet(P[c]!)
+            .f32Load()
+            .f32Store(4 * c);
+        for (const l of P) addConst(b, l, 4);
+        addConst(b, 2, 32);
+      });
+    },
+  );
+  m.exportFunction('pack8t', pack8t);
+  // packEdge(src 0, rs 1, cs 2, dst 3, n 4, live 5, w 6); locals: p 7, r 8, d 9
+  const packEdge = m.addFunction([i32, i32, i32, i32, i32, i32, i32], [], [i32, i32, i32], (b) => {
+    loop(b, 4, () => {
+      b.localGet(0).localSet(7);
+      b.localGet(3).localSet(9);
+      b.i32Const(0).localSet(8);
+      b.block().loop();
+      b.localGet(8).localGet(6).op(0x46).brIf(1); // r == w
+      b.localGet(8).localGet(5).op(0x48); // r < live
+      b.if();
+      b.localGet(9).localGet(7).f32Load().f32Store();
+      b.else();
+      b.localGet(9).f32Const(0).f32Store();
+      b.end();
+      add(b, 7, 1);
+      addConst(b, 9, 4);
+      addConst(b, 8, 1);
+      b.br(0);
+      b.end().end();
+      add(b, 0, 2);
+      b.localGet(3).localGet(6).i32Const(4).op(0x6c).op(0x6a).localSet(3);
+    });
+  });
+  m.exportFunction('packEdge', packEdge);
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { gemmInfo, setNumThreads, sgemm, sgemmBatched, warmupThreads } from './gemm.js';
+import { gemmInfo, gemmPacking, setNumThreads, sgemm, sgemmBatched, warmupThreads } from './gemm.js';
 
 /** Seeded uniform [-1, 1) values. */
 function rand(n: number, seed: number): Float32Array {
@@ -117,6 +117,40 @@ describe('sgemm', () => {
         }
       }
     }
+  });
+
+  it('packs the same panels with the transposing/edge packers as with the scalar ones (bit-identical C)', () => {
+    const sizes: [number, number, number][] = [
+      [6, 25, 1027], // conv backward-weight shape: edge panels of A (2 live rows) and B (1 live column)
+      [13, 17, 19],
+      [64, 40, 259],
+      [3, 9, 3],
+    ];
+    let seed = 100;
+    for (const [M, N, K] of sizes)
+      for (const la of layouts)
+        for (const lb of layouts) {
+          const a = makeMat(M, K, la, seed++);
+          const b = makeMat(K, N, lb, seed++);
+          const out = { on: new Float32Array(M * N), off: new Float32Array(M * N) };
+          for (const mode of ['on', 'off'] as const) {
+            gemmPacking.transposing = mode === 'on';
+            try {
+              sgemm(M, N, K, a.data, a.off, a.rs, a.cs, b.data, b.off, b.rs, b.cs, out[mode], 0, N, false);
+            } finally {
+              gemmPacking.transposing = true;
+            }
+          }
+          expect(out.on).toEqual(out.off);
+          const want = naive(M, N, K, a, b);
+          expectClose(
+            M,
+            N,
+            K,
+            (i, j) => out.on[i * N + j]!,
+            (i, j) => want[i * N + j]!,
+          );
+        }
   });
 
   it('supports a column stride for C and K = 0', () => {

@@ -125,6 +125,9 @@ interface PackFns {
   pack4c(src: number, cs: number, dst: number, n: number): void;
   pack8(src: number, rs: number, cs: number, dst: number, n: number): void;
   pack8r(src: number, rs: number, dst: number, n: number): void;
+  pack4t(src: number, rs: number, dst: number, n: number): void;
+  pack8t(src: number, cs: number, dst: number, n: number): void;
+  packEdge(src: number, rs: number, cs: number, dst: number, n: number, live: number, w: number): void;
 }
 
 /** Elements of the smallest contiguous span holding a strided [rows, cols] operand. */
@@ -139,21 +142,10 @@ function stageable(rows: number, cols: number, rs: number, cs: number): boolean 
 
 /**
  * packA on the wasm packers: A is in the engine's memory at float index `s0` (staged there
- * by the caller, or put there by a kernel such as conv2d's im2col); pack full MR = 4 panels
- * in wasm and the zero-padded edge panel here.
+ * by the caller, or put there by a kernel such as conv2d's im2col); pack it in wasm, the
+ * zero-padded edge panel included.
  */
-function packAWasm(
-  e: Engine,
-  f32: Float32Array,
-  base: number,
-  s0: number,
-  rs: number,
-  cs: number,
-  M: number,
-  K: number,
-  Mp: number,
-  KC: number,
-): void {
+function packAWasm(e: Engine, base: number, s0: number, rs: number, cs: number, M: number, K: number, Mp: number, KC: number): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     const blk = base + k0 * Mp;
@@ -162,30 +154,22 @@ function packAWasm(
       const src = s0 + i0 * rs + k0 * cs;
       if (i0 + 4 <= M) {
         if (rs === 1) e.pack.pack4c(src * 4, cs * 4, d * 4, kc);
+        else if (cs === 1 && gemmPacking.transposing) e.pack.pack4t(src * 4, rs * 4, d * 4, kc);
         else e.pack.pack4(src * 4, rs * 4, cs * 4, d * 4, kc);
-        continue;
-      }
-      for (let r = 0; r < 4; r++) {
-        const live = i0 + r < M;
-        for (let k = 0, p = src + r * rs; k < kc; k++, p += cs) f32[d + 4 * k + r] = live ? f32[p]! : 0;
+      } else if (gemmPacking.transposing) e.pack.packEdge(src * 4, rs * 4, cs * 4, d * 4, kc, M - i0, 4);
+      else {
+        const f32 = new Float32Array(e.memory.buffer);
+        for (let r = 0; r < 4; r++) {
+          const live = i0 + r < M;
+          for (let k = 0, p = src + r * rs; k < kc; k++, p += cs) f32[d + 4 * k + r] = live ? f32[p]! : 0;
+        }
       }
     }
   }
 }
 
 /** packB on the wasm packers (NR = 8), like {@link packAWasm}. */
-function packBWasm(
-  e: Engine,
-  f32: Float32Array,
-  base: number,
-  s0: number,
-  rs: number,
-  cs: number,
-  K: number,
-  N: number,
-  Np: number,
-  KC: number,
-): void {
+function packBWasm(e: Engine, base: number, s0: number, rs: number, cs: number, K: number, N: number, Np: number, KC: number): void {
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     const blk = base + k0 * Np;
@@ -194,19 +178,26 @@ function packBWasm(
       const src = s0 + k0 * rs + j0 * cs;
       if (j0 + 8 <= N) {
         if (cs === 1) e.pack.pack8r(src * 4, rs * 4, d * 4, kc);
+        else if (rs === 1 && gemmPacking.transposing) e.pack.pack8t(src * 4, cs * 4, d * 4, kc);
         else e.pack.pack8(src * 4, rs * 4, cs * 4, d * 4, kc);
-        continue;
-      }
-      for (let c = 0; c < 8; c++) {
-        const live = j0 + c < N;
-        for (let k = 0, p = src + c * cs; k < kc; k++, p += rs) f32[d + 8 * k + c] = live ? f32[p]! : 0;
+      } else if (gemmPacking.transposing) e.pack.packEdge(src * 4, cs * 4, rs * 4, d * 4, kc, N - j0, 8);
+      else {
+        const f32 = new Float32Array(e.memory.buffer);
+        for (let c = 0; c < 8; c++) {
+          const live = j0 + c < N;
+          for (let k = 0, p = src + c * cs; k < kc; k++, p += rs) f32[d + 8 * k + c] = live ? f32[p]! : 0;
+        }
       }
     }
   }
 }
 
-/** Use the wasm packers (tests turn this off to compare with the JS packers). */
-export const gemmPacking = { wasm: true };
+/**
+ * Use the wasm packers (tests turn this off to compare with the JS packers); `transposing`:
+ * the 4x4-transposing packers `pack4t`/`pack8t` and the wasm edge panels (Note [Packing in
+ * wasm]; off: the scalar strided packers and JS edge panels, for comparisons).
+ */
+export const gemmPacking = { wasm: true, transposing: true };
 
 let engine: Engine | undefined;
 let requestedThreads: number | undefined;
@@ -549,7 +540,7 @@ export function sgemmIn(
       f32.set(A.data.subarray(A.off, A.off + aSpan), stage / 4);
       s0 = stage / 4;
     }
-    packAWasm(e, f32, aBase / 4, s0, A.rs, A.cs, M, K, Mp, KC);
+    packAWasm(e, aBase / 4, s0, A.rs, A.cs, M, K, Mp, KC);
   } else packA(f32, aBase / 4, A.data ?? f32, A.off, A.rs, A.cs, M, K, Mp, MR, KC);
   if (wasmB) {
     let s0 = B.off;
@@ -557,7 +548,7 @@ export function sgemmIn(
       f32.set(B.data.subarray(B.off, B.off + bSpan), stage / 4);
       s0 = stage / 4;
     }
-    packBWasm(e, f32, bBase / 4, s0, B.rs, B.cs, K, N, Np, KC);
+    packBWasm(e, bBase / 4, s0, B.rs, B.cs, K, N, Np, KC);
   } else packB(f32, bBase / 4, B.data ?? f32, B.off, B.rs, B.cs, K, N, Np, NR, KC);
 
   const mPanels = Mp / MR;
