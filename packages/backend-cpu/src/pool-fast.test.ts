@@ -9,7 +9,7 @@ import { avgPool2dFast, maxPool2dFast } from './kernels/pool-fast.js';
 import { maxPool2dBackward as maxPool2dBackwardJs } from './kernels/pool-backward.js';
 import { thresholdBackward as thresholdBackwardJs } from './kernels/threshold-backward.js';
 import { heapEnabled, heapPtr } from './wasm/heap.js';
-import { maxPool2dBackwardWasm, maxPool2x2Wasm } from './wasm/pool-kernels.js';
+import { maxPool2dBackwardWasm, maxPool2dWasm, maxPool2x2Wasm } from './wasm/pool-kernels.js';
 import { thresholdBackwardWasm } from './wasm/threshold-backward.js';
 
 /**
@@ -259,6 +259,25 @@ describe('max/avg pooling against PyTorch (fast, reference and composite paths)'
       expect(maxPool2dBackwardWasm(g, idx, { ...gradIn, buffer: new Float32Array(N * C * H * W) })).toBe(false);
       (idx.buffer as Int32Array)[5] = H * W;
       expect(() => maxPool2dBackwardWasm(g, idx, gradIn)).toThrow(dl.IndexError);
+    }
+  });
+
+  it.runIf(heapEnabled())('the general wasm max pool takes every window shape on heap buffers', () => {
+    for (const c of poolCases) {
+      const p = params(c);
+      const [N, C, H, W] = c.shape as [number, number, number, number];
+      const x = heapView(values(N * C * H * W, c.x), c.shape);
+      const out = heapView(new Float32Array(c.outShape.reduce((a, b) => a * b, 1)), c.outShape);
+      const idx: TensorView = {
+        buffer: new Int32Array(out.buffer.length),
+        dtype: 'int32',
+        shape: c.outShape,
+        strides: out.strides,
+        offset: 0,
+      };
+      expect(maxPool2dWasm(x, out, idx, p), c.name).toBe(true);
+      expectClose(`${c.name} wasm max`, out.buffer as Float32Array, f32(c.max));
+      expectClose(`${c.name} wasm indices`, idx.buffer as Int32Array, i32(c.indices));
     }
   });
 

@@ -18,7 +18,7 @@ import { batchNormFast } from '../kernels/batch-norm.js';
 import { normPlaneKernels } from './norm-kernels.js';
 import { optimizerStepWasm } from './optim.js';
 import { thresholdBackwardWasm } from './threshold-backward.js';
-import { maxPool2dBackwardWasm, maxPool2x2Wasm } from './pool-kernels.js';
+import { maxPool2dBackwardWasm, maxPool2dWasm, maxPool2x2Wasm } from './pool-kernels.js';
 import { avgPool2dFast, maxPool2dFast } from '../kernels/pool-fast.js';
 
 /** Work (M*N*K) below which `wasmMatmul` declines. */
@@ -82,7 +82,8 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.conv2dBackwardWeight = conv2dBackwardWeightWasm;
   fast.optimizerStep = optimizerStepWasm;
   fast.thresholdBackward = thresholdBackwardWasm;
-  fast.maxPool2d = (x, out, indices, p) => maxPool2x2Wasm(x, out, indices, p) || maxPool2dFast(x, out, indices, p);
+  fast.maxPool2d = (x, out, indices, p) =>
+    maxPool2x2Wasm(x, out, indices, p) || maxPool2dWasm(x, out, indices, p) || maxPool2dFast(x, out, indices, p);
   fast.maxPool2dBackward = (g, indices, gradIn) => maxPool2dBackwardWasm(g, indices, gradIn);
   fast.avgPool2d = avgPool2dFast;
   batchNormFast.planes = normPlaneKernels();

@@ -21,13 +21,16 @@ import { IndexError } from '@dl/tensor';
 import { ModuleBuilder, ValType, type CodeBuilder } from './assembler.js';
 import { getHeap, heapAlloc, heapF32, heapFree, heapPtr } from './heap.js';
 
-const { i32, v128 } = ValType;
+const { i32, f32, v128 } = ValType;
 const I32_ADD = 0x6a;
 const I32_MUL = 0x6c;
 const I32_SHL = 0x74;
 const I32_GE_S = 0x4e;
 const I32_GE_U = 0x4f;
 const F32_ADD = 0x92;
+const F32_NE = 0x5c;
+const SELECT = 0x1b;
+const F32_GT = 0x5e;
 const SHUFFLE = 0x0d;
 const I32X4_SPLAT = 0x11;
 const I32X4_ADD = 0xae;
@@ -170,12 +173,83 @@ export function buildPoolModule(maxPages: number): Uint8Array<ArrayBuffer> {
     b.i32Const(-1);
   });
   m.exportFunction('mpb', mpb);
+
+  // mpg: any window. params x0 o1 ix2 NC3 H4 W5 OH6 OW7 rt8 ct9 dh10 dw11 (rt/ct: [start, count] int32 pairs per
+  // output row / column, the taps inside the input); i32 locals nc12 oh13 ow14 plane15 hs16 hc17 ws18 wc19 a20 c21
+  // rp22 p23 bi24 row25 el26 op27 ip28 dhb29 dwb30; f32 locals best31 v32; i32 cnd33
+  const mpg = m.addFunction(
+    [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32],
+    [],
+    [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, f32, f32, i32],
+    (b) => {
+      const [x, o, ix, NC, H, W, OH, OW, rt, ct, dh, dw] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+      const [nc, oh, ow, plane, hs, hc, ws, wc, a, c, rp, p, bi, row, el, op, ip, dhb, dwb] = [
+        12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+      ];
+      const [best, v, cnd] = [31, 32, 33];
+      b.localGet(dh).localGet(W).op(I32_MUL).i32Const(2).op(I32_SHL).localSet(dhb);
+      b.localGet(dw).i32Const(2).op(I32_SHL).localSet(dwb);
+      b.localGet(o).localSet(op);
+      b.localGet(ix).localSet(ip);
+      forLoop(b, nc, NC, () => {
+        b.localGet(nc).localGet(H).op(I32_MUL).localGet(W).op(I32_MUL).i32Const(2).op(I32_SHL).localGet(x).op(I32_ADD).localSet(plane);
+        forLoop(b, oh, OH, () => {
+          b.localGet(oh).i32Const(3).op(I32_SHL).localGet(rt).op(I32_ADD).localTee(p).i32Load(0).localSet(hs);
+          b.localGet(p).i32Load(4).localSet(hc);
+          forLoop(b, ow, OW, () => {
+            b.localGet(ow).i32Const(3).op(I32_SHL).localGet(ct).op(I32_ADD).localTee(p).i32Load(0).localSet(ws);
+            b.localGet(p).i32Load(4).localSet(wc);
+            b.f32Const(Number.NEGATIVE_INFINITY).localSet(best);
+            // torch's first index: the first tap inside the input (0 for a window with none)
+            b.localGet(hs).localGet(W).op(I32_MUL).localGet(ws).op(I32_ADD).localTee(row).localSet(bi);
+            b.localGet(hc).i32Const(0).op(0x4c).localGet(wc).i32Const(0).op(0x4c).op(0x72).if(); // hc <= 0 | wc <= 0
+            b.i32Const(0).localSet(bi);
+            b.end();
+            b.localGet(row).i32Const(2).op(I32_SHL).localGet(plane).op(I32_ADD).localSet(rp);
+            forLoop(b, a, hc, () => {
+              b.localGet(rp).localSet(p);
+              b.localGet(row).localSet(el);
+              forLoop(b, c, wc, () => {
+                // branch-free (random data mispredicts): cnd = v > best | v != v; best, bi = select(…)
+                b.localGet(p).f32Load(0).localTee(v).localGet(best).op(F32_GT).localGet(v).localGet(v).op(F32_NE).op(0x72).localSet(cnd);
+                b.localGet(v).localGet(best).localGet(cnd).op(SELECT).localSet(best);
+                b.localGet(el).localGet(bi).localGet(cnd).op(SELECT).localSet(bi);
+                b.localGet(p).localGet(dwb).op(I32_ADD).localSet(p);
+                b.localGet(el).localGet(dw).op(I32_ADD).localSet(el);
+              });
+              b.localGet(rp).localGet(dhb).op(I32_ADD).localSet(rp);
+              b.localGet(row).localGet(dh).localGet(W).op(I32_MUL).op(I32_ADD).localSet(row);
+            });
+            b.localGet(op).localGet(best).f32Store(0);
+            b.localGet(ip).localGet(bi).i32Store(0);
+            addTo(b, op, 4);
+            addTo(b, ip, 4);
+          });
+        });
+      });
+    },
+  );
+  m.exportFunction('mpg', mpg);
   return m.toBytes();
 }
 
 interface Engine {
   mp2: (x: number, o: number, ix: number, NC: number, H: number, W: number, OH: number, OW: number, G4: number) => void;
   mpb: (g: number, ix: number, o: number, NC: number, HW: number, L: number) => number;
+  mpg: (
+    x: number,
+    o: number,
+    ix: number,
+    NC: number,
+    H: number,
+    W: number,
+    OH: number,
+    OW: number,
+    rt: number,
+    ct: number,
+    dh: number,
+    dw: number,
+  ) => void;
 }
 let engine: Engine | null | undefined;
 function getEngine(): Engine | null {
@@ -193,19 +267,24 @@ function getEngine(): Engine | null {
   return engine;
 }
 
-/** A heap block for staging int32 indices (kept between calls, grown as needed). */
-let scratch = { ptr: -1, bytes: 0 };
-function scratchInt32(n: number): { ptr: number; view: Int32Array } | null {
-  const bytes = n * 4;
-  if (scratch.bytes < bytes) {
-    if (scratch.ptr >= 0) heapFree(scratch.ptr, scratch.bytes);
-    const size = Math.max(bytes, 2 * scratch.bytes);
+/** Heap blocks for staging int32 data (indices, window tables), one per slot, kept between calls and grown as needed. */
+const scratch = [
+  { ptr: -1, bytes: 0 },
+  { ptr: -1, bytes: 0 },
+];
+function scratchInt32(n: number, slot = 0): { ptr: number; view: Int32Array } | null {
+  const bytes = Math.max(n, 1) * 4;
+  const s = scratch[slot]!;
+  if (s.bytes < bytes) {
+    if (s.ptr >= 0) heapFree(s.ptr, s.bytes);
+    const size = Math.max(bytes, 2 * s.bytes);
     const ptr = heapAlloc(size);
-    scratch = ptr >= 0 ? { ptr, bytes: size } : { ptr: -1, bytes: 0 };
+    s.ptr = ptr >= 0 ? ptr : -1;
+    s.bytes = ptr >= 0 ? size : 0;
     if (ptr < 0) return null;
   }
-  const f = heapF32(scratch.ptr, n);
-  return { ptr: scratch.ptr, view: new Int32Array(f.buffer, f.byteOffset, n) };
+  const f = heapF32(s.ptr, n);
+  return { ptr: s.ptr, view: new Int32Array(f.buffer, f.byteOffset, n) };
 }
 
 function contiguous(v: TensorView): boolean {
@@ -274,6 +353,46 @@ export function maxPool2x2Wasm(x: TensorView, out: TensorView, indices: TensorVi
       }
     }
   }
+  return true;
+}
+
+/** [start, count] of the taps inside [0, size) for each output position along one axis. */
+function tapTable(view: Int32Array, at: number, O: number, size: number, k: number, st: number, pad: number, d: number): void {
+  for (let o = 0; o < O; o++) {
+    const start = o * st - pad;
+    let a = 0;
+    while (a < k && start + a * d < 0) a++;
+    let b = k;
+    while (b > a && start + (b - 1) * d >= size) b--;
+    view[at + 2 * o] = b > a ? start + a * d : 0;
+    view[at + 2 * o + 1] = b - a;
+  }
+}
+
+/**
+ * Max pooling with any window (kernel, stride, padding, dilation, ceil mode) as a scalar wasm
+ * loop over heap buffers, torch's rule and first index as the 2x2 kernel; false to decline.
+ *
+ * @example
+ * if (!maxPool2dWasm(x, out, indices, p)) maxPool2dFast(x, out, indices, p);
+ */
+export function maxPool2dWasm(x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams): boolean {
+  if (indices.dtype !== 'int32' || !contiguous(indices)) return false;
+  const px = heapF32Ptr(x);
+  const po = heapF32Ptr(out);
+  if (px < 0 || po < 0) return false;
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const OH = out.shape[2]!;
+  const OW = out.shape[3]!;
+  const n = N * C * OH * OW;
+  const e = getEngine();
+  const s = e && scratchInt32(n, 0);
+  const t = e && scratchInt32(2 * (OH + OW), 1);
+  if (!e || !s || !t) return false;
+  tapTable(t.view, 0, OH, H, p.kernelSize[0], p.stride[0], p.padding[0], p.dilation[0]);
+  tapTable(t.view, 2 * OH, OW, W, p.kernelSize[1], p.stride[1], p.padding[1], p.dilation[1]);
+  e.mpg(px, po, s.ptr, N * C, H, W, OH, OW, t.ptr, t.ptr + 8 * OH, p.dilation[0], p.dilation[1]);
+  (indices.buffer as Int32Array).set(s.view, indices.offset);
   return true;
 }
 
