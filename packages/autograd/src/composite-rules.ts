@@ -6,6 +6,7 @@ import {
   conv2dBackwardInput,
   conv2dBackwardWeight,
   groupShape,
+  layerNormBackward,
   normStats,
   sliceBackward,
   softmaxBackward,
@@ -321,6 +322,11 @@ export const compositeRules = {
     backward: (g, c) => {
       const x = c.input(0);
       const k = c.params.normalizedShape.length;
+      if (!isGradEnabled()) {
+        // the device's fused kernel (Note [Fused layer norm] in the cpu backend), where it has one
+        const r = layerNormBackward(g, x, k, present(c, 1) ? c.input(1) : null, c.params.mean, c.params.rstd, c.needs);
+        if (r) return r;
+      }
       const axes = Array.from({ length: k }, (_, i) => x.dim() - k + i);
       let rstd = c.params.rstd;
       let xhat: Tensor;

@@ -22,6 +22,7 @@ import { numel } from './strided.js';
 import * as convK from './kernels/conv.js';
 import { softmaxBackwardKernel, softmaxForward } from './kernels/softmax.js';
 import { batchNormBackwardKernel, batchNormForward } from './kernels/batch-norm.js';
+import { layerNormBackwardKernel, layerNormForward } from './kernels/layer-norm.js';
 import * as poolBwd from './kernels/pool-backward.js';
 import { thresholdBackward } from './kernels/threshold-backward.js';
 
@@ -179,6 +180,8 @@ export class CpuBackend implements Backend {
   softmaxBackward = softmaxBackwardKernel;
   batchNorm = batchNormForward;
   batchNormBackward = batchNormBackwardKernel;
+  layerNorm = layerNormForward;
+  layerNormBackward = layerNormBackwardKernel;
 
   /** The multi-tensor optimizer step (Note [Fused optimizer step] in @dl/tensor): false without the wasm loops. */
   optimizerStep(step: OptimizerStep, steps: OptimizerSteps, params: TensorView[], grads: TensorView[], states: TensorView[][]): boolean {

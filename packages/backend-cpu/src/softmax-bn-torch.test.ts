@@ -1,19 +1,21 @@
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
-import { batchNorm, batchNormBackward, softmaxBackward } from '@dl/tensor/internal';
+import { batchNorm, batchNormBackward, layerNorm, layerNormBackward, normStats, softmaxBackward } from '@dl/tensor/internal';
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from './index.js';
 import { batchNormFast, type PlaneKernels } from './kernels/batch-norm.js';
 
 /**
- * PyTorch 1.13 values for the fused softmax / logSoftmax / batch-norm kernels (Note [Fused
- * softmax], Note [Fused batch norm]), at sizes above 16K elements, written by
+ * PyTorch 1.13 values for the fused softmax / logSoftmax / batch-norm / layer-norm kernels (Note
+ * [Fused softmax], Note [Fused batch norm], Note [Fused layer norm]), at sizes above 16K elements, written by
  * `tools/fixtures/softmax_bn_fixtures.py` (inputs rebuilt here from its LCG, outputs stored as
  * base64 float32 of torch's float64 result). Every case runs twice: on the fused kernels (the
  * test checks they ran) and with them removed from the backend (the composites), so both paths
  * are held to torch. The backward kernels are reached through @dl/tensor/internal's
- * `softmaxBackward` / `batchNormBackward`, which the autograd rules call with grad mode off.
+ * `softmaxBackward` / `batchNormBackward` / `layerNormBackward`, which the autograd rules call
+ * with grad mode off.
  */
 
 interface Input {
@@ -52,11 +54,26 @@ interface BnCase {
   var: string;
 }
 
-const doc = JSON.parse(readFileSync(new URL('./fixtures/softmax-bn.json', import.meta.url), 'utf8')) as {
-  cases: Array<SoftmaxCase | BnCase>;
+interface LnCase {
+  name: string;
+  normalizedShape: number[];
+  eps: number;
+  x: Input;
+  g: Input;
+  w?: Input;
+  b?: Input;
+  y: string;
+  gx: string;
+  gw?: string;
+  gb?: string;
+}
+
+const doc = JSON.parse(gunzipSync(readFileSync(new URL('./fixtures/softmax-bn.json.gz', import.meta.url))).toString('utf8')) as {
+  cases: Array<SoftmaxCase | BnCase | LnCase>;
 };
 const softmaxCases = doc.cases.filter((c): c is SoftmaxCase => 'kind' in c);
-const bnCases = doc.cases.filter((c): c is BnCase => !('kind' in c));
+const lnCases = doc.cases.filter((c): c is LnCase => 'normalizedShape' in c);
+const bnCases = doc.cases.filter((c): c is BnCase => 'training' in c);
 
 /** tools/fixtures/softmax_bn_fixtures.py's `build`: LCG integers k / 1024 as float32, specials, per-channel adds. */
 function build(spec: Input): Tensor {
@@ -124,7 +141,7 @@ function countCalls(k: PlaneKernels, hit: () => void): PlaneKernels {
 /** Run `f` with the fused kernels in place (counting their calls) or removed (the composites run). */
 function withKernels<T>(fused: boolean, f: () => T): { result: T; calls: number } {
   const be = cpuBackend as unknown as Record<string, unknown>;
-  const names = ['softmax', 'softmaxBackward', 'batchNorm', 'batchNormBackward'];
+  const names = ['softmax', 'softmaxBackward', 'batchNorm', 'batchNormBackward', 'layerNorm', 'layerNormBackward'];
   const saved = names.map((n) => be[n]);
   let calls = 0;
   for (const [i, n] of names.entries()) {
@@ -282,4 +299,38 @@ describe('fused batch norm against PyTorch', () => {
     // a float64 weight with a float32 input: no fused kernel (the composite's dtype rules apply)
     expect(batchNormBackward(g, x, w.to('float64'), r.mean, invstd, true, [true, true, true])).toBeNull();
   });
+});
+
+describe('fused layer norm against PyTorch', () => {
+  for (const c of lnCases) {
+    for (const fused of [true, false]) {
+      it(`${c.name} (${fused ? 'fused kernel' : 'composite'})`, () => {
+        const x = build(c.x);
+        expect(x.numel()).toBeGreaterThanOrEqual(16384);
+        const g = build(c.g);
+        const w = c.w ? build(c.w) : null;
+        const b = c.b ? build(c.b) : null;
+        const k = c.normalizedShape.length;
+        const axes = Array.from({ length: k }, (_, i) => x.dim() - k + i);
+        const { result, calls } = withKernels(fused, () => {
+          const y = layerNorm(x, c.normalizedShape, w, b, c.eps);
+          const { mean, rstd } = normStats(x, axes, c.eps);
+          return { y, grads: layerNormBackward(g, x, k, w, mean, rstd, [true, true, true]) };
+        });
+        expect(calls).toBe(fused ? 2 : 0);
+        expectClose(`${c.name} y`, result.y, decode(c.y));
+        if (!fused) {
+          expect(result.grads).toBeNull();
+          return;
+        }
+        const [gx, gw, gb] = result.grads!;
+        expectClose(`${c.name} gx`, gx!, decode(c.gx));
+        if (c.w) {
+          expect(gw!.shape).toEqual(c.normalizedShape);
+          expectClose(`${c.name} gw`, gw!, decode(c.gw!));
+          expectClose(`${c.name} gb`, gb!, decode(c.gb!));
+        } else expect(gw).toBeNull();
+      });
+    }
+  }
 });

@@ -63,6 +63,12 @@ export interface BatchNormParams {
   eps: number;
 }
 
+/** Options of the layer-norm kernels: each row is the trailing `normalizedSize` elements. */
+export interface LayerNormParams {
+  normalizedSize: number;
+  eps: number;
+}
+
 /**
  * Optional fused kernels. The op layer uses them when present and falls back to
  * compositions of primitives otherwise; both must give the same numbers.
@@ -107,6 +113,28 @@ export interface FusedKernels {
     gradWeight: TensorView | null,
     gradBias: TensorView | null,
     p: BatchNormParams,
+  ): void;
+  /** Layer norm over rows of the trailing `p.normalizedSize` elements of contiguous x; weight/bias of one row's size; writes out and each row's mean and rstd. */
+  layerNorm(
+    x: TensorView,
+    weight: TensorView | null,
+    bias: TensorView | null,
+    mean: TensorView,
+    rstd: TensorView,
+    out: TensorView,
+    p: LayerNormParams,
+  ): void;
+  /** Layer norm's gradients from g and x (contiguous) and the forward's per-row mean/rstd; a null output is not computed. */
+  layerNormBackward(
+    g: TensorView,
+    x: TensorView,
+    weight: TensorView | null,
+    mean: TensorView,
+    rstd: TensorView,
+    gradIn: TensorView | null,
+    gradWeight: TensorView | null,
+    gradBias: TensorView | null,
+    p: LayerNormParams,
   ): void;
   /**
    * A multi-tensor optimizer update in place (Note [Fused optimizer step] in ops/foreach.ts): for

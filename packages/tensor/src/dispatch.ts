@@ -1,6 +1,7 @@
 import type {
   Backend,
   BatchNormParams,
+  LayerNormParams,
   BinaryOp,
   CompareOp,
   Conv2dParams,
@@ -124,6 +125,18 @@ export interface KernelArgs {
     gradW: Operand | null,
     gradB: Operand | null,
     p: BatchNormParams,
+  ];
+  layerNorm: [x: Operand, w: Operand | null, b: Operand | null, mean: Operand, rstd: Operand, out: Operand, p: LayerNormParams];
+  layerNormBackward: [
+    g: Operand,
+    x: Operand,
+    w: Operand | null,
+    mean: Operand,
+    rstd: Operand,
+    gradIn: Operand | null,
+    gradW: Operand | null,
+    gradB: Operand | null,
+    p: LayerNormParams,
   ];
   /** Upload host values into a contiguous tensor (`Backend.write`). */
   write: [dst: Tensor, data: HostArray];
@@ -483,7 +496,9 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
     case 'softmax':
     case 'softmaxBackward':
     case 'batchNorm':
-    case 'batchNormBackward': {
+    case 'batchNormBackward':
+    case 'layerNorm':
+    case 'layerNormBackward': {
       // operands (null: an absent optional one), then the params; NORM_OUTPUTS names the written ones
       const ts = a.slice(0, -1) as Array<Operand | null>;
       const q = a[a.length - 1];
@@ -521,8 +536,15 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
   }
 }
 
-/** The operands each softmax / batch-norm kernel writes (positions in its KernelArgs). */
-const NORM_OUTPUTS = { softmax: [1], softmaxBackward: [2], batchNorm: [3, 4, 5, 6], batchNormBackward: [5, 6, 7] } as const;
+/** The operands each softmax / batch-norm / layer-norm kernel writes (positions in its KernelArgs). */
+const NORM_OUTPUTS = {
+  softmax: [1],
+  softmaxBackward: [2],
+  batchNorm: [3, 4, 5, 6],
+  batchNormBackward: [5, 6, 7],
+  layerNorm: [3, 4, 5],
+  layerNormBackward: [5, 6, 7],
+} as const;
 
 function fused<K extends FusedName>(op: string, be: Backend, name: K): NonNullable<Backend[K]> {
   const f = be[name];

@@ -59,6 +59,7 @@ export {
   batchNorm,
   batchNormBackward,
   layerNorm,
+  layerNormBackward,
   groupNorm,
   normStats,
   groupShape,

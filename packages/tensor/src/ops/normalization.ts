@@ -124,7 +124,7 @@ function batchNormFusable(x: Tensor, ...ts: Array<Tensor | null>): boolean {
   return ts.every((t) => t === null || (t.dtype === x.dtype && t.device === x.device));
 }
 
-/** A contiguous copy of a [C] statistic, or the kernel's operand itself (no autograd: inputs are detached by the caller's use). */
+/** `t` as a contiguous kernel operand (itself when contiguous; no autograd: kernels only). */
 function contiguous1d(t: Tensor | null): Tensor | null {
   return t === null ? null : contiguousRaw(t);
 }
@@ -203,6 +203,83 @@ export function batchNormBackward(
   return [gx, gw, gb];
 }
 
+/** The rows of a layer norm over the trailing `k` dims: the kept-dims shape of its statistics and the row size. */
+function layerRows(x: Tensor, k: number): { statShape: number[]; size: number } {
+  const lead = x.dim() - k;
+  return { statShape: x.shape.map((s, i) => (i < lead ? s : 1)), size: x.shape.slice(lead).reduce((a, b) => a * b, 1) };
+}
+
+/** The forward on the device's fused kernel (Note [Fused layer norm] in the cpu backend), or null where it has none. */
+function fusedLayerNorm(
+  x: Tensor,
+  k: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  eps: number,
+): { y: Tensor; mean: Tensor; rstd: Tensor } | null {
+  if (!isFloating(x.dtype) || x.numel() === 0 || !deviceCan(x, 'layerNorm')) return null;
+  if (![weight, bias].every((t) => t === null || (t.dtype === x.dtype && t.device === x.device))) return null;
+  const op = 'layerNorm';
+  const { statShape, size } = layerRows(x, k);
+  const mean = emptyTensor(statShape, x.dtype, x.device, op);
+  const rstd = emptyTensor(statShape, x.dtype, x.device, op);
+  const y = emptyTensor(x.shape, x.dtype, x.device, op);
+  const xc = contiguousRaw(x);
+  const w = contiguous1d(weight);
+  const b = contiguous1d(bias);
+  runKernel(op, 'layerNorm', xc, w, b, mean, rstd, y, { normalizedSize: size, eps });
+  for (const [t, orig] of [
+    [xc, x],
+    [w, weight],
+    [b, bias],
+  ] as const)
+    if (t !== orig) t!.dispose();
+  return { y, mean, rstd };
+}
+
+/**
+ * @internal Layer norm's gradients (input, weight, bias; null where not `needs`) over the trailing
+ * `k` dims on the device's fused kernel, from the forward's saved per-row `mean` and `rstd`; null
+ * when the device has no such kernel or the dtypes differ (the autograd rule then uses tensor
+ * ops). Not differentiable again: the rule takes this path only with grad mode off.
+ *
+ * @example
+ * const r = layerNormBackward(g, x, 1, w, mean, rstd, [true, true, true]);
+ */
+export function layerNormBackward(
+  g: Tensor,
+  x: Tensor,
+  k: number,
+  weight: Tensor | null,
+  mean: Tensor,
+  rstd: Tensor,
+  needs: readonly boolean[],
+): [Tensor | null, Tensor | null, Tensor | null] | null {
+  if (!isFloating(x.dtype) || x.numel() === 0 || !deviceCan(x, 'layerNormBackward')) return null;
+  if (![g, weight, mean, rstd].every((t) => t === null || (t.dtype === x.dtype && t.device === x.device))) return null;
+  const op = 'layerNormBackward';
+  const { size } = layerRows(x, k);
+  const wShape = x.shape.slice(x.dim() - k);
+  const gx = needs[0] ? emptyTensor(x.shape, x.dtype, x.device, op) : null;
+  const gw = needs[1] && weight ? emptyTensor(wShape, x.dtype, x.device, op) : null;
+  const gb = needs[2] ? emptyTensor(wShape, x.dtype, x.device, op) : null;
+  const gc = contiguousRaw(g);
+  const xc = contiguousRaw(x);
+  const w = contiguous1d(weight);
+  const m = contiguousRaw(mean);
+  const r = contiguousRaw(rstd);
+  runKernel(op, 'layerNormBackward', gc, xc, w, m, r, gx, gw, gb, { normalizedSize: size, eps: 0 });
+  for (const [t, orig] of [
+    [gc, g],
+    [xc, x],
+    [w, weight],
+    [m, mean],
+    [r, rstd],
+  ] as const)
+    if (t !== orig) t!.dispose();
+  return [gx, gw, gb];
+}
+
 /**
  * Layer normalisation over the trailing `normalizedShape` dims of x, with optional
  * elementwise `weight`/`bias` of that shape.
@@ -215,13 +292,15 @@ export const layerNorm = defineOp(
   (x: Tensor, normalizedShape: readonly number[], weight: Tensor | null, bias: Tensor | null, eps: number): Tensor => {
     const k = normalizedShape.length;
     const axes = normalizedShape.map((_, i) => x.dim() - k + i);
-    const r = runDetached([x, weight, bias], (xd, w, b) => {
-      const { mean, rstd, xhat } = normStats(xd, axes, eps);
-      let y = xhat;
-      if (w) y = y.mul(w);
-      if (b) y = y.add(b);
-      return { y, mean, rstd };
-    });
+    const r =
+      fusedLayerNorm(x, k, weight, bias, eps) ??
+      runDetached([x, weight, bias], (xd, w, b) => {
+        const { mean, rstd, xhat } = normStats(xd, axes, eps);
+        let y = xhat;
+        if (w) y = y.mul(w);
+        if (b) y = y.add(b);
+        return { y, mean, rstd };
+      });
     recordOp('layerNorm', [x, weight, bias], r.y, { normalizedShape: [...normalizedShape], eps, mean: r.mean, rstd: r.rstd });
     return r.y;
   },
