@@ -26,24 +26,33 @@ export function record<K extends DiffOp>(
   const saved = saveIn ? inputs.map((t, i) => (t && saveIn.includes(i) ? new SavedTensor(t, op) : null)) : nothingSaved(inputs.length);
   const name = typeof rule.name === 'function' ? nodeName(op, params, inputs[0]?.dim() ?? 0) : (plainNames[op] ??= nodeName(op, params, 0));
   const tensorParams = saveTensorParams(params, op);
-  const node = new OpNode<K>(
-    op,
-    name,
-    tensorParams ? tensorParams.params : params,
-    inputs.map((t) => (t ? metaOf(t) : null)),
-    saved,
-    outputs.map(metaOf),
-    inputs.map(edgeOf),
-  );
-  outputs.forEach((t, i) => {
+  // plain loops, no closures: this runs for every recorded op (Note [Shared tensor metas] in node.ts)
+  const n = inputs.length;
+  const inputMeta = new Array<TensorMeta | null>(n);
+  const edges = new Array<Edge>(n);
+  for (let i = 0; i < n; i++) {
+    const t = inputs[i]!;
+    inputMeta[i] = t ? metaOf(t) : null;
+    edges[i] = edgeOf(t);
+  }
+  const outputMeta = outputs.length === 1 ? oneMeta(metaOf(outputs[0]!)) : outputs.map(metaOf);
+  const node = new OpNode<K>(op, name, tensorParams ? tensorParams.params : params, inputMeta, saved, outputMeta, edges);
+  for (let i = 0; i < outputs.length; i++) {
+    const t = outputs[i]!;
     t.requiresGrad = true;
     t.gradFn = node;
-    const meta = t._autogradMeta();
-    meta.outputNr = i;
-  });
+    // `outputNr` 0 is what a tensor without autograd meta reads: the meta is made only when needed
+    if (i !== 0 || t._autograd !== null) t._autogradMeta().outputNr = i;
+  }
   // Saved after gradFn is set, so a saved output differentiates through this node (createGraph).
   if (rule.saves?.output) node.savedOutputs = outputs.map((t) => new SavedTensor(t, op));
   if (tensorParams) node.savedParams = tensorParams.saved;
+}
+
+/** The `[meta]` output list of a single-output op, shared while the meta is (Note [Shared tensor metas]). */
+let lastOne: readonly TensorMeta[] = [];
+function oneMeta(m: TensorMeta): readonly TensorMeta[] {
+  return lastOne[0] === m ? lastOne : (lastOne = Object.freeze([m]));
 }
 
 /**
@@ -94,10 +103,15 @@ export function spillGraph(t: Tensor): void {
     const n = work.pop()!;
     if (n.released || n.spilled) continue;
     n.spilled = true;
-    for (const sv of n.saved) sv?.spill();
-    for (const sv of n.savedOutputs) sv?.spill();
-    for (const [, sv] of n.savedParams) sv.spill();
-    for (const [m] of n.nextFunctions) if (m instanceof OpNode) work.push(m);
+    // index loops: this walks every loose tensor's graph at each step boundary
+    const { saved, savedOutputs, savedParams, nextFunctions } = n;
+    for (let i = 0; i < saved.length; i++) saved[i]?.spill();
+    for (let i = 0; i < savedOutputs.length; i++) savedOutputs[i]?.spill();
+    for (let i = 0; i < savedParams.length; i++) savedParams[i]![1].spill();
+    for (let i = 0; i < nextFunctions.length; i++) {
+      const m = nextFunctions[i]![0];
+      if (m instanceof OpNode && !m.released && !m.spilled) work.push(m);
+    }
   }
 }
 

@@ -2,15 +2,37 @@ import { AutogradError, type DType, type GradFnLike, Tensor } from '@dl/tensor';
 import type { Storage } from '@dl/tensor/backend';
 import type { DiffOp, DiffOpParams } from '@dl/tensor/internal';
 
-/** Facts about a tensor kept even when its values are not saved. */
+/** Facts about a tensor kept even when its values are not saved (shared between nodes: never mutated). */
 export interface TensorMeta {
-  shape: readonly number[];
-  dtype: DType;
-  device: string;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly device: string;
 }
 
+/**
+ * Note [Shared tensor metas]
+ * Every recorded op keeps the shape, dtype and device of its inputs and outputs. Consecutive ops
+ * mostly see tensors of one shape (an op's output is the next op's input), so `metaOf` hands out
+ * the meta it made last when the facts are the same: one object for a run of same-shaped ops
+ * instead of three per op, kept alive by every node of the graph until it is freed.
+ */
+let lastMeta: TensorMeta | null = null;
+
 export function metaOf(t: Tensor): TensorMeta {
-  return { shape: t.shape, dtype: t.dtype, device: t.device };
+  const shape = t.shape;
+  const s = t._storage;
+  const dtype = s.dtype;
+  const device = s.backend.name;
+  const m = lastMeta;
+  if (m !== null && m.dtype === dtype && m.device === device && sameDims(m.shape, shape)) return m;
+  return (lastMeta = { shape, dtype, device });
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Saved storages of graphs the garbage collector dropped without backward (the safety net). */
@@ -84,10 +106,22 @@ export function freedError(): AutogradError {
 /** An edge to the node that produced an input (and which of its outputs it was). */
 export type Edge = readonly [GraphNode | null, number];
 
+/** The edge of an input that does not require grad (shared: edges are never mutated). */
+const NO_EDGE: Edge = Object.freeze([null, 0] as const);
+
 /** A node of the graph (PyTorch's `Node`): `name()` and `nextFunctions`. */
 export abstract class GraphNode implements GradFnLike {
   abstract name(): string;
   abstract readonly nextFunctions: ReadonlyArray<Edge>;
+  /** The edge into output 0, and into the others by output number, made once (`edgeOf`). */
+  private edge0: Edge | null = null;
+  private edges: Edge[] | null = null;
+  /** @internal The edge `[this, nr]` (one object per output, shared by every consumer). */
+  _edge(nr: number): Edge {
+    if (nr === 0) return (this.edge0 ??= Object.freeze([this, 0] as const));
+    const es = (this.edges ??= []);
+    return (es[nr] ??= Object.freeze([this, nr] as const));
+  }
   /** @internal Graph refcounting (only recorded ops hold anything worth freeing). */
   _ref(): void {}
   /** @internal */
@@ -130,10 +164,14 @@ export function accumulatorOf(leaf: Tensor): AccumulateGrad {
 
 /** The edge a tensor contributes as an input. */
 export function edgeOf(t: Tensor | null): Edge {
-  if (!t || !t.requiresGrad) return [null, 0];
-  if (t.gradFn) return [t.gradFn as GraphNode, t._autograd?.outputNr ?? 0];
-  return [accumulatorOf(t), 0];
+  if (!t || !t.requiresGrad) return NO_EDGE;
+  const g = t.gradFn as GraphNode | null;
+  if (g) return g._edge(t._autograd?.outputNr ?? 0);
+  return accumulatorOf(t)._edge(0);
 }
+
+/** The saved lists of a node that saves nothing there (shared: they are replaced, never filled). */
+const NONE_SAVED: readonly never[] = Object.freeze([]);
 
 /**
  * A recorded op: its rule's inputs, saved tensors and where its gradients flow.
@@ -152,9 +190,9 @@ export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
   /** Its saved storages were handed to the garbage collector (see `spillGraph`). */
   spilled = false;
   /** Saved outputs (set by `record` once the outputs point at this node). */
-  savedOutputs: ReadonlyArray<SavedTensor | null> = [];
+  savedOutputs: ReadonlyArray<SavedTensor | null> = NONE_SAVED;
   /** Tensors among the params (indices, targets, statistics), saved as inputs are (see `saveTensorParams`). */
-  savedParams: ReadonlyArray<readonly [string, SavedTensor]> = [];
+  savedParams: ReadonlyArray<readonly [string, SavedTensor]> = NONE_SAVED;
   /** Output tensors with hooks or retained grads, by output number (`watch`). */
   watched: Array<Tensor | undefined> | null = null;
   readonly nextFunctions: ReadonlyArray<Edge>;
@@ -169,7 +207,7 @@ export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
   ) {
     super();
     this.nextFunctions = edges;
-    for (const [n] of edges) n?._ref();
+    for (let i = 0; i < edges.length; i++) edges[i]![0]?._ref();
   }
   override _ref(): void {
     this.refs++;
@@ -184,7 +222,9 @@ export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
       n.dropped = true;
       n.release();
       n.watched = null;
-      for (const [m] of n.nextFunctions) {
+      const next = n.nextFunctions;
+      for (let i = 0; i < next.length; i++) {
+        const m = next[i]![0];
         if (m instanceof OpNode) {
           if (--m.refs <= 0 && !m.dropped) work.push(m);
         } else m?._unref();
@@ -196,8 +236,9 @@ export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
   }
   release(): void {
     this.released = true;
-    for (const s of this.saved) s?.release();
-    for (const s of this.savedOutputs) s?.release();
-    for (const [, s] of this.savedParams) s.release();
+    const { saved, savedOutputs, savedParams } = this;
+    for (let i = 0; i < saved.length; i++) saved[i]?.release();
+    for (let i = 0; i < savedOutputs.length; i++) savedOutputs[i]?.release();
+    for (let i = 0; i < savedParams.length; i++) savedParams[i]![1].release();
   }
 }

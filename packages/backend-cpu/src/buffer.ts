@@ -1,5 +1,5 @@
 import type { DType, HostArray } from '@dl/tensor';
-import { hostArray } from '@dl/tensor';
+import { hostArray, ITEMSIZE } from '@dl/tensor';
 import { heapAlloc, heapEnabled, heapF32, heapFree, heapPtr } from './wasm/heap.js';
 
 /** A cpu buffer is the typed array of its dtype (bool and uint8: Uint8Array). */
@@ -16,6 +16,9 @@ export type CpuBuffer = HostArray;
  * `heapMinElements` elements are views of the wasm heap instead; those pool the same way,
  * and beyond the pool's limit (or on `clear`) their blocks go back to the heap's free lists.
  */
+/** Smaller buffers are not pooled: a fresh small typed array costs less than the pool's bookkeeping. */
+const MIN_POOLED_BYTES = 64;
+
 export class BufferPool {
   private readonly free = new Map<string, HostArray[]>();
   pooledBytes = 0;
@@ -26,15 +29,16 @@ export class BufferPool {
   constructor(public maxPooledBytes = 256 * 1024 * 1024) {}
 
   allocate(dtype: DType, n: number): HostArray {
-    const key = `${poolKind(dtype)}:${n}`;
-    const list = this.free.get(key);
-    const hit = list?.pop();
-    const bytes = n * hostArray(dtype, 0).BYTES_PER_ELEMENT;
+    const bytes = n * ITEMSIZE[dtype];
     this.inUseBytes += bytes;
     this.buffers++;
-    if (hit) {
-      this.pooledBytes -= bytes;
-      return hit;
+    // Buffers under MIN_POOLED_BYTES are never pooled (see `release`): no key to build, no lookup.
+    if (bytes >= MIN_POOLED_BYTES) {
+      const hit = this.free.get(`${poolKind(dtype)}:${n}`)?.pop();
+      if (hit) {
+        this.pooledBytes -= bytes;
+        return hit;
+      }
     }
     if (dtype === 'float32' && n >= this.heapMinElements && heapEnabled()) {
       const p = heapAlloc(bytes);
@@ -47,7 +51,7 @@ export class BufferPool {
     const bytes = buf.byteLength;
     this.inUseBytes -= bytes;
     this.buffers--;
-    if (bytes < 64 || this.pooledBytes + bytes > this.maxPooledBytes) {
+    if (bytes < MIN_POOLED_BYTES || this.pooledBytes + bytes > this.maxPooledBytes) {
       const p = heapPtr(buf);
       if (p >= 0) heapFree(p, bytes);
       return;

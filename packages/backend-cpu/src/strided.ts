@@ -32,6 +32,47 @@ export function collapse(
 }
 
 /**
+ * Note [One-row fast path]
+ * Most elementwise calls are one contiguous output with inputs of its own layout or broadcast
+ * scalars. For those the whole problem is one row of `numel` elements, and the kernel calls its
+ * row function once, without collapsing dims or walking rows (which allocates arrays and
+ * closures: on 4-element tensors that bookkeeping, not the arithmetic, was the cost of an op).
+ * The row function is the same one the general path would call, on the same elements in the
+ * same order, so the results are identical.
+ */
+/** Elements of `out` when it is contiguous (dims of size 1 ignored), else -1 (Note [One-row fast path]). */
+export function contiguousNumel(out: TensorView): number {
+  const shape = out.shape;
+  const strides = out.strides;
+  let n = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d]!;
+    if (size !== 1 && strides[d] !== n) return -1;
+    n *= size;
+  }
+  return n;
+}
+
+/**
+ * The inner stride of `v` in a one-row walk of contiguous `out` (same shape): 1 when `v` has
+ * `out`'s strides, 0 when it is broadcast along every dim, -1 otherwise (Note [One-row fast path]).
+ */
+export function rowStride(out: TensorView, v: TensorView): number {
+  const shape = out.shape;
+  const so = out.strides;
+  const sv = v.strides;
+  let same = true;
+  let zero = true;
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const s = sv[d];
+    if (s !== so[d]) same = false;
+    if (s !== 0) zero = false;
+  }
+  return same ? 1 : zero ? 0 : -1;
+}
+
+/**
  * Call `row(offsets, n)` for every innermost row of `shape`; `offsets[k]` is operand k's
  * element offset of the row start. Inner strides are `strides[k][rank-1]`.
  */

@@ -39,10 +39,20 @@ let loose: TensorBase[] = [];
 let looseBytes = 0;
 /**
  * Past this many bytes, or this many loose tensors, a boundary runs on its own, so that loops
- * calling no library routine (only tensor ops) stay bounded too.
+ * calling no library routine (only tensor ops) stay bounded too (Note [The loose-count limit]).
  */
 const LOOSE_LIMIT_BYTES = 64 * 2 ** 20;
-const LOOSE_LIMIT_COUNT = 10_000;
+/**
+ * Note [The loose-count limit]
+ * The loose list holds each tensor (its storage, its graph node) until the next boundary, so in
+ * a loop of small ops everything made since the boundary survives each young-generation
+ * collection of the JS heap, and a scavenge costs what survives it: at 10,000 loose tensors
+ * scavenging was most of the time of a chain of 4-element adds (the bench's `op-overhead`
+ * rows). 2,048 keeps the survivors a few MB, and the ops ~2× cheaper; a boundary costs a few
+ * field writes per small tensor (the cpu backend spills a plain typed array as it is), so
+ * running it five times as often costs nothing measurable. Large tensors hit the byte limit first.
+ */
+const LOOSE_LIMIT_COUNT = 2048;
 /** Over a limit: the next op entering the dispatcher runs a boundary first (see `opBoundary`). */
 let boundaryDue = false;
 
@@ -239,7 +249,7 @@ export function endStep(except?: unknown): void {
   if (adoptedForStep.length) {
     const back = adoptedForStep;
     adoptedForStep = [];
-    for (const s of back) s.spill();
+    for (let i = 0; i < back.length; i++) back[i]!.spill();
   }
   if (loose.length === 0) return;
   let spare: Set<TensorBase> | null = null;
@@ -252,7 +262,9 @@ export function endStep(except?: unknown): void {
   loose = [];
   looseBytes = 0;
   const hook = getAutogradHook();
-  for (const t of list) {
+  // an index loop (no iterator objects): this visits every tensor made since the last boundary
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i]!;
     if (t._disposed) continue;
     if (spare?.has(t)) {
       loose.push(t);

@@ -4,8 +4,9 @@ export type Shape = readonly number[];
 
 /** Number of elements of a shape (1 for a scalar). */
 export function numelOf(shape: Shape): number {
+  // an index loop: `for…of` over a Size (an Array subclass) leaves V8's fast array iteration and allocates
   let n = 1;
-  for (const s of shape) n *= s;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 

@@ -92,6 +92,18 @@ export class TensorBase {
   /** @internal */ _gradFn: GradFnLike | null = null;
   /** @internal autograd state */ _autograd: AutogradMeta | null = null;
   /** @internal the tensor this one is a view of (for autograd's view tracking). */ _base: TensorBase | null = null;
+  /**
+   * @internal The last view `_view` made.
+   *
+   * Note [Cached kernel views]
+   * Every kernel call hands the backend a TensorView (buffer, dtype, shape, strides, offset) per
+   * operand; on small tensors making those objects was a visible part of an op's cost. A
+   * tensor's layout is fixed, so the view is made once and reused while it still matches: the
+   * storage's buffer (a spill or an adopt replaces it), the dtype, and the shape and strides
+   * arrays (the in-place view ops `unsqueeze_`/`t_`… replace those). Views are read-only to
+   * kernels (TensorView's fields are readonly), so sharing one is safe.
+   */
+  _kernelView: TensorView | null = null;
 
   /** @internal Use the creation functions (`dl.tensor`, `dl.zeros`, …), not this constructor. */
   constructor(storage: Storage, shape: readonly number[], strides?: readonly number[], offset = 0) {
@@ -275,10 +287,16 @@ export class TensorBase {
     return toPrimitive(this, hint);
   }
 
-  /** @internal The kernel-facing view of this tensor. Throws if disposed. */
+  /**
+   * @internal The kernel-facing view of this tensor. Throws if disposed. Made once and reused
+   * while it still describes the tensor (Note [Cached kernel views]).
+   */
   _view(op = 'op'): TensorView {
-    if (this._disposed || this._storage.freed) throw disposedError(this, op);
-    return { buffer: this._storage.buffer, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
+    const s = this._storage;
+    if (this._disposed || s.freed) throw disposedError(this, op);
+    const v = this._kernelView;
+    if (v !== null && v.buffer === s.buffer && v.dtype === s.dtype && v.shape === this.shape && v.strides === this._strides) return v;
+    return (this._kernelView = { buffer: s.buffer, dtype: s.dtype, shape: this.shape, strides: this._strides, offset: this._offset });
   }
 
   /**
@@ -297,6 +315,7 @@ export class TensorBase {
     if (this._disposed) return;
     this._disposed = true;
     this._disposedBy = who;
+    this._kernelView = null; // let go of the buffer (the pool may hand it to the GC)
     if (this._counted) {
       this._counted = false;
       tensorCount.live--;

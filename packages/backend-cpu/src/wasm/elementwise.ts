@@ -243,9 +243,16 @@ export function sumRow(a: Float32Array, ao: number, n: number): number {
 }
 
 /** Rows of a collapsed elementwise problem whose inner strides are all 0 or 1 (out: 1). */
+/** Below `ewTuning.minElements`: the fast paths decline before building anything (small tensors are the per-op overhead path). */
+function small(out: TensorView): boolean {
+  const shape = out.shape;
+  let n = 1;
+  for (let d = 0; d < shape.length; d++) n *= shape[d]!;
+  return n < ewTuning.minElements;
+}
+
 function rows(out: TensorView, ins: readonly TensorView[]): { shape: number[]; strides: number[][] } | undefined {
-  const n = out.shape.reduce((x, y) => x * y, 1);
-  if (n < ewTuning.minElements) return undefined;
+  if (small(out)) return undefined;
   const c = collapse(out.shape, [out.strides, ...ins.map((v) => v.strides)]);
   const rank = c.shape.length;
   if (c.shape[rank - 1]! < ewTuning.minRow) return undefined;
@@ -278,7 +285,7 @@ function eachRow(c: { shape: number[]; strides: number[][] }, base: number[], ro
 
 /** `CpuBackend.binary` fast path: float32, large, unit/zero inner strides. */
 export function binaryWasm(op: BinaryOp, a: TensorView, b: TensorView, out: TensorView): boolean {
-  if (!(op in EW_BINARY)) return false;
+  if (small(out) || !(op in EW_BINARY)) return false;
   const A = f32buf(a),
     B = f32buf(b),
     O = f32buf(out);
@@ -296,7 +303,7 @@ export function binaryWasm(op: BinaryOp, a: TensorView, b: TensorView, out: Tens
 
 /** `CpuBackend.unary` fast path: float32, large, unit inner strides. */
 export function unaryWasm(op: UnaryOp, x: TensorView, out: TensorView): boolean {
-  if (!(op in EW_UNARY)) return false;
+  if (small(out) || !(op in EW_UNARY)) return false;
   const X = f32buf(x),
     O = f32buf(out);
   if (!X || !O) return false;

@@ -33,21 +33,23 @@ function describe(v: TensorOrScalar): string {
  * checkBinaryDType('bitwiseAnd', 'float32', x, y); // throws DTypeError
  */
 export function checkBinaryDType(op: BinaryOp, dtype: DType, a: TensorOrScalar, b: TensorOrScalar): void {
-  const operands = `${describe(a)} and ${describe(b)}`;
   if (BITWISE.has(op) && isFloating(dtype)) {
-    throw new DTypeError(`${op}: "${TORCH_NAME[op]}_cpu" is not implemented for floating point (${operands} promote to ${dtype})`, {
-      op,
-      hint: 'bitwise ops take integer or bool tensors (and integer scalars); cast with .int() first',
-    });
+    throw new DTypeError(
+      `${op}: "${TORCH_NAME[op]}_cpu" is not implemented for floating point (${describe(a)} and ${describe(b)} promote to ${dtype})`,
+      {
+        op,
+        hint: 'bitwise ops take integer or bool tensors (and integer scalars); cast with .int() first',
+      },
+    );
   }
   if (dtype === 'bool' && (op === 'bitwiseLeftShift' || op === 'bitwiseRightShift' || op === 'fmod')) {
-    throw new DTypeError(`${op}: "${TORCH_NAME[op]}_cpu" is not implemented for bool (${operands})`, {
+    throw new DTypeError(`${op}: "${TORCH_NAME[op]}_cpu" is not implemented for bool (${describe(a)} and ${describe(b)})`, {
       op,
       hint: 'cast with .int() first',
     });
   }
   if ((op === 'hypot' || op === 'logaddexp' || op === 'logaddexp2') && !isFloating(dtype)) {
-    throw new DTypeError(`${op}: "${op}_cpu" is not implemented for ${dtype} (${operands})`, {
+    throw new DTypeError(`${op}: "${op}_cpu" is not implemented for ${dtype} (${describe(a)} and ${describe(b)})`, {
       op,
       hint: `${op} takes floating tensors; cast with .float() first`,
     });
