@@ -33,6 +33,10 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
   switch (c.kind) {
     case 'binary':
       return { out: a.inplace ? call(x.a!.clone(), `${a.op}_`, x.b!) : call(x.a!, a.op, x.b!) };
+    case 'binarySelf': {
+      const t = x.a!.clone();
+      return { out: call(t, `${a.op}_`, t) };
+    }
     case 'binaryScalar':
       return { out: call(x.a!, a.op, a.scalar!) };
     case 'unary':
@@ -72,7 +76,7 @@ describe.each(['fast paths', 'reference kernels'] as const)('tensor ops against 
 
   it('covers every kind of case the generator writes', () => {
     expect(new Set(cases.map((c) => c.kind))).toEqual(
-      new Set(['binary', 'binaryScalar', 'unary', 'compare', 'cast', 'sum', 'mean', 'matmul', 'contiguous']),
+      new Set(['binary', 'binarySelf', 'binaryScalar', 'unary', 'compare', 'cast', 'sum', 'mean', 'matmul', 'contiguous']),
     );
   });
 

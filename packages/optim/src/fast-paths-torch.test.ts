@@ -47,6 +47,7 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
     const Ctor = { sgd: SGD, adam: Adam, adamw: AdamW }[c.kind] as unknown as new (ps: Tensor[], o: object) => Optimizer;
     const opt = new Ctor(q ? [p, q] : [p], camel(a.opts as Record<string, unknown>));
     for (let k = 0; k < (a.steps as number); k++) {
+      if (a.lrs) opt.paramGroups[0]!.lr = (a.lrs as number[])[k]!;
       opt.zeroGrad();
       let loss = p.mul(x[`g${k}`]!).sum();
       if (q) loss = loss.add(q.mul(x[`h${k}`]!).sum());
@@ -88,7 +89,13 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
     case 'batchNorm': {
       const rm = x.rm!.clone(),
         rv = x.rv!.clone();
-      const out = F.batchNorm(L.x!, rm, rv, { weight: L.w!, bias: L.b!, training: true, momentum: 0.1, eps: 1e-5 });
+      const out = F.batchNorm(L.x!, rm, rv, {
+        weight: L.w!,
+        bias: L.b!,
+        training: (a.training as boolean | undefined) ?? true,
+        momentum: 0.1,
+        eps: 1e-5,
+      });
       return { ...withGrads(out, x.g!, L), runningMean: rm, runningVar: rv };
     }
     case 'mlpStep': {
