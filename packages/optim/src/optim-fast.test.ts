@@ -3,7 +3,7 @@ import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
 import { fusedOptimizerStep } from '@dl/tensor/internal';
 import { cpuBackend } from '@dl/backend-cpu';
-import { Adam, AdamW, SGD } from './index.js';
+import { Adagrad, Adam, AdamW, RMSprop, SGD } from './index.js';
 import fixtures from './fixtures/optim-fast.json' with { type: 'json' };
 
 // PyTorch fixtures for the fused multi-tensor step (Note [Fused optimizer step] in @dl/tensor):
@@ -17,7 +17,7 @@ interface ParamFx {
 const fx = fixtures as unknown as {
   shapes: number[][];
   steps: number;
-  cases: Array<{ name: string; kind: 'SGD' | 'Adam' | 'AdamW'; opts: Record<string, unknown>; params: ParamFx[] }>;
+  cases: Array<{ name: string; kind: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad'; opts: Record<string, unknown>; params: ParamFx[] }>;
 };
 
 /** The fixture script's exact integer formula (float32 of an exact double). */
@@ -38,6 +38,8 @@ function dlOpts(o: Record<string, unknown>): Record<string, unknown> {
 function makeOpt(kind: string, params: Tensor[], opts: Record<string, unknown>) {
   if (kind === 'SGD') return new SGD(params, dlOpts(opts) as { lr: number });
   if (kind === 'Adam') return new Adam(params, dlOpts(opts));
+  if (kind === 'RMSprop') return new RMSprop(params, dlOpts(opts));
+  if (kind === 'Adagrad') return new Adagrad(params, dlOpts(opts));
   return new AdamW(params, dlOpts(opts));
 }
 

@@ -331,16 +331,41 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     check('RMSprop', d.momentum >= 0, `invalid momentum value: ${d.momentum}`);
     super(params, d);
   }
+  /** The state of `p`, created (zeros, step 0) on first use. */
+  private rmsState(p: Tensor, g: ParamGroup<RMSpropOptions>): Record<string, Tensor | number> {
+    const s = this.stateOf(p);
+    if (s.step === undefined) {
+      s.step = 0;
+      s.squareAvg = this.keptLike(p);
+      if (g.momentum > 0) s.momentumBuffer = this.keptLike(p);
+      if (g.centered) s.gradAvg = this.keptLike(p);
+    }
+    return s;
+  }
   protected updateGroup(g: ParamGroup<RMSpropOptions>): void {
+    // the whole group in one multi-tensor step (Note [Fused optimizer step] in @dl/tensor)
+    const ps = g.params.filter((p) => p.grad);
+    const ss = ps.map((p) => this.rmsState(p, g));
+    const step = { kind: 'rmsprop', ...pick(g, 'lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize') } as const;
+    const states = ss.map((s) => [s.squareAvg, s.momentumBuffer, s.gradAvg].filter((t) => t !== undefined) as Tensor[]);
+    const want = 1 + (g.momentum > 0 ? 1 : 0) + (g.centered ? 1 : 0);
+    const steps = ss.map((s) => (s.step as number) + 1);
+    if (
+      states.every((st) => st.length === want) &&
+      fusedOptimizerStep(
+        step,
+        steps,
+        ps.map((p) => this.data(p)),
+        ps.map((p) => p.grad!),
+        states,
+      )
+    ) {
+      for (const s of ss) s.step = (s.step as number) + 1;
+      return;
+    }
     for (const p of g.params) {
       if (!p.grad) continue;
-      const s = this.stateOf(p);
-      if (s.step === undefined) {
-        s.step = 0;
-        s.squareAvg = this.keptLike(p);
-        if (g.momentum > 0) s.momentumBuffer = this.keptLike(p);
-        if (g.centered) s.gradAvg = this.keptLike(p);
-      }
+      const s = this.rmsState(p, g);
       s.step = (s.step as number) + 1;
       const grad = effectiveGrad(p, p.grad, g.maximize, g.weightDecay);
       const sq = s.squareAvg as Tensor;
@@ -403,14 +428,37 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     // torch creates Adagrad state eagerly
     for (const g of this.paramGroups) for (const p of g.params) this.stateOf(p);
   }
+  /** The state of `p`, created (the initial accumulator, step 0) on first use. */
+  private adagradState(p: Tensor, g: ParamGroup<AdagradOptions>): Record<string, Tensor | number> {
+    const s = this.stateOf(p);
+    if (s.step === undefined) {
+      s.step = 0;
+      s.sum = this.keptLike(p, g.initialAccumulatorValue);
+    }
+    return s;
+  }
   protected updateGroup(g: ParamGroup<AdagradOptions>): void {
+    // the whole group in one multi-tensor step (Note [Fused optimizer step] in @dl/tensor)
+    const ps = g.params.filter((p) => p.grad);
+    const ss = ps.map((p) => this.adagradState(p, g));
+    const step = { kind: 'adagrad', ...pick(g, 'lr', 'lrDecay', 'eps', 'weightDecay', 'maximize') } as const;
+    const steps = ss.map((s) => (s.step as number) + 1);
+    const states = ss.map((s) => [s.sum as Tensor]);
+    if (
+      fusedOptimizerStep(
+        step,
+        steps,
+        ps.map((p) => this.data(p)),
+        ps.map((p) => p.grad!),
+        states,
+      )
+    ) {
+      for (const s of ss) s.step = (s.step as number) + 1;
+      return;
+    }
     for (const p of g.params) {
       if (!p.grad) continue;
-      const s = this.stateOf(p);
-      if (s.step === undefined) {
-        s.step = 0;
-        s.sum = this.keptLike(p, g.initialAccumulatorValue);
-      }
+      const s = this.adagradState(p, g);
       s.step = (s.step as number) + 1;
       const grad = effectiveGrad(p, p.grad, g.maximize, g.weightDecay);
       const clr = g.lr / (1 + (s.step - 1) * g.lrDecay);

@@ -14,6 +14,11 @@
  *         v = v*b2 + (d*d)*(1-b2);  [amsgrad: mx = max(mx, v)];  den = sqrt(v or mx)/bc2sqrt + eps;
  *         p = p + (m/den)*(-lr/bc1)                        k0 wd or 1-lr*wd, k1 b1, k2 1-b1,
  *                                                          k3 b2, k4 1-b2, k5 bc2sqrt, k6 eps, k7 -lr/bc1
+ *   rmsprop: d = ±g (+ p*wd);  sq = sq*a + (d*d)*(1-a);  [centered: ga = ga*a + d*(1-a);
+ *         sq' = sq + (ga*ga)*(-1)];  q = d / (sqrt(sq') + eps);  [momentum: buf = buf*mom + q; q = buf];
+ *         p = p + q*(-lr)                                  k0 wd, k1 a, k2 1-a, k3 eps, k4 mom, k5 -lr
+ *   adagrad: d = ±g (+ p*wd);  sum = sum + d*d;  p = p + (d / (sqrt(sum) + eps))*(-clr)
+ *                                                          k0 wd, k1 eps, k2 -lr/(1+(step-1)*decay)
  */
 import { ModuleBuilder, ValType, type CodeBuilder } from './assembler.js';
 
@@ -24,6 +29,20 @@ export interface SgdVariant {
   /** 'none': no momentum buffer; 'first': the buffer is set to the gradient */
   momentum: 'none' | 'first' | 'update';
   nesterov: boolean;
+}
+
+/** Options that select a generated rmsprop loop. */
+export interface RmspropVariant {
+  maximize: boolean;
+  weightDecay: boolean;
+  momentum: boolean;
+  centered: boolean;
+}
+
+/** Options that select a generated adagrad loop. */
+export interface AdagradVariant {
+  maximize: boolean;
+  weightDecay: boolean;
 }
 
 /** Options that select a generated adam loop. */
@@ -39,6 +58,10 @@ export const sgdName = (v: SgdVariant): string =>
   `sgd_${bit(v.maximize)}${bit(v.weightDecay)}_${v.momentum}${v.momentum !== 'none' && v.nesterov ? '_n' : ''}`;
 export const adamName = (v: AdamVariant): string =>
   `adam_${bit(v.maximize)}${bit(v.decoupled ? false : v.weightDecay)}${bit(v.decoupled)}${bit(v.amsgrad)}`;
+
+export const rmspropName = (v: RmspropVariant): string =>
+  `rmsprop_${bit(v.maximize)}${bit(v.weightDecay)}${bit(v.momentum)}${bit(v.centered)}`;
+export const adagradName = (v: AdagradVariant): string => `adagrad_${bit(v.maximize)}${bit(v.weightDecay)}`;
 
 const { i32, f32, v128 } = ValType;
 const ADD = 0xe4,
@@ -121,6 +144,79 @@ function emitAdam(b: CodeBuilder, v: AdamVariant): void {
   });
 }
 
+/** `d = ±g (+ p*wd)` into D, with p loaded into X. */
+function gradTerm(b: CodeBuilder, maximize: boolean, weightDecay: boolean): void {
+  b.localGet(G).v128Load();
+  if (maximize) b.simd(NEG);
+  b.localSet(D);
+  b.localGet(P).v128Load().localSet(X);
+  if (weightDecay) b.localGet(D).localGet(X).localGet(K(0)).simd(MUL).simd(ADD).localSet(D);
+}
+
+function emitRmsprop(b: CodeBuilder, v: RmspropVariant): void {
+  // states: S1 squareAvg, then the momentum buffer (if any), then gradAvg (if centered)
+  const BUF = S2;
+  const GA = v.momentum ? S3 : S2;
+  const ptrs = [P, G, S1, ...(v.momentum ? [BUF] : []), ...(v.centered ? [GA] : [])];
+  loop(b, ptrs, () => {
+    gradTerm(b, v.maximize, v.weightDecay);
+    // sq = sq*alpha + (d*d)*(1-alpha)
+    b.localGet(S1).v128Load().localGet(K(1)).simd(MUL).localGet(D).localGet(D).simd(MUL).localGet(K(2)).simd(MUL).simd(ADD).localSet(V);
+    b.localGet(S1).localGet(V).v128Store();
+    if (v.centered) {
+      // ga = ga*alpha + d*(1-alpha); avg = sqrt(sq + (ga*ga)*(-1))
+      b.localGet(GA).v128Load().localGet(K(1)).simd(MUL).localGet(D).localGet(K(2)).simd(MUL).simd(ADD).localSet(B);
+      b.localGet(GA).localGet(B).v128Store();
+      b.localGet(V).localGet(B).localGet(B).simd(MUL).simd(NEG).simd(ADD).localSet(V);
+    }
+    // avg = sqrt(.) + eps; V = d / avg
+    b.localGet(D).localGet(V).simd(SQRT).localGet(K(3)).simd(ADD).simd(DIV).localSet(V);
+    if (v.momentum) {
+      // buf = buf*mom + (d/avg)*1; p = p + buf*(-lr)
+      b.localGet(BUF).v128Load().localGet(K(4)).simd(MUL).localGet(V).simd(ADD).localSet(V);
+      b.localGet(BUF).localGet(V).v128Store();
+    }
+    b.localGet(P).localGet(X).localGet(V).localGet(K(5)).simd(MUL).simd(ADD).v128Store();
+  });
+}
+
+function emitAdagrad(b: CodeBuilder, v: AdagradVariant): void {
+  loop(b, [P, G, S1], () => {
+    gradTerm(b, v.maximize, v.weightDecay);
+    // sum = sum + (d*d)*1; p = p + (d / (sqrt(sum) + eps)) * (-clr)
+    b.localGet(S1).v128Load().localGet(D).localGet(D).simd(MUL).simd(ADD).localSet(V);
+    b.localGet(S1).localGet(V).v128Store();
+    b.localGet(P)
+      .localGet(X)
+      .localGet(D)
+      .localGet(V)
+      .simd(SQRT)
+      .localGet(K(1))
+      .simd(ADD)
+      .simd(DIV)
+      .localGet(K(2))
+      .simd(MUL)
+      .simd(ADD)
+      .v128Store();
+  });
+}
+
+/** Every rmsprop variant. */
+export function rmspropVariants(): RmspropVariant[] {
+  const out: RmspropVariant[] = [];
+  for (const maximize of [false, true])
+    for (const weightDecay of [false, true])
+      for (const momentum of [false, true]) for (const centered of [false, true]) out.push({ maximize, weightDecay, momentum, centered });
+  return out;
+}
+
+/** Every adagrad variant. */
+export function adagradVariants(): AdagradVariant[] {
+  const out: AdagradVariant[] = [];
+  for (const maximize of [false, true]) for (const weightDecay of [false, true]) out.push({ maximize, weightDecay });
+  return out;
+}
+
 /** Every sgd variant (momentum 'none' ignores nesterov). */
 export function sgdVariants(): SgdVariant[] {
   const out: SgdVariant[] = [];
@@ -157,6 +253,16 @@ export function buildOptimModule(minPages: number, maxPages: number, shared: boo
     m.exportFunction(
       adamName(v),
       m.addFunction(PARAMS, [], LOCALS, (b) => emitAdam(b, v)),
+    );
+  for (const v of rmspropVariants())
+    m.exportFunction(
+      rmspropName(v),
+      m.addFunction(PARAMS, [], LOCALS, (b) => emitRmsprop(b, v)),
+    );
+  for (const v of adagradVariants())
+    m.exportFunction(
+      adagradName(v),
+      m.addFunction(PARAMS, [], LOCALS, (b) => emitAdagrad(b, v)),
     );
   return m.toBytes();
 }

@@ -13,7 +13,7 @@
 import type { OptimizerStep, OptimizerSteps, TensorView } from '@dl/tensor/backend';
 import { EW_PAGES } from './elementwise-kernel.js';
 import { getHeap, heapAlloc, heapF32, heapPtr } from './heap.js';
-import { adamName, buildOptimModule, sgdName } from './optim-kernel.js';
+import { adagradName, adamName, buildOptimModule, rmspropName, sgdName } from './optim-kernel.js';
 
 type StepFn = (
   p: number,
@@ -83,6 +83,21 @@ function kernelFor(e: Engine, step: OptimizerStep, t: number): { fn: StepFn; k: 
     const fn = e.fns[name];
     return fn && { fn, k: [f(step.weightDecay), f(step.momentum), f(1 - step.dampening), f(-step.lr), 0, 0, 0, 0] };
   }
+  if (step.kind === 'rmsprop') {
+    const name = rmspropName({
+      maximize: step.maximize,
+      weightDecay: step.weightDecay !== 0,
+      momentum: step.momentum > 0,
+      centered: step.centered,
+    });
+    const fn = e.fns[name];
+    return fn && { fn, k: [f(step.weightDecay), f(step.alpha), f(1 - step.alpha), f(step.eps), f(step.momentum), f(-step.lr), 0, 0] };
+  }
+  if (step.kind === 'adagrad') {
+    const fn = e.fns[adagradName({ maximize: step.maximize, weightDecay: step.weightDecay !== 0 })];
+    const clr = step.lr / (1 + (t - 1) * step.lrDecay);
+    return fn && { fn, k: [f(step.weightDecay), f(step.eps), f(-clr), 0, 0, 0, 0, 0] };
+  }
   const { beta1: b1, beta2: b2 } = step;
   const name = adamName({ maximize: step.maximize, weightDecay: step.weightDecay !== 0, decoupled: step.decoupled, amsgrad: step.amsgrad });
   const fn = e.fns[name];
@@ -105,7 +120,18 @@ export function optimizerStepWasm(
 ): boolean {
   const e = getEngine();
   if (!e) return false;
-  const nState = step.kind === 'sgd' ? (step.momentum === 0 ? 0 : 1) : step.amsgrad ? 3 : 2;
+  const nState =
+    step.kind === 'sgd'
+      ? step.momentum === 0
+        ? 0
+        : 1
+      : step.kind === 'adam'
+        ? step.amsgrad
+          ? 3
+          : 2
+        : step.kind === 'rmsprop'
+          ? 1 + (step.momentum > 0 ? 1 : 0) + (step.centered ? 1 : 0)
+          : 1;
   const jobs: { arrays: Float32Array[]; offsets: number[]; n: number; fn: StepFn; k: number[] }[] = [];
   for (let i = 0; i < params.length; i++) {
     const views = [params[i]!, grads[i]!, ...states[i]!];
