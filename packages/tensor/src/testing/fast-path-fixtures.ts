@@ -22,6 +22,8 @@ import type { Tensor } from '../tensor.js';
  * rtol = 4u (u = 2^-24), atol = max(16 * torch's own float32 error on the case,
  * 4u * sqrt(K) * max|want|), K the reduction length: float32 rounding scaled by the reduction
  * length, far below the error of a wrong or missed element. Non-finite values must match exactly.
+ * Such outputs are stored rounded to a multiple of a power of two q <= atol/4 (the bytes below it
+ * are zero and gzip drops them); the stored atol includes q/2.
  */
 
 /** One input of a fast-path case: LCG values, special values, views. */
