@@ -269,7 +269,7 @@ describe('max/avg pooling against PyTorch (fast, reference and composite paths)'
       const x = heapView(values(N * C * H * W, c.x), c.shape);
       const out = heapView(new Float32Array(c.outShape.reduce((a, b) => a * b, 1)), c.outShape);
       const idx: TensorView = {
-        buffer: new Int32Array(out.buffer.length),
+        buffer: new Int32Array((out.buffer as Float32Array).length),
         dtype: 'int32',
         shape: c.outShape,
         strides: out.strides,

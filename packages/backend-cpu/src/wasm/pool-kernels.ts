@@ -10,7 +10,8 @@
  *    and split into even and odd columns (`i8x16.shuffle`), giving the window's four values
  *    a, b, c, d for four outputs; torch's rule `v > max || isnan(v)` (in window order a, b, c,
  *    d) is `f32x4.gt | f32x4.ne(v, v)` and `v128.bitselect` of the value and of the index
- *    offset (0, 1, W, W + 1). Columns `4 * G4 ..< OW` are left to the caller.
+ *    offset (0, 1, W, W + 1). When OW is not a multiple of 4, one more group ends at the last
+ *    column, overlapping the previous one by `back` outputs (rewritten with the same values).
  *  - `mpb(g, ix, o, NC, HW, L) -> i32`: zero each input plane (`memory.fill`), then add every
  *    grad value at its index; returns the flat position of the first index outside the plane
  *    (the caller raises), or -1.
@@ -23,6 +24,7 @@ import { getHeap, heapAlloc, heapF32, heapFree, heapPtr } from './heap.js';
 
 const { i32, f32, v128 } = ValType;
 const I32_ADD = 0x6a;
+const I32_SUB = 0x6b;
 const I32_MUL = 0x6c;
 const I32_SHL = 0x74;
 const I32_GE_S = 0x4e;
@@ -34,6 +36,7 @@ const F32_GT = 0x5e;
 const SHUFFLE = 0x0d;
 const I32X4_SPLAT = 0x11;
 const I32X4_ADD = 0xae;
+const I32X4_SUB = 0xb1;
 const F32X4_NE = 0x42;
 const F32X4_GT = 0x44;
 const V128_OR = 0x50;
@@ -63,16 +66,16 @@ export function buildPoolModule(maxPages: number): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder();
   m.importMemory('env', 'memory', 1, maxPages, true);
 
-  // mp2: params x0 o1 ix2 NC3 H4 W5 OH6 OW7 G4_8; i32 locals nc9 oh10 j11 r0_12 op13 ip14 wb15;
-  // v128 locals base16 best17 offs18 k1_19 kW20 kW1_21 v22 m23 A24 B25
+  // mp2: params x0 o1 ix2 NC3 H4 W5 OH6 OW7 G4_8 back9; i32 locals nc10 oh11 j12 r0_13 op14 ip15 wb16;
+  // v128 locals base17 best18 offs19 k1_20 kW21 kW1_22 v23 m24 A25 B26
   const mp2 = m.addFunction(
-    [i32, i32, i32, i32, i32, i32, i32, i32, i32],
+    [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32],
     [],
     [i32, i32, i32, i32, i32, i32, i32, v128, v128, v128, v128, v128, v128, v128, v128, v128, v128],
     (b) => {
-      const [x, o, ix, NC, H, W, OH, OW, G4] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-      const [nc, oh, j, r0, op, ip, wb] = [9, 10, 11, 12, 13, 14, 15];
-      const [base, best, offs, k1, kW, kW1, v, mask, A, B] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
+      const [x, o, ix, NC, H, W, OH, OW, G4, back] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+      const [nc, oh, j, r0, op, ip, wb] = [10, 11, 12, 13, 14, 15, 16];
+      const [base, best, offs, k1, kW, kW1, v, mask, A, B] = [17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
       b.localGet(W).i32Const(2).op(I32_SHL).localSet(wb);
       b.i32Const(1).simd(I32X4_SPLAT).localSet(k1);
       b.localGet(W).simd(I32X4_SPLAT).localSet(kW);
@@ -97,7 +100,7 @@ export function buildPoolModule(maxPages: number): Uint8Array<ArrayBuffer> {
           b.v128Const(i32x4([0, 2, 4, 6]))
             .simd(I32X4_ADD)
             .localSet(base);
-          forLoop(b, j, G4, () => {
+          const group = () => {
             b.localGet(r0).v128Load(0).localSet(A);
             b.localGet(r0).v128Load(16).localSet(B);
             b.localGet(A)
@@ -144,7 +147,17 @@ export function buildPoolModule(maxPages: number): Uint8Array<ArrayBuffer> {
             addTo(b, r0, 32);
             addTo(b, op, 16);
             addTo(b, ip, 16);
-          });
+          };
+          forLoop(b, j, G4, group);
+          // OW % 4 columns left: one more group ending at the row's last column (it recomputes
+          // `back` outputs of the previous group, with the same values)
+          b.localGet(back).if();
+          b.localGet(r0).localGet(back).i32Const(3).op(I32_SHL).op(I32_SUB).localSet(r0);
+          b.localGet(op).localGet(back).i32Const(2).op(I32_SHL).op(I32_SUB).localSet(op);
+          b.localGet(ip).localGet(back).i32Const(2).op(I32_SHL).op(I32_SUB).localSet(ip);
+          b.localGet(base).localGet(back).i32Const(1).op(I32_SHL).simd(I32X4_SPLAT).simd(I32X4_SUB).localSet(base);
+          group();
+          b.end();
         });
       });
     },
@@ -234,7 +247,7 @@ export function buildPoolModule(maxPages: number): Uint8Array<ArrayBuffer> {
 }
 
 interface Engine {
-  mp2: (x: number, o: number, ix: number, NC: number, H: number, W: number, OH: number, OW: number, G4: number) => void;
+  mp2: (x: number, o: number, ix: number, NC: number, H: number, W: number, OH: number, OW: number, G4: number, back: number) => void;
   mpb: (g: number, ix: number, o: number, NC: number, HW: number, L: number) => number;
   mpg: (
     x: number,
@@ -325,34 +338,8 @@ export function maxPool2x2Wasm(x: TensorView, out: TensorView, indices: TensorVi
   const s = e && scratchInt32(n);
   if (!e || !s) return false;
   const G4 = OW >> 2;
-  e.mp2(px, po, s.ptr, N * C, H, W, OH, OW, G4);
-  const I = indices.buffer as Int32Array;
-  I.set(s.view, indices.offset);
-  if (4 * G4 < OW) {
-    // the last OW % 4 columns of every row
-    const X = x.buffer as Float32Array;
-    const O = out.buffer as Float32Array;
-    for (let r = 0; r < N * C * OH; r++) {
-      const nc = Math.floor(r / OH);
-      const oh = r - nc * OH;
-      const rel0 = 2 * oh * W;
-      const plane = x.offset + nc * H * W;
-      for (let ow = 4 * G4; ow < OW; ow++) {
-        const c = rel0 + 2 * ow;
-        let best = X[plane + c]!;
-        let bi = c;
-        for (const k of [c + 1, c + W, c + W + 1]) {
-          const v = X[plane + k]!;
-          if (v > best || v !== v) {
-            best = v;
-            bi = k;
-          }
-        }
-        O[out.offset + r * OW + ow] = best;
-        I[indices.offset + r * OW + ow] = bi;
-      }
-    }
-  }
+  e.mp2(px, po, s.ptr, N * C, H, W, OH, OW, G4, OW & 3 ? 4 - (OW & 3) : 0);
+  (indices.buffer as Int32Array).set(s.view, indices.offset);
   return true;
 }
 
