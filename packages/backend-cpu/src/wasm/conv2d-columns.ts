@@ -42,6 +42,11 @@ function kernels(): Im2colFns | null {
 
 const align = (b: number): number => Math.ceil(b / 64) * 64;
 
+/** Any empty dimension (no samples, channels, kernel taps or output positions): left to the JS path. */
+function empty(g: Geo): boolean {
+  return g.N * g.C * g.H * g.W * g.CO * g.CKK * g.L === 0;
+}
+
 /** Is the [C, H, W] block of each sample of a 4-D view one dense run of floats? */
 function denseSamples(v: TensorView): boolean {
   const [, C, H, W] = v.shape as [number, number, number, number];
@@ -90,6 +95,7 @@ export function conv2dColumns(x: TensorView, w: TensorView, bias: TensorView | n
   const k = convColumns.enabled ? kernels() : null;
   if (!k || !X || !Wt || !O || (bias && !Bs) || lcs === undefined || !denseSamples(x)) return false;
   const g = geometry(x.shape, w.shape, out.shape, p);
+  if (empty(g)) return false;
   const [wa, wo, wrs, wcs] = weightMatrix(g, Wt, w);
   const nb = batched(g) ? g.N : 1;
   const NL = nb * g.L;
@@ -167,6 +173,7 @@ export function conv2dBackwardInputColumns(gradOut: TensorView, w: TensorView, g
   const k = convColumns.enabled ? kernels() : null;
   if (!k || !GO || !Wt || !GI || q3 === undefined || !denseSamples(gradIn)) return false;
   const g = geometry(gradIn.shape, w.shape, gradOut.shape, p);
+  if (empty(g)) return false;
   const [wa, wo, wrs, wcs] = weightMatrix(g, Wt, w);
   const nb = batched(g) ? g.N : 1;
   const NL = nb * g.L;
@@ -212,6 +219,7 @@ export function conv2dBackwardWeightColumns(gradOut: TensorView, x: TensorView, 
   const k = convColumns.enabled ? kernels() : null;
   if (!k || !GO || !X || !GW || q3 === undefined || !denseSamples(x)) return false;
   const g = geometry(x.shape, gradW.shape, gradOut.shape, p);
+  if (empty(g)) return false;
   const [wa, wo, wrs, wcs] = weightMatrix(g, GW, gradW);
   const direct = wa === GW; // else a flat [CO, CKK] copy, written back below
   const nb = batched(g) ? g.N : 1;

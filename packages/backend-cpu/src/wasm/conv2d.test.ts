@@ -183,6 +183,34 @@ describe('conv2d on wasm SGEMM', () => {
           }
   }
 
+  it('handles empty dimensions (no samples, no input channels, no output channels) without touching the columns path', () => {
+    const p: Conv2dParams = { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 };
+    for (const [N, C, CO] of [
+      [0, 3, 4],
+      [2, 0, 4],
+      [2, 3, 0],
+    ] as const) {
+      const x = view(new Float32Array(N * C * 25), [N, C, 5, 5]);
+      const w = view(rand(CO * C * 9, 5), [CO, C, 3, 3]);
+      const bias = view(
+        Float32Array.from({ length: CO }, (_, i) => i + 1),
+        [CO],
+      );
+      const out = view(new Float32Array(N * CO * 25).fill(Number.NaN), [N, CO, 5, 5]);
+      expect(conv2dColumns(x, w, bias, out, p)).toBe(false);
+      expect(conv2dWasm(x, w, bias, out, p)).toBe(true);
+      // no input channels: the output is the bias
+      for (let i = 0; i < N * CO * 25; i++) expect((out.buffer as Float32Array)[i]).toBe((Math.floor(i / 25) % CO) + 1);
+      const gi = view(new Float32Array(N * C * 25).fill(Number.NaN), [N, C, 5, 5]);
+      const go = view(rand(N * CO * 25, 6), [N, CO, 5, 5]);
+      expect(conv2dBackwardInputWasm(go, w, gi, p)).toBe(true);
+      if (CO === 0) for (const v of gi.buffer as Float32Array) expect(v).toBe(0);
+      const gw = view(new Float32Array(CO * C * 9).fill(Number.NaN), [CO, C, 3, 3]);
+      expect(conv2dBackwardWeightWasm(go, x, gw, p)).toBe(true);
+      if (N === 0) for (const v of gw.buffer as Float32Array) expect(v).toBe(0);
+    }
+  });
+
   it('declines float64', () => {
     const d = new Float64Array(16);
     const v = { buffer: d, dtype: 'float64', shape: [1, 1, 4, 4], strides: [16, 16, 4, 1], offset: 0 } as TensorView;

@@ -266,7 +266,10 @@ export function conv2dBackwardWeightWasm(gradOut: TensorView, x: TensorView, gra
   const [wa, wo, wrs, wcs] = weightMatrix(g, GW, gradW);
   const direct = wa === GW;
   const acc = direct ? GW : wa; // a flat copy when gradW is not a flat [CO, CKK] matrix
-  if (batched(g)) {
+  if (g.N * g.L === 0) {
+    // no terms (no samples or an empty output): the gradient is zero, not what the buffer held
+    for (let o = 0; o < g.CO; o++) for (let k = 0; k < g.CKK; k++) acc[wo + o * wrs + k * wcs] = 0;
+  } else if (batched(g)) {
     const NL = g.N * g.L;
     const buf = cols(g.CKK * NL);
     const gg = cols2(g.COg * NL);
