@@ -17,6 +17,7 @@ import { sgemmBatched } from './gemm.js';
 import { batchNormFast } from '../kernels/batch-norm.js';
 import { normPlaneKernels } from './norm-kernels.js';
 import { optimizerStepWasm } from './optim.js';
+import { sumLeadingWasm } from './sum-leading.js';
 import { thresholdBackwardWasm } from './threshold-backward.js';
 import { maxPool2dBackwardWasm, maxPool2dWasm, maxPool2x2Wasm } from './pool-kernels.js';
 import { avgPool2dFast, maxPool2dFast } from '../kernels/pool-fast.js';
@@ -76,7 +77,7 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.binary = binaryWasm;
   fast.copy = castFast;
   fast.compare = compareFast;
-  fast.reduce = (op, x, axes, out) => sumWasm(op, x, axes, out) || sumLeadingFast(op, x, axes, out);
+  fast.reduce = (op, x, axes, out) => sumWasm(op, x, axes, out) || sumLeadingWasm(op, x, axes, out) || sumLeadingFast(op, x, axes, out);
   fast.conv2d = conv2dWasm;
   fast.conv2dBackwardInput = conv2dBackwardInputWasm;
   fast.conv2dBackwardWeight = conv2dBackwardWeightWasm;
