@@ -11,7 +11,7 @@ import {
 import { cpuBackend, setNumThreads } from '@dl/backend-cpu';
 import { nn, F } from '@dl/nn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Adam, AdamW, SGD, type Optimizer } from './index.js';
+import { Adagrad, Adam, AdamW, RMSprop, SGD, type Optimizer } from './index.js';
 
 /**
  * PyTorch values for training at sizes that reach the cpu fast paths: nn.Linear, F.conv2d,
@@ -27,6 +27,7 @@ import { Adam, AdamW, SGD, type Optimizer } from './index.js';
  */
 
 const cases = loadFastPathFixtures(new URL('./fixtures/fast-paths-train.json.gz', import.meta.url));
+const OPTIMIZERS = ['sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'];
 
 const camel = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/_([a-z])/g, (_m, ch: string) => ch.toUpperCase()), v]));
@@ -41,10 +42,13 @@ function withGrads(out: Tensor, g: Tensor, leaves: Record<string, Tensor>): Reco
 
 function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor> {
   const a = c.args as Record<string, unknown>;
-  if (c.kind === 'sgd' || c.kind === 'adam' || c.kind === 'adamw') {
+  if (OPTIMIZERS.includes(c.kind)) {
     const p = x.p!.clone().requiresGrad_();
     const q = x.q?.clone().requiresGrad_();
-    const Ctor = { sgd: SGD, adam: Adam, adamw: AdamW }[c.kind] as unknown as new (ps: Tensor[], o: object) => Optimizer;
+    const Ctor = { sgd: SGD, adam: Adam, adamw: AdamW, rmsprop: RMSprop, adagrad: Adagrad }[c.kind] as unknown as new (
+      ps: Tensor[],
+      o: object,
+    ) => Optimizer;
     const opt = new Ctor(q ? [p, q] : [p], camel(a.opts as Record<string, unknown>));
     for (let k = 0; k < (a.steps as number); k++) {
       if (a.lrs) opt.paramGroups[0]!.lr = (a.lrs as number[])[k]!;
@@ -75,6 +79,8 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
       return withGrads(F.maxPool2d(L.x!, a.kernel as number, { stride: a.stride as number, padding: (a.padding as number) ?? 0 }), x.g!, L);
     case 'avgPool2d':
       return withGrads(F.avgPool2d(L.x!, a.kernel as number, { stride: a.stride as number, padding: (a.padding as number) ?? 0 }), x.g!, L);
+    case 'layerNorm':
+      return withGrads(F.layerNorm(L.x!, a.shape as number[], { weight: L.w ?? null, bias: L.b ?? null, eps: 1e-5 }), x.g!, L);
     case 'relu':
       return withGrads(F.relu(L.x!), x.g!, L);
     case 'softmax':
@@ -156,6 +162,9 @@ it('the fixtures cover every training kind', () => {
       'sgd',
       'adam',
       'adamw',
+      'rmsprop',
+      'adagrad',
+      'layerNorm',
     ]),
   );
   expect(dl.getDefaultDevice()).toBe('cpu');
