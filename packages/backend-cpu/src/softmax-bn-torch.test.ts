@@ -6,6 +6,7 @@ import { batchNorm, batchNormBackward, layerNorm, layerNormBackward, normStats, 
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from './index.js';
 import { batchNormFast, type PlaneKernels } from './kernels/batch-norm.js';
+import { softmaxFast } from './kernels/softmax.js';
 
 /**
  * PyTorch 1.13 values for the fused softmax / logSoftmax / batch-norm / layer-norm kernels (Note
@@ -162,17 +163,36 @@ function withKernels<T>(fused: boolean, f: () => T): { result: T; calls: number 
 
 describe('fused softmax / logSoftmax against PyTorch', () => {
   for (const c of softmaxCases) {
-    for (const fused of [true, false]) {
-      it(`${c.name} (${fused ? 'fused kernel' : 'composite'})`, () => {
+    for (const mode of ['wasm', 'js', 'composite'] as const) {
+      const fused = mode !== 'composite';
+      it(`${c.name} (${mode === 'wasm' ? 'fused kernel, wasm rows' : mode === 'js' ? 'fused kernel, JS loops' : 'composite'})`, () => {
         const x = build(c.x);
         expect(x.numel()).toBeGreaterThanOrEqual(16384);
         const g = build(c.g);
-        const { result, calls } = withKernels(fused, () => {
-          const y = c.kind === 'softmax' ? x.softmax(c.dim) : x.logSoftmax(c.dim);
-          const d = c.dim < 0 ? c.dim + x.dim() : c.dim;
-          return { y, gx: softmaxBackward(y, g, d, c.kind === 'logSoftmax') };
-        });
+        const rows = softmaxFast.rows;
+        let taken = 0;
+        softmaxFast.rows =
+          mode === 'wasm' && rows
+            ? {
+                forward: (...a) => rows.forward(...a) && ++taken > 0,
+                backward: (...a) => rows.backward(...a) && ++taken > 0,
+              }
+            : null;
+        let r: { result: { y: Tensor; gx: Tensor }; calls: number };
+        try {
+          r = withKernels(fused, () => {
+            const y = c.kind === 'softmax' ? x.softmax(c.dim) : x.logSoftmax(c.dim);
+            const d = c.dim < 0 ? c.dim + x.dim() : c.dim;
+            return { y, gx: softmaxBackward(y, g, d, c.kind === 'logSoftmax') };
+          });
+        } finally {
+          softmaxFast.rows = rows;
+        }
+        const { result, calls } = r;
         expect(calls).toBe(fused ? 2 : 0);
+        // the wasm rows take the last dim when its length is a multiple of 4
+        const last = c.dim === -1 || c.dim === c.x.shape.length - 1;
+        if (mode === 'wasm' && rows && process.env.DL_CPU_WASM !== '0') expect(taken).toBe(last ? 2 : 0);
         expectClose(`${c.name} y`, result.y, decode(c.y), 1e-5, 1e-6);
         expectClose(`${c.name} gx`, result.gx, decode(c.gx), 1e-5, 1e-5);
       });
@@ -201,6 +221,53 @@ describe('fused softmax / logSoftmax against PyTorch', () => {
     expect(yi.result.dataSync()).toEqual(xi.to('float32').softmax(1).dataSync());
     const yc = withKernels(false, () => xi.logSoftmax(1));
     expectClose('int composite', yc.result, xi.to('float32').logSoftmax(1).dataSync() as Float32Array, 1e-6, 1e-7);
+  });
+
+  it('wasm rows decline rows whose length is not a multiple of 4 and arrays outside the heap; the JS loops agree', () => {
+    const x = build({ shape: [64, 258], seed: 5, lo: -8192, hi: 8192 });
+    const x4 = x.narrow(1, 0, 256).contiguous();
+    const host4 = dl.fromArray(new Float32Array(x4.dataSync() as Float32Array), [64, 256]); // zero-copy, outside the heap
+    const rows = softmaxFast.rows;
+    if (!rows || process.env.DL_CPU_WASM === '0') return;
+    let taken = 0;
+    softmaxFast.rows = { forward: (...a) => rows.forward(...a) && ++taken > 0, backward: (...a) => rows.backward(...a) && ++taken > 0 };
+    try {
+      const a = x.logSoftmax(1); // rows of 258
+      expect(taken).toBe(0);
+      const b = host4.logSoftmax(1);
+      expect(taken).toBe(0);
+      const c = x4.logSoftmax(1);
+      expect(taken).toBe(1);
+      expectClose('host vs heap', b, c.dataSync() as Float32Array, 1e-6, 1e-6);
+      softmaxFast.rows = null;
+      expectClose('258 rows', a, x.logSoftmax(1).dataSync() as Float32Array, 1e-6, 1e-6);
+      expectClose('wasm vs JS', c, x4.logSoftmax(1).dataSync() as Float32Array, 1e-6, 1e-6);
+    } finally {
+      softmaxFast.rows = rows;
+    }
+  });
+
+  it('the wasm exp (Note [SIMD exp]) is within 2 ulp of Math.exp on [-100, 0], exp(-inf) = 0, exp(NaN) = NaN', () => {
+    const rows = softmaxFast.rows;
+    if (!rows || process.env.DL_CPU_WASM === '0') return;
+    // logSoftmax's backward with g = one-hot(0), Σg = 1: gradIn[i] = -exp(y[i]) for i > 0
+    const n = 1 << 16;
+    const yv = new Float32Array(n).map((_, i) => -100 + (100 * i) / n);
+    yv[1] = Number.NEGATIVE_INFINITY;
+    yv[2] = Number.NaN;
+    const y = dl.tensor(yv).reshape([1, n]).clone();
+    const o = softmaxBackward(y, dl.oneHot(dl.tensor([0], { dtype: 'int32' }), n).to('float32'), 1, true);
+    const ov = o.dataSync() as Float32Array;
+    expect(ov[1]).toBe(0);
+    expect(ov[2]).toBeNaN();
+    let worst = 0;
+    for (let i = 3; i < n; i++) {
+      const want = Math.fround(Math.exp(yv[i]!));
+      const got = -ov[i]!;
+      if (want < 1.2e-38) expect(Math.abs(got)).toBeLessThan(1.2e-38);
+      else worst = Math.max(worst, Math.abs(got - want) / 2 ** (Math.floor(Math.log2(want)) - 23));
+    }
+    expect(worst).toBeLessThanOrEqual(2);
   });
 
   it('0-d and empty inputs', () => {
@@ -333,4 +400,20 @@ describe('fused layer norm against PyTorch', () => {
       });
     }
   }
+
+  it('a float32 row whose sum overflows is NaN (as torch and the composite); float64 keeps it', () => {
+    const x = dl.tensor([
+      [3e38, 3e38, 3e38, 3e38],
+      [1, 2, 3, 4],
+    ]);
+    const fused = withKernels(true, () => layerNorm(x, [4], null, null, 1e-5));
+    expect(fused.calls).toBe(1);
+    const composite = withKernels(false, () => layerNorm(x, [4], null, null, 1e-5)).result;
+    for (const y of [fused.result, composite]) {
+      const v = y.dataSync();
+      expect(Array.from(v.slice(0, 4)).every(Number.isNaN)).toBe(true);
+      expectClose('finite row', y.narrow(0, 1, 1), Float32Array.from([-1.3416355, -0.4472118, 0.4472118, 1.3416355]), 1e-5, 1e-6);
+    }
+    expect(Array.from(layerNorm(x.to('float64'), [4], null, null, 1e-5).dataSync().slice(0, 4))).toEqual([0, 0, 0, 0]);
+  });
 });

@@ -58,12 +58,14 @@ export function layerNormForward(
   const bo = bias?.offset ?? 0;
   const D = p.normalizedSize;
   const R = rowsOf(x, D);
+  const f32 = xs instanceof Float32Array;
   for (let r = 0; r < R; r++) {
     const xo = x.offset + r * D;
     const oo = out.offset + r * D;
     let s = 0;
     for (let i = 0; i < D; i++) s += xs[xo + i]!;
-    const m = s / D;
+    // a float32 row sum past the float32 range is inf in torch (its row moments accumulate in float): the row is NaN
+    const m = (f32 ? Math.fround(s) : s) / D;
     let q = 0;
     for (let i = 0; i < D; i++) {
       const d = xs[xo + i]! - m;

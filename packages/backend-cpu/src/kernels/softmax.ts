@@ -34,6 +34,19 @@ function floatBuffer(op: string, v: TensorView): F {
   return b;
 }
 
+/**
+ * Whole rows (the softmax dim is the last one) that a faster engine may run: the wasm SIMD ones of
+ * wasm/softmax-kernels.ts, installed by `installWasmKernels`. Each returns false to decline (the
+ * JS loops below then run). Offsets count elements; `rows` rows of `n` back to back.
+ */
+export interface SoftmaxRows {
+  forward(x: F, xo: number, out: F, oo: number, rows: number, n: number, log: boolean): boolean;
+  backward(y: F, yo: number, g: F, go: number, out: F, oo: number, rows: number, n: number, log: boolean): boolean;
+}
+
+/** The installed fast rows, if any (see {@link SoftmaxRows}). */
+export const softmaxFast: { rows: SoftmaxRows | null } = { rows: null };
+
 let scratch = new Float64Array(64);
 /** Two float64 scratch rows of `n` values each (reused between calls). */
 function rows(n: number): Float64Array {
@@ -53,6 +66,7 @@ export function softmaxForward(x: TensorView, out: TensorView, p: SoftmaxParams)
   const [outer, n, inner] = split(x.shape, p.dim);
   if (n === 0 || outer * inner === 0) return;
   if (inner === 1) {
+    if (softmaxFast.rows?.forward(xs, x.offset, os, out.offset, outer, n, p.log)) return;
     for (let r = 0; r < outer; r++) rowForward(xs, x.offset + r * n, os, out.offset + r * n, n, p.log);
     return;
   }
@@ -130,6 +144,7 @@ export function softmaxBackwardKernel(y: TensorView, g: TensorView, gradIn: Tens
   if (n === 0 || outer * inner === 0) return;
   const log = p.log;
   if (inner === 1) {
+    if (softmaxFast.rows?.backward(ys, y.offset, gs, g.offset, os, gradIn.offset, outer, n, log)) return;
     for (let r = 0; r < outer; r++) {
       const yo = y.offset + r * n;
       const go = g.offset + r * n;

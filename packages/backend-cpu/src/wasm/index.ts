@@ -15,3 +15,4 @@ export { heapEnabled, setHeapEnabled, heapStats, heapPtr, heapLimit } from './he
 export { binaryWasm, unaryWasm, sumWasm, binaryRow, unaryRow, sumRow, ewTuning, elementwiseWasmAvailable } from './elementwise.js';
 export { optimizerStepWasm, optimizerStepWasmAvailable } from './optim.js';
 export { normPlaneKernels } from './norm-kernels.js';
+export { softmaxRowKernels } from './softmax-kernels.js';

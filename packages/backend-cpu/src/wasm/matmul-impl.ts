@@ -16,6 +16,8 @@ import { binaryWasm, sumWasm, unaryWasm } from './elementwise.js';
 import { sgemmBatched } from './gemm.js';
 import { batchNormFast } from '../kernels/batch-norm.js';
 import { normPlaneKernels } from './norm-kernels.js';
+import { softmaxFast } from '../kernels/softmax.js';
+import { softmaxRowKernels } from './softmax-kernels.js';
 import { optimizerStepWasm } from './optim.js';
 import { sumLeadingWasm } from './sum-leading.js';
 import { thresholdBackwardWasm } from './threshold-backward.js';
@@ -88,4 +90,5 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.maxPool2dBackward = (g, indices, gradIn) => maxPool2dBackwardWasm(g, indices, gradIn);
   fast.avgPool2d = avgPool2dFast;
   batchNormFast.planes = normPlaneKernels();
+  softmaxFast.rows = softmaxRowKernels();
 }
