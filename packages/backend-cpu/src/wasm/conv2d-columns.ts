@@ -19,7 +19,7 @@
  * if (!conv2dColumns(x, w, bias, out, p)) conv2dJs(x, w, bias, out, p);
  */
 import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
-import { batched, colRanges, f32, type Geo, geometry, planeStride, weightMatrix } from './conv2d-geometry.js';
+import { colRanges, f32, type Geo, geometry, planeStride, samplesPerGemm, weightMatrix } from './conv2d-geometry.js';
 import { gemmFootprint, gemmWorkspace, sgemmIn } from './gemm.js';
 import { buildIm2colModule, type Im2colFns } from './im2col-kernel.js';
 
@@ -97,7 +97,7 @@ export function conv2dColumns(x: TensorView, w: TensorView, bias: TensorView | n
   const g = geometry(x.shape, w.shape, out.shape, p);
   if (empty(g)) return false;
   const [wa, wo, wrs, wcs] = weightMatrix(g, Wt, w);
-  const nb = batched(g) ? g.N : 1;
+  const nb = samplesPerGemm(g);
   const NL = nb * g.L;
   const block = g.Cg * g.H * g.W;
   const gemm = gemmFootprint(g.COg, NL, g.CKK, (g.COg - 1) * wrs + (g.CKK - 1) * wcs + 1, 0);
@@ -110,24 +110,26 @@ export function conv2dColumns(x: TensorView, w: TensorView, bias: TensorView | n
   const [x0, x1] = x.strides as [number, number];
   const [o0, o1] = out.strides as [number, number];
   for (let n0 = 0; n0 < g.N; n0 += nb) {
+    const m = Math.min(nb, g.N - n0); // samples in this chunk
+    const NLc = m * g.L;
     for (let gr = 0; gr < g.G; gr++) {
-      for (let j = 0; j < nb; j++) {
+      for (let j = 0; j < m; j++) {
         const xo = x.offset + (n0 + j) * x0 + gr * g.Cg * x1;
         E.set(X.subarray(xo, xo + block), xAt! / 4);
-        walk(k.im2col, g, xAt!, rAt!, cAt! + 4 * j * g.L, 4 * NL, true);
+        walk(k.im2col, g, xAt!, rAt!, cAt! + 4 * j * g.L, 4 * NLc, true);
       }
       const r = sgemmIn(
         g.COg,
-        NL,
+        NLc,
         g.CKK,
         { data: wa, off: wo + gr * g.COg * wrs, rs: wrs, cs: wcs },
-        { off: cAt! / 4, rs: NL, cs: 1 },
+        { off: cAt! / 4, rs: NLc, cs: 1 },
         null,
         false,
       );
-      if (bias) k.rowBias(4 * r.c, 4 * r.ldc, bAt! + 4 * gr * g.COg, g.COg, NL);
+      if (bias) k.rowBias(4 * r.c, 4 * r.ldc, bAt! + 4 * gr * g.COg, g.COg, NLc);
       for (let co = 0; co < g.COg; co++)
-        for (let j = 0; j < nb; j++) {
+        for (let j = 0; j < m; j++) {
           const s = r.c + co * r.ldc + j * g.L;
           const d = out.offset + (n0 + j) * o0 + (gr * g.COg + co) * o1;
           if (lcs === 1) O.set(E.subarray(s, s + g.L), d);
@@ -175,7 +177,7 @@ export function conv2dBackwardInputColumns(gradOut: TensorView, w: TensorView, g
   const g = geometry(gradIn.shape, w.shape, gradOut.shape, p);
   if (empty(g)) return false;
   const [wa, wo, wrs, wcs] = weightMatrix(g, Wt, w);
-  const nb = batched(g) ? g.N : 1;
+  const nb = samplesPerGemm(g);
   const NL = nb * g.L;
   const sample = g.C * g.H * g.W;
   const [q0, q1] = gradOut.strides as [number, number];
@@ -188,21 +190,23 @@ export function conv2dBackwardInputColumns(gradOut: TensorView, w: TensorView, g
   writeRanges(g, E.buffer, rAt!);
   const s0 = gradIn.strides[0]!;
   for (let n0 = 0; n0 < g.N; n0 += nb) {
-    E.fill(0, iAt! / 4, iAt! / 4 + nb * sample);
+    const m = Math.min(nb, g.N - n0); // samples in this chunk
+    const NLc = m * g.L;
+    E.fill(0, iAt! / 4, iAt! / 4 + m * sample);
     for (let gr = 0; gr < g.G; gr++) {
-      // cols [CKK, nb*L] = W_g^T [CKK, COg] @ gradOut[n0.., g] [COg, nb*L]
+      // cols [CKK, m*L] = W_g^T [CKK, COg] @ gradOut[n0.., g] [COg, m*L]
       let B: { data?: Float32Array; off: number; rs: number; cs: number };
       if (nb > 1) {
-        gatherGrad(g, GO, gradOut, q3, n0, nb, gr, E, gAt! / 4);
-        B = { off: gAt! / 4, rs: NL, cs: 1 };
+        gatherGrad(g, GO, gradOut, q3, n0, m, gr, E, gAt! / 4);
+        B = { off: gAt! / 4, rs: NLc, cs: 1 };
       } else B = { data: GO, off: gradOut.offset + n0 * q0 + gr * g.COg * q1, rs: q1, cs: q3 };
-      const r = sgemmIn(g.CKK, NL, g.COg, { data: wa, off: wo + gr * g.COg * wrs, rs: wcs, cs: wrs }, B, null, false);
-      for (let j = 0; j < nb; j++) {
+      const r = sgemmIn(g.CKK, NLc, g.COg, { data: wa, off: wo + gr * g.COg * wrs, rs: wcs, cs: wrs }, B, null, false);
+      for (let j = 0; j < m; j++) {
         const plane = iAt! + 4 * (j * sample + gr * g.Cg * g.H * g.W);
         walk(k.col2im, g, plane, rAt!, 4 * (r.c + j * g.L), 4 * r.ldc, false);
       }
     }
-    for (let j = 0; j < nb; j++) {
+    for (let j = 0; j < m; j++) {
       const s = iAt! / 4 + j * sample;
       GI.set(E.subarray(s, s + sample), gradIn.offset + (n0 + j) * s0);
     }
@@ -222,7 +226,7 @@ export function conv2dBackwardWeightColumns(gradOut: TensorView, x: TensorView, 
   if (empty(g)) return false;
   const [wa, wo, wrs, wcs] = weightMatrix(g, GW, gradW);
   const direct = wa === GW; // else a flat [CO, CKK] copy, written back below
-  const nb = batched(g) ? g.N : 1;
+  const nb = samplesPerGemm(g);
   const NL = nb * g.L;
   const block = g.Cg * g.H * g.W;
   const [q0, q1] = gradOut.strides as [number, number];
@@ -235,20 +239,22 @@ export function conv2dBackwardWeightColumns(gradOut: TensorView, x: TensorView, 
   } = workspace(gemm, 3 * g.KW, block, nb > 1 ? g.COg * NL : 0, g.CKK * NL);
   writeRanges(g, E.buffer, rAt!);
   for (let n0 = 0; n0 < g.N; n0 += nb) {
+    const m = Math.min(nb, g.N - n0); // samples in this chunk
+    const NLc = m * g.L;
     for (let gr = 0; gr < g.G; gr++) {
-      for (let j = 0; j < nb; j++) {
+      for (let j = 0; j < m; j++) {
         const xo = x.offset + (n0 + j) * x0 + gr * g.Cg * x1;
         E.set(X.subarray(xo, xo + block), xAt! / 4);
-        walk(k.im2col, g, xAt!, rAt!, cAt! + 4 * j * g.L, 4 * NL, true);
+        walk(k.im2col, g, xAt!, rAt!, cAt! + 4 * j * g.L, 4 * NLc, true);
       }
       let A: { data?: Float32Array; off: number; rs: number; cs: number };
       if (nb > 1) {
-        gatherGrad(g, GO, gradOut, q3, n0, nb, gr, E, gAt! / 4);
-        A = { off: gAt! / 4, rs: NL, cs: 1 };
+        gatherGrad(g, GO, gradOut, q3, n0, m, gr, E, gAt! / 4);
+        A = { off: gAt! / 4, rs: NLc, cs: 1 };
       } else A = { data: GO, off: gradOut.offset + n0 * q0 + gr * g.COg * q1, rs: q1, cs: q3 };
-      // gradW_g [COg, CKK] (+)= gradOut [COg, nb*L] @ cols^T [nb*L, CKK]
+      // gradW_g [COg, CKK] (+)= gradOut [COg, m*L] @ cols^T [m*L, CKK]
       const C = { data: wa, off: wo + gr * g.COg * wrs, rs: wrs, cs: wcs };
-      sgemmIn(g.COg, g.CKK, NL, A, { off: cAt! / 4, rs: 1, cs: NL }, C, n0 > 0);
+      sgemmIn(g.COg, g.CKK, NLc, A, { off: cAt! / 4, rs: 1, cs: NLc }, C, n0 > 0);
     }
   }
   if (!direct) {

@@ -23,9 +23,37 @@ export function f32(v: TensorView): Float32Array | undefined {
  * [CKK, N*L] matrix and a single GEMM per group does the whole batch (the output goes
  * through a [COg, N*L] scratch matrix to NCHW).
  */
-export const convTuning = { maxBatchedL: 1024, maxBatchedCols: 2 ** 25 };
+export const convTuning = {
+  maxBatchedL: 1024,
+  maxBatchedCols: 2 ** 25,
+  /** wasm column path: bytes of columns per GEMM it aims for (Note [Conv column chunks]) */
+  colsBytes: 2 ** 20,
+  /** wasm column path: GEMM columns (samples * L) it keeps at least, cache budget or not */
+  minGemmCols: 2048,
+  /** wasm column path: samples per GEMM when > 0 (tests), instead of the two above */
+  samplesPerGemm: 0,
+};
 export function batched(g: Geo): boolean {
   return g.N > 1 && g.L <= convTuning.maxBatchedL && g.CKK * g.N * g.L <= convTuning.maxBatchedCols;
+}
+
+/**
+ * Note [Conv column chunks]
+ * The batched GEMM of Note [Batched conv GEMM] over the whole batch writes all the columns
+ * before packing them: for LeNet's convs (64 samples, 5 MB and 3.8 MB of columns) that matrix
+ * misses the caches, and im2col ran at half its in-cache speed (writing to cold lines) before
+ * the packer read it back from memory. The wasm column path (conv2d-columns.ts) therefore takes
+ * the batch in chunks of samples whose columns fit `convTuning.colsBytes` (the region is reused
+ * chunk after chunk, so it stays in cache), but never narrower than `minGemmCols` GEMM columns
+ * (the weight is re-packed per chunk, and narrow products lose the point of batching), with
+ * chunks of even size. Deep ResNet layers (L = 49, 196) keep the whole batch in one GEMM.
+ */
+export function samplesPerGemm(g: Geo): number {
+  if (!batched(g)) return 1;
+  if (convTuning.samplesPerGemm > 0) return Math.min(g.N, convTuning.samplesPerGemm);
+  const fit = Math.floor(convTuning.colsBytes / (4 * g.CKK * g.L));
+  const nb = Math.min(g.N, Math.max(1, Math.ceil(convTuning.minGemmCols / g.L), fit));
+  return Math.ceil(g.N / Math.ceil(g.N / nb));
 }
 
 export interface Geo {

@@ -1,6 +1,7 @@
 import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
 import { describe, expect, it } from 'vitest';
 import { conv2dBackwardInputWasm, conv2dBackwardWeightWasm, conv2dWasm, convTuning } from './conv2d.js';
+import { samplesPerGemm } from './conv2d-geometry.js';
 import { conv2dBackwardInputColumns, conv2dBackwardWeightColumns, conv2dColumns, convColumns } from './conv2d-columns.js';
 
 function rand(n: number, seed: number): Float32Array {
@@ -77,26 +78,38 @@ const cases: Case[] = [
 describe('conv2d on wasm SGEMM', () => {
   // every case on both paths: one GEMM per sample, and the whole batch in one GEMM (Note [Batched conv GEMM]),
   // each with the columns built in wasm (conv2d-columns.ts) and in JS (conv2d.ts)
+  // (wasm columns also in chunks of 2 samples: Note [Conv column chunks], with a short last chunk when N = 3)
   const modes = [
-    ['per-sample, wasm columns', 0, true],
-    ['batched, wasm columns', 1 << 20, true],
-    ['per-sample, JS columns', 0, false],
-    ['batched, JS columns', 1 << 20, false],
+    ['per-sample, wasm columns', 0, true, 0],
+    ['batched, wasm columns', 1 << 20, true, 0],
+    ['batched in chunks of 2, wasm columns', 1 << 20, true, 2],
+    ['per-sample, JS columns', 0, false, 0],
+    ['batched, JS columns', 1 << 20, false, 0],
   ] as const;
-  it.each(modes.flatMap(([m, maxL, wasmCols]) => cases.map((c, i) => [i, m, maxL, wasmCols, c] as const)))(
-    'case %i (%s): forward, backward input and weight match naive loops',
-    (_, _m, maxL, wasmCols, c) => {
-      const saved = convTuning.maxBatchedL;
-      convTuning.maxBatchedL = maxL;
-      convColumns.enabled = wasmCols;
-      try {
-        checkCase(c);
-      } finally {
-        convTuning.maxBatchedL = saved;
-        convColumns.enabled = true;
-      }
-    },
-  );
+  it.each(
+    modes.flatMap(([m, maxL, wasmCols, chunk]) =>
+      cases.map((c, i) => [i, m, maxL, wasmCols, chunk, { ...c, N: chunk ? 3 : c.N }] as const),
+    ),
+  )('case %i (%s): forward, backward input and weight match naive loops', (_, _m, maxL, wasmCols, chunk, c) => {
+    const saved = { ...convTuning };
+    convTuning.maxBatchedL = maxL;
+    convTuning.samplesPerGemm = chunk;
+    convColumns.enabled = wasmCols;
+    try {
+      checkCase(c);
+    } finally {
+      Object.assign(convTuning, saved);
+      convColumns.enabled = true;
+    }
+  });
+
+  it('chunks the batch by its column budget, never below minGemmCols, in chunks of even size', () => {
+    const geo = (N: number, CKK: number, L: number) => ({ N, CKK, L, G: 1 }) as Parameters<typeof samplesPerGemm>[0];
+    expect(samplesPerGemm(geo(64, 25, 784))).toBe(13); // LeNet conv1: 78 KB of columns per sample, 1 MiB budget
+    expect(samplesPerGemm(geo(64, 150, 100))).toBe(16); // LeNet conv2: at least 2048 columns (21 samples) -> 4 even chunks
+    expect(samplesPerGemm(geo(8, 4608, 49))).toBe(8); // ResNet's 7x7 layers: the whole batch
+    expect(samplesPerGemm(geo(8, 64, 3136))).toBe(1); // L > maxBatchedL: per sample
+  });
 
   it('the wasm column path declines inputs whose samples are not dense (channels-last views); the JS path takes them', () => {
     const c = cases[0]!;
