@@ -116,11 +116,14 @@ export abstract class GraphNode implements GradFnLike {
   /** The edge into output 0, and into the others by output number, made once (`edgeOf`). */
   private edge0: Edge | null = null;
   private edges: Edge[] | null = null;
-  /** @internal The edge `[this, nr]` (one object per output, shared by every consumer). */
+  /**
+   * @internal The edge `[this, nr]` (one object per output, shared by every consumer; typed
+   * readonly, not frozen: freezing one per node cost more than the array).
+   */
   _edge(nr: number): Edge {
-    if (nr === 0) return (this.edge0 ??= Object.freeze([this, 0] as const));
+    if (nr === 0) return (this.edge0 ??= [this, 0] as const);
     const es = (this.edges ??= []);
-    return (es[nr] ??= Object.freeze([this, nr] as const));
+    return (es[nr] ??= [this, nr] as const);
   }
   /** @internal Graph refcounting (only recorded ops hold anything worth freeing). */
   _ref(): void {}

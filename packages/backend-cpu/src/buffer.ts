@@ -18,6 +18,13 @@ export type CpuBuffer = HostArray;
  */
 /** Smaller buffers are not pooled: a fresh small typed array costs less than the pool's bookkeeping. */
 const MIN_POOLED_BYTES = 64;
+/**
+ * V8 keeps the bytes of a typed array this small inside the array object; reading its `.buffer`
+ * (as `heapPtr` does) moves them out into a new ArrayBuffer: on 4-element tensors that was a
+ * fifth of an op's cost at each step boundary. Arrays this small are wasm-heap views only when a
+ * pool was told to put them there (`heapMinElements` lowered, as tests do).
+ */
+const ON_HEAP_BYTES = 64;
 
 export class BufferPool {
   private readonly free = new Map<string, HostArray[]>();
@@ -26,6 +33,8 @@ export class BufferPool {
   buffers = 0;
   /** float32 buffers this long or longer live in the wasm heap when it is enabled */
   heapMinElements = 256;
+  /** Has this pool put an array of at most ON_HEAP_BYTES into the wasm heap? */
+  private smallHeapViews = false;
   constructor(public maxPooledBytes = 256 * 1024 * 1024) {}
 
   allocate(dtype: DType, n: number): HostArray {
@@ -42,7 +51,10 @@ export class BufferPool {
     }
     if (dtype === 'float32' && n >= this.heapMinElements && heapEnabled()) {
       const p = heapAlloc(bytes);
-      if (p >= 0) return heapF32(p, n);
+      if (p >= 0) {
+        if (bytes <= ON_HEAP_BYTES) this.smallHeapViews = true;
+        return heapF32(p, n);
+      }
     }
     return hostArray(dtype, n);
   }
@@ -52,7 +64,7 @@ export class BufferPool {
     this.inUseBytes -= bytes;
     this.buffers--;
     if (bytes < MIN_POOLED_BYTES || this.pooledBytes + bytes > this.maxPooledBytes) {
-      const p = heapPtr(buf);
+      const p = this.heapPtrOf(buf);
       if (p >= 0) heapFree(p, bytes);
       return;
     }
@@ -71,12 +83,17 @@ export class BufferPool {
   spill(buf: HostArray): HostArray {
     this.inUseBytes -= buf.byteLength;
     this.buffers--;
-    const p = heapPtr(buf);
+    const p = this.heapPtrOf(buf);
     if (p < 0) return buf;
     const copy = new Float32Array(buf.length);
     copy.set(buf);
     heapFree(p, buf.byteLength);
     return copy;
+  }
+
+  /** `heapPtr(buf)` for an array this pool allocated, without reading a small array's `.buffer` (see ON_HEAP_BYTES). */
+  private heapPtrOf(buf: HostArray): number {
+    return buf.byteLength > ON_HEAP_BYTES || this.smallHeapViews ? heapPtr(buf) : -1;
   }
 
   clear(): void {

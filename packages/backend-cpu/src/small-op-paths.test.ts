@@ -123,6 +123,23 @@ describe('BufferPool: small buffers skip the pool', () => {
   });
 });
 
+describe('BufferPool: spilling small arrays', () => {
+  it('a plain small array is handed over as it is; a small wasm-heap view (heapMinElements lowered) is copied out', () => {
+    const pool = new BufferPool();
+    const plain = pool.allocate('float32', 4);
+    expect(pool.spill(plain)).toBe(plain);
+    pool.heapMinElements = 1;
+    const h = pool.allocate('float32', 4) as Float32Array;
+    expect(heapPtr(h)).toBeGreaterThanOrEqual(0); // the wasm heap is on by default in Node
+    h.set([1, 2, 3, 4]);
+    const out = pool.spill(h) as Float32Array;
+    expect(out).not.toBe(h);
+    expect(heapPtr(out)).toBe(-1);
+    expect(Array.from(out)).toEqual([1, 2, 3, 4]);
+    expect(pool.inUseBytes).toBe(0);
+  });
+});
+
 describe('cached kernel views follow the tensor', () => {
   it('a spill and an adopt replace the buffer: kernels read the current one', () => {
     const x = dl.arange(300, { dtype: 'float32' }); // wasm heap sized

@@ -12,9 +12,16 @@ const adoptedNet = new FinalizationRegistry<{ backend: Backend; buffer: BackendB
 /** Live device-owned storages per device, for {@link memory}. */
 export const liveStats = new Map<string, { storages: number; bytes: number }>();
 
+/** The last device asked about, and its entry: storages are made and freed on one device in a row (no Map lookup per tensor). */
+let lastDevice = '';
+let lastStats: { storages: number; bytes: number } | null = null;
+
 function statsOf(device: string): { storages: number; bytes: number } {
+  if (device === lastDevice && lastStats !== null) return lastStats;
   let s = liveStats.get(device);
   if (!s) liveStats.set(device, (s = { storages: 0, bytes: 0 }));
+  lastDevice = device;
+  lastStats = s;
   return s;
 }
 

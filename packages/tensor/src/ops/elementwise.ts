@@ -85,7 +85,8 @@ export function prepareBinary(op: string, a: TensorOrScalar, b: TensorOrScalar, 
   const ta = a instanceof Tensor ? a : null;
   const tb = b instanceof Tensor ? b : null;
   if (!ta && !tb) throw new ArgumentError(`${op}: at least one argument must be a Tensor`, { op });
-  const device = commonDevice(op, ta, tb);
+  // two tensors on one backend (the common case) skip commonDevice's argument list
+  const device = ta !== null && tb !== null && ta._storage.backend === tb._storage.backend ? ta.device : commonDevice(op, ta, tb);
   const A = ta ?? scalarTensor(a as number, dtype, device);
   const B = tb ?? scalarTensor(b as number, dtype, device);
   const shape = shapesEqual(A.shape, B.shape) ? A.shape : broadcastShapes(op, A.shape, B.shape);
