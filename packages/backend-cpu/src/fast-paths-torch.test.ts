@@ -29,13 +29,30 @@ type M = Record<string, (...a: unknown[]) => Tensor>;
 const call = (t: Tensor, name: string, ...a: unknown[]): Tensor => (t as unknown as M)[name]!(...a);
 
 function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor> {
-  const a = c.args as { op: string; inplace?: boolean; scalar?: number; dims?: number[] | null; keepdim?: boolean; dtype?: string };
+  const a = c.args as {
+    op: string;
+    inplace?: boolean;
+    scalar?: number;
+    dims?: number[] | null;
+    keepdim?: boolean;
+    dtype?: string;
+    how?: 'inplace' | 'out';
+    narrow?: number[];
+  };
   switch (c.kind) {
     case 'binary':
       return { out: a.inplace ? call(x.a!.clone(), `${a.op}_`, x.b!) : call(x.a!, a.op, x.b!) };
     case 'binarySelf': {
       const t = x.a!.clone();
       return { out: call(t, `${a.op}_`, t) };
+    }
+    case 'intoView': {
+      const base = x.base!.clone();
+      const [d, start, len] = a.narrow!;
+      const view = base.narrow(d!, start!, len!);
+      if (a.how === 'inplace') call(view, `${a.op}_`, ...(x.b ? [x.b] : []));
+      else (dl as unknown as Record<string, (p: Tensor, q: Tensor, o: object) => Tensor>)[a.op]!(x.a!, x.b!, { out: view });
+      return { out: base };
     }
     case 'binaryScalar':
       return { out: call(x.a!, a.op, a.scalar!) };
@@ -76,7 +93,7 @@ describe.each(['fast paths', 'reference kernels'] as const)('tensor ops against 
 
   it('covers every kind of case the generator writes', () => {
     expect(new Set(cases.map((c) => c.kind))).toEqual(
-      new Set(['binary', 'binarySelf', 'binaryScalar', 'unary', 'compare', 'cast', 'sum', 'mean', 'matmul', 'contiguous']),
+      new Set(['binary', 'binarySelf', 'intoView', 'binaryScalar', 'unary', 'compare', 'cast', 'sum', 'mean', 'matmul', 'contiguous']),
     );
   });
 
