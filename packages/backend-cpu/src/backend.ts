@@ -40,6 +40,7 @@ export interface FastPaths {
   unary?: (op: UnaryOp, x: TensorView, out: TensorView) => boolean;
   binary?: (op: BinaryOp, a: TensorView, b: TensorView, out: TensorView) => boolean;
   copy?: (src: TensorView, dst: TensorView) => boolean;
+  fill?: (dst: TensorView, value: number) => boolean;
   compare?: (op: CompareOp, a: TensorView, b: TensorView, out: TensorView) => boolean;
   reduce?: (op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView) => boolean;
   conv2d?: (x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams) => boolean;
@@ -129,7 +130,9 @@ export class CpuBackend implements Backend {
   copy(src: TensorView, dst: TensorView): void {
     if (!this.fast.copy?.(src, dst)) ew.copy(src, dst);
   }
-  fill = ew.fill;
+  fill(dst: TensorView, value: number): void {
+    if (!this.fast.fill?.(dst, value)) ew.fill(dst, value);
+  }
   clamp = ew.clamp;
   reduce(op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView): void {
     if (!this.fast.reduce?.(op, x, axes, out)) reduce(op, x, axes, out);

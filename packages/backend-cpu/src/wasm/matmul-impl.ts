@@ -20,6 +20,7 @@ import { softmaxFast } from '../kernels/softmax.js';
 import { softmaxRowKernels } from './softmax-kernels.js';
 import { optimizerStepWasm } from './optim.js';
 import { sumLeadingWasm } from './sum-leading.js';
+import { fillWasm } from './fill.js';
 import { thresholdBackwardWasm } from './threshold-backward.js';
 import { maxPool2dBackwardWasm, maxPool2dWasm, maxPool2x2Wasm } from './pool-kernels.js';
 import { avgPool2dFast, maxPool2dFast } from '../kernels/pool-fast.js';
@@ -78,6 +79,7 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.unary = unaryWasm;
   fast.binary = binaryWasm;
   fast.copy = castFast;
+  fast.fill = fillWasm;
   fast.compare = compareFast;
   fast.reduce = (op, x, axes, out) => sumWasm(op, x, axes, out) || sumLeadingWasm(op, x, axes, out) || sumLeadingFast(op, x, axes, out);
   fast.conv2d = conv2dWasm;
