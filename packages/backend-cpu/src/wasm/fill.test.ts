@@ -3,7 +3,7 @@ import * as dl from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from '../index.js';
 import * as ew from '../kernels/elementwise.js';
-import { fillWasm } from './fill.js';
+import { fillRange, fillWasm } from './fill.js';
 import { heapPtr } from './heap.js';
 
 function contiguous(shape: readonly number[]): number[] {
@@ -57,6 +57,21 @@ describe('fillWasm (memory.fill / f32x4 stores on heap buffers)', () => {
     expect(fillWasm(v(got), 2)).toBe(true);
     ew.fill(v(want), 2);
     expectSame(got, want);
+  });
+
+  it('fillRange fills heap and ordinary arrays as Float32Array.fill', () => {
+    for (const [mk, from, to, value] of [
+      [heapBuffer, 3, 5000, 0],
+      [heapBuffer, 17, 4099, -1.25],
+      [heapBuffer, 0, 100, 7],
+      [(n: number) => new Float32Array(n).map((_, i) => i), 1, 4000, 0],
+    ] as const) {
+      const got = mk(5003);
+      const want = got.slice();
+      fillRange(got, value, from, to);
+      want.fill(value, from, to);
+      expectSame(got, want);
+    }
   });
 
   it('declines what it does not handle', () => {

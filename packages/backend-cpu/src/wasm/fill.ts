@@ -68,6 +68,31 @@ function getEngine(): Engine | null {
   return engine;
 }
 
+/**
+ * `a.fill(value, from, to)` for a float32 array, in wasm when `a` is a heap view and the range is
+ * large (Note [Filling heap buffers]); kernels that zero their outputs can call it directly.
+ *
+ * @example
+ * fillRange(gradIn, 0, offset, offset + n); // as gradIn.fill(0, offset, offset + n)
+ */
+export function fillRange(a: Float32Array, value: number, from: number, to: number): void {
+  const n = to - from;
+  const p = n >= MIN_ELEMENTS && from >= 0 && to <= a.length ? heapPtr(a) : -1;
+  const e = p >= 0 ? getEngine() : null;
+  if (!e) {
+    a.fill(value, from, to);
+    return;
+  }
+  const start = p + from * 4;
+  if (Object.is(value, 0)) {
+    e.zero(start, n * 4);
+    return;
+  }
+  const main = n & ~15;
+  e.splat(start, main >> 4, value);
+  if (main < n) a.fill(value, from + main, to);
+}
+
 /** `CpuBackend.fill` fast path: a contiguous float32 view of a heap buffer. */
 export function fillWasm(dst: TensorView, value: number): boolean {
   if (dst.dtype !== 'float32') return false;
@@ -79,17 +104,7 @@ export function fillWasm(dst: TensorView, value: number): boolean {
     n *= dst.shape[d]!;
   }
   if (n < MIN_ELEMENTS || dst.offset + n > a.length) return false;
-  const p = heapPtr(a);
-  if (p < 0) return false;
-  const e = getEngine();
-  if (!e) return false;
-  const start = p + dst.offset * 4;
-  if (Object.is(value, 0)) {
-    e.zero(start, n * 4);
-    return true;
-  }
-  const main = n & ~15;
-  e.splat(start, main >> 4, value);
-  if (main < n) a.fill(value, dst.offset + main, dst.offset + n);
+  if (heapPtr(a) < 0 || !getEngine()) return false;
+  fillRange(a, value, dst.offset, dst.offset + n);
   return true;
 }
