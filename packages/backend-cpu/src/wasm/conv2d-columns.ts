@@ -77,6 +77,35 @@ function writeRanges(g: Geo, buf: ArrayBufferLike, at: number): void {
   }
 }
 
+/** A 1x1 kernel with stride 1 and no padding: the columns are the input planes themselves. */
+function pointwise(g: Geo): boolean {
+  return g.KH === 1 && g.KW === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
+}
+
+/**
+ * Columns of one sample's group block (x[xo ..], dense) at float index `cols` with row stride
+ * `ld` floats: im2col in wasm on a copy of the block at byte `xAt`, or for a pointwise conv
+ * one row copy per channel.
+ */
+function columns(
+  k: Im2colFns,
+  g: Geo,
+  X: Float32Array,
+  xo: number,
+  E: Float32Array,
+  xAt: number,
+  rAt: number,
+  cols: number,
+  ld: number,
+): void {
+  if (pointwise(g)) {
+    for (let c = 0; c < g.Cg; c++) E.set(X.subarray(xo + c * g.L, xo + (c + 1) * g.L), cols + c * ld);
+    return;
+  }
+  E.set(X.subarray(xo, xo + g.Cg * g.H * g.W), xAt / 4);
+  walk(k.im2col, g, xAt, rAt, 4 * cols, 4 * ld, true);
+}
+
 type Walk = (...args: number[]) => void;
 /** im2col / col2im of one sample's group block at byte `plane` against columns at byte `cols` (row stride `ld` bytes). */
 function walk(f: Walk, g: Geo, plane: number, ranges: number, cols: number, ld: number, toCols: boolean): void {
@@ -114,9 +143,7 @@ export function conv2dColumns(x: TensorView, w: TensorView, bias: TensorView | n
     const NLc = m * g.L;
     for (let gr = 0; gr < g.G; gr++) {
       for (let j = 0; j < m; j++) {
-        const xo = x.offset + (n0 + j) * x0 + gr * g.Cg * x1;
-        E.set(X.subarray(xo, xo + block), xAt! / 4);
-        walk(k.im2col, g, xAt!, rAt!, cAt! + 4 * j * g.L, 4 * NLc, true);
+        columns(k, g, X, x.offset + (n0 + j) * x0 + gr * g.Cg * x1, E, xAt!, rAt!, cAt! / 4 + j * g.L, NLc);
       }
       const r = sgemmIn(
         g.COg,
@@ -243,9 +270,7 @@ export function conv2dBackwardWeightColumns(gradOut: TensorView, x: TensorView, 
     const NLc = m * g.L;
     for (let gr = 0; gr < g.G; gr++) {
       for (let j = 0; j < m; j++) {
-        const xo = x.offset + (n0 + j) * x0 + gr * g.Cg * x1;
-        E.set(X.subarray(xo, xo + block), xAt! / 4);
-        walk(k.im2col, g, xAt!, rAt!, cAt! + 4 * j * g.L, 4 * NLc, true);
+        columns(k, g, X, x.offset + (n0 + j) * x0 + gr * g.Cg * x1, E, xAt!, rAt!, cAt! / 4 + j * g.L, NLc);
       }
       let A: { data?: Float32Array; off: number; rs: number; cs: number };
       if (nb > 1) {
