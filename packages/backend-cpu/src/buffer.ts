@@ -56,7 +56,8 @@ export class BufferPool {
         return heapF32(p, n);
       }
     }
-    return hostArray(dtype, n);
+    // float32 constructed directly: `hostArray`'s constructor lookup is a polymorphic call per tensor
+    return dtype === 'float32' ? new Float32Array(n) : hostArray(dtype, n);
   }
 
   release(buf: HostArray, dtype: DType): void {

@@ -246,21 +246,9 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
       else o.kernel(op, name, be, () => be.unary(name, vx, vo));
       return;
     }
-    case 'binary': {
-      const name = a[0] as BinaryOp;
-      const x = a[1] as Operand;
-      const y = a[2] as Operand;
-      const out = a[3] as Operand;
-      const be = backendOf(op, x, y, out);
-      sameDType(op, 'binary', x, y, out, null);
-      const vx = viewOf(op, x);
-      const vy = viewOf(op, y);
-      const vo = viewOf(op, out);
-      bump(out);
-      if (o === null) be.binary(name, vx, vy, vo);
-      else o.kernel(op, name, be, () => be.binary(name, vx, vy, vo));
+    case 'binary':
+      runBinary(op, a[0] as BinaryOp, a[1] as Operand, a[2] as Operand, a[3] as Operand);
       return;
-    }
     case 'compare': {
       const name = a[0] as CompareOp;
       const x = a[1] as Operand;
@@ -545,6 +533,25 @@ const NORM_OUTPUTS = {
   layerNorm: [3, 4, 5],
   layerNormBackward: [5, 6, 7],
 } as const;
+
+/**
+ * `runKernel(op, 'binary', name, x, y, out)` without the argument list `runKernel` gathers: the
+ * elementwise binary ops, the commonest kernel call on small tensors, come in here directly.
+ *
+ * @example
+ * runBinary('add', 'add', a, b, out); // out = a + b
+ */
+export function runBinary(op: string, name: BinaryOp, x: Operand, y: Operand, out: Operand): void {
+  const o = observer;
+  const be = backendOf(op, x, y, out);
+  sameDType(op, 'binary', x, y, out, null);
+  const vx = viewOf(op, x);
+  const vy = viewOf(op, y);
+  const vo = viewOf(op, out);
+  bump(out);
+  if (o === null) be.binary(name, vx, vy, vo);
+  else o.kernel(op, name, be, () => be.binary(name, vx, vy, vo));
+}
 
 function fused<K extends FusedName>(op: string, be: Backend, name: K): NonNullable<Backend[K]> {
   const f = be[name];

@@ -1,5 +1,5 @@
 import type { BinaryOp, CompareOp, UnaryOp } from '../backend.js';
-import { defineOp, recordOp, runKernel, willRecord } from '../dispatch.js';
+import { defineOp, recordOp, runBinary, runKernel, willRecord } from '../dispatch.js';
 import { isFloating, resultType, type DType } from '../dtype.js';
 import { ArgumentError, AutogradError, DTypeError, fmtShape } from '../errors.js';
 import { PRIMITIVES, type DiffOp } from '../primitives.js';
@@ -32,6 +32,8 @@ const TRUE_DIV = (op: BinaryOp): boolean => PRIMITIVES[op].dtype === 'promoteFlo
 
 /** The options of a call that passed none (shared: no object made per op). */
 const NO_OPTIONS: OutOptions = Object.freeze({});
+/** The (empty) autograd params of an elementwise op: one shared object, not one kept per graph node. */
+const NO_PARAMS = Object.freeze({});
 
 function checkOutGrad(op: string, out: Tensor | undefined, inputs: ReadonlyArray<Tensor | null>): void {
   if (out && willRecord(inputs)) {
@@ -61,7 +63,7 @@ export const unary = defineOp(
     const res = outTarget(op, x.shape, dtype, x.device, out);
     runKernel(op, 'unary', op, src, dest(res, out));
     if (src !== x) src.dispose();
-    if (PRIMITIVES[op].grad) recordOp(op as UnaryOp & DiffOp, [x], res, {});
+    if (PRIMITIVES[op].grad) recordOp(op as UnaryOp & DiffOp, [x], res, NO_PARAMS);
     return finishOut(op, res, out);
   },
 );
@@ -160,14 +162,14 @@ export const binary = defineOp(
     const p = prepareBinary(op, a, b, compute);
     if (opts.out) checkOutGrad(op, opts.out, [p.A, p.B]);
     let res = outTarget(op, p.shape, compute, p.device, opts.out);
-    runKernel(op, 'binary', op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
+    runBinary(op, op, broadcastOperand(p.Ac, p.shape), broadcastOperand(p.Bc, p.shape), dest(res, opts.out));
     p.release();
     if (dtype === 'bool') {
       const r2 = castRaw(res, 'bool');
       res.dispose();
       res = r2;
     }
-    if (PRIMITIVES[op].grad) recordOp(op as BinaryOp & DiffOp, [p.A, p.B], res, {});
+    if (PRIMITIVES[op].grad) recordOp(op as BinaryOp & DiffOp, [p.A, p.B], res, NO_PARAMS);
     return finishOut(op, res, opts.out);
   },
 );
@@ -249,7 +251,7 @@ export const where = defineOp('where', (condition: Tensor, input: TensorOrScalar
   const res = outTarget(op, shape, dtype, p.device);
   runKernel(op, 'where', broadcastOperand(condition, shape), broadcastOperand(p.Ac, shape), broadcastOperand(p.Bc, shape), res);
   p.release();
-  recordOp('where', [condition, p.A, p.B], res, {});
+  recordOp('where', [condition, p.A, p.B], res, NO_PARAMS);
   return res;
 });
 
