@@ -33,6 +33,7 @@ const ADD = 0x6a,
   EQZ = 0x45,
   GE_U = 0x4f,
   LT_S = 0x48,
+  GE_S = 0x4e,
   EQ = 0x46;
 
 /** The exports of {@link buildIm2colModule}. */
@@ -106,9 +107,10 @@ function buildWalk(m: ModuleBuilder, mode: 'im2col' | 'col2im'): number {
     RP = 29,
     PLANEB = 30,
     SWB = 31,
-    ROWB = 32;
+    ROWB = 32,
+    T = 33;
   const params = new Array<ValType>(15).fill(i32);
-  const locals = new Array<ValType>(18).fill(i32);
+  const locals = new Array<ValType>(19).fill(i32);
   return m.addFunction(params, [], locals, (b) => {
     b.localGet(H).localGet(W).op(MUL).i32Const(4).op(MUL).localSet(PLANEB);
     b.localGet(SW).i32Const(4).op(MUL).localSet(SWB);
@@ -153,12 +155,30 @@ function buildWalk(m: ModuleBuilder, mode: 'im2col' | 'col2im'): number {
     b.localGet(HI).localGet(LO).op(SUB).localSet(N);
     b.localGet(SW).i32Const(1).op(EQ);
     b.if();
-    whileAtLeast(b, N, 4, () => {
-      if (mode === 'im2col') b.localGet(P).localGet(Q).v128Load().v128Store();
-      else b.localGet(Q).localGet(Q).v128Load().localGet(P).v128Load().f32x4Add().v128Store();
-      addConst(b, P, 16);
-      addConst(b, Q, 16);
-    });
+    if (mode === 'im2col') {
+      // runs of 4+: f32x4 copies, the last 1..3 floats as one f32x4 copy of the run's last 4
+      // (rewriting up to 3 floats with the same values); shorter runs take the scalar loop
+      b.localGet(N).i32Const(4).op(GE_S);
+      b.if();
+      whileAtLeast(b, N, 4, () => {
+        b.localGet(P).localGet(Q).v128Load().v128Store();
+        addConst(b, P, 16);
+        addConst(b, Q, 16);
+      });
+      b.localGet(N).op(EQZ).op(EQZ);
+      b.if();
+      b.localGet(N).i32Const(4).op(MUL).i32Const(16).op(SUB).localSet(T); // -(bytes backed up)
+      b.localGet(P).localGet(T).op(ADD).localGet(Q).localGet(T).op(ADD).v128Load().v128Store();
+      b.i32Const(0).localSet(N);
+      b.end();
+      b.end();
+    } else {
+      whileAtLeast(b, N, 4, () => {
+        b.localGet(Q).localGet(Q).v128Load().localGet(P).v128Load().f32x4Add().v128Store();
+        addConst(b, P, 16);
+        addConst(b, Q, 16);
+      });
+    }
     b.end();
     whileAtLeast(b, N, 1, () => {
       if (mode === 'im2col') b.localGet(P).localGet(Q).f32Load().f32Store();
