@@ -57,6 +57,7 @@ export interface FastPaths {
   maxPool2d?: (x: TensorView, out: TensorView, indices: TensorView, p: Pool2dParams) => boolean;
   maxPool2dBackward?: (grad: TensorView, indices: TensorView, gradIn: TensorView, p: Pool2dParams) => boolean;
   avgPool2d?: (x: TensorView, out: TensorView, p: Pool2dParams) => boolean;
+  avgPool2dBackward?: (grad: TensorView, gradIn: TensorView, p: Pool2dParams) => boolean;
 }
 
 /**
@@ -172,7 +173,9 @@ export class CpuBackend implements Backend {
   maxPool2dBackward(grad: TensorView, indices: TensorView, gradIn: TensorView, p: Pool2dParams): void {
     if (!this.fast.maxPool2dBackward?.(grad, indices, gradIn, p)) poolBwd.maxPool2dBackward(grad, indices, gradIn, p);
   }
-  avgPool2dBackward = poolBwd.avgPool2dBackward;
+  avgPool2dBackward(grad: TensorView, gradIn: TensorView, p: Pool2dParams): void {
+    if (!this.fast.avgPool2dBackward?.(grad, gradIn, p)) poolBwd.avgPool2dBackward(grad, gradIn, p);
+  }
   /** relu's backward in one pass (Note [ReLU backward as one kernel] in @dl/tensor). */
   thresholdBackward(grad: TensorView, output: TensorView, out: TensorView, threshold: number): void {
     if (!this.fast.thresholdBackward?.(grad, output, out, threshold)) thresholdBackward(grad, output, out, threshold);

@@ -6,10 +6,10 @@ import type { Pool2dParams, TensorView } from '@dl/tensor/backend';
 import { avgPool2dBackward, maxPool2dBackward, thresholdBackward } from '@dl/tensor/internal';
 import { cpuBackend } from './index.js';
 import { avgPool2dFast, maxPool2dFast } from './kernels/pool-fast.js';
-import { maxPool2dBackward as maxPool2dBackwardJs } from './kernels/pool-backward.js';
+import { avgPool2dBackward as avgPool2dBackwardJs, maxPool2dBackward as maxPool2dBackwardJs } from './kernels/pool-backward.js';
 import { thresholdBackward as thresholdBackwardJs } from './kernels/threshold-backward.js';
 import { heapEnabled, heapPtr } from './wasm/heap.js';
-import { maxPool2dBackwardWasm, maxPool2dWasm, maxPool2x2Wasm } from './wasm/pool-kernels.js';
+import { avgPool2dBackwardWasm, avgPool2dWasm, maxPool2dBackwardWasm, maxPool2dWasm, maxPool2x2Wasm } from './wasm/pool-kernels.js';
 import { thresholdBackwardWasm } from './wasm/threshold-backward.js';
 
 /**
@@ -109,7 +109,7 @@ function params(c: PoolCase): Pool2dParams {
 // Run the same code on the fast kernels, the reference kernels and the composites.
 const be = cpuBackend as unknown as Record<string, unknown>;
 const FUSED = ['thresholdBackward', 'maxPool2dBackward', 'avgPool2dBackward', 'maxPool2d', 'avgPool2d'] as const;
-const FAST = ['thresholdBackward', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d'] as const;
+const FAST = ['thresholdBackward', 'maxPool2d', 'maxPool2dBackward', 'avgPool2d', 'avgPool2dBackward'] as const;
 const savedFused = Object.fromEntries(FUSED.map((k) => [k, be[k]]));
 const savedFast = Object.fromEntries(FAST.map((k) => [k, cpuBackend.fast[k]]));
 type Mode = 'fast' | 'reference' | 'composite';
@@ -279,6 +279,30 @@ describe('max/avg pooling against PyTorch (fast, reference and composite paths)'
       expect(maxPool2dWasm(x, out, idx, p), c.name).toBe(true);
       expectClose(`${c.name} wasm max`, out.buffer as Float32Array, f32(c.max));
       expectClose(`${c.name} wasm indices`, idx.buffer as Int32Array, i32(c.indices));
+    }
+  });
+
+  it.runIf(heapEnabled())('average pooling in wasm on heap buffers matches torch and the JS kernels (and declines dilation)', () => {
+    for (const c of poolCases.filter((q) => q.avg && q.avgGrad)) {
+      const p = params(c);
+      const [N, C, H, W] = c.shape as [number, number, number, number];
+      const x = heapView(values(N * C * H * W, c.x), c.shape);
+      const L = c.outShape.reduce((a, b) => a * b, 1);
+      const out = heapView(new Float32Array(L), c.outShape);
+      expect(avgPool2dWasm(x, out, p), c.name).toBe(true);
+      const ref = { ...out, buffer: new Float32Array(L) };
+      avgPool2dFast(x, ref, p);
+      expectClose(`${c.name} wasm avg vs JS`, out.buffer as Float32Array, ref.buffer as Float32Array);
+      expectClose(`${c.name} wasm avg`, out.buffer as Float32Array, f32(c.avg!), 1e-6, 1e-6);
+      const g = heapView(values(L, c.g), c.outShape);
+      const gradIn = heapView(new Float32Array(N * C * H * W).fill(3), c.shape);
+      expect(avgPool2dBackwardWasm(g, gradIn, p)).toBe(true);
+      const refIn = { ...gradIn, buffer: new Float32Array(N * C * H * W) };
+      avgPool2dBackwardJs(g, refIn, p);
+      expectClose(`${c.name} wasm avg backward vs JS`, gradIn.buffer as Float32Array, refIn.buffer as Float32Array);
+      expectClose(`${c.name} wasm avg backward`, gradIn.buffer as Float32Array, f32(c.avgGrad!), 1e-6, 1e-6);
+      expect(avgPool2dWasm(x, out, { ...p, dilation: [2, 1] })).toBe(false);
+      expect(avgPool2dWasm({ ...x, buffer: new Float32Array(N * C * H * W) }, out, p)).toBe(false);
     }
   });
 

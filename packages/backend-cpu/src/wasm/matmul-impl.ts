@@ -22,7 +22,7 @@ import { optimizerStepWasm } from './optim.js';
 import { sumLeadingWasm } from './sum-leading.js';
 import { fillWasm } from './fill.js';
 import { thresholdBackwardWasm } from './threshold-backward.js';
-import { maxPool2dBackwardWasm, maxPool2dWasm, maxPool2x2Wasm } from './pool-kernels.js';
+import { avgPool2dBackwardWasm, avgPool2dWasm, maxPool2dBackwardWasm, maxPool2dWasm, maxPool2x2Wasm } from './pool-kernels.js';
 import { avgPool2dFast, maxPool2dFast } from '../kernels/pool-fast.js';
 
 /** Work (M*N*K) below which `wasmMatmul` declines. */
@@ -90,7 +90,8 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.maxPool2d = (x, out, indices, p) =>
     maxPool2x2Wasm(x, out, indices, p) || maxPool2dWasm(x, out, indices, p) || maxPool2dFast(x, out, indices, p);
   fast.maxPool2dBackward = (g, indices, gradIn) => maxPool2dBackwardWasm(g, indices, gradIn);
-  fast.avgPool2d = avgPool2dFast;
+  fast.avgPool2d = (x, out, p) => avgPool2dWasm(x, out, p) || avgPool2dFast(x, out, p);
+  fast.avgPool2dBackward = avgPool2dBackwardWasm;
   batchNormFast.planes = normPlaneKernels();
   softmaxFast.rows = softmaxRowKernels();
 }

@@ -32,7 +32,10 @@ interface Engine {
   ) => void;
   mps1: PoolSimd;
   mps2: PoolSimd;
+  apg: AvgPool;
+  apb: AvgPool;
 }
+type AvgPool = (x: number, o: number, NC: number, H: number, W: number, OH: number, OW: number, rt: number, ct: number, dv: number) => void;
 type PoolSimd = (
   ...args: [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number]
 ) => void;
@@ -52,24 +55,34 @@ function getEngine(): Engine | null {
   return engine;
 }
 
-/** Heap blocks for staging int32 data (indices, window tables), one per slot, kept between calls and grown as needed. */
+/** Heap blocks for staging int32 / f64 data (indices, window tables, divisors), one per slot, kept between calls and grown as needed. */
 const scratch = [
   { ptr: -1, bytes: 0 },
   { ptr: -1, bytes: 0 },
+  { ptr: -1, bytes: 0 },
 ];
-function scratchInt32(n: number, slot = 0): { ptr: number; view: Int32Array } | null {
-  const bytes = Math.max(n, 1) * 4;
+function scratchBlock(bytes: number, slot: number): number {
   const s = scratch[slot]!;
   if (s.bytes < bytes) {
     if (s.ptr >= 0) heapFree(s.ptr, s.bytes);
-    const size = Math.max(bytes, 2 * s.bytes);
+    const size = Math.max(bytes, 2 * s.bytes, 64);
     const ptr = heapAlloc(size);
     s.ptr = ptr >= 0 ? ptr : -1;
     s.bytes = ptr >= 0 ? size : 0;
-    if (ptr < 0) return null;
   }
-  const f = heapF32(s.ptr, n);
-  return { ptr: s.ptr, view: new Int32Array(f.buffer, f.byteOffset, n) };
+  return s.ptr;
+}
+function scratchInt32(n: number, slot = 0): { ptr: number; view: Int32Array } | null {
+  const ptr = scratchBlock(Math.max(n, 1) * 4, slot);
+  if (ptr < 0) return null;
+  const f = heapF32(ptr, n);
+  return { ptr, view: new Int32Array(f.buffer, f.byteOffset, n) };
+}
+function scratchFloat64(n: number, slot: number): { ptr: number; view: Float64Array } | null {
+  const ptr = scratchBlock(Math.max(n, 1) * 8, slot); // heap blocks are 64-byte aligned
+  if (ptr < 0) return null;
+  const f = heapF32(ptr, 2 * n);
+  return { ptr, view: new Float64Array(f.buffer, f.byteOffset, n) };
 }
 
 function contiguous(v: TensorView): boolean {
@@ -204,5 +217,75 @@ export function maxPool2dBackwardWasm(grad: TensorView, indices: TensorView, gra
       },
     );
   }
+  return true;
+}
+
+/** Window tables and PyTorch's divisor per output position (+inf where no element counts: the output is 0). */
+function avgTables(H: number, W: number, OH: number, OW: number, p: Pool2dParams) {
+  const e = getEngine();
+  const t = e && scratchInt32(2 * (OH + OW), 1);
+  const d = e && scratchFloat64(OH * OW, 2);
+  if (!e || !t || !d) return null;
+  const [KH, KW] = p.kernelSize;
+  const [sh, sw] = p.stride;
+  const [ph, pw] = p.padding;
+  tapTable(t.view, 0, OH, H, KH, sh, ph, 1);
+  tapTable(t.view, 2 * OH, OW, W, KW, sw, pw, 1);
+  const include = p.countIncludePad ?? true;
+  for (let oh = 0; oh < OH; oh++) {
+    const hs = oh * sh - ph;
+    const hpad = Math.min(hs + KH, H + ph) - hs;
+    const hreal = t.view[2 * oh + 1]!;
+    for (let ow = 0; ow < OW; ow++) {
+      const ws = ow * sw - pw;
+      const wpad = Math.min(ws + KW, W + pw) - ws;
+      const n = include ? hpad * wpad : hreal * t.view[2 * OH + 2 * ow + 1]!;
+      d.view[oh * OW + ow] = n > 0 ? n : Number.POSITIVE_INFINITY;
+    }
+  }
+  return { e, rt: t.ptr, ct: t.ptr + 8 * OH, dv: d.ptr };
+}
+
+function avgOk(p: Pool2dParams): boolean {
+  return p.dilation[0] === 1 && p.dilation[1] === 1;
+}
+
+/**
+ * Average pooling (PyTorch's divisor rules) in wasm over heap buffers, summing in f64 as the JS
+ * kernels; false to decline.
+ *
+ * @example
+ * if (!avgPool2dWasm(x, out, p)) avgPool2dFast(x, out, p);
+ */
+export function avgPool2dWasm(x: TensorView, out: TensorView, p: Pool2dParams): boolean {
+  const px = heapF32Ptr(x);
+  const po = heapF32Ptr(out);
+  if (px < 0 || po < 0 || !avgOk(p)) return false;
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const OH = out.shape[2]!;
+  const OW = out.shape[3]!;
+  const t = avgTables(H, W, OH, OW, p);
+  if (!t) return false;
+  t.e.apg(px, po, N * C, H, W, OH, OW, t.rt, t.ct, t.dv);
+  return true;
+}
+
+/**
+ * Average pooling's backward in wasm over heap buffers (zero the planes, add grad / divisor
+ * over each window); false to decline.
+ *
+ * @example
+ * if (!avgPool2dBackwardWasm(g, gradIn, p)) poolBwd.avgPool2dBackward(g, gradIn, p);
+ */
+export function avgPool2dBackwardWasm(grad: TensorView, gradIn: TensorView, p: Pool2dParams): boolean {
+  const pg = heapF32Ptr(grad);
+  const po = heapF32Ptr(gradIn);
+  if (pg < 0 || po < 0 || !avgOk(p)) return false;
+  const [N, C, H, W] = gradIn.shape as [number, number, number, number];
+  const OH = grad.shape[2]!;
+  const OW = grad.shape[3]!;
+  const t = avgTables(H, W, OH, OW, p);
+  if (!t) return false;
+  t.e.apb(pg, po, N * C, H, W, OH, OW, t.rt, t.ct, t.dv);
   return true;
 }

@@ -19,11 +19,13 @@
  *  - `mpb(g, ix, o, NC, HW, L) -> i32`: zero each input plane (`memory.fill`), then add every
  *    grad value at its index; returns the flat position of the first index outside the plane
  *    (the caller raises), or -1.
+ *  - `apg` / `apb`: average pooling forward and backward (scalar; f64 sums, PyTorch's divisor per
+ *    output position from a table).
  * Indices are int32 arrays outside the heap: they are staged through a scratch block.
  */
 import { ModuleBuilder, ValType, type CodeBuilder } from './assembler.js';
 
-const { i32, f32, v128 } = ValType;
+const { i32, f32, f64, v128 } = ValType;
 const I32_ADD = 0x6a;
 const I32_SUB = 0x6b;
 const I32_MUL = 0x6c;
@@ -31,6 +33,11 @@ const I32_SHL = 0x74;
 const I32_GE_S = 0x4e;
 const I32_GE_U = 0x4f;
 const F32_ADD = 0x92;
+const F64_LOAD = 0x2b;
+const F64_ADD = 0xa0;
+const F64_DIV = 0xa3;
+const F64_PROMOTE_F32 = 0xbb;
+const F32_DEMOTE_F64 = 0xb6;
 const F32_NE = 0x5c;
 const SELECT = 0x1b;
 const F32_GT = 0x5e;
@@ -336,6 +343,75 @@ export function buildPoolModule(maxPages: number): Uint8Array<ArrayBuffer> {
       },
     );
     m.exportFunction(`mps${sw}`, f);
+  }
+
+  // apg: average pooling forward, any window without dilation. params x0 o1 NC2 H3 W4 OH5 OW6 rt7 ct8 dv9 (rt/ct as
+  // mpg's; dv: the f64 divisor of each output position, +inf where no element counts); i32 locals nc10 oh11 ow12
+  // plane13 hs14 hc15 ws16 wc17 a18 c19 p20 rp21 op22 q23 wb24; f64 acc25. Sums in f64, as the JS kernels.
+  // apb: its backward, params g0 o1 … as apg (o: the input-shaped gradient, zeroed plane by plane); f32 v25 (acc's slot).
+  for (const backward of [false, true]) {
+    const f = m.addFunction(
+      [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32],
+      [],
+      [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, backward ? f32 : f64],
+      (b) => {
+        const [x, o, NC, H, W, OH, OW, rt, ct, dv] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+        const [nc, oh, ow, plane, hs, hc, ws, wc, a, c, p, rp, op, q, wb, acc] = [
+          10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+        ];
+        b.localGet(W).i32Const(2).op(I32_SHL).localSet(wb);
+        b.localGet(backward ? x : o).localSet(op); // forward: the output cursor; backward: the grad cursor
+        forLoop(b, nc, NC, () => {
+          b.localGet(nc)
+            .localGet(H)
+            .op(I32_MUL)
+            .localGet(wb)
+            .op(I32_MUL)
+            .localGet(backward ? o : x)
+            .op(I32_ADD)
+            .localSet(plane);
+          if (backward) b.localGet(plane).i32Const(0).localGet(H).localGet(wb).op(I32_MUL).op(0xfc, 0x0b, 0x00); // memory.fill
+          b.localGet(dv).localSet(q);
+          forLoop(b, oh, OH, () => {
+            b.localGet(oh).i32Const(3).op(I32_SHL).localGet(rt).op(I32_ADD).localTee(p).i32Load(0).localSet(hs);
+            b.localGet(p).i32Load(4).localSet(hc);
+            forLoop(b, ow, OW, () => {
+              b.localGet(ow).i32Const(3).op(I32_SHL).localGet(ct).op(I32_ADD).localTee(p).i32Load(0).localSet(ws);
+              b.localGet(p).i32Load(4).localSet(wc);
+              if (backward) {
+                // v = f32(g / divisor)
+                b.localGet(op).f32Load(0).op(F64_PROMOTE_F32).localGet(q).mem(F64_LOAD, 3, 0).op(F64_DIV).op(F32_DEMOTE_F64).localSet(acc);
+              } else {
+                b.op(0x44, 0, 0, 0, 0, 0, 0, 0, 0).localSet(acc); // f64.const 0
+              }
+              b.localGet(hs)
+                .localGet(W)
+                .op(I32_MUL)
+                .localGet(ws)
+                .op(I32_ADD)
+                .i32Const(2)
+                .op(I32_SHL)
+                .localGet(plane)
+                .op(I32_ADD)
+                .localSet(rp);
+              forLoop(b, a, hc, () => {
+                b.localGet(rp).localSet(p);
+                forLoop(b, c, wc, () => {
+                  if (backward) b.localGet(p).localGet(p).f32Load(0).localGet(acc).op(F32_ADD).f32Store(0);
+                  else b.localGet(acc).localGet(p).f32Load(0).op(F64_PROMOTE_F32).op(F64_ADD).localSet(acc);
+                  addTo(b, p, 4);
+                });
+                b.localGet(rp).localGet(wb).op(I32_ADD).localSet(rp);
+              });
+              if (!backward) b.localGet(op).localGet(acc).localGet(q).mem(F64_LOAD, 3, 0).op(F64_DIV).op(F32_DEMOTE_F64).f32Store(0);
+              addTo(b, op, 4);
+              addTo(b, q, 8);
+            });
+          });
+        });
+      },
+    );
+    m.exportFunction(backward ? 'apb' : 'apg', f);
   }
   return m.toBytes();
 }
