@@ -117,7 +117,9 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
   }
 }
 
-const wasmOn = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.DL_CPU_WASM !== '0';
+// the fused wasm kernels that work on heap buffers decline with the heap off (values are still checked)
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+const wasmOn = env?.DL_CPU_WASM !== '0' && env?.DL_CPU_WASM_HEAP !== '0';
 
 describe.each(['fast paths', 'reference kernels'] as const)('training against PyTorch at fast-path sizes: %s', (mode) => {
   let watch: ReturnType<typeof watchFastSeams> | undefined;
