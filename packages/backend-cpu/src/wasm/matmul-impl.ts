@@ -20,6 +20,7 @@ import { softmaxFast } from '../kernels/softmax.js';
 import { softmaxRowKernels } from './softmax-kernels.js';
 import { optimizerStepWasm } from './optim.js';
 import { sumLeadingWasm } from './sum-leading.js';
+import { sumOuterWasm } from './sum-outer.js';
 import { fillWasm } from './fill.js';
 import { thresholdBackwardWasm } from './threshold-backward.js';
 import { avgPool2dBackwardWasm, avgPool2dWasm, maxPool2dBackwardWasm, maxPool2dWasm, maxPool2x2Wasm } from './pool-kernels.js';
@@ -81,7 +82,8 @@ export function installWasmKernels(backend: { matmulImpls: MatmulImpl[]; fast?: 
   fast.copy = castFast;
   fast.fill = fillWasm;
   fast.compare = compareFast;
-  fast.reduce = (op, x, axes, out) => sumWasm(op, x, axes, out) || sumLeadingWasm(op, x, axes, out) || sumLeadingFast(op, x, axes, out);
+  fast.reduce = (op, x, axes, out) =>
+    sumWasm(op, x, axes, out) || sumLeadingWasm(op, x, axes, out) || sumOuterWasm(op, x, axes, out) || sumLeadingFast(op, x, axes, out);
   fast.conv2d = conv2dWasm;
   fast.conv2dBackwardInput = conv2dBackwardInputWasm;
   fast.conv2dBackwardWeight = conv2dBackwardWeightWasm;
