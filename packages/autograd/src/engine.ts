@@ -98,20 +98,24 @@ export function watch(t: Tensor): void {
 export function spillGraph(t: Tensor): void {
   const root = t.gradFn;
   if (!(root instanceof OpNode)) return;
-  const work: OpNode[] = [root];
-  while (work.length) {
-    const n = work.pop()!;
-    if (n.released || n.spilled) continue;
-    n.spilled = true;
-    // index loops: this walks every loose tensor's graph at each step boundary
-    const { saved, savedOutputs, savedParams, nextFunctions } = n;
-    for (let i = 0; i < saved.length; i++) saved[i]?.spill();
-    for (let i = 0; i < savedOutputs.length; i++) savedOutputs[i]?.spill();
-    for (let i = 0; i < savedParams.length; i++) savedParams[i]![1].spill();
-    for (let i = 0; i < nextFunctions.length; i++) {
-      const m = nextFunctions[i]![0];
-      if (m instanceof OpNode && !m.released && !m.spilled) work.push(m);
+  // Index loops, and a work list only when there is more than one node to walk: at each step
+  // boundary this runs for every loose tensor, and a tensor's node mostly leads to nodes already
+  // spilled (those of the tensors made before it, earlier in the loose list).
+  let work: OpNode[] | null = null;
+  let n: OpNode | undefined = root;
+  while (n !== undefined) {
+    if (!n.released && !n.spilled) {
+      n.spilled = true;
+      const { saved, savedOutputs, savedParams, nextFunctions } = n;
+      for (let i = 0; i < saved.length; i++) saved[i]?.spill();
+      for (let i = 0; i < savedOutputs.length; i++) savedOutputs[i]?.spill();
+      for (let i = 0; i < savedParams.length; i++) savedParams[i]![1].spill();
+      for (let i = 0; i < nextFunctions.length; i++) {
+        const m = nextFunctions[i]![0];
+        if (m instanceof OpNode && !m.released && !m.spilled) (work ??= []).push(m);
+      }
     }
+    n = work?.pop();
   }
 }
 

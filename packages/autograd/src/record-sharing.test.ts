@@ -86,4 +86,24 @@ describe('record: shared edges and metas', () => {
     expect(seen).toEqual([[6, 12]]);
     expect(arr(x.grad)).toEqual([18, 36]);
   });
+
+  it('a step boundary hands every saved storage of a loose graph to the GC, walking the whole chain; backward still reads them', () => {
+    const cpuBytes = () => dl.memory().devices.cpu!.bytes;
+    const v = Array.from({ length: 300 }, (_, i) => (i % 7) / 7 - 0.5);
+    const x = dl.tensor(v, { requiresGrad: true }); // heap sized
+    dl.endStep();
+    const base = cpuBytes();
+    const out = dl.tidy(() => {
+      const a = x.mul(2);
+      const b = a.mul(a);
+      const c = b.mul(b);
+      return c.sum();
+    });
+    expect(cpuBytes() - base).toBeGreaterThanOrEqual(2 * 300 * 4); // a and b, saved by the graph
+    dl.endStep();
+    expect(cpuBytes()).toBe(base); // every saved storage spilled, down the chain
+    out.backward();
+    const g = x.grad!.toArraySync() as number[];
+    v.forEach((xi, i) => expect(g[i]).toBeCloseTo(64 * xi ** 3, 4));
+  });
 });
