@@ -10,7 +10,7 @@ import * as dl from '@dl/tensor';
 import type { TensorView } from '@dl/tensor/backend';
 import './index.js';
 import { BufferPool } from './buffer.js';
-import { contiguousNumel, rowStride } from './strided.js';
+import { collapse, contiguousNumel, forEachRow, rowStride } from './strided.js';
 import { heapPtr } from './wasm/heap.js';
 
 const view = (shape: number[], strides: number[], offset = 0): TensorView => ({
@@ -40,6 +40,54 @@ describe('one-row walk: which layouts take it', () => {
     expect(rowStride(out, view([2, 1, 3], [0, 5, 0]))).toBe(0);
     expect(rowStride(out, view([2, 1, 3], [0, 0, 1]))).toBe(-1); // a row broadcast: general walk
     expect(rowStride(out, view([2, 1, 3], [1, 0, 2]))).toBe(-1); // transposed: general walk
+  });
+});
+
+describe('collapse and forEachRow (the general walk)', () => {
+  it('merge dims only where every operand is contiguous across them', () => {
+    expect(
+      collapse(
+        [2, 3, 4],
+        [
+          [12, 4, 1],
+          [12, 4, 1],
+          [0, 0, 0],
+        ],
+      ),
+    ).toEqual({ shape: [24], strides: [[1], [1], [0]] });
+    expect(
+      collapse(
+        [2, 3, 4],
+        [
+          [12, 4, 1],
+          [4, 0, 1],
+        ],
+      ),
+    ).toEqual({
+      shape: [2, 3, 4],
+      strides: [
+        [12, 4, 1],
+        [4, 0, 1],
+      ],
+    });
+    const rows: number[][] = [];
+    forEachRow(
+      [2, 3, 4],
+      [
+        [12, 4, 1],
+        [4, 0, 1],
+      ],
+      [5, 1],
+      (o, n) => rows.push([o[0]!, o[1]!, n]),
+    );
+    expect(rows).toEqual([
+      [5, 1, 4],
+      [9, 1, 4],
+      [13, 1, 4],
+      [17, 5, 4],
+      [21, 5, 4],
+      [25, 5, 4],
+    ]);
   });
 });
 

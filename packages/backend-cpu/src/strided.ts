@@ -10,23 +10,28 @@ export function collapse(
   shape: readonly number[],
   stridesList: ReadonlyArray<readonly number[]>,
 ): { shape: number[]; strides: number[][] } {
+  // plain loops, no closures: every strided kernel call collapses its operands first
+  const m = stridesList.length;
   const outShape: number[] = [];
-  const outStrides: number[][] = stridesList.map(() => []);
+  const outStrides: number[][] = new Array<number[]>(m);
+  for (let k = 0; k < m; k++) outStrides[k] = [];
   for (let d = 0; d < shape.length; d++) {
     const size = shape[d]!;
     if (size === 1) continue;
     const last = outShape.length - 1;
-    if (last >= 0 && stridesList.every((st, k) => outStrides[k]![last] === st[d]! * size)) {
+    let merge = last >= 0;
+    for (let k = 0; merge && k < m; k++) merge = outStrides[k]![last] === stridesList[k]![d]! * size;
+    if (merge) {
       outShape[last]! *= size;
-      stridesList.forEach((st, k) => (outStrides[k]![last] = st[d]!));
+      for (let k = 0; k < m; k++) outStrides[k]![last] = stridesList[k]![d]!;
     } else {
       outShape.push(size);
-      stridesList.forEach((st, k) => outStrides[k]!.push(st[d]!));
+      for (let k = 0; k < m; k++) outStrides[k]!.push(stridesList[k]![d]!);
     }
   }
   if (outShape.length === 0) {
     outShape.push(1);
-    outStrides.forEach((s) => s.push(1));
+    for (let k = 0; k < m; k++) outStrides[k]!.push(1);
   }
   return { shape: outShape, strides: outStrides };
 }
@@ -85,13 +90,14 @@ export function forEachRow(
   const rank = shape.length;
   const n = shape[rank - 1]!;
   const k = strides.length;
-  const offs = [...baseOffsets];
+  const offs = baseOffsets.slice();
   if (rank === 1) {
     row(offs, n);
     return;
   }
   const idx = new Array<number>(rank - 1).fill(0);
-  const total = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  let total = 1;
+  for (let d = 0; d < rank - 1; d++) total *= shape[d]!;
   for (let r = 0; r < total; r++) {
     row(offs, n);
     for (let d = rank - 2; d >= 0; d--) {
