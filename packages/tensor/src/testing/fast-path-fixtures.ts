@@ -12,7 +12,7 @@ import type { Tensor } from '../tensor.js';
  *
  * Inputs are not stored: both sides rebuild them from a 32-bit LCG in integer arithmetic
  * ({@link fastPathValues}), k/1024 values exact in float32, then special values, then views
- * (narrow, transpose, permute, expand, reshape, clone: on cpu a cloned input lives in the wasm
+ * (narrow, transpose, permute, expand, reshape, float64, clone: on cpu a cloned input lives in the wasm
  * heap and the others stay zero-copy host arrays, so both the in-place and the staged wasm paths run).
  *
  * Tolerances ({@link fastPathMismatches}): exact ops (elementwise, copies, compares, casts, max
@@ -110,6 +110,7 @@ export function fastPathInput(spec: FastPathInput): Tensor {
     else if (kind === 'expand') t = t.expand(args[0]!);
     else if (kind === 'reshape') t = t.reshape(args[0]!);
     else if (kind === 'clone') t = t.clone();
+    else if (kind === 'float64') t = t.to({ dtype: 'float64' });
     else throw new dl.ArgumentError(`fastPathInput: unknown view ${String(kind)}`, { op: 'fastPathInput' });
   }
   return t;
