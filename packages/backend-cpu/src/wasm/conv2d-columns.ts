@@ -23,8 +23,20 @@ import { colRanges, f32, type Geo, geometry, planeStride, samplesPerGemm, weight
 import { gemmFootprint, gemmWorkspace, sgemmIn } from './gemm.js';
 import { buildIm2colModule, type Im2colFns } from './im2col-kernel.js';
 
-/** Use the wasm column path (tests turn it off to compare with the JS im2col path). */
-export const convColumns = { enabled: true };
+/**
+ * Use the wasm column path (tests turn it off to compare with the JS im2col path); `overlap`:
+ * build the next GEMM's columns while the current one runs (Note [Side work during a GEMM] in
+ * gemm.ts; off: after it, for comparisons).
+ */
+export const convColumns = { enabled: true, overlap: true };
+
+/** Run `next` (the next unit's columns) during the GEMM when overlapping, else after it. */
+function during(next: (() => void) | undefined): (() => void) | undefined {
+  return convColumns.overlap ? next : undefined;
+}
+function after(next: (() => void) | undefined): void {
+  if (!convColumns.overlap) next?.();
+}
 
 let fns: Im2colFns | null | undefined;
 function kernels(): Im2colFns | null {
@@ -106,6 +118,13 @@ function columns(
   walk(k.im2col, g, xAt, rAt, 4 * cols, 4 * ld, true);
 }
 
+/** The (first sample, samples, group) of each GEMM, chunk by chunk. */
+function chunkUnits(g: Geo, nb: number): Array<[number, number, number]> {
+  const units: Array<[number, number, number]> = [];
+  for (let n0 = 0; n0 < g.N; n0 += nb) for (let gr = 0; gr < g.G; gr++) units.push([n0, Math.min(nb, g.N - n0), gr]);
+  return units;
+}
+
 type Walk = (...args: number[]) => void;
 /** im2col / col2im of one sample's group block at byte `plane` against columns at byte `cols` (row stride `ld` bytes). */
 function walk(f: Walk, g: Geo, plane: number, ranges: number, cols: number, ld: number, toCols: boolean): void {
@@ -138,31 +157,36 @@ export function conv2dColumns(x: TensorView, w: TensorView, bias: TensorView | n
   if (bias && Bs) for (let co = 0; co < g.CO; co++) E[bAt! / 4 + co] = Bs[bias.offset + co * bias.strides[0]!]!;
   const [x0, x1] = x.strides as [number, number];
   const [o0, o1] = out.strides as [number, number];
-  for (let n0 = 0; n0 < g.N; n0 += nb) {
-    const m = Math.min(nb, g.N - n0); // samples in this chunk
+  // (chunk, group) units; the next unit's columns are built while this unit's GEMM runs
+  const units = chunkUnits(g, nb);
+  const fill = (u: number): void => {
+    const [n0, m, gr] = units[u]!;
+    for (let j = 0; j < m; j++) columns(k, g, X, x.offset + (n0 + j) * x0 + gr * g.Cg * x1, E, xAt!, rAt!, cAt! / 4 + j * g.L, m * g.L);
+  };
+  fill(0);
+  for (let u = 0; u < units.length; u++) {
+    const [n0, m, gr] = units[u]!;
     const NLc = m * g.L;
-    for (let gr = 0; gr < g.G; gr++) {
+    const next = u + 1 < units.length ? () => fill(u + 1) : undefined;
+    const r = sgemmIn(
+      g.COg,
+      NLc,
+      g.CKK,
+      { data: wa, off: wo + gr * g.COg * wrs, rs: wrs, cs: wcs },
+      { off: cAt! / 4, rs: NLc, cs: 1 },
+      null,
+      false,
+      during(next),
+    );
+    after(next);
+    if (bias) k.rowBias(4 * r.c, 4 * r.ldc, bAt! + 4 * gr * g.COg, g.COg, NLc);
+    for (let co = 0; co < g.COg; co++)
       for (let j = 0; j < m; j++) {
-        columns(k, g, X, x.offset + (n0 + j) * x0 + gr * g.Cg * x1, E, xAt!, rAt!, cAt! / 4 + j * g.L, NLc);
+        const s = r.c + co * r.ldc + j * g.L;
+        const d = out.offset + (n0 + j) * o0 + (gr * g.COg + co) * o1;
+        if (lcs === 1) O.set(E.subarray(s, s + g.L), d);
+        else for (let l = 0; l < g.L; l++) O[d + l * lcs] = E[s + l]!;
       }
-      const r = sgemmIn(
-        g.COg,
-        NLc,
-        g.CKK,
-        { data: wa, off: wo + gr * g.COg * wrs, rs: wrs, cs: wcs },
-        { off: cAt! / 4, rs: NLc, cs: 1 },
-        null,
-        false,
-      );
-      if (bias) k.rowBias(4 * r.c, 4 * r.ldc, bAt! + 4 * gr * g.COg, g.COg, NLc);
-      for (let co = 0; co < g.COg; co++)
-        for (let j = 0; j < m; j++) {
-          const s = r.c + co * r.ldc + j * g.L;
-          const d = out.offset + (n0 + j) * o0 + (gr * g.COg + co) * o1;
-          if (lcs === 1) O.set(E.subarray(s, s + g.L), d);
-          else for (let l = 0; l < g.L; l++) O[d + l * lcs] = E[s + l]!;
-        }
-    }
   }
   return true;
 }
@@ -265,22 +289,23 @@ export function conv2dBackwardWeightColumns(gradOut: TensorView, x: TensorView, 
     f32: E,
   } = workspace(gemm, 3 * g.KW, block, nb > 1 ? g.COg * NL : 0, g.CKK * NL);
   writeRanges(g, E.buffer, rAt!);
-  for (let n0 = 0; n0 < g.N; n0 += nb) {
-    const m = Math.min(nb, g.N - n0); // samples in this chunk
+  // (chunk, group) units; the next unit's columns (and gathered gradient) are built while this unit's GEMM runs
+  const units = chunkUnits(g, nb);
+  const fill = (u: number): void => {
+    const [n0, m, gr] = units[u]!;
+    for (let j = 0; j < m; j++) columns(k, g, X, x.offset + (n0 + j) * x0 + gr * g.Cg * x1, E, xAt!, rAt!, cAt! / 4 + j * g.L, m * g.L);
+    if (nb > 1) gatherGrad(g, GO, gradOut, q3, n0, m, gr, E, gAt! / 4);
+  };
+  fill(0);
+  for (let u = 0; u < units.length; u++) {
+    const [n0, m, gr] = units[u]!;
     const NLc = m * g.L;
-    for (let gr = 0; gr < g.G; gr++) {
-      for (let j = 0; j < m; j++) {
-        columns(k, g, X, x.offset + (n0 + j) * x0 + gr * g.Cg * x1, E, xAt!, rAt!, cAt! / 4 + j * g.L, NLc);
-      }
-      let A: { data?: Float32Array; off: number; rs: number; cs: number };
-      if (nb > 1) {
-        gatherGrad(g, GO, gradOut, q3, n0, m, gr, E, gAt! / 4);
-        A = { off: gAt! / 4, rs: NLc, cs: 1 };
-      } else A = { data: GO, off: gradOut.offset + n0 * q0 + gr * g.COg * q1, rs: q1, cs: q3 };
-      // gradW_g [COg, CKK] (+)= gradOut [COg, m*L] @ cols^T [m*L, CKK]
-      const C = { data: wa, off: wo + gr * g.COg * wrs, rs: wrs, cs: wcs };
-      sgemmIn(g.COg, g.CKK, NLc, A, { off: cAt! / 4, rs: 1, cs: NLc }, C, n0 > 0);
-    }
+    const A = nb > 1 ? { off: gAt! / 4, rs: NLc, cs: 1 } : { data: GO, off: gradOut.offset + n0 * q0 + gr * g.COg * q1, rs: q1, cs: q3 };
+    // gradW_g [COg, CKK] (+)= gradOut [COg, m*L] @ cols^T [m*L, CKK]
+    const C = { data: wa, off: wo + gr * g.COg * wrs, rs: wrs, cs: wcs };
+    const next = u + 1 < units.length ? () => fill(u + 1) : undefined;
+    sgemmIn(g.COg, g.CKK, NLc, A, { off: cAt! / 4, rs: 1, cs: NLc }, C, n0 > 0, during(next));
+    after(next);
   }
   if (!direct) {
     const [s0, s1, s2, s3] = gradW.strides as [number, number, number, number];

@@ -83,6 +83,7 @@ describe('conv2d on wasm SGEMM', () => {
     ['per-sample, wasm columns', 0, true, 0],
     ['batched, wasm columns', 1 << 20, true, 0],
     ['batched in chunks of 2, wasm columns', 1 << 20, true, 2],
+    ['batched in chunks of 2, wasm columns built after each GEMM', 1 << 20, true, -2],
     ['per-sample, JS columns', 0, false, 0],
     ['batched, JS columns', 1 << 20, false, 0],
   ] as const;
@@ -93,13 +94,15 @@ describe('conv2d on wasm SGEMM', () => {
   )('case %i (%s): forward, backward input and weight match naive loops', (_, _m, maxL, wasmCols, chunk, c) => {
     const saved = { ...convTuning };
     convTuning.maxBatchedL = maxL;
-    convTuning.samplesPerGemm = chunk;
+    convTuning.samplesPerGemm = Math.abs(chunk);
     convColumns.enabled = wasmCols;
+    convColumns.overlap = chunk >= 0;
     try {
       checkCase(c);
     } finally {
       Object.assign(convTuning, saved);
       convColumns.enabled = true;
+      convColumns.overlap = true;
     }
   });
 

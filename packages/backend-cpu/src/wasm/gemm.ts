@@ -102,9 +102,10 @@ class Engine {
   }
 
   /** Run the job described in the header with up to `threads` threads. */
-  run(H: Int32Array, ntasks: number, threads: number): void {
+  run(H: Int32Array, ntasks: number, threads: number, side?: () => void): void {
     if (threads <= 1 || !this.pool) {
       for (let i = 0; i < ntasks; i++) runTask(H, this.kernel, i);
+      side?.();
       return;
     }
     this.pool.resize(threads - 1);
@@ -112,13 +113,17 @@ class Engine {
     Atomics.store(H, Hdr.DONE, 0);
     Atomics.store(H, Hdr.CTR, this.gen << 16);
     Atomics.notify(H, Hdr.CTR);
-    drainTasks(H, this.kernel, runTask);
-    for (;;) {
-      const d = Atomics.load(H, Hdr.DONE);
-      if (d >= ntasks) break;
-      waitOnCaller(H, Hdr.DONE, d, 100); // spins on a browser main thread
+    try {
+      side?.(); // while the workers take the first tasks (Note [Side work during a GEMM])
+    } finally {
+      drainTasks(H, this.kernel, runTask);
+      for (;;) {
+        const d = Atomics.load(H, Hdr.DONE);
+        if (d >= ntasks) break;
+        waitOnCaller(H, Hdr.DONE, d, 100); // spins on a browser main thread
+      }
+      Atomics.store(H, Hdr.CTR, (this.gen << 16) | 0xffff);
     }
-    Atomics.store(H, Hdr.CTR, (this.gen << 16) | 0xffff);
   }
 }
 
@@ -295,6 +300,14 @@ export function sgemm(
  * without `data`: no staging copy). With `c` null, C is not written back: it stays in the
  * engine's memory (dense, row stride `ldc`) until the next GEMM, and the result says where.
  *
+ * Note [Side work during a GEMM]
+ * `side`, when given, runs on the calling thread once the operands are packed and the job is
+ * published, while the workers take its first tasks (then the caller joins them): conv2d
+ * builds the next sample's columns there, which the workers would otherwise wait for. It may
+ * write the engine's memory above {@link gemmFootprint} (the product reads only its packed
+ * panels and writes C) and the operands' source arrays, which are already packed. It runs
+ * exactly once, also when the product is empty or single-threaded (after it, then).
+ *
  * @example
  * const { c, ldc } = sgemmIn(M, N, K, { data: w, off: 0, rs: K, cs: 1 }, { off: colsAt, rs: L, cs: 1 }, null, false);
  */
@@ -306,6 +319,7 @@ export function sgemmIn(
   B: GemmOperand,
   C: { data: Float32Array; off: number; rs: number; cs: number } | null,
   accumulate: boolean,
+  side?: () => void,
 ): GemmResult {
   if (![M, N, K].every((x) => Number.isInteger(x) && x >= 0)) {
     throw new RangeError(`sgemm: sizes must be non-negative integers (got M=${M}, N=${N}, K=${K})`);
@@ -324,8 +338,12 @@ export function sgemmIn(
   const cBase = bBase + Np * K * 4;
   const stage = cBase + Mp * Np * 4;
   const result = { c: cBase / 4, ldc: Np };
-  if (M === 0 || N === 0) return result;
+  if (M === 0 || N === 0) {
+    side?.();
+    return result;
+  }
   if (K === 0) {
+    side?.();
     if (C && !accumulate) {
       for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C.data[C.off + i * C.rs + j * C.cs] = 0;
     }
@@ -390,7 +408,7 @@ export function sgemmIn(
   H[Hdr.CBASE] = cBase;
   H[Hdr.MR] = MR;
   H[Hdr.NR] = NR;
-  e.run(H, ntasks, threads);
+  e.run(H, ntasks, threads, side);
   if (!C) return result;
 
   // write C back
