@@ -38,6 +38,7 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
     dtype?: string;
     how?: 'inplace' | 'out';
     narrow?: number[];
+    value?: number | 'nan' | '-0' | 'inf' | '-inf';
   };
   switch (c.kind) {
     case 'binary':
@@ -52,6 +53,12 @@ function run(c: FastPathCase, x: Record<string, Tensor>): Record<string, Tensor>
       const view = base.narrow(d!, start!, len!);
       if (a.how === 'inplace') call(view, `${a.op}_`, ...(x.b ? [x.b] : []));
       else (dl as unknown as Record<string, (p: Tensor, q: Tensor, o: object) => Tensor>)[a.op]!(x.a!, x.b!, { out: view });
+      return { out: base };
+    }
+    case 'fill': {
+      const base = x.a!.clone();
+      const v = typeof a.value === 'string' ? { nan: NaN, '-0': -0, inf: Infinity, '-inf': -Infinity }[a.value]! : a.value!;
+      (a.narrow ? base.narrow(a.narrow[0]!, a.narrow[1]!, a.narrow[2]!) : base).fill_(v);
       return { out: base };
     }
     case 'binaryScalar':
@@ -95,7 +102,20 @@ describe.each(['fast paths', 'reference kernels'] as const)('tensor ops against 
 
   it('covers every kind of case the generator writes', () => {
     expect(new Set(cases.map((c) => c.kind))).toEqual(
-      new Set(['binary', 'binarySelf', 'intoView', 'binaryScalar', 'unary', 'compare', 'cast', 'sum', 'mean', 'matmul', 'contiguous']),
+      new Set([
+        'binary',
+        'binarySelf',
+        'intoView',
+        'fill',
+        'binaryScalar',
+        'unary',
+        'compare',
+        'cast',
+        'sum',
+        'mean',
+        'matmul',
+        'contiguous',
+      ]),
     );
   });
 
