@@ -108,17 +108,17 @@ export class SGD extends Optimizer<SGDOptions> {
   /** The whole group in one multi-tensor step (Note [Fused optimizer step] in @dl/tensor); false: the per-tensor ops run. */
   private fusedUpdate(g: ParamGroup<SGDOptions>): boolean {
     const ps = g.params.filter((p) => p.grad);
-    const created: Tensor[] = [];
+    const created = new Set<Tensor>();
     const states = ps.map((p) => {
       if (g.momentum === 0) return [];
       const s = this.stateOf(p);
       if (!s.momentumBuffer) {
-        created.push(p);
+        created.add(p);
         s.momentumBuffer = this.keptLike(p);
       }
       return [s.momentumBuffer as Tensor];
     });
-    const steps = ps.map((p) => (created.includes(p) ? 1 : 2)); // 1: a new buffer takes the gradient
+    const steps = ps.map((p) => (created.has(p) ? 1 : 2)); // 1: a new buffer takes the gradient
     const step = { kind: 'sgd', ...pick(g, 'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize') } as const;
     const grads = ps.map((p) => p.grad!);
     if (
