@@ -20,7 +20,7 @@
  */
 import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
 import { colRanges, f32, type Geo, geometry, planeStride, samplesPerGemm, weightMatrix } from './conv2d-geometry.js';
-import { gemmFootprint, gemmWorkspace, sgemmIn } from './gemm.js';
+import { gemmCSize, gemmFootprint, gemmWorkspace, sgemmIn } from './gemm.js';
 import { buildIm2colModule, type Im2colFns } from './im2col-kernel.js';
 
 /**
@@ -234,34 +234,50 @@ export function conv2dBackwardInputColumns(gradOut: TensorView, w: TensorView, g
   const [q0, q1] = gradOut.strides as [number, number];
   const bSpan = nb === 1 ? (g.COg - 1) * q1 + (g.L - 1) * q3 + 1 : 0;
   const gemm = gemmFootprint(g.CKK, NL, g.COg, (g.COg - 1) * wrs + (g.CKK - 1) * wcs + 1, bSpan);
+  const cSize = gemmCSize(g.CKK, NL);
   const {
-    at: [rAt, gAt, iAt],
+    at: [rAt, gAt, iAt, c0At, c1At],
     f32: E,
-  } = workspace(gemm, 3 * g.KW, nb > 1 ? g.COg * NL : 0, nb * sample);
+  } = workspace(gemm, 3 * g.KW, nb > 1 ? g.COg * NL : 0, nb * sample, cSize, cSize);
   writeRanges(g, E.buffer, rAt!);
   const s0 = gradIn.strides[0]!;
-  for (let n0 = 0; n0 < g.N; n0 += nb) {
-    const m = Math.min(nb, g.N - n0); // samples in this chunk
-    const NLc = m * g.L;
-    E.fill(0, iAt! / 4, iAt! / 4 + m * sample);
-    for (let gr = 0; gr < g.G; gr++) {
-      // cols [CKK, m*L] = W_g^T [CKK, COg] @ gradOut[n0.., g] [COg, m*L]
-      let B: { data?: Float32Array; off: number; rs: number; cs: number };
-      if (nb > 1) {
-        gatherGrad(g, GO, gradOut, q3, n0, m, gr, E, gAt! / 4);
-        B = { off: gAt! / 4, rs: NLc, cs: 1 };
-      } else B = { data: GO, off: gradOut.offset + n0 * q0 + gr * g.COg * q1, rs: q1, cs: q3 };
-      const r = sgemmIn(g.CKK, NLc, g.COg, { data: wa, off: wo + gr * g.COg * wrs, rs: wcs, cs: wrs }, B, null, false);
-      for (let j = 0; j < m; j++) {
-        const plane = iAt! + 4 * (j * sample + gr * g.Cg * g.H * g.W);
-        walk(k.col2im, g, plane, rAt!, 4 * (r.c + j * g.L), 4 * r.ldc, false);
-      }
-    }
+  // (chunk, group) units: unit u's GEMM writes its columns to one of two C blocks while the
+  // previous unit's col2im reads the other (and the next unit's gradient is gathered)
+  const units = chunkUnits(g, nb);
+  const results: Array<{ c: number; ldc: number }> = [];
+  const prepare = (u: number): void => {
+    const [n0, m, gr] = units[u]!;
+    if (nb > 1) gatherGrad(g, GO, gradOut, q3, n0, m, gr, E, gAt! / 4);
+  };
+  const finish = (u: number): void => {
+    const [n0, m, gr] = units[u]!;
+    const r = results[u]!;
+    if (gr === 0) E.fill(0, iAt! / 4, iAt! / 4 + m * sample);
     for (let j = 0; j < m; j++) {
-      const s = iAt! / 4 + j * sample;
-      GI.set(E.subarray(s, s + sample), gradIn.offset + (n0 + j) * s0);
+      const plane = iAt! + 4 * (j * sample + gr * g.Cg * g.H * g.W);
+      walk(k.col2im, g, plane, rAt!, 4 * (r.c + j * g.L), 4 * r.ldc, false);
     }
+    if (gr === g.G - 1)
+      for (let j = 0; j < m; j++) {
+        const s = iAt! / 4 + j * sample;
+        GI.set(E.subarray(s, s + sample), gradIn.offset + (n0 + j) * s0);
+      }
+  };
+  prepare(0);
+  for (let u = 0; u < units.length; u++) {
+    const [n0, m, gr] = units[u]!;
+    const NLc = m * g.L;
+    // cols [CKK, m*L] = W_g^T [CKK, COg] @ gradOut[n0.., g] [COg, m*L]
+    const B = nb > 1 ? { off: gAt! / 4, rs: NLc, cs: 1 } : { data: GO, off: gradOut.offset + n0 * q0 + gr * g.COg * q1, rs: q1, cs: q3 };
+    const next = (): void => {
+      if (u > 0) finish(u - 1);
+      if (u + 1 < units.length) prepare(u + 1);
+    };
+    const A = { data: wa, off: wo + gr * g.COg * wrs, rs: wcs, cs: wrs };
+    results[u] = sgemmIn(g.CKK, NLc, g.COg, A, B, null, false, during(next), (u % 2 ? c1At! : c0At!) / 4);
+    after(next);
   }
+  finish(units.length - 1);
   return true;
 }
 

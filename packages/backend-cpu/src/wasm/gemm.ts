@@ -229,6 +229,17 @@ function packedSizes(M: number, N: number): { Mp: number; Np: number } {
 }
 
 /**
+ * Floats of the C block of an M x N product (rows and columns padded to the register tile).
+ *
+ * @example
+ * const cFloats = gemmCSize(M, N); // room for sgemmIn's C at a caller-chosen `cAt`
+ */
+export function gemmCSize(M: number, N: number): number {
+  const { Mp, Np } = packedSizes(M, N);
+  return Mp * Np;
+}
+
+/**
  * Bytes at the start of the engine's memory that an {@link sgemmIn} of this size may use
  * (header, packed panels, C, and the staging copies of array operands of `aSpan`/`bSpan`
  * elements: pass 0 for operands already in the engine's memory). A kernel keeping its own
@@ -307,6 +318,9 @@ export function sgemm(
  * write the engine's memory above {@link gemmFootprint} (the product reads only its packed
  * panels and writes C) and the operands' source arrays, which are already packed. It runs
  * exactly once, also when the product is empty or single-threaded (after it, then).
+ * `cAt` (with `c` null): the float index in the engine's memory, above {@link gemmFootprint},
+ * where C goes instead of its place in the GEMM's area ({@link gemmCSize} floats), so that a
+ * caller can read one product's C while the next one runs.
  *
  * @example
  * const { c, ldc } = sgemmIn(M, N, K, { data: w, off: 0, rs: K, cs: 1 }, { off: colsAt, rs: L, cs: 1 }, null, false);
@@ -320,6 +334,7 @@ export function sgemmIn(
   C: { data: Float32Array; off: number; rs: number; cs: number } | null,
   accumulate: boolean,
   side?: () => void,
+  cAt?: number,
 ): GemmResult {
   if (![M, N, K].every((x) => Number.isInteger(x) && x >= 0)) {
     throw new RangeError(`sgemm: sizes must be non-negative integers (got M=${M}, N=${N}, K=${K})`);
@@ -335,8 +350,8 @@ export function sgemmIn(
   const Np = Math.ceil(N / NR) * NR;
   const aBase = Hdr.BYTES;
   const bBase = aBase + Mp * K * 4;
-  const cBase = bBase + Np * K * 4;
-  const stage = cBase + Mp * Np * 4;
+  const stage = bBase + Np * K * 4 + Mp * Np * 4;
+  const cBase = C === null && cAt !== undefined ? 4 * cAt : bBase + Np * K * 4;
   const result = { c: cBase / 4, ldc: Np };
   if (M === 0 || N === 0) {
     side?.();
@@ -349,7 +364,7 @@ export function sgemmIn(
     }
     if (!C) {
       e.ensure(stage);
-      new Float32Array(e.memory.buffer).fill(0, cBase / 4, stage / 4);
+      new Float32Array(e.memory.buffer).fill(0, cBase / 4, cBase / 4 + Mp * Np);
     }
     return result;
   }
