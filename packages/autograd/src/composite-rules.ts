@@ -7,6 +7,7 @@ import {
   conv2dBackwardWeight,
   groupShape,
   layerNormBackward,
+  nllLossBackward,
   normStats,
   sliceBackward,
   softmaxBackward,
@@ -200,6 +201,11 @@ export const compositeRules = {
     backward: (g, c) => {
       const { target, weight, totalWeight, reduction, ignoreIndex } = c.params;
       const shape = c.inputMeta[0]!.shape;
+      if (!isGradEnabled()) {
+        // the device's fused kernel (Note [Fused nll loss] in the cpu backend), where it has one
+        const gx = nllLossBackward(g, shape, target, weight, totalWeight, ignoreIndex, reduction);
+        if (gx) return [gx];
+      }
       const C = shape.length === 1 ? shape[0]! : shape[1]!;
       const t = target.reshape(-1);
       const valid = t.ne(ignoreIndex);

@@ -23,6 +23,7 @@ import * as convK from './kernels/conv.js';
 import { softmaxBackwardKernel, softmaxForward } from './kernels/softmax.js';
 import { batchNormBackwardKernel, batchNormForward } from './kernels/batch-norm.js';
 import { layerNormBackwardKernel, layerNormForward } from './kernels/layer-norm.js';
+import { nllLossBackwardKernel, nllLossForward } from './kernels/nll-loss.js';
 import * as poolBwd from './kernels/pool-backward.js';
 import { thresholdBackward } from './kernels/threshold-backward.js';
 
@@ -188,6 +189,8 @@ export class CpuBackend implements Backend {
   batchNormBackward = batchNormBackwardKernel;
   layerNorm = layerNormForward;
   layerNormBackward = layerNormBackwardKernel;
+  nllLoss = nllLossForward;
+  nllLossBackward = nllLossBackwardKernel;
 
   /** The multi-tensor optimizer step (Note [Fused optimizer step] in @dl/tensor): false without the wasm loops. */
   optimizerStep(step: OptimizerStep, steps: OptimizerSteps, params: TensorView[], grads: TensorView[], states: TensorView[][]): boolean {

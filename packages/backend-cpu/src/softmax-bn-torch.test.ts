@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import * as dl from '@dl/tensor';
 import type { Tensor } from '@dl/tensor';
-import { batchNorm, batchNormBackward, layerNorm, layerNormBackward, normStats, softmaxBackward } from '@dl/tensor/internal';
+import {
+  batchNorm,
+  batchNormBackward,
+  layerNorm,
+  layerNormBackward,
+  nllLoss,
+  nllLossBackward,
+  normStats,
+  softmaxBackward,
+} from '@dl/tensor/internal';
 import { describe, expect, it } from 'vitest';
 import { cpuBackend } from './index.js';
 import { batchNormFast, type PlaneKernels } from './kernels/batch-norm.js';
@@ -142,7 +151,16 @@ function countCalls(k: PlaneKernels, hit: () => void): PlaneKernels {
 /** Run `f` with the fused kernels in place (counting their calls) or removed (the composites run). */
 function withKernels<T>(fused: boolean, f: () => T): { result: T; calls: number } {
   const be = cpuBackend as unknown as Record<string, unknown>;
-  const names = ['softmax', 'softmaxBackward', 'batchNorm', 'batchNormBackward', 'layerNorm', 'layerNormBackward'];
+  const names = [
+    'softmax',
+    'softmaxBackward',
+    'batchNorm',
+    'batchNormBackward',
+    'layerNorm',
+    'layerNormBackward',
+    'nllLoss',
+    'nllLossBackward',
+  ];
   const saved = names.map((n) => be[n]);
   let calls = 0;
   for (const [i, n] of names.entries()) {
@@ -415,5 +433,77 @@ describe('fused layer norm against PyTorch', () => {
       expectClose('finite row', y.narrow(0, 1, 1), Float32Array.from([-1.3416355, -0.4472118, 0.4472118, 1.3416355]), 1e-5, 1e-6);
     }
     expect(Array.from(layerNorm(x.to('float64'), [4], null, null, 1e-5).dataSync().slice(0, 4))).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe('fused nll loss (Note [Fused nll loss])', () => {
+  // rows of logits-like values with targets including the ignore index; checked against a direct evaluation
+  const M = 2048;
+  const C = 10;
+  const x = build({ shape: [M, C], seed: 81, lo: -8192, hi: 0 });
+  const tv = new Int32Array(M).map((_, i) => (i % 7 === 3 ? -1 : (i * 5) % C));
+  const target = dl.tensor(tv, { dtype: 'int32' });
+  const weight = build({ shape: [C], seed: 82, lo: 256, hi: 4096 });
+  const xv = x.dataSync() as Float32Array;
+  const wv = weight.dataSync() as Float32Array;
+  function expected(reduction: 'mean' | 'sum' | 'none', w: boolean): { out: number[]; total: number } {
+    const l: number[] = [];
+    let total = 0;
+    for (let i = 0; i < M; i++) {
+      const t = tv[i]!;
+      if (t === -1) {
+        l.push(0);
+        continue;
+      }
+      const wt = w ? wv[t]! : 1;
+      total += wt;
+      l.push(-wt * xv[i * C + t]!);
+    }
+    const s = l.reduce((a, b) => a + b, 0);
+    return { out: reduction === 'none' ? l : [reduction === 'mean' ? s / total : s], total };
+  }
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    for (const w of [false, true]) {
+      it(`${reduction}${w ? ', class weights' : ''}, ignore index: fused kernel and composite agree with the direct sums`, () => {
+        const want = expected(reduction, w);
+        const g = reduction === 'none' ? build({ shape: [M], seed: 83, lo: -4096, hi: 4096 }) : dl.tensor(1.5);
+        for (const fused of [true, false]) {
+          const { result, calls } = withKernels(fused, () => {
+            const out = nllLoss(x, target, { weight: w ? weight : null, ignoreIndex: -1, reduction });
+            // the forward's totalWeight, as the node saves it
+            const total = dl.tensor(want.total);
+            return { out, gx: nllLossBackward(g, [M, C], target, w ? weight : null, total, -1, reduction) };
+          });
+          expect(calls).toBe(fused ? 2 : 0);
+          expectClose(`${reduction} loss`, result.out, Float32Array.from(want.out), 1e-5, 1e-6);
+          if (!fused) {
+            expect(result.gx).toBeNull();
+            continue;
+          }
+          const gx = result.gx!.dataSync() as Float32Array;
+          const gv = g.dataSync() as Float32Array;
+          const wantG = new Float32Array(M * C);
+          for (let i = 0; i < M; i++) {
+            const t = tv[i]!;
+            if (t === -1) continue;
+            const gi = reduction === 'none' ? gv[i]! : reduction === 'mean' ? gv[0]! / want.total : gv[0]!;
+            wantG[i * C + t] = -(w ? wv[t]! : 1) * gi;
+          }
+          expectClose(`${reduction} grad`, result.gx!, wantG, 1e-6, 1e-7);
+          expect(gx.length).toBe(M * C);
+        }
+      });
+    }
+  }
+
+  it('every target ignored: the mean is NaN and its gradient 0, as torch; [C] input with a 0-d target', () => {
+    const all = dl.full([M], -1, { dtype: 'int32' });
+    const out = nllLoss(x, all, { weight: null, ignoreIndex: -1, reduction: 'mean' });
+    expect(out.itemSync()).toBeNaN();
+    const gx = nllLossBackward(dl.tensor(1), [M, C], all, null, dl.tensor(0), -1, 'mean')!;
+    expect(Array.from(gx.dataSync()).every((v) => v === 0)).toBe(true);
+    const row = x.at(5);
+    const one = nllLoss(row, dl.tensor(3, { dtype: 'int32' }), { weight: null, ignoreIndex: -100, reduction: 'mean' });
+    expect(one.itemSync()).toBeCloseTo(-xv[5 * C + 3]!, 6);
   });
 });

@@ -109,13 +109,14 @@ describe('F.crossEntropy on the fused logSoftmax kernel matches PyTorch', () => 
     });
   }
 
-  it('the logSoftmax node under the loss is LogSoftmaxBackward0, and its backward runs one fused kernel', () => {
+  it('the logSoftmax node under the loss is LogSoftmaxBackward0, and the backward runs one fused kernel each for nll and logSoftmax', () => {
     const c = doc.crossEntropy[0]!;
     const x = build(c.x).requiresGrad_();
     const logp = x.logSoftmax(1);
     expect(logp.gradFn!.name()).toBe('LogSoftmaxBackward0');
     const prof = dl.profile(() => F.nllLoss(logp, build(c.target)).backward());
     expect(prof.row('logSoftmaxBackward', 'cpu')?.calls).toBe(1);
+    expect(prof.row('nllLossBackward', 'cpu')?.calls).toBe(1);
   });
 });
 

@@ -63,6 +63,12 @@ export interface BatchNormParams {
   eps: number;
 }
 
+/** Options of the nll-loss kernels (targets equal to `ignoreIndex` count nothing). */
+export interface NllLossParams {
+  ignoreIndex: number;
+  reduction: 'mean' | 'sum' | 'none';
+}
+
 /** Options of the layer-norm kernels: each row is the trailing `normalizedSize` elements. */
 export interface LayerNormParams {
   normalizedSize: number;
@@ -135,6 +141,24 @@ export interface FusedKernels {
     gradWeight: TensorView | null,
     gradBias: TensorView | null,
     p: LayerNormParams,
+  ): void;
+  /** nll loss of rows [M, C] (class dim last, contiguous) at int32 targets [M]: out is [M] ('none') or 0-d; totalWeight (0-d) the counted weights. */
+  nllLoss(
+    input: TensorView,
+    target: TensorView,
+    weight: TensorView | null,
+    out: TensorView,
+    totalWeight: TensorView,
+    p: NllLossParams,
+  ): void;
+  /** gradIn [M, C] of nll loss from grad ([M] for 'none', else 0-d), the targets and the forward's totalWeight. */
+  nllLossBackward(
+    grad: TensorView,
+    target: TensorView,
+    weight: TensorView | null,
+    totalWeight: TensorView,
+    gradIn: TensorView,
+    p: NllLossParams,
   ): void;
   /**
    * A multi-tensor optimizer update in place (Note [Fused optimizer step] in ops/foreach.ts): for

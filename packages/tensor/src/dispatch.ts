@@ -2,6 +2,7 @@ import type {
   Backend,
   BatchNormParams,
   LayerNormParams,
+  NllLossParams,
   BinaryOp,
   CompareOp,
   Conv2dParams,
@@ -138,6 +139,8 @@ export interface KernelArgs {
     gradB: Operand | null,
     p: LayerNormParams,
   ];
+  nllLoss: [input: Operand, target: Operand, w: Operand | null, out: Operand, totalWeight: Operand, p: NllLossParams];
+  nllLossBackward: [grad: Operand, target: Operand, w: Operand | null, totalWeight: Operand, gradIn: Operand, p: NllLossParams];
   /** Upload host values into a contiguous tensor (`Backend.write`). */
   write: [dst: Tensor, data: HostArray];
   /** Validate values on the device (`Backend.check`; nothing on devices without it). */
@@ -486,7 +489,9 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
     case 'batchNorm':
     case 'batchNormBackward':
     case 'layerNorm':
-    case 'layerNormBackward': {
+    case 'layerNormBackward':
+    case 'nllLoss':
+    case 'nllLossBackward': {
       // operands (null: an absent optional one), then the params; NORM_OUTPUTS names the written ones
       const ts = a.slice(0, -1) as Array<Operand | null>;
       const q = a[a.length - 1];
@@ -524,7 +529,7 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
   }
 }
 
-/** The operands each softmax / batch-norm / layer-norm kernel writes (positions in its KernelArgs). */
+/** The operands each softmax / batch-norm / layer-norm / nll-loss kernel writes (positions in its KernelArgs). */
 const NORM_OUTPUTS = {
   softmax: [1],
   softmaxBackward: [2],
@@ -532,6 +537,8 @@ const NORM_OUTPUTS = {
   batchNormBackward: [5, 6, 7],
   layerNorm: [3, 4, 5],
   layerNormBackward: [5, 6, 7],
+  nllLoss: [3, 4],
+  nllLossBackward: [4],
 } as const;
 
 /**

@@ -67,6 +67,7 @@ export {
   type NormStats,
 } from './ops/normalization.js';
 export { softmaxBackward } from './ops/softmax.js';
+export { nllLossBackward } from './ops/losses.js';
 export type { LossReduction } from './primitives.js';
 export { checkOnDevice, DEFERRED_NOTE } from './ops/device-check.js';
 export { toDType, toDTypeOpt, isDTypeName, isUnsupportedDTypeName, checkIntRange, intRangeError } from './dtype.js';

@@ -3,11 +3,13 @@
  * (Note [Composite ops as one node] in ops/composite.ts). `@dl/nn`'s `F.*` check the arguments
  * (shapes, dtypes, target ranges) with PyTorch's messages and call these.
  */
-import { defineOp, recordOp } from '../dispatch.js';
+import { defineOp, deviceCan, recordOp, runKernel } from '../dispatch.js';
+import { isFloating } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import type { LossReduction } from '../primitives.js';
 import type { Tensor } from '../tensor.js';
 import { runDetached } from './composite.js';
+import { contiguousRaw, emptyTensor } from './core.js';
 import { where } from './elementwise.js';
 
 function reduceLoss(op: string, l: Tensor, reduction: LossReduction): Tensor {
@@ -120,6 +122,69 @@ export const binaryCrossEntropyWithLogits = defineOp(
   },
 );
 
+/** Can the device's fused nll kernels take these: [C] or [N, C] float input, int32 targets, a weight of its dtype? */
+function nllFusable(input: Tensor, target: Tensor, weight: Tensor | null): boolean {
+  return (
+    input.dim() <= 2 &&
+    input.numel() > 0 &&
+    isFloating(input.dtype) &&
+    target.dtype === 'int32' &&
+    (weight === null || (weight.dtype === input.dtype && weight.device === input.device)) &&
+    target.device === input.device &&
+    deviceCan(input, 'nllLoss')
+  );
+}
+
+/** The forward on the device's fused kernel (Note [Fused nll loss] in the cpu backend), or null where it has none. */
+function fusedNll(input: Tensor, target: Tensor, opts: NllLossOptions): { out: Tensor; totalWeight: Tensor } | null {
+  if (!nllFusable(input, target, opts.weight)) return null;
+  const op = 'nllLoss';
+  const out = emptyTensor(opts.reduction === 'none' ? target.shape : [], input.dtype, input.device, op);
+  const totalWeight = emptyTensor([], input.dtype, input.device, op);
+  const x = contiguousRaw(input);
+  const t = contiguousRaw(target);
+  const w = opts.weight === null ? null : contiguousRaw(opts.weight);
+  runKernel(op, 'nllLoss', x, t, w, out, totalWeight, { ignoreIndex: opts.ignoreIndex, reduction: opts.reduction });
+  if (x !== input) x.dispose();
+  if (t !== target) t.dispose();
+  if (w !== opts.weight) w!.dispose();
+  return { out, totalWeight };
+}
+
+/**
+ * @internal nll loss's input gradient on the device's fused kernel, from the incoming gradient `g`
+ * (0-d, or the target's shape for 'none') and the forward's params; null when the device has no
+ * such kernel or the input is not [C] / [N, C] (the autograd rule then uses tensor ops). Not
+ * differentiable again: the rule takes this path only with grad mode off.
+ *
+ * @example
+ * const gx = nllLossBackward(g, [64, 10], target, null, totalWeight, -100, 'mean');
+ */
+export function nllLossBackward(
+  g: Tensor,
+  inShape: readonly number[],
+  target: Tensor,
+  weight: Tensor | null,
+  totalWeight: Tensor,
+  ignoreIndex: number,
+  reduction: LossReduction,
+): Tensor | null {
+  if (inShape.length > 2 || g.dtype !== totalWeight.dtype || g.device !== totalWeight.device) return null;
+  if (!deviceCan(g, 'nllLossBackward') || !isFloating(g.dtype) || target.dtype !== 'int32' || target.device !== g.device) return null;
+  if (weight !== null && (weight.dtype !== g.dtype || weight.device !== g.device)) return null;
+  if (inShape.reduce((a, b) => a * b, 1) === 0) return null;
+  const op = 'nllLossBackward';
+  const gradIn = emptyTensor(inShape, g.dtype, g.device, op);
+  const gc = contiguousRaw(g);
+  const t = contiguousRaw(target);
+  const w = weight === null ? null : contiguousRaw(weight);
+  runKernel(op, 'nllLossBackward', gc, t, w, totalWeight, gradIn, { ignoreIndex, reduction });
+  if (gc !== g) gc.dispose();
+  if (t !== target) t.dispose();
+  if (w !== weight) w!.dispose();
+  return gradIn;
+}
+
 /** Options of {@link nllLoss}. */
 export interface NllLossOptions {
   weight: Tensor | null;
@@ -140,25 +205,27 @@ export interface NllLossOptions {
 export const nllLoss = defineOp('nllLoss', (input: Tensor, target: Tensor, opts: NllLossOptions): Tensor => {
   const { weight, ignoreIndex, reduction } = opts;
   const twoD = input.dim() === 4;
-  const parts = runDetached([input, weight], (x, w) => {
-    const C = input.dim() === 1 ? input.shape[0]! : input.shape[1]!;
-    // rows [M, C] (class dim last) and targets [M]
-    const rows =
-      input.dim() === 1
-        ? x.reshape(1, C)
-        : input.dim() === 2
-          ? x
-          : x.permute([0, ...Array.from({ length: input.dim() - 2 }, (_, i) => i + 2), 1]).reshape(-1, C);
-    const t = target.reshape(-1);
-    const valid = t.ne(ignoreIndex);
-    const safe = t.where(valid, 0);
-    let wPer = valid.to(x.dtype);
-    if (w) wPer = wPer.mul(w.indexSelect(0, safe));
-    const l = rows.gather(1, safe.unsqueeze(1)).reshape(-1).mul(wPer).neg();
-    const totalWeight = wPer.sum();
-    const out = reduction === 'none' ? l.reshape([...target.shape]) : reduction === 'sum' ? l.sum() : l.sum().div(totalWeight);
-    return { out, totalWeight };
-  });
+  const parts =
+    fusedNll(input, target, opts) ??
+    runDetached([input, weight], (x, w) => {
+      const C = input.dim() === 1 ? input.shape[0]! : input.shape[1]!;
+      // rows [M, C] (class dim last) and targets [M]
+      const rows =
+        input.dim() === 1
+          ? x.reshape(1, C)
+          : input.dim() === 2
+            ? x
+            : x.permute([0, ...Array.from({ length: input.dim() - 2 }, (_, i) => i + 2), 1]).reshape(-1, C);
+      const t = target.reshape(-1);
+      const valid = t.ne(ignoreIndex);
+      const safe = t.where(valid, 0);
+      let wPer = valid.to(x.dtype);
+      if (w) wPer = wPer.mul(w.indexSelect(0, safe));
+      const l = rows.gather(1, safe.unsqueeze(1)).reshape(-1).mul(wPer).neg();
+      const totalWeight = wPer.sum();
+      const out = reduction === 'none' ? l.reshape([...target.shape]) : reduction === 'sum' ? l.sum() : l.sum().div(totalWeight);
+      return { out, totalWeight };
+    });
   recordOp('nllLoss', [input], parts.out, { reduction, ignoreIndex, target, weight, totalWeight: parts.totalWeight, twoD });
   return parts.out;
 });
