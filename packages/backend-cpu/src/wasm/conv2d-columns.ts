@@ -26,9 +26,10 @@ import { buildIm2colModule, type Im2colFns } from './im2col-kernel.js';
 /**
  * Use the wasm column path (tests turn it off to compare with the JS im2col path); `overlap`:
  * build the next GEMM's columns while the current one runs (Note [Side work during a GEMM] in
- * gemm.ts; off: after it, for comparisons).
+ * gemm.ts; off: after it, for comparisons); `maxWorkspaceBytes`: the most engine memory a conv
+ * may use (Note [Conv workspace]), beyond which it declines.
  */
-export const convColumns = { enabled: true, overlap: true };
+export const convColumns = { enabled: true, overlap: true, maxWorkspaceBytes: 2 ** 30 };
 
 /** Run `next` (the next unit's columns) during the GEMM when overlapping, else after it. */
 function during(next: (() => void) | undefined): (() => void) | undefined {
@@ -67,13 +68,15 @@ function denseSamples(v: TensorView): boolean {
 }
 
 /** Byte offsets of the conv's data above the GEMM's area (Note [Conv workspace]). */
-function workspace(gemmBytes: number, ...sizes: number[]): { at: number[]; f32: Float32Array } {
+function workspace(gemmBytes: number, ...sizes: number[]): { at: number[]; f32: Float32Array } | undefined {
   const at: number[] = [];
   let p = align(gemmBytes);
   for (const n of sizes) {
     at.push(p);
     p = align(p + 4 * n);
   }
+  // past the limit (the engine's memory is at most 2 GiB and never shrinks) the JS path runs
+  if (p > convColumns.maxWorkspaceBytes) return undefined;
   return { at, f32: gemmWorkspace(p).f32 };
 }
 
@@ -149,10 +152,12 @@ export function conv2dColumns(x: TensorView, w: TensorView, bias: TensorView | n
   const NL = nb * g.L;
   const block = g.Cg * g.H * g.W;
   const gemm = gemmFootprint(g.COg, NL, g.CKK, (g.COg - 1) * wrs + (g.CKK - 1) * wcs + 1, 0);
+  const ws = workspace(gemm, 3 * g.KW, block, g.CO, g.CKK * NL);
+  if (!ws) return false;
   const {
     at: [rAt, xAt, bAt, cAt],
     f32: E,
-  } = workspace(gemm, 3 * g.KW, block, g.CO, g.CKK * NL);
+  } = ws;
   writeRanges(g, E.buffer, rAt!);
   if (bias && Bs) for (let co = 0; co < g.CO; co++) E[bAt! / 4 + co] = Bs[bias.offset + co * bias.strides[0]!]!;
   const [x0, x1] = x.strides as [number, number];
@@ -235,10 +240,12 @@ export function conv2dBackwardInputColumns(gradOut: TensorView, w: TensorView, g
   const bSpan = nb === 1 ? (g.COg - 1) * q1 + (g.L - 1) * q3 + 1 : 0;
   const gemm = gemmFootprint(g.CKK, NL, g.COg, (g.COg - 1) * wrs + (g.CKK - 1) * wcs + 1, bSpan);
   const cSize = gemmCSize(g.CKK, NL);
+  const ws = workspace(gemm, 3 * g.KW, nb > 1 ? g.COg * NL : 0, nb * sample, cSize, cSize);
+  if (!ws) return false;
   const {
     at: [rAt, gAt, iAt, c0At, c1At],
     f32: E,
-  } = workspace(gemm, 3 * g.KW, nb > 1 ? g.COg * NL : 0, nb * sample, cSize, cSize);
+  } = ws;
   writeRanges(g, E.buffer, rAt!);
   const s0 = gradIn.strides[0]!;
   // (chunk, group) units: unit u's GEMM writes its columns to one of two C blocks while the
@@ -300,10 +307,12 @@ export function conv2dBackwardWeightColumns(gradOut: TensorView, x: TensorView, 
   const [x0, x1] = x.strides as [number, number];
   const aSpan = nb === 1 ? (g.COg - 1) * q1 + (g.L - 1) * q3 + 1 : 0;
   const gemm = gemmFootprint(g.COg, g.CKK, NL, aSpan, 0);
+  const ws = workspace(gemm, 3 * g.KW, block, nb > 1 ? g.COg * NL : 0, g.CKK * NL);
+  if (!ws) return false;
   const {
     at: [rAt, xAt, gAt, cAt],
     f32: E,
-  } = workspace(gemm, 3 * g.KW, block, nb > 1 ? g.COg * NL : 0, g.CKK * NL);
+  } = ws;
   writeRanges(g, E.buffer, rAt!);
   // (chunk, group) units; the next unit's columns (and gathered gradient) are built while this unit's GEMM runs
   const units = chunkUnits(g, nb);

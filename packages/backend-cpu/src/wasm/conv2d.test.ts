@@ -227,6 +227,39 @@ describe('conv2d on wasm SGEMM', () => {
     }
   });
 
+  it('the wasm column path declines a conv whose workspace passes maxWorkspaceBytes; the JS path runs it', () => {
+    const c = cases[3]!;
+    const [OH, OW] = outSize(c);
+    const x = view(rand(c.N * c.C * c.H * c.W, 1), [c.N, c.C, c.H, c.W]);
+    const w = view(rand(c.CO * c.C * c.KH * c.KW, 2), [c.CO, c.C, c.KH, c.KW]);
+    const go = view(rand(c.N * c.CO * OH * OW, 3), [c.N, c.CO, OH, OW]);
+    const run = () => {
+      const out = view(new Float32Array(c.N * c.CO * OH * OW), [c.N, c.CO, OH, OW]);
+      const gi = view(new Float32Array(c.N * c.C * c.H * c.W), [c.N, c.C, c.H, c.W]);
+      const gw = view(new Float32Array(c.CO * c.C * c.KH * c.KW), [c.CO, c.C, c.KH, c.KW]);
+      const taken = [
+        conv2dColumns(x, w, null, out, c.p),
+        conv2dBackwardInputColumns(go, w, gi, c.p),
+        conv2dBackwardWeightColumns(go, x, gw, c.p),
+      ];
+      expect(conv2dWasm(x, w, null, out, c.p) && conv2dBackwardInputWasm(go, w, gi, c.p) && conv2dBackwardWeightWasm(go, x, gw, c.p)).toBe(
+        true,
+      );
+      return { taken, values: [out, gi, gw].map((v) => Array.from(v.buffer as Float32Array)) };
+    };
+    const wasm = run();
+    expect(wasm.taken).toEqual([true, true, true]);
+    const saved = convColumns.maxWorkspaceBytes;
+    convColumns.maxWorkspaceBytes = 1;
+    try {
+      const js = run();
+      expect(js.taken).toEqual([false, false, false]);
+      for (let i = 0; i < 3; i++) js.values[i]!.forEach((v, j) => expect(Math.abs(v - wasm.values[i]![j]!)).toBeLessThan(1e-4));
+    } finally {
+      convColumns.maxWorkspaceBytes = saved;
+    }
+  });
+
   it('declines float64', () => {
     const d = new Float64Array(16);
     const v = { buffer: d, dtype: 'float64', shape: [1, 1, 4, 4], strides: [16, 16, 4, 1], offset: 0 } as TensorView;
