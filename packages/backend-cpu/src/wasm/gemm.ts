@@ -317,7 +317,8 @@ export function sgemm(
  * builds the next sample's columns there, which the workers would otherwise wait for. It may
  * write the engine's memory above {@link gemmFootprint} (the product reads only its packed
  * panels and writes C) and the operands' source arrays, which are already packed. It runs
- * exactly once, also when the product is empty or single-threaded (after it, then).
+ * exactly once, also when the product is empty or single-threaded (after it, then). It must not
+ * start a GEMM itself: the job's header is live while it runs.
  * `cAt` (with `c` null): the float index in the engine's memory, above {@link gemmFootprint},
  * where C goes instead of its place in the GEMM's area ({@link gemmCSize} floats), so that a
  * caller can read one product's C while the next one runs.
