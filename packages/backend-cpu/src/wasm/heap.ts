@@ -53,7 +53,13 @@ export const heapLimit = {
 };
 let enabledOverride: boolean | undefined;
 
+// The environment is read once: `heapEnabled()` runs on every float32 allocation, and reading
+// `process.env` each time was ~2% of a LeNet step (setHeapEnabled switches at run time).
+let envCached: boolean | undefined;
 function envFlag(): boolean {
+  return (envCached ??= readEnvFlag());
+}
+function readEnvFlag(): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   if (env?.DL_CPU_WASM === '0') return false;
   const v = env?.DL_CPU_WASM_HEAP;
