@@ -1,6 +1,7 @@
 import { IndexError } from '@dl/tensor';
 import type { Pool2dParams, TensorView } from '@dl/tensor/backend';
 import type { CpuBuffer } from '../buffer.js';
+import { fillRange } from '../wasm/fill.js';
 
 /**
  * Note [Pooling backward kernels]
@@ -25,7 +26,7 @@ export function maxPool2dBackward(grad: TensorView, indices: TensorView, gradIn:
   const O = gradIn.buffer as CpuBuffer;
   const HW = H * W;
   const L = OH * OW;
-  O.fill(0, gradIn.offset, gradIn.offset + N * C * HW);
+  zero(O, gradIn.offset, gradIn.offset + N * C * HW);
   let q = 0;
   let gq = grad.offset;
   let iq = indices.offset;
@@ -55,7 +56,7 @@ export function avgPool2dBackward(grad: TensorView, gradIn: TensorView, p: Pool2
   const G = grad.buffer as CpuBuffer;
   const O = gradIn.buffer as CpuBuffer;
   const HW = H * W;
-  O.fill(0, gradIn.offset, gradIn.offset + N * C * HW);
+  zero(O, gradIn.offset, gradIn.offset + N * C * HW);
   // per output position: the clipped window and 1 / divisor (the same in every plane)
   const L = OH * OW;
   const h0 = new Int32Array(L);
@@ -97,4 +98,10 @@ export function avgPool2dBackward(grad: TensorView, gradIn: TensorView, p: Pool2
       }
     }
   }
+}
+
+/** Zero `[from, to)`: float32 heap buffers through the wasm fill (Note [Filling heap buffers]). */
+function zero(a: CpuBuffer, from: number, to: number): void {
+  if (a instanceof Float32Array) fillRange(a, 0, from, to);
+  else a.fill(0, from, to);
 }
