@@ -360,27 +360,28 @@ function addPackFunctions(m: ModuleBuilder): void {
     },
   );
   m.exportFunction('pack8t', pack8t);
-  // packEdge(src 0, rs 1, cs 2, dst 3, n 4, live 5, w 6); locals: p 7, r 8, d 9
-  const packEdge = m.addFunction([i32, i32, i32, i32, i32, i32, i32], [], [i32, i32, i32], (b) => {
-    loop(b, 4, () => {
+  // packEdge(src 0, rs 1, cs 2, dst 3, n 4, live 5, w 6); locals: p 7, d 8, k 9, wb 10
+  // the panel (n * w floats, w = 4 or 8) zeroed with f32x4 stores, then each live row/column
+  // copied along k with a stride of w floats
+  const packEdge = m.addFunction([i32, i32, i32, i32, i32, i32, i32], [], [i32, i32, i32, i32], (b) => {
+    b.localGet(6).i32Const(4).op(0x6c).localSet(10); // wb = 4 * w
+    b.localGet(3).localSet(8);
+    b.localGet(4).localGet(6).op(0x6c).i32Const(2).op(0x76).localSet(9); // (n * w) >> 2 vectors
+    loop(b, 9, () => {
+      b.localGet(8).v128Const().v128Store();
+      addConst(b, 8, 16);
+    });
+    loop(b, 5, () => {
       b.localGet(0).localSet(7);
-      b.localGet(3).localSet(9);
-      b.i32Const(0).localSet(8);
-      b.block().loop();
-      b.localGet(8).localGet(6).op(0x46).brIf(1); // r == w
-      b.localGet(8).localGet(5).op(0x48); // r < live
-      b.if();
-      b.localGet(9).localGet(7).f32Load().f32Store();
-      b.else();
-      b.localGet(9).f32Const(0).f32Store();
-      b.end();
-      add(b, 7, 1);
-      addConst(b, 9, 4);
-      addConst(b, 8, 1);
-      b.br(0);
-      b.end().end();
-      add(b, 0, 2);
-      b.localGet(3).localGet(6).i32Const(4).op(0x6c).op(0x6a).localSet(3);
+      b.localGet(3).localSet(8);
+      b.localGet(4).localSet(9);
+      loop(b, 9, () => {
+        b.localGet(8).localGet(7).f32Load().f32Store();
+        add(b, 7, 2);
+        add(b, 8, 10);
+      });
+      add(b, 0, 1);
+      addConst(b, 3, 4);
     });
   });
   m.exportFunction('packEdge', packEdge);
