@@ -97,9 +97,9 @@ describe('optimizerStepWasm', () => {
     const buf = heap(new Float32Array(n));
     const before = Array.from(p);
     const ok = view(p, n);
-    expect(optimizerStepWasm(sgd, [1, 1], [ok, view(new Float64Array(n), n)], [view(g, n), view(g, n)], [[view(buf, n)], [view(buf, n)]])).toBe(
-      false,
-    );
+    expect(
+      optimizerStepWasm(sgd, [1, 1], [ok, view(new Float64Array(n), n)], [view(g, n), view(g, n)], [[view(buf, n)], [view(buf, n)]]),
+    ).toBe(false);
     expect(optimizerStepWasm(sgd, [1], [ok], [view(g, n - 1)], [[view(buf, n)]])).toBe(false);
     expect(optimizerStepWasm(sgd, [1], [view(p, n, 1)], [view(g, n)], [[view(buf, n)]])).toBe(false);
     expect(optimizerStepWasm(sgd, [1], [ok], [view(g, n)], [[]])).toBe(false);
