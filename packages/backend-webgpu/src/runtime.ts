@@ -128,6 +128,7 @@ export class Runtime {
   private timing: KernelTiming | null = null;
   private spills: Array<{ b: GpuBuf; staging: GPUBuffer; writes: number }> = [];
   submissions = 0;
+  private dispatchTotal = 0;
   /** Submits since the event loop last turned (see `noteSubmit`). */
   private submitsThisTask = 0;
   /** Bind groups made since the event loop last turned (Note [Bind groups without the event loop]). */
@@ -458,6 +459,19 @@ export class Runtime {
   }
 
   /**
+   * Dispatches encoded since the device was acquired (read-only; benches subtract two readings
+   * to count the dispatches of one training step).
+   *
+   * @example
+   * const before = webgpu.runtime.dispatchCount;
+   * step();
+   * console.log(webgpu.runtime.dispatchCount - before, 'dispatches');
+   */
+  get dispatchCount(): number {
+    return this.dispatchTotal;
+  }
+
+  /**
    * Encode one dispatch of the pipeline `key` (its WGSL made by `code` on first use),
    * with `params` (u32 words) bound as `P` and the buffers of `b`.
    */
@@ -497,6 +511,7 @@ export class Runtime {
     this.pass.dispatchWorkgroups(gx, gy, gz);
     if (timing) this.endPass();
     this.dispatches++;
+    this.dispatchTotal++;
   }
 
   /**
