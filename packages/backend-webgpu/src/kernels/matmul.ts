@@ -2,6 +2,7 @@ import type { DType } from '@dl/tensor';
 import type { TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, isFloatD, load, PRELUDE, toWord } from '../wgsl.js';
+import { matmulVec4, vec4Plan } from './matmul-vec4.js';
 
 const TM = 64; // tile rows per workgroup
 const TN = 64; // tile cols
@@ -37,6 +38,11 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
       params,
       { groups: [Math.ceil((B * M * N) / 64), 1, 1] },
     );
+    return;
+  }
+  const plan = vec4Plan(a, bv, out);
+  if (plan) {
+    matmulVec4(rt, a, bv, out, plan);
     return;
   }
   const b = bind([{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }]);

@@ -1,0 +1,139 @@
+import type { TensorView } from '@dl/tensor/backend';
+import { bind, type GpuBuf, type Runtime } from '../runtime.js';
+
+/** Output rows per workgroup. */
+const TM = 32;
+/** Output columns per workgroup. */
+const TN = 32;
+/** Depth of one k step through workgroup memory. */
+const TK = 32;
+
+/** How an operand's rows are laid out: contiguous along its inner axis (`n`) or along its outer axis (`t`, a transpose). */
+type Mode = 'n' | 't';
+
+/**
+ * Note [Matmul vec4 core]
+ * The float32 matmul of operands whose fast axis is contiguous and 4-aligned (every
+ * row-major operand of a width divisible by 4, and their transposes — Linear's weight,
+ * the backward's `gᵀ @ x`) reads and writes `vec4<f32>` words. A workgroup of 8×8
+ * threads computes a 32×32 output tile, each thread a 4×4 block held in four `vec4`
+ * accumulators, over k steps of 32 staged in workgroup memory. Both staged tiles are
+ * k-major (`As[k][m/4]`, `Bs[k][n/4]`), so the inner loop per k is two `vec4` reads from
+ * workgroup memory and four `vec4` FMAs, whatever the operands' layouts: an operand
+ * contiguous along k (A row-major, B transposed) is written into the tile one component
+ * at a time, one contiguous along m or n as whole words. Neighbouring threads of a row
+ * read neighbouring words (no bank conflicts on a 32-bank memory). When M, N and K are
+ * multiples of the tile, the kernel is generated without bounds checks. Anything else
+ * (int32, unaligned or strided views) takes the scalar kernel of `matmul.ts`.
+ */
+export function vec4Plan(a: TensorView, b: TensorView, out: TensorView): { am: Mode; bm: Mode } | null {
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32') return null;
+  const [, M, N] = out.shape as [number, number, number];
+  const K = a.shape[2]!;
+  if (K === 0 || M === 0 || N === 0) return null;
+  const al = (...xs: number[]) => xs.every((x) => x % 4 === 0);
+  if (N % 4 !== 0 || out.strides[2] !== 1 || !al(out.offset, out.strides[0]!, out.strides[1]!)) return null;
+  let am: Mode;
+  if (a.strides[2] === 1 && K % 4 === 0 && al(a.offset, a.strides[0]!, a.strides[1]!)) am = 'n';
+  else if (a.strides[1] === 1 && M % 4 === 0 && al(a.offset, a.strides[0]!, a.strides[2]!)) am = 't';
+  else return null;
+  let bm: Mode;
+  if (b.strides[2] === 1 && al(b.offset, b.strides[0]!, b.strides[1]!)) bm = 'n';
+  else if (b.strides[1] === 1 && K % 4 === 0 && al(b.offset, b.strides[0]!, b.strides[2]!)) bm = 't';
+  else return null;
+  return { am, bm };
+}
+
+/** Run the vec4 kernel (Note [Matmul vec4 core]); `plan` comes from {@link vec4Plan}. */
+export function matmulVec4(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }): void {
+  const [B, M, N] = out.shape as [number, number, number];
+  const K = a.shape[2]!;
+  const { am, bm } = plan;
+  const fits = M % TM === 0 && N % TN === 0 && K % TK === 0;
+  const b = bind([{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }]);
+  const n = b.unique.length;
+  const w = b.unique.map((u) => u === out.buffer);
+  let decl = '@group(0) @binding(0) var<storage, read> P: array<u32>;\n';
+  for (let i = 0; i < n; i++)
+    decl += `@group(0) @binding(${i + 1}) var<storage, ${w[i] ? 'read_write' : 'read'}> B${i}: array<vec4<f32>>;\n`;
+  const [A, Bn, O] = b.names as [string, string, string];
+  // a's strides along (batch, m, k), b's along (batch, k, n), out's along (batch, m)
+  const params = [
+    M,
+    N,
+    K,
+    a.offset,
+    a.strides[0]!,
+    a.strides[1]!,
+    a.strides[2]!,
+    bv.offset,
+    bv.strides[0]!,
+    bv.strides[1]!,
+    bv.strides[2]!,
+  ];
+  params.push(out.offset, out.strides[0]!, out.strides[1]!);
+  const chk = (c: string) => (fits ? '' : c);
+  const loadA =
+    am === 'n'
+      ? `let mm = e / 8u; let kq = e % 8u; let gm = m0 + mm; let gk = k0 + kq * 4u;
+      var v = vec4<f32>(0.0);
+      ${chk('if (gm < M && gk < K) {')} v = ${A}[(ab + gm * P[5] + gk) / 4u]; ${chk('}')}
+      let c = mm / 4u; let r = mm % 4u;
+      As[(kq * 4u) * 8u + c][r] = v.x; As[(kq * 4u + 1u) * 8u + c][r] = v.y;
+      As[(kq * 4u + 2u) * 8u + c][r] = v.z; As[(kq * 4u + 3u) * 8u + c][r] = v.w;`
+      : `let kk = e / 8u; let mq = e % 8u; let gk = k0 + kk; let gm = m0 + mq * 4u;
+      var v = vec4<f32>(0.0);
+      ${chk('if (gk < K && gm < M) {')} v = ${A}[(ab + gk * P[6] + gm) / 4u]; ${chk('}')}
+      As[kk * 8u + mq] = v;`;
+  const loadB =
+    bm === 'n'
+      ? `let kk = e / 8u; let nq = e % 8u; let gk = k0 + kk; let gn = n0 + nq * 4u;
+      var v = vec4<f32>(0.0);
+      ${chk('if (gk < K && gn < N) {')} v = ${Bn}[(bb + gk * P[9] + gn) / 4u]; ${chk('}')}
+      Bs[kk * 8u + nq] = v;`
+      : `let nn = e / 8u; let kq = e % 8u; let gn = n0 + nn; let gk = k0 + kq * 4u;
+      var v = vec4<f32>(0.0);
+      ${chk('if (gn < N && gk < K) {')} v = ${Bn}[(bb + gn * P[10] + gk) / 4u]; ${chk('}')}
+      let c = nn / 4u; let r = nn % 4u;
+      Bs[(kq * 4u) * 8u + c][r] = v.x; Bs[(kq * 4u + 1u) * 8u + c][r] = v.y;
+      Bs[(kq * 4u + 2u) * 8u + c][r] = v.z; Bs[(kq * 4u + 3u) * 8u + c][r] = v.w;`;
+  rt.run(
+    `matmul4:${am}${bm}:${fits ? 'fit' : 'edge'}:${b.key}`,
+    () => `${decl}
+var<workgroup> As: array<vec4<f32>, ${(TK * TM) / 4}>;
+var<workgroup> Bs: array<vec4<f32>, ${(TK * TN) / 4}>;
+@compute @workgroup_size(8, 8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
+  let M = P[0]; let N = P[1]; let K = P[2];
+  let tx = l.x; let ty = l.y; let tid = ty * 8u + tx;
+  let m0 = wid.y * ${TM}u; let n0 = wid.x * ${TN}u; let z = wid.z;
+  let ab = P[3] + z * P[4]; let bb = P[7] + z * P[8]; let ob = P[11] + z * P[12];
+  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
+  for (var k0 = 0u; k0 < K; k0 += ${TK}u) {
+    for (var q = 0u; q < 4u; q++) {
+      let e = tid + q * 64u;
+      { ${loadA} }
+      { ${loadB} }
+    }
+    workgroupBarrier();
+    for (var k = 0u; k < ${TK}u; k++) {
+      let av = As[k * 8u + ty];
+      let bw = Bs[k * 8u + tx];
+      c0 = fma(vec4<f32>(av.x), bw, c0); c1 = fma(vec4<f32>(av.y), bw, c1);
+      c2 = fma(vec4<f32>(av.z), bw, c2); c3 = fma(vec4<f32>(av.w), bw, c3);
+    }
+    workgroupBarrier();
+  }
+  let gm = m0 + ty * 4u; let gn = n0 + tx * 4u;
+  ${chk('if (gn >= N) { return; }')}
+  let o = ob + gn;
+  ${chk('if (gm < M) {')} ${O}[(o + gm * P[13]) / 4u] = c0; ${chk('}')}
+  ${chk('if (gm + 1u < M) {')} ${O}[(o + (gm + 1u) * P[13]) / 4u] = c1; ${chk('}')}
+  ${chk('if (gm + 2u < M) {')} ${O}[(o + (gm + 2u) * P[13]) / 4u] = c2; ${chk('}')}
+  ${chk('if (gm + 3u < M) {')} ${O}[(o + (gm + 3u) * P[13]) / 4u] = c3; ${chk('}')}
+}`,
+    b,
+    params,
+    { groups: [Math.ceil(N / TN), Math.ceil(M / TM), B] },
+  );
+}
