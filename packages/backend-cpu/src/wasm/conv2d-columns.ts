@@ -10,8 +10,9 @@
  * its JS im2col path, which takes any strides.
  *
  * Note [Conv workspace]
- * The engine's memory starts with the GEMM's own area (header, packed panels, C, staging),
- * whose size `gemmFootprint` gives for the product's sizes; the conv's data goes above it:
+ * The engine's workspace (`gemmWorkspace`, at `base` in its memory) starts with the GEMM's own
+ * area (packed panels, C, staging), whose size `gemmFootprint` gives for the product's sizes;
+ * the conv's data goes above it:
  * the column ranges table, one input block (or the gathered gradient), the columns. Samples go
  * `nb` at a time into one GEMM (all of them when `batched`, Note [Batched conv GEMM], else one).
  *
@@ -67,7 +68,7 @@ function denseSamples(v: TensorView): boolean {
   return (W <= 1 || s3 === 1) && (H <= 1 || s2 === W) && (C <= 1 || s1 === H * W);
 }
 
-/** Byte offsets of the conv's data above the GEMM's area (Note [Conv workspace]). */
+/** Byte offsets (in the engine's memory) of the conv's data above the GEMM's area in the workspace (Note [Conv workspace]). */
 function workspace(gemmBytes: number, ...sizes: number[]): { at: number[]; f32: Float32Array } | undefined {
   const at: number[] = [];
   let p = align(gemmBytes);
@@ -77,7 +78,8 @@ function workspace(gemmBytes: number, ...sizes: number[]): { at: number[]; f32: 
   }
   // past the limit (the engine's memory is at most 2 GiB and never shrinks) the JS path runs
   if (p > convColumns.maxWorkspaceBytes) return undefined;
-  return { at, f32: gemmWorkspace(p).f32 };
+  const { f32, base } = gemmWorkspace(p);
+  return { at: at.map((q) => base + q), f32 };
 }
 
 /** Write the column ranges of `g` (Int32 triples lo, hi, iw0 per kw) at byte `at`. */

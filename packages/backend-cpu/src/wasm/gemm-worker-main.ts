@@ -9,25 +9,26 @@
  *
  * @example
  * // Node
- * new Worker(new URL('./gemm-worker.js', import.meta.url), { workerData: { module, memory, index: 0 } });
+ * new Worker(new URL('./gemm-worker.js', import.meta.url), { workerData: { module, memory, header: 0, index: 0 } });
  * // browser
  * const w = new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module' });
- * w.postMessage({ module, memory, index: 0 });
+ * w.postMessage({ module, memory, header: 0, index: 0 });
  */
 import { drainTasks, Hdr, type KernelFn, runTask } from './tasks.js';
 
-/** What a worker needs: the compiled module, the shared memory, its index (its ready flag). */
+/** What a worker needs: the compiled module, the shared memory, the job header's byte offset in it, its index (its ready flag). */
 export interface WorkerStart {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
+  header: number;
   index: number;
 }
 
 /** Join the task loop; returns when the engine sets STOP. */
-function run({ module, memory, index }: WorkerStart): void {
+function run({ module, memory, header, index }: WorkerStart): void {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const kernel = instance.exports.kernel as KernelFn;
-  const H = new Int32Array(memory.buffer, 0, Hdr.BYTES / 4);
+  const H = new Int32Array(memory.buffer, header, Hdr.BYTES / 4);
   Atomics.store(H, Hdr.READY + index, 1);
   for (;;) {
     const v = drainTasks(H, kernel, runTask);

@@ -19,7 +19,7 @@
  * This file and gemm-worker-main.ts are also transpiled, together, into the worker's plain-JS
  * module gemm-worker.js (Note [Plain-JS worker module]): they import nothing else.
  */
-/** Header slots (Int32 words at byte 0 of the wasm memory). */
+/** Header slots (Int32 words at the header's byte offset in the wasm memory: `WorkerStart.header`). */
 const Hdr = {
     CTR: 0,
     DONE: 1,
@@ -37,6 +37,10 @@ const Hdr = {
     BBASE: 13,
     CBASE: 14,
     STOP: 15,
+    /** row stride of C in floats (Np for the engine's own C block, the tensor's for a direct C) */
+    LDC: 16,
+    /** 1: the first K block adds to C instead of overwriting it (a direct C with accumulate) */
+    ACC: 19,
     /** first of the per-worker ready flags (to the end of the header) */
     READY: 24,
     MR: 17,
@@ -66,10 +70,12 @@ function runTask(H, kernel, idx) {
     const Np = H[Hdr.NP];
     const aBase = H[Hdr.ABASE];
     const bBase = H[Hdr.BBASE];
-    const cPtr = H[Hdr.CBASE] + (mp0 * MR * Np + np0 * NR) * 4;
+    const ldc = H[Hdr.LDC];
+    const first = H[Hdr.ACC] === 0 ? 1 : 0;
+    const cPtr = H[Hdr.CBASE] + (mp0 * MR * ldc + np0 * NR) * 4;
     for (let k0 = 0; k0 < K; k0 += KC) {
         const kc = Math.min(KC, K - k0);
-        kernel(aBase + (k0 * Mp + mp0 * MR * kc) * 4, bBase + (k0 * Np + np0 * NR * kc) * 4, cPtr, Np * 4, mpn, npn, kc, k0 === 0 ? 1 : 0);
+        kernel(aBase + (k0 * Mp + mp0 * MR * kc) * 4, bBase + (k0 * Np + np0 * NR * kc) * 4, cPtr, ldc * 4, mpn, npn, kc, k0 === 0 ? first : 0);
     }
 }
 /**
@@ -106,16 +112,16 @@ function drainTasks(H, kernel, run) {
  *
  * @example
  * // Node
- * new Worker(new URL('./gemm-worker.js', import.meta.url), { workerData: { module, memory, index: 0 } });
+ * new Worker(new URL('./gemm-worker.js', import.meta.url), { workerData: { module, memory, header: 0, index: 0 } });
  * // browser
  * const w = new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module' });
- * w.postMessage({ module, memory, index: 0 });
+ * w.postMessage({ module, memory, header: 0, index: 0 });
  */
 /** Join the task loop; returns when the engine sets STOP. */
-function run({ module, memory, index }) {
+function run({ module, memory, header, index }) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const kernel = instance.exports.kernel;
-    const H = new Int32Array(memory.buffer, 0, Hdr.BYTES / 4);
+    const H = new Int32Array(memory.buffer, header, Hdr.BYTES / 4);
     Atomics.store(H, Hdr.READY + index, 1);
     for (;;) {
         const v = drainTasks(H, kernel, runTask);

@@ -15,6 +15,7 @@
 import { relaxedSimdSupported } from './assembler.js';
 import { buildGemmModule } from './gemm-kernel.js';
 import { gemmPacking, type PackFns, packA, packAWasm, packB, packBWasm, spanOf, stageable } from './gemm-pack.js';
+import { getHeap, heapAlloc, heapFree, heapPtr } from './heap.js';
 import { defaultThreadCount, waitOnCaller, WorkerPool } from './pool.js';
 import { drainTasks, Hdr, type KernelFn, runTask } from './tasks.js';
 
@@ -37,8 +38,27 @@ export const gemmTuning = {
 };
 
 const PAGE = 65536;
-const MAX_PAGES = 32768; // 2 GiB
+const MAX_PAGES = 32768; // 2 GiB (own memory)
 
+/**
+ * Read heap operands in place and write a heap C directly (Note [GEMM on the heap]); off: stage
+ * them through the workspace as for ordinary arrays (tests and A/B measurements).
+ */
+export const gemmDirect = { enabled: true };
+
+/**
+ * Note [GEMM on the heap]
+ * Where the wasm heap exists (Note [Wasm heap] in heap.ts), the engine runs on the heap's
+ * memory: its job header is a heap block (the workers get its byte offset), and its workspace
+ * (packed panels, C, staging, and a conv's data above them: Note [Conv workspace]) is another,
+ * replaced by a larger block when a GEMM needs more. Float32 tensors allocated in the heap are
+ * then in the engine's memory already: the wasm packers read A and B where they are (no
+ * staging copy), and a C whose rows are whole register tiles (M % MR = N % NR = 0, unit column
+ * stride) is written by the micro-kernel in place (row stride `Hdr.LDC`, adding to it for
+ * `accumulate`: `Hdr.ACC`) instead of through the engine's C block and a copy. Packing finishes
+ * before the kernel starts, so C may still alias A or B. Without the heap (no
+ * SharedArrayBuffer) the engine has its own memory: header at byte 0, workspace after it.
+ */
 class Engine {
   readonly relaxed: boolean;
   readonly shared: boolean;
@@ -49,22 +69,50 @@ class Engine {
   readonly MR: number;
   readonly NR: number;
   readonly pool: WorkerPool | undefined;
+  /** the memory is the wasm heap's (Note [GEMM on the heap]) */
+  readonly onHeap: boolean;
+  /** byte offset of the job header */
+  readonly hdr: number;
+  /** byte offset and size of the workspace */
+  base: number;
+  cap = 0;
   private gen = 0;
   threads: number;
 
   constructor() {
     this.relaxed = relaxedSimdSupported();
-    const minPages = 64;
+    const h = getHeap();
+    let hdr = -1;
+    let base = -1;
+    if (h) {
+      hdr = heapAlloc(Hdr.BYTES, true);
+      base = hdr >= 0 ? heapAlloc(16 * PAGE, true) : -1;
+      if (base < 0 && hdr >= 0) heapFree(hdr, Hdr.BYTES);
+    }
     let memory: WebAssembly.Memory | undefined;
-    if (typeof SharedArrayBuffer !== 'undefined') {
-      try {
-        memory = new WebAssembly.Memory({ initial: minPages, maximum: MAX_PAGES, shared: true });
-      } catch {
-        memory = undefined;
+    let maxPages = MAX_PAGES;
+    if (h && base >= 0) {
+      memory = h.memory;
+      maxPages = h.maxPages;
+      this.onHeap = true;
+      this.hdr = hdr;
+      this.base = base;
+      this.cap = 16 * PAGE;
+    } else {
+      this.onHeap = false;
+      this.hdr = 0;
+      this.base = Hdr.BYTES;
+      if (typeof SharedArrayBuffer !== 'undefined') {
+        try {
+          memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+        } catch {
+          memory = undefined;
+        }
       }
     }
     this.shared = memory !== undefined;
-    this.memory = memory ?? new WebAssembly.Memory({ initial: minPages, maximum: MAX_PAGES });
+    this.memory = memory ?? new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
+    if (!this.onHeap) this.cap = this.memory.buffer.byteLength - this.base;
     const { mr, nv } = gemmTuning;
     this.MR = mr;
     this.NR = 4 * nv;
@@ -74,31 +122,47 @@ class Engine {
       unroll: 1,
       relaxed: this.relaxed,
       shared: this.shared,
-      minPages,
-      maxPages: MAX_PAGES,
+      minPages: 1,
+      maxPages,
     });
     this.module = new WebAssembly.Module(bytes);
     const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.kernel = inst.exports.kernel as KernelFn;
     this.pack = inst.exports as unknown as PackFns;
-    this.pool = this.shared ? new WorkerPool(this.module, this.memory) : undefined;
+    this.pool = this.shared ? new WorkerPool(this.module, this.memory, this.hdr) : undefined;
     if (this.pool && !this.pool.available) this.pool = undefined;
     this.threads = this.pool ? defaultThreadCount() : 1;
   }
 
-  /** Make linear memory at least `bytes` long. */
+  /**
+   * Make the workspace at least `bytes` long. On the heap a larger block replaces it (its
+   * contents are dropped: call this before placing data in it); its own memory grows in place.
+   */
   ensure(bytes: number): void {
+    if (bytes <= this.cap) return;
+    if (this.onHeap) {
+      const want = Math.ceil(Math.max(bytes, 2 * this.cap) / PAGE) * PAGE;
+      let size = want;
+      let p = heapAlloc(size, true);
+      if (p < 0 && want > bytes) p = heapAlloc((size = Math.ceil(bytes / 64) * 64), true);
+      if (p < 0) throw new RangeError(`sgemm: needs a ${bytes}-byte workspace, more than the wasm heap can grow to`);
+      heapFree(this.base, this.cap);
+      this.base = p;
+      this.cap = size;
+      return;
+    }
+    const end = this.base + bytes;
     const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    const pages = Math.ceil((bytes - have) / PAGE);
+    const pages = Math.ceil((end - have) / PAGE);
     if (have / PAGE + pages > MAX_PAGES) {
-      throw new RangeError(`sgemm: needs ${bytes} bytes of wasm memory, more than the ${MAX_PAGES * PAGE} allowed`);
+      throw new RangeError(`sgemm: needs ${end} bytes of wasm memory, more than the ${MAX_PAGES * PAGE} allowed`);
     }
     this.memory.grow(pages);
+    this.cap = this.memory.buffer.byteLength - this.base;
   }
 
   header(): Int32Array {
-    return new Int32Array(this.memory.buffer, 0, Hdr.BYTES / 4);
+    return new Int32Array(this.memory.buffer, this.hdr, Hdr.BYTES / 4);
   }
 
   /** Run the job described in the header with up to `threads` threads. */
@@ -158,7 +222,7 @@ export function getNumThreads(): number {
   return getEngine().threads;
 }
 
-/** What the engine found: relaxed SIMD, shared memory, thread count, tile. */
+/** What the engine found: relaxed SIMD, shared memory, thread count, tile, whether it runs on the wasm heap. */
 export function gemmInfo(): {
   relaxedSimd: boolean;
   sharedMemory: boolean;
@@ -167,6 +231,8 @@ export function gemmInfo(): {
   workersReady: number;
   tile: [number, number];
   memoryBytes: number;
+  /** runs on the wasm heap's memory (Note [GEMM on the heap]) */
+  heap: boolean;
 } {
   const e = getEngine();
   return {
@@ -177,6 +243,7 @@ export function gemmInfo(): {
     workersReady: e.pool?.ready ?? 0,
     tile: [e.MR, e.NR],
     memoryBytes: e.memory.buffer.byteLength,
+    heap: e.onHeap,
   };
 }
 
@@ -240,31 +307,32 @@ export function gemmCSize(M: number, N: number): number {
 }
 
 /**
- * Bytes at the start of the engine's memory that an {@link sgemmIn} of this size may use
- * (header, packed panels, C, and the staging copies of array operands of `aSpan`/`bSpan`
- * elements: pass 0 for operands already in the engine's memory). A kernel keeping its own
- * data in the engine's memory puts it above this.
+ * Bytes at the start of the engine's workspace that an {@link sgemmIn} of this size may use
+ * (packed panels, C, and the staging copies of array operands of `aSpan`/`bSpan` elements:
+ * pass 0 for operands already in the engine's memory). A kernel keeping its own data in the
+ * workspace puts it above this (Note [Conv workspace]).
  *
  * @example
- * const base = gemmFootprint(M, N, K, M * K, 0); // A staged, B in engine memory
+ * const gemmBytes = gemmFootprint(M, N, K, M * K, 0); // A staged, B in engine memory
  */
 export function gemmFootprint(M: number, N: number, K: number, aSpan: number, bSpan: number): number {
   const { Mp, Np } = packedSizes(M, N);
-  return Hdr.BYTES + (Mp * K + Np * K + Mp * Np + Math.max(aSpan, bSpan)) * 4;
+  return (Mp * K + Np * K + Mp * Np + Math.max(aSpan, bSpan)) * 4;
 }
 
 /**
- * The engine's memory grown to at least `bytes`, as a Float32Array over all of it (take a new
- * one after each call: the view ends where the memory ended when it was made), and the
- * memory itself (to instantiate kernels on it).
+ * The engine's workspace made at least `bytes` long: `base`, its byte offset in the engine's
+ * memory (it may move when it grows, Note [GEMM on the heap]: take it anew after each call,
+ * before placing data), a Float32Array over all of the memory (also anew: the view ends where
+ * the memory ended when it was made), and the memory itself (to instantiate kernels on it).
  *
  * @example
- * const { f32 } = gemmWorkspace(base + 4 * n); // f32[base / 4 ...] is free for the caller
+ * const { f32, base } = gemmWorkspace(gemmBytes + 4 * n); // f32[(base + gemmBytes) / 4 ...] is the caller's
  */
-export function gemmWorkspace(bytes: number): { f32: Float32Array; memory: WebAssembly.Memory; shared: boolean } {
+export function gemmWorkspace(bytes: number): { f32: Float32Array; base: number; memory: WebAssembly.Memory; shared: boolean } {
   const e = getEngine();
   e.ensure(bytes);
-  return { f32: new Float32Array(e.memory.buffer), memory: e.memory, shared: e.shared };
+  return { f32: new Float32Array(e.memory.buffer), base: e.base, memory: e.memory, shared: e.shared };
 }
 
 /**
@@ -349,10 +417,22 @@ export function sgemmIn(
   const KC = gemmTuning.kc;
   const Mp = Math.ceil(M / MR) * MR;
   const Np = Math.ceil(N / NR) * NR;
-  const aBase = Hdr.BYTES;
+  // heap operands are in the engine's memory already (Note [GEMM on the heap])
+  const direct = gemmDirect.enabled && e.onHeap;
+  if (direct && A.data && M * K > 0) A = inPlace(A);
+  if (direct && B.data && K * N > 0) B = inPlace(B);
+  const cHeap = direct && C && C.cs === 1 && M % MR === 0 && N % NR === 0 && C.rs >= N && K > 0 ? heapPtr(C.data) : -1;
+  // operands outside the engine's memory are staged (a memcpy of their span) for the wasm packers
+  const wasmA = gemmPacking.wasm && MR === 4 && (!A.data || stageable(M, K, A.rs, A.cs));
+  const wasmB = gemmPacking.wasm && NR === 8 && (!B.data || stageable(K, N, B.rs, B.cs));
+  const aSpan = wasmA && A.data && M * K > 0 ? spanOf(M, K, A.rs, A.cs) : 0;
+  const bSpan = wasmB && B.data && K * N > 0 ? spanOf(K, N, B.rs, B.cs) : 0;
+  const stageRel = (Mp * K + Np * K + (cHeap >= 0 ? 0 : Mp * Np)) * 4;
+  e.ensure(stageRel + 4 * Math.max(aSpan, bSpan));
+  const aBase = e.base;
   const bBase = aBase + Mp * K * 4;
-  const stage = bBase + Np * K * 4 + Mp * Np * 4;
-  const cBase = C === null && cAt !== undefined ? 4 * cAt : bBase + Np * K * 4;
+  const stage = aBase + stageRel;
+  const cBase = cHeap >= 0 ? cHeap + 4 * C!.off : C === null && cAt !== undefined ? 4 * cAt : bBase + Np * K * 4;
   const result = { c: cBase / 4, ldc: Np };
   if (M === 0 || N === 0) {
     side?.();
@@ -363,18 +443,9 @@ export function sgemmIn(
     if (C && !accumulate) {
       for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) C.data[C.off + i * C.rs + j * C.cs] = 0;
     }
-    if (!C) {
-      e.ensure(stage);
-      new Float32Array(e.memory.buffer).fill(0, cBase / 4, cBase / 4 + Mp * Np);
-    }
+    if (!C) new Float32Array(e.memory.buffer).fill(0, cBase / 4, cBase / 4 + Mp * Np);
     return result;
   }
-  // operands outside the engine's memory are staged (a memcpy of their span) for the wasm packers
-  const wasmA = gemmPacking.wasm && MR === 4 && (!A.data || stageable(M, K, A.rs, A.cs));
-  const wasmB = gemmPacking.wasm && NR === 8 && (!B.data || stageable(K, N, B.rs, B.cs));
-  const aSpan = wasmA && A.data ? spanOf(M, K, A.rs, A.cs) : 0;
-  const bSpan = wasmB && B.data ? spanOf(K, N, B.rs, B.cs) : 0;
-  e.ensure(stage + 4 * Math.max(aSpan, bSpan));
   const f32 = new Float32Array(e.memory.buffer);
   if (wasmA) {
     let s0 = A.off;
@@ -422,10 +493,12 @@ export function sgemmIn(
   H[Hdr.ABASE] = aBase;
   H[Hdr.BBASE] = bBase;
   H[Hdr.CBASE] = cBase;
+  H[Hdr.LDC] = cHeap >= 0 ? C!.rs : Np;
+  H[Hdr.ACC] = cHeap >= 0 && accumulate ? 1 : 0;
   H[Hdr.MR] = MR;
   H[Hdr.NR] = NR;
   e.run(H, ntasks, threads, side);
-  if (!C) return result;
+  if (!C || cHeap >= 0) return result;
 
   // write C back
   const c = C.data;
@@ -446,6 +519,12 @@ export function sgemmIn(
     }
   }
   return result;
+}
+
+/** A heap view operand as one in the engine's memory (Note [GEMM on the heap]); others unchanged. */
+function inPlace(X: GemmOperand): GemmOperand {
+  const p = heapPtr(X.data!);
+  return p < 0 ? X : { off: p / 4 + X.off, rs: X.rs, cs: X.cs };
 }
 
 /**

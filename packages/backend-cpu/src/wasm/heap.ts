@@ -24,6 +24,8 @@
  * Without `SharedArrayBuffer` (a browser page that is not cross-origin isolated) there is no
  * heap: a non-shared memory detaches its buffer on grow, which would invalidate every view.
  * The first `reserved` bytes (the staging chunks of the copy path) are never handed out.
+ * The GEMM engine (gemm.ts) runs on this memory too, its header and workspace in heap blocks
+ * (Note [GEMM on the heap]), so it packs heap tensors in place.
  */
 
 const PAGE = 65536;
@@ -115,15 +117,19 @@ export function heapPtr(a: ArrayBufferView): number {
   return h && h.buffers.has(a.buffer) ? a.byteOffset : -1;
 }
 
-/** Allocate `bytes` (rounded up to 64) in the heap; -1 when the memory cannot grow. */
-export function heapAlloc(bytes: number): number {
+/**
+ * Allocate `bytes` (rounded up to 64) in the heap; -1 when the memory cannot grow. `unlimited`:
+ * not subject to `heapLimit` (the GEMM engine's long-lived header and workspace, which must not
+ * fail where a tensor would fall back to an ordinary array).
+ */
+export function heapAlloc(bytes: number, unlimited = false): number {
   const h = heap;
   if (!h) return -1;
   const size = Math.max(ALIGN, (bytes + ALIGN - 1) & ~(ALIGN - 1));
   const list = h.free.get(size);
   const p = list?.pop();
   if (p !== undefined) return p;
-  if (h.reservedBytes + size > heapLimit.bytes) return -1;
+  if (!unlimited && h.reservedBytes + size > heapLimit.bytes) return -1;
   const end = h.top + size;
   const have = h.current.byteLength;
   if (end > have) {

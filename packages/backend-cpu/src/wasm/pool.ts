@@ -146,6 +146,8 @@ export class WorkerPool {
   constructor(
     private readonly module: WebAssembly.Module,
     private readonly memory: WebAssembly.Memory,
+    /** byte offset of the job header (Note [Job protocol]) in `memory` */
+    private readonly header = 0,
   ) {
     this.start = nodeStarter() ?? webStarter();
   }
@@ -165,7 +167,7 @@ export class WorkerPool {
 
   /** Workers that have instantiated the module and joined the task loop. */
   get ready(): number {
-    const H = new Int32Array(this.memory.buffer, 0, Hdr.BYTES / 4);
+    const H = new Int32Array(this.memory.buffer, this.header, Hdr.BYTES / 4);
     let n = 0;
     for (let i = 0; i < this.workers.length; i++) n += Atomics.load(H, Hdr.READY + i);
     return n;
@@ -178,7 +180,7 @@ export class WorkerPool {
     while (this.workers.length < n) {
       let w: PoolWorker;
       try {
-        w = this.start({ module: this.module, memory: this.memory, index: this.workers.length });
+        w = this.start({ module: this.module, memory: this.memory, header: this.header, index: this.workers.length });
       } catch (err) {
         // Note [Worker module]: no worker can start here; the caller does all the work.
         debugPool('cannot start a dl-wasm-gemm worker; running single-threaded', err);
@@ -194,7 +196,7 @@ export class WorkerPool {
     }
     if (this.workers.length > n) {
       // Called between jobs only: no worker holds a task now.
-      const H = new Int32Array(this.memory.buffer, 0, Hdr.BYTES / 4);
+      const H = new Int32Array(this.memory.buffer, this.header, Hdr.BYTES / 4);
       for (let i = n; i < this.workers.length; i++) Atomics.store(H, Hdr.READY + i, 0);
       for (const w of this.workers.splice(n)) w.terminate();
     }

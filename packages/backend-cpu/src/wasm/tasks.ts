@@ -15,7 +15,7 @@
  * module gemm-worker.js (Note [Plain-JS worker module]): they import nothing else.
  */
 
-/** Header slots (Int32 words at byte 0 of the wasm memory). */
+/** Header slots (Int32 words at the header's byte offset in the wasm memory: `WorkerStart.header`). */
 export const Hdr = {
   CTR: 0,
   DONE: 1,
@@ -33,6 +33,10 @@ export const Hdr = {
   BBASE: 13,
   CBASE: 14,
   STOP: 15,
+  /** row stride of C in floats (Np for the engine's own C block, the tensor's for a direct C) */
+  LDC: 16,
+  /** 1: the first K block adds to C instead of overwriting it (a direct C with accumulate) */
+  ACC: 19,
   /** first of the per-worker ready flags (to the end of the header) */
   READY: 24,
   MR: 17,
@@ -65,10 +69,12 @@ export function runTask(H: Int32Array, kernel: KernelFn, idx: number): void {
   const Np = H[Hdr.NP]!;
   const aBase = H[Hdr.ABASE]!;
   const bBase = H[Hdr.BBASE]!;
-  const cPtr = H[Hdr.CBASE]! + (mp0 * MR * Np + np0 * NR) * 4;
+  const ldc = H[Hdr.LDC]!;
+  const first = H[Hdr.ACC]! === 0 ? 1 : 0;
+  const cPtr = H[Hdr.CBASE]! + (mp0 * MR * ldc + np0 * NR) * 4;
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
-    kernel(aBase + (k0 * Mp + mp0 * MR * kc) * 4, bBase + (k0 * Np + np0 * NR * kc) * 4, cPtr, Np * 4, mpn, npn, kc, k0 === 0 ? 1 : 0);
+    kernel(aBase + (k0 * Mp + mp0 * MR * kc) * 4, bBase + (k0 * Np + np0 * NR * kc) * 4, cPtr, ldc * 4, mpn, npn, kc, k0 === 0 ? first : 0);
   }
 }
 
