@@ -27,6 +27,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type * as TFCore from '@tensorflow/tfjs-core';
 import { timeMs } from './timing.js';
+import { parseWebgpuArgs } from './webgpu-vs-tfjs-format.js';
 import { MEAN_MIN_RUNS, peerId, workloads, type Step, type Workload } from './workloads.js';
 
 const args = new Map(
@@ -44,6 +45,18 @@ const budgetMs = Number(args.get('budget') ?? 1000);
 const torchThreads = Number(args.get('torch-threads') ?? 2);
 const here = dirname(fileURLToPath(import.meta.url));
 const selected = workloads.filter((w) => !only || only.some((o) => w.id === o || w.id.startsWith(o)));
+
+// `pnpm bench --device webgpu` (or `--device=webgpu`): dl's webgpu backend against tfjs-webgpu on one
+// adapter, src/webgpu-vs-tfjs.ts; `--device cpu` (the default) is this file's bench.
+const device = parseWebgpuArgs(process.argv.slice(2)).device;
+if (device !== null && device !== 'cpu') {
+  if (device !== 'webgpu') {
+    console.error(`bench: --device=${device} is not a device this bench knows (cpu, the default, or webgpu)`);
+    process.exit(2);
+  }
+  const { runWebgpuBench } = await import('./webgpu-vs-tfjs.js');
+  process.exit(await runWebgpuBench(process.argv.slice(2)));
+}
 
 // Note [--profile at the root]: at the repository root `pnpm bench --profile=ID` is taken by
 // turbo, whose own --profile writes a trace file named ID and runs the whole bench; write
