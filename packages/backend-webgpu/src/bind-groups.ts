@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 import { StateError } from '@dl/tensor';
 
 /**
@@ -52,3 +53,73 @@ export class BindGroupBudget {
     this.sinceTurn++;
   }
 }
+
+/**
+ * Note [Cached layouts and bind groups]
+ * `layout: 'auto'` gives every pipeline its own bind-group layout, and a dispatch had to ask for it
+ * (`getBindGroupLayout`) and build a new bind group (~30 µs of host time on Dawn). Every kernel
+ * declares the same bindings (`declBindings`: `P` at 0, buffers at 1…, read or read-write), so the
+ * layout depends only on the access pattern of the unique buffers (`r`/`w`/`a` per buffer): one
+ * explicit layout per pattern, shared by every pipeline with that pattern. `P` is bound with a
+ * dynamic offset into the parameter arena, so a bind group depends only on its GPU buffers and
+ * the parameter window; they are cached by those, and a training loop, whose pool hands the
+ * same buffers back step after step, makes few new ones. The cache is dropped whole past
+ * {@link BIND_GROUP_CACHE} entries (a bind group keeps its buffers' wrappers alive; destroyed
+ * buffers are never handed out again, so a stale entry is never hit). The budget above still
+ * counts kernels, cached or not (Note [Bind groups without the event loop]).
+ */
+export const BIND_GROUP_CACHE = 4096;
+
+/** Explicit bind-group and pipeline layouts per access pattern, and bind groups per buffers. */
+export class BindingCache {
+  private readonly layouts = new Map<string, { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout }>();
+  private readonly groups = new Map<string, GPUBindGroup>();
+  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private nextId = 1;
+  /** Bind groups made (cache misses), for benchmarks. */
+  made = 0;
+
+  constructor(private readonly device: GPUDevice) {}
+
+  /** Layouts for buffers with the access pattern `access` (`r`, `w` or `a` per unique buffer). */
+  layout(access: string): { group: GPUBindGroupLayout; pipeline: GPUPipelineLayout } {
+    let l = this.layouts.get(access);
+    if (!l) {
+      const entries: GPUBindGroupLayoutEntry[] = [
+        { binding: 0, visibility: COMPUTE, buffer: { type: 'read-only-storage', hasDynamicOffset: true } },
+      ];
+      for (let i = 0; i < access.length; i++) {
+        entries.push({ binding: i + 1, visibility: COMPUTE, buffer: { type: access[i] === 'r' ? 'read-only-storage' : 'storage' } });
+      }
+      const group = this.device.createBindGroupLayout({ entries, label: `dl:${access}` });
+      l = { group, pipeline: this.device.createPipelineLayout({ bindGroupLayouts: [group] }) };
+      this.layouts.set(access, l);
+    }
+    return l;
+  }
+
+  /** The bind group of `params` (a `window`-byte view at a dynamic offset) and `buffers`. */
+  group(access: string, params: GPUBuffer, window: number, buffers: readonly GPUBuffer[]): GPUBindGroup {
+    let key = `${access}:${window}`;
+    for (const b of buffers) key += `:${this.id(b)}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      if (this.groups.size >= BIND_GROUP_CACHE) this.groups.clear();
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: params, offset: 0, size: window } }];
+      for (let i = 0; i < buffers.length; i++) entries.push({ binding: i + 1, resource: { buffer: buffers[i]! } });
+      g = this.device.createBindGroup({ layout: this.layout(access).group, entries });
+      this.groups.set(key, g);
+      this.made++;
+    }
+    return g;
+  }
+
+  private id(b: GPUBuffer): number {
+    let i = this.ids.get(b);
+    if (i === undefined) this.ids.set(b, (i = this.nextId++));
+    return i;
+  }
+}
+
+/** GPUShaderStage.COMPUTE (not every host defines the global). */
+const COMPUTE = 0x4;

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { BackendError, hostArray } from '@dl/tensor';
 import type { DType, HostArray } from '@dl/tensor';
-import { BindGroupBudget } from './bind-groups.js';
+import { BindGroupBudget, BindingCache } from './bind-groups.js';
 import { BufferPool } from './pool.js';
 import { declBindings } from './wgsl.js';
 import { KernelTiming } from './kernel-timing.js';
@@ -39,6 +39,8 @@ export interface GpuBuf {
   spill: 'none' | 'pending' | 'done';
   /** kernels and writes that wrote into it (a spill in flight is dropped if this changes) */
   writes: number;
+  /** the word every element holds once a deferred fill runs (Note [Scalars as parameters]); null or absent: none pending */
+  konst?: number | null;
 }
 
 /** Buffers made resident again after a spill: their GPU memory returns when they are collected. */
@@ -62,6 +64,8 @@ export interface Bound {
   decl: string;
   /** part of the pipeline key (the aliasing pattern) */
   key: string;
+  /** access of each unique buffer: `r`, `w` or `a` (its bind-group layout, Note [Cached layouts and bind groups]) */
+  access: string;
 }
 
 export function bind(reqs: readonly BindReq[]): Bound {
@@ -84,8 +88,8 @@ export function bind(reqs: readonly BindReq[]): Bound {
     slots.push(s);
     names.push(`B${s}`);
   }
-  const key = slots.join('') + atomic.map((a, i) => (a ? 'a' : writable[i] ? 'w' : 'r')).join('');
-  return { names, unique, decl: declBindings(unique.length, writable, atomic), key };
+  const access = atomic.map((a, i) => (a ? 'a' : writable[i] ? 'w' : 'r')).join('');
+  return { names, unique, decl: declBindings(unique.length, writable, atomic), key: slots.join('') + access, access };
 }
 
 /** Threads (1-D, split into a 2-D grid of groups) or explicit workgroup counts. */
@@ -135,6 +139,14 @@ export class Runtime {
   readonly bindGroups = new BindGroupBudget();
   private turnArmed = false;
   private warnedNoTurn = false;
+  /** Explicit layouts and cached bind groups (Note [Cached layouts and bind groups]). */
+  readonly bindings: BindingCache;
+  /**
+   * The fast paths of issue 14, each switchable so one process can compare old and new
+   * (benchmarks; results are identical either way): `scalars` (Note [Scalars as parameters]),
+   * `bindings` (Note [Cached layouts and bind groups]), `vec4` (Note [Contiguous elementwise kernels]).
+   */
+  readonly fast = { scalars: true, bindings: true, vec4: true };
 
   constructor(readonly device: GPUDevice) {
     this.limits = device.limits;
@@ -142,6 +154,7 @@ export class Runtime {
     this.pool = new BufferPool(device, STORAGE | COPY_SRC | COPY_DST);
     this.arena = device.createBuffer({ size: ARENA_BYTES, usage: STORAGE | COPY_DST });
     this.errors = new DeviceErrors(device);
+    this.bindings = new BindingCache(device);
     void device.lost.then((info) => {
       this.lostInfo = this.destroyed ? 'the device was destroyed' : `${info.reason}: ${info.message}`;
     });
@@ -216,6 +229,7 @@ export class Runtime {
     if (b.freed) return;
     b.freed = true;
     b.host = null;
+    b.konst = null;
     residentNet.unregister(b);
     if (this.destroyed || b.gpu === null) return;
     this.pool.giveBack(b.gpu, b.size, this.encoder !== null);
@@ -230,6 +244,7 @@ export class Runtime {
   /** Start moving `b`'s values to host memory (Note [Async spill]). */
   spill(b: GpuBuf): void {
     if (b.freed || b.spill !== 'none' || b.gpu === null || this.destroyed || this.lostInfo !== null) return;
+    this.materialize(b);
     const bytes = Math.max(4, b.numel * 4);
     this.ensureScope();
     const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
@@ -284,6 +299,7 @@ export class Runtime {
   write(b: GpuBuf, dtype: DType, data: HostArray, offset: number): void {
     this.check();
     if (data.length === 0) return;
+    this.materialize(b); // (a one-element buffer: the write replaces it, but keep it simple and ordered)
     this.flush(); // keep queue order: earlier kernels must not see this write
     this.ensureScope();
     this.resident(b);
@@ -297,6 +313,7 @@ export class Runtime {
 
   async read(b: GpuBuf, dtype: DType, offset: number, numel: number): Promise<HostArray> {
     this.check();
+    this.materialize(b);
     const out = hostArray(dtype, numel);
     if (numel === 0 || (b.gpu === null && b.host !== null)) {
       if (this.errors.pending) await this.checkErrors();
@@ -441,21 +458,67 @@ export class Runtime {
     }
   }
 
-  pipeline(key: string, code: () => string): GPUComputePipeline {
-    let p = this.pipelines.get(key);
+  /**
+   * The pipeline `key` (its WGSL made by `code` on first use); with `access` (see {@link Bound}) it
+   * uses the shared explicit layout of that pattern (Note [Cached layouts and bind groups]),
+   * else `layout: 'auto'`.
+   */
+  pipeline(key: string, code: () => string, access?: string): GPUComputePipeline {
+    const k = access === undefined ? key : `${key}|${access}`;
+    let p = this.pipelines.get(k);
     if (!p) {
       this.ensureScope();
       const src = code();
       if (typeof process !== 'undefined' && process.env?.DL_WEBGPU_DUMP) console.log(`// ${key}\n${src}`);
       const module = this.device.createShaderModule({ code: src, label: key });
-      p = this.device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
-      this.pipelines.set(key, p);
+      const layout = access === undefined ? 'auto' : this.bindings.layout(access).pipeline;
+      p = this.device.createComputePipeline({ layout, compute: { module, entryPoint: 'main' }, label: key });
+      this.pipelines.set(k, p);
     }
     return p;
   }
 
   get pipelineCount(): number {
     return this.pipelines.size;
+  }
+
+  /** The keys of the compiled pipelines (tests check which kernel form ran). */
+  pipelineKeys(): string[] {
+    return [...this.pipelines.keys()];
+  }
+
+  /**
+   * Note [Scalars as parameters]
+   * The op layer turns every scalar operand (`x.add(1)`, `where(c, 0, g)`) into a 0-d tensor
+   * filled by the backend, and on webgpu each was a `fill` dispatch of its own (405 of 1,799 in
+   * a ResNet-18 step). A fill that covers a whole one-element buffer is therefore not
+   * dispatched: the buffer keeps the word (`konst`), and binary / compare / where kernels that
+   * read such a buffer take the word as a kernel parameter instead of binding the buffer. Any
+   * other use runs the fill first, in order (`materialize`: a kernel binding it, a read, a spill;
+   * a write simply replaces it), so results never change. `fast.scalars = false` fills at once.
+   */
+  deferFill(b: GpuBuf, word: number): void {
+    this.check();
+    b.konst = word >>> 0;
+    b.writes++;
+  }
+
+  /** The pending fill word of `b` (Note [Scalars as parameters]), or null. */
+  constantOf(b: GpuBuf): number | null {
+    return b.konst === undefined || b.konst === null || b.freed ? null : b.konst;
+  }
+
+  /** Run `b`'s deferred fill now (Note [Scalars as parameters]). */
+  materialize(b: GpuBuf): void {
+    const w = b.konst;
+    if (w === undefined || w === null) return;
+    b.konst = null;
+    if (b.freed) return;
+    const bound = bind([{ buf: b, write: true }]);
+    this.run('konst', () => `${declBindings(1, [true])}@compute @workgroup_size(1)\nfn main() { B0[0] = P[0]; }\n`, bound, [w], {
+      threads: 1,
+      wg: 1,
+    });
   }
 
   /**
@@ -491,23 +554,35 @@ export class Runtime {
       if (gx === 0 || gy === 0 || gz === 0) return;
     }
     this.bindGroups.note(); // raises before the driver would run out (Note [Bind groups without the event loop])
+    for (const u of b.unique) if (u.konst !== undefined && u.konst !== null) this.materialize(u);
     const pbytes = Math.max(4, params.length * 4);
-    if (this.arenaUsed + pbytes > ARENA_BYTES || this.dispatches >= BATCH) this.flush();
-    const pipe = this.pipeline(key, code);
+    const cached = this.fast.bindings;
+    // the parameter window of a cached bind group: a power of two from 64 bytes (few distinct groups)
+    const window = cached ? Math.max(64, 2 ** Math.ceil(Math.log2(pbytes))) : pbytes;
+    if (this.arenaUsed + window > ARENA_BYTES || this.dispatches >= BATCH) this.flush();
+    const pipe = this.pipeline(key, code, cached ? b.access : undefined);
     const off = this.arenaUsed;
     for (let i = 0; i < params.length; i++) this.arenaCpu[off / 4 + i] = params[i]! >>> 0;
     this.arenaUsed = Math.ceil((off + pbytes) / this.align) * this.align;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, offset: off, size: pbytes } }];
-    b.unique.forEach((u, i) => entries.push({ binding: i + 1, resource: { buffer: this.resident(u) } }));
+    let group: GPUBindGroup;
+    if (cached) {
+      const bufs: GPUBuffer[] = [];
+      for (const u of b.unique) bufs.push(this.resident(u));
+      group = this.bindings.group(b.access, this.arena, window, bufs);
+    } else {
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.arena, offset: off, size: pbytes } }];
+      b.unique.forEach((u, i) => entries.push({ binding: i + 1, resource: { buffer: this.resident(u) } }));
+      group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
+    }
     const enc = this.openEncoder();
-    const group = this.device.createBindGroup({ layout: pipe.getBindGroupLayout(0), entries });
     const timing = this.timing;
     if (timing) {
       this.endPass();
       this.pass = timing.beginPass(enc); // Note [Kernel timing]: one timed pass per dispatch
     } else if (!this.pass) this.pass = enc.beginComputePass();
     this.pass.setPipeline(pipe);
-    this.pass.setBindGroup(0, group);
+    if (cached) this.pass.setBindGroup(0, group, [off]);
+    else this.pass.setBindGroup(0, group);
     this.pass.dispatchWorkgroups(gx, gy, gz);
     if (timing) this.endPass();
     this.dispatches++;

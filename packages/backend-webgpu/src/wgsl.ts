@@ -26,6 +26,12 @@ export function load(b: string, idx: string, d: DType): string {
   return t === 'u32' ? raw : `bitcast<${t}>(${raw})`;
 }
 
+/** Expression reading the stored word `raw` (a u32 expression) as a value of dtype `d`. */
+export function fromWord(raw: string, d: DType): string {
+  const t = wtype(d);
+  return t === 'u32' ? raw : `bitcast<${t}>(${raw})`;
+}
+
 /** Expression turning a value of dtype `d` (already in its wtype) into its stored word. */
 export function toWord(v: string, d: DType): string {
   if (d === 'uint8') return `((${v}) & 0xffu)`;
