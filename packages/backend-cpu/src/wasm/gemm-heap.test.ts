@@ -5,7 +5,7 @@
  * edge sizes that decline the direct C, and one or two threads.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { gemmDirect, gemmInfo, setNumThreads, sgemm, warmupThreads } from './gemm.js';
+import { gemmDirect, gemmInfo, gemmTuning, setNumThreads, sgemm, warmupThreads } from './gemm.js';
 import { heapAlloc, heapF32, heapPtr } from './heap.js';
 
 /** A heap view of `n` seeded uniform [-1, 1) floats. */
@@ -73,6 +73,7 @@ function run(M: number, N: number, K: number, a: Mat, b: Mat, c: Mat, acc: boole
 
 afterAll(() => {
   gemmDirect.enabled = true;
+  gemmTuning.taskPackB = true;
   setNumThreads(2);
 });
 
@@ -119,6 +120,35 @@ describe('sgemm on the wasm heap', () => {
           }
         });
       }
+    }
+  }
+
+  // one M block split over N chunks: the tasks pack their own B panels (Note [Tasks pack B]),
+  // an edge panel included (N = 100); B in the heap or staged, every layout
+  for (const layout of ['row', 'col', 'strided'] as const) {
+    for (const heapB of [true, false]) {
+      it(`tasks packing their own B (${layout}, ${heapB ? 'heap' : 'staged'} B) match the caller packing it`, async () => {
+        setNumThreads(2);
+        await warmupThreads();
+        const M = 40,
+          N = 100,
+          K = 300;
+        const a = makeMat(M, K, 'row', 41, true);
+        const b = makeMat(K, N, layout, 42, heapB);
+        const want = naive(M, N, K, a, b);
+        const cTasks = makeC(M, N, true, false, 2);
+        const cCaller = makeC(M, N, true, false, 2);
+        // the caller packs another B first, so no panel of `b` is left over in the workspace
+        gemmTuning.taskPackB = false;
+        run(M, N, K, a, makeMat(K, N, layout, 43, heapB), makeC(M, N, true, false, 3), false);
+        gemmTuning.taskPackB = true;
+        run(M, N, K, a, b, cTasks, false);
+        gemmTuning.taskPackB = false;
+        run(M, N, K, a, b, cCaller, false);
+        gemmTuning.taskPackB = true;
+        expect(worst(M, N, cTasks, (i, j) => at(cCaller, i, j))).toBe(0);
+        expect(worst(M, N, cTasks, (i, j) => want[i * N + j]!)).toBeLessThanOrEqual(1e-5 * K);
+      });
     }
   }
 

@@ -14,7 +14,7 @@
  * const w = new Worker(new URL('./gemm-worker.js', import.meta.url), { type: 'module' });
  * w.postMessage({ module, memory, header: 0, index: 0 });
  */
-import { drainTasks, Hdr, type KernelFn, runTask } from './tasks.js';
+import { drainTasks, Hdr, runTask, type TaskFns } from './tasks.js';
 
 /** What a worker needs: the compiled module, the shared memory, the job header's byte offset in it, its index (its ready flag). */
 export interface WorkerStart {
@@ -27,11 +27,11 @@ export interface WorkerStart {
 /** Join the task loop; returns when the engine sets STOP. */
 function run({ module, memory, header, index }: WorkerStart): void {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const kernel = instance.exports.kernel as KernelFn;
+  const fns = instance.exports as unknown as TaskFns;
   const H = new Int32Array(memory.buffer, header, Hdr.BYTES / 4);
   Atomics.store(H, Hdr.READY + index, 1);
   for (;;) {
-    const v = drainTasks(H, kernel, runTask);
+    const v = drainTasks(H, fns, runTask);
     if (Atomics.load(H, Hdr.STOP) !== 0) break;
     Atomics.wait(H, Hdr.CTR, v, 1000);
   }

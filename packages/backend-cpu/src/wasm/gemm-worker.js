@@ -41,20 +41,64 @@ const Hdr = {
     LDC: 16,
     /** 1: the first K block adds to C instead of overwriting it (a direct C with accumulate) */
     ACC: 19,
+    /** 1: each task packs its own B panels (Note [Tasks pack B]); then B's source: */
+    PACKB: 20,
+    /** byte pointer of B(0, 0) and its row and column strides in bytes */
+    BSRC: 21,
+    BRS: 22,
+    BCS: 23,
+    /** columns of B */
+    N: 24,
     /** first of the per-worker ready flags (to the end of the header) */
-    READY: 24,
+    READY: 32,
     MR: 17,
     NR: 18,
     /** bytes reserved for the header */
     BYTES: 256,
 };
 /**
+ * Note [Tasks pack B]
+ * When the job has one M block (small M: an MLP's batch), every N chunk of B is read by exactly
+ * one task, so that task packs the chunk's panels itself (all K blocks, as packBWasm does) just
+ * before using them: B's packing is spread over the threads instead of running on the caller
+ * while the workers wait. NR is 8 there; the header carries B's source (BSRC, BRS, BCS, N),
+ * which is in the engine's memory (a heap operand in place, or the caller's staging copy).
+ */
+function packOwnB(H, f, np0, npn) {
+    const K = H[Hdr.K];
+    const KC = H[Hdr.KC];
+    const Np = H[Hdr.NP];
+    const N = H[Hdr.N];
+    const src0 = H[Hdr.BSRC];
+    const rs = H[Hdr.BRS];
+    const cs = H[Hdr.BCS];
+    const bBase = H[Hdr.BBASE];
+    for (let k0 = 0; k0 < K; k0 += KC) {
+        const kc = Math.min(KC, K - k0);
+        for (let q = np0; q < np0 + npn; q++) {
+            const j0 = 8 * q;
+            const d = bBase + 4 * (k0 * Np + j0 * kc);
+            const src = src0 + k0 * rs + j0 * cs;
+            if (j0 + 8 <= N) {
+                if (cs === 4)
+                    f.pack8r(src, rs, d, kc);
+                else if (rs === 4)
+                    f.pack8t(src, cs, d, kc);
+                else
+                    f.pack8(src, rs, cs, d, kc);
+            }
+            else
+                f.packEdge(src, cs, rs, d, kc, N - j0, 8);
+        }
+    }
+}
+/**
  * Run task `idx` of the current job: one (M block, N chunk) of C over all of K.
  *
  * @example
- * for (let i = 0; i < H[Hdr.NTASKS]!; i++) runTask(H, kernel, i); // the whole job on one thread
+ * for (let i = 0; i < H[Hdr.NTASKS]!; i++) runTask(H, fns, i); // the whole job on one thread
  */
-function runTask(H, kernel, idx) {
+function runTask(H, fns, idx) {
     const nmb = H[Hdr.NMBLOCKS];
     const mb = idx % nmb;
     const nc = (idx - mb) / nmb;
@@ -73,6 +117,9 @@ function runTask(H, kernel, idx) {
     const ldc = H[Hdr.LDC];
     const first = H[Hdr.ACC] === 0 ? 1 : 0;
     const cPtr = H[Hdr.CBASE] + (mp0 * MR * ldc + np0 * NR) * 4;
+    if (H[Hdr.PACKB] === 1)
+        packOwnB(H, fns, np0, npn);
+    const kernel = fns.kernel;
     for (let k0 = 0; k0 < K; k0 += KC) {
         const kc = Math.min(KC, K - k0);
         kernel(aBase + (k0 * Mp + mp0 * MR * kc) * 4, bBase + (k0 * Np + np0 * NR * kc) * 4, cPtr, ldc * 4, mpn, npn, kc, k0 === 0 ? first : 0);
@@ -83,10 +130,10 @@ function runTask(H, kernel, idx) {
  * seen (a worker waits on it). `run` is `runTask`.
  *
  * @example
- * const v = drainTasks(H, kernel, runTask);
+ * const v = drainTasks(H, fns, runTask);
  * Atomics.wait(H, Hdr.CTR, v, 1000); // a worker sleeps until the next job is published
  */
-function drainTasks(H, kernel, run) {
+function drainTasks(H, fns, run) {
     for (;;) {
         const v = Atomics.load(H, Hdr.CTR);
         const idx = v & 0xffff;
@@ -94,7 +141,7 @@ function drainTasks(H, kernel, run) {
             return v;
         if (Atomics.compareExchange(H, Hdr.CTR, v, v + 1) !== v)
             continue;
-        run(H, kernel, idx);
+        run(H, fns, idx);
         if (Atomics.add(H, Hdr.DONE, 1) + 1 === H[Hdr.NTASKS])
             Atomics.notify(H, Hdr.DONE);
     }
@@ -120,11 +167,11 @@ function drainTasks(H, kernel, run) {
 /** Join the task loop; returns when the engine sets STOP. */
 function run({ module, memory, header, index }) {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
-    const kernel = instance.exports.kernel;
+    const fns = instance.exports;
     const H = new Int32Array(memory.buffer, header, Hdr.BYTES / 4);
     Atomics.store(H, Hdr.READY + index, 1);
     for (;;) {
-        const v = drainTasks(H, kernel, runTask);
+        const v = drainTasks(H, fns, runTask);
         if (Atomics.load(H, Hdr.STOP) !== 0)
             break;
         Atomics.wait(H, Hdr.CTR, v, 1000);

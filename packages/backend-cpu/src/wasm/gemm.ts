@@ -17,7 +17,7 @@ import { buildGemmModule } from './gemm-kernel.js';
 import { gemmPacking, type PackFns, packA, packAWasm, packB, packBWasm, spanOf, stageable } from './gemm-pack.js';
 import { getHeap, heapAlloc, heapFree, heapPtr } from './heap.js';
 import { defaultThreadCount, waitOnCaller, WorkerPool } from './pool.js';
-import { drainTasks, Hdr, type KernelFn, runTask } from './tasks.js';
+import { drainTasks, Hdr, runTask, type TaskFns } from './tasks.js';
 
 export { gemmPacking } from './gemm-pack.js';
 
@@ -35,6 +35,8 @@ export const gemmTuning = {
   minParallelWork: 96 * 96 * 96,
   /** target tasks per thread when splitting */
   tasksPerThread: 4,
+  /** let the tasks pack their own B panels when the job has one M block (Note [Tasks pack B] in tasks.ts) */
+  taskPackB: true,
 };
 
 const PAGE = 65536;
@@ -64,7 +66,7 @@ class Engine {
   readonly shared: boolean;
   readonly memory: WebAssembly.Memory;
   readonly module: WebAssembly.Module;
-  readonly kernel: KernelFn;
+  readonly fns: TaskFns;
   readonly pack: PackFns;
   readonly MR: number;
   readonly NR: number;
@@ -127,7 +129,7 @@ class Engine {
     });
     this.module = new WebAssembly.Module(bytes);
     const inst = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
-    this.kernel = inst.exports.kernel as KernelFn;
+    this.fns = inst.exports as unknown as TaskFns;
     this.pack = inst.exports as unknown as PackFns;
     this.pool = this.shared ? new WorkerPool(this.module, this.memory, this.hdr) : undefined;
     if (this.pool && !this.pool.available) this.pool = undefined;
@@ -168,7 +170,7 @@ class Engine {
   /** Run the job described in the header with up to `threads` threads. */
   run(H: Int32Array, ntasks: number, threads: number, side?: () => void): void {
     if (threads <= 1 || !this.pool) {
-      for (let i = 0; i < ntasks; i++) runTask(H, this.kernel, i);
+      for (let i = 0; i < ntasks; i++) runTask(H, this.fns, i);
       side?.();
       return;
     }
@@ -180,7 +182,7 @@ class Engine {
     try {
       side?.(); // while the workers take the first tasks (Note [Side work during a GEMM])
     } finally {
-      drainTasks(H, this.kernel, runTask);
+      drainTasks(H, this.fns, runTask);
       for (;;) {
         const d = Atomics.load(H, Hdr.DONE);
         if (d >= ntasks) break;
@@ -455,15 +457,6 @@ export function sgemmIn(
     }
     packAWasm(e.pack, f32, aBase / 4, s0, A.rs, A.cs, M, K, Mp, KC);
   } else packA(f32, aBase / 4, A.data ?? f32, A.off, A.rs, A.cs, M, K, Mp, MR, KC);
-  if (wasmB) {
-    let s0 = B.off;
-    if (B.data) {
-      f32.set(B.data.subarray(B.off, B.off + bSpan), stage / 4);
-      s0 = stage / 4;
-    }
-    packBWasm(e.pack, f32, bBase / 4, s0, B.rs, B.cs, K, N, Np, KC);
-  } else packB(f32, bBase / 4, B.data ?? f32, B.off, B.rs, B.cs, K, N, Np, NR, KC);
-
   const mPanels = Mp / MR;
   const nPanels = Np / NR;
   const threads = M * N * K >= gemmTuning.minParallelWork ? e.threads : 1;
@@ -478,6 +471,17 @@ export function sgemmIn(
   const NB = Math.ceil(nPanels / nNC);
   nNC = Math.ceil(nPanels / NB);
   const ntasks = nMB * nNC;
+  // one M block: each task packs the B panels it alone reads (Note [Tasks pack B]); not with side
+  // work, which may overwrite B's source once it is packed (Note [Side work during a GEMM])
+  const tasksPackB = wasmB && threads > 1 && nMB === 1 && gemmTuning.taskPackB && gemmPacking.transposing && !side;
+  let bSrc = B.off;
+  if (wasmB) {
+    if (B.data) {
+      f32.set(B.data.subarray(B.off, B.off + bSpan), stage / 4);
+      bSrc = stage / 4;
+    }
+    if (!tasksPackB) packBWasm(e.pack, f32, bBase / 4, bSrc, B.rs, B.cs, K, N, Np, KC);
+  } else packB(f32, bBase / 4, B.data ?? f32, B.off, B.rs, B.cs, K, N, Np, NR, KC);
 
   const H = e.header();
   H[Hdr.NTASKS] = ntasks;
@@ -495,6 +499,11 @@ export function sgemmIn(
   H[Hdr.CBASE] = cBase;
   H[Hdr.LDC] = cHeap >= 0 ? C!.rs : Np;
   H[Hdr.ACC] = cHeap >= 0 && accumulate ? 1 : 0;
+  H[Hdr.PACKB] = tasksPackB ? 1 : 0;
+  H[Hdr.BSRC] = 4 * bSrc;
+  H[Hdr.BRS] = 4 * B.rs;
+  H[Hdr.BCS] = 4 * B.cs;
+  H[Hdr.N] = N;
   H[Hdr.MR] = MR;
   H[Hdr.NR] = NR;
   e.run(H, ntasks, threads, side);
