@@ -340,17 +340,19 @@ export class Runtime {
       this.check();
       throw new BackendError(`webgpu: reading a buffer failed: ${(e as Error).message}`, {});
     }
-    const words = new Uint32Array(staging.getMappedRange().slice(0));
+    // one copy, straight from the mapped range into the result (was: a copy of the range, then another)
+    const mapped = new Uint32Array(staging.getMappedRange());
+    if (dtype === 'bool' || dtype === 'uint8') (out as Uint8Array).set(mapped.subarray(0, numel));
+    else new Uint32Array(out.buffer, out.byteOffset, numel).set(mapped.subarray(0, numel));
+    const errWords = withErrors ? mapped.slice(numel) : null;
     staging.unmap();
     staging.destroy();
     await this.settle();
     this.check();
-    if (withErrors) {
-      const err = this.errors.decode(words.subarray(numel));
+    if (errWords) {
+      const err = this.errors.decode(errWords);
       if (err) throw err;
     }
-    if (dtype === 'bool' || dtype === 'uint8') (out as Uint8Array).set(words.subarray(0, numel));
-    else new Uint32Array(out.buffer, out.byteOffset, numel).set(words.subarray(0, numel));
     return out;
   }
 
