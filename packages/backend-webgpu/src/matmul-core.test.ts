@@ -5,9 +5,9 @@
  * declines (unaligned offsets, int32) that the scalar kernel takes. Skipped without a WebGPU
  * adapter unless DL_REQUIRE_WEBGPU=1.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TensorView } from '@dl/tensor/backend';
-import { vec4Plan } from './kernels/matmul-vec4.js';
+import { matmulKernelChoice, vec4Plan } from './kernels/matmul-vec4.js';
 import { close, download, empty, f32, setupGpu, upload } from './test-gpu.js';
 
 const be = await setupGpu();
@@ -72,7 +72,13 @@ async function check(
   return { got, want, plan: vec4Plan(a, b, out) };
 }
 
-describe.runIf(be)('matmul vec4 core', () => {
+describe.runIf(be).each(['tiled', 'direct', 'auto'] as const)('matmul vec4 core: %s kernel', (kind) => {
+  beforeEach(() => {
+    matmulKernelChoice.force = kind;
+  });
+  afterEach(() => {
+    matmulKernelChoice.force = 'auto';
+  });
   const shapes: Array<[number, number, number, number]> = [
     [1, 64, 64, 64], // tile multiples: no bounds checks
     [1, 32, 96, 64],
@@ -80,13 +86,18 @@ describe.runIf(be)('matmul vec4 core', () => {
     [1, 4, 4, 4],
     [1, 100, 68, 12],
     [3, 40, 12, 36], // batched
+    [1, 20, 18, 8], // K % 4 != 0: the direct kernel hands over to the tiled one
+    [1, 5, 8, 12], // M not a multiple of 4
   ];
   for (const [B, M, K, N] of shapes)
     for (const ta of [false, true])
       for (const tb of [false, true])
         it(`B=${B} M=${M} K=${K} N=${N} ${ta ? 'Aᵀ' : 'A'} ${tb ? 'Bᵀ' : 'B'}`, async () => {
           const { got, want, plan } = await check(B, M, K, N, ta, tb);
-          expect(plan).toEqual({ am: ta ? 't' : 'n', bm: tb ? 't' : 'n' });
+          // A needs K % 4 = 0, Aᵀ M % 4 = 0, Bᵀ K % 4 = 0 (the vec4 runs); else the scalar kernel
+          const am = ta ? (M % 4 === 0 ? 't' : null) : K % 4 === 0 ? 'n' : null;
+          const bm = tb ? (K % 4 === 0 ? 't' : null) : 'n';
+          expect(plan).toEqual(am && bm ? { am, bm } : null);
           expect(close(got, want, 1e-4, 1e-4)).toBeNull();
         });
 

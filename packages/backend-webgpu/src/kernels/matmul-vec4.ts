@@ -25,6 +25,13 @@ type Mode = 'n' | 't';
  * read neighbouring words (no bank conflicts on a 32-bank memory). When M, N and K are
  * multiples of the tile, the kernel is generated without bounds checks. Anything else
  * (int32, unaligned or strided views) takes the scalar kernel of `matmul.ts`.
+ *
+ * On a CPU adapter (lavapipe, SwiftShader) workgroup memory is ordinary memory and every
+ * barrier splits a workgroup into resumable pieces, so staging costs more than it saves: there
+ * the same 4×4-per-thread blocking reads A and B straight from the buffers (`matmulDirect`; the
+ * CPU's caches do the staging). Measured on lavapipe in one process, interleaved (scratch bench
+ * against tfjs-webgpu 4.22 on the same adapter): 1024² took ~0.45× the tiled kernel's time; the
+ * tiled kernel stays the choice for GPUs, where it is the standard design.
  */
 export function vec4Plan(a: TensorView, b: TensorView, out: TensorView): { am: Mode; bm: Mode } | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32') return null;
@@ -44,8 +51,44 @@ export function vec4Plan(a: TensorView, b: TensorView, out: TensorView): { am: M
   return { am, bm };
 }
 
-/** Run the vec4 kernel (Note [Matmul vec4 core]); `plan` comes from {@link vec4Plan}. */
+/**
+ * Which vec4 kernel runs: `auto` picks by adapter (Note [Matmul vec4 core]); tests force either.
+ * @internal
+ */
+export const matmulKernelChoice: { force: 'auto' | 'tiled' | 'direct' } = { force: 'auto' };
+
+const cpuAdapters = new WeakMap<GPUDevice, boolean>();
+
+/** Whether the device runs on the CPU (lavapipe / llvmpipe, SwiftShader): architecture 'software' or a known name. */
+export function isCpuAdapter(device: GPUDevice): boolean {
+  let v = cpuAdapters.get(device);
+  if (v === undefined) {
+    const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+    const text = info ? `${info.architecture} ${info.device} ${info.description}` : '';
+    v = info?.architecture === 'software' || /llvmpipe|lavapipe|swiftshader/i.test(text);
+    cpuAdapters.set(device, v);
+  }
+  return v;
+}
+
+/**
+ * The float32 product through the vec4 core (Note [Matmul vec4 core]); `plan` comes from
+ * {@link vec4Plan}.
+ *
+ * @example
+ * const plan = vec4Plan(a, b, out);
+ * if (plan) matmulVec4(rt, a, b, out, plan); // else the scalar kernel
+ */
 export function matmulVec4(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }): void {
+  const K = a.shape[2]!;
+  const f = matmulKernelChoice.force;
+  const direct = K % 4 === 0 && (f === 'direct' || (f === 'auto' && isCpuAdapter(rt.device)));
+  if (direct) matmulDirect(rt, a, bv, out, plan);
+  else matmulTiled(rt, a, bv, out, plan);
+}
+
+/** The workgroup-memory tiled kernel (Note [Matmul vec4 core]). */
+function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }): void {
   const [B, M, N] = out.shape as [number, number, number];
   const K = a.shape[2]!;
   const { am, bm } = plan;
@@ -135,5 +178,83 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
     b,
     params,
     { groups: [Math.ceil(N / TN), Math.ceil(M / TM), B] },
+  );
+}
+
+/**
+ * The register-blocked kernel without workgroup memory (Note [Matmul vec4 core]): each thread
+ * of an 8×8 workgroup reads its 4 rows of A and 4 columns of B straight from the buffers, 4 k
+ * at a time as `vec4` words, and keeps a 4×4 block in four `vec4` accumulators. Needs K % 4 = 0.
+ */
+function matmulDirect(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }): void {
+  const [B, M, N] = out.shape as [number, number, number];
+  const K = a.shape[2]!;
+  const { am, bm } = plan;
+  const b = bind([{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }]);
+  const w = b.unique.map((u) => u === out.buffer);
+  let decl = '@group(0) @binding(0) var<storage, read> P: array<u32>;\n';
+  for (let i = 0; i < b.unique.length; i++)
+    decl += `@group(0) @binding(${i + 1}) var<storage, ${w[i] ? 'read_write' : 'read'}> B${i}: array<vec4<f32>>;\n`;
+  const [A, Bn, O] = b.names as [string, string, string];
+  const params = [
+    M,
+    N,
+    K,
+    a.offset,
+    a.strides[0]!,
+    a.strides[1]!,
+    a.strides[2]!,
+    bv.offset,
+    bv.strides[0]!,
+    bv.strides[1]!,
+    bv.strides[2]!,
+  ];
+  params.push(out.offset, out.strides[0]!, out.strides[1]!);
+  const la =
+    am === 'n'
+      ? `let a0 = ${A}[(ab + r0 * P[5] + k) / 4u]; let a1 = ${A}[(ab + r1 * P[5] + k) / 4u];
+    let a2 = ${A}[(ab + r2 * P[5] + k) / 4u]; let a3 = ${A}[(ab + r3 * P[5] + k) / 4u];
+    let x0 = vec4<f32>(a0.x, a1.x, a2.x, a3.x); let x1 = vec4<f32>(a0.y, a1.y, a2.y, a3.y);
+    let x2 = vec4<f32>(a0.z, a1.z, a2.z, a3.z); let x3 = vec4<f32>(a0.w, a1.w, a2.w, a3.w);`
+      : `let x0 = ${A}[(ab + k * P[6] + gm) / 4u]; let x1 = ${A}[(ab + (k + 1u) * P[6] + gm) / 4u];
+    let x2 = ${A}[(ab + (k + 2u) * P[6] + gm) / 4u]; let x3 = ${A}[(ab + (k + 3u) * P[6] + gm) / 4u];`;
+  const lb =
+    bm === 'n'
+      ? `let y0 = ${Bn}[(bb + k * P[9] + gn) / 4u]; let y1 = ${Bn}[(bb + (k + 1u) * P[9] + gn) / 4u];
+    let y2 = ${Bn}[(bb + (k + 2u) * P[9] + gn) / 4u]; let y3 = ${Bn}[(bb + (k + 3u) * P[9] + gn) / 4u];`
+      : `let b0 = ${Bn}[(bb + gn * P[10] + k) / 4u]; let b1 = ${Bn}[(bb + (gn + 1u) * P[10] + k) / 4u];
+    let b2 = ${Bn}[(bb + (gn + 2u) * P[10] + k) / 4u]; let b3 = ${Bn}[(bb + (gn + 3u) * P[10] + k) / 4u];
+    let y0 = vec4<f32>(b0.x, b1.x, b2.x, b3.x); let y1 = vec4<f32>(b0.y, b1.y, b2.y, b3.y);
+    let y2 = vec4<f32>(b0.z, b1.z, b2.z, b3.z); let y3 = vec4<f32>(b0.w, b1.w, b2.w, b3.w);`;
+  rt.run(
+    `matmulD:${am}${bm}:${b.key}`,
+    () => `${decl}
+@compute @workgroup_size(8, 8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
+  let M = P[0]; let N = P[1]; let K = P[2];
+  let gm0 = (wid.y * 8u + l.y) * 4u; let gn0 = (wid.x * 8u + l.x) * 4u; let z = wid.z;
+  // loads clamp into range (M, N multiples of 4 where vec4 spans them); stores are guarded
+  let gm = min(gm0, ((M + 3u) / 4u - 1u) * 4u); let gn = min(gn0, N - 4u);
+  let r0 = min(gm, M - 1u); let r1 = min(gm + 1u, M - 1u); let r2 = min(gm + 2u, M - 1u); let r3 = min(gm + 3u, M - 1u);
+  let ab = P[3] + z * P[4]; let bb = P[7] + z * P[8]; let ob = P[11] + z * P[12];
+  var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
+  for (var k = 0u; k < K; k += 4u) {
+    ${la}
+    ${lb}
+    c0 = fma(vec4<f32>(x0.x), y0, c0); c1 = fma(vec4<f32>(x0.y), y0, c1); c2 = fma(vec4<f32>(x0.z), y0, c2); c3 = fma(vec4<f32>(x0.w), y0, c3);
+    c0 = fma(vec4<f32>(x1.x), y1, c0); c1 = fma(vec4<f32>(x1.y), y1, c1); c2 = fma(vec4<f32>(x1.z), y1, c2); c3 = fma(vec4<f32>(x1.w), y1, c3);
+    c0 = fma(vec4<f32>(x2.x), y2, c0); c1 = fma(vec4<f32>(x2.y), y2, c1); c2 = fma(vec4<f32>(x2.z), y2, c2); c3 = fma(vec4<f32>(x2.w), y2, c3);
+    c0 = fma(vec4<f32>(x3.x), y3, c0); c1 = fma(vec4<f32>(x3.y), y3, c1); c2 = fma(vec4<f32>(x3.z), y3, c2); c3 = fma(vec4<f32>(x3.w), y3, c3);
+  }
+  if (gn0 >= N) { return; }
+  let o = ob + gn0;
+  if (gm0 < M) { ${O}[(o + gm0 * P[13]) / 4u] = c0; }
+  if (gm0 + 1u < M) { ${O}[(o + (gm0 + 1u) * P[13]) / 4u] = c1; }
+  if (gm0 + 2u < M) { ${O}[(o + (gm0 + 2u) * P[13]) / 4u] = c2; }
+  if (gm0 + 3u < M) { ${O}[(o + (gm0 + 3u) * P[13]) / 4u] = c3; }
+}`,
+    b,
+    params,
+    { groups: [Math.ceil(N / 32), Math.ceil(M / 32), B] },
   );
 }
