@@ -179,7 +179,7 @@ export async function runWebgpuBench(argv: readonly string[]): Promise<number> {
     const r = await measure(w, tf, opts.budgetMs, opts.minReps);
     const q = ratio(r);
     console.error(
-      `  ${w.id.padEnd(22)} dl ${r.dlMs?.toFixed(2).padStart(9) ?? '        -'} ms  tfjs ${r.tfjsMs?.toFixed(2).padStart(9) ?? '        -'} ms  ${q === null ? '' : `${q.toFixed(2)}×`}  ${r.note ?? ''}`,
+      `  ${w.id.padEnd(22)} dl ${r.dlMs?.toFixed(2).padStart(9) ?? '        -'} ms  tfjs ${r.tfjsMs?.toFixed(2).padStart(9) ?? '        -'} ms  ${q === null ? '' : `${q.toFixed(2)}×`}  ${r.dlDispatches ?? '-'} dispatches  ${r.note ?? ''}`,
     );
     results.push(r);
   }
