@@ -1,6 +1,7 @@
 import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { entry1d, load, PRELUDE, toWord, WG } from '../wgsl.js';
+import { conv2dBlocked } from './conv-blocked.js';
 
 /**
  * Note [Direct convolution]
@@ -11,11 +12,11 @@ import { entry1d, load, PRELUDE, toWord, WG } from '../wgsl.js';
  * weight (forward) or the output gradient (weight gradient), as PyTorch's im2col does, so an
  * inf/NaN weight or gradient gives NaN there as in PyTorch instead of being skipped.
  */
-const buf = (v: TensorView) => v.buffer as GpuBuf;
-const view4 = (v: TensorView) => [v.offset, ...v.strides];
+export const buf = (v: TensorView) => v.buffer as GpuBuf;
+export const view4 = (v: TensorView) => [v.offset, ...v.strides];
 
 /** Common parameter words: geometry then the four views' offsets+strides. */
-function geom(x: readonly number[], w: readonly number[], o: readonly number[], p: Conv2dParams): number[] {
+export function geom(x: readonly number[], w: readonly number[], o: readonly number[], p: Conv2dParams): number[] {
   // x: [N, Cin, H, W]; w: [Cout, Cin/g, KH, KW]; o: [N, Cout, OH, OW]
   return [
     x[0]!,
@@ -36,18 +37,21 @@ function geom(x: readonly number[], w: readonly number[], o: readonly number[], 
     p.groups,
   ];
 }
-const GEOM_WGSL = `
+export const GEOM_WGSL = `
   let N = P[0]; let Cin = P[1]; let H = i32(P[2]); let W = i32(P[3]); let Cout = P[4];
   let OH = i32(P[5]); let OW = i32(P[6]); let KH = P[7]; let KW = P[8];
   let sh = i32(P[9]); let sw = i32(P[10]); let ph = i32(P[11]); let pw = i32(P[12]);
   let dh = i32(P[13]); let dw = i32(P[14]); let G = P[15];
   let cinG = Cin / G; let coutG = Cout / G;`;
 // view params start at 17: x (5 words), w (5), third view (5)
-const X = (n: string, c: string, h: string, w: string) => `P[17] + ${n} * P[18] + ${c} * P[19] + u32(${h}) * P[20] + u32(${w}) * P[21]`;
-const Wt = (o: string, i: string, h: string, w: string) => `P[22] + ${o} * P[23] + ${i} * P[24] + ${h} * P[25] + ${w} * P[26]`;
-const O = (n: string, c: string, h: string, w: string) => `P[27] + ${n} * P[28] + ${c} * P[29] + u32(${h}) * P[30] + u32(${w}) * P[31]`;
+export const X = (n: string, c: string, h: string, w: string) =>
+  `P[17] + ${n} * P[18] + ${c} * P[19] + u32(${h}) * P[20] + u32(${w}) * P[21]`;
+export const Wt = (o: string, i: string, h: string, w: string) => `P[22] + ${o} * P[23] + ${i} * P[24] + ${h} * P[25] + ${w} * P[26]`;
+export const O = (n: string, c: string, h: string, w: string) =>
+  `P[27] + ${n} * P[28] + ${c} * P[29] + u32(${h}) * P[30] + u32(${w}) * P[31]`;
 
 export function conv2d(rt: Runtime, x: TensorView, w: TensorView, bias: TensorView | null, out: TensorView, p: Conv2dParams): void {
+  if (conv2dBlocked(rt, x, w, bias, out, p)) return; // Note [Blocked convolution]
   const total = out.shape.reduce((a, b) => a * b, 1);
   const reqs = [{ buf: buf(x) }, { buf: buf(w) }, { buf: buf(out), write: true }];
   if (bias) reqs.push({ buf: buf(bias) });
