@@ -18,6 +18,7 @@ function setFast(on: boolean): void {
   const f = webgpu.runtime.fast;
   f.scalars = on;
   f.bindings = on;
+  f.contiguous = on;
   f.vec4 = on;
 }
 
@@ -189,7 +190,7 @@ describe.runIf(be)('webgpu fast elementwise paths', () => {
       .mul(t(3 * 1001, 2, DEV).reshape([3, 1001]))
       .data();
     const keys = webgpu.runtime.pipelineKeys().filter((k) => k.startsWith('binary:mul:float32:float32:float32:'));
-    expect(keys.some((k) => k.includes(':v4:'))).toBe(true);
+    expect(keys.some((k) => k.includes(':v4x'))).toBe(true);
     expect(keys.some((k) => k.includes(':c:'))).toBe(true);
     expect(keys.some((k) => k.includes(':s2:'))).toBe(true);
   });

@@ -144,9 +144,10 @@ export class Runtime {
   /**
    * The fast paths of issue 14, each switchable so one process can compare old and new
    * (benchmarks; results are identical either way): `scalars` (Note [Scalars as parameters]),
-   * `bindings` (Note [Cached layouts and bind groups]), `vec4` (Note [Contiguous elementwise kernels]).
+   * `bindings` (Note [Cached layouts and bind groups]), `contiguous` and `vec4` (Note [Contiguous
+   * elementwise kernels]; `vec4` applies only with `contiguous`).
    */
-  readonly fast = { scalars: true, bindings: true, vec4: true };
+  readonly fast = { scalars: true, bindings: true, contiguous: true, vec4: true, vec4PerThread: 1 };
 
   constructor(readonly device: GPUDevice) {
     this.limits = device.limits;

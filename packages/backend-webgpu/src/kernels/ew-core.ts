@@ -79,9 +79,10 @@ export function runElementwise(rt: Runtime, k: EwKernel): void {
   inputs.forEach((v, i) => konst[i] === null && views.push(v));
   views.push(out);
   const b = bind(views.map((v, i) => ({ buf: v.buffer as GpuBuf, write: i === views.length - 1 })));
-  const contig = rt.fast.vec4 && views.every((v) => contiguousOver(v, shape));
-  const vec = contig && n >= 16 && views.every((v) => v.offset % 4 === 0) && b.unique.every((u) => u.size % 16 === 0);
+  const contig = rt.fast.contiguous && views.every((v) => contiguousOver(v, shape));
+  const vec = contig && rt.fast.vec4 && n >= 16 && views.every((v) => v.offset % 4 === 0) && b.unique.every((u) => u.size % 16 === 0);
   const base = params.length;
+  const perThread = rt.fast.vec4PerThread;
   const xs = extra.map((_, i) => `P[${i}]`);
   const mask = konst.map((c) => (c === null ? 't' : 's')).join('');
   const rank = shape.length;
@@ -91,7 +92,7 @@ export function runElementwise(rt: Runtime, k: EwKernel): void {
   if (contig) {
     params.push(n);
     for (const v of views) params.push(vec ? v.offset / 4 : v.offset);
-    key = `${k.key}:${vec ? 'v4' : 'c'}:${mask}:${b.key}`;
+    key = `${k.key}:${vec ? `v4x${perThread}` : 'c'}:${mask}:${b.key}`;
     code = () => {
       const out = b.names[views.length - 1]!;
       const off = (j: number) => `P[${base + 1 + j}]`;
@@ -111,7 +112,7 @@ ${code}
       inputs.forEach((_, i) => {
         if (scalarAt[i]! >= 0) vname.push('');
         else {
-          loads += `  let v${i} = ${b.names[j]}[${off(j)} + gid];\n`;
+          loads += `    let v${i} = ${b.names[j]}[${off(j)} + q];\n`;
           vname.push(`v${i}`);
           j++;
         }
@@ -120,24 +121,32 @@ ${code}
       for (let c = 0; c < 4; c++) {
         const w = inputs.map((_, i) => (scalarAt[i]! >= 0 ? `P[${scalarAt[i]}]` : `${vname[i]}[${c}]`));
         const { code, word } = k.body(w, xs);
-        lanes += `  var r${c}: u32;\n  {\n${code}\n    r${c} = ${word};\n  }\n`;
+        lanes += `    var r${c}: u32;\n    {\n${code}\n      r${c} = ${word};\n    }\n`;
       }
       const oi = `${out}[oi]`;
+      // thread gid handles vectors gid, gid + T, … (T threads: neighbouring threads touch neighbouring words)
       return `${k.head()}${b.decl.replace(/(B\d+): array<u32>/g, '$1: array<vec4<u32>>')}${entry1d()}
-  let e = gid * 4u;
   let n = P[${base}];
-  if (e >= n) { return; }
-${loads}${lanes}  let oi = ${off(views.length - 1)} + gid;
-  if (e + 4u <= n) {
-    ${oi} = vec4<u32>(r0, r1, r2, r3);
-  } else {
-    ${oi}[0] = r0;
-    if (e + 1u < n) { ${oi}[1] = r1; }
-    if (e + 2u < n) { ${oi}[2] = r2; }
+  let T = P[${base + views.length + 1}];
+  for (var t = 0u; t < ${perThread}u; t++) {
+    let q = gid + t * T;
+    let e = q * 4u;
+    if (e >= n) { return; }
+${loads}${lanes}    let oi = ${off(views.length - 1)} + q;
+    if (e + 4u <= n) {
+      ${oi} = vec4<u32>(r0, r1, r2, r3);
+    } else {
+      ${oi}[0] = r0;
+      if (e + 1u < n) { ${oi}[1] = r1; }
+      if (e + 2u < n) { ${oi}[2] = r2; }
+    }
   }
 }`;
     };
-    if (vec) threads = Math.ceil(n / 4);
+    if (vec) {
+      threads = Math.ceil(Math.ceil(n / 4) / perThread);
+      params.push(threads);
+    }
   } else {
     params.push(...stridedParams(shape, views));
     key = `${k.key}:s${rank}:${mask}:${b.key}`;
