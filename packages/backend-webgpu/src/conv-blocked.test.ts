@@ -94,6 +94,8 @@ describe.runIf(be)('blocked conv2d forward', () => {
     ['3x3 pad 1, bias', { x: [2, 3, 7, 9], cout: 5, k: [3, 3], p: P(1, 1), bias: true }],
     ['stride 2, ragged width', { x: [1, 4, 9, 11], cout: 8, k: [3, 3], p: P(2, 1), bias: false }],
     ['dilation 2, groups 2, Cout/g = 3', { x: [2, 4, 8, 8], cout: 6, k: [3, 3], p: P(1, 2, 2, 2), bias: true }],
+    ['10 channels: a full and a ragged 8-channel block', { x: [1, 3, 6, 7], cout: 10, k: [3, 3], p: P(1, 1), bias: true }],
+    ['groups 2 with 9 channels each', { x: [1, 4, 5, 6], cout: 18, k: [3, 3], p: P(1, 1, 1, 2), bias: false }],
     ['5x3 kernel, no padding', { x: [1, 2, 10, 7], cout: 3, k: [5, 3], p: P(1, 0), bias: false }],
     ['1x1 as a GEMM, bias', { x: [2, 8, 4, 5], cout: 12, k: [1, 1], p: P(1, 0), bias: true }],
     ['1x1 with an odd plane (blocked kernel)', { x: [2, 8, 3, 3], cout: 6, k: [1, 1], p: P(1, 0), bias: true }],

@@ -30,9 +30,10 @@ function conv1x1Gemm(rt: Runtime, x: TensorView, w: TensorView, bias: TensorView
 
 /**
  * Note [Blocked convolution]
- * The conv2d forward as an implicit GEMM with register blocking: each thread computes a 4×4
- * block — 4 output channels of one group × 4 neighbouring output columns of one output row —
- * so every input value it loads serves 4 channels and every weight 4 columns (the direct
+ * The conv2d forward as an implicit GEMM with register blocking: each thread computes an 8×4
+ * block — 8 output channels of one group (4 when the group has fewer than 8) × 4 neighbouring
+ * output columns of one output row — so every input value it loads serves 8 channels and every
+ * weight 4 columns (the direct
  * kernel loads both for each output). The reduction runs over (input channel, kh, kw) in the
  * same order as the direct kernel and with the same separate multiply and add, starting from
  * the bias, so each output is the same float32 sum (Note [Direct convolution]); taps in the
@@ -52,7 +53,9 @@ export function conv2dBlocked(
   if (conv1x1Gemm(rt, x, w, bias, out, p)) return true;
   const [N, Cout, OH, OW] = out.shape as [number, number, number, number];
   const coutG = Cout / p.groups;
-  const cq = Math.ceil(coutG / 4); // channel blocks per group
+  // channels per thread: 8 when the group has at least 8 (each input load then serves 8), else 4
+  const CB = coutG >= 8 ? 8 : 4;
+  const cq = Math.ceil(coutG / CB); // channel blocks per group
   const owq = Math.ceil(OW / 4);
   const total = N * p.groups * cq * OH * owq;
   if (total === 0) return false;
@@ -62,6 +65,7 @@ export function conv2dBlocked(
   const [XB, WB, OB, BB] = b.names as [string, string, string, string | undefined];
   const params = [...geom(x.shape, w.shape, out.shape, p), total, ...view4(x), ...view4(w), ...view4(out)];
   params.push(bias?.offset ?? 0, bias?.strides[0] ?? 0, cq, owq);
+  const ch = Array.from({ length: CB }, (_, i) => i);
   const xl = (j: number) => `
         { let ww = (ow0 + ${j}) * sw - pw + i32(kw) * dw;
           if (hin && ww >= 0 && ww < W) { xv[${j}] = ${load(XB, X('n', 'c', 'h', 'ww'), 'float32')}; } }`;
@@ -75,7 +79,7 @@ export function conv2dBlocked(
     }
   }`;
   rt.run(
-    `conv2dBlk:${bias ? 'b' : ''}:${b.key}`,
+    `conv2dBlk:${CB}:${bias ? 'b' : ''}:${b.key}`,
     () => `${PRELUDE}${b.decl}${entry1d(64)}
 ${GEOM_WGSL}
   if (gid >= P[16]) { return; }
@@ -83,16 +87,10 @@ ${GEOM_WGSL}
   let ow0 = i32(gid % OWQ) * 4; var r = gid / OWQ;
   let oh = i32(r % u32(OH)); r = r / u32(OH);
   let q = r % (CQ * G); let n = r / (CQ * G);
-  let g = q / CQ; let cl = (q % CQ) * 4u;
+  let g = q / CQ; let cl = (q % CQ) * ${CB}u;
   // channels past the group's end load the last channel's weights (never stored)
-  let cc0 = g * coutG + min(cl, coutG - 1u); let cc1 = g * coutG + min(cl + 1u, coutG - 1u);
-  let cc2 = g * coutG + min(cl + 2u, coutG - 1u); let cc3 = g * coutG + min(cl + 3u, coutG - 1u);
-  ${
-    bias
-      ? `var c0 = vec4<f32>(${load(BB!, 'P[32] + cc0 * P[33]', 'float32')}); var c1 = vec4<f32>(${load(BB!, 'P[32] + cc1 * P[33]', 'float32')});
-  var c2 = vec4<f32>(${load(BB!, 'P[32] + cc2 * P[33]', 'float32')}); var c3 = vec4<f32>(${load(BB!, 'P[32] + cc3 * P[33]', 'float32')});`
-      : 'var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);'
-  }
+${ch.map((i) => `  let cc${i} = g * coutG + min(cl + ${i}u, coutG - 1u);`).join('\n')}
+${ch.map((i) => `  var c${i} = vec4<f32>(${bias ? load(BB!, `P[32] + cc${i} * P[33]`, 'float32') : '0.0'});`).join('\n')}
   for (var ci = 0u; ci < cinG; ci++) {
     let c = g * cinG + ci;
     for (var kh = 0u; kh < KH; kh++) {
@@ -100,11 +98,11 @@ ${GEOM_WGSL}
       let hin = h >= 0 && h < H;
       for (var kw = 0u; kw < KW; kw++) {
         var xv = vec4<f32>(0.0);${xl(0)}${xl(1)}${xl(2)}${xl(3)}
-        ${wl(0)} ${wl(1)} ${wl(2)} ${wl(3)}
-        c0 = c0 + xv * w0; c1 = c1 + xv * w1; c2 = c2 + xv * w2; c3 = c3 + xv * w3;
+        ${ch.map(wl).join(' ')}
+        ${ch.map((i) => `c${i} = c${i} + xv * w${i};`).join(' ')}
       }
     }
-  }${st(0)}${st(1)}${st(2)}${st(3)}
+  }${ch.map(st).join('')}
 }`,
     b,
     params,
