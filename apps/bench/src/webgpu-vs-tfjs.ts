@@ -175,6 +175,8 @@ export async function runWebgpuBench(argv: readonly string[]): Promise<number> {
   console.log(`adapter: ${adapter}${software ? '  (software Vulkan: the kernels run on the CPU, not a GPU)' : ''}`);
   console.log(`dl features: ${webgpu.features.join(', ') || 'none'}; median ms of interleaved runs, budget ${opts.budgetMs} ms per row\n`);
   const results: WebgpuRow[] = [];
+  const out = join(here, '../bench-results');
+  mkdirSync(out, { recursive: true });
   for (const w of rows) {
     const r = await measure(w, tf, opts.budgetMs, opts.minReps);
     const q = ratio(r);
@@ -182,6 +184,8 @@ export async function runWebgpuBench(argv: readonly string[]): Promise<number> {
       `  ${w.id.padEnd(22)} dl ${r.dlMs?.toFixed(2).padStart(9) ?? '        -'} ms  tfjs ${r.tfjsMs?.toFixed(2).padStart(9) ?? '        -'} ms  ${q === null ? '' : `${q.toFixed(2)}×`}  ${r.dlDispatches ?? '-'} dispatches  ${r.note ?? ''}`,
     );
     results.push(r);
+    // a run cut off later (lavapipe rows take minutes) keeps what it measured
+    writeFileSync(join(out, 'webgpu-partial.json'), JSON.stringify({ date, commit, adapter, rows: results }, null, 2));
   }
   const skipped: string[] = [];
   if (!big) skipped.push('matmul 4096 (software adapter: pass --big)');
@@ -217,8 +221,6 @@ export async function runWebgpuBench(argv: readonly string[]): Promise<number> {
     }
   }
   if (skipped.length) console.log(`\nskipped: ${skipped.join('; ')}`);
-  const out = join(here, '../bench-results');
-  mkdirSync(out, { recursive: true });
   const json = JSON.stringify(
     { date, commit, adapter, software, options: opts, rows: results.map((r) => ({ ...r, ratio: ratio(r) })), skipped },
     null,
