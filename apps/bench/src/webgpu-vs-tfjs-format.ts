@@ -99,13 +99,10 @@ const gf = (flops: number | undefined, t: number | null): string => (flops && t 
  * // | workload | dl ms | tfjs ms | tfjs/dl | … |  …  | matmul 256 | 2.00 | 1.00 | 0.50× | …
  */
 export function markdownTable(rows: readonly WebgpuRow[]): string {
-  const lines = [
-    '| workload | dl ms | tfjs-webgpu ms | tfjs / dl | dl GFLOP/s | tfjs GFLOP/s | dl dispatches | runs |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const r of rows) {
+  const header = ['workload', 'dl ms', 'tfjs-webgpu ms', 'tfjs / dl', 'dl GFLOP/s', 'tfjs GFLOP/s', 'dl dispatches', 'runs'];
+  const body = rows.map((r) => {
     const q = ratio(r);
-    const cells = [
+    return [
       r.label + (r.note ? ` (${r.note})` : ''),
       ms(r.dlMs),
       ms(r.tfjsMs),
@@ -115,9 +112,13 @@ export function markdownTable(rows: readonly WebgpuRow[]): string {
       r.dlDispatches === null ? '–' : String(r.dlDispatches),
       String(r.reps),
     ];
-    lines.push(`| ${cells.join(' | ')} |`);
-  }
-  return lines.join('\n');
+  });
+  // padded as the repository's formatter (Biome) writes Markdown tables, so `pnpm lint` passes after `--readme`
+  const widths = header.map((h, i) => Math.max(3, h.length, ...body.map((c) => c[i]!.length)));
+  const row = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const rule = `| ${widths.map((w, i) => (i === 0 ? '-'.repeat(w) : `${'-'.repeat(w - 1)}:`)).join(' | ')} |`;
+  return [row(header), rule, ...body.map(row)].join('\n');
 }
 
 export const README_START = '<!-- webgpu-bench:start (written by `pnpm bench --device webgpu --readme`) -->';
