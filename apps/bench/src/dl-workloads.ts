@@ -15,6 +15,7 @@ import { noGrad } from '@dl/autograd';
 import { F, nn } from '@dl/nn';
 import { SGD } from '@dl/optim';
 import { OP_CHAIN, randomLabels, randomValues, type Step } from './workloads.js';
+import { lenet, mlp } from './models.js';
 
 type T = dl.Tensor;
 const rnd = (shape: number[], seed: number, scale = 1): T => {
@@ -53,25 +54,6 @@ function tidyStep(model: nn.Module & { forward(x: T): T }, opt: SGD, x: T, y: T)
     return loss.itemSync();
   });
 }
-
-const mlp = (): nn.Sequential =>
-  new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
-
-const lenet = (): nn.Sequential =>
-  new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 120),
-    new nn.ReLU(),
-    new nn.Linear(120, 84),
-    new nn.ReLU(),
-    new nn.Linear(84, 10),
-  );
 
 class BasicBlock extends nn.Module {
   conv1: nn.Conv2d;

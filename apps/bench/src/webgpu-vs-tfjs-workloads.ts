@@ -12,12 +12,13 @@ import * as dl from '@dl/tensor';
 import type { Conv2dParams } from '@dl/tensor/backend';
 import '@dl/backend-cpu'; // the host side: dl.fromArray builds on cpu, then .to('webgpu')
 import { noGrad } from '@dl/autograd';
-import { F, nn } from '@dl/nn';
+import { F, type nn } from '@dl/nn';
 import { SGD } from '@dl/optim';
 import { models } from '@dl/vision';
 import { webgpu } from '@dl/backend-webgpu';
 import { tfjsResnet18 } from './tfjs-resnet.js';
 import { randomLabels, randomValues } from './workloads.js';
+import { lenet, mlp } from './models.js';
 
 type T = dl.Tensor;
 
@@ -78,24 +79,6 @@ function dlTrain(model: nn.Module & { forward(x: T): T }, x: T, y: T): GpuStep {
     },
   };
 }
-
-const mlp = (): nn.Sequential =>
-  new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
-const lenet = (): nn.Sequential =>
-  new nn.Sequential(
-    new nn.Conv2d(1, 6, 5, { padding: 2 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(6, 16, 5),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(400, 120),
-    new nn.ReLU(),
-    new nn.Linear(120, 84),
-    new nn.ReLU(),
-    new nn.Linear(84, 10),
-  );
 
 /** tfjs helpers bound to one tf module. */
 function tfKit(tf: typeof TF) {

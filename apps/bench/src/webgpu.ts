@@ -18,10 +18,11 @@ import * as dl from '@dl/tensor';
 import type { Conv2dParams } from '@dl/tensor/backend';
 import '@dl/backend-cpu';
 import '@dl/autograd';
-import { F, nn } from '@dl/nn';
+import { F } from '@dl/nn';
 import { SGD } from '@dl/optim';
 import { webgpu } from '@dl/backend-webgpu';
 import { randomArray, timeMs } from './timing.js';
+import { lenet } from './models.js';
 
 type T = dl.Tensor;
 const budgetMs = Number(process.env.BENCH_BUDGET_MS ?? 1500);
@@ -115,20 +116,7 @@ async function lenetRow(plain: boolean): Promise<Row> {
   const losses: Record<string, number> = {};
   for (const device of ['cpu', 'webgpu']) {
     dl.manualSeed(0);
-    const model = new nn.Sequential(
-      new nn.Conv2d(1, 6, 5, { padding: 2 }),
-      new nn.ReLU(),
-      new nn.MaxPool2d(2),
-      new nn.Conv2d(6, 16, 5),
-      new nn.ReLU(),
-      new nn.MaxPool2d(2),
-      new nn.Flatten(),
-      new nn.Linear(400, 120),
-      new nn.ReLU(),
-      new nn.Linear(120, 84),
-      new nn.ReLU(),
-      new nn.Linear(84, 10),
-    ).to(device);
+    const model = lenet().to(device);
     const opt = new SGD(model.parameters(), { lr: 0.01 });
     const x = rnd([64, 1, 28, 28], 1, device);
     const y = dl
