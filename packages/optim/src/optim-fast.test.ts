@@ -244,4 +244,23 @@ describe('fused optimizer step against PyTorch (16K+ element params)', () => {
     expect(() => opt.step()).toThrow();
     expect(taken).toBe(0);
   });
+
+  it('a parameter listed twice takes one step per listing, as torch (the per-tensor path)', () => {
+    // torch 1.13: Adam([w, w], lr=0.1), two steps of (w*w).sum() -> step 4 and these values;
+    // Adagrad([w, w], lr=0.1, lr_decay=0.5), two steps
+    const run = (make: (w: Tensor) => { zeroGrad(): void; step(): void }) => {
+      const w = dl.tensor([1, 2, 3, 4]).requiresGrad_();
+      const opt = make(w);
+      for (let i = 0; i < 2; i++) {
+        opt.zeroGrad();
+        w.mul(w).sum().backward();
+        opt.step();
+      }
+      return Array.from(w.detach().dataSync());
+    };
+    const adam = run((w) => new Adam([w, w], { lr: 0.1 }));
+    [0.6030201315879822, 1.6011685132980347, 2.600710391998291, 3.600507974624634].forEach((v, i) => expect(adam[i]).toBeCloseTo(v, 6));
+    const adagrad = run((w) => new Adagrad([w, w], { lr: 0.1, lrDecay: 0.5 }));
+    [0.8086844086647034, 1.8062386512756348, 2.8054685592651367, 3.805091381072998].forEach((v, i) => expect(adagrad[i]).toBeCloseTo(v, 6));
+  });
 });

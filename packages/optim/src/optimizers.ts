@@ -108,6 +108,7 @@ export class SGD extends Optimizer<SGDOptions> {
   /** The whole group in one multi-tensor step (Note [Fused optimizer step] in @dl/tensor); false: the per-tensor ops run. */
   private fusedUpdate(g: ParamGroup<SGDOptions>): boolean {
     const ps = g.params.filter((p) => p.grad);
+    if (hasDuplicates(ps)) return false;
     const created = new Set<Tensor>();
     const states = ps.map((p) => {
       if (g.momentum === 0) return [];
@@ -190,6 +191,7 @@ function adamUpdate(opt: Adam | AdamW, g: ParamGroup<AdamOptions>, decoupled: bo
   const states = ss.map((s) => [s.expAvg, s.expAvgSq, ...(g.amsgrad ? [s.maxExpAvgSq] : [])] as Tensor[]);
   const grads = ps.map((p) => p.grad!);
   if (
+    !hasDuplicates(ps) &&
     fusedOptimizerStep(
       step,
       ss.map((s) => (s.step as number) + 1),
@@ -351,6 +353,7 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const want = 1 + (g.momentum > 0 ? 1 : 0) + (g.centered ? 1 : 0);
     const steps = ss.map((s) => (s.step as number) + 1);
     if (
+      !hasDuplicates(ps) &&
       states.every((st) => st.length === want) &&
       fusedOptimizerStep(
         step,
@@ -445,6 +448,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
     const steps = ss.map((s) => (s.step as number) + 1);
     const states = ss.map((s) => [s.sum as Tensor]);
     if (
+      !hasDuplicates(ps) &&
       fusedOptimizerStep(
         step,
         steps,
@@ -467,4 +471,13 @@ export class Adagrad extends Optimizer<AdagradOptions> {
       this.data(p).addcdiv_(grad, sum.sqrt().add(g.eps), { value: -clr });
     }
   }
+}
+
+/**
+ * A parameter listed twice in one group (torch only warns) is updated once per listing, each
+ * with its own step count; the fused step gives every listing the same count, so such groups
+ * take the per-tensor path.
+ */
+function hasDuplicates(ps: readonly Tensor[]): boolean {
+  return new Set(ps).size !== ps.length;
 }

@@ -310,6 +310,8 @@ export interface Pool2dOptions {
   ceilMode?: boolean;
   /** avg pooling: count padding zeros in the divisor (default true). */
   countIncludePad?: boolean;
+  /** avg pooling: divide every window's sum by this (a nonzero integer) instead of its size. */
+  divisorOverride?: number | null;
 }
 
 function poolParams(op: string, kernelSize: Size2, o: Pool2dOptions): Pool2dParams {
@@ -340,10 +342,36 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}
 export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
   return dl.maxPool2d(x, poolParams('maxPool2d', kernelSize, opts));
 }
-/** 2-D average pooling. @example F.avgPool2d(x, 2) */
+/**
+ * 2-D average pooling; `divisorOverride` divides each window's sum by a fixed integer.
+ *
+ * @example
+ * F.avgPool2d(x, 2); F.avgPool2d(x, 3, { stride: 2, padding: 1, divisorOverride: 4 });
+ */
 export function avgPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
   const p = poolParams('avgPool2d', kernelSize, opts);
-  return dl.avgPool2d(x, p);
+  const d = opts.divisorOverride;
+  if (d === undefined || d === null) return dl.avgPool2d(x, p);
+  if (typeof d !== 'number' || !Number.isInteger(d) || d === 0) {
+    throw new ArgumentError(`avgPool2d: divisorOverride must be a nonzero integer, got ${String(d)}`, {
+      op: 'avgPool2d',
+      hint: 'pass e.g. { divisorOverride: 4 }, or leave it out to divide by the window size',
+    });
+  }
+  // Note [divisorOverride]: the window sums are the averages over the real (unpadded) elements
+  // times their count, which depends only on the window's position: a [OH, OW] table.
+  const avg = dl.avgPool2d(x, { ...p, countIncludePad: false });
+  const [OH, OW] = [avg.shape[avg.dim() - 2]!, avg.shape[avg.dim() - 1]!];
+  const H = x.shape[x.dim() - 2]!;
+  const W = x.shape[x.dim() - 1]!;
+  const inside = (o: number, k: number, s: number, pad: number, n: number) =>
+    Math.max(0, Math.min(o * s - pad + k, n) - Math.max(o * s - pad, 0));
+  const scale = new Float64Array(OH * OW);
+  for (let i = 0; i < OH; i++) {
+    const rows = inside(i, p.kernelSize[0], p.stride[0], p.padding[0], H);
+    for (let j = 0; j < OW; j++) scale[i * OW + j] = (rows * inside(j, p.kernelSize[1], p.stride[1], p.padding[1], W)) / d;
+  }
+  return avg.mul(dl.tensor(scale, { dtype: avg.dtype, device: avg.device }).reshape(OH, OW));
 }
 
 /**

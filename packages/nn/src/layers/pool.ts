@@ -18,6 +18,7 @@ const AVG_ROWS: readonly ArgRow[] = [
   ['padding', 'padding', 'size'],
   ['ceilMode', 'ceil_mode', 'boolean'],
   ['countIncludePad', 'count_include_pad', 'boolean'],
+  ['divisorOverride', 'divisor_override', 'int', true],
 ];
 const forms = (op: string): string =>
   `new nn.${op}(3, 2, 1) (stride, padding, … in torch's order) or new nn.${op}(3, { stride: 2, padding: 1 })`;
@@ -66,12 +67,18 @@ export class AvgPool2d extends Module {
     Object.defineProperty(this, 'name', { value: 'AvgPool2d' }); // the repr's name, minified or not
   }
   readonly stride: Fc.Size2;
-  readonly opts: { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean };
+  readonly opts: {
+    stride?: Fc.Size2 | null;
+    padding?: Fc.Size2;
+    ceilMode?: boolean;
+    countIncludePad?: boolean;
+    divisorOverride?: number | null;
+  };
   constructor(
     readonly kernelSize: Fc.Size2,
     ...args: TorchTail<
-      [stride: Fc.Size2 | null, padding: Fc.Size2, ceilMode: boolean, countIncludePad: boolean],
-      { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean }
+      [stride: Fc.Size2 | null, padding: Fc.Size2, ceilMode: boolean, countIncludePad: boolean, divisorOverride: number | null],
+      { stride?: Fc.Size2 | null; padding?: Fc.Size2; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }
     >
   ) {
     super();
