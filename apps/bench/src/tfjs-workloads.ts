@@ -11,6 +11,7 @@
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import { OP_CHAIN, randomLabels, randomValues, type Step } from './workloads.js';
+import { tfjsResnet18 } from './tfjs-resnet.js';
 
 export function tfjsWorkload(tf: typeof TF, id: string): Step | undefined {
   /** Run `make` in a tidy, then read and dispose what it returned. */
@@ -121,93 +122,16 @@ export function tfjsWorkload(tf: typeof TF, id: string): Step | undefined {
     };
   }
   if (id === 'resnet18-fwd') {
-    let seed = 100;
-    const convW = (k: number, ci: number, co: number): TF.Tensor4D =>
-      rnd([k, k, ci, co], seed++, Math.sqrt(2 / (k * k * ci))) as TF.Tensor4D;
-    interface Bn {
-      scale: TF.Tensor1D;
-      offset: TF.Tensor1D;
-      mean: TF.Tensor1D;
-      variance: TF.Tensor1D;
-    }
-    const bn = (c: number): Bn => ({ scale: tf.ones([c]), offset: tf.zeros([c]), mean: tf.zeros([c]), variance: tf.ones([c]) });
-    const applyBn = (h: TF.Tensor4D, p: Bn): TF.Tensor4D => tf.batchNorm(h, p.mean, p.variance, p.offset, p.scale, 1e-5);
-    const convP = (h: TF.Tensor4D, w: TF.Tensor4D, stride: number, pad: number): TF.Tensor4D =>
-      tf.conv2d(
-        h,
-        w,
-        stride,
-        pad === 0
-          ? 'valid'
-          : [
-              [0, 0],
-              [pad, pad],
-              [pad, pad],
-              [0, 0],
-            ],
-      );
-    interface Block {
-      w1: TF.Tensor4D;
-      b1: Bn;
-      w2: TF.Tensor4D;
-      b2: Bn;
-      wd?: TF.Tensor4D;
-      bd?: Bn;
-      stride: number;
-    }
-    const stem = convW(7, 3, 64),
-      stemBn = bn(64);
-    const blocks: Block[] = [];
-    let cin = 64;
-    for (const [cout, stride] of [
-      [64, 1],
-      [128, 2],
-      [256, 2],
-      [512, 2],
-    ] as const) {
-      for (let i = 0; i < 2; i++) {
-        const s = i === 0 ? stride : 1;
-        const down = s !== 1 || cin !== cout;
-        blocks.push({
-          w1: convW(3, cin, cout),
-          b1: bn(cout),
-          w2: convW(3, cout, cout),
-          b2: bn(cout),
-          stride: s,
-          ...(down ? { wd: convW(1, cin, cout), bd: bn(cout) } : {}),
-        });
-        cin = cout;
-      }
-    }
-    const fc = rnd([512, 1000], seed++, 1 / Math.sqrt(512)),
-      fcb = tf.zeros([1000]);
+    // the webgpu bench's tfjs ResNet-18 (same seeded weights), in inference mode
+    const net = tfjsResnet18(tf, rnd);
     const x = rnd([8, 224, 224, 3], 1) as TF.Tensor4D;
-    const forward = (): TF.Tensor => {
-      let h = tf.relu(applyBn(convP(x, stem, 2, 3), stemBn)) as TF.Tensor4D;
-      h = tf.maxPool(
-        tf.pad(
-          h,
-          [
-            [0, 0],
-            [1, 1],
-            [1, 1],
-            [0, 0],
-          ],
-          -Infinity,
-        ),
-        3,
-        2,
-        'valid',
-      );
-      for (const b of blocks) {
-        const o = applyBn(convP(tf.relu(applyBn(convP(h, b.w1, b.stride, 1), b.b1)) as TF.Tensor4D, b.w2, 1, 1), b.b2);
-        const s = b.wd ? applyBn(convP(h, b.wd, b.stride, 0), b.bd!) : h;
-        h = tf.relu(tf.add(o, s)) as TF.Tensor4D;
-      }
-      const pooled = tf.mean(h, [1, 2]);
-      return tf.sum(tf.add(tf.matMul(pooled, fc), fcb));
+    return {
+      run: () => read(() => tf.sum(net.forward(x, false))),
+      dispose: () => {
+        net.dispose();
+        x.dispose();
+      },
     };
-    return { run: () => read(forward) };
   }
   return undefined;
 }
