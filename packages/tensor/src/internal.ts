@@ -19,7 +19,7 @@ export { sliceDims, reshapeTo } from './ops/views.js';
 export { sliceBackward } from './ops/indexing.js';
 export { diagonalBackward } from './ops/diagonal.js';
 export { conv2dBackwardInput, conv2dBackwardWeight } from './ops/conv.js';
-export { maxPool2dBackward, avgPool2dBackward } from './ops/pool.js';
+export { maxPool2dBackward, avgPool2dBackward, avgPoolDivisors } from './ops/pool.js';
 export { thresholdBackward } from './ops/relu-backward.js';
 export { runDetached } from './ops/composite.js';
 export { fusedOptimizerStep } from './ops/foreach.js';

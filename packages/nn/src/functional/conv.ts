@@ -2,6 +2,7 @@ import * as dl from '@dl/tensor';
 import {
   adaptiveAvgPool2d as adaptiveAvgPool2dOp,
   addmm,
+  avgPoolDivisors,
   conv1d as conv1dOp,
   convTranspose2d as convTranspose2dOp,
   reshapeTo,
@@ -358,19 +359,10 @@ export function avgPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}
       hint: 'pass e.g. { divisorOverride: 4 }, or leave it out to divide by the window size',
     });
   }
-  // Note [divisorOverride]: the window sums are the averages over the real (unpadded) elements
-  // times their count, which depends only on the window's position: a [OH, OW] table.
+  // the window sums are the averages over the real (unpadded) elements times their count
   const avg = dl.avgPool2d(x, { ...p, countIncludePad: false });
   const [OH, OW] = [avg.shape[avg.dim() - 2]!, avg.shape[avg.dim() - 1]!];
-  const H = x.shape[x.dim() - 2]!;
-  const W = x.shape[x.dim() - 1]!;
-  const inside = (o: number, k: number, s: number, pad: number, n: number) =>
-    Math.max(0, Math.min(o * s - pad + k, n) - Math.max(o * s - pad, 0));
-  const scale = new Float64Array(OH * OW);
-  for (let i = 0; i < OH; i++) {
-    const rows = inside(i, p.kernelSize[0], p.stride[0], p.padding[0], H);
-    for (let j = 0; j < OW; j++) scale[i * OW + j] = (rows * inside(j, p.kernelSize[1], p.stride[1], p.padding[1], W)) / d;
-  }
+  const scale = avgPoolDivisors(x.shape, p, false).map((n) => n / d);
   return avg.mul(dl.tensor(scale, { dtype: avg.dtype, device: avg.device }).reshape(OH, OW));
 }
 

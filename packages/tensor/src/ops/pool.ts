@@ -169,6 +169,19 @@ function avgDivisors(g: PoolGeo, countIncludePad: boolean): Float64Array {
 }
 
 /**
+ * @internal PyTorch's average-pool divisor of each output position of pooling an input of shape
+ * `inShape` ([N, C, H, W] or [C, H, W]), as a flat [OH*OW] table: the window's size clipped to the
+ * padded input when `countIncludePad`, else the number of real input elements it covers.
+ *
+ * @example
+ * avgPoolDivisors([1, 1, 4, 4], p, false); // Float64Array of OH*OW counts
+ */
+export function avgPoolDivisors(inShape: readonly number[], p: Pool2dParams, countIncludePad: boolean): Float64Array {
+  const shape = inShape.length === 3 ? [1, ...inShape] : inShape;
+  return avgDivisors(poolGeometry('avgPool2d', shape, p), countIncludePad);
+}
+
+/**
  * 2-D max pooling with PyTorch's indices (flat `h * W + w` per plane, int32).
  *
  * @example
