@@ -8,12 +8,16 @@
  * a ```text block must print exactly that text (console.log, joined by newlines). The blocks are
  * written to a module beside this file (git-ignored) so `@dl/*` imports resolve as in the repo,
  * then imported; `console.log` is captured per block through a marker call between blocks.
+ * The module runs with a fresh temporary directory as its working directory, prepared by the
+ * guide's entry in `guide-setup.ts` (data files a guide reads from `./data`, say).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { expect } from 'vitest';
+import { guideSetups } from './guide-setup.js';
 
 /** One code block and the output the guide shows for it (null: not compared). */
 export interface GuideBlock {
@@ -39,22 +43,21 @@ export function guideBlocks(markdown: string): GuideBlock[] {
   return blocks;
 }
 
-/** What each block printed, in order. Throws the first error a block raises, naming its line. */
-export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; printed: string[] }> {
-  const blocks = guideBlocks(readFileSync(file, 'utf8'));
-  const here = dirname(fileURLToPath(import.meta.url));
-  const dir = join(here, '.guide-run');
-  mkdirSync(dir, { recursive: true });
-  const name = file.replace(/[^A-Za-z0-9]+/g, '-').slice(-60);
-  const mod = join(dir, `${name}-${process.pid}.ts`);
+/** The folder the guide modules are written to (git-ignored). */
+export const guideRunDir = join(dirname(fileURLToPath(import.meta.url)), '.guide-run');
+
+/** Write the guide's blocks as one module (see Note [Guides run as tests]); returns its path. */
+export function writeGuideModule(file: string, blocks: GuideBlock[], tag: string = String(process.pid)): string {
+  mkdirSync(guideRunDir, { recursive: true });
+  const name = basename(file).replace(/[^A-Za-z0-9]+/g, '-');
+  const mod = join(guideRunDir, `${name}-${tag}.ts`);
   // Imports go first (hoisted anyway); each block is followed by a marker that closes its output.
   const imports: string[] = [];
   const body: string[] = [];
   blocks.forEach((b, i) => {
     const lines = b.code.split('\n');
-    const own = lines.filter((l) => /^import\s/.test(l));
-    imports.push(...own);
-    body.push(`// guide line ${b.line}`, ...lines.filter((l) => !/^import\s/.test(l)), `__guideMark(${i});`);
+    imports.push(...lines.filter((l) => /^import\s/.test(l)));
+    body.push(`// ${basename(file)} line ${b.line}`, ...lines.filter((l) => !/^import\s/.test(l)), `__guideMark(${i});`);
   });
   const src = [
     ...new Set(imports),
@@ -64,6 +67,19 @@ export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; pr
     '}',
   ].join('\n');
   writeFileSync(mod, src);
+  return mod;
+}
+
+/**
+ * What each block printed, in order, run in a fresh working directory prepared by the guide's
+ * setup (if any). Throws the first error a block raises, naming its line.
+ */
+export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; printed: string[] }> {
+  const blocks = guideBlocks(readFileSync(file, 'utf8'));
+  const mod = writeGuideModule(file, blocks);
+  const cwd = process.cwd();
+  const work = mkdtempSync(join(tmpdir(), 'dl-guide-'));
+  await guideSetups[basename(file)]?.(work);
   const printed: string[] = [];
   let current: string[] = [];
   const g = globalThis as { __guideMark?: (i: number) => void };
@@ -74,6 +90,7 @@ export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; pr
   };
   console.log = (...args: unknown[]) => current.push(format(...args));
   try {
+    process.chdir(work);
     const m = (await import(pathToFileURL(mod).href)) as { __guide: () => Promise<void> };
     await m.__guide();
   } catch (e) {
@@ -81,9 +98,11 @@ export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; pr
     if (e instanceof Error) e.message = `guide ${file}, block at line ${at?.line ?? '?'}: ${e.message}`;
     throw e;
   } finally {
+    process.chdir(cwd);
     console.log = log;
     delete g.__guideMark;
     rmSync(mod, { force: true });
+    rmSync(work, { recursive: true, force: true });
   }
   return { blocks, printed };
 }
@@ -91,7 +110,7 @@ export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; pr
 /** Run the guide `file` and expect every block with shown output to print exactly that. */
 export async function expectGuideRuns(file: string): Promise<void> {
   const { blocks, printed } = await runGuide(file);
-  expect(blocks.length).toBeGreaterThan(5);
+  expect(blocks.length, `${file} has no ts block`).toBeGreaterThan(0);
   blocks.forEach((b, i) => {
     if (b.expected !== null) expect(printed[i], `block at line ${b.line}`).toBe(b.expected);
   });
