@@ -4,6 +4,11 @@ import type { DType, HostArray } from '@dl/tensor';
 import type { KernelTimer } from '@dl/tensor/backend';
 import type {
   Backend,
+  LayerNormParams,
+  NllLossParams,
+  OptimizerStep,
+  OptimizerSteps,
+  SoftmaxParams,
   BinaryOp,
   CompareOp,
   Conv2dParams,
@@ -26,6 +31,10 @@ import { random } from './kernels/random.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './kernels/conv.js';
 import { avgPool2d, maxPool2d } from './kernels/pool2d.js';
 import { check } from './kernels/check.js';
+import { softmax, softmaxBackward } from './kernels/softmax.js';
+import { nllLoss, nllLossBackward } from './kernels/nll-loss.js';
+import { layerNorm, layerNormBackward } from './kernels/layer-norm.js';
+import { optimizerStep } from './kernels/optimizer-step.js';
 
 /**
  * The `webgpu` device: every primitive as a generated, cached WGSL kernel over strided
@@ -210,5 +219,61 @@ export class WebGPUBackend implements Backend {
   }
   avgPool2d(x: TensorView, out: TensorView, p: Pool2dParams): void {
     avgPool2d(this.runtime, x, out, p);
+  }
+
+  // Fused softmax, nll loss, layer norm and optimizer step (kernels/softmax.ts, nll-loss.ts, layer-norm.ts, optimizer-step.ts).
+  softmax(x: TensorView, out: TensorView, p: SoftmaxParams): void {
+    softmax(this.runtime, x, out, p);
+  }
+  softmaxBackward(y: TensorView, g: TensorView, gradIn: TensorView, p: SoftmaxParams): void {
+    softmaxBackward(this.runtime, y, g, gradIn, p);
+  }
+  nllLoss(
+    input: TensorView,
+    target: TensorView,
+    weight: TensorView | null,
+    out: TensorView,
+    totalWeight: TensorView,
+    p: NllLossParams,
+  ): void {
+    nllLoss(this.runtime, input, target, weight, out, totalWeight, p);
+  }
+  nllLossBackward(
+    grad: TensorView,
+    target: TensorView,
+    weight: TensorView | null,
+    totalWeight: TensorView,
+    gradIn: TensorView,
+    p: NllLossParams,
+  ): void {
+    nllLossBackward(this.runtime, grad, target, weight, totalWeight, gradIn, p);
+  }
+  layerNorm(
+    x: TensorView,
+    weight: TensorView | null,
+    bias: TensorView | null,
+    mean: TensorView,
+    rstd: TensorView,
+    out: TensorView,
+    p: LayerNormParams,
+  ): void {
+    layerNorm(this.runtime, x, weight, bias, mean, rstd, out, p);
+  }
+  layerNormBackward(
+    g: TensorView,
+    x: TensorView,
+    weight: TensorView | null,
+    mean: TensorView,
+    rstd: TensorView,
+    gradIn: TensorView | null,
+    gradWeight: TensorView | null,
+    gradBias: TensorView | null,
+    p: LayerNormParams,
+  ): void {
+    layerNormBackward(this.runtime, g, x, weight, mean, rstd, gradIn, gradWeight, gradBias, p);
+  }
+  /** One dispatch per chunk of parameters (Note [Fused optimizer step on WebGPU]); false to decline. */
+  optimizerStep(step: OptimizerStep, steps: OptimizerSteps, params: TensorView[], grads: TensorView[], states: TensorView[][]): boolean {
+    return optimizerStep(this.runtime, step, steps, params, grads, states);
   }
 }
