@@ -103,91 +103,355 @@ type NllParams = {
  */
 export const PRIMITIVES = {
   // elementwise unary: backend.unary(name, x, out)
+  /**
+   * Elementwise `-x`, as `torch.Tensor.neg` (`dl.neg(x)`); keeps the input dtype.
+   * @example dl.tensor([1, -2.5]).neg(); // → tensor([-1.0000,  2.5000])
+   */
   neg: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['neg_f32', 'neg_int'] },
+  /**
+   * Elementwise `|x|`, as `torch.Tensor.abs` (`dl.abs(x)`); keeps the input dtype.
+   * @example dl.tensor([-1.5, 2]).abs(); // → tensor([1.5000, 2.0000])
+   */
   abs: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['abs_f32', 'abs_int'] },
+  /**
+   * Elementwise `e^x`, as `torch.Tensor.exp` (`dl.exp(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1]).exp(); // → tensor([1.0000, 2.7183])
+   */
   exp: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['exp_f32', 'exp_int_to_float'] },
+  /**
+   * The natural logarithm (`-inf` at 0, NaN below), elementwise, as `torch.Tensor.log` (`dl.log(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([1, 2.718281828]).log(); // → tensor([0.0000, 1.0000])
+   */
   log: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['log_f32', 'log_special'], domain: 'positive' },
+  /**
+   * Elementwise `log(1 + x)`, accurate for small `x`, as `torch.Tensor.log1p` (`dl.log1p(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1e-8]).log1p(); // → tensor([0.0000e+00, 1.0000e-08])
+   */
   log1p: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['log1p_f32'], domain: 'positive' },
+  /**
+   * Elementwise `e^x - 1`, accurate for small `x`, as `torch.Tensor.expm1` (`dl.expm1(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1e-8]).expm1(); // → tensor([0.0000e+00, 1.0000e-08])
+   */
   expm1: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['expm1_f32'] },
+  /**
+   * The square root (NaN below 0), elementwise, as `torch.Tensor.sqrt` (`dl.sqrt(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([4, 2]).sqrt(); // → tensor([2.0000, 1.4142])
+   */
   sqrt: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['sqrt_f32', 'sqrt_int_to_float'], domain: 'positive' },
+  /**
+   * Elementwise `1 / sqrt(x)`, as `torch.Tensor.rsqrt` (`dl.rsqrt(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([4, 0.25]).rsqrt(); // → tensor([0.5000, 2.0000])
+   */
   rsqrt: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['rsqrt_f32'], domain: 'positive' },
+  /**
+   * Elementwise `1 / x`, as `torch.Tensor.reciprocal` (`dl.reciprocal(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([2, -4]).reciprocal(); // → tensor([ 0.5000, -0.2500])
+   */
   reciprocal: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['reciprocal_f32'], domain: 'positive' },
+  /**
+   * The sine (radians), elementwise, as `torch.Tensor.sin` (`dl.sin(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, Math.PI / 2]).sin(); // → tensor([0., 1.])
+   */
   sin: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['sin_f32'] },
+  /**
+   * The cosine (radians), elementwise, as `torch.Tensor.cos` (`dl.cos(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, Math.PI]).cos(); // → tensor([ 1., -1.])
+   */
   cos: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['cos_f32'] },
+  /**
+   * The tangent (radians), elementwise, as `torch.Tensor.tan` (`dl.tan(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, Math.PI / 4]).tan(); // → tensor([0., 1.])
+   */
   tan: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['tan_f32'], domain: 'unit' },
+  /**
+   * The hyperbolic tangent, elementwise, as `torch.Tensor.tanh` (`dl.tanh(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1]).tanh(); // → tensor([0.0000, 0.7616])
+   */
   tanh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['tanh_f32'] },
+  /**
+   * The logistic sigmoid `1 / (1 + e^-x)`, elementwise, as `torch.Tensor.sigmoid` (`dl.sigmoid(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 2]).sigmoid(); // → tensor([0.5000, 0.8808])
+   */
   sigmoid: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['sigmoid_f32', 'sigmoid_extreme'] },
+  /**
+   * Elementwise `max(x, 0)` (NaN stays NaN), as `torch.Tensor.relu` (`dl.relu(x)`); keeps the input dtype.
+   * @example dl.tensor([-1, 2]).relu(); // → tensor([0., 2.])
+   */
   relu: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['relu_f32', 'relu_nan'] },
+  /**
+   * The error function, elementwise, as `torch.Tensor.erf` (`dl.erf(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1]).erf(); // → tensor([0.0000, 0.8427])
+   */
   erf: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['erf_f32', 'erf_wide'] },
+  /**
+   * The sign: -1, 0 or 1 (NaN stays NaN), elementwise, as `torch.Tensor.sign` (`dl.sign(x)`); keeps the input dtype.
+   * @example dl.tensor([-3, 0, 2]).sign(); // → tensor([-1.,  0.,  1.])
+   */
   sign: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['sign_f32', 'sign_special'] },
+  /**
+   * Rounded down, elementwise, as `torch.Tensor.floor` (`dl.floor(x)`); keeps the input dtype.
+   * @example dl.tensor([-1.5, 1.5]).floor(); // → tensor([-2.,  1.])
+   */
   floor: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['floor_f32'] },
+  /**
+   * Rounded up, elementwise, as `torch.Tensor.ceil` (`dl.ceil(x)`); keeps the input dtype.
+   * @example dl.tensor([-1.5, 1.5]).ceil(); // → tensor([-1.,  2.])
+   */
   ceil: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['ceil_f32'] },
-  /** Round half to even, as PyTorch. */
+  /**
+   * Rounded to the nearest integer, halves to even as PyTorch, elementwise, as `torch.Tensor.round` (`dl.round(x)`); keeps the input dtype.
+   * @example dl.tensor([0.5, 1.5, 2.5]).round(); // → tensor([0., 2., 2.])
+   */
   round: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['round_f32', 'round_half_even'] },
+  /**
+   * Rounded toward zero, elementwise, as `torch.Tensor.trunc` (`dl.trunc(x)`); keeps the input dtype.
+   * @example dl.tensor([-1.7, 1.7]).trunc(); // → tensor([-1.,  1.])
+   */
   trunc: { kind: 'unary', arity: 1, dtype: 'same', grad: true, fixtures: ['trunc_f32'] },
+  /**
+   * Elementwise `!x` (nonzero is true), as `torch.Tensor.logical_not` (`dl.logicalNot(x)`); gives a bool tensor.
+   * @example dl.tensor([0, 1, 2]).logicalNot(); // → tensor([ True, False, False])
+   */
   logicalNot: { kind: 'unary', arity: 1, dtype: 'bool', grad: false, fixtures: ['logical_not'] },
+  /**
+   * Whether each element is NaN, elementwise, as `torch.Tensor.isnan` (`dl.isnan(x)`); gives a bool tensor.
+   * @example dl.tensor([1, NaN]).isnan(); // → tensor([False,  True])
+   */
   isnan: { kind: 'unary', arity: 1, dtype: 'bool', grad: false, fixtures: ['isnan'] },
+  /**
+   * Whether each element is ±inf, elementwise, as `torch.Tensor.isinf` (`dl.isinf(x)`); gives a bool tensor.
+   * @example dl.tensor([1, Infinity, -Infinity]).isinf(); // → tensor([False,  True,  True])
+   */
   isinf: { kind: 'unary', arity: 1, dtype: 'bool', grad: false, fixtures: ['isinf'] },
   // issue 13 math: inverse trig / hyperbolic, logs and exps in other bases, special functions
+  /**
+   * The arcsine (NaN outside [-1, 1]), elementwise, as `torch.Tensor.asin` (`dl.asin(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1]).asin(); // → tensor([0.0000, 1.5708])
+   */
   asin: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['asin_f32', 'asin_edges'], domain: 'unit' },
+  /**
+   * The arccosine (NaN outside [-1, 1]), elementwise, as `torch.Tensor.acos` (`dl.acos(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([1, 0]).acos(); // → tensor([0.0000, 1.5708])
+   */
   acos: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['acos_f32', 'acos_edges'], domain: 'unit' },
+  /**
+   * The arctangent, elementwise, as `torch.Tensor.atan` (`dl.atan(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1]).atan(); // → tensor([0.0000, 0.7854])
+   */
   atan: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['atan_f32', 'atan_edges'] },
+  /**
+   * The hyperbolic sine, elementwise, as `torch.Tensor.sinh` (`dl.sinh(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1]).sinh(); // → tensor([0.0000, 1.1752])
+   */
   sinh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['sinh_f32', 'sinh_edges'] },
+  /**
+   * The hyperbolic cosine, elementwise, as `torch.Tensor.cosh` (`dl.cosh(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1]).cosh(); // → tensor([1.0000, 1.5431])
+   */
   cosh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['cosh_f32', 'cosh_edges'] },
+  /**
+   * The inverse hyperbolic sine, elementwise, as `torch.Tensor.asinh` (`dl.asinh(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1]).asinh(); // → tensor([0.0000, 0.8814])
+   */
   asinh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['asinh_f32', 'asinh_edges'] },
+  /**
+   * The inverse hyperbolic cosine (NaN below 1), elementwise, as `torch.Tensor.acosh` (`dl.acosh(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([1, 2]).acosh(); // → tensor([0.0000, 1.3170])
+   */
   acosh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['acosh_f32', 'acosh_edges'], domain: 'positive' },
+  /**
+   * The inverse hyperbolic tangent (±inf at ±1), elementwise, as `torch.Tensor.atanh` (`dl.atanh(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 0.5]).atanh(); // → tensor([0.0000, 0.5493])
+   */
   atanh: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['atanh_f32', 'atanh_edges'], domain: 'unit' },
+  /**
+   * The base-2 logarithm, elementwise, as `torch.Tensor.log2` (`dl.log2(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([1, 8]).log2(); // → tensor([0., 3.])
+   */
   log2: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['log2_f32', 'log2_edges'], domain: 'positive' },
+  /**
+   * The base-10 logarithm, elementwise, as `torch.Tensor.log10` (`dl.log10(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([1, 100]).log10(); // → tensor([0., 2.])
+   */
   log10: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['log10_f32', 'log10_edges'], domain: 'positive' },
+  /**
+   * Elementwise `2^x`, as `torch.Tensor.exp2` (`dl.exp2(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 3]).exp2(); // → tensor([1., 8.])
+   */
   exp2: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['exp2_f32', 'exp2_edges'] },
+  /**
+   * The complementary error function `1 - erf(x)`, elementwise, as `torch.Tensor.erfc` (`dl.erfc(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 1]).erfc(); // → tensor([1.0000, 0.1573])
+   */
   erfc: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['erfc_f32', 'erfc_wide'] },
+  /**
+   * The inverse error function (±inf at ±1), elementwise, as `torch.Tensor.erfinv` (`dl.erfinv(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([0, 0.5]).erfinv(); // → tensor([0.0000, 0.4769])
+   */
   erfinv: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['erfinv_f32', 'erfinv_edges'], domain: 'unit' },
+  /**
+   * Elementwise `log|Γ(x)|`, as `torch.Tensor.lgamma` (`dl.lgamma(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([1, 5]).lgamma(); // → tensor([0.0000, 3.1781])
+   */
   lgamma: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['lgamma_f32', 'lgamma_edges'], domain: 'positive' },
+  /**
+   * The digamma function `Γ'(x) / Γ(x)`, elementwise, as `torch.Tensor.digamma` (`dl.digamma(x)`); integer and bool inputs give float32.
+   * @example dl.tensor([1, 2]).digamma(); // → tensor([-0.5772,  0.4228])
+   */
   digamma: { kind: 'unary', arity: 1, dtype: 'float', grad: true, fixtures: ['digamma_f32', 'digamma_edges'], domain: 'positive' },
-  /** Is the sign bit set (true for -0 and negative NaN)? */
+  /**
+   * Whether the sign bit is set (true for -0 and negative NaN), elementwise, as `torch.Tensor.signbit` (`dl.signbit(x)`); gives a bool tensor.
+   * @example dl.tensor([-1, 0, -0]).signbit(); // → tensor([ True, False,  True])
+   */
   signbit: { kind: 'unary', arity: 1, dtype: 'bool', grad: false, fixtures: ['signbit_edges'] },
 
   // elementwise binary with broadcasting: backend.binary(name, a, b, out)
+  /**
+   * Elementwise `self + other`, broadcasting, as `torch.Tensor.add` (`dl.add(x, other)`); the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
+   * @example dl.tensor([1, 2]).add(10); // → tensor([11., 12.])
+   */
   add: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['add_same', 'add_broadcast', 'promote_bool_plus_bool'] },
+  /**
+   * Elementwise `self - other`, broadcasting, as `torch.Tensor.sub` (`dl.sub(x, other)`); the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
+   * @example dl.tensor([1, 2]).sub(10); // → tensor([-9., -8.])
+   */
   sub: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['sub_same', 'sub_broadcast'] },
+  /**
+   * The elementwise product, broadcasting, as `torch.Tensor.mul` (`dl.mul(x, other)`); the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
+   * @example dl.tensor([1, 2]).mul(dl.tensor([[3], [4]])); // → tensor([[3., 6.], [4., 8.]])
+   */
   mul: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['mul_same', 'promote_int_mul_int'] },
-  /** True division (integers give float32). */
+  /**
+   * True division, broadcasting, as `torch.Tensor.div` (`dl.div(x, other)`); integer inputs give float32; a ShapeError if the shapes do not broadcast.
+   * @example dl.tensor([1, 2]).div(4); // → tensor([0.2500, 0.5000])
+   */
   div: { kind: 'binary', arity: 2, dtype: 'promoteFloat', grad: true, fixtures: ['div_same', 'promote_int_div_int'] },
+  /**
+   * Elementwise `self ** other`, broadcasting, as `torch.Tensor.pow` (`dl.pow(x, other)`); the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
+   * @example dl.tensor([2, 3]).pow(2); // → tensor([4., 9.])
+   */
   pow: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['pow_tensor', 'pow_int'] },
+  /**
+   * The elementwise maximum, broadcasting (NaN propagates), as `torch.Tensor.maximum` (`dl.maximum(x, other)`); the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
+   * @example dl.tensor([1, 5]).maximum(dl.tensor([3, 2])); // → tensor([3., 5.])
+   */
   maximum: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['maximum_same', 'maximum_nan'] },
+  /**
+   * The elementwise minimum, broadcasting (NaN propagates), as `torch.Tensor.minimum` (`dl.minimum(x, other)`); the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
+   * @example dl.tensor([1, 5]).minimum(dl.tensor([3, 2])); // → tensor([1., 2.])
+   */
   minimum: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['minimum_same', 'minimum_nan'] },
-  /** Python-style modulus (the sign of the divisor). */
+  /**
+   * Python's modulus: the remainder with the sign of the divisor, as `torch.Tensor.remainder` (`dl.remainder(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([-3, 3]).remainder(2); // → tensor([1., 1.])
+   */
   remainder: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['remainder_tensor', 'remainder_int'] },
-  /** Quadrant-aware arctangent of self / other. */
+  /**
+   * The quadrant-aware arctangent of `self / other`, as `torch.Tensor.atan2` (`dl.atan2(x, other)`); integer inputs give float32; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([1, -1]).atan2(dl.tensor([-1, -1])); // → tensor([ 2.3562, -2.3562])
+   */
   atan2: { kind: 'binary', arity: 2, dtype: 'promoteFloat', grad: true, fixtures: ['atan2_f32'] },
-  /** C's fmod: the remainder with the sign of the dividend. */
+  /**
+   * C's `fmod`: the remainder with the sign of the dividend, as `torch.Tensor.fmod` (`dl.fmod(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([-3, 3]).fmod(2); // → tensor([-1.,  1.])
+   */
   fmod: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['fmod_f32', 'fmod_edges', 'fmod_int'] },
-  /** sqrt(a² + b²) without overflow or underflow in the squares. */
+  /**
+   * Elementwise `sqrt(self² + other²)` without overflow or underflow in the squares, as `torch.Tensor.hypot` (`dl.hypot(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([3, 5]).hypot(dl.tensor([4, 12])); // → tensor([ 5., 13.])
+   */
   hypot: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['hypot_f32', 'hypot_edges'] },
-  /** `a·log(b)`, 0 where a is 0 and b is not NaN. */
+  /**
+   * Elementwise `self · log(other)`, 0 where `self` is 0 and `other` is not NaN, as `torch.Tensor.xlogy` (`dl.xlogy(x, other)`); integer inputs give float32; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([0, 2]).xlogy(dl.tensor([0, 3])); // → tensor([0.0000, 2.1972])
+   */
   xlogy: { kind: 'binary', arity: 2, dtype: 'promoteFloat', grad: true, fixtures: ['xlogy_f32', 'xlogy_edges'], domain: 'positive' },
-  /** `log(exp(a) + exp(b))` / `log2(2^a + 2^b)` without overflow (floating only). */
+  /**
+   * Elementwise `log(e^self + e^other)` without overflow (floating dtypes), as `torch.Tensor.logaddexp` (`dl.logaddexp(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot); integer inputs raise a DTypeError.
+   * @example dl.tensor([0, 1000]).logaddexp(dl.tensor([0, 1000])); // → tensor([6.9315e-01, 1.0007e+03])
+   */
   logaddexp: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['logaddexp_f32', 'logaddexp_edges'] },
+  /**
+   * Elementwise `log2(2^self + 2^other)` without overflow (floating dtypes), as `torch.Tensor.logaddexp2` (`dl.logaddexp2(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot); integer inputs raise a DTypeError.
+   * @example dl.tensor([0, 1]).logaddexp2(dl.tensor([0, 1])); // → tensor([1., 2.])
+   */
   logaddexp2: { kind: 'binary', arity: 2, dtype: 'promote', grad: true, fixtures: ['logaddexp2_f32', 'logaddexp2_edges'] },
-  /** |a| with the sign bit of b (-0 and negative NaN count as negative). */
+  /**
+   * Elementwise `|self|` with the sign bit of `other` (-0 and negative NaN count as negative), as `torch.Tensor.copysign` (`dl.copysign(x, other)`); integer inputs give float32; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([1, 2]).copysign(dl.tensor([-1, 0])); // → tensor([-1.,  2.])
+   */
   copysign: { kind: 'binary', arity: 2, dtype: 'promoteFloat', grad: true, fixtures: ['copysign_f32', 'copysign_edges'] },
-  /** Bitwise ops on integer and bool tensors (floats raise, as torch). */
+  /**
+   * Bitwise and of integer or bool tensors (floats raise a DTypeError, as torch), as `torch.Tensor.bitwise_and` (`dl.bitwiseAnd(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([12, 10], { dtype: 'int32' }).bitwiseAnd(6); // → tensor([4, 2])
+   */
   bitwiseAnd: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_and_int', 'bitwise_and_bool'] },
+  /**
+   * Bitwise or of integer or bool tensors (floats raise a DTypeError, as torch), as `torch.Tensor.bitwise_or` (`dl.bitwiseOr(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([12, 10], { dtype: 'int32' }).bitwiseOr(6); // → tensor([14, 14])
+   */
   bitwiseOr: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_or_int'] },
+  /**
+   * Bitwise xor of integer or bool tensors (floats raise a DTypeError, as torch), as `torch.Tensor.bitwise_xor` (`dl.bitwiseXor(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([12, 10], { dtype: 'int32' }).bitwiseXor(6); // → tensor([10, 12])
+   */
   bitwiseXor: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_xor_int'] },
-  /** Shifts by the shift count modulo the bit width of int32 (as torch on x86; uint8 results wrap). */
+  /**
+   * Elementwise `self << other` on integer tensors (the shift count modulo the bit width of int32, as torch on x86; uint8 results wrap), as `torch.Tensor.bitwise_left_shift` (`dl.bitwiseLeftShift(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([1, 3], { dtype: 'int32' }).bitwiseLeftShift(2); // → tensor([ 4, 12])
+   */
   bitwiseLeftShift: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_left_shift_int'] },
+  /**
+   * Elementwise `self >> other` (arithmetic) on integer tensors, as `torch.Tensor.bitwise_right_shift` (`dl.bitwiseRightShift(x, other)`); the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([-8, 8], { dtype: 'int32' }).bitwiseRightShift(1); // → tensor([-4,  4])
+   */
   bitwiseRightShift: { kind: 'binary', arity: 2, dtype: 'promote', grad: false, fixtures: ['bitwise_right_shift_int'] },
 
   // comparison and logic: backend.compare(name, a, b, out), bool result
+  /**
+   * Elementwise `self == other`, as `torch.Tensor.eq` (`dl.eq(x, other)`); gives a bool tensor; broadcasts (a ShapeError if it cannot); NaN equals nothing.
+   * @example dl.tensor([1, 2, NaN]).eq(dl.tensor([1, 0, NaN])); // → tensor([ True, False, False])
+   */
   eq: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['eq_broadcast', 'eq_nan'] },
+  /**
+   * Elementwise `self != other`, as `torch.Tensor.ne` (`dl.ne(x, other)`); gives a bool tensor; broadcasts (a ShapeError if it cannot); NaN equals nothing.
+   * @example dl.tensor([1, 2, NaN]).ne(dl.tensor([1, 0, NaN])); // → tensor([False,  True,  True])
+   */
   ne: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['ne_broadcast', 'ne_nan'] },
+  /**
+   * Elementwise `self < other`, as `torch.Tensor.lt` (`dl.lt(x, other)`); gives a bool tensor; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([1, 2, 3]).lt(2); // → tensor([ True, False, False])
+   */
   lt: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['lt_broadcast'] },
+  /**
+   * Elementwise `self <= other`, as `torch.Tensor.le` (`dl.le(x, other)`); gives a bool tensor; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([1, 2, 3]).le(2); // → tensor([ True,  True, False])
+   */
   le: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['le_broadcast'] },
+  /**
+   * Elementwise `self > other`, as `torch.Tensor.gt` (`dl.gt(x, other)`); gives a bool tensor; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([1, 2, 3]).gt(2); // → tensor([False, False,  True])
+   */
   gt: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['gt_broadcast'] },
+  /**
+   * Elementwise `self >= other`, as `torch.Tensor.ge` (`dl.ge(x, other)`); gives a bool tensor; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([1, 2, 3]).ge(2); // → tensor([False,  True,  True])
+   */
   ge: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['ge_broadcast'] },
+  /**
+   * Elementwise `self && other` (nonzero is true), as `torch.Tensor.logical_and` (`dl.logicalAnd(x, other)`); gives a bool tensor; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([0, 1, 2]).logicalAnd(dl.tensor([1, 1, 0])); // → tensor([False,  True, False])
+   */
   logicalAnd: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['logical_and'] },
+  /**
+   * Elementwise `self || other` (nonzero is true), as `torch.Tensor.logical_or` (`dl.logicalOr(x, other)`); gives a bool tensor; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([0, 1, 0]).logicalOr(dl.tensor([0, 0, 2])); // → tensor([False,  True,  True])
+   */
   logicalOr: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['logical_or_float'] },
+  /**
+   * Elementwise exactly one of `self`, `other` true (nonzero is true), as `torch.Tensor.logical_xor` (`dl.logicalXor(x, other)`); gives a bool tensor; broadcasts (a ShapeError if it cannot).
+   * @example dl.tensor([0, 1, 2]).logicalXor(dl.tensor([1, 1, 0])); // → tensor([ True, False,  True])
+   */
   logicalXor: { kind: 'compare', arity: 2, dtype: 'bool', grad: false, fixtures: ['logical_xor'] },
 
   // reductions: backend.reduce(name, x, axes, out)
