@@ -1,0 +1,190 @@
+/**
+ * The training session behind the page: LeNet-5, Adam and the embedded digits on one device,
+ * trained one batch at a time so the page can yield to the event loop between batches.
+ *
+ * Everything here is written as the PyTorch loop is: `model(x)`, `F.crossEntropy`,
+ * `opt.zeroGrad()`, `loss.backward()`, `opt.step()`, `await loss.item()`-style reads; no
+ * `tidy`, no `dispose` (the library frees each step's temporaries, docs/guides/memory.md).
+ */
+import * as dl from '@dl/tensor';
+import '@dl/autograd';
+import { noGrad } from '@dl/autograd';
+import { F } from '@dl/nn';
+import { Adam } from '@dl/optim';
+import type { DigitSet } from './data.js';
+import { MNIST_NORM } from './data.js';
+import { LeNet } from './model.js';
+
+/** One training step's numbers. */
+export interface StepPoint {
+  step: number;
+  loss: number;
+  /** fraction of the batch the model got right (before the step's update) */
+  accuracy: number;
+}
+
+/** A test-set evaluation. */
+export interface EvalPoint {
+  step: number;
+  loss: number;
+  accuracy: number;
+}
+
+/** Settings of a session. */
+export interface SessionOptions {
+  batchSize: number;
+  lr: number;
+  seed: number;
+}
+
+/**
+ * Give the browser a turn (input, rendering, timers) between batches: a MessageChannel task (not
+ * `setTimeout(0)`, which nested calls clamp to 4 ms, nor `scheduler.yield()`, whose continuation
+ * is queued ahead of the browser's other tasks).
+ *
+ * @example
+ * for (;;) { await trainOneBatch(); await yieldToEventLoop(); }
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve();
+    ch.port2.postMessage(null);
+  });
+}
+
+/**
+ * LeNet-5 + Adam on the embedded digits, on `cpu` or `webgpu`.
+ *
+ * @example
+ * const s = new Session(await loadMnist(url), { batchSize: 64, lr: 1e-3, seed: 0 });
+ * await s.useDevice('webgpu');
+ * const { loss } = await s.trainStep();
+ */
+export class Session {
+  device = 'cpu';
+  model!: LeNet;
+  opt!: Adam;
+  step = 0;
+  readonly history: StepPoint[] = [];
+  readonly evals: EvalPoint[] = [];
+  /** images trained on (for throughput) */
+  images = 0;
+  private perm: dl.Tensor | undefined;
+  private cursor = 0;
+  private readonly generator: dl.Generator;
+
+  constructor(
+    readonly data: { train: DigitSet; test: DigitSet },
+    readonly opts: SessionOptions,
+  ) {
+    this.generator = new dl.Generator(opts.seed);
+    this.reset();
+  }
+
+  /** New weights (seeded), a new optimizer, empty history; stays on the current device. */
+  reset(): void {
+    dl.manualSeed(this.opts.seed);
+    this.model = new LeNet();
+    if (this.device !== 'cpu') this.model.to(this.device);
+    this.opt = new Adam(this.model.parameters(), { lr: this.opts.lr });
+    this.step = 0;
+    this.images = 0;
+    this.history.length = 0;
+    this.evals.length = 0;
+    this.perm = undefined;
+  }
+
+  /**
+   * Move the model to `device` (`model.to(device)`) and start a fresh optimizer there (Adam's
+   * moments do not move with it, as in PyTorch, where the optimizer is made after `.to`).
+   */
+  async useDevice(device: string): Promise<void> {
+    if (device !== 'cpu') await dl.initBackend(device);
+    this.model.to(device);
+    this.opt = new Adam(this.model.parameters(), { lr: this.opts.lr });
+    this.device = device;
+  }
+
+  /** The next batch of training indices: a fresh seeded permutation every epoch (`shuffle=True`). */
+  private nextIndices(): dl.Tensor {
+    const n = this.data.train.length;
+    const bs = this.opts.batchSize;
+    if (!this.perm || this.cursor + bs > n) {
+      this.perm = dl.randperm(n, { generator: this.generator });
+      this.cursor = 0;
+    }
+    const idx = this.perm.narrow(0, this.cursor, bs);
+    this.cursor += bs;
+    return idx;
+  }
+
+  /** One optimisation step on the next batch; resolves once its loss has been read. */
+  async trainStep(): Promise<StepPoint> {
+    const idx = this.nextIndices();
+    const x = this.data.train.x.indexSelect(0, idx).to(this.device);
+    const y = this.data.train.y.indexSelect(0, idx).to(this.device);
+
+    this.opt.zeroGrad();
+    const out = this.model(x);
+    const loss = F.crossEntropy(out, y);
+    loss.backward();
+    this.opt.step();
+
+    // one read for both numbers (one round trip on webgpu), like `loss.item()` and `(pred == y).sum().item()`
+    const correct = out.argmax(1).eq(y).sum().float();
+    const [l, c] = await dl.stack([loss.detach(), correct]).data();
+    this.step += 1;
+    this.images += y.shape[0]!;
+    const point = { step: this.step, loss: l!, accuracy: c! / y.shape[0]! };
+    this.history.push(point);
+    return point;
+  }
+
+  /**
+   * Loss and accuracy on the test set (or its first `limit` images), in eval mode without
+   * gradients, a batch at a time with a turn of the event loop between batches.
+   */
+  async evaluate(limit = this.data.test.length, batchSize = 500): Promise<EvalPoint> {
+    const n = Math.min(limit, this.data.test.length);
+    this.model.eval();
+    let lossSum = 0;
+    let correct = 0;
+    try {
+      for (let i = 0; i < n; i += batchSize) {
+        const len = Math.min(batchSize, n - i);
+        const x = this.data.test.x.narrow(0, i, len).to(this.device);
+        const y = this.data.test.y.narrow(0, i, len).to(this.device);
+        const stats = noGrad(() => {
+          const out = this.model(x);
+          return dl.stack([F.crossEntropy(out, y, { reduction: 'sum' }), out.argmax(1).eq(y).sum().float()]);
+        });
+        const [l, c] = await stats.data();
+        lossSum += l!;
+        correct += c!;
+        await yieldToEventLoop();
+      }
+    } finally {
+      this.model.train();
+    }
+    const point = { step: this.step, loss: lossSum / n, accuracy: correct / n };
+    this.evals.push(point);
+    return point;
+  }
+
+  /**
+   * Class probabilities for one 28×28 image with pixel values in [0, 1] (white digit on black,
+   * as MNIST), normalised as the training data.
+   *
+   * @example
+   * const probs = await session.predict(pixels); // Float32Array(10), sums to 1
+   */
+  async predict(pixels: Float32Array): Promise<Float32Array> {
+    const norm = Float32Array.from(pixels, (v) => (v - MNIST_NORM.mean) / MNIST_NORM.std);
+    const x = dl.fromArray(norm, [1, 1, 28, 28]).to(this.device);
+    this.model.eval();
+    const probs = noGrad(() => F.softmax(this.model(x), 1));
+    this.model.train(); // before the await: a training step may run while the values are read
+    return Float32Array.from(await probs.data());
+  }
+}
