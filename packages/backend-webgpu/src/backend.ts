@@ -4,6 +4,7 @@ import type { DType, HostArray } from '@dl/tensor';
 import type { KernelTimer } from '@dl/tensor/backend';
 import type {
   Backend,
+  BatchNormParams,
   LayerNormParams,
   NllLossParams,
   OptimizerStep,
@@ -31,6 +32,9 @@ import { random } from './kernels/random.js';
 import { conv2d, conv2dBackwardInput, conv2dBackwardWeight } from './kernels/conv.js';
 import { avgPool2d, maxPool2d } from './kernels/pool2d.js';
 import { check } from './kernels/check.js';
+import { batchNorm, batchNormBackward } from './kernels/batch-norm.js';
+import { avgPool2dBackward, maxPool2dBackward } from './kernels/pool2d-backward.js';
+import { thresholdBackward } from './kernels/threshold-backward.js';
 import { softmax, softmaxBackward } from './kernels/softmax.js';
 import { nllLoss, nllLossBackward } from './kernels/nll-loss.js';
 import { layerNorm, layerNormBackward } from './kernels/layer-norm.js';
@@ -219,6 +223,42 @@ export class WebGPUBackend implements Backend {
   }
   avgPool2d(x: TensorView, out: TensorView, p: Pool2dParams): void {
     avgPool2d(this.runtime, x, out, p);
+  }
+
+  // Fused batch norm, relu backward and pooling backward (kernels/batch-norm.ts, threshold-backward.ts, pool2d-backward.ts).
+  batchNorm(
+    x: TensorView,
+    weight: TensorView | null,
+    bias: TensorView | null,
+    mean: TensorView,
+    variance: TensorView,
+    invstd: TensorView,
+    out: TensorView,
+    p: BatchNormParams,
+  ): void {
+    batchNorm(this.runtime, x, weight, bias, mean, variance, invstd, out, p);
+  }
+  batchNormBackward(
+    g: TensorView,
+    x: TensorView,
+    weight: TensorView | null,
+    mean: TensorView,
+    invstd: TensorView,
+    gradIn: TensorView | null,
+    gradWeight: TensorView | null,
+    gradBias: TensorView | null,
+    p: BatchNormParams,
+  ): void {
+    batchNormBackward(this.runtime, g, x, weight, mean, invstd, gradIn, gradWeight, gradBias, p);
+  }
+  thresholdBackward(grad: TensorView, output: TensorView, out: TensorView, threshold: number): void {
+    thresholdBackward(this.runtime, grad, output, out, threshold);
+  }
+  maxPool2dBackward(grad: TensorView, indices: TensorView, gradIn: TensorView, p: Pool2dParams): void {
+    maxPool2dBackward(this.runtime, grad, indices, gradIn, p);
+  }
+  avgPool2dBackward(grad: TensorView, gradIn: TensorView, p: Pool2dParams): void {
+    avgPool2dBackward(this.runtime, grad, gradIn, p);
   }
 
   // Fused softmax, nll loss, layer norm and optimizer step (kernels/softmax.ts, nll-loss.ts, layer-norm.ts, optimizer-step.ts).
