@@ -166,28 +166,64 @@ export class TensorBase {
     if (dim === undefined) return this.shape as Size;
     return this.shape[normDim(dim, this.shape.length, 'size')] ?? 1;
   }
-  /** Strides in elements, or of one dim. */
+  /**
+   * The strides in elements (how far one step along each dim moves in the storage), or of one dim, as
+   * `torch.Tensor.stride`.
+   *
+   * @example
+   * dl.zeros(2, 3).t().stride(); // → [1, 3]
+   */
   stride(): number[];
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
     if (dim === undefined) return [...this._strides];
     return this._strides[normDim(dim, this.shape.length, 'stride')] ?? 1;
   }
+  /**
+   * Where this tensor's first element lies in its storage, in elements, as `torch.Tensor.storage_offset`.
+   *
+   * @example
+   * dl.arange(6).view(2, 3).select(0, 1).storageOffset(); // → 3
+   */
   storageOffset(): number {
     return this._offset;
   }
+  /**
+   * The number of dims, as `torch.Tensor.dim` (also `ndim`).
+   *
+   * @example
+   * dl.zeros(2, 3).dim(); // → 2
+   */
   dim(): number {
     return this.shape.length;
   }
   get ndim(): number {
     return this.shape.length;
   }
+  /**
+   * The number of elements (the product of the sizes), as `torch.Tensor.numel`.
+   *
+   * @example
+   * dl.zeros(2, 3).numel(); // → 6
+   */
   numel(): number {
     return numelOf(this.shape);
   }
+  /**
+   * Whether the elements lie in row-major order without gaps, as `torch.Tensor.is_contiguous`.
+   *
+   * @example
+   * dl.zeros(2, 3).t().isContiguous(); // → false
+   */
   isContiguous(): boolean {
     return isContiguousLayout(this.shape, this._strides);
   }
+  /**
+   * The size of one element in bytes, as `torch.Tensor.element_size`.
+   *
+   * @example
+   * dl.zeros(2, { dtype: 'float64' }).elementSize(); // → 8
+   */
   elementSize(): number {
     return this._storage.nbytes / Math.max(this._storage.numel, 1);
   }
@@ -209,7 +245,14 @@ export class TensorBase {
     this._view('storage');
     return storageOf(this._storage);
   }
-  /** The address of this tensor's first element: `storage().dataPtr() + storageOffset() * elementSize()` (Note [Storage data pointers]). */
+  /**
+   * The address of this tensor's first element: `storage().dataPtr() + storageOffset() * elementSize()`, as
+   * `torch.Tensor.data_ptr` (Note [Storage data pointers]); views of one storage share the base.
+   *
+   * @example
+   * const a = dl.arange(4);
+   * a.narrow(0, 1, 2).dataPtr() - a.dataPtr(); // → 4
+   */
   dataPtr(): number {
     this._view('dataPtr');
     return storageAddress(this._storage) + this._offset * this.elementSize();
@@ -231,7 +274,14 @@ export class TensorBase {
   numpy(): HostArray {
     return this._hostView('numpy');
   }
-  /** Alias of {@link numpy}: the zero-copy typed array over a contiguous cpu tensor. */
+  /**
+   * Alias of {@link numpy}: the zero-copy typed array over a contiguous cpu tensor that does not require grad; writes
+   * through either side show in the other.
+   *
+   * @example
+   * const t = dl.zeros(3);
+   * t.asTypedArray()[0] = 5; // t → tensor([5., 0., 0.])
+   */
   asTypedArray(): HostArray {
     return this._hostView('asTypedArray');
   }
@@ -410,27 +460,62 @@ export class TensorBase {
   set data(_value: unknown) {
     throw dataAssignmentError();
   }
-  /** A typed-array copy of the values (devices that can read synchronously, like cpu). */
+  /**
+   * A typed-array copy of the values in row-major order, read synchronously (cpu and other devices with sync reads; a
+   * StateError elsewhere: use `await t.data()`). The copy stays valid however the tensor changes.
+   *
+   * @example
+   * dl.tensor([[1, 2], [3, 4]]).dataSync(); // → Float32Array(4) [1, 2, 3, 4]
+   */
   dataSync(): HostArray {
     return this._readHostSync('dataSync');
   }
-  /** The value of a one-element tensor. */
+  /**
+   * The value of a one-element tensor as a number, as `torch.Tensor.item` (bool gives 0 or 1); awaits the read, so it
+   * works on every device. More than one element raises an IndexError.
+   *
+   * @example
+   * await dl.tensor([1, 2, 3]).sum().item(); // → 6
+   */
   async item(): Promise<number> {
     checkItem(this, 'item');
     return toNumber(this.dtype, (await this._readHost())[0]!);
   }
+  /**
+   * `item` read synchronously (cpu and other devices with sync reads).
+   *
+   * @example
+   * dl.tensor([2.5]).itemSync(); // → 2.5
+   */
   itemSync(): number {
     checkItem(this, 'itemSync');
     return toNumber(this.dtype, this._readHostSync('itemSync')[0]!);
   }
-  /** The values as nested JS arrays (booleans for bool tensors). */
+  /**
+   * The values as nested JS arrays (booleans for bool tensors, a number for a 0-d tensor), as `torch.Tensor.tolist`;
+   * awaits the read.
+   *
+   * @example
+   * await dl.tensor([[1, 2], [3, 4]]).toArray(); // → [[1, 2], [3, 4]]
+   */
   async toArray(): Promise<NestedArray> {
     return nest(await this._readHost(), this.shape, this.dtype);
   }
+  /**
+   * `toArray` read synchronously (cpu and other devices with sync reads).
+   *
+   * @example
+   * dl.tensor([true, false]).toArraySync(); // → [true, false]
+   */
   toArraySync(): NestedArray {
     return nest(this._readHostSync('toArraySync'), this.shape, this.dtype);
   }
-  /** Alias of `toArray` (torch's `tolist`). */
+  /**
+   * Alias of `toArray` (PyTorch's `tolist`).
+   *
+   * @example
+   * await dl.arange(3).tolist(); // → [0, 1, 2]
+   */
   async tolist(): Promise<NestedArray> {
     return this.toArray();
   }
@@ -466,7 +551,14 @@ export class TensorBase {
     hook.backward(this as never, (gradient ?? undefined) as never, opts);
   }
 
-  /** Keep `.grad` for this non-leaf tensor after backward. */
+  /**
+   * Keep `.grad` for this non-leaf tensor after `backward` (leaves keep theirs anyway), as `torch.Tensor.retain_grad`. A
+   * tensor that does not require grad raises a StateError.
+   *
+   * @example
+   * const x = dl.tensor([1, 2], { requiresGrad: true });
+   * const y = x.mul(3); y.retainGrad(); y.sum().backward(); // y.grad → tensor([1., 1.])
+   */
   retainGrad(): this {
     if (!this.requiresGrad) {
       throw new StateError("retainGrad: can't retain_grad on a tensor that has requires_grad=False", { op: 'retainGrad' });
@@ -482,8 +574,13 @@ export class TensorBase {
     return this._autograd?.retainsGrad ?? false;
   }
   /**
-   * Register a hook called with this tensor's gradient during backward; it may return a
-   * replacement gradient. Returns a handle with `remove()`.
+   * Registers `fn`, called with this tensor's gradient during `backward`; it may return a replacement gradient, as
+   * `torch.Tensor.register_hook`. Returns a handle whose `remove()` unregisters it. A tensor that does not require grad
+   * raises a StateError.
+   *
+   * @example
+   * const x = dl.tensor([1, 2], { requiresGrad: true });
+   * x.registerHook((g) => g.mul(10)); x.sum().backward(); // x.grad → tensor([10., 10.])
    */
   registerHook(fn: (grad: Tensor) => Tensor | void): { remove(): void } {
     if (!this.requiresGrad) {
