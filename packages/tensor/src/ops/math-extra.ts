@@ -30,35 +30,279 @@ declare module '../tensor.js' {
     isclose(other: TensorOrScalar, opts?: IscloseOptions): Tensor;
     /** Bitwise not of an integer tensor, logical not of a bool one (`torch.bitwise_not`). @example x.bitwiseNot() */
     bitwiseNot(): Tensor;
-    /** In-place forms (`x.asin_()`, `x.fmod_(y)`, …: torch's `asin_`, `fmod_`, …), through the one in-place path (ops/inplace.ts). @example x.asin_() */
+    /**
+     * In-place `asin` (the arcsine (NaN outside [-1, 1])), as `torch.Tensor.asin_`. Writes into `self` and returns it;
+     * autograd records it (a leaf that requires grad raises an AutogradError), as torch. The other in-place forms of this
+     * family (`x.fmod_(y)`, …) go through the same in-place path (ops/inplace.ts).
+     *
+     * @example
+     * const x = dl.tensor([0, 1]);
+     * x.asin_(); // x → tensor([0.0000, 1.5708])
+     */
     asin_(): this;
+    /**
+     * In-place `acos` (the arccosine (NaN outside [-1, 1])), as `torch.Tensor.acos_`. Writes into `self` and returns it;
+     * autograd records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([1, 0]);
+     * x.acos_(); // x → tensor([0.0000, 1.5708])
+     */
     acos_(): this;
+    /**
+     * In-place `atan` (the arctangent), as `torch.Tensor.atan_`. Writes into `self` and returns it; autograd records it (a
+     * leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 1]);
+     * x.atan_(); // x → tensor([0.0000, 0.7854])
+     */
     atan_(): this;
+    /**
+     * In-place `sinh` (the hyperbolic sine), as `torch.Tensor.sinh_`. Writes into `self` and returns it; autograd records
+     * it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 1]);
+     * x.sinh_(); // x → tensor([0.0000, 1.1752])
+     */
     sinh_(): this;
+    /**
+     * In-place `cosh` (the hyperbolic cosine), as `torch.Tensor.cosh_`. Writes into `self` and returns it; autograd
+     * records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 1]);
+     * x.cosh_(); // x → tensor([1.0000, 1.5431])
+     */
     cosh_(): this;
+    /**
+     * In-place `asinh` (the inverse hyperbolic sine), as `torch.Tensor.asinh_`. Writes into `self` and returns it;
+     * autograd records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 1]);
+     * x.asinh_(); // x → tensor([0.0000, 0.8814])
+     */
     asinh_(): this;
+    /**
+     * In-place `acosh` (the inverse hyperbolic cosine (NaN below 1)), as `torch.Tensor.acosh_`. Writes into `self` and
+     * returns it; autograd records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([1, 2]);
+     * x.acosh_(); // x → tensor([0.0000, 1.3170])
+     */
     acosh_(): this;
+    /**
+     * In-place `atanh` (the inverse hyperbolic tangent (±inf at ±1)), as `torch.Tensor.atanh_`. Writes into `self` and
+     * returns it; autograd records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 0.5]);
+     * x.atanh_(); // x → tensor([0.0000, 0.5493])
+     */
     atanh_(): this;
+    /**
+     * In-place `log2` (the base-2 logarithm), as `torch.Tensor.log2_`. Writes into `self` and returns it; autograd records
+     * it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([1, 8]);
+     * x.log2_(); // x → tensor([0., 3.])
+     */
     log2_(): this;
+    /**
+     * In-place `log10` (the base-10 logarithm), as `torch.Tensor.log10_`. Writes into `self` and returns it; autograd
+     * records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([1, 100]);
+     * x.log10_(); // x → tensor([0., 2.])
+     */
     log10_(): this;
+    /**
+     * In-place `exp2` (`2^x`), as `torch.Tensor.exp2_`. Writes into `self` and returns it; autograd records it (a leaf
+     * that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 3]);
+     * x.exp2_(); // x → tensor([1., 8.])
+     */
     exp2_(): this;
+    /**
+     * In-place `erfc` (the complementary error function `1 - erf(x)`), as `torch.Tensor.erfc_`. Writes into `self` and
+     * returns it; autograd records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 1]);
+     * x.erfc_(); // x → tensor([1.0000, 0.1573])
+     */
     erfc_(): this;
+    /**
+     * In-place `erfinv` (the inverse error function (±inf at ±1)), as `torch.Tensor.erfinv_`. Writes into `self` and
+     * returns it; autograd records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 0.5]);
+     * x.erfinv_(); // x → tensor([0.0000, 0.4769])
+     */
     erfinv_(): this;
+    /**
+     * In-place `lgamma` (`log|Γ(x)|`), as `torch.Tensor.lgamma_`. Writes into `self` and returns it; autograd records it
+     * (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([1, 5]);
+     * x.lgamma_(); // x → tensor([0.0000, 3.1781])
+     */
     lgamma_(): this;
+    /**
+     * In-place `digamma` (the digamma function `Γ'(x) / Γ(x)`), as `torch.Tensor.digamma_`. Writes into `self` and returns
+     * it; autograd records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([1, 2]);
+     * x.digamma_(); // x → tensor([-0.5772,  0.4228])
+     */
     digamma_(): this;
+    /**
+     * In-place `fmod` (C's `fmod`: the remainder with the sign of the dividend), as `torch.Tensor.fmod_`; `other`
+     * broadcasts to self's shape. Writes into `self` and returns it; autograd records it (a leaf that requires grad raises
+     * an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([-3, 3]);
+     * x.fmod_(2); // x → tensor([-1.,  1.])
+     */
     fmod_(other: TensorOrScalar): this;
+    /**
+     * In-place `hypot` (`sqrt(self² + other²)` without overflow or underflow in the squares), as `torch.Tensor.hypot_`;
+     * `other` broadcasts to self's shape. Writes into `self` and returns it; autograd records it (a leaf that requires
+     * grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([3, 5]);
+     * x.hypot_(dl.tensor([4, 12])); // x → tensor([ 5., 13.])
+     */
     hypot_(other: TensorOrScalar): this;
+    /**
+     * In-place `xlogy` (`self · log(other)`, 0 where `self` is 0 and `other` is not NaN), as `torch.Tensor.xlogy_`;
+     * `other` broadcasts to self's shape. Writes into `self` and returns it; autograd records it (a leaf that requires
+     * grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 2]);
+     * x.xlogy_(dl.tensor([0, 3])); // x → tensor([0.0000, 2.1972])
+     */
     xlogy_(other: TensorOrScalar): this;
+    /**
+     * In-place `copysign` (`|self|` with the sign bit of `other` (-0 and negative NaN count as negative)), as
+     * `torch.Tensor.copysign_`; `other` broadcasts to self's shape. Writes into `self` and returns it; autograd records it
+     * (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([1, 2]);
+     * x.copysign_(dl.tensor([-1, 0])); // x → tensor([-1.,  2.])
+     */
     copysign_(other: TensorOrScalar): this;
+    /**
+     * In-place `bitwiseAnd` (bitwise and of integer or bool tensors (floats raise a DTypeError, as torch)), as
+     * `torch.Tensor.bitwise_and_`; `other` broadcasts to self's shape. Writes into `self` and returns it; autograd records
+     * it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([12, 10], { dtype: 'int32' });
+     * x.bitwiseAnd_(6); // x → tensor([4, 2])
+     */
     bitwiseAnd_(other: TensorOrScalar): this;
+    /**
+     * In-place `bitwiseOr` (bitwise or of integer or bool tensors (floats raise a DTypeError, as torch)), as
+     * `torch.Tensor.bitwise_or_`; `other` broadcasts to self's shape. Writes into `self` and returns it; autograd records
+     * it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([12, 10], { dtype: 'int32' });
+     * x.bitwiseOr_(6); // x → tensor([14, 14])
+     */
     bitwiseOr_(other: TensorOrScalar): this;
+    /**
+     * In-place `bitwiseXor` (bitwise xor of integer or bool tensors (floats raise a DTypeError, as torch)), as
+     * `torch.Tensor.bitwise_xor_`; `other` broadcasts to self's shape. Writes into `self` and returns it; autograd records
+     * it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([12, 10], { dtype: 'int32' });
+     * x.bitwiseXor_(6); // x → tensor([10, 12])
+     */
     bitwiseXor_(other: TensorOrScalar): this;
+    /**
+     * In-place `bitwiseLeftShift` (`self << other` on integer tensors (the shift count modulo the bit width of int32, as
+     * torch on x86; uint8 results wrap)), as `torch.Tensor.bitwise_left_shift_`; `other` broadcasts to self's shape.
+     * Writes into `self` and returns it; autograd records it (a leaf that requires grad raises an AutogradError), as
+     * torch.
+     *
+     * @example
+     * const x = dl.tensor([1, 3], { dtype: 'int32' });
+     * x.bitwiseLeftShift_(2); // x → tensor([ 4, 12])
+     */
     bitwiseLeftShift_(other: TensorOrScalar): this;
+    /**
+     * In-place `bitwiseRightShift` (`self >> other` (arithmetic) on integer tensors), as
+     * `torch.Tensor.bitwise_right_shift_`; `other` broadcasts to self's shape. Writes into `self` and returns it; autograd
+     * records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([-8, 8], { dtype: 'int32' });
+     * x.bitwiseRightShift_(1); // x → tensor([-4,  4])
+     */
     bitwiseRightShift_(other: TensorOrScalar): this;
+    /**
+     * In-place `frac` (`x - trunc(x)`), as `torch.Tensor.frac_`. Writes into `self` and returns it; autograd records it (a
+     * leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([-1.5, 2.25]);
+     * x.frac_(); // x → tensor([-0.5000,  0.2500])
+     */
     frac_(): this;
+    /**
+     * In-place `logit` (`log(p / (1 - p))`, p clamped to [eps, 1 - eps] when `eps` is given), as `torch.Tensor.logit_`.
+     * Writes into `self` and returns it; autograd records it (a leaf that requires grad raises an AutogradError), as
+     * torch.
+     *
+     * @example
+     * const p = dl.tensor([0.5, 0.75]);
+     * p.logit_(); // p → tensor([0.0000, 1.0986])
+     */
     logit_(eps?: number | null): this;
+    /**
+     * In-place `nanToNum` (NaN, +inf, -inf replaced by `nan`, `posinf`, `neginf`), as `torch.Tensor.nan_to_num_`. Writes
+     * into `self` and returns it; autograd records it (a leaf that requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([NaN, Infinity, 1]);
+     * x.nanToNum_({ posinf: 100 }); // x → tensor([  0., 100.,   1.])
+     */
     nanToNum_(opts?: NanToNumOptions): this;
+    /**
+     * In-place `bitwiseNot` (bitwise not of an integer tensor, logical not of a bool one), as `torch.Tensor.bitwise_not_`.
+     * Writes into `self` and returns it; autograd records it (a leaf that requires grad raises an AutogradError), as
+     * torch.
+     *
+     * @example
+     * const x = dl.tensor([0, 5], { dtype: 'int32' });
+     * x.bitwiseNot_(); // x → tensor([-1, -6])
+     */
     bitwiseNot_(): this;
+    /**
+     * Alias of `clamp_`, as `torch.Tensor.clip_`. Writes into `self` and returns it; autograd records it (a leaf that
+     * requires grad raises an AutogradError), as torch.
+     *
+     * @example
+     * const x = dl.tensor([-2, 0.5, 3]);
+     * x.clip_(0, 1); // x → tensor([0.0000, 0.5000, 1.0000])
+     */
     clip_(min?: number | Tensor | null | ClampOptions, max?: number | Tensor | null): this;
   }
 }
