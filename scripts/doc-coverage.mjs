@@ -86,8 +86,9 @@ function declarationKey(m) {
   return from ? `${from.slice(0, from.lastIndexOf('.'))}#${m.name}` : `#${m.id}`;
 }
 
-/** Declared outside the project (TypeScript's lib, node_modules): only known when sources were kept. */
+/** Declared outside the project (TypeScript's lib, node_modules): Array's methods on Size, Error's statics on DLError. */
 function isExternal(m) {
+  if (m.flags?.isExternal) return true;
   const src = m.sources?.[0] ?? m.signatures?.[0]?.sources?.[0];
   return !!src && src.fileName.includes('node_modules/');
 }
@@ -147,7 +148,7 @@ export function collectPackage(pkg) {
             const isMethod = m.kind === KIND.Method || (m.kind === KIND.Property && callableType(m));
             if (!isMethod) continue;
             const category = m.flags?.isStatic ? 'function' : 'method';
-            if (m.flags?.isInherited && isExternal(m)) continue; // Array's methods on Size, Error's on DLError
+            if (isExternal(m)) continue;
             if (m.flags?.isInherited) inherited.push([m, `${name}.${m.name}`, category]);
             else {
               declared.add(declarationKey(m));

@@ -23,7 +23,13 @@ function scaled(other: TensorOrScalar, alpha?: number): TensorOrScalar {
 export function add(input: TensorOrScalar, other: TensorOrScalar, opts: OutOptions & { alpha?: number } = {}): Tensor {
   return binary('add', input, scaled(other, opts.alpha), opts);
 }
-/** `input - alpha * other`. */
+/**
+ * `input - alpha * other`, broadcasting, as `torch.sub`; `{ out }` receives the result; shapes that do not broadcast raise
+ * a ShapeError.
+ *
+ * @example
+ * dl.sub(dl.tensor([5, 7]), dl.tensor([1, 2]), { alpha: 2 }); // → tensor([3., 3.])
+ */
 export function sub(input: TensorOrScalar, other: TensorOrScalar, opts: OutOptions & { alpha?: number } = {}): Tensor {
   return binary('sub', input, scaled(other, opts.alpha), opts);
 }
@@ -387,43 +393,233 @@ export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptio
 
 /** Method forms as functions: `dl.sum(x, 1)`, `dl.reshape(x, [2, 8])`, … */
 type Rest<F> = F extends (...args: infer A) => unknown ? A : never;
+/**
+ * The sum over `dim` (all when omitted), as `torch.sum`: `dl.sum(x, dim, { keepdim, dtype })` is `x.sum(dim, …)`. Takes
+ * the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.sum(dl.tensor([[1, 2], [3, 4]]), 1); // → tensor([3., 7.])
+ */
 export const sum = (x: Tensor, ...a: Rest<Tensor['sum']>) => x.sum(...a);
+/**
+ * The mean over `dim` (all when omitted), as `torch.mean`; integer inputs need a floating `dtype` (a DTypeError
+ * otherwise). Takes the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.mean(dl.tensor([[1, 2], [3, 4]]), 0, { keepdim: true }); // → tensor([[2., 3.]])
+ */
 export const mean = (x: Tensor, ...a: Rest<Tensor['mean']>) => x.mean(...a);
+/**
+ * The product over `dim` (all when omitted), as `torch.prod`. Takes the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.prod(dl.tensor([1, 2, 3, 4])); // → tensor(24.)
+ */
 export const prod = (x: Tensor, ...a: Rest<Tensor['prod']>) => x.prod(...a);
+/**
+ * The standard deviation over `dim` (all when omitted; `correction` 1 by default), as `torch.std`. Takes the same
+ * arguments after `input` as the method.
+ *
+ * @example
+ * dl.std(dl.tensor([1, 2, 3, 4])); // → tensor(1.2910)
+ */
 export const std = (x: Tensor, ...a: Rest<Tensor['std']>) => x.std(...a);
+/**
+ * The variance over `dim` (all when omitted; `correction` 1 by default), as `torch.var` (`var` is a reserved word in
+ * JavaScript). Takes the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.variance(dl.tensor([1, 2, 3, 4])); // → tensor(1.6667)
+ */
 export const variance = (x: Tensor, ...a: Rest<Tensor['var']>) => x.var(...a);
+/**
+ * `log(sum(exp(x)))` over `dim`, computed stably, as `torch.logsumexp`. Takes the same arguments after `input` as the
+ * method.
+ *
+ * @example
+ * dl.logsumexp(dl.tensor([0, 0]), 0); // → tensor(0.6931)
+ */
 export const logsumexp = (x: Tensor, ...a: Rest<Tensor['logsumexp']>) => x.logsumexp(...a);
+/**
+ * The maximum over one or more dims (all when omitted), as `torch.amax`. Takes the same arguments after `input` as the
+ * method.
+ *
+ * @example
+ * dl.amax(dl.tensor([[1, 5], [4, 2]]), 1); // → tensor([5., 4.])
+ */
 export const amax = (x: Tensor, ...a: Rest<Tensor['amax']>) => x.amax(...a);
+/**
+ * The minimum over one or more dims (all when omitted), as `torch.amin`. Takes the same arguments after `input` as the
+ * method.
+ *
+ * @example
+ * dl.amin(dl.tensor([[1, 5], [4, 2]]), 1); // → tensor([1., 2.])
+ */
 export const amin = (x: Tensor, ...a: Rest<Tensor['amin']>) => x.amin(...a);
+/**
+ * The index of the maximum along `dim` (of the flattened tensor when omitted), as `torch.argmax`. Takes the same arguments
+ * after `input` as the method.
+ *
+ * @example
+ * dl.argmax(dl.tensor([[1, 5], [4, 2]]), 1); // → tensor([1, 0])
+ */
 export const argmax = (x: Tensor, ...a: Rest<Tensor['argmax']>) => x.argmax(...a);
+/**
+ * The index of the minimum along `dim` (of the flattened tensor when omitted), as `torch.argmin`. Takes the same arguments
+ * after `input` as the method.
+ *
+ * @example
+ * dl.argmin(dl.tensor([[1, 5], [4, 2]]), 1); // → tensor([0, 1])
+ */
 export const argmin = (x: Tensor, ...a: Rest<Tensor['argmin']>) => x.argmin(...a);
+/**
+ * Whether all elements (along `dim`, or in all) are nonzero, as `torch.all`; a bool tensor. Takes the same arguments after
+ * `input` as the method.
+ *
+ * @example
+ * dl.all(dl.tensor([1, 0, 1])); // → tensor(False)
+ */
 export const all = (x: Tensor, ...a: Rest<Tensor['all']>) => x.all(...a);
+/**
+ * Whether any element (along `dim`, or in all) is nonzero, as `torch.any`; a bool tensor. Takes the same arguments after
+ * `input` as the method.
+ *
+ * @example
+ * dl.any(dl.tensor([0, 0, 1])); // → tensor(True)
+ */
 export const any = (x: Tensor, ...a: Rest<Tensor['any']>) => x.any(...a);
+/**
+ * The cumulative sum along `dim`, as `torch.cumsum`. Takes the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.cumsum(dl.tensor([1, 2, 3]), 0); // → tensor([1., 3., 6.])
+ */
 export const cumsum = (x: Tensor, ...a: Rest<Tensor['cumsum']>) => x.cumsum(...a);
+/**
+ * The vector p-norm (default 2) over `dim` (all when omitted), as `torch.norm`. Takes the same arguments after `input` as
+ * the method.
+ *
+ * @example
+ * dl.norm(dl.tensor([3, 4])); // → tensor(5.)
+ */
 export const norm = (x: Tensor, ...a: Rest<Tensor['norm']>) => x.norm(...a);
-/** Clamp into [min, max] with number or tensor bounds, or `{ min, max }` (`torch.clamp`). `dl.clamp(x, { min: 0 })` */
+/**
+ * Each element clamped into `[min, max]`, with number or tensor bounds (either may be null), or `{ min, max }`, as
+ * `torch.clamp`. Takes the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.clamp(dl.tensor([-2, 0.5, 3]), { min: 0 }); // → tensor([0.0000, 0.5000, 3.0000])
+ */
 export const clamp = (x: Tensor, ...a: Rest<Tensor['clamp']>) => x.clamp(...a);
-/** Alias of {@link clamp} (`torch.clip`). `dl.clip(x, -1, 1)` */
+/**
+ * Alias of {@link clamp}, as `torch.clip`. Takes the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.clip(dl.tensor([-2, 0.5, 3]), -1, 1); // → tensor([-1.0000,  0.5000,  1.0000])
+ */
 export const clip = (x: Tensor, ...a: Rest<Tensor['clip']>) => x.clip(...a);
+/**
+ * `input` with another shape (one size may be -1): a view when the strides allow, else a copy, as `torch.reshape`. Takes
+ * the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.reshape(dl.arange(6), [2, 3]).shape; // → [2, 3]
+ */
 export const reshape = (x: Tensor, ...a: Rest<Tensor['reshape']>) => x.reshape(...a);
+/**
+ * A view with the dims reordered, as `torch.permute`. Takes the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.permute(dl.zeros(2, 3, 4), [2, 0, 1]).shape; // → [4, 2, 3]
+ */
 export const permute = (x: Tensor, ...a: Rest<Tensor['permute']>) => x.permute(...a);
+/**
+ * A view with `dim0` and `dim1` swapped, as `torch.transpose`. Takes the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.transpose(dl.zeros(2, 3), 0, 1).shape; // → [3, 2]
+ */
 export const transpose = (x: Tensor, ...a: Rest<Tensor['transpose']>) => x.transpose(...a);
+/**
+ * A view without size-1 dims (all, or those in `dim`), as `torch.squeeze`. Takes the same arguments after `input` as the
+ * method.
+ *
+ * @example
+ * dl.squeeze(dl.zeros(2, 1, 3)).shape; // → [2, 3]
+ */
 export const squeeze = (x: Tensor, ...a: Rest<Tensor['squeeze']>) => x.squeeze(...a);
+/**
+ * A view with a size-1 dim inserted at `dim`, as `torch.unsqueeze`. Takes the same arguments after `input` as the method.
+ *
+ * @example
+ * dl.unsqueeze(dl.tensor([1, 2]), 0).shape; // → [1, 2]
+ */
 export const unsqueeze = (x: Tensor, ...a: Rest<Tensor['unsqueeze']>) => x.unsqueeze(...a);
+/**
+ * The dims from `startDim` to `endDim` (default all) merged into one, as `torch.flatten`. Takes the same arguments after
+ * `input` as the method.
+ *
+ * @example
+ * dl.flatten(dl.zeros(2, 3, 4), 1).shape; // → [2, 12]
+ */
 export const flatten = (x: Tensor, ...a: Rest<Tensor['flatten']>) => x.flatten(...a);
+/**
+ * A view of `length` elements of `dim` from `start`, as `torch.narrow`. Takes the same arguments after `input` as the
+ * method.
+ *
+ * @example
+ * dl.narrow(dl.arange(6), 0, 1, 2); // → tensor([1, 2])
+ */
 export const narrow = (x: Tensor, ...a: Rest<Tensor['narrow']>) => x.narrow(...a);
+/**
+ * A copy of `input` with its own storage (recorded by autograd), as `torch.clone`.
+ *
+ * @example
+ * dl.clone(dl.tensor([1, 2])); // → tensor([1., 2.])
+ */
 export const clone = (x: Tensor) => x.clone();
+/**
+ * A tensor sharing `input`'s storage but cut from the autograd graph, as `torch.detach`.
+ *
+ * @example
+ * dl.detach(dl.tensor([1], { requiresGrad: true })).requiresGrad; // → false
+ */
 export const detach = (x: Tensor) => x.detach();
+/**
+ * `exp(x) / sum(exp(x))` along `dim`, computed stably, as `torch.softmax`.
+ *
+ * @example
+ * dl.softmax(dl.tensor([0, Math.log(3)]), 0); // → tensor([0.2500, 0.7500])
+ */
 export const softmax = (x: Tensor, dim: number) => x.softmax(dim);
+/**
+ * `log(softmax(x))` along `dim`, computed stably, as `torch.log_softmax`.
+ *
+ * @example
+ * dl.logSoftmax(dl.tensor([0, 0]), 0); // → tensor([-0.6931, -0.6931])
+ */
 export const logSoftmax = (x: Tensor, dim: number) => x.logSoftmax(dim);
 
-/** Max of all elements, or `[values, indices]` along `dim` (`torch.max`). */
+/**
+ * The largest element (0-d), or with `dim` the `{ values, indices }` of the maxima along it (destructure `[values,
+ * indices]`), as `torch.max`. For two tensors use `dl.maximum`.
+ *
+ * @example
+ * const [values, indices] = dl.max(dl.tensor([[1, 5], [4, 2]]), 1);
+ * // indices → tensor([1, 0])
+ */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ReturnType<Tensor['sort']>;
 export function max(x: Tensor, dim?: number, opts?: { keepdim?: boolean }) {
   return dim === undefined ? x.max() : x.max(dim, opts);
 }
-/** Min of all elements, or `[values, indices]` along `dim`. */
+/**
+ * The smallest element (0-d), or with `dim` the `{ values, indices }` of the minima along it, as `torch.min`. For two
+ * tensors use `dl.minimum`.
+ *
+ * @example
+ * dl.min(dl.tensor([[1, 5], [4, 2]])); // → tensor(1.)
+ */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, opts?: { keepdim?: boolean }): ReturnType<Tensor['sort']>;
 export function min(x: Tensor, dim?: number, opts?: { keepdim?: boolean }) {
