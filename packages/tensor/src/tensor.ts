@@ -567,23 +567,49 @@ export class Tensor extends TensorBase {
   clone(): Tensor {
     return vw.clone(this);
   }
-  /** Ones with this tensor's dtype and device (`x.new_ones(5, 3)`); `dl.ones` takes the same arguments. */
+  /**
+   * Ones with this tensor's dtype and device, as `x.new_ones(5, 3)` (`torch.Tensor.new_ones`); sizes and options as
+   * `dl.ones`.
+   *
+   * @example
+   * dl.zeros(1, { dtype: 'int32' }).newOnes(2, 2); // → tensor([[1, 1], [1, 1]])
+   */
   newOnes(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
     return newOf(this, 'ones', args);
   }
-  /** Zeros with this tensor's dtype and device (`x.new_zeros(2, 2)`). */
+  /**
+   * Zeros with this tensor's dtype and device, as `torch.Tensor.new_zeros`; sizes and options as `dl.zeros`.
+   *
+   * @example
+   * dl.ones(1, { dtype: 'float64' }).newZeros(2).dtype; // → float64
+   */
   newZeros(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
     return newOf(this, 'zeros', args);
   }
-  /** Uninitialised, with this tensor's dtype and device (`x.new_empty(2, 2)`). */
+  /**
+   * An uninitialised tensor with this tensor's dtype and device, as `torch.Tensor.new_empty`.
+   *
+   * @example
+   * dl.ones(1).newEmpty(2, 2).shape; // → [2, 2]
+   */
   newEmpty(...args: (number | readonly number[] | CreateOptions)[]): Tensor {
     return newOf(this, 'empty', args);
   }
-  /** `value` everywhere, with this tensor's dtype and device (`x.new_full([2, 2], 7)`). */
+  /**
+   * `value` everywhere, with this tensor's dtype and device, as `x.new_full([2, 2], 7)` (`torch.Tensor.new_full`).
+   *
+   * @example
+   * dl.zeros(1, { dtype: 'int32' }).newFull([2], 7); // → tensor([7, 7])
+   */
   newFull(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
     return newFullOf(this, shape, value, opts);
   }
-  /** `data` as a tensor with this tensor's dtype and device (`x.new_tensor([1, 2])`). */
+  /**
+   * `data` as a tensor with this tensor's dtype and device, as `x.new_tensor([1, 2])` (`torch.Tensor.new_tensor`).
+   *
+   * @example
+   * dl.zeros(1, { dtype: 'int32' }).newTensor([1, 2]); // → tensor([1, 2])
+   */
   newTensor(data: NestedData, opts: CreateOptions = {}): Tensor {
     return newTensorOf(this, data, opts);
   }

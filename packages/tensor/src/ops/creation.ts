@@ -194,17 +194,35 @@ function filled(op: string, args: readonly unknown[], value: number, dflt: DType
   return finish(t, opts, op);
 }
 
-/** Uninitialised tensor (values undefined until written). `dl.empty(5, 3)` or `dl.empty([5, 3], opts)`. */
+/**
+ * An uninitialised tensor (values undefined until written), as `torch.empty`; sizes as arguments or one array, float32
+ * unless `dtype` says otherwise. Options: `{ dtype, device, requiresGrad }`.
+ *
+ * @example
+ * dl.empty(5, 3).shape; // → [5, 3]
+ */
 export const empty = defineOp('empty', (...args: (number | readonly number[] | CreateOptions)[]): Tensor => {
   const { shapeArgs, opts } = splitOpts<CreateOptions>(args);
   const shape = parseShape(shapeArgs, 'empty');
   return finish(emptyTensor(shape, toDType(opts.dtype ?? 'float32', 'empty'), opts.device ?? getDefaultDevice(), 'empty'), opts, 'empty');
 });
-/** Tensor of zeros. `dl.zeros(2, 2)`, `dl.zeros([2, 2], { dtype: 'int32' })`. */
+/**
+ * A tensor of zeros, as `torch.zeros`; sizes as arguments or one array (`dl.zeros(2, 2)`, `dl.zeros([2, 2], { dtype:
+ * 'int32' })`), float32 by default. Options: `{ dtype, device, requiresGrad }`.
+ *
+ * @example
+ * dl.zeros(2, 3, { dtype: 'int32' }); // → tensor([[0, 0, 0], [0, 0, 0]])
+ */
 export const zeros = defineOp('zeros', (...args: (number | readonly number[] | CreateOptions)[]): Tensor => {
   return filled('zeros', args, 0);
 });
-/** Tensor of ones. `dl.ones([5])`. */
+/**
+ * A tensor of ones, as `torch.ones`; sizes as arguments or one array, float32 by default. Options: `{ dtype, device,
+ * requiresGrad }`.
+ *
+ * @example
+ * dl.ones([2, 2]); // → tensor([[1., 1.], [1., 1.]])
+ */
 export const ones = defineOp('ones', (...args: (number | readonly number[] | CreateOptions)[]): Tensor => {
   return filled('ones', args, 1);
 });
@@ -244,19 +262,39 @@ export function newTensorOf(x: Tensor, data: NestedData, opts: CreateOptions = {
 function likeOpts(x: Tensor, opts: CreateOptions): CreateOptions {
   return { dtype: opts.dtype ?? x.dtype, device: opts.device ?? x.device, requiresGrad: opts.requiresGrad ?? false };
 }
-/** Uninitialised tensor with `x`'s shape, dtype and device. */
+/**
+ * An uninitialised tensor with `x`'s shape, dtype and device (options override), as `torch.empty_like`.
+ *
+ * @example
+ * dl.emptyLike(dl.zeros(2, 3)).shape; // → [2, 3]
+ */
 export function emptyLike(x: Tensor, opts: CreateOptions = {}): Tensor {
   return empty([...x.shape], likeOpts(x, opts));
 }
-/** Zeros with `x`'s shape, dtype and device. */
+/**
+ * Zeros with `x`'s shape, dtype and device (options override), as `torch.zeros_like`.
+ *
+ * @example
+ * dl.zerosLike(dl.tensor([[1, 2]], { dtype: 'int32' })); // → tensor([[0, 0]])
+ */
 export function zerosLike(x: Tensor, opts: CreateOptions = {}): Tensor {
   return zeros([...x.shape], likeOpts(x, opts));
 }
-/** Ones with `x`'s shape, dtype and device. */
+/**
+ * Ones with `x`'s shape, dtype and device (options override), as `torch.ones_like`.
+ *
+ * @example
+ * dl.onesLike(dl.zeros(2)); // → tensor([1., 1.])
+ */
 export function onesLike(x: Tensor, opts: CreateOptions = {}): Tensor {
   return ones([...x.shape], likeOpts(x, opts));
 }
-/** `value` everywhere, with `x`'s shape, dtype and device. */
+/**
+ * `value` everywhere, with `x`'s shape, dtype and device (options override), as `torch.full_like`.
+ *
+ * @example
+ * dl.fullLike(dl.zeros(2), 7); // → tensor([7., 7.])
+ */
 export function fullLike(x: Tensor, value: number, opts: CreateOptions = {}): Tensor {
   return full([...x.shape], value, likeOpts(x, opts));
 }
@@ -313,7 +351,13 @@ export const arange: Arange = defineOp('arange', (start: number, ...rest: (numbe
   return finish(fromHost(vals, [n], dtype, opts.device ?? getDefaultDevice(), 'arange'), opts, 'arange');
 });
 
-/** `steps` evenly spaced values from `start` to `end` inclusive (float32). */
+/**
+ * `steps` evenly spaced values from `start` to `end` inclusive, as `torch.linspace` (float32 by default). Options: `{
+ * dtype, device, requiresGrad }`.
+ *
+ * @example
+ * dl.linspace(0, 1, 5); // → tensor([0.0000, 0.2500, 0.5000, 0.7500, 1.0000])
+ */
 export const linspace = defineOp('linspace', (start: number, end: number, steps: number, opts: CreateOptions = {}): Tensor => {
   if (!Number.isInteger(steps) || steps < 0)
     throw new ArgumentError(`linspace: number of steps must be non-negative, got ${steps}`, { op: 'linspace' });
@@ -330,7 +374,12 @@ export const linspace = defineOp('linspace', (start: number, end: number, steps:
   );
 });
 
-/** Identity matrix n×m (m defaults to n). */
+/**
+ * The `n × m` identity matrix (`m` defaults to `n`), as `torch.eye`. Options: `{ dtype, device, requiresGrad }`.
+ *
+ * @example
+ * dl.eye(2, 3); // → tensor([[1., 0., 0.], [0., 1., 0.]])
+ */
 export const eye = defineOp('eye', (n: number, m: number = n, opts: CreateOptions = {}): Tensor => {
   checkSizes([n, m], 'eye');
   checkNumel([n, m], 'eye');
@@ -359,12 +408,19 @@ function randomTensor(op: string, dist: 'uniform' | 'normal', args: readonly unk
 export const rand = defineOp('rand', (...args: (number | readonly number[] | RandomOptions)[]): Tensor => {
   return randomTensor('rand', 'uniform', args);
 });
-/** Standard normal samples. `dl.randn(4, 4)`. */
+/**
+ * Samples of the standard normal N(0, 1) from the seeded generator (`dl.manualSeed`, or `{ generator }`), as
+ * `torch.randn`; the same numbers on every device. Options: `{ dtype, device, requiresGrad, generator }`.
+ *
+ * @example
+ * dl.manualSeed(0);
+ * dl.randn(2, 3).shape; // → [2, 3]
+ */
 export const randn = defineOp('randn', (...args: (number | readonly number[] | RandomOptions)[]): Tensor => {
   return randomTensor('randn', 'normal', args);
 });
 /** `randint(low, high, size)` and torch's `randint(high, size)` (low 0). */
-interface Randint {
+export interface Randint {
   (high: number, size: readonly number[], opts?: RandomOptions): Tensor;
   (low: number, high: number, size: readonly number[] | number, opts?: RandomOptions): Tensor;
 }
@@ -407,7 +463,12 @@ function randintImpl(low: number, high: number, shape: readonly number[], opts: 
   return finish(r, opts, 'randint');
 }
 
-/** A random permutation of 0..n-1 (int32), from the seeded generator. */
+/**
+ * A random permutation of `0 … n-1` (int64, stored as int32), as `torch.randperm`; from the seeded generator.
+ *
+ * @example
+ * dl.randperm(5).sort().values; // → tensor([0, 1, 2, 3, 4])
+ */
 export const randperm = defineOp('randperm', (n: number, opts: RandomOptions = {}): Tensor => {
   checkSizes([n], 'randperm');
   checkNumel([n], 'randperm');
@@ -416,11 +477,21 @@ export const randperm = defineOp('randperm', (n: number, opts: RandomOptions = {
   return fromHost(idx, [n], toDType(opts.dtype ?? 'int32', 'randperm'), opts.device ?? getDefaultDevice(), 'randperm');
 });
 
-/** Random tensor like `x` (uniform). */
+/**
+ * Uniform [0, 1) samples with `x`'s shape, dtype and device, as `torch.rand_like`.
+ *
+ * @example
+ * dl.randLike(dl.zeros(2, 2)).shape; // → [2, 2]
+ */
 export function randLike(x: Tensor, opts: RandomOptions = {}): Tensor {
   return rand([...x.shape], { dtype: x.dtype, device: x.device, ...opts });
 }
-/** Random normal tensor like `x`. */
+/**
+ * Standard normal samples with `x`'s shape, dtype and device, as `torch.randn_like`.
+ *
+ * @example
+ * dl.randnLike(dl.zeros(2, 2)).shape; // → [2, 2]
+ */
 export function randnLike(x: Tensor, opts: RandomOptions = {}): Tensor {
   return randn([...x.shape], { dtype: x.dtype, device: x.device, ...opts });
 }
