@@ -2,6 +2,8 @@ import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { entry1d, load, PRELUDE, toWord, WG } from '../wgsl.js';
 import { conv2dBlocked } from './conv-blocked.js';
+import { conv2dBackwardInputGemm } from './conv-bwd.js';
+import { conv2dBackwardWeightGemm } from './conv-bwd-weight.js';
 
 /**
  * Note [Direct convolution]
@@ -90,7 +92,12 @@ ${GEOM_WGSL}
   );
 }
 
+/**
+ * The input gradient of conv2d: the implicit-GEMM kernels for float32 (Note [Blocked conv
+ * backward-input]; `convBwdChoice` forces this direct kernel), the direct kernel for the rest.
+ */
 export function conv2dBackwardInput(rt: Runtime, gradOut: TensorView, w: TensorView, gradIn: TensorView, p: Conv2dParams): void {
+  if (conv2dBackwardInputGemm(rt, gradOut, w, gradIn, p)) return;
   const total = gradIn.shape.reduce((a, b) => a * b, 1);
   const b = bind([{ buf: buf(gradIn), write: true }, { buf: buf(w) }, { buf: buf(gradOut) }]);
   const [GI, WB, GO] = b.names as [string, string, string];
@@ -129,7 +136,12 @@ ${GEOM_WGSL}
   );
 }
 
+/**
+ * The weight gradient of conv2d: the implicit-GEMM kernels with split-K for float32 (Note
+ * [Blocked conv backward-weight]; `convBwdChoice` forces this direct kernel), the direct kernel for the rest.
+ */
 export function conv2dBackwardWeight(rt: Runtime, gradOut: TensorView, x: TensorView, gradW: TensorView, p: Conv2dParams): void {
+  if (conv2dBackwardWeightGemm(rt, gradOut, x, gradW, p)) return;
   const total = gradW.shape.reduce((a, b) => a * b, 1);
   const b = bind([{ buf: buf(x) }, { buf: buf(gradW), write: true }, { buf: buf(gradOut) }]);
   const [XB, GW, GO] = b.names as [string, string, string];
