@@ -105,7 +105,12 @@ export class BackendError extends DLError {
   }
 }
 
-/** Format a shape as PyTorch prints it in messages: `[2, 3]`. */
+/**
+ * A shape as error messages print it: `[2, 3]`.
+ *
+ * @example
+ * dl.fmtShape([2, 3]); // → [2, 3]
+ */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -25,7 +25,12 @@ export function registerBackend(backend: Backend): void {
   backends.set(backend.name, backend);
 }
 
-/** Names of the registered devices. */
+/**
+ * The names of the registered devices (a backend registers itself when imported: `import '@dl/backend-cpu'`).
+ *
+ * @example
+ * dl.listDevices(); // → ['cpu']
+ */
 export function listDevices(): string[] {
   return [...backends.keys()];
 }
@@ -65,7 +70,13 @@ export async function initBackend(device: Device): Promise<Backend> {
   return b!;
 }
 
-/** The device new tensors go to when no `device` option is given. */
+/**
+ * The device new tensors go to when no `device` option is given (cpu unless `dl.setDefaultDevice` changed it), as
+ * `torch.get_default_device`.
+ *
+ * @example
+ * dl.getDefaultDevice(); // → 'cpu'
+ */
 export function getDefaultDevice(): Device {
   return defaultDevice;
 }

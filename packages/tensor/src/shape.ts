@@ -67,7 +67,13 @@ export function normDims(dim: number | readonly number[] | undefined | null, ran
   return out.sort((a, b) => a - b);
 }
 
-/** Broadcast shapes as NumPy/PyTorch; throws a ShapeError naming the op and shapes. */
+/**
+ * The shape that `shapes` broadcast to, as `torch.broadcast_shapes` (the first argument names the op in errors); shapes
+ * that do not broadcast raise a ShapeError.
+ *
+ * @example
+ * dl.broadcastShapes('add', [2, 1], [3]); // → [2, 3]
+ */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);

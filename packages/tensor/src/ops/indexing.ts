@@ -91,7 +91,13 @@ function scatterImpl(op: string, x: Tensor, dim: number, index: Tensor, src: Ten
   return out;
 }
 
-/** Out-of-place `scatter`: a copy of `x` with `src` (or a value) written at `index` along `dim`. */
+/**
+ * A copy of `x` with `src` (a tensor or a number) written along `dim` at `index`, as `torch.scatter`: for dim 1,
+ * `out[i][index[i][j]] = src[i][j]`. Out-of-range indices raise an IndexError.
+ *
+ * @example
+ * dl.scatter(dl.zeros(3), 0, dl.tensor([1], { dtype: 'int64' }), 9); // → tensor([0., 9., 0.])
+ */
 export const scatter = defineOp('scatter', (x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor => {
   return scatterImpl('scatter', x, dim, index, src, 'assign');
 });
@@ -313,11 +319,22 @@ function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
   const m = fromHost(mask, [r, c], 'bool', x.device, op);
   return where(m, x, 0).to(x.dtype);
 }
-/** Lower triangle (other entries zero). */
+/**
+ * The lower triangle of the last two dims (on and below diagonal `diagonal`; positive is above the main one), the rest
+ * zero, as `torch.tril`.
+ *
+ * @example
+ * dl.tril(dl.ones(2, 3), 1); // → tensor([[1., 1., 0.], [1., 1., 1.]])
+ */
 export const tril = defineOp('tril', (x: Tensor, diagonal: number = 0): Tensor => {
   return triangle('tril', x, diagonal);
 });
-/** Upper triangle (other entries zero). */
+/**
+ * The upper triangle of the last two dims (on and above diagonal `diagonal`), the rest zero, as `torch.triu`.
+ *
+ * @example
+ * dl.triu(dl.ones(2, 3)); // → tensor([[1., 1., 1.], [0., 1., 1.]])
+ */
 export const triu = defineOp('triu', (x: Tensor, diagonal: number = 0): Tensor => {
   return triangle('triu', x, diagonal);
 });
@@ -388,7 +405,12 @@ export const sliceBackward = defineOp(
   },
 );
 
-/** Reverse the order of entries along `dims`. */
+/**
+ * A copy with the order of entries reversed along `dims`, as `torch.flip`.
+ *
+ * @example
+ * dl.flip(dl.tensor([[1, 2], [3, 4]]), [0, 1]); // → tensor([[4., 3.], [2., 1.]])
+ */
 export const flip = defineOp('flip', (x: Tensor, dims: number | readonly number[]): Tensor => {
   let r = x;
   for (const dim of typeof dims === 'number' ? [dims] : dims) {
@@ -409,7 +431,12 @@ export const flip = defineOp('flip', (x: Tensor, dims: number | readonly number[
   return r === x ? x.clone() : r;
 });
 
-/** Repeat the tensor along each dim (`x.repeat(2, 1)`), as PyTorch. */
+/**
+ * `x` tiled `sizes` times along each dim (a copy; extra leading sizes add dims), as `torch.Tensor.repeat`.
+ *
+ * @example
+ * dl.repeat(dl.tensor([1, 2]), 2); // → tensor([1., 2., 1., 2.])
+ */
 export const repeat = defineOp('repeat', (x: Tensor, ...sizes: number[]): Tensor => {
   if (sizes.length < x.dim()) {
     throw new ShapeError(`repeat: number of repeat dims (${sizes.length}) can not be smaller than number of tensor dims (${x.dim()})`, {

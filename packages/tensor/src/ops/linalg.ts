@@ -75,7 +75,13 @@ export const mm = defineOp('mm', (a: Tensor, b: Tensor, opts?: OutOptions): Tens
   return out;
 });
 
-/** Batched matrix product of [B, n, k] and [B, k, m]. */
+/**
+ * The batched matrix product `[b, n, k] × [b, k, m] → [b, n, m]`, as `torch.bmm` (no broadcasting: use `matmul`); `{ out
+ * }` receives the result. Mismatched sizes raise a ShapeError.
+ *
+ * @example
+ * dl.bmm(dl.ones(4, 2, 3), dl.ones(4, 3, 5)).shape; // → [4, 2, 5]
+ */
 export const bmm = defineOp('bmm', (a: Tensor, b: Tensor, opts?: OutOptions): Tensor => {
   if (opts?.out) return intoOut('bmm', a, b, opts.out, () => bmm(a, b));
   const op = 'bmm';
@@ -154,12 +160,22 @@ export const matmul = defineOp('matmul', (a: Tensor, b: Tensor, opts?: OutOption
   return r;
 });
 
-/** Dot product of two 1-D tensors. */
+/**
+ * The dot product of two 1-D tensors of one length (0-d), as `torch.dot`.
+ *
+ * @example
+ * dl.dot(dl.tensor([1, 2, 3]), dl.tensor([4, 5, 6])); // → tensor(32.)
+ */
 export const dot = defineOp('dot', (a: Tensor, b: Tensor): Tensor => {
   if (a.dim() !== 1 || b.dim() !== 1)
     throw new ShapeError(`dot: 1D tensors expected, but got ${a.dim()}D and ${b.dim()}D tensors`, { op: 'dot' });
   return matmul(a, b);
 });
 
-/** Outer product of two 1-D tensors. */
+/**
+ * The outer product of two 1-D tensors, `[n] × [m] → [n, m]`, as `torch.outer`.
+ *
+ * @example
+ * dl.outer(dl.tensor([1, 2]), dl.tensor([1, 10, 100])); // → tensor([[  1.,  10., 100.], [  2.,  20., 200.]])
+ */
 export const outer = defineOp('outer', (a: Tensor, b: Tensor): Tensor => binary('mul', a.unsqueeze(1), b.unsqueeze(0)));

@@ -82,7 +82,12 @@ const nonzeroOp = defineOp('nonzero', (x: Tensor, opts: NonzeroOptions): Tensor 
   return coordsFromHost(x, hostValues(x, 'nonzero'), opts);
 });
 
-/** `nonzero` for any device (awaits the read). */
+/**
+ * `nonzero` for any device: awaits the read of `x` (the number of nonzeros decides the shape).
+ *
+ * @example
+ * await dl.nonzeroAsync(dl.tensor([0, 3, 0, 4])); // → tensor([[1], [3]])
+ */
 export async function nonzeroAsync(x: Tensor, opts: NonzeroOptions & { asTuple: true }): Promise<Tensor[]>;
 export async function nonzeroAsync(x: Tensor, opts?: NonzeroOptions & { asTuple?: false }): Promise<Tensor>;
 export async function nonzeroAsync(x: Tensor, opts: NonzeroOptions = {}): Promise<Tensor | Tensor[]> {
@@ -117,7 +122,13 @@ export const maskedSelect = defineOp('maskedSelect', (x: Tensor, mask: Tensor): 
   return indexWithPlan(planIndex(xb, [mb], 'maskedSelect'), 'maskedSelect', 'MaskedSelectBackward0');
 });
 
-/** `maskedSelect` for any device (awaits the mask's values). */
+/**
+ * `maskedSelect` for any device: awaits the read of `mask`.
+ *
+ * @example
+ * const x = dl.tensor([1, -2, 3]);
+ * await dl.maskedSelectAsync(x, x.gt(0)); // → tensor([1., 3.])
+ */
 export async function maskedSelectAsync(x: Tensor, mask: Tensor): Promise<Tensor> {
   const shape = checkMask('maskedSelect', x, mask);
   const mb = expand(mask, shape);

@@ -36,7 +36,12 @@ export const sort = defineOp('sort', (x: Tensor, dim: number = -1, opts: { desce
   return valuesIndices(values, idx);
 });
 
-/** Indices that sort `x` along `dim`. */
+/**
+ * The indices that sort `x` along `dim` (default last), ascending unless `{ descending: true }`, as `torch.argsort`.
+ *
+ * @example
+ * dl.argsort(dl.tensor([3, 1, 2])); // → tensor([1, 2, 0])
+ */
 export const argsort = defineOp('argsort', (x: Tensor, dim: number = -1, opts: { descending?: boolean } = {}): Tensor => {
   return sortIndices(x, dim, opts.descending ?? false);
 });
@@ -215,7 +220,12 @@ const uniqueOp = defineOp('unique', (x: Tensor, opts: UniqueOptions): Tensor | U
   return uniqueResult(uniqueFromHost(x, hostData(x), opts.dim), opts);
 });
 
-/** `unique` for any device (awaits the read). */
+/**
+ * `dl.unique` for any device: awaits the read (webgpu tensors); the same arguments and results.
+ *
+ * @example
+ * await dl.uniqueAsync(dl.tensor([2, 1, 2])); // → tensor([1., 2.])
+ */
 export async function uniqueAsync(
   x: Tensor,
   opts: UniqueOptions & { returnInverse: true; returnCounts: true },
