@@ -127,25 +127,54 @@ export const ITEMSIZE = {
   bool: 1,
 } as const satisfies { [D in DType]: number };
 
-/** Allocate a zeroed host array for `n` elements of `dtype`. */
+/**
+ * A zeroed typed array for `n` elements of `dtype` (Float32Array for float32, Int32Array for int32, …).
+ *
+ * @example
+ * dl.hostArray('int32', 3); // → Int32Array(3) [0, 0, 0]
+ */
 export function hostArray<D extends DType>(dtype: D, n: number): HostArrayMap[D] {
   return new CTORS[dtype](n) as HostArrayMap[D];
 }
 
-/** The typed-array constructor for a dtype. */
+/**
+ * The typed-array constructor that holds a dtype's values (`Float32Array` for float32, `Uint8Array` for bool and uint8).
+ *
+ * @example
+ * dl.hostCtor('float64').name; // → 'Float64Array'
+ */
 export function hostCtor(dtype: DType): TypedCtor {
   return CTORS[dtype];
 }
 
+/**
+ * Whether `d` is a floating dtype (float32, float64), as `torch.dtype.is_floating_point`.
+ *
+ * @example
+ * dl.isFloating('float32'); // → true
+ */
 export function isFloating(d: DType): boolean {
   return d === 'float32' || d === 'float64';
 }
 
+/**
+ * Whether `d` is an integer dtype (int32, uint8; bool too with `includeBool`), as torch's `is_integral`.
+ *
+ * @example
+ * dl.isIntegral('bool', true); // → true
+ */
 export function isIntegral(d: DType, includeBool = false): boolean {
   return d === 'int32' || d === 'uint8' || (includeBool && d === 'bool');
 }
 
-/** Throws a DTypeError unless `d` is a stored dtype (aliases such as 'int64' go through {@link toDType}). */
+/**
+ * Throws a DTypeError naming `op` unless `d` is a stored dtype name ('float32', 'float64', 'int32', 'uint8', 'bool';
+ * aliases such as 'int64' are not).
+ *
+ * @example
+ * dl.assertDType('float32', 'myOp'); // passes
+ * dl.assertDType('int64', 'myOp'); // → throws DTypeError: myOp: unknown dtype "int64"
+ */
 export function assertDType(d: unknown, op: string): asserts d is DType {
   if (typeof d !== 'string' || !(DTYPES as readonly string[]).includes(d)) {
     throw new DTypeError(`${op}: unknown dtype ${JSON.stringify(d)}`, {
@@ -202,7 +231,12 @@ export function intRangeError(v: number, i: number, dtype: DType, op: string, re
 const RANK = { bool: 0, uint8: 1, int32: 2, float32: 3, float64: 4 } as const satisfies { [D in DType]: number };
 const BY_RANK: readonly DType[] = ['bool', 'uint8', 'int32', 'float32', 'float64'];
 
-/** `torch.promote_types` for two tensor dtypes. */
+/**
+ * The dtype two tensor dtypes promote to, as `torch.promote_types`.
+ *
+ * @example
+ * dl.promoteTypes('int32', 'float32'); // → 'float32'
+ */
 export function promoteTypes(a: DType, b: DType): DType {
   return BY_RANK[Math.max(RANK[a], RANK[b])]!;
 }
@@ -225,9 +259,12 @@ export function canCast(from: DType, to: DType): boolean {
 }
 
 /**
- * Result dtype of combining operands, following PyTorch: dimensioned tensors win over
- * zero-dim tensors, which win over Python scalars, unless a lower-priority operand
- * belongs to a higher category (bool < int < float).
+ * The result dtype of combining `operands` (tensor-likes `{ dtype, dim }`, numbers, booleans), as `torch.result_type`:
+ * dimensioned tensors win over 0-d ones, which win over numbers, unless a lower-priority operand belongs to a higher
+ * category (bool < int < float).
+ *
+ * @example
+ * dl.resultType([dl.tensor([1, 2], { dtype: 'int32' }), 2.5]); // → 'float32'
  */
 export function resultType(operands: ReadonlyArray<{ dtype: DType; dim: number } | number | boolean>): DType {
   let dimRes: DType | undefined;
