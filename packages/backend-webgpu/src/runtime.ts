@@ -145,9 +145,10 @@ export class Runtime {
    * The fast paths of issue 14, each switchable so one process can compare old and new
    * (benchmarks; results are identical either way): `scalars` (Note [Scalars as parameters]),
    * `bindings` (Note [Cached layouts and bind groups]), `contiguous` and `vec4` (Note [Contiguous
-   * elementwise kernels]; `vec4` applies only with `contiguous`).
+   * elementwise kernels]; `vec4` applies only with `contiguous`), `columns` (Note [Column
+   * reductions] in kernels/reduce-cols.ts).
    */
-  readonly fast = { scalars: true, bindings: true, contiguous: true, vec4: true, vec4PerThread: 1 };
+  readonly fast = { scalars: true, bindings: true, contiguous: true, vec4: true, vec4PerThread: 1, columns: true };
 
   constructor(readonly device: GPUDevice) {
     this.limits = device.limits;

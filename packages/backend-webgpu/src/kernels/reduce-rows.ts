@@ -8,7 +8,8 @@ const THREAD_ROWS = 512;
 const PER_THREAD = 1024;
 const MAX_SEGS = 4096;
 
-const OPS: Partial<Record<ReduceOp, { init: string; comb: string }>> = {
+/** The float32 reductions with barrier-free kernels: identity and combine (of `a`, `b`). */
+export const OPS: Partial<Record<ReduceOp, { init: string; comb: string }>> = {
   sum: { init: '0.0', comb: 'a + b' },
   prod: { init: '1.0', comb: 'a * b' },
   max: { init: '-f_inf()', comb: 'fmax_nan(a, b)' },

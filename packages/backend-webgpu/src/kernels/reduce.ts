@@ -3,6 +3,7 @@ import type { ReduceOp, TensorView } from '@dl/tensor/backend';
 import { reportCode } from '../device-errors.js';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { cast, entry1d, isFloatD, load, PRELUDE, toWord, WG } from '../wgsl.js';
+import { reduceCols } from './reduce-cols.js';
 import { reduceRows } from './reduce-rows.js';
 
 const RWG = 256;
@@ -32,6 +33,7 @@ export function reduce(rt: Runtime, op: ReduceOp, x: TensorView, axes: readonly 
   const nOut = outShape.reduce((a, b) => a * b, 1);
   const R = red.reduce((a, d) => a * x.shape[d]!, 1);
   if (reduceRows(rt, op, x, red, out)) return; // Note [Contiguous-row reductions]
+  if (rt.fast.columns && reduceCols(rt, op, x, red, out)) return; // Note [Column reductions]
   const nr = red.length;
   const params = [nOut, R, x.offset, out.offset, ...outShape, ...x.strides, ...outShape.map((_, d) => out.strides[d] ?? 0)];
   for (const d of red) params.push(x.shape[d]!);

@@ -1,0 +1,126 @@
+import type { ReduceOp, TensorView } from '@dl/tensor/backend';
+import { bind, type GpuBuf, type Runtime } from '../runtime.js';
+import { entry1d, PRELUDE } from '../wgsl.js';
+import { OPS } from './reduce-rows.js';
+
+/** Outputs from which each output gets one thread (one pass, no partials). */
+const ONE_PASS_OUTPUTS = 16384;
+/** Rows each first-pass thread aims to combine, and the threads the first pass aims at in all. */
+const ROWS_PER_THREAD = 64;
+const TARGET_THREADS = 65536;
+
+/**
+ * Note [Column reductions]
+ * A float32 sum / prod / max / min whose reduced axes (sizes of 1 aside) flatten to one run of
+ * stride `SR` > 1, with kept axes inside it — `x.sum(0)` of a row-major matrix, the batch axis of
+ * `[N, C]`, the middle axis of `[A, R, B]` — reads element `r` of output `o` at `xb(o) + r·SR`:
+ * `xb(o)` is walked once per thread (div/mod over the output's shape), not once per element as in
+ * the general kernel of `reduce.ts`, and neighbouring threads (neighbouring outputs along the
+ * innermost kept axis) read neighbouring words, so every row is read in contiguous runs.
+ * - many outputs (≥ {@link ONE_PASS_OUTPUTS}): one thread per output walks its column, one pass;
+ * - fewer: the reduced run is cut into `S` chunks of consecutive rows, thread `s·nOut + o` combines
+ *   chunk `s` of output `o` into a partial, and a second pass combines each output's `S` partials
+ *   in order, so the whole device works on a few hundred columns of a tall matrix.
+ * Results are deterministic (a fixed order per output) and NaN propagates as in Note
+ * [Contiguous-row reductions], whose combine functions these kernels share.
+ */
+export function reduceCols(rt: Runtime, op: ReduceOp, x: TensorView, red: readonly number[], out: TensorView): boolean {
+  const spec = OPS[op];
+  if (!spec || x.dtype !== 'float32' || out.dtype !== 'float32') return false;
+  const rank = x.shape.length;
+  // the reduced axes of size > 1 must flatten to one arithmetic run: stride SR, length R
+  let R = 1;
+  let SR = 0;
+  for (let k = red.length - 1; k >= 0; k--) {
+    const d = red[k]!;
+    const n = x.shape[d]!;
+    if (n === 1) continue;
+    if (SR === 0) SR = x.strides[d]!;
+    else if (x.strides[d] !== SR * R) return false;
+    R *= n;
+  }
+  const outShape = x.shape.map((s, d) => (red.includes(d) ? 1 : s));
+  const nOut = outShape.reduce((a, b) => a * b, 1);
+  // SR = 1 is a row (reduce-rows.ts or the general kernel); short runs gain nothing here
+  if (nOut <= 1 || R < 8 || SR <= 1) return false;
+  const segs = nOut >= ONE_PASS_OUTPUTS ? 1 : Math.max(1, Math.min(Math.ceil(R / ROWS_PER_THREAD), Math.ceil(TARGET_THREADS / nOut)));
+  const chunk = Math.ceil(R / segs);
+  let walk = '  var rem = o; var xb = P[2]; var ob = P[3];\n';
+  for (let d = rank - 1; d >= 0; d--) {
+    if (outShape[d] === 1) continue;
+    walk += `  { let c = rem % P[${7 + d}]; rem = rem / P[${7 + d}]; xb += c * P[${7 + rank + d}]; ob += c * P[${7 + 2 * rank + d}]; }\n`;
+  }
+  const params = [
+    nOut,
+    R,
+    x.offset,
+    out.offset,
+    segs,
+    SR,
+    chunk,
+    ...outShape,
+    ...x.strides,
+    ...outShape.map((_, d) => out.strides[d] ?? 0),
+  ];
+  const head = (decl: string) => `${PRELUDE}${decl}
+fn comb(a: f32, b: f32) -> f32 { return ${spec.comb}; }
+${entry1d(64)}`;
+  const shapeKey = outShape.map((s) => (s === 1 ? 1 : 0)).join('');
+  if (segs === 1) {
+    const b = bind([{ buf: x.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }]);
+    const [X, O] = b.names as [string, string];
+    rt.run(
+      `reduceCols:${op}:${shapeKey}:${b.key}`,
+      () => `${head(b.decl)}
+  let o = gid;
+  if (o >= P[0]) { return; }
+${walk}  var acc = ${spec.init};
+  var p = xb;
+  for (var r = 0u; r < P[1]; r++) { acc = comb(acc, bitcast<f32>(${X}[p])); p += P[5]; }
+  ${O}[ob] = bitcast<u32>(acc);
+}`,
+      b,
+      params,
+      { threads: nOut, wg: 64 },
+    );
+    return true;
+  }
+  // pass 1: thread s·nOut + o combines rows [s·chunk, (s+1)·chunk) of output o into tmp[s·nOut + o]
+  const tmp = rt.allocate(nOut * segs);
+  const b1 = bind([{ buf: x.buffer as GpuBuf }, { buf: tmp, write: true }]);
+  const [X, T] = b1.names as [string, string];
+  rt.run(
+    `reduceCols1:${op}:${shapeKey}:${b1.key}`,
+    () => `${head(b1.decl)}
+  if (gid >= P[0] * P[4]) { return; }
+  let s = gid / P[0]; let o = gid % P[0];
+${walk}  var acc = ${spec.init};
+  let r0 = s * P[6];
+  let r1 = min(P[1], r0 + P[6]);
+  var p = xb + r0 * P[5];
+  for (var r = r0; r < r1; r++) { acc = comb(acc, bitcast<f32>(${X}[p])); p += P[5]; }
+  ${T}[gid] = bitcast<u32>(acc);
+}`,
+    b1,
+    params,
+    { threads: nOut * segs, wg: 64 },
+  );
+  // pass 2: thread o combines its S partials in order (neighbouring threads read neighbouring words)
+  const b2 = bind([{ buf: tmp }, { buf: out.buffer as GpuBuf, write: true }]);
+  const [Q, O] = b2.names as [string, string];
+  rt.run(
+    `reduceCols2:${op}:${shapeKey}:${b2.key}`,
+    () => `${head(b2.decl)}
+  let o = gid;
+  if (o >= P[0]) { return; }
+${walk}  var acc = ${spec.init};
+  for (var s = 0u; s < P[4]; s++) { acc = comb(acc, bitcast<f32>(${Q}[s * P[0] + o])); }
+  ${O}[ob] = bitcast<u32>(acc);
+}`,
+    b2,
+    params,
+    { threads: nOut, wg: 64 },
+  );
+  rt.free(tmp);
+  return true;
+}
