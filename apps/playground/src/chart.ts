@@ -38,7 +38,8 @@ export function drawChart(canvas: HTMLCanvasElement, history: readonly StepPoint
   const h = cssH - pad.t - pad.b;
   const steps = Math.max(10, history.at(-1)?.step ?? 0);
   const losses = history.map((p) => p.loss);
-  const lossMax = Math.max(0.5, Math.min(3, Math.max(...losses.slice(0, 20), 0)) * 1.05);
+  // the axis fits the first steps' losses (at most 3), rounded up to a multiple of 0.5
+  const lossMax = Math.max(0.5, Math.ceil(Math.min(3, Math.max(...losses.slice(0, 20), 0)) * 2) / 2);
   const X = (step: number): number => pad.l + (step / steps) * w;
   const YL = (loss: number): number => pad.t + h - (Math.min(loss, lossMax) / lossMax) * h;
   const YA = (acc: number): number => pad.t + h - acc * h;

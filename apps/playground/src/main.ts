@@ -183,15 +183,15 @@ async function switchDevice(device: string): Promise<void> {
 
 /** Is WebGPU usable here: `navigator.gpu`, an adapter, and the backend starting on it? */
 async function probeWebgpu(): Promise<PlaygroundState['webgpu']> {
-  const gpu = (
-    navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: { vendor?: string; description?: string } } | null> } }
-  ).gpu;
+  type Info = { vendor?: string; architecture?: string; device?: string; description?: string };
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: Info } | null> } }).gpu;
   if (!gpu) return { available: false, reason: 'this browser has no navigator.gpu' };
   try {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return { available: false, reason: 'navigator.gpu gave no adapter' };
     await dl.initBackend('webgpu');
-    const name = [adapter.info?.vendor, adapter.info?.description].filter(Boolean).join(' ');
+    const i = adapter.info;
+    const name = [i?.vendor, i?.architecture, i?.device, i?.description].filter(Boolean).join(' ');
     return { available: true, reason: name || 'adapter found' };
   } catch (e) {
     return { available: false, reason: (e as Error).message };

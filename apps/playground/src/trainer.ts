@@ -96,12 +96,13 @@ export class Session {
   }
 
   /**
-   * Move the model to `device` (`model.to(device)`) and start a fresh optimizer there (Adam's
-   * moments do not move with it, as in PyTorch, where the optimizer is made after `.to`).
+   * Move the model to `device` and start a fresh optimizer there (Adam's moments do not move
+   * with it, as in PyTorch, where the optimizer is made after `.to`). `await model.toAsync(device)`
+   * is `model.to(device)` for a move that may read a GPU (webgpu → cpu cannot be synchronous).
    */
   async useDevice(device: string): Promise<void> {
     if (device !== 'cpu') await dl.initBackend(device);
-    this.model.to(device);
+    await this.model.toAsync(device);
     this.opt = new Adam(this.model.parameters(), { lr: this.opts.lr });
     this.device = device;
   }

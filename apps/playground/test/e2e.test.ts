@@ -129,6 +129,8 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
   }, 120_000);
 
   let browser: Browser | undefined;
+  /** the cpu run's losses: the same seed, weights and batches as the webgpu run */
+  let cpuLosses: number[] | undefined;
   afterAll(async () => {
     await browser?.close();
   });
@@ -152,6 +154,7 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
       expect(r.paused.imagesPerSec).toBeGreaterThan(0);
       // the loss went down: the last 10 steps against the first 5 (2.30 = ln 10 at the start)
       const losses = r.paused.losses;
+      cpuLosses = losses;
       expect(mean(losses.slice(0, 5))).toBeGreaterThan(2);
       expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 5)) * 0.85);
       expect(r.paused.testAccuracy).toBeGreaterThan(0.3); // evaluated at steps 20 and 40 on the 2000 test digits
@@ -186,7 +189,26 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
       expect(r.paused.steps).toBeGreaterThanOrEqual(8);
       expect(r.chartAfter).not.toBe(r.chartBefore);
       expect(Number.isFinite(r.paused.lastLoss)).toBe(true);
+      if (r.ready.device === 'webgpu' && cpuLosses) {
+        // same seed, same initial weights, same batches: webgpu's first losses are the cpu run's
+        const n = 5;
+        const diff = Math.max(...r.paused.losses.slice(0, n).map((l, i) => Math.abs(l - cpuLosses![i]!)));
+        expect(diff, `webgpu ${r.paused.losses.slice(0, n)} vs cpu ${cpuLosses.slice(0, n)}`).toBeLessThan(2e-3);
+      }
       expect(r.predicted.prediction!.probs).toHaveLength(10);
+      // the device switch: on to cpu (from webgpu) and train on
+      const other = r.ready.device === 'webgpu' ? 'cpu' : null;
+      if (other) {
+        await page.selectOption('#device', other);
+        await until(page, `the switch to ${other}`, (s) => s.device === other, 30_000);
+        await page.click('#train');
+        await until(page, 'steps on the new device', (s) => s.steps >= r.paused.steps + 3, 60_000);
+        await page.click('#train');
+        const after = await until(page, 'the pause', (s) => s.phase === 'paused', 30_000);
+        expect(await page.locator('body').getAttribute('data-device')).toBe(other);
+        expect(after.losses.slice(-3).every(Number.isFinite)).toBe(true);
+        console.log(`switched to ${other}: trained on to step ${after.steps}, loss ${after.lastLoss!.toFixed(3)}`);
+      }
       console.log(
         `page used ${r.ready.device} (webgpu: ${r.ready.webgpu.available ? 'available' : 'unavailable'}: ${r.ready.webgpu.reason}); ` +
           `${r.paused.steps} steps, loss ${r.paused.losses[0]!.toFixed(3)} → ${r.paused.lastLoss!.toFixed(3)}, ${Math.round(r.paused.imagesPerSec ?? 0)} images/s`,
