@@ -36,6 +36,8 @@ import { entry1d, PRELUDE } from '../wgsl.js';
 
 /** Words per parameter in the table: end, five offsets, flag, eight scalars. */
 const ROW = 15;
+/** Most parameters one dispatch takes (devices with many storage bindings). */
+const MAX_CHUNK = 16;
 
 /** The number of state tensors a step of `s` reads and writes (OptimizerStep's doc). */
 function stateCount(s: OptimizerStep): number {
@@ -147,7 +149,9 @@ export function optimizerStep(
     if (n > 0) live.push(i);
   }
   const perParam = 2 + nState;
-  const chunk = Math.max(1, Math.floor((rt.limits.maxStorageBuffersPerShaderStage - 1) / perParam));
+  // the arena `P` takes one storage binding; at most MAX_CHUNK parameters (a bounded kernel and table)
+  const slots = Math.min(rt.limits.maxStorageBuffersPerShaderStage, rt.limits.maxBindingsPerBindGroup) - 1;
+  const chunk = Math.max(1, Math.min(MAX_CHUNK, Math.floor(slots / perParam)));
   const key = variant(step);
   for (let c0 = 0; c0 < live.length; c0 += chunk) {
     const ids = live.slice(c0, c0 + chunk);
