@@ -120,10 +120,18 @@ export function spillGraph(t: Tensor): void {
 }
 
 /**
+ * `g` summed over the dims that broadcasting added or expanded, down to `shape` (as PyTorch's
+ * `at::sum_to`): what a derivative rule applies to a gradient in the broadcast output shape
+ * before it flows to an input of shape `shape`.
+ *
  * Note [Broadcast gradients]
  * A rule may return a gradient in the broadcast shape of the op's output, or in the op's
  * compute dtype. Before it flows on, it is summed over the broadcast dims and cast to the
  * input's dtype, so rules stay short and every binary op handles broadcasting the same way.
+ *
+ * @example
+ * sumToShape(dl.ones(2, 3), [1, 3]); // tensor([[2., 2., 2.]])
+ * sumToShape(dl.ones(2, 3), [3]);    // tensor([2., 2., 2.])
  */
 export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   if (g.shape.length === shape.length && g.shape.every((s, i) => s === shape[i])) return g;
@@ -293,7 +301,18 @@ export function backward(t: Tensor, gradient: Tensor | undefined, opts: Backward
   backwardMany([t], gradient ? [gradient] : [undefined], opts);
 }
 
-/** `autograd.backward(tensors, gradTensors)`. */
+/**
+ * Backpropagates from several tensors at once, accumulating into the leaves' `.grad`, as
+ * `torch.autograd.backward(tensors, grad_tensors)`: `gradients[i]` seeds `tensors[i]`
+ * (`undefined` for a scalar, which is seeded with 1; non-scalars need one). Options as
+ * `tensor.backward` (`retainGraph`, `createGraph`, `inputs`).
+ *
+ * @example
+ * const x = dl.tensor([1, 2], { requiresGrad: true });
+ * const y = dl.tensor([3], { requiresGrad: true });
+ * backwardAll([x.mul(y).sum(), y.mul(2).sum()], [undefined, undefined]);
+ * x.grad; // tensor([3., 3.]);  y.grad: tensor([5.])
+ */
 export function backwardMany(tensors: readonly Tensor[], gradients: ReadonlyArray<Tensor | undefined>, opts: BackwardOptions = {}): void {
   const top = !inScope();
   // Every gradient made on the way is freed at the end, except what lands in `.grad`.

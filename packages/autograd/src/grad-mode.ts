@@ -30,7 +30,14 @@ function refresh(): void {
   enabled = frames.length > 0 ? frames[frames.length - 1]!.mode : globalMode;
 }
 
-/** Is gradient recording on? */
+/**
+ * Whether gradient recording is on (ops on tensors that require grad build a graph), as
+ * `torch.is_grad_enabled`; `noGrad`, `enableGrad` and `setGradEnabled` change it.
+ *
+ * @example
+ * isGradEnabled();                     // true
+ * noGrad(() => isGradEnabled());       // false
+ */
 export function isGradEnabled(): boolean {
   return enabled;
 }

@@ -39,8 +39,16 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
 const savedFinalizer = new FinalizationRegistry<Storage>((s) => s.release());
 
 /**
- * A tensor saved for backward: the tensor, its storage (held, so disposing the tensor object
- * does not free the values), its graph node and the storage version at save time.
+ * A tensor saved for backward (PyTorch's `SavedVariable`): the tensor, its storage (held, so
+ * disposing the tensor object does not free the values), its graph node and the storage version
+ * at save time. `unpack()` raises an AutogradError, as PyTorch, when the tensor was modified in
+ * place since it was saved.
+ *
+ * @example
+ * const x = dl.tensor([1, 2], { requiresGrad: true });
+ * const y = x.exp(); // ExpBackward0 saves its output y
+ * y.add_(1);
+ * y.sum().backward(); // AutogradError: one of the variables needed for gradient computation has been modified by an inplace operation
  */
 export class SavedTensor {
   readonly version: number;
@@ -58,6 +66,14 @@ export class SavedTensor {
     this.storage.retain();
     savedFinalizer.register(this, this.storage, this);
   }
+  /**
+   * The saved tensor, checked against in-place modification since it was saved (an
+   * AutogradError naming its version otherwise) and against a freed graph (an AutogradError
+   * saying to pass `{ retainGraph: true }`), as PyTorch's `SavedVariable::unpack`.
+   *
+   * @example
+   * const t = saved.unpack(); // inside a rule: the tensor as it was when the op ran
+   */
   unpack(): Tensor {
     if (this.released) throw freedError();
     const t = this.tensor;
@@ -87,6 +103,13 @@ export class SavedTensor {
   spill(): void {
     if (!this.released && this.storage.spill()) savedFinalizer.unregister(this);
   }
+  /**
+   * Let go of the saved storage (backward without `retainGraph` ran, or nothing can reach the
+   * node any more); a later `unpack()` raises an AutogradError. Idempotent.
+   *
+   * @example
+   * saved.release(); // saved.unpack() now throws: "Trying to backward through the graph a second time …"
+   */
   release(): void {
     if (this.released) return;
     this.released = true;
@@ -109,8 +132,25 @@ export type Edge = readonly [GraphNode | null, number];
 /** The edge of an input that does not require grad (shared: edges are never mutated). */
 const NO_EDGE: Edge = Object.freeze([null, 0] as const);
 
-/** A node of the graph (PyTorch's `Node`): `name()` and `nextFunctions`. */
+/**
+ * A node of the autograd graph (PyTorch's `torch.autograd.graph.Node`): a tensor's `gradFn`,
+ * with `name()` and `nextFunctions`, the edges `[node, outputNr]` to the nodes that made its
+ * inputs (`null` for inputs that do not require grad).
+ *
+ * @example
+ * const x = dl.tensor([1, 2], { requiresGrad: true });
+ * const y = x.mul(2).sum();
+ * y.gradFn!.name();                          // 'SumBackward0'
+ * y.gradFn!.nextFunctions[0]![0]!.name();    // 'MulBackward0'
+ */
 export abstract class GraphNode implements GradFnLike {
+  /**
+   * The node's name as PyTorch prints it (`'MulBackward0'`, `'AccumulateGrad'`), as
+   * `torch.autograd.graph.Node.name()`.
+   *
+   * @example
+   * dl.tensor([1, 2], { requiresGrad: true }).mul(2).gradFn!.name(); // 'MulBackward0'
+   */
   abstract name(): string;
   abstract readonly nextFunctions: ReadonlyArray<Edge>;
   /** The edge into output 0, and into the others by output number, made once (`edgeOf`). */
@@ -145,12 +185,27 @@ export abstract class GraphNode implements GradFnLike {
   }
 }
 
-/** Where gradients for a leaf tensor end up (`AccumulateGrad`). */
+/**
+ * The node where gradients for a leaf tensor end up, accumulated into its `.grad`, as PyTorch's
+ * `AccumulateGrad`; `variable` is the leaf. One per leaf, reached through `nextFunctions`.
+ *
+ * @example
+ * const x = dl.tensor([1, 2], { requiresGrad: true });
+ * const acc = x.mul(2).gradFn!.nextFunctions[0]![0] as AccumulateGrad;
+ * acc.name();             // 'AccumulateGrad'
+ * acc.variable === x;     // true
+ */
 export class AccumulateGrad extends GraphNode {
   readonly nextFunctions: ReadonlyArray<Edge> = [];
   constructor(readonly variable: Tensor) {
     super();
   }
+  /**
+   * `'AccumulateGrad'`, as PyTorch names this node.
+   *
+   * @example
+   * x.mul(2).gradFn!.nextFunctions[0]![0]!.name(); // 'AccumulateGrad' (x a leaf that requires grad)
+   */
   name(): string {
     return 'AccumulateGrad';
   }
@@ -177,7 +232,14 @@ export function edgeOf(t: Tensor | null): Edge {
 const NONE_SAVED: readonly never[] = Object.freeze([]);
 
 /**
- * A recorded op: its rule's inputs, saved tensors and where its gradients flow.
+ * A recorded op (PyTorch's `MulBackward0`, `SumBackward0`, …): the op, its rule's params, the
+ * tensors it saved and the edges its gradients flow along. Every non-leaf tensor's `gradFn` is
+ * one.
+ *
+ * @example
+ * const y = dl.tensor([1, 2], { requiresGrad: true }).mul(2);
+ * y.gradFn instanceof OpNode; // true
+ * String(y.gradFn);           // '<MulBackward0 object>'
  *
  * Note [Graph refcounting]
  * A node is referenced by the tensors whose `gradFn` it is and by the nodes that have it among
@@ -234,9 +296,25 @@ export class OpNode<K extends DiffOp = DiffOp> extends GraphNode {
       }
     }
   }
+  /**
+   * The backward node's PyTorch name (`'MulBackward0'`), as `torch.autograd.graph.Node.name()`.
+   *
+   * @example
+   * x.mul(2).gradFn!.name(); // 'MulBackward0'
+   */
   name(): string {
     return this.displayName;
   }
+  /**
+   * Frees what the node saved for backward (backward without `retainGraph` does it, and the graph
+   * refcount when nothing can reach the node); backpropagating through it afterwards raises an
+   * AutogradError ("Trying to backward through the graph a second time …"), as PyTorch.
+   *
+   * @example
+   * const y = x.mul(x).sum();
+   * (y.gradFn as OpNode).release();
+   * y.backward(); // AutogradError: Trying to backward through the graph a second time …
+   */
   release(): void {
     this.released = true;
     const { saved, savedOutputs, savedParams } = this;
