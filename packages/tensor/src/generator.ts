@@ -16,7 +16,14 @@ export class Generator {
   constructor(seed?: number) {
     this.manualSeed(seed ?? 67280421310721);
   }
-  /** Reset to `seed` (an integer, up to 2^53). Returns this generator. */
+  /**
+   * Resets the generator to `seed` (an integer up to 2^53) and returns it, as `torch.Generator.manual_seed`: the same seed
+   * gives the same numbers on every device.
+   *
+   * @example
+   * const g = new dl.Generator().manualSeed(42);
+   * dl.rand(2, { generator: g }).equal(dl.rand(2, { generator: new dl.Generator(42) })); // → true
+   */
   manualSeed(seed: number): this {
     if (!Number.isSafeInteger(seed)) {
       throw new ArgumentError(`manualSeed: seed must be a safe integer, got ${seed}`, { op: 'manualSeed' });
@@ -26,28 +33,59 @@ export class Generator {
     this.offset = 0;
     return this;
   }
-  /** The seed last set. */
+  /**
+   * The seed last set, as `torch.Generator.initial_seed`.
+   *
+   * @example
+   * new dl.Generator(7).initialSeed(); // → 7
+   */
   initialSeed(): number {
     return this.key[1] * 4294967296 + this.key[0];
   }
-  /** Reserve `n` counters of the stream; returns the key and the first counter. */
+  /**
+   * Reserves `n` counters of the Philox stream and returns the key and the first counter: what a backend's `random` kernel
+   * draws from (`philoxFill`), so every device draws the same numbers.
+   *
+   * @example
+   * new dl.Generator(0).reserve(4).offset; // → 0
+   */
   reserve(n: number): { key: readonly [number, number]; offset: number } {
     const offset = this.offset;
     // Keep streams 4-aligned so consecutive draws never overlap whatever a backend does per block.
     this.offset += Math.ceil(n / 4) * 4;
     return { key: this.key, offset };
   }
-  /** Host-side draws (for randperm, samplers): `n` uniforms in [0, 1) as float64 of float32 values. */
+  /**
+   * `n` uniforms in [0, 1) drawn on the host (float32 values in a Float64Array), for host-side sampling such as `randperm`
+   * and the data samplers.
+   *
+   * @example
+   * new dl.Generator(0).uniforms(3).length; // → 3
+   */
   uniforms(n: number): Float64Array {
     const { key, offset } = this.reserve(n);
     const out = new Float64Array(n);
     philoxFill(out, 'uniform', key, offset);
     return out;
   }
-  /** Save and restore the state (`getState`/`setState`, as torch). */
+  /**
+   * The generator's state (`{ key, offset }`), to restore later with `setState`, as `torch.Generator.get_state`.
+   *
+   * @example
+   * const g = new dl.Generator(0); const s = g.getState(); const a = dl.rand(2, { generator: g });
+   * g.setState(s); // dl.rand(2, { generator: g }).equal(a) → true
+   */
   getState(): { key: [number, number]; offset: number } {
     return { key: [...this.key], offset: this.offset };
   }
+  /**
+   * Restores a state from `getState`, as `torch.Generator.set_state`: the draws after it repeat those after the
+   * `getState`.
+   *
+   * @example
+   * const g = new dl.Generator(0); const s = g.getState(); const a = dl.randn(3, { generator: g });
+   * g.setState(s); // dl.randn(3, { generator: g }).equal(a) → true
+   */
   setState(state: { key: readonly [number, number]; offset: number }): void {
     this.key = [state.key[0], state.key[1]];
     this.offset = state.offset;

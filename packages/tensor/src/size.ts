@@ -17,13 +17,24 @@ export class Size extends Array<number> {
   static override get [Symbol.species](): ArrayConstructor {
     return Array;
   }
-  /** The number of elements a tensor of this size has. */
+  /**
+   * The number of elements a tensor of this size has, as `torch.Size.numel`.
+   *
+   * @example
+   * dl.zeros(2, 3).size().numel(); // → 6
+   */
   numel(): number {
     let n = 1;
     for (let i = 0; i < this.length; i++) n *= this[i]!;
     return n;
   }
-  /** Same sizes as `other` (an array or Size)? */
+  /**
+   * Whether `other` (an array or a Size) has the same sizes, as `torch.Size == other` (JavaScript's `===` compares
+   * identity).
+   *
+   * @example
+   * dl.zeros(2, 3).size().equals([2, 3]); // → true
+   */
   equals(other: readonly number[]): boolean {
     return other.length === this.length && this.every((s, i) => s === other[i]);
   }

@@ -63,7 +63,12 @@ export class TypedStorage {
   get device(): string {
     return this._storage.backend.name;
   }
-  /** Number of elements. */
+  /**
+   * The number of elements, as `torch.TypedStorage.size`.
+   *
+   * @example
+   * dl.arange(6).view(2, 3).storage().size(); // → 6
+   */
   size(): number {
     return this._storage.numel;
   }
@@ -71,19 +76,43 @@ export class TypedStorage {
   get length(): number {
     return this._storage.numel;
   }
-  /** Bytes of memory. */
+  /**
+   * The size in bytes, as `torch.TypedStorage.nbytes`.
+   *
+   * @example
+   * dl.zeros(4).storage().nbytes(); // → 16
+   */
   nbytes(): number {
     return this._storage.nbytes;
   }
-  /** Bytes per element. */
+  /**
+   * The size of one element in bytes, as `torch.TypedStorage.element_size`.
+   *
+   * @example
+   * dl.zeros(4, { dtype: 'float64' }).storage().elementSize(); // → 8
+   */
   elementSize(): number {
     return ITEMSIZE[this._storage.dtype];
   }
-  /** The storage's address: equal for every view of one storage (Note [Storage data pointers]). */
+  /**
+   * The storage's address: equal for every view of one storage, as `torch.TypedStorage.data_ptr` (Note [Storage data
+   * pointers]).
+   *
+   * @example
+   * const a = dl.arange(6);
+   * a.view(2, 3).storage().dataPtr() === a.storage().dataPtr(); // → true
+   */
   dataPtr(): number {
     return storageAddress(this._storage);
   }
-  /** Do `this` and `other` refer to the same memory? */
+  /**
+   * Whether `this` and `other` are the same memory (PyTorch compares `data_ptr()`s): true for the storages of views of one
+   * tensor.
+   *
+   * @example
+   * const a = dl.arange(6);
+   * a.view(3, 2).storage().isSameStorage(a.storage()); // → true
+   */
   isSameStorage(other: TypedStorage): boolean {
     return other._storage === this._storage;
   }
@@ -111,7 +140,12 @@ export class TypedStorage {
     return i < 0 ? i + n : i;
   }
 
-  /** Element `i` (cpu). Negative `i` counts from the end. */
+  /**
+   * Element `i` of the storage (negative `i` counts from the end), read synchronously (cpu); `s[i]` does the same.
+   *
+   * @example
+   * dl.tensor([1, 2, 3]).storage().get(-1); // → 3
+   */
   get(i: number): number | boolean {
     const h = this.host('storage.get');
     const v = h[this.index(i, 'storage.get')]!;
@@ -139,12 +173,24 @@ export class TypedStorage {
     }
     s.version++;
   }
-  /** Set every element to `value`. */
+  /**
+   * Sets every element to `value` (every tensor viewing the storage sees it) and returns the storage, as
+   * `torch.TypedStorage.fill_`.
+   *
+   * @example
+   * const x = dl.zeros(2, 2);
+   * x.storage().fill(3); // x → tensor([[3., 3.], [3., 3.]])
+   */
   fill(value: number | boolean): this {
     for (let i = 0; i < this._storage.numel; i++) this.set(i, value);
     return this;
   }
-  /** The elements as a JS array (cpu). */
+  /**
+   * The elements as a JS array (cpu), as `torch.TypedStorage.tolist`.
+   *
+   * @example
+   * dl.arange(3).storage().tolist(); // → [0, 1, 2]
+   */
   tolist(): Array<number | boolean> {
     const h = this.host('storage.tolist');
     const out: Array<number | boolean> = new Array(h.length);
@@ -152,7 +198,12 @@ export class TypedStorage {
     return out;
   }
 
-  /** Prints as PyTorch prints a storage: one element per line, then `[dl.TypedStorage(dtype=…, device=…) of size n]`. */
+  /**
+   * Prints as PyTorch prints a storage: one element per line, then `[dl.TypedStorage(dtype=…, device=…) of size n]`.
+   *
+   * @example
+   * String(dl.tensor([1, 2]).storage()); // → ' 1.0\n 2.0\n[dl.TypedStorage(dtype=torch.float32, device=cpu) of size 2]'
+   */
   toString(): string {
     const s = this._storage;
     const info = `[dl.TypedStorage(dtype=${torchDTypeName(s.dtype)}, device=${s.backend.name}) of size ${s.numel}]`;
