@@ -132,12 +132,26 @@ export class Profile<T = unknown> {
     return this._rows.map(({ key: _k, selfDevNs: _s, totalDevNs: _t, ...r }) => ({ ...r }));
   }
 
-  /** Look up one row (`prof.row('matmul', 'cpu')`). */
+  /**
+   * The aggregated row of one op (on one device, or the first device it ran on), or undefined when it did not run, as a
+   * lookup in torch.profiler's `key_averages()`.
+   *
+   * @example
+   * const prof = dl.profile(() => dl.ones(2, 2).matmul(dl.ones(2, 2)));
+   * prof.row('matmul', 'cpu')?.calls; // → 1
+   */
   row(name: string, device?: string): ProfileRow | undefined {
     return this.rows.find((r) => r.name === name && (device === undefined || r.device === device));
   }
 
-  /** Wait for device timings still in flight (webgpu timestamp queries); resolves to this profile. */
+  /**
+   * Waits for device timings still in flight (webgpu timestamp queries) and resolves to this profile; on cpu it resolves
+   * at once.
+   *
+   * @example
+   * const prof = await dl.profile(() => dl.ones(2).add(1)).settled();
+   * prof.row('add')?.calls; // → 1
+   */
   async settled(): Promise<this> {
     while (this.pending.length) await this.pending.shift();
     return this;

@@ -38,6 +38,12 @@ export class Size extends Array<number> {
   equals(other: readonly number[]): boolean {
     return other.length === this.length && this.every((s, i) => s === other[i]);
   }
+  /**
+   * Prints as PyTorch prints a `torch.Size`: `dl.Size([2, 3])`.
+   *
+   * @example
+   * String(dl.zeros(2, 3).size()); // → 'dl.Size([2, 3])'
+   */
   override toString(): string {
     return `dl.Size([${this.join(', ')}])`;
   }
