@@ -31,7 +31,12 @@ export function mulhi32(a: number, b: number): number {
 }
 
 /**
- * Philox4x32-10 of counter block `[c0, c1, 0, 0]` under key `[k0, k1]`; writes 4 u32 words to `out`.
+ * Philox4x32-10 (Salmon et al. 2011; PyTorch's CUDA generator uses it too) of counter block
+ * `[c0, c1, 0, 0]` under key `[k0, k1]`; writes 4 u32 words to `out`.
+ *
+ * @example
+ * const out = new Uint32Array(4);
+ * philox4x32(0, 0, 0, 0, out); // out: [1713891541, 3781805453, 3159862348, 2600524760]
  */
 export function philox4x32(c0: number, c1: number, k0: number, k1: number, out: Uint32Array): void {
   let x0 = c0 >>> 0;
@@ -65,8 +70,13 @@ export function philox4x32(c0: number, c1: number, k0: number, k1: number, out: 
 const TWO_NEG_24 = 1 / 16777216;
 
 /**
- * Reference fill of the Philox stream (Note [Philox stream]): `out[i]` from counter `offset + i`.
- * Backends call this or reproduce it.
+ * Reference fill of the Philox stream (Note [Philox stream]): `out[i]` from counter `offset + i`,
+ * uniform in [0, 1) or standard normal (Box–Muller). Backends call this or reproduce it, so
+ * `dl.rand`/`dl.randn` give the same numbers on every device.
+ *
+ * @example
+ * const { key, offset } = generator.reserve(out.length);
+ * philoxFill(out, 'normal', key, offset); // what the cpu backend's `random` kernel does
  */
 export function philoxFill(
   out: Float32Array | Float64Array,

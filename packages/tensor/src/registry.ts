@@ -35,7 +35,14 @@ export function listDevices(): string[] {
   return [...backends.keys()];
 }
 
-/** The backend for a device, checked to exist and be ready. */
+/**
+ * The backend registered for a device, checked to exist and be ready: a DeviceError naming the
+ * import (and `initBackend`) it needs otherwise.
+ *
+ * @example
+ * getBackend('cpu').name; // 'cpu'
+ * getBackend('webgpu');   // DeviceError: getBackend: device 'webgpu' is not available (until `await dl.initBackend('webgpu')`)
+ */
 export function getBackend(device: Device, op = 'getBackend'): Backend {
   const b = backends.get(device);
   if (!b) {

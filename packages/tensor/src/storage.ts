@@ -26,7 +26,8 @@ function statsOf(device: string): { storages: number; bytes: number } {
 }
 
 /**
- * A refcounted handle to one backend buffer. Tensors (and views of them) and tensors saved
+ * A refcounted handle to one backend buffer (what PyTorch calls a tensor's untyped storage), for
+ * backend authors. Tensors (and views of them) and tensors saved
  * by the autograd graph hold references; the buffer is freed when the last one is released.
  * `version` counts in-place writes (autograd uses it to detect modification of saved tensors).
  *
@@ -42,6 +43,12 @@ function statsOf(device: string): { storages: number; bytes: number } {
  *   not counted by `memory()`. A kernel that uses a spilled storage again (a tensor the user
  *   kept and computes with, such as an input reused every step) brings it back onto the device
  *   (`adopt`) and pins it there: it was evidently still held.
+ *
+ * @example
+ * import { Storage, getBackend } from '@dl/tensor/backend';
+ * const cpu = getBackend('cpu');
+ * const s = new Storage(cpu, cpu.allocate('float32', 4), 'float32', 4);
+ * s.nbytes; // 16
  */
 export class Storage {
   refs = 0;
@@ -70,9 +77,26 @@ export class Storage {
     s.storages++;
     s.bytes += this.nbytes;
   }
+  /**
+   * Adds a reference (a tensor, a view or a saved tensor now holds the buffer); each `retain`
+   * is matched by one `release`.
+   *
+   * @example
+   * const s = new Storage(cpu, cpu.allocate('float32', 4), 'float32', 4);
+   * s.retain(); // the tensor that will own it holds one reference
+   */
   retain(): void {
     this.refs++;
   }
+  /**
+   * Drops a reference; the last one frees the buffer (`Backend.free`, or `releaseSpilled` for a
+   * spilled storage; external memory is never freed) and stops counting it in `memory()`.
+   * Releasing a freed storage does nothing.
+   *
+   * @example
+   * s.retain();
+   * s.release(); // s.freed is true: the buffer went back to the backend
+   */
   release(): void {
     if (this.freed) return;
     if (--this.refs <= 0) {
@@ -89,16 +113,14 @@ export class Storage {
     }
   }
   /**
-   * Hand this storage to the garbage collector if it may be (not pinned, not freed, and the
-   * backend can move its values into GC-owned memory, or the memory is external already).
-   * Returns whether it is spilled now.
-   */
-  /**
    * A kernel needs this spilled storage again: move its values back into device memory where the
    * backend can (`Backend.adopt`; a no-op elsewhere — webgpu re-uploads on use itself). Returns
    * whether it is back for this step only: the first time (a batch its graph reads during
    * backward) the next boundary spills it again; the second time (an input reused every step) it
    * stays, pinned.
+   *
+   * @example
+   * if (storage.spilled) storage.adopt(); // before a kernel reads it (the dispatcher does this)
    */
   adopt(): boolean {
     if (!this.spilled || this.freed || this.external) return false;
@@ -116,6 +138,9 @@ export class Storage {
     return false;
   }
   /**
+   * Makes this storage's memory safe to hand out as a host view (`t.numpy()`): external, in
+   * memory the garbage collector owns, and pinned. Idempotent.
+   *
    * Note [Host views of a storage]
    * `t.numpy()` hands out a typed array that *is* this storage's memory. Three things could move
    * the values out from under it: a step boundary spilling the storage (its buffer replaced by a
@@ -127,6 +152,9 @@ export class Storage {
    * and shares them with nothing else, never with a later tensor. The storage stays an ordinary
    * cpu buffer that every kernel accepts (wasm kernels read it through their copy path).
    * Only backends with `hostView` (cpu) get here.
+   *
+   * @example
+   * t._storage.exposeHost(); // what t.numpy() does before viewing the buffer
    */
   exposeHost(): void {
     if (this.hostExposed) return;
@@ -150,6 +178,15 @@ export class Storage {
   }
   /** A host view (`numpy()`) shares this storage's memory (Note [Host views of a storage]). */
   hostExposed = false;
+  /**
+   * Hand this storage to the garbage collector if it may be (not pinned, not freed, and the
+   * backend can move its values into GC-owned memory, or the memory is external already).
+   * Returns whether it is spilled now (Note [Storage ownership]); a step boundary (`dl.endStep`,
+   * `optimizer.step`) does it for the storages no kept tensor pins.
+   *
+   * @example
+   * storage.spill(); // true on cpu for an unpinned storage: its values now live in a GC-owned array
+   */
   spill(): boolean {
     if (this.spilled) return true;
     if (this.pinned || this.freed) return false;
