@@ -2,7 +2,13 @@ import { ArgumentError, IndexError, ShapeError, fmtShape } from './errors.js';
 
 export type Shape = readonly number[];
 
-/** Number of elements of a shape (1 for a scalar). */
+/**
+ * The number of elements of a shape (1 for a scalar's `[]`), as `math.prod(shape)`.
+ *
+ * @example
+ * numelOf([2, 3, 4]); // 24
+ * numelOf([]);        // 1
+ */
 export function numelOf(shape: Shape): number {
   // an index loop: `for…of` over a Size (an Array subclass) leaves V8's fast array iteration and allocates
   let n = 1;
@@ -10,7 +16,12 @@ export function numelOf(shape: Shape): number {
   return n;
 }
 
-/** Row-major (C-contiguous) strides of a shape. */
+/**
+ * The row-major (C-contiguous) strides of a shape, in elements: what `x.contiguous().stride()` gives.
+ *
+ * @example
+ * contiguousStrides([2, 3, 4]); // [12, 4, 1]
+ */
 export function contiguousStrides(shape: Shape): number[] {
   const st = new Array<number>(shape.length);
   let acc = 1;
