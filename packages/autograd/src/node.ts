@@ -99,6 +99,9 @@ export class SavedTensor {
    * Hand the saved storage to the garbage collector (a step boundary found the graph unused):
    * once spilled nothing is left to free, so the finalizer lets go of it too (a registry holds
    * its values until its callbacks run, which never happens inside a synchronous loop).
+   *
+   * @example
+   * saved.spill(); // what a step boundary does to the saved tensors of a graph nobody backpropagated
    */
   spill(): void {
     if (!this.released && this.storage.spill()) savedFinalizer.unregister(this);

@@ -76,7 +76,10 @@ export const minimum = (a: Tensor, b: TensorOrScalar, opts?: OutOptions): Tensor
  * @example dl.remainder(dl.tensor([-3, 3]), 2); // → tensor([1., 1.])
  */
 export const remainder = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('remainder', a, b, opts);
-/** Linear interpolation from `x` to `end` by `weight` (`torch.lerp`). `dl.lerp(a, b, 0.5)` */
+/**
+ * Linear interpolation `x + weight * (end - x)`, as `torch.lerp`; `weight` is a number or a tensor, all three broadcast.
+ * @example dl.lerp(dl.tensor([0, 10]), dl.tensor([10, 20]), 0.5); // → tensor([ 5., 15.])
+ */
 export const lerp = (x: Tensor, end: Tensor, weight: TensorOrScalar): Tensor => lerpOp(x, end, weight);
 /**
  * The quadrant-aware arctangent of `self / other`, as `torch.atan2`; `{ out }` receives the result; integer inputs give float32; broadcasts (a ShapeError if it cannot).

@@ -154,7 +154,11 @@ export class TypedStorage {
   /**
    * Write element `i`: every tensor viewing this storage sees it. Counts as an in-place write
    * for autograd (a saved tensor changed this way fails backward loudly, where PyTorch would
-   * silently use the new value).
+   * silently use the new value). Negative `i` counts from the end; `s[i] = v` does the same.
+   *
+   * @example
+   * const x = dl.zeros(3);
+   * x.storage().set(1, 5); // x → tensor([0., 5., 0.])
    */
   set(i: number, value: number | boolean): void {
     const s = this._storage;
