@@ -154,7 +154,7 @@ export class Storage {
    * Only backends with `hostView` (cpu) get here.
    *
    * @example
-   * t._storage.exposeHost(); // what t.numpy() does before viewing the buffer
+   * storage.exposeHost(); // what t.numpy() does to its storage before viewing the buffer
    */
   exposeHost(): void {
     if (this.hostExposed) return;
