@@ -34,6 +34,8 @@ export interface PlaygroundState {
   testAccuracy: number | null;
   imagesPerSec: number | null;
   chartDraws: number;
+  /** `dl.memory()`'s bytes per device, read at the last redraw (a training loop holds them flat) */
+  memoryBytes: Record<string, number>;
   prediction: { digit: number; probs: number[] } | null;
   predictions: number;
   error: string | null;
@@ -58,6 +60,7 @@ const state: PlaygroundState = {
   testAccuracy: null,
   imagesPerSec: null,
   chartDraws: 0,
+  memoryBytes: {},
   prediction: null,
   predictions: 0,
   error: null,
@@ -107,6 +110,7 @@ function render(): void {
     if (!session) return;
     drawChart(chart, session.history, session.evals);
     state.chartDraws += 1;
+    state.memoryBytes = Object.fromEntries(Object.entries(dl.memory().devices).map(([d, m]) => [d, m.bytes]));
     document.body.dataset.chartDraws = String(state.chartDraws);
     const pct = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(1)}%`);
     $('steps').textContent = String(state.steps);

@@ -146,7 +146,7 @@ export class Session {
    * Loss and accuracy on the test set (or its first `limit` images), in eval mode without
    * gradients, a batch at a time with a turn of the event loop between batches.
    */
-  async evaluate(limit = this.data.test.length, batchSize = 500): Promise<EvalPoint> {
+  async evaluate(limit = this.data.test.length, batchSize = 250): Promise<EvalPoint> {
     const n = Math.min(limit, this.data.test.length);
     this.model.eval();
     let lossSum = 0;

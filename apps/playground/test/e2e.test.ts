@@ -73,7 +73,7 @@ async function draw(page: Page, strokes: Array<Array<[number, number]>>): Promis
 }
 
 /** Open the page, train `steps` steps, draw a 7, read the prediction; returns what it saw. */
-async function trainAndDraw(page: Page, url: string, steps: number, shot: string) {
+async function trainAndDraw(page: Page, url: string, steps: number, memoryAt: number, shot: string) {
   const logs: string[] = [];
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
@@ -85,6 +85,7 @@ async function trainAndDraw(page: Page, url: string, steps: number, shot: string
   const chartBefore = await page.evaluate(() => (document.getElementById('chart') as HTMLCanvasElement).toDataURL());
 
   await page.click('#train');
+  const early = await until(page, `${memoryAt} training steps`, (s) => s.steps >= memoryAt, 120_000);
   const training = await until(page, `${steps} training steps`, (s) => s.steps >= steps, 120_000);
   await page.click('#train'); // pause
   const paused = await until(page, 'the pause', (s) => s.phase === 'paused', 30_000);
@@ -117,7 +118,7 @@ async function trainAndDraw(page: Page, url: string, steps: number, shot: string
     ).filter((v) => v > 0).length;
   });
   await page.screenshot({ path: join(artifacts, shot), fullPage: true });
-  return { ready, training, paused, chartBefore, chartAfter, shown, predicted, domDigit, previewInk, logs };
+  return { ready, early, training, paused, chartBefore, chartAfter, shown, predicted, domDigit, previewInk, logs };
 }
 
 describe.skipIf(!bin)('playground in headless Chromium', () => {
@@ -140,7 +141,7 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
     browser = await launch(false);
     try {
       const page = await browser.newPage();
-      const r = await trainAndDraw(page, `${srv.url}?device=cpu&batch=32&evalEvery=20`, 40, 'playground-cpu.png');
+      const r = await trainAndDraw(page, `${srv.url}?device=cpu&batch=32&evalEvery=20`, 40, 25, 'playground-cpu.png');
       expect(r.ready.device).toBe('cpu');
       expect(r.ready.crossOriginIsolated).toBe(true);
       expect(r.ready.webgpu.available).toBe(false); // --disable-gpu
@@ -158,6 +159,8 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
       expect(mean(losses.slice(0, 5))).toBeGreaterThan(2);
       expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 5)) * 0.85);
       expect(r.paused.testAccuracy).toBeGreaterThan(0.3); // evaluated at steps 20 and 40 on the 2000 test digits
+      // no tidy, no dispose, and memory stays flat: a step's activations alone are > 0.6 MB
+      expect(r.paused.memoryBytes.cpu! - r.early.memoryBytes.cpu!).toBeLessThan(2e6);
       // a prediction for the drawn digit, shown in the page
       const p = r.predicted.prediction!;
       expect(r.previewInk).toBeGreaterThan(20);
@@ -182,13 +185,15 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
     browser = await launch(true);
     try {
       const page = await browser.newPage();
-      const r = await trainAndDraw(page, `${srv.url}?batch=32&evalEvery=1000`, 8, 'playground-webgpu-flags.png');
+      const r = await trainAndDraw(page, `${srv.url}?batch=32&evalEvery=1000`, 8, 3, 'playground-webgpu-flags.png');
       expect(r.ready.crossOriginIsolated).toBe(false);
       expect(r.ready.cpuThreads).toBe(1);
       expect(r.ready.device).toBe(r.ready.webgpu.available ? 'webgpu' : 'cpu');
       expect(r.paused.steps).toBeGreaterThanOrEqual(8);
       expect(r.chartAfter).not.toBe(r.chartBefore);
       expect(Number.isFinite(r.paused.lastLoss)).toBe(true);
+      const dev = r.ready.device;
+      expect(r.paused.memoryBytes[dev]! - r.early.memoryBytes[dev]!).toBeLessThan(5e5); // flat (see the cpu case)
       if (r.ready.device === 'webgpu' && cpuLosses) {
         // same seed, same initial weights, same batches: webgpu's first losses are the cpu run's
         const n = 5;
