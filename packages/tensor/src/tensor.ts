@@ -538,8 +538,8 @@ export class Tensor extends TensorBase {
   }
   /**
    * NumPy/PyTorch indexing: `x.at(':', 1)` is `x[:, 1]`, `x.at('1:3', null)` is `x[1:3, None]`, `x.at('...', 0)` is
-   * `x[..., 0]`; integers, slices (strings or `{ start, stop, step }`), `null` (a new dim) and `'...'` give a view, and
-   * index or bool tensors advanced indexing (a copy), as `torch.Tensor.__getitem__`.
+   * `x[..., 0]`; integers, slice strings (`':'`, `'1:3'`, `'::2'`), `null` (a new dim) and `'...'` give a view, and index
+   * or bool tensors advanced indexing (a copy), as `torch.Tensor.__getitem__`. Out-of-range integers raise an IndexError.
    *
    * @example
    * const x = dl.arange(12).view(3, 4);
