@@ -72,6 +72,23 @@ async function draw(page: Page, strokes: Array<Array<[number, number]>>): Promis
   }
 }
 
+/** Stroke through `points` (fractions of the pad) with a finger (touch events through the DevTools protocol). */
+async function drawTouch(page: Page, points: Array<[number, number]>): Promise<void> {
+  const box = (await page.locator('#pad').boundingBox())!;
+  const cdp = await page.context().newCDPSession(page);
+  const at = ([fx, fy]: [number, number]) => [{ x: box.x + fx * box.width, y: box.y + fy * box.height }];
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(points[0]!) });
+  for (let i = 1; i < points.length; i++) {
+    const [a, b] = points[i - 1]!;
+    const [c, d] = points[i]!;
+    for (let t = 1; t <= 8; t++) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at([a + ((c - a) * t) / 8, b + ((d - b) * t) / 8]) });
+    }
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
+}
+
 /** Open the page, train `steps` steps, draw a 7, read the prediction; returns what it saw. */
 async function trainAndDraw(page: Page, url: string, steps: number, memoryAt: number, shot: string) {
   const logs: string[] = [];
@@ -136,11 +153,11 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
     await browser?.close();
   });
 
-  it('trains LeNet-5 on cpu (cross-origin isolated), updates the chart, and classifies a drawn digit', async () => {
+  it('trains LeNet-5 on cpu (cross-origin isolated), updates the chart, and classifies digits drawn with the mouse and by touch', async () => {
     const srv = await serveDir(dist, true);
     browser = await launch(false);
     try {
-      const page = await browser.newPage();
+      const page = await browser.newPage({ hasTouch: true });
       const r = await trainAndDraw(page, `${srv.url}?device=cpu&batch=32&evalEvery=20`, 40, 25, 'playground-cpu.png');
       expect(r.ready.device).toBe('cpu');
       expect(r.ready.crossOriginIsolated).toBe(true);
@@ -168,10 +185,20 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
       expect(mean(p.probs) * 10).toBeCloseTo(1, 4);
       expect(p.digit).toBe(p.probs.indexOf(Math.max(...p.probs)));
       expect(r.domDigit).toBe(String(p.digit));
+      // Clear, then a 1 drawn with a finger
+      await page.click('#clear');
+      await until(page, 'the cleared pad', (s) => s.prediction === null, 10_000);
+      await drawTouch(page, [
+        [0.5, 0.15],
+        [0.5, 0.85],
+      ]);
+      const touched = await until(page, 'a prediction of the touch drawing', (s) => s.prediction !== null, 30_000);
+      expect(touched.predictions).toBeGreaterThan(r.predicted.predictions);
+      expect(await page.locator('#prediction').textContent()).toBe(String(touched.prediction!.digit));
       console.log(
         `cpu (${r.ready.cpuThreads} threads): ${r.paused.steps} steps, loss ${mean(losses.slice(0, 5)).toFixed(3)} → ${mean(losses.slice(-10)).toFixed(3)}, ` +
           `test accuracy ${((r.paused.testAccuracy ?? 0) * 100).toFixed(1)}%, ${Math.round(r.paused.imagesPerSec ?? 0)} images/s; ` +
-          `drawn 7 read as ${p.digit} (${(Math.max(...p.probs) * 100).toFixed(0)}%)`,
+          `drawn 7 read as ${p.digit} (${(Math.max(...p.probs) * 100).toFixed(0)}%), a 1 drawn by touch as ${touched.prediction!.digit}`,
       );
     } finally {
       await browser.close();
