@@ -2,13 +2,13 @@
  * @dl/tensor — tensors with storage and strides, dtypes, the Backend spec every device
  * implements, the seeded generator and the op layer.
  *
+ * @packageDocumentation
+ *
  * @example
  * import * as dl from '@dl/tensor';
  * import '@dl/backend-cpu';
  * const x = dl.tensor([[1, 2], [3, 4]], { dtype: 'float32' });
  * console.log(x.matmul(x).toString());
- *
- * @packageDocumentation
  */
 import { claimInstance } from './instance-guard.js';
 // Note [One copy of @dl/tensor]: a second copy of @dl/tensor in this process throws here.
@@ -124,12 +124,14 @@ export {
   isFloating,
   isIntegral,
   assertDType,
+  toDType,
   promoteTypes,
   resultType,
   type DType,
   type DTypeName,
   type HostArray,
   type HostArrayMap,
+  type TypedCtor,
 } from './dtype.js';
 export * from './errors.js';
 export { initBackend, listDevices, getDefaultDevice, setDefaultDevice, type Device } from './registry.js';
@@ -162,17 +164,36 @@ export {
   randnLike,
   type NestedData,
   type RandomOptions,
+  type Arange,
+  type Randint,
 } from './ops/creation.js';
 export { where, maskedFill, type OutOptions } from './ops/elementwise.js';
 export type { ReduceOptions, ValuesIndices, VarOptions } from './ops/reduce.js';
 export { at, view, expand, type Index } from './ops/views.js';
-export { gather, scatter, scatterAdd, indexSelect, cat, stack, split, chunk, tril, triu, oneHot, flip, repeat } from './ops/indexing.js';
+export {
+  gather,
+  scatter,
+  scatterAdd,
+  indexSelect,
+  cat,
+  stack,
+  split,
+  chunk,
+  tril,
+  triu,
+  oneHot,
+  flip,
+  repeat,
+  type DimOption,
+} from './ops/indexing.js';
+export type { RoundingMode } from './ops/div-rounding.js';
+export type { TensorData } from './tensor-data.js';
 export { matmul, mm, bmm, dot, outer } from './ops/linalg.js';
 export { sort, argsort, topk, unique, uniqueAsync, type UniqueResult, type UniqueOptions } from './ops/sort.js';
 export { nonzero, nonzeroAsync, maskedSelect, maskedSelectAsync, maskedScatter, type NonzeroOptions } from './ops/nonzero.js';
 export { indexPut_, indexPut, type IndexPutOptions, type AdvancedIndex } from './ops/advanced-index.js';
 export * from './functions.js';
-export { broadcastShapes, MAX_NUMEL } from './shape.js';
+export { broadcastShapesOf as broadcastShapes, MAX_NUMEL } from './shape.js';
 export { conv2d } from './ops/conv.js';
 export { maxPool2d, avgPool2d } from './ops/pool.js';
 export { save, load, type SaveOptions, type LoadOptions, type SaveFormat } from './serialization/save-load.js';

@@ -16,6 +16,7 @@ export type { DiffOp, DiffOpParams } from './primitives.js';
 export { runScope, runEscaping, escape, own, inScope, collectTensors, opBoundary } from './memory.js';
 export { defineOp } from './dispatch.js';
 export { sliceDims, reshapeTo } from './ops/views.js';
+export { broadcastShapes as broadcastShapesFor } from './shape.js';
 export { sliceBackward } from './ops/indexing.js';
 export { diagonalBackward } from './ops/diagonal.js';
 export { conv2dBackwardInput, conv2dBackwardWeight } from './ops/conv.js';

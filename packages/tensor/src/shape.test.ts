@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ArgumentError, IndexError, ShapeError } from './errors.js';
+import * as dl from './index.js';
 import {
   MAX_NUMEL,
   broadcastShapes,
@@ -24,6 +25,16 @@ describe('shape helpers', () => {
     expect(contiguousStrides([2, 3, 4])).toEqual([12, 4, 1]);
     expect(contiguousStrides([])).toEqual([]);
     expect(contiguousStrides([2, 0, 3])).toEqual([3, 3, 1]);
+  });
+
+  it('the public broadcastShapes is torch.broadcast_shapes(*shapes)', () => {
+    expect(dl.broadcastShapes([3, 1], [2])).toEqual([3, 2]);
+    expect(dl.broadcastShapes(2, [3, 1], [1, 1, 1])).toEqual([1, 3, 2]);
+    expect(dl.broadcastShapes()).toEqual([]);
+    expect(dl.broadcastShapes([0, 1], [5])).toEqual([0, 5]);
+    expect(() => dl.broadcastShapes([2, 3], [4])).toThrow(/^broadcastShapes: shapes \[2, 3\] and \[4\] cannot be broadcast/);
+    expect(() => dl.broadcastShapes([2, -1])).toThrow(ArgumentError);
+    expect(() => dl.broadcastShapes('add' as never, [2])).toThrow(/argument 0 is string/);
   });
 
   it('broadcastShapes follows NumPy rules and names the op and shapes on failure', () => {

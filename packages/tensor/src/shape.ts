@@ -79,11 +79,9 @@ export function normDims(dim: number | readonly number[] | undefined | null, ran
 }
 
 /**
- * The shape that `shapes` broadcast to, as `torch.broadcast_shapes` (the first argument names the op in errors); shapes
- * that do not broadcast raise a ShapeError.
- *
- * @example
- * dl.broadcastShapes('add', [2, 1], [3]); // → [2, 3]
+ * The shape that `shapes` broadcast to, with `op` named in the ShapeError raised for shapes that
+ * do not broadcast (the library's own form; users call {@link broadcastShapesOf}, exported as
+ * `dl.broadcastShapes`).
  */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
@@ -104,6 +102,33 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
     }
   }
   return out;
+}
+
+/**
+ * The shape that `shapes` broadcast to, as `torch.broadcast_shapes(*shapes)`: a number stands for
+ * the 1-d shape `[n]`. Shapes that do not broadcast raise a ShapeError naming them.
+ *
+ * @example
+ * dl.broadcastShapes([3, 1], [2]); // → [3, 2]
+ * dl.broadcastShapes(2, [3, 1], [1, 1, 1]); // → [1, 3, 2]
+ */
+export function broadcastShapesOf(...shapes: (number | Shape)[]): number[] {
+  const list = shapes.map((s, i) => {
+    if (typeof s === 'number') return [s];
+    if (!Array.isArray(s))
+      throw new ArgumentError(`broadcastShapes: argument ${i} is ${typeof s}, expected a shape (number[]) or a number`, {
+        op: 'broadcastShapes',
+        hint: 'call it as dl.broadcastShapes([3, 1], [2]), one argument per shape',
+      });
+    return s;
+  });
+  for (const s of list)
+    for (const d of s)
+      if (!Number.isInteger(d) || d < 0)
+        throw new ArgumentError(`broadcastShapes: shape ${fmtShape(s)} has a size that is not a non-negative integer`, {
+          op: 'broadcastShapes',
+        });
+  return broadcastShapes('broadcastShapes', ...list);
 }
 
 /**

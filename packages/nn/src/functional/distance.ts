@@ -1,6 +1,6 @@
 import * as dl from '@dl/tensor';
 import { DTypeError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
-import { runScope } from '@dl/tensor/internal';
+import { broadcastShapesFor, runScope } from '@dl/tensor/internal';
 
 const where = dl.where;
 
@@ -23,7 +23,7 @@ function floatPair(op: string, x1: Tensor, x2: Tensor): void {
 
 function commonShape(op: string, x1: Tensor, x2: Tensor): number[] {
   try {
-    return dl.broadcastShapes(op, x1.shape, x2.shape);
+    return broadcastShapesFor(op, x1.shape, x2.shape);
   } catch {
     throw new ShapeError(`${op}: x1 ${fmtShape(x1.shape)} and x2 ${fmtShape(x2.shape)} cannot be broadcast to a common shape`, {
       op,

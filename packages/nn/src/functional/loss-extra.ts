@@ -4,7 +4,7 @@
  */
 import * as dl from '@dl/tensor';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
-import { checkOnDevice, DEFERRED_NOTE, logsigmoid, runScope } from '@dl/tensor/internal';
+import { broadcastShapesFor, checkOnDevice, DEFERRED_NOTE, logsigmoid, runScope } from '@dl/tensor/internal';
 import { pairwiseDistance } from './distance.js';
 import type { Reduction } from './loss.js';
 import { applyReduction, checkReduction } from './loss-reduction.js';
@@ -23,7 +23,7 @@ function floating(op: string, ...ts: Tensor[]): void {
 function broadcastOrThrow(op: string, shapes: Record<string, readonly number[]>): number[] {
   let out: number[] = [];
   try {
-    for (const s of Object.values(shapes)) out = dl.broadcastShapes(op, out, s);
+    for (const s of Object.values(shapes)) out = broadcastShapesFor(op, out, s);
   } catch {
     const desc = Object.entries(shapes)
       .map(([k, s]) => `${k} ${fmtShape(s)}`)

@@ -11,6 +11,7 @@ import {
   smoothL1Loss as smoothL1Op,
   reshapeTo,
   runScope,
+  broadcastShapesFor,
 } from '@dl/tensor/internal';
 import { ArgumentError, DTypeError, IndexError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
 
@@ -135,7 +136,7 @@ function checkWeight(op: string, name: string, w: Tensor | null | undefined, inp
   if (!(w instanceof dl.Tensor)) throw new ArgumentError(`${op}: ${name} must be a Tensor`, { op });
   let b: number[] | null = null;
   try {
-    b = dl.broadcastShapes(op, w.shape, input.shape);
+    b = broadcastShapesFor(op, w.shape, input.shape);
   } catch {
     // reported below
   }

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as dl from '@dl/tensor';
-import type { Tensor } from '@dl/tensor';
+import { IndexError, type Tensor } from '@dl/tensor';
 import '@dl/backend-cpu';
 import { nn } from '../index.js';
 
@@ -50,6 +50,11 @@ describe('Sequential', () => {
     expect(seq.get('conv1')).toBe(seq.at(0));
     expect((seq as unknown as { relu1: nn.Module }).relu1).toBe(seq.at(1));
     expect(() => seq.get('conv2')).toThrow(/no child named 'conv2' \(children: 'conv1', 'relu1'\)/);
+    // a number is a position, as torch's seq[i] (negative from the end), whatever the names
+    expect(seq.get(0)).toBe(seq.get('conv1'));
+    expect(seq.get(-1)).toBe(seq.get('relu1'));
+    expect(() => seq.get(2)).toThrow(/Sequential: index 2 is out of range for 2 children/);
+    expect(() => seq.get(-3)).toThrow(IndexError);
     expect(seq(dl.ones(1, 1, 8, 8)).shape).toEqual([1, 20, 4, 4]);
     expect(seq.parameters()).toHaveLength(2);
   });

@@ -179,19 +179,32 @@ class SequentialModule<C extends ModuleChildren = any> extends IndexedContainer<
   }
   /**
    * The child named `name` (a string key of a Sequential built from a Map or record; `'0'`, `'1'`…
-   * otherwise). A missing name raises an IndexError naming the ones there are.
+   * otherwise), or the child at position `index` (PyTorch's `seq[i]`; negative counts from the
+   * end). A missing name or an index out of range raises an IndexError naming what there is.
    *
    * @example
    * new nn.Sequential(new Map([['fc', new nn.Linear(2, 2)]])).get('fc');
+   * new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU()).get(-1); // ReLU()
    */
-  get<K extends ChildKey<C>>(name: K): ChildNamed<C, K> {
+  get<K extends ChildKey<C>>(name: K): ChildNamed<C, K>;
+  get(index: number): ChildUnion<C>;
+  get(name: string | number): Module {
+    if (typeof name === 'number') {
+      const n = this._modules!.size;
+      if (!Number.isInteger(name) || name < -n || name >= n)
+        throw new IndexError(`Sequential: index ${name} is out of range for ${n} children`, {
+          op: 'get',
+          hint: `use an integer in [-${n}, ${n - 1}]`,
+        });
+      return [...this._modules!.values()][name < 0 ? name + n : name]!;
+    }
     const m = this._modules!.get(name);
     if (!m)
       throw new IndexError(
         `Sequential: no child named '${name}' (children: ${[...this._modules!.keys()].map((k) => `'${k}'`).join(', ') || 'none'})`,
         { op: 'get' },
       );
-    return m as ChildNamed<C, K>;
+    return m;
   }
   /**
    * A new Sequential of children `start` to `end` (PyTorch's `seq[start:end]`), sharing them and

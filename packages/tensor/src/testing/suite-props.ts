@@ -51,7 +51,7 @@ export function registerProperties(ctx: SuiteContext): void {
         const vb = iota(numel(sb), 0.5);
         const a = dl.tensor(va, { device, dtype: 'float32' }).reshape(sa);
         const b = dl.tensor(vb, { device, dtype: 'float32' }).reshape(sb);
-        const rshape = dl.broadcastShapes('test', sa, sb);
+        const rshape = dl.broadcastShapes(sa, sb);
         const ref = (f: (x: number, y: number) => number) =>
           Array.from({ length: numel(rshape) }, (_, p) => {
             const idx = unravel(p, rshape);
