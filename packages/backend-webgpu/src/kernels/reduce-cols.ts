@@ -1,7 +1,7 @@
 import type { ReduceOp, TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { entry1d, PRELUDE } from '../wgsl.js';
-import { OPS } from './reduce-rows.js';
+import { OPS, pairwise } from './reduce-rows.js';
 
 /** Outputs from which each output gets one thread (one pass, no partials). */
 const ONE_PASS_OUTPUTS = 16384;
@@ -20,7 +20,7 @@ const TARGET_THREADS = 65536;
  * - many outputs (≥ {@link ONE_PASS_OUTPUTS}): one thread per output walks its column, one pass;
  * - fewer: the reduced run is cut into `S` chunks of consecutive rows, thread `s·nOut + o` combines
  *   chunk `s` of output `o` into a partial, and a second pass combines each output's `S` partials
- *   in order, so the whole device works on a few hundred columns of a tall matrix.
+ *   pairwise, so the whole device works on a few hundred columns of a tall matrix.
  * Results are deterministic (a fixed order per output) and NaN propagates as in Note
  * [Contiguous-row reductions], whose combine functions these kernels share.
  */
@@ -105,7 +105,8 @@ ${walk}  var acc = ${spec.init};
     params,
     { threads: nOut * segs, wg: 64 },
   );
-  // pass 2: thread o combines its S partials in order (neighbouring threads read neighbouring words)
+  // pass 2: thread o combines its S partials pairwise (Note [Pairwise partials] in reduce-rows.ts;
+  // neighbouring threads read neighbouring words)
   const b2 = bind([{ buf: tmp }, { buf: out.buffer as GpuBuf, write: true }]);
   const [Q, O] = b2.names as [string, string];
   rt.run(
@@ -113,8 +114,7 @@ ${walk}  var acc = ${spec.init};
     () => `${head(b2.decl)}
   let o = gid;
   if (o >= P[0]) { return; }
-${walk}  var acc = ${spec.init};
-  for (var s = 0u; s < P[4]; s++) { acc = comb(acc, bitcast<f32>(${Q}[s * P[0] + o])); }
+${walk}${pairwise((s) => `bitcast<f32>(${Q}[${s} * P[0] + o])`, 'P[4]')}
   ${O}[ob] = bitcast<u32>(acc);
 }`,
     b2,
