@@ -259,7 +259,8 @@ function parseArgs(argv) {
     else if (k === '--write-project') a.writeProject = v;
     else if (k === '--no-list-examples') a.listExamples = false;
     else if (k === '--help' || k === '-h') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+      const src = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+      console.log(src.slice(src.indexOf('/**'), src.indexOf('*/') + 2));
       process.exit(0);
     } else throw new Error(`doc-coverage: unknown argument ${arg} (see --help)`);
   }
