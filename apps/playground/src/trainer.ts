@@ -72,19 +72,22 @@ export class Session {
   images = 0;
   private perm: dl.Tensor | undefined;
   private cursor = 0;
-  private readonly generator: dl.Generator;
+  private generator!: dl.Generator;
 
   constructor(
     readonly data: { train: DigitSet; test: DigitSet },
     readonly opts: SessionOptions,
   ) {
-    this.generator = new dl.Generator(opts.seed);
     this.reset();
   }
 
-  /** New weights (seeded), a new optimizer, empty history; stays on the current device. */
+  /**
+   * Start over: new weights, a new optimizer, the batches from the first again (all seeded, so
+   * a reset run repeats the first), empty history; stays on the current device.
+   */
   reset(): void {
     dl.manualSeed(this.opts.seed);
+    this.generator = new dl.Generator(this.opts.seed);
     this.model = new LeNet();
     if (this.device !== 'cpu') this.model.to(this.device);
     this.opt = new Adam(this.model.parameters(), { lr: this.opts.lr });

@@ -162,6 +162,7 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
       expect(r.ready.device).toBe('cpu');
       expect(r.ready.crossOriginIsolated).toBe(true);
       expect(r.ready.webgpu.available).toBe(false); // --disable-gpu
+      expect(await page.locator('#device option[value=webgpu]').isDisabled()).toBe(true);
       expect(r.paused.steps).toBeGreaterThanOrEqual(40);
       // the chart was redrawn, and its pixels changed
       expect(r.paused.chartDraws).toBeGreaterThan(1);
@@ -195,6 +196,14 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
       const touched = await until(page, 'a prediction of the touch drawing', (s) => s.prediction !== null, 30_000);
       expect(touched.predictions).toBeGreaterThan(r.predicted.predictions);
       expect(await page.locator('#prediction').textContent()).toBe(String(touched.prediction!.digit));
+      // Reset weights: back to step 0 with a fresh model (the same seed: the same first loss again)
+      await page.click('#reset');
+      const reset = await until(page, 'the reset', (s) => s.steps === 0 && s.losses.length === 0, 10_000);
+      expect(reset.testAccuracy).toBeNull();
+      await page.click('#train');
+      const again = await until(page, 'a step after the reset', (s) => s.steps >= 1, 30_000);
+      await page.click('#train');
+      expect(again.losses[0]).toBeCloseTo(losses[0]!, 5);
       console.log(
         `cpu (${r.ready.cpuThreads} threads): ${r.paused.steps} steps, loss ${mean(losses.slice(0, 5)).toFixed(3)} → ${mean(losses.slice(-10)).toFixed(3)}, ` +
           `test accuracy ${((r.paused.testAccuracy ?? 0) * 100).toFixed(1)}%, ${Math.round(r.paused.imagesPerSec ?? 0)} images/s; ` +
