@@ -80,7 +80,13 @@ export class Tensor extends TensorBase {
   square(): Tensor {
     return ew.binary('mul', this, this);
   }
-  /** Clamp into [min, max]: number or tensor bounds, or `{ min, max }` (ops/math-extra.ts). @example x.clamp(0, 1); x.clamp(lo, hi) */
+  /**
+   * Each element clamped into `[min, max]`, as `torch.Tensor.clamp` (`dl.clamp`): number or tensor bounds (either may be
+   * null or left out), or `{ min, max }`; tensor bounds broadcast. NaN stays NaN.
+   *
+   * @example
+   * dl.tensor([-2, 0.5, 3]).clamp({ min: 0 }); // → tensor([0.0000, 0.5000, 3.0000])
+   */
   clamp(min?: number | Tensor | null | mx.ClampOptions, max?: number | Tensor | null): Tensor {
     return mx.clamp(this, min, max);
   }

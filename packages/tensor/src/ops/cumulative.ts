@@ -271,15 +271,42 @@ export const diff = defineOp('diff', (x: Tensor, opts: DiffOptions = {}): Tensor
 
 declare module '../tensor.js' {
   interface Tensor {
-    /** Cumulative product along `dim` (`torch.cumprod`). @example dl.tensor([1, 2, 3]).cumprod(0) */
+    /**
+     * The cumulative product along `dim`, as `torch.Tensor.cumprod` (`dl.cumprod`); `{ dtype }` as torch.
+     *
+     * @example
+     * dl.tensor([1, 2, 3]).cumprod(0); // → tensor([1., 2., 6.])
+     */
     cumprod(dim: number, opts?: { dtype?: DTypeName }): Tensor;
-    /** Running max and its indices along `dim` (`torch.cummax`). @example const [v, i] = x.cummax(0) */
+    /**
+     * The running maximum along `dim` and the index where it was reached: `{ values, indices }` (destructure
+     * `[values, indices]`), as `torch.Tensor.cummax`.
+     *
+     * @example
+     * const [values, indices] = dl.tensor([1, 3, 2, 5]).cummax(0);
+     * // indices → tensor([0, 1, 1, 3])
+     */
     cummax(dim: number): ValuesIndices;
-    /** Running min and its indices along `dim` (`torch.cummin`). @example const [v, i] = x.cummin(0) */
+    /**
+     * The running minimum along `dim` and the index where it was reached: `{ values, indices }`, as `torch.Tensor.cummin`.
+     *
+     * @example
+     * dl.tensor([3, 1, 2, 0]).cummin(0).values; // → tensor([3., 1., 1., 0.])
+     */
     cummin(dim: number): ValuesIndices;
-    /** Stable `log(cumsum(exp(x)))` along `dim`. @example x.logcumsumexp(0) */
+    /**
+     * `log(cumsum(exp(x)))` along `dim`, computed stably, as `torch.Tensor.logcumsumexp`.
+     *
+     * @example
+     * dl.tensor([0, 0, 0]).logcumsumexp(0); // → tensor([0.0000, 0.6931, 1.0986])
+     */
     logcumsumexp(dim: number): Tensor;
-    /** n-th forward difference along `dim` (`torch.diff`). @example x.diff({ n: 2 }) */
+    /**
+     * The n-th forward difference along `dim` (default last; `{ n, dim, prepend, append }`), as `torch.Tensor.diff`.
+     *
+     * @example
+     * dl.tensor([1, 4, 9, 16]).diff({ n: 2 }); // → tensor([2., 2.])
+     */
     diff(opts?: DiffOptions): Tensor;
   }
 }

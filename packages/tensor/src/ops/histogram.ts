@@ -205,9 +205,22 @@ export async function bincountAsync(x: Tensor, opts: BincountOptions = {}): Prom
 
 declare module '../tensor.js' {
   interface Tensor {
-    /** Histogram in equal-width bins (`torch.histc`). @example x.histc(10, 0, 1) */
+    /**
+     * A histogram in `bins` (default 100) equal-width bins over [min, max] (the data's range when both are 0), elements
+     * outside ignored, as `torch.Tensor.histc`. Floating tensors only.
+     *
+     * @example
+     * dl.tensor([0.1, 0.4, 0.45, 0.9]).histc(2, 0, 1); // → tensor([3., 1.])
+     */
     histc(bins?: number | HistcOptions, min?: number, max?: number): Tensor;
-    /** Counts of each non-negative integer value (`torch.bincount`; sync read). @example labels.bincount({ minlength: 10 }) */
+    /**
+     * How often each non-negative integer occurs in a 1-D integer tensor (with `{ weights }` the summed weights;
+     * `{ minlength }` pads), as `torch.Tensor.bincount`. Reads the values synchronously (cpu; `dl.bincountAsync`
+     * elsewhere).
+     *
+     * @example
+     * dl.tensor([0, 2, 2, 3], { dtype: 'int64' }).bincount({ minlength: 5 }); // → tensor([1, 0, 2, 1, 0])
+     */
     bincount(opts?: BincountOptions): Tensor;
   }
 }

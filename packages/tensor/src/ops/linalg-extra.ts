@@ -18,27 +18,86 @@ import { checkOptionsArg } from './options-arg.js';
 
 declare module '../tensor.js' {
   interface Tensor {
-    /** Kronecker product (`torch.kron`). @example dl.eye(2).kron(dl.ones(2, 2)).shape // [4, 4] */
+    /**
+     * The Kronecker product, as `torch.Tensor.kron`.
+     *
+     * @example
+     * dl.eye(2).kron(dl.ones(1, 2)); // → tensor([[1., 1., 0., 0.], [0., 0., 1., 1.]])
+     */
     kron(other: Tensor): Tensor;
-    /** Matrix-vector product (`torch.mv`). @example m.mv(v) */
+    /**
+     * The matrix-vector product `[n, m] × [m] → [n]`, as `torch.Tensor.mv`.
+     *
+     * @example
+     * dl.tensor([[1, 2], [3, 4]]).mv(dl.tensor([1, 1])); // → tensor([3., 7.])
+     */
     mv(vec: Tensor): Tensor;
-    /** `beta * this + alpha * (mat1 @ mat2)` (`torch.addmm`). @example bias.addmm(x, w.t()) */
+    /**
+     * `beta * self + alpha * (mat1 @ mat2)` (defaults 1 and 1; self broadcasts), as `torch.Tensor.addmm`: a linear layer's
+     * `bias.addmm(x, w.t())`.
+     *
+     * @example
+     * dl.tensor([10, 20]).addmm(dl.ones(3, 4), dl.ones(4, 2)); // → tensor([[14., 24.], [14., 24.], [14., 24.]])
+     */
     addmm(mat1: Tensor, mat2: Tensor, opts?: ScaleOptions): Tensor;
-    /** `beta * this + alpha * (mat @ vec)` (`torch.addmv`). @example b.addmv(m, v) */
+    /**
+     * `beta * self + alpha * (mat @ vec)`, as `torch.Tensor.addmv`.
+     *
+     * @example
+     * dl.tensor([1, 1]).addmv(dl.eye(2), dl.tensor([2, 3]), { alpha: 2 }); // → tensor([5., 7.])
+     */
     addmv(mat: Tensor, vec: Tensor, opts?: ScaleOptions): Tensor;
-    /** `beta * this + alpha * bmm(batch1, batch2)` (`torch.baddbmm`). @example c.baddbmm(a, b) */
+    /**
+     * `beta * self + alpha * bmm(batch1, batch2)`, as `torch.Tensor.baddbmm`.
+     *
+     * @example
+     * dl.zeros(4, 2, 5).baddbmm(dl.ones(4, 2, 3), dl.ones(4, 3, 5)).shape; // → [4, 2, 5]
+     */
     baddbmm(batch1: Tensor, batch2: Tensor, opts?: ScaleOptions): Tensor;
-    /** `beta * this + alpha * Σ_b batch1[b] @ batch2[b]` (`torch.addbmm`). @example c.addbmm(a, b) */
+    /**
+     * `beta * self + alpha * Σ_b batch1[b] @ batch2[b]` (the batch summed away), as `torch.Tensor.addbmm`.
+     *
+     * @example
+     * dl.zeros(2, 5).addbmm(dl.ones(4, 2, 3), dl.ones(4, 3, 5)); // → tensor([[12., 12., 12., 12., 12.], [12., 12., 12., 12., 12.]])
+     */
     addbmm(batch1: Tensor, batch2: Tensor, opts?: ScaleOptions): Tensor;
-    /** Cross product of 3-vectors along `dim` (`torch.cross`: default the first dim of size 3). @example a.cross(b, 1) */
+    /**
+     * The cross product of 3-vectors along `dim` (default the first dim of size 3), broadcasting, as `torch.Tensor.cross`.
+     *
+     * @example
+     * dl.tensor([1, 0, 0]).cross(dl.tensor([0, 1, 0])); // → tensor([0., 0., 1.])
+     */
     cross(other: Tensor, dim?: number | null): Tensor;
-    /** Determinant (`torch.det`, as `dl.linalg.det`). @example A.det() */
+    /**
+     * The determinant of a square matrix (or a batch of them), as `torch.Tensor.det` (`dl.linalg.det`).
+     *
+     * @example
+     * dl.tensor([[1, 2], [3, 4]]).det(); // → tensor(-2.)
+     */
     det(): Tensor;
-    /** Inverse (`torch.inverse`, as `dl.linalg.inv`). @example A.inverse() */
+    /**
+     * The inverse of a square matrix (or a batch), as `torch.Tensor.inverse` (`dl.linalg.inv`); a singular matrix raises a
+     * LinAlgError.
+     *
+     * @example
+     * dl.tensor([[2, 0], [0, 4]]).inverse(); // → tensor([[0.5000, 0.0000], [0.0000, 0.2500]])
+     */
     inverse(): Tensor;
-    /** Log-determinant (`torch.logdet`: NaN for a negative determinant). @example A.logdet() */
+    /**
+     * `log(det(self))` (NaN for a negative determinant, -inf for zero), as `torch.Tensor.logdet`.
+     *
+     * @example
+     * dl.tensor([[2, 0], [0, 3]]).logdet(); // → tensor(1.7918)
+     */
     logdet(): Tensor;
-    /** `[sign, logabsdet]` (`torch.slogdet`, as `dl.linalg.slogdet`). @example const [s, l] = A.slogdet() */
+    /**
+     * The sign and the log of the absolute determinant, `[sign, logabsdet]`, as `torch.Tensor.slogdet`
+     * (`dl.linalg.slogdet`).
+     *
+     * @example
+     * const [sign, logabsdet] = dl.tensor([[0, 1], [1, 0]]).slogdet();
+     * // [sign, logabsdet] → [tensor(-1.), tensor(0.)]
+     */
     slogdet(): SlogdetResult;
   }
 }

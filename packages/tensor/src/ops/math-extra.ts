@@ -16,19 +16,58 @@ import { applyInPlace, binaryInPlace, checkInPlaceCast, unaryInPlace } from './i
 
 declare module '../tensor.js' {
   interface Tensor {
-    /** `x - trunc(x)` (`torch.frac`; floating tensors only). @example dl.tensor([-1.5, 2.25]).frac() // [-0.5, 0.25] */
+    /**
+     * The fractional part `x - trunc(x)`, as `torch.Tensor.frac` (floating tensors only).
+     *
+     * @example
+     * dl.tensor([-1.5, 2.25]).frac(); // → tensor([-0.5000,  0.2500])
+     */
     frac(): Tensor;
-    /** `log(p / (1 - p))`, with p clamped to [eps, 1 - eps] when `eps` is given (`torch.logit`). @example p.logit(1e-6) */
+    /**
+     * `log(p / (1 - p))`, with `p` clamped to [eps, 1 - eps] when `eps` is given, as `torch.Tensor.logit`.
+     *
+     * @example
+     * dl.tensor([0.5, 0.75]).logit(); // → tensor([0.0000, 1.0986])
+     */
     logit(eps?: number | null): Tensor;
-    /** NaN, +inf, -inf replaced by `nan` (0), `posinf`, `neginf` (the dtype's max / lowest) (`torch.nan_to_num`). @example x.nanToNum({ nan: 0, posinf: 1e4 }) */
+    /**
+     * NaN, +inf and -inf replaced by `nan` (default 0), `posinf` and `neginf` (default the dtype's largest / lowest finite
+     * value), as `torch.Tensor.nan_to_num`.
+     *
+     * @example
+     * dl.tensor([NaN, Infinity, -Infinity]).nanToNum({ posinf: 1e4, neginf: -1e4 }); // → tensor([     0.,  10000., -10000.])
+     */
     nanToNum(opts?: NanToNumOptions): Tensor;
-    /** Elementwise max ignoring NaN: NaN only where both are NaN (`torch.fmax`). @example a.fmax(b) */
+    /**
+     * The elementwise maximum ignoring NaN (NaN only where both are NaN), broadcasting, as `torch.Tensor.fmax`; `maximum`
+     * propagates NaN instead.
+     *
+     * @example
+     * dl.tensor([1, NaN, NaN]).fmax(dl.tensor([2, 3, NaN])); // → tensor([2., 3., nan])
+     */
     fmax(other: TensorOrScalar): Tensor;
-    /** Elementwise min ignoring NaN (`torch.fmin`). @example a.fmin(b) */
+    /**
+     * The elementwise minimum ignoring NaN, broadcasting, as `torch.Tensor.fmin`.
+     *
+     * @example
+     * dl.tensor([1, NaN]).fmin(dl.tensor([2, 3])); // → tensor([1., 3.])
+     */
     fmin(other: TensorOrScalar): Tensor;
-    /** `|self - other| <= atol + rtol·|other|` elementwise, bool (`torch.isclose`). @example a.isclose(b, { rtol: 1e-3 }) */
+    /**
+     * `|self - other| <= atol + rtol·|other|` elementwise as a bool tensor (defaults `rtol` 1e-5, `atol` 1e-8;
+     * `equalNan`), as `torch.Tensor.isclose`.
+     *
+     * @example
+     * dl.tensor([1, 2]).isclose(dl.tensor([1.001, 2.5]), { rtol: 1e-2 }); // → tensor([ True, False])
+     */
     isclose(other: TensorOrScalar, opts?: IscloseOptions): Tensor;
-    /** Bitwise not of an integer tensor, logical not of a bool one (`torch.bitwise_not`). @example x.bitwiseNot() */
+    /**
+     * Bitwise not of an integer tensor (`~x`), logical not of a bool one, as `torch.Tensor.bitwise_not`; floats raise a
+     * DTypeError.
+     *
+     * @example
+     * dl.tensor([0, 5], { dtype: 'int32' }).bitwiseNot(); // → tensor([-1, -6])
+     */
     bitwiseNot(): Tensor;
     /**
      * In-place `asin` (the arcsine (NaN outside [-1, 1])), as `torch.Tensor.asin_`. Writes into `self` and returns it;

@@ -324,19 +324,53 @@ export const nanquantile = defineOp(
 
 declare module '../tensor.js' {
   interface Tensor {
-    /** Lower median of all elements, or `[values, indices]` along `dim`. @example x.median(); x.median(1) */
+    /**
+     * The lower median of all elements (0-d), or along `dim` the `{ values, indices }` of the medians, as
+     * `torch.Tensor.median` (of an even count the smaller middle value, as torch). NaN propagates; see `nanmedian`.
+     *
+     * @example
+     * dl.tensor([[1, 5, 2, 4]]).median(1).values; // → tensor([2.])
+     */
     median(): Tensor;
     median(dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
-    /** `median` ignoring NaNs. @example x.nanmedian(0) */
+    /**
+     * `median` ignoring NaNs (NaN only where a row is all NaN), as `torch.Tensor.nanmedian`.
+     *
+     * @example
+     * dl.tensor([1, NaN, 3, 2]).nanmedian(); // → tensor(2.)
+     */
     nanmedian(): Tensor;
     nanmedian(dim: number, opts?: { keepdim?: boolean }): ValuesIndices;
-    /** k-th smallest (1-based) along `dim`: `[values, indices]`. @example x.kthvalue(2, 0) */
+    /**
+     * The k-th smallest element (1-based) along `dim` (default last) and its index: `{ values, indices }`, as
+     * `torch.Tensor.kthvalue`.
+     *
+     * @example
+     * dl.tensor([5, 1, 4, 2]).kthvalue(2).values; // → tensor(2.)
+     */
     kthvalue(k: number, dim?: number, opts?: { keepdim?: boolean }): ValuesIndices;
-    /** Most frequent value along `dim`: `[values, indices]`. @example x.mode(0) */
+    /**
+     * The most frequent value along `dim` (default last; the smallest among ties) and an index of it:
+     * `{ values, indices }`, as `torch.Tensor.mode`.
+     *
+     * @example
+     * dl.tensor([[1, 2, 2, 3]]).mode(1).values; // → tensor([2.])
+     */
     mode(dim?: number, opts?: { keepdim?: boolean }): ValuesIndices;
-    /** Quantiles (see {@link quantile}). @example x.quantile(0.5, { dim: 0 }) */
+    /**
+     * The `q`-th quantiles (numbers in [0, 1], a list or a tensor) over all elements or `{ dim }`, with torch's
+     * `interpolation` modes (default linear), as `torch.Tensor.quantile`. NaN propagates; see `nanquantile`.
+     *
+     * @example
+     * dl.tensor([1, 2, 3, 4]).quantile([0.25, 0.5]); // → tensor([1.7500, 2.5000])
+     */
     quantile(q: number | readonly number[] | Tensor, opts?: QuantileOptions): Tensor;
-    /** Quantiles ignoring NaNs. @example x.nanquantile([0.1, 0.9]) */
+    /**
+     * `quantile` ignoring NaNs, as `torch.Tensor.nanquantile`.
+     *
+     * @example
+     * dl.tensor([1, NaN, 3]).nanquantile(0.5); // → tensor(2.)
+     */
     nanquantile(q: number | readonly number[] | Tensor, opts?: QuantileOptions): Tensor;
   }
 }

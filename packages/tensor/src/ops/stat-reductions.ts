@@ -137,13 +137,36 @@ export const stdMean = defineOp('stdMean', (x: Tensor, dim?: Dims, opts: VarOpti
 
 declare module '../tensor.js' {
   interface Tensor {
-    /** Sum with NaN as 0. @example x.nansum(1) */
+    /**
+     * The sum over `dim` (all when omitted) counting NaN as 0, as `torch.Tensor.nansum`.
+     *
+     * @example
+     * dl.tensor([1, NaN, 2]).nansum(); // → tensor(3.)
+     */
     nansum(dim?: Dims, opts?: ReduceOptions): Tensor;
-    /** Mean of the non-NaN elements. @example x.nanmean(1, { keepdim: true }) */
+    /**
+     * The mean of the non-NaN elements over `dim` (all when omitted), as `torch.Tensor.nanmean`.
+     *
+     * @example
+     * dl.tensor([[1, NaN, 3]]).nanmean(1, { keepdim: true }); // → tensor([[2.]])
+     */
     nanmean(dim?: Dims, opts?: ReduceOptions): Tensor;
-    /** Count of non-zero elements (int32). @example x.countNonzero([0, 1]) */
+    /**
+     * The number of nonzero elements over `dim` (all when omitted), int64 (stored as int32), as
+     * `torch.Tensor.count_nonzero`.
+     *
+     * @example
+     * dl.tensor([[0, 1], [2, 3]]).countNonzero(0); // → tensor([1, 2])
+     */
     countNonzero(dim?: Dims): Tensor;
-    /** `{ min, max }` at once. @example const { min, max } = x.aminmax() */
+    /**
+     * The minimum and maximum at once (over all elements, or `{ dim, keepdim }`): `{ min, max }`, as
+     * `torch.Tensor.aminmax`.
+     *
+     * @example
+     * const { min, max } = dl.tensor([3, -1, 2]).aminmax();
+     * // [min, max] → [tensor(-1.), tensor(3.)]
+     */
     aminmax(opts?: { dim?: number | null; keepdim?: boolean }): MinMax;
   }
 }
