@@ -160,8 +160,8 @@ export class Tensor extends TensorBase {
     return this.isnan().logicalOr(this.isinf()).logicalNot();
   }
   /**
-   * `condition ? self : other` elementwise, broadcasting all three, as `torch.Tensor.where` (`dl.where(condition, x,
-   * other)`).
+   * `condition ? self : other` elementwise, broadcasting all three, as `torch.Tensor.where`
+   * (`dl.where(condition, x, other)`).
    *
    * @example
    * const x = dl.tensor([-1, 2, -3]);
@@ -752,8 +752,8 @@ export class Tensor extends TensorBase {
     return so.topk(this, k, dim, opts);
   }
   /**
-   * The sorted distinct elements, as `torch.unique`; with `{ returnInverse, returnCounts }` a list `[output, inverse?,
-   * counts?]`. Reads the values synchronously (cpu; `dl.uniqueAsync` elsewhere).
+   * The sorted distinct elements, as `torch.unique`; with `{ returnInverse, returnCounts }` a list
+   * `[output, inverse?, counts?]`. Reads the values synchronously (cpu; `dl.uniqueAsync` elsewhere).
    *
    * @example
    * dl.tensor([3, 1, 3, 2]).unique(); // → tensor([1., 2., 3.])
@@ -766,8 +766,8 @@ export class Tensor extends TensorBase {
     return so.unique(this, opts);
   }
   /**
-   * The indices of the nonzero elements as an `[n, ndim]` int64 tensor, or one 1-D tensor per dim with `{ asTuple: true
-   * }`, as `torch.Tensor.nonzero`. Reads the values synchronously (cpu; `dl.nonzeroAsync` elsewhere).
+   * The indices of the nonzero elements as an `[n, ndim]` int64 tensor, or one 1-D tensor per dim with
+   * `{ asTuple: true }`, as `torch.Tensor.nonzero`. Reads the values synchronously (cpu; `dl.nonzeroAsync` elsewhere).
    *
    * @example
    * dl.tensor([[0, 1], [2, 0]]).nonzero(); // → tensor([[0, 1], [1, 0]])
@@ -1234,8 +1234,8 @@ export class Tensor extends TensorBase {
   // ---- conversion ------------------------------------------------------------------------
   /**
    * Moves and/or casts, as `torch.Tensor.to`: `x.to('webgpu')`, `x.to('float64')`, `x.to({ device, dtype })`. Returns
-   * `self` when nothing changes. Moving off a device needs a synchronous read there (from cpu always works; use `await
-   * x.toAsync('cpu')` for webgpu tensors); an unknown name raises an ArgumentError.
+   * `self` when nothing changes. Moving off a device needs a synchronous read there (from cpu always works; use
+   * `await x.toAsync('cpu')` for webgpu tensors); an unknown name raises an ArgumentError.
    *
    * @example
    * dl.tensor([1, 2]).to('int64'); // → tensor([1, 2])
