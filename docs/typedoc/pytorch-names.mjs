@@ -1,0 +1,369 @@
+// TypeDoc plugin for the dl site (loaded by typedoc.json `plugin`):
+//  - drops `_underscore` members (implementation details that TypeScript cannot make private);
+//  - gives every public name its PyTorch name (Note [PyTorch names]): a "PyTorch: `torch…`" line in
+//    its comment and a `torch` search field, so the site's search finds `zeroGrad` from `zero_grad`;
+//  - appends the full PyTorch → dl table to docs/pytorch-names.md's page;
+//  - puts the guides (docs/guides/*.md, picked up by glob) under one "Guides" page, in reading order,
+//    and adds the playground's README as a page when it exists.
+//
+// Note [PyTorch names]
+// A dl name's torch name is derived, not listed: the package and namespace give the torch module
+// (@dl/nn nn.X → torch.nn.X, F.x → torch.nn.functional.x, @dl/optim lrScheduler.X →
+// torch.optim.lr_scheduler.X, @dl/data → torch.utils.data, @dl/vision → torchvision.*), camelCase
+// becomes snake_case (classes keep their name), and members of a class are looked up on the torch
+// class and its bases. The candidate is checked against torch-names.json (written from PyTorch 1.13
+// and torchvision 0.14 by torch-names.py): a name torch does not have is reported as "no torch
+// equivalent" rather than guessed. OVERRIDES holds the few names that do not follow the rules.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Application, Comment, Converter, DocumentReflection, IndexEvent, KindRouter, MinimalSourceFile, ReflectionKind } from 'typedoc';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..');
+/** The page the generated table is appended to (a project document). */
+const TABLE_PAGE = join(repoRoot, 'docs', 'pytorch-names.md');
+
+/** The guides' reading order (file names without `.md`); guides not listed follow, alphabetically. */
+export const GUIDE_ORDER = [
+  'getting-started',
+  'tensors',
+  'autograd',
+  'nn-module',
+  'losses-and-optimizers',
+  'data',
+  'fashion-mnist',
+  'cifar10',
+  'saving-and-loading',
+  'webgpu',
+  'memory',
+  'sequence-models',
+  'spatial-layers',
+  'writing-a-backend',
+  'pytorch-to-dl',
+];
+
+/** dl names whose torch name does not follow the rules: dl path (as in the table) → torch spelling. */
+export const OVERRIDES = {
+  'Tensor.at': '`x[...]` (indexing)',
+  'Tensor.toArray': 'torch.Tensor.tolist',
+  'Tensor.toArraySync': 'torch.Tensor.tolist',
+  'Tensor.toAsync': 'torch.Tensor.to',
+  'Tensor.toString': '`str(x)`',
+  'Tensor.data': 'torch.Tensor.data',
+  'Tensor.indexPut_': 'torch.Tensor.index_put_',
+  'Tensor.T': 'torch.Tensor.T',
+  'Tensor.mT': 'torch.Tensor.mT',
+  'Tensor.H': 'torch.Tensor.H',
+  'Tensor.mH': 'torch.Tensor.mH',
+  toArray: 'torch.Tensor.tolist',
+  variance: 'torch.var',
+  profile: 'torch.profiler.profile',
+  noGrad: 'torch.no_grad',
+  enableGrad: 'torch.enable_grad',
+  setGradEnabled: 'torch.set_grad_enabled',
+  isGradEnabled: 'torch.is_grad_enabled',
+  inferenceMode: 'torch.inference_mode',
+  isInferenceModeEnabled: 'torch.is_inference_mode_enabled',
+  'Module.zeroGrad': 'torch.nn.Module.zero_grad',
+  'Optimizer.zeroGrad': 'torch.optim.Optimizer.zero_grad',
+};
+
+/** dl classes whose torch counterpart has another name in PyTorch 1.13 (members are looked up there). */
+export const CLASS_ALIASES = {
+  'torch.optim.lr_scheduler.LRScheduler': 'torch.optim.lr_scheduler._LRScheduler',
+};
+
+/** camelCase → snake_case as torch spells it: `zeroGrad` → `zero_grad`, `maxPool2d` → `max_pool2d`, `add_` stays. */
+export function snakeCase(name) {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/** The torch modules a dl package's namespace path maps to, most likely first; [] for dl-only packages. */
+export function torchModules(pkg, ns) {
+  const path = ns.join('.');
+  switch (pkg) {
+    case '@dl/tensor':
+      if (ns[0] === 'backend-api') return [];
+      if (ns.length === 0) return ['torch', 'torch.nn.functional', 'torch.random', 'torch.special'];
+      return [`torch.${snakeCase(path)}`];
+    case '@dl/autograd':
+      return ['torch.autograd', 'torch', 'torch.autograd.functional', 'torch.autograd.graph'];
+    case '@dl/nn':
+      if (ns.length === 0) return ['torch.nn'];
+      if (ns[0] === 'F') return ['torch.nn.functional'];
+      if (ns[0] === 'init') return ['torch.nn.init'];
+      return [['torch', ...ns.map(snakeCase)].join('.')];
+    case '@dl/optim':
+      return ns.length === 0 ? ['torch.optim'] : ['torch.optim.lr_scheduler'];
+    case '@dl/data':
+      return ['torch.utils.data'];
+    case '@dl/vision':
+      return [['torchvision', ...ns.map(snakeCase)].join('.')];
+    default:
+      return [];
+  }
+}
+
+/** torch-names.json: a set of dotted module-level names and a class table (own members + bases). */
+export function loadTorchNames(file = join(here, 'torch-names.json')) {
+  const raw = JSON.parse(readFileSync(file, 'utf8'));
+  const names = new Set(raw.names);
+  const classes = raw.classes;
+  const hasMember = (cls, member, seen = new Set()) => {
+    let c = classes[cls];
+    if (c?.alias) c = classes[(cls = c.alias)];
+    if (!c || seen.has(cls)) return false;
+    seen.add(cls);
+    return c.own.includes(member) || c.bases.some((b) => hasMember(b, member, seen));
+  };
+  const has = (dotted) => {
+    if (names.has(dotted)) return true;
+    const i = dotted.lastIndexOf('.');
+    return i > 0 && hasMember(dotted.slice(0, i), dotted.slice(i + 1));
+  };
+  return { has, hasClass: (c) => c in classes, version: `PyTorch ${raw.torch}, torchvision ${raw.torchvision}` };
+}
+
+const VALUE_KINDS =
+  ReflectionKind.Function | ReflectionKind.Class | ReflectionKind.Variable | ReflectionKind.Namespace | ReflectionKind.Enum;
+const MEMBER_KINDS = ReflectionKind.Method | ReflectionKind.Property | ReflectionKind.Accessor;
+const TYPE_KINDS = ReflectionKind.Interface | ReflectionKind.TypeAlias;
+
+/**
+ * The torch name of one dl name, or null when torch has none.
+ * `entry`: { pkg, ns (namespace path inside the package), owner (class name or null), name, kind }.
+ */
+export function torchNameOf(entry, torch) {
+  const { pkg, ns, owner, name, kind } = entry;
+  const key = owner ? `${owner}.${name}` : name;
+  if (OVERRIDES[key] !== undefined && (owner || pkg === '@dl/autograd' || pkg === '@dl/tensor')) return OVERRIDES[key];
+  const modules = torchModules(pkg, ns);
+  if (modules.length === 0) return null;
+  const base = name.replace(/(Async|Sync)$/, '');
+  const spellings = [...new Set([snakeCase(name), snakeCase(base), name, base])];
+  if (owner) {
+    const classes = owner === 'Tensor' ? ['torch.Tensor'] : modules.map((m) => CLASS_ALIASES[`${m}.${owner}`] ?? `${m}.${owner}`);
+    for (const cls of classes) for (const s of spellings) if (torch.has(`${cls}.${s}`)) return `${cls}.${s}`;
+    return null;
+  }
+  if (kind & ReflectionKind.Namespace) {
+    const mods = torchModules(pkg, [...ns, name]);
+    return mods.length && torch.has(mods[0]) ? mods[0] : null;
+  }
+  const own = kind & (ReflectionKind.Class | ReflectionKind.Enum) ? [name] : spellings;
+  for (const m of modules) {
+    for (const s of own) {
+      const alias = CLASS_ALIASES[`${m}.${s}`];
+      if (alias && torch.hasClass(alias)) return alias;
+      if (torch.has(`${m}.${s}`)) return `${m}.${s}`;
+    }
+  }
+  return null;
+}
+
+/** Walk the merged project: every public name with its package, namespace path and class. */
+export function publicNames(project) {
+  const out = [];
+  const visit = (refl, pkg, ns, owner) => {
+    for (const child of refl.children ?? []) {
+      if (child.kindOf(ReflectionKind.Module)) {
+        // @dl/tensor has two entry points: modules `index` (the package itself) and `backend-api`
+        const sub = pkg === null ? [] : child.name === 'index' ? ns : [...ns, child.name];
+        visit(child, pkg ?? child.name, sub, null);
+      } else if (owner === null && child.kindOf(ReflectionKind.Namespace)) {
+        out.push({ refl: child, pkg, ns, owner: null, name: child.name, kind: child.kind });
+        visit(child, pkg, [...ns, child.name], null);
+      } else if (owner === null && child.kindOf(ReflectionKind.Reference)) {
+        // a name exported twice (`Module` and `nn.Module`): one row per name, both linking to the page
+        const target = child.getTargetReflectionDeep();
+        if (target.isDeclaration()) out.push({ refl: target, pkg, ns, owner: null, name: child.name, kind: target.kind, reference: true });
+      } else if (owner === null && child.kindOf(VALUE_KINDS | TYPE_KINDS)) {
+        out.push({ refl: child, pkg, ns, owner: null, name: child.name, kind: child.kind });
+        if (child.kindOf(ReflectionKind.Class)) visit(child, pkg, ns, child.name);
+      } else if (owner !== null && child.kindOf(MEMBER_KINDS) && !child.inheritedFrom && !child.flags.isPrivate) {
+        out.push({ refl: child, pkg, ns, owner, name: child.name, kind: child.kind });
+      }
+    }
+  };
+  visit(project, null, [], null);
+  return out;
+}
+
+/** How the table and the comment line name a dl entry: `nn.Linear`, `Tensor.add_`, `lrScheduler.StepLR`. */
+export const dlPath = (e) => [...e.ns, e.owner, e.name].filter(Boolean).join('.');
+
+const isType = (e) => (e.kind & TYPE_KINDS) !== 0;
+
+/**
+ * What the table says when torch has no such name. Properties are checked against the torch
+ * class's attributes only: attributes torch sets per instance (`optimizer.param_groups`) are not
+ * in torch-names.json, so the table does not claim that torch lacks them.
+ */
+export function noTorch(e) {
+  if (isType(e)) return '— (a type)';
+  if (e.owner && e.kind & (ReflectionKind.Property | ReflectionKind.Accessor)) return '— (no class attribute in torch)';
+  return 'no torch equivalent';
+}
+
+/** The comment that shows on the entry's page: its signature's for functions and methods. */
+function pageComment(refl) {
+  const sig = refl.signatures?.[0] ?? refl.getSignature;
+  if (sig) return (sig.comment ??= new Comment());
+  return (refl.comment ??= new Comment());
+}
+
+function addPytorchLine(entry) {
+  const comment = pageComment(entry.refl);
+  const parts = entry.torch
+    ? [
+        { kind: 'text', text: '\n\nPyTorch: ' },
+        { kind: 'code', text: entry.torch.startsWith('`') ? entry.torch : `\`${entry.torch}\`` },
+      ]
+    : [{ kind: 'text', text: `\n\nPyTorch: ${noTorch(entry).replace(/^— \((.*)\)$/, '$1')}.` }];
+  comment.summary.push(...parts);
+}
+
+const linkTo = (refl, text) => ({ kind: 'inline-tag', tag: '@link', text, target: refl });
+
+/** The table's content: one section per package, a row per public name. */
+function tableParts(entries, torchVersion) {
+  const parts = [
+    {
+      kind: 'text',
+      text:
+        `\n\n## Every public name\n\nGenerated from the code by \`docs/typedoc/pytorch-names.mjs\` (Note [PyTorch names]), ` +
+        `checked against ${torchVersion}: ${entries.length} names, ` +
+        `${entries.filter((e) => e.torch).length} with a torch counterpart. Types and interfaces have none (Python has no ` +
+        'such declarations); "no torch equivalent" marks what only dl has.\n',
+    },
+  ];
+  let section = '';
+  for (const e of entries) {
+    if (e.pkg !== section) {
+      section = e.pkg;
+      parts.push({ kind: 'text', text: `\n### ${section}\n\n| dl | PyTorch |\n| --- | --- |\n` });
+    }
+    const torch = e.torch ? (e.torch.startsWith('`') ? e.torch : `\`${e.torch}\``) : noTorch(e);
+    parts.push({ kind: 'text', text: '| ' }, linkTo(e.refl, dlPath(e)), { kind: 'text', text: ` | ${torch} |\n` });
+  }
+  return parts;
+}
+
+/** The text of a document's first `# heading`, if any. */
+function firstHeading(doc) {
+  const text = doc.content.map((p) => p.text).join('');
+  return /^#\s+(.+)$/m.exec(text)?.[1]?.trim();
+}
+
+/** Page paths (without `.html`) of the site's documents: `guides/getting-started`, `pytorch-names`. */
+const pagePaths = new WeakMap();
+
+/** The `kind` router, except that documents get short, stable paths (typedoc.json `"router": "dl"`). */
+class DlRouter extends KindRouter {
+  getIdealBaseName(reflection) {
+    return pagePaths.get(reflection) ?? super.getIdealBaseName(reflection);
+  }
+}
+
+/** @param {Application} app */
+export function load(app) {
+  app.renderer.defineRouter('dl', DlRouter);
+
+  // Per package, before validation: `_underscore` members are implementation details.
+  app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
+    const project = context.project;
+    const hidden = Object.values(project.reflections).filter((r) => r.isDeclaration() && /^_[^_]/.test(r.name));
+    for (const r of hidden) if (project.getReflectionById(r.id)) project.removeReflection(r);
+  });
+
+  const torch = loadTorchNames();
+  /** entries of the merged project, kept for the search index */
+  let entries = [];
+
+  app.on(Application.EVENT_PROJECT_REVIVE, (project) => {
+    entries = publicNames(project);
+    for (const e of entries) {
+      e.torch = isType(e) ? null : torchNameOf(e, torch);
+      if (!isType(e) && !e.reference) addPytorchLine(e);
+    }
+    addPlayground(app, project);
+    const docs = project.documents ?? [];
+    const table = docs.find((d) => project.files.getReflectionPath(d) === TABLE_PAGE);
+    if (table) {
+      table.name = firstHeading(table) ?? table.name;
+      table.content.push(...tableParts(entries, torch.version));
+      pagePaths.set(table, 'pytorch-names');
+    } else app.logger.warn(`pytorch-names: ${TABLE_PAGE} is not among typedoc.json's projectDocuments`);
+    organizeDocuments(project);
+  });
+
+  app.renderer.on(IndexEvent.PREPARE_INDEX, (event) => {
+    const byRefl = new Map(entries.filter((e) => !e.reference).map((e) => [e.refl, e.torch]));
+    event.searchFieldWeights.torch = 5;
+    event.searchResults.forEach((refl, i) => {
+      const t = byRefl.get(refl);
+      if (t && !t.startsWith('`')) event.searchFields[i].torch = `${t} ${t.split('.').pop()}`;
+    });
+  });
+}
+
+/** Guides under one "Guides" page in reading order; the table and the playground after them. */
+function organizeDocuments(project) {
+  const docs = project.documents ?? [];
+  const guidesDir = join(repoRoot, 'docs', 'guides');
+  const fileOf = (d) => project.files.getReflectionPath(d) ?? null;
+  const slugOf = new Map();
+  for (const d of docs) {
+    const file = fileOf(d) ?? '';
+    if (file.startsWith(guidesDir)) slugOf.set(d, basename(file, '.md'));
+  }
+  const guides = docs.filter((d) => slugOf.has(d));
+  const rank = (d) => {
+    const i = GUIDE_ORDER.indexOf(slugOf.get(d));
+    return i === -1 ? GUIDE_ORDER.length : i;
+  };
+  guides.sort((a, b) => rank(a) - rank(b) || slugOf.get(a).localeCompare(slugOf.get(b)));
+  for (const g of guides) {
+    g.name = firstHeading(g) ?? g.name;
+    pagePaths.set(g, `guides/${slugOf.get(g)}`);
+  }
+
+  const list = guides.flatMap((g) => [{ kind: 'text', text: '- ' }, linkTo(g, g.name), { kind: 'text', text: '\n' }]);
+  const index = new DocumentReflection(
+    'Guides',
+    project,
+    [
+      {
+        kind: 'text',
+        text:
+          "# Guides\n\nTutorials in the order of PyTorch's own, each a runnable TypeScript program: every `ts` block " +
+          "of a guide is run by `pnpm test` and its printed output compared with the page's `text` blocks.\n\n",
+      },
+      ...list,
+    ],
+    {},
+  );
+  project.registerReflection(index, undefined, undefined);
+  pagePaths.set(index, 'guides');
+  for (const g of guides) {
+    g.parent = index;
+    index.addChild(g);
+  }
+  const rest = docs.filter((d) => !slugOf.has(d));
+  project.documents = [index, ...rest];
+  project.childrenIncludingDocuments = [index, ...rest, ...(project.childrenIncludingDocuments ?? []).filter((c) => !c.isDocument())];
+}
+
+/** The playground's README as a page (apps/playground/README.md, when it exists). */
+function addPlayground(app, project) {
+  const file = join(repoRoot, 'apps', 'playground', 'README.md');
+  const known = (project.documents ?? []).some((d) => project.files.getReflectionPath(d) === file);
+  if (!existsSync(file) || known) return;
+  app.converter.addDocument(project, new MinimalSourceFile(readFileSync(file, 'utf8'), file), 'Playground');
+  const doc = project.documents.at(-1);
+  if (doc) pagePaths.set(doc, 'playground');
+}
