@@ -9,7 +9,8 @@
  * parameters as the device's storage-buffer limit allows (`maxStorageBuffersPerShaderStage`, less
  * the parameter arena: with the 16 of most devices, 3 Adam parameters, 5 SGD-with-momentum, 7
  * plain SGD; with WebGPU's default 8, at least 1). The chunk's threads cover its parameters back to
- * back; a table in `P` gives each parameter its end thread, its views' offsets, a flag (SGD: the
+ * back, four consecutive elements each (the table is read once for four); a table in `P` gives
+ * each parameter its end thread, numel, its views' offsets, a flag (SGD: the
  * momentum buffer is new) and its eight float32 scalars (Adam's bias corrections and Adagrad's
  * decayed rate depend on the parameter's own step count), so parameters of any sizes and step
  * counts share one pipeline per update rule, option set and chunk size. Each element is read
@@ -34,8 +35,10 @@ import type { OptimizerStep, OptimizerSteps, TensorView } from '@dl/tensor/backe
 import { bind, f32bits, type BindReq, type GpuBuf, type Runtime } from '../runtime.js';
 import { entry1d, PRELUDE } from '../wgsl.js';
 
-/** Words per parameter in the table: end, five offsets, flag, eight scalars. */
-const ROW = 15;
+/** Words per parameter in the table: end thread, numel, five offsets, flag, eight scalars. */
+const ROW = 16;
+/** Consecutive elements per thread (the table's loads are made once for them). */
+const PER_THREAD = 4;
 /** Most parameters one dispatch takes (devices with many storage bindings). */
 const MAX_CHUNK = 16;
 
@@ -90,16 +93,16 @@ function variant(s: OptimizerStep): string {
  * `v[0]` is the param's binding, `v[1]` the grad's, then the states'.
  */
 function body(s: OptimizerStep, v: readonly string[]): string {
-  const at = (n: number) => `${v[n]}[P[q + ${1 + n}u] + i]`;
+  const at = (n: number) => `${v[n]}[o${n} + i]`;
   const ld = (n: number) => `bitcast<f32>(${at(n)})`;
   const st = (n: number, x: string) => `${at(n)} = bitcast<u32>(${x});`;
-  const k = (n: number) => `bitcast<f32>(P[q + ${7 + n}u])`;
+  const k = (n: number) => `k${n}`;
   let c = `var d = ${s.maximize ? '-' : ''}${ld(1)};\n    var x = ${ld(0)};\n`;
   const wd = (on: boolean) => (on ? `    d = d + x * ${k(0)};\n` : '');
   if (s.kind === 'sgd') {
     c += wd(s.weightDecay !== 0);
     if (s.momentum !== 0) {
-      c += `    var bf = d;\n    if (P[q + 6u] == 0u) { bf = ${ld(2)} * ${k(1)} + d * ${k(2)}; }\n    ${st(2, 'bf')}\n`;
+      c += `    var bf = d;\n    if (fl == 0u) { bf = ${ld(2)} * ${k(1)} + d * ${k(2)}; }\n    ${st(2, 'bf')}\n`;
       c += s.nesterov ? `    d = d + bf * ${k(1)};\n` : '    d = bf;\n';
     }
     c += `    ${st(0, `x + d * ${k(3)}`)}`;
@@ -161,11 +164,12 @@ export function optimizerStep(
     for (const i of ids) {
       const views = [params[i]!, grads[i]!, ...states[i]!];
       views.forEach((v, s) => reqs.push({ buf: v.buffer as GpuBuf, write: s !== 1 }));
-      end += numel(params[i]!);
+      const n = numel(params[i]!);
+      end += Math.ceil(n / PER_THREAD);
       const { flag, k } = scalars(step, steps[i]!);
       const offs = views.map((v) => v.offset);
       while (offs.length < 5) offs.push(0);
-      table.push(end, ...offs, flag, ...k.map(f32bits));
+      table.push(end, n, ...offs, flag, ...k.map(f32bits));
     }
     table[0] = end;
     const b = bind(reqs);
@@ -178,8 +182,14 @@ export function optimizerStep(
         const start = j === 0 ? '0u' : `P[${1 + (j - 1) * ROW}]`;
         src += `  ${j === 0 ? '' : 'else '}if (gid < P[${1 + j * ROW}]) {
     let q = ${1 + j * ROW}u;
-    let i = gid - ${start};
+    let n = P[q + 1u];
+    let i0 = (gid - ${start}) * ${PER_THREAD}u;
+${Array.from({ length: perParam }, (_, s) => `    let o${s} = P[q + ${2 + s}u];\n`).join('')}    let fl = P[q + 7u];
+${Array.from({ length: 8 }, (_, s) => `    let k${s} = bitcast<f32>(P[q + ${8 + s}u]);\n`).join('')}    for (var e = 0u; e < ${PER_THREAD}u; e++) {
+    let i = i0 + e;
+    if (i >= n) { break; }
     ${body(step, names)}
+    }
   }
 `;
       });
