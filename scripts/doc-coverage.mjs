@@ -281,10 +281,17 @@ function packageDirs(root) {
 /** Convert with TypeDoc's API (typedoc.json's options; entry points narrowed to `dirs` if given); returns the serialized project. */
 export async function convertWithTypedoc(root, dirs) {
   const td = await import('typedoc');
+  // Keep sources: they say where an inherited member is declared, so a method that subclasses
+  // inherit through unexported bases counts once (the packages' typedoc.json disable them for the site).
+  const read = td.Options.prototype.read;
+  td.Options.prototype.read = async function (...args) {
+    await read.apply(this, args);
+    this.setValue('disableSources', false);
+  };
   const prev = process.cwd();
   process.chdir(root);
   try {
-    const opts = { logLevel: 'Error', disableSources: false }; // sources: where an inherited member is declared
+    const opts = { logLevel: 'Error' };
     if (dirs?.length) opts.entryPoints = dirs;
     const app = await td.Application.bootstrapWithPlugins(opts, [
       new td.TypeDocReader(),
