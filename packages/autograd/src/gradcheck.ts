@@ -14,9 +14,10 @@ export interface GradcheckOptions {
   raiseException?: boolean;
 }
 
-type Fn = (...inputs: Tensor[]) => Tensor | Tensor[];
+/** The function `gradcheck` differentiates: tensors in, a tensor or tensors out. */
+export type GradcheckFn = (...inputs: Tensor[]) => Tensor | Tensor[];
 
-function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
+function outputsOf(fn: GradcheckFn, inputs: Tensor[]): Tensor[] {
   const r = fn(...inputs);
   return Array.isArray(r) ? r : [r];
 }
@@ -44,7 +45,7 @@ function checkInputs(op: string, inputs: Tensor[]): void {
  * const x = dl.randn([3], { dtype: 'float64', requiresGrad: true });
  * gradcheck((t) => t.pow(3).sum(), [x]); // true
  */
-export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
+export function gradcheck(fn: GradcheckFn, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
   const eps = opts.eps ?? 1e-6;
   const atol = opts.atol ?? 1e-5;
   const rtol = opts.rtol ?? 1e-3;
@@ -102,7 +103,7 @@ export function gradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {})
   return true;
 }
 
-function evalOut(fn: Fn, inputs: Tensor[], oi: number): Float64Array {
+function evalOut(fn: GradcheckFn, inputs: Tensor[], oi: number): Float64Array {
   return Float64Array.from(outputsOf(fn, inputs)[oi]!.detach().contiguous().dataSync());
 }
 
@@ -126,7 +127,7 @@ function elementOffsets(x: Tensor): number[] {
  * @example
  * gradgradcheck((t) => t.pow(3).sum(), [x]);
  */
-export function gradgradcheck(fn: Fn, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
+export function gradgradcheck(fn: GradcheckFn, inputs: Tensor[], opts: GradcheckOptions = {}): boolean {
   checkInputs('gradgradcheck', inputs);
   const diffIdx = inputs.map((t, i) => (t.requiresGrad ? i : -1)).filter((i) => i >= 0);
   const outs = outputsOf(fn, inputs);

@@ -2,6 +2,8 @@
  * @dl/autograd — importing it turns on gradient tracking for @dl/tensor: `requiresGrad`,
  * `backward()`, `gradFn`/`nextFunctions`, grad modes, `grad()` and `gradcheck`.
  *
+ * @packageDocumentation
+ *
  * @example
  * import * as dl from '@dl/tensor';
  * import '@dl/backend-cpu';
@@ -9,8 +11,6 @@
  * const x = dl.ones([2, 2], { requiresGrad: true });
  * const out = x.add(2).mul(x.add(2)).mul(3).mean();
  * out.backward(); // x.grad: [[4.5, 4.5], [4.5, 4.5]]
- *
- * @packageDocumentation
  */
 import { AutogradError, type Tensor } from '@dl/tensor';
 import { setAutogradHook } from '@dl/tensor/internal';
@@ -56,6 +56,6 @@ setAutogradHook({
 
 export { noGrad, enableGrad, setGradEnabled, isGradEnabled } from './grad-mode.js';
 export { grad, backwardMany as backwardAll, sumToShape, type GradOptions } from './engine.js';
-export { AccumulateGrad, GraphNode, OpNode } from './node.js';
+export { AccumulateGrad, GraphNode, OpNode, SavedTensor, type Edge, type TensorMeta } from './node.js';
 export { rules, type Rule, type RuleContext } from './rules.js';
-export { gradcheck, gradgradcheck, type GradcheckOptions } from './gradcheck.js';
+export { gradcheck, gradgradcheck, type GradcheckFn, type GradcheckOptions } from './gradcheck.js';

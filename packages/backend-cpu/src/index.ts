@@ -2,12 +2,12 @@
  * @dl/backend-cpu — the cpu device. Importing this package registers `'cpu'` (the default
  * device) with @dl/tensor.
  *
+ * @packageDocumentation
+ *
  * @example
  * import * as dl from '@dl/tensor';
  * import '@dl/backend-cpu';
  * dl.ones(2, 2).add(1).toString(); // 'tensor([[2., 2.],\n        [2., 2.]])'
- *
- * @packageDocumentation
  */
 import { registerBackend } from '@dl/tensor/backend';
 import { CpuBackend } from './backend.js';
@@ -25,4 +25,5 @@ if (typeof WebAssembly === 'object' && env?.DL_CPU_WASM !== '0') installWasmKern
 registerBackend(cpuBackend);
 
 export { CpuBackend, type MatmulImpl, type FastPaths } from './backend.js';
+export type { BufferPool } from './buffer.js';
 export { setNumThreads, getNumThreads, gemmInfo, relaxedSimdSupported, warmupThreads } from './wasm/index.js';

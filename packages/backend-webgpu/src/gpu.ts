@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
 import { DeviceError } from '@dl/tensor';
 
-/** Options of {@link acquireDevice}. */
+/** Options of {@link WebGPUBackend.init} (how the backend gets its `GPUDevice`). */
 export interface AcquireOptions {
   /** Use this device instead of requesting one. */
   device?: GPUDevice;

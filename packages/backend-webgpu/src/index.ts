@@ -2,6 +2,8 @@
  * @dl/backend-webgpu: the `webgpu` device for @dl/tensor. Importing this module
  * registers the backend; `await dl.initBackend('webgpu')` acquires the GPU.
  *
+ * @packageDocumentation
+ *
  * @example
  * import * as dl from '@dl/tensor';
  * import { webgpu } from '@dl/backend-webgpu';
@@ -17,6 +19,7 @@ import { WebGPUBackend } from './backend.js';
 
 export { WebGPUBackend } from './backend.js';
 export type { AcquireOptions } from './gpu.js';
+export type { GpuBuf, Runtime } from './runtime.js';
 
 /** The registered `webgpu` backend instance. */
 export const webgpu = new WebGPUBackend();

@@ -110,6 +110,8 @@ const NO_TURN_WARN_SUBMITS = 256;
  * one GPU buffer carries them all; queue order makes reusing it safe for the next batch.
  * Errors (validation, OOM) are caught by an error scope around each batch and thrown,
  * as `BackendError`, by the next kernel, `read` or `sync`.
+ *
+ * @internal
  */
 export class Runtime {
   readonly pool: BufferPool;

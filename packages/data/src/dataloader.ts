@@ -8,7 +8,8 @@ import { END, WorkerPool, workersUnavailable } from './worker-pool.js';
 import { encodeState, entryUrl } from './worker-state.js';
 import { checkNotBootstrapping } from './worker-info.js';
 
-type Sized<I> = Iterable<I> & { length: number };
+/** A sampler `DataLoader` can take the length of: iterable, with a `length`. */
+export type Sized<I> = Iterable<I> & { length: number };
 
 /** Options of {@link DataLoader}, as `torch.utils.data.DataLoader`'s keyword arguments. */
 export interface DataLoaderOptions<T, B> {

@@ -136,7 +136,7 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-/** A value in transit; see {@link encodeState}. */
+/** A value in transit; see {@link encodeState}. @internal */
 export type Encoded =
   | null
   | undefined

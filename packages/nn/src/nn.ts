@@ -75,6 +75,7 @@ export {
   Hardshrink,
   Softshrink,
   type PReLUOptions,
+  type InplaceArg,
 } from './layers/activation-extra.js';
 export {
   Sequential,
@@ -86,6 +87,7 @@ export {
   type ChildAt,
   type ChildNamed,
 } from './layers/container.js';
+export type { ChildUnion, NamedChildProps } from './layers/container-children.js';
 export {
   MSELoss,
   L1Loss,
@@ -113,7 +115,7 @@ export {
   CTCLoss,
 } from './layers/loss-extra.js';
 export { RNN, LSTM, GRU, type RNNOptions } from './layers/rnn.js';
-export { RNNCell, LSTMCell, GRUCell } from './layers/rnn-cell.js';
+export { RNNCell, LSTMCell, GRUCell, type RecurrentMode } from './layers/rnn-cell.js';
 export {
   MultiheadAttention,
   NonDynamicallyQuantizableLinear,

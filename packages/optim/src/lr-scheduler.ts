@@ -8,8 +8,10 @@ import type { Optimizer, ParamGroup } from './optimizer.js';
 import { checkNumber, schedulerArgs } from './scheduler-args.js';
 import { loadSchedulerStateDict, schedulerStateDict } from './scheduler-state.js';
 
-type AnyOptimizer = Optimizer<{ lr: number }>;
-type Group = ParamGroup<{ lr: number }>;
+/** Any optimizer a scheduler can drive: one whose parameter groups have an `lr`. */
+export type AnyOptimizer = Optimizer<{ lr: number }>;
+/** A parameter group of an {@link AnyOptimizer}. */
+export type Group = ParamGroup<{ lr: number }>;
 
 /**
  * Base of the epoch-indexed schedulers: `lastEpoch`, `baseLrs`, `getLastLr()`, `step()`,

@@ -4,11 +4,11 @@
  * map), `Storage`, `registerBackend`, the Philox generator every device must match, and the
  * host-array and stride helpers. Users import `@dl/tensor`; backend authors this.
  *
+ * @packageDocumentation
+ *
  * @example
  * import { registerBackend, specVersion, type Backend } from '@dl/tensor/backend';
  * registerBackend(myBackend); // myBackend.specVersion's major must equal specVersion's
- *
- * @packageDocumentation
  */
 import { claimInstance } from './instance-guard.js';
 // Note [One copy of @dl/tensor]: a backend bound to a second copy of @dl/tensor throws here.
@@ -33,5 +33,6 @@ export {
   type FixtureRefs,
   type KernelTable,
   type UnaryWithDType,
+  type LossReduction,
 } from './primitives.js';
-export { contiguousStrides, numelOf } from './shape.js';
+export { contiguousStrides, numelOf, type Shape } from './shape.js';

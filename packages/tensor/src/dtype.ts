@@ -108,7 +108,8 @@ export interface HostArrayMap {
 }
 export type HostArray = HostArrayMap[DType];
 
-type TypedCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
+/** The typed-array constructor of a stored dtype (`hostCtor('float32')` is `Float32Array`). */
+export type TypedCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
 
 const CTORS = {
   float32: Float32Array,

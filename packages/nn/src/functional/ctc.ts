@@ -39,7 +39,8 @@ export interface CTCLossOptions {
  * gradient. Both paths are tested against PyTorch (the tensor-op one on cpu too).
  */
 
-type Lengths = Tensor | readonly number[] | number;
+/** Sequence lengths for `ctcLoss`: a tensor, an array, or one length for the whole batch. */
+export type Lengths = Tensor | readonly number[] | number;
 
 function lengthsTensor(op: string, name: string, v: Lengths, N: number, device: string): Tensor {
   let t: Tensor;

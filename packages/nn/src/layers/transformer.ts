@@ -32,7 +32,7 @@ export interface TransformerLayerOptions extends FactoryOptions {
 export interface EncoderLayerMasks {
   /** [S, S] or [N·nhead, S, S]; bool true = not allowed to attend, float = added. */
   srcMask?: Tensor | null;
-  /** [N, S]: true marks padding. */
+  /** Shape [N, S]; true marks padding. */
   srcKeyPaddingMask?: Tensor | null;
 }
 

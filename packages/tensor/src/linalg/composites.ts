@@ -78,7 +78,8 @@ export const multiDot = defineOp('linalg.multiDot', (tensors: readonly Tensor[])
   return acc;
 });
 
-interface TolOptions {
+/** Tolerances of `matrixRank` and `pinv`: absolute and relative (torch's `atol`/`rtol`). */
+export interface TolOptions {
   atol?: number;
   rtol?: number;
   hermitian?: boolean;

@@ -36,6 +36,6 @@ export {
   type SvdResult,
 } from './decompositions.js';
 export { cross } from './cross.js';
-export { matrixPower, multiDot, pinv, matrixRank, vecdot, lstsq, cond, type LstsqResult } from './composites.js';
+export { matrixPower, multiDot, pinv, matrixRank, vecdot, lstsq, cond, type LstsqResult, type TolOptions } from './composites.js';
 export { solveTriangular, solveTriangularAsync, type SolveTriangularOptions } from './triangular.js';
 export { LinAlgError } from './errors.js';

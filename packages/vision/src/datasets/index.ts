@@ -1,4 +1,4 @@
-export { MNIST, FashionMNIST } from './mnist.js';
+export { MNIST, FashionMNIST, type Resource } from './mnist.js';
 export { CIFAR10 } from './cifar.js';
 export { ImageFolder, IMG_EXTENSIONS, type ImageFolderOptions } from './folder.js';
 export { decodeImage } from './decode-image.js';

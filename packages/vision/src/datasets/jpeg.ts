@@ -98,8 +98,8 @@ function without(b: Uint8Array, ranges: readonly [number, number][]): Uint8Array
 
 /**
  * Decode JPEG bytes to an RGB {@link RawImage} with jpeg-js, after a walk of the markers
- * ({@link scanJpeg}) has checked the frame size against `limits.maxImagePixels` and
- * `limits.maxBytes` and the number of scans against {@link MAX_JPEG_SCANS}, and with jpeg-js's
+ * (`scanJpeg`) has checked the frame size against `limits.maxImagePixels` and
+ * `limits.maxBytes` and the number of scans against `MAX_JPEG_SCANS`, and with jpeg-js's
  * own caps (`maxResolutionInMP`, `maxMemoryUsageInMB`) set from the same limits. Comments are
  * dropped first. Every failure is a {@link CorruptDatasetError} or {@link LimitExceededError}.
  *

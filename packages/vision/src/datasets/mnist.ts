@@ -6,7 +6,8 @@ import { downloadFile, firstExisting } from './io.js';
 import { node } from './node-builtins.js';
 import { VisionDataset, type VisionDatasetOptions } from './vision-dataset.js';
 
-interface Resource {
+/** One file of a dataset's download: its name and checksum. */
+export interface Resource {
   file: string;
   md5: string;
 }

@@ -10,5 +10,6 @@ export {
   resnet152,
   type ResNetOptions,
   type ResNetFactoryOptions,
+  type BlockCtor,
 } from './resnet.js';
 export { PretrainedWeightsError, loadWeights, type ModelWeights, type WeightsOptions } from './weights.js';

@@ -64,7 +64,8 @@ export class Bottleneck extends nn.Module {
   }
 }
 
-type BlockCtor = (typeof BasicBlock | typeof Bottleneck) & { expansion: number };
+/** The residual block a `ResNet` is built from: `BasicBlock` or `Bottleneck`. */
+export type BlockCtor = (typeof BasicBlock | typeof Bottleneck) & { expansion: number };
 
 /** Options of the ResNet family. */
 export interface ResNetOptions {

@@ -13,3 +13,4 @@ export {
 } from './transforms.js';
 export * as functional from './functional.js';
 export type { Image } from './planar.js';
+export type { RandomOpts } from './transforms.js';

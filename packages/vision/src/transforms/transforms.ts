@@ -11,7 +11,8 @@ import { toPlanar, type Image } from './planar.js';
  */
 export type Transform<A = any, B = any> = (x: A) => B;
 
-interface RandomOpts {
+/** Options of the random transforms. */
+export interface RandomOpts {
   /** Draws come from this generator (default: dl's default generator, so `dl.manualSeed` applies). */
   generator?: Generator;
 }
