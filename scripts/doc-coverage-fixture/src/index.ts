@@ -49,3 +49,6 @@ export const ns = {
   },
   other: (): number => 2,
 };
+
+/** A second subclass of the unexported base: `inherited` still counts once. @example new Other() */
+export class Other extends Base {}
