@@ -57,6 +57,9 @@ export const OVERRIDES = {
   'Tensor.H': 'torch.Tensor.H',
   'Tensor.mH': 'torch.Tensor.mH',
   toArray: 'torch.Tensor.tolist',
+  at: '`x[...]` (indexing)',
+  fromArray: 'torch.from_numpy',
+  backwardAll: 'torch.autograd.backward',
   variance: 'torch.var',
   profile: 'torch.profiler.profile',
   noGrad: 'torch.no_grad',
@@ -67,6 +70,14 @@ export const OVERRIDES = {
   isInferenceModeEnabled: 'torch.is_inference_mode_enabled',
   'Module.zeroGrad': 'torch.nn.Module.zero_grad',
   'Optimizer.zeroGrad': 'torch.optim.Optimizer.zero_grad',
+};
+
+/** Members that are Python protocols in torch (dunder methods, which torch-names.json leaves out). */
+export const PROTOCOLS = {
+  getItem: '`dataset[i]` (`__getitem__`)',
+  '[iterator]': '`iter(x)` (`__iter__`)',
+  toString: '`repr(x)` (`__repr__`)',
+  call: '`module(x)` (`__call__`)',
 };
 
 /** dl classes whose torch counterpart has another name in PyTorch 1.13 (members are looked up there). */
@@ -143,6 +154,9 @@ export function torchNameOf(entry, torch) {
   if (OVERRIDES[key] !== undefined && (owner || pkg === '@dl/autograd' || pkg === '@dl/tensor')) return OVERRIDES[key];
   const modules = torchModules(pkg, ns);
   if (modules.length === 0) return null;
+  if (owner && PROTOCOLS[name]) return PROTOCOLS[name];
+  // dl's functional forms of Tensor methods (`dl.view(x, …)` is `x.view(…)`)
+  if (!owner && pkg === '@dl/tensor' && ns.length === 0) modules.push('torch.Tensor');
   const base = name.replace(/(Async|Sync)$/, '');
   const spellings = [...new Set([snakeCase(name), snakeCase(base), name, base])];
   if (owner) {
@@ -256,7 +270,7 @@ function tableParts(entries, torchVersion) {
 /** The text of a document's first `# heading`, if any. */
 function firstHeading(doc) {
   const text = doc.content.map((p) => p.text).join('');
-  return /^#\s+(.+)$/m.exec(text)?.[1]?.trim();
+  return /^#\s+(.+)$/m.exec(text)?.[1]?.replace(/`/g, '').trim();
 }
 
 /** Page paths (without `.html`) of the site's documents: `guides/getting-started`, `pytorch-names`. */
