@@ -9,12 +9,15 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
 import { convBwdChoice } from './kernels/conv-bwd.js';
+import { matmulKernelChoice } from './kernels/matmul-vec4.js';
 import { close, download, empty, f32, setupGpu, upload } from './test-gpu.js';
 
 const be = await setupGpu();
 afterAll(() => be?.destroy());
 afterEach(() => {
   convBwdChoice.force = 'auto';
+  convBwdChoice.split = 0;
+  matmulKernelChoice.force = 'auto';
 });
 
 function values(n: number, seed: number): number[] {
@@ -150,6 +153,26 @@ describe.runIf(be)('implicit-GEMM conv2d backward', () => {
       expect(close(r.got.gi, r.direct.gi, 1e-4, 1e-4)).toBeNull();
       expect(close(r.got.gw, r.direct.gw, 1e-4, 1e-4)).toBeNull();
     });
+
+  it('1x1 GEMMs on both matmul kernels (tiled, as on GPUs, and direct, as on CPU adapters)', async () => {
+    for (const force of ['tiled', 'direct'] as const) {
+      matmulKernelChoice.force = force;
+      for (const c of [cases[14]![1], { x: [1, 32, 8, 8], cout: 64, k: [1, 1], p: P(1, 0) } as Case]) {
+        const r = await run(c);
+        expect(close(r.got.gi, r.want.gi, 1e-4, 1e-5)).toBeNull();
+        expect(close(r.got.gw, r.want.gw, 1e-4, 1e-5)).toBeNull();
+      }
+    }
+  });
+
+  it('the weight gradient without split-K (stored by the GEMM kernel) and with 3 and 7 splits', async () => {
+    for (const split of [1, 3, 7])
+      for (const i of [0, 2, 4, 5, 9, 12]) {
+        convBwdChoice.split = split;
+        const r = await run(cases[i]![1]);
+        expect(close(r.got.gw, r.want.gw, 1e-4, 1e-5), `${cases[i]![0]}, split ${split}`).toBeNull();
+      }
+  });
 
   it('split-K: a long reduction over few weight blocks', async () => {
     // 4 x 4 x 3 x 3 weights (36 columns) over 4 x 40 x 40 rows: many partial sums, one reduce

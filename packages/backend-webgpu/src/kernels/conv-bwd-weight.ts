@@ -2,7 +2,7 @@ import type { Conv2dParams, TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
 import { entry1d, load } from '../wgsl.js';
 import { buf, GEOM_WGSL, geom, view4, Wt } from './conv.js';
-import { convBwdApplies, isPointwise } from './conv-bwd.js';
+import { convBwdApplies, convBwdChoice, isPointwise } from './conv-bwd.js';
 import { isCpuAdapter, matmulVec4, vec4Plan } from './matmul-vec4.js';
 
 /** Largest partial-sum buffer (elements) a split-K weight gradient may allocate. */
@@ -41,7 +41,8 @@ function bwdWeightBlocked(rt: Runtime, gradOut: TensorView, x: TensorView, gradW
   const rows = N * OH;
   // Note [Blocked conv backward-weight]: enough copies of the grid to fill the device
   const want = isCpuAdapter(rt.device) ? 4096 : 32768;
-  let S = Math.max(1, Math.min(Math.ceil(want / base), rows, Math.floor(MAX_PARTIAL / (Cout * Kc))));
+  const split = convBwdChoice.split || Math.ceil(want / base);
+  let S = Math.max(1, Math.min(split, rows, Math.floor(MAX_PARTIAL / (Cout * Kc))));
   const rs = Math.ceil(rows / S);
   S = Math.ceil(rows / rs);
   const tmp = S > 1 ? rt.allocate(S * Cout * Kc) : null;

@@ -7,10 +7,11 @@ import { matmulVec4, vec4Plan } from './matmul-vec4.js';
 /**
  * Which conv2d backward kernels run: `auto` takes the implicit-GEMM kernels of this file and
  * `conv-bwd-weight.ts` wherever they apply (float32 operands), `direct` the one-thread-per-output
- * kernels of `conv.ts` (Note [Direct convolution]); tests and benches compare the two.
+ * kernels of `conv.ts` (Note [Direct convolution]); tests and benches compare the two. `split`
+ * fixes the weight gradient's split-K count (Note [Blocked conv backward-weight]), 0: by size.
  * @internal
  */
-export const convBwdChoice: { force: 'auto' | 'direct' } = { force: 'auto' };
+export const convBwdChoice: { force: 'auto' | 'direct'; split: number } = { force: 'auto', split: 0 };
 
 /** Whether the implicit-GEMM backward kernels take these operands (float32 only; anything else stays direct). */
 export function convBwdApplies(...vs: TensorView[]): boolean {
@@ -61,8 +62,8 @@ function bwdInput1x1(rt: Runtime, gradOut: TensorView, w: TensorView, gradIn: Te
  * x0 + 2sw, x0 + 3sw — one phase x mod sw — so for a tap kw either all four meet an output
  * column (ow0 … ow0 + 3, consecutive) or none does, and the divisibility test runs once per tap
  * for the thread, not per multiply; a row y likewise meets a tap kh or not. The taps loop
- * outside the output-channel loop, so the innermost loop has no index arithmetic but two
- * pointer increments. Only pairs (pixel, output position) that exist are summed, as in
+ * outside the output-channel loop, so the innermost loop has no bounds tests or div/mod, only
+ * a gradOut and a weight address per step. Only pairs (pixel, output position) that exist are summed, as in
  * PyTorch's col2im (and the direct kernel): where some of the 4 columns fall outside the output,
  * a masked copy of the loop adds a zero instead of their product (an inf weight gives no NaN
  * there). The summation order (taps, then output channels) differs from the direct kernel's.
