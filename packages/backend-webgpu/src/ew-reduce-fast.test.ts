@@ -136,17 +136,24 @@ describe.runIf(be)('webgpu elementwise and reductions around their size threshol
     }
   });
 
-  it('two-pass rows: vec4 loads (aligned rows, every tail length) and scalar loads agree with cpu', async () => {
+  it('row reductions: vec4 loads (aligned rows, every tail length) and scalar loads agree with cpu', async () => {
     const rt = webgpu.runtime;
-    // rows of 4096 and single rows start on 16-byte boundaries (vec4 with tails of 0…3), odd row lengths do not
+    // rows of 4096 and single rows start on 16-byte boundaries (vec4 with tails of 0…3), odd row
+    // lengths do not; from 512 rows on, one thread per row (vec4 where the row length is a multiple of 4)
     for (const shape of [
       [3, 4096],
       [2, 8193],
-      [2, 8194],
       [3, 8195],
       [5, 2051],
       [1, 3001],
+      [1, 3002],
+      [1, 3003],
       [7, 65537],
+      [512, 4],
+      [600, 5],
+      [1024, 1024],
+      [700, 2052],
+      [513, 3],
     ]) {
       const n = shape.reduce((p, q) => p * q, 1);
       const a = values(n, 19, shape[1]! % 2 === 1);
@@ -182,6 +189,15 @@ describe.runIf(be)('webgpu elementwise and reductions around their size threshol
           rt.fast.vec4 = true;
         }
       }
+    }
+  });
+
+  it('one thread per row: rows of a narrowed matrix start on 16-byte boundaries (vec4 and a tail of 1…3)', async () => {
+    const a = values(600 * 8, 23);
+    for (const k of [4, 5, 6, 7]) {
+      await same((d) => tensorOf(a, [600, 8], d).narrow(1, 0, k).sum(1), `sum(1) of [600, 8][:, :${k}]`, 1e-6, 1e-6);
+      await same((d) => tensorOf(a, [600, 8], d).narrow(1, 0, k).amax(1), `amax(1) of [600, 8][:, :${k}]`);
+      await same((d) => tensorOf(a, [600, 8], d).narrow(1, 1, k).amin(1), `amin(1) of [600, 8][:, 1:${k + 1}]`);
     }
   });
 

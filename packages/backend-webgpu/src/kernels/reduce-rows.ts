@@ -49,9 +49,10 @@ export function pairwise(item: (j: string) => string, count: string): string {
  * - few outputs: the whole device. Pass 1 gives each output S threads (S ≈ R / {@link PER_THREAD},
  *   at most {@link MAX_SEGS}); thread s reads elements s, s + S, s + 2S, … of the row, so
  *   neighbouring threads read neighbouring words, and writes one partial; pass 2 combines each
- *   output's S partials pairwise (Note [Pairwise partials]). Where every row starts on a 16-byte
- *   boundary pass 1 loads vec4 (vector s, s + S, … of the row) into four running values per
- *   thread, combined at the end, then the R % 4 tail: a quarter of the loop iterations.
+ *   output's S partials pairwise (Note [Pairwise partials]).
+ * Where every row starts on a 16-byte boundary, both forms load vec4 (pass 1: vector s, s + S, …
+ * of the row) into four running values per thread, combined at the end, then the R % 4 tail: a
+ * quarter of the loop iterations.
  * Measured on lavapipe (scratch bench against tfjs-webgpu), the shared-memory tree of the general
  * kernel is what cost most there: every barrier splits the work into resumable pieces. Results
  * are deterministic (a fixed order per output); NaN propagates (IEEE sums and products,
@@ -82,12 +83,33 @@ export function reduceRows(rt: Runtime, op: ReduceOp, x: TensorView, red: readon
   const head = (decl: string) => `${PRELUDE}${decl}
 fn comb(a: f32, b: f32) -> f32 { return ${spec.comb}; }
 ${entry1d(64)}`;
+  // rows starting on 16-byte boundaries: vec4 loads (Note [Contiguous-row reductions])
+  const aligned = (unique: readonly GpuBuf[]) =>
+    rt.fast.vec4 &&
+    x.offset % 4 === 0 &&
+    outShape.every((n, d) => n === 1 || x.strides[d]! % 4 === 0) &&
+    unique.every((u) => u.size % 16 === 0);
+  const c4 = (a: string, b: string) => `vec4<f32>(comb(${a}.x, ${b}.x), comb(${a}.y, ${b}.y), comb(${a}.z, ${b}.z), comb(${a}.w, ${b}.w))`;
+  const vecDecl = (decl: string, name: string) => decl.replace(new RegExp(`(${name}): array<u32>`), '$1: array<vec4<u32>>');
   if (many) {
     const b = bind([{ buf: x.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }]);
     const [X, O] = b.names as [string, string];
+    const vec = X !== O && aligned(b.unique);
     rt.run(
-      `reduceRows:${op}:${rank}:${b.key}`,
-      () => `${head(b.decl)}
+      `reduceRows:${op}:${rank}:${vec ? 'v4' : 's'}:${b.key}`,
+      () =>
+        vec
+          ? `${head(vecDecl(b.decl, X))}
+  let o = gid;
+  if (o >= P[0]) { return; }
+${walk}  let q = xb / 4u; let R4 = P[1] / 4u;
+  var acc = vec4<f32>(${spec.init});
+  for (var j = 0u; j < R4; j++) { let v = bitcast<vec4<f32>>(${X}[q + j]); acc = ${c4('acc', 'v')}; }
+  var r = comb(comb(acc.x, acc.y), comb(acc.z, acc.w));
+  for (var t = 0u; t < P[1] % 4u; t++) { r = comb(r, bitcast<f32>(${X}[q + R4][t])); }
+  ${O}[ob] = bitcast<u32>(r);
+}`
+          : `${head(b.decl)}
   let o = gid;
   if (o >= P[0]) { return; }
 ${walk}  var acc = ${spec.init};
@@ -104,18 +126,12 @@ ${walk}  var acc = ${spec.init};
   const tmp = rt.allocate(nOut * segs);
   const b1 = bind([{ buf: x.buffer as GpuBuf }, { buf: tmp, write: true }]);
   const [X, T] = b1.names as [string, string];
-  // rows starting on 16-byte boundaries: vec4 loads (Note [Contiguous-row reductions])
-  const vec =
-    rt.fast.vec4 &&
-    x.offset % 4 === 0 &&
-    outShape.every((n, d) => n === 1 || x.strides[d]! % 4 === 0) &&
-    b1.unique.every((u) => u.size % 16 === 0);
-  const c4 = (a: string, b: string) => `vec4<f32>(comb(${a}.x, ${b}.x), comb(${a}.y, ${b}.y), comb(${a}.z, ${b}.z), comb(${a}.w, ${b}.w))`;
+  const vec = aligned(b1.unique);
   rt.run(
     `reduceRows1:${op}:${rank}:${vec ? 'v4' : 's'}:${b1.key}`,
     () =>
       vec
-        ? `${head(b1.decl.replace(new RegExp(`(${X}): array<u32>`), '$1: array<vec4<u32>>'))}
+        ? `${head(vecDecl(b1.decl, X))}
   if (gid >= P[0] * P[4]) { return; }
   let o = gid / P[4]; let s = gid % P[4];
 ${walk}  let q = xb / 4u; let R4 = P[1] / 4u;
