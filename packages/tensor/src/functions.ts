@@ -34,8 +34,11 @@ export function sub(input: TensorOrScalar, other: TensorOrScalar, opts: OutOptio
   return binary('sub', input, scaled(other, opts.alpha), opts);
 }
 /**
- * The elementwise product, broadcasting, as `torch.mul`; `{ out }` receives the result; the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
- * @example dl.mul(dl.tensor([1, 2]), dl.tensor([[3], [4]])); // → tensor([[3., 6.], [4., 8.]])
+ * The elementwise product, broadcasting, as `torch.mul`; `{ out }` receives the result; the result dtype follows torch's
+ * type promotion; a ShapeError if the shapes do not broadcast.
+ *
+ * @example
+ * dl.mul(dl.tensor([1, 2]), dl.tensor([[3], [4]])); // → tensor([[3., 6.], [4., 8.]])
  */
 export const mul = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('mul', a, b, opts);
 /**
@@ -57,23 +60,35 @@ export function div(a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions & { r
  */
 export const floorDivide = (a: TensorOrScalar, b: TensorOrScalar, opts: OutOptions = {}): Tensor => divRounded(a, b, 'floor', opts);
 /**
- * Elementwise `self ** other`, broadcasting, as `torch.pow`; `{ out }` receives the result; the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
- * @example dl.pow(dl.tensor([2, 3]), 2); // → tensor([4., 9.])
+ * Elementwise `input ** other`, broadcasting, as `torch.pow`; `{ out }` receives the result; the result dtype follows
+ * torch's type promotion; a ShapeError if the shapes do not broadcast.
+ *
+ * @example
+ * dl.pow(dl.tensor([2, 3]), 2); // → tensor([4., 9.])
  */
 export const pow = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('pow', a, b, opts);
 /**
- * The elementwise maximum, broadcasting (NaN propagates), as `torch.maximum`; `{ out }` receives the result; the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
- * @example dl.maximum(dl.tensor([1, 5]), dl.tensor([3, 2])); // → tensor([3., 5.])
+ * The elementwise maximum, broadcasting (NaN propagates), as `torch.maximum`; `{ out }` receives the result; the result
+ * dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
+ *
+ * @example
+ * dl.maximum(dl.tensor([1, 5]), dl.tensor([3, 2])); // → tensor([3., 5.])
  */
 export const maximum = (a: Tensor, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('maximum', a, b, opts);
 /**
- * The elementwise minimum, broadcasting (NaN propagates), as `torch.minimum`; `{ out }` receives the result; the result dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
- * @example dl.minimum(dl.tensor([1, 5]), dl.tensor([3, 2])); // → tensor([1., 2.])
+ * The elementwise minimum, broadcasting (NaN propagates), as `torch.minimum`; `{ out }` receives the result; the result
+ * dtype follows torch's type promotion; a ShapeError if the shapes do not broadcast.
+ *
+ * @example
+ * dl.minimum(dl.tensor([1, 5]), dl.tensor([3, 2])); // → tensor([1., 2.])
  */
 export const minimum = (a: Tensor, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('minimum', a, b, opts);
 /**
- * Python's modulus: the remainder with the sign of the divisor, as `torch.remainder`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
- * @example dl.remainder(dl.tensor([-3, 3]), 2); // → tensor([1., 1.])
+ * Python's modulus: the remainder with the sign of the divisor, as `torch.remainder`; `{ out }` receives the result; the
+ * result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.remainder(dl.tensor([-3, 3]), 2); // → tensor([1., 1.])
  */
 export const remainder = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('remainder', a, b, opts);
 /**
@@ -82,63 +97,102 @@ export const remainder = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOption
  */
 export const lerp = (x: Tensor, end: Tensor, weight: TensorOrScalar): Tensor => lerpOp(x, end, weight);
 /**
- * The quadrant-aware arctangent of `self / other`, as `torch.atan2`; `{ out }` receives the result; integer inputs give float32; broadcasts (a ShapeError if it cannot).
- * @example dl.atan2(dl.tensor([1, -1]), dl.tensor([-1, -1])); // → tensor([ 2.3562, -2.3562])
+ * The quadrant-aware arctangent of `input / other`, as `torch.atan2`; `{ out }` receives the result; integer inputs give
+ * float32; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.atan2(dl.tensor([1, -1]), dl.tensor([-1, -1])); // → tensor([ 2.3562, -2.3562])
  */
 export const atan2 = (a: Tensor, b: Tensor, opts?: OutOptions): Tensor => binary('atan2', a, b, opts);
 /**
- * C's `fmod`: the remainder with the sign of the dividend, as `torch.fmod`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
- * @example dl.fmod(dl.tensor([-3, 3]), 2); // → tensor([-1.,  1.])
+ * C's `fmod`: the remainder with the sign of the dividend, as `torch.fmod`; `{ out }` receives the result; the result
+ * dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.fmod(dl.tensor([-3, 3]), 2); // → tensor([-1.,  1.])
  */
 export const fmod = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('fmod', a, b, opts);
 /**
- * Elementwise `sqrt(self² + other²)` without overflow or underflow in the squares, as `torch.hypot`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
- * @example dl.hypot(dl.tensor([3, 5]), dl.tensor([4, 12])); // → tensor([ 5., 13.])
+ * Elementwise `sqrt(input² + other²)` without overflow or underflow in the squares, as `torch.hypot`; `{ out }` receives
+ * the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.hypot(dl.tensor([3, 5]), dl.tensor([4, 12])); // → tensor([ 5., 13.])
  */
 export const hypot = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('hypot', a, b, opts);
 /**
- * Elementwise `self · log(other)`, 0 where `self` is 0 and `other` is not NaN, as `torch.xlogy`; `{ out }` receives the result; integer inputs give float32; broadcasts (a ShapeError if it cannot).
- * @example dl.xlogy(dl.tensor([0, 2]), dl.tensor([0, 3])); // → tensor([0.0000, 2.1972])
+ * Elementwise `input · log(other)`, 0 where `input` is 0 and `other` is not NaN, as `torch.xlogy`; `{ out }` receives the
+ * result; integer inputs give float32; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.xlogy(dl.tensor([0, 2]), dl.tensor([0, 3])); // → tensor([0.0000, 2.1972])
  */
 export const xlogy = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('xlogy', a, b, opts);
 /**
- * Elementwise `log(e^self + e^other)` without overflow (floating dtypes), as `torch.logaddexp`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot); integer inputs raise a DTypeError.
- * @example dl.logaddexp(dl.tensor([0, 1000]), dl.tensor([0, 1000])); // → tensor([6.9315e-01, 1.0007e+03])
+ * Elementwise `log(e^input + e^other)` without overflow (floating dtypes), as `torch.logaddexp`; `{ out }` receives the
+ * result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot); integer inputs raise a
+ * DTypeError.
+ *
+ * @example
+ * dl.logaddexp(dl.tensor([0, 1000]), dl.tensor([0, 1000])); // → tensor([6.9315e-01, 1.0007e+03])
  */
 export const logaddexp = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('logaddexp', a, b, opts);
 /**
- * Elementwise `log2(2^self + 2^other)` without overflow (floating dtypes), as `torch.logaddexp2`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot); integer inputs raise a DTypeError.
- * @example dl.logaddexp2(dl.tensor([0, 1]), dl.tensor([0, 1])); // → tensor([1., 2.])
+ * Elementwise `log2(2^input + 2^other)` without overflow (floating dtypes), as `torch.logaddexp2`; `{ out }` receives the
+ * result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot); integer inputs raise a
+ * DTypeError.
+ *
+ * @example
+ * dl.logaddexp2(dl.tensor([0, 1]), dl.tensor([0, 1])); // → tensor([1., 2.])
  */
 export const logaddexp2 = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('logaddexp2', a, b, opts);
 /**
- * Elementwise `|self|` with the sign bit of `other` (-0 and negative NaN count as negative), as `torch.copysign`; `{ out }` receives the result; integer inputs give float32; broadcasts (a ShapeError if it cannot).
- * @example dl.copysign(dl.tensor([1, 2]), dl.tensor([-1, 0])); // → tensor([-1.,  2.])
+ * Elementwise `|input|` with the sign bit of `other` (-0 and negative NaN count as negative), as `torch.copysign`;
+ * `{ out }` receives the result; integer inputs give float32; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.copysign(dl.tensor([1, 2]), dl.tensor([-1, 0])); // → tensor([-1.,  2.])
  */
 export const copysign = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('copysign', a, b, opts);
 /**
- * Bitwise and of integer or bool tensors (floats raise a DTypeError, as torch), as `torch.bitwise_and`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
- * @example dl.bitwiseAnd(dl.tensor([12, 10], { dtype: 'int32' }), 6); // → tensor([4, 2])
+ * Bitwise and of integer or bool tensors (floats raise a DTypeError, as torch), as `torch.bitwise_and`; `{ out }` receives
+ * the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.bitwiseAnd(dl.tensor([12, 10], { dtype: 'int32' }), 6); // → tensor([4, 2])
  */
 export const bitwiseAnd = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseAnd', a, b, opts);
 /**
- * Bitwise or of integer or bool tensors (floats raise a DTypeError, as torch), as `torch.bitwise_or`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
- * @example dl.bitwiseOr(dl.tensor([12, 10], { dtype: 'int32' }), 6); // → tensor([14, 14])
+ * Bitwise or of integer or bool tensors (floats raise a DTypeError, as torch), as `torch.bitwise_or`; `{ out }` receives
+ * the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.bitwiseOr(dl.tensor([12, 10], { dtype: 'int32' }), 6); // → tensor([14, 14])
  */
 export const bitwiseOr = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseOr', a, b, opts);
 /**
- * Bitwise xor of integer or bool tensors (floats raise a DTypeError, as torch), as `torch.bitwise_xor`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
- * @example dl.bitwiseXor(dl.tensor([12, 10], { dtype: 'int32' }), 6); // → tensor([10, 12])
+ * Bitwise xor of integer or bool tensors (floats raise a DTypeError, as torch), as `torch.bitwise_xor`; `{ out }` receives
+ * the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.bitwiseXor(dl.tensor([12, 10], { dtype: 'int32' }), 6); // → tensor([10, 12])
  */
 export const bitwiseXor = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseXor', a, b, opts);
 /**
- * Elementwise `self << other` on integer tensors (the shift count modulo the bit width of int32, as torch on x86; uint8 results wrap), as `torch.bitwise_left_shift`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
- * @example dl.bitwiseLeftShift(dl.tensor([1, 3], { dtype: 'int32' }), 2); // → tensor([ 4, 12])
+ * Elementwise `input << other` on integer tensors (the shift count modulo the bit width of int32, as torch on x86; uint8
+ * results wrap), as `torch.bitwise_left_shift`; `{ out }` receives the result; the result dtype follows torch's type
+ * promotion; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.bitwiseLeftShift(dl.tensor([1, 3], { dtype: 'int32' }), 2); // → tensor([ 4, 12])
  */
 export const bitwiseLeftShift = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => binary('bitwiseLeftShift', a, b, opts);
 /**
- * Elementwise `self >> other` (arithmetic) on integer tensors, as `torch.bitwise_right_shift`; `{ out }` receives the result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
- * @example dl.bitwiseRightShift(dl.tensor([-8, 8], { dtype: 'int32' }), 1); // → tensor([-4,  4])
+ * Elementwise `input >> other` (arithmetic) on integer tensors, as `torch.bitwise_right_shift`; `{ out }` receives the
+ * result; the result dtype follows torch's type promotion; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.bitwiseRightShift(dl.tensor([-8, 8], { dtype: 'int32' }), 1); // → tensor([-4,  4])
  */
 export const bitwiseRightShift = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor =>
   binary('bitwiseRightShift', a, b, opts);
@@ -149,248 +203,374 @@ const u =
     unary(op, x, opts);
 /**
  * Elementwise `-x`, as `torch.neg`; `{ out }` receives the result; keeps the input dtype.
- * @example dl.neg(dl.tensor([1, -2.5])); // → tensor([-1.0000,  2.5000])
+ *
+ * @example
+ * dl.neg(dl.tensor([1, -2.5])); // → tensor([-1.0000,  2.5000])
  */
 export const neg = u('neg');
 /**
  * Elementwise `|x|`, as `torch.abs`; `{ out }` receives the result; keeps the input dtype.
- * @example dl.abs(dl.tensor([-1.5, 2])); // → tensor([1.5000, 2.0000])
+ *
+ * @example
+ * dl.abs(dl.tensor([-1.5, 2])); // → tensor([1.5000, 2.0000])
  */
 export const abs = u('abs');
 /**
  * Elementwise `e^x`, as `torch.exp`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.exp(dl.tensor([0, 1])); // → tensor([1.0000, 2.7183])
+ *
+ * @example
+ * dl.exp(dl.tensor([0, 1])); // → tensor([1.0000, 2.7183])
  */
 export const exp = u('exp');
 /**
- * The natural logarithm (`-inf` at 0, NaN below), elementwise, as `torch.log`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.log(dl.tensor([1, 2.718281828])); // → tensor([0.0000, 1.0000])
+ * The natural logarithm (`-inf` at 0, NaN below), elementwise, as `torch.log`; `{ out }` receives the result; integer and
+ * bool inputs give float32.
+ *
+ * @example
+ * dl.log(dl.tensor([1, 2.718281828])); // → tensor([0.0000, 1.0000])
  */
 export const log = u('log');
 /**
- * Elementwise `log(1 + x)`, accurate for small `x`, as `torch.log1p`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.log1p(dl.tensor([0, 1e-8])); // → tensor([0.0000e+00, 1.0000e-08])
+ * Elementwise `log(1 + x)`, accurate for small `x`, as `torch.log1p`; `{ out }` receives the result; integer and bool
+ * inputs give float32.
+ *
+ * @example
+ * dl.log1p(dl.tensor([0, 1e-8])); // → tensor([0.0000e+00, 1.0000e-08])
  */
 export const log1p = u('log1p');
 /**
- * Elementwise `e^x - 1`, accurate for small `x`, as `torch.expm1`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.expm1(dl.tensor([0, 1e-8])); // → tensor([0.0000e+00, 1.0000e-08])
+ * Elementwise `e^x - 1`, accurate for small `x`, as `torch.expm1`; `{ out }` receives the result; integer and bool inputs
+ * give float32.
+ *
+ * @example
+ * dl.expm1(dl.tensor([0, 1e-8])); // → tensor([0.0000e+00, 1.0000e-08])
  */
 export const expm1 = u('expm1');
 /**
- * The square root (NaN below 0), elementwise, as `torch.sqrt`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.sqrt(dl.tensor([4, 2])); // → tensor([2.0000, 1.4142])
+ * The square root (NaN below 0), elementwise, as `torch.sqrt`; `{ out }` receives the result; integer and bool inputs give
+ * float32.
+ *
+ * @example
+ * dl.sqrt(dl.tensor([4, 2])); // → tensor([2.0000, 1.4142])
  */
 export const sqrt = u('sqrt');
 /**
  * Elementwise `1 / sqrt(x)`, as `torch.rsqrt`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.rsqrt(dl.tensor([4, 0.25])); // → tensor([0.5000, 2.0000])
+ *
+ * @example
+ * dl.rsqrt(dl.tensor([4, 0.25])); // → tensor([0.5000, 2.0000])
  */
 export const rsqrt = u('rsqrt');
 /**
  * Elementwise `1 / x`, as `torch.reciprocal`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.reciprocal(dl.tensor([2, -4])); // → tensor([ 0.5000, -0.2500])
+ *
+ * @example
+ * dl.reciprocal(dl.tensor([2, -4])); // → tensor([ 0.5000, -0.2500])
  */
 export const reciprocal = u('reciprocal');
 /**
  * The sine (radians), elementwise, as `torch.sin`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.sin(dl.tensor([0, Math.PI / 2])); // → tensor([0., 1.])
+ *
+ * @example
+ * dl.sin(dl.tensor([0, Math.PI / 2])); // → tensor([0., 1.])
  */
 export const sin = u('sin');
 /**
  * The cosine (radians), elementwise, as `torch.cos`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.cos(dl.tensor([0, Math.PI])); // → tensor([ 1., -1.])
+ *
+ * @example
+ * dl.cos(dl.tensor([0, Math.PI])); // → tensor([ 1., -1.])
  */
 export const cos = u('cos');
 /**
  * The tangent (radians), elementwise, as `torch.tan`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.tan(dl.tensor([0, Math.PI / 4])); // → tensor([0., 1.])
+ *
+ * @example
+ * dl.tan(dl.tensor([0, Math.PI / 4])); // → tensor([0., 1.])
  */
 export const tan = u('tan');
 /**
- * The hyperbolic tangent, elementwise, as `torch.tanh`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.tanh(dl.tensor([0, 1])); // → tensor([0.0000, 0.7616])
+ * The hyperbolic tangent, elementwise, as `torch.tanh`; `{ out }` receives the result; integer and bool inputs give
+ * float32.
+ *
+ * @example
+ * dl.tanh(dl.tensor([0, 1])); // → tensor([0.0000, 0.7616])
  */
 export const tanh = u('tanh');
 /**
- * The logistic sigmoid `1 / (1 + e^-x)`, elementwise, as `torch.sigmoid`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.sigmoid(dl.tensor([0, 2])); // → tensor([0.5000, 0.8808])
+ * The logistic sigmoid `1 / (1 + e^-x)`, elementwise, as `torch.sigmoid`; `{ out }` receives the result; integer and bool
+ * inputs give float32.
+ *
+ * @example
+ * dl.sigmoid(dl.tensor([0, 2])); // → tensor([0.5000, 0.8808])
  */
 export const sigmoid = u('sigmoid');
 /**
  * Elementwise `max(x, 0)` (NaN stays NaN), as `torch.relu`; `{ out }` receives the result; keeps the input dtype.
- * @example dl.relu(dl.tensor([-1, 2])); // → tensor([0., 2.])
+ *
+ * @example
+ * dl.relu(dl.tensor([-1, 2])); // → tensor([0., 2.])
  */
 export const relu = u('relu');
 /**
  * The error function, elementwise, as `torch.erf`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.erf(dl.tensor([0, 1])); // → tensor([0.0000, 0.8427])
+ *
+ * @example
+ * dl.erf(dl.tensor([0, 1])); // → tensor([0.0000, 0.8427])
  */
 export const erf = u('erf');
 /**
- * The sign: -1, 0 or 1 (NaN stays NaN), elementwise, as `torch.sign`; `{ out }` receives the result; keeps the input dtype.
- * @example dl.sign(dl.tensor([-3, 0, 2])); // → tensor([-1.,  0.,  1.])
+ * The sign: -1, 0 or 1 (NaN stays NaN), elementwise, as `torch.sign`; `{ out }` receives the result; keeps the input
+ * dtype.
+ *
+ * @example
+ * dl.sign(dl.tensor([-3, 0, 2])); // → tensor([-1.,  0.,  1.])
  */
 export const sign = u('sign');
 /**
  * Rounded down, elementwise, as `torch.floor`; `{ out }` receives the result; keeps the input dtype.
- * @example dl.floor(dl.tensor([-1.5, 1.5])); // → tensor([-2.,  1.])
+ *
+ * @example
+ * dl.floor(dl.tensor([-1.5, 1.5])); // → tensor([-2.,  1.])
  */
 export const floor = u('floor');
 /**
  * Rounded up, elementwise, as `torch.ceil`; `{ out }` receives the result; keeps the input dtype.
- * @example dl.ceil(dl.tensor([-1.5, 1.5])); // → tensor([-1.,  2.])
+ *
+ * @example
+ * dl.ceil(dl.tensor([-1.5, 1.5])); // → tensor([-1.,  2.])
  */
 export const ceil = u('ceil');
 /**
- * Rounded to the nearest integer, halves to even as PyTorch, elementwise, as `torch.round`; `{ out }` receives the result; keeps the input dtype.
- * @example dl.round(dl.tensor([0.5, 1.5, 2.5])); // → tensor([0., 2., 2.])
+ * Rounded to the nearest integer, halves to even as PyTorch, elementwise, as `torch.round`; `{ out }` receives the result;
+ * keeps the input dtype.
+ *
+ * @example
+ * dl.round(dl.tensor([0.5, 1.5, 2.5])); // → tensor([0., 2., 2.])
  */
 export const round = u('round');
 /**
  * Rounded toward zero, elementwise, as `torch.trunc`; `{ out }` receives the result; keeps the input dtype.
- * @example dl.trunc(dl.tensor([-1.7, 1.7])); // → tensor([-1.,  1.])
+ *
+ * @example
+ * dl.trunc(dl.tensor([-1.7, 1.7])); // → tensor([-1.,  1.])
  */
 export const trunc = u('trunc');
 /**
  * Elementwise `!x` (nonzero is true), as `torch.logical_not`; `{ out }` receives the result; gives a bool tensor.
- * @example dl.logicalNot(dl.tensor([0, 1, 2])); // → tensor([ True, False, False])
+ *
+ * @example
+ * dl.logicalNot(dl.tensor([0, 1, 2])); // → tensor([ True, False, False])
  */
 export const logicalNot = u('logicalNot');
 /**
  * Whether each element is NaN, elementwise, as `torch.isnan`; `{ out }` receives the result; gives a bool tensor.
- * @example dl.isnan(dl.tensor([1, NaN])); // → tensor([False,  True])
+ *
+ * @example
+ * dl.isnan(dl.tensor([1, NaN])); // → tensor([False,  True])
  */
 export const isnan = u('isnan');
 /**
  * Whether each element is ±inf, elementwise, as `torch.isinf`; `{ out }` receives the result; gives a bool tensor.
- * @example dl.isinf(dl.tensor([1, Infinity, -Infinity])); // → tensor([False,  True,  True])
+ *
+ * @example
+ * dl.isinf(dl.tensor([1, Infinity, -Infinity])); // → tensor([False,  True,  True])
  */
 export const isinf = u('isinf');
 /**
- * The arcsine (NaN outside [-1, 1]), elementwise, as `torch.asin`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.asin(dl.tensor([0, 1])); // → tensor([0.0000, 1.5708])
+ * The arcsine (NaN outside [-1, 1]), elementwise, as `torch.asin`; `{ out }` receives the result; integer and bool inputs
+ * give float32.
+ *
+ * @example
+ * dl.asin(dl.tensor([0, 1])); // → tensor([0.0000, 1.5708])
  */
 export const asin = u('asin');
 /**
- * The arccosine (NaN outside [-1, 1]), elementwise, as `torch.acos`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.acos(dl.tensor([1, 0])); // → tensor([0.0000, 1.5708])
+ * The arccosine (NaN outside [-1, 1]), elementwise, as `torch.acos`; `{ out }` receives the result; integer and bool
+ * inputs give float32.
+ *
+ * @example
+ * dl.acos(dl.tensor([1, 0])); // → tensor([0.0000, 1.5708])
  */
 export const acos = u('acos');
 /**
  * The arctangent, elementwise, as `torch.atan`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.atan(dl.tensor([0, 1])); // → tensor([0.0000, 0.7854])
+ *
+ * @example
+ * dl.atan(dl.tensor([0, 1])); // → tensor([0.0000, 0.7854])
  */
 export const atan = u('atan');
 /**
  * The hyperbolic sine, elementwise, as `torch.sinh`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.sinh(dl.tensor([0, 1])); // → tensor([0.0000, 1.1752])
+ *
+ * @example
+ * dl.sinh(dl.tensor([0, 1])); // → tensor([0.0000, 1.1752])
  */
 export const sinh = u('sinh');
 /**
- * The hyperbolic cosine, elementwise, as `torch.cosh`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.cosh(dl.tensor([0, 1])); // → tensor([1.0000, 1.5431])
+ * The hyperbolic cosine, elementwise, as `torch.cosh`; `{ out }` receives the result; integer and bool inputs give
+ * float32.
+ *
+ * @example
+ * dl.cosh(dl.tensor([0, 1])); // → tensor([1.0000, 1.5431])
  */
 export const cosh = u('cosh');
 /**
- * The inverse hyperbolic sine, elementwise, as `torch.asinh`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.asinh(dl.tensor([0, 1])); // → tensor([0.0000, 0.8814])
+ * The inverse hyperbolic sine, elementwise, as `torch.asinh`; `{ out }` receives the result; integer and bool inputs give
+ * float32.
+ *
+ * @example
+ * dl.asinh(dl.tensor([0, 1])); // → tensor([0.0000, 0.8814])
  */
 export const asinh = u('asinh');
 /**
- * The inverse hyperbolic cosine (NaN below 1), elementwise, as `torch.acosh`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.acosh(dl.tensor([1, 2])); // → tensor([0.0000, 1.3170])
+ * The inverse hyperbolic cosine (NaN below 1), elementwise, as `torch.acosh`; `{ out }` receives the result; integer and
+ * bool inputs give float32.
+ *
+ * @example
+ * dl.acosh(dl.tensor([1, 2])); // → tensor([0.0000, 1.3170])
  */
 export const acosh = u('acosh');
 /**
- * The inverse hyperbolic tangent (±inf at ±1), elementwise, as `torch.atanh`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.atanh(dl.tensor([0, 0.5])); // → tensor([0.0000, 0.5493])
+ * The inverse hyperbolic tangent (±inf at ±1), elementwise, as `torch.atanh`; `{ out }` receives the result; integer and
+ * bool inputs give float32.
+ *
+ * @example
+ * dl.atanh(dl.tensor([0, 0.5])); // → tensor([0.0000, 0.5493])
  */
 export const atanh = u('atanh');
 /**
  * The base-2 logarithm, elementwise, as `torch.log2`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.log2(dl.tensor([1, 8])); // → tensor([0., 3.])
+ *
+ * @example
+ * dl.log2(dl.tensor([1, 8])); // → tensor([0., 3.])
  */
 export const log2 = u('log2');
 /**
- * The base-10 logarithm, elementwise, as `torch.log10`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.log10(dl.tensor([1, 100])); // → tensor([0., 2.])
+ * The base-10 logarithm, elementwise, as `torch.log10`; `{ out }` receives the result; integer and bool inputs give
+ * float32.
+ *
+ * @example
+ * dl.log10(dl.tensor([1, 100])); // → tensor([0., 2.])
  */
 export const log10 = u('log10');
 /**
  * Elementwise `2^x`, as `torch.exp2`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.exp2(dl.tensor([0, 3])); // → tensor([1., 8.])
+ *
+ * @example
+ * dl.exp2(dl.tensor([0, 3])); // → tensor([1., 8.])
  */
 export const exp2 = u('exp2');
 /**
- * The complementary error function `1 - erf(x)`, elementwise, as `torch.erfc`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.erfc(dl.tensor([0, 1])); // → tensor([1.0000, 0.1573])
+ * The complementary error function `1 - erf(x)`, elementwise, as `torch.erfc`; `{ out }` receives the result; integer and
+ * bool inputs give float32.
+ *
+ * @example
+ * dl.erfc(dl.tensor([0, 1])); // → tensor([1.0000, 0.1573])
  */
 export const erfc = u('erfc');
 /**
- * The inverse error function (±inf at ±1), elementwise, as `torch.erfinv`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.erfinv(dl.tensor([0, 0.5])); // → tensor([0.0000, 0.4769])
+ * The inverse error function (±inf at ±1), elementwise, as `torch.erfinv`; `{ out }` receives the result; integer and bool
+ * inputs give float32.
+ *
+ * @example
+ * dl.erfinv(dl.tensor([0, 0.5])); // → tensor([0.0000, 0.4769])
  */
 export const erfinv = u('erfinv');
 /**
  * Elementwise `log|Γ(x)|`, as `torch.lgamma`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.lgamma(dl.tensor([1, 5])); // → tensor([0.0000, 3.1781])
+ *
+ * @example
+ * dl.lgamma(dl.tensor([1, 5])); // → tensor([0.0000, 3.1781])
  */
 export const lgamma = u('lgamma');
 /**
- * The digamma function `Γ'(x) / Γ(x)`, elementwise, as `torch.digamma`; `{ out }` receives the result; integer and bool inputs give float32.
- * @example dl.digamma(dl.tensor([1, 2])); // → tensor([-0.5772,  0.4228])
+ * The digamma function `Γ'(x) / Γ(x)`, elementwise, as `torch.digamma`; `{ out }` receives the result; integer and bool
+ * inputs give float32.
+ *
+ * @example
+ * dl.digamma(dl.tensor([1, 2])); // → tensor([-0.5772,  0.4228])
  */
 export const digamma = u('digamma');
 /**
- * Whether the sign bit is set (true for -0 and negative NaN), elementwise, as `torch.signbit`; `{ out }` receives the result; gives a bool tensor.
- * @example dl.signbit(dl.tensor([-1, 0, -0])); // → tensor([ True, False,  True])
+ * Whether the sign bit is set (true for -0 and negative NaN), elementwise, as `torch.signbit`; `{ out }` receives the
+ * result; gives a bool tensor.
+ *
+ * @example
+ * dl.signbit(dl.tensor([-1, 0, -0])); // → tensor([ True, False,  True])
  */
 export const signbit = u('signbit');
 
 /**
- * Elementwise `self == other`, as `torch.eq`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError if it cannot); NaN equals nothing.
- * @example dl.eq(dl.tensor([1, 2, NaN]), dl.tensor([1, 0, NaN])); // → tensor([ True, False, False])
+ * Elementwise `input == other`, as `torch.eq`; `{ out }` receives the result; gives a bool tensor; broadcasts (a
+ * ShapeError if it cannot); NaN equals nothing.
+ *
+ * @example
+ * dl.eq(dl.tensor([1, 2, NaN]), dl.tensor([1, 0, NaN])); // → tensor([ True, False, False])
  */
 export const eq = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('eq', a, b, opts);
 /**
- * Elementwise `self != other`, as `torch.ne`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError if it cannot); NaN equals nothing.
- * @example dl.ne(dl.tensor([1, 2, NaN]), dl.tensor([1, 0, NaN])); // → tensor([False,  True,  True])
+ * Elementwise `input != other`, as `torch.ne`; `{ out }` receives the result; gives a bool tensor; broadcasts (a
+ * ShapeError if it cannot); NaN equals nothing.
+ *
+ * @example
+ * dl.ne(dl.tensor([1, 2, NaN]), dl.tensor([1, 0, NaN])); // → tensor([False,  True,  True])
  */
 export const ne = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('ne', a, b, opts);
 /**
- * Elementwise `self < other`, as `torch.lt`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError if it cannot).
- * @example dl.lt(dl.tensor([1, 2, 3]), 2); // → tensor([ True, False, False])
+ * Elementwise `input < other`, as `torch.lt`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError
+ * if it cannot).
+ *
+ * @example
+ * dl.lt(dl.tensor([1, 2, 3]), 2); // → tensor([ True, False, False])
  */
 export const lt = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('lt', a, b, opts);
 /**
- * Elementwise `self <= other`, as `torch.le`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError if it cannot).
- * @example dl.le(dl.tensor([1, 2, 3]), 2); // → tensor([ True,  True, False])
+ * Elementwise `input <= other`, as `torch.le`; `{ out }` receives the result; gives a bool tensor; broadcasts (a
+ * ShapeError if it cannot).
+ *
+ * @example
+ * dl.le(dl.tensor([1, 2, 3]), 2); // → tensor([ True,  True, False])
  */
 export const le = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('le', a, b, opts);
 /**
- * Elementwise `self > other`, as `torch.gt`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError if it cannot).
- * @example dl.gt(dl.tensor([1, 2, 3]), 2); // → tensor([False, False,  True])
+ * Elementwise `input > other`, as `torch.gt`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError
+ * if it cannot).
+ *
+ * @example
+ * dl.gt(dl.tensor([1, 2, 3]), 2); // → tensor([False, False,  True])
  */
 export const gt = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('gt', a, b, opts);
 /**
- * Elementwise `self >= other`, as `torch.ge`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError if it cannot).
- * @example dl.ge(dl.tensor([1, 2, 3]), 2); // → tensor([False,  True,  True])
+ * Elementwise `input >= other`, as `torch.ge`; `{ out }` receives the result; gives a bool tensor; broadcasts (a
+ * ShapeError if it cannot).
+ *
+ * @example
+ * dl.ge(dl.tensor([1, 2, 3]), 2); // → tensor([False,  True,  True])
  */
 export const ge = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('ge', a, b, opts);
 /**
- * Elementwise `self && other` (nonzero is true), as `torch.logical_and`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError if it cannot).
- * @example dl.logicalAnd(dl.tensor([0, 1, 2]), dl.tensor([1, 1, 0])); // → tensor([False,  True, False])
+ * Elementwise `input && other` (nonzero is true), as `torch.logical_and`; `{ out }` receives the result; gives a bool
+ * tensor; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.logicalAnd(dl.tensor([0, 1, 2]), dl.tensor([1, 1, 0])); // → tensor([False,  True, False])
  */
 export const logicalAnd = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('logicalAnd', a, b, opts);
 /**
- * Elementwise `self || other` (nonzero is true), as `torch.logical_or`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError if it cannot).
- * @example dl.logicalOr(dl.tensor([0, 1, 0]), dl.tensor([0, 0, 2])); // → tensor([False,  True,  True])
+ * Elementwise `input || other` (nonzero is true), as `torch.logical_or`; `{ out }` receives the result; gives a bool
+ * tensor; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.logicalOr(dl.tensor([0, 1, 0]), dl.tensor([0, 0, 2])); // → tensor([False,  True,  True])
  */
 export const logicalOr = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('logicalOr', a, b, opts);
 /**
- * Elementwise exactly one of `self`, `other` true (nonzero is true), as `torch.logical_xor`; `{ out }` receives the result; gives a bool tensor; broadcasts (a ShapeError if it cannot).
- * @example dl.logicalXor(dl.tensor([0, 1, 2]), dl.tensor([1, 1, 0])); // → tensor([ True, False,  True])
+ * Elementwise exactly one of `input`, `other` true (nonzero is true), as `torch.logical_xor`; `{ out }` receives the
+ * result; gives a bool tensor; broadcasts (a ShapeError if it cannot).
+ *
+ * @example
+ * dl.logicalXor(dl.tensor([0, 1, 2]), dl.tensor([1, 1, 0])); // → tensor([ True, False,  True])
  */
 export const logicalXor = (a: TensorOrScalar, b: TensorOrScalar, opts?: OutOptions): Tensor => compare('logicalXor', a, b, opts);
 
