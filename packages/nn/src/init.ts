@@ -55,7 +55,12 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
-/** Fan-in and fan-out of a weight (dims ≥ 2): size(1)·receptive and size(0)·receptive. */
+/**
+ * Fan-in and fan-out of a weight (dims ≥ 2): size(1)·receptive and size(0)·receptive.
+ *
+ * @example
+ * init.calculateFanInAndFanOut(dl.empty(8, 4, 3, 3)); // → { fanIn: 36, fanOut: 72 }; 1-D is a ShapeError
+ */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
   if (t.dim() < 2) {
     throw new ShapeError(
@@ -71,24 +76,58 @@ export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: num
 export function uniform_(t: Tensor, a = 0, b = 1, opts: { generator?: Generator } = {}): Tensor {
   return inPlace(t, (d) => d.uniform_(a, b, gen(opts.generator)));
 }
-/** Normal(mean, std). */
+/**
+ * Normal(mean, std).
+ *
+ * @example
+ * const w = dl.empty(3, 5);
+ * init.normal_(w, 0, 0.02); // in place, as torch.nn.init.normal_(w, 0, 0.02)
+ */
 export function normal_(t: Tensor, mean = 0, std = 1, opts: { generator?: Generator } = {}): Tensor {
   return inPlace(t, (d) => d.normal_(mean, std, gen(opts.generator)));
 }
-/** Fill with `value`. */
+/**
+ * Fill with `value`.
+ *
+ * @example
+ * init.constant_(dl.empty(2, 2), 0.3); // → all 0.3, as torch.nn.init.constant_
+ */
 export function constant_(t: Tensor, value: number): Tensor {
   return inPlace(t, (d) => d.fill_(value));
 }
+/**
+ * Fill with zeros, in place, as `torch.nn.init.zeros_`.
+ *
+ * @example
+ * init.zeros_(dl.empty(2, 3)); // → all 0
+ */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/**
+ * Fill with ones, in place, as `torch.nn.init.ones_`.
+ *
+ * @example
+ * init.ones_(dl.empty(2, 3)); // → all 1
+ */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
-/** Glorot uniform: U(-a, a), a = gain·√(6 / (fanIn + fanOut)). */
+/**
+ * Glorot uniform: U(-a, a), a = gain·√(6 / (fanIn + fanOut)).
+ *
+ * @example
+ * const fc = new nn.Linear(64, 32);
+ * init.xavierUniform_(fc.weight, init.calculateGain('relu'));
+ */
 export function xavierUniform_(t: Tensor, gain = 1, opts: { generator?: Generator } = {}): Tensor {
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -a, a, opts);
 }
-/** Glorot normal: N(0, gain²·2 / (fanIn + fanOut)). */
+/**
+ * Glorot normal: N(0, gain²·2 / (fanIn + fanOut)).
+ *
+ * @example
+ * init.xavierNormal_(dl.empty(3, 5)); // std √(2 / 8) = 0.5
+ */
 export function xavierNormal_(t: Tensor, gain = 1, opts: { generator?: Generator } = {}): Tensor {
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), opts);
@@ -118,7 +157,13 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const b = Math.sqrt(3) * kaimingStd(t, opts);
   return uniform_(t, -b, b, opts);
 }
-/** He normal: N(0, gain² / fan). */
+/**
+ * He normal: N(0, gain² / fan).
+ *
+ * @example
+ * const conv = new nn.Conv2d(3, 16, 3);
+ * init.kaimingNormal_(conv.weight, { mode: 'fanOut', nonlinearity: 'relu' });
+ */
 export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   return normal_(t, 0, kaimingStd(t, opts), opts);
 }

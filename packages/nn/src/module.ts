@@ -47,7 +47,13 @@ export const Parameter = function Parameter(data: Tensor, requiresGrad = true): 
   return p;
 } as ParameterConstructor;
 
-/** Is `t` a parameter made by {@link Parameter}? */
+/**
+ * Is `t` a parameter made by {@link Parameter}?
+ *
+ * @example
+ * nn.isParameter(new nn.Linear(4, 2).weight); // → true
+ * nn.isParameter(dl.ones(2)); // → false
+ */
 export function isParameter(t: unknown): t is Parameter {
   return typeof t === 'object' && t !== null && PARAMS.has(t);
 }
@@ -167,6 +173,13 @@ export abstract class Module {
    * The computation. Call the module, `module(x)` (or `module.forward(x)`, `module.call(x)`: the
    * same). A subclass's `forward` types its calls; a value typed only as `Module` is called with
    * anything and gives `any`, as PyTorch's `Module.__call__`.
+   *
+   * @example
+   * class Net extends nn.Module {
+   *   fc = new nn.Linear(4, 2);
+   *   forward(x: dl.Tensor) { return F.relu(this.fc(x)); }
+   * }
+   * new Net()(dl.randn(3, 4)).shape; // → [3, 2]
    */
   abstract forward(...args: any[]): any;
 
@@ -193,22 +206,43 @@ export abstract class Module {
     }
   }
 
-  /** Direct children with their (PyTorch) names. */
+  /**
+   * Direct children with their (PyTorch) names.
+   *
+   * @example
+   * const net = new nn.Sequential(new nn.Linear(4, 2), new nn.ReLU());
+   * for (const [name, m] of net.namedChildren()) console.log(name, String(m)); // 0 Linear(…), 1 ReLU()
+   */
   *namedChildren(): Generator<[string, Module]> {
     for (const [k, v] of this._entries()) if (v instanceof Module) yield [k, v];
   }
-  /** Direct children. */
+  /**
+   * Direct children.
+   *
+   * @example
+   * [...new nn.Sequential(new nn.Linear(4, 2), new nn.ReLU()).children()].length; // → 2
+   */
   *children(): Generator<Module> {
     for (const [, m] of this.namedChildren()) yield m;
   }
-  /** This module and every descendant, with dotted names ('' for this one). */
+  /**
+   * This module and every descendant, with dotted names ('' for this one).
+   *
+   * @example
+   * [...new nn.Sequential(new nn.Linear(4, 2)).namedModules()].map(([n]) => n); // → ['', '0']
+   */
   *namedModules(prefix = '', memo = new Set<Module>()): Generator<[string, Module]> {
     if (memo.has(this)) return;
     memo.add(this);
     yield [prefix, this];
     for (const [name, m] of this.namedChildren()) yield* m.namedModules(prefix ? `${prefix}.${name}` : name, memo);
   }
-  /** This module and every descendant. */
+  /**
+   * This module and every descendant.
+   *
+   * @example
+   * [...new nn.Sequential(new nn.Linear(4, 2)).modules()].length; // → 2 (itself and the Linear)
+   */
   *modules(): Generator<Module> {
     for (const [, m] of this.namedModules()) yield m;
   }
@@ -221,7 +255,12 @@ export abstract class Module {
     for (const [k, v, js] of this._entries())
       if (this._bufferNames.has(js) && v instanceof dl.Tensor) yield [k, v, js, !this._nonPersistent.has(js)];
   }
-  /** Every parameter with its dotted name (`layers.0.weight`), each once. */
+  /**
+   * Every parameter with its dotted name (`layers.0.weight`), each once.
+   *
+   * @example
+   * [...new nn.Linear(4, 2).namedParameters()].map(([n]) => n); // → ['weight', 'bias']
+   */
   *namedParameters(opts: { prefix?: string; recurse?: boolean } = {}): Generator<[string, Parameter]> {
     const seen = new Set<Tensor>();
     const mods: Iterable<[string, Module]> = opts.recurse === false ? [[opts.prefix ?? '', this]] : this.namedModules(opts.prefix ?? '');
@@ -242,10 +281,21 @@ export abstract class Module {
   parameters(opts: { recurse?: boolean } = {}): Parameter[] {
     return [...this.namedParameters(opts)].map(([, p]) => p);
   }
-  /** Every buffer with its dotted name. */
+  /**
+   * Every buffer with its dotted name.
+   *
+   * @example
+   * [...new nn.BatchNorm1d(3).namedBuffers()].map(([n]) => n); // → ['running_mean', 'running_var', 'num_batches_tracked']
+   */
   *namedBuffers(): Generator<[string, Tensor]> {
     for (const [mp, m] of this.namedModules()) for (const [k, b] of m._ownBuffers()) yield [mp ? `${mp}.${k}` : k, b];
   }
+  /**
+   * Every buffer (running statistics and the like), recursing into children, as `torch.nn.Module.buffers()`.
+   *
+   * @example
+   * new nn.BatchNorm1d(3).buffers().length; // → 3
+   */
   buffers(): Tensor[] {
     return [...this.namedBuffers()].map(([, b]) => b);
   }
@@ -266,30 +316,67 @@ export abstract class Module {
     if (opts.persistent === false) this._nonPersistent.add(name);
     else this._nonPersistent.delete(name);
   }
-  /** Add a parameter under `name` (same as assigning `nn.Parameter(t)` to the property). */
+  /**
+   * Add a parameter under `name` (same as assigning `nn.Parameter(t)` to the property).
+   *
+   * @example
+   * const m = new nn.Linear(4, 2);
+   * m.registerParameter('scale', dl.ones(1)); // now m.scale, listed by m.parameters()
+   */
   registerParameter(name: string, param: Tensor | null): void {
     (this as Record<string, unknown>)[name] = param === null || isParameter(param) ? param : Parameter(param);
   }
-  /** Add a child module under `name` (same as assigning it to the property). */
+  /**
+   * Add a child module under `name` (same as assigning it to the property).
+   *
+   * @example
+   * const net = new nn.Sequential();
+   * net.registerModule('head', new nn.Linear(4, 2)); // net's child 'head'
+   */
   registerModule(name: string, module: Module | null): void {
     if (this._modules) this._modules.set(name, module as Module);
     else (this as Record<string, unknown>)[name] = module;
   }
+  /**
+   * The same as {@link Module.registerModule}, as `torch.nn.Module.add_module`.
+   *
+   * @example
+   * const net = new nn.Sequential();
+   * net.addModule('fc', new nn.Linear(4, 2));
+   */
   addModule(name: string, module: Module | null): void {
     this.registerModule(name, module);
   }
 
   // ---- modes -------------------------------------------------------------------------------
-  /** Set training mode on this module and all descendants. */
+  /**
+   * Set training mode on this module and all descendants.
+   *
+   * @example
+   * const net = new nn.Sequential(new nn.Linear(4, 2), new nn.Dropout());
+   * net.train(); net.training; // → true
+   */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
-  /** Evaluation mode (`train(false)`): BatchNorm uses running stats, Dropout is off. */
+  /**
+   * Evaluation mode (`train(false)`): BatchNorm uses running stats, Dropout is off.
+   *
+   * @example
+   * const net = new nn.Sequential(new nn.BatchNorm1d(4), new nn.Dropout());
+   * net.eval(); net.training; // → false (for every child too)
+   */
   eval(): this {
     return this.train(false);
   }
-  /** Set `requiresGrad` on every parameter. */
+  /**
+   * Set `requiresGrad` on every parameter.
+   *
+   * @example
+   * const backbone = new nn.Linear(4, 2);
+   * backbone.requiresGrad_(false); // frozen: backbone.weight.requiresGrad → false
+   */
   requiresGrad_(requiresGrad = true): this {
     for (const p of this.parameters()) p.requiresGrad_(requiresGrad);
     return this;
@@ -297,6 +384,11 @@ export abstract class Module {
   /**
    * Clear parameter gradients. `setToNone` defaults to false, as torch 1.13 (whose
    * numbers our fixtures come from): gradients are zeroed in place.
+   *
+   * @example
+   * const net = new nn.Linear(4, 2);
+   * net(dl.randn(3, 4)).sum().backward();
+   * net.zeroGrad(); // net.weight.grad → zeros
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     for (const p of this.parameters()) {
@@ -307,7 +399,13 @@ export abstract class Module {
       } else p.grad.zero_();
     }
   }
-  /** Call `fn` on every descendant then this module (as PyTorch's `apply`). */
+  /**
+   * Call `fn` on every descendant then this module (as PyTorch's `apply`).
+   *
+   * @example
+   * const net = new nn.Sequential(new nn.Linear(4, 2), new nn.Linear(2, 1));
+   * net.apply((m) => { if (m instanceof nn.Linear) init.zeros_(m.weight); });
+   */
   apply(fn: (m: Module) => void): this {
     for (const c of this.children()) c.apply(fn);
     fn(this);
@@ -371,9 +469,23 @@ export abstract class Module {
     }
     return this;
   }
+  /**
+   * Casts every floating parameter and buffer to float64, in place, as `torch.nn.Module.double()`.
+   *
+   * @example
+   * const fc = new nn.Linear(4, 2).double();
+   * fc.weight.dtype; // → 'float64'
+   */
   double(): this {
     return this.to('float64');
   }
+  /**
+   * Casts every floating parameter and buffer to float32, in place, as `torch.nn.Module.float()`.
+   *
+   * @example
+   * const fc = new nn.Linear(4, 2).double().float();
+   * fc.weight.dtype; // → 'float32'
+   */
   float(): this {
     return this.to('float32');
   }
@@ -464,7 +576,14 @@ export abstract class Module {
     this._hooksInstalled = true;
     return { remove: () => void this._forwardHooks.splice(this._forwardHooks.indexOf(hook) >>> 0, 1) };
   }
-  /** Call `hook(module, input)` before every forward; a returned array replaces the arguments. */
+  /**
+   * Call `hook(module, input)` before every forward; a returned array replaces the arguments.
+   *
+   * @example
+   * const fc = new nn.Linear(4, 2);
+   * const handle = fc.registerForwardPreHook((_m, input) => console.log(input[0].shape));
+   * fc(dl.randn(3, 4)); handle.remove();
+   */
   registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
     this._forwardPreHooks.push(hook);
     this._hooksInstalled = true;
@@ -476,11 +595,21 @@ export abstract class Module {
   _getName(): string {
     return this.constructor.name;
   }
-  /** Extra text inside the parentheses (as PyTorch's `extra_repr`). */
+  /**
+   * Extra text inside the parentheses (as PyTorch's `extra_repr`).
+   *
+   * @example
+   * new nn.Linear(4, 2).extraRepr(); // → 'in_features=4, out_features=2, bias=True'
+   */
   extraRepr(): string {
     return '';
   }
-  /** PyTorch's module repr, e.g. `Linear(in_features=20, out_features=13, bias=True)`. */
+  /**
+   * PyTorch's module repr, e.g. `Linear(in_features=20, out_features=13, bias=True)`.
+   *
+   * @example
+   * String(new nn.Sequential(new nn.ReLU())); // → 'Sequential(\n  (0): ReLU()\n)'
+   */
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split('\n') : [];
@@ -506,6 +635,9 @@ export abstract class Module {
    * `JSON.stringify(net)`: the own fields (options, children, parameters) as a record; container
    * children by name. A module is a function object (Note [Callable modules]), which JSON would
    * otherwise drop. Use `stateDict()` with `dl.save` to save weights.
+   *
+   * @example
+   * JSON.stringify(new nn.ReLU()); // → '{"training":true,"inplace":false}' (own fields)
    */
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = {};

@@ -85,7 +85,13 @@ export class PackedSequence {
     ps._order = this.order();
     return ps;
   }
-  /** `PackedSequence(data=…, batch_sizes=…, sorted_indices=…, unsorted_indices=…)`, as torch prints its namedtuple. */
+  /**
+   * `PackedSequence(data=…, batch_sizes=…, sorted_indices=…, unsorted_indices=…)`, as torch prints its namedtuple.
+   *
+   * @example
+   * const packed = nn.utils.rnn.packSequence([dl.tensor([1, 2]), dl.tensor([3])]);
+   * String(packed); // → 'PackedSequence(data=tensor([1., 3., 2.]), batch_sizes=tensor([2, 1]), …)'
+   */
   toString(): string {
     return `PackedSequence(data=${String(this.data)}, batch_sizes=${String(this.batchSizes)}, sorted_indices=${String(this.sortedIndices)}, unsorted_indices=${String(this.unsortedIndices)})`;
   }

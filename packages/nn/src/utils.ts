@@ -48,7 +48,14 @@ export function clipGradNorm_(
   });
 }
 
-/** Clamp every gradient into [-clipValue, clipValue] in place. */
+/**
+ * Clamp every gradient into [-clipValue, clipValue] in place.
+ *
+ * @example
+ * const net = new nn.Linear(4, 2);
+ * net(dl.randn(8, 4)).sum().backward();
+ * nn.utils.clipGradValue_(net.parameters(), 0.1); // every grad in [-0.1, 0.1]
+ */
 export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue: number): void {
   const params = parameters instanceof dl.Tensor ? [parameters] : [...parameters];
   noGrad(() => {
@@ -56,7 +63,12 @@ export function clipGradValue_(parameters: Iterable<Tensor> | Tensor, clipValue:
   });
 }
 
-/** Concatenate parameters into one flat vector. */
+/**
+ * Concatenate parameters into one flat vector.
+ *
+ * @example
+ * nn.utils.parametersToVector(new nn.Linear(4, 2).parameters()).shape; // → [10]
+ */
 export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
   return dl.cat([...parameters].map((p) => p.reshape(-1)));
 }

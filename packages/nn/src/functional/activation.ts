@@ -53,9 +53,19 @@ export function gelu(x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): T
 }
 /** `x * sigmoid(x)` (swish; one `SiluBackward0` node). @example F.silu(x) */
 export const silu = (x: Tensor, _opts: InplaceOption = {}): Tensor => siluOp(x);
-/** Logistic sigmoid. */
+/**
+ * Logistic sigmoid.
+ *
+ * @example
+ * F.sigmoid(dl.tensor([0])); // → tensor([0.5000]), as torch.sigmoid
+ */
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
-/** Hyperbolic tangent. */
+/**
+ * Hyperbolic tangent.
+ *
+ * @example
+ * F.tanh(dl.tensor([0])); // → tensor([0.]), as torch.tanh
+ */
 export const tanh = (x: Tensor): Tensor => x.tanh();
 /**
  * Clamp into [minVal, maxVal], with PyTorch's gradient: 1 strictly inside, 0 at the bounds and
@@ -73,7 +83,12 @@ export function softplus(x: Tensor, opts: { beta?: number; threshold?: number } 
 }
 /** Softmax along `dim`. @example F.softmax(logits, 1) */
 export const softmax = (x: Tensor, dim: number): Tensor => x.softmax(dim);
-/** Log-softmax along `dim`. */
+/**
+ * Log-softmax along `dim`.
+ *
+ * @example
+ * F.logSoftmax(dl.zeros(1, 2), 1); // → tensor([[-0.6931, -0.6931]]), as F.log_softmax(x, dim=1)
+ */
 export const logSoftmax = (x: Tensor, dim: number): Tensor => x.logSoftmax(dim);
 
 /** `inplace` as PyTorch's keyword; see Note [inplace activations]. */

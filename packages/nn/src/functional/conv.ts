@@ -104,7 +104,13 @@ export interface Conv1dOptions {
   groups?: number;
 }
 
-/** 1-D convolution over [N, C, L] (as conv2d on a unit height). */
+/**
+ * 1-D convolution over [N, C, L] (as conv2d on a unit height).
+ *
+ * @example
+ * const w = dl.randn(33, 16, 3); // [Cout, Cin/groups, K]
+ * F.conv1d(dl.randn(20, 16, 50), w, null, { stride: 2 }).shape; // → [20, 33, 24]
+ */
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv1dOptions = {}): Tensor {
   if (x.dim() === 2) return conv1d(x.unsqueeze(0), weight, bias, opts).squeeze(0);
   if (x.dim() !== 3 || weight.dim() !== 3) {
@@ -339,7 +345,13 @@ export function maxPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}
   const p = poolParams('maxPool2d', kernelSize, opts);
   return dl.maxPool2d(x, p).values; // [C, H, W] too: one node over it (Note [Unbatched pooling])
 }
-/** Max pooling that also returns PyTorch's flat indices (int32). */
+/**
+ * Max pooling that also returns PyTorch's flat indices (int32).
+ *
+ * @example
+ * const { values, indices } = F.maxPool2dWithIndices(dl.tensor([[[[1, 2], [4, 3]]]]), 2);
+ * values; // → tensor([[[[4.]]]]); indices → [[[[2]]]], as F.max_pool2d(x, 2, return_indices=True)
+ */
 export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
   return dl.maxPool2d(x, poolParams('maxPool2d', kernelSize, opts));
 }

@@ -72,7 +72,12 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
     return mseOp(input, target, checkReduction('mseLoss', opts.reduction));
   });
 }
-/** Mean absolute error. */
+/**
+ * Mean absolute error.
+ *
+ * @example
+ * F.l1Loss(dl.tensor([1, 2]), dl.tensor([1, 4])); // → tensor(1.), as F.l1_loss
+ */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
   return runScope('F.l1Loss', () => {
     sameShape('l1Loss', input, target);

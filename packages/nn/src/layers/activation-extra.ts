@@ -33,9 +33,21 @@ export class Mish extends Module {
     super();
     this.inplace = inplaceOf(inplace);
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.Mish()(dl.tensor([0])); // → tensor([0.])
+   */
   forward(x: Tensor): Tensor {
     return Fa.mish(x);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Mish(true).extraRepr(); // → 'inplace=True'
+   */
   override extraRepr(): string {
     return inplaceRepr(this.inplace);
   }
@@ -56,6 +68,12 @@ export class Hardswish extends Module {
     super();
     this.inplace = inplaceOf(inplace);
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.Hardswish()(dl.tensor([-4, 0, 4])); // → tensor([-0., 0., 4.])
+   */
   forward(x: Tensor): Tensor {
     return Fa.hardswish(x);
   }
@@ -76,6 +94,12 @@ export class Hardsigmoid extends Module {
     super();
     this.inplace = inplaceOf(inplace);
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.Hardsigmoid()(dl.tensor([-4, 0, 4])); // → tensor([0.0000, 0.5000, 1.0000])
+   */
   forward(x: Tensor): Tensor {
     return Fa.hardsigmoid(x);
   }
@@ -96,9 +120,21 @@ export class SELU extends Module {
     super();
     this.inplace = inplaceOf(inplace);
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.SELU()(dl.tensor([0])); // → tensor([0.])
+   */
   forward(x: Tensor): Tensor {
     return Fa.selu(x);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.SELU(true).extraRepr(); // → 'inplace=True'
+   */
   override extraRepr(): string {
     return inplaceRepr(this.inplace);
   }
@@ -122,9 +158,21 @@ export class CELU extends Module {
     this.alpha = kw ? (kw.alpha ?? 1) : (alpha as number);
     this.inplace = kw ? !!kw.inplace : inplace;
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.CELU()(dl.tensor([0, 2])); // → tensor([0., 2.])
+   */
   forward(x: Tensor): Tensor {
     return Fa.celu(x, { alpha: this.alpha });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.CELU().extraRepr(); // → 'alpha=1.0'
+   */
   override extraRepr(): string {
     return `alpha=${pyFloat(this.alpha)}${inplaceRepr(this.inplace, ', ')}`;
   }
@@ -166,13 +214,31 @@ export class PReLU extends Module {
       dl.full([this.numParameters], this.init, { dtype: kw.dtype ?? 'float32', ...(kw.device ? { device: kw.device } : {}) }),
     );
   }
-  /** Refill the slopes with `init`, as PyTorch's reset_parameters. */
+  /**
+   * Refill the slopes with `init`, as PyTorch's reset_parameters.
+   *
+   * @example
+   * const prelu = new nn.PReLU();
+   * prelu.resetParameters(); // weight back to 0.25
+   */
   resetParameters(): void {
     noGrad(() => this.weight.detach().fill_(this.init));
   }
+  /**
+   * `max(0, x) + weight * min(0, x)`, one learned slope per channel (dim 1) or one shared; `m(x)` calls it.
+   *
+   * @example
+   * new nn.PReLU()(dl.tensor([-1, 2])); // → tensor([-0.2500,  2.0000], grad_fn=…)
+   */
   forward(x: Tensor): Tensor {
     return Fa.prelu(x, this.weight);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.PReLU(3).extraRepr(); // → 'num_parameters=3'
+   */
   override extraRepr(): string {
     return `num_parameters=${this.numParameters}`;
   }
@@ -193,9 +259,21 @@ export class GLU extends Module {
     super();
     this.dim = typeof dim === 'object' && dim !== null ? (dim.dim ?? -1) : dim;
   }
+  /**
+   * Halves the input along `dim` into a, b and returns `a * sigmoid(b)` (that dim halves; an odd size is a ShapeError).
+   *
+   * @example
+   * new nn.GLU()(dl.randn(4, 6)).shape; // → [4, 3]
+   */
   forward(x: Tensor): Tensor {
     return Fa.glu(x, this.dim);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.GLU().extraRepr(); // → 'dim=-1'
+   */
   override extraRepr(): string {
     return `dim=${this.dim}`;
   }
@@ -211,6 +289,12 @@ export class LogSigmoid extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'LogSigmoid' }); // the repr's name, minified or not
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.LogSigmoid()(dl.tensor([0])); // → tensor([-0.6931])
+   */
   forward(x: Tensor): Tensor {
     return Fa.logsigmoid(x);
   }
@@ -232,9 +316,21 @@ export class Softmin extends Module {
     super();
     this.dim = typeof dim === 'object' && dim !== null ? dim.dim : dim;
   }
+  /**
+   * Softmin (`softmax(-x)`) along the constructor's `dim`; `m(x)` calls it.
+   *
+   * @example
+   * new nn.Softmin(0)(dl.tensor([0, 0])); // → tensor([0.5000, 0.5000])
+   */
   forward(x: Tensor): Tensor {
     return Fa.softmin(x, this.dim);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Softmin(1).extraRepr(); // → 'dim=1'
+   */
   override extraRepr(): string {
     return `dim=${this.dim}`;
   }
@@ -250,6 +346,12 @@ export class Softsign extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Softsign' }); // the repr's name, minified or not
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.Softsign()(dl.tensor([1])); // → tensor([0.5000])
+   */
   forward(x: Tensor): Tensor {
     return Fa.softsign(x);
   }
@@ -265,6 +367,12 @@ export class Tanhshrink extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Tanhshrink' }); // the repr's name, minified or not
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.Tanhshrink()(dl.tensor([0])); // → tensor([0.])
+   */
   forward(x: Tensor): Tensor {
     return Fa.tanhshrink(x);
   }
@@ -289,9 +397,21 @@ export class Threshold extends Module {
     super();
     this.inplace = inplaceOf(inplace);
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.Threshold(0.1, 20)(dl.tensor([0, 1])); // → tensor([20.,  1.])
+   */
   forward(x: Tensor): Tensor {
     return Fa.threshold(x, this.threshold, this.value);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Threshold(0.1, 20).extraRepr(); // → 'threshold=0.1, value=20.0'
+   */
   override extraRepr(): string {
     return `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}${inplaceRepr(this.inplace, ', ')}`;
   }
@@ -312,9 +432,21 @@ export class Hardshrink extends Module {
     super();
     this.lambd = typeof lambd === 'object' && lambd !== null ? (lambd.lambd ?? 0.5) : lambd;
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.Hardshrink()(dl.tensor([0.2, 1])); // → tensor([0., 1.])
+   */
   forward(x: Tensor): Tensor {
     return Fa.hardshrink(x, this.lambd);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Hardshrink().extraRepr(); // → '0.5'
+   */
   override extraRepr(): string {
     return pyFloat(this.lambd);
   }
@@ -335,9 +467,21 @@ export class Softshrink extends Module {
     super();
     this.lambd = typeof lambd === 'object' && lambd !== null ? (lambd.lambd ?? 0.5) : lambd;
   }
+  /**
+   * Applies the activation elementwise (any shape in, the same shape out); `m(x)` calls it, as in PyTorch.
+   *
+   * @example
+   * new nn.Softshrink()(dl.tensor([0.2, 1])); // → tensor([0.0000, 0.5000])
+   */
   forward(x: Tensor): Tensor {
     return Fa.softshrink(x, this.lambd);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Softshrink().extraRepr(); // → '0.5'
+   */
   override extraRepr(): string {
     return pyFloat(this.lambd);
   }

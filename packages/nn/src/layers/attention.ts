@@ -9,6 +9,10 @@ import { checkMaskOption, torchArgs, type TorchTail } from './torch-args.js';
 /**
  * `nn.Linear` under the name torch gives MultiheadAttention's output projection
  * (`torch.nn.modules.linear.NonDynamicallyQuantizableLinear`), so the repr prints as torch's.
+ *
+ * @example
+ * const mha = new nn.MultiheadAttention(16, 4);
+ * String(mha.outProj); // → 'NonDynamicallyQuantizableLinear(in_features=16, out_features=16, bias=True)'
  */
 export class NonDynamicallyQuantizableLinear extends Linear {
   static {
@@ -150,7 +154,13 @@ export class MultiheadAttention extends Module {
     this.resetParameters();
   }
 
-  /** torch's `_reset_parameters`: xavier-uniform projections, zero biases, xavier-normal `bias_k`/`bias_v`. */
+  /**
+   * torch's `_reset_parameters`: xavier-uniform projections, zero biases, xavier-normal `bias_k`/`bias_v`.
+   *
+   * @example
+   * const mha = new nn.MultiheadAttention(16, 4);
+   * mha.resetParameters(); // mha.inProjBias → zeros
+   */
   resetParameters(): void {
     if (this.inProjWeight) init.xavierUniform_(this.inProjWeight);
     else for (const w of [this.qProjWeight, this.kProjWeight, this.vProjWeight]) init.xavierUniform_(w!);

@@ -92,28 +92,66 @@ export class Linear extends Module {
     this.bias = opts.bias === false ? null : param([outFeatures], opts);
     this.resetParameters();
   }
+  /**
+   * Re-draws weight and bias with PyTorch's default init (kaiming-uniform a=√5, bias U(±1/√inFeatures)), as torch's `reset_parameters()`.
+   *
+   * @example
+   * const fc = new nn.Linear(4, 2);
+   * fc.resetParameters(); // fresh weights from the global generator
+   */
   resetParameters(): void {
     resetLinearLike(this.weight, this.bias);
   }
+  /**
+   * `x @ weight.T + bias` over the last dim: [*, inFeatures] in, [*, outFeatures] out; `fc(x)` calls it.
+   *
+   * @example
+   * const fc = new nn.Linear(20, 30);
+   * fc(dl.randn(128, 20)).shape; // → [128, 30]
+   */
   forward(x: Tensor): Tensor {
     return Fc.linear(x, this.weight, this.bias);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Linear(4, 2).extraRepr(); // → 'in_features=4, out_features=2, bias=True'
+   */
   override extraRepr(): string {
     return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${this.bias ? 'True' : 'False'}`;
   }
 }
 
-/** Returns its input. */
+/**
+ * Returns its input.
+ *
+ * @example
+ * const id = new nn.Identity(); // as torch.nn.Identity()
+ * const x = dl.randn(2, 3); id(x) === x; // → true
+ */
 export class Identity extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Identity' }); // the repr's name, minified or not
   }
+  /**
+   * Returns `x` itself; `m(x)` calls it.
+   *
+   * @example
+   * new nn.Identity()(dl.tensor([1, 2])); // → tensor([1., 2.])
+   */
   forward(x: Tensor): Tensor {
     return x;
   }
 }
 
-/** Flatten dims `startDim..endDim` (default 1..-1). */
+/**
+ * Flatten dims `startDim..endDim` (default 1..-1).
+ *
+ * @example
+ * const flatten = new nn.Flatten(); // as torch.nn.Flatten(start_dim=1, end_dim=-1)
+ * flatten(dl.randn(32, 1, 5, 5)).shape; // → [32, 25]
+ */
 export class Flatten extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Flatten' }); // the repr's name, minified or not
@@ -131,15 +169,33 @@ export class Flatten extends Module {
     this.endDim = kw ? (kw.endDim ?? -1) : endDim;
     checkDims('Flatten', { start_dim: this.startDim, end_dim: this.endDim }, 'new nn.Flatten(1, -1) or new nn.Flatten({ startDim: 1 })');
   }
+  /**
+   * Flattens dims `startDim..endDim` of `x` into one; `m(x)` calls it.
+   *
+   * @example
+   * new nn.Flatten(0)(dl.randn(2, 3, 4)).shape; // → [24]
+   */
   forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Flatten().extraRepr(); // → 'start_dim=1, end_dim=-1'
+   */
   override extraRepr(): string {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
   }
 }
 
-/** Split dim `dim` into `sizes`. */
+/**
+ * Split dim `dim` into `sizes`.
+ *
+ * @example
+ * const unflatten = new nn.Unflatten(1, [2, 5]); // as torch.nn.Unflatten(1, (2, 5))
+ * unflatten(dl.randn(2, 10)).shape; // → [2, 2, 5]
+ */
 export class Unflatten extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Unflatten' }); // the repr's name, minified or not
@@ -150,9 +206,21 @@ export class Unflatten extends Module {
   ) {
     super();
   }
+  /**
+   * Splits dim `dim` of `x` into `sizes` (their product must equal that dim); `m(x)` calls it.
+   *
+   * @example
+   * new nn.Unflatten(1, [2, 3])(dl.randn(4, 6)).shape; // → [4, 2, 3]
+   */
   forward(x: Tensor): Tensor {
     return x.unflatten(this.dim, this.unflattenedSize);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Unflatten(1, [2, 3]).extraRepr(); // → 'dim=1, unflattened_size=(2, 3)'
+   */
   override extraRepr(): string {
     return `dim=${this.dim}, unflattened_size=${pyTuple(this.unflattenedSize)}`;
   }
@@ -161,6 +229,10 @@ export class Unflatten extends Module {
 /**
  * Zero elements with probability `p` while training (seeded by the tensor generator, or
  * the `generator` given).
+ *
+ * @example
+ * const drop = new nn.Dropout(0.2); // as torch.nn.Dropout(p=0.2)
+ * drop(dl.ones(4, 5)); // zeros with p = 0.2, the rest 1.25; drop.eval() makes it the identity
  */
 export class Dropout extends Module {
   static {
@@ -187,9 +259,22 @@ export class Dropout extends Module {
       });
     }
   }
+  /**
+   * In training mode zeroes each element with probability `p` and scales the rest by `1/(1-p)`; in eval mode returns `x`; `drop(x)` calls it.
+   *
+   * @example
+   * const drop = new nn.Dropout(0.5);
+   * drop.eval(); drop(dl.ones(3)); // → tensor([1., 1., 1.])
+   */
   forward(x: Tensor): Tensor {
     return Fn.dropout(x, this.p, { training: this.training, ...(this.opts.generator ? { generator: this.opts.generator } : {}) });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Dropout(0.5).extraRepr(); // → 'p=0.5, inplace=False'
+   */
   override extraRepr(): string {
     return `p=${pyFloat(this.p)}, inplace=${this.opts.inplace ? 'True' : 'False'}`;
   }
@@ -299,10 +384,24 @@ export class Embedding extends Module {
     e.weight.requiresGrad_(!(opts.freeze ?? true));
     return e;
   }
+  /**
+   * Re-draws the weight from N(0, 1) and zeroes the `paddingIdx` row, as torch's `reset_parameters()`.
+   *
+   * @example
+   * const emb = new nn.Embedding(10, 3, { paddingIdx: 0 });
+   * emb.resetParameters(); // row 0 is zeros again
+   */
   resetParameters(): void {
     init.normal_(this.weight);
     if (this.paddingIdx !== null) init.zeros_(this.weight.at(this.paddingIdx));
   }
+  /**
+   * Looks up rows of `weight` for integer `indices` of any shape: [*] in, [*, embeddingDim] out; `emb(idx)` calls it.
+   *
+   * @example
+   * const emb = new nn.Embedding(10, 3);
+   * emb(dl.tensor([[1, 2, 4, 5], [4, 3, 2, 9]], { dtype: 'int64' })).shape; // → [2, 4, 3]
+   */
   forward(indices: Tensor): Tensor {
     return Fn.embedding(indices, this.weight, {
       paddingIdx: this.paddingIdx,
@@ -311,6 +410,12 @@ export class Embedding extends Module {
       scaleGradByFreq: this.scaleGradByFreq,
     });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Embedding(10, 3).extraRepr(); // → '10, 3'
+   */
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
     if (this.paddingIdx !== null) s += `, padding_idx=${this.paddingIdx}`;

@@ -88,13 +88,25 @@ abstract class IndexedContainer<C extends ModuleChildren> extends Module {
     for (const m of this._modules!.values()) if (j++ === k) return m as ChildAt<C, I>;
     throw new IndexError(`${this._getName()}: index ${i} is out of range`, { op: 'at' });
   }
-  /** Add a child at the end (named by its position, as PyTorch). */
+  /**
+   * Add a child at the end (named by its position, as PyTorch).
+   *
+   * @example
+   * const layers = new nn.ModuleList([new nn.Linear(4, 4)]);
+   * layers.append(new nn.ReLU()); layers.length; // → 2
+   */
   append(m: Module): this {
     this._modules!.set(String(this._modules!.size), checkModule(`${this._getName()}.append`, m));
     this.syncPositions();
     return this;
   }
-  /** Append every module of `ms`. */
+  /**
+   * Append every module of `ms`.
+   *
+   * @example
+   * const layers = new nn.ModuleList();
+   * layers.extend([new nn.Linear(4, 4), new nn.ReLU()]); layers.length; // → 2
+   */
   extend(ms: Iterable<Module>): this {
     for (const m of ms) this.append(m);
     return this;
@@ -265,10 +277,23 @@ export class ModuleList<const C extends readonly Module[] = any> extends Indexed
     let i = 0;
     for (const m of modules as Iterable<unknown>) this.append(checkModule('ModuleList', m, `element ${i++}`));
   }
-  /** A new ModuleList of children `start` to `end` (PyTorch's `list[start:end]`), renumbered. */
+  /**
+   * A new ModuleList of children `start` to `end` (PyTorch's `list[start:end]`), renumbered.
+   *
+   * @example
+   * const layers = new nn.ModuleList([new nn.Linear(4, 4), new nn.ReLU(), new nn.Linear(4, 2)]);
+   * layers.slice(1).length; // → 2, numbered 0 and 1
+   */
   slice(start = 0, end = this.length): ModuleList {
     return new ModuleList([...this._modules!.values()].slice(start, end));
   }
+  /**
+   * A ModuleList has no forward, as in PyTorch: it always throws an ArgumentError; iterate the list and call each module.
+   *
+   * @example
+   * const layers = new nn.ModuleList([new nn.Linear(4, 4), new nn.ReLU()]);
+   * let x = dl.randn(2, 4); for (const layer of layers) x = layer(x);
+   */
   forward(): never {
     throw new ArgumentError('ModuleList has no forward: iterate it and call each module', { op: 'ModuleList.forward' });
   }

@@ -95,9 +95,22 @@ abstract class ConvNd extends Module {
     this.bias = opts.bias === false ? null : param([outChannels], opts);
     this.resetParameters();
   }
+  /**
+   * Re-draws weight and bias with PyTorch's default init (kaiming-uniform a=√5, bias U(±1/√fanIn)), as torch's `reset_parameters()`.
+   *
+   * @example
+   * const conv = new nn.Conv2d(3, 8, 3);
+   * conv.resetParameters();
+   */
   resetParameters(): void {
     resetLinearLike(this.weight, this.bias);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Conv1d(16, 33, 3).extraRepr(); // → '16, 33, kernel_size=(3,), stride=(1,)'
+   */
   override extraRepr(): string {
     let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}`;
     if (typeof this.padding === 'string') s += `, padding=${this.padding}`;
@@ -132,6 +145,13 @@ export class Conv2d extends ConvNd {
   ) {
     super(inChannels, outChannels, kernelSize, 2, convOpts<ConvOptions>('Conv2d', CONV_ROWS, args), false);
   }
+  /**
+   * Convolves [N, Cin, H, W] (or [Cin, H, W]) into [N, Cout, H', W']; `conv(x)` calls it.
+   *
+   * @example
+   * const conv = new nn.Conv2d(16, 33, 3, { stride: 2 });
+   * conv(dl.randn(20, 16, 50, 100)).shape; // → [20, 33, 24, 49]
+   */
   forward(x: Tensor): Tensor {
     return Fc.conv2d(x, this.weight, this.bias, {
       stride: this.stride,
@@ -142,7 +162,13 @@ export class Conv2d extends ConvNd {
   }
 }
 
-/** 1-D convolution layer over [N, C, L] (runs as a 2-D convolution of unit height). */
+/**
+ * 1-D convolution layer over [N, C, L] (runs as a 2-D convolution of unit height).
+ *
+ * @example
+ * const conv = new nn.Conv1d(16, 33, 3, { stride: 2 }); // as torch.nn.Conv1d(16, 33, 3, stride=2)
+ * conv(dl.randn(20, 16, 50)).shape; // → [20, 33, 24]
+ */
 export class Conv1d extends ConvNd {
   static {
     Object.defineProperty(this, 'name', { value: 'Conv1d' }); // the repr's name, minified or not
@@ -159,6 +185,12 @@ export class Conv1d extends ConvNd {
   ) {
     super(inChannels, outChannels, kernelSize as Fc.Size2, 1, convOpts<ConvOptions>('Conv1d', CONV_ROWS, args), false);
   }
+  /**
+   * Convolves [N, Cin, L] (or [Cin, L]) into [N, Cout, L']; `conv(x)` calls it.
+   *
+   * @example
+   * new nn.Conv1d(4, 8, 3, { padding: 'same' })(dl.randn(2, 4, 10)).shape; // → [2, 8, 10]
+   */
   forward(x: Tensor): Tensor {
     return Fc.conv1d(x, this.weight, this.bias, {
       stride: this.stride[0]!,

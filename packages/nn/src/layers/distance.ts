@@ -21,6 +21,12 @@ export class CosineSimilarity extends Module {
     this.dim = kw ? (kw.dim ?? 1) : (dim as number);
     this.eps = kw ? (kw.eps ?? 1e-8) : eps;
   }
+  /**
+   * Cosine similarity of `x1` and `x2` (broadcast) along the constructor's `dim`, which drops; `m(x1, x2)` calls it.
+   *
+   * @example
+   * new nn.CosineSimilarity()(dl.tensor([[1, 0]]), dl.tensor([[1, 0]])); // → tensor([1.])
+   */
   forward(x1: Tensor, x2: Tensor): Tensor {
     return Fd.cosineSimilarity(x1, x2, { dim: this.dim, eps: this.eps });
   }
@@ -47,6 +53,12 @@ export class PairwiseDistance extends Module {
     this.eps = kw ? (kw.eps ?? 1e-6) : eps;
     this.keepdim = kw ? !!kw.keepdim : keepdim;
   }
+  /**
+   * The p-norm of `x1 - x2 + eps` along the last dim ([N, D] → [N], or kept with `keepdim`); `m(x1, x2)` calls it.
+   *
+   * @example
+   * new nn.PairwiseDistance()(dl.tensor([[3, 4]]), dl.tensor([[0, 0]])); // → tensor([5.0000]) (eps 1e-6 included)
+   */
   forward(x1: Tensor, x2: Tensor): Tensor {
     return Fd.pairwiseDistance(x1, x2, { p: this.norm, eps: this.eps, keepdim: this.keepdim });
   }

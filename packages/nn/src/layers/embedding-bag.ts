@@ -119,11 +119,25 @@ export class EmbeddingBag extends Module {
     e.weight.requiresGrad_(!(opts.freeze ?? true));
     return e;
   }
+  /**
+   * Re-draws the weight from N(0, 1) and zeroes the `paddingIdx` row, as torch's `reset_parameters()`.
+   *
+   * @example
+   * const bag = new nn.EmbeddingBag(10, 3);
+   * bag.resetParameters();
+   */
   resetParameters(): void {
     init.normal_(this.weight);
     if (this.paddingIdx !== null) init.zeros_(this.weight.at(this.paddingIdx));
   }
-  /** Bags of `input` (2-D, or 1-D with `offsets`), optionally weighted per index (mode 'sum'). */
+  /**
+   * Bags of `input` (2-D, or 1-D with `offsets`), optionally weighted per index (mode 'sum').
+   *
+   * @example
+   * const bag = new nn.EmbeddingBag(10, 3, { mode: 'sum' });
+   * const input = dl.tensor([1, 2, 4, 5, 4, 3, 2, 9], { dtype: 'int64' });
+   * bag(input, dl.tensor([0, 4], { dtype: 'int64' })).shape; // → [2, 3]
+   */
   forward(input: Tensor, offsets: Tensor | null = null, perSampleWeights: Tensor | null = null): Tensor {
     const o: EmbeddingBagOptions = {
       offsets,
@@ -136,6 +150,12 @@ export class EmbeddingBag extends Module {
     };
     return embeddingBag(input, this.weight, o);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.EmbeddingBag(10, 3).extraRepr(); // → '10, 3, mode=mean'
+   */
   override extraRepr(): string {
     let s = `${this.numEmbeddings}, ${this.embeddingDim}`;
     if (this.maxNorm !== null) s += `, max_norm=${pyFloat(this.maxNorm)}`;

@@ -39,9 +39,21 @@ export class Unfold extends Module {
       'new nn.Unfold(3, 1, 1, 1) (dilation, padding, stride) or new nn.Unfold(3, { padding: 1 })',
     );
   }
+  /**
+   * Extracts sliding blocks of [N, C, H, W] as columns [N, C·kH·kW, L]; `unfold(x)` calls it.
+   *
+   * @example
+   * new nn.Unfold([2, 3])(dl.randn(2, 5, 3, 4)).shape; // → [2, 30, 4]
+   */
   forward(x: Tensor): Tensor {
     return unfold(x, this.kernelSize, this.opts);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Unfold(2).extraRepr(); // → 'kernel_size=2, dilation=1, padding=0, stride=1'
+   */
   override extraRepr(): string {
     return geo(this.kernelSize, this.opts);
   }
@@ -72,9 +84,21 @@ export class Fold extends Module {
       'new nn.Fold([4, 5], 2, 1, 0, 1) (dilation, padding, stride) or new nn.Fold([4, 5], 2, { stride: 1 })',
     );
   }
+  /**
+   * Sums columns [N, C·kH·kW, L] back into [N, C, *outputSize] (overlaps add up); `fold(x)` calls it.
+   *
+   * @example
+   * new nn.Fold([4, 5], [2, 2])(dl.randn(1, 12, 12)).shape; // → [1, 3, 4, 5]
+   */
   forward(x: Tensor): Tensor {
     return fold(x, this.outputSize, this.kernelSize, this.opts);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Fold([4, 5], 2).extraRepr(); // → 'output_size=(4, 5), kernel_size=2, dilation=1, padding=0, stride=1'
+   */
   override extraRepr(): string {
     return `output_size=${rep(this.outputSize)}, ${geo(this.kernelSize, this.opts)}`;
   }

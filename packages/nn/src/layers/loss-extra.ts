@@ -27,6 +27,12 @@ export class MarginRankingLoss extends OptionsLoss<L.MarginOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'MarginRankingLoss' }); // the repr's name, minified or not
   }
+  /**
+   * `max(0, -target * (input1 - input2) + margin)` per element (inputs and target [N] or scalars, target ±1), reduced; `criterion(x1, x2, y)` calls it.
+   *
+   * @example
+   * new nn.MarginRankingLoss()(dl.tensor([1]), dl.tensor([2]), dl.tensor([1])); // → tensor(1.)
+   */
   forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
     return L.marginRankingLoss(input1, input2, target, this.opts);
   }
@@ -42,6 +48,12 @@ export class HingeEmbeddingLoss extends OptionsLoss<L.MarginOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'HingeEmbeddingLoss' }); // the repr's name, minified or not
   }
+  /**
+   * `x` where target is 1, `max(0, margin - x)` where it is -1 (any shape, target the same), reduced; `criterion(x, y)` calls it.
+   *
+   * @example
+   * new nn.HingeEmbeddingLoss()(dl.tensor([0.3, 0.3]), dl.tensor([1, -1])); // → tensor(0.5000)
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.hingeEmbeddingLoss(input, target, this.opts);
   }
@@ -57,6 +69,12 @@ export class SoftMarginLoss extends OptionsLoss<{ reduction?: L.MarginOptions['r
   static {
     Object.defineProperty(this, 'name', { value: 'SoftMarginLoss' }); // the repr's name, minified or not
   }
+  /**
+   * `log(1 + exp(-target * input))` per element (target ±1, same shape), reduced; `criterion(x, y)` calls it.
+   *
+   * @example
+   * new nn.SoftMarginLoss()(dl.tensor([0]), dl.tensor([1])); // → tensor(0.6931)
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.softMarginLoss(input, target, this.opts);
   }
@@ -78,6 +96,12 @@ export class MultiLabelSoftMarginLoss extends OptionsLoss<{ weight?: Tensor | nu
     super(opts);
     if (opts.weight) this.registerBuffer('weight', opts.weight);
   }
+  /**
+   * Multi-label one-versus-all loss of logits [N, C] against 0/1 targets [N, C], averaged over classes then reduced; `criterion(x, y)` calls it.
+   *
+   * @example
+   * new nn.MultiLabelSoftMarginLoss()(dl.zeros(2, 3), dl.ones(2, 3)); // → tensor(0.6931)
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.multilabelSoftMarginLoss(input, target, { ...this.opts, weight: this.weight ?? null });
   }
@@ -99,6 +123,12 @@ export class MultiMarginLoss extends OptionsLoss<L.MultiMarginOptions> {
     super(opts);
     if (opts.weight) this.registerBuffer('weight', opts.weight);
   }
+  /**
+   * Multi-class hinge loss of scores [N, C] (or [C]) against class indices [N], reduced; `criterion(x, y)` calls it.
+   *
+   * @example
+   * new nn.MultiMarginLoss()(dl.tensor([[0.1, 0.2, 0.4, 0.8]]), dl.tensor([3], { dtype: 'int64' })); // → tensor(0.3250)
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.multiMarginLoss(input, target, { ...this.opts, weight: this.weight ?? null });
   }
@@ -114,6 +144,12 @@ export class MultiLabelMarginLoss extends OptionsLoss<{ reduction?: L.MarginOpti
   static {
     Object.defineProperty(this, 'name', { value: 'MultiLabelMarginLoss' }); // the repr's name, minified or not
   }
+  /**
+   * Multi-label hinge loss of scores [N, C] against target class indices [N, C] (the first -1 ends each row's list), reduced; `criterion(x, y)` calls it.
+   *
+   * @example
+   * new nn.MultiLabelMarginLoss()(dl.tensor([[0.1, 0.2, 0.4, 0.8]]), dl.tensor([[3, 0, -1, 1]], { dtype: 'int64' })); // → tensor(0.8500)
+   */
   forward(input: Tensor, target: Tensor): Tensor {
     return L.multilabelMarginLoss(input, target, this.opts);
   }
@@ -129,6 +165,12 @@ export class CosineEmbeddingLoss extends OptionsLoss<L.MarginOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'CosineEmbeddingLoss' }); // the repr's name, minified or not
   }
+  /**
+   * `1 - cos(x1, x2)` where target is 1, `max(0, cos(x1, x2) - margin)` where it is -1 (x1, x2 [N, D], target [N]), reduced; `criterion(x1, x2, y)` calls it.
+   *
+   * @example
+   * new nn.CosineEmbeddingLoss()(dl.tensor([[1, 0]]), dl.tensor([[1, 0]]), dl.tensor([1])); // → tensor(0.)
+   */
   forward(input1: Tensor, input2: Tensor, target: Tensor): Tensor {
     return L.cosineEmbeddingLoss(input1, input2, target, this.opts);
   }
@@ -144,6 +186,12 @@ export class TripletMarginLoss extends OptionsLoss<L.TripletMarginOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'TripletMarginLoss' }); // the repr's name, minified or not
   }
+  /**
+   * `max(d(a, p) - d(a, n) + margin, 0)` with the p-norm distance over [N, D] (or [D]) triplets, reduced; `criterion(a, p, n)` calls it.
+   *
+   * @example
+   * new nn.TripletMarginLoss({ margin: 1 })(dl.randn(8, 16), dl.randn(8, 16), dl.randn(8, 16)).shape; // → []
+   */
   forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
     return L.tripletMarginLoss(anchor, positive, negative, this.opts);
   }
@@ -165,6 +213,13 @@ export class TripletMarginWithDistanceLoss extends OptionsLoss<L.TripletDistance
     super(opts);
     this.distanceFunction = opts.distanceFunction ?? new PairwiseDistance();
   }
+  /**
+   * `max(d(a, p) - d(a, n) + margin, 0)` with the constructor's `distanceFunction` (pairwise L2 by default), reduced; `criterion(a, p, n)` calls it.
+   *
+   * @example
+   * const criterion = new nn.TripletMarginWithDistanceLoss({ distanceFunction: (x, y) => F.pairwiseDistance(x, y, 1) });
+   * criterion(dl.randn(8, 16), dl.randn(8, 16), dl.randn(8, 16)).shape; // → []
+   */
   forward(anchor: Tensor, positive: Tensor, negative: Tensor): Tensor {
     const d = this.distanceFunction as (x1: Tensor, x2: Tensor) => Tensor; // modules are callable
     return L.tripletMarginWithDistanceLoss(anchor, positive, negative, { ...this.opts, distanceFunction: d });
@@ -181,6 +236,12 @@ export class PoissonNLLLoss extends OptionsLoss<L.PoissonNLLOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'PoissonNLLLoss' }); // the repr's name, minified or not
   }
+  /**
+   * Poisson negative log-likelihood of `logInput` (log rates when `logInput` is true, the default) against counts of the same shape, reduced; `criterion(input, target)` calls it.
+   *
+   * @example
+   * new nn.PoissonNLLLoss()(dl.tensor([0]), dl.tensor([1])); // → tensor(1.)
+   */
   forward(logInput: Tensor, target: Tensor): Tensor {
     return L.poissonNllLoss(logInput, target, this.opts);
   }
@@ -196,6 +257,12 @@ export class GaussianNLLLoss extends OptionsLoss<L.GaussianNLLOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'GaussianNLLLoss' }); // the repr's name, minified or not
   }
+  /**
+   * Gaussian negative log-likelihood of `target` under mean `input` and `variance` (same shape, or one fewer trailing dim), reduced; `criterion(mean, target, var)` calls it.
+   *
+   * @example
+   * new nn.GaussianNLLLoss()(dl.tensor([0]), dl.tensor([0]), dl.tensor([1])); // → tensor(0.)
+   */
   forward(input: Tensor, target: Tensor, variance: Tensor): Tensor {
     return L.gaussianNllLoss(input, target, variance, this.opts);
   }
@@ -212,6 +279,13 @@ export class CTCLoss extends OptionsLoss<CTCLossOptions> {
   static {
     Object.defineProperty(this, 'name', { value: 'CTCLoss' }); // the repr's name, minified or not
   }
+  /**
+   * CTC loss of `logProbs` [T, N, C] (log-softmaxed) against `targets` ([N, S] padded, or concatenated 1-D) with per-sample lengths, reduced; `ctc(logProbs, targets, inputLengths, targetLengths)` calls it.
+   *
+   * @example
+   * const ctc = new nn.CTCLoss();
+   * ctc(F.logSoftmax(dl.randn(10, 2, 5), 2), dl.tensor([[1, 2], [3, 3]], { dtype: 'int64' }), [10, 10], [2, 2]).shape; // → []
+   */
   forward(logProbs: Tensor, targets: Tensor, inputLengths: Tensor | readonly number[], targetLengths: Tensor | readonly number[]): Tensor {
     return ctcLoss(logProbs, targets, inputLengths, targetLengths, this.opts);
   }

@@ -64,12 +64,26 @@ abstract class BatchNormBase extends Module {
     }
     this.resetParameters();
   }
+  /**
+   * Zeroes `runningMean` and `numBatchesTracked` and fills `runningVar` with ones (nothing without running stats), as torch's `reset_running_stats()`.
+   *
+   * @example
+   * const bn = new nn.BatchNorm1d(4);
+   * bn.resetRunningStats(); // bn.runningMean → zeros, bn.runningVar → ones
+   */
   resetRunningStats(): void {
     if (!this.trackRunningStats) return;
     init.zeros_(this.runningMean!);
     init.ones_(this.runningVar!);
     init.zeros_(this.numBatchesTracked!);
   }
+  /**
+   * Resets the running stats and sets weight to ones and bias to zeros, as torch's `reset_parameters()`.
+   *
+   * @example
+   * const bn = new nn.BatchNorm1d(4);
+   * bn.resetParameters();
+   */
   resetParameters(): void {
     this.resetRunningStats();
     if (this.affine) {
@@ -77,6 +91,13 @@ abstract class BatchNormBase extends Module {
       init.zeros_(this.bias!);
     }
   }
+  /**
+   * Normalises each channel (dim 1) with the batch statistics while training (updating the running ones by `momentum`, or a cumulative average when it is null) and the running ones in eval mode; `bn(x)` calls it.
+   *
+   * @example
+   * const bn = new nn.BatchNorm1d(4);
+   * bn(dl.randn(8, 4)).shape; // → [8, 4]; bn.eval() switches to the running stats
+   */
   forward(x: Tensor): Tensor {
     this.checkInput(x);
     let factor = this.momentum ?? 0;
@@ -95,12 +116,24 @@ abstract class BatchNormBase extends Module {
       eps: this.eps,
     });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.BatchNorm1d(4).extraRepr(); // → '4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True'
+   */
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${this.momentum === null ? 'None' : pyFloat(this.momentum)}, affine=${this.affine ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
   }
 }
 
-/** Batch normalisation over [N, C] or [N, C, L] (running stats, momentum, eval mode). */
+/**
+ * Batch normalisation over [N, C] or [N, C, L] (running stats, momentum, eval mode).
+ *
+ * @example
+ * const bn = new nn.BatchNorm1d(100); // as torch.nn.BatchNorm1d(100); { affine: false, momentum: null, … }
+ * bn(dl.randn(20, 100)).shape; // → [20, 100]
+ */
 export class BatchNorm1d extends BatchNormBase {
   static {
     Object.defineProperty(this, 'name', { value: 'BatchNorm1d' }); // the repr's name, minified or not
@@ -156,9 +189,22 @@ export class LayerNorm extends Module {
     this.weight = affine ? init.ones_(param(this.normalizedShape, opts)) : null;
     this.bias = affine ? init.zeros_(param(this.normalizedShape, opts)) : null;
   }
+  /**
+   * Normalises over the trailing `normalizedShape` dims (their mean and biased variance), then scales by weight and adds bias; `ln(x)` calls it.
+   *
+   * @example
+   * const ln = new nn.LayerNorm(10);
+   * ln(dl.randn(20, 5, 10)).shape; // → [20, 5, 10]
+   */
   forward(x: Tensor): Tensor {
     return Fn.layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.opts.eps ?? 1e-5 });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.LayerNorm(10).extraRepr(); // → '(10,), eps=1e-05, elementwise_affine=True'
+   */
   override extraRepr(): string {
     const s = this.normalizedShape;
     return `(${s.join(', ')}${s.length === 1 ? ',' : ''}), eps=${pyFloat(this.opts.eps ?? 1e-5)}, elementwise_affine=${(this.opts.elementwiseAffine ?? true) ? 'True' : 'False'}`;
@@ -194,9 +240,22 @@ export class GroupNorm extends Module {
     this.weight = affine ? init.ones_(param([numChannels], opts)) : null;
     this.bias = affine ? init.zeros_(param([numChannels], opts)) : null;
   }
+  /**
+   * Normalises [N, C, *] over groups of `C / numGroups` channels, then the per-channel affine; `gn(x)` calls it.
+   *
+   * @example
+   * const gn = new nn.GroupNorm(2, 4);
+   * gn(dl.randn(3, 4, 5)).shape; // → [3, 4, 5]
+   */
   forward(x: Tensor): Tensor {
     return Fn.groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.opts.eps ?? 1e-5 });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.GroupNorm(2, 4).extraRepr(); // → '2, 4, eps=1e-05, affine=True'
+   */
   override extraRepr(): string {
     return `${this.numGroups}, ${this.numChannels}, eps=${pyFloat(this.opts.eps ?? 1e-5)}, affine=${(this.opts.affine ?? true) ? 'True' : 'False'}`;
   }
@@ -244,6 +303,13 @@ abstract class InstanceNormBase extends Module {
     this.registerBuffer('runningVar', this.trackRunningStats ? dl.ones([numFeatures], { dtype: opts.dtype ?? 'float32', ...dev }) : null);
     this.registerBuffer('numBatchesTracked', this.trackRunningStats ? dl.zeros([], { dtype: 'int32', ...dev }) : null);
   }
+  /**
+   * Normalises each sample's channels over their spatial dims ([N, C, *] or unbatched [C, *]), with running stats only when `trackRunningStats` and in eval mode; `m(x)` calls it.
+   *
+   * @example
+   * const norm = new nn.InstanceNorm1d(4);
+   * norm(dl.randn(2, 4, 10)).shape; // → [2, 4, 10]
+   */
   forward(x: Tensor): Tensor {
     const op = this._getName();
     const nb = this.noBatchDim;
@@ -267,6 +333,12 @@ abstract class InstanceNormBase extends Module {
       eps: this.eps,
     });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.InstanceNorm1d(4).extraRepr(); // → '4, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False'
+   */
   override extraRepr(): string {
     return `${this.numFeatures}, eps=${pyFloat(this.eps)}, momentum=${pyFloat(this.momentum)}, affine=${this.affine ? 'True' : 'False'}, track_running_stats=${this.trackRunningStats ? 'True' : 'False'}`;
   }

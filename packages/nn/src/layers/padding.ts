@@ -19,9 +19,21 @@ abstract class PadNd extends Module {
     else if (padding.length === 2 * nd) this.padding = [...padding];
     else throw new ArgumentError(`${op}: padding must be a number or ${2 * nd} numbers, got ${JSON.stringify(padding)}`, { op });
   }
+  /**
+   * Pads the trailing dims of `x` by the constructor's padding (last dim first, as `F.pad`); `pad(x)` calls it.
+   *
+   * @example
+   * new nn.ConstantPad1d(2, 3.5)(dl.zeros(1, 2)); // → tensor([[3.5000, 3.5000, 0.0000, 0.0000, 3.5000, 3.5000]])
+   */
   forward(x: Tensor): Tensor {
     return this.mode === 'constant' ? pad(x, this.padding, { value: this.value }) : pad(x, this.padding, { mode: this.mode });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.ReflectionPad1d(2).extraRepr(); // → '(2, 2)'
+   */
   override extraRepr(): string {
     return pyTuple(this.padding);
   }
@@ -29,6 +41,12 @@ abstract class PadNd extends Module {
 
 abstract class ConstantPadNd extends PadNd {
   protected readonly mode = 'constant';
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.ConstantPad1d(2, 3.5).extraRepr(); // → 'padding=(2, 2), value=3.5'
+   */
   override extraRepr(): string {
     return `padding=${pyTuple(this.padding)}, value=${pyFloat(this.value)}`;
   }

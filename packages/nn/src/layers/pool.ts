@@ -51,17 +51,35 @@ export class MaxPool2d<RI extends boolean = false> extends Module {
     const opts = (this.opts = torchArgs('MaxPool2d', MAX_ROWS, args, forms('MaxPool2d')));
     this.stride = opts.stride ?? kernelSize;
   }
-  /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
+  /**
+   * The pooled tensor, or `{ values, indices }` with `returnIndices`.
+   *
+   * @example
+   * const pool = new nn.MaxPool2d(2);
+   * pool(dl.randn(1, 3, 8, 8)).shape; // → [1, 3, 4, 4]
+   */
   forward(x: Tensor): Pooled<RI> {
     const o = { ...this.opts, stride: this.stride };
     return (this.opts.returnIndices ? Fc.maxPool2dWithIndices(x, this.kernelSize, o) : Fc.maxPool2d(x, this.kernelSize, o)) as Pooled<RI>;
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.MaxPool2d(2).extraRepr(); // → 'kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False'
+   */
   override extraRepr(): string {
     return `kernel_size=${rep(this.kernelSize)}, stride=${rep(this.stride)}, padding=${rep(this.opts.padding ?? 0)}, dilation=${rep(this.opts.dilation ?? 1)}, ceil_mode=${this.opts.ceilMode ? 'True' : 'False'}`;
   }
 }
 
-/** 2-D average pooling layer. */
+/**
+ * 2-D average pooling layer.
+ *
+ * @example
+ * const pool = new nn.AvgPool2d(2); // as torch.nn.AvgPool2d(2): stride defaults to kernel_size
+ * pool(dl.randn(1, 3, 8, 8)).shape; // → [1, 3, 4, 4]
+ */
 export class AvgPool2d extends Module {
   static {
     Object.defineProperty(this, 'name', { value: 'AvgPool2d' }); // the repr's name, minified or not
@@ -85,9 +103,21 @@ export class AvgPool2d extends Module {
     const opts = (this.opts = torchArgs('AvgPool2d', AVG_ROWS, args, forms('AvgPool2d')));
     this.stride = opts.stride ?? kernelSize;
   }
+  /**
+   * Average-pools [N, C, H, W] (or [C, H, W]) with the constructor's window; `pool(x)` calls it.
+   *
+   * @example
+   * new nn.AvgPool2d(2)(dl.ones(1, 1, 4, 4)); // → all ones, [1, 1, 2, 2]
+   */
   forward(x: Tensor): Tensor {
     return Fc.avgPool2d(x, this.kernelSize, { ...this.opts, stride: this.stride });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.AvgPool2d(2).extraRepr(); // → 'kernel_size=2, stride=2, padding=0'
+   */
   override extraRepr(): string {
     return `kernel_size=${rep(this.kernelSize)}, stride=${rep(this.stride)}, padding=${rep(this.opts.padding ?? 0)}`;
   }
@@ -101,9 +131,21 @@ export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: number | readonly (number | null)[]) {
     super();
   }
+  /**
+   * Average-pools [N, C, H, W] (or [C, H, W]) to the constructor's output size; `pool(x)` calls it.
+   *
+   * @example
+   * new nn.AdaptiveAvgPool2d([7, 7])(dl.randn(2, 512, 14, 14)).shape; // → [2, 512, 7, 7]
+   */
   forward(x: Tensor): Tensor {
     return Fc.adaptiveAvgPool2d(x, this.outputSize);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.AdaptiveAvgPool2d([7, 7]).extraRepr(); // → 'output_size=(7, 7)'
+   */
   override extraRepr(): string {
     const o = this.outputSize;
     return `output_size=${typeof o === 'number' ? o : `(${o.map((v) => (v === null ? 'None' : v)).join(', ')}${o.length === 1 ? ',' : ''})`}`;
@@ -136,11 +178,22 @@ export class MaxPool1d<RI extends boolean = false> extends Module {
     const opts = (this.opts = torchArgs('MaxPool1d', MAX_ROWS, args, forms('MaxPool1d')));
     this.stride = opts.stride ?? kernelSize;
   }
-  /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
+  /**
+   * The pooled tensor, or `{ values, indices }` with `returnIndices`.
+   *
+   * @example
+   * new nn.MaxPool1d(2)(dl.randn(4, 16, 10)).shape; // → [4, 16, 5]
+   */
   forward(x: Tensor): Pooled<RI> {
     const o = { ...this.opts, stride: this.stride };
     return (this.opts.returnIndices ? Fp.maxPool1dWithIndices(x, this.kernelSize, o) : Fp.maxPool1d(x, this.kernelSize, o)) as Pooled<RI>;
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.MaxPool1d(2).extraRepr(); // → 'kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False'
+   */
   override extraRepr(): string {
     return `kernel_size=${r1(this.kernelSize)}, stride=${r1(this.stride)}, padding=${r1(this.opts.padding ?? 0)}, dilation=${r1(this.opts.dilation ?? 1)}, ceil_mode=${this.opts.ceilMode ? 'True' : 'False'}`;
   }
@@ -169,9 +222,21 @@ export class AvgPool1d extends Module {
     const opts = (this.opts = torchArgs('AvgPool1d', AVG_ROWS, args, forms('AvgPool1d')));
     this.stride = opts.stride ?? kernelSize;
   }
+  /**
+   * Average-pools [N, C, L] (or [C, L]) with the constructor's window; `pool(x)` calls it.
+   *
+   * @example
+   * new nn.AvgPool1d(2)(dl.tensor([[1, 3, 5, 7]])); // → tensor([[2., 6.]])
+   */
   forward(x: Tensor): Tensor {
     return Fp.avgPool1d(x, this.kernelSize, { ...this.opts, stride: this.stride });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.AvgPool1d(2).extraRepr(); // → 'kernel_size=(2,), stride=(2,), padding=(0,)'
+   */
   override extraRepr(): string {
     const t = (v: Fp.Size1) => pyTuple(typeof v === 'number' ? [v] : v); // torch stores _single(...) tuples
     return `kernel_size=${t(this.kernelSize)}, stride=${t(this.stride)}, padding=${t(this.opts.padding ?? 0)}`;
@@ -189,9 +254,21 @@ export class AdaptiveAvgPool1d extends Module {
   constructor(readonly outputSize: Fp.Size1) {
     super();
   }
+  /**
+   * Average-pools [N, C, L] (or [C, L]) to the constructor's length; `pool(x)` calls it.
+   *
+   * @example
+   * new nn.AdaptiveAvgPool1d(4)(dl.randn(2, 8, 16)).shape; // → [2, 8, 4]
+   */
   forward(x: Tensor): Tensor {
     return Fp.adaptiveAvgPool1d(x, this.outputSize);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.AdaptiveAvgPool1d(4).extraRepr(); // → 'output_size=4'
+   */
   override extraRepr(): string {
     return `output_size=${outRepr(this.outputSize)}`;
   }
@@ -220,12 +297,23 @@ export class AdaptiveMaxPool1d<RI extends boolean = false> extends Module {
       'new nn.AdaptiveMaxPool1d(4, true) or new nn.AdaptiveMaxPool1d(4, { returnIndices: true })',
     );
   }
-  /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
+  /**
+   * The pooled tensor, or `{ values, indices }` with `returnIndices`.
+   *
+   * @example
+   * new nn.AdaptiveMaxPool1d(4)(dl.randn(2, 8, 16)).shape; // → [2, 8, 4]
+   */
   forward(x: Tensor): Pooled<RI> {
     return (
       this.opts.returnIndices ? Fp.adaptiveMaxPool1dWithIndices(x, this.outputSize) : Fp.adaptiveMaxPool1d(x, this.outputSize)
     ) as Pooled<RI>;
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.AdaptiveMaxPool1d(4).extraRepr(); // → 'output_size=4'
+   */
   override extraRepr(): string {
     return `output_size=${outRepr(this.outputSize)}`;
   }
@@ -255,12 +343,23 @@ export class AdaptiveMaxPool2d<RI extends boolean = false> extends Module {
       'new nn.AdaptiveMaxPool2d(7, true) or new nn.AdaptiveMaxPool2d(7, { returnIndices: true })',
     );
   }
-  /** The pooled tensor, or `{ values, indices }` with `returnIndices`. */
+  /**
+   * The pooled tensor, or `{ values, indices }` with `returnIndices`.
+   *
+   * @example
+   * new nn.AdaptiveMaxPool2d(1)(dl.randn(2, 8, 5, 5)).shape; // → [2, 8, 1, 1]
+   */
   forward(x: Tensor): Pooled<RI> {
     return (
       this.opts.returnIndices ? Fp.adaptiveMaxPool2dWithIndices(x, this.outputSize) : Fp.adaptiveMaxPool2d(x, this.outputSize)
     ) as Pooled<RI>;
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.AdaptiveMaxPool2d(1).extraRepr(); // → 'output_size=1'
+   */
   override extraRepr(): string {
     return `output_size=${outRepr(this.outputSize)}`;
   }
@@ -289,9 +388,23 @@ export class MaxUnpool2d extends Module {
     this.stride = p2(opts.stride ?? kernelSize);
     this.padding = p2(opts.padding ?? 0);
   }
+  /**
+   * Scatters `x` back to the positions `indices` (from a MaxPool2d with `returnIndices: true`), zeros elsewhere; `outputSize` picks among the valid sizes, as `torch.nn.MaxUnpool2d.forward`.
+   *
+   * @example
+   * const pool = new nn.MaxPool2d(2, { returnIndices: true }), unpool = new nn.MaxUnpool2d(2);
+   * const { values, indices } = pool(dl.randn(1, 1, 4, 4));
+   * unpool(values, indices).shape; // → [1, 1, 4, 4]
+   */
   forward(x: Tensor, indices: Tensor, outputSize: readonly number[] | null = null): Tensor {
     return Fu.maxUnpool2d(x, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.MaxUnpool2d(2).extraRepr(); // → 'kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)'
+   */
   override extraRepr(): string {
     return `kernel_size=${pyTuple(this.kernelSize)}, stride=${pyTuple(this.stride)}, padding=${pyTuple(this.padding)}`;
   }
@@ -316,9 +429,23 @@ export class MaxUnpool1d extends Module {
     this.stride = opts.stride ?? kernelSize;
     this.padding = opts.padding ?? 0;
   }
+  /**
+   * Scatters `x` back to the positions `indices` (from a MaxPool1d with `returnIndices: true`), zeros elsewhere; `outputSize` picks among the valid sizes, as `torch.nn.MaxUnpool1d.forward`.
+   *
+   * @example
+   * const pool = new nn.MaxPool1d(2, { returnIndices: true }), unpool = new nn.MaxUnpool1d(2);
+   * const { values, indices } = pool(dl.tensor([[1, 2, 3, 4]]));
+   * unpool(values, indices); // → tensor([[0., 2., 0., 4.]])
+   */
   forward(x: Tensor, indices: Tensor, outputSize: readonly number[] | null = null): Tensor {
     return Fu.maxUnpool1d(x, indices, this.kernelSize, { stride: this.stride, padding: this.padding, outputSize });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.MaxUnpool1d(2).extraRepr(); // → 'kernel_size=(2,), stride=(2,), padding=(0,)'
+   */
   override extraRepr(): string {
     return `kernel_size=${pyTuple([this.kernelSize])}, stride=${pyTuple([this.stride])}, padding=${pyTuple([this.padding])}`;
   }

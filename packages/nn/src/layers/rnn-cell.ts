@@ -122,7 +122,13 @@ abstract class RNNCellBase extends Module {
     this.biasHh = bias ? param([G * hiddenSize], opts) : null;
     this.resetParameters();
   }
-  /** torch's init: every weight U(-1/√hidden, 1/√hidden). */
+  /**
+   * torch's init: every weight U(-1/√hidden, 1/√hidden).
+   *
+   * @example
+   * const cell = new nn.GRUCell(10, 20);
+   * cell.resetParameters(); // weights redrawn from U(-1/√20, 1/√20)
+   */
   resetParameters(): void {
     const k = this.hiddenSize > 0 ? 1 / Math.sqrt(this.hiddenSize) : 0;
     for (const p of this.parameters()) init.uniform_(p, -k, k);
@@ -159,6 +165,12 @@ abstract class RNNCellBase extends Module {
     const [h2, c2] = recurrentStep(this.mode, gxAll, h, c, w);
     return batched ? [h2, c2] : [h2.squeeze(0), c2 ? c2.squeeze(0) : null];
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.RNNCell(10, 20, { nonlinearity: 'relu' }).extraRepr(); // → '10, 20, nonlinearity=relu'
+   */
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (!this.bias) s += ', bias=False';
@@ -205,6 +217,13 @@ export class RNNCell extends RNNCellBase {
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, opts.bias ?? true, opts);
     this.nonlinearity = nl;
   }
+  /**
+   * One step: `input` [N, inputSize] (or [inputSize]) and `hx` [N, hiddenSize] (zeros by default) give the next hidden state [N, hiddenSize]; `cell(x, h)` calls it.
+   *
+   * @example
+   * const cell = new nn.RNNCell(10, 20);
+   * let h = cell(dl.randn(3, 10)); h = cell(dl.randn(3, 10), h); // h [3, 20]
+   */
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
     return this._step(input, hx, null)[0];
   }
@@ -232,6 +251,13 @@ export class LSTMCell extends RNNCellBase {
     );
     super('LSTM', inputSize, hiddenSize, opts.bias ?? true, opts);
   }
+  /**
+   * One step: `input` [N, inputSize] (or [inputSize]) and `[h, c]` (zeros by default) give the next `[h, c]`, each [N, hiddenSize]; `cell(x, [h, c])` calls it.
+   *
+   * @example
+   * const cell = new nn.LSTMCell(10, 20);
+   * const [h, c] = cell(dl.randn(3, 10)); // h, c [3, 20]
+   */
   forward(input: Tensor, hx: readonly [Tensor, Tensor] | null = null): [Tensor, Tensor] {
     if (hx !== null && hx !== undefined && (!Array.isArray(hx) || hx.length !== 2)) {
       throw new ArgumentError('LSTMCell: hx must be a pair [h, c]', { op: 'LSTMCell', hint: 'cell(x, [h, c])' });
@@ -262,6 +288,13 @@ export class GRUCell extends RNNCellBase {
     );
     super('GRU', inputSize, hiddenSize, opts.bias ?? true, opts);
   }
+  /**
+   * One step: `input` [N, inputSize] (or [inputSize]) and `hx` [N, hiddenSize] (zeros by default) give the next hidden state; `cell(x, h)` calls it.
+   *
+   * @example
+   * const cell = new nn.GRUCell(10, 20);
+   * cell(dl.randn(3, 10)).shape; // → [3, 20]
+   */
   forward(input: Tensor, hx: Tensor | null = null): Tensor {
     return this._step(input, hx, null)[0];
   }

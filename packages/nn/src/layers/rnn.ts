@@ -112,7 +112,13 @@ abstract class RNNBase extends Module {
     this.resetParameters();
   }
 
-  /** torch's init: every weight U(-1/√hidden, 1/√hidden). */
+  /**
+   * torch's init: every weight U(-1/√hidden, 1/√hidden).
+   *
+   * @example
+   * const gru = new nn.GRU(10, 20);
+   * gru.resetParameters(); // every weight and bias redrawn from U(-1/√20, 1/√20)
+   */
   resetParameters(): void {
     const k = this.hiddenSize > 0 ? 1 / Math.sqrt(this.hiddenSize) : 0;
     for (const p of this.parameters()) init.uniform_(p, -k, k);
@@ -259,6 +265,12 @@ abstract class RNNBase extends Module {
     return { output, h, c };
   }
 
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.GRU(10, 20, { numLayers: 2, batchFirst: true }).extraRepr(); // → '10, 20, num_layers=2, batch_first=True'
+   */
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (this.projSize !== 0) s += `, proj_size=${this.projSize}`;
@@ -384,6 +396,13 @@ export class RNN extends RNNBase {
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }
+  /**
+   * Runs the sequence `input` [L, N, inputSize] ([N, L, …] with `batchFirst`, unbatched [L, inputSize], or a PackedSequence) from `hx` [numLayers·dirs, N, hiddenSize] (zeros by default) and returns `[output, hN]`; `rnn(x, h0)` calls it.
+   *
+   * @example
+   * const rnn = new nn.RNN(10, 20, 2);
+   * const [output, hn] = rnn(dl.randn(5, 3, 10), dl.randn(2, 3, 20)); // output [5, 3, 20], hn [2, 3, 20]
+   */
   forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
   forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   forward(input: Tensor | PackedSequence, hx: Tensor | null = null): [Tensor | PackedSequence, Tensor] {
@@ -425,6 +444,13 @@ export class LSTM extends RNNBase {
       ),
     );
   }
+  /**
+   * Runs the sequence `input` [L, N, inputSize] ([N, L, …] with `batchFirst`, unbatched, or a PackedSequence) from `[h0, c0]` (zeros by default) and returns `[output, [hN, cN]]`; `lstm(x, [h0, c0])` calls it.
+   *
+   * @example
+   * const lstm = new nn.LSTM(10, 20, 2);
+   * const [output, [hn, cn]] = lstm(dl.randn(5, 3, 10)); // output [5, 3, 20], hn and cn [2, 3, 20]
+   */
   forward(input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
   forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
   forward(input: Tensor | PackedSequence, hx: readonly [Tensor, Tensor] | null = null): [Tensor | PackedSequence, [Tensor, Tensor]] {
@@ -462,6 +488,13 @@ export class GRU extends RNNBase {
       ),
     );
   }
+  /**
+   * Runs the sequence `input` [L, N, inputSize] ([N, L, …] with `batchFirst`, unbatched, or a PackedSequence) from `hx` (zeros by default) and returns `[output, hN]`; `gru(x, h0)` calls it.
+   *
+   * @example
+   * const gru = new nn.GRU(10, 20, { bidirectional: true });
+   * const [output, hn] = gru(dl.randn(5, 3, 10)); // output [5, 3, 40], hn [2, 3, 20]
+   */
   forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
   forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   forward(input: Tensor | PackedSequence, hx: Tensor | null = null): [Tensor | PackedSequence, Tensor] {

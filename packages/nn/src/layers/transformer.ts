@@ -556,7 +556,13 @@ export class Transformer extends Module {
     this.resetParameters();
   }
 
-  /** torch's `_reset_parameters`: xavier-uniform on every parameter with more than one dim. */
+  /**
+   * torch's `_reset_parameters`: xavier-uniform on every parameter with more than one dim.
+   *
+   * @example
+   * const model = new nn.Transformer({ dModel: 32, nhead: 4, numEncoderLayers: 1, numDecoderLayers: 1 });
+   * model.resetParameters();
+   */
   resetParameters(): void {
     for (const p of this.parameters()) if (p.dim() > 1) init.xavierUniform_(p);
   }

@@ -64,9 +64,21 @@ export class Upsample extends Module {
     ));
     this.mode = opts.mode ?? 'nearest';
   }
+  /**
+   * Resizes [N, C, *spatial] with `F.interpolate` and the constructor's size or scale factor and mode; `up(x)` calls it.
+   *
+   * @example
+   * new nn.Upsample({ scaleFactor: 2 })(dl.randn(1, 3, 4, 4)).shape; // → [1, 3, 8, 8]
+   */
   forward(x: Tensor): Tensor {
     return interpolate(x, { ...this.opts, mode: this.mode });
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.Upsample({ scaleFactor: 2 }).extraRepr(); // → 'scale_factor=2.0, mode=nearest'
+   */
   override extraRepr(): string {
     const o = this.opts;
     const info =
@@ -147,9 +159,21 @@ export class PixelShuffle extends Module {
   constructor(readonly upscaleFactor: number) {
     super();
   }
+  /**
+   * Rearranges [N, C·r², H, W] into [N, C, H·r, W·r]; `ps(x)` calls it.
+   *
+   * @example
+   * new nn.PixelShuffle(3)(dl.randn(1, 9, 4, 4)).shape; // → [1, 1, 12, 12]
+   */
   forward(x: Tensor): Tensor {
     return pixelShuffle(x, this.upscaleFactor);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.PixelShuffle(2).extraRepr(); // → 'upscale_factor=2'
+   */
   override extraRepr(): string {
     return `upscale_factor=${this.upscaleFactor}`;
   }
@@ -168,9 +192,21 @@ export class PixelUnshuffle extends Module {
   constructor(readonly downscaleFactor: number) {
     super();
   }
+  /**
+   * Rearranges [N, C, H·r, W·r] into [N, C·r², H, W], the inverse of PixelShuffle; `pu(x)` calls it.
+   *
+   * @example
+   * new nn.PixelUnshuffle(3)(dl.randn(1, 1, 12, 12)).shape; // → [1, 9, 4, 4]
+   */
   forward(x: Tensor): Tensor {
     return pixelUnshuffle(x, this.downscaleFactor);
   }
+  /**
+   * The arguments shown inside the module's repr, as PyTorch's `extra_repr()`.
+   *
+   * @example
+   * new nn.PixelUnshuffle(2).extraRepr(); // → 'downscale_factor=2'
+   */
   override extraRepr(): string {
     return `downscale_factor=${this.downscaleFactor}`;
   }
