@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as dl from '@dl/tensor';
 import { AutogradError } from '@dl/tensor';
 import '@dl/backend-cpu';
-import { enableGrad, grad, isGradEnabled, noGrad, setGradEnabled } from './index.js';
+import { backwardAll, enableGrad, grad, isGradEnabled, noGrad, setGradEnabled } from './index.js';
 
 const arr = (t: dl.Tensor | null | undefined) => t!.toArraySync() as any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -46,6 +46,16 @@ describe('graph structure', () => {
 });
 
 describe('backward', () => {
+  it('backwardAll takes the gradients list as optional, as torch.autograd.backward(tensors)', () => {
+    const x = dl.tensor([1, 2], { requiresGrad: true });
+    const y = dl.tensor([3], { requiresGrad: true });
+    backwardAll([x.mul(y).sum(), y.mul(2).sum()]);
+    expect(x.grad!.toArraySync()).toEqual([3, 3]);
+    expect(y.grad!.toArraySync()).toEqual([5]);
+    expect(() => backwardAll([x.sum()], [undefined, undefined])).toThrow(/backward: got 2 gradients for 1 tensors/);
+    expect(() => backwardAll([x.mul(2)])).toThrow(AutogradError);
+  });
+
   it('a DAG where one tensor feeds two branches runs each node once', () => {
     const x = dl.tensor([1, 2, 3], { requiresGrad: true });
     const h = x.mul(x); // used twice

@@ -304,7 +304,8 @@ export function backward(t: Tensor, gradient: Tensor | undefined, opts: Backward
 /**
  * Backpropagates from several tensors at once, accumulating into the leaves' `.grad`, as
  * `torch.autograd.backward(tensors, grad_tensors)`: `gradients[i]` seeds `tensors[i]`
- * (`undefined` for a scalar, which is seeded with 1; non-scalars need one). Options as
+ * (`undefined`, or the whole list left out, for scalars, which are seeded with 1; non-scalars
+ * need one). Options as
  * `tensor.backward` (`retainGraph`, `createGraph`, `inputs`).
  *
  * @example
@@ -313,7 +314,16 @@ export function backward(t: Tensor, gradient: Tensor | undefined, opts: Backward
  * backwardAll([x.mul(y).sum(), y.mul(2).sum()], [undefined, undefined]);
  * x.grad; // tensor([3., 3.]);  y.grad: tensor([5.])
  */
-export function backwardMany(tensors: readonly Tensor[], gradients: ReadonlyArray<Tensor | undefined>, opts: BackwardOptions = {}): void {
+export function backwardMany(
+  tensors: readonly Tensor[],
+  gradients: ReadonlyArray<Tensor | undefined> = [],
+  opts: BackwardOptions = {},
+): void {
+  if (gradients.length > tensors.length)
+    throw new AutogradError(`backward: got ${gradients.length} gradients for ${tensors.length} tensors`, {
+      op: 'backward',
+      hint: 'pass one gradient (or undefined, for a scalar) per tensor, or none at all',
+    });
   const top = !inScope();
   // Every gradient made on the way is freed at the end, except what lands in `.grad`.
   runScope('backward', () => backwardScoped(tensors, gradients, opts));

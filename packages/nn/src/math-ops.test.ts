@@ -54,6 +54,13 @@ describe('special functions', () => {
 });
 
 describe('binary math', () => {
+  it('an integer tensor to a negative integer scalar power raises, as torch; a tensor exponent gives 0', () => {
+    expect(() => t([2], 'int32').pow(-1)).toThrow(/pow: integers to negative integer powers are not allowed \(int32 input, exponent -1\)/);
+    expect(() => t([2], 'int32').pow_(-2)).toThrow(dl.DTypeError);
+    expect(arr(t([2], 'int32').pow(t([-1], 'int32')))).toEqual([0]);
+    expect(arr(t([2], 'int32').pow(0))).toEqual([1]);
+    expect(arr(t([2]).pow(-1))).toEqual([0.5]);
+  });
   it('fmod keeps the dividend sign; an integer zero divisor raises as torch', () => {
     expect(arr(dl.fmod(t([5, -5, 5, -5]), t([3, 3, -3, -3])))).toEqual([2, -2, 2, -2]);
     expect(arr(t([7, -7], 'int32').fmod(3))).toEqual([1, -1]);

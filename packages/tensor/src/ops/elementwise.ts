@@ -158,6 +158,13 @@ export const binary = defineOp(
         hint: 'the divisor is 0; for floating tensors the result would be NaN — cast with .float() if that is what you want',
       });
     }
+    if (op === 'pow' && !isFloating(dtype) && typeof b === 'number' && Number.isInteger(b) && b < 0) {
+      // torch: an integer tensor to a negative integer scalar power raises (a tensor exponent gives 0s)
+      throw new DTypeError(`pow: integers to negative integer powers are not allowed (${dtype} input, exponent ${b})`, {
+        op,
+        hint: 'cast the base to a floating dtype first: x.float().pow(-1)',
+      });
+    }
     const compute: DType = dtype === 'bool' ? 'uint8' : dtype;
     const p = prepareBinary(op, a, b, compute);
     if (opts.out) checkOutGrad(op, opts.out, [p.A, p.B]);
