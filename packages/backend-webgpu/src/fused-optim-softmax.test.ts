@@ -189,6 +189,29 @@ describe.runIf(be)('webgpu fused softmax, nll loss, layer norm', () => {
     expect(ran('layerNormBackwardWB:wb')).toBe(true);
   });
 
+  it('layerNorm with a weight and no bias, and with a bias and no weight', async () => {
+    for (const [hasW, hasB] of [
+      [true, false],
+      [false, true],
+    ]) {
+      const [xc, xg] = pair([6, 300], 31);
+      const [wc, wg] = pair([300], 32);
+      const [bc, bg] = pair([300], 33);
+      for (const t of [xc, xg, wc, wg, bc, bg]) t.requiresGrad_();
+      const yc = F.layerNorm(xc, [300], { weight: hasW ? wc : null, bias: hasB ? bc : null });
+      const yg = F.layerNorm(xg, [300], { weight: hasW ? wg : null, bias: hasB ? bg : null });
+      await expectClose(yg, yc, 1e-4, 1e-5);
+      const [gc, gg] = pair([6, 300], 34);
+      yc.backward(gc);
+      yg.backward(gg);
+      await expectClose(xg.grad!, xc.grad!, 1e-3, 1e-4);
+      if (hasW) await expectClose(wg.grad!, wc.grad!, 1e-3, 1e-4);
+      if (hasB) await expectClose(bg.grad!, bc.grad!, 1e-4, 1e-5);
+    }
+    expect(ran('layerNorm:w:group')).toBe(true);
+    expect(ran('layerNorm:b:group')).toBe(true);
+  });
+
   it('layerNorm of a row holding inf or NaN is NaN, as on cpu', async () => {
     const v = [1, 2, Number.POSITIVE_INFINITY, 4, 1, Number.NaN, 3, 4, 1, 2, 3, 4];
     const c = F.layerNorm(dl.tensor(v).reshape([3, 4]), [4]);
