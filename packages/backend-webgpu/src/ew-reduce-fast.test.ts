@@ -216,6 +216,9 @@ describe.runIf(be)('webgpu elementwise and reductions around their size threshol
       ],
       [[2, 300, 200], [0]],
       [[9, 16385], [0]],
+      [[8, 16384], [0]],
+      [[6, 20000], [0]],
+      [[64, 2, 12], [0]],
     ];
     for (const [shape, axes] of shapes) {
       const n = shape.reduce((p, q) => p * q, 1);

@@ -24,19 +24,22 @@ export const OPS: Partial<Record<ReduceOp, { init: string; comb: string }>> = {
  * sum's rounding error then grows with log2(S) instead of S (the 1024 partials of a
  * million-element sum), at the same cost, and the order is still fixed.
  */
-/** WGSL statements leaving in `acc` the pairwise combination of `item(j)` for j < `count` (≥ 1, < 65536). */
-export function pairwise(item: (j: string) => string, count: string): string {
-  return `  var stk: array<f32, 16>;
+/**
+ * WGSL statements leaving in `acc` the pairwise combination (by `fn`) of `item(j)` for j < `count`
+ * (≥ 1, < 65536), values of WGSL type `type`.
+ */
+export function pairwise(item: (j: string) => string, count: string, type = 'f32', fn = 'comb'): string {
+  return `  var stk: array<${type}, 16>;
   var top = 0u;
   for (var j = 0u; j < ${count}; j++) {
     var v = ${item('j')};
     var c = j + 1u;
-    while ((c & 1u) == 0u) { top -= 1u; v = comb(stk[top], v); c = c >> 1u; }
+    while ((c & 1u) == 0u) { top -= 1u; v = ${fn}(stk[top], v); c = c >> 1u; }
     stk[top] = v;
     top += 1u;
   }
   var acc = stk[top - 1u];
-  for (var k = 1u; k < top; k++) { acc = comb(stk[top - 1u - k], acc); }`;
+  for (var k = 1u; k < top; k++) { acc = ${fn}(stk[top - 1u - k], acc); }`;
 }
 
 /**
