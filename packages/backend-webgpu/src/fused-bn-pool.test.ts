@@ -225,7 +225,7 @@ describe.runIf(be)('webgpu fused batch norm, relu backward and pooling backward'
     [[1, 2, 129, 131], P([3, 3], [2, 2], [1, 1], [1, 1], true)],
   ];
 
-  it.each(poolCases)('maxPool2dBackward gathers what cpu scatters, ties and overlaps included (%j)', async (shape, p) => {
+  it.each(poolCases)('maxPool2dBackward equals cpu, ties and overlapping windows included (%j)', async (shape, p) => {
     const n = shape.reduce((a, b) => a * b, 1);
     // few distinct values: ties inside windows, the same maximum chosen by overlapping windows
     const x = cpuT(
@@ -266,8 +266,21 @@ describe.runIf(be)('webgpu fused batch norm, relu backward and pooling backward'
     const otherWindow = dl.tensor([0, 2, 8, 0], { dtype: 'int32' }).reshape([1, 1, 2, 2]).to(DEV);
     await expect(maxPool2dBackward(g, otherWindow, [1, 1, 4, 4], p).data()).rejects.toThrow(/not inside its pooling window/);
     // the device stays usable, and valid indices pass
+    // overlapping windows (the compare-exchange kernel) check the same way
+    const q = P([3, 3], [1, 1], [1, 1]);
+    const g4 = dl.ones([1, 1, 4, 4], { device: DEV });
+    const far = dl.zeros([1, 1, 4, 4], { dtype: 'int32' }).to(DEV); // output (3, 3) cannot pick input 0
+    await expect(maxPool2dBackward(g4, far, [1, 1, 4, 4], q).data()).rejects.toThrow(/not inside its pooling window/);
     const ok = dl.tensor([0, 2, 8, 10], { dtype: 'int32' }).reshape([1, 1, 2, 2]).to(DEV);
     expect(Array.from(await maxPool2dBackward(g, ok, [1, 1, 4, 4], p).data()).reduce((a, b) => a + Number(b), 0)).toBe(4);
+  });
+
+  it('avgPool2dBackward on a plane over 2^20 elements (integer division in the kernel) equals cpu', async () => {
+    const shape = [1, 1, 1031, 1030];
+    const p = { ...P([3, 3], [2, 2], [1, 1], [1, 1], true), countIncludePad: false };
+    const ref = dl.avgPool2d(cpuT(values(1031 * 1030, 90), shape), p);
+    const g = cpuT(values(ref.numel(), 91), [...ref.shape]);
+    await close(avgPool2dBackward(g.to(DEV), shape, p), avgPool2dBackward(g, shape, p), 'gradIn', 1e-6, 1e-5);
   });
 
   it.each(poolCases.filter(([, p]) => p.dilation[0] === 1 && p.dilation[1] === 1))(
