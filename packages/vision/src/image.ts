@@ -13,7 +13,13 @@ export interface RawImage {
   channels: number;
 }
 
-/** Is `x` a {@link RawImage}? */
+/**
+ * Is `x` a {@link RawImage}?
+ *
+ * @example
+ * isRawImage({ data: new Uint8Array(4), height: 2, width: 2, channels: 1 }); // → true
+ * isRawImage(dl.zeros(1, 2, 2)); // → false
+ */
 export function isRawImage(x: unknown): x is RawImage {
   return (
     typeof x === 'object' &&

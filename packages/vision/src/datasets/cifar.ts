@@ -87,7 +87,12 @@ export class CIFAR10<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     return train ? [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`) : ['test_batch.bin'];
   }
 
-  /** Where a batch file is: `root/cifar-10-batches-bin/<file>` or `root/<file>` (undefined if neither). */
+  /**
+   * Where a batch file is: `root/cifar-10-batches-bin/<file>` or `root/<file>` (undefined if neither).
+   *
+   * @example
+   * datasets.CIFAR10.locate('./data', 'data_batch_1.bin'); // → 'data/cifar-10-batches-bin/data_batch_1.bin' or undefined
+   */
   static locate(root: string, file: string): string | undefined {
     const { path } = node();
     return firstExisting([path.join(root, 'cifar-10-batches-bin', file), path.join(root, file)]);
@@ -151,6 +156,13 @@ export class CIFAR10<X = RawImage, Y = number> extends VisionDataset<X, Y> {
   get length(): number {
     return this.starts[this.starts.length - 1]!;
   }
+  /**
+   * The untransformed 32×32×3 image and class index at `i`; an IndexError out of range.
+   *
+   * @example
+   * const cifar = new datasets.CIFAR10({ root: './data' });
+   * const [img, label] = cifar.getRaw(0); // img.height → 32, img.channels → 3; datasets.CIFAR10.classes[label]
+   */
   getRaw(i: number): [RawImage, number] {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       throw new IndexError(`CIFAR10: index ${i} is out of range for ${this.length} images`);

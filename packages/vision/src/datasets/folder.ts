@@ -97,6 +97,13 @@ export class ImageFolder<X = RawImage, Y = number> extends VisionDataset<X, Y> {
   get targets(): number[] {
     return this.samples.map((s) => s[1]);
   }
+  /**
+   * The decoded (PNG or JPEG) image at `i` and its class index (`root/<class>/<file>`, classes sorted), untransformed.
+   *
+   * @example
+   * const folder = new datasets.ImageFolder({ root: './flowers' });
+   * const [img, label] = folder.getRaw(0); // folder.classes[label] names its folder
+   */
   getRaw(i: number): [RawImage, number] {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       throw new IndexError(`ImageFolder: index ${i} is out of range for ${this.length} images`);

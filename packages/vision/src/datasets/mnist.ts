@@ -83,7 +83,12 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     this.width = img.dims[2]!;
   }
 
-  /** Download missing files when `download` is set (checksummed, atomic), then construct. */
+  /**
+   * Download missing files when `download` is set (checksummed, atomic), then construct.
+   *
+   * @example
+   * const train = await datasets.MNIST.create({ root: './data', download: true, transform: transforms.ToTensor() });
+   */
   static async create<X = RawImage, Y = number>(
     this: new (
       o: VisionDatasetOptions<X, Y>,
@@ -95,7 +100,12 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     return new this(opts);
   }
 
-  /** Fetch the four files into `root/<Name>/raw/` unless present (tries each mirror). */
+  /**
+   * Fetch the four files into `root/<Name>/raw/` unless present (tries each mirror).
+   *
+   * @example
+   * await datasets.MNIST.download('./data'); // then new datasets.MNIST({ root: './data' })
+   */
   static async download(root: string, timeoutMs?: number): Promise<void> {
     const { path } = node();
     const raw = path.join(root, this.name, 'raw');
@@ -118,7 +128,12 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
     }
   }
 
-  /** Where a file may be: `root/<Name>/raw`, `root/<Name>`, `root/raw`, `root`; plain or `.gz`. */
+  /**
+   * Where a file may be: `root/<Name>/raw`, `root/<Name>`, `root/raw`, `root`; plain or `.gz`.
+   *
+   * @example
+   * datasets.MNIST.locate('./data', 'train-images-idx3-ubyte'); // → 'data/MNIST/raw/train-images-idx3-ubyte.gz' (plain or .gz) or undefined
+   */
   static locate(root: string, base: string): string | undefined {
     const { path } = node();
     const dirs = [path.join(root, this.name, 'raw'), path.join(root, this.name), path.join(root, 'raw'), root];
@@ -144,6 +159,13 @@ export class MNIST<X = RawImage, Y = number> extends VisionDataset<X, Y> {
   get length(): number {
     return this.labels.length;
   }
+  /**
+   * The untransformed 28×28×1 image and label at `i`; an IndexError out of range.
+   *
+   * @example
+   * const mnist = new datasets.MNIST({ root: './data', train: false });
+   * const [img, label] = mnist.getRaw(0); // img.height → 28, img.channels → 1
+   */
   getRaw(i: number): [RawImage, number] {
     if (!Number.isInteger(i) || i < 0 || i >= this.length)
       throw new IndexError(`${this.constructor.name}: index ${i} is out of range for ${this.length} images`);

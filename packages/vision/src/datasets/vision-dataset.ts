@@ -23,7 +23,16 @@ export interface VisionDatasetOptions<X = unknown, Y = unknown> {
   limits?: Partial<ReaderLimits> | undefined;
 }
 
-/** Images with class targets, transformed on read. */
+/**
+ * Images with class targets, transformed on read.
+ *
+ * @example
+ * class Blank extends datasets.VisionDataset {
+ *   get length() { return 10; }
+ *   getRaw(i: number): [RawImage, number] { return [{ data: new Uint8Array(4), height: 2, width: 2, channels: 1 }, i % 2]; }
+ * }
+ * new Blank({ root: '.', transform: transforms.ToTensor() }).getItem(0)[0].shape; // → [1, 2, 2]
+ */
 export abstract class VisionDataset<X = RawImage, Y = number> extends Dataset<[X, Y]> {
   static {
     Object.defineProperty(this, 'name', { value: 'VisionDataset' }); // the name in messages and reprs, minified or not
@@ -42,8 +51,21 @@ export abstract class VisionDataset<X = RawImage, Y = number> extends Dataset<[X
     this.targetTransform = opts.targetTransform;
     this.limits = opts.limits;
   }
-  /** The untransformed image and target at `i`. */
+  /**
+   * The untransformed image and target at `i`.
+   *
+   * @example
+   * const mnist = new datasets.MNIST({ root: './data' });
+   * const [img, label] = mnist.getRaw(0); // img: RawImage { height: 28, width: 28, channels: 1, data }
+   */
   abstract getRaw(i: number): [RawImage, number];
+  /**
+   * The sample at `i` with `transform` applied to the image and `targetTransform` to the target, as torchvision's `__getitem__` (`ds.at(i)` and DataLoaders call it).
+   *
+   * @example
+   * const ds = new datasets.MNIST({ root: './data', transform: transforms.ToTensor() });
+   * const [x, y] = ds.getItem(0); // x: float32 [1, 28, 28] in [0, 1], y: the label
+   */
   getItem(i: number): [X, Y] {
     const [img, target] = this.getRaw(i);
     return [this.transform ? this.transform(img) : (img as X), this.targetTransform ? this.targetTransform(target) : (target as Y)];

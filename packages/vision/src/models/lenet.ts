@@ -45,7 +45,13 @@ export class LeNet5 extends nn.Module {
   }
 }
 
-/** LeNet-5 (see {@link LeNet5}); `weights` loads a state dict. */
+/**
+ * LeNet-5 (see {@link LeNet5}); `weights` loads a state dict.
+ *
+ * @example
+ * const net = models.lenet5(); // 28×28 MNIST input by default
+ * net(dl.randn(8, 1, 28, 28)).shape; // → [8, 10]
+ */
 export function lenet5(opts: { numClasses?: number; inChannels?: number; inputSize?: 28 | 32 } & WeightsOptions = {}): LeNet5 {
   const { weights, pretrained, ...arch } = opts;
   return loadWeights('lenet5', () => new LeNet5(arch), { weights, pretrained });

@@ -5,7 +5,13 @@ import { loadWeights, type WeightsOptions } from './weights.js';
 const conv3x3 = (i: number, o: number, stride = 1) => new nn.Conv2d(i, o, 3, { stride, padding: 1, bias: false });
 const conv1x1 = (i: number, o: number, stride = 1) => new nn.Conv2d(i, o, 1, { stride, bias: false });
 
-/** The two-conv residual block of ResNet-18/34 (`expansion` 1). */
+/**
+ * The two-conv residual block of ResNet-18/34 (`expansion` 1).
+ *
+ * @example
+ * const block = new models.BasicBlock(64, 64); // as torchvision.models.resnet.BasicBlock(64, 64)
+ * block(dl.randn(1, 64, 56, 56)).shape; // → [1, 64, 56, 56]
+ */
 export class BasicBlock extends nn.Module {
   static {
     Object.defineProperty(this, 'name', { value: 'BasicBlock' }); // the repr's name, minified or not
@@ -32,7 +38,14 @@ export class BasicBlock extends nn.Module {
   }
 }
 
-/** The 1×1-3×3-1×1 bottleneck block of ResNet-50/101/152 (`expansion` 4; stride on the 3×3, as torchvision v1.5). */
+/**
+ * The 1×1-3×3-1×1 bottleneck block of ResNet-50/101/152 (`expansion` 4; stride on the 3×3, as torchvision v1.5).
+ *
+ * @example
+ * const down = new nn.Sequential(new nn.Conv2d(64, 256, 1, { bias: false }), new nn.BatchNorm2d(256));
+ * const block = new models.Bottleneck(64, 64, 1, down);
+ * block(dl.randn(1, 64, 56, 56)).shape; // → [1, 256, 56, 56]
+ */
 export class Bottleneck extends nn.Module {
   static {
     Object.defineProperty(this, 'name', { value: 'Bottleneck' }); // the repr's name, minified or not
@@ -162,11 +175,32 @@ function build(name: string, block: BlockCtor, layers: readonly [number, number,
  * const pretrained = models.resnet18({ weights: await dl.load('resnet18.pth') });
  */
 export const resnet18 = (opts: ResNetFactoryOptions = {}) => build('resnet18', BasicBlock, [2, 2, 2, 2], opts);
-/** ResNet-34 (`weights`: a state dict to load, as {@link resnet18}). */
+/**
+ * ResNet-34 (`weights`: a state dict to load, as {@link resnet18}).
+ *
+ * @example
+ * const net = models.resnet34({ numClasses: 10 });
+ * net(dl.randn(1, 3, 224, 224)).shape; // → [1, 10]
+ */
 export const resnet34 = (opts: ResNetFactoryOptions = {}) => build('resnet34', BasicBlock, [3, 4, 6, 3], opts);
-/** ResNet-50, Bottleneck blocks (`weights`: a state dict to load, as {@link resnet18}). */
+/**
+ * ResNet-50, Bottleneck blocks (`weights`: a state dict to load, as {@link resnet18}).
+ *
+ * @example
+ * const net = models.resnet50({ weights: await dl.load('resnet50.pth') }); // torchvision's state dict
+ */
 export const resnet50 = (opts: ResNetFactoryOptions = {}) => build('resnet50', Bottleneck, [3, 4, 6, 3], opts);
-/** ResNet-101 (`weights`: a state dict to load, as {@link resnet18}). */
+/**
+ * ResNet-101 (`weights`: a state dict to load, as {@link resnet18}).
+ *
+ * @example
+ * const net = models.resnet101({ numClasses: 100 });
+ */
 export const resnet101 = (opts: ResNetFactoryOptions = {}) => build('resnet101', Bottleneck, [3, 4, 23, 3], opts);
-/** ResNet-152 (`weights`: a state dict to load, as {@link resnet18}). */
+/**
+ * ResNet-152 (`weights`: a state dict to load, as {@link resnet18}).
+ *
+ * @example
+ * const net = models.resnet152();
+ */
 export const resnet152 = (opts: ResNetFactoryOptions = {}) => build('resnet152', Bottleneck, [3, 8, 36, 3], opts);

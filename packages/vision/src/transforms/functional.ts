@@ -53,7 +53,12 @@ export function normalize(x: Tensor, mean: readonly number[], std: readonly numb
   return x.sub(m).div(sd);
 }
 
-/** Output size for `resize(size)`: an int resizes the smaller edge (torchvision's rule). */
+/**
+ * Output size for `resize(size)`: an int resizes the smaller edge (torchvision's rule).
+ *
+ * @example
+ * transforms.functional.resizeOutputSize(32, 64, 16); // → [16, 32]
+ */
 export function resizeOutputSize(h: number, w: number, size: number | readonly [number, number], maxSize?: number): [number, number] {
   if (typeof size !== 'number') return [size[0], size[1]];
   const short = Math.min(h, w);
@@ -108,6 +113,9 @@ export function resize<I extends Image>(img: I, size: number | readonly [number,
 /**
  * Crop the box at (top, left) of size (height, width); parts outside the image are filled
  * with `fill` (torchvision's `crop`).
+ *
+ * @example
+ * transforms.functional.crop(dl.rand(3, 32, 32), 4, 4, 16, 16).shape; // → [3, 16, 16]
  */
 export function crop<I extends Image>(img: I, top: number, left: number, height: number, width: number, fill = 0): I {
   const p = toPlanar(img, 'crop');
@@ -124,7 +132,12 @@ export function crop<I extends Image>(img: I, top: number, left: number, height:
   return fromPlanar(p, out, p.c, height, width) as I;
 }
 
-/** Crop the center (offsets rounded half to even, as Python's round); pads with 0 if too small. */
+/**
+ * Crop the center (offsets rounded half to even, as Python's round); pads with 0 if too small.
+ *
+ * @example
+ * transforms.functional.centerCrop(dl.rand(3, 32, 32), [16, 20]).shape; // → [3, 16, 20]
+ */
 export function centerCrop<I extends Image>(img: I, size: number | readonly [number, number]): I {
   const p = toPlanar(img, 'centerCrop');
   const [th, tw] = typeof size === 'number' ? [size, size] : size;
@@ -138,7 +151,12 @@ export function centerCrop<I extends Image>(img: I, size: number | readonly [num
   return crop(img, roundHalfEven((p.h - th) / 2), roundHalfEven((p.w - tw) / 2), th, tw);
 }
 
-/** Mirror left-right. */
+/**
+ * Mirror left-right.
+ *
+ * @example
+ * transforms.functional.hflip(dl.tensor([[[1, 2, 3]]])); // → tensor([[[3., 2., 1.]]])
+ */
 export function hflip<I extends Image>(img: I): I {
   const p = toPlanar(img, 'hflip');
   const out = new Float32Array(p.data.length);
@@ -150,6 +168,9 @@ export function hflip<I extends Image>(img: I): I {
 /**
  * Rotate by `angle` degrees counter-clockwise about the center, nearest neighbour, outside
  * filled with `fill` (torchvision's tensor `rotate` with NEAREST and expand=False).
+ *
+ * @example
+ * transforms.functional.rotate(dl.rand(1, 28, 28), 90).shape; // → [1, 28, 28]
  */
 export function rotate<I extends Image>(img: I, angle: number, opts: { fill?: number } = {}): I {
   const p = toPlanar(img, 'rotate');
@@ -200,7 +221,12 @@ function blend(a: Tensor, b: Tensor | number, ratio: number, bound: number): Ten
     .clamp(0, bound);
 }
 
-/** Grayscale of a float CHW image, keepdim ([1, H, W]); 1-channel images are returned as is. */
+/**
+ * Grayscale of a float CHW image, keepdim ([1, H, W]); 1-channel images are returned as is.
+ *
+ * @example
+ * transforms.functional.rgbToGrayscale(dl.rand(3, 8, 8)).shape; // → [1, 8, 8] (0.2989 R + 0.587 G + 0.114 B)
+ */
 export function rgbToGrayscale(x: Tensor): Tensor {
   const c = x.shape[x.dim() - 3]!;
   if (c === 1) return x;
@@ -210,18 +236,33 @@ export function rgbToGrayscale(x: Tensor): Tensor {
   return r!.mul(0.2989).add(g!.mul(0.587)).add(b!.mul(0.114)).unsqueeze(-3);
 }
 
-/** Multiply by `factor`, clamped to [0, 1] (torchvision's `adjust_brightness`). */
+/**
+ * Multiply by `factor`, clamped to [0, 1] (torchvision's `adjust_brightness`).
+ *
+ * @example
+ * transforms.functional.adjustBrightness(dl.tensor([[[0.2, 0.8]]]), 2); // → tensor([[[0.4000, 1.0000]]])
+ */
 export function adjustBrightness<I extends Image>(img: I, factor: number): I {
   const { t, bound, back } = floatImage(img, 'adjustBrightness');
   return back(blend(t, 0, factor, bound)) as I;
 }
-/** Blend with the mean of the grayscale image (torchvision's `adjust_contrast`). */
+/**
+ * Blend with the mean of the grayscale image (torchvision's `adjust_contrast`).
+ *
+ * @example
+ * transforms.functional.adjustContrast(dl.rand(3, 8, 8), 0); // every pixel the grayscale mean
+ */
 export function adjustContrast<I extends Image>(img: I, factor: number): I {
   const { t, bound, back } = floatImage(img, 'adjustContrast');
   const mean = rgbToGrayscale(t).mean([-3, -2, -1], { keepdim: true });
   return back(blend(t, mean, factor, bound)) as I;
 }
-/** Blend with the grayscale image (torchvision's `adjust_saturation`; no-op on 1 channel). */
+/**
+ * Blend with the grayscale image (torchvision's `adjust_saturation`; no-op on 1 channel).
+ *
+ * @example
+ * transforms.functional.adjustSaturation(dl.rand(3, 8, 8), 0); // grayscale, 3 channels kept
+ */
 export function adjustSaturation<I extends Image>(img: I, factor: number): I {
   const { t, bound, back } = floatImage(img, 'adjustSaturation');
   if (t.shape[t.dim() - 3] === 1) return img;

@@ -30,22 +30,42 @@ const made = <F extends (x: never) => unknown>(fn: F, name: string, args: IArgum
 export function Compose(ts: readonly Transform[]): Transform {
   return made((x) => ts.reduce((v, t) => t(v), x), 'Compose', arguments);
 }
-/** HWC uint8 image (the datasets' RawImage, or a uint8 tensor) → CHW float32 in [0, 1]. */
+/**
+ * HWC uint8 image (the datasets' RawImage, or a uint8 tensor) → CHW float32 in [0, 1].
+ *
+ * @example
+ * const toTensor = transforms.ToTensor();
+ * toTensor({ data: new Uint8Array([0, 255]), height: 1, width: 2, channels: 1 }); // → tensor([[[0., 1.]]])
+ */
 export function ToTensor(): Transform<RawImage | Tensor, Tensor> {
   return made((x) => F.toTensor(x), 'ToTensor', arguments);
 }
-/** Per-channel `(x - mean) / std` of a float tensor image. */
+/**
+ * Per-channel `(x - mean) / std` of a float tensor image.
+ *
+ * @example
+ * const normalize = transforms.Normalize([0.5], [0.5]);
+ * normalize(dl.tensor([[[0, 1]]])); // → tensor([[[-1.,  1.]]])
+ */
 export function Normalize(mean: readonly number[], std: readonly number[]): Transform<Tensor, Tensor> {
   return made((x) => F.normalize(x, mean, std), 'Normalize', arguments);
 }
 /**
  * Bilinear resize, as torchvision's tensor path with `antialias=False` (see `F.resize`);
  * an int resizes the smaller edge, keeping the aspect ratio.
+ *
+ * @example
+ * transforms.Resize(16)(dl.rand(3, 32, 64)).shape; // → [3, 16, 32] (smaller edge to 16)
  */
 export function Resize(size: number | readonly [number, number], opts: { maxSize?: number } = {}): Transform<Image, Image> {
   return made((x) => F.resize(x, size, opts), 'Resize', arguments);
 }
-/** Crop the center to `size` (int or [h, w]). */
+/**
+ * Crop the center to `size` (int or [h, w]).
+ *
+ * @example
+ * transforms.CenterCrop(24)(dl.rand(3, 32, 32)).shape; // → [3, 24, 24]
+ */
 export function CenterCrop(size: number | readonly [number, number]): Transform<Image, Image> {
   return made((x) => F.centerCrop(x, size), 'CenterCrop', arguments);
 }
@@ -98,11 +118,23 @@ export function RandomCrop(
     arguments,
   );
 }
-/** Flip left-right with probability `p` (default 0.5). */
+/**
+ * Flip left-right with probability `p` (default 0.5).
+ *
+ * @example
+ * const flip = transforms.RandomHorizontalFlip(0.5, { generator: new dl.Generator(0) });
+ * flip(dl.rand(3, 8, 8)).shape; // → [3, 8, 8], mirrored half of the time
+ */
 export function RandomHorizontalFlip(p = 0.5, opts: RandomOpts = {}): Transform<Image, Image> {
   return made((x) => (u(opts.generator) < p ? F.hflip(x) : x), 'RandomHorizontalFlip', arguments);
 }
-/** Rotate by an angle uniform in [-degrees, degrees] (or [min, max]); nearest, fill outside. */
+/**
+ * Rotate by an angle uniform in [-degrees, degrees] (or [min, max]); nearest, fill outside.
+ *
+ * @example
+ * const rotate = transforms.RandomRotation(15, { fill: 0 });
+ * rotate(dl.rand(1, 28, 28)).shape; // → [1, 28, 28]
+ */
 export function RandomRotation(
   degrees: number | readonly [number, number],
   opts: RandomOpts & { fill?: number } = {},
@@ -117,6 +149,10 @@ export function RandomRotation(
 /**
  * Random brightness, contrast and saturation changes, in a random order (as torchvision; hue
  * is not supported). Each factor is uniform in [max(0, 1 - v), 1 + v] (or a given [min, max]).
+ *
+ * @example
+ * const jitter = transforms.ColorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4 });
+ * jitter(dl.rand(3, 32, 32)).shape; // → [3, 32, 32]
  */
 export function ColorJitter(
   opts: RandomOpts & {
@@ -148,7 +184,13 @@ export function ColorJitter(
     arguments,
   );
 }
-/** Wrap any function as a transform. */
+/**
+ * Wrap any function as a transform.
+ *
+ * @example
+ * const scale = transforms.Lambda((x: dl.Tensor) => x.mul(255));
+ * scale(dl.tensor([0.5])); // → tensor([127.5000])
+ */
 export function Lambda<A, B>(fn: (x: A) => B): Transform<A, B> {
   return fn;
 }

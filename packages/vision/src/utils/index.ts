@@ -78,6 +78,10 @@ export function makeGrid(batch: Tensor | readonly Tensor[], opts: MakeGridOption
 /**
  * Encode a CHW float image in [0, 1] (or a batch, tiled with {@link makeGrid}) as PNG bytes:
  * `round(x * 255)` clamped, as torchvision's `save_image`.
+ *
+ * @example
+ * import { writeFileSync } from 'node:fs';
+ * writeFileSync('samples.png', utils.encodePng(dl.rand(16, 3, 32, 32), { nrow: 4 })); // as save_image(x, 'samples.png', nrow=4)
  */
 export function encodePng(img: Tensor, opts: MakeGridOptions = {}): Uint8Array {
   const grid = img.dim() === 4 || opts.normalize ? makeGrid(img, opts) : img.dim() === 2 ? img.unsqueeze(0) : img;
