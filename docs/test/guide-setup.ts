@@ -78,6 +78,28 @@ function findVulkanIcd(): void {
   if (!process.env.VK_ICD_FILENAMES && existsSync(icd)) process.env.VK_ICD_FILENAMES = icd;
 }
 
+/**
+ * Why a guide cannot run on this machine (null: it can): Fashion-MNIST not installed, or no
+ * WebGPU adapter for a guide that imports `@dl/backend-webgpu`. The tests skip such a guide with
+ * the reason printed, unless CI (or `DL_REQUIRE_WEBGPU=1` for the adapter) says it must run.
+ */
+export async function guideMissing(file: string, markdown: string): Promise<string | null> {
+  const needsData = [linkFashionMnist].includes(guideSetups[file] as typeof linkFashionMnist);
+  if (needsData && !existsSync(fashionMnistDir) && process.env.CI !== 'true')
+    return `${fashionMnistDir} is missing (apt install dataset-fashion-mnist)`;
+  if (/from '@dl\/backend-webgpu'|import '@dl\/backend-webgpu'/.test(markdown) && !process.env.DL_REQUIRE_WEBGPU) {
+    findVulkanIcd();
+    const dl = await import('@dl/tensor');
+    await import('@dl/backend-webgpu');
+    try {
+      await dl.initBackend('webgpu');
+    } catch (e) {
+      return `no WebGPU adapter (${(e as Error).message.split('\n')[0]}); run scripts/setup-webgpu.sh for lavapipe`;
+    }
+  }
+  return null;
+}
+
 export const guideSetups: Record<string, (dir: string) => void | Promise<void>> = {
   'data.md': linkFashionMnist,
   'fashion-mnist.md': linkFashionMnist,

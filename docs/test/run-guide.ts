@@ -43,6 +43,27 @@ export function guideBlocks(markdown: string): GuideBlock[] {
   return blocks;
 }
 
+/** A block's import statements (single- or multi-line, at the start of a line) and its other lines. */
+export function splitImports(code: string): { imports: string[]; rest: string[] } {
+  const imports: string[] = [];
+  const rest: string[] = [];
+  let open: string[] | null = null;
+  for (const line of code.split('\n')) {
+    if (open) {
+      open.push(line);
+      if (/from\s+['"][^'"]+['"];?\s*(\/\/.*)?$/.test(line)) {
+        imports.push(open.join('\n'));
+        open = null;
+      }
+    } else if (/^import\s/.test(line)) {
+      if (/^import\s+['"]/.test(line) || /from\s+['"][^'"]+['"];?\s*(\/\/.*)?$/.test(line)) imports.push(line);
+      else open = [line];
+    } else rest.push(line);
+  }
+  if (open) throw new Error(`an import statement does not end: ${open.join(' ')}`);
+  return { imports, rest };
+}
+
 /** The folder the guide modules are written to (git-ignored). */
 export const guideRunDir = join(dirname(fileURLToPath(import.meta.url)), '.guide-run');
 
@@ -55,9 +76,9 @@ export function writeGuideModule(file: string, blocks: GuideBlock[], tag: string
   const imports: string[] = [];
   const body: string[] = [];
   blocks.forEach((b, i) => {
-    const lines = b.code.split('\n');
-    imports.push(...lines.filter((l) => /^import\s/.test(l)));
-    body.push(`// ${basename(file)} line ${b.line}`, ...lines.filter((l) => !/^import\s/.test(l)), `__guideMark(${i});`);
+    const { imports: own, rest } = splitImports(b.code);
+    imports.push(...own);
+    body.push(`// ${basename(file)} line ${b.line}`, ...rest, `__guideMark(${i});`);
   });
   const src = [
     ...new Set(imports),
