@@ -435,6 +435,7 @@ const NOT_OPS = new Set<string>([
   'dl.promoteTypes',
   'dl.resultType',
   'dl.assertDType',
+  'dl.toDType', // a dtype name to its DType object (not a tensor op; dtype.test.ts checks it)
   'dl.isFloating',
   'dl.isIntegral',
   'dl.broadcastShapes',
