@@ -444,6 +444,10 @@ export function relaxedSimdProbe(): Uint8Array<ArrayBuffer> {
  * `--experimental-wasm-relaxed-simd`; unless `DL_WASM_RELAXED_SIMD=0`, we switch that
  * flag on at run time through `v8.setFlagsFromString` (the feature is standard and on
  * by default from Node 22) and probe again.
+ *
+ * @example
+ * import { relaxedSimdSupported } from '@dl/backend-cpu';
+ * relaxedSimdSupported(); // → true where the engine accepts relaxed SIMD (Node ≥ 22, or Node 20 with the flag set at run time)
  */
 export function relaxedSimdSupported(): boolean {
   if (relaxedCache !== undefined) return relaxedCache;

@@ -204,6 +204,10 @@ export function getEngine(): Engine {
 /**
  * Threads used by large GEMMs (the calling thread plus `n - 1` workers). Defaults to
  * `os.availableParallelism()`; 1 where shared wasm memory or workers are unavailable.
+ *
+ * @example
+ * import { setNumThreads } from '@dl/backend-cpu';
+ * setNumThreads(4); // as torch.set_num_threads(4)
  */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected an integer >= 1, got ${n}`);
@@ -214,12 +218,24 @@ export function setNumThreads(n: number): void {
   }
 }
 
-/** Threads the next large GEMM may use. */
+/**
+ * Threads the next large GEMM may use.
+ *
+ * @example
+ * import { getNumThreads } from '@dl/backend-cpu';
+ * getNumThreads(); // → e.g. 8, as torch.get_num_threads()
+ */
 export function getNumThreads(): number {
   return getEngine().threads;
 }
 
-/** What the engine found: relaxed SIMD, shared memory, thread count, tile, whether it runs on the wasm heap. */
+/**
+ * What the engine found: relaxed SIMD, shared memory, thread count, tile, whether it runs on the wasm heap.
+ *
+ * @example
+ * import { gemmInfo } from '@dl/backend-cpu';
+ * gemmInfo(); // → { relaxedSimd: true, sharedMemory: true, threads: 2, workers: 0, tile: [4, 8], … }
+ */
 export function gemmInfo(): {
   relaxedSimd: boolean;
   sharedMemory: boolean;
@@ -248,6 +264,10 @@ export function gemmInfo(): {
  * Start the workers now and resolve when they are ready, so the first large GEMM is
  * already parallel (otherwise the calling thread does the work of workers that are
  * still starting).
+ *
+ * @example
+ * import { warmupThreads } from '@dl/backend-cpu';
+ * await warmupThreads(); // → true once the workers are up
  */
 export async function warmupThreads(timeoutMs = 10_000): Promise<boolean> {
   const e = getEngine();
