@@ -25,6 +25,7 @@ import { Runtime, type GpuBuf } from './runtime.js';
 import * as ew from './kernels/elementwise.js';
 import { reduce } from './kernels/reduce.js';
 import { matmul } from './kernels/matmul.js';
+import { warmMatmul } from './kernels/matmul-vec4.js';
 import { gather, indexSelect, scatter } from './kernels/indexing.js';
 import { sort } from './kernels/sort.js';
 import { cumsum } from './kernels/cumsum.js';
@@ -79,6 +80,7 @@ export class WebGPUBackend implements Backend {
         this.rt = new Runtime(device);
         this.features = features;
         this.initing = null;
+        return warmMatmul(this.rt); // Note [Warm pipelines]: the first step does not compile them
       },
       (e: unknown) => {
         this.initing = null;
@@ -99,6 +101,7 @@ export class WebGPUBackend implements Backend {
     if (this.rt && this.rt.device === device) return;
     this.rt = new Runtime(device);
     this.features = [...device.features];
+    void warmMatmul(this.rt); // Note [Warm pipelines]
   }
 
   /**

@@ -484,6 +484,39 @@ export class Runtime {
     return p;
   }
 
+  /**
+   * Note [Warm pipelines]
+   * Compile the pipeline `key` in the background (`createComputePipelineAsync`) so the first
+   * dispatch that needs it does not stall on a synchronous compile; `pipeline` takes it from the
+   * cache once ready (a dispatch before then compiles it synchronously as always). Same WGSL,
+   * same layout, same results. Failures are dropped here: the synchronous path reports them.
+   *
+   * @example
+   * await rt.warm('matmulD:nn:fit:012rrw', () => source, 'rrw'); // then rt.run with that key compiles nothing
+   */
+  warm(key: string, code: () => string, access?: string): Promise<void> {
+    const k = access === undefined || !this.fast.bindings ? key : `${key}|${access}`;
+    const inFlight = this.warming.get(k);
+    if (inFlight) return inFlight;
+    if (this.pipelines.has(k) || this.destroyed) return Promise.resolve();
+    const module = this.device.createShaderModule({ code: code(), label: key });
+    const layout = access === undefined || !this.fast.bindings ? 'auto' : this.bindings.layout(access).pipeline;
+    const done = this.device
+      .createComputePipelineAsync({ layout, compute: { module, entryPoint: 'main' }, label: key })
+      .then(
+        (p) => {
+          if (!this.pipelines.has(k)) this.pipelines.set(k, p);
+        },
+        () => undefined,
+      )
+      .finally(() => this.warming.delete(k));
+    this.warming.set(k, done);
+    return done;
+  }
+
+  /** Background compiles in flight (Note [Warm pipelines]). */
+  private readonly warming = new Map<string, Promise<void>>();
+
   get pipelineCount(): number {
     return this.pipelines.size;
   }

@@ -55,7 +55,7 @@ export function vec4Plan(a: TensorView, b: TensorView, out: TensorView): { am: M
  * Which vec4 kernel runs: `auto` picks by adapter (Note [Matmul vec4 core]); tests force either.
  * @internal
  */
-export const matmulKernelChoice: { force: 'auto' | 'tiled' | 'direct' } = { force: 'auto' };
+export const matmulKernelChoice: { force: 'auto' | 'tiled' | 'direct'; split: 'auto' | number } = { force: 'auto', split: 'auto' };
 
 const cpuAdapters = new WeakMap<GPUDevice, boolean>();
 
@@ -80,25 +80,128 @@ export function isCpuAdapter(device: GPUDevice): boolean {
  * if (plan) matmulVec4(rt, a, b, out, plan); // else the scalar kernel
  */
 export function matmulVec4(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }): void {
+  const [B, M, N] = out.shape as [number, number, number];
   const K = a.shape[2]!;
   const f = matmulKernelChoice.force;
   const direct = K % 4 === 0 && (f === 'direct' || (f === 'auto' && isCpuAdapter(rt.device)));
-  if (direct) matmulDirect(rt, a, bv, out, plan);
-  else matmulTiled(rt, a, bv, out, plan);
+  const S = splitCount(rt, B, M, N, K, direct);
+  if (S <= 1) {
+    const o: OutPlan = { buf: out.buffer as GpuBuf, offset: out.offset, s0: out.strides[0]!, s1: out.strides[1]!, chunk: K, S: 1 };
+    if (direct) matmulDirect(rt, a, bv, out, plan, o);
+    else matmulTiled(rt, a, bv, out, plan, o);
+    return;
+  }
+  // Note [Matmul split-K]: S partial products over K ranges of `chunk`, then their sum
+  const step = direct ? 4 : TK;
+  const chunk = Math.ceil(K / S / step) * step;
+  const parts = Math.ceil(K / chunk);
+  const tmp = rt.allocate(parts * B * M * N);
+  const o: OutPlan = { buf: tmp, offset: 0, s0: M * N, s1: N, chunk, S: parts };
+  if (direct) matmulDirect(rt, a, bv, out, plan, o);
+  else matmulTiled(rt, a, bv, out, plan, o);
+  sumParts(rt, tmp, parts, out);
+  rt.free(tmp);
+}
+
+/** Where a kernel writes: `out` itself (S = 1), or S partial products of K ranges of `chunk` in a [S·B, M, N] buffer. */
+interface OutPlan {
+  buf: GpuBuf;
+  offset: number;
+  s0: number;
+  s1: number;
+  chunk: number;
+  S: number;
+}
+
+/**
+ * Note [Matmul split-K]
+ * A batch-64 Linear layer's product (64×784 · 784×512) has 2×16 output tiles of 32×32: a GPU
+ * with a hundred compute units runs it on a third of them. When the output has fewer than
+ * {@link SPLIT_TILES} tiles and K is long, the K range is cut into S pieces (multiples of the k
+ * step, at least {@link SPLIT_MIN_K} long); the same kernel, with the split index in
+ * `workgroup_id.z`, writes each piece's product into a [S·B, M, N] scratch buffer, and one vec4
+ * kernel adds the S products in order into `out`. Off on CPU adapters (lavapipe runs as many
+ * threads as cores, and 32 tiles already keep them busy); `matmulKernelChoice.split` forces a
+ * count for tests. The sum differs from the unsplit one by float32 rounding only.
+ */
+const SPLIT_TILES = 128;
+const SPLIT_MIN_K = 256;
+
+function splitCount(rt: Runtime, B: number, M: number, N: number, K: number, direct: boolean): number {
+  const forced = matmulKernelChoice.split;
+  if (forced !== 'auto') return Math.max(1, Math.min(forced, Math.ceil(K / (direct ? 4 : TK))));
+  if (isCpuAdapter(rt.device)) return 1;
+  const tiles = B * Math.ceil(M / TM) * Math.ceil(N / TN);
+  if (tiles >= SPLIT_TILES) return 1;
+  return Math.max(1, Math.min(Math.ceil((2 * SPLIT_TILES) / tiles), Math.floor(K / SPLIT_MIN_K)));
+}
+
+/** out[b, m, n] = Σ_s tmp[s, b, m, n] (Note [Matmul split-K]), one vec4 word per thread. */
+function sumParts(rt: Runtime, tmp: GpuBuf, S: number, out: TensorView): void {
+  const [B, M, N] = out.shape as [number, number, number];
+  const b = bind([{ buf: tmp }, { buf: out.buffer as GpuBuf, write: true }]);
+  const [T, O] = b.names as [string, string];
+  const words = (B * M * N) / 4;
+  rt.run(
+    `matmulSum:${b.key}`,
+    () => `${vec4Decl(b)}
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
+  let i = g.x + g.y * nw.x * 64u;
+  let W = P[0]; let S = P[1]; let MN4 = P[2]; let N4 = P[3];
+  if (i >= W) { return; }
+  var acc = ${T}[i];
+  for (var s = 1u; s < S; s++) { acc = acc + ${T}[s * W + i]; }
+  let z = i / MN4; let r = i % MN4; let m = r / N4; let q = r % N4;
+  ${O}[(P[4] + z * P[5] + m * P[6]) / 4u + q] = acc;
+}`,
+    b,
+    [words, S, (M * N) / 4, N / 4, out.offset, out.strides[0]!, out.strides[1]!],
+    { threads: words, wg: 64 },
+  );
+}
+
+/** Declarations of P and the bound buffers as `array<vec4<f32>>` (`access`: `r` or `w` per buffer). */
+function vec4Decl(b: { access: string }): string {
+  let decl = '@group(0) @binding(0) var<storage, read> P: array<u32>;\n';
+  for (let i = 0; i < b.access.length; i++)
+    decl += `@group(0) @binding(${i + 1}) var<storage, ${b.access[i] === 'w' ? 'read_write' : 'read'}> B${i}: array<vec4<f32>>;\n`;
+  return decl;
+}
+
+/**
+ * Compile the vec4 kernels a training step meets first — A·B, A·Bᵀ (Linear forward), Aᵀ·B (its
+ * weight gradient), edge and tile-multiple forms, on three distinct buffers — in the background,
+ * for the kernel this adapter runs (Note [Warm pipelines] in runtime.ts). Resolves when compiled.
+ *
+ * @example
+ * await warmMatmul(rt); // the first Linear step no longer compiles these
+ */
+export function warmMatmul(rt: Runtime): Promise<void> {
+  const direct = matmulKernelChoice.force === 'direct' || (matmulKernelChoice.force === 'auto' && isCpuAdapter(rt.device));
+  const decl = vec4Decl({ access: 'rrw' });
+  const jobs: Promise<void>[] = [];
+  for (const [am, bm] of [
+    ['n', 'n'],
+    ['n', 't'],
+    ['t', 'n'],
+  ] as const)
+    for (const fits of [false, true]) {
+      const key = `${direct ? 'matmulD' : 'matmul4'}:${am}${bm}:${fits ? 'fit' : 'edge'}:012rrw`;
+      const src = direct ? directSource : tiledSource;
+      jobs.push(rt.warm(key, () => src(am, bm, fits, decl, 'B0', 'B1', 'B2'), 'rrw'));
+    }
+  return Promise.all(jobs).then(() => undefined);
 }
 
 /** The workgroup-memory tiled kernel (Note [Matmul vec4 core]). */
-function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }): void {
+function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }, o: OutPlan): void {
   const [B, M, N] = out.shape as [number, number, number];
   const K = a.shape[2]!;
   const { am, bm } = plan;
-  const fits = M % TM === 0 && N % TN === 0 && K % TK === 0;
-  const b = bind([{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }]);
-  const n = b.unique.length;
-  const w = b.unique.map((u) => u === out.buffer);
-  let decl = '@group(0) @binding(0) var<storage, read> P: array<u32>;\n';
-  for (let i = 0; i < n; i++)
-    decl += `@group(0) @binding(${i + 1}) var<storage, ${w[i] ? 'read_write' : 'read'}> B${i}: array<vec4<f32>>;\n`;
+  const fits = M % TM === 0 && N % TN === 0 && K % TK === 0 && o.chunk % TK === 0;
+  const b = bind([{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: o.buf, write: true }]);
+  const decl = vec4Decl(b);
   const [A, Bn, O] = b.names as [string, string, string];
   // a's strides along (batch, m, k), b's along (batch, k, n), out's along (batch, m)
   const params = [
@@ -114,7 +217,46 @@ function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView
     bv.strides[1]!,
     bv.strides[2]!,
   ];
-  params.push(out.offset, out.strides[0]!, out.strides[1]!);
+  params.push(o.offset, o.s0, o.s1, o.chunk, B);
+  rt.run(`matmul4:${am}${bm}:${fits ? 'fit' : 'edge'}:${b.key}`, () => tiledSource(am, bm, fits, decl, A, Bn, O), b, params, {
+    groups: [Math.ceil(N / TN), Math.ceil(M / TM), B * o.S],
+  });
+}
+
+/**
+ * The register-blocked kernel without workgroup memory (Note [Matmul vec4 core]): each thread
+ * of an 8×8 workgroup reads its 4 rows of A and 4 columns of B straight from the buffers, 4 k
+ * at a time as `vec4` words, and keeps a 4×4 block in four `vec4` accumulators. Needs K % 4 = 0.
+ */
+function matmulDirect(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }, o: OutPlan): void {
+  const [B, M, N] = out.shape as [number, number, number];
+  const K = a.shape[2]!;
+  const { am, bm } = plan;
+  const b = bind([{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: o.buf, write: true }]);
+  const decl = vec4Decl(b);
+  const [A, Bn, O] = b.names as [string, string, string];
+  const params = [
+    M,
+    N,
+    K,
+    a.offset,
+    a.strides[0]!,
+    a.strides[1]!,
+    a.strides[2]!,
+    bv.offset,
+    bv.strides[0]!,
+    bv.strides[1]!,
+    bv.strides[2]!,
+  ];
+  params.push(o.offset, o.s0, o.s1, o.chunk, B);
+  const fits = M % 32 === 0 && N % 32 === 0;
+  rt.run(`matmulD:${am}${bm}:${fits ? 'fit' : 'edge'}:${b.key}`, () => directSource(am, bm, fits, decl, A, Bn, O), b, params, {
+    groups: [Math.ceil(N / 32), Math.ceil(M / 32), B * o.S],
+  });
+}
+
+/** WGSL of the tiled kernel (its key: `matmul4:${am}${bm}:${fits ? 'fit' : 'edge'}:` and the binding key). */
+function tiledSource(am: Mode, bm: Mode, fits: boolean, decl: string, A: string, Bn: string, O: string): string {
   const chk = (c: string) => (fits ? '' : c);
   const loadA =
     am === 'n'
@@ -140,19 +282,19 @@ function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView
       let c = nn / 4u; let r = nn % 4u;
       Bs[(kq * 4u) * 8u + c][r] = v.x; Bs[(kq * 4u + 1u) * 8u + c][r] = v.y;
       Bs[(kq * 4u + 2u) * 8u + c][r] = v.z; Bs[(kq * 4u + 3u) * 8u + c][r] = v.w;`;
-  rt.run(
-    `matmul4:${am}${bm}:${fits ? 'fit' : 'edge'}:${b.key}`,
-    () => `${decl}
+  return `${decl}
 var<workgroup> As: array<vec4<f32>, ${(TK * TM) / 4}>;
 var<workgroup> Bs: array<vec4<f32>, ${(TK * TN) / 4}>;
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
-  let M = P[0]; let N = P[1]; let K = P[2];
+  let M = P[0]; let N = P[1];
   let tx = l.x; let ty = l.y; let tid = ty * 8u + tx;
   let m0 = wid.y * ${TM}u; let n0 = wid.x * ${TN}u; let z = wid.z;
-  let ab = P[3] + z * P[4]; let bb = P[7] + z * P[8]; let ob = P[11] + z * P[12];
+  // z runs over splits × batch (Note [Matmul split-K]): K here is the end of this split's range
+  let zb = z % P[15]; let kb = (z / P[15]) * P[14]; let K = min(P[2], kb + P[14]);
+  let ab = P[3] + zb * P[4]; let bb = P[7] + zb * P[8]; let ob = P[11] + z * P[12];
   var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < K; k0 += ${TK}u) {
+  for (var k0 = kb; k0 < K; k0 += ${TK}u) {
     for (var q = 0u; q < 4u; q++) {
       let e = tid + q * 64u;
       { ${loadA} }
@@ -174,42 +316,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
   ${chk('if (gm + 1u < M) {')} ${O}[(o + (gm + 1u) * P[13]) / 4u] = c1; ${chk('}')}
   ${chk('if (gm + 2u < M) {')} ${O}[(o + (gm + 2u) * P[13]) / 4u] = c2; ${chk('}')}
   ${chk('if (gm + 3u < M) {')} ${O}[(o + (gm + 3u) * P[13]) / 4u] = c3; ${chk('}')}
-}`,
-    b,
-    params,
-    { groups: [Math.ceil(N / TN), Math.ceil(M / TM), B] },
-  );
+}`;
 }
 
 /**
- * The register-blocked kernel without workgroup memory (Note [Matmul vec4 core]): each thread
- * of an 8×8 workgroup reads its 4 rows of A and 4 columns of B straight from the buffers, 4 k
- * at a time as `vec4` words, and keeps a 4×4 block in four `vec4` accumulators. Needs K % 4 = 0.
+ * WGSL of the direct kernel (its key: `matmulD:${am}${bm}:${fits ? 'fit' : 'edge'}:` and the binding key); `fits`
+ * (M and N multiples of 32) drops the clamps of the loads and the guards of the stores.
  */
-function matmulDirect(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }): void {
-  const [B, M, N] = out.shape as [number, number, number];
-  const K = a.shape[2]!;
-  const { am, bm } = plan;
-  const b = bind([{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: out.buffer as GpuBuf, write: true }]);
-  const w = b.unique.map((u) => u === out.buffer);
-  let decl = '@group(0) @binding(0) var<storage, read> P: array<u32>;\n';
-  for (let i = 0; i < b.unique.length; i++)
-    decl += `@group(0) @binding(${i + 1}) var<storage, ${w[i] ? 'read_write' : 'read'}> B${i}: array<vec4<f32>>;\n`;
-  const [A, Bn, O] = b.names as [string, string, string];
-  const params = [
-    M,
-    N,
-    K,
-    a.offset,
-    a.strides[0]!,
-    a.strides[1]!,
-    a.strides[2]!,
-    bv.offset,
-    bv.strides[0]!,
-    bv.strides[1]!,
-    bv.strides[2]!,
-  ];
-  params.push(out.offset, out.strides[0]!, out.strides[1]!);
+function directSource(am: Mode, bm: Mode, fits: boolean, decl: string, A: string, Bn: string, O: string): string {
   const la =
     am === 'n'
       ? `let a0 = ${A}[(ab + r0 * P[5] + k) / 4u]; let a1 = ${A}[(ab + r1 * P[5] + k) / 4u];
@@ -226,19 +340,22 @@ function matmulDirect(rt: Runtime, a: TensorView, bv: TensorView, out: TensorVie
     let b2 = ${Bn}[(bb + (gn + 2u) * P[10] + k) / 4u]; let b3 = ${Bn}[(bb + (gn + 3u) * P[10] + k) / 4u];
     let y0 = vec4<f32>(b0.x, b1.x, b2.x, b3.x); let y1 = vec4<f32>(b0.y, b1.y, b2.y, b3.y);
     let y2 = vec4<f32>(b0.z, b1.z, b2.z, b3.z); let y3 = vec4<f32>(b0.w, b1.w, b2.w, b3.w);`;
-  rt.run(
-    `matmulD:${am}${bm}:${b.key}`,
-    () => `${decl}
+  return `${decl}
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
-  let M = P[0]; let N = P[1]; let K = P[2];
+  let M = P[0]; let N = P[1];
   let gm0 = (wid.y * 8u + l.y) * 4u; let gn0 = (wid.x * 8u + l.x) * 4u; let z = wid.z;
-  // loads clamp into range (M, N multiples of 4 where vec4 spans them); stores are guarded
+  let zb = z % P[15]; let kb = (z / P[15]) * P[14]; let K = min(P[2], kb + P[14]);
+  ${
+    fits
+      ? 'let gm = gm0; let gn = gn0; let r0 = gm; let r1 = gm + 1u; let r2 = gm + 2u; let r3 = gm + 3u;'
+      : `// loads clamp into range (M, N multiples of 4 where vec4 spans them); stores are guarded
   let gm = min(gm0, ((M + 3u) / 4u - 1u) * 4u); let gn = min(gn0, N - 4u);
-  let r0 = min(gm, M - 1u); let r1 = min(gm + 1u, M - 1u); let r2 = min(gm + 2u, M - 1u); let r3 = min(gm + 3u, M - 1u);
-  let ab = P[3] + z * P[4]; let bb = P[7] + z * P[8]; let ob = P[11] + z * P[12];
+  let r0 = min(gm, M - 1u); let r1 = min(gm + 1u, M - 1u); let r2 = min(gm + 2u, M - 1u); let r3 = min(gm + 3u, M - 1u);`
+  }
+  let ab = P[3] + zb * P[4]; let bb = P[7] + zb * P[8]; let ob = P[11] + z * P[12];
   var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
-  for (var k = 0u; k < K; k += 4u) {
+  for (var k = kb; k < K; k += 4u) {
     ${la}
     ${lb}
     c0 = fma(vec4<f32>(x0.x), y0, c0); c1 = fma(vec4<f32>(x0.y), y0, c1); c2 = fma(vec4<f32>(x0.z), y0, c2); c3 = fma(vec4<f32>(x0.w), y0, c3);
@@ -246,15 +363,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
     c0 = fma(vec4<f32>(x2.x), y2, c0); c1 = fma(vec4<f32>(x2.y), y2, c1); c2 = fma(vec4<f32>(x2.z), y2, c2); c3 = fma(vec4<f32>(x2.w), y2, c3);
     c0 = fma(vec4<f32>(x3.x), y3, c0); c1 = fma(vec4<f32>(x3.y), y3, c1); c2 = fma(vec4<f32>(x3.z), y3, c2); c3 = fma(vec4<f32>(x3.w), y3, c3);
   }
-  if (gn0 >= N) { return; }
+  ${fits ? '' : 'if (gn0 >= N) { return; }'}
   let o = ob + gn0;
-  if (gm0 < M) { ${O}[(o + gm0 * P[13]) / 4u] = c0; }
-  if (gm0 + 1u < M) { ${O}[(o + (gm0 + 1u) * P[13]) / 4u] = c1; }
-  if (gm0 + 2u < M) { ${O}[(o + (gm0 + 2u) * P[13]) / 4u] = c2; }
-  if (gm0 + 3u < M) { ${O}[(o + (gm0 + 3u) * P[13]) / 4u] = c3; }
-}`,
-    b,
-    params,
-    { groups: [Math.ceil(N / 32), Math.ceil(M / 32), B] },
-  );
+  let s1 = P[13];
+  if (${fits ? 'true' : 'gm0 < M'}) { ${O}[(o + gm0 * s1) / 4u] = c0; }
+  if (${fits ? 'true' : 'gm0 + 1u < M'}) { ${O}[(o + (gm0 + 1u) * s1) / 4u] = c1; }
+  if (${fits ? 'true' : 'gm0 + 2u < M'}) { ${O}[(o + (gm0 + 2u) * s1) / 4u] = c2; }
+  if (${fits ? 'true' : 'gm0 + 3u < M'}) { ${O}[(o + (gm0 + 3u) * s1) / 4u] = c3; }
+}`;
 }
