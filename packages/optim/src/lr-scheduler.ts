@@ -16,6 +16,11 @@ export type Group = ParamGroup<{ lr: number }>;
 /**
  * Base of the epoch-indexed schedulers: `lastEpoch`, `baseLrs`, `getLastLr()`, `step()`,
  * `stateDict()` / `loadStateDict()`.
+ *
+ * @example
+ * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+ * const sched = new lrScheduler.StepLR(opt, 2); // any subclass: lastEpoch, baseLrs, step(), getLastLr()
+ * sched.step(); sched.step(); sched.getLastLr(); // → [0.010000000000000002]
  */
 export abstract class LRScheduler {
   static {
@@ -46,7 +51,14 @@ export abstract class LRScheduler {
   }
   /** The lr of each group at `lastEpoch` (may read the current lr: chainable form). */
   protected abstract getLr(): number[];
-  /** Advance one epoch and set each group's lr. */
+  /**
+   * Advance one epoch and set each group's lr.
+   *
+   * @example
+   * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+   * const sched = new lrScheduler.ExponentialLR(opt, 0.5);
+   * opt.step(); sched.step(); // after the optimizer's step, as in PyTorch; opt.paramGroups[0].lr → 0.05
+   */
   step(): void {
     this.stepCount++;
     this.lastEpoch++;
@@ -54,7 +66,13 @@ export abstract class LRScheduler {
     this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
-  /** The lrs last set. */
+  /**
+   * The lrs last set.
+   *
+   * @example
+   * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+   * new lrScheduler.ExponentialLR(opt, 0.5).getLastLr(); // → [0.1], as get_last_lr()
+   */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
@@ -71,7 +89,14 @@ export abstract class LRScheduler {
   stateDict(): Record<string, unknown> {
     return schedulerStateDict(this, SCHEDULER_DERIVED);
   }
-  /** Restore from {@link stateDict} or a PyTorch scheduler's `state_dict()`. */
+  /**
+   * Restore from {@link stateDict} or a PyTorch scheduler's `state_dict()`.
+   *
+   * @example
+   * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+   * const sched = new lrScheduler.StepLR(opt, 10);
+   * sched.loadStateDict(saved.scheduler); // saved = an earlier { scheduler: sched.stateDict() }
+   */
   loadStateDict(sd: Record<string, unknown>): void {
     loadSchedulerStateDict(this, sd, SCHEDULER_DERIVED);
   }
@@ -161,7 +186,14 @@ export class ExponentialLR extends LRScheduler {
   }
 }
 
-/** Cosine annealing from the base lr to `etaMin` over `TMax` epochs (torch's recursive form). */
+/**
+ * Cosine annealing from the base lr to `etaMin` over `TMax` epochs (torch's recursive form).
+ *
+ * @example
+ * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+ * const sched = new lrScheduler.CosineAnnealingLR(opt, { TMax: 10, etaMin: 0 }); // as CosineAnnealingLR(opt, T_max=10)
+ * for (let i = 0; i < 5; i++) sched.step(); sched.getLastLr(); // → [0.05000000000000001] (half way)
+ */
 export class CosineAnnealingLR extends LRScheduler {
   static {
     Object.defineProperty(this, 'name', { value: 'CosineAnnealingLR' }); // the name in messages and reprs, minified or not
@@ -191,7 +223,14 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
-/** base lr × `lrLambda(epoch)` (one function, or one per group). */
+/**
+ * base lr × `lrLambda(epoch)` (one function, or one per group).
+ *
+ * @example
+ * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+ * const sched = new lrScheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch); // as LambdaLR(opt, lr_lambda)
+ * sched.step(); sched.getLastLr(); // → [0.095]
+ */
 export class LambdaLR extends LRScheduler {
   static {
     Object.defineProperty(this, 'name', { value: 'LambdaLR' }); // the name in messages and reprs, minified or not
@@ -226,7 +265,14 @@ export class LambdaLR extends LRScheduler {
   }
 }
 
-/** Linear ramp of the lr factor from `startFactor` to `endFactor` over `totalIters` epochs. */
+/**
+ * Linear ramp of the lr factor from `startFactor` to `endFactor` over `totalIters` epochs.
+ *
+ * @example
+ * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+ * const sched = new lrScheduler.LinearLR(opt, { startFactor: 0.5, totalIters: 4 }); // as LinearLR(opt, start_factor=0.5, total_iters=4)
+ * sched.getLastLr(); // → [0.05], reaching 0.1 after 4 steps
+ */
 export class LinearLR extends LRScheduler {
   static {
     Object.defineProperty(this, 'name', { value: 'LinearLR' }); // the name in messages and reprs, minified or not
@@ -453,7 +499,14 @@ export class ReduceLROnPlateau {
     if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < this.best * (1 - t) : a < this.best - t;
     return this.thresholdMode === 'rel' ? a > this.best * (t + 1) : a > this.best + t;
   }
-  /** Record this epoch's metric (a number) and reduce the lr if it plateaued. */
+  /**
+   * Record this epoch's metric (a number) and reduce the lr if it plateaued.
+   *
+   * @example
+   * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+   * const sched = new lrScheduler.ReduceLROnPlateau(opt, { patience: 0 });
+   * sched.step(1); sched.step(1); // no improvement: lr × 0.1 (≈ 0.01)
+   */
   step(metric: number): void {
     const current = Number(metric);
     this.lastEpoch++;
@@ -476,14 +529,35 @@ export class ReduceLROnPlateau {
     }
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
+  /**
+   * The lrs last set, as `get_last_lr()`.
+   *
+   * @example
+   * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+   * new lrScheduler.ReduceLROnPlateau(opt).getLastLr(); // → [0.1]
+   */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
-  /** Everything but the optimizer, in PyTorch's layout (`best`, `num_bad_epochs`, `_last_lr`…). */
+  /**
+   * Everything but the optimizer, in PyTorch's layout (`best`, `num_bad_epochs`, `_last_lr`…).
+   *
+   * @example
+   * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+   * const sched = new lrScheduler.ReduceLROnPlateau(opt);
+   * sched.step(0.5); sched.stateDict().best; // → 0.5
+   */
   stateDict(): Record<string, unknown> {
     return schedulerStateDict(this, []);
   }
-  /** Restore from {@link stateDict} or a PyTorch `ReduceLROnPlateau.state_dict()`. */
+  /**
+   * Restore from {@link stateDict} or a PyTorch `ReduceLROnPlateau.state_dict()`.
+   *
+   * @example
+   * const opt = new SGD([nn.Parameter(dl.zeros(2))], { lr: 0.1 });
+   * const sched = new lrScheduler.ReduceLROnPlateau(opt);
+   * sched.loadStateDict(saved.scheduler); // saved = an earlier { scheduler: sched.stateDict() }
+   */
   loadStateDict(sd: Record<string, unknown>): void {
     loadSchedulerStateDict(this, sd, []);
   }

@@ -98,7 +98,14 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
     for (const g of groups) this.addParamGroup(g);
   }
 
-  /** Add a group of parameters with its own options (others from the defaults). */
+  /**
+   * Add a group of parameters with its own options (others from the defaults).
+   *
+   * @example
+   * const backbone = new nn.Linear(4, 4), head = new nn.Linear(4, 2);
+   * const opt = new SGD(backbone.parameters(), { lr: 0.01 });
+   * opt.addParamGroup({ params: head.parameters(), lr: 0.1 }); // as opt.add_param_group({...})
+   */
   addParamGroup(group: Partial<D> & { params: Iterable<Tensor> | Tensor }): void {
     const params = group.params instanceof dl.Tensor ? [group.params] : [...group.params];
     for (const p of params) {
@@ -141,6 +148,11 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
   /**
    * Clear gradients. `setToNone` defaults to false, as torch 1.13 (our fixtures' oracle):
    * gradients are zeroed in place and keep their memory.
+   *
+   * @example
+   * const model = new nn.Linear(4, 2), opt = new SGD(model.parameters(), { lr: 0.1 });
+   * model(dl.randn(8, 4)).sum().backward();
+   * opt.zeroGrad(); // model.weight.grad → zeros; { setToNone: true } → null
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     for (const g of this.paramGroups) {
@@ -157,6 +169,12 @@ export abstract class Optimizer<D extends { lr: number } = { lr: number }> {
   /**
    * One update of every parameter that has a gradient (without recording gradients).
    * `closure` re-evaluates the loss (with autograd on) and returns it.
+   *
+   * @example
+   * const model = new nn.Linear(4, 2), opt = new Adam(model.parameters(), { lr: 1e-3 });
+   * opt.zeroGrad();
+   * F.mseLoss(model(dl.randn(8, 4)), dl.randn(8, 2)).backward();
+   * opt.step();
    */
   step(closure?: () => Tensor): Tensor | undefined {
     const loss = closure ? closure() : undefined;
