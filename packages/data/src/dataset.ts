@@ -56,12 +56,28 @@ export abstract class Dataset<T = unknown> implements Iterable<T>, AsyncIterable
   }
   /** Number of samples. */
   abstract get length(): number;
-  /** The sample at `i` (0 ≤ i < length); may be a Promise for async datasets. */
+  /**
+   * The sample at `i` (0 ≤ i < length); may be a Promise for async datasets.
+   *
+   * @example
+   * class Squares extends Dataset<[number, number]> {
+   *   get length() { return 10; }
+   *   getItem(i: number): [number, number] { return [i, i * i]; } // as __getitem__
+   * }
+   * new Squares().getItem(3); // → [3, 9]; also ds[3]
+   */
   abstract getItem(i: number): T | Promise<T>;
   /**
    * How a worker thread can rebuild this dataset (see {@link WorkerSpec}). Optional: without
    * it, workers get a copy of the dataset's fields and import its class (Note [Datasets cross
    * to workers by state]).
+   *
+   * @example
+   * class Squares extends Dataset<number> {
+   *   get length() { return 10; }
+   *   getItem(i: number) { return i * i; }
+   *   workerSpec(): WorkerSpec { return { kind: 'module', module: import.meta.url, exportName: 'Squares' }; }
+   * }
    */
   workerSpec?(): WorkerSpec | undefined;
 
@@ -171,11 +187,24 @@ export class TensorDataset extends Dataset<Tensor[]> {
   get length(): number {
     return this.tensors[0]!.shape[0]!;
   }
+  /**
+   * `[t0[i], t1[i], …]`, the `i`-th row of every tensor; an IndexError out of range.
+   *
+   * @example
+   * const ds = new TensorDataset(dl.arange(6).reshape(3, 2), dl.tensor([0, 1, 0]));
+   * ds.getItem(1); // → [tensor([2, 3]), tensor(1.)]
+   */
   getItem(i: number): Tensor[] {
     checkIndex(i, this.length, 'TensorDataset');
     return this.tensors.map((t) => t.select(0, i));
   }
-  /** The collated batch for `indices` (what default collate of the items gives), in one gather per tensor. */
+  /**
+   * The collated batch for `indices` (what default collate of the items gives), in one gather per tensor.
+   *
+   * @example
+   * const ds = new TensorDataset(dl.randn(100, 3), dl.arange(100));
+   * const [xb, yb] = ds.getBatch([0, 5, 9]); // xb [3, 3], yb [3], as default collate of three items
+   */
   getBatch(indices: readonly number[]): Tensor[] {
     for (const i of indices) checkIndex(i, this.length, 'TensorDataset');
     const idx = tensor(indices as number[], { dtype: 'int32', device: this.tensors[0]!.device });
@@ -189,6 +218,10 @@ export class TensorDataset extends Dataset<Tensor[]> {
    * Copies the tensors into SharedArrayBuffers that worker threads read (cpu-readable tensors
    * only); again only after a tensor changed in place (its version moved), so workers never
    * read stale rows.
+   *
+   * @example
+   * const loader = new DataLoader(new TensorDataset(dl.randn(1000, 3), dl.arange(1000)), { batchSize: 32, numWorkers: 2 });
+   * // each worker gathers its batches from the shared rows (workerSpec() → { kind: 'shared-tensors', … })
    */
   override workerSpec(): WorkerSpec | undefined {
     const versions = this.tensors.map((t) => t._version).join(',');
@@ -227,11 +260,23 @@ export class Subset<T> extends Dataset<T> {
   get length(): number {
     return this.indices.length;
   }
+  /**
+   * The item at `indices[i]` of the parent dataset; an IndexError out of range.
+   *
+   * @example
+   * const sub = new Subset(new TensorDataset(dl.arange(10)), [2, 4]);
+   * sub.getItem(1); // → [tensor(4)]
+   */
   getItem(i: number): T | Promise<T> {
     checkIndex(i, this.length, 'Subset');
     return this.dataset.getItem(this.indices[i]!);
   }
-  /** Workers rebuild the parent dataset and index it. */
+  /**
+   * Workers rebuild the parent dataset and index it.
+   *
+   * @example
+   * new Subset(new TensorDataset(dl.arange(10)), [2, 4]).workerSpec(); // → { kind: 'subset', base: { kind: 'shared-tensors', … }, indices: [2, 4] }
+   */
   override workerSpec(): WorkerSpec | undefined {
     const base = this.dataset.workerSpec?.();
     return base ? { kind: 'subset', base, indices: [...this.indices] } : undefined;
@@ -258,6 +303,13 @@ export class ConcatDataset<T> extends Dataset<T> {
   get length(): number {
     return this.cumulativeSizes[this.cumulativeSizes.length - 1]!;
   }
+  /**
+   * The item at `i` of the concatenation: the dataset it falls in, at the offset within it; an IndexError out of range.
+   *
+   * @example
+   * const both = new ConcatDataset([new TensorDataset(dl.arange(3)), new TensorDataset(dl.arange(10, 12))]);
+   * both.getItem(3); // → [tensor(10)]
+   */
   getItem(i: number): T | Promise<T> {
     checkIndex(i, this.length, 'ConcatDataset');
     let k = 0;

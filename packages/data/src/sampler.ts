@@ -4,6 +4,14 @@ import { permutation } from './dataset.js';
 /**
  * Yields dataset indices (`torch.utils.data.Sampler`). `length` is the number of indices
  * per epoch.
+ *
+ * @example
+ * class EvenSampler extends Sampler { // as subclassing torch.utils.data.Sampler
+ *   constructor(readonly n: number) { super(); }
+ *   *[Symbol.iterator]() { for (let i = 0; i < this.n; i += 2) yield i; }
+ *   get length() { return Math.ceil(this.n / 2); }
+ * }
+ * new DataLoader(ds, { sampler: new EvenSampler(ds.length), batchSize: 4 });
  */
 export abstract class Sampler<I = number> implements Iterable<I> {
   static {

@@ -24,7 +24,13 @@ interface Reply {
   error?: { name: string; message: string; stack?: string; classes?: string[]; op?: string; hint?: string };
 }
 
-/** Error raised in a DataLoader worker, re-thrown in the main thread with the worker's stack. */
+/**
+ * Error raised in a DataLoader worker, re-thrown in the main thread with the worker's stack.
+ *
+ * @example
+ * try { for await (const batch of new DataLoader(ds, { numWorkers: 2 })) train(batch); }
+ * catch (e) { if (e instanceof WorkerError) console.log(e.workerId, e.workerStack); } // the worker's own stack
+ */
 export class WorkerError extends Error {
   static {
     Object.defineProperty(this, 'name', { value: 'WorkerError' }); // the name in messages and reprs, minified or not
@@ -47,7 +53,13 @@ export function liveWorkers(): number {
   return live;
 }
 
-/** Why workers cannot run here, or undefined when they can. */
+/**
+ * Why workers cannot run here, or undefined when they can.
+ *
+ * @example
+ * const why = workersUnavailable(); // undefined on Node ≥ 20.16
+ * const loader = new DataLoader(ds, { batchSize: 64, numWorkers: why ? 0 : 4 });
+ */
 export function workersUnavailable(): string | undefined {
   if (typeof SharedArrayBuffer === 'undefined') return 'SharedArrayBuffer is not available (cross-origin isolation off?)';
   if (!builtin<WT>('node:worker_threads')) return "Node's worker_threads module is not available (not Node, or Node < 20.16)";
