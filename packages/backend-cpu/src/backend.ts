@@ -80,7 +80,8 @@ export class CpuBackend implements Backend {
   readonly fast: FastPaths = {};
 
   /**
-   * A pooled typed array for `n` elements of `dtype` (float32 on the wasm heap, so the wasm kernels read it in place); the dispatcher allocates every output through it.
+   * A pooled typed array for `n` elements of `dtype` (float32 on the wasm heap, so the wasm kernels read it in place); the dispatcher
+   * allocates every output through it.
    *
    * @example
    * dl.empty(1024); // allocate('float32', 1024)
@@ -191,7 +192,8 @@ export class CpuBackend implements Backend {
   async sync(): Promise<void> {}
 
   /**
-   * Elementwise unary kernel `op` (relu, exp, isnan, …) of `x` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Elementwise unary kernel `op` (relu, exp, isnan, …) of `x` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher
+   * calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -201,7 +203,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.unary?.(op, x, out)) ew.unary(op, x, out);
   }
   /**
-   * Elementwise broadcasting binary kernel `op` (add, mul, pow, …) of `a`, `b` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Elementwise broadcasting binary kernel `op` (add, mul, pow, …) of `a`, `b` into `out`. A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -211,7 +214,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.binary?.(op, a, b, out)) ew.binary(op, a, b, out);
   }
   /**
-   * Elementwise comparison `op` (eq, lt, gt, …) of `a`, `b` into a bool `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Elementwise comparison `op` (eq, lt, gt, …) of `a`, `b` into a bool `out`. A kernel entry of the Backend interface: @dl/tensor's
+   * dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -221,7 +225,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.compare?.(op, a, b, out)) ew.compare(op, a, b, out);
   }
   /**
-   * `cond ? a : b` elementwise into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * `cond ? a : b` elementwise into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one
+   * door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -229,7 +234,8 @@ export class CpuBackend implements Backend {
    */
   where = ew.where;
   /**
-   * Copies a strided view `src` into `dst` (contiguous or not). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Copies a strided view `src` into `dst` (contiguous or not). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it
+   * (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -239,7 +245,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.copy?.(src, dst)) ew.copy(src, dst);
   }
   /**
-   * Sets every element of `dst` to `value`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Sets every element of `dst` to `value`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one
+   * door]), user code calls the op.
    *
    * @example
    * dl.zeros(4, 5); // fill(out, 0)
@@ -248,7 +255,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.fill?.(dst, value)) ew.fill(dst, value);
   }
   /**
-   * Clamps `x` into [min, max] (a null bound is open) into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Clamps `x` into [min, max] (a null bound is open) into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it
+   * (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -256,7 +264,8 @@ export class CpuBackend implements Backend {
    */
   clamp = ew.clamp;
   /**
-   * Reduction `op` (sum, max, min, prod, …) of `x` over `axes` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Reduction `op` (sum, max, min, prod, …) of `x` over `axes` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher
+   * calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -266,7 +275,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.reduce?.(op, x, axes, out)) reduce(op, x, axes, out);
   }
   /**
-   * Cumulative sum of `x` along `dim` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Cumulative sum of `x` along `dim` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note
+   * [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -274,7 +284,8 @@ export class CpuBackend implements Backend {
    */
   cumsum = cumsum;
   /**
-   * Gathers `x` along `dim` at `index` into `out` (as `torch.gather`). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Gathers `x` along `dim` at `index` into `out` (as `torch.gather`). A kernel entry of the Backend interface: @dl/tensor's dispatcher
+   * calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -282,7 +293,8 @@ export class CpuBackend implements Backend {
    */
   gather = gather;
   /**
-   * Writes (`assign`) or adds (`add`) `src` into `dst` along `dim` at `index`, in place. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Writes (`assign`) or adds (`add`) `src` into `dst` along `dim` at `index`, in place. A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -290,7 +302,8 @@ export class CpuBackend implements Backend {
    */
   scatter = scatter;
   /**
-   * Selects the `index` entries of `x` along `dim` into `out` (as `torch.index_select`). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Selects the `index` entries of `x` along `dim` into `out` (as `torch.index_select`). A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -298,7 +311,8 @@ export class CpuBackend implements Backend {
    */
   indexSelect = indexSelect;
   /**
-   * Sorts the last dim of `x` into `values` and their source `indices` (stable). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Sorts the last dim of `x` into `values` and their source `indices` (stable). A kernel entry of the Backend interface: @dl/tensor's
+   * dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -307,7 +321,9 @@ export class CpuBackend implements Backend {
   sort = sort;
 
   /**
-   * Batched matrix product of `a` [*, M, K] and `b` [*, K, N] into `out` [*, M, N]: the wasm SGEMM for float32 (the `matmulImpls`), else the reference loop. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Batched matrix product of `a` [*, M, K] and `b` [*, K, N] into `out` [*, M, N]: the wasm SGEMM for float32 (the `matmulImpls`), else
+   * the reference loop. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code
+   * calls the op.
    *
    * @example
    * const x = dl.randn(4, 5);
@@ -325,7 +341,9 @@ export class CpuBackend implements Backend {
     free: (buf, dtype) => this.pool.release(buf, dtype),
   };
   /**
-   * 2-D convolution of `x` [N, C, H, W] with `w` (stride, padding, dilation, groups in `p`) into `out`: a wasm fast path, else im2col and `matmul`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * 2-D convolution of `x` [N, C, H, W] with `w` (stride, padding, dilation, groups in `p`) into `out`: a wasm fast path, else im2col and
+   * `matmul`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the
+   * op.
    *
    * @example
    * F.conv2d(dl.randn(1, 3, 8, 8), dl.randn(4, 3, 3, 3)); // conv2d(x, w, bias, out, p)
@@ -334,7 +352,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.conv2d?.(x, w, bias, out, p)) convK.conv2d(this.convEnv, x, w, bias, out, p);
   }
   /**
-   * The input gradient of a 2-D convolution. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * The input gradient of a 2-D convolution. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one
+   * door]), user code calls the op.
    *
    * @example
    * const img = dl.randn([1, 3, 8, 8], { requiresGrad: true });
@@ -344,7 +363,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.conv2dBackwardInput?.(g, w, gradIn, p)) convK.conv2dBackwardInput(this.convEnv, g, w, gradIn, p);
   }
   /**
-   * The weight gradient of a 2-D convolution. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * The weight gradient of a 2-D convolution. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch:
+   * one door]), user code calls the op.
    *
    * @example
    * const w = dl.randn([4, 3, 3, 3], { requiresGrad: true });
@@ -354,7 +374,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.conv2dBackwardWeight?.(g, x, gradW, p)) convK.conv2dBackwardWeight(this.convEnv, g, x, gradW, p);
   }
   /**
-   * 2-D max pooling of `x` into `out` and the argmax `indices` (PyTorch's flat indices). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * 2-D max pooling of `x` into `out` and the argmax `indices` (PyTorch's flat indices). A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * F.maxPool2d(dl.randn(1, 3, 8, 8), 2); // maxPool2d(x, out, indices, p)
@@ -363,7 +384,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.maxPool2d?.(x, out, indices, p)) convK.maxPool2d(x, out, indices, p);
   }
   /**
-   * 2-D average pooling of `x` into `out` (padding, ceil mode, `countIncludePad`, `divisorOverride`). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * 2-D average pooling of `x` into `out` (padding, ceil mode, `countIncludePad`, `divisorOverride`). A kernel entry of the Backend
+   * interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * F.avgPool2d(dl.randn(1, 3, 8, 8), 2); // avgPool2d(x, out, p)
@@ -372,7 +394,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.avgPool2d?.(x, out, p)) convK.avgPool2d(x, out, p);
   }
   /**
-   * Routes the output gradient to the argmax positions of a max pooling. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Routes the output gradient to the argmax positions of a max pooling. A kernel entry of the Backend interface: @dl/tensor's dispatcher
+   * calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const img = dl.randn([1, 3, 8, 8], { requiresGrad: true });
@@ -382,7 +405,8 @@ export class CpuBackend implements Backend {
     if (!this.fast.maxPool2dBackward?.(grad, indices, gradIn, p)) poolBwd.maxPool2dBackward(grad, indices, gradIn, p);
   }
   /**
-   * Spreads the output gradient of an average pooling back over each window. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Spreads the output gradient of an average pooling back over each window. A kernel entry of the Backend interface: @dl/tensor's
+   * dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const img = dl.randn([1, 3, 8, 8], { requiresGrad: true });
@@ -425,7 +449,9 @@ export class CpuBackend implements Backend {
   }
 
   /**
-   * Fills `out` from `dist` (uniform, normal, …) with the Philox stream at `key` and `offset`, the same values as the webgpu backend for the same seed. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Fills `out` from `dist` (uniform, normal, …) with the Philox stream at `key` and `offset`, the same values as the webgpu backend for
+   * the same seed. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls
+   * the op.
    *
    * @example
    * dl.manualSeed(0);

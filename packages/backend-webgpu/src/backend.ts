@@ -151,7 +151,8 @@ export class WebGPUBackend implements Backend {
   }
 
   /**
-   * A GPU storage buffer for `numel` elements (4 bytes each, reused from the pool when one fits); the dispatcher allocates every output through it.
+   * A GPU storage buffer for `numel` elements (4 bytes each, reused from the pool when one fits); the dispatcher allocates every output
+   * through it.
    *
    * @example
    * dl.empty([1024], { device: 'webgpu' }); // allocate('float32', 1024)
@@ -238,7 +239,8 @@ export class WebGPUBackend implements Backend {
   };
 
   /**
-   * Elementwise unary kernel `op` (relu, exp, isnan, …) of `x` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Elementwise unary kernel `op` (relu, exp, isnan, …) of `x` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher
+   * calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -248,7 +250,8 @@ export class WebGPUBackend implements Backend {
     ew.unary(this.runtime, op, x, out);
   }
   /**
-   * Elementwise broadcasting binary kernel `op` (add, mul, pow, …) of `a`, `b` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Elementwise broadcasting binary kernel `op` (add, mul, pow, …) of `a`, `b` into `out`. A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -258,7 +261,8 @@ export class WebGPUBackend implements Backend {
     ew.binary(this.runtime, op, a, b, out);
   }
   /**
-   * Elementwise comparison `op` (eq, lt, gt, …) of `a`, `b` into a bool `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Elementwise comparison `op` (eq, lt, gt, …) of `a`, `b` into a bool `out`. A kernel entry of the Backend interface: @dl/tensor's
+   * dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -268,7 +272,8 @@ export class WebGPUBackend implements Backend {
     ew.compare(this.runtime, op, a, b, out);
   }
   /**
-   * `cond ? a : b` elementwise into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * `cond ? a : b` elementwise into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one
+   * door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -278,7 +283,8 @@ export class WebGPUBackend implements Backend {
     ew.where(this.runtime, cond, a, b, out);
   }
   /**
-   * Copies a strided view `src` into `dst` (contiguous or not). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Copies a strided view `src` into `dst` (contiguous or not). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it
+   * (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -288,7 +294,8 @@ export class WebGPUBackend implements Backend {
     ew.copy(this.runtime, src, dst);
   }
   /**
-   * Sets every element of `dst` to `value`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Sets every element of `dst` to `value`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one
+   * door]), user code calls the op.
    *
    * @example
    * dl.zeros([4, 5], { device: 'webgpu' }); // fill(out, 0)
@@ -297,7 +304,8 @@ export class WebGPUBackend implements Backend {
     ew.fill(this.runtime, dst, value);
   }
   /**
-   * Clamps `x` into [min, max] (a null bound is open) into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Clamps `x` into [min, max] (a null bound is open) into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it
+   * (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -307,7 +315,8 @@ export class WebGPUBackend implements Backend {
     ew.clamp(this.runtime, x, min, max, out);
   }
   /**
-   * Reduction `op` (sum, max, min, prod, …) of `x` over `axes` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Reduction `op` (sum, max, min, prod, …) of `x` over `axes` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher
+   * calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -317,7 +326,8 @@ export class WebGPUBackend implements Backend {
     reduce(this.runtime, op, x, axes, out);
   }
   /**
-   * Batched matrix product of `a` [*, M, K] and `b` [*, K, N] into `out` [*, M, N] (tiled WGSL kernels). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Batched matrix product of `a` [*, M, K] and `b` [*, K, N] into `out` [*, M, N] (tiled WGSL kernels). A kernel entry of the Backend
+   * interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -327,7 +337,8 @@ export class WebGPUBackend implements Backend {
     matmul(this.runtime, a, b, out);
   }
   /**
-   * Gathers `x` along `dim` at `index` into `out` (as `torch.gather`). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Gathers `x` along `dim` at `index` into `out` (as `torch.gather`). A kernel entry of the Backend interface: @dl/tensor's dispatcher
+   * calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -337,7 +348,8 @@ export class WebGPUBackend implements Backend {
     gather(this.runtime, x, dim, index, out);
   }
   /**
-   * Writes (`assign`) or adds (`add`) `src` into `dst` along `dim` at `index`, in place. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Writes (`assign`) or adds (`add`) `src` into `dst` along `dim` at `index`, in place. A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -347,7 +359,8 @@ export class WebGPUBackend implements Backend {
     scatter(this.runtime, dst, dim, index, src, mode);
   }
   /**
-   * Selects the `index` entries of `x` along `dim` into `out` (as `torch.index_select`). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Selects the `index` entries of `x` along `dim` into `out` (as `torch.index_select`). A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -357,7 +370,8 @@ export class WebGPUBackend implements Backend {
     indexSelect(this.runtime, x, dim, index, out);
   }
   /**
-   * Sorts the last dim of `x` into `values` and their source `indices` (stable). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Sorts the last dim of `x` into `values` and their source `indices` (stable). A kernel entry of the Backend interface: @dl/tensor's
+   * dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -367,7 +381,8 @@ export class WebGPUBackend implements Backend {
     sort(this.runtime, x, descending, values, indices);
   }
   /**
-   * Cumulative sum of `x` along `dim` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Cumulative sum of `x` along `dim` into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note
+   * [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -377,7 +392,8 @@ export class WebGPUBackend implements Backend {
     cumsum(this.runtime, x, dim, out);
   }
   /**
-   * Fills `out` from `dist` (uniform, normal, …) with the Philox stream at `key` and `offset`, so values match the cpu backend for the same seed. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Fills `out` from `dist` (uniform, normal, …) with the Philox stream at `key` and `offset`, so values match the cpu backend for the same
+   * seed. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * dl.manualSeed(0);
@@ -399,7 +415,8 @@ export class WebGPUBackend implements Backend {
   }
 
   /**
-   * 2-D convolution of `x` [N, C, H, W] with `w` (stride, padding, dilation, groups in `p`) into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * 2-D convolution of `x` [N, C, H, W] with `w` (stride, padding, dilation, groups in `p`) into `out`. A kernel entry of the Backend
+   * interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const img = dl.randn([1, 3, 8, 8], { device: 'webgpu' });
@@ -409,7 +426,8 @@ export class WebGPUBackend implements Backend {
     conv2d(this.runtime, x, w, bias, out, p);
   }
   /**
-   * The input gradient of a 2-D convolution (a transposed convolution of the output gradient with `w`). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * The input gradient of a 2-D convolution (a transposed convolution of the output gradient with `w`). A kernel entry of the Backend
+   * interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const img = dl.randn([1, 3, 8, 8], { device: 'webgpu', requiresGrad: true });
@@ -419,7 +437,8 @@ export class WebGPUBackend implements Backend {
     conv2dBackwardInput(this.runtime, gradOut, w, gradIn, p);
   }
   /**
-   * The weight gradient of a 2-D convolution (input × output gradient, reduced over the batch). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * The weight gradient of a 2-D convolution (input × output gradient, reduced over the batch). A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const w = dl.randn([4, 3, 3, 3], { device: 'webgpu', requiresGrad: true });
@@ -429,7 +448,8 @@ export class WebGPUBackend implements Backend {
     conv2dBackwardWeight(this.runtime, gradOut, x, gradW, p);
   }
   /**
-   * 2-D max pooling of `x` into `out` and the argmax `indices` (PyTorch's flat indices). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * 2-D max pooling of `x` into `out` and the argmax `indices` (PyTorch's flat indices). A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * F.maxPool2d(dl.randn([1, 3, 8, 8], { device: 'webgpu' }), 2); // maxPool2d(x, out, indices, p)
@@ -438,7 +458,8 @@ export class WebGPUBackend implements Backend {
     maxPool2d(this.runtime, x, out, indices, p);
   }
   /**
-   * 2-D average pooling of `x` into `out` (padding, ceil mode, `countIncludePad`, `divisorOverride`). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * 2-D average pooling of `x` into `out` (padding, ceil mode, `countIncludePad`, `divisorOverride`). A kernel entry of the Backend
+   * interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * F.avgPool2d(dl.randn([1, 3, 8, 8], { device: 'webgpu' }), 2); // avgPool2d(x, out, p)
@@ -449,7 +470,8 @@ export class WebGPUBackend implements Backend {
 
   // Fused batch norm, relu backward and pooling backward (kernels/batch-norm.ts, threshold-backward.ts, pool2d-backward.ts).
   /**
-   * Fused batch normalisation of [N, C, *] (batch or running statistics, running-stat update, affine). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Fused batch normalisation of [N, C, *] (batch or running statistics, running-stat update, affine). A kernel entry of the Backend
+   * interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * F.batchNorm(dl.randn([8, 3, 4, 4], { device: 'webgpu' }), null, null, { training: true }); // batchNorm(…)
@@ -467,7 +489,8 @@ export class WebGPUBackend implements Backend {
     batchNorm(this.runtime, x, weight, bias, mean, variance, invstd, out, p);
   }
   /**
-   * Fused input, weight and bias gradients of a batch normalisation. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Fused input, weight and bias gradients of a batch normalisation. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls
+   * it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([8, 3, 4, 4], { device: 'webgpu', requiresGrad: true });
@@ -487,7 +510,8 @@ export class WebGPUBackend implements Backend {
     batchNormBackward(this.runtime, g, x, weight, mean, invstd, gradIn, gradWeight, gradBias, p);
   }
   /**
-   * The gradient of relu/threshold: `grad` where `output > threshold`, else 0. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * The gradient of relu/threshold: `grad` where `output > threshold`, else 0. A kernel entry of the Backend interface: @dl/tensor's
+   * dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu', requiresGrad: true });
@@ -497,7 +521,8 @@ export class WebGPUBackend implements Backend {
     thresholdBackward(this.runtime, grad, output, out, threshold);
   }
   /**
-   * Routes the output gradient to the argmax positions of a max pooling. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Routes the output gradient to the argmax positions of a max pooling. A kernel entry of the Backend interface: @dl/tensor's dispatcher
+   * calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const img = dl.randn([1, 3, 8, 8], { device: 'webgpu', requiresGrad: true });
@@ -507,7 +532,8 @@ export class WebGPUBackend implements Backend {
     maxPool2dBackward(this.runtime, grad, indices, gradIn, p);
   }
   /**
-   * Spreads the output gradient of an average pooling back over each window. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Spreads the output gradient of an average pooling back over each window. A kernel entry of the Backend interface: @dl/tensor's
+   * dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const img = dl.randn([1, 3, 8, 8], { device: 'webgpu', requiresGrad: true });
@@ -519,7 +545,8 @@ export class WebGPUBackend implements Backend {
 
   // Fused softmax, nll loss, layer norm and optimizer step (kernels/softmax.ts, nll-loss.ts, layer-norm.ts, optimizer-step.ts).
   /**
-   * Fused (log-)softmax of `x` along the last dim into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Fused (log-)softmax of `x` along the last dim into `out`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it
+   * (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -529,7 +556,8 @@ export class WebGPUBackend implements Backend {
     softmax(this.runtime, x, out, p);
   }
   /**
-   * The gradient of a fused (log-)softmax from its output `y` and output gradient `g`. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * The gradient of a fused (log-)softmax from its output `y` and output gradient `g`. A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu', requiresGrad: true });
@@ -539,7 +567,8 @@ export class WebGPUBackend implements Backend {
     softmaxBackward(this.runtime, y, g, gradIn, p);
   }
   /**
-   * Fused negative log-likelihood of log-probabilities at target classes (weights, ignore index, reduction). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Fused negative log-likelihood of log-probabilities at target classes (weights, ignore index, reduction). A kernel entry of the Backend
+   * interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const logits = dl.randn([4, 3], { device: 'webgpu' }), target = dl.tensor([0, 2, 1, 0], { dtype: 'int32', device: 'webgpu' });
@@ -556,7 +585,8 @@ export class WebGPUBackend implements Backend {
     nllLoss(this.runtime, input, target, weight, out, totalWeight, p);
   }
   /**
-   * The gradient of the fused negative log-likelihood. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * The gradient of the fused negative log-likelihood. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note
+   * [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const logits = dl.randn([4, 3], { device: 'webgpu', requiresGrad: true });
@@ -573,7 +603,8 @@ export class WebGPUBackend implements Backend {
     nllLossBackward(this.runtime, grad, target, weight, totalWeight, gradIn, p);
   }
   /**
-   * Fused layer normalisation over the trailing dims (mean, rstd saved for the backward). A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Fused layer normalisation over the trailing dims (mean, rstd saved for the backward). A kernel entry of the Backend interface:
+   * @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu' });
@@ -591,7 +622,8 @@ export class WebGPUBackend implements Backend {
     layerNorm(this.runtime, x, weight, bias, mean, rstd, out, p);
   }
   /**
-   * Fused input, weight and bias gradients of a layer normalisation. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code calls the op.
+   * Fused input, weight and bias gradients of a layer normalisation. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls
+   * it (Note [Dispatch: one door]), user code calls the op.
    *
    * @example
    * const x = dl.randn([4, 5], { device: 'webgpu', requiresGrad: true });

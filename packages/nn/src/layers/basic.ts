@@ -260,7 +260,8 @@ export class Dropout extends Module {
     }
   }
   /**
-   * In training mode zeroes each element with probability `p` and scales the rest by `1/(1-p)`; in eval mode returns `x`; `drop(x)` calls it.
+   * In training mode zeroes each element with probability `p` and scales the rest by `1/(1-p)`; in eval mode returns `x`; `drop(x)` calls
+   * it.
    *
    * @example
    * const drop = new nn.Dropout(0.5);

@@ -28,7 +28,8 @@ export class MarginRankingLoss extends OptionsLoss<L.MarginOptions> {
     Object.defineProperty(this, 'name', { value: 'MarginRankingLoss' }); // the repr's name, minified or not
   }
   /**
-   * `max(0, -target * (input1 - input2) + margin)` per element (inputs and target [N] or scalars, target ±1), reduced; `criterion(x1, x2, y)` calls it.
+   * `max(0, -target * (input1 - input2) + margin)` per element (inputs and target [N] or scalars, target ±1), reduced;
+   * `criterion(x1, x2, y)` calls it.
    *
    * @example
    * new nn.MarginRankingLoss()(dl.tensor([1]), dl.tensor([2]), dl.tensor([1])); // → tensor(1.)
@@ -97,7 +98,8 @@ export class MultiLabelSoftMarginLoss extends OptionsLoss<{ weight?: Tensor | nu
     if (opts.weight) this.registerBuffer('weight', opts.weight);
   }
   /**
-   * Multi-label one-versus-all loss of logits [N, C] against 0/1 targets [N, C], averaged over classes then reduced; `criterion(x, y)` calls it.
+   * Multi-label one-versus-all loss of logits [N, C] against 0/1 targets [N, C], averaged over classes then reduced; `criterion(x, y)`
+   * calls it.
    *
    * @example
    * new nn.MultiLabelSoftMarginLoss()(dl.zeros(2, 3), dl.ones(2, 3)); // → tensor(0.6931)
@@ -145,7 +147,8 @@ export class MultiLabelMarginLoss extends OptionsLoss<{ reduction?: L.MarginOpti
     Object.defineProperty(this, 'name', { value: 'MultiLabelMarginLoss' }); // the repr's name, minified or not
   }
   /**
-   * Multi-label hinge loss of scores [N, C] against target class indices [N, C] (the first -1 ends each row's list), reduced; `criterion(x, y)` calls it.
+   * Multi-label hinge loss of scores [N, C] against target class indices [N, C] (the first -1 ends each row's list), reduced;
+   * `criterion(x, y)` calls it.
    *
    * @example
    * new nn.MultiLabelMarginLoss()(dl.tensor([[0.1, 0.2, 0.4, 0.8]]), dl.tensor([[3, 0, -1, 1]], { dtype: 'int64' })); // → tensor(0.8500)
@@ -166,7 +169,8 @@ export class CosineEmbeddingLoss extends OptionsLoss<L.MarginOptions> {
     Object.defineProperty(this, 'name', { value: 'CosineEmbeddingLoss' }); // the repr's name, minified or not
   }
   /**
-   * `1 - cos(x1, x2)` where target is 1, `max(0, cos(x1, x2) - margin)` where it is -1 (x1, x2 [N, D], target [N]), reduced; `criterion(x1, x2, y)` calls it.
+   * `1 - cos(x1, x2)` where target is 1, `max(0, cos(x1, x2) - margin)` where it is -1 (x1, x2 [N, D], target [N]), reduced;
+   * `criterion(x1, x2, y)` calls it.
    *
    * @example
    * new nn.CosineEmbeddingLoss()(dl.tensor([[1, 0]]), dl.tensor([[1, 0]]), dl.tensor([1])); // → tensor(0.)
@@ -214,7 +218,8 @@ export class TripletMarginWithDistanceLoss extends OptionsLoss<L.TripletDistance
     this.distanceFunction = opts.distanceFunction ?? new PairwiseDistance();
   }
   /**
-   * `max(d(a, p) - d(a, n) + margin, 0)` with the constructor's `distanceFunction` (pairwise L2 by default), reduced; `criterion(a, p, n)` calls it.
+   * `max(d(a, p) - d(a, n) + margin, 0)` with the constructor's `distanceFunction` (pairwise L2 by default), reduced; `criterion(a, p, n)`
+   * calls it.
    *
    * @example
    * const criterion = new nn.TripletMarginWithDistanceLoss({ distanceFunction: (x, y) => F.pairwiseDistance(x, y, 1) });
@@ -237,7 +242,8 @@ export class PoissonNLLLoss extends OptionsLoss<L.PoissonNLLOptions> {
     Object.defineProperty(this, 'name', { value: 'PoissonNLLLoss' }); // the repr's name, minified or not
   }
   /**
-   * Poisson negative log-likelihood of `logInput` (log rates when `logInput` is true, the default) against counts of the same shape, reduced; `criterion(input, target)` calls it.
+   * Poisson negative log-likelihood of `logInput` (log rates when `logInput` is true, the default) against counts of the same shape,
+   * reduced; `criterion(input, target)` calls it.
    *
    * @example
    * new nn.PoissonNLLLoss()(dl.tensor([0]), dl.tensor([1])); // → tensor(1.)
@@ -258,7 +264,8 @@ export class GaussianNLLLoss extends OptionsLoss<L.GaussianNLLOptions> {
     Object.defineProperty(this, 'name', { value: 'GaussianNLLLoss' }); // the repr's name, minified or not
   }
   /**
-   * Gaussian negative log-likelihood of `target` under mean `input` and `variance` (same shape, or one fewer trailing dim), reduced; `criterion(mean, target, var)` calls it.
+   * Gaussian negative log-likelihood of `target` under mean `input` and `variance` (same shape, or one fewer trailing dim), reduced;
+   * `criterion(mean, target, var)` calls it.
    *
    * @example
    * new nn.GaussianNLLLoss()(dl.tensor([0]), dl.tensor([0]), dl.tensor([1])); // → tensor(0.)
@@ -280,7 +287,8 @@ export class CTCLoss extends OptionsLoss<CTCLossOptions> {
     Object.defineProperty(this, 'name', { value: 'CTCLoss' }); // the repr's name, minified or not
   }
   /**
-   * CTC loss of `logProbs` [T, N, C] (log-softmaxed) against `targets` ([N, S] padded, or concatenated 1-D) with per-sample lengths, reduced; `ctc(logProbs, targets, inputLengths, targetLengths)` calls it.
+   * CTC loss of `logProbs` [T, N, C] (log-softmaxed) against `targets` ([N, S] padded, or concatenated 1-D) with per-sample lengths,
+   * reduced; `ctc(logProbs, targets, inputLengths, targetLengths)` calls it.
    *
    * @example
    * const ctc = new nn.CTCLoss();

@@ -31,7 +31,8 @@ export class MSELoss extends Loss<L.LossOptions> {
     Object.defineProperty(this, 'name', { value: 'MSELoss' }); // the repr's name, minified or not
   }
   /**
-   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`; `criterion(input, target)` calls it.
+   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`;
+   * `criterion(input, target)` calls it.
    *
    * @example
    * const criterion = new nn.MSELoss();
@@ -53,7 +54,8 @@ export class L1Loss extends Loss<L.LossOptions> {
     Object.defineProperty(this, 'name', { value: 'L1Loss' }); // the repr's name, minified or not
   }
   /**
-   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`; `criterion(input, target)` calls it.
+   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`;
+   * `criterion(input, target)` calls it.
    *
    * @example
    * new nn.L1Loss({ reduction: 'sum' })(dl.tensor([1, 2]), dl.tensor([0, 0])); // → tensor(3.)
@@ -74,7 +76,8 @@ export class SmoothL1Loss extends Loss<L.LossOptions & { beta?: number }> {
     Object.defineProperty(this, 'name', { value: 'SmoothL1Loss' }); // the repr's name, minified or not
   }
   /**
-   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`; `criterion(input, target)` calls it.
+   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`;
+   * `criterion(input, target)` calls it.
    *
    * @example
    * new nn.SmoothL1Loss()(dl.tensor([0]), dl.tensor([3])); // → tensor(2.5000)
@@ -95,7 +98,8 @@ export class HuberLoss extends Loss<L.LossOptions & { delta?: number }> {
     Object.defineProperty(this, 'name', { value: 'HuberLoss' }); // the repr's name, minified or not
   }
   /**
-   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`; `criterion(input, target)` calls it.
+   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`;
+   * `criterion(input, target)` calls it.
    *
    * @example
    * new nn.HuberLoss({ delta: 2 })(dl.tensor([0]), dl.tensor([3])); // → tensor(4.)
@@ -116,7 +120,8 @@ export class BCELoss extends Loss<L.LossOptions & { weight?: Tensor | null }> {
     Object.defineProperty(this, 'name', { value: 'BCELoss' }); // the repr's name, minified or not
   }
   /**
-   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`; `criterion(input, target)` calls it.
+   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`;
+   * `criterion(input, target)` calls it.
    *
    * @example
    * new nn.BCELoss()(dl.sigmoid(dl.randn(4)), dl.tensor([0, 1, 1, 0])).shape; // → [] (a scalar)
@@ -137,7 +142,8 @@ export class BCEWithLogitsLoss extends Loss<L.LossOptions & { weight?: Tensor | 
     Object.defineProperty(this, 'name', { value: 'BCEWithLogitsLoss' }); // the repr's name, minified or not
   }
   /**
-   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`; `criterion(input, target)` calls it.
+   * The loss of `input` against `target` (shapes as the functional form), reduced by the constructor's `reduction`;
+   * `criterion(input, target)` calls it.
    *
    * @example
    * new nn.BCEWithLogitsLoss()(dl.tensor([0]), dl.tensor([1])); // → tensor(0.6931)
@@ -157,7 +163,8 @@ export class CrossEntropyLoss extends Loss<L.NLLOptions & { labelSmoothing?: num
     Object.defineProperty(this, 'name', { value: 'CrossEntropyLoss' }); // the repr's name, minified or not
   }
   /**
-   * Cross-entropy of logits `input` [N, C] (or [N, C, d1, …]) against class indices [N] (or probabilities [N, C]), reduced by the constructor's `reduction`; `criterion(logits, target)` calls it.
+   * Cross-entropy of logits `input` [N, C] (or [N, C, d1, …]) against class indices [N] (or probabilities [N, C]), reduced by the
+   * constructor's `reduction`; `criterion(logits, target)` calls it.
    *
    * @example
    * const criterion = new nn.CrossEntropyLoss();
@@ -200,7 +207,8 @@ export class KLDivLoss extends Loss<{ reduction?: L.Reduction | 'batchmean'; log
     Object.defineProperty(this, 'name', { value: 'KLDivLoss' }); // the repr's name, minified or not
   }
   /**
-   * KL divergence of log-probabilities `input` to `target` (probabilities, or log-probabilities with `logTarget`); `criterion(input, target)` calls it.
+   * KL divergence of log-probabilities `input` to `target` (probabilities, or log-probabilities with `logTarget`);
+   * `criterion(input, target)` calls it.
    *
    * @example
    * new nn.KLDivLoss()(dl.tensor([0]), dl.tensor([1])); // → tensor(0.)

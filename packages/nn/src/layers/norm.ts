@@ -65,7 +65,8 @@ abstract class BatchNormBase extends Module {
     this.resetParameters();
   }
   /**
-   * Zeroes `runningMean` and `numBatchesTracked` and fills `runningVar` with ones (nothing without running stats), as torch's `reset_running_stats()`.
+   * Zeroes `runningMean` and `numBatchesTracked` and fills `runningVar` with ones (nothing without running stats), as torch's
+   * `reset_running_stats()`.
    *
    * @example
    * const bn = new nn.BatchNorm1d(4);
@@ -92,7 +93,8 @@ abstract class BatchNormBase extends Module {
     }
   }
   /**
-   * Normalises each channel (dim 1) with the batch statistics while training (updating the running ones by `momentum`, or a cumulative average when it is null) and the running ones in eval mode; `bn(x)` calls it.
+   * Normalises each channel (dim 1) with the batch statistics while training (updating the running ones by `momentum`, or a cumulative
+   * average when it is null) and the running ones in eval mode; `bn(x)` calls it.
    *
    * @example
    * const bn = new nn.BatchNorm1d(4);
@@ -190,7 +192,8 @@ export class LayerNorm extends Module {
     this.bias = affine ? init.zeros_(param(this.normalizedShape, opts)) : null;
   }
   /**
-   * Normalises over the trailing `normalizedShape` dims (their mean and biased variance), then scales by weight and adds bias; `ln(x)` calls it.
+   * Normalises over the trailing `normalizedShape` dims (their mean and biased variance), then scales by weight and adds bias; `ln(x)`
+   * calls it.
    *
    * @example
    * const ln = new nn.LayerNorm(10);
@@ -304,7 +307,8 @@ abstract class InstanceNormBase extends Module {
     this.registerBuffer('numBatchesTracked', this.trackRunningStats ? dl.zeros([], { dtype: 'int32', ...dev }) : null);
   }
   /**
-   * Normalises each sample's channels over their spatial dims ([N, C, *] or unbatched [C, *]), with running stats only when `trackRunningStats` and in eval mode; `m(x)` calls it.
+   * Normalises each sample's channels over their spatial dims ([N, C, *] or unbatched [C, *]), with running stats only when
+   * `trackRunningStats` and in eval mode; `m(x)` calls it.
    *
    * @example
    * const norm = new nn.InstanceNorm1d(4);

@@ -389,7 +389,8 @@ export class MaxUnpool2d extends Module {
     this.padding = p2(opts.padding ?? 0);
   }
   /**
-   * Scatters `x` back to the positions `indices` (from a MaxPool2d with `returnIndices: true`), zeros elsewhere; `outputSize` picks among the valid sizes, as `torch.nn.MaxUnpool2d.forward`.
+   * Scatters `x` back to the positions `indices` (from a MaxPool2d with `returnIndices: true`), zeros elsewhere; `outputSize` picks among
+   * the valid sizes, as `torch.nn.MaxUnpool2d.forward`.
    *
    * @example
    * const pool = new nn.MaxPool2d(2, { returnIndices: true }), unpool = new nn.MaxUnpool2d(2);
@@ -430,7 +431,8 @@ export class MaxUnpool1d extends Module {
     this.padding = opts.padding ?? 0;
   }
   /**
-   * Scatters `x` back to the positions `indices` (from a MaxPool1d with `returnIndices: true`), zeros elsewhere; `outputSize` picks among the valid sizes, as `torch.nn.MaxUnpool1d.forward`.
+   * Scatters `x` back to the positions `indices` (from a MaxPool1d with `returnIndices: true`), zeros elsewhere; `outputSize` picks among
+   * the valid sizes, as `torch.nn.MaxUnpool1d.forward`.
    *
    * @example
    * const pool = new nn.MaxPool1d(2, { returnIndices: true }), unpool = new nn.MaxUnpool1d(2);

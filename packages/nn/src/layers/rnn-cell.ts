@@ -218,7 +218,8 @@ export class RNNCell extends RNNCellBase {
     this.nonlinearity = nl;
   }
   /**
-   * One step: `input` [N, inputSize] (or [inputSize]) and `hx` [N, hiddenSize] (zeros by default) give the next hidden state [N, hiddenSize]; `cell(x, h)` calls it.
+   * One step: `input` [N, inputSize] (or [inputSize]) and `hx` [N, hiddenSize] (zeros by default) give the next hidden state [N,
+   * hiddenSize]; `cell(x, h)` calls it.
    *
    * @example
    * const cell = new nn.RNNCell(10, 20);
@@ -252,7 +253,8 @@ export class LSTMCell extends RNNCellBase {
     super('LSTM', inputSize, hiddenSize, opts.bias ?? true, opts);
   }
   /**
-   * One step: `input` [N, inputSize] (or [inputSize]) and `[h, c]` (zeros by default) give the next `[h, c]`, each [N, hiddenSize]; `cell(x, [h, c])` calls it.
+   * One step: `input` [N, inputSize] (or [inputSize]) and `[h, c]` (zeros by default) give the next `[h, c]`, each [N, hiddenSize];
+   * `cell(x, [h, c])` calls it.
    *
    * @example
    * const cell = new nn.LSTMCell(10, 20);
@@ -289,7 +291,8 @@ export class GRUCell extends RNNCellBase {
     super('GRU', inputSize, hiddenSize, opts.bias ?? true, opts);
   }
   /**
-   * One step: `input` [N, inputSize] (or [inputSize]) and `hx` [N, hiddenSize] (zeros by default) give the next hidden state; `cell(x, h)` calls it.
+   * One step: `input` [N, inputSize] (or [inputSize]) and `hx` [N, hiddenSize] (zeros by default) give the next hidden state; `cell(x, h)`
+   * calls it.
    *
    * @example
    * const cell = new nn.GRUCell(10, 20);

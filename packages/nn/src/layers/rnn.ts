@@ -397,7 +397,8 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
   /**
-   * Runs the sequence `input` [L, N, inputSize] ([N, L, …] with `batchFirst`, unbatched [L, inputSize], or a PackedSequence) from `hx` [numLayers·dirs, N, hiddenSize] (zeros by default) and returns `[output, hN]`; `rnn(x, h0)` calls it.
+   * Runs the sequence `input` [L, N, inputSize] ([N, L, …] with `batchFirst`, unbatched [L, inputSize], or a PackedSequence) from `hx`
+   * [numLayers·dirs, N, hiddenSize] (zeros by default) and returns `[output, hN]`; `rnn(x, h0)` calls it.
    *
    * @example
    * const rnn = new nn.RNN(10, 20, 2);
@@ -445,7 +446,8 @@ export class LSTM extends RNNBase {
     );
   }
   /**
-   * Runs the sequence `input` [L, N, inputSize] ([N, L, …] with `batchFirst`, unbatched, or a PackedSequence) from `[h0, c0]` (zeros by default) and returns `[output, [hN, cN]]`; `lstm(x, [h0, c0])` calls it.
+   * Runs the sequence `input` [L, N, inputSize] ([N, L, …] with `batchFirst`, unbatched, or a PackedSequence) from `[h0, c0]` (zeros by
+   * default) and returns `[output, [hN, cN]]`; `lstm(x, [h0, c0])` calls it.
    *
    * @example
    * const lstm = new nn.LSTM(10, 20, 2);
@@ -489,7 +491,8 @@ export class GRU extends RNNBase {
     );
   }
   /**
-   * Runs the sequence `input` [L, N, inputSize] ([N, L, …] with `batchFirst`, unbatched, or a PackedSequence) from `hx` (zeros by default) and returns `[output, hN]`; `gru(x, h0)` calls it.
+   * Runs the sequence `input` [L, N, inputSize] ([N, L, …] with `batchFirst`, unbatched, or a PackedSequence) from `hx` (zeros by default)
+   * and returns `[output, hN]`; `gru(x, h0)` calls it.
    *
    * @example
    * const gru = new nn.GRU(10, 20, { bidirectional: true });

@@ -60,7 +60,8 @@ export abstract class VisionDataset<X = RawImage, Y = number> extends Dataset<[X
    */
   abstract getRaw(i: number): [RawImage, number];
   /**
-   * The sample at `i` with `transform` applied to the image and `targetTransform` to the target, as torchvision's `__getitem__` (`ds.at(i)` and DataLoaders call it).
+   * The sample at `i` with `transform` applied to the image and `targetTransform` to the target, as torchvision's `__getitem__` (`ds.at(i)`
+   * and DataLoaders call it).
    *
    * @example
    * const ds = new datasets.MNIST({ root: './data', transform: transforms.ToTensor() });
