@@ -131,6 +131,7 @@ describe.runIf(be)('matmul variants against the cpu backend', () => {
           expect(await compare(as, bs, ta, tb), `${as} @ ${bs} ${ta} ${tb}, ${split} splits`).toBeLessThan(5e-5);
       }
       expect(ran('matmulSum:')).toBe(true);
+      expect(webgpu.runtime.pipelineKeys().some((k) => k.startsWith(`${tag}:`) && k.includes('-split:'))).toBe(true);
     });
   }
 

@@ -189,7 +189,7 @@ export function warmMatmul(rt: Runtime): Promise<void> {
     for (const fits of [false, true]) {
       const key = `${direct ? 'matmulD' : 'matmul4'}:${am}${bm}:${fits ? 'fit' : 'edge'}:012rrw`;
       const src = direct ? directSource : tiledSource;
-      jobs.push(rt.warm(key, () => src(am, bm, fits, decl, 'B0', 'B1', 'B2'), 'rrw'));
+      jobs.push(rt.warm(key, () => src(am, bm, fits, false, decl, 'B0', 'B1', 'B2'), 'rrw'));
     }
   return Promise.all(jobs).then(() => undefined);
 }
@@ -218,7 +218,7 @@ function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView
     bv.strides[2]!,
   ];
   params.push(o.offset, o.s0, o.s1, o.chunk, B);
-  rt.run(`matmul4:${am}${bm}:${fits ? 'fit' : 'edge'}:${b.key}`, () => tiledSource(am, bm, fits, decl, A, Bn, O), b, params, {
+  rt.run(`matmul4:${am}${bm}:${form(fits, o.S > 1)}:${b.key}`, () => tiledSource(am, bm, fits, o.S > 1, decl, A, Bn, O), b, params, {
     groups: [Math.ceil(N / TN), Math.ceil(M / TM), B * o.S],
   });
 }
@@ -250,13 +250,23 @@ function matmulDirect(rt: Runtime, a: TensorView, bv: TensorView, out: TensorVie
   ];
   params.push(o.offset, o.s0, o.s1, o.chunk, B);
   const fits = M % 32 === 0 && N % 32 === 0;
-  rt.run(`matmulD:${am}${bm}:${fits ? 'fit' : 'edge'}:${b.key}`, () => directSource(am, bm, fits, decl, A, Bn, O), b, params, {
+  rt.run(`matmulD:${am}${bm}:${form(fits, o.S > 1)}:${b.key}`, () => directSource(am, bm, fits, o.S > 1, decl, A, Bn, O), b, params, {
     groups: [Math.ceil(N / 32), Math.ceil(M / 32), B * o.S],
   });
 }
 
-/** WGSL of the tiled kernel (its key: `matmul4:${am}${bm}:${fits ? 'fit' : 'edge'}:` and the binding key). */
-function tiledSource(am: Mode, bm: Mode, fits: boolean, decl: string, A: string, Bn: string, O: string): string {
+/** The form part of a kernel's key: `fit` / `edge`, `-split` for a split-K kernel (Note [Matmul split-K]). */
+const form = (fits: boolean, split: boolean): string => `${fits ? 'fit' : 'edge'}${split ? '-split' : ''}`;
+
+/**
+ * The batch `zb`, start `kb` and end `K` of a thread's k range: with `split`, `workgroup_id.z`
+ * runs over splits × batch and the range is the split's (P[14] long, P[15] the batch count).
+ */
+const splitRange = (split: boolean): string =>
+  split ? 'let zb = z % P[15]; let kb = (z / P[15]) * P[14]; let K = min(P[2], kb + P[14]);' : 'let zb = z; let kb = 0u; let K = P[2];';
+
+/** WGSL of the tiled kernel (its key: `matmul4:${am}${bm}:${form(fits, split)}:` and the binding key). */
+function tiledSource(am: Mode, bm: Mode, fits: boolean, split: boolean, decl: string, A: string, Bn: string, O: string): string {
   const chk = (c: string) => (fits ? '' : c);
   const loadA =
     am === 'n'
@@ -291,7 +301,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
   let tx = l.x; let ty = l.y; let tid = ty * 8u + tx;
   let m0 = wid.y * ${TM}u; let n0 = wid.x * ${TN}u; let z = wid.z;
   // z runs over splits × batch (Note [Matmul split-K]): K here is the end of this split's range
-  let zb = z % P[15]; let kb = (z / P[15]) * P[14]; let K = min(P[2], kb + P[14]);
+  ${splitRange(split)}
   let ab = P[3] + zb * P[4]; let bb = P[7] + zb * P[8]; let ob = P[11] + z * P[12];
   var c0 = vec4<f32>(0.0); var c1 = vec4<f32>(0.0); var c2 = vec4<f32>(0.0); var c3 = vec4<f32>(0.0);
   for (var k0 = kb; k0 < K; k0 += ${TK}u) {
@@ -320,10 +330,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
 }
 
 /**
- * WGSL of the direct kernel (its key: `matmulD:${am}${bm}:${fits ? 'fit' : 'edge'}:` and the binding key); `fits`
+ * WGSL of the direct kernel (its key: `matmulD:${am}${bm}:${form(fits, split)}:` and the binding key); `fits`
  * (M and N multiples of 32) drops the clamps of the loads and the guards of the stores.
  */
-function directSource(am: Mode, bm: Mode, fits: boolean, decl: string, A: string, Bn: string, O: string): string {
+function directSource(am: Mode, bm: Mode, fits: boolean, split: boolean, decl: string, A: string, Bn: string, O: string): string {
   const la =
     am === 'n'
       ? `let a0 = ${A}[(ab + r0 * P[5] + k) / 4u]; let a1 = ${A}[(ab + r1 * P[5] + k) / 4u];
@@ -345,7 +355,7 @@ function directSource(am: Mode, bm: Mode, fits: boolean, decl: string, A: string
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
   let M = P[0]; let N = P[1];
   let gm0 = (wid.y * 8u + l.y) * 4u; let gn0 = (wid.x * 8u + l.x) * 4u; let z = wid.z;
-  let zb = z % P[15]; let kb = (z / P[15]) * P[14]; let K = min(P[2], kb + P[14]);
+  ${splitRange(split)}
   ${
     fits
       ? 'let gm = gm0; let gn = gn0; let r0 = gm; let r1 = gm + 1u; let r2 = gm + 2u; let r3 = gm + 3u;'
