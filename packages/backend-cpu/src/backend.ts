@@ -321,7 +321,7 @@ export class CpuBackend implements Backend {
   sort = sort;
 
   /**
-   * Batched matrix product of `a` [*, M, K] and `b` [*, K, N] into `out` [*, M, N]: the wasm SGEMM for float32 (the `matmulImpls`), else
+   * Batched matrix product of `a` [*, M, K] and `b` [*, K, N] into `out` [*, M, N], by the wasm SGEMM for float32 (the `matmulImpls`), else
    * the reference loop. A kernel entry of the Backend interface: @dl/tensor's dispatcher calls it (Note [Dispatch: one door]), user code
    * calls the op.
    *
