@@ -31,7 +31,14 @@ type Mode = 'n' | 't';
  * the same 4×4-per-thread blocking reads A and B straight from the buffers (`matmulDirect`; the
  * CPU's caches do the staging). Measured on lavapipe in one process, interleaved (scratch bench
  * against tfjs-webgpu 4.22 on the same adapter): 1024² took ~0.45× the tiled kernel's time; the
- * tiled kernel stays the choice for GPUs, where it is the standard design.
+ * tiled kernel stays the choice for GPUs, where it is the standard design. The direct kernel too
+ * has a form without clamps and store guards, for M and N multiples of its 32×32 block.
+ *
+ * Double buffering the tiled kernel's staged tiles (the next k step staged into a second half
+ * while this one is used, one barrier per step) was tried and not kept: forced onto lavapipe it
+ * was neither faster nor slower beyond noise (two interleaved runs, plain / double-buffered time
+ * 0.77–1.46 across 256²…1024² and 64×784·(512×784)ᵀ, no consistent sign). Worth measuring again
+ * on a real GPU, where it hides global-memory latency.
  */
 export function vec4Plan(a: TensorView, b: TensorView, out: TensorView): { am: Mode; bm: Mode } | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32') return null;
@@ -122,7 +129,9 @@ interface OutPlan {
  * `workgroup_id.z`, writes each piece's product into a [S·B, M, N] scratch buffer, and one vec4
  * kernel adds the S products in order into `out`. Off on CPU adapters (lavapipe runs as many
  * threads as cores, and 32 tiles already keep them busy); `matmulKernelChoice.split` forces a
- * count for tests. The sum differs from the unsplit one by float32 rounding only.
+ * count for tests. The sum differs from the unsplit one by float32 rounding only. Forced to 3 on
+ * lavapipe (2 cores; scratch bench, interleaved medians): 64×784·(512×784)ᵀ 18.0 vs 18.7 ms and
+ * 64×512·512×512 14.9 vs 15.5 ms unsplit (noise), 1024² and batched products slower — hence off there.
  */
 const SPLIT_TILES = 128;
 const SPLIT_MIN_K = 256;
