@@ -17,6 +17,7 @@
  * - WebGPU: Dawn needs a Vulkan driver; on machines without a GPU that is the lavapipe that
  *   scripts/setup-webgpu.sh puts in <repo>/.vk, found as the backend's own tests find it.
  */
+import { guideBlocks } from './run-guide.js';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,31 +74,25 @@ function writeCifar(dir: string): void {
   writeFileSync(join(bin, 'test_batch.bin'), syntheticCifar(100, 99));
 }
 
-function findVulkanIcd(): void {
-  const icd = join(repo, '.vk', 'icd.json');
-  if (!process.env.VK_ICD_FILENAMES && existsSync(icd)) process.env.VK_ICD_FILENAMES = icd;
-}
-
 /**
  * Why a guide cannot run on this machine (null: it can): Fashion-MNIST not installed, or no
- * WebGPU adapter for a guide that imports `@dl/backend-webgpu`. The tests skip such a guide with
- * the reason printed, unless CI (or `DL_REQUIRE_WEBGPU=1` for the adapter) says it must run.
+ * WebGPU adapter for a guide that imports `@dl/backend-webgpu` (`probeWebgpu` runs in a child
+ * process, so the test process never registers the device). The tests skip such a guide with the
+ * reason printed, unless CI (or `DL_REQUIRE_WEBGPU=1` for the adapter) says it must run.
  */
-export async function guideMissing(file: string, markdown: string): Promise<string | null> {
+export async function guideMissing(file: string, markdown: string, probeWebgpu: () => Promise<string | null>): Promise<string | null> {
   const needsData = [linkFashionMnist].includes(guideSetups[file] as typeof linkFashionMnist);
   if (needsData && !existsSync(fashionMnistDir) && process.env.CI !== 'true')
     return `${fashionMnistDir} is missing (apt install dataset-fashion-mnist)`;
-  if (/from '@dl\/backend-webgpu'|import '@dl\/backend-webgpu'/.test(markdown) && !process.env.DL_REQUIRE_WEBGPU) {
-    findVulkanIcd();
-    const dl = await import('@dl/tensor');
-    await import('@dl/backend-webgpu');
-    try {
-      await dl.initBackend('webgpu');
-    } catch (e) {
-      return `no WebGPU adapter (${(e as Error).message.split('\n')[0]}); run scripts/setup-webgpu.sh for lavapipe`;
-    }
-  }
+  const usesWebgpu = guideBlocks(markdown).some((b) => /^import .*'@dl\/backend-webgpu'/m.test(b.code));
+  if (usesWebgpu && !process.env.DL_REQUIRE_WEBGPU) return probeWebgpu();
   return null;
+}
+
+/** Point Vulkan at the repository's lavapipe (scripts/setup-webgpu.sh) when nothing else is set. */
+export function findVulkanIcd(): void {
+  const icd = join(repo, '.vk', 'icd.json');
+  if (!process.env.VK_ICD_FILENAMES && existsSync(icd)) process.env.VK_ICD_FILENAMES = icd;
 }
 
 export const guideSetups: Record<string, (dir: string) => void | Promise<void>> = {

@@ -9,14 +9,15 @@
  * written to a module beside this file (git-ignored) so `@dl/*` imports resolve as in the repo,
  * then imported; `console.log` is captured per block through a marker call between blocks.
  * The module runs with a fresh temporary directory as its working directory, prepared by the
- * guide's entry in `guide-setup.ts` (data files a guide reads from `./data`, say).
+ * guide's entry in `guide-setup.ts` (data files a guide reads from `./data`, say), and in a
+ * process of its own (`run-guide-cli.ts`), as a reader runs it: no device, seed or memory count
+ * of one guide reaches the next.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { format } from 'node:util';
-import { expect } from 'vitest';
 import { guideSetups } from './guide-setup.js';
 
 /** One code block and the output the guide shows for it (null: not compared). */
@@ -126,13 +127,4 @@ export async function runGuide(file: string): Promise<{ blocks: GuideBlock[]; pr
     rmSync(work, { recursive: true, force: true });
   }
   return { blocks, printed };
-}
-
-/** Run the guide `file` and expect every block with shown output to print exactly that. */
-export async function expectGuideRuns(file: string): Promise<void> {
-  const { blocks, printed } = await runGuide(file);
-  expect(blocks.length, `${file} has no ts block`).toBeGreaterThan(0);
-  blocks.forEach((b, i) => {
-    if (b.expected !== null) expect(printed[i], `block at line ${b.line}`).toBe(b.expected);
-  });
 }
