@@ -194,3 +194,20 @@ describe('spatial functions: adjoints and errors', () => {
     );
   });
 });
+
+describe('max pooling with indices returns a tuple, as torch', () => {
+  it('layers and F.maxPool2d({ returnIndices: true }) give [values, indices], named too', () => {
+    const x = dl.tensor([[[[1, 2, 5, 0], [4, 3, 1, 7]]]]);
+    const [out, idx] = new nn.MaxPool2d(2, { returnIndices: true })(x);
+    expect(out.toArraySync()).toEqual([[[[4, 7]]]]);
+    expect(idx.toArraySync()).toEqual([[[[4, 7]]]]);
+    const r = F.maxPool2d(x, 2, { returnIndices: true });
+    expect(r.values.toArraySync()).toEqual(out.toArraySync());
+    expect(r[1].toArraySync()).toEqual(idx.toArraySync());
+    expect(F.maxPool2d(x, 2).toArraySync()).toEqual([[[[4, 7]]]]);
+    const [v1, i1] = new nn.MaxPool1d(2, { returnIndices: true })(dl.tensor([[[3, 1, 2, 6]]]));
+    expect([v1.toArraySync(), i1.toArraySync()]).toEqual([[[[3, 6]]], [[[0, 3]]]]);
+    const [v2, i2] = F.adaptiveMaxPool2dWithIndices(x, 1);
+    expect([v2.toArraySync(), i2.toArraySync()]).toEqual([[[[[7]]]], [[[[7]]]]]);
+  });
+});

@@ -7,10 +7,11 @@ import {
   convTranspose2d as convTranspose2dOp,
   reshapeTo,
 } from '@dl/tensor/internal';
-import { ArgumentError, ShapeError, fmtShape, type Tensor } from '@dl/tensor';
+import { ArgumentError, ShapeError, fmtShape, type Tensor, type ValuesIndices } from '@dl/tensor';
 import type { Conv2dParams, Pool2dParams } from '@dl/tensor/backend';
 import { pair, type Size2 } from './conv-args.js';
 import { pad } from './pad.js';
+import { pairOf } from './values-indices.js';
 
 export type { Size2 } from './conv-args.js';
 
@@ -321,6 +322,12 @@ export interface Pool2dOptions {
   divisorOverride?: number | null;
 }
 
+/** Options of max pooling: {@link Pool2dOptions} and `returnIndices` (PyTorch's `return_indices`). */
+export interface MaxPool2dOptions extends Pool2dOptions {
+  /** Also return the flat indices of the maxima: `[values, indices]`. */
+  returnIndices?: boolean;
+}
+
 function poolParams(op: string, kernelSize: Size2, o: Pool2dOptions): Pool2dParams {
   const k = pair(kernelSize, 'kernelSize', op);
   const s =
@@ -336,24 +343,31 @@ function poolParams(op: string, kernelSize: Size2, o: Pool2dOptions): Pool2dPara
 }
 
 /**
- * 2-D max pooling.
+ * 2-D max pooling, as `F.max_pool2d`; with `returnIndices: true` it returns `[values, indices]`
+ * (also `.values` / `.indices`), PyTorch's `return_indices=True` tuple.
  *
  * @example
  * F.maxPool2d(x, 2); F.maxPool2d(x, [3, 3], { stride: 2, padding: 1 });
+ * const [out, idx] = F.maxPool2d(x, 2, { returnIndices: true });
  */
-export function maxPool2d(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): Tensor {
+export function maxPool2d(x: Tensor, kernelSize: Size2, opts: MaxPool2dOptions & { returnIndices: true }): ValuesIndices;
+export function maxPool2d(x: Tensor, kernelSize: Size2, opts?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
+export function maxPool2d(x: Tensor, kernelSize: Size2, opts?: MaxPool2dOptions): Tensor | ValuesIndices;
+export function maxPool2d(x: Tensor, kernelSize: Size2, opts: MaxPool2dOptions = {}): Tensor | ValuesIndices {
+  if (opts.returnIndices) return maxPool2dWithIndices(x, kernelSize, opts);
   const p = poolParams('maxPool2d', kernelSize, opts);
   return dl.maxPool2d(x, p).values; // [C, H, W] too: one node over it (Note [Unbatched pooling])
 }
 /**
- * Max pooling that also returns PyTorch's flat indices (int32).
+ * Max pooling that also returns PyTorch's flat indices (int32): `[values, indices]`, with
+ * `.values` and `.indices` too.
  *
  * @example
- * const { values, indices } = F.maxPool2dWithIndices(dl.tensor([[[[1, 2], [4, 3]]]]), 2);
+ * const [values, indices] = F.maxPool2dWithIndices(dl.tensor([[[[1, 2], [4, 3]]]]), 2);
  * values; // → tensor([[[[4.]]]]); indices → [[[[2]]]], as F.max_pool2d(x, 2, return_indices=True)
  */
-export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): { values: Tensor; indices: Tensor } {
-  return dl.maxPool2d(x, poolParams('maxPool2d', kernelSize, opts));
+export function maxPool2dWithIndices(x: Tensor, kernelSize: Size2, opts: Pool2dOptions = {}): ValuesIndices {
+  return pairOf(dl.maxPool2d(x, poolParams('maxPool2d', kernelSize, opts)));
 }
 /**
  * 2-D average pooling; `divisorOverride` divides each window's sum by a fixed integer.

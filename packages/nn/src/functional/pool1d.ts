@@ -6,9 +6,10 @@
  * index.
  */
 import * as dl from '@dl/tensor';
-import { ArgumentError, DTypeError, ShapeError, fmtShape, isFloating, type Tensor } from '@dl/tensor';
+import { ArgumentError, DTypeError, ShapeError, fmtShape, isFloating, type Tensor, type ValuesIndices } from '@dl/tensor';
 import { defineOp } from '@dl/tensor/internal';
 import { adaptiveAvgPool2d } from './conv.js';
+import { pairOf } from './values-indices.js';
 
 /** A 1-D size: a number or a one-entry tuple. */
 export type Size1 = number | readonly [number] | readonly number[];
@@ -66,10 +67,10 @@ export function maxPool1d(x: Tensor, kernelSize: Size1, opts: Pool1dOptions = {}
  * @example
  * const { values, indices } = F.maxPool1dWithIndices(x, 2);
  */
-export function maxPool1dWithIndices(x: Tensor, kernelSize: Size1, opts: Pool1dOptions = {}): { values: Tensor; indices: Tensor } {
+export function maxPool1dWithIndices(x: Tensor, kernelSize: Size1, opts: Pool1dOptions = {}): ValuesIndices {
   check1d('maxPool1d', x);
   const r = dl.maxPool2d(x.unsqueeze(-2), params1d('maxPool1d', kernelSize, opts));
-  return { values: r.values.squeeze(-2), indices: r.indices.squeeze(-2) };
+  return pairOf({ values: r.values.squeeze(-2), indices: r.indices.squeeze(-2) });
 }
 
 /**
@@ -185,12 +186,9 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (numb
  * @example
  * const { values, indices } = F.adaptiveMaxPool2dWithIndices(x, 2);
  */
-export function adaptiveMaxPool2dWithIndices(
-  x: Tensor,
-  outputSize: number | readonly (number | null)[],
-): { values: Tensor; indices: Tensor } {
+export function adaptiveMaxPool2dWithIndices(x: Tensor, outputSize: number | readonly (number | null)[]): ValuesIndices {
   const [OH, OW] = adaptiveMaxArgs('adaptiveMaxPool2d', x, outputSize, 2);
-  return adaptiveMax(x, OH, OW);
+  return pairOf(adaptiveMax(x, OH, OW));
 }
 
 /**
@@ -209,8 +207,8 @@ export function adaptiveMaxPool1d(x: Tensor, outputSize: Size1): Tensor {
  * @example
  * const { values, indices } = F.adaptiveMaxPool1dWithIndices(x, 4);
  */
-export function adaptiveMaxPool1dWithIndices(x: Tensor, outputSize: Size1): { values: Tensor; indices: Tensor } {
+export function adaptiveMaxPool1dWithIndices(x: Tensor, outputSize: Size1): ValuesIndices {
   const [, OL] = adaptiveMaxArgs('adaptiveMaxPool1d', x, [one(outputSize, 'outputSize', 'adaptiveMaxPool1d')], 1);
   const r = adaptiveMax(x.unsqueeze(-2), 1, OL);
-  return { values: r.values.squeeze(-2), indices: r.indices.squeeze(-2) };
+  return pairOf({ values: r.values.squeeze(-2), indices: r.indices.squeeze(-2) });
 }

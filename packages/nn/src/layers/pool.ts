@@ -1,4 +1,4 @@
-import type { Tensor } from '@dl/tensor';
+import type { Tensor, ValuesIndices } from '@dl/tensor';
 import { Module, pyTuple } from '../module.js';
 import * as Fc from '../functional/conv.js';
 import * as Fp from '../functional/pool1d.js';
@@ -23,8 +23,8 @@ const AVG_ROWS: readonly ArgRow[] = [
 const forms = (op: string): string =>
   `new nn.${op}(3, 2, 1) (stride, padding, … in torch's order) or new nn.${op}(3, { stride: 2, padding: 1 })`;
 
-/** What a max pooling layer returns: the tensor, or `{ values, indices }` with `returnIndices: true`. */
-export type Pooled<RI extends boolean> = RI extends true ? { values: Tensor; indices: Tensor } : Tensor;
+/** What a max pooling layer returns: the tensor, or `[values, indices]` (also `.values` / `.indices`) with `returnIndices: true`, as torch's tuple. */
+export type Pooled<RI extends boolean> = RI extends true ? ValuesIndices : Tensor;
 
 const rep = (v: Fc.Size2): string => (typeof v === 'number' ? String(v) : pyTuple(v));
 
@@ -52,7 +52,7 @@ export class MaxPool2d<RI extends boolean = false> extends Module {
     this.stride = opts.stride ?? kernelSize;
   }
   /**
-   * The pooled tensor, or `{ values, indices }` with `returnIndices`.
+   * The pooled tensor, or `[values, indices]` with `returnIndices`.
    *
    * @example
    * const pool = new nn.MaxPool2d(2);
@@ -179,7 +179,7 @@ export class MaxPool1d<RI extends boolean = false> extends Module {
     this.stride = opts.stride ?? kernelSize;
   }
   /**
-   * The pooled tensor, or `{ values, indices }` with `returnIndices`.
+   * The pooled tensor, or `[values, indices]` with `returnIndices`.
    *
    * @example
    * new nn.MaxPool1d(2)(dl.randn(4, 16, 10)).shape; // → [4, 16, 5]
@@ -298,7 +298,7 @@ export class AdaptiveMaxPool1d<RI extends boolean = false> extends Module {
     );
   }
   /**
-   * The pooled tensor, or `{ values, indices }` with `returnIndices`.
+   * The pooled tensor, or `[values, indices]` with `returnIndices`.
    *
    * @example
    * new nn.AdaptiveMaxPool1d(4)(dl.randn(2, 8, 16)).shape; // → [2, 8, 4]
@@ -344,7 +344,7 @@ export class AdaptiveMaxPool2d<RI extends boolean = false> extends Module {
     );
   }
   /**
-   * The pooled tensor, or `{ values, indices }` with `returnIndices`.
+   * The pooled tensor, or `[values, indices]` with `returnIndices`.
    *
    * @example
    * new nn.AdaptiveMaxPool2d(1)(dl.randn(2, 8, 5, 5)).shape; // → [2, 8, 1, 1]
