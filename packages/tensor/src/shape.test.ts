@@ -147,4 +147,8 @@ describe('shape helpers', () => {
     expect(isContiguousLayout([2, 3], [1, 2])).toBe(false);
     expect(isContiguousLayout([], [])).toBe(true);
   });
+  it('a tensor with no elements is contiguous whatever its strides, as torch', () => {
+    expect(isContiguousLayout([3, 0], [1, 1])).toBe(true);
+    expect(isContiguousLayout([0, 4], [1, 0])).toBe(true);
+  });
 });

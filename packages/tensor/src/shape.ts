@@ -289,8 +289,12 @@ export function viewStrides(shape: Shape, strides: Shape, newShape: Shape): numb
   return out;
 }
 
-/** Is (shape, strides) row-major contiguous (size-1 dims ignored)? */
+/**
+ * Is (shape, strides) row-major contiguous (size-1 dims ignored)? A tensor with no elements is,
+ * whatever its strides, as in torch (`torch.zeros(3, 0).is_contiguous()` is True).
+ */
 export function isContiguousLayout(shape: Shape, strides: Shape): boolean {
+  if (shape.includes(0)) return true;
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     if (shape[i] === 1) continue;
