@@ -1,13 +1,21 @@
 /**
- * The live training chart on a plain `<canvas>` (no chart library): the loss of every step
- * (faint) and its moving average (left axis), the training-batch accuracy's moving average and
- * the test-set accuracy points (right axis, 0–100%), against the step.
+ * The live training chart on a plain `<canvas>` (no chart library): the loss of each step the
+ * decimated history keeps (faint) and its moving average over every step (left axis), the
+ * training-batch accuracy's moving average and the test-set accuracy points (right axis, 0–100%),
+ * against the step. A frame draws at most ~1,000 points however long the run (history.ts).
  */
-import type { EvalPoint, StepPoint } from './trainer.js';
+import type { ChartPoint, StepHistory } from './history.js';
+import type { EvalPoint } from './trainer.js';
 
 const COLORS = { loss: '#d9480f', lossRaw: 'rgba(217, 72, 15, 0.25)', acc: '#1c7ed6', test: '#2b8a3e', grid: '#e9ecef', text: '#495057' };
 
-/** Exponential moving average of `values` (PyTorch-tutorial-style smoothing for a noisy curve). */
+/**
+ * Exponential moving average of `values` (PyTorch-tutorial-style smoothing for a noisy curve), over
+ * a whole series at once; {@link StepHistory} keeps the same average one step at a time.
+ *
+ * @example
+ * smooth([1, 2, 3], 0.5); // → [1, 1.5, 2.25]
+ */
 export function smooth(values: readonly number[], alpha = 0.1): number[] {
   const out: number[] = [];
   let m = values[0] ?? 0;
@@ -19,9 +27,9 @@ export function smooth(values: readonly number[], alpha = 0.1): number[] {
  * Draw the chart into `canvas` (sized to its CSS box × devicePixelRatio).
  *
  * @example
- * drawChart(document.querySelector('canvas')!, session.history, session.evals);
+ * drawChart(document.querySelector('canvas')!, session.history.chartPoints(), session.evals);
  */
-export function drawChart(canvas: HTMLCanvasElement, history: readonly StepPoint[], evals: readonly EvalPoint[]): void {
+export function drawChart(canvas: HTMLCanvasElement, history: readonly ChartPoint[], evals: readonly EvalPoint[]): void {
   const dpr = globalThis.devicePixelRatio || 1;
   const cssW = canvas.clientWidth || 600;
   const cssH = canvas.clientHeight || 260;
@@ -37,9 +45,8 @@ export function drawChart(canvas: HTMLCanvasElement, history: readonly StepPoint
   const w = cssW - pad.l - pad.r;
   const h = cssH - pad.t - pad.b;
   const steps = Math.max(10, history.at(-1)?.step ?? 0);
-  const losses = history.map((p) => p.loss);
-  // the axis fits the first steps' losses (at most 3), rounded up to a multiple of 0.5
-  const lossMax = Math.max(0.5, Math.ceil(Math.min(3, Math.max(...losses.slice(0, 20), 0)) * 2) / 2);
+  // the axis fits the first points' losses (at most 3), rounded up to a multiple of 0.5
+  const lossMax = Math.max(0.5, Math.ceil(Math.min(3, Math.max(...history.slice(0, 20).map((p) => p.loss), 0)) * 2) / 2);
   const X = (step: number): number => pad.l + (step / steps) * w;
   const YL = (loss: number): number => pad.t + h - (Math.min(loss, lossMax) / lossMax) * h;
   const YA = (acc: number): number => pad.t + h - acc * h;
@@ -76,15 +83,13 @@ export function drawChart(canvas: HTMLCanvasElement, history: readonly StepPoint
     COLORS.lossRaw,
     1,
   );
-  const sl = smooth(losses);
   line(
-    history.map((p, i) => [X(p.step), YL(sl[i]!)]),
+    history.map((p) => [X(p.step), YL(p.smoothLoss)]),
     COLORS.loss,
     2,
   );
-  const sa = smooth(history.map((p) => p.accuracy));
   line(
-    history.map((p, i) => [X(p.step), YA(sa[i]!)]),
+    history.map((p) => [X(p.step), YA(p.smoothAccuracy)]),
     COLORS.acc,
     2,
   );

@@ -24,7 +24,10 @@ export interface PlaygroundState {
   cpuThreads: number;
   batchSize: number;
   steps: number;
-  /** the loss of every training step so far */
+  /**
+   * the losses of the steps the chart keeps: every step for the first 1,000, then evenly
+   * decimated (every 2nd, 4th, … step; at most 1,000 values; Note [Decimation] in history.ts)
+   */
   losses: number[];
   firstLoss: number | null;
   lastLoss: number | null;
@@ -34,6 +37,10 @@ export interface PlaygroundState {
   testAccuracy: number | null;
   imagesPerSec: number | null;
   chartDraws: number;
+  /** device switches completed */
+  switches: number;
+  /** Reset clicks handled */
+  resets: number;
   /** `dl.memory()`'s bytes per device, read at the last redraw (a training loop holds them flat) */
   memoryBytes: Record<string, number>;
   prediction: { digit: number; probs: number[] } | null;
@@ -60,6 +67,8 @@ const state: PlaygroundState = {
   testAccuracy: null,
   imagesPerSec: null,
   chartDraws: 0,
+  switches: 0,
+  resets: 0,
   memoryBytes: {},
   prediction: null,
   predictions: 0,
@@ -70,6 +79,8 @@ const state: PlaygroundState = {
 let session: Session | undefined;
 let running = false;
 let loop: Promise<void> = Promise.resolve();
+/** the tail of the chain that runs device switches, resets, train/pause and predictions one at a time */
+let queue: Promise<unknown> = Promise.resolve();
 const chart = $<HTMLCanvasElement>('chart');
 const trainButton = $<HTMLButtonElement>('train');
 const deviceSelect = $<HTMLSelectElement>('device');
@@ -100,6 +111,17 @@ function statusLine(): string {
   return `training on ${state.device} · ${cpu} · ${gpu}`;
 }
 
+/**
+ * Run `task` after every task queued before it has finished (Note [Device switch races] in
+ * trainer.ts): a Reset or a Train click during a device switch waits for the switch, so no
+ * training step, reset or prediction sees a model half way between devices.
+ */
+function serial<T>(task: () => T | Promise<T>): Promise<T> {
+  const run = queue.then(task);
+  queue = run.catch(() => {});
+  return run;
+}
+
 let renderQueued = false;
 /** Redraw the chart and the numbers, at most once per frame. */
 function render(): void {
@@ -108,7 +130,7 @@ function render(): void {
   requestAnimationFrame(() => {
     renderQueued = false;
     if (!session) return;
-    drawChart(chart, session.history, session.evals);
+    drawChart(chart, session.history.chartPoints(), session.evals);
     state.chartDraws += 1;
     state.memoryBytes = Object.fromEntries(Object.entries(dl.memory().devices).map(([d, m]) => [d, m.bytes]));
     document.body.dataset.chartDraws = String(state.chartDraws);
@@ -141,10 +163,9 @@ async function trainLoop(s: Session): Promise<void> {
     while (running) {
       const p = await s.trainStep();
       state.steps = s.step;
-      state.losses.push(p.loss);
       state.firstLoss ??= p.loss;
       state.lastLoss = p.loss;
-      const recent = s.history.slice(-10);
+      const recent = s.history.recent;
       state.recentLoss = recent.reduce((a, q) => a + q.loss, 0) / recent.length;
       state.trainAccuracy = recent.reduce((a, q) => a + q.accuracy, 0) / recent.length;
       document.body.dataset.steps = String(s.step);
@@ -170,19 +191,22 @@ async function stop(): Promise<void> {
   await loop;
 }
 
-async function switchDevice(device: string): Promise<void> {
-  if (!session) return;
-  const wasRunning = running;
-  await stop();
-  try {
-    await session.useDevice(device);
-    state.device = device;
-    document.body.dataset.device = device;
-    render();
-    if (wasRunning) start();
-  } catch (e) {
-    fail(e);
-  }
+function switchDevice(device: string): Promise<void> {
+  return serial(async () => {
+    if (!session) return;
+    const wasRunning = running;
+    await stop();
+    try {
+      await session.useDevice(device);
+      state.device = device;
+      state.switches += 1;
+      document.body.dataset.device = device;
+      render();
+      if (wasRunning) start();
+    } catch (e) {
+      fail(e);
+    }
+  });
 }
 
 /** Is WebGPU usable here: `navigator.gpu`, an adapter, and the backend starting on it? */
@@ -251,7 +275,8 @@ async function predict(): Promise<void> {
         showProbs(null);
         continue;
       }
-      const probs = [...(await session.predict(img))];
+      const s = session;
+      const probs = [...(await serial(() => s.predict(img)))];
       state.prediction = { digit: probs.indexOf(Math.max(...probs)), probs };
       state.predictions += 1;
       document.body.dataset.prediction = String(state.prediction.digit);
@@ -269,24 +294,26 @@ $('clear').addEventListener('click', () => pad.clear());
 
 // ---- start-up ----
 
-trainButton.addEventListener('click', () => (running ? void stop() : start()));
-$('reset').addEventListener('click', async () => {
-  if (!session) return;
-  const wasRunning = running;
-  await stop();
-  session.reset();
-  Object.assign(state, {
-    steps: 0,
-    losses: [],
-    firstLoss: null,
-    lastLoss: null,
-    recentLoss: null,
-    trainAccuracy: null,
-    testAccuracy: null,
-  });
-  render();
-  if (wasRunning) start();
-});
+trainButton.addEventListener('click', () => void serial(() => (running ? stop() : start())));
+$('reset').addEventListener('click', () =>
+  serial(async () => {
+    if (!session) return;
+    const wasRunning = running;
+    await stop();
+    session.reset(); // empties session.history.losses, which is state.losses, in place
+    Object.assign(state, {
+      steps: 0,
+      firstLoss: null,
+      lastLoss: null,
+      recentLoss: null,
+      trainAccuracy: null,
+      testAccuracy: null,
+    });
+    state.resets += 1;
+    render();
+    if (wasRunning) start();
+  }),
+);
 deviceSelect.addEventListener('change', () => void switchDevice(deviceSelect.value));
 batchSelect.value = String(state.batchSize);
 batchSelect.addEventListener('change', () => {
@@ -306,6 +333,7 @@ async function main(): Promise<void> {
   const wanted = params.get('device') ?? (webgpu.available ? 'webgpu' : 'cpu');
   const device = wanted === 'webgpu' && !webgpu.available ? 'cpu' : wanted;
   session = new Session(data, { batchSize: state.batchSize, lr: 1e-3, seed: 0 });
+  state.losses = session.history.losses;
   await session.useDevice(device);
   state.device = device;
   deviceSelect.value = device;

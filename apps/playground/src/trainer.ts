@@ -13,6 +13,7 @@ import { F } from '@dl/nn';
 import { Adam } from '@dl/optim';
 import type { DigitSet } from './data.js';
 import { MNIST_NORM } from './data.js';
+import { StepHistory } from './history.js';
 import { LeNet } from './model.js';
 
 /** One training step's numbers. */
@@ -66,13 +67,16 @@ export class Session {
   model!: LeNet;
   opt!: Adam;
   step = 0;
-  readonly history: StepPoint[] = [];
+  /** the steps so far, decimated to at most 1,000 points (see Note [Decimation] in history.ts) */
+  readonly history = new StepHistory(1000);
   readonly evals: EvalPoint[] = [];
   /** images trained on (for throughput) */
   images = 0;
   private perm: dl.Tensor | undefined;
   private cursor = 0;
   private generator!: dl.Generator;
+  /** the device switch in progress (switches run one after another) */
+  private switching: Promise<void> = Promise.resolve();
 
   constructor(
     readonly data: { train: DigitSet; test: DigitSet },
@@ -93,7 +97,7 @@ export class Session {
     this.opt = new Adam(this.model.parameters(), { lr: this.opts.lr });
     this.step = 0;
     this.images = 0;
-    this.history.length = 0;
+    this.history.clear();
     this.evals.length = 0;
     this.perm = undefined;
   }
@@ -102,12 +106,30 @@ export class Session {
    * Move the model to `device` and start a fresh optimizer there (Adam's moments do not move
    * with it, as in PyTorch, where the optimizer is made after `.to`). `await model.toAsync(device)`
    * is `model.to(device)` for a move that may read a GPU (webgpu → cpu cannot be synchronous).
+   *
+   * Note [Device switch races]
+   * The move awaits GPU reads, so other code runs meanwhile. Two switches run one after another
+   * (each waits for the one before), and a {@link reset} during the move, which makes a new model
+   * on the old device, is caught: the move starts over with the new model, so the optimizer and
+   * `this.device` always end up matching the model. Training steps must not run during a switch
+   * (the page serialises them); a step's update made meanwhile would be lost with the old copy.
+   *
+   * @example
+   * await session.useDevice('webgpu'); session.device; // → 'webgpu'
    */
-  async useDevice(device: string): Promise<void> {
-    if (device !== 'cpu') await dl.initBackend(device);
-    await this.model.toAsync(device);
-    this.opt = new Adam(this.model.parameters(), { lr: this.opts.lr });
-    this.device = device;
+  useDevice(device: string): Promise<void> {
+    const run = this.switching.then(async () => {
+      if (device !== 'cpu') await dl.initBackend(device);
+      for (;;) {
+        const model = this.model;
+        await model.toAsync(device);
+        if (this.model === model) break; // else a reset swapped the model in meanwhile: move that one
+      }
+      this.opt = new Adam(this.model.parameters(), { lr: this.opts.lr });
+      this.device = device;
+    });
+    this.switching = run.catch(() => {});
+    return run;
   }
 
   /** The next batch of training indices: a fresh seeded permutation every epoch (`shuffle=True`). */
@@ -147,11 +169,17 @@ export class Session {
 
   /**
    * Loss and accuracy on the test set (or its first `limit` images), in eval mode without
-   * gradients, a batch at a time with a turn of the event loop between batches.
+   * gradients, a batch at a time with a turn of the event loop between batches; the model is
+   * left in the mode it was in.
+   *
+   * @example
+   * const { accuracy } = await session.evaluate(2000);
    */
   async evaluate(limit = this.data.test.length, batchSize = 250): Promise<EvalPoint> {
     const n = Math.min(limit, this.data.test.length);
-    this.model.eval();
+    const model = this.model;
+    const wasTraining = model.training;
+    model.eval();
     let lossSum = 0;
     let correct = 0;
     try {
@@ -160,7 +188,7 @@ export class Session {
         const x = this.data.test.x.narrow(0, i, len).to(this.device);
         const y = this.data.test.y.narrow(0, i, len).to(this.device);
         const stats = noGrad(() => {
-          const out = this.model(x);
+          const out = model(x);
           return dl.stack([F.crossEntropy(out, y, { reduction: 'sum' }), out.argmax(1).eq(y).sum().float()]);
         });
         const [l, c] = await stats.data();
@@ -169,7 +197,7 @@ export class Session {
         await yieldToEventLoop();
       }
     } finally {
-      this.model.train();
+      model.train(wasTraining);
     }
     const point = { step: this.step, loss: lossSum / n, accuracy: correct / n };
     this.evals.push(point);
@@ -186,9 +214,12 @@ export class Session {
   async predict(pixels: Float32Array): Promise<Float32Array> {
     const norm = Float32Array.from(pixels, (v) => (v - MNIST_NORM.mean) / MNIST_NORM.std);
     const x = dl.fromArray(norm, [1, 1, 28, 28]).to(this.device);
+    // restore the mode the model was in (an evaluate() paused mid-loop has it in eval mode), and
+    // before the await: a training step may run while the values are read
+    const wasTraining = this.model.training;
     this.model.eval();
     const probs = noGrad(() => F.softmax(this.model(x), 1));
-    this.model.train(); // before the await: a training step may run while the values are read
+    this.model.train(wasTraining);
     return Float32Array.from(await probs.data());
   }
 }

@@ -19,6 +19,8 @@ const appDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const artifacts = join(appDir, '.artifacts');
 const bin = findChromium();
 const inCI = !!process.env.CI && process.env.CI !== 'false';
+/** CI sets this: the WebGPU case must then run on webgpu, not fall back to cpu. */
+const requireWebgpu = process.env.DL_REQUIRE_WEBGPU === '1';
 /** WebGPU on Chromium's bundled SwiftShader (software Vulkan), for machines without a GPU. */
 const WEBGPU_FLAGS = (process.env.DL_WEBGPU_FLAGS ?? '--enable-unsafe-webgpu --enable-unsafe-swiftshader --use-webgpu-adapter=swiftshader')
   .split(' ')
@@ -54,6 +56,25 @@ async function until(page: Page, what: string, ok: (s: PlaygroundState) => boole
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const maxDiff = (a: readonly number[], b: readonly number[]): number => Math.max(...a.map((x, i) => Math.abs(x - b[i]!)));
+
+/**
+ * In one task of the page (so the second lands before the first has finished): change the device
+ * select to each of `devices` in turn, then click Reset when `reset` is set.
+ */
+async function changeDevices(page: Page, devices: string[], reset: boolean): Promise<void> {
+  await page.evaluate(
+    ([devs, r]) => {
+      const select = document.getElementById('device') as HTMLSelectElement;
+      for (const d of devs) {
+        select.value = d;
+        select.dispatchEvent(new Event('change'));
+      }
+      if (r) (document.getElementById('reset') as HTMLButtonElement).click();
+    },
+    [devices, reset] as const,
+  );
+}
 
 /** Stroke through `points` (fractions of the pad) with the mouse. */
 async function draw(page: Page, strokes: Array<Array<[number, number]>>): Promise<void> {
@@ -147,8 +168,6 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
   }, 120_000);
 
   let browser: Browser | undefined;
-  /** the cpu run's losses: the same seed, weights and batches as the webgpu run */
-  let cpuLosses: number[] | undefined;
   afterAll(async () => {
     await browser?.close();
   });
@@ -173,7 +192,6 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
       expect(r.paused.imagesPerSec).toBeGreaterThan(0);
       // the loss went down: the last 10 steps against the first 5 (2.30 = ln 10 at the start)
       const losses = r.paused.losses;
-      cpuLosses = losses;
       expect(mean(losses.slice(0, 5))).toBeGreaterThan(2);
       expect(mean(losses.slice(-10))).toBeLessThan(mean(losses.slice(0, 5)) * 0.85);
       expect(r.paused.testAccuracy).toBeGreaterThan(0.3); // evaluated at steps 20 and 40 on the 2000 test digits
@@ -216,12 +234,16 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
     }
   }, 150_000);
 
-  it('with --enable-unsafe-webgpu (SwiftShader), not isolated: trains on the device the page picked', async () => {
+  it('with --enable-unsafe-webgpu (SwiftShader), not isolated: trains on webgpu (required under DL_REQUIRE_WEBGPU=1) as on cpu, and switches devices both ways, with a Reset during the switch', async () => {
     const srv = await serveDir(dist, false);
     browser = await launch(true);
     try {
       const page = await browser.newPage();
       const r = await trainAndDraw(page, `${srv.url}?batch=32&evalEvery=1000`, 8, 3, 'playground-webgpu-flags.png');
+      const gpuNote = `webgpu ${r.ready.webgpu.available ? 'available' : 'unavailable'}: ${r.ready.webgpu.reason}`;
+      console.log(`page used ${r.ready.device} (${gpuNote})`);
+      if (requireWebgpu)
+        expect(r.ready.device, `DL_REQUIRE_WEBGPU=1 but the page trained on ${r.ready.device} (${gpuNote})`).toBe('webgpu');
       expect(r.ready.crossOriginIsolated).toBe(false);
       expect(r.ready.cpuThreads).toBe(1);
       expect(r.ready.device).toBe(r.ready.webgpu.available ? 'webgpu' : 'cpu');
@@ -230,29 +252,78 @@ describe.skipIf(!bin)('playground in headless Chromium', () => {
       expect(Number.isFinite(r.paused.lastLoss)).toBe(true);
       const dev = r.ready.device;
       expect(r.paused.memoryBytes[dev]! - r.early.memoryBytes[dev]!).toBeLessThan(5e5); // flat (see the cpu case)
-      if (r.ready.device === 'webgpu' && cpuLosses) {
-        // same seed, same initial weights, same batches: webgpu's first losses are the cpu run's
-        const n = 5;
-        const diff = Math.max(...r.paused.losses.slice(0, n).map((l, i) => Math.abs(l - cpuLosses![i]!)));
-        expect(diff, `webgpu ${r.paused.losses.slice(0, n)} vs cpu ${cpuLosses.slice(0, n)}`).toBeLessThan(2e-3);
-      }
       expect(r.predicted.prediction!.probs).toHaveLength(10);
-      // the device switch: on to cpu (from webgpu) and train on
-      const other = r.ready.device === 'webgpu' ? 'cpu' : null;
-      if (other) {
-        await page.selectOption('#device', other);
-        await until(page, `the switch to ${other}`, (s) => s.device === other, 30_000);
-        await page.click('#train');
-        await until(page, 'steps on the new device', (s) => s.steps >= r.paused.steps + 3, 60_000);
-        await page.click('#train');
-        const after = await until(page, 'the pause', (s) => s.phase === 'paused', 30_000);
-        expect(await page.locator('body').getAttribute('data-device')).toBe(other);
-        expect(after.losses.slice(-3).every(Number.isFinite)).toBe(true);
-        console.log(`switched to ${other}: trained on to step ${after.steps}, loss ${after.lastLoss!.toFixed(3)}`);
-      }
       console.log(
-        `page used ${r.ready.device} (webgpu: ${r.ready.webgpu.available ? 'available' : 'unavailable'}: ${r.ready.webgpu.reason}); ` +
-          `${r.paused.steps} steps, loss ${r.paused.losses[0]!.toFixed(3)} → ${r.paused.lastLoss!.toFixed(3)}, ${Math.round(r.paused.imagesPerSec ?? 0)} images/s`,
+        `${r.paused.steps} steps, loss ${r.paused.losses[0]!.toFixed(3)} → ${r.paused.lastLoss!.toFixed(3)}, ${Math.round(r.paused.imagesPerSec ?? 0)} images/s`,
+      );
+      if (dev !== 'webgpu') return; // no adapter (and not required): the cpu case covers the rest
+      // the model and Adam's two moments live on the GPU (61,706 float32 each)
+      expect(r.paused.memoryBytes.webgpu).toBeGreaterThan(3 * 61_706 * 4);
+
+      // the cpu reference, in a second page of this browser: same seed, same initial weights, same
+      // batches, so webgpu's first losses are cpu's
+      const n = 5;
+      const cpuPage = await browser.newPage();
+      await cpuPage.goto(`${srv.url}?device=cpu&batch=32&evalEvery=1000`, { waitUntil: 'load' });
+      await until(cpuPage, 'the cpu page to load', (s) => s.phase === 'ready', 60_000);
+      await cpuPage.click('#train');
+      await until(cpuPage, `${n} cpu steps`, (s) => s.steps >= n, 60_000);
+      await cpuPage.click('#train');
+      const cpu = await until(cpuPage, 'the cpu pause', (s) => s.phase === 'paused', 30_000);
+      await cpuPage.close();
+      expect(cpu.device).toBe('cpu');
+      const gpuLosses = r.paused.losses.slice(0, n);
+      const cpuLosses = cpu.losses.slice(0, n);
+      expect(maxDiff(gpuLosses, cpuLosses), `webgpu ${gpuLosses} vs cpu ${cpuLosses}`).toBeLessThan(2e-3);
+
+      // webgpu → cpu while training, with Reset clicked before the switch is done: the reset model
+      // lands on cpu, and training restarts from step 0 with the seeded weights (cpu's losses again)
+      await page.click('#train');
+      await until(page, 'training again', (s) => s.steps >= r.paused.steps + 2, 60_000);
+      await changeDevices(page, ['cpu'], true);
+      const onCpu = await until(
+        page,
+        'the switch to cpu and the reset',
+        (s) => s.resets === 1 && s.device === 'cpu' && s.steps >= 3,
+        60_000,
+      );
+      expect(onCpu.switches).toBe(1);
+      expect(onCpu.phase).toBe('training');
+      expect(await page.locator('body').getAttribute('data-device')).toBe('cpu');
+      expect(
+        maxDiff(onCpu.losses.slice(0, 3), cpuLosses),
+        `after the reset on cpu ${onCpu.losses.slice(0, 3)} vs ${cpuLosses}`,
+      ).toBeLessThan(1e-5);
+
+      // cpu → webgpu, the same way
+      await changeDevices(page, ['webgpu'], true);
+      const onGpu = await until(
+        page,
+        'the switch to webgpu and the reset',
+        (s) => s.resets === 2 && s.device === 'webgpu' && s.steps >= 3,
+        60_000,
+      );
+      expect(onGpu.switches).toBe(2);
+      expect(await page.locator('body').getAttribute('data-device')).toBe('webgpu');
+      expect(
+        maxDiff(onGpu.losses.slice(0, 3), gpuLosses),
+        `after the reset on webgpu ${onGpu.losses.slice(0, 3)} vs ${gpuLosses}`,
+      ).toBeLessThan(1e-4);
+
+      // two quick changes (the second before the first is done): they run in order, ending on webgpu
+      const stepsBefore = (await stateOf(page)).steps;
+      await changeDevices(page, ['cpu', 'webgpu'], false);
+      const twice = await until(page, 'both switches and steps after them', (s) => s.switches === 4 && s.steps >= stepsBefore + 3, 60_000);
+      expect(twice.device).toBe('webgpu');
+      await page.click('#train');
+      const after = await until(page, 'the pause', (s) => s.phase === 'paused', 30_000);
+      expect(after.error).toBeNull();
+      expect(after.losses.slice(-3).every(Number.isFinite)).toBe(true);
+      expect(await page.locator('body').getAttribute('data-device')).toBe('webgpu');
+      expect(after.memoryBytes.webgpu).toBeGreaterThan(3 * 61_706 * 4);
+      console.log(
+        `first ${n} losses on webgpu ${gpuLosses.map((l) => l.toFixed(7))}, on cpu ${cpuLosses.map((l) => l.toFixed(7))}; ` +
+          `switched webgpu → cpu → webgpu with a Reset during each switch, then cpu → webgpu twice quickly: step ${after.steps}, loss ${after.lastLoss!.toFixed(3)}`,
       );
     } finally {
       await browser.close();
