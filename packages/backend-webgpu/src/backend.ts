@@ -19,6 +19,7 @@ import type {
   ReduceOp,
   TensorView,
   UnaryOp,
+  VarMeanParams,
 } from '@dl/tensor/backend';
 import { acquireDevice, type AcquireOptions } from './gpu.js';
 import { Runtime, type GpuBuf } from './runtime.js';
@@ -40,6 +41,7 @@ import { softmax, softmaxBackward } from './kernels/softmax.js';
 import { nllLoss, nllLossBackward } from './kernels/nll-loss.js';
 import { layerNorm, layerNormBackward } from './kernels/layer-norm.js';
 import { optimizerStep } from './kernels/optimizer-step.js';
+import { varMean } from './kernels/var-welford.js';
 
 /**
  * The `webgpu` device: every primitive as a generated, cached WGSL kernel over strided
@@ -641,6 +643,16 @@ export class WebGPUBackend implements Backend {
     p: LayerNormParams,
   ): void {
     layerNormBackward(this.runtime, g, x, weight, mean, rstd, gradIn, gradWeight, gradBias, p);
+  }
+  /**
+   * Fused var (std) and mean, one dispatch per pass (Note [Fused variance on WebGPU]). A kernel entry of the Backend interface: the
+   * var, std, varMean and stdMean of `@dl/tensor` call it for float32 tensors.
+   *
+   * @example
+   * x.var(1); // varMean(x, v, m, { outer, size, inner: 1, correction: 1, root: false })
+   */
+  varMean(x: TensorView, varOut: TensorView, meanOut: TensorView, p: VarMeanParams): void {
+    varMean(this.runtime, x, varOut, meanOut, p);
   }
   /**
    * One dispatch per chunk of parameters (Note [Fused optimizer step on WebGPU]); false to decline.

@@ -76,6 +76,18 @@ export interface LayerNormParams {
 }
 
 /**
+ * Options of the fused variance kernel: x is contiguous `[outer, size, inner]`, reduced over `size`
+ * with torch's `correction`; `root` for std.
+ */
+export interface VarMeanParams {
+  outer: number;
+  size: number;
+  inner: number;
+  correction: number;
+  root: boolean;
+}
+
+/**
  * Optional fused kernels. The op layer uses them when present and falls back to
  * compositions of primitives otherwise; both must give the same numbers.
  * Tensor layouts are PyTorch's (NCHW, weights [Cout, Cin/groups, KH, KW]).
@@ -166,6 +178,18 @@ export interface FusedKernels {
    * false, having written nothing, to decline (the op layer runs the per-tensor ops instead).
    */
   optimizerStep(step: OptimizerStep, steps: OptimizerSteps, params: TensorView[], grads: TensorView[], states: TensorView[][]): boolean;
+  /**
+   * var (std with `p.root`) and mean of contiguous float32 x seen as `[outer, size, inner]`, over `size`, into contiguous
+   * varOut and meanOut of `outer·inner` elements; the values of the op layer's scaled two-pass variance (Note [Variance
+   * without overflow] in ops/reduce.ts). The op layer calls it for float32 x with size > 0 only.
+   */
+  varMean(x: TensorView, varOut: TensorView, meanOut: TensorView, p: VarMeanParams): void;
+  /**
+   * `out = bias + a @ b` in one kernel (addmm, what nn.Linear runs): `a` [1, n, k], `b` [1, k, m], `out` [1, n, m] contiguous,
+   * `bias` a view broadcast to [n, m] (strides 0 where it broadcasts); one dtype. Must equal the product rounded to the dtype
+   * and then the add. Returns false, having written nothing, to decline (the op layer runs matmul then add).
+   */
+  addmm(bias: TensorView, a: TensorView, b: TensorView, out: TensorView): boolean;
   /** torch's threshold_backward: out = output <= threshold ? 0 : grad (a NaN output passes grad); one shape. */
   thresholdBackward(grad: TensorView, output: TensorView, out: TensorView, threshold: number): void;
   /** gradIn[N,C,H,W]: zeros, then each grad[n,c,oh,ow] added at its plane's flat index (max pooling's backward). */

@@ -16,6 +16,7 @@ import type {
   SoftmaxParams,
   TensorView,
   UnaryOp,
+  VarMeanParams,
 } from './backend.js';
 import { getAutogradHook } from './autograd-hook.js';
 import type { DType, HostArray } from './dtype.js';
@@ -139,6 +140,7 @@ export interface KernelArgs {
     gradB: Operand | null,
     p: LayerNormParams,
   ];
+  varMean: [x: Operand, v: Operand, mean: Operand, p: VarMeanParams];
   nllLoss: [input: Operand, target: Operand, w: Operand | null, out: Operand, totalWeight: Operand, p: NllLossParams];
   nllLossBackward: [grad: Operand, target: Operand, w: Operand | null, totalWeight: Operand, gradIn: Operand, p: NllLossParams];
   /** Upload host values into a contiguous tensor (`Backend.write`). */
@@ -491,7 +493,8 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
     case 'layerNorm':
     case 'layerNormBackward':
     case 'nllLoss':
-    case 'nllLossBackward': {
+    case 'nllLossBackward':
+    case 'varMean': {
       // operands (null: an absent optional one), then the params; NORM_OUTPUTS names the written ones
       const ts = a.slice(0, -1) as Array<Operand | null>;
       const q = a[a.length - 1];
@@ -539,6 +542,7 @@ const NORM_OUTPUTS = {
   layerNormBackward: [5, 6, 7],
   nllLoss: [3, 4],
   nllLossBackward: [4],
+  varMean: [1, 2],
 } as const;
 
 /**

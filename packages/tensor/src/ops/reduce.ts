@@ -289,7 +289,7 @@ export interface VarOptions {
  */
 export const variance = defineOp('var', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
   const p = varParams('var', x, dim, opts);
-  const out = runDetached([x], (xd) => varianceForward(xd, p, false));
+  const out = runDetached([x], (xd) => fusedVarMean(xd, p, false)?.[0] ?? varianceForward(xd, p, false));
   recordOp('var', [x], out, p);
   return out;
 });
@@ -297,7 +297,7 @@ export const variance = defineOp('var', (x: Tensor, dim?: number | readonly numb
 /** Standard deviation (Bessel-corrected by default); its gradient at 0 is 0, as torch. */
 export const std = defineOp('std', (x: Tensor, dim?: number | readonly number[] | null, opts: VarOptions = {}): Tensor => {
   const p = varParams('std', x, dim, opts);
-  const out = runDetached([x], (xd) => varianceForward(xd, p, true));
+  const out = runDetached([x], (xd) => fusedVarMean(xd, p, true)?.[0] ?? varianceForward(xd, p, true));
   recordOp('std', [x], out, p);
   return out;
 });
@@ -317,6 +317,53 @@ function varParams(op: string, x: Tensor, dim: number | readonly number[] | null
     });
   }
   return { axes: dimsOf(x, dim, op), keepdim: opts.keepdim ?? false, correction: opts.correction ?? (opts.unbiased === false ? 0 : 1) };
+}
+
+/**
+ * @internal `[var or std (root), mean]` of `x` by the device's fused `varMean` kernel (Note [Fused
+ * variance]), recording `var`/`std` and `mean` nodes; null where the device has none or the call
+ * takes the composite path (see {@link fusedVarMean}).
+ */
+export function fusedVarMeanOp(
+  op: 'var' | 'std',
+  x: Tensor,
+  dim: number | readonly number[] | null | undefined,
+  opts: VarOptions,
+): [Tensor, Tensor] | null {
+  if (!deviceCan(x, 'varMean')) return null;
+  const p = varParams(op, x, dim, opts);
+  const r = runDetached([x], (xd) => fusedVarMean(xd, p, op === 'std'));
+  if (r === null) return null;
+  recordOp(op, [x], r[0], p);
+  recordOp('mean', [x], r[1], { axes: p.axes, keepdim: p.keepdim });
+  return r;
+}
+
+/**
+ * Note [Fused variance]
+ * Where the device has the fused `varMean` kernel (webgpu: one dispatch per pass, Note [Fused
+ * variance on WebGPU] in @dl/backend-webgpu), var/std/varMean/stdMean of a contiguous float32
+ * tensor whose reduced dims are adjacent (x seen as [outer, size, inner]) run on it: it computes
+ * the value of Note [Variance without overflow] (power-of-two scaling, two passes) in one go,
+ * so devices without sync reads no longer take the ~25-kernel safe composite. Empty reductions,
+ * other dtypes, non-contiguous views and reduced dims that are not adjacent take the composite.
+ */
+function fusedVarMean(x: Tensor, p: VarParams, root: boolean): [Tensor, Tensor] | null {
+  if (x.dtype !== 'float32' || !deviceCan(x, 'varMean') || !x.isContiguous()) return null;
+  const axes = [...p.axes].sort((a, b) => a - b);
+  if (axes.some((a, i) => i > 0 && a !== axes[i - 1]! + 1)) return null;
+  const lo = axes.length === 0 ? 0 : axes[0]!;
+  const hi = axes.length === 0 ? 0 : axes[axes.length - 1]! + 1;
+  const prod = (a: number, b: number) => x.shape.slice(a, b).reduce((q, s) => q * s, 1);
+  const size = prod(lo, hi);
+  const outer = prod(0, lo);
+  const inner = prod(hi, x.dim());
+  if (size === 0 || outer * inner === 0) return null;
+  const shape = p.keepdim ? keptShape(x.shape, axes) : droppedShape(x.shape, axes);
+  const v = emptyTensor(shape, x.dtype, x.device, root ? 'std' : 'var');
+  const m = emptyTensor(shape, x.dtype, x.device, root ? 'std' : 'var');
+  runKernel(root ? 'std' : 'var', 'varMean', x, v, m, { outer, size, inner, correction: p.correction, root });
+  return [v, m];
 }
 
 /**

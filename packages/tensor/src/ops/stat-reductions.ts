@@ -10,7 +10,7 @@ import { normDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { TensorMethods } from '../tensor-methods.js';
 import { where } from './elementwise.js';
-import { amax, amin, mean, std, sum, variance, type ReduceOptions, type VarOptions } from './reduce.js';
+import { amax, amin, fusedVarMeanOp, mean, std, sum, variance, type ReduceOptions, type VarOptions } from './reduce.js';
 import { checkOptionsArg } from './options-arg.js';
 
 type Dims = number | readonly number[] | null;
@@ -107,7 +107,7 @@ export const aminmax = defineOp('aminmax', (x: Tensor, opts: { dim?: number | nu
  */
 export const varMean = defineOp('varMean', (x: Tensor, dim?: Dims, opts: VarOptions = {}): [Tensor, Tensor] => {
   checkOptionsArg('varMean', opts, 'dl.varMean(x, 1, { correction: 0, keepdim: true })');
-  return [variance(x, dim, opts), pairedMean(x, dim, opts.keepdim ?? false)];
+  return fusedVarMeanOp('var', x, dim, opts) ?? [variance(x, dim, opts), pairedMean(x, dim, opts.keepdim ?? false)];
 });
 
 /**
@@ -132,7 +132,7 @@ function pairedMean(x: Tensor, dim: Dims | undefined, keepdim: boolean): Tensor 
  */
 export const stdMean = defineOp('stdMean', (x: Tensor, dim?: Dims, opts: VarOptions = {}): [Tensor, Tensor] => {
   checkOptionsArg('stdMean', opts, 'dl.stdMean(x, 1, { correction: 0, keepdim: true })');
-  return [std(x, dim, opts), pairedMean(x, dim, opts.keepdim ?? false)];
+  return fusedVarMeanOp('std', x, dim, opts) ?? [std(x, dim, opts), pairedMean(x, dim, opts.keepdim ?? false)];
 });
 
 declare module '../tensor.js' {
