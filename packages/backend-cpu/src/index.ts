@@ -13,6 +13,7 @@ import { registerBackend } from '@dl/tensor/backend';
 import { CpuBackend } from './backend.js';
 import { installWasmKernels } from './wasm/index.js';
 import { warnIfNodeTooOld } from './node-version.js';
+import { installHalfKernels } from './half-kernels.js';
 
 // Note [Node 20.16 and process.getBuiltinModule]: say once when Node is too old to run dl fully.
 warnIfNodeTooOld();
@@ -22,6 +23,7 @@ export const cpuBackend = new CpuBackend();
 // float32 GEMM on WebAssembly SIMD (+ worker threads) under the reference kernels.
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
 if (typeof WebAssembly === 'object' && env?.DL_CPU_WASM !== '0') installWasmKernels(cpuBackend);
+installHalfKernels(cpuBackend); // Note [float16 compute]
 registerBackend(cpuBackend);
 
 export { CpuBackend, type MatmulImpl, type FastPaths } from './backend.js';

@@ -42,6 +42,7 @@ import { nllLoss, nllLossBackward } from './kernels/nll-loss.js';
 import { layerNorm, layerNormBackward } from './kernels/layer-norm.js';
 import { optimizerStep } from './kernels/optimizer-step.js';
 import { varMean } from './kernels/var-welford.js';
+import { installHalfKernels } from './half-kernels.js';
 
 /**
  * The `webgpu` device: every primitive as a generated, cached WGSL kernel over strided
@@ -55,6 +56,9 @@ import { varMean } from './kernels/var-welford.js';
  * console.log(await y.data());
  */
 export class WebGPUBackend implements Backend {
+  constructor() {
+    installHalfKernels(this); // float16 (Note [float16 on webgpu])
+  }
   readonly name = 'webgpu';
   readonly specVersion = '1.1.0';
   readonly dtypes: readonly DType[] = ['float32', 'int32', 'uint8', 'bool'];

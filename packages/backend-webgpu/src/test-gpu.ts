@@ -49,7 +49,7 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return s;
 }
 
-const CTOR = { float32: Float32Array, float64: Float64Array, int32: Int32Array, uint8: Uint8Array, bool: Uint8Array };
+const CTOR = { float32: Float32Array, float64: Float64Array, float16: Uint16Array, int32: Int32Array, uint8: Uint8Array, bool: Uint8Array };
 
 /** Upload `data` as a contiguous view of `shape`. */
 export function upload(be: WebGPUBackend, dtype: DType, data: ArrayLike<number>, shape: readonly number[] = [data.length]): TensorView {

@@ -66,6 +66,8 @@ describe('PyTorch dtype names on modules', () => {
     expect(m.weight.dtype).toBe('float64');
     m.to({ dtype: 'float' });
     expect(m.weight.dtype).toBe('float32');
-    expect(() => m.to('half')).toThrow(dl.DTypeError); // a dtype dl does not have, with a hint (not an unknown device)
+    m.to('half');
+    expect(m.weight.dtype).toBe('float16');
+    expect(() => m.to('bfloat16' as never)).toThrow(dl.DTypeError); // a dtype dl does not have, with a hint (not an unknown device)
   });
 });

@@ -489,6 +489,17 @@ export abstract class Module {
   float(): this {
     return this.to('float32');
   }
+  /**
+   * Casts every floating parameter and buffer to float16, in place, as `torch.nn.Module.half()` (compute on float16 runs as
+   * Note [float16 compute] in @dl/backend-cpu says; on webgpu see Note [float16 on webgpu]).
+   *
+   * @example
+   * const m = new nn.Linear(4, 2).half();
+   * m(dl.randn(3, 4).half()).dtype; // → 'float16'
+   */
+  half(): this {
+    return this.to('float16');
+  }
 
   // ---- state dict --------------------------------------------------------------------------
   /**

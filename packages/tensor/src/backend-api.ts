@@ -16,6 +16,7 @@ claimInstance();
 export * from './backend.js';
 export type { DType, HostArray } from './dtype.js';
 export { hostArray, ITEMSIZE } from './dtype.js';
+export { KERNEL_WRITES } from './half.js';
 export { Storage } from './storage.js';
 export { registerBackend, getBackend, listDevices } from './registry.js';
 export { philoxFill, philox4x32 } from './philox.js';

@@ -21,6 +21,7 @@ import type {
 import { getAutogradHook } from './autograd-hook.js';
 import type { DType, HostArray } from './dtype.js';
 import { DeviceError, DTypeError, StateError, fmtShape } from './errors.js';
+import { hostValues } from './half.js';
 import { noteAdopted, opBoundary } from './memory.js';
 import type { DiffOp, DiffOpParams } from './primitives.js';
 import { getBackend } from './registry.js';
@@ -658,7 +659,7 @@ export function readHostSync(t: Tensor, op: string): HostArray {
       hint: 'read with `await t.data()` (works on every device)',
     });
   }
-  return be.readSync(v.buffer, v.dtype, v.offset, t.numel());
+  return hostValues(be.readSync(v.buffer, v.dtype, v.offset, t.numel()), v.dtype);
 }
 
 /**

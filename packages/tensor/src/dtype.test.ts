@@ -62,13 +62,14 @@ describe('dtype names (Note [int64 is int32])', () => {
     expect(DTYPE_NAMES).toContain('int64');
     expect(isDTypeName('long')).toBe(true);
     expect(isDTypeName('cpu')).toBe(false);
-    expect(isUnsupportedDTypeName('half')).toBe(true);
+    expect(isUnsupportedDTypeName('bfloat16')).toBe(true);
+    expect(toDType('half', 'x')).toBe('float16');
     expect(isUnsupportedDTypeName('webgpu')).toBe(false);
   });
 
   it('unsupported and misspelled names are DTypeErrors with a hint', () => {
-    expect(() => toDType('half', 'zeros')).toThrow(DTypeError);
-    expect(() => toDType('half', 'zeros')).toThrow(/zeros.*half[\s\S]*hint: dl has no half precision/);
+    expect(() => toDType('bfloat16', 'zeros')).toThrow(DTypeError);
+    expect(() => toDType('bfloat16', 'zeros')).toThrow(/zeros.*bfloat16[\s\S]*hint: dl has no bfloat16/);
     expect(() => toDType('torch.int64', 'to')).toThrow(/without the 'torch.' prefix/);
     expect(() => toDType('int16', 'to')).toThrow(/int16[\s\S]*'int32'/);
     expect(() => toDType(undefined, 'to')).toThrow(DTypeError);

@@ -5,9 +5,9 @@ import { DTypeError } from './errors.js';
  * `'long'`, `'int'`, `'float'`, `'double'` and `'byte'` are accepted wherever a dtype is taken
  * ({@link DTypeName}) and resolve to these. `bool` and `uint8` are stored one byte per element.
  */
-export type DType = 'float32' | 'float64' | 'int32' | 'uint8' | 'bool';
+export type DType = 'float32' | 'float64' | 'float16' | 'int32' | 'uint8' | 'bool';
 
-export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8', 'bool'];
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'int32', 'uint8', 'bool'];
 
 /**
  * Note [int64 is int32]
@@ -21,8 +21,9 @@ export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8',
  * undefined behaviour: INT_MIN on x86). Integer → narrower integer casts wrap as in torch
  * (`int32` 300 → `uint8` 44). `sum` of int32 on cpu accumulates exactly and raises when the
  * result leaves int32 (torch returns int64 there). An index tensor is int32 everywhere, so
- * `idx.long()` is free. Half precision (`'float16'`, `'half'`, `'bfloat16'`) and the other
- * integer widths are not supported: naming them is a DTypeError with a hint.
+ * `idx.long()` is free. `'float16'` (`'half'`) is stored as IEEE half bits (Note [float16 storage],
+ * Note [float16 compute]); `'bfloat16'` and the other integer widths are not supported: naming them
+ * is a DTypeError with a hint.
  */
 
 /**
@@ -32,11 +33,12 @@ export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8',
  * @example
  * dl.tensor([0, 1, 1], { dtype: 'int64' }).dtype; // 'int32' (Note [int64 is int32])
  */
-export type DTypeName = DType | 'int64' | 'long' | 'int' | 'float' | 'double' | 'byte';
+export type DTypeName = DType | 'int64' | 'long' | 'int' | 'float' | 'double' | 'half' | 'byte';
 
 const ALIASES: { readonly [K in DTypeName]: DType } = {
   float32: 'float32',
   float64: 'float64',
+  float16: 'float16',
   int32: 'int32',
   uint8: 'uint8',
   bool: 'bool',
@@ -45,12 +47,11 @@ const ALIASES: { readonly [K in DTypeName]: DType } = {
   int: 'int32',
   float: 'float32',
   double: 'float64',
+  half: 'float16',
   byte: 'uint8',
 };
 
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  float16: "dl has no half precision: use 'float32'",
-  half: "dl has no half precision: use 'float32'",
   bfloat16: "dl has no bfloat16: use 'float32'",
   int16: "dl has no int16: use 'int32'",
   short: "dl has no int16: use 'int32'",
@@ -102,6 +103,8 @@ export function toDTypeOpt(name: DTypeName | undefined, op: string): DType | und
 export interface HostArrayMap {
   float32: Float32Array;
   float64: Float64Array;
+  /** IEEE half bits (Note [float16 storage]). */
+  float16: Uint16Array;
   int32: Int32Array;
   uint8: Uint8Array;
   bool: Uint8Array;
@@ -109,11 +112,17 @@ export interface HostArrayMap {
 export type HostArray = HostArrayMap[DType];
 
 /** The typed-array constructor of a stored dtype (`hostCtor('float32')` is `Float32Array`). */
-export type TypedCtor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
+export type TypedCtor =
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint8ArrayConstructor;
 
 const CTORS = {
   float32: Float32Array,
   float64: Float64Array,
+  float16: Uint16Array,
   int32: Int32Array,
   uint8: Uint8Array,
   bool: Uint8Array,
@@ -123,6 +132,7 @@ const CTORS = {
 export const ITEMSIZE = {
   float32: 4,
   float64: 8,
+  float16: 2,
   int32: 4,
   uint8: 1,
   bool: 1,
@@ -149,13 +159,13 @@ export function hostCtor(dtype: DType): TypedCtor {
 }
 
 /**
- * Whether `d` is a floating dtype (float32, float64), as `torch.dtype.is_floating_point`.
+ * Whether `d` is a floating dtype (float16, float32, float64), as `torch.dtype.is_floating_point`.
  *
  * @example
  * dl.isFloating('float32'); // → true
  */
 export function isFloating(d: DType): boolean {
-  return d === 'float32' || d === 'float64';
+  return d === 'float32' || d === 'float64' || d === 'float16';
 }
 
 /**
@@ -169,7 +179,7 @@ export function isIntegral(d: DType, includeBool = false): boolean {
 }
 
 /**
- * Throws a DTypeError naming `op` unless `d` is a stored dtype name ('float32', 'float64', 'int32', 'uint8', 'bool';
+ * Throws a DTypeError naming `op` unless `d` is a stored dtype name ('float32', 'float64', 'float16', 'int32', 'uint8', 'bool';
  * aliases such as 'int64' are not).
  *
  * @example
@@ -228,9 +238,9 @@ export function intRangeError(v: number, i: number, dtype: DType, op: string, re
   });
 }
 
-// Promotion lattice as PyTorch: bool < uint8 < int32 < float32 < float64.
-const RANK = { bool: 0, uint8: 1, int32: 2, float32: 3, float64: 4 } as const satisfies { [D in DType]: number };
-const BY_RANK: readonly DType[] = ['bool', 'uint8', 'int32', 'float32', 'float64'];
+// Promotion lattice as PyTorch: bool < uint8 < int32 < float16 < float32 < float64.
+const RANK = { bool: 0, uint8: 1, int32: 2, float16: 3, float32: 4, float64: 5 } as const satisfies { [D in DType]: number };
+const BY_RANK: readonly DType[] = ['bool', 'uint8', 'int32', 'float16', 'float32', 'float64'];
 
 /**
  * The dtype two tensor dtypes promote to, as `torch.promote_types`.

@@ -157,7 +157,7 @@ function autogradSuffix(t: TensorBase): string | null {
 export function formatTensor(t: TensorBase, values: HostArray): string {
   const prefix = 'tensor(';
   const indent = prefix.length;
-  const floating = t.dtype === 'float32' || t.dtype === 'float64';
+  const floating = t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16';
   const n = values.length;
   const summarize = n > OPTS.threshold;
   const suffixes: string[] = [];
@@ -195,6 +195,6 @@ export const PARAMETER_PREFIX = 'Parameter containing:\n';
 /** @internal One element as a storage prints it (Python's `str` of the element). */
 export function formatStorageElement(dtype: DType, v: number): string {
   if (dtype === 'bool') return v ? 'True' : 'False';
-  if (dtype === 'float32' || dtype === 'float64') return pyRepr(v);
+  if (dtype === 'float32' || dtype === 'float64' || dtype === 'float16') return pyRepr(v);
   return String(v);
 }

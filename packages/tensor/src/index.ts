@@ -133,6 +133,7 @@ export {
   type HostArrayMap,
   type TypedCtor,
 } from './dtype.js';
+export { floatToHalfBits, halfBitsToFloat, roundToHalf } from './half.js';
 export * from './errors.js';
 export { initBackend, listDevices, getDefaultDevice, setDefaultDevice, type Device } from './registry.js';
 export { Generator, manualSeed, defaultGenerator } from './generator.js';

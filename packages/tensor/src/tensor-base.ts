@@ -13,6 +13,7 @@ import { toPrimitive } from './coercion.js';
 import { storageAddress, storageOf, type TypedStorage } from './storage-view.js';
 import { formatTensor, formatTensorSummary, PARAMETER_PREFIX } from './format.js';
 import { dataAssignmentError, tensorData, type TensorData } from './tensor-data.js';
+import { hostValues } from './half.js';
 
 /**
  * Note [Tensor layout]
@@ -417,10 +418,10 @@ export class TensorBase {
   /** @internal Contiguous host copy via the backend (async). */
   protected async _readHost(): Promise<HostArray> {
     const v = this._view('data');
-    if (this.isContiguous()) return this._backend.read(v.buffer, v.dtype, v.offset, this.numel());
+    if (this.isContiguous()) return hostValues(await this._backend.read(v.buffer, v.dtype, v.offset, this.numel()), v.dtype);
     const tmp = contiguousCopy(this);
     try {
-      return await tmp._backend.read(tmp._storage.buffer, tmp.dtype, 0, tmp.numel());
+      return hostValues(await tmp._backend.read(tmp._storage.buffer, tmp.dtype, 0, tmp.numel()), tmp.dtype);
     } finally {
       tmp.dispose();
     }
@@ -437,10 +438,10 @@ export class TensorBase {
         hint: `use \`await t.${asyncName}()\` instead (works on every device)`,
       });
     }
-    if (this.isContiguous()) return b.readSync(v.buffer, v.dtype, v.offset, this.numel());
+    if (this.isContiguous()) return hostValues(b.readSync(v.buffer, v.dtype, v.offset, this.numel()), v.dtype);
     const tmp = contiguousCopy(this);
     try {
-      return b.readSync(tmp._storage.buffer, tmp.dtype, 0, tmp.numel());
+      return hostValues(b.readSync(tmp._storage.buffer, tmp.dtype, 0, tmp.numel()), tmp.dtype);
     } finally {
       tmp.dispose();
     }

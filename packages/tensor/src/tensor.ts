@@ -1204,7 +1204,7 @@ export class Tensor extends TensorBase {
    * w.requiresGrad; // → true
    */
   requiresGrad_(requiresGrad = true): this {
-    if (requiresGrad && !(this.dtype === 'float32' || this.dtype === 'float64')) {
+    if (requiresGrad && !isFloating(this.dtype)) {
       throw new StateError(`requiresGrad_: only Tensors of floating point dtype can require gradients (got ${this.dtype})`, {
         op: 'requiresGrad_',
       });
@@ -1285,6 +1285,16 @@ export class Tensor extends TensorBase {
    */
   double(): Tensor {
     return this.to('float64');
+  }
+  /**
+   * A float16 copy (or `self` when already float16), as `torch.Tensor.half`: values round to the nearest half
+   * (Note [float16 storage]); compute on it runs as Note [float16 compute] says.
+   *
+   * @example
+   * dl.tensor([0.1, 70000]).half(); // → tensor([0.1000,    inf], dtype=torch.float16)
+   */
+  half(): Tensor {
+    return this.to('float16');
   }
   /**
    * An int32 copy (values truncated toward zero; NaN, ±inf and out-of-range values raise a DTypeError), as

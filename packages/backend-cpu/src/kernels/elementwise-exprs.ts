@@ -114,9 +114,14 @@ export const OTHER = {
   tobool: '(x !== 0 ? 1 : 0)',
 } as const;
 
-/** Every dtype (a `Record` so that a dtype added to @dl/tensor without an entry here fails to type-check). */
-const DTYPE_SET: Record<DType, true> = { float32: true, float64: true, int32: true, uint8: true, bool: true };
-export const ALL_DTYPES = Object.keys(DTYPE_SET) as DType[];
+/**
+ * The dtypes the generated loops compute in: every dtype but float16, which the backend widens to
+ * float32 around each kernel (Note [float16 compute] in half-kernels.ts).
+ */
+export type KernelDType = Exclude<DType, 'float16'>;
+/** Every kernel dtype (a `Record` so that a dtype added to @dl/tensor without an entry here fails to type-check). */
+const DTYPE_SET: Record<KernelDType, true> = { float32: true, float64: true, int32: true, uint8: true, bool: true };
+export const ALL_DTYPES = Object.keys(DTYPE_SET) as KernelDType[];
 
 /**
  * The expression of a binary op on `dtype`: integer dtypes need their own for `mul` (a double

@@ -2,6 +2,7 @@ import type { BinaryOp, CompareOp, TensorView, UnaryOp } from '@dl/tensor/backen
 import { collapse, contiguousNumel, forEachRow, rowStride } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 import { BINARY_ROWS, COMPARE_ROWS, OTHER_ROWS, UNARY_ROWS, type Row1, type Row2, type Row3 } from './elementwise-kernels.generated.js';
+import type { KernelDType } from './elementwise-exprs.js';
 
 /**
  * The strided reference kernels: the outer loops over rows are shared (strided.ts); each inner
@@ -89,7 +90,7 @@ export function unary(op: UnaryOp, x: TensorView, out: TensorView): void {
 }
 
 export function binary(op: BinaryOp, a: TensorView, b: TensorView, out: TensorView): void {
-  run2(BINARY_ROWS[op][out.dtype], out, a, b);
+  run2(BINARY_ROWS[op][out.dtype as KernelDType], out, a, b); // float16 is widened first (Note [float16 compute])
 }
 
 export function compare(op: CompareOp, a: TensorView, b: TensorView, out: TensorView): void {

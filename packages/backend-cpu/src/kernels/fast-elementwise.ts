@@ -2,6 +2,7 @@ import type { ReduceOp, TensorView } from '@dl/tensor/backend';
 import { collapse, forEachRow } from '../strided.js';
 import type { CpuBuffer } from '../buffer.js';
 import { CAST_LOOPS, COMPARE_LOOPS, COMPARE_SCALAR_LOOPS, type FastCompareOp } from './elementwise-kernels.generated.js';
+import type { KernelDType } from './elementwise-exprs.js';
 
 /**
  * Note [JS fast paths]
@@ -128,7 +129,7 @@ export function castFast(src: TensorView, dst: TensorView): boolean {
   const d = dst.buffer as CpuBuffer;
   const s = src.buffer as CpuBuffer;
   if (overlap(d, s)) return false;
-  const f = CAST_LOOPS[src.dtype][dst.dtype]!;
+  const f = CAST_LOOPS[src.dtype as KernelDType][dst.dtype as KernelDType]!; // float16 is widened first (Note [float16 compute])
   forEachRow(c.shape, c.strides, [dst.offset, src.offset], (o, n) => f(n, d, o[0]!, s, o[1]!));
   return true;
 }
@@ -140,7 +141,7 @@ export function compareFast(op: string, a: TensorView, b: TensorView, out: Tenso
   const r = c.shape.length;
   const bIn = c.strides[2]![r - 1]!;
   if (c.strides[0]![r - 1] !== 1 || c.strides[1]![r - 1] !== 1 || (bIn !== 0 && bIn !== 1) || c.shape[r - 1]! < 16) return false;
-  const f = (bIn === 1 ? COMPARE_LOOPS : COMPARE_SCALAR_LOOPS)[op as FastCompareOp][a.dtype];
+  const f = (bIn === 1 ? COMPARE_LOOPS : COMPARE_SCALAR_LOOPS)[op as FastCompareOp][a.dtype as KernelDType];
   const O = out.buffer as CpuBuffer,
     A = a.buffer as CpuBuffer,
     B = b.buffer as CpuBuffer;

@@ -312,6 +312,7 @@ export function wordOf(value: number, d: DType): number {
   switch (d) {
     case 'float32':
     case 'float64':
+    case 'float16': // float16 kernels run on float32 temporaries (Note [float16 on webgpu])
       return f32bits(value);
     case 'int32':
       return Number.isFinite(value) ? Math.trunc(value) | 0 : 0;

@@ -27,12 +27,15 @@ export const gelu = defineOp('gelu', (x: Tensor, approximate: 'none' | 'tanh'): 
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new ArgumentError(`gelu: approximate argument must be either none or tanh, got '${String(approximate)}'`, { op: 'gelu' });
   }
-  const out = runDetached([x], (xd) => {
+  const out = runDetached([x], (x0) => {
+    // float16: the composite runs in float32 and rounds once, as torch's half gelu (opmath)
+    const xd = x0.dtype === 'float16' ? x0.float() : x0;
+    let r: Tensor;
     if (approximate === 'tanh') {
       const inner = xd.add(xd.mul(xd).mul(xd).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
-      return xd.mul(0.5).mul(inner.tanh().add(1));
-    }
-    return xd.mul(0.5).mul(xd.mul(Math.SQRT1_2).erf().add(1));
+      r = xd.mul(0.5).mul(inner.tanh().add(1));
+    } else r = xd.mul(0.5).mul(xd.mul(Math.SQRT1_2).erf().add(1));
+    return xd === x0 ? r : r.to('float16');
   });
   recordOp('gelu', [x], out, { approximate });
   return out;
@@ -46,7 +49,9 @@ export const gelu = defineOp('gelu', (x: Tensor, approximate: 'none' | 'tanh'): 
  */
 export const silu = defineOp('silu', (x: Tensor): Tensor => {
   floatInput('silu', x);
-  const out = runDetached([x], (xd) => xd.mul(xd.sigmoid()));
+  const out = runDetached([x], (xd) =>
+    xd.dtype === 'float16' ? xd.float().mul(xd.float().sigmoid()).to('float16') : xd.mul(xd.sigmoid()),
+  );
   recordOp('silu', [x], out, {});
   return out;
 });

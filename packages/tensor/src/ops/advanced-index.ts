@@ -1,3 +1,4 @@
+import { isFloating } from '../dtype.js';
 import { defineOp, willRecord } from '../dispatch.js';
 import { DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes, numelOf } from '../shape.js';
@@ -69,7 +70,7 @@ function describe(i: unknown): string {
 
 function toTensor(i: AdvancedIndex, device: string, op: string, pos: number): Tensor {
   if (i instanceof Tensor) {
-    if (i.dtype === 'float32' || i.dtype === 'float64') {
+    if (isFloating(i.dtype)) {
       throw new IndexError(`${op}: tensors used as indices must be long, byte or bool tensors; index ${pos} is ${describe(i)}`, {
         op,
         hint: 'cast the index with .long()',

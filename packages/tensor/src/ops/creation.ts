@@ -7,6 +7,7 @@ import { checkNumel, checkSizes, describeValue, numelOf, parseShape } from '../s
 import { Tensor } from '../tensor.js';
 import { checkScalarArg, emptyTensor, type CreateOptions } from './core.js';
 import { binary, unary } from './elementwise.js';
+import { encodeHalf } from '../half.js';
 
 /** Nested JS arrays of numbers or booleans, as `torch.tensor` accepts. */
 export type NestedData = number | boolean | HostArray | readonly NestedData[];
@@ -126,6 +127,8 @@ export function fromHost(values: ArrayLike<number>, shape: readonly number[], dt
   const host = hostArray(dtype, values.length);
   if (dtype === 'bool')
     for (let i = 0; i < values.length; i++) host[i] = values[i] || Number.isNaN(values[i]) ? 1 : 0; // NaN is true, as torch
+  else if (dtype === 'float16')
+    encodeHalf(values, host as Uint16Array); // Note [float16 storage]
   else host.set(values as ArrayLike<number>);
   runKernel(op, 'write', t, host);
   return t;

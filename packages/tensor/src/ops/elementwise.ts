@@ -140,6 +140,12 @@ export const binary = defineOp(
     checkOperand(op, a, 'input');
     checkOperand(op, b, 'other');
     let dtype = promoted(a, b);
+    if (dtype === 'float16' && (typeof a === 'number' || typeof b === 'number') && !opts.out) {
+      // A JS number joins half math in float32, not rounded to half first (torch's opmath: `h + 0.1` adds 0.1f), and the
+      // result rounds once (Note [float16 storage]).
+      const wide = (v: TensorOrScalar): TensorOrScalar => (v instanceof Tensor && v.dtype === 'float16' ? v.float() : v);
+      return binary(op, wide(a), wide(b)).to('float16');
+    }
     if (TRUE_DIV(op) && !isFloating(dtype)) dtype = 'float32';
     checkBinaryDType(op, dtype, a, b); // the issue-13 math rows (ops/math-checks.ts)
     if (dtype === 'bool') {

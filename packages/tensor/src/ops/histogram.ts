@@ -158,13 +158,7 @@ function bincountFrom(x: Tensor, data: ArrayLike<number>, o: BincountOptions): T
   const w = o.weights;
   if (data.length === 0) return zeros([len], { dtype: 'int32', device: x.device }); // torch: int64 zeros, weights or not
   let dt: DType = 'int32';
-  if (w)
-    dt =
-      w.dtype === 'float32' || w.dtype === 'float64'
-        ? w.dtype
-        : getBackend(x.device, 'bincount').dtypes.includes('float64')
-          ? 'float64'
-          : 'float32';
+  if (w) dt = isFloating(w.dtype) ? w.dtype : getBackend(x.device, 'bincount').dtypes.includes('float64') ? 'float64' : 'float32';
   const src = w ? w.detach().to(dt) : x.mul(0).add(1).to('int32');
   return scatterAdd(zeros([len], { dtype: dt, device: x.device }), 0, x.to('int32'), src);
 }

@@ -14,7 +14,7 @@
  * share the gradient evenly, counting `self` too, as torch does even with `includeSelf: false`).
  */
 import { defineOp, recordOp } from '../dispatch.js';
-import type { DType } from '../dtype.js';
+import { isFloating, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -153,7 +153,7 @@ function scatterReduceForward(x: Tensor, d: number, index: Tensor, src: Tensor, 
     const start = includeSelf ? x.newOnes([...x.shape]) : x.newOnes([...x.shape]).scatter(d, index, 0);
     const count = start.scatterAdd(d, index, ones);
     const safe = where(count.eq(0), 1, count).to(x.dtype);
-    return x.dtype === 'float32' || x.dtype === 'float64' ? total.div(safe) : total.div(safe, { roundingMode: 'floor' }).to(x.dtype);
+    return isFloating(x.dtype) ? total.div(safe) : total.div(safe, { roundingMode: 'floor' }).to(x.dtype);
   }
   // Note [scatterReduce without a kernel]: group the source values by index, per index row
   const last = x.dim() - 1;
@@ -185,7 +185,7 @@ function scatterReduceForward(x: Tensor, d: number, index: Tensor, src: Tensor, 
 /** maximum / minimum that propagate NaN, as torch's scatter_reduce. */
 function maxNaN(a: Tensor, b: Tensor, which: 'max' | 'min'): Tensor {
   const m = which === 'max' ? a.maximum(b) : a.minimum(b);
-  return a.dtype === 'float32' || a.dtype === 'float64' ? where(a.isnan(), a, where(b.isnan(), b, m)) : m;
+  return isFloating(a.dtype) ? where(a.isnan(), a, where(b.isnan(), b, m)) : m;
 }
 
 export const scatterReduceMethods = {

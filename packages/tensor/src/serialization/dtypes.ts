@@ -18,13 +18,13 @@ export const FILE_ITEMSIZE: Record<StorageDType, number> = {
 };
 
 /**
- * The dl dtype a file dtype loads as: float16/bfloat16 widen to float32, int8/int16/int64
+ * The dl dtype a file dtype loads as: float16 stays float16 (its bits, Note [float16 storage]), bfloat16 widens to float32, int8/int16/int64
  * become int32 (dl's integer dtype; int64 values must fit, see {@link decodeElements}).
  */
 export const LOAD_DTYPE: Record<StorageDType, DType> = {
   float32: 'float32',
   float64: 'float64',
-  float16: 'float32',
+  float16: 'float16',
   bfloat16: 'float32',
   int64: 'int32',
   int32: 'int32',
@@ -75,7 +75,7 @@ export function decodeElements(bytes: Uint8Array, dtype: StorageDType, numel: nu
     case 'int16':
       return Int32Array.from(new Int16Array(buf));
     case 'float16':
-      return halfToFloat(new Uint16Array(buf));
+      return new Uint16Array(buf); // the bits, as dl stores float16
     case 'bfloat16': {
       const src = new Uint16Array(buf);
       const out = new Uint32Array(numel);
@@ -101,18 +101,6 @@ export function decodeElements(bytes: Uint8Array, dtype: StorageDType, numel: nu
       return out;
     }
   }
-}
-
-function halfToFloat(src: Uint16Array): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) {
-    const h = src[i]!;
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    out[i] = exp === 0 ? sign * frac * 2 ** -24 : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * (1 + frac / 1024) * 2 ** (exp - 15);
-  }
-  return out;
 }
 
 /**

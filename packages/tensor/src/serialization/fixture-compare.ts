@@ -29,7 +29,7 @@ export interface TensorDesc {
   values: (number | string)[];
 }
 
-const LOADS_AS: Record<string, string> = { float16: 'float32', bfloat16: 'float32', int64: 'int32', int16: 'int32', int8: 'int32' };
+const LOADS_AS: Record<string, string> = { bfloat16: 'float32', int64: 'int32', int16: 'int32', int8: 'int32' };
 
 /**
  * @internal A Python float as the script writes it (`repr`).

@@ -2,6 +2,7 @@ import type { Tensor } from '../tensor.js';
 import { ByteReader, decodeUtf8, encodeUtf8 } from './bytes.js';
 import { SerializationError } from './errors.js';
 import { encodeElements, FILE_ITEMSIZE, saveDType } from './dtypes.js';
+import { encodeHalf } from '../half.js';
 import { ByteBudget, checkCap, type ReadLimits } from './limits.js';
 import type { StorageDType } from './py-values.js';
 import { decodeStructure, encodeStructure, STRUCTURE_KEY } from './structure.js';
@@ -225,7 +226,8 @@ export async function writeSafetensors(obj: unknown, opts: SafetensorsWriteOptio
   for (const [name, t] of tensors) {
     t._view(op); // a disposed tensor is a typed error
     const dtype = saveDType(t.dtype, opts.int64);
-    blobs.push({ name, dtype, shape: t.shape, data: encodeElements(await t.data(), dtype === 'int64') });
+    const host = await t.data(); // float16 reads as its values (Note [float16 storage]): the file holds the bits
+    blobs.push({ name, dtype, shape: t.shape, data: encodeElements(dtype === 'float16' ? encodeHalf(host) : host, dtype === 'int64') });
   }
   // widest elements first, so every tensor starts at a multiple of its element size
   blobs.sort((a, b) => FILE_ITEMSIZE[b.dtype] - FILE_ITEMSIZE[a.dtype]);

@@ -93,7 +93,7 @@ export async function save(obj: Savable | object, fileOrOpts?: string | SaveOpti
  * Load what {@link save} or `torch.save` wrote, as `torch.load(f, weights_only=True)`: tensors,
  * state dicts, optimizer states and plain containers, through a restricted unpickler that runs
  * no code. Takes a path (Node) or the bytes (browsers too); detects the format from the bytes.
- * Tensors land on `opts.device` (default cpu); float16/bfloat16 load as float32 and int64 as
+ * Tensors land on `opts.device` (default cpu); float16 loads as float16, bfloat16 as float32 and int64 as
  * int32 (values must fit). Hostile files give typed errors ({@link SerializationError},
  * {@link UnpicklingError}, {@link LimitError}), never a crash or a giant allocation.
  *

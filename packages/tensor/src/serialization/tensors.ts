@@ -1,4 +1,5 @@
-import type { DType, HostArray } from '../dtype.js';
+import { isFloating, ITEMSIZE, type DType, type HostArray } from '../dtype.js';
+import { decodeHalf } from '../half.js';
 import { fromHost } from '../ops/creation.js';
 import { Tensor } from '../tensor.js';
 import { getBackend } from '../registry.js';
@@ -49,11 +50,12 @@ export class TensorBuilder {
         hint: `load onto cpu and cast what you move: (await dl.load(f)).${path}.float().to('${this.device}')`,
       });
     }
-    const itemsize = dtype === 'float64' ? 8 : dtype === 'uint8' || dtype === 'bool' ? 1 : 4;
+    const itemsize = ITEMSIZE[dtype];
     this.budget.take(r.numel * itemsize, `tensor ${path} (${r.numel} ${r.dtype} elements)`, path);
     const host: HostArray = decodeElements(r.bytes, r.dtype, r.numel, this.op, path);
     // device-owned memory (pooled, on cpu the wasm heap the fast kernels use), not a wrapped array
-    b = fromHost(host, [r.numel], dtype, this.device, 'load');
+    // (float16: the file's bits as values, which fromHost rounds back to the same bits; Note [float16 storage])
+    b = fromHost(dtype === 'float16' ? decodeHalf(host) : host, [r.numel], dtype, this.device, 'load');
     this.bases.set(key, b);
     return b;
   }
@@ -87,7 +89,7 @@ export class TensorBuilder {
       );
     }
     const t = new Tensor(b._storage, shape, strides, offset);
-    if (requiresGrad && (t.dtype === 'float32' || t.dtype === 'float64')) t.requiresGrad = true;
+    if (requiresGrad && isFloating(t.dtype)) t.requiresGrad = true;
     this.made.push(t);
     return t;
   }

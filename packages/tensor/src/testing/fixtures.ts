@@ -106,7 +106,7 @@ export function fixtureValue(v: unknown): unknown {
 
 /** The flat values of a fixture tensor as a typed array of its dtype. */
 export function fixtureData(spec: FixtureTensor): Float32Array | Float64Array | Int32Array | Uint8Array {
-  const arr = dl.hostArray(spec.dtype, spec.data.length);
+  const arr = dl.hostArray(spec.dtype === 'float16' ? 'float32' : spec.dtype, spec.data.length); // float16: values, rounded on upload
   for (let i = 0; i < spec.data.length; i++) arr[i] = fixtureNumber(spec.data[i]);
   return arr;
 }

@@ -436,6 +436,11 @@ const NOT_OPS = new Set<string>([
   'dl.resultType',
   'dl.assertDType',
   'dl.toDType', // a dtype name to its DType object (not a tensor op; dtype.test.ts checks it)
+  // float16: number ↔ half-bit helpers and the cast (checked bit for bit against torch in float16.test.ts on every device)
+  'dl.floatToHalfBits',
+  'dl.halfBitsToFloat',
+  'dl.roundToHalf',
+  'half',
   'dl.isFloating',
   'dl.isIntegral',
   'dl.broadcastShapes',

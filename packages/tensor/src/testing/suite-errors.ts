@@ -62,7 +62,7 @@ export function registerErrors(ctx: SuiteContext): void {
     // a name that is no dtype at all, a torch dtype dl lacks, and 'int64', which is accepted and stored as int32 (Note [int64 is int32])
     expectError(() => dl.zeros([2], { device, dtype: 'int128' as never }), dl.DTypeError, 'zeros', 'unknown dtype', 'int128');
     expectError(() => dl.tensor([1], { device, dtype: 'flaot32' as never }), dl.DTypeError, 'tensor', 'flaot32');
-    expectError(() => dl.zeros([2], { device, dtype: 'float16' as never }), dl.DTypeError, 'float16');
+    expectError(() => dl.zeros([2], { device, dtype: 'bfloat16' as never }), dl.DTypeError, 'bfloat16');
     expect(dl.zeros([2], { device, dtype: 'int64' }).dtype).toBe('int32');
     expect(dl.ones([2], { device, dtype: 'long' }).dtype).toBe('int32');
     expectError(() => dl.rand([2], { device, dtype: 'int32' }), dl.DTypeError, 'rand', 'int32');
