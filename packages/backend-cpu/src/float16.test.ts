@@ -50,6 +50,10 @@ describe('float16 on cpu matches PyTorch 1.13', () => {
     const x = dl.tensor(values, { dtype: 'float16' });
     expect(x._storage.buffer).toBeInstanceOf(Uint16Array);
     expect(x.dataSync()).toBeInstanceOf(Float32Array);
+    const view = x.numpy(); // zero-copy: the bits, shared both ways
+    expect(Array.from(view)).toEqual(c.bits);
+    view[0] = 0x3c00;
+    expect(x.dataSync()[0]).toBe(1);
   });
 
   it('casts to and from every dtype exactly as torch', () => {

@@ -264,7 +264,8 @@ export class TensorBase {
    * (`t.detach().numpy()`, `t.contiguous().numpy()`). The view never moves: the storage becomes
    * pinned, in memory the garbage collector owns (Note [Host views of a storage]); after
    * `dispose()` the array keeps the last values but no longer shares them with anything.
-   * `dataSync()` still copies: its result stays valid however the tensor changes or is freed.
+   * `dataSync()` still copies: its result stays valid however the tensor changes or is freed. A float16 tensor's view is a
+   * Uint16Array of its half bits (Note [float16 storage]; Node has no Float16Array): `dataSync()` gives the values.
    *
    * @example
    * const t = dl.zeros([2, 2]);
