@@ -9,7 +9,7 @@ import * as dl from '@dl/tensor';
 import '@dl/autograd';
 import '@dl/backend-cpu';
 import { webgpu } from './index.js';
-import { VAR_GROUP_FROM, VAR_SPLIT_FROM, VAR_SPLIT_ROWS, varForm } from './kernels/var-welford.js';
+import { VAR_GROUP_FROM, VAR_SPLIT_FROM, VAR_SPLIT_ROWS, VAR_THREAD_ROWS, varForm } from './kernels/var-welford.js';
 import { setupGpu } from './test-gpu.js';
 
 const be = await setupGpu(webgpu);
@@ -74,6 +74,8 @@ describe.runIf(be)('fused var/std on webgpu', () => {
     expect(varForm(VAR_SPLIT_ROWS, VAR_SPLIT_FROM, 1)).toBe('group');
     expect(varForm(1, VAR_SPLIT_FROM - 1, 1)).toBe('group');
     expect(varForm(1, 1e6, 3)).toBe('thread');
+    expect(varForm(VAR_THREAD_ROWS - 1, 1024, 1)).toBe('group');
+    expect(varForm(VAR_THREAD_ROWS, 1024, 1)).toBe('thread');
   });
 
   it('matches cpu around every threshold (thread, group, split; inner dims)', async () => {
@@ -83,6 +85,8 @@ describe.runIf(be)('fused var/std on webgpu', () => {
       [[7, 1000], 1],
       [[VAR_SPLIT_ROWS - 1, VAR_SPLIT_FROM], 1],
       [[VAR_SPLIT_ROWS, 600], 1],
+      [[VAR_THREAD_ROWS, 300], 1],
+      [[VAR_THREAD_ROWS - 1, 300], 1],
       [[2, VAR_SPLIT_FROM - 1], 1],
       [[2, VAR_SPLIT_FROM], 1],
       [[3, 300, 5], 1],

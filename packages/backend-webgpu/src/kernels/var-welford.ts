@@ -23,8 +23,10 @@
  *   elements and adds each block to its running S2, S1 (Kahan compensation did nothing on
  *   lavapipe: its compiler reassociates), split rows use chunks of at least 1024 elements (≤ 16
  *   per thread at 1M), and the partials meet in trees: the sequential depth stays short, so
- *   `1e4 + randn` is as accurate as the composite (measured: the same float32 result at 1M). |y − mu| ≤ 4, so nothing
- *   overflows; var = `S/max(n − correction, 0) · s · s`, std = `√(S/max(n − correction, 0)) · s`.
+ *   `1e4 + randn` is as accurate as the composite (measured: the same float32 result at 1M
+ *   and 4M). |y − mu| ≤ 4, so nothing overflows; var = `S/max(n − correction, 0) · s · s`,
+ *   std = `√(S/max(n − correction, 0)) · s` (the reciprocals come from the host: WGSL's `/` may be
+ *   2.5 ulp off).
  * NaN anywhere makes the sum NaN and the slice NaN; ±inf makes y − mu NaN (torch: NaN);
  * n ≤ correction divides by 0 (inf, or NaN where S is 0), all as the op layer's path.
  * Three forms (the choice is part of the pipeline key):
