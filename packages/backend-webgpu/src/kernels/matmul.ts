@@ -1,7 +1,8 @@
 import type { DType } from '@dl/tensor';
 import type { TensorView } from '@dl/tensor/backend';
 import { bind, type GpuBuf, type Runtime } from '../runtime.js';
-import { cast, isFloatD, load, PRELUDE, toWord } from '../wgsl.js';
+import { cast, entry1d, isFloatD, load, PRELUDE, toWord } from '../wgsl.js';
+import { runChunked } from './grid-chunks.js';
 import { matmulVec4, vec4Plan } from './matmul-vec4.js';
 
 const TM = 64; // tile rows per workgroup
@@ -26,9 +27,8 @@ export function matmul(rt: Runtime, a: TensorView, bv: TensorView, out: TensorVi
     rt.run(
       `matmul0:${b.key}`,
       () => `${b.decl}
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) g: vec3<u32>) {
-  let i = g.x;
+${entry1d(64)}
+  let i = gid;
   if (i >= P[0] * P[1] * P[6]) { return; }
   let bb = i / (P[0] * P[1]); let r = i % (P[0] * P[1]);
   let o = P[2] + bb * P[3] + (r / P[1]) * P[4] + (r % P[1]) * P[5];
@@ -36,7 +36,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
 }`,
       b,
       params,
-      { groups: [Math.ceil((B * M * N) / 64), 1, 1] },
+      { threads: B * M * N, wg: 64 },
     );
     return;
   }
@@ -51,7 +51,9 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
   const Bn = b.names[1]!;
   const O = b.names[2]!;
   const zero = cd === 'float32' ? '0.0' : '0i';
-  rt.run(
+  // the grid is dispatched in chunks, offsets in P[15..17] (Note [Matmul grid chunks])
+  runChunked(
+    rt,
     `matmul:${a.dtype}:${bv.dtype}:${out.dtype}:${b.key}`,
     () => `${PRELUDE}${b.decl}
 var<workgroup> As: array<array<${T}, ${TM}>, ${TK}>;
@@ -60,7 +62,7 @@ var<workgroup> Bs: array<array<${T}, ${TN}>, ${TK}>;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
   let M = P[0]; let N = P[1]; let K = P[2];
   let tx = l.x; let ty = l.y; let tid = ty * 16u + tx;
-  let m0 = wid.y * ${TM}u; let n0 = wid.x * ${TN}u; let bb = wid.z;
+  let m0 = (wid.y + P[16]) * ${TM}u; let n0 = (wid.x + P[15]) * ${TN}u; let bb = wid.z + P[17];
   let ab = P[3] + bb * P[4]; let as1 = P[5]; let as2 = P[6];
   let bbase = P[7] + bb * P[8]; let bs1 = P[9]; let bs2 = P[10];
   let ob = P[11] + bb * P[12]; let os1 = P[13]; let os2 = P[14];
@@ -100,6 +102,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
 }`,
     b,
     params,
-    { groups: [Math.ceil(N / TN), Math.ceil(M / TM), B] },
+    [Math.ceil(N / TN), Math.ceil(M / TM), B],
   );
 }

@@ -51,10 +51,16 @@ function geom(grad: TensorView, gradIn: TensorView, p: Pool2dParams): number[] {
 
 /** Planes per grid row (the y dimension's limit); z counts rows of planes. */
 const PLANES_Y = 65535;
+/**
+ * Workgroups along x, WebGPU's default `maxComputeWorkgroupsPerDimension`: a plane of more than
+ * 65535·256 positions (a 4096×4096 image) is covered by a grid-stride loop over its positions.
+ */
+const MAX_GROUPS = 65535;
 
 /**
- * The grid (Note [Pooling backward by gathering]): x covers `per` positions of one plane, y and z the
- * N·C planes, so a thread finds its plane without dividing. Whether the positions are small enough
+ * The grid (Note [Pooling backward by gathering]): x covers `per` positions of one plane (at most
+ * {@link MAX_GROUPS} workgroups, each thread looping over positions a grid width apart), y and z
+ * the N·C planes, so a thread finds its plane without dividing. Whether the positions are small enough
  * for the float quotient of `udiv` (exact below 2^20) is part of the pipeline key.
  */
 function grid(gradIn: TensorView, per: number, p: Pool2dParams): { groups: [number, number, number]; fdiv: boolean } {
@@ -62,7 +68,7 @@ function grid(gradIn: TensorView, per: number, p: Pool2dParams): { groups: [numb
   // the largest dividend: a position, or a row / column plus padding and stride
   const span = Math.max(per, gradIn.shape[2]! + p.padding[0] + p.stride[0], gradIn.shape[3]! + p.padding[1] + p.stride[1]);
   return {
-    groups: [Math.ceil(per / WG), Math.min(planes, PLANES_Y), Math.ceil(planes / PLANES_Y)],
+    groups: [Math.min(Math.ceil(per / WG), MAX_GROUPS), Math.min(planes, PLANES_Y), Math.ceil(planes / PLANES_Y)],
     fdiv: span < 2 ** 20,
   };
 }
@@ -70,20 +76,21 @@ function grid(gradIn: TensorView, per: number, p: Pool2dParams): { groups: [numb
 /**
  * WGSL: integer division `udiv` (Note [Pooling backward by gathering]: lavapipe runs a vector u32
  * division lane by lane, so below 2^20 it is a float division, exact because (a + ½) / b stays a
- * relative 2^-21 away from an integer, beyond WGSL's 2.5 ulp division error), the entry point, and the thread's plane and position.
+ * relative 2^-21 away from an integer, beyond WGSL's 2.5 ulp division error), the entry point, the thread's plane, and
+ * the opening of its loop over positions `pos` (the body closes it).
  */
 function entry(fdiv: boolean): string {
   return `
 fn udiv(a: u32, b: u32) -> u32 { return ${fdiv ? 'u32((f32(a) + 0.5) / f32(b))' : 'a / b'}; }
 @compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let plane = wid.z * ${PLANES_Y}u + wid.y;
   if (plane >= P[13]) { return; }
-  let pos = wid.x * ${WG}u + lid;
   let C = P[0]; let H = P[1]; let W = P[2]; let OH = P[3]; let OW = P[4];
   let KH = P[5]; let KW = P[6]; let sh = P[7]; let sw = P[8]; let ph = P[9]; let pw = P[10]; let dh = P[11]; let dw = P[12];
   let c = plane % C; let n = plane / C;
-  let gb = P[14] + n * P[15] + c * P[16];`;
+  let gb = P[14] + n * P[15] + c * P[16];
+  for (var pos = wid.x * ${WG}u + lid; pos < H * W; pos += nwg.x * ${WG}u) {`;
 }
 
 /** WGSL: input element (h, w) at `pos` of the plane and the windows (oh0..oh1, ow0..ow1 inclusive) that may cover it. */
@@ -240,7 +247,6 @@ export function avgPool2dBackward(rt: Runtime, grad: TensorView, gradIn: TensorV
   rt.run(
     `avgPool2dBackward:${g.fdiv ? 'f' : 'i'}:${b.key}`,
     () => `${PRELUDE}${b.decl}${entry(g.fdiv)}
-  if (pos >= H * W) { return; }
 ${INPUT}
   let Hi = i32(H); let Wi = i32(W);
   var acc = 0.0;
@@ -258,6 +264,7 @@ ${INPUT}
     }
   }
   ${O}[oi] = bitcast<u32>(acc);
+  }
 }`,
     b,
     params,
