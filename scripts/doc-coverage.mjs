@@ -172,7 +172,6 @@ export function collectPackage(pkg) {
     declared.add(key);
     record(m, name, category);
   }
-  walk(pkg, '');
   return items;
 }
 

@@ -2,16 +2,17 @@
 // finds dl pages from PyTorch names, and, in headless Chromium, every internal link resolves, every
 // guide renders and the search box works. Screenshots go to docs/.artifacts/ (git-ignored).
 //
-// The site is built first when docs/api has none (typedoc, about two minutes); DL_DOCS_REBUILD=1
-// rebuilds it anyway. The browser half needs Chromium ($CHROMIUM_BIN, else chromium on the PATH):
+// The site is built first when docs/api is missing or older than a package source, a docs page or the
+// plugin (typedoc, about two minutes; an mtime scan decides); DL_DOCS_REBUILD=1 rebuilds it anyway. The browser half needs Chromium ($CHROMIUM_BIN, else chromium on the PATH):
 // without one it is skipped, unless CI is set, where a missing browser fails.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { extname, join, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, extname, join, normalize } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -22,10 +23,44 @@ const artifacts = join(docsDir, '.artifacts');
 const guidesDir = join(docsDir, 'guides');
 const rootRequire = createRequire(join(repoRoot, 'package.json'));
 
-/** Build the site unless it is there (DL_DOCS_REBUILD=1: always). */
+/** The newest modification time (ms) among the files under `dir` that `keep` accepts (0: none). */
+function newestMtime(dir: string, keep: (file: string) => boolean): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.name === 'api' || e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestMtime(p, keep));
+    else if (keep(e.name)) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Why the site must be (re)built, or null when docs/api is current: it has no index.html, or a
+ * package source (packages/{pkg}/src/**\/*.ts), a page (docs/**\/*.md), the plugin or typedoc.json
+ * is newer than it, or DL_DOCS_REBUILD=1. A stale docs/api would hide a new typedoc warning.
+ */
+function staleSite(): string | null {
+  if (process.env.DL_DOCS_REBUILD) return 'DL_DOCS_REBUILD is set';
+  const index = join(siteDir, 'index.html');
+  if (!existsSync(index)) return 'docs/api/index.html is missing';
+  const built = statSync(index).mtimeMs;
+  const packagesDir = join(repoRoot, 'packages');
+  const newest = Math.max(
+    ...readdirSync(packagesDir).map((p) =>
+      existsSync(join(packagesDir, p, 'src')) ? newestMtime(join(packagesDir, p, 'src'), (f) => f.endsWith('.ts')) : 0,
+    ),
+    newestMtime(docsDir, (f) => f.endsWith('.md') || f.endsWith('.mjs') || f.endsWith('.json')),
+    statSync(join(repoRoot, 'typedoc.json')).mtimeMs,
+  );
+  return newest > built ? 'a source, page or the plugin is newer than docs/api' : null;
+}
+
+/** Build the site unless docs/api is current (see staleSite). */
 function ensureSite(): void {
-  if (existsSync(join(siteDir, 'index.html')) && !process.env.DL_DOCS_REBUILD) return;
-  const typedoc = rootRequire.resolve('typedoc/bin/typedoc');
+  if (!staleSite()) return;
+  // typedoc's `exports` has no ./bin/typedoc: the CLI is found beside its entry point (dist/index.js)
+  const typedoc = join(dirname(rootRequire.resolve('typedoc')), '..', 'bin', 'typedoc');
   const r = spawnSync(process.execPath, [typedoc], { cwd: repoRoot, encoding: 'utf8', timeout: 900_000 });
   expect(r.status, `typedoc failed:\n${r.stdout}\n${r.stderr}`).toBe(0);
 }
@@ -62,6 +97,13 @@ function search(query: string, data: ReturnType<typeof searchData>, lunr: any): 
   }
   res.sort((a, b) => b.score - a.score);
   return res.slice(0, 10).map((r) => data.rows[Number(r.ref)]!);
+}
+
+/** The rows of the generated table: the dl name (link text) and the page it links to. */
+function tableRows(): { path: string; href: string }[] {
+  const html = readFileSync(join(siteDir, 'pytorch-names.html'), 'utf8');
+  const body = html.slice(html.indexOf('id="every-public-name"'));
+  return [...body.matchAll(/<tr>\s*<td><a href="([^"]+)"[^>]*>([^<]+)<\/a><\/td>/g)].map((m) => ({ path: m[2]!, href: m[1]! }));
 }
 
 /** The rows of the generated table: package → set of dl names (the link texts). */
@@ -144,6 +186,31 @@ const PACKAGES: [pkg: string, entry: string, prefix: string][] = [
   ['@dl/vision', '@dl/vision', ''],
 ];
 
+describe('staleSite: the mtime scan that decides whether to rebuild', () => {
+  it('finds the newest matching file, skipping node_modules, docs/api and dot folders', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dl-site-'));
+    try {
+      const put = (rel: string, seconds: number) => {
+        mkdirSync(join(dir, rel, '..'), { recursive: true });
+        writeFileSync(join(dir, rel), '');
+        utimesSync(join(dir, rel), seconds, seconds);
+      };
+      put('src/a.ts', 1000);
+      put('src/deep/b.ts', 2000);
+      put('src/deep/c.js', 5000);
+      put('node_modules/x/d.ts', 9000);
+      put('api/e.ts', 9000);
+      put('.cache/f.ts', 9000);
+      expect(newestMtime(dir, (f) => f.endsWith('.ts'))).toBe(2_000_000);
+      put('src/deep/b.ts', 3000);
+      expect(newestMtime(dir, (f) => f.endsWith('.ts'))).toBe(3_000_000);
+      expect(newestMtime(join(dir, 'src', 'deep'), (f) => f.endsWith('.md'))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('docs site', () => {
   beforeAll(() => ensureSite(), 900_000);
 
@@ -165,6 +232,45 @@ describe('docs site', () => {
     expect(missing, 'exported but not in the table').toEqual([]);
   });
 
+  it('every member of every public class page is in the table, inherited ones included', async () => {
+    // A member shown on a class page has a row under that class, or, when inherited, under a public
+    // class it inherits from at runtime (Module's zeroGrad under Module, not under each layer; ConvNd's
+    // weight under nn.Conv2d, as ConvNd is not exported). Members of TypeScript's lib (Size's Array
+    // methods, DLError's message) are marked external and have none.
+    const rows = tableRows();
+    const paths = new Set(rows.map((r) => r.path));
+    const byPage = new Map<string, string[]>();
+    for (const r of rows) if (/^classes\/[^#]+\.html$/.test(r.href)) byPage.set(r.href, [...(byPage.get(r.href) ?? []), r.path]);
+    expect(byPage.size, 'class pages in the table').toBeGreaterThan(150);
+    const ctorPaths = new Map<unknown, string[]>();
+    const ctorOf = new Map<string, unknown>();
+    for (const [, entry, prefix] of PACKAGES)
+      for (const n of exportedNames(await import(entry), prefix))
+        if (typeof n.value === 'function' && paths.has(n.path)) {
+          ctorPaths.set(n.value, [...(ctorPaths.get(n.value) ?? []), n.path]);
+          ctorOf.set(n.path, n.value);
+        }
+    const missing: string[] = [];
+    let members = 0;
+    for (const [page, owners] of byPage) {
+      const html = readFileSync(join(siteDir, page), 'utf8');
+      const ctor = owners.map((p) => ctorOf.get(p)).find(Boolean);
+      const ancestors: string[] = [];
+      for (let c = ctor && Object.getPrototypeOf(ctor); c && c !== Function.prototype; c = Object.getPrototypeOf(c))
+        ancestors.push(...(ctorPaths.get(c) ?? []));
+      const re = /<section class="tsd-panel tsd-member([^"]*)">\s*<h3[^>]*><span>(.*?)<\/span>/g;
+      for (const m of html.matchAll(re)) {
+        const name = m[2]!.replace(/<wbr\/>/g, '');
+        if (m[1]!.includes('tsd-is-external') || name === 'constructor') continue;
+        members++;
+        const under = m[1]!.includes('tsd-is-inherited') ? [...owners, ...ancestors] : owners;
+        if (!under.some((o) => paths.has(`${o}.${name}`))) missing.push(`${owners[0]}.${name}`);
+      }
+    }
+    expect(members, 'members on class pages').toBeGreaterThan(2000);
+    expect(missing, 'on a class page but not in the table').toEqual([]);
+  });
+
   it('the table gives the PyTorch names of the usual suspects', () => {
     const html = readFileSync(join(siteDir, 'pytorch-names.html'), 'utf8');
     const row = (dl: string) => new RegExp(`>${dl.replace(/\./g, '\\.')}</a></td>\\s*<td>(.*?)</td>`).exec(html)?.[1];
@@ -180,6 +286,42 @@ describe('docs site', () => {
     expect(row('Tensor.add_')).toBe('<code>torch.Tensor.add_</code>');
     expect(row('Tensor.at')).toBe('<code>x[...]</code> (indexing)');
     expect(row('tidy')).toBe('no torch equivalent');
+    // inherited from classes the packages do not export (TensorBase, ConvNd): Note [Inherited members]
+    expect(row('Tensor.shape')).toBe('<code>torch.Tensor.shape</code>');
+    expect(row('Tensor.backward')).toBe('<code>torch.Tensor.backward</code>');
+    expect(row('Tensor.isLeaf')).toBe('<code>torch.Tensor.is_leaf</code>');
+    expect(row('Tensor.gradFn')).toBe('<code>torch.Tensor.grad_fn</code>');
+    expect(row('Tensor.item')).toBe('<code>torch.Tensor.item</code>');
+    for (const conv of ['nn.Conv1d', 'nn.Conv2d', 'nn.ConvTranspose1d', 'nn.ConvTranspose2d'])
+      expect(row(`${conv}.weight`), conv).toBeDefined();
+    expect(row('nn.LSTM.hiddenSize')).toBeDefined();
+    // …but a member of a public base class only under that class
+    expect(row('nn.Conv2d.zeroGrad')).toBeUndefined();
+    // `Parameter` is a type and a value (rows for both): the value's is the class, not the module torch.nn.parameter
+    const rows = (dl: string) =>
+      [...html.matchAll(new RegExp(`>${dl.replace(/\./g, '\\.')}</a></td>\\s*<td>(.*?)</td>`, 'g'))].map((m) => m[1]);
+    expect(rows('Parameter')).toContain('<code>torch.nn.Parameter</code>');
+    expect(rows('nn.Parameter')).toContain('<code>torch.nn.Parameter</code>');
+    expect(rows('nn.Parameter')).not.toContain('<code>torch.nn.parameter</code>');
+    expect(row('setPrintOptions')).toBe('<code>torch.set_printoptions</code>');
+    expect(row('recordFunction')).toBe('<code>torch.profiler.record_function</code>');
+    expect(row('datasets.decodeJpeg')).toBe('<code>torchvision.io.decode_jpeg</code>');
+    expect(row('utils.encodePng')).toBe('<code>torchvision.io.encode_png</code>');
+    expect(row('models.BasicBlock')).toBe('<code>torchvision.models.resnet.BasicBlock</code>');
+    expect(row('nn.NonDynamicallyQuantizableLinear')).toBe('<code>torch.nn.modules.linear.NonDynamicallyQuantizableLinear</code>');
+  });
+
+  it("the plugin's overrides name real torch names and real dl names, and its guide order real guides", async () => {
+    const plugin = await import(pathToFileURL(join(docsDir, 'typedoc', 'pytorch-names.mjs')).href);
+    const torch = plugin.loadTorchNames();
+    const dotted = Object.values(plugin.OVERRIDES as Record<string, string>).filter((t) => !t.startsWith('`'));
+    expect(dotted.filter((t) => !torch.has(t))).toEqual([]);
+    const html = readFileSync(join(siteDir, 'pytorch-names.html'), 'utf8');
+    const rows = new Set([...html.matchAll(/<td><a [^>]*>([^<]+)<\/a><\/td>/g)].map((m) => m[1]!));
+    const unused = Object.keys(plugin.OVERRIDES).filter((k) => ![...rows].some((r) => r === k || r.endsWith(`.${k}`)));
+    expect(unused, 'overrides of names dl does not have').toEqual([]);
+    const guides = new Set(readdirSync(guidesDir).map((f) => f.replace(/\.md$/, '')));
+    expect((plugin.GUIDE_ORDER as string[]).filter((g) => !guides.has(g))).toEqual([]);
   });
 
   it('search finds the dl page from the PyTorch name', () => {
@@ -192,6 +334,10 @@ describe('docs site', () => {
       ['cross_entropy', /F\.crossEntropy\.html$/],
       ['DataLoader', /DataLoader\.html$/],
       ['load_state_dict', /Module\.html#loadstatedict$/],
+      // members inherited from the unexported TensorBase
+      ['is_leaf', /Tensor\.html#isleaf$/],
+      ['grad_fn', /Tensor\.html#gradfn$/],
+      ['requires_grad', /Tensor\.html#requiresgrad$/],
     ];
     for (const [query, url] of cases) {
       const hits = search(query, data, lunr);
@@ -268,7 +414,7 @@ describe.skipIf(!chromium)('docs site in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((r) => site?.server.close(r));
+    if (site) await new Promise((r) => site.server.close(r));
   });
 
   it('every internal link from the landing page resolves (pages and anchors)', async () => {

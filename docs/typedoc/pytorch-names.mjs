@@ -40,10 +40,13 @@ export const GUIDE_ORDER = [
   'sequence-models',
   'spatial-layers',
   'writing-a-backend',
-  'pytorch-to-dl',
 ];
 
-/** dl names whose torch name does not follow the rules: dl path (as in the table) → torch spelling. */
+/**
+ * dl names whose torch name does not follow the rules: dl path (as in the table: `datasets.decodeJpeg`,
+ * `Tensor.at`) → torch spelling. An unqualified key (`noGrad`) also matches a name at the top of
+ * @dl/tensor or @dl/autograd. site.test.ts checks every dotted value against torch-names.json.
+ */
 export const OVERRIDES = {
   'Tensor.at': '`x[...]` (indexing)',
   'Tensor.toArray': 'torch.Tensor.tolist',
@@ -54,8 +57,6 @@ export const OVERRIDES = {
   'Tensor.indexPut_': 'torch.Tensor.index_put_',
   'Tensor.T': 'torch.Tensor.T',
   'Tensor.mT': 'torch.Tensor.mT',
-  'Tensor.H': 'torch.Tensor.H',
-  'Tensor.mH': 'torch.Tensor.mH',
   toArray: 'torch.Tensor.tolist',
   at: '`x[...]` (indexing)',
   fromArray: 'torch.from_numpy',
@@ -66,8 +67,15 @@ export const OVERRIDES = {
   enableGrad: 'torch.enable_grad',
   setGradEnabled: 'torch.set_grad_enabled',
   isGradEnabled: 'torch.is_grad_enabled',
-  inferenceMode: 'torch.inference_mode',
-  isInferenceModeEnabled: 'torch.is_inference_mode_enabled',
+  setPrintOptions: 'torch.set_printoptions',
+  recordFunction: 'torch.profiler.record_function',
+  'datasets.decodeJpeg': 'torchvision.io.decode_jpeg',
+  'datasets.decodePng': 'torchvision.io.decode_png',
+  'datasets.decodeImage': 'torchvision.io.decode_image',
+  'utils.encodePng': 'torchvision.io.encode_png',
+  'models.BasicBlock': 'torchvision.models.resnet.BasicBlock',
+  'models.Bottleneck': 'torchvision.models.resnet.Bottleneck',
+  'nn.NonDynamicallyQuantizableLinear': 'torch.nn.modules.linear.NonDynamicallyQuantizableLinear',
   'Module.zeroGrad': 'torch.nn.Module.zero_grad',
   'Optimizer.zeroGrad': 'torch.optim.Optimizer.zero_grad',
 };
@@ -150,6 +158,8 @@ const TYPE_KINDS = ReflectionKind.Interface | ReflectionKind.TypeAlias;
  */
 export function torchNameOf(entry, torch) {
   const { pkg, ns, owner, name, kind } = entry;
+  const path = [...ns, owner, name].filter(Boolean).join('.');
+  if (OVERRIDES[path] !== undefined) return OVERRIDES[path];
   const key = owner ? `${owner}.${name}` : name;
   if (OVERRIDES[key] !== undefined && (owner || pkg === '@dl/autograd' || pkg === '@dl/tensor')) return OVERRIDES[key];
   const modules = torchModules(pkg, ns);
@@ -158,7 +168,10 @@ export function torchNameOf(entry, torch) {
   // dl's functional forms of Tensor methods (`dl.view(x, …)` is `x.view(…)`)
   if (!owner && pkg === '@dl/tensor' && ns.length === 0) modules.push('torch.Tensor');
   const base = name.replace(/(Async|Sync)$/, '');
-  const spellings = [...new Set([snakeCase(name), snakeCase(base), name, base])];
+  // PascalCase is a class or a class-like factory (`nn.Parameter`): its own spelling first (not `torch.nn.parameter`)
+  const spellings = [
+    ...new Set(/^[A-Z]/.test(name) ? [name, base, snakeCase(name), snakeCase(base)] : [snakeCase(name), snakeCase(base), name, base]),
+  ];
   if (owner) {
     const classes = owner === 'Tensor' ? ['torch.Tensor'] : modules.map((m) => CLASS_ALIASES[`${m}.${owner}`] ?? `${m}.${owner}`);
     for (const cls of classes) for (const s of spellings) if (torch.has(`${cls}.${s}`)) return `${cls}.${s}`;
@@ -177,6 +190,89 @@ export function torchNameOf(entry, torch) {
     }
   }
   return null;
+}
+
+// Note [Inherited members]
+// A class's page shows what it inherits, but a row per inherited member would repeat Module's 30
+// methods under each of 150 layers. So an inherited member gets a row under a public class C only
+// when no public class between C and the one that declares it has the member already: Tensor's
+// `shape` (declared on the unexported TensorBase) under Tensor, ConvNd's `weight` under each of
+// nn.Conv1d/Conv2d/Conv3d/ConvTranspose*d (the class a user looks up), Module's `zeroGrad` only
+// under Module. TypeDoc's `inheritedFrom` names the direct base only (`ConvNd.zeroGrad`), so the
+// chain from C's base up to the declaring class is read from TypeScript while each package is
+// converted (`recordInheritance`, keyed by the member's path in the merged project), and checked
+// once every package's public classes are known. Members declared outside the project (Array's
+// on Size, Error's on DLError) get no row.
+
+/** `file:Class` of every class some package documents (conversion time, all packages). */
+const publicClassDecls = new Set();
+/** `package member-path` (`@dl/nn nn.Conv2d.weight`) → `file:Class` of the classes from its class's base up to the declaring one; null: declared outside the project. */
+const inheritance = new Map();
+
+const classKey = (sym) => {
+  const d = sym?.declarations?.[0];
+  return d ? `${d.getSourceFile().fileName}:${sym.name}` : null;
+};
+
+/** The names from the project down to a reflection (in the merged project the package module comes first). */
+function reflNames(refl) {
+  const names = [];
+  for (let r = refl; r && !r.isProject(); r = r.parent) names.unshift(r.name);
+  return names;
+}
+
+/** The package (package.json `name`) whose src/ holds a file. */
+const packageOfFile = new Map();
+function packageOf(fileName) {
+  const dir = /^(.*[\\/]packages[\\/][^\\/]+)[\\/]src[\\/]/.exec(fileName)?.[1];
+  if (!dir) return null;
+  if (!packageOfFile.has(dir)) packageOfFile.set(dir, JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name);
+  return packageOfFile.get(dir);
+}
+
+/** While a package is converted, for each class member declared on another class: its class chain (Note [Inherited members]). */
+function recordInheritance(context, member) {
+  const cls = member.parent;
+  if (!cls?.kindOf(ReflectionKind.Class) || !member.kindOf(MEMBER_KINDS)) return;
+  const clsSym = context.getSymbolFromReflection(cls);
+  const decl = context.getSymbolFromReflection(member)?.declarations?.[0];
+  // no declaration: a mapped type's key (TensorBase's `[dispose]`); its chain is then every base class
+  const owner = decl?.parent?.symbol;
+  if (!clsSym || owner === clsSym) return; // only consulted for members TypeDoc marks inherited
+  const pkg = packageOf(clsSym.declarations?.[0]?.getSourceFile().fileName ?? '');
+  if (!pkg) return;
+  const key = `${pkg} ${reflNames(member).join('.')}`;
+  if (decl && /[\\/]node_modules[\\/]/.test(decl.getSourceFile().fileName)) {
+    inheritance.set(key, null);
+    return;
+  }
+  const { checker } = context;
+  const chain = [];
+  for (let t = checker.getDeclaredTypeOfSymbol(clsSym), guard = 0; guard < 50; guard++) {
+    const target = t.target ?? t;
+    if (!(target.objectFlags & 3)) break; // ts.ObjectFlags.Class | Interface: what getBaseTypes takes (not a mixin's intersection)
+    const base = checker.getBaseTypes(target)[0];
+    if (!base?.symbol) break;
+    chain.push(classKey(base.symbol));
+    if (base.symbol === owner) break;
+    t = base;
+  }
+  inheritance.set(key, chain);
+}
+
+/** Per package, after resolution (`@internal` classes are gone by then): the classes it documents. */
+function recordPublicClasses(context) {
+  for (const cls of context.project.getReflectionsByKind(ReflectionKind.Class)) {
+    const key = classKey(context.getSymbolFromReflection(cls));
+    if (key) publicClassDecls.add(key);
+  }
+}
+
+/** Whether an inherited member gets a row under its class (Note [Inherited members]); unknown: no. */
+function ownsInherited(member) {
+  const [pkg, ...names] = reflNames(member);
+  const chain = inheritance.get(`${pkg} ${names.join('.')}`);
+  return !!chain?.length && !chain.some((k) => publicClassDecls.has(k));
 }
 
 /** Walk the merged project: every public name with its package, namespace path and class. */
@@ -198,8 +294,9 @@ export function publicNames(project) {
       } else if (owner === null && child.kindOf(VALUE_KINDS | TYPE_KINDS)) {
         out.push({ refl: child, pkg, ns, owner: null, name: child.name, kind: child.kind });
         if (child.kindOf(ReflectionKind.Class)) visit(child, pkg, ns, child.name);
-      } else if (owner !== null && child.kindOf(MEMBER_KINDS) && !child.inheritedFrom && !child.flags.isPrivate) {
-        out.push({ refl: child, pkg, ns, owner, name: child.name, kind: child.kind });
+      } else if (owner !== null && child.kindOf(MEMBER_KINDS) && !child.flags.isPrivate) {
+        if (child.inheritedFrom && !ownsInherited(child)) continue;
+        out.push({ refl: child, pkg, ns, owner, name: child.name, kind: child.kind, inherited: !!child.inheritedFrom });
       }
     }
   };
@@ -293,6 +390,8 @@ export function load(app) {
     const hidden = Object.values(project.reflections).filter((r) => r.isDeclaration() && /^_[^_]/.test(r.name));
     for (const r of hidden) if (project.getReflectionById(r.id)) project.removeReflection(r);
   });
+  app.converter.on(Converter.EVENT_CREATE_DECLARATION, recordInheritance);
+  app.converter.on(Converter.EVENT_RESOLVE_END, recordPublicClasses);
 
   const torch = loadTorchNames();
   /** entries of the merged project, kept for the search index */

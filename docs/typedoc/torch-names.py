@@ -11,10 +11,12 @@ import os
 
 import torch
 import torch.nn.functional
+import torch.nn.modules.linear
 import torch.nn.utils.rnn
 import torch.optim.lr_scheduler
 import torch.utils.data
 import torchvision
+import torchvision.models.resnet
 import torchvision.transforms.functional
 
 MODULES = [
@@ -23,6 +25,8 @@ MODULES = [
     'torch.optim.lr_scheduler', 'torch.utils.data', 'torch.profiler', 'torch.testing', 'torch.random', 'torch.cuda.amp',
     'torchvision', 'torchvision.datasets', 'torchvision.transforms', 'torchvision.transforms.functional',
     'torchvision.models', 'torchvision.utils', 'torchvision.io', 'torchvision.ops',
+    # where torch keeps classes dl exports that torch's packages do not (models.BasicBlock, nn.NonDynamicallyQuantizableLinear)
+    'torchvision.models.resnet', 'torch.nn.modules.linear',
 ]
 
 
