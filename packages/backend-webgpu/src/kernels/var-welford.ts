@@ -25,8 +25,8 @@
  *   per thread at 1M), and the partials meet in trees: the sequential depth stays short, so
  *   `1e4 + randn` is as accurate as the composite (measured: the same float32 result at 1M
  *   and 4M). |y − mu| ≤ 4, so nothing overflows; var = `S/max(n − correction, 0) · s · s`,
- *   std = `√(S/max(n − correction, 0)) · s` (the reciprocals come from the host: WGSL's `/` may be
- *   2.5 ulp off).
+ *   std = `√(S/max(n − correction, 0)) · s` (divisions, not products with reciprocals, so that
+ *   exact quotients such as var([1, 2, 3, 4]) = 5/3 round as the composite's).
  * NaN anywhere makes the sum NaN and the slice NaN; ±inf makes y − mu NaN (torch: NaN);
  * n ≤ correction divides by 0 (inf, or NaN where S is 0), all as the op layer's path.
  * Three forms (the choice is part of the pipeline key):
@@ -89,7 +89,7 @@ fn st_merge(a: vec4<f32>, b: vec4<f32>) -> vec4<f32> {
 fn st_zero() -> vec4<f32> { return vec4<f32>(0.0, 0.0, f_inf(), -f_inf()); }
 // (scale s, mean of y, mean of x, constant?) of a slice of n elements from its pass-1 state
 struct Fin { s: f32, is: f32, mu: f32, mean: f32, constant: bool }
-fn fin(t: vec4<f32>, invN: f32) -> Fin {
+fn fin(t: vec4<f32>, n: f32) -> Fin {
   var r: Fin;
   let finite = !isinf_f(t.y) && !isnan_f(t.y);
   let m = max(abs(t.z), abs(t.w));
@@ -99,15 +99,15 @@ fn fin(t: vec4<f32>, invN: f32) -> Fin {
   r.is = ldexp(1.0, -e); // y = x·is: exact, where WGSL's x / s may be an ulp off
   r.constant = finite && t.z == t.w;
   let kx = i32(t.x);
-  r.mean = ldexp(t.y * invN, kx);
-  r.mu = ldexp(t.y * invN, kx - e);
+  r.mean = ldexp(t.y / n, kx);
+  r.mu = ldexp(t.y / n, kx - e);
   if (r.constant) { r.mean = t.z; r.mu = t.z * r.is; }
   return r;
 }
-fn var_out(f: Fin, s2: f32, s1: f32, invN: f32, invDen: f32, root: bool) -> f32 {
-  let raw = s2 - s1 * s1 * invN;
+fn var_out(f: Fin, s2: f32, s1: f32, n: f32, den: f32, root: bool) -> f32 {
+  let raw = s2 - s1 * s1 / n;
   let S = select(raw, 0.0, f.constant || raw < 0.0); // NaN stays (WGSL's max may drop it)
-  let q = S * invDen; // invDen = 1/max(n − correction, 0): inf there, S·inf = inf or NaN as S/0
+  let q = fdiv(S, den); // den = max(n − correction, 0): S/0 is inf, or NaN where S is 0
   if (root) { return sqrt(q) * f.s; }
   return q * f.s * f.s;
 }
@@ -180,9 +180,9 @@ export function varMean(rt: Runtime, x: TensorView, varOut: TensorView, meanOut:
   const { outer: M, size: N, inner: K } = p;
   if (M * K === 0 || N === 0) return;
   const form = varForm(M, N, K);
-  // reciprocals from the host (float64, rounded once): WGSL's division may be 2.5 ulp off
-  const invN = f32bits(1 / N);
-  const invDen = f32bits(1 / Math.max(N - p.correction, 0));
+  // n and n − correction as float32 (dividing by them as the composite divides)
+  const nf = f32bits(N);
+  const den = f32bits(Math.max(N - p.correction, 0));
   const root = p.root ? 1 : 0;
   if (form !== 'split') {
     const b = bind([
@@ -225,7 +225,7 @@ ${pass2('T0', 'N', 'TS', ld(X, 'base + j * K'))}
   }
 }`,
       b,
-      [M, N, K, x.offset, varOut.offset, meanOut.offset, invN, invDen, root],
+      [M, N, K, x.offset, varOut.offset, meanOut.offset, nf, den, root],
       thread ? { threads: M * K, wg: 64 } : { threads: M * WG, wg: WG },
     );
     return;
@@ -235,7 +235,7 @@ ${pass2('T0', 'N', 'TS', ld(X, 'base + j * K'))}
   const L = Math.ceil(N / G);
   const t1 = rt.allocate(M * G * 4);
   const t2 = rt.allocate(M * G * 2);
-  const params = [M, N, G, L, x.offset, varOut.offset, meanOut.offset, invN, invDen, root];
+  const params = [M, N, G, L, x.offset, varOut.offset, meanOut.offset, nf, den, root];
   const chunk = `
   let r = wgi / P[2];
   let c = wgi % P[2];
