@@ -346,6 +346,13 @@ describe('docs site', () => {
         `${query}: ${hits.map((h) => h.url).join(', ')}`,
       ).toBe(true);
     }
+    // members inherited from the unexported TensorBase come first, not PReLU#forward or AutogradError
+    for (const [query, anchor] of [
+      ['is_leaf', 'isleaf'],
+      ['grad_fn', 'gradfn'],
+      ['requires_grad', 'requiresgrad'],
+    ])
+      expect(search(query, data, lunr)[0]?.url, query).toMatch(new RegExp(`Tensor\\.html#${anchor}$`));
   });
 
   it('builds without an underscore member or a literal @packageDocumentation', () => {
