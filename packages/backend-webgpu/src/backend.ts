@@ -26,7 +26,7 @@ import { Runtime, type GpuBuf } from './runtime.js';
 import * as ew from './kernels/elementwise.js';
 import { reduce } from './kernels/reduce.js';
 import { matmul } from './kernels/matmul.js';
-import { warmMatmul } from './kernels/matmul-vec4.js';
+import { addmmVec4, warmMatmul } from './kernels/matmul-vec4.js';
 import { gather, indexSelect, scatter } from './kernels/indexing.js';
 import { sort } from './kernels/sort.js';
 import { cumsum } from './kernels/cumsum.js';
@@ -341,6 +341,17 @@ export class WebGPUBackend implements Backend {
    */
   matmul(a: TensorView, b: TensorView, out: TensorView): void {
     matmul(this.runtime, a, b, out);
+  }
+  /**
+   * `out = bias + a @ b` as one vec4 matmul with a bias epilogue (Note [Matmul bias epilogue]); false, having run nothing, where the
+   * vec4 core does not take the operands (the op layer runs the product and an add). A fused kernel: `addmm` calls it.
+   *
+   * @example
+   * const x = dl.randn([64, 784], { device: 'webgpu' });
+   * new nn.Linear(784, 512).to('webgpu')(x); // one dispatch
+   */
+  addmm(bias: TensorView, a: TensorView, b: TensorView, out: TensorView): boolean {
+    return addmmVec4(this.runtime, bias, a, b, out);
   }
   /**
    * Gathers `x` along `dim` at `index` into `out` (as `torch.gather`). A kernel entry of the Backend interface: @dl/tensor's dispatcher

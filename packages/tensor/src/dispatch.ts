@@ -142,6 +142,8 @@ export interface KernelArgs {
     p: LayerNormParams,
   ];
   varMean: [x: Operand, v: Operand, mean: Operand, p: VarMeanParams];
+  /** `out = bias + a @ b` (`FusedKernels.addmm`); `done.value` says whether the backend ran it (false: nothing written). */
+  addmm: [bias: Operand, a: Operand, b: Operand, out: Operand, done: { value: boolean }];
   nllLoss: [input: Operand, target: Operand, w: Operand | null, out: Operand, totalWeight: Operand, p: NllLossParams];
   nllLossBackward: [grad: Operand, target: Operand, w: Operand | null, totalWeight: Operand, gradIn: Operand, p: NllLossParams];
   /** Upload host values into a contiguous tensor (`Backend.write`). */
@@ -463,6 +465,22 @@ export function runKernel<K extends KernelName>(op: string, kernel: K, ...args: 
       bump(out);
       if (o === null) f.call(be, vg, vo, p);
       else o.kernel(op, 'avgPool2dBackward', be, () => f.call(be, vg, vo, p));
+      return;
+    }
+    case 'addmm': {
+      const [bias, x, y, out, done] = a as KernelArgs['addmm'];
+      const be = backendOf(op, bias, x, y, out);
+      const f = fused(op, be, 'addmm');
+      const vb = viewOf(op, bias);
+      const vx = viewOf(op, x);
+      const vy = viewOf(op, y);
+      const vo = viewOf(op, out);
+      const run = () => {
+        done.value = f.call(be, vb, vx, vy, vo);
+      };
+      if (o === null) run();
+      else o.kernel(op, 'addmm', be, run);
+      if (done.value) bump(out);
       return;
     }
     case 'optimizerStep': {

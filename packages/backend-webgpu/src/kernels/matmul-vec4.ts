@@ -1,5 +1,6 @@
 import type { TensorView } from '@dl/tensor/backend';
-import { bind, type GpuBuf, type Runtime } from '../runtime.js';
+import { type BindReq, type Bound, bind, type GpuBuf, type Runtime } from '../runtime.js';
+import { runChunked } from './grid-chunks.js';
 
 /** Output rows per workgroup. */
 const TM = 32;
@@ -86,14 +87,21 @@ export function isCpuAdapter(device: GPUDevice): boolean {
  * const plan = vec4Plan(a, b, out);
  * if (plan) matmulVec4(rt, a, b, out, plan); // else the scalar kernel
  */
-export function matmulVec4(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }): void {
+export function matmulVec4(
+  rt: Runtime,
+  a: TensorView,
+  bv: TensorView,
+  out: TensorView,
+  plan: { am: Mode; bm: Mode },
+  bias: TensorView | null = null,
+): void {
   const [B, M, N] = out.shape as [number, number, number];
   const K = a.shape[2]!;
   const f = matmulKernelChoice.force;
   const direct = K % 4 === 0 && (f === 'direct' || (f === 'auto' && isCpuAdapter(rt.device)));
   const S = splitCount(rt, B, M, N, K, direct);
   if (S <= 1) {
-    const o: OutPlan = { buf: out.buffer as GpuBuf, offset: out.offset, s0: out.strides[0]!, s1: out.strides[1]!, chunk: K, S: 1 };
+    const o: OutPlan = { buf: out.buffer as GpuBuf, offset: out.offset, s0: out.strides[0]!, s1: out.strides[1]!, chunk: K, S: 1, bias };
     if (direct) matmulDirect(rt, a, bv, out, plan, o);
     else matmulTiled(rt, a, bv, out, plan, o);
     return;
@@ -103,11 +111,28 @@ export function matmulVec4(rt: Runtime, a: TensorView, bv: TensorView, out: Tens
   const chunk = Math.ceil(K / S / step) * step;
   const parts = Math.ceil(K / chunk);
   const tmp = rt.allocate(parts * B * M * N);
-  const o: OutPlan = { buf: tmp, offset: 0, s0: M * N, s1: N, chunk, S: parts };
+  const o: OutPlan = { buf: tmp, offset: 0, s0: M * N, s1: N, chunk, S: parts, bias: null };
   if (direct) matmulDirect(rt, a, bv, out, plan, o);
   else matmulTiled(rt, a, bv, out, plan, o);
-  sumParts(rt, tmp, parts, out);
+  sumParts(rt, tmp, parts, out, bias);
   rt.free(tmp);
+}
+
+/**
+ * `out = bias + a @ b` in one dispatch (Note [Matmul bias epilogue]) for float32 operands the vec4
+ * core takes (`a` [1, n, k], `b` [1, k, m], `out` [1, n, m], `bias` a view broadcast to [n, m]);
+ * false, having run nothing, for anything else (the op layer then runs the product and an add).
+ *
+ * @example
+ * if (!addmmVec4(rt, bias, a, b, out)) { matmul(rt, a, b, tmp); add(tmp, bias, out); }
+ */
+export function addmmVec4(rt: Runtime, bias: TensorView, a: TensorView, bv: TensorView, out: TensorView): boolean {
+  const [B, M, N] = out.shape as [number, number, number];
+  if (B !== 1 || bias.dtype !== 'float32' || bias.shape.length !== 2 || bias.shape[0] !== M || bias.shape[1] !== N) return false;
+  const plan = vec4Plan(a, bv, out);
+  if (!plan) return false;
+  matmulVec4(rt, a, bv, out, plan, bias);
+  return true;
 }
 
 /** Where a kernel writes: `out` itself (S = 1), or S partial products of K ranges of `chunk` in a [S·B, M, N] buffer. */
@@ -118,6 +143,8 @@ interface OutPlan {
   s1: number;
   chunk: number;
   S: number;
+  /** Added to each product before it is stored (Note [Matmul bias epilogue]); null: none (the plain kernels). */
+  bias: TensorView | null;
 }
 
 /**
@@ -146,13 +173,15 @@ function splitCount(rt: Runtime, B: number, M: number, N: number, K: number, dir
 }
 
 /** out[b, m, n] = Σ_s tmp[s, b, m, n] (Note [Matmul split-K]), one vec4 word per thread. */
-function sumParts(rt: Runtime, tmp: GpuBuf, S: number, out: TensorView): void {
+function sumParts(rt: Runtime, tmp: GpuBuf, S: number, out: TensorView, bias: TensorView | null): void {
   const [B, M, N] = out.shape as [number, number, number];
-  const b = bind([{ buf: tmp }, { buf: out.buffer as GpuBuf, write: true }]);
-  const [T, O] = b.names as [string, string];
+  const reqs: BindReq[] = [{ buf: tmp }, { buf: out.buffer as GpuBuf, write: true }];
+  if (bias) reqs.push({ buf: bias.buffer as GpuBuf });
+  const b = bind(reqs);
+  const [T, O, Bi] = b.names as [string, string, string];
   const words = (B * M * N) / 4;
   rt.run(
-    `matmulSum:${b.key}`,
+    `${keyBase('matmulSum', bias)}:${b.key}`,
     () => `${vec4Decl(b)}
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
@@ -162,10 +191,11 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>, @builtin(num_workgroups) nw
   var acc = ${T}[i];
   for (var s = 1u; s < S; s++) { acc = acc + ${T}[s * W + i]; }
   let z = i / MN4; let r = i % MN4; let m = r / N4; let q = r % N4;
+  ${bias ? `acc = acc + ${biasWord(Bi, 7, 'm', 'q * 4u', biasVec(bias))};` : ''}
   ${O}[(P[4] + z * P[5] + m * P[6]) / 4u + q] = acc;
 }`,
     b,
-    [words, S, (M * N) / 4, N / 4, out.offset, out.strides[0]!, out.strides[1]!],
+    [words, S, (M * N) / 4, N / 4, out.offset, out.strides[0]!, out.strides[1]!, ...biasParams(bias)],
     { threads: words, wg: 64 },
   );
 }
@@ -177,6 +207,41 @@ function vec4Decl(b: { access: string }): string {
     decl += `@group(0) @binding(${i + 1}) var<storage, ${b.access[i] === 'w' ? 'read_write' : 'read'}> B${i}: array<vec4<f32>>;\n`;
   return decl;
 }
+
+/**
+ * Note [Matmul bias epilogue]
+ * `addmm` (what nn.Linear runs) is the product plus a bias broadcast to [M, N] (a row [N], a full
+ * [M, N] operand, any broadcast view). The vec4 kernels take it as an epilogue: each thread adds
+ * the bias to its 4×4 block right before the store, so the product never makes a round trip
+ * through a temporary and one dispatch replaces two. The bias is read through its view's offset
+ * and two strides (P[at], P[at+1], P[at+2]; a stride is 0 where it broadcasts) from its buffer
+ * bound as `vec4` words like the others: one word per row of the block where its rows are
+ * contiguous and 4-aligned (a Linear bias, a full operand; keys `…bv`), else one element at a
+ * time (keys `…b`: a column [M, 1], a scalar, a strided view). The values are the
+ * composite's bit for bit: the accumulator is the float32 product the composite would store,
+ * and one float32 add follows, as in its `add`. With split-K the bias is added once, in the
+ * final sum of the parts. The kernels without a bias keep their code and pipeline keys.
+ */
+
+/** WGSL of the bias [row, col..col+3] as a `vec4<f32>` (Note [Matmul bias epilogue]), its offset and strides at P[at…at+2]. */
+function biasWord(Bi: string, at: number, row: string, col: string, vec: boolean): string {
+  if (vec) return `${Bi}[(P[${at}] + (${row}) * P[${at + 1}] + ${col}) / 4u]`;
+  const el = (j: number) => {
+    const i = `(P[${at}] + (${row}) * P[${at + 1}] + (${col} + ${j}u) * P[${at + 2}])`;
+    return `${Bi}[${i} / 4u][${i} % 4u]`;
+  };
+  return `vec4<f32>(${el(0)}, ${el(1)}, ${el(2)}, ${el(3)})`;
+}
+
+/** Whether the bias is read as whole `vec4` words: contiguous along a row, its offset and row stride 4-aligned (a Linear bias). */
+const biasVec = (bias: TensorView | null): boolean =>
+  bias !== null && bias.strides[1] === 1 && bias.offset % 4 === 0 && bias.strides[0]! % 4 === 0;
+
+/** The key prefix of a vec4 kernel: `base`, `${base}b` with a bias read element-wise, `${base}bv` read as words. */
+const keyBase = (base: string, bias: TensorView | null): string => (bias ? `${base}b${biasVec(bias) ? 'v' : ''}` : base);
+
+/** The bias view's offset and two strides, the parameters {@link biasWord} reads; none without a bias. */
+const biasParams = (bias: TensorView | null): number[] => (bias ? [bias.offset, bias.strides[0]!, bias.strides[1]!] : []);
 
 /**
  * Compile the vec4 kernels a training step meets first — A·B, A·Bᵀ (Linear forward), Aᵀ·B (its
@@ -203,15 +268,22 @@ export function warmMatmul(rt: Runtime): Promise<void> {
   return Promise.all(jobs).then(() => undefined);
 }
 
+/** Bind a, b and the output (and the bias, Note [Matmul bias epilogue]) of a vec4 kernel. */
+function bindOperands(a: TensorView, bv: TensorView, o: OutPlan): Bound {
+  const reqs: BindReq[] = [{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: o.buf, write: true }];
+  if (o.bias) reqs.push({ buf: o.bias.buffer as GpuBuf });
+  return bind(reqs);
+}
+
 /** The workgroup-memory tiled kernel (Note [Matmul vec4 core]). */
 function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }, o: OutPlan): void {
   const [B, M, N] = out.shape as [number, number, number];
   const K = a.shape[2]!;
   const { am, bm } = plan;
   const fits = M % TM === 0 && N % TN === 0 && K % TK === 0 && o.chunk % TK === 0;
-  const b = bind([{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: o.buf, write: true }]);
+  const b = bindOperands(a, bv, o);
   const decl = vec4Decl(b);
-  const [A, Bn, O] = b.names as [string, string, string];
+  const [A, Bn, O, Bi] = b.names as [string, string, string, string | undefined];
   // a's strides along (batch, m, k), b's along (batch, k, n), out's along (batch, m)
   const params = [
     M,
@@ -227,9 +299,15 @@ function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView
     bv.strides[2]!,
   ];
   params.push(o.offset, o.s0, o.s1, o.chunk, B);
-  rt.run(`matmul4:${am}${bm}:${form(fits, o.S > 1)}:${b.key}`, () => tiledSource(am, bm, fits, o.S > 1, decl, A, Bn, O), b, params, {
-    groups: [Math.ceil(N / TN), Math.ceil(M / TM), B * o.S],
-  });
+  runChunked(
+    rt,
+    `${keyBase('matmul4', o.bias)}:${am}${bm}:${form(fits, o.S > 1)}:${b.key}`,
+    () => tiledSource(am, bm, fits, o.S > 1, decl, A, Bn, O, Bi, biasVec(o.bias)),
+    b,
+    params,
+    [Math.ceil(N / TN), Math.ceil(M / TM), B * o.S],
+    biasParams(o.bias),
+  );
 }
 
 /**
@@ -241,9 +319,9 @@ function matmulDirect(rt: Runtime, a: TensorView, bv: TensorView, out: TensorVie
   const [B, M, N] = out.shape as [number, number, number];
   const K = a.shape[2]!;
   const { am, bm } = plan;
-  const b = bind([{ buf: a.buffer as GpuBuf }, { buf: bv.buffer as GpuBuf }, { buf: o.buf, write: true }]);
+  const b = bindOperands(a, bv, o);
   const decl = vec4Decl(b);
-  const [A, Bn, O] = b.names as [string, string, string];
+  const [A, Bn, O, Bi] = b.names as [string, string, string, string | undefined];
   const params = [
     M,
     N,
@@ -259,9 +337,15 @@ function matmulDirect(rt: Runtime, a: TensorView, bv: TensorView, out: TensorVie
   ];
   params.push(o.offset, o.s0, o.s1, o.chunk, B);
   const fits = M % 32 === 0 && N % 32 === 0;
-  rt.run(`matmulD:${am}${bm}:${form(fits, o.S > 1)}:${b.key}`, () => directSource(am, bm, fits, o.S > 1, decl, A, Bn, O), b, params, {
-    groups: [Math.ceil(N / 32), Math.ceil(M / 32), B * o.S],
-  });
+  runChunked(
+    rt,
+    `${keyBase('matmulD', o.bias)}:${am}${bm}:${form(fits, o.S > 1)}:${b.key}`,
+    () => directSource(am, bm, fits, o.S > 1, decl, A, Bn, O, Bi, biasVec(o.bias)),
+    b,
+    params,
+    [Math.ceil(N / 32), Math.ceil(M / 32), B * o.S],
+    biasParams(o.bias),
+  );
 }
 
 /** The form part of a kernel's key: `fit` / `edge`, `-split` for a split-K kernel (Note [Matmul split-K]). */
@@ -275,8 +359,21 @@ const splitRange = (split: boolean): string =>
   split ? 'let zb = z % P[15]; let kb = (z / P[15]) * P[14]; let K = min(P[2], kb + P[14]);' : 'let zb = z; let kb = 0u; let K = P[2];';
 
 /** WGSL of the tiled kernel (its key: `matmul4:${am}${bm}:${form(fits, split)}:` and the binding key). */
-function tiledSource(am: Mode, bm: Mode, fits: boolean, split: boolean, decl: string, A: string, Bn: string, O: string): string {
+function tiledSource(
+  am: Mode,
+  bm: Mode,
+  fits: boolean,
+  split: boolean,
+  decl: string,
+  A: string,
+  Bn: string,
+  O: string,
+  Bi?: string,
+  bv = false,
+): string {
   const chk = (c: string) => (fits ? '' : c);
+  // the bias epilogue (Note [Matmul bias epilogue]): its view's offset and strides follow the grid offsets
+  const add = (r: string) => (Bi ? ` + ${biasWord(Bi, 19, r, 'gn', bv)}` : '');
   const loadA =
     am === 'n'
       ? `let mm = e / 8u; let kq = e % 8u; let gm = m0 + mm; let gk = k0 + kq * 4u;
@@ -308,7 +405,7 @@ var<workgroup> Bs: array<vec4<f32>, ${(TK * TN) / 4}>;
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
   let M = P[0]; let N = P[1];
   let tx = l.x; let ty = l.y; let tid = ty * 8u + tx;
-  let m0 = wid.y * ${TM}u; let n0 = wid.x * ${TN}u; let z = wid.z;
+  let m0 = (wid.y + P[17]) * ${TM}u; let n0 = (wid.x + P[16]) * ${TN}u; let z = wid.z + P[18];
   // z runs over splits × batch (Note [Matmul split-K]): K here is the end of this split's range
   ${splitRange(split)}
   let ab = P[3] + zb * P[4]; let bb = P[7] + zb * P[8]; let ob = P[11] + z * P[12];
@@ -331,10 +428,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
   let gm = m0 + ty * 4u; let gn = n0 + tx * 4u;
   ${chk('if (gn >= N) { return; }')}
   let o = ob + gn;
-  ${chk('if (gm < M) {')} ${O}[(o + gm * P[13]) / 4u] = c0; ${chk('}')}
-  ${chk('if (gm + 1u < M) {')} ${O}[(o + (gm + 1u) * P[13]) / 4u] = c1; ${chk('}')}
-  ${chk('if (gm + 2u < M) {')} ${O}[(o + (gm + 2u) * P[13]) / 4u] = c2; ${chk('}')}
-  ${chk('if (gm + 3u < M) {')} ${O}[(o + (gm + 3u) * P[13]) / 4u] = c3; ${chk('}')}
+  ${chk('if (gm < M) {')} ${O}[(o + gm * P[13]) / 4u] = c0${add('gm')}; ${chk('}')}
+  ${chk('if (gm + 1u < M) {')} ${O}[(o + (gm + 1u) * P[13]) / 4u] = c1${add('gm + 1u')}; ${chk('}')}
+  ${chk('if (gm + 2u < M) {')} ${O}[(o + (gm + 2u) * P[13]) / 4u] = c2${add('gm + 2u')}; ${chk('}')}
+  ${chk('if (gm + 3u < M) {')} ${O}[(o + (gm + 3u) * P[13]) / 4u] = c3${add('gm + 3u')}; ${chk('}')}
 }`;
 }
 
@@ -342,7 +439,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
  * WGSL of the direct kernel (its key: `matmulD:${am}${bm}:${form(fits, split)}:` and the binding key); `fits`
  * (M and N multiples of 32) drops the clamps of the loads and the guards of the stores.
  */
-function directSource(am: Mode, bm: Mode, fits: boolean, split: boolean, decl: string, A: string, Bn: string, O: string): string {
+function directSource(
+  am: Mode,
+  bm: Mode,
+  fits: boolean,
+  split: boolean,
+  decl: string,
+  A: string,
+  Bn: string,
+  O: string,
+  Bi?: string,
+  bv = false,
+): string {
+  const add = (r: string) => (Bi ? ` + ${biasWord(Bi, 19, r, 'gn0', bv)}` : '');
   const la =
     am === 'n'
       ? `let a0 = ${A}[(ab + r0 * P[5] + k) / 4u]; let a1 = ${A}[(ab + r1 * P[5] + k) / 4u];
@@ -363,7 +472,7 @@ function directSource(am: Mode, bm: Mode, fits: boolean, split: boolean, decl: s
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: vec3<u32>) {
   let M = P[0]; let N = P[1];
-  let gm0 = (wid.y * 8u + l.y) * 4u; let gn0 = (wid.x * 8u + l.x) * 4u; let z = wid.z;
+  let gm0 = ((wid.y + P[17]) * 8u + l.y) * 4u; let gn0 = ((wid.x + P[16]) * 8u + l.x) * 4u; let z = wid.z + P[18];
   ${splitRange(split)}
   ${
     fits
@@ -385,9 +494,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) l: 
   ${fits ? '' : 'if (gn0 >= N) { return; }'}
   let o = ob + gn0;
   let s1 = P[13];
-  if (${fits ? 'true' : 'gm0 < M'}) { ${O}[(o + gm0 * s1) / 4u] = c0; }
-  if (${fits ? 'true' : 'gm0 + 1u < M'}) { ${O}[(o + (gm0 + 1u) * s1) / 4u] = c1; }
-  if (${fits ? 'true' : 'gm0 + 2u < M'}) { ${O}[(o + (gm0 + 2u) * s1) / 4u] = c2; }
-  if (${fits ? 'true' : 'gm0 + 3u < M'}) { ${O}[(o + (gm0 + 3u) * s1) / 4u] = c3; }
+  if (${fits ? 'true' : 'gm0 < M'}) { ${O}[(o + gm0 * s1) / 4u] = c0${add('gm0')}; }
+  if (${fits ? 'true' : 'gm0 + 1u < M'}) { ${O}[(o + (gm0 + 1u) * s1) / 4u] = c1${add('gm0 + 1u')}; }
+  if (${fits ? 'true' : 'gm0 + 2u < M'}) { ${O}[(o + (gm0 + 2u) * s1) / 4u] = c2${add('gm0 + 2u')}; }
+  if (${fits ? 'true' : 'gm0 + 3u < M'}) { ${O}[(o + (gm0 + 3u) * s1) / 4u] = c3${add('gm0 + 3u')}; }
 }`;
 }

@@ -1,4 +1,4 @@
-import { defineOp, recordOp, runKernel, type Operand } from '../dispatch.js';
+import { defineOp, deviceCan, recordOp, runKernel, type Operand } from '../dispatch.js';
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -45,9 +45,19 @@ export const addmm = defineOp('addmm', (bias: Tensor, mat1: Tensor, mat2: Tensor
     });
   }
   const device = commonDevice(op, bias, mat1, mat2);
+  const out = emptyTensor(shape, mat1.dtype, device, op);
+  if (mat1.dtype === 'float32' && deviceCan(mat1, 'addmm')) {
+    // one kernel with the bias as the product's epilogue where the device takes these operands (FusedKernels.addmm;
+    // webgpu: Note [Matmul bias epilogue]), with the composite's values
+    const done = { value: false };
+    runKernel(op, 'addmm', broadcastOperand(bias, shape), as3d(mat1), as3d(mat2), as3d(out), done);
+    if (done.value) {
+      recordOp('addmm', [bias, mat1, mat2], out, {});
+      return out;
+    }
+  }
   const prod = emptyTensor(shape, mat1.dtype, device, op);
   runKernel(op, 'matmul', as3d(mat1), as3d(mat2), as3d(prod));
-  const out = emptyTensor(shape, mat1.dtype, device, op);
   runKernel(op, 'binary', 'add', prod, broadcastOperand(bias, shape), out);
   prod.dispose();
   recordOp('addmm', [bias, mat1, mat2], out, {});
