@@ -21,8 +21,8 @@
  * - pass 2: `S2 = Σ (y − mu)²`, `S1 = Σ (y − mu)`, and `S = S2 − S1²/n` (the corrected two-pass
  *   form: it removes the first-order effect of mu's rounding). A thread sums blocks of 16
  *   elements and adds each block to its running S2, S1 (Kahan compensation did nothing on
- *   lavapipe: its compiler reassociates), split rows use chunks of at least 1024 elements (≤ 16
- *   per thread at 1M), and the partials meet in trees: the sequential depth stays short, so
+ *   lavapipe: its compiler reassociates), split rows use chunks of at least 8192 elements (32
+ *   per thread at 1M, 2 blocks), and the partials meet in trees: the sequential depth stays short, so
  *   `1e4 + randn` is as accurate as the composite (measured: the same float32 result at 1M
  *   and 4M). |y − mu| ≤ 4, so nothing overflows; var = `S/max(n − correction, 0) · s · s`,
  *   std = `√(S/max(n − correction, 0)) · s` (divisions, not products with reciprocals, so that
@@ -57,7 +57,7 @@ export const VAR_SPLIT_FROM = 32768;
 /** Below this many rows, long rows are split. */
 export const VAR_SPLIT_ROWS = 64;
 /** Elements per chunk of a split row at least (rows are cut into at most {@link WG} chunks). */
-const CHUNK_MIN = 1024;
+const CHUNK_MIN = 8192;
 
 /** The form (Note [Fused variance on WebGPU]) for an `[M, N, K]` reduction over N. */
 export function varForm(M: number, N: number, K: number): 'thread' | 'group' | 'split' {
