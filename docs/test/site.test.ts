@@ -351,7 +351,7 @@ describe('docs site', () => {
       ['is_leaf', 'isleaf'],
       ['grad_fn', 'gradfn'],
       ['requires_grad', 'requiresgrad'],
-    ])
+    ] as const)
       expect(search(query, data, lunr)[0]?.url, query).toMatch(new RegExp(`Tensor\\.html#${anchor}$`));
   });
 
