@@ -197,7 +197,14 @@ describe('spatial functions: adjoints and errors', () => {
 
 describe('max pooling with indices returns a tuple, as torch', () => {
   it('layers and F.maxPool2d({ returnIndices: true }) give [values, indices], named too', () => {
-    const x = dl.tensor([[[[1, 2, 5, 0], [4, 3, 1, 7]]]]);
+    const x = dl.tensor([
+      [
+        [
+          [1, 2, 5, 0],
+          [4, 3, 1, 7],
+        ],
+      ],
+    ]);
     const [out, idx] = new nn.MaxPool2d(2, { returnIndices: true })(x);
     expect(out.toArraySync()).toEqual([[[[4, 7]]]]);
     expect(idx.toArraySync()).toEqual([[[[4, 7]]]]);
