@@ -275,6 +275,14 @@ function bindOperands(a: TensorView, bv: TensorView, o: OutPlan): Bound {
   return bind(reqs);
 }
 
+/** Both kernels' parameters: sizes, a's strides along (batch, m, k), b's along (batch, k, n), out's plan. */
+function matmulParams(a: TensorView, bv: TensorView, out: TensorView, o: OutPlan): number[] {
+  const [B, M, N] = out.shape as [number, number, number];
+  const [as0, as1, as2] = a.strides as [number, number, number];
+  const [bs0, bs1, bs2] = bv.strides as [number, number, number];
+  return [M, N, a.shape[2]!, a.offset, as0, as1, as2, bv.offset, bs0, bs1, bs2, o.offset, o.s0, o.s1, o.chunk, B];
+}
+
 /** The workgroup-memory tiled kernel (Note [Matmul vec4 core]). */
 function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }, o: OutPlan): void {
   const [B, M, N] = out.shape as [number, number, number];
@@ -284,21 +292,7 @@ function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView
   const b = bindOperands(a, bv, o);
   const decl = vec4Decl(b);
   const [A, Bn, O, Bi] = b.names as [string, string, string, string | undefined];
-  // a's strides along (batch, m, k), b's along (batch, k, n), out's along (batch, m)
-  const params = [
-    M,
-    N,
-    K,
-    a.offset,
-    a.strides[0]!,
-    a.strides[1]!,
-    a.strides[2]!,
-    bv.offset,
-    bv.strides[0]!,
-    bv.strides[1]!,
-    bv.strides[2]!,
-  ];
-  params.push(o.offset, o.s0, o.s1, o.chunk, B);
+  const params = matmulParams(a, bv, out, o);
   runChunked(
     rt,
     `${keyBase('matmul4', o.bias)}:${am}${bm}:${form(fits, o.S > 1)}:${b.key}`,
@@ -317,25 +311,11 @@ function matmulTiled(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView
  */
 function matmulDirect(rt: Runtime, a: TensorView, bv: TensorView, out: TensorView, plan: { am: Mode; bm: Mode }, o: OutPlan): void {
   const [B, M, N] = out.shape as [number, number, number];
-  const K = a.shape[2]!;
   const { am, bm } = plan;
   const b = bindOperands(a, bv, o);
   const decl = vec4Decl(b);
   const [A, Bn, O, Bi] = b.names as [string, string, string, string | undefined];
-  const params = [
-    M,
-    N,
-    K,
-    a.offset,
-    a.strides[0]!,
-    a.strides[1]!,
-    a.strides[2]!,
-    bv.offset,
-    bv.strides[0]!,
-    bv.strides[1]!,
-    bv.strides[2]!,
-  ];
-  params.push(o.offset, o.s0, o.s1, o.chunk, B);
+  const params = matmulParams(a, bv, out, o);
   const fits = M % 32 === 0 && N % 32 === 0;
   runChunked(
     rt,
