@@ -1,5 +1,5 @@
 import { floatToHalfBits, halfBitsToFloat, type DType } from '@dl/tensor';
-import { KERNEL_WRITES, type Backend, type TensorView } from '@dl/tensor/backend';
+import { KERNEL_WRITES, contiguousStrides, type Backend, type TensorView } from '@dl/tensor/backend';
 
 /**
  * Note [float16 compute]
@@ -40,16 +40,6 @@ function forEachElement(v: TensorView, f: (i: number, at: number) => void): void
   }
 }
 
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
-}
-
 /** A contiguous float32 copy of the float16 view `v`. */
 function widen(v: TensorView): TensorView {
   let n = 1;
@@ -59,7 +49,7 @@ function widen(v: TensorView): TensorView {
   forEachElement(v, (i, at) => {
     out[i] = halfBitsToFloat(bits[at]!);
   });
-  return { buffer: out, dtype: 'float32', shape: v.shape, strides: contiguous(v.shape), offset: 0 };
+  return { buffer: out, dtype: 'float32', shape: v.shape, strides: contiguousStrides(v.shape), offset: 0 };
 }
 
 /** Round the contiguous float32 `src` into the float16 view `dst`. */
@@ -102,7 +92,13 @@ export function installHalfKernels(be: Backend & { pool?: { release(b: unknown, 
     if (src.dtype === 'float16') return copy.call(be, widen(src), dst);
     let n = 1;
     for (const s of dst.shape) n *= s;
-    const tmp: TensorView = { buffer: new Float32Array(n), dtype: 'float32', shape: dst.shape, strides: contiguous(dst.shape), offset: 0 };
+    const tmp: TensorView = {
+      buffer: new Float32Array(n),
+      dtype: 'float32',
+      shape: dst.shape,
+      strides: contiguousStrides(dst.shape),
+      offset: 0,
+    };
     copy.call(be, { ...src, shape: dst.shape }, tmp);
     narrow(tmp, dst);
   };

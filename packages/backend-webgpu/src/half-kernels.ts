@@ -1,5 +1,5 @@
 import type { DType, HostArray } from '@dl/tensor';
-import { KERNEL_WRITES, type TensorView } from '@dl/tensor/backend';
+import { KERNEL_WRITES, contiguousStrides, numelOf, type TensorView } from '@dl/tensor/backend';
 import type { WebGPUBackend } from './backend.js';
 import { narrowHalf, widenHalf } from './kernels/half.js';
 import type { GpuBuf, Runtime } from './runtime.js';
@@ -8,25 +8,9 @@ function isView(a: unknown): a is TensorView {
   return typeof a === 'object' && a !== null && 'dtype' in a && 'strides' in a && 'buffer' in a;
 }
 
-function numelOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const s of shape) n *= s;
-  return n;
-}
-
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    s[d] = acc;
-    acc *= shape[d]!;
-  }
-  return s;
-}
-
 /** A fresh contiguous float32 view of `shape` on the device. */
 function temp(rt: Runtime, shape: readonly number[]): TensorView {
-  return { buffer: rt.allocate(Math.max(1, numelOf(shape))), dtype: 'float32', shape, strides: contiguous(shape), offset: 0 };
+  return { buffer: rt.allocate(Math.max(1, numelOf(shape))), dtype: 'float32', shape, strides: contiguousStrides(shape), offset: 0 };
 }
 
 /**
