@@ -104,6 +104,12 @@ fn fin(t: vec4<f32>, n: f32) -> Fin {
   if (r.constant) { r.mean = t.z; r.mu = t.z * r.is; }
   return r;
 }
+// The mean refined by pass 2's Σ(y − mu) (exact where pass 1's float32 sum rounded); kept as it
+// is for a constant slice or where the deviations are not finite (an inf mean stays inf).
+fn mean_out(f: Fin, s1: f32, n: f32) -> f32 {
+  let c = f.mean + (s1 / n) * f.s;
+  return select(c, f.mean, f.constant || isinf_f(s1) || isnan_f(s1) || isinf_f(c));
+}
 fn var_out(f: Fin, s2: f32, s1: f32, n: f32, den: f32, root: bool) -> f32 {
   let raw = s2 - s1 * s1 / n;
   let S = select(raw, 0.0, f.constant || raw < 0.0); // NaN stays (WGSL's max may drop it)
@@ -161,6 +167,22 @@ const pass2 = (start: string, end: string, step: string, load: string) => `
     }
     q += blk;
   }`;
+/**
+ * Pass 1 of a thread (elements as {@link pass2}): its state in `t`, blocks of {@link BLOCK}
+ * elements merged into the running state, so a long sequential sum (one thread per output of a
+ * column reduction) keeps the mean within a few ulps.
+ */
+const pass1 = (start: string, end: string, step: string, load: string) => `
+  var t = st_zero();
+  for (var jb = ${start}; jb < ${end}; jb += ${BLOCK}u * ${step}) {
+    var blk = st_zero();
+    for (var u = 0u; u < ${BLOCK}u; u++) {
+      let j = jb + u * ${step};
+      if (j >= ${end}) { break; }
+      blk = st_add(blk, ${load});
+    }
+    t = st_merge(t, blk);
+  }`;
 /** Elements a thread sums before adding them to its running (S2, S1). */
 const BLOCK = 16;
 
@@ -214,14 +236,13 @@ ${head}
   let N = P[1];
   let K = P[2];
   let n = bitcast<f32>(P[6]);
-  var t = st_zero();
-  for (var j = T0; j < N; j += TS) { t = st_add(t, ${ld(X, 'base + j * K')}); }
+${pass1('T0', 'N', 'TS', ld(X, 'base + j * K'))}
   let f = fin(${r4}, n);
 ${pass2('T0', 'N', 'TS', ld(X, 'base + j * K'))}
   let r = ${r2};
   if (T0 == 0u) {
     ${V}[P[4] + idx] = bitcast<u32>(var_out(f, r.x, r.y, n, bitcast<f32>(P[7]), P[8] != 0u));
-    ${O}[P[5] + idx] = bitcast<u32>(f.mean);
+    ${O}[P[5] + idx] = bitcast<u32>(mean_out(f, r.y, n));
   }
 }`,
       b,
@@ -261,8 +282,7 @@ ${pass2('T0', 'N', 'TS', ld(X, 'base + j * K'))}
       `varMean:split1:${b.key}`,
       () => `${PRELUDE}${b.decl}${COMMON}${WRED}
 ${ENTRY(WG)}${chunk}
-  var t = st_zero();
-  for (var j = j0 + lid; j < j1; j += ${WG}u) { t = st_add(t, ${ld(X, 'base + j')}); }
+${pass1('j0 + lid', 'j1', `${WG}u`, ld(X, 'base + j'))}
   let m = wred4(t, lid);
   if (lid == 0u) {
     let w = wgi * 4u;
@@ -312,7 +332,7 @@ ${ENTRY(WG)}
   let m = wred2(q, lid);
   if (lid == 0u) {
     ${V}[P[5] + r] = bitcast<u32>(var_out(f, m.x, m.y, n, bitcast<f32>(P[8]), P[9] != 0u));
-    ${O}[P[6] + r] = bitcast<u32>(f.mean);
+    ${O}[P[6] + r] = bitcast<u32>(mean_out(f, m.y, n));
   }
 }`,
       b,
