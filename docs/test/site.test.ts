@@ -15,6 +15,7 @@ import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '../../scripts/check-packages/browser.mjs';
 
 const docsDir = fileURLToPath(new URL('..', import.meta.url));
 const repoRoot = join(docsDir, '..');
@@ -363,16 +364,6 @@ describe('docs site', () => {
       expect(readFileSync(join(siteDir, p), 'utf8'), p).not.toMatch(/@packageDocumentation|packageDocumentation<\/span>/);
   });
 });
-
-/** `$CHROMIUM_BIN`, else the first Chromium on the PATH; null when there is none. */
-function findChromium(): string | null {
-  if (process.env.CHROMIUM_BIN) return process.env.CHROMIUM_BIN;
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome']) {
-    const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
-  }
-  return null;
-}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

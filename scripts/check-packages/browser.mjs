@@ -14,6 +14,8 @@ const TYPES = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm',
   '.map': 'application/json',
+  '.css': 'text/css; charset=utf-8',
+  '.bin': 'application/octet-stream',
 };
 
 /** The headers that make a page `crossOriginIsolated` (SharedArrayBuffer, so the GEMM's worker threads). */
